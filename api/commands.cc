@@ -1,0 +1,145 @@
+#include "api/commands.h"
+
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+
+#include "api/progress.h"
+#include "bench/generator/generator.h"
+#include "engine/embedded_log.h"
+#include "engine/ingest.h"
+#include "engine/ledger.h"
+
+namespace dimona::cli {
+namespace {
+
+int fail(std::string_view what, const Status& status) {
+  std::fprintf(stderr, "dimona-ledger: %.*s: %s\n", static_cast<int>(what.size()), what.data(), status.to_string().c_str());
+  return 1;
+}
+
+struct FileCloser {
+  void operator()(std::FILE* f) const {
+    if (f != stdout && f != stdin) std::fclose(f);
+  }
+};
+using File = std::unique_ptr<std::FILE, FileCloser>;
+
+Result<std::unique_ptr<EmbeddedLog>> open_log(const CommonOptions& common, bool create) {
+  if (create && ::mkdir(common.data_dir.c_str(), 0755) != 0 && errno != EEXIST)
+    return io_error("cannot create " + common.data_dir + ": " + std::strerror(errno));
+  EmbeddedLogOptions options;
+  options.create_if_missing = create;
+  if (common.partitions != 0) options.partitions = common.partitions;
+  return EmbeddedLog::open(common.data_dir + "/ledger.db", options);
+}
+
+void print_summary(const IngestSummary& s, double seconds) {
+  if (s.already_complete) {
+    std::printf("already ingested: the log holds every line of this file (%llu lines); nothing to do\n",
+                static_cast<unsigned long long>(s.resumed_after_lines));
+    return;
+  }
+  if (s.resumed_after_lines > 0)
+    std::printf("resumed after line %llu (committed by an earlier run)\n",
+                static_cast<unsigned long long>(s.resumed_after_lines));
+  std::printf("declarations  %llu in %.2f s (%s/s)\n", static_cast<unsigned long long>(s.declarations), seconds,
+              human_count(seconds > 0 ? static_cast<double>(s.declarations) / seconds : 0).c_str());
+  std::printf("  A accepted              %llu\n", static_cast<unsigned long long>(s.accepted));
+  std::printf("  W accepted with warning %llu\n", static_cast<unsigned long long>(s.warnings));
+  std::printf("  B refused               %llu\n", static_cast<unsigned long long>(s.refused));
+  std::printf("  S pending identification %llu\n", static_cast<unsigned long long>(s.pending));
+  std::printf("malformed lines %llu\n", static_cast<unsigned long long>(s.malformed));
+  if (!s.anomalies.empty()) std::printf("anomalies\n");
+  for (const auto& [code, count] : s.anomalies)
+    std::printf("  %s  %llu\n", anomaly_code_string(code).c_str(), static_cast<unsigned long long>(count));
+}
+
+}  // namespace
+
+int run_generate(const GenerateOptions& o) {
+  File out(o.out == "-" ? stdout : std::fopen(o.out.c_str(), "wb"));
+  if (!out) return fail("generate", io_error("cannot write " + o.out + ": " + std::strerror(errno)));
+  GeneratorOptions g;
+  g.year = o.year;
+  g.students = o.students;
+  g.seed = o.seed;
+  g.bad_share = o.bad_share;
+  Result<GeneratorStats> stats = generate(g, [&out](std::string_view chunk) -> Status {
+    if (std::fwrite(chunk.data(), 1, chunk.size(), out.get()) != chunk.size())
+      return io_error(std::string("write failed: ") + std::strerror(errno));
+    return Status::ok();
+  });
+  if (!stats.is_ok()) return fail("generate", stats.status());
+  if (std::fflush(out.get()) != 0) return fail("generate", io_error(std::strerror(errno)));
+  std::fprintf(stderr, "generated %llu declarations for %d\n", static_cast<unsigned long long>(stats->lines), o.year);
+  return 0;
+}
+
+int run_ingest(const CommonOptions& common, const IngestOptions& o) {
+  Result<std::unique_ptr<EmbeddedLog>> log = open_log(common, /*create=*/true);
+  if (!log.is_ok()) return fail("ingest", log.status());
+  Result<QuotaSchedule> schedule = load_quota_schedule(common.quota_path);
+  if (!schedule.is_ok()) return fail("ingest", schedule.status());
+  SystemClock clock;
+  Result<std::unique_ptr<Ledger>> ledger = Ledger::open(**log, std::move(*schedule), clock);
+  if (!ledger.is_ok()) return fail("ingest", ledger.status());
+
+  const bool from_stdin = o.input == "-";
+  const std::string report_path = !o.report.empty() ? o.report : from_stdin ? "refused.ndjson" : o.input + ".refused.ndjson";
+  File report(std::fopen(report_path.c_str(), "ab"));
+  if (!report) return fail("ingest", io_error("cannot write the report " + report_path + ": " + std::strerror(errno)));
+
+  Progress progress("ingest", "decl");
+  dimona::IngestOptions options;
+  options.strict = o.strict;
+  options.report = report.get();
+  options.progress = [&progress](const IngestProgress& p) { progress.update(p.lines, p.bytes, p.total_bytes); };
+  Result<IngestSummary> summary = from_stdin ? ingest_stream(**ledger, stdin, "stdin", options)
+                                             : ingest_file(**ledger, **log, o.input, options);
+  progress.finish();
+  if (!summary.is_ok()) return fail("ingest", summary.status());
+  print_summary(*summary, progress.elapsed_seconds());
+  if (summary->refused + summary->malformed > 0) std::printf("report: %s\n", report_path.c_str());
+  return 0;
+}
+
+int run_log_inspect(const CommonOptions& common, const InspectOptions& o) {
+  Result<std::unique_ptr<EmbeddedLog>> log = open_log(common, /*create=*/false);
+  if (!log.is_ok()) return fail("log inspect", log.status());
+  Result<std::vector<PartitionSummary>> summary = (*log)->summary();
+  if (!summary.is_ok()) return fail("log inspect", summary.status());
+  uint64_t batches = 0, events = 0;
+  std::optional<Instant> first, last;
+  std::printf("log %s: %u partitions\n", (common.data_dir + "/ledger.db").c_str(), (*log)->partition_count());
+  std::printf("%9s %9s %12s  %-20s  %-20s\n", "partition", "batches", "end offset", "first recordedAt", "last recordedAt");
+  for (const PartitionSummary& p : *summary) {
+    batches += p.batches;
+    events += p.end_offset;
+    if (p.first_recorded_at && (!first || *p.first_recorded_at < *first)) first = p.first_recorded_at;
+    if (p.last_recorded_at && (!last || *last < *p.last_recorded_at)) last = p.last_recorded_at;
+    std::printf("%9u %9llu %12llu  %-20s  %-20s\n", p.partition, static_cast<unsigned long long>(p.batches),
+                static_cast<unsigned long long>(p.end_offset),
+                p.first_recorded_at ? to_string(*p.first_recorded_at).c_str() : "-",
+                p.last_recorded_at ? to_string(*p.last_recorded_at).c_str() : "-");
+  }
+  std::printf("total: %llu batches, %llu events, %s .. %s\n", static_cast<unsigned long long>(batches),
+              static_cast<unsigned long long>(events), first ? to_string(*first).c_str() : "-",
+              last ? to_string(*last).c_str() : "-");
+  if (!o.verify) return 0;
+  Result<VerifyReport> report = verify_log(**log);
+  if (!report.is_ok()) return fail("log inspect", report.status());
+  for (const PartitionCheck& c : report->partitions)
+    if (!c.error.is_ok()) std::printf("partition %u: %s\n", c.partition, c.error.to_string().c_str());
+  if (!report->is_clean()) {
+    std::fprintf(stderr, "dimona-ledger: log inspect: %zu partition(s) fail the integrity check\n", report->error_count());
+    return 1;
+  }
+  std::printf("integrity: every batch verified (CRC, line count, offsets, time order)\n");
+  return 0;
+}
+
+}  // namespace dimona::cli

@@ -1,0 +1,43 @@
+// The dimona-ledger subcommands, behind the CLI parser of main.cc.
+//
+// Contract. Each run_* takes its parsed options, does its work and returns
+// the process exit code: 0 on success, 1 on a failure of the work (one line
+// "dimona-ledger: <what>: <why>" on stderr), 2 on bad usage. Results go to
+// stdout, progress and diagnostics to stderr; no SSIN is printed in clear
+// except where the user asked for one citizen's data.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace dimona::cli {
+
+struct CommonOptions {
+  std::string data_dir = "dimona-data";  // holds ledger.db
+  std::string quota_path;                // empty: schemas/quota.json
+  uint32_t partitions = 0;               // at creation; 0: the default
+};
+
+struct GenerateOptions {
+  int32_t year = 2025;
+  uint64_t students = 1000;
+  uint64_t seed = 1;
+  double bad_share = 0.01;
+  std::string out = "-";
+};
+
+struct IngestOptions {
+  std::string input;
+  bool strict = false;
+  std::string report;  // empty: <input>.refused.ndjson, or refused.ndjson for stdin
+};
+
+struct InspectOptions {
+  bool verify = true;
+};
+
+int run_generate(const GenerateOptions& options);
+int run_ingest(const CommonOptions& common, const IngestOptions& options);
+int run_log_inspect(const CommonOptions& common, const InspectOptions& options);
+
+}  // namespace dimona::cli

@@ -1,0 +1,123 @@
+#include "engine/base/json_writer.h"
+
+namespace dimona {
+
+void append_uint(std::string* out, uint64_t value) {
+  char buf[20];
+  int n = 0;
+  do {
+    buf[n++] = static_cast<char>('0' + value % 10);
+    value /= 10;
+  } while (value != 0);
+  while (n > 0) out->push_back(buf[--n]);
+}
+
+void append_json_escaped(std::string* out, std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  size_t run = 0;  // start of the pending run of bytes that need no escape
+  for (size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out->append(text.data() + run, i - run);
+    run = i + 1;
+    switch (c) {
+      case '"': out->append("\\\""); break;
+      case '\\': out->append("\\\\"); break;
+      case '\n': out->append("\\n"); break;
+      case '\r': out->append("\\r"); break;
+      case '\t': out->append("\\t"); break;
+      default:
+        out->append("\\u00");
+        out->push_back(kHex[c >> 4]);
+        out->push_back(kHex[c & 15]);
+    }
+  }
+  out->append(text.data() + run, text.size() - run);
+}
+
+void JsonWriter::separate() {
+  if (after_key_) {
+    after_key_ = false;
+    return;
+  }
+  if (!first_[depth_]) out_->push_back(',');
+  first_[depth_] = false;
+}
+
+JsonWriter& JsonWriter::open(char c) {
+  separate();
+  out_->push_back(c);
+  DIMONA_ASSERT(depth_ < kDepthMax);
+  first_[++depth_] = true;
+  return *this;
+}
+
+JsonWriter& JsonWriter::close(char c) {
+  DIMONA_ASSERT(depth_ > 0 && !after_key_);
+  --depth_;
+  out_->push_back(c);
+  return *this;
+}
+
+JsonWriter& JsonWriter::key(std::string_view name) {
+  separate();
+  out_->push_back('"');
+  append_json_escaped(out_, name);
+  out_->append("\":");
+  after_key_ = true;
+  return *this;
+}
+
+JsonWriter& JsonWriter::string(std::string_view text) {
+  separate();
+  out_->push_back('"');
+  append_json_escaped(out_, text);
+  out_->push_back('"');
+  return *this;
+}
+
+JsonWriter& JsonWriter::integer(int64_t value) {
+  separate();
+  if (value < 0) {
+    out_->push_back('-');
+    append_uint(out_, static_cast<uint64_t>(-(value + 1)) + 1);
+  } else {
+    append_uint(out_, static_cast<uint64_t>(value));
+  }
+  return *this;
+}
+
+JsonWriter& JsonWriter::boolean(bool value) {
+  separate();
+  out_->append(value ? "true" : "false");
+  return *this;
+}
+
+JsonWriter& JsonWriter::null() {
+  separate();
+  out_->append("null");
+  return *this;
+}
+
+JsonWriter& JsonWriter::raw(std::string_view json) {
+  separate();
+  out_->append(json);
+  return *this;
+}
+
+JsonWriter& JsonWriter::digits(uint64_t value, int width) {
+  separate();
+  char buf[24];
+  int n = 0;
+  do {
+    buf[n++] = static_cast<char>('0' + value % 10);
+    value /= 10;
+  } while (value != 0);
+  out_->push_back('"');
+  for (int pad = width - n; pad > 0; --pad) out_->push_back('0');
+  while (n > 0) out_->push_back(buf[--n]);
+  out_->push_back('"');
+  return *this;
+}
+
+}  // namespace dimona

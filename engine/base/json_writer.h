@@ -1,0 +1,52 @@
+// JsonWriter: appends compact JSON to a std::string, fast and canonical.
+//
+// Contract. The caller drives the structure (begin_object, key, value, ...);
+// the writer inserts commas, escapes strings (RFC 8259: quotes, backslash and
+// control characters; UTF-8 passes through) and formats integers without
+// allocation beyond the string's growth. It does not check that the calls
+// form valid JSON beyond an assertion on nesting depth. Not thread-safe;
+// one writer per string.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "engine/base/assert.h"
+
+namespace dimona {
+
+class JsonWriter {
+ public:
+  explicit JsonWriter(std::string* out) : out_(out) {}
+
+  JsonWriter& begin_object() { return open('{'); }
+  JsonWriter& end_object() { return close('}'); }
+  JsonWriter& begin_array() { return open('['); }
+  JsonWriter& end_array() { return close(']'); }
+  JsonWriter& key(std::string_view name);
+  JsonWriter& string(std::string_view text);
+  JsonWriter& integer(int64_t value);
+  JsonWriter& boolean(bool value);
+  JsonWriter& null();
+  // Writes already-encoded JSON as a value (the caller vouches for it).
+  JsonWriter& raw(std::string_view json);
+  // A digit string of fixed width with leading zeros, quoted ("0403019261").
+  JsonWriter& digits(uint64_t value, int width);
+
+ private:
+  static constexpr int kDepthMax = 32;
+  JsonWriter& open(char c);
+  JsonWriter& close(char c);
+  void separate();
+
+  std::string* out_;
+  int depth_ = 0;
+  bool first_[kDepthMax + 1] = {true};
+  bool after_key_ = false;
+};
+
+void append_uint(std::string* out, uint64_t value);
+void append_json_escaped(std::string* out, std::string_view text);
+
+}  // namespace dimona

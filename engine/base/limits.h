@@ -1,0 +1,51 @@
+// Every limit of the engine, named once, units last.
+//
+// Contract. Code refers to these names, never to the literals; the
+// static_asserts below state how the limits relate. Changing one is a design
+// decision: say why in the commit.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace dimona::limits {
+
+// --- Declarations ---------------------------------------------------------------
+// A declaration line longer than this is refused without being parsed.
+inline constexpr size_t declaration_bytes_max = 64 * 1024;
+// Dimona's domain for PlannedHoursNbr (zone 01135).
+inline constexpr uint32_t planned_hours_min = 1;
+inline constexpr uint32_t planned_hours_max = 999;
+// Free-text fields (names, streets) longer than this are refused.
+inline constexpr size_t text_field_bytes_max = 512;
+
+// --- Event log ------------------------------------------------------------------
+inline constexpr uint32_t partitions_default = 16;
+inline constexpr uint32_t partitions_max = 1024;
+// One record batch: at most this many events and payload bytes.
+inline constexpr uint32_t batch_events_max = 1 << 16;
+inline constexpr size_t batch_payload_bytes_max = 32 * 1024 * 1024;
+// An encoded event never exceeds this (a declaration plus its envelope and result).
+inline constexpr size_t event_bytes_max = declaration_bytes_max + 4096;
+// How long a writer waits for SQLite's lock before reporting busy.
+inline constexpr int sqlite_busy_timeout_ms = 10'000;
+
+// --- Ingest ---------------------------------------------------------------------
+// Declarations decided between two durable commits (one SQLite transaction,
+// one fsync). Larger groups amortise the fsync; smaller ones lose less work
+// to a crash (nothing is lost: an interrupted ingest resumes after its last commit).
+inline constexpr uint32_t ingest_commit_declarations = 16 * 1024;
+// Bytes read from the input at a time.
+inline constexpr size_t ingest_read_bytes = 8 * 1024 * 1024;
+// The resume fingerprint covers at most this much of the start of a file.
+inline constexpr size_t source_fingerprint_bytes = 1024 * 1024;
+// Progress is redrawn at most this often on a terminal.
+inline constexpr int progress_interval_ms = 200;
+
+static_assert(ingest_commit_declarations <= batch_events_max,
+              "one commit group must fit in one record batch per partition");
+static_assert(event_bytes_max < batch_payload_bytes_max, "a batch holds at least one event");
+static_assert(declaration_bytes_max <= ingest_read_bytes, "a read holds at least one whole line");
+static_assert(partitions_default <= partitions_max);
+
+}  // namespace dimona::limits

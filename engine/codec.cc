@@ -1,0 +1,669 @@
+// The only translation unit of the engine that includes simdjson.
+#include "engine/codec.h"
+
+#include <simdjson.h>
+
+#include <algorithm>
+#include <string>
+
+#include "engine/base/limits.h"
+#include "engine/quota_schedule.h"
+
+namespace dimona {
+
+static_assert(kJsonPadding == simdjson::SIMDJSON_PADDING, "codec.h must state simdjson's padding");
+
+namespace {
+
+namespace od = simdjson::ondemand;
+using simdjson::error_code;
+
+// A field path for error messages, built only when an error is reported.
+struct Path {
+  const Path* parent;
+  std::string_view name;
+
+  std::string str() const {
+    std::string s = parent ? parent->str() : std::string();
+    if (!s.empty()) s += '.';
+    s += name;
+    return s;
+  }
+};
+
+Status field_error(const Path& path, std::string_view reason) {
+  return invalid_argument("field " + path.str() + ": " + std::string(reason));
+}
+
+Status json_error(const Path* path, error_code e) {
+  std::string where = path ? " in " + path->str() : std::string();
+  return invalid_argument("invalid JSON" + where + ": " + simdjson::error_message(e));
+}
+
+// Iterates the fields of an object, calling handle(key, value, path) for each.
+// A repeated key is refused. `seen` tracks up to 64 distinct known keys by
+// the index that handle reports through the `Handled` result.
+template <typename Handler>
+Status for_each_field(od::value value, const Path& path, Handler&& handle) {
+  od::object object;
+  if (auto e = value.get_object().get(object); e) {
+    if (e == simdjson::INCORRECT_TYPE) return field_error(path, "expected an object");
+    return json_error(&path, e);
+  }
+  uint64_t seen = 0;
+  for (auto field : object) {
+    std::string_view key;
+    if (auto e = field.unescaped_key().get(key); e) return json_error(&path, e);
+    od::value v;
+    if (auto e = field.value().get(v); e) return json_error(&path, e);
+    const Path child{&path, key};
+    int index = -1;
+    DIMONA_TRY(handle(key, v, child, &index));
+    if (index < 0) return field_error(child, "unknown field");
+    DIMONA_ASSERT(index < 64);
+    if (seen & (uint64_t{1} << index)) return field_error(child, "repeated field");
+    seen |= uint64_t{1} << index;
+  }
+  return Status::ok();
+}
+
+bool is_null(od::value& v) {
+  bool null = false;
+  return !v.is_null().get(null) && null;
+}
+
+// Reads a string; `*present` is false for null.
+Status read_string(od::value& v, const Path& path, std::string_view* out, bool* present) {
+  if (is_null(v)) {
+    *present = false;
+    return Status::ok();
+  }
+  if (auto e = v.get_string().get(*out); e) {
+    if (e == simdjson::INCORRECT_TYPE) return field_error(path, "expected a string");
+    return json_error(&path, e);
+  }
+  if (out->size() > limits::text_field_bytes_max) return field_error(path, "text too long");
+  *present = true;
+  return Status::ok();
+}
+
+Status read_int(od::value& v, const Path& path, int64_t* out, bool* present) {
+  if (is_null(v)) {
+    *present = false;
+    return Status::ok();
+  }
+  if (auto e = v.get_int64().get(*out); e) {
+    if (e == simdjson::INCORRECT_TYPE || e == simdjson::NUMBER_ERROR) return field_error(path, "expected an integer");
+    if (e == simdjson::NUMBER_OUT_OF_RANGE) return field_error(path, "integer out of range");
+    return json_error(&path, e);
+  }
+  *present = true;
+  return Status::ok();
+}
+
+Status read_uint(od::value& v, const Path& path, uint64_t* out, bool* present) {
+  if (is_null(v)) {
+    *present = false;
+    return Status::ok();
+  }
+  if (auto e = v.get_uint64().get(*out); e) {
+    if (e == simdjson::INCORRECT_TYPE || e == simdjson::NUMBER_ERROR) return field_error(path, "expected a non-negative integer");
+    if (e == simdjson::NUMBER_OUT_OF_RANGE) return field_error(path, "integer out of range");
+    return json_error(&path, e);
+  }
+  *present = true;
+  return Status::ok();
+}
+
+// A string we only check for type (names, streets, ...).
+Status skip_text(od::value& v, const Path& path) {
+  std::string_view s;
+  bool present;
+  return read_string(v, path, &s, &present);
+}
+
+Status skip_int(od::value& v, const Path& path) {
+  int64_t n;
+  bool present;
+  return read_int(v, path, &n, &present);
+}
+
+Status read_date(od::value& v, const Path& path, Field<Date>* out) {
+  std::string_view s;
+  bool present;
+  DIMONA_TRY(read_string(v, path, &s, &present));
+  if (!present) return Status::ok();
+  if (auto d = parse_date(s)) out->set(*d);
+  else out->set_invalid();
+  return Status::ok();
+}
+
+Status read_hour(od::value& v, const Path& path, Field<uint16_t>* out) {
+  std::string_view s;
+  bool present;
+  DIMONA_TRY(read_string(v, path, &s, &present));
+  if (!present) return Status::ok();
+  auto digit = [&](size_t i) { return s[i] >= '0' && s[i] <= '9'; };
+  if (s.size() == 4 && digit(0) && digit(1) && digit(2) && digit(3)) {
+    const int h = (s[0] - '0') * 10 + (s[1] - '0'), m = (s[2] - '0') * 10 + (s[3] - '0');
+    if (h <= 23 && m <= 59) {
+      out->set(static_cast<uint16_t>(h * 60 + m));
+      return Status::ok();
+    }
+  }
+  out->set_invalid();
+  return Status::ok();
+}
+
+Status read_enterprise_number(od::value& v, const Path& path, Field<EnterpriseNumber>* out) {
+  std::string_view s;
+  bool present;
+  DIMONA_TRY(read_string(v, path, &s, &present));
+  if (!present) return Status::ok();
+  if (auto n = parse_enterprise_number(s); n.is_ok()) out->set(*n);
+  else out->set_invalid();
+  return Status::ok();
+}
+
+Status read_joint_commission(od::value& v, const Path& path, Field<JointCommission>* out) {
+  std::string_view s;
+  bool present;
+  DIMONA_TRY(read_string(v, path, &s, &present));
+  if (!present) return Status::ok();
+  if (auto jc = parse_joint_commission(s)) out->set(*jc);
+  else out->set_invalid();
+  return Status::ok();
+}
+
+Status read_period_id(od::value& v, const Path& path, Field<PeriodId>* out) {
+  uint64_t n;
+  bool present;
+  DIMONA_TRY(read_uint(v, path, &n, &present));
+  if (!present) return Status::ok();
+  if (auto id = parse_period_id(n); id.is_ok()) out->set(*id);
+  else out->set_invalid();
+  return Status::ok();
+}
+
+Status decode_municipality(od::value& v, const Path& path) {
+  if (is_null(v)) return Status::ok();
+  return for_each_field(v, path, [](std::string_view k, od::value& f, const Path& p, int* i) -> Status {
+    if (k == "code") return *i = 0, skip_int(f, p);
+    if (k == "name") return *i = 1, skip_text(f, p);
+    return Status::ok();
+  });
+}
+
+Status decode_address(od::value& v, const Path& path) {
+  if (is_null(v)) return Status::ok();
+  return for_each_field(v, path, [](std::string_view k, od::value& f, const Path& p, int* i) -> Status {
+    if (k == "street") return *i = 0, skip_text(f, p);
+    if (k == "houseNumber") return *i = 1, skip_text(f, p);
+    if (k == "boxNumber") return *i = 2, skip_text(f, p);
+    if (k == "postCode") return *i = 3, skip_text(f, p);
+    if (k == "municipality") return *i = 4, decode_municipality(f, p);
+    if (k == "country") return *i = 5, skip_int(f, p);
+    return Status::ok();
+  });
+}
+
+Status decode_employer(od::value& v, const Path& path, Declaration* d) {
+  d->has_employer = true;
+  return for_each_field(v, path, [d](std::string_view k, od::value& f, const Path& p, int* i) -> Status {
+    if (k == "enterpriseNumber") return *i = 0, read_enterprise_number(f, p, &d->enterprise_number);
+    if (k == "employerId") {
+      *i = 1;
+      uint64_t n;
+      bool present;
+      DIMONA_TRY(read_uint(f, p, &n, &present));
+      if (!present) return Status::ok();
+      if (auto nsso = parse_nsso_number(n); nsso.is_ok()) d->employer_id.set(*nsso);
+      else d->employer_id.set_invalid();
+      return Status::ok();
+    }
+    return Status::ok();
+  });
+}
+
+Status decode_worker(od::value& v, const Path& path, Declaration* d) {
+  d->has_worker = true;
+  return for_each_field(v, path, [d](std::string_view k, od::value& f, const Path& p, int* i) -> Status {
+    if (k == "ssin") {
+      *i = 0;
+      std::string_view s;
+      bool present;
+      DIMONA_TRY(read_string(f, p, &s, &present));
+      if (!present) return Status::ok();
+      if (auto ssin = parse_ssin(s); ssin.is_ok()) d->ssin.set(*ssin);
+      else d->ssin.set_invalid();
+      return Status::ok();
+    }
+    static constexpr std::string_view kTexts[] = {"familyName", "givenName", "birthDate", "placeOfBirth", "gender"};
+    for (int t = 0; t < 5; ++t) {
+      if (k == kTexts[t]) return *i = 1 + t, d->has_worker_identity = true, skip_text(f, p);
+    }
+    if (k == "countryOfBirth") return *i = 6, skip_int(f, p);
+    if (k == "nationality") return *i = 7, skip_int(f, p);
+    if (k == "address") return *i = 8, decode_address(f, p);
+    return Status::ok();
+  });
+}
+
+Status decode_features(od::value& v, const Path& path, Declaration* d) {
+  d->has_features = true;
+  return for_each_field(v, path, [d](std::string_view k, od::value& f, const Path& p, int* i) -> Status {
+    if (k == "jointCommissionNumber") return *i = 0, read_joint_commission(f, p, &d->joint_commission);
+    if (k == "workerType") {
+      *i = 1;
+      std::string_view s;
+      bool present;
+      DIMONA_TRY(read_string(f, p, &s, &present));
+      if (!present) return Status::ok();
+      if (WorkerType t = parse_worker_type(s); t != WorkerType::kUnknown) d->worker_type.set(t);
+      else d->worker_type.set_invalid();
+      return Status::ok();
+    }
+    return Status::ok();
+  });
+}
+
+Status decode_using_employer(od::value& v, const Path& path, Declaration* d) {
+  UsingEmployerPart& u = d->using_employer;
+  u.present = true;
+  return for_each_field(v, path, [&u](std::string_view k, od::value& f, const Path& p, int* i) -> Status {
+    if (k == "enterpriseNumber") return *i = 0, read_enterprise_number(f, p, &u.enterprise_number);
+    if (k == "name") {
+      *i = 1;
+      std::string_view s;
+      DIMONA_TRY(read_string(f, p, &s, &u.has_name));
+      return Status::ok();
+    }
+    if (k == "address") return *i = 2, decode_address(f, p);
+    if (k == "jointCommissionNumber") return *i = 3, read_joint_commission(f, p, &u.joint_commission);
+    return Status::ok();
+  });
+}
+
+Status decode_place_of_work(od::value& v, const Path& path, Declaration* d) {
+  d->has_student_place_of_work = true;
+  return for_each_field(v, path, [](std::string_view k, od::value& f, const Path& p, int* i) -> Status {
+    if (k == "name") return *i = 0, skip_text(f, p);
+    if (k == "address") return *i = 1, decode_address(f, p);
+    return Status::ok();
+  });
+}
+
+// The fields of the four kinds; each kind allows a subset (kAllowed below).
+enum KindField { kPeriodId, kStartDate, kEndDate, kStartHour, kEndHour, kPlannedHours, kFeatures,
+                 kUsingEmployer, kPlaceOfWork, kKindFieldCount };
+constexpr std::string_view kKindFieldNames[kKindFieldCount] = {
+    "periodId", "startDate", "endDate", "startHour", "endHour", "plannedHoursNumber", "features",
+    "usingEmployer", "studentPlaceOfWork"};
+constexpr unsigned kAllowed[4] = {
+    /* in */ 0x1ff,
+    /* update */ (1u << kPeriodId) | (1u << kStartDate) | (1u << kEndDate) | (1u << kStartHour) |
+        (1u << kEndHour) | (1u << kPlannedHours),
+    /* out */ (1u << kPeriodId) | (1u << kEndDate) | (1u << kEndHour),
+    /* cancel */ (1u << kPeriodId)};
+
+Status decode_kind_field(int which, od::value& f, const Path& p, Declaration* d) {
+  switch (which) {
+    case kPeriodId: return read_period_id(f, p, &d->period_id);
+    case kStartDate: return read_date(f, p, &d->start_date);
+    case kEndDate: return read_date(f, p, &d->end_date);
+    case kStartHour: return read_hour(f, p, &d->start_hour);
+    case kEndHour: return read_hour(f, p, &d->end_hour);
+    case kPlannedHours: {
+      int64_t n;
+      bool present;
+      DIMONA_TRY(read_int(f, p, &n, &present));
+      if (present) d->planned_hours.set(n);
+      return Status::ok();
+    }
+    case kFeatures: return decode_features(f, p, d);
+    case kUsingEmployer: return decode_using_employer(f, p, d);
+    case kPlaceOfWork: return decode_place_of_work(f, p, d);
+  }
+  DIMONA_ASSERT(false);
+}
+
+Status decode_kind(od::value& v, const Path& path, Declaration* d) {
+  const unsigned allowed = kAllowed[static_cast<int>(d->kind)];
+  return for_each_field(v, path, [d, allowed](std::string_view k, od::value& f, const Path& p, int* i) -> Status {
+    for (int which = 0; which < kKindFieldCount; ++which) {
+      if (k != kKindFieldNames[which] || !(allowed & (1u << which))) continue;
+      *i = which;
+      return decode_kind_field(which, f, p, d);
+    }
+    return Status::ok();
+  });
+}
+
+constexpr std::string_view kKindNames[4] = {"dimonaIn", "dimonaUpdate", "dimonaOut", "dimonaCancel"};
+
+Status decode_root_field(std::string_view k, od::value& f, const Path& p, int* index, Declaration* d, int* kinds) {
+  if (k == "employer") return *index = 0, decode_employer(f, p, d);
+  if (k == "worker") return *index = 1, decode_worker(f, p, d);
+  if (k == "recordedAt") {
+    *index = 2;
+    std::string_view s;
+    bool present;
+    DIMONA_TRY(read_string(f, p, &s, &present));
+    if (!present) return Status::ok();
+    d->recorded_at = parse_instant(s);
+    if (!d->recorded_at) return field_error(p, "expected an RFC 3339 instant");
+    return Status::ok();
+  }
+  for (int kind = 0; kind < 4; ++kind) {
+    if (k != kKindNames[kind]) continue;
+    *index = 3 + kind;
+    ++*kinds;
+    d->kind = static_cast<DeclarationKind>(kind);
+    return decode_kind(f, p, d);
+  }
+  return Status::ok();
+}
+
+// Decodes the declaration object `v` (the document root or a nested value).
+Status decode_declaration_value(od::value v, Declaration* d) {
+  const Path root{nullptr, ""};
+  int kinds = 0;
+  DIMONA_TRY(for_each_field(v, root, [d, &kinds](std::string_view k, od::value& f, const Path& p, int* i) {
+    return decode_root_field(k, f, p, i, d, &kinds);
+  }));
+  if (kinds != 1) return invalid_argument("exactly one of dimonaIn, dimonaUpdate, dimonaOut, dimonaCancel is required");
+  return Status::ok();
+}
+
+}  // namespace
+
+// --- DeclarationDecoder -----------------------------------------------------------
+struct DeclarationDecoder::Impl {
+  od::parser parser{limits::declaration_bytes_max};
+};
+
+DeclarationDecoder::DeclarationDecoder() : impl_(std::make_unique<Impl>()) {}
+DeclarationDecoder::~DeclarationDecoder() = default;
+
+Result<Declaration> DeclarationDecoder::decode(std::string_view json, size_t capacity) {
+  DIMONA_ASSERT(capacity >= json.size() + kJsonPadding);
+  if (json.size() > limits::declaration_bytes_max) return invalid_argument("declaration longer than 64 KiB");
+  od::document doc;
+  if (auto e = impl_->parser.iterate(json.data(), json.size(), capacity).get(doc); e) return json_error(nullptr, e);
+  od::value root;
+  if (auto e = doc.get_value().get(root); e) return json_error(nullptr, e);
+  Declaration d;
+  if (Status s = decode_declaration_value(root, &d); !s.is_ok()) {
+    if (s.message().rfind("field :", 0) == 0) return invalid_argument("the declaration must be a JSON object");
+    return s;
+  }
+  // simdjson leaves content after the root object alone: at the end, the
+  // iterator reports OUT_OF_BOUNDS, anything else is trailing content.
+  if (doc.current_location().error() != simdjson::OUT_OF_BOUNDS)
+    return invalid_argument("invalid JSON: trailing content after the declaration");
+  return d;
+}
+
+// --- EventDecoder -------------------------------------------------------------------
+struct EventDecoder::Impl {
+  od::parser parser{limits::event_bytes_max};
+  od::parser inner{limits::declaration_bytes_max};  // the nested declaration; keeps `parser`'s strings alive
+};
+
+EventDecoder::EventDecoder() : impl_(std::make_unique<Impl>()) {}
+EventDecoder::~EventDecoder() = default;
+
+namespace {
+
+Status decode_decision_field(std::string_view k, od::value& f, const Path& p, int* i, DeclarationBody* b) {
+  Decision& d = b->decision;
+  uint64_t n = 0;
+  bool present = false;
+  std::string_view s;
+  if (k == "declarationId" || k == "periodId") {
+    *i = k == "declarationId" ? 0 : 1;
+    DIMONA_TRY(read_string(f, p, &s, &present));
+    for (char c : s) n = n * 10 + static_cast<uint64_t>(c - '0');
+    if (*i == 0) b->declaration_id.value = n;
+    else d.period_id.value = n;
+    return Status::ok();
+  }
+  if (k == "result") {
+    *i = 2;
+    DIMONA_TRY(read_string(f, p, &s, &present));
+    if (s.size() != 1 || (s[0] != 'A' && s[0] != 'W' && s[0] != 'B' && s[0] != 'S'))
+      return field_error(p, "expected A, W, B or S");
+    d.result = static_cast<ResultCode>(s[0]);
+    return Status::ok();
+  }
+  if (k == "exceedingHours" || k == "inQuotaHours") {
+    *i = k == "exceedingHours" ? 3 : 4;
+    DIMONA_TRY(read_uint(f, p, &n, &present));
+    (*i == 3 ? d.exceeding_hours : d.in_quota_hours) = static_cast<uint32_t>(n);
+    return Status::ok();
+  }
+  if (k == "late") {
+    *i = 5;
+    bool late = false;
+    if (f.get_bool().get(late)) return field_error(p, "expected a boolean");
+    d.late = late;
+    return Status::ok();
+  }
+  if (k == "anomalies") {
+    *i = 6;
+    od::array array;
+    if (f.get_array().get(array)) return field_error(p, "expected an array");
+    for (auto element : array) {
+      od::value a;
+      if (auto e = element.get(a); e) return json_error(&p, e);
+      Anomaly anomaly;
+      DIMONA_TRY(for_each_field(a, p, [&anomaly](std::string_view ak, od::value& af, const Path& ap, int* ai) -> Status {
+        std::string_view text;
+        bool has = false;
+        if (ak == "code") {
+          *ai = 0;
+          DIMONA_TRY(read_string(af, ap, &text, &has));
+          if (!parse_anomaly_code(text, &anomaly.code)) return field_error(ap, "expected ZZZZZ-NNN");
+          return Status::ok();
+        }
+        if (ak == "severity") {
+          *ai = 1;
+          DIMONA_TRY(read_string(af, ap, &text, &has));
+          anomaly.blocking = text == "B";
+          return Status::ok();
+        }
+        return Status::ok();
+      }));
+      d.add(anomaly.code, anomaly.blocking);
+    }
+    return Status::ok();
+  }
+  if (k == "declaration") {
+    *i = 7;
+    od::object object;
+    if (f.get_object().get(object)) return field_error(p, "expected an object");
+    if (auto e = object.raw_json().get(s); e) return json_error(&p, e);
+    b->raw = s;
+    return Status::ok();
+  }
+  return Status::ok();
+}
+
+Status decode_quota_field(std::string_view k, od::value& f, const Path& p, int* i, QuotaBody* q) {
+  int64_t n = 0;
+  bool present = false;
+  if (k == "year") {
+    *i = 0;
+    DIMONA_TRY(read_int(f, p, &n, &present));
+    q->year = static_cast<int32_t>(n);
+    return Status::ok();
+  }
+  if (k == "hours") {
+    *i = 1;
+    DIMONA_TRY(read_int(f, p, &n, &present));
+    q->hours = static_cast<uint32_t>(n);
+    return Status::ok();
+  }
+  if (k == "effectiveFrom") {
+    *i = 2;
+    Field<Date> d;
+    DIMONA_TRY(read_date(f, p, &d));
+    if (!d.valid()) return field_error(p, "expected a date");
+    q->effective_from = d.value;
+    return Status::ok();
+  }
+  if (k == "legalSource") return *i = 3, read_string(f, p, &q->legal_source, &present);
+  return Status::ok();
+}
+
+}  // namespace
+
+Result<Event> EventDecoder::decode(std::string_view line, size_t capacity) {
+  DIMONA_ASSERT(capacity >= line.size() + kJsonPadding);
+  od::document doc;
+  if (auto e = impl_->parser.iterate(line.data(), line.size(), capacity).get(doc); e) return json_error(nullptr, e);
+  od::value root;
+  if (auto e = doc.get_value().get(root); e) return json_error(nullptr, e);
+  Event ev;
+  bool has_type = false;
+  const Path top{nullptr, ""};
+  std::string_view raw_type;
+  DIMONA_TRY(for_each_field(root, top, [&](std::string_view k, od::value& f, const Path& p, int* i) -> Status {
+    std::string_view s;
+    bool present = false;
+    if (k == "eventId") return *i = 0, read_string(f, p, &s, &present);
+    if (k == "type") {
+      *i = 1;
+      DIMONA_TRY(read_string(f, p, &raw_type, &present));
+      if (!parse_event_type(raw_type, &ev.type)) return field_error(p, "unknown event type");
+      has_type = true;
+      return Status::ok();
+    }
+    if (k == "schemaVersion") {
+      *i = 2;
+      int64_t v = 0;
+      DIMONA_TRY(read_int(f, p, &v, &present));
+      if (v < 1 || v > kEventSchemaVersion) return field_error(p, "unsupported schema version");
+      ev.schema_version = static_cast<uint32_t>(v);
+      return Status::ok();
+    }
+    if (k == "ssin") {
+      *i = 3;
+      DIMONA_TRY(read_string(f, p, &s, &present));
+      uint64_t n = 0;
+      for (char c : s) n = n * 10 + static_cast<uint64_t>(c - '0');
+      ev.ssin.value = n;
+      return Status::ok();
+    }
+    if (k == "recordedAt") {
+      *i = 4;
+      DIMONA_TRY(read_string(f, p, &s, &present));
+      auto t = parse_instant(s);
+      if (!t) return field_error(p, "expected an RFC 3339 instant");
+      ev.recorded_at = *t;
+      return Status::ok();
+    }
+    if (k == "source") return *i = 5, read_string(f, p, &ev.source, &present);
+    if (k == "body") {
+      *i = 6;
+      if (!has_type) return field_error(p, "body before type");
+      if (ev.type == EventType::kStudentQuotaDefined) {
+        return for_each_field(f, p, [&ev](std::string_view bk, od::value& bf, const Path& bp, int* bi) {
+          return decode_quota_field(bk, bf, bp, bi, &ev.quota);
+        });
+      }
+      return for_each_field(f, p, [&ev](std::string_view bk, od::value& bf, const Path& bp, int* bi) {
+        return decode_decision_field(bk, bf, bp, bi, &ev.declaration);
+      });
+    }
+    return Status::ok();
+  }));
+  if (!has_type) return corruption("event without a type");
+  if (ev.is_declaration()) {
+    // The verbatim declaration is decoded by the same code that decoded it on the way in.
+    const std::string_view raw = ev.declaration.raw;
+    if (raw.empty()) return corruption("declaration event without its declaration");
+    const size_t raw_capacity = capacity - static_cast<size_t>(raw.data() - line.data());
+    od::document inner;
+    if (auto e = impl_->inner.iterate(raw.data(), raw.size(), raw_capacity).get(inner); e) return json_error(nullptr, e);
+    od::value v;
+    if (auto e = inner.get_value().get(v); e) return json_error(nullptr, e);
+    DIMONA_TRY(decode_declaration_value(v, &ev.declaration.declaration));
+    if (ev.declaration.declaration.kind != static_cast<DeclarationKind>(ev.type))
+      return corruption("event type does not match its declaration");
+    ev.declaration.decision.worker = ev.ssin;  // the envelope's partition key is the period's worker
+  }
+  return ev;
+}
+
+}  // namespace dimona
+
+// --- Quota schedule (quota_schedule.h) --------------------------------------------
+namespace dimona {
+namespace {
+
+struct QuotaRange {
+  int64_t first_year = 0, last_year = 0, hours = 0;
+  Field<Date> effective_from;
+  std::optional<Instant> defined_at;
+  std::string_view legal_source;
+};
+
+Status decode_quota_range(od::value& v, const Path& path, QuotaRange* r) {
+  return for_each_field(v, path, [r](std::string_view k, od::value& f, const Path& p, int* i) -> Status {
+    bool present = false;
+    if (k == "firstYear") return *i = 0, read_int(f, p, &r->first_year, &present);
+    if (k == "lastYear") return *i = 1, read_int(f, p, &r->last_year, &present);
+    if (k == "hours") return *i = 2, read_int(f, p, &r->hours, &present);
+    if (k == "effectiveFrom") return *i = 3, read_date(f, p, &r->effective_from);
+    if (k == "legalSource") return *i = 4, read_string(f, p, &r->legal_source, &present);
+    if (k == "definedAt") {
+      *i = 5;
+      std::string_view s;
+      DIMONA_TRY(read_string(f, p, &s, &present));
+      r->defined_at = parse_instant(s);
+      if (!r->defined_at) return field_error(p, "expected an RFC 3339 instant");
+      return Status::ok();
+    }
+    return Status::ok();
+  });
+}
+
+}  // namespace
+
+Result<QuotaSchedule> parse_quota_schedule(std::string_view json) {
+  simdjson::padded_string padded(json);
+  od::parser parser;
+  od::document doc;
+  if (auto e = parser.iterate(padded).get(doc); e) return json_error(nullptr, e);
+  od::value root;
+  if (auto e = doc.get_value().get(root); e) return json_error(nullptr, e);
+  QuotaSchedule schedule;
+  const Path top{nullptr, "quota"};
+  DIMONA_TRY(for_each_field(root, top, [&schedule](std::string_view k, od::value& f, const Path& p, int* i) -> Status {
+    if (k == "description") return *i = 0, skip_text(f, p);
+    if (k != "entries") return Status::ok();
+    *i = 1;
+    od::array entries;
+    if (f.get_array().get(entries)) return field_error(p, "expected an array");
+    for (auto element : entries) {
+      od::value v;
+      if (auto e = element.get(v); e) return json_error(&p, e);
+      QuotaRange r;
+      DIMONA_TRY(decode_quota_range(v, p, &r));
+      if (r.first_year < 1900 || r.last_year < r.first_year || r.last_year > 9999 || r.hours <= 0 ||
+          !r.effective_from.valid() || !r.defined_at)
+        return field_error(p, "each entry needs firstYear <= lastYear, hours > 0, effectiveFrom and definedAt");
+      for (int64_t year = r.first_year; year <= r.last_year; ++year)
+        schedule.entries.push_back({static_cast<int32_t>(year), static_cast<uint32_t>(r.hours), r.effective_from.value,
+                                    *r.defined_at, std::string(r.legal_source)});
+    }
+    return Status::ok();
+  }));
+  std::stable_sort(schedule.entries.begin(), schedule.entries.end(), [](const QuotaEntry& a, const QuotaEntry& b) {
+    return a.defined_at != b.defined_at ? a.defined_at < b.defined_at : a.year < b.year;
+  });
+  return schedule;
+}
+
+}  // namespace dimona

@@ -1,0 +1,65 @@
+// Codecs: JSON in (simdjson On-Demand) for declarations and events.
+//
+// Contract. DeclarationDecoder turns one Dimona REST v2 body into a
+// Declaration, or refuses it with a precise one-line reason naming the field
+// ("field dimonaIn.plannedHoursNumber: expected an integer"). It refuses what
+// is not a v2 body: invalid JSON, trailing content, an unknown or repeated
+// field, a wrong JSON type, not exactly one of dimonaIn/dimonaUpdate/
+// dimonaOut/dimonaCancel, a text longer than limits::text_field_bytes_max.
+// Everything else (formats, presence, domains) is left to decide(). No
+// message repeats a field's value, so errors may be logged.
+//
+// EventDecoder reads the event lines of a record batch (event.h) back into
+// Events, upcasting older schema versions.
+//
+// Input buffers must stay readable for kJsonPadding bytes past the end of the
+// text (simdjson reads ahead); a line inside a larger buffer qualifies when
+// the buffer goes on or is padded. Each decoder owns a simdjson parser: one
+// decoder per thread, reused across calls (no allocation per call once warm).
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string_view>
+
+#include "engine/base/status.h"
+#include "engine/declaration.h"
+#include "engine/event.h"
+#include "engine/quota_schedule.h"
+
+namespace dimona {
+
+inline constexpr size_t kJsonPadding = 64;  // == SIMDJSON_PADDING, checked in codec.cc
+
+class DeclarationDecoder {
+ public:
+  DeclarationDecoder();
+  ~DeclarationDecoder();
+  DeclarationDecoder(const DeclarationDecoder&) = delete;
+  DeclarationDecoder& operator=(const DeclarationDecoder&) = delete;
+
+  // `capacity` is the readable bytes from `json.data()`, >= size + kJsonPadding.
+  Result<Declaration> decode(std::string_view json, size_t capacity);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+class EventDecoder {
+ public:
+  EventDecoder();
+  ~EventDecoder();
+  EventDecoder(const EventDecoder&) = delete;
+  EventDecoder& operator=(const EventDecoder&) = delete;
+
+  // Decodes one event line (without its '\n'). The Event's string_views point
+  // into `line`, which must outlive the Event's use.
+  Result<Event> decode(std::string_view line, size_t capacity);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace dimona

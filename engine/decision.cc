@@ -1,0 +1,269 @@
+#include "engine/decision.h"
+
+#include <algorithm>
+
+#include "engine/base/limits.h"
+
+namespace dimona {
+namespace {
+
+using namespace anomaly;  // NOLINT: the codes read best unqualified here
+
+constexpr bool kBlocking = true;
+constexpr bool kNonBlocking = false;
+
+bool has_planned_hours(WorkerType t) { return t == WorkerType::kSTU || t == WorkerType::kO17 || t == WorkerType::kS17; }
+bool needs_one_quarter(WorkerType t) { return has_planned_hours(t); }
+
+bool needs_end_date(WorkerType t, JointCommission jc) {
+  switch (t) {
+    case WorkerType::kEXT: case WorkerType::kSTU: case WorkerType::kIVT: case WorkerType::kTRI:
+    case WorkerType::kSTG: case WorkerType::kA17: case WorkerType::kO17: case WorkerType::kS17:
+    case WorkerType::kT17:
+      return true;
+    default:
+      return jc == kJointCommissionInterim;
+  }
+}
+
+// Worker types the glossary closed (zone 00655), and ALT which opened late.
+bool worker_type_allowed_on(WorkerType t, Date start) {
+  switch (t) {
+    case WorkerType::kSTX: return start < date_from_civil(2014, 1, 1);
+    case WorkerType::kA17: case WorkerType::kTEA: return start < date_from_civil(2022, 1, 1);
+    case WorkerType::kQUA: return start < date_from_civil(2023, 1, 1);
+    case WorkerType::kALT: return !(start < date_from_civil(2023, 9, 1));
+    default: return true;
+  }
+}
+
+void check_employer(const Declaration& d, Decision* out) {
+  if (!d.has_employer || (!d.enterprise_number.present() && !d.employer_id.present())) {
+    out->add(kEmployerMissing, kBlocking);
+    return;
+  }
+  if (d.enterprise_number.invalid()) out->add(kEnterpriseNumberInvalid, kBlocking);
+  if (d.employer_id.invalid()) out->add(kNssoNumberInvalid, kBlocking);
+}
+
+void check_worker(const Declaration& d, Decision* out) {
+  if (d.ssin.invalid()) out->add(kSsinInvalid, kBlocking);
+  else if (!d.ssin.present() && !d.has_worker_identity) out->add(kWorkerMissing, kBlocking);
+  if (d.ssin.valid()) out->worker = d.ssin.value;
+}
+
+void check_features(const Declaration& d, Decision* out) {
+  if (!d.worker_type.present()) out->add(kWorkerTypeMissing, kBlocking);
+  else if (d.worker_type.invalid() || (d.start_date.valid() && !worker_type_allowed_on(d.worker_type.value, d.start_date.value)))
+    out->add(kWorkerTypeInvalid, kBlocking);
+  if (!d.joint_commission.present()) out->add(kJointCommissionMissing, kBlocking);
+  else if (d.joint_commission.invalid() || !is_dimona_joint_commission(d.joint_commission.value))
+    out->add(kJointCommissionInvalid, kBlocking);
+}
+
+void check_user_company(const Declaration& d, Decision* out) {
+  if (!d.joint_commission.valid()) return;
+  const UsingEmployerPart& u = d.using_employer;
+  if (d.joint_commission.value != kJointCommissionInterim) {
+    if (u.enterprise_number.present()) out->add(kUserCompanyNumberForbidden, kBlocking);
+    else if (u.present) out->add(kUserCompanyNameForbidden, kBlocking);
+    return;
+  }
+  if (!u.present || (!u.enterprise_number.present() && !u.has_name)) {
+    out->add(kUserCompanyMissing, kBlocking);
+    return;
+  }
+  if (u.enterprise_number.present() && u.has_name) out->add(kUserCompanyBoth, kBlocking);
+  if (u.enterprise_number.invalid()) out->add(kUserCompanyNumberInvalid, kBlocking);
+  if (!u.joint_commission.present() || u.joint_commission.invalid() ||
+      u.joint_commission.value == kJointCommissionInterim)
+    out->add(kJointCommissionInvalid, kBlocking);
+}
+
+bool valid_hours(int64_t h) {
+  return h >= limits::planned_hours_min && h <= limits::planned_hours_max;
+}
+
+void check_planned_hours(const Declaration& d, WorkerType t, bool required, Decision* out) {
+  if (!has_planned_hours(t)) {
+    if (d.planned_hours.present()) out->add(kPlannedHoursForbidden, kBlocking);
+    return;
+  }
+  if (!d.planned_hours.present()) {
+    if (required) out->add(kPlannedHoursMissing, kBlocking);
+  } else if (!valid_hours(d.planned_hours.value)) {
+    out->add(kPlannedHoursInvalid, kBlocking);
+  }
+}
+
+void check_hours_of_day(const Declaration& d, Decision* out) {
+  if (d.start_hour.invalid()) out->add(kStartHourInvalid, kBlocking);
+  if (d.end_hour.invalid()) out->add(kEndHourInvalid, kBlocking);
+}
+
+// The dates and shape of an IN (zones 00910, 00911, 00777 and FB 90373).
+void check_in_shape(const Declaration& d, Decision* out) {
+  if (!d.start_date.present()) out->add(kStartDateMissing, kBlocking);
+  else if (d.start_date.invalid()) out->add(kStartDateInvalid, kBlocking);
+  if (d.end_date.invalid()) out->add(kEndDateInvalid, kBlocking);
+  check_hours_of_day(d, out);
+  if (!d.worker_type.valid() || !d.joint_commission.valid()) return;
+  const WorkerType t = d.worker_type.value;
+  check_planned_hours(d, t, /*required=*/true, out);
+  if (!d.end_date.present() && needs_end_date(t, d.joint_commission.value)) out->add(kEndDateMissing, kBlocking);
+  if (!d.start_date.valid() || !d.end_date.valid()) return;
+  const Date start = d.start_date.value, end = d.end_date.value;
+  if (end < start) {
+    out->add(kEndBeforeStart, kBlocking);
+    return;
+  }
+  if (needs_one_quarter(t) && quarter_index(start) != quarter_index(end)) out->add(kInQuarter, kBlocking);
+  if (t == WorkerType::kEXT && end.days - start.days > 1) out->add(kExtraTooLong, kBlocking);
+  if (t == WorkerType::kFLX && start == end) {
+    if (!d.start_hour.present()) out->add(kStartHourMissing, kBlocking);
+    if (!d.end_hour.present()) out->add(kEndHourMissing, kBlocking);
+  }
+}
+
+Period candidate_of(const Declaration& d, Ssin worker) {
+  Period p;
+  p.worker = worker;
+  p.employer = employer_key(d);
+  p.start = d.start_date.value;
+  p.end = d.end_date.valid() ? d.end_date.value : Date{kOpenEndDays};
+  p.worker_type = d.worker_type.value;
+  p.joint_commission = d.joint_commission.value;
+  p.planned_hours = d.planned_hours.valid() ? static_cast<uint16_t>(d.planned_hours.value) : 0;
+  if (p.joint_commission == kJointCommissionInterim)
+    p.user_company = d.using_employer.enterprise_number.valid() ? d.using_employer.enterprise_number.value.value
+                                                                : kNamedUserCompany;
+  return p;
+}
+
+// Quota (FB 90017, rule 8): hours beyond what remains are accepted with a warning.
+void check_quota(const LedgerState& state, const Period& p, uint32_t hours_before, Decision* out) {
+  if (p.worker_type != WorkerType::kSTU) return;
+  const int32_t year = year_of(p.start);
+  const std::optional<uint32_t> quota = state.quota(year);
+  if (!quota) return;
+  const uint32_t remaining = *quota > hours_before ? *quota - hours_before : 0;
+  const uint32_t in_quota = std::min<uint32_t>(p.planned_hours, remaining);
+  out->exceeding_hours = p.planned_hours - in_quota;
+  out->in_quota_hours = out->late ? 0 : in_quota;
+  if (out->exceeding_hours > 0) out->add(kQuotaExceeded, kNonBlocking);
+}
+
+void decide_in(const LedgerState& state, const Declaration& d, Instant recorded_at, Decision* out) {
+  check_employer(d, out);
+  check_worker(d, out);
+  check_features(d, out);
+  check_user_company(d, out);
+  check_in_shape(d, out);
+  if (d.period_id.invalid()) out->add(kPeriodIdInvalid, kBlocking);
+  else if (d.period_id.valid() && state.period(d.period_id.value)) out->add(kPeriodIdInvalid, kBlocking);
+  if (out->blocking() || !d.ssin.valid()) return;
+  const Period p = candidate_of(d, d.ssin.value);
+  bool duplicate = false;
+  if (state.find_overlap(p, PeriodId{}, &duplicate)) {
+    out->add(duplicate ? kInDuplicate : kInOverlap, kBlocking);
+    return;
+  }
+  if (date_of(recorded_at) > p.start) {
+    out->late = true;
+    out->add(kInLate, kNonBlocking);
+  }
+  if (d.period_id.valid()) out->period_id = d.period_id.value;
+  check_quota(state, p, state.student_hours(p.worker, year_of(p.start)), out);
+}
+
+// UPDATE, OUT and CANCEL address an existing period; this finds it and checks
+// that the employer and worker given, if any, are the period's.
+const Period* resolve_period(const LedgerState& state, const Declaration& d, Decision* out) {
+  if (!d.period_id.present()) out->add(kPeriodIdMissing, kBlocking);
+  else if (d.period_id.invalid()) out->add(kPeriodIdInvalid, kBlocking);
+  if (!d.period_id.valid()) return nullptr;
+  out->period_id = d.period_id.value;
+  const Period* p = state.period(d.period_id.value);
+  if (!p) {
+    out->add(kPeriodUnknown, kBlocking);
+    return nullptr;
+  }
+  out->worker = p->worker;
+  if (p->cancelled) out->add(kPeriodCancelled, kBlocking);
+  if (d.enterprise_number.invalid()) out->add(kEnterpriseNumberInvalid, kBlocking);
+  else if (d.enterprise_number.valid() && d.enterprise_number.value.value != p->employer)
+    out->add(kEnterpriseNumberMismatch, kBlocking);
+  if (d.employer_id.invalid()) out->add(kNssoNumberInvalid, kBlocking);
+  else if (d.employer_id.valid() && (d.employer_id.value.value | kNssoEmployerTag) != p->employer)
+    out->add(kNssoNumberMismatch, kBlocking);
+  if (d.ssin.invalid()) out->add(kSsinInvalid, kBlocking);
+  else if (d.ssin.valid() && d.ssin.value != p->worker) out->add(kSsinMismatch, kBlocking);
+  return p;
+}
+
+void decide_update(const LedgerState& state, const Declaration& d, const Period& p, Decision* out) {
+  if (d.start_date.invalid()) out->add(kStartDateInvalid, kBlocking);
+  if (d.end_date.invalid()) out->add(kEndDateInvalid, kBlocking);
+  check_hours_of_day(d, out);
+  check_planned_hours(d, p.worker_type, /*required=*/false, out);
+  Period next = p;
+  if (d.start_date.valid() && d.start_date.value != p.start) {
+    if (p.worker_type == WorkerType::kSTU) out->add(kStartDateForbidden, kBlocking);
+    next.start = d.start_date.value;
+  }
+  if (d.end_date.valid()) next.end = d.end_date.value;
+  if (d.planned_hours.valid() && valid_hours(d.planned_hours.value))
+    next.planned_hours = static_cast<uint16_t>(d.planned_hours.value);
+  if (out->blocking()) return;
+  if (next.end.days == kOpenEndDays && needs_end_date(p.worker_type, p.joint_commission)) {
+    out->add(kUpdateEndRemoved, kBlocking);
+    return;
+  }
+  if (next.end < next.start) return out->add(kEndBeforeStart, kBlocking);
+  if (needs_one_quarter(p.worker_type) && quarter_index(next.start) != quarter_index(next.end))
+    return out->add(kUpdateQuarter, kBlocking);
+  const bool changed = next.start != p.start || next.end != p.end || next.planned_hours != p.planned_hours ||
+                       d.start_hour.present() || d.end_hour.present();
+  if (!changed) return out->add(kUpdateNoChange, kBlocking);
+  bool duplicate = false;
+  if (state.find_overlap(next, p.id, &duplicate)) return out->add(kUpdateOverlap, kBlocking);
+  const uint32_t others = state.student_hours(p.worker, year_of(p.start)) - (p.counts_for_student_quota() ? p.planned_hours : 0);
+  out->late = p.late;
+  check_quota(state, next, others, out);
+}
+
+void decide_out(const Declaration& d, const Period& p, Decision* out) {
+  if (!d.end_date.present()) return out->add(kEndDateMissing, kBlocking);
+  if (d.end_date.invalid()) return out->add(kEndDateInvalid, kBlocking);
+  check_hours_of_day(d, out);
+  const Date end = d.end_date.value;
+  if (end < p.start) return out->add(kEndBeforeStart, kBlocking);
+  if (end.days == kOpenEndDays || (needs_one_quarter(p.worker_type) && quarter_index(end) != quarter_index(p.start)))
+    out->add(kEndDateOutOfDomain, kBlocking);
+}
+
+ResultCode result_of(const Decision& d, bool identified) {
+  if (d.blocking()) return ResultCode::kRefused;
+  if (d.anomaly_count > 0) return ResultCode::kWarning;
+  return identified ? ResultCode::kAccepted : ResultCode::kPending;
+}
+
+}  // namespace
+
+Decision decide(const LedgerState& state, const Declaration& d, Instant recorded_at) {
+  Decision out;
+  if (d.kind == DeclarationKind::kIn) {
+    decide_in(state, d, recorded_at, &out);
+    out.result = result_of(out, d.ssin.valid());
+    return out;
+  }
+  const Period* p = resolve_period(state, d, &out);
+  if (p && !out.blocking()) {
+    if (d.kind == DeclarationKind::kUpdate) decide_update(state, d, *p, &out);
+    else if (d.kind == DeclarationKind::kOut) decide_out(d, *p, &out);
+  }
+  out.result = result_of(out, true);
+  return out;
+}
+
+}  // namespace dimona

@@ -1,0 +1,45 @@
+#include "engine/declaration.h"
+
+namespace dimona {
+namespace {
+
+constexpr std::string_view kWorkerTypeNames[] = {
+    "", "A17", "ALT", "BCW", "DWD", "EXT", "FLX", "IVT", "O17", "PMP", "QUA", "RTA",
+    "S17", "STG", "STU", "STX", "T17", "TEA", "TRI", "OTH"};
+
+constexpr JointCommission kDimonaJointCommissions[] = {kJointCommissionOther, 124, 140, 144, 145, 149, 302, 320, 322};
+
+}  // namespace
+
+std::string_view kind_name(DeclarationKind kind) {
+  static constexpr std::string_view kNames[] = {"dimonaIn", "dimonaUpdate", "dimonaOut", "dimonaCancel"};
+  return kNames[static_cast<int>(kind)];
+}
+
+WorkerType parse_worker_type(std::string_view text) {
+  for (size_t i = 1; i < std::size(kWorkerTypeNames); ++i)
+    if (kWorkerTypeNames[i] == text) return static_cast<WorkerType>(i);
+  return WorkerType::kUnknown;
+}
+
+std::string_view worker_type_name(WorkerType type) { return kWorkerTypeNames[static_cast<size_t>(type)]; }
+
+std::optional<JointCommission> parse_joint_commission(std::string_view text) {
+  if (text == "XXX") return kJointCommissionOther;
+  if (text.size() != 3) return std::nullopt;
+  JointCommission v = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    v = static_cast<JointCommission>(v * 10 + (c - '0'));
+  }
+  if (v < 100) return std::nullopt;
+  return v;
+}
+
+bool is_dimona_joint_commission(JointCommission jc) {
+  for (JointCommission allowed : kDimonaJointCommissions)
+    if (jc == allowed) return true;
+  return false;
+}
+
+}  // namespace dimona

@@ -1,0 +1,89 @@
+// Declaration: one Dimona REST v2 body (DESIGN.md §3), decoded but not yet judged.
+//
+// Contract. A Declaration records what the declarant sent, field by field, as
+// Field<T>: absent, present and well-formed (valid), or present but outside
+// its format (invalid: "2025-02-30", an SSIN with a bad check). Judging
+// presence and domains is the job of decide() (decision.h), which turns each
+// problem into the glossary's anomaly code; the decoder (declaration_codec.h)
+// only refuses what is not a v2 body at all: bad JSON, an unknown field, a
+// wrong JSON type, not exactly one of the four kinds. Plain value, no
+// pointers into the input; cheap to copy (about 200 bytes).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include "engine/base/time.h"
+#include "engine/identifiers.h"
+
+namespace dimona {
+
+enum class DeclarationKind : unsigned char { kIn, kUpdate, kOut, kCancel };
+std::string_view kind_name(DeclarationKind kind);  // "dimonaIn", ...
+
+// Zone 00655. kUnknown is a value the glossary does not list.
+enum class WorkerType : unsigned char {
+  kUnknown, kA17, kALT, kBCW, kDWD, kEXT, kFLX, kIVT, kO17, kPMP, kQUA, kRTA,
+  kS17, kSTG, kSTU, kSTX, kT17, kTEA, kTRI, kOTH,
+};
+WorkerType parse_worker_type(std::string_view text);
+std::string_view worker_type_name(WorkerType type);
+
+// Zone 00046: "124".."999" as their number; "XXX" (other sectors) as 0.
+using JointCommission = uint16_t;
+inline constexpr JointCommission kJointCommissionOther = 0;
+inline constexpr JointCommission kJointCommissionInterim = 322;
+std::optional<JointCommission> parse_joint_commission(std::string_view text);
+bool is_dimona_joint_commission(JointCommission jc);  // the list allowed in features
+
+template <typename T>
+struct Field {
+  enum class State : unsigned char { kAbsent, kValid, kInvalid };
+  State state = State::kAbsent;
+  T value{};
+
+  bool present() const { return state != State::kAbsent; }
+  bool valid() const { return state == State::kValid; }
+  bool invalid() const { return state == State::kInvalid; }
+  void set(T v) { state = State::kValid; value = v; }
+  void set_invalid() { state = State::kInvalid; }
+};
+
+struct UsingEmployerPart {
+  bool present = false;
+  Field<EnterpriseNumber> enterprise_number;
+  bool has_name = false;  // name (+ address) instead of an enterprise number
+  Field<JointCommission> joint_commission;
+};
+
+struct Declaration {
+  DeclarationKind kind = DeclarationKind::kIn;
+
+  // employer: enterpriseNumber (string of digits) or employerId (NSSO, integer)
+  bool has_employer = false;
+  Field<EnterpriseNumber> enterprise_number;
+  Field<NssoNumber> employer_id;
+
+  // worker: ssin, or an identity (names, birth data) for someone without one
+  bool has_worker = false;
+  Field<Ssin> ssin;
+  bool has_worker_identity = false;
+
+  bool has_features = false;
+  Field<WorkerType> worker_type;
+  Field<JointCommission> joint_commission;
+
+  Field<PeriodId> period_id;  // UPDATE/OUT/CANCEL; on IN only for imports
+  Field<Date> start_date;
+  Field<Date> end_date;
+  Field<uint16_t> start_hour;  // minutes after midnight
+  Field<uint16_t> end_hour;
+  Field<int64_t> planned_hours;  // as sent: 0 and 1000 are reported, not clipped
+  UsingEmployerPart using_employer;
+  bool has_student_place_of_work = false;
+
+  std::optional<Instant> recorded_at;  // import of history only
+};
+
+}  // namespace dimona

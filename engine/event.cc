@@ -1,0 +1,146 @@
+#include "engine/event.h"
+
+#include "engine/base/json_writer.h"
+
+namespace dimona {
+namespace {
+
+constexpr std::string_view kEventTypeNames[kEventTypeCount] = {
+    "DimonaInDeclared", "DimonaUpdateDeclared", "DimonaOutDeclared", "DimonaCancelDeclared",
+    "StudentQuotaDefined",
+};
+
+void write_anomalies(JsonWriter& w, const Decision& d) {
+  w.key("anomalies").begin_array();
+  for (size_t i = 0; i < d.anomaly_count; ++i) {
+    char code[9];
+    format_anomaly_code(d.anomalies[i].code, code);
+    w.begin_object()
+        .key("code").string(std::string_view(code, 9))
+        .key("severity").string(d.anomalies[i].blocking ? "B" : "NP")
+        .end_object();
+  }
+  w.end_array();
+}
+
+void write_declaration_body(JsonWriter& w, const DeclarationBody& b) {
+  const Decision& d = b.decision;
+  w.key("declarationId").digits(b.declaration_id.value, 12);
+  if (d.period_id.value != 0) w.key("periodId").digits(d.period_id.value, 12);
+  const char result = static_cast<char>(d.result);
+  w.key("result").string(std::string_view(&result, 1));
+  write_anomalies(w, d);
+  if (d.exceeding_hours != 0) w.key("exceedingHours").integer(d.exceeding_hours);
+  if (d.in_quota_hours != 0) w.key("inQuotaHours").integer(d.in_quota_hours);
+  if (d.late) w.key("late").boolean(true);
+  w.key("declaration").raw(b.raw);
+}
+
+void write_quota_body(JsonWriter& w, const QuotaBody& q) {
+  w.key("year").integer(q.year).key("hours").integer(q.hours);
+  w.key("effectiveFrom").string(to_string(q.effective_from));
+  w.key("legalSource").string(q.legal_source);
+}
+
+}  // namespace
+
+std::string_view event_type_name(EventType type) { return kEventTypeNames[static_cast<size_t>(type)]; }
+
+bool parse_event_type(std::string_view name, EventType* out) {
+  for (size_t i = 0; i < kEventTypeCount; ++i) {
+    if (kEventTypeNames[i] == name) {
+      *out = static_cast<EventType>(i);
+      return true;
+    }
+  }
+  return false;
+}
+
+EventType event_type_of(DeclarationKind kind) {
+  switch (kind) {
+    case DeclarationKind::kIn: return EventType::kDimonaInDeclared;
+    case DeclarationKind::kUpdate: return EventType::kDimonaUpdateDeclared;
+    case DeclarationKind::kOut: return EventType::kDimonaOutDeclared;
+    case DeclarationKind::kCancel: return EventType::kDimonaCancelDeclared;
+  }
+  DIMONA_ASSERT(false);
+}
+
+void format_anomaly_code(uint32_t code, char* out) {
+  DIMONA_ASSERT(code < 100'000'000);
+  uint32_t zone = code / 1000, number = code % 1000;
+  for (int i = 4; i >= 0; --i, zone /= 10) out[i] = static_cast<char>('0' + zone % 10);
+  out[5] = '-';
+  for (int i = 8; i >= 6; --i, number /= 10) out[i] = static_cast<char>('0' + number % 10);
+}
+
+std::string anomaly_code_string(uint32_t code) {
+  std::string s(9, '\0');
+  format_anomaly_code(code, s.data());
+  return s;
+}
+
+bool parse_anomaly_code(std::string_view text, uint32_t* out) {
+  if (text.size() != 9 || text[5] != '-') return false;
+  uint32_t v = 0;
+  for (size_t i = 0; i < 9; ++i) {
+    if (i == 5) continue;
+    if (text[i] < '0' || text[i] > '9') return false;
+    v = v * 10 + static_cast<uint32_t>(text[i] - '0');
+  }
+  *out = v;
+  return true;
+}
+
+void Decision::add(uint32_t code, bool is_blocking) {
+  if (has(code) || anomaly_count == kAnomaliesMax) return;
+  anomalies[anomaly_count++] = Anomaly{code, is_blocking};
+}
+
+bool Decision::has(uint32_t code) const {
+  for (size_t i = 0; i < anomaly_count; ++i)
+    if (anomalies[i].code == code) return true;
+  return false;
+}
+
+bool Decision::blocking() const {
+  for (size_t i = 0; i < anomaly_count; ++i)
+    if (anomalies[i].blocking) return true;
+  return false;
+}
+
+std::string event_id_of(const Event& event) {
+  std::string id;
+  if (event.is_declaration()) {
+    id = "dcl-";
+    const size_t at = id.size();
+    append_uint(&id, event.declaration.declaration_id.value);
+    id.insert(at, 12 - (id.size() - at), '0');
+    return id;
+  }
+  id = "quota-";
+  append_uint(&id, static_cast<uint64_t>(event.quota.year));
+  id += '-';
+  append_uint(&id, event.quota.hours);
+  id += '-';
+  id += to_string(date_of(event.recorded_at));
+  return id;
+}
+
+void encode_event(const Event& event, std::string* out) {
+  JsonWriter w(out);
+  w.begin_object();
+  w.key("eventId").string(event_id_of(event));
+  w.key("type").string(event_type_name(event.type));
+  w.key("schemaVersion").integer(event.schema_version);
+  if (event.ssin.value != 0) w.key("ssin").digits(event.ssin.value, 11);
+  w.key("recordedAt").string(to_string(event.recorded_at));
+  w.key("source").string(event.source);
+  w.key("body").begin_object();
+  if (event.is_declaration()) write_declaration_body(w, event.declaration);
+  else write_quota_body(w, event.quota);
+  w.end_object().end_object();
+  out->push_back('\n');
+}
+
+}  // namespace dimona

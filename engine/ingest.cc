@@ -1,0 +1,268 @@
+#include "engine/ingest.h"
+
+#include <cstring>
+#include <vector>
+
+#include "engine/base/crc32c.h"
+#include "engine/base/json_writer.h"
+#include "engine/base/limits.h"
+#include "engine/codec.h"
+
+namespace dimona {
+namespace {
+
+// Yields the lines of a stream, each followed by readable padding, so the
+// decoder can parse it in place. A line longer than declaration_bytes_max is
+// reported as such and skipped whole.
+class LineFeeder {
+ public:
+  struct Line {
+    std::string_view text;
+    size_t capacity = 0;    // readable bytes from text.data()
+    size_t consumed = 0;    // bytes of the stream, '\n' included
+    bool too_long = false;
+  };
+
+  explicit LineFeeder(std::FILE* in) : in_(in), buffer_(2 * limits::ingest_read_bytes + kJsonPadding) {}
+
+  // False at the end of the stream.
+  Result<bool> next(Line* line);
+
+ private:
+  Status fill();
+
+  std::FILE* in_;
+  std::vector<char> buffer_;
+  size_t begin_ = 0, end_ = 0;
+  bool eof_ = false;
+  uint64_t skipping_ = 0;  // bytes of an over-long line dropped so far
+};
+
+Status LineFeeder::fill() {
+  if (begin_ > 0) {
+    std::memmove(buffer_.data(), buffer_.data() + begin_, end_ - begin_);
+    end_ -= begin_;
+    begin_ = 0;
+  }
+  const size_t room = buffer_.size() - kJsonPadding - end_;
+  const size_t n = std::fread(buffer_.data() + end_, 1, room, in_);
+  if (n < room) {
+    if (std::ferror(in_)) return io_error(std::string("read failed: ") + std::strerror(errno));
+    eof_ = true;
+  }
+  end_ += n;
+  return Status::ok();
+}
+
+Result<bool> LineFeeder::next(Line* line) {
+  for (;;) {
+    char* start = buffer_.data() + begin_;
+    char* nl = static_cast<char*>(std::memchr(start, '\n', end_ - begin_));
+    if (nl != nullptr || (eof_ && begin_ < end_)) {
+      const size_t len = nl ? static_cast<size_t>(nl - start) : end_ - begin_;
+      const size_t consumed = nl ? len + 1 : len;
+      *line = Line{std::string_view(start, len), buffer_.size() - begin_, consumed + skipping_, skipping_ > 0};
+      if (len > 0 && start[len - 1] == '\r') line->text.remove_suffix(1);
+      if (len > limits::declaration_bytes_max) line->too_long = true;
+      begin_ += consumed;
+      skipping_ = 0;
+      return true;
+    }
+    if (eof_) return false;
+    if (end_ - begin_ > limits::declaration_bytes_max) {  // drop the head of an over-long line
+      skipping_ += end_ - begin_;
+      begin_ = end_;
+    }
+    DIMONA_TRY(fill());
+  }
+}
+
+class Ingestor {
+ public:
+  Ingestor(Ledger& ledger, EventLog* log, std::string label, const IngestOptions& options)
+      : ledger_(ledger), log_(log), label_(std::move(label)), options_(options) {}
+
+  Result<IngestSummary> run(std::FILE* in, SourceCursor* cursor, uint64_t total_bytes);
+
+ private:
+  Status handle(const LineFeeder::Line& line);
+  Status malformed(const Status& why);
+  void report_malformed(const std::string& reason);
+  void report_refused(const Submission& s);
+  Status commit();
+
+  Ledger& ledger_;
+  EventLog* log_;
+  std::string label_;
+  const IngestOptions& options_;
+  DeclarationDecoder decoder_;
+  IngestSummary summary_;
+  SourceCursor* cursor_ = nullptr;
+  uint64_t line_number_ = 0;
+  uint64_t bytes_ = 0;
+  uint32_t since_commit_ = 0;
+  std::string source_;
+  std::string report_line_;
+};
+
+void Ingestor::report_malformed(const std::string& reason) {
+  ++summary_.malformed;
+  if (!options_.report) return;
+  report_line_.clear();
+  JsonWriter w(&report_line_);
+  w.begin_object().key("line").integer(static_cast<int64_t>(line_number_)).key("error").string(reason).end_object();
+  report_line_ += '\n';
+  std::fwrite(report_line_.data(), 1, report_line_.size(), options_.report);
+}
+
+void Ingestor::report_refused(const Submission& s) {
+  if (!options_.report) return;
+  report_line_.clear();
+  JsonWriter w(&report_line_);
+  w.begin_object().key("line").integer(static_cast<int64_t>(line_number_));
+  w.key("declarationId").digits(s.declaration_id.value, 12).key("result").string("B");
+  w.key("anomalies").begin_array();
+  for (size_t i = 0; i < s.decision.anomaly_count; ++i) w.string(anomaly_code_string(s.decision.anomalies[i].code));
+  w.end_array().end_object();
+  report_line_ += '\n';
+  std::fwrite(report_line_.data(), 1, report_line_.size(), options_.report);
+}
+
+// A line that is not a declaration the ledger can take: reported and skipped,
+// or, with --strict, the end of the ingest.
+Status Ingestor::malformed(const Status& why) {
+  report_malformed(why.message());
+  if (!options_.strict) return Status::ok();
+  return invalid_argument("line " + std::to_string(line_number_) + ": " + why.message());
+}
+
+Status Ingestor::handle(const LineFeeder::Line& line) {
+  ++line_number_;
+  ++summary_.lines;
+  if (line.too_long) {
+    return malformed(invalid_argument("line longer than 64 KiB"));
+  }
+  if (line.text.find_first_not_of(" \t") == std::string_view::npos) return Status::ok();  // blank
+  Result<Declaration> d = decoder_.decode(line.text, line.capacity);
+  if (!d.is_ok()) return malformed(d.status());
+  source_ = "batch:" + label_ + ":" + std::to_string(line_number_);
+  Result<Submission> s = ledger_.submit(*d, line.text, source_);
+  if (!s.is_ok()) {
+    if (s.status().code() != Code::kInvalidArgument) return s.status();
+    return malformed(s.status());
+  }
+  ++summary_.declarations;
+  const Decision& decision = s->decision;
+  switch (decision.result) {
+    case ResultCode::kAccepted: ++summary_.accepted; break;
+    case ResultCode::kWarning: ++summary_.warnings; break;
+    case ResultCode::kRefused: ++summary_.refused; report_refused(*s); break;
+    case ResultCode::kPending: ++summary_.pending; break;
+  }
+  for (size_t i = 0; i < decision.anomaly_count; ++i) ++summary_.anomalies[decision.anomalies[i].code];
+  return Status::ok();
+}
+
+Status Ingestor::commit() {
+  if (cursor_) {
+    cursor_->lines = line_number_;
+    cursor_->bytes = bytes_;
+  }
+  DIMONA_TRY(ledger_.commit(cursor_));
+  if (options_.report) std::fflush(options_.report);
+  ++summary_.commits;
+  since_commit_ = 0;
+  return Status::ok();
+}
+
+Result<IngestSummary> Ingestor::run(std::FILE* in, SourceCursor* cursor, uint64_t total_bytes) {
+  cursor_ = cursor;
+  if (cursor) {
+    line_number_ = cursor->lines;
+    bytes_ = cursor->bytes;
+    summary_.resumed_after_lines = cursor->lines;
+  }
+  LineFeeder feeder(in);
+  LineFeeder::Line line;
+  for (;;) {
+    Result<bool> more = feeder.next(&line);
+    DIMONA_TRY(more);
+    if (!*more) break;
+    Status handled = handle(line);
+    if (!handled.is_ok()) {
+      if (handled.code() == Code::kInvalidArgument) DIMONA_TRY(commit());  // strict: keep what came before
+      return handled;
+    }
+    bytes_ += line.consumed;
+    if (cursor) cursor->prefix_crc = crc32c_extend(cursor->prefix_crc, line.text.data(), line.consumed);
+    if (++since_commit_ >= limits::ingest_commit_declarations || ledger_.should_commit()) DIMONA_TRY(commit());
+    if (options_.progress && (line_number_ & 0x3fff) == 0) options_.progress({line_number_, bytes_, total_bytes});
+  }
+  DIMONA_TRY(commit());
+  if (options_.progress) options_.progress({line_number_, bytes_, total_bytes});
+  (void)log_;
+  return summary_;
+}
+
+struct FileCloser {
+  void operator()(std::FILE* f) const { std::fclose(f); }
+};
+using File = std::unique_ptr<std::FILE, FileCloser>;
+
+// The fingerprint that names a file as a source: its size-capped head.
+Result<std::string> source_id_of(std::FILE* f) {
+  std::vector<char> head(limits::source_fingerprint_bytes);
+  const size_t n = std::fread(head.data(), 1, head.size(), f);
+  if (std::ferror(f)) return io_error("cannot read the input");
+  char id[48];
+  std::snprintf(id, sizeof id, "head-crc32c:%08x:%zu", crc32c(head.data(), n), n);
+  return std::string(id);
+}
+
+Result<uint32_t> crc_of_prefix(std::FILE* f, uint64_t bytes) {
+  std::vector<char> chunk(limits::ingest_read_bytes);
+  uint32_t crc = 0;
+  while (bytes > 0) {
+    const size_t want = bytes < chunk.size() ? static_cast<size_t>(bytes) : chunk.size();
+    const size_t n = std::fread(chunk.data(), 1, want, f);
+    if (n != want) return failed_precondition("the file is shorter than what an earlier ingest of it committed");
+    crc = crc32c_extend(crc, chunk.data(), n);
+    bytes -= n;
+  }
+  return crc;
+}
+
+}  // namespace
+
+Result<IngestSummary> ingest_file(Ledger& ledger, EventLog& log, const std::string& path, const IngestOptions& options) {
+  File f(std::fopen(path.c_str(), "rb"));
+  if (!f) return not_found("cannot open " + path + ": " + std::strerror(errno));
+  std::fseek(f.get(), 0, SEEK_END);
+  const auto total = static_cast<uint64_t>(std::ftell(f.get()));
+  std::rewind(f.get());
+  Result<std::string> id = source_id_of(f.get());
+  DIMONA_TRY(id);
+  std::rewind(f.get());
+  Result<std::optional<SourceCursor>> stored = log.source_cursor(*id);
+  DIMONA_TRY(stored);
+  SourceCursor cursor{*id, 0, 0, 0};
+  if (stored->has_value()) {
+    cursor = **stored;
+    Result<uint32_t> crc = crc_of_prefix(f.get(), cursor.bytes);
+    DIMONA_TRY(crc);
+    if (*crc != cursor.prefix_crc)
+      return failed_precondition("the file changed since an earlier ingest of it: refusing to resume");
+  }
+  const std::string label = path.substr(path.find_last_of('/') + 1);
+  Ingestor ingestor(ledger, &log, label, options);
+  Result<IngestSummary> summary = ingestor.run(f.get(), &cursor, total);
+  if (summary.is_ok() && stored->has_value() && summary->lines == 0) summary->already_complete = true;
+  return summary;
+}
+
+Result<IngestSummary> ingest_stream(Ledger& ledger, std::FILE* in, const std::string& label, const IngestOptions& options) {
+  Ingestor ingestor(ledger, nullptr, label, options);
+  return ingestor.run(in, nullptr, 0);
+}
+
+}  // namespace dimona

@@ -1,0 +1,59 @@
+// Ingest: an NDJSON file (or stream) of declarations into the ledger.
+//
+// Contract. Each line is decoded (codec.h), decided and staged by the
+// Ledger; every limits::ingest_commit_declarations lines the staged batches
+// are committed durably together with the file's SourceCursor (how many
+// lines and bytes are consumed, and the CRC of those bytes), in one
+// transaction. So a killed ingest, run again on the same file, resumes
+// exactly after its last commit, and a finished one finds nothing to do
+// (the cursor is at the end). A file whose consumed prefix changed since is
+// refused (kFailedPrecondition) rather than half-applied. A stream (stdin)
+// has no cursor and cannot resume.
+//
+// A malformed line never stops the batch nor loses the lines around it: it
+// is counted and written to the report with its line number and reason;
+// with `strict`, the first one stops the ingest after committing what came
+// before (kInvalidArgument naming the line). Refused declarations (result
+// B) are in the log like every other, and in the report too. No SSIN is
+// ever written to the report or to progress. Single-threaded.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <functional>
+#include <map>
+#include <string>
+
+#include "engine/base/status.h"
+#include "engine/ledger.h"
+
+namespace dimona {
+
+struct IngestProgress {
+  uint64_t lines = 0;
+  uint64_t bytes = 0;
+  uint64_t total_bytes = 0;  // 0 when unknown (a stream)
+};
+
+struct IngestOptions {
+  bool strict = false;
+  std::FILE* report = nullptr;  // refused and malformed lines, NDJSON; may be null
+  std::function<void(const IngestProgress&)> progress;  // called now and then; may be empty
+};
+
+struct IngestSummary {
+  uint64_t lines = 0;            // lines read in this run (blank ones included)
+  uint64_t resumed_after_lines = 0;  // lines skipped because an earlier run committed them
+  bool already_complete = false;
+  uint64_t declarations = 0;
+  uint64_t accepted = 0, warnings = 0, refused = 0, pending = 0;
+  uint64_t malformed = 0;
+  std::map<uint32_t, uint64_t> anomalies;  // code -> count
+  uint64_t commits = 0;
+};
+
+// `label` names the source in each event's `source` ("batch:LABEL:LINE").
+Result<IngestSummary> ingest_file(Ledger& ledger, EventLog& log, const std::string& path, const IngestOptions& options);
+Result<IngestSummary> ingest_stream(Ledger& ledger, std::FILE* in, const std::string& label, const IngestOptions& options);
+
+}  // namespace dimona

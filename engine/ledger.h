@@ -1,0 +1,76 @@
+// Ledger: the single writer of a log — decides declarations against the
+// current state, stages their events, and commits them durably.
+//
+// Contract. open() folds the whole log into a LedgerState (every batch CRC-
+// checked by the reader) and takes the quota schedule. submit() decides one
+// declaration, encodes its event into the draft batch of the worker's
+// partition and folds it at once, so the next submission sees it; quota
+// definitions whose definedAt ledger time has reached are staged first, in
+// every partition (each partition's fold is then self-contained). commit()
+// appends all staged batches, with the source cursor if given, in one
+// atomic, durable append. After a failed commit the Ledger must be dropped
+// and reopened: its state is ahead of the log.
+//
+// Ledger time never goes back: a submission without recordedAt gets
+// max(clock, last recordedAt); one with recordedAt earlier than ledger time
+// is refused (kInvalidArgument) and nothing is staged. Declaration ids and
+// ledger-assigned period ids are 12-digit ids from kLedgerIdBodyFirst up.
+// Not thread-safe: one Ledger per log, used from one thread.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/base/status.h"
+#include "engine/base/time.h"
+#include "engine/decision.h"
+#include "engine/event_log.h"
+#include "engine/ledger_state.h"
+#include "engine/quota_schedule.h"
+
+namespace dimona {
+
+struct Submission {
+  DeclarationId declaration_id;
+  Decision decision;
+  Instant recorded_at;
+  uint32_t partition = 0;
+};
+
+class Ledger {
+ public:
+  static Result<std::unique_ptr<Ledger>> open(EventLog& log, QuotaSchedule schedule, const Clock& clock);
+
+  // `raw` is the declaration's JSON as sent (one line; other line breaks are
+  // turned into spaces); `source` says where it came from ("batch:FILE:LINE").
+  Result<Submission> submit(const Declaration& declaration, std::string_view raw, std::string_view source);
+  // True when a staged batch is close to its size limits: commit before the next submit.
+  bool should_commit() const;
+  Status commit(const SourceCursor* cursor);
+
+  size_t staged_events() const { return staged_events_; }
+  const LedgerState& state() const { return state_; }
+  uint32_t partition_of(Ssin worker) const;
+
+ private:
+  Ledger(EventLog& log, QuotaSchedule schedule, const Clock& clock);
+  Status stage(const Event& event, uint32_t partition);
+  Status stage_due_quota(Instant until);
+
+  EventLog& log_;
+  QuotaSchedule schedule_;
+  const Clock& clock_;
+  LedgerState state_;
+  std::vector<BatchDraft> drafts_;  // one per partition
+  size_t staged_events_ = 0;
+  std::string line_;                // scratch: the declaration on one line
+  std::string source_;              // scratch
+  bool poisoned_ = false;
+};
+
+// Folds every event of `log` into `state`, partition by partition.
+Status fold_log(EventLog& log, LedgerState* state);
+
+}  // namespace dimona

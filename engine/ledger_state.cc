@@ -1,0 +1,182 @@
+#include "engine/ledger_state.h"
+
+#include <algorithm>
+
+#include "engine/base/limits.h"
+
+namespace dimona {
+
+uint64_t employer_key(const Declaration& d) {
+  if (d.enterprise_number.valid()) return d.enterprise_number.value.value;
+  if (d.employer_id.valid()) return d.employer_id.value.value | kNssoEmployerTag;
+  return 0;
+}
+
+uint64_t LedgerState::hours_key(Ssin worker, int32_t year) {
+  return (worker.value << 14) | static_cast<uint64_t>(year & 0x3fff);
+}
+
+const Period* LedgerState::period(PeriodId id) const {
+  const uint32_t* index = period_index_.find(id.value);
+  return index ? &periods_[*index] : nullptr;
+}
+
+uint32_t LedgerState::student_hours(Ssin worker, int32_t year) const {
+  const uint32_t* h = student_hours_.find(hours_key(worker, year));
+  return h ? *h : 0;
+}
+
+std::optional<uint32_t> LedgerState::quota(int32_t year) const {
+  for (auto it = quota_definitions_.rbegin(); it != quota_definitions_.rend(); ++it)
+    if (it->year == year) return it->hours;
+  return std::nullopt;
+}
+
+const Period* LedgerState::find_overlap(const Period& c, PeriodId ignore, bool* duplicate) const {
+  *duplicate = false;
+  const uint32_t* w = worker_index_.find(c.worker.value);
+  if (!w) return nullptr;
+  const WorkerPeriods& wp = workers_[*w - 1];
+  // Periods starting after c.end cannot meet it; scan back from there while a
+  // period could still reach c.start.
+  auto it = std::upper_bound(wp.by_start.begin(), wp.by_start.end(), c.end.days,
+                             [this](int32_t day, uint32_t i) { return day < periods_[i].start.days; });
+  while (it != wp.by_start.begin()) {
+    const Period& p = periods_[*--it];
+    if (p.start.days + wp.longest_days < c.start.days) break;
+    if (p.cancelled || p.id == ignore || p.end < c.start) continue;
+    if (p.employer != c.employer || p.worker_type != c.worker_type || p.user_company != c.user_company) continue;
+    *duplicate = p.start == c.start && p.end == c.end && p.planned_hours == c.planned_hours &&
+                 p.joint_commission == c.joint_commission;
+    return &p;
+  }
+  return nullptr;
+}
+
+void LedgerState::note_id(uint64_t id) {
+  const uint64_t body = id / 100;
+  if (body >= next_id_body_) next_id_body_ = body + 1;
+}
+
+void LedgerState::index_by_start(WorkerPeriods& w, uint32_t index) {
+  const Period& p = periods_[index];
+  auto at = std::upper_bound(w.by_start.begin(), w.by_start.end(), p.start.days,
+                             [this](int32_t day, uint32_t i) { return day < periods_[i].start.days; });
+  w.by_start.insert(at, index);
+  w.longest_days = std::max(w.longest_days, p.end.days - p.start.days);
+}
+
+void LedgerState::add_student_hours(const Period& p, int64_t delta) {
+  if (p.worker_type != WorkerType::kSTU) return;
+  uint32_t& h = student_hours_[hours_key(p.worker, year_of(p.start))];
+  const int64_t next = int64_t{h} + delta;
+  DIMONA_ASSERT(next >= 0);
+  h = static_cast<uint32_t>(next);
+}
+
+Status LedgerState::apply(const Event& event) {
+  // Partitions are folded one after the other, so ledger time is monotonic
+  // per partition only (the log checks that); the state keeps the maximum.
+  last_recorded_at_ = std::max(last_recorded_at_, event.recorded_at);
+  ++events_applied_;
+  if (event.type == EventType::kStudentQuotaDefined) {
+    apply_quota(event);
+    return Status::ok();
+  }
+  return apply_declaration(event);
+}
+
+// A quota definition is written to every partition: fold it once, and keep
+// the definitions ordered by ledger time so the latest one of a year wins.
+void LedgerState::apply_quota(const Event& event) {
+  const QuotaDefinition q{event.quota.year, event.quota.hours, event.quota.effective_from, event.recorded_at};
+  auto same = [&q](const QuotaDefinition& o) {
+    return o.year == q.year && o.hours == q.hours && o.effective_from == q.effective_from && o.recorded_at == q.recorded_at;
+  };
+  if (std::any_of(quota_definitions_.begin(), quota_definitions_.end(), same)) return;
+  auto at = std::upper_bound(quota_definitions_.begin(), quota_definitions_.end(), q,
+                             [](const QuotaDefinition& a, const QuotaDefinition& b) { return a.recorded_at < b.recorded_at; });
+  quota_definitions_.insert(at, q);
+}
+
+Status LedgerState::apply_declaration(const Event& event) {
+  const DeclarationBody& b = event.declaration;
+  note_id(b.declaration_id.value);
+  if (b.decision.period_id.value != 0) note_id(b.decision.period_id.value);
+  const ResultCode r = b.decision.result;
+  if (r != ResultCode::kAccepted && r != ResultCode::kWarning) return Status::ok();
+  if (b.declaration.kind == DeclarationKind::kIn) {
+    if (period(b.decision.period_id)) return corruption("an accepted IN reuses a period id");
+    create_period(event);
+    return Status::ok();
+  }
+  return change_period(event);
+}
+
+void LedgerState::create_period(const Event& event) {
+  const Declaration& d = event.declaration.declaration;
+  Period p;
+  p.id = event.declaration.decision.period_id;
+  p.worker = event.declaration.decision.worker;
+  p.employer = employer_key(d);
+  p.start = d.start_date.value;
+  if (d.end_date.valid()) p.end = d.end_date.value;
+  p.worker_type = d.worker_type.value;
+  p.joint_commission = d.joint_commission.value;
+  p.late = event.declaration.decision.late;
+  if (d.planned_hours.valid()) {
+    DIMONA_ASSERT(d.planned_hours.value >= limits::planned_hours_min && d.planned_hours.value <= limits::planned_hours_max);
+    p.planned_hours = static_cast<uint16_t>(d.planned_hours.value);
+  }
+  if (p.joint_commission == kJointCommissionInterim) {
+    p.user_company = d.using_employer.enterprise_number.valid() ? d.using_employer.enterprise_number.value.value
+                                                                 : kNamedUserCompany;
+  }
+  DIMONA_ASSERT(p.id.value != 0 && p.worker.value != 0 && !(p.end < p.start));
+  const auto index = static_cast<uint32_t>(periods_.size());
+  periods_.push_back(p);
+  period_index_[p.id.value] = index;
+  uint32_t& w = worker_index_[p.worker.value];
+  if (w == 0) {
+    workers_.emplace_back();
+    w = static_cast<uint32_t>(workers_.size());  // 1-based: 0 means "new"
+  }
+  index_by_start(workers_[w - 1], index);
+  add_student_hours(p, p.planned_hours);
+}
+
+Status LedgerState::change_period(const Event& event) {
+  const Declaration& d = event.declaration.declaration;
+  const uint32_t* index = period_index_.find(event.declaration.decision.period_id.value);
+  if (!index) return corruption("an accepted declaration addresses a period the log never created");
+  Period& p = periods_[*index];
+  add_student_hours(p, -int64_t{p.counts_for_student_quota() ? p.planned_hours : 0});
+  switch (d.kind) {
+    case DeclarationKind::kCancel: p.cancelled = true; break;
+    case DeclarationKind::kOut: p.end = d.end_date.value; break;
+    case DeclarationKind::kUpdate:
+      if (d.end_date.valid()) p.end = d.end_date.value;
+      if (d.planned_hours.valid()) {
+        DIMONA_ASSERT(d.planned_hours.value >= limits::planned_hours_min && d.planned_hours.value <= limits::planned_hours_max);
+        p.planned_hours = static_cast<uint16_t>(d.planned_hours.value);
+      }
+      if (d.start_date.valid() && d.start_date.value != p.start) {
+        p.start = d.start_date.value;
+        WorkerPeriods& w = workers_[*worker_index_.find(p.worker.value) - 1];
+        std::erase(w.by_start, *index);
+        index_by_start(w, *index);
+      }
+      break;
+    case DeclarationKind::kIn: DIMONA_ASSERT(false);
+  }
+  if (p.end.days != kOpenEndDays) {
+    WorkerPeriods& w = workers_[*worker_index_.find(p.worker.value) - 1];
+    w.longest_days = std::max(w.longest_days, p.end.days - p.start.days);
+  } else {
+    workers_[*worker_index_.find(p.worker.value) - 1].longest_days = kOpenEndDays;
+  }
+  add_student_hours(p, p.counts_for_student_quota() ? p.planned_hours : 0);
+  return Status::ok();
+}
+
+}  // namespace dimona

@@ -1,0 +1,112 @@
+// LedgerState: the fold of the log that decisions need — periods by id, each
+// worker's periods in date order, active student hours per (worker, year),
+// the quota of each year as defined so far, and the highest ids used.
+//
+// Contract. apply(event) is the only way the state changes; it is pure (no
+// I/O, no clock) and deterministic, so folding the same events gives the same
+// state, and the decision side and the read models share this one fold
+// (DESIGN.md §2). Only results A and W change periods (rule 9: B has no
+// effect, S waits for the worker's identification). apply() returns
+// kCorruption when the log contradicts itself (an accepted UPDATE of a period
+// it never created) and asserts its own invariants (hours within 1..999,
+// student hours never negative). Reads are const and cheap. Not thread-safe:
+// one state per writer or per partition fold.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "engine/base/flat_map.h"
+#include "engine/base/status.h"
+#include "engine/event.h"
+
+namespace dimona {
+
+// An employer as one integer: the enterprise number, or the NSSO number
+// tagged with bit 40 (the two number spaces overlap).
+uint64_t employer_key(const Declaration& d);
+inline constexpr uint64_t kNssoEmployerTag = uint64_t{1} << 40;
+// The user company of an interim period: its enterprise number, or
+// kNamedUserCompany when it was given by name and address.
+inline constexpr uint64_t kNamedUserCompany = 1;
+
+struct Period {
+  PeriodId id;
+  Ssin worker;
+  uint64_t employer = 0;
+  uint64_t user_company = 0;  // 0 unless JC 322
+  Date start;
+  Date end{kOpenEndDays};
+  uint16_t planned_hours = 0;  // STU, O17, S17 only
+  JointCommission joint_commission = kJointCommissionOther;
+  WorkerType worker_type = WorkerType::kUnknown;
+  bool cancelled = false;
+  bool late = false;
+
+  bool counts_for_student_quota() const { return worker_type == WorkerType::kSTU && !cancelled; }
+};
+
+struct QuotaDefinition {
+  int32_t year = 0;
+  uint32_t hours = 0;
+  Date effective_from;
+  Instant recorded_at;
+};
+
+// The ledger's own 12-digit ids (declarations, and periods not imported)
+// have bodies from here up; imported ids stay below.
+inline constexpr uint64_t kLedgerIdBodyFirst = 7'000'000'000;
+
+class LedgerState {
+ public:
+  LedgerState() = default;
+  LedgerState(const LedgerState&) = delete;
+  LedgerState& operator=(const LedgerState&) = delete;
+
+  [[nodiscard]] Status apply(const Event& event);
+
+  const Period* period(PeriodId id) const;
+  // Σ planned hours of the worker's active STU periods starting in `year`.
+  uint32_t student_hours(Ssin worker, int32_t year) const;
+  // The quota of `year` as defined so far (latest definition wins).
+  std::optional<uint32_t> quota(int32_t year) const;
+  const std::vector<QuotaDefinition>& quota_definitions() const { return quota_definitions_; }
+  // An active period of the same worker, employer, worker type and user
+  // company whose dates meet [start, end]; `ignore` is skipped (an UPDATE's
+  // own period). *duplicate tells whether it is identical in every feature.
+  const Period* find_overlap(const Period& candidate, PeriodId ignore, bool* duplicate) const;
+
+  // The next free body for a ledger-assigned id (declaration or period).
+  uint64_t next_id_body() const { return next_id_body_; }
+  Instant last_recorded_at() const { return last_recorded_at_; }
+  uint64_t events_applied() const { return events_applied_; }
+  size_t period_count() const { return periods_.size(); }
+
+ private:
+  struct WorkerPeriods {
+    std::vector<uint32_t> by_start;  // indexes into periods_, sorted by start date
+    int32_t longest_days = 0;        // the longest span ever seen, bounds the overlap scan
+  };
+
+  Status apply_declaration(const Event& event);
+  void apply_quota(const Event& event);
+  void create_period(const Event& event);
+  Status change_period(const Event& event);
+  void note_id(uint64_t id);
+  void index_by_start(WorkerPeriods& w, uint32_t index);
+  void add_student_hours(const Period& p, int64_t delta);
+  static uint64_t hours_key(Ssin worker, int32_t year);
+
+  std::vector<Period> periods_;
+  FlatMap<uint32_t> period_index_;        // period id -> index in periods_
+  FlatMap<uint32_t> worker_index_;        // ssin -> index in workers_
+  std::vector<WorkerPeriods> workers_;
+  FlatMap<uint32_t> student_hours_;       // hours_key -> Σ active STU hours
+  std::vector<QuotaDefinition> quota_definitions_;
+  uint64_t next_id_body_ = kLedgerIdBodyFirst;
+  Instant last_recorded_at_;
+  uint64_t events_applied_ = 0;
+};
+
+}  // namespace dimona

@@ -1,0 +1,172 @@
+#include "engine/codec.h"
+
+#include <gtest/gtest.h>
+
+namespace dimona {
+namespace {
+
+Result<Declaration> decode(const std::string& json) {
+  static DeclarationDecoder decoder;
+  std::string padded = json;
+  padded.resize(json.size() + kJsonPadding, ' ');
+  return decoder.decode(std::string_view(padded.data(), json.size()), padded.size());
+}
+
+void expect_error(const std::string& json, const std::string& fragment) {
+  Result<Declaration> d = decode(json);
+  ASSERT_FALSE(d.is_ok()) << json;
+  EXPECT_NE(d.status().message().find(fragment), std::string::npos) << d.status().message();
+}
+
+TEST(DeclarationDecoder, DesignExampleIn) {
+  auto d = decode(R"({"employer":{"enterpriseNumber":"0403019261"},"worker":{"ssin":"05031412595"},
+ "dimonaIn":{"features":{"jointCommissionNumber":"XXX","workerType":"STU"},
+  "startDate":"2025-07-01","endDate":"2025-07-31","plannedHoursNumber":30},
+ "recordedAt":"2025-06-20T09:12:00Z"})");
+  ASSERT_TRUE(d.is_ok()) << d.status().to_string();
+  EXPECT_EQ(d->kind, DeclarationKind::kIn);
+  EXPECT_EQ(d->enterprise_number.value.value, 403019261u);
+  EXPECT_EQ(d->ssin.value.value, 5031412595u);
+  EXPECT_EQ(d->worker_type.value, WorkerType::kSTU);
+  EXPECT_EQ(d->joint_commission.value, kJointCommissionOther);
+  EXPECT_EQ(to_string(d->start_date.value), "2025-07-01");
+  EXPECT_EQ(d->planned_hours.value, 30);
+  ASSERT_TRUE(d->recorded_at);
+  EXPECT_EQ(to_string(*d->recorded_at), "2025-06-20T09:12:00Z");
+}
+
+TEST(DeclarationDecoder, EverythingARealClientSendsIsAccepted) {
+  auto d = decode(R"({"employer":{"employerId":125482497},
+   "worker":{"familyName":"Peeters","givenName":"An","birthDate":"2004-05-06","placeOfBirth":"Gent","countryOfBirth":150,
+     "nationality":150,"gender":"2","address":{"street":"Rue Haute","houseNumber":"12","boxNumber":null,"postCode":"1000",
+     "municipality":{"code":21004,"name":"Bruxelles"},"country":150}},
+   "dimonaIn":{"features":{"jointCommissionNumber":"302","workerType":"FLX"},"startDate":"2025-07-01","endDate":"2025-07-01",
+     "startHour":"0800","endHour":"1630",
+     "studentPlaceOfWork":{"name":"Bar","address":{"street":"Kerkstraat","houseNumber":"1","postCode":"9000","municipality":{"code":44021,"name":"Gent"},"country":150}}}})");
+  ASSERT_TRUE(d.is_ok()) << d.status().to_string();
+  EXPECT_TRUE(d->has_worker_identity);
+  EXPECT_FALSE(d->ssin.present());
+  EXPECT_EQ(d->start_hour.value, 8 * 60);
+  EXPECT_EQ(d->end_hour.value, 16 * 60 + 30);
+  EXPECT_TRUE(d->employer_id.valid());
+}
+
+TEST(DeclarationDecoder, UpdateOutCancel) {
+  auto u = decode(R"({"employer":{"enterpriseNumber":"0403019261"},"dimonaUpdate":{"periodId":656309292174,"startDate":"2025-07-01","plannedHoursNumber":24}})");
+  ASSERT_TRUE(u.is_ok()) << u.status().to_string();
+  EXPECT_EQ(u->kind, DeclarationKind::kUpdate);
+  EXPECT_EQ(u->period_id.value.value, 656309292174u);
+  auto o = decode(R"({"dimonaOut":{"periodId":656309292174,"endDate":"2025-09-30"}})");
+  ASSERT_TRUE(o.is_ok());
+  EXPECT_EQ(o->kind, DeclarationKind::kOut);
+  auto c = decode(R"({"dimonaCancel":{"periodId":656309292174}})");
+  ASSERT_TRUE(c.is_ok());
+  EXPECT_EQ(c->kind, DeclarationKind::kCancel);
+}
+
+TEST(DeclarationDecoder, FormatProblemsAreLeftToTheRules) {
+  auto d = decode(R"({"worker":{"ssin":"05031412596"},"dimonaIn":{"startDate":"2025-02-30","startHour":"2500","plannedHoursNumber":0}})");
+  ASSERT_TRUE(d.is_ok()) << d.status().to_string();
+  EXPECT_TRUE(d->ssin.invalid());
+  EXPECT_TRUE(d->start_date.invalid());
+  EXPECT_TRUE(d->start_hour.invalid());
+  EXPECT_EQ(d->planned_hours.value, 0);
+  auto bad_period = decode(R"({"dimonaCancel":{"periodId":656309292175}})");
+  ASSERT_TRUE(bad_period.is_ok());
+  EXPECT_TRUE(bad_period->period_id.invalid());
+}
+
+TEST(DeclarationDecoder, PreciseErrors) {
+  expect_error(R"({"dimonaIn":{"plannedHours":3}})", "field dimonaIn.plannedHours: unknown field");
+  expect_error(R"({"dimonaIn":{"plannedHoursNumber":"3"}})", "field dimonaIn.plannedHoursNumber: expected an integer");
+  expect_error(R"({"dimonaIn":{"plannedHoursNumber":3.5}})", "field dimonaIn.plannedHoursNumber: expected an integer");
+  expect_error(R"({"worker":{"ssin":5031412595},"dimonaCancel":{"periodId":656309292174}})", "field worker.ssin: expected a string");
+  expect_error(R"({"employer":{"employerId":"125482497"},"dimonaCancel":{"periodId":656309292174}})", "field employer.employerId");
+  expect_error(R"({"dimonaCancel":{"periodId":656309292174,"endDate":"2025-01-01"}})", "field dimonaCancel.endDate: unknown field");
+  expect_error(R"({"dimonaOut":{"periodId":656309292174,"plannedHoursNumber":3}})", "field dimonaOut.plannedHoursNumber: unknown field");
+  expect_error(R"({"dimonaCancel":{"periodId":1},"dimonaCancel":{"periodId":1}})", "repeated field");
+  expect_error(R"({"dimonaCancel":{"periodId":656309292174},"dimonaOut":{"periodId":656309292174}})", "exactly one of");
+  expect_error(R"({"employer":{"enterpriseNumber":"0403019261"}})", "exactly one of");
+  expect_error(R"({"dimonaCancel":{"periodId":656309292174}} {"x":1})", "trailing content");
+  expect_error(R"({"dimonaCancel":{"periodId":656309292174})", "invalid JSON");
+  expect_error(R"([1,2])", "must be a JSON object");
+  expect_error(R"({"dimonaIn":{"features":{"workerType":"STU","x":1}}})", "field dimonaIn.features.x: unknown field");
+  expect_error(R"({"recordedAt":"yesterday","dimonaCancel":{"periodId":656309292174}})", "field recordedAt");
+  expect_error(std::string(R"({"worker":{"familyName":")") + std::string(600, 'a') + R"("},"dimonaCancel":{"periodId":1}})", "text too long");
+}
+
+TEST(DeclarationDecoder, ErrorsDoNotRepeatValues) {
+  Result<Declaration> d = decode(R"({"worker":{"ssin":85073003328},"dimonaCancel":{"periodId":1}})");
+  ASSERT_FALSE(d.is_ok());
+  EXPECT_EQ(d.status().message().find("85073003328"), std::string::npos);
+}
+
+TEST(EventCodec, RoundTripOfADeclarationEvent) {
+  const std::string raw = R"({"employer":{"enterpriseNumber":"0403019261"},"worker":{"ssin":"05031412595"},"dimonaIn":{"features":{"jointCommissionNumber":"XXX","workerType":"STU"},"startDate":"2025-07-01","endDate":"2025-07-31","plannedHoursNumber":30}})";
+  Event e;
+  e.type = EventType::kDimonaInDeclared;
+  e.recorded_at = *parse_instant("2025-06-20T09:12:00Z");
+  e.ssin = Ssin{5031412595};
+  e.source = "batch:x:1";
+  e.declaration.declaration_id = DeclarationId{dimona_id_from_body(7000000000)};
+  e.declaration.decision.result = ResultCode::kWarning;
+  e.declaration.decision.add(90017369, false);
+  e.declaration.decision.period_id = PeriodId{dimona_id_from_body(7000000001)};
+  e.declaration.decision.exceeding_hours = 10;
+  e.declaration.decision.in_quota_hours = 20;
+  e.declaration.raw = raw;
+  std::string line;
+  encode_event(e, &line);
+  ASSERT_EQ(line.back(), '\n');
+  EXPECT_NE(line.find(R"("eventId":"dcl-700000000044")"), std::string::npos) << line;
+  EXPECT_NE(line.find(R"("anomalies":[{"code":"90017-369","severity":"NP"}])"), std::string::npos) << line;
+  line.pop_back();
+  const size_t size = line.size();
+  line.resize(size + kJsonPadding, ' ');
+  EventDecoder decoder;
+  Result<Event> back = decoder.decode(std::string_view(line.data(), size), line.size());
+  ASSERT_TRUE(back.is_ok()) << back.status().to_string();
+  EXPECT_EQ(back->type, EventType::kDimonaInDeclared);
+  EXPECT_EQ(back->recorded_at, e.recorded_at);
+  EXPECT_EQ(back->ssin, e.ssin);
+  EXPECT_EQ(back->declaration.raw, raw);
+  EXPECT_EQ(back->declaration.decision.result, ResultCode::kWarning);
+  EXPECT_TRUE(back->declaration.decision.has(90017369));
+  EXPECT_EQ(back->declaration.decision.exceeding_hours, 10u);
+  EXPECT_EQ(back->declaration.declaration.planned_hours.value, 30);
+  std::string again;
+  encode_event(*back, &again);
+  EXPECT_EQ(again.substr(0, size), line.substr(0, size));  // canonical: encode(decode(x)) == x
+}
+
+TEST(EventCodec, UnknownTypeAndFutureSchemaAreRefused) {
+  EventDecoder decoder;
+  for (std::string line : {std::string(R"({"type":"Nope","body":{}})"),
+                           std::string(R"({"type":"StudentQuotaDefined","schemaVersion":99,"body":{}})")}) {
+    const size_t size = line.size();
+    line.resize(size + kJsonPadding, ' ');
+    EXPECT_FALSE(decoder.decode(std::string_view(line.data(), size), line.size()).is_ok());
+  }
+}
+
+TEST(QuotaSchedule, TheShippedTableLoads) {
+  Result<QuotaSchedule> s = load_quota_schedule("");
+  ASSERT_TRUE(s.is_ok()) << s.status().to_string();
+  int found_650 = 0, found_475_2025 = 0;
+  for (const QuotaEntry& e : s->entries) {
+    if (e.year == 2025 && e.hours == 650) ++found_650;
+    if (e.year == 2025 && e.hours == 475) ++found_475_2025;
+    if (e.year == 2022) {
+      EXPECT_EQ(e.hours, 475u);
+    }
+    if (e.year == 2024) {
+      EXPECT_EQ(e.hours, 600u);
+    }
+  }
+  EXPECT_EQ(found_650, 1);
+  EXPECT_EQ(found_475_2025, 1);
+  EXPECT_FALSE(parse_quota_schedule(R"({"entries":[{"firstYear":2025,"hours":650}]})").is_ok());
+}
+
+}  // namespace
+}  // namespace dimona

@@ -1,0 +1,218 @@
+#include "engine/decision.h"
+
+#include <gtest/gtest.h>
+
+#include "tests/engine/ledger_fixture.h"
+
+namespace dimona {
+namespace {
+
+using testing::has_anomaly;
+using testing::stu_in;
+
+class DecisionTest : public testing::LedgerFixture {};
+
+constexpr const char* kEmployer2 = "0403019360";
+constexpr const char* kOtherStudent = "04070101124";
+
+std::string update(const std::string& period, const std::string& fields) {
+  return R"({"dimonaUpdate":{"periodId":)" + period + (fields.empty() ? "" : "," + fields) + "}}";
+}
+std::string cancel(const std::string& period) { return R"({"dimonaCancel":{"periodId":)" + period + "}}"; }
+std::string out(const std::string& period, const std::string& end) {
+  return R"({"dimonaOut":{"periodId":)" + period + R"(,"endDate":")" + end + R"("}})";
+}
+std::string interim_in(const std::string& using_employer) {
+  return R"({"employer":{"enterpriseNumber":"0403019261"},"worker":{"ssin":"85073003328"},"dimonaIn":{"features":{"jointCommissionNumber":"322","workerType":"OTH"},"startDate":"2025-07-01","endDate":"2025-07-01")" +
+         (using_employer.empty() ? "" : R"(,"usingEmployer":)" + using_employer) + "}}";
+}
+
+TEST_F(DecisionTest, StudentInIsAcceptedAndGetsAPeriodId) {
+  Submission s = submit(stu_in("2025-07-01", "2025-07-31", 30));
+  EXPECT_EQ(s.decision.result, ResultCode::kAccepted);
+  EXPECT_TRUE(is_valid_dimona_id(s.decision.period_id.value));
+  EXPECT_TRUE(is_valid_dimona_id(s.declaration_id.value));
+  EXPECT_NE(s.decision.period_id, PeriodId{s.declaration_id.value});
+  EXPECT_EQ(s.decision.in_quota_hours, 30u);
+}
+
+TEST_F(DecisionTest, InvalidIdentifiersAreRefused) {
+  Submission bad_ssin = submit(stu_in("2025-07-01", "2025-07-31", 30, "05031412596"));
+  EXPECT_EQ(bad_ssin.decision.result, ResultCode::kRefused);
+  EXPECT_TRUE(has_anomaly(bad_ssin, anomaly::kSsinInvalid));
+  Submission bad_employer = submit(stu_in("2025-07-01", "2025-07-31", 30, "05031412595", "0431150351"));
+  EXPECT_TRUE(has_anomaly(bad_employer, anomaly::kEnterpriseNumberInvalid));
+  Submission bad_nsso = submit(R"({"employer":{"employerId":5000000121},"worker":{"ssin":"05031412595"},"dimonaIn":{"features":{"jointCommissionNumber":"XXX","workerType":"OTH"},"startDate":"2025-07-01"}})");
+  EXPECT_TRUE(has_anomaly(bad_nsso, anomaly::kNssoNumberInvalid));
+  Submission good_nsso = submit(R"({"employer":{"employerId":125482497},"worker":{"ssin":"05031412595"},"dimonaIn":{"features":{"jointCommissionNumber":"XXX","workerType":"OTH"},"startDate":"2025-07-01"}})");
+  EXPECT_EQ(good_nsso.decision.result, ResultCode::kAccepted);
+  Submission no_employer = submit(R"({"worker":{"ssin":"05031412595"},"dimonaIn":{"features":{"jointCommissionNumber":"XXX","workerType":"OTH"},"startDate":"2025-07-01"}})");
+  EXPECT_TRUE(has_anomaly(no_employer, anomaly::kEmployerMissing));
+  Submission no_worker = submit(R"({"employer":{"employerId":125482497},"dimonaIn":{"features":{"jointCommissionNumber":"XXX","workerType":"OTH"},"startDate":"2025-08-01"}})");
+  EXPECT_TRUE(has_anomaly(no_worker, anomaly::kWorkerMissing));
+}
+
+TEST_F(DecisionTest, WorkerWithoutSsinWaitsForIdentification) {
+  Submission s = submit(R"({"employer":{"employerId":125482497},"worker":{"familyName":"Peeters","givenName":"An","birthDate":"2004-05-06"},"dimonaIn":{"features":{"jointCommissionNumber":"XXX","workerType":"OTH"},"startDate":"2025-08-01"}})");
+  EXPECT_EQ(s.decision.result, ResultCode::kPending);
+}
+
+TEST_F(DecisionTest, StudentPeriodMustStayInOneQuarter) {  // rule 5
+  Submission across = submit(stu_in("2025-06-20", "2025-07-10", 40));
+  EXPECT_EQ(across.decision.result, ResultCode::kRefused);
+  EXPECT_TRUE(has_anomaly(across, anomaly::kInQuarter));
+  EXPECT_EQ(submit(stu_in("2025-06-20", "2025-06-30", 16)).decision.result, ResultCode::kAccepted);
+  EXPECT_EQ(submit(stu_in("2025-07-01", "2025-07-10", 24)).decision.result, ResultCode::kAccepted);
+  EXPECT_EQ(state().student_hours(Ssin{5031412595}, 2025), 40u);
+}
+
+TEST_F(DecisionTest, PlannedHoursMustBePresentAndInDomain) {  // rule 6
+  std::string missing = stu_in("2025-07-01", "2025-07-31", 1);
+  missing.replace(missing.find(R"(,"plannedHoursNumber":1)"), 23, "");
+  EXPECT_TRUE(has_anomaly(submit(missing), anomaly::kPlannedHoursMissing));
+  EXPECT_TRUE(has_anomaly(submit(stu_in("2025-07-01", "2025-07-31", 0)), anomaly::kPlannedHoursInvalid));
+  EXPECT_TRUE(has_anomaly(submit(stu_in("2025-07-01", "2025-07-31", 1000)), anomaly::kPlannedHoursInvalid));
+  EXPECT_EQ(submit(stu_in("2025-07-01", "2025-07-31", 999)).decision.result, ResultCode::kWarning);  // over quota
+  Submission forbidden = submit(R"({"employer":{"employerId":125482497},"worker":{"ssin":"85073003328"},"dimonaIn":{"features":{"jointCommissionNumber":"XXX","workerType":"OTH"},"startDate":"2025-07-01","plannedHoursNumber":30}})");
+  EXPECT_TRUE(has_anomaly(forbidden, anomaly::kPlannedHoursForbidden));
+}
+
+TEST_F(DecisionTest, StudentStartDateIsImmutable) {  // rule 7
+  Submission in = submit(stu_in("2025-07-01", "2025-07-31", 30));
+  Submission moved = submit(update(period_of(in), R"("startDate":"2025-07-02")"));
+  EXPECT_EQ(moved.decision.result, ResultCode::kRefused);
+  EXPECT_TRUE(has_anomaly(moved, anomaly::kStartDateForbidden));
+  Submission same = submit(update(period_of(in), R"("startDate":"2025-07-01","plannedHoursNumber":24)"));
+  EXPECT_EQ(same.decision.result, ResultCode::kAccepted);
+}
+
+TEST_F(DecisionTest, UpdateOutCancelOfAnUnknownPeriodAreRefused) {
+  const std::string unknown = "656309292174";
+  EXPECT_TRUE(has_anomaly(submit(update(unknown, R"("plannedHoursNumber":3)")), anomaly::kPeriodUnknown));
+  EXPECT_TRUE(has_anomaly(submit(out(unknown, "2025-07-03")), anomaly::kPeriodUnknown));
+  EXPECT_TRUE(has_anomaly(submit(cancel(unknown)), anomaly::kPeriodUnknown));
+  EXPECT_TRUE(has_anomaly(submit(cancel("656309292175")), anomaly::kPeriodIdInvalid));
+  EXPECT_TRUE(has_anomaly(submit(R"({"dimonaCancel":{}})"), anomaly::kPeriodIdMissing));
+}
+
+TEST_F(DecisionTest, CancelOfACancelledPeriodIsRefused) {  // rule 4
+  Submission in = submit(stu_in("2025-07-01", "2025-07-31", 30));
+  EXPECT_EQ(submit(cancel(period_of(in))).decision.result, ResultCode::kAccepted);
+  Submission again = submit(cancel(period_of(in)));
+  EXPECT_EQ(again.decision.result, ResultCode::kRefused);
+  EXPECT_TRUE(has_anomaly(again, anomaly::kPeriodCancelled));
+  EXPECT_TRUE(has_anomaly(submit(update(period_of(in), R"("plannedHoursNumber":3)")), anomaly::kPeriodCancelled));
+}
+
+TEST_F(DecisionTest, DuplicateAndOverlappingInAreRefused) {
+  submit(stu_in("2025-07-01", "2025-07-31", 30));
+  EXPECT_TRUE(has_anomaly(submit(stu_in("2025-07-01", "2025-07-31", 30)), anomaly::kInDuplicate));
+  EXPECT_TRUE(has_anomaly(submit(stu_in("2025-07-15", "2025-08-15", 30)), anomaly::kInOverlap));
+  EXPECT_EQ(submit(stu_in("2025-07-15", "2025-08-15", 30, "05031412595", kEmployer2)).decision.result,
+            ResultCode::kAccepted);  // another employer may overlap
+  EXPECT_EQ(submit(stu_in("2025-08-01", "2025-08-15", 30)).decision.result, ResultCode::kAccepted);
+}
+
+TEST_F(DecisionTest, InterimNeedsAUserCompanyOutsideJc322) {
+  Submission missing = submit(interim_in(""));
+  EXPECT_TRUE(has_anomaly(missing, anomaly::kUserCompanyMissing));
+  Submission user_322 = submit(interim_in(R"({"enterpriseNumber":"0876543270","jointCommissionNumber":"322"})"));
+  EXPECT_TRUE(has_anomaly(user_322, anomaly::kJointCommissionInvalid));
+  Submission both = submit(interim_in(R"({"enterpriseNumber":"0876543270","name":"Fabrik","jointCommissionNumber":"111"})"));
+  EXPECT_TRUE(has_anomaly(both, anomaly::kUserCompanyBoth));
+  Submission ok = submit(interim_in(R"({"enterpriseNumber":"0876543270","jointCommissionNumber":"111"})"));
+  EXPECT_EQ(ok.decision.result, ResultCode::kAccepted);
+  Submission outside = submit(R"({"employer":{"enterpriseNumber":"0403019261"},"worker":{"ssin":"85073003328"},"dimonaIn":{"features":{"jointCommissionNumber":"302","workerType":"OTH"},"startDate":"2025-07-01","usingEmployer":{"enterpriseNumber":"0876543270","jointCommissionNumber":"111"}}})");
+  EXPECT_TRUE(has_anomaly(outside, anomaly::kUserCompanyNumberForbidden));
+}
+
+TEST_F(DecisionTest, OverQuotaIsAWarningWithTheExceedingHours) {  // rule 8
+  clock_.set(*parse_instant("2025-07-02T08:00:00Z"));  // after the 650 h definition
+  submit(stu_in("2025-07-01", "2025-07-31", 630));
+  Submission over = submit(stu_in("2025-08-01", "2025-08-31", 30));
+  EXPECT_EQ(over.decision.result, ResultCode::kWarning);
+  EXPECT_TRUE(has_anomaly(over, anomaly::kQuotaExceeded));
+  EXPECT_EQ(over.decision.exceeding_hours, 10u);
+  EXPECT_EQ(over.decision.in_quota_hours, 20u);
+}
+
+TEST_F(DecisionTest, UpdateReplacesHoursAndCancelReleasesThem) {  // rules 2, 3, 4
+  const Ssin student{5031412595};
+  Submission in = submit(stu_in("2025-07-01", "2025-07-31", 30));
+  EXPECT_EQ(state().student_hours(student, 2025), 30u);  // 650 -> 620
+  submit(update(period_of(in), R"("plannedHoursNumber":24)"));
+  EXPECT_EQ(state().student_hours(student, 2025), 24u);  // 626
+  submit(cancel(period_of(in)));
+  EXPECT_EQ(state().student_hours(student, 2025), 0u);   // 650
+}
+
+TEST_F(DecisionTest, UpdateWithoutChangeAndUpdateOutsideTheQuarterAreRefused) {
+  Submission in = submit(stu_in("2025-07-01", "2025-07-31", 30));
+  EXPECT_TRUE(has_anomaly(submit(update(period_of(in), R"("plannedHoursNumber":30)")), anomaly::kUpdateNoChange));
+  EXPECT_TRUE(has_anomaly(submit(update(period_of(in), R"("endDate":"2025-10-02")")), anomaly::kUpdateQuarter));
+  EXPECT_TRUE(has_anomaly(submit(update(period_of(in), R"("endDate":"9999-12-31")")), anomaly::kUpdateEndRemoved));
+  EXPECT_EQ(submit(out(period_of(in), "2025-07-20")).decision.result, ResultCode::kAccepted);
+  EXPECT_TRUE(has_anomaly(submit(out(period_of(in), "2025-06-20")), anomaly::kEndBeforeStart));
+}
+
+TEST_F(DecisionTest, QuotaIsTheDefinitionKnownAtTheTime) {  // rule 10
+  // Before 2025-07-01 the ledger knows 475 h for 2025.
+  Submission early = submit(stu_in("2025-06-02", "2025-06-30", 480));
+  EXPECT_EQ(early.decision.result, ResultCode::kWarning);
+  EXPECT_EQ(early.decision.exceeding_hours, 5u);
+  EXPECT_EQ(state().quota(2025), 475u);
+  clock_.set(*parse_instant("2025-07-02T08:00:00Z"));
+  Submission later = submit(stu_in("2025-07-03", "2025-07-31", 100, kOtherStudent));
+  EXPECT_EQ(later.decision.result, ResultCode::kAccepted);
+  EXPECT_EQ(state().quota(2025), 650u);
+  EXPECT_EQ(state().quota(2024), 600u);
+}
+
+TEST_F(DecisionTest, LateDeclarationIsAWarningOutOfTheReducedQuota) {
+  Submission late = submit(stu_in("2025-05-02", "2025-05-31", 20));  // recorded on 2025-06-01
+  EXPECT_EQ(late.decision.result, ResultCode::kWarning);
+  EXPECT_TRUE(has_anomaly(late, anomaly::kInLate));
+  EXPECT_TRUE(late.decision.late);
+  EXPECT_EQ(late.decision.in_quota_hours, 0u);
+}
+
+TEST_F(DecisionTest, ShapeRulesOfOtherWorkerTypes) {
+  const std::string ext = R"({"employer":{"employerId":125482497},"worker":{"ssin":"85073003328"},"dimonaIn":{"features":{"jointCommissionNumber":"302","workerType":"EXT"},"startDate":"2025-07-01","endDate":"2025-07-04"}})";
+  EXPECT_TRUE(has_anomaly(submit(ext), anomaly::kExtraTooLong));
+  const std::string flx = R"({"employer":{"employerId":125482497},"worker":{"ssin":"85073003328"},"dimonaIn":{"features":{"jointCommissionNumber":"302","workerType":"FLX"},"startDate":"2025-07-01","endDate":"2025-07-01"}})";
+  EXPECT_TRUE(has_anomaly(submit(flx), anomaly::kStartHourMissing));
+  const std::string stx = R"({"employer":{"employerId":125482497},"worker":{"ssin":"85073003328"},"dimonaIn":{"features":{"jointCommissionNumber":"XXX","workerType":"STX"},"startDate":"2025-07-01","endDate":"2025-07-01"}})";
+  EXPECT_TRUE(has_anomaly(submit(stx), anomaly::kWorkerTypeInvalid));
+  const std::string jc = R"({"employer":{"employerId":125482497},"worker":{"ssin":"85073003328"},"dimonaIn":{"features":{"jointCommissionNumber":"200","workerType":"OTH"},"startDate":"2025-07-01"}})";
+  EXPECT_TRUE(has_anomaly(submit(jc), anomaly::kJointCommissionInvalid));
+  const std::string no_end = R"({"employer":{"employerId":125482497},"worker":{"ssin":"85073003328"},"dimonaIn":{"features":{"jointCommissionNumber":"XXX","workerType":"STU"},"startDate":"2025-07-01","plannedHoursNumber":3}})";
+  EXPECT_TRUE(has_anomaly(submit(no_end), anomaly::kEndDateMissing));
+}
+
+TEST_F(DecisionTest, EmployerOfAnUpdateMustBeThePeriods) {
+  Submission in = submit(stu_in("2025-07-01", "2025-07-31", 30));
+  Submission other = submit(R"({"employer":{"enterpriseNumber":"0403019360"},"dimonaUpdate":{"periodId":)" + period_of(in) + R"(,"plannedHoursNumber":20}})");
+  EXPECT_TRUE(has_anomaly(other, anomaly::kEnterpriseNumberMismatch));
+}
+
+TEST_F(DecisionTest, RecordedAtBeforeLedgerTimeIsRefusedAsInput) {
+  submit(stu_in("2025-07-01", "2025-07-31", 30));
+  std::string back = stu_in("2025-08-01", "2025-08-31", 30);
+  back.insert(back.size() - 1, R"(,"recordedAt":"2024-01-01T00:00:00Z")");
+  Result<Submission> s = try_submit(back);
+  ASSERT_FALSE(s.is_ok());
+  EXPECT_EQ(s.status().code(), Code::kInvalidArgument);
+}
+
+TEST_F(DecisionTest, ImportedPeriodIdIsKeptAndMustBeNew) {
+  std::string in = stu_in("2025-07-01", "2025-07-31", 30);
+  in.insert(in.size() - 2, R"(,"periodId":656309292174)");
+  Submission first = submit(in);
+  EXPECT_EQ(first.decision.period_id.value, 656309292174u);
+  std::string again = stu_in("2025-08-01", "2025-08-31", 30);
+  again.insert(again.size() - 2, R"(,"periodId":656309292174)");
+  EXPECT_TRUE(has_anomaly(submit(again), anomaly::kPeriodIdInvalid));
+}
+
+}  // namespace
+}  // namespace dimona

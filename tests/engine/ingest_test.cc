@@ -1,0 +1,242 @@
+#include "engine/ingest.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include "engine/codec.h"
+#include "engine/embedded_log.h"
+#include "tests/engine/ledger_fixture.h"
+
+namespace dimona {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::stu_in;
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string t = (fs::temp_directory_path() / "dimona-ingest-XXXXXX").string();
+    path_ = ::mkdtemp(t.data());
+  }
+  ~TempDir() { fs::remove_all(path_); }
+  std::string file(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+std::string with_recorded_at(std::string json, int minute) {
+  char at[40];
+  std::snprintf(at, sizeof at, R"(,"recordedAt":"2025-06-01T%02d:%02d:00Z")", 8 + minute / 60, minute % 60);
+  json.insert(json.size() - 1, at);
+  return json;
+}
+
+// n student INs for n different employers (no overlap), one per line.
+void write_declarations(const std::string& path, int n, const std::string& extra_line = "", int extra_at = -1) {
+  std::ofstream f(path);
+  static const char* kEmployers[] = {"0403019261", "0403019360", "0876543270", "0456789034"};
+  static const char* kStudents[] = {"05031412595", "04070101124", "03020202422", "01123113341"};
+  for (int i = 0; i < n; ++i) {
+    if (i == extra_at) f << extra_line << "\n";
+    const int day = 1 + i % 28;
+    char start[16];
+    std::snprintf(start, sizeof start, "2025-07-%02d", day);
+    f << with_recorded_at(stu_in(start, start, 1 + i % 7, kStudents[(i / 4) % 4], kEmployers[i % 4]), i / 60) << "\n";
+  }
+}
+
+class IngestTest : public ::testing::Test {
+ protected:
+  std::unique_ptr<EmbeddedLog> open_log() {
+    EmbeddedLogOptions o;
+    o.create_if_missing = true;
+    o.partitions = 4;
+    auto log = EmbeddedLog::open(dir_.file("ledger.db"), o);
+    EXPECT_TRUE(log.is_ok()) << log.status().to_string();
+    return std::move(*log);
+  }
+
+  Result<IngestSummary> run(EventLog& log, const std::string& path, bool strict = false) {
+    auto ledger = Ledger::open(log, testing::test_schedule(), clock_);
+    EXPECT_TRUE(ledger.is_ok()) << ledger.status().to_string();
+    dimona::IngestOptions options;
+    options.strict = strict;
+    std::FILE* report = std::fopen(dir_.file("report.ndjson").c_str(), "ab");
+    options.report = report;
+    Result<IngestSummary> s = ingest_file(**ledger, log, path, options);
+    std::fclose(report);
+    return s;
+  }
+
+  std::string report() {
+    std::ifstream f(dir_.file("report.ndjson"));
+    return std::string(std::istreambuf_iterator<char>(f), {});
+  }
+
+  TempDir dir_;
+  ManualClock clock_{*parse_instant("2025-06-01T08:00:00Z")};
+};
+
+TEST_F(IngestTest, MalformedLinesAreReportedAndTheRestIsApplied) {
+  const std::string path = dir_.file("in.ndjson");
+  write_declarations(path, 20, R"({"dimonaIn":{"plannedHours":3}})", 5);
+  auto log = open_log();
+  Result<IngestSummary> s = run(*log, path);
+  ASSERT_TRUE(s.is_ok()) << s.status().to_string();
+  EXPECT_EQ(s->declarations, 20u);
+  EXPECT_EQ(s->malformed, 1u);
+  EXPECT_EQ(s->accepted, 20u);
+  EXPECT_NE(report().find(R"({"line":6,"error":"field dimonaIn.plannedHours: unknown field"})"), std::string::npos) << report();
+}
+
+TEST_F(IngestTest, StrictStopsAtTheFirstMalformedLineKeepingWhatCameBefore) {
+  const std::string path = dir_.file("in.ndjson");
+  write_declarations(path, 20, "{not json", 5);
+  auto log = open_log();
+  Result<IngestSummary> s = run(*log, path, /*strict=*/true);
+  ASSERT_FALSE(s.is_ok());
+  EXPECT_NE(s.status().message().find("line 6"), std::string::npos) << s.status().message();
+  auto ledger = Ledger::open(*log, testing::test_schedule(), clock_);
+  ASSERT_TRUE(ledger.is_ok());
+  EXPECT_GT((*ledger)->state().period_count(), 0u);
+  EXPECT_EQ((*ledger)->state().period_count(), 5u);
+}
+
+TEST_F(IngestTest, RefusedLinesAreReportedWithTheirCodes) {
+  const std::string path = dir_.file("in.ndjson");
+  write_declarations(path, 3, with_recorded_at(stu_in("2025-06-20", "2025-07-10", 40), 0), 1);
+  auto log = open_log();
+  Result<IngestSummary> s = run(*log, path);
+  ASSERT_TRUE(s.is_ok());
+  EXPECT_EQ(s->refused, 1u);
+  EXPECT_EQ(s->anomalies.at(90373421), 1u);
+  EXPECT_NE(report().find(R"("line":2,"declarationId")"), std::string::npos) << report();
+  EXPECT_NE(report().find(R"("anomalies":["90373-421"])"), std::string::npos) << report();
+}
+
+TEST_F(IngestTest, AFinishedIngestIsNotAppliedTwice) {
+  const std::string path = dir_.file("in.ndjson");
+  write_declarations(path, 50);
+  auto log = open_log();
+  ASSERT_TRUE(run(*log, path).is_ok());
+  Result<IngestSummary> again = run(*log, path);
+  ASSERT_TRUE(again.is_ok());
+  EXPECT_TRUE(again->already_complete);
+  EXPECT_EQ(again->declarations, 0u);
+}
+
+TEST_F(IngestTest, AChangedFileIsRefusedRatherThanHalfApplied) {
+  const std::string path = dir_.file("in.ndjson");
+  write_declarations(path, 50);
+  auto log = open_log();
+  ASSERT_TRUE(run(*log, path).is_ok());
+  std::string text;
+  {
+    std::ifstream f(path);
+    text.assign(std::istreambuf_iterator<char>(f), {});
+  }
+  // Same head (the fingerprint), different body.
+  const size_t at = text.size() - 40;
+  text[at] = text[at] == '1' ? '2' : '1';
+  std::ofstream(path) << text;
+  Result<IngestSummary> again = run(*log, path);
+  ASSERT_FALSE(again.is_ok());
+  EXPECT_EQ(again.status().code(), Code::kFailedPrecondition);
+}
+
+TEST_F(IngestTest, OverlongLinesAreSkippedWhole) {
+  const std::string path = dir_.file("in.ndjson");
+  write_declarations(path, 10, "{\"x\":\"" + std::string(100 * 1024, 'a') + "\"}", 3);
+  auto log = open_log();
+  Result<IngestSummary> s = run(*log, path);
+  ASSERT_TRUE(s.is_ok()) << s.status().to_string();
+  EXPECT_EQ(s->malformed, 1u);
+  EXPECT_EQ(s->declarations, 10u);
+}
+
+// Durability: an ingest killed with SIGKILL midway leaves whole, verified
+// batches; running it again applies every line exactly once.
+TEST(IngestDurability, KilledIngestResumesExactlyOnce) {
+  TempDir dir;
+  const std::string data = dir.file("data");
+  const std::string input = dir.file("year.ndjson");
+  const std::string cli = DIMONA_CLI_PATH;
+  ASSERT_EQ(std::system((cli + " generate --year 2025 --students 20000 --seed 7 -o " + input).c_str()), 0);
+  uint64_t lines = 0;
+  {
+    std::ifstream f(input);
+    for (std::string l; std::getline(f, l);) ++lines;
+  }
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    ::freopen("/dev/null", "w", stdout);
+    ::execl(cli.c_str(), cli.c_str(), "ingest", input.c_str(), "--data", data.c_str(), "--partitions", "4",
+            "--report", dir.file("r1").c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  // Kill it once some batches are durable.
+  const std::string db = data + "/ledger.db";
+  for (int i = 0; i < 400; ++i) {
+    ::usleep(10'000);
+    std::error_code ec;
+    if (fs::exists(db + "-wal", ec) && fs::file_size(db + "-wal", ec) > 2'000'000) break;
+  }
+  ::kill(child, SIGKILL);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  ASSERT_TRUE(WIFSIGNALED(status)) << "the ingest finished before it could be killed: make the input larger";
+
+  {
+    EmbeddedLogOptions o;
+    auto log = EmbeddedLog::open(db, o);
+    ASSERT_TRUE(log.is_ok()) << log.status().to_string();
+    Result<VerifyReport> v = verify_log(**log);
+    ASSERT_TRUE(v.is_ok());
+    EXPECT_TRUE(v->is_clean());
+  }
+  ASSERT_EQ(std::system((cli + " ingest " + input + " --data " + data + " --report " + dir.file("r2") + " > /dev/null").c_str()), 0);
+
+  // Every line applied exactly once: one declaration event per input line.
+  auto log = EmbeddedLog::open(db, EmbeddedLogOptions{});
+  ASSERT_TRUE(log.is_ok());
+  std::set<uint64_t> seen;
+  uint64_t declarations = 0;
+  for (uint32_t p = 0; p < (*log)->partition_count(); ++p) {
+    auto reader = (*log)->read(p, 0);
+    ASSERT_TRUE(reader.is_ok());
+    RecordBatch b;
+    for (;;) {
+      Result<bool> more = (*reader)->next(&b);
+      ASSERT_TRUE(more.is_ok()) << more.status().to_string();
+      if (!*more) break;
+      for (size_t at = b.payload.find("\"source\":\"batch:year.ndjson:"); at != std::string::npos;
+           at = b.payload.find("\"source\":\"batch:year.ndjson:", at + 1)) {
+        const uint64_t line = std::strtoull(b.payload.c_str() + at + 28, nullptr, 10);
+        EXPECT_TRUE(seen.insert(line).second) << "line " << line << " applied twice";
+        ++declarations;
+      }
+    }
+  }
+  uint64_t malformed_or_blank = 0;
+  {
+    // Lines the decoder refuses are reported, not logged.
+    std::ifstream f(dir.file("r1"));
+    std::ifstream g(dir.file("r2"));
+    for (std::string l; std::getline(f, l);) malformed_or_blank += l.find("\"error\"") != std::string::npos;
+    for (std::string l; std::getline(g, l);) malformed_or_blank += l.find("\"error\"") != std::string::npos;
+  }
+  EXPECT_EQ(declarations + malformed_or_blank, lines);
+}
+
+}  // namespace
+}  // namespace dimona

@@ -1,0 +1,71 @@
+// A Ledger over a MemoryLog with a manual clock and a small quota schedule:
+// submit JSON text, get the Submission back.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+
+#include "engine/codec.h"
+#include "engine/ledger.h"
+#include "engine/memory_log.h"
+
+namespace dimona::testing {
+
+// 2024: 600 h; 2025: 475 h from 2025-01-01, then 650 h from 2025-07-01 (retroactive).
+inline QuotaSchedule test_schedule() {
+  Result<QuotaSchedule> s = parse_quota_schedule(R"({"entries":[
+    {"firstYear":2024,"lastYear":2024,"hours":600,"effectiveFrom":"2024-01-01","definedAt":"2023-01-01T00:00:00Z","legalSource":"t"},
+    {"firstYear":2025,"lastYear":2025,"hours":475,"effectiveFrom":"2025-01-01","definedAt":"2025-01-01T00:00:00Z","legalSource":"t"},
+    {"firstYear":2025,"lastYear":2026,"hours":650,"effectiveFrom":"2025-01-01","definedAt":"2025-07-01T00:00:00Z","legalSource":"t"}]})");
+  DIMONA_ASSERT(s.is_ok());
+  return *s;
+}
+
+class LedgerFixture : public ::testing::Test {
+ protected:
+  explicit LedgerFixture(uint32_t partitions = 4) : log_(partitions) { reopen(); }
+
+  void reopen() {
+    ledger_.reset();
+    Result<std::unique_ptr<Ledger>> l = Ledger::open(log_, test_schedule(), clock_);
+    ASSERT_TRUE(l.is_ok()) << l.status().to_string();
+    ledger_ = std::move(*l);
+  }
+
+  // Decodes and submits one declaration; a decode failure fails the test.
+  Submission submit(const std::string& json) {
+    Result<Submission> s = try_submit(json);
+    EXPECT_TRUE(s.is_ok()) << s.status().to_string() << " for " << json;
+    return s.is_ok() ? *s : Submission{};
+  }
+
+  Result<Submission> try_submit(std::string json) {
+    const size_t size = json.size();
+    json.resize(size + kJsonPadding, ' ');
+    Result<Declaration> d = decoder_.decode(std::string_view(json.data(), size), json.size());
+    if (!d.is_ok()) return d.status();
+    return ledger_->submit(*d, std::string_view(json.data(), size), "test");
+  }
+
+  std::string period_of(const Submission& s) { return std::to_string(s.decision.period_id.value); }
+  const LedgerState& state() { return ledger_->state(); }
+
+  ManualClock clock_{*parse_instant("2025-06-01T08:00:00Z")};
+  MemoryLog log_;
+  DeclarationDecoder decoder_;
+  std::unique_ptr<Ledger> ledger_;
+};
+
+// A valid student IN for employer 0403019261 and worker 05031412595.
+inline std::string stu_in(const std::string& start, const std::string& end, int hours,
+                          const std::string& ssin = "05031412595", const std::string& employer = "0403019261") {
+  return R"({"employer":{"enterpriseNumber":")" + employer + R"("},"worker":{"ssin":")" + ssin +
+         R"("},"dimonaIn":{"features":{"jointCommissionNumber":"XXX","workerType":"STU"},"startDate":")" + start +
+         R"(","endDate":")" + end + R"(","plannedHoursNumber":)" + std::to_string(hours) + "}}";
+}
+
+inline bool has_anomaly(const Submission& s, uint32_t code) { return s.decision.has(code); }
+
+}  // namespace dimona::testing
