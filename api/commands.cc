@@ -90,13 +90,10 @@ int run_ingest(const CommonOptions& common, const IngestOptions& o) {
 
   const bool from_stdin = o.input == "-";
   const std::string report_path = !o.report.empty() ? o.report : from_stdin ? "refused.ndjson" : o.input + ".refused.ndjson";
-  File report(std::fopen(report_path.c_str(), "ab"));
-  if (!report) return fail("ingest", io_error("cannot write the report " + report_path + ": " + std::strerror(errno)));
-
   Progress progress("ingest", "decl");
   dimona::IngestOptions options;
   options.strict = o.strict;
-  options.report = report.get();
+  options.report_path = report_path;
   options.progress = [&progress](const IngestProgress& p) { progress.update(p.lines, p.bytes, p.total_bytes); };
   Result<IngestSummary> summary = from_stdin ? ingest_stream(**ledger, stdin, "stdin", options)
                                              : ingest_file(**ledger, **log, o.input, options);

@@ -160,12 +160,17 @@ void decide_in(const LedgerState& state, const Declaration& d, Instant recorded_
   check_user_company(d, out);
   check_in_shape(d, out);
   if (d.period_id.invalid()) out->add(kPeriodIdInvalid, kBlocking);
-  else if (d.period_id.valid() && state.period(d.period_id.value)) out->add(kPeriodIdInvalid, kBlocking);
   if (out->blocking() || !d.ssin.valid()) return;
   const Period p = candidate_of(d, d.ssin.value);
   bool duplicate = false;
   if (state.find_overlap(p, PeriodId{}, &duplicate)) {
     out->add(duplicate ? kInDuplicate : kInOverlap, kBlocking);
+    return;
+  }
+  // An imported period id already in use: the same IN sent twice is a
+  // duplicate even when the first is no longer active; otherwise the id is invalid.
+  if (d.period_id.valid() && state.period(d.period_id.value)) {
+    out->add(kPeriodIdInvalid, kBlocking);
     return;
   }
   if (date_of(recorded_at) > p.start) {

@@ -9,7 +9,9 @@
 
 #include "engine/base/assert.h"
 
-// Evaluates a Result expression; returns its error, or moves its value into lhs.
+// Evaluates a Result expression; returns its error, or moves its value into
+// lhs (which may declare a variable, hence no parentheses around it).
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define LOG_CONCAT_INNER(a, b) a##b
 #define LOG_CONCAT(a, b) LOG_CONCAT_INNER(a, b)
 #define LOG_ASSIGN_OR_RETURN(lhs, expr) \
@@ -18,6 +20,7 @@
   auto result = (expr);                              \
   if (!result.is_ok()) return result.status();       \
   lhs = std::move(result).value()
+// NOLINTEND(bugprone-macro-parentheses)
 
 namespace dimona {
 namespace {
@@ -25,6 +28,8 @@ namespace {
 // Larger pages mean fewer overflow pages (and syscalls) per batch blob; the
 // size only applies when the file is created.
 constexpr int kPageSizeBytes = 65536;
+static_assert(limits::batch_payload_bytes_max <= std::numeric_limits<int>::max(),
+              "SQLite binds a blob's size as an int");
 // A partition with no batch yet has no last recordedAt: anything may follow.
 constexpr Instant kBeforeAnyInstant{std::numeric_limits<int64_t>::min()};
 
@@ -79,9 +84,10 @@ Result<Connection> open_connection(const std::string& path, int flags, int busy_
   return db;
 }
 
-Status exec(sqlite3* db, const char* sql) {
+// Runs SQL that returns no rows; a failure names `what`, or the SQL itself.
+Status exec(sqlite3* db, const char* sql, const char* what = nullptr) {
   int rc = sqlite3_exec(db, sql, nullptr, nullptr, nullptr);
-  if (rc != SQLITE_OK) return sqlite_error(db, rc, sql);
+  if (rc != SQLITE_OK) return sqlite_error(db, rc, what != nullptr ? what : sql);
   return Status::ok();
 }
 
@@ -172,8 +178,9 @@ constexpr std::string_view kLastBatchSql =
     "ORDER BY base_offset DESC LIMIT 1";
 
 Result<bool> has_table(sqlite3* db, std::string_view name) {
-  LOG_ASSIGN_OR_RETURN(Statement statement,
-                    prepare(db, "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?1"));
+  LOG_ASSIGN_OR_RETURN(
+      Statement statement,
+      prepare(db, "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?1"));
   bind_value(statement.get(), 1, name);
   return step_row(db, statement.get(), "cannot read the log's schema");
 }
@@ -185,14 +192,15 @@ Result<bool> is_empty_database(sqlite3* db) {
 }
 
 Status insert_meta(sqlite3* db, std::string_view key, int64_t value) {
-  LOG_ASSIGN_OR_RETURN(Statement statement, prepare(db, "INSERT INTO meta(key, value) VALUES(?1, ?2)"));
+  LOG_ASSIGN_OR_RETURN(Statement statement,
+                       prepare(db, "INSERT INTO meta(key, value) VALUES(?1, ?2)"));
   bind_value(statement.get(), 1, key);
   bind_value(statement.get(), 2, value);
   return step_done(db, statement.get(), "cannot write the log's meta table");
 }
 
 Status create_schema(sqlite3* db, const EmbeddedLogOptions& options) {
-  DIMONA_TRY(exec(db, kSchema));
+  DIMONA_TRY(exec(db, kSchema, "cannot create the log's tables"));
   SystemClock system_clock;
   const Clock& clock = options.clock != nullptr ? *options.clock : system_clock;
   DIMONA_TRY(insert_meta(db, "format_version", kEmbeddedLogFormatVersion));
@@ -200,30 +208,39 @@ Status create_schema(sqlite3* db, const EmbeddedLogOptions& options) {
   return insert_meta(db, "created_at", clock.now().micros);
 }
 
-// Creates the tables when the file is new; refuses a database that is not a log.
+// Creates the tables of a new log inside one write transaction (a creator
+// racing us may have won: then its tables stand).
+Status create_if_new(sqlite3* db, const std::string& path, const EmbeddedLogOptions& options) {
+  LOG_ASSIGN_OR_RETURN(bool has_meta, has_table(db, "meta"));
+  if (has_meta) return Status::ok();
+  LOG_ASSIGN_OR_RETURN(bool empty, is_empty_database(db));
+  if (!empty) return failed_precondition(path + " is not a Dimona ledger log (no meta table)");
+  return create_schema(db, options);
+}
+
+// Refuses a database that is not a log; creates the tables when the file is
+// new and may be created. An existing log is only read here, so opening it
+// does not wait for a writer's lock.
 Status ensure_schema(sqlite3* db, const std::string& path, const EmbeddedLogOptions& options) {
-  DIMONA_TRY(exec(db, "BEGIN IMMEDIATE"));
-  auto done = [&](Status status) {
-    if (!status.is_ok()) (void)exec(db, "ROLLBACK");
-    return status;
-  };
-  Result<bool> has_meta = has_table(db, "meta");
-  if (!has_meta.is_ok()) return done(has_meta.status());
-  if (*has_meta) return done(exec(db, "COMMIT"));
-  Result<bool> empty = is_empty_database(db);
-  if (!empty.is_ok()) return done(empty.status());
-  if (!*empty || !options.create_if_missing) {
-    return done(failed_precondition(path + " is not a Dimona ledger log (no meta table)"));
+  LOG_ASSIGN_OR_RETURN(bool has_meta, has_table(db, "meta"));
+  if (has_meta) return Status::ok();
+  if (!options.create_if_missing) {
+    return failed_precondition(path + " is not a Dimona ledger log (no meta table)");
   }
-  Status created = create_schema(db, options);
-  if (!created.is_ok()) return done(created);
-  return done(exec(db, "COMMIT"));
+  DIMONA_TRY(exec(db, "BEGIN IMMEDIATE"));
+  Status created = create_if_new(db, path, options);
+  if (!created.is_ok()) {
+    if (sqlite3_get_autocommit(db) == 0) (void)exec(db, "ROLLBACK");
+    return created;
+  }
+  return exec(db, "COMMIT");
 }
 
 Result<int64_t> read_meta(sqlite3* db, const std::string& path, std::string_view key) {
   LOG_ASSIGN_OR_RETURN(Statement statement, prepare(db, "SELECT value FROM meta WHERE key = ?1"));
   bind_value(statement.get(), 1, key);
-  LOG_ASSIGN_OR_RETURN(bool found, step_row(db, statement.get(), "cannot read the log's meta table"));
+  LOG_ASSIGN_OR_RETURN(bool found,
+                       step_row(db, statement.get(), "cannot read the log's meta table"));
   if (!found) return corruption(path + ": the meta table has no " + std::string(key));
   return sqlite3_column_int64(statement.get(), 0);
 }
@@ -319,9 +336,9 @@ Result<Offset> EmbeddedBatchReader::snapshot_end() {
 // starts at or before it: the continuity check then reports the gap).
 Result<Offset> EmbeddedBatchReader::start_offset() {
   LOG_ASSIGN_OR_RETURN(Statement holder,
-                    prepare(db_.get(),
-                            "SELECT base_offset FROM batches WHERE partition = ?1 AND "
-                            "base_offset <= ?2 ORDER BY base_offset DESC LIMIT 1"));
+                       prepare(db_.get(),
+                               "SELECT base_offset FROM batches WHERE partition = ?1 AND "
+                               "base_offset <= ?2 ORDER BY base_offset DESC LIMIT 1"));
   bind_value(holder.get(), 1, int64_t{partition_});
   bind_value(holder.get(), 2, static_cast<int64_t>(from_));
   LOG_ASSIGN_OR_RETURN(bool found, step_row(db_.get(), holder.get(), "cannot read the log"));
@@ -336,15 +353,14 @@ Status EmbeddedBatchReader::start() {
   LOG_ASSIGN_OR_RETURN(end_, snapshot_end());
   if (from_ > end_) {
     return failed_precondition(partition_text(partition_) + ": cannot read from offset " +
-                               std::to_string(from_) + ", the log ends at " +
-                               std::to_string(end_));
+                               std::to_string(from_) + ", the log ends at " + std::to_string(end_));
   }
   LOG_ASSIGN_OR_RETURN(Offset start, start_offset());
   LOG_ASSIGN_OR_RETURN(rows_, prepare(db_.get(),
-                                   "SELECT base_offset, count, first_recorded_at, "
-                                   "last_recorded_at, crc, payload FROM batches WHERE "
-                                   "partition = ?1 AND base_offset >= ?2 AND base_offset < ?3 "
-                                   "ORDER BY base_offset"));
+                                      "SELECT base_offset, count, first_recorded_at, "
+                                      "last_recorded_at, crc, payload FROM batches WHERE "
+                                      "partition = ?1 AND base_offset >= ?2 AND base_offset < ?3 "
+                                      "ORDER BY base_offset"));
   bind_value(rows_.get(), 1, int64_t{partition_});
   bind_value(rows_.get(), 2, static_cast<int64_t>(start));
   bind_value(rows_.get(), 3, static_cast<int64_t>(end_));
@@ -359,7 +375,8 @@ Status EmbeddedBatchReader::check_order(const BatchRow& row) const {
     return corruption(at(row) + " does not continue offset " + std::to_string(expected_) +
                       " (a batch is missing or overlaps)");
   }
-  if (row.first_recorded_at > row.last_recorded_at || row.first_recorded_at < previous_last_.micros) {
+  if (row.first_recorded_at > row.last_recorded_at ||
+      row.first_recorded_at < previous_last_.micros) {
     return corruption(at(row) + " has its recordedAt out of order");
   }
   return Status::ok();
@@ -372,9 +389,9 @@ Status EmbeddedBatchReader::check(const BatchRow& row) const {
     return corruption(at(row) + " has an impossible header");
   }
   auto count = static_cast<uint32_t>(row.count);
-  uint32_t crc = batch_crc(partition_, static_cast<Offset>(row.base_offset), count,
-                           Instant{row.first_recorded_at}, Instant{row.last_recorded_at},
-                           row.payload);
+  uint32_t crc =
+      batch_crc(partition_, static_cast<Offset>(row.base_offset), count,
+                Instant{row.first_recorded_at}, Instant{row.last_recorded_at}, row.payload);
   if (crc != static_cast<uint32_t>(row.crc)) return corruption(at(row) + " fails its CRC");
   if (!holds_lines(row.payload, count)) {
     return corruption(at(row) + " does not hold " + std::to_string(count) + " event lines");
@@ -404,8 +421,10 @@ Result<bool> EmbeddedBatchReader::next(RecordBatch* out) {
   sqlite3_stmt* s = rows_.get();
   const void* blob = sqlite3_column_blob(s, 5);  // before its size, as SQLite asks
   auto size = static_cast<size_t>(sqlite3_column_bytes(s, 5));
-  BatchRow row{sqlite3_column_int64(s, 0), sqlite3_column_int64(s, 1),
-               sqlite3_column_int64(s, 2), sqlite3_column_int64(s, 3),
+  BatchRow row{sqlite3_column_int64(s, 0),
+               sqlite3_column_int64(s, 1),
+               sqlite3_column_int64(s, 2),
+               sqlite3_column_int64(s, 3),
                sqlite3_column_int64(s, 4),
                std::string_view(blob != nullptr ? static_cast<const char*>(blob) : "", size)};
   if (Status bad = check(row); !bad.is_ok()) return fail(std::move(bad));
@@ -432,8 +451,8 @@ struct EmbeddedLog::Impl {
   Connection db;  // declared before the statements: closed after they are finalized
   uint32_t partitions = 0;
   int busy_timeout_ms = 0;
-  std::vector<Offset> end_offsets;         // per partition, as durable
-  std::vector<Instant> last_recorded_at;   // per partition, as durable
+  std::vector<Offset> end_offsets;        // per partition, as durable
+  std::vector<Instant> last_recorded_at;  // per partition, as durable
   Statement begin, commit, rollback;
   Statement insert_batch, upsert_cursor, select_cursor;
   Statement last_batch, first_batch, count_batches;
@@ -448,27 +467,31 @@ struct EmbeddedLog::Impl {
   Result<PartitionSummary> summarize(uint32_t partition);
 };
 
+constexpr std::string_view kInsertBatchSql =
+    "INSERT INTO batches(partition, base_offset, count, first_recorded_at, last_recorded_at, "
+    "crc, payload) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+constexpr std::string_view kUpsertCursorSql =
+    "INSERT INTO source_cursors(source_id, lines, bytes, prefix_crc) VALUES(?1, ?2, ?3, ?4) "
+    "ON CONFLICT(source_id) DO UPDATE SET lines = excluded.lines, bytes = excluded.bytes, "
+    "prefix_crc = excluded.prefix_crc";
+constexpr std::string_view kSelectCursorSql =
+    "SELECT lines, bytes, prefix_crc FROM source_cursors WHERE source_id = ?1";
+constexpr std::string_view kFirstBatchSql =
+    "SELECT first_recorded_at FROM batches WHERE partition = ?1 ORDER BY base_offset LIMIT 1";
+constexpr std::string_view kCountBatchesSql =
+    "SELECT count(*) FROM batches WHERE partition = ?1";
+
 Status EmbeddedLog::Impl::prepare_all() {
   sqlite3* d = db.get();
   LOG_ASSIGN_OR_RETURN(begin, prepare(d, "BEGIN IMMEDIATE"));
   LOG_ASSIGN_OR_RETURN(commit, prepare(d, "COMMIT"));
   LOG_ASSIGN_OR_RETURN(rollback, prepare(d, "ROLLBACK"));
-  LOG_ASSIGN_OR_RETURN(insert_batch,
-                    prepare(d, "INSERT INTO batches(partition, base_offset, count, "
-                               "first_recorded_at, last_recorded_at, crc, payload) "
-                               "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
-  LOG_ASSIGN_OR_RETURN(upsert_cursor,
-                    prepare(d, "INSERT INTO source_cursors(source_id, lines, bytes, prefix_crc) "
-                               "VALUES(?1, ?2, ?3, ?4) ON CONFLICT(source_id) DO UPDATE SET "
-                               "lines = excluded.lines, bytes = excluded.bytes, "
-                               "prefix_crc = excluded.prefix_crc"));
-  LOG_ASSIGN_OR_RETURN(select_cursor, prepare(d, "SELECT lines, bytes, prefix_crc FROM "
-                                              "source_cursors WHERE source_id = ?1"));
+  LOG_ASSIGN_OR_RETURN(insert_batch, prepare(d, kInsertBatchSql));
+  LOG_ASSIGN_OR_RETURN(upsert_cursor, prepare(d, kUpsertCursorSql));
+  LOG_ASSIGN_OR_RETURN(select_cursor, prepare(d, kSelectCursorSql));
   LOG_ASSIGN_OR_RETURN(last_batch, prepare(d, kLastBatchSql));
-  LOG_ASSIGN_OR_RETURN(first_batch, prepare(d, "SELECT first_recorded_at FROM batches WHERE "
-                                            "partition = ?1 ORDER BY base_offset LIMIT 1"));
-  LOG_ASSIGN_OR_RETURN(count_batches,
-                    prepare(d, "SELECT count(*) FROM batches WHERE partition = ?1"));
+  LOG_ASSIGN_OR_RETURN(first_batch, prepare(d, kFirstBatchSql));
+  LOG_ASSIGN_OR_RETURN(count_batches, prepare(d, kCountBatchesSql));
   return Status::ok();
 }
 
@@ -543,8 +566,7 @@ Status EmbeddedLog::Impl::insert(const BatchDraft& draft, Offset base) {
   int rc = sqlite3_step(s);
   if (rc == SQLITE_DONE) return Status::ok();
   if (rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
-    return failed_precondition(partition_text(draft.partition) + " offset " +
-                               std::to_string(base) +
+    return failed_precondition(partition_text(draft.partition) + " offset " + std::to_string(base) +
                                " is taken: another writer appended to this log; reopen it");
   }
   return sqlite_error(db.get(), rc, "cannot append to " + partition_text(draft.partition));
@@ -564,8 +586,7 @@ Status EmbeddedLog::Impl::store_cursor(const SourceCursor& cursor) {
 }
 
 Status EmbeddedLog::Impl::write_group(std::span<const BatchDraft> drafts,
-                                      std::span<const Offset> bases,
-                                      const SourceCursor* cursor) {
+                                      std::span<const Offset> bases, const SourceCursor* cursor) {
   for (size_t i = 0; i < drafts.size(); ++i) DIMONA_TRY(insert(drafts[i], bases[i]));
   if (cursor != nullptr) DIMONA_TRY(store_cursor(*cursor));
   StatementUse use(commit.get());
@@ -612,8 +633,8 @@ Result<std::unique_ptr<BatchReader>> EmbeddedLog::read(uint32_t partition, Offse
   if (partition >= impl_->partitions) {
     return invalid_argument(partition_text(partition) + " does not exist");
   }
-  LOG_ASSIGN_OR_RETURN(Connection db, open_connection(impl_->path, SQLITE_OPEN_READONLY,
-                                                   impl_->busy_timeout_ms));
+  LOG_ASSIGN_OR_RETURN(Connection db,
+                       open_connection(impl_->path, SQLITE_OPEN_READONLY, impl_->busy_timeout_ms));
   auto reader = std::make_unique<EmbeddedBatchReader>(std::move(db), partition, from);
   DIMONA_TRY(reader->start());
   return std::unique_ptr<BatchReader>(std::move(reader));
@@ -632,10 +653,9 @@ Result<std::optional<SourceCursor>> EmbeddedLog::source_cursor(std::string_view 
   if (lines < 0 || bytes < 0 || crc < 0 || crc > int64_t{std::numeric_limits<uint32_t>::max()}) {
     return corruption(log.path + ": a source cursor holds impossible values");
   }
-  return std::optional<SourceCursor>(SourceCursor{std::string(source_id),
-                                                  static_cast<uint64_t>(lines),
-                                                  static_cast<uint64_t>(bytes),
-                                                  static_cast<uint32_t>(crc)});
+  return std::optional<SourceCursor>(
+      SourceCursor{std::string(source_id), static_cast<uint64_t>(lines),
+                   static_cast<uint64_t>(bytes), static_cast<uint32_t>(crc)});
 }
 
 Result<PartitionSummary> EmbeddedLog::Impl::summarize(uint32_t partition) {

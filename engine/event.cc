@@ -109,28 +109,42 @@ bool Decision::blocking() const {
   return false;
 }
 
+namespace {
+
+// Writes the event id into `out` without a temporary.
+void append_event_id(const Event& event, std::string* out) {
+  if (event.is_declaration()) {
+    out->append("dcl-");
+    const uint64_t id = event.declaration.declaration_id.value;
+    for (uint64_t scale = 100'000'000'000; scale > id && scale > 1; scale /= 10) out->push_back('0');
+    append_uint(out, id);
+    return;
+  }
+  out->append("quota-");
+  append_uint(out, static_cast<uint64_t>(event.quota.year));
+  out->push_back('-');
+  append_uint(out, event.quota.hours);
+  out->push_back('-');
+  char day[10];
+  format_date(date_of(event.recorded_at), day);
+  out->append(day, 10);
+}
+
+}  // namespace
+
 std::string event_id_of(const Event& event) {
   std::string id;
-  if (event.is_declaration()) {
-    id = "dcl-";
-    const size_t at = id.size();
-    append_uint(&id, event.declaration.declaration_id.value);
-    id.insert(at, 12 - (id.size() - at), '0');
-    return id;
-  }
-  id = "quota-";
-  append_uint(&id, static_cast<uint64_t>(event.quota.year));
-  id += '-';
-  append_uint(&id, event.quota.hours);
-  id += '-';
-  id += to_string(date_of(event.recorded_at));
+  append_event_id(event, &id);
   return id;
 }
 
 void encode_event(const Event& event, std::string* out) {
   JsonWriter w(out);
   w.begin_object();
-  w.key("eventId").string(event_id_of(event));
+  w.key("eventId").raw(std::string_view());  // the value is written in place, below
+  out->push_back('"');
+  append_event_id(event, out);
+  out->push_back('"');
   w.key("type").string(event_type_name(event.type));
   w.key("schemaVersion").integer(event.schema_version);
   if (event.ssin.value != 0) w.key("ssin").digits(event.ssin.value, 11);

@@ -79,10 +79,15 @@ Result<bool> LineFeeder::next(Line* line) {
 
 class Ingestor {
  public:
+  ~Ingestor() {
+    if (report_) std::fclose(report_);
+  }
   Ingestor(Ledger& ledger, EventLog* log, std::string label, const IngestOptions& options)
-      : ledger_(ledger), log_(log), label_(std::move(label)), options_(options) {}
+      : ledger_(ledger), log_(log), options_(options), source_("batch:" + label + ":"), source_prefix_(source_.size()) {}
 
   Result<IngestSummary> run(std::FILE* in, SourceCursor* cursor, uint64_t total_bytes);
+  // Opens the report: anew, or keeping only the entries of the first `committed_lines` lines.
+  Status open_report(uint64_t committed_lines);
 
  private:
   Status handle(const LineFeeder::Line& line);
@@ -93,7 +98,7 @@ class Ingestor {
 
   Ledger& ledger_;
   EventLog* log_;
-  std::string label_;
+  std::FILE* report_ = nullptr;
   const IngestOptions& options_;
   DeclarationDecoder decoder_;
   IngestSummary summary_;
@@ -102,21 +107,22 @@ class Ingestor {
   uint64_t bytes_ = 0;
   uint32_t since_commit_ = 0;
   std::string source_;
+  size_t source_prefix_;
   std::string report_line_;
 };
 
 void Ingestor::report_malformed(const std::string& reason) {
   ++summary_.malformed;
-  if (!options_.report) return;
+  if (!report_) return;
   report_line_.clear();
   JsonWriter w(&report_line_);
   w.begin_object().key("line").integer(static_cast<int64_t>(line_number_)).key("error").string(reason).end_object();
   report_line_ += '\n';
-  std::fwrite(report_line_.data(), 1, report_line_.size(), options_.report);
+  std::fwrite(report_line_.data(), 1, report_line_.size(), report_);
 }
 
 void Ingestor::report_refused(const Submission& s) {
-  if (!options_.report) return;
+  if (!report_) return;
   report_line_.clear();
   JsonWriter w(&report_line_);
   w.begin_object().key("line").integer(static_cast<int64_t>(line_number_));
@@ -125,7 +131,33 @@ void Ingestor::report_refused(const Submission& s) {
   for (size_t i = 0; i < s.decision.anomaly_count; ++i) w.string(anomaly_code_string(s.decision.anomalies[i].code));
   w.end_array().end_object();
   report_line_ += '\n';
-  std::fwrite(report_line_.data(), 1, report_line_.size(), options_.report);
+  std::fwrite(report_line_.data(), 1, report_line_.size(), report_);
+}
+
+Status Ingestor::open_report(uint64_t committed_lines) {
+  if (options_.report_path.empty()) return Status::ok();
+  std::string kept;
+  if (committed_lines > 0) {
+    if (std::FILE* old = std::fopen(options_.report_path.c_str(), "rb")) {
+      char buf[4096];
+      std::string entry;
+      auto keep = [&] {
+        // Each entry starts {"line":N
+        if (entry.size() > 8 && std::strtoull(entry.c_str() + 8, nullptr, 10) <= committed_lines) kept += entry;
+        entry.clear();
+      };
+      while (std::fgets(buf, sizeof buf, old)) {
+        entry += buf;
+        if (!entry.empty() && entry.back() == '\n') keep();
+      }
+      if (!entry.empty()) keep();
+      std::fclose(old);
+    }
+  }
+  report_ = std::fopen(options_.report_path.c_str(), "wb");
+  if (!report_) return io_error("cannot write the report " + options_.report_path + ": " + std::strerror(errno));
+  if (std::fwrite(kept.data(), 1, kept.size(), report_) != kept.size()) return io_error("cannot write the report");
+  return Status::ok();
 }
 
 // A line that is not a declaration the ledger can take: reported and skipped,
@@ -145,7 +177,8 @@ Status Ingestor::handle(const LineFeeder::Line& line) {
   if (line.text.find_first_not_of(" \t") == std::string_view::npos) return Status::ok();  // blank
   Result<Declaration> d = decoder_.decode(line.text, line.capacity);
   if (!d.is_ok()) return malformed(d.status());
-  source_ = "batch:" + label_ + ":" + std::to_string(line_number_);
+  source_.resize(source_prefix_);  // "batch:LABEL:" + the line number
+  append_uint(&source_, line_number_);
   Result<Submission> s = ledger_.submit(*d, line.text, source_);
   if (!s.is_ok()) {
     if (s.status().code() != Code::kInvalidArgument) return s.status();
@@ -168,8 +201,8 @@ Status Ingestor::commit() {
     cursor_->lines = line_number_;
     cursor_->bytes = bytes_;
   }
-  DIMONA_TRY(ledger_.commit(cursor_));
-  if (options_.report) std::fflush(options_.report);
+  DIMONA_TRY(ledger_.commit_async(cursor_));  // durable at the next commit or at sync()
+  if (report_) std::fflush(report_);
   ++summary_.commits;
   since_commit_ = 0;
   return Status::ok();
@@ -177,6 +210,7 @@ Status Ingestor::commit() {
 
 Result<IngestSummary> Ingestor::run(std::FILE* in, SourceCursor* cursor, uint64_t total_bytes) {
   cursor_ = cursor;
+  DIMONA_TRY(open_report(cursor ? cursor->lines : 0));
   if (cursor) {
     line_number_ = cursor->lines;
     bytes_ = cursor->bytes;
@@ -190,7 +224,10 @@ Result<IngestSummary> Ingestor::run(std::FILE* in, SourceCursor* cursor, uint64_
     if (!*more) break;
     Status handled = handle(line);
     if (!handled.is_ok()) {
-      if (handled.code() == Code::kInvalidArgument) DIMONA_TRY(commit());  // strict: keep what came before
+      if (handled.code() == Code::kInvalidArgument) {  // strict: keep what came before
+        DIMONA_TRY(commit());
+        DIMONA_TRY(ledger_.sync());
+      }
       return handled;
     }
     bytes_ += line.consumed;
@@ -199,6 +236,7 @@ Result<IngestSummary> Ingestor::run(std::FILE* in, SourceCursor* cursor, uint64_
     if (options_.progress && (line_number_ & 0x3fff) == 0) options_.progress({line_number_, bytes_, total_bytes});
   }
   DIMONA_TRY(commit());
+  DIMONA_TRY(ledger_.sync());
   if (options_.progress) options_.progress({line_number_, bytes_, total_bytes});
   (void)log_;
   return summary_;

@@ -19,7 +19,6 @@
 #pragma once
 
 #include <cstdint>
-#include <cstdio>
 #include <functional>
 #include <map>
 #include <string>
@@ -37,7 +36,11 @@ struct IngestProgress {
 
 struct IngestOptions {
   bool strict = false;
-  std::FILE* report = nullptr;  // refused and malformed lines, NDJSON; may be null
+  // Refused and malformed lines, NDJSON, one {"line":N,...} each; empty for
+  // none. A fresh ingest starts it anew; a resumed one keeps the entries of
+  // the committed lines and drops the rest (they are read again), so each
+  // line is reported once.
+  std::string report_path;
   std::function<void(const IngestProgress&)> progress;  // called now and then; may be empty
 };
 

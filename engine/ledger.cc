@@ -1,7 +1,9 @@
 #include "engine/ledger.h"
 
 #include <algorithm>
+#include <condition_variable>
 #include <cstring>
+#include <mutex>
 
 #include "engine/base/flat_map.h"
 #include "engine/base/limits.h"
@@ -36,10 +38,85 @@ Status fold_log(EventLog& log, LedgerState* state) {
   return Status::ok();
 }
 
+// The committer thread: appends one group at a time, handed over with its
+// cursor. The drafts are swapped, never reallocated, so their buffers keep
+// their capacity from group to group.
+struct Ledger::Committer {
+  explicit Committer(EventLog& target) : log(target), thread([this] { loop(); }) {}
+  ~Committer() {
+    {
+      std::lock_guard lock(mutex);
+      stopping = true;
+    }
+    wake.notify_all();
+    thread.join();
+  }
+
+  // Waits until nothing is in flight; returns the outcome of the last group.
+  Status wait() {
+    std::unique_lock lock(mutex);
+    done.wait(lock, [this] { return !busy; });
+    return outcome;
+  }
+
+  // Takes `drafts` (swapped with the emptied buffers of the previous group).
+  void hand_over(std::vector<BatchDraft>& drafts, const SourceCursor* c) {
+    std::lock_guard lock(mutex);
+    DIMONA_ASSERT(!busy);
+    group.swap(drafts);
+    for (BatchDraft& d : drafts) {
+      d.count = 0;
+      d.payload.clear();
+    }
+    has_cursor = c != nullptr;
+    if (c) cursor = *c;
+    busy = true;
+    wake.notify_all();
+  }
+
+  void loop() {
+    std::unique_lock lock(mutex);
+    for (;;) {
+      wake.wait(lock, [this] { return busy || stopping; });
+      if (!busy) return;
+      lock.unlock();
+      std::vector<BatchDraft> ready;
+      for (BatchDraft& d : group)
+        if (d.count > 0) ready.push_back(std::move(d));
+      Result<std::vector<Offset>> appended = ready.empty() && !has_cursor ? Result<std::vector<Offset>>(std::vector<Offset>{})
+                                                                         : log.append(ready, has_cursor ? &cursor : nullptr);
+      size_t next = 0;  // give the buffers back to their slots, emptied
+      for (BatchDraft& d : group) {
+        if (d.count == 0) continue;
+        d = std::move(ready[next++]);
+        d.count = 0;
+        d.payload.clear();
+      }
+      lock.lock();
+      if (!appended.is_ok() && outcome.is_ok()) outcome = appended.status();
+      busy = false;
+      done.notify_all();
+    }
+  }
+
+  EventLog& log;
+  std::mutex mutex;
+  std::condition_variable wake, done;
+  std::vector<BatchDraft> group;
+  SourceCursor cursor;
+  bool has_cursor = false;
+  bool busy = false;
+  bool stopping = false;
+  Status outcome;
+  std::thread thread;  // last: starts once the members above exist
+};
+
 Ledger::Ledger(EventLog& log, QuotaSchedule schedule, const Clock& clock)
     : log_(log), schedule_(std::move(schedule)), clock_(clock), drafts_(log.partition_count()) {
   for (uint32_t p = 0; p < drafts_.size(); ++p) drafts_[p].partition = p;
 }
+
+Ledger::~Ledger() = default;
 
 Result<std::unique_ptr<Ledger>> Ledger::open(EventLog& log, QuotaSchedule schedule, const Clock& clock) {
   auto ledger = std::unique_ptr<Ledger>(new Ledger(log, std::move(schedule), clock));  // NOLINT: private constructor
@@ -105,9 +182,12 @@ Result<Submission> Ledger::submit(const Declaration& d, std::string_view raw, st
     decision.period_id = PeriodId{dimona_id_from_body(state_.next_id_body() + 1)};
   event.ssin = decision.worker;
 
-  line_.assign(raw);
-  std::replace_if(line_.begin(), line_.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
-  body.raw = line_;
+  body.raw = raw;
+  if (raw.find_first_of("\r\n") != std::string_view::npos) {  // a pretty-printed body: one line in the log
+    line_.assign(raw);
+    std::replace_if(line_.begin(), line_.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
+    body.raw = line_;
+  }
   const uint32_t partition = partition_of(decision.worker);
   DIMONA_TRY(stage(event, partition));
   if (Status s = state_.apply(event); !s.is_ok()) {
@@ -125,23 +205,32 @@ bool Ledger::should_commit() const {
   return false;
 }
 
-Status Ledger::commit(const SourceCursor* cursor) {
+Status Ledger::commit_async(const SourceCursor* cursor) {
   DIMONA_ASSERT(!poisoned_);
-  std::vector<BatchDraft> ready;
-  for (BatchDraft& draft : drafts_) {
-    if (draft.count == 0) continue;
-    ready.push_back(std::move(draft));
-    draft = BatchDraft{};
-    draft.partition = ready.back().partition;
+  if (!committer_) {
+    committer_ = std::make_unique<Committer>(log_);
+    committer_->group.resize(drafts_.size());
+    for (uint32_t p = 0; p < drafts_.size(); ++p) committer_->group[p].partition = p;
   }
-  if (ready.empty() && cursor == nullptr) return Status::ok();
-  staged_events_ = 0;
-  Result<std::vector<Offset>> appended = log_.append(ready, cursor);
-  if (!appended.is_ok()) {
+  if (Status s = committer_->wait(); !s.is_ok()) {
     poisoned_ = true;
-    return appended.status();
+    return s;
   }
+  committer_->hand_over(drafts_, cursor);
+  staged_events_ = 0;
   return Status::ok();
+}
+
+Status Ledger::sync() {
+  if (!committer_) return Status::ok();
+  Status s = committer_->wait();
+  if (!s.is_ok()) poisoned_ = true;
+  return s;
+}
+
+Status Ledger::commit(const SourceCursor* cursor) {
+  DIMONA_TRY(commit_async(cursor));
+  return sync();
 }
 
 }  // namespace dimona

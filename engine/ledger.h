@@ -8,8 +8,12 @@
 // definitions whose definedAt ledger time has reached are staged first, in
 // every partition (each partition's fold is then self-contained). commit()
 // appends all staged batches, with the source cursor if given, in one
-// atomic, durable append. After a failed commit the Ledger must be dropped
-// and reopened: its state is ahead of the log.
+// atomic, durable append. commit_async() hands them to the Ledger's
+// committer thread and returns at once, so deciding the next group overlaps
+// the log's I/O (double buffering: it first waits for the previous group);
+// sync() waits for what is in flight and returns its outcome. After a failed
+// commit the Ledger must be dropped and reopened: its state is ahead of the
+// log.
 //
 // Ledger time never goes back: a submission without recordedAt gets
 // max(clock, last recordedAt); one with recordedAt earlier than ledger time
@@ -19,6 +23,7 @@
 #pragma once
 
 #include <memory>
+#include <thread>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -48,13 +53,19 @@ class Ledger {
   Result<Submission> submit(const Declaration& declaration, std::string_view raw, std::string_view source);
   // True when a staged batch is close to its size limits: commit before the next submit.
   bool should_commit() const;
+  // Durable when it returns ok.
   Status commit(const SourceCursor* cursor);
+  // Queued; durable once a later sync(), commit() or commit_async() returns ok.
+  Status commit_async(const SourceCursor* cursor);
+  Status sync();
+  ~Ledger();
 
   size_t staged_events() const { return staged_events_; }
   const LedgerState& state() const { return state_; }
   uint32_t partition_of(Ssin worker) const;
 
  private:
+  struct Committer;
   Ledger(EventLog& log, QuotaSchedule schedule, const Clock& clock);
   Status stage(const Event& event, uint32_t partition);
   Status stage_due_quota(Instant until);
@@ -63,7 +74,8 @@ class Ledger {
   QuotaSchedule schedule_;
   const Clock& clock_;
   LedgerState state_;
-  std::vector<BatchDraft> drafts_;  // one per partition
+  std::vector<BatchDraft> drafts_;  // one per partition, being filled
+  std::unique_ptr<Committer> committer_;  // owns the group in flight
   size_t staged_events_ = 0;
   std::string line_;                // scratch: the declaration on one line
   std::string source_;              // scratch

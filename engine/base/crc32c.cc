@@ -91,7 +91,7 @@ __attribute__((target("sse4.2"))) uint64_t three_stripes(uint64_t c0, const unsi
 }
 
 __attribute__((target("sse4.2"))) uint32_t extend_sse42(uint32_t crc, const unsigned char* p,
-                                                         size_t n) {
+                                                        size_t n) {
   uint64_t c = ~crc;
   for (; n >= 3 * kStripeBytes; p += 3 * kStripeBytes, n -= 3 * kStripeBytes) {
     c = three_stripes(c, p);

@@ -229,8 +229,8 @@ TEST_F(EmbeddedLogTest, ReadsBackExactlyWhatWasAppended) {
     EXPECT_EQ(b.first_recorded_at, drafts[i].first_recorded_at);
     EXPECT_EQ(b.last_recorded_at, drafts[i].last_recorded_at);
     EXPECT_EQ(b.payload, drafts[i].payload);
-    EXPECT_EQ(b.crc, batch_crc(2, b.base_offset, b.count, b.first_recorded_at,
-                               b.last_recorded_at, b.payload));
+    EXPECT_EQ(b.crc, batch_crc(2, b.base_offset, b.count, b.first_recorded_at, b.last_recorded_at,
+                               b.payload));
     expected = b.end_offset();
   }
   EXPECT_TRUE(read_all(*log, 0, 0).batches.empty());
@@ -348,6 +348,7 @@ TEST_F(EmbeddedLogTest, ABusyLogWritesNothingAndKeepsItsOffsets) {
   sqlite3* other = nullptr;
   ASSERT_EQ(sqlite3_open(path_.c_str(), &other), SQLITE_OK);
   ASSERT_EQ(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+  EXPECT_NE(open_log(), nullptr);  // opening an existing log waits for no lock
 
   SourceCursor cursor{"file-a", 7, 700, 1};
   std::vector<BatchDraft> group = {draft(0, 2, 1), draft(1, 4, 1)};
@@ -543,6 +544,7 @@ TEST_F(EmbeddedLogTest, AReaderOnAnotherThreadWhileAppending) {
   reader.join();
   EXPECT_EQ(failures.load(), 0);
   EXPECT_GT(reads.load(), 0);
+  RecordProperty("reads_while_appending", reads.load());
   EXPECT_EQ(read_all(*log, 1, 0).batches.size(), size_t{kGroups});
 }
 
@@ -565,7 +567,7 @@ TEST_F(EmbeddedLogTest, IllFormedDraftsAreBrokenInvariants) {
   BatchDraft reversed = draft(0, 1, 20);
   reversed.last_recorded_at.micros = reversed.first_recorded_at.micros - 1;
   EXPECT_DEATH(append_one(reversed), "invariant broken");
-  EXPECT_DEATH(append_one(draft(0, 1, 5)), "invariant broken");  // before the last one
+  EXPECT_DEATH(append_one(draft(0, 1, 5)), "invariant broken");   // before the last one
   EXPECT_DEATH(append_one(draft(2, 1, 20)), "invariant broken");  // no partition 2
   EXPECT_EQ(end_of(*log, 0), 1u);
 }

@@ -1,0 +1,153 @@
+// The generator of realistic yearly Dimona declaration streams (NDJSON).
+//
+// Contract. generate() writes one calendar year of declarations, one Dimona
+// REST v2 body per line (DESIGN.md §3: `employer`, `worker`, exactly one of
+// `dimonaIn` / `dimonaUpdate` / `dimonaOut` / `dimonaCancel`, `recordedAt`),
+// with `recordedAt` non-decreasing over the stream and a source `periodId` on
+// every IN so that later UPDATE / OUT / CANCEL lines can refer to it. The shape
+// (students, their employers and quarters, interim daily contracts, flexi,
+// occasional and ordinary workers) follows DOMAIN.md §10; docs/generator.md
+// gives every figure and where it comes from.
+//
+// Every line is valid under the rules of DOMAIN.md §1.2 and §8 (so an ingest
+// gives it A, or W 90017-369 only where a student's year really exceeds the
+// quota) except a share `bad_share` of lines that each break exactly one rule
+// (BadRule) or are not even a well-formed declaration (MalformedKind); the
+// returned GeneratorStats counts them. Bad lines never change the fate of a
+// valid one: each is refused on its own, and bad INs that break a shape rule
+// are for people who have no other declaration.
+//
+// Determinism: the bytes depend only on the options (seed included), on every
+// platform: the generator has its own PRNG (xoshiro256**, seeded per person
+// with splitmix64) and its own integer distributions, and never calls
+// std:: distributions or <cmath> beyond exact rounding; a share is turned
+// into a fixed-point threshold once, by an exact multiplication.
+//
+// Memory: the whole year is planned in memory (about 36 bytes per period and
+// 12 per line), sorted by recordedAt, then printed. Output goes to `sink` in
+// chunks of whole lines of about generator_limits::chunk_bytes; a sink error stops the
+// generator and is returned as is. Threading: generate() has no shared state;
+// run several at once if you like. Limits are in generator_limits below.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string_view>
+
+#include "engine/base/status.h"
+#include "engine/declaration.h"
+
+namespace dimona {
+
+namespace generator_limits {
+inline constexpr int32_t year_min = 2017;  // the first year of the hours quota
+inline constexpr int32_t year_max = 2099;
+// About 3x Belgium's working students in a year; keeps every id space far from full.
+inline constexpr uint64_t students_max = 2'000'000;
+// Periods of one year: the period id space of a year (docs/generator.md).
+inline constexpr uint64_t periods_per_year_max = 80'000'000;
+// Output is handed to the sink in chunks of about this many bytes.
+inline constexpr size_t chunk_bytes = 1 << 20;
+// No generated line is longer than this.
+inline constexpr size_t line_bytes_max = 2048;
+// A share of bad lines above this is not a realistic stream any more.
+inline constexpr double bad_share_max = 0.5;
+// Population ratios above this make no sense per student.
+inline constexpr double workers_per_student_max = 10.0;
+static_assert(line_bytes_max < chunk_bytes);
+}  // namespace generator_limits
+
+// DeclarationKind (kIn, kUpdate, kOut, kCancel) and kind_name() are the engine's (engine/declaration.h).
+inline constexpr size_t kDeclarationKinds = 4;
+static_assert(static_cast<size_t>(DeclarationKind::kCancel) + 1 == kDeclarationKinds);
+
+// The one rule a bad declaration breaks; the ingest refuses it (result B).
+enum class BadRule : uint8_t {
+  kInvalidSsin,                  // IN: the worker's SSIN fails its mod 97 check
+  kInvalidEnterpriseNumber,      // IN: the employer's enterprise number fails its mod 97 check
+  kStudentCrossesQuarter,        // IN: STU start and end in two quarters (90373-421)
+  kStudentWithoutHours,          // IN: STU without plannedHoursNumber
+  kHoursOnNonStudent,            // IN: plannedHoursNumber on an OTH or FLX period
+  kHoursOutOfDomain,             // IN or UPDATE: plannedHoursNumber 0 or 1000
+  kStudentStartDateChanged,      // UPDATE: moves the startDate of a STU period
+  kUnknownPeriod,                // UPDATE, OUT or CANCEL of a checksum-valid id never declared
+  kAlreadyCancelled,             // CANCEL: a second CANCEL of a period (00913-355)
+  kDuplicateIn,                  // IN: the same body as an earlier IN, its periodId included
+  kOverlappingIn,                // IN: overlaps an active period of the same worker, employer, type
+  kInterimWithoutUsingEmployer,  // IN: JC 322 without usingEmployer
+  kUsingEmployerOutsideInterim,  // IN: usingEmployer on a JC other than 322
+};
+inline constexpr size_t kBadRules = 13;
+
+// A line that is not a well-formed declaration at all.
+enum class MalformedKind : uint8_t {
+  kTruncated,     // the JSON stops in the middle
+  kUnknownField,  // dimonaIn.plannedHours instead of plannedHoursNumber
+  kWrongType,     // plannedHoursNumber as a string
+};
+inline constexpr size_t kMalformedKinds = 3;
+
+std::string_view bad_rule_name(BadRule rule);              // "invalidSsin", ...
+std::string_view malformed_kind_name(MalformedKind kind);  // "truncated", ...
+
+// Every share is a probability in [0, 1]; every "per student" is the number of
+// such workers per student of the year. The defaults give the shape of
+// docs/generator.md (about 27 lines per student).
+struct GeneratorOptions {
+  int32_t year = 2025;
+  uint64_t students = 1000;
+  uint64_t seed = 1;
+  // Share of all lines that are bad (refused, or malformed); 0 gives none.
+  double bad_share = 0.01;
+  // Of the bad lines, the share that are malformed rather than refused.
+  double malformed_share_of_bad = 0.05;
+  // Students: share of a student's employers that are interim agencies
+  // (student interim: STU + JC 322 + usingEmployer), tuned to ~32 % of hours.
+  double student_interim_share = 0.32;
+  // Share of ordinary student employers that declare day by day (startDate = endDate).
+  double day_by_day_employer_share = 0.10;
+  double student_update_share = 0.30;  // UPDATE with the actual hours, after the end
+  double student_cancel_share = 0.03;  // CANCEL before the start
+  double student_out_share = 0.05;     // OUT between start and end (multi-day periods)
+  double place_of_work_share = 0.10;   // studentPlaceOfWork on a STU IN
+  // The rest of the workforce, per student.
+  double interim_workers_per_student = 0.35;     // OTH, JC 322, mostly daily contracts
+  double flexi_workers_per_student = 0.12;       // FLX, JC 302, with hours
+  double occasional_workers_per_student = 0.04;  // EXT, horeca and agriculture, 1-2 days
+  double ordinary_workers_per_student = 1.0;     // OTH, JC XXX and sectors, open or long
+  // Share of employers known by their NSSO number (`employerId`) rather than
+  // their enterprise number; share of interim user companies known by name and address.
+  double employer_id_share = 0.15;
+  double user_company_by_name_share = 0.04;
+  // Share of UPDATE / OUT / CANCEL lines that repeat the period's employer.
+  double employer_on_follow_up_share = 0.40;
+};
+
+struct GeneratorStats {
+  uint64_t lines = 0;
+  uint64_t bytes = 0;
+  // Well-formed declarations by kind (DeclarationKind), bad ones included.
+  uint64_t by_kind[kDeclarationKinds] = {};
+  uint64_t bad = 0;  // sum of bad_by_rule
+  uint64_t bad_by_rule[kBadRules] = {};
+  uint64_t malformed = 0;  // sum of malformed_by_kind; not in by_kind
+  uint64_t malformed_by_kind[kMalformedKinds] = {};
+  // The valid declarations' effect on students, as a ledger would fold them
+  // (cancelled periods out, the UPDATE's hours replace the IN's).
+  uint64_t student_periods = 0;               // valid STU INs
+  uint64_t student_hours_by_quarter[4] = {};  // by the quarter of startDate
+  uint64_t student_interim_hours = 0;         // of which under JC 322
+  uint64_t students_over_quota = 0;           // with more hours than the year's quota
+  uint32_t quota_hours = 0;                   // the year's quota (DOMAIN.md §2.1)
+  uint64_t interim_periods = 0;               // valid JC 322 INs, students included
+  uint64_t interim_daily_periods = 0;         // of which startDate = endDate
+};
+
+// Writes the year to `sink`, which is called with chunks of whole lines (each
+// ending in '\n'). Returns the stats, an invalid_argument for options out of
+// range, or the sink's first error.
+[[nodiscard]] Result<GeneratorStats> generate(const GeneratorOptions& options,
+                                              const std::function<Status(std::string_view)>& sink);
+
+}  // namespace dimona
