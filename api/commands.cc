@@ -100,6 +100,9 @@ int run_ingest(const CommonOptions& common, const IngestOptions& o) {
   progress.finish();
   if (!summary.is_ok()) return fail("ingest", summary.status());
   print_summary(*summary, progress.elapsed_seconds());
+  if (summary->declarations > 0)
+    std::printf("waited %.2f s for the log's durable commits (%llu commits)\n", (*ledger)->commit_wait_seconds(),
+                static_cast<unsigned long long>(summary->commits));
   if (summary->refused + summary->malformed > 0) std::printf("report: %s\n", report_path.c_str());
   return 0;
 }

@@ -1,5 +1,6 @@
 #include "engine/embedded_log.h"
 
+#include <lz4.h>
 #include <sqlite3.h>
 
 #include <cstring>
@@ -24,6 +25,10 @@
 
 namespace dimona {
 namespace {
+
+// How a batch's payload is stored (the `codec` column).
+constexpr int64_t kCodecNone = 0;
+constexpr int64_t kCodecLz4 = 1;
 
 // Larger pages mean fewer overflow pages (and syscalls) per batch blob; the
 // size only applies when the file is created.
@@ -163,6 +168,8 @@ CREATE TABLE batches(
   last_recorded_at INTEGER NOT NULL,
   crc INTEGER NOT NULL,
   payload BLOB NOT NULL,
+  codec INTEGER NOT NULL DEFAULT 0,
+  raw_size INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY(partition, base_offset)
 ) STRICT, WITHOUT ROWID;
 CREATE TABLE source_cursors(
@@ -283,7 +290,9 @@ struct BatchRow {
   int64_t first_recorded_at;
   int64_t last_recorded_at;
   int64_t crc;
-  std::string_view payload;
+  std::string_view payload;  // as stored: compressed when codec is kCodecLz4
+  int64_t codec;
+  int64_t raw_size;
 };
 
 class EmbeddedBatchReader final : public BatchReader {
@@ -298,6 +307,7 @@ class EmbeddedBatchReader final : public BatchReader {
   Result<Offset> snapshot_end();
   Result<Offset> start_offset();
   Status check(const BatchRow& row) const;
+  Status expand(const BatchRow& row, std::string* out) const;
   Status check_order(const BatchRow& row) const;
   Result<bool> finish();
   Status fail(Status status) {
@@ -358,7 +368,7 @@ Status EmbeddedBatchReader::start() {
   LOG_ASSIGN_OR_RETURN(Offset start, start_offset());
   LOG_ASSIGN_OR_RETURN(rows_, prepare(db_.get(),
                                       "SELECT base_offset, count, first_recorded_at, "
-                                      "last_recorded_at, crc, payload FROM batches WHERE "
+                                      "last_recorded_at, crc, payload, codec, raw_size FROM batches WHERE "
                                       "partition = ?1 AND base_offset >= ?2 AND base_offset < ?3 "
                                       "ORDER BY base_offset"));
   bind_value(rows_.get(), 1, int64_t{partition_});
@@ -388,15 +398,23 @@ Status EmbeddedBatchReader::check(const BatchRow& row) const {
       row.payload.size() > limits::batch_payload_bytes_max) {
     return corruption(at(row) + " has an impossible header");
   }
-  auto count = static_cast<uint32_t>(row.count);
-  uint32_t crc =
-      batch_crc(partition_, static_cast<Offset>(row.base_offset), count,
-                Instant{row.first_recorded_at}, Instant{row.last_recorded_at}, row.payload);
-  if (crc != static_cast<uint32_t>(row.crc)) return corruption(at(row) + " fails its CRC");
-  if (!holds_lines(row.payload, count)) {
-    return corruption(at(row) + " does not hold " + std::to_string(count) + " event lines");
-  }
+  if (row.codec != kCodecNone && row.codec != kCodecLz4) return corruption(at(row) + " has an unknown codec");
+  if (row.codec == kCodecLz4 && (row.raw_size < 1 || row.raw_size > int64_t{limits::batch_payload_bytes_max}))
+    return corruption(at(row) + " has an impossible size");
   return check_order(row);
+}
+
+// The payload's events, decompressed when they were stored compressed: the one copy.
+Status EmbeddedBatchReader::expand(const BatchRow& row, std::string* out) const {
+  if (row.codec == kCodecNone) {
+    out->assign(row.payload.data(), row.payload.size());
+    return Status::ok();
+  }
+  out->resize(static_cast<size_t>(row.raw_size));
+  const int n = LZ4_decompress_safe(row.payload.data(), out->data(), static_cast<int>(row.payload.size()),
+                                    static_cast<int>(row.raw_size));
+  if (n != row.raw_size) return corruption(at(row) + " does not decompress to its size");
+  return Status::ok();
 }
 
 Result<bool> EmbeddedBatchReader::finish() {
@@ -426,15 +444,22 @@ Result<bool> EmbeddedBatchReader::next(RecordBatch* out) {
                sqlite3_column_int64(s, 2),
                sqlite3_column_int64(s, 3),
                sqlite3_column_int64(s, 4),
-               std::string_view(blob != nullptr ? static_cast<const char*>(blob) : "", size)};
+               std::string_view(blob != nullptr ? static_cast<const char*>(blob) : "", size),
+               sqlite3_column_int64(s, 6),
+               sqlite3_column_int64(s, 7)};
   if (Status bad = check(row); !bad.is_ok()) return fail(std::move(bad));
+  if (Status bad = expand(row, &out->payload); !bad.is_ok()) return fail(std::move(bad));
+  const uint32_t crc = batch_crc(partition_, static_cast<Offset>(row.base_offset), static_cast<uint32_t>(row.count),
+                                 Instant{row.first_recorded_at}, Instant{row.last_recorded_at}, out->payload);
+  if (crc != static_cast<uint32_t>(row.crc)) return fail(corruption(at(row) + " fails its CRC"));
+  if (!holds_lines(out->payload, static_cast<uint32_t>(row.count)))
+    return fail(corruption(at(row) + " does not hold " + std::to_string(row.count) + " event lines"));
   out->partition = partition_;
   out->base_offset = static_cast<Offset>(row.base_offset);
   out->count = static_cast<uint32_t>(row.count);
   out->first_recorded_at = Instant{row.first_recorded_at};
   out->last_recorded_at = Instant{row.last_recorded_at};
   out->crc = static_cast<uint32_t>(row.crc);
-  out->payload.assign(row.payload.data(), row.payload.size());  // the one copy
   expected_ = out->end_offset();
   previous_last_ = out->last_recorded_at;
   first_ = false;
@@ -456,6 +481,7 @@ struct EmbeddedLog::Impl {
   Statement begin, commit, rollback;
   Statement insert_batch, upsert_cursor, select_cursor;
   Statement last_batch, first_batch, count_batches;
+  std::string compressed;  // scratch for append
 
   Status prepare_all();
   Status load_ends();
@@ -469,7 +495,7 @@ struct EmbeddedLog::Impl {
 
 constexpr std::string_view kInsertBatchSql =
     "INSERT INTO batches(partition, base_offset, count, first_recorded_at, last_recorded_at, "
-    "crc, payload) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+    "crc, payload, codec, raw_size) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
 constexpr std::string_view kUpsertCursorSql =
     "INSERT INTO source_cursors(source_id, lines, bytes, prefix_crc) VALUES(?1, ?2, ?3, ?4) "
     "ON CONFLICT(source_id) DO UPDATE SET lines = excluded.lines, bytes = excluded.bytes, "
@@ -554,15 +580,24 @@ Result<Offset> EmbeddedLog::end_offset(uint32_t partition) {
 Status EmbeddedLog::Impl::insert(const BatchDraft& draft, Offset base) {
   sqlite3_stmt* s = insert_batch.get();
   StatementUse use(s);
+  // Event lines compress 4-6x with LZ4 (keys and codes repeat): the log
+  // writes, syncs and reads that much less. Kept raw when it does not shrink.
+  compressed.resize(static_cast<size_t>(LZ4_compressBound(static_cast<int>(draft.payload.size()))));
+  const int n = LZ4_compress_default(draft.payload.data(), compressed.data(), static_cast<int>(draft.payload.size()),
+                                     static_cast<int>(compressed.size()));
+  const bool packed = n > 0 && static_cast<size_t>(n) < draft.payload.size();
+  const std::string_view stored = packed ? std::string_view(compressed.data(), static_cast<size_t>(n)) : draft.payload;
   uint32_t crc = batch_crc(draft.partition, base, draft.count, draft.first_recorded_at,
-                           draft.last_recorded_at, draft.payload);
+                           draft.last_recorded_at, draft.payload);  // of the events, whatever the codec
   bind_value(s, 1, int64_t{draft.partition});
   bind_value(s, 2, static_cast<int64_t>(base));
   bind_value(s, 3, int64_t{draft.count});
   bind_value(s, 4, draft.first_recorded_at.micros);
   bind_value(s, 5, draft.last_recorded_at.micros);
   bind_value(s, 6, int64_t{crc});
-  bind_blob(s, 7, draft.payload);
+  bind_blob(s, 7, stored);
+  bind_value(s, 8, packed ? kCodecLz4 : kCodecNone);
+  bind_value(s, 9, static_cast<int64_t>(draft.payload.size()));
   int rc = sqlite3_step(s);
   if (rc == SQLITE_DONE) return Status::ok();
   if (rc == SQLITE_CONSTRAINT_PRIMARYKEY) {

@@ -1,6 +1,7 @@
 #include "engine/ledger.h"
 
 #include <algorithm>
+#include <chrono>
 #include <condition_variable>
 #include <cstring>
 #include <mutex>
@@ -183,7 +184,7 @@ Result<Submission> Ledger::submit(const Declaration& d, std::string_view raw, st
   event.ssin = decision.worker;
 
   body.raw = raw;
-  if (raw.find_first_of("\r\n") != std::string_view::npos) {  // a pretty-printed body: one line in the log
+  if (std::memchr(raw.data(), '\n', raw.size()) || std::memchr(raw.data(), '\r', raw.size())) {  // pretty-printed: one line in the log
     line_.assign(raw);
     std::replace_if(line_.begin(), line_.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
     body.raw = line_;
@@ -212,7 +213,7 @@ Status Ledger::commit_async(const SourceCursor* cursor) {
     committer_->group.resize(drafts_.size());
     for (uint32_t p = 0; p < drafts_.size(); ++p) committer_->group[p].partition = p;
   }
-  if (Status s = committer_->wait(); !s.is_ok()) {
+  if (Status s = timed_wait(); !s.is_ok()) {
     poisoned_ = true;
     return s;
   }
@@ -221,9 +222,16 @@ Status Ledger::commit_async(const SourceCursor* cursor) {
   return Status::ok();
 }
 
+Status Ledger::timed_wait() {
+  const auto t0 = std::chrono::steady_clock::now();
+  Status s = committer_->wait();
+  commit_wait_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return s;
+}
+
 Status Ledger::sync() {
   if (!committer_) return Status::ok();
-  Status s = committer_->wait();
+  Status s = timed_wait();
   if (!s.is_ok()) poisoned_ = true;
   return s;
 }

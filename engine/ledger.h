@@ -61,6 +61,9 @@ class Ledger {
   ~Ledger();
 
   size_t staged_events() const { return staged_events_; }
+  // Time this thread spent waiting for the log (commits in flight): when it
+  // is most of the run, the log's I/O is the bottleneck, not the decisions.
+  double commit_wait_seconds() const { return commit_wait_seconds_; }
   const LedgerState& state() const { return state_; }
   uint32_t partition_of(Ssin worker) const;
 
@@ -69,6 +72,7 @@ class Ledger {
   Ledger(EventLog& log, QuotaSchedule schedule, const Clock& clock);
   Status stage(const Event& event, uint32_t partition);
   Status stage_due_quota(Instant until);
+  Status timed_wait();
 
   EventLog& log_;
   QuotaSchedule schedule_;
@@ -80,6 +84,7 @@ class Ledger {
   std::string line_;                // scratch: the declaration on one line
   std::string source_;              // scratch
   bool poisoned_ = false;
+  double commit_wait_seconds_ = 0;
 };
 
 // Folds every event of `log` into `state`, partition by partition.

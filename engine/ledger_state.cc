@@ -32,20 +32,29 @@ std::optional<uint32_t> LedgerState::quota(int32_t year) const {
   return std::nullopt;
 }
 
+const LedgerState::Lane* LedgerState::lane_of(const WorkerPeriods& w, const Period& p) {
+  for (const Lane& lane : w.lanes)
+    if (lane.employer == p.employer && lane.worker_type == p.worker_type && lane.user_company == p.user_company)
+      return &lane;
+  return nullptr;
+}
+
 const Period* LedgerState::find_overlap(const Period& c, PeriodId ignore, bool* duplicate) const {
   *duplicate = false;
   const uint32_t* w = worker_index_.find(c.worker.value);
   if (!w) return nullptr;
-  const WorkerPeriods& wp = workers_[*w - 1];
-  // Periods starting after c.end cannot meet it; scan back from there while a
-  // period could still reach c.start.
-  auto it = std::upper_bound(wp.by_start.begin(), wp.by_start.end(), c.end.days,
-                             [this](int32_t day, uint32_t i) { return day < periods_[i].start.days; });
-  while (it != wp.by_start.begin()) {
-    const Period& p = periods_[*--it];
-    if (p.start.days + wp.longest_days < c.start.days) break;
-    if (p.cancelled || p.id == ignore || p.end < c.start) continue;
-    if (p.employer != c.employer || p.worker_type != c.worker_type || p.user_company != c.user_company) continue;
+  const Lane* lane = lane_of(workers_[*w - 1], c);
+  if (!lane) return nullptr;
+  // Periods starting after c.end cannot meet it; before that, ends grow with
+  // starts, so the first one ending before c.start ends the search.
+  const auto& entries = lane->by_start;
+  auto it = std::upper_bound(entries.begin(), entries.end(), c.end.days,
+                             [](int32_t day, const Lane::Entry& e) { return day < e.start; });
+  while (it != entries.begin()) {
+    const Lane::Entry& e = *--it;
+    if (e.end < c.start.days) break;
+    const Period& p = periods_[e.index];
+    if (p.id == ignore) continue;
     *duplicate = p.start == c.start && p.end == c.end && p.planned_hours == c.planned_hours &&
                  p.joint_commission == c.joint_commission;
     return &p;
@@ -58,12 +67,28 @@ void LedgerState::note_id(uint64_t id) {
   if (body >= next_id_body_) next_id_body_ = body + 1;
 }
 
-void LedgerState::index_by_start(WorkerPeriods& w, uint32_t index) {
+void LedgerState::index_period(WorkerPeriods& w, uint32_t index) {
   const Period& p = periods_[index];
-  auto at = std::upper_bound(w.by_start.begin(), w.by_start.end(), p.start.days,
-                             [this](int32_t day, uint32_t i) { return day < periods_[i].start.days; });
-  w.by_start.insert(at, index);
-  w.longest_days = std::max(w.longest_days, p.end.days - p.start.days);
+  if (p.cancelled) return;
+  auto* lane = const_cast<Lane*>(lane_of(w, p));
+  if (!lane) {
+    w.lanes.push_back(Lane{p.employer, p.user_company, p.worker_type, {}});
+    lane = &w.lanes.back();
+  }
+  const Lane::Entry entry{p.start.days, p.end.days, index};
+  auto& entries = lane->by_start;
+  if (entries.empty() || entries.back().start <= entry.start) {  // the common case: in date order
+    entries.push_back(entry);
+    return;
+  }
+  auto at = std::upper_bound(entries.begin(), entries.end(), entry.start,
+                             [](int32_t day, const Lane::Entry& e) { return day < e.start; });
+  entries.insert(at, entry);
+}
+
+void LedgerState::unindex_period(WorkerPeriods& w, uint32_t index) {
+  for (Lane& lane : w.lanes)
+    std::erase_if(lane.by_start, [index](const Lane::Entry& e) { return e.index == index; });
 }
 
 void LedgerState::add_student_hours(const Period& p, int64_t delta) {
@@ -134,6 +159,7 @@ void LedgerState::create_period(const Event& event) {
   }
   DIMONA_ASSERT(p.id.value != 0 && p.worker.value != 0 && !(p.end < p.start));
   const auto index = static_cast<uint32_t>(periods_.size());
+  DIMONA_ASSERT(periods_.size() < UINT32_MAX);
   periods_.push_back(p);
   period_index_[p.id.value] = index;
   uint32_t& w = worker_index_[p.worker.value];
@@ -141,7 +167,7 @@ void LedgerState::create_period(const Event& event) {
     workers_.emplace_back();
     w = static_cast<uint32_t>(workers_.size());  // 1-based: 0 means "new"
   }
-  index_by_start(workers_[w - 1], index);
+  index_period(workers_[w - 1], index);
   add_student_hours(p, p.planned_hours);
 }
 
@@ -150,6 +176,7 @@ Status LedgerState::change_period(const Event& event) {
   const uint32_t* index = period_index_.find(event.declaration.decision.period_id.value);
   if (!index) return corruption("an accepted declaration addresses a period the log never created");
   Period& p = periods_[*index];
+  const Period before = p;
   add_student_hours(p, -int64_t{p.counts_for_student_quota() ? p.planned_hours : 0});
   switch (d.kind) {
     case DeclarationKind::kCancel: p.cancelled = true; break;
@@ -160,20 +187,14 @@ Status LedgerState::change_period(const Event& event) {
         DIMONA_ASSERT(d.planned_hours.value >= limits::planned_hours_min && d.planned_hours.value <= limits::planned_hours_max);
         p.planned_hours = static_cast<uint16_t>(d.planned_hours.value);
       }
-      if (d.start_date.valid() && d.start_date.value != p.start) {
-        p.start = d.start_date.value;
-        WorkerPeriods& w = workers_[*worker_index_.find(p.worker.value) - 1];
-        std::erase(w.by_start, *index);
-        index_by_start(w, *index);
-      }
+      if (d.start_date.valid()) p.start = d.start_date.value;
       break;
     case DeclarationKind::kIn: DIMONA_ASSERT(false);
   }
-  if (p.end.days != kOpenEndDays) {
+  if (p.start != before.start || p.end != before.end || p.cancelled) {  // moved or gone: index it again
     WorkerPeriods& w = workers_[*worker_index_.find(p.worker.value) - 1];
-    w.longest_days = std::max(w.longest_days, p.end.days - p.start.days);
-  } else {
-    workers_[*worker_index_.find(p.worker.value) - 1].longest_days = kOpenEndDays;
+    unindex_period(w, *index);
+    index_period(w, *index);
   }
   add_student_hours(p, p.counts_for_student_quota() ? p.planned_hours : 0);
   return Status::ok();

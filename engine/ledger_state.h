@@ -17,6 +17,7 @@
 #include <optional>
 #include <vector>
 
+#include "engine/base/chunked_vector.h"
 #include "engine/base/flat_map.h"
 #include "engine/base/status.h"
 #include "engine/event.h"
@@ -84,9 +85,26 @@ class LedgerState {
   size_t period_count() const { return periods_.size(); }
 
  private:
+  // A worker's active periods, for the overlap check, in lanes of one
+  // (employer, worker type, user company): within a lane accepted periods
+  // never overlap (decide() refuses it), so sorted by start their ends are
+  // sorted too and one binary search finds an overlap. Cancelled periods
+  // leave their lane.
+  struct Lane {
+    uint64_t employer = 0;
+    uint64_t user_company = 0;
+    WorkerType worker_type = WorkerType::kUnknown;
+    // Sorted by start; the dates are kept here so the search stays in this
+    // lane's memory and touches periods_ only for the period it finds.
+    struct Entry {
+      int32_t start;
+      int32_t end;
+      uint32_t index;  // into periods_
+    };
+    std::vector<Entry> by_start;
+  };
   struct WorkerPeriods {
-    std::vector<uint32_t> by_start;  // indexes into periods_, sorted by start date
-    int32_t longest_days = 0;        // the longest span ever seen, bounds the overlap scan
+    std::vector<Lane> lanes;
   };
 
   Status apply_declaration(const Event& event);
@@ -94,11 +112,13 @@ class LedgerState {
   void create_period(const Event& event);
   Status change_period(const Event& event);
   void note_id(uint64_t id);
-  void index_by_start(WorkerPeriods& w, uint32_t index);
+  void index_period(WorkerPeriods& w, uint32_t index);
+  void unindex_period(WorkerPeriods& w, uint32_t index);
+  static const Lane* lane_of(const WorkerPeriods& w, const Period& p);
   void add_student_hours(const Period& p, int64_t delta);
   static uint64_t hours_key(Ssin worker, int32_t year);
 
-  std::vector<Period> periods_;
+  ChunkedVector<Period> periods_;
   FlatMap<uint32_t> period_index_;        // period id -> index in periods_
   FlatMap<uint32_t> worker_index_;        // ssin -> index in workers_
   std::vector<WorkerPeriods> workers_;

@@ -9,6 +9,7 @@ packages=(
   librdkafka-dev
   libsimdjson-dev
   libsqlite3-dev sqlite3
+  liblz4-dev                # record batch payloads are LZ4-compressed
   libgtest-dev libgmock-dev
   libbenchmark-dev
   libcli11-dev

@@ -48,13 +48,26 @@ class EmbeddedLogTest : public ::testing::Test {
     sqlite3_close(db);
   }
 
+  // The first column of the first row of a query, as an integer.
+  int64_t sql_int(const std::string& query) {
+    sqlite3* db = nullptr;
+    EXPECT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+    sqlite3_stmt* s = nullptr;
+    EXPECT_EQ(sqlite3_prepare_v2(db, query.c_str(), -1, &s, nullptr), SQLITE_OK);
+    const int64_t v = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : -1;
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    return v;
+  }
+
   // Overwrites one row's payload, bypassing the log.
+  // Replaces a batch's stored bytes with `payload`, stored raw (codec 0).
   void set_payload(uint32_t partition, Offset base, const std::string& payload) {
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
     sqlite3_stmt* s = nullptr;
     ASSERT_EQ(sqlite3_prepare_v2(db,
-                                 "UPDATE batches SET payload = ?1 WHERE partition = ?2 AND "
+                                 "UPDATE batches SET payload = ?1, codec = 0 WHERE partition = ?2 AND "
                                  "base_offset = ?3",
                                  -1, &s, nullptr),
               SQLITE_OK);
@@ -71,7 +84,8 @@ class EmbeddedLogTest : public ::testing::Test {
   void insert_row(uint32_t partition, Offset base, uint32_t count, int64_t first, int64_t last,
                   const std::string& payload) {
     uint32_t crc = batch_crc(partition, base, count, Instant{first}, Instant{last}, payload);
-    sql("INSERT INTO batches VALUES(" + std::to_string(partition) + "," + std::to_string(base) +
+    sql("INSERT INTO batches(partition, base_offset, count, first_recorded_at, last_recorded_at, crc, payload) "
+        "VALUES(" + std::to_string(partition) + "," + std::to_string(base) +
         "," + std::to_string(count) + "," + std::to_string(first) + "," + std::to_string(last) +
         "," + std::to_string(crc) + ",CAST('" + payload + "' AS BLOB))");
   }
@@ -405,6 +419,21 @@ TEST_F(EmbeddedLogTest, AFlippedPayloadByteStopsTheReaderAtThatBatch) {
   EXPECT_NE(message.find("offset 3"), std::string::npos) << message;
   EXPECT_NE(message.find("CRC"), std::string::npos) << message;
   EXPECT_EQ(message.find("secret"), std::string::npos) << "a payload byte leaked: " << message;
+}
+
+TEST_F(EmbeddedLogTest, AFlippedByteOfACompressedPayloadIsCaught) {
+  auto log = open_log();
+  append_ok(*log, {draft(0, 200, 0, "compressible")});  // repetitive lines: stored LZ4-compressed
+  EXPECT_EQ(sql_int("SELECT codec FROM batches WHERE partition = 0"), 1);
+  for (int at : {0, 7, 40}) {
+    const std::string byte = "substr(payload, " + std::to_string(at + 1) + ", 1)";
+    sql("UPDATE batches SET payload = CAST(substr(payload, 1, " + std::to_string(at) + ") || (CASE WHEN " + byte +
+        " = x'00' THEN x'01' ELSE x'00' END) || substr(payload, " + std::to_string(at + 2) +
+        ") AS BLOB) WHERE partition = 0");
+    ReadOutcome read = read_all(*log, 0, 0);
+    EXPECT_TRUE(read.batches.empty());
+    EXPECT_EQ(read.stop.code(), Code::kCorruption) << at;
+  }
 }
 
 TEST_F(EmbeddedLogTest, ACorruptReaderKeepsFailing) {
