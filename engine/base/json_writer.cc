@@ -2,14 +2,25 @@
 
 namespace dimona {
 
-void append_uint(std::string* out, uint64_t value) {
-  char buf[20];
-  int n = 0;
+namespace {
+
+// Writes the decimal digits of `value`, most significant first, to the end
+// of buf[0..20); returns where they start.
+char* format_digits(uint64_t value, char (&buf)[20]) {
+  char* at = buf + sizeof buf;
   do {
-    buf[n++] = static_cast<char>('0' + value % 10);
+    *--at = static_cast<char>('0' + value % 10);
     value /= 10;
   } while (value != 0);
-  while (n > 0) out->push_back(buf[--n]);
+  return at;
+}
+
+}  // namespace
+
+void append_uint(std::string* out, uint64_t value) {
+  char buf[20];
+  const char* at = format_digits(value, buf);
+  out->append(at, static_cast<size_t>(buf + sizeof buf - at));
 }
 
 void append_json_escaped(std::string* out, std::string_view text) {
@@ -107,15 +118,12 @@ JsonWriter& JsonWriter::raw(std::string_view json) {
 
 JsonWriter& JsonWriter::digits(uint64_t value, int width) {
   separate();
-  char buf[24];
-  int n = 0;
-  do {
-    buf[n++] = static_cast<char>('0' + value % 10);
-    value /= 10;
-  } while (value != 0);
+  char buf[20];
+  const char* at = format_digits(value, buf);
+  const auto n = static_cast<int>(buf + sizeof buf - at);
   out_->push_back('"');
-  for (int pad = width - n; pad > 0; --pad) out_->push_back('0');
-  while (n > 0) out_->push_back(buf[--n]);
+  if (width > n) out_->append(static_cast<size_t>(width - n), '0');
+  out_->append(at, static_cast<size_t>(n));
   out_->push_back('"');
   return *this;
 }

@@ -27,6 +27,11 @@ std::string interim_in(const std::string& using_employer) {
          (using_employer.empty() ? "" : R"(,"usingEmployer":)" + using_employer) + "}}";
 }
 
+std::string interim_in_on(const std::string& day) {
+  return R"({"employer":{"enterpriseNumber":"0403019261"},"worker":{"ssin":"85073003328"},"dimonaIn":{"features":{"jointCommissionNumber":"322","workerType":"OTH"},"startDate":")" +
+         day + R"(","endDate":")" + day + R"(","usingEmployer":{"enterpriseNumber":"0876543270","jointCommissionNumber":"111"}}})";
+}
+
 TEST_F(DecisionTest, StudentInIsAcceptedAndGetsAPeriodId) {
   Submission s = submit(stu_in("2025-07-01", "2025-07-31", 30));
   EXPECT_EQ(s.decision.result, ResultCode::kAccepted);
@@ -111,6 +116,29 @@ TEST_F(DecisionTest, DuplicateAndOverlappingInAreRefused) {
   EXPECT_EQ(submit(stu_in("2025-07-15", "2025-08-15", 30, "05031412595", kEmployer2)).decision.result,
             ResultCode::kAccepted);  // another employer may overlap
   EXPECT_EQ(submit(stu_in("2025-08-01", "2025-08-15", 30)).decision.result, ResultCode::kAccepted);
+}
+
+TEST_F(DecisionTest, OverlapFollowsUpdatesOutsAndCancels) {
+  Submission in = submit(stu_in("2025-07-01", "2025-07-31", 30));
+  EXPECT_TRUE(has_anomaly(submit(stu_in("2025-07-20", "2025-07-25", 5)), anomaly::kInOverlap));
+  submit(out(period_of(in), "2025-07-10"));  // the period now ends on 07-10: 07-20 is free
+  Submission later = submit(stu_in("2025-07-20", "2025-07-25", 5));
+  EXPECT_EQ(later.decision.result, ResultCode::kAccepted);
+  // An UPDATE may not stretch a period over its neighbour.
+  EXPECT_TRUE(has_anomaly(submit(update(period_of(in), R"("endDate":"2025-07-21")")), anomaly::kUpdateOverlap));
+  submit(cancel(period_of(later)));
+  EXPECT_EQ(submit(update(period_of(in), R"("endDate":"2025-07-21")")).decision.result, ResultCode::kAccepted);
+  // A cancelled period is no duplicate: the same IN again is accepted.
+  submit(cancel(period_of(in)));
+  EXPECT_EQ(submit(stu_in("2025-07-01", "2025-07-31", 30)).decision.result, ResultCode::kAccepted);
+}
+
+TEST_F(DecisionTest, DailyContractsOutOfOrderStillFindTheirNeighbours) {
+  for (const char* day : {"2025-07-10", "2025-07-03", "2025-07-07", "2025-07-01"})
+    EXPECT_EQ(submit(interim_in_on(day)).decision.result, ResultCode::kAccepted) << day;
+  for (const char* day : {"2025-07-10", "2025-07-03", "2025-07-07", "2025-07-01"})
+    EXPECT_TRUE(has_anomaly(submit(interim_in_on(day)), anomaly::kInDuplicate)) << day;
+  EXPECT_EQ(submit(interim_in_on("2025-07-02")).decision.result, ResultCode::kAccepted);
 }
 
 TEST_F(DecisionTest, InterimNeedsAUserCompanyOutsideJc322) {

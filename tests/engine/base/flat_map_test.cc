@@ -1,0 +1,53 @@
+#include "engine/base/flat_map.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <random>
+
+#include "engine/base/chunked_vector.h"
+
+namespace dimona {
+namespace {
+
+TEST(FlatMap, AgreesWithStdMapThroughGrowth) {
+  FlatMap<uint32_t> map;
+  std::map<uint64_t, uint32_t> reference;
+  std::mt19937_64 rng(42);
+  for (int i = 0; i < 100'000; ++i) {
+    const uint64_t key = rng() % 50'000 * 1'000'003;  // collisions in the low bits on purpose
+    map[key] += 1;
+    reference[key] += 1;
+  }
+  EXPECT_EQ(map.size(), reference.size());
+  for (const auto& [k, v] : reference) {
+    const uint32_t* found = map.find(k);
+    ASSERT_NE(found, nullptr);
+    EXPECT_EQ(*found, v);
+  }
+  EXPECT_EQ(map.find(7), nullptr);
+  size_t visited = 0;
+  map.for_each([&](uint64_t k, uint32_t v) {
+    EXPECT_EQ(reference.at(k), v);
+    ++visited;
+  });
+  EXPECT_EQ(visited, reference.size());
+}
+
+TEST(FlatMapDeathTest, TheEmptyKeyIsReserved) {
+  FlatMap<int> map;
+  EXPECT_DEATH(map[FlatMap<int>::kEmptyKey] = 1, "invariant broken");
+}
+
+TEST(ChunkedVector, ElementsNeverMove) {
+  ChunkedVector<uint64_t> v;
+  uint64_t& first = v.push_back(11);
+  for (uint64_t i = 1; i < 3 * ChunkedVector<uint64_t>::kChunkElements; ++i) v.push_back(i * 3);
+  EXPECT_EQ(&first, &v[0]);
+  EXPECT_EQ(v[0], 11u);
+  EXPECT_EQ(v[ChunkedVector<uint64_t>::kChunkElements + 5], (ChunkedVector<uint64_t>::kChunkElements + 5) * 3);
+  EXPECT_EQ(v.size(), 3 * ChunkedVector<uint64_t>::kChunkElements);
+}
+
+}  // namespace
+}  // namespace dimona
