@@ -14,7 +14,7 @@ std::string human_count(double v) {
   if (v >= 1e9) std::snprintf(buf, sizeof buf, "%.2f G", v / 1e9);
   else if (v >= 1e6) std::snprintf(buf, sizeof buf, "%.2f M", v / 1e6);
   else if (v >= 1e3) std::snprintf(buf, sizeof buf, "%.1f k", v / 1e3);
-  else std::snprintf(buf, sizeof buf, "%.0f ", v);
+  else std::snprintf(buf, sizeof buf, "%.0f", v);
   return buf;
 }
 
@@ -49,11 +49,11 @@ void Progress::update(uint64_t items, uint64_t done, uint64_t total) {
     const double eta = fraction > 0 ? seconds * (1 - fraction) / fraction : 0;
     std::snprintf(tail, sizeof tail, "] %3.0f%%  ", fraction * 100);
     line += tail;
-    line += human_count(rate) + unit_ + "/s";
+    line += human_count(rate) + " " + unit_ + "/s";
     std::snprintf(tail, sizeof tail, "  ETA %d:%02d ", static_cast<int>(eta) / 60, static_cast<int>(eta) % 60);
     line += tail;
   } else {
-    line += human_count(static_cast<double>(items)) + unit_ + "  " + human_count(rate) + unit_ + "/s ";
+    line += human_count(static_cast<double>(items)) + " " + unit_ + "  " + human_count(rate) + " " + unit_ + "/s ";
   }
   std::fputs(line.c_str(), stderr);
   std::fflush(stderr);

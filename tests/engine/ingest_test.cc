@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 
 #include "engine/codec.h"
@@ -236,6 +237,69 @@ TEST(IngestDurability, KilledIngestResumesExactlyOnce) {
     }
   }
   EXPECT_EQ(declarations + malformed_or_blank, lines);
+}
+
+}  // namespace
+}  // namespace dimona
+
+namespace dimona {
+namespace {
+
+// tests/data/one_per_rule.ndjson holds one declaration per decision rule;
+// one_per_rule.expected gives each line's result and anomaly codes. The
+// file goes through the real ingest into a real SQLite log, and each line's
+// event is read back from the log.
+TEST(IngestGolden, OneDeclarationPerRuleGetsItsExpectedResult) {
+  TempDir dir;
+  const std::string data = std::string(DIMONA_TEST_DATA_DIR);
+  EmbeddedLogOptions o;
+  o.create_if_missing = true;
+  auto log = EmbeddedLog::open(dir.file("ledger.db"), o);
+  ASSERT_TRUE(log.is_ok());
+  ManualClock clock(*parse_instant("2025-06-01T00:00:00Z"));
+  auto ledger = Ledger::open(**log, testing::test_schedule(), clock);
+  ASSERT_TRUE(ledger.is_ok());
+  dimona::IngestOptions options;
+  options.report_path = dir.file("report");
+  Result<IngestSummary> summary = ingest_file(**ledger, **log, data + "/one_per_rule.ndjson", options);
+  ASSERT_TRUE(summary.is_ok()) << summary.status().to_string();
+
+  std::map<uint64_t, std::string> got;  // line -> "R codes"
+  EventDecoder decoder;
+  for (uint32_t p = 0; p < (*log)->partition_count(); ++p) {
+    auto reader = (*log)->read(p, 0);
+    ASSERT_TRUE(reader.is_ok());
+    RecordBatch b;
+    while (*(*reader)->next(&b)) {
+      b.payload.append(kJsonPadding, ' ');
+      size_t at = 0;
+      for (size_t nl; (nl = b.payload.find('\n', at)) != std::string::npos; at = nl + 1) {
+        Result<Event> e = decoder.decode(std::string_view(b.payload).substr(at, nl - at), b.payload.size() - at);
+        ASSERT_TRUE(e.is_ok()) << e.status().to_string();
+        if (!e->is_declaration()) continue;
+        const uint64_t line = std::strtoull(e->source.data() + e->source.rfind(':') + 1, nullptr, 10);
+        std::string r(1, static_cast<char>(e->declaration.decision.result));
+        r += ' ';
+        for (size_t i = 0; i < e->declaration.decision.anomaly_count; ++i)
+          r += (i ? "," : "") + anomaly_code_string(e->declaration.decision.anomalies[i].code);
+        got[line] = r;
+      }
+    }
+  }
+  std::ifstream expected(data + "/one_per_rule.expected");
+  int checked = 0;
+  for (std::string l; std::getline(expected, l);) {
+    const uint64_t line = std::strtoull(l.c_str(), nullptr, 10);
+    const std::string want = l.substr(l.find(' ') + 1);
+    if (want.rfind("malformed", 0) == 0) {
+      EXPECT_EQ(got.count(line), 0u) << "a malformed line reached the log: " << line;
+      continue;
+    }
+    EXPECT_EQ(got[line], want) << "line " << line;
+    ++checked;
+  }
+  EXPECT_EQ(checked, 24);
+  EXPECT_EQ(summary->malformed, 1u);
 }
 
 }  // namespace
