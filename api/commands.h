@@ -36,8 +36,27 @@ struct InspectOptions {
   bool verify = true;
 };
 
+struct ReplayOptions {
+  unsigned threads = 0;  // 0: the cores
+  bool rebuild = false;  // drop the checkpoint and fold the whole log again
+};
+
+struct CitizenOptions {
+  std::string ssin;
+  int32_t year = 0;  // 0: the previous, current and next year
+  bool json = false;
+};
+
+struct ExportOptions {
+  std::string out = "-";
+};
+
 int run_generate(const GenerateOptions& options);
 int run_ingest(const CommonOptions& common, const IngestOptions& options);
 int run_log_inspect(const CommonOptions& common, const InspectOptions& options);
+int run_replay(const CommonOptions& common, const ReplayOptions& options);
+int run_balance(const CommonOptions& common, const CitizenOptions& options);
+int run_calendar(const CommonOptions& common, const CitizenOptions& options);
+int run_export(const CommonOptions& common, const ExportOptions& options);
 
 }  // namespace dimona::cli

@@ -39,6 +39,29 @@ int main(int argc, char** argv) {
   ins->add_flag("!--no-verify", inspect.verify, "Skip reading every batch (index only)");
   add_common(ins);
 
+  ReplayOptions replay;
+  CLI::App* rep = app.add_subcommand("replay", "Fold the log into the read models, from the last checkpoint");
+  rep->add_option("--threads", replay.threads, "Worker threads (default: the cores)")->check(CLI::Range(1, 256));
+  rep->add_flag("--rebuild", replay.rebuild, "Drop the checkpoint and fold the whole log again");
+  add_common(rep);
+
+  CitizenOptions citizen;
+  auto add_citizen = [&](CLI::App* cmd) {
+    cmd->add_option("ssin", citizen.ssin, "The citizen's SSIN (11 digits)")->required();
+    cmd->add_option("--year", citizen.year, "Year (default: previous, current and next)")->check(CLI::Range(2000, 2099));
+    cmd->add_flag("--json", citizen.json, "Canonical JSON instead of text");
+    add_common(cmd);
+  };
+  CLI::App* bal = app.add_subcommand("balance", "A student's remaining hours, per employer, with the rule behind each figure");
+  add_citizen(bal);
+  CLI::App* cal = app.add_subcommand("calendar", "A citizen's declared days per employer");
+  add_citizen(cal);
+
+  ExportOptions exp;
+  CLI::App* ex = app.add_subcommand("export", "Every read model as canonical JSON lines (byte-identical across replays)");
+  ex->add_option("-o,--out", exp.out, "Output file, - for stdout");
+  add_common(ex);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -47,5 +70,9 @@ int main(int argc, char** argv) {
   if (gen->parsed()) return run_generate(generate);
   if (ing->parsed()) return run_ingest(common, ingest);
   if (ins->parsed()) return run_log_inspect(common, inspect);
+  if (rep->parsed()) return run_replay(common, replay);
+  if (bal->parsed()) return run_balance(common, citizen);
+  if (cal->parsed()) return run_calendar(common, citizen);
+  if (ex->parsed()) return run_export(common, exp);
   return 2;
 }

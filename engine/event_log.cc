@@ -1,5 +1,7 @@
 #include "engine/event_log.h"
 
+#include "engine/base/flat_map.h"
+
 #include <array>
 
 #include "engine/base/crc32c.h"
@@ -30,6 +32,12 @@ uint32_t batch_crc(uint32_t partition, Offset base_offset, uint32_t count, Insta
   DIMONA_ASSERT(p == header.data() + header.size());
   uint32_t crc = crc32c(header.data(), header.size());
   return crc32c_extend(crc, payload.data(), payload.size());
+}
+
+uint32_t partition_for(uint64_t ssin, uint32_t partitions) {
+  DIMONA_ASSERT(partitions > 0);
+  if (ssin == 0) return 0;
+  return static_cast<uint32_t>(mix64(ssin) % partitions);
 }
 
 }  // namespace dimona

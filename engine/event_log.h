@@ -61,6 +61,11 @@ struct RecordBatch {
 uint32_t batch_crc(uint32_t partition, Offset base_offset, uint32_t count, Instant first,
                    Instant last, std::string_view payload);
 
+// The partition of a citizen's events: mix64(ssin) mod partitions; events
+// without a citizen (ssin 0) go to partition 0. Writers and readers agree on
+// this one function.
+uint32_t partition_for(uint64_t ssin, uint32_t partitions);
+
 // How far a batch source (an NDJSON file) has been appended; written in the
 // same transaction as the batches it produced, so a resumed ingest starts
 // exactly after its last durable commit.

@@ -125,10 +125,7 @@ Result<std::unique_ptr<Ledger>> Ledger::open(EventLog& log, QuotaSchedule schedu
   return ledger;
 }
 
-uint32_t Ledger::partition_of(Ssin worker) const {
-  if (worker.value == 0) return 0;
-  return static_cast<uint32_t>(mix64(worker.value) % log_.partition_count());
-}
+uint32_t Ledger::partition_of(Ssin worker) const { return partition_for(worker.value, log_.partition_count()); }
 
 Status Ledger::stage(const Event& event, uint32_t partition) {
   BatchDraft& draft = drafts_[partition];

@@ -2,7 +2,10 @@
 
 #include <algorithm>
 
+#include "engine/base/crc32c.h"
 #include "engine/base/limits.h"
+
+#include <type_traits>
 
 namespace dimona {
 
@@ -149,6 +152,7 @@ void LedgerState::create_period(const Event& event) {
   p.worker_type = d.worker_type.value;
   p.joint_commission = d.joint_commission.value;
   p.late = event.declaration.decision.late;
+  p.exceeding_hours = static_cast<uint16_t>(event.declaration.decision.exceeding_hours);
   if (d.planned_hours.valid()) {
     DIMONA_ASSERT(d.planned_hours.value >= limits::planned_hours_min && d.planned_hours.value <= limits::planned_hours_max);
     p.planned_hours = static_cast<uint16_t>(d.planned_hours.value);
@@ -158,17 +162,8 @@ void LedgerState::create_period(const Event& event) {
                                                                  : kNamedUserCompany;
   }
   DIMONA_ASSERT(p.id.value != 0 && p.worker.value != 0 && !(p.end < p.start));
-  const auto index = static_cast<uint32_t>(periods_.size());
   DIMONA_ASSERT(periods_.size() < UINT32_MAX);
-  periods_.push_back(p);
-  period_index_[p.id.value] = index;
-  uint32_t& w = worker_index_[p.worker.value];
-  if (w == 0) {
-    workers_.emplace_back();
-    w = static_cast<uint32_t>(workers_.size());  // 1-based: 0 means "new"
-  }
-  index_period(workers_[w - 1], index);
-  add_student_hours(p, p.planned_hours);
+  restore_period(p);
 }
 
 Status LedgerState::change_period(const Event& event) {
@@ -178,6 +173,9 @@ Status LedgerState::change_period(const Event& event) {
   Period& p = periods_[*index];
   const Period before = p;
   add_student_hours(p, -int64_t{p.counts_for_student_quota() ? p.planned_hours : 0});
+  p.last_change = d.kind;
+  if (d.kind != DeclarationKind::kCancel && p.updates < UINT8_MAX) ++p.updates;
+  if (d.kind == DeclarationKind::kUpdate) p.exceeding_hours = static_cast<uint16_t>(event.declaration.decision.exceeding_hours);
   switch (d.kind) {
     case DeclarationKind::kCancel: p.cancelled = true; break;
     case DeclarationKind::kOut: p.end = d.end_date.value; break;
@@ -198,6 +196,141 @@ Status LedgerState::change_period(const Event& event) {
   }
   add_student_hours(p, p.counts_for_student_quota() ? p.planned_hours : 0);
   return Status::ok();
+}
+
+}  // namespace dimona
+
+// --- Checkpoint bytes -------------------------------------------------------------
+// Little-endian fields, a CRC32C at the end (docs/checkpoints.md):
+//   "DLS1" version u32, events_applied u64, last_recorded_at i64, next_id_body u64,
+//   quota count u32 { year i32, hours u32, effective_from i32, recorded_at i64 },
+//   period count u64 { id u64, worker u64, employer u64, user_company u64, start i32,
+//   end i32, planned u16, jc u16, type u8, flags u8, exceeding u16, updates u8,
+//   last_change u8 }, crc32c u32 of everything before it.
+namespace dimona {
+namespace {
+
+constexpr uint32_t kStateMagic = 0x31534c44;  // "DLS1"
+constexpr uint32_t kStateVersion = 1;
+
+template <typename T>
+void put(std::string* out, T v) {
+  static_assert(std::is_integral_v<T>);
+  for (size_t i = 0; i < sizeof(T); ++i) out->push_back(static_cast<char>(static_cast<uint64_t>(v) >> (8 * i)));
+}
+
+class Bytes {
+ public:
+  explicit Bytes(std::string_view b) : b_(b) {}
+  template <typename T>
+  bool get(T* v) {
+    if (b_.size() - at_ < sizeof(T)) return false;
+    uint64_t x = 0;
+    for (size_t i = 0; i < sizeof(T); ++i) x |= uint64_t{static_cast<unsigned char>(b_[at_ + i])} << (8 * i);
+    at_ += sizeof(T);
+    *v = static_cast<T>(x);
+    return true;
+  }
+  size_t remaining() const { return b_.size() - at_; }
+
+ private:
+  std::string_view b_;
+  size_t at_ = 0;
+};
+
+}  // namespace
+
+void LedgerState::save(std::string* out) const {
+  const size_t begin = out->size();
+  put(out, kStateMagic);
+  put(out, kStateVersion);
+  put(out, events_applied_);
+  put(out, last_recorded_at_.micros);
+  put(out, next_id_body_);
+  put(out, static_cast<uint32_t>(quota_definitions_.size()));
+  for (const QuotaDefinition& q : quota_definitions_) {
+    put(out, q.year);
+    put(out, q.hours);
+    put(out, q.effective_from.days);
+    put(out, q.recorded_at.micros);
+  }
+  put(out, static_cast<uint64_t>(periods_.size()));
+  for (size_t i = 0; i < periods_.size(); ++i) {
+    const Period& p = periods_[i];
+    put(out, p.id.value);
+    put(out, p.worker.value);
+    put(out, p.employer);
+    put(out, p.user_company);
+    put(out, p.start.days);
+    put(out, p.end.days);
+    put(out, p.planned_hours);
+    put(out, p.joint_commission);
+    put(out, static_cast<uint8_t>(p.worker_type));
+    put(out, static_cast<uint8_t>((p.cancelled ? 1 : 0) | (p.late ? 2 : 0)));
+    put(out, p.exceeding_hours);
+    put(out, p.updates);
+    put(out, static_cast<uint8_t>(p.last_change));
+  }
+  put(out, crc32c(out->data() + begin, out->size() - begin));
+}
+
+Status LedgerState::load(std::string_view bytes, LedgerState* s) {
+  DIMONA_ASSERT(s->periods_.empty() && s->events_applied_ == 0);
+  if (bytes.size() < 4) return corruption("checkpoint state truncated");
+  uint32_t crc = 0;
+  Bytes tail(bytes.substr(bytes.size() - 4));
+  (void)tail.get(&crc);
+  if (crc32c(bytes.data(), bytes.size() - 4) != crc) return corruption("checkpoint state fails its CRC");
+  Bytes in(bytes.substr(0, bytes.size() - 4));
+  uint32_t magic = 0, version = 0, quotas = 0;
+  uint64_t periods = 0;
+  if (!in.get(&magic) || magic != kStateMagic || !in.get(&version))
+    return corruption("not a ledger state");
+  if (version != kStateVersion)
+    return failed_precondition("ledger state version " + std::to_string(version) + ", this build reads " +
+                               std::to_string(kStateVersion));
+  if (!in.get(&s->events_applied_) || !in.get(&s->last_recorded_at_.micros) || !in.get(&s->next_id_body_) ||
+      !in.get(&quotas))
+    return corruption("checkpoint state truncated");
+  for (uint32_t i = 0; i < quotas; ++i) {
+    QuotaDefinition q;
+    if (!in.get(&q.year) || !in.get(&q.hours) || !in.get(&q.effective_from.days) || !in.get(&q.recorded_at.micros))
+      return corruption("checkpoint state truncated");
+    s->quota_definitions_.push_back(q);
+  }
+  if (!in.get(&periods) || periods > in.remaining() / 40) return corruption("checkpoint state truncated");
+  for (uint64_t i = 0; i < periods; ++i) {
+    Period p;
+    uint8_t type = 0, flags = 0, last = 0;
+    if (!in.get(&p.id.value) || !in.get(&p.worker.value) || !in.get(&p.employer) || !in.get(&p.user_company) ||
+        !in.get(&p.start.days) || !in.get(&p.end.days) || !in.get(&p.planned_hours) || !in.get(&p.joint_commission) ||
+        !in.get(&type) || !in.get(&flags) || !in.get(&p.exceeding_hours) || !in.get(&p.updates) || !in.get(&last))
+      return corruption("checkpoint state truncated");
+    if (type > static_cast<uint8_t>(WorkerType::kOTH) || last > 3 || p.end < p.start || p.id.value == 0 ||
+        p.worker.value == 0 || s->period(p.id))
+      return corruption("checkpoint state holds an impossible period");
+    p.worker_type = static_cast<WorkerType>(type);
+    p.cancelled = flags & 1;
+    p.late = flags & 2;
+    p.last_change = static_cast<DeclarationKind>(last);
+    s->restore_period(p);
+  }
+  if (in.remaining() != 0) return corruption("checkpoint state has trailing bytes");
+  return Status::ok();
+}
+
+void LedgerState::restore_period(const Period& p) {
+  const auto index = static_cast<uint32_t>(periods_.size());
+  periods_.push_back(p);
+  period_index_[p.id.value] = index;
+  uint32_t& w = worker_index_[p.worker.value];
+  if (w == 0) {
+    workers_.emplace_back();
+    w = static_cast<uint32_t>(workers_.size());
+  }
+  index_period(workers_[w - 1], index);
+  workers_[w - 1].all.push_back(index);
+  if (p.counts_for_student_quota()) add_student_hours(p, p.planned_hours);
 }
 
 }  // namespace dimona

@@ -15,6 +15,8 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/base/chunked_vector.h"
@@ -44,6 +46,9 @@ struct Period {
   WorkerType worker_type = WorkerType::kUnknown;
   bool cancelled = false;
   bool late = false;
+  uint16_t exceeding_hours = 0;   // as decided by the last IN or UPDATE (90017-369)
+  uint8_t updates = 0;            // accepted UPDATEs and OUTs (saturating), for explanations
+  DeclarationKind last_change = DeclarationKind::kIn;
 
   bool counts_for_student_quota() const { return worker_type == WorkerType::kSTU && !cancelled; }
 };
@@ -84,6 +89,24 @@ class LedgerState {
   uint64_t events_applied() const { return events_applied_; }
   size_t period_count() const { return periods_.size(); }
 
+  // Every period of `worker`, cancelled ones included, in the order the log created them.
+  template <typename F>
+  void for_each_period_of(Ssin worker, F&& f) const {
+    const uint32_t* w = worker_index_.find(worker.value);
+    if (!w) return;
+    for (uint32_t i : workers_[*w - 1].all) f(periods_[i]);
+  }
+  // Every worker with at least one period, in no particular order.
+  template <typename F>
+  void for_each_worker(F&& f) const {
+    worker_index_.for_each([&f](uint64_t ssin, uint32_t) { f(Ssin{ssin}); });
+  }
+
+  // The state as bytes (a checkpoint), and back. load() rebuilds the indexes
+  // and checks what it reads: kCorruption on anything inconsistent.
+  void save(std::string* out) const;
+  [[nodiscard]] static Status load(std::string_view bytes, LedgerState* state);
+
  private:
   // A worker's active periods, for the overlap check, in lanes of one
   // (employer, worker type, user company): within a lane accepted periods
@@ -105,11 +128,13 @@ class LedgerState {
   };
   struct WorkerPeriods {
     std::vector<Lane> lanes;
+    std::vector<uint32_t> all;  // every period of the worker, cancelled ones included, in creation order
   };
 
   Status apply_declaration(const Event& event);
   void apply_quota(const Event& event);
   void create_period(const Event& event);
+  void restore_period(const Period& p);
   Status change_period(const Event& event);
   void note_id(uint64_t id);
   void index_period(WorkerPeriods& w, uint32_t index);

@@ -1,0 +1,189 @@
+// The read side of the command line: replay, balance, calendar, export.
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <thread>
+
+#include "api/commands.h"
+#include "api/progress.h"
+#include "engine/embedded_log.h"
+#include "projections/projector.h"
+#include "projections/student_views.h"
+
+namespace dimona::cli {
+namespace {
+
+int fail(std::string_view what, const Status& status) {
+  std::fprintf(stderr, "dimona-ledger: %.*s: %s\n", static_cast<int>(what.size()), what.data(), status.to_string().c_str());
+  return 1;
+}
+
+std::string checkpoint_path(const CommonOptions& common) { return common.data_dir + "/checkpoint.db"; }
+
+// The log and a projector caught up with it (from the checkpoint, if any).
+struct ReadSide {
+  std::unique_ptr<EmbeddedLog> log;
+  std::unique_ptr<Projector> projector;
+  ReplayStats stats;
+};
+
+Result<ReadSide> open_read_side(const CommonOptions& common, unsigned threads, bool show_progress) {
+  ReadSide side;
+  const std::string path = common.data_dir + "/ledger.db";
+  if (!std::filesystem::exists(path)) return not_found("no log at " + path + ": ingest a file first");
+  Result<std::unique_ptr<EmbeddedLog>> log = EmbeddedLog::open(path, EmbeddedLogOptions{});
+  DIMONA_TRY(log);
+  side.log = std::move(*log);
+  ProjectorOptions options;
+  options.threads = threads != 0 ? threads : std::max(1u, std::thread::hardware_concurrency());
+  options.checkpoint_path = checkpoint_path(common);
+  Result<std::unique_ptr<Projector>> projector = Projector::open(*side.log, options);
+  DIMONA_TRY(projector);
+  side.projector = std::move(*projector);
+  Progress progress("replay", "events");
+  Result<ReplayStats> stats = side.projector->catch_up([&](const ReplayProgress& p) {
+    if (show_progress) progress.update(p.events, p.events, p.total);
+  });
+  progress.finish();
+  DIMONA_TRY(stats);
+  side.stats = *stats;
+  return side;
+}
+
+Result<Ssin> citizen_of(const std::string& text) {
+  Result<Ssin> ssin = parse_ssin(text);
+  if (!ssin.is_ok()) return invalid_argument("SSIN: " + ssin.status().message());
+  return ssin;
+}
+
+std::vector<int32_t> years_around(const CitizenOptions& o) {
+  if (o.year != 0) return {o.year};
+  const int32_t now = year_of(date_of(SystemClock().now()));
+  return {now - 1, now, now + 1};
+}
+
+std::string employer_text(uint64_t employer) {
+  if (employer & kNssoEmployerTag) return "NSSO " + std::to_string(employer & ~kNssoEmployerTag);
+  return format_enterprise_number(EnterpriseNumber{employer});
+}
+
+void print_balance_text(const StudentBalance& b, Date reference) {
+  std::printf("%d: ", b.year);
+  if (!b.quota) {
+    std::printf("no hour quota defined for this year\n");
+  } else {
+    std::printf("quota %u h, used %u h, remaining %u h", *b.quota, b.used, b.remaining);
+    if (b.exceeding > 0) std::printf(", %u h declared beyond the quota", b.exceeding);
+    std::printf("  (worked / still to work as of %s)\n", to_string(reference).c_str());
+  }
+  for (const EmployerHours& e : b.employers)
+    std::printf("  employer %-14s planned %4u h  worked %4u h  still to work %4u h\n", employer_text(e.employer).c_str(),
+                e.planned, e.worked, e.still_to_work);
+  for (const PeriodContribution& c : b.periods)
+    std::printf("    period %012llu  %s..%s  %4u h  %s\n", static_cast<unsigned long long>(c.period.value),
+                to_string(c.start).c_str(), to_string(c.end).c_str(), c.planned, c.rule);
+}
+
+}  // namespace
+
+int run_replay(const CommonOptions& common, const ReplayOptions& o) {
+  if (o.rebuild) {
+    std::error_code ec;
+    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(checkpoint_path(common) + suffix, ec);
+  }
+  Result<ReadSide> side = open_read_side(common, o.threads, /*show_progress=*/true);
+  if (!side.is_ok()) return fail("replay", side.status());
+  const ReplayStats& s = side->stats;
+  std::printf("replayed %llu events in %.2f s (%s events/s)", static_cast<unsigned long long>(s.events), s.seconds,
+              human_count(s.seconds > 0 ? static_cast<double>(s.events) / s.seconds : 0).c_str());
+  if (s.resumed_events > 0)
+    std::printf(", resumed after %llu events from the checkpoint", static_cast<unsigned long long>(s.resumed_events));
+  std::printf("; %llu checkpoint(s) written\n", static_cast<unsigned long long>(s.checkpoints));
+  uint64_t periods = 0;
+  for (uint32_t p = 0; p < side->projector->partition_count(); ++p) periods += side->projector->partition(p).period_count();
+  std::printf("state: %llu periods over %u partitions, ledger time %s\n", static_cast<unsigned long long>(periods),
+              side->projector->partition_count(), to_string(side->projector->ledger_time()).c_str());
+  return 0;
+}
+
+int run_balance(const CommonOptions& common, const CitizenOptions& o) {
+  Result<Ssin> ssin = citizen_of(o.ssin);
+  if (!ssin.is_ok()) return fail("balance", ssin.status());
+  Result<ReadSide> side = open_read_side(common, 0, false);
+  if (!side.is_ok()) return fail("balance", side.status());
+  const LedgerState& state = side->projector->state_of(*ssin);
+  const Date reference = date_of(side->projector->ledger_time());
+  for (int32_t year : years_around(o)) {
+    const StudentBalance b = student_balance(state, *ssin, year, reference);
+    if (o.json) {
+      std::string line;
+      to_json(b, &line);
+      std::printf("%s\n", line.c_str());
+    } else {
+      print_balance_text(b, reference);
+    }
+  }
+  return 0;
+}
+
+int run_calendar(const CommonOptions& common, const CitizenOptions& o) {
+  Result<Ssin> ssin = citizen_of(o.ssin);
+  if (!ssin.is_ok()) return fail("calendar", ssin.status());
+  Result<ReadSide> side = open_read_side(common, 0, false);
+  if (!side.is_ok()) return fail("calendar", side.status());
+  const LedgerState& state = side->projector->state_of(*ssin);
+  for (int32_t year : years_around(o)) {
+    const StudentCalendar cal = student_calendar(state, *ssin, year);
+    std::string line;
+    to_json(cal, &line);
+    if (o.json) {
+      std::printf("%s\n", line.c_str());
+      continue;
+    }
+    std::printf("%d: %zu employer(s)\n", year, cal.rows.size());
+    for (const CalendarRow& r : cal.rows)
+      std::printf("  employer %-14s %-3s %3u day(s)\n", employer_text(r.employer).c_str(),
+                  std::string(worker_type_name(r.worker_type)).c_str(), r.day_count());
+  }
+  return 0;
+}
+
+int run_export(const CommonOptions& common, const ExportOptions& o) {
+  Result<ReadSide> side = open_read_side(common, 0, false);
+  if (!side.is_ok()) return fail("export", side.status());
+  std::FILE* out = o.out == "-" ? stdout : std::fopen(o.out.c_str(), "wb");
+  if (!out) return fail("export", io_error("cannot write " + o.out + ": " + std::strerror(errno)));
+  const Projector& projector = *side->projector;
+  const Date reference = date_of(projector.ledger_time());
+  std::vector<uint64_t> citizens;
+  for (uint32_t p = 0; p < projector.partition_count(); ++p)
+    projector.partition(p).for_each_worker([&](Ssin s) { citizens.push_back(s.value); });
+  std::sort(citizens.begin(), citizens.end());
+  std::string line;
+  for (uint64_t value : citizens) {
+    const Ssin citizen{value};
+    const LedgerState& state = projector.state_of(citizen);
+    for (int32_t year : years_of(state, citizen)) {
+      line.clear();
+      const StudentBalance b = student_balance(state, citizen, year, reference);
+      if (!b.periods.empty()) {
+        line += "{\"balance\":";
+        to_json(b, &line);
+        line += "}\n";
+      }
+      line += "{\"calendar\":";
+      to_json(student_calendar(state, citizen, year), &line);
+      line += "}\n";
+      if (std::fwrite(line.data(), 1, line.size(), out) != line.size())
+        return fail("export", io_error(std::strerror(errno)));
+    }
+  }
+  if (std::fflush(out) != 0) return fail("export", io_error(std::strerror(errno)));
+  if (out != stdout) std::fclose(out);
+  return 0;
+}
+
+}  // namespace dimona::cli

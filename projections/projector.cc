@@ -1,0 +1,164 @@
+#include "projections/projector.h"
+
+#include <chrono>
+#include <cstring>
+#include <mutex>
+#include <thread>
+
+#include "engine/codec.h"
+#include "projections/checkpoint_store.h"
+
+namespace dimona {
+
+Projector::Projector(Key, EventLog& log, const ProjectorOptions& options)
+    : log_(log), options_(options), offsets_(log.partition_count(), 0) {
+  DIMONA_ASSERT(options_.threads >= 1 && options_.round_events >= 1);
+  for (uint32_t p = 0; p < log.partition_count(); ++p) states_.push_back(std::make_unique<LedgerState>());
+}
+
+Projector::~Projector() = default;
+
+Result<std::unique_ptr<Projector>> Projector::open(EventLog& log, const ProjectorOptions& options) {
+  auto projector = std::make_unique<Projector>(Key{}, log, options);
+  if (options.checkpoint_path.empty()) return projector;
+  Result<std::unique_ptr<CheckpointStore>> store = CheckpointStore::open(options.checkpoint_path);
+  DIMONA_TRY(store);
+  Result<std::optional<Checkpoint>> checkpoint = (*store)->load();
+  DIMONA_TRY(checkpoint);
+  if (!checkpoint->has_value()) return projector;
+  const Checkpoint& c = **checkpoint;
+  if (c.partitions.size() != log.partition_count())
+    return failed_precondition("the checkpoint has " + std::to_string(c.partitions.size()) + " partitions, the log " +
+                               std::to_string(log.partition_count()) + ": rebuild it with `dimona-ledger replay --rebuild`");
+  for (uint32_t p = 0; p < log.partition_count(); ++p) {
+    Result<Offset> end = log.end_offset(p);
+    DIMONA_TRY(end);
+    if (c.partitions[p].offset > *end)
+      return failed_precondition("the checkpoint is ahead of the log (partition " + std::to_string(p) +
+                                 "): it belongs to another log; rebuild it with `dimona-ledger replay --rebuild`");
+    auto state = std::make_unique<LedgerState>();
+    DIMONA_TRY(LedgerState::load(c.partitions[p].state, state.get()));
+    projector->states_[p] = std::move(state);
+    projector->offsets_[p] = c.partitions[p].offset;
+  }
+  return projector;
+}
+
+const LedgerState& Projector::state_of(Ssin citizen) const {
+  return *states_[partition_for(citizen.value, partition_count())];
+}
+
+Instant Projector::ledger_time() const {
+  Instant t;
+  for (const auto& s : states_) t = std::max(t, s->last_recorded_at());
+  return t;
+}
+
+// Folds partition p from offsets_[p] on, at most `max_events` events and not past `until`.
+Status Projector::fold_partition(uint32_t p, Offset until, uint64_t max_events, uint64_t* folded) {
+  Offset& at = offsets_[p];
+  const Offset stop = std::min<Offset>(until, at + max_events);
+  if (at >= stop) return Status::ok();
+  Result<std::unique_ptr<BatchReader>> reader = log_.read(p, at);
+  DIMONA_TRY(reader);
+  EventDecoder decoder;
+  LedgerState& state = *states_[p];
+  RecordBatch batch;
+  while (at < stop) {
+    Result<bool> more = (*reader)->next(&batch);
+    DIMONA_TRY(more);
+    if (!*more) break;
+    batch.payload.append(kJsonPadding, ' ');
+    const char* data = batch.payload.data();
+    const size_t size = batch.payload.size() - kJsonPadding;
+    size_t pos = 0;
+    for (Offset offset = batch.base_offset; offset < batch.end_offset() && at < stop; ++offset) {
+      const char* nl = static_cast<const char*>(std::memchr(data + pos, '\n', size - pos));
+      DIMONA_ASSERT(nl != nullptr);  // the reader checked the line count
+      const size_t len = static_cast<size_t>(nl - (data + pos));
+      if (offset >= at) {  // a redelivered event (the batch started before `at`) is skipped
+        Result<Event> event = decoder.decode(std::string_view(data + pos, len), batch.payload.size() - pos);
+        if (!event.is_ok())
+          return corruption("partition " + std::to_string(p) + " offset " + std::to_string(offset) + ": " +
+                            event.status().message());
+        DIMONA_TRY(state.apply(*event));
+        at = offset + 1;
+        ++*folded;
+      }
+      pos += len + 1;
+    }
+  }
+  return Status::ok();
+}
+
+Status Projector::save_checkpoint() {
+  Result<std::unique_ptr<CheckpointStore>> store = CheckpointStore::open(options_.checkpoint_path);
+  DIMONA_TRY(store);
+  Result<std::optional<Checkpoint>> previous = (*store)->load();
+  DIMONA_TRY(previous);
+  Checkpoint c;
+  c.sequence = previous->has_value() ? (*previous)->sequence + 1 : 1;
+  for (uint32_t p = 0; p < partition_count(); ++p) {
+    PartitionCheckpoint pc;
+    pc.offset = offsets_[p];
+    states_[p]->save(&pc.state);
+    c.partitions.push_back(std::move(pc));
+  }
+  return (*store)->save(c);
+}
+
+Result<ReplayStats> Projector::catch_up(const std::function<void(const ReplayProgress&)>& progress) {
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<Offset> ends(partition_count());
+  ReplayStats stats;
+  ReplayProgress shown;
+  for (uint32_t p = 0; p < partition_count(); ++p) {
+    Result<Offset> end = log_.end_offset(p);
+    DIMONA_TRY(end);
+    ends[p] = *end;
+    stats.resumed_events += offsets_[p];
+    shown.total += *end - offsets_[p];
+  }
+  auto last_checkpoint = start;
+  uint64_t since_checkpoint = 0;
+  for (;;) {
+    bool done = true;
+    for (uint32_t p = 0; p < partition_count(); ++p) done &= offsets_[p] >= ends[p];
+    if (done) break;
+    // One round: every partition advances by at most round_events, on `threads` threads.
+    const unsigned threads = std::min<unsigned>(options_.threads, partition_count());
+    std::vector<Status> errors(threads);
+    std::vector<uint64_t> folded(threads, 0);
+    std::vector<std::thread> pool;
+    for (unsigned t = 0; t < threads; ++t) {
+      pool.emplace_back([&, t] {
+        for (uint32_t p = t; p < partition_count() && errors[t].is_ok(); p += threads)
+          errors[t] = fold_partition(p, ends[p], options_.round_events, &folded[t]);
+      });
+    }
+    for (std::thread& th : pool) th.join();
+    for (unsigned t = 0; t < threads; ++t) {
+      DIMONA_TRY(errors[t]);
+      stats.events += folded[t];
+      since_checkpoint += folded[t];
+      shown.events += folded[t];
+    }
+    if (progress) progress(shown);
+    const double since = std::chrono::duration<double>(std::chrono::steady_clock::now() - last_checkpoint).count();
+    if (!options_.checkpoint_path.empty() &&
+        (since_checkpoint >= options_.checkpoint_every_events || since >= options_.checkpoint_every_seconds)) {
+      DIMONA_TRY(save_checkpoint());
+      ++stats.checkpoints;
+      since_checkpoint = 0;
+      last_checkpoint = std::chrono::steady_clock::now();
+    }
+  }
+  if (!options_.checkpoint_path.empty() && (stats.events > 0 || stats.resumed_events == 0)) {
+    DIMONA_TRY(save_checkpoint());
+    ++stats.checkpoints;
+  }
+  stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return stats;
+}
+
+}  // namespace dimona

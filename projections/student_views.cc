@@ -1,0 +1,165 @@
+#include "projections/student_views.h"
+
+#include <algorithm>
+
+#include "engine/base/json_writer.h"
+
+namespace dimona {
+namespace {
+
+const char* rule_of(const Period& p) {
+  if (p.cancelled) return "rule 4: cancelled, its hours are released";
+  if (p.exceeding_hours > 0) return "rule 8: over the quota (90017-369), the exceeding hours are reported";
+  if (p.last_change == DeclarationKind::kUpdate) return "rule 3: an UPDATE replaced the planned hours";
+  if (p.late) return "rule 9: late (90373-460), reserved but outside the reduced-rate quota";
+  return "rule 2: the planned hours are reserved";
+}
+
+// Planned hours spread evenly over the period's days; `worked` is the share
+// of days up to and including `reference`, rounded down.
+void split_hours(const Period& p, Date reference, PeriodContribution* c) {
+  const int64_t days = int64_t{p.end.days} - p.start.days + 1;
+  int64_t past = int64_t{reference.days} - p.start.days + 1;
+  past = std::clamp<int64_t>(past, 0, days);
+  c->worked = static_cast<uint32_t>(int64_t{c->planned} * past / days);
+  c->still_to_work = c->planned - c->worked;
+}
+
+void write_employer(JsonWriter& w, uint64_t employer) {
+  if (employer & kNssoEmployerTag) {
+    std::string s = "nsso:";
+    append_uint(&s, employer & ~kNssoEmployerTag);
+    w.string(s);
+  } else {
+    w.digits(employer, 10);
+  }
+}
+
+}  // namespace
+
+StudentBalance student_balance(const LedgerState& state, Ssin student, int32_t year, Date reference) {
+  StudentBalance b;
+  b.student = student;
+  b.year = year;
+  b.quota = state.quota(year);
+  state.for_each_period_of(student, [&](const Period& p) {
+    if (p.worker_type != WorkerType::kSTU || year_of(p.start) != year) return;
+    PeriodContribution c;
+    c.period = p.id;
+    c.employer = p.employer;
+    c.start = p.start;
+    c.end = p.end;
+    c.cancelled = p.cancelled;
+    c.late = p.late;
+    c.rule = rule_of(p);
+    if (!p.cancelled) {
+      c.planned = p.planned_hours;
+      c.exceeding = p.exceeding_hours;
+      split_hours(p, reference, &c);
+    }
+    b.used += c.planned;
+    b.exceeding += c.exceeding;
+    b.periods.push_back(c);
+  });
+  std::sort(b.periods.begin(), b.periods.end(), [](const PeriodContribution& x, const PeriodContribution& y) {
+    return x.start != y.start ? x.start < y.start : x.period < y.period;
+  });
+  for (const PeriodContribution& c : b.periods) {
+    auto it = std::find_if(b.employers.begin(), b.employers.end(),
+                           [&](const EmployerHours& e) { return e.employer == c.employer; });
+    if (it == b.employers.end()) it = b.employers.insert(b.employers.end(), EmployerHours{c.employer});
+    it->planned += c.planned;
+    it->worked += c.worked;
+    it->still_to_work += c.still_to_work;
+  }
+  std::sort(b.employers.begin(), b.employers.end(),
+            [](const EmployerHours& x, const EmployerHours& y) { return x.employer < y.employer; });
+  if (b.quota) b.remaining = *b.quota > b.used ? *b.quota - b.used : 0;
+  DIMONA_ASSERT(b.used == state.student_hours(student, year));  // the read model agrees with the decision side
+  return b;
+}
+
+uint32_t CalendarRow::day_count() const {
+  uint32_t n = 0;
+  for (uint64_t word : days) n += static_cast<uint32_t>(__builtin_popcountll(word));
+  return n;
+}
+
+StudentCalendar student_calendar(const LedgerState& state, Ssin citizen, int32_t year) {
+  StudentCalendar cal;
+  cal.citizen = citizen;
+  cal.year = year;
+  const Date first = date_from_civil(year, 1, 1), last = date_from_civil(year, 12, 31);
+  state.for_each_period_of(citizen, [&](const Period& p) {
+    if (p.cancelled || p.end < first || last < p.start) return;
+    auto it = std::find_if(cal.rows.begin(), cal.rows.end(), [&](const CalendarRow& r) {
+      return r.employer == p.employer && r.worker_type == p.worker_type;
+    });
+    if (it == cal.rows.end()) it = cal.rows.insert(cal.rows.end(), CalendarRow{p.employer, p.worker_type, {}});
+    const int32_t from = std::max(p.start.days, first.days) - first.days;
+    const int32_t to = std::min(p.end.days, last.days) - first.days;
+    for (int32_t d = from; d <= to; ++d) it->days[static_cast<size_t>(d) / 64] |= uint64_t{1} << (d % 64);
+  });
+  std::sort(cal.rows.begin(), cal.rows.end(), [](const CalendarRow& x, const CalendarRow& y) {
+    return x.employer != y.employer ? x.employer < y.employer : x.worker_type < y.worker_type;
+  });
+  return cal;
+}
+
+std::vector<int32_t> years_of(const LedgerState& state, Ssin citizen) {
+  std::vector<int32_t> years;
+  state.for_each_period_of(citizen, [&](const Period& p) { years.push_back(year_of(p.start)); });
+  std::sort(years.begin(), years.end());
+  years.erase(std::unique(years.begin(), years.end()), years.end());
+  return years;
+}
+
+void to_json(const StudentBalance& b, std::string* out) {
+  JsonWriter w(out);
+  w.begin_object().key("ssin").digits(b.student.value, 11).key("year").integer(b.year);
+  w.key("quota");
+  if (b.quota) w.integer(*b.quota);
+  else w.null();
+  w.key("used").integer(b.used).key("remaining").integer(b.remaining).key("exceeding").integer(b.exceeding);
+  w.key("employers").begin_array();
+  for (const EmployerHours& e : b.employers) {
+    w.begin_object().key("employer");
+    write_employer(w, e.employer);
+    w.key("planned").integer(e.planned).key("worked").integer(e.worked).key("stillToWork").integer(e.still_to_work);
+    w.end_object();
+  }
+  w.end_array().key("periods").begin_array();
+  for (const PeriodContribution& c : b.periods) {
+    w.begin_object().key("periodId").digits(c.period.value, 12).key("employer");
+    write_employer(w, c.employer);
+    w.key("startDate").string(to_string(c.start)).key("endDate").string(to_string(c.end));
+    w.key("planned").integer(c.planned).key("worked").integer(c.worked).key("stillToWork").integer(c.still_to_work);
+    w.key("exceeding").integer(c.exceeding).key("cancelled").boolean(c.cancelled).key("late").boolean(c.late);
+    w.key("rule").string(c.rule).end_object();
+  }
+  w.end_array().end_object();
+}
+
+void to_json(const StudentCalendar& cal, std::string* out) {
+  JsonWriter w(out);
+  w.begin_object().key("ssin").digits(cal.citizen.value, 11).key("year").integer(cal.year);
+  w.key("employers").begin_array();
+  const Date first = date_from_civil(cal.year, 1, 1);
+  for (const CalendarRow& r : cal.rows) {
+    w.begin_object().key("employer");
+    write_employer(w, r.employer);
+    w.key("workerType").string(worker_type_name(r.worker_type)).key("days").begin_array();
+    // Runs of consecutive days as [from, to], compact and readable.
+    for (int d = 0; d < 366; ++d) {
+      if (!r.has(d)) continue;
+      int e = d;
+      while (e + 1 < 366 && r.has(e + 1)) ++e;
+      w.begin_array().string(to_string(Date{first.days + d})).string(to_string(Date{first.days + e})).end_array();
+      d = e;
+    }
+    w.end_array().end_object();
+  }
+  w.end_array().end_object();
+}
+
+}  // namespace dimona

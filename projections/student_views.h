@@ -1,0 +1,93 @@
+// Student read models: the yearly balance with its explanation, and the
+// calendar of declared days — both computed from the periods of the shared
+// fold (LedgerState), never from a second copy of the rules.
+//
+// Contract. student_balance() answers for one (citizen, year), as seed 001's
+// detailed view shows it:
+//   - the year's quota as the ledger knows it (a retroactive change, 2025:
+//     475 h then 650 h, changes every 2025 balance at once: the quota is read,
+//     not stored in the balance);
+//   - per period and per employer the planned hours, the hours worked and the
+//     hours still to work on `reference` (planned hours spread evenly over the
+//     period's days: the ledger has no DmfA, so "worked" is the share of the
+//     period already past — an inference, DOMAIN.md §2.2);
+//   - the hours beyond the quota as decided (90017-369), remaining =
+//     max(0, quota − Σ active planned hours) (rule 8), and per period the rule
+//     that produced its figure.
+// Periods count for the year of their start date (rule 1); only STU periods
+// count; cancelled ones are listed with 0 h (rule 4). student_calendar()
+// gives, per employer and worker type, the year's declared days as a bitmap,
+// for every kind of period. Both are pure functions of their inputs.
+// to_json() writes canonical JSON (fixed key order, sorted lists), so an
+// export is byte-identical across replays.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/ledger_state.h"
+
+namespace dimona {
+
+struct PeriodContribution {
+  PeriodId period;
+  uint64_t employer = 0;
+  Date start;
+  Date end;
+  uint32_t planned = 0;  // 0 when cancelled
+  uint32_t worked = 0;
+  uint32_t still_to_work = 0;
+  uint32_t exceeding = 0;
+  bool cancelled = false;
+  bool late = false;
+  const char* rule = "";  // the rule of DOMAIN.md §8 behind the figure
+};
+
+struct EmployerHours {
+  uint64_t employer = 0;
+  uint32_t planned = 0;
+  uint32_t worked = 0;
+  uint32_t still_to_work = 0;
+};
+
+struct StudentBalance {
+  Ssin student;
+  int32_t year = 0;
+  std::optional<uint32_t> quota;  // none before 2017 (days, not hours)
+  uint32_t used = 0;              // Σ planned hours of active STU periods
+  uint32_t remaining = 0;         // max(0, quota − used)
+  uint32_t exceeding = 0;         // Σ hours beyond the quota, as decided
+  std::vector<EmployerHours> employers;       // sorted by employer
+  std::vector<PeriodContribution> periods;    // sorted by start, then period id
+};
+
+StudentBalance student_balance(const LedgerState& state, Ssin student, int32_t year, Date reference);
+
+struct CalendarRow {
+  uint64_t employer = 0;
+  WorkerType worker_type = WorkerType::kUnknown;
+  std::array<uint64_t, 6> days{};  // bit d: day d of the year (0 = 1 January)
+  uint32_t day_count() const;
+  bool has(int day_of_year) const { return days[static_cast<size_t>(day_of_year) / 64] >> (day_of_year % 64) & 1; }
+};
+
+struct StudentCalendar {
+  Ssin citizen;
+  int32_t year = 0;
+  std::vector<CalendarRow> rows;  // sorted by employer, then worker type
+};
+
+StudentCalendar student_calendar(const LedgerState& state, Ssin citizen, int32_t year);
+
+// Years in which the citizen has a period starting (sorted).
+std::vector<int32_t> years_of(const LedgerState& state, Ssin citizen);
+
+// Canonical JSON (one object, no newline). Employers print as their
+// 10-digit enterprise number, or "nsso:N" for an NSSO number.
+void to_json(const StudentBalance& balance, std::string* out);
+void to_json(const StudentCalendar& calendar, std::string* out);
+
+}  // namespace dimona
