@@ -39,6 +39,7 @@ struct InspectOptions {
 struct ReplayOptions {
   unsigned threads = 0;  // 0: the cores
   bool rebuild = false;  // drop the checkpoint and fold the whole log again
+  uint64_t checkpoint_every_events = 5'000'000;
 };
 
 struct CitizenOptions {

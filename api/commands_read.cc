@@ -10,6 +10,7 @@
 #include "api/commands.h"
 #include "api/progress.h"
 #include "engine/embedded_log.h"
+#include "projections/export.h"
 #include "projections/projector.h"
 #include "projections/student_views.h"
 
@@ -30,7 +31,8 @@ struct ReadSide {
   ReplayStats stats;
 };
 
-Result<ReadSide> open_read_side(const CommonOptions& common, unsigned threads, bool show_progress) {
+Result<ReadSide> open_read_side(const CommonOptions& common, unsigned threads, bool show_progress,
+                                uint64_t checkpoint_every_events = 5'000'000) {
   ReadSide side;
   const std::string path = common.data_dir + "/ledger.db";
   if (!std::filesystem::exists(path)) return not_found("no log at " + path + ": ingest a file first");
@@ -40,6 +42,8 @@ Result<ReadSide> open_read_side(const CommonOptions& common, unsigned threads, b
   ProjectorOptions options;
   options.threads = threads != 0 ? threads : std::max(1u, std::thread::hardware_concurrency());
   options.checkpoint_path = checkpoint_path(common);
+  options.checkpoint_every_events = checkpoint_every_events;
+  options.round_events = std::min<uint64_t>(options.round_events, std::max<uint64_t>(1, checkpoint_every_events / 4));
   Result<std::unique_ptr<Projector>> projector = Projector::open(*side.log, options);
   DIMONA_TRY(projector);
   side.projector = std::move(*projector);
@@ -94,7 +98,7 @@ int run_replay(const CommonOptions& common, const ReplayOptions& o) {
     std::error_code ec;
     for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(checkpoint_path(common) + suffix, ec);
   }
-  Result<ReadSide> side = open_read_side(common, o.threads, /*show_progress=*/true);
+  Result<ReadSide> side = open_read_side(common, o.threads, /*show_progress=*/true, o.checkpoint_every_events);
   if (!side.is_ok()) return fail("replay", side.status());
   const ReplayStats& s = side->stats;
   std::printf("replayed %llu events in %.2f s (%s events/s)", static_cast<unsigned long long>(s.events), s.seconds,
@@ -156,31 +160,11 @@ int run_export(const CommonOptions& common, const ExportOptions& o) {
   if (!side.is_ok()) return fail("export", side.status());
   std::FILE* out = o.out == "-" ? stdout : std::fopen(o.out.c_str(), "wb");
   if (!out) return fail("export", io_error("cannot write " + o.out + ": " + std::strerror(errno)));
-  const Projector& projector = *side->projector;
-  const Date reference = date_of(projector.ledger_time());
-  std::vector<uint64_t> citizens;
-  for (uint32_t p = 0; p < projector.partition_count(); ++p)
-    projector.partition(p).for_each_worker([&](Ssin s) { citizens.push_back(s.value); });
-  std::sort(citizens.begin(), citizens.end());
-  std::string line;
-  for (uint64_t value : citizens) {
-    const Ssin citizen{value};
-    const LedgerState& state = projector.state_of(citizen);
-    for (int32_t year : years_of(state, citizen)) {
-      line.clear();
-      const StudentBalance b = student_balance(state, citizen, year, reference);
-      if (!b.periods.empty()) {
-        line += "{\"balance\":";
-        to_json(b, &line);
-        line += "}\n";
-      }
-      line += "{\"calendar\":";
-      to_json(student_calendar(state, citizen, year), &line);
-      line += "}\n";
-      if (std::fwrite(line.data(), 1, line.size(), out) != line.size())
-        return fail("export", io_error(std::strerror(errno)));
-    }
-  }
+  Status exported = export_read_models(*side->projector, [out](std::string_view lines) -> Status {
+    if (std::fwrite(lines.data(), 1, lines.size(), out) != lines.size()) return io_error(std::strerror(errno));
+    return Status::ok();
+  });
+  if (!exported.is_ok()) return fail("export", exported);
   if (std::fflush(out) != 0) return fail("export", io_error(std::strerror(errno)));
   if (out != stdout) std::fclose(out);
   return 0;

@@ -43,6 +43,8 @@ int main(int argc, char** argv) {
   CLI::App* rep = app.add_subcommand("replay", "Fold the log into the read models, from the last checkpoint");
   rep->add_option("--threads", replay.threads, "Worker threads (default: the cores)")->check(CLI::Range(1, 256));
   rep->add_flag("--rebuild", replay.rebuild, "Drop the checkpoint and fold the whole log again");
+  rep->add_option("--checkpoint-every", replay.checkpoint_every_events, "Events between two checkpoints")
+      ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 40));
   add_common(rep);
 
   CitizenOptions citizen;

@@ -1,0 +1,38 @@
+#include "projections/export.h"
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "projections/student_views.h"
+
+namespace dimona {
+
+Status export_read_models(const Projector& projector, const std::function<Status(std::string_view)>& sink) {
+  const Date reference = date_of(projector.ledger_time());
+  std::vector<uint64_t> citizens;
+  for (uint32_t p = 0; p < projector.partition_count(); ++p)
+    projector.partition(p).for_each_worker([&](Ssin s) { citizens.push_back(s.value); });
+  std::sort(citizens.begin(), citizens.end());
+  std::string lines;
+  for (uint64_t value : citizens) {
+    const Ssin citizen{value};
+    const LedgerState& state = projector.state_of(citizen);
+    lines.clear();
+    for (int32_t year : years_of(state, citizen)) {
+      const StudentBalance b = student_balance(state, citizen, year, reference);
+      if (!b.periods.empty()) {
+        lines += "{\"balance\":";
+        to_json(b, &lines);
+        lines += "}\n";
+      }
+      lines += "{\"calendar\":";
+      to_json(student_calendar(state, citizen, year), &lines);
+      lines += "}\n";
+    }
+    DIMONA_TRY(sink(lines));
+  }
+  return Status::ok();
+}
+
+}  // namespace dimona

@@ -1,0 +1,22 @@
+// export_read_models: every read model as canonical JSON lines.
+//
+// Contract. For every citizen (ascending SSIN) and every year with a period
+// (ascending): a {"balance":…} line when the year has student periods, then
+// a {"calendar":…} line. The reference date of "worked / still to work" is
+// the projector's ledger time. The bytes depend only on the log's events:
+// not on the thread count, the partition a state was folded in, or restarts
+// from checkpoints (tests prove each). `sink` gets whole lines; its first
+// error stops the export and is returned.
+#pragma once
+
+#include <functional>
+#include <string_view>
+
+#include "engine/base/status.h"
+#include "projections/projector.h"
+
+namespace dimona {
+
+Status export_read_models(const Projector& projector, const std::function<Status(std::string_view)>& sink);
+
+}  // namespace dimona

@@ -1,0 +1,290 @@
+#include "projections/projector.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+#include "bench/generator/generator.h"
+#include "engine/codec.h"
+#include "engine/embedded_log.h"
+#include "engine/ingest.h"
+#include "projections/checkpoint_store.h"
+#include "projections/export.h"
+#include "projections/student_views.h"
+#include "tests/engine/ledger_fixture.h"
+
+namespace dimona {
+namespace {
+
+namespace fs = std::filesystem;
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string t = (fs::temp_directory_path() / "dimona-projector-XXXXXX").string();
+    path_ = ::mkdtemp(t.data());
+  }
+  ~TempDir() { fs::remove_all(path_); }
+  std::string file(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+// A generated year ingested into a MemoryLog once, shared by the tests.
+class ProjectorTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    log_ = new MemoryLog(8);  // NOLINT: suite-lifetime fixture, freed in TearDownTestSuite
+    TempDir dir;
+    const std::string input = dir.file("year.ndjson");
+    std::FILE* f = std::fopen(input.c_str(), "wb");
+    GeneratorOptions g;
+    g.students = 1500;
+    g.seed = 11;
+    ASSERT_TRUE(generate(g, [f](std::string_view chunk) {
+                  std::fwrite(chunk.data(), 1, chunk.size(), f);
+                  return Status::ok();
+                }).is_ok());
+    std::fclose(f);
+    ManualClock clock(*parse_instant("2024-06-01T00:00:00Z"));
+    auto ledger = Ledger::open(*log_, testing::test_schedule(), clock);
+    ASSERT_TRUE(ledger.is_ok());
+    auto summary = ingest_file(**ledger, *log_, input, dimona::IngestOptions{});
+    ASSERT_TRUE(summary.is_ok()) << summary.status().to_string();
+    input_ = new std::string;  // NOLINT
+    std::ifstream in(input);
+    input_->assign(std::istreambuf_iterator<char>(in), {});
+  }
+  static void TearDownTestSuite() {
+    delete log_;    // NOLINT
+    delete input_;  // NOLINT
+  }
+
+  static std::string export_of(const Projector& p) {
+    std::string out;
+    EXPECT_TRUE(export_read_models(p, [&out](std::string_view l) {
+                  out.append(l);
+                  return Status::ok();
+                }).is_ok());
+    return out;
+  }
+
+  static std::string replay(const ProjectorOptions& options) {
+    auto p = Projector::open(*log_, options);
+    EXPECT_TRUE(p.is_ok()) << p.status().to_string();
+    EXPECT_TRUE((*p)->catch_up().is_ok());
+    return export_of(**p);
+  }
+
+  static MemoryLog* log_;
+  static std::string* input_;
+};
+
+MemoryLog* ProjectorTest::log_ = nullptr;
+std::string* ProjectorTest::input_ = nullptr;
+
+TEST_F(ProjectorTest, ReplayIsDeterministicAcrossRunsAndThreads) {
+  ProjectorOptions one;
+  const std::string a = replay(one);
+  EXPECT_GT(a.size(), 100'000u);
+  EXPECT_EQ(replay(one), a);
+  ProjectorOptions two;
+  two.threads = 2;
+  two.round_events = 777;  // many rounds, partitions interleaved differently
+  EXPECT_EQ(replay(two), a);
+}
+
+TEST_F(ProjectorTest, RestartFromACheckpointGivesTheSameExport) {
+  TempDir dir;
+  const std::string expected = replay(ProjectorOptions{});
+  // First run: a checkpoint every few thousand events, then "stop" halfway by
+  // folding a log that holds only the first half of each partition.
+  MemoryLog half(log_->partition_count());
+  for (uint32_t p = 0; p < log_->partition_count(); ++p) {
+    auto& batches = log_->batches(p);
+    std::vector<BatchDraft> drafts;
+    for (size_t i = 0; i < batches.size() / 2; ++i)
+      drafts.push_back({p, batches[i].count, batches[i].first_recorded_at, batches[i].last_recorded_at, batches[i].payload});
+    ASSERT_TRUE(half.append(drafts, nullptr).is_ok());
+  }
+  ProjectorOptions options;
+  options.checkpoint_path = dir.file("checkpoint.db");
+  options.checkpoint_every_events = 2000;
+  options.round_events = 500;
+  {
+    auto p = Projector::open(half, options);
+    ASSERT_TRUE(p.is_ok());
+    auto stats = (*p)->catch_up();
+    ASSERT_TRUE(stats.is_ok());
+    EXPECT_GT(stats->checkpoints, 1u);
+  }
+  auto resumed = Projector::open(*log_, options);
+  ASSERT_TRUE(resumed.is_ok()) << resumed.status().to_string();
+  auto stats = (*resumed)->catch_up();
+  ASSERT_TRUE(stats.is_ok());
+  EXPECT_GT(stats->resumed_events, 0u);
+  EXPECT_LT(stats->events, log_->event_count());
+  EXPECT_EQ(export_of(**resumed), expected);
+}
+
+TEST_F(ProjectorTest, ACheckpointOfAnotherFormatIsRefusedWithTheWayOut) {
+  TempDir dir;
+  ProjectorOptions options;
+  options.checkpoint_path = dir.file("checkpoint.db");
+  replay(options);
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(options.checkpoint_path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "UPDATE meta SET value = 99 WHERE key = 'format_version'", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+  auto p = Projector::open(*log_, options);
+  ASSERT_FALSE(p.is_ok());
+  EXPECT_EQ(p.status().code(), Code::kFailedPrecondition);
+  EXPECT_NE(p.status().message().find("replay --rebuild"), std::string::npos) << p.status().message();
+}
+
+TEST_F(ProjectorTest, ACheckpointOfAnotherLogIsRefused) {
+  TempDir dir;
+  ProjectorOptions options;
+  options.checkpoint_path = dir.file("checkpoint.db");
+  replay(options);
+  MemoryLog other(log_->partition_count());
+  auto ahead = Projector::open(other, options);  // the checkpoint is ahead of an empty log
+  ASSERT_FALSE(ahead.is_ok());
+  EXPECT_NE(ahead.status().message().find("ahead of the log"), std::string::npos);
+  MemoryLog reshaped(3);
+  auto shape = Projector::open(reshaped, options);
+  ASSERT_FALSE(shape.is_ok());
+  EXPECT_NE(shape.status().message().find("partitions"), std::string::npos);
+}
+
+TEST_F(ProjectorTest, ACorruptCheckpointStateIsRefused) {
+  TempDir dir;
+  ProjectorOptions options;
+  options.checkpoint_path = dir.file("checkpoint.db");
+  replay(options);
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(options.checkpoint_path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "UPDATE partition_states SET state = substr(state, 1, length(state) - 9) WHERE partition = 1",
+                         nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+  auto p = Projector::open(*log_, options);
+  ASSERT_FALSE(p.is_ok());
+  EXPECT_EQ(p.status().code(), Code::kCorruption);
+}
+
+// An independent, straightforward recomputation of every (student, year)'s
+// used hours from the log's events: a map of periods, A/W only, UPDATE
+// replaces, CANCEL releases — checked against the read model.
+TEST_F(ProjectorTest, BalancesMatchAStraightforwardRecomputation) {
+  struct P {
+    uint64_t ssin;
+    int year;
+    int64_t hours;
+    bool stu;
+    bool cancelled;
+  };
+  std::map<uint64_t, P> periods;
+  EventDecoder decoder;
+  for (uint32_t p = 0; p < log_->partition_count(); ++p) {
+    for (RecordBatch b : log_->batches(p)) {
+      b.payload.append(kJsonPadding, ' ');
+      size_t at = 0;
+      for (size_t nl; (nl = b.payload.find('\n', at)) != std::string::npos && nl < b.payload.size() - kJsonPadding;
+           at = nl + 1) {
+        auto e = decoder.decode(std::string_view(b.payload).substr(at, nl - at), b.payload.size() - at);
+        ASSERT_TRUE(e.is_ok());
+        if (!e->is_declaration()) continue;
+        const Decision& d = e->declaration.decision;
+        if (d.result != ResultCode::kAccepted && d.result != ResultCode::kWarning) continue;
+        const Declaration& decl = e->declaration.declaration;
+        if (decl.kind == DeclarationKind::kIn) {
+          periods[d.period_id.value] = P{e->ssin.value, year_of(decl.start_date.value),
+                                         decl.planned_hours.valid() ? decl.planned_hours.value : 0,
+                                         decl.worker_type.value == WorkerType::kSTU, false};
+        } else if (decl.kind == DeclarationKind::kCancel) {
+          periods.at(d.period_id.value).cancelled = true;
+        } else if (decl.kind == DeclarationKind::kUpdate && decl.planned_hours.valid()) {
+          periods.at(d.period_id.value).hours = decl.planned_hours.value;
+        }
+      }
+    }
+  }
+  std::map<std::pair<uint64_t, int>, int64_t> used;
+  for (const auto& [id, p] : periods)
+    if (p.stu && !p.cancelled) used[{p.ssin, p.year}] += p.hours;
+  ASSERT_GT(used.size(), 1000u);
+
+  auto projector = Projector::open(*log_, ProjectorOptions{});
+  ASSERT_TRUE(projector.is_ok());
+  ASSERT_TRUE((*projector)->catch_up().is_ok());
+  int checked = 0;
+  for (const auto& [key, hours] : used) {
+    const Ssin s{key.first};
+    const StudentBalance b = student_balance((*projector)->state_of(s), s, key.second, *parse_date("2025-12-31"));
+    ASSERT_EQ(b.used, hours) << "student " << key.first << " year " << key.second;
+    if (b.quota) {
+      EXPECT_EQ(b.remaining, hours >= *b.quota ? 0 : *b.quota - hours);
+    }
+    ++checked;
+  }
+  EXPECT_EQ(checked, static_cast<int>(used.size()));
+}
+
+// A replay killed with SIGKILL restarts from its checkpoint and ends with the
+// same export as an uninterrupted one.
+TEST(ProjectorDurability, KilledReplayRestartsFromItsCheckpoint) {
+  TempDir dir;
+  const std::string cli = DIMONA_CLI_PATH;
+  const std::string data = dir.file("data");
+  const std::string input = dir.file("year.ndjson");
+  ASSERT_EQ(std::system((cli + " generate --year 2025 --students 20000 --seed 3 -o " + input + " 2>/dev/null").c_str()), 0);
+  ASSERT_EQ(std::system((cli + " ingest " + input + " --data " + data + " --partitions 4 > /dev/null").c_str()), 0);
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    ::freopen("/dev/null", "w", stdout);
+    ::execl(cli.c_str(), cli.c_str(), "replay", "--data", data.c_str(), "--threads", "1", "--checkpoint-every", "10000",
+            static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  // Kill it as soon as a first checkpoint is committed.
+  const std::string checkpoint = data + "/checkpoint.db";
+  auto committed = [&checkpoint] {
+    sqlite3* db = nullptr;
+    int64_t n = 0;
+    if (fs::exists(checkpoint) && sqlite3_open_v2(checkpoint.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+      sqlite3_stmt* s = nullptr;
+      if (sqlite3_prepare_v2(db, "SELECT count(*) FROM checkpoints", -1, &s, nullptr) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+        n = sqlite3_column_int64(s, 0);
+      sqlite3_finalize(s);
+    }
+    sqlite3_close(db);
+    return n > 0;
+  };
+  for (int i = 0; i < 4000 && !committed(); ++i) ::usleep(1'000);
+  ::kill(child, SIGKILL);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  ASSERT_TRUE(WIFSIGNALED(status)) << "the replay finished before it could be killed: make the input larger";
+  ASSERT_EQ(std::system((cli + " replay --data " + data + " > " + dir.file("second") + " 2>&1").c_str()), 0);
+  ASSERT_EQ(std::system((cli + " export --data " + data + " -o " + dir.file("resumed.ndjson")).c_str()), 0);
+  ASSERT_EQ(std::system((cli + " replay --rebuild --threads 2 --data " + data + " > /dev/null").c_str()), 0);
+  ASSERT_EQ(std::system((cli + " export --data " + data + " -o " + dir.file("fresh.ndjson")).c_str()), 0);
+  std::ifstream a(dir.file("resumed.ndjson")), b(dir.file("fresh.ndjson"));
+  const std::string resumed((std::istreambuf_iterator<char>(a)), {}), fresh((std::istreambuf_iterator<char>(b)), {});
+  EXPECT_GT(fresh.size(), 1000u);
+  EXPECT_TRUE(resumed == fresh) << "the export after a killed replay differs from a fresh one";
+  std::ifstream second(dir.file("second"));
+  const std::string text((std::istreambuf_iterator<char>(second)), {});
+  EXPECT_NE(text.find("resumed after"), std::string::npos) << text;
+}
+
+}  // namespace
+}  // namespace dimona

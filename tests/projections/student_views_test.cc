@@ -1,0 +1,123 @@
+#include "projections/student_views.h"
+
+#include <gtest/gtest.h>
+
+#include "projections/projector.h"
+#include "tests/engine/ledger_fixture.h"
+
+namespace dimona {
+namespace {
+
+using testing::stu_in;
+
+// Declarations go through the Ledger (decided, appended); the balance is
+// read from a Projector folding the same log, as a portal would.
+class StudentViewsTest : public testing::LedgerFixture {
+ protected:
+  StudentBalance balance(int32_t year, Ssin who = kStudent, const char* reference = "2025-12-31") {
+    EXPECT_TRUE(ledger_->commit(nullptr).is_ok());
+    auto projector = Projector::open(log_, ProjectorOptions{});
+    EXPECT_TRUE(projector.is_ok());
+    EXPECT_TRUE((*projector)->catch_up().is_ok());
+    return student_balance((*projector)->state_of(who), who, year, *parse_date(reference));
+  }
+  StudentCalendar calendar(int32_t year, Ssin who = kStudent) {
+    EXPECT_TRUE(ledger_->commit(nullptr).is_ok());
+    auto projector = Projector::open(log_, ProjectorOptions{});
+    EXPECT_TRUE((*projector)->catch_up().is_ok());
+    return student_calendar((*projector)->state_of(who), who, year);
+  }
+  void after_650() { clock_.set(*parse_instant("2025-07-02T08:00:00Z")); }
+
+  static constexpr Ssin kStudent{5031412595};
+};
+
+TEST_F(StudentViewsTest, Rules2To4ReserveReplaceRelease) {  // 650 -> 620 -> 626 -> 650
+  after_650();
+  Submission in = submit(stu_in("2025-07-03", "2025-07-31", 30));
+  EXPECT_EQ(balance(2025).remaining, 620u);
+  submit(R"({"dimonaUpdate":{"periodId":)" + period_of(in) + R"(,"plannedHoursNumber":24}})");
+  StudentBalance updated = balance(2025);
+  EXPECT_EQ(updated.remaining, 626u);
+  ASSERT_EQ(updated.periods.size(), 1u);
+  EXPECT_NE(std::string(updated.periods[0].rule).find("rule 3"), std::string::npos);
+  submit(R"({"dimonaCancel":{"periodId":)" + period_of(in) + "}}");
+  StudentBalance cancelled = balance(2025);
+  EXPECT_EQ(cancelled.remaining, 650u);
+  ASSERT_EQ(cancelled.periods.size(), 1u);
+  EXPECT_TRUE(cancelled.periods[0].cancelled);
+  EXPECT_EQ(cancelled.periods[0].planned, 0u);
+}
+
+TEST_F(StudentViewsTest, Rule1HoursCountForTheYearOfTheStartDate) {
+  after_650();
+  submit(stu_in("2025-10-01", "2025-12-31", 40));
+  submit(stu_in("2026-01-02", "2026-01-31", 10));
+  EXPECT_EQ(balance(2025).used, 40u);
+  EXPECT_EQ(balance(2026).used, 10u);
+  EXPECT_EQ(balance(2024).used, 0u);
+  EXPECT_EQ(balance(2024).quota, 600u);
+}
+
+TEST_F(StudentViewsTest, Rule8OverQuotaNeverGoesNegative) {  // balance 20, IN of 30
+  after_650();
+  submit(stu_in("2025-07-03", "2025-07-31", 630));
+  submit(stu_in("2025-08-01", "2025-08-31", 30, "05031412595", "0403019360"));
+  StudentBalance b = balance(2025);
+  EXPECT_EQ(b.used, 660u);
+  EXPECT_EQ(b.remaining, 0u);
+  EXPECT_EQ(b.exceeding, 10u);
+  ASSERT_EQ(b.employers.size(), 2u);
+  EXPECT_NE(std::string(b.periods[1].rule).find("rule 8"), std::string::npos);
+}
+
+TEST_F(StudentViewsTest, Rule10ARetroactiveQuotaRecomputesTheYear) {
+  submit(stu_in("2025-06-02", "2025-06-30", 100));  // decided on 2025-06-01: 475 h known
+  EXPECT_EQ(balance(2025).quota, 475u);
+  EXPECT_EQ(balance(2025).remaining, 375u);
+  after_650();
+  submit(stu_in("2025-07-03", "2025-07-31", 10, "04070101124"));  // ledger time passes 2025-07-01
+  StudentBalance b = balance(2025);
+  EXPECT_EQ(b.quota, 650u);
+  EXPECT_EQ(b.remaining, 550u);
+}
+
+TEST_F(StudentViewsTest, WorkedAndStillToWorkSplitTheHoursByDays) {
+  after_650();
+  submit(stu_in("2025-07-03", "2025-07-12", 30));  // 10 days, 3 h a day
+  StudentBalance b = balance(2025, kStudent, "2025-07-06");
+  ASSERT_EQ(b.periods.size(), 1u);
+  EXPECT_EQ(b.periods[0].worked, 12u);
+  EXPECT_EQ(b.periods[0].still_to_work, 18u);
+  EXPECT_EQ(b.employers[0].worked, 12u);
+  EXPECT_EQ(balance(2025, kStudent, "2025-06-01").periods[0].worked, 0u);
+  EXPECT_EQ(balance(2025, kStudent, "2026-01-01").periods[0].still_to_work, 0u);
+}
+
+TEST_F(StudentViewsTest, CalendarHasEveryKindOfPeriodAndNoCancelledOne) {
+  after_650();
+  submit(stu_in("2025-07-03", "2025-07-05", 6));
+  Submission c = submit(stu_in("2025-08-01", "2025-08-02", 6));
+  submit(R"({"dimonaCancel":{"periodId":)" + period_of(c) + "}}");
+  submit(R"({"employer":{"employerId":125482497},"worker":{"ssin":"05031412595"},"dimonaIn":{"features":{"jointCommissionNumber":"302","workerType":"FLX"},"startDate":"2025-12-31","endDate":"2025-12-31","startHour":"1800","endHour":"2300"}})");
+  StudentCalendar cal = calendar(2025);
+  ASSERT_EQ(cal.rows.size(), 2u);
+  EXPECT_EQ(cal.rows[0].day_count(), 3u);  // STU 07-03..07-05, the cancelled August days are not there
+  EXPECT_TRUE(cal.rows[0].has(date_from_civil(2025, 7, 3).days - date_from_civil(2025, 1, 1).days));
+  EXPECT_EQ(cal.rows[1].worker_type, WorkerType::kFLX);
+  EXPECT_TRUE(cal.rows[1].has(364));
+  std::string json;
+  to_json(cal, &json);
+  EXPECT_NE(json.find(R"(["2025-07-03","2025-07-05"])"), std::string::npos) << json;
+  EXPECT_NE(json.find(R"("employer":"nsso:125482497")"), std::string::npos) << json;
+}
+
+TEST_F(StudentViewsTest, RefusedDeclarationsChangeNothing) {  // rule 9
+  after_650();
+  submit(stu_in("2025-06-20", "2025-07-10", 40));  // B 90373-421
+  EXPECT_EQ(balance(2025).used, 0u);
+  EXPECT_TRUE(balance(2025).periods.empty());
+}
+
+}  // namespace
+}  // namespace dimona
