@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The main job on the embedded default: install what is missing, build, then
-# generate a sample year, ingest it into ./dimona-data and inspect the log.
+# generate a sample year, ingest it into ./dimona-data, inspect the log,
+# replay it into the read models and show a few students' balances.
 # Usage: scripts/demo.sh [students]   (default 100000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,3 +16,11 @@ echo "== ingest"
 "$bin" ingest dimona-data/year-2025.ndjson --data dimona-data
 echo "== log inspect"
 "$bin" log inspect --data dimona-data
+echo "== replay"
+"$bin" replay --data dimona-data
+# A few students of the file: the workers of its first student INs.
+students=$(grep -m 200 '"workerType":"STU"' dimona-data/year-2025.ndjson | grep -o '"ssin":"[0-9]*"' | cut -d'"' -f4 | sort -u | head -3)
+for s in $students; do
+  echo "== balance $s --year 2025"
+  "$bin" balance "$s" --year 2025 --data dimona-data
+done
