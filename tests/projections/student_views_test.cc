@@ -3,6 +3,10 @@
 #include <gtest/gtest.h>
 
 #include "projections/projector.h"
+#include "projections/export.h"
+#include "engine/ingest.h"
+
+#include <fstream>
 #include "tests/engine/ledger_fixture.h"
 
 namespace dimona {
@@ -117,6 +121,38 @@ TEST_F(StudentViewsTest, RefusedDeclarationsChangeNothing) {  // rule 9
   submit(stu_in("2025-06-20", "2025-07-10", 40));  // B 90373-421
   EXPECT_EQ(balance(2025).used, 0u);
   EXPECT_TRUE(balance(2025).periods.empty());
+}
+
+}  // namespace
+}  // namespace dimona
+
+namespace dimona {
+namespace {
+
+// Golden files: a small stream of declarations in (tests/data/golden/
+// students.ndjson), the expected export out (students.export.ndjson). Covers
+// an over-quota W under 475 h then the retroactive 650 h, an UPDATE, a
+// CANCEL, interim daily contracts, a flexi day and a next-year period.
+TEST(StudentViewsGolden, ExportOfTheGoldenStream) {
+  const std::string dir = std::string(DIMONA_TEST_DATA_DIR) + "/golden";
+  MemoryLog log(4);
+  SystemClock clock;
+  Result<QuotaSchedule> schedule = load_quota_schedule("");
+  ASSERT_TRUE(schedule.is_ok());
+  auto ledger = Ledger::open(log, *schedule, clock);
+  ASSERT_TRUE(ledger.is_ok());
+  ASSERT_TRUE(ingest_file(**ledger, log, dir + "/students.ndjson", dimona::IngestOptions{}).is_ok());
+  auto projector = Projector::open(log, ProjectorOptions{});
+  ASSERT_TRUE(projector.is_ok());
+  ASSERT_TRUE((*projector)->catch_up().is_ok());
+  std::string got;
+  ASSERT_TRUE(export_read_models(**projector, [&got](std::string_view l) {
+                got.append(l);
+                return Status::ok();
+              }).is_ok());
+  std::ifstream f(dir + "/students.export.ndjson");
+  const std::string want((std::istreambuf_iterator<char>(f)), {});
+  EXPECT_EQ(got, want);
 }
 
 }  // namespace
