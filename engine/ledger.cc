@@ -112,7 +112,7 @@ struct Ledger::Committer {
   std::thread thread;  // last: starts once the members above exist
 };
 
-Ledger::Ledger(EventLog& log, QuotaSchedule schedule, const Clock& clock)
+Ledger::Ledger(Key, EventLog& log, QuotaSchedule schedule, const Clock& clock)
     : log_(log), schedule_(std::move(schedule)), clock_(clock), drafts_(log.partition_count()) {
   for (uint32_t p = 0; p < drafts_.size(); ++p) drafts_[p].partition = p;
 }
@@ -120,7 +120,7 @@ Ledger::Ledger(EventLog& log, QuotaSchedule schedule, const Clock& clock)
 Ledger::~Ledger() = default;
 
 Result<std::unique_ptr<Ledger>> Ledger::open(EventLog& log, QuotaSchedule schedule, const Clock& clock) {
-  auto ledger = std::unique_ptr<Ledger>(new Ledger(log, std::move(schedule), clock));  // NOLINT: private constructor
+  auto ledger = std::make_unique<Ledger>(Key{}, log, std::move(schedule), clock);
   DIMONA_TRY(dimona::fold_log(log, &ledger->state_));
   return ledger;
 }

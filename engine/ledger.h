@@ -69,7 +69,14 @@ class Ledger {
 
  private:
   struct Committer;
-  Ledger(EventLog& log, QuotaSchedule schedule, const Clock& clock);
+  struct Key {
+    explicit Key() = default;
+  };
+
+ public:
+  Ledger(Key, EventLog& log, QuotaSchedule schedule, const Clock& clock);  // for open() only: Key is private
+
+ private:
   Status stage(const Event& event, uint32_t partition);
   Status stage_due_quota(Instant until);
   Status timed_wait();
