@@ -241,6 +241,8 @@ class Bytes {
 }  // namespace
 
 void LedgerState::save(std::string* out) const {
+  constexpr size_t kPeriodBytes = 8 * 4 + 4 * 2 + 2 * 2 + 1 * 2 + 2 + 1 + 1;
+  out->reserve(out->size() + 64 + quota_definitions_.size() * 20 + periods_.size() * kPeriodBytes);
   const size_t begin = out->size();
   put(out, kStateMagic);
   put(out, kStateVersion);
@@ -298,7 +300,7 @@ Status LedgerState::load(std::string_view bytes, LedgerState* s) {
       return corruption("checkpoint state truncated");
     s->quota_definitions_.push_back(q);
   }
-  if (!in.get(&periods) || periods > in.remaining() / 40) return corruption("checkpoint state truncated");
+  if (!in.get(&periods) || periods > in.remaining() / 50) return corruption("checkpoint state truncated");
   for (uint64_t i = 0; i < periods; ++i) {
     Period p;
     uint8_t type = 0, flags = 0, last = 0;
