@@ -244,7 +244,7 @@ TEST(ProjectorDurability, KilledReplayRestartsFromItsCheckpoint) {
   const std::string cli = DIMONA_CLI_PATH;
   const std::string data = dir.file("data");
   const std::string input = dir.file("year.ndjson");
-  ASSERT_EQ(std::system((cli + " generate --year 2025 --students 20000 --seed 3 -o " + input + " 2>/dev/null").c_str()), 0);
+  ASSERT_EQ(std::system((cli + " generate --year 2025 --students 5000 --seed 3 -o " + input + " 2>/dev/null").c_str()), 0);
   ASSERT_EQ(std::system((cli + " ingest " + input + " --data " + data + " --partitions 4 > /dev/null").c_str()), 0);
   const pid_t child = ::fork();
   ASSERT_GE(child, 0);
