@@ -407,7 +407,6 @@ Result<Declaration> DeclarationDecoder::decode(std::string_view json, size_t cap
 // --- EventDecoder -------------------------------------------------------------------
 struct EventDecoder::Impl {
   od::parser parser{limits::event_bytes_max};
-  od::parser inner{limits::declaration_bytes_max};  // the nested declaration; keeps `parser`'s strings alive
 };
 
 EventDecoder::EventDecoder() : impl_(std::make_unique<Impl>()) {}
@@ -479,11 +478,18 @@ Status decode_decision_field(std::string_view k, od::value& f, const Path& p, in
     return Status::ok();
   }
   if (k == "declaration") {
+    // Decoded in place by the code that decoded it on the way in (one pass
+    // over the event, no second parse); its verbatim text is the span from
+    // its '{' to the token after it, less the whitespace between.
     *i = 7;
-    od::object object;
-    if (f.get_object().get(object)) return field_error(p, "expected an object");
-    if (auto e = object.raw_json().get(s); e) return json_error(&p, e);
-    b->raw = s;
+    const char* begin = nullptr;
+    if (auto e = f.current_location().get(begin); e) return json_error(&p, e);
+    DIMONA_TRY(decode_declaration_value(f, &b->declaration));
+    const char* end = nullptr;
+    if (auto e = f.current_location().get(end); e) return json_error(&p, e);
+    while (end > begin && (end[-1] == ' ' || end[-1] == '\n' || end[-1] == '\r' || end[-1] == '\t')) --end;
+    if (*begin != '{' || end[-1] != '}') return field_error(p, "expected an object");
+    b->raw = std::string_view(begin, static_cast<size_t>(end - begin));
     return Status::ok();
   }
   return Status::ok();
@@ -580,15 +586,7 @@ Result<Event> EventDecoder::decode(std::string_view line, size_t capacity) {
   }));
   if (!has_type) return corruption("event without a type");
   if (ev.is_declaration()) {
-    // The verbatim declaration is decoded by the same code that decoded it on the way in.
-    const std::string_view raw = ev.declaration.raw;
-    if (raw.empty()) return corruption("declaration event without its declaration");
-    const size_t raw_capacity = capacity - static_cast<size_t>(raw.data() - line.data());
-    od::document inner;
-    if (auto e = impl_->inner.iterate(raw.data(), raw.size(), raw_capacity).get(inner); e) return json_error(nullptr, e);
-    od::value v;
-    if (auto e = inner.get_value().get(v); e) return json_error(nullptr, e);
-    DIMONA_TRY(decode_declaration_value(v, &ev.declaration.declaration));
+    if (ev.declaration.raw.empty()) return corruption("declaration event without its declaration");
     if (ev.declaration.declaration.kind != static_cast<DeclarationKind>(ev.type))
       return corruption("event type does not match its declaration");
     ev.declaration.decision.worker = ev.ssin;  // the envelope's partition key is the period's worker
