@@ -16,11 +16,6 @@
 namespace dimona::cli {
 namespace {
 
-int fail(std::string_view what, const Status& status) {
-  std::fprintf(stderr, "dimona-ledger: %.*s: %s\n", static_cast<int>(what.size()), what.data(), status.to_string().c_str());
-  return 1;
-}
-
 struct FileCloser {
   void operator()(std::FILE* f) const {
     if (f != stdout && f != stdin) std::fclose(f);
@@ -59,6 +54,11 @@ void print_summary(const IngestSummary& s, double seconds) {
 }
 
 }  // namespace
+
+int fail(std::string_view what, const Status& status) {
+  std::fprintf(stderr, "dimona-ledger: %.*s: %s\n", static_cast<int>(what.size()), what.data(), status.to_string().c_str());
+  return 1;
+}
 
 int run_generate(const GenerateOptions& o) {
   File out(o.out == "-" ? stdout : std::fopen(o.out.c_str(), "wb"));

@@ -9,6 +9,9 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
+
+#include "engine/base/status.h"
 
 namespace dimona::cli {
 
@@ -51,6 +54,9 @@ struct CitizenOptions {
 struct ExportOptions {
   std::string out = "-";
 };
+
+// Prints "dimona-ledger: WHAT: <status>" on stderr and returns the exit code 1.
+int fail(std::string_view what, const Status& status);
 
 int run_generate(const GenerateOptions& options);
 int run_ingest(const CommonOptions& common, const IngestOptions& options);

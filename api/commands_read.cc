@@ -17,11 +17,6 @@
 namespace dimona::cli {
 namespace {
 
-int fail(std::string_view what, const Status& status) {
-  std::fprintf(stderr, "dimona-ledger: %.*s: %s\n", static_cast<int>(what.size()), what.data(), status.to_string().c_str());
-  return 1;
-}
-
 std::string checkpoint_path(const CommonOptions& common) { return common.data_dir + "/checkpoint.db"; }
 
 // The log and a projector caught up with it (from the checkpoint, if any).
@@ -57,10 +52,21 @@ Result<ReadSide> open_read_side(const CommonOptions& common, unsigned threads, b
   return side;
 }
 
-Result<Ssin> citizen_of(const std::string& text) {
-  Result<Ssin> ssin = parse_ssin(text);
+// One citizen's partition state, caught up, for balance and calendar.
+struct CitizenView {
+  ReadSide side;
+  Ssin citizen;
+  const LedgerState* state = nullptr;
+};
+
+Result<CitizenView> open_citizen(const CommonOptions& common, const CitizenOptions& o) {
+  Result<Ssin> ssin = parse_ssin(o.ssin);
   if (!ssin.is_ok()) return invalid_argument("SSIN: " + ssin.status().message());
-  return ssin;
+  Result<ReadSide> side = open_read_side(common, 0, false);
+  DIMONA_TRY(side);
+  CitizenView view{std::move(*side), *ssin, nullptr};
+  view.state = &view.side.projector->state_of(*ssin);
+  return view;
 }
 
 std::vector<int32_t> years_around(const CitizenOptions& o) {
@@ -114,14 +120,11 @@ int run_replay(const CommonOptions& common, const ReplayOptions& o) {
 }
 
 int run_balance(const CommonOptions& common, const CitizenOptions& o) {
-  Result<Ssin> ssin = citizen_of(o.ssin);
-  if (!ssin.is_ok()) return fail("balance", ssin.status());
-  Result<ReadSide> side = open_read_side(common, 0, false);
-  if (!side.is_ok()) return fail("balance", side.status());
-  const LedgerState& state = side->projector->state_of(*ssin);
-  const Date reference = date_of(side->projector->ledger_time());
+  Result<CitizenView> view = open_citizen(common, o);
+  if (!view.is_ok()) return fail("balance", view.status());
+  const Date reference = date_of(view->side.projector->ledger_time());
   for (int32_t year : years_around(o)) {
-    const StudentBalance b = student_balance(state, *ssin, year, reference);
+    const StudentBalance b = student_balance(*view->state, view->citizen, year, reference);
     if (o.json) {
       std::string line;
       to_json(b, &line);
@@ -134,13 +137,10 @@ int run_balance(const CommonOptions& common, const CitizenOptions& o) {
 }
 
 int run_calendar(const CommonOptions& common, const CitizenOptions& o) {
-  Result<Ssin> ssin = citizen_of(o.ssin);
-  if (!ssin.is_ok()) return fail("calendar", ssin.status());
-  Result<ReadSide> side = open_read_side(common, 0, false);
-  if (!side.is_ok()) return fail("calendar", side.status());
-  const LedgerState& state = side->projector->state_of(*ssin);
+  Result<CitizenView> view = open_citizen(common, o);
+  if (!view.is_ok()) return fail("calendar", view.status());
   for (int32_t year : years_around(o)) {
-    const StudentCalendar cal = student_calendar(state, *ssin, year);
+    const StudentCalendar cal = student_calendar(*view->state, view->citizen, year);
     std::string line;
     to_json(cal, &line);
     if (o.json) {

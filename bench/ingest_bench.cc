@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/bench_util.h"
 #include "bench/generator/generator.h"
 #include "engine/base/limits.h"
 #include "engine/codec.h"
@@ -30,19 +31,10 @@ using namespace dimona;
 
 namespace {
 
-double seconds_since(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
+using bench::median;
+using bench::seconds_since;
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
-
-[[noreturn]] void die(const std::string& what) {
-  std::fprintf(stderr, "ingest_bench: %s\n", what.c_str());
-  std::exit(1);
-}
+[[noreturn]] void die(const std::string& what) { bench::die("ingest_bench", what); }
 
 // Our path: the ledger's own ingest of the file into a fresh embedded log.
 double run_ours(const std::string& input, const std::string& dir, uint64_t* declarations) {

@@ -42,6 +42,7 @@
 #include <utility>
 #include <vector>
 
+#include "bench/bench_util.h"
 #include "bench/generator/generator.h"
 #include "engine/base/limits.h"
 #include "engine/codec.h"
@@ -70,20 +71,10 @@ static_assert(limits::event_bytes_max < kStreamBatchBytes && kStreamBatchBytes <
 static_assert(kJsonPadding == simdjson::SIMDJSON_PADDING);
 
 
-double seconds_since(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
+using bench::median;
+using bench::seconds_since;
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
-
-[[noreturn]] void die(const std::string& what) {
-  std::fprintf(stderr, "replay_bench: %s\n", what.c_str());
-  std::fflush(stdout);
-  std::_Exit(1);
-}
+[[noreturn]] void die(const std::string& what) { bench::die("replay_bench", what); }
 
 uint64_t resident_bytes() {
   std::ifstream statm("/proc/self/statm");

@@ -14,6 +14,7 @@
 #include "engine/codec.h"
 #include "engine/embedded_log.h"
 #include "tests/engine/ledger_fixture.h"
+#include "tests/test_util.h"
 
 namespace dimona {
 namespace {
@@ -21,18 +22,7 @@ namespace {
 namespace fs = std::filesystem;
 using testing::stu_in;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string t = (fs::temp_directory_path() / "dimona-ingest-XXXXXX").string();
-    path_ = ::mkdtemp(t.data());
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
+using testing::TempDir;
 
 std::string with_recorded_at(std::string json, int minute) {
   char at[64];

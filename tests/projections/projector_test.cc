@@ -18,24 +18,14 @@
 #include "projections/export.h"
 #include "projections/student_views.h"
 #include "tests/engine/ledger_fixture.h"
+#include "tests/test_util.h"
 
 namespace dimona {
 namespace {
 
 namespace fs = std::filesystem;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string t = (fs::temp_directory_path() / "dimona-projector-XXXXXX").string();
-    path_ = ::mkdtemp(t.data());
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
+using testing::TempDir;
 
 // A generated year ingested into a MemoryLog once, shared by the tests.
 class ProjectorTest : public ::testing::Test {
