@@ -4,6 +4,7 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <cstring>
 #include <string>
 
 #include "engine/base/limits.h"
@@ -52,8 +53,16 @@ Status for_each_field(od::value value, const Path& path, Handler&& handle) {
   }
   uint64_t seen = 0;
   for (auto field : object) {
-    std::string_view key;
-    if (auto e = field.unescaped_key().get(key); e) return json_error(&path, e);
+    // Keys are read in place: the v2 body's keys never hold an escape, so a
+    // key is the bytes up to its closing quote; one with a backslash is
+    // unescaped the slow way (and then matches no known field).
+    od::raw_json_string raw_key;
+    if (auto e = field.key().get(raw_key); e) return json_error(&path, e);
+    const char* key_begin = raw_key.raw();
+    const char* key_end = static_cast<const char*>(std::memchr(key_begin, '"', limits::text_field_bytes_max));
+    if (key_end == nullptr) return field_error(path, "key too long");
+    std::string_view key(key_begin, static_cast<size_t>(key_end - key_begin));
+    if (std::memchr(key_begin, '\\', key.size()) != nullptr) key = "(escaped key)";
     od::value v;
     if (auto e = field.value().get(v); e) return json_error(&path, e);
     const Path child{&path, key};
@@ -73,13 +82,12 @@ bool is_null(od::value& v) {
 }
 
 // Reads a string; `*present` is false for null.
+// The typed read comes first (the common case); null, meaning absent, is
+// checked only when the type did not match.
 Status read_string(od::value& v, const Path& path, std::string_view* out, bool* present) {
-  if (is_null(v)) {
-    *present = false;
-    return Status::ok();
-  }
   if (auto e = v.get_string().get(*out); e) {
-    if (e == simdjson::INCORRECT_TYPE) return field_error(path, "expected a string");
+    *present = false;
+    if (e == simdjson::INCORRECT_TYPE) return is_null(v) ? Status::ok() : field_error(path, "expected a string");
     return json_error(&path, e);
   }
   if (out->size() > limits::text_field_bytes_max) return field_error(path, "text too long");
@@ -88,11 +96,9 @@ Status read_string(od::value& v, const Path& path, std::string_view* out, bool* 
 }
 
 Status read_int(od::value& v, const Path& path, int64_t* out, bool* present) {
-  if (is_null(v)) {
-    *present = false;
-    return Status::ok();
-  }
   if (auto e = v.get_int64().get(*out); e) {
+    *present = false;
+    if (e == simdjson::INCORRECT_TYPE && is_null(v)) return Status::ok();
     if (e == simdjson::INCORRECT_TYPE || e == simdjson::NUMBER_ERROR) return field_error(path, "expected an integer");
     if (e == simdjson::NUMBER_OUT_OF_RANGE) return field_error(path, "integer out of range");
     return json_error(&path, e);
@@ -102,11 +108,9 @@ Status read_int(od::value& v, const Path& path, int64_t* out, bool* present) {
 }
 
 Status read_uint(od::value& v, const Path& path, uint64_t* out, bool* present) {
-  if (is_null(v)) {
-    *present = false;
-    return Status::ok();
-  }
   if (auto e = v.get_uint64().get(*out); e) {
+    *present = false;
+    if (e == simdjson::INCORRECT_TYPE && is_null(v)) return Status::ok();
     if (e == simdjson::INCORRECT_TYPE || e == simdjson::NUMBER_ERROR) return field_error(path, "expected a non-negative integer");
     if (e == simdjson::NUMBER_OUT_OF_RANGE) return field_error(path, "integer out of range");
     return json_error(&path, e);

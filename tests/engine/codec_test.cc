@@ -91,8 +91,18 @@ TEST(DeclarationDecoder, PreciseErrors) {
   expect_error(R"({"dimonaCancel":{"periodId":656309292174})", "invalid JSON");
   expect_error(R"([1,2])", "must be a JSON object");
   expect_error(R"({"dimonaIn":{"features":{"workerType":"STU","x":1}}})", "field dimonaIn.features.x: unknown field");
+  expect_error(R"({"dimona\u0049n":{}})", "unknown field");  // an escaped key matches no field
   expect_error(R"({"recordedAt":"yesterday","dimonaCancel":{"periodId":656309292174}})", "field recordedAt");
   expect_error(std::string(R"({"worker":{"familyName":")") + std::string(600, 'a') + R"("},"dimonaCancel":{"periodId":1}})", "text too long");
+}
+
+TEST(DeclarationDecoder, NullMeansAbsent) {
+  auto d = decode(R"({"worker":{"ssin":null,"familyName":null},"dimonaIn":{"plannedHoursNumber":null,"startDate":null,"periodId":null}})");
+  ASSERT_TRUE(d.is_ok()) << d.status().to_string();
+  EXPECT_FALSE(d->ssin.present());
+  EXPECT_FALSE(d->planned_hours.present());
+  EXPECT_FALSE(d->start_date.present());
+  EXPECT_FALSE(d->period_id.present());
 }
 
 TEST(DeclarationDecoder, ErrorsDoNotRepeatValues) {
