@@ -267,7 +267,7 @@ TEST(IngestGolden, OneDeclarationPerRuleGetsItsExpectedResult) {
         Result<Event> e = decoder.decode(std::string_view(b.payload).substr(at, nl - at), b.payload.size() - at);
         ASSERT_TRUE(e.is_ok()) << e.status().to_string();
         if (!e->is_declaration()) continue;
-        const uint64_t line = std::strtoull(e->source.data() + e->source.rfind(':') + 1, nullptr, 10);
+        const uint64_t line = std::stoull(std::string(e->source.substr(e->source.rfind(':') + 1)));
         std::string r(1, static_cast<char>(e->declaration.decision.result));
         r += ' ';
         for (size_t i = 0; i < e->declaration.decision.anomaly_count; ++i)
