@@ -51,6 +51,15 @@ struct CitizenOptions {
   bool json = false;
 };
 
+struct InterimOptions {
+  std::string ssin;
+  std::string from, to;         // YYYY-MM-DD; empty: the previous, current and next year
+  std::string worker_type;      // empty: any
+  std::string agency;           // enterprise number; empty: any
+  std::string user_company;     // enterprise number; empty: any
+  bool json = false;
+};
+
 struct ExportOptions {
   std::string out = "-";
 };
@@ -65,5 +74,6 @@ int run_replay(const CommonOptions& common, const ReplayOptions& options);
 int run_balance(const CommonOptions& common, const CitizenOptions& options);
 int run_calendar(const CommonOptions& common, const CitizenOptions& options);
 int run_export(const CommonOptions& common, const ExportOptions& options);
+int run_interim(const CommonOptions& common, const InterimOptions& options);
 
 }  // namespace dimona::cli

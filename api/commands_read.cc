@@ -6,11 +6,13 @@
 #include <cstring>
 #include <filesystem>
 #include <thread>
+#include <tuple>
 
 #include "api/commands.h"
 #include "api/progress.h"
 #include "engine/embedded_log.h"
 #include "projections/export.h"
+#include "projections/interim_views.h"
 #include "projections/projector.h"
 #include "projections/student_views.h"
 
@@ -167,6 +169,61 @@ int run_export(const CommonOptions& common, const ExportOptions& o) {
   if (!exported.is_ok()) return fail("export", exported);
   if (std::fflush(out) != 0) return fail("export", io_error(std::strerror(errno)));
   if (out != stdout) std::fclose(out);
+  return 0;
+}
+
+namespace {
+
+// Turns the CLI's filter options into an InterimFilter, refusing bad ones.
+Result<InterimFilter> interim_filter(const InterimOptions& o, Date reference) {
+  InterimFilter f = interim_window(reference);
+  if (!o.from.empty()) {
+    auto d = parse_date(o.from);
+    if (!d) return invalid_argument("--from: expected YYYY-MM-DD");
+    f.from = *d;
+  }
+  if (!o.to.empty()) {
+    auto d = parse_date(o.to);
+    if (!d) return invalid_argument("--to: expected YYYY-MM-DD");
+    f.to = *d;
+  }
+  if (f.to < f.from) return invalid_argument("--to is before --from");
+  if (!o.worker_type.empty()) {
+    f.worker_type = parse_worker_type(o.worker_type);
+    if (f.worker_type == WorkerType::kUnknown) return invalid_argument("--type: not a Dimona worker type");
+  }
+  for (auto [text, key, name] : {std::tuple{&o.agency, &f.agency, "--agency"}, std::tuple{&o.user_company, &f.user_company, "--user-company"}}) {
+    if (text->empty()) continue;
+    Result<EnterpriseNumber> n = parse_enterprise_number(*text);
+    if (!n.is_ok()) return invalid_argument(std::string(name) + ": " + n.status().message());
+    *key = n->value;
+  }
+  return f;
+}
+
+}  // namespace
+
+int run_interim(const CommonOptions& common, const InterimOptions& o) {
+  CitizenOptions citizen;
+  citizen.ssin = o.ssin;
+  Result<CitizenView> view = open_citizen(common, citizen);
+  if (!view.is_ok()) return fail("interim", view.status());
+  Result<InterimFilter> filter = interim_filter(o, date_of(SystemClock().now()));
+  if (!filter.is_ok()) return fail("interim", filter.status());
+  const std::vector<InterimRelation> relations = interim_relations(*view->state, view->citizen, *filter);
+  if (o.json) {
+    std::string line;
+    to_json(view->citizen, relations, &line);
+    std::printf("%s\n", line.c_str());
+    return 0;
+  }
+  std::printf("%zu work relation(s) from %s to %s\n", relations.size(), to_string(filter->from).c_str(),
+              to_string(filter->to).c_str());
+  for (const InterimRelation& r : relations) {
+    const std::string user = r.user_company == kNamedUserCompany ? "(by name)" : employer_text(r.user_company);
+    std::printf("  agency %-14s user company %-14s %s..%s  %3u day(s), %zu period(s)\n", employer_text(r.agency).c_str(),
+                user.c_str(), to_string(r.first).c_str(), to_string(r.last).c_str(), r.days, r.periods.size());
+  }
   return 0;
 }
 

@@ -59,6 +59,17 @@ int main(int argc, char** argv) {
   CLI::App* cal = app.add_subcommand("calendar", "A citizen's declared days per employer");
   add_citizen(cal);
 
+  InterimOptions interim;
+  CLI::App* itm = app.add_subcommand("interim", "An interim worker's work relations (Interim@work), with filters");
+  itm->add_option("ssin", interim.ssin, "The worker's SSIN (11 digits)")->required();
+  itm->add_option("--from", interim.from, "First day, YYYY-MM-DD (default: 1 January of last year)");
+  itm->add_option("--to", interim.to, "Last day, YYYY-MM-DD (default: 31 December of next year)");
+  itm->add_option("--type", interim.worker_type, "Worker type (STU, OTH, ...)");
+  itm->add_option("--agency", interim.agency, "The agency's enterprise number");
+  itm->add_option("--user-company", interim.user_company, "The user company's enterprise number");
+  itm->add_flag("--json", interim.json, "Canonical JSON instead of text");
+  add_common(itm);
+
   ExportOptions exp;
   CLI::App* ex = app.add_subcommand("export", "Every read model as canonical JSON lines (byte-identical across replays)");
   ex->add_option("-o,--out", exp.out, "Output file, - for stdout");
@@ -76,5 +87,6 @@ int main(int argc, char** argv) {
   if (bal->parsed()) return run_balance(common, citizen);
   if (cal->parsed()) return run_calendar(common, citizen);
   if (ex->parsed()) return run_export(common, exp);
+  if (itm->parsed()) return run_interim(common, interim);
   return 2;
 }

@@ -1,0 +1,59 @@
+// Interim relations (seed 002, Interim@work): an interim worker's JC 322
+// periods, grouped into work relations.
+//
+// Contract. interim_relations() reads the periods of the shared fold
+// (LedgerState) of one worker and returns, for the window and filters given,
+// the relations: periods of one (agency, user company) whose days follow
+// each other with gaps of at most kRelationGapDays (daily contracts around a
+// weekend stay one relation; DOMAIN.md rule 14 — the gap is an inference).
+// The window defaults to the previous, current and next calendar year of
+// `reference` (seed 002). A period meets the filters when its dates meet
+// [from, to] and its worker type, agency and user company are the ones
+// asked (0 / kUnknown: any). Cancelled periods are listed, marked, and
+// counted in no relation's days. Pure; canonical JSON by to_json().
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "engine/ledger_state.h"
+
+namespace dimona {
+
+inline constexpr int32_t kRelationGapDays = 3;
+
+struct InterimFilter {
+  Date from;  // inclusive
+  Date to;    // inclusive
+  WorkerType worker_type = WorkerType::kUnknown;  // kUnknown: any
+  uint64_t agency = 0;                            // employer key; 0: any
+  uint64_t user_company = 0;                      // enterprise number or kNamedUserCompany; 0: any
+};
+
+// The default window: 1 January of the previous year to 31 December of the next.
+InterimFilter interim_window(Date reference);
+
+struct InterimPeriod {
+  PeriodId id;
+  Date start;
+  Date end;
+  WorkerType worker_type = WorkerType::kUnknown;
+  bool cancelled = false;
+};
+
+struct InterimRelation {
+  uint64_t agency = 0;
+  uint64_t user_company = 0;
+  Date first;
+  Date last;
+  uint32_t days = 0;  // declared days (cancelled periods excluded)
+  std::vector<InterimPeriod> periods;  // by start date
+};
+
+// Sorted by first day, then agency, then user company.
+std::vector<InterimRelation> interim_relations(const LedgerState& state, Ssin worker, const InterimFilter& filter);
+
+void to_json(Ssin worker, const std::vector<InterimRelation>& relations, std::string* out);
+
+}  // namespace dimona
