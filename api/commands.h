@@ -60,6 +60,11 @@ struct InterimOptions {
   bool json = false;
 };
 
+struct AnomaliesOptions {
+  std::string ssin;      // one of the two
+  std::string employer;  // enterprise number
+};
+
 struct ExportOptions {
   std::string out = "-";
 };
@@ -75,5 +80,6 @@ int run_balance(const CommonOptions& common, const CitizenOptions& options);
 int run_calendar(const CommonOptions& common, const CitizenOptions& options);
 int run_export(const CommonOptions& common, const ExportOptions& options);
 int run_interim(const CommonOptions& common, const InterimOptions& options);
+int run_anomalies(const CommonOptions& common, const AnomaliesOptions& options);
 
 }  // namespace dimona::cli

@@ -12,6 +12,7 @@
 #include "api/progress.h"
 #include "engine/embedded_log.h"
 #include "projections/export.h"
+#include "projections/anomaly_log.h"
 #include "projections/interim_views.h"
 #include "projections/projector.h"
 #include "projections/student_views.h"
@@ -224,6 +225,41 @@ int run_interim(const CommonOptions& common, const InterimOptions& o) {
     std::printf("  agency %-14s user company %-14s %s..%s  %3u day(s), %zu period(s)\n", employer_text(r.agency).c_str(),
                 user.c_str(), to_string(r.first).c_str(), to_string(r.last).c_str(), r.days, r.periods.size());
   }
+  return 0;
+}
+
+int run_anomalies(const CommonOptions& common, const AnomaliesOptions& o) {
+  if (o.ssin.empty() == o.employer.empty()) {
+    std::fprintf(stderr, "dimona-ledger: anomalies: give --ssin or --employer\n");
+    return 2;
+  }
+  std::vector<AnomalyRecord> records;
+  if (!o.ssin.empty()) {
+    CitizenOptions citizen;
+    citizen.ssin = o.ssin;
+    Result<CitizenView> view = open_citizen(common, citizen);
+    if (!view.is_ok()) return fail("anomalies", view.status());
+    records = view->side.projector->anomalies_of(view->citizen).of_citizen(view->citizen);
+  } else {
+    Result<EnterpriseNumber> employer = parse_enterprise_number(o.employer);
+    if (!employer.is_ok()) return fail("anomalies", invalid_argument("--employer: " + employer.status().message()));
+    Result<ReadSide> side = open_read_side(common, 0, false);
+    if (!side.is_ok()) return fail("anomalies", side.status());
+    for (uint32_t p = 0; p < side->projector->partition_count(); ++p) {
+      std::vector<AnomalyRecord> some = side->projector->anomalies(p).of_employer(employer->value);
+      records.insert(records.end(), some.begin(), some.end());
+    }
+    std::sort(records.begin(), records.end(), [](const AnomalyRecord& a, const AnomalyRecord& b) {
+      return a.recorded_at != b.recorded_at ? a.recorded_at < b.recorded_at : a.declaration < b.declaration;
+    });
+  }
+  std::string line;
+  for (const AnomalyRecord& r : records) {
+    line.clear();
+    to_json(r, &line);
+    std::printf("%s\n", line.c_str());
+  }
+  std::fprintf(stderr, "%zu declaration(s) refused or accepted with warnings\n", records.size());
   return 0;
 }
 

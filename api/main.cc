@@ -70,6 +70,13 @@ int main(int argc, char** argv) {
   itm->add_flag("--json", interim.json, "Canonical JSON instead of text");
   add_common(itm);
 
+  AnomaliesOptions anomalies;
+  CLI::App* ano = app.add_subcommand("anomalies", "Refused and warned declarations of a citizen or an employer (auditors)");
+  auto* by_ssin = ano->add_option("--ssin", anomalies.ssin, "A citizen's SSIN");
+  auto* by_employer = ano->add_option("--employer", anomalies.employer, "An employer's enterprise number");
+  by_ssin->excludes(by_employer);
+  add_common(ano);
+
   ExportOptions exp;
   CLI::App* ex = app.add_subcommand("export", "Every read model as canonical JSON lines (byte-identical across replays)");
   ex->add_option("-o,--out", exp.out, "Output file, - for stdout");
@@ -88,5 +95,6 @@ int main(int argc, char** argv) {
   if (cal->parsed()) return run_calendar(common, citizen);
   if (ex->parsed()) return run_export(common, exp);
   if (itm->parsed()) return run_interim(common, interim);
+  if (ano->parsed()) return run_anomalies(common, anomalies);
   return 2;
 }

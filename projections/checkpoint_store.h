@@ -20,11 +20,11 @@
 
 namespace dimona {
 
-inline constexpr int64_t kCheckpointFormatVersion = 1;
+inline constexpr int64_t kCheckpointFormatVersion = 2;  // 2: a partition holds its AnomalyLog too
 
 struct PartitionCheckpoint {
   Offset offset = 0;   // the next offset to fold
-  std::string state;   // LedgerState::save bytes
+  std::string state;   // LedgerState bytes (length-prefixed) then AnomalyLog bytes
 };
 
 struct Checkpoint {

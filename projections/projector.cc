@@ -13,7 +13,10 @@ namespace dimona {
 Projector::Projector(Key, EventLog& log, const ProjectorOptions& options)
     : log_(log), options_(options), offsets_(log.partition_count(), 0) {
   DIMONA_ASSERT(options_.threads >= 1 && options_.round_events >= 1);
-  for (uint32_t p = 0; p < log.partition_count(); ++p) states_.push_back(std::make_unique<LedgerState>());
+  for (uint32_t p = 0; p < log.partition_count(); ++p) {
+    states_.push_back(std::make_unique<LedgerState>());
+    anomalies_.push_back(std::make_unique<AnomalyLog>());
+  }
 }
 
 Projector::~Projector() = default;
@@ -36,9 +39,18 @@ Result<std::unique_ptr<Projector>> Projector::open(EventLog& log, const Projecto
     if (c.partitions[p].offset > *end)
       return failed_precondition("the checkpoint is ahead of the log (partition " + std::to_string(p) +
                                  "): it belongs to another log; rebuild it with `dimona-ledger replay --rebuild`");
+    // A partition's bytes: the LedgerState's length (u64 LE), its bytes, then the AnomalyLog's.
+    const std::string_view bytes = c.partitions[p].state;
+    if (bytes.size() < 8) return corruption("checkpoint partition " + std::to_string(p) + " is truncated");
+    uint64_t ledger_bytes = 0;
+    for (size_t i = 0; i < 8; ++i) ledger_bytes |= uint64_t{static_cast<unsigned char>(bytes[i])} << (8 * i);
+    if (ledger_bytes > bytes.size() - 8) return corruption("checkpoint partition " + std::to_string(p) + " is truncated");
     auto state = std::make_unique<LedgerState>();
-    DIMONA_TRY(LedgerState::load(c.partitions[p].state, state.get()));
+    DIMONA_TRY(LedgerState::load(bytes.substr(8, ledger_bytes), state.get()));
+    auto anomalies = std::make_unique<AnomalyLog>();
+    DIMONA_TRY(AnomalyLog::load(bytes.substr(8 + ledger_bytes), anomalies.get()));
     projector->states_[p] = std::move(state);
+    projector->anomalies_[p] = std::move(anomalies);
     projector->offsets_[p] = c.partitions[p].offset;
   }
   return projector;
@@ -46,6 +58,10 @@ Result<std::unique_ptr<Projector>> Projector::open(EventLog& log, const Projecto
 
 const LedgerState& Projector::state_of(Ssin citizen) const {
   return *states_[partition_for(citizen.value, partition_count())];
+}
+
+const AnomalyLog& Projector::anomalies_of(Ssin citizen) const {
+  return *anomalies_[partition_for(citizen.value, partition_count())];
 }
 
 Instant Projector::ledger_time() const {
@@ -63,6 +79,7 @@ Status Projector::fold_partition(uint32_t p, Offset until, uint64_t max_events, 
   DIMONA_TRY(reader);
   EventDecoder decoder;
   LedgerState& state = *states_[p];
+  AnomalyLog& anomalies = *anomalies_[p];
   RecordBatch batch;
   while (at < stop) {
     Result<bool> more = (*reader)->next(&batch);
@@ -82,6 +99,7 @@ Status Projector::fold_partition(uint32_t p, Offset until, uint64_t max_events, 
           return corruption("partition " + std::to_string(p) + " offset " + std::to_string(offset) + ": " +
                             event.status().message());
         DIMONA_TRY(state.apply(*event));
+        anomalies.apply(*event);
         at = offset + 1;
         ++*folded;
       }
@@ -101,7 +119,11 @@ Status Projector::save_checkpoint() {
   for (uint32_t p = 0; p < partition_count(); ++p) {
     PartitionCheckpoint pc;
     pc.offset = offsets_[p];
+    pc.state.assign(8, '\0');
     states_[p]->save(&pc.state);
+    const uint64_t ledger_bytes = pc.state.size() - 8;
+    for (size_t i = 0; i < 8; ++i) pc.state[i] = static_cast<char>(ledger_bytes >> (8 * i));
+    anomalies_[p]->save(&pc.state);
     c.partitions.push_back(std::move(pc));
   }
   return (*store)->save(c);

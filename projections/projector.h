@@ -1,5 +1,6 @@
 // Projector: folds the events of an EventLog into per-partition state, on
-// several threads, with checkpoints.
+// several threads, with checkpoints. A partition's state is its LedgerState
+// (periods, the read models' source) and its AnomalyLog.
 //
 // Contract. Each partition is folded by one thread at a time, in offset
 // order, into its own LedgerState (the fold the decision side uses, so read
@@ -25,6 +26,7 @@
 #include "engine/base/status.h"
 #include "engine/event_log.h"
 #include "engine/ledger_state.h"
+#include "projections/anomaly_log.h"
 
 namespace dimona {
 
@@ -58,6 +60,9 @@ class Projector {
   uint32_t partition_count() const { return static_cast<uint32_t>(states_.size()); }
   const LedgerState& partition(uint32_t p) const { return *states_[p]; }
   const LedgerState& state_of(Ssin citizen) const;
+  // Refused and warned declarations (anomaly_log.h), per partition.
+  const AnomalyLog& anomalies(uint32_t p) const { return *anomalies_[p]; }
+  const AnomalyLog& anomalies_of(Ssin citizen) const;
   Offset offset(uint32_t p) const { return offsets_[p]; }
   // The latest ledger time over all partitions: the reference date of exports.
   Instant ledger_time() const;
@@ -77,6 +82,7 @@ class Projector {
   EventLog& log_;
   ProjectorOptions options_;
   std::vector<std::unique_ptr<LedgerState>> states_;
+  std::vector<std::unique_ptr<AnomalyLog>> anomalies_;
   std::vector<Offset> offsets_;  // next offset to fold, per partition
 };
 

@@ -1,0 +1,56 @@
+// AnomalyLog: the declarations that did not simply pass — refused (B) or
+// accepted with warnings (W) — with their anomaly codes, for auditors.
+//
+// Contract. apply(event) records every declaration event whose result is B
+// or W (quota definitions and A/S results are ignored); it is pure and
+// deterministic, like every fold. A partition's log holds the declarations
+// of that partition: a citizen's are all in the partition of their SSIN;
+// the ones with no known worker (an UPDATE of an unknown period, an invalid
+// SSIN) are in partition 0 with citizen 0, found by employer. Queries scan
+// the partition's records in ledger order. save()/load() give the bytes of a
+// checkpoint (CRC-checked). Not thread-safe: one log per partition fold.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/base/status.h"
+#include "engine/event.h"
+
+namespace dimona {
+
+struct AnomalyRecord {
+  Ssin citizen;              // 0 when the worker is unknown
+  uint64_t employer = 0;     // employer_key() of the declaration, 0 when it named none
+  DeclarationId declaration;
+  PeriodId period;           // created or addressed; 0 when none
+  Instant recorded_at;
+  DeclarationKind kind = DeclarationKind::kIn;
+  ResultCode result = ResultCode::kRefused;
+  uint8_t count = 0;
+  std::array<uint32_t, kAnomaliesMax> codes{};
+};
+
+class AnomalyLog {
+ public:
+  void apply(const Event& event);
+
+  size_t size() const { return records_.size(); }
+  const std::vector<AnomalyRecord>& records() const { return records_; }
+  // Records of one citizen, or naming one employer, in ledger order.
+  std::vector<AnomalyRecord> of_citizen(Ssin citizen) const;
+  std::vector<AnomalyRecord> of_employer(uint64_t employer) const;
+
+  void save(std::string* out) const;
+  [[nodiscard]] static Status load(std::string_view bytes, AnomalyLog* log);
+
+ private:
+  std::vector<AnomalyRecord> records_;
+};
+
+void to_json(const AnomalyRecord& record, std::string* out);
+
+}  // namespace dimona

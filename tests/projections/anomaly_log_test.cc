@@ -1,0 +1,69 @@
+#include "projections/anomaly_log.h"
+
+#include <gtest/gtest.h>
+
+#include "projections/projector.h"
+#include "tests/engine/ledger_fixture.h"
+
+namespace dimona {
+namespace {
+
+using testing::stu_in;
+
+class AnomalyLogTest : public testing::LedgerFixture {
+ protected:
+  std::unique_ptr<Projector> project() {
+    EXPECT_TRUE(ledger_->commit(nullptr).is_ok());
+    auto p = Projector::open(log_, ProjectorOptions{});
+    EXPECT_TRUE(p.is_ok());
+    EXPECT_TRUE((*p)->catch_up().is_ok());
+    return std::move(*p);
+  }
+};
+
+TEST_F(AnomalyLogTest, RecordsRefusalsAndWarningsNotAcceptances) {
+  submit(stu_in("2025-06-02", "2025-06-30", 30));          // A
+  submit(stu_in("2025-06-20", "2025-07-10", 40));          // B 90373-421
+  submit(stu_in("2025-05-02", "2025-05-31", 10));          // W 90373-460 (late)
+  submit(R"({"dimonaCancel":{"periodId":656309292174}})");  // B 00913-354, worker unknown
+  auto p = project();
+  const Ssin student{5031412595};
+  std::vector<AnomalyRecord> mine = p->anomalies_of(student).of_citizen(student);
+  ASSERT_EQ(mine.size(), 2u);
+  EXPECT_EQ(mine[0].result, ResultCode::kRefused);
+  EXPECT_EQ(mine[0].codes[0], 90373421u);
+  EXPECT_EQ(mine[1].result, ResultCode::kWarning);
+  EXPECT_EQ(mine[1].codes[0], 90373460u);
+  EXPECT_EQ(p->anomalies_of(student).of_employer(403019261).size(), 2u);
+  std::vector<AnomalyRecord> unknown = p->anomalies(0).of_citizen(Ssin{0});
+  ASSERT_EQ(unknown.size(), 1u);
+  EXPECT_EQ(unknown[0].kind, DeclarationKind::kCancel);
+  EXPECT_EQ(unknown[0].codes[0], 913354u);
+  std::string json;
+  to_json(unknown[0], &json);
+  EXPECT_NE(json.find(R"("anomalies":["00913-354"])"), std::string::npos) << json;
+  EXPECT_EQ(json.find("ssin"), std::string::npos) << json;
+}
+
+TEST_F(AnomalyLogTest, SaveAndLoadRoundTripAndCatchCorruption) {
+  submit(stu_in("2025-06-20", "2025-07-10", 40));
+  submit(stu_in("2025-05-02", "2025-05-31", 10));
+  auto p = project();
+  const AnomalyLog& log = p->anomalies_of(Ssin{5031412595});
+  std::string bytes;
+  log.save(&bytes);
+  AnomalyLog back;
+  ASSERT_TRUE(AnomalyLog::load(bytes, &back).is_ok());
+  ASSERT_EQ(back.size(), log.size());
+  std::string again;
+  back.save(&again);
+  EXPECT_EQ(again, bytes);
+  bytes[20] ^= 1;
+  AnomalyLog damaged;
+  EXPECT_EQ(AnomalyLog::load(bytes, &damaged).code(), Code::kCorruption);
+  AnomalyLog truncated;
+  EXPECT_EQ(AnomalyLog::load(std::string_view(bytes).substr(0, 10), &truncated).code(), Code::kCorruption);
+}
+
+}  // namespace
+}  // namespace dimona
