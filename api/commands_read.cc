@@ -211,7 +211,8 @@ int run_interim(const CommonOptions& common, const InterimOptions& o) {
   if (!view.is_ok()) return fail("interim", view.status());
   Result<InterimFilter> filter = interim_filter(o, date_of(SystemClock().now()));
   if (!filter.is_ok()) return fail("interim", filter.status());
-  const std::vector<InterimRelation> relations = interim_relations(*view->state, view->citizen, *filter);
+  const std::vector<InterimRelation> relations = interim_relations(
+      *view->state, view->citizen, *filter, &view->side.projector->anomalies_of(view->citizen));
   if (o.json) {
     std::string line;
     to_json(view->citizen, relations, &line);
@@ -222,8 +223,11 @@ int run_interim(const CommonOptions& common, const InterimOptions& o) {
               to_string(filter->to).c_str());
   for (const InterimRelation& r : relations) {
     const std::string user = r.user_company == kNamedUserCompany ? "(by name)" : employer_text(r.user_company);
-    std::printf("  agency %-14s user company %-14s %s..%s  %3u day(s), %zu period(s)\n", employer_text(r.agency).c_str(),
-                user.c_str(), to_string(r.first).c_str(), to_string(r.last).c_str(), r.days, r.periods.size());
+    size_t flagged = 0;
+    for (const InterimPeriod& p : r.periods) flagged += p.anomalies.empty() ? 0 : 1;
+    std::printf("  agency %-14s user company %-14s %s..%s  %3u day(s), %zu period(s)%s\n", employer_text(r.agency).c_str(),
+                user.c_str(), to_string(r.first).c_str(), to_string(r.last).c_str(), r.days, r.periods.size(),
+                flagged ? (", " + std::to_string(flagged) + " with anomalies").c_str() : "");
   }
   return 0;
 }

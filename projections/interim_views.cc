@@ -38,7 +38,13 @@ InterimFilter interim_window(Date reference) {
   return f;
 }
 
-std::vector<InterimRelation> interim_relations(const LedgerState& state, Ssin worker, const InterimFilter& filter) {
+std::vector<InterimRelation> interim_relations(const LedgerState& state, Ssin worker, const InterimFilter& filter,
+                                               const AnomalyLog* anomalies) {
+  std::map<uint64_t, std::vector<uint32_t>> codes_by_period;
+  if (anomalies) {
+    for (const AnomalyRecord& r : anomalies->of_citizen(worker))
+      if (r.period.value != 0) codes_by_period[r.period.value].insert(codes_by_period[r.period.value].end(), r.codes.begin(), r.codes.begin() + r.count);
+  }
   // Periods by (agency, user company), each list in date order.
   std::map<std::pair<uint64_t, uint64_t>, std::vector<const Period*>> lanes;
   state.for_each_period_of(worker, [&](const Period& p) {
@@ -56,7 +62,9 @@ std::vector<InterimRelation> interim_relations(const LedgerState& state, Ssin wo
         out.push_back(InterimRelation{key.first, key.second, p->start, p->end, 0, {}});
         current = &out.back();
       }
-      current->periods.push_back({p->id, p->start, p->end, p->worker_type, p->cancelled});
+      auto codes = codes_by_period.find(p->id.value);
+      current->periods.push_back({p->id, p->start, p->end, p->worker_type, p->cancelled,
+                                  codes == codes_by_period.end() ? std::vector<uint32_t>{} : codes->second});
       if (p->cancelled) continue;
       if (current->days == 0) current->first = p->start;
       current->first = std::min(current->first, p->start);
@@ -85,7 +93,9 @@ void to_json(Ssin worker, const std::vector<InterimRelation>& relations, std::st
       w.begin_object().key("periodId").digits(p.id.value, 12);
       w.key("startDate").string(to_string(p.start)).key("endDate").string(to_string(p.end));
       w.key("workerType").string(worker_type_name(p.worker_type));
-      w.key("status").string(p.cancelled ? "cancelled" : "accepted").end_object();
+      w.key("status").string(p.cancelled ? "cancelled" : "accepted").key("anomalies").begin_array();
+      for (uint32_t code : p.anomalies) w.string(anomaly_code_string(code));
+      w.end_array().end_object();
     }
     w.end_array().end_object();
   }

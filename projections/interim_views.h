@@ -10,7 +10,9 @@
 // `reference` (seed 002). A period meets the filters when its dates meet
 // [from, to] and its worker type, agency and user company are the ones
 // asked (0 / kUnknown: any). Cancelled periods are listed, marked, and
-// counted in no relation's days. Pure; canonical JSON by to_json().
+// counted in no relation's days; each period carries the anomaly codes of
+// its declarations, so a worker sees whether it was declared and accepted
+// cleanly. Pure; canonical JSON by to_json().
 #pragma once
 
 #include <cstdint>
@@ -18,6 +20,7 @@
 #include <vector>
 
 #include "engine/ledger_state.h"
+#include "projections/anomaly_log.h"
 
 namespace dimona {
 
@@ -40,6 +43,9 @@ struct InterimPeriod {
   Date end;
   WorkerType worker_type = WorkerType::kUnknown;
   bool cancelled = false;
+  // Codes of the declarations about this period that were refused or warned
+  // (an accepted IN with 90373-460, a refused UPDATE, ...), in ledger order.
+  std::vector<uint32_t> anomalies;
 };
 
 struct InterimRelation {
@@ -51,8 +57,11 @@ struct InterimRelation {
   std::vector<InterimPeriod> periods;  // by start date
 };
 
-// Sorted by first day, then agency, then user company.
-std::vector<InterimRelation> interim_relations(const LedgerState& state, Ssin worker, const InterimFilter& filter);
+// Sorted by first day, then agency, then user company. `anomalies` (the
+// partition's AnomalyLog, may be null) annotates each period with the
+// anomalies of its declarations.
+std::vector<InterimRelation> interim_relations(const LedgerState& state, Ssin worker, const InterimFilter& filter,
+                                               const AnomalyLog* anomalies = nullptr);
 
 void to_json(Ssin worker, const std::vector<InterimRelation>& relations, std::string* out);
 

@@ -99,6 +99,20 @@ TEST_F(InterimViewsTest, CancelledPeriodsAreListedNotCounted) {
   EXPECT_NE(json.find(R"("total":1)"), std::string::npos) << json;
 }
 
+TEST_F(InterimViewsTest, PeriodsShowTheAnomaliesOfTheirDeclarations) {
+  Submission late = submit(daily("2025-05-30"));  // recorded 2025-06-01: late, W 90373-460
+  submit(daily("2025-07-03"));
+  submit(R"({"dimonaOut":{"periodId":)" + period_of(late) + R"(,"endDate":"2025-05-01"}})");  // B: before the start
+  EXPECT_TRUE(ledger_->commit(nullptr).is_ok());
+  auto projector = Projector::open(log_, ProjectorOptions{});
+  ASSERT_TRUE((*projector)->catch_up().is_ok());
+  auto r = interim_relations((*projector)->state_of(kWorker), kWorker, window(), &(*projector)->anomalies_of(kWorker));
+  ASSERT_EQ(r.size(), 2u);
+  ASSERT_EQ(r[0].periods.size(), 1u);
+  EXPECT_EQ(r[0].periods[0].anomalies, (std::vector<uint32_t>{90373460, 911014}));
+  EXPECT_TRUE(r[1].periods[0].anomalies.empty());
+}
+
 TEST_F(InterimViewsTest, NonInterimPeriodsAreNotRelations) {
   submit(testing::stu_in("2025-07-03", "2025-07-31", 20, "85073003328"));
   EXPECT_TRUE(relations(window()).empty());
