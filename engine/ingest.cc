@@ -82,8 +82,8 @@ class Ingestor {
   ~Ingestor() {
     if (report_) std::fclose(report_);
   }
-  Ingestor(Ledger& ledger, EventLog* log, std::string label, const IngestOptions& options)
-      : ledger_(ledger), log_(log), options_(options), source_("batch:" + label + ":"), source_prefix_(source_.size()) {}
+  Ingestor(Ledger& ledger, const std::string& label, const IngestOptions& options)
+      : ledger_(ledger), options_(options), source_("batch:" + label + ":"), source_prefix_(source_.size()) {}
 
   Result<IngestSummary> run(std::FILE* in, SourceCursor* cursor, uint64_t total_bytes);
   // Opens the report: anew, or keeping only the entries of the first `committed_lines` lines.
@@ -97,7 +97,6 @@ class Ingestor {
   Status commit();
 
   Ledger& ledger_;
-  EventLog* log_;
   std::FILE* report_ = nullptr;
   const IngestOptions& options_;
   DeclarationDecoder decoder_;
@@ -238,7 +237,6 @@ Result<IngestSummary> Ingestor::run(std::FILE* in, SourceCursor* cursor, uint64_
   DIMONA_TRY(commit());
   DIMONA_TRY(ledger_.sync());
   if (options_.progress) options_.progress({line_number_, bytes_, total_bytes});
-  (void)log_;
   return summary_;
 }
 
@@ -292,14 +290,14 @@ Result<IngestSummary> ingest_file(Ledger& ledger, EventLog& log, const std::stri
       return failed_precondition("the file changed since an earlier ingest of it: refusing to resume");
   }
   const std::string label = path.substr(path.find_last_of('/') + 1);
-  Ingestor ingestor(ledger, &log, label, options);
+  Ingestor ingestor(ledger, label, options);
   Result<IngestSummary> summary = ingestor.run(f.get(), &cursor, total);
   if (summary.is_ok() && stored->has_value() && summary->lines == 0) summary->already_complete = true;
   return summary;
 }
 
 Result<IngestSummary> ingest_stream(Ledger& ledger, std::FILE* in, const std::string& label, const IngestOptions& options) {
-  Ingestor ingestor(ledger, nullptr, label, options);
+  Ingestor ingestor(ledger, label, options);
   return ingestor.run(in, nullptr, 0);
 }
 

@@ -4,6 +4,7 @@
 #include <map>
 
 #include "engine/base/json_writer.h"
+#include "projections/student_views.h"
 
 namespace dimona {
 namespace {
@@ -14,18 +15,6 @@ bool meets(const Period& p, const InterimFilter& f) {
   if (f.worker_type != WorkerType::kUnknown && p.worker_type != f.worker_type) return false;
   if (f.agency != 0 && p.employer != f.agency) return false;
   return f.user_company == 0 || p.user_company == f.user_company;
-}
-
-void write_company(JsonWriter& w, uint64_t key) {
-  if (key == kNamedUserCompany) {
-    w.string("by name and address");
-  } else if (key & kNssoEmployerTag) {
-    std::string s = "nsso:";
-    append_uint(&s, key & ~kNssoEmployerTag);
-    w.string(s);
-  } else {
-    w.digits(key, 10);
-  }
 }
 
 }  // namespace

@@ -25,17 +25,19 @@ void split_hours(const Period& p, Date reference, PeriodContribution* c) {
   c->still_to_work = c->planned - c->worked;
 }
 
-void write_employer(JsonWriter& w, uint64_t employer) {
-  if (employer & kNssoEmployerTag) {
+}  // namespace
+
+void write_company(JsonWriter& w, uint64_t key) {
+  if (key == kNamedUserCompany) {
+    w.string("by name and address");
+  } else if (key & kNssoEmployerTag) {
     std::string s = "nsso:";
-    append_uint(&s, employer & ~kNssoEmployerTag);
+    append_uint(&s, key & ~kNssoEmployerTag);
     w.string(s);
   } else {
-    w.digits(employer, 10);
+    w.digits(key, 10);
   }
 }
-
-}  // namespace
 
 StudentBalance student_balance(const LedgerState& state, Ssin student, int32_t year, Date reference) {
   StudentBalance b;
@@ -124,14 +126,14 @@ void to_json(const StudentBalance& b, std::string* out) {
   w.key("employers").begin_array();
   for (const EmployerHours& e : b.employers) {
     w.begin_object().key("employer");
-    write_employer(w, e.employer);
+    write_company(w, e.employer);
     w.key("planned").integer(e.planned).key("worked").integer(e.worked).key("stillToWork").integer(e.still_to_work);
     w.end_object();
   }
   w.end_array().key("periods").begin_array();
   for (const PeriodContribution& c : b.periods) {
     w.begin_object().key("periodId").digits(c.period.value, 12).key("employer");
-    write_employer(w, c.employer);
+    write_company(w, c.employer);
     w.key("startDate").string(to_string(c.start)).key("endDate").string(to_string(c.end));
     w.key("planned").integer(c.planned).key("worked").integer(c.worked).key("stillToWork").integer(c.still_to_work);
     w.key("exceeding").integer(c.exceeding).key("cancelled").boolean(c.cancelled).key("late").boolean(c.late);
@@ -147,7 +149,7 @@ void to_json(const StudentCalendar& cal, std::string* out) {
   const Date first = date_from_civil(cal.year, 1, 1);
   for (const CalendarRow& r : cal.rows) {
     w.begin_object().key("employer");
-    write_employer(w, r.employer);
+    write_company(w, r.employer);
     w.key("workerType").string(worker_type_name(r.worker_type)).key("days").begin_array();
     // Runs of consecutive days as [from, to], compact and readable.
     for (int d = 0; d < 366; ++d) {

@@ -85,6 +85,13 @@ StudentCalendar student_calendar(const LedgerState& state, Ssin citizen, int32_t
 // Years in which the citizen has a period starting (sorted).
 std::vector<int32_t> years_of(const LedgerState& state, Ssin citizen);
 
+class JsonWriter;
+
+// An employer or user company key as a JSON string: its 10-digit enterprise
+// number, "nsso:N" for an NSSO number, or "by name and address" for a user
+// company known only by name. Shared by every view's JSON.
+void write_company(JsonWriter& w, uint64_t key);
+
 // Canonical JSON (one object, no newline). Employers print as their
 // 10-digit enterprise number, or "nsso:N" for an NSSO number.
 void to_json(const StudentBalance& balance, std::string* out);

@@ -73,6 +73,15 @@ class ProjectorTest : public ::testing::Test {
     return export_of(**p);
   }
 
+  // Replays with a checkpoint file, then runs `statement` on that file.
+  static void checkpoint_then(const ProjectorOptions& options, const char* statement) {
+    replay(options);
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(options.checkpoint_path.c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, statement, nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+  }
+
   static MemoryLog* log_;
   static std::string* input_;
 };
@@ -128,11 +137,7 @@ TEST_F(ProjectorTest, ACheckpointOfAnotherFormatIsRefusedWithTheWayOut) {
   TempDir dir;
   ProjectorOptions options;
   options.checkpoint_path = dir.file("checkpoint.db");
-  replay(options);
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(options.checkpoint_path.c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db, "UPDATE meta SET value = 99 WHERE key = 'format_version'", nullptr, nullptr, nullptr), SQLITE_OK);
-  sqlite3_close(db);
+  checkpoint_then(options, "UPDATE meta SET value = 99 WHERE key = 'format_version'");
   auto p = Projector::open(*log_, options);
   ASSERT_FALSE(p.is_ok());
   EXPECT_EQ(p.status().code(), Code::kFailedPrecondition);
@@ -158,12 +163,7 @@ TEST_F(ProjectorTest, ACorruptCheckpointStateIsRefused) {
   TempDir dir;
   ProjectorOptions options;
   options.checkpoint_path = dir.file("checkpoint.db");
-  replay(options);
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(options.checkpoint_path.c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db, "UPDATE partition_states SET state = substr(state, 1, length(state) - 9) WHERE partition = 1",
-                         nullptr, nullptr, nullptr), SQLITE_OK);
-  sqlite3_close(db);
+  checkpoint_then(options, "UPDATE partition_states SET state = substr(state, 1, length(state) - 9) WHERE partition = 1");
   auto p = Projector::open(*log_, options);
   ASSERT_FALSE(p.is_ok());
   EXPECT_EQ(p.status().code(), Code::kCorruption);
