@@ -1,3 +1,4 @@
+#include "api/cli_support.h"
 #include "api/commands.h"
 
 #include <sys/stat.h>
@@ -23,15 +24,6 @@ struct FileCloser {
 };
 using File = std::unique_ptr<std::FILE, FileCloser>;
 
-Result<std::unique_ptr<EmbeddedLog>> open_log(const CommonOptions& common, bool create) {
-  if (create && ::mkdir(common.data_dir.c_str(), 0755) != 0 && errno != EEXIST)
-    return io_error("cannot create " + common.data_dir + ": " + std::strerror(errno));
-  EmbeddedLogOptions options;
-  options.create_if_missing = create;
-  if (common.partitions != 0) options.partitions = common.partitions;
-  return EmbeddedLog::open(common.data_dir + "/ledger.db", options);
-}
-
 void print_summary(const IngestSummary& s, double seconds) {
   if (s.already_complete) {
     std::printf("already ingested: the log holds every line of this file (%llu lines); nothing to do\n",
@@ -51,6 +43,14 @@ void print_summary(const IngestSummary& s, double seconds) {
   if (!s.anomalies.empty()) std::printf("anomalies\n");
   for (const auto& [code, count] : s.anomalies)
     std::printf("  %s  %llu\n", anomaly_code_string(code).c_str(), static_cast<unsigned long long>(count));
+  if (s.actions == 0) return;
+  std::printf("actions %llu, of which refused %llu\n", static_cast<unsigned long long>(s.actions),
+              static_cast<unsigned long long>(s.actions_refused));
+  for (const auto& [kind, count] : s.action_kinds)
+    std::printf("  %-34s %llu\n", kind.c_str(), static_cast<unsigned long long>(count));
+  if (!s.refusals.empty()) std::printf("refusal reasons\n");
+  for (const auto& [reason, count] : s.refusals)
+    std::printf("  %-34s %llu\n", reason.c_str(), static_cast<unsigned long long>(count));
 }
 
 }  // namespace
@@ -80,14 +80,10 @@ int run_generate(const GenerateOptions& o) {
 }
 
 int run_ingest(const CommonOptions& common, const IngestOptions& o) {
-  Result<std::unique_ptr<EmbeddedLog>> log = open_log(common, /*create=*/true);
-  if (!log.is_ok()) return fail("ingest", log.status());
-  Result<QuotaSchedule> schedule = load_quota_schedule(common.quota_path);
-  if (!schedule.is_ok()) return fail("ingest", schedule.status());
   SystemClock clock;
-  Result<std::unique_ptr<Ledger>> ledger = Ledger::open(**log, std::move(*schedule), clock);
-  if (!ledger.is_ok()) return fail("ingest", ledger.status());
-
+  Result<WriteSide> side = open_write_side(common, clock);
+  if (!side.is_ok()) return fail("ingest", side.status());
+  Ledger& ledger = *side->ledger;
   const bool from_stdin = o.input == "-";
   const std::string report_path = !o.report.empty() ? o.report : from_stdin ? "refused.ndjson" : o.input + ".refused.ndjson";
   Progress progress("ingest", "decl");
@@ -95,15 +91,15 @@ int run_ingest(const CommonOptions& common, const IngestOptions& o) {
   options.strict = o.strict;
   options.report_path = report_path;
   options.progress = [&progress](const IngestProgress& p) { progress.update(p.lines, p.bytes, p.total_bytes); };
-  Result<IngestSummary> summary = from_stdin ? ingest_stream(**ledger, stdin, "stdin", options)
-                                             : ingest_file(**ledger, **log, o.input, options);
+  Result<IngestSummary> summary = from_stdin ? ingest_stream(ledger, stdin, "stdin", options)
+                                             : ingest_file(ledger, *side->log, o.input, options);
   progress.finish();
   if (!summary.is_ok()) return fail("ingest", summary.status());
   print_summary(*summary, progress.elapsed_seconds());
   if (summary->declarations > 0)
-    std::printf("waited %.2f s for the log's durable commits (%llu commits)\n", (*ledger)->commit_wait_seconds(),
+    std::printf("waited %.2f s for the log's durable commits (%llu commits)\n", ledger.commit_wait_seconds(),
                 static_cast<unsigned long long>(summary->commits));
-  if (summary->refused + summary->malformed > 0) std::printf("report: %s\n", report_path.c_str());
+  if (summary->refused + summary->actions_refused + summary->malformed > 0) std::printf("report: %s\n", report_path.c_str());
   return 0;
 }
 

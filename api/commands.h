@@ -19,6 +19,7 @@ struct CommonOptions {
   std::string data_dir = "dimona-data";  // holds ledger.db
   std::string quota_path;                // empty: schemas/quota.json
   uint32_t partitions = 0;               // at creation; 0: the default
+  std::string secret_file;               // empty: DATA/secret.key (secret.h)
 };
 
 struct GenerateOptions {
@@ -69,6 +70,35 @@ struct ExportOptions {
   std::string out = "-";
 };
 
+struct SubmitOptions {
+  std::string input;  // one JSON line: a declaration or an action; - for stdin
+};
+
+struct AttestOptions {
+  std::string ssin;
+  int32_t year = 0;  // 0: the current year
+  bool json = false;
+};
+
+struct AccessCodeOptions {
+  std::string code;
+  std::string date;  // YYYY-MM-DD; empty: today
+};
+
+struct ConsentOptions {
+  std::string ssin, employer, scope, at;  // check: all but `at`; list: ssin or employer
+};
+
+struct FlexiOptions {
+  std::string ssin, quarter, employer, reduction = "strict";
+};
+
+struct CareerBreakOptions {
+  std::string employer, ticket;  // list: employer; show: ticket (and the employer asking, if any)
+  std::string kind, fraction, status, ssin, from, to, now;
+  bool auditor = false;
+};
+
 // Prints "dimona-ledger: WHAT: <status>" on stderr and returns the exit code 1.
 int fail(std::string_view what, const Status& status);
 
@@ -81,5 +111,13 @@ int run_calendar(const CommonOptions& common, const CitizenOptions& options);
 int run_export(const CommonOptions& common, const ExportOptions& options);
 int run_interim(const CommonOptions& common, const InterimOptions& options);
 int run_anomalies(const CommonOptions& common, const AnomaliesOptions& options);
+int run_submit(const CommonOptions& common, const SubmitOptions& options);
+int run_attest(const CommonOptions& common, const AttestOptions& options);
+int run_access_code(const CommonOptions& common, const AccessCodeOptions& options);
+int run_consent_check(const CommonOptions& common, const ConsentOptions& options);
+int run_consent_list(const CommonOptions& common, const ConsentOptions& options);
+int run_flexi(const CommonOptions& common, const FlexiOptions& options);
+int run_career_break_list(const CommonOptions& common, const CareerBreakOptions& options);
+int run_career_break_show(const CommonOptions& common, const CareerBreakOptions& options);
 
 }  // namespace dimona::cli

@@ -8,6 +8,7 @@
 #include <thread>
 #include <tuple>
 
+#include "api/cli_support.h"
 #include "api/commands.h"
 #include "api/progress.h"
 #include "engine/embedded_log.h"
@@ -20,67 +21,10 @@
 namespace dimona::cli {
 namespace {
 
-std::string checkpoint_path(const CommonOptions& common) { return common.data_dir + "/checkpoint.db"; }
-
-// The log and a projector caught up with it (from the checkpoint, if any).
-struct ReadSide {
-  std::unique_ptr<EmbeddedLog> log;
-  std::unique_ptr<Projector> projector;
-  ReplayStats stats;
-};
-
-Result<ReadSide> open_read_side(const CommonOptions& common, unsigned threads, bool show_progress,
-                                uint64_t checkpoint_every_events = 5'000'000) {
-  ReadSide side;
-  const std::string path = common.data_dir + "/ledger.db";
-  if (!std::filesystem::exists(path)) return not_found("no log at " + path + ": ingest a file first");
-  Result<std::unique_ptr<EmbeddedLog>> log = EmbeddedLog::open(path, EmbeddedLogOptions{});
-  DIMONA_TRY(log);
-  side.log = std::move(*log);
-  ProjectorOptions options;
-  options.threads = threads != 0 ? threads : std::max(1u, std::thread::hardware_concurrency());
-  options.checkpoint_path = checkpoint_path(common);
-  options.checkpoint_every_events = checkpoint_every_events;
-  options.round_events = std::min<uint64_t>(options.round_events, std::max<uint64_t>(1, checkpoint_every_events / 4));
-  Result<std::unique_ptr<Projector>> projector = Projector::open(*side.log, options);
-  DIMONA_TRY(projector);
-  side.projector = std::move(*projector);
-  Progress progress("replay", "events");
-  Result<ReplayStats> stats = side.projector->catch_up([&](const ReplayProgress& p) {
-    if (show_progress) progress.update(p.events, p.events, p.total);
-  });
-  progress.finish();
-  DIMONA_TRY(stats);
-  side.stats = *stats;
-  return side;
-}
-
-// One citizen's partition state, caught up, for balance and calendar.
-struct CitizenView {
-  ReadSide side;
-  Ssin citizen;
-  const LedgerState* state = nullptr;
-};
-
-Result<CitizenView> open_citizen(const CommonOptions& common, const CitizenOptions& o) {
-  Result<Ssin> ssin = parse_ssin(o.ssin);
-  if (!ssin.is_ok()) return invalid_argument("SSIN: " + ssin.status().message());
-  Result<ReadSide> side = open_read_side(common, 0, false);
-  DIMONA_TRY(side);
-  CitizenView view{std::move(*side), *ssin, nullptr};
-  view.state = &view.side.projector->state_of(*ssin);
-  return view;
-}
-
 std::vector<int32_t> years_around(const CitizenOptions& o) {
   if (o.year != 0) return {o.year};
   const int32_t now = year_of(date_of(SystemClock().now()));
   return {now - 1, now, now + 1};
-}
-
-std::string employer_text(uint64_t employer) {
-  if (employer & kNssoEmployerTag) return "NSSO " + std::to_string(employer & ~kNssoEmployerTag);
-  return format_enterprise_number(EnterpriseNumber{employer});
 }
 
 void print_balance_text(const StudentBalance& b, Date reference) {
@@ -123,7 +67,7 @@ int run_replay(const CommonOptions& common, const ReplayOptions& o) {
 }
 
 int run_balance(const CommonOptions& common, const CitizenOptions& o) {
-  Result<CitizenView> view = open_citizen(common, o);
+  Result<CitizenView> view = open_citizen(common, o.ssin);
   if (!view.is_ok()) return fail("balance", view.status());
   const Date reference = date_of(view->side.projector->ledger_time());
   for (int32_t year : years_around(o)) {
@@ -140,7 +84,7 @@ int run_balance(const CommonOptions& common, const CitizenOptions& o) {
 }
 
 int run_calendar(const CommonOptions& common, const CitizenOptions& o) {
-  Result<CitizenView> view = open_citizen(common, o);
+  Result<CitizenView> view = open_citizen(common, o.ssin);
   if (!view.is_ok()) return fail("calendar", view.status());
   for (int32_t year : years_around(o)) {
     const StudentCalendar cal = student_calendar(*view->state, view->citizen, year);
@@ -207,7 +151,7 @@ Result<InterimFilter> interim_filter(const InterimOptions& o, Date reference) {
 int run_interim(const CommonOptions& common, const InterimOptions& o) {
   CitizenOptions citizen;
   citizen.ssin = o.ssin;
-  Result<CitizenView> view = open_citizen(common, citizen);
+  Result<CitizenView> view = open_citizen(common, citizen.ssin);
   if (!view.is_ok()) return fail("interim", view.status());
   Result<InterimFilter> filter = interim_filter(o, date_of(SystemClock().now()));
   if (!filter.is_ok()) return fail("interim", filter.status());
@@ -241,7 +185,7 @@ int run_anomalies(const CommonOptions& common, const AnomaliesOptions& o) {
   if (!o.ssin.empty()) {
     CitizenOptions citizen;
     citizen.ssin = o.ssin;
-    Result<CitizenView> view = open_citizen(common, citizen);
+    Result<CitizenView> view = open_citizen(common, citizen.ssin);
     if (!view.is_ok()) return fail("anomalies", view.status());
     records = view->side.projector->anomalies_of(view->citizen).of_citizen(view->citizen);
   } else {

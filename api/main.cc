@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
     cmd->add_option("--data", common.data_dir, "Data directory holding ledger.db (env DIMONA_DATA)");
     cmd->add_option("--quota", common.quota_path, "Quota table (default: schemas/quota.json)");
     cmd->add_option("--partitions", common.partitions, "Partitions of a new log")->check(CLI::Range(1, 1024));
+    cmd->add_option("--secret-file", common.secret_file, "Server secret for access codes and tokens (default DATA/secret.key)");
   };
 
   GenerateOptions generate;
@@ -26,7 +27,7 @@ int main(int argc, char** argv) {
   gen->add_option("-o,--out", generate.out, "Output file, - for stdout");
 
   IngestOptions ingest;
-  CLI::App* ing = app.add_subcommand("ingest", "Decode, decide and append an NDJSON file of declarations");
+  CLI::App* ing = app.add_subcommand("ingest", "Decode, decide and append an NDJSON file of declarations and actions");
   ing->add_option("input", ingest.input, "NDJSON file, or - for stdin")->required();
   ing->add_flag("--strict", ingest.strict, "Stop at the first malformed line");
   ing->add_option("--report", ingest.report, "Where refused and malformed lines are reported");
@@ -77,6 +78,67 @@ int main(int argc, char** argv) {
   by_ssin->excludes(by_employer);
   add_common(ano);
 
+  SubmitOptions submit;
+  CLI::App* sub = app.add_subcommand("submit", "Decide and append one declaration or action (docs/actions.md); prints its event");
+  sub->add_option("json", submit.input, "The JSON object, or - for stdin")->required();
+  add_common(sub);
+
+  AttestOptions attest;
+  CLI::App* att = app.add_subcommand("attest", "Issue a Student@work attestation: remaining hours and this month's access code");
+  att->add_option("ssin", attest.ssin, "The student's SSIN")->required();
+  att->add_option("--year", attest.year, "The current year (default) or, from 1 December, the next")->check(CLI::Range(2000, 2099));
+  att->add_flag("--json", attest.json, "JSON instead of text");
+  add_common(att);
+
+  AccessCodeOptions code;
+  CLI::App* acc = app.add_subcommand("access-code", "What an employer holding an access code sees: the remaining hours, nothing else");
+  acc->add_option("code", code.code, "The code, XXXXX-XXXXX")->required();
+  acc->add_option("--date", code.date, "The day of the lookup (default: today)");
+  add_common(acc);
+
+  ConsentOptions consent;
+  CLI::App* con = app.add_subcommand("consent", "Citizens' consents to employers (seed 003)");
+  con->require_subcommand(1);
+  CLI::App* con_check = con->add_subcommand("check", "May EMPLOYER see SCOPE of SSIN at an instant? With the reason, and the data if so");
+  con_check->add_option("--ssin", consent.ssin, "The citizen")->required();
+  con_check->add_option("--employer", consent.employer, "Enterprise or NSSO number")->required();
+  con_check->add_option("--scope", consent.scope, "FLEXI or STUDENT_BALANCE")->required();
+  con_check->add_option("--at", consent.at, "Instant or day (default: now)");
+  add_common(con_check);
+  CLI::App* con_list = con->add_subcommand("list", "A citizen's answers, or an employer's requests with their status");
+  auto* con_ssin = con_list->add_option("--ssin", consent.ssin, "The citizen");
+  auto* con_employer = con_list->add_option("--employer", consent.employer, "The employer");
+  con_ssin->excludes(con_employer);
+  con_list->require_option(1);
+  add_common(con_list);
+
+  FlexiOptions flexi;
+  CLI::App* flx = app.add_subcommand("flexi", "Flexi-job eligibility for a quarter (rule 13), with the figures used");
+  flx->add_option("ssin", flexi.ssin, "The citizen")->required();
+  flx->add_option("--quarter", flexi.quarter, "YYYY-Qn (default: the current quarter)");
+  flx->add_option("--employer", flexi.employer, "The flexi employer (its own occupation does not count)");
+  flx->add_option("--reduction", flexi.reduction, "What counts as a reduction: strict, ignore, tolerance:F");
+  add_common(flx);
+
+  CareerBreakOptions brk;
+  CLI::App* cb = app.add_subcommand("career-break", "Career-break requests and notifications (seed 004)");
+  cb->require_subcommand(1);
+  CLI::App* cb_list = cb->add_subcommand("list", "The employer's overview of the last two years, with filters");
+  cb_list->add_option("--employer", brk.employer, "Enterprise or NSSO number")->required();
+  cb_list->add_option("--kind", brk.kind, "Leave kind (TIME_CREDIT, PARENTAL_LEAVE, ...)");
+  cb_list->add_option("--fraction", brk.fraction, "FULL, 1/2, 1/5, 1/10");
+  cb_list->add_option("--status", brk.status, "A request or notification state (SUBMITTED, ...)");
+  cb_list->add_option("--ssin", brk.ssin, "One employee");
+  cb_list->add_option("--from", brk.from, "Breaks meeting this day or later");
+  cb_list->add_option("--to", brk.to, "Breaks meeting this day or earlier");
+  cb_list->add_option("--now", brk.now, "The day the two years count back from (default: today)");
+  cb_list->add_flag("--auditor", brk.auditor, "Show every request's detail");
+  add_common(cb_list);
+  CLI::App* cb_show = cb->add_subcommand("show", "One request in full");
+  cb_show->add_option("ticket", brk.ticket, "The ticket number")->required();
+  cb_show->add_option("--employer", brk.employer, "The employer asking (refused once the employee completed their part)");
+  add_common(cb_show);
+
   ExportOptions exp;
   CLI::App* ex = app.add_subcommand("export", "Every read model as canonical JSON lines (byte-identical across replays)");
   ex->add_option("-o,--out", exp.out, "Output file, - for stdout");
@@ -96,5 +158,13 @@ int main(int argc, char** argv) {
   if (ex->parsed()) return run_export(common, exp);
   if (itm->parsed()) return run_interim(common, interim);
   if (ano->parsed()) return run_anomalies(common, anomalies);
+  if (sub->parsed()) return run_submit(common, submit);
+  if (att->parsed()) return run_attest(common, attest);
+  if (acc->parsed()) return run_access_code(common, code);
+  if (con_check->parsed()) return run_consent_check(common, consent);
+  if (con_list->parsed()) return run_consent_list(common, consent);
+  if (flx->parsed()) return run_flexi(common, flexi);
+  if (cb_list->parsed()) return run_career_break_list(common, brk);
+  if (cb_show->parsed()) return run_career_break_show(common, brk);
   return 2;
 }

@@ -60,7 +60,7 @@ void BM_DecodeDecideStage(benchmark::State& state) {
   for (auto _ : state) {
     state.PauseTiming();
     MemoryLog log(16);
-    auto ledger = Ledger::open(log, *schedule, clock);
+    auto ledger = Ledger::open(log, *schedule, clock, ServerSecret::from_passphrase("test"));
     state.ResumeTiming();
     for (size_t i = 0; i < lines.size(); ++i) {
       auto d = decoder.decode(std::string_view(padded[i].data(), lines[i].size()), padded[i].size());

@@ -48,7 +48,7 @@ double run_ours(const std::string& input, const std::string& dir, uint64_t* decl
   if (!schedule.is_ok()) die(schedule.status().to_string());
   SystemClock clock;
   auto t0 = std::chrono::steady_clock::now();
-  auto ledger = Ledger::open(**log, std::move(*schedule), clock);
+  auto ledger = Ledger::open(**log, std::move(*schedule), clock, ServerSecret::from_passphrase("test"));
   if (!ledger.is_ok()) die(ledger.status().to_string());
   dimona::IngestOptions options;
   auto summary = ingest_file(**ledger, **log, input, options);

@@ -446,7 +446,7 @@ void make_input(const Paths& paths, uint64_t students) {
     if (!schedule.is_ok()) die(schedule.status().to_string());
     SystemClock clock;
     const auto t0 = std::chrono::steady_clock::now();
-    auto ledger = Ledger::open(**log, std::move(*schedule), clock);
+    auto ledger = Ledger::open(**log, std::move(*schedule), clock, ServerSecret::from_passphrase("test"));
     if (!ledger.is_ok()) die(ledger.status().to_string());
     auto summary = ingest_file(**ledger, **log, paths.year, dimona::IngestOptions{});
     if (!summary.is_ok()) die(summary.status().to_string());

@@ -345,7 +345,241 @@ Status decode_kind(od::value& v, const Path& path, Declaration* d) {
 
 constexpr std::string_view kKindNames[4] = {"dimonaIn", "dimonaUpdate", "dimonaOut", "dimonaCancel"};
 
-Status decode_root_field(std::string_view k, od::value& f, const Path& p, int* index, Declaration* d, int* kinds) {
+// --- Actions (docs/actions.md) ---------------------------------------------------
+// The fields of every action kind; kActionFields says which kind takes which
+// (allowed) and which it needs (required); kParties which envelope parts.
+enum ActionField {
+  kAfYear, kAfQuarter, kAfFraction, kAfScope, kAfChannel, kAfToken, kAfRequestId, kAfTicket, kAfNotificationId,
+  kAfPensionedAsOf, kAfContactName, kAfEmail, kAfPhone, kAfSector, kAfAccepts, kAfLeaveKind, kAfStartDate,
+  kAfEndDate, kAfRegimeBefore, kAfRegimeDuring, kAfMultiple, kAfFileName, kAfDecision, kActionFieldCount
+};
+constexpr std::string_view kActionFieldNames[kActionFieldCount] = {
+    "year", "quarter", "fraction", "scope", "channel", "token", "requestId", "ticket", "notificationId",
+    "pensionedAsOf", "contactName", "email", "phone", "sector", "acceptsNotifications", "leaveKind", "startDate",
+    "endDate", "regimeBefore", "regimeDuring", "multipleEmployers", "fileName", "decision"};
+
+constexpr uint32_t bit(ActionField f) { return 1u << f; }
+enum Party : unsigned char { kForbidden, kOptional, kRequired };
+struct ActionShape {
+  uint32_t allowed;
+  uint32_t required;
+  Party employer;
+  Party worker;
+};
+constexpr uint32_t kBreakFields = bit(kAfLeaveKind) | bit(kAfFraction) | bit(kAfStartDate) | bit(kAfEndDate);
+constexpr ActionShape kActionShapes[kActionKindCount] = {
+    /* attestationRequest */ {bit(kAfYear), bit(kAfYear), kForbidden, kRequired},
+    /* dataAccessRequest */
+    {bit(kAfScope) | bit(kAfChannel) | bit(kAfRequestId) | bit(kAfToken), bit(kAfScope) | bit(kAfChannel), kRequired,
+     kForbidden},
+    /* dataAccessGrant */ {bit(kAfToken), bit(kAfToken), kForbidden, kRequired},
+    /* dataAccessRefusal */ {bit(kAfToken), bit(kAfToken), kForbidden, kRequired},
+    /* dataAccessRevocation */ {bit(kAfRequestId), bit(kAfRequestId), kForbidden, kRequired},
+    /* occupationQuarter */
+    {bit(kAfYear) | bit(kAfQuarter) | bit(kAfFraction), bit(kAfYear) | bit(kAfQuarter) | bit(kAfFraction), kRequired,
+     kRequired},
+    /* pensionStatus */ {bit(kAfPensionedAsOf), bit(kAfPensionedAsOf), kForbidden, kRequired},
+    /* employerSettings */
+    {bit(kAfContactName) | bit(kAfEmail) | bit(kAfPhone) | bit(kAfSector) | bit(kAfAccepts),
+     bit(kAfContactName) | bit(kAfEmail) | bit(kAfPhone) | bit(kAfAccepts), kRequired, kForbidden},
+    /* careerBreakRequest */
+    {kBreakFields | bit(kAfRegimeBefore) | bit(kAfRegimeDuring) | bit(kAfMultiple) | bit(kAfTicket),
+     kBreakFields | bit(kAfRegimeBefore) | bit(kAfRegimeDuring), kRequired, kRequired},
+    /* careerBreakEmployeePart */ {bit(kAfTicket), bit(kAfTicket), kOptional, kRequired},
+    /* careerBreakCancellation */ {bit(kAfTicket), bit(kAfTicket), kRequired, kOptional},
+    /* careerBreakEndDate */ {bit(kAfTicket) | bit(kAfEndDate), bit(kAfTicket) | bit(kAfEndDate), kRequired, kOptional},
+    /* careerBreakAttachment */
+    {bit(kAfTicket) | bit(kAfNotificationId) | bit(kAfFileName), bit(kAfFileName), kRequired, kOptional},
+    /* onemDecision */ {bit(kAfTicket) | bit(kAfDecision), bit(kAfTicket) | bit(kAfDecision), kForbidden, kOptional},
+    /* careerBreakNotification */
+    {kBreakFields | bit(kAfNotificationId), kBreakFields & ~bit(kAfEndDate), kRequired, kRequired},
+    /* careerBreakPostponement */
+    {bit(kAfNotificationId) | bit(kAfStartDate), bit(kAfNotificationId) | bit(kAfStartDate), kRequired, kOptional},
+    /* careerBreakNotificationRefusal */ {bit(kAfNotificationId), bit(kAfNotificationId), kRequired, kOptional},
+    /* careerBreakNotificationValidation */ {bit(kAfNotificationId), bit(kAfNotificationId), kRequired, kOptional},
+};
+
+// A required string from a list of names.
+template <typename E>
+Status read_choice(od::value& v, const Path& p, bool (*parse)(std::string_view, E*), E* out) {
+  std::string_view s;
+  bool present = false;
+  DIMONA_TRY(read_string(v, p, &s, &present));
+  if (!present || !parse(s, out)) return field_error(p, "not one of the allowed values");
+  return Status::ok();
+}
+
+Status read_required_date(od::value& v, const Path& p, Date* out) {
+  Field<Date> d;
+  DIMONA_TRY(read_date(v, p, &d));
+  if (!d.valid()) return field_error(p, "expected a date YYYY-MM-DD");
+  *out = d.value;
+  return Status::ok();
+}
+
+// A 12-digit ledger id as a string of digits, with its mod 97 check.
+Status read_action_id(od::value& v, const Path& p, uint64_t* out) {
+  std::string_view s;
+  bool present = false;
+  DIMONA_TRY(read_string(v, p, &s, &present));
+  uint64_t n = 0;
+  bool digits = present && s.size() == 12;
+  for (char c : s) {
+    digits = digits && c >= '0' && c <= '9';
+    n = n * 10 + static_cast<uint64_t>(c - '0');
+  }
+  if (!digits || !is_valid_dimona_id(n)) return field_error(p, "expected 12 digits, the last two the first ten mod 97");
+  *out = n;
+  return Status::ok();
+}
+
+// A fraction of a full-time job: a number in [0, max] with at most 3 decimals.
+Status read_permille(od::value& v, const Path& p, double max, uint16_t* out) {
+  double x = 0;
+  if (v.get_double().get(x)) return field_error(p, "expected a number");
+  const double scaled = x * 1000.0;
+  const auto permille = static_cast<int64_t>(scaled + 0.5);
+  if (!(x >= 0 && x <= max)) return field_error(p, "out of range");
+  if (scaled - static_cast<double>(permille) > 1e-6 || static_cast<double>(permille) - scaled > 1e-6)
+    return field_error(p, "at most 3 decimals");
+  *out = static_cast<uint16_t>(permille);
+  return Status::ok();
+}
+
+Status read_bool(od::value& v, const Path& p, bool* out) {
+  if (v.get_bool().get(*out)) return field_error(p, "expected a boolean");
+  return Status::ok();
+}
+
+Status read_text(od::value& v, const Path& p, std::string_view* out) {
+  bool present = false;
+  DIMONA_TRY(read_string(v, p, out, &present));
+  if (!present || out->empty()) return field_error(p, "expected a non-empty string");
+  return Status::ok();
+}
+
+Status decode_action_field(ActionField f, od::value& v, const Path& p, Action* a) {
+  int64_t n = 0;
+  bool present = false;
+  switch (f) {
+    case kAfYear:
+      DIMONA_TRY(read_int(v, p, &n, &present));
+      if (!present || n < 1900 || n > 9999) return field_error(p, "expected a year");
+      a->year = static_cast<int32_t>(n);
+      return Status::ok();
+    case kAfQuarter:
+      DIMONA_TRY(read_int(v, p, &n, &present));
+      if (!present || n < 1 || n > 4) return field_error(p, "expected 1, 2, 3 or 4");
+      a->quarter = static_cast<uint8_t>(n);
+      return Status::ok();
+    case kAfFraction:
+      if (a->kind == ActionKind::kOccupationQuarter)
+        return read_permille(v, p, limits::occupation_fraction_max, &a->fraction_permille);
+      return read_choice(v, p, parse_break_fraction, &a->break_fraction);
+    case kAfScope: return read_choice(v, p, parse_scope, &a->scope);
+    case kAfChannel: return read_choice(v, p, parse_channel, &a->channel);
+    case kAfToken: {
+      std::string_view s;
+      DIMONA_TRY(read_string(v, p, &s, &present));
+      auto token = present ? parse_access_token(s) : std::nullopt;
+      if (!token) return field_error(p, "expected 20 characters of Crockford base32");
+      a->token = *token;
+      return Status::ok();
+    }
+    case kAfRequestId:
+    case kAfTicket: return read_action_id(v, p, &a->id);
+    case kAfNotificationId:
+      a->to_notification = true;
+      return read_action_id(v, p, &a->id);
+    case kAfPensionedAsOf: {
+      if (is_null(v)) return Status::ok();
+      Date d;
+      DIMONA_TRY(read_required_date(v, p, &d));
+      a->pensioned_as_of = d;
+      return Status::ok();
+    }
+    case kAfContactName: return read_text(v, p, &a->contact_name);
+    case kAfEmail: return read_text(v, p, &a->email);
+    case kAfPhone: return read_text(v, p, &a->phone);
+    case kAfSector: return read_text(v, p, &a->sector);
+    case kAfAccepts: return read_bool(v, p, &a->accepts_notifications);
+    case kAfLeaveKind: return read_choice(v, p, parse_leave_kind, &a->leave_kind);
+    case kAfStartDate: return read_required_date(v, p, &a->start_date);
+    case kAfEndDate: {
+      Date d;
+      DIMONA_TRY(read_required_date(v, p, &d));
+      a->end_date = d;
+      return Status::ok();
+    }
+    case kAfRegimeBefore: return read_permille(v, p, 1.0, &a->regime_before_permille);
+    case kAfRegimeDuring: return read_permille(v, p, 1.0, &a->regime_during_permille);
+    case kAfMultiple: return read_bool(v, p, &a->multiple_employers);
+    case kAfFileName: return read_text(v, p, &a->file_name);
+    case kAfDecision: return read_choice(v, p, parse_onem_decision, &a->decision);
+    case kActionFieldCount: break;
+  }
+  DIMONA_ASSERT(false);
+}
+
+Status decode_action_fields(od::value& v, const Path& path, Action* a) {
+  const ActionShape& shape = kActionShapes[static_cast<size_t>(a->kind)];
+  uint32_t seen = 0;
+  DIMONA_TRY(for_each_field(v, path, [a, &shape, &seen](std::string_view k, od::value& f, const Path& p, int* i) {
+    for (int which = 0; which < kActionFieldCount; ++which) {
+      if (k != kActionFieldNames[which] || !(shape.allowed & (1u << which))) continue;
+      *i = which;
+      seen |= 1u << which;
+      return decode_action_field(static_cast<ActionField>(which), f, p, a);
+    }
+    return Status::ok();
+  }));
+  for (int which = 0; which < kActionFieldCount; ++which) {
+    if ((shape.required & (1u << which)) && !(seen & (1u << which)))
+      return field_error(Path{&path, kActionFieldNames[which]}, "required");
+  }
+  if (a->kind == ActionKind::kCareerBreakAttachment &&
+      ((seen & bit(kAfTicket)) != 0) == ((seen & bit(kAfNotificationId)) != 0))
+    return field_error(path, "exactly one of ticket, notificationId is required");
+  return Status::ok();
+}
+
+// The envelope of an action, decoded as a declaration's, then checked
+// against what its kind needs.
+Status check_action_parties(const Declaration& envelope, Action* a) {
+  const ActionShape& shape = kActionShapes[static_cast<size_t>(a->kind)];
+  const Path root{nullptr, ""};
+  const Path employer{&root, "employer"}, worker{&root, "worker"};
+  if (envelope.has_employer) {
+    if (shape.employer == kForbidden) return field_error(employer, "not taken by " + std::string(action_key(a->kind)));
+    if (envelope.enterprise_number.invalid() || envelope.employer_id.invalid() ||
+        envelope.enterprise_number.valid() == envelope.employer_id.valid())
+      return field_error(employer, "expected one valid enterpriseNumber or employerId");
+    a->employer = employer_key(envelope);
+  } else if (shape.employer == kRequired) {
+    return field_error(employer, "required");
+  }
+  if (envelope.has_worker) {
+    if (shape.worker == kForbidden) return field_error(worker, "not taken by " + std::string(action_key(a->kind)));
+    if (!envelope.ssin.valid()) return field_error(Path{&worker, "ssin"}, "expected a valid SSIN");
+    if (envelope.has_worker_identity) return field_error(worker, "an action takes the ssin only");
+    a->worker = envelope.ssin.value;
+  } else if (shape.worker == kRequired) {
+    return field_error(worker, "required");
+  }
+  a->recorded_at = envelope.recorded_at;
+  return Status::ok();
+}
+
+// What the root object of an input line turned out to be.
+struct RootTarget {
+  Declaration* declaration;
+  Action* action;  // null: actions are not accepted here
+  int kinds = 0;
+  bool is_action = false;
+};
+
+Status decode_root_field(std::string_view k, od::value& f, const Path& p, int* index, RootTarget* t) {
+  Declaration* d = t->declaration;
   if (k == "employer") return *index = 0, decode_employer(f, p, d);
   if (k == "worker") return *index = 1, decode_worker(f, p, d);
   if (k == "recordedAt") {
@@ -361,21 +595,46 @@ Status decode_root_field(std::string_view k, od::value& f, const Path& p, int* i
   for (int kind = 0; kind < 4; ++kind) {
     if (k != kKindNames[kind]) continue;
     *index = 3 + kind;
-    ++*kinds;
+    ++t->kinds;
     d->kind = static_cast<DeclarationKind>(kind);
     return decode_kind(f, p, d);
+  }
+  ActionKind action;
+  if (t->action != nullptr && parse_action_key(k, &action)) {
+    *index = 7 + static_cast<int>(action);
+    ++t->kinds;
+    t->is_action = true;
+    t->action->kind = action;
+    return decode_action_fields(f, p, t->action);
   }
   return Status::ok();
 }
 
-// Decodes the declaration object `v` (the document root or a nested value).
-Status decode_declaration_value(od::value v, Declaration* d) {
+// Decodes the object `v` (the document root or a nested value): a
+// declaration, or, when `action` is given, a declaration or an action.
+Status decode_root_value(od::value v, Declaration* d, Action* action, bool* is_action) {
   const Path root{nullptr, ""};
-  int kinds = 0;
-  DIMONA_TRY(for_each_field(v, root, [d, &kinds](std::string_view k, od::value& f, const Path& p, int* i) {
-    return decode_root_field(k, f, p, i, d, &kinds);
+  RootTarget target{d, action};
+  DIMONA_TRY(for_each_field(v, root, [&target](std::string_view k, od::value& f, const Path& p, int* i) {
+    return decode_root_field(k, f, p, i, &target);
   }));
-  if (kinds != 1) return invalid_argument("exactly one of dimonaIn, dimonaUpdate, dimonaOut, dimonaCancel is required");
+  if (target.kinds != 1) {
+    if (action != nullptr)
+      return invalid_argument("exactly one of dimonaIn, dimonaUpdate, dimonaOut, dimonaCancel or an action is required");
+    return invalid_argument("exactly one of dimonaIn, dimonaUpdate, dimonaOut, dimonaCancel is required");
+  }
+  if (is_action) *is_action = target.is_action;
+  if (target.is_action) return check_action_parties(*d, action);
+  return Status::ok();
+}
+
+Status decode_declaration_value(od::value v, Declaration* d) { return decode_root_value(v, d, nullptr, nullptr); }
+
+Status decode_action_value(od::value v, Action* a) {
+  Declaration envelope;
+  bool is_action = false;
+  DIMONA_TRY(decode_root_value(v, &envelope, a, &is_action));
+  if (!is_action) return invalid_argument("expected an action");
   return Status::ok();
 }
 
@@ -408,6 +667,23 @@ Result<Declaration> DeclarationDecoder::decode(std::string_view json, size_t cap
   return d;
 }
 
+Result<Command> DeclarationDecoder::decode_command(std::string_view json, size_t capacity) {
+  DIMONA_ASSERT(capacity >= json.size() + kJsonPadding);
+  if (json.size() > limits::declaration_bytes_max) return invalid_argument("line longer than 64 KiB");
+  od::document doc;
+  if (auto e = impl_->parser.iterate(json.data(), json.size(), capacity).get(doc); e) return json_error(nullptr, e);
+  od::value root;
+  if (auto e = doc.get_value().get(root); e) return json_error(nullptr, e);
+  Command c;
+  if (Status s = decode_root_value(root, &c.declaration, &c.action, &c.is_action); !s.is_ok()) {
+    if (s.message().rfind("field :", 0) == 0) return invalid_argument("a line must be a JSON object");
+    return s;
+  }
+  if (doc.current_location().error() != simdjson::OUT_OF_BOUNDS)
+    return invalid_argument("invalid JSON: trailing content after the object");
+  return c;
+}
+
 // --- EventDecoder -------------------------------------------------------------------
 struct EventDecoder::Impl {
   od::parser parser{limits::event_bytes_max};
@@ -417,6 +693,20 @@ EventDecoder::EventDecoder() : impl_(std::make_unique<Impl>()) {}
 EventDecoder::~EventDecoder() = default;
 
 namespace {
+
+// The span of the object `f` in the line, from its '{' to its '}', after it was consumed by `decode`.
+template <typename Decode>
+Status decode_verbatim(od::value& f, const Path& p, std::string_view* raw, Decode&& decode) {
+  const char* begin = nullptr;
+  if (auto e = f.current_location().get(begin); e) return json_error(&p, e);
+  DIMONA_TRY(decode(f));
+  const char* end = nullptr;
+  if (auto e = f.current_location().get(end); e) return json_error(&p, e);
+  while (end > begin && (end[-1] == ' ' || end[-1] == '\n' || end[-1] == '\r' || end[-1] == '\t')) --end;
+  if (*begin != '{' || end[-1] != '}') return field_error(p, "expected an object");
+  *raw = std::string_view(begin, static_cast<size_t>(end - begin));
+  return Status::ok();
+}
 
 Status decode_decision_field(std::string_view k, od::value& f, const Path& p, int* i, DeclarationBody* b) {
   Decision& d = b->decision;
@@ -486,15 +776,104 @@ Status decode_decision_field(std::string_view k, od::value& f, const Path& p, in
     // over the event, no second parse); its verbatim text is the span from
     // its '{' to the token after it, less the whitespace between.
     *i = 7;
-    const char* begin = nullptr;
-    if (auto e = f.current_location().get(begin); e) return json_error(&p, e);
-    DIMONA_TRY(decode_declaration_value(f, &b->declaration));
-    const char* end = nullptr;
-    if (auto e = f.current_location().get(end); e) return json_error(&p, e);
-    while (end > begin && (end[-1] == ' ' || end[-1] == '\n' || end[-1] == '\r' || end[-1] == '\t')) --end;
-    if (*begin != '{' || end[-1] != '}') return field_error(p, "expected an object");
-    b->raw = std::string_view(begin, static_cast<size_t>(end - begin));
+    return decode_verbatim(f, p, &b->raw, [b](od::value& v) { return decode_declaration_value(v, &b->declaration); });
+  }
+  return Status::ok();
+}
+
+Status read_digits(od::value& f, const Path& p, uint64_t* out) {
+  std::string_view s;
+  bool present = false;
+  DIMONA_TRY(read_string(f, p, &s, &present));
+  uint64_t n = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return field_error(p, "expected digits");
+    n = n * 10 + static_cast<uint64_t>(c - '0');
+  }
+  *out = n;
+  return Status::ok();
+}
+
+Status decode_action_body_field(std::string_view k, od::value& f, const Path& p, int* i, ActionBody* b,
+                                bool* refused) {
+  ActionOutcome& o = b->outcome;
+  std::string_view s;
+  bool present = false;
+  int64_t n = 0;
+  if (k == "actionId") return *i = 0, read_digits(f, p, &o.id);
+  if (k == "result") {
+    *i = 1;
+    DIMONA_TRY(read_string(f, p, &s, &present));
+    if (s != "A" && s != "B") return field_error(p, "expected A or B");
+    *refused = s == "B";
     return Status::ok();
+  }
+  if (k == "reason") {
+    *i = 2;
+    DIMONA_TRY(read_string(f, p, &s, &present));
+    if (!parse_refusal(s, &o.refusal)) return field_error(p, "unknown reason");
+    return Status::ok();
+  }
+  if (k == "employer") {
+    *i = 3;
+    Declaration d;
+    DIMONA_TRY(decode_employer(f, p, &d));
+    o.employer = employer_key(d);
+    return Status::ok();
+  }
+  if (k == "requestId" || k == "ticket" || k == "notificationId") return *i = 4, read_digits(f, p, &o.subject);
+  if (k == "forYear") {
+    *i = 5;
+    DIMONA_TRY(read_int(f, p, &n, &present));
+    o.for_year = static_cast<int32_t>(n);
+    return Status::ok();
+  }
+  if (k == "quotaHours" || k == "remainingHours") {
+    *i = k == "quotaHours" ? 6 : 7;
+    DIMONA_TRY(read_int(f, p, &n, &present));
+    (*i == 6 ? o.quota_hours : o.remaining_hours) = static_cast<uint32_t>(n);
+    return Status::ok();
+  }
+  if (k == "accessCode") {
+    *i = 8;
+    DIMONA_TRY(read_string(f, p, &s, &present));
+    auto code = parse_access_code(s);
+    if (!code) return field_error(p, "expected an access code");
+    o.access_code = *code;
+    return Status::ok();
+  }
+  if (k == "codeMonth") {
+    *i = 9;
+    DIMONA_TRY(read_string(f, p, &s, &present));
+    auto day = parse_date(std::string(s) + "-01");
+    if (s.size() != 7 || !day) return field_error(p, "expected YYYY-MM");
+    o.code_month = month_index(*day);
+    return Status::ok();
+  }
+  if (k == "validFrom" || k == "validUntil") {  // derived from codeMonth; read for the schema only
+    *i = k == "validFrom" ? 10 : 11;
+    return skip_text(f, p);
+  }
+  if (k == "token") {
+    *i = 12;
+    DIMONA_TRY(read_string(f, p, &s, &present));
+    auto token = parse_access_token(s);
+    if (!token) return field_error(p, "expected a token");
+    o.token = *token;
+    return Status::ok();
+  }
+  if (k == "scope") return *i = 13, read_choice(f, p, parse_scope, &o.scope);
+  if (k == "expiresAt") {
+    *i = 14;
+    DIMONA_TRY(read_string(f, p, &s, &present));
+    auto t = parse_instant(s);
+    if (!t) return field_error(p, "expected an RFC 3339 instant");
+    o.expires_at = *t;
+    return Status::ok();
+  }
+  if (k == "action") {
+    *i = 15;
+    return decode_verbatim(f, p, &b->raw, [b](od::value& v) { return decode_action_value(v, &b->action); });
   }
   return Status::ok();
 }
@@ -536,6 +915,7 @@ Result<Event> EventDecoder::decode(std::string_view line, size_t capacity) {
   if (auto e = doc.get_value().get(root); e) return json_error(nullptr, e);
   Event ev;
   bool has_type = false;
+  bool refused = false;  // an action's result is B
   const Path top{nullptr, ""};
   std::string_view raw_type;
   DIMONA_TRY(for_each_field(root, top, [&](std::string_view k, od::value& f, const Path& p, int* i) -> Status {
@@ -577,6 +957,11 @@ Result<Event> EventDecoder::decode(std::string_view line, size_t capacity) {
     if (k == "body") {
       *i = 6;
       if (!has_type) return field_error(p, "body before type");
+      if (ev.is_action()) {
+        return for_each_field(f, p, [&ev, &refused](std::string_view bk, od::value& bf, const Path& bp, int* bi) {
+          return decode_action_body_field(bk, bf, bp, bi, &ev.action, &refused);
+        });
+      }
       if (ev.type == EventType::kStudentQuotaDefined) {
         return for_each_field(f, p, [&ev](std::string_view bk, od::value& bf, const Path& bp, int* bi) {
           return decode_quota_field(bk, bf, bp, bi, &ev.quota);
@@ -594,6 +979,14 @@ Result<Event> EventDecoder::decode(std::string_view line, size_t capacity) {
     if (ev.declaration.declaration.kind != static_cast<DeclarationKind>(ev.type))
       return corruption("event type does not match its declaration");
     ev.declaration.decision.worker = ev.ssin;  // the envelope's partition key is the period's worker
+  }
+  if (ev.is_action()) {
+    ActionBody& b = ev.action;
+    if (b.raw.empty() || b.outcome.id == 0) return corruption("action event without its action or id");
+    if (b.action.kind != action_kind_of(ev.type)) return corruption("event type does not match its action");
+    if (refused == b.outcome.accepted()) return corruption("action result and reason disagree");
+    b.outcome.worker = ev.ssin;
+    if (b.outcome.employer == 0) b.outcome.employer = b.action.employer;
   }
   return ev;
 }

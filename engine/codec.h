@@ -23,6 +23,7 @@
 #include <string_view>
 
 #include "engine/base/status.h"
+#include "engine/action.h"
 #include "engine/declaration.h"
 #include "engine/event.h"
 #include "engine/quota_schedule.h"
@@ -30,6 +31,14 @@
 namespace dimona {
 
 inline constexpr size_t kJsonPadding = 64;  // == SIMDJSON_PADDING, checked in codec.cc
+
+// One input line: a declaration, or an action (docs/actions.md). The
+// Action's strings are views into the line.
+struct Command {
+  bool is_action = false;
+  Declaration declaration;  // also the envelope an action was read from
+  Action action;
+};
 
 class DeclarationDecoder {
  public:
@@ -40,6 +49,9 @@ class DeclarationDecoder {
 
   // `capacity` is the readable bytes from `json.data()`, >= size + kJsonPadding.
   Result<Declaration> decode(std::string_view json, size_t capacity);
+  // A declaration or an action; the same checks, and an action's own
+  // (docs/actions.md: its fields, its parties) refused here as malformed.
+  Result<Command> decode_command(std::string_view json, size_t capacity);
 
  private:
   struct Impl;

@@ -1,5 +1,7 @@
 #include "engine/decision.h"
 
+#include "engine/flexi.h"
+
 #include <algorithm>
 
 #include "engine/base/limits.h"
@@ -179,6 +181,10 @@ void decide_in(const LedgerState& state, const Declaration& d, Instant recorded_
   }
   if (d.period_id.valid()) out->period_id = d.period_id.value;
   check_quota(state, p, state.student_hours(p.worker, year_of(p.start)), out);
+  // Rule 13: a flexi-job needs the citizen eligible in the quarter it starts.
+  if (p.worker_type == WorkerType::kFLX &&
+      !flexi_eligibility(state.actions(), p.worker, quarter_index(p.start), p.employer).eligible)
+    out->add(kFlexiConditions, kNonBlocking);
 }
 
 // UPDATE, OUT and CANCEL address an existing period; this finds it and checks

@@ -5,7 +5,8 @@
 // Contract. Pure: reads the state, never changes it; the caller appends the
 // resulting event and folds it (LedgerState::apply), so the next declaration
 // sees this one. A blocking anomaly gives B, only non-blocking ones give W
-// (90017-369 quota exceeded with the exceeding hours, 90373-460 late), a
+// (90017-369 quota exceeded with the exceeding hours, 90017-510 flexi
+// conditions not met (flexi.h), 90373-460 late), a
 // worker known only by identity gives S, otherwise A. For an IN the caller
 // assigns the period id when none was imported (Decision::period_id == 0).
 // At most kAnomaliesMax anomalies are reported, the first found first.
@@ -29,6 +30,7 @@ inline constexpr uint32_t kWorkerMissing = 90017363;            // INSZ of ident
 inline constexpr uint32_t kSsinInvalid = 24003;                 // 00024-003
 inline constexpr uint32_t kSsinMismatch = 24347;                // 00024-347
 inline constexpr uint32_t kQuotaExceeded = 90017369;            // NP
+inline constexpr uint32_t kFlexiConditions = 90017510;          // NP: flexi-job conditions not met (rule 13)
 inline constexpr uint32_t kWorkerTypeMissing = 655001;          // 00655-001
 inline constexpr uint32_t kWorkerTypeInvalid = 655003;          // 00655-003
 inline constexpr uint32_t kJointCommissionMissing = 46001;      // 00046-001

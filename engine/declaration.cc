@@ -42,4 +42,10 @@ bool is_dimona_joint_commission(JointCommission jc) {
   return false;
 }
 
+uint64_t employer_key(const Declaration& d) {
+  if (d.enterprise_number.valid()) return d.enterprise_number.value.value;
+  if (d.employer_id.valid()) return d.employer_id.value.value | kNssoEmployerTag;
+  return 0;
+}
+
 }  // namespace dimona

@@ -86,4 +86,9 @@ struct Declaration {
   std::optional<Instant> recorded_at;  // import of history only
 };
 
+// An employer as one integer: the enterprise number, or the NSSO number
+// tagged with bit 40 (the two number spaces overlap).
+uint64_t employer_key(const Declaration& d);
+inline constexpr uint64_t kNssoEmployerTag = uint64_t{1} << 40;
+
 }  // namespace dimona

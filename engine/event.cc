@@ -8,6 +8,11 @@ namespace {
 constexpr std::string_view kEventTypeNames[kEventTypeCount] = {
     "DimonaInDeclared", "DimonaUpdateDeclared", "DimonaOutDeclared", "DimonaCancelDeclared",
     "StudentQuotaDefined",
+    "StudentAttestationIssued", "CitizenDataAccessRequested", "CitizenDataAccessGranted", "CitizenDataAccessRefused",
+    "CitizenDataAccessRevoked", "OccupationQuarterRecorded", "PensionCadastreEntryRecorded", "EmployerSettingsUpdated",
+    "CareerBreakRequestSubmitted", "CareerBreakEmployeePartCompleted", "CareerBreakRequestCancelled",
+    "CareerBreakEndDateModified", "CareerBreakAttachmentAdded", "OnemDecisionIssued", "CareerBreakNotificationReceived",
+    "CareerBreakNotificationPostponed", "CareerBreakNotificationRefused", "CareerBreakNotificationValidated",
 };
 
 void write_anomalies(JsonWriter& w, const Decision& d) {
@@ -42,7 +47,64 @@ void write_quota_body(JsonWriter& w, const QuotaBody& q) {
   w.key("legalSource").string(q.legal_source);
 }
 
+// The name of the id an action addresses: its subject.
+std::string_view subject_key(const Action& a) {
+  switch (a.kind) {
+    case ActionKind::kDataAccessGrant:
+    case ActionKind::kDataAccessRefusal:
+    case ActionKind::kDataAccessRevocation: return "requestId";
+    case ActionKind::kCareerBreakEmployeePart:
+    case ActionKind::kCareerBreakCancellation:
+    case ActionKind::kCareerBreakEndDate:
+    case ActionKind::kOnemDecision: return "ticket";
+    case ActionKind::kCareerBreakAttachment: return a.to_notification ? "notificationId" : "ticket";
+    case ActionKind::kCareerBreakPostponement:
+    case ActionKind::kCareerBreakNotificationRefusal:
+    case ActionKind::kCareerBreakNotificationValidation: return "notificationId";
+    default: return {};
+  }
+}
+
+void write_action_body(JsonWriter& w, const ActionBody& b) {
+  const ActionOutcome& o = b.outcome;
+  w.key("actionId").digits(o.id, 12);
+  w.key("result").string(o.accepted() ? "A" : "B");
+  if (!o.accepted()) w.key("reason").string(refusal_name(o.refusal));
+  if (o.employer != 0) {
+    w.key("employer");
+    write_employer(w, o.employer);
+  }
+  if (o.subject != 0) w.key(subject_key(b.action)).digits(o.subject, 12);
+  if (o.accepted()) {
+    switch (b.action.kind) {
+      case ActionKind::kAttestationRequest:
+        w.key("forYear").integer(o.for_year).key("quotaHours").integer(o.quota_hours);
+        w.key("remainingHours").integer(o.remaining_hours);
+        w.key("accessCode").string(format_access_code(o.access_code));
+        w.key("codeMonth").string(month_string(o.code_month));
+        w.key("validFrom").string(to_string(o.valid_from()));
+        w.key("validUntil").string(to_string(o.valid_until()));
+        break;
+      case ActionKind::kDataAccessRequest: w.key("token").string(to_string(o.token)); break;
+      case ActionKind::kDataAccessGrant:
+        w.key("scope").string(scope_name(o.scope)).key("expiresAt").string(to_string(o.expires_at));
+        break;
+      case ActionKind::kDataAccessRefusal:
+      case ActionKind::kDataAccessRevocation: w.key("scope").string(scope_name(o.scope)); break;
+      default: break;
+    }
+  }
+  w.key("action").raw(b.raw);
+}
+
 }  // namespace
+
+void write_employer(JsonWriter& w, uint64_t key) {
+  w.begin_object();
+  if (key & kNssoEmployerTag) w.key("employerId").integer(key & ~kNssoEmployerTag);
+  else w.key("enterpriseNumber").digits(key, 10);
+  w.end_object();
+}
 
 std::string_view event_type_name(EventType type) { return kEventTypeNames[static_cast<size_t>(type)]; }
 
@@ -64,6 +126,15 @@ EventType event_type_of(DeclarationKind kind) {
     case DeclarationKind::kCancel: return EventType::kDimonaCancelDeclared;
   }
   DIMONA_ASSERT(false);
+}
+
+EventType event_type_of(ActionKind kind) {
+  return static_cast<EventType>(static_cast<size_t>(kFirstActionEvent) + static_cast<size_t>(kind));
+}
+
+ActionKind action_kind_of(EventType type) {
+  DIMONA_ASSERT(type >= kFirstActionEvent);
+  return static_cast<ActionKind>(static_cast<size_t>(type) - static_cast<size_t>(kFirstActionEvent));
 }
 
 void format_anomaly_code(uint32_t code, char* out) {
@@ -113,9 +184,9 @@ namespace {
 
 // Writes the event id into `out` without a temporary.
 void append_event_id(const Event& event, std::string* out) {
-  if (event.is_declaration()) {
-    out->append("dcl-");
-    const uint64_t id = event.declaration.declaration_id.value;
+  if (event.is_declaration() || event.is_action()) {
+    out->append(event.is_action() ? "act-" : "dcl-");
+    const uint64_t id = event.is_action() ? event.action.outcome.id : event.declaration.declaration_id.value;
     for (uint64_t scale = 100'000'000'000; scale > id && scale > 1; scale /= 10) out->push_back('0');
     append_uint(out, id);
     return;
@@ -152,6 +223,7 @@ void encode_event(const Event& event, std::string* out) {
   w.key("source").string(event.source);
   w.key("body").begin_object();
   if (event.is_declaration()) write_declaration_body(w, event.declaration);
+  else if (event.is_action()) write_action_body(w, event.action);
   else write_quota_body(w, event.quota);
   w.end_object().end_object();
   out->push_back('\n');

@@ -8,6 +8,8 @@
 // verbatim JSON, never re-written), its declaration id and the decision
 // (result A/W/B/S, anomalies, period id, exceeding and in-quota hours): a
 // refused declaration is an event too, so nothing a declarant sent is lost.
+// An action event (docs/actions.md) carries the action as sent, its id, its
+// result (A or B with a reason) and what the decision derived.
 //
 // encode_event() appends one line (JSON + '\n') to a string: canonical key
 // order, no allocation beyond the string's growth. Event holds string_views
@@ -20,6 +22,7 @@
 #include <string>
 #include <string_view>
 
+#include "engine/action.h"
 #include "engine/base/time.h"
 #include "engine/declaration.h"
 #include "engine/identifiers.h"
@@ -34,11 +37,34 @@ enum class EventType : unsigned char {
   kDimonaOutDeclared,
   kDimonaCancelDeclared,
   kStudentQuotaDefined,
+  // One per ActionKind, in its order (action_kind_of).
+  kStudentAttestationIssued,
+  kCitizenDataAccessRequested,
+  kCitizenDataAccessGranted,
+  kCitizenDataAccessRefused,
+  kCitizenDataAccessRevoked,
+  kOccupationQuarterRecorded,
+  kPensionCadastreEntryRecorded,
+  kEmployerSettingsUpdated,
+  kCareerBreakRequestSubmitted,
+  kCareerBreakEmployeePartCompleted,
+  kCareerBreakRequestCancelled,
+  kCareerBreakEndDateModified,
+  kCareerBreakAttachmentAdded,
+  kOnemDecisionIssued,
+  kCareerBreakNotificationReceived,
+  kCareerBreakNotificationPostponed,
+  kCareerBreakNotificationRefused,
+  kCareerBreakNotificationValidated,
 };
-inline constexpr size_t kEventTypeCount = 5;
+inline constexpr size_t kEventTypeCount = 23;
+inline constexpr auto kFirstActionEvent = EventType::kStudentAttestationIssued;
+static_assert(kEventTypeCount == static_cast<size_t>(kFirstActionEvent) + kActionKindCount);
 std::string_view event_type_name(EventType type);
 bool parse_event_type(std::string_view name, EventType* out);
 EventType event_type_of(DeclarationKind kind);
+EventType event_type_of(ActionKind kind);
+ActionKind action_kind_of(EventType type);  // for an action event only
 
 // --- Decisions ----------------------------------------------------------------
 enum class ResultCode : char { kAccepted = 'A', kWarning = 'W', kRefused = 'B', kPending = 'S' };
@@ -86,6 +112,13 @@ struct QuotaBody {
   std::string_view legal_source;
 };
 
+// An action (action.h) as sent, and what the ledger decided of it.
+struct ActionBody {
+  Action action;
+  ActionOutcome outcome;
+  std::string_view raw;  // the action's JSON as sent, on one line
+};
+
 struct Event {
   EventType type = EventType::kDimonaInDeclared;
   uint32_t schema_version = kEventSchemaVersion;
@@ -94,12 +127,17 @@ struct Event {
   std::string_view source;
   DeclarationBody declaration;  // the four Dimona*Declared types
   QuotaBody quota;              // StudentQuotaDefined
+  ActionBody action;            // every type from kFirstActionEvent
 
   bool is_declaration() const { return type <= EventType::kDimonaCancelDeclared; }
+  bool is_action() const { return type >= kFirstActionEvent; }
 };
 
-// "dcl-<declarationId>" or "quota-<year>-<hours>-<effectiveFrom>".
+// "dcl-<declarationId>", "act-<actionId>" or "quota-<year>-<hours>-<definedAt day>".
 std::string event_id_of(const Event& event);
+class JsonWriter;
+// An employer key (employer_key()) as {"enterpriseNumber":"…"} or {"employerId":…}.
+void write_employer(JsonWriter& w, uint64_t key);
 // Appends the event's JSON line (with '\n') to `out`.
 void encode_event(const Event& event, std::string* out);
 

@@ -91,6 +91,7 @@ class Ingestor {
 
  private:
   Status handle(const LineFeeder::Line& line);
+  Status handle_action(const Action& action, std::string_view text);
   Status malformed(const Status& why);
   void report_malformed(const std::string& reason);
   void report_refused(const Submission& s);
@@ -174,11 +175,12 @@ Status Ingestor::handle(const LineFeeder::Line& line) {
     return malformed(invalid_argument("line longer than 64 KiB"));
   }
   if (line.text.find_first_not_of(" \t") == std::string_view::npos) return Status::ok();  // blank
-  Result<Declaration> d = decoder_.decode(line.text, line.capacity);
-  if (!d.is_ok()) return malformed(d.status());
+  Result<Command> command = decoder_.decode_command(line.text, line.capacity);
+  if (!command.is_ok()) return malformed(command.status());
   source_.resize(source_prefix_);  // "batch:LABEL:" + the line number
   append_uint(&source_, line_number_);
-  Result<Submission> s = ledger_.submit(*d, line.text, source_);
+  if (command->is_action) return handle_action(command->action, line.text);
+  Result<Submission> s = ledger_.submit(command->declaration, line.text, source_);
   if (!s.is_ok()) {
     if (s.status().code() != Code::kInvalidArgument) return s.status();
     return malformed(s.status());
@@ -192,6 +194,30 @@ Status Ingestor::handle(const LineFeeder::Line& line) {
     case ResultCode::kPending: ++summary_.pending; break;
   }
   for (size_t i = 0; i < decision.anomaly_count; ++i) ++summary_.anomalies[decision.anomalies[i].code];
+  return Status::ok();
+}
+
+Status Ingestor::handle_action(const Action& action, std::string_view text) {
+  Result<ActionSubmission> s = ledger_.submit_action(action, text, source_);
+  if (!s.is_ok()) {
+    if (s.status().code() != Code::kInvalidArgument) return s.status();
+    return malformed(s.status());
+  }
+  ++summary_.actions;
+  ++summary_.action_kinds[std::string(action_key(action.kind))];
+  if (!s->outcome.accepted()) {
+    ++summary_.actions_refused;
+    ++summary_.refusals[std::string(refusal_name(s->outcome.refusal))];
+    if (report_) {
+      report_line_.clear();
+      JsonWriter w(&report_line_);
+      w.begin_object().key("line").integer(static_cast<int64_t>(line_number_));
+      w.key("actionId").digits(s->outcome.id, 12).key("result").string("B");
+      w.key("reason").string(refusal_name(s->outcome.refusal)).end_object();
+      report_line_ += '\n';
+      std::fwrite(report_line_.data(), 1, report_line_.size(), report_);
+    }
+  }
   return Status::ok();
 }
 

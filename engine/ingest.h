@@ -1,4 +1,4 @@
-// Ingest: an NDJSON file (or stream) of declarations into the ledger.
+// Ingest: an NDJSON file (or stream) of declarations and actions into the ledger.
 //
 // Contract. Each line is decoded (codec.h), decided and staged by the
 // Ledger; every limits::ingest_commit_declarations lines the staged batches
@@ -52,6 +52,9 @@ struct IngestSummary {
   uint64_t accepted = 0, warnings = 0, refused = 0, pending = 0;
   uint64_t malformed = 0;
   std::map<uint32_t, uint64_t> anomalies;  // code -> count
+  uint64_t actions = 0, actions_refused = 0;         // docs/actions.md
+  std::map<std::string, uint64_t> action_kinds;      // action key -> count
+  std::map<std::string, uint64_t> refusals;          // reason -> count
   uint64_t commits = 0;
 };
 

@@ -1,5 +1,7 @@
 #include "engine/ledger.h"
 
+#include "engine/action_decision.h"
+
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
@@ -112,15 +114,16 @@ struct Ledger::Committer {
   std::thread thread;  // last: starts once the members above exist
 };
 
-Ledger::Ledger(Key, EventLog& log, QuotaSchedule schedule, const Clock& clock)
-    : log_(log), schedule_(std::move(schedule)), clock_(clock), drafts_(log.partition_count()) {
+Ledger::Ledger(Key, EventLog& log, QuotaSchedule schedule, const Clock& clock, ServerSecret secret)
+    : log_(log), schedule_(std::move(schedule)), clock_(clock), secret_(secret), drafts_(log.partition_count()) {
   for (uint32_t p = 0; p < drafts_.size(); ++p) drafts_[p].partition = p;
 }
 
 Ledger::~Ledger() = default;
 
-Result<std::unique_ptr<Ledger>> Ledger::open(EventLog& log, QuotaSchedule schedule, const Clock& clock) {
-  auto ledger = std::make_unique<Ledger>(Key{}, log, std::move(schedule), clock);
+Result<std::unique_ptr<Ledger>> Ledger::open(EventLog& log, QuotaSchedule schedule, const Clock& clock,
+                                             ServerSecret secret) {
+  auto ledger = std::make_unique<Ledger>(Key{}, log, std::move(schedule), clock, secret);
   DIMONA_TRY(dimona::fold_log(log, &ledger->state_));
   return ledger;
 }
@@ -156,16 +159,57 @@ Status Ledger::stage_due_quota(Instant until) {
   return Status::ok();
 }
 
-Result<Submission> Ledger::submit(const Declaration& d, std::string_view raw, std::string_view source) {
-  DIMONA_ASSERT(!poisoned_);
+Result<Instant> Ledger::ledger_time(const std::optional<Instant>& recorded_at) {
   Instant at = std::max(clock_.now(), state_.last_recorded_at());
-  if (d.recorded_at) {
-    if (*d.recorded_at < state_.last_recorded_at())
-      return invalid_argument("recordedAt " + to_string(*d.recorded_at) + " is before ledger time " +
+  if (recorded_at) {
+    if (*recorded_at < state_.last_recorded_at())
+      return invalid_argument("recordedAt " + to_string(*recorded_at) + " is before ledger time " +
                               to_string(state_.last_recorded_at()));
-    at = *d.recorded_at;
+    at = *recorded_at;
   }
   DIMONA_TRY(stage_due_quota(at));
+  return at;
+}
+
+std::string_view Ledger::one_line(std::string_view raw) {
+  if (!std::memchr(raw.data(), '\n', raw.size()) && !std::memchr(raw.data(), '\r', raw.size())) return raw;
+  line_.assign(raw);  // pretty-printed: one line in the log
+  std::replace_if(line_.begin(), line_.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
+  return line_;
+}
+
+Status Ledger::stage_and_fold(const Event& event, uint32_t partition) {
+  DIMONA_TRY(stage(event, partition));
+  if (Status s = state_.apply(event); !s.is_ok()) {
+    poisoned_ = true;
+    return s;
+  }
+  return Status::ok();
+}
+
+Result<ActionSubmission> Ledger::submit_action(const Action& a, std::string_view raw, std::string_view source) {
+  DIMONA_ASSERT(!poisoned_);
+  Result<Instant> at = ledger_time(a.recorded_at);
+  if (!at.is_ok()) return at.status();
+  Event event;
+  event.type = event_type_of(a.kind);
+  event.recorded_at = *at;
+  event.source = source;
+  event.action.action = a;
+  event.action.outcome = decide_action(state_, a, *at, secret_, dimona_id_from_body(state_.next_id_body()));
+  event.action.raw = one_line(raw);
+  const ActionOutcome& o = event.action.outcome;
+  event.ssin = o.worker;
+  const uint32_t partition = partition_of(o.worker);
+  DIMONA_TRY(stage_and_fold(event, partition));
+  return ActionSubmission{o, *at, partition};
+}
+
+Result<Submission> Ledger::submit(const Declaration& d, std::string_view raw, std::string_view source) {
+  DIMONA_ASSERT(!poisoned_);
+  Result<Instant> recorded = ledger_time(d.recorded_at);
+  if (!recorded.is_ok()) return recorded.status();
+  const Instant at = *recorded;
 
   Event event;
   event.type = event_type_of(d.kind);
@@ -180,18 +224,9 @@ Result<Submission> Ledger::submit(const Declaration& d, std::string_view raw, st
     decision.period_id = PeriodId{dimona_id_from_body(state_.next_id_body() + 1)};
   event.ssin = decision.worker;
 
-  body.raw = raw;
-  if (std::memchr(raw.data(), '\n', raw.size()) || std::memchr(raw.data(), '\r', raw.size())) {  // pretty-printed: one line in the log
-    line_.assign(raw);
-    std::replace_if(line_.begin(), line_.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
-    body.raw = line_;
-  }
+  body.raw = one_line(raw);
   const uint32_t partition = partition_of(decision.worker);
-  DIMONA_TRY(stage(event, partition));
-  if (Status s = state_.apply(event); !s.is_ok()) {
-    poisoned_ = true;
-    return s;
-  }
+  DIMONA_TRY(stage_and_fold(event, partition));
   return Submission{body.declaration_id, decision, at, partition};
 }
 

@@ -1,4 +1,4 @@
-// Ledger: the single writer of a log — decides declarations against the
+// Ledger: the single writer of a log — decides declarations and actions against the
 // current state, stages their events, and commits them durably.
 //
 // Contract. open() folds the whole log into a LedgerState (every batch CRC-
@@ -34,8 +34,15 @@
 #include "engine/event_log.h"
 #include "engine/ledger_state.h"
 #include "engine/quota_schedule.h"
+#include "engine/secret.h"
 
 namespace dimona {
+
+struct ActionSubmission {
+  ActionOutcome outcome;
+  Instant recorded_at;
+  uint32_t partition = 0;
+};
 
 struct Submission {
   DeclarationId declaration_id;
@@ -46,11 +53,15 @@ struct Submission {
 
 class Ledger {
  public:
-  static Result<std::unique_ptr<Ledger>> open(EventLog& log, QuotaSchedule schedule, const Clock& clock);
+  // `secret` keys the access codes and data-access tokens (secret.h).
+  static Result<std::unique_ptr<Ledger>> open(EventLog& log, QuotaSchedule schedule, const Clock& clock,
+                                              ServerSecret secret);
 
   // `raw` is the declaration's JSON as sent (one line; other line breaks are
   // turned into spaces); `source` says where it came from ("batch:FILE:LINE").
   Result<Submission> submit(const Declaration& declaration, std::string_view raw, std::string_view source);
+  // An action (docs/actions.md), decided by decide_action() and staged like a declaration.
+  Result<ActionSubmission> submit_action(const Action& action, std::string_view raw, std::string_view source);
   // True when a staged batch is close to its size limits: commit before the next submit.
   bool should_commit() const;
   // Durable when it returns ok.
@@ -74,16 +85,21 @@ class Ledger {
   };
 
  public:
-  Ledger(Key, EventLog& log, QuotaSchedule schedule, const Clock& clock);  // for open() only: Key is private
+  Ledger(Key, EventLog& log, QuotaSchedule schedule, const Clock& clock, ServerSecret secret);  // for open() only
 
  private:
+  // The recordedAt of the next event (kInvalidArgument when it would go back), with due quota staged.
+  Result<Instant> ledger_time(const std::optional<Instant>& recorded_at);
+  std::string_view one_line(std::string_view raw);
   Status stage(const Event& event, uint32_t partition);
+  Status stage_and_fold(const Event& event, uint32_t partition);
   Status stage_due_quota(Instant until);
   Status timed_wait();
 
   EventLog& log_;
   QuotaSchedule schedule_;
   const Clock& clock_;
+  ServerSecret secret_;
   LedgerState state_;
   std::vector<BatchDraft> drafts_;  // one per partition, being filled
   std::unique_ptr<Committer> committer_;  // owns the group in flight

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "engine/base/bytes.h"
 #include "engine/base/crc32c.h"
 #include "engine/base/limits.h"
 
@@ -9,11 +10,6 @@
 
 namespace dimona {
 
-uint64_t employer_key(const Declaration& d) {
-  if (d.enterprise_number.valid()) return d.enterprise_number.value.value;
-  if (d.employer_id.valid()) return d.employer_id.value.value | kNssoEmployerTag;
-  return 0;
-}
 
 uint64_t LedgerState::hours_key(Ssin worker, int32_t year) {
   return (worker.value << 14) | static_cast<uint64_t>(year & 0x3fff);
@@ -111,7 +107,15 @@ Status LedgerState::apply(const Event& event) {
     apply_quota(event);
     return Status::ok();
   }
+  if (event.is_action()) return apply_action(event);
   return apply_declaration(event);
+}
+
+Status LedgerState::apply_action(const Event& event) {
+  const ActionOutcome& o = event.action.outcome;
+  note_id(o.id);
+  if (!o.accepted()) return Status::ok();
+  return actions_.apply(event);
 }
 
 // A quota definition is written to every partition: fold it once, and keep
@@ -206,37 +210,12 @@ Status LedgerState::change_period(const Event& event) {
 //   quota count u32 { year i32, hours u32, effective_from i32, recorded_at i64 },
 //   period count u64 { id u64, worker u64, employer u64, user_company u64, start i32,
 //   end i32, planned u16, jc u16, type u8, flags u8, exceeding u16, updates u8,
-//   last_change u8 }, crc32c u32 of everything before it.
+//   last_change u8 }, the action state (ActionState::save), crc32c u32 of everything before it.
 namespace dimona {
 namespace {
 
 constexpr uint32_t kStateMagic = 0x31534c44;  // "DLS1"
-constexpr uint32_t kStateVersion = 1;
-
-template <typename T>
-void put(std::string* out, T v) {
-  static_assert(std::is_integral_v<T>);
-  for (size_t i = 0; i < sizeof(T); ++i) out->push_back(static_cast<char>(static_cast<uint64_t>(v) >> (8 * i)));
-}
-
-class Bytes {
- public:
-  explicit Bytes(std::string_view b) : b_(b) {}
-  template <typename T>
-  bool get(T* v) {
-    if (b_.size() - at_ < sizeof(T)) return false;
-    uint64_t x = 0;
-    for (size_t i = 0; i < sizeof(T); ++i) x |= uint64_t{static_cast<unsigned char>(b_[at_ + i])} << (8 * i);
-    at_ += sizeof(T);
-    *v = static_cast<T>(x);
-    return true;
-  }
-  size_t remaining() const { return b_.size() - at_; }
-
- private:
-  std::string_view b_;
-  size_t at_ = 0;
-};
+constexpr uint32_t kStateVersion = 2;  // 2: the action state after the periods
 
 }  // namespace
 
@@ -273,6 +252,7 @@ void LedgerState::save(std::string* out) const {
     put(out, p.updates);
     put(out, static_cast<uint8_t>(p.last_change));
   }
+  actions_.save(out);
   put(out, crc32c(out->data() + begin, out->size() - begin));
 }
 
@@ -280,10 +260,10 @@ Status LedgerState::load(std::string_view bytes, LedgerState* s) {
   DIMONA_ASSERT(s->periods_.empty() && s->events_applied_ == 0);
   if (bytes.size() < 4) return corruption("checkpoint state truncated");
   uint32_t crc = 0;
-  Bytes tail(bytes.substr(bytes.size() - 4));
+  ByteReader tail(bytes.substr(bytes.size() - 4));
   (void)tail.get(&crc);
   if (crc32c(bytes.data(), bytes.size() - 4) != crc) return corruption("checkpoint state fails its CRC");
-  Bytes in(bytes.substr(0, bytes.size() - 4));
+  ByteReader in(bytes.substr(0, bytes.size() - 4));
   uint32_t magic = 0, version = 0, quotas = 0;
   uint64_t periods = 0;
   if (!in.get(&magic) || magic != kStateMagic || !in.get(&version))
@@ -317,8 +297,7 @@ Status LedgerState::load(std::string_view bytes, LedgerState* s) {
     p.last_change = static_cast<DeclarationKind>(last);
     s->restore_period(p);
   }
-  if (in.remaining() != 0) return corruption("checkpoint state has trailing bytes");
-  return Status::ok();
+  return ActionState::load(in.rest(), &s->actions_);
 }
 
 void LedgerState::restore_period(const Period& p) {

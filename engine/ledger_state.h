@@ -19,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/action_state.h"
 #include "engine/base/chunked_vector.h"
 #include "engine/base/flat_map.h"
 #include "engine/base/status.h"
@@ -26,10 +27,6 @@
 
 namespace dimona {
 
-// An employer as one integer: the enterprise number, or the NSSO number
-// tagged with bit 40 (the two number spaces overlap).
-uint64_t employer_key(const Declaration& d);
-inline constexpr uint64_t kNssoEmployerTag = uint64_t{1} << 40;
 // The user company of an interim period: its enterprise number, or
 // kNamedUserCompany when it was given by name and address.
 inline constexpr uint64_t kNamedUserCompany = 1;
@@ -88,6 +85,8 @@ class LedgerState {
   Instant last_recorded_at() const { return last_recorded_at_; }
   uint64_t events_applied() const { return events_applied_; }
   size_t period_count() const { return periods_.size(); }
+  // The fold of the action events: attestations, consent, flexi data, career break.
+  const ActionState& actions() const { return actions_; }
 
   // Every period of `worker`, cancelled ones included, in the order the log created them.
   template <typename F>
@@ -132,6 +131,7 @@ class LedgerState {
   };
 
   Status apply_declaration(const Event& event);
+  Status apply_action(const Event& event);
   void apply_quota(const Event& event);
   void create_period(const Event& event);
   void restore_period(const Period& p);
@@ -149,6 +149,7 @@ class LedgerState {
   std::vector<WorkerPeriods> workers_;
   FlatMap<uint32_t> student_hours_;       // hours_key -> Σ active STU hours
   std::vector<QuotaDefinition> quota_definitions_;
+  ActionState actions_;
   uint64_t next_id_body_ = kLedgerIdBodyFirst;
   Instant last_recorded_at_;
   uint64_t events_applied_ = 0;

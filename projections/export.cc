@@ -4,16 +4,68 @@
 #include <string>
 #include <vector>
 
+#include "engine/base/json_writer.h"
+#include "projections/access_views.h"
 #include "projections/anomaly_log.h"
+#include "projections/career_break_views.h"
 #include "projections/student_views.h"
 
 namespace dimona {
 
+namespace {
+
+// A citizen's action read models: attestations, consents, flexi records, career break.
+void export_actions(const LedgerState& state, Ssin citizen, Instant now, std::string* lines) {
+  const ActionState& s = state.actions();
+  std::vector<Attestation> attestations = attestations_of(state, citizen);
+  std::reverse(attestations.begin(), attestations.end());  // oldest first, like the anomalies
+  for (const Attestation& a : attestations) {
+    *lines += "{\"attestation\":";
+    to_json(a, lines);
+    *lines += "}\n";
+  }
+  const std::vector<ConsentAnswer> answers = consents_of(state, citizen);
+  if (!answers.empty()) {
+    *lines += "{\"consents\":";
+    to_json(answers, now, lines);
+    *lines += "}\n";
+  }
+  std::vector<OccupationRecord> occupations;
+  s.for_each_occupation_of(citizen, [&](const OccupationRecord& r) { occupations.push_back(r); });
+  std::sort(occupations.begin(), occupations.end(), [](const OccupationRecord& a, const OccupationRecord& b) {
+    return a.quarter != b.quarter ? a.quarter < b.quarter : a.employer < b.employer;
+  });
+  const PensionRecord* pension = s.pension(citizen);
+  if (!occupations.empty() || pension) {
+    *lines += "{\"flexiData\":";
+    to_json(citizen, occupations, pension, lines);
+    *lines += "}\n";
+  }
+  std::vector<const CareerBreakRequest*> tickets;
+  s.for_each_ticket_of(citizen, [&](const CareerBreakRequest& r) { tickets.push_back(&r); });
+  for (auto it = tickets.rbegin(); it != tickets.rend(); ++it) {
+    *lines += "{\"careerBreak\":";
+    to_json(**it, lines);
+    *lines += "}\n";
+  }
+  std::vector<const CareerBreakNotification*> notifications;
+  s.for_each_notification_of(citizen, [&](const CareerBreakNotification& n) { notifications.push_back(&n); });
+  for (auto it = notifications.rbegin(); it != notifications.rend(); ++it) {
+    *lines += "{\"careerBreakNotification\":";
+    to_json(**it, lines);
+    *lines += "}\n";
+  }
+}
+
+}  // namespace
+
 Status export_read_models(const Projector& projector, const std::function<Status(std::string_view)>& sink) {
-  const Date reference = date_of(projector.ledger_time());
+  const Instant reference_instant = projector.ledger_time();
+  const Date reference = date_of(reference_instant);
   std::vector<uint64_t> citizens;
   for (uint32_t p = 0; p < projector.partition_count(); ++p) {
     projector.partition(p).for_each_worker([&](Ssin s) { citizens.push_back(s.value); });
+    projector.partition(p).actions().for_each_citizen([&](Ssin s) { citizens.push_back(s.value); });
     for (const AnomalyRecord& r : projector.anomalies(p).records())
       if (r.citizen.value != 0) citizens.push_back(r.citizen.value);
   }
@@ -40,6 +92,7 @@ Status export_read_models(const Projector& projector, const std::function<Status
       to_json(r, &lines);
       lines += "}\n";
     }
+    export_actions(state, citizen, reference_instant, &lines);
     DIMONA_TRY(sink(lines));
   }
   // Declarations whose worker is unknown (partition 0, citizen 0), in ledger order.
@@ -48,6 +101,30 @@ Status export_read_models(const Projector& projector, const std::function<Status
     lines += "{\"anomaly\":";
     to_json(r, &lines);
     lines += "}\n";
+  }
+  // Employer-wide records: data-access requests (with where each stands) and settings, by employer.
+  std::vector<uint64_t> employers;
+  for (uint32_t p = 0; p < projector.partition_count(); ++p)
+    projector.partition(p).actions().for_each_employer([&](uint64_t e) { employers.push_back(e); });
+  std::sort(employers.begin(), employers.end());
+  employers.erase(std::unique(employers.begin(), employers.end()), employers.end());
+  for (uint64_t employer : employers) {
+    const std::vector<RequestStatus> requests = requests_of_employer(projector, employer, reference_instant);
+    if (!requests.empty()) {
+      lines += "{\"dataAccessRequests\":{\"employer\":";
+      JsonWriter w(&lines);
+      write_company(w, employer);
+      lines += ",\"requests\":";
+      to_json(requests, &lines);
+      lines += "}}\n";
+    }
+    for (uint32_t p = 0; p < projector.partition_count(); ++p) {
+      if (const EmployerSettings* s = projector.partition(p).actions().settings(employer)) {
+        lines += "{\"employerSettings\":";
+        to_json(*s, &lines);
+        lines += "}\n";
+      }
+    }
   }
   return sink(lines);
 }

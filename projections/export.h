@@ -3,8 +3,11 @@
 // Contract. For every citizen (ascending SSIN) and every year with a period
 // (ascending): a {"balance":…} line when the year has student periods, then
 // a {"calendar":…} line; then the citizen's {"anomaly":…} lines (refused and
-// warned declarations, in ledger order); last, the anomalies of declarations
-// whose worker is unknown. The reference date of "worked / still to work" is
+// warned declarations, in ledger order), its {"attestation":…} lines (oldest
+// first), {"consents":…}, {"flexiData":…}, {"careerBreak":…} and
+// {"careerBreakNotification":…} lines; then the anomalies of declarations
+// whose worker is unknown; last, per employer (ascending), its
+// {"dataAccessRequests":…} and {"employerSettings":…} lines. The reference date of "worked / still to work" is
 // the projector's ledger time. The bytes depend only on the log's events:
 // not on the thread count, the partition a state was folded in, or restarts
 // from checkpoints (tests prove each). `sink` gets whole lines; its first

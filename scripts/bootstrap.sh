@@ -13,6 +13,7 @@ packages=(
   libgtest-dev libgmock-dev
   libbenchmark-dev
   libcli11-dev
+  libssl-dev                # HMAC-SHA256 for access codes and tokens; TLS later
 )
 
 missing=()

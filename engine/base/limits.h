@@ -19,6 +19,25 @@ inline constexpr uint32_t planned_hours_max = 999;
 // Free-text fields (names, streets) longer than this are refused.
 inline constexpr size_t text_field_bytes_max = 512;
 
+// --- Actions (docs/actions.md) ------------------------------------------------------
+// An occupation fraction above this (of the sector's full-time reference) is refused.
+inline constexpr double occupation_fraction_max = 1.5;
+// Consent lasts this many months (seed 003).
+inline constexpr int32_t consent_flexi_months = 1;
+inline constexpr int32_t consent_student_balance_months = 3;
+// An access code is valid from the first day of its month for this many months (seed 001).
+inline constexpr int32_t access_code_valid_months = 3;
+// The employer's career-break overview covers this many years back (seed 004).
+inline constexpr int32_t career_break_overview_years = 2;
+// Flexi-jobs (rule 13): the occupation at other employers in T-3, in thousandths
+// of a full-time job; the first quarter (year * 4 + q - 1) the pensioner route
+// and the no-reduction condition apply to.
+inline constexpr uint16_t flexi_occupation_min_permille = 800;
+inline constexpr int32_t flexi_pensioner_route_from_quarter = 2018 * 4;
+inline constexpr int32_t flexi_reduction_check_from_quarter = 2024 * 4;
+// Attachments kept per career-break request or notification.
+inline constexpr size_t career_break_attachments_max = 64;
+
 // --- Event log ------------------------------------------------------------------
 inline constexpr uint32_t partitions_default = 16;
 inline constexpr uint32_t partitions_max = 1024;

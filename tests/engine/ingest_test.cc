@@ -57,7 +57,7 @@ class IngestTest : public ::testing::Test {
   }
 
   Result<IngestSummary> run(EventLog& log, const std::string& path, bool strict = false) {
-    auto ledger = Ledger::open(log, testing::test_schedule(), clock_);
+    auto ledger = Ledger::open(log, testing::test_schedule(), clock_, ServerSecret::from_passphrase("test"));
     EXPECT_TRUE(ledger.is_ok()) << ledger.status().to_string();
     dimona::IngestOptions options;
     options.strict = strict;
@@ -93,7 +93,7 @@ TEST_F(IngestTest, StrictStopsAtTheFirstMalformedLineKeepingWhatCameBefore) {
   Result<IngestSummary> s = run(*log, path, /*strict=*/true);
   ASSERT_FALSE(s.is_ok());
   EXPECT_NE(s.status().message().find("line 6"), std::string::npos) << s.status().message();
-  auto ledger = Ledger::open(*log, testing::test_schedule(), clock_);
+  auto ledger = Ledger::open(*log, testing::test_schedule(), clock_, ServerSecret::from_passphrase("test"));
   ASSERT_TRUE(ledger.is_ok());
   EXPECT_GT((*ledger)->state().period_count(), 0u);
   EXPECT_EQ((*ledger)->state().period_count(), 5u);
@@ -247,7 +247,7 @@ TEST(IngestGolden, OneDeclarationPerRuleGetsItsExpectedResult) {
   auto log = EmbeddedLog::open(dir.file("ledger.db"), o);
   ASSERT_TRUE(log.is_ok());
   ManualClock clock(*parse_instant("2025-06-01T00:00:00Z"));
-  auto ledger = Ledger::open(**log, testing::test_schedule(), clock);
+  auto ledger = Ledger::open(**log, testing::test_schedule(), clock, ServerSecret::from_passphrase("test"));
   ASSERT_TRUE(ledger.is_ok());
   dimona::IngestOptions options;
   options.report_path = dir.file("report");

@@ -29,7 +29,7 @@ class LedgerFixture : public ::testing::Test {
 
   void reopen() {
     ledger_.reset();
-    Result<std::unique_ptr<Ledger>> l = Ledger::open(log_, test_schedule(), clock_);
+    Result<std::unique_ptr<Ledger>> l = Ledger::open(log_, test_schedule(), clock_, ServerSecret::from_passphrase("test"));
     ASSERT_TRUE(l.is_ok()) << l.status().to_string();
     ledger_ = std::move(*l);
   }

@@ -61,7 +61,7 @@ TEST_F(LedgerTest, ACorruptBatchIsReportedNotFolded) {
   submit(stu_in("2025-07-01", "2025-07-31", 30));
   ASSERT_TRUE(ledger_->commit(nullptr).is_ok());
   log_.batches(0)[0].payload[10] ^= 1;
-  Result<std::unique_ptr<Ledger>> l = Ledger::open(log_, testing::test_schedule(), clock_);
+  Result<std::unique_ptr<Ledger>> l = Ledger::open(log_, testing::test_schedule(), clock_, ServerSecret::from_passphrase("test"));
   ASSERT_FALSE(l.is_ok());
   EXPECT_EQ(l.status().code(), Code::kCorruption);
 }

@@ -44,7 +44,7 @@ class ProjectorTest : public ::testing::Test {
                 }).is_ok());
     std::fclose(f);
     ManualClock clock(*parse_instant("2024-06-01T00:00:00Z"));
-    auto ledger = Ledger::open(*log_, testing::test_schedule(), clock);
+    auto ledger = Ledger::open(*log_, testing::test_schedule(), clock, ServerSecret::from_passphrase("test"));
     ASSERT_TRUE(ledger.is_ok());
     auto summary = ingest_file(**ledger, *log_, input, dimona::IngestOptions{});
     ASSERT_TRUE(summary.is_ok()) << summary.status().to_string();

@@ -132,14 +132,20 @@ namespace {
 // Golden files: a small stream of declarations in (tests/data/golden/
 // students.ndjson), the expected export out (students.export.ndjson). Covers
 // an over-quota W under 475 h then the retroactive 650 h, an UPDATE, a
-// CANCEL, interim daily contracts, a flexi day and a next-year period.
+// CANCEL, interim daily contracts, a flexi day (eligible through its T-3..T-5
+// occupation) and a next-year period; and actions (docs/actions.md): an
+// attestation and one refused for a year not open yet, a data-access request
+// granted, its token reused (refused), then revoked, a pending request,
+// employer settings, and two career-break requests and notifications through
+// their state machines, with one refusal of each kind of transition. The
+// expected file was made with the secret SHA-256("test"), as here.
 TEST(StudentViewsGolden, ExportOfTheGoldenStream) {
   const std::string dir = std::string(DIMONA_TEST_DATA_DIR) + "/golden";
   MemoryLog log(4);
   SystemClock clock;
   Result<QuotaSchedule> schedule = load_quota_schedule("");
   ASSERT_TRUE(schedule.is_ok());
-  auto ledger = Ledger::open(log, *schedule, clock);
+  auto ledger = Ledger::open(log, *schedule, clock, ServerSecret::from_passphrase("test"));
   ASSERT_TRUE(ledger.is_ok());
   ASSERT_TRUE(ingest_file(**ledger, log, dir + "/students.ndjson", dimona::IngestOptions{}).is_ok());
   auto projector = Projector::open(log, ProjectorOptions{});

@@ -1,0 +1,109 @@
+#include "api/cli_support.h"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <thread>
+
+#include "api/progress.h"
+#include "engine/quota_schedule.h"
+
+namespace dimona::cli {
+
+Result<std::unique_ptr<EmbeddedLog>> open_log(const CommonOptions& common, bool create) {
+  if (create && ::mkdir(common.data_dir.c_str(), 0755) != 0 && errno != EEXIST)
+    return io_error("cannot create " + common.data_dir + ": " + std::strerror(errno));
+  EmbeddedLogOptions options;
+  options.create_if_missing = create;
+  if (common.partitions != 0) options.partitions = common.partitions;
+  return EmbeddedLog::open(common.data_dir + "/ledger.db", options);
+}
+
+std::string checkpoint_path(const CommonOptions& common) { return common.data_dir + "/checkpoint.db"; }
+
+Result<ServerSecret> open_secret(const CommonOptions& common) {
+  return ServerSecret::load_or_create(!common.secret_file.empty() ? common.secret_file
+                                                                  : common.data_dir + "/secret.key");
+}
+
+Result<WriteSide> open_write_side(const CommonOptions& common, const Clock& clock) {
+  WriteSide side;
+  Result<std::unique_ptr<EmbeddedLog>> log = open_log(common, /*create=*/true);
+  DIMONA_TRY(log);
+  side.log = std::move(*log);
+  Result<QuotaSchedule> schedule = load_quota_schedule(common.quota_path);
+  DIMONA_TRY(schedule);
+  Result<ServerSecret> secret = open_secret(common);
+  DIMONA_TRY(secret);
+  Result<std::unique_ptr<Ledger>> ledger = Ledger::open(*side.log, std::move(*schedule), clock, *secret);
+  DIMONA_TRY(ledger);
+  side.ledger = std::move(*ledger);
+  return side;
+}
+
+Result<ReadSide> open_read_side(const CommonOptions& common, unsigned threads, bool show_progress,
+                                uint64_t checkpoint_every_events) {
+  ReadSide side;
+  const std::string path = common.data_dir + "/ledger.db";
+  if (!std::filesystem::exists(path)) return not_found("no log at " + path + ": ingest a file first");
+  Result<std::unique_ptr<EmbeddedLog>> log = EmbeddedLog::open(path, EmbeddedLogOptions{});
+  DIMONA_TRY(log);
+  side.log = std::move(*log);
+  ProjectorOptions options;
+  options.threads = threads != 0 ? threads : std::max(1u, std::thread::hardware_concurrency());
+  options.checkpoint_path = checkpoint_path(common);
+  options.checkpoint_every_events = checkpoint_every_events;
+  options.round_events = std::min<uint64_t>(options.round_events, std::max<uint64_t>(1, checkpoint_every_events / 4));
+  Result<std::unique_ptr<Projector>> projector = Projector::open(*side.log, options);
+  DIMONA_TRY(projector);
+  side.projector = std::move(*projector);
+  Progress progress("replay", "events");
+  Result<ReplayStats> stats = side.projector->catch_up([&](const ReplayProgress& p) {
+    if (show_progress) progress.update(p.events, p.events, p.total);
+  });
+  progress.finish();
+  DIMONA_TRY(stats);
+  side.stats = *stats;
+  return side;
+}
+
+Result<CitizenView> open_citizen(const CommonOptions& common, const std::string& text) {
+  Result<Ssin> ssin = parse_ssin(text);
+  if (!ssin.is_ok()) return invalid_argument("SSIN: " + ssin.status().message());
+  Result<ReadSide> side = open_read_side(common, 0, false);
+  DIMONA_TRY(side);
+  CitizenView view{std::move(*side), *ssin, nullptr};
+  view.state = &view.side.projector->state_of(*ssin);
+  return view;
+}
+
+std::string employer_text(uint64_t employer) {
+  if (employer & kNssoEmployerTag) return "NSSO " + std::to_string(employer & ~kNssoEmployerTag);
+  return format_enterprise_number(EnterpriseNumber{employer});
+}
+
+Result<uint64_t> parse_employer(const std::string& text, const char* option) {
+  if (text.size() == 10 || text.size() == 9) {
+    Result<EnterpriseNumber> n = parse_enterprise_number(text);
+    if (n.is_ok()) return n->value;
+    return invalid_argument(std::string(option) + ": " + n.status().message());
+  }
+  char* end = nullptr;
+  const unsigned long long v = std::strtoull(text.c_str(), &end, 10);
+  Result<NssoNumber> nsso = text.empty() || *end != '\0' ? Result<NssoNumber>(invalid_argument("not a number"))
+                                                         : parse_nsso_number(v);
+  if (!nsso.is_ok()) return invalid_argument(std::string(option) + ": not an enterprise or NSSO number");
+  return nsso->value | kNssoEmployerTag;
+}
+
+Result<Instant> parse_instant_option(const std::string& text, const char* option, Instant otherwise) {
+  if (text.empty()) return otherwise;
+  if (auto t = parse_instant(text)) return *t;
+  if (auto d = parse_date(text)) return start_of(*d);
+  return invalid_argument(std::string(option) + ": expected YYYY-MM-DD or an RFC 3339 instant");
+}
+
+}  // namespace dimona::cli

@@ -1,0 +1,55 @@
+// What the subcommands share: opening the log, the writer (Ledger) and the
+// read side (a Projector caught up from its checkpoint), and small parsers.
+//
+// Contract. Internal to the command line. Every function returns errors as
+// values with a message fit for one stderr line; none prints.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "api/commands.h"
+#include "engine/base/time.h"
+#include "engine/embedded_log.h"
+#include "engine/ledger.h"
+#include "projections/projector.h"
+
+namespace dimona::cli {
+
+Result<std::unique_ptr<EmbeddedLog>> open_log(const CommonOptions& common, bool create);
+std::string checkpoint_path(const CommonOptions& common);
+// The server secret: --secret-file, or DATA/secret.key (made on first use).
+Result<ServerSecret> open_secret(const CommonOptions& common);
+
+// The single writer over the log, for the subcommands that append.
+struct WriteSide {
+  std::unique_ptr<EmbeddedLog> log;
+  std::unique_ptr<Ledger> ledger;
+};
+Result<WriteSide> open_write_side(const CommonOptions& common, const Clock& clock);
+
+// The log and a projector caught up with it (from the checkpoint, if any).
+struct ReadSide {
+  std::unique_ptr<EmbeddedLog> log;
+  std::unique_ptr<Projector> projector;
+  ReplayStats stats;
+};
+Result<ReadSide> open_read_side(const CommonOptions& common, unsigned threads, bool show_progress,
+                                uint64_t checkpoint_every_events = 5'000'000);
+
+// One citizen's partition state, caught up.
+struct CitizenView {
+  ReadSide side;
+  Ssin citizen;
+  const LedgerState* state = nullptr;
+};
+Result<CitizenView> open_citizen(const CommonOptions& common, const std::string& ssin);
+
+std::string employer_text(uint64_t employer);
+// An employer given on the command line: an enterprise number (10 digits) or an NSSO number.
+Result<uint64_t> parse_employer(const std::string& text, const char* option);
+// An instant or a day (its start) given on the command line; empty: `otherwise`.
+Result<Instant> parse_instant_option(const std::string& text, const char* option, Instant otherwise);
+
+}  // namespace dimona::cli

@@ -1,0 +1,263 @@
+// The command line of actions (docs/actions.md): submit one line, attest,
+// the employer's access-code lookup, consent, flexi eligibility, career break.
+#include <cstdio>
+#include <iostream>
+#include <iterator>
+#include <optional>
+
+#include "api/cli_support.h"
+#include "api/commands.h"
+#include "engine/codec.h"
+#include "engine/flexi.h"
+#include "projections/access_views.h"
+#include "projections/career_break_views.h"
+#include "projections/student_views.h"
+
+namespace dimona::cli {
+namespace {
+
+void print_line(const std::string& json) { std::printf("%s\n", json.c_str()); }
+
+// Decides, appends durably and returns the outcome of one action.
+Result<ActionSubmission> submit_one_action(WriteSide& side, const Action& action, std::string_view raw,
+                                           std::string_view source) {
+  Result<ActionSubmission> s = side.ledger->submit_action(action, raw, source);
+  DIMONA_TRY(s);
+  DIMONA_TRY(side.ledger->commit(nullptr));
+  return s;
+}
+
+std::string outcome_json(const Event& event) {
+  std::string line;
+  encode_event(event, &line);
+  line.pop_back();  // the '\n'
+  return line;
+}
+
+}  // namespace
+
+int run_submit(const CommonOptions& common, const SubmitOptions& o) {
+  std::string text = o.input;
+  if (text == "-") text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+  const size_t size = text.size();
+  text.resize(size + kJsonPadding);
+  DeclarationDecoder decoder;
+  Result<Command> command = decoder.decode_command(std::string_view(text.data(), size), text.size());
+  if (!command.is_ok()) return fail("submit", command.status());
+  SystemClock clock;
+  Result<WriteSide> side = open_write_side(common, clock);
+  if (!side.is_ok()) return fail("submit", side.status());
+  const std::string_view raw(text.data(), size);
+  Event event;
+  if (command->is_action) {
+    Result<ActionSubmission> s = submit_one_action(*side, command->action, raw, "cli:submit");
+    if (!s.is_ok()) return fail("submit", s.status());
+    event.type = event_type_of(command->action.kind);
+    event.recorded_at = s->recorded_at;
+    event.ssin = s->outcome.worker;
+    event.action = ActionBody{command->action, s->outcome, raw};
+  } else {
+    Result<Submission> s = side->ledger->submit(command->declaration, raw, "cli:submit");
+    if (!s.is_ok()) return fail("submit", s.status());
+    if (Status c = side->ledger->commit(nullptr); !c.is_ok()) return fail("submit", c);
+    event.type = event_type_of(command->declaration.kind);
+    event.recorded_at = s->recorded_at;
+    event.ssin = s->decision.worker;
+    event.declaration = DeclarationBody{s->declaration_id, command->declaration, s->decision, raw};
+  }
+  event.source = "cli:submit";
+  print_line(outcome_json(event));  // the event as logged: result, ids, what was derived
+  return 0;
+}
+
+int run_attest(const CommonOptions& common, const AttestOptions& o) {
+  Result<Ssin> ssin = parse_ssin(o.ssin);
+  if (!ssin.is_ok()) return fail("attest", invalid_argument("SSIN: " + ssin.status().message()));
+  SystemClock clock;
+  Result<WriteSide> side = open_write_side(common, clock);
+  if (!side.is_ok()) return fail("attest", side.status());
+  Action action;
+  action.kind = ActionKind::kAttestationRequest;
+  action.worker = *ssin;
+  action.year = o.year != 0 ? o.year : year_of(date_of(clock.now()));
+  const std::string raw = "{\"worker\":{\"ssin\":\"" + o.ssin + "\"},\"attestationRequest\":{\"year\":" +
+                          std::to_string(action.year) + "}}";
+  Result<ActionSubmission> s = submit_one_action(*side, action, raw, "cli:attest");
+  if (!s.is_ok()) return fail("attest", s.status());
+  const ActionOutcome& out = s->outcome;
+  if (!out.accepted())
+    return fail("attest", failed_precondition(std::string(refusal_message(out.refusal)) + " (" +
+                                              std::string(refusal_name(out.refusal)) + ")"));
+  Attestation a{out.id, *ssin, out.for_year, out.quota_hours, out.remaining_hours, out.access_code, out.code_month,
+                s->recorded_at};
+  if (o.json) {
+    std::string line;
+    to_json(a, &line);
+    print_line(line);
+    return 0;
+  }
+  std::printf("Student@work attestation %012llu for %d\n", static_cast<unsigned long long>(a.id), a.for_year);
+  std::printf("  remaining hours  %u of %u\n", a.remaining_hours, a.quota_hours);
+  std::printf("  access code      %s  (valid %s to %s)\n", format_access_code(a.access_code).c_str(),
+              to_string(a.valid_from()).c_str(), to_string(a.valid_until()).c_str());
+  return 0;
+}
+
+int run_access_code(const CommonOptions& common, const AccessCodeOptions& o) {
+  Result<Instant> today = parse_instant_option(o.date, "--date", SystemClock().now());
+  if (!today.is_ok()) return fail("access-code", today.status());
+  Result<ReadSide> side = open_read_side(common, 0, false);
+  if (!side.is_ok()) return fail("access-code", side.status());
+  const AccessCodeAnswer answer = lookup_access_code(*side->projector, o.code, date_of(*today));
+  std::string line;
+  to_json(answer, &line);
+  print_line(line);
+  return answer.verdict == AccessCodeAnswer::Verdict::kValid ? 0 : 1;
+}
+
+int run_consent_check(const CommonOptions& common, const ConsentOptions& o) {
+  AccessScope scope;
+  if (!parse_scope(o.scope, &scope)) return fail("consent check", invalid_argument("--scope: FLEXI or STUDENT_BALANCE"));
+  Result<uint64_t> employer = parse_employer(o.employer, "--employer");
+  if (!employer.is_ok()) return fail("consent check", employer.status());
+  Result<Instant> at = parse_instant_option(o.at, "--at", SystemClock().now());
+  if (!at.is_ok()) return fail("consent check", at.status());
+  Result<CitizenView> view = open_citizen(common, o.ssin);
+  if (!view.is_ok()) return fail("consent check", view.status());
+  const ConsentVerdict v = may_see(*view->state, view->citizen, *employer, scope, *at);
+  std::string line;
+  to_json(v, scope, &line);
+  print_line(line);
+  if (!v.allowed) return 1;
+  line.clear();  // what the consent shows the employer
+  if (scope == AccessScope::kStudentBalance) {
+    const int32_t year = year_of(date_of(*at));
+    const StudentBalance b = student_balance(*view->state, view->citizen, year, date_of(*at));
+    line = "{\"year\":" + std::to_string(year) + ",\"remainingHours\":" + std::to_string(b.remaining) + "}";
+  } else {
+    to_json(flexi_eligibility(view->state->actions(), view->citizen, quarter_index(date_of(*at)), *employer), &line);
+  }
+  print_line(line);
+  return 0;
+}
+
+int run_consent_list(const CommonOptions& common, const ConsentOptions& o) {
+  const Instant now = SystemClock().now();
+  std::string line;
+  if (!o.ssin.empty()) {
+    Result<CitizenView> view = open_citizen(common, o.ssin);
+    if (!view.is_ok()) return fail("consent list", view.status());
+    to_json(consents_of(*view->state, view->citizen), now, &line);
+  } else {
+    Result<uint64_t> employer = parse_employer(o.employer, "--employer");
+    if (!employer.is_ok()) return fail("consent list", employer.status());
+    Result<ReadSide> side = open_read_side(common, 0, false);
+    if (!side.is_ok()) return fail("consent list", side.status());
+    to_json(requests_of_employer(*side->projector, *employer, now), &line);
+  }
+  print_line(line);
+  return 0;
+}
+
+int run_flexi(const CommonOptions& common, const FlexiOptions& o) {
+  const std::optional<int32_t> quarter =
+      o.quarter.empty() ? std::optional<int32_t>(quarter_index(date_of(SystemClock().now()))) : parse_quarter(o.quarter);
+  if (!quarter) return fail("flexi", invalid_argument("--quarter: expected YYYY-Qn"));
+  const std::optional<ReductionRule> rule = ReductionRule::parse(o.reduction);
+  if (!rule) return fail("flexi", invalid_argument("--reduction: strict, ignore or tolerance:F"));
+  uint64_t employer = 0;
+  if (!o.employer.empty()) {
+    Result<uint64_t> e = parse_employer(o.employer, "--employer");
+    if (!e.is_ok()) return fail("flexi", e.status());
+    employer = *e;
+  }
+  Result<CitizenView> view = open_citizen(common, o.ssin);
+  if (!view.is_ok()) return fail("flexi", view.status());
+  std::string line;
+  to_json(flexi_eligibility(view->state->actions(), view->citizen, *quarter, employer, *rule), &line);
+  print_line(line);
+  return 0;
+}
+
+namespace {
+
+Result<CareerBreakFilter> career_break_filter(const CareerBreakOptions& o) {
+  CareerBreakFilter f;
+  Result<uint64_t> employer = parse_employer(o.employer, "--employer");
+  DIMONA_TRY(employer);
+  f.employer = *employer;
+  if (!o.kind.empty()) {
+    LeaveKind k;
+    if (!parse_leave_kind(o.kind, &k)) return invalid_argument("--kind: not a leave kind (docs/actions.md)");
+    f.leave_kind = k;
+  }
+  if (!o.fraction.empty()) {
+    BreakFraction fr;
+    if (!parse_break_fraction(o.fraction, &fr)) return invalid_argument("--fraction: FULL, 1/2, 1/5 or 1/10");
+    f.fraction = fr;
+  }
+  if (!o.status.empty()) {
+    BreakRequestState s;
+    NotificationState n;
+    if (parse_state(o.status, &s)) f.state = s;
+    if (parse_state(o.status, &n)) f.notification_state = n;
+    if (!f.state && !f.notification_state) return invalid_argument("--status: not a request or notification state");
+  }
+  if (!o.ssin.empty()) {
+    Result<Ssin> ssin = parse_ssin(o.ssin);
+    if (!ssin.is_ok()) return invalid_argument("--ssin: " + ssin.status().message());
+    f.employee = *ssin;
+  }
+  for (auto [text, out, name] : {std::tuple{&o.from, &f.from, "--from"}, std::tuple{&o.to, &f.to, "--to"}}) {
+    if (text->empty()) continue;
+    auto d = parse_date(*text);
+    if (!d) return invalid_argument(std::string(name) + ": expected YYYY-MM-DD");
+    *out = *d;
+  }
+  return f;
+}
+
+}  // namespace
+
+int run_career_break_list(const CommonOptions& common, const CareerBreakOptions& o) {
+  Result<CareerBreakFilter> filter = career_break_filter(o);
+  if (!filter.is_ok()) return fail("career-break list", filter.status());
+  Result<Instant> now = parse_instant_option(o.now, "--now", SystemClock().now());
+  if (!now.is_ok()) return fail("career-break list", now.status());
+  Result<ReadSide> side = open_read_side(common, 0, false);
+  if (!side.is_ok()) return fail("career-break list", side.status());
+  std::string line;
+  to_json(career_break_overview(*side->projector, *filter, *now), o.auditor, &line);
+  print_line(line);
+  return 0;
+}
+
+int run_career_break_show(const CommonOptions& common, const CareerBreakOptions& o) {
+  char* end = nullptr;
+  const unsigned long long ticket = std::strtoull(o.ticket.c_str(), &end, 10);
+  if (o.ticket.size() != 12 || *end != '\0' || !is_valid_dimona_id(ticket))
+    return fail("career-break show", invalid_argument("ticket: expected 12 digits"));
+  std::optional<uint64_t> employer;
+  if (!o.employer.empty()) {
+    Result<uint64_t> e = parse_employer(o.employer, "--employer");
+    if (!e.is_ok()) return fail("career-break show", e.status());
+    employer = *e;
+  }
+  Result<ReadSide> side = open_read_side(common, 0, false);
+  if (!side.is_ok()) return fail("career-break show", side.status());
+  for (uint32_t p = 0; p < side->projector->partition_count(); ++p) {
+    const CareerBreakRequest* r = side->projector->partition(p).actions().ticket(ticket);
+    if (!r) continue;
+    if (employer && (*employer != r->employer || !r->employer_may_consult()))
+      return fail("career-break show", failed_precondition(
+                                           "the employer may consult a request only until the employee completed their part"));
+    std::string line;
+    to_json(*r, &line);
+    print_line(line);
+    return 0;
+  }
+  return fail("career-break show", not_found("no career-break request has this ticket"));
+}
+
+}  // namespace dimona::cli

@@ -1,0 +1,197 @@
+#include "engine/action_decision.h"
+
+#include <algorithm>
+#include <string>
+
+#include "engine/base/json_writer.h"
+#include "engine/base/limits.h"
+
+namespace dimona {
+namespace {
+
+using R = ActionRefusal;
+
+std::string ssin_digits(Ssin s) {
+  std::string d;
+  append_uint(&d, s.value);
+  if (d.size() < 11) d.insert(0, 11 - d.size(), '0');
+  return d;
+}
+
+// Rule 11: the current year, or the next one from 1 December.
+bool attestation_year_available(int32_t year, Date today) {
+  const CivilDate c = civil_from_date(today);
+  return year == c.year || (year == c.year + 1 && c.month == 12);
+}
+
+void decide_attestation(const LedgerState& state, const Action& a, Instant at, const ServerSecret& secret,
+                        ActionOutcome* o) {
+  const Date today = date_of(at);
+  if (!attestation_year_available(a.year, today)) {
+    o->refusal = R::kYearNotAvailable;
+    return;
+  }
+  const std::optional<uint32_t> quota = state.quota(a.year);
+  if (!quota) {
+    o->refusal = R::kQuotaUnknown;
+    return;
+  }
+  const uint32_t used = state.student_hours(a.worker, a.year);
+  o->for_year = a.year;
+  o->quota_hours = *quota;
+  o->remaining_hours = used >= *quota ? 0 : *quota - used;
+  o->code_month = month_index(today);
+  o->access_code = access_code_of(secret, a.worker, o->code_month);
+}
+
+void decide_request(const ActionState& s, const Action& a, const ServerSecret& secret, ActionOutcome* o) {
+  if (!a.token.empty() && s.request_by_token(a.token)) {
+    o->refusal = R::kIdInUse;
+    return;
+  }
+  o->token = a.token.empty() ? request_token_of(secret, o->id) : a.token;
+  o->scope = a.scope;
+}
+
+void decide_answer(const ActionState& s, const Action& a, Instant at, ActionOutcome* o) {
+  const DataAccessRequest* r = s.request_by_token(a.token);
+  if (!r) {
+    o->refusal = R::kUnknownToken;
+    return;
+  }
+  o->subject = r->id;
+  o->employer = r->employer;
+  o->scope = r->scope;
+  if (s.answer(r->id)) {
+    o->refusal = R::kTokenAlreadyUsed;
+    return;
+  }
+  if (a.kind == ActionKind::kDataAccessGrant) {
+    const int32_t months = r->scope == AccessScope::kFlexi ? limits::consent_flexi_months
+                                                            : limits::consent_student_balance_months;
+    o->expires_at = add_months(at, months);
+  }
+}
+
+void decide_revocation(const ActionState& s, const Action& a, Instant at, ActionOutcome* o) {
+  const ConsentAnswer* g = s.answer(a.id);
+  if (!g || !g->granted || g->citizen != a.worker) {
+    o->refusal = R::kUnknownRequest;
+    return;
+  }
+  o->subject = a.id;
+  o->employer = g->employer;
+  o->scope = g->scope;
+  if (g->revoked() || at >= g->expires_at) o->refusal = R::kNotActive;
+}
+
+// The parties an action names must be its subject's.
+bool parties_match(const Action& a, Ssin citizen, uint64_t employer) {
+  return (a.worker.value == 0 || a.worker == citizen) && (a.employer == 0 || a.employer == employer);
+}
+
+void decide_on_ticket(const ActionState& s, const Action& a, ActionOutcome* o) {
+  const CareerBreakRequest* t = s.ticket(a.id);
+  if (!t) {
+    o->refusal = R::kUnknownTicket;
+    return;
+  }
+  o->subject = t->ticket;
+  if (!parties_match(a, t->citizen, t->employer)) {
+    o->refusal = R::kNotYourRequest;
+    return;
+  }
+  o->worker = t->citizen;
+  o->employer = t->employer;
+  o->refusal = request_refusal(*t, a.kind);
+  if (o->accepted() && a.kind == ActionKind::kCareerBreakEndDate && *a.end_date < t->start)
+    o->refusal = R::kEndBeforeStart;
+}
+
+void decide_on_notification(const ActionState& s, const Action& a, ActionOutcome* o) {
+  const CareerBreakNotification* n = s.notification(a.id);
+  if (!n) {
+    o->refusal = R::kUnknownNotification;
+    return;
+  }
+  o->subject = n->id;
+  if (!parties_match(a, n->citizen, n->employer)) {
+    o->refusal = R::kNotYourRequest;
+    return;
+  }
+  o->worker = n->citizen;
+  o->employer = n->employer;
+  o->refusal = notification_refusal(*n, a.kind);
+  if (o->accepted() && a.kind == ActionKind::kCareerBreakPostponement && !(n->start < a.start_date))
+    o->refusal = R::kPostponementNotLater;
+}
+
+bool creates_subject(ActionKind k) {
+  return k == ActionKind::kDataAccessRequest || k == ActionKind::kCareerBreakRequest ||
+         k == ActionKind::kCareerBreakNotification;
+}
+
+}  // namespace
+
+uint64_t access_code_of(const ServerSecret& secret, Ssin citizen, int32_t month) {
+  const uint64_t code = secret.hmac64("access-code|" + ssin_digits(citizen) + "|" + month_string(month)) & kAccessCodeMask;
+  return code == 0 ? 1 : code;
+}
+
+AccessToken request_token_of(const ServerSecret& secret, uint64_t request_id) {
+  std::string id;
+  append_uint(&id, request_id);
+  AccessToken t{secret.hmac64("consent-token-hi|" + id) >> 28, secret.hmac64("consent-token-lo|" + id)};
+  if (t.empty()) t.lo = 1;
+  return t;
+}
+
+ActionOutcome decide_action(const LedgerState& state, const Action& a, Instant at, const ServerSecret& secret,
+                            uint64_t fresh_id) {
+  const ActionState& s = state.actions();
+  ActionOutcome o;
+  o.worker = a.worker;
+  o.employer = a.employer;
+  o.id = fresh_id;
+  if (creates_subject(a.kind) && a.id != 0) {
+    o.id = a.id;
+    if (s.id_in_use(a.id) || state.period(PeriodId{a.id})) {
+      o.id = fresh_id;  // the event keeps a unique id of its own
+      o.refusal = R::kIdInUse;
+      return o;
+    }
+  }
+  switch (a.kind) {
+    case ActionKind::kAttestationRequest: decide_attestation(state, a, at, secret, &o); break;
+    case ActionKind::kDataAccessRequest: decide_request(s, a, secret, &o); break;
+    case ActionKind::kDataAccessGrant:
+    case ActionKind::kDataAccessRefusal: decide_answer(s, a, at, &o); break;
+    case ActionKind::kDataAccessRevocation: decide_revocation(s, a, at, &o); break;
+    case ActionKind::kOccupationQuarter:
+    case ActionKind::kPensionStatus:
+    case ActionKind::kEmployerSettings: break;
+    case ActionKind::kCareerBreakRequest:
+      if (*a.end_date < a.start_date) o.refusal = R::kEndBeforeStart;
+      break;
+    case ActionKind::kCareerBreakNotification: {
+      const EmployerSettings* settings = s.settings(a.employer);
+      if (!settings || !settings->accepts_notifications) o.refusal = R::kNotificationsNotAccepted;
+      else if (a.end_date && *a.end_date < a.start_date) o.refusal = R::kEndBeforeStart;
+      break;
+    }
+    case ActionKind::kCareerBreakAttachment:
+      if (a.to_notification) decide_on_notification(s, a, &o);
+      else decide_on_ticket(s, a, &o);
+      break;
+    case ActionKind::kCareerBreakEmployeePart:
+    case ActionKind::kCareerBreakCancellation:
+    case ActionKind::kCareerBreakEndDate:
+    case ActionKind::kOnemDecision: decide_on_ticket(s, a, &o); break;
+    case ActionKind::kCareerBreakPostponement:
+    case ActionKind::kCareerBreakNotificationRefusal:
+    case ActionKind::kCareerBreakNotificationValidation: decide_on_notification(s, a, &o); break;
+  }
+  return o;
+}
+
+}  // namespace dimona

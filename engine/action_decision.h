@@ -1,0 +1,30 @@
+// decide_action(): judges one action against the ledger's current state —
+// the attestation window, the single use of a data-access token, the
+// career-break state machines, the employer's notification setting — and
+// derives what the action creates (docs/actions.md).
+//
+// Contract. Pure: reads the state, never changes it; the caller logs the
+// event and folds it, so the next action sees this one. `fresh_id` is the
+// ledger's next free 12-digit id: it becomes the action's id, unless a
+// creating action imports its own (requestId, ticket, notificationId).
+// Access codes and tokens are keyed HMACs of the server secret, so the same
+// (citizen, month) always gets the same code and nobody without the secret
+// can compute one. A refusal names its reason (ActionRefusal) and has no
+// effect on the state; every refused action is logged all the same.
+#pragma once
+
+#include "engine/action.h"
+#include "engine/ledger_state.h"
+#include "engine/secret.h"
+
+namespace dimona {
+
+ActionOutcome decide_action(const LedgerState& state, const Action& action, Instant recorded_at,
+                            const ServerSecret& secret, uint64_t fresh_id);
+
+// The access code of (citizen, month): HMAC-SHA256 cut to 50 bits, never 0.
+uint64_t access_code_of(const ServerSecret& secret, Ssin citizen, int32_t month);
+// The token of a data-access request, from its id.
+AccessToken request_token_of(const ServerSecret& secret, uint64_t request_id);
+
+}  // namespace dimona

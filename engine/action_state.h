@@ -1,0 +1,258 @@
+// ActionState: the fold of the action events (docs/actions.md) — the
+// attestations and their access codes, data-access requests and the
+// citizens' answers, occupation and pension records, employer settings, and
+// career-break requests and notifications with their state machines.
+//
+// Contract. LedgerState owns one and hands it every accepted action event
+// (apply()); refused ones never reach it. apply() is pure and checks the
+// log: a transition the state machine forbids was refused by decide_action()
+// before it was logged, so meeting one here is kCorruption. The
+// fold of one partition is self-contained: an event carries what it needs
+// (a grant its employer and scope, a ticket action its citizen), so a grant
+// folded in the citizen's partition needs no request from partition 0, and
+// the order partitions are folded in does not matter. The transition rules
+// themselves live here, once (request_refusal(), notification_refusal()), and
+// serve decide_action() and the read models alike. Records are kept in
+// vectors in the order they were created, with indexes by id, citizen,
+// employer, token and access code; lookups are O(1) or walk one citizen's or
+// one employer's chain. save()/load() round-trip everything (checkpoints).
+// Not thread-safe: one per LedgerState.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/action.h"
+#include "engine/base/flat_map.h"
+#include "engine/base/limits.h"
+#include "engine/base/status.h"
+
+namespace dimona {
+
+struct Event;
+
+inline constexpr uint32_t kNoRecord = UINT32_MAX;
+
+struct Attestation {
+  uint64_t id = 0;
+  Ssin citizen;
+  int32_t for_year = 0;
+  uint32_t quota_hours = 0, remaining_hours = 0;  // when issued
+  uint64_t access_code = 0;
+  int32_t code_month = 0;
+  Instant issued_at;
+  uint32_t prev_of_citizen = kNoRecord, prev_of_code = kNoRecord;
+
+  Date valid_from() const { return first_day_of_month(code_month); }
+  Date valid_until() const { return last_day_of_month(code_month + limits::access_code_valid_months - 1); }
+  bool valid_on(Date d) const { return valid_from() <= d && d <= valid_until(); }
+};
+
+struct DataAccessRequest {
+  uint64_t id = 0;
+  uint64_t employer = 0;
+  AccessScope scope = AccessScope::kFlexi;
+  AccessChannel channel = AccessChannel::kQr;
+  AccessToken token;
+  Instant requested_at;
+  uint32_t prev_of_employer = kNoRecord;
+};
+
+// A citizen's answer to a request: a grant (with its expiry and, once
+// revoked, when) or a refusal.
+struct ConsentAnswer {
+  uint64_t request_id = 0;
+  Ssin citizen;
+  uint64_t employer = 0;
+  AccessScope scope = AccessScope::kFlexi;
+  bool granted = false;
+  Instant at;
+  Instant expires_at;   // a grant's; at + 1 or 3 months
+  Instant revoked_at;   // 0 when never revoked
+  uint32_t prev_of_citizen = kNoRecord;
+
+  bool revoked() const { return revoked_at.micros != 0; }
+  bool in_force_at(Instant t) const {
+    return granted && at <= t && t < expires_at && !(revoked() && revoked_at <= t);
+  }
+};
+
+struct OccupationRecord {
+  Ssin citizen;
+  uint64_t employer = 0;
+  int32_t quarter = 0;  // quarter_index
+  uint16_t permille = 0;
+  Instant recorded_at;
+  uint32_t prev_of_citizen = kNoRecord;
+};
+
+struct PensionRecord {
+  Ssin citizen;
+  std::optional<Date> pensioned_as_of;
+  Instant recorded_at;
+};
+
+struct EmployerSettings {
+  uint64_t employer = 0;
+  std::string contact_name, email, phone, sector;
+  bool accepts_notifications = false;
+  Instant updated_at;
+};
+
+enum class BreakRequestState : unsigned char { kSubmitted, kEmployeeCompleted, kCancelled, kGranted, kRefused };
+enum class NotificationState : unsigned char { kReceived, kPostponed, kRefused, kValidated };
+std::string_view state_name(BreakRequestState s);  // SUBMITTED, EMPLOYEE_COMPLETED, CANCELLED, GRANTED, REFUSED
+std::string_view state_name(NotificationState s);  // RECEIVED, POSTPONED, REFUSED, VALIDATED
+bool parse_state(std::string_view s, BreakRequestState* out);
+bool parse_state(std::string_view s, NotificationState* out);
+
+struct CareerBreakRequest {
+  uint64_t ticket = 0;
+  Ssin citizen;
+  uint64_t employer = 0;
+  LeaveKind leave_kind = LeaveKind::kTimeCredit;
+  BreakFraction fraction = BreakFraction::kFull;
+  Date start, end;
+  uint16_t regime_before_permille = 0, regime_during_permille = 0;
+  bool multiple_employers = false;
+  BreakRequestState state = BreakRequestState::kSubmitted;
+  Instant submitted_at, changed_at;
+  uint8_t end_date_changes = 0;  // saturating
+  std::vector<std::string> attachments;
+  uint32_t prev_of_employer = kNoRecord, prev_of_citizen = kNoRecord;
+
+  // Seed 004: the employer may consult (and cancel, modify) only until the employee completed their part.
+  bool employer_may_consult() const { return state == BreakRequestState::kSubmitted; }
+};
+
+struct CareerBreakNotification {
+  uint64_t id = 0;
+  Ssin citizen;
+  uint64_t employer = 0;
+  LeaveKind leave_kind = LeaveKind::kTimeCredit;
+  BreakFraction fraction = BreakFraction::kFull;
+  Date start;
+  std::optional<Date> end;
+  NotificationState state = NotificationState::kReceived;
+  Instant received_at, changed_at;
+  uint8_t postponements = 0;  // saturating
+  std::vector<std::string> attachments;
+  uint32_t prev_of_employer = kNoRecord, prev_of_citizen = kNoRecord;
+
+  bool open() const { return state == NotificationState::kReceived || state == NotificationState::kPostponed; }
+};
+
+// The state machines of seed 004 (rule 15): why `kind` may not act on the
+// record now, or kNone. Parties and dates are checked by decide_action().
+ActionRefusal request_refusal(const CareerBreakRequest& r, ActionKind kind);
+ActionRefusal notification_refusal(const CareerBreakNotification& n, ActionKind kind);
+
+class ActionState {
+ public:
+  // Folds one accepted action event; kCorruption when the log contradicts
+  // itself (an answer to an answered request, a transition the state machine
+  // forbids), and then nothing changed.
+  [[nodiscard]] Status apply(const Event& event);
+
+  // --- Lookups (nullptr when absent) ---
+  const DataAccessRequest* request(uint64_t id) const;
+  const DataAccessRequest* request_by_token(AccessToken token) const;
+  const ConsentAnswer* answer(uint64_t request_id) const;  // the request's answer, if any
+  const CareerBreakRequest* ticket(uint64_t id) const;
+  const CareerBreakNotification* notification(uint64_t id) const;
+  const EmployerSettings* settings(uint64_t employer) const;
+  const PensionRecord* pension(Ssin citizen) const;
+  // Is `id` the id of any record (request, ticket, notification, attestation)?
+  bool id_in_use(uint64_t id) const;
+
+  // --- Chains, newest first; f(record) ---
+  template <typename F> void for_each_attestation_of(Ssin c, F&& f) const { walk(attestations_, by_citizen(att_citizen_, c), &Attestation::prev_of_citizen, f); }
+  template <typename F> void for_each_attestation_with_code(uint64_t code, F&& f) const {
+    const uint32_t* head = att_code_.find(code);
+    walk(attestations_, head ? *head - 1 : kNoRecord, &Attestation::prev_of_code, f);
+  }
+  template <typename F> void for_each_answer_of(Ssin c, F&& f) const { walk(answers_, by_citizen(answer_citizen_, c), &ConsentAnswer::prev_of_citizen, f); }
+  template <typename F> void for_each_request_of_employer(uint64_t e, F&& f) const { walk(requests_, head_of(request_employer_, e), &DataAccessRequest::prev_of_employer, f); }
+  template <typename F> void for_each_occupation_of(Ssin c, F&& f) const { walk(occupations_, by_citizen(occupation_citizen_, c), &OccupationRecord::prev_of_citizen, f); }
+  template <typename F> void for_each_ticket_of_employer(uint64_t e, F&& f) const { walk(tickets_, head_of(ticket_employer_, e), &CareerBreakRequest::prev_of_employer, f); }
+  template <typename F> void for_each_ticket_of(Ssin c, F&& f) const { walk(tickets_, by_citizen(ticket_citizen_, c), &CareerBreakRequest::prev_of_citizen, f); }
+  template <typename F> void for_each_notification_of_employer(uint64_t e, F&& f) const { walk(notifications_, head_of(notification_employer_, e), &CareerBreakNotification::prev_of_employer, f); }
+  template <typename F> void for_each_notification_of(Ssin c, F&& f) const { walk(notifications_, by_citizen(notification_citizen_, c), &CareerBreakNotification::prev_of_citizen, f); }
+  // Every citizen with a record here, each once, in no particular order.
+  template <typename F> void for_each_citizen(F&& f) const {
+    FlatMap<uint32_t> seen;
+    auto once = [&](uint64_t c, uint32_t) { if (seen[c]++ == 0) f(Ssin{c}); };
+    att_citizen_.for_each(once);
+    answer_citizen_.for_each(once);
+    occupation_citizen_.for_each(once);
+    pension_citizen_.for_each(once);
+    ticket_citizen_.for_each(once);
+    notification_citizen_.for_each(once);
+  }
+  // Every data-access request and every employer's settings, in the order they were made.
+  const std::vector<DataAccessRequest>& requests() const { return requests_; }
+  const std::vector<EmployerSettings>& all_settings() const { return settings_; }
+  // Every employer with settings, requests, tickets or notifications here.
+  template <typename F> void for_each_employer(F&& f) const {
+    FlatMap<uint32_t> seen;
+    auto once = [&](uint64_t e, uint32_t) { if (seen[e]++ == 0) f(e); };
+    settings_index_.for_each(once);
+    request_employer_.for_each(once);
+    ticket_employer_.for_each(once);
+    notification_employer_.for_each(once);
+  }
+
+  size_t record_count() const {
+    return attestations_.size() + requests_.size() + answers_.size() + occupations_.size() + pensions_.size() +
+           settings_.size() + tickets_.size() + notifications_.size();
+  }
+
+  void save(std::string* out) const;
+  [[nodiscard]] static Status load(std::string_view bytes, ActionState* state);
+
+ private:
+  static uint32_t head_of(const FlatMap<uint32_t>& index, uint64_t key) {
+    const uint32_t* head = index.find(key);
+    return head ? *head - 1 : kNoRecord;
+  }
+  static uint32_t by_citizen(const FlatMap<uint32_t>& index, Ssin c) { return head_of(index, c.value); }
+  template <typename R, typename F>
+  static void walk(const std::vector<R>& records, uint32_t at, uint32_t R::*prev, F& f) {
+    for (; at != kNoRecord; at = records[at].*prev) f(records[at]);
+  }
+  // Links record `index` at the head of `key`'s chain; returns the previous head.
+  static uint32_t link(FlatMap<uint32_t>& index, uint64_t key, uint32_t at);
+
+  void add_attestation(Attestation a);
+  void add_request(DataAccessRequest r);
+  void add_answer(ConsentAnswer a);
+  void add_occupation(OccupationRecord r);
+  void set_pension(PensionRecord r);
+  void set_settings(EmployerSettings s);
+  void add_ticket(CareerBreakRequest r);
+  void add_notification(CareerBreakNotification n);
+  CareerBreakRequest* ticket_mut(uint64_t id);
+  CareerBreakNotification* notification_mut(uint64_t id);
+
+  std::vector<Attestation> attestations_;
+  FlatMap<uint32_t> att_citizen_, att_code_, att_id_;
+  std::vector<DataAccessRequest> requests_;
+  FlatMap<uint32_t> request_id_, request_token_, request_employer_;
+  std::vector<ConsentAnswer> answers_;
+  FlatMap<uint32_t> answer_request_, answer_citizen_;
+  std::vector<OccupationRecord> occupations_;
+  FlatMap<uint32_t> occupation_citizen_;
+  std::vector<PensionRecord> pensions_;
+  FlatMap<uint32_t> pension_citizen_;
+  std::vector<EmployerSettings> settings_;
+  FlatMap<uint32_t> settings_index_;
+  std::vector<CareerBreakRequest> tickets_;
+  FlatMap<uint32_t> ticket_id_, ticket_employer_, ticket_citizen_;
+  std::vector<CareerBreakNotification> notifications_;
+  FlatMap<uint32_t> notification_id_, notification_employer_, notification_citizen_;
+};
+
+}  // namespace dimona

@@ -1,0 +1,266 @@
+#include "projections/access_views.h"
+
+#include "engine/base/json_writer.h"
+#include "projections/student_views.h"
+
+namespace dimona {
+namespace {
+
+std::string permille_text(uint32_t permille) {
+  std::string s;
+  append_uint(&s, permille / 1000);
+  s += '.';
+  const uint32_t frac = permille % 1000;
+  s += static_cast<char>('0' + frac / 100);
+  s += static_cast<char>('0' + frac / 10 % 10);
+  s += static_cast<char>('0' + frac % 10);
+  return s;
+}
+
+}  // namespace
+
+// --- Attestations -------------------------------------------------------------------
+
+std::vector<Attestation> attestations_of(const LedgerState& state, Ssin citizen) {
+  std::vector<Attestation> out;
+  state.actions().for_each_attestation_of(citizen, [&out](const Attestation& a) { out.push_back(a); });
+  return out;
+}
+
+void to_json(const Attestation& a, std::string* out) {
+  JsonWriter w(out);
+  w.begin_object();
+  w.key("attestationId").digits(a.id, 12);
+  w.key("ssin").digits(a.citizen.value, 11);
+  w.key("year").integer(a.for_year);
+  w.key("quotaHours").integer(a.quota_hours);
+  w.key("remainingHours").integer(a.remaining_hours);
+  w.key("issuedAt").string(to_string(a.issued_at));
+  w.key("accessCode").string(format_access_code(a.access_code));
+  w.key("validFrom").string(to_string(a.valid_from()));
+  w.key("validUntil").string(to_string(a.valid_until()));
+  w.end_object();
+}
+
+std::string_view verdict_name(AccessCodeAnswer::Verdict v) {
+  constexpr std::string_view kNames[] = {"valid", "malformed", "unknownCode", "notYetValid", "expired"};
+  return kNames[static_cast<size_t>(v)];
+}
+
+AccessCodeAnswer lookup_access_code(const LedgerState& state, uint64_t code, Date today) {
+  using V = AccessCodeAnswer::Verdict;
+  AccessCodeAnswer answer;
+  const Attestation* best = nullptr;  // a valid one for the latest year, else the latest seen
+  state.actions().for_each_attestation_with_code(code, [&](const Attestation& a) {
+    if (a.access_code != code) return;
+    const bool valid = a.valid_on(today);
+    const bool best_valid = best && best->valid_on(today);
+    if (!best || (valid && !best_valid) || (valid == best_valid && a.for_year > best->for_year)) best = &a;
+  });
+  if (!best) return answer;
+  answer.valid_until = best->valid_until();
+  if (today < best->valid_from()) {
+    answer.verdict = V::kNotYetValid;
+    return answer;
+  }
+  if (best->valid_until() < today) {
+    answer.verdict = V::kExpired;
+    return answer;
+  }
+  answer.verdict = V::kValid;
+  answer.year = best->for_year;
+  answer.remaining_hours = student_balance(state, best->citizen, best->for_year, today).remaining;
+  return answer;
+}
+
+AccessCodeAnswer lookup_access_code(const Projector& projector, std::string_view text, Date today) {
+  const std::optional<uint64_t> code = parse_access_code(text);
+  AccessCodeAnswer answer;
+  if (!code) {
+    answer.verdict = AccessCodeAnswer::Verdict::kMalformed;
+    return answer;
+  }
+  for (uint32_t p = 0; p < projector.partition_count(); ++p) {
+    AccessCodeAnswer here = lookup_access_code(projector.partition(p), *code, today);
+    if (here.verdict == AccessCodeAnswer::Verdict::kValid) return here;
+    if (here.verdict != AccessCodeAnswer::Verdict::kUnknown) answer = here;
+  }
+  return answer;
+}
+
+void to_json(const AccessCodeAnswer& a, std::string* out) {
+  JsonWriter w(out);
+  w.begin_object();
+  w.key("valid").boolean(a.verdict == AccessCodeAnswer::Verdict::kValid);
+  if (a.verdict == AccessCodeAnswer::Verdict::kValid) {
+    w.key("year").integer(a.year).key("remainingHours").integer(a.remaining_hours);
+    w.key("validUntil").string(to_string(a.valid_until));
+  } else {
+    w.key("reason").string(verdict_name(a.verdict));
+  }
+  w.end_object();
+}
+
+// --- Consent --------------------------------------------------------------------------
+
+std::string_view reason_name(ConsentVerdict::Reason r) {
+  constexpr std::string_view kNames[] = {"granted", "neverGranted", "refused", "revoked", "expired"};
+  return kNames[static_cast<size_t>(r)];
+}
+
+ConsentVerdict may_see(const LedgerState& state, Ssin citizen, uint64_t employer, AccessScope scope, Instant at) {
+  using R = ConsentVerdict::Reason;
+  ConsentVerdict v;
+  const ConsentAnswer* latest = nullptr;  // the latest answer given by `at`
+  const ConsentAnswer* in_force = nullptr;
+  state.actions().for_each_answer_of(citizen, [&](const ConsentAnswer& a) {
+    if (a.employer != employer || a.scope != scope || at < a.at) return;
+    if (!latest || latest->at < a.at) latest = &a;
+    if (a.in_force_at(at) && (!in_force || in_force->expires_at < a.expires_at)) in_force = &a;
+  });
+  const ConsentAnswer* basis = in_force ? in_force : latest;
+  if (!basis) return v;
+  v.request_id = basis->request_id;
+  v.answered_at = basis->at;
+  v.expires_at = basis->granted ? basis->expires_at : Instant{};
+  if (basis->revoked() && basis->revoked_at <= at) v.revoked_at = basis->revoked_at;
+  if (in_force) {
+    v.allowed = true;
+    v.reason = R::kGranted;
+  } else if (!basis->granted) {
+    v.reason = R::kRefused;
+  } else {
+    v.reason = v.revoked_at.micros != 0 ? R::kRevoked : R::kExpired;
+  }
+  return v;
+}
+
+void to_json(const ConsentVerdict& v, AccessScope scope, std::string* out) {
+  JsonWriter w(out);
+  w.begin_object();
+  w.key("allowed").boolean(v.allowed).key("scope").string(scope_name(scope)).key("reason").string(reason_name(v.reason));
+  if (v.request_id != 0) {
+    w.key("requestId").digits(v.request_id, 12);
+    w.key(v.reason == ConsentVerdict::Reason::kRefused ? "refusedAt" : "grantedAt").string(to_string(v.answered_at));
+  }
+  if (v.expires_at.micros != 0) w.key("expiresAt").string(to_string(v.expires_at));
+  if (v.revoked_at.micros != 0) w.key("revokedAt").string(to_string(v.revoked_at));
+  w.end_object();
+}
+
+namespace {
+
+std::string_view status_at(const ConsentAnswer* a, Instant now) {
+  if (!a) return "PENDING";
+  if (!a->granted) return "REFUSED";
+  if (a->revoked() && a->revoked_at <= now) return "REVOKED";
+  return now < a->expires_at ? "GRANTED" : "EXPIRED";
+}
+
+void write_answer_fields(JsonWriter& w, const ConsentAnswer& a) {
+  w.key(a.granted ? "grantedAt" : "refusedAt").string(to_string(a.at));
+  if (a.granted) w.key("expiresAt").string(to_string(a.expires_at));
+  if (a.revoked()) w.key("revokedAt").string(to_string(a.revoked_at));
+}
+
+}  // namespace
+
+std::vector<RequestStatus> requests_of_employer(const Projector& projector, uint64_t employer, Instant now) {
+  std::vector<RequestStatus> out;
+  for (uint32_t p = 0; p < projector.partition_count(); ++p) {
+    projector.partition(p).actions().for_each_request_of_employer(employer, [&](const DataAccessRequest& r) {
+      out.push_back(RequestStatus{r, std::nullopt, {}});
+    });
+  }
+  // The answers sit in the citizens' partitions.
+  for (RequestStatus& s : out) {
+    for (uint32_t p = 0; p < projector.partition_count() && !s.answer; ++p) {
+      if (const ConsentAnswer* a = projector.partition(p).actions().answer(s.request.id)) s.answer = *a;
+    }
+    s.status = status_at(s.answer ? &*s.answer : nullptr, now);
+  }
+  std::sort(out.begin(), out.end(), [](const RequestStatus& a, const RequestStatus& b) {
+    return a.request.requested_at != b.request.requested_at ? b.request.requested_at < a.request.requested_at
+                                                            : a.request.id < b.request.id;
+  });
+  return out;
+}
+
+void to_json(const std::vector<RequestStatus>& requests, std::string* out) {
+  JsonWriter w(out);
+  w.begin_object().key("items").begin_array();
+  for (const RequestStatus& s : requests) {
+    w.begin_object();
+    w.key("requestId").digits(s.request.id, 12);
+    w.key("scope").string(scope_name(s.request.scope)).key("channel").string(channel_name(s.request.channel));
+    w.key("requestedAt").string(to_string(s.request.requested_at));
+    w.key("status").string(s.status);
+    if (s.answer) {
+      w.key("ssin").digits(s.answer->citizen.value, 11);  // the citizen answered: the employer knows them now
+      write_answer_fields(w, *s.answer);
+    }
+    w.end_object();
+  }
+  w.end_array().key("total").integer(static_cast<int64_t>(requests.size())).end_object();
+}
+
+std::vector<ConsentAnswer> consents_of(const LedgerState& state, Ssin citizen) {
+  std::vector<ConsentAnswer> out;
+  state.actions().for_each_answer_of(citizen, [&out](const ConsentAnswer& a) { out.push_back(a); });
+  return out;
+}
+
+void to_json(const std::vector<ConsentAnswer>& answers, Instant now, std::string* out) {
+  JsonWriter w(out);
+  w.begin_object().key("items").begin_array();
+  for (const ConsentAnswer& a : answers) {
+    w.begin_object();
+    w.key("requestId").digits(a.request_id, 12);
+    w.key("employer");
+    write_company(w, a.employer);
+    w.key("scope").string(scope_name(a.scope)).key("status").string(status_at(&a, now));
+    write_answer_fields(w, a);
+    w.end_object();
+  }
+  w.end_array().key("total").integer(static_cast<int64_t>(answers.size())).end_object();
+}
+
+// --- Flexi ------------------------------------------------------------------------------
+
+void to_json(const FlexiAnswer& a, std::string* out) {
+  JsonWriter w(out);
+  w.begin_object();
+  w.key("quarter").string(quarter_string(a.quarter));
+  w.key("eligible").boolean(a.eligible);
+  w.key("route").string(route_name(a.route)).key("reason").string(reason_name(a.reason));
+  w.key("occupation").begin_object();
+  w.key("tMinus3").raw(permille_text(a.t3_permille)).key("tMinus4").raw(permille_text(a.t4_permille));
+  w.key("tMinus5").raw(permille_text(a.t5_permille));
+  w.key("tMinus3Quarter").string(quarter_string(a.quarter - 3));
+  w.end_object();
+  w.key("reductionChecked").boolean(a.reduction_checked);
+  w.key("pensionDeadline").string(to_string(a.pension_deadline));
+  if (a.pensioned_as_of) w.key("pensionedAsOf").string(to_string(*a.pensioned_as_of));
+  w.end_object();
+}
+
+void to_json(Ssin citizen, const std::vector<OccupationRecord>& occupations, const PensionRecord* pension,
+             std::string* out) {
+  JsonWriter w(out);
+  w.begin_object().key("ssin").digits(citizen.value, 11);
+  w.key("occupation").begin_array();
+  for (const OccupationRecord& r : occupations) {
+    w.begin_object().key("quarter").string(quarter_string(r.quarter)).key("employer");
+    write_company(w, r.employer);
+    w.key("fraction").raw(permille_text(r.permille)).end_object();
+  }
+  w.end_array();
+  if (pension) {
+    w.key("pensionedAsOf");
+    if (pension->pensioned_as_of) w.string(to_string(*pension->pensioned_as_of));
+    else w.null();
+  }
+  w.end_object();
+}
+
+}  // namespace dimona

@@ -1,0 +1,80 @@
+// Who may see what: a student's attestations and the employer's access-code
+// lookup (seed 001), the citizen's consents to employers (seed 003), and the
+// flexi eligibility an employer sees with one (rule 13).
+//
+// Contract. Pure reads of the shared fold (LedgerState::actions()); the
+// functions over a Projector look through every partition (a code or a
+// request id does not say whose partition it is in). An employer's answers
+// carry nothing beyond what the seeds allow: an access code gives the
+// remaining hours of the attested year and the code's validity, never the
+// SSIN nor the periods; a refusal does not say whether a citizen exists.
+// Consent is judged at an instant: in force from the grant (included) to its
+// expiry (excluded), unless revoked before (docs/actions.md). Canonical
+// JSON by the to_json() functions.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/flexi.h"
+#include "engine/ledger_state.h"
+#include "projections/projector.h"
+
+namespace dimona {
+
+// --- Attestations and access codes -------------------------------------------------
+// The citizen's attestations, newest first.
+std::vector<Attestation> attestations_of(const LedgerState& state, Ssin citizen);
+void to_json(const Attestation& a, std::string* out);
+
+struct AccessCodeAnswer {
+  enum class Verdict : unsigned char { kValid, kMalformed, kUnknown, kNotYetValid, kExpired };
+  Verdict verdict = Verdict::kUnknown;
+  int32_t year = 0;               // the attested year
+  uint32_t remaining_hours = 0;   // now, not when the attestation was issued
+  Date valid_until;
+};
+std::string_view verdict_name(AccessCodeAnswer::Verdict v);  // valid, malformed, unknownCode, notYetValid, expired
+
+// What an employer holding `code` sees on `today`. A code attested for two
+// years (December) answers for the later one.
+AccessCodeAnswer lookup_access_code(const Projector& projector, std::string_view code, Date today);
+AccessCodeAnswer lookup_access_code(const LedgerState& state, uint64_t code, Date today);
+void to_json(const AccessCodeAnswer& a, std::string* out);
+
+// --- Consent --------------------------------------------------------------------
+struct ConsentVerdict {
+  enum class Reason : unsigned char { kGranted, kNeverGranted, kRefused, kRevoked, kExpired };
+  bool allowed = false;
+  Reason reason = Reason::kNeverGranted;
+  uint64_t request_id = 0;  // the answer the verdict rests on; 0 for kNeverGranted
+  Instant answered_at, expires_at, revoked_at;
+};
+std::string_view reason_name(ConsentVerdict::Reason r);  // granted, neverGranted, refused, revoked, expired
+
+// "May employer E see scope S of citizen C at instant T?" (rule 12).
+ConsentVerdict may_see(const LedgerState& state, Ssin citizen, uint64_t employer, AccessScope scope, Instant at);
+void to_json(const ConsentVerdict& v, AccessScope scope, std::string* out);
+
+// An employer's data-access requests with where each stands at `now`.
+struct RequestStatus {
+  DataAccessRequest request;
+  std::optional<ConsentAnswer> answer;
+  std::string_view status;  // PENDING, GRANTED, REFUSED, REVOKED, EXPIRED
+};
+std::vector<RequestStatus> requests_of_employer(const Projector& projector, uint64_t employer, Instant now);
+void to_json(const std::vector<RequestStatus>& requests, std::string* out);
+// The citizen's answers, newest first (what they granted, to whom, until when).
+std::vector<ConsentAnswer> consents_of(const LedgerState& state, Ssin citizen);
+void to_json(const std::vector<ConsentAnswer>& answers, Instant now, std::string* out);
+
+// --- Flexi ------------------------------------------------------------------------
+void to_json(const FlexiAnswer& a, std::string* out);
+// The records behind flexi eligibility: occupation per (quarter, employer) and the pension status.
+void to_json(Ssin citizen, const std::vector<OccupationRecord>& occupations, const PensionRecord* pension,
+             std::string* out);
+
+}  // namespace dimona

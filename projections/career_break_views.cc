@@ -1,0 +1,131 @@
+#include "projections/career_break_views.h"
+
+#include <algorithm>
+
+#include "engine/base/json_writer.h"
+#include "projections/student_views.h"
+
+namespace dimona {
+namespace {
+
+template <typename R>
+bool meets(const CareerBreakFilter& f, const R& r, Date end) {
+  if (f.leave_kind && r.leave_kind != *f.leave_kind) return false;
+  if (f.fraction && r.fraction != *f.fraction) return false;
+  if (f.employee.value != 0 && r.citizen != f.employee) return false;
+  if (f.from && end < *f.from) return false;
+  if (f.to && *f.to < r.start) return false;
+  return true;
+}
+
+void write_attachments(JsonWriter& w, const std::vector<std::string>& attachments) {
+  w.key("attachments").begin_array();
+  for (const std::string& name : attachments) w.string(name);
+  w.end_array();
+}
+
+void write_request(JsonWriter& w, const CareerBreakRequest& r, bool detail) {
+  w.begin_object();
+  w.key("ticket").digits(r.ticket, 12);
+  w.key("ssin").digits(r.citizen.value, 11);
+  w.key("status").string(state_name(r.state));
+  w.key("submittedAt").string(to_string(r.submitted_at));
+  w.key("changedAt").string(to_string(r.changed_at));
+  if (detail) {
+    w.key("employer");
+    write_company(w, r.employer);
+    w.key("leaveKind").string(leave_kind_name(r.leave_kind)).key("fraction").string(break_fraction_name(r.fraction));
+    w.key("startDate").string(to_string(r.start)).key("endDate").string(to_string(r.end));
+    w.key("regimeBefore").integer(r.regime_before_permille).key("regimeDuring").integer(r.regime_during_permille);
+    w.key("multipleEmployers").boolean(r.multiple_employers);
+    w.key("endDateChanges").integer(r.end_date_changes);
+    write_attachments(w, r.attachments);
+  } else {
+    w.key("detail").string("closed to the employer once the employee completed their part");
+  }
+  w.end_object();
+}
+
+void write_notification(JsonWriter& w, const CareerBreakNotification& n) {
+  w.begin_object();
+  w.key("notificationId").digits(n.id, 12);
+  w.key("ssin").digits(n.citizen.value, 11);
+  w.key("employer");
+  write_company(w, n.employer);
+  w.key("status").string(state_name(n.state));
+  w.key("leaveKind").string(leave_kind_name(n.leave_kind)).key("fraction").string(break_fraction_name(n.fraction));
+  w.key("startDate").string(to_string(n.start));
+  if (n.end) w.key("endDate").string(to_string(*n.end));
+  w.key("receivedAt").string(to_string(n.received_at)).key("changedAt").string(to_string(n.changed_at));
+  w.key("postponements").integer(n.postponements);
+  write_attachments(w, n.attachments);
+  w.end_object();
+}
+
+}  // namespace
+
+CareerBreakOverview career_break_overview(const Projector& projector, const CareerBreakFilter& f, Instant now) {
+  CareerBreakOverview o;
+  const CivilDate today = civil_from_date(date_of(now));
+  o.since = date_from_civil(today.year - limits::career_break_overview_years, today.month,
+                            std::min(today.day, 28));  // 29 February two years back: the 28th
+  const Instant since = start_of(o.since);
+  for (uint32_t p = 0; p < projector.partition_count(); ++p) {
+    const ActionState& s = projector.partition(p).actions();
+    s.for_each_ticket_of_employer(f.employer, [&](const CareerBreakRequest& r) {
+      if (r.submitted_at < since || now < r.submitted_at || !meets(f, r, r.end)) return;
+      if (f.state && r.state != *f.state) return;
+      o.requests.push_back(r);
+    });
+    s.for_each_notification_of_employer(f.employer, [&](const CareerBreakNotification& n) {
+      if (n.received_at < since || now < n.received_at || !meets(f, n, n.end.value_or(Date{kOpenEndDays}))) return;
+      if (f.notification_state && n.state != *f.notification_state) return;
+      o.notifications.push_back(n);
+    });
+  }
+  std::sort(o.requests.begin(), o.requests.end(), [](const CareerBreakRequest& a, const CareerBreakRequest& b) {
+    return a.submitted_at != b.submitted_at ? b.submitted_at < a.submitted_at : a.ticket < b.ticket;
+  });
+  std::sort(o.notifications.begin(), o.notifications.end(),
+            [](const CareerBreakNotification& a, const CareerBreakNotification& b) {
+              return a.received_at != b.received_at ? b.received_at < a.received_at : a.id < b.id;
+            });
+  return o;
+}
+
+void to_json(const CareerBreakOverview& o, bool auditor, std::string* out) {
+  JsonWriter w(out);
+  w.begin_object().key("since").string(to_string(o.since));
+  w.key("requests").begin_array();
+  for (const CareerBreakRequest& r : o.requests) write_request(w, r, auditor || r.employer_may_consult());
+  w.end_array();
+  w.key("notifications").begin_array();
+  for (const CareerBreakNotification& n : o.notifications) write_notification(w, n);
+  w.end_array();
+  w.key("total").integer(static_cast<int64_t>(o.requests.size() + o.notifications.size()));
+  w.end_object();
+}
+
+void to_json(const CareerBreakRequest& r, std::string* out) {
+  JsonWriter w(out);
+  write_request(w, r, true);
+}
+
+void to_json(const CareerBreakNotification& n, std::string* out) {
+  JsonWriter w(out);
+  write_notification(w, n);
+}
+
+void to_json(const EmployerSettings& s, std::string* out) {
+  JsonWriter w(out);
+  w.begin_object();
+  w.key("employer");
+  write_company(w, s.employer);
+  w.key("contactName").string(s.contact_name).key("email").string(s.email).key("phone").string(s.phone);
+  if (!s.sector.empty()) w.key("sector").string(s.sector);
+  w.key("acceptsNotifications").boolean(s.accepts_notifications);
+  w.key("updatedAt").string(to_string(s.updated_at));
+  w.end_object();
+}
+
+}  // namespace dimona

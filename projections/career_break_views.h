@@ -1,0 +1,49 @@
+// Career break (seed 004): the employer's overview of its employees'
+// requests and notifications, and one request's detail.
+//
+// Contract. career_break_overview() looks through every partition for the
+// employer's requests and notifications of the last
+// limits::career_break_overview_years years (by submission or receipt, up to
+// `now`), filtered by the interruption's characteristics (leave kind,
+// fraction, state, break dates meeting [from, to]) and by employee, newest
+// first. A request whose employee part is completed lists its status but
+// not its detail for the employer (employer_may_consult(), seed 004); an
+// auditor sees everything. Pure reads; canonical JSON by to_json().
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/action_state.h"
+#include "projections/projector.h"
+
+namespace dimona {
+
+struct CareerBreakFilter {
+  uint64_t employer = 0;  // required
+  std::optional<LeaveKind> leave_kind;
+  std::optional<BreakFraction> fraction;
+  std::optional<BreakRequestState> state;              // requests
+  std::optional<NotificationState> notification_state; // notifications
+  Ssin employee;       // 0: any
+  std::optional<Date> from, to;  // the break meets [from, to]
+};
+
+struct CareerBreakOverview {
+  Date since;  // the two-year window's first day
+  std::vector<CareerBreakRequest> requests;
+  std::vector<CareerBreakNotification> notifications;
+};
+
+CareerBreakOverview career_break_overview(const Projector& projector, const CareerBreakFilter& filter, Instant now);
+// `auditor`: show every request's detail, whatever its state.
+void to_json(const CareerBreakOverview& overview, bool auditor, std::string* out);
+// One request in full (the employer may see it only while employer_may_consult()).
+void to_json(const CareerBreakRequest& request, std::string* out);
+void to_json(const CareerBreakNotification& notification, std::string* out);
+// An employer's settings (seed 004: contact, sector, accepts notifications).
+void to_json(const EmployerSettings& settings, std::string* out);
+
+}  // namespace dimona
