@@ -4,7 +4,6 @@
 #include <map>
 
 #include "engine/base/json_writer.h"
-#include "projections/student_views.h"
 
 namespace dimona {
 namespace {
@@ -15,6 +14,50 @@ bool meets(const Period& p, const InterimFilter& f) {
   if (f.worker_type != WorkerType::kUnknown && p.worker_type != f.worker_type) return false;
   if (f.agency != 0 && p.employer != f.agency) return false;
   return f.user_company == 0 || p.user_company == f.user_company;
+}
+
+// The year's entry of `years` (ascending), made from `blank` when missing.
+CalendarRow& year_entry(std::vector<InterimCalendarYear>* years, int32_t year, const CalendarRow& blank) {
+  auto it = std::lower_bound(years->begin(), years->end(), year,
+                             [](const InterimCalendarYear& y, int32_t value) { return y.year < value; });
+  if (it == years->end() || it->year != year) it = years->insert(it, InterimCalendarYear{year, blank});
+  return it->days;
+}
+
+// Marks the days [from, to] (inclusive) in the per-year bitmaps.
+void mark(std::vector<InterimCalendarYear>* years, Date from, Date to, const CalendarRow& blank) {
+  for (int32_t year = year_of(from); year <= year_of(to); ++year) {
+    const Date first = date_from_civil(year, 1, 1), last = date_from_civil(year, 12, 31);
+    CalendarRow& row = year_entry(years, year, blank);
+    const int32_t a = std::max(from.days, first.days) - first.days;
+    const int32_t b = std::min(to.days, last.days) - first.days;
+    for (int32_t d = a; d <= b; ++d) row.days[static_cast<size_t>(d) / 64] |= uint64_t{1} << (d % 64);
+  }
+}
+
+// Runs of consecutive days of `row` (a bitmap of `year`) as [from, to], as
+// the student calendar writes them.
+void write_runs(JsonWriter& w, int32_t year, const CalendarRow& row) {
+  const Date first = date_from_civil(year, 1, 1);
+  w.begin_array();
+  for (int d = 0; d < 366; ++d) {
+    if (!row.has(d)) continue;
+    int e = d;
+    while (e + 1 < 366 && row.has(e + 1)) ++e;
+    w.begin_array().string(to_string(Date{first.days + d})).string(to_string(Date{first.days + e})).end_array();
+    d = e;
+  }
+  w.end_array();
+}
+
+void write_years(JsonWriter& w, const std::vector<InterimCalendarYear>& years) {
+  w.begin_array();
+  for (const InterimCalendarYear& y : years) {
+    w.begin_object().key("year").integer(y.year).key("days");
+    write_runs(w, y.year, y.days);
+    w.end_object();
+  }
+  w.end_array();
 }
 
 }  // namespace
@@ -89,6 +132,85 @@ void to_json(Ssin worker, const std::vector<InterimRelation>& relations, std::st
     w.end_array().end_object();
   }
   w.end_array().key("total").integer(static_cast<int64_t>(relations.size())).end_object();
+}
+
+bool InterimCalendarRow::worked(Date day) const {
+  const int32_t year = year_of(day);
+  for (const InterimCalendarYear& y : years)
+    if (y.year == year) return y.days.has(day.days - date_from_civil(year, 1, 1).days);
+  return false;
+}
+
+std::vector<int32_t> InterimCalendar::years() const {
+  std::vector<int32_t> out;
+  if (to < from) return out;
+  for (int32_t year = year_of(from); year <= year_of(to); ++year) out.push_back(year);
+  return out;
+}
+
+uint32_t InterimCalendar::relations_on(Date day) const {
+  uint32_t n = 0;
+  for (const InterimCalendarRow& r : rows) n += r.worked(day) ? 1 : 0;
+  return n;
+}
+
+InterimCalendar interim_calendar(const LedgerState& state, Ssin worker, const InterimFilter& filter) {
+  InterimCalendar cal;
+  cal.worker = worker;
+  cal.from = filter.from;
+  cal.to = filter.to;
+  // The list's selection, so that the calendar and the list always agree.
+  for (const InterimRelation& r : interim_relations(state, worker, filter)) {
+    auto row = std::find_if(cal.rows.begin(), cal.rows.end(), [&](const InterimCalendarRow& x) {
+      return x.agency == r.agency && x.user_company == r.user_company;
+    });
+    if (row == cal.rows.end()) row = cal.rows.insert(cal.rows.end(), InterimCalendarRow{r.agency, r.user_company, 0, {}});
+    const CalendarRow blank{r.agency, filter.worker_type, {}};
+    for (const InterimPeriod& p : r.periods) {
+      const Date from = std::max(p.start, filter.from), to = std::min(p.end, filter.to);
+      if (!p.cancelled && from <= to) mark(&row->years, from, to, blank);
+    }
+  }
+  std::erase_if(cal.rows, [](const InterimCalendarRow& r) { return r.years.empty(); });
+  std::sort(cal.rows.begin(), cal.rows.end(), [](const InterimCalendarRow& a, const InterimCalendarRow& b) {
+    return a.agency != b.agency ? a.agency < b.agency : a.user_company < b.user_company;
+  });
+  // Per year, the days seen in one row and those seen in a second.
+  std::vector<InterimCalendarYear> seen;
+  const CalendarRow blank{0, filter.worker_type, {}};
+  for (InterimCalendarRow& r : cal.rows) {
+    for (const InterimCalendarYear& y : r.years) {
+      r.days += y.days.day_count();
+      CalendarRow& once = year_entry(&seen, y.year, blank);
+      CalendarRow& twice = year_entry(&cal.overlaps, y.year, blank);
+      for (size_t i = 0; i < once.days.size(); ++i) {
+        twice.days[i] |= once.days[i] & y.days.days[i];
+        once.days[i] |= y.days.days[i];
+      }
+    }
+  }
+  std::erase_if(cal.overlaps, [](const InterimCalendarYear& y) { return y.days.day_count() == 0; });
+  return cal;
+}
+
+void to_json(const InterimCalendar& cal, std::string* out) {
+  JsonWriter w(out);
+  w.begin_object().key("ssin").digits(cal.worker.value, 11);
+  w.key("from").string(to_string(cal.from)).key("to").string(to_string(cal.to)).key("years").begin_array();
+  for (int32_t year : cal.years()) w.integer(year);
+  w.end_array().key("items").begin_array();
+  for (const InterimCalendarRow& r : cal.rows) {
+    w.begin_object().key("agency");
+    write_company(w, r.agency);
+    w.key("userCompany");
+    write_company(w, r.user_company);
+    w.key("days").integer(r.days).key("years");
+    write_years(w, r.years);
+    w.end_object();
+  }
+  w.end_array().key("overlaps");
+  write_years(w, cal.overlaps);
+  w.key("total").integer(static_cast<int64_t>(cal.rows.size())).end_object();
 }
 
 }  // namespace dimona

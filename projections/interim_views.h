@@ -12,7 +12,21 @@
 // asked (0 / kUnknown: any). Cancelled periods are listed, marked, and
 // counted in no relation's days; each period carries the anomaly codes of
 // its declarations, so a worker sees whether it was declared and accepted
-// cleanly. Pure; canonical JSON by to_json().
+// cleanly.
+//
+// interim_calendar() is the same relations as a calendar: it selects through
+// interim_relations() (same filter struct, same selection: a period is in the
+// calendar only if it is in the list) and gives, per (agency, user company)
+// — all the runs of that pair together — the days worked as the student
+// calendar's day bitmap (CalendarRow), one per year that has any. Days are
+// clipped to the filter's [from, to], so a period across 31 December / 1
+// January falls in two years and a period straddling the window shows only
+// its days inside it. Cancelled periods are not days worked: the list shows
+// them marked "cancelled", the calendar not at all, and a pair whose periods
+// in the window are all cancelled has no calendar row. A day is counted once
+// per pair however many periods cover it; the days worked in two or more
+// pairs on the same day are given per year as `overlaps` (relations_on()
+// gives the count of any day). Pure; canonical JSON by to_json().
 #pragma once
 
 #include <cstdint>
@@ -21,6 +35,7 @@
 
 #include "engine/ledger_state.h"
 #include "projections/anomaly_log.h"
+#include "projections/student_views.h"
 
 namespace dimona {
 
@@ -64,5 +79,38 @@ std::vector<InterimRelation> interim_relations(const LedgerState& state, Ssin wo
                                                const AnomalyLog* anomalies = nullptr);
 
 void to_json(Ssin worker, const std::vector<InterimRelation>& relations, std::string* out);
+
+// One year of a calendar row: the student calendar's bitmap (bit d: day d of
+// `year`, 0 = 1 January). Its employer is the agency, its worker type the
+// filter's (kUnknown: any).
+struct InterimCalendarYear {
+  int32_t year = 0;
+  CalendarRow days;
+};
+
+struct InterimCalendarRow {
+  uint64_t agency = 0;
+  uint64_t user_company = 0;
+  uint32_t days = 0;                       // distinct days worked in the window
+  std::vector<InterimCalendarYear> years;  // the years with a day worked, ascending
+  bool worked(Date day) const;
+};
+
+struct InterimCalendar {
+  Ssin worker;
+  Date from;  // the filter's window, inclusive
+  Date to;
+  std::vector<InterimCalendarRow> rows;        // sorted by agency, then user company
+  std::vector<InterimCalendarYear> overlaps;   // days worked in two or more rows, per year
+  std::vector<int32_t> years() const;          // the years of the window, ascending
+  uint32_t relations_on(Date day) const;       // the rows with `day` worked
+};
+
+InterimCalendar interim_calendar(const LedgerState& state, Ssin worker, const InterimFilter& filter);
+
+// {"ssin","from","to","years":[..],"items":[{"agency","userCompany","days",
+// "years":[{"year","days":[[from,to],..]}]}],"overlaps":[{"year","days":[..]}],
+// "total"}: runs of consecutive days as [from, to], as the student calendar.
+void to_json(const InterimCalendar& calendar, std::string* out);
 
 }  // namespace dimona

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+#include <set>
+
 #include "projections/projector.h"
 #include "tests/engine/ledger_fixture.h"
 
@@ -13,11 +16,34 @@ constexpr uint64_t kAgency = 403019261;
 constexpr uint64_t kUserA = 876543270;
 constexpr uint64_t kUserB = 456789034;
 
-std::string daily(const std::string& day, const char* user = "0876543270", const char* type = "OTH") {
-  return std::string(R"({"employer":{"enterpriseNumber":"0403019261"},"worker":{"ssin":"85073003328"},"dimonaIn":{"features":{"jointCommissionNumber":"322","workerType":")") +
-         type + R"("},"startDate":")" + day + R"(","endDate":")" + day + R"(")" +
+std::string span(const std::string& start, const std::string& end, const char* user = "0876543270", const char* type = "OTH",
+                 const char* agency = "0403019261") {
+  return std::string(R"({"employer":{"enterpriseNumber":")") + agency +
+         R"("},"worker":{"ssin":"85073003328"},"dimonaIn":{"features":{"jointCommissionNumber":"322","workerType":")" + type +
+         R"("},"startDate":")" + start + R"(","endDate":")" + end + R"(")" +
          (std::string(type) == "STU" ? R"(,"plannedHoursNumber":4)" : "") + R"(,"usingEmployer":{"enterpriseNumber":")" +
          user + R"(","jointCommissionNumber":"111"}}})";
+}
+
+std::string daily(const std::string& day, const char* user = "0876543270", const char* type = "OTH") {
+  return span(day, day, user, type);
+}
+
+// The calendar's runs of one row and year, as "from..to" strings.
+std::vector<std::string> runs(const InterimCalendarRow& row, int32_t year) {
+  std::vector<std::string> out;
+  for (const InterimCalendarYear& y : row.years) {
+    if (y.year != year) continue;
+    const Date first = date_from_civil(year, 1, 1);
+    for (int d = 0; d < 366; ++d) {
+      if (!y.days.has(d)) continue;
+      int e = d;
+      while (e + 1 < 366 && y.days.has(e + 1)) ++e;
+      out.push_back(to_string(Date{first.days + d}) + ".." + to_string(Date{first.days + e}));
+      d = e;
+    }
+  }
+  return out;
 }
 
 class InterimViewsTest : public testing::LedgerFixture {
@@ -30,6 +56,30 @@ class InterimViewsTest : public testing::LedgerFixture {
     return interim_relations((*projector)->state_of(kWorker), kWorker, f);
   }
   InterimFilter window() { return interim_window(*parse_date("2025-06-01")); }
+  InterimCalendar calendar(const InterimFilter& f) {
+    EXPECT_TRUE(ledger_->commit(nullptr).is_ok());
+    auto projector = Projector::open(log_, ProjectorOptions{});
+    EXPECT_TRUE(projector.is_ok());
+    EXPECT_TRUE((*projector)->catch_up().is_ok());
+    return interim_calendar((*projector)->state_of(kWorker), kWorker, f);
+  }
+  // The calendar says exactly what the list says: per (agency, user company),
+  // the days of the listed periods that are not cancelled, inside the window.
+  void expect_calendar_is_list(const InterimFilter& f) {
+    std::map<std::pair<uint64_t, uint64_t>, std::set<int32_t>> listed;
+    for (const InterimRelation& r : relations(f))
+      for (const InterimPeriod& p : r.periods)
+        for (int32_t d = std::max(p.start, f.from).days; !p.cancelled && d <= std::min(p.end, f.to).days; ++d)
+          listed[{r.agency, r.user_company}].insert(d);
+    std::map<std::pair<uint64_t, uint64_t>, std::set<int32_t>> shown;
+    const InterimCalendar cal = calendar(f);
+    for (const InterimCalendarRow& row : cal.rows) {
+      for (int32_t d = f.from.days; d <= f.to.days; ++d)
+        if (row.worked(Date{d})) shown[{row.agency, row.user_company}].insert(d);
+      EXPECT_EQ(row.days, (shown[{row.agency, row.user_company}].size()));
+    }
+    EXPECT_EQ(shown, listed) << to_string(f.from) << ".." << to_string(f.to);
+  }
 };
 
 TEST_F(InterimViewsTest, ConsecutiveDailyContractsAreOneRelation) {
@@ -116,6 +166,117 @@ TEST_F(InterimViewsTest, PeriodsShowTheAnomaliesOfTheirDeclarations) {
 TEST_F(InterimViewsTest, NonInterimPeriodsAreNotRelations) {
   submit(testing::stu_in("2025-07-03", "2025-07-31", 20, "85073003328"));
   EXPECT_TRUE(relations(window()).empty());
+}
+
+TEST_F(InterimViewsTest, CalendarFiltersAreTheListFilters) {
+  clock_.set(*parse_instant("2025-07-02T08:00:00Z"));
+  submit(daily("2025-07-03"));
+  submit(daily("2025-07-04"));
+  submit(daily("2025-08-04", "0456789034"));
+  submit(daily("2025-09-01", "0876543270", "STU"));
+  submit(span("2025-09-29", "2025-10-03", "0456789034", "OTH", "0456789034"));  // another agency
+  InterimFilter july = window();
+  july.from = *parse_date("2025-07-01");
+  july.to = *parse_date("2025-07-31");
+  InterimFilter students = window();
+  students.worker_type = WorkerType::kSTU;
+  InterimFilter at_b = window();
+  at_b.user_company = kUserB;
+  InterimFilter other_agency = window();
+  other_agency.agency = 456789034;
+  InterimFilter straddling = window();  // cuts the five days of the other agency
+  straddling.from = *parse_date("2025-10-01");
+  for (const InterimFilter& f : {window(), july, students, at_b, other_agency, straddling}) expect_calendar_is_list(f);
+  EXPECT_EQ(calendar(july).rows.size(), 1u);
+  EXPECT_EQ(calendar(july).rows[0].days, 2u);
+  ASSERT_EQ(calendar(students).rows.size(), 1u);
+  EXPECT_EQ(runs(calendar(students).rows[0], 2025), (std::vector<std::string>{"2025-09-01..2025-09-01"}));
+  ASSERT_EQ(calendar(other_agency).rows.size(), 1u);
+  EXPECT_EQ(calendar(other_agency).rows[0].agency, 456789034u);
+  EXPECT_EQ(calendar(other_agency).rows[0].days, 5u);
+  ASSERT_EQ(calendar(straddling).rows.size(), 1u);
+  EXPECT_EQ(runs(calendar(straddling).rows[0], 2025), (std::vector<std::string>{"2025-10-01..2025-10-03"}));
+  EXPECT_EQ(calendar(window()).rows.size(), 3u);  // (agency, A), (agency, B), (other agency, B)
+}
+
+TEST_F(InterimViewsTest, CalendarLeavesTheWeekendEmpty) {
+  // Thu, Fri, Mon: one relation in the list, two runs in the calendar.
+  for (const char* d : {"2025-07-03", "2025-07-04", "2025-07-07"}) submit(daily(d));
+  ASSERT_EQ(relations(window()).size(), 1u);
+  const InterimCalendar cal = calendar(window());
+  ASSERT_EQ(cal.rows.size(), 1u);
+  EXPECT_EQ(cal.rows[0].days, 3u);
+  EXPECT_EQ(runs(cal.rows[0], 2025), (std::vector<std::string>{"2025-07-03..2025-07-04", "2025-07-07..2025-07-07"}));
+  EXPECT_FALSE(cal.rows[0].worked(*parse_date("2025-07-05")));
+  EXPECT_FALSE(cal.rows[0].worked(*parse_date("2025-07-06")));
+  EXPECT_TRUE(cal.rows[0].worked(*parse_date("2025-07-07")));
+  EXPECT_TRUE(cal.overlaps.empty());
+}
+
+TEST_F(InterimViewsTest, CancelledPeriodsAreNoDaysInTheCalendar) {
+  Submission s = submit(daily("2025-07-03"));
+  submit(daily("2025-07-04"));
+  Submission only = submit(daily("2025-07-03", "0456789034"));  // user company B: only a cancelled day
+  submit(R"({"dimonaCancel":{"periodId":)" + period_of(s) + "}}");
+  submit(R"({"dimonaCancel":{"periodId":)" + period_of(only) + "}}");
+  EXPECT_EQ(relations(window()).size(), 2u);  // the list shows both, marked
+  const InterimCalendar cal = calendar(window());
+  ASSERT_EQ(cal.rows.size(), 1u);
+  EXPECT_EQ(cal.rows[0].user_company, kUserA);
+  EXPECT_EQ(cal.rows[0].days, 1u);
+  EXPECT_FALSE(cal.rows[0].worked(*parse_date("2025-07-03")));
+  EXPECT_EQ(cal.relations_on(*parse_date("2025-07-03")), 0u);
+  EXPECT_EQ(cal.relations_on(*parse_date("2025-07-04")), 1u);
+  expect_calendar_is_list(window());
+}
+
+TEST_F(InterimViewsTest, CalendarWindowEdges) {
+  submit(span("2023-12-31", "2024-01-01"));  // straddles the window's first day
+  submit(span("2024-12-31", "2025-01-01"));  // across a new year inside the window
+  submit(span("2026-12-31", "2027-01-01"));  // straddles the window's last day
+  submit(daily("2023-12-30"));               // before the window
+  submit(daily("2027-01-02"));               // after it
+  const InterimCalendar cal = calendar(window());
+  EXPECT_EQ(cal.years(), (std::vector<int32_t>{2024, 2025, 2026}));
+  ASSERT_EQ(cal.rows.size(), 1u);
+  const InterimCalendarRow& row = cal.rows[0];
+  EXPECT_EQ(row.days, 4u);
+  ASSERT_EQ(row.years.size(), 3u);
+  EXPECT_EQ(runs(row, 2024), (std::vector<std::string>{"2024-01-01..2024-01-01", "2024-12-31..2024-12-31"}));
+  EXPECT_EQ(runs(row, 2025), (std::vector<std::string>{"2025-01-01..2025-01-01"}));
+  EXPECT_EQ(runs(row, 2026), (std::vector<std::string>{"2026-12-31..2026-12-31"}));
+  EXPECT_TRUE(row.years[0].days.has(365));  // 2024 is a leap year: 31 December is day 365
+  EXPECT_TRUE(row.years[2].days.has(364));
+  EXPECT_FALSE(row.worked(*parse_date("2023-12-31")));
+  EXPECT_FALSE(row.worked(*parse_date("2027-01-01")));
+  expect_calendar_is_list(window());
+}
+
+TEST_F(InterimViewsTest, AnEmptyCalendarStillHasItsYears) {
+  submit(testing::stu_in("2025-07-03", "2025-07-31", 20, "85073003328"));  // not interim
+  const InterimCalendar cal = calendar(window());
+  EXPECT_TRUE(cal.rows.empty());
+  EXPECT_EQ(cal.relations_on(*parse_date("2025-07-03")), 0u);
+  std::string json;
+  to_json(cal, &json);
+  EXPECT_EQ(json, R"({"ssin":"85073003328","from":"2024-01-01","to":"2026-12-31","years":[2024,2025,2026],"items":[],"overlaps":[],"total":0})");
+}
+
+TEST_F(InterimViewsTest, CalendarJson) {
+  for (const char* d : {"2025-07-03", "2025-07-04", "2025-07-07"}) submit(daily(d));
+  submit(daily("2025-07-07", "0456789034"));  // the same Monday at another user company
+  InterimFilter july = window();
+  july.from = *parse_date("2025-07-01");
+  july.to = *parse_date("2025-07-31");
+  const InterimCalendar cal = calendar(july);
+  EXPECT_EQ(cal.relations_on(*parse_date("2025-07-07")), 2u);
+  std::string json;
+  to_json(cal, &json);
+  EXPECT_EQ(json,
+            R"({"ssin":"85073003328","from":"2025-07-01","to":"2025-07-31","years":[2025],"items":[)"
+            R"({"agency":"0403019261","userCompany":"0456789034","days":1,"years":[{"year":2025,"days":[["2025-07-07","2025-07-07"]]}]},)"
+            R"({"agency":"0403019261","userCompany":"0876543270","days":3,"years":[{"year":2025,"days":[["2025-07-03","2025-07-04"],["2025-07-07","2025-07-07"]]}]}],)"
+            R"("overlaps":[{"year":2025,"days":[["2025-07-07","2025-07-07"]]}],"total":2})");
 }
 
 }  // namespace
