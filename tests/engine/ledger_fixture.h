@@ -13,11 +13,11 @@
 
 namespace dimona::testing {
 
-// 2024: 600 h; 2025: 475 h from 2025-01-01, then 650 h from 2025-07-01 (retroactive).
+// 2024: 600 h; 2025: 475 h (known from 2024-12-01), then 650 h from 2025-07-01 (retroactive).
 inline QuotaSchedule test_schedule() {
   Result<QuotaSchedule> s = parse_quota_schedule(R"({"entries":[
     {"firstYear":2024,"lastYear":2024,"hours":600,"effectiveFrom":"2024-01-01","definedAt":"2023-01-01T00:00:00Z","legalSource":"t"},
-    {"firstYear":2025,"lastYear":2025,"hours":475,"effectiveFrom":"2025-01-01","definedAt":"2025-01-01T00:00:00Z","legalSource":"t"},
+    {"firstYear":2025,"lastYear":2025,"hours":475,"effectiveFrom":"2025-01-01","definedAt":"2024-12-01T00:00:00Z","legalSource":"t"},
     {"firstYear":2025,"lastYear":2026,"hours":650,"effectiveFrom":"2025-01-01","definedAt":"2025-07-01T00:00:00Z","legalSource":"t"}]})");
   DIMONA_ASSERT(s.is_ok());
   return *s;
@@ -47,6 +47,22 @@ class LedgerFixture : public ::testing::Test {
     Result<Declaration> d = decoder_.decode(std::string_view(json.data(), size), json.size());
     if (!d.is_ok()) return d.status();
     return ledger_->submit(*d, std::string_view(json.data(), size), "test");
+  }
+
+  // Decodes and submits one action (docs/actions.md); a decode failure fails the test.
+  ActionSubmission act(const std::string& json) {
+    Result<ActionSubmission> s = try_act(json);
+    EXPECT_TRUE(s.is_ok()) << s.status().to_string() << " for " << json;
+    return s.is_ok() ? *s : ActionSubmission{};
+  }
+
+  Result<ActionSubmission> try_act(std::string json) {
+    const size_t size = json.size();
+    json.resize(size + kJsonPadding, ' ');
+    Result<Command> c = decoder_.decode_command(std::string_view(json.data(), size), json.size());
+    if (!c.is_ok()) return c.status();
+    if (!c->is_action) return invalid_argument("not an action");
+    return ledger_->submit_action(c->action, std::string_view(json.data(), size), "test");
   }
 
   std::string period_of(const Submission& s) { return std::to_string(s.decision.period_id.value); }
