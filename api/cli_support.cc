@@ -86,17 +86,19 @@ std::string employer_text(uint64_t employer) {
 }
 
 Result<uint64_t> parse_employer(const std::string& text, const char* option) {
-  if (text.size() == 10 || text.size() == 9) {
-    Result<EnterpriseNumber> n = parse_enterprise_number(text);
-    if (n.is_ok()) return n->value;
-    return invalid_argument(std::string(option) + ": " + n.status().message());
+  constexpr std::string_view kNsso = "nsso:";
+  if (text.compare(0, kNsso.size(), kNsso) == 0) {
+    const std::string digits = text.substr(kNsso.size());
+    char* end = nullptr;
+    const unsigned long long v = std::strtoull(digits.c_str(), &end, 10);
+    Result<NssoNumber> nsso = digits.empty() || *end != '\0' ? Result<NssoNumber>(invalid_argument("not a number"))
+                                                              : parse_nsso_number(v);
+    if (!nsso.is_ok()) return invalid_argument(std::string(option) + ": not a valid NSSO number");
+    return nsso->value | kNssoEmployerTag;
   }
-  char* end = nullptr;
-  const unsigned long long v = std::strtoull(text.c_str(), &end, 10);
-  Result<NssoNumber> nsso = text.empty() || *end != '\0' ? Result<NssoNumber>(invalid_argument("not a number"))
-                                                         : parse_nsso_number(v);
-  if (!nsso.is_ok()) return invalid_argument(std::string(option) + ": not an enterprise or NSSO number");
-  return nsso->value | kNssoEmployerTag;
+  Result<EnterpriseNumber> n = parse_enterprise_number(text);
+  if (!n.is_ok()) return invalid_argument(std::string(option) + ": " + n.status().message());
+  return n->value;
 }
 
 Result<Instant> parse_instant_option(const std::string& text, const char* option, Instant otherwise) {

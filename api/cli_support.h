@@ -47,7 +47,7 @@ struct CitizenView {
 Result<CitizenView> open_citizen(const CommonOptions& common, const std::string& ssin);
 
 std::string employer_text(uint64_t employer);
-// An employer given on the command line: an enterprise number (10 digits) or an NSSO number.
+// An employer given on the command line: an enterprise number, or nsso:NUMBER.
 Result<uint64_t> parse_employer(const std::string& text, const char* option);
 // An instant or a day (its start) given on the command line; empty: `otherwise`.
 Result<Instant> parse_instant_option(const std::string& text, const char* option, Instant otherwise);

@@ -58,6 +58,7 @@ struct InterimOptions {
   std::string worker_type;      // empty: any
   std::string agency;           // enterprise number; empty: any
   std::string user_company;     // enterprise number; empty: any
+  bool calendar = false;        // the calendar presentation instead of the list
   bool json = false;
 };
 

@@ -143,6 +143,10 @@ int run_consent_check(const CommonOptions& common, const ConsentOptions& o) {
 }
 
 int run_consent_list(const CommonOptions& common, const ConsentOptions& o) {
+  if (o.ssin.empty() == o.employer.empty()) {
+    std::fprintf(stderr, "dimona-ledger: consent list: give --ssin or --employer\n");
+    return 2;
+  }
   const Instant now = SystemClock().now();
   std::string line;
   if (!o.ssin.empty()) {

@@ -155,6 +155,33 @@ int run_interim(const CommonOptions& common, const InterimOptions& o) {
   if (!view.is_ok()) return fail("interim", view.status());
   Result<InterimFilter> filter = interim_filter(o, date_of(SystemClock().now()));
   if (!filter.is_ok()) return fail("interim", filter.status());
+  if (o.calendar) {
+    const InterimCalendar calendar = interim_calendar(*view->state, view->citizen, *filter);
+    if (o.json) {
+      std::string line;
+      to_json(calendar, &line);
+      std::printf("%s\n", line.c_str());
+      return 0;
+    }
+    std::printf("%zu agency / user company pair(s) from %s to %s\n", calendar.rows.size(),
+                to_string(filter->from).c_str(), to_string(filter->to).c_str());
+    for (const InterimCalendarRow& r : calendar.rows) {
+      const std::string user = r.user_company == kNamedUserCompany ? "(by name)" : employer_text(r.user_company);
+      std::printf("  agency %-14s user company %-14s %3u day(s)\n", employer_text(r.agency).c_str(), user.c_str(), r.days);
+      for (const InterimCalendarYear& y : r.years) {
+        std::printf("    %d:", y.year);
+        for (int32_t m = 1; m <= 12; ++m) {  // days worked per month
+          uint32_t n = 0;
+          const Date first = date_from_civil(y.year, m, 1);
+          const Date last = m == 12 ? date_from_civil(y.year, 12, 31) : Date{date_from_civil(y.year, m + 1, 1).days - 1};
+          for (Date d = first; d <= last; d = Date{d.days + 1}) n += r.worked(d) ? 1 : 0;
+          std::printf(" %2u", n);
+        }
+        std::printf("  (days per month, Jan..Dec)\n");
+      }
+    }
+    return 0;
+  }
   const std::vector<InterimRelation> relations = interim_relations(
       *view->state, view->citizen, *filter, &view->side.projector->anomalies_of(view->citizen));
   if (o.json) {

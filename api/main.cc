@@ -68,6 +68,7 @@ int main(int argc, char** argv) {
   itm->add_option("--type", interim.worker_type, "Worker type (STU, OTH, ...)");
   itm->add_option("--agency", interim.agency, "The agency's enterprise number");
   itm->add_option("--user-company", interim.user_company, "The user company's enterprise number");
+  itm->add_flag("--calendar", interim.calendar, "Days worked per agency and user company, instead of the list");
   itm->add_flag("--json", interim.json, "Canonical JSON instead of text");
   add_common(itm);
 
@@ -101,7 +102,7 @@ int main(int argc, char** argv) {
   con->require_subcommand(1);
   CLI::App* con_check = con->add_subcommand("check", "May EMPLOYER see SCOPE of SSIN at an instant? With the reason, and the data if so");
   con_check->add_option("--ssin", consent.ssin, "The citizen")->required();
-  con_check->add_option("--employer", consent.employer, "Enterprise or NSSO number")->required();
+  con_check->add_option("--employer", consent.employer, "Enterprise number, or nsso:NUMBER")->required();
   con_check->add_option("--scope", consent.scope, "FLEXI or STUDENT_BALANCE")->required();
   con_check->add_option("--at", consent.at, "Instant or day (default: now)");
   add_common(con_check);
@@ -109,14 +110,13 @@ int main(int argc, char** argv) {
   auto* con_ssin = con_list->add_option("--ssin", consent.ssin, "The citizen");
   auto* con_employer = con_list->add_option("--employer", consent.employer, "The employer");
   con_ssin->excludes(con_employer);
-  con_list->require_option(1);
   add_common(con_list);
 
   FlexiOptions flexi;
   CLI::App* flx = app.add_subcommand("flexi", "Flexi-job eligibility for a quarter (rule 13), with the figures used");
   flx->add_option("ssin", flexi.ssin, "The citizen")->required();
   flx->add_option("--quarter", flexi.quarter, "YYYY-Qn (default: the current quarter)");
-  flx->add_option("--employer", flexi.employer, "The flexi employer (its own occupation does not count)");
+  flx->add_option("--employer", flexi.employer, "The flexi employer, enterprise number or nsso:NUMBER (its own occupation does not count)");
   flx->add_option("--reduction", flexi.reduction, "What counts as a reduction: strict, ignore, tolerance:F");
   add_common(flx);
 
@@ -124,7 +124,7 @@ int main(int argc, char** argv) {
   CLI::App* cb = app.add_subcommand("career-break", "Career-break requests and notifications (seed 004)");
   cb->require_subcommand(1);
   CLI::App* cb_list = cb->add_subcommand("list", "The employer's overview of the last two years, with filters");
-  cb_list->add_option("--employer", brk.employer, "Enterprise or NSSO number")->required();
+  cb_list->add_option("--employer", brk.employer, "Enterprise number, or nsso:NUMBER")->required();
   cb_list->add_option("--kind", brk.kind, "Leave kind (TIME_CREDIT, PARENTAL_LEAVE, ...)");
   cb_list->add_option("--fraction", brk.fraction, "FULL, 1/2, 1/5, 1/10");
   cb_list->add_option("--status", brk.status, "A request or notification state (SUBMITTED, ...)");

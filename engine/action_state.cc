@@ -189,7 +189,7 @@ uint32_t ActionState::link(FlatMap<uint32_t>& index, uint64_t key, uint32_t at) 
 void ActionState::add_attestation(Attestation a) {
   const auto at = static_cast<uint32_t>(attestations_.size());
   a.prev_of_citizen = link(att_citizen_, a.citizen.value, at);
-  a.prev_of_code = link(att_code_, a.access_code | (uint64_t{1} << 63), at);  // never the empty key
+  a.prev_of_code = link(att_code_, code_key(a.access_code), at);
   att_id_[a.id] = at + 1;
   attestations_.push_back(a);
 }

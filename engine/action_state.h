@@ -171,8 +171,7 @@ class ActionState {
   // --- Chains, newest first; f(record) ---
   template <typename F> void for_each_attestation_of(Ssin c, F&& f) const { walk(attestations_, by_citizen(att_citizen_, c), &Attestation::prev_of_citizen, f); }
   template <typename F> void for_each_attestation_with_code(uint64_t code, F&& f) const {
-    const uint32_t* head = att_code_.find(code);
-    walk(attestations_, head ? *head - 1 : kNoRecord, &Attestation::prev_of_code, f);
+    walk(attestations_, head_of(att_code_, code_key(code)), &Attestation::prev_of_code, f);
   }
   template <typename F> void for_each_answer_of(Ssin c, F&& f) const { walk(answers_, by_citizen(answer_citizen_, c), &ConsentAnswer::prev_of_citizen, f); }
   template <typename F> void for_each_request_of_employer(uint64_t e, F&& f) const { walk(requests_, head_of(request_employer_, e), &DataAccessRequest::prev_of_employer, f); }
@@ -219,6 +218,8 @@ class ActionState {
     return head ? *head - 1 : kNoRecord;
   }
   static uint32_t by_citizen(const FlatMap<uint32_t>& index, Ssin c) { return head_of(index, c.value); }
+  // An access code as a map key: tagged, so that no code is the map's empty key.
+  static uint64_t code_key(uint64_t code) { return code | (uint64_t{1} << 63); }
   template <typename R, typename F>
   static void walk(const std::vector<R>& records, uint32_t at, uint32_t R::*prev, F& f) {
     for (; at != kNoRecord; at = records[at].*prev) f(records[at]);
