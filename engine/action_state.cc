@@ -47,8 +47,10 @@ ActionRefusal request_refusal(const CareerBreakRequest& r, ActionKind kind) {
     case ActionKind::kOnemDecision:
       if (r.state == S::kSubmitted) return ActionRefusal::kEmployeePartNotCompleted;
       return r.state == S::kEmployeeCompleted ? ActionRefusal::kNone : ActionRefusal::kAlreadyDecided;
-    default: DIMONA_ASSERT(false);
+    default: break;
   }
+  DIMONA_ASSERT(false);
+  return ActionRefusal::kNone;
 }
 
 ActionRefusal notification_refusal(const CareerBreakNotification& n, ActionKind kind) {
@@ -175,7 +177,7 @@ Status ActionState::apply(const Event& event) {
       return Status::ok();
     }
   }
-  DIMONA_ASSERT(false);
+  return corruption("an event of no known action kind");
 }
 
 uint32_t ActionState::link(FlatMap<uint32_t>& index, uint64_t key, uint32_t at) {

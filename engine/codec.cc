@@ -519,6 +519,7 @@ Status decode_action_field(ActionField f, od::value& v, const Path& p, Action* a
     case kActionFieldCount: break;
   }
   DIMONA_ASSERT(false);
+  return Status::ok();
 }
 
 Status decode_action_fields(od::value& v, const Path& path, Action* a) {

@@ -20,7 +20,7 @@
 
 namespace dimona {
 
-inline constexpr int64_t kCheckpointFormatVersion = 2;  // 2: a partition holds its AnomalyLog too
+inline constexpr int64_t kCheckpointFormatVersion = 3;  // 2: a partition holds its AnomalyLog; 3: its action state
 
 struct PartitionCheckpoint {
   Offset offset = 0;   // the next offset to fold

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job on the embedded default: install what is missing, build, then
 # generate a sample year, ingest it into ./dimona-data, inspect the log,
-# replay it into the read models and show a few students' balances.
+# replay it into the read models, show a few students' balances, issue an
+# attestation and look its access code up as an employer.
 # Usage: scripts/demo.sh [students]   (default 100000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,3 +25,11 @@ for s in $students; do
   echo "== balance $s --year 2025"
   "$bin" balance "$s" --year 2025 --data dimona-data
 done
+# An attestation for the first of them, then the employer's view through its access code.
+first=$(echo "$students" | head -1)
+echo "== attest $first"
+"$bin" attest "$first" --data dimona-data
+code=$("$bin" attest "$first" --json --data dimona-data | grep -o '"accessCode":"[^"]*"' | cut -d'"' -f4)
+echo "== access-code $code (what an employer holding it sees)"
+"$bin" access-code "$code" --data dimona-data
+
