@@ -7,8 +7,10 @@
 namespace dimona {
 namespace {
 
-constexpr uint32_t kLogMagic = 0x314c4144;  // "DAL1"
-constexpr size_t kRecordBytes = 8 * 5 + 1 + 1 + 1 + 4 * kAnomaliesMax;
+constexpr uint32_t kLogMagic = 0x324c4144;  // "DAL2": 2 adds refused actions
+constexpr size_t kRecordBytes = 8 * 5 + 1 + 1 + 1 + 1 + 4 * kAnomaliesMax;
+// The kind byte: a DeclarationKind, or kActionKindBase + an ActionKind.
+constexpr uint64_t kActionKindBase = 16;
 
 void put(std::string* out, uint64_t v, size_t bytes) {
   for (size_t i = 0; i < bytes; ++i) out->push_back(static_cast<char>(v >> (8 * i)));
@@ -24,6 +26,20 @@ uint64_t get(std::string_view in, size_t* at, size_t bytes) {
 }  // namespace
 
 void AnomalyLog::apply(const Event& event) {
+  if (event.is_action()) {
+    const ActionOutcome& o = event.action.outcome;
+    if (o.accepted()) return;
+    AnomalyRecord r;
+    r.citizen = event.ssin;
+    r.employer = o.employer;
+    r.declaration = DeclarationId{o.id};
+    r.period = PeriodId{o.subject};
+    r.recorded_at = event.recorded_at;
+    r.action = event.action.action.kind;
+    r.refusal = o.refusal;
+    records_.push_back(r);
+    return;
+  }
   if (!event.is_declaration()) return;
   const Decision& d = event.declaration.decision;
   if (d.result != ResultCode::kRefused && d.result != ResultCode::kWarning) return;
@@ -65,7 +81,8 @@ void AnomalyLog::save(std::string* out) const {
     put(out, r.declaration.value, 8);
     put(out, r.period.value, 8);
     put(out, static_cast<uint64_t>(r.recorded_at.micros), 8);
-    put(out, static_cast<uint64_t>(r.kind), 1);
+    put(out, r.action ? kActionKindBase + static_cast<uint64_t>(*r.action) : static_cast<uint64_t>(r.kind), 1);
+    put(out, static_cast<uint64_t>(r.refusal), 1);
     put(out, static_cast<uint64_t>(static_cast<unsigned char>(r.result)), 1);
     put(out, r.count, 1);
     for (uint32_t code : r.codes) put(out, code, 4);
@@ -91,12 +108,19 @@ Status AnomalyLog::load(std::string_view in, AnomalyLog* log) {
     r.declaration.value = get(in, &at, 8);
     r.period.value = get(in, &at, 8);
     r.recorded_at.micros = static_cast<int64_t>(get(in, &at, 8));
-    const uint64_t kind = get(in, &at, 1), result = get(in, &at, 1);
+    const uint64_t kind = get(in, &at, 1), refusal = get(in, &at, 1), result = get(in, &at, 1);
     r.count = static_cast<uint8_t>(get(in, &at, 1));
     for (uint32_t& code : r.codes) code = static_cast<uint32_t>(get(in, &at, 4));
-    if (kind > 3 || (result != 'B' && result != 'W') || r.count > kAnomaliesMax)
+    const bool action = kind >= kActionKindBase && kind < kActionKindBase + kActionKindCount;
+    if ((kind > 3 && !action) || (result != 'B' && result != 'W') || r.count > kAnomaliesMax ||
+        refusal >= kActionRefusalCount || action != (refusal != 0))
       return corruption("anomaly log holds an impossible record");
-    r.kind = static_cast<DeclarationKind>(kind);
+    if (action) {
+      r.action = static_cast<ActionKind>(kind - kActionKindBase);
+      r.refusal = static_cast<ActionRefusal>(refusal);
+    } else {
+      r.kind = static_cast<DeclarationKind>(kind);
+    }
     r.result = static_cast<ResultCode>(result);
     log->records_.push_back(r);
   }
@@ -105,6 +129,15 @@ Status AnomalyLog::load(std::string_view in, AnomalyLog* log) {
 
 void to_json(const AnomalyRecord& r, std::string* out) {
   JsonWriter w(out);
+  if (r.action) {
+    w.begin_object().key("actionId").digits(r.declaration.value, 12);
+    w.key("action").string(action_key(*r.action)).key("result").string("B");
+    w.key("recordedAt").string(to_string(r.recorded_at));
+    if (r.citizen.value != 0) w.key("ssin").digits(r.citizen.value, 11);
+    if (r.period.value != 0) w.key("subject").digits(r.period.value, 12);
+    w.key("reason").string(refusal_name(r.refusal)).end_object();
+    return;
+  }
   w.begin_object().key("declarationId").digits(r.declaration.value, 12);
   w.key("kind").string(kind_name(r.kind));
   const char result = static_cast<char>(r.result);

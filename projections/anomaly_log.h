@@ -1,8 +1,10 @@
 // AnomalyLog: the declarations that did not simply pass — refused (B) or
-// accepted with warnings (W) — with their anomaly codes, for auditors.
+// accepted with warnings (W) — with their anomaly codes, and the refused
+// actions (docs/actions.md) with their reason, for auditors.
 //
 // Contract. apply(event) records every declaration event whose result is B
-// or W (quota definitions and A/S results are ignored); it is pure and
+// or W and every refused action (quota definitions, A/S declarations and
+// accepted actions are ignored); it is pure and
 // deterministic, like every fold. A partition's log holds the declarations
 // of that partition: a citizen's are all in the partition of their SSIN;
 // the ones with no known worker (an UPDATE of an unknown period, an invalid
@@ -13,6 +15,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,14 +27,16 @@ namespace dimona {
 
 struct AnomalyRecord {
   Ssin citizen;              // 0 when the worker is unknown
-  uint64_t employer = 0;     // employer_key() of the declaration, 0 when it named none
-  DeclarationId declaration;
-  PeriodId period;           // created or addressed; 0 when none
+  uint64_t employer = 0;     // employer_key() of the declaration or action, 0 when it named none
+  DeclarationId declaration; // for an action: its action id
+  PeriodId period;           // created or addressed; for an action, the request/ticket/notification addressed
   Instant recorded_at;
   DeclarationKind kind = DeclarationKind::kIn;
   ResultCode result = ResultCode::kRefused;
   uint8_t count = 0;
   std::array<uint32_t, kAnomaliesMax> codes{};
+  std::optional<ActionKind> action;  // set for a refused action
+  ActionRefusal refusal = ActionRefusal::kNone;
 };
 
 class AnomalyLog {

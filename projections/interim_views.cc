@@ -75,7 +75,7 @@ std::vector<InterimRelation> interim_relations(const LedgerState& state, Ssin wo
   std::map<uint64_t, std::vector<uint32_t>> codes_by_period;
   if (anomalies) {
     for (const AnomalyRecord& r : anomalies->of_citizen(worker))
-      if (r.period.value != 0) codes_by_period[r.period.value].insert(codes_by_period[r.period.value].end(), r.codes.begin(), r.codes.begin() + r.count);
+      if (r.period.value != 0 && !r.action) codes_by_period[r.period.value].insert(codes_by_period[r.period.value].end(), r.codes.begin(), r.codes.begin() + r.count);
   }
   // Periods by (agency, user company), each list in date order.
   std::map<std::pair<uint64_t, uint64_t>, std::vector<const Period*>> lanes;
