@@ -9,6 +9,7 @@
 #include <fstream>
 #include <string>
 
+#include "engine/base/time.h"
 #include "tests/test_util.h"
 
 namespace dimona {
@@ -89,6 +90,87 @@ TEST(Cli, APipedIngestPrintsNoProgress) {
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_EQ(r.err.find('\r'), std::string::npos);
   EXPECT_NE(r.out.find("A accepted"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace dimona
+
+namespace dimona {
+namespace {
+
+// Actions from the command line (docs/actions.md): the student attests, the
+// employer holding the code sees the remaining hours and nothing else.
+TEST(CliActions, AnAttestationsAccessCodeShowsTheEmployerTheRemainingHoursOnly) {
+  testing::TempDir dir;
+  const std::string data = " --data " + dir.file("data");
+  const int32_t year = year_of(date_of(SystemClock().now()));
+  const std::string in = R"({"employer":{"enterpriseNumber":"0403019261"},"worker":{"ssin":"05031412595"},"dimonaIn":{"features":{"jointCommissionNumber":"XXX","workerType":"STU"},"startDate":")" +
+                         std::to_string(year) + R"(-01-05","endDate":")" + std::to_string(year) +
+                         R"(-01-20","plannedHoursNumber":40}})";
+  ASSERT_EQ(run("submit '" + in + "'" + data, dir).exit_code, 0);
+  Invocation a = run("attest 05031412595 --json" + data, dir);
+  ASSERT_EQ(a.exit_code, 0) << a.err;
+  const size_t at = a.out.find("\"accessCode\":\"");
+  ASSERT_NE(at, std::string::npos) << a.out;
+  const std::string code = a.out.substr(at + 14, 11);
+  Invocation e = run("access-code " + code + data, dir);
+  EXPECT_EQ(e.exit_code, 0) << e.err;
+  EXPECT_NE(e.out.find("\"valid\":true"), std::string::npos) << e.out;
+  EXPECT_NE(e.out.find("\"remainingHours\":610"), std::string::npos) << e.out;
+  EXPECT_EQ(e.out.find("05031412595"), std::string::npos) << "the employer's answer names the student";
+  EXPECT_EQ(e.out.find("period"), std::string::npos) << e.out;
+  Invocation wrong = run("access-code 00000-00001" + data, dir);
+  EXPECT_EQ(wrong.exit_code, 1);
+  EXPECT_NE(wrong.out.find("unknownCode"), std::string::npos) << wrong.out;
+}
+
+TEST(CliActions, ARefusedActionIsLoggedAndSaysWhy) {
+  testing::TempDir dir;
+  const std::string data = " --data " + dir.file("data");
+  Invocation r = run(R"(submit '{"worker":{"ssin":"05031412595"},"dataAccessGrant":{"token":"7K3M9Q2XW8D4RZ6T1VBN"}}')" + data, dir);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("\"result\":\"B\",\"reason\":\"unknownToken\""), std::string::npos) << r.out;
+  Invocation audit = run("anomalies --ssin 05031412595" + data, dir);
+  EXPECT_NE(audit.out.find("\"reason\":\"unknownToken\""), std::string::npos) << audit.out;
+}
+
+TEST(CliActions, AMalformedActionIsOneLineAndExit1) {
+  testing::TempDir dir;
+  Invocation r = run(R"(submit '{"worker":{"ssin":"05031412596"},"attestationRequest":{"year":2026}}' --data )" + dir.file("data"), dir);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(lines(r.err), 1u) << r.err;
+  EXPECT_NE(r.err.find("worker.ssin"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("05031412596"), std::string::npos) << "the SSIN reached the error line";
+}
+
+TEST(CliActions, ConsentIsCheckedWithItsReasonAndTheCareerBreakDetailClosesAfterTheEmployeePart) {
+  testing::TempDir dir;
+  const std::string data = " --data " + dir.file("data");
+  {
+    std::ofstream f(dir.file("actions.ndjson"));
+    f << R"({"employer":{"enterpriseNumber":"0403019261"},"dataAccessRequest":{"scope":"FLEXI","channel":"QR","requestId":"690000000161","token":"7K3M9Q2XW8D4RZ6T1VBN"},"recordedAt":"2025-01-14T08:00:00Z"})" "\n"
+      << R"({"worker":{"ssin":"85073003328"},"dataAccessGrant":{"token":"7K3M9Q2XW8D4RZ6T1VBN"},"recordedAt":"2025-01-15T08:00:00Z"})" "\n"
+      << R"({"employer":{"enterpriseNumber":"0403019261"},"worker":{"ssin":"85073003328"},"careerBreakRequest":{"leaveKind":"TIME_CREDIT","fraction":"1/5","startDate":"2025-10-01","endDate":"2026-09-30","regimeBefore":1,"regimeDuring":0.8,"ticket":"690000000262"},"recordedAt":"2025-07-06T09:00:00Z"})" "\n";
+  }
+  ASSERT_EQ(run("ingest " + dir.file("actions.ndjson") + data, dir).exit_code, 0);
+  const std::string check = "consent check --ssin 85073003328 --employer 0403019261 --scope FLEXI" + data;
+  Invocation inside = run(check + " --at 2025-02-14T08:00:00Z", dir);
+  EXPECT_EQ(inside.exit_code, 0) << inside.err;
+  EXPECT_NE(inside.out.find("\"reason\":\"granted\""), std::string::npos) << inside.out;
+  Invocation after = run(check + " --at 2025-02-15T08:00:00Z", dir);  // rule 12: one month for FLEXI
+  EXPECT_EQ(after.exit_code, 1);
+  EXPECT_NE(after.out.find("\"reason\":\"expired\""), std::string::npos) << after.out;
+  Invocation other = run("consent check --ssin 85073003328 --employer 0403019360 --scope FLEXI --at 2025-02-01" + data, dir);
+  EXPECT_NE(other.out.find("\"reason\":\"neverGranted\""), std::string::npos) << other.out;
+
+  const std::string show = "career-break show 690000000262 --employer 0403019261" + data;
+  EXPECT_EQ(run(show, dir).exit_code, 0);
+  ASSERT_EQ(run(R"(submit '{"worker":{"ssin":"85073003328"},"careerBreakEmployeePart":{"ticket":"690000000262"}}')" + data, dir).exit_code, 0);
+  Invocation closed = run(show, dir);
+  EXPECT_EQ(closed.exit_code, 1);
+  EXPECT_NE(closed.err.find("until the employee completed their part"), std::string::npos) << closed.err;
+  Invocation list = run("career-break list --employer 0403019261 --now 2025-08-01" + data, dir);
+  EXPECT_NE(list.out.find("\"status\":\"EMPLOYEE_COMPLETED\""), std::string::npos) << list.out;
 }
 
 }  // namespace
