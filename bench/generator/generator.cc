@@ -1295,7 +1295,6 @@ constexpr Share kNotificationAttachment = per_mille(100);
 constexpr Share kPostponed = per_mille(200);
 constexpr Share kValidated = per_mille(700);
 constexpr int32_t kSettingsLastDay = 19;  // employer settings from 2 to 20 January
-constexpr int32_t kDay = kSecondsPerDay;
 
 // Data-access tokens: 100 bits (20 Crockford base32 characters) from the
 // seed and the request index. The low 64 bits are a bijection of the index,
@@ -1314,6 +1313,18 @@ Token access_token(uint64_t seed, uint64_t index) {
   return Token{mix(key, index) >> 28, z ^ (z >> 31)};
 }
 constexpr char kCrockford[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+// A time 0-N days after `from` at an hour of the sender's (citizens 7-23 h,
+// employers and ONEM 8-18 h), always after `from`.
+struct Hours {
+  int32_t first, last;  // [first, last) o'clock
+};
+constexpr Hours kCitizenHours{7, 23}, kOfficeHours{8, 18};
+uint32_t later(Rng& rng, uint32_t from, int32_t min_days, int32_t max_days, Hours hours) {
+  const int32_t day = day_of(from) + rng.between(min_days, max_days);
+  const uint32_t time = at(day, rng.between(hours.first * kHour, hours.last * kHour - 1));
+  return std::max(time, from + 60);
+}
 
 bool Planner::accepts_notifications(uint32_t org) const {
   return (mix(mix(options_.seed, static_cast<uint64_t>(Stream::kEmployerSettings)), org) >> 32) <
@@ -1508,7 +1519,7 @@ void Planner::add_attestations(uint64_t s) {
 
 // The employer of the person's first period asks, 1-5 days before its IN;
 // the citizen grants (80 %, within 3 days), refuses (10 %) or never answers;
-// 5 % of grants are revoked within 27 days (before any grant expires).
+// 5 % of grants are revoked 1-26 days later (before any grant expires).
 void Planner::add_data_access(uint32_t worker, bool student) {
   const uint32_t b = period_first_[worker], e = period_first_[worker + 1];
   if (b == e) return;
@@ -1526,7 +1537,7 @@ void Planner::add_data_access(uint32_t worker, bool student) {
   add_action(time, ActionLine::kDataAccessRequest, ActionRecord{worker, p.employer, r, 0}, aux);
   const uint32_t fate = rng.below(1000);
   if (fate >= kGrantPerMille + kRefusalPerMille) return;
-  const uint32_t answer = time + static_cast<uint32_t>(rng.between(5 * 60, 3 * kDay));
+  const uint32_t answer = later(rng, time, 0, 3, kCitizenHours);
   const ActionRecord record{worker, p.employer, r, 0};
   answers_.push_back(Answer{answer, worker, r});
   if (fate >= kGrantPerMille) {
@@ -1534,8 +1545,7 @@ void Planner::add_data_access(uint32_t worker, bool student) {
     return;
   }
   add_action(answer, ActionLine::kDataAccessGrant, record);
-  if (rng.chance(kRevoked))
-    add_action(answer + static_cast<uint32_t>(rng.between(kHour, 27 * kDay)), ActionLine::kDataAccessRevocation, record);
+  if (rng.chance(kRevoked)) add_action(later(rng, answer, 1, 26, kCitizenHours), ActionLine::kDataAccessRevocation, record);
 }
 
 // --- Career breaks (seed 004, rule 15) -------------------------------------------------
@@ -1562,7 +1572,7 @@ void Planner::add_career_break_request(Rng& rng, uint32_t worker, const Period& 
   const int32_t first = contract.start + 7;
   if (first > cal_.year_last) return;
   const int32_t day = rng.between(first, cal_.year_last);
-  const uint32_t t0 = at(day, rng.between(9 * kHour, 17 * kHour - 1));
+  const uint32_t t0 = at(day, rng.between(kOfficeHours.first * kHour, kOfficeHours.last * kHour - 1));
   const uint32_t shape = draw_leave(rng);
   const int32_t months = rng.between(kLeaveShapes[shape].months_min, kLeaveShapes[shape].months_max);
   const Date start = first_of_month_plus(cal_.date(day), rng.between(4, 6));
@@ -1575,11 +1585,10 @@ void Planner::add_career_break_request(Rng& rng, uint32_t worker, const Period& 
   add_action(t0, ActionLine::kCareerBreakRequest, ActionRecord{worker, employer, t, start.days},
              break_aux(shape, months, multiple));
   if (rng.chance(kBreakAttachment))
-    add_action(t0 + static_cast<uint32_t>(rng.between(kHour, 3 * kDay)), ActionLine::kCareerBreakAttachment, record,
+    add_action(later(rng, t0, 0, 3, kOfficeHours), ActionLine::kCareerBreakAttachment, record,
                static_cast<uint16_t>(shape));
   if (rng.chance(kBreakCancelled)) {
-    add_action(t0 + static_cast<uint32_t>(rng.between(4 * kDay, 15 * kDay)), ActionLine::kCareerBreakCancellation,
-               record);
+    add_action(later(rng, t0, 4, 15, kOfficeHours), ActionLine::kCareerBreakCancellation, record);
     tickets_[t].cancelled = true;
     return;
   }
@@ -1588,13 +1597,13 @@ void Planner::add_career_break_request(Rng& rng, uint32_t worker, const Period& 
     int32_t changed = rng.chance(per_mille(500)) ? months + change : months - change;
     if (changed < 1) changed = months + change;
     const Date end = Date{first_of_month_plus(start, changed).days - 1};
-    add_action(t0 + static_cast<uint32_t>(rng.between(4 * kDay, 8 * kDay)), ActionLine::kCareerBreakEndDate,
+    add_action(later(rng, t0, 4, 8, kOfficeHours), ActionLine::kCareerBreakEndDate,
                ActionRecord{worker, employer, t, end.days});
   }
   if (!rng.chance(kEmployeePartOfOpen)) return;
-  const uint32_t part = t0 + static_cast<uint32_t>(rng.between(9 * kDay, 25 * kDay));
+  const uint32_t part = later(rng, t0, 9, 25, kCitizenHours);
   add_action(part, ActionLine::kCareerBreakEmployeePart, record);
-  const uint32_t decision = part + static_cast<uint32_t>(rng.between(14 * kDay, 42 * kDay));
+  const uint32_t decision = later(rng, part, 14, 42, kOfficeHours);
   add_action(decision, ActionLine::kOnemDecision, record, rng.chance(kOnemGranted) ? 0 : 1);
   tickets_[t].employee_part_time = part;
   tickets_[t].decision_time = decision;
@@ -1616,14 +1625,14 @@ void Planner::add_career_break_notification(Rng& rng, uint32_t worker, const Per
   const uint16_t shape = static_cast<uint16_t>(break_shape(events_.back().aux));
   const ActionRecord record{worker, employer, n, 0};
   if (rng.chance(kNotificationAttachment))
-    add_action(t0 + static_cast<uint32_t>(rng.between(kHour, 2 * kDay)), ActionLine::kCareerBreakAttachment, record,
+    add_action(later(rng, t0, 0, 2, kOfficeHours), ActionLine::kCareerBreakAttachment, record,
                static_cast<uint16_t>(shape | kAttachmentToNotification));
   if (rng.chance(kPostponed)) {
-    const Date later = first_of_month_plus(Date{created.date}, rng.between(1, 3));
-    add_action(t0 + static_cast<uint32_t>(rng.between(2 * kDay, 6 * kDay)), ActionLine::kCareerBreakPostponement,
-               ActionRecord{worker, employer, n, later.days});
+    const Date from = first_of_month_plus(Date{created.date}, rng.between(1, 3));
+    add_action(later(rng, t0, 2, 6, kOfficeHours), ActionLine::kCareerBreakPostponement,
+               ActionRecord{worker, employer, n, from.days});
   }
-  const uint32_t close = t0 + static_cast<uint32_t>(rng.between(7 * kDay, 20 * kDay));
+  const uint32_t close = later(rng, t0, 7, 20, kOfficeHours);
   add_action(close,
              rng.chance(kValidated) ? ActionLine::kCareerBreakNotificationValidation
                                     : ActionLine::kCareerBreakNotificationRefusal,
@@ -1631,7 +1640,7 @@ void Planner::add_career_break_notification(Rng& rng, uint32_t worker, const Per
 }
 
 uint32_t Planner::add_notification(Rng& rng, uint32_t worker, uint32_t employer, int32_t day, uint8_t flaw) {
-  const uint32_t time = at(day, rng.between(8 * kHour, 21 * kHour - 1));
+  const uint32_t time = at(day, rng.between(kCitizenHours.first * kHour, kCitizenHours.last * kHour - 1));
   const uint32_t shape = draw_leave(rng);
   const int32_t months = rng.chance(kNotificationEndDate)
                              ? rng.between(kLeaveShapes[shape].months_min, kLeaveShapes[shape].months_max)
@@ -1698,7 +1707,7 @@ bool Planner::add_bad_action(Rng& rng, BadAction reason) {
     case BadAction::kTokenAlreadyUsed: {
       if (answers_.empty()) return false;
       const Answer a = answers_[rng.below(answers_.size())];
-      add_action(a.time + static_cast<uint32_t>(rng.between(60, 10 * kDay)), ActionLine::kDataAccessGrant,
+      add_action(later(rng, a.time, 0, 10, kCitizenHours), ActionLine::kDataAccessGrant,
                  ActionRecord{a.worker, kNone, a.request, 0}, 0, flaw);
       return true;
     }
@@ -1721,17 +1730,16 @@ bool Planner::add_bad_action(Rng& rng, BadAction reason) {
         const TicketPlan& plan = tickets_[t];
         const ActionRecord record{plan.worker, plan.employer, t, 0};
         if (reason == BadAction::kEmployeePartCompleted) {
-          if (plan.employee_part_time == 0) continue;  // between the employee's part and ONEM's decision
-          const uint32_t gap = plan.decision_time - plan.employee_part_time;
-          add_action(plan.employee_part_time + static_cast<uint32_t>(rng.between(60, static_cast<int32_t>(gap) - 60)),
-                     ActionLine::kCareerBreakCancellation, record, 0, flaw);
+          if (plan.employee_part_time == 0) continue;  // between the employee's part and ONEM's decision (14+ days)
+          const uint32_t time = later(rng, plan.employee_part_time, 0, 12, kOfficeHours);
+          DIMONA_ASSERT(time < plan.decision_time);
+          add_action(time, ActionLine::kCareerBreakCancellation, record, 0, flaw);
           return true;
         }
         if (reason == BadAction::kEmployeePartNotCompleted) {
-          if (plan.cancelled) continue;  // while the request waits for the employee's part
-          const uint32_t until = plan.employee_part_time != 0 ? plan.employee_part_time : plan.request_time + 30 * kDay;
-          const uint32_t time =
-              plan.request_time + static_cast<uint32_t>(rng.between(60, static_cast<int32_t>(until - plan.request_time) - 60));
+          if (plan.cancelled) continue;  // while the request waits for the employee's part (9+ days)
+          const uint32_t time = later(rng, plan.request_time, 1, plan.employee_part_time != 0 ? 7 : 30, kOfficeHours);
+          DIMONA_ASSERT(plan.employee_part_time == 0 || time < plan.employee_part_time);
           add_action(time, ActionLine::kOnemDecision, record, rng.chance(kOnemGranted) ? 0 : 1, flaw);
           return true;
         }
