@@ -1210,7 +1210,7 @@ CivilDate birth_of(uint64_t ssin, int32_t year) {
 
 // Career breaks (DOMAIN.md §5): the kind of leave, its fraction, how long it
 // runs and the attachment an employer adds. Mostly 1/5 time credit and
-// parental leave at 1/2 or 1/10 (the shapes the brief asks for).
+// parental leave at 1/2 or 1/10 (docs/generator.md gives the shares).
 enum BreakFraction : uint8_t { kBreakFull, kBreakHalf, kBreakFifth, kBreakTenth };
 constexpr std::string_view kBreakFractionNames[] = {"FULL", "1/2", "1/5", "1/10"};
 constexpr uint16_t kRegimeDuringPermille[] = {0, 500, 800, 900};
