@@ -218,13 +218,22 @@ constexpr int kSlotsMax = 3;
 constexpr uint16_t kQuarterPeriodHoursMax = 999;
 constexpr int32_t kHoursPerDayMax = 10;
 
-// Period ids: year Y owns bodies [base(Y), base(Y) + periods_per_year_max);
-// ids never declared (the unknown-period lines) come from the top range.
+// Ids (12 digits: a 10-digit body, then the body mod 97). Year Y owns the
+// bodies [base(Y), base(Y) + kYearBodyStride): its period ids first, then the
+// ids its actions import (data-access requests, career-break tickets, then
+// notifications). Every year's block lies below the ledger's own ids; ids
+// never declared (the unknown-period lines) come from the top range.
 constexpr uint64_t kPeriodBodyBase = 1'000'000'000;
+constexpr uint64_t kYearBodyStride = 80'000'000;
+constexpr uint64_t kRequestBodyOffset = generator_limits::periods_per_year_max;
+constexpr uint64_t kTicketBodyOffset = kRequestBodyOffset + generator_limits::requests_per_year_max;
+constexpr uint64_t kNotificationBodyOffset = kTicketBodyOffset + generator_limits::tickets_per_year_max;
+static_assert(kNotificationBodyOffset + generator_limits::notifications_per_year_max == kYearBodyStride);
+constexpr uint64_t kLedgerOwnIdBodyFirst = 7'000'000'000;  // engine/ledger_state.h: kLedgerIdBodyFirst
 constexpr uint64_t kUnknownPeriodBodyBase = 9'000'000'000;
-static_assert(kPeriodBodyBase + (generator_limits::year_max - generator_limits::year_min + 1) *
-                                    generator_limits::periods_per_year_max <=
-              kUnknownPeriodBodyBase);
+static_assert(kPeriodBodyBase + (generator_limits::year_max - generator_limits::year_min + 1) * kYearBodyStride <=
+              kLedgerOwnIdBodyFirst);
+static_assert(kLedgerOwnIdBodyFirst <= kUnknownPeriodBodyBase);
 
 // Identifier spaces (bijections index -> slot; the steps are coprime with the sizes).
 constexpr uint64_t kEnterpriseBodyFirst = 2'000'000;
@@ -289,14 +298,32 @@ uint8_t flaw_of(MalformedKind kind) { return static_cast<uint8_t>(kMalformedFlaw
 bool is_bad(uint8_t flaw) { return flaw != kValid && flaw < kMalformedFlaw; }
 bool is_malformed(uint8_t flaw) { return flaw >= kMalformedFlaw; }
 
+// Event::kind: a DeclarationKind, or kActionKindBase + an ActionLine.
+constexpr uint8_t kActionKindBase = kDeclarationKinds;
+bool is_action(uint8_t kind) { return kind >= kActionKindBase; }
+uint8_t kind_of(DeclarationKind kind) { return static_cast<uint8_t>(kind); }
+uint8_t kind_of(ActionLine line) { return static_cast<uint8_t>(kActionKindBase + static_cast<uint8_t>(line)); }
+ActionLine action_line_of(uint8_t kind) { return static_cast<ActionLine>(kind - kActionKindBase); }
+uint8_t flaw_of(BadAction reason) { return static_cast<uint8_t>(1 + static_cast<int>(reason)); }
+
 struct Event {
   uint32_t time;    // seconds since the plan's day 0
-  uint32_t period;  // index into the periods
-  DeclarationKind kind;
-  uint8_t flaw;  // kValid, flaw_of(BadRule) or flaw_of(MalformedKind)
-  uint16_t aux;  // hours of an out-of-domain UPDATE; where a truncated line stops
+  uint32_t period;  // index into the periods, or into the actions for an action line
+  uint8_t kind;     // kind_of(DeclarationKind) or kind_of(ActionLine)
+  uint8_t flaw;     // kValid, flaw_of(BadRule) or flaw_of(MalformedKind); for an action, flaw_of(BadAction)
+  uint16_t aux;     // hours of an out-of-domain UPDATE; where a truncated line stops; an action's small values
 };
 static_assert(sizeof(Event) == 12);
+
+// What an action line says besides its kind and its Event::aux (see the
+// planner's add_* functions for what ref, date and aux mean for each kind).
+struct ActionRecord {
+  uint32_t worker;    // person index, kNone when none
+  uint32_t employer;  // organisation index, kNone when none
+  uint32_t ref;       // a request, ticket or notification index; a year; a quarter index; ...
+  int32_t date;       // Date::days of the action's date, when it has one
+};
+static_assert(sizeof(ActionRecord) == 16);
 
 struct Organisation {
   uint64_t enterprise_number = 0;
@@ -388,7 +415,23 @@ SsinSpace ssin_space(int32_t first_year, int32_t last_year, uint64_t seed) {
 }
 
 // Streams of randomness, one per population, one generator per person.
-enum class Stream : uint64_t { kWorld = 1, kStudents, kInterim, kFlexi, kOccasional, kOrdinary, kBad };
+enum class Stream : uint64_t {
+  kWorld = 1,
+  kStudents,
+  kInterim,
+  kFlexi,
+  kOccasional,
+  kOrdinary,
+  kBad,
+  // Actions: their own streams, so the declarations do not depend on them.
+  kFlexiData,
+  kAttestations,
+  kDataAccess,
+  kCareerBreak,
+  kEmployerSettings,
+  kActionBad,
+  kTokens,
+};
 
 // Day hours and lead times.
 struct Lead {
@@ -409,6 +452,14 @@ class Planner {
   const std::vector<Period>& periods() const { return periods_; }
   std::vector<Event>& events() { return events_; }
   uint64_t period_id(uint32_t index) const { return dimona_id_from_body(period_body_base_ + index); }
+  const std::vector<ActionRecord>& actions() const { return actions_; }
+  uint64_t request_id(uint32_t r) const { return dimona_id_from_body(period_body_base_ + kRequestBodyOffset + r); }
+  uint64_t ticket_id(uint32_t t) const { return dimona_id_from_body(period_body_base_ + kTicketBodyOffset + t); }
+  uint64_t notification_id(uint32_t n) const {
+    return dimona_id_from_body(period_body_base_ + kNotificationBodyOffset + n);
+  }
+  bool is_agency(uint32_t org) const { return org >= agency_first_ && org < user_first_; }
+  uint64_t flexi_ins_not_eligible() const { return flexi_ins_not_eligible_; }
 
  private:
   Rng rng_for(Stream stream, uint64_t index) const {
@@ -466,6 +517,45 @@ class Planner {
   std::vector<Event> events_;
   uint32_t valid_periods_ = 0;
   bool ssins_exhausted_ = false;
+
+  // Actions (docs/actions.md), planned after the declarations and the bad lines.
+  enum Population : uint8_t { kPopStudents, kPopInterim, kPopFlexi, kPopOccasional, kPopOrdinary, kPopulations };
+  struct TicketPlan {
+    uint32_t worker, employer;
+    uint32_t request_time;
+    uint32_t employee_part_time;  // 0: the employee never completes their part
+    uint32_t decision_time;
+    bool cancelled;
+  };
+  struct Answer {  // a valid grant or refusal
+    uint32_t time, worker, request;
+  };
+  void add_actions();
+  void index_people();
+  uint32_t people(Population p) const { return population_first_[p + 1] - population_first_[p]; }
+  uint32_t add_action(uint32_t time, ActionLine line, const ActionRecord& record, uint16_t aux = 0,
+                      uint8_t flaw = kValid);
+  void add_flexi_data(uint64_t i);
+  void add_attestations(uint64_t s);
+  void add_data_access(uint32_t worker, bool student);
+  void add_career_break(uint64_t i);
+  void add_career_break_request(Rng& rng, uint32_t worker, const Period& contract);
+  void add_career_break_notification(Rng& rng, uint32_t worker, const Period& contract);
+  uint32_t add_notification(Rng& rng, uint32_t worker, uint32_t employer, int32_t day, uint8_t flaw);
+  void add_employer_settings();
+  void add_bad_actions();
+  bool add_bad_action(Rng& rng, BadAction reason);
+  bool accepts_notifications(uint32_t org) const;
+  Status check_action_ids() const;
+
+  uint32_t population_first_[kPopulations + 1] = {};
+  std::vector<uint32_t> period_first_;  // worker w's valid periods: [period_first_[w], period_first_[w + 1])
+  std::vector<ActionRecord> actions_;
+  std::vector<TicketPlan> tickets_;
+  std::vector<Answer> answers_;
+  std::vector<bool> has_settings_;  // by organisation
+  uint32_t requests_ = 0, notifications_ = 0, unknown_tokens_ = 0;
+  uint64_t flexi_ins_not_eligible_ = 0;
 };
 
 Planner::Planner(const GeneratorOptions& options) : options_(options) {
@@ -477,8 +567,7 @@ Planner::Planner(const GeneratorOptions& options) : options_(options) {
   // Students are 17-26, the others 27-67 (DOMAIN.md §6: the 2000+ rule is exercised both ways).
   students_space_ = ssin_space(y - 26, y - 17, options.seed);
   others_space_ = ssin_space(y - 67, y - 27, options.seed);
-  period_body_base_ =
-      kPeriodBodyBase + static_cast<uint64_t>(y - generator_limits::year_min) * generator_limits::periods_per_year_max;
+  period_body_base_ = kPeriodBodyBase + static_cast<uint64_t>(y - generator_limits::year_min) * kYearBodyStride;
 }
 
 uint64_t per_student(uint64_t students, double ratio) {
@@ -544,7 +633,7 @@ uint32_t Planner::add_period(const Period& p) {
 }
 
 void Planner::add_event(uint32_t time, uint32_t period, DeclarationKind kind, uint8_t flaw, uint16_t aux) {
-  events_.push_back(Event{time, period, kind, flaw, aux});
+  events_.push_back(Event{time, period, kind_of(kind), flaw, aux});
 }
 
 Period Planner::new_period(Profile profile, uint32_t worker, uint32_t employer, int32_t start, int32_t end) const {
@@ -1089,10 +1178,598 @@ bool Planner::add_bad_follow_up(Rng& rng, BadRule rule) {
   }
 }
 
+// --- Actions (docs/actions.md) ------------------------------------------------------
+// Planned after the declarations and their bad lines, each population from its
+// own random stream, so the declaration lines do not depend on them.
+
+// When the ledger learns each year's quota (schemas/quota.json: `definedAt`),
+// mirrored here so that a valid attestation asks only for a year whose quota
+// the ledger knows at that instant (else: quotaUnknown).
+std::optional<Date> quota_defined_on(int32_t year) {
+  if (year >= 2017 && year <= 2022) return date_from_civil(2017, 1, 1);
+  if (year >= 2023 && year <= 2024) return date_from_civil(2023, 1, 1);
+  if (year >= 2025 && year <= 2030) return date_from_civil(2025, 1, 1);
+  return std::nullopt;
+}
+
+// The first day of the month `months` after the month of `d`.
+Date first_of_month_plus(Date d, int32_t months) {
+  const CivilDate c = civil_from_date(d);
+  const int32_t index = c.year * 12 + c.month - 1 + months;
+  return date_from_civil(index / 12, index % 12 + 1, 1);
+}
+
+// The birth date of a non-student (born Y-67..Y-27, so the century follows).
+CivilDate birth_of(uint64_t ssin, int32_t year) {
+  const auto yy = static_cast<int32_t>(ssin / 1'000'000'000);
+  auto month = static_cast<int32_t>(ssin / 10'000'000 % 100);
+  if (month > 40) month -= 40;  // BIS number, sex known
+  const int32_t first = year - 67;
+  return CivilDate{first + (yy - first % 100 + 100) % 100, month, static_cast<int32_t>(ssin / 100'000 % 100)};
+}
+
+// Career breaks (DOMAIN.md §5): the kind of leave, its fraction, how long it
+// runs and the attachment an employer adds. Mostly 1/5 time credit and
+// parental leave at 1/2 or 1/10 (docs/generator.md gives the shares).
+enum BreakFraction : uint8_t { kBreakFull, kBreakHalf, kBreakFifth, kBreakTenth };
+constexpr std::string_view kBreakFractionNames[] = {"FULL", "1/2", "1/5", "1/10"};
+constexpr uint16_t kRegimeDuringPermille[] = {0, 500, 800, 900};
+struct LeaveShape {
+  std::string_view kind;
+  BreakFraction fraction;
+  uint32_t weight;
+  int32_t months_min, months_max;
+  std::string_view attachment;
+};
+constexpr LeaveShape kLeaveShapes[] = {
+    {"TIME_CREDIT", kBreakFifth, 40, 6, 24, "time-credit-motive.pdf"},
+    {"TIME_CREDIT", kBreakHalf, 10, 6, 24, "time-credit-motive.pdf"},
+    {"PARENTAL_LEAVE", kBreakHalf, 15, 2, 8, "birth-certificate.pdf"},
+    {"PARENTAL_LEAVE", kBreakTenth, 10, 10, 40, "birth-certificate.pdf"},
+    {"PARENTAL_LEAVE", kBreakFifth, 5, 4, 20, "birth-certificate.pdf"},
+    {"PARENTAL_LEAVE", kBreakFull, 5, 1, 4, "birth-certificate.pdf"},
+    {"END_OF_CAREER_TIME_CREDIT", kBreakFifth, 5, 12, 36, "career-statement.pdf"},
+    {"END_OF_CAREER_TIME_CREDIT", kBreakHalf, 3, 12, 36, "career-statement.pdf"},
+    {"MEDICAL_ASSISTANCE", kBreakFifth, 3, 1, 12, "medical-certificate.pdf"},
+    {"MEDICAL_ASSISTANCE", kBreakFull, 1, 1, 12, "medical-certificate.pdf"},
+    {"PALLIATIVE_CARE", kBreakFull, 2, 1, 1, "palliative-care-certificate.pdf"},
+    {"PALLIATIVE_CARE", kBreakHalf, 1, 1, 1, "palliative-care-certificate.pdf"},
+};
+static_assert(std::size(kLeaveShapes) <= 16);  // 4 bits of Event::aux
+
+uint32_t draw_leave(Rng& rng) {
+  uint32_t total = 0;
+  for (const LeaveShape& l : kLeaveShapes) total += l.weight;
+  uint32_t r = rng.below(total);
+  for (uint32_t i = 0; i < std::size(kLeaveShapes); ++i) {
+    if (r < kLeaveShapes[i].weight) return i;
+    r -= kLeaveShapes[i].weight;
+  }
+  DIMONA_ASSERT(false);
+  return 0;
+}
+
+// Event::aux of a career-break request or notification: the leave shape, the
+// months it runs (0: a notification without endDate), multipleEmployers.
+uint16_t break_aux(uint32_t shape, int32_t months, bool multiple) {
+  DIMONA_ASSERT(shape < 16 && months >= 0 && months < 64);
+  return static_cast<uint16_t>(shape | static_cast<uint32_t>(months) << 4 | (multiple ? 1u : 0u) << 10);
+}
+uint32_t break_shape(uint16_t aux) { return aux & 15u; }
+int32_t break_months(uint16_t aux) { return static_cast<int32_t>(aux >> 4 & 63u); }
+bool break_multiple(uint16_t aux) { return (aux >> 10 & 1u) != 0; }
+constexpr uint16_t kAttachmentToNotification = 1 << 4;
+
+// Flexi data (DOMAIN.md §3, §8 rule 13): occupation fractions in permille.
+constexpr Bucket kEligibleFractions[] = {{55, 1000, 1000}, {15, 800, 800}, {10, 900, 900}, {20, 850, 999}};
+constexpr Bucket kBelowFractions[] = {{30, 500, 500}, {15, 600, 600}, {15, 750, 750}, {40, 400, 799}};
+constexpr Bucket kBeforeReductionFractions[] = {{70, 1000, 1000}, {30, 900, 999}};
+constexpr uint32_t kEligibleFractionMin = 800;
+// Of the flexi workers who are not pensioners: below 0.80 at T-3, or down
+// from T-5 to T-4 or T-4 to T-3 (shares of all flexi workers: ~8 % and ~5 %).
+constexpr uint32_t kBelowPerMille = 94, kReductionPerMille = 59;
+constexpr Share kFractionRises = per_mille(150);
+// Pensioners: most flexi workers of 61 and over who were 60 by September
+// of Y-1 (about 16 % of flexi workers), so ~15 % of flexi workers.
+constexpr int32_t kPensionerAgeMin = 61;
+constexpr Share kPensionerOfOld = per_mille(930);
+constexpr int32_t kFirstPensionerYear = 2018;  // the pensioner route exists since 2018
+constexpr int32_t kReductionRuleQuarter = 2024 * 4;  // the reduction test applies from 2024-Q1
+
+constexpr Bucket kAttestationsPerStudent[] = {{60, 1, 1}, {28, 2, 2}, {12, 3, 3}};
+constexpr Share kAttestationBeforePeriod = per_mille(750);
+constexpr Share kNextYearAttestation = per_mille(60);
+constexpr uint32_t kGrantPerMille = 800, kRefusalPerMille = 100;  // the rest never answer
+constexpr Share kRevoked = per_mille(50);
+constexpr Share kLinkChannel = per_mille(500);
+constexpr Share kAcceptsNotifications = per_mille(850);
+constexpr double kAcceptsNotificationsShare = 0.85;
+constexpr Share kMultipleEmployers = per_mille(50);
+constexpr Share kBreakAttachment = per_mille(200);
+constexpr Share kBreakCancelled = per_mille(100);
+constexpr Share kBreakEndDateChanged = per_mille(150);
+constexpr Share kEmployeePartOfOpen = per_mille(890);  // ~80 % of all requests
+constexpr Share kOnemGranted = per_mille(900);
+constexpr Share kNotificationEndDate = per_mille(700);
+constexpr Share kNotificationAttachment = per_mille(100);
+constexpr Share kPostponed = per_mille(200);
+constexpr Share kValidated = per_mille(700);
+constexpr int32_t kSettingsLastDay = 19;  // employer settings from 2 to 20 January
+
+// Data-access tokens: 100 bits (20 Crockford base32 characters) from the
+// seed and the request index. The low 64 bits are a bijection of the index,
+// so no two requests share a token, and the unknown-token lines (indices from
+// kUnknownTokenIndexBase) never hit a real one.
+constexpr uint64_t kUnknownTokenIndexBase = uint64_t{1} << 40;
+struct Token {
+  uint64_t hi;  // 36 bits
+  uint64_t lo;
+};
+Token access_token(uint64_t seed, uint64_t index) {
+  const uint64_t key = mix(seed, static_cast<uint64_t>(Stream::kTokens));
+  uint64_t z = key + index;  // splitmix64's finalizer: a bijection of z
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return Token{mix(key, index) >> 28, z ^ (z >> 31)};
+}
+constexpr char kCrockford[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+// A time 0-N days after `from` at an hour of the sender's (citizens 7-23 h,
+// employers and ONEM 8-18 h), always after `from`.
+struct Hours {
+  int32_t first, last;  // [first, last) o'clock
+};
+constexpr Hours kCitizenHours{7, 23}, kOfficeHours{8, 18};
+uint32_t later(Rng& rng, uint32_t from, int32_t min_days, int32_t max_days, Hours hours) {
+  const int32_t day = day_of(from) + rng.between(min_days, max_days);
+  const uint32_t time = at(day, rng.between(hours.first * kHour, hours.last * kHour - 1));
+  return std::max(time, from + 60);
+}
+
+bool Planner::accepts_notifications(uint32_t org) const {
+  return (mix(mix(options_.seed, static_cast<uint64_t>(Stream::kEmployerSettings)), org) >> 32) <
+         kAcceptsNotifications.threshold;
+}
+
+uint32_t Planner::add_action(uint32_t time, ActionLine line, const ActionRecord& record, uint16_t aux, uint8_t flaw) {
+  DIMONA_ASSERT(day_of(time) < kDayTableDays);
+  actions_.push_back(record);
+  const auto index = static_cast<uint32_t>(actions_.size() - 1);
+  events_.push_back(Event{time, index, kind_of(line), flaw, aux});
+  return index;
+}
+
+// Each population's valid periods are contiguous and in person order.
+void Planner::index_people() {
+  const uint32_t people = population_first_[kPopulations];
+  period_first_.assign(static_cast<size_t>(people) + 1, 0);
+  uint32_t last = 0;
+  for (uint32_t i = 0; i < valid_periods_; ++i) {
+    const uint32_t w = periods_[i].worker;
+    DIMONA_ASSERT(w >= last && w < people);
+    last = w;
+    ++period_first_[w + 1];
+  }
+  std::partial_sum(period_first_.begin(), period_first_.end(), period_first_.begin());
+}
+
+void Planner::add_actions() {
+  index_people();
+  has_settings_.assign(orgs_.size(), false);
+  const size_t declaration_events = events_.size();
+  for (uint32_t i = 0; i < people(kPopFlexi); ++i) add_flexi_data(i);
+  for (uint32_t s = 0; s < people(kPopStudents); ++s) add_attestations(s);
+  for (uint32_t w = population_first_[kPopStudents]; w < population_first_[kPopStudents + 1]; ++w)
+    add_data_access(w, true);
+  for (uint32_t w = population_first_[kPopFlexi]; w < population_first_[kPopFlexi + 1]; ++w) add_data_access(w, false);
+  for (uint32_t i = 0; i < people(kPopOrdinary); ++i) add_career_break(i);
+  add_employer_settings();
+  DIMONA_ASSERT(events_.size() - declaration_events == actions_.size());
+  add_bad_actions();
+}
+
+// --- Flexi data: occupation quarters at the main employer, or the pension ----------
+
+// Each quarter's occupation is recorded (DmfA) 15-45 days after it ends;
+// quarters that ended before the stream starts are recorded on its first two
+// days. So every record a FLX IN needs (T-3 at the latest, which ended two
+// quarters before T) comes months before it.
+void Planner::add_flexi_data(uint64_t i) {
+  const uint32_t worker = population_first_[kPopFlexi] + static_cast<uint32_t>(i);
+  const uint32_t b = period_first_[worker], e = period_first_[worker + 1];
+  if (b == e) return;
+  Rng rng = rng_for(Stream::kFlexiData, i);
+  const int32_t y4 = options_.year * 4;
+  int quarter_of_period[4] = {};
+  int q_min = 3, q_max = 0;
+  uint32_t flexi_employers[2] = {kNone, kNone};
+  for (uint32_t k = b; k < e; ++k) {
+    const Period& p = periods_[k];
+    int q = 0;
+    while (q < 3 && p.start >= cal_.quarter_first[q + 1]) ++q;
+    ++quarter_of_period[q];
+    q_min = std::min(q_min, q);
+    q_max = std::max(q_max, q);
+    if (flexi_employers[0] == kNone || flexi_employers[0] == p.employer)
+      flexi_employers[0] = p.employer;
+    else
+      flexi_employers[1] = p.employer;
+  }
+  const auto history_time = [&] {
+    const int32_t day = rng.between(0, 1);
+    return at(day, rng.between(8 * kHour, 18 * kHour - 1));
+  };
+
+  // Pensioners (DOMAIN.md §3): pensioned by the end of T-2 of every quarter of Y.
+  if (options_.year >= kFirstPensionerYear) {
+    const CivilDate birth = birth_of(ssins_[worker], options_.year);
+    if (birth.year <= options_.year - kPensionerAgeMin && rng.chance(kPensionerOfOld)) {
+      const Date birthday_month = date_from_civil(birth.year, birth.month, 1);
+      const Date earliest = first_of_month_plus(birthday_month, 60 * 12 + 1);
+      const Date latest = date_from_civil(options_.year - 1, 9, 1);  // T-2 of Q1 ends on 30 September Y-1
+      const int32_t age = rng.between(60, 65);
+      if (earliest <= latest) {
+        const Date pension = std::clamp(first_of_month_plus(birthday_month, age * 12 + 1), earliest, latest);
+        const uint32_t time = history_time();
+        add_action(time, ActionLine::kPensionStatus, ActionRecord{worker, kNone, 0, pension.days});
+        return;
+      }
+    }
+  }
+
+  // The main employer: any ordinary employer, never one of the flexi employers.
+  uint32_t main = kNone;
+  for (int tries = 0; tries < 32 && main == kNone; ++tries) {
+    const uint32_t o = rng.skewed(general_count_, 3);
+    if (o != flexi_employers[0] && o != flexi_employers[1]) main = o;
+  }
+  for (uint32_t o = 0; main == kNone; ++o)
+    if (o != flexi_employers[0] && o != flexi_employers[1]) main = o;
+
+  // The quarters T-5..T-3 of every quarter T worked: contiguous, at most six.
+  const int32_t first = y4 + q_min - 5, last = y4 + q_max - 3;
+  const auto n = static_cast<int32_t>(last - first + 1);
+  DIMONA_ASSERT(n >= 3 && n <= 6);
+  uint16_t fraction[6];
+  const uint32_t group = rng.below(1000);
+  if (group < kBelowPerMille) {
+    const auto f = static_cast<uint16_t>(draw(rng, kBelowFractions));
+    std::fill_n(fraction, n, f);
+  } else if (group < kBelowPerMille + kReductionPerMille) {
+    // Down at the start of T-4 or T-3 of a quarter T worked, still at least 0.80.
+    int32_t t = 0;
+    for (int32_t pick = rng.between(1, static_cast<int32_t>(e - b)), q = 0; q < 4; ++q) {
+      pick -= quarter_of_period[q];
+      if (pick <= 0) {
+        t = y4 + q;
+        break;
+      }
+    }
+    const int32_t lower_from = t - 4 + static_cast<int32_t>(rng.below(2));
+    const int32_t high = draw(rng, kBeforeReductionFractions);
+    const int32_t low = rng.between(static_cast<int32_t>(kEligibleFractionMin), high - 50);
+    for (int32_t k = 0; k < n; ++k) fraction[k] = static_cast<uint16_t>(first + k < lower_from ? high : low);
+  } else {
+    auto f = static_cast<uint16_t>(draw(rng, kEligibleFractions));
+    std::fill_n(fraction, n, f);
+    if (f <= 950 && rng.chance(kFractionRises)) {  // more hours from some quarter on: no reduction
+      const int32_t from = rng.between(1, n - 1);
+      f = static_cast<uint16_t>(rng.between(f + 50, 1000));
+      std::fill(fraction + from, fraction + n, f);
+    }
+  }
+  for (int32_t k = 0; k < n; ++k) {
+    const int32_t quarter = first + k;
+    const int32_t end = cal_.plan_day(first_day_of_quarter(quarter + 1)) - 1;
+    uint32_t time;
+    if (end < 0) {
+      time = history_time();
+    } else {
+      const int32_t day = end + rng.between(15, 45);
+      time = at(day, rng.between(8 * kHour, 18 * kHour - 1));
+    }
+    add_action(time, ActionLine::kOccupationQuarter,
+               ActionRecord{worker, main, static_cast<uint32_t>(quarter), 0}, fraction[k]);
+  }
+  // What rule 13 makes of each FLX IN (its start quarter T).
+  for (int q = 0; q < 4; ++q) {
+    if (quarter_of_period[q] == 0) continue;
+    const int32_t t = y4 + q;
+    const uint16_t t3 = fraction[t - 3 - first], t4 = fraction[t - 4 - first], t5 = fraction[t - 5 - first];
+    const bool eligible = t3 >= kEligibleFractionMin && (t < kReductionRuleQuarter || (t5 <= t4 && t4 <= t3));
+    if (!eligible) flexi_ins_not_eligible_ += static_cast<uint64_t>(quarter_of_period[q]);
+  }
+}
+
+// --- Attestations (seed 001, rule 11) ------------------------------------------------
+
+// 1-3 requests for Y, in Y, most a few days before one of the student's
+// periods starts; a few in December for Y+1 (allowed from 1 December).
+void Planner::add_attestations(uint64_t s) {
+  const int32_t y = options_.year;
+  const std::optional<Date> known = quota_defined_on(y);
+  if (!known || cal_.plan_day(*known) > cal_.year_first) return;  // the ledger could not answer
+  Rng rng = rng_for(Stream::kAttestations, s);
+  if (!rng.chance(share_of(options_.attestation_share))) return;
+  const auto worker = static_cast<uint32_t>(population_first_[kPopStudents] + s);
+  const uint32_t b = period_first_[worker], e = period_first_[worker + 1];
+  const int32_t count = draw(rng, kAttestationsPerStudent);
+  for (int32_t k = 0; k < count; ++k) {
+    int32_t day;
+    if (b < e && rng.chance(kAttestationBeforePeriod)) {
+      const Period& p = periods_[b + rng.below(e - b)];
+      day = p.start - rng.between(1, 10);
+    } else {
+      day = cal_.year_first + static_cast<int32_t>(rng.below(365));
+    }
+    day = std::clamp(day, cal_.year_first + 1, cal_.year_last);  // never on 1 January: the quota is defined then
+    const uint32_t time = at(day, rng.between(7 * kHour, 23 * kHour - 1));
+    add_action(time, ActionLine::kAttestationRequest, ActionRecord{worker, kNone, static_cast<uint32_t>(y), 0});
+  }
+  const int32_t december = cal_.plan_day(date_from_civil(y, 12, 1));
+  const std::optional<Date> next = quota_defined_on(y + 1);
+  if (rng.chance(kNextYearAttestation) && next && cal_.plan_day(*next) < december) {
+    const int32_t day = december + static_cast<int32_t>(rng.below(31));
+    const uint32_t time = at(day, rng.between(7 * kHour, 23 * kHour - 1));
+    add_action(time, ActionLine::kAttestationRequest, ActionRecord{worker, kNone, static_cast<uint32_t>(y + 1), 0});
+  }
+}
+
+// --- Data-access consent (seed 003, rule 12) -----------------------------------------
+
+// The employer of the person's first period asks, 1-5 days before its IN;
+// the citizen grants (80 %, within 3 days), refuses (10 %) or never answers;
+// 5 % of grants are revoked 1-26 days later (before any grant expires).
+void Planner::add_data_access(uint32_t worker, bool student) {
+  const uint32_t b = period_first_[worker], e = period_first_[worker + 1];
+  if (b == e) return;
+  Rng rng = rng_for(Stream::kDataAccess, worker);
+  if (!rng.chance(share_of(options_.data_access_share))) return;
+  uint32_t first = b;
+  for (uint32_t k = b + 1; k < e; ++k)
+    if (periods_[k].in_time < periods_[first].in_time) first = k;
+  const Period& p = periods_[first];
+  const int32_t day = std::max(0, day_of(p.in_time) - rng.between(1, 5));
+  const uint32_t time = at(day, rng.between(8 * kHour, 18 * kHour - 1));
+  DIMONA_ASSERT(time < p.in_time);
+  const uint32_t r = requests_++;
+  const uint16_t aux = static_cast<uint16_t>((student ? 1u : 0u) | (rng.chance(kLinkChannel) ? 2u : 0u));
+  add_action(time, ActionLine::kDataAccessRequest, ActionRecord{worker, p.employer, r, 0}, aux);
+  const uint32_t fate = rng.below(1000);
+  if (fate >= kGrantPerMille + kRefusalPerMille) return;
+  const uint32_t answer = later(rng, time, 0, 3, kCitizenHours);
+  const ActionRecord record{worker, p.employer, r, 0};
+  answers_.push_back(Answer{answer, worker, r});
+  if (fate >= kGrantPerMille) {
+    add_action(answer, ActionLine::kDataAccessRefusal, record);
+    return;
+  }
+  add_action(answer, ActionLine::kDataAccessGrant, record);
+  if (rng.chance(kRevoked)) add_action(later(rng, answer, 1, 26, kCitizenHours), ActionLine::kDataAccessRevocation, record);
+}
+
+// --- Career breaks (seed 004, rule 15) -------------------------------------------------
+
+void Planner::add_career_break(uint64_t i) {
+  const uint32_t worker = population_first_[kPopOrdinary] + static_cast<uint32_t>(i);
+  const uint32_t b = period_first_[worker];
+  if (b == period_first_[worker + 1]) return;
+  Rng rng = rng_for(Stream::kCareerBreak, i);
+  const Period& contract = periods_[b];
+  if (rng.chance(share_of(options_.career_break_share))) return add_career_break_request(rng, worker, contract);
+  // Only to employers that accept notifications: scaled so the share is of all workers.
+  const double notify = std::min(1.0, options_.career_break_notification_share / kAcceptsNotificationsShare);
+  if (accepts_notifications(contract.employer) && rng.chance(share_of(notify)))
+    add_career_break_notification(rng, worker, contract);
+}
+
+// The employer's part, from a week after the contract starts; the break
+// starts on the first of a month 4-6 months later. Then: an attachment
+// (20 %), cancelled (10 %), or an end-date change (15 %) and the employee's
+// part (89 % of the rest) 9-25 days after the request, and ONEM's decision
+// 2-6 weeks after that.
+void Planner::add_career_break_request(Rng& rng, uint32_t worker, const Period& contract) {
+  const int32_t first = contract.start + 7;
+  if (first > cal_.year_last) return;
+  const int32_t day = rng.between(first, cal_.year_last);
+  const uint32_t t0 = at(day, rng.between(kOfficeHours.first * kHour, kOfficeHours.last * kHour - 1));
+  const uint32_t shape = draw_leave(rng);
+  const int32_t months = rng.between(kLeaveShapes[shape].months_min, kLeaveShapes[shape].months_max);
+  const Date start = first_of_month_plus(cal_.date(day), rng.between(4, 6));
+  const bool multiple = rng.chance(kMultipleEmployers);
+  const uint32_t employer = contract.employer;
+  const auto t = static_cast<uint32_t>(tickets_.size());
+  tickets_.push_back(TicketPlan{worker, employer, t0, 0, 0, false});
+  has_settings_[employer] = true;
+  const ActionRecord record{worker, employer, t, 0};
+  add_action(t0, ActionLine::kCareerBreakRequest, ActionRecord{worker, employer, t, start.days},
+             break_aux(shape, months, multiple));
+  if (rng.chance(kBreakAttachment))
+    add_action(later(rng, t0, 0, 3, kOfficeHours), ActionLine::kCareerBreakAttachment, record,
+               static_cast<uint16_t>(shape));
+  if (rng.chance(kBreakCancelled)) {
+    add_action(later(rng, t0, 4, 15, kOfficeHours), ActionLine::kCareerBreakCancellation, record);
+    tickets_[t].cancelled = true;
+    return;
+  }
+  if (rng.chance(kBreakEndDateChanged)) {
+    const int32_t change = rng.between(1, 3);
+    int32_t changed = rng.chance(per_mille(500)) ? months + change : months - change;
+    if (changed < 1) changed = months + change;
+    const Date end = Date{first_of_month_plus(start, changed).days - 1};
+    add_action(later(rng, t0, 4, 8, kOfficeHours), ActionLine::kCareerBreakEndDate,
+               ActionRecord{worker, employer, t, end.days});
+  }
+  if (!rng.chance(kEmployeePartOfOpen)) return;
+  const uint32_t part = later(rng, t0, 9, 25, kCitizenHours);
+  add_action(part, ActionLine::kCareerBreakEmployeePart, record);
+  const uint32_t decision = later(rng, part, 14, 42, kOfficeHours);
+  add_action(decision, ActionLine::kOnemDecision, record, rng.chance(kOnemGranted) ? 0 : 1);
+  tickets_[t].employee_part_time = part;
+  tickets_[t].decision_time = decision;
+}
+
+// A notification by the employee (from 21 January, once the employer's
+// settings are in, and a week into the contract), for a break from the first
+// of a month 4-6 months later; an attachment (10 %), a postponement (20 %),
+// then validated (70 %) or refused 1-3 weeks later.
+void Planner::add_career_break_notification(Rng& rng, uint32_t worker, const Period& contract) {
+  const int32_t first = std::max(contract.start + 7, cal_.year_first + kSettingsLastDay + 1);
+  if (first > cal_.year_last) return;
+  const int32_t day = rng.between(first, cal_.year_last);
+  const uint32_t employer = contract.employer;
+  has_settings_[employer] = true;
+  const uint32_t n = add_notification(rng, worker, employer, day, kValid);
+  const ActionRecord created = actions_.back();
+  const uint32_t t0 = events_.back().time;
+  const uint16_t shape = static_cast<uint16_t>(break_shape(events_.back().aux));
+  const ActionRecord record{worker, employer, n, 0};
+  if (rng.chance(kNotificationAttachment))
+    add_action(later(rng, t0, 0, 2, kOfficeHours), ActionLine::kCareerBreakAttachment, record,
+               static_cast<uint16_t>(shape | kAttachmentToNotification));
+  if (rng.chance(kPostponed)) {
+    const Date from = first_of_month_plus(Date{created.date}, rng.between(1, 3));
+    add_action(later(rng, t0, 2, 6, kOfficeHours), ActionLine::kCareerBreakPostponement,
+               ActionRecord{worker, employer, n, from.days});
+  }
+  const uint32_t close = later(rng, t0, 7, 20, kOfficeHours);
+  add_action(close,
+             rng.chance(kValidated) ? ActionLine::kCareerBreakNotificationValidation
+                                    : ActionLine::kCareerBreakNotificationRefusal,
+             record);
+}
+
+uint32_t Planner::add_notification(Rng& rng, uint32_t worker, uint32_t employer, int32_t day, uint8_t flaw) {
+  const uint32_t time = at(day, rng.between(kCitizenHours.first * kHour, kCitizenHours.last * kHour - 1));
+  const uint32_t shape = draw_leave(rng);
+  const int32_t months = rng.chance(kNotificationEndDate)
+                             ? rng.between(kLeaveShapes[shape].months_min, kLeaveShapes[shape].months_max)
+                             : 0;
+  const Date start = first_of_month_plus(cal_.date(day), rng.between(4, 6));
+  const uint32_t n = notifications_++;
+  add_action(time, ActionLine::kCareerBreakNotification, ActionRecord{worker, employer, n, start.days},
+             break_aux(shape, months, false), flaw);
+  return n;
+}
+
+// One settings line for every employer in a career-break action, 2-20 January.
+void Planner::add_employer_settings() {
+  for (uint32_t o = 0; o < orgs_.size(); ++o) {
+    if (!has_settings_[o]) continue;
+    Rng rng = rng_for(Stream::kEmployerSettings, o);
+    const int32_t day = cal_.year_first + rng.between(1, kSettingsLastDay);
+    const uint32_t time = at(day, rng.between(8 * kHour, 18 * kHour - 1));
+    const auto contact = static_cast<uint32_t>(rng.next() >> 32);
+    add_action(time, ActionLine::kEmployerSettings, ActionRecord{kNone, o, contact, 0},
+               accepts_notifications(o) ? 1 : 0);
+  }
+}
+
+// --- Bad actions: each refused on its own, none changing another line's fate ----------
+
+constexpr Bucket kBadActionWeights[] = {{20, 0, 0}, {20, 1, 1}, {20, 2, 2}, {15, 3, 3}, {10, 4, 4}, {15, 5, 5}};
+static_assert(std::size(kBadActionWeights) == kBadActions);
+
+void Planner::add_bad_actions() {
+  const uint64_t valid = actions_.size();
+  const auto ppm = static_cast<uint64_t>(std::llround(options_.bad_share * 1e6));
+  const uint64_t bad = ppm == 0 ? 0 : (valid * ppm + (1'000'000 - ppm) / 2) / (1'000'000 - ppm);
+  Rng rng = rng_for(Stream::kActionBad, 0);
+  for (uint64_t k = 0; k < bad; ++k) {
+    const auto reason = static_cast<BadAction>(draw(rng, kBadActionWeights));
+    if (!add_bad_action(rng, reason)) add_bad_action(rng, BadAction::kUnknownToken);  // tiny streams
+  }
+}
+
+bool Planner::add_bad_action(Rng& rng, BadAction reason) {
+  const uint8_t flaw = flaw_of(reason);
+  const int32_t y = options_.year;
+  switch (reason) {
+    case BadAction::kYearNotAvailable: {
+      // Y+1 before December, once the ledger knows Y+1's quota (else the
+      // refusal would be quotaUnknown); when it learns it only in December, Y-1.
+      int32_t year = y + 1, first = cal_.year_first + 1;
+      const int32_t last = cal_.plan_day(date_from_civil(y, 12, 1)) - 1;
+      const std::optional<Date> next = quota_defined_on(y + 1);
+      if (next) first = std::max(first, cal_.plan_day(*next) + 1);
+      if (!next || first > last) {
+        if (!quota_defined_on(y - 1)) return false;
+        year = y - 1;
+        first = cal_.year_first + 1;
+      }
+      const uint32_t worker = population_first_[kPopStudents] + rng.below(people(kPopStudents));
+      const int32_t day = rng.between(first, last);
+      const uint32_t time = at(day, rng.between(7 * kHour, 23 * kHour - 1));
+      add_action(time, ActionLine::kAttestationRequest, ActionRecord{worker, kNone, static_cast<uint32_t>(year), 0},
+                 0, flaw);
+      return true;
+    }
+    case BadAction::kTokenAlreadyUsed: {
+      if (answers_.empty()) return false;
+      const Answer a = answers_[rng.below(answers_.size())];
+      add_action(later(rng, a.time, 0, 10, kCitizenHours), ActionLine::kDataAccessGrant,
+                 ActionRecord{a.worker, kNone, a.request, 0}, 0, flaw);
+      return true;
+    }
+    case BadAction::kUnknownToken: {
+      const uint32_t students = people(kPopStudents), flexi = people(kPopFlexi);
+      const uint32_t pick = rng.below(students + flexi);
+      const uint32_t worker =
+          pick < students ? population_first_[kPopStudents] + pick : population_first_[kPopFlexi] + pick - students;
+      const int32_t day = rng.between(cal_.year_first, cal_.year_last);
+      const uint32_t time = at(day, rng.between(7 * kHour, 23 * kHour - 1));
+      add_action(time, ActionLine::kDataAccessGrant, ActionRecord{worker, kNone, unknown_tokens_++, 0}, 0, flaw);
+      return true;
+    }
+    case BadAction::kEmployeePartCompleted:
+    case BadAction::kEmployeePartNotCompleted:
+    case BadAction::kNotificationsNotAccepted: {
+      if (tickets_.empty()) return false;
+      for (int tries = 0; tries < 64; ++tries) {
+        const auto t = static_cast<uint32_t>(rng.below(tickets_.size()));
+        const TicketPlan& plan = tickets_[t];
+        const ActionRecord record{plan.worker, plan.employer, t, 0};
+        if (reason == BadAction::kEmployeePartCompleted) {
+          if (plan.employee_part_time == 0) continue;  // between the employee's part and ONEM's decision (14+ days)
+          const uint32_t time = later(rng, plan.employee_part_time, 0, 12, kOfficeHours);
+          DIMONA_ASSERT(time < plan.decision_time);
+          add_action(time, ActionLine::kCareerBreakCancellation, record, 0, flaw);
+          return true;
+        }
+        if (reason == BadAction::kEmployeePartNotCompleted) {
+          if (plan.cancelled) continue;  // while the request waits for the employee's part (9+ days)
+          const uint32_t time = later(rng, plan.request_time, 1, plan.employee_part_time != 0 ? 7 : 30, kOfficeHours);
+          DIMONA_ASSERT(plan.employee_part_time == 0 || time < plan.employee_part_time);
+          add_action(time, ActionLine::kOnemDecision, record, rng.chance(kOnemGranted) ? 0 : 1, flaw);
+          return true;
+        }
+        // An employee of an employer whose settings (in by 20 January) refuse notifications.
+        if (accepts_notifications(plan.employer)) continue;
+        const int32_t first = std::max(day_of(plan.request_time) + 1, cal_.year_first + kSettingsLastDay + 1);
+        if (first > cal_.year_last) continue;
+        const int32_t day = rng.between(first, cal_.year_last);
+        add_notification(rng, plan.worker, plan.employer, day, flaw);
+        return true;
+      }
+      return false;
+    }
+  }
+  return false;
+}
+
+Status Planner::check_action_ids() const {
+  namespace lim = generator_limits;
+  if (requests_ > lim::requests_per_year_max || tickets_.size() > lim::tickets_per_year_max ||
+      notifications_ > lim::notifications_per_year_max)
+    return invalid_argument("the options give more actions than a year's action id space holds");
+  return Status::ok();
+}
+
 // Lines each kind of person gives on average with the default shape (docs/generator.md);
 // only used to size the vectors once, so a wrong guess costs a reallocation.
 constexpr double kLinesPerStudent = 12.5, kLinesPerInterim = 36, kLinesPerFlexi = 26, kLinesPerOccasional = 7,
                  kLinesPerOrdinary = 1.6;
+constexpr double kActionsPerStudent = 0.95, kActionsPerFlexi = 4.6, kActionsPerOrdinary = 0.09;
 
 void Planner::reserve() {
   const auto n = static_cast<double>(options_.students);
@@ -1102,7 +1779,12 @@ void Planner::reserve() {
                             kLinesPerOrdinary * options_.ordinary_workers_per_student);
   const double capped = std::min(lines * (1.02 + options_.bad_share), 1.3 * generator_limits::periods_per_year_max);
   const auto expected = static_cast<size_t>(capped);
-  events_.reserve(expected);
+  const double actions = options_.actions ? n * (kActionsPerStudent + kActionsPerFlexi * options_.flexi_workers_per_student +
+                                                 kActionsPerOrdinary * options_.ordinary_workers_per_student)
+                                          : 0.0;
+  const auto expected_actions = static_cast<size_t>(actions * (1.02 + options_.bad_share));
+  events_.reserve(expected + expected_actions);
+  actions_.reserve(expected_actions);
   periods_.reserve(expected * 85 / 100);
 }
 
@@ -1110,20 +1792,31 @@ Status Planner::plan() {
   build_world();
   reserve();
   const uint64_t n = options_.students;
+  const auto first_of = [this](Population p) { population_first_[p] = static_cast<uint32_t>(ssins_.size()); };
+  first_of(kPopStudents);
   for (uint64_t s = 0; s < n; ++s) add_student(s);
+  first_of(kPopInterim);
   const uint64_t interim = per_student(n, options_.interim_workers_per_student);
   for (uint64_t i = 0; i < interim; ++i) add_interim_worker(i);
+  first_of(kPopFlexi);
   const uint64_t flexi = per_student(n, options_.flexi_workers_per_student);
   for (uint64_t i = 0; i < flexi; ++i) add_flexi_worker(i);
+  first_of(kPopOccasional);
   const uint64_t occasional = per_student(n, options_.occasional_workers_per_student);
   for (uint64_t i = 0; i < occasional; ++i) add_occasional_worker(i);
+  first_of(kPopOrdinary);
   const uint64_t ordinary = per_student(n, options_.ordinary_workers_per_student);
   for (uint64_t i = 0; i < ordinary; ++i) add_ordinary_worker(i);
+  first_of(kPopulations);
   if (periods_.empty()) return invalid_argument("the options give an empty year");
   add_bad_lines();
   if (periods_.size() > generator_limits::periods_per_year_max)
     return invalid_argument("the options give more periods than a year's period id space holds");
   if (ssins_exhausted_) return invalid_argument("the options give more people than a birth-year range has SSINs");
+  if (options_.actions) {
+    add_actions();
+    DIMONA_TRY(check_action_ids());
+  }
   return Status::ok();
 }
 
@@ -1203,7 +1896,17 @@ class Printer {
     cursor_ += 10;
   }
   void print_line(const Event& e);
+  void print_recorded_at(uint32_t time);
   void print_employer(const Period& p, uint8_t flaw);
+  void print_organisation(uint32_t org);
+  // Actions.
+  void print_action(const Event& e);
+  void print_action_body(ActionLine line, const ActionRecord& a, const Event& e);
+  void print_any_date(int32_t days);  // a quoted date, any day
+  void print_id(uint64_t id);         // a quoted 12-digit id
+  void print_token(uint64_t index);   // a quoted data-access token
+  void print_permille(uint32_t permille);
+  void print_employer_settings(const ActionRecord& a, const Event& e);
   void print_in(const Period& p, uint32_t index, uint8_t flaw);
   void print_update(const Period& p, const Event& e);
   void print_using_employer(uint32_t user);
@@ -1239,7 +1942,8 @@ Status Printer::print(const std::vector<Event>& events) {
   const std::vector<Period>& periods = plan_.periods();
   for (size_t i = 0; i < events.size(); ++i) {
     // Events are in time order, periods in creation order: fetch ahead.
-    if (i + kPrefetchEvents < events.size()) __builtin_prefetch(&periods[events[i + kPrefetchEvents].period]);
+    if (i + kPrefetchEvents < events.size() && !is_action(events[i + kPrefetchEvents].kind))
+      __builtin_prefetch(&periods[events[i + kPrefetchEvents].period]);
     const Event& e = events[i];
     char* const line = cursor_;
     print_line(e);
@@ -1264,6 +1968,15 @@ Status Printer::print(const std::vector<Event>& events) {
 
 void Printer::count(const Event& e) {
   ++stats_.lines;
+  if (is_action(e.kind)) {
+    ++stats_.actions;
+    ++stats_.actions_by_kind[static_cast<size_t>(action_line_of(e.kind))];
+    if (e.flaw != kValid) {
+      ++stats_.bad_actions;
+      ++stats_.bad_actions_by_reason[e.flaw - 1];
+    }
+    return;
+  }
   if (is_malformed(e.flaw)) {
     ++stats_.malformed;
     ++stats_.malformed_by_kind[e.flaw - kMalformedFlaw];
@@ -1277,14 +1990,15 @@ void Printer::count(const Event& e) {
 }
 
 void Printer::print_line(const Event& e) {
+  if (is_action(e.kind)) return print_action(e);
   const Period& p = plan_.periods()[e.period];
   *cursor_++ = '{';
-  const bool in = e.kind == DeclarationKind::kIn;
+  const bool in = e.kind == kind_of(DeclarationKind::kIn);
   if (in || follow_up_names_employer(e)) {
     print_employer(p, e.flaw);
     *cursor_++ = ',';
   }
-  switch (e.kind) {
+  switch (static_cast<DeclarationKind>(e.kind)) {
     case DeclarationKind::kIn: print_in(p, e.period, e.flaw); break;
     case DeclarationKind::kUpdate: print_update(p, e); break;
     case DeclarationKind::kOut:
@@ -1300,9 +2014,13 @@ void Printer::print_line(const Event& e) {
       *cursor_++ = '}';
       break;
   }
+  print_recorded_at(e.time);
+}
+
+void Printer::print_recorded_at(uint32_t time) {
   lit(",\"recordedAt\":\"");
-  const auto day = static_cast<int32_t>(e.time / kSecondsPerDay);
-  const uint32_t second = e.time % kSecondsPerDay;
+  const auto day = static_cast<int32_t>(time / kSecondsPerDay);
+  const uint32_t second = time % kSecondsPerDay;
   date(day);
   *cursor_++ = 'T';
   digits(second / 3600, 2);
@@ -1314,12 +2032,18 @@ void Printer::print_line(const Event& e) {
 }
 
 void Printer::print_employer(const Period& p, uint8_t flaw) {
-  const Organisation& org = plan_.organisations()[p.employer];
   if (flaw == flaw_of(BadRule::kInvalidEnterpriseNumber)) {
     lit("\"employer\":{\"enterpriseNumber\":\"");
-    digits(corrupt_enterprise_number(org.enterprise_number), 10);
+    digits(corrupt_enterprise_number(plan_.organisations()[p.employer].enterprise_number), 10);
     lit("\"}");
-  } else if (org.nsso_number != 0) {
+  } else {
+    print_organisation(p.employer);
+  }
+}
+
+void Printer::print_organisation(uint32_t index) {
+  const Organisation& org = plan_.organisations()[index];
+  if (org.nsso_number != 0) {
     lit("\"employer\":{\"employerId\":");
     number(org.nsso_number);
     *cursor_++ = '}';
@@ -1466,6 +2190,253 @@ void Printer::print_update(const Period& p, const Event& e) {
   *cursor_++ = '}';
 }
 
+// --- Printing actions ----------------------------------------------------------------
+
+// Which envelope parts each action line carries (docs/actions.md).
+struct Parties {
+  bool employer;
+  bool worker;
+};
+constexpr Parties kActionParties[kActionLines] = {
+    {false, true},   // attestationRequest
+    {true, false},   // dataAccessRequest
+    {false, true},   // dataAccessGrant
+    {false, true},   // dataAccessRefusal
+    {false, true},   // dataAccessRevocation
+    {true, true},    // occupationQuarter
+    {false, true},   // pensionStatus
+    {true, false},   // employerSettings
+    {true, true},    // careerBreakRequest
+    {false, true},   // careerBreakEmployeePart
+    {true, false},   // careerBreakCancellation
+    {true, false},   // careerBreakEndDate
+    {true, false},   // careerBreakAttachment
+    {false, false},  // onemDecision
+    {true, true},    // careerBreakNotification
+    {true, false},   // careerBreakPostponement
+    {true, false},   // careerBreakNotificationRefusal
+    {true, false},   // careerBreakNotificationValidation
+};
+
+// Employer settings: a contact person, an address at the firm's domain, a phone.
+struct Contact {
+  std::string_view name;
+  std::string_view mailbox;
+};
+constexpr Contact kContacts[] = {{"Marie Dubois", "marie.dubois"},     {"Jan Peeters", "jan.peeters"},
+                                 {"Sofie Janssens", "sofie.janssens"}, {"Luc Lambert", "luc.lambert"},
+                                 {"Nathalie Maes", "nathalie.maes"},   {"Pieter Jacobs", "pieter.jacobs"},
+                                 {"Isabelle Dupont", "isabelle.dupont"}, {"Koen Mertens", "koen.mertens"}};
+constexpr std::string_view kDomains[] = {"brasserie-peeters", "bakkerij-willems",   "garage-maes", "magasin-lambert",
+                                         "atelier-jacobs",    "drukkerij-goossens", "ets-dubois",  "transport-claes"};
+static_assert(std::size(kDomains) == std::size(kNames));
+constexpr std::string_view kSectorNames[] = {"Retail",       "Horeca",       "Agriculture", "Horticulture",
+                                             "Construction", "Transport",    "Electrical installation"};
+
+void Printer::print_action(const Event& e) {
+  const ActionRecord& a = plan_.actions()[e.period];
+  const ActionLine line = action_line_of(e.kind);
+  const Parties parties = kActionParties[static_cast<size_t>(line)];
+  *cursor_++ = '{';
+  if (parties.employer) {
+    print_organisation(a.employer);
+    *cursor_++ = ',';
+  }
+  if (parties.worker) {
+    lit("\"worker\":{\"ssin\":\"");
+    digits(plan_.ssins()[a.worker], 11);
+    lit("\"},");
+  }
+  *cursor_++ = '"';
+  text(action_line_key(line));
+  lit("\":{");
+  print_action_body(line, a, e);
+  *cursor_++ = '}';
+  print_recorded_at(e.time);
+}
+
+void Printer::print_action_body(ActionLine line, const ActionRecord& a, const Event& e) {
+  switch (line) {
+    case ActionLine::kAttestationRequest:
+      lit("\"year\":");
+      number(a.ref);
+      return;
+    case ActionLine::kDataAccessRequest:
+      lit("\"scope\":\"");
+      text((e.aux & 1u) != 0 ? "STUDENT_BALANCE" : "FLEXI");
+      lit("\",\"channel\":\"");
+      text((e.aux & 2u) != 0 ? "LINK" : "QR");
+      lit("\",\"requestId\":");
+      print_id(plan_.request_id(a.ref));
+      lit(",\"token\":");
+      print_token(a.ref);
+      return;
+    case ActionLine::kDataAccessGrant:
+    case ActionLine::kDataAccessRefusal:
+      lit("\"token\":");
+      print_token(e.flaw == flaw_of(BadAction::kUnknownToken) ? kUnknownTokenIndexBase + a.ref : a.ref);
+      return;
+    case ActionLine::kDataAccessRevocation:
+      lit("\"requestId\":");
+      print_id(plan_.request_id(a.ref));
+      return;
+    case ActionLine::kOccupationQuarter:
+      lit("\"year\":");
+      number(a.ref / 4);
+      lit(",\"quarter\":");
+      number(a.ref % 4 + 1);
+      lit(",\"fraction\":");
+      print_permille(e.aux);
+      return;
+    case ActionLine::kPensionStatus:
+      lit("\"pensionedAsOf\":");
+      print_any_date(a.date);
+      return;
+    case ActionLine::kEmployerSettings: return print_employer_settings(a, e);
+    case ActionLine::kCareerBreakRequest: {
+      const LeaveShape& shape = kLeaveShapes[break_shape(e.aux)];
+      lit("\"leaveKind\":\"");
+      text(shape.kind);
+      lit("\",\"fraction\":\"");
+      text(kBreakFractionNames[shape.fraction]);
+      lit("\",\"startDate\":");
+      print_any_date(a.date);
+      lit(",\"endDate\":");
+      print_any_date(first_of_month_plus(Date{a.date}, break_months(e.aux)).days - 1);
+      lit(",\"regimeBefore\":1,\"regimeDuring\":");
+      print_permille(kRegimeDuringPermille[shape.fraction]);
+      if (break_multiple(e.aux)) lit(",\"multipleEmployers\":true");
+      lit(",\"ticket\":");
+      print_id(plan_.ticket_id(a.ref));
+      return;
+    }
+    case ActionLine::kCareerBreakEmployeePart:
+    case ActionLine::kCareerBreakCancellation:
+      lit("\"ticket\":");
+      print_id(plan_.ticket_id(a.ref));
+      return;
+    case ActionLine::kCareerBreakEndDate:
+      lit("\"ticket\":");
+      print_id(plan_.ticket_id(a.ref));
+      lit(",\"endDate\":");
+      print_any_date(a.date);
+      return;
+    case ActionLine::kCareerBreakAttachment:
+      if ((e.aux & kAttachmentToNotification) != 0) {
+        lit("\"notificationId\":");
+        print_id(plan_.notification_id(a.ref));
+      } else {
+        lit("\"ticket\":");
+        print_id(plan_.ticket_id(a.ref));
+      }
+      lit(",\"fileName\":\"");
+      text(kLeaveShapes[break_shape(e.aux)].attachment);
+      *cursor_++ = '"';
+      return;
+    case ActionLine::kOnemDecision:
+      lit("\"ticket\":");
+      print_id(plan_.ticket_id(a.ref));
+      lit(",\"decision\":\"");
+      text(e.aux == 0 ? "GRANTED" : "REFUSED");
+      *cursor_++ = '"';
+      return;
+    case ActionLine::kCareerBreakNotification: {
+      const LeaveShape& shape = kLeaveShapes[break_shape(e.aux)];
+      lit("\"leaveKind\":\"");
+      text(shape.kind);
+      lit("\",\"fraction\":\"");
+      text(kBreakFractionNames[shape.fraction]);
+      lit("\",\"startDate\":");
+      print_any_date(a.date);
+      if (break_months(e.aux) != 0) {
+        lit(",\"endDate\":");
+        print_any_date(first_of_month_plus(Date{a.date}, break_months(e.aux)).days - 1);
+      }
+      lit(",\"notificationId\":");
+      print_id(plan_.notification_id(a.ref));
+      return;
+    }
+    case ActionLine::kCareerBreakPostponement:
+      lit("\"notificationId\":");
+      print_id(plan_.notification_id(a.ref));
+      lit(",\"startDate\":");
+      print_any_date(a.date);
+      return;
+    case ActionLine::kCareerBreakNotificationRefusal:
+    case ActionLine::kCareerBreakNotificationValidation:
+      lit("\"notificationId\":");
+      print_id(plan_.notification_id(a.ref));
+      return;
+  }
+}
+
+void Printer::print_employer_settings(const ActionRecord& a, const Event& e) {
+  const Contact& contact = kContacts[a.ref % std::size(kContacts)];
+  lit("\"contactName\":\"");
+  text(contact.name);
+  lit("\",\"email\":\"");
+  text(contact.mailbox);
+  *cursor_++ = '@';
+  text(kDomains[a.employer % std::size(kDomains)]);
+  *cursor_++ = '-';
+  number(a.employer);
+  lit(".be\",\"phone\":\"+32 2 ");
+  digits(100 + (a.ref >> 8) % 900, 3);
+  *cursor_++ = ' ';
+  digits((a.ref >> 18) % 100, 2);
+  *cursor_++ = ' ';
+  digits((a.ref >> 25) % 100, 2);
+  lit("\",\"sector\":\"");
+  text(plan_.is_agency(a.employer) ? "Temporary work"
+                                   : kSectorNames[static_cast<size_t>(plan_.organisations()[a.employer].sector)]);
+  lit("\",\"acceptsNotifications\":");
+  if (e.aux != 0)
+    lit("true");
+  else
+    lit("false");
+}
+
+void Printer::print_any_date(int32_t days) {
+  *cursor_++ = '"';
+  format_date(Date{days}, cursor_);
+  cursor_ += 10;
+  *cursor_++ = '"';
+}
+
+void Printer::print_id(uint64_t id) {
+  *cursor_++ = '"';
+  digits(id, 12);
+  *cursor_++ = '"';
+}
+
+void Printer::print_token(uint64_t index) {
+  const Token t = access_token(plan_.options().seed, index);
+  *cursor_++ = '"';
+  for (int i = 0; i < 20; ++i) {  // 100 bits, the most significant first
+    const int shift = 95 - 5 * i;
+    uint64_t bits;
+    if (shift >= 64)
+      bits = t.hi >> (shift - 64);
+    else if (shift > 59)
+      bits = (t.hi << (64 - shift)) | (t.lo >> shift);
+    else
+      bits = t.lo >> shift;
+    *cursor_++ = kCrockford[bits & 31u];
+  }
+  *cursor_++ = '"';
+}
+
+// A fraction in permille as the shortest JSON number: 1, 0.8, 0.875, 0.
+void Printer::print_permille(uint32_t permille) {
+  number(permille / 1000);
+  uint32_t rest = permille % 1000;
+  if (rest == 0) return;
+  int width = 3;
+  while (rest % 10 == 0) rest /= 10, --width;
+  *cursor_++ = '.';
+  digits(rest, width);
+}
+
 Status check_options(const GeneratorOptions& o) {
   namespace lim = generator_limits;
   if (o.year < lim::year_min || o.year > lim::year_max)
@@ -1483,7 +2454,11 @@ Status check_options(const GeneratorOptions& o) {
                            o.place_of_work_share,
                            o.employer_id_share,
                            o.user_company_by_name_share,
-                           o.employer_on_follow_up_share};
+                           o.employer_on_follow_up_share,
+                           o.attestation_share,
+                           o.data_access_share,
+                           o.career_break_share,
+                           o.career_break_notification_share};
   for (const double s : shares)
     if (!(s >= 0.0 && s <= 1.0)) return invalid_argument("every share must be between 0 and 1");
   if (o.bad_share > lim::bad_share_max) return invalid_argument("bad_share must be at most 0.5");
@@ -1516,6 +2491,42 @@ std::string_view bad_rule_name(BadRule rule) {
   return "unknown";
 }
 
+std::string_view action_line_key(ActionLine line) {
+  switch (line) {
+    case ActionLine::kAttestationRequest: return "attestationRequest";
+    case ActionLine::kDataAccessRequest: return "dataAccessRequest";
+    case ActionLine::kDataAccessGrant: return "dataAccessGrant";
+    case ActionLine::kDataAccessRefusal: return "dataAccessRefusal";
+    case ActionLine::kDataAccessRevocation: return "dataAccessRevocation";
+    case ActionLine::kOccupationQuarter: return "occupationQuarter";
+    case ActionLine::kPensionStatus: return "pensionStatus";
+    case ActionLine::kEmployerSettings: return "employerSettings";
+    case ActionLine::kCareerBreakRequest: return "careerBreakRequest";
+    case ActionLine::kCareerBreakEmployeePart: return "careerBreakEmployeePart";
+    case ActionLine::kCareerBreakCancellation: return "careerBreakCancellation";
+    case ActionLine::kCareerBreakEndDate: return "careerBreakEndDate";
+    case ActionLine::kCareerBreakAttachment: return "careerBreakAttachment";
+    case ActionLine::kOnemDecision: return "onemDecision";
+    case ActionLine::kCareerBreakNotification: return "careerBreakNotification";
+    case ActionLine::kCareerBreakPostponement: return "careerBreakPostponement";
+    case ActionLine::kCareerBreakNotificationRefusal: return "careerBreakNotificationRefusal";
+    case ActionLine::kCareerBreakNotificationValidation: return "careerBreakNotificationValidation";
+  }
+  return "unknown";
+}
+
+std::string_view bad_action_name(BadAction reason) {
+  switch (reason) {
+    case BadAction::kYearNotAvailable: return "yearNotAvailable";
+    case BadAction::kTokenAlreadyUsed: return "tokenAlreadyUsed";
+    case BadAction::kUnknownToken: return "unknownToken";
+    case BadAction::kEmployeePartCompleted: return "employeePartCompleted";
+    case BadAction::kNotificationsNotAccepted: return "notificationsNotAccepted";
+    case BadAction::kEmployeePartNotCompleted: return "employeePartNotCompleted";
+  }
+  return "unknown";
+}
+
 std::string_view malformed_kind_name(MalformedKind kind) {
   switch (kind) {
     case MalformedKind::kTruncated: return "truncated";
@@ -1530,6 +2541,7 @@ Result<GeneratorStats> generate(const GeneratorOptions& options, const std::func
   Planner planner(options);
   DIMONA_TRY(planner.plan());
   GeneratorStats stats = planner.student_stats();
+  stats.flexi_ins_not_eligible = planner.flexi_ins_not_eligible();
   sort_by_time(planner.events());
   Printer printer(planner, sink, stats);
   DIMONA_TRY(printer.print(planner.events()));

@@ -9,6 +9,16 @@
 // occasional and ordinary workers) follows DOMAIN.md §10; docs/generator.md
 // gives every figure and where it comes from.
 //
+// With `actions` (the default) the year also holds action lines
+// (docs/actions.md: attestations, data-access consent, the occupation and
+// pension data behind flexi eligibility, employer settings, career-break
+// requests and notifications), interleaved by `recordedAt`. They are planned
+// after the declarations from their own random streams, so the declaration
+// lines are byte for byte those of the same options without actions: drop
+// the action lines and you get that stream. Creating actions carry imported
+// ids (`requestId` + `token`, `ticket`, `notificationId`) from id ranges of
+// the year that no period id uses (docs/generator.md).
+//
 // Every line is valid under the rules of DOMAIN.md §1.2 and §8 (so an ingest
 // gives it A, or W 90017-369 only where a student's year really exceeds the
 // quota) except a share `bad_share` of lines that each break exactly one rule
@@ -23,8 +33,8 @@
 // std:: distributions or <cmath> beyond exact rounding; a share is turned
 // into a fixed-point threshold once, by an exact multiplication.
 //
-// Memory: the whole year is planned in memory (about 36 bytes per period and
-// 12 per line), sorted by recordedAt, then printed. Output goes to `sink` in
+// Memory: the whole year is planned in memory (about 36 bytes per period,
+// 12 per line and 16 more per action line), sorted by recordedAt, then printed. Output goes to `sink` in
 // chunks of whole lines of about generator_limits::chunk_bytes; a sink error stops the
 // generator and is returned as is. Threading: generate() has no shared state;
 // run several at once if you like. Limits are in generator_limits below.
@@ -42,11 +52,16 @@ namespace dimona {
 
 namespace generator_limits {
 inline constexpr int32_t year_min = 2017;  // the first year of the hours quota
-inline constexpr int32_t year_max = 2099;
+// Every id of every year stays below body 7 000 000 000, where the ledger's own ids start.
+inline constexpr int32_t year_max = 2091;
 // About 3x Belgium's working students in a year; keeps every id space far from full.
 inline constexpr uint64_t students_max = 2'000'000;
 // Periods of one year: the period id space of a year (docs/generator.md).
-inline constexpr uint64_t periods_per_year_max = 80'000'000;
+inline constexpr uint64_t periods_per_year_max = 72'000'000;
+// Imported ids of one year's data-access requests, career-break tickets and notifications.
+inline constexpr uint64_t requests_per_year_max = 6'000'000;
+inline constexpr uint64_t tickets_per_year_max = 1'000'000;
+inline constexpr uint64_t notifications_per_year_max = 1'000'000;
 // Output is handed to the sink in chunks of about this many bytes.
 inline constexpr size_t chunk_bytes = 1 << 20;
 // No generated line is longer than this.
@@ -91,6 +106,44 @@ inline constexpr size_t kMalformedKinds = 3;
 std::string_view bad_rule_name(BadRule rule);              // "invalidSsin", ...
 std::string_view malformed_kind_name(MalformedKind kind);  // "truncated", ...
 
+// The action lines (docs/actions.md), by their input key.
+enum class ActionLine : uint8_t {
+  kAttestationRequest,
+  kDataAccessRequest,
+  kDataAccessGrant,
+  kDataAccessRefusal,
+  kDataAccessRevocation,
+  kOccupationQuarter,
+  kPensionStatus,
+  kEmployerSettings,
+  kCareerBreakRequest,
+  kCareerBreakEmployeePart,
+  kCareerBreakCancellation,
+  kCareerBreakEndDate,
+  kCareerBreakAttachment,
+  kOnemDecision,
+  kCareerBreakNotification,
+  kCareerBreakPostponement,
+  kCareerBreakNotificationRefusal,
+  kCareerBreakNotificationValidation,
+};
+inline constexpr size_t kActionLines = 18;
+
+// Why the ledger refuses a bad action line (docs/actions.md's reasons). Each
+// is a well-formed action refused on its own; none changes the fate of another line.
+enum class BadAction : uint8_t {
+  kYearNotAvailable,          // attestationRequest for Y+1 before December (or, if Y+1 has no quota yet, for Y-1)
+  kTokenAlreadyUsed,          // dataAccessGrant with a token the same citizen already granted or refused
+  kUnknownToken,              // dataAccessGrant with a token no request has
+  kEmployeePartCompleted,     // careerBreakCancellation after the employee's part (before ONEM's decision)
+  kNotificationsNotAccepted,  // careerBreakNotification to an employer whose settings refuse them
+  kEmployeePartNotCompleted,  // onemDecision before the employee's part
+};
+inline constexpr size_t kBadActions = 6;
+
+std::string_view action_line_key(ActionLine line);  // "attestationRequest", ...
+std::string_view bad_action_name(BadAction reason); // "yearNotAvailable", ...
+
 // Every share is a probability in [0, 1]; every "per student" is the number of
 // such workers per student of the year. The defaults give the shape of
 // docs/generator.md (about 27 lines per student).
@@ -122,10 +175,16 @@ struct GeneratorOptions {
   double user_company_by_name_share = 0.04;
   // Share of UPDATE / OUT / CANCEL lines that repeat the period's employer.
   double employer_on_follow_up_share = 0.40;
+  // Action lines (docs/actions.md); off gives exactly the declarations.
+  bool actions = true;
+  double attestation_share = 0.30;   // students who ask for 1-3 attestations
+  double data_access_share = 0.20;   // students and flexi workers an employer asks data access of
+  double career_break_share = 0.02;  // ordinary workers whose employer files a career-break request
+  double career_break_notification_share = 0.01;  // ordinary workers who notify their employer
 };
 
 struct GeneratorStats {
-  uint64_t lines = 0;
+  uint64_t lines = 0;  // every line: declarations, malformed lines and actions
   uint64_t bytes = 0;
   // Well-formed declarations by kind (DeclarationKind), bad ones included.
   uint64_t by_kind[kDeclarationKinds] = {};
@@ -142,6 +201,14 @@ struct GeneratorStats {
   uint32_t quota_hours = 0;                   // the year's quota (DOMAIN.md §2.1)
   uint64_t interim_periods = 0;               // valid JC 322 INs, students included
   uint64_t interim_daily_periods = 0;         // of which startDate = endDate
+  // Action lines, in `lines` and `bytes` but not in by_kind, bad or malformed.
+  uint64_t actions = 0;                         // sum of actions_by_kind
+  uint64_t actions_by_kind[kActionLines] = {};  // bad ones included
+  uint64_t bad_actions = 0;                     // sum of bad_actions_by_reason
+  uint64_t bad_actions_by_reason[kBadActions] = {};
+  // Valid FLX INs whose start quarter the flexi data make not eligible
+  // (DOMAIN.md §8 rule 13): the ledger accepts them with 90017-510 (W).
+  uint64_t flexi_ins_not_eligible = 0;
 };
 
 // Writes the year to `sink`, which is called with chunks of whole lines (each

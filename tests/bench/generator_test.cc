@@ -2,6 +2,13 @@
 
 #include <gtest/gtest.h>
 
+// simdjson is built with threads (its CMake target says so); match its ABI.
+#ifndef SIMDJSON_THREADS_ENABLED
+#define SIMDJSON_THREADS_ENABLED 1
+#endif
+#include <simdjson.h>
+
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <optional>
@@ -15,6 +22,7 @@
 
 #include "engine/base/time.h"
 #include "engine/identifiers.h"
+#include "engine/quota_schedule.h"
 
 // The generator is checked from the outside: every line is parsed by a small
 // JSON reader of its own, checked against the fields the ingest accepts, and
@@ -28,7 +36,7 @@ namespace {
 
 struct Json {
   enum class Type { kNull, kBool, kInteger, kOtherNumber, kString, kObject, kArray } type = Type::kNull;
-  std::string text;  // a string's value
+  std::string text;  // a string's value; a number's text
   int64_t integer = 0;
   std::vector<std::string> keys;  // an object's members: keys[i] names values[i]
   std::vector<Json> values;
@@ -102,7 +110,8 @@ class JsonReader {
       while (at_ < s_.size() && std::string_view("0123456789.eE+-").find(s_[at_]) != std::string_view::npos) ++at_;
     }
     v.type = integer ? Json::Type::kInteger : Json::Type::kOtherNumber;
-    if (integer) v.integer = std::stoll(std::string(s_.substr(first, at_ - first)));
+    v.text = std::string(s_.substr(first, at_ - first));
+    if (integer) v.integer = std::stoll(v.text);
     return true;
   }
   bool value(Json& v, int depth) {
@@ -118,6 +127,7 @@ class JsonReader {
     }
     if (c == 't' || c == 'f') {
       v.type = Json::Type::kBool;
+      v.integer = c == 't' ? 1 : 0;
       return word(c == 't' ? "true" : "false");
     }
     if (c == 'n') return word("null");
@@ -293,6 +303,11 @@ struct Tally {
   uint64_t follow_ups_with_employer = 0;
   uint64_t updates_repeating_start = 0;
   std::set<std::string> worker_types, joint_commissions;
+  // Action lines.
+  uint64_t actions = 0;
+  uint64_t actions_by_kind[kActionLines] = {};
+  uint64_t bad_actions_by_reason[kBadActions] = {};
+  uint64_t flexi_ins_not_eligible = 0;  // valid FLX INs the flexi data make not eligible
 };
 
 std::string employer_key(const Json& e) {
@@ -331,10 +346,222 @@ std::optional<std::string> shape_problem(const Json& in, const std::string& type
   return std::nullopt;
 }
 
+// --- Action lines (docs/actions.md) ---------------------------------------------------
+
+// A field of an action: its JSON type, and whether the generator always sends it.
+enum class AT { kInt, kNum, kStr, kBool, kStrOrNull };
+struct ActionFieldRule {
+  std::string_view name;
+  AT type;
+  bool always;
+};
+// Each action key: which envelope parts the generator sends (docs/actions.md's
+// "envelope" column, exactly) and the fields it may carry.
+struct ActionShape {
+  std::string_view key;
+  bool employer;
+  bool worker;
+  std::vector<ActionFieldRule> fields;
+};
+
+const std::vector<ActionShape>& action_shapes() {
+  static const std::vector<ActionShape> shapes = {
+      {"attestationRequest", false, true, {{"year", AT::kInt, true}}},
+      {"dataAccessRequest",
+       true,
+       false,
+       {{"scope", AT::kStr, true}, {"channel", AT::kStr, true}, {"requestId", AT::kStr, true}, {"token", AT::kStr, true}}},
+      {"dataAccessGrant", false, true, {{"token", AT::kStr, true}}},
+      {"dataAccessRefusal", false, true, {{"token", AT::kStr, true}}},
+      {"dataAccessRevocation", false, true, {{"requestId", AT::kStr, true}}},
+      {"occupationQuarter",
+       true,
+       true,
+       {{"year", AT::kInt, true}, {"quarter", AT::kInt, true}, {"fraction", AT::kNum, true}}},
+      {"pensionStatus", false, true, {{"pensionedAsOf", AT::kStrOrNull, true}}},
+      {"employerSettings",
+       true,
+       false,
+       {{"contactName", AT::kStr, true},
+        {"email", AT::kStr, true},
+        {"phone", AT::kStr, true},
+        {"sector", AT::kStr, false},
+        {"acceptsNotifications", AT::kBool, true}}},
+      {"careerBreakRequest",
+       true,
+       true,
+       {{"leaveKind", AT::kStr, true},
+        {"fraction", AT::kStr, true},
+        {"startDate", AT::kStr, true},
+        {"endDate", AT::kStr, true},
+        {"regimeBefore", AT::kNum, true},
+        {"regimeDuring", AT::kNum, true},
+        {"multipleEmployers", AT::kBool, false},
+        {"ticket", AT::kStr, true}}},
+      {"careerBreakEmployeePart", false, true, {{"ticket", AT::kStr, true}}},
+      {"careerBreakCancellation", true, false, {{"ticket", AT::kStr, true}}},
+      {"careerBreakEndDate", true, false, {{"ticket", AT::kStr, true}, {"endDate", AT::kStr, true}}},
+      {"careerBreakAttachment",
+       true,
+       false,
+       {{"ticket", AT::kStr, false}, {"notificationId", AT::kStr, false}, {"fileName", AT::kStr, true}}},
+      {"onemDecision", false, false, {{"ticket", AT::kStr, true}, {"decision", AT::kStr, true}}},
+      {"careerBreakNotification",
+       true,
+       true,
+       {{"leaveKind", AT::kStr, true},
+        {"fraction", AT::kStr, true},
+        {"startDate", AT::kStr, true},
+        {"endDate", AT::kStr, false},
+        {"notificationId", AT::kStr, true}}},
+      {"careerBreakPostponement", true, false, {{"notificationId", AT::kStr, true}, {"startDate", AT::kStr, true}}},
+      {"careerBreakNotificationRefusal", true, false, {{"notificationId", AT::kStr, true}}},
+      {"careerBreakNotificationValidation", true, false, {{"notificationId", AT::kStr, true}}},
+  };
+  return shapes;
+}
+
+// The index of the line's action key, or -1 when it has none.
+int action_index(const Json& d) {
+  const std::vector<ActionShape>& shapes = action_shapes();
+  for (const std::string& key : d.keys)
+    for (size_t i = 0; i < shapes.size(); ++i)
+      if (shapes[i].key == key) return static_cast<int>(i);
+  return -1;
+}
+
+bool type_ok(const Json& v, AT type) {
+  switch (type) {
+    case AT::kInt: return v.type == T::kInteger;
+    case AT::kNum: return v.type == T::kInteger || v.type == T::kOtherNumber;
+    case AT::kStr: return v.type == T::kString;
+    case AT::kBool: return v.type == T::kBool;
+    case AT::kStrOrNull: return v.type == T::kString || v.type == T::kNull;
+  }
+  return false;
+}
+
+// An empty string when the line is an envelope plus exactly one action of this shape.
+std::string check_action_shape(const Json& d, const ActionShape& shape) {
+  int actions = 0;
+  for (size_t i = 0; i < d.keys.size(); ++i) {
+    const std::string& k = d.keys[i];
+    if (k == "employer" || k == "worker" || k == "recordedAt") continue;
+    bool known = false;
+    for (const ActionShape& s : action_shapes()) known = known || s.key == k;
+    if (!known) return k + " is not a field";
+    ++actions;
+  }
+  if (actions != 1) return "not exactly one action key";
+  if (!d.get("recordedAt") || d.get("recordedAt")->type != T::kString) return "no recordedAt";
+  if ((d.get("employer") != nullptr) != shape.employer) return "employer present or missing";
+  if ((d.get("worker") != nullptr) != shape.worker) return "worker present or missing";
+  if (const Json* em = d.get("employer")) {
+    std::string e = check_fields(*em, "employer", {{"enterpriseNumber", T::kString}, {"employerId", T::kInteger}});
+    if (!e.empty()) return e;
+    if (em->keys.size() != 1) return "employer needs exactly one identifier";
+    if (const Json* n = em->get("enterpriseNumber"); n && !parse_enterprise_number(n->text))
+      return "bad enterprise number";
+    if (const Json* n = em->get("employerId"); n && !parse_nsso_number(static_cast<uint64_t>(n->integer)))
+      return "bad NSSO number";
+  }
+  if (const Json* w = d.get("worker")) {
+    std::string e = check_fields(*w, "worker", {{"ssin", T::kString}});
+    if (!e.empty()) return e;
+    if (!w->get("ssin") || !parse_ssin(w->get("ssin")->text)) return "an action needs a valid ssin";
+  }
+  const Json& body = *d.get(shape.key);
+  if (body.type != T::kObject) return std::string(shape.key) + " is not an object";
+  for (size_t i = 0; i < body.keys.size(); ++i) {
+    const auto rule = std::find_if(shape.fields.begin(), shape.fields.end(),
+                                   [&](const ActionFieldRule& r) { return r.name == body.keys[i]; });
+    if (rule == shape.fields.end()) return std::string(shape.key) + "." + body.keys[i] + " is not a field";
+    if (!type_ok(body.values[i], rule->type)) return std::string(shape.key) + "." + body.keys[i] + " has the wrong type";
+    if (body.values[i].type == T::kString && body.values[i].text.size() > 512) return "a text over 512 bytes";
+  }
+  for (const ActionFieldRule& r : shape.fields)
+    if (r.always && !body.get(r.name)) return std::string(shape.key) + "." + std::string(r.name) + " is missing";
+  return {};
+}
+
+bool is_action_id(const Json* v) {
+  if (!v || v->text.size() != 12) return false;
+  for (char c : v->text)
+    if (c < '0' || c > '9') return false;
+  return is_valid_dimona_id(std::stoull(v->text));
+}
+
+bool is_token(const Json* v) {
+  static constexpr std::string_view kAlphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+  if (!v || v->text.size() != 20) return false;
+  return std::all_of(v->text.begin(), v->text.end(), [](char c) { return kAlphabet.find(c) != std::string_view::npos; });
+}
+
+// A JSON number's permille: at most 3 decimals, no exponent; -1 when not.
+int32_t permille_of(const Json* v) {
+  if (!v || (v->type != T::kInteger && v->type != T::kOtherNumber) || v->text.empty() || v->text[0] == '-') return -1;
+  const std::string& t = v->text;
+  const size_t dot = t.find('.');
+  if (t.find_first_of("eE") != std::string::npos) return -1;
+  const std::string whole = t.substr(0, dot);
+  std::string decimals = dot == std::string::npos ? "" : t.substr(dot + 1);
+  if (decimals.size() > 3 || (dot != std::string::npos && decimals.empty())) return -1;
+  decimals.resize(3, '0');
+  return static_cast<int32_t>(std::stol(whole) * 1000 + std::stol(decimals));
+}
+
+std::optional<Date> date_field(const Json& body, std::string_view name) {
+  const Json* v = body.get(name);
+  if (!v || v->type != T::kString || v->text.size() != 10) return std::nullopt;
+  return parse_date(v->text);
+}
+
+// The same day and time `months` later, or the month's last day when shorter (docs/actions.md).
+Instant plus_months(Instant at, int32_t months) {
+  const Date d = date_of(at);
+  const CivilDate c = civil_from_date(d);
+  const int32_t index = c.year * 12 + c.month - 1 + months;
+  const Date first = date_from_civil(index / 12, index % 12 + 1, 1);
+  const Date next = date_from_civil((index + 1) / 12, (index + 1) % 12 + 1, 1);
+  const Date day{first.days + std::min(c.day - 1, next.days - first.days - 1)};
+  return Instant{start_of(day).micros + (at.micros - start_of(d).micros)};
+}
+
+const QuotaSchedule& quota_schedule() {
+  static const QuotaSchedule schedule = [] {
+    Result<QuotaSchedule> s = load_quota_schedule("");
+    EXPECT_TRUE(s.is_ok()) << s.status().to_string();
+    return s.is_ok() ? *s : QuotaSchedule{};
+  }();
+  return schedule;
+}
+
+// What the actions of a stream add up to, for the shares of docs/generator.md.
+struct ActionFacts {
+  std::set<uint64_t> attesting_students;
+  uint64_t attestations_this_year = 0, attestations_next_year = 0;
+  uint64_t requests_student = 0, requests_flexi = 0, requests_link = 0;
+  uint64_t grants = 0, refusals = 0, revocations = 0;
+  std::set<uint64_t> flexi_workers;  // with a valid FLX IN
+  uint64_t flexi_ins = 0;             // valid FLX INs
+  std::map<uint64_t, std::map<int32_t, int32_t>> fractions;  // ssin -> quarter index -> permille (summed)
+  std::set<uint64_t> pensioners;
+  uint64_t break_requests = 0, break_cancelled = 0, employee_parts = 0, decisions = 0, granted = 0;
+  std::set<std::string> tickets_with_end_date, tickets_with_attachment;
+  uint64_t notifications = 0, validated = 0, refused = 0;
+  std::set<std::string> postponed;
+  uint64_t settings = 0, settings_accepting = 0;
+  std::map<std::string, bool> accepts;  // employer -> acceptsNotifications
+  std::set<std::string> notified;       // employers with a valid notification
+  std::map<std::string, int> leave_shapes;  // "TIME_CREDIT 1/5" -> count
+};
+
 class Checker {
  public:
   void line(std::string_view text);
+  void finish();  // the checks that need the whole stream
   const Tally& tally() const { return tally_; }
+  const ActionFacts& facts() const { return facts_; }
   // Effective student hours per SSIN and per quarter of startDate, as a ledger folds them.
   std::map<uint64_t, int64_t> student_hours() const;
   int64_t student_hours_in_quarter(int q) const;
@@ -350,6 +577,13 @@ class Checker {
   std::variant<Verdict, Unexpected> check_out(const Json& d, const Json& o);
   std::variant<Verdict, Unexpected> check_cancel(const Json& c);
   const CheckedPeriod* overlapping(const std::string& key, int32_t start, int32_t end, uint64_t except) const;
+  // Actions: nullopt when the ledger accepts it, else the reason it refuses it (docs/actions.md).
+  using Refusal = std::optional<std::string>;
+  void action_line(std::string_view text, const Json& d, int index);
+  std::variant<Refusal, Unexpected> check_action(ActionLine line, const Json& d, const Json& body, Instant at);
+  std::variant<Refusal, Unexpected> check_break_action(ActionLine line, const Json& body, const std::string& employer,
+                                                       uint64_t ssin, Instant at);
+  void note_flexi_in(uint64_t ssin, const std::string& employer, Date start);
   void unexpected(std::string_view line, const std::string& why) {
     ++tally_.unexpected;
     if (tally_.messages.size() < 5) tally_.messages.push_back(why + ": " + std::string(line));
@@ -359,12 +593,50 @@ class Checker {
   std::optional<Instant> last_;
   std::unordered_map<uint64_t, CheckedPeriod> periods_;
   std::unordered_map<std::string, std::vector<uint64_t>> by_key_;
+
+  // The ledger's action state, as docs/actions.md decides it.
+  struct Request {
+    std::string employer, scope;
+    uint64_t answered_by = 0;
+    bool granted = false, revoked = false;
+    Instant expires;
+  };
+  struct Ticket {
+    std::string employer;
+    uint64_t ssin = 0;
+    Date start, end;
+    bool cancelled = false, completed = false, decided = false;
+  };
+  struct Notification {
+    std::string employer;
+    uint64_t ssin = 0;
+    Date start;
+    bool closed = false;
+  };
+  struct Occupation {
+    std::string employer;
+    int32_t quarter = 0;  // year * 4 + quarter - 1
+    int32_t permille = 0;
+  };
+  std::vector<Request> requests_;
+  std::unordered_map<std::string, size_t> request_by_id_, request_by_token_;
+  std::set<std::string> imported_;  // every imported id and token
+  std::unordered_map<std::string, Ticket> tickets_;
+  std::unordered_map<std::string, Notification> notifications_;
+  std::unordered_map<std::string, bool> accepts_;  // employer settings
+  std::set<std::string> break_employers_;
+  std::unordered_map<uint64_t, std::vector<Occupation>> occupations_;
+  std::unordered_map<uint64_t, std::optional<Date>> pensions_;
+  std::unordered_map<uint64_t, std::set<std::string>> flexi_employers_;
+  ActionFacts facts_;
+  simdjson::dom::parser dom_;
 };
 
 void Checker::line(std::string_view text) {
   ++tally_.lines;
   std::optional<Json> d = JsonReader(text).document();
   if (!d) return ++tally_.malformed_by_kind[static_cast<size_t>(MalformedKind::kTruncated)], void();
+  if (const int a = action_index(*d); a >= 0) return action_line(text, *d, a);
   const std::string fields = check_declaration(*d);
   if (!fields.empty()) {
     if (fields.find("plannedHours is not a field") != std::string::npos)
@@ -465,6 +737,7 @@ std::variant<std::optional<BadRule>, Checker::Unexpected> Checker::check_in(cons
   if (p.interim && p.start == p.end) ++tally_.interim_daily_ins;
   if (student && !p.interim && p.start == p.end) ++tally_.day_by_day_student_ins;
   if (in.get("studentPlaceOfWork")) ++tally_.place_of_work;
+  if (type == "FLX") note_flexi_in(p.ssin, p.employer, start);
   by_key_[p.key].push_back(period_id);
   periods_.emplace(period_id, std::move(p));
   return std::nullopt;
@@ -531,6 +804,302 @@ std::variant<std::optional<BadRule>, Checker::Unexpected> Checker::check_cancel(
   return std::nullopt;
 }
 
+// --- The action checker ------------------------------------------------------------------
+
+void Checker::action_line(std::string_view text, const Json& d, int index) {
+  ++tally_.actions;
+  ++tally_.actions_by_kind[index];
+  const ActionShape& shape = action_shapes()[static_cast<size_t>(index)];
+  if (std::string e = check_action_shape(d, shape); !e.empty()) return unexpected(text, e);
+  // A second, independent parser: simdjson's DOM, for the numbers as doubles.
+  simdjson::dom::element root;
+  if (dom_.parse(text.data(), text.size()).get(root)) return unexpected(text, "simdjson refuses the line");
+  simdjson::dom::object body_object;
+  if (root[shape.key].get(body_object)) return unexpected(text, "simdjson finds no action object");
+  const Json& body = *d.get(shape.key);
+  for (const ActionFieldRule& rule : shape.fields) {
+    if (rule.type != AT::kNum || !body.get(rule.name)) continue;
+    double x = -1;
+    if (body_object[rule.name].get_double().get(x)) return unexpected(text, "simdjson reads no number");
+    const int32_t permille = permille_of(body.get(rule.name));
+    if (permille < 0 || std::fabs(x * 1000.0 - permille) > 1e-6) return unexpected(text, "a number with more than 3 decimals");
+  }
+  const std::optional<Instant> recorded = parse_instant(d.get("recordedAt")->text);
+  if (!recorded || d.get("recordedAt")->text.size() != 20) return unexpected(text, "recordedAt is not RFC 3339 UTC");
+  if (last_ && *recorded < *last_) tally_.recorded_at_monotonic = false;
+  last_ = recorded;
+  std::variant<Refusal, Unexpected> verdict = check_action(static_cast<ActionLine>(index), d, body, *recorded);
+  if (const Unexpected* u = std::get_if<Unexpected>(&verdict)) return unexpected(text, u->why);
+  const Refusal& refusal = std::get<Refusal>(verdict);
+  if (!refusal) return;
+  for (size_t r = 0; r < kBadActions; ++r)
+    if (bad_action_name(static_cast<BadAction>(r)) == *refusal) return ++tally_.bad_actions_by_reason[r], void();
+  unexpected(text, "refused: " + *refusal);
+}
+
+std::variant<Checker::Refusal, Checker::Unexpected> Checker::check_action(ActionLine line, const Json& d,
+                                                                          const Json& body, Instant at) {
+  const std::string employer = d.get("employer") ? employer_key(*d.get("employer")) : "";
+  const uint64_t ssin = d.get("worker") ? parse_ssin(d.get("worker")->get("ssin")->text)->value : 0;
+  const Date today = date_of(at);
+  switch (line) {
+    case ActionLine::kAttestationRequest: {  // rule 11
+      const int64_t year = body.get("year")->integer;
+      const CivilDate c = civil_from_date(today);
+      if (year != c.year && !(year == c.year + 1 && c.month == 12)) return Refusal{"yearNotAvailable"};
+      const auto& entries = quota_schedule().entries;
+      if (std::none_of(entries.begin(), entries.end(),
+                       [&](const QuotaEntry& e) { return e.year == year && e.defined_at <= at; }))
+        return Refusal{"quotaUnknown"};
+      if (year == c.year) {
+        ++facts_.attestations_this_year;
+        facts_.attesting_students.insert(ssin);
+      } else {
+        ++facts_.attestations_next_year;
+      }
+      return Refusal{};
+    }
+    case ActionLine::kDataAccessRequest: {
+      const std::string scope = body.get("scope")->text, channel = body.get("channel")->text;
+      if ((scope != "FLEXI" && scope != "STUDENT_BALANCE") || (channel != "QR" && channel != "LINK"))
+        return Unexpected{"scope or channel outside their lists"};
+      const Json *id = body.get("requestId"), *token = body.get("token");
+      if (!is_action_id(id) || !is_token(token)) return Unexpected{"bad requestId or token"};
+      if (imported_.count(id->text) || imported_.count(token->text)) return Refusal{"idInUse"};
+      imported_.insert(id->text);
+      imported_.insert(token->text);
+      request_by_id_[id->text] = request_by_token_[token->text] = requests_.size();
+      requests_.push_back(Request{employer, scope, 0, false, false, Instant{}});
+      ++(scope == "FLEXI" ? facts_.requests_flexi : facts_.requests_student);
+      facts_.requests_link += channel == "LINK" ? 1 : 0;
+      return Refusal{};
+    }
+    case ActionLine::kDataAccessGrant:
+    case ActionLine::kDataAccessRefusal: {  // rule 12
+      const Json* token = body.get("token");
+      if (!is_token(token)) return Unexpected{"bad token"};
+      const auto it = request_by_token_.find(token->text);
+      if (it == request_by_token_.end()) return Refusal{"unknownToken"};
+      Request& r = requests_[it->second];
+      if (r.answered_by != 0) return Refusal{"tokenAlreadyUsed"};
+      r.answered_by = ssin;
+      if (line == ActionLine::kDataAccessRefusal) return ++facts_.refusals, Refusal{};
+      r.granted = true;
+      r.expires = plus_months(at, r.scope == "FLEXI" ? 1 : 3);
+      ++facts_.grants;
+      return Refusal{};
+    }
+    case ActionLine::kDataAccessRevocation: {
+      const Json* id = body.get("requestId");
+      if (!is_action_id(id)) return Unexpected{"bad requestId"};
+      const auto it = request_by_id_.find(id->text);
+      if (it == request_by_id_.end() || !requests_[it->second].granted || requests_[it->second].answered_by != ssin)
+        return Refusal{"unknownRequest"};
+      Request& r = requests_[it->second];
+      if (r.revoked || at >= r.expires) return Refusal{"notActive"};
+      r.revoked = true;
+      ++facts_.revocations;
+      return Refusal{};
+    }
+    case ActionLine::kOccupationQuarter: {
+      const int64_t year = body.get("year")->integer, quarter = body.get("quarter")->integer;
+      const int32_t permille = permille_of(body.get("fraction"));
+      if (quarter < 1 || quarter > 4 || year < 1900 || permille < 0 || permille > 1500)
+        return Unexpected{"quarter or fraction out of range"};
+      const auto q = static_cast<int32_t>(year * 4 + quarter - 1);
+      if (first_day_of_quarter(q + 1) > today) return Unexpected{"an occupation recorded before its quarter ends"};
+      occupations_[ssin].push_back(Occupation{employer, q, permille});
+      facts_.fractions[ssin][q] += permille;
+      return Refusal{};
+    }
+    case ActionLine::kPensionStatus: {
+      const Json* v = body.get("pensionedAsOf");
+      if (v->type == T::kNull) return pensions_[ssin] = std::nullopt, Refusal{};
+      const std::optional<Date> date = date_field(body, "pensionedAsOf");
+      if (!date) return Unexpected{"bad pensionedAsOf"};
+      pensions_[ssin] = *date;
+      facts_.pensioners.insert(ssin);
+      return Refusal{};
+    }
+    case ActionLine::kEmployerSettings: {
+      for (std::string_view f : {"contactName", "email", "phone", "sector"})
+        if (body.get(f) && body.get(f)->text.empty()) return Unexpected{"an empty text"};
+      if (body.get("email")->text.find('@') == std::string::npos) return Unexpected{"an email without @"};
+      if (accepts_.count(employer)) return Unexpected{"a second settings line"};
+      const bool accepts = body.get("acceptsNotifications")->integer != 0;
+      accepts_[employer] = accepts;
+      facts_.accepts[employer] = accepts;
+      ++facts_.settings;
+      facts_.settings_accepting += accepts ? 1 : 0;
+      return Refusal{};
+    }
+    default: return check_break_action(line, body, employer, ssin, at);
+  }
+}
+
+// Career-break requests and notifications (rule 15; seed 004).
+std::variant<Checker::Refusal, Checker::Unexpected> Checker::check_break_action(ActionLine line, const Json& body,
+                                                                                const std::string& employer,
+                                                                                uint64_t ssin, Instant at) {
+  static const std::set<std::string> kLeaveKinds = {"TIME_CREDIT",        "END_OF_CAREER_TIME_CREDIT",
+                                                    "CAREER_BREAK",       "PARENTAL_LEAVE",
+                                                    "MEDICAL_ASSISTANCE", "PALLIATIVE_CARE"};
+  static const std::map<std::string, int32_t> kRegimeDuring = {{"FULL", 0}, {"1/2", 500}, {"1/5", 800}, {"1/10", 900}};
+  const Date today = date_of(at);
+  const auto leave_ok = [&] {
+    return kLeaveKinds.count(body.get("leaveKind")->text) && kRegimeDuring.count(body.get("fraction")->text);
+  };
+  if (line != ActionLine::kCareerBreakRequest && !employer.empty()) break_employers_.insert(employer);
+  switch (line) {
+    case ActionLine::kCareerBreakRequest: {
+      const std::optional<Date> start = date_field(body, "startDate"), end = date_field(body, "endDate");
+      if (!leave_ok() || !start || !end) return Unexpected{"bad leave, fraction or dates"};
+      if (permille_of(body.get("regimeBefore")) != 1000 ||
+          permille_of(body.get("regimeDuring")) != kRegimeDuring.at(body.get("fraction")->text))
+        return Unexpected{"regimes not those of the fraction"};
+      if (start->days - today.days < 80 || start->days - today.days > 190)
+        return Unexpected{"a break not starting 3-6 months after its request"};
+      const Json* ticket = body.get("ticket");
+      if (!is_action_id(ticket)) return Unexpected{"bad ticket"};
+      if (imported_.count(ticket->text)) return Refusal{"idInUse"};
+      imported_.insert(ticket->text);
+      if (*end < *start) return Refusal{"endBeforeStart"};
+      tickets_[ticket->text] = Ticket{employer, ssin, *start, *end};
+      break_employers_.insert(employer);
+      ++facts_.break_requests;
+      ++facts_.leave_shapes[body.get("leaveKind")->text + " " + body.get("fraction")->text];
+      return Refusal{};
+    }
+    case ActionLine::kCareerBreakEmployeePart:
+    case ActionLine::kCareerBreakCancellation:
+    case ActionLine::kCareerBreakEndDate:
+    case ActionLine::kOnemDecision: {
+      const Json* id = body.get("ticket");
+      if (!is_action_id(id)) return Unexpected{"bad ticket"};
+      const auto it = tickets_.find(id->text);
+      if (it == tickets_.end()) return Refusal{"unknownTicket"};
+      Ticket& t = it->second;
+      if (line == ActionLine::kCareerBreakEmployeePart ? ssin != t.ssin
+                                                       : line != ActionLine::kOnemDecision && employer != t.employer)
+        return Refusal{"notYourRequest"};
+      if (t.cancelled) return Refusal{"requestCancelled"};
+      if (line == ActionLine::kCareerBreakEmployeePart) {
+        if (t.completed) return Refusal{"employeePartAlreadyCompleted"};
+        t.completed = true;
+        return ++facts_.employee_parts, Refusal{};
+      }
+      if (line == ActionLine::kOnemDecision) {
+        const std::string& decision = body.get("decision")->text;
+        if (decision != "GRANTED" && decision != "REFUSED") return Unexpected{"bad decision"};
+        if (!t.completed) return Refusal{"employeePartNotCompleted"};
+        if (t.decided) return Refusal{"alreadyDecided"};
+        t.decided = true;
+        ++facts_.decisions;
+        facts_.granted += decision == "GRANTED" ? 1 : 0;
+        return Refusal{};
+      }
+      if (t.completed) return Refusal{"employeePartCompleted"};
+      if (line == ActionLine::kCareerBreakCancellation) {
+        t.cancelled = true;
+        return ++facts_.break_cancelled, Refusal{};
+      }
+      const std::optional<Date> end = date_field(body, "endDate");
+      if (!end) return Unexpected{"bad endDate"};
+      if (*end < t.start) return Refusal{"endBeforeStart"};
+      t.end = *end;
+      facts_.tickets_with_end_date.insert(id->text);
+      return Refusal{};
+    }
+    case ActionLine::kCareerBreakAttachment: {
+      const Json *ticket = body.get("ticket"), *notification = body.get("notificationId");
+      if ((ticket != nullptr) == (notification != nullptr)) return Unexpected{"not exactly one of ticket, notificationId"};
+      if (body.get("fileName")->text.empty()) return Unexpected{"an empty fileName"};
+      if (ticket) {
+        if (!is_action_id(ticket)) return Unexpected{"bad ticket"};
+        const auto it = tickets_.find(ticket->text);
+        if (it == tickets_.end()) return Refusal{"unknownTicket"};
+        if (it->second.employer != employer) return Refusal{"notYourRequest"};
+        if (it->second.cancelled) return Refusal{"requestCancelled"};
+        facts_.tickets_with_attachment.insert(ticket->text);
+        return Refusal{};
+      }
+      if (!is_action_id(notification)) return Unexpected{"bad notificationId"};
+      const auto it = notifications_.find(notification->text);
+      if (it == notifications_.end()) return Refusal{"unknownNotification"};
+      if (it->second.employer != employer) return Refusal{"notYourRequest"};
+      if (it->second.closed) return Refusal{"notificationClosed"};
+      return Refusal{};
+    }
+    case ActionLine::kCareerBreakNotification: {
+      const std::optional<Date> start = date_field(body, "startDate");
+      const std::optional<Date> end = body.get("endDate") ? date_field(body, "endDate") : std::nullopt;
+      if (!leave_ok() || !start || (body.get("endDate") && !end)) return Unexpected{"bad leave, fraction or dates"};
+      const Json* id = body.get("notificationId");
+      if (!is_action_id(id)) return Unexpected{"bad notificationId"};
+      if (imported_.count(id->text)) return Refusal{"idInUse"};
+      imported_.insert(id->text);
+      const auto settings = accepts_.find(employer);
+      if (settings == accepts_.end() || !settings->second) return Refusal{"notificationsNotAccepted"};
+      if (end && *end < *start) return Refusal{"endBeforeStart"};
+      notifications_[id->text] = Notification{employer, ssin, *start};
+      ++facts_.notifications;
+      facts_.notified.insert(employer);
+      return Refusal{};
+    }
+    case ActionLine::kCareerBreakPostponement:
+    case ActionLine::kCareerBreakNotificationRefusal:
+    case ActionLine::kCareerBreakNotificationValidation: {
+      const Json* id = body.get("notificationId");
+      if (!is_action_id(id)) return Unexpected{"bad notificationId"};
+      const auto it = notifications_.find(id->text);
+      if (it == notifications_.end()) return Refusal{"unknownNotification"};
+      Notification& n = it->second;
+      if (n.employer != employer) return Refusal{"notYourRequest"};
+      if (n.closed) return Refusal{"notificationClosed"};
+      if (line == ActionLine::kCareerBreakPostponement) {
+        const std::optional<Date> start = date_field(body, "startDate");
+        if (!start) return Unexpected{"bad startDate"};
+        if (*start <= n.start) return Refusal{"postponementNotLater"};
+        n.start = *start;
+        facts_.postponed.insert(id->text);
+        return Refusal{};
+      }
+      n.closed = true;
+      ++(line == ActionLine::kCareerBreakNotificationValidation ? facts_.validated : facts_.refused);
+      return Refusal{};
+    }
+    default: break;
+  }
+  return Unexpected{"not a career-break action"};
+}
+
+// Rule 13 for a valid FLX IN, with the flexi data recorded so far.
+void Checker::note_flexi_in(uint64_t ssin, const std::string& employer, Date start) {
+  facts_.flexi_workers.insert(ssin);
+  ++facts_.flexi_ins;
+  flexi_employers_[ssin].insert(employer);
+  const int32_t t = quarter_index(start);
+  if (const auto p = pensions_.find(ssin); p != pensions_.end() && p->second && civil_from_date(start).year >= 2018 &&
+                                           *p->second < first_day_of_quarter(t - 1))
+    return;  // pensioned by the last day of T-2
+  int32_t sum[6] = {};  // T-5 .. T
+  for (const Occupation& o : occupations_[ssin])
+    if (o.employer != employer && o.quarter >= t - 5 && o.quarter <= t) sum[o.quarter - (t - 5)] += o.permille;
+  const int32_t t5 = sum[0], t4 = sum[1], t3 = sum[2];
+  const bool eligible = t3 >= 800 && (t < 2024 * 4 || (t5 <= t4 && t4 <= t3));
+  if (!eligible) ++tally_.flexi_ins_not_eligible;
+}
+
+void Checker::finish() {
+  for (const auto& [ssin, employers] : flexi_employers_) {
+    for (const Occupation& o : occupations_[ssin])
+      if (employers.count(o.employer)) unexpected("", "an occupation at a flexi employer of the same worker");
+    if (occupations_[ssin].empty() && !pensions_.count(ssin)) unexpected("", "a flexi worker without flexi data");
+  }
+  for (const std::string& e : break_employers_)
+    if (!accepts_.count(e)) unexpected(e, "an employer in career-break actions without settings");
+}
+
 std::map<uint64_t, int64_t> Checker::student_hours() const {
   std::map<uint64_t, int64_t> hours;
   for (const auto& [id, p] : periods_)
@@ -589,6 +1158,7 @@ Checker check_all(const std::string& bytes) {
     checker.line(std::string_view(bytes).substr(at, nl - at));
     at = nl + 1;
   }
+  checker.finish();
   return checker;
 }
 
@@ -614,16 +1184,54 @@ TEST(Generator, SameSeedGivesSameBytesAndAnotherSeedOthers) {
   EXPECT_EQ(a.stats.lines, b.stats.lines);
 }
 
+uint64_t fnv1a(const std::string& bytes) {
+  uint64_t h = 1469598103934665603ULL;
+  for (const char c : bytes) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
+  return h;
+}
+
 TEST(Generator, BytesArePinnedAcrossCompilersAndPlatforms) {
   // An FNV-1a fingerprint of a small stream. It was the same under GCC 12
   // and clang 14, at -O0 and at -O3 -ffast-math; update it only when the
-  // generator is changed on purpose, and say so in the commit.
-  const Generated g = run(small(200, 1));
-  uint64_t h = 1469598103934665603ULL;
-  for (const char c : g.bytes) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
+  // generator is changed on purpose, and say so in the commit. Without
+  // actions the declarations are those of before the actions existed.
+  GeneratorOptions o = small(200, 1);
+  o.actions = false;
+  const Generated g = run(o);
   EXPECT_EQ(g.bytes.size(), 1792502u);
   EXPECT_EQ(g.stats.lines, 5800u);
-  EXPECT_EQ(h, 0x1019722af9ccd7c2ULL);
+  EXPECT_EQ(fnv1a(g.bytes), 0x1019722af9ccd7c2ULL);
+  const Generated with_actions = run(small(200, 1));
+  EXPECT_EQ(with_actions.bytes.size(), 1833565u);
+  EXPECT_EQ(with_actions.stats.lines, 6079u);
+  EXPECT_EQ(fnv1a(with_actions.bytes), 0x5bc3880d375847a6ULL);
+}
+
+TEST(Generator, DroppingTheActionLinesGivesTheStreamWithoutActions) {
+  GeneratorOptions o = small(2000, 5);
+  const Generated with = run(o);
+  o.actions = false;
+  const Generated without = run(o);
+  std::string declarations;
+  uint64_t dropped = 0;
+  for (size_t at = 0; at < with.bytes.size();) {
+    const size_t nl = with.bytes.find('\n', at);
+    const std::string_view line = std::string_view(with.bytes).substr(at, nl + 1 - at);
+    std::optional<Json> d = JsonReader(line.substr(0, line.size() - 1)).document();
+    if (d && action_index(*d) >= 0)
+      ++dropped;
+    else
+      declarations.append(line);
+    at = nl + 1;
+  }
+  EXPECT_EQ(declarations, without.bytes);
+  EXPECT_EQ(dropped, with.stats.actions);
+  EXPECT_GT(dropped, 2000u);
+  EXPECT_EQ(with.stats.lines, without.stats.lines + with.stats.actions);
+  EXPECT_EQ(without.stats.actions, 0u);
+  for (size_t k = 0; k < kDeclarationKinds; ++k) EXPECT_EQ(with.stats.by_kind[k], without.stats.by_kind[k]);
+  EXPECT_EQ(with.stats.bad, without.stats.bad);
+  EXPECT_EQ(with.stats.malformed, without.stats.malformed);
 }
 
 TEST(Generator, ChunksAreWholeLinesOfBoundedSize) {
@@ -664,6 +1272,19 @@ TEST(Generator, StatsMatchARecount) {
   }
   EXPECT_EQ(s.bad, bad);
   EXPECT_EQ(s.malformed, malformed);
+  uint64_t actions = 0, bad_actions = 0;
+  for (size_t k = 0; k < kActionLines; ++k) {
+    EXPECT_EQ(s.actions_by_kind[k], t.actions_by_kind[k]) << action_line_key(static_cast<ActionLine>(k));
+    actions += s.actions_by_kind[k];
+  }
+  for (size_t r = 0; r < kBadActions; ++r) {
+    EXPECT_EQ(s.bad_actions_by_reason[r], t.bad_actions_by_reason[r]) << bad_action_name(static_cast<BadAction>(r));
+    bad_actions += s.bad_actions_by_reason[r];
+  }
+  EXPECT_EQ(s.actions, actions);
+  EXPECT_EQ(s.actions, t.actions);
+  EXPECT_EQ(s.bad_actions, bad_actions);
+  EXPECT_EQ(s.flexi_ins_not_eligible, t.flexi_ins_not_eligible);
 }
 
 TEST(Generator, BadLinesCoverEveryRuleAndKind) {
@@ -671,8 +1292,12 @@ TEST(Generator, BadLinesCoverEveryRuleAndKind) {
   for (size_t r = 0; r < kBadRules; ++r) EXPECT_GT(s.bad_by_rule[r], 0u) << bad_rule_name(static_cast<BadRule>(r));
   for (size_t m = 0; m < kMalformedKinds; ++m)
     EXPECT_GT(s.malformed_by_kind[m], 0u) << malformed_kind_name(static_cast<MalformedKind>(m));
-  const double share = static_cast<double>(s.bad + s.malformed) / static_cast<double>(s.lines);
+  for (size_t r = 0; r < kBadActions; ++r)
+    EXPECT_GT(s.bad_actions_by_reason[r], 0u) << bad_action_name(static_cast<BadAction>(r));
+  const double share = static_cast<double>(s.bad + s.malformed + s.bad_actions) / static_cast<double>(s.lines);
   EXPECT_NEAR(share, 0.01, 0.001);
+  const double action_share = static_cast<double>(s.bad_actions) / static_cast<double>(s.actions);
+  EXPECT_NEAR(action_share, 0.01, 0.002);
 }
 
 TEST(Generator, ZeroBadShareGivesOnlyValidLines) {
@@ -687,6 +1312,9 @@ TEST(Generator, ZeroBadShareGivesOnlyValidLines) {
   for (const std::string& m : t.messages) ADD_FAILURE() << m;
   for (size_t r = 0; r < kBadRules; ++r) EXPECT_EQ(t.bad_by_rule[r], 0u) << bad_rule_name(static_cast<BadRule>(r));
   for (size_t m = 0; m < kMalformedKinds; ++m) EXPECT_EQ(t.malformed_by_kind[m], 0u);
+  EXPECT_EQ(g.stats.bad_actions, 0u);
+  for (size_t r = 0; r < kBadActions; ++r) EXPECT_EQ(t.bad_actions_by_reason[r], 0u);
+  EXPECT_GT(t.actions, 0u);
   EXPECT_EQ(t.lines, g.stats.lines);
 }
 
@@ -719,7 +1347,7 @@ TEST(Generator, StudentHoursHaveTheSummerPeakAndATailOverTheQuota) {
 TEST(Generator, ShapeFollowsTheDocumentedVolumes) {
   const GeneratorStats& s = default_stream().stats;
   const Tally& t = default_check().tally();
-  const double per_student = static_cast<double>(s.lines) / 3000.0;
+  const double per_student = static_cast<double>(s.lines - s.actions) / 3000.0;  // declarations
   EXPECT_GE(per_student, 20.0);
   EXPECT_LE(per_student, 32.0);
   // Interim daily contracts dominate the volume.
@@ -754,6 +1382,14 @@ TEST(Generator, RefusesOptionsOutOfRange) {
   GeneratorOptions o = small(10);
   o.year = 2016;
   EXPECT_EQ(generate(o, sink).status().code(), Code::kInvalidArgument);
+  o.year = generator_limits::year_max + 1;  // its ids would reach the ledger's own
+  EXPECT_EQ(generate(o, sink).status().code(), Code::kInvalidArgument);
+  o = small(10);
+  o.attestation_share = 1.5;
+  EXPECT_EQ(generate(o, sink).status().code(), Code::kInvalidArgument);
+  o = small(10);
+  o.career_break_share = std::nan("");
+  EXPECT_EQ(generate(o, sink).status().code(), Code::kInvalidArgument);
   o = small(0);
   EXPECT_EQ(generate(o, sink).status().code(), Code::kInvalidArgument);
   o = small(generator_limits::students_max + 1);
@@ -787,6 +1423,200 @@ TEST(Generator, TinyStreamsStillWork) {
   const Generated g = run(o);
   EXPECT_GT(g.stats.lines, 0u);
   EXPECT_EQ(check_all(g.bytes).tally().unexpected, 0u);
+}
+
+// --- Actions -------------------------------------------------------------------------
+
+TEST(GeneratorActions, TheCheckerKnowsEveryActionKey) {
+  ASSERT_EQ(action_shapes().size(), kActionLines);
+  for (size_t k = 0; k < kActionLines; ++k) EXPECT_EQ(action_shapes()[k].key, action_line_key(static_cast<ActionLine>(k)));
+}
+
+TEST(GeneratorActions, EveryKindAppearsAndFollowsTheContract) {
+  const GeneratorStats& s = default_stream().stats;
+  const Tally& t = default_check().tally();
+  EXPECT_EQ(t.unexpected, 0u);
+  for (size_t k = 0; k < kActionLines; ++k)
+    EXPECT_GT(t.actions_by_kind[k], 0u) << action_line_key(static_cast<ActionLine>(k));
+  EXPECT_GT(s.flexi_ins_not_eligible, 0u);
+  EXPECT_TRUE(t.recorded_at_monotonic);
+}
+
+// Every imported id is 12 digits with its check, in the year's action range,
+// below the ledger's own ids and apart from every period id; tokens are unique.
+TEST(GeneratorActions, ImportedIdsLieInTheirOwnRanges) {
+  const std::string& bytes = default_stream().bytes;
+  std::set<uint64_t> periods;
+  std::map<std::string, std::set<uint64_t>> ids;  // field -> bodies
+  std::set<std::string> tokens;
+  uint64_t requests = 0;
+  for (size_t at = 0; at < bytes.size();) {
+    const size_t nl = bytes.find('\n', at);
+    std::optional<Json> d = JsonReader(std::string_view(bytes).substr(at, nl - at)).document();
+    at = nl + 1;
+    if (!d) continue;
+    if (const Json* in = d->get("dimonaIn"); in && in->get("periodId"))
+      periods.insert(static_cast<uint64_t>(in->get("periodId")->integer) / 100);
+    const int a = action_index(*d);
+    if (a < 0) continue;
+    const Json& body = *d->get(action_shapes()[static_cast<size_t>(a)].key);
+    const ActionLine line = static_cast<ActionLine>(a);
+    if (line == ActionLine::kDataAccessRequest) {
+      ++requests;
+      tokens.insert(body.get("token")->text);
+      ids["requestId"].insert(std::stoull(body.get("requestId")->text) / 100);
+    }
+    if (line == ActionLine::kCareerBreakRequest) ids["ticket"].insert(std::stoull(body.get("ticket")->text) / 100);
+    if (line == ActionLine::kCareerBreakNotification)
+      ids["notificationId"].insert(std::stoull(body.get("notificationId")->text) / 100);
+  }
+  EXPECT_EQ(tokens.size(), requests);
+  EXPECT_EQ(ids["requestId"].size(), requests);
+  // Year 2025: bodies 1 000 000 000 + 8 x 80 000 000 = 1 640 000 000 onward.
+  const uint64_t year_base = 1'640'000'000;
+  const std::map<std::string, std::pair<uint64_t, uint64_t>> ranges = {
+      {"requestId", {year_base + 72'000'000, year_base + 78'000'000}},
+      {"ticket", {year_base + 78'000'000, year_base + 79'000'000}},
+      {"notificationId", {year_base + 79'000'000, year_base + 80'000'000}}};
+  for (const auto& [field, range] : ranges) {
+    ASSERT_FALSE(ids[field].empty()) << field;
+    EXPECT_GE(*ids[field].begin(), range.first) << field;
+    EXPECT_LT(*ids[field].rbegin(), range.second) << field;
+    EXPECT_LT(*ids[field].rbegin(), 7'000'000'000u) << field;
+    for (const uint64_t body : ids[field]) EXPECT_FALSE(periods.count(body)) << field << " " << body;
+  }
+  EXPECT_LT(*periods.rbegin(), year_base + 72'000'000);
+}
+
+double ratio(uint64_t part, uint64_t whole) { return static_cast<double>(part) / static_cast<double>(whole); }
+
+// The shares of docs/generator.md, on a 20 000-student year.
+TEST(GeneratorActions, SharesFollowTheDocumentedShape) {
+  const uint64_t students = 20'000;
+  const Generated g = run(small(students, 11));
+  const Checker c = check_all(g.bytes);
+  const Tally& t = c.tally();
+  const ActionFacts& f = c.facts();
+  EXPECT_EQ(t.unexpected, 0u);
+  for (const std::string& m : t.messages) ADD_FAILURE() << m;
+  EXPECT_EQ(t.flexi_ins_not_eligible, g.stats.flexi_ins_not_eligible);
+  const auto report = [](const char* what, double value) { std::printf("  %-44s %.4f\n", what, value); };
+
+  // Attestations: ~30 % of students, 1-3 each (1.52), a few for Y+1 in December.
+  report("students asking for attestations", ratio(f.attesting_students.size(), students));
+  EXPECT_NEAR(ratio(f.attesting_students.size(), students), 0.30, 0.015);
+  report("attestations per asking student", ratio(f.attestations_this_year, f.attesting_students.size()));
+  EXPECT_NEAR(ratio(f.attestations_this_year, f.attesting_students.size()), 1.52, 0.05);
+  report("next-year attestations per asking student", ratio(f.attestations_next_year, f.attesting_students.size()));
+  EXPECT_NEAR(ratio(f.attestations_next_year, f.attesting_students.size()), 0.06, 0.02);
+
+  // Consent: ~20 % of students and of flexi workers; QR or LINK; 80/10/10; 5 % revoked.
+  const uint64_t flexi = f.flexi_workers.size();
+  const uint64_t requests = f.requests_student + f.requests_flexi;
+  report("students asked for data access", ratio(f.requests_student, students));
+  EXPECT_NEAR(ratio(f.requests_student, students), 0.20, 0.015);
+  report("flexi workers asked for data access", ratio(f.requests_flexi, flexi));
+  EXPECT_NEAR(ratio(f.requests_flexi, flexi), 0.20, 0.03);
+  report("requests by LINK", ratio(f.requests_link, requests));
+  EXPECT_NEAR(ratio(f.requests_link, requests), 0.50, 0.03);
+  report("requests granted", ratio(f.grants, requests));
+  EXPECT_NEAR(ratio(f.grants, requests), 0.80, 0.02);
+  report("requests refused", ratio(f.refusals, requests));
+  EXPECT_NEAR(ratio(f.refusals, requests), 0.10, 0.015);
+  report("grants revoked", ratio(f.revocations, f.grants));
+  EXPECT_NEAR(ratio(f.revocations, f.grants), 0.05, 0.015);
+
+  // Flexi data: ~15 % pensioners, ~8 % below 0.80, ~5 % with a reduction.
+  uint64_t below = 0, reduced = 0;
+  for (const auto& [ssin, by_quarter] : f.fractions) {
+    bool low = false, down = false;
+    int32_t previous = -1;
+    for (const auto& [quarter, permille] : by_quarter) {
+      low = low || permille < 800;
+      down = down || (previous >= 0 && permille < previous);
+      previous = permille;
+    }
+    below += low ? 1 : 0;
+    reduced += !low && down ? 1 : 0;
+  }
+  report("flexi workers", static_cast<double>(flexi));
+  EXPECT_NEAR(ratio(flexi, students), 0.12, 0.01);
+  report("flexi workers pensioned", ratio(f.pensioners.size(), flexi));
+  EXPECT_NEAR(ratio(f.pensioners.size(), flexi), 0.15, 0.025);
+  report("flexi workers below 0.80", ratio(below, flexi));
+  EXPECT_NEAR(ratio(below, flexi), 0.08, 0.02);
+  report("flexi workers with a reduction", ratio(reduced, flexi));
+  EXPECT_NEAR(ratio(reduced, flexi), 0.05, 0.015);
+  EXPECT_EQ(f.fractions.size() + f.pensioners.size(), flexi);
+  report("FLX INs not eligible (90017-510)", ratio(g.stats.flexi_ins_not_eligible, f.flexi_ins));
+  EXPECT_GT(ratio(g.stats.flexi_ins_not_eligible, f.flexi_ins), 0.07);  // the 8 % below, part of the 5 % reduced
+  EXPECT_LT(ratio(g.stats.flexi_ins_not_eligible, f.flexi_ins), 0.16);
+
+  // Career breaks: ~2 % of ordinary workers (one per student), then the flows.
+  report("ordinary workers with a career-break request", ratio(f.break_requests, students));
+  EXPECT_NEAR(ratio(f.break_requests, students), 0.02, 0.004);
+  report("requests cancelled", ratio(f.break_cancelled, f.break_requests));
+  EXPECT_NEAR(ratio(f.break_cancelled, f.break_requests), 0.10, 0.04);
+  report("requests with an end-date change", ratio(f.tickets_with_end_date.size(), f.break_requests));
+  EXPECT_NEAR(ratio(f.tickets_with_end_date.size(), f.break_requests), 0.135, 0.05);
+  report("requests with an attachment", ratio(f.tickets_with_attachment.size(), f.break_requests));
+  EXPECT_NEAR(ratio(f.tickets_with_attachment.size(), f.break_requests), 0.20, 0.05);
+  report("requests with the employee's part", ratio(f.employee_parts, f.break_requests));
+  EXPECT_NEAR(ratio(f.employee_parts, f.break_requests), 0.80, 0.05);
+  report("ONEM decisions granted", ratio(f.granted, f.decisions));
+  EXPECT_NEAR(ratio(f.granted, f.decisions), 0.90, 0.05);
+  EXPECT_EQ(f.decisions, f.employee_parts);
+  const double fifth = ratio(static_cast<uint64_t>(f.leave_shapes.count("TIME_CREDIT 1/5") ? f.leave_shapes.at("TIME_CREDIT 1/5") : 0),
+                             f.break_requests);
+  report("requests for 1/5 time credit", fifth);
+  EXPECT_NEAR(fifth, 0.40, 0.08);
+  report("ordinary workers notifying their employer", ratio(f.notifications, students));
+  EXPECT_NEAR(ratio(f.notifications, students), 0.01, 0.003);
+  report("notifications postponed", ratio(f.postponed.size(), f.notifications));
+  EXPECT_NEAR(ratio(f.postponed.size(), f.notifications), 0.20, 0.08);
+  report("notifications validated", ratio(f.validated, f.notifications));
+  EXPECT_NEAR(ratio(f.validated, f.notifications), 0.70, 0.08);
+  EXPECT_EQ(f.validated + f.refused, f.notifications);
+  // 85 % of employers accept notifications; those that received one all do.
+  uint64_t others = 0, others_accepting = 0;
+  for (const auto& [employer, accepts] : f.accepts) {
+    if (f.notified.count(employer)) {
+      EXPECT_TRUE(accepts) << employer;
+      continue;
+    }
+    ++others;
+    others_accepting += accepts ? 1 : 0;
+  }
+  report("settings accepting notifications", ratio(f.settings_accepting, f.settings));
+  report("  of employers without notifications", ratio(others_accepting, others));
+  EXPECT_NEAR(ratio(others_accepting, others), 0.85, 0.05);
+
+  // Bad actions: 1 % of the action lines, every reason.
+  report("action lines per student", ratio(g.stats.actions, students));
+  report("bad action lines", ratio(g.stats.bad_actions, g.stats.actions));
+  EXPECT_NEAR(ratio(g.stats.bad_actions, g.stats.actions), 0.01, 0.0015);
+  for (size_t r = 0; r < kBadActions; ++r) {
+    EXPECT_GT(t.bad_actions_by_reason[r], 0u) << bad_action_name(static_cast<BadAction>(r));
+    EXPECT_EQ(t.bad_actions_by_reason[r], g.stats.bad_actions_by_reason[r]);
+  }
+}
+
+// Attestations ask only for years whose quota the ledger knows (schemas/quota.json).
+TEST(GeneratorActions, AttestationsFollowTheQuotaSchedule) {
+  for (const int32_t year : {2017, 2022, 2024, 2026, generator_limits::year_max}) {
+    GeneratorOptions o = small(500, 3);
+    o.year = year;
+    const Generated g = run(o);
+    const Checker c = check_all(g.bytes);
+    EXPECT_EQ(c.tally().unexpected, 0u) << year;
+    for (const std::string& m : c.tally().messages) ADD_FAILURE() << year << ": " << m;
+    const uint64_t attestations = g.stats.actions_by_kind[static_cast<size_t>(ActionLine::kAttestationRequest)];
+    if (year <= 2030)
+      EXPECT_GT(attestations, 100u) << year;
+    else
+      EXPECT_EQ(attestations, 0u) << year;  // no quota: the ledger could not answer
+    EXPECT_EQ(c.tally().flexi_ins_not_eligible, g.stats.flexi_ins_not_eligible) << year;
+  }
 }
 
 }  // namespace
