@@ -75,7 +75,8 @@ int run_generate(const GenerateOptions& o) {
   });
   if (!stats.is_ok()) return fail("generate", stats.status());
   if (std::fflush(out.get()) != 0) return fail("generate", io_error(std::strerror(errno)));
-  std::fprintf(stderr, "generated %llu declarations for %d\n", static_cast<unsigned long long>(stats->lines), o.year);
+  std::fprintf(stderr, "generated %llu lines for %d (%llu of them actions)\n", static_cast<unsigned long long>(stats->lines),
+               o.year, static_cast<unsigned long long>(stats->actions));
   return 0;
 }
 

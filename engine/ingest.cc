@@ -150,7 +150,8 @@ Status Ingestor::open_report(uint64_t committed_lines) {
         entry += buf;
         if (!entry.empty() && entry.back() == '\n') keep();
       }
-      if (!entry.empty()) keep();
+      // A last entry without its '\n' was cut by a kill mid-write: its line
+      // is read again (it is past the committed cursor or reported anew), so drop it.
       std::fclose(old);
     }
   }
