@@ -3,8 +3,9 @@
 //   1. the parse floor: simdjson On-Demand iterate_many over the events NDJSON
 //      file, extracting every field of every event (envelope, body and the
 //      nested declaration), one core;
-//   2. ours from that NDJSON file, one core: EventDecoder + LedgerState::apply,
-//      one LedgerState per partition (partition_for on the envelope's ssin);
+//   2. ours from that NDJSON file, one core: EventDecoder + LedgerState::apply
+//      + AnomalyLog::apply, one of each per partition (partition_for on the
+//      envelope's ssin) — every read model, actions included;
 //   3. ours from the embedded log with the Projector, 1 thread and 2 threads
 //      (no checkpoint path: the fold alone);
 //   4. PostgreSQL 15 (bench/replay_pg.sh): COPY of the same events as TSV,
@@ -50,6 +51,7 @@
 #include "engine/ingest.h"
 #include "engine/ledger.h"
 #include "engine/ledger_state.h"
+#include "projections/anomaly_log.h"
 #include "projections/projector.h"
 #include "projections/student_views.h"
 
@@ -279,6 +281,7 @@ FoldResult run_ndjson(const std::string& events_path, uint32_t partitions, uint6
   ::malloc_trim(0);
   FoldResult r;
   std::vector<std::unique_ptr<LedgerState>> states;
+  std::vector<AnomalyLog> anomalies(partitions);  // every read model, as the Projector folds them
   uint64_t events = 0;
   {
     LineChunks chunks(events_path);
@@ -299,8 +302,10 @@ FoldResult run_ndjson(const std::string& events_path, uint32_t partitions, uint6
           // Written into every partition; each partition's fold is self-contained (apply dedups).
           for (auto& state : states)
             if (Status s = state->apply(*event); !s.is_ok()) die(s.to_string());
-        } else if (Status s = states[partition_for(event->ssin.value, partitions)]->apply(*event); !s.is_ok()) {
-          die("event " + std::to_string(events) + ": " + s.to_string());
+        } else {
+          const uint32_t p = partition_for(event->ssin.value, partitions);
+          if (Status s = states[p]->apply(*event); !s.is_ok()) die("event " + std::to_string(events) + ": " + s.to_string());
+          anomalies[p].apply(*event);
         }
         ++events;
         pos += len + 1;

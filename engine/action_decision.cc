@@ -122,8 +122,10 @@ void decide_on_notification(const ActionState& s, const Action& a, ActionOutcome
   o->worker = n->citizen;
   o->employer = n->employer;
   o->refusal = notification_refusal(*n, a.kind);
-  if (o->accepted() && a.kind == ActionKind::kCareerBreakPostponement && !(n->start < a.start_date))
-    o->refusal = R::kPostponementNotLater;
+  if (o->accepted() && a.kind == ActionKind::kCareerBreakPostponement) {
+    if (!(n->start < a.start_date)) o->refusal = R::kPostponementNotLater;
+    else if (n->end && *n->end < a.start_date) o->refusal = R::kEndBeforeStart;
+  }
 }
 
 bool creates_subject(ActionKind k) {
@@ -154,12 +156,16 @@ ActionOutcome decide_action(const LedgerState& state, const Action& a, Instant a
   o.employer = a.employer;
   o.id = fresh_id;
   if (creates_subject(a.kind) && a.id != 0) {
-    o.id = a.id;
-    if (s.id_in_use(a.id) || state.period(PeriodId{a.id})) {
-      o.id = fresh_id;  // the event keeps a unique id of its own
-      o.refusal = R::kIdInUse;
+    // An imported id must be free: no record, no period, and not in the
+    // ledger's own range below its next id (declarations, periods, the ids
+    // of every action already logged, refused ones included).
+    const uint64_t body = a.id / 100;
+    if (s.id_in_use(a.id) || state.period(PeriodId{a.id}) ||
+        (body >= kLedgerIdBodyFirst && body < state.next_id_body())) {
+      o.refusal = R::kIdInUse;  // logged under the fresh id: event ids stay unique
       return o;
     }
+    o.id = a.id;
   }
   switch (a.kind) {
     case ActionKind::kAttestationRequest: decide_attestation(state, a, at, secret, &o); break;
@@ -191,6 +197,9 @@ ActionOutcome decide_action(const LedgerState& state, const Action& a, Instant a
     case ActionKind::kCareerBreakNotificationRefusal:
     case ActionKind::kCareerBreakNotificationValidation: decide_on_notification(s, a, &o); break;
   }
+  // A refused creating action creates nothing: its event takes the fresh id,
+  // so the imported one stays free and no two events share an id.
+  if (!o.accepted()) o.id = fresh_id;
   return o;
 }
 

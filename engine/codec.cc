@@ -437,9 +437,9 @@ Status read_action_id(od::value& v, const Path& p, uint64_t* out) {
 Status read_permille(od::value& v, const Path& p, double max, uint16_t* out) {
   double x = 0;
   if (v.get_double().get(x)) return field_error(p, "expected a number");
+  if (!(x >= 0 && x <= max)) return field_error(p, "out of range");
   const double scaled = x * 1000.0;
   const auto permille = static_cast<int64_t>(scaled + 0.5);
-  if (!(x >= 0 && x <= max)) return field_error(p, "out of range");
   if (scaled - static_cast<double>(permille) > 1e-6 || static_cast<double>(permille) - scaled > 1e-6)
     return field_error(p, "at most 3 decimals");
   *out = static_cast<uint16_t>(permille);
@@ -458,9 +458,13 @@ Status read_text(od::value& v, const Path& p, std::string_view* out) {
   return Status::ok();
 }
 
+// Fields a kind may leave out; null means left out, as in a declaration.
+constexpr uint32_t kNullableFields = bit(kAfSector) | bit(kAfEndDate) | bit(kAfMultiple) | bit(kAfPensionedAsOf);
+
 Status decode_action_field(ActionField f, od::value& v, const Path& p, Action* a) {
   int64_t n = 0;
   bool present = false;
+  if ((kNullableFields & bit(f)) && is_null(v)) return Status::ok();
   switch (f) {
     case kAfYear:
       DIMONA_TRY(read_int(v, p, &n, &present));

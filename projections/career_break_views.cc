@@ -66,18 +66,23 @@ void write_notification(JsonWriter& w, const CareerBreakNotification& n) {
 
 CareerBreakOverview career_break_overview(const Projector& projector, const CareerBreakFilter& f, Instant now) {
   CareerBreakOverview o;
+  // The same day two years back, or the month's last day (29 February -> 28 February).
   const CivilDate today = civil_from_date(date_of(now));
+  const int32_t month = (today.year - limits::career_break_overview_years) * 12 + today.month - 1;
   o.since = date_from_civil(today.year - limits::career_break_overview_years, today.month,
-                            std::min(today.day, 28));  // 29 February two years back: the 28th
+                            std::min(today.day, civil_from_date(last_day_of_month(month)).day));
   const Instant since = start_of(o.since);
   for (uint32_t p = 0; p < projector.partition_count(); ++p) {
     const ActionState& s = projector.partition(p).actions();
-    s.for_each_ticket_of_employer(f.employer, [&](const CareerBreakRequest& r) {
+    // A state of one kind only (SUBMITTED, RECEIVED, ...) leaves the other kind out.
+    const bool requests = !f.notification_state || f.state;
+    const bool notifications = !f.state || f.notification_state;
+    if (requests) s.for_each_ticket_of_employer(f.employer, [&](const CareerBreakRequest& r) {
       if (r.submitted_at < since || now < r.submitted_at || !meets(f, r, r.end)) return;
       if (f.state && r.state != *f.state) return;
       o.requests.push_back(r);
     });
-    s.for_each_notification_of_employer(f.employer, [&](const CareerBreakNotification& n) {
+    if (notifications) s.for_each_notification_of_employer(f.employer, [&](const CareerBreakNotification& n) {
       if (n.received_at < since || now < n.received_at || !meets(f, n, n.end.value_or(Date{kOpenEndDays}))) return;
       if (f.notification_state && n.state != *f.notification_state) return;
       o.notifications.push_back(n);

@@ -6,9 +6,10 @@
 // limits::career_break_overview_years years (by submission or receipt, up to
 // `now`), filtered by the interruption's characteristics (leave kind,
 // fraction, state, break dates meeting [from, to]) and by employee, newest
-// first. A request whose employee part is completed lists its status but
-// not its detail for the employer (employer_may_consult(), seed 004); an
-// auditor sees everything. Pure reads; canonical JSON by to_json().
+// first; a state filter of one kind only (SUBMITTED, RECEIVED, ...) leaves
+// the other kind out. A request that left SUBMITTED (employee part
+// completed, or cancelled) lists its status but not its detail for the
+// employer (employer_may_consult(), seed 004); an auditor sees everything. Pure reads; canonical JSON by to_json().
 #pragma once
 
 #include <cstdint>
