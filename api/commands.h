@@ -100,6 +100,25 @@ struct CareerBreakOptions {
   bool auditor = false;
 };
 
+struct ServeOptions {
+  std::string address = "127.0.0.1";
+  uint16_t port = 8080;
+  unsigned io_threads = 2;
+  unsigned projector_threads = 2;
+  std::string tls_certificate, tls_private_key;
+  std::string jwks;  // empty: the development key's, DATA/dev-keys/dev-jwks.json
+  std::string issuer = "dimona-ledger-dev";
+  std::string audience = "dimona-ledger";
+  std::string public_url;
+};
+
+struct TokenOptions {
+  std::string role, ssin, enterprise_number, subject;
+  int64_t lifetime_seconds = 3600;
+  std::string issuer = "dimona-ledger-dev";
+  std::string audience = "dimona-ledger";
+};
+
 // Prints "dimona-ledger: WHAT: <status>" on stderr and returns the exit code 1.
 int fail(std::string_view what, const Status& status);
 
@@ -120,5 +139,7 @@ int run_consent_list(const CommonOptions& common, const ConsentOptions& options)
 int run_flexi(const CommonOptions& common, const FlexiOptions& options);
 int run_career_break_list(const CommonOptions& common, const CareerBreakOptions& options);
 int run_career_break_show(const CommonOptions& common, const CareerBreakOptions& options);
+int run_serve(const CommonOptions& common, const ServeOptions& options);
+int run_token(const CommonOptions& common, const TokenOptions& options);
 
 }  // namespace dimona::cli

@@ -141,6 +141,29 @@ int main(int argc, char** argv) {
   cb_show->add_option("--employer", brk.employer, "The employer asking (refused once the employee completed their part)");
   add_common(cb_show);
 
+  ServeOptions serve;
+  CLI::App* srv = app.add_subcommand("serve", "The REST API (Belgif /v1) over the live ledger; SIGTERM stops it cleanly");
+  srv->add_option("--address", serve.address, "Address to listen on")->envname("DIMONA_ADDRESS");
+  srv->add_option("--port", serve.port, "Port (0: any free one)")->envname("DIMONA_PORT");
+  srv->add_option("--io-threads", serve.io_threads, "I/O threads")->check(CLI::Range(1, 64))->envname("DIMONA_IO_THREADS");
+  srv->add_option("--projector-threads", serve.projector_threads, "Fold threads")->check(CLI::Range(1, 64));
+  srv->add_option("--tls-cert", serve.tls_certificate, "TLS certificate chain (PEM)")->envname("DIMONA_TLS_CERT");
+  srv->add_option("--tls-key", serve.tls_private_key, "TLS private key (PEM)")->envname("DIMONA_TLS_KEY");
+  srv->add_option("--jwks", serve.jwks, "JWKS file of the token issuer (default: the development key)")->envname("DIMONA_JWKS");
+  srv->add_option("--issuer", serve.issuer, "Expected token issuer")->envname("DIMONA_ISSUER");
+  srv->add_option("--audience", serve.audience, "Expected token audience")->envname("DIMONA_AUDIENCE");
+  srv->add_option("--public-url", serve.public_url, "The base URL of links")->envname("DIMONA_PUBLIC_URL");
+  add_common(srv);
+
+  TokenOptions token;
+  CLI::App* tok = app.add_subcommand("token", "Mint a bearer token with the local development key (demo and tests)");
+  tok->add_option("--role", token.role, "citizen, employer, agency, auditor or declarant")->required();
+  tok->add_option("--ssin", token.ssin, "The citizen's SSIN (role citizen)");
+  tok->add_option("--enterprise-number", token.enterprise_number, "The enterprise (employer, agency; optional for a declarant)");
+  tok->add_option("--subject", token.subject, "The sub claim");
+  tok->add_option("--lifetime", token.lifetime_seconds, "Seconds")->check(CLI::Range(int64_t{1}, int64_t{86400}));
+  add_common(tok);
+
   ExportOptions exp;
   CLI::App* ex = app.add_subcommand("export", "Every read model as canonical JSON lines (byte-identical across replays)");
   ex->add_option("-o,--out", exp.out, "Output file, - for stdout");
@@ -168,5 +191,7 @@ int main(int argc, char** argv) {
   if (flx->parsed()) return run_flexi(common, flexi);
   if (cb_list->parsed()) return run_career_break_list(common, brk);
   if (cb_show->parsed()) return run_career_break_show(common, brk);
+  if (srv->parsed()) return run_serve(common, serve);
+  if (tok->parsed()) return run_token(common, token);
   return 2;
 }

@@ -230,6 +230,14 @@ Result<Submission> Ledger::submit(const Declaration& d, std::string_view raw, st
   return Submission{body.declaration_id, decision, at, partition};
 }
 
+std::string_view Ledger::last_staged_event(uint32_t partition) const {
+  std::string_view payload = drafts_[partition].payload;
+  if (payload.empty()) return {};
+  payload.remove_suffix(1);  // the last event's '\n'
+  const size_t start = payload.rfind('\n');
+  return start == std::string_view::npos ? payload : payload.substr(start + 1);
+}
+
 bool Ledger::should_commit() const {
   for (const BatchDraft& draft : drafts_) {
     if (draft.count + drafts_.size() + 1 >= limits::batch_events_max) return true;

@@ -72,6 +72,10 @@ class Ledger {
   ~Ledger();
 
   size_t staged_events() const { return staged_events_; }
+  // Events staged in `partition` since the last commit, and the last of them
+  // as it will be logged (one JSON line without its '\n'; empty when none).
+  uint32_t staged_in(uint32_t partition) const { return drafts_[partition].count; }
+  std::string_view last_staged_event(uint32_t partition) const;
   // Time this thread spent waiting for the log (commits in flight): when it
   // is most of the run, the log's I/O is the bottleneck, not the decisions.
   double commit_wait_seconds() const { return commit_wait_seconds_; }

@@ -109,6 +109,11 @@ Status Projector::fold_partition(uint32_t p, Offset until, uint64_t max_events, 
   return Status::ok();
 }
 
+Status Projector::checkpoint() {
+  if (options_.checkpoint_path.empty()) return Status::ok();
+  return save_checkpoint();
+}
+
 Status Projector::save_checkpoint() {
   Result<std::unique_ptr<CheckpointStore>> store = CheckpointStore::open(options_.checkpoint_path);
   DIMONA_TRY(store);

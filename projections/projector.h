@@ -56,6 +56,8 @@ class Projector {
   ~Projector();
 
   Result<ReplayStats> catch_up(const std::function<void(const ReplayProgress&)>& progress = {});
+  // Writes a checkpoint now (when a checkpoint path is set): a server stopping saves its state.
+  Status checkpoint();
 
   uint32_t partition_count() const { return static_cast<uint32_t>(states_.size()); }
   const LedgerState& partition(uint32_t p) const { return *states_[p]; }

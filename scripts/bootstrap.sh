@@ -13,7 +13,8 @@ packages=(
   libgtest-dev libgmock-dev
   libbenchmark-dev
   libcli11-dev
-  libssl-dev                # HMAC-SHA256 for access codes and tokens; TLS later
+  libssl-dev                # HMAC-SHA256 for access codes and tokens, JWT, TLS
+  libhpdf-dev libqrencode-dev  # attestation and interim PDFs, QR codes
 )
 
 missing=()

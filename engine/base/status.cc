@@ -17,6 +17,7 @@ std::string_view code_name(Code code) {
     case Code::kBusy: return "busy";
     case Code::kUnavailable: return "unavailable";
     case Code::kInternal: return "internal error";
+    case Code::kPermissionDenied: return "permission denied";
   }
   return "unknown";
 }

@@ -31,6 +31,7 @@ enum class Code : unsigned char {
   kBusy,               // retry later (a locked database, a full queue)
   kUnavailable,        // a remote peer or broker cannot be reached
   kInternal,           // a bug surfaced as a value at an edge
+  kPermissionDenied,   // the caller may not do this (a role, another citizen's data)
 };
 
 std::string_view code_name(Code code);
@@ -63,6 +64,7 @@ inline Status io_error(std::string m) { return {Code::kIoError, std::move(m)}; }
 inline Status busy(std::string m) { return {Code::kBusy, std::move(m)}; }
 inline Status unavailable(std::string m) { return {Code::kUnavailable, std::move(m)}; }
 inline Status internal_error(std::string m) { return {Code::kInternal, std::move(m)}; }
+inline Status permission_denied(std::string m) { return {Code::kPermissionDenied, std::move(m)}; }
 
 template <typename T>
 class [[nodiscard]] Result {

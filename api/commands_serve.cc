@@ -1,0 +1,82 @@
+// `serve` (the REST API over the live ledger) and `token` (development tokens).
+#include <csignal>
+#include <cstdio>
+
+#include "api/auth.h"
+#include "api/cli_support.h"
+#include "api/commands.h"
+#include "api/routes.h"
+#include "api/server.h"
+#include "api/service.h"
+
+namespace dimona::cli {
+namespace {
+
+std::string dev_key_dir(const CommonOptions& common) { return common.data_dir + "/dev-keys"; }
+
+}  // namespace
+
+int run_serve(const CommonOptions& common, const ServeOptions& o) {
+  // SIGTERM and SIGINT are taken by sigwait below, in this thread only: block
+  // them before any thread starts, so every thread inherits the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  std::string jwks = o.jwks;
+  if (jwks.empty()) {  // the development key, made on first use (dimona-ledger token signs with it)
+    Result<api::TokenMinter> minter = api::TokenMinter::open_dev_key(dev_key_dir(common));
+    if (!minter.is_ok()) return fail("serve", minter.status());
+    jwks = dev_key_dir(common) + "/" + std::string(api::kDevJwksFile);
+  }
+  Result<api::TokenVerifier> verifier = api::TokenVerifier::from_jwks_file(jwks, o.issuer, o.audience);
+  if (!verifier.is_ok()) return fail("serve", verifier.status());
+  SystemClock clock;
+  Result<std::unique_ptr<api::LedgerService>> service = api::LedgerService::open(common, clock, o.projector_threads);
+  if (!service.is_ok()) return fail("serve", service.status());
+  api::ServerOptions server_options{o.address, o.port, o.io_threads, o.tls_certificate, o.tls_private_key};
+  std::string public_url = o.public_url;
+  api::Api api(**service, std::move(*verifier), clock, api::ApiOptions{});
+  Result<std::unique_ptr<api::HttpServer>> server = api::HttpServer::start(
+      server_options, [&api](api::HttpRequest r, std::function<void(api::HttpResponse)> done) {
+        api.handle(std::move(r), std::move(done));
+      });
+  if (!server.is_ok()) return fail("serve", server.status());
+  std::printf("serving %s://%s:%u (%s); SIGTERM or Ctrl-C stops\n", (*server)->tls() ? "https" : "http",
+              o.address.c_str(), (*server)->port(), public_url.empty() ? "no public URL set" : public_url.c_str());
+  std::fflush(stdout);
+  int signal = 0;
+  sigwait(&signals, &signal);
+  std::fprintf(stderr, "stopping: finishing the requests in flight, then a checkpoint\n");
+  (*server)->stop();
+  (*service)->stop();
+  return 0;
+}
+
+int run_token(const CommonOptions& common, const TokenOptions& o) {
+  const std::optional<api::Role> role = api::parse_role(o.role);
+  if (!role) return fail("token", invalid_argument("--role: citizen, employer, agency, auditor or declarant"));
+  api::Principal p;
+  p.role = *role;
+  p.subject = o.subject;
+  if (*role == api::Role::kCitizen) {
+    Result<Ssin> ssin = parse_ssin(o.ssin);
+    if (!ssin.is_ok()) return fail("token", invalid_argument("--ssin: " + ssin.status().message()));
+    p.ssin = *ssin;
+  }
+  if (!o.enterprise_number.empty()) {
+    Result<EnterpriseNumber> n = parse_enterprise_number(o.enterprise_number);
+    if (!n.is_ok()) return fail("token", invalid_argument("--enterprise-number: " + n.status().message()));
+    p.employer = n->value;
+  } else if (*role == api::Role::kEmployer || *role == api::Role::kAgency) {
+    return fail("token", invalid_argument("--enterprise-number is required for an employer or an agency"));
+  }
+  Result<api::TokenMinter> minter = api::TokenMinter::open_dev_key(dev_key_dir(common));
+  if (!minter.is_ok()) return fail("token", minter.status());
+  std::printf("%s\n", minter->mint(p, SystemClock().now(), o.lifetime_seconds, o.issuer, o.audience).c_str());
+  return 0;
+}
+
+}  // namespace dimona::cli

@@ -1,0 +1,111 @@
+#include "api/http.h"
+
+#include "engine/base/json_writer.h"
+
+namespace dimona::api {
+namespace {
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::string percent_decode(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '+') {
+      out += ' ';
+    } else if (s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
+      out += static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string_view HttpRequest::header(std::string_view name) const {
+  for (const auto& [k, v] : headers)
+    if (k == name) return v;
+  return {};
+}
+
+std::string_view HttpRequest::path() const {
+  const std::string_view t = target;
+  return t.substr(0, t.find('?'));
+}
+
+bool HttpRequest::has_query(std::string_view name) const {
+  const size_t q = target.find('?');
+  if (q == std::string::npos) return false;
+  std::string_view rest = std::string_view(target).substr(q + 1);
+  while (!rest.empty()) {
+    const size_t amp = rest.find('&');
+    const std::string_view pair = rest.substr(0, amp);
+    if (pair.substr(0, pair.find('=')) == name) return true;
+    if (amp == std::string_view::npos) break;
+    rest.remove_prefix(amp + 1);
+  }
+  return false;
+}
+
+std::string HttpRequest::query(std::string_view name) const {
+  const size_t q = target.find('?');
+  if (q == std::string::npos) return {};
+  std::string_view rest = std::string_view(target).substr(q + 1);
+  while (!rest.empty()) {
+    const size_t amp = rest.find('&');
+    const std::string_view pair = rest.substr(0, amp);
+    const size_t eq = pair.find('=');
+    if (pair.substr(0, eq) == name) return eq == std::string_view::npos ? std::string() : percent_decode(pair.substr(eq + 1));
+    if (amp == std::string_view::npos) break;
+    rest.remove_prefix(amp + 1);
+  }
+  return {};
+}
+
+HttpResponse problem(int status, std::string_view name, std::string_view title, std::string_view detail,
+                     const std::vector<InputIssue>& issues) {
+  HttpResponse r;
+  r.status = status;
+  r.content_type = "application/problem+json";
+  JsonWriter w(&r.body);
+  w.begin_object();
+  w.key("type").string("urn:problem-type:belgif:" + std::string(name));
+  w.key("href").string("https://www.belgif.be/specification/rest/api-guide/problems/" + std::string(name) + ".html");
+  w.key("status").integer(status).key("title").string(title).key("detail").string(detail);
+  if (!issues.empty()) {
+    w.key("issues").begin_array();
+    for (const InputIssue& i : issues) {
+      w.begin_object();
+      w.key("type").string("urn:problem-type:belgif:input-validation:schemaViolation");
+      w.key("title").string("Input value is invalid with respect to the schema");
+      w.key("in").string(i.in).key("name").string(i.name).key("detail").string(i.detail);
+      w.end_object();
+    }
+    w.end_array();
+  }
+  w.end_object();
+  return r;
+}
+
+HttpResponse bad_request(std::string_view detail, const std::vector<InputIssue>& issues) {
+  return problem(400, "badRequest", "Bad Request", detail, issues);
+}
+
+HttpResponse not_found(std::string_view detail) { return problem(404, "resourceNotFound", "Resource Not Found", detail); }
+
+HttpResponse json_response(int status, std::string body) {
+  HttpResponse r;
+  r.status = status;
+  r.body = std::move(body);
+  return r;
+}
+
+}  // namespace dimona::api

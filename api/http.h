@@ -1,0 +1,67 @@
+// Plain HTTP values between the Beast server (server.h) and the routes
+// (routes.h), and RFC 9457 problem details with the Belgif problem types.
+//
+// Contract. HttpRequest/HttpResponse are values: the server fills a request
+// from the wire and writes the response back; nothing here knows Beast, so
+// the routes compile and test without it. A Problem is written as
+// application/problem+json with `type` urn:problem-type:belgif:<name>, its
+// `href` to the Belgif guide, `status`, `title`, `detail` and, for a 400,
+// the list of invalid inputs. No problem detail echoes an SSIN, a token or
+// a body. Every limit of the HTTP layer is named in http_limits.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace dimona::api {
+
+namespace http_limits {
+inline constexpr size_t request_body_bytes_max = 64 * 1024;   // one declaration or action
+inline constexpr size_t request_header_bytes_max = 8 * 1024;
+inline constexpr int read_timeout_seconds = 15;                // a slow client is cut after this
+inline constexpr int keep_alive_idle_seconds = 60;
+inline constexpr int min_offset_wait_ms = 2000;                // then 503 with Retry-After
+inline constexpr size_t write_queue_max = 4096;                // submissions waiting for the writer
+inline constexpr int access_code_attempts_per_minute = 30;     // per client address
+inline constexpr size_t page_size_default = 50;
+inline constexpr size_t page_size_max = 500;
+}  // namespace http_limits
+
+struct HttpRequest {
+  std::string method;  // GET, POST, ...
+  std::string target;  // path and query, as sent
+  std::vector<std::pair<std::string, std::string>> headers;  // names lower-case
+  std::string body;
+  std::string client;  // the peer's address, for rate limits
+
+  std::string_view header(std::string_view name) const;
+  std::string_view path() const;                   // the target before '?'
+  std::string query(std::string_view name) const;  // percent-decoded; empty when absent
+  bool has_query(std::string_view name) const;
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+struct InputIssue {
+  std::string in;    // body, query, path, header
+  std::string name;  // e.g. dimonaIn.plannedHoursNumber
+  std::string detail;
+};
+
+// A problem response; `name` is the Belgif type (badRequest, resourceNotFound, ...).
+HttpResponse problem(int status, std::string_view name, std::string_view title, std::string_view detail,
+                     const std::vector<InputIssue>& issues = {});
+HttpResponse bad_request(std::string_view detail, const std::vector<InputIssue>& issues = {});
+HttpResponse not_found(std::string_view detail = "The resource was not found");
+HttpResponse json_response(int status, std::string body);
+
+}  // namespace dimona::api

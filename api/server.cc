@@ -1,0 +1,234 @@
+// The only translation unit with Beast and Asio (STYLE.md: compile time).
+#include "api/server.h"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <type_traits>
+#include <vector>
+
+namespace dimona::api {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+namespace ssl = net::ssl;
+using tcp = net::ip::tcp;
+
+struct HttpServer::Impl {
+  net::io_context io;
+  std::optional<ssl::context> tls;
+  tcp::acceptor acceptor{io};
+  Handler handler;
+  std::vector<std::thread> threads;
+  std::atomic<bool> stopping{false};
+  std::mutex mutex;
+  std::condition_variable quiet;
+  int in_flight = 0;  // requests handed to the handler and not yet written
+
+  void begin_request() {
+    std::lock_guard lock(mutex);
+    ++in_flight;
+  }
+  void end_request() {
+    std::lock_guard lock(mutex);
+    if (--in_flight == 0) quiet.notify_all();
+  }
+  void accept();
+};
+
+namespace {
+
+HttpResponse plain_problem(int status, std::string_view name, std::string_view title, std::string_view detail) {
+  return problem(status, name, title, detail);
+}
+
+template <typename Stream>
+class Session : public std::enable_shared_from_this<Session<Stream>> {
+ public:
+  static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+
+  Session(Stream stream, HttpServer::Impl& server, std::string client)
+      : stream_(std::move(stream)), server_(server), client_(std::move(client)) {}
+
+  void start() {
+    if constexpr (kTls) {
+      beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(http_limits::read_timeout_seconds));
+      stream_.async_handshake(ssl::stream_base::server,
+                              [self = this->shared_from_this()](beast::error_code ec) {
+                                if (!ec) self->read();
+                              });
+    } else {
+      read();
+    }
+  }
+
+ private:
+  void read() {
+    if (server_.stopping) return close();
+    parser_.emplace();
+    parser_->body_limit(http_limits::request_body_bytes_max);
+    parser_->header_limit(static_cast<uint32_t>(http_limits::request_header_bytes_max));
+    beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(
+        first_ ? http_limits::read_timeout_seconds : http_limits::keep_alive_idle_seconds));
+    first_ = false;
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = this->shared_from_this()](beast::error_code ec, size_t) { self->on_read(ec); });
+  }
+
+  void on_read(beast::error_code ec) {
+    if (ec == http::error::end_of_stream) return close();
+    if (ec == http::error::body_limit) {
+      return reply_and_close(plain_problem(413, "payloadTooLarge", "Payload Too Large",
+                                           "The request body is larger than 64 KiB"));
+    }
+    if (ec == http::error::header_limit) {
+      return reply_and_close(plain_problem(431, "badRequest", "Request Header Fields Too Large",
+                                           "The request headers are larger than 8 KiB"));
+    }
+    if (ec) return;  // timeout (a slow client), reset, or shutdown: the socket closes with us
+    http::request<http::string_body> req = parser_->release();
+    HttpRequest r;
+    r.method = std::string(req.method_string());
+    r.target = std::string(req.target());
+    for (const auto& field : req) {
+      std::string name(field.name_string());
+      for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      r.headers.emplace_back(std::move(name), std::string(field.value()));
+    }
+    r.body = std::move(req.body());
+    r.client = client_;
+    keep_alive_ = req.keep_alive();
+    server_.begin_request();
+    server_.handler(std::move(r), [self = this->shared_from_this()](HttpResponse response) {
+      net::post(self->stream_.get_executor(),
+                [self, response = std::move(response)]() mutable { self->write(std::move(response), true); });
+    });
+  }
+
+  void reply_and_close(HttpResponse response) {
+    keep_alive_ = false;
+    server_.begin_request();
+    write(std::move(response), true);
+  }
+
+  void write(HttpResponse response, bool counted) {
+    auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(response.status), 11);
+    res->set(http::field::content_type, response.content_type);
+    for (const auto& [name, value] : response.headers) res->set(name, value);
+    res->keep_alive(keep_alive_ && !server_.stopping);
+    res->body() = std::move(response.body);
+    res->prepare_payload();
+    http::async_write(stream_, *res, [self = this->shared_from_this(), res, counted](beast::error_code ec, size_t) {
+      if (counted) self->server_.end_request();
+      if (ec || res->need_eof()) return self->close();
+      self->read();
+    });
+  }
+
+  void close() {
+    beast::error_code ec;
+    if constexpr (kTls) {
+      beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(2));
+      stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) {});
+    } else {
+      stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    }
+  }
+
+  Stream stream_;
+  HttpServer::Impl& server_;
+  std::string client_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  bool keep_alive_ = true;
+  bool first_ = true;
+};
+
+}  // namespace
+
+void HttpServer::Impl::accept() {
+  acceptor.async_accept(net::make_strand(io), [this](beast::error_code ec, tcp::socket socket) {
+    if (ec) {
+      if (!stopping && ec != net::error::operation_aborted) accept();
+      return;
+    }
+    beast::error_code peer_ec;
+    const tcp::endpoint peer = socket.remote_endpoint(peer_ec);
+    std::string client = peer_ec ? std::string("unknown") : peer.address().to_string();
+    if (tls) {
+      std::make_shared<Session<ssl::stream<beast::tcp_stream>>>(
+          ssl::stream<beast::tcp_stream>(beast::tcp_stream(std::move(socket)), *tls), *this, std::move(client))
+          ->start();
+    } else {
+      std::make_shared<Session<beast::tcp_stream>>(beast::tcp_stream(std::move(socket)), *this, std::move(client))
+          ->start();
+    }
+    accept();
+  });
+}
+
+HttpServer::HttpServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+HttpServer::~HttpServer() { stop(); }
+
+Result<std::unique_ptr<HttpServer>> HttpServer::start(const ServerOptions& options, Handler handler) {
+  auto impl = std::make_unique<Impl>();
+  impl->handler = std::move(handler);
+  if (!options.tls_certificate.empty()) {
+    impl->tls.emplace(ssl::context::tls_server);
+    beast::error_code ec;
+    impl->tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                           ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+    impl->tls->use_certificate_chain_file(options.tls_certificate, ec);
+    if (ec) return failed_precondition("TLS certificate " + options.tls_certificate + ": " + ec.message());
+    impl->tls->use_private_key_file(options.tls_private_key, ssl::context::pem, ec);
+    if (ec) return failed_precondition("TLS private key " + options.tls_private_key + ": " + ec.message());
+  }
+  beast::error_code ec;
+  const net::ip::address address = net::ip::make_address(options.address, ec);
+  if (ec) return invalid_argument("--address: " + ec.message());
+  const tcp::endpoint endpoint(address, options.port);
+  impl->acceptor.open(endpoint.protocol(), ec);
+  if (!ec) impl->acceptor.set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) impl->acceptor.bind(endpoint, ec);
+  if (!ec) impl->acceptor.listen(net::socket_base::max_listen_connections, ec);
+  if (ec) return failed_precondition("cannot listen on " + options.address + ":" + std::to_string(options.port) + ": " + ec.message());
+  impl->accept();
+  for (unsigned i = 0; i < std::max(1u, options.io_threads); ++i) impl->threads.emplace_back([io = &impl->io] { io->run(); });
+  return std::make_unique<HttpServer>(std::move(impl));
+}
+
+uint16_t HttpServer::port() const { return impl_->acceptor.local_endpoint().port(); }
+bool HttpServer::tls() const { return impl_->tls.has_value(); }
+
+void HttpServer::stop() {
+  if (!impl_ || impl_->threads.empty()) return;
+  impl_->stopping = true;
+  net::post(impl_->acceptor.get_executor(), [impl = impl_.get()] {
+    beast::error_code ec;
+    impl->acceptor.close(ec);
+  });
+  {
+    std::unique_lock lock(impl_->mutex);
+    impl_->quiet.wait_for(lock, std::chrono::seconds(http_limits::read_timeout_seconds),
+                          [this] { return impl_->in_flight == 0; });
+  }
+  impl_->io.stop();  // idle keep-alive connections are dropped here
+  for (std::thread& t : impl_->threads) t.join();
+  impl_->threads.clear();
+}
+
+}  // namespace dimona::api
