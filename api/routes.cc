@@ -25,9 +25,11 @@ class Metrics {
  public:
   static constexpr std::array<double, 11> kBucketsMs = {0.5, 1, 2, 5, 10, 25, 50, 100, 250, 500, 1000};
 
-  void observe(const std::string& route, int status, double ms) {
+  void observe(std::string_view route, int status, double ms) {
     std::lock_guard lock(mutex_);
-    ++requests_[{route, status}];
+    auto it = requests_.find(std::pair<std::string_view, int>{route, status});
+    if (it == requests_.end()) it = requests_.emplace(std::pair<std::string, int>{std::string(route), status}, 0).first;
+    ++it->second;
     size_t b = 0;
     while (b < kBucketsMs.size() && ms > kBucketsMs[b]) ++b;
     ++buckets_[b];
@@ -62,7 +64,15 @@ class Metrics {
 
  private:
   mutable std::mutex mutex_;
-  std::map<std::pair<std::string, int>, uint64_t> requests_;
+  struct Less {
+    using is_transparent = void;
+    template <typename A, typename B>
+    bool operator()(const A& a, const B& b) const {
+      const std::string_view x = a.first, y = b.first;
+      return x != y ? x < y : a.second < b.second;
+    }
+  };
+  std::map<std::pair<std::string, int>, uint64_t, Less> requests_;
   std::array<uint64_t, kBucketsMs.size() + 1> buckets_{};
   double sum_ms_ = 0;
   uint64_t count_ = 0;
@@ -224,6 +234,31 @@ struct Api::Impl {
   std::mutex mutex;  // guards the two maps below
   std::unordered_map<uint64_t, DeclarationRecord> declarations;  // decided by this process
   std::unordered_map<std::string, std::pair<int64_t, int>> access_code_attempts;  // client -> (minute, count)
+  // Tokens already verified, until their expiry: a signature check (ECDSA or
+  // RSA) costs far more than the rest of a GET. Bounded; cleared when full.
+  struct TokenHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::mutex token_mutex;
+  std::unordered_map<std::string, Principal, TokenHash, std::equal_to<>> verified_tokens;
+
+  AuthResult authenticate(std::string_view authorization, Instant now) {
+    {
+      std::lock_guard lock(token_mutex);
+      if (auto it = verified_tokens.find(authorization); it != verified_tokens.end()) {
+        if (now < it->second.expires_at) return it->second;
+        verified_tokens.erase(it);  // expired: verify() says so with the right problem
+      }
+    }
+    AuthResult result = verifier.verify(authorization, now);
+    if (result) {
+      std::lock_guard lock(token_mutex);
+      if (verified_tokens.size() >= http_limits::verified_tokens_cached_max) verified_tokens.clear();
+      verified_tokens.emplace(std::string(authorization), result.principal());
+    }
+    return result;
+  }
 
   using Fn = void (Impl::*)(Context&);
   struct Route {
@@ -231,7 +266,11 @@ struct Api::Impl {
     const char* pattern;
     Fn fn;
     bool public_route = false;
+    std::string label;  // "GET /v1/...", for the metrics
   };
+  static Route make(const char* method, const char* pattern, Fn fn, bool public_route = false) {
+    return Route{method, pattern, fn, public_route, std::string(method) + " " + pattern};
+  }
   static const std::vector<Route>& table();
 
   Impl(LedgerService& s, TokenVerifier v, const Clock& c, ApiOptions o)
@@ -719,30 +758,33 @@ struct Api::Impl {
 };
 
 const std::vector<Api::Impl::Route>& Api::Impl::table() {
-  static const std::vector<Route> routes = {
-      {"GET", "/health", &Impl::health, true},
-      {"GET", "/ready", &Impl::ready, true},
-      {"GET", "/metrics", &Impl::metrics_text, true},
-      {"POST", "/v1/declarations", &Impl::post_declaration},
-      {"GET", "/v1/declarations/{id}", &Impl::get_declaration},
-      {"POST", "/v1/actions", &Impl::post_action},
-      {"GET", "/v1/citizens/{ssin}/studentBalance", &Impl::student_balance_route},
-      {"GET", "/v1/citizens/{ssin}/calendar", &Impl::calendar_route},
-      {"GET", "/v1/citizens/{ssin}/interimRelations", &Impl::interim_route},
-      {"GET", "/v1/citizens/{ssin}/attestations", &Impl::attestations_route},
-      {"POST", "/v1/citizens/{ssin}/attestations", &Impl::issue_attestation},
-      {"GET", "/v1/citizens/{ssin}/consents", &Impl::consents_route},
-      {"GET", "/v1/citizens/{ssin}/consentedData", &Impl::consented_data},
-      {"GET", "/v1/citizens/{ssin}/flexiEligibility", &Impl::flexi_route},
-      {"GET", "/v1/citizens/{ssin}/anomalies", &Impl::anomalies_route},
-      {"GET", "/v1/accessCodes/{code}", &Impl::access_code_route},
-      {"GET", "/v1/dataAccessRequests", &Impl::data_access_requests},
-      {"GET", "/v1/dataAccessRequests/{requestId}/qr", &Impl::data_access_qr},
-      {"GET", "/v1/careerBreakRequests", &Impl::career_break_list},
-      {"GET", "/v1/careerBreakRequests/{ticket}", &Impl::career_break_one},
-      {"GET", "/v1/employers/{employer}/settings", &Impl::settings_route},
-      {"PUT", "/v1/employers/{employer}/settings", &Impl::put_settings},
-  };
+  static const std::vector<Route> routes = [] {
+    std::vector<Route> table = {
+      make("GET", "/health", &Impl::health, true),
+      make("GET", "/ready", &Impl::ready, true),
+      make("GET", "/metrics", &Impl::metrics_text, true),
+      make("POST", "/v1/declarations", &Impl::post_declaration),
+      make("GET", "/v1/declarations/{id}", &Impl::get_declaration),
+      make("POST", "/v1/actions", &Impl::post_action),
+      make("GET", "/v1/citizens/{ssin}/studentBalance", &Impl::student_balance_route),
+      make("GET", "/v1/citizens/{ssin}/calendar", &Impl::calendar_route),
+      make("GET", "/v1/citizens/{ssin}/interimRelations", &Impl::interim_route),
+      make("GET", "/v1/citizens/{ssin}/attestations", &Impl::attestations_route),
+      make("POST", "/v1/citizens/{ssin}/attestations", &Impl::issue_attestation),
+      make("GET", "/v1/citizens/{ssin}/consents", &Impl::consents_route),
+      make("GET", "/v1/citizens/{ssin}/consentedData", &Impl::consented_data),
+      make("GET", "/v1/citizens/{ssin}/flexiEligibility", &Impl::flexi_route),
+      make("GET", "/v1/citizens/{ssin}/anomalies", &Impl::anomalies_route),
+      make("GET", "/v1/accessCodes/{code}", &Impl::access_code_route),
+      make("GET", "/v1/dataAccessRequests", &Impl::data_access_requests),
+      make("GET", "/v1/dataAccessRequests/{requestId}/qr", &Impl::data_access_qr),
+      make("GET", "/v1/careerBreakRequests", &Impl::career_break_list),
+      make("GET", "/v1/careerBreakRequests/{ticket}", &Impl::career_break_one),
+      make("GET", "/v1/employers/{employer}/settings", &Impl::settings_route),
+      make("PUT", "/v1/employers/{employer}/settings", &Impl::put_settings),
+    };
+    return table;
+  }();
   return routes;
 }
 
@@ -796,7 +838,7 @@ void Api::handle(HttpRequest request, std::function<void(HttpResponse)> done) {
       break;
     }
   }
-  const std::string label = route ? std::string(route->method) + " " + route->pattern : "unmatched";
+  const std::string_view label = route ? route->label : "unmatched";
   auto reply = [&impl, label, t0, done = std::move(done)](HttpResponse response) {
     const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     impl.metrics.observe(label, response.status, ms);
@@ -808,7 +850,7 @@ void Api::handle(HttpRequest request, std::function<void(HttpResponse)> done) {
   }
   Context c{std::move(request), std::move(params), std::nullopt, impl.clock.now(), reply};
   if (!route->public_route) {
-    AuthResult auth = impl.verifier.verify(c.request.header("authorization"), c.now);
+    AuthResult auth = impl.authenticate(c.request.header("authorization"), c.now);
     if (!auth) {
       const AuthFailure& f = auth.failure();
       std::string_view type = problem_type(f.error);
