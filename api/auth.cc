@@ -295,8 +295,12 @@ Result<std::string> read_file(const std::string& path, size_t max, bool private_
   ssize_t n = 0;
   while ((n = ::read(fd, buffer.data(), buffer.size())) > 0 && text.size() <= max)
     text.append(buffer.data(), size_t(n));
+  if (n < 0) {
+    Status error = file_error("cannot read", path);
+    ::close(fd);
+    return error;
+  }
   ::close(fd);
-  if (n < 0) return file_error("cannot read", path);
   if (text.size() > max) return failed_precondition(path + " is larger than " + std::to_string(max) + " bytes");
   return text;
 }

@@ -38,6 +38,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 
 #include "engine/base/status.h"
@@ -77,11 +78,11 @@ std::string_view role_name(Role role);
 
 // Who calls. Only the fields of the role are set; the others stay zero.
 struct Principal {
-  Role role = Role::kAuditor;
-  Ssin ssin;              // citizen
-  uint64_t employer = 0;  // employer_key() of the enterprise number: employer, agency, declarant (0: none)
-  std::string subject;    // "sub", may be empty
-  Instant expires_at;     // "exp"
+  Role role = Role::kCitizen;  // the default sees least: a citizen with no SSIN matches nobody
+  Ssin ssin;                   // citizen
+  uint64_t employer = 0;       // employer_key() of the enterprise number: employer, agency, declarant (0: none)
+  std::string subject;         // "sub", may be empty
+  Instant expires_at;          // "exp"
 };
 
 // --- Refusals (Belgif problem types, all HTTP 401) -------------------------------------
@@ -162,9 +163,11 @@ class TokenMinter {
 
   // A compact JWS (ES256) with iss, aud, sub (when not empty), role, ssin or
   // enterpriseNumber as the role has them, iat = now and exp = now +
-  // lifetime. `p.expires_at` is not read. Asserts that the principal is
-  // consistent (a citizen has a valid SSIN, an employer or agency an
-  // enterprise number) and 1 <= lifetime_seconds <= kMintLifetimeSecondsMax.
+  // lifetime. `p.expires_at` is not read. Asserts (callers check input
+  // first) that the principal is consistent (a citizen has a valid SSIN, an
+  // employer or agency an enterprise number, the subject is at most
+  // kSubjectBytesMax), issuer and audience are not empty, and
+  // 1 <= lifetime_seconds <= kMintLifetimeSecondsMax.
   std::string mint(const Principal& p, Instant now, int64_t lifetime_seconds, std::string_view issuer,
                    std::string_view audience) const;
   // {"keys":[{"kty":"EC","crv":"P-256","x":…,"y":…,"kid":…,"alg":"ES256","use":"sig"}]}

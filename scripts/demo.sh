@@ -2,7 +2,8 @@
 # The main job on the embedded default: install what is missing, build, then
 # generate a sample year, ingest it into ./dimona-data, inspect the log,
 # replay it into the read models, show a few students' balances, issue an
-# attestation and look its access code up as an employer.
+# attestation and look its access code up as an employer, then serve the
+# REST API on http://127.0.0.1:8080 with curl commands to try (Ctrl-C stops).
 # Usage: scripts/demo.sh [students]   (default 100000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,3 +34,20 @@ code=$("$bin" attest "$first" --json --data dimona-data | grep -o '"accessCode":
 echo "== access-code $code (what an employer holding it sees)"
 "$bin" access-code "$code" --data dimona-data
 
+
+# The main job ends serving the REST API on the embedded default (Ctrl-C or SIGTERM stops it).
+cat <<EOF
+
+== serve: http://127.0.0.1:8080 (Ctrl-C stops). In another terminal, from this folder:
+B=$bin
+STUDENT=\$(\$B token --role citizen --ssin $first --data dimona-data)
+curl -s -H "Authorization: Bearer \$STUDENT" "http://127.0.0.1:8080/v1/citizens/$first/studentBalance?year=2025"
+curl -s -X POST -H "Authorization: Bearer \$STUDENT" -H "Accept: application/pdf" \\
+     http://127.0.0.1:8080/v1/citizens/$first/attestations -o attestation.pdf
+EMPLOYER=\$(\$B token --role employer --enterprise-number 0403019261 --data dimona-data)
+curl -s -H "Authorization: Bearer \$EMPLOYER" http://127.0.0.1:8080/v1/accessCodes/$code
+curl -s -H "Authorization: Bearer \$EMPLOYER" "http://127.0.0.1:8080/v1/citizens/$first/studentBalance"   # refused: 403
+AUDITOR=\$(\$B token --role auditor --data dimona-data)
+curl -s -H "Authorization: Bearer \$AUDITOR" http://127.0.0.1:8080/v1/citizens/$first/anomalies
+EOF
+exec "$bin" serve --data dimona-data --port 8080
