@@ -37,15 +37,17 @@ int run_serve(const CommonOptions& common, const ServeOptions& o) {
   Result<std::unique_ptr<api::LedgerService>> service = api::LedgerService::open(common, clock, o.projector_threads);
   if (!service.is_ok()) return fail("serve", service.status());
   api::ServerOptions server_options{o.address, o.port, o.io_threads, o.tls_certificate, o.tls_private_key};
-  std::string public_url = o.public_url;
-  api::Api api(**service, std::move(*verifier), clock, api::ApiOptions{});
+  const std::string public_url =
+      !o.public_url.empty() ? o.public_url
+                            : std::string(o.tls_certificate.empty() ? "http" : "https") + "://" + o.address + ":" + std::to_string(o.port);
+  api::Api api(**service, std::move(*verifier), clock, api::ApiOptions{public_url});
   Result<std::unique_ptr<api::HttpServer>> server = api::HttpServer::start(
       server_options, [&api](api::HttpRequest r, std::function<void(api::HttpResponse)> done) {
         api.handle(std::move(r), std::move(done));
       });
   if (!server.is_ok()) return fail("serve", server.status());
-  std::printf("serving %s://%s:%u (%s); SIGTERM or Ctrl-C stops\n", (*server)->tls() ? "https" : "http",
-              o.address.c_str(), (*server)->port(), public_url.empty() ? "no public URL set" : public_url.c_str());
+  std::printf("serving %s://%s:%u (links: %s); SIGTERM or Ctrl-C stops\n", (*server)->tls() ? "https" : "http",
+              o.address.c_str(), (*server)->port(), public_url.c_str());
   std::fflush(stdout);
   int signal = 0;
   sigwait(&signals, &signal);
@@ -56,6 +58,8 @@ int run_serve(const CommonOptions& common, const ServeOptions& o) {
 }
 
 int run_token(const CommonOptions& common, const TokenOptions& o) {
+  if (o.subject.size() > api::kSubjectBytesMax) return fail("token", invalid_argument("--subject: at most 256 bytes"));
+  if (o.issuer.empty() || o.audience.empty()) return fail("token", invalid_argument("--issuer and --audience may not be empty"));
   const std::optional<api::Role> role = api::parse_role(o.role);
   if (!role) return fail("token", invalid_argument("--role: citizen, employer, agency, auditor or declarant"));
   api::Principal p;

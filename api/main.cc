@@ -161,7 +161,9 @@ int main(int argc, char** argv) {
   tok->add_option("--ssin", token.ssin, "The citizen's SSIN (role citizen)");
   tok->add_option("--enterprise-number", token.enterprise_number, "The enterprise (employer, agency; optional for a declarant)");
   tok->add_option("--subject", token.subject, "The sub claim");
-  tok->add_option("--lifetime", token.lifetime_seconds, "Seconds")->check(CLI::Range(int64_t{1}, int64_t{86400}));
+  tok->add_option("--lifetime", token.lifetime_seconds, "Seconds")->check(CLI::Range(int64_t{1}, int64_t{86'400}));
+  tok->add_option("--issuer", token.issuer, "The iss claim");
+  tok->add_option("--audience", token.audience, "The aud claim");
   add_common(tok);
 
   ExportOptions exp;
