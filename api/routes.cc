@@ -838,7 +838,7 @@ void Api::handle(HttpRequest request, std::function<void(HttpResponse)> done) {
       break;
     }
   }
-  const std::string_view label = route ? route->label : "unmatched";
+  const std::string_view label = route ? std::string_view(route->label) : std::string_view("unmatched");
   auto reply = [&impl, label, t0, done = std::move(done)](HttpResponse response) {
     const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     impl.metrics.observe(label, response.status, ms);
