@@ -37,15 +37,16 @@ int run_serve(const CommonOptions& common, const ServeOptions& o) {
   Result<std::unique_ptr<api::LedgerService>> service = api::LedgerService::open(common, clock, o.projector_threads);
   if (!service.is_ok()) return fail("serve", service.status());
   api::ServerOptions server_options{o.address, o.port, o.io_threads, o.tls_certificate, o.tls_private_key};
-  const std::string public_url =
-      !o.public_url.empty() ? o.public_url
-                            : std::string(o.tls_certificate.empty() ? "http" : "https") + "://" + o.address + ":" + std::to_string(o.port);
-  api::Api api(**service, std::move(*verifier), clock, api::ApiOptions{public_url});
+  api::Api api(**service, std::move(*verifier), clock, api::ApiOptions{o.public_url});
   Result<std::unique_ptr<api::HttpServer>> server = api::HttpServer::start(
       server_options, [&api](api::HttpRequest r, std::function<void(api::HttpResponse)> done) {
         api.handle(std::move(r), std::move(done));
       });
   if (!server.is_ok()) return fail("serve", server.status());
+  const std::string public_url = !o.public_url.empty() ? o.public_url
+                                                       : std::string((*server)->tls() ? "https" : "http") + "://" +
+                                                             o.address + ":" + std::to_string((*server)->port());
+  api.set_public_url(public_url);  // the real port, when --port 0 picked one
   std::printf("serving %s://%s:%u (links: %s); SIGTERM or Ctrl-C stops\n", (*server)->tls() ? "https" : "http",
               o.address.c_str(), (*server)->port(), public_url.c_str());
   std::fflush(stdout);

@@ -181,12 +181,32 @@ bool is_institution_action(ActionKind k) {
   return k == ActionKind::kOccupationQuarter || k == ActionKind::kPensionStatus || k == ActionKind::kOnemDecision;
 }
 
+// Import of history (recordedAt, source ids) is for batch files: over HTTP
+// the ledger's clock and ids are the only ones.
+Status refuse_imports(const Command& c) {
+  if (c.declaration.recorded_at) return invalid_argument("field recordedAt: set by the ledger over HTTP");
+  if (!c.is_action && c.declaration.kind == DeclarationKind::kIn && c.declaration.period_id.present())
+    return invalid_argument("field dimonaIn.periodId: set by the ledger over HTTP");
+  if (c.is_action && c.action.id != 0 &&
+      (c.action.kind == ActionKind::kDataAccessRequest || c.action.kind == ActionKind::kCareerBreakRequest ||
+       c.action.kind == ActionKind::kCareerBreakNotification))
+    return invalid_argument("field " + std::string(action_key(c.action.kind)) + ": ids are set by the ledger over HTTP");
+  if (c.is_action && c.action.kind == ActionKind::kDataAccessRequest && !c.action.token.empty())
+    return invalid_argument("field dataAccessRequest.token: set by the ledger over HTTP");
+  return Status::ok();
+}
+
 // Who may submit what (the check runs on the writer thread, before deciding).
-Status may_submit(const Principal& p, const Command& c) {
+Status may_submit(const Principal& p, const Command& c, const LedgerState& state) {
+  DIMONA_TRY(refuse_imports(c));
   if (!c.is_action) {
     if (p.role != Role::kDeclarant) return permission_denied("declarations are sent by declarants");
-    const uint64_t employer = employer_key(c.declaration);
-    if (p.employer != 0 && employer != 0 && employer != p.employer) return permission_denied("another employer");
+    if (p.employer == 0) return Status::ok();
+    uint64_t employer = employer_key(c.declaration);
+    if (employer == 0 && c.declaration.period_id.valid()) {  // UPDATE, OUT, CANCEL: the period's employer
+      if (const Period* period = state.period(c.declaration.period_id.value)) employer = period->employer;
+    }
+    if (employer != 0 && employer != p.employer) return permission_denied("another employer");
     return Status::ok();
   }
   const Action& a = c.action;
@@ -273,6 +293,11 @@ struct Api::Impl {
   }
   static const std::vector<Route>& table();
 
+  std::string public_url() {
+    std::lock_guard lock(mutex);
+    return options.public_url;
+  }
+
   Impl(LedgerService& s, TokenVerifier v, const Clock& c, ApiOptions o)
       : service(s), verifier(std::move(v)), clock(c), options(std::move(o)) {}
 
@@ -320,10 +345,10 @@ struct Api::Impl {
   void submit(Context& c, bool declaration_route) {
     const Principal who = *c.who;
     auto reply = c.reply;
-    auto check = [who, declaration_route](const Command& command) -> Status {
+    auto check = [who, declaration_route](const Command& command, const LedgerState& state) -> Status {
       if (command.is_action == declaration_route)
         return invalid_argument(declaration_route ? "an action goes to /v1/actions" : "a declaration goes to /v1/declarations");
-      return may_submit(who, command);
+      return may_submit(who, command, state);
     };
     service.submit(std::move(c.request.body), check, [this, reply](Result<WriteOutcome> o) {
       if (!o.is_ok()) return reply(problem_of(o.status()));
@@ -340,7 +365,7 @@ struct Api::Impl {
       w.key("actionId").digits(o.id, 12);
       w.key("event").raw(o.event_json);
     } else {
-      const std::string href = options.public_url + "/v1/declarations/" + std::string(12 - std::min<size_t>(12, std::to_string(o.id).size()), '0') + std::to_string(o.id);
+      const std::string href = public_url() + "/v1/declarations/" + std::string(12 - std::min<size_t>(12, std::to_string(o.id).size()), '0') + std::to_string(o.id);
       w.key("declarationId").digits(o.id, 12).key("href").string(href);
       write_decision(w, o.declaration.decision);
       r.headers.emplace_back("Location", href);
@@ -489,20 +514,23 @@ struct Api::Impl {
     })));
   }
 
-  // POST /v1/citizens/{ssin}/attestations {"year":2026}: issues one (seed 001), JSON or PDF.
+  // POST /v1/citizens/{ssin}/attestations[?year=2026]: issues one (seed 001), JSON or PDF.
   void issue_attestation(Context& c) {
     HttpResponse error;
     const std::optional<Ssin> s = path_ssin(c, &error);
     if (!s) return c.reply(std::move(error));
     if (!c.is(Role::kCitizen) || c.who->ssin != *s) return c.reply(forbidden());
-    int32_t year = year_of(date_of(c.now));
-    if (const std::string y = c.request.query("year"); !y.empty()) year = std::atoi(y.c_str());
+    HttpResponse year_error;
+    const std::vector<int32_t> years = c.request.has_query("year") ? years_of_query(c, date_of(c.now), &year_error)
+                                                                   : std::vector<int32_t>{year_of(date_of(c.now))};
+    if (years.empty()) return c.reply(std::move(year_error));
+    const int32_t year = years.front();
     const std::string body = "{\"worker\":{\"ssin\":\"" + c.param("ssin") + "\"},\"attestationRequest\":{\"year\":" +
                              std::to_string(year) + "}}";
     const Principal who = *c.who;
     const bool pdf = c.wants_pdf();
     auto reply = c.reply;
-    service.submit(body, [who](const Command& command) { return may_submit(who, command); },
+    service.submit(body, [who](const Command& command, const LedgerState& state) { return may_submit(who, command, state); },
                    [this, reply, pdf, s](Result<WriteOutcome> o) {
                      if (!o.is_ok()) return reply(problem_of(o.status()));
                      const ActionOutcome& out = o->action.outcome;
@@ -519,7 +547,7 @@ struct Api::Impl {
                      AttestationPdf doc{mask(*s), a.for_year, a.quota_hours, a.remaining_hours,
                                         format_access_code(a.access_code), to_string(a.valid_from()),
                                         to_string(a.valid_until()), to_string(a.issued_at),
-                                        options.public_url + "/v1/accessCodes/" + format_access_code(a.access_code),
+                                        public_url() + "/v1/accessCodes/" + format_access_code(a.access_code),
                                         std::to_string(a.id)};
                      Result<std::string> bytes = render_attestation_pdf(doc);
                      if (!bytes.is_ok()) return reply(problem_of(internal_error(bytes.status().message())));
@@ -659,7 +687,7 @@ struct Api::Impl {
       return std::nullopt;
     });
     if (!token) return c.reply(not_found());
-    Result<QrCode> qr = encode_qr(options.public_url + "/consent?token=" + to_string(*token));
+    Result<QrCode> qr = encode_qr(public_url() + "/consent?token=" + to_string(*token));
     if (!qr.is_ok()) return c.reply(problem_of(internal_error(qr.status().message())));
     HttpResponse r;
     r.content_type = "image/svg+xml";
@@ -818,6 +846,11 @@ Api::Api(LedgerService& service, TokenVerifier verifier, const Clock& clock, Api
 
 Api::~Api() = default;
 
+void Api::set_public_url(std::string url) {
+  std::lock_guard lock(impl_->mutex);
+  impl_->options.public_url = std::move(url);
+}
+
 std::vector<std::string> Api::routes() {
   std::vector<std::string> out;
   for (const Impl::Route& r : Impl::table()) out.push_back(std::string(r.method) + " " + r.pattern);
@@ -828,16 +861,17 @@ void Api::handle(HttpRequest request, std::function<void(HttpResponse)> done) {
   const auto t0 = std::chrono::steady_clock::now();
   Impl& impl = *impl_;
   const Impl::Route* route = nullptr;
-  bool path_known = false;
+  std::string allowed;  // the methods of a known path, for a 405's Allow
   Params params;
   for (const Impl::Route& r : Impl::table()) {
     if (!match(r.pattern, request.path(), &params)) continue;
-    path_known = true;
     if (request.method == r.method) {
       route = &r;
       break;
     }
+    allowed += (allowed.empty() ? "" : ", ") + std::string(r.method);
   }
+  if (route) match(route->pattern, request.path(), &params);
   const std::string_view label = route ? std::string_view(route->label) : std::string_view("unmatched");
   auto reply = [&impl, label, t0, done = std::move(done)](HttpResponse response) {
     const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
@@ -845,7 +879,11 @@ void Api::handle(HttpRequest request, std::function<void(HttpResponse)> done) {
     done(std::move(response));
   };
   if (!route) {
-    if (path_known) return reply(problem(405, "methodNotAllowed", "Method Not Allowed", "This resource does not take this method"));
+    if (!allowed.empty()) {
+      HttpResponse r = problem(405, "methodNotAllowed", "Method Not Allowed", "This resource does not take this method");
+      r.headers.emplace_back("Allow", allowed);
+      return reply(std::move(r));
+    }
     return reply(not_found());
   }
   Context c{std::move(request), std::move(params), std::nullopt, impl.clock.now(), reply};

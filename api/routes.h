@@ -39,6 +39,8 @@ class Api {
   ~Api();
 
   void handle(HttpRequest request, std::function<void(HttpResponse)> done);
+  // The base of links, once the server knows its port.
+  void set_public_url(std::string url);
   // Every route template the API serves, "GET /v1/citizens/{ssin}/studentBalance"; for the OpenAPI test.
   static std::vector<std::string> routes();
 

@@ -73,7 +73,7 @@ void LedgerService::process(std::deque<Pending>& group) {
       p.done(command.status());
       continue;
     }
-    if (Status allowed = p.check ? p.check(*command) : Status::ok(); !allowed.is_ok()) {
+    if (Status allowed = p.check ? p.check(*command, ledger_->state()) : Status::ok(); !allowed.is_ok()) {
       p.done(allowed);
       continue;
     }

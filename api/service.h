@@ -53,8 +53,9 @@ class LedgerService {
 
   using Done = std::function<void(Result<WriteOutcome>)>;
   // `body` is the JSON as received; `check` may refuse the decoded command
-  // (authorization) before anything is decided: its non-ok Status is returned.
-  using Check = std::function<Status(const Command&)>;
+  // (authorization) before anything is decided, seeing the writer's state
+  // (whose period an UPDATE addresses): its non-ok Status is returned.
+  using Check = std::function<Status(const Command&, const LedgerState&)>;
   void submit(std::string body, Check check, Done done);
 
   template <typename F>

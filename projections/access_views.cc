@@ -4,20 +4,6 @@
 #include "projections/student_views.h"
 
 namespace dimona {
-namespace {
-
-std::string permille_text(uint32_t permille) {
-  std::string s;
-  append_uint(&s, permille / 1000);
-  s += '.';
-  const uint32_t frac = permille % 1000;
-  s += static_cast<char>('0' + frac / 100);
-  s += static_cast<char>('0' + frac / 10 % 10);
-  s += static_cast<char>('0' + frac % 10);
-  return s;
-}
-
-}  // namespace
 
 // --- Attestations -------------------------------------------------------------------
 
@@ -234,8 +220,8 @@ void to_json(const FlexiAnswer& a, std::string* out) {
   w.key("eligible").boolean(a.eligible);
   w.key("route").string(route_name(a.route)).key("reason").string(reason_name(a.reason));
   w.key("occupation").begin_object();
-  w.key("tMinus3").raw(permille_text(a.t3_permille)).key("tMinus4").raw(permille_text(a.t4_permille));
-  w.key("tMinus5").raw(permille_text(a.t5_permille));
+  w.key("tMinus3").thousandths(a.t3_permille).key("tMinus4").thousandths(a.t4_permille);
+  w.key("tMinus5").thousandths(a.t5_permille);
   w.key("tMinus3Quarter").string(quarter_string(a.quarter - 3));
   w.end_object();
   w.key("reductionChecked").boolean(a.reduction_checked);
@@ -252,7 +238,7 @@ void to_json(Ssin citizen, const std::vector<OccupationRecord>& occupations, con
   for (const OccupationRecord& r : occupations) {
     w.begin_object().key("quarter").string(quarter_string(r.quarter)).key("employer");
     write_company(w, r.employer);
-    w.key("fraction").raw(permille_text(r.permille)).end_object();
+    w.key("fraction").thousandths(r.permille).end_object();
   }
   w.end_array();
   if (pension) {

@@ -36,7 +36,7 @@ void write_request(JsonWriter& w, const CareerBreakRequest& r, bool detail) {
     write_company(w, r.employer);
     w.key("leaveKind").string(leave_kind_name(r.leave_kind)).key("fraction").string(break_fraction_name(r.fraction));
     w.key("startDate").string(to_string(r.start)).key("endDate").string(to_string(r.end));
-    w.key("regimeBefore").integer(r.regime_before_permille).key("regimeDuring").integer(r.regime_during_permille);
+    w.key("regimeBefore").thousandths(r.regime_before_permille).key("regimeDuring").thousandths(r.regime_during_permille);
     w.key("multipleEmployers").boolean(r.multiple_employers);
     w.key("endDateChanges").integer(r.end_date_changes);
     write_attachments(w, r.attachments);

@@ -15,6 +15,7 @@ packages=(
   libcli11-dev
   libssl-dev                # HMAC-SHA256 for access codes and tokens, JWT, TLS
   libhpdf-dev libqrencode-dev  # attestation and interim PDFs, QR codes
+  python3 python3-yaml python3-jsonschema  # the OpenAPI conformance test
 )
 
 missing=()

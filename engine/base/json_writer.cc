@@ -128,4 +128,15 @@ JsonWriter& JsonWriter::digits(uint64_t value, int width) {
   return *this;
 }
 
+JsonWriter& JsonWriter::thousandths(uint64_t value) {
+  std::string text;
+  append_uint(&text, value / 1000);
+  const auto frac = static_cast<unsigned>(value % 1000);
+  text += '.';
+  text += static_cast<char>('0' + frac / 100);
+  text += static_cast<char>('0' + frac / 10 % 10);
+  text += static_cast<char>('0' + frac % 10);
+  return raw(text);
+}
+
 }  // namespace dimona

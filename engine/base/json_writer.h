@@ -33,6 +33,8 @@ class JsonWriter {
   JsonWriter& raw(std::string_view json);
   // A digit string of fixed width with leading zeros, quoted ("0403019261").
   JsonWriter& digits(uint64_t value, int width);
+  // A number of thousandths as a decimal with 3 places: 800 -> 0.800.
+  JsonWriter& thousandths(uint64_t value);
 
  private:
   static constexpr int kDepthMax = 32;

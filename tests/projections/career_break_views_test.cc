@@ -363,7 +363,7 @@ TEST_F(CareerBreakFilterTest, OneRequestInFull) {
   EXPECT_EQ(
       json,
       R"({"ticket":")" + std::to_string(time_credit_) +
-          R"(","ssin":"85073003328","status":"SUBMITTED","submittedAt":"2025-03-01T10:00:00Z","changedAt":"2025-03-01T10:00:00Z","employer":"0403019261","leaveKind":"TIME_CREDIT","fraction":"1/5","startDate":"2026-01-01","endDate":"2026-06-30","regimeBefore":1000,"regimeDuring":800,"multipleEmployers":false,"endDateChanges":0,"attachments":[]})");
+          R"(","ssin":"85073003328","status":"SUBMITTED","submittedAt":"2025-03-01T10:00:00Z","changedAt":"2025-03-01T10:00:00Z","employer":"0403019261","leaveKind":"TIME_CREDIT","fraction":"1/5","startDate":"2026-01-01","endDate":"2026-06-30","regimeBefore":1.000,"regimeDuring":0.800,"multipleEmployers":false,"endDateChanges":0,"attachments":[]})");
 }
 
 }  // namespace
