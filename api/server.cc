@@ -17,6 +17,7 @@
 #include <optional>
 #include <thread>
 #include <type_traits>
+#include <unordered_map>
 #include <vector>
 
 namespace dimona::api {
@@ -37,6 +38,20 @@ struct HttpServer::Impl {
   std::mutex mutex;
   std::condition_variable quiet;
   int in_flight = 0;  // requests handed to the handler and not yet written
+  // Each live connection's closer (posted to its strand), so stop() can close the idle ones.
+  std::unordered_map<uint64_t, std::function<void()>> closers;
+  uint64_t next_session = 0;
+
+  uint64_t add_session(std::function<void()> closer) {
+    std::lock_guard lock(mutex);
+    closers.emplace(++next_session, std::move(closer));
+    return next_session;
+  }
+  void remove_session(uint64_t id) {
+    std::lock_guard lock(mutex);
+    closers.erase(id);
+    if (closers.empty()) quiet.notify_all();
+  }
 
   void begin_request() {
     std::lock_guard lock(mutex);
@@ -62,8 +77,16 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
   Session(Stream stream, HttpServer::Impl& server, std::string client)
       : stream_(std::move(stream)), server_(server), client_(std::move(client)) {}
+  ~Session() {
+    if (id_ != 0) server_.remove_session(id_);
+  }
 
   void start() {
+    id_ = server_.add_session([weak = this->weak_from_this(), executor = stream_.get_executor()] {
+      net::post(executor, [weak] {
+        if (auto self = weak.lock(); self && !self->busy_) self->shut();
+      });
+    });
     if constexpr (kTls) {
       beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(http_limits::read_timeout_seconds));
       stream_.async_handshake(ssl::stream_base::server,
@@ -111,6 +134,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     r.body = std::move(req.body());
     r.client = client_;
     keep_alive_ = req.keep_alive();
+    busy_ = true;
     server_.begin_request();
     server_.handler(std::move(r), [self = this->shared_from_this()](HttpResponse response) {
       net::post(self->stream_.get_executor(),
@@ -132,10 +156,18 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     res->body() = std::move(response.body);
     res->prepare_payload();
     http::async_write(stream_, *res, [self = this->shared_from_this(), res, counted](beast::error_code ec, size_t) {
+      self->busy_ = false;
       if (counted) self->server_.end_request();
       if (ec || res->need_eof()) return self->close();
       self->read();
     });
+  }
+
+  // Stop: an idle connection is closed at once (its pending read ends).
+  void shut() {
+    beast::error_code ec;
+    beast::get_lowest_layer(stream_).socket().shutdown(tcp::socket::shutdown_both, ec);
+    beast::get_lowest_layer(stream_).socket().close(ec);
   }
 
   void close() {
@@ -155,6 +187,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   std::optional<http::request_parser<http::string_body>> parser_;
   bool keep_alive_ = true;
   bool first_ = true;
+  bool busy_ = false;  // a request is with the handler or being written
+  uint64_t id_ = 0;
 };
 
 }  // namespace
@@ -221,12 +255,19 @@ void HttpServer::stop() {
     beast::error_code ec;
     impl->acceptor.close(ec);
   });
+  std::vector<std::function<void()>> closers;
   {
     std::unique_lock lock(impl_->mutex);
     impl_->quiet.wait_for(lock, std::chrono::seconds(http_limits::read_timeout_seconds),
                           [this] { return impl_->in_flight == 0; });
+    for (auto& [id, closer] : impl_->closers) closers.push_back(closer);
   }
-  impl_->io.stop();  // idle keep-alive connections are dropped here
+  for (auto& closer : closers) closer();  // idle keep-alive connections: closed now
+  {
+    std::unique_lock lock(impl_->mutex);
+    impl_->quiet.wait_for(lock, std::chrono::seconds(2), [this] { return impl_->closers.empty(); });
+  }
+  impl_->io.stop();
   for (std::thread& t : impl_->threads) t.join();
   impl_->threads.clear();
 }

@@ -1,0 +1,8 @@
+# tests/api/http_tests.cmake — included from tests/CMakeLists.txt.
+# http_tests: the REST stack end to end in one process — LedgerService, Api and
+# HttpServer on loopback (plain and TLS), driven by a Boost.Beast client.
+add_executable(http_tests ${CMAKE_CURRENT_LIST_DIR}/http_test.cc)
+target_link_libraries(http_tests PRIVATE dimona_http Boost::headers OpenSSL::SSL OpenSSL::Crypto
+                                         GTest::gtest_main Threads::Threads)
+target_include_directories(http_tests PRIVATE ${PROJECT_SOURCE_DIR})
+gtest_discover_tests(http_tests PROPERTIES LABELS integration DISCOVERY_TIMEOUT 60)
