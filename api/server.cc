@@ -137,7 +137,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     busy_ = true;
     server_.begin_request();
     server_.handler(std::move(r), [self = this->shared_from_this()](HttpResponse response) {
-      net::post(self->stream_.get_executor(),
+      net::dispatch(self->stream_.get_executor(),
                 [self, response = std::move(response)]() mutable { self->write(std::move(response), true); });
     });
   }
