@@ -236,6 +236,67 @@ void write_decision(JsonWriter& w, const Decision& d) {
   if (d.exceeding_hours != 0) w.key("exceedingHours").integer(d.exceeding_hours);
 }
 
+// A page of a collection (Belgif: page, pageSize, next); page numbers from 1.
+struct Page {
+  size_t number = 1;
+  size_t size = http_limits::page_size_default;
+};
+
+std::optional<Page> parse_page(const std::string& page, const std::string& size, HttpResponse* error) {
+  Page p;
+  std::vector<InputIssue> issues;
+  auto number = [](const std::string& text, size_t* out) {
+    char* end = nullptr;
+    const unsigned long long v = std::strtoull(text.c_str(), &end, 10);
+    if (text.empty() || *end != '\0' || v == 0) return false;
+    *out = static_cast<size_t>(v);
+    return true;
+  };
+  if (!page.empty() && !number(page, &p.number)) issues.push_back({"query", "page", "expected 1 or more"});
+  if (!size.empty() && (!number(size, &p.size) || p.size > http_limits::page_size_max))
+    issues.push_back({"query", "pageSize", "expected 1 to 500"});
+  if (!issues.empty()) {
+    *error = bad_request("The input message is incorrect", issues);
+    return std::nullopt;
+  }
+  return p;
+}
+
+template <typename T>
+std::vector<T> page_of(const std::vector<T>& all, const Page& p) {
+  const size_t first = std::min(all.size(), (p.number - 1) * p.size);
+  const size_t last = std::min(all.size(), first + p.size);
+  return std::vector<T>(all.begin() + static_cast<std::ptrdiff_t>(first), all.begin() + static_cast<std::ptrdiff_t>(last));
+}
+
+// `json` is a collection written for one page, ending in "total":N}: the
+// total becomes the whole collection's, followed by page, pageSize and the
+// href of the next page when there is one.
+std::string paged(std::string json, size_t total, const Page& p, const std::string& base_url, const HttpRequest& r) {
+  const size_t at = json.rfind(",\"total\":");
+  DIMONA_ASSERT(at != std::string::npos && json.back() == '}');
+  json.resize(at);
+  json += ",\"total\":" + std::to_string(total) + ",\"page\":" + std::to_string(p.number) +
+          ",\"pageSize\":" + std::to_string(p.size);
+  if (p.number * p.size < total) {
+    std::string query;  // the request's query without page and pageSize
+    const size_t q = r.target.find('?');
+    std::string_view rest = q == std::string::npos ? std::string_view() : std::string_view(r.target).substr(q + 1);
+    while (!rest.empty()) {
+      const size_t amp = rest.find('&');
+      const std::string_view pair = rest.substr(0, amp);
+      const std::string_view name = pair.substr(0, pair.find('='));
+      if (name != "page" && name != "pageSize") query += std::string(pair) + "&";
+      if (amp == std::string_view::npos) break;
+      rest.remove_prefix(amp + 1);
+    }
+    json += ",\"next\":\"" + base_url + std::string(r.path()) + "?" + query + "page=" + std::to_string(p.number + 1) +
+            "&pageSize=" + std::to_string(p.size) + "\"";
+  }
+  json += "}";
+  return json;
+}
+
 struct DeclarationRecord {
   Decision decision;
   uint32_t partition = 0;
@@ -471,9 +532,12 @@ struct Api::Impl {
       return interim_relations(p.state_of(*s), *s, *f, &p.anomalies_of(*s));
     });
     if (!c.wants_pdf()) {
+      HttpResponse error;
+      const std::optional<Page> page = parse_page(c.request.query("page"), c.request.query("pageSize"), &error);
+      if (!page) return c.reply(std::move(error));
       std::string out;
-      to_json(*s, relations, &out);
-      return c.reply(json_response(200, std::move(out)));
+      to_json(*s, page_of(relations, *page), &out);
+      return c.reply(json_response(200, paged(std::move(out), relations.size(), *page, public_url(), c.request)));
     }
     InterimPdf pdf{mask(*s), to_string(f->from), to_string(f->to), to_string(c.now), {}};
     for (const InterimRelation& r : relations) {
@@ -504,14 +568,16 @@ struct Api::Impl {
   void attestations_route(Context& c) {
     const std::optional<Ssin> s = readable_citizen(c);
     if (!s) return;
-    c.reply(json_response(200, service.read([&](const Projector& p) {
-      std::vector<std::string> objects;
-      for (const Attestation& a : attestations_of(p.state_of(*s), *s)) {
-        objects.emplace_back();
-        to_json(a, &objects.back());
-      }
-      return items(objects);
-    })));
+    HttpResponse error;
+    const std::optional<Page> page = parse_page(c.request.query("page"), c.request.query("pageSize"), &error);
+    if (!page) return c.reply(std::move(error));
+    const std::vector<Attestation> all = service.read([&](const Projector& p) { return attestations_of(p.state_of(*s), *s); });
+    std::vector<std::string> objects;
+    for (const Attestation& a : page_of(all, *page)) {
+      objects.emplace_back();
+      to_json(a, &objects.back());
+    }
+    c.reply(json_response(200, paged(items(objects), all.size(), *page, public_url(), c.request)));
   }
 
   // POST /v1/citizens/{ssin}/attestations[?year=2026]: issues one (seed 001), JSON or PDF.
@@ -585,11 +651,13 @@ struct Api::Impl {
   void consents_route(Context& c) {
     const std::optional<Ssin> s = readable_citizen(c);
     if (!s) return;
-    c.reply(json_response(200, service.read([&](const Projector& p) {
-      std::string out;
-      to_json(consents_of(p.state_of(*s), *s), c.now, &out);
-      return out;
-    })));
+    HttpResponse error;
+    const std::optional<Page> page = parse_page(c.request.query("page"), c.request.query("pageSize"), &error);
+    if (!page) return c.reply(std::move(error));
+    const std::vector<ConsentAnswer> all = service.read([&](const Projector& p) { return consents_of(p.state_of(*s), *s); });
+    std::string out;
+    to_json(page_of(all, *page), c.now, &out);
+    c.reply(json_response(200, paged(std::move(out), all.size(), *page, public_url(), c.request)));
   }
 
   // What an employer may see with a consent in force (seed 003), or 403.
@@ -647,14 +715,15 @@ struct Api::Impl {
     HttpResponse error;
     const std::optional<Ssin> s = path_ssin(c, &error);
     if (!s) return c.reply(std::move(error));
-    c.reply(json_response(200, service.read([&](const Projector& p) {
-      std::vector<std::string> objects;
-      for (const AnomalyRecord& r : p.anomalies_of(*s).of_citizen(*s)) {
-        objects.emplace_back();
-        to_json(r, &objects.back());
-      }
-      return items(objects);
-    })));
+    const std::optional<Page> page = parse_page(c.request.query("page"), c.request.query("pageSize"), &error);
+    if (!page) return c.reply(std::move(error));
+    const std::vector<AnomalyRecord> all = service.read([&](const Projector& p) { return p.anomalies_of(*s).of_citizen(*s); });
+    std::vector<std::string> objects;
+    for (const AnomalyRecord& r : page_of(all, *page)) {
+      objects.emplace_back();
+      to_json(r, &objects.back());
+    }
+    c.reply(json_response(200, paged(items(objects), all.size(), *page, public_url(), c.request)));
   }
 
   // The employer of the request: its own, or for an auditor ?employer=.
@@ -669,11 +738,13 @@ struct Api::Impl {
   void data_access_requests(Context& c) {
     const std::optional<uint64_t> employer = employer_in_scope(c);
     if (!employer) return;
-    c.reply(json_response(200, service.read([&](const Projector& p) {
-      std::string out;
-      to_json(requests_of_employer(p, *employer, c.now), &out);
-      return out;
-    })));
+    HttpResponse error;
+    const std::optional<Page> page = parse_page(c.request.query("page"), c.request.query("pageSize"), &error);
+    if (!page) return c.reply(std::move(error));
+    const std::vector<RequestStatus> all = service.read([&](const Projector& p) { return requests_of_employer(p, *employer, c.now); });
+    std::string out;
+    to_json(page_of(all, *page), &out);
+    c.reply(json_response(200, paged(std::move(out), all.size(), *page, public_url(), c.request)));
   }
 
   // The QR code (SVG) of a request's consent link, for the candidate to scan.

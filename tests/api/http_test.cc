@@ -1643,3 +1643,30 @@ TEST_F(HttpTest, AWriteAfterTheServiceStoppedIs503) {
 
 }  // namespace
 }  // namespace dimona::api
+
+namespace dimona::api {
+namespace {
+
+// Belgif collections: items, total over every page, page, pageSize, and the href of the next page.
+TEST_F(HttpTest, CollectionsArePaginatedWithANextLink) {
+  for (int i = 0; i < 3; ++i) {
+    const Response issued = post(citizen_path(kStudent, "attestations"), citizen(kStudent), "");
+    ASSERT_EQ(issued.status, 201) << issued;
+  }
+  const Response first = get(citizen_path(kStudent, "attestations") + "?pageSize=2", citizen(kStudent));
+  ASSERT_EQ(first.status, 200) << first;
+  const Json j = first.json();
+  EXPECT_EQ(j["items"].array.size(), 2u);
+  EXPECT_EQ(j["total"].text, "3");
+  EXPECT_EQ(j["page"].text, "1");
+  const std::string next = j["next"].text;
+  ASSERT_NE(next.find("page=2&pageSize=2"), std::string::npos) << next;
+  const Response second = get(citizen_path(kStudent, "attestations") + "?pageSize=2&page=2", citizen(kStudent));
+  EXPECT_EQ(second.json()["items"].array.size(), 1u);
+  EXPECT_TRUE(second.json()["next"].text.empty()) << "the last page has no next";
+  const Response bad = get(citizen_path(kStudent, "attestations") + "?pageSize=501", citizen(kStudent));
+  EXPECT_EQ(bad.status, 400) << bad;
+}
+
+}  // namespace
+}  // namespace dimona::api
