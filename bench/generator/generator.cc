@@ -2491,30 +2491,6 @@ std::string_view bad_rule_name(BadRule rule) {
   return "unknown";
 }
 
-std::string_view action_line_key(ActionLine line) {
-  switch (line) {
-    case ActionLine::kAttestationRequest: return "attestationRequest";
-    case ActionLine::kDataAccessRequest: return "dataAccessRequest";
-    case ActionLine::kDataAccessGrant: return "dataAccessGrant";
-    case ActionLine::kDataAccessRefusal: return "dataAccessRefusal";
-    case ActionLine::kDataAccessRevocation: return "dataAccessRevocation";
-    case ActionLine::kOccupationQuarter: return "occupationQuarter";
-    case ActionLine::kPensionStatus: return "pensionStatus";
-    case ActionLine::kEmployerSettings: return "employerSettings";
-    case ActionLine::kCareerBreakRequest: return "careerBreakRequest";
-    case ActionLine::kCareerBreakEmployeePart: return "careerBreakEmployeePart";
-    case ActionLine::kCareerBreakCancellation: return "careerBreakCancellation";
-    case ActionLine::kCareerBreakEndDate: return "careerBreakEndDate";
-    case ActionLine::kCareerBreakAttachment: return "careerBreakAttachment";
-    case ActionLine::kOnemDecision: return "onemDecision";
-    case ActionLine::kCareerBreakNotification: return "careerBreakNotification";
-    case ActionLine::kCareerBreakPostponement: return "careerBreakPostponement";
-    case ActionLine::kCareerBreakNotificationRefusal: return "careerBreakNotificationRefusal";
-    case ActionLine::kCareerBreakNotificationValidation: return "careerBreakNotificationValidation";
-  }
-  return "unknown";
-}
-
 std::string_view bad_action_name(BadAction reason) {
   switch (reason) {
     case BadAction::kYearNotAvailable: return "yearNotAvailable";

@@ -46,6 +46,7 @@
 #include <string_view>
 
 #include "engine/base/status.h"
+#include "engine/action.h"
 #include "engine/declaration.h"
 
 namespace dimona {
@@ -106,28 +107,9 @@ inline constexpr size_t kMalformedKinds = 3;
 std::string_view bad_rule_name(BadRule rule);              // "invalidSsin", ...
 std::string_view malformed_kind_name(MalformedKind kind);  // "truncated", ...
 
-// The action lines (docs/actions.md), by their input key.
-enum class ActionLine : uint8_t {
-  kAttestationRequest,
-  kDataAccessRequest,
-  kDataAccessGrant,
-  kDataAccessRefusal,
-  kDataAccessRevocation,
-  kOccupationQuarter,
-  kPensionStatus,
-  kEmployerSettings,
-  kCareerBreakRequest,
-  kCareerBreakEmployeePart,
-  kCareerBreakCancellation,
-  kCareerBreakEndDate,
-  kCareerBreakAttachment,
-  kOnemDecision,
-  kCareerBreakNotification,
-  kCareerBreakPostponement,
-  kCareerBreakNotificationRefusal,
-  kCareerBreakNotificationValidation,
-};
-inline constexpr size_t kActionLines = 18;
+// The action lines (docs/actions.md): the engine's own kinds, by their input key.
+using ActionLine = ActionKind;
+inline constexpr size_t kActionLines = kActionKindCount;
 
 // Why the ledger refuses a bad action line (docs/actions.md's reasons). Each
 // is a well-formed action refused on its own; none changes the fate of another line.
@@ -141,7 +123,7 @@ enum class BadAction : uint8_t {
 };
 inline constexpr size_t kBadActions = 6;
 
-std::string_view action_line_key(ActionLine line);  // "attestationRequest", ...
+inline std::string_view action_line_key(ActionLine line) { return action_key(line); }  // "attestationRequest", ...
 std::string_view bad_action_name(BadAction reason); // "yearNotAvailable", ...
 
 // Every share is a probability in [0, 1]; every "per student" is the number of
