@@ -27,13 +27,6 @@ Result<ActionSubmission> submit_one_action(WriteSide& side, const Action& action
   return s;
 }
 
-std::string outcome_json(const Event& event) {
-  std::string line;
-  encode_event(event, &line);
-  line.pop_back();  // the '\n'
-  return line;
-}
-
 }  // namespace
 
 int run_submit(const CommonOptions& common, const SubmitOptions& o) {
@@ -49,25 +42,19 @@ int run_submit(const CommonOptions& common, const SubmitOptions& o) {
   Result<WriteSide> side = open_write_side(common, clock);
   if (!side.is_ok()) return fail("submit", side.status());
   const std::string_view raw(text.data(), size);
-  Event event;
+  uint32_t partition = 0;
   if (command->is_action) {
-    Result<ActionSubmission> s = submit_one_action(*side, command->action, raw, "cli:submit");
+    Result<ActionSubmission> s = side->ledger->submit_action(command->action, raw, "cli:submit");
     if (!s.is_ok()) return fail("submit", s.status());
-    event.type = event_type_of(command->action.kind);
-    event.recorded_at = s->recorded_at;
-    event.ssin = s->outcome.worker;
-    event.action = ActionBody{command->action, s->outcome, raw};
+    partition = s->partition;
   } else {
     Result<Submission> s = side->ledger->submit(command->declaration, raw, "cli:submit");
     if (!s.is_ok()) return fail("submit", s.status());
-    if (Status c = side->ledger->commit(nullptr); !c.is_ok()) return fail("submit", c);
-    event.type = event_type_of(command->declaration.kind);
-    event.recorded_at = s->recorded_at;
-    event.ssin = s->decision.worker;
-    event.declaration = DeclarationBody{s->declaration_id, command->declaration, s->decision, raw};
+    partition = s->partition;
   }
-  event.source = "cli:submit";
-  print_line(outcome_json(event));  // the event as logged: result, ids, what was derived
+  const std::string line(side->ledger->last_staged_event(partition));  // the event as it will be logged
+  if (Status c = side->ledger->commit(nullptr); !c.is_ok()) return fail("submit", c);
+  print_line(line);  // result, ids, what was derived
   return 0;
 }
 
@@ -250,18 +237,15 @@ int run_career_break_show(const CommonOptions& common, const CareerBreakOptions&
   }
   Result<ReadSide> side = open_read_side(common, 0, false);
   if (!side.is_ok()) return fail("career-break show", side.status());
-  for (uint32_t p = 0; p < side->projector->partition_count(); ++p) {
-    const CareerBreakRequest* r = side->projector->partition(p).actions().ticket(ticket);
-    if (!r) continue;
-    if (employer && (*employer != r->employer || !r->employer_may_consult()))
-      return fail("career-break show", failed_precondition(
-                                           "the employer may consult a request only until the employee completed their part"));
-    std::string line;
-    to_json(*r, &line);
-    print_line(line);
-    return 0;
-  }
-  return fail("career-break show", not_found("no career-break request has this ticket"));
+  const CareerBreakRequest* r = side->projector->find([ticket](const LedgerState& state) { return state.actions().ticket(ticket); });
+  if (!r) return fail("career-break show", not_found("no career-break request has this ticket"));
+  if (employer && (*employer != r->employer || !r->employer_may_consult()))
+    return fail("career-break show",
+                failed_precondition("the employer may consult a request only until the employee completed their part"));
+  std::string line;
+  to_json(*r, &line);
+  print_line(line);
+  return 0;
 }
 
 }  // namespace dimona::cli

@@ -27,6 +27,7 @@ inline constexpr int keep_alive_idle_seconds = 60;
 inline constexpr int min_offset_wait_ms = 2000;                // then 503 with Retry-After
 inline constexpr size_t write_queue_max = 4096;                // submissions waiting for the writer
 inline constexpr int access_code_attempts_per_minute = 30;     // per client address
+inline constexpr size_t rate_limited_clients_max = 100'000;    // client addresses remembered for it
 inline constexpr size_t verified_tokens_cached_max = 100'000;   // bearer tokens kept verified
 inline constexpr size_t page_size_default = 50;
 inline constexpr size_t page_size_max = 500;

@@ -8,6 +8,7 @@
 #include <optional>
 #include <unordered_map>
 
+#include "api/cli_support.h"
 #include "api/pdf.h"
 #include "api/qr.h"
 #include "engine/base/json_writer.h"
@@ -551,9 +552,7 @@ struct Api::Impl {
   }
 
   static std::string company_text(uint64_t key) {
-    if (key == kNamedUserCompany) return "(by name and address)";
-    if (key & kNssoEmployerTag) return "NSSO " + std::to_string(key & ~kNssoEmployerTag);
-    return format_enterprise_number(EnterpriseNumber{key});
+    return key == kNamedUserCompany ? "(by name and address)" : cli::employer_text(key);
   }
 
   void reply_pdf(Context& c, const Result<std::string>& pdf, std::string_view file) {
@@ -630,6 +629,8 @@ struct Api::Impl {
     {
       std::lock_guard lock(mutex);
       const int64_t minute = c.now.micros / (60 * kMicrosPerSecond);
+      if (access_code_attempts.size() >= http_limits::rate_limited_clients_max)  // forget the past minutes' clients
+        std::erase_if(access_code_attempts, [minute](const auto& entry) { return entry.second.first != minute; });
       auto& [window, count] = access_code_attempts[c.request.client];
       if (window != minute) window = minute, count = 0;
       if (++count > http_limits::access_code_attempts_per_minute) {
@@ -752,10 +753,9 @@ struct Api::Impl {
     if (!c.is(Role::kEmployer) && !c.is(Role::kAgency)) return c.reply(forbidden());
     const unsigned long long id = std::strtoull(c.param("requestId").c_str(), nullptr, 10);
     const std::optional<AccessToken> token = service.read([&](const Projector& p) -> std::optional<AccessToken> {
-      for (uint32_t i = 0; i < p.partition_count(); ++i)
-        if (const DataAccessRequest* r = p.partition(i).actions().request(id); r && r->employer == c.who->employer)
-          return r->token;
-      return std::nullopt;
+      const DataAccessRequest* r = p.find([id](const LedgerState& state) { return state.actions().request(id); });
+      if (!r || r->employer != c.who->employer) return std::nullopt;
+      return r->token;
     });
     if (!token) return c.reply(not_found());
     Result<QrCode> qr = encode_qr(public_url() + "/consent?token=" + to_string(*token));
@@ -811,18 +811,15 @@ struct Api::Impl {
   void career_break_one(Context& c) {
     const unsigned long long ticket = std::strtoull(c.param("ticket").c_str(), nullptr, 10);
     std::optional<std::string> out = service.read([&](const Projector& p) -> std::optional<std::string> {
-      for (uint32_t i = 0; i < p.partition_count(); ++i) {
-        const CareerBreakRequest* r = p.partition(i).actions().ticket(ticket);
-        if (!r) continue;
-        const bool allowed = c.is(Role::kAuditor) || (c.is(Role::kCitizen) && c.who->ssin == r->citizen) ||
-                             ((c.is(Role::kEmployer) || c.is(Role::kAgency)) && c.who->employer == r->employer &&
-                              r->employer_may_consult());
-        if (!allowed) return std::nullopt;
-        std::string json;
-        to_json(*r, &json);
-        return json;
-      }
-      return std::nullopt;
+      const CareerBreakRequest* r = p.find([ticket](const LedgerState& state) { return state.actions().ticket(ticket); });
+      if (!r) return std::nullopt;
+      const bool allowed = c.is(Role::kAuditor) || (c.is(Role::kCitizen) && c.who->ssin == r->citizen) ||
+                           ((c.is(Role::kEmployer) || c.is(Role::kAgency)) && c.who->employer == r->employer &&
+                            r->employer_may_consult());
+      if (!allowed) return std::nullopt;
+      std::string json;
+      to_json(*r, &json);
+      return json;
     });
     if (!out) return c.reply(forbidden());  // the same answer whether or not the ticket exists
     c.reply(json_response(200, std::move(*out)));
@@ -834,13 +831,12 @@ struct Api::Impl {
     const bool own = (c.is(Role::kEmployer) || c.is(Role::kAgency)) && c.who->employer == n->value;
     if (!own && !c.is(Role::kAuditor)) return c.reply(forbidden());
     std::optional<std::string> out = service.read([&](const Projector& p) -> std::optional<std::string> {
-      for (uint32_t i = 0; i < p.partition_count(); ++i)
-        if (const EmployerSettings* s = p.partition(i).actions().settings(n->value)) {
-          std::string json;
-          to_json(*s, &json);
-          return json;
-        }
-      return std::nullopt;
+      const uint64_t employer = n->value;
+      const EmployerSettings* s = p.find([employer](const LedgerState& state) { return state.actions().settings(employer); });
+      if (!s) return std::nullopt;
+      std::string json;
+      to_json(*s, &json);
+      return json;
     });
     if (!out) return c.reply(not_found());
     c.reply(json_response(200, std::move(*out)));

@@ -66,10 +66,6 @@ struct HttpServer::Impl {
 
 namespace {
 
-HttpResponse plain_problem(int status, std::string_view name, std::string_view title, std::string_view detail) {
-  return problem(status, name, title, detail);
-}
-
 template <typename Stream>
 class Session : public std::enable_shared_from_this<Session<Stream>> {
  public:
@@ -114,11 +110,11 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   void on_read(beast::error_code ec) {
     if (ec == http::error::end_of_stream) return close();
     if (ec == http::error::body_limit) {
-      return reply_and_close(plain_problem(413, "payloadTooLarge", "Payload Too Large",
+      return reply_and_close(problem(413, "payloadTooLarge", "Payload Too Large",
                                            "The request body is larger than 64 KiB"));
     }
     if (ec == http::error::header_limit) {
-      return reply_and_close(plain_problem(431, "badRequest", "Request Header Fields Too Large",
+      return reply_and_close(problem(431, "badRequest", "Request Header Fields Too Large",
                                            "The request headers are larger than 8 KiB"));
     }
     if (ec) return;  // timeout (a slow client), reset, or shutdown: the socket closes with us

@@ -49,17 +49,6 @@ constexpr RefusalText kRefusals[kActionRefusalCount] = {
     {"postponementNotLater", "a postponement must move the start date later"},
 };
 
-template <typename E, size_t N>
-bool parse_enum(std::string_view s, const std::string_view (&names)[N], E* out) {
-  for (size_t i = 0; i < N; ++i) {
-    if (names[i] == s) {
-      *out = static_cast<E>(i);
-      return true;
-    }
-  }
-  return false;
-}
-
 constexpr char kCrockford[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
 // The value of one Crockford base32 character, or -1.
@@ -75,18 +64,18 @@ int crockford_value(char c) {
 }  // namespace
 
 std::string_view action_key(ActionKind kind) { return kActionKeys[static_cast<size_t>(kind)]; }
-bool parse_action_key(std::string_view key, ActionKind* out) { return parse_enum(key, kActionKeys, out); }
+bool parse_action_key(std::string_view key, ActionKind* out) { return parse_enum_name(key, kActionKeys, out); }
 
 std::string_view scope_name(AccessScope v) { return kScopes[static_cast<size_t>(v)]; }
 std::string_view channel_name(AccessChannel v) { return kChannels[static_cast<size_t>(v)]; }
 std::string_view leave_kind_name(LeaveKind v) { return kLeaveKinds[static_cast<size_t>(v)]; }
 std::string_view break_fraction_name(BreakFraction v) { return kFractions[static_cast<size_t>(v)]; }
 std::string_view onem_decision_name(OnemDecision v) { return kDecisions[static_cast<size_t>(v)]; }
-bool parse_scope(std::string_view s, AccessScope* out) { return parse_enum(s, kScopes, out); }
-bool parse_channel(std::string_view s, AccessChannel* out) { return parse_enum(s, kChannels, out); }
-bool parse_leave_kind(std::string_view s, LeaveKind* out) { return parse_enum(s, kLeaveKinds, out); }
-bool parse_break_fraction(std::string_view s, BreakFraction* out) { return parse_enum(s, kFractions, out); }
-bool parse_onem_decision(std::string_view s, OnemDecision* out) { return parse_enum(s, kDecisions, out); }
+bool parse_scope(std::string_view s, AccessScope* out) { return parse_enum_name(s, kScopes, out); }
+bool parse_channel(std::string_view s, AccessChannel* out) { return parse_enum_name(s, kChannels, out); }
+bool parse_leave_kind(std::string_view s, LeaveKind* out) { return parse_enum_name(s, kLeaveKinds, out); }
+bool parse_break_fraction(std::string_view s, BreakFraction* out) { return parse_enum_name(s, kFractions, out); }
+bool parse_onem_decision(std::string_view s, OnemDecision* out) { return parse_enum_name(s, kDecisions, out); }
 
 std::string_view refusal_name(ActionRefusal r) { return kRefusals[static_cast<size_t>(r)].name; }
 std::string_view refusal_message(ActionRefusal r) { return kRefusals[static_cast<size_t>(r)].message; }

@@ -72,6 +72,18 @@ bool parse_leave_kind(std::string_view s, LeaveKind* out);
 bool parse_break_fraction(std::string_view s, BreakFraction* out);
 bool parse_onem_decision(std::string_view s, OnemDecision* out);
 
+// The enum value whose name in `names` (indexed by value) is `s`; false when none is.
+template <typename E, size_t N>
+bool parse_enum_name(std::string_view s, const std::string_view (&names)[N], E* out) {
+  for (size_t i = 0; i < N; ++i) {
+    if (names[i] == s) {
+      *out = static_cast<E>(i);
+      return true;
+    }
+  }
+  return false;
+}
+
 // A data-access token: 100 bits, written as 20 Crockford base32 characters.
 struct AccessToken {
   uint64_t hi = 0;  // the top 36 bits
@@ -98,6 +110,9 @@ inline int32_t month_index(Date d) {
 Date first_day_of_month(int32_t month_index);
 Date last_day_of_month(int32_t month_index);
 std::string month_string(int32_t month_index);  // "YYYY-MM"
+// An access code of month `m` is valid on these days, both included (seed 001, rule 11).
+inline Date access_code_valid_from(int32_t m) { return first_day_of_month(m); }
+inline Date access_code_valid_until(int32_t m) { return last_day_of_month(m + limits::access_code_valid_months - 1); }
 // The same day and time `months` later, or the last day of that month when it is shorter.
 Instant add_months(Instant at, int32_t months);
 
@@ -175,8 +190,8 @@ struct ActionOutcome {
   Instant expires_at;  // CitizenDataAccessGranted
 
   bool accepted() const { return refusal == ActionRefusal::kNone; }
-  Date valid_from() const { return first_day_of_month(code_month); }
-  Date valid_until() const { return last_day_of_month(code_month + limits::access_code_valid_months - 1); }
+  Date valid_from() const { return access_code_valid_from(code_month); }
+  Date valid_until() const { return access_code_valid_until(code_month); }
 };
 
 }  // namespace dimona

@@ -10,17 +10,6 @@ namespace {
 constexpr std::string_view kRequestStates[] = {"SUBMITTED", "EMPLOYEE_COMPLETED", "CANCELLED", "GRANTED", "REFUSED"};
 constexpr std::string_view kNotificationStates[] = {"RECEIVED", "POSTPONED", "REFUSED", "VALIDATED"};
 
-template <typename E, size_t N>
-bool parse_name(std::string_view s, const std::string_view (&names)[N], E* out) {
-  for (size_t i = 0; i < N; ++i) {
-    if (names[i] == s) {
-      *out = static_cast<E>(i);
-      return true;
-    }
-  }
-  return false;
-}
-
 void add_attachment(std::vector<std::string>& attachments, std::string_view name) {
   if (attachments.size() < limits::career_break_attachments_max) attachments.emplace_back(name);
 }
@@ -31,8 +20,8 @@ uint8_t saturating_inc(uint8_t v) { return v == UINT8_MAX ? v : static_cast<uint
 
 std::string_view state_name(BreakRequestState s) { return kRequestStates[static_cast<size_t>(s)]; }
 std::string_view state_name(NotificationState s) { return kNotificationStates[static_cast<size_t>(s)]; }
-bool parse_state(std::string_view s, BreakRequestState* out) { return parse_name(s, kRequestStates, out); }
-bool parse_state(std::string_view s, NotificationState* out) { return parse_name(s, kNotificationStates, out); }
+bool parse_state(std::string_view s, BreakRequestState* out) { return parse_enum_name(s, kRequestStates, out); }
+bool parse_state(std::string_view s, NotificationState* out) { return parse_enum_name(s, kNotificationStates, out); }
 
 ActionRefusal request_refusal(const CareerBreakRequest& r, ActionKind kind) {
   using S = BreakRequestState;

@@ -46,8 +46,8 @@ struct Attestation {
   Instant issued_at;
   uint32_t prev_of_citizen = kNoRecord, prev_of_code = kNoRecord;
 
-  Date valid_from() const { return first_day_of_month(code_month); }
-  Date valid_until() const { return last_day_of_month(code_month + limits::access_code_valid_months - 1); }
+  Date valid_from() const { return access_code_valid_from(code_month); }
+  Date valid_until() const { return access_code_valid_until(code_month); }
   bool valid_on(Date d) const { return valid_from() <= d && d <= valid_until(); }
 };
 

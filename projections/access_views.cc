@@ -160,9 +160,9 @@ std::vector<RequestStatus> requests_of_employer(const Projector& projector, uint
   }
   // The answers sit in the citizens' partitions.
   for (RequestStatus& s : out) {
-    for (uint32_t p = 0; p < projector.partition_count() && !s.answer; ++p) {
-      if (const ConsentAnswer* a = projector.partition(p).actions().answer(s.request.id)) s.answer = *a;
-    }
+    const uint64_t id = s.request.id;
+    if (const ConsentAnswer* a = projector.find([id](const LedgerState& state) { return state.actions().answer(id); }))
+      s.answer = *a;
     s.status = status_at(s.answer ? &*s.answer : nullptr, now);
   }
   std::sort(out.begin(), out.end(), [](const RequestStatus& a, const RequestStatus& b) {

@@ -118,12 +118,11 @@ Status export_read_models(const Projector& projector, const std::function<Status
       to_json(requests, &lines);
       lines += "}}\n";
     }
-    for (uint32_t p = 0; p < projector.partition_count(); ++p) {
-      if (const EmployerSettings* s = projector.partition(p).actions().settings(employer)) {
-        lines += "{\"employerSettings\":";
-        to_json(*s, &lines);
-        lines += "}\n";
-      }
+    if (const EmployerSettings* s =
+            projector.find([employer](const LedgerState& state) { return state.actions().settings(employer); })) {
+      lines += "{\"employerSettings\":";
+      to_json(*s, &lines);
+      lines += "}\n";
     }
   }
   return sink(lines);

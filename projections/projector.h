@@ -62,6 +62,15 @@ class Projector {
   uint32_t partition_count() const { return static_cast<uint32_t>(states_.size()); }
   const LedgerState& partition(uint32_t p) const { return *states_[p]; }
   const LedgerState& state_of(Ssin citizen) const;
+  // The first record `f` finds (a non-null pointer), asking each partition's
+  // state in turn: for a record whose id does not say its partition (a
+  // ticket, a data-access request, an answer, an employer's settings).
+  template <typename F>
+  auto find(F&& f) const -> decltype(f(std::declval<const LedgerState&>())) {
+    for (const auto& state : states_)
+      if (auto* found = f(*state)) return found;
+    return nullptr;
+  }
   // Refused and warned declarations (anomaly_log.h), per partition.
   const AnomalyLog& anomalies(uint32_t p) const { return *anomalies_[p]; }
   const AnomalyLog& anomalies_of(Ssin citizen) const;
