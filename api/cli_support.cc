@@ -80,6 +80,8 @@ Result<CitizenView> open_citizen(const CommonOptions& common, const std::string&
   return view;
 }
 
+Instant ledger_now(const Projector& projector) { return std::max(SystemClock().now(), projector.ledger_time()); }
+
 std::string employer_text(uint64_t employer) {
   if (employer & kNssoEmployerTag) return "NSSO " + std::to_string(employer & ~kNssoEmployerTag);
   return format_enterprise_number(EnterpriseNumber{employer});

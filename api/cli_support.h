@@ -46,6 +46,11 @@ struct CitizenView {
 };
 Result<CitizenView> open_citizen(const CommonOptions& common, const std::string& ssin);
 
+// "Now" for a read: the wall clock, or the ledger's last recordedAt when
+// imported history runs ahead of it (ledger time never goes back), so a code
+// or a grant stamped in ledger time is judged in the same time.
+Instant ledger_now(const Projector& projector);
+
 std::string employer_text(uint64_t employer);
 // An employer given on the command line: an enterprise number, or nsso:NUMBER.
 Result<uint64_t> parse_employer(const std::string& text, const char* option);

@@ -92,10 +92,11 @@ int run_attest(const CommonOptions& common, const AttestOptions& o) {
 }
 
 int run_access_code(const CommonOptions& common, const AccessCodeOptions& o) {
-  Result<Instant> today = parse_instant_option(o.date, "--date", SystemClock().now());
+  Result<Instant> today = parse_instant_option(o.date, "--date", Instant{});
   if (!today.is_ok()) return fail("access-code", today.status());
   Result<ReadSide> side = open_read_side(common, 0, false);
   if (!side.is_ok()) return fail("access-code", side.status());
+  if (o.date.empty()) today = ledger_now(*side->projector);
   const AccessCodeAnswer answer = lookup_access_code(*side->projector, o.code, date_of(*today));
   std::string line;
   to_json(answer, &line);
@@ -108,10 +109,11 @@ int run_consent_check(const CommonOptions& common, const ConsentOptions& o) {
   if (!parse_scope(o.scope, &scope)) return fail("consent check", invalid_argument("--scope: FLEXI or STUDENT_BALANCE"));
   Result<uint64_t> employer = parse_employer(o.employer, "--employer");
   if (!employer.is_ok()) return fail("consent check", employer.status());
-  Result<Instant> at = parse_instant_option(o.at, "--at", SystemClock().now());
+  Result<Instant> at = parse_instant_option(o.at, "--at", Instant{});
   if (!at.is_ok()) return fail("consent check", at.status());
   Result<CitizenView> view = open_citizen(common, o.ssin);
   if (!view.is_ok()) return fail("consent check", view.status());
+  if (o.at.empty()) at = ledger_now(*view->side.projector);
   const ConsentVerdict v = may_see(*view->state, view->citizen, *employer, scope, *at);
   std::string line;
   to_json(v, scope, &line);
@@ -134,18 +136,17 @@ int run_consent_list(const CommonOptions& common, const ConsentOptions& o) {
     std::fprintf(stderr, "dimona-ledger: consent list: give --ssin or --employer\n");
     return 2;
   }
-  const Instant now = SystemClock().now();
   std::string line;
   if (!o.ssin.empty()) {
     Result<CitizenView> view = open_citizen(common, o.ssin);
     if (!view.is_ok()) return fail("consent list", view.status());
-    to_json(consents_of(*view->state, view->citizen), now, &line);
+    to_json(consents_of(*view->state, view->citizen), ledger_now(*view->side.projector), &line);
   } else {
     Result<uint64_t> employer = parse_employer(o.employer, "--employer");
     if (!employer.is_ok()) return fail("consent list", employer.status());
     Result<ReadSide> side = open_read_side(common, 0, false);
     if (!side.is_ok()) return fail("consent list", side.status());
-    to_json(requests_of_employer(*side->projector, *employer, now), &line);
+    to_json(requests_of_employer(*side->projector, *employer, ledger_now(*side->projector)), &line);
   }
   print_line(line);
   return 0;
@@ -214,10 +215,11 @@ Result<CareerBreakFilter> career_break_filter(const CareerBreakOptions& o) {
 int run_career_break_list(const CommonOptions& common, const CareerBreakOptions& o) {
   Result<CareerBreakFilter> filter = career_break_filter(o);
   if (!filter.is_ok()) return fail("career-break list", filter.status());
-  Result<Instant> now = parse_instant_option(o.now, "--now", SystemClock().now());
+  Result<Instant> now = parse_instant_option(o.now, "--now", Instant{});
   if (!now.is_ok()) return fail("career-break list", now.status());
   Result<ReadSide> side = open_read_side(common, 0, false);
   if (!side.is_ok()) return fail("career-break list", side.status());
+  if (o.now.empty()) now = ledger_now(*side->projector);
   std::string line;
   to_json(career_break_overview(*side->projector, *filter, *now), o.auditor, &line);
   print_line(line);

@@ -953,7 +953,8 @@ void Api::handle(HttpRequest request, std::function<void(HttpResponse)> done) {
     }
     return reply(not_found());
   }
-  Context c{std::move(request), std::move(params), std::nullopt, impl.clock.now(), reply};
+  // Reads judge codes and grants in ledger time, which imported history may have run ahead of the clock.
+  Context c{std::move(request), std::move(params), std::nullopt, std::max(impl.clock.now(), impl.service.ledger_time()), reply};
   if (!route->public_route) {
     AuthResult auth = impl.authenticate(c.request.header("authorization"), c.now);
     if (!auth) {

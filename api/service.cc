@@ -24,6 +24,7 @@ Result<std::unique_ptr<LedgerService>> LedgerService::open(const cli::CommonOpti
   Result<ReplayStats> stats = s->projector_->catch_up();
   DIMONA_TRY(stats);
   s->events_folded_ = stats->events + stats->resumed_events;
+  s->ledger_time_micros_ = s->projector_->ledger_time().micros;
   s->writer_ = std::thread([raw = s.get()] { raw->run(); });
   return s;
 }
@@ -114,6 +115,7 @@ void LedgerService::process(std::deque<Pending>& group) {
     Result<ReplayStats> stats = projector_->catch_up();
     if (stats.is_ok()) events_folded_ += stats->events;
     else committed = stats.status();
+    ledger_time_micros_ = projector_->ledger_time().micros;
   }
   if (!committed.is_ok()) {
     std::lock_guard lock(queue_mutex_);

@@ -72,6 +72,8 @@ class LedgerService {
   // (the writer folds each group right after its commit).
   uint64_t lag() const;
   uint64_t events_folded() const { return events_folded_; }
+  // The latest recordedAt folded: "now" for reads never goes behind it (cli::ledger_now).
+  Instant ledger_time() const { return Instant{ledger_time_micros_.load()}; }
   void stop();
 
  private:
@@ -97,6 +99,7 @@ class LedgerService {
   bool failed_ = false;
   std::atomic<uint64_t> events_folded_{0};
   std::atomic<uint64_t> lag_{0};
+  std::atomic<int64_t> ledger_time_micros_{0};
   std::thread writer_;
 };
 
