@@ -953,10 +953,11 @@ void Api::handle(HttpRequest request, std::function<void(HttpResponse)> done) {
     }
     return reply(not_found());
   }
-  // Reads judge codes and grants in ledger time, which imported history may have run ahead of the clock.
+  // Reads judge codes and grants in ledger time, which imported history may have run ahead of the
+  // clock; tokens are checked against the wall clock (below).
   Context c{std::move(request), std::move(params), std::nullopt, std::max(impl.clock.now(), impl.service.ledger_time()), reply};
   if (!route->public_route) {
-    AuthResult auth = impl.authenticate(c.request.header("authorization"), c.now);
+    AuthResult auth = impl.authenticate(c.request.header("authorization"), impl.clock.now());  // the wall clock;
     if (!auth) {
       const AuthFailure& f = auth.failure();
       std::string_view type = problem_type(f.error);
