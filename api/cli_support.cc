@@ -1,6 +1,9 @@
 #include "api/cli_support.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -29,8 +32,27 @@ Result<ServerSecret> open_secret(const CommonOptions& common) {
                                                                   : common.data_dir + "/secret.key");
 }
 
+Result<WriterLock> WriterLock::acquire(const std::string& data_dir) {
+  if (::mkdir(data_dir.c_str(), 0755) != 0 && errno != EEXIST)
+    return io_error("cannot create " + data_dir + ": " + std::strerror(errno));
+  const std::string path = data_dir + "/writer.lock";
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return io_error("cannot open " + path + ": " + std::strerror(errno));
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    ::close(fd);
+    return busy("another process writes to " + data_dir + " (a running serve or ingest): stop it, or use the REST API");
+  }
+  return WriterLock(fd);
+}
+
+WriterLock::~WriterLock() {
+  if (fd_ >= 0) ::close(fd_);  // closing releases the flock
+}
+
 Result<WriteSide> open_write_side(const CommonOptions& common, const Clock& clock) {
-  WriteSide side;
+  Result<WriterLock> lock = WriterLock::acquire(common.data_dir);
+  DIMONA_TRY(lock);
+  WriteSide side{std::move(*lock), nullptr, nullptr};
   Result<std::unique_ptr<EmbeddedLog>> log = open_log(common, /*create=*/true);
   DIMONA_TRY(log);
   side.log = std::move(*log);

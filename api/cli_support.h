@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "api/commands.h"
 #include "engine/base/time.h"
@@ -22,8 +23,23 @@ std::string checkpoint_path(const CommonOptions& common);
 // The server secret: --secret-file, or DATA/secret.key (made on first use).
 Result<ServerSecret> open_secret(const CommonOptions& common);
 
+// An exclusive lock on DATA/writer.lock (flock), held while it lives: one
+// writer per log, whatever the process (serve, ingest, submit, attest).
+class WriterLock {
+ public:
+  static Result<WriterLock> acquire(const std::string& data_dir);
+  WriterLock(WriterLock&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  WriterLock& operator=(WriterLock&&) = delete;
+  ~WriterLock();
+
+ private:
+  explicit WriterLock(int fd) : fd_(fd) {}
+  int fd_ = -1;
+};
+
 // The single writer over the log, for the subcommands that append.
 struct WriteSide {
+  WriterLock lock;  // first: released last
   std::unique_ptr<EmbeddedLog> log;
   std::unique_ptr<Ledger> ledger;
 };

@@ -1,7 +1,11 @@
 // The dimona-ledger command line as a user meets it: bad input gives one
 // line on stderr naming the problem and a non-zero exit; results go to stdout.
 #include <gtest/gtest.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -175,3 +179,28 @@ TEST(CliActions, ConsentIsCheckedWithItsReasonAndTheCareerBreakDetailClosesAfter
 
 }  // namespace
 }  // namespace dimona
+
+namespace dimona {
+namespace {
+
+// One writer per log: while another process holds the data folder's writer lock
+// (a running serve), a writing subcommand is refused with one clear line and writes nothing.
+TEST(CliActions, ASecondWriterIsRefusedWhileTheFirstHoldsTheLog) {
+  testing::TempDir dir;
+  const std::string data = dir.file("data");
+  ASSERT_EQ(::mkdir(data.c_str(), 0755), 0);
+  const int fd = ::open((data + "/writer.lock").c_str(), O_RDWR | O_CREAT, 0644);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::flock(fd, LOCK_EX | LOCK_NB), 0);
+  Invocation r = run(R"(submit '{"worker":{"ssin":"05031412595"},"attestationRequest":{"year":2026}}' --data )" + data, dir);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(lines(r.err), 1u) << r.err;
+  EXPECT_NE(r.err.find("another process writes"), std::string::npos) << r.err;
+  ::close(fd);
+  Invocation after = run(R"(submit '{"worker":{"ssin":"05031412595"},"attestationRequest":{"year":2026}}' --data )" + data, dir);
+  EXPECT_EQ(after.exit_code, 0) << after.err;
+}
+
+}  // namespace
+}  // namespace dimona
+
