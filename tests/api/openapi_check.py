@@ -31,13 +31,7 @@ import http.client
 import json
 import os
 import re
-import select
-import signal
-import subprocess
 import sys
-import tempfile
-import threading
-import time
 import urllib.parse
 
 try:
@@ -53,18 +47,13 @@ except ImportError:
     referencing = None
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from live_server import (CITIZEN, CITIZEN2, EMPLOYER, EMPLOYER2, GRANTED_TICKET, SSINS,  # noqa: E402
+                         USER_COMPANY, Response, start_golden_server)
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 ROLES = {"citizen", "employer", "agency", "auditor", "declarant"}
 LOWER_CAMEL = re.compile(r"^[a-z][a-zA-Z0-9]*$")
 
-# The people of the golden data (tests/data/golden/students.ndjson).
-CITIZEN = "05031412595"       # a student: periods at both employers, an attestation, a revoked consent
-CITIZEN2 = "85073003328"      # an interim and flexi worker with a career-break request
-EMPLOYER = "0403019261"       # employer with settings, requests, career-break files
-EMPLOYER2 = "0403019360"
-USER_COMPANY = "0876543270"   # a user company, with no settings
-GRANTED_TICKET = "690000000262"  # C2's request at EMPLOYER, GRANTED (employee part completed)
-SSINS = (CITIZEN, CITIZEN2, "04070101124")
 
 
 class Mismatches:
@@ -562,79 +551,7 @@ def check_request_schemas(doc, spec, source_dir, bad):
     return compared
 
 
-# --- The live server ---------------------------------------------------------------------------
-
-class Server:
-    def __init__(self, cli, data_dir, key_file, env):
-        self.cli, self.data_dir, self.key_file, self.env = cli, data_dir, key_file, env
-        self.stdout, self.stderr = [], []
-        self.proc = subprocess.Popen([cli, "serve", "--data", data_dir, "--secret-file", key_file, "--port", "0"],
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-        first = self._first_line(30)
-        self.stdout.append(first)
-        m = re.match(r"serving (https?)://([0-9.]+):([0-9]+)", first)
-        if not m:
-            self.proc.kill()
-            raise RuntimeError(f"serve's first line is not 'serving http://ADDRESS:PORT ...': {first!r}; "
-                               f"stderr: {self.proc.stderr.read().decode(errors='replace')[:500]}")
-        self.host, self.port = m.group(2), int(m.group(3))
-        self.drains = [threading.Thread(target=self._drain, args=(self.proc.stdout, self.stdout), daemon=True),
-                       threading.Thread(target=self._drain, args=(self.proc.stderr, self.stderr), daemon=True)]
-        for t in self.drains:
-            t.start()
-
-    def _first_line(self, timeout):
-        deadline = time.monotonic() + timeout
-        line = b""
-        while not line.endswith(b"\n"):
-            left = deadline - time.monotonic()
-            if left <= 0 or self.proc.poll() is not None:
-                break
-            ready, _, _ = select.select([self.proc.stdout], [], [], left)
-            if ready:
-                chunk = os.read(self.proc.stdout.fileno(), 1)
-                if not chunk:
-                    break
-                line += chunk
-        return line.decode(errors="replace")
-
-    @staticmethod
-    def _drain(stream, sink):
-        for line in iter(stream.readline, b""):
-            sink.append(line.decode(errors="replace"))
-
-    def stop(self, timeout=25):
-        t0 = time.monotonic()
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            code = self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-            code = None
-        seconds = time.monotonic() - t0
-        for t in self.drains:  # the pipes reach EOF once the process is gone
-            t.join(5)
-        self.proc.stdout.close()
-        self.proc.stderr.close()
-        return code, seconds
-
-
-class Response:
-    def __init__(self, status, headers, body):
-        self.status, self.headers, self.body = status, headers, body
-        self.json = None
-
-    def header(self, name):
-        for k, v in self.headers:
-            if k.lower() == name.lower():
-                return v
-        return None
-
-    @property
-    def media_type(self):
-        return (self.header("content-type") or "").split(";")[0].strip().lower()
-
+# --- The live server: tests/api/live_server.py ---------------------------------------------------
 
 class Checker:
     def __init__(self, doc, spec, server, tokens, schemas_dir, bad):
@@ -1115,18 +1032,6 @@ def check_coverage(doc, routes, calls, bad):
 ROLE_OF = {"citizen2": "citizen", "employer2": "employer"}
 
 
-def mint(cli, data_dir, env, role, ssin=None, enterprise=None):
-    args = [cli, "token", "--role", role, "--data", data_dir]
-    if ssin:
-        args += ["--ssin", ssin]
-    if enterprise:
-        args += ["--enterprise-number", enterprise]
-    out = subprocess.run(args, capture_output=True, text=True, env=env, timeout=30)
-    if out.returncode != 0:
-        raise RuntimeError(f"token --role {role}: exit {out.returncode}: {out.stderr.strip()}")
-    return out.stdout.strip()
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--cli", required=True, help="the dimona-ledger binary")
@@ -1154,42 +1059,17 @@ def main():
     if not args.static_only:
         if not os.access(args.cli, os.X_OK):
             sys.exit(f"openapi_check: {args.cli} is not an executable (build it: scripts/build.sh release dimona-ledger)")
-        env = {k: v for k, v in os.environ.items() if not k.startswith("DIMONA_")}
-        tmp = tempfile.mkdtemp(prefix="openapi-check-")
-        data_dir = os.path.join(tmp, "data")
-        key_file = os.path.join(tmp, "secret.key")
-        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        os.write(fd, os.urandom(32))
-        os.close(fd)
-        golden = os.path.join(args.source_dir, "tests", "data", "golden", "students.ndjson")
-        ingest = subprocess.run([args.cli, "ingest", golden, "--data", data_dir, "--secret-file", key_file,
-                                 "--report", os.path.join(tmp, "refused.ndjson")],
-                                capture_output=True, text=True, env=env, timeout=120)
-        if ingest.returncode != 0:
-            sys.exit(f"openapi_check: ingest failed (exit {ingest.returncode}): {ingest.stderr.strip()[-500:]}")
         try:
-            server = Server(args.cli, data_dir, key_file, env)
+            live = start_golden_server(args.cli, args.source_dir, "openapi-check-")
         except RuntimeError as e:
             sys.exit(f"openapi_check: {e}")
-        try:
-            tokens = {
-                "citizen": mint(args.cli, data_dir, env, "citizen", ssin=CITIZEN),
-                "citizen2": mint(args.cli, data_dir, env, "citizen", ssin=CITIZEN2),
-                "employer": mint(args.cli, data_dir, env, "employer", enterprise=EMPLOYER),
-                "employer2": mint(args.cli, data_dir, env, "employer", enterprise=EMPLOYER2),
-                "agency": mint(args.cli, data_dir, env, "agency", enterprise=EMPLOYER),
-                "auditor": mint(args.cli, data_dir, env, "auditor"),
-                "declarant": mint(args.cli, data_dir, env, "declarant", enterprise=EMPLOYER),
-            }
-        except RuntimeError as e:  # a token that cannot be minted
-            server.stop()
-            sys.exit(f"openapi_check: {e}")
+        server, tokens = live.server, live.tokens
         try:
             checker = Checker(doc, spec, server, tokens, os.path.join(args.source_dir, "schemas"), bad)
             run_server_checks(checker, bad, args.source_dir)
             check_coverage(doc, routes, checker.calls, bad)
         finally:
-            code, seconds = server.stop()
+            code, seconds = live.close(keep=args.keep)
         if code is None:
             bad.add("SIGTERM", "the server did not exit within 25 s")
         elif code != 0:
@@ -1206,10 +1086,7 @@ def main():
         for route in sorted(statuses):
             print(f"  {route:50} {' '.join(str(s) for s in sorted(statuses[route]))}")
         if args.keep:
-            print(f"openapi_check: data kept in {tmp}")
-        else:
-            import shutil
-            shutil.rmtree(tmp, ignore_errors=True)
+            print(f"openapi_check: data kept in {live.tmp}")
 
     if bad.items:
         print(f"openapi_check: FAILED, {len(bad)} mismatches between {os.path.basename(args.spec)} "
