@@ -7,12 +7,14 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <thread>
 
 #include "api/progress.h"
 #include "engine/quota_schedule.h"
+#include "projections/checkpoint_store.h"
 
 namespace dimona::cli {
 
@@ -66,6 +68,18 @@ Result<WriteSide> open_write_side(const CommonOptions& common, const Clock& cloc
   return side;
 }
 
+Result<std::unique_ptr<Projector>> open_projector(EventLog& log, const ProjectorOptions& options) {
+  Result<std::unique_ptr<Projector>> projector = Projector::open(log, options);
+  if (projector.is_ok() || options.checkpoint_path.empty()) return projector;
+  const Code code = projector.status().code();
+  if (code != Code::kCorruption && code != Code::kFailedPrecondition) return projector;
+  Result<std::string> aside = set_aside_checkpoint(options.checkpoint_path, SystemClock().now());
+  if (!aside.is_ok()) return aside.status();
+  std::fprintf(stderr, "dimona-ledger: warning: the checkpoint %s cannot be used (%s); set aside as %s, rebuilding the state from the log\n",
+               options.checkpoint_path.c_str(), projector.status().to_string().c_str(), aside->c_str());
+  return Projector::open(log, options);
+}
+
 Result<ReadSide> open_read_side(const CommonOptions& common, unsigned threads, bool show_progress,
                                 uint64_t checkpoint_every_events) {
   ReadSide side;
@@ -79,7 +93,7 @@ Result<ReadSide> open_read_side(const CommonOptions& common, unsigned threads, b
   options.checkpoint_path = checkpoint_path(common);
   options.checkpoint_every_events = checkpoint_every_events;
   options.round_events = std::min<uint64_t>(options.round_events, std::max<uint64_t>(1, checkpoint_every_events / 4));
-  Result<std::unique_ptr<Projector>> projector = Projector::open(*side.log, options);
+  Result<std::unique_ptr<Projector>> projector = open_projector(*side.log, options);
   DIMONA_TRY(projector);
   side.projector = std::move(*projector);
   Progress progress("replay", "events");

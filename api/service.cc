@@ -18,7 +18,7 @@ Result<std::unique_ptr<LedgerService>> LedgerService::open(const cli::CommonOpti
   ProjectorOptions options;
   options.threads = std::max(1u, projector_threads);
   options.checkpoint_path = cli::checkpoint_path(common);
-  Result<std::unique_ptr<Projector>> projector = Projector::open(*s->log_, options);
+  Result<std::unique_ptr<Projector>> projector = cli::open_projector(*s->log_, options);
   DIMONA_TRY(projector);
   s->projector_ = std::move(*projector);
   Result<ReplayStats> stats = s->projector_->catch_up();
@@ -161,6 +161,7 @@ void LedgerService::stop() {
   }
   wake_.notify_all();
   if (writer_.joinable()) writer_.join();
+  if (!projector_) return;  // open() failed before the projector existed
   std::unique_lock lock(fold_mutex_);
   (void)projector_->checkpoint();
 }

@@ -553,11 +553,15 @@ Result<std::unique_ptr<EmbeddedLog>> EmbeddedLog::open(const std::string& path,
   impl->path = path;
   impl->busy_timeout_ms = options.busy_timeout_ms;
   LOG_ASSIGN_OR_RETURN(impl->db, open_connection(path, flags, options.busy_timeout_ms));
-  DIMONA_TRY(configure_writer(impl->db.get()));
-  DIMONA_TRY(ensure_schema(impl->db.get(), path, options));
-  LOG_ASSIGN_OR_RETURN(impl->partitions, read_partition_count(impl->db.get(), path));
-  DIMONA_TRY(impl->prepare_all());
-  DIMONA_TRY(impl->load_ends());
+  // A truncated or overwritten file fails here: say which file.
+  auto prepare = [&]() -> Status {
+    DIMONA_TRY(configure_writer(impl->db.get()));
+    DIMONA_TRY(ensure_schema(impl->db.get(), path, options));
+    LOG_ASSIGN_OR_RETURN(impl->partitions, read_partition_count(impl->db.get(), path));
+    DIMONA_TRY(impl->prepare_all());
+    return impl->load_ends();
+  };
+  if (Status s = prepare(); !s.is_ok()) return Status(s.code(), "the log " + path + ": " + s.message());
   return std::make_unique<EmbeddedLog>(Key{}, std::move(impl));
 }
 

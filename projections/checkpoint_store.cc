@@ -1,6 +1,12 @@
 #include "projections/checkpoint_store.h"
 
 #include <sqlite3.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 
 #include "engine/base/limits.h"
 
@@ -138,6 +144,22 @@ Result<std::optional<Checkpoint>> CheckpointStore::load() {
   impl_->last_offsets.clear();
   for (const PartitionCheckpoint& p : c.partitions) impl_->last_offsets.push_back(p.offset);
   return std::optional<Checkpoint>(std::move(c));
+}
+
+Result<std::string> set_aside_checkpoint(const std::string& path, Instant now) {
+  std::string stamp = to_string(now).substr(0, 19);  // YYYY-MM-DDTHH:MM:SS
+  stamp.erase(std::remove(stamp.begin(), stamp.end(), '-'), stamp.end());
+  stamp.erase(std::remove(stamp.begin(), stamp.end(), ':'), stamp.end());
+  std::string aside = path + ".corrupt-" + stamp + "Z";
+  struct stat st {};
+  for (int n = 1; ::stat(aside.c_str(), &st) == 0; ++n) aside = path + ".corrupt-" + stamp + "Z-" + std::to_string(n);
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    const std::string from = path + suffix;
+    if (::stat(from.c_str(), &st) != 0) continue;
+    if (std::rename(from.c_str(), (aside + suffix).c_str()) != 0)
+      return io_error("cannot set the checkpoint " + from + " aside: " + std::strerror(errno));
+  }
+  return aside;
 }
 
 }  // namespace dimona

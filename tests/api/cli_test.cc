@@ -2,6 +2,7 @@
 // line on stderr naming the problem and a non-zero exit; results go to stdout.
 #include <gtest/gtest.h>
 #include <fcntl.h>
+#include <sqlite3.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -10,6 +11,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <string>
 
@@ -25,9 +27,10 @@ struct Invocation {
   std::string err;
 };
 
-Invocation run(const std::string& args, const testing::TempDir& dir) {
+// `prefix` runs the binary under another command (timeout).
+Invocation run(const std::string& args, const testing::TempDir& dir, const std::string& prefix = "") {
   const std::string err_file = dir.file("stderr");
-  const std::string command = std::string(DIMONA_CLI_PATH) + " " + args + " 2>" + err_file;
+  const std::string command = prefix + std::string(DIMONA_CLI_PATH) + " " + args + " 2>" + err_file;
   Invocation r;
   std::FILE* p = ::popen(command.c_str(), "r");
   std::array<char, 4096> buf{};
@@ -204,3 +207,146 @@ TEST(CliActions, ASecondWriterIsRefusedWhileTheFirstHoldsTheLog) {
 }  // namespace
 }  // namespace dimona
 
+
+namespace dimona {
+namespace {
+
+// Start-up errors are messages (docs/operations.md): whatever is wrong with the
+// data folder, `serve` and the other commands print one line and exit non-zero;
+// a checkpoint that cannot be used is set aside and the state rebuilt from the log.
+class CliStartup : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    data_ = dir_.file("data");
+    Invocation r = run("ingest " + std::string(DIMONA_TEST_DATA_DIR) + "/one_per_rule.ndjson --report " +
+                           dir_.file("refused.ndjson") + " --data " + data_,
+                       dir_);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+  // serve exits at once on a start-up error; when it starts, SIGTERM after two seconds stops it.
+  Invocation serve(const std::string& extra = "") {
+    return run("serve --port 0 --data " + data_ + " " + extra, dir_, "timeout --preserve-status -s TERM 2 ");
+  }
+  static void expect_one_line(const Invocation& r, const std::string& needle) {
+    EXPECT_NE(r.exit_code, 0);
+    EXPECT_NE(r.exit_code, 139) << "crashed (SIGSEGV)";
+    EXPECT_EQ(lines(r.err), 1u) << r.err;
+    EXPECT_NE(r.err.find(needle), std::string::npos) << r.err;
+  }
+  testing::TempDir dir_;
+  std::string data_;
+};
+
+TEST_F(CliStartup, ACorruptBatchIsOneLineNamingItsPartitionAndOffset) {
+  // One byte of one stored batch flipped, the way a bad sector would.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((data_ + "/ledger.db").c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* read = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT partition, base_offset, payload FROM batches LIMIT 1", -1, &read, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(read), SQLITE_ROW);
+  const int64_t partition = sqlite3_column_int64(read, 0), base = sqlite3_column_int64(read, 1);
+  std::string payload(static_cast<const char*>(sqlite3_column_blob(read, 2)), static_cast<size_t>(sqlite3_column_bytes(read, 2)));
+  sqlite3_finalize(read);
+  ASSERT_GT(payload.size(), 20u);
+  payload[payload.size() / 2] ^= 0x20;
+  sqlite3_stmt* write = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "UPDATE batches SET payload = ?1 WHERE partition = ?2 AND base_offset = ?3", -1, &write, nullptr), SQLITE_OK);
+  sqlite3_bind_blob(write, 1, payload.data(), static_cast<int>(payload.size()), SQLITE_STATIC);
+  sqlite3_bind_int64(write, 2, partition);
+  sqlite3_bind_int64(write, 3, base);
+  ASSERT_EQ(sqlite3_step(write), SQLITE_DONE) << sqlite3_errmsg(db);
+  sqlite3_finalize(write);
+  ASSERT_EQ(sqlite3_changes(db), 1);
+  sqlite3_close(db);
+  std::remove((data_ + "/checkpoint.db").c_str());
+  Invocation s = serve();
+  expect_one_line(s, "fails its CRC");
+  EXPECT_NE(s.err.find("dimona-ledger: serve: corruption: partition "), std::string::npos) << s.err;
+  expect_one_line(run("replay --data " + data_, dir_), "fails its CRC");
+  expect_one_line(run(R"(submit '{"worker":{"ssin":"05031412595"},"attestationRequest":{"year":2026}}' --data )" + data_, dir_),
+                  "fails its CRC");
+}
+
+TEST_F(CliStartup, ATruncatedLogIsOneLineNamingTheFile) {
+  const std::string log = data_ + "/ledger.db";
+  ASSERT_FALSE(std::filesystem::exists(log + "-wal") && std::filesystem::file_size(log + "-wal") > 0);
+  const auto size = std::filesystem::file_size(log);
+  for (uintmax_t keep : {uintmax_t{1000}, uintmax_t{4096}, size / 2}) {
+    SCOPED_TRACE(keep);
+    std::filesystem::resize_file(log, keep);
+    Invocation s = serve();
+    expect_one_line(s, "dimona-ledger: serve: ");
+    EXPECT_TRUE(s.err.find("ledger.db") != std::string::npos || s.err.find("corruption") != std::string::npos) << s.err;
+    expect_one_line(run("replay --data " + data_, dir_), "dimona-ledger: replay: ");
+  }
+}
+
+TEST_F(CliStartup, AMissingQuotaTableIsOneLineNamingIt) {
+  const std::string quota = dir_.file("quota.json");
+  std::filesystem::copy_file(std::string(DIMONA_SCHEMAS_DIR_FOR_TESTS) + "/quota.json", quota);
+  Invocation ok = run(R"(submit '{"worker":{"ssin":"05031412595"},"attestationRequest":{"year":2026}}' --quota )" + quota +
+                          " --data " + data_,
+                      dir_);
+  ASSERT_EQ(ok.exit_code, 0) << ok.err;
+  std::filesystem::remove(quota);
+  expect_one_line(serve("--quota " + quota), "cannot read the quota table " + quota);
+}
+
+TEST_F(CliStartup, AShortSecretFileIsOneLine) {
+  const std::string secret = dir_.file("short.key");
+  {
+    std::ofstream f(secret);
+    f << "abc";
+  }
+  ASSERT_EQ(::chmod(secret.c_str(), 0600), 0);
+  expect_one_line(serve("--secret-file " + secret), "is not 32 bytes");
+  std::filesystem::copy_file(secret, data_ + "/secret.key", std::filesystem::copy_options::overwrite_existing);
+  expect_one_line(serve(), "is not 32 bytes");
+}
+
+TEST_F(CliStartup, AGarbageCheckpointIsSetAsideAndTheStateRebuiltFromTheLog) {
+  Invocation clean = run("replay --rebuild --data " + data_, dir_);
+  ASSERT_EQ(clean.exit_code, 0) << clean.err;
+  const std::string state = clean.out.substr(clean.out.find("state:"));
+  const std::string checkpoint = data_ + "/checkpoint.db";
+  auto garbage = [&] {
+    std::filesystem::remove(checkpoint + "-wal");
+    std::filesystem::remove(checkpoint + "-shm");
+    std::ofstream f(checkpoint, std::ios::trunc);
+    f << std::string(8192, 'g');
+  };
+  auto set_aside = [&] {
+    size_t n = 0;
+    for (const auto& e : std::filesystem::directory_iterator(data_))
+      n += e.path().filename().string().rfind("checkpoint.db.corrupt-", 0) == 0 ? 1 : 0;
+    return n;
+  };
+  for (const char* command : {"replay", "export", "balance 05031412595 --year 2025"}) {
+    SCOPED_TRACE(command);
+    garbage();
+    const size_t before = set_aside();
+    Invocation r = run(std::string(command) + " --data " + data_, dir_);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(lines(r.err), 1u) << r.err;
+    EXPECT_NE(r.err.find("warning: the checkpoint " + checkpoint + " cannot be used"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("rebuilding the state from the log"), std::string::npos) << r.err;
+    EXPECT_EQ(set_aside(), before + 1);
+    if (std::string(command) == "replay") {
+      EXPECT_NE(r.out.find(state), std::string::npos) << r.out << "\nclean: " << state;
+      EXPECT_EQ(r.out.find("resumed"), std::string::npos) << r.out;
+    }
+  }
+  garbage();
+  Invocation s = serve();
+  EXPECT_NE(s.out.find("serving http://127.0.0.1:"), std::string::npos) << s.out << s.err;
+  EXPECT_NE(s.err.find("warning: the checkpoint"), std::string::npos) << s.err;
+  EXPECT_EQ(s.exit_code, 0) << s.err;  // stopped by SIGTERM, gracefully
+  Invocation after = run("replay --data " + data_, dir_);  // the checkpoint serve wrote at its stop is good
+  EXPECT_EQ(after.exit_code, 0) << after.err;
+  EXPECT_EQ(after.err.find("warning"), std::string::npos) << after.err;
+  EXPECT_NE(after.out.find(state), std::string::npos) << after.out;
+  EXPECT_NE(after.out.find("resumed after"), std::string::npos) << after.out;
+}
+
+}  // namespace
+}  // namespace dimona
