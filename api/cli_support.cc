@@ -64,6 +64,7 @@ Result<WriteSide> open_write_side(const CommonOptions& common, const Clock& cloc
   DIMONA_TRY(secret);
   Result<std::unique_ptr<Ledger>> ledger = Ledger::open(*side.log, std::move(*schedule), clock, *secret);
   DIMONA_TRY(ledger);
+  if (common.recorded_at_skew_seconds >= 0) (*ledger)->set_recorded_at_future_skew(common.recorded_at_skew_seconds);
   side.ledger = std::move(*ledger);
   return side;
 }

@@ -115,7 +115,12 @@ struct Ledger::Committer {
 };
 
 Ledger::Ledger(Key, EventLog& log, QuotaSchedule schedule, const Clock& clock, ServerSecret secret)
-    : log_(log), schedule_(std::move(schedule)), clock_(clock), secret_(secret), drafts_(log.partition_count()) {
+    : log_(log),
+      schedule_(std::move(schedule)),
+      clock_(clock),
+      secret_(secret),
+      drafts_(log.partition_count()),
+      future_skew_seconds_(limits::recorded_at_future_skew_seconds) {
   for (uint32_t p = 0; p < drafts_.size(); ++p) drafts_[p].partition = p;
 }
 
@@ -126,6 +131,11 @@ Result<std::unique_ptr<Ledger>> Ledger::open(EventLog& log, QuotaSchedule schedu
   auto ledger = std::make_unique<Ledger>(Key{}, log, std::move(schedule), clock, secret);
   DIMONA_TRY(dimona::fold_log(log, ledger->state_.get()));
   return ledger;
+}
+
+void Ledger::set_recorded_at_future_skew(int64_t seconds) {
+  DIMONA_ASSERT(seconds >= 0);
+  future_skew_seconds_ = seconds;
 }
 
 uint32_t Ledger::partition_of(Ssin worker) const { return partition_for(worker.value, log_.partition_count()); }
@@ -162,6 +172,11 @@ Status Ledger::stage_due_quota(Instant until) {
 Result<Instant> Ledger::ledger_time(const std::optional<Instant>& recorded_at) {
   Instant at = std::max(clock_.now(), state_->last_recorded_at());
   if (recorded_at) {
+    const Instant latest{clock_.now().micros + future_skew_seconds_ * kMicrosPerSecond};
+    if (latest < *recorded_at)
+      return invalid_argument("field recordedAt: " + to_string(*recorded_at) + " is more than " +
+                              std::to_string(future_skew_seconds_) + " s ahead of the clock (" + to_string(clock_.now()) +
+                              ")");
     if (*recorded_at < state_->last_recorded_at())
       return invalid_argument("recordedAt " + to_string(*recorded_at) + " is before ledger time " +
                               to_string(state_->last_recorded_at()));

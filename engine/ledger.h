@@ -18,8 +18,10 @@
 // once the storage does; docs/operations.md).
 //
 // Ledger time never goes back: a submission without recordedAt gets
-// max(clock, last recordedAt); one with recordedAt earlier than ledger time
-// is refused (kInvalidArgument) and nothing is staged. Declaration ids and
+// max(clock, last recordedAt); one with recordedAt earlier than ledger time,
+// or more than the future skew (limits::recorded_at_future_skew_seconds
+// unless set) ahead of the clock, is refused (kInvalidArgument, "field
+// recordedAt: ...") and nothing is staged. Declaration ids and
 // ledger-assigned period ids are 12-digit ids from kLedgerIdBodyFirst up.
 // Not thread-safe: one Ledger per log, used from one thread.
 #pragma once
@@ -64,6 +66,8 @@ class Ledger {
   Result<Submission> submit(const Declaration& declaration, std::string_view raw, std::string_view source);
   // An action (docs/actions.md), decided by decide_action() and staged like a declaration.
   Result<ActionSubmission> submit_action(const Action& action, std::string_view raw, std::string_view source);
+  // How far ahead of the clock an imported recordedAt may be (seconds, >= 0).
+  void set_recorded_at_future_skew(int64_t seconds);
   // True when a staged batch is close to its size limits: commit before the next submit.
   bool should_commit() const;
   // Durable when it returns ok.
@@ -117,6 +121,7 @@ class Ledger {
   std::string line_;                // scratch: the declaration on one line
   std::string source_;              // scratch
   bool poisoned_ = false;
+  int64_t future_skew_seconds_;
   double commit_wait_seconds_ = 0;
 };
 

@@ -18,6 +18,10 @@ inline constexpr uint32_t planned_hours_min = 1;
 inline constexpr uint32_t planned_hours_max = 999;
 // Free-text fields (names, streets) longer than this are refused.
 inline constexpr size_t text_field_bytes_max = 512;
+// An imported recordedAt further than this ahead of the clock is refused: ledger
+// time never goes back, so one line from 2099 would hold it there for good.
+// The default of the writer's setting (--recorded-at-skew).
+inline constexpr int64_t recorded_at_future_skew_seconds = 24 * 60 * 60;
 
 // --- Actions (docs/actions.md) ------------------------------------------------------
 // An occupation fraction above this (of the sector's full-time reference) is refused.

@@ -350,3 +350,42 @@ TEST_F(CliStartup, AGarbageCheckpointIsSetAsideAndTheStateRebuiltFromTheLog) {
 
 }  // namespace
 }  // namespace dimona
+
+namespace dimona {
+namespace {
+
+// Ledger time stays near the wall clock: a recordedAt in 2099 is refused with the
+// field named, the ledger's time stays where it was, and the skew is an option.
+TEST(CliLedgerTime, ARecordedAtFarAheadOfTheClockIsRefused) {
+  testing::TempDir dir;
+  const std::string data = " --data " + dir.file("data");
+  const std::string in2099 =
+      R"({"employer":{"enterpriseNumber":"0403019261"},"worker":{"ssin":"05031412595"},"dimonaIn":{"features":{"jointCommissionNumber":"XXX","workerType":"STU"},"startDate":"2025-07-01","endDate":"2025-07-31","plannedHoursNumber":30},"recordedAt":"2099-01-01T00:00:00Z"})";
+  Invocation r = run("submit '" + in2099 + "'" + data, dir);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(lines(r.err), 1u) << r.err;
+  EXPECT_NE(r.err.find("field recordedAt: 2099-01-01T00:00:00Z is more than 86400 s ahead of the clock"), std::string::npos)
+      << r.err;
+  {
+    std::ofstream f(dir.file("in.ndjson"));
+    f << in2099 << "\n";
+  }
+  Invocation ingest = run("ingest " + dir.file("in.ndjson") + data, dir);
+  EXPECT_EQ(ingest.exit_code, 0) << ingest.err;
+  EXPECT_NE(ingest.out.find("malformed lines 1"), std::string::npos) << ingest.out;
+  std::ifstream report(dir.file("in.ndjson.refused.ndjson"));
+  const std::string refused((std::istreambuf_iterator<char>(report)), {});
+  EXPECT_NE(refused.find("more than 86400 s ahead of the clock"), std::string::npos) << refused;
+  Invocation replay = run("replay" + data, dir);
+  EXPECT_EQ(replay.out.find("2099"), std::string::npos) << replay.out;
+  // Two days ahead: refused by default, accepted with a skew of three days.
+  const std::string soon = to_string(Instant{SystemClock().now().micros + 2 * kMicrosPerDay}).substr(0, 19) + "Z";
+  std::string in_soon = in2099;
+  in_soon.replace(in_soon.find("2099-01-01T00:00:00Z"), 20, soon);
+  EXPECT_EQ(run("submit '" + in_soon + "'" + data, dir).exit_code, 1);
+  Invocation later = run("submit '" + in_soon + "' --recorded-at-skew 259200" + data, dir);
+  EXPECT_EQ(later.exit_code, 0) << later.err;
+}
+
+}  // namespace
+}  // namespace dimona

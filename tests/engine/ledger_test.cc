@@ -160,6 +160,33 @@ TEST(LedgerOnAFullDisk, RecoversWithoutBeingReopened) {
   EXPECT_EQ(bytes_of((*ledger)->state()), folded_bytes(**log));
 }
 
+std::string with_recorded_at(std::string json, const std::string& at) {
+  json.pop_back();
+  return json + R"(,"recordedAt":")" + at + R"("})";
+}
+
+// Ledger time stays near the clock (08:00 on 2025-06-01 here): an imported
+// recordedAt more than the skew ahead of it is refused, precisely, and stages nothing.
+TEST_F(LedgerTest, ARecordedAtTooFarAheadOfTheClockIsRefused) {
+  const Instant before = state().last_recorded_at();
+  for (const char* at : {"2099-01-01T00:00:00Z", "2025-06-02T08:00:00.000001Z"}) {
+    Result<Submission> r = try_submit(with_recorded_at(stu_in("2025-07-01", "2025-07-31", 30), at));
+    ASSERT_FALSE(r.is_ok()) << at;
+    EXPECT_EQ(r.status().code(), Code::kInvalidArgument);
+    EXPECT_EQ(r.status().message().rfind("field recordedAt: ", 0), 0u) << r.status().message();
+    EXPECT_NE(r.status().message().find("more than 86400 s ahead of the clock (2025-06-01T08:00:00Z)"), std::string::npos)
+        << r.status().message();
+    EXPECT_EQ(ledger_->staged_events(), 0u);
+    EXPECT_EQ(state().last_recorded_at(), before);
+  }
+  Submission edge = submit(with_recorded_at(stu_in("2025-07-01", "2025-07-31", 30), "2025-06-02T08:00:00Z"));
+  EXPECT_EQ(edge.recorded_at, *parse_instant("2025-06-02T08:00:00Z"));
+  ledger_->set_recorded_at_future_skew(0);
+  EXPECT_FALSE(try_submit(with_recorded_at(stu_in("2025-08-01", "2025-08-31", 30), "2025-06-02T08:00:01Z")).is_ok());
+  clock_.set(*parse_instant("2025-06-02T08:00:01Z"));
+  EXPECT_TRUE(try_submit(with_recorded_at(stu_in("2025-08-01", "2025-08-31", 30), "2025-06-02T08:00:01Z")).is_ok());
+}
+
 TEST_F(LedgerTest, ACorruptBatchIsReportedNotFolded) {
   submit(stu_in("2025-07-01", "2025-07-31", 30));
   ASSERT_TRUE(ledger_->commit(nullptr).is_ok());
