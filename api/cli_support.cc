@@ -119,6 +119,13 @@ Result<CitizenView> open_citizen(const CommonOptions& common, const std::string&
 
 Instant ledger_now(const Projector& projector) { return std::max(SystemClock().now(), projector.ledger_time()); }
 
+std::string duplicate_text(const DuplicateEvents& d) {
+  std::string text = std::to_string(d.duplicates) + " event(s) repeat the eventId of an earlier one (";
+  for (size_t i = 0; i < d.ids.size(); ++i) text += (i ? ", " : "") + d.ids[i];
+  if (d.duplicates > d.ids.size()) text += ", ...";
+  return text + ")";
+}
+
 std::string employer_text(uint64_t employer) {
   if (employer & kNssoEmployerTag) return "NSSO " + std::to_string(employer & ~kNssoEmployerTag);
   return format_enterprise_number(EnterpriseNumber{employer});

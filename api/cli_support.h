@@ -74,6 +74,9 @@ Result<CitizenView> open_citizen(const CommonOptions& common, const std::string&
 // or a grant stamped in ledger time is judged in the same time.
 Instant ledger_now(const Projector& projector);
 
+// "N event(s) repeat the eventId of an earlier one (act-..., ...)": no SSIN.
+std::string duplicate_text(const DuplicateEvents& duplicates);
+
 std::string employer_text(uint64_t employer);
 // An employer given on the command line: an enterprise number, or nsso:NUMBER.
 Result<uint64_t> parse_employer(const std::string& text, const char* option);

@@ -140,6 +140,15 @@ int run_log_inspect(const CommonOptions& common, const InspectOptions& o) {
     return 1;
   }
   std::printf("integrity: every batch verified (CRC, line count, offsets, time order)\n");
+  Result<DuplicateEvents> duplicates = find_duplicate_events(**log);
+  if (!duplicates.is_ok()) return fail("log inspect", duplicates.status());
+  if (duplicates->duplicates > 0) {
+    std::printf("duplicates: %s\n", duplicate_text(*duplicates).c_str());
+    std::fprintf(stderr, "dimona-ledger: log inspect: %llu event(s) repeat an eventId\n",
+                 static_cast<unsigned long long>(duplicates->duplicates));
+    return 1;
+  }
+  std::printf("event ids: %llu events, no eventId twice\n", static_cast<unsigned long long>(duplicates->events));
   return 0;
 }
 

@@ -14,6 +14,7 @@ Result<std::unique_ptr<LedgerService>> LedgerService::open(const cli::CommonOpti
   std::unique_ptr<LedgerService> s(new LedgerService());
   Result<cli::WriteSide> write = cli::open_write_side(common, clock);
   DIMONA_TRY(write);
+  s->lock_ = std::make_unique<cli::WriterLock>(std::move(write->lock));  // held for the service's whole life
   s->log_ = std::move(write->log);
   s->ledger_ = std::move(write->ledger);
   ProjectorOptions options;

@@ -1,5 +1,7 @@
 // LedgerService: the live path of `dimona-ledger serve` — the log, its single
-// writer and the projector in one process.
+// writer and the projector in one process. It holds the data folder's writer
+// lock (cli::WriterLock) from open() until it is destroyed: no ingest, submit,
+// attest or second serve appends beside it.
 //
 // Contract. submit() queues one declaration or action (its JSON body) for the
 // writer thread, which decides the queued ones in arrival order, appends them
@@ -34,6 +36,7 @@
 #include <string>
 #include <thread>
 
+#include "api/cli_support.h"
 #include "api/commands.h"
 #include "engine/base/status.h"
 #include "engine/codec.h"
@@ -98,6 +101,7 @@ class LedgerService {
   void process(std::deque<Pending>& group);
   bool recover();  // writer thread: folds the state from the log again after a failed reload
 
+  std::unique_ptr<cli::WriterLock> lock_;  // first: released last, when the service is gone
   std::unique_ptr<EmbeddedLog> log_;
   std::unique_ptr<Ledger> ledger_;
   std::unique_ptr<Projector> projector_;

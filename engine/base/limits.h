@@ -50,6 +50,8 @@ inline constexpr uint32_t batch_events_max = 1 << 16;
 inline constexpr size_t batch_payload_bytes_max = 32 * 1024 * 1024;
 // An encoded event never exceeds this (a declaration plus its envelope and result).
 inline constexpr size_t event_bytes_max = declaration_bytes_max + 4096;
+// Duplicate event ids a log check names (the count covers them all).
+inline constexpr size_t duplicate_ids_reported_max = 10;
 // How long a writer waits for SQLite's lock before reporting busy.
 inline constexpr int sqlite_busy_timeout_ms = 10'000;
 

@@ -5,7 +5,9 @@
 #include <sqlite3.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 #include <sys/wait.h>
+#include <csignal>
 #include <unistd.h>
 
 #include <algorithm>
@@ -16,6 +18,7 @@
 #include <string>
 
 #include "engine/base/time.h"
+#include "engine/embedded_log.h"
 #include "tests/test_util.h"
 
 namespace dimona {
@@ -385,6 +388,126 @@ TEST(CliLedgerTime, ARecordedAtFarAheadOfTheClockIsRefused) {
   EXPECT_EQ(run("submit '" + in_soon + "'" + data, dir).exit_code, 1);
   Invocation later = run("submit '" + in_soon + "' --recorded-at-skew 259200" + data, dir);
   EXPECT_EQ(later.exit_code, 0) << later.err;
+}
+
+}  // namespace
+}  // namespace dimona
+
+namespace dimona {
+namespace {
+
+// A `serve` in the background: started, read up to its "serving" line, stopped with SIGTERM.
+class RunningServe {
+ public:
+  RunningServe(const std::string& data, const testing::TempDir& dir) {
+    int out[2];
+    EXPECT_EQ(::pipe(out), 0);
+    const std::string command = "exec " + std::string(DIMONA_CLI_PATH) + " serve --port 0 --data " + data + " 2>" +
+                                dir.file("serve.err");
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      ::dup2(out[1], 1);
+      ::close(out[0]);
+      ::close(out[1]);
+      ::execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    ::close(out[1]);
+    char c;
+    while (::read(out[0], &c, 1) == 1 && c != '\n') first_line_ += c;
+    out_ = out[0];
+  }
+  ~RunningServe() { (void)stop(); }
+  // The exit code after SIGTERM (0: a graceful stop).
+  int stop() {
+    if (pid_ <= 0) return -1;
+    ::kill(pid_, SIGTERM);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+    ::close(out_);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+  const std::string& first_line() const { return first_line_; }
+
+ private:
+  pid_t pid_ = -1;
+  int out_ = -1;
+  std::string first_line_;
+};
+
+// One writer per data folder, serve included: while serve runs, every other
+// writing command is refused with one line and writes nothing; after it, they work.
+TEST(CliOneWriter, ServeHoldsTheWriterLockForItsWholeLife) {
+  testing::TempDir dir;
+  const std::string data = dir.file("data");
+  const std::string attestation = R"('{"worker":{"ssin":"05031412595"},"attestationRequest":{"year":2026}}')";
+  ASSERT_EQ(run("submit " + attestation + " --data " + data, dir).exit_code, 0);
+  {
+    std::ofstream f(dir.file("in.ndjson"));
+    f << R"({"employer":{"enterpriseNumber":"0403019261"},"worker":{"ssin":"05031412595"},"dimonaIn":{"features":{"jointCommissionNumber":"XXX","workerType":"STU"},"startDate":"2025-07-01","endDate":"2025-07-31","plannedHoursNumber":30},"recordedAt":"2025-06-20T09:12:00Z"})"
+      << "\n";
+  }
+  auto total = [&] {
+    Invocation inspect = run("log inspect --data " + data, dir);  // reads are not writers
+    EXPECT_EQ(inspect.exit_code, 0) << inspect.err;
+    const size_t at = inspect.out.find("total: ");
+    return at == std::string::npos ? std::string("?") : inspect.out.substr(at, inspect.out.find('\n', at) - at);
+  };
+  const std::string before = total();
+  RunningServe serve(data, dir);
+  ASSERT_NE(serve.first_line().find("serving http://127.0.0.1:"), std::string::npos) << serve.first_line();
+  for (const std::string& command : {"submit " + attestation, std::string("attest 05031412595"),
+                                     "ingest " + dir.file("in.ndjson"), std::string("serve --port 0")}) {
+    SCOPED_TRACE(command);
+    Invocation r = run(command + " --data " + data, dir, "timeout --preserve-status -s TERM 5 ");
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_EQ(lines(r.err), 1u) << r.err;
+    EXPECT_NE(r.err.find("busy: another process writes to " + data), std::string::npos) << r.err;
+  }
+  EXPECT_EQ(total(), before) << "something was appended beside serve";
+  EXPECT_EQ(serve.stop(), 0);
+  EXPECT_EQ(run("ingest " + dir.file("in.ndjson") + " --data " + data, dir).exit_code, 0);
+}
+
+// A log that holds one event twice (an action appended again through the
+// EventLog API, as a second writer would): `log inspect` and `replay --rebuild` say so and exit 1.
+TEST(CliOneWriter, DuplicateEventIdsAreReportedByInspectAndRebuild) {
+  testing::TempDir dir;
+  const std::string data = dir.file("data");
+  Invocation a = run(R"(submit '{"worker":{"ssin":"05031412595"},"attestationRequest":{"year":2026}}' --data )" + data, dir);
+  ASSERT_EQ(a.exit_code, 0) << a.err;
+  const std::string line = a.out.substr(0, a.out.find('\n') + 1);
+  const std::string id = line.substr(12, line.find('"', 12) - 12);
+  ASSERT_EQ(id.rfind("act-", 0), 0u) << line;
+  Invocation clean = run("log inspect --data " + data, dir);
+  EXPECT_EQ(clean.exit_code, 0) << clean.err;
+  EXPECT_NE(clean.out.find("no eventId twice"), std::string::npos) << clean.out;
+  EXPECT_EQ(run("replay --rebuild --data " + data, dir).exit_code, 0);
+  {
+    Result<std::unique_ptr<EmbeddedLog>> log = EmbeddedLog::open(data + "/ledger.db", EmbeddedLogOptions{});
+    ASSERT_TRUE(log.is_ok()) << log.status().to_string();
+    const uint32_t partition = partition_for(5031412595, (*log)->partition_count());
+    Result<Offset> end = (*log)->end_offset(partition);
+    ASSERT_TRUE(end.is_ok());
+    BatchDraft again;
+    again.partition = partition;
+    again.count = 1;
+    again.first_recorded_at = again.last_recorded_at = SystemClock().now();
+    again.payload = line;
+    ASSERT_TRUE((*log)->append(std::span<const BatchDraft>(&again, 1), nullptr).is_ok());
+  }
+  Invocation inspect = run("log inspect --data " + data, dir);
+  EXPECT_EQ(inspect.exit_code, 1);
+  EXPECT_NE(inspect.out.find("duplicates: 1 event(s) repeat the eventId of an earlier one (" + id + ")"), std::string::npos)
+      << inspect.out;
+  EXPECT_EQ(lines(inspect.err), 1u) << inspect.err;
+  Invocation rebuild = run("replay --rebuild --data " + data, dir);
+  EXPECT_EQ(rebuild.exit_code, 1);
+  EXPECT_NE(rebuild.err.find("the log is not sound: 1 event(s) repeat the eventId of an earlier one (" + id + ")"),
+            std::string::npos)
+      << rebuild.err;
+  EXPECT_EQ(rebuild.err.find("05031412595"), std::string::npos) << "an SSIN reached stderr";
 }
 
 }  // namespace

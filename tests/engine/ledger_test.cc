@@ -187,6 +187,33 @@ TEST_F(LedgerTest, ARecordedAtTooFarAheadOfTheClockIsRefused) {
   EXPECT_TRUE(try_submit(with_recorded_at(stu_in("2025-08-01", "2025-08-31", 30), "2025-06-02T08:00:01Z")).is_ok());
 }
 
+// Two events with one eventId (an action appended twice, as two writers beside
+// each other would) are found; the quota definition, once in every partition, is not one.
+TEST_F(LedgerTest, AnEventAppendedTwiceIsFoundAsADuplicate) {
+  submit(stu_in("2025-07-01", "2025-07-31", 30));
+  ActionSubmission a = act(R"({"worker":{"ssin":"05031412595"},"attestationRequest":{"year":2025}})");
+  const std::string line = std::string(ledger_->last_staged_event(a.partition)) + "\n";
+  ASSERT_TRUE(ledger_->commit(nullptr).is_ok());
+  Result<DuplicateEvents> clean = find_duplicate_events(log_);
+  ASSERT_TRUE(clean.is_ok()) << clean.status().to_string();
+  EXPECT_EQ(clean->events, log_.event_count());
+  EXPECT_EQ(clean->duplicates, 0u);
+
+  for (int copies = 1; copies <= 2; ++copies) {
+    BatchDraft again;
+    again.partition = a.partition;
+    again.count = 1;
+    again.first_recorded_at = again.last_recorded_at = a.recorded_at;
+    again.payload = line;
+    ASSERT_TRUE(log_.append(std::span<const BatchDraft>(&again, 1), nullptr).is_ok());
+    Result<DuplicateEvents> found = find_duplicate_events(log_);
+    ASSERT_TRUE(found.is_ok());
+    EXPECT_EQ(found->duplicates, static_cast<uint64_t>(copies));
+    ASSERT_EQ(found->ids.size(), 1u);
+    EXPECT_EQ(found->ids[0], "act-" + std::to_string(a.outcome.id));
+  }
+}
+
 TEST_F(LedgerTest, ACorruptBatchIsReportedNotFolded) {
   submit(stu_in("2025-07-01", "2025-07-31", 30));
   ASSERT_TRUE(ledger_->commit(nullptr).is_ok());
