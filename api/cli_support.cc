@@ -13,13 +13,14 @@
 #include <thread>
 
 #include "api/progress.h"
+#include "engine/base/private_file.h"
 #include "engine/quota_schedule.h"
 #include "projections/checkpoint_store.h"
 
 namespace dimona::cli {
 
 Result<std::unique_ptr<EmbeddedLog>> open_log(const CommonOptions& common, bool create) {
-  if (create && ::mkdir(common.data_dir.c_str(), 0755) != 0 && errno != EEXIST)
+  if (create && ::mkdir(common.data_dir.c_str(), kPrivateDirectoryMode) != 0 && errno != EEXIST)
     return io_error("cannot create " + common.data_dir + ": " + std::strerror(errno));
   EmbeddedLogOptions options;
   options.create_if_missing = create;
@@ -35,10 +36,10 @@ Result<ServerSecret> open_secret(const CommonOptions& common) {
 }
 
 Result<WriterLock> WriterLock::acquire(const std::string& data_dir) {
-  if (::mkdir(data_dir.c_str(), 0755) != 0 && errno != EEXIST)
+  if (::mkdir(data_dir.c_str(), kPrivateDirectoryMode) != 0 && errno != EEXIST)
     return io_error("cannot create " + data_dir + ": " + std::strerror(errno));
   const std::string path = data_dir + "/writer.lock";
-  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, kPrivateFileMode);
   if (fd < 0) return io_error("cannot open " + path + ": " + std::strerror(errno));
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     ::close(fd);

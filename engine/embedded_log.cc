@@ -1,5 +1,7 @@
 #include "engine/embedded_log.h"
 
+#include "engine/base/private_file.h"
+
 #include <lz4.h>
 #include <sqlite3.h>
 
@@ -548,6 +550,7 @@ Result<std::unique_ptr<EmbeddedLog>> EmbeddedLog::open(const std::string& path,
   if (!options.create_if_missing && !std::filesystem::exists(path, ignored)) {
     return not_found("no log at " + path);
   }
+  if (options.create_if_missing) DIMONA_TRY(create_private_file(path));  // 0600: it holds SSINs, and so will -wal and -shm
   int flags = SQLITE_OPEN_READWRITE | (options.create_if_missing ? SQLITE_OPEN_CREATE : 0);
   auto impl = std::make_unique<Impl>();
   impl->path = path;

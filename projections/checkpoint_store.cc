@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "engine/base/limits.h"
+#include "engine/base/private_file.h"
 
 namespace dimona {
 namespace {
@@ -62,6 +63,7 @@ CheckpointStore::~CheckpointStore() = default;
 
 Result<std::unique_ptr<CheckpointStore>> CheckpointStore::open(const std::string& path) {
   static_assert(kCheckpointFormatVersion == 3, "kSchema writes version 3");
+  DIMONA_TRY(create_private_file(path));  // 0600: the states hold SSINs, and so will -wal and -shm
   sqlite3* raw = nullptr;
   const int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
   Db db(raw);

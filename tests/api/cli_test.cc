@@ -286,7 +286,7 @@ TEST_F(CliStartup, ATruncatedLogIsOneLineNamingTheFile) {
 
 TEST_F(CliStartup, AMissingQuotaTableIsOneLineNamingIt) {
   const std::string quota = dir_.file("quota.json");
-  std::filesystem::copy_file(std::string(DIMONA_SCHEMAS_DIR_FOR_TESTS) + "/quota.json", quota);
+  std::filesystem::copy_file(std::string(DIMONA_SCHEMAS_DIR) + "/quota.json", quota);
   Invocation ok = run(R"(submit '{"worker":{"ssin":"05031412595"},"attestationRequest":{"year":2026}}' --quota )" + quota +
                           " --data " + data_,
                       dir_);
@@ -508,6 +508,48 @@ TEST(CliOneWriter, DuplicateEventIdsAreReportedByInspectAndRebuild) {
             std::string::npos)
       << rebuild.err;
   EXPECT_EQ(rebuild.err.find("05031412595"), std::string::npos) << "an SSIN reached stderr";
+}
+
+}  // namespace
+}  // namespace dimona
+
+namespace dimona {
+namespace {
+
+unsigned mode_of(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 ? (st.st_mode & 07777) : 01000;  // 01000: missing
+}
+
+// The data folder and every file the ledger creates hold SSINs: 0700 and 0600,
+// whatever the umask lets through (docs/operations.md).
+TEST(CliFiles, TheDataFolderIsTheOwnersOnly) {
+  const mode_t umask_before = ::umask(022);
+  testing::TempDir dir;
+  const std::string data = dir.file("data");
+  {
+    std::ofstream f(dir.file("in.ndjson"));
+    f << R"({"employer":{"enterpriseNumber":"0403019261"},"worker":{"ssin":"05031412595"},"dimonaIn":{"features":{"jointCommissionNumber":"XXX","workerType":"STU"},"startDate":"2025-07-01","endDate":"2025-07-31","plannedHoursNumber":30},"recordedAt":"2025-06-20T09:12:00Z"})"
+      << "\n{broken\n";
+  }
+  ASSERT_EQ(run("ingest " + dir.file("in.ndjson") + " --data " + data, dir).exit_code, 0);
+  EXPECT_EQ(mode_of(data), 0700u);
+  for (const char* name : {"ledger.db", "secret.key", "writer.lock"}) EXPECT_EQ(mode_of(data + "/" + name), 0600u) << name;
+  EXPECT_EQ(mode_of(dir.file("in.ndjson.refused.ndjson")), 0600u) << "the ingest's report of refused lines";
+  {
+    // While it runs, the log's -wal and -shm exist (SQLite gives them the main file's mode,
+    // as it does the checkpoint's, which is open only while it is written).
+    RunningServe serve(data, dir);
+    ASSERT_NE(serve.first_line().find("serving"), std::string::npos) << serve.first_line();
+    for (const char* name : {"ledger.db-wal", "ledger.db-shm", "checkpoint.db"})
+      EXPECT_EQ(mode_of(data + "/" + name), 0600u) << name;
+    EXPECT_EQ(mode_of(data + "/dev-keys"), 0700u);
+    for (const auto& e : std::filesystem::directory_iterator(data + "/dev-keys"))
+      if (e.path().extension() != ".json") {  // the JWKS is public
+        EXPECT_EQ(mode_of(e.path().string()), 0600u) << e.path();
+      }
+  }
+  ::umask(umask_before);
 }
 
 }  // namespace
