@@ -59,6 +59,38 @@ void LedgerService::run() {
   }
 }
 
+Result<WriteOutcome> LedgerService::stage(const Pending& p, std::map<uint32_t, Offset>* base) {
+  text_.assign(p.body);
+  const size_t size = text_.size();
+  text_.resize(size + kJsonPadding, ' ');
+  Result<Command> command = decoder_.decode_command(std::string_view(text_.data(), size), text_.size());
+  DIMONA_TRY(command);
+  if (p.check) DIMONA_TRY(p.check(*command, ledger_->state()));
+  WriteOutcome o;
+  o.is_action = command->is_action;
+  const std::string_view raw(text_.data(), size);
+  if (command->is_action) {
+    Result<ActionSubmission> s = ledger_->submit_action(command->action, raw, "http");
+    DIMONA_TRY(s);
+    o.action = *s;
+    o.id = s->outcome.id;
+    o.partition = s->partition;
+  } else {
+    Result<Submission> s = ledger_->submit(command->declaration, raw, "http");
+    DIMONA_TRY(s);
+    o.declaration = *s;
+    o.id = s->declaration_id.value;
+    o.partition = s->partition;
+  }
+  if (!base->count(o.partition)) {
+    Result<Offset> end = log_->end_offset(o.partition);
+    (*base)[o.partition] = end.is_ok() ? *end : 0;
+  }
+  o.offset = (*base)[o.partition] + ledger_->staged_in(o.partition) - 1;
+  o.event_json.assign(ledger_->last_staged_event(o.partition));
+  return o;
+}
+
 void LedgerService::process(std::deque<Pending>& group) {
   struct Staged {
     Pending* pending;
@@ -71,49 +103,10 @@ void LedgerService::process(std::deque<Pending>& group) {
   }
   std::vector<Staged> staged;
   std::map<uint32_t, Offset> base;  // each touched partition's end offset before this commit
-  std::string text;
   for (Pending& p : group) {
-    text.assign(p.body);
-    const size_t size = text.size();
-    text.resize(size + kJsonPadding, ' ');
-    Result<Command> command = decoder_.decode_command(std::string_view(text.data(), size), text.size());
-    if (!command.is_ok()) {
-      p.done(command.status());
-      continue;
-    }
-    if (Status allowed = p.check ? p.check(*command, ledger_->state()) : Status::ok(); !allowed.is_ok()) {
-      p.done(allowed);
-      continue;
-    }
-    WriteOutcome o;
-    o.is_action = command->is_action;
-    const std::string_view raw(text.data(), size);
-    if (command->is_action) {
-      Result<ActionSubmission> s = ledger_->submit_action(command->action, raw, "http");
-      if (!s.is_ok()) {
-        p.done(s.status());
-        continue;
-      }
-      o.action = *s;
-      o.id = s->outcome.id;
-      o.partition = s->partition;
-    } else {
-      Result<Submission> s = ledger_->submit(command->declaration, raw, "http");
-      if (!s.is_ok()) {
-        p.done(s.status());
-        continue;
-      }
-      o.declaration = *s;
-      o.id = s->declaration_id.value;
-      o.partition = s->partition;
-    }
-    if (!base.count(o.partition)) {
-      Result<Offset> end = log_->end_offset(o.partition);
-      base[o.partition] = end.is_ok() ? *end : 0;
-    }
-    o.offset = base[o.partition] + ledger_->staged_in(o.partition) - 1;
-    o.event_json.assign(ledger_->last_staged_event(o.partition));
-    staged.push_back(Staged{&p, std::move(o), false});
+    Result<WriteOutcome> o = stage(p, &base);
+    if (o.is_ok()) staged.push_back(Staged{&p, std::move(*o), false});
+    else p.done(o.status());
   }
   if (staged.empty() && ledger_->staged_events() == 0) return;
   Status committed = ledger_->commit(nullptr);
@@ -141,25 +134,29 @@ void LedgerService::process(std::deque<Pending>& group) {
       failed_ = true;
     }
   }
+  fold();
+  for (Staged& st : staged) {
+    if (committed.is_ok() || st.durable) st.pending->done(std::move(st.outcome));
+    else st.pending->done(unavailable("not stored: the log could not commit this write (" + committed.to_string() +
+                                      "); nothing of it was written, retry"));
+  }
+}
+
+void LedgerService::fold() {
   {
     std::unique_lock lock(fold_mutex_);
     Result<ReplayStats> stats = projector_->catch_up();
     if (stats.is_ok()) {
       events_folded_ += stats->events;
     } else {
-      // Stored all the same: the answers say so; the next group's fold retries.
+      // What the log holds is answered as stored all the same; the next group's fold retries.
       fold_failures_ += 1;
-      std::fprintf(stderr, "dimona-ledger: serve: folding the read models failed after a durable commit (%s); retried at the next write\n",
+      std::fprintf(stderr, "dimona-ledger: serve: folding the read models failed (%s); retried at the next write\n",
                    stats.status().to_string().c_str());
     }
     ledger_time_micros_ = projector_->ledger_time().micros;
   }
   folded_.notify_all();
-  for (Staged& st : staged) {
-    if (committed.is_ok() || st.durable) st.pending->done(std::move(st.outcome));
-    else st.pending->done(unavailable("not stored: the log could not commit this write (" + committed.to_string() +
-                                      "); nothing of it was written, retry"));
-  }
 }
 
 bool LedgerService::recover() {

@@ -30,6 +30,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
@@ -99,6 +100,9 @@ class LedgerService {
   LedgerService() = default;
   void run();
   void process(std::deque<Pending>& group);
+  // Decodes, checks, decides and stages one submission; its offset counts from `base`.
+  Result<WriteOutcome> stage(const Pending& p, std::map<uint32_t, Offset>* base);
+  void fold();  // the projector catches up with the log; readers are woken
   bool recover();  // writer thread: folds the state from the log again after a failed reload
 
   std::unique_ptr<cli::WriterLock> lock_;  // first: released last, when the service is gone
@@ -106,6 +110,7 @@ class LedgerService {
   std::unique_ptr<Ledger> ledger_;
   std::unique_ptr<Projector> projector_;
   DeclarationDecoder decoder_;  // writer thread only
+  std::string text_;            // writer thread only: a body with the decoder's padding
   mutable std::shared_mutex fold_mutex_;
   mutable std::mutex queue_mutex_;
   std::condition_variable wake_;
