@@ -564,7 +564,8 @@ Result<std::unique_ptr<EmbeddedLog>> EmbeddedLog::open(const std::string& path,
     DIMONA_TRY(impl->prepare_all());
     return impl->load_ends();
   };
-  if (Status s = prepare(); !s.is_ok()) return Status(s.code(), "the log " + path + ": " + s.message());
+  if (Status s = prepare(); !s.is_ok())
+    return s.message().rfind(path, 0) == 0 ? s : Status(s.code(), "the log " + path + ": " + s.message());
   return std::make_unique<EmbeddedLog>(Key{}, std::move(impl));
 }
 
