@@ -7,17 +7,20 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <thread>
 
 #include "api/progress.h"
+#include "engine/base/private_file.h"
 #include "engine/quota_schedule.h"
+#include "projections/checkpoint_store.h"
 
 namespace dimona::cli {
 
 Result<std::unique_ptr<EmbeddedLog>> open_log(const CommonOptions& common, bool create) {
-  if (create && ::mkdir(common.data_dir.c_str(), 0755) != 0 && errno != EEXIST)
+  if (create && ::mkdir(common.data_dir.c_str(), kPrivateDirectoryMode) != 0 && errno != EEXIST)
     return io_error("cannot create " + common.data_dir + ": " + std::strerror(errno));
   EmbeddedLogOptions options;
   options.create_if_missing = create;
@@ -33,10 +36,10 @@ Result<ServerSecret> open_secret(const CommonOptions& common) {
 }
 
 Result<WriterLock> WriterLock::acquire(const std::string& data_dir) {
-  if (::mkdir(data_dir.c_str(), 0755) != 0 && errno != EEXIST)
+  if (::mkdir(data_dir.c_str(), kPrivateDirectoryMode) != 0 && errno != EEXIST)
     return io_error("cannot create " + data_dir + ": " + std::strerror(errno));
   const std::string path = data_dir + "/writer.lock";
-  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, kPrivateFileMode);
   if (fd < 0) return io_error("cannot open " + path + ": " + std::strerror(errno));
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     ::close(fd);
@@ -62,8 +65,21 @@ Result<WriteSide> open_write_side(const CommonOptions& common, const Clock& cloc
   DIMONA_TRY(secret);
   Result<std::unique_ptr<Ledger>> ledger = Ledger::open(*side.log, std::move(*schedule), clock, *secret);
   DIMONA_TRY(ledger);
+  if (common.recorded_at_skew_seconds >= 0) (*ledger)->set_recorded_at_future_skew(common.recorded_at_skew_seconds);
   side.ledger = std::move(*ledger);
   return side;
+}
+
+Result<std::unique_ptr<Projector>> open_projector(EventLog& log, const ProjectorOptions& options) {
+  Result<std::unique_ptr<Projector>> projector = Projector::open(log, options);
+  if (projector.is_ok() || options.checkpoint_path.empty()) return projector;
+  const Code code = projector.status().code();
+  if (code != Code::kCorruption && code != Code::kFailedPrecondition) return projector;
+  Result<std::string> aside = set_aside_checkpoint(options.checkpoint_path, SystemClock().now());
+  if (!aside.is_ok()) return aside.status();
+  std::fprintf(stderr, "dimona-ledger: warning: the checkpoint %s cannot be used (%s); set aside as %s, rebuilding the state from the log\n",
+               options.checkpoint_path.c_str(), projector.status().to_string().c_str(), aside->c_str());
+  return Projector::open(log, options);
 }
 
 Result<ReadSide> open_read_side(const CommonOptions& common, unsigned threads, bool show_progress,
@@ -79,7 +95,7 @@ Result<ReadSide> open_read_side(const CommonOptions& common, unsigned threads, b
   options.checkpoint_path = checkpoint_path(common);
   options.checkpoint_every_events = checkpoint_every_events;
   options.round_events = std::min<uint64_t>(options.round_events, std::max<uint64_t>(1, checkpoint_every_events / 4));
-  Result<std::unique_ptr<Projector>> projector = Projector::open(*side.log, options);
+  Result<std::unique_ptr<Projector>> projector = open_projector(*side.log, options);
   DIMONA_TRY(projector);
   side.projector = std::move(*projector);
   Progress progress("replay", "events");
@@ -103,6 +119,13 @@ Result<CitizenView> open_citizen(const CommonOptions& common, const std::string&
 }
 
 Instant ledger_now(const Projector& projector) { return std::max(SystemClock().now(), projector.ledger_time()); }
+
+std::string duplicate_text(const DuplicateEvents& d) {
+  std::string text = std::to_string(d.duplicates) + " event(s) repeat the eventId of an earlier one (";
+  for (size_t i = 0; i < d.ids.size(); ++i) text += (i ? ", " : "") + d.ids[i];
+  if (d.duplicates > d.ids.size()) text += ", ...";
+  return text + ")";
+}
 
 std::string employer_text(uint64_t employer) {
   if (employer & kNssoEmployerTag) return "NSSO " + std::to_string(employer & ~kNssoEmployerTag);

@@ -2,7 +2,8 @@
 // read side (a Projector caught up from its checkpoint), and small parsers.
 //
 // Contract. Internal to the command line. Every function returns errors as
-// values with a message fit for one stderr line; none prints.
+// values with a message fit for one stderr line; none prints, except
+// open_projector's one warning when it sets a checkpoint aside.
 #pragma once
 
 #include <cstdint>
@@ -45,6 +46,12 @@ struct WriteSide {
 };
 Result<WriteSide> open_write_side(const CommonOptions& common, const Clock& clock);
 
+// Projector::open. A checkpoint it cannot use (kCorruption: garbage, truncated,
+// a state that does not decode; kFailedPrecondition: another format, another
+// log) is set aside (set_aside_checkpoint) with one warning line on stderr,
+// and the projector starts empty: the log is the truth, the fold rebuilds it.
+Result<std::unique_ptr<Projector>> open_projector(EventLog& log, const ProjectorOptions& options);
+
 // The log and a projector caught up with it (from the checkpoint, if any).
 struct ReadSide {
   std::unique_ptr<EmbeddedLog> log;
@@ -66,6 +73,9 @@ Result<CitizenView> open_citizen(const CommonOptions& common, const std::string&
 // imported history runs ahead of it (ledger time never goes back), so a code
 // or a grant stamped in ledger time is judged in the same time.
 Instant ledger_now(const Projector& projector);
+
+// "N event(s) repeat the eventId of an earlier one (act-..., ...)": no SSIN.
+std::string duplicate_text(const DuplicateEvents& duplicates);
 
 std::string employer_text(uint64_t employer);
 // An employer given on the command line: an enterprise number, or nsso:NUMBER.

@@ -68,6 +68,7 @@ int run_generate(const GenerateOptions& o) {
   g.students = o.students;
   g.seed = o.seed;
   g.bad_share = o.bad_share;
+  g.not_after = SystemClock().now();  // a ledger refuses a recordedAt ahead of its clock
   Result<GeneratorStats> stats = generate(g, [&out](std::string_view chunk) -> Status {
     if (std::fwrite(chunk.data(), 1, chunk.size(), out.get()) != chunk.size())
       return io_error(std::string("write failed: ") + std::strerror(errno));
@@ -77,6 +78,9 @@ int run_generate(const GenerateOptions& o) {
   if (std::fflush(out.get()) != 0) return fail("generate", io_error(std::strerror(errno)));
   std::fprintf(stderr, "generated %llu lines for %d (%llu of them actions)\n", static_cast<unsigned long long>(stats->lines),
                o.year, static_cast<unsigned long long>(stats->actions));
+  if (stats->lines_after_clock > 0)
+    std::fprintf(stderr, "left out %llu planned lines that would be recorded after now\n",
+                 static_cast<unsigned long long>(stats->lines_after_clock));
   return 0;
 }
 
@@ -136,6 +140,15 @@ int run_log_inspect(const CommonOptions& common, const InspectOptions& o) {
     return 1;
   }
   std::printf("integrity: every batch verified (CRC, line count, offsets, time order)\n");
+  Result<DuplicateEvents> duplicates = find_duplicate_events(**log);
+  if (!duplicates.is_ok()) return fail("log inspect", duplicates.status());
+  if (duplicates->duplicates > 0) {
+    std::printf("duplicates: %s\n", duplicate_text(*duplicates).c_str());
+    std::fprintf(stderr, "dimona-ledger: log inspect: %llu event(s) repeat an eventId\n",
+                 static_cast<unsigned long long>(duplicates->duplicates));
+    return 1;
+  }
+  std::printf("event ids: %llu events, no eventId twice\n", static_cast<unsigned long long>(duplicates->events));
   return 0;
 }
 

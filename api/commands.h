@@ -20,6 +20,7 @@ struct CommonOptions {
   std::string quota_path;                // empty: schemas/quota.json
   uint32_t partitions = 0;               // at creation; 0: the default
   std::string secret_file;               // empty: DATA/secret.key (secret.h)
+  int64_t recorded_at_skew_seconds = -1; // how far ahead of the clock a recordedAt may be; -1: the limit's default
 };
 
 struct GenerateOptions {

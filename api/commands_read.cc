@@ -63,7 +63,14 @@ int run_replay(const CommonOptions& common, const ReplayOptions& o) {
   for (uint32_t p = 0; p < side->projector->partition_count(); ++p) periods += side->projector->partition(p).period_count();
   std::printf("state: %llu periods over %u partitions, ledger time %s\n", static_cast<unsigned long long>(periods),
               side->projector->partition_count(), to_string(side->projector->ledger_time()).c_str());
-  return 0;
+  if (!o.rebuild) return 0;
+  // A rebuild folds every event: say when one was folded twice (docs/operations.md).
+  Result<DuplicateEvents> duplicates = find_duplicate_events(*side->log);
+  if (!duplicates.is_ok()) return fail("replay", duplicates.status());
+  if (duplicates->duplicates == 0) return 0;
+  std::fprintf(stderr, "dimona-ledger: replay: the log is not sound: %s, each folded again; `log inspect` says more\n",
+               duplicate_text(*duplicates).c_str());
+  return 1;
 }
 
 int run_balance(const CommonOptions& common, const CitizenOptions& o) {

@@ -17,6 +17,9 @@ int main(int argc, char** argv) {
     cmd->add_option("--quota", common.quota_path, "Quota table (default: schemas/quota.json)");
     cmd->add_option("--partitions", common.partitions, "Partitions of a new log")->check(CLI::Range(1, 1024));
     cmd->add_option("--secret-file", common.secret_file, "Server secret for access codes and tokens (default DATA/secret.key)");
+    cmd->add_option("--recorded-at-skew", common.recorded_at_skew_seconds,
+                    "Seconds an imported recordedAt may be ahead of the clock (default one day)")
+        ->check(CLI::Range(int64_t{0}, int64_t{10} * 366 * 24 * 3600));
   };
 
   GenerateOptions generate;

@@ -1,6 +1,7 @@
 #include "api/service.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <map>
 
 #include "api/cli_support.h"
@@ -13,12 +14,13 @@ Result<std::unique_ptr<LedgerService>> LedgerService::open(const cli::CommonOpti
   std::unique_ptr<LedgerService> s(new LedgerService());
   Result<cli::WriteSide> write = cli::open_write_side(common, clock);
   DIMONA_TRY(write);
+  s->lock_ = std::make_unique<cli::WriterLock>(std::move(write->lock));  // held for the service's whole life
   s->log_ = std::move(write->log);
   s->ledger_ = std::move(write->ledger);
   ProjectorOptions options;
   options.threads = std::max(1u, projector_threads);
   options.checkpoint_path = cli::checkpoint_path(common);
-  Result<std::unique_ptr<Projector>> projector = Projector::open(*s->log_, options);
+  Result<std::unique_ptr<Projector>> projector = cli::open_projector(*s->log_, options);
   DIMONA_TRY(projector);
   s->projector_ = std::move(*projector);
   Result<ReplayStats> stats = s->projector_->catch_up();
@@ -34,13 +36,13 @@ LedgerService::~LedgerService() { stop(); }
 void LedgerService::submit(std::string body, Check check, Done done) {
   {
     std::lock_guard lock(queue_mutex_);
-    if (!stopping_ && !failed_ && queue_.size() < http_limits::write_queue_max) {
+    if (!stopping_ && queue_.size() < http_limits::write_queue_max) {
       queue_.push_back(Pending{std::move(body), std::move(check), std::move(done)});
       wake_.notify_one();
       return;
     }
   }
-  done(unavailable(failed_ ? "the ledger stopped after a failed commit" : "the ledger is busy or stopping"));
+  done(unavailable("the ledger is busy or stopping"));
 }
 
 void LedgerService::run() {
@@ -57,75 +59,116 @@ void LedgerService::run() {
   }
 }
 
+Result<WriteOutcome> LedgerService::stage(const Pending& p, std::map<uint32_t, Offset>* base) {
+  text_.assign(p.body);
+  const size_t size = text_.size();
+  text_.resize(size + kJsonPadding, ' ');
+  Result<Command> command = decoder_.decode_command(std::string_view(text_.data(), size), text_.size());
+  DIMONA_TRY(command);
+  if (p.check) DIMONA_TRY(p.check(*command, ledger_->state()));
+  WriteOutcome o;
+  o.is_action = command->is_action;
+  const std::string_view raw(text_.data(), size);
+  if (command->is_action) {
+    Result<ActionSubmission> s = ledger_->submit_action(command->action, raw, "http");
+    DIMONA_TRY(s);
+    o.action = *s;
+    o.id = s->outcome.id;
+    o.partition = s->partition;
+  } else {
+    Result<Submission> s = ledger_->submit(command->declaration, raw, "http");
+    DIMONA_TRY(s);
+    o.declaration = *s;
+    o.id = s->declaration_id.value;
+    o.partition = s->partition;
+  }
+  if (!base->count(o.partition)) {
+    Result<Offset> end = log_->end_offset(o.partition);
+    (*base)[o.partition] = end.is_ok() ? *end : 0;
+  }
+  o.offset = (*base)[o.partition] + ledger_->staged_in(o.partition) - 1;
+  o.event_json.assign(ledger_->last_staged_event(o.partition));
+  return o;
+}
+
 void LedgerService::process(std::deque<Pending>& group) {
   struct Staged {
     Pending* pending;
     WriteOutcome outcome;
+    bool durable = false;  // known only after a failed commit
   };
+  if (!recover()) {
+    for (Pending& p : group) p.done(unavailable("not stored: the writer's state cannot be folded from the log; retry later"));
+    return;
+  }
   std::vector<Staged> staged;
   std::map<uint32_t, Offset> base;  // each touched partition's end offset before this commit
-  std::string text;
   for (Pending& p : group) {
-    text.assign(p.body);
-    const size_t size = text.size();
-    text.resize(size + kJsonPadding, ' ');
-    Result<Command> command = decoder_.decode_command(std::string_view(text.data(), size), text.size());
-    if (!command.is_ok()) {
-      p.done(command.status());
-      continue;
-    }
-    if (Status allowed = p.check ? p.check(*command, ledger_->state()) : Status::ok(); !allowed.is_ok()) {
-      p.done(allowed);
-      continue;
-    }
-    WriteOutcome o;
-    o.is_action = command->is_action;
-    const std::string_view raw(text.data(), size);
-    if (command->is_action) {
-      Result<ActionSubmission> s = ledger_->submit_action(command->action, raw, "http");
-      if (!s.is_ok()) {
-        p.done(s.status());
-        continue;
-      }
-      o.action = *s;
-      o.id = s->outcome.id;
-      o.partition = s->partition;
-    } else {
-      Result<Submission> s = ledger_->submit(command->declaration, raw, "http");
-      if (!s.is_ok()) {
-        p.done(s.status());
-        continue;
-      }
-      o.declaration = *s;
-      o.id = s->declaration_id.value;
-      o.partition = s->partition;
-    }
-    if (!base.count(o.partition)) {
-      Result<Offset> end = log_->end_offset(o.partition);
-      base[o.partition] = end.is_ok() ? *end : 0;
-    }
-    o.offset = base[o.partition] + ledger_->staged_in(o.partition) - 1;
-    o.event_json.assign(ledger_->last_staged_event(o.partition));
-    staged.push_back(Staged{&p, std::move(o)});
+    Result<WriteOutcome> o = stage(p, &base);
+    if (o.is_ok()) staged.push_back(Staged{&p, std::move(*o), false});
+    else p.done(o.status());
   }
   if (staged.empty() && ledger_->staged_events() == 0) return;
   Status committed = ledger_->commit(nullptr);
-  if (committed.is_ok()) {
+  if (!committed.is_ok()) {
+    // The log says what was stored: a submission below its partition's end
+    // offset is durable (201), the others were not written (503). The state,
+    // ahead of the log, is folded from the log again, and writes go on.
+    commit_failures_ += 1;
+    Status reloaded = ledger_->reload();
+    size_t stored = 0;
+    for (Staged& st : staged) {
+      Result<Offset> end = log_->end_offset(st.outcome.partition);
+      st.durable = end.is_ok() && st.outcome.offset < *end;
+      stored += st.durable ? 1 : 0;
+    }
+    std::fprintf(stderr,
+                 "dimona-ledger: serve: a commit to the log failed (%s): %zu of %zu submission(s) stored, the others "
+                 "answered 503 not stored; %s\n",
+                 committed.to_string().c_str(), stored, staged.size(),
+                 reloaded.is_ok() ? "the writer's state was folded from the log again, writes go on"
+                                  : ("the state could not be folded from the log (" + reloaded.to_string() +
+                                     "): writes are refused until it can").c_str());
+    if (!reloaded.is_ok()) {
+      std::lock_guard lock(queue_mutex_);
+      failed_ = true;
+    }
+  }
+  fold();
+  for (Staged& st : staged) {
+    if (committed.is_ok() || st.durable) st.pending->done(std::move(st.outcome));
+    else st.pending->done(unavailable("not stored: the log could not commit this write (" + committed.to_string() +
+                                      "); nothing of it was written, retry"));
+  }
+}
+
+void LedgerService::fold() {
+  {
     std::unique_lock lock(fold_mutex_);
     Result<ReplayStats> stats = projector_->catch_up();
-    if (stats.is_ok()) events_folded_ += stats->events;
-    else committed = stats.status();
+    if (stats.is_ok()) {
+      events_folded_ += stats->events;
+    } else {
+      // What the log holds is answered as stored all the same; the next group's fold retries.
+      fold_failures_ += 1;
+      std::fprintf(stderr, "dimona-ledger: serve: folding the read models failed (%s); retried at the next write\n",
+                   stats.status().to_string().c_str());
+    }
     ledger_time_micros_ = projector_->ledger_time().micros;
   }
-  if (!committed.is_ok()) {
-    std::lock_guard lock(queue_mutex_);
-    failed_ = true;
-  }
   folded_.notify_all();
-  for (Staged& s : staged) {
-    if (committed.is_ok()) s.pending->done(std::move(s.outcome));
-    else s.pending->done(committed);
+}
+
+bool LedgerService::recover() {
+  {
+    std::lock_guard lock(queue_mutex_);
+    if (!failed_) return true;
   }
+  if (Status reloaded = ledger_->reload(); !reloaded.is_ok()) return false;
+  std::fprintf(stderr, "dimona-ledger: serve: the writer's state was folded from the log again, writes go on\n");
+  std::lock_guard lock(queue_mutex_);
+  failed_ = false;
+  return true;
 }
 
 bool LedgerService::wait_for(uint32_t partition, Offset offset, int deadline_ms) const {
@@ -161,6 +204,7 @@ void LedgerService::stop() {
   }
   wake_.notify_all();
   if (writer_.joinable()) writer_.join();
+  if (!projector_) return;  // open() failed before the projector existed
   std::unique_lock lock(fold_mutex_);
   (void)projector_->checkpoint();
 }

@@ -1,5 +1,7 @@
 // LedgerService: the live path of `dimona-ledger serve` — the log, its single
-// writer and the projector in one process.
+// writer and the projector in one process. It holds the data folder's writer
+// lock (cli::WriterLock) from open() until it is destroyed: no ingest, submit,
+// attest or second serve appends beside it.
 //
 // Contract. submit() queues one declaration or action (its JSON body) for the
 // writer thread, which decides the queued ones in arrival order, appends them
@@ -11,21 +13,31 @@
 // (many readers, the fold excluded); wait_for() blocks a reader until a
 // partition has folded past an offset, or a deadline. stop() drains the
 // queue, writes a checkpoint and joins the writer; after it submit() answers
-// kUnavailable. A failed commit stops the writer (the Ledger must be
-// reopened: its state is ahead of the log), and every later submission
-// fails; ready() says so. SSINs never reach a log line.
+// kUnavailable. A failed commit (a full disk) answers exactly what happened:
+// each submission of the group the log holds gets its outcome, the others
+// kUnavailable "not stored"; the writer then folds its state from the log
+// again and the next submission is decided against it, so writes resume
+// when the storage does, without a restart. A fold of the read models that
+// fails after a durable commit still answers the outcome (the write is
+// stored) and is retried at the next group. Both are counted
+// (commit_failures(), fold_failures()) and said on stderr, without SSINs.
+// When the state cannot be folded from the log again (the disk still
+// failing), submissions are answered kUnavailable and each new group tries
+// the fold again; ready() is false meanwhile.
 #pragma once
 
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
 #include <string>
 #include <thread>
 
+#include "api/cli_support.h"
 #include "api/commands.h"
 #include "engine/base/status.h"
 #include "engine/codec.h"
@@ -72,6 +84,9 @@ class LedgerService {
   // (the writer folds each group right after its commit).
   uint64_t lag() const;
   uint64_t events_folded() const { return events_folded_; }
+  // Commits to the log that failed, and folds that failed after a durable commit (metrics counters).
+  uint64_t commit_failures() const { return commit_failures_; }
+  uint64_t fold_failures() const { return fold_failures_; }
   // The latest recordedAt folded: "now" for reads never goes behind it (cli::ledger_now).
   Instant ledger_time() const { return Instant{ledger_time_micros_.load()}; }
   void stop();
@@ -85,19 +100,27 @@ class LedgerService {
   LedgerService() = default;
   void run();
   void process(std::deque<Pending>& group);
+  // Decodes, checks, decides and stages one submission; its offset counts from `base`.
+  Result<WriteOutcome> stage(const Pending& p, std::map<uint32_t, Offset>* base);
+  void fold();  // the projector catches up with the log; readers are woken
+  bool recover();  // writer thread: folds the state from the log again after a failed reload
 
+  std::unique_ptr<cli::WriterLock> lock_;  // first: released last, when the service is gone
   std::unique_ptr<EmbeddedLog> log_;
   std::unique_ptr<Ledger> ledger_;
   std::unique_ptr<Projector> projector_;
   DeclarationDecoder decoder_;  // writer thread only
+  std::string text_;            // writer thread only: a body with the decoder's padding
   mutable std::shared_mutex fold_mutex_;
   mutable std::mutex queue_mutex_;
   std::condition_variable wake_;
   mutable std::condition_variable folded_;
   std::deque<Pending> queue_;
   bool stopping_ = false;
-  bool failed_ = false;
+  bool failed_ = false;  // the writer's state is ahead of the log: recover() before deciding
   std::atomic<uint64_t> events_folded_{0};
+  std::atomic<uint64_t> commit_failures_{0};
+  std::atomic<uint64_t> fold_failures_{0};
   std::atomic<uint64_t> lag_{0};
   std::atomic<int64_t> ledger_time_micros_{0};
   std::thread writer_;

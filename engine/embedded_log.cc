@@ -1,5 +1,7 @@
 #include "engine/embedded_log.h"
 
+#include "engine/base/private_file.h"
+
 #include <lz4.h>
 #include <sqlite3.h>
 
@@ -548,16 +550,22 @@ Result<std::unique_ptr<EmbeddedLog>> EmbeddedLog::open(const std::string& path,
   if (!options.create_if_missing && !std::filesystem::exists(path, ignored)) {
     return not_found("no log at " + path);
   }
+  if (options.create_if_missing) DIMONA_TRY(create_private_file(path));  // 0600: it holds SSINs, and so will -wal and -shm
   int flags = SQLITE_OPEN_READWRITE | (options.create_if_missing ? SQLITE_OPEN_CREATE : 0);
   auto impl = std::make_unique<Impl>();
   impl->path = path;
   impl->busy_timeout_ms = options.busy_timeout_ms;
   LOG_ASSIGN_OR_RETURN(impl->db, open_connection(path, flags, options.busy_timeout_ms));
-  DIMONA_TRY(configure_writer(impl->db.get()));
-  DIMONA_TRY(ensure_schema(impl->db.get(), path, options));
-  LOG_ASSIGN_OR_RETURN(impl->partitions, read_partition_count(impl->db.get(), path));
-  DIMONA_TRY(impl->prepare_all());
-  DIMONA_TRY(impl->load_ends());
+  // A truncated or overwritten file fails here: say which file.
+  auto prepare = [&]() -> Status {
+    DIMONA_TRY(configure_writer(impl->db.get()));
+    DIMONA_TRY(ensure_schema(impl->db.get(), path, options));
+    LOG_ASSIGN_OR_RETURN(impl->partitions, read_partition_count(impl->db.get(), path));
+    DIMONA_TRY(impl->prepare_all());
+    return impl->load_ends();
+  };
+  if (Status s = prepare(); !s.is_ok())
+    return s.message().rfind(path, 0) == 0 ? s : Status(s.code(), "the log " + path + ": " + s.message());
   return std::make_unique<EmbeddedLog>(Key{}, std::move(impl));
 }
 
@@ -657,11 +665,33 @@ Result<std::vector<Offset>> EmbeddedLog::append(std::span<const BatchDraft> draf
   }
   if (Status written = log.write_group(drafts, bases, cursor); !written.is_ok()) {
     log.roll_back();
+    // What end_offset() reports is what the file holds, whatever the failure left.
+    const std::vector<Offset> before = log.end_offsets;
+    const std::vector<Instant> before_last = log.last_recorded_at;
+    if (!log.load_ends().is_ok()) {
+      log.end_offsets = before;
+      log.last_recorded_at = before_last;
+    }
     return written;
   }
   log.end_offsets = std::move(ends);
   log.last_recorded_at = std::move(lasts);
   return bases;
+}
+
+Status EmbeddedLog::set_size_limit(uint64_t bytes) {
+  sqlite3* db = impl_->db.get();
+  LOG_ASSIGN_OR_RETURN(Statement size, prepare(db, "PRAGMA page_size"));
+  LOG_ASSIGN_OR_RETURN(bool found, step_row(db, size.get(), "cannot read the page size"));
+  const int64_t page = found ? sqlite3_column_int64(size.get(), 0) : 0;
+  if (page <= 0) return io_error(impl_->path + ": no page size");
+  constexpr int64_t kNoCap = 0xFFFFFFFE;  // SQLite's largest page count
+  const int64_t pages = bytes == 0 ? kNoCap : std::max<int64_t>(1, static_cast<int64_t>(bytes) / page);
+  const std::string sql = "PRAGMA max_page_count = " + std::to_string(pages);
+  LOG_ASSIGN_OR_RETURN(Statement cap, prepare(db, sql.c_str()));
+  LOG_ASSIGN_OR_RETURN(bool answered, step_row(db, cap.get(), "cannot cap the log's size"));
+  (void)answered;
+  return Status::ok();
 }
 
 Result<std::unique_ptr<BatchReader>> EmbeddedLog::read(uint32_t partition, Offset from) {

@@ -68,6 +68,12 @@ class EmbeddedLog final : public EventLog {
   Result<std::unique_ptr<BatchReader>> read(uint32_t partition, Offset from) override;
   Result<std::optional<SourceCursor>> source_cursor(std::string_view source_id) override;
   Result<std::vector<PartitionSummary>> summary() override;
+  // Caps the file at about `bytes`, never below the pages in use (SQLite's
+  // max_page_count; 0 lifts the cap):
+  // an append that would grow it past the cap fails with kIoError "database or
+  // disk is full" and stores nothing, exactly as a full disk does. For
+  // operators who bound the log, and for the tests of full-disk recovery.
+  Status set_size_limit(uint64_t bytes);
 
  private:
   struct Impl;

@@ -109,4 +109,20 @@ class EventLog {
   virtual Result<std::vector<PartitionSummary>> summary() = 0;
 };
 
+// Events that share an eventId, which DESIGN.md §4 makes unique (the
+// idempotency key): the same declaration or action id ("dcl-", "act-") twice
+// anywhere in the log, or any other id (a quota definition, written once in
+// every partition) twice in one partition. A log holds one only when two
+// writers appended beside each other, or a batch was copied by hand; the fold
+// applies such an event twice. Lines without an eventId are not counted.
+struct DuplicateEvents {
+  uint64_t events = 0;      // event lines read
+  uint64_t duplicates = 0;  // events whose id an earlier event already has
+  std::vector<std::string> ids;  // the ids concerned, at most limits::duplicate_ids_reported_max
+};
+
+// Reads every partition once (8 bytes of memory per event), and a second time
+// only when two ids hash alike. Errors: the reader's (kCorruption, kIoError).
+Result<DuplicateEvents> find_duplicate_events(EventLog& log);
+
 }  // namespace dimona

@@ -1,5 +1,7 @@
 #include "engine/ingest.h"
 
+#include "engine/base/private_file.h"
+
 #include <cstring>
 #include <vector>
 
@@ -155,7 +157,7 @@ Status Ingestor::open_report(uint64_t committed_lines) {
       std::fclose(old);
     }
   }
-  report_ = std::fopen(options_.report_path.c_str(), "wb");
+  report_ = open_private_file(options_.report_path);  // refused lines carry SSINs: 0600
   if (!report_) return io_error("cannot write the report " + options_.report_path + ": " + std::strerror(errno));
   if (std::fwrite(kept.data(), 1, kept.size(), report_) != kept.size()) return io_error("cannot write the report");
   return Status::ok();

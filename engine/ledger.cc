@@ -115,7 +115,12 @@ struct Ledger::Committer {
 };
 
 Ledger::Ledger(Key, EventLog& log, QuotaSchedule schedule, const Clock& clock, ServerSecret secret)
-    : log_(log), schedule_(std::move(schedule)), clock_(clock), secret_(secret), drafts_(log.partition_count()) {
+    : log_(log),
+      schedule_(std::move(schedule)),
+      clock_(clock),
+      secret_(secret),
+      drafts_(log.partition_count()),
+      future_skew_seconds_(limits::recorded_at_future_skew_seconds) {
   for (uint32_t p = 0; p < drafts_.size(); ++p) drafts_[p].partition = p;
 }
 
@@ -124,8 +129,13 @@ Ledger::~Ledger() = default;
 Result<std::unique_ptr<Ledger>> Ledger::open(EventLog& log, QuotaSchedule schedule, const Clock& clock,
                                              ServerSecret secret) {
   auto ledger = std::make_unique<Ledger>(Key{}, log, std::move(schedule), clock, secret);
-  DIMONA_TRY(dimona::fold_log(log, &ledger->state_));
+  DIMONA_TRY(dimona::fold_log(log, ledger->state_.get()));
   return ledger;
+}
+
+void Ledger::set_recorded_at_future_skew(int64_t seconds) {
+  DIMONA_ASSERT(seconds >= 0);
+  future_skew_seconds_ = seconds;
 }
 
 uint32_t Ledger::partition_of(Ssin worker) const { return partition_for(worker.value, log_.partition_count()); }
@@ -143,28 +153,33 @@ Status Ledger::stage(const Event& event, uint32_t partition) {
 Status Ledger::stage_due_quota(Instant until) {
   for (const QuotaEntry& entry : schedule_.entries) {
     if (until < entry.defined_at) break;
-    const auto& known = state_.quota_definitions();
+    const auto& known = state_->quota_definitions();
     const bool in_log = std::any_of(known.begin(), known.end(), [&](const QuotaDefinition& q) {
       return q.year == entry.year && q.hours == entry.hours && q.effective_from == entry.effective_from;
     });
     if (in_log) continue;
     Event event;
     event.type = EventType::kStudentQuotaDefined;
-    event.recorded_at = std::max(entry.defined_at, state_.last_recorded_at());
+    event.recorded_at = std::max(entry.defined_at, state_->last_recorded_at());
     event.source = "schedule:quota.json";
     event.quota = QuotaBody{entry.year, entry.hours, entry.effective_from, entry.legal_source};
     for (uint32_t p = 0; p < drafts_.size(); ++p) DIMONA_TRY(stage(event, p));
-    DIMONA_TRY(state_.apply(event));
+    DIMONA_TRY(state_->apply(event));
   }
   return Status::ok();
 }
 
 Result<Instant> Ledger::ledger_time(const std::optional<Instant>& recorded_at) {
-  Instant at = std::max(clock_.now(), state_.last_recorded_at());
+  Instant at = std::max(clock_.now(), state_->last_recorded_at());
   if (recorded_at) {
-    if (*recorded_at < state_.last_recorded_at())
+    const Instant latest{clock_.now().micros + future_skew_seconds_ * kMicrosPerSecond};
+    if (latest < *recorded_at)
+      return invalid_argument("field recordedAt: " + to_string(*recorded_at) + " is more than " +
+                              std::to_string(future_skew_seconds_) + " s ahead of the clock (" + to_string(clock_.now()) +
+                              ")");
+    if (*recorded_at < state_->last_recorded_at())
       return invalid_argument("recordedAt " + to_string(*recorded_at) + " is before ledger time " +
-                              to_string(state_.last_recorded_at()));
+                              to_string(state_->last_recorded_at()));
     at = *recorded_at;
   }
   DIMONA_TRY(stage_due_quota(at));
@@ -180,7 +195,7 @@ std::string_view Ledger::one_line(std::string_view raw) {
 
 Status Ledger::stage_and_fold(const Event& event, uint32_t partition) {
   DIMONA_TRY(stage(event, partition));
-  if (Status s = state_.apply(event); !s.is_ok()) {
+  if (Status s = state_->apply(event); !s.is_ok()) {
     poisoned_ = true;
     return s;
   }
@@ -196,7 +211,7 @@ Result<ActionSubmission> Ledger::submit_action(const Action& a, std::string_view
   event.recorded_at = *at;
   event.source = source;
   event.action.action = a;
-  event.action.outcome = decide_action(state_, a, *at, secret_, dimona_id_from_body(state_.next_id_body()));
+  event.action.outcome = decide_action(*state_, a, *at, secret_, dimona_id_from_body(state_->next_id_body()));
   event.action.raw = one_line(raw);
   const ActionOutcome& o = event.action.outcome;
   event.ssin = o.worker;
@@ -217,11 +232,11 @@ Result<Submission> Ledger::submit(const Declaration& d, std::string_view raw, st
   event.source = source;
   DeclarationBody& body = event.declaration;
   body.declaration = d;
-  body.decision = decide(state_, d, at);
-  body.declaration_id = DeclarationId{dimona_id_from_body(state_.next_id_body())};
+  body.decision = decide(*state_, d, at);
+  body.declaration_id = DeclarationId{dimona_id_from_body(state_->next_id_body())};
   Decision& decision = body.decision;
   if (d.kind == DeclarationKind::kIn && decision.period_id.value == 0 && decision.result != ResultCode::kRefused)
-    decision.period_id = PeriodId{dimona_id_from_body(state_.next_id_body() + 1)};
+    decision.period_id = PeriodId{dimona_id_from_body(state_->next_id_body() + 1)};
   event.ssin = decision.worker;
 
   body.raw = one_line(raw);
@@ -274,6 +289,21 @@ Status Ledger::sync() {
   Status s = timed_wait();
   if (!s.is_ok()) poisoned_ = true;
   return s;
+}
+
+Status Ledger::reload() {
+  poisoned_ = true;  // until the fold below succeeds
+  committer_.reset();  // joins: the group in flight, if any, is durable or not, the log says which
+  for (BatchDraft& d : drafts_) {
+    d.count = 0;
+    d.payload.clear();
+  }
+  staged_events_ = 0;
+  auto fresh = std::make_unique<LedgerState>();
+  DIMONA_TRY(dimona::fold_log(log_, fresh.get()));
+  state_ = std::move(fresh);
+  poisoned_ = false;
+  return Status::ok();
 }
 
 Status Ledger::commit(const SourceCursor* cursor) {

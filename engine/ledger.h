@@ -12,12 +12,16 @@
 // committer thread and returns at once, so deciding the next group overlaps
 // the log's I/O (double buffering: it first waits for the previous group);
 // sync() waits for what is in flight and returns its outcome. After a failed
-// commit the Ledger must be dropped and reopened: its state is ahead of the
-// log.
+// commit the state is ahead of the log: reload() drops what is staged or in
+// flight and folds the log again, so the state equals what the log holds and
+// the Ledger accepts submissions again (a writer recovers without a restart
+// once the storage does; docs/operations.md).
 //
 // Ledger time never goes back: a submission without recordedAt gets
-// max(clock, last recordedAt); one with recordedAt earlier than ledger time
-// is refused (kInvalidArgument) and nothing is staged. Declaration ids and
+// max(clock, last recordedAt); one with recordedAt earlier than ledger time,
+// or more than the future skew (limits::recorded_at_future_skew_seconds
+// unless set) ahead of the clock, is refused (kInvalidArgument, "field
+// recordedAt: ...") and nothing is staged. Declaration ids and
 // ledger-assigned period ids are 12-digit ids from kLedgerIdBodyFirst up.
 // Not thread-safe: one Ledger per log, used from one thread.
 #pragma once
@@ -62,6 +66,8 @@ class Ledger {
   Result<Submission> submit(const Declaration& declaration, std::string_view raw, std::string_view source);
   // An action (docs/actions.md), decided by decide_action() and staged like a declaration.
   Result<ActionSubmission> submit_action(const Action& action, std::string_view raw, std::string_view source);
+  // How far ahead of the clock an imported recordedAt may be (seconds, >= 0).
+  void set_recorded_at_future_skew(int64_t seconds);
   // True when a staged batch is close to its size limits: commit before the next submit.
   bool should_commit() const;
   // Durable when it returns ok.
@@ -69,6 +75,10 @@ class Ledger {
   // Queued; durable once a later sync(), commit() or commit_async() returns ok.
   Status commit_async(const SourceCursor* cursor);
   Status sync();
+  // Drops the staged events and the group in flight (waiting for it), then
+  // folds the whole log into a fresh state. kCorruption or kIoError from the
+  // log leave the Ledger unusable until a reload() succeeds.
+  Status reload();
   ~Ledger();
 
   size_t staged_events() const { return staged_events_; }
@@ -79,7 +89,7 @@ class Ledger {
   // Time this thread spent waiting for the log (commits in flight): when it
   // is most of the run, the log's I/O is the bottleneck, not the decisions.
   double commit_wait_seconds() const { return commit_wait_seconds_; }
-  const LedgerState& state() const { return state_; }
+  const LedgerState& state() const { return *state_; }
   uint32_t partition_of(Ssin worker) const;
 
  private:
@@ -104,13 +114,14 @@ class Ledger {
   QuotaSchedule schedule_;
   const Clock& clock_;
   ServerSecret secret_;
-  LedgerState state_;
+  std::unique_ptr<LedgerState> state_ = std::make_unique<LedgerState>();  // replaced whole by reload()
   std::vector<BatchDraft> drafts_;  // one per partition, being filled
   std::unique_ptr<Committer> committer_;  // owns the group in flight
   size_t staged_events_ = 0;
   std::string line_;                // scratch: the declaration on one line
   std::string source_;              // scratch
   bool poisoned_ = false;
+  int64_t future_skew_seconds_;
   double commit_wait_seconds_ = 0;
 };
 

@@ -37,8 +37,8 @@ Result<Offset> MemoryLog::end_offset(uint32_t partition) {
 }
 
 Result<std::vector<Offset>> MemoryLog::append(std::span<const BatchDraft> drafts, const SourceCursor* cursor) {
-  if (fail_next_) {
-    fail_next_ = false;
+  if (failing_appends_ > 0) {
+    --failing_appends_;
     return io_error("injected append failure");
   }
   std::vector<Offset> offsets;

@@ -3,7 +3,8 @@
 // Contract. Same semantics as the embedded log (dense offsets per partition,
 // atomic append of a group with its source cursor, CRC-verified reads)
 // without durability: everything is gone with the object. A test can make
-// the next append fail (fail_next_append) to exercise the failure paths.
+// the next appends fail (fail_next_append, fail_appends: a full disk) to
+// exercise the failure paths; a failed append stores nothing.
 // Not thread-safe: readers must not run while appending.
 #pragma once
 
@@ -25,7 +26,8 @@ class MemoryLog final : public EventLog {
   Result<std::optional<SourceCursor>> source_cursor(std::string_view source_id) override;
   Result<std::vector<PartitionSummary>> summary() override;
 
-  void fail_next_append() { fail_next_ = true; }
+  void fail_next_append() { failing_appends_ = 1; }
+  void fail_appends(uint32_t count) { failing_appends_ = count; }
   uint64_t event_count() const;
   // Direct access, to corrupt stored bytes in tests.
   std::vector<RecordBatch>& batches(uint32_t partition) { return partitions_[partition]; }
@@ -33,7 +35,7 @@ class MemoryLog final : public EventLog {
  private:
   std::vector<std::vector<RecordBatch>> partitions_;
   std::map<std::string, SourceCursor, std::less<>> cursors_;
-  bool fail_next_ = false;
+  uint32_t failing_appends_ = 0;
 };
 
 }  // namespace dimona

@@ -1,8 +1,15 @@
 #include "projections/checkpoint_store.h"
 
 #include <sqlite3.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 
 #include "engine/base/limits.h"
+#include "engine/base/private_file.h"
 
 namespace dimona {
 namespace {
@@ -56,6 +63,7 @@ CheckpointStore::~CheckpointStore() = default;
 
 Result<std::unique_ptr<CheckpointStore>> CheckpointStore::open(const std::string& path) {
   static_assert(kCheckpointFormatVersion == 3, "kSchema writes version 3");
+  DIMONA_TRY(create_private_file(path));  // 0600: the states hold SSINs, and so will -wal and -shm
   sqlite3* raw = nullptr;
   const int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
   Db db(raw);
@@ -138,6 +146,22 @@ Result<std::optional<Checkpoint>> CheckpointStore::load() {
   impl_->last_offsets.clear();
   for (const PartitionCheckpoint& p : c.partitions) impl_->last_offsets.push_back(p.offset);
   return std::optional<Checkpoint>(std::move(c));
+}
+
+Result<std::string> set_aside_checkpoint(const std::string& path, Instant now) {
+  std::string stamp = to_string(now).substr(0, 19);  // YYYY-MM-DDTHH:MM:SS
+  stamp.erase(std::remove(stamp.begin(), stamp.end(), '-'), stamp.end());
+  stamp.erase(std::remove(stamp.begin(), stamp.end(), ':'), stamp.end());
+  std::string aside = path + ".corrupt-" + stamp + "Z";
+  struct stat st {};
+  for (int n = 1; ::stat(aside.c_str(), &st) == 0; ++n) aside = path + ".corrupt-" + stamp + "Z-" + std::to_string(n);
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    const std::string from = path + suffix;
+    if (::stat(from.c_str(), &st) != 0) continue;
+    if (std::rename(from.c_str(), (aside + suffix).c_str()) != 0)
+      return io_error("cannot set the checkpoint " + from + " aside: " + std::strerror(errno));
+  }
+  return aside;
 }
 
 }  // namespace dimona

@@ -8,6 +8,9 @@
 // loading). kFailedPrecondition for another format version, with the way out
 // in the message. Crash points and recovery: docs/checkpoints.md. Only this
 // file and embedded_log.cc include sqlite3.h. One thread at a time.
+// A checkpoint that cannot be used is never repaired: set_aside_checkpoint()
+// renames it (with its -wal and -shm) so the state is rebuilt from the log,
+// the only source of truth (docs/operations.md).
 #pragma once
 
 #include <memory>
@@ -16,6 +19,7 @@
 #include <vector>
 
 #include "engine/base/status.h"
+#include "engine/base/time.h"
 #include "engine/event_log.h"
 
 namespace dimona {
@@ -52,5 +56,10 @@ class CheckpointStore {
  private:
   std::unique_ptr<Impl> impl_;
 };
+
+// Renames the checkpoint file `path` and its -wal and -shm (those present) to
+// PATH.corrupt-YYYYMMDDTHHMMSSZ (`now`, UTC; -N appended when taken) and
+// returns that name. kIoError when a rename fails.
+Result<std::string> set_aside_checkpoint(const std::string& path, Instant now);
 
 }  // namespace dimona

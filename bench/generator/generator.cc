@@ -2442,6 +2442,8 @@ Status check_options(const GeneratorOptions& o) {
   if (o.year < lim::year_min || o.year > lim::year_max)
     return invalid_argument("year must be between " + std::to_string(lim::year_min) + " and " +
                             std::to_string(lim::year_max));
+  if (o.not_after && *o.not_after < start_of(date_from_civil(o.year, 1, 1)))
+    return invalid_argument("year " + std::to_string(o.year) + " has not begun by " + to_string(*o.not_after));
   if (o.students < 1 || o.students > lim::students_max)
     return invalid_argument("students must be between 1 and " + std::to_string(lim::students_max));
   const double shares[] = {o.bad_share,
@@ -2519,6 +2521,15 @@ Result<GeneratorStats> generate(const GeneratorOptions& options, const std::func
   GeneratorStats stats = planner.student_stats();
   stats.flexi_ins_not_eligible = planner.flexi_ins_not_eligible();
   sort_by_time(planner.events());
+  if (options.not_after) {  // cut the stream at the clock: a prefix in time of the whole plan
+    std::vector<Event>& events = planner.events();
+    const int64_t cut = options.not_after->micros / kMicrosPerSecond -
+                        int64_t{planner.calendar().epoch_days} * (kMicrosPerDay / kMicrosPerSecond);
+    const auto first_after = std::find_if(events.begin(), events.end(),
+                                          [cut](const Event& e) { return int64_t{e.time} > cut; });
+    stats.lines_after_clock = static_cast<uint64_t>(events.end() - first_after);
+    events.erase(first_after, events.end());
+  }
   Printer printer(planner, sink, stats);
   DIMONA_TRY(printer.print(planner.events()));
   return stats;

@@ -43,9 +43,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string_view>
 
 #include "engine/base/status.h"
+#include "engine/base/time.h"
 #include "engine/action.h"
 #include "engine/declaration.h"
 
@@ -163,6 +165,11 @@ struct GeneratorOptions {
   double data_access_share = 0.20;   // students and flexi workers an employer asks data access of
   double career_break_share = 0.02;  // ordinary workers whose employer files a career-break request
   double career_break_notification_share = 0.01;  // ordinary workers who notify their employer
+  // The clock: no line is recorded after it. The plan's follow-ups run past the
+  // year (a 2025 plan ends in December 2026), and a ledger refuses a recordedAt
+  // ahead of its clock, so the stream is cut there: the lines planned after it
+  // are left out (lines_after_clock). Empty: the whole plan (tests, benchmarks).
+  std::optional<Instant> not_after;
 };
 
 struct GeneratorStats {
@@ -191,11 +198,15 @@ struct GeneratorStats {
   // Valid FLX INs whose start quarter the flexi data make not eligible
   // (DOMAIN.md §8 rule 13): the ledger accepts them with 90017-510 (W).
   uint64_t flexi_ins_not_eligible = 0;
+  // Planned lines left out because they would be recorded after not_after.
+  // The stream printed is a prefix (in time) of the whole plan's, so each line
+  // keeps its fate; the student figures above are the whole plan's.
+  uint64_t lines_after_clock = 0;
 };
 
 // Writes the year to `sink`, which is called with chunks of whole lines (each
 // ending in '\n'). Returns the stats, an invalid_argument for options out of
-// range, or the sink's first error.
+// range (a year that has not begun by not_after included), or the sink's first error.
 [[nodiscard]] Result<GeneratorStats> generate(const GeneratorOptions& options,
                                               const std::function<Status(std::string_view)>& sink);
 

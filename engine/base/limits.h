@@ -18,6 +18,10 @@ inline constexpr uint32_t planned_hours_min = 1;
 inline constexpr uint32_t planned_hours_max = 999;
 // Free-text fields (names, streets) longer than this are refused.
 inline constexpr size_t text_field_bytes_max = 512;
+// An imported recordedAt further than this ahead of the clock is refused: ledger
+// time never goes back, so one line from 2099 would hold it there for good.
+// The default of the writer's setting (--recorded-at-skew).
+inline constexpr int64_t recorded_at_future_skew_seconds = 24 * 60 * 60;
 
 // --- Actions (docs/actions.md) ------------------------------------------------------
 // An occupation fraction above this (of the sector's full-time reference) is refused.
@@ -46,6 +50,8 @@ inline constexpr uint32_t batch_events_max = 1 << 16;
 inline constexpr size_t batch_payload_bytes_max = 32 * 1024 * 1024;
 // An encoded event never exceeds this (a declaration plus its envelope and result).
 inline constexpr size_t event_bytes_max = declaration_bytes_max + 4096;
+// Duplicate event ids a log check names (the count covers them all).
+inline constexpr size_t duplicate_ids_reported_max = 10;
 // How long a writer waits for SQLite's lock before reporting busy.
 inline constexpr int sqlite_busy_timeout_ms = 10'000;
 

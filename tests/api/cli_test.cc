@@ -2,18 +2,23 @@
 // line on stderr naming the problem and a non-zero exit; results go to stdout.
 #include <gtest/gtest.h>
 #include <fcntl.h>
+#include <sqlite3.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 #include <sys/wait.h>
+#include <csignal>
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <string>
 
 #include "engine/base/time.h"
+#include "engine/embedded_log.h"
 #include "tests/test_util.h"
 
 namespace dimona {
@@ -25,9 +30,10 @@ struct Invocation {
   std::string err;
 };
 
-Invocation run(const std::string& args, const testing::TempDir& dir) {
+// `prefix` runs the binary under another command (timeout).
+Invocation run(const std::string& args, const testing::TempDir& dir, const std::string& prefix = "") {
   const std::string err_file = dir.file("stderr");
-  const std::string command = std::string(DIMONA_CLI_PATH) + " " + args + " 2>" + err_file;
+  const std::string command = prefix + std::string(DIMONA_CLI_PATH) + " " + args + " 2>" + err_file;
   Invocation r;
   std::FILE* p = ::popen(command.c_str(), "r");
   std::array<char, 4096> buf{};
@@ -204,3 +210,347 @@ TEST(CliActions, ASecondWriterIsRefusedWhileTheFirstHoldsTheLog) {
 }  // namespace
 }  // namespace dimona
 
+
+namespace dimona {
+namespace {
+
+// Start-up errors are messages (docs/operations.md): whatever is wrong with the
+// data folder, `serve` and the other commands print one line and exit non-zero;
+// a checkpoint that cannot be used is set aside and the state rebuilt from the log.
+class CliStartup : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    data_ = dir_.file("data");
+    Invocation r = run("ingest " + std::string(DIMONA_TEST_DATA_DIR) + "/one_per_rule.ndjson --report " +
+                           dir_.file("refused.ndjson") + " --data " + data_,
+                       dir_);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+  // serve exits at once on a start-up error; when it starts, SIGTERM after two seconds stops it.
+  Invocation serve(const std::string& extra = "") {
+    return run("serve --port 0 --data " + data_ + " " + extra, dir_, "timeout --preserve-status -s TERM 2 ");
+  }
+  static void expect_one_line(const Invocation& r, const std::string& needle) {
+    EXPECT_NE(r.exit_code, 0);
+    EXPECT_NE(r.exit_code, 139) << "crashed (SIGSEGV)";
+    EXPECT_EQ(lines(r.err), 1u) << r.err;
+    EXPECT_NE(r.err.find(needle), std::string::npos) << r.err;
+  }
+  testing::TempDir dir_;
+  std::string data_;
+};
+
+TEST_F(CliStartup, ACorruptBatchIsOneLineNamingItsPartitionAndOffset) {
+  // One byte of one stored batch flipped, the way a bad sector would.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((data_ + "/ledger.db").c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* read = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT partition, base_offset, payload FROM batches LIMIT 1", -1, &read, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(read), SQLITE_ROW);
+  const int64_t partition = sqlite3_column_int64(read, 0), base = sqlite3_column_int64(read, 1);
+  std::string payload(static_cast<const char*>(sqlite3_column_blob(read, 2)), static_cast<size_t>(sqlite3_column_bytes(read, 2)));
+  sqlite3_finalize(read);
+  ASSERT_GT(payload.size(), 20u);
+  payload[payload.size() / 2] ^= 0x20;
+  sqlite3_stmt* write = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "UPDATE batches SET payload = ?1 WHERE partition = ?2 AND base_offset = ?3", -1, &write, nullptr), SQLITE_OK);
+  sqlite3_bind_blob(write, 1, payload.data(), static_cast<int>(payload.size()), SQLITE_STATIC);
+  sqlite3_bind_int64(write, 2, partition);
+  sqlite3_bind_int64(write, 3, base);
+  ASSERT_EQ(sqlite3_step(write), SQLITE_DONE) << sqlite3_errmsg(db);
+  sqlite3_finalize(write);
+  ASSERT_EQ(sqlite3_changes(db), 1);
+  sqlite3_close(db);
+  std::remove((data_ + "/checkpoint.db").c_str());
+  Invocation s = serve();
+  expect_one_line(s, "fails its CRC");
+  EXPECT_NE(s.err.find("dimona-ledger: serve: corruption: partition "), std::string::npos) << s.err;
+  expect_one_line(run("replay --data " + data_, dir_), "fails its CRC");
+  expect_one_line(run(R"(submit '{"worker":{"ssin":"05031412595"},"attestationRequest":{"year":2026}}' --data )" + data_, dir_),
+                  "fails its CRC");
+}
+
+TEST_F(CliStartup, ATruncatedLogIsOneLineNamingTheFile) {
+  const std::string log = data_ + "/ledger.db";
+  ASSERT_FALSE(std::filesystem::exists(log + "-wal") && std::filesystem::file_size(log + "-wal") > 0);
+  const auto size = std::filesystem::file_size(log);
+  for (uintmax_t keep : {uintmax_t{1000}, uintmax_t{4096}, size / 2}) {
+    SCOPED_TRACE(keep);
+    std::filesystem::resize_file(log, keep);
+    Invocation s = serve();
+    expect_one_line(s, "dimona-ledger: serve: ");
+    EXPECT_TRUE(s.err.find("ledger.db") != std::string::npos || s.err.find("corruption") != std::string::npos) << s.err;
+    expect_one_line(run("replay --data " + data_, dir_), "dimona-ledger: replay: ");
+  }
+}
+
+TEST_F(CliStartup, AMissingQuotaTableIsOneLineNamingIt) {
+  const std::string quota = dir_.file("quota.json");
+  std::filesystem::copy_file(std::string(DIMONA_SCHEMAS_DIR) + "/quota.json", quota);
+  Invocation ok = run(R"(submit '{"worker":{"ssin":"05031412595"},"attestationRequest":{"year":2026}}' --quota )" + quota +
+                          " --data " + data_,
+                      dir_);
+  ASSERT_EQ(ok.exit_code, 0) << ok.err;
+  std::filesystem::remove(quota);
+  expect_one_line(serve("--quota " + quota), "cannot read the quota table " + quota);
+}
+
+TEST_F(CliStartup, AShortSecretFileIsOneLine) {
+  const std::string secret = dir_.file("short.key");
+  {
+    std::ofstream f(secret);
+    f << "abc";
+  }
+  ASSERT_EQ(::chmod(secret.c_str(), 0600), 0);
+  expect_one_line(serve("--secret-file " + secret), "is not 32 bytes");
+  std::filesystem::copy_file(secret, data_ + "/secret.key", std::filesystem::copy_options::overwrite_existing);
+  expect_one_line(serve(), "is not 32 bytes");
+}
+
+TEST_F(CliStartup, AGarbageCheckpointIsSetAsideAndTheStateRebuiltFromTheLog) {
+  Invocation clean = run("replay --rebuild --data " + data_, dir_);
+  ASSERT_EQ(clean.exit_code, 0) << clean.err;
+  const std::string state = clean.out.substr(clean.out.find("state:"));
+  const std::string checkpoint = data_ + "/checkpoint.db";
+  auto garbage = [&] {
+    std::filesystem::remove(checkpoint + "-wal");
+    std::filesystem::remove(checkpoint + "-shm");
+    std::ofstream f(checkpoint, std::ios::trunc);
+    f << std::string(8192, 'g');
+  };
+  auto set_aside = [&] {
+    size_t n = 0;
+    for (const auto& e : std::filesystem::directory_iterator(data_))
+      n += e.path().filename().string().rfind("checkpoint.db.corrupt-", 0) == 0 ? 1 : 0;
+    return n;
+  };
+  for (const char* command : {"replay", "export", "balance 05031412595 --year 2025"}) {
+    SCOPED_TRACE(command);
+    garbage();
+    const size_t before = set_aside();
+    Invocation r = run(std::string(command) + " --data " + data_, dir_);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(lines(r.err), 1u) << r.err;
+    EXPECT_NE(r.err.find("warning: the checkpoint " + checkpoint + " cannot be used"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("rebuilding the state from the log"), std::string::npos) << r.err;
+    EXPECT_EQ(set_aside(), before + 1);
+    if (std::string(command) == "replay") {
+      EXPECT_NE(r.out.find(state), std::string::npos) << r.out << "\nclean: " << state;
+      EXPECT_EQ(r.out.find("resumed"), std::string::npos) << r.out;
+    }
+  }
+  garbage();
+  Invocation s = serve();
+  EXPECT_NE(s.out.find("serving http://127.0.0.1:"), std::string::npos) << s.out << s.err;
+  EXPECT_NE(s.err.find("warning: the checkpoint"), std::string::npos) << s.err;
+  EXPECT_EQ(s.exit_code, 0) << s.err;  // stopped by SIGTERM, gracefully
+  Invocation after = run("replay --data " + data_, dir_);  // the checkpoint serve wrote at its stop is good
+  EXPECT_EQ(after.exit_code, 0) << after.err;
+  EXPECT_EQ(after.err.find("warning"), std::string::npos) << after.err;
+  EXPECT_NE(after.out.find(state), std::string::npos) << after.out;
+  EXPECT_NE(after.out.find("resumed after"), std::string::npos) << after.out;
+}
+
+}  // namespace
+}  // namespace dimona
+
+namespace dimona {
+namespace {
+
+// Ledger time stays near the wall clock: a recordedAt in 2099 is refused with the
+// field named, the ledger's time stays where it was, and the skew is an option.
+TEST(CliLedgerTime, ARecordedAtFarAheadOfTheClockIsRefused) {
+  testing::TempDir dir;
+  const std::string data = " --data " + dir.file("data");
+  const std::string in2099 =
+      R"({"employer":{"enterpriseNumber":"0403019261"},"worker":{"ssin":"05031412595"},"dimonaIn":{"features":{"jointCommissionNumber":"XXX","workerType":"STU"},"startDate":"2025-07-01","endDate":"2025-07-31","plannedHoursNumber":30},"recordedAt":"2099-01-01T00:00:00Z"})";
+  Invocation r = run("submit '" + in2099 + "'" + data, dir);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(lines(r.err), 1u) << r.err;
+  EXPECT_NE(r.err.find("field recordedAt: 2099-01-01T00:00:00Z is more than 86400 s ahead of the clock"), std::string::npos)
+      << r.err;
+  {
+    std::ofstream f(dir.file("in.ndjson"));
+    f << in2099 << "\n";
+  }
+  Invocation ingest = run("ingest " + dir.file("in.ndjson") + data, dir);
+  EXPECT_EQ(ingest.exit_code, 0) << ingest.err;
+  EXPECT_NE(ingest.out.find("malformed lines 1"), std::string::npos) << ingest.out;
+  std::ifstream report(dir.file("in.ndjson.refused.ndjson"));
+  const std::string refused((std::istreambuf_iterator<char>(report)), {});
+  EXPECT_NE(refused.find("more than 86400 s ahead of the clock"), std::string::npos) << refused;
+  Invocation replay = run("replay" + data, dir);
+  EXPECT_EQ(replay.out.find("2099"), std::string::npos) << replay.out;
+  // Two days ahead: refused by default, accepted with a skew of three days.
+  const std::string soon = to_string(Instant{SystemClock().now().micros + 2 * kMicrosPerDay}).substr(0, 19) + "Z";
+  std::string in_soon = in2099;
+  in_soon.replace(in_soon.find("2099-01-01T00:00:00Z"), 20, soon);
+  EXPECT_EQ(run("submit '" + in_soon + "'" + data, dir).exit_code, 1);
+  Invocation later = run("submit '" + in_soon + "' --recorded-at-skew 259200" + data, dir);
+  EXPECT_EQ(later.exit_code, 0) << later.err;
+}
+
+}  // namespace
+}  // namespace dimona
+
+namespace dimona {
+namespace {
+
+// A `serve` in the background: started, read up to its "serving" line, stopped with SIGTERM.
+class RunningServe {
+ public:
+  RunningServe(const std::string& data, const testing::TempDir& dir) {
+    int out[2];
+    EXPECT_EQ(::pipe(out), 0);
+    const std::string command = "exec " + std::string(DIMONA_CLI_PATH) + " serve --port 0 --data " + data + " 2>" +
+                                dir.file("serve.err");
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      ::dup2(out[1], 1);
+      ::close(out[0]);
+      ::close(out[1]);
+      ::execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    ::close(out[1]);
+    char c;
+    while (::read(out[0], &c, 1) == 1 && c != '\n') first_line_ += c;
+    out_ = out[0];
+  }
+  ~RunningServe() { (void)stop(); }
+  // The exit code after SIGTERM (0: a graceful stop).
+  int stop() {
+    if (pid_ <= 0) return -1;
+    ::kill(pid_, SIGTERM);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+    ::close(out_);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+  const std::string& first_line() const { return first_line_; }
+
+ private:
+  pid_t pid_ = -1;
+  int out_ = -1;
+  std::string first_line_;
+};
+
+// One writer per data folder, serve included: while serve runs, every other
+// writing command is refused with one line and writes nothing; after it, they work.
+TEST(CliOneWriter, ServeHoldsTheWriterLockForItsWholeLife) {
+  testing::TempDir dir;
+  const std::string data = dir.file("data");
+  const std::string attestation = R"('{"worker":{"ssin":"05031412595"},"attestationRequest":{"year":2026}}')";
+  ASSERT_EQ(run("submit " + attestation + " --data " + data, dir).exit_code, 0);
+  {
+    std::ofstream f(dir.file("in.ndjson"));
+    f << R"({"employer":{"enterpriseNumber":"0403019261"},"worker":{"ssin":"05031412595"},"dimonaIn":{"features":{"jointCommissionNumber":"XXX","workerType":"STU"},"startDate":"2025-07-01","endDate":"2025-07-31","plannedHoursNumber":30},"recordedAt":"2025-06-20T09:12:00Z"})"
+      << "\n";
+  }
+  auto total = [&] {
+    Invocation inspect = run("log inspect --data " + data, dir);  // reads are not writers
+    EXPECT_EQ(inspect.exit_code, 0) << inspect.err;
+    const size_t at = inspect.out.find("total: ");
+    return at == std::string::npos ? std::string("?") : inspect.out.substr(at, inspect.out.find('\n', at) - at);
+  };
+  const std::string before = total();
+  RunningServe serve(data, dir);
+  ASSERT_NE(serve.first_line().find("serving http://127.0.0.1:"), std::string::npos) << serve.first_line();
+  for (const std::string& command : {"submit " + attestation, std::string("attest 05031412595"),
+                                     "ingest " + dir.file("in.ndjson"), std::string("serve --port 0")}) {
+    SCOPED_TRACE(command);
+    Invocation r = run(command + " --data " + data, dir, "timeout --preserve-status -s TERM 5 ");
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_EQ(lines(r.err), 1u) << r.err;
+    EXPECT_NE(r.err.find("busy: another process writes to " + data), std::string::npos) << r.err;
+  }
+  EXPECT_EQ(total(), before) << "something was appended beside serve";
+  EXPECT_EQ(serve.stop(), 0);
+  EXPECT_EQ(run("ingest " + dir.file("in.ndjson") + " --data " + data, dir).exit_code, 0);
+}
+
+// A log that holds one event twice (an action appended again through the
+// EventLog API, as a second writer would): `log inspect` and `replay --rebuild` say so and exit 1.
+TEST(CliOneWriter, DuplicateEventIdsAreReportedByInspectAndRebuild) {
+  testing::TempDir dir;
+  const std::string data = dir.file("data");
+  Invocation a = run(R"(submit '{"worker":{"ssin":"05031412595"},"attestationRequest":{"year":2026}}' --data )" + data, dir);
+  ASSERT_EQ(a.exit_code, 0) << a.err;
+  const std::string line = a.out.substr(0, a.out.find('\n') + 1);
+  const std::string id = line.substr(12, line.find('"', 12) - 12);
+  ASSERT_EQ(id.rfind("act-", 0), 0u) << line;
+  Invocation clean = run("log inspect --data " + data, dir);
+  EXPECT_EQ(clean.exit_code, 0) << clean.err;
+  EXPECT_NE(clean.out.find("no eventId twice"), std::string::npos) << clean.out;
+  EXPECT_EQ(run("replay --rebuild --data " + data, dir).exit_code, 0);
+  {
+    Result<std::unique_ptr<EmbeddedLog>> log = EmbeddedLog::open(data + "/ledger.db", EmbeddedLogOptions{});
+    ASSERT_TRUE(log.is_ok()) << log.status().to_string();
+    const uint32_t partition = partition_for(5031412595, (*log)->partition_count());
+    Result<Offset> end = (*log)->end_offset(partition);
+    ASSERT_TRUE(end.is_ok());
+    BatchDraft again;
+    again.partition = partition;
+    again.count = 1;
+    again.first_recorded_at = again.last_recorded_at = SystemClock().now();
+    again.payload = line;
+    ASSERT_TRUE((*log)->append(std::span<const BatchDraft>(&again, 1), nullptr).is_ok());
+  }
+  Invocation inspect = run("log inspect --data " + data, dir);
+  EXPECT_EQ(inspect.exit_code, 1);
+  EXPECT_NE(inspect.out.find("duplicates: 1 event(s) repeat the eventId of an earlier one (" + id + ")"), std::string::npos)
+      << inspect.out;
+  EXPECT_EQ(lines(inspect.err), 1u) << inspect.err;
+  Invocation rebuild = run("replay --rebuild --data " + data, dir);
+  EXPECT_EQ(rebuild.exit_code, 1);
+  EXPECT_NE(rebuild.err.find("the log is not sound: 1 event(s) repeat the eventId of an earlier one (" + id + ")"),
+            std::string::npos)
+      << rebuild.err;
+  EXPECT_EQ(rebuild.err.find("05031412595"), std::string::npos) << "an SSIN reached stderr";
+}
+
+}  // namespace
+}  // namespace dimona
+
+namespace dimona {
+namespace {
+
+unsigned mode_of(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 ? (st.st_mode & 07777) : 01000;  // 01000: missing
+}
+
+// The data folder and every file the ledger creates hold SSINs: 0700 and 0600,
+// whatever the umask lets through (docs/operations.md).
+TEST(CliFiles, TheDataFolderIsTheOwnersOnly) {
+  const mode_t umask_before = ::umask(022);
+  testing::TempDir dir;
+  const std::string data = dir.file("data");
+  {
+    std::ofstream f(dir.file("in.ndjson"));
+    f << R"({"employer":{"enterpriseNumber":"0403019261"},"worker":{"ssin":"05031412595"},"dimonaIn":{"features":{"jointCommissionNumber":"XXX","workerType":"STU"},"startDate":"2025-07-01","endDate":"2025-07-31","plannedHoursNumber":30},"recordedAt":"2025-06-20T09:12:00Z"})"
+      << "\n{broken\n";
+  }
+  ASSERT_EQ(run("ingest " + dir.file("in.ndjson") + " --data " + data, dir).exit_code, 0);
+  EXPECT_EQ(mode_of(data), 0700u);
+  for (const char* name : {"ledger.db", "secret.key", "writer.lock"}) EXPECT_EQ(mode_of(data + "/" + name), 0600u) << name;
+  EXPECT_EQ(mode_of(dir.file("in.ndjson.refused.ndjson")), 0600u) << "the ingest's report of refused lines";
+  {
+    // While it runs, the log's -wal and -shm exist (SQLite gives them the main file's mode,
+    // as it does the checkpoint's, which is open only while it is written).
+    RunningServe serve(data, dir);
+    ASSERT_NE(serve.first_line().find("serving"), std::string::npos) << serve.first_line();
+    for (const char* name : {"ledger.db-wal", "ledger.db-shm", "checkpoint.db"})
+      EXPECT_EQ(mode_of(data + "/" + name), 0600u) << name;
+    EXPECT_EQ(mode_of(data + "/dev-keys"), 0700u);
+    for (const auto& e : std::filesystem::directory_iterator(data + "/dev-keys"))
+      if (e.path().extension() != ".json") {  // the JWKS is public
+        EXPECT_EQ(mode_of(e.path().string()), 0600u) << e.path();
+      }
+  }
+  ::umask(umask_before);
+}
+
+}  // namespace
+}  // namespace dimona

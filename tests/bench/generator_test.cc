@@ -1621,3 +1621,47 @@ TEST(GeneratorActions, AttestationsFollowTheQuotaSchedule) {
 
 }  // namespace
 }  // namespace dimona
+
+namespace dimona {
+namespace {
+
+// The last recordedAt of a stream (lines are non-decreasing in it).
+std::string last_recorded_at(const std::string& bytes) {
+  const size_t at = bytes.rfind("\"recordedAt\":\"");
+  return at == std::string::npos ? "" : bytes.substr(at + 14, 20);
+}
+
+// A year ends by the clock it is given: the whole 2025 plan runs into December
+// 2026 (follow-ups after the year), cut at a clock it is a prefix of that stream,
+// every line's fate unchanged, and the lines left out are counted.
+TEST(Generator, TheStreamEndsByTheClockItIsGiven) {
+  const Generated whole = run(small(300, 5));
+  EXPECT_GT(last_recorded_at(whole.bytes), "2026-01-01") << "the plan runs past its year";
+  for (const char* clock : {"2025-07-15T12:00:00Z", "2025-12-31T23:59:59Z", "2026-01-10T00:00:00Z"}) {
+    SCOPED_TRACE(clock);
+    GeneratorOptions o = small(300, 5);
+    o.not_after = *parse_instant(clock);
+    const Generated cut = run(o);
+    ASSERT_FALSE(cut.bytes.empty());
+    EXPECT_LE(last_recorded_at(cut.bytes), std::string(clock).substr(0, 19) + "Z");
+    EXPECT_EQ(whole.bytes.compare(0, cut.bytes.size(), cut.bytes), 0) << "not a prefix of the whole plan";
+    EXPECT_GT(cut.stats.lines_after_clock, 0u);
+    EXPECT_EQ(cut.stats.lines + cut.stats.lines_after_clock, whole.stats.lines);
+    EXPECT_EQ(cut.stats.bytes, cut.bytes.size());
+    check_all(cut.bytes);  // every rule the checker knows still holds on the prefix
+  }
+  GeneratorOptions after = small(300, 5);
+  after.not_after = *parse_instant("2030-01-01T00:00:00Z");
+  const Generated all = run(after);
+  EXPECT_EQ(all.bytes, whole.bytes);
+  EXPECT_EQ(all.stats.lines_after_clock, 0u);
+  GeneratorOptions before = small(300, 5);
+  before.not_after = *parse_instant("2024-12-31T23:59:59Z");
+  const Result<GeneratorStats> refused = generate(before, [](std::string_view) { return Status::ok(); });
+  ASSERT_FALSE(refused.is_ok());
+  EXPECT_EQ(refused.status().code(), Code::kInvalidArgument);
+  EXPECT_NE(refused.status().message().find("has not begun"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace dimona

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -599,6 +600,38 @@ TEST_F(EmbeddedLogTest, IllFormedDraftsAreBrokenInvariants) {
   EXPECT_DEATH(append_one(draft(0, 1, 5)), "invariant broken");   // before the last one
   EXPECT_DEATH(append_one(draft(2, 1, 20)), "invariant broken");  // no partition 2
   EXPECT_EQ(end_of(*log, 0), 1u);
+}
+
+}  // namespace
+}  // namespace dimona
+
+namespace dimona {
+namespace {
+
+// A full disk, the way SQLite meets one (max_page_count): the append stores
+// nothing, end offsets stay what the file holds, and appends work again once
+// there is room, on the same open log.
+TEST_F(EmbeddedLogTest, AFullLogStoresNothingAndAppendsAgainOnceThereIsRoom) {
+  auto log = open_log();
+  append_ok(*log, {draft(0, 3, 0)});
+  ASSERT_TRUE(log->set_size_limit(1).is_ok());  // the smallest: SQLite keeps the pages in use
+  BatchDraft big = draft(1, 2, 1);
+  std::mt19937 random(7);
+  while (big.payload.size() < 400'000) {  // random letters: LZ4 cannot shrink them much
+    big.count += 1;
+    std::string line = "{\"n\":\"";
+    for (int j = 0; j < 200; ++j) line += static_cast<char>('a' + random() % 26);
+    big.payload += line + "\"}\n";
+  }
+  Result<std::vector<Offset>> full = log->append(std::vector<BatchDraft>{big}, nullptr);
+  ASSERT_FALSE(full.is_ok());
+  EXPECT_EQ(full.status().code(), Code::kIoError);
+  EXPECT_NE(full.status().message().find("full"), std::string::npos) << full.status().to_string();
+  EXPECT_EQ(end_of(*log, 1), 0u);
+  EXPECT_EQ(end_of(*log, 0), 3u);
+  ASSERT_TRUE(log->set_size_limit(0).is_ok());
+  EXPECT_EQ(append_ok(*log, {big}), std::vector<Offset>{0});
+  EXPECT_EQ(read_all(*log, 1, 0).batches.size(), 1u);
 }
 
 }  // namespace

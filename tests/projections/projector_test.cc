@@ -43,7 +43,8 @@ class ProjectorTest : public ::testing::Test {
                   return Status::ok();
                 }).is_ok());
     std::fclose(f);
-    ManualClock clock(*parse_instant("2024-06-01T00:00:00Z"));
+    // After the whole plan (its follow-ups run to December 2026): no recordedAt is ahead of this clock.
+    ManualClock clock(*parse_instant("2027-06-01T00:00:00Z"));
     auto ledger = Ledger::open(*log_, testing::test_schedule(), clock, ServerSecret::from_passphrase("test"));
     ASSERT_TRUE(ledger.is_ok());
     auto summary = ingest_file(**ledger, *log_, input, dimona::IngestOptions{});

@@ -1,0 +1,96 @@
+// LedgerService on a full disk (issue 9, item 3): a write the log did not store
+// is answered "not stored", one it stored is never answered as failed, and the
+// writer recovers when the disk does, without a restart. The full disk is real
+// to SQLite: RLIMIT_FSIZE makes the kernel refuse to grow the log's -wal file
+// (EFBIG), as ENOSPC would, without root or a loop mount.
+#include "api/service.h"
+
+#include <gtest/gtest.h>
+#include <sys/resource.h>
+
+#include <csignal>
+#include <filesystem>
+#include <future>
+
+#include "tests/test_util.h"
+
+namespace dimona {
+namespace {
+
+std::string student_in(const std::string& ssin, const std::string& start, const std::string& end, int hours) {
+  return R"({"employer":{"enterpriseNumber":"0403019261"},"worker":{"ssin":")" + ssin +
+         R"("},"dimonaIn":{"features":{"jointCommissionNumber":"XXX","workerType":"STU"},"startDate":")" + start +
+         R"(","endDate":")" + end + R"(","plannedHoursNumber":)" + std::to_string(hours) + "}}";
+}
+
+Result<api::WriteOutcome> write(api::LedgerService& service, const std::string& body) {
+  std::promise<Result<api::WriteOutcome>> answer;
+  service.submit(body, nullptr, [&answer](Result<api::WriteOutcome> r) { answer.set_value(std::move(r)); });
+  return answer.get_future().get();
+}
+
+// While it lives, no file of this process may grow past `bytes`.
+class FileSizeLimit {
+ public:
+  explicit FileSizeLimit(rlim_t bytes) {
+    std::signal(SIGXFSZ, SIG_IGN);  // the write fails with EFBIG instead of killing the process
+    EXPECT_EQ(::getrlimit(RLIMIT_FSIZE, &before_), 0);
+    rlimit limit = before_;
+    limit.rlim_cur = bytes;
+    EXPECT_EQ(::setrlimit(RLIMIT_FSIZE, &limit), 0);
+  }
+  ~FileSizeLimit() { EXPECT_EQ(::setrlimit(RLIMIT_FSIZE, &before_), 0); }
+
+ private:
+  rlimit before_{};
+};
+
+TEST(LedgerServiceOnAFullDisk, AnswersWhatWasStoredAndWritesAgainOnceThereIsRoom) {
+  testing::TempDir dir;
+  cli::CommonOptions common;
+  common.data_dir = dir.file("data");
+  ManualClock clock(*parse_instant("2025-06-01T08:00:00Z"));
+  Result<std::unique_ptr<api::LedgerService>> service = api::LedgerService::open(common, clock, 1);
+  ASSERT_TRUE(service.is_ok()) << service.status().to_string();
+  api::LedgerService& s = **service;
+
+  Result<api::WriteOutcome> first = write(s, student_in("05031412595", "2025-07-01", "2025-07-31", 30));
+  ASSERT_TRUE(first.is_ok()) << first.status().to_string();
+  const std::string wal = common.data_dir + "/ledger.db-wal";
+  ASSERT_TRUE(std::filesystem::exists(wal));
+
+  const std::string second = student_in("04070101124", "2025-08-01", "2025-08-31", 40);
+  {
+    FileSizeLimit full(static_cast<rlim_t>(std::filesystem::file_size(wal)));
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      Result<api::WriteOutcome> refused = write(s, second);
+      ASSERT_FALSE(refused.is_ok()) << "answered as stored, attempt " << attempt;
+      EXPECT_EQ(refused.status().code(), Code::kUnavailable) << refused.status().to_string();
+      EXPECT_NE(refused.status().message().find("not stored"), std::string::npos) << refused.status().to_string();
+    }
+  }
+  EXPECT_EQ(s.commit_failures(), 2u);
+  EXPECT_TRUE(s.ready());
+
+  // Room again: the same declaration is accepted, not refused as overlapping a
+  // period the writer had taken in but the log never stored.
+  Result<api::WriteOutcome> stored = write(s, second);
+  ASSERT_TRUE(stored.is_ok()) << stored.status().to_string();
+  EXPECT_EQ(stored->declaration.decision.result, ResultCode::kAccepted);
+  EXPECT_EQ(s.commit_failures(), 2u);
+  ASSERT_TRUE(s.wait_for(stored->partition, stored->offset, 5000));
+  const uint32_t hours = s.read([&](const Projector& p) { return p.state_of(Ssin{4070101124}).student_hours(Ssin{4070101124}, 2025); });
+  EXPECT_EQ(hours, 40u);
+  s.stop();
+
+  // The live state was the log's: a ledger folded from the log alone decides the same.
+  Result<std::unique_ptr<EmbeddedLog>> log = EmbeddedLog::open(common.data_dir + "/ledger.db", EmbeddedLogOptions{});
+  ASSERT_TRUE(log.is_ok());
+  LedgerState folded;
+  ASSERT_TRUE(fold_log(**log, &folded).is_ok());
+  EXPECT_EQ(folded.student_hours(Ssin{4070101124}, 2025), 40u);
+  EXPECT_EQ(folded.student_hours(Ssin{5031412595}, 2025), 30u);
+}
+
+}  // namespace
+}  // namespace dimona
