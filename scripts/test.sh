@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The test command of the README (and of CI): installs what is missing,
-# builds the release and the ASan+UBSan flavours, and runs every test in both.
+# builds the release and the ASan+UBSan flavours, runs every test in both,
+# then runs each libFuzzer target a bounded time under ASan+UBSan
+# (scripts/fuzz.sh; FUZZ_SECONDS per target, 30 by default: about 3 minutes).
 # Benchmarks are built and smoke-run (tiny sizes), never timed here.
 # A skipped test fails the run: a test that skips while its bug is present
 # would otherwise show a regression as a green run.
@@ -35,3 +37,6 @@ echo "== tests (release)"
 run_tests build
 echo "== tests (ASan+UBSan)"
 run_tests build-sanitize -LE bench
+
+echo "== fuzzing (libFuzzer, ASan+UBSan)"
+scripts/fuzz.sh
