@@ -3,7 +3,8 @@
 # of tests/data and the action examples of docs/actions.md (commands), the
 # event lines `dimona-ledger submit` logged for them (events), batches of
 # those lines (batch reader), the checkpoint `dimona-ledger replay` wrote
-# (checkpoint), and a few requests of docs/api.md's kinds (http).
+# (checkpoint), and a few requests of docs/api.md's kinds (http). Inputs
+# named regression-* are findings kept after their fix; they are not remade.
 # Usage: tests/fuzz/make_corpus.sh [path/to/dimona-ledger]   (default build/api/dimona-ledger)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -11,7 +12,8 @@ cli=${1:-build/api/dimona-ledger}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 out=tests/fuzz/corpus
-rm -rf "$out"
+# regression-* inputs (what a finding was, kept after its fix) stay.
+[ -d "$out" ] && find "$out" -type f ! -name 'regression-*' -delete
 mkdir -p "$out"/{command_decoder,event_decoder,batch_reader,checkpoint,http_request}
 
 grep -h '^{"' tests/data/one_per_rule.ndjson > "$tmp/commands"
@@ -32,7 +34,11 @@ python3 - "$tmp/data/checkpoint.db" "$out" "$tmp" <<'PY'
 import glob, sqlite3, struct, sys
 db, out, tmp = sys.argv[1:4]
 state = sqlite3.connect(db).execute("SELECT state FROM partition_states LIMIT 1").fetchone()[0]
-open(f"{out}/checkpoint/partition-0.bin", "wb").write(state)
+# as stored (flag 1), and without its two CRCs, which the target appends (flag 0)
+open(f"{out}/checkpoint/partition-0-stored.bin", "wb").write(b"\x01" + state)
+ledger_length = struct.unpack_from("<Q", state)[0]
+ledger, anomalies = state[8:8 + ledger_length - 4], state[8 + ledger_length:-4]
+open(f"{out}/checkpoint/partition-0.bin", "wb").write(b"\x00" + struct.pack("<I", len(ledger)) + ledger + anomalies)
 lines = [open(f, "rb").read() for f in sorted(glob.glob(f"{tmp}/event-*")) if open(f, "rb").read()]
 def row(flags, payload, first_delta=0, span=0):
     return struct.pack("<BiIH", flags, first_delta, span, len(payload)) + payload
