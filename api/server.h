@@ -14,8 +14,11 @@
 // open, at most connections_per_client_max from one peer address; past a cap
 // a connection is answered once and closed (http_limits: GET /health is
 // served, everything else is 503 with Retry-After), so a monitoring probe
-// is answered while the server is at its cap. The handler is called on an I/O thread and
-// must call `done` exactly once, from any thread. stop() stops accepting,
+// is answered while the server is at its cap. A connection the server
+// closes is drained (what the client still sends is read and dropped, at
+// most 2 s) so its last answer is not lost to a reset. The handler is
+// called on an I/O thread and must call `done` exactly once, from any
+// thread. stop() stops accepting,
 // lets the requests in flight finish (their responses are written), then
 // closes the idle connections and joins the threads. TLS (cert and key PEM
 // files) is the same protocol over OpenSSL. Beast and Asio stay in
