@@ -18,6 +18,13 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:allocator_may_return_null=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 findings=build-fuzz/findings
 mkdir -p "$findings"
+# The targets' scratch files (SQLite files, a data folder): on tmpfs when there
+# is one, removed here since a crashing target cannot remove its own.
+scratch_base=/dev/shm
+[ -d "$scratch_base" ] || scratch_base=${TMPDIR:-/tmp}
+export DIMONA_FUZZ_SCRATCH
+DIMONA_FUZZ_SCRATCH=$(mktemp -d "$scratch_base/dimona-fuzz.XXXXXX")
+trap 'rm -rf "$DIMONA_FUZZ_SCRATCH"' EXIT
 for t in "${targets[@]}"; do
   work=$(mktemp -d)
   log="build-fuzz/fuzz_$t.log"

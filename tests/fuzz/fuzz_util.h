@@ -6,8 +6,9 @@
 // must hold whatever the bytes (no crash, no sanitizer report, round trips
 // that are idempotent). A broken property aborts through FUZZ_CHECK, which
 // libFuzzer reports as a crash with the input saved. Scratch files go under
-// one directory per process (scratch_dir), made once, in /dev/shm when it
-// exists (SQLite on tmpfs: no fsync cost per input).
+// one directory per process (scratch_dir), made once, under
+// $DIMONA_FUZZ_SCRATCH, else /dev/shm when it exists (SQLite on tmpfs: no
+// fsync cost per input), else /tmp.
 #pragma once
 
 #include <unistd.h>
@@ -54,7 +55,9 @@ class Padded {
 // never destroyed: the exit handler runs after static destructors).
 inline const std::string& scratch_dir() {
   static const std::string* const dir = [] {
-    const char* base = std::filesystem::exists("/dev/shm") ? "/dev/shm" : "/tmp";
+    // scripts/fuzz.sh names the base and removes it: a crash skips the exit handler.
+    const char* base = std::getenv("DIMONA_FUZZ_SCRATCH");
+    if (base == nullptr) base = std::filesystem::exists("/dev/shm") ? "/dev/shm" : "/tmp";
     auto* d = new std::string(std::string(base) + "/dimona-fuzz-" + std::to_string(::getpid()));
     std::filesystem::remove_all(*d);
     std::filesystem::create_directories(*d);
