@@ -365,6 +365,10 @@ void ActionState::save(std::string* out) const {
 
 namespace {
 
+// A key an index may hold: not 0 (no record) and not the FlatMap's reserved
+// empty key (found by fuzzing: a checkpoint naming it stopped the process).
+bool is_key(uint64_t k) { return k != 0 && k != FlatMap<uint32_t>::kEmptyKey; }
+
 // Reads an enum stored as u8, refusing values past `last`.
 template <typename E>
 bool get_enum(ByteReader& in, E last, E* out) {
@@ -402,7 +406,7 @@ Status ActionState::load(std::string_view bytes, ActionState* s) {
     Attestation a;
     if (!in.get(&a.id) || !in.get(&a.citizen.value) || !in.get(&a.for_year) || !in.get(&a.quota_hours) ||
         !in.get(&a.remaining_hours) || !in.get(&a.access_code) || !in.get(&a.code_month) || !in.get(&a.issued_at.micros) ||
-        a.citizen.value == 0 || a.access_code > kAccessCodeMask)
+        !is_key(a.id) || !is_key(a.citizen.value) || a.access_code > kAccessCodeMask)
       return truncated;
     s->add_attestation(a);
   }
@@ -411,7 +415,7 @@ Status ActionState::load(std::string_view bytes, ActionState* s) {
     DataAccessRequest r;
     if (!in.get(&r.id) || !in.get(&r.employer) || !get_enum(in, AccessScope::kStudentBalance, &r.scope) ||
         !get_enum(in, AccessChannel::kLink, &r.channel) || !in.get(&r.token.hi) || !in.get(&r.token.lo) ||
-        !in.get(&r.requested_at.micros) || r.employer == 0 || s->request(r.id))
+        !in.get(&r.requested_at.micros) || !is_key(r.id) || !is_key(r.employer) || s->request(r.id))
       return truncated;
     s->add_request(r);
   }
@@ -420,7 +424,7 @@ Status ActionState::load(std::string_view bytes, ActionState* s) {
     ConsentAnswer a;
     if (!in.get(&a.request_id) || !in.get(&a.citizen.value) || !in.get(&a.employer) ||
         !get_enum(in, AccessScope::kStudentBalance, &a.scope) || !get_bool(in, &a.granted) || !in.get(&a.at.micros) ||
-        !in.get(&a.expires_at.micros) || !in.get(&a.revoked_at.micros) || a.citizen.value == 0 || s->answer(a.request_id))
+        !in.get(&a.expires_at.micros) || !in.get(&a.revoked_at.micros) || !is_key(a.request_id) || !is_key(a.citizen.value) || !is_key(a.employer) || s->answer(a.request_id))
       return truncated;
     s->add_answer(a);
   }
@@ -428,7 +432,7 @@ Status ActionState::load(std::string_view bytes, ActionState* s) {
   for (uint32_t i = 0; i < n; ++i) {
     OccupationRecord r;
     if (!in.get(&r.citizen.value) || !in.get(&r.employer) || !in.get(&r.quarter) || !in.get(&r.permille) ||
-        !in.get(&r.recorded_at.micros) || r.citizen.value == 0 || r.employer == 0)
+        !in.get(&r.recorded_at.micros) || !is_key(r.citizen.value) || !is_key(r.employer))
       return truncated;
     s->add_occupation(r);
   }
@@ -438,7 +442,7 @@ Status ActionState::load(std::string_view bytes, ActionState* s) {
     bool has = false;
     Date d;
     if (!in.get(&r.citizen.value) || !get_bool(in, &has) || !in.get(&d.days) || !in.get(&r.recorded_at.micros) ||
-        r.citizen.value == 0 || s->pension(r.citizen))
+        !is_key(r.citizen.value) || s->pension(r.citizen))
       return truncated;
     if (has) r.pensioned_as_of = d;
     s->set_pension(r);
@@ -448,7 +452,7 @@ Status ActionState::load(std::string_view bytes, ActionState* s) {
     EmployerSettings e;
     if (!in.get(&e.employer) || !in.get(&e.contact_name) || !in.get(&e.email) || !in.get(&e.phone) ||
         !in.get(&e.sector) || !get_bool(in, &e.accepts_notifications) || !in.get(&e.updated_at.micros) ||
-        e.employer == 0 || s->settings(e.employer))
+        !is_key(e.employer) || s->settings(e.employer))
       return truncated;
     s->set_settings(std::move(e));
   }
@@ -461,7 +465,7 @@ Status ActionState::load(std::string_view bytes, ActionState* s) {
         !in.get(&r.regime_during_permille) || !get_bool(in, &r.multiple_employers) ||
         !get_enum(in, BreakRequestState::kRefused, &r.state) || !in.get(&r.submitted_at.micros) ||
         !in.get(&r.changed_at.micros) || !in.get(&r.end_date_changes) || !get_attachments(in, &r.attachments) ||
-        r.citizen.value == 0 || r.employer == 0 || s->ticket(r.ticket))
+        !is_key(r.ticket) || !is_key(r.citizen.value) || !is_key(r.employer) || s->ticket(r.ticket))
       return truncated;
     s->add_ticket(std::move(r));
   }
@@ -475,7 +479,7 @@ Status ActionState::load(std::string_view bytes, ActionState* s) {
         !in.get(&c.start.days) || !get_bool(in, &has_end) || !in.get(&end.days) ||
         !get_enum(in, NotificationState::kValidated, &c.state) || !in.get(&c.received_at.micros) ||
         !in.get(&c.changed_at.micros) || !in.get(&c.postponements) || !get_attachments(in, &c.attachments) ||
-        c.citizen.value == 0 || c.employer == 0 || s->notification(c.id))
+        !is_key(c.id) || !is_key(c.citizen.value) || !is_key(c.employer) || s->notification(c.id))
       return truncated;
     if (has_end) c.end = end;
     s->add_notification(std::move(c));

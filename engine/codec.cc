@@ -790,6 +790,8 @@ Status read_digits(od::value& f, const Path& p, uint64_t* out) {
   std::string_view s;
   bool present = false;
   DIMONA_TRY(read_string(f, p, &s, &present));
+  // At most 19 digits: no wrap-around, and never a FlatMap's reserved all-ones key.
+  if (s.size() > 19) return field_error(p, "expected at most 19 digits");
   uint64_t n = 0;
   for (char c : s) {
     if (c < '0' || c > '9') return field_error(p, "expected digits");
@@ -946,7 +948,11 @@ Result<Event> EventDecoder::decode(std::string_view line, size_t capacity) {
       *i = 3;
       DIMONA_TRY(read_string(f, p, &s, &present));
       uint64_t n = 0;
-      for (char c : s) n = n * 10 + static_cast<uint64_t>(c - '0');
+      if (s.size() > 11) return field_error(p, "expected an SSIN");  // keys a FlatMap: never all ones
+      for (char c : s) {
+        if (c < '0' || c > '9') return field_error(p, "expected an SSIN");
+        n = n * 10 + static_cast<uint64_t>(c - '0');
+      }
       ev.ssin.value = n;
       return Status::ok();
     }
@@ -990,6 +996,10 @@ Result<Event> EventDecoder::decode(std::string_view line, size_t capacity) {
     if (b.raw.empty() || b.outcome.id == 0) return corruption("action event without its action or id");
     if (b.action.kind != action_kind_of(ev.type)) return corruption("event type does not match its action");
     if (refused == b.outcome.accepted()) return corruption("action result and reason disagree");
+    // What the encoder always writes for an accepted request (found by fuzzing:
+    // a line without it decoded, but its re-encoding did not).
+    if (b.outcome.accepted() && b.action.kind == ActionKind::kDataAccessRequest && b.outcome.token.empty())
+      return corruption("accepted data-access request event without its token");
     b.outcome.worker = ev.ssin;
     if (b.outcome.employer == 0) b.outcome.employer = b.action.employer;
   }

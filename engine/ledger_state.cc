@@ -288,8 +288,10 @@ Status LedgerState::load(std::string_view bytes, LedgerState* s) {
         !in.get(&p.start.days) || !in.get(&p.end.days) || !in.get(&p.planned_hours) || !in.get(&p.joint_commission) ||
         !in.get(&type) || !in.get(&flags) || !in.get(&p.exceeding_hours) || !in.get(&p.updates) || !in.get(&last))
       return corruption("checkpoint state truncated");
+    // Ids and SSINs key FlatMaps, which reserve all ones.
     if (type > static_cast<uint8_t>(WorkerType::kOTH) || last > 3 || p.end < p.start || p.id.value == 0 ||
-        p.worker.value == 0 || s->period(p.id))
+        p.worker.value == 0 || p.id.value == FlatMap<uint32_t>::kEmptyKey ||
+        p.worker.value == FlatMap<uint32_t>::kEmptyKey || s->period(p.id))
       return corruption("checkpoint state holds an impossible period");
     p.worker_type = static_cast<WorkerType>(type);
     p.cancelled = flags & 1;

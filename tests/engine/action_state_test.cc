@@ -294,6 +294,19 @@ TEST_F(ActionStateTest, ARecordWithoutItsCitizenIsCorruption) {
   EXPECT_EQ(ActionState::load(b, &loaded).code(), Code::kCorruption);
 }
 
+// Found by tests/fuzz/fuzz_checkpoint: a key equal to the all-ones key the
+// FlatMap indexes reserve stopped the process on an assertion at load.
+TEST_F(ActionStateTest, AKeyAnIndexReservesIsCorruption) {
+  fold(event(ActionKind::kAttestationRequest, 700000000048));
+  const std::string saved = bytes();
+  for (const size_t at : {kCount, kCount + 8}) {  // the attestation's id, then its citizen
+    std::string b = saved;
+    for (size_t i = 0; i < 8; ++i) b[at + i] = static_cast<char>(0xff);
+    ActionState loaded;
+    EXPECT_EQ(ActionState::load(b, &loaded).code(), Code::kCorruption) << "at byte " << at;
+  }
+}
+
 TEST_F(ActionStateTest, TheSameRequestTwiceIsCorruption) {
   fold(request(600000000111));
   std::string b = bytes();
