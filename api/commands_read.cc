@@ -41,7 +41,7 @@ void print_balance_text(const StudentBalance& b, Date reference) {
                 e.planned, e.worked, e.still_to_work);
   for (const PeriodContribution& c : b.periods)
     std::printf("    period %012llu  %s..%s  %4u h  %s\n", static_cast<unsigned long long>(c.period.value),
-                to_string(c.start).c_str(), to_string(c.end).c_str(), c.planned, c.rule);
+                to_string(c.start).c_str(), to_string(c.end).c_str(), c.planned, c.rule.c_str());
 }
 
 }  // namespace
