@@ -51,6 +51,47 @@ TEST(DeclarationDecoder, EverythingARealClientSendsIsAccepted) {
   EXPECT_TRUE(d->employer_id.valid());
 }
 
+// Issue 10 item 3: payroll clients send the identity codes as integers or
+// strings; every accepted form is written canonically in the event (gender
+// "1"/"2"; country, nationality and municipality codes as integers).
+TEST(DeclarationDecoder, PayrollClientsValueTypesAreAcceptedAndNormalised) {
+  const std::string text = R"({"employer":{"enterpriseNumber":"0403019261"},)"
+      R"("worker":{"ssin":"05031412595","gender":2,"nationality":"150","countryOfBirth":"150",)"
+      R"("address":{"postCode":"1000","municipality":{"code":"21004","name":"Bruxelles"},"country":"150"}},)"
+      R"("dimonaCancel":{"periodId":656309292174}})";
+  Result<Declaration> d = decode(text);
+  ASSERT_TRUE(d.is_ok()) << d.status().to_string();
+  std::string buffer;
+  EXPECT_EQ(canonical_text(*d, text, &buffer),
+            R"({"employer":{"enterpriseNumber":"0403019261"},)"
+            R"("worker":{"ssin":"05031412595","gender":"2","nationality":150,"countryOfBirth":150,)"
+            R"("address":{"postCode":"1000","municipality":{"code":21004,"name":"Bruxelles"},"country":150}},)"
+            R"("dimonaCancel":{"periodId":656309292174}})");
+  const std::string canonical = R"({"worker":{"ssin":"05031412595","gender":"1","nationality":150},"dimonaCancel":{"periodId":656309292174}})";
+  Result<Declaration> c = decode(canonical);
+  ASSERT_TRUE(c.is_ok()) << c.status().to_string();
+  EXPECT_EQ(canonical_text(*c, canonical, &buffer).data(), canonical.data());  // nothing to rewrite, no copy
+  const std::string spaced = R"({"worker":{"gender" : 1 , "nationality": "150" },"dimonaCancel":{"periodId":656309292174}})";
+  Result<Declaration> s = decode(spaced);
+  ASSERT_TRUE(s.is_ok()) << s.status().to_string();
+  EXPECT_EQ(canonical_text(*s, spaced, &buffer),
+            R"({"worker":{"gender" : "1" , "nationality": 150 },"dimonaCancel":{"periodId":656309292174}})");
+}
+
+TEST(DeclarationDecoder, WrongIdentityValuesGetPreciseErrors) {
+  const std::string cancel = R"(,"dimonaCancel":{"periodId":656309292174}})";
+  expect_error(R"({"worker":{"gender":3})" + cancel, "field worker.gender: expected 1 (male) or 2 (female)");
+  expect_error(R"({"worker":{"gender":"3"})" + cancel, "field worker.gender: expected 1 (male) or 2 (female)");
+  expect_error(R"({"worker":{"gender":"M"})" + cancel, "field worker.gender: expected 1 (male) or 2 (female)");
+  expect_error(R"({"worker":{"gender":true})" + cancel, "field worker.gender: expected 1 (male) or 2 (female)");
+  expect_error(R"({"worker":{"nationality":"15a"})" + cancel, "field worker.nationality: expected a country code");
+  expect_error(R"({"worker":{"countryOfBirth":1500})" + cancel, "field worker.countryOfBirth: expected a country code");
+  expect_error(R"({"worker":{"nationality":""})" + cancel, "field worker.nationality: expected a country code");
+  expect_error(R"({"worker":{"address":{"country":-150}})" + cancel, "field worker.address.country: expected a country code");
+  expect_error(R"({"worker":{"address":{"municipality":{"code":"2100x"}}})" + cancel,
+               "field worker.address.municipality.code: expected a municipality code");
+}
+
 TEST(DeclarationDecoder, UpdateOutCancel) {
   auto u = decode(R"({"employer":{"enterpriseNumber":"0403019261"},"dimonaUpdate":{"periodId":656309292174,"startDate":"2025-07-01","plannedHoursNumber":24}})");
   ASSERT_TRUE(u.is_ok()) << u.status().to_string();
