@@ -35,6 +35,9 @@ inline constexpr int32_t career_break_overview_years = 2;
 inline constexpr uint16_t flexi_occupation_min_permille = 800;
 inline constexpr int32_t flexi_pensioner_route_from_quarter = 2018 * 4;
 inline constexpr int32_t flexi_reduction_check_from_quarter = 2024 * 4;
+// Zone 00910: a FLX IN may be sent at the earliest this many days before the
+// first day of its quarter (2025-Q2: from 2025-03-01); earlier is 00910-008.
+inline constexpr int32_t flexi_send_window_days = 31;
 // Attachments kept per career-break request or notification.
 inline constexpr size_t career_break_attachments_max = 64;
 

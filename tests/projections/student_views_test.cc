@@ -157,6 +157,7 @@ TEST_F(StudentViewsTest, CalendarHasEveryKindOfPeriodAndNoCancelledOne) {
   submit(stu_in("2025-07-03", "2025-07-05", 6));
   Submission c = submit(stu_in("2025-08-01", "2025-08-02", 6));
   submit(R"({"dimonaCancel":{"periodId":)" + period_of(c) + "}}");
+  clock_.set(*parse_instant("2025-09-01T08:00:00Z"));  // a FLX IN is sent within 31 days of its quarter (00910-008)
   submit(R"({"employer":{"employerId":125482497},"worker":{"ssin":"05031412595"},"dimonaIn":{"features":{"jointCommissionNumber":"302","workerType":"FLX"},"startDate":"2025-12-31","endDate":"2025-12-31","startHour":"1800","endHour":"2300"}})");
   StudentCalendar cal = calendar(2025);
   ASSERT_EQ(cal.rows.size(), 2u);
