@@ -124,7 +124,7 @@ TEST_F(AccessViewsTest, ACodeNoAttestationCarriedIsUnknown) {
   ok(attest(2025));
   // April's code of the same student exists as a number but no attestation carried it yet.
   const uint64_t april =
-      access_code_of(ServerSecret::from_passphrase("test"), kStudentSsin, month_index(date("2025-04-01")));
+      access_code_of(ServerSecret::from_passphrase("test"), kStudentSsin, month_index(date("2025-04-01")), 2025);
   EXPECT_EQ(lookup(format_access_code(april), "2025-04-02").verdict, Verdict::kUnknown);
   EXPECT_EQ(verdict_name(Verdict::kUnknown), "unknownCode");
 }
@@ -169,14 +169,25 @@ TEST_F(AccessViewsTest, TheMarchCodeStaysValidWhenAprilsIsIssued) {
   EXPECT_EQ(a.valid_until, date("2025-06-30"));
 }
 
-TEST_F(AccessViewsTest, ACodeAttestedForTwoYearsAnswersForTheLaterOne) {
+// Issue 10 item 4: codes are per citizen and month, attestations per year;
+// two attestations of one month for different years print different codes,
+// and each code answers for its own attestation's year, whatever the order.
+TEST_F(AccessViewsTest, EachAttestationsCodeAnswersForItsOwnYear) {
   at("2025-12-02T10:00:00Z");  // 2026 is open from December; its 650 h are known since 2025-07-01
-  const uint64_t code = ok(attest(2025)).outcome.access_code;
-  ASSERT_EQ(ok(attest(2026)).outcome.access_code, code);
-  AccessCodeAnswer a = lookup(format_access_code(code), "2025-12-15");
+  submit(stu_in("2025-12-03", "2025-12-31", 40));
+  const uint64_t code2026 = ok(attest(2026)).outcome.access_code;
+  const uint64_t code2025 = ok(attest(2025)).outcome.access_code;
+  ASSERT_NE(code2025, code2026);
+  AccessCodeAnswer a = lookup(format_access_code(code2025), "2025-12-15");
   EXPECT_EQ(a.verdict, Verdict::kValid);
-  EXPECT_EQ(a.year, 2026);
-  EXPECT_EQ(a.remaining_hours, 650u);
+  EXPECT_EQ(a.year, 2025);
+  EXPECT_EQ(a.remaining_hours, 610u);
+  AccessCodeAnswer b = lookup(format_access_code(code2026), "2025-12-15");
+  EXPECT_EQ(b.verdict, Verdict::kValid);
+  EXPECT_EQ(b.year, 2026);
+  EXPECT_EQ(b.remaining_hours, 650u);
+  // The same year again in the month prints the same code.
+  EXPECT_EQ(ok(attest(2025)).outcome.access_code, code2025);
 }
 
 TEST_F(AccessViewsTest, TheEmployersAnswerCarriesNoSsin) {
