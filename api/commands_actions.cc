@@ -76,8 +76,7 @@ int run_attest(const CommonOptions& common, const AttestOptions& o) {
   if (!out.accepted())
     return fail("attest", failed_precondition(std::string(refusal_message(out.refusal)) + " (" +
                                               std::string(refusal_name(out.refusal)) + ")"));
-  Attestation a{out.id, *ssin, out.for_year, out.quota_hours, out.remaining_hours, out.access_code, out.code_month,
-                s->recorded_at};
+  const Attestation a = attestation_of(out, s->recorded_at);
   if (o.json) {
     std::string line;
     to_json(a, &line);
@@ -85,6 +84,9 @@ int run_attest(const CommonOptions& common, const AttestOptions& o) {
     return 0;
   }
   std::printf("Student@work attestation %012llu for %d\n", static_cast<unsigned long long>(a.id), a.for_year);
+  const std::string name = attestation_student_name(a);
+  const std::string ssin_text = "SSIN " + printed_ssin(a.citizen);
+  std::printf("  student          %s\n", (name.empty() ? ssin_text : name + " (" + ssin_text + ")").c_str());
   std::printf("  remaining hours  %u of %u\n", a.remaining_hours, a.quota_hours);
   std::printf("  access code      %s  (valid %s to %s)\n", format_access_code(a.access_code).c_str(),
               to_string(a.valid_from()).c_str(), to_string(a.valid_until()).c_str());

@@ -42,6 +42,10 @@ void decide_attestation(const LedgerState& state, const Action& a, Instant at, c
   o->remaining_hours = used >= *quota ? 0 : *quota - used;
   o->code_month = month_index(today);
   o->access_code = access_code_of(secret, a.worker, o->code_month, a.year);
+  if (const WorkerName* name = state.actions().worker_name(a.worker)) {  // printed on the attestation
+    o->family_name = name->family;
+    o->given_name = name->given;
+  }
 }
 
 void decide_request(const ActionState& s, const Action& a, const ServerSecret& secret, ActionOutcome* o) {

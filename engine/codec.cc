@@ -289,6 +289,16 @@ Status decode_employer(od::value& v, const Path& path, Declaration* d) {
   });
 }
 
+// A name cut to its array at a UTF-8 character boundary (never inside a sequence).
+void keep_name(std::string_view s, std::array<char, limits::worker_name_bytes_max>* bytes, uint8_t* size) {
+  size_t n = std::min(s.size(), bytes->size());
+  if (n < s.size()) {
+    while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;  // s[n] continues a character
+  }
+  std::memcpy(bytes->data(), s.data(), n);
+  *size = static_cast<uint8_t>(n);
+}
+
 Status decode_worker(od::value& v, const Path& path, Declaration* d) {
   d->has_worker = true;
   return for_each_field(v, path, [d](std::string_view k, od::value& f, const Path& p, int* i) -> Status {
@@ -302,8 +312,18 @@ Status decode_worker(od::value& v, const Path& path, Declaration* d) {
       else d->ssin.set_invalid();
       return Status::ok();
     }
+    if (k == "familyName" || k == "givenName") {
+      *i = k == "familyName" ? 1 : 2;
+      d->has_worker_identity = true;
+      std::string_view s;
+      bool present = false;
+      DIMONA_TRY(read_string(f, p, &s, &present));
+      if (*i == 1) keep_name(s, &d->name.family_bytes, &d->name.family_size);
+      else keep_name(s, &d->name.given_bytes, &d->name.given_size);
+      return Status::ok();
+    }
     static constexpr std::string_view kTexts[] = {"familyName", "givenName", "birthDate", "placeOfBirth"};
-    for (int t = 0; t < 4; ++t) {
+    for (int t = 2; t < 4; ++t) {
       if (k == kTexts[t]) return *i = 1 + t, d->has_worker_identity = true, skip_text(f, p);
     }
     if (k == "gender") return *i = 5, read_gender(f, p, d);
@@ -944,6 +964,13 @@ Status decode_action_body_field(std::string_view k, od::value& f, const Path& p,
   if (k == "action") {
     *i = 15;
     return decode_verbatim(f, p, &b->raw, [b](od::value& v) { return decode_action_value(v, &b->action); });
+  }
+  if (k == "familyName" || k == "givenName") {  // the attestation's student (StudentAttestationIssued)
+    *i = k == "familyName" ? 16 : 17;
+    DIMONA_TRY(read_string(f, p, &s, &present));
+    if (s.size() > limits::worker_name_bytes_max) return field_error(p, "name too long");
+    (*i == 16 ? o.family_name : o.given_name) = s;
+    return Status::ok();
   }
   return Status::ok();
 }

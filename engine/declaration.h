@@ -16,6 +16,7 @@
 #include <string>
 #include <string_view>
 
+#include "engine/base/limits.h"
 #include "engine/base/time.h"
 #include "engine/identifiers.h"
 
@@ -59,6 +60,18 @@ struct UsingEmployerPart {
   Field<JointCommission> joint_commission;
 };
 
+// worker.familyName / worker.givenName as sent (unescaped UTF-8), cut to
+// limits::worker_name_bytes_max at a character boundary; empty when absent.
+struct PersonName {
+  std::array<char, limits::worker_name_bytes_max> family_bytes{}, given_bytes{};
+  uint8_t family_size = 0, given_size = 0;
+  static_assert(limits::worker_name_bytes_max <= UINT8_MAX);
+
+  std::string_view family() const { return {family_bytes.data(), family_size}; }
+  std::string_view given() const { return {given_bytes.data(), given_size}; }
+  bool empty() const { return family_size == 0 && given_size == 0; }
+};
+
 // An identity code the decoder accepted in a form other than the canonical
 // one (docs/declarations.md "Value types"): worker.gender as the integer 1/2
 // (canonical: the string "1"/"2"); a country, nationality or municipality
@@ -86,6 +99,7 @@ struct Declaration {
   bool has_worker = false;
   Field<Ssin> ssin;
   bool has_worker_identity = false;
+  PersonName name;  // kept for the student's attestation (an accepted declaration names its worker)
 
   bool has_features = false;
   Field<WorkerType> worker_type;

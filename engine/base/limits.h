@@ -38,6 +38,9 @@ inline constexpr int32_t flexi_reduction_check_from_quarter = 2024 * 4;
 // Zone 00910: a FLX IN may be sent at the earliest this many days before the
 // first day of its quarter (2025-Q2: from 2025-03-01); earlier is 00910-008.
 inline constexpr int32_t flexi_send_window_days = 31;
+// A worker's family or given name as the ledger keeps it (for the student's
+// attestation): longer names are cut at a UTF-8 character boundary.
+inline constexpr size_t worker_name_bytes_max = 64;
 // Attachments kept per career-break request or notification.
 inline constexpr size_t career_break_attachments_max = 64;
 

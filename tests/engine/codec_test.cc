@@ -92,6 +92,21 @@ TEST(DeclarationDecoder, WrongIdentityValuesGetPreciseErrors) {
                "field worker.address.municipality.code: expected a municipality code");
 }
 
+// Issue 10 item 5: the worker's name is kept (for the attestation), cut to
+// limits::worker_name_bytes_max at a character boundary.
+TEST(DeclarationDecoder, WorkerNamesAreKeptCutAtACharacterBoundary) {
+  std::string long_name(limits::worker_name_bytes_max - 1, 'a');
+  long_name += "é";  // two bytes across the limit
+  Result<Declaration> d = decode(R"({"worker":{"ssin":"05031412595","familyName":")" + long_name +
+                                 R"(","givenName":"An\u00efs"},"dimonaCancel":{"periodId":656309292174}})");
+  ASSERT_TRUE(d.is_ok()) << d.status().to_string();
+  EXPECT_EQ(d->name.family(), std::string(limits::worker_name_bytes_max - 1, 'a'));
+  EXPECT_EQ(d->name.given(), "Anïs");
+  Result<Declaration> none = decode(R"({"worker":{"ssin":"05031412595"},"dimonaCancel":{"periodId":656309292174}})");
+  ASSERT_TRUE(none.is_ok());
+  EXPECT_TRUE(none->name.empty());
+}
+
 TEST(DeclarationDecoder, UpdateOutCancel) {
   auto u = decode(R"({"employer":{"enterpriseNumber":"0403019261"},"dimonaUpdate":{"periodId":656309292174,"startDate":"2025-07-01","plannedHoursNumber":24}})");
   ASSERT_TRUE(u.is_ok()) << u.status().to_string();

@@ -190,6 +190,37 @@ TEST_F(AccessViewsTest, EachAttestationsCodeAnswersForItsOwnYear) {
   EXPECT_EQ(ok(attest(2025)).outcome.access_code, code2025);
 }
 
+// Issue 10 item 5: the attestation identifies its student for the employer
+// it is handed to: the SSIN as printed on an identity card and the name the
+// declarations gave, when the ledger knows one (never a hash).
+TEST_F(AccessViewsTest, TheAttestationIdentifiesItsStudent) {
+  at("2025-03-17T10:00:00Z");
+  submit(R"({"employer":{"enterpriseNumber":"0403019261"},"worker":{"ssin":"05031412595","familyName":"Peeters",)"
+         R"("givenName":"Anaïs"},"dimonaIn":{"features":{"jointCommissionNumber":"XXX","workerType":"STU"},)"
+         R"("startDate":"2025-04-01","endDate":"2025-04-30","plannedHoursNumber":30}})");
+  submit(R"({"employer":{"enterpriseNumber":"0403019261"},"worker":{"ssin":"04070101124","familyName":"Janssens"},)"
+         R"("dimonaIn":{"features":{"jointCommissionNumber":"XXX","workerType":"STU"},)"
+         R"("startDate":"2025-04-01","endDate":"2025-04-30","plannedHoursNumber":0}})");  // refused: its name is not taken
+  const ActionSubmission named = ok(attest(2025));
+  const ActionSubmission unnamed = ok(attest(2025, "04070101124"));
+  std::string json;
+  to_json(attestation_of(named.outcome, named.recorded_at), &json);
+  EXPECT_NE(json.find(R"("ssin":"05031412595","ssinPrinted":"05.03.14-125.95","familyName":"Peeters","givenName":"Anaïs")"),
+            std::string::npos) << json;
+  EXPECT_EQ(json.find("ssin#"), std::string::npos) << json;
+  std::string bare;
+  to_json(attestation_of(unnamed.outcome, unnamed.recorded_at), &bare);
+  EXPECT_NE(bare.find(R"("ssinPrinted":"04.07.01-011.24")"), std::string::npos) << bare;
+  EXPECT_EQ(bare.find("familyName"), std::string::npos) << bare;
+  // The read side (a projector folding the log) lists the same attestation.
+  const std::vector<Attestation> listed = attestations_of(projector().state_of(kStudentSsin), kStudentSsin);
+  ASSERT_EQ(listed.size(), 1u);
+  std::string read;
+  to_json(listed[0], &read);
+  EXPECT_EQ(read, json);
+  EXPECT_EQ(attestation_student_name(listed[0]), "Peeters, Anaïs");
+}
+
 TEST_F(AccessViewsTest, TheEmployersAnswerCarriesNoSsin) {
   at("2025-03-17T10:00:00Z");
   const std::string code = format_access_code(ok(attest(2025)).outcome.access_code);
