@@ -41,6 +41,11 @@ inline constexpr int32_t flexi_send_window_days = 31;
 // A worker's family or given name as the ledger keeps it (for the student's
 // attestation): longer names are cut at a UTF-8 character boundary.
 inline constexpr size_t worker_name_bytes_max = 64;
+// Interim@work (rule 14): daily contracts of one (agency, user company) stay
+// one work relation across gaps of at most this many days without a contract
+// (a weekend, or a long weekend); a longer gap starts a new relation. An
+// inference (DOMAIN.md §4, rule 14), kept as a parameter: InterimFilter::relation_gap_days.
+inline constexpr int32_t interim_relation_gap_days = 3;
 // Attachments kept per career-break request or notification.
 inline constexpr size_t career_break_attachments_max = 64;
 

@@ -204,3 +204,49 @@ TEST(CliActions, ASecondWriterIsRefusedWhileTheFirstHoldsTheLog) {
 }  // namespace
 }  // namespace dimona
 
+
+namespace dimona {
+namespace {
+
+// Issue 10 item 6: the default years of `balance` and `calendar` and the
+// interim window (previous, current, next year) follow the same "now" as the
+// rest of the read, max(clock, last recordedAt): a loaded year ahead of the
+// wall clock is not hidden by default.
+TEST(Cli, DefaultYearsFollowLedgerTimeWhenHistoryRunsAhead) {
+  testing::TempDir dir;
+  const std::string data = " --data " + dir.file("data");
+  {
+    std::ofstream f(dir.file("ahead.ndjson"));
+    f << R"({"employer":{"enterpriseNumber":"0403019261"},"worker":{"ssin":"05031412595"},"dimonaIn":{"features":{"jointCommissionNumber":"XXX","workerType":"STU"},"startDate":"2040-01-05","endDate":"2040-01-20","plannedHoursNumber":40},"recordedAt":"2040-01-02T08:00:00Z"})"
+      << "\n"
+      << R"({"employer":{"enterpriseNumber":"0403019261"},"worker":{"ssin":"85073003328"},"dimonaIn":{"features":{"jointCommissionNumber":"322","workerType":"OTH"},"startDate":"2040-01-06","endDate":"2040-01-06","usingEmployer":{"enterpriseNumber":"0876543270","jointCommissionNumber":"302"}},"recordedAt":"2040-01-03T08:00:00Z"})"
+      << "\n";
+  }
+  ASSERT_EQ(run("ingest " + dir.file("ahead.ndjson") + data, dir).exit_code, 0);
+  Invocation b = run("balance 05031412595" + data, dir);
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  for (const char* year : {"2039:", "2040:", "2041:"}) EXPECT_NE(b.out.find(year), std::string::npos) << b.out;
+  EXPECT_NE(b.out.find("2040-01-05..2040-01-20"), std::string::npos) << b.out;
+  Invocation c = run("calendar 05031412595" + data, dir);
+  EXPECT_NE(c.out.find("2040: 1 employer(s)"), std::string::npos) << c.out;
+  Invocation i = run("interim 85073003328" + data, dir);
+  ASSERT_EQ(i.exit_code, 0) << i.err;
+  EXPECT_NE(i.out.find("1 work relation(s) from 2039-01-01 to 2041-12-31"), std::string::npos) << i.out;
+}
+
+TEST(CliActions, AttestDefaultsToTheYearOfTheLedgerTime) {
+  testing::TempDir dir;
+  const std::string data = " --data " + dir.file("data");
+  {
+    std::ofstream f(dir.file("ahead.ndjson"));
+    f << R"({"employer":{"enterpriseNumber":"0403019261"},"worker":{"ssin":"05031412595"},"dimonaIn":{"features":{"jointCommissionNumber":"XXX","workerType":"STU"},"startDate":"2030-01-05","endDate":"2030-01-20","plannedHoursNumber":40},"recordedAt":"2030-01-02T08:00:00Z"})"
+      << "\n";
+  }
+  ASSERT_EQ(run("ingest " + dir.file("ahead.ndjson") + data, dir).exit_code, 0);
+  Invocation a = run("attest 05031412595 --json" + data, dir);
+  ASSERT_EQ(a.exit_code, 0) << a.err;
+  EXPECT_NE(a.out.find(R"("year":2030,"quotaHours":650,"remainingHours":610)"), std::string::npos) << a.out;
+}
+
+}  // namespace
+}  // namespace dimona
