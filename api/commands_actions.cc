@@ -156,9 +156,8 @@ int run_consent_list(const CommonOptions& common, const ConsentOptions& o) {
 }
 
 int run_flexi(const CommonOptions& common, const FlexiOptions& o) {
-  const std::optional<int32_t> quarter =
-      o.quarter.empty() ? std::optional<int32_t>(quarter_index(date_of(SystemClock().now()))) : parse_quarter(o.quarter);
-  if (!quarter) return fail("flexi", invalid_argument("--quarter: expected YYYY-Qn"));
+  const std::optional<int32_t> asked = o.quarter.empty() ? std::optional<int32_t>(0) : parse_quarter(o.quarter);
+  if (!asked) return fail("flexi", invalid_argument("--quarter: expected YYYY-Qn"));
   const std::optional<ReductionRule> rule = ReductionRule::parse(o.reduction);
   if (!rule) return fail("flexi", invalid_argument("--reduction: strict, ignore or tolerance:F"));
   uint64_t employer = 0;
@@ -169,8 +168,10 @@ int run_flexi(const CommonOptions& common, const FlexiOptions& o) {
   }
   Result<CitizenView> view = open_citizen(common, o.ssin);
   if (!view.is_ok()) return fail("flexi", view.status());
+  // The default quarter is the one of the read's "now" (ledger_now), as every other read's default.
+  const int32_t quarter = o.quarter.empty() ? quarter_index(date_of(ledger_now(*view->side.projector))) : *asked;
   std::string line;
-  to_json(flexi_eligibility(view->state->actions(), view->citizen, *quarter, employer, *rule), &line);
+  to_json(flexi_eligibility(view->state->actions(), view->citizen, quarter, employer, *rule), &line);
   print_line(line);
   return 0;
 }
@@ -244,9 +245,10 @@ int run_career_break_show(const CommonOptions& common, const CareerBreakOptions&
   if (!side.is_ok()) return fail("career-break show", side.status());
   const CareerBreakRequest* r = side->projector->find([ticket](const LedgerState& state) { return state.actions().ticket(ticket); });
   if (!r) return fail("career-break show", not_found("no career-break request has this ticket"));
-  if (employer && (*employer != r->employer || !r->employer_may_consult()))
-    return fail("career-break show",
-                failed_precondition("the employer may consult a request only until the employee completed their part"));
+  if (employer) {
+    const std::string_view refusal = consult_refusal(*r, *employer);
+    if (!refusal.empty()) return fail("career-break show", failed_precondition(std::string(refusal)));
+  }
   std::string line;
   to_json(*r, &line);
   print_line(line);

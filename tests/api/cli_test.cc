@@ -172,7 +172,17 @@ TEST(CliActions, ConsentIsCheckedWithItsReasonAndTheCareerBreakDetailClosesAfter
   ASSERT_EQ(run(R"(submit '{"worker":{"ssin":"85073003328"},"careerBreakEmployeePart":{"ticket":"690000000262"}}')" + data, dir).exit_code, 0);
   Invocation closed = run(show, dir);
   EXPECT_EQ(closed.exit_code, 1);
-  EXPECT_NE(closed.err.find("until the employee completed their part"), std::string::npos) << closed.err;
+  EXPECT_NE(closed.err.find("the employee completed their part"), std::string::npos) << closed.err;
+  // Issue 10 item 7: another employer, or a cancelled request, is told so, not "until the employee ...".
+  Invocation other_employer = run("career-break show 690000000262 --employer 0403019360" + data, dir);
+  EXPECT_EQ(other_employer.exit_code, 1);
+  EXPECT_NE(other_employer.err.find("another employer's request"), std::string::npos) << other_employer.err;
+  ASSERT_EQ(run(R"(submit '{"employer":{"enterpriseNumber":"0403019261"},"worker":{"ssin":"85073003328"},"careerBreakRequest":{"leaveKind":"TIME_CREDIT","fraction":"1/5","startDate":"2026-10-01","endDate":"2026-12-31","regimeBefore":1,"regimeDuring":0.8,"ticket":"690000000363"}}')" + data, dir).exit_code, 0);
+  ASSERT_EQ(run(R"(submit '{"employer":{"enterpriseNumber":"0403019261"},"careerBreakCancellation":{"ticket":"690000000363"}}')" + data, dir).exit_code, 0);
+  Invocation cancelled = run("career-break show 690000000363 --employer 0403019261" + data, dir);
+  EXPECT_EQ(cancelled.exit_code, 1);
+  EXPECT_NE(cancelled.err.find("cancelled"), std::string::npos) << cancelled.err;
+  EXPECT_EQ(cancelled.err.find("employee"), std::string::npos) << cancelled.err;
   Invocation list = run("career-break list --employer 0403019261 --now 2025-08-01" + data, dir);
   EXPECT_NE(list.out.find("\"status\":\"EMPLOYEE_COMPLETED\""), std::string::npos) << list.out;
 }

@@ -428,5 +428,26 @@ TEST_F(AccessViewsTest, ACitizensConsentsListTheirAnswersNewestFirst) {
   EXPECT_TRUE(answers[1].granted);
 }
 
+// Issue 10 item 7: with the reduction rule "ignore" the answer says the
+// reduction was not checked (it was not), instead of reductionChecked true.
+TEST_F(AccessViewsTest, AFlexiAnswerUnderTheIgnoreRuleSaysTheReductionWasNotChecked) {
+  at("2025-01-10T10:00:00Z");
+  const std::string parties = R"({"employer":{"enterpriseNumber":"0403019360"},"worker":{"ssin":"85073003328"},)";
+  ok(parties + R"("occupationQuarter":{"year":2024,"quarter":1,"fraction":0.9}})");
+  ok(parties + R"("occupationQuarter":{"year":2024,"quarter":2,"fraction":0.8}})");
+  const int32_t q1 = *parse_quarter("2025-Q1");
+  const FlexiAnswer strict = flexi_eligibility(state().actions(), kCitizenSsin, q1, company(kEmployer));
+  EXPECT_FALSE(strict.eligible);
+  EXPECT_EQ(strict.reason, FlexiReason::kReducedT4ToT3);
+  EXPECT_TRUE(strict.reduction_checked);
+  const FlexiAnswer ignored = flexi_eligibility(state().actions(), kCitizenSsin, q1, company(kEmployer),
+                                                *ReductionRule::parse("ignore"));
+  EXPECT_TRUE(ignored.eligible);
+  EXPECT_FALSE(ignored.reduction_checked);
+  std::string json;
+  to_json(ignored, &json);
+  EXPECT_NE(json.find(R"("reductionChecked":false)"), std::string::npos) << json;
+}
+
 }  // namespace
 }  // namespace dimona
