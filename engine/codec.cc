@@ -206,10 +206,13 @@ CodeForm read_code(od::value& v, std::string_view* token, uint32_t* out) {
   return quoted ? CodeForm::kDigits : CodeForm::kInteger;
 }
 
-void note_rewrite(Declaration* d, std::string_view token, uint32_t value, bool quoted) {
-  DIMONA_ASSERT(d->rewrite_count < kValueRewritesMax);  // each code field is read at most once per address
+// A body has at most kValueRewritesMax code fields; more means a repeated
+// field or block, which for_each_field refuses right after this read.
+Status note_rewrite(const Path& p, Declaration* d, std::string_view token, uint32_t value, bool quoted) {
+  if (d->rewrite_count == kValueRewritesMax) return field_error(p, "repeated field");
   d->rewrites[d->rewrite_count++] =
       ValueRewrite{reinterpret_cast<uintptr_t>(token.data()), static_cast<uint32_t>(token.size()), value, quoted};
+  return Status::ok();
 }
 
 // A code in [min, max], canonical as an integer (country, nationality, municipality).
@@ -220,7 +223,7 @@ Status read_numeric_code(od::value& v, const Path& p, uint32_t min, uint32_t max
   if (form == CodeForm::kAbsent) return Status::ok();
   if (form == CodeForm::kOther || n < min || n > max)
     return field_error(p, "expected " + std::string(what) + ", as an integer or a string of digits");
-  if (form == CodeForm::kDigits) note_rewrite(d, token, n, /*quoted=*/false);
+  if (form == CodeForm::kDigits) return note_rewrite(p, d, token, n, /*quoted=*/false);
   return Status::ok();
 }
 
@@ -237,7 +240,7 @@ Status read_gender(od::value& v, const Path& p, Declaration* d) {
   if (form == CodeForm::kOther || (n != 1 && n != 2))
     return field_error(p, "expected 1 (male) or 2 (female), as an integer or a string");
   d->has_worker_identity = true;
-  if (form == CodeForm::kInteger) note_rewrite(d, token, n, /*quoted=*/true);
+  if (form == CodeForm::kInteger) return note_rewrite(p, d, token, n, /*quoted=*/true);
   return Status::ok();
 }
 
@@ -295,7 +298,7 @@ void keep_name(std::string_view s, std::array<char, limits::worker_name_bytes_ma
   if (n < s.size()) {
     while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;  // s[n] continues a character
   }
-  std::memcpy(bytes->data(), s.data(), n);
+  if (n > 0) std::memcpy(bytes->data(), s.data(), n);  // s.data() may be null (a null name)
   *size = static_cast<uint8_t>(n);
 }
 

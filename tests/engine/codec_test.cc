@@ -90,6 +90,12 @@ TEST(DeclarationDecoder, WrongIdentityValuesGetPreciseErrors) {
   expect_error(R"({"worker":{"address":{"country":-150}})" + cancel, "field worker.address.country: expected a country code");
   expect_error(R"({"worker":{"address":{"municipality":{"code":"2100x"}}})" + cancel,
                "field worker.address.municipality.code: expected a municipality code");
+  // Every code as a string, then a repeated worker block: refused as repeated, never more rewrites than fit.
+  const std::string codes = R"("gender":1,"countryOfBirth":"150","nationality":"150","address":{"municipality":{"code":"21004"},"country":"150"})";
+  const std::string address = R"({"municipality":{"code":"21004"},"country":"150"})";
+  expect_error(R"({"worker":{)" + codes + R"(},"worker":{)" + codes +
+                   R"(},"dimonaIn":{"usingEmployer":{"address":)" + address + R"(},"studentPlaceOfWork":{"address":)" + address + "}}}",
+               "repeated field");
 }
 
 // Issue 10 item 5: the worker's name is kept (for the attestation), cut to
