@@ -50,6 +50,32 @@ ActionRefusal notification_refusal(const CareerBreakNotification& n, ActionKind 
 
 // --- Fold ---------------------------------------------------------------------------
 
+Attestation attestation_of(const ActionOutcome& o, Instant issued_at) {
+  return Attestation{o.id,         o.worker,        o.for_year,
+                     o.quota_hours, o.remaining_hours, o.access_code,
+                     o.code_month,  issued_at,         std::string(o.family_name),
+                     std::string(o.given_name)};
+}
+
+const WorkerName* ActionState::worker_name(Ssin citizen) const {
+  const uint32_t* i = name_citizen_.find(citizen.value);
+  return i ? &names_[*i - 1] : nullptr;
+}
+
+void ActionState::note_worker_name(Ssin citizen, std::string_view family, std::string_view given) {
+  DIMONA_ASSERT(citizen.value != 0 && family.size() <= limits::worker_name_bytes_max &&
+                given.size() <= limits::worker_name_bytes_max);
+  if (family.empty() && given.empty()) return;
+  uint32_t& index = name_citizen_[citizen.value];
+  if (index == 0) {
+    names_.push_back(WorkerName{citizen, {}, {}});
+    index = static_cast<uint32_t>(names_.size());
+  }
+  WorkerName& n = names_[index - 1];
+  if (!family.empty()) n.family.assign(family);
+  if (!given.empty()) n.given.assign(given);
+}
+
 Status ActionState::apply(const Event& event) {
   const Action& a = event.action.action;
   const ActionOutcome& o = event.action.outcome;
@@ -59,7 +85,7 @@ Status ActionState::apply(const Event& event) {
   switch (a.kind) {
     case ActionKind::kAttestationRequest:
       if (o.worker.value == 0) return corruption("an attestation without its citizen");
-      add_attestation({o.id, o.worker, o.for_year, o.quota_hours, o.remaining_hours, o.access_code, o.code_month, at});
+      add_attestation(attestation_of(o, at));
       return Status::ok();
     case ActionKind::kDataAccessRequest:
       if (request(o.id) || o.token.empty()) return corruption("a data-access request reuses an id or has no token");
@@ -182,7 +208,7 @@ void ActionState::add_attestation(Attestation a) {
   a.prev_of_citizen = link(att_citizen_, a.citizen.value, at);
   a.prev_of_code = link(att_code_, code_key(a.access_code), at);
   att_id_[a.id] = at + 1;
-  attestations_.push_back(a);
+  attestations_.push_back(std::move(a));
 }
 
 void ActionState::add_request(DataAccessRequest r) {
@@ -315,6 +341,7 @@ void ActionState::save(std::string* out) const {
   for (const Attestation& a : attestations_) {
     put(out, a.id), put(out, a.citizen.value), put(out, a.for_year), put(out, a.quota_hours);
     put(out, a.remaining_hours), put(out, a.access_code), put(out, a.code_month), put(out, a.issued_at.micros);
+    put(out, std::string_view(a.family_name)), put(out, std::string_view(a.given_name));
   }
   put(out, static_cast<uint32_t>(requests_.size()));
   for (const DataAccessRequest& r : requests_) {
@@ -361,6 +388,8 @@ void ActionState::save(std::string* out) const {
     put(out, n.changed_at.micros), put(out, n.postponements);
     put_attachments(n.attachments);
   }
+  put(out, static_cast<uint32_t>(names_.size()));
+  for (const WorkerName& n : names_) put(out, n.citizen.value), put(out, std::string_view(n.family)), put(out, std::string_view(n.given));
 }
 
 namespace {
@@ -406,9 +435,11 @@ Status ActionState::load(std::string_view bytes, ActionState* s) {
     Attestation a;
     if (!in.get(&a.id) || !in.get(&a.citizen.value) || !in.get(&a.for_year) || !in.get(&a.quota_hours) ||
         !in.get(&a.remaining_hours) || !in.get(&a.access_code) || !in.get(&a.code_month) || !in.get(&a.issued_at.micros) ||
-        !is_key(a.id) || !is_key(a.citizen.value) || a.access_code > kAccessCodeMask)
+        !in.get(&a.family_name) || !in.get(&a.given_name) || a.family_name.size() > limits::worker_name_bytes_max ||
+        a.given_name.size() > limits::worker_name_bytes_max || !is_key(a.id) || !is_key(a.citizen.value) ||
+        a.access_code > kAccessCodeMask)
       return truncated;
-    s->add_attestation(a);
+    s->add_attestation(std::move(a));
   }
   if (!in.get(&n)) return truncated;
   for (uint32_t i = 0; i < n; ++i) {
@@ -483,6 +514,15 @@ Status ActionState::load(std::string_view bytes, ActionState* s) {
       return truncated;
     if (has_end) c.end = end;
     s->add_notification(std::move(c));
+  }
+  if (!in.get(&n)) return truncated;
+  for (uint32_t i = 0; i < n; ++i) {
+    WorkerName w;
+    if (!in.get(&w.citizen.value) || !in.get(&w.family) || !in.get(&w.given) || w.citizen.value == 0 ||
+        w.family.size() > limits::worker_name_bytes_max || w.given.size() > limits::worker_name_bytes_max ||
+        (w.family.empty() && w.given.empty()) || s->worker_name(w.citizen))
+      return truncated;
+    s->note_worker_name(w.citizen, w.family, w.given);
   }
   if (in.remaining() != 0) return corruption("checkpoint action state has trailing bytes");
   return Status::ok();

@@ -137,6 +137,9 @@ Status LedgerState::apply_declaration(const Event& event) {
   if (b.decision.period_id.value != 0) note_id(b.decision.period_id.value);
   const ResultCode r = b.decision.result;
   if (r != ResultCode::kAccepted && r != ResultCode::kWarning) return Status::ok();
+  const PersonName& name = b.declaration.name;
+  if (!name.empty() && b.decision.worker.value != 0)  // the attestation prints it (issue 10)
+    actions_.note_worker_name(b.decision.worker, name.family(), name.given());
   if (b.declaration.kind == DeclarationKind::kIn) {
     if (period(b.decision.period_id)) return corruption("an accepted IN reuses a period id");
     create_period(event);
@@ -215,7 +218,7 @@ namespace dimona {
 namespace {
 
 constexpr uint32_t kStateMagic = 0x31534c44;  // "DLS1"
-constexpr uint32_t kStateVersion = 2;  // 2: the action state after the periods
+constexpr uint32_t kStateVersion = 3;  // 2: the action state after the periods; 3: worker names, attestations' names
 
 }  // namespace
 

@@ -223,7 +223,7 @@ TEST_F(ActionDecisionTest, ACodeIssuedOn17MarchIsForMarchAndValidUntilMay) {
   EXPECT_NE(s.outcome.access_code, 0u);
   EXPECT_LE(s.outcome.access_code, kAccessCodeMask);
   EXPECT_EQ(s.outcome.access_code,
-            access_code_of(ServerSecret::from_passphrase("test"), ssin(kStudent), month_index(date("2025-03-17"))));
+            access_code_of(ServerSecret::from_passphrase("test"), ssin(kStudent), month_index(date("2025-03-17")), 2025));
   std::vector<Attestation> stored;
   state().actions().for_each_attestation_of(ssin(kStudent), [&](const Attestation& a) { stored.push_back(a); });
   ASSERT_EQ(stored.size(), 1u);

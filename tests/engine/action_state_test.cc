@@ -248,6 +248,26 @@ TEST_F(ActionStateTest, StateNamesRoundTrip) {
 // A record list starts with its u32 count in ActionState::save()'s layout (docs/checkpoints.md).
 constexpr size_t kCount = 4;
 
+// Issue 10 item 5: the names the declarations gave are kept for the
+// attestation, the latest part wins, and they survive a checkpoint.
+TEST_F(ActionStateTest, WorkerNamesRoundTripAndTheLatestWins) {
+  state_.note_worker_name(Ssin{5031412595}, "Peeters", "");
+  state_.note_worker_name(Ssin{5031412595}, "", "Anaïs");
+  state_.note_worker_name(Ssin{4070101124}, "Janssens", "Jan");
+  state_.note_worker_name(Ssin{4070101124}, "Janssen", "");
+  ActionState loaded;
+  ASSERT_TRUE(ActionState::load(bytes(), &loaded).is_ok());
+  ASSERT_NE(loaded.worker_name(Ssin{5031412595}), nullptr);
+  EXPECT_EQ(loaded.worker_name(Ssin{5031412595})->family, "Peeters");
+  EXPECT_EQ(loaded.worker_name(Ssin{5031412595})->given, "Anaïs");
+  EXPECT_EQ(loaded.worker_name(Ssin{4070101124})->family, "Janssen");
+  EXPECT_EQ(loaded.worker_name(Ssin{4070101124})->given, "Jan");
+  EXPECT_EQ(loaded.worker_name(Ssin{85073003328}), nullptr);
+  std::string again;
+  loaded.save(&again);
+  EXPECT_EQ(again, bytes());
+}
+
 TEST_F(ActionStateTest, TrailingBytesAreCorruption) {
   fold(request(600000000111));
   std::string b = bytes();

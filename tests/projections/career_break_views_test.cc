@@ -358,5 +358,28 @@ TEST_F(CareerBreakFilterTest, OneRequestInFull) {
           R"(","ssin":"85073003328","status":"SUBMITTED","submittedAt":"2025-03-01T10:00:00Z","changedAt":"2025-03-01T10:00:00Z","employer":"0403019261","leaveKind":"TIME_CREDIT","fraction":"1/5","startDate":"2026-01-01","endDate":"2026-06-30","regimeBefore":1.000,"regimeDuring":0.800,"multipleEmployers":false,"endDateChanges":0,"attachments":[]})");
 }
 
+// Issue 10 item 7: when the employer may not consult a request, the reason
+// given is the actual one: cancelled, the employee's part done (or ONEM
+// decided), or another employer's request.
+TEST_F(CareerBreakFilterTest, ARefusedConsultationSaysWhy) {
+  auto refusal = [&](uint64_t ticket, const char* employer) {
+    const CareerBreakRequest* r = state().actions().ticket(ticket);
+    EXPECT_NE(r, nullptr);
+    return r ? std::string(consult_refusal(*r, company(employer))) : std::string("?");
+  };
+  EXPECT_EQ(refusal(time_credit_, kEmployer), "");
+  EXPECT_NE(refusal(cancelled_, kEmployer).find("cancelled"), std::string::npos);
+  EXPECT_EQ(refusal(cancelled_, kEmployer).find("employee"), std::string::npos);
+  EXPECT_NE(refusal(completed_, kEmployer).find("employee completed their part"), std::string::npos);
+  EXPECT_NE(refusal(granted_, kEmployer).find("ONEM"), std::string::npos);
+  EXPECT_NE(refusal(time_credit_, kEmployer2).find("another employer"), std::string::npos);
+  EXPECT_NE(refusal(cancelled_, kEmployer2).find("another employer"), std::string::npos);  // said first: it is not theirs
+  // The employer's overview says the same of each closed request.
+  std::string json;
+  to_json(overview(filter()), /*auditor=*/false, &json);
+  EXPECT_NE(json.find(R"("status":"CANCELLED","submittedAt":"2025-03-03T10:00:00Z","changedAt":"2025-03-03T10:00:00Z","detail":"the request was cancelled)"),
+            std::string::npos) << json;
+}
+
 }  // namespace
 }  // namespace dimona
