@@ -31,6 +31,8 @@ inline constexpr size_t rate_limited_clients_max = 100'000;    // client address
 inline constexpr size_t verified_tokens_cached_max = 100'000;   // bearer tokens kept verified
 inline constexpr size_t page_size_default = 50;
 inline constexpr size_t page_size_max = 500;
+inline constexpr size_t page_number_max = 1'000'000'000;       // so page * pageSize never wraps
+static_assert(page_number_max * page_size_max / page_size_max == page_number_max);
 }  // namespace http_limits
 
 struct HttpRequest {
@@ -45,6 +47,10 @@ struct HttpRequest {
   std::string query(std::string_view name) const;  // percent-decoded; empty when absent
   bool has_query(std::string_view name) const;
 };
+
+// A query component as sent ('+' and %XX) back to its bytes; a '%' not
+// followed by two hex digits stays as it is.
+std::string percent_decode(std::string_view s);
 
 struct HttpResponse {
   int status = 200;

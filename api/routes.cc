@@ -9,6 +9,7 @@
 #include <unordered_map>
 
 #include "api/cli_support.h"
+#include "api/params.h"
 #include "api/pdf.h"
 #include "api/qr.h"
 #include "engine/base/json_writer.h"
@@ -134,12 +135,9 @@ HttpResponse problem_of(const Status& s) {
 }
 
 std::optional<Ssin> path_ssin(const Context& c, HttpResponse* error) {
-  Result<Ssin> ssin = parse_ssin(c.param("ssin"));
-  if (!ssin.is_ok()) {
-    *error = bad_request("The input message is incorrect", {InputIssue{"path", "ssin", ssin.status().message()}});
-    return std::nullopt;
-  }
-  return *ssin;
+  const Parsed<Ssin> ssin = api::path_ssin(c.param("ssin"));
+  if (!ssin) *error = bad_request_of(ssin.issues);
+  return ssin.value;
 }
 
 // The citizen themself, or an auditor.
@@ -155,15 +153,10 @@ std::string items(const std::vector<std::string>& objects) {
 }
 
 std::vector<int32_t> years_of_query(const Context& c, Date today, HttpResponse* error) {
-  const std::string y = c.request.query("year");
-  if (y.empty()) return {year_of(today) - 1, year_of(today), year_of(today) + 1};
-  char* end = nullptr;
-  const long v = std::strtol(y.c_str(), &end, 10);
-  if (*end != '\0' || v < 2000 || v > 2099) {
-    *error = bad_request("The input message is incorrect", {InputIssue{"query", "year", "expected a year 2000..2099"}});
-    return {};
-  }
-  return {static_cast<int32_t>(v)};
+  const Parsed<std::optional<int32_t>> year = query_year(c.request);
+  if (!year) return *error = bad_request_of(year.issues), std::vector<int32_t>{};
+  if (!*year) return {year_of(today) - 1, year_of(today), year_of(today) + 1};
+  return {**year};
 }
 
 bool is_citizen_action(ActionKind k) {
@@ -237,30 +230,10 @@ void write_decision(JsonWriter& w, const Decision& d) {
   if (d.exceeding_hours != 0) w.key("exceedingHours").integer(d.exceeding_hours);
 }
 
-// A page of a collection (Belgif: page, pageSize, next); page numbers from 1.
-struct Page {
-  size_t number = 1;
-  size_t size = http_limits::page_size_default;
-};
-
-std::optional<Page> parse_page(const std::string& page, const std::string& size, HttpResponse* error) {
-  Page p;
-  std::vector<InputIssue> issues;
-  auto number = [](const std::string& text, size_t* out) {
-    char* end = nullptr;
-    const unsigned long long v = std::strtoull(text.c_str(), &end, 10);
-    if (text.empty() || *end != '\0' || v == 0) return false;
-    *out = static_cast<size_t>(v);
-    return true;
-  };
-  if (!page.empty() && !number(page, &p.number)) issues.push_back({"query", "page", "expected 1 or more"});
-  if (!size.empty() && (!number(size, &p.size) || p.size > http_limits::page_size_max))
-    issues.push_back({"query", "pageSize", "expected 1 to 500"});
-  if (!issues.empty()) {
-    *error = bad_request("The input message is incorrect", issues);
-    return std::nullopt;
-  }
-  return p;
+std::optional<Page> parse_page(const HttpRequest& request, HttpResponse* error) {
+  Parsed<Page> page = query_page(request);
+  if (!page) *error = bad_request_of(page.issues);
+  return page.value;
 }
 
 template <typename T>
@@ -280,19 +253,8 @@ std::string paged(std::string json, size_t total, const Page& p, const std::stri
   json += ",\"total\":" + std::to_string(total) + ",\"page\":" + std::to_string(p.number) +
           ",\"pageSize\":" + std::to_string(p.size);
   if (p.number * p.size < total) {
-    std::string query;  // the request's query without page and pageSize
-    const size_t q = r.target.find('?');
-    std::string_view rest = q == std::string::npos ? std::string_view() : std::string_view(r.target).substr(q + 1);
-    while (!rest.empty()) {
-      const size_t amp = rest.find('&');
-      const std::string_view pair = rest.substr(0, amp);
-      const std::string_view name = pair.substr(0, pair.find('='));
-      if (name != "page" && name != "pageSize") query += std::string(pair) + "&";
-      if (amp == std::string_view::npos) break;
-      rest.remove_prefix(amp + 1);
-    }
-    json += ",\"next\":\"" + base_url + std::string(r.path()) + "?" + query + "page=" + std::to_string(p.number + 1) +
-            "&pageSize=" + std::to_string(p.size) + "\"";
+    json += ",\"next\":";
+    JsonWriter(&json).string(next_page_href(base_url, r, p));
   }
   json += "}";
   return json;
@@ -378,15 +340,10 @@ struct Api::Impl {
 
   // Waits for ?minOffset in the citizen's partition; false when it replied 503.
   bool wait_min_offset(Context& c, Ssin s) {
-    if (!c.request.has_query("minOffset")) return true;
-    char* end = nullptr;
-    const std::string v = c.request.query("minOffset");
-    const unsigned long long offset = std::strtoull(v.c_str(), &end, 10);
-    if (v.empty() || *end != '\0') {
-      c.reply(bad_request("The input message is incorrect", {InputIssue{"query", "minOffset", "expected an offset"}}));
-      return false;
-    }
-    if (service.wait_for(service.partition_of(s), offset, http_limits::min_offset_wait_ms)) return true;
+    const Parsed<std::optional<Offset>> offset = query_min_offset(c.request);
+    if (!offset) return c.reply(bad_request_of(offset.issues)), false;
+    if (!*offset) return true;
+    if (service.wait_for(service.partition_of(s), **offset, http_limits::min_offset_wait_ms)) return true;
     c.reply(unavailable_response("the read model has not reached minOffset yet"));
     return false;
   }
@@ -441,10 +398,9 @@ struct Api::Impl {
 
   void get_declaration(Context& c) {
     if (!c.is(Role::kDeclarant) && !c.is(Role::kAuditor)) return c.reply(forbidden());
-    char* end = nullptr;
-    const std::string text = c.param("id");
-    const unsigned long long id = std::strtoull(text.c_str(), &end, 10);
-    if (text.size() != 12 || *end != '\0') return c.reply(not_found());
+    const Parsed<DeclarationId> parsed = path_declaration_id(c.param("id"));
+    if (!parsed) return c.reply(bad_request_of(parsed.issues));
+    const uint64_t id = parsed->value;
     std::optional<DeclarationRecord> record;
     {
       std::lock_guard lock(mutex);
@@ -534,7 +490,7 @@ struct Api::Impl {
     });
     if (!c.wants_pdf()) {
       HttpResponse error;
-      const std::optional<Page> page = parse_page(c.request.query("page"), c.request.query("pageSize"), &error);
+      const std::optional<Page> page = parse_page(c.request, &error);
       if (!page) return c.reply(std::move(error));
       std::string out;
       to_json(*s, page_of(relations, *page), &out);
@@ -568,7 +524,7 @@ struct Api::Impl {
     const std::optional<Ssin> s = readable_citizen(c);
     if (!s) return;
     HttpResponse error;
-    const std::optional<Page> page = parse_page(c.request.query("page"), c.request.query("pageSize"), &error);
+    const std::optional<Page> page = parse_page(c.request, &error);
     if (!page) return c.reply(std::move(error));
     const std::vector<Attestation> all = service.read([&](const Projector& p) { return attestations_of(p.state_of(*s), *s); });
     std::vector<std::string> objects;
@@ -639,10 +595,10 @@ struct Api::Impl {
         return c.reply(std::move(r));
       }
     }
-    const std::string code = c.param("code");
-    const AccessCodeAnswer a = service.read([&](const Projector& p) { return lookup_access_code(p, code, date_of(c.now)); });
-    if (a.verdict == AccessCodeAnswer::Verdict::kMalformed)
-      return c.reply(bad_request("The input message is incorrect", {InputIssue{"path", "code", "expected XXXXX-XXXXX"}}));
+    const Parsed<uint64_t> code = path_access_code(c.param("code"));
+    if (!code) return c.reply(bad_request_of(code.issues));
+    const std::string canonical = format_access_code(*code);
+    const AccessCodeAnswer a = service.read([&](const Projector& p) { return lookup_access_code(p, canonical, date_of(c.now)); });
     if (a.verdict != AccessCodeAnswer::Verdict::kValid) return c.reply(not_found("No valid access code"));
     std::string out;
     to_json(a, &out);
@@ -653,7 +609,7 @@ struct Api::Impl {
     const std::optional<Ssin> s = readable_citizen(c);
     if (!s) return;
     HttpResponse error;
-    const std::optional<Page> page = parse_page(c.request.query("page"), c.request.query("pageSize"), &error);
+    const std::optional<Page> page = parse_page(c.request, &error);
     if (!page) return c.reply(std::move(error));
     const std::vector<ConsentAnswer> all = service.read([&](const Projector& p) { return consents_of(p.state_of(*s), *s); });
     std::string out;
@@ -716,7 +672,7 @@ struct Api::Impl {
     HttpResponse error;
     const std::optional<Ssin> s = path_ssin(c, &error);
     if (!s) return c.reply(std::move(error));
-    const std::optional<Page> page = parse_page(c.request.query("page"), c.request.query("pageSize"), &error);
+    const std::optional<Page> page = parse_page(c.request, &error);
     if (!page) return c.reply(std::move(error));
     const std::vector<AnomalyRecord> all = service.read([&](const Projector& p) { return p.anomalies_of(*s).of_citizen(*s); });
     std::vector<std::string> objects;
@@ -740,7 +696,7 @@ struct Api::Impl {
     const std::optional<uint64_t> employer = employer_in_scope(c);
     if (!employer) return;
     HttpResponse error;
-    const std::optional<Page> page = parse_page(c.request.query("page"), c.request.query("pageSize"), &error);
+    const std::optional<Page> page = parse_page(c.request, &error);
     if (!page) return c.reply(std::move(error));
     const std::vector<RequestStatus> all = service.read([&](const Projector& p) { return requests_of_employer(p, *employer, c.now); });
     std::string out;
@@ -751,7 +707,9 @@ struct Api::Impl {
   // The QR code (SVG) of a request's consent link, for the candidate to scan.
   void data_access_qr(Context& c) {
     if (!c.is(Role::kEmployer) && !c.is(Role::kAgency)) return c.reply(forbidden());
-    const unsigned long long id = std::strtoull(c.param("requestId").c_str(), nullptr, 10);
+    const Parsed<RequestId> parsed = path_request_id(c.param("requestId"));
+    if (!parsed) return c.reply(bad_request_of(parsed.issues));
+    const uint64_t id = parsed->value;
     const std::optional<AccessToken> token = service.read([&](const Projector& p) -> std::optional<AccessToken> {
       const DataAccessRequest* r = p.find([id](const LedgerState& state) { return state.actions().request(id); });
       if (!r || r->employer != c.who->employer) return std::nullopt;
@@ -809,7 +767,9 @@ struct Api::Impl {
   }
 
   void career_break_one(Context& c) {
-    const unsigned long long ticket = std::strtoull(c.param("ticket").c_str(), nullptr, 10);
+    const Parsed<TicketNumber> parsed = path_ticket(c.param("ticket"));
+    if (!parsed) return c.reply(bad_request_of(parsed.issues));
+    const uint64_t ticket = parsed->value;
     std::optional<std::string> out = service.read([&](const Projector& p) -> std::optional<std::string> {
       const CareerBreakRequest* r = p.find([ticket](const LedgerState& state) { return state.actions().ticket(ticket); });
       if (!r) return std::nullopt;
@@ -826,8 +786,8 @@ struct Api::Impl {
   }
 
   void settings_route(Context& c) {
-    Result<EnterpriseNumber> n = parse_enterprise_number(c.param("employer"));
-    if (!n.is_ok()) return c.reply(bad_request("The input message is incorrect", {InputIssue{"path", "employer", "not a valid enterprise number"}}));
+    const Parsed<EnterpriseNumber> n = path_employer(c.param("employer"));
+    if (!n) return c.reply(bad_request_of(n.issues));
     const bool own = (c.is(Role::kEmployer) || c.is(Role::kAgency)) && c.who->employer == n->value;
     if (!own && !c.is(Role::kAuditor)) return c.reply(forbidden());
     std::optional<std::string> out = service.read([&](const Projector& p) -> std::optional<std::string> {
@@ -844,10 +804,10 @@ struct Api::Impl {
 
   // PUT /v1/employers/{employer}/settings: the employerSettings action with the body as its fields.
   void put_settings(Context& c) {
-    const std::string employer = c.param("employer");
-    if (!parse_enterprise_number(employer).is_ok())
-      return c.reply(bad_request("The input message is incorrect", {InputIssue{"path", "employer", "not a valid enterprise number"}}));
-    c.request.body = "{\"employer\":{\"enterpriseNumber\":\"" + employer + "\"},\"employerSettings\":" + c.request.body + "}";
+    const Parsed<EnterpriseNumber> employer = path_employer(c.param("employer"));
+    if (!employer) return c.reply(bad_request_of(employer.issues));
+    c.request.body = "{\"employer\":{\"enterpriseNumber\":\"" + format_enterprise_number(*employer) +
+                     "\"},\"employerSettings\":" + c.request.body + "}";
     submit(c, false);
   }
 };

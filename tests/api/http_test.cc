@@ -978,9 +978,13 @@ TEST_F(HttpTest, ADeclarantPostsADeclarationAndReadsItBack) {
   EXPECT_EQ(b["offset"].integer(), j["offset"].integer());
   EXPECT_EQ(get("/v1/declarations/" + id, auditor()).status, 200);
 
-  expect_problem(get("/v1/declarations/999999999999", declarant()), 404, "resourceNotFound");
-  expect_problem(get("/v1/declarations/12", declarant()), 404, "resourceNotFound");
-  expect_problem(get("/v1/declarations/abcdefghijkl", declarant()), 404, "resourceNotFound");
+  expect_problem(get("/v1/declarations/" + std::to_string(dimona_id_from_body(9'999'999'999)), declarant()), 404,
+                 "resourceNotFound");
+  for (const char* bad : {"999999999999", "12", "abcdefghijkl"}) {
+    const Response refused = get(std::string("/v1/declarations/") + bad, declarant());
+    expect_problem(refused, 400, "badRequest");
+    EXPECT_EQ(refused.json()["issues"][0]["name"].text, "id") << refused;
+  }
 
   // A declarant whose token names an enterprise declares for that one only.
   const Response foreign = post("/v1/declarations", declarant(kEmp2), stu_in("2025-08-01", "2025-08-01", 1));
@@ -1666,6 +1670,127 @@ TEST_F(HttpTest, CollectionsArePaginatedWithANextLink) {
   EXPECT_TRUE(second.json()["next"].text.empty()) << "the last page has no next";
   const Response bad = get(citizen_path(kStudent, "attestations") + "?pageSize=501", citizen(kStudent));
   EXPECT_EQ(bad.status, 400) << bad;
+}
+
+// --- Hostile input (issue 9) ------------------------------------------------------------------
+
+// Ids from outside that used to reach a look-up: wider than 64 bits, signed, the hash
+// map's reserved key (2^64 - 1), NUL, spaces, the wrong width or check.
+const std::vector<std::string> kHostileIds = {
+    "18446744073709551615", "18446744073709551616", "99999999999999999999999", "-1", "-00000000001",
+    "+12345678901", "000000000000", "0", "%00", "1%2000", "%20123456789012", "999999999999", "4294967295",
+};
+
+// Every id-bearing route, as the role entitled to it: a 400 naming the parameter, never a
+// crash; every other role gets 400 or 403; the server answers /health after all of it.
+TEST_F(HttpTest, OutOfRangeIdsOnEveryIdBearingRouteAre400NamingTheParameter) {
+  struct Route {
+    std::string before, after, name;
+    Principal who;
+  };
+  const std::vector<Route> routes = {
+      {"/v1/declarations/", "", "id", declarant()},
+      {"/v1/declarations/", "", "id", auditor()},
+      {"/v1/dataAccessRequests/", "/qr", "requestId", employer(kEmp1)},
+      {"/v1/careerBreakRequests/", "", "ticket", auditor()},
+      {"/v1/careerBreakRequests/", "", "ticket", employer(kEmp1)},
+      {"/v1/citizens/", "/studentBalance", "ssin", auditor()},
+      {"/v1/citizens/", "/calendar", "ssin", auditor()},
+      {"/v1/citizens/", "/interimRelations", "ssin", auditor()},
+      {"/v1/citizens/", "/attestations", "ssin", auditor()},
+      {"/v1/citizens/", "/consents", "ssin", auditor()},
+      {"/v1/citizens/", "/flexiEligibility", "ssin", auditor()},
+      {"/v1/citizens/", "/anomalies", "ssin", auditor()},
+      {"/v1/citizens/", "/consentedData?scope=FLEXI", "ssin", employer(kEmp1)},
+      {"/v1/employers/", "/settings", "employer", employer(kEmp1)},
+      {"/v1/accessCodes/", "", "code", auditor()},
+  };
+  declare(stu_in("2025-07-01", "2025-07-31", 30));  // the maps are not empty
+  for (const Route& route : routes) {
+    for (const std::string& id : kHostileIds) {
+      if (route.name == "code" && id == "4294967295") continue;  // ten symbols: a well-formed access code
+      const std::string target = route.before + id + route.after;
+      const Response r = get(target, route.who);
+      expect_problem(r, 400, "badRequest");
+      EXPECT_EQ(r.json()["issues"][0]["name"].text, route.name) << target << ": " << r;
+      EXPECT_EQ(r.json()["issues"][0]["in"].text, "path") << target;
+      for (const Principal& other : {citizen(kStudent), agency(kEmp2), declarant(kEmp1)}) {
+        const Response o = get(target, other);
+        EXPECT_TRUE(o.status == 400 || o.status == 403) << target << ": " << o;
+      }
+    }
+  }
+  for (const std::string& id : kHostileIds) {
+    const Response put = call("PUT", "/v1/employers/" + id + "/settings", token(employer(kEmp1)), kSettings);
+    EXPECT_EQ(put.status, 400) << put;
+    const Response attest = post("/v1/citizens/" + id + "/attestations", citizen(kStudent), "");
+    EXPECT_EQ(attest.status, 400) << attest;
+  }
+  EXPECT_EQ(call("GET", "/health").status, 200);
+}
+
+// Query numbers are digits within range: no sign, space, NUL, or wrap past 64 bits.
+TEST_F(HttpTest, BadPageSizeMinOffsetAndYearAre400NamingTheParameter) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"attestations?page=0", "page"},
+      {"attestations?page=-1", "page"},
+      {"attestations?page=18446744073709551617", "page"},
+      {"attestations?page=1%00", "page"},
+      {"attestations?page=%201", "page"},
+      {"attestations?page=", "page"},
+      {"attestations?pageSize=-5", "pageSize"},
+      {"attestations?pageSize=0", "pageSize"},
+      {"attestations?pageSize=501", "pageSize"},
+      {"attestations?pageSize=18446744073709551616", "pageSize"},
+      {"attestations?pageSize=2%00", "pageSize"},
+      {"consents?page=4294967297", "page"},
+      {"studentBalance?minOffset=-1", "minOffset"},
+      {"studentBalance?minOffset=18446744073709551615", "minOffset"},
+      {"studentBalance?minOffset=1%00", "minOffset"},
+      {"studentBalance?minOffset=+1", "minOffset"},
+      {"studentBalance?minOffset=", "minOffset"},
+      {"studentBalance?year=%202025", "year"},
+      {"studentBalance?year=2025%20", "year"},
+      {"studentBalance?year=+2025", "year"},
+      {"studentBalance?year=-2025", "year"},
+      {"studentBalance?year=2025%00", "year"},
+      {"studentBalance?year=02025", "year"},
+      {"studentBalance?year=", "year"},
+      {"calendar?year=2025%00junk", "year"},
+      {"attestations?year=1999", "year"},
+  };
+  for (const auto& [rest, name] : cases) {
+    const std::string method = rest.rfind("attestations?year", 0) == 0 ? "POST" : "GET";
+    const Response r = call(method, citizen_path(kStudent, rest), token(citizen(kStudent)));
+    expect_problem(r, 400, "badRequest");
+    EXPECT_EQ(r.json()["issues"][0]["name"].text, name) << rest << ": " << r;
+    EXPECT_EQ(r.json()["issues"][0]["in"].text, "query") << rest;
+  }
+  const Response both = get(citizen_path(kStudent, "attestations?page=-1&pageSize=-1"), citizen(kStudent));
+  EXPECT_EQ(both.json()["issues"].size(), 2u) << both;
+  EXPECT_EQ(get(citizen_path(kStudent, "attestations?page=1000000000&pageSize=500"), citizen(kStudent)).status, 200);
+}
+
+// The next link is the request's query re-encoded: a crafted parameter stays a string in it.
+TEST_F(HttpTest, TheNextLinkEncodesTheQueryItWasBuiltFrom) {
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(post(citizen_path(kStudent, "attestations"), citizen(kStudent), "").status, 201);
+  const std::string crafted = "x=%22,%22evil%22:%22&y%22=1%5C&z=%0A%01%E2%82%AC+a";
+  const Response r = get(citizen_path(kStudent, "attestations?pageSize=1&" + crafted), citizen(kStudent));
+  ASSERT_EQ(r.status, 200) << r;
+  const Json j = r.json();
+  ASSERT_TRUE(j.is_object()) << "the body is JSON: " << r.body;
+  EXPECT_FALSE(j.has("evil")) << r.body;
+  EXPECT_EQ(j.keys(), (std::vector<std::string>{"items", "total", "page", "pageSize", "next"})) << r.body;
+  const std::string next = j["next"].text;
+  EXPECT_EQ(next, std::string(kPublicUrl) + citizen_path(kStudent, "attestations") +
+                      "?x=%22%2C%22evil%22%3A%22&y%22=1%5C&z=%0A%01%E2%82%AC%20a&page=2&pageSize=1")
+      << next;
+  for (char c : next) EXPECT_TRUE(c > ' ' && c < 0x7F && c != '"' && c != '\\') << next;
+  // The link works as it is: the second page, and its own next.
+  const Response second = get(next.substr(kPublicUrl.size()), citizen(kStudent));
+  ASSERT_EQ(second.status, 200) << second;
+  EXPECT_EQ(second.json()["page"].integer(), 2);
+  EXPECT_NE(second.json()["next"].text.find("x=%22%2C%22evil%22%3A%22"), std::string::npos);
 }
 
 }  // namespace

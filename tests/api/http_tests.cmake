@@ -6,3 +6,9 @@ target_link_libraries(http_tests PRIVATE dimona_http Boost::headers OpenSSL::SSL
                                          GTest::gtest_main Threads::Threads)
 target_include_directories(http_tests PRIVATE ${PROJECT_SOURCE_DIR})
 gtest_discover_tests(http_tests PROPERTIES LABELS integration DISCOVERY_TIMEOUT 60)
+
+# params_tests: the edge parsers of api/params.h, no server.
+add_executable(params_tests ${CMAKE_CURRENT_LIST_DIR}/params_test.cc)
+target_link_libraries(params_tests PRIVATE dimona_http GTest::gtest_main Threads::Threads)
+target_include_directories(params_tests PRIVATE ${PROJECT_SOURCE_DIR})
+gtest_discover_tests(params_tests PROPERTIES LABELS unit DISCOVERY_TIMEOUT 60)

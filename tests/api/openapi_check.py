@@ -828,7 +828,9 @@ def run_server_checks(c, bad, source_dir):
         c.call("GET", "/v1/declarations/{id}", "employer", 403, path={"id": declaration_id})
         c.call("GET", "/v1/declarations/{id}", anon, 401, path={"id": declaration_id})
     c.call("GET", "/v1/declarations/{id}", "declarant", 404, path={"id": "700000000650"})  # ingested, not decided here
-    c.call("GET", "/v1/declarations/{id}", "declarant", 404, path={"id": "12"})
+    c.call("GET", "/v1/declarations/{id}", "declarant", 400, path={"id": "12"})
+    c.call("GET", "/v1/declarations/{id}", "declarant", 400, path={"id": "18446744073709551615"})
+    c.call("GET", "/v1/careerBreakRequests/{ticket}", "auditor", 400, path={"ticket": "-1"})
 
     # --- Student balance and calendar (read-your-writes) ---
     q = {"year": next_start.year}
@@ -1018,7 +1020,7 @@ def run_server_checks(c, bad, source_dir):
     c.call("GET", "/v1/careerBreakRequests/{ticket}", "auditor", 200, path=g)
     c.call("GET", "/v1/careerBreakRequests/{ticket}", "employer", 403, path=g)  # the employee completed their part
     c.call("GET", "/v1/careerBreakRequests/{ticket}", "declarant", 403, path=g)
-    c.call("GET", "/v1/careerBreakRequests/{ticket}", "auditor", 403, path={"ticket": "999999999999"})
+    c.call("GET", "/v1/careerBreakRequests/{ticket}", "auditor", 403, path={"ticket": "999999999948"})  # well-formed, unknown
     c.call("GET", "/v1/careerBreakRequests/{ticket}", anon, 401, path=g)
     r = c.call("GET", "/v1/careerBreakRequests", "employer", 200)
     if r is not None and isinstance(r.json, dict):
@@ -1141,8 +1143,15 @@ def main():
     with open(args.spec, encoding="utf-8") as fh:
         doc = yaml.safe_load(fh)
     spec = SpecSchemas(doc)
-    with open(os.path.join(args.source_dir, "api", "routes.cc"), encoding="utf-8") as fh:
-        source = fh.read()
+    # The route table and the handlers, with the edge parsers they call (api/params.cc).
+    names = ["routes.cc", "router.cc", "params.cc"] + sorted(
+        n for n in os.listdir(os.path.join(args.source_dir, "api")) if n.startswith("handlers") and n.endswith(".cc"))
+    source = ""
+    for name in names:
+        path = os.path.join(args.source_dir, "api", name)
+        if os.path.exists(path):
+            with open(path, encoding="utf-8") as fh:
+                source += fh.read() + "\n"
     routes = parse_routes(source)
 
     check_document(doc, bad)
