@@ -110,6 +110,7 @@ struct ServeOptions {
   std::string issuer = "dimona-ledger-dev";
   std::string audience = "dimona-ledger";
   std::string public_url;
+  std::string trusted_proxy;  // a reverse proxy's address: its X-Forwarded-For names the client
 };
 
 struct TokenOptions {

@@ -153,6 +153,9 @@ int main(int argc, char** argv) {
   srv->add_option("--issuer", serve.issuer, "Expected token issuer")->envname("DIMONA_ISSUER");
   srv->add_option("--audience", serve.audience, "Expected token audience")->envname("DIMONA_AUDIENCE");
   srv->add_option("--public-url", serve.public_url, "The base URL of links")->envname("DIMONA_PUBLIC_URL");
+  srv->add_option("--trusted-proxy", serve.trusted_proxy,
+                  "Address of a reverse proxy: its X-Forwarded-For names the client for rate limits")
+      ->envname("DIMONA_TRUSTED_PROXY");
   add_common(srv);
 
   TokenOptions token;

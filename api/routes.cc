@@ -12,6 +12,7 @@
 #include "api/params.h"
 #include "api/pdf.h"
 #include "api/qr.h"
+#include "api/rate_limit.h"
 #include "engine/base/json_writer.h"
 #include "engine/flexi.h"
 #include "projections/access_views.h"
@@ -143,6 +144,12 @@ std::optional<Ssin> path_ssin(const Context& c, HttpResponse* error) {
 // The citizen themself, or an auditor.
 bool may_read_citizen(const Context& c, Ssin s) {
   return c.is(Role::kAuditor) || (c.is(Role::kCitizen) && c.who->ssin == s);
+}
+
+// Who a principal is, for a per-principal count: role, subject and what the token names.
+std::string principal_key(const Principal& p) {
+  return std::string(role_name(p.role)) + "|" + std::to_string(p.employer) + "|" + std::to_string(p.ssin.value) + "|" +
+         p.subject;
 }
 
 std::string items(const std::vector<std::string>& objects) {
@@ -277,7 +284,10 @@ struct Api::Impl {
   Metrics metrics;
   std::mutex mutex;  // guards the two maps below
   std::unordered_map<uint64_t, DeclarationRecord> declarations;  // decided by this process
-  std::unordered_map<std::string, std::pair<int64_t, int>> access_code_attempts;  // client -> (minute, count)
+  RateLimiter code_attempts_by_principal{http_limits::access_code_attempts_per_principal,
+                                         http_limits::access_code_window_seconds, http_limits::rate_limited_clients_max};
+  RateLimiter code_attempts_by_address{http_limits::access_code_attempts_per_address,
+                                       http_limits::access_code_window_seconds, http_limits::rate_limited_clients_max};
   // Tokens already verified, until their expiry: a signature check (ECDSA or
   // RSA) costs far more than the rest of a GET. Bounded; cleared when full.
   struct TokenHash {
@@ -582,18 +592,14 @@ struct Api::Impl {
 
   void access_code_route(Context& c) {
     if (!c.is(Role::kEmployer) && !c.is(Role::kAgency) && !c.is(Role::kAuditor)) return c.reply(forbidden());
-    {
-      std::lock_guard lock(mutex);
-      const int64_t minute = c.now.micros / (60 * kMicrosPerSecond);
-      if (access_code_attempts.size() >= http_limits::rate_limited_clients_max)  // forget the past minutes' clients
-        std::erase_if(access_code_attempts, [minute](const auto& entry) { return entry.second.first != minute; });
-      auto& [window, count] = access_code_attempts[c.request.client];
-      if (window != minute) window = minute, count = 0;
-      if (++count > http_limits::access_code_attempts_per_minute) {
-        HttpResponse r = problem(429, "tooManyRequests", "Too Many Requests", "Too many access-code lookups; retry later");
-        r.headers.emplace_back("Retry-After", "60");
-        return c.reply(std::move(r));
-      }
+    // Counted on the wall clock (not c.now, which ledger time may hold ahead), both counts.
+    const Instant wall = clock.now();
+    const bool principal_ok = code_attempts_by_principal.allow(principal_key(*c.who), wall);
+    const bool address_ok = code_attempts_by_address.allow(client_address(c.request, options.trusted_proxy), wall);
+    if (!principal_ok || !address_ok) {
+      HttpResponse r = problem(429, "tooManyRequests", "Too Many Requests", "Too many access-code lookups; retry later");
+      r.headers.emplace_back("Retry-After", std::to_string(http_limits::access_code_window_seconds));
+      return c.reply(std::move(r));
     }
     const Parsed<uint64_t> code = path_access_code(c.param("code"));
     if (!code) return c.reply(bad_request_of(code.issues));

@@ -12,7 +12,8 @@
 // own enterprise when its token names one) and the institutional actions
 // (occupation, pension, ONEM decisions). A refusal is 401 (no, bad or
 // expired token) or 403 with the same text whether or not the SSIN exists.
-// Access-code lookups are limited per client (http_limits). Every request
+// Access-code lookups are limited per principal and per client address
+// (http_limits, on the wall clock; X-Forwarded-For only from the trusted proxy). Every request
 // is counted in the Metrics (route template, status, latency). No SSIN is
 // logged. Thread-safe: handle() is called from many I/O threads.
 #pragma once
@@ -29,6 +30,8 @@ namespace dimona::api {
 
 struct ApiOptions {
   std::string public_url = "http://127.0.0.1:8080";  // the base of `href` links and consent links
+  // The address of a reverse proxy whose X-Forwarded-For names the client (rate limits); empty: none.
+  std::string trusted_proxy;
 };
 
 class Metrics;

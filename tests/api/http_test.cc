@@ -557,7 +557,7 @@ class HttpTest : public ::testing::Test {
     Result<std::unique_ptr<LedgerService>> service = LedgerService::open(common_, clock_, 1);
     ASSERT_TRUE(service.is_ok()) << service.status().to_string();
     service_ = std::move(*service);
-    api_ = std::make_unique<Api>(*service_, std::move(*verifier), clock_, ApiOptions{std::string(kPublicUrl)});
+    api_ = std::make_unique<Api>(*service_, std::move(*verifier), clock_, api_options_);
     options.address = "127.0.0.1";
     options.port = 0;
     options.io_threads = 2;
@@ -636,6 +636,7 @@ class HttpTest : public ::testing::Test {
   cli::CommonOptions common_;
   std::optional<TokenMinter> minter_;
   std::unique_ptr<LedgerService> service_;
+  ApiOptions api_options_{std::string(kPublicUrl), ""};
   std::unique_ptr<Api> api_;
   std::unique_ptr<HttpServer> server_;
   uint16_t port_ = 0;
@@ -1271,14 +1272,15 @@ TEST_F(HttpTest, AnAttestationAsJsonAndPdfAndItsAccessCodeForAnEmployer) {
   EXPECT_EQ(get(citizen_path(kStudent, "attestations"), citizen(kStudent)).json()["total"].integer(), 3);
 }
 
-TEST_F(HttpTest, AccessCodeLookupsAreRateLimitedPerClient) {
+// Guessing access codes: each principal, and each client address, has its own count per
+// minute of wall-clock time; valid and unknown codes alike are attempts.
+TEST_F(HttpTest, AccessCodeLookupsAreRateLimitedPerPrincipalOnTheWallClock) {
   const Response a = post(citizen_path(kStudent, "attestations"), citizen(kStudent), "");
   ASSERT_EQ(a.status, 201) << a;
   const std::string code = a.json()["accessCode"].text;
   const std::string t = token(employer(kEmp1));
   Connection c(port_);
-  for (int i = 0; i < http_limits::access_code_attempts_per_minute; ++i) {
-    // Valid and unknown codes alike count as attempts.
+  for (int i = 0; i < http_limits::access_code_attempts_per_principal; ++i) {
     const Response r =
         c.request("GET", "/v1/accessCodes/" + (i % 2 ? code : std::string("ZZZZZ-ZZZZ") + char('0' + i % 10)), t);
     ASSERT_NE(r.status, 429) << "attempt " << i + 1 << ": " << r;
@@ -1286,16 +1288,73 @@ TEST_F(HttpTest, AccessCodeLookupsAreRateLimitedPerClient) {
   }
   const Response limited = c.request("GET", "/v1/accessCodes/" + code, t);
   expect_problem(limited, 429, "tooManyRequests");
-  EXPECT_EQ(limited.header("retry-after"), "60") << limited;
+  EXPECT_EQ(limited.header("retry-after"), std::to_string(http_limits::access_code_window_seconds)) << limited;
   EXPECT_EQ(limited.body.find(kStudent), std::string::npos);
-  // Another connection from the same address is limited too; another address is not.
-  Connection again(port_);
-  EXPECT_EQ(again.request("GET", "/v1/accessCodes/" + code, token(employer(kEmp2))).status, 429);
+  // The same principal from another address is limited too; another principal here is not.
   Connection elsewhere(port_, "127.0.0.2");
   ASSERT_TRUE(elsewhere.connected()) << elsewhere.error().message();
-  EXPECT_EQ(elsewhere.request("GET", "/v1/accessCodes/" + code, t).status, 200);
+  EXPECT_EQ(elsewhere.request("GET", "/v1/accessCodes/" + code, t).status, 429);
+  EXPECT_EQ(c.request("GET", "/v1/accessCodes/" + code, token(employer(kEmp2))).status, 200);
   // Other routes are not limited.
   EXPECT_EQ(c.request("GET", citizen_path(kStudent, "studentBalance"), token(auditor())).status, 200);
+  // A minute later on the wall clock, the count starts again.
+  clock_.advance_seconds(http_limits::access_code_window_seconds);
+  EXPECT_EQ(c.request("GET", "/v1/accessCodes/" + code, token(employer(kEmp1))).status, 200);
+}
+
+// Many principals from one address: the address's own count stops them.
+TEST_F(HttpTest, AccessCodeLookupsAreRateLimitedPerClientAddress) {
+  const Response a = post(citizen_path(kStudent, "attestations"), citizen(kStudent), "");
+  ASSERT_EQ(a.status, 201) << a;
+  const std::string code = a.json()["accessCode"].text;
+  Connection c(port_);
+  int principal = 0;
+  for (int i = 0; i < http_limits::access_code_attempts_per_address; ++i) {
+    if (i % http_limits::access_code_attempts_per_principal == 0) ++principal;
+    const Response r = c.request("GET", "/v1/accessCodes/" + code, token(employer(make_enterprise(1000 + principal))));
+    ASSERT_EQ(r.status, 200) << "attempt " << i + 1 << ": " << r;
+  }
+  expect_problem(c.request("GET", "/v1/accessCodes/" + code, token(employer(make_enterprise(2000)))), 429,
+                 "tooManyRequests");
+  Connection elsewhere(port_, "127.0.0.2");
+  EXPECT_EQ(elsewhere.request("GET", "/v1/accessCodes/" + code, token(employer(make_enterprise(2000)))).status, 200);
+}
+
+// Behind the configured trusted proxy, X-Forwarded-For's last address is the client; from any
+// other peer the header is ignored, so rewriting it does not escape the count.
+TEST_F(HttpTest, XForwardedForCountsOnlyFromTheTrustedProxy) {
+  stop();
+  api_options_.trusted_proxy = "127.0.0.3";
+  start();
+  const Response a = post(citizen_path(kStudent, "attestations"), citizen(kStudent), "");
+  ASSERT_EQ(a.status, 201) << a;
+  const std::string code = a.json()["accessCode"].text;
+  const int per_address = http_limits::access_code_attempts_per_address;
+  const int per_principal = http_limits::access_code_attempts_per_principal;
+  auto exhaust = [&](Connection& conn, int first_principal, const std::function<Headers(int)>& headers) {
+    for (int i = 0; i < per_address; ++i) {
+      const Principal who = employer(make_enterprise(static_cast<uint64_t>(first_principal + i / per_principal)));
+      const Response r = conn.send(make_request("GET", "/v1/accessCodes/" + code, token(who), "", headers(i)));
+      ASSERT_EQ(r.status, 200) << "attempt " << i + 1 << ": " << r;
+    }
+  };
+  Connection proxy(port_, "127.0.0.3");
+  ASSERT_TRUE(proxy.connected()) << proxy.error().message();
+  exhaust(proxy, 3000, [](int) { return Headers{{"X-Forwarded-For", "198.51.100.1"}}; });
+  auto via_proxy = [&](const std::string& forwarded) {
+    return proxy.send(make_request("GET", "/v1/accessCodes/" + code, token(employer(make_enterprise(3900))), "",
+                                   Headers{{"X-Forwarded-For", forwarded}}));
+  };
+  EXPECT_EQ(via_proxy("198.51.100.1").status, 429);
+  EXPECT_EQ(via_proxy("10.9.9.9, 198.51.100.1").status, 429) << "the proxy appends the client last";
+  EXPECT_EQ(via_proxy("198.51.100.1, 198.51.100.2").status, 200) << "another client behind the proxy";
+  // From an untrusted peer, a different X-Forwarded-For on every request does not help.
+  Connection direct(port_, "127.0.0.4");
+  ASSERT_TRUE(direct.connected()) << direct.error().message();
+  exhaust(direct, 4000, [](int i) { return Headers{{"X-Forwarded-For", "203.0.113." + std::to_string(i % 250)}}; });
+  const Response spoofed = direct.send(make_request("GET", "/v1/accessCodes/" + code, token(employer(make_enterprise(4900))),
+                                                    "", Headers{{"X-Forwarded-For", "203.0.113.251"}}));
+  expect_problem(spoofed, 429, "tooManyRequests");
 }
 
 // --- Consent -----------------------------------------------------------------------------------------
