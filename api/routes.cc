@@ -18,6 +18,7 @@
 #include "projections/access_views.h"
 #include "projections/anomaly_log.h"
 #include "projections/career_break_views.h"
+#include "projections/declaration_log.h"
 #include "projections/interim_views.h"
 #include "projections/student_views.h"
 
@@ -202,12 +203,15 @@ Status may_submit(const Principal& p, const Command& c, const LedgerState& state
   DIMONA_TRY(refuse_imports(c));
   if (!c.is_action) {
     if (p.role != Role::kDeclarant) return permission_denied("declarations are sent by declarants");
-    if (p.employer == 0) return Status::ok();
-    uint64_t employer = employer_key(c.declaration);
-    if (employer == 0 && c.declaration.period_id.valid()) {  // UPDATE, OUT, CANCEL: the period's employer
-      if (const Period* period = state.period(c.declaration.period_id.value)) employer = period->employer;
-    }
+    if (p.employer == 0) return Status::ok();  // a declarant for any employer (no enterprise in its token)
+    const uint64_t employer = employer_key(c.declaration);
     if (employer != 0 && employer != p.employer) return permission_denied("another employer");
+    if (c.declaration.kind == DeclarationKind::kIn) return Status::ok();
+    // UPDATE, OUT, CANCEL: a period of its own enterprise. Unknown and another employer's get the
+    // same refusal, decided before anything else of the body (a worker SSIN) is looked at, and
+    // nothing is recorded: no answer, and no citizen's anomaly, says whether such a period exists.
+    const Period* period = c.declaration.period_id.valid() ? state.period(c.declaration.period_id.value) : nullptr;
+    if (!period || period->employer != p.employer) return permission_denied("not a period of this enterprise");
     return Status::ok();
   }
   const Action& a = c.action;
@@ -215,8 +219,13 @@ Status may_submit(const Principal& p, const Command& c, const LedgerState& state
     if (p.role != Role::kCitizen || a.worker != p.ssin) return permission_denied("a citizen's own action");
     return Status::ok();
   }
-  if (is_institution_action(a.kind)) {
-    if (p.role != Role::kDeclarant) return permission_denied("an institution's action");
+  if (a.kind == ActionKind::kOccupationQuarter) {  // an employer's quarter: its own declarant, or one for any
+    if (p.role != Role::kDeclarant || (p.employer != 0 && a.employer != p.employer))
+      return permission_denied("an employer's own occupation");
+    return Status::ok();
+  }
+  if (is_institution_action(a.kind)) {  // pension status, ONEM decisions: an institution's declarant (no enterprise)
+    if (p.role != Role::kDeclarant || p.employer != 0) return permission_denied("an institution's action");
     return Status::ok();
   }
   if ((p.role != Role::kEmployer && p.role != Role::kAgency) || a.employer != p.employer)
@@ -267,12 +276,6 @@ std::string paged(std::string json, size_t total, const Page& p, const std::stri
   return json;
 }
 
-struct DeclarationRecord {
-  Decision decision;
-  uint32_t partition = 0;
-  Offset offset = 0;
-};
-
 }  // namespace
 
 // --- The routes ---------------------------------------------------------------------------
@@ -283,7 +286,6 @@ struct Api::Impl {
   ApiOptions options;
   Metrics metrics;
   std::mutex mutex;  // guards the two maps below
-  std::unordered_map<uint64_t, DeclarationRecord> declarations;  // decided by this process
   RateLimiter code_attempts_by_principal{http_limits::access_code_attempts_per_principal,
                                          http_limits::access_code_window_seconds, http_limits::rate_limited_clients_max};
   RateLimiter code_attempts_by_address{http_limits::access_code_attempts_per_address,
@@ -398,8 +400,6 @@ struct Api::Impl {
       w.key("declarationId").digits(o.id, 12).key("href").string(href);
       write_decision(w, o.declaration.decision);
       r.headers.emplace_back("Location", href);
-      std::lock_guard lock(mutex);
-      declarations[o.id] = DeclarationRecord{o.declaration.decision, o.partition, o.offset};
     }
     w.key("partition").integer(o.partition).key("offset").integer(static_cast<int64_t>(o.offset));
     w.end_object();
@@ -411,12 +411,14 @@ struct Api::Impl {
     const Parsed<DeclarationId> parsed = path_declaration_id(c.param("id"));
     if (!parsed) return c.reply(bad_request_of(parsed.issues));
     const uint64_t id = parsed->value;
-    std::optional<DeclarationRecord> record;
-    {
-      std::lock_guard lock(mutex);
-      if (auto it = declarations.find(id); it != declarations.end()) record = it->second;
-    }
-    if (!record) return c.reply(not_found("Not decided yet, or not decided by this server"));
+    // From the read model folded from the log: any declaration, after a restart too.
+    const Result<std::optional<DeclarationStatus>> found =
+        service.read([&](const Projector& p) { return find_declaration(p, DeclarationId{id}); });
+    if (!found.is_ok()) return c.reply(problem_of(found.status()));
+    const std::optional<DeclarationStatus>& record = *found;
+    // A declarant for one enterprise sees that enterprise's only: another's is answered as unknown.
+    if (!record || (c.is(Role::kDeclarant) && c.who->employer != 0 && record->employer != c.who->employer))
+      return c.reply(not_found("No declaration with this id"));
     std::string body;
     JsonWriter w(&body);
     w.begin_object().key("declarationId").digits(id, 12).key("declarationStatus").begin_object();

@@ -827,7 +827,8 @@ def run_server_checks(c, bad, source_dir):
         c.call("GET", "/v1/declarations/{id}", "citizen", 403, path={"id": declaration_id})
         c.call("GET", "/v1/declarations/{id}", "employer", 403, path={"id": declaration_id})
         c.call("GET", "/v1/declarations/{id}", anon, 401, path={"id": declaration_id})
-    c.call("GET", "/v1/declarations/{id}", "declarant", 404, path={"id": "700000000650"})  # ingested, not decided here
+    c.call("GET", "/v1/declarations/{id}", "auditor", 200, path={"id": "700000000650"})  # ingested in batch: from the log
+    c.call("GET", "/v1/declarations/{id}", "declarant", 404, path={"id": "999999999948"})  # well-formed, unknown
     c.call("GET", "/v1/declarations/{id}", "declarant", 400, path={"id": "12"})
     c.call("GET", "/v1/declarations/{id}", "declarant", 400, path={"id": "18446744073709551615"})
     c.call("GET", "/v1/careerBreakRequests/{ticket}", "auditor", 400, path={"ticket": "-1"})
