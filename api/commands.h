@@ -123,6 +123,8 @@ struct TokenOptions {
 // Prints "dimona-ledger: WHAT: <status>" on stderr and returns the exit code 1.
 int fail(std::string_view what, const Status& status);
 
+// Implemented by the generator's own target (bench/generator/generate_command.cc),
+// linked into the executable only: the product's libraries never link the generator.
 int run_generate(const GenerateOptions& options);
 int run_ingest(const CommonOptions& common, const IngestOptions& options);
 int run_log_inspect(const CommonOptions& common, const InspectOptions& options);
