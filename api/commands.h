@@ -11,16 +11,13 @@
 #include <string>
 #include <string_view>
 
+#include "api/ledger_config.h"
 #include "engine/base/status.h"
 
 namespace dimona::cli {
 
-struct CommonOptions {
-  std::string data_dir = "dimona-data";  // holds ledger.db
-  std::string quota_path;                // empty: schemas/quota.json
-  uint32_t partitions = 0;               // at creation; 0: the default
-  std::string secret_file;               // empty: DATA/secret.key (secret.h)
-};
+// --data, --quota, --partitions, --secret-file: the ledger's configuration.
+using CommonOptions = api::LedgerConfig;
 
 struct GenerateOptions {
   int32_t year = 2025;

@@ -1,23 +1,18 @@
-#include "api/service.h"
+#include "api/embedded_service.h"
 
 #include <algorithm>
 #include <map>
 
-#include "api/cli_support.h"
 #include "api/http.h"
 
 namespace dimona::api {
 
-Result<std::unique_ptr<LedgerService>> LedgerService::open(const cli::CommonOptions& common, const Clock& clock,
-                                                           unsigned projector_threads) {
-  std::unique_ptr<LedgerService> s(new LedgerService());
-  Result<cli::WriteSide> write = cli::open_write_side(common, clock);
-  DIMONA_TRY(write);
-  s->log_ = std::move(write->log);
-  s->ledger_ = std::move(write->ledger);
-  ProjectorOptions options;
-  options.threads = std::max(1u, projector_threads);
-  options.checkpoint_path = cli::checkpoint_path(common);
+EmbeddedLedgerService::EmbeddedLedgerService(WriteSide write)
+    : lock_(std::move(write.lock)), log_(std::move(write.log)), ledger_(std::move(write.ledger)) {}
+
+Result<std::unique_ptr<EmbeddedLedgerService>> EmbeddedLedgerService::open(WriteSide write,
+                                                                           const ProjectorOptions& options) {
+  std::unique_ptr<EmbeddedLedgerService> s(new EmbeddedLedgerService(std::move(write)));
   Result<std::unique_ptr<Projector>> projector = Projector::open(*s->log_, options);
   DIMONA_TRY(projector);
   s->projector_ = std::move(*projector);
@@ -29,9 +24,9 @@ Result<std::unique_ptr<LedgerService>> LedgerService::open(const cli::CommonOpti
   return s;
 }
 
-LedgerService::~LedgerService() { stop(); }
+EmbeddedLedgerService::~EmbeddedLedgerService() { stop(); }
 
-void LedgerService::submit(std::string body, Check check, Done done) {
+void EmbeddedLedgerService::submit(std::string body, Check check, Done done) {
   {
     std::lock_guard lock(queue_mutex_);
     if (!stopping_ && !failed_ && queue_.size() < http_limits::write_queue_max) {
@@ -43,7 +38,7 @@ void LedgerService::submit(std::string body, Check check, Done done) {
   done(unavailable(failed_ ? "the ledger stopped after a failed commit" : "the ledger is busy or stopping"));
 }
 
-void LedgerService::run() {
+void EmbeddedLedgerService::run() {
   std::deque<Pending> group;
   for (;;) {
     {
@@ -57,7 +52,7 @@ void LedgerService::run() {
   }
 }
 
-void LedgerService::process(std::deque<Pending>& group) {
+void EmbeddedLedgerService::process(std::deque<Pending>& group) {
   struct Staged {
     Pending* pending;
     WriteOutcome outcome;
@@ -128,7 +123,7 @@ void LedgerService::process(std::deque<Pending>& group) {
   }
 }
 
-bool LedgerService::wait_for(uint32_t partition, Offset offset, int deadline_ms) const {
+bool EmbeddedLedgerService::wait_for(uint32_t partition, Offset offset, int deadline_ms) const {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(deadline_ms);
   for (;;) {
     {
@@ -143,17 +138,17 @@ bool LedgerService::wait_for(uint32_t partition, Offset offset, int deadline_ms)
   }
 }
 
-bool LedgerService::ready() const {
+bool EmbeddedLedgerService::ready() const {
   std::lock_guard lock(queue_mutex_);
   return !failed_ && !stopping_;
 }
 
-uint64_t LedgerService::lag() const {
+uint64_t EmbeddedLedgerService::lag() const {
   std::lock_guard lock(queue_mutex_);
   return queue_.size();
 }
 
-void LedgerService::stop() {
+void EmbeddedLedgerService::stop() {
   {
     std::lock_guard lock(queue_mutex_);
     if (stopping_) return;

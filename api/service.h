@@ -1,8 +1,12 @@
-// LedgerService: the live path of `dimona-ledger serve` — the log, its single
-// writer and the projector in one process.
+// LedgerService: what the REST routes need of a live ledger — submit a
+// declaration or an action, read the projector, wait for a partition to fold
+// an offset — as an interface. The implementation over the embedded log
+// (embedded_service.h) is built by the composition root (ledger_root.h
+// open_ledger_service), the one place the command line and the server
+// assemble a ledger; the routes see only this.
 //
 // Contract. submit() queues one declaration or action (its JSON body) for the
-// writer thread, which decides the queued ones in arrival order, appends them
+// single writer, which decides the queued ones in arrival order, appends them
 // durably in one commit (group commit), folds them into the projector, and
 // only then calls each `done` with the outcome: the event as logged, its
 // partition and offset. So a read issued after a POST's response sees it
@@ -11,25 +15,18 @@
 // (many readers, the fold excluded); wait_for() blocks a reader until a
 // partition has folded past an offset, or a deadline. stop() drains the
 // queue, writes a checkpoint and joins the writer; after it submit() answers
-// kUnavailable. A failed commit stops the writer (the Ledger must be
-// reopened: its state is ahead of the log), and every later submission
-// fails; ready() says so. SSINs never reach a log line.
+// kUnavailable. A failed commit stops the writer, and every later submission
+// fails; ready() says so. SSINs never reach a log line. Thread-safe.
 #pragma once
 
-#include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <functional>
-#include <memory>
-#include <mutex>
-#include <shared_mutex>
+#include <optional>
 #include <string>
-#include <thread>
+#include <utility>
 
-#include "api/commands.h"
 #include "engine/base/status.h"
 #include "engine/codec.h"
-#include "engine/embedded_log.h"
 #include "engine/ledger.h"
 #include "projections/projector.h"
 
@@ -47,60 +44,34 @@ struct WriteOutcome {
 
 class LedgerService {
  public:
-  static Result<std::unique_ptr<LedgerService>> open(const cli::CommonOptions& common, const Clock& clock,
-                                                     unsigned projector_threads);
-  ~LedgerService();
+  virtual ~LedgerService() = default;
 
   using Done = std::function<void(Result<WriteOutcome>)>;
   // `body` is the JSON as received; `check` may refuse the decoded command
   // (authorization) before anything is decided, seeing the writer's state
   // (whose period an UPDATE addresses): its non-ok Status is returned.
   using Check = std::function<Status(const Command&, const LedgerState&)>;
-  void submit(std::string body, Check check, Done done);
+  virtual void submit(std::string body, Check check, Done done) = 0;
 
+  // f(projector) under the reader lock; its value.
   template <typename F>
   auto read(F&& f) const {
-    std::shared_lock lock(fold_mutex_);
-    return f(*projector_);
+    std::optional<decltype(f(std::declval<const Projector&>()))> out;
+    read_view([&](const Projector& p) { out.emplace(f(p)); });
+    return std::move(*out);
   }
+  virtual void read_view(const std::function<void(const Projector&)>& f) const = 0;
   // True when `partition` has folded every offset below `offset` before `deadline_ms` passes.
-  bool wait_for(uint32_t partition, Offset offset, int deadline_ms) const;
-  uint32_t partition_of(Ssin citizen) const { return partition_for(citizen.value, log_->partition_count()); }
+  virtual bool wait_for(uint32_t partition, Offset offset, int deadline_ms) const = 0;
+  virtual uint32_t partition_of(Ssin citizen) const = 0;
 
-  bool ready() const;
-  // Submissions waiting for the writer: what is accepted but not yet folded
-  // (the writer folds each group right after its commit).
-  uint64_t lag() const;
-  uint64_t events_folded() const { return events_folded_; }
+  virtual bool ready() const = 0;
+  // Submissions waiting for the writer: what is accepted but not yet folded.
+  virtual uint64_t lag() const = 0;
+  virtual uint64_t events_folded() const = 0;
   // The latest recordedAt folded: "now" for reads never goes behind it (cli::ledger_now).
-  Instant ledger_time() const { return Instant{ledger_time_micros_.load()}; }
-  void stop();
-
- private:
-  struct Pending {
-    std::string body;
-    Check check;
-    Done done;
-  };
-  LedgerService() = default;
-  void run();
-  void process(std::deque<Pending>& group);
-
-  std::unique_ptr<EmbeddedLog> log_;
-  std::unique_ptr<Ledger> ledger_;
-  std::unique_ptr<Projector> projector_;
-  DeclarationDecoder decoder_;  // writer thread only
-  mutable std::shared_mutex fold_mutex_;
-  mutable std::mutex queue_mutex_;
-  std::condition_variable wake_;
-  mutable std::condition_variable folded_;
-  std::deque<Pending> queue_;
-  bool stopping_ = false;
-  bool failed_ = false;
-  std::atomic<uint64_t> events_folded_{0};
-  std::atomic<uint64_t> lag_{0};
-  std::atomic<int64_t> ledger_time_micros_{0};
-  std::thread writer_;
+  virtual Instant ledger_time() const = 0;
+  virtual void stop() = 0;
 };
 
 }  // namespace dimona::api

@@ -44,6 +44,7 @@
 #include "api/auth.h"
 #include "api/commands.h"
 #include "api/http.h"
+#include "api/ledger_root.h"
 #include "api/routes.h"
 #include "api/server.h"
 #include "api/service.h"
@@ -554,7 +555,7 @@ class HttpTest : public ::testing::Test {
     Result<TokenVerifier> verifier = TokenVerifier::from_jwks_file(dir_.file("keys") + "/" + std::string(kDevJwksFile),
                                                                    std::string(kIssuer), std::string(kAudience));
     ASSERT_TRUE(verifier.is_ok()) << verifier.status().to_string();
-    Result<std::unique_ptr<LedgerService>> service = LedgerService::open(common_, clock_, 1);
+    Result<std::unique_ptr<LedgerService>> service = open_ledger_service(common_, clock_, 1);
     ASSERT_TRUE(service.is_ok()) << service.status().to_string();
     service_ = std::move(*service);
     api_ = std::make_unique<Api>(*service_, std::move(*verifier), clock_, api_options_);
@@ -633,7 +634,7 @@ class HttpTest : public ::testing::Test {
 
   TempDir dir_;
   TickClock clock_;
-  cli::CommonOptions common_;
+  LedgerConfig common_;
   std::optional<TokenMinter> minter_;
   std::unique_ptr<LedgerService> service_;
   ApiOptions api_options_{std::string(kPublicUrl), ""};
@@ -1919,6 +1920,21 @@ TEST_F(HttpTest, EmployerScopedAndInstitutionalActionsNeedTheRightCaller) {
   for (const Principal& refused : {declarant(kEmp1), employer(kEmp1), agency(kEmp2), citizen(kWorker), auditor()})
     expect_problem(post("/v1/actions", refused, pension), 403, "missingPermission");
   EXPECT_EQ(post("/v1/actions", declarant(), pension).status, 201);
+}
+
+// The live service, built by the composition root, holds the data folder's writer lock for its
+// whole life: a second writer (another serve, ingest, submit, attest) is refused, not appended beside it.
+TEST_F(HttpTest, TheLiveServiceHoldsTheWriterLock) {
+  Result<std::unique_ptr<LedgerService>> second = open_ledger_service(common_, clock_, 1);
+  ASSERT_FALSE(second.is_ok());
+  EXPECT_EQ(second.status().code(), Code::kBusy) << second.status().to_string();
+  EXPECT_EQ(post("/v1/declarations", declarant(), stu_in("2025-07-01", "2025-07-02", 4)).status, 201);
+  stop();
+  Result<std::unique_ptr<LedgerService>> after = open_ledger_service(common_, clock_, 1);
+  ASSERT_TRUE(after.is_ok()) << after.status().to_string();
+  (*after)->stop();
+  after->reset();
+  start();
 }
 
 }  // namespace
