@@ -266,8 +266,8 @@ def check_document(doc, bad):
 
 # --- The route table (api/routes.cc) ---------------------------------------------------------
 
-# A row of Api::Impl::table(): {"GET", "/v1/...", &Impl::handler[, true]} or make("GET", "/v1/...", &Impl::handler[, true]).
-ROUTE_RE = re.compile(r'(?:\{|\bmake\()\s*"(GET|POST|PUT|PATCH|DELETE)"\s*,\s*"(/[^"]*)"\s*,\s*&Impl::(\w+)'
+# A row of Api::Impl::table(): read("GET", "/v1/...", &handler[, true]), write(...), internal("GET", "/metrics", &Impl::fn, true).
+ROUTE_RE = re.compile(r'(?:\{|\b(?:make|read|write|internal)\()\s*"(GET|POST|PUT|PATCH|DELETE)"\s*,\s*"(/[^"]*)"\s*,\s*&(?:Impl::)?(\w+)'
                       r'\s*(?:,\s*(true|false)\s*)?(?:\}|\))')
 
 
@@ -367,7 +367,7 @@ def check_routes(doc, routes, source, bad):
         if r["public"] != (op.get("security") == []):
             bad.add(where, "public in the table" if r["public"] else "authenticated in the table, public in the document")
         if r["handler"] not in inputs:
-            bad.add(where, f"handler Impl::{r['handler']} not found in api/routes.cc")
+            bad.add(where, f"handler {r['handler']} not found in api/routes.cc or api/handlers*.cc")
             continue
         read_query, read_path = inputs[r["handler"]]
         params = operation_parameters(doc, item, op)
@@ -1145,7 +1145,7 @@ def main():
         doc = yaml.safe_load(fh)
     spec = SpecSchemas(doc)
     # The route table and the handlers, with the edge parsers they call (api/params.cc).
-    names = ["routes.cc", "router.cc", "params.cc"] + sorted(
+    names = ["routes.cc", "params.cc"] + sorted(
         n for n in os.listdir(os.path.join(args.source_dir, "api")) if n.startswith("handlers") and n.endswith(".cc"))
     source = ""
     for name in names:
