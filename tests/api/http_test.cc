@@ -1937,5 +1937,32 @@ TEST_F(HttpTest, TheLiveServiceHoldsTheWriterLock) {
   start();
 }
 
+// Imported history twelve hours ahead of the clock holds ledger time ahead: the access-code
+// window still turns with the wall clock (it used to be counted in ledger time, and never reset).
+TEST_F(HttpTest, TheAccessCodeWindowTurnsWithTheWallClockWhenLedgerTimeIsAhead) {
+  stop();
+  {
+    Result<WriteSide> side = open_write_side(common_, clock_);
+    ASSERT_TRUE(side.is_ok()) << side.status().to_string();
+    std::string json = stu_in("2025-07-01", "2025-07-02", 4);
+    json.insert(json.size() - 1, R"(,"recordedAt":"2025-06-01T20:00:00Z")");
+    const size_t size = json.size();
+    json.resize(size + kJsonPadding, ' ');
+    DeclarationDecoder decoder;
+    Result<Declaration> d = decoder.decode(std::string_view(json.data(), size), json.size());
+    ASSERT_TRUE(d.is_ok()) << d.status().to_string();
+    ASSERT_TRUE(side->ledger->submit(*d, std::string_view(json.data(), size), "test").is_ok());
+    ASSERT_TRUE(side->ledger->commit(nullptr).is_ok());
+  }
+  start();
+  ASSERT_GT(service_->ledger_time(), clock_.now());
+  const std::string t = token(employer(kEmp1));
+  for (int i = 0; i < http_limits::access_code_attempts_per_principal; ++i)
+    ASSERT_EQ(call("GET", "/v1/accessCodes/ZZZZZ-ZZZZZ", t).status, 404) << "attempt " << i + 1;
+  EXPECT_EQ(call("GET", "/v1/accessCodes/ZZZZZ-ZZZZZ", t).status, 429);
+  clock_.advance_seconds(http_limits::access_code_window_seconds);
+  EXPECT_EQ(call("GET", "/v1/accessCodes/ZZZZZ-ZZZZZ", token(employer(kEmp1))).status, 404);
+}
+
 }  // namespace
 }  // namespace dimona::api
