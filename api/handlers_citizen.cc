@@ -229,9 +229,10 @@ void issue_attestation(Call& c, LedgerService& ledger) {
                            std::to_string(year) + "}}";
   const Principal who = *c.who;
   const bool pdf = c.wants_pdf();
-  auto reply = c.reply;
   ledger.submit(body, [who](const Command& command, const LedgerState& state) { return may_submit(who, command, state); },
-                 [reply, pdf, s, public_url = c.public_url](Result<WriteOutcome> o) {
+                 [held = c.reply, pdf, s, public_url = c.public_url](Result<WriteOutcome> o) mutable {
+                   // Released once answered, not whenever the writer drops the callback.
+                   const std::function<void(HttpResponse)> reply = std::move(held);
                    if (!o.is_ok()) return reply(problem_of(o.status()));
                    const ActionOutcome& out = o->action.outcome;
                    if (!out.accepted()) {

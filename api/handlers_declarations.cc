@@ -31,13 +31,15 @@ HttpResponse written(const WriteOutcome& o, const std::string& public_url) {
 
 void submit(Call& c, LedgerService& ledger, bool declaration_route) {
   const Principal who = *c.who;
-  auto reply = c.reply;
   auto check = [who, declaration_route](const Command& command, const LedgerState& state) -> Status {
     if (command.is_action == declaration_route)
       return invalid_argument(declaration_route ? "an action goes to /v1/actions" : "a declaration goes to /v1/declarations");
     return may_submit(who, command, state);
   };
-  ledger.submit(std::move(c.request.body), check, [reply, public_url = c.public_url](Result<WriteOutcome> o) {
+  ledger.submit(std::move(c.request.body), check, [held = c.reply, public_url = c.public_url](Result<WriteOutcome> o) mutable {
+    // Released once answered, not whenever the writer drops the callback: the session it holds
+    // goes back to the I/O side as early as it can (serve stops the writer before the server).
+    const std::function<void(HttpResponse)> reply = std::move(held);
     if (!o.is_ok()) return reply(problem_of(o.status()));
     reply(written(*o, public_url));
   });

@@ -572,12 +572,14 @@ class HttpTest : public ::testing::Test {
     conn_.reset();
   }
 
+  // As `serve` does: stop the server (it answers what is in flight), then the service (the
+  // writer is joined, so no callback holding a session outlives the server), then free them.
   void stop() {
     conn_.reset();
     if (server_) server_->stop();
+    if (service_) service_->stop();
     server_.reset();
     api_.reset();
-    if (service_) service_->stop();
     service_.reset();
   }
 
