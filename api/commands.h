@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "api/http.h"
 #include "api/ledger_config.h"
 #include "engine/base/status.h"
 
@@ -108,6 +109,8 @@ struct ServeOptions {
   std::string audience = "dimona-ledger";
   std::string public_url;
   std::string trusted_proxy;  // a reverse proxy's address: its X-Forwarded-For names the client
+  size_t connections_max = api::http_limits::connections_max;                 // open, all clients
+  size_t connections_per_client_max = api::http_limits::connections_per_client_max;  // open, one address
 };
 
 struct TokenOptions {

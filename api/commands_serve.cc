@@ -37,7 +37,9 @@ int run_serve(const CommonOptions& common, const ServeOptions& o) {
   SystemClock clock;
   Result<std::unique_ptr<api::LedgerService>> service = api::open_ledger_service(common, clock, o.projector_threads);
   if (!service.is_ok()) return fail("serve", service.status());
-  api::ServerOptions server_options{o.address, o.port, o.io_threads, o.tls_certificate, o.tls_private_key};
+  api::ServerOptions server_options{o.address,         o.port,           o.io_threads,
+                                    o.tls_certificate, o.tls_private_key, o.connections_max,
+                                    o.connections_per_client_max};
   api::Api api(**service, std::move(*verifier), clock, api::ApiOptions{o.public_url, o.trusted_proxy});
   Result<std::unique_ptr<api::HttpServer>> server = api::HttpServer::start(
       server_options, [&api](api::HttpRequest r, std::function<void(api::HttpResponse)> done) {

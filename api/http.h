@@ -44,7 +44,9 @@ inline constexpr size_t connections_max = 1024;               // open, all clien
 inline constexpr size_t connections_per_client_max = 64;      // open, from one peer address
 inline constexpr size_t connections_over_capacity_max = 64;   // being answered past a cap
 inline constexpr int over_capacity_read_timeout_ms = 1000;    // for its one request
+inline constexpr size_t connections_configurable_max = 1'000'000;  // the most serve's options may set
 static_assert(connections_per_client_max <= connections_max);
+static_assert(connections_max <= connections_configurable_max);
 static_assert(over_capacity_read_timeout_ms < read_timeout_seconds * 1000);
 inline constexpr size_t page_number_max = 1'000'000'000;       // so page * pageSize never wraps
 static_assert(page_number_max * page_size_max / page_size_max == page_number_max);

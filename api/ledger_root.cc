@@ -21,8 +21,7 @@
 namespace dimona::api {
 
 Result<std::unique_ptr<EmbeddedLog>> open_log(const LedgerConfig& common, bool create) {
-  if (create && ::mkdir(common.data_dir.c_str(), kPrivateDirectoryMode) != 0 && errno != EEXIST)
-    return io_error("cannot create " + common.data_dir + ": " + std::strerror(errno));
+  if (create) DIMONA_TRY(make_private_directory(common.data_dir));
   EmbeddedLogOptions options;
   options.create_if_missing = create;
   if (common.partitions != 0) options.partitions = common.partitions;
@@ -37,8 +36,7 @@ Result<ServerSecret> open_secret(const LedgerConfig& common) {
 }
 
 Result<WriterLock> WriterLock::acquire(const std::string& data_dir) {
-  if (::mkdir(data_dir.c_str(), kPrivateDirectoryMode) != 0 && errno != EEXIST)
-    return io_error("cannot create " + data_dir + ": " + std::strerror(errno));
+  DIMONA_TRY(make_private_directory(data_dir));
   const std::string path = data_dir + "/writer.lock";
   const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, kPrivateFileMode);
   if (fd < 0) return io_error("cannot open " + path + ": " + std::strerror(errno));

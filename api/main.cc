@@ -157,6 +157,13 @@ int main(int argc, char** argv) {
   srv->add_option("--trusted-proxy", serve.trusted_proxy,
                   "Address of a reverse proxy: its X-Forwarded-For names the client for rate limits")
       ->envname("DIMONA_TRUSTED_PROXY");
+  srv->add_option("--connections-max", serve.connections_max, "Open connections, all clients together")
+      ->check(CLI::Range(size_t{1}, dimona::api::http_limits::connections_configurable_max))
+      ->envname("DIMONA_CONNECTIONS_MAX");
+  srv->add_option("--connections-per-client-max", serve.connections_per_client_max,
+                  "Open connections from one client address")
+      ->check(CLI::Range(size_t{1}, dimona::api::http_limits::connections_configurable_max))
+      ->envname("DIMONA_CONNECTIONS_PER_CLIENT_MAX");
   add_common(srv);
 
   TokenOptions token;

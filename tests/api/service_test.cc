@@ -48,7 +48,7 @@ class FileSizeLimit {
 
 TEST(LedgerServiceOnAFullDisk, AnswersWhatWasStoredAndWritesAgainOnceThereIsRoom) {
   testing::TempDir dir;
-  cli::CommonOptions common;
+  api::LedgerConfig common;
   common.data_dir = dir.file("data");
   ManualClock clock(*parse_instant("2025-06-01T08:00:00Z"));
   Result<std::unique_ptr<api::LedgerService>> service = api::open_ledger_service(common, clock, 1);

@@ -70,7 +70,7 @@ struct Stack {
     Result<api::TokenVerifier> verifier = api::TokenVerifier::from_jwks_file(
         dir + "/keys/" + std::string(api::kDevJwksFile), std::string(kIssuer), std::string(kAudience));
     FUZZ_CHECK(verifier.is_ok());
-    cli::CommonOptions common;
+    api::LedgerConfig common;
     common.data_dir = dir + "/data";
     Result<std::unique_ptr<api::LedgerService>> opened = api::open_ledger_service(common, clock, 1);
     FUZZ_CHECK(opened.is_ok());
