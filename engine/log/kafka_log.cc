@@ -467,18 +467,22 @@ Settings producer_settings(std::string_view bootstrap) {
   return settings;
 }
 
+// The topic's partition count, kNotFound when the cluster has no such topic.
+// Asks for every topic's metadata: a request naming the topic would have an
+// old broker (or the mock) auto-create it with its default partition count.
 Result<uint32_t> topic_partitions(rd_kafka_t* handle, const std::string& topic) {
-  rd_kafka_topic_t* topic_handle = rd_kafka_topic_new(handle, topic.c_str(), nullptr);
   const rd_kafka_metadata_t* metadata = nullptr;
-  rd_kafka_resp_err_t err = rd_kafka_metadata(handle, 0, topic_handle, &metadata, limits::kafka_request_timeout_ms);
-  rd_kafka_topic_destroy(topic_handle);
-  if (err) return unavailable(kafka_error("cannot read the metadata of topic " + topic, err));
+  rd_kafka_resp_err_t err = rd_kafka_metadata(handle, 1, nullptr, &metadata, limits::kafka_request_timeout_ms);
+  if (err) return unavailable(kafka_error("cannot read the cluster's metadata", err));
   std::unique_ptr<const rd_kafka_metadata_t, void (*)(const rd_kafka_metadata_t*)> owned(metadata, rd_kafka_metadata_destroy);
-  if (metadata->topic_cnt != 1) return not_found("topic " + topic + " is not in the metadata");
-  const rd_kafka_metadata_topic_t& found = metadata->topics[0];
-  if (found.err) return not_found(kafka_error("topic " + topic, found.err));
-  if (found.partition_cnt <= 0) return not_found("topic " + topic + " has no partitions yet");
-  return static_cast<uint32_t>(found.partition_cnt);
+  for (int i = 0; i < metadata->topic_cnt; ++i) {
+    const rd_kafka_metadata_topic_t& found = metadata->topics[i];
+    if (topic != found.topic) continue;
+    if (found.err) return not_found(kafka_error("topic " + topic, found.err));
+    if (found.partition_cnt <= 0) return not_found("topic " + topic + " has no partitions yet");
+    return static_cast<uint32_t>(found.partition_cnt);
+  }
+  return not_found("topic " + topic + " does not exist");
 }
 
 Status create_topic(rd_kafka_t* handle, const std::string& topic, const LogOptions& options) {
@@ -496,15 +500,16 @@ Status create_topic(rd_kafka_t* handle, const std::string& topic, const LogOptio
   if (event == nullptr) {
     status = unavailable("CreateTopics for " + topic + " got no answer");
   } else if (rd_kafka_event_error(event)) {
-    status = failed_precondition("topic " + topic + " is missing and CreateTopics failed: " +
-                                 rd_kafka_event_error_string(event));
+    status = failed_precondition("topic " + topic + " does not exist and CreateTopics failed (" +
+                                 rd_kafka_event_error_string(event) + "); create it with " +
+                                 std::to_string(options.partitions) + " partitions");
   } else {
     size_t count = 0;
     const rd_kafka_topic_result_t** results =
         rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(event), &count);
     rd_kafka_resp_err_t err = count == 1 ? rd_kafka_topic_result_error(results[0]) : RD_KAFKA_RESP_ERR__FAIL;
     if (err && err != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
-      status = failed_precondition(kafka_error("topic " + topic + " is missing and CreateTopics failed", err));
+      status = failed_precondition(kafka_error("topic " + topic + " does not exist and CreateTopics failed", err));
     }
   }
   if (event != nullptr) rd_kafka_event_destroy(event);

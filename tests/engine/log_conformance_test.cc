@@ -330,7 +330,8 @@ TEST_P(LogConformance, RecordedAtNeverGoesBackInAPartition) {
   {
     auto writer = producer(3);
     append(*writer, make_batch("late", 1, 1000, kStartMicros + 50'000));
-    std::vector<LogRecordDraft> earlier = make_batch("early", 1).drafts();
+    Batch early = make_batch("early", 1);
+    std::vector<LogRecordDraft> earlier = early.drafts();
     EXPECT_EQ(writer->append(earlier).status().code(), Code::kInvalidArgument);
     Batch backwards;
     backwards.add("x", Instant{kStartMicros + 60'000});
@@ -339,7 +340,8 @@ TEST_P(LogConformance, RecordedAtNeverGoesBackInAPartition) {
     EXPECT_EQ(writer->append(drafts).status().code(), Code::kInvalidArgument);
   }
   auto next_session = producer(3);  // the partition's tail bounds a new session too
-  std::vector<LogRecordDraft> earlier = make_batch("early", 1).drafts();
+  Batch early = make_batch("early", 1);
+  std::vector<LogRecordDraft> earlier = early.drafts();
   EXPECT_EQ(next_session->append(earlier).status().code(), Code::kInvalidArgument);
   Result<Offset> end = consumer({3})->end_offset(3);
   ASSERT_TRUE(end.is_ok());
@@ -414,6 +416,21 @@ TEST(LogUri, AnExistingKafkaTopicKeepsItsPartitionCount) {
   Result<std::unique_ptr<Log>> log = open_log("kafka://" + mock_cluster().bootstrap() + "/existing.topic", options);
   ASSERT_TRUE(log.is_ok()) << log.status().to_string();
   EXPECT_EQ((*log)->partitions(), 6u);
+}
+
+// A missing topic is created with the configured partition count, or refused
+// plainly when the broker cannot create topics (the mock of librdkafka 2.0.2
+// has no CreateTopics); never auto-created with the broker's default count.
+TEST(LogUri, AMissingKafkaTopicIsCreatedWithItsPartitionsOrRefused) {
+  LogOptions options;
+  options.partitions = 7;
+  Result<std::unique_ptr<Log>> log = open_log("kafka://" + mock_cluster().bootstrap() + "/missing.topic", options);
+  if (log.is_ok()) {
+    EXPECT_EQ((*log)->partitions(), 7u);
+  } else {
+    EXPECT_EQ(log.status().code(), Code::kFailedPrecondition) << log.status().to_string();
+    EXPECT_NE(log.status().message().find("CreateTopics"), std::string::npos) << log.status().to_string();
+  }
 }
 
 }  // namespace
