@@ -639,6 +639,12 @@ Status KafkaMockCluster::create_topic(std::string_view topic, uint32_t partition
   return Status::ok();
 }
 
+void KafkaMockCluster::fail_next_produce_requests(size_t count) {
+  std::vector<rd_kafka_resp_err_t> errors(count, RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS);
+  constexpr int16_t kProduceApiKey = 0;  // the Kafka protocol's; librdkafka names it in an internal header
+  rd_kafka_mock_push_request_errors_array(state_->cluster, kProduceApiKey, errors.size(), errors.data());
+}
+
 uint32_t librdkafka_partition_for_key(std::string_view key, uint32_t partitions) {
   return static_cast<uint32_t>(rd_kafka_msg_partitioner_murmur2_random(
       nullptr, key.data(), key.size(), static_cast<int32_t>(partitions), nullptr, nullptr));

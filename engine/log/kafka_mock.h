@@ -29,6 +29,9 @@ class KafkaMockCluster {
 
   const std::string& bootstrap() const;
   Status create_topic(std::string_view topic, uint32_t partitions, int replication_factor);
+  // The next `count` Produce requests (to any broker) fail with a retriable
+  // NOT_ENOUGH_REPLICAS, as when an in-sync replica is lost for a moment.
+  void fail_next_produce_requests(size_t count);
 
   struct State;
 

@@ -418,6 +418,39 @@ TEST(LogUri, AnExistingKafkaTopicKeepsItsPartitionCount) {
   EXPECT_EQ((*log)->partitions(), 6u);
 }
 
+// Produce requests refused for a moment (an in-sync replica lost): the
+// idempotent producer retries, and every record is there exactly once.
+TEST(KafkaLog, ProduceErrorsAreRetriedWithNothingLostOrDoubled) {
+  ASSERT_TRUE(mock_cluster().create_topic("faults.produce", 2, 1).is_ok());
+  LogOptions options;
+  Result<std::unique_ptr<Log>> log = open_log("kafka://" + mock_cluster().bootstrap() + "/faults.produce", options);
+  ASSERT_TRUE(log.is_ok()) << log.status().to_string();
+  Result<std::unique_ptr<LogProducer>> producer = (*log)->open_producer(1);
+  ASSERT_TRUE(producer.is_ok()) << producer.status().to_string();
+  Batch batch = make_batch("fault", 200, 10);
+  std::vector<LogRecordDraft> drafts = batch.drafts();
+  mock_cluster().fail_next_produce_requests(4);
+  Result<AppendOutcome> outcome = (*producer)->append(drafts);
+  ASSERT_TRUE(outcome.is_ok()) << outcome.status().to_string();
+  for (size_t i = 0; i < batch.ids.size(); ++i) ASSERT_EQ(outcome->offsets[i], i);
+
+  Result<std::unique_ptr<LogConsumer>> consumer = (*log)->open_consumer();
+  ASSERT_TRUE(consumer.is_ok());
+  std::vector<uint32_t> one{1};
+  ASSERT_TRUE((*consumer)->assign(one).is_ok());
+  std::vector<LogRecord> records;
+  auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (records.size() < batch.ids.size() && std::chrono::steady_clock::now() < deadline) {
+    ASSERT_TRUE((*consumer)->poll(records, 200ms, 1000).is_ok());
+  }
+  ASSERT_TRUE((*consumer)->poll(records, 300ms, 1000).is_ok());
+  ASSERT_EQ(records.size(), batch.ids.size());
+  for (size_t i = 0; i < records.size(); ++i) EXPECT_EQ(records[i].event_id, batch.ids[i]);
+  Result<Offset> end = (*consumer)->end_offset(1);
+  ASSERT_TRUE(end.is_ok());
+  EXPECT_EQ(*end, batch.ids.size());
+}
+
 // A missing topic is created with the configured partition count, or refused
 // plainly when the broker cannot create topics (the mock of librdkafka 2.0.2
 // has no CreateTopics); never auto-created with the broker's default count.
