@@ -57,7 +57,8 @@ Settings common_settings(std::string_view bootstrap) {
 }
 
 Result<KafkaHandle> new_handle(rd_kafka_type_t type, const Settings& settings,
-                               void (*on_delivery)(rd_kafka_t*, const rd_kafka_message_t*, void*)) {
+                               void (*on_delivery)(rd_kafka_t*, const rd_kafka_message_t*, void*),
+                               void* opaque = nullptr) {
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   char error[512];
   for (const auto& [name, value] : settings) {
@@ -67,6 +68,7 @@ Result<KafkaHandle> new_handle(rd_kafka_type_t type, const Settings& settings,
     }
   }
   if (on_delivery != nullptr) rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+  if (opaque != nullptr) rd_kafka_conf_set_opaque(conf, opaque);
   rd_kafka_t* handle = rd_kafka_new(type, conf, error, sizeof error);  // owns conf on success
   if (handle == nullptr) {
     rd_kafka_conf_destroy(conf);
@@ -153,27 +155,50 @@ bool is_transient(rd_kafka_resp_err_t err) {
 
 // What a delivery report tells about one produced record.
 struct Delivery {
+  bool produced = false;
   bool reported = false;
   rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
   int64_t offset = -1;
 };
 
-void on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void*) {
-  auto* delivery = static_cast<Delivery*>(message->_private);
-  delivery->reported = true;
-  delivery->err = message->err;
-  delivery->offset = message->offset;
+// The delivery reports of the current append. A record's opaque tags it with
+// the append's generation and its index, so a report that comes after its
+// append gave up (a timeout, then a purge) is recognised and dropped, never
+// written into memory that is gone. Outlives the producer's handle.
+struct DeliveryBook {
+  uint64_t generation = 0;
+  std::vector<Delivery> slots;
+  size_t outstanding = 0;
+
+  void* tag(size_t index) const {
+    DIMONA_ASSERT(index < (uint64_t{1} << 32));
+    return reinterpret_cast<void*>(static_cast<uintptr_t>(((generation & 0xffffffffU) << 32) | index));
+  }
+};
+
+void on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque) {
+  auto* book = static_cast<DeliveryBook*>(opaque);
+  auto tag = reinterpret_cast<uintptr_t>(message->_private);
+  size_t index = tag & 0xffffffffU;
+  if ((tag >> 32) != (book->generation & 0xffffffffU) || index >= book->slots.size()) return;
+  Delivery& delivery = book->slots[index];
+  if (delivery.reported) return;
+  delivery.reported = true;
+  delivery.err = message->err;
+  delivery.offset = message->offset;
+  --book->outstanding;
 }
 
 class KafkaProducer final : public LogProducer {
  public:
-  KafkaProducer(KafkaHandle handle, std::string topic, uint32_t partition, std::string fence_key,
-                Instant last_recorded_at)
-      : handle_(std::move(handle)), topic_(std::move(topic)), partition_(partition),
-        fence_key_(std::move(fence_key)), last_recorded_at_(last_recorded_at) {}
+  KafkaProducer(std::unique_ptr<DeliveryBook> book, KafkaHandle handle, std::string topic,
+                uint32_t partition, std::string fence_key, Instant last_recorded_at, int delivery_timeout_ms)
+      : book_(std::move(book)), handle_(std::move(handle)), topic_(std::move(topic)),
+        partition_(partition), fence_key_(std::move(fence_key)), last_recorded_at_(last_recorded_at),
+        delivery_timeout_ms_(delivery_timeout_ms) {}
   ~KafkaProducer() override {
-    // Deliver what is queued (an append that returned an error may leave some).
-    (void)rd_kafka_flush(handle_.get(), limits::kafka_delivery_timeout_ms);
+    // Every append waited for its records or purged them: nothing is left to deliver.
+    handle_.reset();
     std::lock_guard lock(fence_mutex);
     held_partitions.erase({fence_key_, partition_});
   }
@@ -185,16 +210,38 @@ class KafkaProducer final : public LogProducer {
     }
     DIMONA_TRY(log_internal::validate_batch(records, last_recorded_at_));
     std::vector<size_t> first = log_internal::first_occurrences(records);
-    std::vector<Delivery> deliveries(records.size());
     std::vector<std::optional<Offset>> known(records.size());
-    for (size_t i = 0; i < records.size(); ++i) {
+    ++book_->generation;
+    book_->slots.assign(records.size(), Delivery{});
+    book_->outstanding = 0;
+    Status failure;
+    for (size_t i = 0; i < records.size() && failure.is_ok(); ++i) {
       if (first[i] != i) continue;
       known[i] = session_.offset_of(records[i].event_id);
-      if (!known[i]) DIMONA_TRY(produce(records[i], deliveries[i]));
+      if (!known[i]) failure = produce(records[i], i);
     }
-    rd_kafka_resp_err_t flushed = rd_kafka_flush(handle_.get(), limits::kafka_delivery_timeout_ms);
+    rd_kafka_resp_err_t waited = await_deliveries();
+    return collect(records, first, known, waited, std::move(failure));
+  }
+
+ private:
+  // Waits for every report; after the delivery timeout, purges what is left
+  // (its fate unknown: the caller's error says so) and collects the purge reports.
+  rd_kafka_resp_err_t await_deliveries() {
+    rd_kafka_resp_err_t flushed = rd_kafka_flush(handle_.get(), delivery_timeout_ms_ + limits::kafka_linger_ms);
+    if (book_->outstanding == 0) return flushed;
+    (void)rd_kafka_purge(handle_.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(limits::kafka_request_timeout_ms);
+    while (book_->outstanding > 0 && std::chrono::steady_clock::now() < deadline) {
+      rd_kafka_poll(handle_.get(), 10);
+    }
+    return flushed != RD_KAFKA_RESP_ERR_NO_ERROR ? flushed : RD_KAFKA_RESP_ERR__TIMED_OUT;
+  }
+
+  Result<AppendOutcome> collect(std::span<const LogRecordDraft> records, const std::vector<size_t>& first,
+                                const std::vector<std::optional<Offset>>& known,
+                                rd_kafka_resp_err_t waited, Status failure) {
     AppendOutcome outcome;
-    Status failure;
     std::optional<Offset> previous;
     for (size_t i = 0; i < records.size(); ++i) {
       if (first[i] != i || known[i]) {
@@ -202,10 +249,10 @@ class KafkaProducer final : public LogProducer {
         outcome.offsets.push_back(first[i] != i ? outcome.offsets[first[i]] : *known[i]);
         continue;
       }
-      const Delivery& delivery = deliveries[i];
+      const Delivery& delivery = book_->slots[i];
       if (!delivery.reported || delivery.err != RD_KAFKA_RESP_ERR_NO_ERROR || delivery.offset < 0) {
         if (failure.is_ok()) {
-          rd_kafka_resp_err_t err = delivery.reported ? delivery.err : flushed;
+          rd_kafka_resp_err_t err = delivery.reported ? delivery.err : waited;
           failure = unavailable(kafka_error("partition " + std::to_string(partition_) +
                                                 " did not acknowledge event " +
                                                 std::string(records[i].event_id), err));
@@ -221,12 +268,12 @@ class KafkaProducer final : public LogProducer {
       last_recorded_at_ = records[i].recorded_at;
       outcome.offsets.push_back(offset);
     }
+    ++book_->generation;  // a report still to come belongs to no append
     if (!failure.is_ok()) return failure;
     return outcome;
   }
 
- private:
-  Status produce(const LogRecordDraft& record, Delivery& delivery) {
+  Status produce(const LogRecordDraft& record, size_t index) {
     rd_kafka_headers_t* headers = rd_kafka_headers_new(4);
     std::string schema_version = std::to_string(record.schema_version);
     std::string recorded_at = std::to_string(record.recorded_at.micros);
@@ -243,8 +290,12 @@ class KafkaProducer final : public LogProducer {
           RD_KAFKA_V_KEY(record.key.data(), record.key.size()),
           RD_KAFKA_V_VALUE(const_cast<char*>(record.payload.data()), record.payload.size()),
           RD_KAFKA_V_TIMESTAMP(timestamp_ms), RD_KAFKA_V_HEADERS(headers),
-          RD_KAFKA_V_OPAQUE(&delivery), RD_KAFKA_V_END);
-      if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return Status::ok();  // librdkafka owns headers now
+          RD_KAFKA_V_OPAQUE(book_->tag(index)), RD_KAFKA_V_END);
+      if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {  // librdkafka owns the headers now
+        book_->slots[index].produced = true;
+        ++book_->outstanding;
+        return Status::ok();
+      }
       if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
         rd_kafka_poll(handle_.get(), 100);  // serve delivery reports, then retry
         continue;
@@ -254,11 +305,13 @@ class KafkaProducer final : public LogProducer {
     }
   }
 
+  std::unique_ptr<DeliveryBook> book_;  // declared before handle_: outlives it
   KafkaHandle handle_;
   std::string topic_;
   uint32_t partition_;
   std::string fence_key_;
   Instant last_recorded_at_;
+  int delivery_timeout_ms_;
   log_internal::ProducerSession session_;
 };
 
@@ -444,7 +497,7 @@ class KafkaConsumer final : public LogConsumer {
   std::map<uint32_t, Instant> skip_before_;
 };
 
-Settings producer_settings(std::string_view bootstrap) {
+Settings producer_settings(std::string_view bootstrap, int delivery_timeout_ms) {
   Settings settings = common_settings(bootstrap);
   settings.insert(settings.end(), {
       {"enable.idempotence", "true"},
@@ -456,7 +509,7 @@ Settings producer_settings(std::string_view bootstrap) {
       {"linger.ms", std::to_string(limits::kafka_linger_ms)},
       {"batch.num.messages", std::to_string(limits::kafka_batch_records_max)},
       {"batch.size", std::to_string(limits::kafka_batch_bytes_max)},
-      {"delivery.timeout.ms", std::to_string(limits::kafka_delivery_timeout_ms)},
+      {"delivery.timeout.ms", std::to_string(delivery_timeout_ms)},
       {"queue.buffering.max.messages", std::to_string(limits::kafka_queue_records_max)},
       {"queue.buffering.max.kbytes", std::to_string(limits::kafka_queue_kbytes_max)},
       {"message.max.bytes", std::to_string(limits::kafka_batch_bytes_max + 64 * 1024)},
@@ -521,8 +574,9 @@ Status create_topic(rd_kafka_t* handle, const std::string& topic, const LogOptio
 
 class KafkaLog final : public Log {
  public:
-  KafkaLog(std::string bootstrap, std::string topic, uint32_t partitions)
-      : bootstrap_(std::move(bootstrap)), topic_(std::move(topic)), partitions_(partitions) {}
+  KafkaLog(std::string bootstrap, std::string topic, uint32_t partitions, int delivery_timeout_ms)
+      : bootstrap_(std::move(bootstrap)), topic_(std::move(topic)), partitions_(partitions),
+        delivery_timeout_ms_(delivery_timeout_ms) {}
   uint32_t partitions() const override { return partitions_; }
   std::string uri() const override { return "kafka://" + bootstrap_ + "/" + topic_; }
 
@@ -566,15 +620,18 @@ class KafkaLog final : public Log {
       last = tail->recorded_at;
       (void)rd_kafka_assign(reader->get(), nullptr);
     }
-    Result<KafkaHandle> handle = new_handle(RD_KAFKA_PRODUCER, producer_settings(bootstrap_), on_delivery);
+    auto book = std::make_unique<DeliveryBook>();
+    Result<KafkaHandle> handle = new_handle(RD_KAFKA_PRODUCER, producer_settings(bootstrap_, delivery_timeout_ms_),
+                                            on_delivery, book.get());
     DIMONA_TRY(handle);
     return std::unique_ptr<LogProducer>(std::make_unique<KafkaProducer>(
-        std::move(handle).value(), topic_, partition, fence_key, last));
+        std::move(book), std::move(handle).value(), topic_, partition, fence_key, last, delivery_timeout_ms_));
   }
 
   std::string bootstrap_;
   std::string topic_;
   uint32_t partitions_;
+  int delivery_timeout_ms_;
 };
 
 }  // namespace
@@ -584,6 +641,9 @@ namespace log_internal {
 Result<std::unique_ptr<Log>> open_kafka_log(std::string_view bootstrap, std::string_view topic_name,
                                             const LogOptions& options) {
   std::string topic(topic_name);
+  if (options.delivery_timeout_ms <= limits::kafka_linger_ms) {
+    return invalid_argument("the delivery timeout must exceed linger.ms (" + std::to_string(limits::kafka_linger_ms) + " ms)");
+  }
   Result<KafkaHandle> admin = new_handle(RD_KAFKA_PRODUCER, common_settings(bootstrap), nullptr);
   DIMONA_TRY(admin);
   Result<uint32_t> partitions = topic_partitions(admin->get(), topic);
@@ -600,7 +660,8 @@ Result<std::unique_ptr<Log>> open_kafka_log(std::string_view bootstrap, std::str
   if (*partitions > limits::partitions_max) {
     return failed_precondition("topic " + topic + " has more than " + std::to_string(limits::partitions_max) + " partitions");
   }
-  return std::unique_ptr<Log>(std::make_unique<KafkaLog>(std::string(bootstrap), topic, *partitions));
+  return std::unique_ptr<Log>(std::make_unique<KafkaLog>(std::string(bootstrap), topic, *partitions,
+                                                        options.delivery_timeout_ms));
 }
 
 }  // namespace log_internal
@@ -608,6 +669,7 @@ Result<std::unique_ptr<Log>> open_kafka_log(std::string_view bootstrap, std::str
 struct KafkaMockCluster::State {
   KafkaHandle handle;  // the mock's host handle; outlives the cluster
   rd_kafka_mock_cluster_t* cluster = nullptr;
+  int brokers = 0;
   std::string bootstrap;
   ~State() {
     if (cluster != nullptr) rd_kafka_mock_cluster_destroy(cluster);
@@ -626,6 +688,7 @@ Result<std::unique_ptr<KafkaMockCluster>> KafkaMockCluster::start(int brokers) {
   state->cluster = rd_kafka_mock_cluster_new(state->handle.get(), brokers);
   if (state->cluster == nullptr) return unavailable("librdkafka's mock cluster did not start");
   state->bootstrap = rd_kafka_mock_cluster_bootstraps(state->cluster);
+  state->brokers = brokers;
   return std::unique_ptr<KafkaMockCluster>(new KafkaMockCluster(std::move(state)));
 }
 
@@ -643,6 +706,13 @@ void KafkaMockCluster::fail_next_produce_requests(size_t count) {
   std::vector<rd_kafka_resp_err_t> errors(count, RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS);
   constexpr int16_t kProduceApiKey = 0;  // the Kafka protocol's; librdkafka names it in an internal header
   rd_kafka_mock_push_request_errors_array(state_->cluster, kProduceApiKey, errors.size(), errors.data());
+}
+
+void KafkaMockCluster::set_all_brokers_down(bool down) {
+  for (int32_t broker = 1; broker <= state_->brokers; ++broker) {  // the mock numbers them from 1
+    (void)(down ? rd_kafka_mock_broker_set_down(state_->cluster, broker)
+                : rd_kafka_mock_broker_set_up(state_->cluster, broker));
+  }
 }
 
 uint32_t librdkafka_partition_for_key(std::string_view key, uint32_t partitions) {

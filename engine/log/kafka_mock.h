@@ -32,6 +32,8 @@ class KafkaMockCluster {
   // The next `count` Produce requests (to any broker) fail with a retriable
   // NOT_ENOUGH_REPLICAS, as when an in-sync replica is lost for a moment.
   void fail_next_produce_requests(size_t count);
+  // Every broker disconnects its clients and refuses new connections (down), or serves again.
+  void set_all_brokers_down(bool down);
 
   struct State;
 

@@ -15,9 +15,13 @@
 //
 // Durability. append() returns once every record of the batch is durable by
 // the backend's standard (memory: in the Log object; Kafka: acknowledged by
-// all in-sync replicas, acks=all) or with an error; after an error, some of
-// the records may have been appended (a retry of the same batch in the same
-// session is then safe, see idempotence).
+// all in-sync replicas, acks=all) or with an error. After an error the
+// acknowledged records are remembered by the session (a retry of the same
+// batch skips them); the others were refused, or (kUnavailable after the
+// delivery timeout, LogOptions::delivery_timeout_ms) their fate is unknown:
+// Kafka cannot say whether a purged in-flight record was written, so a retry
+// may store such a record a second time, at a new offset. A writer that must
+// not double re-reads its partition's tail first (issue 11, item 3).
 //
 // Idempotence, exactly what is guaranteed: within ONE producer session (one
 // LogProducer object), a record whose event id was appended by that session
@@ -65,6 +69,7 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/base/limits.h"
 #include "engine/base/status.h"
 #include "engine/base/time.h"
 
@@ -138,9 +143,11 @@ class Log {
 
 struct LogOptions {
   // The partition count of a topic the log creates; an existing topic keeps its own.
-  uint32_t partitions = 16;
+  uint32_t partitions = limits::partitions_default;
   // Kafka: replication factor of a topic the log creates (3 on a real cluster).
   int16_t replication_factor = 1;
+  // Kafka: how long append() waits for the brokers' acknowledgements (delivery.timeout.ms).
+  int delivery_timeout_ms = limits::kafka_delivery_timeout_ms;
 };
 
 // Opens a log from its URI:

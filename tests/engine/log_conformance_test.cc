@@ -451,6 +451,48 @@ TEST(KafkaLog, ProduceErrorsAreRetriedWithNothingLostOrDoubled) {
   EXPECT_EQ(*end, batch.ids.size());
 }
 
+// Every broker down during an append: after the delivery timeout the append
+// reports kUnavailable (the records purged, their late reports dropped); once
+// the brokers are back, the same batch in the same session is appended, and
+// is there once (nothing had reached a broker).
+TEST(KafkaLog, AnAppendWhileTheBrokersAreDownFailsThenARetrySucceeds) {
+  ASSERT_TRUE(mock_cluster().create_topic("faults.down", 1, 1).is_ok());
+  LogOptions options;
+  options.delivery_timeout_ms = 1500;
+  Result<std::unique_ptr<Log>> log = open_log("kafka://" + mock_cluster().bootstrap() + "/faults.down", options);
+  ASSERT_TRUE(log.is_ok()) << log.status().to_string();
+  Result<std::unique_ptr<LogProducer>> producer = (*log)->open_producer(0);
+  ASSERT_TRUE(producer.is_ok()) << producer.status().to_string();
+  Batch batch = make_batch("down", 50);
+  std::vector<LogRecordDraft> drafts = batch.drafts();
+
+  mock_cluster().set_all_brokers_down(true);
+  auto start = std::chrono::steady_clock::now();
+  Result<AppendOutcome> failed = (*producer)->append(drafts);
+  auto waited = std::chrono::steady_clock::now() - start;
+  mock_cluster().set_all_brokers_down(false);
+  ASSERT_FALSE(failed.is_ok());
+  EXPECT_EQ(failed.status().code(), Code::kUnavailable) << failed.status().to_string();
+  EXPECT_LT(waited, 15s);
+
+  Result<AppendOutcome> retried = (*producer)->append(drafts);
+  ASSERT_TRUE(retried.is_ok()) << retried.status().to_string();
+  EXPECT_EQ(retried->duplicates, 0u);
+  Result<std::unique_ptr<LogConsumer>> consumer = (*log)->open_consumer();
+  ASSERT_TRUE(consumer.is_ok());
+  std::vector<uint32_t> one{0};
+  ASSERT_TRUE((*consumer)->assign(one).is_ok());
+  std::vector<LogRecord> records;
+  auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (records.size() < batch.ids.size() && std::chrono::steady_clock::now() < deadline) {
+    ASSERT_TRUE((*consumer)->poll(records, 200ms, 1000).is_ok());
+  }
+  ASSERT_TRUE((*consumer)->poll(records, 300ms, 1000).is_ok());
+  ASSERT_EQ(records.size(), batch.ids.size());
+  for (size_t i = 0; i < records.size(); ++i) EXPECT_EQ(records[i].event_id, batch.ids[i]);
+  EXPECT_EQ(records.front().offset, retried->offsets.front());
+}
+
 // A missing topic is created with the configured partition count, or refused
 // plainly when the broker cannot create topics (the mock of librdkafka 2.0.2
 // has no CreateTopics); never auto-created with the broker's default count.
