@@ -84,7 +84,9 @@ Result<KafkaHandle> new_consumer(std::string_view bootstrap) {
       {"group.id", "dimona-ledger.log-reader"},
       {"enable.auto.commit", "false"},
       {"enable.auto.offset.store", "false"},
-      {"auto.offset.reset", "earliest"},
+      // An offset out of range (before the log start, past its end) is an error, never a
+      // silent jump: the log is the ledger. seek() clamps past-the-end to the end.
+      {"auto.offset.reset", "error"},
       // Nothing here writes transactions (exactly once comes from source positions and
       // checkpointed offsets), and the mock cluster implements none.
       {"isolation.level", "read_uncommitted"},
@@ -375,7 +377,9 @@ class KafkaConsumer final : public LogConsumer {
 
   Status seek(uint32_t partition, Offset offset) override {
     DIMONA_TRY(check_assigned(partition));
-    positions_[partition] = offset;
+    Result<Watermarks> marks = watermarks(handle_.get(), topic_, partition);
+    DIMONA_TRY(marks);
+    positions_[partition] = std::min(offset, marks->high);
     skip_before_.erase(partition);
     return reassign();
   }

@@ -42,7 +42,8 @@
 // cannot fence there without Kafka transactions.
 //
 // recordedAt is non-decreasing within a partition; append() refuses a record
-// earlier than the previous one of the same session with kInvalidArgument.
+// earlier than the partition's last one with kInvalidArgument (a Kafka
+// producer reads the partition's last record when it opens).
 // seek_to_instant(p, T) positions at the first offset whose recordedAt >= T
 // (microsecond exact on every backend; Kafka's offsetsForTimes works in
 // milliseconds, the backend refines), or at the partition's end.
@@ -118,7 +119,8 @@ class LogConsumer {
   virtual ~LogConsumer() = default;
   // Replaces the assignment; each partition starts at offset 0 (its start).
   virtual Status assign(std::span<const uint32_t> partitions) = 0;
-  // The next poll() returns partition's records from offset (the end if past it).
+  // The next poll() returns partition's records from offset; past the end is the end
+  // (it waits there for the next append).
   virtual Status seek(uint32_t partition, Offset offset) = 0;
   // The next poll() returns partition's records from the first with recordedAt >= at.
   virtual Status seek_to_instant(uint32_t partition, Instant at) = 0;

@@ -91,7 +91,8 @@ class MemoryConsumer final : public LogConsumer {
 
   Status seek(uint32_t partition, Offset offset) override {
     DIMONA_TRY(check_assigned(partition));
-    positions_[partition] = offset;
+    std::lock_guard lock(store_->mutex);
+    positions_[partition] = std::min<Offset>(offset, store_->partitions[partition].size());
     return Status::ok();
   }
 

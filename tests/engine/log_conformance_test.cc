@@ -211,6 +211,10 @@ TEST_P(LogConformance, SeekToAnOffset) {
   EXPECT_TRUE(read(*reader, 0).empty());
   append(*writer, make_batch("t", 1, 1000, kStartMicros + 100'000));
   EXPECT_EQ(offsets(read(*reader, 1)), (std::vector<Offset>{10}));
+  ASSERT_TRUE(reader->seek(3, 1000).is_ok());  // past the end: the end, never back to the start
+  EXPECT_TRUE(read(*reader, 0).empty());
+  append(*writer, make_batch("u", 1, 1000, kStartMicros + 200'000));
+  EXPECT_EQ(offsets(read(*reader, 1)), (std::vector<Offset>{11}));
   EXPECT_EQ(reader->seek(1, 0).code(), Code::kInvalidArgument);  // not assigned
 }
 
