@@ -387,6 +387,7 @@ class KafkaConsumer final : public LogConsumer {
   Status seek_to_instant(uint32_t partition, Instant at) override {
     DIMONA_TRY(check_assigned(partition));
     Result<Offset> offset = locate(partition, at);
+    if (probe_) (void)rd_kafka_assign(probe_.get(), nullptr);  // stop its prefetching
     DIMONA_TRY(offset);
     positions_[partition] = *offset;
     skip_before_[partition] = at;  // offsetsForTimes works in milliseconds
@@ -395,6 +396,7 @@ class KafkaConsumer final : public LogConsumer {
 
   Result<size_t> poll(std::vector<LogRecord>& out, std::chrono::milliseconds timeout,
                       size_t max_records) override {
+    if (max_records == 0) return invalid_argument("a poll asks for at least one record");
     max_records = std::min(max_records, limits::log_poll_records_max);
     auto deadline = std::chrono::steady_clock::now() + timeout;
     size_t taken = 0;

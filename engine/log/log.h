@@ -126,7 +126,8 @@ class LogConsumer {
   virtual Status seek_to_instant(uint32_t partition, Instant at) = 0;
   // Appends to out up to max_records of the assigned partitions' next records
   // (each partition's in offset order) and returns how many; waits up to
-  // timeout for the first one, 0 when none came in time.
+  // timeout for the first one, 0 when none came in time. max_records >= 1;
+  // at most limits::log_poll_records_max are returned.
   virtual Result<size_t> poll(std::vector<LogRecord>& out, std::chrono::milliseconds timeout,
                               size_t max_records) = 0;
   // The offset the next appended record of partition will get (the high watermark).

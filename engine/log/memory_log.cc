@@ -108,6 +108,7 @@ class MemoryConsumer final : public LogConsumer {
 
   Result<size_t> poll(std::vector<LogRecord>& out, std::chrono::milliseconds timeout,
                       size_t max_records) override {
+    if (max_records == 0) return invalid_argument("a poll asks for at least one record");
     max_records = std::min(max_records, limits::log_poll_records_max);
     std::unique_lock lock(store_->mutex);
     store_->appended.wait_for(lock, timeout, [&] { return any_ready(); });

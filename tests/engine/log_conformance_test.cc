@@ -366,6 +366,8 @@ TEST_P(LogConformance, RefusesWhatBreaksALimit) {
   auto reader = consumer({});
   std::vector<uint32_t> missing{kPartitions};
   EXPECT_EQ(reader->assign(missing).code(), Code::kInvalidArgument);
+  std::vector<LogRecord> records;
+  EXPECT_EQ(reader->poll(records, 10ms, 0).status().code(), Code::kInvalidArgument);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, LogConformance, ::testing::Values("memory", "kafka"),
