@@ -64,7 +64,9 @@ Result<KafkaHandle> new_handle(rd_kafka_type_t type, const Settings& settings,
   for (const auto& [name, value] : settings) {
     if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), error, sizeof error) != RD_KAFKA_CONF_OK) {
       rd_kafka_conf_destroy(conf);
-      return internal_error("librdkafka refuses " + name + "=" + value + ": " + error);
+      std::string message = "librdkafka refuses ";
+      message.append(name).append("=").append(value).append(": ").append(error);
+      return internal_error(std::move(message));
     }
   }
   if (on_delivery != nullptr) rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
@@ -174,7 +176,9 @@ struct DeliveryBook {
 
   void* tag(size_t index) const {
     DIMONA_ASSERT(index < (uint64_t{1} << 32));
-    return reinterpret_cast<void*>(static_cast<uintptr_t>(((generation & 0xffffffffU) << 32) | index));
+    // An opaque tag, never dereferenced.
+    return reinterpret_cast<void*>(  // NOLINT(performance-no-int-to-ptr)
+        static_cast<uintptr_t>(((generation & 0xffffffffU) << 32) | index));
   }
 };
 
@@ -284,15 +288,28 @@ class KafkaProducer final : public LogProducer {
     rd_kafka_header_add(headers, kHeaderSchemaVersion, -1, schema_version.data(), static_cast<ssize_t>(schema_version.size()));
     rd_kafka_header_add(headers, kHeaderRecordedAt, -1, recorded_at.data(), static_cast<ssize_t>(recorded_at.size()));
     int64_t timestamp_ms = record.recorded_at.micros > 0 ? record.recorded_at.micros / 1000 : 0;
+    // rd_kafka_produceva, not the RD_KAFKA_V_* macros: those are GNU statement expressions.
+    rd_kafka_vu_t values[8] = {};
+    values[0].vtype = RD_KAFKA_VTYPE_TOPIC;
+    values[0].u.cstr = topic_.c_str();
+    values[1].vtype = RD_KAFKA_VTYPE_PARTITION;
+    values[1].u.i32 = static_cast<int32_t>(partition_);
+    values[2].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
+    values[2].u.i = RD_KAFKA_MSG_F_COPY;
+    values[3].vtype = RD_KAFKA_VTYPE_KEY;
+    values[3].u.mem = {const_cast<char*>(record.key.data()), record.key.size()};
+    values[4].vtype = RD_KAFKA_VTYPE_VALUE;
+    values[4].u.mem = {const_cast<char*>(record.payload.data()), record.payload.size()};
+    values[5].vtype = RD_KAFKA_VTYPE_TIMESTAMP;
+    values[5].u.i64 = timestamp_ms;
+    values[6].vtype = RD_KAFKA_VTYPE_HEADERS;
+    values[6].u.headers = headers;
+    values[7].vtype = RD_KAFKA_VTYPE_OPAQUE;
+    values[7].u.ptr = book_->tag(index);
     for (;;) {
-      rd_kafka_resp_err_t err = rd_kafka_producev(
-          handle_.get(), RD_KAFKA_V_TOPIC(topic_.c_str()),
-          RD_KAFKA_V_PARTITION(static_cast<int32_t>(partition_)),
-          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-          RD_KAFKA_V_KEY(record.key.data(), record.key.size()),
-          RD_KAFKA_V_VALUE(const_cast<char*>(record.payload.data()), record.payload.size()),
-          RD_KAFKA_V_TIMESTAMP(timestamp_ms), RD_KAFKA_V_HEADERS(headers),
-          RD_KAFKA_V_OPAQUE(book_->tag(index)), RD_KAFKA_V_END);
+      rd_kafka_error_t* error = rd_kafka_produceva(handle_.get(), values, std::size(values));
+      rd_kafka_resp_err_t err = error == nullptr ? RD_KAFKA_RESP_ERR_NO_ERROR : rd_kafka_error_code(error);
+      if (error != nullptr) rd_kafka_error_destroy(error);
       if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {  // librdkafka owns the headers now
         book_->slots[index].produced = true;
         ++book_->outstanding;
