@@ -66,6 +66,33 @@ inline constexpr size_t duplicate_ids_reported_max = 10;
 // How long a writer waits for SQLite's lock before reporting busy.
 inline constexpr int sqlite_busy_timeout_ms = 10'000;
 
+// --- Log seam and Kafka (engine/log/log.h) -------------------------------------------
+// Event ids a producer session remembers to skip a repeated append (its idempotence window).
+inline constexpr size_t log_producer_event_ids_remembered = 1 << 20;
+// Records one append() may carry, and their payload bytes together.
+inline constexpr size_t log_append_records_max = 1 << 16;
+inline constexpr size_t log_append_bytes_max = 32 * 1024 * 1024;
+// Records one poll() returns at most (the caller may ask fewer).
+inline constexpr size_t log_poll_records_max = 1 << 16;
+// A broker must acknowledge a produced record within this (librdkafka delivery.timeout.ms).
+inline constexpr int kafka_delivery_timeout_ms = 30'000;
+// Metadata, CreateTopics, watermark and offsetsForTimes requests wait this long.
+inline constexpr int kafka_request_timeout_ms = 10'000;
+// librdkafka's batch to a broker: records and bytes (batch.num.messages, batch.size).
+inline constexpr int kafka_batch_records_max = 10'000;
+inline constexpr int kafka_batch_bytes_max = 1024 * 1024;
+// How long a produced record may wait for its batch to fill (linger.ms).
+inline constexpr int kafka_linger_ms = 5;
+// librdkafka's local produce queue (queue.buffering.max.messages / .kbytes).
+inline constexpr int kafka_queue_records_max = 1 << 20;
+inline constexpr int kafka_queue_kbytes_max = 1024 * 1024;
+// A fetch asks at most this much per partition and per request (max.partition.fetch.bytes, fetch.max.bytes).
+inline constexpr int kafka_fetch_partition_bytes_max = 1024 * 1024;
+inline constexpr int kafka_fetch_bytes_max = 50 * 1024 * 1024;
+// seek_to_instant reads one record per probe of its binary search when the broker
+// does not answer offsetsForTimes (the mock cluster); each probe waits this long.
+inline constexpr int kafka_probe_timeout_ms = 5'000;
+
 // --- Ingest ---------------------------------------------------------------------
 // Declarations decided between two durable commits (one SQLite transaction,
 // one fsync). Larger groups amortise the fsync; smaller ones lose less work
@@ -83,5 +110,11 @@ static_assert(ingest_commit_declarations <= batch_events_max,
 static_assert(event_bytes_max < batch_payload_bytes_max, "a batch holds at least one event");
 static_assert(declaration_bytes_max <= ingest_read_bytes, "a read holds at least one whole line");
 static_assert(partitions_default <= partitions_max);
+static_assert(event_bytes_max <= log_append_bytes_max, "an append holds at least one event");
+static_assert(event_bytes_max <= static_cast<size_t>(kafka_batch_bytes_max),
+              "a Kafka batch holds at least one event");
+static_assert(kafka_linger_ms < kafka_delivery_timeout_ms);
+static_assert(log_append_records_max <= static_cast<size_t>(kafka_queue_records_max),
+              "one append fits in librdkafka's queue");
 
 }  // namespace dimona::limits

@@ -1,0 +1,746 @@
+// The Kafka backend of the log seam, over librdkafka (the one file that
+// includes it). Each LogProducer is an idempotent librdkafka producer that
+// produces to its partition only and waits for every delivery report; each
+// LogConsumer is a librdkafka consumer on manual assignment (no group
+// membership, no commits: positions live with the caller's checkpoint).
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+
+#include <charconv>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <utility>
+
+#include "engine/base/limits.h"
+#include "engine/log/kafka_mock.h"
+#include "engine/log/log_internal.h"
+
+namespace dimona {
+namespace {
+
+// Record headers this seam writes and requires (text, for clients no one here wrote).
+constexpr const char* kHeaderEventId = "dimona.eventId";
+constexpr const char* kHeaderEventType = "dimona.eventType";
+constexpr const char* kHeaderSchemaVersion = "dimona.schemaVersion";
+constexpr const char* kHeaderRecordedAt = "dimona.recordedAt";  // microseconds since the epoch
+
+struct HandleDeleter {
+  void operator()(rd_kafka_t* handle) const { rd_kafka_destroy(handle); }
+};
+using KafkaHandle = std::unique_ptr<rd_kafka_t, HandleDeleter>;
+struct PartitionListDeleter {
+  void operator()(rd_kafka_topic_partition_list_t* list) const {
+    rd_kafka_topic_partition_list_destroy(list);
+  }
+};
+using PartitionList = std::unique_ptr<rd_kafka_topic_partition_list_t, PartitionListDeleter>;
+struct MessageDeleter {
+  void operator()(rd_kafka_message_t* message) const { rd_kafka_message_destroy(message); }
+};
+using Message = std::unique_ptr<rd_kafka_message_t, MessageDeleter>;
+
+using Settings = std::vector<std::pair<std::string, std::string>>;
+
+std::string kafka_error(std::string_view what, rd_kafka_resp_err_t err) {
+  return std::string(what) + ": " + rd_kafka_err2str(err);
+}
+
+// Settings shared by every handle.
+Settings common_settings(std::string_view bootstrap) {
+  return {{"bootstrap.servers", std::string(bootstrap)},
+          {"client.id", "dimona-ledger"},
+          {"allow.auto.create.topics", "false"},  // a topic is created on purpose, with its partitions
+          {"socket.timeout.ms", std::to_string(limits::kafka_request_timeout_ms)},
+          {"log.connection.close", "false"}};
+}
+
+Result<KafkaHandle> new_handle(rd_kafka_type_t type, const Settings& settings,
+                               void (*on_delivery)(rd_kafka_t*, const rd_kafka_message_t*, void*),
+                               void* opaque = nullptr) {
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  char error[512];
+  for (const auto& [name, value] : settings) {
+    if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), error, sizeof error) != RD_KAFKA_CONF_OK) {
+      rd_kafka_conf_destroy(conf);
+      std::string message = "librdkafka refuses ";
+      message.append(name).append("=").append(value).append(": ").append(error);
+      return internal_error(std::move(message));
+    }
+  }
+  if (on_delivery != nullptr) rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+  if (opaque != nullptr) rd_kafka_conf_set_opaque(conf, opaque);
+  rd_kafka_t* handle = rd_kafka_new(type, conf, error, sizeof error);  // owns conf on success
+  if (handle == nullptr) {
+    rd_kafka_conf_destroy(conf);
+    return unavailable(std::string("cannot create a Kafka client: ") + error);
+  }
+  return KafkaHandle(handle);
+}
+
+Result<KafkaHandle> new_consumer(std::string_view bootstrap) {
+  Settings settings = common_settings(bootstrap);
+  settings.insert(settings.end(), {
+      // Manual assignment only: the group id is required by librdkafka but never joined.
+      {"group.id", "dimona-ledger.log-reader"},
+      {"enable.auto.commit", "false"},
+      {"enable.auto.offset.store", "false"},
+      // An offset out of range (before the log start, past its end) is an error, never a
+      // silent jump: the log is the ledger. seek() clamps past-the-end to the end.
+      {"auto.offset.reset", "error"},
+      // Nothing here writes transactions (exactly once comes from source positions and
+      // checkpointed offsets), and the mock cluster implements none.
+      {"isolation.level", "read_uncommitted"},
+      {"enable.partition.eof", "false"},
+      {"check.crcs", "true"},
+      {"fetch.wait.max.ms", "100"},
+      {"fetch.min.bytes", "1"},
+      {"max.partition.fetch.bytes", std::to_string(limits::kafka_fetch_partition_bytes_max)},
+      {"fetch.max.bytes", std::to_string(limits::kafka_fetch_bytes_max)},
+  });
+  Result<KafkaHandle> handle = new_handle(RD_KAFKA_CONSUMER, settings, nullptr);
+  if (handle.is_ok()) rd_kafka_poll_set_consumer(handle->get());
+  return handle;
+}
+
+// The in-process fence: partitions held by a live producer, per "bootstrap/topic".
+std::mutex fence_mutex;
+std::set<std::pair<std::string, uint32_t>> held_partitions;
+
+std::optional<std::string_view> header(rd_kafka_headers_t* headers, const char* name) {
+  const void* value = nullptr;
+  size_t size = 0;
+  if (headers == nullptr || rd_kafka_header_get_last(headers, name, &value, &size) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return std::nullopt;
+  }
+  return std::string_view(static_cast<const char*>(value), size);
+}
+
+template <typename Integer>
+std::optional<Integer> parse_integer(std::optional<std::string_view> text) {
+  if (!text) return std::nullopt;
+  Integer value{};
+  auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
+  if (ec != std::errc() || end != text->data() + text->size()) return std::nullopt;
+  return value;
+}
+
+Result<LogRecord> record_of(const rd_kafka_message_t& message) {
+  rd_kafka_headers_t* headers = nullptr;
+  rd_kafka_message_headers(&message, &headers);
+  std::optional<std::string_view> event_id = header(headers, kHeaderEventId);
+  std::optional<std::string_view> type = header(headers, kHeaderEventType);
+  std::optional<uint32_t> schema_version = parse_integer<uint32_t>(header(headers, kHeaderSchemaVersion));
+  std::optional<int64_t> recorded_at = parse_integer<int64_t>(header(headers, kHeaderRecordedAt));
+  if (!event_id || !type || !schema_version || !recorded_at) {
+    return corruption("record at offset " + std::to_string(message.offset) + " of partition " +
+                      std::to_string(message.partition) + " lacks the dimona.* headers");
+  }
+  LogRecord record;
+  record.partition = static_cast<uint32_t>(message.partition);
+  record.offset = static_cast<Offset>(message.offset);
+  record.recorded_at = Instant{*recorded_at};
+  record.schema_version = *schema_version;
+  record.event_id = std::string(*event_id);
+  record.type = std::string(*type);
+  if (message.key != nullptr) record.key.assign(static_cast<const char*>(message.key), message.key_len);
+  if (message.payload != nullptr) record.payload.assign(static_cast<const char*>(message.payload), message.len);
+  return record;
+}
+
+// Consumer errors librdkafka recovers from by itself (it reconnects and refetches).
+bool is_transient(rd_kafka_resp_err_t err) {
+  return err == RD_KAFKA_RESP_ERR__PARTITION_EOF || err == RD_KAFKA_RESP_ERR__TRANSPORT ||
+         err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN || err == RD_KAFKA_RESP_ERR__TIMED_OUT ||
+         err == RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION ||
+         err == RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE;
+}
+
+// What a delivery report tells about one produced record.
+struct Delivery {
+  bool produced = false;
+  bool reported = false;
+  rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
+  int64_t offset = -1;
+};
+
+// The delivery reports of the current append. A record's opaque tags it with
+// the append's generation and its index, so a report that comes after its
+// append gave up (a timeout, then a purge) is recognised and dropped, never
+// written into memory that is gone. Outlives the producer's handle.
+struct DeliveryBook {
+  uint64_t generation = 0;
+  std::vector<Delivery> slots;
+  size_t outstanding = 0;
+
+  void* tag(size_t index) const {
+    DIMONA_ASSERT(index < (uint64_t{1} << 32));
+    // An opaque tag, never dereferenced.
+    return reinterpret_cast<void*>(  // NOLINT(performance-no-int-to-ptr)
+        static_cast<uintptr_t>(((generation & 0xffffffffU) << 32) | index));
+  }
+};
+
+void on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque) {
+  auto* book = static_cast<DeliveryBook*>(opaque);
+  auto tag = reinterpret_cast<uintptr_t>(message->_private);
+  size_t index = tag & 0xffffffffU;
+  if ((tag >> 32) != (book->generation & 0xffffffffU) || index >= book->slots.size()) return;
+  Delivery& delivery = book->slots[index];
+  if (delivery.reported) return;
+  delivery.reported = true;
+  delivery.err = message->err;
+  delivery.offset = message->offset;
+  --book->outstanding;
+}
+
+class KafkaProducer final : public LogProducer {
+ public:
+  KafkaProducer(std::unique_ptr<DeliveryBook> book, KafkaHandle handle, std::string topic,
+                uint32_t partition, std::string fence_key, Instant last_recorded_at, int delivery_timeout_ms)
+      : book_(std::move(book)), handle_(std::move(handle)), topic_(std::move(topic)),
+        partition_(partition), fence_key_(std::move(fence_key)), last_recorded_at_(last_recorded_at),
+        delivery_timeout_ms_(delivery_timeout_ms) {}
+  ~KafkaProducer() override {
+    // Every append waited for its records or purged them: nothing is left to deliver.
+    handle_.reset();
+    std::lock_guard lock(fence_mutex);
+    held_partitions.erase({fence_key_, partition_});
+  }
+  uint32_t partition() const override { return partition_; }
+
+  Result<AppendOutcome> append(std::span<const LogRecordDraft> records) override {
+    if (rd_kafka_resp_err_t fatal = rd_kafka_fatal_error(handle_.get(), nullptr, 0); fatal) {
+      return unavailable(kafka_error("the producer hit a fatal error and must be reopened", fatal));
+    }
+    DIMONA_TRY(log_internal::validate_batch(records, last_recorded_at_));
+    std::vector<size_t> first = log_internal::first_occurrences(records);
+    std::vector<std::optional<Offset>> known(records.size());
+    ++book_->generation;
+    book_->slots.assign(records.size(), Delivery{});
+    book_->outstanding = 0;
+    Status failure;
+    for (size_t i = 0; i < records.size() && failure.is_ok(); ++i) {
+      if (first[i] != i) continue;
+      known[i] = session_.offset_of(records[i].event_id);
+      if (!known[i]) failure = produce(records[i], i);
+    }
+    rd_kafka_resp_err_t waited = await_deliveries();
+    return collect(records, first, known, waited, std::move(failure));
+  }
+
+ private:
+  // Waits for every report; after the delivery timeout, purges what is left
+  // (its fate unknown: the caller's error says so) and collects the purge reports.
+  rd_kafka_resp_err_t await_deliveries() {
+    rd_kafka_resp_err_t flushed = rd_kafka_flush(handle_.get(), delivery_timeout_ms_ + limits::kafka_linger_ms);
+    if (book_->outstanding == 0) return flushed;
+    (void)rd_kafka_purge(handle_.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(limits::kafka_request_timeout_ms);
+    while (book_->outstanding > 0 && std::chrono::steady_clock::now() < deadline) {
+      rd_kafka_poll(handle_.get(), 10);
+    }
+    return flushed != RD_KAFKA_RESP_ERR_NO_ERROR ? flushed : RD_KAFKA_RESP_ERR__TIMED_OUT;
+  }
+
+  Result<AppendOutcome> collect(std::span<const LogRecordDraft> records, const std::vector<size_t>& first,
+                                const std::vector<std::optional<Offset>>& known,
+                                rd_kafka_resp_err_t waited, Status failure) {
+    AppendOutcome outcome;
+    std::optional<Offset> previous;
+    for (size_t i = 0; i < records.size(); ++i) {
+      if (first[i] != i || known[i]) {
+        ++outcome.duplicates;
+        outcome.offsets.push_back(first[i] != i ? outcome.offsets[first[i]] : *known[i]);
+        continue;
+      }
+      const Delivery& delivery = book_->slots[i];
+      if (!delivery.reported || delivery.err != RD_KAFKA_RESP_ERR_NO_ERROR || delivery.offset < 0) {
+        if (failure.is_ok()) {
+          rd_kafka_resp_err_t err = delivery.reported ? delivery.err : waited;
+          failure = unavailable(kafka_error("partition " + std::to_string(partition_) +
+                                                " did not acknowledge event " +
+                                                std::string(records[i].event_id), err));
+        }
+        outcome.offsets.push_back(0);
+        continue;
+      }
+      Offset offset = static_cast<Offset>(delivery.offset);
+      // One producer, one partition, max.in.flight 5 with idempotence: offsets keep the order.
+      DIMONA_ASSERT(!previous || offset > *previous);
+      previous = offset;
+      session_.remember(records[i].event_id, offset);
+      last_recorded_at_ = records[i].recorded_at;
+      outcome.offsets.push_back(offset);
+    }
+    ++book_->generation;  // a report still to come belongs to no append
+    if (!failure.is_ok()) return failure;
+    return outcome;
+  }
+
+  Status produce(const LogRecordDraft& record, size_t index) {
+    rd_kafka_headers_t* headers = rd_kafka_headers_new(4);
+    std::string schema_version = std::to_string(record.schema_version);
+    std::string recorded_at = std::to_string(record.recorded_at.micros);
+    rd_kafka_header_add(headers, kHeaderEventId, -1, record.event_id.data(), static_cast<ssize_t>(record.event_id.size()));
+    rd_kafka_header_add(headers, kHeaderEventType, -1, record.type.data(), static_cast<ssize_t>(record.type.size()));
+    rd_kafka_header_add(headers, kHeaderSchemaVersion, -1, schema_version.data(), static_cast<ssize_t>(schema_version.size()));
+    rd_kafka_header_add(headers, kHeaderRecordedAt, -1, recorded_at.data(), static_cast<ssize_t>(recorded_at.size()));
+    int64_t timestamp_ms = record.recorded_at.micros > 0 ? record.recorded_at.micros / 1000 : 0;
+    // rd_kafka_produceva, not the RD_KAFKA_V_* macros: those are GNU statement expressions.
+    rd_kafka_vu_t values[8] = {};
+    values[0].vtype = RD_KAFKA_VTYPE_TOPIC;
+    values[0].u.cstr = topic_.c_str();
+    values[1].vtype = RD_KAFKA_VTYPE_PARTITION;
+    values[1].u.i32 = static_cast<int32_t>(partition_);
+    values[2].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
+    values[2].u.i = RD_KAFKA_MSG_F_COPY;
+    values[3].vtype = RD_KAFKA_VTYPE_KEY;
+    values[3].u.mem = {const_cast<char*>(record.key.data()), record.key.size()};
+    values[4].vtype = RD_KAFKA_VTYPE_VALUE;
+    values[4].u.mem = {const_cast<char*>(record.payload.data()), record.payload.size()};
+    values[5].vtype = RD_KAFKA_VTYPE_TIMESTAMP;
+    values[5].u.i64 = timestamp_ms;
+    values[6].vtype = RD_KAFKA_VTYPE_HEADERS;
+    values[6].u.headers = headers;
+    values[7].vtype = RD_KAFKA_VTYPE_OPAQUE;
+    values[7].u.ptr = book_->tag(index);
+    for (;;) {
+      rd_kafka_error_t* error = rd_kafka_produceva(handle_.get(), values, std::size(values));
+      rd_kafka_resp_err_t err = error == nullptr ? RD_KAFKA_RESP_ERR_NO_ERROR : rd_kafka_error_code(error);
+      if (error != nullptr) rd_kafka_error_destroy(error);
+      if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {  // librdkafka owns the headers now
+        book_->slots[index].produced = true;
+        ++book_->outstanding;
+        return Status::ok();
+      }
+      if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+        rd_kafka_poll(handle_.get(), 100);  // serve delivery reports, then retry
+        continue;
+      }
+      rd_kafka_headers_destroy(headers);
+      return unavailable(kafka_error("cannot produce event " + std::string(record.event_id), err));
+    }
+  }
+
+  std::unique_ptr<DeliveryBook> book_;  // declared before handle_: outlives it
+  KafkaHandle handle_;
+  std::string topic_;
+  uint32_t partition_;
+  std::string fence_key_;
+  Instant last_recorded_at_;
+  int delivery_timeout_ms_;
+  log_internal::ProducerSession session_;
+};
+
+// Reads the record at (or the first after) offset of a partition with a handle of its own.
+Result<LogRecord> read_one(rd_kafka_t* handle, const std::string& topic, uint32_t partition, Offset offset) {
+  PartitionList list(rd_kafka_topic_partition_list_new(1));
+  rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), static_cast<int32_t>(partition))->offset =
+      static_cast<int64_t>(offset);
+  if (rd_kafka_resp_err_t err = rd_kafka_assign(handle, list.get()); err) {
+    return unavailable(kafka_error("cannot assign a partition", err));
+  }
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(limits::kafka_probe_timeout_ms);
+  while (std::chrono::steady_clock::now() < deadline) {
+    Message message(rd_kafka_consumer_poll(handle, 100));
+    if (!message) continue;
+    if (message->err) {
+      if (is_transient(message->err)) continue;
+      return unavailable(kafka_error("cannot read partition " + std::to_string(partition), message->err));
+    }
+    if (message->partition != static_cast<int32_t>(partition) || message->offset < static_cast<int64_t>(offset)) continue;
+    return record_of(*message);
+  }
+  return unavailable("no record at offset " + std::to_string(offset) + " of partition " +
+                     std::to_string(partition) + " within the probe timeout");
+}
+
+struct Watermarks {
+  Offset low = 0;
+  Offset high = 0;
+};
+
+Result<Watermarks> watermarks(rd_kafka_t* handle, const std::string& topic, uint32_t partition) {
+  int64_t low = 0;
+  int64_t high = 0;
+  rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(
+      handle, topic.c_str(), static_cast<int32_t>(partition), &low, &high, limits::kafka_request_timeout_ms);
+  if (err) return unavailable(kafka_error("cannot read partition " + std::to_string(partition) + "'s offsets", err));
+  return Watermarks{static_cast<Offset>(low), static_cast<Offset>(high)};
+}
+
+class KafkaConsumer final : public LogConsumer {
+ public:
+  KafkaConsumer(std::string bootstrap, std::string topic, uint32_t partitions, KafkaHandle handle)
+      : bootstrap_(std::move(bootstrap)), topic_(std::move(topic)), partitions_(partitions),
+        handle_(std::move(handle)) {}
+  ~KafkaConsumer() override {
+    (void)rd_kafka_assign(handle_.get(), nullptr);
+    if (probe_) (void)rd_kafka_assign(probe_.get(), nullptr);
+  }
+
+  Status assign(std::span<const uint32_t> partitions) override {
+    std::map<uint32_t, Offset> positions;
+    for (uint32_t p : partitions) {
+      DIMONA_TRY(check_partition(p));
+      positions[p] = 0;
+    }
+    positions_ = std::move(positions);
+    skip_before_.clear();
+    return reassign();
+  }
+
+  Status seek(uint32_t partition, Offset offset) override {
+    DIMONA_TRY(check_assigned(partition));
+    Result<Watermarks> marks = watermarks(handle_.get(), topic_, partition);
+    DIMONA_TRY(marks);
+    positions_[partition] = std::min(offset, marks->high);
+    skip_before_.erase(partition);
+    return reassign();
+  }
+
+  Status seek_to_instant(uint32_t partition, Instant at) override {
+    DIMONA_TRY(check_assigned(partition));
+    Result<Offset> offset = locate(partition, at);
+    if (probe_) (void)rd_kafka_assign(probe_.get(), nullptr);  // stop its prefetching
+    DIMONA_TRY(offset);
+    positions_[partition] = *offset;
+    skip_before_[partition] = at;  // offsetsForTimes works in milliseconds
+    return reassign();
+  }
+
+  Result<size_t> poll(std::vector<LogRecord>& out, std::chrono::milliseconds timeout,
+                      size_t max_records) override {
+    if (max_records == 0) return invalid_argument("a poll asks for at least one record");
+    max_records = std::min(max_records, limits::log_poll_records_max);
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    size_t taken = 0;
+    while (taken < max_records) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      int wait_ms = taken > 0 ? 0 : static_cast<int>(std::max<int64_t>(left.count(), 0));
+      Message message(rd_kafka_consumer_poll(handle_.get(), wait_ms));
+      if (!message) {
+        if (taken > 0 || left.count() <= 0) break;
+        continue;
+      }
+      if (message->err) {
+        if (is_transient(message->err)) continue;
+        return unavailable(kafka_error("cannot read the log", message->err));
+      }
+      auto position = positions_.find(static_cast<uint32_t>(message->partition));
+      if (position == positions_.end() || message->offset < static_cast<int64_t>(position->second)) continue;
+      Result<LogRecord> record = record_of(*message);
+      DIMONA_TRY(record);
+      position->second = record->offset + 1;
+      if (auto skip = skip_before_.find(record->partition); skip != skip_before_.end()) {
+        if (record->recorded_at < skip->second) continue;
+        skip_before_.erase(skip);
+      }
+      out.push_back(std::move(record).value());
+      ++taken;
+    }
+    return taken;
+  }
+
+  Result<Offset> end_offset(uint32_t partition) override {
+    DIMONA_TRY(check_partition(partition));
+    Result<Watermarks> marks = watermarks(handle_.get(), topic_, partition);
+    DIMONA_TRY(marks);
+    return marks->high;
+  }
+
+ private:
+  Status reassign() {
+    PartitionList list(rd_kafka_topic_partition_list_new(static_cast<int>(positions_.size())));
+    for (const auto& [partition, offset] : positions_) {
+      rd_kafka_topic_partition_list_add(list.get(), topic_.c_str(), static_cast<int32_t>(partition))->offset =
+          static_cast<int64_t>(offset);
+    }
+    rd_kafka_resp_err_t err = rd_kafka_assign(handle_.get(), list.get());
+    if (err) return unavailable(kafka_error("cannot assign partitions", err));
+    return Status::ok();
+  }
+
+  // The first offset with recordedAt >= at: Kafka's offsetsForTimes, then, when
+  // the broker answers "none" (-1), a check of the partition's last record and
+  // a binary search over single-record reads (the mock cluster has no
+  // offsetsForTimes; recordedAt is non-decreasing within a partition).
+  Result<Offset> locate(uint32_t partition, Instant at) {
+    PartitionList list(rd_kafka_topic_partition_list_new(1));
+    rd_kafka_topic_partition_list_add(list.get(), topic_.c_str(), static_cast<int32_t>(partition))->offset =
+        at.micros > 0 ? at.micros / 1000 : 0;
+    rd_kafka_resp_err_t err = rd_kafka_offsets_for_times(handle_.get(), list.get(), limits::kafka_request_timeout_ms);
+    if (!err) err = list->elems[0].err;
+    if (err) return unavailable(kafka_error("offsetsForTimes failed", err));
+    if (list->elems[0].offset >= 0) return static_cast<Offset>(list->elems[0].offset);
+    Result<Watermarks> marks = watermarks(handle_.get(), topic_, partition);
+    DIMONA_TRY(marks);
+    if (marks->low == marks->high) return marks->high;
+    if (!probe_) {
+      Result<KafkaHandle> probe = new_consumer(bootstrap_);
+      DIMONA_TRY(probe);
+      probe_ = std::move(probe).value();
+    }
+    Result<LogRecord> last = read_one(probe_.get(), topic_, partition, marks->high - 1);
+    DIMONA_TRY(last);
+    if (last->recorded_at < at) return marks->high;
+    Offset low = marks->low;
+    Offset high = last->offset;  // recorded at or after `at`
+    while (low < high) {
+      Offset middle = low + (high - low) / 2;
+      Result<LogRecord> record = read_one(probe_.get(), topic_, partition, middle);
+      DIMONA_TRY(record);
+      if (record->recorded_at >= at) {
+        high = std::min(high, record->offset);
+        if (record->offset > middle) high = middle;  // a gap: nothing readable in [middle, offset)
+      } else {
+        low = record->offset + 1;
+      }
+    }
+    return low;
+  }
+
+  Status check_partition(uint32_t partition) const {
+    if (partition < partitions_) return Status::ok();
+    return invalid_argument("partition " + std::to_string(partition) + " does not exist");
+  }
+  Status check_assigned(uint32_t partition) const {
+    if (positions_.contains(partition)) return Status::ok();
+    return invalid_argument("partition " + std::to_string(partition) + " is not assigned");
+  }
+
+  std::string bootstrap_;
+  std::string topic_;
+  uint32_t partitions_;
+  KafkaHandle handle_;
+  KafkaHandle probe_;  // seek_to_instant's single-record reads
+  std::map<uint32_t, Offset> positions_;
+  std::map<uint32_t, Instant> skip_before_;
+};
+
+Settings producer_settings(std::string_view bootstrap, int delivery_timeout_ms) {
+  Settings settings = common_settings(bootstrap);
+  settings.insert(settings.end(), {
+      {"enable.idempotence", "true"},
+      {"acks", "all"},
+      {"max.in.flight.requests.per.connection", "5"},  // the most idempotence keeps ordered
+      {"compression.type", "lz4"},
+      // Records name their partition; for keyed records without one, the Java client's choice.
+      {"partitioner", "murmur2_random"},
+      {"linger.ms", std::to_string(limits::kafka_linger_ms)},
+      {"batch.num.messages", std::to_string(limits::kafka_batch_records_max)},
+      {"batch.size", std::to_string(limits::kafka_batch_bytes_max)},
+      {"delivery.timeout.ms", std::to_string(delivery_timeout_ms)},
+      {"queue.buffering.max.messages", std::to_string(limits::kafka_queue_records_max)},
+      {"queue.buffering.max.kbytes", std::to_string(limits::kafka_queue_kbytes_max)},
+      {"message.max.bytes", std::to_string(limits::kafka_batch_bytes_max + 64 * 1024)},
+      // enable.gapless.guarantee stays at its default (false; librdkafka warns that it is
+      // experimental when set): a failed batch is an append error the caller retries.
+      {"retry.backoff.ms", "100"},
+  });
+  return settings;
+}
+
+// The topic's partition count, kNotFound when the cluster has no such topic.
+// Asks for every topic's metadata: a request naming the topic would have an
+// old broker (or the mock) auto-create it with its default partition count.
+Result<uint32_t> topic_partitions(rd_kafka_t* handle, const std::string& topic) {
+  const rd_kafka_metadata_t* metadata = nullptr;
+  rd_kafka_resp_err_t err = rd_kafka_metadata(handle, 1, nullptr, &metadata, limits::kafka_request_timeout_ms);
+  if (err) return unavailable(kafka_error("cannot read the cluster's metadata", err));
+  std::unique_ptr<const rd_kafka_metadata_t, void (*)(const rd_kafka_metadata_t*)> owned(metadata, rd_kafka_metadata_destroy);
+  for (int i = 0; i < metadata->topic_cnt; ++i) {
+    const rd_kafka_metadata_topic_t& found = metadata->topics[i];
+    if (topic != found.topic) continue;
+    if (found.err) return not_found(kafka_error("topic " + topic, found.err));
+    if (found.partition_cnt <= 0) return not_found("topic " + topic + " has no partitions yet");
+    return static_cast<uint32_t>(found.partition_cnt);
+  }
+  return not_found("topic " + topic + " does not exist");
+}
+
+Status create_topic(rd_kafka_t* handle, const std::string& topic, const LogOptions& options) {
+  char error[512];
+  rd_kafka_NewTopic_t* new_topic = rd_kafka_NewTopic_new(topic.c_str(), static_cast<int>(options.partitions),
+                                                         options.replication_factor, error, sizeof error);
+  if (new_topic == nullptr) return invalid_argument(std::string("cannot describe topic ") + topic + ": " + error);
+  rd_kafka_queue_t* queue = rd_kafka_queue_new(handle);
+  rd_kafka_AdminOptions_t* admin = rd_kafka_AdminOptions_new(handle, RD_KAFKA_ADMIN_OP_CREATETOPICS);
+  (void)rd_kafka_AdminOptions_set_request_timeout(admin, limits::kafka_request_timeout_ms, error, sizeof error);
+  (void)rd_kafka_AdminOptions_set_operation_timeout(admin, limits::kafka_request_timeout_ms, error, sizeof error);
+  rd_kafka_CreateTopics(handle, &new_topic, 1, admin, queue);
+  rd_kafka_event_t* event = rd_kafka_queue_poll(queue, 2 * limits::kafka_request_timeout_ms);
+  Status status;
+  if (event == nullptr) {
+    status = unavailable("CreateTopics for " + topic + " got no answer");
+  } else if (rd_kafka_event_error(event)) {
+    status = failed_precondition("topic " + topic + " does not exist and CreateTopics failed (" +
+                                 rd_kafka_event_error_string(event) + "); create it with " +
+                                 std::to_string(options.partitions) + " partitions");
+  } else {
+    size_t count = 0;
+    const rd_kafka_topic_result_t** results =
+        rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(event), &count);
+    rd_kafka_resp_err_t err = count == 1 ? rd_kafka_topic_result_error(results[0]) : RD_KAFKA_RESP_ERR__FAIL;
+    if (err && err != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
+      status = failed_precondition(kafka_error("topic " + topic + " does not exist and CreateTopics failed", err));
+    }
+  }
+  if (event != nullptr) rd_kafka_event_destroy(event);
+  rd_kafka_AdminOptions_destroy(admin);
+  rd_kafka_queue_destroy(queue);
+  rd_kafka_NewTopic_destroy(new_topic);
+  return status;
+}
+
+class KafkaLog final : public Log {
+ public:
+  KafkaLog(std::string bootstrap, std::string topic, uint32_t partitions, int delivery_timeout_ms)
+      : bootstrap_(std::move(bootstrap)), topic_(std::move(topic)), partitions_(partitions),
+        delivery_timeout_ms_(delivery_timeout_ms) {}
+  uint32_t partitions() const override { return partitions_; }
+  std::string uri() const override { return "kafka://" + bootstrap_ + "/" + topic_; }
+
+  Result<std::unique_ptr<LogProducer>> open_producer(uint32_t partition) override {
+    if (partition >= partitions_) {
+      return invalid_argument("partition " + std::to_string(partition) + " does not exist");
+    }
+    std::string fence_key = bootstrap_ + "/" + topic_;
+    {
+      std::lock_guard lock(fence_mutex);
+      if (!held_partitions.insert({fence_key, partition}).second) {
+        return busy("partition " + std::to_string(partition) + " is held by another producer");
+      }
+    }
+    Result<std::unique_ptr<LogProducer>> producer = open_fenced_producer(partition, fence_key);
+    if (!producer.is_ok()) {
+      std::lock_guard lock(fence_mutex);
+      held_partitions.erase({fence_key, partition});
+    }
+    return producer;
+  }
+
+  Result<std::unique_ptr<LogConsumer>> open_consumer() override {
+    Result<KafkaHandle> handle = new_consumer(bootstrap_);
+    DIMONA_TRY(handle);
+    return std::unique_ptr<LogConsumer>(
+        std::make_unique<KafkaConsumer>(bootstrap_, topic_, partitions_, std::move(handle).value()));
+  }
+
+ private:
+  // The partition's last recordedAt (the order append() keeps), then the producer.
+  Result<std::unique_ptr<LogProducer>> open_fenced_producer(uint32_t partition, const std::string& fence_key) {
+    Result<KafkaHandle> reader = new_consumer(bootstrap_);
+    DIMONA_TRY(reader);
+    Result<Watermarks> marks = watermarks(reader->get(), topic_, partition);
+    DIMONA_TRY(marks);
+    Instant last;
+    if (marks->high > marks->low) {
+      Result<LogRecord> tail = read_one(reader->get(), topic_, partition, marks->high - 1);
+      DIMONA_TRY(tail);
+      last = tail->recorded_at;
+      (void)rd_kafka_assign(reader->get(), nullptr);
+    }
+    auto book = std::make_unique<DeliveryBook>();
+    Result<KafkaHandle> handle = new_handle(RD_KAFKA_PRODUCER, producer_settings(bootstrap_, delivery_timeout_ms_),
+                                            on_delivery, book.get());
+    DIMONA_TRY(handle);
+    return std::unique_ptr<LogProducer>(std::make_unique<KafkaProducer>(
+        std::move(book), std::move(handle).value(), topic_, partition, fence_key, last, delivery_timeout_ms_));
+  }
+
+  std::string bootstrap_;
+  std::string topic_;
+  uint32_t partitions_;
+  int delivery_timeout_ms_;
+};
+
+}  // namespace
+
+namespace log_internal {
+
+Result<std::unique_ptr<Log>> open_kafka_log(std::string_view bootstrap, std::string_view topic_name,
+                                            const LogOptions& options) {
+  std::string topic(topic_name);
+  if (options.delivery_timeout_ms <= limits::kafka_linger_ms) {
+    return invalid_argument("the delivery timeout must exceed linger.ms (" + std::to_string(limits::kafka_linger_ms) + " ms)");
+  }
+  Result<KafkaHandle> admin = new_handle(RD_KAFKA_PRODUCER, common_settings(bootstrap), nullptr);
+  DIMONA_TRY(admin);
+  Result<uint32_t> partitions = topic_partitions(admin->get(), topic);
+  if (!partitions.is_ok() && partitions.status().code() == Code::kNotFound) {
+    DIMONA_TRY(create_topic(admin->get(), topic, options));
+    // A created topic reaches every broker's metadata after a moment.
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(limits::kafka_request_timeout_ms);
+    do {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      partitions = topic_partitions(admin->get(), topic);
+    } while (!partitions.is_ok() && std::chrono::steady_clock::now() < deadline);
+  }
+  DIMONA_TRY(partitions);
+  if (*partitions > limits::partitions_max) {
+    return failed_precondition("topic " + topic + " has more than " + std::to_string(limits::partitions_max) + " partitions");
+  }
+  return std::unique_ptr<Log>(std::make_unique<KafkaLog>(std::string(bootstrap), topic, *partitions,
+                                                        options.delivery_timeout_ms));
+}
+
+}  // namespace log_internal
+
+struct KafkaMockCluster::State {
+  KafkaHandle handle;  // the mock's host handle; outlives the cluster
+  rd_kafka_mock_cluster_t* cluster = nullptr;
+  int brokers = 0;
+  std::string bootstrap;
+  ~State() {
+    if (cluster != nullptr) rd_kafka_mock_cluster_destroy(cluster);
+  }
+};
+
+KafkaMockCluster::KafkaMockCluster(std::unique_ptr<State> state) : state_(std::move(state)) {}
+KafkaMockCluster::~KafkaMockCluster() = default;
+
+Result<std::unique_ptr<KafkaMockCluster>> KafkaMockCluster::start(int brokers) {
+  if (brokers < 1) return invalid_argument("a mock cluster has at least one broker");
+  Result<KafkaHandle> handle = new_handle(RD_KAFKA_PRODUCER, {{"client.id", "dimona-ledger.mock"}}, nullptr);
+  DIMONA_TRY(handle);
+  auto state = std::make_unique<State>();
+  state->handle = std::move(handle).value();
+  state->cluster = rd_kafka_mock_cluster_new(state->handle.get(), brokers);
+  if (state->cluster == nullptr) return unavailable("librdkafka's mock cluster did not start");
+  state->bootstrap = rd_kafka_mock_cluster_bootstraps(state->cluster);
+  state->brokers = brokers;
+  return std::unique_ptr<KafkaMockCluster>(new KafkaMockCluster(std::move(state)));
+}
+
+const std::string& KafkaMockCluster::bootstrap() const { return state_->bootstrap; }
+
+Status KafkaMockCluster::create_topic(std::string_view topic, uint32_t partitions, int replication_factor) {
+  std::string name(topic);
+  rd_kafka_resp_err_t err = rd_kafka_mock_topic_create(state_->cluster, name.c_str(),
+                                                       static_cast<int>(partitions), replication_factor);
+  if (err) return failed_precondition(kafka_error("the mock cannot create topic " + name, err));
+  return Status::ok();
+}
+
+void KafkaMockCluster::fail_next_produce_requests(size_t count) {
+  std::vector<rd_kafka_resp_err_t> errors(count, RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS);
+  constexpr int16_t kProduceApiKey = 0;  // the Kafka protocol's; librdkafka names it in an internal header
+  rd_kafka_mock_push_request_errors_array(state_->cluster, kProduceApiKey, errors.size(), errors.data());
+}
+
+void KafkaMockCluster::set_all_brokers_down(bool down) {
+  for (int32_t broker = 1; broker <= state_->brokers; ++broker) {  // the mock numbers them from 1
+    (void)(down ? rd_kafka_mock_broker_set_down(state_->cluster, broker)
+                : rd_kafka_mock_broker_set_up(state_->cluster, broker));
+  }
+}
+
+uint32_t librdkafka_partition_for_key(std::string_view key, uint32_t partitions) {
+  return static_cast<uint32_t>(rd_kafka_msg_partitioner_murmur2_random(
+      nullptr, key.data(), key.size(), static_cast<int32_t>(partitions), nullptr, nullptr));
+}
+
+}  // namespace dimona

@@ -1,0 +1,140 @@
+#include "engine/log/log.h"
+
+#include "engine/base/limits.h"
+#include "engine/log/log_internal.h"
+
+namespace dimona {
+
+uint32_t kafka_murmur2(std::string_view bytes) {
+  // org.apache.kafka.common.utils.Utils.murmur2, in unsigned arithmetic (the
+  // Java int wraps the same way).
+  constexpr uint32_t kSeed = 0x9747b28c;
+  constexpr uint32_t kM = 0x5bd1e995;
+  constexpr int kR = 24;
+  const auto* data = reinterpret_cast<const unsigned char*>(bytes.data());
+  const size_t length = bytes.size();
+  uint32_t h = kSeed ^ static_cast<uint32_t>(length);
+  for (size_t i = 0; i + 4 <= length; i += 4) {
+    uint32_t k = uint32_t{data[i]} | (uint32_t{data[i + 1]} << 8) | (uint32_t{data[i + 2]} << 16) |
+                 (uint32_t{data[i + 3]} << 24);
+    k *= kM;
+    k ^= k >> kR;
+    k *= kM;
+    h *= kM;
+    h ^= k;
+  }
+  const size_t tail = length & ~size_t{3};
+  switch (length % 4) {
+    case 3: h ^= uint32_t{data[tail + 2]} << 16; [[fallthrough]];
+    case 2: h ^= uint32_t{data[tail + 1]} << 8; [[fallthrough]];
+    case 1:
+      h ^= uint32_t{data[tail]};
+      h *= kM;
+      break;
+    default: break;
+  }
+  h ^= h >> 13;
+  h *= kM;
+  h ^= h >> 15;
+  return h;
+}
+
+uint32_t partition_for_key(std::string_view key, uint32_t partitions) {
+  DIMONA_ASSERT(partitions > 0);
+  if (key.empty()) return 0;
+  return (kafka_murmur2(key) & 0x7fffffffU) % partitions;
+}
+
+Result<std::unique_ptr<Log>> open_log(std::string_view uri, const LogOptions& options) {
+  if (options.partitions == 0 || options.partitions > limits::partitions_max) {
+    return invalid_argument("a log has 1.." + std::to_string(limits::partitions_max) +
+                            " partitions, not " + std::to_string(options.partitions));
+  }
+  constexpr std::string_view kMemory = "memory:";
+  constexpr std::string_view kKafka = "kafka://";
+  constexpr std::string_view kSqlite = "sqlite:";
+  if (uri.starts_with(kMemory)) return log_internal::open_memory_log(uri.substr(kMemory.size()), options);
+  if (uri.starts_with(kSqlite)) {
+    return failed_precondition(
+        "the embedded log (sqlite:) is not on the new log seam yet; it is opened through "
+        "engine/embedded_log.h (docs/kafka.md, plan)");
+  }
+  if (uri.starts_with(kKafka)) {
+    std::string_view rest = uri.substr(kKafka.size());
+    size_t slash = rest.find('/');
+    if (slash == std::string_view::npos || slash == 0 || slash + 1 == rest.size()) {
+      return invalid_argument("a Kafka log is kafka://HOST:PORT/TOPIC");
+    }
+    std::string_view bootstrap = rest.substr(0, slash);
+    std::string_view topic = rest.substr(slash + 1);
+    if (bootstrap.find(':') == std::string_view::npos || bootstrap.find('@') != std::string_view::npos) {
+      return invalid_argument("a Kafka log is kafka://HOST:PORT/TOPIC (no credentials in the URI)");
+    }
+    // Kafka's legal topic names: [a-zA-Z0-9._-], at most 249 characters.
+    if (topic.size() > 249) return invalid_argument("a Kafka topic name has at most 249 characters");
+    for (char c : topic) {
+      bool legal = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                   c == '.' || c == '_' || c == '-';
+      if (!legal) return invalid_argument("a Kafka topic name is made of [a-zA-Z0-9._-]");
+    }
+    return log_internal::open_kafka_log(bootstrap, topic, options);
+  }
+  return invalid_argument("unknown log URI scheme (memory:, sqlite:PATH, kafka://HOST:PORT/TOPIC)");
+}
+
+namespace log_internal {
+
+Status validate_batch(std::span<const LogRecordDraft> records, Instant last_recorded_at) {
+  if (records.size() > limits::log_append_records_max) {
+    return invalid_argument("an append carries at most " +
+                            std::to_string(limits::log_append_records_max) + " records");
+  }
+  size_t bytes = 0;
+  Instant previous = last_recorded_at;
+  for (const LogRecordDraft& record : records) {
+    if (record.event_id.empty()) return invalid_argument("a record without an event id");
+    if (record.payload.size() > limits::event_bytes_max) {
+      return invalid_argument("event " + std::string(record.event_id) + " is larger than " +
+                              std::to_string(limits::event_bytes_max) + " bytes");
+    }
+    if (record.recorded_at < previous) {
+      return invalid_argument("event " + std::string(record.event_id) +
+                              " is recorded before the partition's previous event");
+    }
+    previous = record.recorded_at;
+    bytes += record.payload.size();
+  }
+  if (bytes > limits::log_append_bytes_max) {
+    return invalid_argument("an append carries at most " +
+                            std::to_string(limits::log_append_bytes_max) + " payload bytes");
+  }
+  return Status::ok();
+}
+
+std::optional<Offset> ProducerSession::offset_of(std::string_view event_id) const {
+  auto it = offsets_.find(std::string(event_id));
+  if (it == offsets_.end()) return std::nullopt;
+  return it->second;
+}
+
+void ProducerSession::remember(std::string_view event_id, Offset offset) {
+  auto [it, inserted] = offsets_.emplace(std::string(event_id), offset);
+  if (!inserted) return;
+  order_.push_back(it->first);
+  if (order_.size() > limits::log_producer_event_ids_remembered) {
+    offsets_.erase(order_.front());
+    order_.pop_front();
+  }
+}
+
+std::vector<size_t> first_occurrences(std::span<const LogRecordDraft> records) {
+  std::unordered_map<std::string_view, size_t> first;
+  std::vector<size_t> result(records.size());
+  for (size_t i = 0; i < records.size(); ++i) {
+    result[i] = first.emplace(records[i].event_id, i).first->second;
+  }
+  return result;
+}
+
+}  // namespace log_internal
+}  // namespace dimona

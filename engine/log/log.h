@@ -1,0 +1,174 @@
+// The log seam: the shape Kafka imposes (DESIGN.md §2, docs/kafka.md).
+//
+// Contract. A Log is a topic of events split into partitions. A LogProducer
+// appends batches of already encoded events to ONE partition and learns the
+// offsets the log assigned; a LogConsumer is assigned partitions, seeks to an
+// offset or to an instant, and polls batches with a timeout. Nothing spans
+// partitions: there is no atomic append across partitions, and no source
+// cursor written with the events (each event carries its own source position
+// in its payload; docs/kafka.md).
+//
+// Offsets. Each partition's offsets start at 0 and only grow; append()
+// returns one offset per record, in order, strictly increasing. A partition
+// written by one producer at a time (the fence below) has dense offsets:
+// the next append starts at the previous one's last offset + 1.
+//
+// Durability. append() returns once every record of the batch is durable by
+// the backend's standard (memory: in the Log object; Kafka: acknowledged by
+// all in-sync replicas, acks=all) or with an error. After an error the
+// acknowledged records are remembered by the session (a retry of the same
+// batch skips them); the others were refused, or (kUnavailable after the
+// delivery timeout, LogOptions::delivery_timeout_ms) their fate is unknown:
+// Kafka cannot say whether a purged in-flight record was written, so a retry
+// may store such a record a second time, at a new offset. A writer that must
+// not double re-reads its partition's tail first (issue 11, item 3).
+//
+// Idempotence, exactly what is guaranteed: within ONE producer session (one
+// LogProducer object), a record whose event id was appended by that session
+// (among its last limits::log_producer_event_ids_remembered) is not appended
+// again; append() reports the offset it got the first time, and counts it as
+// a duplicate. The same holds for an event id repeated inside one batch.
+// Kafka's idempotent producer adds that its own internal retries never
+// duplicate nor reorder. Across sessions nothing is deduplicated by the log:
+// a writer that restarts finds its last source position in the tail of its
+// partition and resumes after it (issue 11, item 3).
+//
+// Fence: one producer per partition at a time. open_producer() for a
+// partition another live producer holds returns kBusy ("partition 3 is held
+// by another producer"). The memory backend fences within its store; the
+// Kafka backend fences within the process (all Logs on the same bootstrap
+// address and topic). Across processes on Kafka, ownership comes from the
+// consumer group's assignment (a later step, docs/kafka.md); the log alone
+// cannot fence there without Kafka transactions.
+//
+// recordedAt is non-decreasing within a partition; append() refuses a record
+// earlier than the partition's last one with kInvalidArgument (a Kafka
+// producer reads the partition's last record when it opens).
+// seek_to_instant(p, T) positions at the first offset whose recordedAt >= T
+// (microsecond exact on every backend; Kafka's offsetsForTimes works in
+// milliseconds, the backend refines), or at the partition's end.
+//
+// Ownership and threading. A Log owns its connection settings; producers and
+// consumers it opens must be destroyed before it. Each LogProducer and each
+// LogConsumer is used by one thread at a time; different ones may run on
+// different threads. Log's own methods are safe to call from any thread.
+//
+// Errors, as values: kInvalidArgument (a bad URI, partition out of range, an
+// event larger than limits::event_bytes_max, a batch over the batch limits,
+// recordedAt going back), kBusy (the fence), kUnavailable (a broker cannot be
+// reached or did not acknowledge within limits::kafka_delivery_timeout_ms),
+// kFailedPrecondition (a backend not on this seam yet, a topic that cannot be
+// created), kCorruption (a record without the headers this seam writes),
+// kIoError. Limits: engine/base/limits.h, "Log seam and Kafka".
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/base/limits.h"
+#include "engine/base/status.h"
+#include "engine/base/time.h"
+
+namespace dimona {
+
+using Offset = uint64_t;
+
+// One event to append, already encoded. Views: valid during append() only.
+struct LogRecordDraft {
+  std::string_view event_id;     // the idempotency key ("dcl-…", "act-…")
+  std::string_view key;          // the partition key: the SSIN's 11 digits, or empty
+  std::string_view type;         // the event type's name (a record header on Kafka)
+  uint32_t schema_version = 0;   // (a record header on Kafka)
+  Instant recorded_at;           // ledger time; the record's timestamp on Kafka
+  std::string_view payload;      // the encoded event, one JSON object, no '\n' needed
+};
+
+// One event as read back.
+struct LogRecord {
+  uint32_t partition = 0;
+  Offset offset = 0;
+  Instant recorded_at;
+  uint32_t schema_version = 0;
+  std::string event_id;
+  std::string key;
+  std::string type;
+  std::string payload;
+};
+
+// What one append() did: offsets[i] is the offset of records[i].
+struct AppendOutcome {
+  std::vector<Offset> offsets;
+  uint32_t duplicates = 0;  // records skipped because their event id was already appended
+};
+
+class LogProducer {
+ public:
+  virtual ~LogProducer() = default;
+  virtual uint32_t partition() const = 0;
+  // Appends the records in order to partition(); see the contract above.
+  virtual Result<AppendOutcome> append(std::span<const LogRecordDraft> records) = 0;
+};
+
+class LogConsumer {
+ public:
+  virtual ~LogConsumer() = default;
+  // Replaces the assignment; each partition starts at offset 0 (its start).
+  virtual Status assign(std::span<const uint32_t> partitions) = 0;
+  // The next poll() returns partition's records from offset; past the end is the end
+  // (it waits there for the next append).
+  virtual Status seek(uint32_t partition, Offset offset) = 0;
+  // The next poll() returns partition's records from the first with recordedAt >= at.
+  virtual Status seek_to_instant(uint32_t partition, Instant at) = 0;
+  // Appends to out up to max_records of the assigned partitions' next records
+  // (each partition's in offset order) and returns how many; waits up to
+  // timeout for the first one, 0 when none came in time. max_records >= 1;
+  // at most limits::log_poll_records_max are returned.
+  virtual Result<size_t> poll(std::vector<LogRecord>& out, std::chrono::milliseconds timeout,
+                              size_t max_records) = 0;
+  // The offset the next appended record of partition will get (the high watermark).
+  virtual Result<Offset> end_offset(uint32_t partition) = 0;
+};
+
+class Log {
+ public:
+  virtual ~Log() = default;
+  virtual uint32_t partitions() const = 0;
+  // "memory:name", "kafka://127.0.0.1:9092/dimona.events" (no credentials in it).
+  virtual std::string uri() const = 0;
+  virtual Result<std::unique_ptr<LogProducer>> open_producer(uint32_t partition) = 0;
+  virtual Result<std::unique_ptr<LogConsumer>> open_consumer() = 0;
+};
+
+struct LogOptions {
+  // The partition count of a topic the log creates; an existing topic keeps its own.
+  uint32_t partitions = limits::partitions_default;
+  // Kafka: replication factor of a topic the log creates (3 on a real cluster).
+  int16_t replication_factor = 1;
+  // Kafka: how long append() waits for the brokers' acknowledgements (delivery.timeout.ms).
+  int delivery_timeout_ms = limits::kafka_delivery_timeout_ms;
+};
+
+// Opens a log from its URI:
+//   memory:            a fresh in-memory log, private to the returned object
+//   memory:NAME        an in-memory log shared by every open of NAME in this
+//                      process, kept until the process ends (tests: a restart)
+//   kafka://HOST:PORT/TOPIC   librdkafka; the topic is created with
+//                      options.partitions when missing
+//   sqlite:PATH        the embedded log: not on this seam yet (kFailedPrecondition)
+Result<std::unique_ptr<Log>> open_log(std::string_view uri, const LogOptions& options);
+
+// The partition of a key, as the Java client's default partitioner and
+// librdkafka's murmur2_random choose it: (murmur2(key) & 0x7fffffff) mod
+// partitions; an empty key goes to partition 0 (murmur2_random would pick
+// one at random; the ledger's keyless events need one fixed place).
+uint32_t partition_for_key(std::string_view key, uint32_t partitions);
+
+// Kafka's murmur2 (org.apache.kafka.common.utils.Utils.murmur2), seed 0x9747b28c.
+uint32_t kafka_murmur2(std::string_view bytes);
+
+}  // namespace dimona

@@ -1,0 +1,518 @@
+// The conformance suite of the log seam: the same tests, the same answers on
+// every backend (memory; Kafka on librdkafka's mock cluster, started here on
+// 127.0.0.1). The embedded SQLite log joins when it is on the seam.
+#include "engine/log/log.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "engine/base/limits.h"
+#include "engine/log/kafka_mock.h"
+
+namespace dimona {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr uint32_t kPartitions = 4;
+constexpr int64_t kStartMicros = 1'750'000'000 * kMicrosPerSecond;
+
+// Drafts own their strings; drafts() views them.
+struct Batch {
+  std::vector<std::string> ids;
+  std::vector<std::string> keys;
+  std::vector<std::string> payloads;
+  std::vector<Instant> recorded_at;
+
+  void add(std::string id, Instant at, size_t payload_bytes = 40) {
+    std::string payload = "{\"eventId\":\"" + id + "\",\"pad\":\"";
+    payload.append(payload_bytes > payload.size() ? payload_bytes - payload.size() : 0, 'x');
+    payload += "\"}";
+    ids.push_back(std::move(id));
+    keys.push_back("05031412595");
+    payloads.push_back(std::move(payload));
+    recorded_at.push_back(at);
+  }
+  std::vector<LogRecordDraft> drafts() const {
+    std::vector<LogRecordDraft> result;
+    for (size_t i = 0; i < ids.size(); ++i) {
+      result.push_back({ids[i], keys[i], "DimonaInDeclared", 3, recorded_at[i], payloads[i]});
+    }
+    return result;
+  }
+};
+
+// count events "<prefix>-<i>", recorded step_micros apart from start.
+Batch make_batch(const std::string& prefix, size_t count, int64_t step_micros = 1000,
+                 int64_t start = kStartMicros) {
+  Batch batch;
+  for (size_t i = 0; i < count; ++i) {
+    batch.add(prefix + "-" + std::to_string(i), Instant{start + static_cast<int64_t>(i) * step_micros});
+  }
+  return batch;
+}
+
+KafkaMockCluster& mock_cluster() {
+  static std::unique_ptr<KafkaMockCluster> cluster = [] {
+    Result<std::unique_ptr<KafkaMockCluster>> started = KafkaMockCluster::start(3);
+    DIMONA_ASSERT(started.is_ok());
+    return std::move(started).value();
+  }();
+  return *cluster;
+}
+
+class LogConformance : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    static std::atomic<int> counter{0};
+    std::string name = "log-" + std::to_string(counter++) + "-" +
+                       ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    for (char& c : name) {
+      if (c == '/') c = '.';
+    }
+    if (GetParam() == "memory") {
+      uri_ = "memory:" + name;
+    } else {
+      ASSERT_TRUE(mock_cluster().create_topic(name, kPartitions, 1).is_ok());
+      uri_ = "kafka://" + mock_cluster().bootstrap() + "/" + name;
+    }
+    log_ = reopen();
+    ASSERT_NE(log_, nullptr);
+  }
+
+  std::unique_ptr<Log> reopen() {
+    LogOptions options;
+    options.partitions = kPartitions;
+    Result<std::unique_ptr<Log>> log = open_log(uri_, options);
+    EXPECT_TRUE(log.is_ok()) << log.status().to_string();
+    return log.is_ok() ? std::move(log).value() : nullptr;
+  }
+
+  std::unique_ptr<LogProducer> producer(uint32_t partition, Log* log = nullptr) {
+    Result<std::unique_ptr<LogProducer>> opened = (log ? log : log_.get())->open_producer(partition);
+    EXPECT_TRUE(opened.is_ok()) << opened.status().to_string();
+    return opened.is_ok() ? std::move(opened).value() : nullptr;
+  }
+
+  std::unique_ptr<LogConsumer> consumer(std::vector<uint32_t> partitions, Log* log = nullptr) {
+    Result<std::unique_ptr<LogConsumer>> opened = (log ? log : log_.get())->open_consumer();
+    EXPECT_TRUE(opened.is_ok()) << opened.status().to_string();
+    if (!opened.is_ok()) return nullptr;
+    EXPECT_TRUE((*opened)->assign(partitions).is_ok());
+    return std::move(opened).value();
+  }
+
+  // Polls until count records came (or 20 s passed), then once more briefly
+  // to catch a record too many.
+  static std::vector<LogRecord> read(LogConsumer& consumer, size_t count) {
+    std::vector<LogRecord> records;
+    auto deadline = std::chrono::steady_clock::now() + 20s;
+    while (records.size() < count && std::chrono::steady_clock::now() < deadline) {
+      Result<size_t> got = consumer.poll(records, 200ms, limits::log_poll_records_max);
+      EXPECT_TRUE(got.is_ok()) << got.status().to_string();
+      if (!got.is_ok()) break;
+    }
+    Result<size_t> extra = consumer.poll(records, 300ms, limits::log_poll_records_max);
+    EXPECT_TRUE(extra.is_ok());
+    return records;
+  }
+
+  static AppendOutcome append(LogProducer& producer, const Batch& batch) {
+    std::vector<LogRecordDraft> drafts = batch.drafts();
+    Result<AppendOutcome> outcome = producer.append(drafts);
+    EXPECT_TRUE(outcome.is_ok()) << outcome.status().to_string();
+    return outcome.is_ok() ? std::move(outcome).value() : AppendOutcome{};
+  }
+
+  static std::vector<Offset> offsets(const std::vector<LogRecord>& records) {
+    std::vector<Offset> result;
+    for (const LogRecord& r : records) result.push_back(r.offset);
+    return result;
+  }
+
+  std::string uri_;
+  std::unique_ptr<Log> log_;
+};
+
+TEST_P(LogConformance, AppendedRecordsReadBackWithEveryField) {
+  EXPECT_EQ(log_->partitions(), kPartitions);
+  auto writer = producer(1);
+  Batch batch = make_batch("dcl-1", 5);
+  AppendOutcome outcome = append(*writer, batch);
+  EXPECT_EQ(outcome.offsets, (std::vector<Offset>{0, 1, 2, 3, 4}));
+  EXPECT_EQ(outcome.duplicates, 0u);
+
+  auto reader = consumer({1});
+  std::vector<LogRecord> records = read(*reader, 5);
+  ASSERT_EQ(records.size(), 5u);
+  for (size_t i = 0; i < 5; ++i) {
+    EXPECT_EQ(records[i].partition, 1u);
+    EXPECT_EQ(records[i].offset, i);
+    EXPECT_EQ(records[i].event_id, batch.ids[i]);
+    EXPECT_EQ(records[i].key, "05031412595");
+    EXPECT_EQ(records[i].type, "DimonaInDeclared");
+    EXPECT_EQ(records[i].schema_version, 3u);
+    EXPECT_EQ(records[i].recorded_at, batch.recorded_at[i]);
+    EXPECT_EQ(records[i].payload, batch.payloads[i]);
+  }
+}
+
+TEST_P(LogConformance, OffsetsAreDenseAndGrowAcrossAppends) {
+  auto writer = producer(0);
+  std::vector<Offset> all;
+  for (int round = 0; round < 3; ++round) {
+    AppendOutcome outcome =
+        append(*writer, make_batch("r" + std::to_string(round), 3, 1000, kStartMicros + round * 10'000));
+    all.insert(all.end(), outcome.offsets.begin(), outcome.offsets.end());
+  }
+  EXPECT_EQ(all, (std::vector<Offset>{0, 1, 2, 3, 4, 5, 6, 7, 8}));
+  auto reader = consumer({0});
+  EXPECT_EQ(offsets(read(*reader, 9)), all);
+  Result<Offset> end = reader->end_offset(0);
+  ASSERT_TRUE(end.is_ok()) << end.status().to_string();
+  EXPECT_EQ(*end, 9u);
+}
+
+TEST_P(LogConformance, AnEventIdAppendedTwiceInOneSessionIsStoredOnce) {
+  auto writer = producer(2);
+  Batch first;
+  first.add("a", Instant{kStartMicros});
+  first.add("b", Instant{kStartMicros + 1});
+  EXPECT_EQ(append(*writer, first).offsets, (std::vector<Offset>{0, 1}));
+  Batch second;  // b again (a retried append), then c twice inside the batch
+  second.add("b", Instant{kStartMicros + 1});
+  second.add("c", Instant{kStartMicros + 2});
+  second.add("c", Instant{kStartMicros + 2});
+  AppendOutcome outcome = append(*writer, second);
+  EXPECT_EQ(outcome.offsets, (std::vector<Offset>{1, 2, 2}));
+  EXPECT_EQ(outcome.duplicates, 2u);
+
+  auto reader = consumer({2});
+  std::vector<LogRecord> records = read(*reader, 3);
+  ASSERT_EQ(records.size(), 3u);
+  EXPECT_EQ(records[0].event_id, "a");
+  EXPECT_EQ(records[1].event_id, "b");
+  EXPECT_EQ(records[2].event_id, "c");
+}
+
+TEST_P(LogConformance, SeekToAnOffset) {
+  auto writer = producer(3);
+  append(*writer, make_batch("s", 10));
+  auto reader = consumer({3});
+  ASSERT_TRUE(reader->seek(3, 7).is_ok());
+  EXPECT_EQ(offsets(read(*reader, 3)), (std::vector<Offset>{7, 8, 9}));
+  ASSERT_TRUE(reader->seek(3, 2).is_ok());  // back
+  EXPECT_EQ(offsets(read(*reader, 8)), (std::vector<Offset>{2, 3, 4, 5, 6, 7, 8, 9}));
+  ASSERT_TRUE(reader->seek(3, 10).is_ok());  // the end: nothing until something is appended
+  EXPECT_TRUE(read(*reader, 0).empty());
+  append(*writer, make_batch("t", 1, 1000, kStartMicros + 100'000));
+  EXPECT_EQ(offsets(read(*reader, 1)), (std::vector<Offset>{10}));
+  ASSERT_TRUE(reader->seek(3, 1000).is_ok());  // past the end: the end, never back to the start
+  EXPECT_TRUE(read(*reader, 0).empty());
+  append(*writer, make_batch("u", 1, 1000, kStartMicros + 200'000));
+  EXPECT_EQ(offsets(read(*reader, 1)), (std::vector<Offset>{11}));
+  EXPECT_EQ(reader->seek(1, 0).code(), Code::kInvalidArgument);  // not assigned
+}
+
+TEST_P(LogConformance, SeekToAnInstantFindsTheFirstRecordAtOrAfterIt) {
+  auto writer = producer(1);
+  // 400 µs apart: several records share a millisecond (Kafka's timestamp unit).
+  append(*writer, make_batch("i", 20, 400));
+  auto reader = consumer({1});
+  ASSERT_TRUE(reader->seek_to_instant(1, Instant{kStartMicros + 1000}).is_ok());
+  std::vector<LogRecord> records = read(*reader, 17);
+  ASSERT_EQ(records.size(), 17u);
+  EXPECT_EQ(records.front().offset, 3u);  // recorded at +1200 µs, the first >= +1000
+  EXPECT_EQ(records.back().offset, 19u);
+
+  ASSERT_TRUE(reader->seek_to_instant(1, Instant{kStartMicros + 1200}).is_ok());  // exactly one's instant
+  EXPECT_EQ(read(*reader, 17).front().offset, 3u);
+  ASSERT_TRUE(reader->seek_to_instant(1, Instant{kStartMicros - 1}).is_ok());  // before all
+  EXPECT_EQ(read(*reader, 20).size(), 20u);
+  ASSERT_TRUE(reader->seek_to_instant(1, Instant{kStartMicros + 20 * 400}).is_ok());  // after all
+  EXPECT_TRUE(read(*reader, 0).empty());
+}
+
+TEST_P(LogConformance, SeekToAnInstantOnAnEmptyPartitionWaitsAtItsStart) {
+  auto reader = consumer({0});
+  ASSERT_TRUE(reader->seek_to_instant(0, Instant{kStartMicros}).is_ok());
+  auto writer = producer(0);
+  append(*writer, make_batch("late", 2, 1000, kStartMicros + 5000));
+  EXPECT_EQ(offsets(read(*reader, 2)), (std::vector<Offset>{0, 1}));
+}
+
+TEST_P(LogConformance, PollOnAnEmptyPartitionWaitsItsTimeoutAndReturnsNothing) {
+  auto reader = consumer({2});
+  std::vector<LogRecord> records;
+  auto start = std::chrono::steady_clock::now();
+  Result<size_t> got = reader->poll(records, 300ms, 100);
+  auto waited = std::chrono::steady_clock::now() - start;
+  ASSERT_TRUE(got.is_ok()) << got.status().to_string();
+  EXPECT_EQ(*got, 0u);
+  EXPECT_TRUE(records.empty());
+  EXPECT_GE(waited, 250ms);
+  EXPECT_LT(waited, 5s);
+}
+
+TEST_P(LogConformance, PartitionsHaveTheirOwnOffsets) {
+  auto first = producer(0);
+  auto second = producer(3);
+  EXPECT_EQ(append(*first, make_batch("p0", 3)).offsets, (std::vector<Offset>{0, 1, 2}));
+  EXPECT_EQ(append(*second, make_batch("p3", 2)).offsets, (std::vector<Offset>{0, 1}));
+
+  auto both = consumer({0, 3});
+  std::vector<LogRecord> records = read(*both, 5);
+  ASSERT_EQ(records.size(), 5u);
+  std::vector<Offset> of0;
+  std::vector<Offset> of3;
+  for (const LogRecord& r : records) (r.partition == 0 ? of0 : of3).push_back(r.offset);
+  EXPECT_EQ(of0, (std::vector<Offset>{0, 1, 2}));
+  EXPECT_EQ(of3, (std::vector<Offset>{0, 1}));
+
+  auto only3 = consumer({3});
+  std::vector<LogRecord> three = read(*only3, 2);
+  ASSERT_EQ(three.size(), 2u);
+  EXPECT_EQ(three[0].event_id, "p3-0");
+}
+
+TEST_P(LogConformance, OneProducerPerPartitionTheSecondIsFenced) {
+  auto holder = producer(1);
+  Result<std::unique_ptr<LogProducer>> second = log_->open_producer(1);
+  ASSERT_FALSE(second.is_ok());
+  EXPECT_EQ(second.status().code(), Code::kBusy) << second.status().to_string();
+  std::unique_ptr<Log> other = reopen();  // another Log on the same topic is fenced too
+  Result<std::unique_ptr<LogProducer>> third = other->open_producer(1);
+  EXPECT_EQ(third.status().code(), Code::kBusy);
+  EXPECT_NE(producer(2), nullptr);  // other partitions are free
+  holder.reset();
+  EXPECT_NE(producer(1, other.get()), nullptr);  // released with its producer
+}
+
+TEST_P(LogConformance, ANewConsumerReadsWhatAnEarlierProducerWrote) {
+  Batch batch = make_batch("restart", 4);
+  {
+    auto writer = producer(2);
+    append(*writer, batch);
+  }
+  log_.reset();
+  std::unique_ptr<Log> reopened = reopen();
+  ASSERT_NE(reopened, nullptr);
+  auto reader = consumer({2}, reopened.get());
+  std::vector<LogRecord> records = read(*reader, 4);
+  ASSERT_EQ(records.size(), 4u);
+  EXPECT_EQ(records[3].event_id, "restart-3");
+  auto writer = producer(2, reopened.get());  // a new session continues the offsets
+  EXPECT_EQ(append(*writer, make_batch("after", 1, 1000, kStartMicros + 10'000)).offsets,
+            (std::vector<Offset>{4}));
+  // A new session does not remember the last one's ids: the log does not deduplicate
+  // across sessions (the writer resumes from its source position instead).
+  EXPECT_EQ(append(*writer, make_batch("restart", 1, 1000, kStartMicros + 20'000)).duplicates, 0u);
+}
+
+TEST_P(LogConformance, ALargeBatchKeepsItsOrder) {
+  auto writer = producer(0);
+  constexpr size_t kCount = 5000;  // about 1.2 MB: several Kafka batches, under the mock's 5 MiB
+  Batch batch;
+  for (size_t i = 0; i < kCount; ++i) batch.add("big-" + std::to_string(i), Instant{kStartMicros + static_cast<int64_t>(i)}, 240);
+  AppendOutcome outcome = append(*writer, batch);
+  ASSERT_EQ(outcome.offsets.size(), kCount);
+  for (size_t i = 0; i < kCount; ++i) ASSERT_EQ(outcome.offsets[i], i);
+  auto reader = consumer({0});
+  std::vector<LogRecord> records = read(*reader, kCount);
+  ASSERT_EQ(records.size(), kCount);
+  for (size_t i = 0; i < kCount; ++i) {
+    ASSERT_EQ(records[i].offset, i);
+    ASSERT_EQ(records[i].payload, batch.payloads[i]);
+  }
+}
+
+TEST_P(LogConformance, RecordedAtNeverGoesBackInAPartition) {
+  {
+    auto writer = producer(3);
+    append(*writer, make_batch("late", 1, 1000, kStartMicros + 50'000));
+    Batch early = make_batch("early", 1);
+    std::vector<LogRecordDraft> earlier = early.drafts();
+    EXPECT_EQ(writer->append(earlier).status().code(), Code::kInvalidArgument);
+    Batch backwards;
+    backwards.add("x", Instant{kStartMicros + 60'000});
+    backwards.add("y", Instant{kStartMicros + 55'000});
+    std::vector<LogRecordDraft> drafts = backwards.drafts();
+    EXPECT_EQ(writer->append(drafts).status().code(), Code::kInvalidArgument);
+  }
+  auto next_session = producer(3);  // the partition's tail bounds a new session too
+  Batch early = make_batch("early", 1);
+  std::vector<LogRecordDraft> earlier = early.drafts();
+  EXPECT_EQ(next_session->append(earlier).status().code(), Code::kInvalidArgument);
+  Result<Offset> end = consumer({3})->end_offset(3);
+  ASSERT_TRUE(end.is_ok());
+  EXPECT_EQ(*end, 1u);  // nothing of the refused appends was written
+}
+
+TEST_P(LogConformance, RefusesWhatBreaksALimit) {
+  EXPECT_EQ(log_->open_producer(kPartitions).status().code(), Code::kInvalidArgument);
+  auto writer = producer(0);
+  Batch huge;
+  huge.add("huge", Instant{kStartMicros}, limits::event_bytes_max + 1);
+  std::vector<LogRecordDraft> drafts = huge.drafts();
+  EXPECT_EQ(writer->append(drafts).status().code(), Code::kInvalidArgument);
+  Batch no_id;
+  no_id.add("", Instant{kStartMicros});
+  drafts = no_id.drafts();
+  EXPECT_EQ(writer->append(drafts).status().code(), Code::kInvalidArgument);
+  auto reader = consumer({});
+  std::vector<uint32_t> missing{kPartitions};
+  EXPECT_EQ(reader->assign(missing).code(), Code::kInvalidArgument);
+  std::vector<LogRecord> records;
+  EXPECT_EQ(reader->poll(records, 10ms, 0).status().code(), Code::kInvalidArgument);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, LogConformance, ::testing::Values("memory", "kafka"),
+                         [](const ::testing::TestParamInfo<std::string>& backend) { return backend.param; });
+
+// --- Beside the suite: the partitioner and the URIs ---------------------------------
+
+TEST(KafkaPartitioner, Murmur2GivesTheJavaClientsHashes) {
+  // Kafka's Java Utils.murmur2 values (also librdkafka's unittest_murmur2).
+  EXPECT_EQ(kafka_murmur2("kafka"), 0xd067cf64u);
+  EXPECT_EQ(kafka_murmur2("giberish123456789"), 0x8f552b0cu);
+  EXPECT_EQ(kafka_murmur2("1234"), 0x9fc97b14u);
+  EXPECT_EQ(kafka_murmur2("234"), 0xe7c009cau);
+  EXPECT_EQ(kafka_murmur2("34"), 0x873930dau);
+  EXPECT_EQ(kafka_murmur2("4"), 0x5a4b5ca1u);
+  EXPECT_EQ(kafka_murmur2("PreAmbleWillBeRemoved,ThePrePartThatIs"), 0x78424f1cu);
+  EXPECT_EQ(kafka_murmur2("reAmbleWillBeRemoved,ThePrePartThatIs"), 0x4a62b377u);
+  EXPECT_EQ(kafka_murmur2(""), 0x106e08d9u);
+}
+
+TEST(KafkaPartitioner, PartitionForKeyAgreesWithLibrdkafkasMurmur2Random) {
+  for (uint32_t partitions : {1u, 3u, 16u, 100u, 1024u}) {
+    for (uint64_t ssin = 1'000'000'00; ssin < 1'000'000'00 + 2000; ++ssin) {
+      std::string key = std::to_string(ssin * 7919 % 99'999'999'999ULL);
+      key.insert(0, 11 - key.size(), '0');
+      ASSERT_EQ(partition_for_key(key, partitions), librdkafka_partition_for_key(key, partitions)) << key;
+    }
+  }
+  EXPECT_EQ(partition_for_key("", 16), 0u);
+}
+
+TEST(LogUri, EachSchemeAndEachMistake) {
+  LogOptions options;
+  EXPECT_TRUE(open_log("memory:", options).is_ok());
+  EXPECT_EQ(open_log("sqlite:/tmp/events.db", options).status().code(), Code::kFailedPrecondition);
+  EXPECT_EQ(open_log("postgres://x", options).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(open_log("kafka://127.0.0.1:9092", options).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(open_log("kafka://127.0.0.1:9092/", options).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(open_log("kafka:///topic", options).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(open_log("kafka://user:pw@host:9092/t", options).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(open_log("kafka://127.0.0.1:9092/bad topic", options).status().code(), Code::kInvalidArgument);
+  options.partitions = 0;
+  EXPECT_EQ(open_log("memory:", options).status().code(), Code::kInvalidArgument);
+  options.partitions = limits::partitions_max + 1;
+  EXPECT_EQ(open_log("memory:", options).status().code(), Code::kInvalidArgument);
+}
+
+TEST(LogUri, AnExistingKafkaTopicKeepsItsPartitionCount) {
+  ASSERT_TRUE(mock_cluster().create_topic("existing.topic", 6, 1).is_ok());
+  LogOptions options;
+  options.partitions = 16;
+  Result<std::unique_ptr<Log>> log = open_log("kafka://" + mock_cluster().bootstrap() + "/existing.topic", options);
+  ASSERT_TRUE(log.is_ok()) << log.status().to_string();
+  EXPECT_EQ((*log)->partitions(), 6u);
+}
+
+// Produce requests refused for a moment (an in-sync replica lost): the
+// idempotent producer retries, and every record is there exactly once.
+TEST(KafkaLog, ProduceErrorsAreRetriedWithNothingLostOrDoubled) {
+  ASSERT_TRUE(mock_cluster().create_topic("faults.produce", 2, 1).is_ok());
+  LogOptions options;
+  Result<std::unique_ptr<Log>> log = open_log("kafka://" + mock_cluster().bootstrap() + "/faults.produce", options);
+  ASSERT_TRUE(log.is_ok()) << log.status().to_string();
+  Result<std::unique_ptr<LogProducer>> producer = (*log)->open_producer(1);
+  ASSERT_TRUE(producer.is_ok()) << producer.status().to_string();
+  Batch batch = make_batch("fault", 200, 10);
+  std::vector<LogRecordDraft> drafts = batch.drafts();
+  mock_cluster().fail_next_produce_requests(4);
+  Result<AppendOutcome> outcome = (*producer)->append(drafts);
+  ASSERT_TRUE(outcome.is_ok()) << outcome.status().to_string();
+  for (size_t i = 0; i < batch.ids.size(); ++i) ASSERT_EQ(outcome->offsets[i], i);
+
+  Result<std::unique_ptr<LogConsumer>> consumer = (*log)->open_consumer();
+  ASSERT_TRUE(consumer.is_ok());
+  std::vector<uint32_t> one{1};
+  ASSERT_TRUE((*consumer)->assign(one).is_ok());
+  std::vector<LogRecord> records;
+  auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (records.size() < batch.ids.size() && std::chrono::steady_clock::now() < deadline) {
+    ASSERT_TRUE((*consumer)->poll(records, 200ms, 1000).is_ok());
+  }
+  ASSERT_TRUE((*consumer)->poll(records, 300ms, 1000).is_ok());
+  ASSERT_EQ(records.size(), batch.ids.size());
+  for (size_t i = 0; i < records.size(); ++i) EXPECT_EQ(records[i].event_id, batch.ids[i]);
+  Result<Offset> end = (*consumer)->end_offset(1);
+  ASSERT_TRUE(end.is_ok());
+  EXPECT_EQ(*end, batch.ids.size());
+}
+
+// Every broker down during an append: after the delivery timeout the append
+// reports kUnavailable (the records purged, their late reports dropped); once
+// the brokers are back, the same batch in the same session is appended, and
+// is there once (nothing had reached a broker).
+TEST(KafkaLog, AnAppendWhileTheBrokersAreDownFailsThenARetrySucceeds) {
+  ASSERT_TRUE(mock_cluster().create_topic("faults.down", 1, 1).is_ok());
+  LogOptions options;
+  options.delivery_timeout_ms = 1500;
+  Result<std::unique_ptr<Log>> log = open_log("kafka://" + mock_cluster().bootstrap() + "/faults.down", options);
+  ASSERT_TRUE(log.is_ok()) << log.status().to_string();
+  Result<std::unique_ptr<LogProducer>> producer = (*log)->open_producer(0);
+  ASSERT_TRUE(producer.is_ok()) << producer.status().to_string();
+  Batch batch = make_batch("down", 50);
+  std::vector<LogRecordDraft> drafts = batch.drafts();
+
+  mock_cluster().set_all_brokers_down(true);
+  auto start = std::chrono::steady_clock::now();
+  Result<AppendOutcome> failed = (*producer)->append(drafts);
+  auto waited = std::chrono::steady_clock::now() - start;
+  mock_cluster().set_all_brokers_down(false);
+  ASSERT_FALSE(failed.is_ok());
+  EXPECT_EQ(failed.status().code(), Code::kUnavailable) << failed.status().to_string();
+  EXPECT_LT(waited, 15s);
+
+  Result<AppendOutcome> retried = (*producer)->append(drafts);
+  ASSERT_TRUE(retried.is_ok()) << retried.status().to_string();
+  EXPECT_EQ(retried->duplicates, 0u);
+  Result<std::unique_ptr<LogConsumer>> consumer = (*log)->open_consumer();
+  ASSERT_TRUE(consumer.is_ok());
+  std::vector<uint32_t> one{0};
+  ASSERT_TRUE((*consumer)->assign(one).is_ok());
+  std::vector<LogRecord> records;
+  auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (records.size() < batch.ids.size() && std::chrono::steady_clock::now() < deadline) {
+    ASSERT_TRUE((*consumer)->poll(records, 200ms, 1000).is_ok());
+  }
+  ASSERT_TRUE((*consumer)->poll(records, 300ms, 1000).is_ok());
+  ASSERT_EQ(records.size(), batch.ids.size());
+  for (size_t i = 0; i < records.size(); ++i) EXPECT_EQ(records[i].event_id, batch.ids[i]);
+  EXPECT_EQ(records.front().offset, retried->offsets.front());
+}
+
+// A missing topic is created with the configured partition count, or refused
+// plainly when the broker cannot create topics (the mock of librdkafka 2.0.2
+// has no CreateTopics); never auto-created with the broker's default count.
+TEST(LogUri, AMissingKafkaTopicIsCreatedWithItsPartitionsOrRefused) {
+  LogOptions options;
+  options.partitions = 7;
+  Result<std::unique_ptr<Log>> log = open_log("kafka://" + mock_cluster().bootstrap() + "/missing.topic", options);
+  if (log.is_ok()) {
+    EXPECT_EQ((*log)->partitions(), 7u);
+  } else {
+    EXPECT_EQ(log.status().code(), Code::kFailedPrecondition) << log.status().to_string();
+    EXPECT_NE(log.status().message().find("CreateTopics"), std::string::npos) << log.status().to_string();
+  }
+}
+
+}  // namespace
+}  // namespace dimona
