@@ -101,6 +101,10 @@ struct CareerBreakOptions {
   bool auditor = false;
 };
 
+struct EmployersImportOptions {
+  std::string extract;  // a folder or a ZIP of the register's CSV files
+};
+
 struct ServeOptions {
   std::string address = "127.0.0.1";
   uint16_t port = 8080;
@@ -140,6 +144,7 @@ int run_consent_list(const CommonOptions& common, const ConsentOptions& options)
 int run_flexi(const CommonOptions& common, const FlexiOptions& options);
 int run_career_break_list(const CommonOptions& common, const CareerBreakOptions& options);
 int run_career_break_show(const CommonOptions& common, const CareerBreakOptions& options);
+int run_employers_import(const CommonOptions& common, const EmployersImportOptions& options);
 int run_serve(const CommonOptions& common, const ServeOptions& options);
 int run_token(const CommonOptions& common, const TokenOptions& options);
 

@@ -144,6 +144,13 @@ int main(int argc, char** argv) {
   cb_show->add_option("--employer", brk.employer, "The employer asking (refused once the employee completed their part)");
   add_common(cb_show);
 
+  EmployersImportOptions employers;
+  CLI::App* emp = app.add_subcommand("employers", "The employer reference (KBO/BCE open data, docs/employers.md)");
+  emp->require_subcommand(1);
+  CLI::App* emp_import = emp->add_subcommand("import", "Read a full or update extract (folder or ZIP) into DATA/employers.db");
+  emp_import->add_option("extract", employers.extract, "The extract: a folder or a ZIP of the register's CSV files")->required();
+  add_common(emp_import);
+
   ServeOptions serve;
   CLI::App* srv = app.add_subcommand("serve", "The REST API (Belgif /v1) over the live ledger; SIGTERM stops it cleanly");
   srv->add_option("--address", serve.address, "Address to listen on")->envname("DIMONA_ADDRESS");
@@ -196,6 +203,7 @@ int main(int argc, char** argv) {
   if (flx->parsed()) return run_flexi(common, flexi);
   if (cb_list->parsed()) return run_career_break_list(common, brk);
   if (cb_show->parsed()) return run_career_break_show(common, brk);
+  if (emp_import->parsed()) return run_employers_import(common, employers);
   if (srv->parsed()) return run_serve(common, serve);
   if (tok->parsed()) return run_token(common, token);
   return 2;

@@ -42,6 +42,18 @@ inline constexpr int32_t flexi_reduction_check_from_quarter = 2024 * 4;
 // Attachments kept per career-break request or notification.
 inline constexpr size_t career_break_attachments_max = 64;
 
+// --- Employer reference (the KBO/BCE register, docs/employers.md) ----------------------
+// A denomination longer than this is skipped (the register's longest are ~300 bytes).
+inline constexpr size_t denomination_bytes_max = 512;
+// A register line longer than this is skipped without being split.
+inline constexpr size_t register_line_bytes_max = 4096;
+// Bytes read from an extract's file at a time.
+inline constexpr size_t register_read_bytes = 4 * 1024 * 1024;
+// Line numbers an import names per skip reason (the count covers them all).
+inline constexpr size_t register_skipped_lines_reported_max = 5;
+// Rows inserted between two progress reports of an import.
+inline constexpr uint64_t register_progress_rows = 64 * 1024;
+
 // --- Event log ------------------------------------------------------------------
 inline constexpr uint32_t partitions_default = 16;
 inline constexpr uint32_t partitions_max = 1024;
@@ -72,5 +84,7 @@ static_assert(ingest_commit_declarations <= batch_events_max,
 static_assert(event_bytes_max < batch_payload_bytes_max, "a batch holds at least one event");
 static_assert(declaration_bytes_max <= ingest_read_bytes, "a read holds at least one whole line");
 static_assert(partitions_default <= partitions_max);
+static_assert(denomination_bytes_max < register_line_bytes_max && register_line_bytes_max <= register_read_bytes,
+              "a denomination fits in a line, a line in a read");
 
 }  // namespace dimona::limits
