@@ -29,6 +29,7 @@ struct GenerateOptions {
   uint64_t seed = 1;
   double bad_share = 0.01;
   std::string out = "-";
+  std::string kbo;  // a folder for the employers' register extract (enterprise.csv, denomination.csv); empty: none
 };
 
 struct IngestOptions {

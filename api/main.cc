@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   gen->add_option("--seed", generate.seed, "Random seed: the same seed gives the same bytes");
   gen->add_option("--bad-share", generate.bad_share, "Share of bad declarations")->check(CLI::Range(0.0, 0.5));
   gen->add_option("-o,--out", generate.out, "Output file, - for stdout");
+  gen->add_option("--kbo", generate.kbo, "Also write the employers' register extract (enterprise.csv, denomination.csv) to this folder");
 
   IngestOptions ingest;
   CLI::App* ing = app.add_subcommand("ingest", "Decode, decide and append an NDJSON file of declarations and actions");
