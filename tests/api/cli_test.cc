@@ -554,3 +554,56 @@ TEST(CliFiles, TheDataFolderIsTheOwnersOnly) {
 
 }  // namespace
 }  // namespace dimona
+
+namespace dimona {
+namespace {
+
+TEST(CliEmployers, AGeneratedExtractImportsQuietlyWhenPipedAndTwiceGivesTheSame) {
+  testing::TempDir dir;
+  Invocation g = run("generate --students 200 -o " + dir.file("year.ndjson") + " --kbo " + dir.file("kbo"), dir);
+  ASSERT_EQ(g.exit_code, 0) << g.err;
+  for (int round = 0; round < 2; ++round) {
+    Invocation r = run("employers import " + dir.file("kbo") + " --data " + dir.file("data"), dir);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.err, "");  // piped: no progress
+    EXPECT_NE(r.out.find("full extract imported"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("skipped rows 0"), std::string::npos) << r.out;
+  }
+  struct stat st {};
+  ASSERT_EQ(::stat(dir.file("data/employers.db").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+}
+
+TEST(CliEmployers, SkippedRowsAreCountedPerReasonWithTheirLines) {
+  testing::TempDir dir;
+  std::filesystem::create_directories(dir.file("x"));
+  std::ofstream(dir.file("x/enterprise.csv"))
+      << R"("EnterpriseNumber","Status","JuridicalSituation","TypeOfEnterprise","JuridicalForm","JuridicalFormCAC","StartDate")"
+      << "\n" R"("0200.065.766","AC","000","2","417","","09-08-1960")" "\n";
+  std::ofstream(dir.file("x/denomination.csv"))
+      << R"("EntityNumber","Language","TypeOfDenomination","Denomination")" "\n"
+      << R"("2.000.000.339","2","001","Vestiging")" "\n";
+  Invocation r = run("employers import " + dir.file("x") + " --data " + dir.file("data"), dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("skipped rows 2"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("bad check digits"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("(enterprise.csv:2)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("establishment unit"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("(denomination.csv:2)"), std::string::npos) << r.out;
+}
+
+TEST(CliEmployers, WhatIsNoExtractIsOneLineAndExit1) {
+  testing::TempDir dir;
+  Invocation r = run("employers import " + dir.file("nothing") + " --data " + dir.file("data"), dir);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(lines(r.err), 1u) << r.err;
+  EXPECT_NE(r.err.find("dimona-ledger: employers import: not found"), std::string::npos) << r.err;
+  std::filesystem::create_directories(dir.file("update"));
+  std::ofstream(dir.file("update/enterprise_delete.csv")) << "\"EntityNumber\"\n";
+  r = run("employers import " + dir.file("update") + " --data " + dir.file("data"), dir);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("import a full extract first"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace dimona
