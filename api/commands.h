@@ -21,6 +21,7 @@ struct CommonOptions {
   uint32_t partitions = 0;               // at creation; 0: the default
   std::string secret_file;               // empty: DATA/secret.key (secret.h)
   int64_t recorded_at_skew_seconds = -1; // how far ahead of the clock a recordedAt may be; -1: the limit's default
+  std::string language;                  // of employer names: nl, fr, de, en; empty: $LANG, else the legal name's
 };
 
 struct GenerateOptions {
@@ -145,6 +146,7 @@ int run_consent_list(const CommonOptions& common, const ConsentOptions& options)
 int run_flexi(const CommonOptions& common, const FlexiOptions& options);
 int run_career_break_list(const CommonOptions& common, const CareerBreakOptions& options);
 int run_career_break_show(const CommonOptions& common, const CareerBreakOptions& options);
+int run_wages(const CommonOptions& common, const CitizenOptions& options);
 int run_employers_import(const CommonOptions& common, const EmployersImportOptions& options);
 int run_serve(const CommonOptions& common, const ServeOptions& options);
 int run_token(const CommonOptions& common, const TokenOptions& options);

@@ -20,6 +20,8 @@ int main(int argc, char** argv) {
     cmd->add_option("--recorded-at-skew", common.recorded_at_skew_seconds,
                     "Seconds an imported recordedAt may be ahead of the clock (default one day)")
         ->check(CLI::Range(int64_t{0}, int64_t{10} * 366 * 24 * 3600));
+    cmd->add_option("--language", common.language, "Language of employer names: nl, fr, de or en (default: $LANG)")
+        ->check(CLI::IsMember({"nl", "fr", "de", "en"}));
   };
 
   GenerateOptions generate;
@@ -65,6 +67,8 @@ int main(int argc, char** argv) {
   add_citizen(bal);
   CLI::App* cal = app.add_subcommand("calendar", "A citizen's declared days per employer");
   add_citizen(cal);
+  CLI::App* wag = app.add_subcommand("wages", "A student's gross wages of the last four quarters, per employer (seed 001)");
+  add_citizen(wag);
 
   InterimOptions interim;
   CLI::App* itm = app.add_subcommand("interim", "An interim worker's work relations (Interim@work), with filters");
@@ -193,6 +197,7 @@ int main(int argc, char** argv) {
   if (rep->parsed()) return run_replay(common, replay);
   if (bal->parsed()) return run_balance(common, citizen);
   if (cal->parsed()) return run_calendar(common, citizen);
+  if (wag->parsed()) return run_wages(common, citizen);
   if (ex->parsed()) return run_export(common, exp);
   if (itm->parsed()) return run_interim(common, interim);
   if (ano->parsed()) return run_anomalies(common, anomalies);

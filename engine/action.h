@@ -127,6 +127,7 @@ struct Action {
   int32_t year = 0;            // attestationRequest, occupationQuarter
   uint8_t quarter = 0;         // occupationQuarter, 1..4
   uint16_t fraction_permille = 0;  // occupationQuarter.fraction * 1000
+  std::optional<int64_t> gross_wage_cents;  // occupationQuarter.grossWage * 100, when given
   AccessScope scope = AccessScope::kFlexi;
   AccessChannel channel = AccessChannel::kQr;
   AccessToken token;           // grant, refusal; imported on a request

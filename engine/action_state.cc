@@ -82,7 +82,8 @@ Status ActionState::apply(const Event& event) {
       return Status::ok();
     }
     case ActionKind::kOccupationQuarter:
-      add_occupation({o.worker, o.employer, a.year * 4 + a.quarter - 1, a.fraction_permille, at});
+      add_occupation({o.worker, o.employer, a.year * 4 + a.quarter - 1, a.fraction_permille,
+                      a.gross_wage_cents.value_or(OccupationRecord::kNoWage), at});
       return Status::ok();
     case ActionKind::kPensionStatus: set_pension({o.worker, a.pensioned_as_of, at}); return Status::ok();
     case ActionKind::kEmployerSettings:
@@ -207,6 +208,7 @@ void ActionState::add_occupation(OccupationRecord r) {
     OccupationRecord& old = occupations_[i];
     if (old.employer == r.employer && old.quarter == r.quarter) {  // a correction replaces the record
       old.permille = r.permille;
+      old.gross_wage_cents = r.gross_wage_cents;  // the whole quarter is sent again: a wage left out is gone
       old.recorded_at = r.recorded_at;
       return;
     }
@@ -328,7 +330,8 @@ void ActionState::save(std::string* out) const {
   }
   put(out, static_cast<uint32_t>(occupations_.size()));
   for (const OccupationRecord& r : occupations_) {
-    put(out, r.citizen.value), put(out, r.employer), put(out, r.quarter), put(out, r.permille), put(out, r.recorded_at.micros);
+    put(out, r.citizen.value), put(out, r.employer), put(out, r.quarter), put(out, r.permille);
+    put(out, r.gross_wage_cents), put(out, r.recorded_at.micros);
   }
   put(out, static_cast<uint32_t>(pensions_.size()));
   for (const PensionRecord& r : pensions_) {
@@ -428,7 +431,8 @@ Status ActionState::load(std::string_view bytes, ActionState* s) {
   for (uint32_t i = 0; i < n; ++i) {
     OccupationRecord r;
     if (!in.get(&r.citizen.value) || !in.get(&r.employer) || !in.get(&r.quarter) || !in.get(&r.permille) ||
-        !in.get(&r.recorded_at.micros) || r.citizen.value == 0 || r.employer == 0)
+        !in.get(&r.gross_wage_cents) || !in.get(&r.recorded_at.micros) || r.citizen.value == 0 || r.employer == 0 ||
+        r.gross_wage_cents < OccupationRecord::kNoWage)
       return truncated;
     s->add_occupation(r);
   }

@@ -85,8 +85,11 @@ struct OccupationRecord {
   uint64_t employer = 0;
   int32_t quarter = 0;  // quarter_index
   uint16_t permille = 0;
+  int64_t gross_wage_cents = kNoWage;  // the quarter's gross wage at this employer, when declared
   Instant recorded_at;
   uint32_t prev_of_citizen = kNoRecord;
+  static constexpr int64_t kNoWage = -1;
+  bool has_wage() const { return gross_wage_cents != kNoWage; }
 };
 
 struct PensionRecord {

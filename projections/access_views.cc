@@ -238,7 +238,9 @@ void to_json(Ssin citizen, const std::vector<OccupationRecord>& occupations, con
   for (const OccupationRecord& r : occupations) {
     w.begin_object().key("quarter").string(quarter_string(r.quarter)).key("employer");
     write_company(w, r.employer);
-    w.key("fraction").thousandths(r.permille).end_object();
+    w.key("fraction").thousandths(r.permille);
+    if (r.has_wage()) w.key("grossWage").hundredths(static_cast<uint64_t>(r.gross_wage_cents));
+    w.end_object();
   }
   w.end_array();
   if (pension) {

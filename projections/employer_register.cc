@@ -11,8 +11,10 @@
 #include <cstring>
 #include <mutex>
 
+#include "engine/base/json_writer.h"
 #include "engine/base/limits.h"
 #include "engine/base/private_file.h"
+#include "engine/declaration.h"
 
 namespace dimona {
 
@@ -31,6 +33,19 @@ void SkippedRows::add(RowFault fault, std::string_view file, uint64_t line) {
 }
 
 std::string employer_register_path(const std::string& data_dir) { return data_dir + "/employers.db"; }
+
+EmployerNameOf employer_names(const EmployerRegister* reg, RegisterLanguage language) {
+  if (reg == nullptr) return {};
+  return [reg, language](uint64_t employer) -> std::optional<std::string> {
+    if (employer & kNssoEmployerTag || employer == 0 || employer >= 10'000'000'000ULL) return std::nullopt;
+    return reg->name(EnterpriseNumber{employer}, language);
+  };
+}
+
+void write_employer_name(JsonWriter& w, std::string_view key, uint64_t employer, const EmployerNameOf& names) {
+  if (!names) return;
+  if (std::optional<std::string> name = names(employer)) w.key(key).string(*name);
+}
 
 namespace {
 
@@ -448,7 +463,7 @@ RegisterLanguage language_from_accept(std::string_view accept) {
   size_t i = 0;
   while (i < accept.size()) {
     while (i < accept.size() && (accept[i] == ' ' || accept[i] == ',')) ++i;
-    const size_t end = accept.find_first_of(",;-", i);
+    const size_t end = accept.find_first_of(",;-_.", i);  // nl-BE, and nl_BE.UTF-8 (a POSIX locale)
     const std::string_view tag = accept.substr(i, end == std::string_view::npos ? std::string_view::npos : end - i);
     auto is = [&](const char* two) { return tag.size() == 2 && (tag[0] | 0x20) == two[0] && (tag[1] | 0x20) == two[1]; };
     if (is("nl")) return RegisterLanguage::kDutch;

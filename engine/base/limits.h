@@ -26,6 +26,10 @@ inline constexpr int64_t recorded_at_future_skew_seconds = 24 * 60 * 60;
 // --- Actions (docs/actions.md) ------------------------------------------------------
 // An occupation fraction above this (of the sector's full-time reference) is refused.
 inline constexpr double occupation_fraction_max = 1.5;
+// A quarter's gross wage (occupationQuarter.grossWage) above this many euros is refused.
+inline constexpr int64_t quarterly_gross_wage_euros_max = 1'000'000;
+// The student's detail view shows the wages of this many quarters (seed 001).
+inline constexpr int32_t wage_quarters_shown = 4;
 // Consent lasts this many months (seed 003).
 inline constexpr int32_t consent_flexi_months = 1;
 inline constexpr int32_t consent_student_balance_months = 3;

@@ -592,6 +592,41 @@ TEST(CliEmployers, SkippedRowsAreCountedPerReasonWithTheirLines) {
   EXPECT_NE(r.out.find("(denomination.csv:2)"), std::string::npos) << r.out;
 }
 
+// A register folder naming 0403019261 in Dutch and French.
+void write_register(const testing::TempDir& dir) {
+  std::filesystem::create_directories(dir.file("kbo"));
+  std::ofstream(dir.file("kbo/enterprise.csv"))
+      << R"("EnterpriseNumber","Status","JuridicalSituation","TypeOfEnterprise","JuridicalForm","JuridicalFormCAC","StartDate")"
+      << "\n" R"("0403.019.261","AC","000","2","014","","01-01-1950")" "\n";
+  std::ofstream(dir.file("kbo/denomination.csv"))
+      << R"("EntityNumber","Language","TypeOfDenomination","Denomination")" "\n"
+      << R"("0403.019.261","2","001","Brusselse Bakkerij")" "\n"
+      << R"("0403.019.261","1","001","Boulangerie Bruxelloise")" "\n";
+}
+
+TEST(CliWages, TheLastQuartersWagePerEmployerWithItsNameInTheLanguageAsked) {
+  testing::TempDir dir;
+  const std::string data = " --data " + dir.file("data");
+  write_register(dir);
+  ASSERT_EQ(run("employers import " + dir.file("kbo") + data, dir).exit_code, 0);
+  const int32_t previous = quarter_index(date_of(SystemClock().now())) - 1;
+  const std::string year = std::to_string(previous / 4), quarter = std::to_string(previous % 4 + 1);
+  const std::string wage = R"({"employer":{"enterpriseNumber":"0403019261"},"worker":{"ssin":"05031412595"},"occupationQuarter":{"year":)" +
+                           year + R"(,"quarter":)" + quarter + R"(,"fraction":0.2,"grossWage":1234.5}})";
+  Invocation s = run("submit '" + wage + "'" + data, dir);
+  ASSERT_EQ(s.exit_code, 0) << s.err;
+  Invocation fr = run("wages 05031412595 --language fr" + data, dir);
+  ASSERT_EQ(fr.exit_code, 0) << fr.err;
+  EXPECT_NE(fr.out.find(year + "-Q" + quarter + ": gross wage 1234.50 EUR"), std::string::npos) << fr.out;
+  EXPECT_NE(fr.out.find("0403019261 Boulangerie Bruxelloise"), std::string::npos) << fr.out;
+  EXPECT_EQ(lines(fr.out), 5u) << fr.out;  // four quarters, one employer line
+  Invocation nl = run("wages 05031412595 --json --language nl" + data, dir);
+  ASSERT_EQ(nl.exit_code, 0) << nl.err;
+  EXPECT_NE(nl.out.find(R"("employer":"0403019261","employerName":"Brusselse Bakkerij","grossWage":1234.50)"),
+            std::string::npos) << nl.out;
+  EXPECT_EQ(run("wages 05031412595 --language es" + data, dir).exit_code, 105 /* CLI11's validation error */);
+}
+
 TEST(CliEmployers, WhatIsNoExtractIsOneLineAndExit1) {
   testing::TempDir dir;
   Invocation r = run("employers import " + dir.file("nothing") + " --data " + dir.file("data"), dir);

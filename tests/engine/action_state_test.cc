@@ -343,7 +343,7 @@ class ActionCheckpointTest : public testing::LedgerFixture {
     ASSERT_NE(r, nullptr);
     ok("{" + c1 + R"(,"dataAccessRevocation":{"requestId":")" + std::to_string(r->id) + R"("}})");
     ok("{" + e1 + "," + c1 + R"(,"occupationQuarter":{"year":2024,"quarter":2,"fraction":0.8}})");
-    ok("{" + e2 + "," + c1 + R"(,"occupationQuarter":{"year":2024,"quarter":3,"fraction":1.25}})");
+    ok("{" + e2 + "," + c1 + R"(,"occupationQuarter":{"year":2024,"quarter":3,"fraction":1.25,"grossWage":4321.5}})");
     ok("{" + c1 + R"(,"pensionStatus":{"pensionedAsOf":"2024-09-30"}})");
     ok("{" + c2 + R"(,"pensionStatus":{"pensionedAsOf":null}})");
     ok("{" + e1 +
@@ -420,6 +420,10 @@ TEST_F(ActionCheckpointTest, ALoadedStateAnswersTheSameLookups) {
   ASSERT_TRUE(LedgerState::load(ledger_bytes(), &loaded).is_ok());
   const ActionState& a = state().actions();
   const ActionState& b = loaded.actions();
+  std::vector<int64_t> wages;
+  b.for_each_occupation_of(kCitizen, [&](const OccupationRecord& r) { wages.push_back(r.gross_wage_cents); });
+  std::sort(wages.begin(), wages.end());
+  EXPECT_EQ(wages, (std::vector<int64_t>{OccupationRecord::kNoWage, 432150}));
   for (const DataAccessRequest& r : a.requests()) {
     ASSERT_NE(b.request(r.id), nullptr);
     EXPECT_EQ(b.request_by_token(r.token), b.request(r.id));

@@ -306,6 +306,7 @@ TEST(EmployerRegister, AcceptLanguagePicksTheFirstRegisterLanguage) {
   EXPECT_EQ(language_from_accept("*"), RegisterLanguage::kUnknown);
   EXPECT_EQ(language_from_accept(""), RegisterLanguage::kUnknown);
   EXPECT_EQ(language_from_accept("nld"), RegisterLanguage::kUnknown);
+  EXPECT_EQ(language_from_accept("de_BE.UTF-8"), RegisterLanguage::kGerman);
 }
 
 }  // namespace
