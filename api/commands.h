@@ -103,6 +103,12 @@ struct CareerBreakOptions {
   bool auditor = false;
 };
 
+struct InboxOptions {
+  std::string ssin;
+  std::string message;  // read: the message id (12 digits)
+  bool json = false;
+};
+
 struct EmployersImportOptions {
   std::string extract;  // a folder or a ZIP of the register's CSV files
 };
@@ -146,6 +152,8 @@ int run_consent_list(const CommonOptions& common, const ConsentOptions& options)
 int run_flexi(const CommonOptions& common, const FlexiOptions& options);
 int run_career_break_list(const CommonOptions& common, const CareerBreakOptions& options);
 int run_career_break_show(const CommonOptions& common, const CareerBreakOptions& options);
+int run_inbox_list(const CommonOptions& common, const InboxOptions& options);
+int run_inbox_read(const CommonOptions& common, const InboxOptions& options);
 int run_wages(const CommonOptions& common, const CitizenOptions& options);
 int run_employers_import(const CommonOptions& common, const EmployersImportOptions& options);
 int run_serve(const CommonOptions& common, const ServeOptions& options);

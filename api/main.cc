@@ -149,6 +149,19 @@ int main(int argc, char** argv) {
   cb_show->add_option("--employer", brk.employer, "The employer asking (refused once the employee completed their part)");
   add_common(cb_show);
 
+  InboxOptions inbox;
+  CLI::App* box = app.add_subcommand("inbox", "The citizen's inbox: a message per attestation, kept two months (seed 001)");
+  box->require_subcommand(1);
+  CLI::App* box_list = box->add_subcommand("list", "The messages still kept, newest first");
+  box_list->add_option("ssin", inbox.ssin, "The citizen's SSIN")->required();
+  box_list->add_flag("--json", inbox.json, "JSON instead of text");
+  add_common(box_list);
+  CLI::App* box_read = box->add_subcommand("read", "One message in full");
+  box_read->add_option("ssin", inbox.ssin, "The citizen's SSIN")->required();
+  box_read->add_option("message", inbox.message, "The message id (12 digits)")->required();
+  box_read->add_flag("--json", inbox.json, "JSON instead of text");
+  add_common(box_read);
+
   EmployersImportOptions employers;
   CLI::App* emp = app.add_subcommand("employers", "The employer reference (KBO/BCE open data, docs/employers.md)");
   emp->require_subcommand(1);
@@ -198,6 +211,8 @@ int main(int argc, char** argv) {
   if (bal->parsed()) return run_balance(common, citizen);
   if (cal->parsed()) return run_calendar(common, citizen);
   if (wag->parsed()) return run_wages(common, citizen);
+  if (box_list->parsed()) return run_inbox_list(common, inbox);
+  if (box_read->parsed()) return run_inbox_read(common, inbox);
   if (ex->parsed()) return run_export(common, exp);
   if (itm->parsed()) return run_interim(common, interim);
   if (ano->parsed()) return run_anomalies(common, anomalies);

@@ -30,6 +30,8 @@ inline constexpr double occupation_fraction_max = 1.5;
 inline constexpr int64_t quarterly_gross_wage_euros_max = 1'000'000;
 // The student's detail view shows the wages of this many quarters (seed 001).
 inline constexpr int32_t wage_quarters_shown = 4;
+// An attestation's message stays in the citizen's inbox this many months (seed 001: the eBox).
+inline constexpr int32_t inbox_message_kept_months = 2;
 // Consent lasts this many months (seed 003).
 inline constexpr int32_t consent_flexi_months = 1;
 inline constexpr int32_t consent_student_balance_months = 3;

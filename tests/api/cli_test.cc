@@ -627,6 +627,30 @@ TEST(CliWages, TheLastQuartersWagePerEmployerWithItsNameInTheLanguageAsked) {
   EXPECT_EQ(run("wages 05031412595 --language es" + data, dir).exit_code, 105 /* CLI11's validation error */);
 }
 
+TEST(CliInbox, AnAttestationArrivesInTheInboxAndOnlyItsCitizenReadsIt) {
+  testing::TempDir dir;
+  const std::string data = " --data " + dir.file("data");
+  const int32_t year = year_of(date_of(SystemClock().now()));
+  Invocation a = run("attest 05031412595 --json --year " + std::to_string(year) + data, dir);
+  ASSERT_EQ(a.exit_code, 0) << a.err;
+  Invocation list = run("inbox list 05031412595 --json" + data, dir);
+  ASSERT_EQ(list.exit_code, 0) << list.err;
+  const size_t at = list.out.find(R"("messageId":")");
+  ASSERT_NE(at, std::string::npos) << list.out;
+  const std::string id = list.out.substr(at + 13, 12);
+  EXPECT_NE(a.out.find(id), std::string::npos) << "the message id is the attestation's";
+  Invocation read = run("inbox read 05031412595 " + id + data, dir);
+  ASSERT_EQ(read.exit_code, 0) << read.err;
+  EXPECT_NE(read.out.find("access code"), std::string::npos) << read.out;
+  Invocation other = run("inbox read 85073003328 " + id + data, dir);
+  EXPECT_EQ(other.exit_code, 1);
+  EXPECT_NE(other.err.find("no such message"), std::string::npos) << other.err;
+  EXPECT_EQ(run("inbox read 05031412595 12345" + data, dir).exit_code, 1);
+  Invocation empty = run("inbox list 85073003328" + data, dir);
+  EXPECT_EQ(empty.exit_code, 0) << empty.err;
+  EXPECT_EQ(empty.out, "0 message(s)\n");
+}
+
 TEST(CliEmployers, WhatIsNoExtractIsOneLineAndExit1) {
   testing::TempDir dir;
   Invocation r = run("employers import " + dir.file("nothing") + " --data " + dir.file("data"), dir);
