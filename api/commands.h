@@ -105,8 +105,9 @@ struct CareerBreakOptions {
 
 struct InboxOptions {
   std::string ssin;
-  std::string message;  // read: the message id (12 digits)
+  std::string message;  // read, archive: the message id (12 digits)
   bool json = false;
+  bool archived = false;  // list: the archived messages instead
 };
 
 struct EmployersImportOptions {
@@ -154,6 +155,7 @@ int run_career_break_list(const CommonOptions& common, const CareerBreakOptions&
 int run_career_break_show(const CommonOptions& common, const CareerBreakOptions& options);
 int run_inbox_list(const CommonOptions& common, const InboxOptions& options);
 int run_inbox_read(const CommonOptions& common, const InboxOptions& options);
+int run_inbox_archive(const CommonOptions& common, const InboxOptions& options);
 int run_wages(const CommonOptions& common, const CitizenOptions& options);
 int run_employers_import(const CommonOptions& common, const EmployersImportOptions& options);
 int run_serve(const CommonOptions& common, const ServeOptions& options);

@@ -1,6 +1,7 @@
 // The command line of actions (docs/actions.md): submit one line, attest,
 // the employer's access-code lookup, consent, flexi eligibility, career break.
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <iterator>
 #include <optional>
@@ -247,6 +248,30 @@ int run_career_break_show(const CommonOptions& common, const CareerBreakOptions&
   std::string line;
   to_json(*r, &line);
   print_line(line);
+  return 0;
+}
+
+int run_inbox_archive(const CommonOptions& common, const InboxOptions& o) {
+  Result<Ssin> ssin = parse_ssin(o.ssin);
+  if (!ssin.is_ok()) return fail("inbox archive", invalid_argument("SSIN: " + ssin.status().message()));
+  char* end = nullptr;
+  const unsigned long long id = std::strtoull(o.message.c_str(), &end, 10);
+  if (o.message.size() != 12 || *end != '\0' || !is_valid_dimona_id(id))
+    return fail("inbox archive", invalid_argument("message: expected a 12-digit message id"));
+  SystemClock clock;
+  Result<WriteSide> side = open_write_side(common, clock);
+  if (!side.is_ok()) return fail("inbox archive", side.status());
+  Action action;
+  action.kind = ActionKind::kInboxArchive;
+  action.worker = *ssin;
+  action.id = id;
+  const std::string raw = "{\"worker\":{\"ssin\":\"" + o.ssin + "\"},\"inboxArchive\":{\"messageId\":\"" + o.message + "\"}}";
+  Result<ActionSubmission> s = submit_one_action(*side, action, raw, "cli:inbox");
+  if (!s.is_ok()) return fail("inbox archive", s.status());
+  if (!s->outcome.accepted())
+    return fail("inbox archive", failed_precondition(std::string(refusal_message(s->outcome.refusal)) + " (" +
+                                                     std::string(refusal_name(s->outcome.refusal)) + ")"));
+  std::printf("archived %s\n", o.message.c_str());
   return 0;
 }
 

@@ -15,6 +15,7 @@ void print_message_text(const InboxMessage& m, bool body) {
   const Attestation& a = m.attestation;
   std::printf("%012llu  %s  Student@work attestation %d  (kept until %s)\n", static_cast<unsigned long long>(a.id),
               to_string(m.delivered_at).c_str(), a.for_year, to_string(m.expires_at).c_str());
+  if (a.archived()) std::printf("  archived %s\n", to_string(a.archived_at).c_str());
   if (!body) return;
   std::printf("  remaining hours %u of %u in %d\n  access code %s, valid %s to %s\n", a.remaining_hours, a.quota_hours,
               a.for_year, format_access_code(a.access_code).c_str(), to_string(a.valid_from()).c_str(),
@@ -27,7 +28,7 @@ int run_inbox_list(const CommonOptions& common, const InboxOptions& o) {
   Result<CitizenView> view = open_citizen(common, o.ssin);
   if (!view.is_ok()) return fail("inbox list", view.status());
   const std::vector<InboxMessage> messages =
-      inbox_of(view->state->actions(), view->citizen, ledger_now(*view->side.projector));
+      inbox_of(view->state->actions(), view->citizen, ledger_now(*view->side.projector), o.archived);
   if (o.json) {
     std::string line;
     to_json(messages, &line);

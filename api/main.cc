@@ -155,12 +155,17 @@ int main(int argc, char** argv) {
   CLI::App* box_list = box->add_subcommand("list", "The messages still kept, newest first");
   box_list->add_option("ssin", inbox.ssin, "The citizen's SSIN")->required();
   box_list->add_flag("--json", inbox.json, "JSON instead of text");
+  box_list->add_flag("--archived", inbox.archived, "The archived messages instead");
   add_common(box_list);
   CLI::App* box_read = box->add_subcommand("read", "One message in full");
   box_read->add_option("ssin", inbox.ssin, "The citizen's SSIN")->required();
   box_read->add_option("message", inbox.message, "The message id (12 digits)")->required();
   box_read->add_flag("--json", inbox.json, "JSON instead of text");
   add_common(box_read);
+  CLI::App* box_archive = box->add_subcommand("archive", "Archive a message (an inboxArchive action)");
+  box_archive->add_option("ssin", inbox.ssin, "The citizen's SSIN")->required();
+  box_archive->add_option("message", inbox.message, "The message id (12 digits)")->required();
+  add_common(box_archive);
 
   EmployersImportOptions employers;
   CLI::App* emp = app.add_subcommand("employers", "The employer reference (KBO/BCE open data, docs/employers.md)");
@@ -213,6 +218,7 @@ int main(int argc, char** argv) {
   if (wag->parsed()) return run_wages(common, citizen);
   if (box_list->parsed()) return run_inbox_list(common, inbox);
   if (box_read->parsed()) return run_inbox_read(common, inbox);
+  if (box_archive->parsed()) return run_inbox_archive(common, inbox);
   if (ex->parsed()) return run_export(common, exp);
   if (itm->parsed()) return run_interim(common, interim);
   if (ano->parsed()) return run_anomalies(common, anomalies);

@@ -61,6 +61,14 @@ Status ActionState::apply(const Event& event) {
       if (o.worker.value == 0) return corruption("an attestation without its citizen");
       add_attestation({o.id, o.worker, o.for_year, o.quota_hours, o.remaining_hours, o.access_code, o.code_month, at});
       return Status::ok();
+    case ActionKind::kInboxArchive: {
+      const uint32_t* i = att_id_.find(o.subject);
+      if (i == nullptr) return corruption("an inbox message archived that was never delivered");
+      Attestation& message = attestations_[*i - 1];
+      if (message.citizen != o.worker || message.archived()) return corruption("an inbox message archived twice");
+      message.archived_at = at;
+      return Status::ok();
+    }
     case ActionKind::kDataAccessRequest:
       if (request(o.id) || o.token.empty()) return corruption("a data-access request reuses an id or has no token");
       add_request({o.id, o.employer, a.scope, a.channel, o.token, at});
@@ -176,6 +184,11 @@ uint32_t ActionState::link(FlatMap<uint32_t>& index, uint64_t key, uint32_t at) 
   const uint32_t prev = head == 0 ? kNoRecord : head - 1;
   head = at + 1;
   return prev;
+}
+
+const Attestation* ActionState::attestation(uint64_t id) const {
+  const uint32_t* i = att_id_.find(id);
+  return i ? &attestations_[*i - 1] : nullptr;
 }
 
 void ActionState::add_attestation(Attestation a) {
@@ -317,6 +330,7 @@ void ActionState::save(std::string* out) const {
   for (const Attestation& a : attestations_) {
     put(out, a.id), put(out, a.citizen.value), put(out, a.for_year), put(out, a.quota_hours);
     put(out, a.remaining_hours), put(out, a.access_code), put(out, a.code_month), put(out, a.issued_at.micros);
+    put(out, a.archived_at.micros);
   }
   put(out, static_cast<uint32_t>(requests_.size()));
   for (const DataAccessRequest& r : requests_) {
@@ -405,7 +419,8 @@ Status ActionState::load(std::string_view bytes, ActionState* s) {
     Attestation a;
     if (!in.get(&a.id) || !in.get(&a.citizen.value) || !in.get(&a.for_year) || !in.get(&a.quota_hours) ||
         !in.get(&a.remaining_hours) || !in.get(&a.access_code) || !in.get(&a.code_month) || !in.get(&a.issued_at.micros) ||
-        a.citizen.value == 0 || a.access_code > kAccessCodeMask)
+        !in.get(&a.archived_at.micros) || a.citizen.value == 0 || a.access_code > kAccessCodeMask ||
+        (a.archived() && a.archived_at < a.issued_at))
       return truncated;
     s->add_attestation(a);
   }

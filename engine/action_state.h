@@ -45,6 +45,9 @@ struct Attestation {
   int32_t code_month = 0;
   Instant issued_at;
   uint32_t prev_of_citizen = kNoRecord, prev_of_code = kNoRecord;
+  Instant archived_at{};  // its inbox message's archiving (inboxArchive); 0: not archived
+
+  bool archived() const { return archived_at.micros != 0; }
 
   Date valid_from() const { return access_code_valid_from(code_month); }
   Date valid_until() const { return access_code_valid_until(code_month); }
@@ -168,6 +171,7 @@ class ActionState {
   const CareerBreakNotification* notification(uint64_t id) const;
   const EmployerSettings* settings(uint64_t employer) const;
   const PensionRecord* pension(Ssin citizen) const;
+  const Attestation* attestation(uint64_t id) const;
   // Is `id` the id of any record (request, ticket, notification, attestation)?
   bool id_in_use(uint64_t id) const;
 

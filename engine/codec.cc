@@ -351,12 +351,13 @@ constexpr std::string_view kKindNames[4] = {"dimonaIn", "dimonaUpdate", "dimonaO
 enum ActionField {
   kAfYear, kAfQuarter, kAfFraction, kAfScope, kAfChannel, kAfToken, kAfRequestId, kAfTicket, kAfNotificationId,
   kAfPensionedAsOf, kAfContactName, kAfEmail, kAfPhone, kAfSector, kAfAccepts, kAfLeaveKind, kAfStartDate,
-  kAfEndDate, kAfRegimeBefore, kAfRegimeDuring, kAfMultiple, kAfFileName, kAfDecision, kAfGrossWage, kActionFieldCount
+  kAfEndDate, kAfRegimeBefore, kAfRegimeDuring, kAfMultiple, kAfFileName, kAfDecision, kAfGrossWage, kAfMessageId,
+  kActionFieldCount
 };
 constexpr std::string_view kActionFieldNames[kActionFieldCount] = {
     "year", "quarter", "fraction", "scope", "channel", "token", "requestId", "ticket", "notificationId",
     "pensionedAsOf", "contactName", "email", "phone", "sector", "acceptsNotifications", "leaveKind", "startDate",
-    "endDate", "regimeBefore", "regimeDuring", "multipleEmployers", "fileName", "decision", "grossWage"};
+    "endDate", "regimeBefore", "regimeDuring", "multipleEmployers", "fileName", "decision", "grossWage", "messageId"};
 
 constexpr uint32_t bit(ActionField f) { return 1u << f; }
 enum Party : unsigned char { kForbidden, kOptional, kRequired };
@@ -397,6 +398,7 @@ constexpr ActionShape kActionShapes[kActionKindCount] = {
     {bit(kAfNotificationId) | bit(kAfStartDate), bit(kAfNotificationId) | bit(kAfStartDate), kRequired, kOptional},
     /* careerBreakNotificationRefusal */ {bit(kAfNotificationId), bit(kAfNotificationId), kRequired, kOptional},
     /* careerBreakNotificationValidation */ {bit(kAfNotificationId), bit(kAfNotificationId), kRequired, kOptional},
+    /* inboxArchive */ {bit(kAfMessageId), bit(kAfMessageId), kForbidden, kRequired},
 };
 
 // A required string from a list of names.
@@ -522,6 +524,7 @@ Status decode_action_field(ActionField f, od::value& v, const Path& p, Action* a
     case kAfSector: return read_text(v, p, &a->sector);
     case kAfAccepts: return read_bool(v, p, &a->accepts_notifications);
     case kAfGrossWage: return read_cents(v, p, &a->gross_wage_cents);
+    case kAfMessageId: return read_action_id(v, p, &a->id);
     case kAfLeaveKind: return read_choice(v, p, parse_leave_kind, &a->leave_kind);
     case kAfStartDate: return read_required_date(v, p, &a->start_date);
     case kAfEndDate: {
@@ -841,7 +844,7 @@ Status decode_action_body_field(std::string_view k, od::value& f, const Path& p,
     o.employer = employer_key(d);
     return Status::ok();
   }
-  if (k == "requestId" || k == "ticket" || k == "notificationId") return *i = 4, read_digits(f, p, &o.subject);
+  if (k == "requestId" || k == "ticket" || k == "notificationId" || k == "messageId") return *i = 4, read_digits(f, p, &o.subject);
   if (k == "forYear") {
     *i = 5;
     DIMONA_TRY(read_int(f, p, &n, &present));

@@ -19,6 +19,7 @@ void write_message(JsonWriter& w, const InboxMessage& m, bool body) {
   w.key("deliveredAt").string(to_string(m.delivered_at));
   w.key("expiresAt").string(to_string(m.expires_at));
   w.key("subject").string("Student@work attestation " + std::to_string(a.for_year));
+  if (a.archived()) w.key("archivedAt").string(to_string(a.archived_at));
   if (body) {
     w.key("attestation").begin_object();
     w.key("attestationId").digits(a.id, 12);
@@ -35,11 +36,25 @@ void write_message(JsonWriter& w, const InboxMessage& m, bool body) {
 
 }  // namespace
 
-std::vector<InboxMessage> inbox_of(const ActionState& actions, Ssin citizen, Instant now) {
+namespace {
+
+std::vector<InboxMessage> kept_messages(const ActionState& actions, Ssin citizen, Instant now) {
   std::vector<InboxMessage> out;
   actions.for_each_attestation_of(citizen, [&](const Attestation& a) {
     InboxMessage m = message_of(a);
     if (m.delivered_at <= now && now < m.expires_at) out.push_back(m);
+  });
+  return out;
+}
+
+}  // namespace
+
+std::vector<InboxMessage> inbox_of(const ActionState& actions, Ssin citizen, Instant now, bool archived) {
+  std::vector<InboxMessage> out = kept_messages(actions, citizen, now);
+  // Archived at `now` or before; ledger time only grows, so a later archiving is not in the past's view.
+  std::erase_if(out, [&](const InboxMessage& m) {
+    const bool is_archived = m.attestation.archived() && m.attestation.archived_at <= now;
+    return is_archived != archived;
   });
   std::sort(out.begin(), out.end(), [](const InboxMessage& x, const InboxMessage& y) {
     return x.delivered_at != y.delivered_at ? x.delivered_at > y.delivered_at : x.attestation.id > y.attestation.id;
@@ -48,7 +63,7 @@ std::vector<InboxMessage> inbox_of(const ActionState& actions, Ssin citizen, Ins
 }
 
 std::optional<InboxMessage> inbox_message(const ActionState& actions, Ssin citizen, uint64_t message_id, Instant now) {
-  for (const InboxMessage& m : inbox_of(actions, citizen, now))
+  for (const InboxMessage& m : kept_messages(actions, citizen, now))
     if (m.attestation.id == message_id) return m;
   return std::nullopt;
 }

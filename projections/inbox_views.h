@@ -8,9 +8,11 @@
 // months later, or the month's last day). Expiry is judged in ledger time:
 // `now` is the caller's ledger_now, so imported history does not age out
 // early. inbox_of() lists the messages still kept at `now`, newest first;
-// inbox_message() gives one of them, or nothing when it is unknown, another
-// citizen's (a citizen cannot learn that it exists) or expired. Archiving is
-// not here yet (docs/api.md says what is missing). Canonical JSON by to_json.
+// inbox_message() gives one of them, archived or not, or nothing when it is
+// unknown, another citizen's (a citizen cannot learn that it exists) or
+// expired. An archived message (inboxArchive, docs/actions.md) leaves the
+// list and is in the archive (`archived`), until it expires like the others.
+// Canonical JSON by to_json.
 #pragma once
 
 #include <cstdint>
@@ -28,7 +30,7 @@ struct InboxMessage {
   Instant expires_at;
 };
 
-std::vector<InboxMessage> inbox_of(const ActionState& actions, Ssin citizen, Instant now);
+std::vector<InboxMessage> inbox_of(const ActionState& actions, Ssin citizen, Instant now, bool archived = false);
 std::optional<InboxMessage> inbox_message(const ActionState& actions, Ssin citizen, uint64_t message_id, Instant now);
 
 // {"messageId","deliveredAt","expiresAt","subject"} for a list; with `body`

@@ -2219,6 +2219,7 @@ constexpr Parties kActionParties[kActionLines] = {
     {true, false},   // careerBreakPostponement
     {true, false},   // careerBreakNotificationRefusal
     {true, false},   // careerBreakNotificationValidation
+    {false, true},   // inboxArchive: never generated (its messageId is the id the ledger gives an attestation)
 };
 
 // Employer settings: a contact person, an address at the firm's domain, a phone.
@@ -2369,6 +2370,9 @@ void Printer::print_action_body(ActionLine line, const ActionRecord& a, const Ev
     case ActionLine::kCareerBreakNotificationValidation:
       lit("\"notificationId\":");
       print_id(plan_.notification_id(a.ref));
+      return;
+    case ActionLine::kInboxArchive:  // never planned: its messageId is the ledger's id of an attestation
+      DIMONA_ASSERT(false);
       return;
   }
 }

@@ -649,6 +649,18 @@ TEST(CliInbox, AnAttestationArrivesInTheInboxAndOnlyItsCitizenReadsIt) {
   Invocation empty = run("inbox list 85073003328" + data, dir);
   EXPECT_EQ(empty.exit_code, 0) << empty.err;
   EXPECT_EQ(empty.out, "0 message(s)\n");
+
+  Invocation theirs = run("inbox archive 85073003328 " + id + data, dir);
+  EXPECT_EQ(theirs.exit_code, 1);
+  EXPECT_NE(theirs.err.find("unknownMessage"), std::string::npos) << theirs.err;
+  Invocation archived = run("inbox archive 05031412595 " + id + data, dir);
+  ASSERT_EQ(archived.exit_code, 0) << archived.err;
+  EXPECT_EQ(run("inbox list 05031412595" + data, dir).out, "0 message(s)\n");
+  Invocation archive = run("inbox list 05031412595 --archived" + data, dir);
+  EXPECT_NE(archive.out.find(id), std::string::npos) << archive.out;
+  Invocation again = run("inbox archive 05031412595 " + id + data, dir);
+  EXPECT_EQ(again.exit_code, 1);
+  EXPECT_NE(again.err.find("messageArchived"), std::string::npos) << again.err;
 }
 
 TEST(CliEmployers, WhatIsNoExtractIsOneLineAndExit1) {

@@ -156,6 +156,16 @@ TEST_F(ActionCodecTest, AGrossWageOutOfItsDomainIsMalformed) {
   expect_malformed(line(kWorker, "pensionStatus", R"({"pensionedAsOf":null,"grossWage":1})"), "grossWage");
 }
 
+TEST_F(ActionCodecTest, InboxArchiveFillsTheMessageIdAndWantsItsCitizenOnly) {
+  Action a = action(line(kWorker, "inboxArchive", std::string(R"({"messageId":")") + kTicket + R"("})"));
+  EXPECT_EQ(a.kind, ActionKind::kInboxArchive);
+  EXPECT_EQ(a.id, 700000001256u);
+  expect_malformed(line(kWorker, "inboxArchive", "{}"), "messageId");
+  expect_malformed(line(both(), "inboxArchive", std::string(R"({"messageId":")") + kTicket + R"("})"), "employer");
+  expect_malformed(line("", "inboxArchive", std::string(R"({"messageId":")") + kTicket + R"("})"), "worker");
+  expect_malformed(line(kWorker, "inboxArchive", R"({"messageId":"700000001257"})"), "messageId");
+}
+
 TEST_F(ActionCodecTest, PensionStatusFillsTheDateOrNothingForNull) {
   Action a = action(line(kWorker, "pensionStatus", R"({"pensionedAsOf":"2024-09-01"})"));
   EXPECT_EQ(a.kind, ActionKind::kPensionStatus);

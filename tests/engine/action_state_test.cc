@@ -329,7 +329,8 @@ class ActionCheckpointTest : public testing::LedgerFixture {
     const std::string st = R"("worker":{"ssin":"05031412595"})";
     clock_.set(instant("2025-03-17T10:00:00Z"));
     submit(testing::stu_in("2025-04-01", "2025-04-30", 30));
-    ok("{" + st + R"(,"attestationRequest":{"year":2025}})");
+    const std::string attestation = ok("{" + st + R"(,"attestationRequest":{"year":2025}})");
+    ok("{" + st + R"(,"inboxArchive":{"messageId":")" + attestation + R"("}})");
     const std::string flexi = token("{" + e1 + R"(,"dataAccessRequest":{"scope":"FLEXI","channel":"QR"}})");
     const std::string balance =
         token("{" + e2 + R"(,"dataAccessRequest":{"scope":"STUDENT_BALANCE","channel":"LINK"}})");
@@ -420,6 +421,11 @@ TEST_F(ActionCheckpointTest, ALoadedStateAnswersTheSameLookups) {
   ASSERT_TRUE(LedgerState::load(ledger_bytes(), &loaded).is_ok());
   const ActionState& a = state().actions();
   const ActionState& b = loaded.actions();
+  a.for_each_attestation_of(Ssin{5031412595}, [&](const Attestation& t) {
+    ASSERT_NE(b.attestation(t.id), nullptr);
+    EXPECT_TRUE(t.archived());
+    EXPECT_EQ(b.attestation(t.id)->archived_at, t.archived_at);
+  });
   std::vector<int64_t> wages;
   b.for_each_occupation_of(kCitizen, [&](const OccupationRecord& r) { wages.push_back(r.gross_wage_cents); });
   std::sort(wages.begin(), wages.end());

@@ -83,5 +83,37 @@ TEST_F(InboxViewsTest, ReadingGivesTheAttestationAndNothingOfAnotherCitizen) {
   EXPECT_TRUE(inbox_of(actions_, kOther, now).empty());
 }
 
+TEST_F(InboxViewsTest, AnArchivedMessageLeavesTheListForTheArchiveAndStaysReadable) {
+  apply(attestation(kStudent, 700000000101, "2025-03-17T10:00:00Z"));
+  apply(attestation(kStudent, 700000000202, "2025-03-20T10:00:00Z"));
+  Event archive;
+  archive.type = event_type_of(ActionKind::kInboxArchive);
+  archive.recorded_at = at("2025-03-25T12:00:00Z");
+  archive.ssin = kStudent;
+  archive.action.action.kind = ActionKind::kInboxArchive;
+  archive.action.outcome.id = 700000000303;
+  archive.action.outcome.worker = kStudent;
+  archive.action.outcome.subject = 700000000101;
+  apply(archive);
+  const Instant now = at("2025-03-26T00:00:00Z");
+  const std::vector<InboxMessage> box = inbox_of(actions_, kStudent, now);
+  ASSERT_EQ(box.size(), 1u);
+  EXPECT_EQ(box[0].attestation.id, 700000000202u);
+  const std::vector<InboxMessage> archived = inbox_of(actions_, kStudent, now, /*archived=*/true);
+  ASSERT_EQ(archived.size(), 1u);
+  std::string json;
+  to_json(archived[0], false, &json);
+  EXPECT_NE(json.find(R"("archivedAt":"2025-03-25T12:00:00Z")"), std::string::npos) << json;
+  EXPECT_TRUE(inbox_message(actions_, kStudent, 700000000101, now));
+  // Seen as it was before the archiving, the message is still in the list.
+  EXPECT_EQ(inbox_of(actions_, kStudent, at("2025-03-25T11:00:00Z")).size(), 2u);
+  // The fold refuses what the decision never accepts: another citizen's message, or twice.
+  archive.action.outcome.id = 700000000404;
+  EXPECT_EQ(actions_.apply(archive).code(), Code::kCorruption);
+  archive.action.outcome.worker = kOther;
+  archive.action.outcome.subject = 700000000202;
+  EXPECT_EQ(actions_.apply(archive).code(), Code::kCorruption);
+}
+
 }  // namespace
 }  // namespace dimona
