@@ -68,7 +68,8 @@ int run_attest(const CommonOptions& common, const AttestOptions& o) {
   Action action;
   action.kind = ActionKind::kAttestationRequest;
   action.worker = *ssin;
-  action.year = o.year != 0 ? o.year : year_of(date_of(clock.now()));
+  // The default year is the one of the ledger time the request is decided at.
+  action.year = o.year != 0 ? o.year : year_of(date_of(std::max(clock.now(), side->ledger->state().last_recorded_at())));
   const std::string raw = "{\"worker\":{\"ssin\":\"" + o.ssin + "\"},\"attestationRequest\":{\"year\":" +
                           std::to_string(action.year) + "}}";
   Result<ActionSubmission> s = submit_one_action(*side, action, raw, "cli:attest");
@@ -77,8 +78,7 @@ int run_attest(const CommonOptions& common, const AttestOptions& o) {
   if (!out.accepted())
     return fail("attest", failed_precondition(std::string(refusal_message(out.refusal)) + " (" +
                                               std::string(refusal_name(out.refusal)) + ")"));
-  Attestation a{out.id, *ssin, out.for_year, out.quota_hours, out.remaining_hours, out.access_code, out.code_month,
-                s->recorded_at};
+  const Attestation a = attestation_of(out, s->recorded_at);
   if (o.json) {
     std::string line;
     to_json(a, &line);
@@ -86,6 +86,9 @@ int run_attest(const CommonOptions& common, const AttestOptions& o) {
     return 0;
   }
   std::printf("Student@work attestation %012llu for %d\n", static_cast<unsigned long long>(a.id), a.for_year);
+  const std::string name = attestation_student_name(a);
+  const std::string ssin_text = "SSIN " + printed_ssin(a.citizen);
+  std::printf("  student          %s\n", (name.empty() ? ssin_text : name + " (" + ssin_text + ")").c_str());
   std::printf("  remaining hours  %u of %u\n", a.remaining_hours, a.quota_hours);
   std::printf("  access code      %s  (valid %s to %s)\n", format_access_code(a.access_code).c_str(),
               to_string(a.valid_from()).c_str(), to_string(a.valid_until()).c_str());
@@ -154,9 +157,8 @@ int run_consent_list(const CommonOptions& common, const ConsentOptions& o) {
 }
 
 int run_flexi(const CommonOptions& common, const FlexiOptions& o) {
-  const std::optional<int32_t> quarter =
-      o.quarter.empty() ? std::optional<int32_t>(quarter_index(date_of(SystemClock().now()))) : parse_quarter(o.quarter);
-  if (!quarter) return fail("flexi", invalid_argument("--quarter: expected YYYY-Qn"));
+  const std::optional<int32_t> asked = o.quarter.empty() ? std::optional<int32_t>(0) : parse_quarter(o.quarter);
+  if (!asked) return fail("flexi", invalid_argument("--quarter: expected YYYY-Qn"));
   const std::optional<ReductionRule> rule = ReductionRule::parse(o.reduction);
   if (!rule) return fail("flexi", invalid_argument("--reduction: strict, ignore or tolerance:F"));
   uint64_t employer = 0;
@@ -167,8 +169,10 @@ int run_flexi(const CommonOptions& common, const FlexiOptions& o) {
   }
   Result<CitizenView> view = open_citizen(common, o.ssin);
   if (!view.is_ok()) return fail("flexi", view.status());
+  // The default quarter is the one of the read's "now" (ledger_now), as every other read's default.
+  const int32_t quarter = o.quarter.empty() ? quarter_index(date_of(ledger_now(*view->side.projector))) : *asked;
   std::string line;
-  to_json(flexi_eligibility(view->state->actions(), view->citizen, *quarter, employer, *rule), &line);
+  to_json(flexi_eligibility(view->state->actions(), view->citizen, quarter, employer, *rule), &line);
   print_line(line);
   return 0;
 }
@@ -242,9 +246,10 @@ int run_career_break_show(const CommonOptions& common, const CareerBreakOptions&
   if (!side.is_ok()) return fail("career-break show", side.status());
   const CareerBreakRequest* r = side->projector->find([ticket](const LedgerState& state) { return state.actions().ticket(ticket); });
   if (!r) return fail("career-break show", not_found("no career-break request has this ticket"));
-  if (employer && (*employer != r->employer || !r->employer_may_consult()))
-    return fail("career-break show",
-                failed_precondition("the employer may consult a request only until the employee completed their part"));
+  if (employer) {
+    const std::string_view refusal = consult_refusal(*r, *employer);
+    if (!refusal.empty()) return fail("career-break show", failed_precondition(std::string(refusal)));
+  }
   std::string line;
   to_json(*r, &line);
   print_line(line);

@@ -21,9 +21,11 @@
 namespace dimona::cli {
 namespace {
 
-std::vector<int32_t> years_around(const CitizenOptions& o) {
+// --year, or the previous, current and next year of the read's "now"
+// (ledger_now: loaded history ahead of the clock is not hidden by default).
+std::vector<int32_t> years_around(const CitizenOptions& o, Date today) {
   if (o.year != 0) return {o.year};
-  const int32_t now = year_of(date_of(SystemClock().now()));
+  const int32_t now = year_of(today);
   return {now - 1, now, now + 1};
 }
 
@@ -41,7 +43,7 @@ void print_balance_text(const StudentBalance& b, Date reference) {
                 e.planned, e.worked, e.still_to_work);
   for (const PeriodContribution& c : b.periods)
     std::printf("    period %012llu  %s..%s  %4u h  %s\n", static_cast<unsigned long long>(c.period.value),
-                to_string(c.start).c_str(), to_string(c.end).c_str(), c.planned, c.rule);
+                to_string(c.start).c_str(), to_string(c.end).c_str(), c.planned, c.rule.c_str());
 }
 
 }  // namespace
@@ -76,8 +78,8 @@ int run_replay(const CommonOptions& common, const ReplayOptions& o) {
 int run_balance(const CommonOptions& common, const CitizenOptions& o) {
   Result<CitizenView> view = open_citizen(common, o.ssin);
   if (!view.is_ok()) return fail("balance", view.status());
-  const Date reference = date_of(view->side.projector->ledger_time());
-  for (int32_t year : years_around(o)) {
+  const Date reference = date_of(ledger_now(*view->side.projector));
+  for (int32_t year : years_around(o, reference)) {
     const StudentBalance b = student_balance(*view->state, view->citizen, year, reference);
     if (o.json) {
       std::string line;
@@ -93,7 +95,7 @@ int run_balance(const CommonOptions& common, const CitizenOptions& o) {
 int run_calendar(const CommonOptions& common, const CitizenOptions& o) {
   Result<CitizenView> view = open_citizen(common, o.ssin);
   if (!view.is_ok()) return fail("calendar", view.status());
-  for (int32_t year : years_around(o)) {
+  for (int32_t year : years_around(o, date_of(ledger_now(*view->side.projector)))) {
     const StudentCalendar cal = student_calendar(*view->state, view->citizen, year);
     std::string line;
     to_json(cal, &line);
@@ -160,7 +162,7 @@ int run_interim(const CommonOptions& common, const InterimOptions& o) {
   citizen.ssin = o.ssin;
   Result<CitizenView> view = open_citizen(common, citizen.ssin);
   if (!view.is_ok()) return fail("interim", view.status());
-  Result<InterimFilter> filter = interim_filter(o, date_of(SystemClock().now()));
+  Result<InterimFilter> filter = interim_filter(o, date_of(ledger_now(*view->side.projector)));
   if (!filter.is_ok()) return fail("interim", filter.status());
   if (o.calendar) {
     const InterimCalendar calendar = interim_calendar(*view->state, view->citizen, *filter);

@@ -31,6 +31,16 @@ inline constexpr size_t rate_limited_clients_max = 100'000;    // client address
 inline constexpr size_t verified_tokens_cached_max = 100'000;   // bearer tokens kept verified
 inline constexpr size_t page_size_default = 50;
 inline constexpr size_t page_size_max = 500;
+// Connections (server.h). Past either cap a connection is still read, once and
+// briefly: GET /health is answered (a monitoring probe sees the server at its
+// cap), anything else gets 503 problem+json with Retry-After; then it closes.
+// Past the over-capacity allowance too, the socket is closed unread.
+inline constexpr size_t connections_max = 1024;               // open, all clients together
+inline constexpr size_t connections_per_client_max = 64;      // open, from one peer address
+inline constexpr size_t connections_over_capacity_max = 64;   // being answered past a cap
+inline constexpr int over_capacity_read_timeout_ms = 1000;    // for its one request
+static_assert(connections_per_client_max <= connections_max);
+static_assert(over_capacity_read_timeout_ms < read_timeout_seconds * 1000);
 }  // namespace http_limits
 
 struct HttpRequest {

@@ -229,13 +229,14 @@ static_assert(kQrTopPt - kQrSidePt > kFooterPt + 24.0f);
 
 // The attestation's strings in WinAnsi.
 struct AttestationText {
-  std::string ssin, access_code, valid_from, valid_until, issued_at, attestation_id;
+  std::string ssin, name, access_code, valid_from, valid_until, issued_at, attestation_id;
 };
 
 Result<AttestationText> checked(const AttestationPdf& in) {
   if (in.remaining_hours > in.quota_hours) return invalid_argument("attestation: remaining hours above the quota");
   AttestationText text;
-  DIMONA_TRY(convert("ssin_masked", in.ssin_masked, text.ssin));
+  DIMONA_TRY(convert("student_ssin", in.student_ssin, text.ssin));
+  DIMONA_TRY(convert("student_name", in.student_name, text.name));
   DIMONA_TRY(convert("access_code", in.access_code, text.access_code));
   DIMONA_TRY(convert("valid_from", in.valid_from, text.valid_from));
   DIMONA_TRY(convert("valid_until", in.valid_until, text.valid_until));
@@ -284,7 +285,8 @@ void draw_attestation(HPDF_Page page, const Fonts& fonts, const AttestationPdf& 
   const std::string remaining = std::to_string(in.remaining_hours);
 
   show(title, kMarginPt, 770.0f, "Student@work " + std::string(kEmDash) + " attestation " + year);
-  show(body, kMarginPt, 748.0f, fitted(body, "Student: " + text.ssin, right - kMarginPt));
+  const std::string student = text.name.empty() ? "SSIN " + text.ssin : text.name + " (SSIN " + text.ssin + ")";
+  show(body, kMarginPt, 748.0f, fitted(body, "Student: " + student, right - kMarginPt));
   rule(page, kMarginPt, right, 736.0f, 0.6f);
   show(label, kMarginPt, 708.0f, "Remaining hours at reduced social security contributions in " + year);
   show(hours, kMarginPt, 648.0f, remaining);

@@ -1,8 +1,10 @@
 // Printable documents: the Student@work attestation and the Interim@work export.
 //
 // Contract. Each render function takes a plain description of the document,
-// already read from the projections and already masked (an SSIN arrives as
-// ssin_masked; nothing here looks anything up), and returns the whole PDF file
+// already read from the projections and already formatted (the interim
+// export's SSIN arrives masked as ssin_masked, the attestation's in its printed
+// form with the student's name: the student hands it to an employer, who
+// must match it to the candidate; nothing here looks anything up), and returns the whole PDF file
 // as bytes: A4 portrait, PDF 1.3 from libharu, the standard Type 1 fonts
 // Helvetica, Helvetica-Bold and Courier-Bold (not embedded) in WinAnsiEncoding.
 // The same input and options give the same bytes (no creation date, no random
@@ -52,7 +54,11 @@ struct PdfOptions {
 };
 
 struct AttestationPdf {
-  std::string ssin_masked;
+  // The attestation identifies its student to the employer it is handed to:
+  // the SSIN in its printed form (printed_ssin(): YY.MM.DD-XXX.CC), not
+  // masked, and the name when known ("Family, Given"; empty: unknown).
+  std::string student_ssin;
+  std::string student_name;
   int32_t year = 0;
   uint32_t quota_hours = 0;
   uint32_t remaining_hours = 0;
@@ -62,7 +68,8 @@ struct AttestationPdf {
   std::string attestation_id;
 };
 
-// One page: title "Student@work — attestation <year>", the remaining hours,
+// One page: title "Student@work — attestation <year>", the student ("Student:
+// <name> (SSIN <printed SSIN>)"), the remaining hours,
 // the access code, its validity, the issue instant, the attestation id, the
 // QR code of qr_payload and a footer on what the employer may see.
 Result<std::string> render_attestation_pdf(const AttestationPdf& attestation, const PdfOptions& options = {});

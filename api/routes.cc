@@ -596,22 +596,21 @@ struct Api::Impl {
     const bool pdf = c.wants_pdf();
     auto reply = c.reply;
     service.submit(body, [who](const Command& command, const LedgerState& state) { return may_submit(who, command, state); },
-                   [this, reply, pdf, s](Result<WriteOutcome> o) {
+                   [this, reply, pdf](Result<WriteOutcome> o) {
                      if (!o.is_ok()) return reply(problem_of(o.status()));
                      const ActionOutcome& out = o->action.outcome;
                      if (!out.accepted()) {
                        return reply(problem(409, "conflict", "Conflict", refusal_message(out.refusal)));
                      }
-                     const Attestation a{out.id, *s, out.for_year, out.quota_hours, out.remaining_hours,
-                                         out.access_code, out.code_month, o->action.recorded_at};
+                     const Attestation a = attestation_of(out, o->action.recorded_at);
                      if (!pdf) {
                        std::string json;
                        to_json(a, &json);
                        return reply(json_response(201, std::move(json)));
                      }
-                     AttestationPdf doc{mask(*s), a.for_year, a.quota_hours, a.remaining_hours,
-                                        format_access_code(a.access_code), to_string(a.valid_from()),
-                                        to_string(a.valid_until()), to_string(a.issued_at),
+                     AttestationPdf doc{printed_ssin(a.citizen), attestation_student_name(a), a.for_year,
+                                        a.quota_hours, a.remaining_hours, format_access_code(a.access_code),
+                                        to_string(a.valid_from()), to_string(a.valid_until()), to_string(a.issued_at),
                                         public_url() + "/v1/accessCodes/" + format_access_code(a.access_code),
                                         std::to_string(a.id)};
                      Result<std::string> bytes = render_attestation_pdf(doc);

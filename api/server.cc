@@ -10,11 +10,15 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <optional>
+#include <string>
+#include <string_view>
 #include <thread>
 #include <type_traits>
 #include <unordered_map>
@@ -41,6 +45,38 @@ struct HttpServer::Impl {
   // Each live connection's closer (posted to its strand), so stop() can close the idle ones.
   std::unordered_map<uint64_t, std::function<void()>> closers;
   uint64_t next_session = 0;
+  // Connection caps (server.h): counted under `mutex`.
+  size_t connections_max = http_limits::connections_max;
+  size_t connections_per_client_max = http_limits::connections_per_client_max;
+  size_t connections = 0;
+  size_t over_capacity = 0;
+  std::unordered_map<std::string, size_t> per_client;
+
+  enum class Admission : unsigned char { kServed, kOverCapacity, kRefused };
+  Admission admit(const std::string& client) {
+    std::lock_guard lock(mutex);
+    auto [it, fresh] = per_client.try_emplace(client, 0);
+    if (connections < connections_max && it->second < connections_per_client_max) {
+      ++connections;
+      ++it->second;
+      return Admission::kServed;
+    }
+    if (fresh) per_client.erase(it);
+    if (over_capacity < http_limits::connections_over_capacity_max) {
+      ++over_capacity;
+      return Admission::kOverCapacity;
+    }
+    return Admission::kRefused;
+  }
+  void release(const std::string& client, Admission admission) {
+    std::lock_guard lock(mutex);
+    if (admission == Admission::kOverCapacity) {
+      --over_capacity;
+      return;
+    }
+    --connections;
+    if (auto it = per_client.find(client); it != per_client.end() && --it->second == 0) per_client.erase(it);
+  }
 
   uint64_t add_session(std::function<void()> closer) {
     std::lock_guard lock(mutex);
@@ -66,15 +102,48 @@ struct HttpServer::Impl {
 
 namespace {
 
+// The request head as received, checked byte by byte before Beast parses it:
+// Beast accepts some framing RFC 9112 says to refuse (a bare LF, obs-fold).
+struct HeadScan {
+  enum class Kind : unsigned char { kIncomplete, kComplete, kMalformed };
+  Kind kind = Kind::kIncomplete;
+  const char* reason = "";
+};
+
+HeadScan scan_head(std::string_view bytes) {
+  using Kind = HeadScan::Kind;
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    const char c = bytes[i];
+    if (c == '\0') return {Kind::kMalformed, "a NUL byte in the request head"};
+    if (c == '\r' && i + 1 < bytes.size() && bytes[i + 1] != '\n')
+      return {Kind::kMalformed, "a CR not followed by LF in the request head"};
+    if (c == '\n') {
+      if (i == 0 || bytes[i - 1] != '\r') return {Kind::kMalformed, "a bare LF line ending (CRLF is required)"};
+      if (i >= 3 && bytes.substr(i - 3, 4) == "\r\n\r\n") return {Kind::kComplete, ""};
+    }
+    if ((c == ' ' || c == '\t') && i > 0 && bytes[i - 1] == '\n')
+      return {Kind::kMalformed, "a folded header line (obs-fold)"};
+  }
+  return {};
+}
+
+bool is_health_probe(const http::request<http::string_body>& req) {
+  const std::string_view target = req.target();
+  return req.method() == http::verb::get && target.substr(0, target.find('?')) == "/health";
+}
+
 template <typename Stream>
 class Session : public std::enable_shared_from_this<Session<Stream>> {
  public:
   static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
 
-  Session(Stream stream, HttpServer::Impl& server, std::string client)
-      : stream_(std::move(stream)), server_(server), client_(std::move(client)) {}
+  using Admission = HttpServer::Impl::Admission;
+
+  Session(Stream stream, HttpServer::Impl& server, std::string client, Admission admission)
+      : stream_(std::move(stream)), server_(server), client_(std::move(client)), admission_(admission) {}
   ~Session() {
     if (id_ != 0) server_.remove_session(id_);
+    server_.release(client_, admission_);
   }
 
   void start() {
@@ -84,7 +153,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       });
     });
     if constexpr (kTls) {
-      beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(http_limits::read_timeout_seconds));
+      beast::get_lowest_layer(stream_).expires_after(read_timeout());
       stream_.async_handshake(ssl::stream_base::server,
                               [self = this->shared_from_this()](beast::error_code ec) {
                                 if (!ec) self->read();
@@ -95,20 +164,59 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   }
 
  private:
+  bool over_capacity() const { return admission_ == Admission::kOverCapacity; }
+  std::chrono::milliseconds read_timeout() const {
+    if (over_capacity()) return std::chrono::milliseconds(http_limits::over_capacity_read_timeout_ms);
+    return std::chrono::seconds(first_ ? http_limits::read_timeout_seconds : http_limits::keep_alive_idle_seconds);
+  }
+
   void read() {
     if (server_.stopping) return close();
     parser_.emplace();
     parser_->body_limit(http_limits::request_body_bytes_max);
     parser_->header_limit(static_cast<uint32_t>(http_limits::request_header_bytes_max));
-    beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(
-        first_ ? http_limits::read_timeout_seconds : http_limits::keep_alive_idle_seconds));
+    beast::get_lowest_layer(stream_).expires_after(read_timeout());
     first_ = false;
+    read_head();
+  }
+
+  // Reads until the buffer holds a whole request head, refusing bad framing
+  // as soon as it shows; then Beast parses the head from the buffer.
+  void read_head() {
+    const auto data = buffer_.data();
+    const HeadScan scan = scan_head(std::string_view(static_cast<const char*>(data.data()), data.size()));
+    if (scan.kind == HeadScan::Kind::kMalformed) return refuse_framing(scan.reason);
+    if (scan.kind == HeadScan::Kind::kComplete) {
+      return http::async_read_header(stream_, buffer_, *parser_,
+                                     [self = this->shared_from_this()](beast::error_code ec, size_t) {
+                                       self->on_head(ec);
+                                     });
+    }
+    if (buffer_.size() >= http_limits::request_header_bytes_max) return on_read(http::error::header_limit);
+    const size_t room = std::min<size_t>(http_limits::request_header_bytes_max - buffer_.size(), 4096);
+    stream_.async_read_some(buffer_.prepare(room), [self = this->shared_from_this()](beast::error_code ec, size_t n) {
+      if (ec) return self->on_read(self->buffer_.size() == 0 && ec == net::error::eof ? http::error::end_of_stream : ec);
+      self->buffer_.commit(n);
+      self->read_head();
+    });
+  }
+
+  void on_head(beast::error_code ec) {
+    if (ec) return on_read(ec);
+    const auto& head = parser_->get();
+    if (head.count(http::field::content_length) > 1) return refuse_framing("two Content-Length fields");
+    if (head.count(http::field::content_length) > 0 && head.count(http::field::transfer_encoding) > 0)
+      return refuse_framing("Content-Length together with Transfer-Encoding");
     http::async_read(stream_, buffer_, *parser_,
-                     [self = this->shared_from_this()](beast::error_code ec, size_t) { self->on_read(ec); });
+                     [self = this->shared_from_this()](beast::error_code e, size_t) { self->on_read(e); });
+  }
+
+  void refuse_framing(std::string_view reason) {
+    reply_and_close(bad_request("The request is not valid HTTP/1.1: " + std::string(reason)));
   }
 
   void on_read(beast::error_code ec) {
-    if (ec == http::error::end_of_stream) return close();
+    if (ec == http::error::end_of_stream || ec == http::error::partial_message) return close();
     if (ec == http::error::body_limit) {
       return reply_and_close(problem(413, "payloadTooLarge", "Payload Too Large",
                                            "The request body is larger than 64 KiB"));
@@ -117,8 +225,20 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       return reply_and_close(problem(431, "badRequest", "Request Header Fields Too Large",
                                            "The request headers are larger than 8 KiB"));
     }
+    // Any other refusal of Beast's parser is the client's framing: say so, then close.
+    if (ec && ec.category() == http::make_error_code(http::error::bad_method).category())
+      return refuse_framing(ec.message());
     if (ec) return;  // timeout (a slow client), reset, or shutdown: the socket closes with us
     http::request<http::string_body> req = parser_->release();
+    if (over_capacity()) {
+      keep_alive_ = false;
+      if (!is_health_probe(req)) {
+        HttpResponse busy = problem(503, "serviceUnavailable", "Service Unavailable",
+                                    "Too many open connections; retry shortly");
+        busy.headers.emplace_back("Retry-After", "1");
+        return reply_and_close(std::move(busy));
+      }
+    }
     HttpRequest r;
     r.method = std::string(req.method_string());
     r.target = std::string(req.target());
@@ -129,7 +249,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     }
     r.body = std::move(req.body());
     r.client = client_;
-    keep_alive_ = req.keep_alive();
+    keep_alive_ = keep_alive_ && req.keep_alive();
     busy_ = true;
     server_.begin_request();
     server_.handler(std::move(r), [self = this->shared_from_this()](HttpResponse response) {
@@ -168,12 +288,22 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
   void close() {
     beast::error_code ec;
+    beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(2));
     if constexpr (kTls) {
-      beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(2));
       stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) {});
     } else {
       stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+      drain();
     }
+  }
+
+  // After our FIN, read what the client still sends until it closes (or 2 s):
+  // closing with unread bytes would reset the connection and could destroy
+  // the response (a 400 or 503) before the client reads it.
+  void drain() {
+    stream_.async_read_some(net::buffer(drain_buffer_), [self = this->shared_from_this()](beast::error_code ec, size_t) {
+      if (!ec) self->drain();
+    });
   }
 
   Stream stream_;
@@ -185,6 +315,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   bool first_ = true;
   bool busy_ = false;  // a request is with the handler or being written
   uint64_t id_ = 0;
+  Admission admission_;
+  std::array<char, 1024> drain_buffer_{};
 };
 
 }  // namespace
@@ -198,12 +330,17 @@ void HttpServer::Impl::accept() {
     beast::error_code peer_ec;
     const tcp::endpoint peer = socket.remote_endpoint(peer_ec);
     std::string client = peer_ec ? std::string("unknown") : peer.address().to_string();
-    if (tls) {
+    const Admission admission = admit(client);
+    if (admission == Admission::kRefused) {
+      socket.close(peer_ec);  // past the caps and the over-capacity allowance: unread
+    } else if (tls) {
       std::make_shared<Session<ssl::stream<beast::tcp_stream>>>(
-          ssl::stream<beast::tcp_stream>(beast::tcp_stream(std::move(socket)), *tls), *this, std::move(client))
+          ssl::stream<beast::tcp_stream>(beast::tcp_stream(std::move(socket)), *tls), *this, std::move(client),
+          admission)
           ->start();
     } else {
-      std::make_shared<Session<beast::tcp_stream>>(beast::tcp_stream(std::move(socket)), *this, std::move(client))
+      std::make_shared<Session<beast::tcp_stream>>(beast::tcp_stream(std::move(socket)), *this, std::move(client),
+                                                   admission)
           ->start();
     }
     accept();
@@ -217,6 +354,10 @@ HttpServer::~HttpServer() { stop(); }
 Result<std::unique_ptr<HttpServer>> HttpServer::start(const ServerOptions& options, Handler handler) {
   auto impl = std::make_unique<Impl>();
   impl->handler = std::move(handler);
+  if (options.connections_max < 1 || options.connections_per_client_max < 1)
+    return invalid_argument("the connection caps must be at least 1");
+  impl->connections_max = options.connections_max;
+  impl->connections_per_client_max = options.connections_per_client_max;
   if (!options.tls_certificate.empty()) {
     impl->tls.emplace(ssl::context::tls_server);
     beast::error_code ec;

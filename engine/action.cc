@@ -122,6 +122,12 @@ std::optional<AccessToken> parse_access_token(std::string_view text) {
   return t;
 }
 
+std::string printed_ssin(Ssin ssin) {
+  const std::string d = format_ssin(ssin);
+  DIMONA_ASSERT(d.size() == 11);
+  return d.substr(0, 2) + "." + d.substr(2, 2) + "." + d.substr(4, 2) + "-" + d.substr(6, 3) + "." + d.substr(9, 2);
+}
+
 std::string format_access_code(uint64_t code) {
   DIMONA_ASSERT(code <= kAccessCodeMask);
   std::string s(11, '-');

@@ -101,6 +101,9 @@ std::optional<AccessToken> parse_access_token(std::string_view text);
 // ignores case, spaces and dashes and reads I/L as 1 and O as 0.
 inline constexpr uint64_t kAccessCodeMask = (uint64_t{1} << 50) - 1;
 std::string format_access_code(uint64_t code);
+// An SSIN as printed on an identity card and on the attestation: YY.MM.DD-XXX.CC.
+// Only for the documents the citizen hands over (the attestation); never a log line.
+std::string printed_ssin(Ssin ssin);
 std::optional<uint64_t> parse_access_code(std::string_view text);
 
 // A month as one integer: year * 12 + (month - 1).
@@ -188,6 +191,9 @@ struct ActionOutcome {
   uint32_t quota_hours = 0, remaining_hours = 0;
   uint64_t access_code = 0;
   int32_t code_month = 0;  // month_index
+  // The student's name as the ledger knew it when issued (empty: unknown);
+  // views into the ActionState that decided it, or into the decoded event line.
+  std::string_view family_name, given_name;
   // CitizenDataAccessRequested (the token) and the answers (the request's scope)
   AccessToken token;
   AccessScope scope = AccessScope::kFlexi;

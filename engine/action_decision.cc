@@ -41,7 +41,11 @@ void decide_attestation(const LedgerState& state, const Action& a, Instant at, c
   o->quota_hours = *quota;
   o->remaining_hours = used >= *quota ? 0 : *quota - used;
   o->code_month = month_index(today);
-  o->access_code = access_code_of(secret, a.worker, o->code_month);
+  o->access_code = access_code_of(secret, a.worker, o->code_month, a.year);
+  if (const WorkerName* name = state.actions().worker_name(a.worker)) {  // printed on the attestation
+    o->family_name = name->family;
+    o->given_name = name->given;
+  }
 }
 
 void decide_request(const ActionState& s, const Action& a, const ServerSecret& secret, ActionOutcome* o) {
@@ -135,8 +139,10 @@ bool creates_subject(ActionKind k) {
 
 }  // namespace
 
-uint64_t access_code_of(const ServerSecret& secret, Ssin citizen, int32_t month) {
-  const uint64_t code = secret.hmac64("access-code|" + ssin_digits(citizen) + "|" + month_string(month)) & kAccessCodeMask;
+uint64_t access_code_of(const ServerSecret& secret, Ssin citizen, int32_t month, int32_t year) {
+  std::string message = "access-code|" + ssin_digits(citizen) + "|" + month_string(month) + "|year|";
+  append_uint(&message, static_cast<uint64_t>(year));
+  const uint64_t code = secret.hmac64(message) & kAccessCodeMask;
   return code == 0 ? 1 : code;
 }
 

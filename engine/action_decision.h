@@ -22,8 +22,12 @@ namespace dimona {
 ActionOutcome decide_action(const LedgerState& state, const Action& action, Instant recorded_at,
                             const ServerSecret& secret, uint64_t fresh_id);
 
-// The access code of (citizen, month): HMAC-SHA256 cut to 50 bits, never 0.
-uint64_t access_code_of(const ServerSecret& secret, Ssin citizen, int32_t month);
+// The access code of (citizen, month, attestation year): HMAC-SHA256 cut to
+// 50 bits, never 0. The year is in the MAC so that two attestations issued
+// in one month for different years (December: this year and the next) print
+// different codes, each answering for its own year (rule 11). Codes already
+// logged keep their value: the event carries the code, nothing recomputes it.
+uint64_t access_code_of(const ServerSecret& secret, Ssin citizen, int32_t month, int32_t year);
 // The token of a data-access request, from its id.
 AccessToken request_token_of(const ServerSecret& secret, uint64_t request_id);
 

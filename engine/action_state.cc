@@ -50,6 +50,32 @@ ActionRefusal notification_refusal(const CareerBreakNotification& n, ActionKind 
 
 // --- Fold ---------------------------------------------------------------------------
 
+Attestation attestation_of(const ActionOutcome& o, Instant issued_at) {
+  return Attestation{o.id,         o.worker,        o.for_year,
+                     o.quota_hours, o.remaining_hours, o.access_code,
+                     o.code_month,  issued_at,         std::string(o.family_name),
+                     std::string(o.given_name)};
+}
+
+const WorkerName* ActionState::worker_name(Ssin citizen) const {
+  const uint32_t* i = name_citizen_.find(citizen.value);
+  return i ? &names_[*i - 1] : nullptr;
+}
+
+void ActionState::note_worker_name(Ssin citizen, std::string_view family, std::string_view given) {
+  DIMONA_ASSERT(citizen.value != 0 && family.size() <= limits::worker_name_bytes_max &&
+                given.size() <= limits::worker_name_bytes_max);
+  if (family.empty() && given.empty()) return;
+  uint32_t& index = name_citizen_[citizen.value];
+  if (index == 0) {
+    names_.push_back(WorkerName{citizen, {}, {}});
+    index = static_cast<uint32_t>(names_.size());
+  }
+  WorkerName& n = names_[index - 1];
+  if (!family.empty()) n.family.assign(family);
+  if (!given.empty()) n.given.assign(given);
+}
+
 Status ActionState::apply(const Event& event) {
   const Action& a = event.action.action;
   const ActionOutcome& o = event.action.outcome;
@@ -59,7 +85,7 @@ Status ActionState::apply(const Event& event) {
   switch (a.kind) {
     case ActionKind::kAttestationRequest:
       if (o.worker.value == 0) return corruption("an attestation without its citizen");
-      add_attestation({o.id, o.worker, o.for_year, o.quota_hours, o.remaining_hours, o.access_code, o.code_month, at});
+      add_attestation(attestation_of(o, at));
       return Status::ok();
     case ActionKind::kInboxArchive: {
       const uint32_t* i = att_id_.find(o.subject);
@@ -196,7 +222,7 @@ void ActionState::add_attestation(Attestation a) {
   a.prev_of_citizen = link(att_citizen_, a.citizen.value, at);
   a.prev_of_code = link(att_code_, code_key(a.access_code), at);
   att_id_[a.id] = at + 1;
-  attestations_.push_back(a);
+  attestations_.push_back(std::move(a));
 }
 
 void ActionState::add_request(DataAccessRequest r) {
@@ -330,6 +356,7 @@ void ActionState::save(std::string* out) const {
   for (const Attestation& a : attestations_) {
     put(out, a.id), put(out, a.citizen.value), put(out, a.for_year), put(out, a.quota_hours);
     put(out, a.remaining_hours), put(out, a.access_code), put(out, a.code_month), put(out, a.issued_at.micros);
+    put(out, std::string_view(a.family_name)), put(out, std::string_view(a.given_name));
     put(out, a.archived_at.micros);
   }
   put(out, static_cast<uint32_t>(requests_.size()));
@@ -378,9 +405,15 @@ void ActionState::save(std::string* out) const {
     put(out, n.changed_at.micros), put(out, n.postponements);
     put_attachments(n.attachments);
   }
+  put(out, static_cast<uint32_t>(names_.size()));
+  for (const WorkerName& n : names_) put(out, n.citizen.value), put(out, std::string_view(n.family)), put(out, std::string_view(n.given));
 }
 
 namespace {
+
+// A key an index may hold: not 0 (no record) and not the FlatMap's reserved
+// empty key (found by fuzzing: a checkpoint naming it stopped the process).
+bool is_key(uint64_t k) { return k != 0 && k != FlatMap<uint32_t>::kEmptyKey; }
 
 // Reads an enum stored as u8, refusing values past `last`.
 template <typename E>
@@ -419,17 +452,19 @@ Status ActionState::load(std::string_view bytes, ActionState* s) {
     Attestation a;
     if (!in.get(&a.id) || !in.get(&a.citizen.value) || !in.get(&a.for_year) || !in.get(&a.quota_hours) ||
         !in.get(&a.remaining_hours) || !in.get(&a.access_code) || !in.get(&a.code_month) || !in.get(&a.issued_at.micros) ||
-        !in.get(&a.archived_at.micros) || a.citizen.value == 0 || a.access_code > kAccessCodeMask ||
+        !in.get(&a.family_name) || !in.get(&a.given_name) || a.family_name.size() > limits::worker_name_bytes_max ||
+        a.given_name.size() > limits::worker_name_bytes_max || !is_key(a.id) || !is_key(a.citizen.value) ||
+        a.access_code > kAccessCodeMask || !in.get(&a.archived_at.micros) ||
         (a.archived() && a.archived_at < a.issued_at))
       return truncated;
-    s->add_attestation(a);
+    s->add_attestation(std::move(a));
   }
   if (!in.get(&n)) return truncated;
   for (uint32_t i = 0; i < n; ++i) {
     DataAccessRequest r;
     if (!in.get(&r.id) || !in.get(&r.employer) || !get_enum(in, AccessScope::kStudentBalance, &r.scope) ||
         !get_enum(in, AccessChannel::kLink, &r.channel) || !in.get(&r.token.hi) || !in.get(&r.token.lo) ||
-        !in.get(&r.requested_at.micros) || r.employer == 0 || s->request(r.id))
+        !in.get(&r.requested_at.micros) || !is_key(r.id) || !is_key(r.employer) || s->request(r.id))
       return truncated;
     s->add_request(r);
   }
@@ -438,7 +473,7 @@ Status ActionState::load(std::string_view bytes, ActionState* s) {
     ConsentAnswer a;
     if (!in.get(&a.request_id) || !in.get(&a.citizen.value) || !in.get(&a.employer) ||
         !get_enum(in, AccessScope::kStudentBalance, &a.scope) || !get_bool(in, &a.granted) || !in.get(&a.at.micros) ||
-        !in.get(&a.expires_at.micros) || !in.get(&a.revoked_at.micros) || a.citizen.value == 0 || s->answer(a.request_id))
+        !in.get(&a.expires_at.micros) || !in.get(&a.revoked_at.micros) || !is_key(a.request_id) || !is_key(a.citizen.value) || !is_key(a.employer) || s->answer(a.request_id))
       return truncated;
     s->add_answer(a);
   }
@@ -446,8 +481,8 @@ Status ActionState::load(std::string_view bytes, ActionState* s) {
   for (uint32_t i = 0; i < n; ++i) {
     OccupationRecord r;
     if (!in.get(&r.citizen.value) || !in.get(&r.employer) || !in.get(&r.quarter) || !in.get(&r.permille) ||
-        !in.get(&r.gross_wage_cents) || !in.get(&r.recorded_at.micros) || r.citizen.value == 0 || r.employer == 0 ||
-        r.gross_wage_cents < OccupationRecord::kNoWage)
+        !in.get(&r.gross_wage_cents) || !in.get(&r.recorded_at.micros) || !is_key(r.citizen.value) ||
+        !is_key(r.employer) || r.gross_wage_cents < OccupationRecord::kNoWage)
       return truncated;
     s->add_occupation(r);
   }
@@ -457,7 +492,7 @@ Status ActionState::load(std::string_view bytes, ActionState* s) {
     bool has = false;
     Date d;
     if (!in.get(&r.citizen.value) || !get_bool(in, &has) || !in.get(&d.days) || !in.get(&r.recorded_at.micros) ||
-        r.citizen.value == 0 || s->pension(r.citizen))
+        !is_key(r.citizen.value) || s->pension(r.citizen))
       return truncated;
     if (has) r.pensioned_as_of = d;
     s->set_pension(r);
@@ -467,7 +502,7 @@ Status ActionState::load(std::string_view bytes, ActionState* s) {
     EmployerSettings e;
     if (!in.get(&e.employer) || !in.get(&e.contact_name) || !in.get(&e.email) || !in.get(&e.phone) ||
         !in.get(&e.sector) || !get_bool(in, &e.accepts_notifications) || !in.get(&e.updated_at.micros) ||
-        e.employer == 0 || s->settings(e.employer))
+        !is_key(e.employer) || s->settings(e.employer))
       return truncated;
     s->set_settings(std::move(e));
   }
@@ -480,7 +515,7 @@ Status ActionState::load(std::string_view bytes, ActionState* s) {
         !in.get(&r.regime_during_permille) || !get_bool(in, &r.multiple_employers) ||
         !get_enum(in, BreakRequestState::kRefused, &r.state) || !in.get(&r.submitted_at.micros) ||
         !in.get(&r.changed_at.micros) || !in.get(&r.end_date_changes) || !get_attachments(in, &r.attachments) ||
-        r.citizen.value == 0 || r.employer == 0 || s->ticket(r.ticket))
+        !is_key(r.ticket) || !is_key(r.citizen.value) || !is_key(r.employer) || s->ticket(r.ticket))
       return truncated;
     s->add_ticket(std::move(r));
   }
@@ -494,10 +529,19 @@ Status ActionState::load(std::string_view bytes, ActionState* s) {
         !in.get(&c.start.days) || !get_bool(in, &has_end) || !in.get(&end.days) ||
         !get_enum(in, NotificationState::kValidated, &c.state) || !in.get(&c.received_at.micros) ||
         !in.get(&c.changed_at.micros) || !in.get(&c.postponements) || !get_attachments(in, &c.attachments) ||
-        c.citizen.value == 0 || c.employer == 0 || s->notification(c.id))
+        !is_key(c.id) || !is_key(c.citizen.value) || !is_key(c.employer) || s->notification(c.id))
       return truncated;
     if (has_end) c.end = end;
     s->add_notification(std::move(c));
+  }
+  if (!in.get(&n)) return truncated;
+  for (uint32_t i = 0; i < n; ++i) {
+    WorkerName w;
+    if (!in.get(&w.citizen.value) || !in.get(&w.family) || !in.get(&w.given) || w.citizen.value == 0 ||
+        w.family.size() > limits::worker_name_bytes_max || w.given.size() > limits::worker_name_bytes_max ||
+        (w.family.empty() && w.given.empty()) || s->worker_name(w.citizen))
+      return truncated;
+    s->note_worker_name(w.citizen, w.family, w.given);
   }
   if (in.remaining() != 0) return corruption("checkpoint action state has trailing bytes");
   return Status::ok();

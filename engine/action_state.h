@@ -16,6 +16,8 @@
 // vectors in the order they were created, with indexes by id, citizen,
 // employer, token and access code; lookups are O(1) or walk one citizen's or
 // one employer's chain. save()/load() round-trip everything (checkpoints).
+// It also keeps each worker's name as the accepted declarations gave it
+// (note_worker_name()), which the attestation prints (docs/actions.md).
 // Not thread-safe: one per LedgerState.
 #pragma once
 
@@ -44,6 +46,7 @@ struct Attestation {
   uint64_t access_code = 0;
   int32_t code_month = 0;
   Instant issued_at;
+  std::string family_name, given_name;  // as the ledger knew them when issued; empty: unknown
   uint32_t prev_of_citizen = kNoRecord, prev_of_code = kNoRecord;
   Instant archived_at{};  // its inbox message's archiving (inboxArchive); 0: not archived
 
@@ -52,6 +55,15 @@ struct Attestation {
   Date valid_from() const { return access_code_valid_from(code_month); }
   Date valid_until() const { return access_code_valid_until(code_month); }
   bool valid_on(Date d) const { return valid_from() <= d && d <= valid_until(); }
+};
+
+// The attestation an accepted attestationRequest outcome describes, issued at `issued_at`.
+Attestation attestation_of(const ActionOutcome& outcome, Instant issued_at);
+
+// A worker's name as the accepted declarations gave it (the latest wins).
+struct WorkerName {
+  Ssin citizen;
+  std::string family, given;
 };
 
 struct DataAccessRequest {
@@ -172,6 +184,11 @@ class ActionState {
   const EmployerSettings* settings(uint64_t employer) const;
   const PensionRecord* pension(Ssin citizen) const;
   const Attestation* attestation(uint64_t id) const;
+  const WorkerName* worker_name(Ssin citizen) const;
+
+  // The name an accepted declaration gave its worker (LedgerState calls it;
+  // the latest one wins, an empty part keeps the known one).
+  void note_worker_name(Ssin citizen, std::string_view family, std::string_view given);
   // Is `id` the id of any record (request, ticket, notification, attestation)?
   bool id_in_use(uint64_t id) const;
 
@@ -261,6 +278,8 @@ class ActionState {
   FlatMap<uint32_t> ticket_id_, ticket_employer_, ticket_citizen_;
   std::vector<CareerBreakNotification> notifications_;
   FlatMap<uint32_t> notification_id_, notification_employer_, notification_citizen_;
+  std::vector<WorkerName> names_;
+  FlatMap<uint32_t> name_citizen_;
 };
 
 }  // namespace dimona

@@ -126,12 +126,6 @@ Status skip_text(od::value& v, const Path& path) {
   return read_string(v, path, &s, &present);
 }
 
-Status skip_int(od::value& v, const Path& path) {
-  int64_t n;
-  bool present;
-  return read_int(v, path, &n, &present);
-}
-
 Status read_date(od::value& v, const Path& path, Field<Date>* out) {
   std::string_view s;
   bool present;
@@ -189,26 +183,95 @@ Status read_period_id(od::value& v, const Path& path, Field<PeriodId>* out) {
   return Status::ok();
 }
 
-Status decode_municipality(od::value& v, const Path& path) {
+// Identity codes (docs/declarations.md "Value types"): payroll clients send
+// them as integers or as strings of digits. The value's token is read as
+// JSON text so both forms take one path; a form other than the canonical one
+// is noted in d->rewrites (its absolute position, rebased by the entry points).
+enum class CodeForm : unsigned char { kAbsent, kInteger, kDigits, kOther };
+
+CodeForm read_code(od::value& v, std::string_view* token, uint32_t* out) {
+  std::string_view t = v.raw_json_token();
+  while (!t.empty() && (t.back() == ' ' || t.back() == '\n' || t.back() == '\r' || t.back() == '\t')) t.remove_suffix(1);
+  *token = t;
+  if (t == "null") return CodeForm::kAbsent;
+  const bool quoted = t.size() >= 2 && t.front() == '"' && t.back() == '"';
+  const std::string_view digits = quoted ? t.substr(1, t.size() - 2) : t;
+  if (digits.empty() || digits.size() > 9 || (digits.size() > 1 && digits[0] == '0')) return CodeForm::kOther;
+  uint32_t n = 0;
+  for (char c : digits) {
+    if (c < '0' || c > '9') return CodeForm::kOther;
+    n = n * 10 + static_cast<uint32_t>(c - '0');
+  }
+  *out = n;
+  return quoted ? CodeForm::kDigits : CodeForm::kInteger;
+}
+
+// A body has at most kValueRewritesMax code fields; more means a repeated
+// field or block, which for_each_field refuses right after this read.
+Status note_rewrite(const Path& p, Declaration* d, std::string_view token, uint32_t value, bool quoted) {
+  if (d->rewrite_count == kValueRewritesMax) return field_error(p, "repeated field");
+  d->rewrites[d->rewrite_count++] =
+      ValueRewrite{reinterpret_cast<uintptr_t>(token.data()), static_cast<uint32_t>(token.size()), value, quoted};
+  return Status::ok();
+}
+
+// A code in [min, max], canonical as an integer (country, nationality, municipality).
+Status read_numeric_code(od::value& v, const Path& p, uint32_t min, uint32_t max, std::string_view what, Declaration* d) {
+  std::string_view token;
+  uint32_t n = 0;
+  const CodeForm form = read_code(v, &token, &n);
+  if (form == CodeForm::kAbsent) return Status::ok();
+  if (form == CodeForm::kOther || n < min || n > max)
+    return field_error(p, "expected " + std::string(what) + ", as an integer or a string of digits");
+  if (form == CodeForm::kDigits) return note_rewrite(p, d, token, n, /*quoted=*/false);
+  return Status::ok();
+}
+
+Status read_country(od::value& v, const Path& p, Declaration* d) {
+  return read_numeric_code(v, p, 100, 999, "a country code (3 digits, 150 = Belgium)", d);
+}
+
+// Zone 00029: 1 = male, 2 = female; canonical as the string "1"/"2".
+Status read_gender(od::value& v, const Path& p, Declaration* d) {
+  std::string_view token;
+  uint32_t n = 0;
+  const CodeForm form = read_code(v, &token, &n);
+  if (form == CodeForm::kAbsent) return Status::ok();
+  if (form == CodeForm::kOther || (n != 1 && n != 2))
+    return field_error(p, "expected 1 (male) or 2 (female), as an integer or a string");
+  d->has_worker_identity = true;
+  if (form == CodeForm::kInteger) return note_rewrite(p, d, token, n, /*quoted=*/true);
+  return Status::ok();
+}
+
+Status decode_municipality(od::value& v, const Path& path, Declaration* d) {
   if (is_null(v)) return Status::ok();
-  return for_each_field(v, path, [](std::string_view k, od::value& f, const Path& p, int* i) -> Status {
-    if (k == "code") return *i = 0, skip_int(f, p);
+  return for_each_field(v, path, [d](std::string_view k, od::value& f, const Path& p, int* i) -> Status {
+    if (k == "code") return *i = 0, read_numeric_code(f, p, 10000, 99999, "a municipality code (5-digit NIS code)", d);
     if (k == "name") return *i = 1, skip_text(f, p);
     return Status::ok();
   });
 }
 
-Status decode_address(od::value& v, const Path& path) {
+Status decode_address(od::value& v, const Path& path, Declaration* d) {
   if (is_null(v)) return Status::ok();
-  return for_each_field(v, path, [](std::string_view k, od::value& f, const Path& p, int* i) -> Status {
+  return for_each_field(v, path, [d](std::string_view k, od::value& f, const Path& p, int* i) -> Status {
     if (k == "street") return *i = 0, skip_text(f, p);
     if (k == "houseNumber") return *i = 1, skip_text(f, p);
     if (k == "boxNumber") return *i = 2, skip_text(f, p);
     if (k == "postCode") return *i = 3, skip_text(f, p);
-    if (k == "municipality") return *i = 4, decode_municipality(f, p);
-    if (k == "country") return *i = 5, skip_int(f, p);
+    if (k == "municipality") return *i = 4, decode_municipality(f, p, d);
+    if (k == "country") return *i = 5, read_country(f, p, d);
     return Status::ok();
   });
+}
+
+// Positions noted while decoding become offsets into the text that starts at `base`.
+void rebase_rewrites(Declaration* d, const char* base) {
+  for (uint8_t i = 0; i < d->rewrite_count; ++i) {
+    DIMONA_ASSERT(d->rewrites[i].offset >= reinterpret_cast<uintptr_t>(base));
+    d->rewrites[i].offset -= reinterpret_cast<uintptr_t>(base);
+  }
 }
 
 Status decode_employer(od::value& v, const Path& path, Declaration* d) {
@@ -229,6 +292,16 @@ Status decode_employer(od::value& v, const Path& path, Declaration* d) {
   });
 }
 
+// A name cut to its array at a UTF-8 character boundary (never inside a sequence).
+void keep_name(std::string_view s, std::array<char, limits::worker_name_bytes_max>* bytes, uint8_t* size) {
+  size_t n = std::min(s.size(), bytes->size());
+  if (n < s.size()) {
+    while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;  // s[n] continues a character
+  }
+  if (n > 0) std::memcpy(bytes->data(), s.data(), n);  // s.data() may be null (a null name)
+  *size = static_cast<uint8_t>(n);
+}
+
 Status decode_worker(od::value& v, const Path& path, Declaration* d) {
   d->has_worker = true;
   return for_each_field(v, path, [d](std::string_view k, od::value& f, const Path& p, int* i) -> Status {
@@ -242,13 +315,24 @@ Status decode_worker(od::value& v, const Path& path, Declaration* d) {
       else d->ssin.set_invalid();
       return Status::ok();
     }
-    static constexpr std::string_view kTexts[] = {"familyName", "givenName", "birthDate", "placeOfBirth", "gender"};
-    for (int t = 0; t < 5; ++t) {
+    if (k == "familyName" || k == "givenName") {
+      *i = k == "familyName" ? 1 : 2;
+      d->has_worker_identity = true;
+      std::string_view s;
+      bool present = false;
+      DIMONA_TRY(read_string(f, p, &s, &present));
+      if (*i == 1) keep_name(s, &d->name.family_bytes, &d->name.family_size);
+      else keep_name(s, &d->name.given_bytes, &d->name.given_size);
+      return Status::ok();
+    }
+    static constexpr std::string_view kTexts[] = {"familyName", "givenName", "birthDate", "placeOfBirth"};
+    for (int t = 2; t < 4; ++t) {
       if (k == kTexts[t]) return *i = 1 + t, d->has_worker_identity = true, skip_text(f, p);
     }
-    if (k == "countryOfBirth") return *i = 6, skip_int(f, p);
-    if (k == "nationality") return *i = 7, skip_int(f, p);
-    if (k == "address") return *i = 8, decode_address(f, p);
+    if (k == "gender") return *i = 5, read_gender(f, p, d);
+    if (k == "countryOfBirth") return *i = 6, read_country(f, p, d);
+    if (k == "nationality") return *i = 7, read_country(f, p, d);
+    if (k == "address") return *i = 8, decode_address(f, p, d);
     return Status::ok();
   });
 }
@@ -274,7 +358,7 @@ Status decode_features(od::value& v, const Path& path, Declaration* d) {
 Status decode_using_employer(od::value& v, const Path& path, Declaration* d) {
   UsingEmployerPart& u = d->using_employer;
   u.present = true;
-  return for_each_field(v, path, [&u](std::string_view k, od::value& f, const Path& p, int* i) -> Status {
+  return for_each_field(v, path, [&u, d](std::string_view k, od::value& f, const Path& p, int* i) -> Status {
     if (k == "enterpriseNumber") return *i = 0, read_enterprise_number(f, p, &u.enterprise_number);
     if (k == "name") {
       *i = 1;
@@ -282,7 +366,7 @@ Status decode_using_employer(od::value& v, const Path& path, Declaration* d) {
       DIMONA_TRY(read_string(f, p, &s, &u.has_name));
       return Status::ok();
     }
-    if (k == "address") return *i = 2, decode_address(f, p);
+    if (k == "address") return *i = 2, decode_address(f, p, d);
     if (k == "jointCommissionNumber") return *i = 3, read_joint_commission(f, p, &u.joint_commission);
     return Status::ok();
   });
@@ -290,9 +374,9 @@ Status decode_using_employer(od::value& v, const Path& path, Declaration* d) {
 
 Status decode_place_of_work(od::value& v, const Path& path, Declaration* d) {
   d->has_student_place_of_work = true;
-  return for_each_field(v, path, [](std::string_view k, od::value& f, const Path& p, int* i) -> Status {
+  return for_each_field(v, path, [d](std::string_view k, od::value& f, const Path& p, int* i) -> Status {
     if (k == "name") return *i = 0, skip_text(f, p);
-    if (k == "address") return *i = 1, decode_address(f, p);
+    if (k == "address") return *i = 1, decode_address(f, p, d);
     return Status::ok();
   });
 }
@@ -683,6 +767,7 @@ Result<Declaration> DeclarationDecoder::decode(std::string_view json, size_t cap
     if (s.message().rfind("field :", 0) == 0) return invalid_argument("the declaration must be a JSON object");
     return s;
   }
+  rebase_rewrites(&d, json.data());
   // simdjson leaves content after the root object alone: at the end, the
   // iterator reports OUT_OF_BOUNDS, anything else is trailing content.
   if (doc.current_location().error() != simdjson::OUT_OF_BOUNDS)
@@ -702,6 +787,7 @@ Result<Command> DeclarationDecoder::decode_command(std::string_view json, size_t
     if (s.message().rfind("field :", 0) == 0) return invalid_argument("a line must be a JSON object");
     return s;
   }
+  rebase_rewrites(&c.declaration, json.data());
   if (doc.current_location().error() != simdjson::OUT_OF_BOUNDS)
     return invalid_argument("invalid JSON: trailing content after the object");
   return c;
@@ -799,7 +885,9 @@ Status decode_decision_field(std::string_view k, od::value& f, const Path& p, in
     // over the event, no second parse); its verbatim text is the span from
     // its '{' to the token after it, less the whitespace between.
     *i = 7;
-    return decode_verbatim(f, p, &b->raw, [b](od::value& v) { return decode_declaration_value(v, &b->declaration); });
+    DIMONA_TRY(decode_verbatim(f, p, &b->raw, [b](od::value& v) { return decode_declaration_value(v, &b->declaration); }));
+    rebase_rewrites(&b->declaration, b->raw.data());  // none in a logged event: the Ledger logs canonical_text()
+    return Status::ok();
   }
   return Status::ok();
 }
@@ -808,6 +896,8 @@ Status read_digits(od::value& f, const Path& p, uint64_t* out) {
   std::string_view s;
   bool present = false;
   DIMONA_TRY(read_string(f, p, &s, &present));
+  // At most 19 digits: no wrap-around, and never a FlatMap's reserved all-ones key.
+  if (s.size() > 19) return field_error(p, "expected at most 19 digits");
   uint64_t n = 0;
   for (char c : s) {
     if (c < '0' || c > '9') return field_error(p, "expected digits");
@@ -898,6 +988,13 @@ Status decode_action_body_field(std::string_view k, od::value& f, const Path& p,
     *i = 15;
     return decode_verbatim(f, p, &b->raw, [b](od::value& v) { return decode_action_value(v, &b->action); });
   }
+  if (k == "familyName" || k == "givenName") {  // the attestation's student (StudentAttestationIssued)
+    *i = k == "familyName" ? 16 : 17;
+    DIMONA_TRY(read_string(f, p, &s, &present));
+    if (s.size() > limits::worker_name_bytes_max) return field_error(p, "name too long");
+    (*i == 16 ? o.family_name : o.given_name) = s;
+    return Status::ok();
+  }
   return Status::ok();
 }
 
@@ -964,7 +1061,11 @@ Result<Event> EventDecoder::decode(std::string_view line, size_t capacity) {
       *i = 3;
       DIMONA_TRY(read_string(f, p, &s, &present));
       uint64_t n = 0;
-      for (char c : s) n = n * 10 + static_cast<uint64_t>(c - '0');
+      if (s.size() > 11) return field_error(p, "expected an SSIN");  // keys a FlatMap: never all ones
+      for (char c : s) {
+        if (c < '0' || c > '9') return field_error(p, "expected an SSIN");
+        n = n * 10 + static_cast<uint64_t>(c - '0');
+      }
       ev.ssin.value = n;
       return Status::ok();
     }
@@ -1008,6 +1109,10 @@ Result<Event> EventDecoder::decode(std::string_view line, size_t capacity) {
     if (b.raw.empty() || b.outcome.id == 0) return corruption("action event without its action or id");
     if (b.action.kind != action_kind_of(ev.type)) return corruption("event type does not match its action");
     if (refused == b.outcome.accepted()) return corruption("action result and reason disagree");
+    // What the encoder always writes for an accepted request (found by fuzzing:
+    // a line without it decoded, but its re-encoding did not).
+    if (b.outcome.accepted() && b.action.kind == ActionKind::kDataAccessRequest && b.outcome.token.empty())
+      return corruption("accepted data-access request event without its token");
     b.outcome.worker = ev.ssin;
     if (b.outcome.employer == 0) b.outcome.employer = b.action.employer;
   }

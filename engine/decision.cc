@@ -15,7 +15,20 @@ constexpr bool kBlocking = true;
 constexpr bool kNonBlocking = false;
 
 bool has_planned_hours(WorkerType t) { return t == WorkerType::kSTU || t == WorkerType::kO17 || t == WorkerType::kS17; }
-bool needs_one_quarter(WorkerType t) { return has_planned_hours(t); }
+// STU, O17, S17 (zone 00911) and FLX: a flexi-job is judged per quarter
+// (rule 13: each quarter has its own reference quarter T-3), so one FLX
+// period lies in one quarter; an open end is the only exception (not known yet).
+bool needs_one_quarter(WorkerType t) { return has_planned_hours(t) || t == WorkerType::kFLX; }
+bool crosses_quarters(WorkerType t, Date start, Date end) {
+  if (end.days == kOpenEndDays && !has_planned_hours(t)) return false;
+  return needs_one_quarter(t) && quarter_index(start) != quarter_index(end);
+}
+
+// Zone 00910: a FLX IN is sent at the earliest flexi_send_window_days before its quarter starts.
+bool flexi_sent_too_early(Date start, Instant recorded_at) {
+  const Date opens{first_day_of_quarter(quarter_index(start)).days - limits::flexi_send_window_days};
+  return date_of(recorded_at) < opens;
+}
 
 bool needs_end_date(WorkerType t, JointCommission jc) {
   switch (t) {
@@ -104,7 +117,7 @@ void check_hours_of_day(const Declaration& d, Decision* out) {
 }
 
 // The dates and shape of an IN (zones 00910, 00911, 00777 and FB 90373).
-void check_in_shape(const Declaration& d, Decision* out) {
+void check_in_shape(const Declaration& d, Instant recorded_at, Decision* out) {
   if (!d.start_date.present()) out->add(kStartDateMissing, kBlocking);
   else if (d.start_date.invalid()) out->add(kStartDateInvalid, kBlocking);
   if (d.end_date.invalid()) out->add(kEndDateInvalid, kBlocking);
@@ -112,6 +125,8 @@ void check_in_shape(const Declaration& d, Decision* out) {
   if (!d.worker_type.valid() || !d.joint_commission.valid()) return;
   const WorkerType t = d.worker_type.value;
   check_planned_hours(d, t, /*required=*/true, out);
+  if (t == WorkerType::kFLX && d.start_date.valid() && flexi_sent_too_early(d.start_date.value, recorded_at))
+    out->add(kStartDateOutOfDomain, kBlocking);
   if (!d.end_date.present() && needs_end_date(t, d.joint_commission.value)) out->add(kEndDateMissing, kBlocking);
   if (!d.start_date.valid() || !d.end_date.valid()) return;
   const Date start = d.start_date.value, end = d.end_date.value;
@@ -119,7 +134,7 @@ void check_in_shape(const Declaration& d, Decision* out) {
     out->add(kEndBeforeStart, kBlocking);
     return;
   }
-  if (needs_one_quarter(t) && quarter_index(start) != quarter_index(end)) out->add(kInQuarter, kBlocking);
+  if (crosses_quarters(t, start, end)) out->add(kInQuarter, kBlocking);
   if (t == WorkerType::kEXT && end.days - start.days > 1) out->add(kExtraTooLong, kBlocking);
   if (t == WorkerType::kFLX && start == end) {
     if (!d.start_hour.present()) out->add(kStartHourMissing, kBlocking);
@@ -160,7 +175,7 @@ void decide_in(const LedgerState& state, const Declaration& d, Instant recorded_
   check_worker(d, out);
   check_features(d, out);
   check_user_company(d, out);
-  check_in_shape(d, out);
+  check_in_shape(d, recorded_at, out);
   if (d.period_id.invalid()) out->add(kPeriodIdInvalid, kBlocking);
   if (out->blocking() || !d.ssin.valid()) return;
   const Period p = candidate_of(d, d.ssin.value);
@@ -231,8 +246,7 @@ void decide_update(const LedgerState& state, const Declaration& d, const Period&
     return;
   }
   if (next.end < next.start) return out->add(kEndBeforeStart, kBlocking);
-  if (needs_one_quarter(p.worker_type) && quarter_index(next.start) != quarter_index(next.end))
-    return out->add(kUpdateQuarter, kBlocking);
+  if (crosses_quarters(p.worker_type, next.start, next.end)) return out->add(kUpdateQuarter, kBlocking);
   const bool changed = next.start != p.start || next.end != p.end || next.planned_hours != p.planned_hours ||
                        d.start_hour.present() || d.end_hour.present();
   if (!changed) return out->add(kUpdateNoChange, kBlocking);
@@ -249,7 +263,7 @@ void decide_out(const Declaration& d, const Period& p, Decision* out) {
   check_hours_of_day(d, out);
   const Date end = d.end_date.value;
   if (end < p.start) return out->add(kEndBeforeStart, kBlocking);
-  if (end.days == kOpenEndDays || (needs_one_quarter(p.worker_type) && quarter_index(end) != quarter_index(p.start)))
+  if (end.days == kOpenEndDays || crosses_quarters(p.worker_type, p.start, end))
     out->add(kEndDateOutOfDomain, kBlocking);
 }
 

@@ -38,6 +38,7 @@ inline constexpr uint32_t kJointCommissionInvalid = 46003;      // 00046-003
 inline constexpr uint32_t kStartDateMissing = 910001;           // 00910-001
 inline constexpr uint32_t kStartDateInvalid = 910003;           // 00910-003
 inline constexpr uint32_t kStartDateForbidden = 910005;         // 00910-005 (STU start is immutable)
+inline constexpr uint32_t kStartDateOutOfDomain = 910008;       // 00910-008 (FLX sent too early)
 inline constexpr uint32_t kExtraTooLong = 910459;               // 00910-459
 inline constexpr uint32_t kEndDateMissing = 911001;             // 00911-001
 inline constexpr uint32_t kEndDateInvalid = 911003;             // 00911-003

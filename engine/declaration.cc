@@ -1,5 +1,7 @@
 #include "engine/declaration.h"
 
+#include "engine/base/assert.h"
+
 namespace dimona {
 namespace {
 
@@ -10,6 +12,25 @@ constexpr std::string_view kWorkerTypeNames[] = {
 constexpr JointCommission kDimonaJointCommissions[] = {kJointCommissionOther, 124, 140, 144, 145, 149, 302, 320, 322};
 
 }  // namespace
+
+std::string_view canonical_text(const Declaration& d, std::string_view text, std::string* buffer) {
+  if (d.rewrite_count == 0) return text;
+  DIMONA_ASSERT(d.rewrite_count <= kValueRewritesMax);
+  buffer->clear();
+  buffer->reserve(text.size() + 2 * d.rewrite_count);
+  uint64_t at = 0;
+  for (uint8_t i = 0; i < d.rewrite_count; ++i) {
+    const ValueRewrite& r = d.rewrites[i];
+    DIMONA_ASSERT(r.offset >= at && r.offset + r.length <= text.size());  // in text order, inside the text
+    buffer->append(text.substr(at, r.offset - at));
+    if (r.quoted) buffer->push_back('"');
+    buffer->append(std::to_string(r.value));
+    if (r.quoted) buffer->push_back('"');
+    at = r.offset + r.length;
+  }
+  buffer->append(text.substr(at));
+  return *buffer;
+}
 
 std::string_view kind_name(DeclarationKind kind) {
   static constexpr std::string_view kNames[] = {"dimonaIn", "dimonaUpdate", "dimonaOut", "dimonaCancel"};

@@ -10,10 +10,13 @@
 // pointers into the input; cheap to copy (about 200 bytes).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
+#include "engine/base/limits.h"
 #include "engine/base/time.h"
 #include "engine/identifiers.h"
 
@@ -57,6 +60,33 @@ struct UsingEmployerPart {
   Field<JointCommission> joint_commission;
 };
 
+// worker.familyName / worker.givenName as sent (unescaped UTF-8), cut to
+// limits::worker_name_bytes_max at a character boundary; empty when absent.
+struct PersonName {
+  std::array<char, limits::worker_name_bytes_max> family_bytes{}, given_bytes{};
+  uint8_t family_size = 0, given_size = 0;
+  static_assert(limits::worker_name_bytes_max <= UINT8_MAX);
+
+  std::string_view family() const { return {family_bytes.data(), family_size}; }
+  std::string_view given() const { return {given_bytes.data(), given_size}; }
+  bool empty() const { return family_size == 0 && given_size == 0; }
+};
+
+// An identity code the decoder accepted in a form other than the canonical
+// one (docs/declarations.md "Value types"): worker.gender as the integer 1/2
+// (canonical: the string "1"/"2"); a country, nationality or municipality
+// code as a string of digits (canonical: the integer). `offset`/`length` are
+// the value's bytes in the text decode() read.
+struct ValueRewrite {
+  uint64_t offset = 0;
+  uint32_t length = 0;
+  uint32_t value = 0;
+  bool quoted = false;  // the canonical form is a string
+};
+// gender, countryOfBirth, nationality, and a country and a municipality code
+// in each of the three addresses (worker, usingEmployer, studentPlaceOfWork).
+inline constexpr size_t kValueRewritesMax = 9;
+
 struct Declaration {
   DeclarationKind kind = DeclarationKind::kIn;
 
@@ -69,6 +99,7 @@ struct Declaration {
   bool has_worker = false;
   Field<Ssin> ssin;
   bool has_worker_identity = false;
+  PersonName name;  // kept for the student's attestation (an accepted declaration names its worker)
 
   bool has_features = false;
   Field<WorkerType> worker_type;
@@ -84,7 +115,15 @@ struct Declaration {
   bool has_student_place_of_work = false;
 
   std::optional<Instant> recorded_at;  // import of history only
+
+  std::array<ValueRewrite, kValueRewritesMax> rewrites{};  // in text order
+  uint8_t rewrite_count = 0;
 };
+
+// The text decode() read, with every value of d.rewrites written in its
+// canonical form: `text` itself when there is nothing to rewrite, else a
+// view of *buffer. The Ledger logs this text, so an event carries one form.
+std::string_view canonical_text(const Declaration& d, std::string_view text, std::string* buffer);
 
 // An employer as one integer: the enterprise number, or the NSSO number
 // tagged with bit 40 (the two number spaces overlap).

@@ -86,6 +86,8 @@ void write_action_body(JsonWriter& w, const ActionBody& b) {
         w.key("codeMonth").string(month_string(o.code_month));
         w.key("validFrom").string(to_string(o.valid_from()));
         w.key("validUntil").string(to_string(o.valid_until()));
+        if (!o.family_name.empty()) w.key("familyName").string(o.family_name);
+        if (!o.given_name.empty()) w.key("givenName").string(o.given_name);
         break;
       case ActionKind::kDataAccessRequest: w.key("token").string(to_string(o.token)); break;
       case ActionKind::kDataAccessGrant:

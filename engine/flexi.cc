@@ -62,7 +62,9 @@ FlexiAnswer flexi_eligibility(const ActionState& state, Ssin citizen, int32_t qu
     a.reason = FlexiReason::kOccupationTooLow;
     return a;
   }
-  a.reduction_checked = quarter >= limits::flexi_reduction_check_from_quarter;
+  // Not checked before the rule applies, nor under the rule "ignore": the answer says so.
+  a.reduction_checked =
+      quarter >= limits::flexi_reduction_check_from_quarter && rule.kind != ReductionRule::Kind::kIgnore;
   auto clamp16 = [](uint32_t v) { return static_cast<uint16_t>(v > UINT16_MAX ? UINT16_MAX : v); };
   if (a.reduction_checked && rule.reduced(clamp16(a.t5_permille), clamp16(a.t4_permille))) {
     a.reason = FlexiReason::kReducedT5ToT4;

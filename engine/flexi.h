@@ -55,6 +55,8 @@ struct FlexiAnswer {
   int32_t quarter = 0;  // T, as quarter_index
   // Occupation at employers other than E, in thousandths of a full-time job.
   uint32_t t3_permille = 0, t4_permille = 0, t5_permille = 0;
+  // The reduction test ran: false before limits::flexi_reduction_check_from_quarter,
+  // under ReductionRule "ignore", or when T-3 alone already refused.
   bool reduction_checked = false;
   std::optional<Date> pensioned_as_of;
   Date pension_deadline;  // the last day of T-2

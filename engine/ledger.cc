@@ -239,7 +239,8 @@ Result<Submission> Ledger::submit(const Declaration& d, std::string_view raw, st
     decision.period_id = PeriodId{dimona_id_from_body(state_->next_id_body() + 1)};
   event.ssin = decision.worker;
 
-  body.raw = one_line(raw);
+  std::string canonical;  // the identity codes in one form (docs/declarations.md "Value types")
+  body.raw = one_line(canonical_text(d, raw, &canonical));
   const uint32_t partition = partition_of(decision.worker);
   DIMONA_TRY(stage_and_fold(event, partition));
   return Submission{body.declaration_id, decision, at, partition};

@@ -61,8 +61,10 @@ class Ledger {
   static Result<std::unique_ptr<Ledger>> open(EventLog& log, QuotaSchedule schedule, const Clock& clock,
                                               ServerSecret secret);
 
-  // `raw` is the declaration's JSON as sent (one line; other line breaks are
-  // turned into spaces); `source` says where it came from ("batch:FILE:LINE").
+  // `raw` is the declaration's JSON as sent, the text decode() read (one
+  // line; other line breaks are turned into spaces; identity codes are
+  // logged in their canonical form, canonical_text()); `source` says where
+  // it came from ("batch:FILE:LINE").
   Result<Submission> submit(const Declaration& declaration, std::string_view raw, std::string_view source);
   // An action (docs/actions.md), decided by decide_action() and staged like a declaration.
   Result<ActionSubmission> submit_action(const Action& action, std::string_view raw, std::string_view source);

@@ -137,6 +137,9 @@ Status LedgerState::apply_declaration(const Event& event) {
   if (b.decision.period_id.value != 0) note_id(b.decision.period_id.value);
   const ResultCode r = b.decision.result;
   if (r != ResultCode::kAccepted && r != ResultCode::kWarning) return Status::ok();
+  const PersonName& name = b.declaration.name;
+  if (!name.empty() && b.decision.worker.value != 0)  // the attestation prints it (issue 10)
+    actions_.note_worker_name(b.decision.worker, name.family(), name.given());
   if (b.declaration.kind == DeclarationKind::kIn) {
     if (period(b.decision.period_id)) return corruption("an accepted IN reuses a period id");
     create_period(event);
@@ -215,7 +218,7 @@ namespace dimona {
 namespace {
 
 constexpr uint32_t kStateMagic = 0x31534c44;  // "DLS1"
-constexpr uint32_t kStateVersion = 2;  // 2: the action state after the periods
+constexpr uint32_t kStateVersion = 4;  // 2: the action state after the periods; 3: worker names, attestations' names; 4: inbox archiving, gross wages
 
 }  // namespace
 
@@ -288,8 +291,10 @@ Status LedgerState::load(std::string_view bytes, LedgerState* s) {
         !in.get(&p.start.days) || !in.get(&p.end.days) || !in.get(&p.planned_hours) || !in.get(&p.joint_commission) ||
         !in.get(&type) || !in.get(&flags) || !in.get(&p.exceeding_hours) || !in.get(&p.updates) || !in.get(&last))
       return corruption("checkpoint state truncated");
+    // Ids and SSINs key FlatMaps, which reserve all ones.
     if (type > static_cast<uint8_t>(WorkerType::kOTH) || last > 3 || p.end < p.start || p.id.value == 0 ||
-        p.worker.value == 0 || s->period(p.id))
+        p.worker.value == 0 || p.id.value == FlatMap<uint32_t>::kEmptyKey ||
+        p.worker.value == FlatMap<uint32_t>::kEmptyKey || s->period(p.id))
       return corruption("checkpoint state holds an impossible period");
     p.worker_type = static_cast<WorkerType>(type);
     p.cancelled = flags & 1;

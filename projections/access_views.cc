@@ -18,6 +18,9 @@ void to_json(const Attestation& a, std::string* out) {
   w.begin_object();
   w.key("attestationId").digits(a.id, 12);
   w.key("ssin").digits(a.citizen.value, 11);
+  w.key("ssinPrinted").string(printed_ssin(a.citizen));
+  if (!a.family_name.empty()) w.key("familyName").string(a.family_name);
+  if (!a.given_name.empty()) w.key("givenName").string(a.given_name);
   w.key("year").integer(a.for_year);
   w.key("quotaHours").integer(a.quota_hours);
   w.key("remainingHours").integer(a.remaining_hours);
@@ -26,6 +29,11 @@ void to_json(const Attestation& a, std::string* out) {
   w.key("validFrom").string(to_string(a.valid_from()));
   w.key("validUntil").string(to_string(a.valid_until()));
   w.end_object();
+}
+
+std::string attestation_student_name(const Attestation& a) {
+  if (a.family_name.empty() || a.given_name.empty()) return a.family_name + a.given_name;
+  return a.family_name + ", " + a.given_name;
 }
 
 std::string_view verdict_name(AccessCodeAnswer::Verdict v) {

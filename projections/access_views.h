@@ -5,7 +5,8 @@
 // Contract. Pure reads of the shared fold (LedgerState::actions()); the
 // functions over a Projector look through every partition (a code or a
 // request id does not say whose partition it is in). An employer's answers
-// carry nothing beyond what the seeds allow: an access code gives the
+// carry nothing beyond what the seeds allow (the attestation the student
+// hands over names them, below): an access code gives the
 // remaining hours of the attested year and the code's validity, never the
 // SSIN nor the periods; a refusal does not say whether a citizen exists.
 // Consent is judged at an instant: in force from the grant (included) to its
@@ -28,7 +29,13 @@ namespace dimona {
 // --- Attestations and access codes -------------------------------------------------
 // The citizen's attestations, newest first.
 std::vector<Attestation> attestations_of(const LedgerState& state, Ssin citizen);
+// The attestation is the document the student hands to an employer, so it
+// identifies the student: its JSON carries the SSIN, its printed form
+// (ssinPrinted, YY.MM.DD-XXX.CC) and the name the ledger knew when it was
+// issued (familyName, givenName; absent when no accepted declaration gave one).
 void to_json(const Attestation& a, std::string* out);
+// "Family, Given" (or the part known; empty when none), as the PDF prints it.
+std::string attestation_student_name(const Attestation& a);
 
 struct AccessCodeAnswer {
   enum class Verdict : unsigned char { kValid, kMalformed, kUnknown, kNotYetValid, kExpired };

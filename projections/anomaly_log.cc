@@ -1,5 +1,7 @@
 #include "projections/anomaly_log.h"
 
+#include <algorithm>
+
 #include "engine/base/crc32c.h"
 #include "engine/base/json_writer.h"
 #include "engine/ledger_state.h"
@@ -112,8 +114,10 @@ Status AnomalyLog::load(std::string_view in, AnomalyLog* log) {
     r.count = static_cast<uint8_t>(get(in, &at, 1));
     for (uint32_t& code : r.codes) code = static_cast<uint32_t>(get(in, &at, 4));
     const bool action = kind >= kActionKindBase && kind < kActionKindBase + kActionKindCount;
+    // A code has 8 digits, "zzzzz-nnn" (format_anomaly_code asserts it; found by fuzzing).
+    const bool codes_ok = std::all_of(r.codes.begin(), r.codes.end(), [](uint32_t c) { return c < 100'000'000; });
     if ((kind > 3 && !action) || (result != 'B' && result != 'W') || r.count > kAnomaliesMax ||
-        refusal >= kActionRefusalCount || action != (refusal != 0))
+        refusal >= kActionRefusalCount || action != (refusal != 0) || !codes_ok)
       return corruption("anomaly log holds an impossible record");
     if (action) {
       r.action = static_cast<ActionKind>(kind - kActionKindBase);

@@ -41,7 +41,7 @@ void write_request(JsonWriter& w, const CareerBreakRequest& r, bool detail) {
     w.key("endDateChanges").integer(r.end_date_changes);
     write_attachments(w, r.attachments);
   } else {
-    w.key("detail").string("closed to the employer once the employee completed their part");
+    w.key("detail").string(consult_refusal(r, r.employer));  // why it is closed: cancelled, or the employee's part done
   }
   w.end_object();
 }
@@ -131,6 +131,22 @@ void to_json(const EmployerSettings& s, std::string* out) {
   w.key("acceptsNotifications").boolean(s.accepts_notifications);
   w.key("updatedAt").string(to_string(s.updated_at));
   w.end_object();
+}
+
+std::string_view consult_refusal(const CareerBreakRequest& r, uint64_t employer) {
+  if (employer != r.employer) return "this is another employer's request: only the employer that submitted it may consult it";
+  switch (r.state) {
+    case BreakRequestState::kSubmitted: return {};
+    case BreakRequestState::kCancelled: return "the request was cancelled: a cancelled request is no longer open to the employer";
+    case BreakRequestState::kEmployeeCompleted:
+      return "the employee completed their part: the employer may consult a request only until then";
+    case BreakRequestState::kGranted:
+    case BreakRequestState::kRefused:
+      return "ONEM decided on the request after the employee completed their part: the employer may consult a request "
+             "only until then";
+  }
+  DIMONA_ASSERT(false);
+  return {};
 }
 
 }  // namespace dimona

@@ -41,6 +41,10 @@ struct CareerBreakOverview {
 CareerBreakOverview career_break_overview(const Projector& projector, const CareerBreakFilter& filter, Instant now);
 // `auditor`: show every request's detail, whatever its state.
 void to_json(const CareerBreakOverview& overview, bool auditor, std::string* out);
+// Why `employer` may not consult request `r` (seed 004), the actual reason
+// in one sentence: another employer's request; a cancelled request; the
+// employee completed their part (or ONEM decided). Empty when it may.
+std::string_view consult_refusal(const CareerBreakRequest& r, uint64_t employer);
 // One request in full (the employer may see it only while employer_may_consult()).
 void to_json(const CareerBreakRequest& request, std::string* out);
 void to_json(const CareerBreakNotification& notification, std::string* out);

@@ -72,6 +72,7 @@ InterimFilter interim_window(Date reference) {
 
 std::vector<InterimRelation> interim_relations(const LedgerState& state, Ssin worker, const InterimFilter& filter,
                                                const AnomalyLog* anomalies) {
+  DIMONA_ASSERT(filter.relation_gap_days >= 0);
   std::map<uint64_t, std::vector<uint32_t>> codes_by_period;
   if (anomalies) {
     for (const AnomalyRecord& r : anomalies->of_citizen(worker))
@@ -89,7 +90,7 @@ std::vector<InterimRelation> interim_relations(const LedgerState& state, Ssin wo
     });
     InterimRelation* current = nullptr;
     for (const Period* p : periods) {
-      const bool follows = current && !p->cancelled && p->start.days <= current->last.days + kRelationGapDays + 1;
+      const bool follows = current && !p->cancelled && p->start.days <= current->last.days + filter.relation_gap_days + 1;
       if (!current || (!p->cancelled && !follows && current->days > 0)) {
         out.push_back(InterimRelation{key.first, key.second, p->start, p->end, 0, {}});
         current = &out.back();

@@ -4,8 +4,10 @@
 // Contract. interim_relations() reads the periods of the shared fold
 // (LedgerState) of one worker and returns, for the window and filters given,
 // the relations: periods of one (agency, user company) whose days follow
-// each other with gaps of at most kRelationGapDays (daily contracts around a
-// weekend stay one relation; DOMAIN.md rule 14 — the gap is an inference).
+// each other with gaps of at most filter.relation_gap_days days without a
+// contract (default limits::interim_relation_gap_days = 3: daily contracts
+// around a weekend or a long weekend stay one relation; DOMAIN.md rule 14 —
+// the gap is an inference, hence a parameter).
 // The window defaults to the previous, current and next calendar year of
 // `reference` (seed 002). A period meets the filters when its dates meet
 // [from, to] and its worker type, agency and user company are the ones
@@ -33,13 +35,12 @@
 #include <string>
 #include <vector>
 
+#include "engine/base/limits.h"
 #include "engine/ledger_state.h"
 #include "projections/anomaly_log.h"
 #include "projections/student_views.h"
 
 namespace dimona {
-
-inline constexpr int32_t kRelationGapDays = 3;
 
 struct InterimFilter {
   Date from;  // inclusive
@@ -47,6 +48,7 @@ struct InterimFilter {
   WorkerType worker_type = WorkerType::kUnknown;  // kUnknown: any
   uint64_t agency = 0;                            // employer key; 0: any
   uint64_t user_company = 0;                      // enterprise number or kNamedUserCompany; 0: any
+  int32_t relation_gap_days = limits::interim_relation_gap_days;  // >= 0: days without a contract still joined
 };
 
 // The default window: 1 January of the previous year to 31 December of the next.

@@ -7,12 +7,51 @@
 namespace dimona {
 namespace {
 
-const char* rule_of(const Period& p) {
-  if (p.cancelled) return "rule 4: cancelled, its hours are released";
-  if (p.exceeding_hours > 0) return "rule 8: over the quota (90017-369), the exceeding hours are reported";
-  if (p.last_change == DeclarationKind::kUpdate) return "rule 3: an UPDATE replaced the planned hours";
-  if (p.late) return "rule 9: late (90373-460), reserved but outside the reduced-rate quota";
-  return "rule 2: the planned hours are reserved";
+// The explanation line: which rule gives the period's figure, and for the
+// hours beyond the quota whether today's figure or the decision's applies.
+std::string rule_of(const Period& p, const PeriodContribution& c, std::optional<uint32_t> quota) {
+  std::string s;
+  if (p.cancelled) {
+    s = "rule 4: cancelled, its hours are released";
+  } else if (c.exceeding > 0) {
+    s = "rule 8: ";
+    append_uint(&s, c.exceeding);
+    s += " h beyond the quota now (past hour ";
+    append_uint(&s, quota.value_or(0));
+    s += " of the periods active now, in processing order)";
+  } else if (c.exceeding_decided > 0) {
+    s = "rule 8/10: within the quota in force now";
+  } else if (p.last_change == DeclarationKind::kUpdate) {
+    s = "rule 3: an UPDATE replaced the planned hours";
+  } else if (p.late) {
+    s = "rule 9: late (90373-460), reserved but outside the reduced-rate quota";
+  } else {
+    s = "rule 2: the planned hours are reserved";
+  }
+  if (c.exceeding_decided > 0 && c.exceeding_decided != c.exceeding) {
+    s += "; 90017-369 reported ";
+    append_uint(&s, c.exceeding_decided);
+    s += " h beyond the quota when decided, ";
+    if (c.exceeding == 0) {
+      s += "none now";
+    } else {
+      append_uint(&s, c.exceeding);
+      s += " now";
+    }
+    if (!p.cancelled) s += " after later cancels, updates or a quota change";
+  } else if (c.exceeding > 0 && c.exceeding == c.exceeding_decided) {
+    s += ", as 90017-369 reported when decided";
+  }
+  return s;
+}
+
+// Rules 8 and 10: the hours beyond the quota are those past hour quota+1 of
+// the periods active now, in processing order (the order the log created
+// them), under the quota in force now. Σ exceeding = max(0, used − quota).
+uint32_t exceeding_now(uint32_t planned, std::optional<uint32_t> quota, uint32_t hours_before) {
+  if (!quota) return 0;
+  const uint32_t room = *quota > hours_before ? *quota - hours_before : 0;
+  return planned > room ? planned - room : 0;
 }
 
 // Planned hours spread evenly over the period's days; `worked` is the share
@@ -44,7 +83,7 @@ StudentBalance student_balance(const LedgerState& state, Ssin student, int32_t y
   b.student = student;
   b.year = year;
   b.quota = state.quota(year);
-  state.for_each_period_of(student, [&](const Period& p) {
+  state.for_each_period_of(student, [&](const Period& p) {  // processing order
     if (p.worker_type != WorkerType::kSTU || year_of(p.start) != year) return;
     PeriodContribution c;
     c.period = p.id;
@@ -53,15 +92,16 @@ StudentBalance student_balance(const LedgerState& state, Ssin student, int32_t y
     c.end = p.end;
     c.cancelled = p.cancelled;
     c.late = p.late;
-    c.rule = rule_of(p);
+    c.exceeding_decided = p.exceeding_hours;
     if (!p.cancelled) {
       c.planned = p.planned_hours;
-      c.exceeding = p.exceeding_hours;
+      c.exceeding = exceeding_now(c.planned, b.quota, b.used);
       split_hours(p, reference, &c);
     }
+    c.rule = rule_of(p, c, b.quota);
     b.used += c.planned;
     b.exceeding += c.exceeding;
-    b.periods.push_back(c);
+    b.periods.push_back(std::move(c));
   });
   std::sort(b.periods.begin(), b.periods.end(), [](const PeriodContribution& x, const PeriodContribution& y) {
     return x.start != y.start ? x.start < y.start : x.period < y.period;
@@ -77,6 +117,7 @@ StudentBalance student_balance(const LedgerState& state, Ssin student, int32_t y
   std::sort(b.employers.begin(), b.employers.end(),
             [](const EmployerHours& x, const EmployerHours& y) { return x.employer < y.employer; });
   if (b.quota) b.remaining = *b.quota > b.used ? *b.quota - b.used : 0;
+  DIMONA_ASSERT(!b.quota || b.exceeding == (b.used > *b.quota ? b.used - *b.quota : 0));  // consistent with used
   DIMONA_ASSERT(b.used == state.student_hours(student, year));  // the read model agrees with the decision side
   return b;
 }
@@ -136,7 +177,7 @@ void to_json(const StudentBalance& b, std::string* out) {
     write_company(w, c.employer);
     w.key("startDate").string(to_string(c.start)).key("endDate").string(to_string(c.end));
     w.key("planned").integer(c.planned).key("worked").integer(c.worked).key("stillToWork").integer(c.still_to_work);
-    w.key("exceeding").integer(c.exceeding).key("cancelled").boolean(c.cancelled).key("late").boolean(c.late);
+    w.key("exceeding").integer(c.exceeding).key("exceedingDecided").integer(c.exceeding_decided).key("cancelled").boolean(c.cancelled).key("late").boolean(c.late);
     w.key("rule").string(c.rule).end_object();
   }
   w.end_array().end_object();

@@ -11,9 +11,14 @@
 //     hours still to work on `reference` (planned hours spread evenly over the
 //     period's days: the ledger has no DmfA, so "worked" is the share of the
 //     period already past — an inference, DOMAIN.md §2.2);
-//   - the hours beyond the quota as decided (90017-369), remaining =
-//     max(0, quota − Σ active planned hours) (rule 8), and per period the rule
-//     that produced its figure.
+//   - remaining = max(0, quota − used) and the hours beyond the quota
+//     derived now (rules 8 and 10): the hours past hour quota+1 of the
+//     periods active now, taken in processing order (the order the log
+//     created them), under the quota in force now — so exceeding =
+//     max(0, used − quota) after any cancel, update, OUT or quota change.
+//     The figure 90017-369 reported when the period was decided stays beside
+//     it (exceeding_decided; also on the declaration's record and in the
+//     anomalies), and each period's explanation says which applies.
 // Periods count for the year of their start date (rule 1); only STU periods
 // count; cancelled ones are listed with 0 h (rule 4). student_calendar()
 // gives, per employer and worker type, the year's declared days as a bitmap,
@@ -40,10 +45,11 @@ struct PeriodContribution {
   uint32_t planned = 0;  // 0 when cancelled
   uint32_t worked = 0;
   uint32_t still_to_work = 0;
-  uint32_t exceeding = 0;
+  uint32_t exceeding = 0;           // hours beyond the quota now (see the contract)
+  uint32_t exceeding_decided = 0;   // as 90017-369 reported it when decided
   bool cancelled = false;
   bool late = false;
-  const char* rule = "";  // the rule of DOMAIN.md §8 behind the figure
+  std::string rule;  // the rule of DOMAIN.md §8 behind the figure, and which figure applies
 };
 
 struct EmployerHours {
@@ -59,7 +65,7 @@ struct StudentBalance {
   std::optional<uint32_t> quota;  // none before 2017 (days, not hours)
   uint32_t used = 0;              // Σ planned hours of active STU periods
   uint32_t remaining = 0;         // max(0, quota − used)
-  uint32_t exceeding = 0;         // Σ hours beyond the quota, as decided
+  uint32_t exceeding = 0;         // Σ hours beyond the quota now = max(0, used − quota)
   std::vector<EmployerHours> employers;       // sorted by employer
   std::vector<PeriodContribution> periods;    // sorted by start, then period id
 };

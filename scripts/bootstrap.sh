@@ -17,6 +17,7 @@ packages=(
   libssl-dev                # HMAC-SHA256 for access codes and tokens, JWT, TLS
   libhpdf-dev libqrencode-dev  # attestation and interim PDFs, QR codes
   python3 python3-yaml python3-jsonschema  # the OpenAPI conformance test
+  clang libclang-rt-14-dev  # libFuzzer targets (scripts/build.sh fuzz, scripts/fuzz.sh)
 )
 
 missing=()

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Configures and builds one flavour: release (default) or sanitize (ASan+UBSan).
-# Usage: scripts/build.sh [release|sanitize] [targets...]
+# Configures and builds one flavour: release (default), sanitize (ASan+UBSan)
+# or fuzz (clang, ASan+UBSan and libFuzzer coverage; builds the fuzz targets
+# of tests/fuzz unless targets are named).
+# Usage: scripts/build.sh [release|sanitize|fuzz] [targets...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 flavour=${1:-release}
@@ -8,7 +10,10 @@ shift || true
 case "$flavour" in
   release)  dir=build;          flags=(-DCMAKE_BUILD_TYPE=Release) ;;
   sanitize) dir=build-sanitize; flags=(-DCMAKE_BUILD_TYPE=Debug -DDIMONA_SANITIZE=ON -DDIMONA_BUILD_BENCH=OFF) ;;
-  *) echo "build: unknown flavour $flavour (release|sanitize)" >&2; exit 2 ;;
+  fuzz)     dir=build-fuzz;     flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DDIMONA_SANITIZE=ON -DDIMONA_FUZZ=ON
+                                       -DDIMONA_BUILD_BENCH=OFF -DCMAKE_CXX_COMPILER=clang++)
+            [ $# -eq 0 ] && set -- fuzzers ;;
+  *) echo "build: unknown flavour $flavour (release|sanitize|fuzz)" >&2; exit 2 ;;
 esac
 cmake -S . -B "$dir" -G Ninja "${flags[@]}" >/dev/null
 cmake --build "$dir" -j "$(nproc)" ${1:+--target "$@"}

@@ -45,6 +45,17 @@ inline constexpr int32_t career_break_overview_years = 2;
 inline constexpr uint16_t flexi_occupation_min_permille = 800;
 inline constexpr int32_t flexi_pensioner_route_from_quarter = 2018 * 4;
 inline constexpr int32_t flexi_reduction_check_from_quarter = 2024 * 4;
+// Zone 00910: a FLX IN may be sent at the earliest this many days before the
+// first day of its quarter (2025-Q2: from 2025-03-01); earlier is 00910-008.
+inline constexpr int32_t flexi_send_window_days = 31;
+// A worker's family or given name as the ledger keeps it (for the student's
+// attestation): longer names are cut at a UTF-8 character boundary.
+inline constexpr size_t worker_name_bytes_max = 64;
+// Interim@work (rule 14): daily contracts of one (agency, user company) stay
+// one work relation across gaps of at most this many days without a contract
+// (a weekend, or a long weekend); a longer gap starts a new relation. An
+// inference (DOMAIN.md §4, rule 14), kept as a parameter: InterimFilter::relation_gap_days.
+inline constexpr int32_t interim_relation_gap_days = 3;
 // Attachments kept per career-break request or notification.
 inline constexpr size_t career_break_attachments_max = 64;
 

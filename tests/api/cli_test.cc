@@ -178,7 +178,17 @@ TEST(CliActions, ConsentIsCheckedWithItsReasonAndTheCareerBreakDetailClosesAfter
   ASSERT_EQ(run(R"(submit '{"worker":{"ssin":"85073003328"},"careerBreakEmployeePart":{"ticket":"690000000262"}}')" + data, dir).exit_code, 0);
   Invocation closed = run(show, dir);
   EXPECT_EQ(closed.exit_code, 1);
-  EXPECT_NE(closed.err.find("until the employee completed their part"), std::string::npos) << closed.err;
+  EXPECT_NE(closed.err.find("the employee completed their part"), std::string::npos) << closed.err;
+  // Issue 10 item 7: another employer, or a cancelled request, is told so, not "until the employee ...".
+  Invocation other_employer = run("career-break show 690000000262 --employer 0403019360" + data, dir);
+  EXPECT_EQ(other_employer.exit_code, 1);
+  EXPECT_NE(other_employer.err.find("another employer's request"), std::string::npos) << other_employer.err;
+  ASSERT_EQ(run(R"(submit '{"employer":{"enterpriseNumber":"0403019261"},"worker":{"ssin":"85073003328"},"careerBreakRequest":{"leaveKind":"TIME_CREDIT","fraction":"1/5","startDate":"2026-10-01","endDate":"2026-12-31","regimeBefore":1,"regimeDuring":0.8,"ticket":"690000000363"}}')" + data, dir).exit_code, 0);
+  ASSERT_EQ(run(R"(submit '{"employer":{"enterpriseNumber":"0403019261"},"careerBreakCancellation":{"ticket":"690000000363"}}')" + data, dir).exit_code, 0);
+  Invocation cancelled = run("career-break show 690000000363 --employer 0403019261" + data, dir);
+  EXPECT_EQ(cancelled.exit_code, 1);
+  EXPECT_NE(cancelled.err.find("cancelled"), std::string::npos) << cancelled.err;
+  EXPECT_EQ(cancelled.err.find("employee"), std::string::npos) << cancelled.err;
   Invocation list = run("career-break list --employer 0403019261 --now 2025-08-01" + data, dir);
   EXPECT_NE(list.out.find("\"status\":\"EMPLOYEE_COMPLETED\""), std::string::npos) << list.out;
 }
@@ -550,6 +560,49 @@ TEST(CliFiles, TheDataFolderIsTheOwnersOnly) {
       }
   }
   ::umask(umask_before);
+}
+
+// Issue 10 item 6: the default years of `balance` and `calendar` and the
+// interim window (previous, current, next year) follow the same "now" as the
+// rest of the read, max(clock, last recordedAt): a loaded year ahead of the
+// wall clock is not hidden by default. The imported history runs years ahead,
+// which the ingest allows explicitly (--recorded-at-skew, issue 9 item 5).
+const std::string kFarAhead = " --recorded-at-skew 316000000";
+
+TEST(Cli, DefaultYearsFollowLedgerTimeWhenHistoryRunsAhead) {
+  testing::TempDir dir;
+  const std::string data = " --data " + dir.file("data");
+  {
+    std::ofstream f(dir.file("ahead.ndjson"));
+    f << R"({"employer":{"enterpriseNumber":"0403019261"},"worker":{"ssin":"05031412595"},"dimonaIn":{"features":{"jointCommissionNumber":"XXX","workerType":"STU"},"startDate":"2033-01-05","endDate":"2033-01-20","plannedHoursNumber":40},"recordedAt":"2033-01-02T08:00:00Z"})"
+      << "\n"
+      << R"({"employer":{"enterpriseNumber":"0403019261"},"worker":{"ssin":"85073003328"},"dimonaIn":{"features":{"jointCommissionNumber":"322","workerType":"OTH"},"startDate":"2033-01-06","endDate":"2033-01-06","usingEmployer":{"enterpriseNumber":"0876543270","jointCommissionNumber":"302"}},"recordedAt":"2033-01-03T08:00:00Z"})"
+      << "\n";
+  }
+  ASSERT_EQ(run("ingest " + dir.file("ahead.ndjson") + data + kFarAhead, dir).exit_code, 0);
+  Invocation b = run("balance 05031412595" + data, dir);
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  for (const char* year : {"2032:", "2033:", "2034:"}) EXPECT_NE(b.out.find(year), std::string::npos) << b.out;
+  EXPECT_NE(b.out.find("2033-01-05..2033-01-20"), std::string::npos) << b.out;
+  Invocation c = run("calendar 05031412595" + data, dir);
+  EXPECT_NE(c.out.find("2033: 1 employer(s)"), std::string::npos) << c.out;
+  Invocation i = run("interim 85073003328" + data, dir);
+  ASSERT_EQ(i.exit_code, 0) << i.err;
+  EXPECT_NE(i.out.find("1 work relation(s) from 2032-01-01 to 2034-12-31"), std::string::npos) << i.out;
+}
+
+TEST(CliActions, AttestDefaultsToTheYearOfTheLedgerTime) {
+  testing::TempDir dir;
+  const std::string data = " --data " + dir.file("data");
+  {
+    std::ofstream f(dir.file("ahead.ndjson"));
+    f << R"({"employer":{"enterpriseNumber":"0403019261"},"worker":{"ssin":"05031412595"},"dimonaIn":{"features":{"jointCommissionNumber":"XXX","workerType":"STU"},"startDate":"2030-01-05","endDate":"2030-01-20","plannedHoursNumber":40},"recordedAt":"2030-01-02T08:00:00Z"})"
+      << "\n";
+  }
+  ASSERT_EQ(run("ingest " + dir.file("ahead.ndjson") + data + kFarAhead, dir).exit_code, 0);
+  Invocation a = run("attest 05031412595 --json" + data, dir);
+  ASSERT_EQ(a.exit_code, 0) << a.err;
+  EXPECT_NE(a.out.find(R"("year":2030,"quotaHours":650,"remainingHours":610)"), std::string::npos) << a.out;
 }
 
 }  // namespace

@@ -392,6 +392,8 @@ def attack_tokens(client, failures):
               "." + b64({}) + ".AAAA", b64([]) + "." + b64([]) + ".", b64({"alg": "RS256", "jku": "http://127.0.0.1/"}) + ".e30.x"]
     for t in tokens:
         r = client.request("GET", path, t, where=f"token {t[:30]!r}")
+        if r and t == "\x7f" and r[0] == 400:  # a control character is a framing error before it is a token
+            continue
         if r and r[0] != 401:
             failures.add(f"token {t[:30]!r}", f"answered {r[0]}, expected 401")
     for auth in ("Basic dXNlcjpwYXNz", "Bearer", "bearer", "Bearer  ", "Negotiate x", "Bearer a b c"):
@@ -453,7 +455,9 @@ def attack_framing(host, port, failures):
 
 
 def attack_load(client, host, port, tokens, failures):
-    # Many idle connections at once, then /health must still answer.
+    # A flood of idle connections from one address: once the connections past the caps
+    # have had their brief chance to speak (http_limits::over_capacity_read_timeout_ms),
+    # the server is at its cap, and /health still answers at once.
     socks = []
     try:
         for _ in range(300):
@@ -461,10 +465,18 @@ def attack_load(client, host, port, tokens, failures):
                 socks.append(socket.create_connection((host, port), timeout=5))
             except OSError:
                 break
+        time.sleep(1.5)
         health(client, failures, "300 idle connections")
+        client.request("GET", f"/v1/citizens/{CITIZEN}/studentBalance", tokens["citizen"],
+                       where="a GET while 300 idle connections are open")  # 200, or 503 with Retry-After
     finally:
         for s in socks:
             s.close()
+    time.sleep(0.5)
+    r = client.request("GET", f"/v1/citizens/{CITIZEN}/studentBalance", tokens["citizen"],
+                       where="a GET after the idle connections closed")
+    if r and r[0] != 200:
+        failures.add("after the flood", f"GET studentBalance answered {r[0]}, expected 200")
     # Concurrent writes for one citizen: each decided once, none lost, no 5xx but a documented 503.
     results = []
 

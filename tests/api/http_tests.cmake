@@ -6,3 +6,11 @@ target_link_libraries(http_tests PRIVATE dimona_http Boost::headers OpenSSL::SSL
                                          GTest::gtest_main Threads::Threads)
 target_include_directories(http_tests PRIVATE ${PROJECT_SOURCE_DIR})
 gtest_discover_tests(http_tests PROPERTIES LABELS integration DISCOVERY_TIMEOUT 60)
+
+# http_framing_tests: the server alone (a stub handler) on loopback through raw
+# TCP sockets: malformed framing gets a 400 problem, the connection caps a 503
+# except for /health.
+add_executable(http_framing_tests ${CMAKE_CURRENT_LIST_DIR}/http_framing_test.cc)
+target_link_libraries(http_framing_tests PRIVATE dimona_http GTest::gtest_main Threads::Threads)
+target_include_directories(http_framing_tests PRIVATE ${PROJECT_SOURCE_DIR})
+gtest_discover_tests(http_framing_tests PROPERTIES LABELS integration DISCOVERY_TIMEOUT 60)

@@ -38,7 +38,8 @@ constexpr PdfOptions kPlain{.compress = false};
 
 AttestationPdf attestation() {
   AttestationPdf a;
-  a.ssin_masked = "95.03.**-***.**";
+  a.student_ssin = "05.03.14-125.95";
+  a.student_name = "Peeters, Anaïs";
   a.year = 2025;
   a.quota_hours = 475;
   a.remaining_hours = 312;
@@ -238,6 +239,13 @@ TEST(AttestationPdf, UncompressedShowsHoursCodeYearAndValidity) {
   EXPECT_NE(pdf->find("(Valid from 2025-03-01 until 2025-05-31)"), std::string::npos);
   EXPECT_NE(pdf->find("(Issued at 2025-03-14T09:30:00Z)"), std::string::npos);
   EXPECT_NE(pdf->find("(Attestation att-000042)"), std::string::npos);
+  // Issue 10 item 5: the student as an employer can match them: name and printed SSIN (libharu writes ï as \357, parentheses as \050 \051).
+  EXPECT_NE(pdf->find("(Student: Peeters, Ana\\357s \\050SSIN 05.03.14-125.95\\051)"), std::string::npos) << *pdf;
+  AttestationPdf unnamed = attestation();
+  unnamed.student_name.clear();
+  const Result<std::string> bare = render_attestation_pdf(unnamed, kPlain);
+  ASSERT_TRUE(bare.is_ok());
+  EXPECT_NE(bare->find("(Student: SSIN 05.03.14-125.95)"), std::string::npos);
   EXPECT_NE(pdf->find("three months to see the remaining hours only"), std::string::npos);
   EXPECT_NE(pdf->find("/BaseFont /Courier-Bold"), std::string::npos);
   EXPECT_NE(pdf->find("/Encoding /WinAnsiEncoding"), std::string::npos);
@@ -309,16 +317,19 @@ TEST(AttestationPdf, RefusesWhatCannotBePrinted) {
   a.qr_payload = std::string(qr_text_bytes_max + 1, 'x');
   EXPECT_TRUE(refused(a));
   a = attestation();
-  a.ssin_masked = "95.03.\xFF";
+  a.student_ssin = "95.03.\xFF";
+  EXPECT_TRUE(refused(a));
+  a = attestation();
+  a.student_name = "Peeters\xFF";
   EXPECT_TRUE(refused(a));
 }
 
 TEST(AttestationPdf, RefusalDoesNotEchoTheInput) {
   AttestationPdf a = attestation();
-  a.ssin_masked = "95031512345\xFF";
+  a.student_ssin = "95031512345\xFF";
   const Result<std::string> pdf = render_attestation_pdf(a);
   ASSERT_FALSE(pdf.is_ok());
-  EXPECT_NE(pdf.status().message().find("ssin_masked"), std::string::npos);
+  EXPECT_NE(pdf.status().message().find("student_ssin"), std::string::npos);
   EXPECT_EQ(pdf.status().message().find("95031512345"), std::string::npos);
 }
 

@@ -738,6 +738,17 @@ TEST_F(ActionEventTest, AnAcceptedRequestKeepsItsTokenAndEmployer) {
   EXPECT_EQ(encoded_.find(R"("ssin")"), std::string::npos) << "a request has no citizen: " << encoded_;
 }
 
+// Found by tests/fuzz/fuzz_event_decoder: a line without the token decoded,
+// but its re-encoding (an all-zero token) did not; refused when read.
+TEST_F(ActionEventTest, AnAcceptedRequestWithoutItsTokenIsCorrupt) {
+  Result<Event> e = decode_event(
+      R"({"eventId":"act-700000002872","type":"CitizenDataAccessRequested","schemaVersion":1,)"
+      R"("recordedAt":"2026-12-03T03:49:52Z","source":"cli:submit","body":{"actionId":"700000000020","action":)"
+      R"({"employer":{"enterpriseNumber":"0403019261"},"dataAccessRequest":{"scope":"FLEXI","channel":"QR"}}}})");
+  ASSERT_FALSE(e.is_ok());
+  EXPECT_EQ(e.status().code(), Code::kCorruption) << e.status().to_string();
+}
+
 TEST_F(ActionEventTest, AnAcceptedGrantKeepsItsRequestScopeAndExpiry) {
   ActionOutcome o;
   o.id = 700000001353;

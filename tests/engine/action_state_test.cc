@@ -248,6 +248,26 @@ TEST_F(ActionStateTest, StateNamesRoundTrip) {
 // A record list starts with its u32 count in ActionState::save()'s layout (docs/checkpoints.md).
 constexpr size_t kCount = 4;
 
+// Issue 10 item 5: the names the declarations gave are kept for the
+// attestation, the latest part wins, and they survive a checkpoint.
+TEST_F(ActionStateTest, WorkerNamesRoundTripAndTheLatestWins) {
+  state_.note_worker_name(Ssin{5031412595}, "Peeters", "");
+  state_.note_worker_name(Ssin{5031412595}, "", "Anaïs");
+  state_.note_worker_name(Ssin{4070101124}, "Janssens", "Jan");
+  state_.note_worker_name(Ssin{4070101124}, "Janssen", "");
+  ActionState loaded;
+  ASSERT_TRUE(ActionState::load(bytes(), &loaded).is_ok());
+  ASSERT_NE(loaded.worker_name(Ssin{5031412595}), nullptr);
+  EXPECT_EQ(loaded.worker_name(Ssin{5031412595})->family, "Peeters");
+  EXPECT_EQ(loaded.worker_name(Ssin{5031412595})->given, "Anaïs");
+  EXPECT_EQ(loaded.worker_name(Ssin{4070101124})->family, "Janssen");
+  EXPECT_EQ(loaded.worker_name(Ssin{4070101124})->given, "Jan");
+  EXPECT_EQ(loaded.worker_name(Ssin{85073003328}), nullptr);
+  std::string again;
+  loaded.save(&again);
+  EXPECT_EQ(again, bytes());
+}
+
 TEST_F(ActionStateTest, TrailingBytesAreCorruption) {
   fold(request(600000000111));
   std::string b = bytes();
@@ -292,6 +312,19 @@ TEST_F(ActionStateTest, ARecordWithoutItsCitizenIsCorruption) {
   for (size_t i = 0; i < 8; ++i) b[kCount + 8 + i] = 0;  // the attestation's citizen
   ActionState loaded;
   EXPECT_EQ(ActionState::load(b, &loaded).code(), Code::kCorruption);
+}
+
+// Found by tests/fuzz/fuzz_checkpoint: a key equal to the all-ones key the
+// FlatMap indexes reserve stopped the process on an assertion at load.
+TEST_F(ActionStateTest, AKeyAnIndexReservesIsCorruption) {
+  fold(event(ActionKind::kAttestationRequest, 700000000048));
+  const std::string saved = bytes();
+  for (const size_t at : {kCount, kCount + 8}) {  // the attestation's id, then its citizen
+    std::string b = saved;
+    for (size_t i = 0; i < 8; ++i) b[at + i] = static_cast<char>(0xff);
+    ActionState loaded;
+    EXPECT_EQ(ActionState::load(b, &loaded).code(), Code::kCorruption) << "at byte " << at;
+  }
 }
 
 TEST_F(ActionStateTest, TheSameRequestTwiceIsCorruption) {

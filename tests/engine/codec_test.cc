@@ -51,6 +51,68 @@ TEST(DeclarationDecoder, EverythingARealClientSendsIsAccepted) {
   EXPECT_TRUE(d->employer_id.valid());
 }
 
+// Issue 10 item 3: payroll clients send the identity codes as integers or
+// strings; every accepted form is written canonically in the event (gender
+// "1"/"2"; country, nationality and municipality codes as integers).
+TEST(DeclarationDecoder, PayrollClientsValueTypesAreAcceptedAndNormalised) {
+  const std::string text = R"({"employer":{"enterpriseNumber":"0403019261"},)"
+      R"("worker":{"ssin":"05031412595","gender":2,"nationality":"150","countryOfBirth":"150",)"
+      R"("address":{"postCode":"1000","municipality":{"code":"21004","name":"Bruxelles"},"country":"150"}},)"
+      R"("dimonaCancel":{"periodId":656309292174}})";
+  Result<Declaration> d = decode(text);
+  ASSERT_TRUE(d.is_ok()) << d.status().to_string();
+  std::string buffer;
+  EXPECT_EQ(canonical_text(*d, text, &buffer),
+            R"({"employer":{"enterpriseNumber":"0403019261"},)"
+            R"("worker":{"ssin":"05031412595","gender":"2","nationality":150,"countryOfBirth":150,)"
+            R"("address":{"postCode":"1000","municipality":{"code":21004,"name":"Bruxelles"},"country":150}},)"
+            R"("dimonaCancel":{"periodId":656309292174}})");
+  const std::string canonical = R"({"worker":{"ssin":"05031412595","gender":"1","nationality":150},"dimonaCancel":{"periodId":656309292174}})";
+  Result<Declaration> c = decode(canonical);
+  ASSERT_TRUE(c.is_ok()) << c.status().to_string();
+  EXPECT_EQ(canonical_text(*c, canonical, &buffer).data(), canonical.data());  // nothing to rewrite, no copy
+  const std::string spaced = R"({"worker":{"gender" : 1 , "nationality": "150" },"dimonaCancel":{"periodId":656309292174}})";
+  Result<Declaration> s = decode(spaced);
+  ASSERT_TRUE(s.is_ok()) << s.status().to_string();
+  EXPECT_EQ(canonical_text(*s, spaced, &buffer),
+            R"({"worker":{"gender" : "1" , "nationality": 150 },"dimonaCancel":{"periodId":656309292174}})");
+}
+
+TEST(DeclarationDecoder, WrongIdentityValuesGetPreciseErrors) {
+  const std::string cancel = R"(,"dimonaCancel":{"periodId":656309292174}})";
+  expect_error(R"({"worker":{"gender":3})" + cancel, "field worker.gender: expected 1 (male) or 2 (female)");
+  expect_error(R"({"worker":{"gender":"3"})" + cancel, "field worker.gender: expected 1 (male) or 2 (female)");
+  expect_error(R"({"worker":{"gender":"M"})" + cancel, "field worker.gender: expected 1 (male) or 2 (female)");
+  expect_error(R"({"worker":{"gender":true})" + cancel, "field worker.gender: expected 1 (male) or 2 (female)");
+  expect_error(R"({"worker":{"nationality":"15a"})" + cancel, "field worker.nationality: expected a country code");
+  expect_error(R"({"worker":{"countryOfBirth":1500})" + cancel, "field worker.countryOfBirth: expected a country code");
+  expect_error(R"({"worker":{"nationality":""})" + cancel, "field worker.nationality: expected a country code");
+  expect_error(R"({"worker":{"address":{"country":-150}})" + cancel, "field worker.address.country: expected a country code");
+  expect_error(R"({"worker":{"address":{"municipality":{"code":"2100x"}}})" + cancel,
+               "field worker.address.municipality.code: expected a municipality code");
+  // Every code as a string, then a repeated worker block: refused as repeated, never more rewrites than fit.
+  const std::string codes = R"("gender":1,"countryOfBirth":"150","nationality":"150","address":{"municipality":{"code":"21004"},"country":"150"})";
+  const std::string address = R"({"municipality":{"code":"21004"},"country":"150"})";
+  expect_error(R"({"worker":{)" + codes + R"(},"worker":{)" + codes +
+                   R"(},"dimonaIn":{"usingEmployer":{"address":)" + address + R"(},"studentPlaceOfWork":{"address":)" + address + "}}}",
+               "repeated field");
+}
+
+// Issue 10 item 5: the worker's name is kept (for the attestation), cut to
+// limits::worker_name_bytes_max at a character boundary.
+TEST(DeclarationDecoder, WorkerNamesAreKeptCutAtACharacterBoundary) {
+  std::string long_name(limits::worker_name_bytes_max - 1, 'a');
+  long_name += "é";  // two bytes across the limit
+  Result<Declaration> d = decode(R"({"worker":{"ssin":"05031412595","familyName":")" + long_name +
+                                 R"(","givenName":"An\u00efs"},"dimonaCancel":{"periodId":656309292174}})");
+  ASSERT_TRUE(d.is_ok()) << d.status().to_string();
+  EXPECT_EQ(d->name.family(), std::string(limits::worker_name_bytes_max - 1, 'a'));
+  EXPECT_EQ(d->name.given(), "Anïs");
+  Result<Declaration> none = decode(R"({"worker":{"ssin":"05031412595"},"dimonaCancel":{"periodId":656309292174}})");
+  ASSERT_TRUE(none.is_ok());
+  EXPECT_TRUE(none->name.empty());
+}
+
 TEST(DeclarationDecoder, UpdateOutCancel) {
   auto u = decode(R"({"employer":{"enterpriseNumber":"0403019261"},"dimonaUpdate":{"periodId":656309292174,"startDate":"2025-07-01","plannedHoursNumber":24}})");
   ASSERT_TRUE(u.is_ok()) << u.status().to_string();

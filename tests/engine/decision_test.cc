@@ -217,6 +217,44 @@ TEST_F(DecisionTest, ShapeRulesOfOtherWorkerTypes) {
   EXPECT_TRUE(has_anomaly(submit(no_end), anomaly::kEndDateMissing));
 }
 
+// Issue 10 item 2 (zone 00910, DOMAIN §1.2 and rule 13): a FLX IN may be
+// sent at the earliest 31 days before the start of its quarter (recorded on
+// 2025-06-01 here: Q3 opens on 2025-05-31, Q4 on 2025-08-31).
+std::string flx_in(const std::string& start, const std::string& end) {
+  return R"({"employer":{"employerId":125482497},"worker":{"ssin":"85073003328"},"dimonaIn":{"features":{"jointCommissionNumber":"302","workerType":"FLX"},"startDate":")" +
+         start + R"(","endDate":")" + end + R"(","startHour":"1800","endHour":"2300"}})";
+}
+
+TEST_F(DecisionTest, FlexiInSentMoreThan31DaysBeforeItsQuarterIsRefused) {
+  Submission early = submit(flx_in("2025-10-02", "2025-10-02"));
+  EXPECT_EQ(early.decision.result, ResultCode::kRefused);
+  EXPECT_TRUE(has_anomaly(early, anomaly::kStartDateOutOfDomain));
+  Submission in_window = submit(flx_in("2025-07-12", "2025-07-12"));
+  EXPECT_NE(in_window.decision.result, ResultCode::kRefused);
+  EXPECT_FALSE(has_anomaly(in_window, anomaly::kStartDateOutOfDomain));
+  clock_.set(*parse_instant("2025-08-30T23:59:00Z"));  // one day before 2025-Q4's window opens
+  EXPECT_TRUE(has_anomaly(submit(flx_in("2025-10-03", "2025-10-03")), anomaly::kStartDateOutOfDomain));
+  clock_.set(*parse_instant("2025-08-31T00:00:00Z"));  // the first day of the window
+  EXPECT_FALSE(has_anomaly(submit(flx_in("2025-10-03", "2025-10-03")), anomaly::kStartDateOutOfDomain));
+  // Other worker types have no such window.
+  const std::string oth = R"({"employer":{"employerId":125482497},"worker":{"ssin":"85073003328"},"dimonaIn":{"features":{"jointCommissionNumber":"302","workerType":"OTH"},"startDate":"2026-03-01"}})";
+  EXPECT_EQ(submit(oth).decision.result, ResultCode::kAccepted);
+}
+
+TEST_F(DecisionTest, FlexiPeriodAcrossTwoQuartersIsRefused) {
+  Submission across = submit(flx_in("2025-06-30", "2025-07-01"));
+  EXPECT_EQ(across.decision.result, ResultCode::kRefused);
+  EXPECT_TRUE(has_anomaly(across, anomaly::kInQuarter));
+  Submission in = submit(flx_in("2025-07-28", "2025-07-29"));
+  ASSERT_NE(in.decision.result, ResultCode::kRefused);
+  Submission update = submit(R"({"dimonaUpdate":{"periodId":)" + period_of(in) + R"(,"endDate":"2025-10-01"}})");
+  EXPECT_TRUE(has_anomaly(update, anomaly::kUpdateQuarter));
+  Submission out = submit(R"({"dimonaOut":{"periodId":)" + period_of(in) + R"(,"endDate":"2025-10-01"}})");
+  EXPECT_TRUE(has_anomaly(out, anomaly::kEndDateOutOfDomain));
+  Submission within = submit(R"({"dimonaUpdate":{"periodId":)" + period_of(in) + R"(,"endDate":"2025-09-30"}})");
+  EXPECT_NE(within.decision.result, ResultCode::kRefused);
+}
+
 TEST_F(DecisionTest, EmployerOfAnUpdateMustBeThePeriods) {
   Submission in = submit(stu_in("2025-07-01", "2025-07-31", 30));
   Submission other = submit(R"({"employer":{"enterpriseNumber":"0403019360"},"dimonaUpdate":{"periodId":)" + period_of(in) + R"(,"plannedHoursNumber":20}})");

@@ -29,6 +29,17 @@ TEST_F(LedgerTest, ReopeningFoldsTheLogIntoTheSameState) {
   EXPECT_GE(c.declaration_id.value / 100, next);
 }
 
+// Issue 10 item 3: a payroll client's integer gender and string country
+// codes are accepted and the event carries them in their canonical form.
+TEST_F(LedgerTest, IdentityCodesAreLoggedInTheirCanonicalForm) {
+  Submission s = submit(R"({"employer":{"enterpriseNumber":"0403019261"},"worker":{"ssin":"05031412595","gender":2,)"
+                        R"("familyName":"Peeters","nationality":"150"},"dimonaIn":{"features":{"jointCommissionNumber":"XXX",)"
+                        R"("workerType":"STU"},"startDate":"2025-07-01","endDate":"2025-07-31","plannedHoursNumber":30}})");
+  EXPECT_NE(s.decision.result, ResultCode::kRefused);
+  const std::string line(ledger_->last_staged_event(s.partition));
+  EXPECT_NE(line.find(R"("gender":"2","familyName":"Peeters","nationality":150})"), std::string::npos) << line;
+}
+
 TEST_F(LedgerTest, QuotaDefinitionsAreWrittenToEveryPartition) {
   submit(stu_in("2025-07-01", "2025-07-31", 30));
   ASSERT_TRUE(ledger_->commit(nullptr).is_ok());

@@ -124,7 +124,7 @@ TEST_F(AccessViewsTest, ACodeNoAttestationCarriedIsUnknown) {
   ok(attest(2025));
   // April's code of the same student exists as a number but no attestation carried it yet.
   const uint64_t april =
-      access_code_of(ServerSecret::from_passphrase("test"), kStudentSsin, month_index(date("2025-04-01")));
+      access_code_of(ServerSecret::from_passphrase("test"), kStudentSsin, month_index(date("2025-04-01")), 2025);
   EXPECT_EQ(lookup(format_access_code(april), "2025-04-02").verdict, Verdict::kUnknown);
   EXPECT_EQ(verdict_name(Verdict::kUnknown), "unknownCode");
 }
@@ -169,14 +169,56 @@ TEST_F(AccessViewsTest, TheMarchCodeStaysValidWhenAprilsIsIssued) {
   EXPECT_EQ(a.valid_until, date("2025-06-30"));
 }
 
-TEST_F(AccessViewsTest, ACodeAttestedForTwoYearsAnswersForTheLaterOne) {
+// Issue 10 item 4: codes are per citizen and month, attestations per year;
+// two attestations of one month for different years print different codes,
+// and each code answers for its own attestation's year, whatever the order.
+TEST_F(AccessViewsTest, EachAttestationsCodeAnswersForItsOwnYear) {
   at("2025-12-02T10:00:00Z");  // 2026 is open from December; its 650 h are known since 2025-07-01
-  const uint64_t code = ok(attest(2025)).outcome.access_code;
-  ASSERT_EQ(ok(attest(2026)).outcome.access_code, code);
-  AccessCodeAnswer a = lookup(format_access_code(code), "2025-12-15");
+  submit(stu_in("2025-12-03", "2025-12-31", 40));
+  const uint64_t code2026 = ok(attest(2026)).outcome.access_code;
+  const uint64_t code2025 = ok(attest(2025)).outcome.access_code;
+  ASSERT_NE(code2025, code2026);
+  AccessCodeAnswer a = lookup(format_access_code(code2025), "2025-12-15");
   EXPECT_EQ(a.verdict, Verdict::kValid);
-  EXPECT_EQ(a.year, 2026);
-  EXPECT_EQ(a.remaining_hours, 650u);
+  EXPECT_EQ(a.year, 2025);
+  EXPECT_EQ(a.remaining_hours, 610u);
+  AccessCodeAnswer b = lookup(format_access_code(code2026), "2025-12-15");
+  EXPECT_EQ(b.verdict, Verdict::kValid);
+  EXPECT_EQ(b.year, 2026);
+  EXPECT_EQ(b.remaining_hours, 650u);
+  // The same year again in the month prints the same code.
+  EXPECT_EQ(ok(attest(2025)).outcome.access_code, code2025);
+}
+
+// Issue 10 item 5: the attestation identifies its student for the employer
+// it is handed to: the SSIN as printed on an identity card and the name the
+// declarations gave, when the ledger knows one (never a hash).
+TEST_F(AccessViewsTest, TheAttestationIdentifiesItsStudent) {
+  at("2025-03-17T10:00:00Z");
+  submit(R"({"employer":{"enterpriseNumber":"0403019261"},"worker":{"ssin":"05031412595","familyName":"Peeters",)"
+         R"("givenName":"Anaïs"},"dimonaIn":{"features":{"jointCommissionNumber":"XXX","workerType":"STU"},)"
+         R"("startDate":"2025-04-01","endDate":"2025-04-30","plannedHoursNumber":30}})");
+  submit(R"({"employer":{"enterpriseNumber":"0403019261"},"worker":{"ssin":"04070101124","familyName":"Janssens"},)"
+         R"("dimonaIn":{"features":{"jointCommissionNumber":"XXX","workerType":"STU"},)"
+         R"("startDate":"2025-04-01","endDate":"2025-04-30","plannedHoursNumber":0}})");  // refused: its name is not taken
+  const ActionSubmission named = ok(attest(2025));
+  const ActionSubmission unnamed = ok(attest(2025, "04070101124"));
+  std::string json;
+  to_json(attestation_of(named.outcome, named.recorded_at), &json);
+  EXPECT_NE(json.find(R"("ssin":"05031412595","ssinPrinted":"05.03.14-125.95","familyName":"Peeters","givenName":"Anaïs")"),
+            std::string::npos) << json;
+  EXPECT_EQ(json.find("ssin#"), std::string::npos) << json;
+  std::string bare;
+  to_json(attestation_of(unnamed.outcome, unnamed.recorded_at), &bare);
+  EXPECT_NE(bare.find(R"("ssinPrinted":"04.07.01-011.24")"), std::string::npos) << bare;
+  EXPECT_EQ(bare.find("familyName"), std::string::npos) << bare;
+  // The read side (a projector folding the log) lists the same attestation.
+  const std::vector<Attestation> listed = attestations_of(projector().state_of(kStudentSsin), kStudentSsin);
+  ASSERT_EQ(listed.size(), 1u);
+  std::string read;
+  to_json(listed[0], &read);
+  EXPECT_EQ(read, json);
+  EXPECT_EQ(attestation_student_name(listed[0]), "Peeters, Anaïs");
 }
 
 TEST_F(AccessViewsTest, TheEmployersAnswerCarriesNoSsin) {
@@ -384,6 +426,27 @@ TEST_F(AccessViewsTest, ACitizensConsentsListTheirAnswersNewestFirst) {
   EXPECT_EQ(answers[0].employer, company(kEmployer2));
   EXPECT_EQ(answers[1].request_id, first.outcome.id);
   EXPECT_TRUE(answers[1].granted);
+}
+
+// Issue 10 item 7: with the reduction rule "ignore" the answer says the
+// reduction was not checked (it was not), instead of reductionChecked true.
+TEST_F(AccessViewsTest, AFlexiAnswerUnderTheIgnoreRuleSaysTheReductionWasNotChecked) {
+  at("2025-01-10T10:00:00Z");
+  const std::string parties = R"({"employer":{"enterpriseNumber":"0403019360"},"worker":{"ssin":"85073003328"},)";
+  ok(parties + R"("occupationQuarter":{"year":2024,"quarter":1,"fraction":0.9}})");
+  ok(parties + R"("occupationQuarter":{"year":2024,"quarter":2,"fraction":0.8}})");
+  const int32_t q1 = *parse_quarter("2025-Q1");
+  const FlexiAnswer strict = flexi_eligibility(state().actions(), kCitizenSsin, q1, company(kEmployer));
+  EXPECT_FALSE(strict.eligible);
+  EXPECT_EQ(strict.reason, FlexiReason::kReducedT4ToT3);
+  EXPECT_TRUE(strict.reduction_checked);
+  const FlexiAnswer ignored = flexi_eligibility(state().actions(), kCitizenSsin, q1, company(kEmployer),
+                                                *ReductionRule::parse("ignore"));
+  EXPECT_TRUE(ignored.eligible);
+  EXPECT_FALSE(ignored.reduction_checked);
+  std::string json;
+  to_json(ignored, &json);
+  EXPECT_NE(json.find(R"("reductionChecked":false)"), std::string::npos) << json;
 }
 
 }  // namespace

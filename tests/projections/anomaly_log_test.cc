@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "engine/base/crc32c.h"
 #include "projections/projector.h"
 #include "tests/engine/ledger_fixture.h"
 
@@ -63,6 +64,26 @@ TEST_F(AnomalyLogTest, SaveAndLoadRoundTripAndCatchCorruption) {
   EXPECT_EQ(AnomalyLog::load(bytes, &damaged).code(), Code::kCorruption);
   AnomalyLog truncated;
   EXPECT_EQ(AnomalyLog::load(std::string_view(bytes).substr(0, 10), &truncated).code(), Code::kCorruption);
+}
+
+// Found by tests/fuzz/fuzz_checkpoint: a code of nine digits, under a valid
+// CRC, loaded and then stopped the process when a read formatted it.
+TEST_F(AnomalyLogTest, ALoadedCodeOfMoreThanEightDigitsIsCorruption) {
+  submit(stu_in("2025-06-20", "2025-07-10", 40));  // B 90373-421
+  auto p = project();
+  std::string bytes;
+  p->anomalies_of(Ssin{5031412595}).save(&bytes);
+  const auto le32 = [](uint32_t v) {
+    std::string out;
+    for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+    return out;
+  };
+  const size_t at = bytes.find(le32(90373421));
+  ASSERT_NE(at, std::string::npos);
+  bytes.replace(at, 4, le32(100'000'000));
+  bytes.replace(bytes.size() - 4, 4, le32(crc32c(bytes.data(), bytes.size() - 4)));
+  AnomalyLog damaged;
+  EXPECT_EQ(AnomalyLog::load(bytes, &damaged).code(), Code::kCorruption);
 }
 
 }  // namespace

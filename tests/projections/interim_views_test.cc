@@ -95,6 +95,24 @@ TEST_F(InterimViewsTest, ConsecutiveDailyContractsAreOneRelation) {
   EXPECT_EQ(r[1].days, 1u);
 }
 
+// Issue 10 item 6: the gap of days that still joins daily contracts into one
+// relation is a named parameter (limits::interim_relation_gap_days, 3 by
+// default: a weekend or a long weekend) that a filter may set.
+TEST_F(InterimViewsTest, TheJoiningGapIsANamedParameter) {
+  static_assert(limits::interim_relation_gap_days == 3);
+  // Fri, then Tue after a long weekend (gap 3): one relation; then Sun after a gap of 4: another.
+  for (const char* d : {"2025-07-04", "2025-07-08", "2025-07-13"}) submit(daily(d));
+  InterimFilter f = window();
+  EXPECT_EQ(f.relation_gap_days, limits::interim_relation_gap_days);
+  auto by_default = relations(f);
+  ASSERT_EQ(by_default.size(), 2u);
+  EXPECT_EQ(by_default[0].days, 2u);
+  f.relation_gap_days = 0;  // only days that follow each other
+  EXPECT_EQ(relations(f).size(), 3u);
+  f.relation_gap_days = 4;
+  EXPECT_EQ(relations(f).size(), 1u);
+}
+
 TEST_F(InterimViewsTest, EachUserCompanyHasItsOwnRelations) {
   submit(daily("2025-07-03"));
   submit(daily("2025-07-04", "0456789034"));

@@ -1,0 +1,308 @@
+// The HTTP server's framing and connection caps (api/server.h), through raw
+// TCP sockets on 127.0.0.1: every malformed request head (bare LF, CR or NUL
+// in a header, obs-fold, two Content-Length, Content-Length with
+// Transfer-Encoding, a request line Beast refuses) gets a 400 badRequest
+// problem and then the connection closes; past the total or the per-client
+// connection cap a connection gets 503 with Retry-After, except GET /health,
+// which is answered; a freed slot serves again. The handler is a stub: the
+// routes are not under test here.
+#include "api/server.h"
+
+#include <gtest/gtest.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "api/http.h"
+
+namespace dimona::api {
+namespace {
+
+using namespace std::string_literals;
+
+constexpr int kWaitMs = 5000;
+
+// One client socket; every wait has a deadline so a hung server fails the test.
+class Client {
+ public:
+  explicit Client(uint16_t port) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+  }
+  ~Client() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  bool connected() const { return connected_; }
+  void send(std::string_view bytes) {
+    while (!bytes.empty()) {
+      const ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+      if (n <= 0) return;
+      bytes.remove_prefix(static_cast<size_t>(n));
+    }
+  }
+  // Reads until one whole response is buffered (head and Content-Length body), EOF or the deadline.
+  std::string response() {
+    for (;;) {
+      if (const size_t head = buffer_.find("\r\n\r\n"); head != std::string::npos) {
+        const size_t length_at = lower(buffer_.substr(0, head)).find("content-length:");
+        const size_t body = length_at == std::string::npos ? 0 : std::stoul(buffer_.substr(length_at + 15));
+        if (buffer_.size() >= head + 4 + body) {
+          std::string one = buffer_.substr(0, head + 4 + body);
+          buffer_.erase(0, head + 4 + body);
+          return one;
+        }
+      }
+      if (!fill()) {
+        std::string rest = std::move(buffer_);
+        buffer_.clear();
+        return rest;
+      }
+    }
+  }
+  // True when the server closed the connection (EOF or reset) within the deadline.
+  bool closed_by_server() {
+    while (fill()) {
+    }
+    return eof_;
+  }
+
+  static std::string lower(std::string s) {
+    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+  }
+
+ private:
+  bool fill() {
+    if (eof_) return false;
+    pollfd p{fd_, POLLIN, 0};
+    if (::poll(&p, 1, kWaitMs) <= 0) return false;
+    char chunk[4096];
+    const ssize_t n = ::recv(fd_, chunk, sizeof chunk, 0);
+    if (n <= 0) {
+      eof_ = true;
+      return false;
+    }
+    buffer_.append(chunk, static_cast<size_t>(n));
+    return true;
+  }
+
+  int fd_ = -1;
+  bool connected_ = false;
+  bool eof_ = false;
+  std::string buffer_;
+};
+
+int status_of(const std::string& response) {
+  if (response.rfind("HTTP/1.1 ", 0) != 0 || response.size() < 12) return 0;
+  return std::stoi(response.substr(9, 3));
+}
+
+class HttpFramingTest : public ::testing::Test {
+ protected:
+  void SetUp() override { start(ServerOptions{}); }
+  void TearDown() override {
+    if (server_) server_->stop();
+  }
+
+  void start(ServerOptions options) {
+    if (server_) server_->stop();
+    options.address = "127.0.0.1";
+    options.port = 0;
+    options.io_threads = 2;
+    Result<std::unique_ptr<HttpServer>> server =
+        HttpServer::start(options, [](HttpRequest r, std::function<void(HttpResponse)> done) {
+          done(json_response(200, r.path() == "/health" ? R"({"status":"UP"})" : R"({"echo":")" + r.method + "\"}"));
+        });
+    ASSERT_TRUE(server.is_ok()) << server.status().to_string();
+    server_ = std::move(*server);
+    port_ = server_->port();
+  }
+
+  // Sends `request` on a fresh connection: the server must answer 400
+  // badRequest problem+json, then close the connection.
+  void expect_framing_refused(const std::string& request) {
+    Client c(port_);
+    ASSERT_TRUE(c.connected());
+    c.send(request);
+    const std::string r = c.response();
+    EXPECT_EQ(status_of(r), 400) << r;
+    EXPECT_NE(Client::lower(r).find("content-type: application/problem+json"), std::string::npos) << r;
+    EXPECT_NE(r.find("urn:problem-type:belgif:badRequest"), std::string::npos) << r;
+    EXPECT_NE(Client::lower(r).find("connection: close"), std::string::npos) << r;
+    EXPECT_TRUE(c.closed_by_server()) << "the connection stays open after " << r;
+  }
+
+  // A valid request on `c`; the status.
+  static int get(Client& c, std::string_view path) {
+    c.send("GET "s + std::string(path) + " HTTP/1.1\r\nHost: t\r\n\r\n");
+    return status_of(c.response());
+  }
+
+  std::unique_ptr<HttpServer> server_;
+  uint16_t port_ = 0;
+};
+
+// --- Framing ------------------------------------------------------------------------------
+
+TEST_F(HttpFramingTest, AValidRequestIsServedAndTheConnectionKeptAlive) {
+  Client c(port_);
+  EXPECT_EQ(get(c, "/health"), 200);
+  EXPECT_EQ(get(c, "/v1/anything"), 200);
+}
+
+TEST_F(HttpFramingTest, BareLfLineEndingsAreRefused) {
+  expect_framing_refused("GET /health HTTP/1.1\nHost: t\n\n");
+}
+
+TEST_F(HttpFramingTest, ABareLfOnOneHeaderLineIsRefused) {
+  expect_framing_refused("GET /health HTTP/1.1\r\nHost: t\nX-A: b\r\n\r\n");
+}
+
+TEST_F(HttpFramingTest, ABareLfEndingTheHeadIsRefused) {
+  expect_framing_refused("GET /health HTTP/1.1\r\nHost: t\r\n\n");
+}
+
+TEST_F(HttpFramingTest, TwoContentLengthsAreRefusedEvenWhenEqual) {
+  expect_framing_refused("POST /v1/declarations HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\n{}");
+}
+
+TEST_F(HttpFramingTest, TwoDifferentContentLengthsAreRefused) {
+  expect_framing_refused("POST /v1/declarations HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\nContent-Length: 7\r\n\r\n{}");
+}
+
+TEST_F(HttpFramingTest, ContentLengthWithTransferEncodingIsRefused) {
+  expect_framing_refused(
+      "POST /v1/declarations HTTP/1.1\r\nHost: t\r\nContent-Length: 7\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "2\r\n{}\r\n0\r\n\r\n");
+  expect_framing_refused(
+      "POST /v1/declarations HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\nContent-Length: 7\r\n\r\n"
+      "2\r\n{}\r\n0\r\n\r\n");
+}
+
+TEST_F(HttpFramingTest, ACrInAHeaderValueIsRefused) {
+  expect_framing_refused("GET /health HTTP/1.1\r\nHost: t\r\nX-A: a\rb\r\n\r\n");
+}
+
+TEST_F(HttpFramingTest, ANulInAHeaderValueIsRefused) {
+  expect_framing_refused("GET /health HTTP/1.1\r\nHost: t\r\nX-A: a\0b\r\n\r\n"s);
+}
+
+TEST_F(HttpFramingTest, AFoldedHeaderLineIsRefused) {
+  expect_framing_refused("GET /health HTTP/1.1\r\nHost: t\r\nX-A: a\r\n b\r\n\r\n");
+  expect_framing_refused("GET /health HTTP/1.1\r\nHost: t\r\nX-A: a\r\n\tb\r\n\r\n");
+}
+
+TEST_F(HttpFramingTest, ARequestLineTheParserRefusesIsA400) {
+  expect_framing_refused("NOT AN HTTP REQUEST\r\n\r\n");
+  expect_framing_refused("GET /health HTTP/9.9\r\nHost: t\r\n\r\n");
+  expect_framing_refused("GET /health HTTP/1.1\r\nBad Header Name: x\r\n\r\n");
+}
+
+TEST_F(HttpFramingTest, AMalformedRequestAfterAValidOneOnTheSameConnection) {
+  Client c(port_);
+  c.send("GET /health HTTP/1.1\r\nHost: t\r\n\r\nGET /health HTTP/1.1\nHost: t\n\n");
+  EXPECT_EQ(status_of(c.response()), 200);
+  const std::string r = c.response();
+  EXPECT_EQ(status_of(r), 400) << r;
+  EXPECT_TRUE(c.closed_by_server());
+}
+
+TEST_F(HttpFramingTest, AChunkedBodyAloneIsStillServed) {
+  Client c(port_);
+  c.send("POST /v1/declarations HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n");
+  EXPECT_EQ(status_of(c.response()), 200);
+}
+
+// --- Connection caps ----------------------------------------------------------------------
+
+// Opens n connections that the server has accepted and served once (so they count).
+std::vector<std::unique_ptr<Client>> open_served(uint16_t port, size_t n) {
+  std::vector<std::unique_ptr<Client>> out;
+  for (size_t i = 0; i < n; ++i) {
+    out.push_back(std::make_unique<Client>(port));
+    out.back()->send("GET /v1/hold HTTP/1.1\r\nHost: t\r\n\r\n");
+    EXPECT_EQ(status_of(out.back()->response()), 200) << "connection " << i;
+  }
+  return out;
+}
+
+void expect_over_capacity(uint16_t port) {
+  {
+    Client busy(port);
+    busy.send("GET /v1/anything HTTP/1.1\r\nHost: t\r\n\r\n");
+    const std::string r = busy.response();
+    EXPECT_EQ(status_of(r), 503) << r;
+    EXPECT_NE(Client::lower(r).find("content-type: application/problem+json"), std::string::npos) << r;
+    EXPECT_NE(r.find("urn:problem-type:belgif:serviceUnavailable"), std::string::npos) << r;
+    EXPECT_NE(Client::lower(r).find("retry-after: 1"), std::string::npos) << r;
+    EXPECT_TRUE(busy.closed_by_server());
+  }
+  Client probe(port);  // a monitoring probe is answered at the cap, at once
+  const auto began = std::chrono::steady_clock::now();
+  probe.send("GET /health HTTP/1.1\r\nHost: t\r\n\r\n");
+  const std::string r = probe.response();
+  EXPECT_EQ(status_of(r), 200) << r;
+  EXPECT_NE(r.find(R"({"status":"UP"})"), std::string::npos) << r;
+  EXPECT_LT(std::chrono::steady_clock::now() - began, std::chrono::seconds(1));
+  EXPECT_TRUE(probe.closed_by_server());
+}
+
+// After a held connection closes, the server frees its slot (it notices the close asynchronously).
+void expect_served_again(uint16_t port) {
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    Client c(port);
+    c.send("GET /v1/anything HTTP/1.1\r\nHost: t\r\n\r\n");
+    if (status_of(c.response()) == 200) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ADD_FAILURE() << "a freed connection slot never served again";
+}
+
+TEST_F(HttpFramingTest, PastTheTotalCapOnlyHealthIsAnswered) {
+  ServerOptions options;
+  options.connections_max = 4;
+  start(options);
+  auto held = open_served(port_, 4);
+  expect_over_capacity(port_);
+  for (auto& c : held) EXPECT_EQ(get(*c, "/v1/still-served"), 200);  // the admitted ones keep going
+  held.pop_back();
+  expect_served_again(port_);
+}
+
+TEST_F(HttpFramingTest, PastThePerClientCapOnlyHealthIsAnswered) {
+  ServerOptions options;
+  options.connections_per_client_max = 3;
+  start(options);
+  auto held = open_served(port_, 3);
+  expect_over_capacity(port_);
+  held.clear();
+  expect_served_again(port_);
+}
+
+TEST_F(HttpFramingTest, CapsOfZeroAreRefusedAtStart) {
+  ServerOptions options;
+  options.address = "127.0.0.1";
+  options.port = 0;
+  options.connections_max = 0;
+  EXPECT_FALSE(HttpServer::start(options, [](HttpRequest, std::function<void(HttpResponse)>) {}).is_ok());
+}
+
+}  // namespace
+}  // namespace dimona::api

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Regenerates the seed corpus of tests/fuzz/corpus/ from real data: the lines
+# of tests/data and the action examples of docs/actions.md (commands), the
+# event lines `dimona-ledger submit` logged for them (events), batches of
+# those lines (batch reader), the checkpoint `dimona-ledger replay` wrote
+# (checkpoint), and a few requests of docs/api.md's kinds (http). Inputs
+# named regression-* are findings kept after their fix; they are not remade.
+# Usage: tests/fuzz/make_corpus.sh [path/to/dimona-ledger]   (default build/api/dimona-ledger)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+cli=${1:-build/api/dimona-ledger}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+out=tests/fuzz/corpus
+# regression-* inputs (what a finding was, kept after its fix) stay.
+[ -d "$out" ] && find "$out" -type f ! -name 'regression-*' -delete
+mkdir -p "$out"/{command_decoder,event_decoder,batch_reader,checkpoint,http_request}
+
+grep -h '^{"' tests/data/one_per_rule.ndjson > "$tmp/commands"
+sed -n '/^{"/p' docs/actions.md | grep -v '…' >> "$tmp/commands"
+head -n 8 tests/data/golden/students.ndjson >> "$tmp/commands"
+i=0
+while IFS= read -r line; do
+  i=$((i + 1))
+  printf '%s' "$line" > "$out/command_decoder/line-$i.json"
+  "$cli" submit --data "$tmp/data" --partitions 1 "$line" > "$tmp/event-$i" 2>/dev/null || true
+  [ -s "$tmp/event-$i" ] && head -c -1 "$tmp/event-$i" > "$out/event_decoder/event-$i.json"
+done < "$tmp/commands"
+# Several lines in one input reach the rules that depend on earlier periods.
+head -n 6 tests/data/one_per_rule.ndjson > "$out/command_decoder/sequence-1.ndjson"
+
+"$cli" replay --data "$tmp/data" > /dev/null
+python3 - "$tmp/data/checkpoint.db" "$out" "$tmp" <<'PY'
+import glob, sqlite3, struct, sys
+db, out, tmp = sys.argv[1:4]
+state = sqlite3.connect(db).execute("SELECT state FROM partition_states LIMIT 1").fetchone()[0]
+# as stored (flag 1), and without its two CRCs, which the target appends (flag 0)
+open(f"{out}/checkpoint/partition-0-stored.bin", "wb").write(b"\x01" + state)
+ledger_length = struct.unpack_from("<Q", state)[0]
+ledger, anomalies = state[8:8 + ledger_length - 4], state[8 + ledger_length:-4]
+open(f"{out}/checkpoint/partition-0.bin", "wb").write(b"\x00" + struct.pack("<I", len(ledger)) + ledger + anomalies)
+lines = [open(f, "rb").read() for f in sorted(glob.glob(f"{tmp}/event-*")) if open(f, "rb").read()]
+def row(flags, payload, first_delta=0, span=0):
+    return struct.pack("<BiIH", flags, first_delta, span, len(payload)) + payload
+# one batch, raw and compressed; then batches of 4 lines one after the other
+open(f"{out}/batch_reader/one-raw.bin", "wb").write(row(0, lines[0]))
+open(f"{out}/batch_reader/one-lz4.bin", "wb").write(row(1, b"".join(lines[:8]), 0, 1000))
+chain = b"".join(row(1, b"".join(lines[k:k + 4]), 1000, 1000) for k in range(0, min(len(lines), 24), 4))
+open(f"{out}/batch_reader/chain.bin", "wb").write(chain)
+PY
+
+ssin=05031412595
+emp=0403019261
+n=0
+http() {  # role method target body
+  n=$((n + 1))
+  { printf "\\x$(printf %02x "$1")"; printf '%s\n%s\n\n%s' "$2" "$3" "$4"; } > "$out/http_request/request-$n"
+}
+http 0 GET "/v1/citizens/$ssin/studentBalance" ""
+http 0 GET "/v1/citizens/$ssin/calendar?year=2025" ""
+http 5 GET "/v1/citizens/$ssin/anomalies?page=2&pageSize=10" ""
+http 3 POST /v1/declarations "$(sed -n 1p tests/data/one_per_rule.ndjson)"
+http 3 POST /v1/declarations "$(sed -n 2p tests/data/one_per_rule.ndjson)"
+http 1 POST /v1/actions "$(sed -n '/dataAccessRequest/p' docs/actions.md | head -n 1)"
+http 0 POST /v1/actions "$(sed -n '/attestationRequest/p' docs/actions.md | head -n 1)"
+http 5 GET "/v1/declarations/700000000044" ""
+http 1 GET "/v1/careerBreakRequests?state=SUBMITTED&page=1" ""
+http 2 GET "/v1/citizens/$ssin/interimRelations?from=2025-01-01" ""
+http 1 GET "/v1/accessCodes/123456789012" ""
+http 0 GET "/v1/citizens/$ssin/consents" ""
+http 1 GET "/v1/employers/$emp/settings" ""
+http 5 GET "/health" ""
+http 5 GET "/metrics" ""
+echo "corpus: $(find "$out" -type f | wc -l) files in $out"
