@@ -150,6 +150,14 @@ Result<EmployerNaming> open_employer_naming(const CommonOptions& common) {
   return naming;
 }
 
+EmployerNaming employer_naming_or_numbers(const CommonOptions& common) {
+  Result<EmployerNaming> naming = open_employer_naming(common);
+  if (naming.is_ok()) return std::move(*naming);
+  std::fprintf(stderr, "dimona-ledger: warning: employer names unavailable (%s); showing numbers only\n",
+               naming.status().to_string().c_str());
+  return EmployerNaming{};
+}
+
 Result<uint64_t> parse_employer(const std::string& text, const char* option) {
   constexpr std::string_view kNsso = "nsso:";
   if (text.compare(0, kNsso.size(), kNsso) == 0) {

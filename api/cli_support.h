@@ -89,6 +89,9 @@ struct EmployerNaming {
   std::string text(uint64_t employer) const;
 };
 Result<EmployerNaming> open_employer_naming(const CommonOptions& common);
+// The same for a read that can do without names: a reference that cannot be
+// read is one warning line on stderr, and the view shows numbers only.
+EmployerNaming employer_naming_or_numbers(const CommonOptions& common);
 // An employer given on the command line: an enterprise number, or nsso:NUMBER.
 Result<uint64_t> parse_employer(const std::string& text, const char* option);
 // An instant or a day (its start) given on the command line; empty: `otherwise`.

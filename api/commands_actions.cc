@@ -144,7 +144,8 @@ int run_consent_list(const CommonOptions& common, const ConsentOptions& o) {
   if (!o.ssin.empty()) {
     Result<CitizenView> view = open_citizen(common, o.ssin);
     if (!view.is_ok()) return fail("consent list", view.status());
-    to_json(consents_of(*view->state, view->citizen), ledger_now(*view->side.projector), &line);
+    to_json(consents_of(*view->state, view->citizen), ledger_now(*view->side.projector), &line,
+            employer_naming_or_numbers(common).names());
   } else {
     Result<uint64_t> employer = parse_employer(o.employer, "--employer");
     if (!employer.is_ok()) return fail("consent list", employer.status());
@@ -226,7 +227,8 @@ int run_career_break_list(const CommonOptions& common, const CareerBreakOptions&
   if (!side.is_ok()) return fail("career-break list", side.status());
   if (o.now.empty()) now = ledger_now(*side->projector);
   std::string line;
-  to_json(career_break_overview(*side->projector, *filter, *now), o.auditor, &line);
+  const EmployerNaming naming = employer_naming_or_numbers(common);
+  to_json(career_break_overview(*side->projector, *filter, *now), o.auditor, &line, naming.names());
   print_line(line);
   return 0;
 }
@@ -251,7 +253,8 @@ int run_career_break_show(const CommonOptions& common, const CareerBreakOptions&
     if (!refusal.empty()) return fail("career-break show", failed_precondition(std::string(refusal)));
   }
   std::string line;
-  to_json(*r, &line);
+  const EmployerNaming naming = employer_naming_or_numbers(common);
+  to_json(*r, &line, naming.names());
   print_line(line);
   return 0;
 }

@@ -61,8 +61,7 @@ int run_inbox_read(const CommonOptions& common, const InboxOptions& o) {
 }
 
 int run_wages(const CommonOptions& common, const CitizenOptions& o) {
-  Result<EmployerNaming> naming = open_employer_naming(common);
-  if (!naming.is_ok()) return fail("wages", naming.status());
+  const std::optional<EmployerNaming> naming = employer_naming_or_numbers(common);
   Result<CitizenView> view = open_citizen(common, o.ssin);
   if (!view.is_ok()) return fail("wages", view.status());
   const int32_t current = quarter_index(date_of(ledger_now(*view->side.projector)));

@@ -35,6 +35,7 @@
 
 #include "engine/base/status.h"
 #include "engine/identifiers.h"
+#include "projections/employer_names.h"
 #include "projections/register_csv.h"
 
 namespace dimona {
@@ -85,15 +86,8 @@ class EmployerRegister {
   std::unique_ptr<Impl> impl_;
 };
 
-// An employer's name for a person to read, or nothing; `employer` is an
-// employer key (employer_key(): an enterprise number, or an NSSO number
-// tagged, which has no name in the register). An empty function: no names.
-using EmployerNameOf = std::function<std::optional<std::string>(uint64_t employer)>;
 // Names from `reg` (may be null: then none) in `language`; `reg` must outlive the function.
 EmployerNameOf employer_names(const EmployerRegister* reg, RegisterLanguage language);
-// Writes "<key>":"<name>" into the open object when `names` knows the employer.
-class JsonWriter;
-void write_employer_name(JsonWriter& w, std::string_view key, uint64_t employer, const EmployerNameOf& names);
 
 // The store's file in a data folder.
 std::string employer_register_path(const std::string& data_dir);

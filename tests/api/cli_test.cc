@@ -716,6 +716,52 @@ TEST(CliInbox, AnAttestationArrivesInTheInboxAndOnlyItsCitizenReadsIt) {
   EXPECT_NE(again.err.find("messageArchived"), std::string::npos) << again.err;
 }
 
+TEST(CliNames, BalanceAndCalendarNameTheEmployerAndTheAccessCodeStillShowsHoursOnly) {
+  testing::TempDir dir;
+  const std::string data = " --data " + dir.file("data");
+  const int32_t year = year_of(date_of(SystemClock().now()));
+  const std::string in = R"({"employer":{"enterpriseNumber":"0403019261"},"worker":{"ssin":"05031412595"},"dimonaIn":{"features":{"jointCommissionNumber":"XXX","workerType":"STU"},"startDate":")" +
+                         std::to_string(year) + R"(-01-05","endDate":")" + std::to_string(year) +
+                         R"(-01-20","plannedHoursNumber":40}})";
+  ASSERT_EQ(run("submit '" + in + "'" + data, dir).exit_code, 0);
+  Invocation before = run("balance 05031412595 --json --year " + std::to_string(year) + data, dir);
+  ASSERT_EQ(before.exit_code, 0) << before.err;
+  EXPECT_EQ(before.out.find("employerName"), std::string::npos) << "no reference, no names: " << before.out;
+  write_register(dir);
+  ASSERT_EQ(run("employers import " + dir.file("kbo") + data, dir).exit_code, 0);
+  Invocation nl = run("balance 05031412595 --language nl --year " + std::to_string(year) + data, dir);
+  ASSERT_EQ(nl.exit_code, 0) << nl.err;
+  EXPECT_NE(nl.out.find("employer 0403019261 Brusselse Bakkerij"), std::string::npos) << nl.out;
+  Invocation fr = run("balance 05031412595 --json --language fr --year " + std::to_string(year) + data, dir);
+  EXPECT_NE(fr.out.find(R"("employer":"0403019261","employerName":"Boulangerie Bruxelloise","planned":40)"),
+            std::string::npos) << fr.out;
+  // German is not in the register: the legal name in French, the first of the fallbacks.
+  Invocation de = run("calendar 05031412595 --json --language de --year " + std::to_string(year) + data, dir);
+  EXPECT_NE(de.out.find(R"("employerName":"Boulangerie Bruxelloise")"), std::string::npos) << de.out;
+  // What an employer holding an access code sees does not change: the remaining hours, no names, no employers.
+  Invocation a = run("attest 05031412595 --json --year " + std::to_string(year) + data, dir);
+  ASSERT_EQ(a.exit_code, 0) << a.err;
+  const size_t at = a.out.find("\"accessCode\":\"");
+  ASSERT_NE(at, std::string::npos) << a.out;
+  Invocation e = run("access-code " + a.out.substr(at + 14, 11) + " --language fr" + data, dir);
+  EXPECT_EQ(e.exit_code, 0) << e.err;
+  EXPECT_NE(e.out.find("\"remainingHours\":"), std::string::npos) << e.out;
+  for (const char* leak : {"Bruxelloise", "Brusselse", "employer", "0403019261", "05031412595", "period"})
+    EXPECT_EQ(e.out.find(leak), std::string::npos) << leak << " in " << e.out;
+}
+
+TEST(CliNames, AnUnreadableReferenceIsAWarningAndNumbers) {
+  testing::TempDir dir;
+  const std::string data = " --data " + dir.file("data");
+  const std::string in = R"({"employer":{"enterpriseNumber":"0403019261"},"worker":{"ssin":"05031412595"},"dimonaIn":{"features":{"jointCommissionNumber":"XXX","workerType":"STU"},"startDate":"2025-01-05","endDate":"2025-01-20","plannedHoursNumber":40}})";
+  ASSERT_EQ(run("submit '" + in + "'" + data, dir).exit_code, 0);
+  std::ofstream(dir.file("data/employers.db")) << std::string(4096, 'x');
+  Invocation r = run("balance 05031412595 --year 2025" + data, dir);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("warning: employer names unavailable"), std::string::npos) << r.err;
+  EXPECT_NE(r.out.find("employer 0403019261 "), std::string::npos) << r.out;
+}
+
 TEST(CliEmployers, WhatIsNoExtractIsOneLineAndExit1) {
   testing::TempDir dir;
   Invocation r = run("employers import " + dir.file("nothing") + " --data " + dir.file("data"), dir);
