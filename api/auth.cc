@@ -16,6 +16,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <vector>
 
 // Boost.JSON: the compiled library when CMake found it, else its sources,
@@ -27,6 +28,7 @@
 #endif
 
 #include "engine/base/assert.h"
+#include "engine/base/private_file.h"
 
 namespace dimona::api {
 namespace json = boost::json;
@@ -710,7 +712,10 @@ TokenMinter& TokenMinter::operator=(TokenMinter&&) noexcept = default;
 TokenMinter::~TokenMinter() = default;
 
 Result<TokenMinter> TokenMinter::open_dev_key(const std::string& dir) {
-  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return file_error("cannot create the directory", dir);
+  // The data folder first (a fresh `serve` or `token` makes it, as private as the ledger's own).
+  const std::string parent = std::filesystem::path(dir).parent_path().string();
+  if (!parent.empty()) DIMONA_TRY(make_private_directory(parent));
+  if (::mkdir(dir.c_str(), kPrivateDirectoryMode) != 0 && errno != EEXIST) return file_error("cannot create the directory", dir);
   const std::string key_path = dir + "/" + std::string(kDevSigningKeyFile);
   auto pkey = ::access(key_path.c_str(), F_OK) == 0 ? load_dev_key(key_path) : create_dev_key(key_path);
   DIMONA_TRY(pkey);

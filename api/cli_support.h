@@ -1,5 +1,5 @@
-// What the subcommands share: opening the log, the writer (Ledger) and the
-// read side (a Projector caught up from its checkpoint), and small parsers.
+// What the subcommands share: the composition root's openers (the log, the
+// writer and the read side: ledger_root.h), a citizen's view, and small parsers.
 //
 // Contract. Internal to the command line. Every function returns errors as
 // values with a message fit for one stderr line; none prints, except
@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "api/commands.h"
+#include "api/ledger_root.h"
 #include "engine/base/time.h"
 #include "engine/embedded_log.h"
 #include "engine/ledger.h"
@@ -20,47 +21,16 @@
 
 namespace dimona::cli {
 
-Result<std::unique_ptr<EmbeddedLog>> open_log(const CommonOptions& common, bool create);
-std::string checkpoint_path(const CommonOptions& common);
-// The server secret: --secret-file, or DATA/secret.key (made on first use).
-Result<ServerSecret> open_secret(const CommonOptions& common);
-
-// An exclusive lock on DATA/writer.lock (flock), held while it lives: one
-// writer per log, whatever the process (serve, ingest, submit, attest).
-class WriterLock {
- public:
-  static Result<WriterLock> acquire(const std::string& data_dir);
-  WriterLock(WriterLock&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-  WriterLock& operator=(WriterLock&&) = delete;
-  ~WriterLock();
-
- private:
-  explicit WriterLock(int fd) : fd_(fd) {}
-  int fd_ = -1;
-};
-
-// The single writer over the log, for the subcommands that append.
-struct WriteSide {
-  WriterLock lock;  // first: released last
-  std::unique_ptr<EmbeddedLog> log;
-  std::unique_ptr<Ledger> ledger;
-};
-Result<WriteSide> open_write_side(const CommonOptions& common, const Clock& clock);
-
-// Projector::open. A checkpoint it cannot use (kCorruption: garbage, truncated,
-// a state that does not decode; kFailedPrecondition: another format, another
-// log) is set aside (set_aside_checkpoint) with one warning line on stderr,
-// and the projector starts empty: the log is the truth, the fold rebuilds it.
-Result<std::unique_ptr<Projector>> open_projector(EventLog& log, const ProjectorOptions& options);
-
-// The log and a projector caught up with it (from the checkpoint, if any).
-struct ReadSide {
-  std::unique_ptr<EmbeddedLog> log;
-  std::unique_ptr<Projector> projector;
-  ReplayStats stats;
-};
-Result<ReadSide> open_read_side(const CommonOptions& common, unsigned threads, bool show_progress,
-                                uint64_t checkpoint_every_events = 5'000'000);
+// The composition root's openers (ledger_root.h), by their command-line names.
+using api::checkpoint_path;
+using api::open_log;
+using api::open_projector;
+using api::open_read_side;
+using api::open_secret;
+using api::open_write_side;
+using api::ReadSide;
+using api::WriterLock;
+using api::WriteSide;
 
 // One citizen's partition state, caught up.
 struct CitizenView {

@@ -11,17 +11,17 @@
 #include <string>
 #include <string_view>
 
+#include "api/http.h"
+#include "api/ledger_config.h"
 #include "engine/base/status.h"
 
 namespace dimona::cli {
 
-struct CommonOptions {
-  std::string data_dir = "dimona-data";  // holds ledger.db
-  std::string quota_path;                // empty: schemas/quota.json
-  uint32_t partitions = 0;               // at creation; 0: the default
-  std::string secret_file;               // empty: DATA/secret.key (secret.h)
-  int64_t recorded_at_skew_seconds = -1; // how far ahead of the clock a recordedAt may be; -1: the limit's default
-  std::string language;                  // of employer names: nl, fr, de, en; empty: $LANG, else the legal name's
+// --data, --quota, --partitions, --secret-file: the ledger's configuration;
+// --language: the language employer names are shown in (nl, fr, de, en;
+// empty: $LANG, else the legal name's).
+struct CommonOptions : api::LedgerConfig {
+  std::string language;
 };
 
 struct GenerateOptions {
@@ -124,6 +124,9 @@ struct ServeOptions {
   std::string issuer = "dimona-ledger-dev";
   std::string audience = "dimona-ledger";
   std::string public_url;
+  std::string trusted_proxy;  // a reverse proxy's address: its X-Forwarded-For names the client
+  size_t connections_max = api::http_limits::connections_max;                 // open, all clients
+  size_t connections_per_client_max = api::http_limits::connections_per_client_max;  // open, one address
 };
 
 struct TokenOptions {
@@ -136,6 +139,8 @@ struct TokenOptions {
 // Prints "dimona-ledger: WHAT: <status>" on stderr and returns the exit code 1.
 int fail(std::string_view what, const Status& status);
 
+// Implemented by the generator's own target (bench/generator/generate_command.cc),
+// linked into the executable only: the product's libraries never link the generator.
 int run_generate(const GenerateOptions& options);
 int run_ingest(const CommonOptions& common, const IngestOptions& options);
 int run_log_inspect(const CommonOptions& common, const InspectOptions& options);

@@ -7,6 +7,7 @@
 #include "api/commands.h"
 #include "api/routes.h"
 #include "api/server.h"
+#include "api/ledger_root.h"
 #include "api/service.h"
 
 namespace dimona::cli {
@@ -34,10 +35,12 @@ int run_serve(const CommonOptions& common, const ServeOptions& o) {
   Result<api::TokenVerifier> verifier = api::TokenVerifier::from_jwks_file(jwks, o.issuer, o.audience);
   if (!verifier.is_ok()) return fail("serve", verifier.status());
   SystemClock clock;
-  Result<std::unique_ptr<api::LedgerService>> service = api::LedgerService::open(common, clock, o.projector_threads);
+  Result<std::unique_ptr<api::LedgerService>> service = api::open_ledger_service(common, clock, o.projector_threads);
   if (!service.is_ok()) return fail("serve", service.status());
-  api::ServerOptions server_options{o.address, o.port, o.io_threads, o.tls_certificate, o.tls_private_key};
-  api::Api api(**service, std::move(*verifier), clock, api::ApiOptions{o.public_url});
+  api::ServerOptions server_options{o.address,         o.port,           o.io_threads,
+                                    o.tls_certificate, o.tls_private_key, o.connections_max,
+                                    o.connections_per_client_max};
+  api::Api api(**service, std::move(*verifier), clock, api::ApiOptions{o.public_url, o.trusted_proxy});
   Result<std::unique_ptr<api::HttpServer>> server = api::HttpServer::start(
       server_options, [&api](api::HttpRequest r, std::function<void(api::HttpResponse)> done) {
         api.handle(std::move(r), std::move(done));

@@ -12,6 +12,8 @@ int hex_value(char c) {
   return -1;
 }
 
+}  // namespace
+
 std::string percent_decode(std::string_view s) {
   std::string out;
   out.reserve(s.size());
@@ -27,8 +29,6 @@ std::string percent_decode(std::string_view s) {
   }
   return out;
 }
-
-}  // namespace
 
 std::string_view HttpRequest::header(std::string_view name) const {
   for (const auto& [k, v] : headers)

@@ -26,8 +26,13 @@ inline constexpr int read_timeout_seconds = 15;                // a slow client 
 inline constexpr int keep_alive_idle_seconds = 60;
 inline constexpr int min_offset_wait_ms = 2000;                // then 503 with Retry-After
 inline constexpr size_t write_queue_max = 4096;                // submissions waiting for the writer
-inline constexpr int access_code_attempts_per_minute = 30;     // per client address
-inline constexpr size_t rate_limited_clients_max = 100'000;    // client addresses remembered for it
+// Access-code lookups (guessing a code), per minute of wall-clock time: each principal, and
+// each client address (behind a --trusted-proxy, the address it forwards), has its own count.
+inline constexpr int access_code_window_seconds = 60;
+inline constexpr int access_code_attempts_per_principal = 20;  // per window
+inline constexpr int access_code_attempts_per_address = 60;    // per window: a few principals behind one NAT
+static_assert(access_code_attempts_per_principal <= access_code_attempts_per_address);
+inline constexpr size_t rate_limited_clients_max = 100'000;    // principals, and addresses, remembered for it
 inline constexpr size_t verified_tokens_cached_max = 100'000;   // bearer tokens kept verified
 inline constexpr size_t page_size_default = 50;
 inline constexpr size_t page_size_max = 500;
@@ -39,8 +44,12 @@ inline constexpr size_t connections_max = 1024;               // open, all clien
 inline constexpr size_t connections_per_client_max = 64;      // open, from one peer address
 inline constexpr size_t connections_over_capacity_max = 64;   // being answered past a cap
 inline constexpr int over_capacity_read_timeout_ms = 1000;    // for its one request
+inline constexpr size_t connections_configurable_max = 1'000'000;  // the most serve's options may set
 static_assert(connections_per_client_max <= connections_max);
+static_assert(connections_max <= connections_configurable_max);
 static_assert(over_capacity_read_timeout_ms < read_timeout_seconds * 1000);
+inline constexpr size_t page_number_max = 1'000'000'000;       // so page * pageSize never wraps
+static_assert(page_number_max * page_size_max / page_size_max == page_number_max);
 }  // namespace http_limits
 
 struct HttpRequest {
@@ -55,6 +64,10 @@ struct HttpRequest {
   std::string query(std::string_view name) const;  // percent-decoded; empty when absent
   bool has_query(std::string_view name) const;
 };
+
+// A query component as sent ('+' and %XX) back to its bytes; a '%' not
+// followed by two hex digits stays as it is.
+std::string percent_decode(std::string_view s);
 
 struct HttpResponse {
   int status = 200;

@@ -4,7 +4,6 @@
 #include <cstdlib>
 
 #include "api/commands.h"
-#include "bench/generator/generator.h"
 
 int main(int argc, char** argv) {
   using namespace dimona::cli;
@@ -26,8 +25,7 @@ int main(int argc, char** argv) {
 
   GenerateOptions generate;
   CLI::App* gen = app.add_subcommand("generate", "Write a realistic NDJSON year of declarations");
-  gen->add_option("--year", generate.year, "Calendar year")
-      ->check(CLI::Range(dimona::generator_limits::year_min, dimona::generator_limits::year_max));
+  gen->add_option("--year", generate.year, "Calendar year (the generator checks its range)");
   gen->add_option("--students", generate.students, "Number of students (the scale of the year)")->check(CLI::Range(uint64_t{1}, uint64_t{50'000'000}));
   gen->add_option("--seed", generate.seed, "Random seed: the same seed gives the same bytes");
   gen->add_option("--bad-share", generate.bad_share, "Share of bad declarations")->check(CLI::Range(0.0, 0.5));
@@ -186,6 +184,16 @@ int main(int argc, char** argv) {
   srv->add_option("--issuer", serve.issuer, "Expected token issuer")->envname("DIMONA_ISSUER");
   srv->add_option("--audience", serve.audience, "Expected token audience")->envname("DIMONA_AUDIENCE");
   srv->add_option("--public-url", serve.public_url, "The base URL of links")->envname("DIMONA_PUBLIC_URL");
+  srv->add_option("--trusted-proxy", serve.trusted_proxy,
+                  "Address of a reverse proxy: its X-Forwarded-For names the client for rate limits")
+      ->envname("DIMONA_TRUSTED_PROXY");
+  srv->add_option("--connections-max", serve.connections_max, "Open connections, all clients together")
+      ->check(CLI::Range(size_t{1}, dimona::api::http_limits::connections_configurable_max))
+      ->envname("DIMONA_CONNECTIONS_MAX");
+  srv->add_option("--connections-per-client-max", serve.connections_per_client_max,
+                  "Open connections from one client address")
+      ->check(CLI::Range(size_t{1}, dimona::api::http_limits::connections_configurable_max))
+      ->envname("DIMONA_CONNECTIONS_PER_CLIENT_MAX");
   add_common(srv);
 
   TokenOptions token;

@@ -1,20 +1,26 @@
-// Api: the REST routes of `dimona-ledger serve` (Belgif: /v1, lowerCamelCase,
-// RFC 9457 problems, `href` links) over the live LedgerService.
+// Api: the router of `dimona-ledger serve` (Belgif: /v1, lowerCamelCase,
+// RFC 9457 problems, `href` links) over a LedgerService (service.h).
 //
-// Contract. handle() authenticates the bearer token (auth.h), routes the
-// request, applies the role's rights and answers through `done` exactly
-// once: reads at once, under the service's shared lock; writes when the
-// writer has committed and folded them. Rights (seeds 001-004): a citizen
-// reads and acts on their own SSIN only; an employer or agency sees a
-// citizen's remaining hours through a valid access code, and a scope of a
-// citizen's data through a consent in force, nothing else; an auditor reads
-// everything and writes nothing; a declarant posts declarations (for its
-// own enterprise when its token names one) and the institutional actions
-// (occupation, pension, ONEM decisions). A refusal is 401 (no, bad or
-// expired token) or 403 with the same text whether or not the SSIN exists.
-// Access-code lookups are limited per client (http_limits). Every request
-// is counted in the Metrics (route template, status, latency). No SSIN is
-// logged. Thread-safe: handle() is called from many I/O threads.
+// Contract. handle() matches the request against the route table (404, or
+// 405 with Allow), authenticates the bearer token through the TokenCache
+// (401 with WWW-Authenticate), applies the access-code limits (429; per
+// principal and per client address, on the wall clock, X-Forwarded-For only
+// from options.trusted_proxy: http_limits), and calls the route's handler
+// (handlers.h: plain functions; reads get a read-only view of the ledger)
+// which answers through `done` exactly once: reads at once, under the
+// service's shared lock; writes when the writer has committed and folded
+// them. An exception from a handler becomes a 500 here (the HTTP edge);
+// every request is counted in the Metrics (route template, status,
+// latency). Rights (seeds 001-004): a citizen reads and acts on their own
+// SSIN only; an employer or agency sees a citizen's remaining hours through
+// a valid access code, and a scope of a citizen's data through a consent in
+// force, nothing else; an auditor reads everything and writes nothing; a
+// declarant posts declarations (for its own enterprise, and its own periods,
+// when its token names one) and occupation quarters; pension status and
+// ONEM decisions come from an institution's declarant (no enterprise in its
+// token). A refusal is 401 (no, bad or expired token) or 403 with the same
+// text whether or not the thing exists. No SSIN is logged. Thread-safe:
+// handle() is called from many I/O threads.
 #pragma once
 
 #include <memory>
@@ -29,6 +35,8 @@ namespace dimona::api {
 
 struct ApiOptions {
   std::string public_url = "http://127.0.0.1:8080";  // the base of `href` links and consent links
+  // The address of a reverse proxy whose X-Forwarded-For names the client (rate limits); empty: none.
+  std::string trusted_proxy;
 };
 
 class Metrics;

@@ -1,26 +1,20 @@
-#include "api/service.h"
+#include "api/embedded_service.h"
 
 #include <algorithm>
 #include <cstdio>
 #include <map>
 
-#include "api/cli_support.h"
 #include "api/http.h"
 
 namespace dimona::api {
 
-Result<std::unique_ptr<LedgerService>> LedgerService::open(const cli::CommonOptions& common, const Clock& clock,
-                                                           unsigned projector_threads) {
-  std::unique_ptr<LedgerService> s(new LedgerService());
-  Result<cli::WriteSide> write = cli::open_write_side(common, clock);
-  DIMONA_TRY(write);
-  s->lock_ = std::make_unique<cli::WriterLock>(std::move(write->lock));  // held for the service's whole life
-  s->log_ = std::move(write->log);
-  s->ledger_ = std::move(write->ledger);
-  ProjectorOptions options;
-  options.threads = std::max(1u, projector_threads);
-  options.checkpoint_path = cli::checkpoint_path(common);
-  Result<std::unique_ptr<Projector>> projector = cli::open_projector(*s->log_, options);
+EmbeddedLedgerService::EmbeddedLedgerService(WriteSide write)
+    : lock_(std::move(write.lock)), log_(std::move(write.log)), ledger_(std::move(write.ledger)) {}
+
+Result<std::unique_ptr<EmbeddedLedgerService>> EmbeddedLedgerService::open(WriteSide write,
+                                                                           const ProjectorOptions& options) {
+  std::unique_ptr<EmbeddedLedgerService> s(new EmbeddedLedgerService(std::move(write)));
+  Result<std::unique_ptr<Projector>> projector = open_projector(*s->log_, options);
   DIMONA_TRY(projector);
   s->projector_ = std::move(*projector);
   Result<ReplayStats> stats = s->projector_->catch_up();
@@ -31,9 +25,9 @@ Result<std::unique_ptr<LedgerService>> LedgerService::open(const cli::CommonOpti
   return s;
 }
 
-LedgerService::~LedgerService() { stop(); }
+EmbeddedLedgerService::~EmbeddedLedgerService() { stop(); }
 
-void LedgerService::submit(std::string body, Check check, Done done) {
+void EmbeddedLedgerService::submit(std::string body, Check check, Done done) {
   {
     std::lock_guard lock(queue_mutex_);
     if (!stopping_ && queue_.size() < http_limits::write_queue_max) {
@@ -45,7 +39,7 @@ void LedgerService::submit(std::string body, Check check, Done done) {
   done(unavailable("the ledger is busy or stopping"));
 }
 
-void LedgerService::run() {
+void EmbeddedLedgerService::run() {
   std::deque<Pending> group;
   for (;;) {
     {
@@ -59,7 +53,7 @@ void LedgerService::run() {
   }
 }
 
-Result<WriteOutcome> LedgerService::stage(const Pending& p, std::map<uint32_t, Offset>* base) {
+Result<WriteOutcome> EmbeddedLedgerService::stage(const Pending& p, std::map<uint32_t, Offset>* base) {
   text_.assign(p.body);
   const size_t size = text_.size();
   text_.resize(size + kJsonPadding, ' ');
@@ -91,7 +85,7 @@ Result<WriteOutcome> LedgerService::stage(const Pending& p, std::map<uint32_t, O
   return o;
 }
 
-void LedgerService::process(std::deque<Pending>& group) {
+void EmbeddedLedgerService::process(std::deque<Pending>& group) {
   struct Staged {
     Pending* pending;
     WriteOutcome outcome;
@@ -142,7 +136,7 @@ void LedgerService::process(std::deque<Pending>& group) {
   }
 }
 
-void LedgerService::fold() {
+void EmbeddedLedgerService::fold() {
   {
     std::unique_lock lock(fold_mutex_);
     Result<ReplayStats> stats = projector_->catch_up();
@@ -159,7 +153,7 @@ void LedgerService::fold() {
   folded_.notify_all();
 }
 
-bool LedgerService::recover() {
+bool EmbeddedLedgerService::recover() {
   {
     std::lock_guard lock(queue_mutex_);
     if (!failed_) return true;
@@ -171,7 +165,7 @@ bool LedgerService::recover() {
   return true;
 }
 
-bool LedgerService::wait_for(uint32_t partition, Offset offset, int deadline_ms) const {
+bool EmbeddedLedgerService::wait_for(uint32_t partition, Offset offset, int deadline_ms) const {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(deadline_ms);
   for (;;) {
     {
@@ -186,17 +180,17 @@ bool LedgerService::wait_for(uint32_t partition, Offset offset, int deadline_ms)
   }
 }
 
-bool LedgerService::ready() const {
+bool EmbeddedLedgerService::ready() const {
   std::lock_guard lock(queue_mutex_);
   return !failed_ && !stopping_;
 }
 
-uint64_t LedgerService::lag() const {
+uint64_t EmbeddedLedgerService::lag() const {
   std::lock_guard lock(queue_mutex_);
   return queue_.size();
 }
 
-void LedgerService::stop() {
+void EmbeddedLedgerService::stop() {
   {
     std::lock_guard lock(queue_mutex_);
     if (stopping_) return;

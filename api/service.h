@@ -1,10 +1,12 @@
-// LedgerService: the live path of `dimona-ledger serve` — the log, its single
-// writer and the projector in one process. It holds the data folder's writer
-// lock (cli::WriterLock) from open() until it is destroyed: no ingest, submit,
-// attest or second serve appends beside it.
+// LedgerService: what the REST routes need of a live ledger — submit a
+// declaration or an action, read the projector, wait for a partition to fold
+// an offset — as an interface. The implementation over the embedded log
+// (embedded_service.h) is built by the composition root (ledger_root.h
+// open_ledger_service), the one place the command line and the server
+// assemble a ledger; the routes see only this.
 //
 // Contract. submit() queues one declaration or action (its JSON body) for the
-// writer thread, which decides the queued ones in arrival order, appends them
+// single writer, which decides the queued ones in arrival order, appends them
 // durably in one commit (group commit), folds them into the projector, and
 // only then calls each `done` with the outcome: the event as logged, its
 // partition and offset. So a read issued after a POST's response sees it
@@ -20,28 +22,21 @@
 // when the storage does, without a restart. A fold of the read models that
 // fails after a durable commit still answers the outcome (the write is
 // stored) and is retried at the next group. Both are counted
-// (commit_failures(), fold_failures()) and said on stderr, without SSINs.
-// When the state cannot be folded from the log again (the disk still
-// failing), submissions are answered kUnavailable and each new group tries
-// the fold again; ready() is false meanwhile.
+// (commit_failures(), fold_failures(), in /metrics) and said on stderr. When
+// the state cannot be folded from the log again (the disk still failing),
+// submissions are answered kUnavailable and each new group tries the fold
+// again; ready() is false meanwhile. SSINs never reach a log line.
+// Thread-safe.
 #pragma once
 
-#include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <functional>
-#include <map>
-#include <memory>
-#include <mutex>
-#include <shared_mutex>
+#include <optional>
 #include <string>
-#include <thread>
+#include <utility>
 
-#include "api/cli_support.h"
-#include "api/commands.h"
 #include "engine/base/status.h"
 #include "engine/codec.h"
-#include "engine/embedded_log.h"
 #include "engine/ledger.h"
 #include "projections/projector.h"
 
@@ -59,71 +54,37 @@ struct WriteOutcome {
 
 class LedgerService {
  public:
-  static Result<std::unique_ptr<LedgerService>> open(const cli::CommonOptions& common, const Clock& clock,
-                                                     unsigned projector_threads);
-  ~LedgerService();
+  virtual ~LedgerService() = default;
 
   using Done = std::function<void(Result<WriteOutcome>)>;
   // `body` is the JSON as received; `check` may refuse the decoded command
   // (authorization) before anything is decided, seeing the writer's state
   // (whose period an UPDATE addresses): its non-ok Status is returned.
   using Check = std::function<Status(const Command&, const LedgerState&)>;
-  void submit(std::string body, Check check, Done done);
+  virtual void submit(std::string body, Check check, Done done) = 0;
 
+  // f(projector) under the reader lock; its value.
   template <typename F>
   auto read(F&& f) const {
-    std::shared_lock lock(fold_mutex_);
-    return f(*projector_);
+    std::optional<decltype(f(std::declval<const Projector&>()))> out;
+    read_view([&](const Projector& p) { out.emplace(f(p)); });
+    return std::move(*out);
   }
+  virtual void read_view(const std::function<void(const Projector&)>& f) const = 0;
   // True when `partition` has folded every offset below `offset` before `deadline_ms` passes.
-  bool wait_for(uint32_t partition, Offset offset, int deadline_ms) const;
-  uint32_t partition_of(Ssin citizen) const { return partition_for(citizen.value, log_->partition_count()); }
+  virtual bool wait_for(uint32_t partition, Offset offset, int deadline_ms) const = 0;
+  virtual uint32_t partition_of(Ssin citizen) const = 0;
 
-  bool ready() const;
-  // Submissions waiting for the writer: what is accepted but not yet folded
-  // (the writer folds each group right after its commit).
-  uint64_t lag() const;
-  uint64_t events_folded() const { return events_folded_; }
-  // Commits to the log that failed, and folds that failed after a durable commit (metrics counters).
-  uint64_t commit_failures() const { return commit_failures_; }
-  uint64_t fold_failures() const { return fold_failures_; }
+  virtual bool ready() const = 0;
+  // Submissions waiting for the writer: what is accepted but not yet folded.
+  virtual uint64_t lag() const = 0;
+  virtual uint64_t events_folded() const = 0;
+  // Group commits the log refused, and folds of the read models that failed after a durable commit.
+  virtual uint64_t commit_failures() const = 0;
+  virtual uint64_t fold_failures() const = 0;
   // The latest recordedAt folded: "now" for reads never goes behind it (cli::ledger_now).
-  Instant ledger_time() const { return Instant{ledger_time_micros_.load()}; }
-  void stop();
-
- private:
-  struct Pending {
-    std::string body;
-    Check check;
-    Done done;
-  };
-  LedgerService() = default;
-  void run();
-  void process(std::deque<Pending>& group);
-  // Decodes, checks, decides and stages one submission; its offset counts from `base`.
-  Result<WriteOutcome> stage(const Pending& p, std::map<uint32_t, Offset>* base);
-  void fold();  // the projector catches up with the log; readers are woken
-  bool recover();  // writer thread: folds the state from the log again after a failed reload
-
-  std::unique_ptr<cli::WriterLock> lock_;  // first: released last, when the service is gone
-  std::unique_ptr<EmbeddedLog> log_;
-  std::unique_ptr<Ledger> ledger_;
-  std::unique_ptr<Projector> projector_;
-  DeclarationDecoder decoder_;  // writer thread only
-  std::string text_;            // writer thread only: a body with the decoder's padding
-  mutable std::shared_mutex fold_mutex_;
-  mutable std::mutex queue_mutex_;
-  std::condition_variable wake_;
-  mutable std::condition_variable folded_;
-  std::deque<Pending> queue_;
-  bool stopping_ = false;
-  bool failed_ = false;  // the writer's state is ahead of the log: recover() before deciding
-  std::atomic<uint64_t> events_folded_{0};
-  std::atomic<uint64_t> commit_failures_{0};
-  std::atomic<uint64_t> fold_failures_{0};
-  std::atomic<uint64_t> lag_{0};
-  std::atomic<int64_t> ledger_time_micros_{0};
-  std::thread writer_;
+  virtual Instant ledger_time() const = 0;
+  virtual void stop() = 0;
 };
 
 }  // namespace dimona::api

@@ -1,5 +1,6 @@
 #include "engine/identifiers.h"
 
+#include <cstdint>
 #include <cstdio>
 
 namespace dimona {
@@ -124,6 +125,55 @@ uint64_t dimona_id_from_body(uint64_t body) {
 Result<PeriodId> parse_period_id(uint64_t id) {
   if (!is_valid_dimona_id(id)) return invalid_argument("a Dimona period id has 12 digits, the last two (first ten) mod 97");
   return PeriodId{id};
+}
+
+Result<uint64_t> parse_decimal(std::string_view digits, uint64_t min, uint64_t max) {
+  DIMONA_ASSERT(min <= max);
+  constexpr size_t kDigitsMax = 20;  // 2^64 - 1 has 20 digits
+  if (digits.empty() || digits.size() > kDigitsMax) return invalid_argument("expected 1 to 20 digits");
+  uint64_t v = 0;
+  for (char c : digits) {
+    if (c < '0' || c > '9') return invalid_argument("expected digits only");
+    const uint64_t d = static_cast<uint64_t>(c - '0');
+    if (v > (UINT64_MAX - d) / 10) return invalid_argument("out of range");
+    v = v * 10 + d;
+  }
+  if (v < min || v > max) return invalid_argument("out of range");
+  return v;
+}
+
+namespace {
+
+Result<uint64_t> parse_ledger_id(std::string_view digits) {
+  constexpr size_t kIdDigits = 12;
+  if (digits.size() != kIdDigits) return invalid_argument("expected 12 digits, the last two the first ten mod 97");
+  Result<uint64_t> v = parse_decimal(digits, 0, UINT64_MAX);
+  if (!v.is_ok() || !is_valid_dimona_id(*v))
+    return invalid_argument("expected 12 digits, the last two the first ten mod 97");
+  return *v;
+}
+
+}  // namespace
+
+Result<PeriodId> parse_period_id(std::string_view digits) {
+  Result<uint64_t> v = parse_ledger_id(digits);
+  if (!v.is_ok()) return v.status();
+  return PeriodId{*v};
+}
+Result<DeclarationId> parse_declaration_id(std::string_view digits) {
+  Result<uint64_t> v = parse_ledger_id(digits);
+  if (!v.is_ok()) return v.status();
+  return DeclarationId{*v};
+}
+Result<RequestId> parse_request_id(std::string_view digits) {
+  Result<uint64_t> v = parse_ledger_id(digits);
+  if (!v.is_ok()) return v.status();
+  return RequestId{*v};
+}
+Result<TicketNumber> parse_ticket_number(std::string_view digits) {
+  Result<uint64_t> v = parse_ledger_id(digits);
+  if (!v.is_ok()) return v.status();
+  return TicketNumber{*v};
 }
 
 }  // namespace dimona

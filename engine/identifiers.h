@@ -68,8 +68,16 @@ struct NssoNumber {
 // 96 - (radix * 100 mod 97), 0 read as 97.
 Result<NssoNumber> parse_nsso_number(uint64_t number);
 
-// --- Dimona period and declaration ids ---------------------------------------
+// --- Numbers from outside -----------------------------------------------------
+// A decimal number as text from outside (a path segment, a query value):
+// 1 to 20 ASCII digits, nothing else (no sign, space, '+', NUL), within
+// [min, max]; a value wider than 64 bits is refused, never wrapped.
+Result<uint64_t> parse_decimal(std::string_view digits, uint64_t min, uint64_t max);
+
+// --- Dimona period and declaration ids, and the ledger's other ids ----------
 // 12 digits; the last two are (first ten) mod 97 (DOMAIN.md §1.1, inferred).
+// The ledger numbers its actions, data-access requests and career-break
+// tickets the same way, so one check serves every id from outside.
 struct PeriodId {
   uint64_t value = 0;
   friend auto operator<=>(PeriodId, PeriodId) = default;
@@ -84,5 +92,22 @@ bool is_valid_dimona_id(uint64_t id);
 // The 12-digit id whose first ten digits are `body` (kDimonaIdBodyMin..Max).
 uint64_t dimona_id_from_body(uint64_t body);
 Result<PeriodId> parse_period_id(uint64_t id);
+
+// A data-access request's id and a career-break request's ticket number.
+struct RequestId {
+  uint64_t value = 0;
+  friend auto operator<=>(RequestId, RequestId) = default;
+};
+struct TicketNumber {
+  uint64_t value = 0;
+  friend auto operator<=>(TicketNumber, TicketNumber) = default;
+};
+// The 12-digit text forms (exactly 12 ASCII digits, a valid check): the only
+// way an id from outside becomes one of these types, so no look-up is ever
+// reached with a value outside 10^11..10^12 (no container sentinel).
+Result<PeriodId> parse_period_id(std::string_view digits);
+Result<DeclarationId> parse_declaration_id(std::string_view digits);
+Result<RequestId> parse_request_id(std::string_view digits);
+Result<TicketNumber> parse_ticket_number(std::string_view digits);
 
 }  // namespace dimona

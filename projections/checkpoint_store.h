@@ -24,7 +24,7 @@
 
 namespace dimona {
 
-inline constexpr int64_t kCheckpointFormatVersion = 3;  // 2: a partition holds its AnomalyLog; 3: its action state
+inline constexpr int64_t kCheckpointFormatVersion = 4;  // 2: a partition holds its AnomalyLog; 3: its action state; 4: its DeclarationLog
 
 struct PartitionCheckpoint {
   Offset offset = 0;   // the next offset to fold

@@ -16,10 +16,36 @@ Projector::Projector(Key, EventLog& log, const ProjectorOptions& options)
   for (uint32_t p = 0; p < log.partition_count(); ++p) {
     states_.push_back(std::make_unique<LedgerState>());
     anomalies_.push_back(std::make_unique<AnomalyLog>());
+    declarations_.push_back(std::make_unique<DeclarationLog>());
   }
 }
 
 Projector::~Projector() = default;
+
+namespace {
+
+// Splits a section written by put_section() off the front of `bytes`.
+bool take_section(std::string_view* bytes, std::string_view* section) {
+  if (bytes->size() < 8) return false;
+  uint64_t n = 0;
+  for (size_t i = 0; i < 8; ++i) n |= uint64_t{static_cast<unsigned char>((*bytes)[i])} << (8 * i);
+  if (n > bytes->size() - 8) return false;
+  *section = bytes->substr(8, n);
+  bytes->remove_prefix(8 + n);
+  return true;
+}
+
+// Appends a section as its length (u64 LE) then the bytes `write` appends.
+template <typename F>
+void put_section(std::string* out, F&& write) {
+  const size_t at = out->size();
+  out->append(8, '\0');
+  write(out);
+  const uint64_t n = out->size() - at - 8;
+  for (size_t i = 0; i < 8; ++i) (*out)[at + i] = static_cast<char>(n >> (8 * i));
+}
+
+}  // namespace
 
 Result<std::unique_ptr<Projector>> Projector::open(EventLog& log, const ProjectorOptions& options) {
   auto projector = std::make_unique<Projector>(Key{}, log, options);
@@ -39,18 +65,21 @@ Result<std::unique_ptr<Projector>> Projector::open(EventLog& log, const Projecto
     if (c.partitions[p].offset > *end)
       return failed_precondition("the checkpoint is ahead of the log (partition " + std::to_string(p) +
                                  "): it belongs to another log; rebuild it with `dimona-ledger replay --rebuild`");
-    // A partition's bytes: the LedgerState's length (u64 LE), its bytes, then the AnomalyLog's.
-    const std::string_view bytes = c.partitions[p].state;
-    if (bytes.size() < 8) return corruption("checkpoint partition " + std::to_string(p) + " is truncated");
-    uint64_t ledger_bytes = 0;
-    for (size_t i = 0; i < 8; ++i) ledger_bytes |= uint64_t{static_cast<unsigned char>(bytes[i])} << (8 * i);
-    if (ledger_bytes > bytes.size() - 8) return corruption("checkpoint partition " + std::to_string(p) + " is truncated");
+    // A partition's bytes: the LedgerState's and the AnomalyLog's sections, each after its
+    // length (u64 LE), then the DeclarationLog's.
+    std::string_view bytes = c.partitions[p].state;
+    std::string_view ledger, anomaly;
+    if (!take_section(&bytes, &ledger) || !take_section(&bytes, &anomaly))
+      return corruption("checkpoint partition " + std::to_string(p) + " is truncated");
     auto state = std::make_unique<LedgerState>();
-    DIMONA_TRY(LedgerState::load(bytes.substr(8, ledger_bytes), state.get()));
+    DIMONA_TRY(LedgerState::load(ledger, state.get()));
     auto anomalies = std::make_unique<AnomalyLog>();
-    DIMONA_TRY(AnomalyLog::load(bytes.substr(8 + ledger_bytes), anomalies.get()));
+    DIMONA_TRY(AnomalyLog::load(anomaly, anomalies.get()));
+    auto declarations = std::make_unique<DeclarationLog>();
+    DIMONA_TRY(DeclarationLog::load(bytes, declarations.get()));
     projector->states_[p] = std::move(state);
     projector->anomalies_[p] = std::move(anomalies);
+    projector->declarations_[p] = std::move(declarations);
     projector->offsets_[p] = c.partitions[p].offset;
   }
   return projector;
@@ -80,6 +109,7 @@ Status Projector::fold_partition(uint32_t p, Offset until, uint64_t max_events, 
   EventDecoder decoder;
   LedgerState& state = *states_[p];
   AnomalyLog& anomalies = *anomalies_[p];
+  DeclarationLog& declarations = *declarations_[p];
   RecordBatch batch;
   while (at < stop) {
     Result<bool> more = (*reader)->next(&batch);
@@ -100,6 +130,7 @@ Status Projector::fold_partition(uint32_t p, Offset until, uint64_t max_events, 
                             event.status().message());
         DIMONA_TRY(state.apply(*event));
         anomalies.apply(*event);
+        declarations.apply(*event, offset);
         at = offset + 1;
         ++*folded;
       }
@@ -107,6 +138,22 @@ Status Projector::fold_partition(uint32_t p, Offset until, uint64_t max_events, 
     }
   }
   return Status::ok();
+}
+
+Result<std::string> Projector::event_at(uint32_t p, Offset offset) const {
+  DIMONA_ASSERT(p < partition_count());
+  Result<std::unique_ptr<BatchReader>> reader = log_.read(p, offset);
+  DIMONA_TRY(reader);
+  RecordBatch batch;
+  while (true) {
+    Result<bool> more = (*reader)->next(&batch);
+    DIMONA_TRY(more);
+    if (!*more) return failed_precondition("partition " + std::to_string(p) + " has no offset " + std::to_string(offset));
+    if (offset >= batch.end_offset()) continue;
+    std::string_view rest = batch.payload;
+    for (Offset o = batch.base_offset; o < offset; ++o) rest.remove_prefix(rest.find('\n') + 1);
+    return std::string(rest.substr(0, rest.find('\n')));
+  }
 }
 
 Status Projector::checkpoint() {
@@ -124,11 +171,9 @@ Status Projector::save_checkpoint() {
   for (uint32_t p = 0; p < partition_count(); ++p) {
     PartitionCheckpoint pc;
     pc.offset = offsets_[p];
-    pc.state.assign(8, '\0');
-    states_[p]->save(&pc.state);
-    const uint64_t ledger_bytes = pc.state.size() - 8;
-    for (size_t i = 0; i < 8; ++i) pc.state[i] = static_cast<char>(ledger_bytes >> (8 * i));
-    anomalies_[p]->save(&pc.state);
+    put_section(&pc.state, [&](std::string* out) { states_[p]->save(out); });
+    put_section(&pc.state, [&](std::string* out) { anomalies_[p]->save(out); });
+    declarations_[p]->save(&pc.state);
     c.partitions.push_back(std::move(pc));
   }
   return (*store)->save(c);

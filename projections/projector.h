@@ -1,6 +1,7 @@
 // Projector: folds the events of an EventLog into per-partition state, on
 // several threads, with checkpoints. A partition's state is its LedgerState
-// (periods, the read models' source) and its AnomalyLog.
+// (periods, the read models' source), its AnomalyLog and its DeclarationLog
+// (where each declaration is, for GET /v1/declarations/{id}).
 //
 // Contract. Each partition is folded by one thread at a time, in offset
 // order, into its own LedgerState (the fold the decision side uses, so read
@@ -27,6 +28,7 @@
 #include "engine/event_log.h"
 #include "engine/ledger_state.h"
 #include "projections/anomaly_log.h"
+#include "projections/declaration_log.h"
 
 namespace dimona {
 
@@ -74,6 +76,12 @@ class Projector {
   // Refused and warned declarations (anomaly_log.h), per partition.
   const AnomalyLog& anomalies(uint32_t p) const { return *anomalies_[p]; }
   const AnomalyLog& anomalies_of(Ssin citizen) const;
+  // Where each declaration of partition p is (declaration_log.h).
+  const DeclarationLog& declarations(uint32_t p) const { return *declarations_[p]; }
+  // The event line (without '\n') at `offset` of partition p, read from the
+  // log (EventLog::read may be called from any thread); kFailedPrecondition
+  // past the end.
+  Result<std::string> event_at(uint32_t p, Offset offset) const;
   Offset offset(uint32_t p) const { return offsets_[p]; }
   // The latest ledger time over all partitions: the reference date of exports.
   Instant ledger_time() const;
@@ -94,6 +102,7 @@ class Projector {
   ProjectorOptions options_;
   std::vector<std::unique_ptr<LedgerState>> states_;
   std::vector<std::unique_ptr<AnomalyLog>> anomalies_;
+  std::vector<std::unique_ptr<DeclarationLog>> declarations_;
   std::vector<Offset> offsets_;  // next offset to fold, per partition
 };
 

@@ -2,7 +2,8 @@
 //
 // Contract. Linear probing over a power-of-two table of (key, value) slots,
 // grown at 7/8 load; no erase (the ledger's keys are never removed). The key
-// kEmptyKey (all ones) is reserved. Iteration order is the slot order, which
+// kEmptyKey (all ones) is reserved: inserting it is a broken invariant, and
+// find(kEmptyKey) answers nullptr (a key from outside may be anything). Iteration order is the slot order, which
 // depends on the insertion history: callers that need a stable order (exports)
 // sort. Pointers and references into the map are invalidated by an insert
 // that grows it. Not thread-safe. 3-4x faster than std::unordered_map on the
@@ -37,7 +38,7 @@ class FlatMap {
   size_t size() const { return size_; }
 
   const V* find(uint64_t key) const {
-    if (slots_.empty()) return nullptr;
+    if (slots_.empty() || key == kEmptyKey) return nullptr;  // the empty slots' key is no entry
     for (size_t i = mix64(key) & mask_;; i = (i + 1) & mask_) {
       const Slot& s = slots_[i];
       if (s.key == key) return &s.value;

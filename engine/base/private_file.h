@@ -6,10 +6,11 @@
 // gives its -wal and -shm files the main file's mode) never creates it with
 // the umask's wider default. open_private_file() opens `path` for writing,
 // truncated, created 0600 if missing. Errors: kIoError naming the path.
-// Data folders are made 0700 by their creators (docs/operations.md).
+// make_private_directory() makes a data folder 0700 (docs/operations.md).
 #pragma once
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -28,6 +29,12 @@ inline constexpr unsigned kPrivateDirectoryMode = 0700;
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, kPrivateFileMode);
   if (fd >= 0) return ::close(fd) == 0 ? Status::ok() : io_error("cannot create " + path + ": " + std::strerror(errno));
   if (errno == EEXIST) return Status::ok();
+  return io_error("cannot create " + path + ": " + std::strerror(errno));
+}
+
+// Makes the folder `path` (mode 0700) when it does not exist; its parent must.
+[[nodiscard]] inline Status make_private_directory(const std::string& path) {
+  if (::mkdir(path.c_str(), kPrivateDirectoryMode) == 0 || errno == EEXIST) return Status::ok();
   return io_error("cannot create " + path + ": " + std::strerror(errno));
 }
 

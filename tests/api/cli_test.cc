@@ -3,7 +3,10 @@
 #include <gtest/gtest.h>
 #include <fcntl.h>
 #include <sqlite3.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/file.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -409,11 +412,11 @@ namespace {
 // A `serve` in the background: started, read up to its "serving" line, stopped with SIGTERM.
 class RunningServe {
  public:
-  RunningServe(const std::string& data, const testing::TempDir& dir) {
+  RunningServe(const std::string& data, const testing::TempDir& dir, const std::string& flags = "") {
     int out[2];
     EXPECT_EQ(::pipe(out), 0);
-    const std::string command = "exec " + std::string(DIMONA_CLI_PATH) + " serve --port 0 --data " + data + " 2>" +
-                                dir.file("serve.err");
+    const std::string command = "exec " + std::string(DIMONA_CLI_PATH) + " serve --port 0 --data " + data + flags +
+                                " 2>" + dir.file("serve.err");
     pid_ = ::fork();
     if (pid_ == 0) {
       ::dup2(out[1], 1);
@@ -445,6 +448,56 @@ class RunningServe {
   int out_ = -1;
   std::string first_line_;
 };
+
+// The port of a "serving http://127.0.0.1:PORT ..." line; 0 when there is none.
+uint16_t port_of(const std::string& serving) {
+  const size_t at = serving.find("127.0.0.1:");
+  return at == std::string::npos ? 0 : static_cast<uint16_t>(std::atoi(serving.c_str() + at + 10));
+}
+
+// A connection to 127.0.0.1:port; -1 when it cannot be made.
+int connect_to(uint16_t port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(port);
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (fd >= 0 && ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0) return fd;
+  if (fd >= 0) ::close(fd);
+  return -1;
+}
+
+// The status of one GET on a new connection (Connection: close); 0 when there is no answer.
+int get_status(uint16_t port, const std::string& target) {
+  const int fd = connect_to(port);
+  if (fd < 0) return 0;
+  const std::string request = "GET " + target + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  std::string answer;
+  if (::write(fd, request.data(), request.size()) == static_cast<ssize_t>(request.size())) {
+    char buffer[4096];
+    for (ssize_t n; (n = ::read(fd, buffer, sizeof buffer)) > 0;) answer.append(buffer, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return answer.rfind("HTTP/1.1 ", 0) == 0 ? std::atoi(answer.c_str() + 9) : 0;
+}
+
+// serve's connection caps are options: with one connection per client allowed and
+// one held open, /health is still answered and anything else gets 503.
+TEST(CliServe, TheConnectionCapsAreOptions) {
+  testing::TempDir dir;
+  RunningServe serve(dir.file("data"), dir, " --connections-per-client-max 1 --connections-max 8");
+  const uint16_t port = port_of(serve.first_line());
+  ASSERT_NE(port, 0) << serve.first_line();
+  EXPECT_EQ(get_status(port, "/health"), 200);
+  const int held = connect_to(port);
+  ASSERT_GE(held, 0);
+  EXPECT_EQ(get_status(port, "/health"), 200);
+  EXPECT_EQ(get_status(port, "/v1/citizens/05031412595/studentBalance"), 503);
+  ::close(held);
+  EXPECT_EQ(serve.stop(), 0);
+  Invocation bad = run("serve --port 0 --connections-max 0 --data " + dir.file("data"), dir);
+  EXPECT_NE(bad.exit_code, 0);
+}
 
 // One writer per data folder, serve included: while serve runs, every other
 // writing command is refused with one line and writes nothing; after it, they work.

@@ -44,6 +44,7 @@
 #include "api/auth.h"
 #include "api/commands.h"
 #include "api/http.h"
+#include "api/ledger_root.h"
 #include "api/routes.h"
 #include "api/server.h"
 #include "api/service.h"
@@ -554,10 +555,10 @@ class HttpTest : public ::testing::Test {
     Result<TokenVerifier> verifier = TokenVerifier::from_jwks_file(dir_.file("keys") + "/" + std::string(kDevJwksFile),
                                                                    std::string(kIssuer), std::string(kAudience));
     ASSERT_TRUE(verifier.is_ok()) << verifier.status().to_string();
-    Result<std::unique_ptr<LedgerService>> service = LedgerService::open(common_, clock_, 1);
+    Result<std::unique_ptr<LedgerService>> service = open_ledger_service(common_, clock_, 1);
     ASSERT_TRUE(service.is_ok()) << service.status().to_string();
     service_ = std::move(*service);
-    api_ = std::make_unique<Api>(*service_, std::move(*verifier), clock_, ApiOptions{std::string(kPublicUrl)});
+    api_ = std::make_unique<Api>(*service_, std::move(*verifier), clock_, api_options_);
     options.address = "127.0.0.1";
     options.port = 0;
     options.io_threads = 2;
@@ -571,12 +572,14 @@ class HttpTest : public ::testing::Test {
     conn_.reset();
   }
 
+  // As `serve` does: stop the server (it answers what is in flight), then the service (the
+  // writer is joined, so no callback holding a session outlives the server), then free them.
   void stop() {
     conn_.reset();
     if (server_) server_->stop();
+    if (service_) service_->stop();
     server_.reset();
     api_.reset();
-    if (service_) service_->stop();
     service_.reset();
   }
 
@@ -633,9 +636,10 @@ class HttpTest : public ::testing::Test {
 
   TempDir dir_;
   TickClock clock_;
-  cli::CommonOptions common_;
+  LedgerConfig common_;
   std::optional<TokenMinter> minter_;
   std::unique_ptr<LedgerService> service_;
+  ApiOptions api_options_{std::string(kPublicUrl), ""};
   std::unique_ptr<Api> api_;
   std::unique_ptr<HttpServer> server_;
   uint16_t port_ = 0;
@@ -978,9 +982,13 @@ TEST_F(HttpTest, ADeclarantPostsADeclarationAndReadsItBack) {
   EXPECT_EQ(b["offset"].integer(), j["offset"].integer());
   EXPECT_EQ(get("/v1/declarations/" + id, auditor()).status, 200);
 
-  expect_problem(get("/v1/declarations/999999999999", declarant()), 404, "resourceNotFound");
-  expect_problem(get("/v1/declarations/12", declarant()), 404, "resourceNotFound");
-  expect_problem(get("/v1/declarations/abcdefghijkl", declarant()), 404, "resourceNotFound");
+  expect_problem(get("/v1/declarations/" + std::to_string(dimona_id_from_body(9'999'999'999)), declarant()), 404,
+                 "resourceNotFound");
+  for (const char* bad : {"999999999999", "12", "abcdefghijkl"}) {
+    const Response refused = get(std::string("/v1/declarations/") + bad, declarant());
+    expect_problem(refused, 400, "badRequest");
+    EXPECT_EQ(refused.json()["issues"][0]["name"].text, "id") << refused;
+  }
 
   // A declarant whose token names an enterprise declares for that one only.
   const Response foreign = post("/v1/declarations", declarant(kEmp2), stu_in("2025-08-01", "2025-08-01", 1));
@@ -1267,14 +1275,15 @@ TEST_F(HttpTest, AnAttestationAsJsonAndPdfAndItsAccessCodeForAnEmployer) {
   EXPECT_EQ(get(citizen_path(kStudent, "attestations"), citizen(kStudent)).json()["total"].integer(), 3);
 }
 
-TEST_F(HttpTest, AccessCodeLookupsAreRateLimitedPerClient) {
+// Guessing access codes: each principal, and each client address, has its own count per
+// minute of wall-clock time; valid and unknown codes alike are attempts.
+TEST_F(HttpTest, AccessCodeLookupsAreRateLimitedPerPrincipalOnTheWallClock) {
   const Response a = post(citizen_path(kStudent, "attestations"), citizen(kStudent), "");
   ASSERT_EQ(a.status, 201) << a;
   const std::string code = a.json()["accessCode"].text;
   const std::string t = token(employer(kEmp1));
   Connection c(port_);
-  for (int i = 0; i < http_limits::access_code_attempts_per_minute; ++i) {
-    // Valid and unknown codes alike count as attempts.
+  for (int i = 0; i < http_limits::access_code_attempts_per_principal; ++i) {
     const Response r =
         c.request("GET", "/v1/accessCodes/" + (i % 2 ? code : std::string("ZZZZZ-ZZZZ") + char('0' + i % 10)), t);
     ASSERT_NE(r.status, 429) << "attempt " << i + 1 << ": " << r;
@@ -1282,16 +1291,73 @@ TEST_F(HttpTest, AccessCodeLookupsAreRateLimitedPerClient) {
   }
   const Response limited = c.request("GET", "/v1/accessCodes/" + code, t);
   expect_problem(limited, 429, "tooManyRequests");
-  EXPECT_EQ(limited.header("retry-after"), "60") << limited;
+  EXPECT_EQ(limited.header("retry-after"), std::to_string(http_limits::access_code_window_seconds)) << limited;
   EXPECT_EQ(limited.body.find(kStudent), std::string::npos);
-  // Another connection from the same address is limited too; another address is not.
-  Connection again(port_);
-  EXPECT_EQ(again.request("GET", "/v1/accessCodes/" + code, token(employer(kEmp2))).status, 429);
+  // The same principal from another address is limited too; another principal here is not.
   Connection elsewhere(port_, "127.0.0.2");
   ASSERT_TRUE(elsewhere.connected()) << elsewhere.error().message();
-  EXPECT_EQ(elsewhere.request("GET", "/v1/accessCodes/" + code, t).status, 200);
+  EXPECT_EQ(elsewhere.request("GET", "/v1/accessCodes/" + code, t).status, 429);
+  EXPECT_EQ(c.request("GET", "/v1/accessCodes/" + code, token(employer(kEmp2))).status, 200);
   // Other routes are not limited.
   EXPECT_EQ(c.request("GET", citizen_path(kStudent, "studentBalance"), token(auditor())).status, 200);
+  // A minute later on the wall clock, the count starts again.
+  clock_.advance_seconds(http_limits::access_code_window_seconds);
+  EXPECT_EQ(c.request("GET", "/v1/accessCodes/" + code, token(employer(kEmp1))).status, 200);
+}
+
+// Many principals from one address: the address's own count stops them.
+TEST_F(HttpTest, AccessCodeLookupsAreRateLimitedPerClientAddress) {
+  const Response a = post(citizen_path(kStudent, "attestations"), citizen(kStudent), "");
+  ASSERT_EQ(a.status, 201) << a;
+  const std::string code = a.json()["accessCode"].text;
+  Connection c(port_);
+  int principal = 0;
+  for (int i = 0; i < http_limits::access_code_attempts_per_address; ++i) {
+    if (i % http_limits::access_code_attempts_per_principal == 0) ++principal;
+    const Response r = c.request("GET", "/v1/accessCodes/" + code, token(employer(make_enterprise(1000 + principal))));
+    ASSERT_EQ(r.status, 200) << "attempt " << i + 1 << ": " << r;
+  }
+  expect_problem(c.request("GET", "/v1/accessCodes/" + code, token(employer(make_enterprise(2000)))), 429,
+                 "tooManyRequests");
+  Connection elsewhere(port_, "127.0.0.2");
+  EXPECT_EQ(elsewhere.request("GET", "/v1/accessCodes/" + code, token(employer(make_enterprise(2000)))).status, 200);
+}
+
+// Behind the configured trusted proxy, X-Forwarded-For's last address is the client; from any
+// other peer the header is ignored, so rewriting it does not escape the count.
+TEST_F(HttpTest, XForwardedForCountsOnlyFromTheTrustedProxy) {
+  stop();
+  api_options_.trusted_proxy = "127.0.0.3";
+  start();
+  const Response a = post(citizen_path(kStudent, "attestations"), citizen(kStudent), "");
+  ASSERT_EQ(a.status, 201) << a;
+  const std::string code = a.json()["accessCode"].text;
+  const int per_address = http_limits::access_code_attempts_per_address;
+  const int per_principal = http_limits::access_code_attempts_per_principal;
+  auto exhaust = [&](Connection& conn, int first_principal, const std::function<Headers(int)>& headers) {
+    for (int i = 0; i < per_address; ++i) {
+      const Principal who = employer(make_enterprise(static_cast<uint64_t>(first_principal + i / per_principal)));
+      const Response r = conn.send(make_request("GET", "/v1/accessCodes/" + code, token(who), "", headers(i)));
+      ASSERT_EQ(r.status, 200) << "attempt " << i + 1 << ": " << r;
+    }
+  };
+  Connection proxy(port_, "127.0.0.3");
+  ASSERT_TRUE(proxy.connected()) << proxy.error().message();
+  exhaust(proxy, 3000, [](int) { return Headers{{"X-Forwarded-For", "198.51.100.1"}}; });
+  auto via_proxy = [&](const std::string& forwarded) {
+    return proxy.send(make_request("GET", "/v1/accessCodes/" + code, token(employer(make_enterprise(3900))), "",
+                                   Headers{{"X-Forwarded-For", forwarded}}));
+  };
+  EXPECT_EQ(via_proxy("198.51.100.1").status, 429);
+  EXPECT_EQ(via_proxy("10.9.9.9, 198.51.100.1").status, 429) << "the proxy appends the client last";
+  EXPECT_EQ(via_proxy("198.51.100.1, 198.51.100.2").status, 200) << "another client behind the proxy";
+  // From an untrusted peer, a different X-Forwarded-For on every request does not help.
+  Connection direct(port_, "127.0.0.4");
+  ASSERT_TRUE(direct.connected()) << direct.error().message();
+  exhaust(direct, 4000, [](int i) { return Headers{{"X-Forwarded-For", "203.0.113." + std::to_string(i % 250)}}; });
+  const Response spoofed = direct.send(make_request("GET", "/v1/accessCodes/" + code, token(employer(make_enterprise(4900))),
+                                                    "", Headers{{"X-Forwarded-For", "203.0.113.251"}}));
+  expect_problem(spoofed, 429, "tooManyRequests");
 }
 
 // --- Consent -----------------------------------------------------------------------------------------
@@ -1497,8 +1563,13 @@ TEST_F(HttpTest, ConcurrentWritersForOneCitizenAreEachDecidedOnceAndSurviveARest
   EXPECT_EQ(after.body, before.body) << "nothing lost, nothing added";
   EXPECT_EQ(get(citizen_path(kStudent, "calendar?year=2025"), citizen(kStudent)).body, calendar_before.body);
   EXPECT_EQ(call("GET", "/ready").json()["eventsFolded"].integer(), folded_before);
-  // GET /v1/declarations/{id} knows the declarations of this process only (openapi.yaml): 404 now.
-  expect_problem(get("/v1/declarations/" + *ids.begin(), auditor()), 404, "resourceNotFound");
+  // GET /v1/declarations/{id} is a read model folded from the log: every one answers after the restart.
+  for (const std::string& id : ids) {
+    const Response back = get("/v1/declarations/" + id, auditor());
+    ASSERT_EQ(back.status, 200) << back;
+    EXPECT_EQ(back.json()["declarationId"].text, id);
+    EXPECT_TRUE(back.json()["declarationStatus"].has("result")) << back;
+  }
   // The declarations go on from where they were: the next id is new.
   const Json next = declare(stu_in("2025-12-30", "2025-12-30", 1, kStudent, kEmp2));
   EXPECT_EQ(ids.count(next["declarationId"].text), 0u);
@@ -1666,6 +1737,233 @@ TEST_F(HttpTest, CollectionsArePaginatedWithANextLink) {
   EXPECT_TRUE(second.json()["next"].text.empty()) << "the last page has no next";
   const Response bad = get(citizen_path(kStudent, "attestations") + "?pageSize=501", citizen(kStudent));
   EXPECT_EQ(bad.status, 400) << bad;
+}
+
+// --- Hostile input (issue 9) ------------------------------------------------------------------
+
+// Ids from outside that used to reach a look-up: wider than 64 bits, signed, the hash
+// map's reserved key (2^64 - 1), NUL, spaces, the wrong width or check.
+const std::vector<std::string> kHostileIds = {
+    "18446744073709551615", "18446744073709551616", "99999999999999999999999", "-1", "-00000000001",
+    "+12345678901", "000000000000", "0", "%00", "1%2000", "%20123456789012", "999999999999", "4294967295",
+};
+
+// Every id-bearing route, as the role entitled to it: a 400 naming the parameter, never a
+// crash; every other role gets 400 or 403; the server answers /health after all of it.
+TEST_F(HttpTest, OutOfRangeIdsOnEveryIdBearingRouteAre400NamingTheParameter) {
+  struct Route {
+    std::string before, after, name;
+    Principal who;
+  };
+  const std::vector<Route> routes = {
+      {"/v1/declarations/", "", "id", declarant()},
+      {"/v1/declarations/", "", "id", auditor()},
+      {"/v1/dataAccessRequests/", "/qr", "requestId", employer(kEmp1)},
+      {"/v1/careerBreakRequests/", "", "ticket", auditor()},
+      {"/v1/careerBreakRequests/", "", "ticket", employer(kEmp1)},
+      {"/v1/citizens/", "/studentBalance", "ssin", auditor()},
+      {"/v1/citizens/", "/calendar", "ssin", auditor()},
+      {"/v1/citizens/", "/interimRelations", "ssin", auditor()},
+      {"/v1/citizens/", "/attestations", "ssin", auditor()},
+      {"/v1/citizens/", "/consents", "ssin", auditor()},
+      {"/v1/citizens/", "/flexiEligibility", "ssin", auditor()},
+      {"/v1/citizens/", "/anomalies", "ssin", auditor()},
+      {"/v1/citizens/", "/consentedData?scope=FLEXI", "ssin", employer(kEmp1)},
+      {"/v1/employers/", "/settings", "employer", employer(kEmp1)},
+      {"/v1/accessCodes/", "", "code", auditor()},
+  };
+  declare(stu_in("2025-07-01", "2025-07-31", 30));  // the maps are not empty
+  for (const Route& route : routes) {
+    for (const std::string& id : kHostileIds) {
+      if (route.name == "code" && id == "4294967295") continue;  // ten symbols: a well-formed access code
+      const std::string target = route.before + id + route.after;
+      const Response r = get(target, route.who);
+      expect_problem(r, 400, "badRequest");
+      EXPECT_EQ(r.json()["issues"][0]["name"].text, route.name) << target << ": " << r;
+      EXPECT_EQ(r.json()["issues"][0]["in"].text, "path") << target;
+      for (const Principal& other : {citizen(kStudent), agency(kEmp2), declarant(kEmp1)}) {
+        const Response o = get(target, other);
+        EXPECT_TRUE(o.status == 400 || o.status == 403) << target << ": " << o;
+      }
+    }
+  }
+  for (const std::string& id : kHostileIds) {
+    const Response put = call("PUT", "/v1/employers/" + id + "/settings", token(employer(kEmp1)), kSettings);
+    EXPECT_EQ(put.status, 400) << put;
+    const Response attest = post("/v1/citizens/" + id + "/attestations", citizen(kStudent), "");
+    EXPECT_EQ(attest.status, 400) << attest;
+  }
+  EXPECT_EQ(call("GET", "/health").status, 200);
+}
+
+// Query numbers are digits within range: no sign, space, NUL, or wrap past 64 bits.
+TEST_F(HttpTest, BadPageSizeMinOffsetAndYearAre400NamingTheParameter) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"attestations?page=0", "page"},
+      {"attestations?page=-1", "page"},
+      {"attestations?page=18446744073709551617", "page"},
+      {"attestations?page=1%00", "page"},
+      {"attestations?page=%201", "page"},
+      {"attestations?page=", "page"},
+      {"attestations?pageSize=-5", "pageSize"},
+      {"attestations?pageSize=0", "pageSize"},
+      {"attestations?pageSize=501", "pageSize"},
+      {"attestations?pageSize=18446744073709551616", "pageSize"},
+      {"attestations?pageSize=2%00", "pageSize"},
+      {"consents?page=4294967297", "page"},
+      {"studentBalance?minOffset=-1", "minOffset"},
+      {"studentBalance?minOffset=18446744073709551615", "minOffset"},
+      {"studentBalance?minOffset=1%00", "minOffset"},
+      {"studentBalance?minOffset=+1", "minOffset"},
+      {"studentBalance?minOffset=", "minOffset"},
+      {"studentBalance?year=%202025", "year"},
+      {"studentBalance?year=2025%20", "year"},
+      {"studentBalance?year=+2025", "year"},
+      {"studentBalance?year=-2025", "year"},
+      {"studentBalance?year=2025%00", "year"},
+      {"studentBalance?year=02025", "year"},
+      {"studentBalance?year=", "year"},
+      {"calendar?year=2025%00junk", "year"},
+      {"attestations?year=1999", "year"},
+  };
+  for (const auto& [rest, name] : cases) {
+    const std::string method = rest.rfind("attestations?year", 0) == 0 ? "POST" : "GET";
+    const Response r = call(method, citizen_path(kStudent, rest), token(citizen(kStudent)));
+    expect_problem(r, 400, "badRequest");
+    EXPECT_EQ(r.json()["issues"][0]["name"].text, name) << rest << ": " << r;
+    EXPECT_EQ(r.json()["issues"][0]["in"].text, "query") << rest;
+  }
+  const Response both = get(citizen_path(kStudent, "attestations?page=-1&pageSize=-1"), citizen(kStudent));
+  EXPECT_EQ(both.json()["issues"].size(), 2u) << both;
+  EXPECT_EQ(get(citizen_path(kStudent, "attestations?page=1000000000&pageSize=500"), citizen(kStudent)).status, 200);
+}
+
+// The next link is the request's query re-encoded: a crafted parameter stays a string in it.
+TEST_F(HttpTest, TheNextLinkEncodesTheQueryItWasBuiltFrom) {
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(post(citizen_path(kStudent, "attestations"), citizen(kStudent), "").status, 201);
+  const std::string crafted = "x=%22,%22evil%22:%22&y%22=1%5C&z=%0A%01%E2%82%AC+a";
+  const Response r = get(citizen_path(kStudent, "attestations?pageSize=1&" + crafted), citizen(kStudent));
+  ASSERT_EQ(r.status, 200) << r;
+  const Json j = r.json();
+  ASSERT_TRUE(j.is_object()) << "the body is JSON: " << r.body;
+  EXPECT_FALSE(j.has("evil")) << r.body;
+  EXPECT_EQ(j.keys(), (std::vector<std::string>{"items", "total", "page", "pageSize", "next"})) << r.body;
+  const std::string next = j["next"].text;
+  EXPECT_EQ(next, std::string(kPublicUrl) + citizen_path(kStudent, "attestations") +
+                      "?x=%22%2C%22evil%22%3A%22&y%22=1%5C&z=%0A%01%E2%82%AC%20a&page=2&pageSize=1")
+      << next;
+  for (char c : next) EXPECT_TRUE(c > ' ' && c < 0x7F && c != '"' && c != '\\') << next;
+  // The link works as it is: the second page, and its own next.
+  const Response second = get(next.substr(kPublicUrl.size()), citizen(kStudent));
+  ASSERT_EQ(second.status, 200) << second;
+  EXPECT_EQ(second.json()["page"].integer(), 2);
+  EXPECT_NE(second.json()["next"].text.find("x=%22%2C%22evil%22%3A%22"), std::string::npos);
+}
+
+// A declarant for one enterprise: another employer's declaration or period is answered exactly
+// as an unknown one, and nothing about it is recorded anywhere a citizen's data shows.
+TEST_F(HttpTest, ForADeclarantAnotherEmployersIsTheSameAsUnknown) {
+  const Json mine = declare(stu_in("2025-07-01", "2025-07-31", 30, kStudent, kEmp1), declarant(kEmp1));
+  const std::string declaration = mine["declarationId"].text;
+  const std::string period = mine["periodId"].text;
+  ASSERT_EQ(period.size(), 12u) << mine.keys().size();
+  const std::string unknown_id = std::to_string(dimona_id_from_body(9'999'999'998));
+
+  // Reading a declaration by id.
+  EXPECT_EQ(get("/v1/declarations/" + declaration, declarant(kEmp1)).status, 200);
+  EXPECT_EQ(get("/v1/declarations/" + declaration, declarant()).status, 200);
+  const Response theirs = get("/v1/declarations/" + declaration, declarant(kEmp2));
+  const Response unknown = get("/v1/declarations/" + unknown_id, declarant(kEmp2));
+  expect_problem(theirs, 404, "resourceNotFound");
+  EXPECT_EQ(theirs.body, unknown.body);
+
+  // UPDATE, OUT, CANCEL naming another employer's period, with or without a worker SSIN.
+  const int64_t folded = call("GET", "/ready").json()["eventsFolded"].integer();
+  const std::string anomalies = get(citizen_path(kStudent, "anomalies"), auditor()).body;
+  std::vector<std::string> answers;
+  for (const std::string& id : {period, unknown_id}) {
+    for (const std::string& worker : {std::string(), kStudent, kNobody}) {
+      const std::string w = worker.empty() ? "" : R"("worker":{"ssin":")" + worker + R"("},)";
+      for (const std::string& action :
+           {R"("dimonaCancel":{"periodId":)" + id + "}", R"("dimonaUpdate":{"periodId":)" + id + R"(,"plannedHoursNumber":5})",
+            R"("dimonaOut":{"periodId":)" + id + R"(,"endDate":"2025-07-20"})"}) {
+        const Response r = post("/v1/declarations", declarant(kEmp2), "{" + w + action + "}");
+        if (r.status == 400) continue;  // a body the codec refuses says nothing about the period
+        expect_problem(r, 403, "missingPermission");
+        answers.push_back(r.body);
+      }
+    }
+  }
+  ASSERT_GE(answers.size(), 12u) << "CANCEL, UPDATE, OUT, with and without a worker, for both ids";
+  for (const std::string& a : answers) EXPECT_EQ(a, answers.front());
+  EXPECT_EQ(call("GET", "/ready").json()["eventsFolded"].integer(), folded) << "nothing recorded";
+  EXPECT_EQ(get(citizen_path(kStudent, "anomalies"), auditor()).body, anomalies);
+  // The period's own enterprise still updates it.
+  const Json updated = declare(R"({"dimonaUpdate":{"periodId":)" + period + R"(,"plannedHoursNumber":5}})", declarant(kEmp1));
+  EXPECT_EQ(updated["result"].text, "A");
+}
+
+// Employer-scoped actions for the caller's own enterprise; pension status (and ONEM decisions)
+// only from an institution's declarant, whose token names no enterprise (docs/api.md).
+TEST_F(HttpTest, EmployerScopedAndInstitutionalActionsNeedTheRightCaller) {
+  const std::string occupation = R"({"employer":{"enterpriseNumber":")" + kEmp1 + R"("},"worker":{"ssin":")" + kWorker +
+                                 R"("},"occupationQuarter":{"year":2024,"quarter":2,"fraction":0.8}})";
+  expect_problem(post("/v1/actions", declarant(kEmp2), occupation), 403, "missingPermission");
+  expect_problem(post("/v1/actions", employer(kEmp1), occupation), 403, "missingPermission");
+  EXPECT_EQ(post("/v1/actions", declarant(kEmp1), occupation).status, 201);
+  EXPECT_EQ(post("/v1/actions", declarant(), occupation).status, 201);
+  const std::string settings_of_emp1 =
+      R"({"employer":{"enterpriseNumber":")" + kEmp1 + R"("},"employerSettings":)" + kSettings + "}";
+  expect_problem(post("/v1/actions", employer(kEmp2), settings_of_emp1), 403, "missingPermission");
+  expect_problem(post("/v1/actions", declarant(kEmp1), settings_of_emp1), 403, "missingPermission");
+  expect_problem(call("PUT", "/v1/employers/" + kEmp1 + "/settings", token(employer(kEmp2)), kSettings), 403,
+                 "missingPermission");
+  const std::string pension = R"({"worker":{"ssin":")" + kWorker + R"("},"pensionStatus":{"pensionedAsOf":null}})";
+  for (const Principal& refused : {declarant(kEmp1), employer(kEmp1), agency(kEmp2), citizen(kWorker), auditor()})
+    expect_problem(post("/v1/actions", refused, pension), 403, "missingPermission");
+  EXPECT_EQ(post("/v1/actions", declarant(), pension).status, 201);
+}
+
+// The live service, built by the composition root, holds the data folder's writer lock for its
+// whole life: a second writer (another serve, ingest, submit, attest) is refused, not appended beside it.
+TEST_F(HttpTest, TheLiveServiceHoldsTheWriterLock) {
+  Result<std::unique_ptr<LedgerService>> second = open_ledger_service(common_, clock_, 1);
+  ASSERT_FALSE(second.is_ok());
+  EXPECT_EQ(second.status().code(), Code::kBusy) << second.status().to_string();
+  EXPECT_EQ(post("/v1/declarations", declarant(), stu_in("2025-07-01", "2025-07-02", 4)).status, 201);
+  stop();
+  Result<std::unique_ptr<LedgerService>> after = open_ledger_service(common_, clock_, 1);
+  ASSERT_TRUE(after.is_ok()) << after.status().to_string();
+  (*after)->stop();
+  after->reset();
+  start();
+}
+
+// Imported history twelve hours ahead of the clock holds ledger time ahead: the access-code
+// window still turns with the wall clock (it used to be counted in ledger time, and never reset).
+TEST_F(HttpTest, TheAccessCodeWindowTurnsWithTheWallClockWhenLedgerTimeIsAhead) {
+  stop();
+  {
+    Result<WriteSide> side = open_write_side(common_, clock_);
+    ASSERT_TRUE(side.is_ok()) << side.status().to_string();
+    std::string json = stu_in("2025-07-01", "2025-07-02", 4);
+    json.insert(json.size() - 1, R"(,"recordedAt":"2025-06-01T20:00:00Z")");
+    const size_t size = json.size();
+    json.resize(size + kJsonPadding, ' ');
+    DeclarationDecoder decoder;
+    Result<Declaration> d = decoder.decode(std::string_view(json.data(), size), json.size());
+    ASSERT_TRUE(d.is_ok()) << d.status().to_string();
+    ASSERT_TRUE(side->ledger->submit(*d, std::string_view(json.data(), size), "test").is_ok());
+    ASSERT_TRUE(side->ledger->commit(nullptr).is_ok());
+  }
+  start();
+  ASSERT_GT(service_->ledger_time(), clock_.now());
+  const std::string t = token(employer(kEmp1));
+  for (int i = 0; i < http_limits::access_code_attempts_per_principal; ++i)
+    ASSERT_EQ(call("GET", "/v1/accessCodes/ZZZZZ-ZZZZZ", t).status, 404) << "attempt " << i + 1;
+  EXPECT_EQ(call("GET", "/v1/accessCodes/ZZZZZ-ZZZZZ", t).status, 429);
+  clock_.advance_seconds(http_limits::access_code_window_seconds);
+  EXPECT_EQ(call("GET", "/v1/accessCodes/ZZZZZ-ZZZZZ", token(employer(kEmp1))).status, 404);
 }
 
 }  // namespace

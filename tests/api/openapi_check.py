@@ -255,8 +255,8 @@ def check_document(doc, bad):
 
 # --- The route table (api/routes.cc) ---------------------------------------------------------
 
-# A row of Api::Impl::table(): {"GET", "/v1/...", &Impl::handler[, true]} or make("GET", "/v1/...", &Impl::handler[, true]).
-ROUTE_RE = re.compile(r'(?:\{|\bmake\()\s*"(GET|POST|PUT|PATCH|DELETE)"\s*,\s*"(/[^"]*)"\s*,\s*&Impl::(\w+)'
+# A row of Api::Impl::table(): read("GET", "/v1/...", &handler[, true]), write(...), internal("GET", "/metrics", &Impl::fn, true).
+ROUTE_RE = re.compile(r'(?:\{|\b(?:make|read|write|internal)\()\s*"(GET|POST|PUT|PATCH|DELETE)"\s*,\s*"(/[^"]*)"\s*,\s*&(?:Impl::)?(\w+)'
                       r'\s*(?:,\s*(true|false)\s*)?(?:\}|\))')
 
 
@@ -356,7 +356,7 @@ def check_routes(doc, routes, source, bad):
         if r["public"] != (op.get("security") == []):
             bad.add(where, "public in the table" if r["public"] else "authenticated in the table, public in the document")
         if r["handler"] not in inputs:
-            bad.add(where, f"handler Impl::{r['handler']} not found in api/routes.cc")
+            bad.add(where, f"handler {r['handler']} not found in api/routes.cc or api/handlers*.cc")
             continue
         read_query, read_path = inputs[r["handler"]]
         params = operation_parameters(doc, item, op)
@@ -744,8 +744,11 @@ def run_server_checks(c, bad, source_dir):
         c.call("GET", "/v1/declarations/{id}", "citizen", 403, path={"id": declaration_id})
         c.call("GET", "/v1/declarations/{id}", "employer", 403, path={"id": declaration_id})
         c.call("GET", "/v1/declarations/{id}", anon, 401, path={"id": declaration_id})
-    c.call("GET", "/v1/declarations/{id}", "declarant", 404, path={"id": "700000000650"})  # ingested, not decided here
-    c.call("GET", "/v1/declarations/{id}", "declarant", 404, path={"id": "12"})
+    c.call("GET", "/v1/declarations/{id}", "auditor", 200, path={"id": "700000000650"})  # ingested in batch: from the log
+    c.call("GET", "/v1/declarations/{id}", "declarant", 404, path={"id": "999999999948"})  # well-formed, unknown
+    c.call("GET", "/v1/declarations/{id}", "declarant", 400, path={"id": "12"})
+    c.call("GET", "/v1/declarations/{id}", "declarant", 400, path={"id": "18446744073709551615"})
+    c.call("GET", "/v1/careerBreakRequests/{ticket}", "auditor", 400, path={"ticket": "-1"})
 
     # --- Student balance and calendar (read-your-writes) ---
     q = {"year": next_start.year}
@@ -935,7 +938,7 @@ def run_server_checks(c, bad, source_dir):
     c.call("GET", "/v1/careerBreakRequests/{ticket}", "auditor", 200, path=g)
     c.call("GET", "/v1/careerBreakRequests/{ticket}", "employer", 403, path=g)  # the employee completed their part
     c.call("GET", "/v1/careerBreakRequests/{ticket}", "declarant", 403, path=g)
-    c.call("GET", "/v1/careerBreakRequests/{ticket}", "auditor", 403, path={"ticket": "999999999999"})
+    c.call("GET", "/v1/careerBreakRequests/{ticket}", "auditor", 403, path={"ticket": "999999999948"})  # well-formed, unknown
     c.call("GET", "/v1/careerBreakRequests/{ticket}", anon, 401, path=g)
     r = c.call("GET", "/v1/careerBreakRequests", "employer", 200)
     if r is not None and isinstance(r.json, dict):
@@ -1046,8 +1049,15 @@ def main():
     with open(args.spec, encoding="utf-8") as fh:
         doc = yaml.safe_load(fh)
     spec = SpecSchemas(doc)
-    with open(os.path.join(args.source_dir, "api", "routes.cc"), encoding="utf-8") as fh:
-        source = fh.read()
+    # The route table and the handlers, with the edge parsers they call (api/params.cc).
+    names = ["routes.cc", "params.cc"] + sorted(
+        n for n in os.listdir(os.path.join(args.source_dir, "api")) if n.startswith("handlers") and n.endswith(".cc"))
+    source = ""
+    for name in names:
+        path = os.path.join(args.source_dir, "api", name)
+        if os.path.exists(path):
+            with open(path, encoding="utf-8") as fh:
+                source += fh.read() + "\n"
     routes = parse_routes(source)
 
     check_document(doc, bad)

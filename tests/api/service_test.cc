@@ -3,6 +3,7 @@
 // writer recovers when the disk does, without a restart. The full disk is real
 // to SQLite: RLIMIT_FSIZE makes the kernel refuse to grow the log's -wal file
 // (EFBIG), as ENOSPC would, without root or a loop mount.
+#include "api/ledger_root.h"
 #include "api/service.h"
 
 #include <gtest/gtest.h>
@@ -47,10 +48,10 @@ class FileSizeLimit {
 
 TEST(LedgerServiceOnAFullDisk, AnswersWhatWasStoredAndWritesAgainOnceThereIsRoom) {
   testing::TempDir dir;
-  cli::CommonOptions common;
+  api::LedgerConfig common;
   common.data_dir = dir.file("data");
   ManualClock clock(*parse_instant("2025-06-01T08:00:00Z"));
-  Result<std::unique_ptr<api::LedgerService>> service = api::LedgerService::open(common, clock, 1);
+  Result<std::unique_ptr<api::LedgerService>> service = api::open_ledger_service(common, clock, 1);
   ASSERT_TRUE(service.is_ok()) << service.status().to_string();
   api::LedgerService& s = **service;
 

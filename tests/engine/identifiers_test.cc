@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <string>
+
 namespace dimona {
 namespace {
 
@@ -75,6 +78,40 @@ TEST(DimonaId, ChecksumIsFirstTenMod97) {
   EXPECT_FALSE(is_valid_dimona_id(12345ULL));
   EXPECT_EQ(dimona_id_from_body(6563092921), 656309292174ULL);
   EXPECT_FALSE(parse_period_id(656309292175ULL).is_ok());
+}
+
+// Numbers from outside: digits only, never wrapped, within the range asked.
+TEST(Decimal, DigitsOnlyWithinRangeAndNeverWrapped) {
+  EXPECT_EQ(*parse_decimal("0", 0, 10), 0u);
+  EXPECT_EQ(*parse_decimal("18446744073709551615", 0, UINT64_MAX), UINT64_MAX);
+  for (std::string_view bad : {"", "-1", "+1", " 1", "1 ", "1.0", "0x10", "1e3", "18446744073709551616",
+                               "99999999999999999999", "000000000000000000001"})
+    EXPECT_FALSE(parse_decimal(bad, 0, UINT64_MAX).is_ok()) << bad;
+  EXPECT_FALSE(parse_decimal(std::string_view("12\0", 3), 0, 100).is_ok());
+  EXPECT_FALSE(parse_decimal("0", 1, 10).is_ok());
+  EXPECT_FALSE(parse_decimal("11", 1, 10).is_ok());
+}
+
+// Every 12-digit id from outside goes through one check: no sentinel, no sign, no width.
+TEST(LedgerIds, TwelveDigitsWithTheirCheckOrNothing) {
+  const uint64_t id = dimona_id_from_body(1'234'567'890);
+  const std::string text = std::to_string(id);
+  ASSERT_EQ(text.size(), 12u);
+  EXPECT_EQ(parse_declaration_id(text)->value, id);
+  EXPECT_EQ(parse_period_id(std::string_view(text))->value, id);
+  EXPECT_EQ(parse_request_id(text)->value, id);
+  EXPECT_EQ(parse_ticket_number(text)->value, id);
+  std::string wrong_check = text;
+  wrong_check.back() = wrong_check.back() == '9' ? '0' : static_cast<char>(wrong_check.back() + 1);
+  for (const std::string& bad : {std::string("18446744073709551615"), std::string("-12345678901"),
+                                 std::string("+12345678901"), std::string("999999999999"), std::string("12"),
+                                 std::string("abcdefghijkl"), std::string(" ") + text.substr(1), wrong_check,
+                                 std::string("000000000000"), text + "0"}) {
+    EXPECT_FALSE(parse_declaration_id(bad).is_ok()) << bad;
+    EXPECT_FALSE(parse_ticket_number(bad).is_ok()) << bad;
+    EXPECT_FALSE(parse_request_id(bad).is_ok()) << bad;
+    EXPECT_FALSE(parse_period_id(std::string_view(bad)).is_ok()) << bad;
+  }
 }
 
 }  // namespace

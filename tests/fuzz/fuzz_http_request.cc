@@ -27,6 +27,7 @@
 #include "api/commands.h"
 #include "api/http.h"
 #include "api/routes.h"
+#include "api/ledger_root.h"
 #include "api/service.h"
 #include "engine/base/time.h"
 #include "engine/identifiers.h"
@@ -69,9 +70,9 @@ struct Stack {
     Result<api::TokenVerifier> verifier = api::TokenVerifier::from_jwks_file(
         dir + "/keys/" + std::string(api::kDevJwksFile), std::string(kIssuer), std::string(kAudience));
     FUZZ_CHECK(verifier.is_ok());
-    cli::CommonOptions common;
+    api::LedgerConfig common;
     common.data_dir = dir + "/data";
-    Result<std::unique_ptr<api::LedgerService>> opened = api::LedgerService::open(common, clock, 1);
+    Result<std::unique_ptr<api::LedgerService>> opened = api::open_ledger_service(common, clock, 1);
     FUZZ_CHECK(opened.is_ok());
     service = std::move(*opened);
     api = std::make_unique<api::Api>(*service, std::move(*verifier), clock, api::ApiOptions{"http://dimona.test"});

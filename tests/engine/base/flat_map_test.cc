@@ -49,5 +49,16 @@ TEST(ChunkedVector, ElementsNeverMove) {
   EXPECT_EQ(v.size(), 3 * ChunkedVector<uint64_t>::kChunkElements);
 }
 
+// The reserved key from outside finds nothing, in an empty map and a full one (it used to
+// answer the value of an empty slot, which callers used as an index).
+TEST(FlatMap, TheReservedKeyIsNeverFound) {
+  FlatMap<uint32_t> map;
+  EXPECT_EQ(map.find(FlatMap<uint32_t>::kEmptyKey), nullptr);
+  for (uint64_t k = 0; k < 1000; ++k) map[k] = static_cast<uint32_t>(k + 1);
+  EXPECT_EQ(map.find(FlatMap<uint32_t>::kEmptyKey), nullptr);
+  const FlatMap<uint32_t>& view = map;
+  EXPECT_EQ(view.find(FlatMap<uint32_t>::kEmptyKey), nullptr);
+}
+
 }  // namespace
 }  // namespace dimona

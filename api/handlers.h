@@ -1,0 +1,72 @@
+// The REST handlers: plain functions, one per route, of the call (the
+// request, its path parameters, the authenticated principal, "now" and the
+// base of links) and of the ledger — a read-only view for reads, the
+// LedgerService itself only for the routes that submit. The router
+// (routes.h) matches, authenticates, rate-limits, counts and catches; a
+// handler only parses its inputs (params.h), applies the role's rights and
+// answers through c.reply exactly once (a write, when the writer has
+// decided). Rights are in routes.h's contract. No handler keeps state.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "api/auth.h"
+#include "api/http.h"
+#include "api/service.h"
+#include "engine/base/time.h"
+
+namespace dimona::api {
+
+using PathParams = std::vector<std::pair<std::string, std::string>>;
+
+struct Call {
+  HttpRequest request;
+  PathParams params;               // the route's {names}, as sent
+  std::optional<Principal> who;    // empty on the public routes
+  Instant now;                     // max(wall clock, ledger time): reads judge codes and grants in it
+  std::string public_url;          // the base of `href` links
+  std::function<void(HttpResponse)> reply;
+
+  std::string param(std::string_view name) const;  // a path parameter, as sent
+  bool is(Role r) const { return who && who->role == r; }
+  bool wants_pdf() const;
+};
+
+using ReadHandler = void (*)(Call&, const LedgerService&);
+using WriteHandler = void (*)(Call&, LedgerService&);
+
+// Operations (public).
+void health(Call& c, const LedgerService& view);
+void ready(Call& c, const LedgerService& view);
+
+// Declarations and actions (handlers_declarations.cc).
+void post_declaration(Call& c, LedgerService& ledger);
+void post_action(Call& c, LedgerService& ledger);
+void get_declaration(Call& c, const LedgerService& view);
+
+// A citizen's data (handlers_citizen.cc).
+void student_balance_route(Call& c, const LedgerService& view);
+void calendar_route(Call& c, const LedgerService& view);
+void interim_route(Call& c, const LedgerService& view);
+void attestations_route(Call& c, const LedgerService& view);
+void issue_attestation(Call& c, LedgerService& ledger);
+void consents_route(Call& c, const LedgerService& view);
+void consented_data(Call& c, const LedgerService& view);
+void flexi_route(Call& c, const LedgerService& view);
+void anomalies_route(Call& c, const LedgerService& view);
+
+// Employers, agencies and auditors (handlers_employer.cc).
+void access_code_route(Call& c, const LedgerService& view);
+void data_access_requests(Call& c, const LedgerService& view);
+void data_access_qr(Call& c, const LedgerService& view);
+void career_break_list(Call& c, const LedgerService& view);
+void career_break_one(Call& c, const LedgerService& view);
+void settings_route(Call& c, const LedgerService& view);
+void put_settings(Call& c, LedgerService& ledger);
+
+}  // namespace dimona::api

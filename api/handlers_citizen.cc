@@ -1,0 +1,262 @@
+// A citizen's data (the citizen, or an auditor; consented data for an employer): balances,
+// calendars, interim relations, attestations, consents, flexi eligibility, anomalies.
+#include "api/handlers.h"
+#include "api/cli_support.h"
+#include "api/handlers_support.h"
+#include "api/params.h"
+#include "api/pdf.h"
+#include "engine/base/json_writer.h"
+#include "engine/flexi.h"
+#include "projections/access_views.h"
+#include "projections/anomaly_log.h"
+#include "projections/interim_views.h"
+#include "projections/student_views.h"
+
+namespace dimona::api {
+namespace {
+
+std::optional<InterimFilter> interim_filter_of(Call& c) {
+  InterimFilter f = interim_window(date_of(c.now));
+  std::vector<InputIssue> issues;
+  for (auto [name, out] : {std::pair{"from", &f.from}, std::pair{"to", &f.to}}) {
+    const std::string v = c.request.query(name);
+    if (v.empty()) continue;
+    if (auto d = parse_date(v)) *out = *d;
+    else issues.push_back({"query", name, "expected YYYY-MM-DD"});
+  }
+  if (const std::string t = c.request.query("workerType"); !t.empty()) {
+    f.worker_type = parse_worker_type(t);
+    if (f.worker_type == WorkerType::kUnknown) issues.push_back({"query", "workerType", "not a Dimona worker type"});
+  }
+  for (auto [name, out] : {std::pair{"agency", &f.agency}, std::pair{"userCompany", &f.user_company}}) {
+    const std::string v = c.request.query(name);
+    if (v.empty()) continue;
+    if (auto n = parse_enterprise_number(v); n.is_ok()) *out = n->value;
+    else issues.push_back({"query", name, "not a valid enterprise number"});
+  }
+  if (f.to < f.from) issues.push_back({"query", "to", "before from"});
+  if (!issues.empty()) return c.reply(bad_request("The input message is incorrect", issues)), std::nullopt;
+  return f;
+}
+
+std::string company_text(uint64_t key) {
+  return key == kNamedUserCompany ? "(by name and address)" : cli::employer_text(key);
+}
+
+void reply_pdf(Call& c, const Result<std::string>& pdf, std::string_view file) {
+  if (!pdf.is_ok()) return c.reply(problem_of(internal_error(pdf.status().message())));
+  HttpResponse r;
+  r.content_type = "application/pdf";
+  r.body = *pdf;
+  r.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + std::string(file) + "\"");
+  c.reply(std::move(r));
+}
+
+}  // namespace
+
+void student_balance_route(Call& c, const LedgerService& view) {
+  const std::optional<Ssin> s = readable_citizen(c, view);
+  if (!s) return;
+  const Date today = date_of(c.now);
+  HttpResponse error;
+  const std::vector<int32_t> years = years_of_query(c, today, &error);
+  if (years.empty()) return c.reply(std::move(error));
+  c.reply(json_response(200, view.read([&](const Projector& p) {
+    std::vector<std::string> objects;
+    for (int32_t y : years) {
+      objects.emplace_back();
+      to_json(student_balance(p.state_of(*s), *s, y, today), &objects.back());
+    }
+    return items(objects);
+  })));
+}
+
+void calendar_route(Call& c, const LedgerService& view) {
+  const std::optional<Ssin> s = readable_citizen(c, view);
+  if (!s) return;
+  HttpResponse error;
+  const std::vector<int32_t> years = years_of_query(c, date_of(c.now), &error);
+  if (years.empty()) return c.reply(std::move(error));
+  c.reply(json_response(200, view.read([&](const Projector& p) {
+    std::vector<std::string> objects;
+    for (int32_t y : years) {
+      objects.emplace_back();
+      to_json(student_calendar(p.state_of(*s), *s, y), &objects.back());
+    }
+    return items(objects);
+  })));
+}
+
+void interim_route(Call& c, const LedgerService& view) {
+  const std::optional<Ssin> s = readable_citizen(c, view);
+  if (!s) return;
+  const std::optional<InterimFilter> f = interim_filter_of(c);
+  if (!f) return;
+  if (c.request.query("view") == "calendar") {
+    return c.reply(json_response(200, view.read([&](const Projector& p) {
+      std::string out;
+      to_json(interim_calendar(p.state_of(*s), *s, *f), &out);
+      return out;
+    })));
+  }
+  const std::vector<InterimRelation> relations = view.read([&](const Projector& p) {
+    return interim_relations(p.state_of(*s), *s, *f, &p.anomalies_of(*s));
+  });
+  if (!c.wants_pdf()) {
+    HttpResponse error;
+    const std::optional<Page> page = parse_page(c.request, &error);
+    if (!page) return c.reply(std::move(error));
+    std::string out;
+    to_json(*s, page_of(relations, *page), &out);
+    return c.reply(json_response(200, paged(std::move(out), relations.size(), *page, c.public_url, c.request)));
+  }
+  InterimPdf pdf{mask(*s), to_string(f->from), to_string(f->to), to_string(c.now), {}};
+  for (const InterimRelation& r : relations) {
+    std::string anomalies;
+    for (const InterimPeriod& p : r.periods)
+      for (uint32_t code : p.anomalies) anomalies += (anomalies.empty() ? "" : " ") + anomaly_code_string(code);
+    pdf.rows.push_back({company_text(r.agency), company_text(r.user_company), to_string(r.first), to_string(r.last),
+                        r.days, static_cast<uint32_t>(r.periods.size()), anomalies});
+  }
+  reply_pdf(c, render_interim_pdf(pdf), "interim-relations.pdf");
+}
+
+void attestations_route(Call& c, const LedgerService& view) {
+  const std::optional<Ssin> s = readable_citizen(c, view);
+  if (!s) return;
+  HttpResponse error;
+  const std::optional<Page> page = parse_page(c.request, &error);
+  if (!page) return c.reply(std::move(error));
+  const std::vector<Attestation> all = view.read([&](const Projector& p) { return attestations_of(p.state_of(*s), *s); });
+  std::vector<std::string> objects;
+  for (const Attestation& a : page_of(all, *page)) {
+    objects.emplace_back();
+    to_json(a, &objects.back());
+  }
+  c.reply(json_response(200, paged(items(objects), all.size(), *page, c.public_url, c.request)));
+}
+
+void consents_route(Call& c, const LedgerService& view) {
+  const std::optional<Ssin> s = readable_citizen(c, view);
+  if (!s) return;
+  HttpResponse error;
+  const std::optional<Page> page = parse_page(c.request, &error);
+  if (!page) return c.reply(std::move(error));
+  const std::vector<ConsentAnswer> all = view.read([&](const Projector& p) { return consents_of(p.state_of(*s), *s); });
+  std::string out;
+  to_json(page_of(all, *page), c.now, &out);
+  c.reply(json_response(200, paged(std::move(out), all.size(), *page, c.public_url, c.request)));
+}
+
+// What an employer may see with a consent in force (seed 003), or 403.
+void consented_data(Call& c, const LedgerService& view) {
+  HttpResponse error;
+  const std::optional<Ssin> s = path_ssin(c, &error);
+  if (!s) return c.reply(std::move(error));
+  AccessScope scope;
+  if (!parse_scope(c.request.query("scope"), &scope))
+    return c.reply(bad_request("The input message is incorrect", {InputIssue{"query", "scope", "FLEXI or STUDENT_BALANCE"}}));
+  if (!c.is(Role::kEmployer) && !c.is(Role::kAgency)) return c.reply(forbidden());
+  const uint64_t employer = c.who->employer;
+  std::optional<std::string> data = view.read([&](const Projector& p) -> std::optional<std::string> {
+    const LedgerState& state = p.state_of(*s);
+    const ConsentVerdict v = may_see(state, *s, employer, scope, c.now);
+    if (!v.allowed) return std::nullopt;
+    std::string out;
+    if (scope == AccessScope::kStudentBalance) {
+      const Date today = date_of(c.now);
+      const StudentBalance b = student_balance(state, *s, year_of(today), today);
+      out = "{\"scope\":\"STUDENT_BALANCE\",\"year\":" + std::to_string(year_of(today)) +
+            ",\"remainingHours\":" + std::to_string(b.remaining) + ",\"expiresAt\":\"" + to_string(v.expires_at) + "\"}";
+    } else {
+      std::string answer;
+      to_json(flexi_eligibility(state.actions(), *s, quarter_index(date_of(c.now)), employer), &answer);
+      out = "{\"scope\":\"FLEXI\",\"eligibility\":" + answer + ",\"expiresAt\":\"" + to_string(v.expires_at) + "\"}";
+    }
+    return out;
+  });
+  if (!data) return c.reply(forbidden());
+  c.reply(json_response(200, std::move(*data)));
+}
+
+void flexi_route(Call& c, const LedgerService& view) {
+  const std::optional<Ssin> s = readable_citizen(c, view);
+  if (!s) return;
+  std::optional<int32_t> quarter = quarter_index(date_of(c.now));
+  if (const std::string q = c.request.query("quarter"); !q.empty()) quarter = parse_quarter(q);
+  if (!quarter) return c.reply(bad_request("The input message is incorrect", {InputIssue{"query", "quarter", "expected YYYY-Qn"}}));
+  uint64_t employer = 0;
+  if (const std::string e = c.request.query("employer"); !e.empty()) {
+    Result<EnterpriseNumber> n = parse_enterprise_number(e);
+    if (!n.is_ok()) return c.reply(bad_request("The input message is incorrect", {InputIssue{"query", "employer", "not a valid enterprise number"}}));
+    employer = n->value;
+  }
+  c.reply(json_response(200, view.read([&](const Projector& p) {
+    std::string out;
+    to_json(flexi_eligibility(p.state_of(*s).actions(), *s, *quarter, employer), &out);
+    return out;
+  })));
+}
+
+void anomalies_route(Call& c, const LedgerService& view) {
+  if (!c.is(Role::kAuditor)) return c.reply(forbidden());
+  HttpResponse error;
+  const std::optional<Ssin> s = path_ssin(c, &error);
+  if (!s) return c.reply(std::move(error));
+  const std::optional<Page> page = parse_page(c.request, &error);
+  if (!page) return c.reply(std::move(error));
+  const std::vector<AnomalyRecord> all = view.read([&](const Projector& p) { return p.anomalies_of(*s).of_citizen(*s); });
+  std::vector<std::string> objects;
+  for (const AnomalyRecord& r : page_of(all, *page)) {
+    objects.emplace_back();
+    to_json(r, &objects.back());
+  }
+  c.reply(json_response(200, paged(items(objects), all.size(), *page, c.public_url, c.request)));
+}
+
+// POST /v1/citizens/{ssin}/attestations[?year=2026]: issues one (seed 001), JSON or PDF.
+void issue_attestation(Call& c, LedgerService& ledger) {
+  HttpResponse error;
+  const std::optional<Ssin> s = path_ssin(c, &error);
+  if (!s) return c.reply(std::move(error));
+  if (!c.is(Role::kCitizen) || c.who->ssin != *s) return c.reply(forbidden());
+  HttpResponse year_error;
+  const std::vector<int32_t> years = c.request.has_query("year") ? years_of_query(c, date_of(c.now), &year_error)
+                                                                 : std::vector<int32_t>{year_of(date_of(c.now))};
+  if (years.empty()) return c.reply(std::move(year_error));
+  const int32_t year = years.front();
+  const std::string body = "{\"worker\":{\"ssin\":\"" + c.param("ssin") + "\"},\"attestationRequest\":{\"year\":" +
+                           std::to_string(year) + "}}";
+  const Principal who = *c.who;
+  const bool pdf = c.wants_pdf();
+  ledger.submit(body, [who](const Command& command, const LedgerState& state) { return may_submit(who, command, state); },
+                 [held = c.reply, pdf, public_url = c.public_url](Result<WriteOutcome> o) mutable {
+                   // Released once answered, not whenever the writer drops the callback.
+                   const std::function<void(HttpResponse)> reply = std::move(held);
+                   if (!o.is_ok()) return reply(problem_of(o.status()));
+                   const ActionOutcome& out = o->action.outcome;
+                   if (!out.accepted()) {
+                     return reply(problem(409, "conflict", "Conflict", refusal_message(out.refusal)));
+                   }
+                   const Attestation a = attestation_of(out, o->action.recorded_at);
+                   if (!pdf) {
+                     std::string json;
+                     to_json(a, &json);
+                     return reply(json_response(201, std::move(json)));
+                   }
+                   AttestationPdf doc{printed_ssin(a.citizen), attestation_student_name(a), a.for_year,
+                                      a.quota_hours, a.remaining_hours, format_access_code(a.access_code),
+                                      to_string(a.valid_from()), to_string(a.valid_until()), to_string(a.issued_at),
+                                      public_url + "/v1/accessCodes/" + format_access_code(a.access_code),
+                                      std::to_string(a.id)};
+                   Result<std::string> bytes = render_attestation_pdf(doc);
+                   if (!bytes.is_ok()) return reply(problem_of(internal_error(bytes.status().message())));
+                   HttpResponse r;
+                   r.status = 201;
+                   r.content_type = "application/pdf";
+                   r.body = *bytes;
+                   reply(std::move(r));
+                 });
+}
+
+}  // namespace dimona::api

@@ -1,0 +1,156 @@
+// What an employer or agency (or an auditor) reads and sets: access codes, data-access requests
+// and their QR codes, career-break requests, employer settings.
+#include "api/handlers.h"
+#include "api/handlers_support.h"
+#include "api/params.h"
+#include "api/qr.h"
+#include "engine/base/json_writer.h"
+#include "projections/access_views.h"
+#include "projections/career_break_views.h"
+
+namespace dimona::api {
+namespace {
+
+// The employer of the request: its own, or for an auditor ?employer=.
+std::optional<uint64_t> employer_in_scope(Call& c) {
+  if (c.is(Role::kEmployer) || c.is(Role::kAgency)) return c.who->employer;
+  if (!c.is(Role::kAuditor)) return c.reply(forbidden()), std::nullopt;
+  Result<EnterpriseNumber> n = parse_enterprise_number(c.request.query("employer"));
+  if (!n.is_ok()) return c.reply(bad_request("The input message is incorrect", {InputIssue{"query", "employer", "an auditor names the employer"}})), std::nullopt;
+  return n->value;
+}
+
+}  // namespace
+
+void access_code_route(Call& c, const LedgerService& view) {
+  if (!c.is(Role::kEmployer) && !c.is(Role::kAgency) && !c.is(Role::kAuditor)) return c.reply(forbidden());
+  const Parsed<uint64_t> code = path_access_code(c.param("code"));
+  if (!code) return c.reply(bad_request_of(code.issues));
+  const std::string canonical = format_access_code(*code);
+  const AccessCodeAnswer a = view.read([&](const Projector& p) { return lookup_access_code(p, canonical, date_of(c.now)); });
+  if (a.verdict != AccessCodeAnswer::Verdict::kValid) return c.reply(not_found("No valid access code"));
+  std::string out;
+  to_json(a, &out);
+  c.reply(json_response(200, std::move(out)));
+}
+
+void data_access_requests(Call& c, const LedgerService& view) {
+  const std::optional<uint64_t> employer = employer_in_scope(c);
+  if (!employer) return;
+  HttpResponse error;
+  const std::optional<Page> page = parse_page(c.request, &error);
+  if (!page) return c.reply(std::move(error));
+  const std::vector<RequestStatus> all = view.read([&](const Projector& p) { return requests_of_employer(p, *employer, c.now); });
+  std::string out;
+  to_json(page_of(all, *page), &out);
+  c.reply(json_response(200, paged(std::move(out), all.size(), *page, c.public_url, c.request)));
+}
+
+// The QR code (SVG) of a request's consent link, for the candidate to scan.
+void data_access_qr(Call& c, const LedgerService& view) {
+  if (!c.is(Role::kEmployer) && !c.is(Role::kAgency)) return c.reply(forbidden());
+  const Parsed<RequestId> parsed = path_request_id(c.param("requestId"));
+  if (!parsed) return c.reply(bad_request_of(parsed.issues));
+  const uint64_t id = parsed->value;
+  const std::optional<AccessToken> token = view.read([&](const Projector& p) -> std::optional<AccessToken> {
+    const DataAccessRequest* r = p.find([id](const LedgerState& state) { return state.actions().request(id); });
+    if (!r || r->employer != c.who->employer) return std::nullopt;
+    return r->token;
+  });
+  if (!token) return c.reply(not_found());
+  Result<QrCode> qr = encode_qr(c.public_url + "/consent?token=" + to_string(*token));
+  if (!qr.is_ok()) return c.reply(problem_of(internal_error(qr.status().message())));
+  HttpResponse r;
+  r.content_type = "image/svg+xml";
+  r.body = to_svg(*qr, 6);
+  c.reply(std::move(r));
+}
+
+void career_break_list(Call& c, const LedgerService& view) {
+  const std::optional<uint64_t> employer = employer_in_scope(c);
+  if (!employer) return;
+  CareerBreakFilter f;
+  f.employer = *employer;
+  std::vector<InputIssue> issues;
+  if (const std::string v = c.request.query("leaveKind"); !v.empty()) {
+    LeaveKind k;
+    if (parse_leave_kind(v, &k)) f.leave_kind = k;
+    else issues.push_back({"query", "leaveKind", "not a leave kind"});
+  }
+  if (const std::string v = c.request.query("fraction"); !v.empty()) {
+    BreakFraction fr;
+    if (parse_break_fraction(v, &fr)) f.fraction = fr;
+    else issues.push_back({"query", "fraction", "FULL, 1/2, 1/5 or 1/10"});
+  }
+  if (const std::string v = c.request.query("status"); !v.empty()) {
+    BreakRequestState st;
+    NotificationState ns;
+    if (parse_state(v, &st)) f.state = st;
+    if (parse_state(v, &ns)) f.notification_state = ns;
+    if (!f.state && !f.notification_state) issues.push_back({"query", "status", "not a request or notification state"});
+  }
+  if (const std::string v = c.request.query("ssin"); !v.empty()) {
+    if (auto s = parse_ssin(v); s.is_ok()) f.employee = *s;
+    else issues.push_back({"query", "ssin", s.status().message()});
+  }
+  for (auto [name, out] : {std::pair{"from", &f.from}, std::pair{"to", &f.to}}) {
+    const std::string v = c.request.query(name);
+    if (v.empty()) continue;
+    if (auto d = parse_date(v)) *out = *d;
+    else issues.push_back({"query", name, "expected YYYY-MM-DD"});
+  }
+  if (!issues.empty()) return c.reply(bad_request("The input message is incorrect", issues));
+  const bool auditor = c.is(Role::kAuditor);
+  c.reply(json_response(200, view.read([&](const Projector& p) {
+    std::string out;
+    to_json(career_break_overview(p, f, c.now), auditor, &out);
+    return out;
+  })));
+}
+
+void career_break_one(Call& c, const LedgerService& view) {
+  const Parsed<TicketNumber> parsed = path_ticket(c.param("ticket"));
+  if (!parsed) return c.reply(bad_request_of(parsed.issues));
+  const uint64_t ticket = parsed->value;
+  std::optional<std::string> out = view.read([&](const Projector& p) -> std::optional<std::string> {
+    const CareerBreakRequest* r = p.find([ticket](const LedgerState& state) { return state.actions().ticket(ticket); });
+    if (!r) return std::nullopt;
+    const bool allowed = c.is(Role::kAuditor) || (c.is(Role::kCitizen) && c.who->ssin == r->citizen) ||
+                         ((c.is(Role::kEmployer) || c.is(Role::kAgency)) && c.who->employer == r->employer &&
+                          r->employer_may_consult());
+    if (!allowed) return std::nullopt;
+    std::string json;
+    to_json(*r, &json);
+    return json;
+  });
+  if (!out) return c.reply(forbidden());  // the same answer whether or not the ticket exists
+  c.reply(json_response(200, std::move(*out)));
+}
+
+void settings_route(Call& c, const LedgerService& view) {
+  const Parsed<EnterpriseNumber> n = path_employer(c.param("employer"));
+  if (!n) return c.reply(bad_request_of(n.issues));
+  const bool own = (c.is(Role::kEmployer) || c.is(Role::kAgency)) && c.who->employer == n->value;
+  if (!own && !c.is(Role::kAuditor)) return c.reply(forbidden());
+  std::optional<std::string> out = view.read([&](const Projector& p) -> std::optional<std::string> {
+    const uint64_t employer = n->value;
+    const EmployerSettings* s = p.find([employer](const LedgerState& state) { return state.actions().settings(employer); });
+    if (!s) return std::nullopt;
+    std::string json;
+    to_json(*s, &json);
+    return json;
+  });
+  if (!out) return c.reply(not_found());
+  c.reply(json_response(200, std::move(*out)));
+}
+
+// PUT /v1/employers/{employer}/settings: the employerSettings action with the body as its fields.
+void put_settings(Call& c, LedgerService& ledger) {
+  const Parsed<EnterpriseNumber> employer = path_employer(c.param("employer"));
+  if (!employer) return c.reply(bad_request_of(employer.issues));
+  c.request.body = "{\"employer\":{\"enterpriseNumber\":\"" + format_enterprise_number(*employer) +
+                   "\"},\"employerSettings\":" + c.request.body + "}";
+  submit(c, ledger, false);
+}
+
+}  // namespace dimona::api

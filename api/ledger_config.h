@@ -1,0 +1,19 @@
+// LedgerConfig: where a ledger lives and how it is opened, for the one
+// composition root (ledger_root.h) that the command line and the server
+// share. A value; no command-line type: the CLI's CommonOptions is this.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace dimona::api {
+
+struct LedgerConfig {
+  std::string data_dir = "dimona-data";  // holds ledger.db, checkpoint.db, writer.lock
+  std::string quota_path;                // empty: schemas/quota.json
+  uint32_t partitions = 0;               // at creation; 0: the default
+  std::string secret_file;               // empty: DATA/secret.key (secret.h)
+  int64_t recorded_at_skew_seconds = -1; // how far ahead of the clock a recordedAt may be; -1: the limit's default
+};
+
+}  // namespace dimona::api

@@ -1,0 +1,76 @@
+// The composition root: the one place where a ledger is assembled from its
+// configuration — the log, the single writer (Ledger, quota schedule, server
+// secret) under the data folder's writer lock, the read side (a Projector
+// caught up from its checkpoint), and the live LedgerService of `serve`.
+// The command line and the server both open a ledger through these.
+//
+// Contract. Every function returns errors as values with a message fit for
+// one stderr line; none prints, except open_projector's one warning when it
+// sets a checkpoint aside (open_read_side shows progress on stderr when
+// asked). The data folder is made 0700 and the lock 0600 (private_file.h). WriteSide holds the writer lock for as long as it lives; the
+// LedgerService from open_ledger_service holds it for its whole life, so
+// no other process (serve, ingest, submit, attest) appends beside it.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "api/ledger_config.h"
+#include "api/service.h"
+#include "engine/base/time.h"
+#include "engine/embedded_log.h"
+#include "engine/ledger.h"
+#include "projections/projector.h"
+
+namespace dimona::api {
+
+Result<std::unique_ptr<EmbeddedLog>> open_log(const LedgerConfig& config, bool create);
+std::string checkpoint_path(const LedgerConfig& config);
+// The server secret: --secret-file, or DATA/secret.key (made on first use).
+Result<ServerSecret> open_secret(const LedgerConfig& config);
+
+// An exclusive lock on DATA/writer.lock (flock), held while it lives: one
+// writer per log, whatever the process (serve, ingest, submit, attest).
+class WriterLock {
+ public:
+  static Result<WriterLock> acquire(const std::string& data_dir);
+  WriterLock(WriterLock&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  WriterLock& operator=(WriterLock&&) = delete;
+  ~WriterLock();
+
+ private:
+  explicit WriterLock(int fd) : fd_(fd) {}
+  int fd_ = -1;
+};
+
+// The single writer over the log, for the subcommands that append.
+struct WriteSide {
+  WriterLock lock;  // first: released last
+  std::unique_ptr<EmbeddedLog> log;
+  std::unique_ptr<Ledger> ledger;
+};
+Result<WriteSide> open_write_side(const LedgerConfig& config, const Clock& clock);
+
+// Projector::open. A checkpoint it cannot use (kCorruption: garbage, truncated,
+// a state that does not decode; kFailedPrecondition: another format, another
+// log) is set aside (set_aside_checkpoint) with one warning line on stderr,
+// and the projector starts empty: the log is the truth, the fold rebuilds it.
+Result<std::unique_ptr<Projector>> open_projector(EventLog& log, const ProjectorOptions& options);
+
+// The log and a projector caught up with it (from the checkpoint, if any).
+struct ReadSide {
+  std::unique_ptr<EmbeddedLog> log;
+  std::unique_ptr<Projector> projector;
+  ReplayStats stats;
+};
+Result<ReadSide> open_read_side(const LedgerConfig& config, unsigned threads, bool show_progress,
+                                uint64_t checkpoint_every_events = 5'000'000);
+
+// The live service of `serve` over the data folder: the writer (holding the lock), a projector
+// caught up from its checkpoint with `projector_threads` fold threads, the writer thread started.
+Result<std::unique_ptr<LedgerService>> open_ledger_service(const LedgerConfig& config, const Clock& clock,
+                                                           unsigned projector_threads);
+
+}  // namespace dimona::api

@@ -1,0 +1,92 @@
+// Metrics: the server's Prometheus text — requests by route template and
+// status, a latency histogram, and the ledger's folds and lag.
+//
+// Contract. observe() counts one answered request under its route template
+// (never a concrete path: no SSIN reaches a label); text() renders the
+// exposition format with the figures the caller passes. Bounded by the
+// route table (one series per template and status). Thread-safe.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace dimona::api {
+
+class Metrics {
+ public:
+  static constexpr std::array<double, 11> kBucketsMs = {0.5, 1, 2, 5, 10, 25, 50, 100, 250, 500, 1000};
+
+  void observe(std::string_view route, int status, double ms) {
+    std::lock_guard lock(mutex_);
+    auto it = requests_.find(std::pair<std::string_view, int>{route, status});
+    if (it == requests_.end()) it = requests_.emplace(std::pair<std::string, int>{std::string(route), status}, 0).first;
+    ++it->second;
+    size_t b = 0;
+    while (b < kBucketsMs.size() && ms > kBucketsMs[b]) ++b;
+    ++buckets_[b];
+    sum_ms_ += ms;
+    ++count_;
+  }
+
+  // The ledger's own figures, read from the LedgerService when /metrics is asked.
+  struct LedgerFigures {
+    uint64_t events_folded = 0;
+    uint64_t lag = 0;
+    uint64_t commit_failures = 0;
+    uint64_t fold_failures = 0;
+  };
+
+  std::string text(const LedgerFigures& ledger) const {
+    std::lock_guard lock(mutex_);
+    std::string out = "# HELP dimona_http_requests_total HTTP requests by route and status.\n"
+                      "# TYPE dimona_http_requests_total counter\n";
+    for (const auto& [key, n] : requests_)
+      out += "dimona_http_requests_total{route=\"" + key.first + "\",status=\"" + std::to_string(key.second) +
+             "\"} " + std::to_string(n) + "\n";
+    out += "# HELP dimona_http_request_duration_seconds Request latency.\n"
+           "# TYPE dimona_http_request_duration_seconds histogram\n";
+    uint64_t cumulative = 0;
+    for (size_t b = 0; b <= kBucketsMs.size(); ++b) {
+      cumulative += buckets_[b];
+      const std::string le = b < kBucketsMs.size() ? std::to_string(kBucketsMs[b] / 1000.0) : "+Inf";
+      out += "dimona_http_request_duration_seconds_bucket{le=\"" + le + "\"} " + std::to_string(cumulative) + "\n";
+    }
+    out += "dimona_http_request_duration_seconds_sum " + std::to_string(sum_ms_ / 1000.0) + "\n";
+    out += "dimona_http_request_duration_seconds_count " + std::to_string(count_) + "\n";
+    out += "# HELP dimona_events_folded_total Events folded into the read models.\n"
+           "# TYPE dimona_events_folded_total counter\ndimona_events_folded_total " +
+           std::to_string(ledger.events_folded) + "\n";
+    out += "# HELP dimona_write_lag Submissions accepted and not yet folded.\n"
+           "# TYPE dimona_write_lag gauge\ndimona_write_lag " + std::to_string(ledger.lag) + "\n";
+    out += "# HELP dimona_commit_failures_total Group commits the log refused (a full disk): their writes were "
+           "answered 503 not stored.\n"
+           "# TYPE dimona_commit_failures_total counter\ndimona_commit_failures_total " +
+           std::to_string(ledger.commit_failures) + "\n";
+    out += "# HELP dimona_fold_failures_total Folds of the read models that failed after a durable commit (retried).\n"
+           "# TYPE dimona_fold_failures_total counter\ndimona_fold_failures_total " +
+           std::to_string(ledger.fold_failures) + "\n";
+    return out;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  struct Less {
+    using is_transparent = void;
+    template <typename A, typename B>
+    bool operator()(const A& a, const B& b) const {
+      const std::string_view x = a.first, y = b.first;
+      return x != y ? x < y : a.second < b.second;
+    }
+  };
+  std::map<std::pair<std::string, int>, uint64_t, Less> requests_;
+  std::array<uint64_t, kBucketsMs.size() + 1> buckets_{};
+  double sum_ms_ = 0;
+  uint64_t count_ = 0;
+};
+
+}  // namespace dimona::api

@@ -1,0 +1,140 @@
+#include "api/params.h"
+
+#include <limits>
+
+#include "engine/action.h"
+
+namespace dimona::api {
+namespace {
+
+template <typename T>
+Parsed<T> refused(std::string_view in, std::string_view name, std::string_view detail) {
+  return std::vector<InputIssue>{InputIssue{std::string(in), std::string(name), std::string(detail)}};
+}
+
+template <typename T>
+Parsed<T> path_value(Result<T> r, std::string_view name) {
+  if (!r.is_ok()) return refused<T>("path", name, r.status().message());
+  return std::move(*r);
+}
+
+}  // namespace
+
+HttpResponse bad_request_of(const std::vector<InputIssue>& issues) {
+  return bad_request("The input message is incorrect", issues);
+}
+
+Parsed<Ssin> path_ssin(std::string_view text) { return path_value(parse_ssin(text), "ssin"); }
+Parsed<DeclarationId> path_declaration_id(std::string_view text) { return path_value(parse_declaration_id(text), "id"); }
+Parsed<RequestId> path_request_id(std::string_view text) { return path_value(parse_request_id(text), "requestId"); }
+Parsed<TicketNumber> path_ticket(std::string_view text) { return path_value(parse_ticket_number(text), "ticket"); }
+
+Parsed<EnterpriseNumber> path_employer(std::string_view text) {
+  if (!parse_enterprise_number(text).is_ok()) return refused<EnterpriseNumber>("path", "employer", "not a valid enterprise number");
+  return *parse_enterprise_number(text);
+}
+
+Parsed<uint64_t> path_access_code(std::string_view text) {
+  const std::optional<uint64_t> code = parse_access_code(text);
+  if (!code) return refused<uint64_t>("path", "code", "expected XXXXX-XXXXX");
+  return *code;
+}
+
+Parsed<Page> query_page(const HttpRequest& request) {
+  Page p;
+  std::vector<InputIssue> issues;
+  if (request.has_query("page")) {
+    Result<uint64_t> n = parse_decimal(request.query("page"), 1, http_limits::page_number_max);
+    if (n.is_ok()) p.number = static_cast<size_t>(*n);
+    else issues.push_back({"query", "page", "expected 1 to " + std::to_string(http_limits::page_number_max)});
+  }
+  if (request.has_query("pageSize")) {
+    Result<uint64_t> n = parse_decimal(request.query("pageSize"), 1, http_limits::page_size_max);
+    if (n.is_ok()) p.size = static_cast<size_t>(*n);
+    else issues.push_back({"query", "pageSize", "expected 1 to " + std::to_string(http_limits::page_size_max)});
+  }
+  if (!issues.empty()) return issues;
+  return p;
+}
+
+Parsed<std::optional<Offset>> query_min_offset(const HttpRequest& request) {
+  if (!request.has_query("minOffset")) return std::optional<Offset>();
+  constexpr uint64_t kOffsetMax = static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
+  Result<uint64_t> n = parse_decimal(request.query("minOffset"), 0, kOffsetMax);
+  if (!n.is_ok()) return refused<std::optional<Offset>>("query", "minOffset", "expected an offset 0 or more");
+  return std::optional<Offset>(*n);
+}
+
+Parsed<std::optional<int32_t>> query_year(const HttpRequest& request) {
+  if (!request.has_query("year")) return std::optional<int32_t>();
+  constexpr uint64_t kYearMin = 2000, kYearMax = 2099;
+  const std::string text = request.query("year");
+  Result<uint64_t> y = text.size() == 4 ? parse_decimal(text, kYearMin, kYearMax) : Result<uint64_t>(invalid_argument(""));
+  if (!y.is_ok()) return refused<std::optional<int32_t>>("query", "year", "expected a year 2000..2099");
+  return std::optional<int32_t>(static_cast<int32_t>(*y));
+}
+
+std::string percent_encode(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(text.size());
+  for (const char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    const bool unreserved = (u >= 'A' && u <= 'Z') || (u >= 'a' && u <= 'z') || (u >= '0' && u <= '9') || u == '-' ||
+                            u == '.' || u == '_' || u == '~';
+    if (unreserved) {
+      out += c;
+      continue;
+    }
+    out += '%';
+    out += kHex[u >> 4];
+    out += kHex[u & 0xF];
+  }
+  return out;
+}
+
+std::vector<std::pair<std::string, std::string>> query_pairs(const HttpRequest& request) {
+  std::vector<std::pair<std::string, std::string>> out;
+  const size_t q = request.target.find('?');
+  if (q == std::string::npos) return out;
+  std::string_view rest = std::string_view(request.target).substr(q + 1);
+  while (!rest.empty()) {
+    const size_t amp = rest.find('&');
+    const std::string_view pair = rest.substr(0, amp);
+    const size_t eq = pair.find('=');
+    if (!pair.empty())
+      out.emplace_back(percent_decode(pair.substr(0, eq)),
+                       eq == std::string_view::npos ? std::string() : percent_decode(pair.substr(eq + 1)));
+    if (amp == std::string_view::npos) break;
+    rest.remove_prefix(amp + 1);
+  }
+  return out;
+}
+
+namespace {
+
+// A path as a link: each segment encoded, the slashes kept.
+std::string percent_encode_path(std::string_view path) {
+  std::string out;
+  for (size_t slash = path.find('/'); !path.empty(); slash = path.find('/')) {
+    out += percent_encode(path.substr(0, slash));
+    if (slash == std::string_view::npos) break;
+    out += '/';
+    path.remove_prefix(slash + 1);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string next_page_href(std::string_view base_url, const HttpRequest& request, const Page& page) {
+  std::string href = std::string(base_url) + percent_encode_path(request.path()) + "?";
+  for (const auto& [name, value] : query_pairs(request)) {
+    if (name == "page" || name == "pageSize") continue;
+    href += percent_encode(name) + "=" + percent_encode(value) + "&";
+  }
+  href += "page=" + std::to_string(page.number + 1) + "&pageSize=" + std::to_string(page.size);
+  return href;
+}
+
+}  // namespace dimona::api

@@ -1,0 +1,76 @@
+// Api params: the one place where a value a request carries from outside (a
+// path segment, a query value) becomes a value of the ledger's own types.
+//
+// Contract. Each function reads one parameter and gives back either its
+// strong type (Ssin, DeclarationId, RequestId, TicketNumber, an access code,
+// an EnterpriseNumber, a Page, an Offset, a year) or the input issue naming
+// the parameter (`in` path or query, its `name`, a reason that never echoes
+// the value); bad_request_of() turns the issues into the 400 problem. The
+// numbers are strict (engine/identifiers.h parse_decimal: digits only, no
+// sign, space or NUL, no wrap past 64 bits), the ids 12 digits with their
+// check, so a handler never sees a value a container reserves. Links built
+// from a request's query (the `next` page) re-encode every name and value
+// (RFC 3986 unreserved characters pass, everything else is %XX), so they are
+// safe to write into JSON with JsonWriter. Pure functions; thread-safe.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "api/http.h"
+#include "engine/event_log.h"
+#include "engine/identifiers.h"
+
+namespace dimona::api {
+
+// A value, or the issues (one per bad parameter) that refuse it.
+template <typename T>
+struct Parsed {
+  std::optional<T> value;
+  std::vector<InputIssue> issues;
+
+  Parsed(T v) : value(std::move(v)) {}  // NOLINT(google-explicit-constructor): a parsed value
+  Parsed(std::vector<InputIssue> refused) : issues(std::move(refused)) {}  // NOLINT
+  explicit operator bool() const { return value.has_value(); }
+  const T& operator*() const { return *value; }
+  const T* operator->() const { return &*value; }
+};
+
+// The 400 problem for refused parameters.
+HttpResponse bad_request_of(const std::vector<InputIssue>& issues);
+
+// --- Path segments (the route's {name}) -----------------------------------------------
+Parsed<Ssin> path_ssin(std::string_view text);                      // {ssin}
+Parsed<DeclarationId> path_declaration_id(std::string_view text);  // {id}
+Parsed<RequestId> path_request_id(std::string_view text);          // {requestId}
+Parsed<TicketNumber> path_ticket(std::string_view text);           // {ticket}
+Parsed<EnterpriseNumber> path_employer(std::string_view text);     // {employer}
+Parsed<uint64_t> path_access_code(std::string_view text);          // {code}: XXXXX-XXXXX, 50 bits
+
+// --- Query values ------------------------------------------------------------------------
+// A page of a collection (Belgif: page from 1, pageSize 1..page_size_max).
+struct Page {
+  size_t number = 1;
+  size_t size = http_limits::page_size_default;
+};
+Parsed<Page> query_page(const HttpRequest& request);
+// ?minOffset: absent, or an offset 0..INT64_MAX.
+Parsed<std::optional<Offset>> query_min_offset(const HttpRequest& request);
+// ?year: absent, or four digits 2000..2099.
+Parsed<std::optional<int32_t>> query_year(const HttpRequest& request);
+
+// --- Links -------------------------------------------------------------------------------
+// Every byte but RFC 3986's unreserved ones (ALPHA DIGIT - . _ ~) as %XX.
+std::string percent_encode(std::string_view text);
+// The request's query, decoded, as (name, value) pairs in order.
+std::vector<std::pair<std::string, std::string>> query_pairs(const HttpRequest& request);
+// The href of the page after `page`: base + path + the request's other
+// parameters, re-encoded, then page and pageSize.
+std::string next_page_href(std::string_view base_url, const HttpRequest& request, const Page& page);
+
+}  // namespace dimona::api

@@ -1,0 +1,92 @@
+#include "projections/declaration_log.h"
+
+#include <cstring>
+
+#include "engine/base/bytes.h"
+#include "engine/base/crc32c.h"
+#include "engine/codec.h"
+#include "engine/declaration.h"
+#include "projections/projector.h"
+
+namespace dimona {
+namespace {
+
+constexpr uint32_t kMagic = 0x474C4344;  // "DCLG"
+constexpr size_t kHeaderBytes = 4 + 8, kPairBytes = 16, kCrcBytes = 4;
+
+}  // namespace
+
+void DeclarationLog::apply(const Event& event, Offset offset) {
+  if (!event.is_declaration()) return;
+  const uint64_t id = event.declaration.declaration_id.value;
+  DIMONA_ASSERT(id != FlatMap<Offset>::kEmptyKey);  // the codec checked its 12 digits
+  offsets_[id] = offset;
+}
+
+void DeclarationLog::save(std::string* out) const {
+  const size_t begin = out->size();
+  out->reserve(begin + kHeaderBytes + offsets_.size() * kPairBytes + kCrcBytes);
+  put<uint32_t>(out, kMagic);
+  put<uint64_t>(out, offsets_.size());
+  offsets_.for_each([out](uint64_t id, Offset offset) {
+    put<uint64_t>(out, id);
+    put<uint64_t>(out, offset);
+  });
+  put<uint32_t>(out, crc32c(out->data() + begin, out->size() - begin));
+}
+
+Status DeclarationLog::load(std::string_view in, DeclarationLog* log) {
+  DIMONA_ASSERT(log->offsets_.size() == 0);
+  if (in.size() < kHeaderBytes + kCrcBytes) return corruption("declaration log truncated");
+  ByteReader crc(in.substr(in.size() - kCrcBytes));
+  uint32_t stored = 0;
+  if (!crc.get(&stored) || crc32c(in.data(), in.size() - kCrcBytes) != stored)
+    return corruption("declaration log fails its CRC");
+  ByteReader r(in.substr(0, in.size() - kCrcBytes));
+  uint32_t magic = 0;
+  uint64_t count = 0;
+  if (!r.get(&magic) || magic != kMagic) return corruption("not a declaration log");
+  if (!r.get(&count) || count != (in.size() - kHeaderBytes - kCrcBytes) / kPairBytes ||
+      (in.size() - kHeaderBytes - kCrcBytes) % kPairBytes != 0)
+    return corruption("declaration log has the wrong size");
+  log->offsets_.reserve(count);
+  for (uint64_t i = 0; i < count; ++i) {
+    uint64_t id = 0, offset = 0;
+    if (!r.get(&id) || !r.get(&offset)) return corruption("declaration log truncated");
+    if (id == FlatMap<Offset>::kEmptyKey) return corruption("declaration log holds a reserved id");
+    log->offsets_[id] = offset;
+  }
+  return Status::ok();
+}
+
+Result<std::optional<DeclarationStatus>> find_declaration(const Projector& projector, DeclarationId id) {
+  for (uint32_t p = 0; p < projector.partition_count(); ++p) {
+    const Offset* offset = projector.declarations(p).find(id);
+    if (!offset) continue;
+    Result<std::string> line = projector.event_at(p, *offset);
+    DIMONA_TRY(line);
+    const size_t size = line->size();
+    line->append(kJsonPadding, ' ');
+    EventDecoder decoder;
+    Result<Event> event = decoder.decode(std::string_view(line->data(), size), line->size());
+    if (!event.is_ok()) return corruption("partition " + std::to_string(p) + " offset " + std::to_string(*offset) + ": " +
+                                          event.status().message());
+    if (!event->is_declaration() || event->declaration.declaration_id != id)
+      return corruption("partition " + std::to_string(p) + " offset " + std::to_string(*offset) +
+                        ": not the declaration the index names");
+    DeclarationStatus s;
+    s.id = id;
+    s.kind = event->declaration.declaration.kind;
+    s.decision = event->declaration.decision;
+    s.employer = employer_key(event->declaration.declaration);
+    if (s.employer == 0 && s.decision.period_id.value != 0) {  // UPDATE, OUT, CANCEL: the period's employer
+      if (const Period* period = projector.partition(p).period(s.decision.period_id)) s.employer = period->employer;
+    }
+    s.partition = p;
+    s.offset = *offset;
+    return std::optional<DeclarationStatus>(s);
+  }
+  return std::optional<DeclarationStatus>();
+}
+
+}  // namespace dimona

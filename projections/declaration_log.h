@@ -1,0 +1,62 @@
+// DeclarationLog: where each declaration is in its partition's log, so that
+// GET /v1/declarations/{id} answers for any declaration — posted to this
+// process or another, imported in batch, before or after a restart.
+//
+// Contract. apply(event, offset) records, for each of the four Dimona
+// declaration events, its declaration id and its offset in the partition
+// being folded (other events are ignored); it is pure and deterministic like
+// every fold, and the last offset wins for an id seen twice (a redelivery
+// folds the same event at the same offset). The read model keeps only that
+// (16 bytes a declaration in a FlatMap); the decision itself is read back
+// from the log, the one source of truth, by find_declaration(). save()/load()
+// give the bytes of a checkpoint section (magic, count, pairs, CRC32C).
+// Not thread-safe: one log per partition fold; queries after the fold, under
+// the reader's lock.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "engine/base/flat_map.h"
+#include "engine/base/status.h"
+#include "engine/event.h"
+#include "engine/event_log.h"
+
+namespace dimona {
+
+class Projector;
+
+class DeclarationLog {
+ public:
+  void apply(const Event& event, Offset offset);
+  // The offset of the declaration in this partition, or nullptr.
+  const Offset* find(DeclarationId id) const { return offsets_.find(id.value); }
+  size_t size() const { return offsets_.size(); }
+
+  void save(std::string* out) const;
+  [[nodiscard]] static Status load(std::string_view bytes, DeclarationLog* log);
+
+ private:
+  FlatMap<Offset> offsets_;  // declaration id -> offset
+};
+
+// A declaration as the log holds it: who declared (the employer of the
+// declaration, or of the period it addressed when it named none), what was
+// decided, and where it is.
+struct DeclarationStatus {
+  DeclarationId id;
+  DeclarationKind kind = DeclarationKind::kIn;
+  uint64_t employer = 0;  // employer_key(); 0 when neither the declaration nor a known period says
+  Decision decision;
+  uint32_t partition = 0;
+  Offset offset = 0;
+};
+
+// The declaration `id`, read from the log at the offset the projector's
+// index gives; nullopt when no partition has folded it. An I/O or decode
+// failure of the log is its Status.
+Result<std::optional<DeclarationStatus>> find_declaration(const Projector& projector, DeclarationId id);
+
+}  // namespace dimona

@@ -1,0 +1,89 @@
+#include "api/params.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "engine/action.h"
+
+namespace dimona::api {
+namespace {
+
+HttpRequest get(std::string target) {
+  HttpRequest r;
+  r.method = "GET";
+  r.target = std::move(target);
+  return r;
+}
+
+TEST(Params, PathIdsBecomeStrongTypesOrAnIssueNamingThem) {
+  const std::string id = std::to_string(dimona_id_from_body(1'234'567'890));
+  EXPECT_EQ(path_declaration_id(id)->value, std::stoull(id));
+  EXPECT_EQ(path_request_id(id)->value, std::stoull(id));
+  EXPECT_EQ(path_ticket(id)->value, std::stoull(id));
+  EXPECT_EQ(path_ssin("05031412595")->value, 5031412595u);
+  EXPECT_EQ(path_employer("0403019261")->value, 403019261u);
+  for (const char* bad : {"18446744073709551615", "-1", "", "%00", "12345678901234567890123"}) {
+    const Parsed<DeclarationId> d = path_declaration_id(bad);
+    ASSERT_FALSE(d) << bad;
+    ASSERT_EQ(d.issues.size(), 1u);
+    EXPECT_EQ(d.issues[0].in, "path");
+    EXPECT_EQ(d.issues[0].name, "id");
+    EXPECT_EQ(path_request_id(bad).issues[0].name, "requestId");
+    EXPECT_EQ(path_ticket(bad).issues[0].name, "ticket");
+    EXPECT_EQ(path_ssin(bad).issues[0].name, "ssin");
+    EXPECT_EQ(path_employer(bad).issues[0].name, "employer");
+    EXPECT_EQ(path_access_code(bad).issues[0].name, "code");
+    if (*bad) {
+      EXPECT_EQ(path_declaration_id(bad).issues[0].detail.find(bad), std::string::npos) << "no echo";
+    }
+  }
+  const std::optional<uint64_t> code = path_access_code("ABCDE-FGHJK").value;
+  ASSERT_TRUE(code);
+  EXPECT_EQ(format_access_code(*code), "ABCDE-FGHJK");
+}
+
+TEST(Params, PagesAreBoundedDigits) {
+  const Parsed<Page> none = query_page(get("/x"));
+  ASSERT_TRUE(none);
+  EXPECT_EQ(none->number, 1u);
+  EXPECT_EQ(none->size, http_limits::page_size_default);
+  const Parsed<Page> some = query_page(get("/x?page=3&pageSize=500"));
+  ASSERT_TRUE(some);
+  EXPECT_EQ(some->number, 3u);
+  EXPECT_EQ(some->size, 500u);
+  for (const char* q : {"page=0", "page=-1", "page=1000000001", "page=18446744073709551617", "page=1%00", "page=",
+                        "page=+1", "page=1.0"}) {
+    const Parsed<Page> p = query_page(get(std::string("/x?") + q));
+    ASSERT_FALSE(p) << q;
+    EXPECT_EQ(p.issues[0].name, "page") << q;
+  }
+  const Parsed<Page> both = query_page(get("/x?page=x&pageSize=501"));
+  ASSERT_EQ(both.issues.size(), 2u);
+  EXPECT_EQ(both.issues[1].name, "pageSize");
+}
+
+TEST(Params, MinOffsetAndYear) {
+  EXPECT_FALSE(query_min_offset(get("/x"))->has_value());
+  EXPECT_EQ(**query_min_offset(get("/x?minOffset=0")), 0u);
+  EXPECT_EQ(**query_min_offset(get("/x?minOffset=9223372036854775807")), 9223372036854775807u);
+  for (const char* q : {"minOffset=9223372036854775808", "minOffset=-1", "minOffset=", "minOffset=1%20"})
+    EXPECT_EQ(query_min_offset(get(std::string("/x?") + q)).issues.at(0).name, "minOffset") << q;
+  EXPECT_FALSE(query_year(get("/x"))->has_value());
+  EXPECT_EQ(**query_year(get("/x?year=2025")), 2025);
+  for (const char* q : {"year=1999", "year=2100", "year=%202025", "year=+2025", "year=2025%00", "year=02025", "year="})
+    EXPECT_EQ(query_year(get(std::string("/x?") + q)).issues.at(0).name, "year") << q;
+}
+
+TEST(Params, TheNextLinkReencodesEveryParameter) {
+  EXPECT_EQ(percent_encode("aZ09-._~"), "aZ09-._~");
+  EXPECT_EQ(percent_encode("\"\\ &=/\n\x01\xE2\x82\xAC"), "%22%5C%20%26%3D%2F%0A%01%E2%82%AC");
+  const HttpRequest r = get("/v1/c?x=%22%2C%22a%22%3A1&page=7&pageSize=2&y&z=a+b");
+  const auto pairs = query_pairs(r);
+  ASSERT_EQ(pairs.size(), 5u);
+  EXPECT_EQ(pairs[0].second, "\",\"a\":1");
+  EXPECT_EQ(next_page_href("http://h", r, Page{7, 2}), "http://h/v1/c?x=%22%2C%22a%22%3A1&y=&z=a%20b&page=8&pageSize=2");
+}
+
+}  // namespace
+}  // namespace dimona::api
