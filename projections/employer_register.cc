@@ -254,12 +254,12 @@ Status for_each_line(const Extract& extract, const std::string& name, FileKind k
     }
     buffer.erase(0, start);
     if (buffer.size() > limits::register_line_bytes_max) {  // a line longer than the limit: drop it as it comes
-      ++line_number;
-      if (line_number == 1) return invalid_argument(name + " does not start with the register's header");
-      context.report->skipped.add(RowFault::kLineTooLong, name, line_number);
+      if (!skipping_long_line) {  // counted once, however many reads it spans
+        if (line_number == 0) return invalid_argument(name + " does not start with the register's header");
+        context.report->skipped.add(RowFault::kLineTooLong, name, line_number + 1);  // numbered when its end arrives
+        skipping_long_line = true;
+      }
       buffer.clear();
-      skipping_long_line = true;
-      --line_number;  // counted again when its end arrives
     }
   }
   if (line_number == 0) return invalid_argument(name + " is empty (no header)");

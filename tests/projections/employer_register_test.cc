@@ -238,6 +238,27 @@ TEST(EmployerRegister, MalformedRowsAreSkippedAndCountedPerReasonWithTheirLines)
   EXPECT_EQ(s.total(), 12u);
 }
 
+TEST(EmployerRegister, ALineLongerThanSeveralReadsIsSkippedOnceAndTheNextLinesKeepTheirNumbers) {
+  TempDir dir;
+  const std::string huge = "\"0200.065.765\",\"2\",\"001\",\"" + std::string(2 * limits::register_read_bytes + 17, 'x') + "\"\n";
+  const std::string denominations = kDenominationHead + R"("0200.065.765","2","001","A")" "\n" + huge +
+                                    R"("0200.065.765","9","001","B")" "\n" + R"("0200.065.765","2","001","C")" "\n";
+  Result<RegisterImportReport> report = import_register_extract(
+      make_folder(dir, "f", {{"enterprise.csv", kEnterprises}, {"denomination.csv", denominations}}),
+      dir.file("employers.db"), {});
+  ASSERT_TRUE(report.is_ok()) << report.status().to_string();
+  EXPECT_EQ(report->denominations, 2u);
+  using V = std::vector<std::string>;
+  EXPECT_EQ(report->skipped.first_lines[static_cast<size_t>(RowFault::kLineTooLong)], V{"denomination.csv:3"});
+  EXPECT_EQ(report->skipped.first_lines[static_cast<size_t>(RowFault::kUnknownLanguage)], V{"denomination.csv:4"});
+  EXPECT_EQ(report->skipped.total(), 2u);
+  // A header longer than the limit is no header.
+  EXPECT_FALSE(import_register_extract(
+      make_folder(dir, "g", {{"enterprise.csv", std::string(limits::register_read_bytes + 1, 'h')},
+                             {"denomination.csv", kDenominationHead}}),
+      dir.file("other.db"), {}));
+}
+
 TEST(EmployerRegister, OnlyTheFirstLinesOfAReasonAreNamedButAllAreCounted) {
   TempDir dir;
   std::string denominations = kDenominationHead;
