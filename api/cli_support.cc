@@ -34,6 +34,32 @@ std::string employer_text(uint64_t employer) {
   return format_enterprise_number(EnterpriseNumber{employer});
 }
 
+std::string EmployerNaming::text(uint64_t employer) const {
+  std::string out = employer_text(employer);
+  const EmployerNameOf of = names();
+  if (!of) return out;
+  if (std::optional<std::string> name = of(employer)) out += " " + *name;
+  return out;
+}
+
+Result<EmployerNaming> open_employer_naming(const CommonOptions& common) {
+  EmployerNaming naming;
+  Result<std::unique_ptr<EmployerRegister>> reg = EmployerRegister::open_if_present(employer_register_path(common.data_dir));
+  DIMONA_TRY(reg);
+  naming.reg = std::move(*reg);
+  const char* lang = std::getenv("LANG");
+  naming.language = language_from_accept(!common.language.empty() ? common.language : lang ? lang : "");
+  return naming;
+}
+
+EmployerNaming employer_naming_or_numbers(const CommonOptions& common) {
+  Result<EmployerNaming> naming = open_employer_naming(common);
+  if (naming.is_ok()) return std::move(*naming);
+  std::fprintf(stderr, "dimona-ledger: warning: employer names unavailable (%s); showing numbers only\n",
+               naming.status().to_string().c_str());
+  return EmployerNaming{};
+}
+
 Result<uint64_t> parse_employer(const std::string& text, const char* option) {
   constexpr std::string_view kNsso = "nsso:";
   if (text.compare(0, kNsso.size(), kNsso) == 0) {

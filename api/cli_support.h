@@ -16,6 +16,7 @@
 #include "engine/base/time.h"
 #include "engine/embedded_log.h"
 #include "engine/ledger.h"
+#include "projections/employer_register.h"
 #include "projections/projector.h"
 
 namespace dimona::cli {
@@ -48,6 +49,19 @@ Instant ledger_now(const Projector& projector);
 std::string duplicate_text(const DuplicateEvents& duplicates);
 
 std::string employer_text(uint64_t employer);
+// The employer reference of the data folder (null when there is none) and
+// the language names are shown in (--language, else $LANG).
+struct EmployerNaming {
+  std::unique_ptr<EmployerRegister> reg;
+  RegisterLanguage language = RegisterLanguage::kUnknown;
+  EmployerNameOf names() const { return employer_names(reg.get(), language); }
+  // "0403019261 Brasserie Peeters" or the number alone.
+  std::string text(uint64_t employer) const;
+};
+Result<EmployerNaming> open_employer_naming(const CommonOptions& common);
+// The same for a read that can do without names: a reference that cannot be
+// read is one warning line on stderr, and the view shows numbers only.
+EmployerNaming employer_naming_or_numbers(const CommonOptions& common);
 // An employer given on the command line: an enterprise number, or nsso:NUMBER.
 Result<uint64_t> parse_employer(const std::string& text, const char* option);
 // An instant or a day (its start) given on the command line; empty: `otherwise`.

@@ -17,8 +17,12 @@
 
 namespace dimona::cli {
 
-// --data, --quota, --partitions, --secret-file: the ledger's configuration.
-using CommonOptions = api::LedgerConfig;
+// --data, --quota, --partitions, --secret-file: the ledger's configuration;
+// --language: the language employer names are shown in (nl, fr, de, en;
+// empty: $LANG, else the legal name's).
+struct CommonOptions : api::LedgerConfig {
+  std::string language;
+};
 
 struct GenerateOptions {
   int32_t year = 2025;
@@ -26,6 +30,7 @@ struct GenerateOptions {
   uint64_t seed = 1;
   double bad_share = 0.01;
   std::string out = "-";
+  std::string kbo;  // a folder for the employers' register extract (enterprise.csv, denomination.csv); empty: none
 };
 
 struct IngestOptions {
@@ -98,6 +103,17 @@ struct CareerBreakOptions {
   bool auditor = false;
 };
 
+struct InboxOptions {
+  std::string ssin;
+  std::string message;  // read, archive: the message id (12 digits)
+  bool json = false;
+  bool archived = false;  // list: the archived messages instead
+};
+
+struct EmployersImportOptions {
+  std::string extract;  // a folder or a ZIP of the register's CSV files
+};
+
 struct ServeOptions {
   std::string address = "127.0.0.1";
   uint16_t port = 8080;
@@ -142,6 +158,11 @@ int run_consent_list(const CommonOptions& common, const ConsentOptions& options)
 int run_flexi(const CommonOptions& common, const FlexiOptions& options);
 int run_career_break_list(const CommonOptions& common, const CareerBreakOptions& options);
 int run_career_break_show(const CommonOptions& common, const CareerBreakOptions& options);
+int run_inbox_list(const CommonOptions& common, const InboxOptions& options);
+int run_inbox_read(const CommonOptions& common, const InboxOptions& options);
+int run_inbox_archive(const CommonOptions& common, const InboxOptions& options);
+int run_wages(const CommonOptions& common, const CitizenOptions& options);
+int run_employers_import(const CommonOptions& common, const EmployersImportOptions& options);
 int run_serve(const CommonOptions& common, const ServeOptions& options);
 int run_token(const CommonOptions& common, const TokenOptions& options);
 

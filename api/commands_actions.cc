@@ -1,6 +1,7 @@
 // The command line of actions (docs/actions.md): submit one line, attest,
 // the employer's access-code lookup, consent, flexi eligibility, career break.
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <iterator>
 #include <optional>
@@ -143,7 +144,8 @@ int run_consent_list(const CommonOptions& common, const ConsentOptions& o) {
   if (!o.ssin.empty()) {
     Result<CitizenView> view = open_citizen(common, o.ssin);
     if (!view.is_ok()) return fail("consent list", view.status());
-    to_json(consents_of(*view->state, view->citizen), ledger_now(*view->side.projector), &line);
+    to_json(consents_of(*view->state, view->citizen), ledger_now(*view->side.projector), &line,
+            employer_naming_or_numbers(common).names());
   } else {
     Result<uint64_t> employer = parse_employer(o.employer, "--employer");
     if (!employer.is_ok()) return fail("consent list", employer.status());
@@ -225,7 +227,8 @@ int run_career_break_list(const CommonOptions& common, const CareerBreakOptions&
   if (!side.is_ok()) return fail("career-break list", side.status());
   if (o.now.empty()) now = ledger_now(*side->projector);
   std::string line;
-  to_json(career_break_overview(*side->projector, *filter, *now), o.auditor, &line);
+  const EmployerNaming naming = employer_naming_or_numbers(common);
+  to_json(career_break_overview(*side->projector, *filter, *now), o.auditor, &line, naming.names());
   print_line(line);
   return 0;
 }
@@ -250,8 +253,33 @@ int run_career_break_show(const CommonOptions& common, const CareerBreakOptions&
     if (!refusal.empty()) return fail("career-break show", failed_precondition(std::string(refusal)));
   }
   std::string line;
-  to_json(*r, &line);
+  const EmployerNaming naming = employer_naming_or_numbers(common);
+  to_json(*r, &line, naming.names());
   print_line(line);
+  return 0;
+}
+
+int run_inbox_archive(const CommonOptions& common, const InboxOptions& o) {
+  Result<Ssin> ssin = parse_ssin(o.ssin);
+  if (!ssin.is_ok()) return fail("inbox archive", invalid_argument("SSIN: " + ssin.status().message()));
+  char* end = nullptr;
+  const unsigned long long id = std::strtoull(o.message.c_str(), &end, 10);
+  if (o.message.size() != 12 || *end != '\0' || !is_valid_dimona_id(id))
+    return fail("inbox archive", invalid_argument("message: expected a 12-digit message id"));
+  SystemClock clock;
+  Result<WriteSide> side = open_write_side(common, clock);
+  if (!side.is_ok()) return fail("inbox archive", side.status());
+  Action action;
+  action.kind = ActionKind::kInboxArchive;
+  action.worker = *ssin;
+  action.id = id;
+  const std::string raw = "{\"worker\":{\"ssin\":\"" + o.ssin + "\"},\"inboxArchive\":{\"messageId\":\"" + o.message + "\"}}";
+  Result<ActionSubmission> s = submit_one_action(*side, action, raw, "cli:inbox");
+  if (!s.is_ok()) return fail("inbox archive", s.status());
+  if (!s->outcome.accepted())
+    return fail("inbox archive", failed_precondition(std::string(refusal_message(s->outcome.refusal)) + " (" +
+                                                     std::string(refusal_name(s->outcome.refusal)) + ")"));
+  std::printf("archived %s\n", o.message.c_str());
   return 0;
 }
 

@@ -29,7 +29,7 @@ std::vector<int32_t> years_around(const CitizenOptions& o, Date today) {
   return {now - 1, now, now + 1};
 }
 
-void print_balance_text(const StudentBalance& b, Date reference) {
+void print_balance_text(const StudentBalance& b, Date reference, const EmployerNaming& naming) {
   std::printf("%d: ", b.year);
   if (!b.quota) {
     std::printf("no hour quota defined for this year\n");
@@ -39,7 +39,7 @@ void print_balance_text(const StudentBalance& b, Date reference) {
     std::printf("  (worked / still to work as of %s)\n", to_string(reference).c_str());
   }
   for (const EmployerHours& e : b.employers)
-    std::printf("  employer %-14s planned %4u h  worked %4u h  still to work %4u h\n", employer_text(e.employer).c_str(),
+    std::printf("  employer %-14s planned %4u h  worked %4u h  still to work %4u h\n", naming.text(e.employer).c_str(),
                 e.planned, e.worked, e.still_to_work);
   for (const PeriodContribution& c : b.periods)
     std::printf("    period %012llu  %s..%s  %4u h  %s\n", static_cast<unsigned long long>(c.period.value),
@@ -78,15 +78,16 @@ int run_replay(const CommonOptions& common, const ReplayOptions& o) {
 int run_balance(const CommonOptions& common, const CitizenOptions& o) {
   Result<CitizenView> view = open_citizen(common, o.ssin);
   if (!view.is_ok()) return fail("balance", view.status());
+  const EmployerNaming naming = employer_naming_or_numbers(common);
   const Date reference = date_of(ledger_now(*view->side.projector));
   for (int32_t year : years_around(o, reference)) {
     const StudentBalance b = student_balance(*view->state, view->citizen, year, reference);
     if (o.json) {
       std::string line;
-      to_json(b, &line);
+      to_json(b, &line, naming.names());
       std::printf("%s\n", line.c_str());
     } else {
-      print_balance_text(b, reference);
+      print_balance_text(b, reference, naming);
     }
   }
   return 0;
@@ -95,17 +96,18 @@ int run_balance(const CommonOptions& common, const CitizenOptions& o) {
 int run_calendar(const CommonOptions& common, const CitizenOptions& o) {
   Result<CitizenView> view = open_citizen(common, o.ssin);
   if (!view.is_ok()) return fail("calendar", view.status());
+  const EmployerNaming naming = employer_naming_or_numbers(common);
   for (int32_t year : years_around(o, date_of(ledger_now(*view->side.projector)))) {
     const StudentCalendar cal = student_calendar(*view->state, view->citizen, year);
     std::string line;
-    to_json(cal, &line);
+    to_json(cal, &line, naming.names());
     if (o.json) {
       std::printf("%s\n", line.c_str());
       continue;
     }
     std::printf("%d: %zu employer(s)\n", year, cal.rows.size());
     for (const CalendarRow& r : cal.rows)
-      std::printf("  employer %-14s %-3s %3u day(s)\n", employer_text(r.employer).c_str(),
+      std::printf("  employer %-14s %-3s %3u day(s)\n", naming.text(r.employer).c_str(),
                   std::string(worker_type_name(r.worker_type)).c_str(), r.day_count());
   }
   return 0;
@@ -162,21 +164,22 @@ int run_interim(const CommonOptions& common, const InterimOptions& o) {
   citizen.ssin = o.ssin;
   Result<CitizenView> view = open_citizen(common, citizen.ssin);
   if (!view.is_ok()) return fail("interim", view.status());
+  const EmployerNaming naming = employer_naming_or_numbers(common);
   Result<InterimFilter> filter = interim_filter(o, date_of(ledger_now(*view->side.projector)));
   if (!filter.is_ok()) return fail("interim", filter.status());
   if (o.calendar) {
     const InterimCalendar calendar = interim_calendar(*view->state, view->citizen, *filter);
     if (o.json) {
       std::string line;
-      to_json(calendar, &line);
+      to_json(calendar, &line, naming.names());
       std::printf("%s\n", line.c_str());
       return 0;
     }
     std::printf("%zu agency / user company pair(s) from %s to %s\n", calendar.rows.size(),
                 to_string(filter->from).c_str(), to_string(filter->to).c_str());
     for (const InterimCalendarRow& r : calendar.rows) {
-      const std::string user = r.user_company == kNamedUserCompany ? "(by name)" : employer_text(r.user_company);
-      std::printf("  agency %-14s user company %-14s %3u day(s)\n", employer_text(r.agency).c_str(), user.c_str(), r.days);
+      const std::string user = r.user_company == kNamedUserCompany ? "(by name)" : naming.text(r.user_company);
+      std::printf("  agency %-14s user company %-14s %3u day(s)\n", naming.text(r.agency).c_str(), user.c_str(), r.days);
       for (const InterimCalendarYear& y : r.years) {
         std::printf("    %d:", y.year);
         for (int32_t m = 1; m <= 12; ++m) {  // days worked per month
@@ -195,17 +198,17 @@ int run_interim(const CommonOptions& common, const InterimOptions& o) {
       *view->state, view->citizen, *filter, &view->side.projector->anomalies_of(view->citizen));
   if (o.json) {
     std::string line;
-    to_json(view->citizen, relations, &line);
+    to_json(view->citizen, relations, &line, naming.names());
     std::printf("%s\n", line.c_str());
     return 0;
   }
   std::printf("%zu work relation(s) from %s to %s\n", relations.size(), to_string(filter->from).c_str(),
               to_string(filter->to).c_str());
   for (const InterimRelation& r : relations) {
-    const std::string user = r.user_company == kNamedUserCompany ? "(by name)" : employer_text(r.user_company);
+    const std::string user = r.user_company == kNamedUserCompany ? "(by name)" : naming.text(r.user_company);
     size_t flagged = 0;
     for (const InterimPeriod& p : r.periods) flagged += p.anomalies.empty() ? 0 : 1;
-    std::printf("  agency %-14s user company %-14s %s..%s  %3u day(s), %zu period(s)%s\n", employer_text(r.agency).c_str(),
+    std::printf("  agency %-14s user company %-14s %s..%s  %3u day(s), %zu period(s)%s\n", naming.text(r.agency).c_str(),
                 user.c_str(), to_string(r.first).c_str(), to_string(r.last).c_str(), r.days, r.periods.size(),
                 flagged ? (", " + std::to_string(flagged) + " with anomalies").c_str() : "");
   }
@@ -243,7 +246,13 @@ int run_anomalies(const CommonOptions& common, const AnomaliesOptions& o) {
     to_json(r, &line);
     std::printf("%s\n", line.c_str());
   }
-  std::fprintf(stderr, "%zu declaration(s) refused or accepted with warnings\n", records.size());
+  if (o.employer.empty()) {
+    std::fprintf(stderr, "%zu declaration(s) refused or accepted with warnings\n", records.size());
+  } else {
+    Result<EnterpriseNumber> employer = parse_enterprise_number(o.employer);
+    std::fprintf(stderr, "%zu declaration(s) of %s refused or accepted with warnings\n", records.size(),
+                 employer_naming_or_numbers(common).text(employer->value).c_str());
+  }
   return 0;
 }
 

@@ -40,7 +40,9 @@ int run_serve(const CommonOptions& common, const ServeOptions& o) {
   api::ServerOptions server_options{o.address,         o.port,           o.io_threads,
                                     o.tls_certificate, o.tls_private_key, o.connections_max,
                                     o.connections_per_client_max};
-  api::Api api(**service, std::move(*verifier), clock, api::ApiOptions{o.public_url, o.trusted_proxy});
+  // Names for the answers: the reference as it is now (a later import is seen after a restart).
+  std::shared_ptr<const EmployerRegister> employers = employer_naming_or_numbers(common).reg;
+  api::Api api(**service, std::move(*verifier), clock, api::ApiOptions{o.public_url, o.trusted_proxy, employers});
   Result<std::unique_ptr<api::HttpServer>> server = api::HttpServer::start(
       server_options, [&api](api::HttpRequest r, std::function<void(api::HttpResponse)> done) {
         api.handle(std::move(r), std::move(done));

@@ -19,6 +19,7 @@
 #include "api/http.h"
 #include "api/service.h"
 #include "engine/base/time.h"
+#include "projections/employer_names.h"
 
 namespace dimona::api {
 
@@ -31,6 +32,7 @@ struct Call {
   Instant now;                     // max(wall clock, ledger time): reads judge codes and grants in it
   std::string public_url;          // the base of `href` links
   std::function<void(HttpResponse)> reply;
+  EmployerNameOf names;            // employer names in the request's Accept-Language; empty: numbers only
 
   std::string param(std::string_view name) const;  // a path parameter, as sent
   bool is(Role r) const { return who && who->role == r; }
@@ -59,6 +61,12 @@ void consents_route(Call& c, const LedgerService& view);
 void consented_data(Call& c, const LedgerService& view);
 void flexi_route(Call& c, const LedgerService& view);
 void anomalies_route(Call& c, const LedgerService& view);
+
+// The citizen's own detail view and inbox (handlers_inbox.cc): the citizen only.
+void wages_route(Call& c, const LedgerService& view);
+void inbox_route(Call& c, const LedgerService& view);
+void inbox_message_route(Call& c, const LedgerService& view);
+void archive_message(Call& c, LedgerService& ledger);
 
 // Employers, agencies and auditors (handlers_employer.cc).
 void access_code_route(Call& c, const LedgerService& view);

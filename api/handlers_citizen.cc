@@ -39,8 +39,13 @@ std::optional<InterimFilter> interim_filter_of(Call& c) {
   return f;
 }
 
-std::string company_text(uint64_t key) {
-  return key == kNamedUserCompany ? "(by name and address)" : cli::employer_text(key);
+// "0403019261 Brasserie Peeters" when the reference names it, else the number.
+std::string company_text(uint64_t key, const EmployerNameOf& names) {
+  if (key == kNamedUserCompany) return "(by name and address)";
+  std::string text = cli::employer_text(key);
+  if (!names) return text;
+  if (std::optional<std::string> name = names(key)) text += " " + *name;
+  return text;
 }
 
 void reply_pdf(Call& c, const Result<std::string>& pdf, std::string_view file) {
@@ -65,7 +70,7 @@ void student_balance_route(Call& c, const LedgerService& view) {
     std::vector<std::string> objects;
     for (int32_t y : years) {
       objects.emplace_back();
-      to_json(student_balance(p.state_of(*s), *s, y, today), &objects.back());
+      to_json(student_balance(p.state_of(*s), *s, y, today), &objects.back(), c.names);
     }
     return items(objects);
   })));
@@ -81,7 +86,7 @@ void calendar_route(Call& c, const LedgerService& view) {
     std::vector<std::string> objects;
     for (int32_t y : years) {
       objects.emplace_back();
-      to_json(student_calendar(p.state_of(*s), *s, y), &objects.back());
+      to_json(student_calendar(p.state_of(*s), *s, y), &objects.back(), c.names);
     }
     return items(objects);
   })));
@@ -95,7 +100,7 @@ void interim_route(Call& c, const LedgerService& view) {
   if (c.request.query("view") == "calendar") {
     return c.reply(json_response(200, view.read([&](const Projector& p) {
       std::string out;
-      to_json(interim_calendar(p.state_of(*s), *s, *f), &out);
+      to_json(interim_calendar(p.state_of(*s), *s, *f), &out, c.names);
       return out;
     })));
   }
@@ -107,7 +112,7 @@ void interim_route(Call& c, const LedgerService& view) {
     const std::optional<Page> page = parse_page(c.request, &error);
     if (!page) return c.reply(std::move(error));
     std::string out;
-    to_json(*s, page_of(relations, *page), &out);
+    to_json(*s, page_of(relations, *page), &out, c.names);
     return c.reply(json_response(200, paged(std::move(out), relations.size(), *page, c.public_url, c.request)));
   }
   InterimPdf pdf{mask(*s), to_string(f->from), to_string(f->to), to_string(c.now), {}};
@@ -115,7 +120,7 @@ void interim_route(Call& c, const LedgerService& view) {
     std::string anomalies;
     for (const InterimPeriod& p : r.periods)
       for (uint32_t code : p.anomalies) anomalies += (anomalies.empty() ? "" : " ") + anomaly_code_string(code);
-    pdf.rows.push_back({company_text(r.agency), company_text(r.user_company), to_string(r.first), to_string(r.last),
+    pdf.rows.push_back({company_text(r.agency, c.names), company_text(r.user_company, c.names), to_string(r.first), to_string(r.last),
                         r.days, static_cast<uint32_t>(r.periods.size()), anomalies});
   }
   reply_pdf(c, render_interim_pdf(pdf), "interim-relations.pdf");
@@ -144,7 +149,7 @@ void consents_route(Call& c, const LedgerService& view) {
   if (!page) return c.reply(std::move(error));
   const std::vector<ConsentAnswer> all = view.read([&](const Projector& p) { return consents_of(p.state_of(*s), *s); });
   std::string out;
-  to_json(page_of(all, *page), c.now, &out);
+  to_json(page_of(all, *page), c.now, &out, c.names);
   c.reply(json_response(200, paged(std::move(out), all.size(), *page, c.public_url, c.request)));
 }
 

@@ -103,7 +103,7 @@ void career_break_list(Call& c, const LedgerService& view) {
   const bool auditor = c.is(Role::kAuditor);
   c.reply(json_response(200, view.read([&](const Projector& p) {
     std::string out;
-    to_json(career_break_overview(p, f, c.now), auditor, &out);
+    to_json(career_break_overview(p, f, c.now), auditor, &out, c.names);
     return out;
   })));
 }
@@ -120,7 +120,7 @@ void career_break_one(Call& c, const LedgerService& view) {
                           r->employer_may_consult());
     if (!allowed) return std::nullopt;
     std::string json;
-    to_json(*r, &json);
+    to_json(*r, &json, c.names);
     return json;
   });
   if (!out) return c.reply(forbidden());  // the same answer whether or not the ticket exists
@@ -137,7 +137,7 @@ void settings_route(Call& c, const LedgerService& view) {
     const EmployerSettings* s = p.find([employer](const LedgerState& state) { return state.actions().settings(employer); });
     if (!s) return std::nullopt;
     std::string json;
-    to_json(*s, &json);
+    to_json(*s, &json, c.names);
     return json;
   });
   if (!out) return c.reply(not_found());

@@ -89,7 +89,8 @@ bool is_citizen_action(ActionKind k) {
     case ActionKind::kDataAccessRefusal:
     case ActionKind::kDataAccessRevocation:
     case ActionKind::kCareerBreakEmployeePart:
-    case ActionKind::kCareerBreakNotification: return true;
+    case ActionKind::kCareerBreakNotification:
+    case ActionKind::kInboxArchive: return true;
     default: return false;
   }
 }

@@ -19,6 +19,8 @@ int main(int argc, char** argv) {
     cmd->add_option("--recorded-at-skew", common.recorded_at_skew_seconds,
                     "Seconds an imported recordedAt may be ahead of the clock (default one day)")
         ->check(CLI::Range(int64_t{0}, int64_t{10} * 366 * 24 * 3600));
+    cmd->add_option("--language", common.language, "Language of employer names: nl, fr, de or en (default: $LANG)")
+        ->check(CLI::IsMember({"nl", "fr", "de", "en"}));
   };
 
   GenerateOptions generate;
@@ -28,6 +30,7 @@ int main(int argc, char** argv) {
   gen->add_option("--seed", generate.seed, "Random seed: the same seed gives the same bytes");
   gen->add_option("--bad-share", generate.bad_share, "Share of bad declarations")->check(CLI::Range(0.0, 0.5));
   gen->add_option("-o,--out", generate.out, "Output file, - for stdout");
+  gen->add_option("--kbo", generate.kbo, "Also write the employers' register extract (enterprise.csv, denomination.csv) to this folder");
 
   IngestOptions ingest;
   CLI::App* ing = app.add_subcommand("ingest", "Decode, decide and append an NDJSON file of declarations and actions");
@@ -62,6 +65,8 @@ int main(int argc, char** argv) {
   add_citizen(bal);
   CLI::App* cal = app.add_subcommand("calendar", "A citizen's declared days per employer");
   add_citizen(cal);
+  CLI::App* wag = app.add_subcommand("wages", "A student's gross wages of the last four quarters, per employer (seed 001)");
+  add_citizen(wag);
 
   InterimOptions interim;
   CLI::App* itm = app.add_subcommand("interim", "An interim worker's work relations (Interim@work), with filters");
@@ -142,6 +147,31 @@ int main(int argc, char** argv) {
   cb_show->add_option("--employer", brk.employer, "The employer asking (refused once the employee completed their part)");
   add_common(cb_show);
 
+  InboxOptions inbox;
+  CLI::App* box = app.add_subcommand("inbox", "The citizen's inbox: a message per attestation, kept two months (seed 001)");
+  box->require_subcommand(1);
+  CLI::App* box_list = box->add_subcommand("list", "The messages still kept, newest first");
+  box_list->add_option("ssin", inbox.ssin, "The citizen's SSIN")->required();
+  box_list->add_flag("--json", inbox.json, "JSON instead of text");
+  box_list->add_flag("--archived", inbox.archived, "The archived messages instead");
+  add_common(box_list);
+  CLI::App* box_read = box->add_subcommand("read", "One message in full");
+  box_read->add_option("ssin", inbox.ssin, "The citizen's SSIN")->required();
+  box_read->add_option("message", inbox.message, "The message id (12 digits)")->required();
+  box_read->add_flag("--json", inbox.json, "JSON instead of text");
+  add_common(box_read);
+  CLI::App* box_archive = box->add_subcommand("archive", "Archive a message (an inboxArchive action)");
+  box_archive->add_option("ssin", inbox.ssin, "The citizen's SSIN")->required();
+  box_archive->add_option("message", inbox.message, "The message id (12 digits)")->required();
+  add_common(box_archive);
+
+  EmployersImportOptions employers;
+  CLI::App* emp = app.add_subcommand("employers", "The employer reference (KBO/BCE open data, docs/employers.md)");
+  emp->require_subcommand(1);
+  CLI::App* emp_import = emp->add_subcommand("import", "Read a full or update extract (folder or ZIP) into DATA/employers.db");
+  emp_import->add_option("extract", employers.extract, "The extract: a folder or a ZIP of the register's CSV files")->required();
+  add_common(emp_import);
+
   ServeOptions serve;
   CLI::App* srv = app.add_subcommand("serve", "The REST API (Belgif /v1) over the live ledger; SIGTERM stops it cleanly");
   srv->add_option("--address", serve.address, "Address to listen on")->envname("DIMONA_ADDRESS");
@@ -193,6 +223,10 @@ int main(int argc, char** argv) {
   if (rep->parsed()) return run_replay(common, replay);
   if (bal->parsed()) return run_balance(common, citizen);
   if (cal->parsed()) return run_calendar(common, citizen);
+  if (wag->parsed()) return run_wages(common, citizen);
+  if (box_list->parsed()) return run_inbox_list(common, inbox);
+  if (box_read->parsed()) return run_inbox_read(common, inbox);
+  if (box_archive->parsed()) return run_inbox_archive(common, inbox);
   if (ex->parsed()) return run_export(common, exp);
   if (itm->parsed()) return run_interim(common, interim);
   if (ano->parsed()) return run_anomalies(common, anomalies);
@@ -204,6 +238,7 @@ int main(int argc, char** argv) {
   if (flx->parsed()) return run_flexi(common, flexi);
   if (cb_list->parsed()) return run_career_break_list(common, brk);
   if (cb_show->parsed()) return run_career_break_show(common, brk);
+  if (emp_import->parsed()) return run_employers_import(common, employers);
   if (srv->parsed()) return run_serve(common, serve);
   if (tok->parsed()) return run_token(common, token);
   return 2;

@@ -34,6 +34,12 @@ Parsed<EnterpriseNumber> path_employer(std::string_view text) {
   return *parse_enterprise_number(text);
 }
 
+Parsed<uint64_t> path_message_id(std::string_view text) {
+  Result<RequestId> id = parse_request_id(text);  // the same shape: a 12-digit ledger id
+  if (!id.is_ok()) return refused<uint64_t>("path", "messageId", "expected a 12-digit message id");
+  return id->value;
+}
+
 Parsed<uint64_t> path_access_code(std::string_view text) {
   const std::optional<uint64_t> code = parse_access_code(text);
   if (!code) return refused<uint64_t>("path", "code", "expected XXXXX-XXXXX");

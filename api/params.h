@@ -51,6 +51,7 @@ Parsed<RequestId> path_request_id(std::string_view text);          // {requestId
 Parsed<TicketNumber> path_ticket(std::string_view text);           // {ticket}
 Parsed<EnterpriseNumber> path_employer(std::string_view text);     // {employer}
 Parsed<uint64_t> path_access_code(std::string_view text);          // {code}: XXXXX-XXXXX, 50 bits
+Parsed<uint64_t> path_message_id(std::string_view text);           // {messageId}: 12 digits with their check
 
 // --- Query values ------------------------------------------------------------------------
 // A page of a collection (Belgif: page from 1, pageSize 1..page_size_max).

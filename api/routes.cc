@@ -8,6 +8,7 @@
 #include "api/metrics.h"
 #include "api/rate_limit.h"
 #include "api/token_cache.h"
+#include "projections/employer_register.h"
 
 namespace dimona::api {
 
@@ -111,6 +112,10 @@ const std::vector<Api::Impl::Route>& Api::Impl::table() {
       read("GET", "/v1/citizens/{ssin}/consentedData", &consented_data),
       read("GET", "/v1/citizens/{ssin}/flexiEligibility", &flexi_route),
       read("GET", "/v1/citizens/{ssin}/anomalies", &anomalies_route),
+      read("GET", "/v1/citizens/{ssin}/wages", &wages_route),
+      read("GET", "/v1/citizens/{ssin}/inbox", &inbox_route),
+      read("GET", "/v1/citizens/{ssin}/inbox/{messageId}", &inbox_message_route),
+      write("POST", "/v1/citizens/{ssin}/inbox/{messageId}/archive", &archive_message),
       limited(read("GET", "/v1/accessCodes/{code}", &access_code_route)),
       read("GET", "/v1/dataAccessRequests", &data_access_requests),
       read("GET", "/v1/dataAccessRequests/{requestId}/qr", &data_access_qr),
@@ -197,7 +202,7 @@ void Api::handle(HttpRequest request, std::function<void(HttpResponse)> done) {
   // Reads judge codes and grants in ledger time, which imported history may have run ahead of the
   // clock; tokens are checked against the wall clock (below).
   Call c{std::move(request), std::move(params), std::nullopt, std::max(impl.clock.now(), impl.service.ledger_time()),
-         impl.public_url(), reply};
+         impl.public_url(), reply, EmployerNameOf{}};
   if (!route->public_route) {
     AuthResult auth = impl.tokens.authenticate(c.request.header("authorization"), impl.clock.now());  // the wall clock;
     if (!auth) {
@@ -210,6 +215,7 @@ void Api::handle(HttpRequest request, std::function<void(HttpResponse)> done) {
     }
     c.who = auth.principal();
   }
+  c.names = employer_names(impl.options.employers.get(), language_from_accept(c.request.header("accept-language")));
   try {
     impl.dispatch(*route, c);
   } catch (const std::exception&) {  // the HTTP edge: a bug becomes a 500, never a dead server

@@ -13,6 +13,7 @@ constexpr std::string_view kActionKeys[kActionKindCount] = {
     "careerBreakEmployeePart", "careerBreakCancellation", "careerBreakEndDate",
     "careerBreakAttachment",   "onemDecision",         "careerBreakNotification",
     "careerBreakPostponement", "careerBreakNotificationRefusal", "careerBreakNotificationValidation",
+    "inboxArchive",
 };
 
 constexpr std::string_view kScopes[] = {"FLEXI", "STUDENT_BALANCE"};
@@ -47,6 +48,8 @@ constexpr RefusalText kRefusals[kActionRefusalCount] = {
     {"notificationsNotAccepted", "the employer does not accept notifications from employees"},
     {"notificationClosed", "the notification was already refused or validated"},
     {"postponementNotLater", "a postponement must move the start date later"},
+    {"unknownMessage", "this inbox has no such message (unknown, or older than two months)"},
+    {"messageArchived", "the message is already archived"},
 };
 
 constexpr char kCrockford[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";

@@ -47,8 +47,9 @@ enum class ActionKind : unsigned char {
   kCareerBreakPostponement,
   kCareerBreakNotificationRefusal,
   kCareerBreakNotificationValidation,
+  kInboxArchive,
 };
-inline constexpr size_t kActionKindCount = 18;
+inline constexpr size_t kActionKindCount = 19;
 // The input key: "attestationRequest", ...
 std::string_view action_key(ActionKind kind);
 bool parse_action_key(std::string_view key, ActionKind* out);
@@ -126,10 +127,11 @@ struct Action {
   std::optional<Instant> recorded_at;
 
   // The fields of the kinds (docs/actions.md); each kind uses a few.
-  uint64_t id = 0;             // requestId / ticket / notificationId: addressed, or imported on a creating action
+  uint64_t id = 0;             // requestId / ticket / notificationId / messageId: addressed, or imported on a creating action
   int32_t year = 0;            // attestationRequest, occupationQuarter
   uint8_t quarter = 0;         // occupationQuarter, 1..4
   uint16_t fraction_permille = 0;  // occupationQuarter.fraction * 1000
+  std::optional<int64_t> gross_wage_cents;  // occupationQuarter.grossWage * 100, when given
   AccessScope scope = AccessScope::kFlexi;
   AccessChannel channel = AccessChannel::kQr;
   AccessToken token;           // grant, refusal; imported on a request
@@ -169,8 +171,10 @@ enum class ActionRefusal : unsigned char {
   kNotificationsNotAccepted,
   kNotificationClosed,
   kPostponementNotLater,
+  kUnknownMessage,
+  kMessageArchived,
 };
-inline constexpr size_t kActionRefusalCount = 20;
+inline constexpr size_t kActionRefusalCount = 22;
 std::string_view refusal_name(ActionRefusal r);       // "tokenAlreadyUsed"
 std::string_view refusal_message(ActionRefusal r);    // one sentence, for people
 bool parse_refusal(std::string_view s, ActionRefusal* out);

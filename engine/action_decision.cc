@@ -154,6 +154,23 @@ AccessToken request_token_of(const ServerSecret& secret, uint64_t request_id) {
   return t;
 }
 
+namespace {
+
+// inboxArchive: the citizen's own message, still kept (two months in ledger
+// time), not archived yet. Another citizen's message is "unknown": a citizen
+// does not learn that it exists.
+void decide_archive(const ActionState& s, const Action& a, Instant at, ActionOutcome* o) {
+  o->subject = a.id;
+  const Attestation* m = s.attestation(a.id);
+  if (!m || m->citizen != a.worker || !(at < add_months(m->issued_at, limits::inbox_message_kept_months))) {
+    o->refusal = R::kUnknownMessage;
+    return;
+  }
+  if (m->archived()) o->refusal = R::kMessageArchived;
+}
+
+}  // namespace
+
 ActionOutcome decide_action(const LedgerState& state, const Action& a, Instant at, const ServerSecret& secret,
                             uint64_t fresh_id) {
   const ActionState& s = state.actions();
@@ -202,6 +219,7 @@ ActionOutcome decide_action(const LedgerState& state, const Action& a, Instant a
     case ActionKind::kCareerBreakPostponement:
     case ActionKind::kCareerBreakNotificationRefusal:
     case ActionKind::kCareerBreakNotificationValidation: decide_on_notification(s, a, &o); break;
+    case ActionKind::kInboxArchive: decide_archive(s, a, at, &o); break;
   }
   // A refused creating action creates nothing: its event takes the fresh id,
   // so the imported one stays free and no two events share an id.

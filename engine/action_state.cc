@@ -87,6 +87,14 @@ Status ActionState::apply(const Event& event) {
       if (o.worker.value == 0) return corruption("an attestation without its citizen");
       add_attestation(attestation_of(o, at));
       return Status::ok();
+    case ActionKind::kInboxArchive: {
+      const uint32_t* i = att_id_.find(o.subject);
+      if (i == nullptr) return corruption("an inbox message archived that was never delivered");
+      Attestation& message = attestations_[*i - 1];
+      if (message.citizen != o.worker || message.archived()) return corruption("an inbox message archived twice");
+      message.archived_at = at;
+      return Status::ok();
+    }
     case ActionKind::kDataAccessRequest:
       if (request(o.id) || o.token.empty()) return corruption("a data-access request reuses an id or has no token");
       add_request({o.id, o.employer, a.scope, a.channel, o.token, at});
@@ -108,7 +116,8 @@ Status ActionState::apply(const Event& event) {
       return Status::ok();
     }
     case ActionKind::kOccupationQuarter:
-      add_occupation({o.worker, o.employer, a.year * 4 + a.quarter - 1, a.fraction_permille, at});
+      add_occupation({o.worker, o.employer, a.year * 4 + a.quarter - 1, a.fraction_permille,
+                      a.gross_wage_cents.value_or(OccupationRecord::kNoWage), at});
       return Status::ok();
     case ActionKind::kPensionStatus: set_pension({o.worker, a.pensioned_as_of, at}); return Status::ok();
     case ActionKind::kEmployerSettings:
@@ -203,6 +212,11 @@ uint32_t ActionState::link(FlatMap<uint32_t>& index, uint64_t key, uint32_t at) 
   return prev;
 }
 
+const Attestation* ActionState::attestation(uint64_t id) const {
+  const uint32_t* i = att_id_.find(id);
+  return i ? &attestations_[*i - 1] : nullptr;
+}
+
 void ActionState::add_attestation(Attestation a) {
   const auto at = static_cast<uint32_t>(attestations_.size());
   a.prev_of_citizen = link(att_citizen_, a.citizen.value, at);
@@ -233,6 +247,7 @@ void ActionState::add_occupation(OccupationRecord r) {
     OccupationRecord& old = occupations_[i];
     if (old.employer == r.employer && old.quarter == r.quarter) {  // a correction replaces the record
       old.permille = r.permille;
+      old.gross_wage_cents = r.gross_wage_cents;  // the whole quarter is sent again: a wage left out is gone
       old.recorded_at = r.recorded_at;
       return;
     }
@@ -342,6 +357,7 @@ void ActionState::save(std::string* out) const {
     put(out, a.id), put(out, a.citizen.value), put(out, a.for_year), put(out, a.quota_hours);
     put(out, a.remaining_hours), put(out, a.access_code), put(out, a.code_month), put(out, a.issued_at.micros);
     put(out, std::string_view(a.family_name)), put(out, std::string_view(a.given_name));
+    put(out, a.archived_at.micros);
   }
   put(out, static_cast<uint32_t>(requests_.size()));
   for (const DataAccessRequest& r : requests_) {
@@ -355,7 +371,8 @@ void ActionState::save(std::string* out) const {
   }
   put(out, static_cast<uint32_t>(occupations_.size()));
   for (const OccupationRecord& r : occupations_) {
-    put(out, r.citizen.value), put(out, r.employer), put(out, r.quarter), put(out, r.permille), put(out, r.recorded_at.micros);
+    put(out, r.citizen.value), put(out, r.employer), put(out, r.quarter), put(out, r.permille);
+    put(out, r.gross_wage_cents), put(out, r.recorded_at.micros);
   }
   put(out, static_cast<uint32_t>(pensions_.size()));
   for (const PensionRecord& r : pensions_) {
@@ -437,7 +454,8 @@ Status ActionState::load(std::string_view bytes, ActionState* s) {
         !in.get(&a.remaining_hours) || !in.get(&a.access_code) || !in.get(&a.code_month) || !in.get(&a.issued_at.micros) ||
         !in.get(&a.family_name) || !in.get(&a.given_name) || a.family_name.size() > limits::worker_name_bytes_max ||
         a.given_name.size() > limits::worker_name_bytes_max || !is_key(a.id) || !is_key(a.citizen.value) ||
-        a.access_code > kAccessCodeMask)
+        a.access_code > kAccessCodeMask || !in.get(&a.archived_at.micros) ||
+        (a.archived() && a.archived_at < a.issued_at))
       return truncated;
     s->add_attestation(std::move(a));
   }
@@ -463,7 +481,8 @@ Status ActionState::load(std::string_view bytes, ActionState* s) {
   for (uint32_t i = 0; i < n; ++i) {
     OccupationRecord r;
     if (!in.get(&r.citizen.value) || !in.get(&r.employer) || !in.get(&r.quarter) || !in.get(&r.permille) ||
-        !in.get(&r.recorded_at.micros) || !is_key(r.citizen.value) || !is_key(r.employer))
+        !in.get(&r.gross_wage_cents) || !in.get(&r.recorded_at.micros) || !is_key(r.citizen.value) ||
+        !is_key(r.employer) || r.gross_wage_cents < OccupationRecord::kNoWage)
       return truncated;
     s->add_occupation(r);
   }

@@ -48,6 +48,9 @@ struct Attestation {
   Instant issued_at;
   std::string family_name, given_name;  // as the ledger knew them when issued; empty: unknown
   uint32_t prev_of_citizen = kNoRecord, prev_of_code = kNoRecord;
+  Instant archived_at{};  // its inbox message's archiving (inboxArchive); 0: not archived
+
+  bool archived() const { return archived_at.micros != 0; }
 
   Date valid_from() const { return access_code_valid_from(code_month); }
   Date valid_until() const { return access_code_valid_until(code_month); }
@@ -97,8 +100,11 @@ struct OccupationRecord {
   uint64_t employer = 0;
   int32_t quarter = 0;  // quarter_index
   uint16_t permille = 0;
+  int64_t gross_wage_cents = kNoWage;  // the quarter's gross wage at this employer, when declared
   Instant recorded_at;
   uint32_t prev_of_citizen = kNoRecord;
+  static constexpr int64_t kNoWage = -1;
+  bool has_wage() const { return gross_wage_cents != kNoWage; }
 };
 
 struct PensionRecord {
@@ -177,6 +183,7 @@ class ActionState {
   const CareerBreakNotification* notification(uint64_t id) const;
   const EmployerSettings* settings(uint64_t employer) const;
   const PensionRecord* pension(Ssin citizen) const;
+  const Attestation* attestation(uint64_t id) const;
   const WorkerName* worker_name(Ssin citizen) const;
 
   // The name an accepted declaration gave its worker (LedgerState calls it;

@@ -435,12 +435,13 @@ constexpr std::string_view kKindNames[4] = {"dimonaIn", "dimonaUpdate", "dimonaO
 enum ActionField {
   kAfYear, kAfQuarter, kAfFraction, kAfScope, kAfChannel, kAfToken, kAfRequestId, kAfTicket, kAfNotificationId,
   kAfPensionedAsOf, kAfContactName, kAfEmail, kAfPhone, kAfSector, kAfAccepts, kAfLeaveKind, kAfStartDate,
-  kAfEndDate, kAfRegimeBefore, kAfRegimeDuring, kAfMultiple, kAfFileName, kAfDecision, kActionFieldCount
+  kAfEndDate, kAfRegimeBefore, kAfRegimeDuring, kAfMultiple, kAfFileName, kAfDecision, kAfGrossWage, kAfMessageId,
+  kActionFieldCount
 };
 constexpr std::string_view kActionFieldNames[kActionFieldCount] = {
     "year", "quarter", "fraction", "scope", "channel", "token", "requestId", "ticket", "notificationId",
     "pensionedAsOf", "contactName", "email", "phone", "sector", "acceptsNotifications", "leaveKind", "startDate",
-    "endDate", "regimeBefore", "regimeDuring", "multipleEmployers", "fileName", "decision"};
+    "endDate", "regimeBefore", "regimeDuring", "multipleEmployers", "fileName", "decision", "grossWage", "messageId"};
 
 constexpr uint32_t bit(ActionField f) { return 1u << f; }
 enum Party : unsigned char { kForbidden, kOptional, kRequired };
@@ -460,8 +461,8 @@ constexpr ActionShape kActionShapes[kActionKindCount] = {
     /* dataAccessRefusal */ {bit(kAfToken), bit(kAfToken), kForbidden, kRequired},
     /* dataAccessRevocation */ {bit(kAfRequestId), bit(kAfRequestId), kForbidden, kRequired},
     /* occupationQuarter */
-    {bit(kAfYear) | bit(kAfQuarter) | bit(kAfFraction), bit(kAfYear) | bit(kAfQuarter) | bit(kAfFraction), kRequired,
-     kRequired},
+    {bit(kAfYear) | bit(kAfQuarter) | bit(kAfFraction) | bit(kAfGrossWage),
+     bit(kAfYear) | bit(kAfQuarter) | bit(kAfFraction), kRequired, kRequired},
     /* pensionStatus */ {bit(kAfPensionedAsOf), bit(kAfPensionedAsOf), kForbidden, kRequired},
     /* employerSettings */
     {bit(kAfContactName) | bit(kAfEmail) | bit(kAfPhone) | bit(kAfSector) | bit(kAfAccepts),
@@ -481,6 +482,7 @@ constexpr ActionShape kActionShapes[kActionKindCount] = {
     {bit(kAfNotificationId) | bit(kAfStartDate), bit(kAfNotificationId) | bit(kAfStartDate), kRequired, kOptional},
     /* careerBreakNotificationRefusal */ {bit(kAfNotificationId), bit(kAfNotificationId), kRequired, kOptional},
     /* careerBreakNotificationValidation */ {bit(kAfNotificationId), bit(kAfNotificationId), kRequired, kOptional},
+    /* inboxArchive */ {bit(kAfMessageId), bit(kAfMessageId), kForbidden, kRequired},
 };
 
 // A required string from a list of names.
@@ -530,6 +532,19 @@ Status read_permille(od::value& v, const Path& p, double max, uint16_t* out) {
   return Status::ok();
 }
 
+// Euros with at most 2 decimals, 0..limits::quarterly_gross_wage_euros_max, as cents.
+Status read_cents(od::value& v, const Path& p, std::optional<int64_t>* out) {
+  double x = 0;
+  if (v.get_double().get(x)) return field_error(p, "expected a number");
+  if (!(x >= 0 && x <= static_cast<double>(limits::quarterly_gross_wage_euros_max))) return field_error(p, "out of range");
+  const double scaled = x * 100.0;
+  const auto cents = static_cast<int64_t>(scaled + 0.5);
+  if (scaled - static_cast<double>(cents) > 1e-6 || static_cast<double>(cents) - scaled > 1e-6)
+    return field_error(p, "at most 2 decimals");
+  *out = cents;
+  return Status::ok();
+}
+
 Status read_bool(od::value& v, const Path& p, bool* out) {
   if (v.get_bool().get(*out)) return field_error(p, "expected a boolean");
   return Status::ok();
@@ -543,7 +558,8 @@ Status read_text(od::value& v, const Path& p, std::string_view* out) {
 }
 
 // Fields a kind may leave out; null means left out, as in a declaration.
-constexpr uint32_t kNullableFields = bit(kAfSector) | bit(kAfEndDate) | bit(kAfMultiple) | bit(kAfPensionedAsOf);
+constexpr uint32_t kNullableFields =
+    bit(kAfSector) | bit(kAfEndDate) | bit(kAfMultiple) | bit(kAfPensionedAsOf) | bit(kAfGrossWage);
 
 Status decode_action_field(ActionField f, od::value& v, const Path& p, Action* a) {
   int64_t n = 0;
@@ -591,6 +607,8 @@ Status decode_action_field(ActionField f, od::value& v, const Path& p, Action* a
     case kAfPhone: return read_text(v, p, &a->phone);
     case kAfSector: return read_text(v, p, &a->sector);
     case kAfAccepts: return read_bool(v, p, &a->accepts_notifications);
+    case kAfGrossWage: return read_cents(v, p, &a->gross_wage_cents);
+    case kAfMessageId: return read_action_id(v, p, &a->id);
     case kAfLeaveKind: return read_choice(v, p, parse_leave_kind, &a->leave_kind);
     case kAfStartDate: return read_required_date(v, p, &a->start_date);
     case kAfEndDate: {
@@ -916,7 +934,7 @@ Status decode_action_body_field(std::string_view k, od::value& f, const Path& p,
     o.employer = employer_key(d);
     return Status::ok();
   }
-  if (k == "requestId" || k == "ticket" || k == "notificationId") return *i = 4, read_digits(f, p, &o.subject);
+  if (k == "requestId" || k == "ticket" || k == "notificationId" || k == "messageId") return *i = 4, read_digits(f, p, &o.subject);
   if (k == "forYear") {
     *i = 5;
     DIMONA_TRY(read_int(f, p, &n, &present));

@@ -13,6 +13,7 @@ constexpr std::string_view kEventTypeNames[kEventTypeCount] = {
     "CareerBreakRequestSubmitted", "CareerBreakEmployeePartCompleted", "CareerBreakRequestCancelled",
     "CareerBreakEndDateModified", "CareerBreakAttachmentAdded", "OnemDecisionIssued", "CareerBreakNotificationReceived",
     "CareerBreakNotificationPostponed", "CareerBreakNotificationRefused", "CareerBreakNotificationValidated",
+    "InboxMessageArchived",
 };
 
 void write_anomalies(JsonWriter& w, const Decision& d) {
@@ -61,6 +62,7 @@ std::string_view subject_key(const Action& a) {
     case ActionKind::kCareerBreakPostponement:
     case ActionKind::kCareerBreakNotificationRefusal:
     case ActionKind::kCareerBreakNotificationValidation: return "notificationId";
+    case ActionKind::kInboxArchive: return "messageId";
     default: return {};
   }
 }

@@ -56,8 +56,9 @@ enum class EventType : unsigned char {
   kCareerBreakNotificationPostponed,
   kCareerBreakNotificationRefused,
   kCareerBreakNotificationValidated,
+  kInboxMessageArchived,
 };
-inline constexpr size_t kEventTypeCount = 23;
+inline constexpr size_t kEventTypeCount = 24;
 inline constexpr auto kFirstActionEvent = EventType::kStudentAttestationIssued;
 static_assert(kEventTypeCount == static_cast<size_t>(kFirstActionEvent) + kActionKindCount);
 std::string_view event_type_name(EventType type);

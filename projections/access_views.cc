@@ -204,7 +204,7 @@ std::vector<ConsentAnswer> consents_of(const LedgerState& state, Ssin citizen) {
   return out;
 }
 
-void to_json(const std::vector<ConsentAnswer>& answers, Instant now, std::string* out) {
+void to_json(const std::vector<ConsentAnswer>& answers, Instant now, std::string* out, const EmployerNameOf& names) {
   JsonWriter w(out);
   w.begin_object().key("items").begin_array();
   for (const ConsentAnswer& a : answers) {
@@ -212,6 +212,7 @@ void to_json(const std::vector<ConsentAnswer>& answers, Instant now, std::string
     w.key("requestId").digits(a.request_id, 12);
     w.key("employer");
     write_company(w, a.employer);
+    write_employer_name(w, "employerName", a.employer, names);
     w.key("scope").string(scope_name(a.scope)).key("status").string(status_at(&a, now));
     write_answer_fields(w, a);
     w.end_object();
@@ -246,7 +247,9 @@ void to_json(Ssin citizen, const std::vector<OccupationRecord>& occupations, con
   for (const OccupationRecord& r : occupations) {
     w.begin_object().key("quarter").string(quarter_string(r.quarter)).key("employer");
     write_company(w, r.employer);
-    w.key("fraction").thousandths(r.permille).end_object();
+    w.key("fraction").thousandths(r.permille);
+    if (r.has_wage()) w.key("grossWage").hundredths(static_cast<uint64_t>(r.gross_wage_cents));
+    w.end_object();
   }
   w.end_array();
   if (pension) {

@@ -22,6 +22,7 @@
 
 #include "engine/flexi.h"
 #include "engine/ledger_state.h"
+#include "projections/employer_names.h"
 #include "projections/projector.h"
 
 namespace dimona {
@@ -76,7 +77,8 @@ std::vector<RequestStatus> requests_of_employer(const Projector& projector, uint
 void to_json(const std::vector<RequestStatus>& requests, std::string* out);
 // The citizen's answers, newest first (what they granted, to whom, until when).
 std::vector<ConsentAnswer> consents_of(const LedgerState& state, Ssin citizen);
-void to_json(const std::vector<ConsentAnswer>& answers, Instant now, std::string* out);
+void to_json(const std::vector<ConsentAnswer>& answers, Instant now, std::string* out,
+             const EmployerNameOf& names = {});
 
 // --- Flexi ------------------------------------------------------------------------
 void to_json(const FlexiAnswer& a, std::string* out);

@@ -24,7 +24,7 @@ void write_attachments(JsonWriter& w, const std::vector<std::string>& attachment
   w.end_array();
 }
 
-void write_request(JsonWriter& w, const CareerBreakRequest& r, bool detail) {
+void write_request(JsonWriter& w, const CareerBreakRequest& r, bool detail, const EmployerNameOf& names) {
   w.begin_object();
   w.key("ticket").digits(r.ticket, 12);
   w.key("ssin").digits(r.citizen.value, 11);
@@ -34,6 +34,7 @@ void write_request(JsonWriter& w, const CareerBreakRequest& r, bool detail) {
   if (detail) {
     w.key("employer");
     write_company(w, r.employer);
+    write_employer_name(w, "employerName", r.employer, names);
     w.key("leaveKind").string(leave_kind_name(r.leave_kind)).key("fraction").string(break_fraction_name(r.fraction));
     w.key("startDate").string(to_string(r.start)).key("endDate").string(to_string(r.end));
     w.key("regimeBefore").thousandths(r.regime_before_permille).key("regimeDuring").thousandths(r.regime_during_permille);
@@ -46,12 +47,13 @@ void write_request(JsonWriter& w, const CareerBreakRequest& r, bool detail) {
   w.end_object();
 }
 
-void write_notification(JsonWriter& w, const CareerBreakNotification& n) {
+void write_notification(JsonWriter& w, const CareerBreakNotification& n, const EmployerNameOf& names) {
   w.begin_object();
   w.key("notificationId").digits(n.id, 12);
   w.key("ssin").digits(n.citizen.value, 11);
   w.key("employer");
   write_company(w, n.employer);
+  write_employer_name(w, "employerName", n.employer, names);
   w.key("status").string(state_name(n.state));
   w.key("leaveKind").string(leave_kind_name(n.leave_kind)).key("fraction").string(break_fraction_name(n.fraction));
   w.key("startDate").string(to_string(n.start));
@@ -98,34 +100,35 @@ CareerBreakOverview career_break_overview(const Projector& projector, const Care
   return o;
 }
 
-void to_json(const CareerBreakOverview& o, bool auditor, std::string* out) {
+void to_json(const CareerBreakOverview& o, bool auditor, std::string* out, const EmployerNameOf& names) {
   JsonWriter w(out);
   w.begin_object().key("since").string(to_string(o.since));
   w.key("requests").begin_array();
-  for (const CareerBreakRequest& r : o.requests) write_request(w, r, auditor || r.employer_may_consult());
+  for (const CareerBreakRequest& r : o.requests) write_request(w, r, auditor || r.employer_may_consult(), names);
   w.end_array();
   w.key("notifications").begin_array();
-  for (const CareerBreakNotification& n : o.notifications) write_notification(w, n);
+  for (const CareerBreakNotification& n : o.notifications) write_notification(w, n, names);
   w.end_array();
   w.key("total").integer(static_cast<int64_t>(o.requests.size() + o.notifications.size()));
   w.end_object();
 }
 
-void to_json(const CareerBreakRequest& r, std::string* out) {
+void to_json(const CareerBreakRequest& r, std::string* out, const EmployerNameOf& names) {
   JsonWriter w(out);
-  write_request(w, r, true);
+  write_request(w, r, true, names);
 }
 
-void to_json(const CareerBreakNotification& n, std::string* out) {
+void to_json(const CareerBreakNotification& n, std::string* out, const EmployerNameOf& names) {
   JsonWriter w(out);
-  write_notification(w, n);
+  write_notification(w, n, names);
 }
 
-void to_json(const EmployerSettings& s, std::string* out) {
+void to_json(const EmployerSettings& s, std::string* out, const EmployerNameOf& names) {
   JsonWriter w(out);
   w.begin_object();
   w.key("employer");
   write_company(w, s.employer);
+  write_employer_name(w, "employerName", s.employer, names);
   w.key("contactName").string(s.contact_name).key("email").string(s.email).key("phone").string(s.phone);
   if (!s.sector.empty()) w.key("sector").string(s.sector);
   w.key("acceptsNotifications").boolean(s.accepts_notifications);

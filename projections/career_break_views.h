@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "engine/action_state.h"
+#include "projections/employer_names.h"
 #include "projections/projector.h"
 
 namespace dimona {
@@ -40,15 +41,15 @@ struct CareerBreakOverview {
 
 CareerBreakOverview career_break_overview(const Projector& projector, const CareerBreakFilter& filter, Instant now);
 // `auditor`: show every request's detail, whatever its state.
-void to_json(const CareerBreakOverview& overview, bool auditor, std::string* out);
+void to_json(const CareerBreakOverview& overview, bool auditor, std::string* out, const EmployerNameOf& names = {});
 // Why `employer` may not consult request `r` (seed 004), the actual reason
 // in one sentence: another employer's request; a cancelled request; the
 // employee completed their part (or ONEM decided). Empty when it may.
 std::string_view consult_refusal(const CareerBreakRequest& r, uint64_t employer);
 // One request in full (the employer may see it only while employer_may_consult()).
-void to_json(const CareerBreakRequest& request, std::string* out);
-void to_json(const CareerBreakNotification& notification, std::string* out);
+void to_json(const CareerBreakRequest& request, std::string* out, const EmployerNameOf& names = {});
+void to_json(const CareerBreakNotification& notification, std::string* out, const EmployerNameOf& names = {});
 // An employer's settings (seed 004: contact, sector, accepts notifications).
-void to_json(const EmployerSettings& settings, std::string* out);
+void to_json(const EmployerSettings& settings, std::string* out, const EmployerNameOf& names = {});
 
 }  // namespace dimona

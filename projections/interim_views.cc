@@ -112,14 +112,17 @@ std::vector<InterimRelation> interim_relations(const LedgerState& state, Ssin wo
   return out;
 }
 
-void to_json(Ssin worker, const std::vector<InterimRelation>& relations, std::string* out) {
+void to_json(Ssin worker, const std::vector<InterimRelation>& relations, std::string* out,
+             const EmployerNameOf& names) {
   JsonWriter w(out);
   w.begin_object().key("ssin").digits(worker.value, 11).key("items").begin_array();
   for (const InterimRelation& r : relations) {
     w.begin_object().key("agency");
     write_company(w, r.agency);
+    write_employer_name(w, "agencyName", r.agency, names);
     w.key("userCompany");
     write_company(w, r.user_company);
+    write_employer_name(w, "userCompanyName", r.user_company, names);
     w.key("firstDay").string(to_string(r.first)).key("lastDay").string(to_string(r.last));
     w.key("days").integer(r.days).key("periods").begin_array();
     for (const InterimPeriod& p : r.periods) {
@@ -194,7 +197,7 @@ InterimCalendar interim_calendar(const LedgerState& state, Ssin worker, const In
   return cal;
 }
 
-void to_json(const InterimCalendar& cal, std::string* out) {
+void to_json(const InterimCalendar& cal, std::string* out, const EmployerNameOf& names) {
   JsonWriter w(out);
   w.begin_object().key("ssin").digits(cal.worker.value, 11);
   w.key("from").string(to_string(cal.from)).key("to").string(to_string(cal.to)).key("years").begin_array();
@@ -203,8 +206,10 @@ void to_json(const InterimCalendar& cal, std::string* out) {
   for (const InterimCalendarRow& r : cal.rows) {
     w.begin_object().key("agency");
     write_company(w, r.agency);
+    write_employer_name(w, "agencyName", r.agency, names);
     w.key("userCompany");
     write_company(w, r.user_company);
+    write_employer_name(w, "userCompanyName", r.user_company, names);
     w.key("days").integer(r.days).key("years");
     write_years(w, r.years);
     w.end_object();

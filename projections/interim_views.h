@@ -37,6 +37,7 @@
 
 #include "engine/base/limits.h"
 #include "engine/ledger_state.h"
+#include "projections/employer_names.h"
 #include "projections/anomaly_log.h"
 #include "projections/student_views.h"
 
@@ -80,7 +81,8 @@ struct InterimRelation {
 std::vector<InterimRelation> interim_relations(const LedgerState& state, Ssin worker, const InterimFilter& filter,
                                                const AnomalyLog* anomalies = nullptr);
 
-void to_json(Ssin worker, const std::vector<InterimRelation>& relations, std::string* out);
+void to_json(Ssin worker, const std::vector<InterimRelation>& relations, std::string* out,
+             const EmployerNameOf& names = {});
 
 // One year of a calendar row: the student calendar's bitmap (bit d: day d of
 // `year`, 0 = 1 January). Its employer is the agency, its worker type the
@@ -113,6 +115,6 @@ InterimCalendar interim_calendar(const LedgerState& state, Ssin worker, const In
 // {"ssin","from","to","years":[..],"items":[{"agency","userCompany","days",
 // "years":[{"year","days":[[from,to],..]}]}],"overlaps":[{"year","days":[..]}],
 // "total"}: runs of consecutive days as [from, to], as the student calendar.
-void to_json(const InterimCalendar& calendar, std::string* out);
+void to_json(const InterimCalendar& calendar, std::string* out, const EmployerNameOf& names = {});
 
 }  // namespace dimona

@@ -157,7 +157,7 @@ std::vector<int32_t> years_of(const LedgerState& state, Ssin citizen) {
   return years;
 }
 
-void to_json(const StudentBalance& b, std::string* out) {
+void to_json(const StudentBalance& b, std::string* out, const EmployerNameOf& names) {
   JsonWriter w(out);
   w.begin_object().key("ssin").digits(b.student.value, 11).key("year").integer(b.year);
   w.key("quota");
@@ -168,6 +168,7 @@ void to_json(const StudentBalance& b, std::string* out) {
   for (const EmployerHours& e : b.employers) {
     w.begin_object().key("employer");
     write_company(w, e.employer);
+    write_employer_name(w, "employerName", e.employer, names);
     w.key("planned").integer(e.planned).key("worked").integer(e.worked).key("stillToWork").integer(e.still_to_work);
     w.end_object();
   }
@@ -175,6 +176,7 @@ void to_json(const StudentBalance& b, std::string* out) {
   for (const PeriodContribution& c : b.periods) {
     w.begin_object().key("periodId").digits(c.period.value, 12).key("employer");
     write_company(w, c.employer);
+    write_employer_name(w, "employerName", c.employer, names);
     w.key("startDate").string(to_string(c.start)).key("endDate").string(to_string(c.end));
     w.key("planned").integer(c.planned).key("worked").integer(c.worked).key("stillToWork").integer(c.still_to_work);
     w.key("exceeding").integer(c.exceeding).key("exceedingDecided").integer(c.exceeding_decided).key("cancelled").boolean(c.cancelled).key("late").boolean(c.late);
@@ -183,7 +185,7 @@ void to_json(const StudentBalance& b, std::string* out) {
   w.end_array().end_object();
 }
 
-void to_json(const StudentCalendar& cal, std::string* out) {
+void to_json(const StudentCalendar& cal, std::string* out, const EmployerNameOf& names) {
   JsonWriter w(out);
   w.begin_object().key("ssin").digits(cal.citizen.value, 11).key("year").integer(cal.year);
   w.key("employers").begin_array();
@@ -191,6 +193,7 @@ void to_json(const StudentCalendar& cal, std::string* out) {
   for (const CalendarRow& r : cal.rows) {
     w.begin_object().key("employer");
     write_company(w, r.employer);
+    write_employer_name(w, "employerName", r.employer, names);
     w.key("workerType").string(worker_type_name(r.worker_type)).key("days").begin_array();
     // Runs of consecutive days as [from, to], compact and readable.
     for (int d = 0; d < 366; ++d) {

@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "engine/ledger_state.h"
+#include "projections/employer_names.h"
 
 namespace dimona {
 
@@ -100,7 +101,7 @@ void write_company(JsonWriter& w, uint64_t key);
 
 // Canonical JSON (one object, no newline). Employers print as their
 // 10-digit enterprise number, or "nsso:N" for an NSSO number.
-void to_json(const StudentBalance& balance, std::string* out);
-void to_json(const StudentCalendar& calendar, std::string* out);
+void to_json(const StudentBalance& balance, std::string* out, const EmployerNameOf& names = {});
+void to_json(const StudentCalendar& calendar, std::string* out, const EmployerNameOf& names = {});
 
 }  // namespace dimona

@@ -9,6 +9,7 @@ packages=(
   librdkafka-dev
   libsimdjson-dev
   libsqlite3-dev sqlite3
+  libzip-dev                # the register's ZIP extracts (employers import)
   liblz4-dev                # record batch payloads are LZ4-compressed
   libgtest-dev libgmock-dev
   libbenchmark-dev

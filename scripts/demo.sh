@@ -13,7 +13,9 @@ scripts/build.sh release dimona-ledger
 bin=build/api/dimona-ledger
 mkdir -p dimona-data
 echo "== generate --year 2025 --students $students"
-"$bin" generate --year 2025 --students "$students" --seed 1 -o dimona-data/year-2025.ndjson
+"$bin" generate --year 2025 --students "$students" --seed 1 -o dimona-data/year-2025.ndjson --kbo dimona-data/kbo
+echo "== employers import: the employers' names (a register extract of the generated employers)"
+"$bin" employers import dimona-data/kbo --data dimona-data
 echo "== ingest"
 "$bin" ingest dimona-data/year-2025.ndjson --data dimona-data
 echo "== log inspect"

@@ -1,5 +1,7 @@
 #include "bench/generator/generator.h"
 
+#include "bench/generator/register_extract.h"
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -443,6 +445,7 @@ class Planner {
  public:
   explicit Planner(const GeneratorOptions& options);
   Status plan();
+  void plan_world() { build_world(); }  // the organisations only (register_enterprises)
   GeneratorStats student_stats() const;
 
   const GeneratorOptions& options() const { return options_; }
@@ -2216,6 +2219,7 @@ constexpr Parties kActionParties[kActionLines] = {
     {true, false},   // careerBreakPostponement
     {true, false},   // careerBreakNotificationRefusal
     {true, false},   // careerBreakNotificationValidation
+    {false, true},   // inboxArchive: never generated (its messageId is the id the ledger gives an attestation)
 };
 
 // Employer settings: a contact person, an address at the firm's domain, a phone.
@@ -2367,6 +2371,9 @@ void Printer::print_action_body(ActionLine line, const ActionRecord& a, const Ev
       lit("\"notificationId\":");
       print_id(plan_.notification_id(a.ref));
       return;
+    case ActionLine::kInboxArchive:  // never planned: its messageId is the ledger's id of an attestation
+      DIMONA_ASSERT(false);
+      return;
   }
 }
 
@@ -2512,6 +2519,22 @@ std::string_view malformed_kind_name(MalformedKind kind) {
     case MalformedKind::kWrongType: return "wrongType";
   }
   return "unknown";
+}
+
+Result<std::vector<RegisterEnterprise>> register_enterprises(const GeneratorOptions& options) {
+  DIMONA_TRY(check_options(options));
+  Planner planner(options);
+  planner.plan_world();
+  std::vector<RegisterEnterprise> out;
+  out.reserve(planner.organisations().size());
+  for (const Organisation& org : planner.organisations()) {
+    const Municipality& place = kMunicipalities[org.municipality];
+    RegisterRegion region = region_of_nis_code(place.nis_code);
+    // A few employers of the province of Liège are in the German-speaking East Cantons.
+    if (place.nis_code / 10000 == 6 && org.enterprise_number % 5 == 0) region = RegisterRegion::kEastCantons;
+    out.push_back({org.enterprise_number, region});
+  }
+  return out;
 }
 
 Result<GeneratorStats> generate(const GeneratorOptions& options, const std::function<Status(std::string_view)>& sink) {

@@ -45,11 +45,13 @@
 #include <functional>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 #include "engine/base/status.h"
 #include "engine/base/time.h"
 #include "engine/action.h"
 #include "engine/declaration.h"
+#include "bench/generator/register_extract.h"
 
 namespace dimona {
 
@@ -209,5 +211,11 @@ struct GeneratorStats {
 // range (a year that has not begun by not_after included), or the sink's first error.
 [[nodiscard]] Result<GeneratorStats> generate(const GeneratorOptions& options,
                                               const std::function<Status(std::string_view)>& sink);
+
+// The employers of the stream generate() writes with these options (every
+// organisation of its world, by enterprise number, with the region of its
+// address), for write_register_extract (register_extract.h): `generate ...
+// --kbo DIR`. The declarations do not depend on it.
+[[nodiscard]] Result<std::vector<RegisterEnterprise>> register_enterprises(const GeneratorOptions& options);
 
 }  // namespace dimona

@@ -139,4 +139,14 @@ JsonWriter& JsonWriter::thousandths(uint64_t value) {
   return raw(text);
 }
 
+JsonWriter& JsonWriter::hundredths(uint64_t value) {
+  std::string text;
+  append_uint(&text, value / 100);
+  const auto frac = static_cast<unsigned>(value % 100);
+  text += '.';
+  text += static_cast<char>('0' + frac / 10);
+  text += static_cast<char>('0' + frac % 10);
+  return raw(text);
+}
+
 }  // namespace dimona

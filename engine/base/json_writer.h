@@ -35,6 +35,8 @@ class JsonWriter {
   JsonWriter& digits(uint64_t value, int width);
   // A number of thousandths as a decimal with 3 places: 800 -> 0.800.
   JsonWriter& thousandths(uint64_t value);
+  // A number of hundredths (cents) as a decimal with 2 places: 123456 -> 1234.56.
+  JsonWriter& hundredths(uint64_t value);
 
  private:
   static constexpr int kDepthMax = 32;

@@ -26,6 +26,12 @@ inline constexpr int64_t recorded_at_future_skew_seconds = 24 * 60 * 60;
 // --- Actions (docs/actions.md) ------------------------------------------------------
 // An occupation fraction above this (of the sector's full-time reference) is refused.
 inline constexpr double occupation_fraction_max = 1.5;
+// A quarter's gross wage (occupationQuarter.grossWage) above this many euros is refused.
+inline constexpr int64_t quarterly_gross_wage_euros_max = 1'000'000;
+// The student's detail view shows the wages of this many quarters (seed 001).
+inline constexpr int32_t wage_quarters_shown = 4;
+// An attestation's message stays in the citizen's inbox this many months (seed 001: the eBox).
+inline constexpr int32_t inbox_message_kept_months = 2;
 // Consent lasts this many months (seed 003).
 inline constexpr int32_t consent_flexi_months = 1;
 inline constexpr int32_t consent_student_balance_months = 3;
@@ -52,6 +58,18 @@ inline constexpr size_t worker_name_bytes_max = 64;
 inline constexpr int32_t interim_relation_gap_days = 3;
 // Attachments kept per career-break request or notification.
 inline constexpr size_t career_break_attachments_max = 64;
+
+// --- Employer reference (the KBO/BCE register, docs/employers.md) ----------------------
+// A denomination longer than this is skipped (the register's longest are ~300 bytes).
+inline constexpr size_t denomination_bytes_max = 512;
+// A register line longer than this is skipped without being split.
+inline constexpr size_t register_line_bytes_max = 4096;
+// Bytes read from an extract's file at a time.
+inline constexpr size_t register_read_bytes = 4 * 1024 * 1024;
+// Line numbers an import names per skip reason (the count covers them all).
+inline constexpr size_t register_skipped_lines_reported_max = 5;
+// Rows inserted between two progress reports of an import.
+inline constexpr uint64_t register_progress_rows = 64 * 1024;
 
 // --- Event log ------------------------------------------------------------------
 inline constexpr uint32_t partitions_default = 16;
@@ -116,5 +134,7 @@ static_assert(event_bytes_max <= static_cast<size_t>(kafka_batch_bytes_max),
 static_assert(kafka_linger_ms < kafka_delivery_timeout_ms);
 static_assert(log_append_records_max <= static_cast<size_t>(kafka_queue_records_max),
               "one append fits in librdkafka's queue");
+static_assert(denomination_bytes_max < register_line_bytes_max && register_line_bytes_max <= register_read_bytes,
+              "a denomination fits in a line, a line in a read");
 
 }  // namespace dimona::limits

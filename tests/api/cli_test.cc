@@ -666,3 +666,173 @@ TEST(CliActions, AttestDefaultsToTheYearOfTheLedgerTime) {
 
 }  // namespace
 }  // namespace dimona
+
+namespace dimona {
+namespace {
+
+TEST(CliEmployers, AGeneratedExtractImportsQuietlyWhenPipedAndTwiceGivesTheSame) {
+  testing::TempDir dir;
+  Invocation g = run("generate --students 200 -o " + dir.file("year.ndjson") + " --kbo " + dir.file("kbo"), dir);
+  ASSERT_EQ(g.exit_code, 0) << g.err;
+  for (int round = 0; round < 2; ++round) {
+    Invocation r = run("employers import " + dir.file("kbo") + " --data " + dir.file("data"), dir);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.err, "");  // piped: no progress
+    EXPECT_NE(r.out.find("full extract imported"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("skipped rows 0"), std::string::npos) << r.out;
+  }
+  struct stat st {};
+  ASSERT_EQ(::stat(dir.file("data/employers.db").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+}
+
+TEST(CliEmployers, SkippedRowsAreCountedPerReasonWithTheirLines) {
+  testing::TempDir dir;
+  std::filesystem::create_directories(dir.file("x"));
+  std::ofstream(dir.file("x/enterprise.csv"))
+      << R"("EnterpriseNumber","Status","JuridicalSituation","TypeOfEnterprise","JuridicalForm","JuridicalFormCAC","StartDate")"
+      << "\n" R"("0200.065.766","AC","000","2","417","","09-08-1960")" "\n";
+  std::ofstream(dir.file("x/denomination.csv"))
+      << R"("EntityNumber","Language","TypeOfDenomination","Denomination")" "\n"
+      << R"("2.000.000.339","2","001","Vestiging")" "\n";
+  Invocation r = run("employers import " + dir.file("x") + " --data " + dir.file("data"), dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("skipped rows 2"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("bad check digits"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("(enterprise.csv:2)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("establishment unit"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("(denomination.csv:2)"), std::string::npos) << r.out;
+}
+
+// A register folder naming 0403019261 in Dutch and French.
+void write_register(const testing::TempDir& dir) {
+  std::filesystem::create_directories(dir.file("kbo"));
+  std::ofstream(dir.file("kbo/enterprise.csv"))
+      << R"("EnterpriseNumber","Status","JuridicalSituation","TypeOfEnterprise","JuridicalForm","JuridicalFormCAC","StartDate")"
+      << "\n" R"("0403.019.261","AC","000","2","014","","01-01-1950")" "\n";
+  std::ofstream(dir.file("kbo/denomination.csv"))
+      << R"("EntityNumber","Language","TypeOfDenomination","Denomination")" "\n"
+      << R"("0403.019.261","2","001","Brusselse Bakkerij")" "\n"
+      << R"("0403.019.261","1","001","Boulangerie Bruxelloise")" "\n";
+}
+
+TEST(CliWages, TheLastQuartersWagePerEmployerWithItsNameInTheLanguageAsked) {
+  testing::TempDir dir;
+  const std::string data = " --data " + dir.file("data");
+  write_register(dir);
+  ASSERT_EQ(run("employers import " + dir.file("kbo") + data, dir).exit_code, 0);
+  const int32_t previous = quarter_index(date_of(SystemClock().now())) - 1;
+  const std::string year = std::to_string(previous / 4), quarter = std::to_string(previous % 4 + 1);
+  const std::string wage = R"({"employer":{"enterpriseNumber":"0403019261"},"worker":{"ssin":"05031412595"},"occupationQuarter":{"year":)" +
+                           year + R"(,"quarter":)" + quarter + R"(,"fraction":0.2,"grossWage":1234.5}})";
+  Invocation s = run("submit '" + wage + "'" + data, dir);
+  ASSERT_EQ(s.exit_code, 0) << s.err;
+  Invocation fr = run("wages 05031412595 --language fr" + data, dir);
+  ASSERT_EQ(fr.exit_code, 0) << fr.err;
+  EXPECT_NE(fr.out.find(year + "-Q" + quarter + ": gross wage 1234.50 EUR"), std::string::npos) << fr.out;
+  EXPECT_NE(fr.out.find("0403019261 Boulangerie Bruxelloise"), std::string::npos) << fr.out;
+  EXPECT_EQ(lines(fr.out), 5u) << fr.out;  // four quarters, one employer line
+  Invocation nl = run("wages 05031412595 --json --language nl" + data, dir);
+  ASSERT_EQ(nl.exit_code, 0) << nl.err;
+  EXPECT_NE(nl.out.find(R"("employer":"0403019261","employerName":"Brusselse Bakkerij","grossWage":1234.50)"),
+            std::string::npos) << nl.out;
+  EXPECT_EQ(run("wages 05031412595 --language es" + data, dir).exit_code, 105 /* CLI11's validation error */);
+}
+
+TEST(CliInbox, AnAttestationArrivesInTheInboxAndOnlyItsCitizenReadsIt) {
+  testing::TempDir dir;
+  const std::string data = " --data " + dir.file("data");
+  const int32_t year = year_of(date_of(SystemClock().now()));
+  Invocation a = run("attest 05031412595 --json --year " + std::to_string(year) + data, dir);
+  ASSERT_EQ(a.exit_code, 0) << a.err;
+  Invocation list = run("inbox list 05031412595 --json" + data, dir);
+  ASSERT_EQ(list.exit_code, 0) << list.err;
+  const size_t at = list.out.find(R"("messageId":")");
+  ASSERT_NE(at, std::string::npos) << list.out;
+  const std::string id = list.out.substr(at + 13, 12);
+  EXPECT_NE(a.out.find(id), std::string::npos) << "the message id is the attestation's";
+  Invocation read = run("inbox read 05031412595 " + id + data, dir);
+  ASSERT_EQ(read.exit_code, 0) << read.err;
+  EXPECT_NE(read.out.find("access code"), std::string::npos) << read.out;
+  Invocation other = run("inbox read 85073003328 " + id + data, dir);
+  EXPECT_EQ(other.exit_code, 1);
+  EXPECT_NE(other.err.find("no such message"), std::string::npos) << other.err;
+  EXPECT_EQ(run("inbox read 05031412595 12345" + data, dir).exit_code, 1);
+  Invocation empty = run("inbox list 85073003328" + data, dir);
+  EXPECT_EQ(empty.exit_code, 0) << empty.err;
+  EXPECT_EQ(empty.out, "0 message(s)\n");
+
+  Invocation theirs = run("inbox archive 85073003328 " + id + data, dir);
+  EXPECT_EQ(theirs.exit_code, 1);
+  EXPECT_NE(theirs.err.find("unknownMessage"), std::string::npos) << theirs.err;
+  Invocation archived = run("inbox archive 05031412595 " + id + data, dir);
+  ASSERT_EQ(archived.exit_code, 0) << archived.err;
+  EXPECT_EQ(run("inbox list 05031412595" + data, dir).out, "0 message(s)\n");
+  Invocation archive = run("inbox list 05031412595 --archived" + data, dir);
+  EXPECT_NE(archive.out.find(id), std::string::npos) << archive.out;
+  Invocation again = run("inbox archive 05031412595 " + id + data, dir);
+  EXPECT_EQ(again.exit_code, 1);
+  EXPECT_NE(again.err.find("messageArchived"), std::string::npos) << again.err;
+}
+
+TEST(CliNames, BalanceAndCalendarNameTheEmployerAndTheAccessCodeStillShowsHoursOnly) {
+  testing::TempDir dir;
+  const std::string data = " --data " + dir.file("data");
+  const int32_t year = year_of(date_of(SystemClock().now()));
+  const std::string in = R"({"employer":{"enterpriseNumber":"0403019261"},"worker":{"ssin":"05031412595"},"dimonaIn":{"features":{"jointCommissionNumber":"XXX","workerType":"STU"},"startDate":")" +
+                         std::to_string(year) + R"(-01-05","endDate":")" + std::to_string(year) +
+                         R"(-01-20","plannedHoursNumber":40}})";
+  ASSERT_EQ(run("submit '" + in + "'" + data, dir).exit_code, 0);
+  Invocation before = run("balance 05031412595 --json --year " + std::to_string(year) + data, dir);
+  ASSERT_EQ(before.exit_code, 0) << before.err;
+  EXPECT_EQ(before.out.find("employerName"), std::string::npos) << "no reference, no names: " << before.out;
+  write_register(dir);
+  ASSERT_EQ(run("employers import " + dir.file("kbo") + data, dir).exit_code, 0);
+  Invocation nl = run("balance 05031412595 --language nl --year " + std::to_string(year) + data, dir);
+  ASSERT_EQ(nl.exit_code, 0) << nl.err;
+  EXPECT_NE(nl.out.find("employer 0403019261 Brusselse Bakkerij"), std::string::npos) << nl.out;
+  Invocation fr = run("balance 05031412595 --json --language fr --year " + std::to_string(year) + data, dir);
+  EXPECT_NE(fr.out.find(R"("employer":"0403019261","employerName":"Boulangerie Bruxelloise","planned":40)"),
+            std::string::npos) << fr.out;
+  // German is not in the register: the legal name in French, the first of the fallbacks.
+  Invocation de = run("calendar 05031412595 --json --language de --year " + std::to_string(year) + data, dir);
+  EXPECT_NE(de.out.find(R"("employerName":"Boulangerie Bruxelloise")"), std::string::npos) << de.out;
+  // What an employer holding an access code sees does not change: the remaining hours, no names, no employers.
+  Invocation a = run("attest 05031412595 --json --year " + std::to_string(year) + data, dir);
+  ASSERT_EQ(a.exit_code, 0) << a.err;
+  const size_t at = a.out.find("\"accessCode\":\"");
+  ASSERT_NE(at, std::string::npos) << a.out;
+  Invocation e = run("access-code " + a.out.substr(at + 14, 11) + " --language fr" + data, dir);
+  EXPECT_EQ(e.exit_code, 0) << e.err;
+  EXPECT_NE(e.out.find("\"remainingHours\":"), std::string::npos) << e.out;
+  for (const char* leak : {"Bruxelloise", "Brusselse", "employer", "0403019261", "05031412595", "period"})
+    EXPECT_EQ(e.out.find(leak), std::string::npos) << leak << " in " << e.out;
+}
+
+TEST(CliNames, AnUnreadableReferenceIsAWarningAndNumbers) {
+  testing::TempDir dir;
+  const std::string data = " --data " + dir.file("data");
+  const std::string in = R"({"employer":{"enterpriseNumber":"0403019261"},"worker":{"ssin":"05031412595"},"dimonaIn":{"features":{"jointCommissionNumber":"XXX","workerType":"STU"},"startDate":"2025-01-05","endDate":"2025-01-20","plannedHoursNumber":40}})";
+  ASSERT_EQ(run("submit '" + in + "'" + data, dir).exit_code, 0);
+  std::ofstream(dir.file("data/employers.db")) << std::string(4096, 'x');
+  Invocation r = run("balance 05031412595 --year 2025" + data, dir);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("warning: employer names unavailable"), std::string::npos) << r.err;
+  EXPECT_NE(r.out.find("employer 0403019261 "), std::string::npos) << r.out;
+}
+
+TEST(CliEmployers, WhatIsNoExtractIsOneLineAndExit1) {
+  testing::TempDir dir;
+  Invocation r = run("employers import " + dir.file("nothing") + " --data " + dir.file("data"), dir);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(lines(r.err), 1u) << r.err;
+  EXPECT_NE(r.err.find("dimona-ledger: employers import: not found"), std::string::npos) << r.err;
+  std::filesystem::create_directories(dir.file("update"));
+  std::ofstream(dir.file("update/enterprise_delete.csv")) << "\"EntityNumber\"\n";
+  r = run("employers import " + dir.file("update") + " --data " + dir.file("data"), dir);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("import a full extract first"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace dimona

@@ -30,6 +30,8 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <future>
 #include <map>
 #include <memory>
@@ -50,6 +52,7 @@
 #include "api/service.h"
 #include "engine/base/time.h"
 #include "engine/identifiers.h"
+#include "projections/employer_register.h"
 #include "tests/test_util.h"
 
 namespace dimona::api {
@@ -639,7 +642,7 @@ class HttpTest : public ::testing::Test {
   LedgerConfig common_;
   std::optional<TokenMinter> minter_;
   std::unique_ptr<LedgerService> service_;
-  ApiOptions api_options_{std::string(kPublicUrl), ""};
+  ApiOptions api_options_{std::string(kPublicUrl), "", nullptr};
   std::unique_ptr<Api> api_;
   std::unique_ptr<HttpServer> server_;
   uint16_t port_ = 0;
@@ -853,6 +856,10 @@ TEST_F(HttpTest, EveryRouteForEveryRole) {
       {citizen_path(S, "consents"), {200, 403, 403, 403, 200, 403}},
       {citizen_path(S, "flexiEligibility"), {200, 403, 403, 403, 200, 403}},
       {citizen_path(S, "anomalies"), {403, 403, 403, 403, 200, 403}},
+      // The student's own detail view and inbox: the student only (seed 001), not even an auditor.
+      {citizen_path(S, "wages"), {200, 403, 403, 403, 403, 403}},
+      {citizen_path(S, "inbox"), {200, 403, 403, 403, 403, 403}},
+      {citizen_path(S, "inbox?archived=true"), {200, 403, 403, 403, 403, 403}},
       // No consent is in force yet (requested, not granted).
       {citizen_path(S, "consentedData?scope=STUDENT_BALANCE"), {403, 403, 403, 403, 403, 403}},
       {"/v1/accessCodes/" + code, {403, 403, 200, 200, 200, 403}},
@@ -1964,6 +1971,106 @@ TEST_F(HttpTest, TheAccessCodeWindowTurnsWithTheWallClockWhenLedgerTimeIsAhead) 
   EXPECT_EQ(call("GET", "/v1/accessCodes/ZZZZZ-ZZZZZ", t).status, 429);
   clock_.advance_seconds(http_limits::access_code_window_seconds);
   EXPECT_EQ(call("GET", "/v1/accessCodes/ZZZZZ-ZZZZZ", token(employer(kEmp1))).status, 404);
+}
+
+// --- Employer names, wages and the inbox (issue 14) ------------------------------------------------
+
+TEST_F(HttpTest, AnswersNameTheEmployerInTheRequestsLanguageAndAnAccessCodeStillShowsHoursOnly) {
+  std::filesystem::create_directories(dir_.file("kbo"));
+  std::ofstream(dir_.file("kbo/enterprise.csv"))
+      << kEnterpriseHeader << "\n" << R"("0403.019.261","AC","000","2","014","","01-01-1950")" "\n";
+  std::ofstream(dir_.file("kbo/denomination.csv"))
+      << kDenominationHeader << "\n"
+      << R"("0403.019.261","2","001","Brusselse Bakkerij")" "\n"
+      << R"("0403.019.261","1","001","Boulangerie Bruxelloise")" "\n";
+  ASSERT_TRUE(import_register_extract(dir_.file("kbo"), dir_.file("data/employers.db"), {}).is_ok());
+  Result<std::unique_ptr<EmployerRegister>> reg = EmployerRegister::open_if_present(dir_.file("data/employers.db"));
+  ASSERT_TRUE(reg.is_ok() && *reg);
+  stop();
+  api_options_.employers = std::shared_ptr<const EmployerRegister>(std::move(*reg));
+  start();
+  declare(stu_in("2025-05-01", "2025-05-31", 30));
+  const std::string balance = citizen_path(kStudent, "studentBalance?year=2025");
+  const Json nl = get(balance, citizen(kStudent), {{"Accept-Language", "nl-BE,fr;q=0.5"}}).json();
+  EXPECT_EQ(nl["items"][0]["employers"][0]["employerName"].text, "Brusselse Bakkerij");
+  const Json fr = get(balance, citizen(kStudent), {{"Accept-Language", "fr"}}).json();
+  EXPECT_EQ(fr["items"][0]["employers"][0]["employerName"].text, "Boulangerie Bruxelloise");
+  EXPECT_EQ(fr["items"][0]["periods"][0]["employerName"].text, "Boulangerie Bruxelloise");
+  // English is not in the register, nor a language at all: the legal name, French first.
+  for (const char* language : {"en", "", "*"}) {
+    const Json other = get(balance, citizen(kStudent), {{"Accept-Language", language}}).json();
+    EXPECT_EQ(other["items"][0]["employers"][0]["employerName"].text, "Boulangerie Bruxelloise") << language;
+  }
+  const Json calendar = get(citizen_path(kStudent, "calendar?year=2025"), citizen(kStudent), {{"Accept-Language", "nl"}}).json();
+  EXPECT_EQ(calendar["items"][0]["employers"][0]["employerName"].text, "Brusselse Bakkerij");
+
+  // The employer holding the student's access code: the remaining hours, no name, no employer.
+  const Response attest = post(citizen_path(kStudent, "attestations"), citizen(kStudent), "");
+  ASSERT_EQ(attest.status, 201) << attest;
+  const Response seen =
+      get("/v1/accessCodes/" + attest.json()["accessCode"].text, employer(kEmp2), {{"Accept-Language", "nl"}});
+  ASSERT_EQ(seen.status, 200) << seen;
+  EXPECT_EQ(seen.json().keys(), (std::vector<std::string>{"valid", "year", "remainingHours", "validUntil"})) << seen;
+  for (const char* leak : {"Bakkerij", "Bruxelloise", "employer", "0403019261"})
+    EXPECT_EQ(seen.body.find(leak), std::string::npos) << leak << ": " << seen;
+}
+
+TEST_F(HttpTest, TheStudentsWagesOfTheLastFourQuarters) {
+  // The fixture's clock: 2025-06-01, so the last four quarters are 2024-Q2 to 2025-Q1.
+  act(R"({"employer":{"enterpriseNumber":")" + kEmp1 + R"("},"worker":{"ssin":")" + kStudent +
+          R"("},"occupationQuarter":{"year":2025,"quarter":1,"fraction":0.2,"grossWage":1234.5}})",
+      declarant());
+  const Response r = get(citizen_path(kStudent, "wages"), citizen(kStudent));
+  ASSERT_EQ(r.status, 200) << r;
+  const Json j = r.json();
+  ASSERT_EQ(j["quarters"].array.size(), 4u) << r;
+  EXPECT_EQ(j["quarters"][0]["quarter"].text, "2024-Q2");
+  EXPECT_EQ(j["quarters"][3]["quarter"].text, "2025-Q1");
+  EXPECT_EQ(j["quarters"][3]["employers"][0]["employer"].text, kEmp1);
+  EXPECT_NE(r.body.find(R"("grossWage":1234.50)"), std::string::npos) << r;
+  expect_problem(get(citizen_path(kStudent, "wages"), auditor()), 403, "missingPermission");
+  expect_problem(get(citizen_path(kStudent, "wages"), employer(kEmp1)), 403, "missingPermission");
+  expect_problem(get(citizen_path(kStudent, "wages"), citizen(kOther)), 403, "missingPermission");
+  expect_problem(call("POST", "/v1/actions", token(declarant()),
+                      R"({"employer":{"enterpriseNumber":")" + kEmp1 + R"("},"worker":{"ssin":")" + kStudent +
+                          R"("},"occupationQuarter":{"year":2025,"quarter":1,"fraction":0.2,"grossWage":1.234}})"),
+                 400, "badRequest");
+}
+
+TEST_F(HttpTest, AnAttestationArrivesInTheInboxWhichOnlyItsCitizenListsReadsAndArchives) {
+  declare(stu_in("2025-05-01", "2025-05-31", 30));
+  const Response attest = post(citizen_path(kStudent, "attestations"), citizen(kStudent), "");
+  ASSERT_EQ(attest.status, 201) << attest;
+  const std::string id = attest.json()["attestationId"].text;
+  ASSERT_EQ(id.size(), 12u) << attest;
+  const Json box = get(citizen_path(kStudent, "inbox"), citizen(kStudent)).json();
+  ASSERT_EQ(box["messages"].array.size(), 1u);
+  EXPECT_EQ(box["messages"][0]["messageId"].text, id);
+  const Response read = get(citizen_path(kStudent, "inbox/" + id), citizen(kStudent));
+  ASSERT_EQ(read.status, 200) << read;
+  EXPECT_EQ(read.json()["attestation"]["accessCode"].text, attest.json()["accessCode"].text);
+  expect_problem(get(citizen_path(kStudent, "inbox/" + id), auditor()), 403, "missingPermission");
+  expect_problem(get(citizen_path(kOther, "inbox/" + id), citizen(kOther)), 404, "resourceNotFound");
+  expect_problem(get(citizen_path(kStudent, "inbox/123"), citizen(kStudent)), 400, "badRequest");
+  expect_problem(get(citizen_path(kStudent, "inbox?archived=maybe"), citizen(kStudent)), 400, "badRequest");
+  // Archiving: the citizen's own message, once; anyone else is refused before anything is decided.
+  expect_problem(post(citizen_path(kStudent, "inbox/" + id + "/archive"), citizen(kOther), ""), 403, "missingPermission");
+  expect_problem(post(citizen_path(kStudent, "inbox/" + id + "/archive"), auditor(), ""), 403, "missingPermission");
+  const Response other = post(citizen_path(kOther, "inbox/" + id + "/archive"), citizen(kOther), "");
+  ASSERT_EQ(other.status, 201) << other;
+  EXPECT_EQ(other.json()["event"].find("reason").text, "unknownMessage") << other;
+  const Response archived = post(citizen_path(kStudent, "inbox/" + id + "/archive"), citizen(kStudent), "");
+  ASSERT_EQ(archived.status, 201) << archived;
+  EXPECT_EQ(archived.json()["event"].find("result").text, "A") << archived;
+  EXPECT_TRUE(get(citizen_path(kStudent, "inbox"), citizen(kStudent)).json()["messages"].array.empty());
+  const Json archive = get(citizen_path(kStudent, "inbox?archived=true"), citizen(kStudent)).json();
+  ASSERT_EQ(archive["messages"].array.size(), 1u);
+  EXPECT_TRUE(archive["messages"][0]["archivedAt"].is_string());
+  const Response again = post(citizen_path(kStudent, "inbox/" + id + "/archive"), citizen(kStudent), "");
+  EXPECT_EQ(again.json()["event"].find("reason").text, "messageArchived") << again;
+  // Two months later (ledger time), the message is gone.
+  clock_.advance_seconds(62 * 86'400);
+  expect_problem(get(citizen_path(kStudent, "inbox/" + id), citizen(kStudent)), 404, "resourceNotFound");
 }
 
 }  // namespace

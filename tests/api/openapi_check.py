@@ -819,6 +819,33 @@ def run_server_checks(c, bad, source_dir):
     c.call("GET", "/v1/citizens/{ssin}/attestations", "auditor", 200, path=p1)
     c.call("GET", "/v1/citizens/{ssin}/attestations", "employer", 403, path=p1)
     c.call("GET", "/v1/citizens/{ssin}/attestations", anon, 401, path=p1)
+    # The inbox (a message per attestation) and the wages: the citizen only.
+    r = c.call("GET", "/v1/citizens/{ssin}/inbox", "citizen", 200, path=p1)
+    message = None
+    if r is not None and isinstance(r.json, dict) and r.json.get("messages"):
+        message = r.json["messages"][0].get("messageId")
+    elif attestable:
+        bad.add("GET inbox", "the attestation just issued is not in the inbox")
+    c.call("GET", "/v1/citizens/{ssin}/inbox", "citizen", 200, path=p1, query={"archived": "true"})
+    c.call("GET", "/v1/citizens/{ssin}/inbox", "citizen", 400, path=p1, query={"archived": "yes"})
+    c.call("GET", "/v1/citizens/{ssin}/inbox", "auditor", 403, path=p1)
+    c.call("GET", "/v1/citizens/{ssin}/inbox", anon, 401, path=p1)
+    if message:
+        pm = {"ssin": CITIZEN, "messageId": message}
+        c.call("GET", "/v1/citizens/{ssin}/inbox/{messageId}", "citizen", 200, path=pm)
+        c.call("GET", "/v1/citizens/{ssin}/inbox/{messageId}", "auditor", 403, path=pm)
+        c.call("GET", "/v1/citizens/{ssin}/inbox/{messageId}", "citizen", 400, path={"ssin": CITIZEN, "messageId": "12"})
+        c.call("GET", "/v1/citizens/{ssin}/inbox/{messageId}", anon, 401, path=pm)
+        c.call("POST", "/v1/citizens/{ssin}/inbox/{messageId}/archive", "employer", 403, path=pm)
+        c.call("POST", "/v1/citizens/{ssin}/inbox/{messageId}/archive", anon, 401, path=pm)
+        c.call("POST", "/v1/citizens/{ssin}/inbox/{messageId}/archive", "citizen", 400,
+               path={"ssin": CITIZEN, "messageId": "700000000000"})
+        c.call("POST", "/v1/citizens/{ssin}/inbox/{messageId}/archive", "citizen", 201, path=pm)
+        c.call("GET", "/v1/citizens/{ssin}/inbox/{messageId}", "citizen", 200, path=pm)
+    c.call("GET", "/v1/citizens/{ssin}/wages", "citizen", 200, path=p1)
+    c.call("GET", "/v1/citizens/{ssin}/wages", "auditor", 403, path=p1)
+    c.call("GET", "/v1/citizens/{ssin}/wages", "citizen", 403, path=p2)
+    c.call("GET", "/v1/citizens/{ssin}/wages", anon, 401, path=p1)
     if access_code:
         r = c.call("GET", "/v1/accessCodes/{code}", "employer", 200, path={"code": access_code})
         if r is not None and isinstance(r.json, dict) and CITIZEN in json.dumps(r.json):

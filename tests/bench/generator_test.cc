@@ -417,6 +417,7 @@ const std::vector<ActionShape>& action_shapes() {
       {"careerBreakPostponement", true, false, {{"notificationId", AT::kStr, true}, {"startDate", AT::kStr, true}}},
       {"careerBreakNotificationRefusal", true, false, {{"notificationId", AT::kStr, true}}},
       {"careerBreakNotificationValidation", true, false, {{"notificationId", AT::kStr, true}}},
+      {"inboxArchive", false, true, {{"messageId", AT::kStr, true}}},
   };
   return shapes;
 }
@@ -1436,8 +1437,12 @@ TEST(GeneratorActions, EveryKindAppearsAndFollowsTheContract) {
   const GeneratorStats& s = default_stream().stats;
   const Tally& t = default_check().tally();
   EXPECT_EQ(t.unexpected, 0u);
-  for (size_t k = 0; k < kActionLines; ++k)
-    EXPECT_GT(t.actions_by_kind[k], 0u) << action_line_key(static_cast<ActionLine>(k));
+  for (size_t k = 0; k < kActionLines; ++k) {
+    // inboxArchive names the ledger's id of an attestation, which a stream
+    // written before the ledger runs cannot know: the generator never writes one.
+    if (static_cast<ActionLine>(k) == ActionLine::kInboxArchive) EXPECT_EQ(t.actions_by_kind[k], 0u);
+    else EXPECT_GT(t.actions_by_kind[k], 0u) << action_line_key(static_cast<ActionLine>(k));
+  }
   EXPECT_GT(s.flexi_ins_not_eligible, 0u);
   EXPECT_TRUE(t.recorded_at_monotonic);
 }

@@ -133,6 +133,39 @@ TEST_F(ActionCodecTest, OccupationQuarterFillsYearQuarterAndThousandths) {
             1000);
 }
 
+TEST_F(ActionCodecTest, OccupationQuarterTakesAnOptionalGrossWageInCents) {
+  auto wage = [&](const std::string& value) {
+    return action(line(both(), "occupationQuarter", R"({"year":2024,"quarter":2,"fraction":0.8,"grossWage":)" + value + "}"))
+        .gross_wage_cents;
+  };
+  EXPECT_EQ(action(line(both(), "occupationQuarter", R"({"year":2024,"quarter":2,"fraction":0.8})")).gross_wage_cents,
+            std::nullopt);
+  EXPECT_EQ(wage("1234.56"), 123456);
+  EXPECT_EQ(wage("0"), 0);
+  EXPECT_EQ(wage("1000000"), 100000000);
+  EXPECT_EQ(wage("0.1"), 10);
+  EXPECT_EQ(wage("null"), std::nullopt);
+}
+
+TEST_F(ActionCodecTest, AGrossWageOutOfItsDomainIsMalformed) {
+  for (const char* bad : {"-1", "1000000.01", "12.345", "\"12\"", "true", "{}"})
+    expect_malformed(line(both(), "occupationQuarter",
+                          std::string(R"({"year":2024,"quarter":2,"fraction":0.8,"grossWage":)") + bad + "}"),
+                     "grossWage");
+  // Only occupationQuarter carries it.
+  expect_malformed(line(kWorker, "pensionStatus", R"({"pensionedAsOf":null,"grossWage":1})"), "grossWage");
+}
+
+TEST_F(ActionCodecTest, InboxArchiveFillsTheMessageIdAndWantsItsCitizenOnly) {
+  Action a = action(line(kWorker, "inboxArchive", std::string(R"({"messageId":")") + kTicket + R"("})"));
+  EXPECT_EQ(a.kind, ActionKind::kInboxArchive);
+  EXPECT_EQ(a.id, 700000001256u);
+  expect_malformed(line(kWorker, "inboxArchive", "{}"), "messageId");
+  expect_malformed(line(both(), "inboxArchive", std::string(R"({"messageId":")") + kTicket + R"("})"), "employer");
+  expect_malformed(line("", "inboxArchive", std::string(R"({"messageId":")") + kTicket + R"("})"), "worker");
+  expect_malformed(line(kWorker, "inboxArchive", R"({"messageId":"700000001257"})"), "messageId");
+}
+
 TEST_F(ActionCodecTest, PensionStatusFillsTheDateOrNothingForNull) {
   Action a = action(line(kWorker, "pensionStatus", R"({"pensionedAsOf":"2024-09-01"})"));
   EXPECT_EQ(a.kind, ActionKind::kPensionStatus);

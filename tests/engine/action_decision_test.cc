@@ -232,6 +232,34 @@ TEST_F(ActionDecisionTest, ACodeIssuedOn17MarchIsForMarchAndValidUntilMay) {
   EXPECT_EQ(stored[0].issued_at, instant("2025-03-17T10:00:00Z"));
 }
 
+// --- The inbox: an attestation's message is archived by its citizen, within two months ---------
+
+std::string archive(uint64_t message, const std::string& ssin = kStudent) {
+  return R"({"worker":{"ssin":")" + ssin + R"("},"inboxArchive":{"messageId":")" + std::to_string(message) + R"("}})";
+}
+
+TEST_F(ActionDecisionTest, ACitizenArchivesTheirMessageOnce) {
+  at("2025-03-17T10:00:00Z");
+  const uint64_t message = ok(attest(2025)).outcome.id;
+  at("2025-05-17T09:59:59Z");  // the last second of its two months
+  ActionSubmission s = ok(archive(message));
+  EXPECT_EQ(s.outcome.subject, message);
+  const Attestation* a = state().actions().attestation(message);
+  ASSERT_NE(a, nullptr);
+  EXPECT_EQ(a->archived_at, instant("2025-05-17T09:59:59Z"));
+  EXPECT_EQ(reason(act(archive(message))), "messageArchived");
+}
+
+TEST_F(ActionDecisionTest, AnUnknownExpiredOrAnotherCitizensMessageIsUnknown) {
+  at("2025-03-17T10:00:00Z");
+  const uint64_t message = ok(attest(2025)).outcome.id;
+  EXPECT_EQ(reason(act(archive(message, kCitizen))), "unknownMessage");
+  EXPECT_EQ(reason(act(archive(dimona_id_from_body(7'000'000'999)))), "unknownMessage");
+  at("2025-05-17T10:00:00Z");  // two months: gone from the inbox
+  EXPECT_EQ(reason(act(archive(message))), "unknownMessage");
+  EXPECT_FALSE(state().actions().attestation(message)->archived());
+}
+
 TEST_F(ActionDecisionTest, TheSameMonthGivesTheSameCode) {
   at("2025-03-01T00:00:00Z");
   const uint64_t first = ok(attest(2025)).outcome.access_code;

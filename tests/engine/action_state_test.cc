@@ -362,7 +362,8 @@ class ActionCheckpointTest : public testing::LedgerFixture {
     const std::string st = R"("worker":{"ssin":"05031412595"})";
     clock_.set(instant("2025-03-17T10:00:00Z"));
     submit(testing::stu_in("2025-04-01", "2025-04-30", 30));
-    ok("{" + st + R"(,"attestationRequest":{"year":2025}})");
+    const std::string attestation = ok("{" + st + R"(,"attestationRequest":{"year":2025}})");
+    ok("{" + st + R"(,"inboxArchive":{"messageId":")" + attestation + R"("}})");
     const std::string flexi = token("{" + e1 + R"(,"dataAccessRequest":{"scope":"FLEXI","channel":"QR"}})");
     const std::string balance =
         token("{" + e2 + R"(,"dataAccessRequest":{"scope":"STUDENT_BALANCE","channel":"LINK"}})");
@@ -376,7 +377,7 @@ class ActionCheckpointTest : public testing::LedgerFixture {
     ASSERT_NE(r, nullptr);
     ok("{" + c1 + R"(,"dataAccessRevocation":{"requestId":")" + std::to_string(r->id) + R"("}})");
     ok("{" + e1 + "," + c1 + R"(,"occupationQuarter":{"year":2024,"quarter":2,"fraction":0.8}})");
-    ok("{" + e2 + "," + c1 + R"(,"occupationQuarter":{"year":2024,"quarter":3,"fraction":1.25}})");
+    ok("{" + e2 + "," + c1 + R"(,"occupationQuarter":{"year":2024,"quarter":3,"fraction":1.25,"grossWage":4321.5}})");
     ok("{" + c1 + R"(,"pensionStatus":{"pensionedAsOf":"2024-09-30"}})");
     ok("{" + c2 + R"(,"pensionStatus":{"pensionedAsOf":null}})");
     ok("{" + e1 +
@@ -453,6 +454,15 @@ TEST_F(ActionCheckpointTest, ALoadedStateAnswersTheSameLookups) {
   ASSERT_TRUE(LedgerState::load(ledger_bytes(), &loaded).is_ok());
   const ActionState& a = state().actions();
   const ActionState& b = loaded.actions();
+  a.for_each_attestation_of(Ssin{5031412595}, [&](const Attestation& t) {
+    ASSERT_NE(b.attestation(t.id), nullptr);
+    EXPECT_TRUE(t.archived());
+    EXPECT_EQ(b.attestation(t.id)->archived_at, t.archived_at);
+  });
+  std::vector<int64_t> wages;
+  b.for_each_occupation_of(kCitizen, [&](const OccupationRecord& r) { wages.push_back(r.gross_wage_cents); });
+  std::sort(wages.begin(), wages.end());
+  EXPECT_EQ(wages, (std::vector<int64_t>{OccupationRecord::kNoWage, 432150}));
   for (const DataAccessRequest& r : a.requests()) {
     ASSERT_NE(b.request(r.id), nullptr);
     EXPECT_EQ(b.request_by_token(r.token), b.request(r.id));

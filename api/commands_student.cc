@@ -1,0 +1,85 @@
+// The student's detail view beyond the balance: gross wages of the last quarters (seed 001).
+#include <cstdio>
+#include <cstdlib>
+
+#include "api/cli_support.h"
+#include "api/commands.h"
+#include "engine/flexi.h"
+#include "projections/inbox_views.h"
+#include "projections/wage_views.h"
+
+namespace dimona::cli {
+namespace {
+
+void print_message_text(const InboxMessage& m, bool body) {
+  const Attestation& a = m.attestation;
+  std::printf("%012llu  %s  Student@work attestation %d  (kept until %s)\n", static_cast<unsigned long long>(a.id),
+              to_string(m.delivered_at).c_str(), a.for_year, to_string(m.expires_at).c_str());
+  if (a.archived()) std::printf("  archived %s\n", to_string(a.archived_at).c_str());
+  if (!body) return;
+  std::printf("  remaining hours %u of %u in %d\n  access code %s, valid %s to %s\n", a.remaining_hours, a.quota_hours,
+              a.for_year, format_access_code(a.access_code).c_str(), to_string(a.valid_from()).c_str(),
+              to_string(a.valid_until()).c_str());
+}
+
+}  // namespace
+
+int run_inbox_list(const CommonOptions& common, const InboxOptions& o) {
+  Result<CitizenView> view = open_citizen(common, o.ssin);
+  if (!view.is_ok()) return fail("inbox list", view.status());
+  const std::vector<InboxMessage> messages =
+      inbox_of(view->state->actions(), view->citizen, ledger_now(*view->side.projector), o.archived);
+  if (o.json) {
+    std::string line;
+    to_json(messages, &line);
+    std::printf("%s\n", line.c_str());
+    return 0;
+  }
+  std::printf("%zu message(s)\n", messages.size());
+  for (const InboxMessage& m : messages) print_message_text(m, false);
+  return 0;
+}
+
+int run_inbox_read(const CommonOptions& common, const InboxOptions& o) {
+  char* end = nullptr;
+  const unsigned long long id = std::strtoull(o.message.c_str(), &end, 10);
+  if (o.message.size() != 12 || *end != '\0' || !is_valid_dimona_id(id))
+    return fail("inbox read", invalid_argument("message: expected a 12-digit message id"));
+  Result<CitizenView> view = open_citizen(common, o.ssin);
+  if (!view.is_ok()) return fail("inbox read", view.status());
+  const std::optional<InboxMessage> m =
+      inbox_message(view->state->actions(), view->citizen, id, ledger_now(*view->side.projector));
+  if (!m) return fail("inbox read", not_found("no such message in this inbox (unknown, or older than two months)"));
+  if (o.json) {
+    std::string line;
+    to_json(*m, true, &line);
+    std::printf("%s\n", line.c_str());
+    return 0;
+  }
+  print_message_text(*m, true);
+  return 0;
+}
+
+int run_wages(const CommonOptions& common, const CitizenOptions& o) {
+  const std::optional<EmployerNaming> naming = employer_naming_or_numbers(common);
+  Result<CitizenView> view = open_citizen(common, o.ssin);
+  if (!view.is_ok()) return fail("wages", view.status());
+  const int32_t current = quarter_index(date_of(ledger_now(*view->side.projector)));
+  const std::vector<QuarterWages> wages = wages_of_last_quarters(view->state->actions(), view->citizen, current);
+  if (o.json) {
+    std::string line;
+    to_json(view->citizen, wages, naming->names(), &line);
+    std::printf("%s\n", line.c_str());
+    return 0;
+  }
+  for (const QuarterWages& q : wages) {
+    std::printf("%s: gross wage %lld.%02lld EUR\n", quarter_string(q.quarter).c_str(),
+                static_cast<long long>(q.total_cents / 100), static_cast<long long>(q.total_cents % 100));
+    for (const EmployerWage& e : q.by_employer)
+      std::printf("  %10lld.%02lld EUR  employer %s\n", static_cast<long long>(e.gross_wage_cents / 100),
+                  static_cast<long long>(e.gross_wage_cents % 100), naming->text(e.employer).c_str());
+  }
+  return 0;
+}
+
+}  // namespace dimona::cli

@@ -1,0 +1,75 @@
+// The citizen's own detail view beyond the balance (seed 001): gross wages of the last quarters,
+// and the inbox where each attestation arrives. The citizen only: not an auditor, not an employer.
+#include "api/handlers.h"
+#include "api/handlers_support.h"
+#include "api/params.h"
+#include "engine/flexi.h"
+#include "projections/inbox_views.h"
+#include "projections/wage_views.h"
+
+namespace dimona::api {
+namespace {
+
+// The citizen of the path when the caller is that citizen; otherwise replies and returns nullopt.
+std::optional<Ssin> own_citizen(Call& c, const LedgerService& view) {
+  HttpResponse error;
+  std::optional<Ssin> s = path_ssin(c, &error);
+  if (!s) return c.reply(std::move(error)), std::nullopt;
+  if (!c.is(Role::kCitizen) || c.who->ssin != *s) return c.reply(forbidden()), std::nullopt;
+  if (!wait_min_offset(c, view, *s)) return std::nullopt;
+  return s;
+}
+
+}  // namespace
+
+void wages_route(Call& c, const LedgerService& view) {
+  const std::optional<Ssin> s = own_citizen(c, view);
+  if (!s) return;
+  c.reply(json_response(200, view.read([&](const Projector& p) {
+    std::string out;
+    to_json(*s, wages_of_last_quarters(p.state_of(*s).actions(), *s, quarter_index(date_of(c.now))), c.names, &out);
+    return out;
+  })));
+}
+
+void inbox_route(Call& c, const LedgerService& view) {
+  const std::optional<Ssin> s = own_citizen(c, view);
+  if (!s) return;
+  const std::string archived = c.request.query("archived");
+  if (!archived.empty() && archived != "true" && archived != "false")
+    return c.reply(bad_request_of({{"query", "archived", "expected true or false"}}));
+  c.reply(json_response(200, view.read([&](const Projector& p) {
+    std::string out;
+    to_json(inbox_of(p.state_of(*s).actions(), *s, c.now, archived == "true"), &out);
+    return out;
+  })));
+}
+
+void inbox_message_route(Call& c, const LedgerService& view) {
+  const std::optional<Ssin> s = own_citizen(c, view);
+  if (!s) return;
+  const Parsed<uint64_t> id = path_message_id(c.param("messageId"));
+  if (!id) return c.reply(bad_request_of(id.issues));
+  const std::optional<InboxMessage> m =
+      view.read([&](const Projector& p) { return inbox_message(p.state_of(*s).actions(), *s, *id, c.now); });
+  if (!m) return c.reply(not_found("No such message in this inbox"));
+  std::string out;
+  to_json(*m, true, &out);
+  c.reply(json_response(200, std::move(out)));
+}
+
+// An inboxArchive action for the path's message: 201 with its event, accepted (A) or refused (B, with its reason).
+void archive_message(Call& c, LedgerService& ledger) {
+  HttpResponse error;
+  const std::optional<Ssin> s = path_ssin(c, &error);
+  if (!s) return c.reply(std::move(error));
+  if (!c.is(Role::kCitizen) || c.who->ssin != *s) return c.reply(forbidden());
+  const Parsed<uint64_t> id = path_message_id(c.param("messageId"));
+  if (!id) return c.reply(bad_request_of(id.issues));
+  // Both parts are checked digits: nothing of the path reaches the JSON unparsed.
+  c.request.body = "{\"worker\":{\"ssin\":\"" + format_ssin(*s) + "\"},\"inboxArchive\":{\"messageId\":\"" +
+                   std::to_string(*id) + "\"}}";
+  submit(c, ledger, false);
+}
+
+}  // namespace dimona::api

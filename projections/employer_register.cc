@@ -1,0 +1,535 @@
+#include "projections/employer_register.h"
+
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zip.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <mutex>
+
+#include "engine/base/json_writer.h"
+#include "engine/base/limits.h"
+#include "engine/base/private_file.h"
+#include "engine/declaration.h"
+
+namespace dimona {
+
+uint64_t SkippedRows::total() const {
+  uint64_t n = 0;
+  for (uint64_t c : counts) n += c;
+  return n;
+}
+
+void SkippedRows::add(RowFault fault, std::string_view file, uint64_t line) {
+  const auto i = static_cast<size_t>(fault);
+  DIMONA_ASSERT(fault != RowFault::kNone && i < kRowFaultCount);
+  ++counts[i];
+  if (first_lines[i].size() < limits::register_skipped_lines_reported_max)
+    first_lines[i].push_back(std::string(file) + ":" + std::to_string(line));
+}
+
+std::string employer_register_path(const std::string& data_dir) { return data_dir + "/employers.db"; }
+
+EmployerNameOf employer_names(const EmployerRegister* reg, RegisterLanguage language) {
+  if (reg == nullptr) return {};
+  return [reg, language](uint64_t employer) -> std::optional<std::string> {
+    if (employer & kNssoEmployerTag || employer == 0 || employer >= 10'000'000'000ULL) return std::nullopt;
+    return reg->name(EnterpriseNumber{employer}, language);
+  };
+}
+
+void write_employer_name(JsonWriter& w, std::string_view key, uint64_t employer, const EmployerNameOf& names) {
+  if (!names) return;
+  if (std::optional<std::string> name = names(employer)) w.key(key).string(*name);
+}
+
+namespace {
+
+// --- The extract: a folder or a ZIP (libzip is used here only) ------------------
+class EntryReader {
+ public:
+  virtual ~EntryReader() = default;
+  // Bytes read into buf (0 at the end), or an error.
+  virtual Result<size_t> read(char* buf, size_t n) = 0;
+};
+
+class FileEntry final : public EntryReader {
+ public:
+  explicit FileEntry(std::FILE* f) : f_(f) {}
+  ~FileEntry() override { std::fclose(f_); }
+  Result<size_t> read(char* buf, size_t n) override {
+    const size_t got = std::fread(buf, 1, n, f_);
+    if (got == 0 && std::ferror(f_)) return io_error(std::string("read failed: ") + std::strerror(errno));
+    return got;
+  }
+
+ private:
+  std::FILE* f_;
+};
+
+class ZipEntry final : public EntryReader {
+ public:
+  explicit ZipEntry(zip_file_t* f) : f_(f) {}
+  ~ZipEntry() override { zip_fclose(f_); }
+  Result<size_t> read(char* buf, size_t n) override {
+    const zip_int64_t got = zip_fread(f_, buf, n);
+    if (got < 0) return corruption(std::string("ZIP entry unreadable: ") + zip_error_strerror(zip_file_get_error(f_)));
+    return static_cast<size_t>(got);
+  }
+
+ private:
+  zip_file_t* f_;
+};
+
+class Extract {
+ public:
+  static Result<std::unique_ptr<Extract>> open(const std::string& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) return not_found("no extract at " + path);
+    auto extract = std::unique_ptr<Extract>(new Extract(path));  // NOLINT: private constructor
+    if (S_ISDIR(st.st_mode)) return extract;
+    int error = 0;
+    extract->zip_ = zip_open(path.c_str(), ZIP_RDONLY | ZIP_CHECKCONS, &error);
+    if (!extract->zip_) {
+      zip_error_t e;
+      zip_error_init_with_code(&e, error);
+      std::string why = zip_error_strerror(&e);
+      zip_error_fini(&e);
+      return invalid_argument(path + " is neither a folder nor a readable ZIP: " + why);
+    }
+    return extract;
+  }
+  ~Extract() {
+    if (zip_) zip_discard(zip_);
+  }
+
+  // The entry's size, or nullopt when the extract has no such file.
+  std::optional<uint64_t> size_of(const std::string& name) const {
+    if (zip_) {
+      const zip_int64_t i = zip_name_locate(zip_, name.c_str(), ZIP_FL_NOCASE | ZIP_FL_NODIR);
+      zip_stat_t st;
+      if (i < 0 || zip_stat_index(zip_, static_cast<zip_uint64_t>(i), 0, &st) != 0) return std::nullopt;
+      return st.size;
+    }
+    struct stat st {};
+    if (::stat((path_ + "/" + name).c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
+    return static_cast<uint64_t>(st.st_size);
+  }
+
+  Result<std::unique_ptr<EntryReader>> open_entry(const std::string& name) const {
+    if (zip_) {
+      const zip_int64_t i = zip_name_locate(zip_, name.c_str(), ZIP_FL_NOCASE | ZIP_FL_NODIR);
+      zip_file_t* f = i < 0 ? nullptr : zip_fopen_index(zip_, static_cast<zip_uint64_t>(i), 0);
+      if (!f) return not_found("the ZIP has no readable " + name);
+      return std::unique_ptr<EntryReader>(std::make_unique<ZipEntry>(f));
+    }
+    std::FILE* f = std::fopen((path_ + "/" + name).c_str(), "rb");
+    if (!f) return io_error("cannot open " + path_ + "/" + name + ": " + std::strerror(errno));
+    return std::unique_ptr<EntryReader>(std::make_unique<FileEntry>(f));
+  }
+
+ private:
+  explicit Extract(std::string path) : path_(std::move(path)) {}
+  std::string path_;
+  zip_t* zip_ = nullptr;
+};
+
+// --- SQLite -------------------------------------------------------------------
+struct DbCloser {
+  void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+};
+struct StatementFinalizer {
+  void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
+};
+using Db = std::unique_ptr<sqlite3, DbCloser>;
+using Statement = std::unique_ptr<sqlite3_stmt, StatementFinalizer>;
+
+Status sqlite_status(sqlite3* db, int rc, const std::string& what) {
+  const std::string message = what + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+  if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) return busy(message);
+  if (rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB) return corruption(message);
+  return io_error(message);
+}
+
+Status exec(sqlite3* db, const char* sql) {
+  const int rc = sqlite3_exec(db, sql, nullptr, nullptr, nullptr);
+  return rc == SQLITE_OK ? Status::ok() : sqlite_status(db, rc, "employer reference");
+}
+
+Result<Statement> prepare(sqlite3* db, const char* sql) {
+  sqlite3_stmt* s = nullptr;
+  const int rc = sqlite3_prepare_v2(db, sql, -1, &s, nullptr);
+  if (rc != SQLITE_OK) return sqlite_status(db, rc, "employer reference");
+  return Statement(s);
+}
+
+Result<Db> open_db(const std::string& path, int flags) {
+  sqlite3* raw = nullptr;
+  const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+  Db db(raw);
+  if (rc != SQLITE_OK) return sqlite_status(raw, rc, "cannot open " + path);
+  sqlite3_busy_timeout(db.get(), limits::sqlite_busy_timeout_ms);
+  return db;
+}
+
+constexpr int64_t kRegisterFormatVersion = 1;
+constexpr char kSchema[] = R"sql(
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY NOT NULL, value INTEGER NOT NULL) STRICT, WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS enterprise(number INTEGER PRIMARY KEY, active INTEGER NOT NULL, type INTEGER NOT NULL,
+  juridical_form INTEGER NOT NULL, start_date INTEGER NOT NULL) STRICT;
+CREATE TABLE IF NOT EXISTS denomination(number INTEGER NOT NULL, language INTEGER NOT NULL, type INTEGER NOT NULL,
+  name TEXT NOT NULL, PRIMARY KEY(number, language, type, name)) STRICT, WITHOUT ROWID;
+INSERT OR IGNORE INTO meta VALUES('format_version', 1);
+)sql";
+
+// --- Reading one CSV file of the extract, line by line --------------------------
+enum class FileKind { kEnterprise, kDenomination, kDeletion };
+
+struct ImportContext {
+  sqlite3* db;
+  bool update;
+  RegisterImportReport* report;
+  const RegisterImportProgress* progress;
+  uint64_t bytes_total;
+  uint64_t rows = 0;
+};
+
+std::string_view expected_header(FileKind kind) {
+  switch (kind) {
+    case FileKind::kEnterprise: return kEnterpriseHeader;
+    case FileKind::kDenomination: return kDenominationHeader;
+    case FileKind::kDeletion: return kDeletionHeader;
+  }
+  return {};
+}
+
+Status check_header(std::string_view line, FileKind kind, const std::string& name) {
+  if (line.size() >= 3 && line.substr(0, 3) == "\xEF\xBB\xBF") line.remove_prefix(3);  // a UTF-8 BOM
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  if (line == expected_header(kind)) return Status::ok();
+  return invalid_argument(name + " does not start with the register's header " + std::string(expected_header(kind)));
+}
+
+// Runs `row(line, line_number)` on each line after the header.
+template <typename RowFn>
+Status for_each_line(const Extract& extract, const std::string& name, FileKind kind, ImportContext& context, RowFn row) {
+  Result<std::unique_ptr<EntryReader>> entry = extract.open_entry(name);
+  DIMONA_TRY(entry);
+  std::string buffer;
+  std::vector<char> chunk(limits::register_read_bytes);
+  uint64_t line_number = 0;
+  bool skipping_long_line = false;
+  bool at_end = false;
+  while (!at_end) {
+    Result<size_t> got = (*entry)->read(chunk.data(), chunk.size());
+    if (!got) return Status(got.status().code(), name + ": " + got.status().message());
+    at_end = *got == 0;
+    context.report->bytes += *got;
+    buffer.append(chunk.data(), *got);
+    if (at_end && !buffer.empty() && buffer.back() != '\n') buffer.push_back('\n');  // a last line without ending
+    size_t start = 0;
+    for (size_t nl = buffer.find('\n'); nl != std::string::npos; start = nl + 1, nl = buffer.find('\n', start)) {
+      ++line_number;
+      const std::string_view line(buffer.data() + start, nl - start);
+      if (skipping_long_line) {
+        skipping_long_line = false;
+        continue;
+      }
+      if (line_number == 1) {
+        DIMONA_TRY(check_header(line, kind, name));
+        continue;
+      }
+      if (line.size() > limits::register_line_bytes_max) {
+        context.report->skipped.add(RowFault::kLineTooLong, name, line_number);
+        continue;
+      }
+      if (line.empty() || line == "\r") continue;
+      DIMONA_TRY(row(line, line_number));
+      if (++context.rows % limits::register_progress_rows == 0 && *context.progress)
+        (*context.progress)(context.rows, context.report->bytes, context.bytes_total);
+    }
+    buffer.erase(0, start);
+    if (buffer.size() > limits::register_line_bytes_max) {  // a line longer than the limit: drop it as it comes
+      if (!skipping_long_line) {  // counted once, however many reads it spans
+        if (line_number == 0) return invalid_argument(name + " does not start with the register's header");
+        context.report->skipped.add(RowFault::kLineTooLong, name, line_number + 1);  // numbered when its end arrives
+        skipping_long_line = true;
+      }
+      buffer.clear();
+    }
+  }
+  if (line_number == 0) return invalid_argument(name + " is empty (no header)");
+  return Status::ok();
+}
+
+Status step_done(sqlite3* db, sqlite3_stmt* s) {
+  const int rc = sqlite3_step(s);
+  sqlite3_reset(s);
+  return rc == SQLITE_DONE ? Status::ok() : sqlite_status(db, rc, "employer reference");
+}
+
+Status import_enterprises(const Extract& extract, const std::string& name, ImportContext& context) {
+  Result<Statement> insert = prepare(context.db, context.update ? "INSERT OR REPLACE INTO enterprise VALUES(?,?,?,?,?)"
+                                                                : "INSERT OR IGNORE INTO enterprise VALUES(?,?,?,?,?)");
+  DIMONA_TRY(insert);
+  sqlite3_stmt* s = insert->get();
+  std::string scratch;
+  RegisterRecord record;
+  return for_each_line(extract, name, FileKind::kEnterprise, context, [&](std::string_view line, uint64_t n) -> Status {
+    EnterpriseRow row;
+    RowFault fault = split_register_record(line, scratch, record);
+    if (fault == RowFault::kNone) fault = parse_enterprise_row(record, row);
+    if (fault != RowFault::kNone) {
+      context.report->skipped.add(fault, name, n);
+      return Status::ok();
+    }
+    sqlite3_bind_int64(s, 1, static_cast<int64_t>(row.number.value));
+    sqlite3_bind_int(s, 2, row.active ? 1 : 0);
+    sqlite3_bind_int(s, 3, row.type_of_enterprise);
+    sqlite3_bind_int(s, 4, row.juridical_form);
+    sqlite3_bind_int(s, 5, row.start_date.days);
+    DIMONA_TRY(step_done(context.db, s));
+    if (sqlite3_changes(context.db) == 0) context.report->skipped.add(RowFault::kDuplicate, name, n);
+    else ++context.report->enterprises;
+    return Status::ok();
+  });
+}
+
+Status import_denominations(const Extract& extract, const std::string& name, ImportContext& context) {
+  Result<Statement> insert = prepare(context.db, "INSERT OR IGNORE INTO denomination VALUES(?,?,?,?)");
+  DIMONA_TRY(insert);
+  sqlite3_stmt* s = insert->get();
+  std::string scratch;
+  RegisterRecord record;
+  return for_each_line(extract, name, FileKind::kDenomination, context, [&](std::string_view line, uint64_t n) -> Status {
+    DenominationRow row;
+    RowFault fault = split_register_record(line, scratch, record);
+    if (fault == RowFault::kNone) fault = parse_denomination_row(record, row);
+    if (fault != RowFault::kNone) {
+      context.report->skipped.add(fault, name, n);
+      return Status::ok();
+    }
+    sqlite3_bind_int64(s, 1, static_cast<int64_t>(row.number.value));
+    sqlite3_bind_int(s, 2, static_cast<int>(row.language));
+    sqlite3_bind_int(s, 3, static_cast<int>(row.type));
+    sqlite3_bind_text(s, 4, row.denomination.data(), static_cast<int>(row.denomination.size()), SQLITE_STATIC);
+    DIMONA_TRY(step_done(context.db, s));
+    if (sqlite3_changes(context.db) == 0) context.report->skipped.add(RowFault::kDuplicate, name, n);
+    else ++context.report->denominations;
+    return Status::ok();
+  });
+}
+
+Status import_deletions(const Extract& extract, const std::string& name, const char* sql, uint64_t& deleted,
+                        ImportContext& context) {
+  Result<Statement> remove = prepare(context.db, sql);
+  DIMONA_TRY(remove);
+  sqlite3_stmt* s = remove->get();
+  std::string scratch;
+  RegisterRecord record;
+  return for_each_line(extract, name, FileKind::kDeletion, context, [&](std::string_view line, uint64_t n) -> Status {
+    EnterpriseNumber number;
+    RowFault fault = split_register_record(line, scratch, record);
+    if (fault == RowFault::kNone) fault = parse_deletion_row(record, number);
+    if (fault != RowFault::kNone) {
+      context.report->skipped.add(fault, name, n);
+      return Status::ok();
+    }
+    sqlite3_bind_int64(s, 1, static_cast<int64_t>(number.value));
+    DIMONA_TRY(step_done(context.db, s));
+    deleted += static_cast<uint64_t>(sqlite3_changes(context.db));
+    return Status::ok();
+  });
+}
+
+Result<uint64_t> count_enterprises(sqlite3* db) {
+  Result<Statement> count = prepare(db, "SELECT count(*) FROM enterprise");
+  DIMONA_TRY(count);
+  if (sqlite3_step(count->get()) != SQLITE_ROW) return sqlite_status(db, SQLITE_ERROR, "employer reference");
+  return static_cast<uint64_t>(sqlite3_column_int64(count->get(), 0));
+}
+
+Status sync_path(const std::string& path, int flags) {
+  const int fd = ::open(path.c_str(), flags | O_CLOEXEC);
+  if (fd < 0) return io_error("cannot open " + path + ": " + std::strerror(errno));
+  const int rc = ::fsync(fd);
+  ::close(fd);
+  return rc == 0 ? Status::ok() : io_error("cannot sync " + path + ": " + std::strerror(errno));
+}
+
+std::string folder_of(const std::string& path) {
+  const size_t slash = path.rfind('/');
+  return slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
+}
+
+// A full extract: a new store beside the old one, renamed over it when whole.
+Status import_full(const Extract& extract, const std::string& store_path, ImportContext& context) {
+  const std::string temporary = store_path + ".tmp";
+  if (::unlink(temporary.c_str()) != 0 && errno != ENOENT) return io_error("cannot remove " + temporary);
+  DIMONA_TRY(create_private_file(temporary));
+  {
+    Result<Db> db = open_db(temporary, SQLITE_OPEN_READWRITE);
+    DIMONA_TRY(db);
+    context.db = db->get();
+    // Nothing to protect until the rename: no journal, no sync, a large cache.
+    DIMONA_TRY(exec(context.db, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-65536;"));
+    DIMONA_TRY(exec(context.db, kSchema));
+    DIMONA_TRY(exec(context.db, "BEGIN"));
+    DIMONA_TRY(import_enterprises(extract, "enterprise.csv", context));
+    DIMONA_TRY(import_denominations(extract, "denomination.csv", context));
+    DIMONA_TRY(exec(context.db, "COMMIT"));
+    Result<uint64_t> count = count_enterprises(context.db);
+    DIMONA_TRY(count);
+    context.report->enterprises_in_store = *count;
+    context.db = nullptr;
+  }
+  DIMONA_TRY(sync_path(temporary, O_RDONLY));
+  if (::rename(temporary.c_str(), store_path.c_str()) != 0)
+    return io_error("cannot rename " + temporary + ": " + std::strerror(errno));
+  return sync_path(folder_of(store_path), O_RDONLY | O_DIRECTORY);
+}
+
+// An update extract: deletions then insertions, in one transaction on the store.
+Status import_update(const Extract& extract, const std::string& store_path, ImportContext& context) {
+  struct stat st {};
+  if (::stat(store_path.c_str(), &st) != 0)
+    return failed_precondition("an update extract needs a reference: import a full extract first");
+  Result<Db> db = open_db(store_path, SQLITE_OPEN_READWRITE);
+  DIMONA_TRY(db);
+  context.db = db->get();
+  DIMONA_TRY(exec(context.db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA cache_size=-65536;"));
+  DIMONA_TRY(exec(context.db, kSchema));
+  DIMONA_TRY(exec(context.db, "BEGIN IMMEDIATE"));
+  RegisterImportReport& r = *context.report;
+  if (extract.size_of("enterprise_delete.csv"))
+    DIMONA_TRY(import_deletions(extract, "enterprise_delete.csv", "DELETE FROM enterprise WHERE number = ?",
+                                r.enterprises_deleted, context));
+  if (extract.size_of("denomination_delete.csv"))
+    DIMONA_TRY(import_deletions(extract, "denomination_delete.csv", "DELETE FROM denomination WHERE number = ?",
+                                r.denominations_deleted, context));
+  if (extract.size_of("enterprise_insert.csv")) DIMONA_TRY(import_enterprises(extract, "enterprise_insert.csv", context));
+  if (extract.size_of("denomination_insert.csv"))
+    DIMONA_TRY(import_denominations(extract, "denomination_insert.csv", context));
+  DIMONA_TRY(exec(context.db, "COMMIT"));  // a failure above drops the connection: SQLite rolls back
+  Result<uint64_t> count = count_enterprises(context.db);
+  DIMONA_TRY(count);
+  r.enterprises_in_store = *count;
+  context.db = nullptr;
+  return Status::ok();
+}
+
+constexpr const char* kUpdateFiles[] = {"enterprise_delete.csv", "denomination_delete.csv", "enterprise_insert.csv",
+                                        "denomination_insert.csv"};
+
+}  // namespace
+
+Result<RegisterImportReport> import_register_extract(const std::string& extract_path, const std::string& store_path,
+                                                     const RegisterImportProgress& progress) {
+  Result<std::unique_ptr<Extract>> extract = Extract::open(extract_path);
+  DIMONA_TRY(extract);
+  const Extract& x = **extract;
+  RegisterImportReport report;
+  ImportContext context{nullptr, false, &report, &progress, 0};
+  const std::optional<uint64_t> enterprises = x.size_of("enterprise.csv");
+  if (enterprises) {
+    const std::optional<uint64_t> denominations = x.size_of("denomination.csv");
+    if (!denominations) return invalid_argument(extract_path + " has enterprise.csv but no denomination.csv");
+    context.bytes_total = *enterprises + *denominations;
+    DIMONA_TRY(import_full(x, store_path, context));
+    return report;
+  }
+  report.update = true;
+  bool any = false;
+  for (const char* name : kUpdateFiles) {
+    if (std::optional<uint64_t> size = x.size_of(name)) {
+      any = true;
+      context.bytes_total += *size;
+    }
+  }
+  if (!any)
+    return invalid_argument(extract_path + " is no register extract: neither enterprise.csv (full) nor " +
+                            "enterprise_delete.csv, denomination_delete.csv, *_insert.csv (update)");
+  context.update = true;
+  DIMONA_TRY(import_update(x, store_path, context));
+  return report;
+}
+
+RegisterLanguage language_from_accept(std::string_view accept) {
+  // The first language tag named (q-values are not weighed: browsers list by preference).
+  size_t i = 0;
+  while (i < accept.size()) {
+    while (i < accept.size() && (accept[i] == ' ' || accept[i] == ',')) ++i;
+    const size_t end = accept.find_first_of(",;-_.", i);  // nl-BE, and nl_BE.UTF-8 (a POSIX locale)
+    const std::string_view tag = accept.substr(i, end == std::string_view::npos ? std::string_view::npos : end - i);
+    auto is = [&](const char* two) { return tag.size() == 2 && (tag[0] | 0x20) == two[0] && (tag[1] | 0x20) == two[1]; };
+    if (is("nl")) return RegisterLanguage::kDutch;
+    if (is("fr")) return RegisterLanguage::kFrench;
+    if (is("de")) return RegisterLanguage::kGerman;
+    if (is("en")) return RegisterLanguage::kEnglish;
+    const size_t comma = accept.find(',', i);
+    if (comma == std::string_view::npos) break;
+    i = comma + 1;
+  }
+  return RegisterLanguage::kUnknown;
+}
+
+struct EmployerRegister::Impl {
+  Db db;
+  Statement names;
+  mutable std::mutex mutex;  // guards the statement
+};
+
+EmployerRegister::EmployerRegister(Key, std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+EmployerRegister::~EmployerRegister() = default;
+
+Result<std::unique_ptr<EmployerRegister>> EmployerRegister::open_if_present(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return std::unique_ptr<EmployerRegister>();
+  Result<Db> db = open_db(path, SQLITE_OPEN_READONLY);
+  DIMONA_TRY(db);
+  Result<Statement> version = prepare(db->get(), "SELECT value FROM meta WHERE key = 'format_version'");
+  if (!version) return corruption(path + " is not an employer reference: " + version.status().message());
+  if (sqlite3_step(version->get()) != SQLITE_ROW || sqlite3_column_int64(version->get(), 0) != kRegisterFormatVersion)
+    return failed_precondition(path + " is an employer reference of another format: import the extract again");
+  Result<Statement> names = prepare(db->get(), "SELECT language, type, name FROM denomination WHERE number = ?");
+  DIMONA_TRY(names);
+  auto impl = std::make_unique<Impl>();
+  impl->db = std::move(*db);
+  impl->names = std::move(*names);
+  return std::make_unique<EmployerRegister>(Key{}, std::move(impl));
+}
+
+std::optional<std::string> EmployerRegister::name(EnterpriseNumber number, RegisterLanguage preferred) const {
+  // Rank: the legal name in the language asked for, then French, Dutch, German, English, unknown.
+  auto rank = [preferred](int language) {
+    if (language == static_cast<int>(preferred) && preferred != RegisterLanguage::kUnknown) return 0;
+    return language == 0 ? 9 : language;
+  };
+  std::lock_guard lock(impl_->mutex);
+  sqlite3_stmt* s = impl_->names.get();
+  sqlite3_bind_int64(s, 1, static_cast<int64_t>(number.value));
+  std::optional<std::string> best;
+  int best_rank = 100;
+  while (sqlite3_step(s) == SQLITE_ROW) {
+    if (sqlite3_column_int(s, 1) != static_cast<int>(DenominationType::kLegalName)) continue;
+    const int r = rank(sqlite3_column_int(s, 0));
+    if (r >= best_rank) continue;
+    best_rank = r;
+    best = std::string(reinterpret_cast<const char*>(sqlite3_column_text(s, 2)),
+                       static_cast<size_t>(sqlite3_column_bytes(s, 2)));
+  }
+  sqlite3_reset(s);
+  return best;
+}
+
+uint64_t EmployerRegister::enterprise_count() const {
+  std::lock_guard lock(impl_->mutex);
+  Result<uint64_t> count = count_enterprises(impl_->db.get());
+  return count ? *count : 0;
+}
+
+}  // namespace dimona

@@ -1,0 +1,95 @@
+// The employer reference: enterprise names from the public register of the
+// Crossroads Bank for Enterprises (KBO/BCE open data), kept in the data folder.
+//
+// Contract. import_register_extract() reads an extract - a folder or a ZIP of
+// the register's CSV files (register_csv.h) - into the store at `store_path`
+// (DATA/employers.db, SQLite, created 0600). A full extract (enterprise.csv
+// and denomination.csv) is built into `store_path`.tmp and renamed over the
+// store, so a reader sees the old reference or the new one, never half of
+// one, and importing the same extract twice gives the same reference. An
+// update extract (enterprise_delete.csv, denomination_delete.csv,
+// enterprise_insert.csv, denomination_insert.csv, any of them) is applied to
+// an existing store in one transaction: deletions first (each file deletes
+// its own table's rows for an EntityNumber), then insertions (an inserted
+// enterprise replaces one with its number), so applying it twice is
+// harmless. A malformed row is skipped and counted per reason (RowFault), with
+// the file and line of the first few; a wrong header, a missing file or a
+// storage failure fails the import and leaves the store as it was. `progress`
+// (may be empty) is called every limits::register_progress_rows rows.
+//
+// EmployerRegister reads the store: name() gives an enterprise's legal name in
+// the language asked for, or else its legal name in another language (French,
+// Dutch, German, English, then unknown), or nothing. An absent store is not an
+// error for a reader (open_if_present gives null): views then show numbers.
+// A register is safe to share between threads (a mutex guards its statement).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/base/status.h"
+#include "engine/identifiers.h"
+#include "projections/employer_names.h"
+#include "projections/register_csv.h"
+
+namespace dimona {
+
+struct SkippedRows {
+  std::array<uint64_t, kRowFaultCount> counts{};
+  std::array<std::vector<std::string>, kRowFaultCount> first_lines;  // "denomination.csv:12"
+  uint64_t total() const;
+  void add(RowFault fault, std::string_view file, uint64_t line);
+};
+
+struct RegisterImportReport {
+  bool update = false;
+  uint64_t enterprises = 0;              // inserted (or replaced)
+  uint64_t denominations = 0;            // inserted
+  uint64_t enterprises_deleted = 0;      // rows the deletions removed
+  uint64_t denominations_deleted = 0;
+  uint64_t enterprises_in_store = 0;     // after the import
+  uint64_t bytes = 0;                    // of CSV read
+  SkippedRows skipped;
+};
+
+// rows read so far, bytes read so far, bytes in all (0 when unknown).
+using RegisterImportProgress = std::function<void(uint64_t rows, uint64_t bytes_done, uint64_t bytes_total)>;
+
+Result<RegisterImportReport> import_register_extract(const std::string& extract_path, const std::string& store_path,
+                                                     const RegisterImportProgress& progress);
+
+// "nl-BE,fr;q=0.8" -> kDutch: the first of nl, fr, de, en named; kUnknown if none.
+RegisterLanguage language_from_accept(std::string_view accept_language);
+
+class EmployerRegister {
+ public:
+  // Null when `path` does not exist; an error when it exists and cannot be read.
+  static Result<std::unique_ptr<EmployerRegister>> open_if_present(const std::string& path);
+  ~EmployerRegister();
+  EmployerRegister(const EmployerRegister&) = delete;
+  EmployerRegister& operator=(const EmployerRegister&) = delete;
+
+  std::optional<std::string> name(EnterpriseNumber number, RegisterLanguage preferred) const;
+  uint64_t enterprise_count() const;
+
+  struct Impl;
+  struct Key {};
+  EmployerRegister(Key, std::unique_ptr<Impl> impl);
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+// Names from `reg` (may be null: then none) in `language`; `reg` must outlive the function.
+EmployerNameOf employer_names(const EmployerRegister* reg, RegisterLanguage language);
+
+// The store's file in a data folder.
+std::string employer_register_path(const std::string& data_dir);
+
+}  // namespace dimona

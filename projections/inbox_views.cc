@@ -1,0 +1,83 @@
+#include "projections/inbox_views.h"
+
+#include <algorithm>
+
+#include "engine/base/json_writer.h"
+#include "engine/base/limits.h"
+
+namespace dimona {
+namespace {
+
+InboxMessage message_of(const Attestation& a) {
+  return {a, a.issued_at, add_months(a.issued_at, limits::inbox_message_kept_months)};
+}
+
+void write_message(JsonWriter& w, const InboxMessage& m, bool body) {
+  const Attestation& a = m.attestation;
+  w.begin_object();
+  w.key("messageId").digits(a.id, 12);
+  w.key("deliveredAt").string(to_string(m.delivered_at));
+  w.key("expiresAt").string(to_string(m.expires_at));
+  w.key("subject").string("Student@work attestation " + std::to_string(a.for_year));
+  if (a.archived()) w.key("archivedAt").string(to_string(a.archived_at));
+  if (body) {
+    w.key("attestation").begin_object();
+    w.key("attestationId").digits(a.id, 12);
+    w.key("year").integer(a.for_year);
+    w.key("quotaHours").integer(a.quota_hours);
+    w.key("remainingHours").integer(a.remaining_hours);
+    w.key("accessCode").string(format_access_code(a.access_code));
+    w.key("validFrom").string(to_string(a.valid_from()));
+    w.key("validUntil").string(to_string(a.valid_until()));
+    w.end_object();
+  }
+  w.end_object();
+}
+
+}  // namespace
+
+namespace {
+
+std::vector<InboxMessage> kept_messages(const ActionState& actions, Ssin citizen, Instant now) {
+  std::vector<InboxMessage> out;
+  actions.for_each_attestation_of(citizen, [&](const Attestation& a) {
+    InboxMessage m = message_of(a);
+    if (m.delivered_at <= now && now < m.expires_at) out.push_back(m);
+  });
+  return out;
+}
+
+}  // namespace
+
+std::vector<InboxMessage> inbox_of(const ActionState& actions, Ssin citizen, Instant now, bool archived) {
+  std::vector<InboxMessage> out = kept_messages(actions, citizen, now);
+  // Archived at `now` or before; ledger time only grows, so a later archiving is not in the past's view.
+  std::erase_if(out, [&](const InboxMessage& m) {
+    const bool is_archived = m.attestation.archived() && m.attestation.archived_at <= now;
+    return is_archived != archived;
+  });
+  std::sort(out.begin(), out.end(), [](const InboxMessage& x, const InboxMessage& y) {
+    return x.delivered_at != y.delivered_at ? x.delivered_at > y.delivered_at : x.attestation.id > y.attestation.id;
+  });
+  return out;
+}
+
+std::optional<InboxMessage> inbox_message(const ActionState& actions, Ssin citizen, uint64_t message_id, Instant now) {
+  for (const InboxMessage& m : kept_messages(actions, citizen, now))
+    if (m.attestation.id == message_id) return m;
+  return std::nullopt;
+}
+
+void to_json(const InboxMessage& message, bool body, std::string* out) {
+  JsonWriter w(out);
+  write_message(w, message, body);
+}
+
+void to_json(const std::vector<InboxMessage>& messages, std::string* out) {
+  JsonWriter w(out);
+  w.begin_object().key("messages").begin_array();
+  for (const InboxMessage& m : messages) write_message(w, m, false);
+  w.end_array().end_object();
+}
+
+}  // namespace dimona

@@ -1,0 +1,41 @@
+// The citizen's inbox (seed 001: "each attestation is also sent to the
+// student's eBox, where it stays for two months").
+//
+// Contract. A pure read of the shared fold: each attestation issued
+// (StudentAttestationIssued, kept by ActionState) is one message, whose id is
+// the attestation's id, delivered at its issue and kept
+// limits::inbox_message_kept_months months (add_months: the same instant two
+// months later, or the month's last day). Expiry is judged in ledger time:
+// `now` is the caller's ledger_now, so imported history does not age out
+// early. inbox_of() lists the messages still kept at `now`, newest first;
+// inbox_message() gives one of them, archived or not, or nothing when it is
+// unknown, another citizen's (a citizen cannot learn that it exists) or
+// expired. An archived message (inboxArchive, docs/actions.md) leaves the
+// list and is in the archive (`archived`), until it expires like the others.
+// Canonical JSON by to_json.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/action_state.h"
+
+namespace dimona {
+
+struct InboxMessage {
+  Attestation attestation;  // the message's content; its id is the message id
+  Instant delivered_at;
+  Instant expires_at;
+};
+
+std::vector<InboxMessage> inbox_of(const ActionState& actions, Ssin citizen, Instant now, bool archived = false);
+std::optional<InboxMessage> inbox_message(const ActionState& actions, Ssin citizen, uint64_t message_id, Instant now);
+
+// {"messageId","deliveredAt","expiresAt","subject"} for a list; with `body`
+// the attestation's figures too (the message read).
+void to_json(const InboxMessage& message, bool body, std::string* out);
+void to_json(const std::vector<InboxMessage>& messages, std::string* out);
+
+}  // namespace dimona
