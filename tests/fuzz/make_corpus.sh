@@ -14,7 +14,7 @@ trap 'rm -rf "$tmp"' EXIT
 out=tests/fuzz/corpus
 # regression-* inputs (what a finding was, kept after its fix) stay.
 [ -d "$out" ] && find "$out" -type f ! -name 'regression-*' -delete
-mkdir -p "$out"/{command_decoder,event_decoder,batch_reader,checkpoint,http_request}
+mkdir -p "$out"/{command_decoder,event_decoder,batch_reader,checkpoint,http_request,register_csv}
 
 grep -h '^{"' tests/data/one_per_rule.ndjson > "$tmp/commands"
 sed -n '/^{"/p' docs/actions.md | grep -v '…' >> "$tmp/commands"
@@ -71,4 +71,12 @@ http 0 GET "/v1/citizens/$ssin/consents" ""
 http 1 GET "/v1/employers/$emp/settings" ""
 http 5 GET "/health" ""
 http 5 GET "/metrics" ""
+# The register's CSV files in their exact shapes (docs/employers.md): headers, rows, a doubled quote.
+printf '%s\n' '"EnterpriseNumber","Status","JuridicalSituation","TypeOfEnterprise","JuridicalForm","JuridicalFormCAC","StartDate"' \
+  '"0403.019.261","AC","000","2","014","","01-01-1930"' '"0403.019.360","AC","000","2","610","","15-06-1999"' \
+  > "$out/register_csv/enterprise.csv"
+printf '%s\n' '"EntityNumber","Language","TypeOfDenomination","Denomination"' \
+  '"0403.019.261","2","001","Bakkerij ""De Zon"" NV"' '"0403.019.261","1","003","Boulangerie Le Soleil"' \
+  '"2.000.000.339","2","004","Vestiging Gent"' > "$out/register_csv/denomination.csv"
+printf '%s\n' '"EntityNumber"' '"0403.019.261"' > "$out/register_csv/enterprise_delete.csv"
 echo "corpus: $(find "$out" -type f | wc -l) files in $out"
