@@ -75,7 +75,9 @@ struct Stack {
     Result<std::unique_ptr<api::LedgerService>> opened = api::open_ledger_service(common, clock, 1);
     FUZZ_CHECK(opened.is_ok());
     service = std::move(*opened);
-    api = std::make_unique<api::Api>(*service, std::move(*verifier), clock, api::ApiOptions{"http://dimona.test"});
+    api::ApiOptions options;
+    options.public_url = "http://dimona.test";
+    api = std::make_unique<api::Api>(*service, std::move(*verifier), clock, std::move(options));
   }
 };
 
