@@ -92,6 +92,8 @@ inline constexpr size_t log_append_records_max = 1 << 16;
 inline constexpr size_t log_append_bytes_max = 32 * 1024 * 1024;
 // Records one poll() returns at most (the caller may ask fewer).
 inline constexpr size_t log_poll_records_max = 1 << 16;
+// A record's source position (LogRecordDraft::source), in bytes.
+inline constexpr size_t log_source_bytes_max = 256;
 // A broker must acknowledge a produced record within this (librdkafka delivery.timeout.ms).
 inline constexpr int kafka_delivery_timeout_ms = 30'000;
 // Metadata, CreateTopics, watermark and offsetsForTimes requests wait this long.

@@ -25,6 +25,7 @@ constexpr const char* kHeaderEventId = "dimona.eventId";
 constexpr const char* kHeaderEventType = "dimona.eventType";
 constexpr const char* kHeaderSchemaVersion = "dimona.schemaVersion";
 constexpr const char* kHeaderRecordedAt = "dimona.recordedAt";  // microseconds since the epoch
+constexpr const char* kHeaderSource = "dimona.source";          // the source position, when there is one
 
 struct HandleDeleter {
   void operator()(rd_kafka_t* handle) const { rd_kafka_destroy(handle); }
@@ -144,6 +145,7 @@ Result<LogRecord> record_of(const rd_kafka_message_t& message) {
   record.schema_version = *schema_version;
   record.event_id = std::string(*event_id);
   record.type = std::string(*type);
+  if (std::optional<std::string_view> source = header(headers, kHeaderSource)) record.source = std::string(*source);
   if (message.key != nullptr) record.key.assign(static_cast<const char*>(message.key), message.key_len);
   if (message.payload != nullptr) record.payload.assign(static_cast<const char*>(message.payload), message.len);
   return record;
@@ -280,13 +282,15 @@ class KafkaProducer final : public LogProducer {
   }
 
   Status produce(const LogRecordDraft& record, size_t index) {
-    rd_kafka_headers_t* headers = rd_kafka_headers_new(4);
+    rd_kafka_headers_t* headers = rd_kafka_headers_new(5);
     std::string schema_version = std::to_string(record.schema_version);
     std::string recorded_at = std::to_string(record.recorded_at.micros);
     rd_kafka_header_add(headers, kHeaderEventId, -1, record.event_id.data(), static_cast<ssize_t>(record.event_id.size()));
     rd_kafka_header_add(headers, kHeaderEventType, -1, record.type.data(), static_cast<ssize_t>(record.type.size()));
     rd_kafka_header_add(headers, kHeaderSchemaVersion, -1, schema_version.data(), static_cast<ssize_t>(schema_version.size()));
     rd_kafka_header_add(headers, kHeaderRecordedAt, -1, recorded_at.data(), static_cast<ssize_t>(recorded_at.size()));
+    if (!record.source.empty())
+      rd_kafka_header_add(headers, kHeaderSource, -1, record.source.data(), static_cast<ssize_t>(record.source.size()));
     int64_t timestamp_ms = record.recorded_at.micros > 0 ? record.recorded_at.micros / 1000 : 0;
     // rd_kafka_produceva, not the RD_KAFKA_V_* macros: those are GNU statement expressions.
     rd_kafka_vu_t values[8] = {};

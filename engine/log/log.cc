@@ -97,6 +97,10 @@ Status validate_batch(std::span<const LogRecordDraft> records, Instant last_reco
       return invalid_argument("event " + std::string(record.event_id) + " is larger than " +
                               std::to_string(limits::event_bytes_max) + " bytes");
     }
+    if (record.source.size() > limits::log_source_bytes_max) {
+      return invalid_argument("event " + std::string(record.event_id) + " has a source position longer than " +
+                              std::to_string(limits::log_source_bytes_max) + " bytes");
+    }
     if (record.recorded_at < previous) {
       return invalid_argument("event " + std::string(record.event_id) +
                               " is recorded before the partition's previous event");

@@ -86,6 +86,11 @@ struct LogRecordDraft {
   uint32_t schema_version = 0;   // (a record header on Kafka)
   Instant recorded_at;           // ledger time; the record's timestamp on Kafka
   std::string_view payload;      // the encoded event, one JSON object, no '\n' needed
+  // Where the event came from, as the writer resumes from it after a crash
+  // (opaque to the log, at most limits::log_source_bytes_max bytes, may be
+  // empty): a record header on Kafka (dimona.source), a field of the record
+  // on the embedded log. docs/kafka.md "Exactly once".
+  std::string_view source;
 };
 
 // One event as read back.
@@ -98,6 +103,7 @@ struct LogRecord {
   std::string key;
   std::string type;
   std::string payload;
+  std::string source;  // as appended (LogRecordDraft::source)
 };
 
 // What one append() did: offsets[i] is the offset of records[i].
@@ -151,6 +157,18 @@ struct LogOptions {
   int16_t replication_factor = 1;
   // Kafka: how long append() waits for the brokers' acknowledgements (delivery.timeout.ms).
   int delivery_timeout_ms = limits::kafka_delivery_timeout_ms;
+  // Embedded (sqlite:): create the file when missing; otherwise a missing
+  // file is kNotFound. (Kafka always creates a missing topic; memory: always.)
+  bool create_if_missing = true;
+  // Embedded: how long an append waits for another connection's write lock.
+  int busy_timeout_ms = limits::sqlite_busy_timeout_ms;
+  // Embedded: caps the file at about this many bytes (0: no cap); an append
+  // past it fails with kIoError "database or disk is full" and stores
+  // nothing, exactly as a full disk does (operators bounding the log; the
+  // full-disk recovery tests).
+  uint64_t size_limit_bytes = 0;
+  // Stamps the log's creation time (embedded); null means the system clock.
+  const Clock* clock = nullptr;
 };
 
 // Opens a log from its URI:
@@ -159,7 +177,7 @@ struct LogOptions {
 //                      process, kept until the process ends (tests: a restart)
 //   kafka://HOST:PORT/TOPIC   librdkafka; the topic is created with
 //                      options.partitions when missing
-//   sqlite:PATH        the embedded log: not on this seam yet (kFailedPrecondition)
+//   sqlite:PATH        the embedded log, one SQLite file (docs/log-format.md)
 Result<std::unique_ptr<Log>> open_log(std::string_view uri, const LogOptions& options);
 
 // The partition of a key, as the Java client's default partitioner and

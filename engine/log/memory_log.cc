@@ -61,7 +61,8 @@ class MemoryProducer final : public LogProducer {
       Offset offset = partition.size();
       partition.push_back(LogRecord{partition_, offset, draft.recorded_at, draft.schema_version,
                                     std::string(draft.event_id), std::string(draft.key),
-                                    std::string(draft.type), std::string(draft.payload)});
+                                    std::string(draft.type), std::string(draft.payload),
+                                    std::string(draft.source)});
       session_.remember(draft.event_id, offset);
       outcome.offsets.push_back(offset);
     }

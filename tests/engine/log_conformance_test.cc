@@ -27,6 +27,7 @@ struct Batch {
   std::vector<std::string> keys;
   std::vector<std::string> payloads;
   std::vector<Instant> recorded_at;
+  std::vector<std::string> sources;  // every other record has one
 
   void add(std::string id, Instant at, size_t payload_bytes = 40) {
     std::string payload = "{\"eventId\":\"" + id + "\",\"pad\":\"";
@@ -36,11 +37,12 @@ struct Batch {
     keys.push_back("05031412595");
     payloads.push_back(std::move(payload));
     recorded_at.push_back(at);
+    sources.push_back(ids.size() % 2 == 0 ? "file:c0ffee:" + std::to_string(ids.size()) : "");
   }
   std::vector<LogRecordDraft> drafts() const {
     std::vector<LogRecordDraft> result;
     for (size_t i = 0; i < ids.size(); ++i) {
-      result.push_back({ids[i], keys[i], "DimonaInDeclared", 3, recorded_at[i], payloads[i]});
+      result.push_back({ids[i], keys[i], "DimonaInDeclared", 3, recorded_at[i], payloads[i], sources[i]});
     }
     return result;
   }
@@ -158,6 +160,7 @@ TEST_P(LogConformance, AppendedRecordsReadBackWithEveryField) {
     EXPECT_EQ(records[i].schema_version, 3u);
     EXPECT_EQ(records[i].recorded_at, batch.recorded_at[i]);
     EXPECT_EQ(records[i].payload, batch.payloads[i]);
+    EXPECT_EQ(records[i].source, batch.sources[i]);
   }
 }
 
@@ -362,6 +365,10 @@ TEST_P(LogConformance, RefusesWhatBreaksALimit) {
   Batch no_id;
   no_id.add("", Instant{kStartMicros});
   drafts = no_id.drafts();
+  EXPECT_EQ(writer->append(drafts).status().code(), Code::kInvalidArgument);
+  Batch long_source = make_batch("src", 1);
+  long_source.sources[0].assign(limits::log_source_bytes_max + 1, 's');
+  drafts = long_source.drafts();
   EXPECT_EQ(writer->append(drafts).status().code(), Code::kInvalidArgument);
   auto reader = consumer({});
   std::vector<uint32_t> missing{kPartitions};
