@@ -10,6 +10,9 @@ namespace dimona::api {
 
 struct LedgerConfig {
   std::string data_dir = "dimona-data";  // holds ledger.db, checkpoint.db, writer.lock
+  // The event log's URI (--log, env DIMONA_LOG): sqlite:PATH, kafka://HOST:PORT/TOPIC,
+  // memory:NAME (tests). Empty: sqlite:DATA/ledger.db. Checkpoints and the secret stay in data_dir.
+  std::string log_uri;
   std::string quota_path;                // empty: schemas/quota.json
   uint32_t partitions = 0;               // at creation; 0: the default
   std::string secret_file;               // empty: DATA/secret.key (secret.h)

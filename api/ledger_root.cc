@@ -28,6 +28,26 @@ Result<std::unique_ptr<EmbeddedLog>> open_log(const LedgerConfig& common, bool c
   return EmbeddedLog::open(common.data_dir + "/ledger.db", options);
 }
 
+std::string log_uri_of(const LedgerConfig& config) {
+  return !config.log_uri.empty() ? config.log_uri : "sqlite:" + config.data_dir + "/ledger.db";
+}
+
+Result<std::unique_ptr<Log>> open_ledger_log(const LedgerConfig& config, bool create) {
+  const std::string uri = log_uri_of(config);
+  LogOptions options;
+  if (config.partitions != 0) options.partitions = config.partitions;
+  options.create_if_missing = create;
+  if (uri.starts_with("sqlite:")) {
+    const std::filesystem::path path(uri.substr(std::string_view("sqlite:").size()));
+    if (create) {
+      if (path.has_parent_path()) DIMONA_TRY(make_private_directory(path.parent_path().string()));
+    } else if (!std::filesystem::exists(path)) {
+      return not_found("no log at " + path.string() + ": ingest a file first");
+    }
+  }
+  return dimona::open_log(uri, options);
+}
+
 std::string checkpoint_path(const LedgerConfig& common) { return common.data_dir + "/checkpoint.db"; }
 
 Result<ServerSecret> open_secret(const LedgerConfig& common) {

@@ -22,11 +22,19 @@
 #include "engine/base/time.h"
 #include "engine/embedded_log.h"
 #include "engine/ledger.h"
+#include "engine/log/log.h"
 #include "projections/projector.h"
 
 namespace dimona::api {
 
 Result<std::unique_ptr<EmbeddedLog>> open_log(const LedgerConfig& config, bool create);
+// The log URI config names: --log, or sqlite:DATA/ledger.db.
+std::string log_uri_of(const LedgerConfig& config);
+// The ledger's log on the log seam (engine/log/log.h), from log_uri_of(config).
+// `create`: a missing embedded log is created (its folder made 0700); without
+// it a missing one is kNotFound "no log at PATH: ingest a file first". Kafka
+// creates a missing topic with config.partitions (or the default) either way.
+Result<std::unique_ptr<Log>> open_ledger_log(const LedgerConfig& config, bool create);
 std::string checkpoint_path(const LedgerConfig& config);
 // The server secret: --secret-file, or DATA/secret.key (made on first use).
 Result<ServerSecret> open_secret(const LedgerConfig& config);

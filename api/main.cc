@@ -11,8 +11,11 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   CommonOptions common;
   if (const char* env = std::getenv("DIMONA_DATA")) common.data_dir = env;
+  if (const char* env = std::getenv("DIMONA_LOG")) common.log_uri = env;
   auto add_common = [&common](CLI::App* cmd) {
     cmd->add_option("--data", common.data_dir, "Data directory holding ledger.db (env DIMONA_DATA)");
+    cmd->add_option("--log", common.log_uri,
+                    "The event log: sqlite:PATH (default DATA/ledger.db) or kafka://HOST:PORT/TOPIC (env DIMONA_LOG)");
     cmd->add_option("--quota", common.quota_path, "Quota table (default: schemas/quota.json)");
     cmd->add_option("--partitions", common.partitions, "Partitions of a new log")->check(CLI::Range(1, 1024));
     cmd->add_option("--secret-file", common.secret_file, "Server secret for access codes and tokens (default DATA/secret.key)");
