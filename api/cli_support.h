@@ -14,7 +14,7 @@
 #include "api/commands.h"
 #include "api/ledger_root.h"
 #include "engine/base/time.h"
-#include "engine/embedded_log.h"
+#include "engine/log/log_tools.h"
 #include "engine/ledger.h"
 #include "projections/employer_register.h"
 #include "projections/projector.h"
@@ -23,7 +23,7 @@ namespace dimona::cli {
 
 // The composition root's openers (ledger_root.h), by their command-line names.
 using api::checkpoint_path;
-using api::open_log;
+using api::open_ledger_log;
 using api::open_projector;
 using api::open_read_side;
 using api::open_secret;

@@ -9,7 +9,7 @@
 #include <memory>
 
 #include "api/progress.h"
-#include "engine/embedded_log.h"
+#include "engine/log/log_tools.h"
 #include "engine/ingest.h"
 #include "engine/ledger.h"
 
@@ -26,12 +26,12 @@ using File = std::unique_ptr<std::FILE, FileCloser>;
 void print_summary(const IngestSummary& s, double seconds) {
   if (s.already_complete) {
     std::printf("already ingested: the log holds every line of this file (%llu lines); nothing to do\n",
-                static_cast<unsigned long long>(s.resumed_after_lines));
+                static_cast<unsigned long long>(s.resumed_after_lines + s.lines));
     return;
   }
-  if (s.resumed_after_lines > 0)
-    std::printf("resumed after line %llu (committed by an earlier run)\n",
-                static_cast<unsigned long long>(s.resumed_after_lines));
+  if (s.resumed_after_lines > 0 || s.already_stored > 0)
+    std::printf("resumed after line %llu (stored by an earlier run); %llu line(s) read again were already stored\n",
+                static_cast<unsigned long long>(s.resumed_after_lines), static_cast<unsigned long long>(s.already_stored));
   std::printf("declarations  %llu in %.2f s (%s/s)\n", static_cast<unsigned long long>(s.declarations), seconds,
               human_count(seconds > 0 ? static_cast<double>(s.declarations) / seconds : 0).c_str());
   std::printf("  A accepted              %llu\n", static_cast<unsigned long long>(s.accepted));
@@ -72,7 +72,7 @@ int run_ingest(const CommonOptions& common, const IngestOptions& o) {
   options.report_path = report_path;
   options.progress = [&progress](const IngestProgress& p) { progress.update(p.lines, p.bytes, p.total_bytes); };
   Result<IngestSummary> summary = from_stdin ? ingest_stream(ledger, stdin, "stdin", options)
-                                             : ingest_file(ledger, *side->log, o.input, options);
+                                             : ingest_file(ledger, o.input, options);
   progress.finish();
   if (!summary.is_ok()) return fail("ingest", summary.status());
   print_summary(*summary, progress.elapsed_seconds());
@@ -84,27 +84,24 @@ int run_ingest(const CommonOptions& common, const IngestOptions& o) {
 }
 
 int run_log_inspect(const CommonOptions& common, const InspectOptions& o) {
-  Result<std::unique_ptr<EmbeddedLog>> log = open_log(common, /*create=*/false);
+  Result<std::unique_ptr<Log>> log = open_ledger_log(common, /*create=*/false);
   if (!log.is_ok()) return fail("log inspect", log.status());
-  Result<std::vector<PartitionSummary>> summary = (*log)->summary();
+  Result<std::vector<PartitionSummary>> summary = summarize(**log);
   if (!summary.is_ok()) return fail("log inspect", summary.status());
-  uint64_t batches = 0, events = 0;
+  uint64_t events = 0;
   std::optional<Instant> first, last;
-  std::printf("log %s: %u partitions\n", (common.data_dir + "/ledger.db").c_str(), (*log)->partition_count());
-  std::printf("%9s %9s %12s  %-20s  %-20s\n", "partition", "batches", "end offset", "first recordedAt", "last recordedAt");
+  std::printf("log %s: %u partitions\n", (*log)->uri().c_str(), (*log)->partitions());
+  std::printf("%9s %12s  %-20s  %-20s\n", "partition", "end offset", "first recordedAt", "last recordedAt");
   for (const PartitionSummary& p : *summary) {
-    batches += p.batches;
     events += p.end_offset;
     if (p.first_recorded_at && (!first || *p.first_recorded_at < *first)) first = p.first_recorded_at;
     if (p.last_recorded_at && (!last || *last < *p.last_recorded_at)) last = p.last_recorded_at;
-    std::printf("%9u %9llu %12llu  %-20s  %-20s\n", p.partition, static_cast<unsigned long long>(p.batches),
-                static_cast<unsigned long long>(p.end_offset),
+    std::printf("%9u %12llu  %-20s  %-20s\n", p.partition, static_cast<unsigned long long>(p.end_offset),
                 p.first_recorded_at ? to_string(*p.first_recorded_at).c_str() : "-",
                 p.last_recorded_at ? to_string(*p.last_recorded_at).c_str() : "-");
   }
-  std::printf("total: %llu batches, %llu events, %s .. %s\n", static_cast<unsigned long long>(batches),
-              static_cast<unsigned long long>(events), first ? to_string(*first).c_str() : "-",
-              last ? to_string(*last).c_str() : "-");
+  std::printf("total: %llu events, %s .. %s\n", static_cast<unsigned long long>(events),
+              first ? to_string(*first).c_str() : "-", last ? to_string(*last).c_str() : "-");
   if (!o.verify) return 0;
   Result<VerifyReport> report = verify_log(**log);
   if (!report.is_ok()) return fail("log inspect", report.status());
@@ -114,7 +111,7 @@ int run_log_inspect(const CommonOptions& common, const InspectOptions& o) {
     std::fprintf(stderr, "dimona-ledger: log inspect: %zu partition(s) fail the integrity check\n", report->error_count());
     return 1;
   }
-  std::printf("integrity: every batch verified (CRC, line count, offsets, time order)\n");
+  std::printf("integrity: every record read and verified by the log (CRC, framing, offsets, time order)\n");
   Result<DuplicateEvents> duplicates = find_duplicate_events(**log);
   if (!duplicates.is_ok()) return fail("log inspect", duplicates.status());
   if (duplicates->duplicates > 0) {

@@ -24,7 +24,7 @@ Result<ActionSubmission> submit_one_action(WriteSide& side, const Action& action
                                            std::string_view source) {
   Result<ActionSubmission> s = side.ledger->submit_action(action, raw, source);
   DIMONA_TRY(s);
-  DIMONA_TRY(side.ledger->commit(nullptr));
+  DIMONA_TRY(side.ledger->commit());
   return s;
 }
 
@@ -54,7 +54,7 @@ int run_submit(const CommonOptions& common, const SubmitOptions& o) {
     partition = s->partition;
   }
   const std::string line(side->ledger->last_staged_event(partition));  // the event as it will be logged
-  if (Status c = side->ledger->commit(nullptr); !c.is_ok()) return fail("submit", c);
+  if (Status c = side->ledger->commit(); !c.is_ok()) return fail("submit", c);
   print_line(line);  // result, ids, what was derived
   return 0;
 }

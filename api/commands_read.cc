@@ -11,7 +11,7 @@
 #include "api/cli_support.h"
 #include "api/commands.h"
 #include "api/progress.h"
-#include "engine/embedded_log.h"
+#include "engine/log/log_tools.h"
 #include "projections/export.h"
 #include "projections/anomaly_log.h"
 #include "projections/interim_views.h"

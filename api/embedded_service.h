@@ -34,7 +34,7 @@ class EmbeddedLedgerService final : public LedgerService {
     f(*projector_);
   }
   bool wait_for(uint32_t partition, Offset offset, int deadline_ms) const override;
-  uint32_t partition_of(Ssin citizen) const override { return partition_for(citizen.value, log_->partition_count()); }
+  uint32_t partition_of(Ssin citizen) const override { return partition_for(citizen, log_->partitions()); }
   bool ready() const override;
   uint64_t lag() const override;
   uint64_t events_folded() const override { return events_folded_; }
@@ -52,13 +52,13 @@ class EmbeddedLedgerService final : public LedgerService {
   explicit EmbeddedLedgerService(WriteSide write);
   void run();
   void process(std::deque<Pending>& group);
-  // Decodes, checks, decides and stages one submission; its offset counts from `base`.
-  Result<WriteOutcome> stage(const Pending& p, std::map<uint32_t, Offset>* base);
+  // Decodes, checks, decides and stages one submission.
+  Result<WriteOutcome> stage(const Pending& p);
   void fold();     // the projector catches up with the log; readers are woken
   bool recover();  // writer thread: folds the state from the log again after a failed reload
 
   WriterLock lock_;  // first: released last
-  std::unique_ptr<EmbeddedLog> log_;
+  std::unique_ptr<Log> log_;
   std::unique_ptr<Ledger> ledger_;
   std::unique_ptr<Projector> projector_;
   DeclarationDecoder decoder_;  // writer thread only

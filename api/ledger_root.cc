@@ -20,14 +20,6 @@
 
 namespace dimona::api {
 
-Result<std::unique_ptr<EmbeddedLog>> open_log(const LedgerConfig& common, bool create) {
-  if (create) DIMONA_TRY(make_private_directory(common.data_dir));
-  EmbeddedLogOptions options;
-  options.create_if_missing = create;
-  if (common.partitions != 0) options.partitions = common.partitions;
-  return EmbeddedLog::open(common.data_dir + "/ledger.db", options);
-}
-
 std::string log_uri_of(const LedgerConfig& config) {
   return !config.log_uri.empty() ? config.log_uri : "sqlite:" + config.data_dir + "/ledger.db";
 }
@@ -75,7 +67,7 @@ Result<WriteSide> open_write_side(const LedgerConfig& common, const Clock& clock
   Result<WriterLock> lock = WriterLock::acquire(common.data_dir);
   DIMONA_TRY(lock);
   WriteSide side{std::move(*lock), nullptr, nullptr};
-  Result<std::unique_ptr<EmbeddedLog>> log = open_log(common, /*create=*/true);
+  Result<std::unique_ptr<Log>> log = open_ledger_log(common, /*create=*/true);
   DIMONA_TRY(log);
   side.log = std::move(*log);
   Result<QuotaSchedule> schedule = load_quota_schedule(common.quota_path);
@@ -89,7 +81,7 @@ Result<WriteSide> open_write_side(const LedgerConfig& common, const Clock& clock
   return side;
 }
 
-Result<std::unique_ptr<Projector>> open_projector(EventLog& log, const ProjectorOptions& options) {
+Result<std::unique_ptr<Projector>> open_projector(Log& log, const ProjectorOptions& options) {
   Result<std::unique_ptr<Projector>> projector = Projector::open(log, options);
   if (projector.is_ok() || options.checkpoint_path.empty()) return projector;
   const Code code = projector.status().code();
@@ -104,9 +96,7 @@ Result<std::unique_ptr<Projector>> open_projector(EventLog& log, const Projector
 Result<ReadSide> open_read_side(const LedgerConfig& common, unsigned threads, bool show_progress,
                                 uint64_t checkpoint_every_events) {
   ReadSide side;
-  const std::string path = common.data_dir + "/ledger.db";
-  if (!std::filesystem::exists(path)) return not_found("no log at " + path + ": ingest a file first");
-  Result<std::unique_ptr<EmbeddedLog>> log = EmbeddedLog::open(path, EmbeddedLogOptions{});
+  Result<std::unique_ptr<Log>> log = open_ledger_log(common, /*create=*/false);
   DIMONA_TRY(log);
   side.log = std::move(*log);
   ProjectorOptions options;

@@ -20,14 +20,12 @@
 #include "api/ledger_config.h"
 #include "api/service.h"
 #include "engine/base/time.h"
-#include "engine/embedded_log.h"
 #include "engine/ledger.h"
 #include "engine/log/log.h"
 #include "projections/projector.h"
 
 namespace dimona::api {
 
-Result<std::unique_ptr<EmbeddedLog>> open_log(const LedgerConfig& config, bool create);
 // The log URI config names: --log, or sqlite:DATA/ledger.db.
 std::string log_uri_of(const LedgerConfig& config);
 // The ledger's log on the log seam (engine/log/log.h), from log_uri_of(config).
@@ -56,7 +54,7 @@ class WriterLock {
 // The single writer over the log, for the subcommands that append.
 struct WriteSide {
   WriterLock lock;  // first: released last
-  std::unique_ptr<EmbeddedLog> log;
+  std::unique_ptr<Log> log;
   std::unique_ptr<Ledger> ledger;
 };
 Result<WriteSide> open_write_side(const LedgerConfig& config, const Clock& clock);
@@ -65,11 +63,11 @@ Result<WriteSide> open_write_side(const LedgerConfig& config, const Clock& clock
 // a state that does not decode; kFailedPrecondition: another format, another
 // log) is set aside (set_aside_checkpoint) with one warning line on stderr,
 // and the projector starts empty: the log is the truth, the fold rebuilds it.
-Result<std::unique_ptr<Projector>> open_projector(EventLog& log, const ProjectorOptions& options);
+Result<std::unique_ptr<Projector>> open_projector(Log& log, const ProjectorOptions& options);
 
 // The log and a projector caught up with it (from the checkpoint, if any).
 struct ReadSide {
-  std::unique_ptr<EmbeddedLog> log;
+  std::unique_ptr<Log> log;
   std::unique_ptr<Projector> projector;
   ReplayStats stats;
 };

@@ -23,7 +23,7 @@
 #include <vector>
 
 #include "api/http.h"
-#include "engine/event_log.h"
+#include "engine/log/log.h"
 #include "engine/identifiers.h"
 
 namespace dimona::api {

@@ -53,7 +53,7 @@ void EmbeddedLedgerService::run() {
   }
 }
 
-Result<WriteOutcome> EmbeddedLedgerService::stage(const Pending& p, std::map<uint32_t, Offset>* base) {
+Result<WriteOutcome> EmbeddedLedgerService::stage(const Pending& p) {
   text_.assign(p.body);
   const size_t size = text_.size();
   text_.resize(size + kJsonPadding, ' ');
@@ -76,11 +76,7 @@ Result<WriteOutcome> EmbeddedLedgerService::stage(const Pending& p, std::map<uin
     o.id = s->declaration_id.value;
     o.partition = s->partition;
   }
-  if (!base->count(o.partition)) {
-    Result<Offset> end = log_->end_offset(o.partition);
-    (*base)[o.partition] = end.is_ok() ? *end : 0;
-  }
-  o.offset = (*base)[o.partition] + ledger_->staged_in(o.partition) - 1;
+  o.offset = ledger_->next_offset(o.partition) - 1;
   o.event_json.assign(ledger_->last_staged_event(o.partition));
   return o;
 }
@@ -96,14 +92,13 @@ void EmbeddedLedgerService::process(std::deque<Pending>& group) {
     return;
   }
   std::vector<Staged> staged;
-  std::map<uint32_t, Offset> base;  // each touched partition's end offset before this commit
   for (Pending& p : group) {
-    Result<WriteOutcome> o = stage(p, &base);
+    Result<WriteOutcome> o = stage(p);
     if (o.is_ok()) staged.push_back(Staged{&p, std::move(*o), false});
     else p.done(o.status());
   }
   if (staged.empty() && ledger_->staged_events() == 0) return;
-  Status committed = ledger_->commit(nullptr);
+  Status committed = ledger_->commit();
   if (!committed.is_ok()) {
     // The log says what was stored: a submission below its partition's end
     // offset is durable (201), the others were not written (503). The state,
@@ -112,7 +107,7 @@ void EmbeddedLedgerService::process(std::deque<Pending>& group) {
     Status reloaded = ledger_->reload();
     size_t stored = 0;
     for (Staged& st : staged) {
-      Result<Offset> end = log_->end_offset(st.outcome.partition);
+      Result<Offset> end = ledger_->log_end_offset(st.outcome.partition);
       st.durable = end.is_ok() && st.outcome.offset < *end;
       stored += st.durable ? 1 : 0;
     }

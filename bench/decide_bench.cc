@@ -8,7 +8,7 @@
 #include "bench/generator/generator.h"
 #include "engine/codec.h"
 #include "engine/ledger.h"
-#include "engine/memory_log.h"
+#include "engine/log/log.h"
 
 namespace dimona {
 namespace {
@@ -59,15 +59,17 @@ void BM_DecodeDecideStage(benchmark::State& state) {
   DeclarationDecoder decoder;
   for (auto _ : state) {
     state.PauseTiming();
-    MemoryLog log(16);
-    auto ledger = Ledger::open(log, *schedule, clock, ServerSecret::from_passphrase("test"));
+    LogOptions log_options;
+    log_options.partitions = 16;
+    auto log = open_log("memory:", log_options);
+    auto ledger = Ledger::open(**log, *schedule, clock, ServerSecret::from_passphrase("test"));
     state.ResumeTiming();
     for (size_t i = 0; i < lines.size(); ++i) {
       auto d = decoder.decode(std::string_view(padded[i].data(), lines[i].size()), padded[i].size());
       if (!d.is_ok()) continue;
       auto s = (*ledger)->submit(*d, lines[i], "bench");
       benchmark::DoNotOptimize(s);
-      if ((*ledger)->staged_events() >= 16384) (void)(*ledger)->commit(nullptr);
+      if ((*ledger)->staged_events() >= 16384) (void)(*ledger)->commit();
     }
   }
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * lines.size()));

@@ -21,10 +21,10 @@
 #include "bench/generator/generator.h"
 #include "engine/base/limits.h"
 #include "engine/codec.h"
-#include "engine/embedded_log.h"
+#include "engine/log/log.h"
+#include "engine/log/log_tools.h"
 #include "engine/ingest.h"
 #include "engine/ledger.h"
-#include "engine/memory_log.h"
 
 namespace fs = std::filesystem;
 using namespace dimona;
@@ -40,9 +40,7 @@ using bench::seconds_since;
 double run_ours(const std::string& input, const std::string& dir, uint64_t* declarations) {
   fs::remove_all(dir);
   fs::create_directories(dir);
-  EmbeddedLogOptions o;
-  o.create_if_missing = true;
-  auto log = EmbeddedLog::open(dir + "/ledger.db", o);
+  auto log = open_log("sqlite:" + dir + "/ledger.db", LogOptions{});
   if (!log.is_ok()) die(log.status().to_string());
   auto schedule = load_quota_schedule("");
   if (!schedule.is_ok()) die(schedule.status().to_string());
@@ -51,7 +49,7 @@ double run_ours(const std::string& input, const std::string& dir, uint64_t* decl
   auto ledger = Ledger::open(**log, std::move(*schedule), clock, ServerSecret::from_passphrase("test"));
   if (!ledger.is_ok()) die(ledger.status().to_string());
   dimona::IngestOptions options;
-  auto summary = ingest_file(**ledger, **log, input, options);
+  auto summary = ingest_file(**ledger, input, options);
   if (!summary.is_ok()) die(summary.status().to_string());
   const double s = seconds_since(t0);
   *declarations = summary->declarations;
@@ -60,18 +58,19 @@ double run_ours(const std::string& input, const std::string& dir, uint64_t* decl
 
 // The events our ingest produced, one per line, to feed the baseline.
 std::vector<std::string> events_of(const std::string& dir) {
-  auto log = EmbeddedLog::open(dir + "/ledger.db", EmbeddedLogOptions{});
+  auto log = open_log("sqlite:" + dir + "/ledger.db", LogOptions{});
   if (!log.is_ok()) die(log.status().to_string());
+  auto consumer = (*log)->open_consumer();
+  if (!consumer.is_ok()) die(consumer.status().to_string());
   std::vector<std::string> events;
-  RecordBatch b;
-  for (uint32_t p = 0; p < (*log)->partition_count(); ++p) {
-    auto reader = (*log)->read(p, 0);
-    if (!reader.is_ok()) die(reader.status().to_string());
-    while (*(*reader)->next(&b)) {
-      size_t at = 0;
-      for (size_t nl; (nl = b.payload.find('\n', at)) != std::string::npos; at = nl + 1)
-        events.emplace_back(b.payload, at, nl - at);
-    }
+  for (uint32_t p = 0; p < (*log)->partitions(); ++p) {
+    auto end = (*consumer)->end_offset(p);
+    if (!end.is_ok()) die(end.status().to_string());
+    Status read = read_partition(**consumer, p, 0, *end, [&](LogRecord& r) {
+      events.push_back(std::move(r.payload));
+      return Status::ok();
+    });
+    if (!read.is_ok()) die(read.to_string());
   }
   return events;
 }

@@ -47,7 +47,9 @@
 #include "bench/generator/generator.h"
 #include "engine/base/limits.h"
 #include "engine/codec.h"
-#include "engine/embedded_log.h"
+#include "engine/ledger.h"
+#include "engine/log/log.h"
+#include "engine/log/log_tools.h"
 #include "engine/ingest.h"
 #include "engine/ledger.h"
 #include "engine/ledger_state.h"
@@ -303,7 +305,7 @@ FoldResult run_ndjson(const std::string& events_path, uint32_t partitions, uint6
           for (auto& state : states)
             if (Status s = state->apply(*event); !s.is_ok()) die(s.to_string());
         } else {
-          const uint32_t p = partition_for(event->ssin.value, partitions);
+          const uint32_t p = partition_for(event->ssin, partitions);
           if (Status s = states[p]->apply(*event); !s.is_ok()) die("event " + std::to_string(events) + ": " + s.to_string());
           anomalies[p].apply(*event);
         }
@@ -325,7 +327,7 @@ FoldResult run_ndjson(const std::string& events_path, uint32_t partitions, uint6
 FoldResult run_projector(const std::string& log_path, unsigned threads, uint64_t expected) {
   ::malloc_trim(0);
   FoldResult r;
-  auto log = EmbeddedLog::open(log_path, EmbeddedLogOptions{});
+  auto log = open_log("sqlite:" + log_path, LogOptions{});
   if (!log.is_ok()) die(log.status().to_string());
   ProjectorOptions options;
   options.threads = threads;  // no checkpoint_path: the fold alone
@@ -393,35 +395,34 @@ void append_tsv_row(uint64_t seq, const Event& e, std::string* out) {
 
 // The log's events, partition after partition, as NDJSON and as TSV for PostgreSQL.
 void dump_events(const Paths& paths, Setup* s) {
-  auto log = EmbeddedLog::open(paths.log, EmbeddedLogOptions{});
+  auto log = open_log("sqlite:" + paths.log, LogOptions{});
   if (!log.is_ok()) die(log.status().to_string());
+  auto consumer = (*log)->open_consumer();
+  if (!consumer.is_ok()) die(consumer.status().to_string());
   std::FILE* ndjson = std::fopen(paths.events.c_str(), "wb");
   std::FILE* tsv = std::fopen(paths.tsv.c_str(), "wb");
   if (!ndjson || !tsv) die("cannot write the events files in " + paths.dir);
   EventDecoder decoder;
-  RecordBatch b;
   std::string rows;
-  s->partitions = (*log)->partition_count();
+  s->partitions = (*log)->partitions();
   for (uint32_t p = 0; p < s->partitions; ++p) {
-    auto reader = (*log)->read(p, 0);
-    if (!reader.is_ok()) die(reader.status().to_string());
-    for (;;) {
-      auto more = (*reader)->next(&b);
-      if (!more.is_ok()) die(more.status().to_string());
-      if (!*more) break;
-      std::fwrite(b.payload.data(), 1, b.payload.size(), ndjson);
-      s->events_bytes += b.payload.size();
-      const size_t size = b.payload.size();
-      b.payload.append(kJsonPadding, ' ');
+    auto end = (*consumer)->end_offset(p);
+    if (!end.is_ok()) die(end.status().to_string());
+    Status read = read_partition(**consumer, p, 0, *end, [&](LogRecord& r) {
+      r.payload += '\n';
+      std::fwrite(r.payload.data(), 1, r.payload.size(), ndjson);
+      s->events_bytes += r.payload.size();
+      const size_t size = r.payload.size() - 1;
+      r.payload.append(kJsonPadding, ' ');
       rows.clear();
-      for (size_t at = 0, nl; at < size; at = nl + 1, ++s->events) {
-        nl = b.payload.find('\n', at);
-        auto event = decoder.decode(std::string_view(b.payload).substr(at, nl - at), b.payload.size() - at);
-        if (!event.is_ok()) die(event.status().to_string());
-        if (event->is_declaration()) append_tsv_row(s->events, *event, &rows);
-      }
+      auto event = decoder.decode(std::string_view(r.payload.data(), size), r.payload.size());
+      if (!event.is_ok()) die(event.status().to_string());
+      if (event->is_declaration()) append_tsv_row(s->events, *event, &rows);
+      ++s->events;
       std::fwrite(rows.data(), 1, rows.size(), tsv);
-    }
+      return Status::ok();
+    });
+    if (!read.is_ok()) die(read.to_string());
   }
   if (std::fclose(ndjson) != 0 || std::fclose(tsv) != 0) die("cannot write the events files in " + paths.dir);
 }
@@ -443,9 +444,7 @@ void make_input(const Paths& paths, uint64_t students) {
   }
   {
     fs::create_directories(fs::path(paths.log).parent_path());
-    EmbeddedLogOptions o;
-    o.create_if_missing = true;
-    auto log = EmbeddedLog::open(paths.log, o);
+    auto log = open_log("sqlite:" + paths.log, LogOptions{});
     if (!log.is_ok()) die(log.status().to_string());
     auto schedule = load_quota_schedule("");
     if (!schedule.is_ok()) die(schedule.status().to_string());
@@ -453,7 +452,7 @@ void make_input(const Paths& paths, uint64_t students) {
     const auto t0 = std::chrono::steady_clock::now();
     auto ledger = Ledger::open(**log, std::move(*schedule), clock, ServerSecret::from_passphrase("test"));
     if (!ledger.is_ok()) die(ledger.status().to_string());
-    auto summary = ingest_file(**ledger, **log, paths.year, dimona::IngestOptions{});
+    auto summary = ingest_file(**ledger, paths.year, dimona::IngestOptions{});
     if (!summary.is_ok()) die(summary.status().to_string());
     s.ingest_seconds = seconds_since(t0);
     s.accepted = summary->accepted;

@@ -87,7 +87,8 @@ class Ingestor {
   Ingestor(Ledger& ledger, const std::string& label, const IngestOptions& options)
       : ledger_(ledger), options_(options), source_("batch:" + label + ":"), source_prefix_(source_.size()) {}
 
-  Result<IngestSummary> run(std::FILE* in, SourceCursor* cursor, uint64_t total_bytes);
+  // `position`: the file's source and where to resume (null for a stream).
+  Result<IngestSummary> run(std::FILE* in, SourcePosition* position, uint64_t total_bytes);
   // Opens the report: anew, or keeping only the entries of the first `committed_lines` lines.
   Status open_report(uint64_t committed_lines);
 
@@ -104,7 +105,8 @@ class Ingestor {
   const IngestOptions& options_;
   DeclarationDecoder decoder_;
   IngestSummary summary_;
-  SourceCursor* cursor_ = nullptr;
+  SourcePosition* position_ = nullptr;  // the current line's; resume = its group's start
+  uint32_t running_crc_ = 0;            // crc32c of the bytes consumed so far
   uint64_t line_number_ = 0;
   uint64_t bytes_ = 0;
   uint32_t since_commit_ = 0;
@@ -183,10 +185,14 @@ Status Ingestor::handle(const LineFeeder::Line& line) {
   source_.resize(source_prefix_);  // "batch:LABEL:" + the line number
   append_uint(&source_, line_number_);
   if (command->is_action) return handle_action(command->action, line.text);
-  Result<Submission> s = ledger_.submit(command->declaration, line.text, source_);
+  Result<Submission> s = ledger_.submit(command->declaration, line.text, source_, position_);
   if (!s.is_ok()) {
     if (s.status().code() != Code::kInvalidArgument) return s.status();
     return malformed(s.status());
+  }
+  if (s->stored_before) {
+    ++summary_.already_stored;
+    return Status::ok();
   }
   ++summary_.declarations;
   const Decision& decision = s->decision;
@@ -201,10 +207,14 @@ Status Ingestor::handle(const LineFeeder::Line& line) {
 }
 
 Status Ingestor::handle_action(const Action& action, std::string_view text) {
-  Result<ActionSubmission> s = ledger_.submit_action(action, text, source_);
+  Result<ActionSubmission> s = ledger_.submit_action(action, text, source_, position_);
   if (!s.is_ok()) {
     if (s.status().code() != Code::kInvalidArgument) return s.status();
     return malformed(s.status());
+  }
+  if (s->stored_before) {
+    ++summary_.already_stored;
+    return Status::ok();
   }
   ++summary_.actions;
   ++summary_.action_kinds[std::string(action_key(action.kind))];
@@ -225,24 +235,23 @@ Status Ingestor::handle_action(const Action& action, std::string_view text) {
 }
 
 Status Ingestor::commit() {
-  if (cursor_) {
-    cursor_->lines = line_number_;
-    cursor_->bytes = bytes_;
-  }
-  DIMONA_TRY(ledger_.commit_async(cursor_));  // durable at the next commit or at sync()
+  DIMONA_TRY(ledger_.commit_async());  // durable at the next commit or at sync()
+  // The next group starts here: its events are appended only once this one is durable.
+  if (position_) position_->resume = SourceMark{line_number_, bytes_, running_crc_};
   if (report_) std::fflush(report_);
   ++summary_.commits;
   since_commit_ = 0;
   return Status::ok();
 }
 
-Result<IngestSummary> Ingestor::run(std::FILE* in, SourceCursor* cursor, uint64_t total_bytes) {
-  cursor_ = cursor;
-  DIMONA_TRY(open_report(cursor ? cursor->lines : 0));
-  if (cursor) {
-    line_number_ = cursor->lines;
-    bytes_ = cursor->bytes;
-    summary_.resumed_after_lines = cursor->lines;
+Result<IngestSummary> Ingestor::run(std::FILE* in, SourcePosition* position, uint64_t total_bytes) {
+  position_ = position;
+  DIMONA_TRY(open_report(position ? position->resume.index : 0));
+  if (position) {
+    line_number_ = position->resume.index;
+    bytes_ = position->resume.bytes;
+    running_crc_ = position->resume.crc;
+    summary_.resumed_after_lines = position->resume.index;
   }
   LineFeeder feeder(in);
   LineFeeder::Line line;
@@ -250,6 +259,10 @@ Result<IngestSummary> Ingestor::run(std::FILE* in, SourceCursor* cursor, uint64_
     Result<bool> more = feeder.next(&line);
     DIMONA_TRY(more);
     if (!*more) break;
+    if (position) {  // through this line: what a resumed ingest checks the file against
+      position->at = SourceMark{line_number_ + 1, bytes_ + line.consumed,
+                                crc32c_extend(running_crc_, line.text.data(), line.consumed)};
+    }
     Status handled = handle(line);
     if (!handled.is_ok()) {
       if (handled.code() == Code::kInvalidArgument) {  // strict: keep what came before
@@ -259,7 +272,7 @@ Result<IngestSummary> Ingestor::run(std::FILE* in, SourceCursor* cursor, uint64_
       return handled;
     }
     bytes_ += line.consumed;
-    if (cursor) cursor->prefix_crc = crc32c_extend(cursor->prefix_crc, line.text.data(), line.consumed);
+    if (position) running_crc_ = position->at.crc;
     if (++since_commit_ >= limits::ingest_commit_declarations || ledger_.should_commit()) DIMONA_TRY(commit());
     if (options_.progress && (line_number_ & 0x3fff) == 0) options_.progress({line_number_, bytes_, total_bytes});
   }
@@ -299,7 +312,7 @@ Result<uint32_t> crc_of_prefix(std::FILE* f, uint64_t bytes) {
 
 }  // namespace
 
-Result<IngestSummary> ingest_file(Ledger& ledger, EventLog& log, const std::string& path, const IngestOptions& options) {
+Result<IngestSummary> ingest_file(Ledger& ledger, const std::string& path, const IngestOptions& options) {
   File f(std::fopen(path.c_str(), "rb"));
   if (!f) return not_found("cannot open " + path + ": " + std::strerror(errno));
   std::fseek(f.get(), 0, SEEK_END);
@@ -308,20 +321,31 @@ Result<IngestSummary> ingest_file(Ledger& ledger, EventLog& log, const std::stri
   Result<std::string> id = source_id_of(f.get());
   DIMONA_TRY(id);
   std::rewind(f.get());
-  Result<std::optional<SourceCursor>> stored = log.source_cursor(*id);
-  DIMONA_TRY(stored);
-  SourceCursor cursor{*id, 0, 0, 0};
-  if (stored->has_value()) {
-    cursor = **stored;
-    Result<uint32_t> crc = crc_of_prefix(f.get(), cursor.bytes);
+  // Where an earlier ingest of this file got to: the largest group start among its stored events.
+  SourcePosition position;
+  position.source = "file:" + *id;
+  // Where an earlier ingest of this file got to: the largest group start among its stored
+  // events; and the latest line stored, which the file must still hold unchanged.
+  bool resumed = false;
+  SourceMark latest;
+  for (const std::optional<SourcePosition>& stored : ledger.source_positions(position.source)) {
+    if (!stored) continue;
+    if (!resumed || position.resume.index < stored->resume.index) position.resume = stored->resume;
+    if (!resumed || latest.index < stored->at.index) latest = stored->at;
+    resumed = true;
+  }
+  if (resumed) {
+    Result<uint32_t> crc = crc_of_prefix(f.get(), latest.bytes);
     DIMONA_TRY(crc);
-    if (*crc != cursor.prefix_crc)
+    if (*crc != latest.crc)
       return failed_precondition("the file changed since an earlier ingest of it: refusing to resume");
+    std::fseek(f.get(), static_cast<long>(position.resume.bytes), SEEK_SET);
   }
   const std::string label = path.substr(path.find_last_of('/') + 1);
   Ingestor ingestor(ledger, label, options);
-  Result<IngestSummary> summary = ingestor.run(f.get(), &cursor, total);
-  if (summary.is_ok() && stored->has_value() && summary->lines == 0) summary->already_complete = true;
+  Result<IngestSummary> summary = ingestor.run(f.get(), &position, total);
+  if (summary.is_ok() && resumed && summary->declarations + summary->actions == 0)
+    summary->already_complete = true;
   return summary;
 }
 

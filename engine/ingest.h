@@ -1,14 +1,17 @@
 // Ingest: an NDJSON file (or stream) of declarations and actions into the ledger.
 //
 // Contract. Each line is decoded (codec.h), decided and staged by the
-// Ledger; every limits::ingest_commit_declarations lines the staged batches
-// are committed durably together with the file's SourceCursor (how many
-// lines and bytes are consumed, and the CRC of those bytes), in one
-// transaction. So a killed ingest, run again on the same file, resumes
-// exactly after its last commit, and a finished one finds nothing to do
-// (the cursor is at the end). A file whose consumed prefix changed since is
-// refused (kFailedPrecondition) rather than half-applied. A stream (stdin)
-// has no cursor and cannot resume.
+// Ledger with its source position (source_position.h: the file's
+// fingerprint, the line, and where its commit group started); every
+// limits::ingest_commit_declarations lines the staged events are committed.
+// Nothing is stored beside the events: a killed ingest, run again on the same
+// file, finds in the log the largest group start among the stored events of
+// that file, reads again from there, and each line whose partition already
+// holds it is skipped (a redelivery), so every line is appended exactly once
+// whatever was cut by the kill, across partitions and on every backend. A
+// finished one finds nothing new to do (already_complete). A file whose
+// consumed prefix changed since is refused (kFailedPrecondition) rather than
+// half-applied. A stream (stdin) has no fingerprint and cannot resume.
 //
 // A malformed line never stops the batch nor loses the lines around it: it
 // is counted and written to the report with its line number and reason;
@@ -46,7 +49,8 @@ struct IngestOptions {
 
 struct IngestSummary {
   uint64_t lines = 0;            // lines read in this run (blank ones included)
-  uint64_t resumed_after_lines = 0;  // lines skipped because an earlier run committed them
+  uint64_t resumed_after_lines = 0;  // lines not read again: an earlier run stored them
+  uint64_t already_stored = 0;       // lines read again and skipped: their partition held them
   bool already_complete = false;
   uint64_t declarations = 0;
   uint64_t accepted = 0, warnings = 0, refused = 0, pending = 0;
@@ -59,7 +63,7 @@ struct IngestSummary {
 };
 
 // `label` names the source in each event's `source` ("batch:LABEL:LINE").
-Result<IngestSummary> ingest_file(Ledger& ledger, EventLog& log, const std::string& path, const IngestOptions& options);
+Result<IngestSummary> ingest_file(Ledger& ledger, const std::string& path, const IngestOptions& options);
 Result<IngestSummary> ingest_stream(Ledger& ledger, std::FILE* in, const std::string& label, const IngestOptions& options);
 
 }  // namespace dimona

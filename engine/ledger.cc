@@ -8,44 +8,65 @@
 #include <cstring>
 #include <mutex>
 
-#include "engine/base/flat_map.h"
 #include "engine/base/limits.h"
 #include "engine/codec.h"
+#include "engine/log/log_tools.h"
 
 namespace dimona {
 
-Status fold_log(EventLog& log, LedgerState* state) {
-  EventDecoder decoder;
-  RecordBatch batch;
-  for (uint32_t partition = 0; partition < log.partition_count(); ++partition) {
-    auto reader = log.read(partition, 0);
-    DIMONA_TRY(reader);
-    for (;;) {
-      Result<bool> more = (*reader)->next(&batch);
-      DIMONA_TRY(more);
-      if (!*more) break;
-      batch.payload.reserve(batch.payload.size() + kJsonPadding);
-      const char* end = batch.payload.data() + batch.payload.size();
-      for (const char* at = batch.payload.data(); at < end;) {
-        const char* nl = static_cast<const char*>(std::memchr(at, '\n', static_cast<size_t>(end - at)));
-        DIMONA_ASSERT(nl != nullptr);  // the reader checked the line count
-        const std::string_view line(at, static_cast<size_t>(nl - at));
-        Result<Event> event = decoder.decode(line, static_cast<size_t>(end - at) + kJsonPadding);
-        if (!event.is_ok()) return corruption("partition " + std::to_string(partition) + " near offset " +
-                                              std::to_string(batch.base_offset) + ": " + event.status().message());
-        DIMONA_TRY(state->apply(*event));
-        at = nl + 1;
-      }
-    }
-  }
-  return Status::ok();
+std::string partition_key(Ssin citizen) { return citizen.value == 0 ? std::string() : format_ssin(citizen); }
+
+uint32_t partition_for(Ssin citizen, uint32_t partitions) {
+  DIMONA_ASSERT(partitions > 0);
+  if (citizen.value == 0) return 0;
+  DIMONA_ASSERT(citizen.value < 100'000'000'000ULL);
+  char digits[11];
+  uint64_t v = citizen.value;
+  for (int i = 10; i >= 0; --i, v /= 10) digits[i] = static_cast<char>('0' + v % 10);
+  return partition_for_key(std::string_view(digits, 11), partitions);
 }
 
-// The committer thread: appends one group at a time, handed over with its
-// cursor. The drafts are swapped, never reallocated, so their buffers keep
-// their capacity from group to group.
+// One partition's events staged since the last hand-over: each event's
+// payload, id, key and source back to back in one buffer (no allocation
+// per event once the buffers have grown).
+struct Ledger::Staged {
+  struct Record {
+    uint32_t at = 0;  // where its fields start in `bytes`
+    uint32_t payload = 0, id = 0, key = 0, source = 0;  // their lengths, in that order
+    EventType type{};
+    uint32_t schema_version = 0;
+    Instant recorded_at;
+  };
+  std::string bytes;
+  std::vector<Record> records;
+
+  void clear() {
+    bytes.clear();
+    records.clear();
+  }
+  std::string_view field(const Record& r, uint32_t skip, uint32_t length) const {
+    return std::string_view(bytes).substr(r.at + skip, length);
+  }
+  std::string_view payload(const Record& r) const { return field(r, 0, r.payload); }
+  LogRecordDraft draft(const Record& r) const {
+    LogRecordDraft d;
+    d.payload = payload(r);
+    d.event_id = field(r, r.payload, r.id);
+    d.key = field(r, r.payload + r.id, r.key);
+    d.source = field(r, r.payload + r.id + r.key, r.source);
+    d.type = event_type_name(r.type);
+    d.schema_version = r.schema_version;
+    d.recorded_at = r.recorded_at;
+    return d;
+  }
+};
+
+// The committer thread: appends one group at a time, partition by partition.
+// The staged buffers are swapped, never reallocated, so they keep their
+// capacity from group to group.
 struct Ledger::Committer {
-  explicit Committer(EventLog& target) : log(target), thread([this] { loop(); }) {}
+  Committer(std::vector<std::unique_ptr<LogProducer>>& targets, std::vector<Offset> ends)
+      : producers(targets), expected(std::move(ends)), thread([this] { loop(); }) {}
   ~Committer() {
     {
       std::lock_guard lock(mutex);
@@ -62,19 +83,36 @@ struct Ledger::Committer {
     return outcome;
   }
 
-  // Takes `drafts` (swapped with the emptied buffers of the previous group).
-  void hand_over(std::vector<BatchDraft>& drafts, const SourceCursor* c) {
+  // Takes `staged` (swapped with the emptied buffers of the previous group).
+  void hand_over(std::vector<Staged>& staged) {
     std::lock_guard lock(mutex);
     DIMONA_ASSERT(!busy);
-    group.swap(drafts);
-    for (BatchDraft& d : drafts) {
-      d.count = 0;
-      d.payload.clear();
-    }
-    has_cursor = c != nullptr;
-    if (c) cursor = *c;
+    group.swap(staged);
+    for (Staged& s : staged) s.clear();
     busy = true;
     wake.notify_all();
+  }
+
+  Status append_group() {
+    std::vector<LogRecordDraft> drafts;
+    for (uint32_t p = 0; p < group.size(); ++p) {
+      const Staged& staged = group[p];
+      if (staged.records.empty()) continue;
+      drafts.clear();
+      for (const Staged::Record& r : staged.records) drafts.push_back(staged.draft(r));
+      Result<AppendOutcome> appended = producers[p]->append(drafts);
+      DIMONA_TRY(appended);
+      // One writer per partition: the log gives the offsets this writer predicted.
+      for (size_t i = 0; i < appended->offsets.size(); ++i) {
+        if (appended->offsets[i] != expected[p] + i || appended->duplicates != 0) {
+          return failed_precondition("partition " + std::to_string(p) + ": the log assigned offset " +
+                                     std::to_string(appended->offsets[i]) + " where this writer expected " +
+                                     std::to_string(expected[p] + i) + " (another writer appended)");
+        }
+      }
+      expected[p] += drafts.size();
+    }
+    return Status::ok();
   }
 
   void loop() {
@@ -83,54 +121,181 @@ struct Ledger::Committer {
       wake.wait(lock, [this] { return busy || stopping; });
       if (!busy) return;
       lock.unlock();
-      std::vector<BatchDraft> ready;
-      for (BatchDraft& d : group)
-        if (d.count > 0) ready.push_back(std::move(d));
-      Result<std::vector<Offset>> appended = ready.empty() && !has_cursor ? Result<std::vector<Offset>>(std::vector<Offset>{})
-                                                                         : log.append(ready, has_cursor ? &cursor : nullptr);
-      size_t next = 0;  // give the buffers back to their slots, emptied
-      for (BatchDraft& d : group) {
-        if (d.count == 0) continue;
-        d = std::move(ready[next++]);
-        d.count = 0;
-        d.payload.clear();
-      }
+      Status appended = outcome.is_ok() ? append_group() : outcome;  // after a failure, nothing more
       lock.lock();
-      if (!appended.is_ok() && outcome.is_ok()) outcome = appended.status();
+      if (!appended.is_ok() && outcome.is_ok()) outcome = appended;
       busy = false;
       done.notify_all();
     }
   }
 
-  EventLog& log;
+  std::vector<std::unique_ptr<LogProducer>>& producers;
+  std::vector<Offset> expected;  // committer thread: each partition's next offset
   std::mutex mutex;
   std::condition_variable wake, done;
-  std::vector<BatchDraft> group;
-  SourceCursor cursor;
-  bool has_cursor = false;
+  std::vector<Staged> group;
   bool busy = false;
   bool stopping = false;
   Status outcome;
   std::thread thread;  // last: starts once the members above exist
 };
 
-Ledger::Ledger(Key, EventLog& log, QuotaSchedule schedule, const Clock& clock, ServerSecret secret)
+Ledger::Ledger(Key, Log& log, QuotaSchedule schedule, const Clock& clock, ServerSecret secret)
     : log_(log),
       schedule_(std::move(schedule)),
       clock_(clock),
       secret_(secret),
-      drafts_(log.partition_count()),
-      future_skew_seconds_(limits::recorded_at_future_skew_seconds) {
-  for (uint32_t p = 0; p < drafts_.size(); ++p) drafts_[p].partition = p;
-}
+      staged_(log.partitions()),
+      handed_end_(log.partitions(), 0),
+      partition_time_(log.partitions()),
+      positions_(log.partitions()),
+      future_skew_seconds_(limits::recorded_at_future_skew_seconds) {}
 
 Ledger::~Ledger() = default;
 
-Result<std::unique_ptr<Ledger>> Ledger::open(EventLog& log, QuotaSchedule schedule, const Clock& clock,
+uint32_t Ledger::partitions() const { return static_cast<uint32_t>(staged_.size()); }
+
+Result<std::unique_ptr<Ledger>> Ledger::open(Log& log, QuotaSchedule schedule, const Clock& clock,
                                              ServerSecret secret) {
   auto ledger = std::make_unique<Ledger>(Key{}, log, std::move(schedule), clock, secret);
-  DIMONA_TRY(dimona::fold_log(log, ledger->state_.get()));
+  for (uint32_t p = 0; p < log.partitions(); ++p) {
+    Result<std::unique_ptr<LogProducer>> producer = log.open_producer(p);
+    DIMONA_TRY(producer);
+    ledger->producers_.push_back(std::move(*producer));
+  }
+  Result<std::unique_ptr<LogConsumer>> consumer = log.open_consumer();
+  DIMONA_TRY(consumer);
+  ledger->consumer_ = std::move(*consumer);
+  DIMONA_TRY(ledger->fold());
   return ledger;
+}
+
+namespace {
+
+// The order a record was decided in: declaration and action ids come from
+// one counter in submission order; a quota definition is staged before the
+// submission that made it due (0).
+uint64_t decision_order(std::string_view event_id) {
+  if (!event_id.starts_with("dcl-") && !event_id.starts_with("act-")) return 0;
+  uint64_t n = 0;
+  for (const char c : event_id.substr(4)) {
+    if (c < '0' || c > '9') return 0;
+    n = n * 10 + static_cast<uint64_t>(c - '0');
+  }
+  return n;
+}
+
+// One partition being read for the merge: a chunk of records and the position in it.
+struct MergeInput {
+  std::unique_ptr<LogConsumer> consumer;
+  uint32_t partition = 0;
+  Offset next = 0, end = 0;
+  std::vector<LogRecord> chunk;
+  size_t at = 0;
+
+  // Makes chunk[at] the next record, reading a chunk when needed; false at the end.
+  Result<bool> head() {
+    if (at < chunk.size()) return true;
+    if (next >= end) return false;
+    chunk.clear();
+    at = 0;
+    const Offset to = std::min<Offset>(end, next + limits::log_read_chunk_records);
+    DIMONA_TRY(read_partition(*consumer, partition, next, to, [&](LogRecord& r) {
+      chunk.push_back(std::move(r));
+      return Status::ok();
+    }));
+    next = to;
+    return !chunk.empty();
+  }
+};
+
+// Folds every partition of `log` up to `ends`, merged in the order the
+// events were decided (recordedAt, then the id counter): the state is then
+// exactly the one the writer built live, whatever the partitioning (the
+// vectors of the action state keep the order of their records). `on_record`
+// sees each record after its fold.
+template <typename OnRecord>
+Status fold_merged(Log& log, const std::vector<Offset>& ends, LedgerState* state, OnRecord&& on_record) {
+  std::vector<MergeInput> inputs(ends.size());
+  for (uint32_t p = 0; p < ends.size(); ++p) {
+    MergeInput& in = inputs[p];
+    in.partition = p;
+    in.end = ends[p];
+    if (ends[p] == 0) continue;
+    Result<std::unique_ptr<LogConsumer>> consumer = log.open_consumer();
+    DIMONA_TRY(consumer);
+    in.consumer = std::move(*consumer);
+  }
+  EventDecoder decoder;
+  for (;;) {
+    MergeInput* first = nullptr;
+    std::pair<int64_t, uint64_t> first_key{};
+    for (MergeInput& in : inputs) {
+      Result<bool> more = in.head();
+      DIMONA_TRY(more);
+      if (!*more) continue;
+      const LogRecord& r = in.chunk[in.at];
+      const std::pair<int64_t, uint64_t> key{r.recorded_at.micros, decision_order(r.event_id)};
+      if (first == nullptr || key < first_key) first = &in, first_key = key;
+    }
+    if (first == nullptr) return Status::ok();
+    LogRecord& r = first->chunk[first->at++];
+    const size_t size = r.payload.size();
+    r.payload.append(kJsonPadding, ' ');
+    Result<Event> event = decoder.decode(std::string_view(r.payload.data(), size), r.payload.size());
+    if (!event.is_ok())
+      return corruption("partition " + std::to_string(r.partition) + " offset " + std::to_string(r.offset) + ": " +
+                        event.status().message());
+    DIMONA_TRY(state->apply(*event));
+    on_record(r);
+  }
+}
+
+Result<std::vector<Offset>> end_offsets(Log& log, LogConsumer& consumer) {
+  std::vector<Offset> ends(log.partitions());
+  for (uint32_t p = 0; p < log.partitions(); ++p) {
+    Result<Offset> end = consumer.end_offset(p);
+    DIMONA_TRY(end);
+    ends[p] = *end;
+  }
+  return ends;
+}
+
+}  // namespace
+
+Status fold_log(Log& log, LedgerState* state) {
+  Result<std::unique_ptr<LogConsumer>> consumer = log.open_consumer();
+  DIMONA_TRY(consumer);
+  Result<std::vector<Offset>> ends = end_offsets(log, **consumer);
+  DIMONA_TRY(ends);
+  return fold_merged(log, *ends, state, [](const LogRecord&) {});
+}
+
+Status Ledger::fold() {
+  auto fresh = std::make_unique<LedgerState>();
+  std::vector<std::unordered_map<std::string, std::string>> positions(partitions());
+  Result<std::vector<Offset>> ends = end_offsets(log_, *consumer_);
+  DIMONA_TRY(ends);
+  std::vector<Instant> last(partitions());
+  DIMONA_TRY(fold_merged(log_, *ends, fresh.get(), [&](LogRecord& r) {
+    last[r.partition] = std::max(last[r.partition], r.recorded_at);
+    if (r.source.empty()) return;
+    auto& mine = positions[r.partition];
+    const std::string_view source = source_of_position(r.source);
+    auto it = mine.find(std::string(source));
+    if (it == mine.end()) mine.emplace(std::string(source), std::move(r.source));
+    else it->second = std::move(r.source);
+  }));
+  stored_max_.clear();
+  for (const auto& partition : positions)
+    for (const auto& [source, text] : partition)
+      if (Result<SourcePosition> stored = parse_source_position(text); stored.is_ok())
+        stored_max_[source] = std::max(stored_max_[source], stored->at.index);
+  state_ = std::move(fresh);
+  positions_ = std::move(positions);
+  partition_time_ = std::move(last);
+  handed_end_ = std::move(*ends);
+  return Status::ok();
 }
 
 void Ledger::set_recorded_at_future_skew(int64_t seconds) {
@@ -138,15 +303,61 @@ void Ledger::set_recorded_at_future_skew(int64_t seconds) {
   future_skew_seconds_ = seconds;
 }
 
-uint32_t Ledger::partition_of(Ssin worker) const { return partition_for(worker.value, log_.partition_count()); }
+uint32_t Ledger::partition_of(Ssin worker) const { return partition_for(worker, partitions()); }
 
-Status Ledger::stage(const Event& event, uint32_t partition) {
-  BatchDraft& draft = drafts_[partition];
-  if (draft.count == 0) draft.first_recorded_at = event.recorded_at;
-  draft.last_recorded_at = event.recorded_at;
-  ++draft.count;
+uint32_t Ledger::staged_in(uint32_t partition) const {
+  return static_cast<uint32_t>(staged_[partition].records.size());
+}
+
+Offset Ledger::next_offset(uint32_t partition) const { return handed_end_[partition] + staged_in(partition); }
+
+Result<Offset> Ledger::log_end_offset(uint32_t partition) { return consumer_->end_offset(partition); }
+
+std::vector<std::optional<SourcePosition>> Ledger::source_positions(std::string_view source) const {
+  std::vector<std::optional<SourcePosition>> out(partitions());
+  for (uint32_t p = 0; p < partitions(); ++p) {
+    auto it = positions_[p].find(std::string(source));
+    if (it == positions_[p].end()) continue;
+    Result<SourcePosition> parsed = parse_source_position(it->second);
+    if (parsed.is_ok()) out[p] = std::move(*parsed);
+  }
+  return out;
+}
+
+bool Ledger::stored_before(uint32_t partition, const SourcePosition* position) const {
+  if (position == nullptr) return false;
+  auto it = positions_[partition].find(position->source);
+  if (it == positions_[partition].end()) return false;
+  Result<SourcePosition> last = parse_source_position(it->second);
+  return last.is_ok() && position->at.index <= last->at.index;
+}
+
+Status Ledger::stage(const Event& event, uint32_t partition, const SourcePosition* position) {
+  Staged& staged = staged_[partition];
+  Staged::Record r;
+  r.at = static_cast<uint32_t>(staged.bytes.size());
+  encode_event(event, &staged.bytes);
+  staged.bytes.pop_back();  // the line's '\n': a record is the object alone
+  r.payload = static_cast<uint32_t>(staged.bytes.size() - r.at);
+  const std::string id = event_id_of(event);
+  staged.bytes += id;
+  r.id = static_cast<uint32_t>(id.size());
+  const std::string key = partition_key(event.ssin);
+  staged.bytes += key;
+  r.key = static_cast<uint32_t>(key.size());
+  if (position) {
+    const size_t before = staged.bytes.size();
+    format_source_position(*position, &staged.bytes);
+    r.source = static_cast<uint32_t>(staged.bytes.size() - before);
+    positions_[partition][position->source].assign(staged.bytes, before, r.source);
+  }
+  r.type = event.type;
+  r.schema_version = event.schema_version;
+  r.recorded_at = event.recorded_at;
+  DIMONA_ASSERT(!(event.recorded_at < partition_time_[partition]));  // the log's order, checked before staging
+  partition_time_[partition] = event.recorded_at;
+  staged.records.push_back(r);
   ++staged_events_;
-  encode_event(event, &draft.payload);
   return Status::ok();
 }
 
@@ -160,10 +371,13 @@ Status Ledger::stage_due_quota(Instant until) {
     if (in_log) continue;
     Event event;
     event.type = EventType::kStudentQuotaDefined;
-    event.recorded_at = std::max(entry.defined_at, state_->last_recorded_at());
     event.source = "schedule:quota.json";
     event.quota = QuotaBody{entry.year, entry.hours, entry.effective_from, entry.legal_source};
-    for (uint32_t p = 0; p < drafts_.size(); ++p) DIMONA_TRY(stage(event, p));
+    for (uint32_t p = 0; p < partitions(); ++p) {  // each partition's time never goes back
+      event.recorded_at = std::max(entry.defined_at, partition_time_[p]);
+      DIMONA_TRY(stage(event, p, nullptr));
+    }
+    event.recorded_at = std::max(entry.defined_at, state_->last_recorded_at());
     DIMONA_TRY(state_->apply(event));
   }
   return Status::ok();
@@ -177,10 +391,7 @@ Result<Instant> Ledger::ledger_time(const std::optional<Instant>& recorded_at) {
       return invalid_argument("field recordedAt: " + to_string(*recorded_at) + " is more than " +
                               std::to_string(future_skew_seconds_) + " s ahead of the clock (" + to_string(clock_.now()) +
                               ")");
-    if (*recorded_at < state_->last_recorded_at())
-      return invalid_argument("recordedAt " + to_string(*recorded_at) + " is before ledger time " +
-                              to_string(state_->last_recorded_at()));
-    at = *recorded_at;
+    at = *recorded_at;  // checked against its partition's time once the partition is known (in_order)
   }
   DIMONA_TRY(stage_due_quota(at));
   return at;
@@ -193,8 +404,8 @@ std::string_view Ledger::one_line(std::string_view raw) {
   return line_;
 }
 
-Status Ledger::stage_and_fold(const Event& event, uint32_t partition) {
-  DIMONA_TRY(stage(event, partition));
+Status Ledger::stage_and_fold(const Event& event, uint32_t partition, const SourcePosition* position) {
+  DIMONA_TRY(stage(event, partition, position));
   if (Status s = state_->apply(event); !s.is_ok()) {
     poisoned_ = true;
     return s;
@@ -202,8 +413,31 @@ Status Ledger::stage_and_fold(const Event& event, uint32_t partition) {
   return Status::ok();
 }
 
-Result<ActionSubmission> Ledger::submit_action(const Action& a, std::string_view raw, std::string_view source) {
+Status Ledger::in_order(Instant at, uint32_t partition) const {
+  if (!(at < partition_time_[partition])) return Status::ok();
+  return invalid_argument("recordedAt " + to_string(at) + " is before ledger time " +
+                          to_string(partition_time_[partition]) + " (its partition's last event)");
+}
+
+Instant Ledger::probe_time(const std::optional<Instant>& recorded_at) const {
+  return recorded_at ? *recorded_at : std::max(clock_.now(), state_->last_recorded_at());
+}
+
+bool Ledger::may_be_stored(const SourcePosition* position) const {
+  if (position == nullptr) return false;
+  auto it = stored_max_.find(position->source);
+  return it != stored_max_.end() && position->at.index <= it->second;
+}
+
+Result<ActionSubmission> Ledger::submit_action(const Action& a, std::string_view raw, std::string_view source,
+                                               const SourcePosition* position) {
   DIMONA_ASSERT(!poisoned_);
+  if (may_be_stored(position)) {  // a redelivery? its partition says (decided again only to find the partition)
+    const ActionOutcome probe = decide_action(*state_, a, probe_time(a.recorded_at), secret_,
+                                              dimona_id_from_body(state_->next_id_body()));
+    const uint32_t partition = partition_of(probe.worker);
+    if (stored_before(partition, position)) return ActionSubmission{probe, probe_time(a.recorded_at), partition, true};
+  }
   Result<Instant> at = ledger_time(a.recorded_at);
   if (!at.is_ok()) return at.status();
   Event event;
@@ -216,12 +450,20 @@ Result<ActionSubmission> Ledger::submit_action(const Action& a, std::string_view
   const ActionOutcome& o = event.action.outcome;
   event.ssin = o.worker;
   const uint32_t partition = partition_of(o.worker);
-  DIMONA_TRY(stage_and_fold(event, partition));
+  DIMONA_TRY(in_order(*at, partition));
+  DIMONA_TRY(stage_and_fold(event, partition, position));
   return ActionSubmission{o, *at, partition};
 }
 
-Result<Submission> Ledger::submit(const Declaration& d, std::string_view raw, std::string_view source) {
+Result<Submission> Ledger::submit(const Declaration& d, std::string_view raw, std::string_view source,
+                                  const SourcePosition* position) {
   DIMONA_ASSERT(!poisoned_);
+  if (may_be_stored(position)) {  // a redelivery? its partition says (decided again only to find the partition)
+    const Instant probe_at = probe_time(d.recorded_at);
+    const Decision probe = decide(*state_, d, probe_at);
+    const uint32_t partition = partition_of(probe.worker);
+    if (stored_before(partition, position)) return Submission{DeclarationId{}, probe, probe_at, partition, true};
+  }
   Result<Instant> recorded = ledger_time(d.recorded_at);
   if (!recorded.is_ok()) return recorded.status();
   const Instant at = *recorded;
@@ -242,38 +484,39 @@ Result<Submission> Ledger::submit(const Declaration& d, std::string_view raw, st
   std::string canonical;  // the identity codes in one form (docs/declarations.md "Value types")
   body.raw = one_line(canonical_text(d, raw, &canonical));
   const uint32_t partition = partition_of(decision.worker);
-  DIMONA_TRY(stage_and_fold(event, partition));
+  DIMONA_TRY(in_order(at, partition));
+  DIMONA_TRY(stage_and_fold(event, partition, position));
   return Submission{body.declaration_id, decision, at, partition};
 }
 
+
 std::string_view Ledger::last_staged_event(uint32_t partition) const {
-  std::string_view payload = drafts_[partition].payload;
-  if (payload.empty()) return {};
-  payload.remove_suffix(1);  // the last event's '\n'
-  const size_t start = payload.rfind('\n');
-  return start == std::string_view::npos ? payload : payload.substr(start + 1);
+  const Staged& staged = staged_[partition];
+  if (staged.records.empty()) return {};
+  return staged.payload(staged.records.back());
 }
 
 bool Ledger::should_commit() const {
-  for (const BatchDraft& draft : drafts_) {
-    if (draft.count + drafts_.size() + 1 >= limits::batch_events_max) return true;
-    if (draft.payload.size() + 2 * limits::event_bytes_max >= limits::batch_payload_bytes_max) return true;
+  for (const Staged& staged : staged_) {
+    if (staged.records.size() + partitions() + 1 >= limits::log_append_records_max) return true;
+    if (staged.bytes.size() + 2 * (limits::event_bytes_max + limits::log_source_bytes_max) >= limits::log_append_bytes_max)
+      return true;
   }
   return false;
 }
 
-Status Ledger::commit_async(const SourceCursor* cursor) {
+Status Ledger::commit_async() {
   DIMONA_ASSERT(!poisoned_);
   if (!committer_) {
-    committer_ = std::make_unique<Committer>(log_);
-    committer_->group.resize(drafts_.size());
-    for (uint32_t p = 0; p < drafts_.size(); ++p) committer_->group[p].partition = p;
+    committer_ = std::make_unique<Committer>(producers_, handed_end_);
+    committer_->group.resize(staged_.size());
   }
   if (Status s = timed_wait(); !s.is_ok()) {
     poisoned_ = true;
     return s;
   }
-  committer_->hand_over(drafts_, cursor);
+  for (uint32_t p = 0; p < partitions(); ++p) handed_end_[p] += staged_[p].records.size();
+  committer_->hand_over(staged_);
   staged_events_ = 0;
   return Status::ok();
 }
@@ -295,20 +538,15 @@ Status Ledger::sync() {
 Status Ledger::reload() {
   poisoned_ = true;  // until the fold below succeeds
   committer_.reset();  // joins: the group in flight, if any, is durable or not, the log says which
-  for (BatchDraft& d : drafts_) {
-    d.count = 0;
-    d.payload.clear();
-  }
+  for (Staged& s : staged_) s.clear();
   staged_events_ = 0;
-  auto fresh = std::make_unique<LedgerState>();
-  DIMONA_TRY(dimona::fold_log(log_, fresh.get()));
-  state_ = std::move(fresh);
+  DIMONA_TRY(fold());
   poisoned_ = false;
   return Status::ok();
 }
 
-Status Ledger::commit(const SourceCursor* cursor) {
-  DIMONA_TRY(commit_async(cursor));
+Status Ledger::commit() {
+  DIMONA_TRY(commit_async());
   return sync();
 }
 

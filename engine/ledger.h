@@ -1,33 +1,46 @@
 // Ledger: the single writer of a log — decides declarations and actions against the
-// current state, stages their events, and commits them durably.
+// current state, stages their events, and appends them durably, partition by
+// partition, through the log seam (engine/log/log.h).
 //
-// Contract. open() folds the whole log into a LedgerState (every batch CRC-
-// checked by the reader) and takes the quota schedule. submit() decides one
-// declaration, encodes its event into the draft batch of the worker's
-// partition and folds it at once, so the next submission sees it; quota
-// definitions whose definedAt ledger time has reached are staged first, in
-// every partition (each partition's fold is then self-contained). commit()
-// appends all staged batches, with the source cursor if given, in one
-// atomic, durable append. commit_async() hands them to the Ledger's
-// committer thread and returns at once, so deciding the next group overlaps
-// the log's I/O (double buffering: it first waits for the previous group);
-// sync() waits for what is in flight and returns its outcome. After a failed
-// commit the state is ahead of the log: reload() drops what is staged or in
-// flight and folds the log again, so the state equals what the log holds and
-// the Ledger accepts submissions again (a writer recovers without a restart
-// once the storage does; docs/operations.md).
+// Contract. open() takes one producer per partition of the log (the fence:
+// kBusy when another writer holds one) and folds the whole log into a
+// LedgerState (the backend checks every record), keeping each partition's
+// end offset and, per input source, the last source position stored in it
+// (source_position.h). submit() decides one declaration, encodes its event
+// into the staged events of the worker's partition and folds it at once, so
+// the next submission sees it; quota definitions whose definedAt ledger time
+// has reached are staged first, in every partition (each partition's fold is
+// then self-contained). A submission given a SourcePosition that its
+// partition already holds (index at or below the last stored index of that
+// source there) is a redelivery: nothing is staged or folded and it comes
+// back with stored_before set. commit() appends each partition's staged
+// events (one append per partition; nothing spans partitions) and returns
+// once all are durable; commit_async() hands them to the Ledger's committer
+// thread and returns at once, so deciding the next group overlaps the log's
+// I/O (double buffering: it first waits for the previous group, so a group
+// is appended only once the one before it is durable); sync() waits for
+// what is in flight and returns its outcome. Offsets are predicted
+// (next_offset()) and checked against those the log assigns: a difference
+// means another writer appended, and the commit fails (kFailedPrecondition).
+// After a failed commit the state may be ahead of the log: reload() drops
+// what is staged or in flight and folds the log again, so the state equals
+// what the log holds and the Ledger accepts submissions again (a writer
+// recovers without a restart once the storage does; docs/operations.md).
 //
-// Ledger time never goes back: a submission without recordedAt gets
-// max(clock, last recordedAt); one with recordedAt earlier than ledger time,
-// or more than the future skew (limits::recorded_at_future_skew_seconds
+// Ledger time never goes back within a partition (the log's order): a
+// submission without recordedAt gets max(clock, last recordedAt of the
+// whole ledger); one with recordedAt earlier than the last event of its
+// partition (known once it is decided), or more than the future skew (limits::recorded_at_future_skew_seconds
 // unless set) ahead of the clock, is refused (kInvalidArgument, "field
 // recordedAt: ...") and nothing is staged. Declaration ids and
 // ledger-assigned period ids are 12-digit ids from kLedgerIdBodyFirst up.
-// Not thread-safe: one Ledger per log, used from one thread.
+// Not thread-safe: one Ledger per log, used from one thread; the Log outlives it.
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <thread>
+#include <unordered_map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,7 +48,8 @@
 #include "engine/base/status.h"
 #include "engine/base/time.h"
 #include "engine/decision.h"
-#include "engine/event_log.h"
+#include "engine/log/log.h"
+#include "engine/source_position.h"
 #include "engine/ledger_state.h"
 #include "engine/quota_schedule.h"
 #include "engine/secret.h"
@@ -46,6 +60,7 @@ struct ActionSubmission {
   ActionOutcome outcome;
   Instant recorded_at;
   uint32_t partition = 0;
+  bool stored_before = false;  // a redelivery its partition holds: nothing staged
 };
 
 struct Submission {
@@ -53,29 +68,40 @@ struct Submission {
   Decision decision;
   Instant recorded_at;
   uint32_t partition = 0;
+  bool stored_before = false;  // a redelivery its partition holds: nothing staged
 };
+
+// The partition of a citizen's events: partition_for_key (log.h, Kafka's
+// murmur2) of the SSIN's 11 digits, so other Kafka clients keyed by SSIN
+// agree; events without a citizen (ssin 0) go to partition 0.
+uint32_t partition_for(Ssin citizen, uint32_t partitions);
+// The record key of a citizen's events: the SSIN's 11 digits; empty for none.
+std::string partition_key(Ssin citizen);
 
 class Ledger {
  public:
   // `secret` keys the access codes and data-access tokens (secret.h).
-  static Result<std::unique_ptr<Ledger>> open(EventLog& log, QuotaSchedule schedule, const Clock& clock,
+  static Result<std::unique_ptr<Ledger>> open(Log& log, QuotaSchedule schedule, const Clock& clock,
                                               ServerSecret secret);
 
   // `raw` is the declaration's JSON as sent, the text decode() read (one
   // line; other line breaks are turned into spaces; identity codes are
   // logged in their canonical form, canonical_text()); `source` says where
-  // it came from ("batch:FILE:LINE").
-  Result<Submission> submit(const Declaration& declaration, std::string_view raw, std::string_view source);
+  // it came from ("batch:FILE:LINE"); `position`, when given, where in its
+  // input (written with the event; a redelivery is skipped, see above).
+  Result<Submission> submit(const Declaration& declaration, std::string_view raw, std::string_view source,
+                            const SourcePosition* position = nullptr);
   // An action (docs/actions.md), decided by decide_action() and staged like a declaration.
-  Result<ActionSubmission> submit_action(const Action& action, std::string_view raw, std::string_view source);
+  Result<ActionSubmission> submit_action(const Action& action, std::string_view raw, std::string_view source,
+                                         const SourcePosition* position = nullptr);
   // How far ahead of the clock an imported recordedAt may be (seconds, >= 0).
   void set_recorded_at_future_skew(int64_t seconds);
-  // True when a staged batch is close to its size limits: commit before the next submit.
+  // True when a partition's staged events are close to one append's limits: commit before the next submit.
   bool should_commit() const;
   // Durable when it returns ok.
-  Status commit(const SourceCursor* cursor);
+  Status commit();
   // Queued; durable once a later sync(), commit() or commit_async() returns ok.
-  Status commit_async(const SourceCursor* cursor);
+  Status commit_async();
   Status sync();
   // Drops the staged events and the group in flight (waiting for it), then
   // folds the whole log into a fresh state. kCorruption or kIoError from the
@@ -86,8 +112,17 @@ class Ledger {
   size_t staged_events() const { return staged_events_; }
   // Events staged in `partition` since the last commit, and the last of them
   // as it will be logged (one JSON line without its '\n'; empty when none).
-  uint32_t staged_in(uint32_t partition) const { return drafts_[partition].count; }
+  uint32_t staged_in(uint32_t partition) const;
   std::string_view last_staged_event(uint32_t partition) const;
+  // The offset the next event staged in `partition` gets once everything
+  // staged and in flight is appended.
+  Offset next_offset(uint32_t partition) const;
+  // Where `partition` ends in the log, asked of the log now (after a failed
+  // commit: what it holds).
+  Result<Offset> log_end_offset(uint32_t partition);
+  // The last position of `source` stored or staged in each partition (nullopt where none).
+  std::vector<std::optional<SourcePosition>> source_positions(std::string_view source) const;
+  uint32_t partitions() const;
   // Time this thread spent waiting for the log (commits in flight): when it
   // is most of the run, the log's I/O is the bottleneck, not the decisions.
   double commit_wait_seconds() const { return commit_wait_seconds_; }
@@ -96,28 +131,47 @@ class Ledger {
 
  private:
   struct Committer;
+  struct Staged;
   struct Key {
     explicit Key() = default;
   };
 
  public:
-  Ledger(Key, EventLog& log, QuotaSchedule schedule, const Clock& clock, ServerSecret secret);  // for open() only
+  Ledger(Key, Log& log, QuotaSchedule schedule, const Clock& clock, ServerSecret secret);  // for open() only
 
  private:
   // The recordedAt of the next event (kInvalidArgument when it would go back), with due quota staged.
   Result<Instant> ledger_time(const std::optional<Instant>& recorded_at);
   std::string_view one_line(std::string_view raw);
-  Status stage(const Event& event, uint32_t partition);
-  Status stage_and_fold(const Event& event, uint32_t partition);
+  Status stage(const Event& event, uint32_t partition, const SourcePosition* position);
+  Status stage_and_fold(const Event& event, uint32_t partition, const SourcePosition* position);
   Status stage_due_quota(Instant until);
   Status timed_wait();
+  // True when `position` is at or below what `partition` holds of its source.
+  bool stored_before(uint32_t partition, const SourcePosition* position) const;
+  // False when no partition holds `position`'s index of its source (cheap: most submissions).
+  bool may_be_stored(const SourcePosition* position) const;
+  // kInvalidArgument when `at` is before `partition`'s last event (ledger time never goes back in a partition).
+  Status in_order(Instant at, uint32_t partition) const;
+  // The instant a redelivery probe decides at (no validation, nothing staged).
+  Instant probe_time(const std::optional<Instant>& recorded_at) const;
+  // Folds the whole log into a fresh state; ends and source positions with it.
+  Status fold();
 
-  EventLog& log_;
+  Log& log_;
   QuotaSchedule schedule_;
   const Clock& clock_;
   ServerSecret secret_;
   std::unique_ptr<LedgerState> state_ = std::make_unique<LedgerState>();  // replaced whole by reload()
-  std::vector<BatchDraft> drafts_;  // one per partition, being filled
+  std::vector<std::unique_ptr<LogProducer>> producers_;  // one per partition: the fence; the committer uses them
+  std::unique_ptr<LogConsumer> consumer_;               // folds the log; log_end_offset()
+  std::vector<Staged> staged_;                          // one per partition, being filled
+  std::vector<Offset> handed_end_;                      // per partition: the log's end once the handed-over groups are stored
+  std::vector<Instant> partition_time_;                 // per partition: the recordedAt of its last event, stored or staged
+  // Per partition: source -> the text of its last position stored or staged there.
+  std::vector<std::unordered_map<std::string, std::string>> positions_;
+  // Per source: the largest index the log held when it was last folded.
+  std::unordered_map<std::string, uint64_t> stored_max_;
   std::unique_ptr<Committer> committer_;  // owns the group in flight
   size_t staged_events_ = 0;
   std::string line_;                // scratch: the declaration on one line
@@ -128,6 +182,6 @@ class Ledger {
 };
 
 // Folds every event of `log` into `state`, partition by partition.
-Status fold_log(EventLog& log, LedgerState* state);
+Status fold_log(Log& log, LedgerState* state);
 
 }  // namespace dimona

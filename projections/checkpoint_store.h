@@ -7,7 +7,7 @@
 // that offsets only grew (an assertion when saving, kCorruption when
 // loading). kFailedPrecondition for another format version, with the way out
 // in the message. Crash points and recovery: docs/checkpoints.md. Only this
-// file and embedded_log.cc include sqlite3.h. One thread at a time.
+// file and the embedded log (engine/log/) include sqlite3.h. One thread at a time.
 // A checkpoint that cannot be used is never repaired: set_aside_checkpoint()
 // renames it (with its -wal and -shm) so the state is rebuilt from the log,
 // the only source of truth (docs/operations.md).
@@ -20,7 +20,7 @@
 
 #include "engine/base/status.h"
 #include "engine/base/time.h"
-#include "engine/event_log.h"
+#include "engine/log/log.h"
 
 namespace dimona {
 

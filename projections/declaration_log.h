@@ -22,7 +22,7 @@
 #include "engine/base/flat_map.h"
 #include "engine/base/status.h"
 #include "engine/event.h"
-#include "engine/event_log.h"
+#include "engine/log/log.h"
 
 namespace dimona {
 

@@ -6,14 +6,16 @@
 #include <thread>
 
 #include "engine/codec.h"
+#include "engine/ledger.h"
+#include "engine/log/log_tools.h"
 #include "projections/checkpoint_store.h"
 
 namespace dimona {
 
-Projector::Projector(Key, EventLog& log, const ProjectorOptions& options)
-    : log_(log), options_(options), offsets_(log.partition_count(), 0) {
+Projector::Projector(Key, Log& log, const ProjectorOptions& options)
+    : log_(log), options_(options), consumers_(log.partitions()), offsets_(log.partitions(), 0) {
   DIMONA_ASSERT(options_.threads >= 1 && options_.round_events >= 1);
-  for (uint32_t p = 0; p < log.partition_count(); ++p) {
+  for (uint32_t p = 0; p < log.partitions(); ++p) {
     states_.push_back(std::make_unique<LedgerState>());
     anomalies_.push_back(std::make_unique<AnomalyLog>());
     declarations_.push_back(std::make_unique<DeclarationLog>());
@@ -47,7 +49,7 @@ void put_section(std::string* out, F&& write) {
 
 }  // namespace
 
-Result<std::unique_ptr<Projector>> Projector::open(EventLog& log, const ProjectorOptions& options) {
+Result<std::unique_ptr<Projector>> Projector::open(Log& log, const ProjectorOptions& options) {
   auto projector = std::make_unique<Projector>(Key{}, log, options);
   if (options.checkpoint_path.empty()) return projector;
   Result<std::unique_ptr<CheckpointStore>> store = CheckpointStore::open(options.checkpoint_path);
@@ -56,11 +58,13 @@ Result<std::unique_ptr<Projector>> Projector::open(EventLog& log, const Projecto
   DIMONA_TRY(checkpoint);
   if (!checkpoint->has_value()) return projector;
   const Checkpoint& c = **checkpoint;
-  if (c.partitions.size() != log.partition_count())
+  if (c.partitions.size() != log.partitions())
     return failed_precondition("the checkpoint has " + std::to_string(c.partitions.size()) + " partitions, the log " +
-                               std::to_string(log.partition_count()) + ": rebuild it with `dimona-ledger replay --rebuild`");
-  for (uint32_t p = 0; p < log.partition_count(); ++p) {
-    Result<Offset> end = log.end_offset(p);
+                               std::to_string(log.partitions()) + ": rebuild it with `dimona-ledger replay --rebuild`");
+  Result<std::unique_ptr<LogConsumer>> ends = log.open_consumer();
+  DIMONA_TRY(ends);
+  for (uint32_t p = 0; p < log.partitions(); ++p) {
+    Result<Offset> end = (*ends)->end_offset(p);
     DIMONA_TRY(end);
     if (c.partitions[p].offset > *end)
       return failed_precondition("the checkpoint is ahead of the log (partition " + std::to_string(p) +
@@ -86,11 +90,11 @@ Result<std::unique_ptr<Projector>> Projector::open(EventLog& log, const Projecto
 }
 
 const LedgerState& Projector::state_of(Ssin citizen) const {
-  return *states_[partition_for(citizen.value, partition_count())];
+  return *states_[partition_for(citizen, partition_count())];
 }
 
 const AnomalyLog& Projector::anomalies_of(Ssin citizen) const {
-  return *anomalies_[partition_for(citizen.value, partition_count())];
+  return *anomalies_[partition_for(citizen, partition_count())];
 }
 
 Instant Projector::ledger_time() const {
@@ -104,56 +108,45 @@ Status Projector::fold_partition(uint32_t p, Offset until, uint64_t max_events, 
   Offset& at = offsets_[p];
   const Offset stop = std::min<Offset>(until, at + max_events);
   if (at >= stop) return Status::ok();
-  Result<std::unique_ptr<BatchReader>> reader = log_.read(p, at);
-  DIMONA_TRY(reader);
+  if (!consumers_[p]) {
+    Result<std::unique_ptr<LogConsumer>> consumer = log_.open_consumer();
+    DIMONA_TRY(consumer);
+    consumers_[p] = std::move(*consumer);
+  }
   EventDecoder decoder;
   LedgerState& state = *states_[p];
   AnomalyLog& anomalies = *anomalies_[p];
   DeclarationLog& declarations = *declarations_[p];
-  RecordBatch batch;
-  while (at < stop) {
-    Result<bool> more = (*reader)->next(&batch);
-    DIMONA_TRY(more);
-    if (!*more) break;
-    batch.payload.append(kJsonPadding, ' ');
-    const char* data = batch.payload.data();
-    const size_t size = batch.payload.size() - kJsonPadding;
-    size_t pos = 0;
-    for (Offset offset = batch.base_offset; offset < batch.end_offset() && at < stop; ++offset) {
-      const char* nl = static_cast<const char*>(std::memchr(data + pos, '\n', size - pos));
-      DIMONA_ASSERT(nl != nullptr);  // the reader checked the line count
-      const size_t len = static_cast<size_t>(nl - (data + pos));
-      if (offset >= at) {  // a redelivered event (the batch started before `at`) is skipped
-        Result<Event> event = decoder.decode(std::string_view(data + pos, len), batch.payload.size() - pos);
-        if (!event.is_ok())
-          return corruption("partition " + std::to_string(p) + " offset " + std::to_string(offset) + ": " +
-                            event.status().message());
-        DIMONA_TRY(state.apply(*event));
-        anomalies.apply(*event);
-        declarations.apply(*event, offset);
-        at = offset + 1;
-        ++*folded;
-      }
-      pos += len + 1;
-    }
-  }
-  return Status::ok();
+  return read_partition(*consumers_[p], p, at, stop, [&](LogRecord& record) -> Status {
+    const size_t size = record.payload.size();
+    record.payload.append(kJsonPadding, ' ');
+    Result<Event> event = decoder.decode(std::string_view(record.payload.data(), size), record.payload.size());
+    if (!event.is_ok())
+      return corruption("partition " + std::to_string(p) + " offset " + std::to_string(record.offset) + ": " +
+                        event.status().message());
+    DIMONA_TRY(state.apply(*event));
+    anomalies.apply(*event);
+    declarations.apply(*event, record.offset);
+    at = record.offset + 1;
+    ++*folded;
+    return Status::ok();
+  });
 }
 
 Result<std::string> Projector::event_at(uint32_t p, Offset offset) const {
   DIMONA_ASSERT(p < partition_count());
-  Result<std::unique_ptr<BatchReader>> reader = log_.read(p, offset);
-  DIMONA_TRY(reader);
-  RecordBatch batch;
-  while (true) {
-    Result<bool> more = (*reader)->next(&batch);
-    DIMONA_TRY(more);
-    if (!*more) return failed_precondition("partition " + std::to_string(p) + " has no offset " + std::to_string(offset));
-    if (offset >= batch.end_offset()) continue;
-    std::string_view rest = batch.payload;
-    for (Offset o = batch.base_offset; o < offset; ++o) rest.remove_prefix(rest.find('\n') + 1);
-    return std::string(rest.substr(0, rest.find('\n')));
-  }
+  Result<std::unique_ptr<LogConsumer>> consumer = log_.open_consumer();
+  DIMONA_TRY(consumer);
+  Result<Offset> end = (*consumer)->end_offset(p);
+  DIMONA_TRY(end);
+  if (offset >= *end)
+    return failed_precondition("partition " + std::to_string(p) + " has no offset " + std::to_string(offset));
+  std::string payload;
+  DIMONA_TRY(read_partition(**consumer, p, offset, offset + 1, [&](LogRecord& record) {
+    payload = std::move(record.payload);
+    return Status::ok();
+  }));
+  return payload;
 }
 
 Status Projector::checkpoint() {
@@ -184,8 +177,10 @@ Result<ReplayStats> Projector::catch_up(const std::function<void(const ReplayPro
   std::vector<Offset> ends(partition_count());
   ReplayStats stats;
   ReplayProgress shown;
+  Result<std::unique_ptr<LogConsumer>> end_reader = log_.open_consumer();
+  DIMONA_TRY(end_reader);
   for (uint32_t p = 0; p < partition_count(); ++p) {
-    Result<Offset> end = log_.end_offset(p);
+    Result<Offset> end = (*end_reader)->end_offset(p);
     DIMONA_TRY(end);
     ends[p] = *end;
     stats.resumed_events += offsets_[p];

@@ -1,4 +1,4 @@
-// Projector: folds the events of an EventLog into per-partition state, on
+// Projector: folds the events of a Log (engine/log/log.h) into per-partition state, on
 // several threads, with checkpoints. A partition's state is its LedgerState
 // (periods, the read models' source), its AnomalyLog and its DeclarationLog
 // (where each declaration is, for GET /v1/declarations/{id}).
@@ -11,7 +11,10 @@
 // and at the end, it writes a checkpoint when one is due (every
 // `checkpoint_every_events` events or `checkpoint_every_seconds`): every
 // partition's state and offset in one SQLite transaction
-// (checkpoint_store.h). open() loads the latest checkpoint, if any, so a
+// (checkpoint_store.h). Each partition is read by its own LogConsumer,
+// positioned at the partition's next offset; a record below it (a
+// redelivery) is skipped by its offset, so nothing is folded twice.
+// open() loads the latest checkpoint, if any, so a
 // restart resumes from its offsets; a checkpoint of another format or
 // another log shape is refused with a clear message (run `replay --rebuild`).
 // The result is the same bytes whatever the thread count or the restarts
@@ -25,7 +28,7 @@
 #include <vector>
 
 #include "engine/base/status.h"
-#include "engine/event_log.h"
+#include "engine/log/log.h"
 #include "engine/ledger_state.h"
 #include "projections/anomaly_log.h"
 #include "projections/declaration_log.h"
@@ -54,7 +57,7 @@ struct ReplayStats {
 
 class Projector {
  public:
-  static Result<std::unique_ptr<Projector>> open(EventLog& log, const ProjectorOptions& options);
+  static Result<std::unique_ptr<Projector>> open(Log& log, const ProjectorOptions& options);
   ~Projector();
 
   Result<ReplayStats> catch_up(const std::function<void(const ReplayProgress&)>& progress = {});
@@ -78,8 +81,8 @@ class Projector {
   const AnomalyLog& anomalies_of(Ssin citizen) const;
   // Where each declaration of partition p is (declaration_log.h).
   const DeclarationLog& declarations(uint32_t p) const { return *declarations_[p]; }
-  // The event line (without '\n') at `offset` of partition p, read from the
-  // log (EventLog::read may be called from any thread); kFailedPrecondition
+  // The event (one JSON object) at `offset` of partition p, read from the
+  // log by a consumer of its own (so from any thread); kFailedPrecondition
   // past the end.
   Result<std::string> event_at(uint32_t p, Offset offset) const;
   Offset offset(uint32_t p) const { return offsets_[p]; }
@@ -92,14 +95,15 @@ class Projector {
   };
 
  public:
-  Projector(Key, EventLog& log, const ProjectorOptions& options);
+  Projector(Key, Log& log, const ProjectorOptions& options);
 
  private:
   Status fold_partition(uint32_t p, Offset until, uint64_t max_events, uint64_t* folded);
   Status save_checkpoint();
 
-  EventLog& log_;
+  Log& log_;
   ProjectorOptions options_;
+  std::vector<std::unique_ptr<LogConsumer>> consumers_;  // per partition, opened at its first fold
   std::vector<std::unique_ptr<LedgerState>> states_;
   std::vector<std::unique_ptr<AnomalyLog>> anomalies_;
   std::vector<std::unique_ptr<DeclarationLog>> declarations_;

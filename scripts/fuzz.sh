@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${FUZZ_SECONDS:-30}
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(command_decoder event_decoder checkpoint batch_reader http_request register_csv)
+[ ${#targets[@]} -eq 0 ] && targets=(command_decoder event_decoder checkpoint http_request register_csv)
 
 scripts/build.sh fuzz $(printf 'fuzz_%s ' "${targets[@]}")
 

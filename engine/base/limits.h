@@ -92,6 +92,10 @@ inline constexpr size_t log_append_records_max = 1 << 16;
 inline constexpr size_t log_append_bytes_max = 32 * 1024 * 1024;
 // Records one poll() returns at most (the caller may ask fewer).
 inline constexpr size_t log_poll_records_max = 1 << 16;
+// A read to a known offset fails (kUnavailable) when the log delivers nothing for this long.
+inline constexpr int log_read_stall_ms = 30'000;
+// Records asked of one poll by the readers that fold or scan a partition.
+inline constexpr size_t log_read_chunk_records = 4096;
 // A record's source position (LogRecordDraft::source), in bytes.
 inline constexpr size_t log_source_bytes_max = 256;
 // A broker must acknowledge a produced record within this (librdkafka delivery.timeout.ms).
@@ -125,6 +129,8 @@ inline constexpr size_t source_fingerprint_bytes = 1024 * 1024;
 // Progress is redrawn at most this often on a terminal.
 inline constexpr int progress_interval_ms = 200;
 
+static_assert(ingest_commit_declarations < log_append_records_max,
+              "one commit group must fit in one append per partition");
 static_assert(ingest_commit_declarations <= batch_events_max,
               "one commit group must fit in one record batch per partition");
 static_assert(event_bytes_max < batch_payload_bytes_max, "a batch holds at least one event");

@@ -21,7 +21,8 @@
 #include <string>
 
 #include "engine/base/time.h"
-#include "engine/embedded_log.h"
+#include "engine/ledger.h"
+#include "engine/log/log.h"
 #include "tests/test_util.h"
 
 namespace dimona {
@@ -554,17 +555,14 @@ TEST(CliOneWriter, DuplicateEventIdsAreReportedByInspectAndRebuild) {
   EXPECT_NE(clean.out.find("no eventId twice"), std::string::npos) << clean.out;
   EXPECT_EQ(run("replay --rebuild --data " + data, dir).exit_code, 0);
   {
-    Result<std::unique_ptr<EmbeddedLog>> log = EmbeddedLog::open(data + "/ledger.db", EmbeddedLogOptions{});
+    Result<std::unique_ptr<Log>> log = open_log("sqlite:" + data + "/ledger.db", LogOptions{});
     ASSERT_TRUE(log.is_ok()) << log.status().to_string();
-    const uint32_t partition = partition_for(5031412595, (*log)->partition_count());
-    Result<Offset> end = (*log)->end_offset(partition);
-    ASSERT_TRUE(end.is_ok());
-    BatchDraft again;
-    again.partition = partition;
-    again.count = 1;
-    again.first_recorded_at = again.last_recorded_at = SystemClock().now();
-    again.payload = line;
-    ASSERT_TRUE((*log)->append(std::span<const BatchDraft>(&again, 1), nullptr).is_ok());
+    const uint32_t partition = partition_for(Ssin{5031412595}, (*log)->partitions());
+    Result<std::unique_ptr<LogProducer>> second = (*log)->open_producer(partition);
+    ASSERT_TRUE(second.is_ok()) << second.status().to_string();
+    const std::string payload = line.substr(0, line.size() - 1);
+    const LogRecordDraft again{id, "05031412595", "AttestationRequested", 1, SystemClock().now(), payload, {}};
+    ASSERT_TRUE((*second)->append(std::span<const LogRecordDraft>(&again, 1)).is_ok());
   }
   Invocation inspect = run("log inspect --data " + data, dir);
   EXPECT_EQ(inspect.exit_code, 1);

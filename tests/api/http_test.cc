@@ -1961,7 +1961,7 @@ TEST_F(HttpTest, TheAccessCodeWindowTurnsWithTheWallClockWhenLedgerTimeIsAhead) 
     Result<Declaration> d = decoder.decode(std::string_view(json.data(), size), json.size());
     ASSERT_TRUE(d.is_ok()) << d.status().to_string();
     ASSERT_TRUE(side->ledger->submit(*d, std::string_view(json.data(), size), "test").is_ok());
-    ASSERT_TRUE(side->ledger->commit(nullptr).is_ok());
+    ASSERT_TRUE(side->ledger->commit().is_ok());
   }
   start();
   ASSERT_GT(service_->ledger_time(), clock_.now());

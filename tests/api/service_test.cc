@@ -85,7 +85,7 @@ TEST(LedgerServiceOnAFullDisk, AnswersWhatWasStoredAndWritesAgainOnceThereIsRoom
   s.stop();
 
   // The live state was the log's: a ledger folded from the log alone decides the same.
-  Result<std::unique_ptr<EmbeddedLog>> log = EmbeddedLog::open(common.data_dir + "/ledger.db", EmbeddedLogOptions{});
+  Result<std::unique_ptr<Log>> log = open_log("sqlite:" + common.data_dir + "/ledger.db", LogOptions{});
   ASSERT_TRUE(log.is_ok());
   LedgerState folded;
   ASSERT_TRUE(fold_log(**log, &folded).is_ok());

@@ -147,16 +147,14 @@ class ActionDecisionTest : public testing::LedgerFixture {
   // Every declaration and action eventId in the log with how many events carry it (a quota
   // definition is written to every partition by design, so its id is left out).
   std::map<std::string, int> event_ids() {
-    EXPECT_TRUE(ledger_->commit(nullptr).is_ok());
+    EXPECT_TRUE(ledger_->commit().is_ok());
     std::map<std::string, int> ids;
-    for (uint32_t p = 0; p < log_.partition_count(); ++p) {
-      for (const RecordBatch& batch : log_.batches(p)) {
-        for (size_t at = batch.payload.find(R"("eventId":")"); at != std::string::npos;
-             at = batch.payload.find(R"("eventId":")", at + 1)) {
-          const size_t begin = at + 11;
-          const std::string id = batch.payload.substr(begin, batch.payload.find('"', begin) - begin);
-          if (id.rfind("quota-", 0) != 0) ++ids[id];
-        }
+    for (uint32_t p = 0; p < log_.partitions(); ++p) {
+      for (const LogRecord& record : testing::read_all(log_, p)) {
+        const size_t begin = record.payload.find(R"("eventId":")") + 11;
+        const std::string id = record.payload.substr(begin, record.payload.find('"', begin) - begin);
+        EXPECT_EQ(id, record.event_id);  // the record's id is the event's
+        if (id.rfind("quota-", 0) != 0) ++ids[id];
       }
     }
     return ids;
@@ -739,7 +737,7 @@ TEST_F(ActionDecisionTest, ARefusedActionChangesNothingButIsLogged) {
   ok(employee_part(id_of(t)));
   ActionSubmission n = ok(notification("2026-02-01"));
   ok(validate(id_of(n)));
-  ASSERT_TRUE(ledger_->commit(nullptr).is_ok());
+  ASSERT_TRUE(ledger_->commit().is_ok());
   const std::vector<std::string> refused = {
       attest(2024),
       grant(token_of(r)),
@@ -756,12 +754,12 @@ TEST_F(ActionDecisionTest, ARefusedActionChangesNothingButIsLogged) {
   };
   for (const std::string& json : refused) {
     const std::string before = action_bytes();
-    const uint64_t events = log_.event_count();
+    const uint64_t events = testing::event_count(log_);
     ActionSubmission s = act(json);
     EXPECT_FALSE(s.outcome.accepted()) << json;
     EXPECT_EQ(action_bytes(), before) << json;
-    ASSERT_TRUE(ledger_->commit(nullptr).is_ok());
-    EXPECT_EQ(log_.event_count(), events + 1) << json;
+    ASSERT_TRUE(ledger_->commit().is_ok());
+    EXPECT_EQ(testing::event_count(log_), events + 1) << json;
   }
 }
 

@@ -508,7 +508,7 @@ TEST_F(ActionCheckpointTest, TheActionStateAloneRoundTrips) {
 TEST_F(ActionCheckpointTest, FoldingTheLogGivesTheStateTheLedgerBuiltLive) {
   std::string live;
   state().actions().save(&live);
-  ASSERT_TRUE(ledger_->commit(nullptr).is_ok());
+  ASSERT_TRUE(ledger_->commit().is_ok());
   reopen();
   std::string folded;
   state().actions().save(&folded);

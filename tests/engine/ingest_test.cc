@@ -12,7 +12,7 @@
 #include <set>
 
 #include "engine/codec.h"
-#include "engine/embedded_log.h"
+#include "engine/log/log_tools.h"
 #include "tests/engine/ledger_fixture.h"
 #include "tests/test_util.h"
 
@@ -45,24 +45,43 @@ void write_declarations(const std::string& path, int n, const std::string& extra
   }
 }
 
-class IngestTest : public ::testing::Test {
+// Each test runs on every backend that keeps its log in the process or on
+// disk: the in-memory log and the embedded SQLite log.
+class IngestTest : public ::testing::TestWithParam<std::string> {
  protected:
-  std::unique_ptr<EmbeddedLog> open_log() {
-    EmbeddedLogOptions o;
-    o.create_if_missing = true;
+  std::string uri() const {
+    static int counter = 0;
+    if (uri_.empty())
+      uri_ = GetParam() == "memory" ? "memory:ingest-" + std::to_string(++counter) : "sqlite:" + dir_.file("ledger.db");
+    return uri_;
+  }
+  std::unique_ptr<Log> open_log() {
+    LogOptions o;
     o.partitions = 4;
-    auto log = EmbeddedLog::open(dir_.file("ledger.db"), o);
+    auto log = dimona::open_log(uri(), o);
     EXPECT_TRUE(log.is_ok()) << log.status().to_string();
-    return std::move(*log);
+    return log.is_ok() ? std::move(*log) : nullptr;
   }
 
-  Result<IngestSummary> run(EventLog& log, const std::string& path, bool strict = false) {
+  Result<IngestSummary> run(Log& log, const std::string& path, bool strict = false) {
     auto ledger = Ledger::open(log, testing::test_schedule(), clock_, ServerSecret::from_passphrase("test"));
     EXPECT_TRUE(ledger.is_ok()) << ledger.status().to_string();
+    if (!ledger.is_ok()) return ledger.status();
     dimona::IngestOptions options;
     options.strict = strict;
     options.report_path = dir_.file("report.ndjson");
-    return ingest_file(**ledger, log, path, options);
+    return ingest_file(**ledger, path, options);
+  }
+
+  // Input line -> how many declaration events of the log came from it.
+  static std::map<uint64_t, int> lines_in(Log& log, const std::string& label) {
+    std::map<uint64_t, int> lines;
+    const std::string needle = "\"source\":\"batch:" + label + ":";
+    for (uint32_t p = 0; p < log.partitions(); ++p)
+      for (const LogRecord& r : testing::read_all(log, p))
+        if (size_t at = r.payload.find(needle); at != std::string::npos)
+          ++lines[std::strtoull(r.payload.c_str() + at + needle.size(), nullptr, 10)];
+    return lines;
   }
 
   std::string report() {
@@ -71,10 +90,11 @@ class IngestTest : public ::testing::Test {
   }
 
   TempDir dir_;
+  mutable std::string uri_;
   ManualClock clock_{*parse_instant("2025-06-01T08:00:00Z")};
 };
 
-TEST_F(IngestTest, MalformedLinesAreReportedAndTheRestIsApplied) {
+TEST_P(IngestTest, MalformedLinesAreReportedAndTheRestIsApplied) {
   const std::string path = dir_.file("in.ndjson");
   write_declarations(path, 20, R"({"dimonaIn":{"plannedHours":3}})", 5);
   auto log = open_log();
@@ -86,7 +106,7 @@ TEST_F(IngestTest, MalformedLinesAreReportedAndTheRestIsApplied) {
   EXPECT_NE(report().find(R"({"line":6,"error":"field dimonaIn.plannedHours: unknown field"})"), std::string::npos) << report();
 }
 
-TEST_F(IngestTest, StrictStopsAtTheFirstMalformedLineKeepingWhatCameBefore) {
+TEST_P(IngestTest, StrictStopsAtTheFirstMalformedLineKeepingWhatCameBefore) {
   const std::string path = dir_.file("in.ndjson");
   write_declarations(path, 20, "{not json", 5);
   auto log = open_log();
@@ -99,7 +119,7 @@ TEST_F(IngestTest, StrictStopsAtTheFirstMalformedLineKeepingWhatCameBefore) {
   EXPECT_EQ((*ledger)->state().period_count(), 5u);
 }
 
-TEST_F(IngestTest, RefusedLinesAreReportedWithTheirCodes) {
+TEST_P(IngestTest, RefusedLinesAreReportedWithTheirCodes) {
   const std::string path = dir_.file("in.ndjson");
   write_declarations(path, 3, with_recorded_at(stu_in("2025-06-20", "2025-07-10", 40), 0), 1);
   auto log = open_log();
@@ -111,7 +131,7 @@ TEST_F(IngestTest, RefusedLinesAreReportedWithTheirCodes) {
   EXPECT_NE(report().find(R"("anomalies":["90373-421"])"), std::string::npos) << report();
 }
 
-TEST_F(IngestTest, AFinishedIngestIsNotAppliedTwice) {
+TEST_P(IngestTest, AFinishedIngestIsNotAppliedTwice) {
   const std::string path = dir_.file("in.ndjson");
   write_declarations(path, 50);
   auto log = open_log();
@@ -122,7 +142,7 @@ TEST_F(IngestTest, AFinishedIngestIsNotAppliedTwice) {
   EXPECT_EQ(again->declarations, 0u);
 }
 
-TEST_F(IngestTest, AChangedFileIsRefusedRatherThanHalfApplied) {
+TEST_P(IngestTest, AChangedFileIsRefusedRatherThanHalfApplied) {
   const std::string path = dir_.file("in.ndjson");
   write_declarations(path, 5000);  // over the 1 MiB fingerprint: the head stays, the tail changes
   auto log = open_log();
@@ -141,7 +161,7 @@ TEST_F(IngestTest, AChangedFileIsRefusedRatherThanHalfApplied) {
   EXPECT_EQ(again.status().code(), Code::kFailedPrecondition);
 }
 
-TEST_F(IngestTest, OverlongLinesAreSkippedWhole) {
+TEST_P(IngestTest, OverlongLinesAreSkippedWhole) {
   const std::string path = dir_.file("in.ndjson");
   write_declarations(path, 10, "{\"x\":\"" + std::string(100 * 1024, 'a') + "\"}", 3);
   auto log = open_log();
@@ -150,6 +170,41 @@ TEST_F(IngestTest, OverlongLinesAreSkippedWhole) {
   EXPECT_EQ(s->malformed, 1u);
   EXPECT_EQ(s->declarations, 10u);
 }
+
+// Exactly once without transactions: a commit group reaches some partitions
+// and not others (the log failed mid-group, as a crash would cut it). The
+// ingest run again on a fresh Ledger resumes from the stored events' own
+// source positions and appends every line exactly once.
+TEST_P(IngestTest, AGroupCutBetweenPartitionsIsCompletedExactlyOnce) {
+  const std::string path = dir_.file("in.ndjson");
+  write_declarations(path, 3 * static_cast<int>(limits::ingest_commit_declarations) + 100);
+  auto inner = open_log();
+  testing::FaultyLog log(std::move(inner));
+  // Group 1 goes whole (4 partitions), group 2 reaches two partitions, then appends fail.
+  log.fail_appends_after(4 + 2, 1000);
+  Result<IngestSummary> cut = run(log, path);
+  ASSERT_FALSE(cut.is_ok());
+  const std::map<uint64_t, int> before = lines_in(log, "in.ndjson");
+  ASSERT_GT(before.size(), limits::ingest_commit_declarations);          // group 1 and part of group 2
+  ASSERT_LT(before.size(), 2 * size_t{limits::ingest_commit_declarations});  // not all of group 2
+  log.fail_appends(0);
+  Result<IngestSummary> again = run(log, path);
+  ASSERT_TRUE(again.is_ok()) << again.status().to_string();
+  EXPECT_EQ(again->resumed_after_lines, limits::ingest_commit_declarations);  // group 2's start
+  EXPECT_GT(again->already_stored, 0u);
+  const std::map<uint64_t, int> after = lines_in(log, "in.ndjson");
+  EXPECT_EQ(after.size(), 3 * size_t{limits::ingest_commit_declarations} + 100);
+  for (uint64_t line = 1, shown = 0; line <= 3 * uint64_t{limits::ingest_commit_declarations} + 100 && shown < 5; ++line)
+    if (!after.count(line)) ADD_FAILURE() << "line " << line << " is not in the log" << (++shown, "");
+  for (const auto& [line, count] : after) ASSERT_EQ(count, 1) << "line " << line;
+  Result<IngestSummary> third = run(log, path);
+  ASSERT_TRUE(third.is_ok());
+  EXPECT_TRUE(third->already_complete);
+  EXPECT_EQ(lines_in(log, "in.ndjson"), after);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, IngestTest, ::testing::Values("memory", "sqlite"),
+                         [](const ::testing::TestParamInfo<std::string>& backend) { return backend.param; });
 
 // Durability: an ingest killed with SIGKILL midway leaves whole, verified
 // batches; running it again applies every line exactly once.
@@ -185,8 +240,7 @@ TEST(IngestDurability, KilledIngestResumesExactlyOnce) {
   ASSERT_TRUE(WIFSIGNALED(status)) << "the ingest finished before it could be killed: make the input larger";
 
   {
-    EmbeddedLogOptions o;
-    auto log = EmbeddedLog::open(db, o);
+    auto log = open_log("sqlite:" + db, LogOptions{});
     ASSERT_TRUE(log.is_ok()) << log.status().to_string();
     Result<VerifyReport> v = verify_log(**log);
     ASSERT_TRUE(v.is_ok());
@@ -195,24 +249,17 @@ TEST(IngestDurability, KilledIngestResumesExactlyOnce) {
   ASSERT_EQ(std::system((cli + " ingest " + input + " --data " + data + " --report " + dir.file("report") + " > /dev/null").c_str()), 0);
 
   // Every line applied exactly once: one declaration event per input line.
-  auto log = EmbeddedLog::open(db, EmbeddedLogOptions{});
+  auto log = open_log("sqlite:" + db, LogOptions{});
   ASSERT_TRUE(log.is_ok());
   std::set<uint64_t> seen;
   uint64_t declarations = 0;
-  for (uint32_t p = 0; p < (*log)->partition_count(); ++p) {
-    auto reader = (*log)->read(p, 0);
-    ASSERT_TRUE(reader.is_ok());
-    RecordBatch b;
-    for (;;) {
-      Result<bool> more = (*reader)->next(&b);
-      ASSERT_TRUE(more.is_ok()) << more.status().to_string();
-      if (!*more) break;
-      for (size_t at = b.payload.find("\"source\":\"batch:year.ndjson:"); at != std::string::npos;
-           at = b.payload.find("\"source\":\"batch:year.ndjson:", at + 1)) {
-        const uint64_t line = std::strtoull(b.payload.c_str() + at + 28, nullptr, 10);
-        EXPECT_TRUE(seen.insert(line).second) << "line " << line << " applied twice";
-        ++declarations;
-      }
+  for (uint32_t p = 0; p < (*log)->partitions(); ++p) {
+    for (const LogRecord& r : testing::read_all(**log, p)) {
+      const size_t at = r.payload.find("\"source\":\"batch:year.ndjson:");
+      if (at == std::string::npos) continue;
+      const uint64_t line = std::strtoull(r.payload.c_str() + at + 28, nullptr, 10);
+      EXPECT_TRUE(seen.insert(line).second) << "line " << line << " applied twice";
+      ++declarations;
     }
   }
   uint64_t malformed_or_blank = 0;
@@ -242,29 +289,24 @@ namespace {
 TEST(IngestGolden, OneDeclarationPerRuleGetsItsExpectedResult) {
   TempDir dir;
   const std::string data = std::string(DIMONA_TEST_DATA_DIR);
-  EmbeddedLogOptions o;
-  o.create_if_missing = true;
-  auto log = EmbeddedLog::open(dir.file("ledger.db"), o);
-  ASSERT_TRUE(log.is_ok());
+  auto log = open_log("sqlite:" + dir.file("ledger.db"), LogOptions{});
+  ASSERT_TRUE(log.is_ok()) << log.status().to_string();
   ManualClock clock(*parse_instant("2025-06-01T00:00:00Z"));
   auto ledger = Ledger::open(**log, testing::test_schedule(), clock, ServerSecret::from_passphrase("test"));
   ASSERT_TRUE(ledger.is_ok());
   dimona::IngestOptions options;
   options.report_path = dir.file("report");
-  Result<IngestSummary> summary = ingest_file(**ledger, **log, data + "/one_per_rule.ndjson", options);
+  Result<IngestSummary> summary = ingest_file(**ledger, data + "/one_per_rule.ndjson", options);
   ASSERT_TRUE(summary.is_ok()) << summary.status().to_string();
 
   std::map<uint64_t, std::string> got;  // line -> "R codes"
   EventDecoder decoder;
-  for (uint32_t p = 0; p < (*log)->partition_count(); ++p) {
-    auto reader = (*log)->read(p, 0);
-    ASSERT_TRUE(reader.is_ok());
-    RecordBatch b;
-    while (*(*reader)->next(&b)) {
-      b.payload.append(kJsonPadding, ' ');
-      size_t at = 0;
-      for (size_t nl; (nl = b.payload.find('\n', at)) != std::string::npos; at = nl + 1) {
-        Result<Event> e = decoder.decode(std::string_view(b.payload).substr(at, nl - at), b.payload.size() - at);
+  for (uint32_t p = 0; p < (*log)->partitions(); ++p) {
+    for (LogRecord& record : testing::read_all(**log, p)) {
+      {
+        const size_t size = record.payload.size();
+        record.payload.append(kJsonPadding, ' ');
+        Result<Event> e = decoder.decode(std::string_view(record.payload.data(), size), record.payload.size());
         ASSERT_TRUE(e.is_ok()) << e.status().to_string();
         if (!e->is_declaration()) continue;
         const uint64_t line = std::stoull(std::string(e->source.substr(e->source.rfind(':') + 1)));

@@ -1,4 +1,4 @@
-// A Ledger over a MemoryLog with a manual clock and a small quota schedule:
+// A Ledger over an in-memory Log (memory:) with a manual clock and a small quota schedule:
 // submit JSON text, get the Submission back.
 #pragma once
 
@@ -9,9 +9,19 @@
 
 #include "engine/codec.h"
 #include "engine/ledger.h"
-#include "engine/memory_log.h"
+#include "engine/log/log.h"
+#include "tests/engine/log_test_support.h"
 
 namespace dimona::testing {
+
+// A fresh in-memory log of `partitions` partitions (or the one named NAME, shared in the process).
+inline std::unique_ptr<Log> memory_log(uint32_t partitions, const std::string& name = "") {
+  LogOptions options;
+  options.partitions = partitions;
+  Result<std::unique_ptr<Log>> log = open_log("memory:" + name, options);
+  DIMONA_ASSERT(log.is_ok());
+  return std::move(log).value();
+}
 
 // 2024: 600 h; 2025: 475 h (known from 2024-12-01), then 650 h from 2025-07-01 (retroactive).
 inline QuotaSchedule test_schedule() {
@@ -25,7 +35,9 @@ inline QuotaSchedule test_schedule() {
 
 class LedgerFixture : public ::testing::Test {
  protected:
-  explicit LedgerFixture(uint32_t partitions = 4) : log_(partitions) { reopen(); }
+  explicit LedgerFixture(uint32_t partitions = 4) : log_(memory_log(partitions)) { reopen(); }
+  // Closes the Ledger (its producers with it), so a test may append beside it.
+  void close() { ledger_.reset(); }
 
   void reopen() {
     ledger_.reset();
@@ -69,7 +81,7 @@ class LedgerFixture : public ::testing::Test {
   const LedgerState& state() { return ledger_->state(); }
 
   ManualClock clock_{*parse_instant("2025-06-01T08:00:00Z")};
-  MemoryLog log_;
+  FaultyLog log_;  // over memory:
   DeclarationDecoder decoder_;
   std::unique_ptr<Ledger> ledger_;
 };

@@ -20,7 +20,7 @@
 
 #include "engine/base/crc32c.h"
 #include "engine/ledger_state.h"
-#include "engine/memory_log.h"
+#include "engine/log/log.h"
 #include "projections/anomaly_log.h"
 #include "projections/checkpoint_store.h"
 #include "projections/export.h"
@@ -87,7 +87,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   checkpoint.partitions.push_back(
       PartitionCheckpoint{0, fuzz::partition_bytes(std::string_view(reinterpret_cast<const char*>(data), size))});
   FUZZ_CHECK(fuzz::store().save(checkpoint).is_ok());
-  MemoryLog log(1);
+  LogOptions log_options;
+  log_options.partitions = 1;
+  Result<std::unique_ptr<Log>> log_opened = open_log("memory:", log_options);
+  DIMONA_ASSERT(log_opened.is_ok());
+  Log& log = **log_opened;
   ProjectorOptions options;
   options.checkpoint_path = fuzz::checkpoint_path();
   Result<std::unique_ptr<Projector>> projector = Projector::open(log, options);

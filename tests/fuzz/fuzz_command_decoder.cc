@@ -12,7 +12,7 @@
 #include "engine/base/time.h"
 #include "engine/codec.h"
 #include "engine/ledger.h"
-#include "engine/memory_log.h"
+#include "engine/log/log.h"
 #include "engine/quota_schedule.h"
 #include "tests/fuzz/fuzz_util.h"
 
@@ -60,7 +60,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static DeclarationDecoder decoder;
   static EventDecoder events;
   const std::string_view input(reinterpret_cast<const char*>(data), size);
-  MemoryLog log(2);
+  LogOptions log_options;
+  log_options.partitions = 2;
+  Result<std::unique_ptr<Log>> log_opened = open_log("memory:", log_options);
+  DIMONA_ASSERT(log_opened.is_ok());
+  Log& log = **log_opened;
   ManualClock clock(*parse_instant("2025-06-01T08:00:00Z"));
   Result<std::unique_ptr<Ledger>> ledger = Ledger::open(log, fuzz::schedule(), clock, ServerSecret{});
   FUZZ_CHECK(ledger.is_ok());
@@ -72,6 +76,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     clock.advance_micros(1'000'000);
     start = end + 1;
   }
-  FUZZ_CHECK((*ledger)->commit(nullptr).is_ok());
+  FUZZ_CHECK((*ledger)->commit().is_ok());
   return 0;
 }

@@ -14,7 +14,6 @@ trap 'rm -rf "$tmp"' EXIT
 out=tests/fuzz/corpus
 # regression-* inputs (what a finding was, kept after its fix) stay.
 [ -d "$out" ] && find "$out" -type f ! -name 'regression-*' -delete
-mkdir -p "$out"/{command_decoder,event_decoder,batch_reader,checkpoint,http_request,register_csv}
 
 grep -h '^{"' tests/data/one_per_rule.ndjson > "$tmp/commands"
 sed -n '/^{"/p' docs/actions.md | grep -v '…' >> "$tmp/commands"
@@ -40,13 +39,6 @@ ledger_length = struct.unpack_from("<Q", state)[0]
 ledger, anomalies = state[8:8 + ledger_length - 4], state[8 + ledger_length:-4]
 open(f"{out}/checkpoint/partition-0.bin", "wb").write(b"\x00" + struct.pack("<I", len(ledger)) + ledger + anomalies)
 lines = [open(f, "rb").read() for f in sorted(glob.glob(f"{tmp}/event-*")) if open(f, "rb").read()]
-def row(flags, payload, first_delta=0, span=0):
-    return struct.pack("<BiIH", flags, first_delta, span, len(payload)) + payload
-# one batch, raw and compressed; then batches of 4 lines one after the other
-open(f"{out}/batch_reader/one-raw.bin", "wb").write(row(0, lines[0]))
-open(f"{out}/batch_reader/one-lz4.bin", "wb").write(row(1, b"".join(lines[:8]), 0, 1000))
-chain = b"".join(row(1, b"".join(lines[k:k + 4]), 1000, 1000) for k in range(0, min(len(lines), 24), 4))
-open(f"{out}/batch_reader/chain.bin", "wb").write(chain)
 PY
 
 ssin=05031412595

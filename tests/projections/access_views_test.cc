@@ -67,7 +67,7 @@ class AccessViewsTest : public testing::LedgerFixture {
 
   // Commits, then folds the whole log into a fresh Projector.
   const Projector& projector() {
-    EXPECT_TRUE(ledger_->commit(nullptr).is_ok());
+    EXPECT_TRUE(ledger_->commit().is_ok());
     Result<std::unique_ptr<Projector>> p = Projector::open(log_, ProjectorOptions{});
     EXPECT_TRUE(p.is_ok()) << p.status().to_string();
     projector_ = std::move(*p);

@@ -14,7 +14,7 @@ using testing::stu_in;
 class AnomalyLogTest : public testing::LedgerFixture {
  protected:
   std::unique_ptr<Projector> project() {
-    EXPECT_TRUE(ledger_->commit(nullptr).is_ok());
+    EXPECT_TRUE(ledger_->commit().is_ok());
     auto p = Projector::open(log_, ProjectorOptions{});
     EXPECT_TRUE(p.is_ok());
     EXPECT_TRUE((*p)->catch_up().is_ok());

@@ -49,7 +49,7 @@ std::vector<std::string> runs(const InterimCalendarRow& row, int32_t year) {
 class InterimViewsTest : public testing::LedgerFixture {
  protected:
   std::vector<InterimRelation> relations(const InterimFilter& f) {
-    EXPECT_TRUE(ledger_->commit(nullptr).is_ok());
+    EXPECT_TRUE(ledger_->commit().is_ok());
     auto projector = Projector::open(log_, ProjectorOptions{});
     EXPECT_TRUE(projector.is_ok());
     EXPECT_TRUE((*projector)->catch_up().is_ok());
@@ -57,7 +57,7 @@ class InterimViewsTest : public testing::LedgerFixture {
   }
   InterimFilter window() { return interim_window(*parse_date("2025-06-01")); }
   InterimCalendar calendar(const InterimFilter& f) {
-    EXPECT_TRUE(ledger_->commit(nullptr).is_ok());
+    EXPECT_TRUE(ledger_->commit().is_ok());
     auto projector = Projector::open(log_, ProjectorOptions{});
     EXPECT_TRUE(projector.is_ok());
     EXPECT_TRUE((*projector)->catch_up().is_ok());
@@ -171,7 +171,7 @@ TEST_F(InterimViewsTest, PeriodsShowTheAnomaliesOfTheirDeclarations) {
   Submission late = submit(daily("2025-05-30"));  // recorded 2025-06-01: late, W 90373-460
   submit(daily("2025-07-03"));
   submit(R"({"dimonaOut":{"periodId":)" + period_of(late) + R"(,"endDate":"2025-05-01"}})");  // B: before the start
-  EXPECT_TRUE(ledger_->commit(nullptr).is_ok());
+  EXPECT_TRUE(ledger_->commit().is_ok());
   auto projector = Projector::open(log_, ProjectorOptions{});
   ASSERT_TRUE((*projector)->catch_up().is_ok());
   auto r = interim_relations((*projector)->state_of(kWorker), kWorker, window(), &(*projector)->anomalies_of(kWorker));

@@ -12,7 +12,8 @@
 
 #include "bench/generator/generator.h"
 #include "engine/codec.h"
-#include "engine/embedded_log.h"
+#include "engine/log/log.h"
+#include "tests/engine/log_test_support.h"
 #include "engine/ingest.h"
 #include "projections/checkpoint_store.h"
 #include "projections/export.h"
@@ -27,11 +28,11 @@ namespace fs = std::filesystem;
 
 using testing::TempDir;
 
-// A generated year ingested into a MemoryLog once, shared by the tests.
+// A generated year ingested into an in-memory log once, shared by the tests.
 class ProjectorTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    log_ = new MemoryLog(8);  // NOLINT: suite-lifetime fixture, freed in TearDownTestSuite
+    log_ = testing::memory_log(8).release();  // NOLINT: suite-lifetime fixture, freed in TearDownTestSuite
     TempDir dir;
     const std::string input = dir.file("year.ndjson");
     std::FILE* f = std::fopen(input.c_str(), "wb");
@@ -47,7 +48,7 @@ class ProjectorTest : public ::testing::Test {
     ManualClock clock(*parse_instant("2027-06-01T00:00:00Z"));
     auto ledger = Ledger::open(*log_, testing::test_schedule(), clock, ServerSecret::from_passphrase("test"));
     ASSERT_TRUE(ledger.is_ok());
-    auto summary = ingest_file(**ledger, *log_, input, dimona::IngestOptions{});
+    auto summary = ingest_file(**ledger, input, dimona::IngestOptions{});
     ASSERT_TRUE(summary.is_ok()) << summary.status().to_string();
     input_ = new std::string;  // NOLINT
     std::ifstream in(input);
@@ -83,11 +84,11 @@ class ProjectorTest : public ::testing::Test {
     sqlite3_close(db);
   }
 
-  static MemoryLog* log_;
+  static Log* log_;
   static std::string* input_;
 };
 
-MemoryLog* ProjectorTest::log_ = nullptr;
+Log* ProjectorTest::log_ = nullptr;
 std::string* ProjectorTest::input_ = nullptr;
 
 TEST_F(ProjectorTest, ReplayIsDeterministicAcrossRunsAndThreads) {
@@ -106,20 +107,24 @@ TEST_F(ProjectorTest, RestartFromACheckpointGivesTheSameExport) {
   const std::string expected = replay(ProjectorOptions{});
   // First run: a checkpoint every few thousand events, then "stop" halfway by
   // folding a log that holds only the first half of each partition.
-  MemoryLog half(log_->partition_count());
-  for (uint32_t p = 0; p < log_->partition_count(); ++p) {
-    auto& batches = log_->batches(p);
-    std::vector<BatchDraft> drafts;
-    for (size_t i = 0; i < batches.size() / 2; ++i)
-      drafts.push_back({p, batches[i].count, batches[i].first_recorded_at, batches[i].last_recorded_at, batches[i].payload});
-    ASSERT_TRUE(half.append(drafts, nullptr).is_ok());
+  std::unique_ptr<Log> half = testing::memory_log(log_->partitions());
+  for (uint32_t p = 0; p < log_->partitions(); ++p) {
+    const std::vector<LogRecord> records = testing::read_all(*log_, p);
+    std::vector<LogRecordDraft> drafts;
+    for (size_t i = 0; i < records.size() / 2; ++i) {
+      const LogRecord& r = records[i];
+      drafts.push_back({r.event_id, r.key, r.type, r.schema_version, r.recorded_at, r.payload, r.source});
+    }
+    auto producer = half->open_producer(p);
+    ASSERT_TRUE(producer.is_ok());
+    ASSERT_TRUE((*producer)->append(drafts).is_ok());
   }
   ProjectorOptions options;
   options.checkpoint_path = dir.file("checkpoint.db");
   options.checkpoint_every_events = 2000;
   options.round_events = 500;
   {
-    auto p = Projector::open(half, options);
+    auto p = Projector::open(*half, options);
     ASSERT_TRUE(p.is_ok());
     auto stats = (*p)->catch_up();
     ASSERT_TRUE(stats.is_ok());
@@ -130,7 +135,7 @@ TEST_F(ProjectorTest, RestartFromACheckpointGivesTheSameExport) {
   auto stats = (*resumed)->catch_up();
   ASSERT_TRUE(stats.is_ok());
   EXPECT_GT(stats->resumed_events, 0u);
-  EXPECT_LT(stats->events, log_->event_count());
+  EXPECT_LT(stats->events, testing::event_count(*log_));
   EXPECT_EQ(export_of(**resumed), expected);
 }
 
@@ -150,12 +155,12 @@ TEST_F(ProjectorTest, ACheckpointOfAnotherLogIsRefused) {
   ProjectorOptions options;
   options.checkpoint_path = dir.file("checkpoint.db");
   replay(options);
-  MemoryLog other(log_->partition_count());
-  auto ahead = Projector::open(other, options);  // the checkpoint is ahead of an empty log
+  std::unique_ptr<Log> other = testing::memory_log(log_->partitions());
+  auto ahead = Projector::open(*other, options);  // the checkpoint is ahead of an empty log
   ASSERT_FALSE(ahead.is_ok());
   EXPECT_NE(ahead.status().message().find("ahead of the log"), std::string::npos);
-  MemoryLog reshaped(3);
-  auto shape = Projector::open(reshaped, options);
+  std::unique_ptr<Log> reshaped = testing::memory_log(3);
+  auto shape = Projector::open(*reshaped, options);
   ASSERT_FALSE(shape.is_ok());
   EXPECT_NE(shape.status().message().find("partitions"), std::string::npos);
 }
@@ -183,13 +188,12 @@ TEST_F(ProjectorTest, BalancesMatchAStraightforwardRecomputation) {
   };
   std::map<uint64_t, P> periods;
   EventDecoder decoder;
-  for (uint32_t p = 0; p < log_->partition_count(); ++p) {
-    for (RecordBatch b : log_->batches(p)) {
-      b.payload.append(kJsonPadding, ' ');
-      size_t at = 0;
-      for (size_t nl; (nl = b.payload.find('\n', at)) != std::string::npos && nl < b.payload.size() - kJsonPadding;
-           at = nl + 1) {
-        auto e = decoder.decode(std::string_view(b.payload).substr(at, nl - at), b.payload.size() - at);
+  for (uint32_t p = 0; p < log_->partitions(); ++p) {
+    for (LogRecord& r : testing::read_all(*log_, p)) {
+      {
+        const size_t size = r.payload.size();
+        r.payload.append(kJsonPadding, ' ');
+        auto e = decoder.decode(std::string_view(r.payload.data(), size), r.payload.size());
         ASSERT_TRUE(e.is_ok());
         if (!e->is_declaration()) continue;
         const Decision& d = e->declaration.decision;

@@ -20,14 +20,14 @@ using testing::stu_in;
 class StudentViewsTest : public testing::LedgerFixture {
  protected:
   StudentBalance balance(int32_t year, Ssin who = kStudent, const char* reference = "2025-12-31") {
-    EXPECT_TRUE(ledger_->commit(nullptr).is_ok());
+    EXPECT_TRUE(ledger_->commit().is_ok());
     auto projector = Projector::open(log_, ProjectorOptions{});
     EXPECT_TRUE(projector.is_ok());
     EXPECT_TRUE((*projector)->catch_up().is_ok());
     return student_balance((*projector)->state_of(who), who, year, *parse_date(reference));
   }
   StudentCalendar calendar(int32_t year, Ssin who = kStudent) {
-    EXPECT_TRUE(ledger_->commit(nullptr).is_ok());
+    EXPECT_TRUE(ledger_->commit().is_ok());
     auto projector = Projector::open(log_, ProjectorOptions{});
     EXPECT_TRUE((*projector)->catch_up().is_ok());
     return student_calendar((*projector)->state_of(who), who, year);
@@ -196,13 +196,14 @@ namespace {
 // expected file was made with the secret SHA-256("test"), as here.
 TEST(StudentViewsGolden, ExportOfTheGoldenStream) {
   const std::string dir = std::string(DIMONA_TEST_DATA_DIR) + "/golden";
-  MemoryLog log(4);
+  std::unique_ptr<Log> owned = testing::memory_log(4);
+  Log& log = *owned;
   SystemClock clock;
   Result<QuotaSchedule> schedule = load_quota_schedule("");
   ASSERT_TRUE(schedule.is_ok());
   auto ledger = Ledger::open(log, *schedule, clock, ServerSecret::from_passphrase("test"));
   ASSERT_TRUE(ledger.is_ok());
-  ASSERT_TRUE(ingest_file(**ledger, log, dir + "/students.ndjson", dimona::IngestOptions{}).is_ok());
+  ASSERT_TRUE(ingest_file(**ledger, dir + "/students.ndjson", dimona::IngestOptions{}).is_ok());
   auto projector = Projector::open(log, ProjectorOptions{});
   ASSERT_TRUE(projector.is_ok());
   ASSERT_TRUE((*projector)->catch_up().is_ok());

@@ -1,0 +1,70 @@
+// Tools over any Log (log.h): read a partition's range, summarise a log,
+// verify it end to end, find repeated event ids. They use only the seam, so
+// they answer the same on every backend (memory, sqlite, Kafka).
+//
+// Contract. Each opens its own LogConsumer (or uses the one given), reads
+// in offset order, and returns errors as values: the backend's kCorruption
+// (a record that fails its CRC or framing, named by partition and offset),
+// kIoError, kUnavailable (Kafka: the brokers stopped delivering before the
+// range's end, after limits::log_read_stall_ms without a record). No
+// payload byte reaches a message. Not thread-safe per consumer; the Log may
+// be shared.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/base/status.h"
+#include "engine/base/time.h"
+#include "engine/log/log.h"
+
+namespace dimona {
+
+// Calls f on each record of `partition` in [from, to), in order; stops at
+// f's first non-ok Status and returns it. The consumer is assigned the one
+// partition. Records are handed over mutable: f may move their strings.
+Status read_partition(LogConsumer& consumer, uint32_t partition, Offset from, Offset to,
+                      const std::function<Status(LogRecord&)>& f);
+
+// Offsets and time range of each partition (its first and last records).
+struct PartitionSummary {
+  uint32_t partition = 0;
+  Offset end_offset = 0;
+  std::optional<Instant> first_recorded_at;
+  std::optional<Instant> last_recorded_at;
+};
+Result<std::vector<PartitionSummary>> summarize(Log& log);
+
+// Every record of every partition read once (the backend checks each).
+struct PartitionCheck {
+  uint32_t partition = 0;
+  uint64_t records = 0;  // read before the error, if any
+  Status error;
+};
+struct VerifyReport {
+  std::vector<PartitionCheck> partitions;
+  size_t error_count() const;
+  bool is_clean() const { return error_count() == 0; }
+};
+// A corruption is recorded in its partition's check and the next partition
+// is read; any other failure is returned as the Result's error.
+Result<VerifyReport> verify_log(Log& log);
+
+// Events that share an eventId, which DESIGN.md §4 makes unique (the
+// idempotency key): a declaration or action id ("dcl-", "act-") twice
+// anywhere in the log, or any other id (a quota definition, written once in
+// every partition) twice in one partition. A log holds one only when two
+// writers appended beside each other, or records were copied by hand; the
+// fold applies such an event twice. Reads every partition once (8 bytes of
+// memory per event), and a second time only when two ids hash alike.
+struct DuplicateEvents {
+  uint64_t events = 0;
+  uint64_t duplicates = 0;       // events whose id an earlier event already has
+  std::vector<std::string> ids;  // at most limits::duplicate_ids_reported_max
+};
+Result<DuplicateEvents> find_duplicate_events(Log& log);
+
+}  // namespace dimona
