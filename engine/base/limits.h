@@ -94,6 +94,9 @@ inline constexpr size_t log_append_bytes_max = 32 * 1024 * 1024;
 inline constexpr size_t log_poll_records_max = 1 << 16;
 // A record's source position (LogRecordDraft::source), in bytes.
 inline constexpr size_t log_source_bytes_max = 256;
+// The embedded log (sqlite:): a waiting poll() re-checks the file this often for
+// commits of other processes (PRAGMA data_version; in-process appends wake it at once).
+inline constexpr int sqlite_log_poll_recheck_ms = 50;
 // A broker must acknowledge a produced record within this (librdkafka delivery.timeout.ms).
 inline constexpr int kafka_delivery_timeout_ms = 30'000;
 // Metadata, CreateTopics, watermark and offsetsForTimes requests wait this long.
