@@ -35,31 +35,6 @@
 namespace dimona::fuzz {
 namespace {
 
-class Input {
- public:
-  Input(const uint8_t* data, size_t size) : data_(data), size_(size) {}
-  bool empty() const { return at_ >= size_; }
-  template <typename T>
-  T take() {
-    T v{};
-    unsigned char bytes[sizeof(T)] = {};
-    for (size_t i = 0; i < sizeof(T) && at_ < size_; ++i) bytes[i] = data_[at_++];
-    std::memcpy(&v, bytes, sizeof(T));
-    return v;
-  }
-  std::string_view bytes(size_t n) {
-    n = std::min(n, size_ - at_);
-    std::string_view out(reinterpret_cast<const char*>(data_ + at_), n);
-    at_ += n;
-    return out;
-  }
-
- private:
-  const uint8_t* data_;
-  size_t size_;
-  size_t at_ = 0;
-};
-
 struct Log {
   std::string path = scratch_dir() + "/ledger.db";
   std::unique_ptr<EmbeddedLog> log;
