@@ -21,6 +21,7 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <type_traits>
 
 #include "engine/base/limits.h"
 #include "engine/base/private_file.h"

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "engine/base/limits.h"
+#include "engine/base/time.h"
 #include "engine/log/sqlite_frames.h"
 
 namespace dimona {
@@ -215,6 +216,46 @@ TEST_F(SqliteLog, RecordsAndThePartitionCountSurviveAReopen) {
     EXPECT_EQ(records[i].source, batch.sources[i]);
     EXPECT_EQ(records[i].recorded_at, batch.recorded_at[i]);
   }
+}
+
+TEST_F(SqliteLog, TheMetaTableNamesFormatPartitionerAndCreationTime) {
+  ManualClock clock(Instant{kStartMicros});
+  LogOptions options;
+  options.partitions = 5;
+  options.clock = &clock;
+  ASSERT_NE(must_open(options), nullptr);
+  sqlite3* db = raw();
+  sqlite3_stmt* s = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT key, value FROM meta ORDER BY key", -1, &s, nullptr), SQLITE_OK);
+  std::string rows;
+  while (sqlite3_step(s) == SQLITE_ROW) {
+    rows += reinterpret_cast<const char*>(sqlite3_column_text(s, 0));
+    rows += "=";
+    rows += reinterpret_cast<const char*>(sqlite3_column_text(s, 1));
+    rows += ";";
+  }
+  sqlite3_finalize(s);
+  sqlite3_close(db);
+  EXPECT_EQ(rows, "created_at=" + std::to_string(kStartMicros) + ";format_version=2;partitioner=murmur2;partitions=5;");
+}
+
+TEST_F(SqliteLog, AnAppendWhileAnotherConnectionHoldsTheWriteLockIsBusyAndStoresNothing) {
+  LogOptions options;
+  options.busy_timeout_ms = 100;
+  std::unique_ptr<Log> log = must_open(options);
+  auto writer = producer(*log, 0);
+  sqlite3* other = raw();
+  ASSERT_EQ(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+  Batch batch = make_batch("locked", 2);
+  Result<AppendOutcome> refused = append(*writer, batch);
+  ASSERT_FALSE(refused.is_ok());
+  EXPECT_EQ(refused.status().code(), Code::kBusy) << refused.status().to_string();
+  ASSERT_EQ(sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(other);
+  Result<AppendOutcome> retried = append(*writer, batch);  // the session remembered nothing of the refusal
+  ASSERT_TRUE(retried.is_ok()) << retried.status().to_string();
+  EXPECT_EQ(retried->offsets, (std::vector<Offset>{0, 1}));
+  EXPECT_EQ(retried->duplicates, 0u);
 }
 
 TEST_F(SqliteLog, AFileOfFormatOneIsRefusedWithWhatToDo) {
