@@ -114,8 +114,7 @@ std::string batch_location(uint32_t partition, int64_t base_offset) {
 }
 
 size_t frame_bytes(const LogRecordDraft& r) {
-  return kFrameFixedBytes + r.event_id.size() + r.key.size() + r.type.size() + r.source.size() +
-         r.payload.size();
+  return kFrameFixedBytes + r.event_id.size() + r.key.size() + r.type.size() + r.source.size() + r.payload.size();
 }
 
 void append_frame(const LogRecordDraft& r, std::string* out) {
@@ -191,16 +190,15 @@ Status decode_frames(std::string_view frames, uint32_t partition, Offset base, u
   return Status::ok();
 }
 
-Status decode_batch(const BatchHeader& h, std::string_view stored, std::vector<LogRecord>* out,
-                    std::string* scratch) {
+Status decode_batch(const BatchHeader& h, std::string_view stored, std::vector<LogRecord>* out, std::string* scratch) {
   const std::string at = batch_location(h.partition, h.base_offset);
   if (!header_in_range(h, stored.size())) return corruption(at + " has an impossible header");
   if (batch_crc(h, stored) != static_cast<uint32_t>(h.crc)) return corruption(at + " fails its CRC");
   std::string_view frames;
   DIMONA_TRY(expand(h, stored, scratch, &frames));
   const size_t before = out->size();
-  Status decoded = decode_frames(frames, h.partition, static_cast<Offset>(h.base_offset),
-                                 static_cast<uint32_t>(h.count), out);
+  Status decoded =
+      decode_frames(frames, h.partition, static_cast<Offset>(h.base_offset), static_cast<uint32_t>(h.count), out);
   if (!decoded.is_ok()) return corruption(at + ": " + decoded.message());
   if (!recorded_in_order(h, std::span<const LogRecord>(*out).subspan(before))) {
     out->resize(before);

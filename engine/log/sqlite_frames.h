@@ -35,7 +35,7 @@ struct BatchHeader {
   int64_t count = 0;
   int64_t first_recorded_at = 0;
   int64_t last_recorded_at = 0;
-  int64_t crc = 0;       // 0 .. 2^32-1
+  int64_t crc = 0;  // 0 .. 2^32-1
   int64_t codec = kCodecNone;
   int64_t raw_size = 0;  // the frames' size before compression
 };

@@ -97,8 +97,7 @@ Status exec(sqlite3* db, const std::string& sql) {
 
 Result<Statement> prepare(sqlite3* db, std::string_view sql) {
   sqlite3_stmt* raw = nullptr;
-  int rc = sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &raw,
-                              nullptr);
+  int rc = sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &raw, nullptr);
   Statement statement(raw);
   if (rc != SQLITE_OK) return sqlite_error(db, rc, "cannot prepare a statement of the log");
   DIMONA_ASSERT(statement != nullptr);
@@ -106,7 +105,9 @@ Result<Statement> prepare(sqlite3* db, std::string_view sql) {
 }
 
 // Binding a well-formed statement fails only on a programming error.
-void bind(sqlite3_stmt* s, int index, int64_t value) { DIMONA_ASSERT(sqlite3_bind_int64(s, index, value) == SQLITE_OK); }
+void bind(sqlite3_stmt* s, int index, int64_t value) {
+  DIMONA_ASSERT(sqlite3_bind_int64(s, index, value) == SQLITE_OK);
+}
 void bind_text(sqlite3_stmt* s, int index, std::string_view text) {
   DIMONA_ASSERT(sqlite3_bind_text(s, index, text.data(), static_cast<int>(text.size()), SQLITE_STATIC) == SQLITE_OK);
 }
@@ -172,8 +173,8 @@ constexpr std::string_view kBatchColumns =
     "SELECT base_offset, count, first_recorded_at, last_recorded_at, crc, codec, raw_size, payload FROM batches ";
 
 Result<bool> has_meta_table(sqlite3* db) {
-  Result<std::optional<int64_t>> found =
-      query_int(db, "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'meta'", "cannot read the log's schema");
+  Result<std::optional<int64_t>> found = query_int(
+      db, "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'meta'", "cannot read the log's schema");
   DIMONA_TRY(found);
   return found->has_value();
 }
@@ -223,10 +224,10 @@ Result<uint32_t> check_format(sqlite3* db, const std::string& path) {
   DIMONA_TRY(version);
   if (!version->has_value()) return corruption(path + ": the meta table has no format_version");
   if (**version != kFormatVersion) {
-    return failed_precondition(
-        path + " has log format version " + std::to_string(**version) + "; this build reads version " +
-        std::to_string(kFormatVersion) + " only (version 1 predates murmur2 partitioning and record headers): " +
-        "ingest the source files into a new data folder");
+    return failed_precondition(path + " has log format version " + std::to_string(**version) +
+                               "; this build reads version " + std::to_string(kFormatVersion) +
+                               " only (version 1 predates murmur2 partitioning and record headers): " +
+                               "ingest the source files into a new data folder");
   }
   Result<Statement> partitioner = prepare(db, "SELECT value FROM meta WHERE key = 'partitioner'");
   DIMONA_TRY(partitioner);
@@ -250,7 +251,8 @@ Result<uint32_t> open_schema(sqlite3* db, const std::string& path, const LogOpti
   Result<bool> has_meta = has_meta_table(db);
   DIMONA_TRY(has_meta);
   if (!*has_meta) {
-    Result<std::optional<int64_t>> any = query_int(db, "SELECT 1 FROM sqlite_schema LIMIT 1", "cannot read the log's schema");
+    Result<std::optional<int64_t>> any =
+        query_int(db, "SELECT 1 FROM sqlite_schema LIMIT 1", "cannot read the log's schema");
     DIMONA_TRY(any);
     if (any->has_value() || !options.create_if_missing) {
       return failed_precondition(path + " is not a Dimona ledger log (no meta table)");
@@ -345,8 +347,9 @@ struct Writer {
     Result<Statement> s = prepare(d, "BEGIN IMMEDIATE");
     DIMONA_TRY(s);
     begin = std::move(s).value();
-    for (auto [target, sql] : {std::pair{&commit, std::string_view("COMMIT")}, std::pair{&rollback, std::string_view("ROLLBACK")},
-                               std::pair{&insert, kInsertSql}, std::pair{&tail, kTailSql}}) {
+    for (auto [target, sql] :
+         {std::pair{&commit, std::string_view("COMMIT")}, std::pair{&rollback, std::string_view("ROLLBACK")},
+          std::pair{&insert, kInsertSql}, std::pair{&tail, kTailSql}}) {
       Result<Statement> next = prepare(d, sql);
       DIMONA_TRY(next);
       *target = std::move(next).value();
@@ -405,9 +408,8 @@ struct Writer {
     Result<Tail> now = read_tail(partition);
     DIMONA_TRY(now);
     if (now->end != expected_end) {
-      return failed_precondition(partition_text(partition) + " ends at offset " + std::to_string(now->end) +
-                                 ", not " + std::to_string(expected_end) +
-                                 ": another writer appended to it; reopen the producer");
+      return failed_precondition(partition_text(partition) + " ends at offset " + std::to_string(now->end) + ", not " +
+                                 std::to_string(expected_end) + ": another writer appended to it; reopen the producer");
     }
     for (const EncodedBatch& batch : batches) DIMONA_TRY(insert_batch(batch));
     StatementUse use(commit.get());
@@ -428,8 +430,12 @@ class SqliteProducer final : public LogProducer {
  public:
   SqliteProducer(std::shared_ptr<Writer> writer, std::shared_ptr<Notifier> notifier, std::string fence_key,
                  uint32_t partition, Tail tail)
-      : writer_(std::move(writer)), notifier_(std::move(notifier)), fence_key_(std::move(fence_key)),
-        partition_(partition), end_(tail.end), last_recorded_at_(tail.last_recorded_at) {}
+      : writer_(std::move(writer)),
+        notifier_(std::move(notifier)),
+        fence_key_(std::move(fence_key)),
+        partition_(partition),
+        end_(tail.end),
+        last_recorded_at_(tail.last_recorded_at) {}
   ~SqliteProducer() override {
     std::lock_guard lock(fence_mutex);
     held_partitions.erase({fence_key_, partition_});
@@ -530,8 +536,9 @@ class SqliteConsumer final : public LogConsumer {
          "SELECT base_offset, count FROM batches WHERE partition = ?1 AND base_offset <= ?2 "
          "ORDER BY base_offset DESC LIMIT 1"},
         {&rows_, std::string(kBatchColumns) + "WHERE partition = ?1 AND base_offset >= ?2 ORDER BY base_offset"},
-        {&at_time_, std::string(kBatchColumns) +
-                        "WHERE partition = ?1 AND last_recorded_at >= ?2 ORDER BY last_recorded_at, base_offset LIMIT 1"},
+        {&at_time_,
+         std::string(kBatchColumns) +
+             "WHERE partition = ?1 AND last_recorded_at >= ?2 ORDER BY last_recorded_at, base_offset LIMIT 1"},
         {&data_version_, "PRAGMA data_version"}};
     for (const auto& [target, sql] : all) {
       Result<Statement> s = prepare(d, sql);
@@ -710,8 +717,8 @@ Status SqliteConsumer::read_partition(uint32_t partition, Cursor& c, std::vector
     std::vector<LogRecord> records;
     DIMONA_TRY(decode_row(s, partition, &h, &records));
     const auto base = static_cast<Offset>(h.base_offset);
-    const bool follows = first ? base <= c.position && c.position < base + static_cast<Offset>(h.count)
-                               : base == c.position;
+    const bool follows =
+        first ? base <= c.position && c.position < base + static_cast<Offset>(h.count) : base == c.position;
     if (!follows) {
       return corruption(log_frames::batch_location(partition, h.base_offset) + " does not continue offset " +
                         std::to_string(c.position) + " (a batch is missing or overlaps)");
@@ -781,8 +788,12 @@ class SqliteLog final : public Log {
  public:
   SqliteLog(std::string path, std::string canonical_path, uint32_t partitions, int busy_timeout_ms,
             std::shared_ptr<Writer> writer)
-      : path_(std::move(path)), canonical_path_(std::move(canonical_path)), partitions_(partitions),
-        busy_timeout_ms_(busy_timeout_ms), writer_(std::move(writer)), notifier_(notifier_for(canonical_path_)) {}
+      : path_(std::move(path)),
+        canonical_path_(std::move(canonical_path)),
+        partitions_(partitions),
+        busy_timeout_ms_(busy_timeout_ms),
+        writer_(std::move(writer)),
+        notifier_(notifier_for(canonical_path_)) {}
 
   uint32_t partitions() const override { return partitions_; }
   std::string uri() const override { return "sqlite:" + path_; }
@@ -845,8 +856,8 @@ Result<std::unique_ptr<Log>> open_sqlite_log(std::string_view path_view, const L
   DIMONA_TRY(writer->prepare_all());
   std::string canonical = std::filesystem::canonical(path, error).string();
   if (error) return io_error("cannot resolve " + path + ": " + error.message());
-  return std::unique_ptr<Log>(std::make_unique<SqliteLog>(path, std::move(canonical), *partitions,
-                                                          options.busy_timeout_ms, std::move(writer)));
+  return std::unique_ptr<Log>(
+      std::make_unique<SqliteLog>(path, std::move(canonical), *partitions, options.busy_timeout_ms, std::move(writer)));
 }
 
 }  // namespace dimona::log_internal

@@ -150,16 +150,19 @@ class SqliteLog : public ::testing::Test {
   void flip_payload_bit(uint32_t partition, Offset base, size_t at) {
     sqlite3* db = raw();
     sqlite3_stmt* s = nullptr;
-    ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT payload FROM batches WHERE partition = ?1 AND base_offset = ?2", -1, &s, nullptr),
+    ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT payload FROM batches WHERE partition = ?1 AND base_offset = ?2", -1, &s,
+                                 nullptr),
               SQLITE_OK);
     sqlite3_bind_int64(s, 1, partition);
     sqlite3_bind_int64(s, 2, static_cast<int64_t>(base));
     ASSERT_EQ(sqlite3_step(s), SQLITE_ROW);
-    std::string payload(static_cast<const char*>(sqlite3_column_blob(s, 0)), static_cast<size_t>(sqlite3_column_bytes(s, 0)));
+    std::string payload(static_cast<const char*>(sqlite3_column_blob(s, 0)),
+                        static_cast<size_t>(sqlite3_column_bytes(s, 0)));
     sqlite3_finalize(s);
     ASSERT_LT(at, payload.size());
     payload[at] = static_cast<char>(payload[at] ^ 1);
-    ASSERT_EQ(sqlite3_prepare_v2(db, "UPDATE batches SET payload = ?3 WHERE partition = ?1 AND base_offset = ?2", -1, &s, nullptr),
+    ASSERT_EQ(sqlite3_prepare_v2(db, "UPDATE batches SET payload = ?3 WHERE partition = ?1 AND base_offset = ?2", -1,
+                                 &s, nullptr),
               SQLITE_OK);
     sqlite3_bind_int64(s, 1, partition);
     sqlite3_bind_int64(s, 2, static_cast<int64_t>(base));
@@ -182,7 +185,8 @@ class SqliteLog : public ::testing::Test {
                                  -1, &s, nullptr),
               SQLITE_OK);
     const log_frames::BatchHeader& h = encoded.header;
-    int64_t values[] = {h.partition, h.base_offset, h.count, h.first_recorded_at, h.last_recorded_at, h.crc, h.codec, h.raw_size};
+    int64_t values[] = {h.partition,        h.base_offset, h.count, h.first_recorded_at,
+                        h.last_recorded_at, h.crc,         h.codec, h.raw_size};
     for (int i = 0; i < 8; ++i) sqlite3_bind_int64(s, i + 1, values[i]);
     sqlite3_bind_blob(s, 9, encoded.stored.data(), static_cast<int>(encoded.stored.size()), SQLITE_TRANSIENT);
     EXPECT_EQ(sqlite3_step(s), SQLITE_DONE) << sqlite3_errmsg(db);
@@ -376,8 +380,7 @@ TEST_F(SqliteLog, AnAppendPastTheSizeCapFailsWholeAndALaterOneWorksOnceLifted) {
     Result<AppendOutcome> full = append(*writer, big);
     ASSERT_FALSE(full.is_ok());
     EXPECT_EQ(full.status().code(), Code::kIoError);
-    EXPECT_NE(full.status().message().find("database or disk is full"), std::string::npos)
-        << full.status().to_string();
+    EXPECT_NE(full.status().message().find("database or disk is full"), std::string::npos) << full.status().to_string();
     auto reader = consumer(*log, 0);
     EXPECT_EQ(*reader->end_offset(0), 2u);  // nothing of it was stored
     EXPECT_EQ(read_all(*reader).size(), 2u);
@@ -393,7 +396,8 @@ TEST_F(SqliteLog, AnAppendPastTheSizeCapFailsWholeAndALaterOneWorksOnceLifted) {
 TEST_F(SqliteLog, AnAppendOverOneBatchsBytesIsSplitIntoSeveralRows) {
   Batch batch;  // 486 x 69 000 payload bytes: under the append's cap, over one batch's once framed
   for (int i = 0; i < 486; ++i) {
-    batch.add("split-" + std::to_string(i), Instant{kStartMicros + i}, std::string(69'000, static_cast<char>('a' + i % 26)));
+    batch.add("split-" + std::to_string(i), Instant{kStartMicros + i},
+              std::string(69'000, static_cast<char>('a' + i % 26)));
   }
   std::unique_ptr<Log> log = must_open();
   auto writer = producer(*log, 3);
@@ -456,7 +460,8 @@ TEST_F(SqliteLog, AReaderInAnotherLogSeesLaterAppendsWhileItWaits) {
 TEST_F(SqliteLog, AWaitingReaderSeesAnotherProcesssCommit) {
   std::unique_ptr<Log> log = must_open();
   auto reader = consumer(*log, 2);
-  auto waited = poll_while_appending(*reader, 2, [&] { append_from_another_connection(2, 0, make_batch("elsewhere", 2)); });
+  auto waited =
+      poll_while_appending(*reader, 2, [&] { append_from_another_connection(2, 0, make_batch("elsewhere", 2)); });
   EXPECT_GE(waited, 150ms);
   EXPECT_LT(waited, 2s);
 }
@@ -485,8 +490,8 @@ TEST_F(SqliteLog, ProducersOfDifferentPartitionsAppendFromSeveralThreads) {
     threads.emplace_back([&, p] {
       auto writer = producer(*log, p);
       for (int round = 0; round < 10; ++round) {
-        if (!append(*writer, make_batch("t" + std::to_string(p) + "-" + std::to_string(round), 3,
-                                        kStartMicros + round * 10'000))
+        if (!append(*writer,
+                    make_batch("t" + std::to_string(p) + "-" + std::to_string(round), 3, kStartMicros + round * 10'000))
                  .is_ok())
           ++failures;
       }
