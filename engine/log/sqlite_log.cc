@@ -337,7 +337,8 @@ struct Tail {
 };
 
 // A Log's write connection, shared by its producers one append at a time.
-struct Writer {
+class Writer {
+ public:
   std::mutex mutex;
   Connection db;  // declared first: closed after the statements are finalized
   Statement begin, commit, rollback, insert, tail;
@@ -507,7 +508,7 @@ class ReadTransaction {
  public:
   explicit ReadTransaction(sqlite3* db) : db_(db) {}
   ~ReadTransaction() {
-    if (open_) (void)exec(db_, "COMMIT");
+    if (open_ && !exec(db_, "COMMIT").is_ok()) (void)exec(db_, "ROLLBACK");
   }
   Status begin() {
     if (open_) return Status::ok();
