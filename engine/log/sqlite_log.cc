@@ -457,7 +457,10 @@ class SqliteProducer final : public LogProducer {
         continue;
       }
       if (log_frames::frame_bytes(records[i]) > limits::batch_payload_bytes_max) {
-        return invalid_argument("event " + std::string(records[i].event_id) + " does not fit a record batch");
+        // Not named by its id: the id may be what is too long.
+        return invalid_argument("record " + std::to_string(i) +
+                                " of the append, its headers and payload, is larger than a record batch (" +
+                                std::to_string(limits::batch_payload_bytes_max) + " bytes)");
       }
       outcome.offsets.push_back(end_ + fresh.size());
       fresh.push_back(records[i]);

@@ -482,6 +482,55 @@ TEST_F(SqliteLog, SeekToAnInstantFindsItsBatchAmongSeveral) {
   EXPECT_EQ(read_all(*reader).front().offset, 10u);
 }
 
+TEST_F(SqliteLog, APollReturnsAtMostItsMaxAndKeepsTheRestOfTheBatchInOrder) {
+  std::unique_ptr<Log> log = must_open();
+  auto writer = producer(*log, 0);
+  ASSERT_TRUE(append(*writer, make_batch("one-batch", 10)).is_ok());
+  ASSERT_TRUE(append(*writer, make_batch("next", 2, kStartMicros + 50'000)).is_ok());
+  auto reader = consumer(*log, 0);
+  std::vector<LogRecord> records;
+  std::vector<size_t> sizes;
+  for (;;) {
+    Result<size_t> got = reader->poll(records, 0ms, 3);
+    ASSERT_TRUE(got.is_ok()) << got.status().to_string();
+    if (*got == 0) break;
+    sizes.push_back(*got);
+  }
+  EXPECT_EQ(sizes, (std::vector<size_t>{3, 3, 3, 3}));  // the last one spans both batches
+  ASSERT_EQ(records.size(), 12u);
+  for (size_t i = 0; i < records.size(); ++i) EXPECT_EQ(records[i].offset, i);
+  ASSERT_TRUE(reader->seek(0, 4).is_ok());  // back into the middle of the first batch
+  records.clear();
+  ASSERT_EQ(*reader->poll(records, 0ms, 1), 1u);
+  EXPECT_EQ(records[0].event_id, "one-batch-4");
+}
+
+TEST_F(SqliteLog, ACorruptBatchFoundBySeekToInstantIsReported) {
+  {
+    std::unique_ptr<Log> log = must_open();
+    auto writer = producer(*log, 3);
+    ASSERT_TRUE(append(*writer, make_batch("a", 3)).is_ok());
+    ASSERT_TRUE(append(*writer, make_batch("b", 3, kStartMicros + 10'000)).is_ok());
+  }
+  flip_payload_bit(3, 3, 0);
+  std::unique_ptr<Log> log = must_open();
+  auto reader = consumer(*log, 3);
+  Status seek = reader->seek_to_instant(3, Instant{kStartMicros + 10'000});
+  EXPECT_EQ(seek.code(), Code::kCorruption);
+  EXPECT_NE(seek.message().find("partition 3: batch at offset 3"), std::string::npos) << seek.message();
+}
+
+TEST_F(SqliteLog, ARecordWhoseFrameCannotFitOneBatchIsRefused) {
+  std::unique_ptr<Log> log = must_open();
+  auto writer = producer(*log, 0);
+  Batch batch = make_batch("fits", 1);
+  batch.ids[0].assign(limits::batch_payload_bytes_max, 'i');  // no limit on an id's length but the batch's
+  Result<AppendOutcome> refused = append(*writer, batch);
+  EXPECT_EQ(refused.status().code(), Code::kInvalidArgument);
+  EXPECT_LT(refused.status().message().size(), 200u);  // the id is not repeated in it
+  EXPECT_EQ(*consumer(*log, 0)->end_offset(0), 0u);
+}
+
 TEST_F(SqliteLog, ProducersOfDifferentPartitionsAppendFromSeveralThreads) {
   std::unique_ptr<Log> log = must_open();
   std::vector<std::thread> threads;
