@@ -98,6 +98,9 @@ inline constexpr int log_read_stall_ms = 30'000;
 inline constexpr size_t log_read_chunk_records = 4096;
 // A record's source position (LogRecordDraft::source), in bytes.
 inline constexpr size_t log_source_bytes_max = 256;
+// The embedded log (sqlite:): a waiting poll() re-checks the file this often for
+// commits of other processes (PRAGMA data_version; in-process appends wake it at once).
+inline constexpr int sqlite_log_poll_recheck_ms = 50;
 // A broker must acknowledge a produced record within this (librdkafka delivery.timeout.ms).
 inline constexpr int kafka_delivery_timeout_ms = 30'000;
 // Metadata, CreateTopics, watermark and offsetsForTimes requests wait this long.

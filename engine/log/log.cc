@@ -54,11 +54,7 @@ Result<std::unique_ptr<Log>> open_log(std::string_view uri, const LogOptions& op
   constexpr std::string_view kKafka = "kafka://";
   constexpr std::string_view kSqlite = "sqlite:";
   if (uri.starts_with(kMemory)) return log_internal::open_memory_log(uri.substr(kMemory.size()), options);
-  if (uri.starts_with(kSqlite)) {
-    return failed_precondition(
-        "the embedded log (sqlite:) is not on the new log seam yet; it is opened through "
-        "engine/embedded_log.h (docs/kafka.md, plan)");
-  }
+  if (uri.starts_with(kSqlite)) return log_internal::open_sqlite_log(uri.substr(kSqlite.size()), options);
   if (uri.starts_with(kKafka)) {
     std::string_view rest = uri.substr(kKafka.size());
     size_t slash = rest.find('/');

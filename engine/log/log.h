@@ -37,7 +37,10 @@
 // partition another live producer holds returns kBusy ("partition 3 is held
 // by another producer"). The memory backend fences within its store; the
 // Kafka backend fences within the process (all Logs on the same bootstrap
-// address and topic). Across processes on Kafka, ownership comes from the
+// address and topic); the embedded backend within the process (all Logs on
+// the same file) and, across processes, optimistically: an append finds the
+// partition's end where its producer left it, or fails whole with
+// kFailedPrecondition. Across processes on Kafka, ownership comes from the
 // consumer group's assignment (a later step, docs/kafka.md); the log alone
 // cannot fence there without Kafka transactions.
 //
@@ -57,9 +60,12 @@
 // event larger than limits::event_bytes_max, a batch over the batch limits,
 // recordedAt going back), kBusy (the fence), kUnavailable (a broker cannot be
 // reached or did not acknowledge within limits::kafka_delivery_timeout_ms),
-// kFailedPrecondition (a backend not on this seam yet, a topic that cannot be
-// created), kCorruption (a record without the headers this seam writes),
-// kIoError. Limits: engine/base/limits.h, "Log seam and Kafka".
+// kFailedPrecondition (a topic that cannot be created; an embedded log file
+// of another format version; another writer appended to the partition),
+// kNotFound (an embedded log file missing and not to be created),
+// kCorruption (a record without the headers this seam writes; an embedded
+// batch failing its checks, docs/log-format.md), kIoError (an embedded log
+// past options.size_limit_bytes: "database or disk is full"). Limits: engine/base/limits.h, "Log seam and Kafka".
 #pragma once
 
 #include <chrono>

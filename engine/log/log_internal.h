@@ -40,6 +40,8 @@ std::vector<size_t> first_occurrences(std::span<const LogRecordDraft> records);
 
 // Backends, chosen by open_log().
 Result<std::unique_ptr<Log>> open_memory_log(std::string_view name, const LogOptions& options);
+// path: a file (created 0600 when missing and options.create_if_missing); docs/log-format.md.
+Result<std::unique_ptr<Log>> open_sqlite_log(std::string_view path, const LogOptions& options);
 Result<std::unique_ptr<Log>> open_kafka_log(std::string_view bootstrap, std::string_view topic,
                                             const LogOptions& options);
 

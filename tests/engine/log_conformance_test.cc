@@ -1,12 +1,14 @@
 // The conformance suite of the log seam: the same tests, the same answers on
-// every backend (memory; Kafka on librdkafka's mock cluster, started here on
-// 127.0.0.1). The embedded SQLite log joins when it is on the seam.
+// every backend (memory; the embedded SQLite log, one temporary file per
+// test; Kafka on librdkafka's mock cluster, started here on 127.0.0.1).
 #include "engine/log/log.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -78,12 +80,26 @@ class LogConformance : public ::testing::TestWithParam<std::string> {
     }
     if (GetParam() == "memory") {
       uri_ = "memory:" + name;
+    } else if (GetParam() == "sqlite") {
+      sqlite_path_ = ::testing::TempDir() + "dimona-" + std::to_string(::getpid()) + "-" + name + ".db";
+      remove_sqlite_files();
+      uri_ = "sqlite:" + sqlite_path_;
     } else {
       ASSERT_TRUE(mock_cluster().create_topic(name, kPartitions, 1).is_ok());
       uri_ = "kafka://" + mock_cluster().bootstrap() + "/" + name;
     }
     log_ = reopen();
     ASSERT_NE(log_, nullptr);
+  }
+
+  void TearDown() override {
+    log_.reset();
+    remove_sqlite_files();
+  }
+
+  void remove_sqlite_files() const {
+    if (sqlite_path_.empty()) return;
+    for (const char* suffix : {"", "-wal", "-shm"}) std::remove((sqlite_path_ + suffix).c_str());
   }
 
   std::unique_ptr<Log> reopen() {
@@ -137,6 +153,7 @@ class LogConformance : public ::testing::TestWithParam<std::string> {
   }
 
   std::string uri_;
+  std::string sqlite_path_;  // the sqlite backend's file
   std::unique_ptr<Log> log_;
 };
 
@@ -377,7 +394,7 @@ TEST_P(LogConformance, RefusesWhatBreaksALimit) {
   EXPECT_EQ(reader->poll(records, 10ms, 0).status().code(), Code::kInvalidArgument);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, LogConformance, ::testing::Values("memory", "kafka"),
+INSTANTIATE_TEST_SUITE_P(Backends, LogConformance, ::testing::Values("memory", "sqlite", "kafka"),
                          [](const ::testing::TestParamInfo<std::string>& backend) { return backend.param; });
 
 // --- Beside the suite: the partitioner and the URIs ---------------------------------
@@ -409,7 +426,11 @@ TEST(KafkaPartitioner, PartitionForKeyAgreesWithLibrdkafkasMurmur2Random) {
 TEST(LogUri, EachSchemeAndEachMistake) {
   LogOptions options;
   EXPECT_TRUE(open_log("memory:", options).is_ok());
-  EXPECT_EQ(open_log("sqlite:/tmp/events.db", options).status().code(), Code::kFailedPrecondition);
+  EXPECT_EQ(open_log("sqlite:", options).status().code(), Code::kInvalidArgument);
+  LogOptions existing_only;
+  existing_only.create_if_missing = false;
+  EXPECT_EQ(open_log("sqlite:" + ::testing::TempDir() + "no-such-dir/events.db", existing_only).status().code(),
+            Code::kNotFound);
   EXPECT_EQ(open_log("postgres://x", options).status().code(), Code::kInvalidArgument);
   EXPECT_EQ(open_log("kafka://127.0.0.1:9092", options).status().code(), Code::kInvalidArgument);
   EXPECT_EQ(open_log("kafka://127.0.0.1:9092/", options).status().code(), Code::kInvalidArgument);

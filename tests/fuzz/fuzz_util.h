@@ -13,10 +13,12 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -49,6 +51,34 @@ class Padded {
 
  private:
   std::string buffer_;
+};
+
+// Reads an input field by field; past its end, fields read as zero bytes
+// (no input is skipped for being short).
+class Input {
+ public:
+  Input(const uint8_t* data, size_t size) : data_(data), size_(size) {}
+  bool empty() const { return at_ >= size_; }
+  template <typename T>
+  T take() {
+    T v{};
+    unsigned char bytes[sizeof(T)] = {};
+    for (size_t i = 0; i < sizeof(T) && at_ < size_; ++i) bytes[i] = data_[at_++];
+    std::memcpy(&v, bytes, sizeof(T));
+    return v;
+  }
+  std::string_view rest() { return bytes(size_ - std::min(at_, size_)); }
+  std::string_view bytes(size_t n) {
+    n = std::min(n, size_ - at_);
+    std::string_view out(reinterpret_cast<const char*>(data_ + at_), n);
+    at_ += n;
+    return out;
+  }
+
+ private:
+  const uint8_t* data_;
+  size_t size_;
+  size_t at_ = 0;
 };
 
 // A directory for this process's scratch files, removed at exit (the name is

@@ -14,6 +14,7 @@ trap 'rm -rf "$tmp"' EXIT
 out=tests/fuzz/corpus
 # regression-* inputs (what a finding was, kept after its fix) stay.
 [ -d "$out" ] && find "$out" -type f ! -name 'regression-*' -delete
+mkdir -p "$out"/{command_decoder,event_decoder,log_frames,checkpoint,http_request,register_csv}
 
 grep -h '^{"' tests/data/one_per_rule.ndjson > "$tmp/commands"
 sed -n '/^{"/p' docs/actions.md | grep -v '…' >> "$tmp/commands"
@@ -39,6 +40,27 @@ ledger_length = struct.unpack_from("<Q", state)[0]
 ledger, anomalies = state[8:8 + ledger_length - 4], state[8 + ledger_length:-4]
 open(f"{out}/checkpoint/partition-0.bin", "wb").write(b"\x00" + struct.pack("<I", len(ledger)) + ledger + anomalies)
 lines = [open(f, "rb").read() for f in sorted(glob.glob(f"{tmp}/event-*")) if open(f, "rb").read()]
+PY
+
+# Log format 2's frames (docs/log-format.md) of those event lines: one record,
+# several raw, several through LZ4, and a header with its instants given.
+python3 - "$out" <<'PY'
+import glob, json, struct, sys
+out = sys.argv[1]
+events = [open(f, "rb").read() for f in sorted(glob.glob(f"{out}/event_decoder/event-*.json"))]
+def text(b): return struct.pack("<I", len(b)) + b
+def frame(i, line, at):
+    e = json.loads(line)
+    return (struct.pack("<qI", at, e.get("schemaVersion", 1)) + text(e["eventId"].encode()) + text(e.get("ssin", "").encode())
+            + text(e["type"].encode()) + text(b"file:c0ffee:%d" % (i + 1) if i % 2 else b"") + text(line))
+at = 1_750_000_000_000_000
+frames = [frame(i, line, at + i * 1000) for i, line in enumerate(events[:12])]
+def seed(name, flags, records, extra=b""):
+    open(f"{out}/log_frames/{name}", "wb").write(struct.pack("<BHI", flags, len(records), 7) + extra + b"".join(records))
+seed("one.bin", 0x00, frames[:1])
+seed("twelve.bin", 0x00, frames)
+seed("twelve-lz4.bin", 0x08, frames)
+seed("instants.bin", 0x24, frames[:4], struct.pack("<qq", at, at + 3000))
 PY
 
 ssin=05031412595

@@ -1,0 +1,210 @@
+#include "engine/log/sqlite_frames.h"
+
+#include <lz4.h>
+
+#include <limits>
+
+#include "engine/base/assert.h"
+#include "engine/base/crc32c.h"
+#include "engine/base/limits.h"
+
+namespace dimona::log_frames {
+namespace {
+
+static_assert(limits::batch_payload_bytes_max <= static_cast<size_t>(std::numeric_limits<int>::max()),
+              "LZ4 and SQLite take a block's size as an int");
+
+// recorded-at, schema-version, then five length prefixes.
+constexpr size_t kFrameFixedBytes = 8 + 4 + 5 * 4;
+
+void put_u32(std::string* out, uint32_t v) {
+  for (int i = 0; i < 4; ++i) out->push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
+}
+void put_u64(std::string* out, uint64_t v) {
+  for (int i = 0; i < 8; ++i) out->push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
+}
+void put_text(std::string* out, std::string_view text) {
+  DIMONA_ASSERT(text.size() <= std::numeric_limits<uint32_t>::max());
+  put_u32(out, static_cast<uint32_t>(text.size()));
+  out->append(text);
+}
+
+// Reads the little-endian fields of a frame; every read checks the bytes left.
+class Reader {
+ public:
+  explicit Reader(std::string_view bytes) : bytes_(bytes) {}
+  bool done() const { return bytes_.empty(); }
+  bool u32(uint32_t* v) {
+    if (bytes_.size() < 4) return false;
+    *v = 0;
+    for (int i = 0; i < 4; ++i) *v |= uint32_t{static_cast<unsigned char>(bytes_[i])} << (8 * i);
+    bytes_.remove_prefix(4);
+    return true;
+  }
+  bool u64(uint64_t* v) {
+    if (bytes_.size() < 8) return false;
+    *v = 0;
+    for (int i = 0; i < 8; ++i) *v |= uint64_t{static_cast<unsigned char>(bytes_[i])} << (8 * i);
+    bytes_.remove_prefix(8);
+    return true;
+  }
+  bool text(std::string* out, size_t max) {
+    uint32_t n = 0;
+    if (!u32(&n) || n > bytes_.size() || n > max) return false;
+    out->assign(bytes_.data(), n);
+    bytes_.remove_prefix(n);
+    return true;
+  }
+
+ private:
+  std::string_view bytes_;
+};
+
+bool read_frame(Reader& in, LogRecord* record) {
+  uint64_t at = 0;
+  if (!in.u64(&at) || !in.u32(&record->schema_version)) return false;
+  record->recorded_at = Instant{static_cast<int64_t>(at)};
+  constexpr size_t kAny = limits::batch_payload_bytes_max;
+  return in.text(&record->event_id, kAny) && !record->event_id.empty() && in.text(&record->key, kAny) &&
+         in.text(&record->type, kAny) && in.text(&record->source, limits::log_source_bytes_max) &&
+         in.text(&record->payload, limits::event_bytes_max);
+}
+
+bool header_in_range(const BatchHeader& h, size_t stored_bytes) {
+  return h.base_offset >= 0 && h.count >= 1 && h.count <= int64_t{limits::batch_events_max} &&
+         h.base_offset <= std::numeric_limits<int64_t>::max() - h.count && h.crc >= 0 &&
+         h.crc <= int64_t{std::numeric_limits<uint32_t>::max()} && h.raw_size >= 1 &&
+         h.raw_size <= static_cast<int64_t>(limits::batch_payload_bytes_max) &&
+         stored_bytes <= limits::batch_payload_bytes_max && h.first_recorded_at <= h.last_recorded_at;
+}
+
+// The frames of a checked batch: the stored bytes themselves, or decompressed into scratch.
+Status expand(const BatchHeader& h, std::string_view stored, std::string* scratch, std::string_view* frames) {
+  const std::string at = batch_location(h.partition, h.base_offset);
+  if (h.codec == kCodecNone) {
+    if (static_cast<int64_t>(stored.size()) != h.raw_size) return corruption(at + " does not hold its size");
+    *frames = stored;
+    return Status::ok();
+  }
+  if (h.codec != kCodecLz4) return corruption(at + " has an unknown codec");
+  scratch->resize(static_cast<size_t>(h.raw_size));
+  const int n = LZ4_decompress_safe(stored.data(), scratch->data(), static_cast<int>(stored.size()),
+                                    static_cast<int>(h.raw_size));
+  if (n != h.raw_size) return corruption(at + " does not decompress to its size");
+  *frames = *scratch;
+  return Status::ok();
+}
+
+// recordedAt of each record within [first, last], non-decreasing, with the
+// first and last records at the header's instants.
+bool recorded_in_order(const BatchHeader& h, std::span<const LogRecord> records) {
+  Instant previous{h.first_recorded_at};
+  for (const LogRecord& r : records) {
+    if (r.recorded_at < previous) return false;
+    previous = r.recorded_at;
+  }
+  return records.front().recorded_at.micros == h.first_recorded_at &&
+         records.back().recorded_at.micros == h.last_recorded_at;
+}
+
+}  // namespace
+
+std::string batch_location(uint32_t partition, int64_t base_offset) {
+  return "partition " + std::to_string(partition) + ": batch at offset " + std::to_string(base_offset);
+}
+
+size_t frame_bytes(const LogRecordDraft& r) {
+  return kFrameFixedBytes + r.event_id.size() + r.key.size() + r.type.size() + r.source.size() + r.payload.size();
+}
+
+void append_frame(const LogRecordDraft& r, std::string* out) {
+  put_u64(out, static_cast<uint64_t>(r.recorded_at.micros));
+  put_u32(out, r.schema_version);
+  put_text(out, r.event_id);
+  put_text(out, r.key);
+  put_text(out, r.type);
+  put_text(out, r.source);
+  put_text(out, r.payload);
+}
+
+uint32_t batch_crc(const BatchHeader& h, std::string_view stored) {
+  std::string fields;
+  fields.reserve(44);
+  put_u32(&fields, h.partition);
+  put_u64(&fields, static_cast<uint64_t>(h.base_offset));
+  put_u32(&fields, static_cast<uint32_t>(h.count));
+  put_u64(&fields, static_cast<uint64_t>(h.first_recorded_at));
+  put_u64(&fields, static_cast<uint64_t>(h.last_recorded_at));
+  put_u32(&fields, static_cast<uint32_t>(h.codec));
+  put_u32(&fields, static_cast<uint32_t>(h.raw_size));
+  return crc32c_extend(crc32c(fields), stored.data(), stored.size());
+}
+
+EncodedBatch encode_batch(uint32_t partition, Offset base, std::span<const LogRecordDraft> records) {
+  DIMONA_ASSERT(!records.empty() && records.size() <= limits::batch_events_max);
+  std::string frames;
+  for (const LogRecordDraft& r : records) append_frame(r, &frames);
+  DIMONA_ASSERT(frames.size() <= limits::batch_payload_bytes_max);
+  EncodedBatch batch;
+  BatchHeader& h = batch.header;
+  h.partition = partition;
+  h.base_offset = static_cast<int64_t>(base);
+  h.count = static_cast<int64_t>(records.size());
+  h.first_recorded_at = records.front().recorded_at.micros;
+  h.last_recorded_at = records.back().recorded_at.micros;
+  h.raw_size = static_cast<int64_t>(frames.size());
+  // Frames repeat their keys, types and JSON field names: LZ4 usually shrinks
+  // them several times; kept raw when it does not.
+  batch.stored.resize(static_cast<size_t>(LZ4_compressBound(static_cast<int>(frames.size()))));
+  const int n = LZ4_compress_default(frames.data(), batch.stored.data(), static_cast<int>(frames.size()),
+                                     static_cast<int>(batch.stored.size()));
+  if (n > 0 && static_cast<size_t>(n) < frames.size()) {
+    batch.stored.resize(static_cast<size_t>(n));
+    h.codec = kCodecLz4;
+  } else {
+    batch.stored = std::move(frames);
+    h.codec = kCodecNone;
+  }
+  h.crc = batch_crc(h, batch.stored);
+  return batch;
+}
+
+Status decode_frames(std::string_view frames, uint32_t partition, Offset base, uint32_t count,
+                     std::vector<LogRecord>* out) {
+  const size_t before = out->size();
+  Reader in(frames);
+  for (uint32_t i = 0; i < count; ++i) {
+    LogRecord record;
+    if (!read_frame(in, &record)) {
+      out->resize(before);
+      return corruption("record " + std::to_string(i) + " of the batch is not a whole frame");
+    }
+    record.partition = partition;
+    record.offset = base + i;
+    out->push_back(std::move(record));
+  }
+  if (!in.done()) {
+    out->resize(before);
+    return corruption("bytes follow the batch's last frame");
+  }
+  return Status::ok();
+}
+
+Status decode_batch(const BatchHeader& h, std::string_view stored, std::vector<LogRecord>* out, std::string* scratch) {
+  const std::string at = batch_location(h.partition, h.base_offset);
+  if (!header_in_range(h, stored.size())) return corruption(at + " has an impossible header");
+  if (batch_crc(h, stored) != static_cast<uint32_t>(h.crc)) return corruption(at + " fails its CRC");
+  std::string_view frames;
+  DIMONA_TRY(expand(h, stored, scratch, &frames));
+  const size_t before = out->size();
+  Status decoded =
+      decode_frames(frames, h.partition, static_cast<Offset>(h.base_offset), static_cast<uint32_t>(h.count), out);
+  if (!decoded.is_ok()) return corruption(at + ": " + decoded.message());
+  if (!recorded_in_order(h, std::span<const LogRecord>(*out).subspan(before))) {
+    out->resize(before);
+    return corruption(at + " has its recordedAt out of order");
+  }
+  return Status::ok();
+}
+
+}  // namespace dimona::log_frames

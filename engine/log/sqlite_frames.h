@@ -1,0 +1,79 @@
+// The embedded log's record batch codec (log format version 2,
+// docs/log-format.md): the frames of a batch's records, the batch's CRC32C,
+// its LZ4 compression, and the checks a stored batch must pass to be read.
+//
+// Contract. Internal to engine/log (sqlite_log.cc and the fuzzer
+// tests/fuzz/fuzz_log_frames.cc). Pure functions over bytes: no SQLite, no
+// I/O, no state; thread-safe. encode_batch() frames records that passed
+// log_internal::validate_batch() and fit one batch (batch_fits); it asserts
+// what its caller promised. decode_batch() trusts nothing: any bytes give
+// records or kCorruption, whose message names the partition and the batch's
+// base offset and never a payload byte. Limits: limits::batch_events_max and
+// limits::batch_payload_bytes_max bound a batch's frames (before
+// compression); a stored batch outside them is corrupt.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/log/log.h"
+
+namespace dimona::log_frames {
+
+// The `codec` column: how a batch's frames are stored.
+inline constexpr int64_t kCodecNone = 0;  // the frames themselves
+inline constexpr int64_t kCodecLz4 = 1;   // one LZ4 block of the frames (liblz4)
+
+// A row of the `batches` table without its stored bytes. int64: as SQLite
+// gives them back, so that decode_batch() judges the values a row really holds.
+struct BatchHeader {
+  uint32_t partition = 0;
+  int64_t base_offset = 0;
+  int64_t count = 0;
+  int64_t first_recorded_at = 0;
+  int64_t last_recorded_at = 0;
+  int64_t crc = 0;  // 0 .. 2^32-1
+  int64_t codec = kCodecNone;
+  int64_t raw_size = 0;  // the frames' size before compression
+};
+
+struct EncodedBatch {
+  BatchHeader header;
+  std::string stored;  // what goes into the payload column
+};
+
+// The bytes one record's frame takes.
+size_t frame_bytes(const LogRecordDraft& record);
+
+// Appends one record's frame to out.
+void append_frame(const LogRecordDraft& record, std::string* out);
+
+// CRC-32C of the header fields (little-endian, docs/log-format.md) followed by
+// the stored bytes.
+uint32_t batch_crc(const BatchHeader& header, std::string_view stored);
+
+// Frames records (1 .. batch_events_max of them, their frames at most
+// batch_payload_bytes_max bytes) as the batch at base of partition; LZ4 when
+// it stores fewer bytes.
+EncodedBatch encode_batch(uint32_t partition, Offset base, std::span<const LogRecordDraft> records);
+
+// Decodes exactly count frames that fill `frames`, as the records at
+// base .. base+count-1 of partition, appended to out. kCorruption (message
+// without location) when the bytes are not that.
+Status decode_frames(std::string_view frames, uint32_t partition, Offset base, uint32_t count,
+                     std::vector<LogRecord>* out);
+
+// Checks a stored batch (header ranges, CRC, codec and size, frames, each
+// record's recordedAt within [first, last] and non-decreasing) and appends its
+// records to out; scratch holds the decompressed frames. On kCorruption
+// nothing is appended.
+Status decode_batch(const BatchHeader& header, std::string_view stored, std::vector<LogRecord>* out,
+                    std::string* scratch);
+
+// "partition 3: batch at offset 42", the prefix of every corruption message.
+std::string batch_location(uint32_t partition, int64_t base_offset);
+
+}  // namespace dimona::log_frames

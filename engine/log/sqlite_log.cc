@@ -1,0 +1,867 @@
+// The embedded backend of the log seam (sqlite:PATH): one SQLite file in WAL
+// mode, log format version 2 (docs/log-format.md). One row per record batch;
+// the frames, CRC and LZ4 are engine/log/sqlite_frames.h's business.
+//
+// Why this shape. A producer's append is one BEGIN IMMEDIATE transaction that
+// first checks the partition still ends where this producer left it: another
+// connection (another process) that appended in between makes the append
+// fail whole (kFailedPrecondition), so two writers never interleave offsets.
+// Within the process the fence (kBusy) stops a second producer before that.
+// A consumer keeps one read-only connection and reads in a fresh read
+// transaction per poll, so it sees every commit; it waits on a process-local
+// condition variable that in-process producers notify, and re-checks
+// `PRAGMA data_version` every limits::sqlite_log_poll_recheck_ms for commits
+// of other processes.
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <filesystem>
+#include <limits>
+#include <map>
+#include <mutex>
+#include <set>
+#include <type_traits>
+
+#include "engine/base/limits.h"
+#include "engine/base/private_file.h"
+#include "engine/log/log_internal.h"
+#include "engine/log/sqlite_frames.h"
+
+namespace dimona::log_internal {
+namespace {
+
+using log_frames::BatchHeader;
+using log_frames::EncodedBatch;
+
+constexpr int64_t kFormatVersion = 2;
+constexpr std::string_view kPartitioner = "murmur2";
+// Larger pages: a batch blob spans fewer overflow pages (format 1 measured
+// half the append cost against 4 KiB pages). Applies when the file is created.
+constexpr int kPageSizeBytes = 65536;
+
+// --- SQLite, thinly -------------------------------------------------------------
+
+struct ConnectionCloser {
+  void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+};
+using Connection = std::unique_ptr<sqlite3, ConnectionCloser>;
+struct StatementFinalizer {
+  void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
+};
+using Statement = std::unique_ptr<sqlite3_stmt, StatementFinalizer>;
+
+// Resets a prepared statement and its bindings on every exit.
+class StatementUse {
+ public:
+  explicit StatementUse(sqlite3_stmt* s) : s_(s) {}
+  ~StatementUse() {
+    sqlite3_reset(s_);
+    sqlite3_clear_bindings(s_);
+  }
+  StatementUse(const StatementUse&) = delete;
+  StatementUse& operator=(const StatementUse&) = delete;
+
+ private:
+  sqlite3_stmt* s_;
+};
+
+Status sqlite_error(sqlite3* db, int rc, std::string_view what) {
+  std::string message(what);
+  message += ": ";
+  message += db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+  switch (rc & 0xFF) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED: return busy(std::move(message));
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB: return corruption(std::move(message));
+    default: return io_error(std::move(message));  // SQLITE_FULL: "database or disk is full"
+  }
+}
+
+Result<Connection> open_connection(const std::string& path, int flags, int busy_timeout_ms) {
+  sqlite3* raw = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &raw, flags | SQLITE_OPEN_NOMUTEX, nullptr);
+  Connection db(raw);
+  if (rc != SQLITE_OK) return sqlite_error(db.get(), rc, "cannot open the log " + path);
+  sqlite3_extended_result_codes(db.get(), 1);
+  sqlite3_busy_timeout(db.get(), busy_timeout_ms);
+  return db;
+}
+
+Status exec(sqlite3* db, const std::string& sql) {
+  int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr);
+  if (rc != SQLITE_OK) return sqlite_error(db, rc, sql);
+  return Status::ok();
+}
+
+Result<Statement> prepare(sqlite3* db, std::string_view sql) {
+  sqlite3_stmt* raw = nullptr;
+  int rc = sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &raw, nullptr);
+  Statement statement(raw);
+  if (rc != SQLITE_OK) return sqlite_error(db, rc, "cannot prepare a statement of the log");
+  DIMONA_ASSERT(statement != nullptr);
+  return statement;
+}
+
+// Binding a well-formed statement fails only on a programming error.
+void bind(sqlite3_stmt* s, int index, int64_t value) {
+  DIMONA_ASSERT(sqlite3_bind_int64(s, index, value) == SQLITE_OK);
+}
+void bind_text(sqlite3_stmt* s, int index, std::string_view text) {
+  DIMONA_ASSERT(sqlite3_bind_text(s, index, text.data(), static_cast<int>(text.size()), SQLITE_STATIC) == SQLITE_OK);
+}
+void bind_blob(sqlite3_stmt* s, int index, std::string_view bytes) {
+  DIMONA_ASSERT(sqlite3_bind_blob(s, index, bytes.data(), static_cast<int>(bytes.size()), SQLITE_STATIC) == SQLITE_OK);
+}
+
+// Steps a query of at most one row: true for a row.
+Result<bool> step_row(sqlite3* db, sqlite3_stmt* s, std::string_view what) {
+  int rc = sqlite3_step(s);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  return sqlite_error(db, rc, what);
+}
+
+Status step_done(sqlite3* db, sqlite3_stmt* s, std::string_view what) {
+  int rc = sqlite3_step(s);
+  if (rc == SQLITE_DONE) return Status::ok();
+  return sqlite_error(db, rc, what);
+}
+
+// One value of a one-row query (a PRAGMA, a count); null when there is no row.
+Result<std::optional<int64_t>> query_int(sqlite3* db, std::string_view sql, std::string_view what) {
+  Result<Statement> s = prepare(db, sql);
+  DIMONA_TRY(s);
+  Result<bool> row = step_row(db, s->get(), what);
+  DIMONA_TRY(row);
+  if (!*row) return std::optional<int64_t>();
+  return std::optional<int64_t>(sqlite3_column_int64(s->get(), 0));
+}
+
+std::string partition_text(uint32_t p) { return "partition " + std::to_string(p); }
+
+// --- Schema and format ------------------------------------------------------------
+
+constexpr char kSchema[] = R"sql(
+CREATE TABLE meta(
+  key TEXT PRIMARY KEY NOT NULL,
+  value ANY NOT NULL
+) STRICT, WITHOUT ROWID;
+CREATE TABLE batches(
+  partition INTEGER NOT NULL,
+  base_offset INTEGER NOT NULL,
+  count INTEGER NOT NULL,
+  first_recorded_at INTEGER NOT NULL,
+  last_recorded_at INTEGER NOT NULL,
+  crc INTEGER NOT NULL,
+  codec INTEGER NOT NULL,
+  raw_size INTEGER NOT NULL,
+  payload BLOB NOT NULL,
+  PRIMARY KEY(partition, base_offset)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX batches_by_time ON batches(partition, last_recorded_at);
+)sql";
+
+constexpr std::string_view kTailSql =
+    "SELECT base_offset + count, last_recorded_at FROM batches WHERE partition = ?1 "
+    "ORDER BY base_offset DESC LIMIT 1";
+constexpr std::string_view kInsertSql =
+    "INSERT INTO batches(partition, base_offset, count, first_recorded_at, last_recorded_at, crc, codec, "
+    "raw_size, payload) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+constexpr std::string_view kBatchColumns =
+    "SELECT base_offset, count, first_recorded_at, last_recorded_at, crc, codec, raw_size, payload FROM batches ";
+
+Result<bool> has_meta_table(sqlite3* db) {
+  Result<std::optional<int64_t>> found = query_int(
+      db, "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'meta'", "cannot read the log's schema");
+  DIMONA_TRY(found);
+  return found->has_value();
+}
+
+Status create_schema(sqlite3* db, const LogOptions& options) {
+  DIMONA_TRY(exec(db, kSchema));
+  SystemClock system_clock;
+  const Clock& clock = options.clock != nullptr ? *options.clock : system_clock;
+  Result<Statement> insert = prepare(db, "INSERT INTO meta(key, value) VALUES(?1, ?2)");
+  DIMONA_TRY(insert);
+  sqlite3_stmt* s = insert->get();
+  auto put = [&](std::string_view key, auto value) -> Status {
+    StatementUse use(s);
+    bind_text(s, 1, key);
+    if constexpr (std::is_same_v<decltype(value), std::string_view>) {
+      bind_text(s, 2, value);
+    } else {
+      bind(s, 2, static_cast<int64_t>(value));
+    }
+    return step_done(db, s, "cannot write the log's meta table");
+  };
+  DIMONA_TRY(put("format_version", kFormatVersion));
+  DIMONA_TRY(put("partitions", options.partitions));
+  DIMONA_TRY(put("partitioner", kPartitioner));
+  return put("created_at", clock.now().micros);
+}
+
+// A new file: its page size, WAL, then the tables in one write transaction (a
+// creator racing this one may have won: then its tables stand).
+Status create_log(sqlite3* db, const LogOptions& options) {
+  DIMONA_TRY(exec(db, "PRAGMA page_size = " + std::to_string(kPageSizeBytes)));
+  DIMONA_TRY(exec(db, "PRAGMA journal_mode = WAL"));
+  DIMONA_TRY(exec(db, "BEGIN IMMEDIATE"));
+  Result<bool> raced = has_meta_table(db);
+  Status created = !raced.is_ok() ? raced.status() : *raced ? Status::ok() : create_schema(db, options);
+  if (!created.is_ok()) {
+    if (sqlite3_get_autocommit(db) == 0) (void)exec(db, "ROLLBACK");
+    return created;
+  }
+  return exec(db, "COMMIT");
+}
+
+// The log's partition count, after the format checks; refuses any format but 2.
+Result<uint32_t> check_format(sqlite3* db, const std::string& path) {
+  Result<std::optional<int64_t>> version =
+      query_int(db, "SELECT value FROM meta WHERE key = 'format_version'", "cannot read the log's meta table");
+  DIMONA_TRY(version);
+  if (!version->has_value()) return corruption(path + ": the meta table has no format_version");
+  if (**version != kFormatVersion) {
+    return failed_precondition(path + " has log format version " + std::to_string(**version) +
+                               "; this build reads version " + std::to_string(kFormatVersion) +
+                               " only (version 1 predates murmur2 partitioning and record headers): " +
+                               "ingest the source files into a new data folder");
+  }
+  Result<Statement> partitioner = prepare(db, "SELECT value FROM meta WHERE key = 'partitioner'");
+  DIMONA_TRY(partitioner);
+  Result<bool> row = step_row(db, partitioner->get(), "cannot read the log's meta table");
+  DIMONA_TRY(row);
+  auto text = *row ? reinterpret_cast<const char*>(sqlite3_column_text(partitioner->get(), 0)) : nullptr;
+  if (text == nullptr || std::string_view(text) != kPartitioner) {
+    return corruption(path + ": the meta table does not name the murmur2 partitioner");
+  }
+  Result<std::optional<int64_t>> partitions =
+      query_int(db, "SELECT value FROM meta WHERE key = 'partitions'", "cannot read the log's meta table");
+  DIMONA_TRY(partitions);
+  if (!partitions->has_value() || **partitions < 1 || **partitions > int64_t{limits::partitions_max}) {
+    return corruption(path + ": the meta table has no possible partition count");
+  }
+  return static_cast<uint32_t>(**partitions);
+}
+
+// Opens or creates the log's tables on the writer connection; its partition count.
+Result<uint32_t> open_schema(sqlite3* db, const std::string& path, const LogOptions& options) {
+  Result<bool> has_meta = has_meta_table(db);
+  DIMONA_TRY(has_meta);
+  if (!*has_meta) {
+    Result<std::optional<int64_t>> any =
+        query_int(db, "SELECT 1 FROM sqlite_schema LIMIT 1", "cannot read the log's schema");
+    DIMONA_TRY(any);
+    if (any->has_value() || !options.create_if_missing) {
+      return failed_precondition(path + " is not a Dimona ledger log (no meta table)");
+    }
+    DIMONA_TRY(create_log(db, options));
+  }
+  Result<uint32_t> partitions = check_format(db, path);  // before anything is changed in the file
+  DIMONA_TRY(partitions);
+  Result<Statement> wal = prepare(db, "PRAGMA journal_mode = WAL");
+  DIMONA_TRY(wal);
+  Result<bool> row = step_row(db, wal->get(), "cannot switch the log to WAL mode");
+  DIMONA_TRY(row);
+  auto mode = *row ? reinterpret_cast<const char*>(sqlite3_column_text(wal->get(), 0)) : nullptr;
+  if (mode == nullptr || std::string_view(mode) != "wal") {
+    return io_error(path + ": the log cannot use WAL mode (is its directory read-only?)");
+  }
+  DIMONA_TRY(exec(db, "PRAGMA synchronous = FULL"));  // a commit is fsynced: append() returns once durable
+  return partitions;
+}
+
+// Caps the file at about `bytes` (SQLite's max_page_count, on this connection).
+Status cap_size(sqlite3* db, uint64_t bytes) {
+  if (bytes == 0) return Status::ok();
+  Result<std::optional<int64_t>> page = query_int(db, "PRAGMA page_size", "cannot read the page size");
+  DIMONA_TRY(page);
+  if (!page->has_value() || **page <= 0) return io_error("the log has no page size");
+  const uint64_t pages = std::max<uint64_t>(1, bytes / static_cast<uint64_t>(**page));
+  Result<std::optional<int64_t>> set =
+      query_int(db, "PRAGMA max_page_count = " + std::to_string(pages), "cannot cap the log's size");
+  DIMONA_TRY(set);
+  return Status::ok();
+}
+
+// --- What the process shares per file ---------------------------------------------
+
+// Wakes the consumers of one file when an in-process producer committed.
+class Notifier {
+ public:
+  uint64_t generation() {
+    std::lock_guard lock(mutex_);
+    return generation_;
+  }
+  void notify() {
+    {
+      std::lock_guard lock(mutex_);
+      ++generation_;
+    }
+    appended_.notify_all();
+  }
+  // True when an append came after `seen` before `until`.
+  bool wait(uint64_t seen, std::chrono::steady_clock::time_point until) {
+    std::unique_lock lock(mutex_);
+    return appended_.wait_until(lock, until, [&] { return generation_ != seen; });
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable appended_;
+  uint64_t generation_ = 0;
+};
+
+std::shared_ptr<Notifier> notifier_for(const std::string& canonical_path) {
+  static std::mutex mutex;
+  static std::map<std::string, std::weak_ptr<Notifier>, std::less<>> notifiers;
+  std::lock_guard lock(mutex);
+  std::weak_ptr<Notifier>& slot = notifiers[canonical_path];
+  std::shared_ptr<Notifier> notifier = slot.lock();
+  if (!notifier) {
+    notifier = std::make_shared<Notifier>();
+    slot = notifier;
+  }
+  return notifier;
+}
+
+// The in-process fence: (canonical path, partition) held by a live producer.
+std::mutex fence_mutex;
+std::set<std::pair<std::string, uint32_t>> held_partitions;
+
+struct Tail {
+  Offset end = 0;
+  Instant last_recorded_at{};  // as memory: an empty partition accepts any recordedAt from 0
+};
+
+// A Log's write connection, shared by its producers one append at a time.
+class Writer {
+ public:
+  std::mutex mutex;
+  Connection db;  // declared first: closed after the statements are finalized
+  Statement begin, commit, rollback, insert, tail;
+
+  Status prepare_all() {
+    sqlite3* d = db.get();
+    Result<Statement> s = prepare(d, "BEGIN IMMEDIATE");
+    DIMONA_TRY(s);
+    begin = std::move(s).value();
+    for (auto [target, sql] :
+         {std::pair{&commit, std::string_view("COMMIT")}, std::pair{&rollback, std::string_view("ROLLBACK")},
+          std::pair{&insert, kInsertSql}, std::pair{&tail, kTailSql}}) {
+      Result<Statement> next = prepare(d, sql);
+      DIMONA_TRY(next);
+      *target = std::move(next).value();
+    }
+    return Status::ok();
+  }
+
+  // The partition's end and last recordedAt, as committed (call with mutex held).
+  Result<Tail> read_tail(uint32_t partition) {
+    StatementUse use(tail.get());
+    bind(tail.get(), 1, int64_t{partition});
+    Result<bool> row = step_row(db.get(), tail.get(), "cannot read the end of " + partition_text(partition));
+    DIMONA_TRY(row);
+    if (!*row) return Tail{};
+    int64_t end = sqlite3_column_int64(tail.get(), 0);
+    if (end < 0) return corruption(partition_text(partition) + " has a negative end offset");
+    return Tail{static_cast<Offset>(end), Instant{sqlite3_column_int64(tail.get(), 1)}};
+  }
+
+  Status insert_batch(const EncodedBatch& batch) {
+    const BatchHeader& h = batch.header;
+    sqlite3_stmt* s = insert.get();
+    StatementUse use(s);
+    bind(s, 1, int64_t{h.partition});
+    bind(s, 2, h.base_offset);
+    bind(s, 3, h.count);
+    bind(s, 4, h.first_recorded_at);
+    bind(s, 5, h.last_recorded_at);
+    bind(s, 6, h.crc);
+    bind(s, 7, h.codec);
+    bind(s, 8, h.raw_size);
+    bind_blob(s, 9, batch.stored);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_DONE) return Status::ok();
+    if (rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
+      return failed_precondition(partition_text(h.partition) + " offset " + std::to_string(h.base_offset) +
+                                 " is taken: another writer appended to it; reopen the producer");
+    }
+    return sqlite_error(db.get(), rc, "cannot append to " + partition_text(h.partition));
+  }
+
+  // Appends the batches in one transaction, if the partition still ends at expected_end.
+  Status commit_batches(uint32_t partition, Offset expected_end, std::span<const EncodedBatch> batches) {
+    std::lock_guard lock(mutex);
+    {
+      StatementUse use(begin.get());
+      DIMONA_TRY(step_done(db.get(), begin.get(), "cannot start an append to " + partition_text(partition)));
+    }
+    Status written = write(partition, expected_end, batches);
+    if (!written.is_ok()) roll_back();
+    return written;
+  }
+
+ private:
+  Status write(uint32_t partition, Offset expected_end, std::span<const EncodedBatch> batches) {
+    Result<Tail> now = read_tail(partition);
+    DIMONA_TRY(now);
+    if (now->end != expected_end) {
+      return failed_precondition(partition_text(partition) + " ends at offset " + std::to_string(now->end) + ", not " +
+                                 std::to_string(expected_end) + ": another writer appended to it; reopen the producer");
+    }
+    for (const EncodedBatch& batch : batches) DIMONA_TRY(insert_batch(batch));
+    StatementUse use(commit.get());
+    return step_done(db.get(), commit.get(), "cannot commit to " + partition_text(partition));
+  }
+
+  void roll_back() {
+    if (sqlite3_get_autocommit(db.get()) != 0) return;  // SQLite already rolled back
+    StatementUse use(rollback.get());
+    // A failed rollback leaves a transaction no one can reason about.
+    DIMONA_ASSERT(sqlite3_step(rollback.get()) == SQLITE_DONE);
+  }
+};
+
+// --- Producer -------------------------------------------------------------------
+
+class SqliteProducer final : public LogProducer {
+ public:
+  SqliteProducer(std::shared_ptr<Writer> writer, std::shared_ptr<Notifier> notifier, std::string fence_key,
+                 uint32_t partition, Tail tail)
+      : writer_(std::move(writer)),
+        notifier_(std::move(notifier)),
+        fence_key_(std::move(fence_key)),
+        partition_(partition),
+        end_(tail.end),
+        last_recorded_at_(tail.last_recorded_at) {}
+  ~SqliteProducer() override {
+    std::lock_guard lock(fence_mutex);
+    held_partitions.erase({fence_key_, partition_});
+  }
+  uint32_t partition() const override { return partition_; }
+
+  Result<AppendOutcome> append(std::span<const LogRecordDraft> records) override {
+    DIMONA_TRY(validate_batch(records, last_recorded_at_));
+    std::vector<size_t> first = first_occurrences(records);
+    AppendOutcome outcome;
+    std::vector<LogRecordDraft> fresh;  // the records to store, in order
+    for (size_t i = 0; i < records.size(); ++i) {
+      std::optional<Offset> earlier =
+          first[i] != i ? std::optional(outcome.offsets[first[i]]) : session_.offset_of(records[i].event_id);
+      if (earlier) {
+        outcome.offsets.push_back(*earlier);
+        ++outcome.duplicates;
+        continue;
+      }
+      if (log_frames::frame_bytes(records[i]) > limits::batch_payload_bytes_max) {
+        // Not named by its id: the id may be what is too long.
+        return invalid_argument("record " + std::to_string(i) +
+                                " of the append, its headers and payload, is larger than a record batch (" +
+                                std::to_string(limits::batch_payload_bytes_max) + " bytes)");
+      }
+      outcome.offsets.push_back(end_ + fresh.size());
+      fresh.push_back(records[i]);
+    }
+    if (fresh.empty()) return outcome;
+    std::vector<EncodedBatch> batches = encode(fresh);  // outside the write lock
+    DIMONA_TRY(writer_->commit_batches(partition_, end_, batches));
+    for (size_t i = 0; i < fresh.size(); ++i) session_.remember(fresh[i].event_id, end_ + i);
+    end_ += fresh.size();
+    last_recorded_at_ = fresh.back().recorded_at;
+    notifier_->notify();
+    return outcome;
+  }
+
+ private:
+  // Splits the records into batches within limits::batch_events_max and batch_payload_bytes_max.
+  std::vector<EncodedBatch> encode(std::span<const LogRecordDraft> fresh) const {
+    std::vector<EncodedBatch> batches;
+    size_t start = 0;
+    while (start < fresh.size()) {
+      size_t end = start;
+      size_t bytes = 0;
+      while (end < fresh.size() && end - start < limits::batch_events_max &&
+             bytes + log_frames::frame_bytes(fresh[end]) <= limits::batch_payload_bytes_max) {
+        bytes += log_frames::frame_bytes(fresh[end]);
+        ++end;
+      }
+      DIMONA_ASSERT(end > start);  // every frame fits a batch (checked in append)
+      batches.push_back(log_frames::encode_batch(partition_, end_ + start, fresh.subspan(start, end - start)));
+      start = end;
+    }
+    return batches;
+  }
+
+  std::shared_ptr<Writer> writer_;
+  std::shared_ptr<Notifier> notifier_;
+  std::string fence_key_;
+  uint32_t partition_;
+  Offset end_;  // where this producer's next record goes, as it last saw the partition
+  Instant last_recorded_at_;
+  ProducerSession session_;
+};
+
+// --- Consumer -------------------------------------------------------------------
+
+// Ends a read transaction on every exit (a read transaction has nothing to keep).
+class ReadTransaction {
+ public:
+  explicit ReadTransaction(sqlite3* db) : db_(db) {}
+  ~ReadTransaction() {
+    if (open_ && !exec(db_, "COMMIT").is_ok()) (void)exec(db_, "ROLLBACK");
+  }
+  Status begin() {
+    if (open_) return Status::ok();
+    DIMONA_TRY(exec(db_, "BEGIN"));
+    open_ = true;
+    return Status::ok();
+  }
+  ReadTransaction(const ReadTransaction&) = delete;
+  ReadTransaction& operator=(const ReadTransaction&) = delete;
+
+ private:
+  sqlite3* db_;
+  bool open_ = false;
+};
+
+class SqliteConsumer final : public LogConsumer {
+ public:
+  SqliteConsumer(Connection db, std::shared_ptr<Notifier> notifier, uint32_t partitions)
+      : db_(std::move(db)), notifier_(std::move(notifier)), partitions_(partitions) {}
+
+  Status prepare_all() {
+    sqlite3* d = db_.get();
+    const std::pair<Statement*, std::string> all[] = {
+        {&tail_, std::string(kTailSql)},
+        {&holder_,
+         "SELECT base_offset, count FROM batches WHERE partition = ?1 AND base_offset <= ?2 "
+         "ORDER BY base_offset DESC LIMIT 1"},
+        {&rows_, std::string(kBatchColumns) + "WHERE partition = ?1 AND base_offset >= ?2 ORDER BY base_offset"},
+        {&at_time_,
+         std::string(kBatchColumns) +
+             "WHERE partition = ?1 AND last_recorded_at >= ?2 ORDER BY last_recorded_at, base_offset LIMIT 1"},
+        {&data_version_, "PRAGMA data_version"}};
+    for (const auto& [target, sql] : all) {
+      Result<Statement> s = prepare(d, sql);
+      DIMONA_TRY(s);
+      *target = std::move(s).value();
+    }
+    return Status::ok();
+  }
+
+  Status assign(std::span<const uint32_t> partitions) override {
+    std::map<uint32_t, Cursor> cursors;
+    for (uint32_t p : partitions) {
+      DIMONA_TRY(check_partition(p));
+      cursors[p] = Cursor{};
+    }
+    cursors_ = std::move(cursors);
+    return Status::ok();
+  }
+
+  Status seek(uint32_t partition, Offset offset) override {
+    DIMONA_TRY(check_assigned(partition));
+    Result<Offset> end = end_offset(partition);
+    DIMONA_TRY(end);
+    cursors_[partition] = cursor_at(std::min(offset, *end));
+    return Status::ok();
+  }
+
+  Status seek_to_instant(uint32_t partition, Instant at) override;
+  Result<size_t> poll(std::vector<LogRecord>& out, std::chrono::milliseconds timeout, size_t max_records) override;
+
+  Result<Offset> end_offset(uint32_t partition) override {
+    DIMONA_TRY(check_partition(partition));
+    StatementUse use(tail_.get());
+    bind(tail_.get(), 1, int64_t{partition});
+    Result<bool> row = step_row(db_.get(), tail_.get(), "cannot read the end of " + partition_text(partition));
+    DIMONA_TRY(row);
+    if (!*row) return Offset{0};
+    int64_t end = sqlite3_column_int64(tail_.get(), 0);
+    if (end < 0) return corruption(partition_text(partition) + " has a negative end offset");
+    return static_cast<Offset>(end);
+  }
+
+ private:
+  struct Cursor {
+    Offset position = 0;
+    // The last batch read's last recordedAt: the next batch starts at or after it.
+    Instant last_read{std::numeric_limits<int64_t>::min()};
+    std::vector<LogRecord> pending;  // decoded, not yet delivered: pending[next].offset == position
+    size_t next = 0;
+  };
+  static Cursor cursor_at(Offset position) {
+    Cursor c;
+    c.position = position;
+    return c;
+  }
+
+  // The batch a statement stepped onto, checked and decoded.
+  Status decode_row(sqlite3_stmt* s, uint32_t partition, BatchHeader* h, std::vector<LogRecord>* records) {
+    h->partition = partition;
+    h->base_offset = sqlite3_column_int64(s, 0);
+    h->count = sqlite3_column_int64(s, 1);
+    h->first_recorded_at = sqlite3_column_int64(s, 2);
+    h->last_recorded_at = sqlite3_column_int64(s, 3);
+    h->crc = sqlite3_column_int64(s, 4);
+    h->codec = sqlite3_column_int64(s, 5);
+    h->raw_size = sqlite3_column_int64(s, 6);
+    const void* blob = sqlite3_column_blob(s, 7);  // before its size, as SQLite asks
+    std::string_view stored(blob != nullptr ? static_cast<const char*>(blob) : "",
+                            static_cast<size_t>(sqlite3_column_bytes(s, 7)));
+    return log_frames::decode_batch(*h, stored, records, &scratch_);
+  }
+
+  static size_t deliver(Cursor& c, std::vector<LogRecord>& out, size_t budget) {
+    size_t taken = 0;
+    while (taken < budget && c.next < c.pending.size()) {
+      DIMONA_ASSERT(c.pending[c.next].offset == c.position);
+      out.push_back(std::move(c.pending[c.next++]));
+      ++c.position;
+      ++taken;
+    }
+    if (c.next == c.pending.size()) {
+      c.pending.clear();
+      c.next = 0;
+    }
+    return taken;
+  }
+
+  Result<Offset> holder_base(uint32_t partition, Offset position);
+  Status read_partition(uint32_t partition, Cursor& c, std::vector<LogRecord>& out, size_t budget, size_t* taken);
+  Result<size_t> read_available(std::vector<LogRecord>& out, size_t max_records);
+  Result<int64_t> data_version() {
+    StatementUse use(data_version_.get());
+    Result<bool> row = step_row(db_.get(), data_version_.get(), "cannot read the log's data version");
+    DIMONA_TRY(row);
+    return *row ? sqlite3_column_int64(data_version_.get(), 0) : int64_t{0};
+  }
+
+  Status check_partition(uint32_t partition) const {
+    if (partition < partitions_) return Status::ok();
+    return invalid_argument(partition_text(partition) + " does not exist");
+  }
+  Status check_assigned(uint32_t partition) const {
+    if (cursors_.contains(partition)) return Status::ok();
+    return invalid_argument(partition_text(partition) + " is not assigned");
+  }
+
+  Connection db_;  // declared first: closed after the statements are finalized
+  Statement tail_, holder_, rows_, at_time_, data_version_;
+  std::shared_ptr<Notifier> notifier_;
+  uint32_t partitions_;
+  std::map<uint32_t, Cursor> cursors_;
+  std::string scratch_;  // decompressed frames
+};
+
+Status SqliteConsumer::seek_to_instant(uint32_t partition, Instant at) {
+  DIMONA_TRY(check_assigned(partition));
+  ReadTransaction read(db_.get());
+  DIMONA_TRY(read.begin());  // the batch found and the end agree
+  sqlite3_stmt* s = at_time_.get();
+  StatementUse use(s);
+  bind(s, 1, int64_t{partition});
+  bind(s, 2, at.micros);
+  Result<bool> row = step_row(db_.get(), s, "cannot search " + partition_text(partition) + " by time");
+  DIMONA_TRY(row);
+  if (!*row) {
+    Result<Offset> end = end_offset(partition);
+    DIMONA_TRY(end);
+    cursors_[partition] = cursor_at(*end);
+    return Status::ok();
+  }
+  BatchHeader h;
+  std::vector<LogRecord> records;
+  DIMONA_TRY(decode_row(s, partition, &h, &records));
+  // recordedAt never goes back: the batch's last record is at or after `at`.
+  auto first = std::find_if(records.begin(), records.end(), [&](const LogRecord& r) { return r.recorded_at >= at; });
+  DIMONA_ASSERT(first != records.end());
+  Cursor c = cursor_at(first->offset);
+  c.last_read = Instant{h.last_recorded_at};
+  c.pending.assign(std::make_move_iterator(first), std::make_move_iterator(records.end()));
+  cursors_[partition] = std::move(c);
+  return Status::ok();
+}
+
+// The base offset of the batch holding position, or position when no batch
+// holds it (it is the end, or a gap the continuity check reports).
+Result<Offset> SqliteConsumer::holder_base(uint32_t partition, Offset position) {
+  StatementUse use(holder_.get());
+  bind(holder_.get(), 1, int64_t{partition});
+  bind(holder_.get(), 2, static_cast<int64_t>(position));
+  Result<bool> row = step_row(db_.get(), holder_.get(), "cannot read " + partition_text(partition));
+  DIMONA_TRY(row);
+  if (!*row) return position;
+  const int64_t base = sqlite3_column_int64(holder_.get(), 0);
+  const int64_t count = sqlite3_column_int64(holder_.get(), 1);
+  if (base < 0 || count < 1) return position;  // the row's checks report it
+  return static_cast<Offset>(base) + static_cast<Offset>(count) > position ? static_cast<Offset>(base) : position;
+}
+
+// Reads partition's next batches from c.position within one read transaction:
+// each checked (sqlite_frames.h), continuing the previous one, its recordedAt
+// not before the previous batch's. Stops at the first bad batch.
+Status SqliteConsumer::read_partition(uint32_t partition, Cursor& c, std::vector<LogRecord>& out, size_t budget,
+                                      size_t* taken) {
+  Result<Offset> start = holder_base(partition, c.position);
+  DIMONA_TRY(start);
+  sqlite3_stmt* s = rows_.get();
+  StatementUse use(s);
+  bind(s, 1, int64_t{partition});
+  bind(s, 2, static_cast<int64_t>(*start));
+  bool first = true;
+  while (budget > 0) {
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_DONE) return Status::ok();
+    if (rc != SQLITE_ROW) return sqlite_error(db_.get(), rc, "cannot read " + partition_text(partition));
+    BatchHeader h;
+    std::vector<LogRecord> records;
+    DIMONA_TRY(decode_row(s, partition, &h, &records));
+    const auto base = static_cast<Offset>(h.base_offset);
+    const bool follows =
+        first ? base <= c.position && c.position < base + static_cast<Offset>(h.count) : base == c.position;
+    if (!follows) {
+      return corruption(log_frames::batch_location(partition, h.base_offset) + " does not continue offset " +
+                        std::to_string(c.position) + " (a batch is missing or overlaps)");
+    }
+    if (Instant{h.first_recorded_at} < c.last_read) {
+      return corruption(log_frames::batch_location(partition, h.base_offset) +
+                        " is recorded before the batch it follows");
+    }
+    c.last_read = Instant{h.last_recorded_at};
+    c.pending.assign(std::make_move_iterator(records.begin() + static_cast<std::ptrdiff_t>(c.position - base)),
+                     std::make_move_iterator(records.end()));
+    c.next = 0;
+    const size_t delivered = deliver(c, out, budget);
+    budget -= delivered;
+    *taken += delivered;
+    first = false;
+  }
+  return Status::ok();
+}
+
+// What the assigned partitions hold now, in one read transaction; on a bad
+// batch, the good records before it, else its kCorruption.
+Result<size_t> SqliteConsumer::read_available(std::vector<LogRecord>& out, size_t max_records) {
+  size_t taken = 0;
+  ReadTransaction read(db_.get());
+  for (auto& [partition, cursor] : cursors_) {
+    if (taken == max_records) break;
+    taken += deliver(cursor, out, max_records - taken);
+    if (taken == max_records) break;
+    DIMONA_TRY(read.begin());
+    Status read_one = read_partition(partition, cursor, out, max_records - taken, &taken);
+    if (!read_one.is_ok()) {
+      if (taken > 0) return taken;  // the next poll starts at the bad batch and reports it
+      return read_one;
+    }
+  }
+  return taken;
+}
+
+Result<size_t> SqliteConsumer::poll(std::vector<LogRecord>& out, std::chrono::milliseconds timeout,
+                                    size_t max_records) {
+  if (max_records == 0) return invalid_argument("a poll asks for at least one record");
+  max_records = std::min(max_records, limits::log_poll_records_max);
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    // Taken before the read: an append committed after it changes one or the other.
+    const uint64_t generation = notifier_->generation();
+    Result<int64_t> version = data_version();
+    DIMONA_TRY(version);
+    Result<size_t> got = read_available(out, max_records);
+    if (!got.is_ok() || *got > 0) return got;
+    for (;;) {
+      auto now = std::chrono::steady_clock::now();
+      if (now >= deadline) return size_t{0};
+      auto until = std::min(deadline, now + std::chrono::milliseconds(limits::sqlite_log_poll_recheck_ms));
+      if (notifier_->wait(generation, until)) break;  // an in-process append
+      Result<int64_t> now_version = data_version();   // another process's commit
+      DIMONA_TRY(now_version);
+      if (*now_version != *version) break;
+    }
+  }
+}
+
+// --- Log ------------------------------------------------------------------------
+
+class SqliteLog final : public Log {
+ public:
+  SqliteLog(std::string path, std::string canonical_path, uint32_t partitions, int busy_timeout_ms,
+            std::shared_ptr<Writer> writer)
+      : path_(std::move(path)),
+        canonical_path_(std::move(canonical_path)),
+        partitions_(partitions),
+        busy_timeout_ms_(busy_timeout_ms),
+        writer_(std::move(writer)),
+        notifier_(notifier_for(canonical_path_)) {}
+
+  uint32_t partitions() const override { return partitions_; }
+  std::string uri() const override { return "sqlite:" + path_; }
+
+  Result<std::unique_ptr<LogProducer>> open_producer(uint32_t partition) override {
+    if (partition >= partitions_) return invalid_argument(partition_text(partition) + " does not exist");
+    {
+      std::lock_guard lock(fence_mutex);
+      if (!held_partitions.insert({canonical_path_, partition}).second) {
+        return busy(partition_text(partition) + " is held by another producer");
+      }
+    }
+    Result<Tail> tail = [&] {
+      std::lock_guard lock(writer_->mutex);
+      return writer_->read_tail(partition);
+    }();
+    if (!tail.is_ok()) {
+      std::lock_guard lock(fence_mutex);
+      held_partitions.erase({canonical_path_, partition});
+      return tail.status();
+    }
+    return std::unique_ptr<LogProducer>(
+        std::make_unique<SqliteProducer>(writer_, notifier_, canonical_path_, partition, *tail));
+  }
+
+  Result<std::unique_ptr<LogConsumer>> open_consumer() override {
+    Result<Connection> db = open_connection(path_, SQLITE_OPEN_READONLY, busy_timeout_ms_);
+    DIMONA_TRY(db);
+    auto consumer = std::make_unique<SqliteConsumer>(std::move(db).value(), notifier_, partitions_);
+    DIMONA_TRY(consumer->prepare_all());
+    return std::unique_ptr<LogConsumer>(std::move(consumer));
+  }
+
+ private:
+  std::string path_;
+  std::string canonical_path_;  // the fence's and the notifier's key
+  uint32_t partitions_;
+  int busy_timeout_ms_;
+  std::shared_ptr<Writer> writer_;
+  std::shared_ptr<Notifier> notifier_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Log>> open_sqlite_log(std::string_view path_view, const LogOptions& options) {
+  if (path_view.empty()) return invalid_argument("an embedded log names its file: sqlite:PATH");
+  if (options.busy_timeout_ms < 0) return invalid_argument("busy_timeout_ms must not be negative");
+  const std::string path(path_view);
+  std::error_code error;
+  const bool exists = std::filesystem::exists(path, error);
+  if (!exists && !options.create_if_missing) return not_found("no log at " + path);
+  if (!exists) DIMONA_TRY(create_private_file(path));  // 0600: it holds SSINs; -wal and -shm inherit the mode
+  auto writer = std::make_shared<Writer>();
+  Result<Connection> db = open_connection(path, SQLITE_OPEN_READWRITE, options.busy_timeout_ms);
+  DIMONA_TRY(db);
+  writer->db = std::move(db).value();
+  Result<uint32_t> partitions = open_schema(writer->db.get(), path, options);
+  DIMONA_TRY(partitions);
+  DIMONA_TRY(cap_size(writer->db.get(), options.size_limit_bytes));
+  DIMONA_TRY(writer->prepare_all());
+  std::string canonical = std::filesystem::canonical(path, error).string();
+  if (error) return io_error("cannot resolve " + path + ": " + error.message());
+  return std::unique_ptr<Log>(
+      std::make_unique<SqliteLog>(path, std::move(canonical), *partitions, options.busy_timeout_ms, std::move(writer)));
+}
+
+}  // namespace dimona::log_internal
