@@ -144,8 +144,15 @@ inline std::string event_key(int i) { return std::to_string(85'010'100'000LL + 7
 // n events keyed event_key(i), appended through the seam to the partitions
 // partition_for_key names, one batch per partition; i-th: id "dcl-i",
 // recordedAt 1'750'000'000'000'000 + i µs, payload {"eventId":"dcl-i","n":i},
-// source "interop.ndjson:i+1".
-inline void append_events(const std::string& uri, uint32_t partitions, int n) {
+// source "interop.ndjson:i+1". pad_bytes > 0 adds "pad":"xx…" to each payload
+// (compressible: librdkafka sends a batch uncompressed when LZ4 would not shrink it).
+inline std::string event_payload(int i, size_t pad_bytes = 0) {
+  std::string payload = R"({"eventId":"dcl-)" + std::to_string(i) + R"(","n":)" + std::to_string(i);
+  if (pad_bytes > 0) payload += R"(,"pad":")" + std::string(pad_bytes, 'x') + '"';
+  return payload + "}";
+}
+
+inline void append_events(const std::string& uri, uint32_t partitions, int n, size_t pad_bytes = 0) {
   LogOptions options;
   options.partitions = partitions;
   Result<std::unique_ptr<Log>> log = open_log(uri, options);
@@ -154,7 +161,7 @@ inline void append_events(const std::string& uri, uint32_t partitions, int n) {
   for (int i = 0; i < n; ++i) {
     keys.push_back(event_key(i));
     ids.push_back("dcl-" + std::to_string(i));
-    payloads.push_back(R"({"eventId":")" + ids.back() + R"(","n":)" + std::to_string(i) + "}");
+    payloads.push_back(event_payload(i, pad_bytes));
     sources.push_back("interop.ndjson:" + std::to_string(i + 1));
   }
   for (uint32_t p = 0; p < partitions; ++p) {
