@@ -77,7 +77,7 @@ void require_kafka_python(const TempDir& dir) {
   require("/usr/bin/python3 -c 'import kafka, lz4.frame'", "kafka-python with LZ4 (Debian packages python3-kafka python3-lz4)", dir);
 }
 void require_kafkajs(const TempDir& dir) {
-  require("node --version", "Node.js (Debian packages nodejs npm)", dir);
+  ASSERT_NO_FATAL_FAILURE(require("node --version", "Node.js (Debian packages nodejs npm)", dir));
   ASSERT_TRUE(std::filesystem::exists(kInterop + "/node_modules/kafkajs/package.json") &&
               std::filesystem::exists(kInterop + "/node_modules/lz4js/package.json"))
       << "KafkaJS is missing: run scripts/bootstrap.sh (npm ci in tests/interop)";
@@ -115,7 +115,7 @@ constexpr int kEvents = 24;
 
 TEST(Interop, KcatReadsTheLedgersKeysPayloadsAndHeaders) {
   TempDir dir;
-  require_kcat(dir);
+  ASSERT_NO_FATAL_FAILURE(require_kcat(dir));
   MockClusterProcess mock(kTopic, kPartitions);
   ASSERT_FALSE(mock.bootstrap().empty());
   append_events(mock.uri(kTopic), kPartitions, kEvents, kPad);
@@ -127,7 +127,7 @@ TEST(Interop, KcatReadsTheLedgersKeysPayloadsAndHeaders) {
 
 TEST(Interop, KafkaPythonReadsTheLedgersKeysPayloadsAndHeaders) {
   TempDir dir;
-  require_kafka_python(dir);
+  ASSERT_NO_FATAL_FAILURE(require_kafka_python(dir));
   MockClusterProcess mock(kTopic, kPartitions);
   ASSERT_FALSE(mock.bootstrap().empty());
   append_events(mock.uri(kTopic), kPartitions, kEvents, kPad);
@@ -139,7 +139,7 @@ TEST(Interop, KafkaPythonReadsTheLedgersKeysPayloadsAndHeaders) {
 
 TEST(Interop, KafkaJsReadsTheLedgersKeysPayloadsAndHeaders) {
   TempDir dir;
-  require_kafkajs(dir);
+  ASSERT_NO_FATAL_FAILURE(require_kafkajs(dir));
   MockClusterProcess mock(kTopic, kPartitions);
   ASSERT_FALSE(mock.bootstrap().empty());
   append_events(mock.uri(kTopic), kPartitions, kEvents, kPad);
@@ -213,25 +213,25 @@ void expect_dump_refuses_bare_records(const std::string& client) {
 
 TEST(Interop, KafkaPythonsDefaultPartitionerAgreesAndDumpReadsItsRecords) {
   TempDir dir;
-  require_kafka_python(dir);
+  ASSERT_NO_FATAL_FAILURE(require_kafka_python(dir));
   expect_producer_agrees_and_dump_reads(kPython, "py-");
 }
 
 TEST(Interop, KafkaJsDefaultPartitionerAgreesAndDumpReadsItsRecords) {
   TempDir dir;
-  require_kafkajs(dir);
+  ASSERT_NO_FATAL_FAILURE(require_kafkajs(dir));
   expect_producer_agrees_and_dump_reads(kNode, "js-");
 }
 
 TEST(Interop, DumpRefusesKafkaPythonRecordsWithoutTheDimonaHeaders) {
   TempDir dir;
-  require_kafka_python(dir);
+  ASSERT_NO_FATAL_FAILURE(require_kafka_python(dir));
   expect_dump_refuses_bare_records(kPython);
 }
 
 TEST(Interop, DumpRefusesKafkaJsRecordsWithoutTheDimonaHeaders) {
   TempDir dir;
-  require_kafkajs(dir);
+  ASSERT_NO_FATAL_FAILURE(require_kafkajs(dir));
   expect_dump_refuses_bare_records(kNode);
 }
 
