@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "api/http.h"
 #include "api/ledger_config.h"
@@ -47,8 +48,8 @@ struct InspectOptions {
 struct KafkaMockOptions {
   int brokers = 1;
   uint16_t port = 0;        // 0: the mock's own ephemeral bootstrap; else a forwarder on 127.0.0.1:port
-  uint32_t partitions = 0;  // of --topic; 0: limits::partitions_default
-  std::string topic;        // empty: create none
+  uint32_t partitions = 0;  // of each --topic; 0: limits::partitions_default
+  std::vector<std::string> topics;  // created at start (--topic, repeatable)
 };
 
 // log dump / log tail: the log's records as NDJSON, one per line.

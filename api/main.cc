@@ -71,8 +71,8 @@ int main(int argc, char** argv) {
   CLI::App* kmk = app.add_subcommand("kafka-mock", "librdkafka's mock Kafka cluster on 127.0.0.1 for local trials; prints its bootstrap address");
   kmk->add_option("--brokers", mock.brokers, "Mock brokers (default 1)")->check(CLI::Range(1, 16));
   kmk->add_option("--port", mock.port, "A stable bootstrap port on 127.0.0.1 (forwarded to the first broker; default: the mock's own, ephemeral)");
-  kmk->add_option("--topic", mock.topic, "Create this topic");
-  kmk->add_option("--partitions", mock.partitions, "Partitions of --topic (default 16)")->check(CLI::Range(1, 1024));
+  kmk->add_option("--topic", mock.topics, "Create this topic (repeatable)");
+  kmk->add_option("--partitions", mock.partitions, "Partitions of each --topic (default 16)")->check(CLI::Range(1, 1024));
 
   ReplayOptions replay;
   CLI::App* rep = app.add_subcommand("replay", "Fold the log into the read models, from the last checkpoint");

@@ -122,11 +122,12 @@ class ChildProcess {
   std::string pending_;
 };
 
-// `dimona-ledger kafka-mock` with a topic; bootstrap() is what it printed.
+// `dimona-ledger kafka-mock` with a topic (and more, of the same partition
+// count); bootstrap() is what it printed.
 class MockClusterProcess {
  public:
-  MockClusterProcess(const std::string& topic, uint32_t partitions)
-      : process_({DIMONA_CLI_PATH, "kafka-mock", "--topic", topic, "--partitions", std::to_string(partitions)}) {
+  MockClusterProcess(const std::string& topic, uint32_t partitions, const std::vector<std::string>& more_topics = {})
+      : process_(arguments(topic, partitions, more_topics)) {
     bootstrap_ = process_.read_line(std::chrono::seconds(20));
   }
   const std::string& bootstrap() const { return bootstrap_; }
@@ -134,6 +135,12 @@ class MockClusterProcess {
   int stop() { return process_.stop(SIGTERM); }
 
  private:
+  static std::vector<std::string> arguments(const std::string& topic, uint32_t partitions,
+                                            const std::vector<std::string>& more_topics) {
+    std::vector<std::string> argv{DIMONA_CLI_PATH, "kafka-mock", "--topic", topic, "--partitions", std::to_string(partitions)};
+    for (const std::string& t : more_topics) argv.insert(argv.end(), {"--topic", t});
+    return argv;
+  }
   ChildProcess process_;
   std::string bootstrap_;
 };

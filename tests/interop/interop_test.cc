@@ -211,6 +211,47 @@ void expect_dump_refuses_bare_records(const std::string& client) {
   EXPECT_EQ(mock.stop(), 0);
 }
 
+// kcat (librdkafka) partitions keys with consistent_random (CRC32) unless told
+// murmur2_random: with it, it agrees with partition_for_key; without, it does not.
+TEST(Interop, KcatAgreesWithPartitionForKeyOnlyWithMurmur2Random) {
+  TempDir dir;
+  ASSERT_NO_FATAL_FAILURE(require_kcat(dir));
+  constexpr uint32_t kWide = 7;
+  const std::string other = "dimona.default-partitioner";
+  MockClusterProcess mock(kTopic, kWide, {other});
+  ASSERT_FALSE(mock.bootstrap().empty());
+  const std::vector<std::string> keys = ssin_keys(60);
+  std::string input;
+  for (const std::string& k : keys) input += k + ":{}\n";
+  const std::string headers = " -H dimona.eventId=kcat-1 -H dimona.eventType=DeclarationAccepted -H dimona.schemaVersion=2"
+                              " -H dimona.recordedAt=1750000000000000 -H dimona.source=kcat";
+  const std::string produce = "kcat -P -b " + mock.bootstrap() + " -t " + kTopic + " -K:" + headers;
+  ASSERT_EQ(run_shell("printf '" + input + "' | " + produce + " -X partitioner=murmur2_random", dir).exit_code, 0);
+  Invocation read = run_shell("kcat -C -b " + mock.bootstrap() + " -t " + kTopic + " -e -q -f '%k\\t%p\\n'", dir);
+  ASSERT_EQ(read.exit_code, 0) << read.err;
+  const std::vector<std::string> lines = split_lines(read.out);
+  ASSERT_EQ(lines.size(), keys.size()) << read.out;
+  for (const std::string& line : lines) {
+    const std::string key = line.substr(0, line.find('\t'));
+    EXPECT_EQ(line, key + "\t" + std::to_string(partition_for_key(key, kWide)));
+  }
+  Invocation dump = run_shell(kCli + " log dump --log " + mock.uri(kTopic), dir);
+  EXPECT_EQ(dump.exit_code, 0) << dump.err;
+  EXPECT_EQ(split_lines(dump.out).size(), keys.size());
+  // librdkafka's default, consistent_random (CRC32), puts some of the same keys elsewhere.
+  const std::string produce_other = "kcat -P -b " + mock.bootstrap() + " -t " + other + " -K:";
+  ASSERT_EQ(run_shell("printf '" + input + "' | " + produce_other, dir).exit_code, 0);
+  Invocation read_other = run_shell("kcat -C -b " + mock.bootstrap() + " -t " + other + " -e -q -f '%k\\t%p\\n'", dir);
+  ASSERT_EQ(read_other.exit_code, 0) << read_other.err;
+  size_t elsewhere = 0;
+  for (const std::string& line : split_lines(read_other.out)) {
+    const std::string key = line.substr(0, line.find('\t'));
+    elsewhere += line != key + "\t" + std::to_string(partition_for_key(key, kWide)) ? 1 : 0;
+  }
+  EXPECT_GT(elsewhere, 0u) << "kcat's default partitioner agreed on every key: then the setting would not be needed";
+  EXPECT_EQ(mock.stop(), 0);
+}
+
 TEST(Interop, KafkaPythonsDefaultPartitionerAgreesAndDumpReadsItsRecords) {
   TempDir dir;
   ASSERT_NO_FATAL_FAILURE(require_kafka_python(dir));
