@@ -126,7 +126,8 @@ Result<uint64_t> copy_until(LogConsumer& consumer, uint32_t p, Offset end, uint6
   Offset next = 0;
   while (!out.closed() && (limit == 0 || written < limit)) {
     batch.clear();
-    const uint64_t room = limit == 0 ? limits::log_poll_records_max : std::min<uint64_t>(limit - written, limits::log_poll_records_max);
+    const uint64_t room =
+        limit == 0 ? limits::log_poll_records_max : std::min<uint64_t>(limit - written, limits::log_poll_records_max);
     Result<size_t> got = consumer.poll(batch, milliseconds(log_tool_limits::poll_timeout_ms), room);
     DIMONA_TRY(got);
     if (*got == 0) {
@@ -231,7 +232,8 @@ Status follow(LogConsumer& consumer, const std::vector<uint32_t>& partitions, co
   std::vector<LogRecord> batch;
   while (!out.closed() && !stop_requested(signals)) {
     batch.clear();
-    Result<size_t> got = consumer.poll(batch, milliseconds(log_tool_limits::poll_timeout_ms), limits::log_poll_records_max);
+    Result<size_t> got =
+        consumer.poll(batch, milliseconds(log_tool_limits::poll_timeout_ms), limits::log_poll_records_max);
     DIMONA_TRY(got);
     for (const LogRecord& r : batch) out.add(r);
     DIMONA_TRY(out.flush(true));

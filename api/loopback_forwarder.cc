@@ -40,7 +40,8 @@ std::string errno_text() { return std::strerror(errno); }
 Result<sockaddr_in> loopback_address(std::string_view target) {
   constexpr std::string_view kHost = "127.0.0.1:";
   uint16_t port = 0;
-  if (!target.starts_with(kHost)) return invalid_argument("forward target " + std::string(target) + " is not 127.0.0.1:PORT");
+  if (!target.starts_with(kHost))
+    return invalid_argument("forward target " + std::string(target) + " is not 127.0.0.1:PORT");
   const std::string_view digits = target.substr(kHost.size());
   auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
   if (ec != std::errc() || end != digits.data() + digits.size() || port == 0) {

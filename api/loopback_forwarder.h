@@ -27,9 +27,9 @@
 namespace dimona::api {
 
 namespace forwarder_limits {
-inline constexpr size_t connections_max = 256;   // open forwarded connections at once
-inline constexpr size_t copy_buffer_bytes = 64 * 1024;
-inline constexpr int stop_check_ms = 200;         // how often the threads look at the stop flag
+inline constexpr size_t connections_max = 256;  // open forwarded connections at once
+inline constexpr size_t copy_buffer_bytes = size_t{64} * 1024;
+inline constexpr int stop_check_ms = 200;  // how often the threads look at the stop flag
 }  // namespace forwarder_limits
 
 class LoopbackForwarder {

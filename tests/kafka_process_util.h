@@ -94,7 +94,8 @@ class ChildProcess {
         pending_.erase(0, nl + 1);
         return line;
       }
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
       if (left.count() <= 0) return "";
       pollfd fd{out_fd_, POLLIN, 0};
       if (::poll(&fd, 1, static_cast<int>(left.count())) <= 0) continue;
@@ -137,7 +138,8 @@ class MockClusterProcess {
  private:
   static std::vector<std::string> arguments(const std::string& topic, uint32_t partitions,
                                             const std::vector<std::string>& more_topics) {
-    std::vector<std::string> argv{DIMONA_CLI_PATH, "kafka-mock", "--topic", topic, "--partitions", std::to_string(partitions)};
+    std::vector<std::string> argv{DIMONA_CLI_PATH, "kafka-mock",   "--topic",
+                                  topic,           "--partitions", std::to_string(partitions)};
     for (const std::string& t : more_topics) argv.insert(argv.end(), {"--topic", t});
     return argv;
   }
@@ -175,8 +177,8 @@ inline void append_events(const std::string& uri, uint32_t partitions, int n, si
     std::vector<LogRecordDraft> drafts;
     for (int i = 0; i < n; ++i) {
       if (partition_for_key(keys[i], partitions) != p) continue;
-      drafts.push_back({ids[i], keys[i], "DeclarationAccepted", 2, Instant{1'750'000'000'000'000 + i}, payloads[i],
-                        sources[i]});
+      drafts.push_back(
+          {ids[i], keys[i], "DeclarationAccepted", 2, Instant{1'750'000'000'000'000 + i}, payloads[i], sources[i]});
     }
     if (drafts.empty()) continue;
     Result<std::unique_ptr<LogProducer>> producer = (*log)->open_producer(p);

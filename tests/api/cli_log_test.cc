@@ -1,7 +1,7 @@
 // `dimona-ledger kafka-mock`, `log dump` and `log tail` as a user meets them
 // (issue 11, item 7): processes on librdkafka's mock cluster on 127.0.0.1.
-#include <gtest/gtest.h>
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
@@ -142,7 +142,9 @@ class LogTools : public ::testing::Test {
     delete mock_;
     mock_ = nullptr;
   }
-  Invocation cli(const std::string& args) { return run_shell(kCli + " " + args + " --log " + mock_->uri(kTopic), dir_); }
+  Invocation cli(const std::string& args) {
+    return run_shell(kCli + " " + args + " --log " + mock_->uri(kTopic), dir_);
+  }
 
   static constexpr int kEvents = 40;
   static MockClusterProcess* mock_;
@@ -164,13 +166,17 @@ TEST_F(LogTools, DumpWritesEveryRecordOnceInPartitionThenOffsetOrder) {
     if (i > 0) {
       const Line before = parse_line(texts[i - 1]);
       EXPECT_TRUE(before.partition < l.partition || (before.partition == l.partition && before.offset + 1 == l.offset))
-          << texts[i - 1] << "\n" << texts[i];
+          << texts[i - 1] << "\n"
+          << texts[i];
     }
   }
   for (int n = 0; n < kEvents; ++n) EXPECT_EQ(seen[n], 1) << "event " << n;
   // Every field, in its place: the event as appended, inside.
   const std::string first_of_zero = texts[0].substr(texts[0].find(R"("recordedAt")"));
-  EXPECT_TRUE(std::regex_match(first_of_zero, std::regex(R"x("recordedAt":"2025-06-15T15:06:40\.0000[0-9]{2}Z","eventId":"dcl-([0-9]+)","type":"DeclarationAccepted","schemaVersion":2,"source":"interop\.ndjson:[0-9]+","event":\{"eventId":"dcl-\1","n":[0-9]+\}\})x")))
+  EXPECT_TRUE(std::regex_match(
+      first_of_zero,
+      std::regex(
+          R"x("recordedAt":"2025-06-15T15:06:40\.0000[0-9]{2}Z","eventId":"dcl-([0-9]+)","type":"DeclarationAccepted","schemaVersion":2,"source":"interop\.ndjson:[0-9]+","event":\{"eventId":"dcl-\1","n":[0-9]+\}\})x")))
       << texts[0];
 }
 
@@ -227,9 +233,9 @@ TEST_F(LogTools, ABrokenPipeEndsDumpQuietlyWithExit0) {
   const std::string wide_topic = "dimona.wide";
   MockClusterProcess wide(wide_topic, 1);
   append_events(wide.uri(wide_topic), 1, 800);
-  Invocation r = run_shell("bash -c '" + kCli + " log dump --log " + wide.uri(wide_topic) +
-                               " | head -1; echo \"exit=${PIPESTATUS[0]}\"'",
-                           dir_);
+  Invocation r = run_shell(
+      "bash -c '" + kCli + " log dump --log " + wide.uri(wide_topic) + " | head -1; echo \"exit=${PIPESTATUS[0]}\"'",
+      dir_);
   const std::vector<std::string> lines = split_lines(r.out);
   ASSERT_EQ(lines.size(), 2u) << r.out;
   EXPECT_EQ(parse_line(lines[0]).offset, 0u);
@@ -273,8 +279,13 @@ TEST_F(LogTools, TailFollowPrintsNewRecordsUntilSigterm) {
     ASSERT_TRUE(log.is_ok()) << log.status().to_string();
     Result<std::unique_ptr<LogProducer>> producer = (*log)->open_producer(0);
     ASSERT_TRUE(producer.is_ok()) << producer.status().to_string();
-    const LogRecordDraft draft{"dcl-new", "85010100000", "DeclarationAccepted", 2, Instant{1'760'000'000'000'000},
-                               R"({"eventId":"dcl-new","n":77})", ""};
+    const LogRecordDraft draft{"dcl-new",
+                               "85010100000",
+                               "DeclarationAccepted",
+                               2,
+                               Instant{1'760'000'000'000'000},
+                               R"({"eventId":"dcl-new","n":77})",
+                               ""};
     ASSERT_TRUE((*producer)->append({&draft, 1}).is_ok());
   }
   const Line fresh = parse_line(tail.read_line(std::chrono::seconds(20)));

@@ -1,8 +1,8 @@
 // LoopbackForwarder (kafka-mock --port): bytes both ways, loopback only, refusals.
 #include "api/loopback_forwarder.h"
 
-#include <gtest/gtest.h>
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -51,7 +51,8 @@ std::string read_exactly(int fd, size_t n) {
 TEST(LoopbackForwarder, CopiesBytesBothWaysAndASideClosingEndsTheOther) {
   uint16_t target_port = 0;
   const int target = listen_loopback(&target_port);
-  Result<std::unique_ptr<LoopbackForwarder>> forwarder = LoopbackForwarder::start(0, "127.0.0.1:" + std::to_string(target_port));
+  Result<std::unique_ptr<LoopbackForwarder>> forwarder =
+      LoopbackForwarder::start(0, "127.0.0.1:" + std::to_string(target_port));
   ASSERT_TRUE(forwarder.is_ok()) << forwarder.status().to_string();
   ASSERT_NE((*forwarder)->port(), 0);
   const int client = connect_loopback((*forwarder)->port());
@@ -78,14 +79,16 @@ TEST(LoopbackForwarder, RefusesATargetBeyondLoopbackAndAPortInUse) {
   const int held = listen_loopback(&held_port);
   Result<std::unique_ptr<LoopbackForwarder>> clash = LoopbackForwarder::start(held_port, "127.0.0.1:9");
   EXPECT_EQ(clash.status().code(), Code::kIoError);
-  EXPECT_NE(clash.status().to_string().find("cannot listen on 127.0.0.1:" + std::to_string(held_port)), std::string::npos);
+  EXPECT_NE(clash.status().to_string().find("cannot listen on 127.0.0.1:" + std::to_string(held_port)),
+            std::string::npos);
   ::close(held);
 }
 
 TEST(LoopbackForwarder, AClientIsClosedWhenTheTargetIsNotThere) {
   uint16_t dead_port = 0;
   ::close(listen_loopback(&dead_port));  // nothing listens there any more
-  Result<std::unique_ptr<LoopbackForwarder>> forwarder = LoopbackForwarder::start(0, "127.0.0.1:" + std::to_string(dead_port));
+  Result<std::unique_ptr<LoopbackForwarder>> forwarder =
+      LoopbackForwarder::start(0, "127.0.0.1:" + std::to_string(dead_port));
   ASSERT_TRUE(forwarder.is_ok());
   const int client = connect_loopback((*forwarder)->port());
   char byte;

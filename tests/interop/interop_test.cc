@@ -74,7 +74,8 @@ void require(const std::string& check, const std::string& what, const TempDir& d
 
 void require_kcat(const TempDir& dir) { require("kcat -V", "kcat (Debian package kcat)", dir); }
 void require_kafka_python(const TempDir& dir) {
-  require("/usr/bin/python3 -c 'import kafka, lz4.frame'", "kafka-python with LZ4 (Debian packages python3-kafka python3-lz4)", dir);
+  require("/usr/bin/python3 -c 'import kafka, lz4.frame'",
+          "kafka-python with LZ4 (Debian packages python3-kafka python3-lz4)", dir);
 }
 void require_kafkajs(const TempDir& dir) {
   ASSERT_NO_FATAL_FAILURE(require("node --version", "Node.js (Debian packages nodejs npm)", dir));
@@ -119,7 +120,8 @@ TEST(Interop, KcatReadsTheLedgersKeysPayloadsAndHeaders) {
   MockClusterProcess mock(kTopic, kPartitions);
   ASSERT_FALSE(mock.bootstrap().empty());
   append_events(mock.uri(kTopic), kPartitions, kEvents, kPad);
-  Invocation r = run_shell("kcat -C -b " + mock.bootstrap() + " -t " + kTopic + " -e -q -f '%p\\t%o\\t%k\\t%s\\t%h\\n'", dir);
+  Invocation r =
+      run_shell("kcat -C -b " + mock.bootstrap() + " -t " + kTopic + " -e -q -f '%p\\t%o\\t%k\\t%s\\t%h\\n'", dir);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   expect_sees_the_ledgers_records(r.out, kPartitions, kEvents);
   EXPECT_EQ(mock.stop(), 0);
@@ -131,7 +133,8 @@ TEST(Interop, KafkaPythonReadsTheLedgersKeysPayloadsAndHeaders) {
   MockClusterProcess mock(kTopic, kPartitions);
   ASSERT_FALSE(mock.bootstrap().empty());
   append_events(mock.uri(kTopic), kPartitions, kEvents, kPad);
-  Invocation r = run_shell(kPython + " consume " + mock.bootstrap() + " " + kTopic + " " + std::to_string(kEvents), dir);
+  Invocation r =
+      run_shell(kPython + " consume " + mock.bootstrap() + " " + kTopic + " " + std::to_string(kEvents), dir);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   expect_sees_the_ledgers_records(r.out, kPartitions, kEvents);
   EXPECT_EQ(mock.stop(), 0);
@@ -175,12 +178,14 @@ void expect_producer_agrees_and_dump_reads(const std::string& client, const std:
   MockClusterProcess mock(kTopic, kWide);
   ASSERT_FALSE(mock.bootstrap().empty());
   const std::vector<std::string> keys = ssin_keys(kKeys);
-  Invocation produced = run_shell(client + " produce " + mock.bootstrap() + " " + kTopic + " headers" + joined(keys), dir);
+  Invocation produced =
+      run_shell(client + " produce " + mock.bootstrap() + " " + kTopic + " headers" + joined(keys), dir);
   ASSERT_EQ(produced.exit_code, 0) << produced.err;
   const std::vector<std::string> lines = split_lines(produced.out);
   ASSERT_EQ(lines.size(), keys.size()) << produced.out;
   for (size_t i = 0; i < keys.size(); ++i) {
-    EXPECT_EQ(lines[i].substr(0, lines[i].find('\t', 12)), keys[i] + "\t" + std::to_string(partition_for_key(keys[i], kWide)))
+    EXPECT_EQ(lines[i].substr(0, lines[i].find('\t', 12)),
+              keys[i] + "\t" + std::to_string(partition_for_key(keys[i], kWide)))
         << "the client's partitioner and partition_for_key disagree on " << keys[i];
   }
   Invocation dump = run_shell(kCli + " log dump --log " + mock.uri(kTopic), dir);
@@ -204,8 +209,8 @@ void expect_dump_refuses_bare_records(const std::string& client) {
   Invocation dump = run_shell(kCli + " log dump --log " + mock.uri(kTopic), dir);
   EXPECT_EQ(dump.exit_code, 1);
   EXPECT_EQ(dump.out, "");
-  EXPECT_NE(dump.err.find("dimona-ledger: log dump: corruption: record at offset 0 of partition " + std::to_string(first) +
-                          " lacks the dimona.* headers"),
+  EXPECT_NE(dump.err.find("dimona-ledger: log dump: corruption: record at offset 0 of partition " +
+                          std::to_string(first) + " lacks the dimona.* headers"),
             std::string::npos)
       << dump.err;
   EXPECT_EQ(mock.stop(), 0);
@@ -223,8 +228,9 @@ TEST(Interop, KcatAgreesWithPartitionForKeyOnlyWithMurmur2Random) {
   const std::vector<std::string> keys = ssin_keys(60);
   std::string input;
   for (const std::string& k : keys) input += k + ":{}\n";
-  const std::string headers = " -H dimona.eventId=kcat-1 -H dimona.eventType=DeclarationAccepted -H dimona.schemaVersion=2"
-                              " -H dimona.recordedAt=1750000000000000 -H dimona.source=kcat";
+  const std::string headers =
+      " -H dimona.eventId=kcat-1 -H dimona.eventType=DeclarationAccepted -H dimona.schemaVersion=2"
+      " -H dimona.recordedAt=1750000000000000 -H dimona.source=kcat";
   const std::string produce = "kcat -P -b " + mock.bootstrap() + " -t " + kTopic + " -K:" + headers;
   ASSERT_EQ(run_shell("printf '" + input + "' | " + produce + " -X partitioner=murmur2_random", dir).exit_code, 0);
   Invocation read = run_shell("kcat -C -b " + mock.bootstrap() + " -t " + kTopic + " -e -q -f '%k\\t%p\\n'", dir);
