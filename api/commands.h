@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "api/http.h"
 #include "api/ledger_config.h"
@@ -42,6 +43,36 @@ struct IngestOptions {
 struct InspectOptions {
   bool verify = true;
 };
+
+// kafka-mock: librdkafka's mock cluster on 127.0.0.1 until SIGINT/SIGTERM.
+struct KafkaMockOptions {
+  int brokers = 1;
+  uint16_t port = 0;        // 0: the mock's own ephemeral bootstrap; else a forwarder on 127.0.0.1:port
+  uint32_t partitions = 0;  // of each --topic; 0: limits::partitions_default
+  std::vector<std::string> topics;  // created at start (--topic, repeatable)
+};
+
+// log dump / log tail: the log's records as NDJSON, one per line.
+struct LogDumpOptions {
+  int64_t partition = -1;     // -1: every partition, one after the other
+  int64_t from_offset = -1;   // -1: from the start (or --from)
+  std::string from;           // an instant or a day: from the first record recorded at or after it
+  uint64_t limit = 0;         // 0: no limit
+};
+
+struct LogTailOptions {
+  int64_t partition = -1;  // -1: every partition
+  uint64_t lines = 10;     // the last `lines` records of each partition
+  bool follow = false;     // then wait for new records until SIGINT/SIGTERM
+};
+
+// Limits of the log tools (commands_log.cc).
+namespace log_tool_limits {
+inline constexpr int poll_timeout_ms = 200;            // one poll; also how often --follow looks at signals
+inline constexpr int idle_timeout_ms = 30'000;         // no record for this long before a partition's end: kUnavailable
+inline constexpr size_t output_buffer_bytes = 1 << 16;  // NDJSON buffered before a write (dump)
+inline constexpr uint64_t tail_lines_max = 1'000'000;
+}  // namespace log_tool_limits
 
 struct ReplayOptions {
   unsigned threads = 0;  // 0: the cores
@@ -145,6 +176,9 @@ int run_generate(const GenerateOptions& options);
 int run_ingest(const CommonOptions& common, const IngestOptions& options);
 int run_log_inspect(const CommonOptions& common, const InspectOptions& options);
 int run_replay(const CommonOptions& common, const ReplayOptions& options);
+int run_kafka_mock(const KafkaMockOptions& options);
+int run_log_dump(const CommonOptions& common, const LogDumpOptions& options);
+int run_log_tail(const CommonOptions& common, const LogTailOptions& options);
 int run_balance(const CommonOptions& common, const CitizenOptions& options);
 int run_calendar(const CommonOptions& common, const CitizenOptions& options);
 int run_export(const CommonOptions& common, const ExportOptions& options);

@@ -1,6 +1,7 @@
 // dimona-ledger: the command line of the Dimona Ledger.
 #include <CLI/CLI.hpp>
 
+#include <cstdint>
 #include <cstdlib>
 
 #include "api/commands.h"
@@ -43,11 +44,35 @@ int main(int argc, char** argv) {
   add_common(ing);
 
   InspectOptions inspect;
-  CLI::App* log = app.add_subcommand("log", "Inspect the event log");
+  CLI::App* log = app.add_subcommand("log", "Inspect the event log, or stream its records (dump, tail)");
   log->require_subcommand(1);
   CLI::App* ins = log->add_subcommand("inspect", "Batches, offsets, time range and integrity of the log");
   ins->add_flag("!--no-verify", inspect.verify, "Skip reading every batch (index only)");
   add_common(ins);
+  LogDumpOptions log_dump;
+  CLI::App* dmp = log->add_subcommand("dump", "The log's records as NDJSON, partition by partition, up to its end now");
+  dmp->add_option("--partition", log_dump.partition, "One partition (default: every one)")->check(CLI::Range(int64_t{0}, int64_t{1023}));
+  auto* from_offset = dmp->add_option("--from-offset", log_dump.from_offset, "From this offset of each partition")
+                          ->check(CLI::Range(int64_t{0}, INT64_MAX));
+  auto* from_instant = dmp->add_option("--from", log_dump.from, "From the first record recorded at or after this instant or day");
+  from_offset->excludes(from_instant);
+  dmp->add_option("--limit", log_dump.limit, "At most this many records in all (default: no limit)")
+      ->check(CLI::Range(uint64_t{1}, UINT64_MAX));
+  add_common(dmp);
+  LogTailOptions log_tail;
+  CLI::App* tal = log->add_subcommand("tail", "The last records of each partition as NDJSON; --follow waits for new ones");
+  tal->add_option("--partition", log_tail.partition, "One partition (default: every one)")->check(CLI::Range(int64_t{0}, int64_t{1023}));
+  tal->add_option("-n,--lines", log_tail.lines, "Records per partition (default 10)")
+      ->check(CLI::Range(uint64_t{0}, log_tool_limits::tail_lines_max));
+  tal->add_flag("-f,--follow", log_tail.follow, "Then print new records as they come, until Ctrl-C or SIGTERM");
+  add_common(tal);
+
+  KafkaMockOptions mock;
+  CLI::App* kmk = app.add_subcommand("kafka-mock", "librdkafka's mock Kafka cluster on 127.0.0.1 for local trials; prints its bootstrap address");
+  kmk->add_option("--brokers", mock.brokers, "Mock brokers (default 1)")->check(CLI::Range(1, 16));
+  kmk->add_option("--port", mock.port, "A stable bootstrap port on 127.0.0.1 (forwarded to the first broker; default: the mock's own, ephemeral)");
+  kmk->add_option("--topic", mock.topics, "Create this topic (repeatable)");
+  kmk->add_option("--partitions", mock.partitions, "Partitions of each --topic (default 16)")->check(CLI::Range(1, 1024));
 
   ReplayOptions replay;
   CLI::App* rep = app.add_subcommand("replay", "Fold the log into the read models, from the last checkpoint");
@@ -223,6 +248,9 @@ int main(int argc, char** argv) {
   if (gen->parsed()) return run_generate(generate);
   if (ing->parsed()) return run_ingest(common, ingest);
   if (ins->parsed()) return run_log_inspect(common, inspect);
+  if (dmp->parsed()) return run_log_dump(common, log_dump);
+  if (tal->parsed()) return run_log_tail(common, log_tail);
+  if (kmk->parsed()) return run_kafka_mock(mock);
   if (rep->parsed()) return run_replay(common, replay);
   if (bal->parsed()) return run_balance(common, citizen);
   if (cal->parsed()) return run_calendar(common, citizen);

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages Dimona Ledger builds with, when missing.
+# Installs the Debian 12 packages Dimona Ledger builds and tests with, when missing,
+# and the interop tests' KafkaJS (npm ci in tests/interop, pinned by its package-lock.json).
 # Runs as root, or through sudo; never prompts. Safe to run again.
 set -euo pipefail
 
@@ -18,13 +19,33 @@ packages=(
   libhpdf-dev libqrencode-dev  # attestation and interim PDFs, QR codes
   python3 python3-yaml python3-jsonschema  # the OpenAPI conformance test
   clang libclang-rt-14-dev  # libFuzzer targets (scripts/build.sh fuzz, scripts/fuzz.sh)
+  kcat python3-kafka python3-lz4  # Kafka interop tests: clients no one here wrote (docs/kafka.md, Interop)
 )
+# KafkaJS runs on Node.js with npm: Debian's nodejs and npm, unless a Node.js with npm is
+# already on the machine (a nodejs package from elsewhere provides npm and conflicts with Debian's).
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  packages+=(nodejs npm)
+fi
+
+# KafkaJS for the interop tests, exactly as locked; again only when the lock changed.
+install_interop_npm() {
+  local dir=tests/interop
+  local stamp=$dir/node_modules/.dimona-package-lock.json
+  if cmp -s "$dir/package-lock.json" "$stamp"; then
+    return 0
+  fi
+  echo "bootstrap: npm ci in $dir (KafkaJS)" >&2
+  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  cp "$dir/package-lock.json" "$stamp"
+}
+cd "$(dirname "$0")/.."
 
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if [ ${#missing[@]} -eq 0 ]; then
+  install_interop_npm
   exit 0
 fi
 
@@ -41,3 +62,4 @@ echo "bootstrap: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 "${as_root[@]}" apt-get update -qq
 "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+install_interop_npm

@@ -1,0 +1,73 @@
+#!/usr/bin/python3
+"""kafka-python (Debian's python3-kafka), a client no one here wrote, for the interop tests.
+
+  consume BOOTSTRAP TOPIC COUNT      prints COUNT records, one per line:
+                                     partition TAB offset TAB key TAB value TAB name=value,... (headers)
+  produce BOOTSTRAP TOPIC headers|bare KEY...
+                                     sends {"n":i} keyed KEY (default partitioner: murmur2, as the
+                                     Java client), with the dimona.* headers or without; prints
+                                     key TAB partition TAB offset per record
+Against librdkafka 2.0.2's mock cluster kafka-python's own version probe finds (2, 3, 0) and works;
+api_version is given all the same, so that no probe runs (docs/kafka.md, Interop).
+Records are LZ4-compressed by the ledger: reading them needs python3-lz4.
+"""
+import json
+import sys
+
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+
+API_VERSION = (2, 3, 0)  # what its probe finds on the mock; given, so no probe runs
+TIMEOUT_S = 20
+
+
+def text(data):
+    return "" if data is None else data.decode("utf-8")
+
+
+def consume(bootstrap, topic, count):
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, api_version=API_VERSION, enable_auto_commit=False,
+                             group_id=None, auto_offset_reset="earliest", consumer_timeout_ms=TIMEOUT_S * 1000)
+    partitions = sorted(consumer.partitions_for_topic(topic) or [])
+    if not partitions:
+        sys.exit("kafka-python: no partitions for " + topic)
+    consumer.assign([TopicPartition(topic, p) for p in partitions])
+    consumer.seek_to_beginning()
+    seen = 0
+    for record in consumer:
+        headers = ",".join(name + "=" + text(value) for name, value in record.headers)
+        print("\t".join([str(record.partition), str(record.offset), text(record.key), text(record.value), headers]))
+        seen += 1
+        if seen == count:
+            break
+    consumer.close()
+    if seen != count:
+        sys.exit("kafka-python: read %d records of %d" % (seen, count))
+
+
+def produce(bootstrap, topic, mode, keys):
+    producer = KafkaProducer(bootstrap_servers=bootstrap, api_version=API_VERSION, acks="all")
+    for i, key in enumerate(keys):
+        headers = []
+        if mode == "headers":
+            headers = [("dimona.eventId", ("py-%d" % i).encode()), ("dimona.eventType", b"DeclarationAccepted"),
+                       ("dimona.schemaVersion", b"2"), ("dimona.recordedAt", str(1750000000000000 + i).encode()),
+                       ("dimona.source", ("kafka-python:%d" % i).encode())]
+        future = producer.send(topic, key=key.encode(), value=json.dumps({"n": i}).encode(), headers=headers,
+                               timestamp_ms=1750000000000 + i // 1000)
+        metadata = future.get(timeout=TIMEOUT_S)
+        print("%s\t%d\t%d" % (key, metadata.partition, metadata.offset))
+    producer.flush()
+    producer.close()
+
+
+def main(argv):
+    if len(argv) == 4 and argv[0] == "consume":
+        consume(argv[1], argv[2], int(argv[3]))
+    elif len(argv) >= 4 and argv[0] == "produce" and argv[3] in ("headers", "bare"):
+        produce(argv[1], argv[2], argv[3], argv[4:])
+    else:
+        sys.exit(__doc__)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
