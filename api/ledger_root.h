@@ -30,8 +30,9 @@ namespace dimona::api {
 std::string log_uri_of(const LedgerConfig& config);
 // The ledger's log on the log seam (engine/log/log.h), from log_uri_of(config).
 // `create`: a missing embedded log is created (its folder made 0700); without
-// it a missing one is kNotFound "no log at PATH: ingest a file first". Kafka
-// creates a missing topic with config.partitions (or the default) either way.
+// it a missing one is kNotFound ("no log at PATH: ingest a file first", or
+// the topic that does not exist). A Kafka topic is created with
+// config.partitions (or the default).
 Result<std::unique_ptr<Log>> open_ledger_log(const LedgerConfig& config, bool create);
 std::string checkpoint_path(const LedgerConfig& config);
 // The server secret: --secret-file, or DATA/secret.key (made on first use).

@@ -245,6 +245,8 @@ Status Ingestor::commit() {
 }
 
 Result<IngestSummary> Ingestor::run(std::FILE* in, SourcePosition* position, uint64_t total_bytes) {
+  if (options_.commit_lines == 0 || options_.commit_lines > limits::ingest_commit_declarations)
+    return invalid_argument("a commit group is 1.." + std::to_string(limits::ingest_commit_declarations) + " lines");
   position_ = position;
   DIMONA_TRY(open_report(position ? position->resume.index : 0));
   if (position) {
@@ -273,7 +275,7 @@ Result<IngestSummary> Ingestor::run(std::FILE* in, SourcePosition* position, uin
     }
     bytes_ += line.consumed;
     if (position) running_crc_ = position->at.crc;
-    if (++since_commit_ >= limits::ingest_commit_declarations || ledger_.should_commit()) DIMONA_TRY(commit());
+    if (++since_commit_ >= options_.commit_lines || ledger_.should_commit()) DIMONA_TRY(commit());
     if (options_.progress && (line_number_ & 0x3fff) == 0) options_.progress({line_number_, bytes_, total_bytes});
   }
   DIMONA_TRY(commit());

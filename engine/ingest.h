@@ -3,7 +3,7 @@
 // Contract. Each line is decoded (codec.h), decided and staged by the
 // Ledger with its source position (source_position.h: the file's
 // fingerprint, the line, and where its commit group started); every
-// limits::ingest_commit_declarations lines the staged events are committed.
+// IngestOptions::commit_lines lines the staged events are committed.
 // Nothing is stored beside the events: a killed ingest, run again on the same
 // file, finds in the log the largest group start among the stored events of
 // that file, reads again from there, and each line whose partition already
@@ -26,6 +26,7 @@
 #include <map>
 #include <string>
 
+#include "engine/base/limits.h"
 #include "engine/base/status.h"
 #include "engine/ledger.h"
 
@@ -39,6 +40,10 @@ struct IngestProgress {
 
 struct IngestOptions {
   bool strict = false;
+  // Lines decided between two commits (1..limits::ingest_commit_declarations):
+  // larger groups amortise the log's round trips, smaller ones read less
+  // again after a crash.
+  uint32_t commit_lines = limits::ingest_commit_declarations;
   // Refused and malformed lines, NDJSON, one {"line":N,...} each; empty for
   // none. A fresh ingest starts it anew; a resumed one keeps the entries of
   // the committed lines and drops the rest (they are read again), so each

@@ -7,6 +7,7 @@
 #include <librdkafka/rdkafka_mock.h>
 
 #include <charconv>
+#include <cstdio>
 #include <map>
 #include <mutex>
 #include <set>
@@ -57,6 +58,15 @@ Settings common_settings(std::string_view bootstrap) {
           {"log.connection.close", "false"}};
 }
 
+// librdkafka's log lines, on stderr as the ledger's own: errors and warnings,
+// but for the one every client meets on an old broker or the mock cluster
+// (AUTOCREATE: allow.auto.create.topics is not understood there; the ledger
+// looks a topic up in the full metadata and creates it on purpose, docs/kafka.md).
+void log_line(const rd_kafka_t*, int level, const char* facility, const char* message) {
+  if (level > 4 || std::string_view(facility) == "AUTOCREATE") return;
+  std::fprintf(stderr, "dimona-ledger: kafka: %s: %s\n", facility, message);
+}
+
 Result<KafkaHandle> new_handle(rd_kafka_type_t type, const Settings& settings,
                                void (*on_delivery)(rd_kafka_t*, const rd_kafka_message_t*, void*),
                                void* opaque = nullptr) {
@@ -70,6 +80,7 @@ Result<KafkaHandle> new_handle(rd_kafka_type_t type, const Settings& settings,
       return internal_error(std::move(message));
     }
   }
+  rd_kafka_conf_set_log_cb(conf, log_line);
   if (on_delivery != nullptr) rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
   if (opaque != nullptr) rd_kafka_conf_set_opaque(conf, opaque);
   rd_kafka_t* handle = rd_kafka_new(type, conf, error, sizeof error);  // owns conf on success
@@ -675,6 +686,7 @@ Result<std::unique_ptr<Log>> open_kafka_log(std::string_view bootstrap, std::str
   DIMONA_TRY(admin);
   Result<uint32_t> partitions = topic_partitions(admin->get(), topic);
   if (!partitions.is_ok() && partitions.status().code() == Code::kNotFound) {
+    if (!options.create_if_missing) return not_found("no log at kafka://" + std::string(bootstrap) + "/" + topic + ": the topic does not exist");
     DIMONA_TRY(create_topic(admin->get(), topic, options));
     // A created topic reaches every broker's metadata after a moment.
     auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(limits::kafka_request_timeout_ms);

@@ -163,8 +163,8 @@ struct LogOptions {
   int16_t replication_factor = 1;
   // Kafka: how long append() waits for the brokers' acknowledgements (delivery.timeout.ms).
   int delivery_timeout_ms = limits::kafka_delivery_timeout_ms;
-  // Embedded (sqlite:): create the file when missing; otherwise a missing
-  // file is kNotFound. (Kafka always creates a missing topic; memory: always.)
+  // Create a missing log (sqlite: the file; Kafka: the topic, with
+  // `partitions`); otherwise a missing one is kNotFound. memory: always exists.
   bool create_if_missing = true;
   // Embedded: how long an append waits for another connection's write lock.
   int busy_timeout_ms = limits::sqlite_busy_timeout_ms;

@@ -561,7 +561,7 @@ TEST(CliOneWriter, DuplicateEventIdsAreReportedByInspectAndRebuild) {
     Result<std::unique_ptr<LogProducer>> second = (*log)->open_producer(partition);
     ASSERT_TRUE(second.is_ok()) << second.status().to_string();
     const std::string payload = line.substr(0, line.size() - 1);
-    const LogRecordDraft again{id, "05031412595", "AttestationRequested", 1, SystemClock().now(), payload, {}};
+    const LogRecordDraft again{id, "05031412595", "StudentAttestationIssued", 1, SystemClock().now(), payload, {}};
     ASSERT_TRUE((*second)->append(std::span<const LogRecordDraft>(&again, 1)).is_ok());
   }
   Invocation inspect = run("log inspect --data " + data, dir);

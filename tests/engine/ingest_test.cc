@@ -12,6 +12,7 @@
 #include <set>
 
 #include "engine/codec.h"
+#include "engine/log/kafka_mock.h"
 #include "engine/log/log_tools.h"
 #include "tests/engine/ledger_fixture.h"
 #include "tests/test_util.h"
@@ -51,9 +52,24 @@ class IngestTest : public ::testing::TestWithParam<std::string> {
  protected:
   std::string uri() const {
     static int counter = 0;
-    if (uri_.empty())
-      uri_ = GetParam() == "memory" ? "memory:ingest-" + std::to_string(++counter) : "sqlite:" + dir_.file("ledger.db");
+    if (!uri_.empty()) return uri_;
+    const std::string name = "ingest-" + std::to_string(++counter);
+    if (GetParam() == "memory") uri_ = "memory:" + name;
+    else if (GetParam() == "sqlite") uri_ = "sqlite:" + dir_.file("ledger.db");
+    else {
+      EXPECT_TRUE(mock_cluster().create_topic(name, 4, 1).is_ok());
+      uri_ = "kafka://" + mock_cluster().bootstrap() + "/" + name;
+    }
     return uri_;
+  }
+  // One mock cluster for the suite (librdkafka's, on 127.0.0.1).
+  static KafkaMockCluster& mock_cluster() {
+    static std::unique_ptr<KafkaMockCluster> cluster = [] {
+      Result<std::unique_ptr<KafkaMockCluster>> started = KafkaMockCluster::start(1);
+      DIMONA_ASSERT(started.is_ok());
+      return std::move(started).value();
+    }();
+    return *cluster;
   }
   std::unique_ptr<Log> open_log() {
     LogOptions o;
@@ -63,12 +79,14 @@ class IngestTest : public ::testing::TestWithParam<std::string> {
     return log.is_ok() ? std::move(*log) : nullptr;
   }
 
-  Result<IngestSummary> run(Log& log, const std::string& path, bool strict = false) {
+  Result<IngestSummary> run(Log& log, const std::string& path, bool strict = false,
+                            uint32_t commit_lines = limits::ingest_commit_declarations) {
     auto ledger = Ledger::open(log, testing::test_schedule(), clock_, ServerSecret::from_passphrase("test"));
     EXPECT_TRUE(ledger.is_ok()) << ledger.status().to_string();
     if (!ledger.is_ok()) return ledger.status();
     dimona::IngestOptions options;
     options.strict = strict;
+    options.commit_lines = commit_lines;
     options.report_path = dir_.file("report.ndjson");
     return ingest_file(**ledger, path, options);
   }
@@ -176,34 +194,38 @@ TEST_P(IngestTest, OverlongLinesAreSkippedWhole) {
 // ingest run again on a fresh Ledger resumes from the stored events' own
 // source positions and appends every line exactly once.
 TEST_P(IngestTest, AGroupCutBetweenPartitionsIsCompletedExactlyOnce) {
+  constexpr uint32_t kGroup = 400;  // lines per commit group
+  constexpr uint64_t kLines = 3 * kGroup + 100;
   const std::string path = dir_.file("in.ndjson");
-  write_declarations(path, 3 * static_cast<int>(limits::ingest_commit_declarations) + 100);
+  write_declarations(path, static_cast<int>(kLines));
   auto inner = open_log();
   testing::FaultyLog log(std::move(inner));
-  // Group 1 goes whole (4 partitions), group 2 reaches two partitions, then appends fail.
+  // The four students live in partitions 0, 1 and 2 (murmur2 of their SSINs); the quota
+  // definitions in all four. Group 1 goes whole (4 appends), group 2 reaches partitions 0
+  // and 1, then every append fails: a writer cut between partitions.
   log.fail_appends_after(4 + 2, 1000);
-  Result<IngestSummary> cut = run(log, path);
+  Result<IngestSummary> cut = run(log, path, false, kGroup);
   ASSERT_FALSE(cut.is_ok());
   const std::map<uint64_t, int> before = lines_in(log, "in.ndjson");
-  ASSERT_GT(before.size(), limits::ingest_commit_declarations);          // group 1 and part of group 2
-  ASSERT_LT(before.size(), 2 * size_t{limits::ingest_commit_declarations});  // not all of group 2
+  ASSERT_GT(before.size(), kGroup);      // group 1 and part of group 2
+  ASSERT_LT(before.size(), 2 * kGroup);  // not all of group 2
   log.fail_appends(0);
-  Result<IngestSummary> again = run(log, path);
+  Result<IngestSummary> again = run(log, path, false, kGroup);
   ASSERT_TRUE(again.is_ok()) << again.status().to_string();
-  EXPECT_EQ(again->resumed_after_lines, limits::ingest_commit_declarations);  // group 2's start
-  EXPECT_GT(again->already_stored, 0u);
+  EXPECT_EQ(again->resumed_after_lines, kGroup);  // group 2's start
+  EXPECT_EQ(again->already_stored, before.size() - kGroup);
   const std::map<uint64_t, int> after = lines_in(log, "in.ndjson");
-  EXPECT_EQ(after.size(), 3 * size_t{limits::ingest_commit_declarations} + 100);
-  for (uint64_t line = 1, shown = 0; line <= 3 * uint64_t{limits::ingest_commit_declarations} + 100 && shown < 5; ++line)
+  EXPECT_EQ(after.size(), kLines);
+  for (uint64_t line = 1, shown = 0; line <= kLines && shown < 5; ++line)
     if (!after.count(line)) ADD_FAILURE() << "line " << line << " is not in the log" << (++shown, "");
   for (const auto& [line, count] : after) ASSERT_EQ(count, 1) << "line " << line;
-  Result<IngestSummary> third = run(log, path);
+  Result<IngestSummary> third = run(log, path, false, kGroup);
   ASSERT_TRUE(third.is_ok());
   EXPECT_TRUE(third->already_complete);
   EXPECT_EQ(lines_in(log, "in.ndjson"), after);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, IngestTest, ::testing::Values("memory", "sqlite"),
+INSTANTIATE_TEST_SUITE_P(Backends, IngestTest, ::testing::Values("memory", "sqlite", "kafka"),
                          [](const ::testing::TestParamInfo<std::string>& backend) { return backend.param; });
 
 // Durability: an ingest killed with SIGKILL midway leaves whole, verified

@@ -177,7 +177,7 @@ TEST_F(LedgerTest, AnEventAppendedTwiceIsFoundAsADuplicate) {
   for (int copies = 1; copies <= 2; ++copies) {
     Result<std::unique_ptr<LogProducer>> second = log_.open_producer(a.partition);  // a new session: no memory of ids
     ASSERT_TRUE(second.is_ok());
-    const LogRecordDraft again{id, "05031412595", "AttestationRequested", 1, a.recorded_at, line, {}};
+    const LogRecordDraft again{id, "05031412595", "StudentAttestationIssued", 1, a.recorded_at, line, {}};
     ASSERT_TRUE((*second)->append(std::span<const LogRecordDraft>(&again, 1)).is_ok());
     Result<DuplicateEvents> found = find_duplicate_events(log_);
     ASSERT_TRUE(found.is_ok());
