@@ -65,8 +65,8 @@ struct Ledger::Staged {
 // The staged buffers are swapped, never reallocated, so they keep their
 // capacity from group to group.
 struct Ledger::Committer {
-  Committer(std::vector<std::unique_ptr<LogProducer>>& targets, std::vector<Offset> ends)
-      : producers(targets), expected(std::move(ends)), thread([this] { loop(); }) {}
+  Committer(std::vector<std::unique_ptr<LogProducer>>& targets, std::vector<Offset> ends, bool side_by_side)
+      : producers(targets), expected(std::move(ends)), parallel(side_by_side), thread([this] { loop(); }) {}
   ~Committer() {
     {
       std::lock_guard lock(mutex);
@@ -93,25 +93,42 @@ struct Ledger::Committer {
     wake.notify_all();
   }
 
-  Status append_group() {
+  // Appends one partition's staged events and checks the offsets the log gave.
+  Status append_partition(uint32_t p) {
+    const Staged& staged = group[p];
     std::vector<LogRecordDraft> drafts;
-    for (uint32_t p = 0; p < group.size(); ++p) {
-      const Staged& staged = group[p];
-      if (staged.records.empty()) continue;
-      drafts.clear();
-      for (const Staged::Record& r : staged.records) drafts.push_back(staged.draft(r));
-      Result<AppendOutcome> appended = producers[p]->append(drafts);
-      DIMONA_TRY(appended);
-      // One writer per partition: the log gives the offsets this writer predicted.
-      for (size_t i = 0; i < appended->offsets.size(); ++i) {
-        if (appended->offsets[i] != expected[p] + i || appended->duplicates != 0) {
-          return failed_precondition("partition " + std::to_string(p) + ": the log assigned offset " +
-                                     std::to_string(appended->offsets[i]) + " where this writer expected " +
-                                     std::to_string(expected[p] + i) + " (another writer appended)");
-        }
+    drafts.reserve(staged.records.size());
+    for (const Staged::Record& r : staged.records) drafts.push_back(staged.draft(r));
+    Result<AppendOutcome> appended = producers[p]->append(drafts);
+    DIMONA_TRY(appended);
+    // One writer per partition: the log gives the offsets this writer predicted.
+    for (size_t i = 0; i < appended->offsets.size(); ++i) {
+      if (appended->offsets[i] != expected[p] + i || appended->duplicates != 0) {
+        return failed_precondition("partition " + std::to_string(p) + ": the log assigned offset " +
+                                   std::to_string(appended->offsets[i]) + " where this writer expected " +
+                                   std::to_string(expected[p] + i) + " (another writer appended)");
       }
-      expected[p] += drafts.size();
     }
+    expected[p] += drafts.size();
+    return Status::ok();
+  }
+
+  // Every partition of the group: one after the other, or side by side when
+  // the log runs appends in parallel (each waits for its own acknowledgements).
+  Status append_group() {
+    std::vector<uint32_t> touched;
+    for (uint32_t p = 0; p < group.size(); ++p)
+      if (!group[p].records.empty()) touched.push_back(p);
+    if (!parallel || touched.size() < 2) {
+      for (uint32_t p : touched) DIMONA_TRY(append_partition(p));
+      return Status::ok();
+    }
+    std::vector<Status> outcomes(touched.size());
+    std::vector<std::thread> appenders;
+    for (size_t i = 0; i < touched.size(); ++i)
+      appenders.emplace_back([this, &outcomes, &touched, i] { outcomes[i] = append_partition(touched[i]); });
+    for (std::thread& t : appenders) t.join();
+    for (const Status& s : outcomes) DIMONA_TRY(s);
     return Status::ok();
   }
 
@@ -130,7 +147,8 @@ struct Ledger::Committer {
   }
 
   std::vector<std::unique_ptr<LogProducer>>& producers;
-  std::vector<Offset> expected;  // committer thread: each partition's next offset
+  std::vector<Offset> expected;  // committer thread (each partition's slot by its appender): the next offset
+  const bool parallel;
   std::mutex mutex;
   std::condition_variable wake, done;
   std::vector<Staged> group;
@@ -508,7 +526,7 @@ bool Ledger::should_commit() const {
 Status Ledger::commit_async() {
   DIMONA_ASSERT(!poisoned_);
   if (!committer_) {
-    committer_ = std::make_unique<Committer>(producers_, handed_end_);
+    committer_ = std::make_unique<Committer>(producers_, handed_end_, log_.parallel_appends());
     committer_->group.resize(staged_.size());
   }
   if (Status s = timed_wait(); !s.is_ok()) {

@@ -617,6 +617,7 @@ class KafkaLog final : public Log {
         delivery_timeout_ms_(delivery_timeout_ms) {}
   uint32_t partitions() const override { return partitions_; }
   std::string uri() const override { return "kafka://" + bootstrap_ + "/" + topic_; }
+  bool parallel_appends() const override { return true; }
 
   Result<std::unique_ptr<LogProducer>> open_producer(uint32_t partition) override {
     if (partition >= partitions_) {

@@ -154,6 +154,10 @@ class Log {
   virtual std::string uri() const = 0;
   virtual Result<std::unique_ptr<LogProducer>> open_producer(uint32_t partition) = 0;
   virtual Result<std::unique_ptr<LogConsumer>> open_consumer() = 0;
+  // True when appends to different partitions, from different threads, run
+  // side by side (Kafka: each waits for its own acknowledgements); false when
+  // the backend serialises them anyway (the embedded log's one write lock).
+  virtual bool parallel_appends() const { return false; }
 };
 
 struct LogOptions {

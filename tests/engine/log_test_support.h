@@ -63,6 +63,7 @@ class FaultyLog final : public Log {
 
   uint32_t partitions() const override { return inner_->partitions(); }
   std::string uri() const override { return "faulty+" + inner_->uri(); }
+  bool parallel_appends() const override { return inner_->parallel_appends(); }
   Result<std::unique_ptr<LogProducer>> open_producer(uint32_t partition) override {
     Result<std::unique_ptr<LogProducer>> p = inner_->open_producer(partition);
     DIMONA_TRY(p);
