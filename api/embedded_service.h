@@ -36,6 +36,8 @@ class EmbeddedLedgerService final : public LedgerService {
   bool wait_for(uint32_t partition, Offset offset, int deadline_ms) const override;
   uint32_t partition_of(Ssin citizen) const override { return partition_for(citizen, log_->partitions()); }
   bool ready() const override;
+  std::string log_uri() const override { return log_->uri(); }
+  Result<std::vector<PartitionProgress>> progress() const override;
   uint64_t lag() const override;
   uint64_t events_folded() const override { return events_folded_; }
   uint64_t commit_failures() const override { return commit_failures_; }
@@ -61,6 +63,8 @@ class EmbeddedLedgerService final : public LedgerService {
   std::unique_ptr<Log> log_;
   std::unique_ptr<Ledger> ledger_;
   std::unique_ptr<Projector> projector_;
+  mutable std::mutex ends_mutex_;
+  std::unique_ptr<LogConsumer> ends_;  // asks the log's ends for progress(), under ends_mutex_
   DeclarationDecoder decoder_;  // writer thread only
   std::string text_;            // writer thread only: a body with the decoder's padding
   mutable std::shared_mutex fold_mutex_;

@@ -14,6 +14,9 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
+
+#include "api/service.h"
 
 namespace dimona::api {
 
@@ -39,6 +42,7 @@ class Metrics {
     uint64_t lag = 0;
     uint64_t commit_failures = 0;
     uint64_t fold_failures = 0;
+    std::vector<PartitionProgress> partitions;  // empty when the log could not say
   };
 
   std::string text(const LedgerFigures& ledger) const {
@@ -70,6 +74,15 @@ class Metrics {
     out += "# HELP dimona_fold_failures_total Folds of the read models that failed after a durable commit (retried).\n"
            "# TYPE dimona_fold_failures_total counter\ndimona_fold_failures_total " +
            std::to_string(ledger.fold_failures) + "\n";
+    if (ledger.partitions.empty()) return out;
+    out += "# HELP dimona_partition_offset The next offset the read models fold, per partition.\n"
+           "# TYPE dimona_partition_offset gauge\n";
+    for (const PartitionProgress& p : ledger.partitions)
+      out += "dimona_partition_offset{partition=\"" + std::to_string(p.partition) + "\"} " + std::to_string(p.folded) + "\n";
+    out += "# HELP dimona_partition_lag Events in the log not yet folded, per partition.\n"
+           "# TYPE dimona_partition_lag gauge\n";
+    for (const PartitionProgress& p : ledger.partitions)
+      out += "dimona_partition_lag{partition=\"" + std::to_string(p.partition) + "\"} " + std::to_string(p.lag()) + "\n";
     return out;
   }
 

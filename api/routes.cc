@@ -14,11 +14,28 @@ namespace dimona::api {
 
 void health(Call& c, const LedgerService&) { c.reply(json_response(200, "{\"status\":\"UP\"}")); }
 
+// Ready: the writer takes submissions and the log answers; with the
+// partitions held, each one's folded offset, the log's end and the lag.
 void ready(Call& c, const LedgerService& view) {
-  const bool ok = view.ready();
-  c.reply(json_response(ok ? 200 : 503, std::string("{\"status\":\"") + (ok ? "UP" : "DOWN") +
-                                            "\",\"lag\":" + std::to_string(view.lag()) +
-                                            ",\"eventsFolded\":" + std::to_string(view.events_folded()) + "}"));
+  const Result<std::vector<PartitionProgress>> progress = view.progress();
+  const bool ok = view.ready() && progress.is_ok();
+  std::string body;
+  JsonWriter w(&body);
+  w.begin_object().key("status").string(ok ? "UP" : "DOWN");
+  w.key("lag").integer(static_cast<int64_t>(view.lag())).key("eventsFolded").integer(static_cast<int64_t>(view.events_folded()));
+  w.key("log").string(view.log_uri());
+  if (progress.is_ok()) {
+    w.key("partitions").begin_array();
+    for (const PartitionProgress& p : *progress) {
+      w.begin_object().key("partition").integer(p.partition).key("offset").integer(static_cast<int64_t>(p.folded));
+      w.key("end").integer(static_cast<int64_t>(p.end)).key("lag").integer(static_cast<int64_t>(p.lag())).end_object();
+    }
+    w.end_array();
+  } else {
+    w.key("error").string(progress.status().to_string());
+  }
+  w.end_object();
+  c.reply(json_response(ok ? 200 : 503, std::move(body)));
 }
 
 // --- The router: route table, matching, authentication, rate limits, metrics, the exception edge ---
@@ -69,7 +86,10 @@ struct Api::Impl {
   }
 
   void metrics_text(Call& c) {
-    HttpResponse r = json_response(200, metrics.text({service.events_folded(), service.lag(), service.commit_failures(), service.fold_failures()}));
+    Metrics::LedgerFigures figures{service.events_folded(), service.lag(), service.commit_failures(),
+                                   service.fold_failures(), {}};
+    if (Result<std::vector<PartitionProgress>> progress = service.progress(); progress.is_ok()) figures.partitions = *progress;
+    HttpResponse r = json_response(200, metrics.text(figures));
     r.content_type = "text/plain; version=0.0.4";
     c.reply(std::move(r));
   }

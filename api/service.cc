@@ -17,6 +17,9 @@ Result<std::unique_ptr<EmbeddedLedgerService>> EmbeddedLedgerService::open(Write
   Result<std::unique_ptr<Projector>> projector = open_projector(*s->log_, options);
   DIMONA_TRY(projector);
   s->projector_ = std::move(*projector);
+  Result<std::unique_ptr<LogConsumer>> ends = s->log_->open_consumer();
+  DIMONA_TRY(ends);
+  s->ends_ = std::move(*ends);
   Result<ReplayStats> stats = s->projector_->catch_up();
   DIMONA_TRY(stats);
   s->events_folded_ = stats->events + stats->resumed_events;
@@ -173,6 +176,21 @@ bool EmbeddedLedgerService::wait_for(uint32_t partition, Offset offset, int dead
       return partition < projector_->partition_count() && projector_->offset(partition) > offset;
     }
   }
+}
+
+Result<std::vector<PartitionProgress>> EmbeddedLedgerService::progress() const {
+  std::vector<PartitionProgress> out(log_->partitions());
+  {
+    std::shared_lock lock(fold_mutex_);
+    for (uint32_t p = 0; p < out.size(); ++p) out[p] = PartitionProgress{p, projector_->offset(p), 0};
+  }
+  std::lock_guard lock(ends_mutex_);
+  for (PartitionProgress& p : out) {
+    Result<Offset> end = ends_->end_offset(p.partition);
+    DIMONA_TRY(end);
+    p.end = *end;
+  }
+  return out;
 }
 
 bool EmbeddedLedgerService::ready() const {

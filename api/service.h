@@ -34,6 +34,7 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "engine/base/status.h"
 #include "engine/codec.h"
@@ -50,6 +51,14 @@ struct WriteOutcome {
   ActionSubmission action; // when is_action
   uint32_t partition = 0;
   Offset offset = 0;       // the event's offset in its partition
+};
+
+// How far the read side has folded one partition of the log.
+struct PartitionProgress {
+  uint32_t partition = 0;
+  Offset folded = 0;  // the next offset the projector folds
+  Offset end = 0;     // the log's end (high watermark) when asked
+  uint64_t lag() const { return end > folded ? end - folded : 0; }
 };
 
 class LedgerService {
@@ -76,6 +85,10 @@ class LedgerService {
   virtual uint32_t partition_of(Ssin citizen) const = 0;
 
   virtual bool ready() const = 0;
+  // The log's URI (no credentials) and, per partition, what is folded and
+  // where the log ends (asked of the log now: kUnavailable when it cannot say).
+  virtual std::string log_uri() const = 0;
+  virtual Result<std::vector<PartitionProgress>> progress() const = 0;
   // Submissions waiting for the writer: what is accepted but not yet folded.
   virtual uint64_t lag() const = 0;
   virtual uint64_t events_folded() const = 0;

@@ -664,10 +664,20 @@ TEST_F(HttpTest, HealthReadyAndMetricsNeedNoToken) {
   EXPECT_EQ(r["status"].text, "UP");
   EXPECT_EQ(r["lag"].integer(), 0);
   EXPECT_TRUE(r.has("eventsFolded"));
+  EXPECT_EQ(r["log"].text.rfind("sqlite:", 0), 0u) << ready;
+  ASSERT_GT(r["partitions"].size(), 0u) << ready;
+  int64_t folded = 0;
+  for (const Json& p : r["partitions"].array) {
+    EXPECT_EQ(p["lag"].integer(), 0) << ready;  // every write is folded before it is answered
+    EXPECT_EQ(p["offset"].integer(), p["end"].integer()) << ready;
+    folded += p["offset"].integer();
+  }
+  EXPECT_EQ(folded, r["eventsFolded"].integer()) << ready;
 
   Response metrics = call("GET", "/metrics");
   EXPECT_EQ(metrics.status, 200) << metrics;
   EXPECT_EQ(metrics.content_type().rfind("text/plain", 0), 0u) << metrics.content_type();
+  EXPECT_NE(metrics.body.find("dimona_partition_lag{partition=\"0\"} 0"), std::string::npos) << metrics.body;
 }
 
 TEST_F(HttpTest, MetricsCountRequestsByRouteTemplateAndStatus) {
