@@ -1027,6 +1027,13 @@ Status decode_quota_field(std::string_view k, od::value& f, const Path& p, int* 
 
 }  // namespace
 
+Result<Event> EventDecoder::decode_copy(std::string_view json) {
+  scratch_.resize(json.size() + kJsonPadding);  // no allocation once the buffer has grown
+  std::memcpy(scratch_.data(), json.data(), json.size());
+  std::memset(scratch_.data() + json.size(), ' ', kJsonPadding);
+  return decode(std::string_view(scratch_.data(), json.size()), scratch_.size());
+}
+
 Result<Event> EventDecoder::decode(std::string_view line, size_t capacity) {
   DIMONA_ASSERT(capacity >= line.size() + kJsonPadding);
   od::document doc;

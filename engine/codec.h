@@ -20,6 +20,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include "engine/base/status.h"
@@ -68,10 +69,16 @@ class EventDecoder {
   // Decodes one event line (without its '\n'). The Event's string_views point
   // into `line`, which must outlive the Event's use.
   Result<Event> decode(std::string_view line, size_t capacity);
+  // The same for an event without padding after it (a record read from the
+  // log): copied into the decoder's own padded buffer, whose capacity is kept
+  // from event to event. The Event's string_views point into that buffer:
+  // valid until the next decode_copy.
+  Result<Event> decode_copy(std::string_view json);
 
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
+  std::string scratch_;
 };
 
 }  // namespace dimona

@@ -184,9 +184,6 @@ bool Decision::blocking() const {
   return false;
 }
 
-namespace {
-
-// Writes the event id into `out` without a temporary.
 void append_event_id(const Event& event, std::string* out) {
   if (event.is_declaration() || event.is_action()) {
     out->append(event.is_action() ? "act-" : "dcl-");
@@ -204,8 +201,6 @@ void append_event_id(const Event& event, std::string* out) {
   format_date(date_of(event.recorded_at), day);
   out->append(day, 10);
 }
-
-}  // namespace
 
 std::string event_id_of(const Event& event) {
   std::string id;

@@ -136,6 +136,8 @@ struct Event {
 
 // "dcl-<declarationId>", "act-<actionId>" or "quota-<year>-<hours>-<definedAt day>".
 std::string event_id_of(const Event& event);
+// The same, appended to `out` (no temporary).
+void append_event_id(const Event& event, std::string* out);
 class JsonWriter;
 // An employer key (employer_key()) as {"enterpriseNumber":"…"} or {"employerId":…}.
 void write_employer(JsonWriter& w, uint64_t key);

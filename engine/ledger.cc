@@ -258,9 +258,7 @@ Status fold_merged(Log& log, const std::vector<Offset>& ends, LedgerState* state
     }
     if (first == nullptr) return Status::ok();
     LogRecord& r = first->chunk[first->at++];
-    const size_t size = r.payload.size();
-    r.payload.append(kJsonPadding, ' ');
-    Result<Event> event = decoder.decode(std::string_view(r.payload.data(), size), r.payload.size());
+    Result<Event> event = decoder.decode_copy(r.payload);
     if (!event.is_ok())
       return corruption("partition " + std::to_string(r.partition) + " offset " + std::to_string(r.offset) + ": " +
                         event.status().message());
@@ -357,14 +355,18 @@ Status Ledger::stage(const Event& event, uint32_t partition, const SourcePositio
   encode_event(event, &staged.bytes);
   staged.bytes.pop_back();  // the line's '\n': a record is the object alone
   r.payload = static_cast<uint32_t>(staged.bytes.size() - r.at);
-  const std::string id = event_id_of(event);
-  staged.bytes += id;
-  r.id = static_cast<uint32_t>(id.size());
-  const std::string key = partition_key(event.ssin);
-  staged.bytes += key;
-  r.key = static_cast<uint32_t>(key.size());
+  size_t before = staged.bytes.size();
+  append_event_id(event, &staged.bytes);
+  r.id = static_cast<uint32_t>(staged.bytes.size() - before);
+  if (event.ssin.value != 0) {  // the key: the SSIN's 11 digits
+    char digits[11];
+    uint64_t v = event.ssin.value;
+    for (int i = 10; i >= 0; --i, v /= 10) digits[i] = static_cast<char>('0' + v % 10);
+    staged.bytes.append(digits, sizeof digits);
+    r.key = sizeof digits;
+  }
   if (position) {
-    const size_t before = staged.bytes.size();
+    before = staged.bytes.size();
     format_source_position(*position, &staged.bytes);
     r.source = static_cast<uint32_t>(staged.bytes.size() - before);
     positions_[partition][position->source].assign(staged.bytes, before, r.source);

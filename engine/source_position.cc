@@ -22,12 +22,19 @@ bool take_number(std::string_view* text, char terminator, Integer* out) {
   return true;
 }
 
+void append_number(uint64_t value, std::string* out) {
+  char digits[20];
+  const auto [end, ec] = std::to_chars(digits, digits + sizeof digits, value);
+  DIMONA_ASSERT(ec == std::errc());
+  out->append(digits, end);
+}
+
 void append_mark(const SourceMark& m, std::string* out) {
-  out->append(std::to_string(m.index));
+  append_number(m.index, out);
   out->push_back(',');
-  out->append(std::to_string(m.bytes));
+  append_number(m.bytes, out);
   out->push_back(',');
-  out->append(std::to_string(m.crc));
+  append_number(m.crc, out);
 }
 
 }  // namespace

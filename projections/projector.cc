@@ -118,9 +118,7 @@ Status Projector::fold_partition(uint32_t p, Offset until, uint64_t max_events, 
   AnomalyLog& anomalies = *anomalies_[p];
   DeclarationLog& declarations = *declarations_[p];
   return read_partition(*consumers_[p], p, at, stop, [&](LogRecord& record) -> Status {
-    const size_t size = record.payload.size();
-    record.payload.append(kJsonPadding, ' ');
-    Result<Event> event = decoder.decode(std::string_view(record.payload.data(), size), record.payload.size());
+    Result<Event> event = decoder.decode_copy(record.payload);
     if (!event.is_ok())
       return corruption("partition " + std::to_string(p) + " offset " + std::to_string(record.offset) + ": " +
                         event.status().message());

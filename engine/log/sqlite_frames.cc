@@ -2,6 +2,8 @@
 
 #include <lz4.h>
 
+#include <vector>
+
 #include <limits>
 
 #include "engine/base/assert.h"
@@ -17,11 +19,16 @@ static_assert(limits::batch_payload_bytes_max <= static_cast<size_t>(std::numeri
 // recorded-at, schema-version, then five length prefixes.
 constexpr size_t kFrameFixedBytes = 8 + 4 + 5 * 4;
 
+// Little-endian whatever the host: the bytes built in a register, appended at once.
 void put_u32(std::string* out, uint32_t v) {
-  for (int i = 0; i < 4; ++i) out->push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
+  char bytes[4];
+  for (int i = 0; i < 4; ++i) bytes[i] = static_cast<char>((v >> (8 * i)) & 0xFF);
+  out->append(bytes, sizeof bytes);
 }
 void put_u64(std::string* out, uint64_t v) {
-  for (int i = 0; i < 8; ++i) out->push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
+  char bytes[8];
+  for (int i = 0; i < 8; ++i) bytes[i] = static_cast<char>((v >> (8 * i)) & 0xFF);
+  out->append(bytes, sizeof bytes);
 }
 void put_text(std::string* out, std::string_view text) {
   DIMONA_ASSERT(text.size() <= std::numeric_limits<uint32_t>::max());
@@ -143,6 +150,9 @@ uint32_t batch_crc(const BatchHeader& h, std::string_view stored) {
 EncodedBatch encode_batch(uint32_t partition, Offset base, std::span<const LogRecordDraft> records) {
   DIMONA_ASSERT(!records.empty() && records.size() <= limits::batch_events_max);
   std::string frames;
+  size_t bytes = 0;
+  for (const LogRecordDraft& r : records) bytes += frame_bytes(r);
+  frames.reserve(bytes);  // one allocation, no copy as it grows
   for (const LogRecordDraft& r : records) append_frame(r, &frames);
   DIMONA_ASSERT(frames.size() <= limits::batch_payload_bytes_max);
   EncodedBatch batch;
@@ -155,11 +165,14 @@ EncodedBatch encode_batch(uint32_t partition, Offset base, std::span<const LogRe
   h.raw_size = static_cast<int64_t>(frames.size());
   // Frames repeat their keys, types and JSON field names: LZ4 usually shrinks
   // them several times; kept raw when it does not.
-  batch.stored.resize(static_cast<size_t>(LZ4_compressBound(static_cast<int>(frames.size()))));
-  const int n = LZ4_compress_default(frames.data(), batch.stored.data(), static_cast<int>(frames.size()),
-                                     static_cast<int>(batch.stored.size()));
+  // The compressor's output buffer is kept per thread: no zero-filled buffer per batch.
+  thread_local std::vector<char> compressed;
+  const size_t bound = static_cast<size_t>(LZ4_compressBound(static_cast<int>(frames.size())));
+  if (compressed.size() < bound) compressed.resize(bound);
+  const int n = LZ4_compress_default(frames.data(), compressed.data(), static_cast<int>(frames.size()),
+                                     static_cast<int>(compressed.size()));
   if (n > 0 && static_cast<size_t>(n) < frames.size()) {
-    batch.stored.resize(static_cast<size_t>(n));
+    batch.stored.assign(compressed.data(), static_cast<size_t>(n));
     h.codec = kCodecLz4;
   } else {
     batch.stored = std::move(frames);
