@@ -166,6 +166,7 @@ Ledger::Ledger(Key, Log& log, QuotaSchedule schedule, const Clock& clock, Server
       staged_(log.partitions()),
       handed_end_(log.partitions(), 0),
       partition_time_(log.partitions()),
+      partition_quotas_(log.partitions()),
       positions_(log.partitions()),
       future_skew_seconds_(limits::recorded_at_future_skew_seconds) {}
 
@@ -263,7 +264,7 @@ Status fold_merged(Log& log, const std::vector<Offset>& ends, LedgerState* state
       return corruption("partition " + std::to_string(r.partition) + " offset " + std::to_string(r.offset) + ": " +
                         event.status().message());
     DIMONA_TRY(state->apply(*event));
-    on_record(r);
+    on_record(r, *event);
   }
 }
 
@@ -284,7 +285,7 @@ Status fold_log(Log& log, LedgerState* state) {
   DIMONA_TRY(consumer);
   Result<std::vector<Offset>> ends = end_offsets(log, **consumer);
   DIMONA_TRY(ends);
-  return fold_merged(log, *ends, state, [](const LogRecord&) {});
+  return fold_merged(log, *ends, state, [](const LogRecord&, const Event&) {});
 }
 
 Status Ledger::fold() {
@@ -293,8 +294,11 @@ Status Ledger::fold() {
   Result<std::vector<Offset>> ends = end_offsets(log_, *consumer_);
   DIMONA_TRY(ends);
   std::vector<Instant> last(partitions());
-  DIMONA_TRY(fold_merged(log_, *ends, fresh.get(), [&](LogRecord& r) {
+  std::vector<std::vector<QuotaKey>> quotas(partitions());
+  DIMONA_TRY(fold_merged(log_, *ends, fresh.get(), [&](LogRecord& r, const Event& event) {
     last[r.partition] = std::max(last[r.partition], r.recorded_at);
+    if (event.type == EventType::kStudentQuotaDefined)
+      quotas[r.partition].push_back(QuotaKey{event.quota.year, event.quota.hours, event.quota.effective_from});
     if (r.source.empty()) return;
     auto& mine = positions[r.partition];
     const std::string_view source = source_of_position(r.source);
@@ -310,6 +314,7 @@ Status Ledger::fold() {
   state_ = std::move(fresh);
   positions_ = std::move(positions);
   partition_time_ = std::move(last);
+  partition_quotas_ = std::move(quotas);
   handed_end_ = std::move(*ends);
   return Status::ok();
 }
@@ -370,6 +375,8 @@ Status Ledger::stage(const Event& event, uint32_t partition, const SourcePositio
     format_source_position(*position, &staged.bytes);
     r.source = static_cast<uint32_t>(staged.bytes.size() - before);
     positions_[partition][position->source].assign(staged.bytes, before, r.source);
+    uint64_t& most = stored_max_[position->source];  // a later submission of the same line is a redelivery too
+    most = std::max(most, position->at.index);
   }
   r.type = event.type;
   r.schema_version = event.schema_version;
@@ -381,54 +388,31 @@ Status Ledger::stage(const Event& event, uint32_t partition, const SourcePositio
   return Status::ok();
 }
 
+// Each due definition goes to every partition that does not hold it yet (a
+// group cut between partitions may have stored it in some only), and into
+// the state once.
 Status Ledger::stage_due_quota(Instant until) {
   for (const QuotaEntry& entry : schedule_.entries) {
     if (until < entry.defined_at) break;
-    const auto& known = state_->quota_definitions();
-    const bool in_log = std::any_of(known.begin(), known.end(), [&](const QuotaDefinition& q) {
-      return q.year == entry.year && q.hours == entry.hours && q.effective_from == entry.effective_from;
-    });
-    if (in_log) continue;
+    const QuotaKey key{entry.year, entry.hours, entry.effective_from};
     Event event;
     event.type = EventType::kStudentQuotaDefined;
     event.source = "schedule:quota.json";
     event.quota = QuotaBody{entry.year, entry.hours, entry.effective_from, entry.legal_source};
-    for (uint32_t p = 0; p < partitions(); ++p) {  // each partition's time never goes back
-      event.recorded_at = std::max(entry.defined_at, partition_time_[p]);
+    for (uint32_t p = 0; p < partitions(); ++p) {
+      std::vector<QuotaKey>& held = partition_quotas_[p];
+      if (std::find(held.begin(), held.end(), key) != held.end()) continue;
+      event.recorded_at = std::max(entry.defined_at, partition_time_[p]);  // each partition's time never goes back
       DIMONA_TRY(stage(event, p, nullptr));
+      held.push_back(key);
     }
+    const auto& known = state_->quota_definitions();
+    const bool in_state = std::any_of(known.begin(), known.end(), [&](const QuotaDefinition& q) {
+      return q.year == entry.year && q.hours == entry.hours && q.effective_from == entry.effective_from;
+    });
+    if (in_state) continue;
     event.recorded_at = std::max(entry.defined_at, state_->last_recorded_at());
     DIMONA_TRY(state_->apply(event));
-  }
-  return Status::ok();
-}
-
-Result<Instant> Ledger::ledger_time(const std::optional<Instant>& recorded_at) {
-  Instant at = std::max(clock_.now(), state_->last_recorded_at());
-  if (recorded_at) {
-    const Instant latest{clock_.now().micros + future_skew_seconds_ * kMicrosPerSecond};
-    if (latest < *recorded_at)
-      return invalid_argument("field recordedAt: " + to_string(*recorded_at) + " is more than " +
-                              std::to_string(future_skew_seconds_) + " s ahead of the clock (" + to_string(clock_.now()) +
-                              ")");
-    at = *recorded_at;  // checked against its partition's time once the partition is known (in_order)
-  }
-  DIMONA_TRY(stage_due_quota(at));
-  return at;
-}
-
-std::string_view Ledger::one_line(std::string_view raw) {
-  if (!std::memchr(raw.data(), '\n', raw.size()) && !std::memchr(raw.data(), '\r', raw.size())) return raw;
-  line_.assign(raw);  // pretty-printed: one line in the log
-  std::replace_if(line_.begin(), line_.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
-  return line_;
-}
-
-Status Ledger::stage_and_fold(const Event& event, uint32_t partition, const SourcePosition* position) {
-  DIMONA_TRY(stage(event, partition, position));
-  if (Status s = state_->apply(event); !s.is_ok()) {
-    poisoned_ = true;
-    return s;
   }
   return Status::ok();
 }

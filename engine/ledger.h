@@ -168,9 +168,17 @@ class Ledger {
   std::vector<Staged> staged_;                          // one per partition, being filled
   std::vector<Offset> handed_end_;                      // per partition: the log's end once the handed-over groups are stored
   std::vector<Instant> partition_time_;                 // per partition: the recordedAt of its last event, stored or staged
+  // Per partition: the quota definitions it holds, stored or staged (year, hours, effective from).
+  struct QuotaKey {
+    int32_t year = 0;
+    uint32_t hours = 0;
+    Date effective_from;
+    friend bool operator==(const QuotaKey&, const QuotaKey&) = default;
+  };
+  std::vector<std::vector<QuotaKey>> partition_quotas_;
   // Per partition: source -> the text of its last position stored or staged there.
   std::vector<std::unordered_map<std::string, std::string>> positions_;
-  // Per source: the largest index the log held when it was last folded.
+  // Per source: the largest index stored or staged (the log's when it was last folded, then this writer's).
   std::unordered_map<std::string, uint64_t> stored_max_;
   std::unique_ptr<Committer> committer_;  // owns the group in flight
   size_t staged_events_ = 0;
