@@ -13,7 +13,8 @@
 // replay folded every event appended (the mock drops the oldest records of a
 // partition past its size: then use fewer --students or more --partitions).
 //
-// Usage: kafka_bench [--students N] [--runs R] [--partitions P] [--brokers B] [--dir DIR]
+// Usage: kafka_bench [--students N] [--runs R] [--partitions P] [--brokers B]
+//                    [--commit-lines L (IngestOptions::commit_lines)] [--dir DIR]
 #include <unistd.h>
 
 #include <chrono>
@@ -62,7 +63,7 @@ uint64_t events_in(Log& log) {
 }
 
 // One ingest of `input` into the fresh log at `uri`, then one replay of it.
-Run run_once(const std::string& uri, const std::string& input, uint32_t partitions) {
+Run run_once(const std::string& uri, const std::string& input, uint32_t partitions, uint32_t commit_lines) {
   LogOptions options;
   options.partitions = partitions;
   Result<std::unique_ptr<Log>> log = open_log(uri, options);
@@ -77,7 +78,9 @@ Run run_once(const std::string& uri, const std::string& input, uint32_t partitio
     if (!ledger.is_ok()) die(ledger.status().to_string());
     run.open_seconds = seconds_since(t0);  // producers (one per partition), the fold of the empty log
     t0 = std::chrono::steady_clock::now();
-    Result<IngestSummary> summary = ingest_file(**ledger, input, IngestOptions{});
+    IngestOptions ingest;
+    ingest.commit_lines = commit_lines;
+    Result<IngestSummary> summary = ingest_file(**ledger, input, ingest);
     if (!summary.is_ok()) die(uri + ": ingest: " + summary.status().to_string());
     run.ingest_seconds = seconds_since(t0);
     run.declarations = summary->declarations;  // as ingest_bench counts them
@@ -126,16 +129,20 @@ int main(int argc, char** argv) {
   int runs = 3;
   uint32_t partitions = limits::partitions_default;
   int brokers = 1;
+  uint32_t commit_lines = limits::ingest_commit_declarations;
   std::string dir = (fs::temp_directory_path() / ("dimona-kafka-bench-" + std::to_string(::getpid()))).string();
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--students")) students = std::strtoull(argv[i + 1], nullptr, 10);
     else if (!std::strcmp(argv[i], "--runs")) runs = std::atoi(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--partitions")) partitions = static_cast<uint32_t>(std::atoi(argv[i + 1]));
     else if (!std::strcmp(argv[i], "--brokers")) brokers = std::atoi(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--commit-lines")) commit_lines = static_cast<uint32_t>(std::atoi(argv[i + 1]));
     else if (!std::strcmp(argv[i], "--dir")) dir = argv[i + 1];
     else die(std::string("unknown option ") + argv[i]);
   }
-  if (runs < 1 || partitions < 1 || brokers < 1) die("--runs, --partitions and --brokers are at least 1");
+  if (runs < 1 || partitions < 1 || brokers < 1 || commit_lines < 1 || commit_lines > limits::ingest_commit_declarations)
+    die("--runs, --partitions, --brokers and --commit-lines are at least 1 (--commit-lines at most " +
+        std::to_string(limits::ingest_commit_declarations) + ")");
   fs::create_directories(dir);
   const std::string input = dir + "/year.ndjson";
   {
@@ -159,12 +166,12 @@ int main(int argc, char** argv) {
   for (int r = 1; r <= runs; ++r) {
     fs::remove_all(dir + "/sqlite");
     fs::create_directories(dir + "/sqlite");
-    sqlite_runs.push_back(run_once("sqlite:" + dir + "/sqlite/ledger.db", input, partitions));
+    sqlite_runs.push_back(run_once("sqlite:" + dir + "/sqlite/ledger.db", input, partitions, commit_lines));
     print_run("sqlite (embedded)", r, sqlite_runs.back());
     const std::string topic = "bench-" + std::to_string(r);  // a fresh topic per run
     Status created = (*cluster)->create_topic(topic, partitions, brokers);
     if (!created.is_ok()) die(created.to_string());
-    kafka_runs.push_back(run_once("kafka://" + (*cluster)->bootstrap() + "/" + topic, input, partitions));
+    kafka_runs.push_back(run_once("kafka://" + (*cluster)->bootstrap() + "/" + topic, input, partitions, commit_lines));
     print_run("kafka (mock cluster)", r, kafka_runs.back());
   }
   const Medians s = medians_of(sqlite_runs), k = medians_of(kafka_runs);
