@@ -17,6 +17,7 @@
 //                    [--commit-lines L (IngestOptions::commit_lines)] [--dir DIR]
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -45,6 +46,38 @@ using bench::seconds_since;
 
 [[noreturn]] void die(const std::string& what) { bench::die("kafka_bench", what); }
 
+// A Log that forwards to another and times each append (one partition's
+// share of a commit group), so that a slow group shows whether one append or all were slow.
+class TimedLog final : public Log {
+ public:
+  explicit TimedLog(Log& inner) : inner_(inner) {}
+  std::vector<double> append_ms;  // written by the Ledger's committer thread, read after it is gone
+
+  uint32_t partitions() const override { return inner_.partitions(); }
+  std::string uri() const override { return inner_.uri(); }
+  Result<std::unique_ptr<LogProducer>> open_producer(uint32_t partition) override {
+    Result<std::unique_ptr<LogProducer>> p = inner_.open_producer(partition);
+    DIMONA_TRY(p);
+    return std::unique_ptr<LogProducer>(std::make_unique<Producer>(*this, std::move(*p)));
+  }
+  Result<std::unique_ptr<LogConsumer>> open_consumer() override { return inner_.open_consumer(); }
+
+ private:
+  struct Producer final : LogProducer {
+    Producer(TimedLog& log, std::unique_ptr<LogProducer> inner) : log_(log), inner_(std::move(inner)) {}
+    uint32_t partition() const override { return inner_->partition(); }
+    Result<AppendOutcome> append(std::span<const LogRecordDraft> records) override {
+      const auto t0 = std::chrono::steady_clock::now();
+      Result<AppendOutcome> outcome = inner_->append(records);
+      log_.append_ms.push_back(1000.0 * seconds_since(t0));
+      return outcome;
+    }
+    TimedLog& log_;
+    std::unique_ptr<LogProducer> inner_;
+  };
+  Log& inner_;
+};
+
 struct Run {
   double open_seconds = 0;    // Ledger::open on the empty log
   double ingest_seconds = 0;  // ingest_file, from the first line to the last group durable
@@ -52,6 +85,8 @@ struct Run {
   uint64_t commits = 0;
   double replay_seconds = 0;
   uint64_t events = 0;
+  std::vector<double> append_ms;  // each append of the ingest, in order
+  uint32_t partitions = 0;
 };
 
 uint64_t events_in(Log& log) {
@@ -72,9 +107,11 @@ Run run_once(const std::string& uri, const std::string& input, uint32_t partitio
   if (!schedule.is_ok()) die(schedule.status().to_string());
   SystemClock clock;
   Run run;
+  run.partitions = partitions;
   {
     auto t0 = std::chrono::steady_clock::now();
-    Result<std::unique_ptr<Ledger>> ledger = Ledger::open(**log, std::move(*schedule), clock, ServerSecret::from_passphrase("bench"));
+    TimedLog timed(**log);
+    Result<std::unique_ptr<Ledger>> ledger = Ledger::open(timed, std::move(*schedule), clock, ServerSecret::from_passphrase("bench"));
     if (!ledger.is_ok()) die(ledger.status().to_string());
     run.open_seconds = seconds_since(t0);  // producers (one per partition), the fold of the empty log
     t0 = std::chrono::steady_clock::now();
@@ -85,6 +122,8 @@ Run run_once(const std::string& uri, const std::string& input, uint32_t partitio
     run.ingest_seconds = seconds_since(t0);
     run.declarations = summary->declarations;  // as ingest_bench counts them
     run.commits = summary->commits;
+    ledger->reset();  // its committer thread is gone: append_ms is ours
+    run.append_ms = std::move(timed.append_ms);
   }
   const uint64_t appended = events_in(**log);
   const auto t0 = std::chrono::steady_clock::now();
@@ -117,6 +156,19 @@ Medians medians_of(const std::vector<Run>& runs) {
 }
 
 void print_run(const char* backend, int index, const Run& r) {
+  // The first group's appends are each producer's first (a Kafka producer connects and gets its
+  // idempotent producer id then); the later ones are the steady state.
+  const size_t first = std::min<size_t>(r.partitions, r.append_ms.size());
+  auto summary = [](std::vector<double> ms) {
+    std::sort(ms.begin(), ms.end());
+    char text[96];
+    std::snprintf(text, sizeof text, "%zu, median %.1f ms, max %.1f ms", ms.size(), ms.empty() ? 0 : ms[ms.size() / 2],
+                  ms.empty() ? 0 : ms.back());
+    return std::string(text);
+  };
+  std::printf("run %d %-22s appends of group 1: %s; later appends: %s\n", index, backend,
+              summary({r.append_ms.begin(), r.append_ms.begin() + static_cast<std::ptrdiff_t>(first)}).c_str(),
+              summary({r.append_ms.begin() + static_cast<std::ptrdiff_t>(first), r.append_ms.end()}).c_str());
   std::printf("run %d %-22s open %.3f s, ingest %.3f s (%llu declarations, %llu commit groups), replay %.3f s (%llu events)\n", index,
               backend, r.open_seconds, r.ingest_seconds, static_cast<unsigned long long>(r.declarations),
               static_cast<unsigned long long>(r.commits), r.replay_seconds, static_cast<unsigned long long>(r.events));
