@@ -71,7 +71,8 @@ class IngestSimulation : public ::testing::Test {
     testing::FaultyLog log(std::move(inner));
     ManualClock clock(testing::after_the_year());
     std::unique_ptr<Ledger> ledger;
-    const int steps = 1 + static_cast<int>(random() % kStepsMax);
+    // On Kafka each fresh Ledger's producers stall ~1 s on their first append (docs/benchmarks.md).
+    const int steps = 1 + static_cast<int>(random() % (cluster != nullptr ? kStepsMax / 2 : kStepsMax));
     for (int step = 0; step < steps && !HasFailure(); ++step) {
       if (!ledger) {
         Result<std::unique_ptr<Ledger>> opened = testing::open_ledger(log, clock);
@@ -153,7 +154,7 @@ TEST_F(IngestSimulation, SqliteLog) {
 TEST_F(IngestSimulation, KafkaLog) {
   testing::FaultCluster cluster(1);
   int topic = 0;
-  for (uint64_t seed : seeds(3000, 3)) {
+  for (uint64_t seed : seeds(3000, 2)) {
     const std::string name = "sim-" + std::to_string(++topic);
     cluster.create_topic(name, kPartitions, 1);
     LogOptions options;
