@@ -73,6 +73,22 @@ class FaultCluster {
     constexpr int16_t kProduceApiKey = 0;  // the Kafka protocol's
     rd_kafka_mock_push_request_errors_array(cluster_, kProduceApiKey, errors.size(), errors.data());
   }
+  // The next `count` Produce requests to `broker` fail with `error` (they take precedence over the above).
+  void fail_produce_requests_on(int broker, size_t count, rd_kafka_resp_err_t error) {
+    constexpr int16_t kProduceApiKey = 0;
+    for (size_t i = 0; i < count; ++i) {
+      DIMONA_ASSERT(rd_kafka_mock_broker_push_request_error_rtts(cluster_, broker, kProduceApiKey, 1, error, 0) ==
+                    RD_KAFKA_RESP_ERR_NO_ERROR);
+    }
+  }
+  // How many of those errors `broker` has still to answer (0: all were served to a Produce request).
+  size_t produce_errors_left(int broker) {
+    constexpr int16_t kProduceApiKey = 0;
+    size_t count = 0;
+    DIMONA_ASSERT(rd_kafka_mock_broker_error_stack_cnt(cluster_, broker, kProduceApiKey, &count) ==
+                  RD_KAFKA_RESP_ERR_NO_ERROR);
+    return count;
+  }
   void set_rtt(int broker, int milliseconds) {
     DIMONA_ASSERT(rd_kafka_mock_broker_set_rtt(cluster_, broker, milliseconds) == RD_KAFKA_RESP_ERR_NO_ERROR);
   }

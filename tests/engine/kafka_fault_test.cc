@@ -136,11 +136,16 @@ TEST_F(KafkaFaultTest, RetriableProduceErrorsAreRetriedInvisibly) {
   std::unique_ptr<Log> kafka = open_kafka();
   ASSERT_NE(kafka, nullptr);
   AppendHookLog log(*kafka, [&](int append) {
-    if (append == 4 || append == 13) cluster_.fail_produce_requests(4, RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS);
+    if (append == 4 || append == 13) {
+      cluster_.fail_produce_requests_on(1, 3, RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS);  // partitions 0 and 1
+      cluster_.fail_produce_requests_on(2, 3, RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS);  // partitions 2 and 3
+    }
   });
   Result<IngestSummary> first = run(log);
   ASSERT_TRUE(first.is_ok()) << first.status().to_string();
   ASSERT_GT(log.appends(), 13);
+  EXPECT_EQ(cluster_.produce_errors_left(1), 0u) << "not every injected error was answered to a Produce request";
+  EXPECT_EQ(cluster_.produce_errors_left(2), 0u) << "not every injected error was answered to a Produce request";
   testing::expect_exactly_once(log, kLabel, *clean_, "after NOT_ENOUGH_REPLICAS");
 }
 
