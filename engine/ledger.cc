@@ -417,6 +417,36 @@ Status Ledger::stage_due_quota(Instant until) {
   return Status::ok();
 }
 
+Result<Instant> Ledger::ledger_time(const std::optional<Instant>& recorded_at) {
+  Instant at = std::max(clock_.now(), state_->last_recorded_at());
+  if (recorded_at) {
+    const Instant latest{clock_.now().micros + future_skew_seconds_ * kMicrosPerSecond};
+    if (latest < *recorded_at)
+      return invalid_argument("field recordedAt: " + to_string(*recorded_at) + " is more than " +
+                              std::to_string(future_skew_seconds_) + " s ahead of the clock (" + to_string(clock_.now()) +
+                              ")");
+    at = *recorded_at;  // checked against its partition's time once the partition is known (in_order)
+  }
+  DIMONA_TRY(stage_due_quota(at));
+  return at;
+}
+
+std::string_view Ledger::one_line(std::string_view raw) {
+  if (!std::memchr(raw.data(), '\n', raw.size()) && !std::memchr(raw.data(), '\r', raw.size())) return raw;
+  line_.assign(raw);  // pretty-printed: one line in the log
+  std::replace_if(line_.begin(), line_.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
+  return line_;
+}
+
+Status Ledger::stage_and_fold(const Event& event, uint32_t partition, const SourcePosition* position) {
+  DIMONA_TRY(stage(event, partition, position));
+  if (Status s = state_->apply(event); !s.is_ok()) {
+    poisoned_ = true;
+    return s;
+  }
+  return Status::ok();
+}
+
 Status Ledger::in_order(Instant at, uint32_t partition) const {
   if (!(at < partition_time_[partition])) return Status::ok();
   return invalid_argument("recordedAt " + to_string(at) + " is before ledger time " +
