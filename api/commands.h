@@ -35,9 +35,10 @@ struct GenerateOptions {
 };
 
 struct IngestOptions {
-  std::string input;
+  std::string input;   // a file, "-" (stdin), or kafka://HOST:PORT/TOPIC (an input topic)
   bool strict = false;
-  std::string report;  // empty: <input>.refused.ndjson, or refused.ndjson for stdin
+  bool follow = false;  // a topic: read until SIGINT/SIGTERM, not to the end seen at start
+  std::string report;  // empty: <input>.refused.ndjson, refused.ndjson for stdin, TOPIC.refused.ndjson for a topic
 };
 
 struct InspectOptions {

@@ -37,9 +37,10 @@ int main(int argc, char** argv) {
   gen->add_option("--kbo", generate.kbo, "Also write the employers' register extract (enterprise.csv, denomination.csv) to this folder");
 
   IngestOptions ingest;
-  CLI::App* ing = app.add_subcommand("ingest", "Decode, decide and append an NDJSON file of declarations and actions");
-  ing->add_option("input", ingest.input, "NDJSON file, or - for stdin")->required();
+  CLI::App* ing = app.add_subcommand("ingest", "Decode, decide and append an NDJSON file (or a Kafka topic) of declarations and actions");
+  ing->add_option("input", ingest.input, "NDJSON file, - for stdin, or kafka://HOST:PORT/TOPIC (docs/kafka.md, Input topic)")->required();
   ing->add_flag("--strict", ingest.strict, "Stop at the first malformed line");
+  ing->add_flag("--follow", ingest.follow, "A topic: keep reading new records until SIGINT or SIGTERM");
   ing->add_option("--report", ingest.report, "Where refused and malformed lines are reported");
   add_common(ing);
 
