@@ -93,9 +93,12 @@ class Ingestor {
       : ledger_(ledger), options_(options), source_(std::move(source_prefix)), source_prefix_(source_.size()) {}
 
   // `position`: the file's source and where to resume (null for a stream).
-  Result<IngestSummary> run(std::FILE* in, SourcePosition* position, uint64_t total_bytes);
-  // `from`: per input partition, its source position (resume: where to read from).
-  Result<IngestSummary> run_topic(InputTopic& input, std::map<uint32_t, SourcePosition>& from);
+  // `reported_through`: the last line an earlier run stored (its report holds the entries up to it).
+  Result<IngestSummary> run(std::FILE* in, SourcePosition* position, uint64_t total_bytes, uint64_t reported_through);
+  // `from`: per input partition, its source position (resume: where to read from);
+  // `reported_through`: per input partition, the last index an earlier run stored.
+  Result<IngestSummary> run_topic(InputTopic& input, std::map<uint32_t, SourcePosition>& from,
+                                  std::map<uint32_t, uint64_t> reported_through);
   // Opens the report, keeping the entries `keep` says are of committed items (none: anew).
   Status open_report(const std::function<bool(const std::string& entry)>& keep);
 
@@ -117,6 +120,7 @@ class Ingestor {
   Status commit();
   Status stop_strict(Status why);
   std::string where_text() const;
+  bool reported_before();
 
   Ledger& ledger_;
   std::FILE* report_ = nullptr;
@@ -125,6 +129,11 @@ class Ingestor {
   IngestSummary summary_;
   SourcePosition* position_ = nullptr;  // the current item's; resume = its group's start
   std::map<uint32_t, SourcePosition>* topic_positions_ = nullptr;  // per input partition (topics)
+  // The report of an earlier run already holds the entries of the items up to
+  // the last one it stored (it is flushed before a group is appended): per
+  // input partition (a file: 0), that index. An item at or below it is not
+  // reported again.
+  std::map<uint32_t, uint64_t> reported_through_;
   std::map<uint32_t, Offset> consumed_;  // per input partition: the offset after the last record decided
   Where where_;
   uint32_t running_crc_ = 0;            // crc32c of the bytes consumed so far
@@ -136,6 +145,12 @@ class Ingestor {
   std::string report_line_;
   std::vector<char> record_buffer_;  // a record's value with the decoder's padding
 };
+
+// True when the report of an earlier run holds the current item's entry.
+bool Ingestor::reported_before() {
+  const uint64_t index = where_.in_topic ? where_.offset + 1 : line_number_;
+  return index <= reported_through_[where_.partition];
+}
 
 std::string Ingestor::where_text() const {
   if (!where_.in_topic) return "line " + std::to_string(line_number_);
@@ -158,7 +173,7 @@ void Ingestor::end_entry() {
 }
 
 void Ingestor::report_refused(const Submission& s) {
-  if (!report_) return;
+  if (!report_ || reported_before()) return;
   report_line_.clear();
   JsonWriter w(&report_line_);
   begin_entry(w);
@@ -196,6 +211,7 @@ Status Ingestor::open_report(const std::function<bool(const std::string& entry)>
 // An item that is not a declaration the ledger can take: reported and
 // skipped, or, with --strict, the end of the ingest.
 Status Ingestor::malformed(const Status& why) {
+  if (reported_before()) return Status::ok();
   ++summary_.malformed;
   if (report_) {
     report_line_.clear();
@@ -272,7 +288,7 @@ Status Ingestor::handle_action(const Action& action, std::string_view text) {
   if (!s->outcome.accepted()) {
     ++summary_.actions_refused;
     ++summary_.refusals[std::string(refusal_name(s->outcome.refusal))];
-    if (report_) {
+    if (report_ && !reported_before()) {
       report_line_.clear();
       JsonWriter w(&report_line_);
       begin_entry(w);
@@ -310,11 +326,13 @@ Status Ingestor::stop_strict(Status why) {
   return why;
 }
 
-Result<IngestSummary> Ingestor::run(std::FILE* in, SourcePosition* position, uint64_t total_bytes) {
+Result<IngestSummary> Ingestor::run(std::FILE* in, SourcePosition* position, uint64_t total_bytes,
+                                    uint64_t reported_through) {
   if (options_.commit_lines == 0 || options_.commit_lines > limits::ingest_commit_declarations)
     return invalid_argument("a commit group is 1.." + std::to_string(limits::ingest_commit_declarations) + " lines");
   position_ = position;
-  const uint64_t committed = position ? position->resume.index : 0;
+  reported_through_[0] = reported_through;
+  const uint64_t committed = reported_through;
   std::function<bool(const std::string&)> keep;
   if (committed > 0) {  // each entry starts {"line":N
     keep = [committed](const std::string& entry) {
@@ -350,7 +368,8 @@ Result<IngestSummary> Ingestor::run(std::FILE* in, SourcePosition* position, uin
   return summary_;
 }
 
-Result<IngestSummary> Ingestor::run_topic(InputTopic& input, std::map<uint32_t, SourcePosition>& from) {
+Result<IngestSummary> Ingestor::run_topic(InputTopic& input, std::map<uint32_t, SourcePosition>& from,
+                                          std::map<uint32_t, uint64_t> reported_through) {
   if (options_.commit_lines == 0 || options_.commit_lines > limits::ingest_commit_declarations)
     return invalid_argument("a commit group is 1.." + std::to_string(limits::ingest_commit_declarations) + " lines");
   topic_positions_ = &from;
@@ -367,13 +386,14 @@ Result<IngestSummary> Ingestor::run_topic(InputTopic& input, std::map<uint32_t, 
     total += end[partition] - start[partition];
   }
   consumed_ = start;
-  // Each entry starts {"partition":P,"offset":O: kept when O is before P's resume.
-  DIMONA_TRY(open_report([&start](const std::string& entry) {
+  reported_through_ = std::move(reported_through);
+  // Each entry starts {"partition":P,"offset":O: kept when an earlier run stored O.
+  DIMONA_TRY(open_report([this](const std::string& entry) {
     unsigned partition = 0;
     unsigned long long offset = 0;
     if (std::sscanf(entry.c_str(), "{\"partition\":%u,\"offset\":%llu", &partition, &offset) != 2) return false;
-    auto resume = start.find(partition);
-    return resume != start.end() && offset < resume->second;
+    auto through = reported_through_.find(partition);
+    return through != reported_through_.end() && offset < through->second;
   }));
   DIMONA_TRY(input.assign(start));
   auto done = [&] {
@@ -485,7 +505,7 @@ Result<IngestSummary> ingest_file(Ledger& ledger, const std::string& path, const
   }
   const std::string label = path.substr(path.find_last_of('/') + 1);
   Ingestor ingestor(ledger, "batch:" + label + ":", options);
-  Result<IngestSummary> summary = ingestor.run(f.get(), &position, total);
+  Result<IngestSummary> summary = ingestor.run(f.get(), &position, total, latest.index);
   if (summary.is_ok() && resumed && summary->declarations + summary->actions == 0)
     summary->already_complete = true;
   return summary;
@@ -493,7 +513,7 @@ Result<IngestSummary> ingest_file(Ledger& ledger, const std::string& path, const
 
 Result<IngestSummary> ingest_stream(Ledger& ledger, std::FILE* in, const std::string& label, const IngestOptions& options) {
   Ingestor ingestor(ledger, "batch:" + label + ":", options);
-  return ingestor.run(in, nullptr, 0);
+  return ingestor.run(in, nullptr, 0, 0);
 }
 
 Result<IngestSummary> ingest_topic(Ledger& ledger, InputTopic& input, const IngestOptions& options) {
@@ -509,6 +529,7 @@ Result<IngestSummary> ingest_topic(Ledger& ledger, InputTopic& input, const Inge
     for (uint32_t p = 0; p < input.partitions(); ++p) partitions.push_back(p);
   // Per input partition: the largest group start among the stored events of its source.
   std::map<uint32_t, SourcePosition> from;
+  std::map<uint32_t, uint64_t> stored_through;  // per input partition: the last offset + 1 stored
   bool resumed = false;
   for (uint32_t partition : partitions) {
     if (partition >= input.partitions())
@@ -518,11 +539,12 @@ Result<IngestSummary> ingest_topic(Ledger& ledger, InputTopic& input, const Inge
     for (const std::optional<SourcePosition>& stored : ledger.source_positions(position.source)) {
       if (!stored) continue;
       if (position.resume.index < stored->resume.index) position.resume = stored->resume;
+      stored_through[partition] = std::max(stored_through[partition], stored->at.index);
       resumed = true;
     }
   }
   Ingestor ingestor(ledger, source, options);
-  Result<IngestSummary> summary = ingestor.run_topic(input, from);
+  Result<IngestSummary> summary = ingestor.run_topic(input, from, std::move(stored_through));
   if (summary.is_ok() && resumed && summary->declarations + summary->actions == 0)
     summary->already_complete = true;
   return summary;
