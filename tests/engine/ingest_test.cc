@@ -5,6 +5,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -224,6 +226,172 @@ TEST_P(IngestTest, AGroupCutBetweenPartitionsIsCompletedExactlyOnce) {
   EXPECT_TRUE(third->already_complete);
   EXPECT_EQ(lines_in(log, "in.ndjson"), after);
 }
+
+// An input topic in memory (input_topic.h's contract): records of several
+// partitions, polled in the order they were produced, so that recordedAt never
+// goes back; `stop` is set once a poll finds nothing more (a follow's end).
+class MemoryInputTopic final : public InputTopic {
+ public:
+  MemoryInputTopic(uint32_t partitions, Offset first = 0) : partitions_(partitions), first_(first) {}
+  // Line i of the file goes to partition i % partitions, at the next offset.
+  void produce_lines(const std::string& path) {
+    std::ifstream f(path);
+    std::vector<Offset> next(partitions_, first_);
+    for (std::string line; std::getline(f, line);) {
+      const auto p = static_cast<uint32_t>(records_.size() % partitions_);
+      records_.push_back({p, next[p]++, 0, line, false});
+    }
+  }
+  std::atomic<bool> stop{false};
+
+  const std::string& topic() const override { return topic_; }
+  uint32_t partitions() const override { return partitions_; }
+  Status assign(const std::map<uint32_t, Offset>& from) override {
+    for (const auto& [p, offset] : from)
+      if (offset < first_) return invalid_argument("records deleted before they were read");
+    from_ = from;
+    cursor_ = 0;
+    return Status::ok();
+  }
+  Result<size_t> poll(std::vector<InputRecord>& out, std::chrono::milliseconds, size_t max_records) override {
+    size_t taken = 0;
+    for (; cursor_ < records_.size() && taken < max_records; ++cursor_) {
+      const InputRecord& r = records_[cursor_];
+      auto from = from_.find(r.partition);
+      if (from == from_.end() || r.offset < from->second) continue;
+      InputRecord copy = r;
+      copy.too_large = r.value.size() > limits::input_record_bytes_max;
+      if (copy.too_large) copy.value.clear();
+      out.push_back(std::move(copy));
+      ++taken;
+    }
+    if (taken == 0) stop = true;
+    return taken;
+  }
+  Result<PartitionRange> range(uint32_t partition) override {
+    Offset end = first_;
+    for (const InputRecord& r : records_)
+      if (r.partition == partition) end = r.offset + 1;
+    return PartitionRange{first_, end};
+  }
+  Result<Offset> position(uint32_t partition) override {
+    Offset next = from_.at(partition);
+    for (size_t i = 0; i < cursor_; ++i)
+      if (records_[i].partition == partition) next = std::max(next, records_[i].offset + 1);
+    return next;
+  }
+
+ private:
+  std::string topic_ = "input";
+  uint32_t partitions_;
+  Offset first_;
+  std::vector<InputRecord> records_;
+  std::map<uint32_t, Offset> from_;
+  size_t cursor_ = 0;
+};
+
+class IngestTopicTest : public IngestTest {
+ protected:
+  Result<IngestSummary> run_topic(Log& log, InputTopic& input, uint32_t commit_lines = limits::ingest_commit_declarations,
+                                  bool follow = false, const std::atomic<bool>* stop = nullptr, bool strict = false) {
+    auto ledger = Ledger::open(log, testing::test_schedule(), clock_, ServerSecret::from_passphrase("test"));
+    EXPECT_TRUE(ledger.is_ok()) << ledger.status().to_string();
+    if (!ledger.is_ok()) return ledger.status();
+    dimona::IngestOptions options;
+    options.commit_lines = commit_lines;
+    options.report_path = dir_.file("report.ndjson");
+    options.follow = follow;
+    options.stop = stop;
+    options.strict = strict;
+    return ingest_topic(**ledger, input, options);
+  }
+  // "P@INDEX" of each topic record in the log -> how many events came from it.
+  static std::map<std::string, int> records_in(Log& log) {
+    std::map<std::string, int> records;
+    for (uint32_t p = 0; p < log.partitions(); ++p)
+      for (const LogRecord& r : testing::read_all(log, p))
+        if (r.source.starts_with("topic:input/")) ++records[r.source.substr(12, r.source.find(',') - 12)];
+    return records;
+  }
+};
+
+// The topic's form of the cut above: each input partition resumes from its own
+// group start, the Ledger skips what a partition holds, the report keeps each entry once.
+TEST_P(IngestTopicTest, AGroupCutBetweenPartitionsIsCompletedExactlyOncePerInputPartition) {
+  constexpr uint32_t kGroup = 400;
+  constexpr int kLines = 3 * kGroup + 100;
+  const std::string path = dir_.file("in.ndjson");
+  write_declarations(path, kLines, "{not json", 7);  // the malformed one: partition 1, offset 3
+  MemoryInputTopic input(3);
+  input.produce_lines(path);
+  auto inner = open_log();
+  testing::FaultyLog log(std::move(inner));
+  log.fail_appends_after(4 + 2, 1000);
+  Result<IngestSummary> cut = run_topic(log, input, kGroup);
+  ASSERT_FALSE(cut.is_ok());
+  const std::map<std::string, int> before = records_in(log);
+  ASSERT_GT(before.size(), kGroup - 1);
+  ASSERT_LT(before.size(), 2 * kGroup);
+  log.fail_appends(0);
+  Result<IngestSummary> again = run_topic(log, input, kGroup);
+  ASSERT_TRUE(again.is_ok()) << again.status().to_string();
+  EXPECT_GT(again->resumed_after_lines, 0u);
+  EXPECT_GT(again->already_stored, 0u);
+  const std::map<std::string, int> after = records_in(log);
+  EXPECT_EQ(after.size(), static_cast<size_t>(kLines));
+  for (const auto& [record, count] : after) ASSERT_EQ(count, 1) << record;
+  EXPECT_EQ(after.count("1@3"), 0u) << "the malformed record is not in the log";
+  const std::string reported = report();
+  EXPECT_EQ(reported.rfind("{\"partition\":1,\"offset\":2,\"error\":", 0), 0u) << reported;
+  // Each record reported once (the refused ones too: this data overlaps periods).
+  std::set<std::string> where;
+  size_t entries = 0;
+  for (size_t at = 0; at < reported.size(); at = reported.find('\n', at) + 1, ++entries)
+    where.insert(reported.substr(at, reported.find(",\"", reported.find("offset", at)) - at));
+  EXPECT_EQ(where.size(), entries);
+  EXPECT_GT(entries, 1u);
+  Result<IngestSummary> third = run_topic(log, input, kGroup);
+  ASSERT_TRUE(third.is_ok());
+  EXPECT_TRUE(third->already_complete);
+  EXPECT_EQ(records_in(log), after);
+}
+
+TEST_P(IngestTopicTest, AFollowCommitsUntilStoppedAndStrictNamesTheRecord) {
+  const std::string path = dir_.file("in.ndjson");
+  write_declarations(path, 50, "{not json", 20);
+  MemoryInputTopic input(2);
+  input.produce_lines(path);
+  auto log = open_log();
+  Result<IngestSummary> strict = run_topic(*log, input, limits::ingest_commit_declarations, false, nullptr, true);
+  ASSERT_FALSE(strict.is_ok());
+  EXPECT_EQ(strict.status().message().rfind("partition 0 offset 10: ", 0), 0u) << strict.status().message();
+  EXPECT_EQ(records_in(*log).size(), 20u) << "what came before the malformed record is kept";
+  Result<IngestSummary> followed = run_topic(*log, input, limits::ingest_commit_declarations, true, &input.stop);
+  ASSERT_TRUE(followed.is_ok()) << followed.status().to_string();
+  EXPECT_EQ(followed->declarations, 30u);
+  EXPECT_EQ(followed->malformed, 1u);
+  EXPECT_EQ(records_in(*log).size(), 50u);
+}
+
+TEST_P(IngestTopicTest, AFirstReadStartsWhereThePartitionStartsAndLostRecordsAreRefused) {
+  const std::string path = dir_.file("in.ndjson");
+  write_declarations(path, 10);
+  MemoryInputTopic input(1, /*first=*/100);  // retention deleted offsets 0..99
+  input.produce_lines(path);
+  auto log = open_log();
+  Result<IngestSummary> s = run_topic(*log, input);
+  ASSERT_TRUE(s.is_ok()) << s.status().to_string();
+  EXPECT_EQ(s->declarations, 10u);
+  EXPECT_EQ(records_in(*log).count("0@101"), 1u);
+  MemoryInputTopic later(1, /*first=*/200);  // the same topic after more retention: stored up to 110
+  later.produce_lines(path);
+  Result<IngestSummary> lost = run_topic(*log, later);
+  ASSERT_FALSE(lost.is_ok());
+  EXPECT_EQ(lost.status().code(), Code::kInvalidArgument);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, IngestTopicTest, ::testing::Values("memory", "sqlite", "kafka"),
+                         [](const ::testing::TestParamInfo<std::string>& backend) { return backend.param; });
 
 INSTANTIATE_TEST_SUITE_P(Backends, IngestTest, ::testing::Values("memory", "sqlite", "kafka"),
                          [](const ::testing::TestParamInfo<std::string>& backend) { return backend.param; });
