@@ -404,6 +404,7 @@ Result<IngestSummary> Ingestor::run_topic(InputTopic& input, std::map<uint32_t, 
   };
   std::vector<InputRecord> records;
   auto last_commit = std::chrono::steady_clock::now();
+  auto last_record = last_commit;
   uint64_t read = 0;
   while (!done()) {
     records.clear();
@@ -428,6 +429,17 @@ Result<IngestSummary> Ingestor::run_topic(InputTopic& input, std::map<uint32_t, 
         DIMONA_TRY(position);
         next = std::max(next, *position);
       }
+      // Records known to be there that do not come: a broker gone (librdkafka retries quietly).
+      if (!options_.follow && !done() &&
+          std::chrono::steady_clock::now() - last_record > std::chrono::milliseconds(options_.read_stall_ms)) {
+        DIMONA_TRY(commit());
+        DIMONA_TRY(ledger_.sync());
+        return unavailable("topic " + input.topic() + " delivered nothing for " +
+                           std::to_string(options_.read_stall_ms) + " ms before the end it had at the start; " +
+                           "what was read is stored, run again to go on");
+      }
+    } else {
+      last_record = std::chrono::steady_clock::now();
     }
     const bool due = std::chrono::steady_clock::now() - last_commit >=
                      std::chrono::milliseconds(limits::ingest_follow_commit_ms);

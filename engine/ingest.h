@@ -73,6 +73,8 @@ struct IngestOptions {
   std::vector<uint32_t> partitions;
   bool follow = false;
   const std::atomic<bool>* stop = nullptr;
+  // Without `follow`: a run waiting this long for records known to be there fails (kUnavailable).
+  int read_stall_ms = limits::log_read_stall_ms;
 };
 
 struct IngestSummary {

@@ -390,6 +390,53 @@ TEST_P(IngestTopicTest, AFirstReadStartsWhereThePartitionStartsAndLostRecordsAre
   EXPECT_EQ(lost.status().code(), Code::kInvalidArgument);
 }
 
+// A partition that says it holds records and delivers none (a broker gone): the
+// run stops with kUnavailable after the stall time, keeping what it read.
+TEST(IngestTopic, RecordsThatDoNotComeStopARunWithWhatItReadStored) {
+  TempDir dir;
+  const std::string path = dir.file("in.ndjson");
+  write_declarations(path, 10);
+  class Stalled final : public InputTopic {
+   public:
+    explicit Stalled(MemoryInputTopic& inner) : inner_(inner) {}
+    const std::string& topic() const override { return inner_.topic(); }
+    uint32_t partitions() const override { return 1; }
+    Status assign(const std::map<uint32_t, Offset>& from) override { return inner_.assign(from); }
+    Result<size_t> poll(std::vector<InputRecord>& out, std::chrono::milliseconds t, size_t max) override {
+      return inner_.poll(out, t, max);
+    }
+    Result<PartitionRange> range(uint32_t p) override {
+      Result<PartitionRange> r = inner_.range(p);
+      DIMONA_TRY(r);
+      return PartitionRange{r->first, r->end + 5};  // five more than it will ever deliver
+    }
+    Result<Offset> position(uint32_t p) override { return inner_.position(p); }
+
+   private:
+    MemoryInputTopic& inner_;
+  };
+  MemoryInputTopic memory(1);
+  memory.produce_lines(path);
+  Stalled input(memory);
+  LogOptions o;
+  o.partitions = 4;
+  auto log = dimona::open_log("memory:", o);
+  ASSERT_TRUE(log.is_ok());
+  ManualClock clock{*parse_instant("2025-06-01T08:00:00Z")};
+  auto ledger = Ledger::open(**log, testing::test_schedule(), clock, ServerSecret::from_passphrase("test"));
+  ASSERT_TRUE(ledger.is_ok());
+  dimona::IngestOptions options;
+  options.read_stall_ms = 300;
+  Result<IngestSummary> s = ingest_topic(**ledger, input, options);
+  ASSERT_FALSE(s.is_ok());
+  EXPECT_EQ(s.status().code(), Code::kUnavailable);
+  EXPECT_NE(s.status().message().find("delivered nothing for 300 ms"), std::string::npos) << s.status().message();
+  size_t stored = 0;
+  for (uint32_t p = 0; p < (*log)->partitions(); ++p)
+    for (const LogRecord& r : testing::read_all(**log, p)) stored += r.source.starts_with("topic:input/0@");
+  EXPECT_EQ(stored, 10u);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, IngestTopicTest, ::testing::Values("memory", "sqlite", "kafka"),
                          [](const ::testing::TestParamInfo<std::string>& backend) { return backend.param; });
 
