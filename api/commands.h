@@ -159,6 +159,7 @@ struct ServeOptions {
   std::string trusted_proxy;  // a reverse proxy's address: its X-Forwarded-For names the client
   size_t connections_max = api::http_limits::connections_max;                 // open, all clients
   size_t connections_per_client_max = api::http_limits::connections_per_client_max;  // open, one address
+  std::string input;  // kafka://HOST:PORT/TOPIC: an input topic fed to the writer (api/input_feeder.h); empty: none
 };
 
 struct TokenOptions {

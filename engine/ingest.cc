@@ -486,6 +486,17 @@ Result<uint32_t> crc_of_prefix(std::FILE* f, uint64_t bytes) {
 
 }  // namespace
 
+SourceProgress source_progress(const Ledger& ledger, std::string_view source) {
+  SourceProgress progress;
+  for (const std::optional<SourcePosition>& stored : ledger.source_positions(source)) {
+    if (!stored) continue;
+    if (!progress.stored || progress.resume.index < stored->resume.index) progress.resume = stored->resume;
+    if (!progress.stored || progress.latest.index < stored->at.index) progress.latest = stored->at;
+    progress.stored = true;
+  }
+  return progress;
+}
+
 Result<IngestSummary> ingest_file(Ledger& ledger, const std::string& path, const IngestOptions& options) {
   File f(std::fopen(path.c_str(), "rb"));
   if (!f) return not_found("cannot open " + path + ": " + std::strerror(errno));
@@ -495,19 +506,14 @@ Result<IngestSummary> ingest_file(Ledger& ledger, const std::string& path, const
   Result<std::string> id = source_id_of(f.get());
   DIMONA_TRY(id);
   std::rewind(f.get());
-  // Where an earlier ingest of this file got to: the largest group start among its stored events.
+  // Where an earlier ingest of this file got to; the latest line stored, which
+  // the file must still hold unchanged.
   SourcePosition position;
   position.source = "file:" + *id;
-  // Where an earlier ingest of this file got to: the largest group start among its stored
-  // events; and the latest line stored, which the file must still hold unchanged.
-  bool resumed = false;
-  SourceMark latest;
-  for (const std::optional<SourcePosition>& stored : ledger.source_positions(position.source)) {
-    if (!stored) continue;
-    if (!resumed || position.resume.index < stored->resume.index) position.resume = stored->resume;
-    if (!resumed || latest.index < stored->at.index) latest = stored->at;
-    resumed = true;
-  }
+  const SourceProgress progress = source_progress(ledger, position.source);
+  const bool resumed = progress.stored;
+  const SourceMark latest = progress.latest;
+  position.resume = progress.resume;
   if (resumed) {
     Result<uint32_t> crc = crc_of_prefix(f.get(), latest.bytes);
     DIMONA_TRY(crc);
@@ -548,12 +554,10 @@ Result<IngestSummary> ingest_topic(Ledger& ledger, InputTopic& input, const Inge
       return invalid_argument("topic " + input.topic() + " has no partition " + std::to_string(partition));
     SourcePosition& position = from[partition];
     position.source = source + std::to_string(partition);
-    for (const std::optional<SourcePosition>& stored : ledger.source_positions(position.source)) {
-      if (!stored) continue;
-      if (position.resume.index < stored->resume.index) position.resume = stored->resume;
-      stored_through[partition] = std::max(stored_through[partition], stored->at.index);
-      resumed = true;
-    }
+    const SourceProgress progress = source_progress(ledger, position.source);
+    position.resume = progress.resume;
+    stored_through[partition] = progress.latest.index;
+    resumed = resumed || progress.stored;
   }
   Ingestor ingestor(ledger, source, options);
   Result<IngestSummary> summary = ingestor.run_topic(input, from, std::move(stored_through));

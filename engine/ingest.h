@@ -95,6 +95,16 @@ struct IngestSummary {
 // `label` names the source in each event's `source` ("batch:LABEL:LINE").
 Result<IngestSummary> ingest_file(Ledger& ledger, const std::string& path, const IngestOptions& options);
 Result<IngestSummary> ingest_stream(Ledger& ledger, std::FILE* in, const std::string& label, const IngestOptions& options);
+// Where an earlier run over `source` got to: the largest group start among
+// its stored events (read again from resume.index + 1) and the latest item
+// stored (at); `stored` is false when the log holds none of it.
+struct SourceProgress {
+  bool stored = false;
+  SourceMark resume;
+  SourceMark latest;
+};
+SourceProgress source_progress(const Ledger& ledger, std::string_view source);
+
 // Each record of `input` (its value one line) into the ledger; see above. The
 // summary counts records as lines; resumed_after_lines sums the offsets each
 // partition was read from.

@@ -141,6 +141,11 @@ inline constexpr int ingest_follow_commit_ms = 200;
 inline constexpr int input_poll_timeout_ms = 100;
 // Records asked of one poll of the input topic.
 inline constexpr size_t input_poll_records = 1024;
+// `serve --input`: records handed to the writer and not yet answered, at most
+// (below http_limits::write_queue_max, so the REST API keeps room in the queue).
+inline constexpr size_t input_in_flight_max = 1024;
+// `serve --input`: after a record answered unavailable or a read error, wait this long before reading again.
+inline constexpr int input_retry_backoff_ms = 1000;
 
 static_assert(ingest_commit_declarations < log_append_records_max,
               "one commit group must fit in one append per partition");
