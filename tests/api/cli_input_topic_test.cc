@@ -254,6 +254,65 @@ TEST_F(CliInputTopic, AMalformedOrTooLargeRecordIsReportedAndSkipped) {
   EXPECT_EQ(topic_events("data").events, stored.events);
 }
 
+// serve --input: the same records fed to the running server's writer; killed
+// mid-way and started again, then `ingest` on the same topic: every record
+// once, and the read models of the same lines as a file.
+TEST_F(CliInputTopic, ServeFeedsTheInputTopicAndSharesItsPositionsWithIngest) {
+  MockClusterProcess mock("input", 1);
+  const std::string input = mock.uri("input");
+  const std::vector<std::string> all = split_lines(read(year()));
+  const size_t half = all.size() / 2;
+  {
+    std::ofstream first(dir_.file("first.ndjson")), second(dir_.file("second.ndjson"));
+    for (size_t i = 0; i < all.size(); ++i) (i < half ? first : second) << all[i] << '\n';
+  }
+  produce(mock, "input", dir_.file("first.ndjson"));
+  const std::vector<std::string> serve{kCli, "serve", "--port", "0", "--input", input, "--partitions", "4",
+                                       "--data", data("data"), "--secret-file", dir_.file("secret.key")};
+  size_t at_kill = 0;
+  {
+    ChildProcess server(serve);
+    ASSERT_NE(server.read_line(std::chrono::seconds(30)).find("serving http://127.0.0.1:"), std::string::npos);
+    ChildProcess trickle({"/usr/bin/python3", std::string(DIMONA_INTEROP_DIR) + "/kafka_python_client.py", "lines",
+                          mock.bootstrap(), "input", dir_.file("second.ndjson"), "2"});
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (std::chrono::steady_clock::now() < deadline && topic_events("data").events < half + 100) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    EXPECT_EQ(server.stop(SIGKILL), -1);
+    at_kill = topic_events("data").events;
+    EXPECT_GT(at_kill, half);
+    EXPECT_NE(trickle.read_line(std::chrono::seconds(60)), "") << "the producer did not finish";
+  }
+  {
+    ChildProcess server(serve);
+    ASSERT_NE(server.read_line(std::chrono::seconds(30)).find("serving http://127.0.0.1:"), std::string::npos);
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    size_t last = 0;
+    while (std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+      const size_t now = topic_events("data").events;
+      if (now > at_kill && now == last) break;  // settled
+      last = now;
+    }
+    EXPECT_EQ(server.stop(SIGTERM), 0);
+  }
+  std::printf("serve --input: %zu events at the kill, %zu in all\n", at_kill, topic_events("data").events);
+  Invocation again = cli("ingest " + input, "data");
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(again.out.find("already ingested"), std::string::npos) << again.out;
+  const SourceCount stored = topic_events("data");
+  EXPECT_EQ(stored.per_item.size(), stored.events) << "a record stored twice";
+
+  Invocation from_file = cli("ingest " + year() + " --partitions 4", "file-data");
+  ASSERT_EQ(from_file.exit_code, 0) << from_file.err;
+  Invocation file_export = cli("export", "file-data");
+  Invocation served_export = cli("export", "data");
+  ASSERT_EQ(file_export.exit_code, 0) << file_export.err;
+  ASSERT_EQ(served_export.exit_code, 0) << served_export.err;
+  EXPECT_TRUE(served_export.out == file_export.out) << "the served topic's read models differ from the file's";
+}
+
 TEST_F(CliInputTopic, AFollowStopsCleanlyOnSigtermAndAMissingTopicIsNamed) {
   MockClusterProcess mock("input", 2);
   write_year_without_recorded_at(dir_.file("year-now.ndjson"));
