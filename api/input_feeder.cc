@@ -92,7 +92,7 @@ struct InputFeeder::State {
     const Offset offset = record.offset;
     std::string origin = position.source + ":" + std::to_string(offset);  // the event's source
     service.submit_from(record.value, std::move(position), std::move(origin),
-                        [this, partition, offset](Result<WriteOutcome> outcome) { answer(partition, offset, outcome); });
+                        [this, partition, offset](const Result<WriteOutcome>& outcome) { answer(partition, offset, outcome); });
   }
 
   // Waits until nothing is in flight (or, with `room`, until there is room for more).
