@@ -339,6 +339,9 @@ TEST_F(CliInputTopic, AFollowStopsCleanlyOnSigtermAndAMissingTopicIsNamed) {
   Invocation missing = cli("ingest " + mock.uri("no.such.input"), "data");
   EXPECT_EQ(missing.exit_code, 1);
   EXPECT_NE(missing.err.find("no.such.input"), std::string::npos) << missing.err;
+  Invocation own_log = cli("ingest " + mock.uri("input"), "loop-data", mock.uri("input"));
+  EXPECT_EQ(own_log.exit_code, 1);
+  EXPECT_NE(own_log.err.find("the input topic is the ledger's own log"), std::string::npos) << own_log.err;
   Invocation follow_file = cli("ingest " + year() + " --follow", "data");
   EXPECT_EQ(follow_file.exit_code, 1);
   EXPECT_NE(follow_file.err.find("--follow reads a topic"), std::string::npos) << follow_file.err;
