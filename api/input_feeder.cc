@@ -176,6 +176,8 @@ Result<std::unique_ptr<InputFeeder>> InputFeeder::start(LedgerService& service, 
   for (const auto& [partition, found] : progress.get()) {
     Result<PartitionRange> range = state->input->range(partition);
     DIMONA_TRY(range);
+    if (found.stored && found.resume.index > range->end)
+      return topic_behind(state->input->topic(), partition, range->end, found.resume.index);
     from[partition] = found.stored ? found.resume.index : range->first;  // a first read: where it starts
   }
   DIMONA_TRY(state->input->assign(from));

@@ -380,8 +380,9 @@ Result<IngestSummary> Ingestor::run_topic(InputTopic& input, std::map<uint32_t, 
     DIMONA_TRY(range);
     // A first read starts where the partition starts (retention may have deleted its head).
     if (position.resume.index == 0) position.resume = SourceMark{range->first, range->first, 0};
+    if (position.resume.index > range->end) return topic_behind(input.topic(), partition, range->end, position.resume.index);
     start[partition] = position.resume.index;
-    end[partition] = std::max(range->end, position.resume.index);
+    end[partition] = range->end;
     summary_.resumed_after_lines += position.resume.index;
     total += end[partition] - start[partition];
   }
@@ -485,6 +486,13 @@ Result<uint32_t> crc_of_prefix(std::FILE* f, uint64_t bytes) {
 }
 
 }  // namespace
+
+// A topic recreated, or another cluster's under the same name.
+Status topic_behind(const std::string& topic, uint32_t partition, Offset end, Offset stored) {
+  return failed_precondition("partition " + std::to_string(partition) + " of topic " + topic + " ends at offset " +
+                             std::to_string(end) + " but the ledger stored its records up to " +
+                             std::to_string(stored) + ": was the topic recreated?");
+}
 
 SourceProgress source_progress(const Ledger& ledger, std::string_view source) {
   SourceProgress progress;

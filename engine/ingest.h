@@ -105,6 +105,9 @@ struct SourceProgress {
 };
 SourceProgress source_progress(const Ledger& ledger, std::string_view source);
 
+// kFailedPrecondition: `partition` of `topic` ends at `end`, before `stored`, what the ledger holds of it.
+Status topic_behind(const std::string& topic, uint32_t partition, Offset end, Offset stored);
+
 // Each record of `input` (its value one line) into the ledger; see above. The
 // summary counts records as lines; resumed_after_lines sums the offsets each
 // partition was read from.

@@ -312,7 +312,7 @@ TEST_P(IngestTopicTest, AFollowCommitsUntilStoppedAndStrictNamesTheRecord) {
   EXPECT_EQ(records_in(*log).size(), 50u);
 }
 
-TEST_P(IngestTopicTest, AFirstReadStartsWhereThePartitionStartsAndLostRecordsAreRefused) {
+TEST_P(IngestTopicTest, AFirstReadStartsWhereThePartitionStartsAndLostOrRecreatedRecordsAreRefused) {
   const std::string path = dir_.file("in.ndjson");
   write_declarations(path, 10);
   MemoryInputTopic input(1, /*first=*/100);  // retention deleted offsets 0..99
@@ -327,6 +327,12 @@ TEST_P(IngestTopicTest, AFirstReadStartsWhereThePartitionStartsAndLostRecordsAre
   Result<IngestSummary> lost = run_topic(*log, later);
   ASSERT_FALSE(lost.is_ok());
   EXPECT_EQ(lost.status().code(), Code::kInvalidArgument);
+  MemoryInputTopic recreated(1);  // offsets from 0 again, fewer than the ledger stored
+  for (int i = 0; i < 3; ++i) recreated.produce(0, "{}");
+  Result<IngestSummary> behind = run_topic(*log, recreated);
+  ASSERT_FALSE(behind.is_ok());
+  EXPECT_EQ(behind.status().code(), Code::kFailedPrecondition);
+  EXPECT_NE(behind.status().message().find("was the topic recreated?"), std::string::npos) << behind.status().message();
 }
 
 // A partition that says it holds records and delivers none (a broker gone): the
