@@ -221,8 +221,9 @@ TEST_F(CliInputTopic, AnIngestKilledWhileFollowingStoresEveryRecordOnceWhenRunAg
 // input partitions, the lines without their recordedAt (a live feed: the
 // ledger stamps its own time, which never goes back): every line the file
 // takes, the topic takes too, whatever the interleaving. (With the imported
-// recordedAt of a past year, records of several partitions are refused once
-// ledger time has run ahead in their log partition: docs/kafka.md "Order".)
+// recordedAt of a past year, records of several input partitions meet in one
+// log partition, an OUT by period id in its citizen's, and the later-polled
+// earlier ones are refused: docs/kafka.md "Order".)
 TEST_F(CliInputTopic, ALiveFeedKeyedBySsinOverManyPartitionsIsTakenWhole) {
   MockClusterProcess mock("input", 4);
   write_year_without_recorded_at(dir_.file("year-now.ndjson"));
