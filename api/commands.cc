@@ -3,7 +3,9 @@
 
 #include <sys/stat.h>
 
+#include <atomic>
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -11,6 +13,7 @@
 #include "api/progress.h"
 #include "engine/log/log_tools.h"
 #include "engine/ingest.h"
+#include "engine/log/input_topic.h"
 #include "engine/ledger.h"
 
 namespace dimona::cli {
@@ -23,13 +26,21 @@ struct FileCloser {
 };
 using File = std::unique_ptr<std::FILE, FileCloser>;
 
-void print_summary(const IngestSummary& s, double seconds) {
+void print_summary(const IngestSummary& s, double seconds, bool topic) {
+  if (s.already_complete && topic) {
+    std::printf("already ingested: the log holds every record of this topic up to offset(s) read (%llu records); nothing new\n",
+                static_cast<unsigned long long>(s.resumed_after_lines + s.lines));
+    return;
+  }
   if (s.already_complete) {
     std::printf("already ingested: the log holds every line of this file (%llu lines); nothing to do\n",
                 static_cast<unsigned long long>(s.resumed_after_lines + s.lines));
     return;
   }
-  if (s.resumed_after_lines > 0 || s.already_stored > 0)
+  if (topic && (s.resumed_after_lines > 0 || s.already_stored > 0))
+    std::printf("resumed after %llu record(s) (stored by an earlier run); %llu record(s) read again were already stored\n",
+                static_cast<unsigned long long>(s.resumed_after_lines), static_cast<unsigned long long>(s.already_stored));
+  else if (s.resumed_after_lines > 0 || s.already_stored > 0)
     std::printf("resumed after line %llu (stored by an earlier run); %llu line(s) read again were already stored\n",
                 static_cast<unsigned long long>(s.resumed_after_lines), static_cast<unsigned long long>(s.already_stored));
   std::printf("declarations  %llu in %.2f s (%s/s)\n", static_cast<unsigned long long>(s.declarations), seconds,
@@ -38,7 +49,7 @@ void print_summary(const IngestSummary& s, double seconds) {
   std::printf("  W accepted with warning %llu\n", static_cast<unsigned long long>(s.warnings));
   std::printf("  B refused               %llu\n", static_cast<unsigned long long>(s.refused));
   std::printf("  S pending identification %llu\n", static_cast<unsigned long long>(s.pending));
-  std::printf("malformed lines %llu\n", static_cast<unsigned long long>(s.malformed));
+  std::printf("malformed %s %llu\n", topic ? "records" : "lines", static_cast<unsigned long long>(s.malformed));
   if (!s.anomalies.empty()) std::printf("anomalies\n");
   for (const auto& [code, count] : s.anomalies)
     std::printf("  %s  %llu\n", anomaly_code_string(code).c_str(), static_cast<unsigned long long>(count));
@@ -59,23 +70,49 @@ int fail(std::string_view what, const Status& status) {
   return 1;
 }
 
+// Set by SIGINT/SIGTERM during `ingest kafka://… --follow` (lock-free: async-signal-safe).
+std::atomic<bool> ingest_stop{false};
+static_assert(std::atomic<bool>::is_always_lock_free);
+extern "C" void on_ingest_stop(int) { ingest_stop.store(true); }
+
 int run_ingest(const CommonOptions& common, const IngestOptions& o) {
+  const bool from_topic = o.input.starts_with("kafka://");
+  std::unique_ptr<InputTopic> input;
+  if (from_topic && api::log_uri_of(common) == o.input)  // its own events read back as input: a loop
+    return fail("ingest", invalid_argument("the input topic is the ledger's own log (" + o.input + ")"));
+  if (from_topic) {  // before the write side: a missing input topic costs no fold of the log
+    Result<std::unique_ptr<InputTopic>> opened = open_input_topic(o.input);
+    if (!opened.is_ok()) return fail("ingest", opened.status());
+    input = std::move(opened).value();
+  } else if (o.follow) {
+    return fail("ingest", invalid_argument("--follow reads a topic (kafka://HOST:PORT/TOPIC), not a file"));
+  }
   SystemClock clock;
   Result<WriteSide> side = open_write_side(common, clock);
   if (!side.is_ok()) return fail("ingest", side.status());
   Ledger& ledger = *side->ledger;
   const bool from_stdin = o.input == "-";
-  const std::string report_path = !o.report.empty() ? o.report : from_stdin ? "refused.ndjson" : o.input + ".refused.ndjson";
-  Progress progress("ingest", "decl");
+  const std::string report_path = !o.report.empty() ? o.report
+                                  : from_stdin      ? "refused.ndjson"
+                                  : from_topic      ? input->topic() + ".refused.ndjson"
+                                                    : o.input + ".refused.ndjson";
+  Progress progress("ingest", from_topic ? "rec" : "decl");
   dimona::IngestOptions options;
   options.strict = o.strict;
   options.report_path = report_path;
   options.progress = [&progress](const IngestProgress& p) { progress.update(p.lines, p.bytes, p.total_bytes); };
-  Result<IngestSummary> summary = from_stdin ? ingest_stream(ledger, stdin, "stdin", options)
-                                             : ingest_file(ledger, o.input, options);
+  options.follow = o.follow;
+  options.stop = &ingest_stop;
+  if (o.follow) {
+    std::signal(SIGINT, on_ingest_stop);
+    std::signal(SIGTERM, on_ingest_stop);
+  }
+  Result<IngestSummary> summary = from_topic  ? ingest_topic(ledger, *input, options)
+                                  : from_stdin ? ingest_stream(ledger, stdin, "stdin", options)
+                                               : ingest_file(ledger, o.input, options);
   progress.finish();
   if (!summary.is_ok()) return fail("ingest", summary.status());
-  print_summary(*summary, progress.elapsed_seconds());
+  print_summary(*summary, progress.elapsed_seconds(), from_topic);
   if (summary->declarations > 0)
     std::printf("waited %.2f s for the log's durable commits (%llu commits)\n", ledger.commit_wait_seconds(),
                 static_cast<unsigned long long>(summary->commits));

@@ -35,9 +35,10 @@ struct GenerateOptions {
 };
 
 struct IngestOptions {
-  std::string input;
+  std::string input;   // a file, "-" (stdin), or kafka://HOST:PORT/TOPIC (an input topic)
   bool strict = false;
-  std::string report;  // empty: <input>.refused.ndjson, or refused.ndjson for stdin
+  bool follow = false;  // a topic: read until SIGINT/SIGTERM, not to the end seen at start
+  std::string report;  // empty: <input>.refused.ndjson, refused.ndjson for stdin, TOPIC.refused.ndjson for a topic
 };
 
 struct InspectOptions {
@@ -158,6 +159,7 @@ struct ServeOptions {
   std::string trusted_proxy;  // a reverse proxy's address: its X-Forwarded-For names the client
   size_t connections_max = api::http_limits::connections_max;                 // open, all clients
   size_t connections_per_client_max = api::http_limits::connections_per_client_max;  // open, one address
+  std::string input;  // kafka://HOST:PORT/TOPIC: an input topic fed to the writer (api/input_feeder.h); empty: none
 };
 
 struct TokenOptions {

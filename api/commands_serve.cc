@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "api/auth.h"
+#include "api/input_feeder.h"
 #include "api/cli_support.h"
 #include "api/commands.h"
 #include "api/routes.h"
@@ -34,6 +35,12 @@ int run_serve(const CommonOptions& common, const ServeOptions& o) {
   }
   Result<api::TokenVerifier> verifier = api::TokenVerifier::from_jwks_file(jwks, o.issuer, o.audience);
   if (!verifier.is_ok()) return fail("serve", verifier.status());
+  std::unique_ptr<InputTopic> input;
+  if (!o.input.empty()) {  // before the service: a missing topic costs no fold
+    Result<std::unique_ptr<InputTopic>> opened = open_input_topic(o.input);
+    if (!opened.is_ok()) return fail("serve", opened.status());
+    input = std::move(opened).value();
+  }
   SystemClock clock;
   Result<std::unique_ptr<api::LedgerService>> service = api::open_ledger_service(common, clock, o.projector_threads);
   if (!service.is_ok()) return fail("serve", service.status());
@@ -48,6 +55,12 @@ int run_serve(const CommonOptions& common, const ServeOptions& o) {
         api.handle(std::move(r), std::move(done));
       });
   if (!server.is_ok()) return fail("serve", server.status());
+  std::unique_ptr<api::InputFeeder> feeder;
+  if (input) {
+    Result<std::unique_ptr<api::InputFeeder>> started = api::InputFeeder::start(**service, std::move(input));
+    if (!started.is_ok()) return fail("serve", started.status());
+    feeder = std::move(started).value();
+  }
   const std::string public_url = !o.public_url.empty() ? o.public_url
                                                        : std::string((*server)->tls() ? "https" : "http") + "://" +
                                                              o.address + ":" + std::to_string((*server)->port());
@@ -58,6 +71,15 @@ int run_serve(const CommonOptions& common, const ServeOptions& o) {
   int signal = 0;
   sigwait(&signals, &signal);
   std::fprintf(stderr, "stopping: finishing the requests in flight, then a checkpoint\n");
+  if (feeder) {
+    feeder->stop();
+    const api::InputCounts c = feeder->counts();
+    std::fprintf(stderr,
+                 "input topic %s: %llu records read, %llu stored, %llu already stored, %llu malformed, %llu read again\n",
+                 feeder->topic().c_str(), static_cast<unsigned long long>(c.records),
+                 static_cast<unsigned long long>(c.stored), static_cast<unsigned long long>(c.already_stored),
+                 static_cast<unsigned long long>(c.malformed), static_cast<unsigned long long>(c.retried));
+  }
   (*server)->stop();
   (*service)->stop();
   return 0;

@@ -29,6 +29,8 @@ class EmbeddedLedgerService final : public LedgerService {
   ~EmbeddedLedgerService() override;
 
   void submit(std::string body, Check check, Done done) override;
+  void submit_from(std::string body, SourcePosition position, std::string source, Done done) override;
+  bool with_writer(std::function<void(const Ledger&)> f) override;
   void read_view(const std::function<void(const Projector&)>& f) const override {
     std::shared_lock lock(fold_mutex_);
     f(*projector_);
@@ -50,7 +52,11 @@ class EmbeddedLedgerService final : public LedgerService {
     std::string body;
     Check check;
     Done done;
+    std::optional<SourcePosition> position;  // submit_from
+    std::string source = "http";
+    std::function<void(const Ledger&)> on_writer;  // with_writer: no body
   };
+  bool enqueue(Pending p);
   explicit EmbeddedLedgerService(WriteSide write);
   void run();
   void process(std::deque<Pending>& group);

@@ -37,9 +37,10 @@ int main(int argc, char** argv) {
   gen->add_option("--kbo", generate.kbo, "Also write the employers' register extract (enterprise.csv, denomination.csv) to this folder");
 
   IngestOptions ingest;
-  CLI::App* ing = app.add_subcommand("ingest", "Decode, decide and append an NDJSON file of declarations and actions");
-  ing->add_option("input", ingest.input, "NDJSON file, or - for stdin")->required();
+  CLI::App* ing = app.add_subcommand("ingest", "Decode, decide and append an NDJSON file (or a Kafka topic) of declarations and actions");
+  ing->add_option("input", ingest.input, "NDJSON file, - for stdin, or kafka://HOST:PORT/TOPIC (docs/kafka.md, Input topic)")->required();
   ing->add_flag("--strict", ingest.strict, "Stop at the first malformed line");
+  ing->add_flag("--follow", ingest.follow, "A topic: keep reading new records until SIGINT or SIGTERM");
   ing->add_option("--report", ingest.report, "Where refused and malformed lines are reported");
   add_common(ing);
 
@@ -204,6 +205,7 @@ int main(int argc, char** argv) {
   CLI::App* srv = app.add_subcommand("serve", "The REST API (Belgif /v1) over the live ledger; SIGTERM stops it cleanly");
   srv->add_option("--address", serve.address, "Address to listen on")->envname("DIMONA_ADDRESS");
   srv->add_option("--port", serve.port, "Port (0: any free one)")->envname("DIMONA_PORT");
+  srv->add_option("--input", serve.input, "An input topic kafka://HOST:PORT/TOPIC of declarations and actions to decide (docs/kafka.md, Input topic)")->envname("DIMONA_INPUT");
   srv->add_option("--io-threads", serve.io_threads, "I/O threads")->check(CLI::Range(1, 64))->envname("DIMONA_IO_THREADS");
   srv->add_option("--projector-threads", serve.projector_threads, "Fold threads")->check(CLI::Range(1, 64));
   srv->add_option("--tls-cert", serve.tls_certificate, "TLS certificate chain (PEM)")->envname("DIMONA_TLS_CERT");

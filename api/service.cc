@@ -30,16 +30,35 @@ Result<std::unique_ptr<EmbeddedLedgerService>> EmbeddedLedgerService::open(Write
 
 EmbeddedLedgerService::~EmbeddedLedgerService() { stop(); }
 
+bool EmbeddedLedgerService::enqueue(Pending p) {
+  std::lock_guard lock(queue_mutex_);
+  if (stopping_ || queue_.size() >= http_limits::write_queue_max) return false;
+  queue_.push_back(std::move(p));
+  wake_.notify_one();
+  return true;
+}
+
 void EmbeddedLedgerService::submit(std::string body, Check check, Done done) {
-  {
-    std::lock_guard lock(queue_mutex_);
-    if (!stopping_ && queue_.size() < http_limits::write_queue_max) {
-      queue_.push_back(Pending{std::move(body), std::move(check), std::move(done)});
-      wake_.notify_one();
-      return;
-    }
-  }
-  done(unavailable("the ledger is busy or stopping"));
+  Pending p;
+  p.body = std::move(body);
+  p.check = std::move(check);
+  p.done = done;
+  if (!enqueue(std::move(p))) done(unavailable("the ledger is busy or stopping"));
+}
+
+void EmbeddedLedgerService::submit_from(std::string body, SourcePosition position, std::string source, Done done) {
+  Pending p;
+  p.body = std::move(body);
+  p.done = done;
+  p.position = std::move(position);
+  p.source = std::move(source);
+  if (!enqueue(std::move(p))) done(unavailable("the ledger is busy or stopping"));
+}
+
+bool EmbeddedLedgerService::with_writer(std::function<void(const Ledger&)> f) {
+  Pending p;
+  p.on_writer = std::move(f);
+  return enqueue(std::move(p));
 }
 
 void EmbeddedLedgerService::run() {
@@ -66,19 +85,23 @@ Result<WriteOutcome> EmbeddedLedgerService::stage(const Pending& p) {
   WriteOutcome o;
   o.is_action = command->is_action;
   const std::string_view raw(text_.data(), size);
+  const SourcePosition* position = p.position ? &*p.position : nullptr;
   if (command->is_action) {
-    Result<ActionSubmission> s = ledger_->submit_action(command->action, raw, "http");
+    Result<ActionSubmission> s = ledger_->submit_action(command->action, raw, p.source, position);
     DIMONA_TRY(s);
+    o.stored_before = s->stored_before;
     o.action = *s;
     o.id = s->outcome.id;
     o.partition = s->partition;
   } else {
-    Result<Submission> s = ledger_->submit(command->declaration, raw, "http");
+    Result<Submission> s = ledger_->submit(command->declaration, raw, p.source, position);
     DIMONA_TRY(s);
+    o.stored_before = s->stored_before;
     o.declaration = *s;
     o.id = s->declaration_id.value;
     o.partition = s->partition;
   }
+  if (o.stored_before) return o;  // nothing staged
   o.offset = ledger_->next_offset(o.partition) - 1;
   o.event_json.assign(ledger_->last_staged_event(o.partition));
   return o;
@@ -96,6 +119,10 @@ void EmbeddedLedgerService::process(std::deque<Pending>& group) {
   }
   std::vector<Staged> staged;
   for (Pending& p : group) {
+    if (p.on_writer) {
+      p.on_writer(*ledger_);
+      continue;
+    }
     Result<WriteOutcome> o = stage(p);
     if (o.is_ok()) staged.push_back(Staged{&p, std::move(*o), false});
     else p.done(o.status());

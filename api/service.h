@@ -26,6 +26,12 @@
 // the state cannot be folded from the log again (the disk still failing),
 // submissions are answered kUnavailable and each new group tries the fold
 // again; ready() is false meanwhile. SSINs never reach a log line.
+// submit_from() is submit() for a record of an input topic (input_feeder.h):
+// no authorization check (the topic is trusted as a batch file is), the
+// record's source position written with its event, and a redelivery its
+// partition already holds answered with stored_before set and nothing
+// staged. with_writer(f) runs f on the writer thread, in queue order, with
+// the Ledger (what is staged of its group included): a reader of its source positions.
 // Thread-safe.
 #pragma once
 
@@ -51,6 +57,7 @@ struct WriteOutcome {
   ActionSubmission action; // when is_action
   uint32_t partition = 0;
   Offset offset = 0;       // the event's offset in its partition
+  bool stored_before = false;  // submit_from: a redelivery its partition holds (no event, no offset)
 };
 
 // How far the read side has folded one partition of the log.
@@ -71,6 +78,10 @@ class LedgerService {
   // (whose period an UPDATE addresses): its non-ok Status is returned.
   using Check = std::function<Status(const Command&, const LedgerState&)>;
   virtual void submit(std::string body, Check check, Done done) = 0;
+  // `source` names the event's origin ("topic:T/P:OFFSET").
+  virtual void submit_from(std::string body, SourcePosition position, std::string source, Done done) = 0;
+  // f runs on the writer thread; false (f not run) when the service is stopping.
+  virtual bool with_writer(std::function<void(const Ledger&)> f) = 0;
 
   // f(projector) under the reader lock; its value.
   template <typename F>

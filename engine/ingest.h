@@ -19,16 +19,34 @@
 // before (kInvalidArgument naming the line). Refused declarations (result
 // B) are in the log like every other, and in the report too. No SSIN is
 // ever written to the report or to progress. Single-threaded.
+//
+// A topic (ingest_topic; docs/kafka.md "Input topic") is ingested the same
+// way, one record value for one line, by the same handler: each input
+// partition is a source of its own, "topic:TOPIC/P", its records at
+// at.index = offset + 1 (a topic has no bytes to re-check: at.bytes is the
+// index too and the crc 0), and each group's events carry, per input
+// partition, the offset its group started at (resume). A run reads each
+// partition again from the largest resume among its stored events (or from
+// the partition's first offset still held) and the Ledger skips what a
+// partition of the log already holds, so every record is appended exactly
+// once across kills. Malformed records are reported
+// {"partition":P,"offset":O,"error":...} and skipped (strict: the first one
+// stops). Without `follow` a run stops at the ends the partitions had when
+// it started; with it, it waits for more until *stop is set, and makes
+// whatever it staged durable at least every limits::ingest_follow_commit_ms.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "engine/base/limits.h"
 #include "engine/base/status.h"
 #include "engine/ledger.h"
+#include "engine/log/input_topic.h"
 
 namespace dimona {
 
@@ -50,6 +68,13 @@ struct IngestOptions {
   // line is reported once.
   std::string report_path;
   std::function<void(const IngestProgress&)> progress;  // called now and then; may be empty
+  // Topics only: the input partitions to read (empty: all); keep waiting for
+  // records until *stop is set (a signal handler's flag; read between polls).
+  std::vector<uint32_t> partitions;
+  bool follow = false;
+  const std::atomic<bool>* stop = nullptr;
+  // Without `follow`: a run waiting this long for records known to be there fails (kUnavailable).
+  int read_stall_ms = limits::log_read_stall_ms;
 };
 
 struct IngestSummary {
@@ -70,5 +95,22 @@ struct IngestSummary {
 // `label` names the source in each event's `source` ("batch:LABEL:LINE").
 Result<IngestSummary> ingest_file(Ledger& ledger, const std::string& path, const IngestOptions& options);
 Result<IngestSummary> ingest_stream(Ledger& ledger, std::FILE* in, const std::string& label, const IngestOptions& options);
+// Where an earlier run over `source` got to: the largest group start among
+// its stored events (read again from resume.index + 1) and the latest item
+// stored (at); `stored` is false when the log holds none of it.
+struct SourceProgress {
+  bool stored = false;
+  SourceMark resume;
+  SourceMark latest;
+};
+SourceProgress source_progress(const Ledger& ledger, std::string_view source);
+
+// kFailedPrecondition: `partition` of `topic` ends at `end`, before `stored`, what the ledger holds of it.
+Status topic_behind(const std::string& topic, uint32_t partition, Offset end, Offset stored);
+
+// Each record of `input` (its value one line) into the ledger; see above. The
+// summary counts records as lines; resumed_after_lines sums the offsets each
+// partition was read from.
+Result<IngestSummary> ingest_topic(Ledger& ledger, InputTopic& input, const IngestOptions& options);
 
 }  // namespace dimona

@@ -134,6 +134,21 @@ inline constexpr size_t ingest_read_bytes = 8 * 1024 * 1024;
 inline constexpr size_t source_fingerprint_bytes = 1024 * 1024;
 // Progress is redrawn at most this often on a terminal.
 inline constexpr int progress_interval_ms = 200;
+// Input topic (engine/log/input_topic.h, docs/kafka.md "Input topic"): a record
+// value longer than this is refused (reported and skipped) like an over-long line.
+inline constexpr size_t input_record_bytes_max = declaration_bytes_max;
+// An ingest that follows a topic makes what it staged durable at least this often,
+// so a trickle of records is stored promptly.
+inline constexpr int ingest_follow_commit_ms = 200;
+// One poll of the input topic waits at most this long (and a stop request is seen within it).
+inline constexpr int input_poll_timeout_ms = 100;
+// Records asked of one poll of the input topic.
+inline constexpr size_t input_poll_records = 1024;
+// `serve --input`: records handed to the writer and not yet answered, at most
+// (below http_limits::write_queue_max, so the REST API keeps room in the queue).
+inline constexpr size_t input_in_flight_max = 1024;
+// `serve --input`: after a record answered unavailable or a read error, wait this long before reading again.
+inline constexpr int input_retry_backoff_ms = 1000;
 
 static_assert(log_producer_event_ids_remembered >= log_append_records_max,
               "a producer session remembers at least one whole append (a retry of it)");
@@ -144,6 +159,9 @@ static_assert(ingest_commit_declarations <= batch_events_max,
 static_assert(event_bytes_max < batch_payload_bytes_max, "a batch holds at least one event");
 static_assert(declaration_bytes_max <= ingest_read_bytes, "a read holds at least one whole line");
 static_assert(partitions_default <= partitions_max);
+static_assert(input_poll_timeout_ms < ingest_follow_commit_ms, "a poll never delays a follow commit much");
+static_assert(input_record_bytes_max <= static_cast<size_t>(kafka_fetch_partition_bytes_max),
+              "a fetch holds at least one acceptable record");
 static_assert(event_bytes_max <= log_append_bytes_max, "an append holds at least one event");
 static_assert(event_bytes_max <= static_cast<size_t>(kafka_batch_bytes_max),
               "a Kafka batch holds at least one event");

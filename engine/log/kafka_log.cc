@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "engine/base/limits.h"
+#include "engine/log/input_topic.h"
 #include "engine/log/kafka_mock.h"
 #include "engine/log/log_internal.h"
 
@@ -91,11 +92,11 @@ Result<KafkaHandle> new_handle(rd_kafka_type_t type, const Settings& settings,
   return KafkaHandle(handle);
 }
 
-Result<KafkaHandle> new_consumer(std::string_view bootstrap) {
+// `group_id`: required by librdkafka, never joined (manual assignment only).
+Result<KafkaHandle> new_consumer(std::string_view bootstrap, const char* group_id = "dimona-ledger.log-reader") {
   Settings settings = common_settings(bootstrap);
   settings.insert(settings.end(), {
-      // Manual assignment only: the group id is required by librdkafka but never joined.
-      {"group.id", "dimona-ledger.log-reader"},
+      {"group.id", group_id},
       {"enable.auto.commit", "false"},
       {"enable.auto.offset.store", "false"},
       // An offset out of range (before the log start, past its end) is an error, never a
@@ -673,7 +674,118 @@ class KafkaLog final : public Log {
   int delivery_timeout_ms_;
 };
 
+
+// The input topic (input_topic.h): the same consumer settings as the log's
+// (manual assignment, enable.auto.commit=false, enable.auto.offset.store=false,
+// auto.offset.reset=error, read_uncommitted, check.crcs), under a group id of
+// its own that is never joined nor committed to; records taken raw.
+class KafkaInputTopic final : public InputTopic {
+ public:
+  KafkaInputTopic(std::string topic, uint32_t partitions, KafkaHandle handle)
+      : topic_(std::move(topic)), partitions_(partitions), handle_(std::move(handle)) {}
+  ~KafkaInputTopic() override { (void)rd_kafka_assign(handle_.get(), nullptr); }
+  const std::string& topic() const override { return topic_; }
+  uint32_t partitions() const override { return partitions_; }
+
+  Status assign(const std::map<uint32_t, Offset>& from) override {
+    PartitionList list(rd_kafka_topic_partition_list_new(static_cast<int>(from.size())));
+    for (const auto& [partition, offset] : from) {
+      DIMONA_TRY(check_partition(partition));
+      Result<PartitionRange> held = range(partition);
+      DIMONA_TRY(held);
+      if (offset < held->first) {
+        return invalid_argument("partition " + std::to_string(partition) + " of topic " + topic_ + " starts at offset " +
+                                std::to_string(held->first) + ": the records from " + std::to_string(offset) +
+                                " were deleted before they were read");
+      }
+      rd_kafka_topic_partition_list_add(list.get(), topic_.c_str(), static_cast<int32_t>(partition))->offset =
+          static_cast<int64_t>(std::min(offset, held->end));
+    }
+    rd_kafka_resp_err_t err = rd_kafka_assign(handle_.get(), list.get());
+    if (err) return unavailable(kafka_error("cannot assign partitions of " + topic_, err));
+    next_.clear();
+    for (const auto& [partition, offset] : from) next_[partition] = offset;
+    return Status::ok();
+  }
+
+  Result<size_t> poll(std::vector<InputRecord>& out, std::chrono::milliseconds timeout,
+                      size_t max_records) override {
+    if (max_records == 0) return invalid_argument("a poll asks for at least one record");
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    size_t taken = 0;
+    while (taken < max_records) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      int wait_ms = taken > 0 ? 0 : static_cast<int>(std::max<int64_t>(left.count(), 0));
+      Message message(rd_kafka_consumer_poll(handle_.get(), wait_ms));
+      if (!message) {
+        if (taken > 0 || left.count() <= 0) break;
+        continue;
+      }
+      if (message->err) {
+        if (is_transient(message->err)) continue;
+        return unavailable(kafka_error("cannot read topic " + topic_, message->err));
+      }
+      auto next = next_.find(static_cast<uint32_t>(message->partition));
+      if (next == next_.end() || message->offset < static_cast<int64_t>(next->second)) continue;  // a stale fetch
+      next->second = static_cast<Offset>(message->offset) + 1;
+      InputRecord record;
+      record.partition = static_cast<uint32_t>(message->partition);
+      record.offset = static_cast<Offset>(message->offset);
+      record.timestamp_ms = rd_kafka_message_timestamp(message.get(), nullptr);
+      record.too_large = message->len > limits::input_record_bytes_max;
+      if (!record.too_large && message->payload != nullptr)
+        record.value.assign(static_cast<const char*>(message->payload), message->len);
+      out.push_back(std::move(record));
+      ++taken;
+    }
+    return taken;
+  }
+
+  Result<PartitionRange> range(uint32_t partition) override {
+    DIMONA_TRY(check_partition(partition));
+    Result<Watermarks> marks = watermarks(handle_.get(), topic_, partition);
+    DIMONA_TRY(marks);
+    return PartitionRange{marks->low, marks->high};
+  }
+
+  Result<Offset> position(uint32_t partition) override {
+    auto next = next_.find(partition);
+    if (next == next_.end()) return invalid_argument("partition " + std::to_string(partition) + " is not assigned");
+    PartitionList list(rd_kafka_topic_partition_list_new(1));
+    rd_kafka_topic_partition_list_add(list.get(), topic_.c_str(), static_cast<int32_t>(partition));
+    rd_kafka_resp_err_t err = rd_kafka_position(handle_.get(), list.get());
+    if (!err && list->elems[0].err == RD_KAFKA_RESP_ERR_NO_ERROR && list->elems[0].offset > 0)
+      next->second = std::max(next->second, static_cast<Offset>(list->elems[0].offset));  // past control records
+    return next->second;
+  }
+
+ private:
+  Status check_partition(uint32_t partition) const {
+    if (partition < partitions_) return Status::ok();
+    return invalid_argument("topic " + topic_ + " has no partition " + std::to_string(partition));
+  }
+
+  std::string topic_;
+  uint32_t partitions_;
+  KafkaHandle handle_;
+  std::map<uint32_t, Offset> next_;  // per assigned partition: the offset after the last record returned
+};
+
 }  // namespace
+
+Result<std::unique_ptr<InputTopic>> open_input_topic(std::string_view uri) {
+  Result<KafkaAddress> address = parse_kafka_uri(uri);
+  DIMONA_TRY(address);
+  Result<KafkaHandle> handle = new_consumer(address->bootstrap, "dimona-ledger.input-reader");
+  DIMONA_TRY(handle);
+  Result<uint32_t> partitions = topic_partitions(handle->get(), address->topic);
+  DIMONA_TRY(partitions);
+  if (*partitions > limits::partitions_max) {
+    return failed_precondition("topic " + address->topic + " has more than " + std::to_string(limits::partitions_max) + " partitions");
+  }
+  return std::unique_ptr<InputTopic>(
+      std::make_unique<KafkaInputTopic>(address->topic, *partitions, std::move(handle).value()));
+}
 
 namespace log_internal {
 

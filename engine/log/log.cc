@@ -1,6 +1,7 @@
 #include "engine/log/log.h"
 
 #include "engine/base/limits.h"
+#include "engine/log/input_topic.h"
 #include "engine/log/log_internal.h"
 
 namespace dimona {
@@ -45,6 +46,29 @@ uint32_t partition_for_key(std::string_view key, uint32_t partitions) {
   return (kafka_murmur2(key) & 0x7fffffffU) % partitions;
 }
 
+Result<KafkaAddress> parse_kafka_uri(std::string_view uri) {
+  constexpr std::string_view kKafka = "kafka://";
+  if (!uri.starts_with(kKafka)) return invalid_argument("a Kafka log is kafka://HOST:PORT/TOPIC");
+  std::string_view rest = uri.substr(kKafka.size());
+  size_t slash = rest.find('/');
+  if (slash == std::string_view::npos || slash == 0 || slash + 1 == rest.size()) {
+    return invalid_argument("a Kafka log is kafka://HOST:PORT/TOPIC");
+  }
+  std::string_view bootstrap = rest.substr(0, slash);
+  std::string_view topic = rest.substr(slash + 1);
+  if (bootstrap.find(':') == std::string_view::npos || bootstrap.find('@') != std::string_view::npos) {
+    return invalid_argument("a Kafka log is kafka://HOST:PORT/TOPIC (no credentials in the URI)");
+  }
+  // Kafka's legal topic names: [a-zA-Z0-9._-], at most 249 characters.
+  if (topic.size() > 249) return invalid_argument("a Kafka topic name has at most 249 characters");
+  for (char c : topic) {
+    bool legal = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                 c == '.' || c == '_' || c == '-';
+    if (!legal) return invalid_argument("a Kafka topic name is made of [a-zA-Z0-9._-]");
+  }
+  return KafkaAddress{std::string(bootstrap), std::string(topic)};
+}
+
 Result<std::unique_ptr<Log>> open_log(std::string_view uri, const LogOptions& options) {
   if (options.partitions == 0 || options.partitions > limits::partitions_max) {
     return invalid_argument("a log has 1.." + std::to_string(limits::partitions_max) +
@@ -56,24 +80,9 @@ Result<std::unique_ptr<Log>> open_log(std::string_view uri, const LogOptions& op
   if (uri.starts_with(kMemory)) return log_internal::open_memory_log(uri.substr(kMemory.size()), options);
   if (uri.starts_with(kSqlite)) return log_internal::open_sqlite_log(uri.substr(kSqlite.size()), options);
   if (uri.starts_with(kKafka)) {
-    std::string_view rest = uri.substr(kKafka.size());
-    size_t slash = rest.find('/');
-    if (slash == std::string_view::npos || slash == 0 || slash + 1 == rest.size()) {
-      return invalid_argument("a Kafka log is kafka://HOST:PORT/TOPIC");
-    }
-    std::string_view bootstrap = rest.substr(0, slash);
-    std::string_view topic = rest.substr(slash + 1);
-    if (bootstrap.find(':') == std::string_view::npos || bootstrap.find('@') != std::string_view::npos) {
-      return invalid_argument("a Kafka log is kafka://HOST:PORT/TOPIC (no credentials in the URI)");
-    }
-    // Kafka's legal topic names: [a-zA-Z0-9._-], at most 249 characters.
-    if (topic.size() > 249) return invalid_argument("a Kafka topic name has at most 249 characters");
-    for (char c : topic) {
-      bool legal = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                   c == '.' || c == '_' || c == '-';
-      if (!legal) return invalid_argument("a Kafka topic name is made of [a-zA-Z0-9._-]");
-    }
-    return log_internal::open_kafka_log(bootstrap, topic, options);
+    Result<KafkaAddress> address = parse_kafka_uri(uri);
+    DIMONA_TRY(address);
+    return log_internal::open_kafka_log(address->bootstrap, address->topic, options);
   }
   return invalid_argument("unknown log URI scheme (memory:, sqlite:PATH, kafka://HOST:PORT/TOPIC)");
 }

@@ -5,6 +5,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -15,12 +17,14 @@
 #include "engine/log/kafka_mock.h"
 #include "engine/log/log_tools.h"
 #include "tests/engine/ledger_fixture.h"
+#include "tests/engine/memory_input_topic.h"
 #include "tests/test_util.h"
 
 namespace dimona {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::MemoryInputTopic;
 using testing::stu_in;
 
 using testing::TempDir;
@@ -224,6 +228,162 @@ TEST_P(IngestTest, AGroupCutBetweenPartitionsIsCompletedExactlyOnce) {
   EXPECT_TRUE(third->already_complete);
   EXPECT_EQ(lines_in(log, "in.ndjson"), after);
 }
+
+class IngestTopicTest : public IngestTest {
+ protected:
+  Result<IngestSummary> run_topic(Log& log, InputTopic& input, uint32_t commit_lines = limits::ingest_commit_declarations,
+                                  bool follow = false, const std::atomic<bool>* stop = nullptr, bool strict = false) {
+    auto ledger = Ledger::open(log, testing::test_schedule(), clock_, ServerSecret::from_passphrase("test"));
+    EXPECT_TRUE(ledger.is_ok()) << ledger.status().to_string();
+    if (!ledger.is_ok()) return ledger.status();
+    dimona::IngestOptions options;
+    options.commit_lines = commit_lines;
+    options.report_path = dir_.file("report.ndjson");
+    options.follow = follow;
+    options.stop = stop;
+    options.strict = strict;
+    return ingest_topic(**ledger, input, options);
+  }
+  // "P@INDEX" of each topic record in the log -> how many events came from it.
+  static std::map<std::string, int> records_in(Log& log) {
+    std::map<std::string, int> records;
+    for (uint32_t p = 0; p < log.partitions(); ++p)
+      for (const LogRecord& r : testing::read_all(log, p))
+        if (r.source.starts_with("topic:input/")) ++records[r.source.substr(12, r.source.find(',') - 12)];
+    return records;
+  }
+};
+
+// The topic's form of the cut above: each input partition resumes from its own
+// group start, the Ledger skips what a partition holds, the report keeps each entry once.
+TEST_P(IngestTopicTest, AGroupCutBetweenPartitionsIsCompletedExactlyOncePerInputPartition) {
+  constexpr uint32_t kGroup = 400;
+  constexpr int kLines = 3 * kGroup + 100;
+  const std::string path = dir_.file("in.ndjson");
+  write_declarations(path, kLines, "{not json", 7);  // the malformed one: partition 1, offset 3
+  MemoryInputTopic input(3);
+  input.produce_lines(path);
+  auto inner = open_log();
+  testing::FaultyLog log(std::move(inner));
+  log.fail_appends_after(4 + 2, 1000);
+  Result<IngestSummary> cut = run_topic(log, input, kGroup);
+  ASSERT_FALSE(cut.is_ok());
+  const std::map<std::string, int> before = records_in(log);
+  ASSERT_GT(before.size(), kGroup - 1);
+  ASSERT_LT(before.size(), 2 * kGroup);
+  log.fail_appends(0);
+  Result<IngestSummary> again = run_topic(log, input, kGroup);
+  ASSERT_TRUE(again.is_ok()) << again.status().to_string();
+  EXPECT_GT(again->resumed_after_lines, 0u);
+  EXPECT_GT(again->already_stored, 0u);
+  const std::map<std::string, int> after = records_in(log);
+  EXPECT_EQ(after.size(), static_cast<size_t>(kLines));
+  for (const auto& [record, count] : after) ASSERT_EQ(count, 1) << record;
+  EXPECT_EQ(after.count("1@3"), 0u) << "the malformed record is not in the log";
+  const std::string reported = report();
+  EXPECT_EQ(reported.rfind("{\"partition\":1,\"offset\":2,\"error\":", 0), 0u) << reported;
+  // Each record reported once (the refused ones too: this data overlaps periods).
+  std::set<std::string> where;
+  size_t entries = 0;
+  for (size_t at = 0; at < reported.size(); at = reported.find('\n', at) + 1, ++entries)
+    where.insert(reported.substr(at, reported.find(",\"", reported.find("offset", at)) - at));
+  EXPECT_EQ(where.size(), entries);
+  EXPECT_GT(entries, 1u);
+  Result<IngestSummary> third = run_topic(log, input, kGroup);
+  ASSERT_TRUE(third.is_ok());
+  EXPECT_TRUE(third->already_complete);
+  EXPECT_EQ(records_in(log), after);
+}
+
+TEST_P(IngestTopicTest, AFollowCommitsUntilStoppedAndStrictNamesTheRecord) {
+  const std::string path = dir_.file("in.ndjson");
+  write_declarations(path, 50, "{not json", 20);
+  MemoryInputTopic input(2);
+  input.produce_lines(path);
+  auto log = open_log();
+  Result<IngestSummary> strict = run_topic(*log, input, limits::ingest_commit_declarations, false, nullptr, true);
+  ASSERT_FALSE(strict.is_ok());
+  EXPECT_EQ(strict.status().message().rfind("partition 0 offset 10: ", 0), 0u) << strict.status().message();
+  EXPECT_EQ(records_in(*log).size(), 20u) << "what came before the malformed record is kept";
+  Result<IngestSummary> followed = run_topic(*log, input, limits::ingest_commit_declarations, true, &input.stop);
+  ASSERT_TRUE(followed.is_ok()) << followed.status().to_string();
+  EXPECT_EQ(followed->declarations, 30u);
+  EXPECT_EQ(followed->malformed, 1u);
+  EXPECT_EQ(records_in(*log).size(), 50u);
+}
+
+TEST_P(IngestTopicTest, AFirstReadStartsWhereThePartitionStartsAndLostOrRecreatedRecordsAreRefused) {
+  const std::string path = dir_.file("in.ndjson");
+  write_declarations(path, 10);
+  MemoryInputTopic input(1, /*first=*/100);  // retention deleted offsets 0..99
+  input.produce_lines(path);
+  auto log = open_log();
+  Result<IngestSummary> s = run_topic(*log, input);
+  ASSERT_TRUE(s.is_ok()) << s.status().to_string();
+  EXPECT_EQ(s->declarations, 10u);
+  EXPECT_EQ(records_in(*log).count("0@101"), 1u);
+  MemoryInputTopic later(1, /*first=*/200);  // the same topic after more retention: stored up to 110
+  later.produce_lines(path);
+  Result<IngestSummary> lost = run_topic(*log, later);
+  ASSERT_FALSE(lost.is_ok());
+  EXPECT_EQ(lost.status().code(), Code::kInvalidArgument);
+  MemoryInputTopic recreated(1);  // offsets from 0 again, fewer than the ledger stored
+  for (int i = 0; i < 3; ++i) recreated.produce(0, "{}");
+  Result<IngestSummary> behind = run_topic(*log, recreated);
+  ASSERT_FALSE(behind.is_ok());
+  EXPECT_EQ(behind.status().code(), Code::kFailedPrecondition);
+  EXPECT_NE(behind.status().message().find("was the topic recreated?"), std::string::npos) << behind.status().message();
+}
+
+// A partition that says it holds records and delivers none (a broker gone): the
+// run stops with kUnavailable after the stall time, keeping what it read.
+TEST(IngestTopic, RecordsThatDoNotComeStopARunWithWhatItReadStored) {
+  TempDir dir;
+  const std::string path = dir.file("in.ndjson");
+  write_declarations(path, 10);
+  class Stalled final : public InputTopic {
+   public:
+    explicit Stalled(MemoryInputTopic& inner) : inner_(inner) {}
+    const std::string& topic() const override { return inner_.topic(); }
+    uint32_t partitions() const override { return 1; }
+    Status assign(const std::map<uint32_t, Offset>& from) override { return inner_.assign(from); }
+    Result<size_t> poll(std::vector<InputRecord>& out, std::chrono::milliseconds t, size_t max) override {
+      return inner_.poll(out, t, max);
+    }
+    Result<PartitionRange> range(uint32_t p) override {
+      Result<PartitionRange> r = inner_.range(p);
+      DIMONA_TRY(r);
+      return PartitionRange{r->first, r->end + 5};  // five more than it will ever deliver
+    }
+    Result<Offset> position(uint32_t p) override { return inner_.position(p); }
+
+   private:
+    MemoryInputTopic& inner_;
+  };
+  MemoryInputTopic memory(1);
+  memory.produce_lines(path);
+  Stalled input(memory);
+  LogOptions o;
+  o.partitions = 4;
+  auto log = dimona::open_log("memory:", o);
+  ASSERT_TRUE(log.is_ok());
+  ManualClock clock{*parse_instant("2025-06-01T08:00:00Z")};
+  auto ledger = Ledger::open(**log, testing::test_schedule(), clock, ServerSecret::from_passphrase("test"));
+  ASSERT_TRUE(ledger.is_ok());
+  dimona::IngestOptions options;
+  options.read_stall_ms = 300;
+  Result<IngestSummary> s = ingest_topic(**ledger, input, options);
+  ASSERT_FALSE(s.is_ok());
+  EXPECT_EQ(s.status().code(), Code::kUnavailable);
+  EXPECT_NE(s.status().message().find("delivered nothing for 300 ms"), std::string::npos) << s.status().message();
+  size_t stored = 0;
+  for (uint32_t p = 0; p < (*log)->partitions(); ++p)
+    for (const LogRecord& r : testing::read_all(**log, p)) stored += r.source.starts_with("topic:input/0@");
+  EXPECT_EQ(stored, 10u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, IngestTopicTest, ::testing::Values("memory", "sqlite", "kafka"),
+                         [](const ::testing::TestParamInfo<std::string>& backend) { return backend.param; });
 
 INSTANTIATE_TEST_SUITE_P(Backends, IngestTest, ::testing::Values("memory", "sqlite", "kafka"),
                          [](const ::testing::TestParamInfo<std::string>& backend) { return backend.param; });

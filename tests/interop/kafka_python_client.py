@@ -7,12 +7,19 @@
                                      sends {"n":i} keyed KEY (default partitioner: murmur2, as the
                                      Java client), with the dimona.* headers or without; prints
                                      key TAB partition TAB offset per record
+  lines BOOTSTRAP TOPIC FILE [PAUSE_MS]
+                                     sends each line of FILE (without its newline) as one keyless,
+                                     headerless record, line i to partition i mod the topic's
+                                     partitions (an input topic, docs/kafka.md "Input topic");
+                                     PAUSE_MS: waits for each acknowledgement, then pauses (a
+                                     trickle); prints the count sent
 Against librdkafka 2.0.2's mock cluster kafka-python's own version probe finds (2, 3, 0) and works;
 api_version is given all the same, so that no probe runs (docs/kafka.md, Interop).
 Records are LZ4-compressed by the ledger: reading them needs python3-lz4.
 """
 import json
 import sys
+import time
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
@@ -60,11 +67,30 @@ def produce(bootstrap, topic, mode, keys):
     producer.close()
 
 
+def lines(bootstrap, topic, path, pause_ms):
+    producer = KafkaProducer(bootstrap_servers=bootstrap, api_version=API_VERSION, acks="all",
+                             max_request_size=4 * 1024 * 1024)
+    partitions = sorted(producer.partitions_for(topic))
+    sent = 0
+    with open(path, "rb") as f:
+        for i, line in enumerate(f):
+            future = producer.send(topic, value=line.rstrip(b"\n"), partition=partitions[i % len(partitions)])
+            if pause_ms > 0:
+                future.get(timeout=TIMEOUT_S)
+                time.sleep(pause_ms / 1000.0)
+            sent += 1
+    producer.flush()
+    producer.close()
+    print(sent)
+
+
 def main(argv):
     if len(argv) == 4 and argv[0] == "consume":
         consume(argv[1], argv[2], int(argv[3]))
     elif len(argv) >= 4 and argv[0] == "produce" and argv[3] in ("headers", "bare"):
         produce(argv[1], argv[2], argv[3], argv[4:])
+    elif len(argv) in (4, 5) and argv[0] == "lines":
+        lines(argv[1], argv[2], argv[3], int(argv[4]) if len(argv) == 5 else 0)
     else:
         sys.exit(__doc__)
 

@@ -7,6 +7,10 @@
 //                                     sends {"n":i} keyed KEY (KafkaJS 2's DefaultPartitioner: murmur2,
 //                                     as the Java client), with the dimona.* headers or without;
 //                                     prints key TAB partition TAB offset per record
+//   lines BOOTSTRAP TOPIC FILE        sends each line of FILE as one headerless record keyed by the
+//                                     first SSIN in it (KafkaJS's DefaultPartitioner places it), a
+//                                     line without one to partition 0 (an input topic, docs/kafka.md
+//                                     "Input topic"); prints the count sent
 // The ledger's records are LZ4-compressed; KafkaJS decodes only GZIP by itself, so LZ4 is
 // registered here with lz4js (pure JavaScript, the LZ4 frame format Kafka uses).
 'use strict'
@@ -77,7 +81,23 @@ async function produce(bootstrap, topic, mode, keys) {
   await producer.disconnect()
 }
 
+async function lines(bootstrap, topic, path) {
+  const fs = require('fs')
+  const producer = client(bootstrap).producer({ allowAutoTopicCreation: false })
+  await producer.connect()
+  const messages = fs.readFileSync(path, 'utf8').split('\n').filter((l) => l.length > 0).map((value) => {
+    const ssin = /"ssin":"(\d{11})"/.exec(value)
+    return ssin ? { key: ssin[1], value } : { partition: 0, value }
+  })
+  for (let i = 0; i < messages.length; i += 500) {  // in order: one batch at a time, acknowledged
+    await producer.send({ topic, acks: -1, messages: messages.slice(i, i + 500) })
+  }
+  await producer.disconnect()
+  process.stdout.write(`${messages.length}\n`)
+}
+
 async function main(argv) {
+  if (argv.length === 4 && argv[0] === 'lines') return lines(argv[1], argv[2], argv[3])
   if (argv.length === 4 && argv[0] === 'consume') return consume(argv[1], argv[2], Number(argv[3]))
   if (argv.length >= 4 && argv[0] === 'produce' && (argv[3] === 'headers' || argv[3] === 'bare')) {
     return produce(argv[1], argv[2], argv[3], argv.slice(4))
