@@ -63,6 +63,8 @@ class HoldingService final : public LedgerService {
   bool wait_for(uint32_t, Offset, int) const override { return false; }
   uint32_t partition_of(Ssin) const override { return 0; }
   bool ready() const override { return true; }
+  std::string log_uri() const override { return "memory:held"; }
+  Result<std::vector<PartitionProgress>> progress() const override { return std::vector<PartitionProgress>{}; }
   uint64_t lag() const override { return 0; }
   uint64_t events_folded() const override { return 0; }
   uint64_t commit_failures() const override { return 0; }
