@@ -8,6 +8,7 @@
 #include <fstream>
 #include <set>
 #include <string>
+#include <thread>
 
 #include "engine/log/log.h"
 #include "tests/kafka_process_util.h"
@@ -179,6 +180,30 @@ TEST_F(CliOutbox, OnTheEmbeddedLogTheOutboxIsBesideTheLedger) {
   Invocation missing = run_shell(kCli + " outbox relay --data " + dir_.file("nothing"), dir_);
   EXPECT_EQ(missing.exit_code, 1);
   EXPECT_NE(missing.err.find("no log at"), std::string::npos) << missing.err;
+}
+
+// serve --outbox: the relay runs on a thread of the server, and stops with it.
+TEST_F(CliOutbox, ServeRunsTheRelayBesideTheServer) {
+  int accepted = 0;
+  Invocation ingest = cli("ingest " + requests(0, 15, 0, &accepted) + " --partitions 4");
+  ASSERT_EQ(ingest.exit_code, 0) << ingest.err;
+  const std::string outbox = "sqlite:" + dir_.file("served-outbox.db");
+  ChildProcess serve({kCli, "serve", "--port", "0", "--data", dir_.file("data"), "--outbox", outbox});
+  ASSERT_TRUE(serve.read_line(std::chrono::seconds(30)).starts_with("serving ")) << "serve did not start";
+  size_t relayed = 0;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (relayed < static_cast<size_t>(accepted) && std::chrono::steady_clock::now() < deadline) {
+    Invocation dump = run_shell(kCli + " log dump --data " + dir_.file("data") + " --log " + outbox, dir_);
+    relayed = dump.exit_code == 0 ? split_lines(dump.out).size() : 0;
+    if (relayed < static_cast<size_t>(accepted)) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(relayed, static_cast<size_t>(accepted));
+  EXPECT_EQ(serve.stop(SIGTERM), 0);
+  EXPECT_EQ(outbox_messages(outbox).size(), static_cast<size_t>(accepted));
+
+  Invocation bad = cli("serve --port 0 --outbox ftp://nowhere");
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.err.find("serve: outbox relay"), std::string::npos) << bad.err;
 }
 
 }  // namespace
