@@ -90,13 +90,17 @@ class OutboxRelay {
   // Per events partition, the first offset not relayed yet.
   const std::vector<Offset>& next() const { return next_; }
   // Relays every partition up to ends[p] (not included), or until stop()
-  // returns true (looked at after each append and each empty poll).
+  // returns true (looked at between polls, once the last poll's messages are
+  // appended: a stopped relay has nothing pending).
   // kUnavailable when the events log delivers nothing for limits::log_read_stall_ms.
   Result<OutboxStats> relay_until(const std::vector<Offset>& ends, const std::function<bool()>& stop = {});
   // Up to the events log's ends as they are now.
   Result<OutboxStats> relay_to_end(const std::function<bool()>& stop = {});
-  // Relays the events as they come, until stop() returns true; `progress`
-  // (when given) sees the totals after each round that relayed something.
+  // Relays the events as they come, until stop() returns true (looked at
+  // every options.poll_timeout at least); `progress` (when given) sees this
+  // call's totals after each poll that relayed something. The stats count
+  // what this call read: a relay opened again reads again the events after
+  // the last attestation relayed in each partition (and counts them again).
   Result<OutboxStats> follow(const std::function<bool()>& stop,
                              const std::function<void(const OutboxStats&)>& progress = {});
 
