@@ -83,4 +83,18 @@ Result<Instant> parse_instant_option(const std::string& text, const char* option
   return invalid_argument(std::string(option) + ": expected YYYY-MM-DD or an RFC 3339 instant");
 }
 
+sigset_t block_stop_signals() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  return signals;
+}
+
+bool stop_requested(const sigset_t& signals) {
+  const timespec now{0, 0};
+  return sigtimedwait(&signals, nullptr, &now) > 0;
+}
+
 }  // namespace dimona::cli

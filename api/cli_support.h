@@ -6,6 +6,7 @@
 // open_projector's one warning when it sets a checkpoint aside.
 #pragma once
 
+#include <csignal>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -66,5 +67,26 @@ EmployerNaming employer_naming_or_numbers(const CommonOptions& common);
 Result<uint64_t> parse_employer(const std::string& text, const char* option);
 // An instant or a day (its start) given on the command line; empty: `otherwise`.
 Result<Instant> parse_instant_option(const std::string& text, const char* option, Instant otherwise);
+
+// SIGINT and SIGTERM blocked in this thread and every thread started after
+// (call before any starts), to be taken by stop_requested() without waiting.
+sigset_t block_stop_signals();
+bool stop_requested(const sigset_t& signals);
+
+// serve --outbox: the outbox relay (projections/outbox.h) following the
+// events log on its own thread until stopped or destroyed. A failure (a
+// broker away, a full disk) is one stderr line, and the relay opens again
+// after limits::outbox_restart_ms; a bad URI or outbox fails start().
+class OutboxThread {
+ public:
+  static Result<std::unique_ptr<OutboxThread>> start(const CommonOptions& common, const std::string& outbox_uri);
+  ~OutboxThread();
+  void stop();
+
+ private:
+  struct State;
+  explicit OutboxThread(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
+};
 
 }  // namespace dimona::cli

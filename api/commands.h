@@ -142,6 +142,12 @@ struct InboxOptions {
   bool archived = false;  // list: the archived messages instead
 };
 
+// outbox relay: each accepted attestation's message to the outbox log (projections/outbox.h).
+struct OutboxRelayOptions {
+  std::string outbox;   // a log URI; empty: default_outbox_uri of the events log
+  bool follow = false;  // then relay new events as they come, until SIGINT/SIGTERM
+};
+
 struct EmployersImportOptions {
   std::string extract;  // a folder or a ZIP of the register's CSV files
 };
@@ -157,6 +163,7 @@ struct ServeOptions {
   std::string audience = "dimona-ledger";
   std::string public_url;
   std::string trusted_proxy;  // a reverse proxy's address: its X-Forwarded-For names the client
+  std::string outbox;         // a log URI: the outbox relay runs beside the server on a thread; empty: none
   size_t connections_max = api::http_limits::connections_max;                 // open, all clients
   size_t connections_per_client_max = api::http_limits::connections_per_client_max;  // open, one address
   std::string input;  // kafka://HOST:PORT/TOPIC: an input topic fed to the writer (api/input_feeder.h); empty: none
@@ -198,6 +205,7 @@ int run_inbox_list(const CommonOptions& common, const InboxOptions& options);
 int run_inbox_read(const CommonOptions& common, const InboxOptions& options);
 int run_inbox_archive(const CommonOptions& common, const InboxOptions& options);
 int run_wages(const CommonOptions& common, const CitizenOptions& options);
+int run_outbox_relay(const CommonOptions& common, const OutboxRelayOptions& options);
 int run_employers_import(const CommonOptions& common, const EmployersImportOptions& options);
 int run_serve(const CommonOptions& common, const ServeOptions& options);
 int run_token(const CommonOptions& common, const TokenOptions& options);

@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "api/cli_support.h"
 #include "api/commands.h"
 #include "api/ledger_root.h"
 #include "api/loopback_forwarder.h"
@@ -33,22 +34,6 @@ namespace dimona::cli {
 namespace {
 
 using std::chrono::milliseconds;
-
-// SIGINT and SIGTERM, blocked in every thread (set before any thread starts)
-// and taken with sigwait/sigtimedwait by the command's own thread.
-sigset_t block_stop_signals() {
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  return signals;
-}
-
-bool stop_requested(const sigset_t& signals) {
-  const timespec now{0, 0};
-  return sigtimedwait(&signals, nullptr, &now) > 0;
-}
 
 // NDJSON on stdout, buffered; a closed pipe is remembered, not an error.
 class NdjsonOut {

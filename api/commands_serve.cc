@@ -21,11 +21,7 @@ std::string dev_key_dir(const CommonOptions& common) { return common.data_dir + 
 int run_serve(const CommonOptions& common, const ServeOptions& o) {
   // SIGTERM and SIGINT are taken by sigwait below, in this thread only: block
   // them before any thread starts, so every thread inherits the mask.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  const sigset_t signals = block_stop_signals();
 
   std::string jwks = o.jwks;
   if (jwks.empty()) {  // the development key, made on first use (dimona-ledger token signs with it)
@@ -44,6 +40,12 @@ int run_serve(const CommonOptions& common, const ServeOptions& o) {
   SystemClock clock;
   Result<std::unique_ptr<api::LedgerService>> service = api::open_ledger_service(common, clock, o.projector_threads);
   if (!service.is_ok()) return fail("serve", service.status());
+  std::unique_ptr<OutboxThread> outbox;  // after the service: the events log exists
+  if (!o.outbox.empty()) {
+    Result<std::unique_ptr<OutboxThread>> started = OutboxThread::start(common, o.outbox);
+    if (!started.is_ok()) return fail("serve: outbox relay", started.status());
+    outbox = std::move(*started);
+  }
   api::ServerOptions server_options{o.address,         o.port,           o.io_threads,
                                     o.tls_certificate, o.tls_private_key, o.connections_max,
                                     o.connections_per_client_max};
@@ -81,6 +83,7 @@ int run_serve(const CommonOptions& common, const ServeOptions& o) {
                  static_cast<unsigned long long>(c.malformed), static_cast<unsigned long long>(c.retried));
   }
   (*server)->stop();
+  if (outbox) outbox->stop();
   (*service)->stop();
   return 0;
 }

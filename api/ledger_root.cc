@@ -17,8 +17,19 @@
 #include "engine/base/private_file.h"
 #include "engine/quota_schedule.h"
 #include "projections/checkpoint_store.h"
+#include "projections/outbox.h"
 
 namespace dimona::api {
+
+namespace {
+
+std::filesystem::path embedded_path(std::string_view sqlite_uri) { return sqlite_uri.substr(std::string_view("sqlite:").size()); }
+
+Status make_embedded_folder(const std::filesystem::path& path) {
+  return path.has_parent_path() ? make_private_directory(path.parent_path().string()) : Status::ok();
+}
+
+}  // namespace
 
 std::string log_uri_of(const LedgerConfig& config) {
   return !config.log_uri.empty() ? config.log_uri : "sqlite:" + config.data_dir + "/ledger.db";
@@ -30,14 +41,24 @@ Result<std::unique_ptr<Log>> open_ledger_log(const LedgerConfig& config, bool cr
   if (config.partitions != 0) options.partitions = config.partitions;
   options.create_if_missing = create;
   if (uri.starts_with("sqlite:")) {
-    const std::filesystem::path path(uri.substr(std::string_view("sqlite:").size()));
+    const std::filesystem::path path = embedded_path(uri);
     if (create) {
-      if (path.has_parent_path()) DIMONA_TRY(make_private_directory(path.parent_path().string()));
+      DIMONA_TRY(make_embedded_folder(path));
     } else if (!std::filesystem::exists(path)) {
       return not_found("no log at " + path.string() + ": ingest a file first");
     }
   }
   return dimona::open_log(uri, options);
+}
+
+Result<std::unique_ptr<Log>> open_outbox_log(const LedgerConfig& config, const std::string& uri, uint32_t partitions) {
+  Result<std::string> chosen = !uri.empty() ? Result<std::string>(uri) : default_outbox_uri(log_uri_of(config));
+  DIMONA_TRY(chosen);
+  LogOptions options;
+  options.partitions = partitions;
+  options.create_if_missing = true;
+  if (chosen->starts_with("sqlite:")) DIMONA_TRY(make_embedded_folder(embedded_path(*chosen)));
+  return dimona::open_log(*chosen, options);
 }
 
 std::string checkpoint_path(const LedgerConfig& common) { return common.data_dir + "/checkpoint.db"; }

@@ -34,6 +34,10 @@ std::string log_uri_of(const LedgerConfig& config);
 // the topic that does not exist). A Kafka topic is created with
 // config.partitions (or the default).
 Result<std::unique_ptr<Log>> open_ledger_log(const LedgerConfig& config, bool create);
+// The outbox of the outbox relay (projections/outbox.h): `uri`, or when
+// empty default_outbox_uri(log_uri_of(config)); a missing one is created with
+// `partitions` (the events log's; an embedded log's folder made 0700).
+Result<std::unique_ptr<Log>> open_outbox_log(const LedgerConfig& config, const std::string& uri, uint32_t partitions);
 std::string checkpoint_path(const LedgerConfig& config);
 // The server secret: --secret-file, or DATA/secret.key (made on first use).
 Result<ServerSecret> open_secret(const LedgerConfig& config);

@@ -194,6 +194,17 @@ int main(int argc, char** argv) {
   box_archive->add_option("message", inbox.message, "The message id (12 digits)")->required();
   add_common(box_archive);
 
+  OutboxRelayOptions outbox;
+  CLI::App* obx = app.add_subcommand("outbox", "The attestations' messages for a delivery service (docs/kafka.md, Outbox)");
+  obx->require_subcommand(1);
+  CLI::App* obx_relay = obx->add_subcommand(
+      "relay", "Append each accepted attestation's message to the outbox log, once, from where the outbox ends");
+  obx_relay->add_option("--outbox", outbox.outbox,
+                        "The outbox log's URI (default: beside the events log: kafka://…/TOPIC.outbox, "
+                        "sqlite:DATA/ledger.outbox.db)");
+  obx_relay->add_flag("-f,--follow", outbox.follow, "Then relay new events as they come, until Ctrl-C or SIGTERM");
+  add_common(obx_relay);
+
   EmployersImportOptions employers;
   CLI::App* emp = app.add_subcommand("employers", "The employer reference (KBO/BCE open data, docs/employers.md)");
   emp->require_subcommand(1);
@@ -224,6 +235,9 @@ int main(int argc, char** argv) {
                   "Open connections from one client address")
       ->check(CLI::Range(size_t{1}, dimona::api::http_limits::connections_configurable_max))
       ->envname("DIMONA_CONNECTIONS_PER_CLIENT_MAX");
+  srv->add_option("--outbox", serve.outbox,
+                  "Also run the outbox relay (docs/kafka.md, Outbox) into this log URI, on a thread")
+      ->envname("DIMONA_OUTBOX");
   add_common(srv);
 
   TokenOptions token;
@@ -271,6 +285,7 @@ int main(int argc, char** argv) {
   if (flx->parsed()) return run_flexi(common, flexi);
   if (cb_list->parsed()) return run_career_break_list(common, brk);
   if (cb_show->parsed()) return run_career_break_show(common, brk);
+  if (obx_relay->parsed()) return run_outbox_relay(common, outbox);
   if (emp_import->parsed()) return run_employers_import(common, employers);
   if (srv->parsed()) return run_serve(common, serve);
   if (tok->parsed()) return run_token(common, token);

@@ -8,10 +8,6 @@
 namespace dimona {
 namespace {
 
-InboxMessage message_of(const Attestation& a) {
-  return {a, a.issued_at, add_months(a.issued_at, limits::inbox_message_kept_months)};
-}
-
 void write_message(JsonWriter& w, const InboxMessage& m, bool body) {
   const Attestation& a = m.attestation;
   w.begin_object();
@@ -36,12 +32,16 @@ void write_message(JsonWriter& w, const InboxMessage& m, bool body) {
 
 }  // namespace
 
+InboxMessage inbox_message_of(const Attestation& a) {
+  return {a, a.issued_at, add_months(a.issued_at, limits::inbox_message_kept_months)};
+}
+
 namespace {
 
 std::vector<InboxMessage> kept_messages(const ActionState& actions, Ssin citizen, Instant now) {
   std::vector<InboxMessage> out;
   actions.for_each_attestation_of(citizen, [&](const Attestation& a) {
-    InboxMessage m = message_of(a);
+    InboxMessage m = inbox_message_of(a);
     if (m.delivered_at <= now && now < m.expires_at) out.push_back(m);
   });
   return out;

@@ -30,6 +30,10 @@ struct InboxMessage {
   Instant expires_at;
 };
 
+// The message an attestation is: delivered at its issue, kept
+// limits::inbox_message_kept_months months (also the outbox's, outbox.h).
+InboxMessage inbox_message_of(const Attestation& attestation);
+
 std::vector<InboxMessage> inbox_of(const ActionState& actions, Ssin citizen, Instant now, bool archived = false);
 std::optional<InboxMessage> inbox_message(const ActionState& actions, Ssin citizen, uint64_t message_id, Instant now);
 

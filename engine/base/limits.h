@@ -150,6 +150,15 @@ inline constexpr size_t input_in_flight_max = 1024;
 // `serve --input`: after a record answered unavailable or a read error, wait this long before reading again.
 inline constexpr int input_retry_backoff_ms = 1000;
 
+// --- Outbox relay (projections/outbox.h) ---------------------------------------------
+// Messages one append() to an outbox partition carries at most.
+inline constexpr size_t outbox_append_messages_max = 4096;
+// One poll of the events log waits this long; a relay that follows looks at its stop this often.
+inline constexpr int outbox_poll_timeout_ms = 200;
+// serve --outbox: a relay that failed (a broker away, a full disk) starts again after this pause.
+inline constexpr int outbox_restart_ms = 5'000;
+static_assert(outbox_append_messages_max <= log_append_records_max, "one outbox batch is one append");
+
 static_assert(log_producer_event_ids_remembered >= log_append_records_max,
               "a producer session remembers at least one whole append (a retry of it)");
 static_assert(ingest_commit_declarations < log_append_records_max,
