@@ -37,7 +37,7 @@ constexpr int kStepsMax = 12;  // runs before the last clean one
 // only at what the log held at its last open()/reload(), so a second run of
 // the same file on the same Ledger appends its re-read tail again (true
 // reproduces it: seed 1000 doubles lines 1044..1049; docs/kafka.md "Faults").
-constexpr bool kReuseLedgerAfterSuccess = false;
+constexpr bool kReuseLedgerAfterSuccess = true;
 
 class IngestSimulation : public ::testing::Test {
  protected:
