@@ -254,7 +254,11 @@ Result<uint32_t> open_schema(sqlite3* db, const std::string& path, const LogOpti
     Result<std::optional<int64_t>> any =
         query_int(db, "SELECT 1 FROM sqlite_schema LIMIT 1", "cannot read the log's schema");
     DIMONA_TRY(any);
-    if (any->has_value() || !options.create_if_missing) {
+    // An empty database is a log a writer is creating (its tables come in the
+    // transaction after the file): for a reader there is no log there yet.
+    if (!any->has_value() && !options.create_if_missing)
+      return not_found("no log at " + path + " yet: it holds no table (ingest a file first)");
+    if (any->has_value()) {
       return failed_precondition(path + " is not a Dimona ledger log (no meta table)");
     }
     DIMONA_TRY(create_log(db, options));
