@@ -171,6 +171,35 @@ bool is_transient(rd_kafka_resp_err_t err) {
          err == RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE;
 }
 
+// The poll loop both consumers share: waits up to `timeout` for the first
+// message, then takes what is already there without waiting, up to
+// `max_records`; transient errors are retried, others are kUnavailable
+// ("cannot read WHAT"). `take` sees each message and answers whether it
+// counted (false: a stale fetch or a record skipped), or an error.
+template <typename Take>
+Result<size_t> poll_messages(rd_kafka_t* handle, std::chrono::milliseconds timeout, size_t max_records,
+                             const std::string& what, Take&& take) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  size_t taken = 0;
+  while (taken < max_records) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    int wait_ms = taken > 0 ? 0 : static_cast<int>(std::max<int64_t>(left.count(), 0));
+    Message message(rd_kafka_consumer_poll(handle, wait_ms));
+    if (!message) {
+      if (taken > 0 || left.count() <= 0) break;
+      continue;
+    }
+    if (message->err) {
+      if (is_transient(message->err)) continue;
+      return unavailable(kafka_error("cannot read " + what, message->err));
+    }
+    Result<bool> counted = take(*message);
+    DIMONA_TRY(counted);
+    if (*counted) ++taken;
+  }
+  return taken;
+}
+
 // What a delivery report tells about one produced record.
 struct Delivery {
   bool produced = false;
@@ -431,33 +460,19 @@ class KafkaConsumer final : public LogConsumer {
                       size_t max_records) override {
     if (max_records == 0) return invalid_argument("a poll asks for at least one record");
     max_records = std::min(max_records, limits::log_poll_records_max);
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    size_t taken = 0;
-    while (taken < max_records) {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-      int wait_ms = taken > 0 ? 0 : static_cast<int>(std::max<int64_t>(left.count(), 0));
-      Message message(rd_kafka_consumer_poll(handle_.get(), wait_ms));
-      if (!message) {
-        if (taken > 0 || left.count() <= 0) break;
-        continue;
-      }
-      if (message->err) {
-        if (is_transient(message->err)) continue;
-        return unavailable(kafka_error("cannot read the log", message->err));
-      }
-      auto position = positions_.find(static_cast<uint32_t>(message->partition));
-      if (position == positions_.end() || message->offset < static_cast<int64_t>(position->second)) continue;
-      Result<LogRecord> record = record_of(*message);
+    return poll_messages(handle_.get(), timeout, max_records, "the log", [&](const rd_kafka_message_t& message) -> Result<bool> {
+      auto position = positions_.find(static_cast<uint32_t>(message.partition));
+      if (position == positions_.end() || message.offset < static_cast<int64_t>(position->second)) return false;
+      Result<LogRecord> record = record_of(message);
       DIMONA_TRY(record);
       position->second = record->offset + 1;
       if (auto skip = skip_before_.find(record->partition); skip != skip_before_.end()) {
-        if (record->recorded_at < skip->second) continue;
+        if (record->recorded_at < skip->second) return false;
         skip_before_.erase(skip);
       }
       out.push_back(std::move(record).value());
-      ++taken;
-    }
-    return taken;
+      return true;
+    });
   }
 
   Result<Offset> end_offset(uint32_t partition) override {
@@ -711,34 +726,20 @@ class KafkaInputTopic final : public InputTopic {
   Result<size_t> poll(std::vector<InputRecord>& out, std::chrono::milliseconds timeout,
                       size_t max_records) override {
     if (max_records == 0) return invalid_argument("a poll asks for at least one record");
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    size_t taken = 0;
-    while (taken < max_records) {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-      int wait_ms = taken > 0 ? 0 : static_cast<int>(std::max<int64_t>(left.count(), 0));
-      Message message(rd_kafka_consumer_poll(handle_.get(), wait_ms));
-      if (!message) {
-        if (taken > 0 || left.count() <= 0) break;
-        continue;
-      }
-      if (message->err) {
-        if (is_transient(message->err)) continue;
-        return unavailable(kafka_error("cannot read topic " + topic_, message->err));
-      }
-      auto next = next_.find(static_cast<uint32_t>(message->partition));
-      if (next == next_.end() || message->offset < static_cast<int64_t>(next->second)) continue;  // a stale fetch
-      next->second = static_cast<Offset>(message->offset) + 1;
+    return poll_messages(handle_.get(), timeout, max_records, "topic " + topic_, [&](const rd_kafka_message_t& message) -> Result<bool> {
+      auto next = next_.find(static_cast<uint32_t>(message.partition));
+      if (next == next_.end() || message.offset < static_cast<int64_t>(next->second)) return false;  // a stale fetch
+      next->second = static_cast<Offset>(message.offset) + 1;
       InputRecord record;
-      record.partition = static_cast<uint32_t>(message->partition);
-      record.offset = static_cast<Offset>(message->offset);
-      record.timestamp_ms = rd_kafka_message_timestamp(message.get(), nullptr);
-      record.too_large = message->len > limits::input_record_bytes_max;
-      if (!record.too_large && message->payload != nullptr)
-        record.value.assign(static_cast<const char*>(message->payload), message->len);
+      record.partition = static_cast<uint32_t>(message.partition);
+      record.offset = static_cast<Offset>(message.offset);
+      record.timestamp_ms = rd_kafka_message_timestamp(&message, nullptr);
+      record.too_large = message.len > limits::input_record_bytes_max;
+      if (!record.too_large && message.payload != nullptr)
+        record.value.assign(static_cast<const char*>(message.payload), message.len);
       out.push_back(std::move(record));
-      ++taken;
-    }
-    return taken;
+      return true;
+    });
   }
 
   Result<PartitionRange> range(uint32_t partition) override {
