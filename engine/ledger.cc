@@ -14,16 +14,23 @@
 
 namespace dimona {
 
-std::string partition_key(Ssin citizen) { return citizen.value == 0 ? std::string() : format_ssin(citizen); }
+namespace {
+
+// A record's key: the SSIN's 11 digits, written into `digits` (no allocation: every staged event has one).
+std::string_view ssin_key(Ssin citizen, char (&digits)[11]) {
+  DIMONA_ASSERT(citizen.value < 100'000'000'000ULL);
+  uint64_t v = citizen.value;
+  for (int i = 10; i >= 0; --i, v /= 10) digits[i] = static_cast<char>('0' + v % 10);
+  return std::string_view(digits, sizeof digits);
+}
+
+}  // namespace
 
 uint32_t partition_for(Ssin citizen, uint32_t partitions) {
   DIMONA_ASSERT(partitions > 0);
   if (citizen.value == 0) return 0;
-  DIMONA_ASSERT(citizen.value < 100'000'000'000ULL);
   char digits[11];
-  uint64_t v = citizen.value;
-  for (int i = 10; i >= 0; --i, v /= 10) digits[i] = static_cast<char>('0' + v % 10);
-  return partition_for_key(std::string_view(digits, 11), partitions);
+  return partition_for_key(ssin_key(citizen, digits), partitions);
 }
 
 // One partition's events staged since the last hand-over: each event's
@@ -365,10 +372,9 @@ Status Ledger::stage(const Event& event, uint32_t partition, const SourcePositio
   r.id = static_cast<uint32_t>(staged.bytes.size() - before);
   if (event.ssin.value != 0) {  // the key: the SSIN's 11 digits
     char digits[11];
-    uint64_t v = event.ssin.value;
-    for (int i = 10; i >= 0; --i, v /= 10) digits[i] = static_cast<char>('0' + v % 10);
-    staged.bytes.append(digits, sizeof digits);
-    r.key = sizeof digits;
+    const std::string_view key = ssin_key(event.ssin, digits);
+    staged.bytes.append(key);
+    r.key = static_cast<uint32_t>(key.size());
   }
   if (position) {
     before = staged.bytes.size();

@@ -75,8 +75,6 @@ struct Submission {
 // murmur2) of the SSIN's 11 digits, so other Kafka clients keyed by SSIN
 // agree; events without a citizen (ssin 0) go to partition 0.
 uint32_t partition_for(Ssin citizen, uint32_t partitions);
-// The record key of a citizen's events: the SSIN's 11 digits; empty for none.
-std::string partition_key(Ssin citizen);
 
 class Ledger {
  public:
