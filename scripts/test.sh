@@ -36,7 +36,10 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 echo "== tests (release)"
 run_tests build
 echo "== tests (ASan+UBSan)"
-run_tests build-sanitize -LE bench
+# Label heavy (tests/CMakeLists.txt): the generator's statistics over large
+# years and the kill-and-restart runs; they ran above, and take minutes under
+# ASan for code every other sanitized test already runs.
+run_tests build-sanitize -LE 'bench|heavy'
 
 echo "== fuzzing (libFuzzer, ASan+UBSan)"
 scripts/fuzz.sh
