@@ -16,11 +16,14 @@
 
 #include "engine/base/limits.h"
 #include "engine/log/input_topic.h"
+#include "engine/log/kafka_client.h"
 #include "engine/log/kafka_mock.h"
 #include "engine/log/log_internal.h"
 
 namespace dimona {
 namespace {
+
+using namespace kafka_client;  // NOLINT(google-build-using-namespace): this file is its main user
 
 // Record headers this seam writes and requires (text, for clients no one here wrote).
 constexpr const char* kHeaderEventId = "dimona.eventId";
@@ -28,94 +31,6 @@ constexpr const char* kHeaderEventType = "dimona.eventType";
 constexpr const char* kHeaderSchemaVersion = "dimona.schemaVersion";
 constexpr const char* kHeaderRecordedAt = "dimona.recordedAt";  // microseconds since the epoch
 constexpr const char* kHeaderSource = "dimona.source";          // the source position, when there is one
-
-struct HandleDeleter {
-  void operator()(rd_kafka_t* handle) const { rd_kafka_destroy(handle); }
-};
-using KafkaHandle = std::unique_ptr<rd_kafka_t, HandleDeleter>;
-struct PartitionListDeleter {
-  void operator()(rd_kafka_topic_partition_list_t* list) const {
-    rd_kafka_topic_partition_list_destroy(list);
-  }
-};
-using PartitionList = std::unique_ptr<rd_kafka_topic_partition_list_t, PartitionListDeleter>;
-struct MessageDeleter {
-  void operator()(rd_kafka_message_t* message) const { rd_kafka_message_destroy(message); }
-};
-using Message = std::unique_ptr<rd_kafka_message_t, MessageDeleter>;
-
-using Settings = std::vector<std::pair<std::string, std::string>>;
-
-std::string kafka_error(std::string_view what, rd_kafka_resp_err_t err) {
-  return std::string(what) + ": " + rd_kafka_err2str(err);
-}
-
-// Settings shared by every handle.
-Settings common_settings(std::string_view bootstrap) {
-  return {{"bootstrap.servers", std::string(bootstrap)},
-          {"client.id", "dimona-ledger"},
-          {"allow.auto.create.topics", "false"},  // a topic is created on purpose, with its partitions
-          {"socket.timeout.ms", std::to_string(limits::kafka_request_timeout_ms)},
-          {"log.connection.close", "false"}};
-}
-
-// librdkafka's log lines, on stderr as the ledger's own: errors and warnings,
-// but for the one every client meets on an old broker or the mock cluster
-// (AUTOCREATE: allow.auto.create.topics is not understood there; the ledger
-// looks a topic up in the full metadata and creates it on purpose, docs/kafka.md).
-void log_line(const rd_kafka_t*, int level, const char* facility, const char* message) {
-  if (level > 4 || std::string_view(facility) == "AUTOCREATE") return;
-  std::fprintf(stderr, "dimona-ledger: kafka: %s: %s\n", facility, message);
-}
-
-Result<KafkaHandle> new_handle(rd_kafka_type_t type, const Settings& settings,
-                               void (*on_delivery)(rd_kafka_t*, const rd_kafka_message_t*, void*),
-                               void* opaque = nullptr) {
-  rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  char error[512];
-  for (const auto& [name, value] : settings) {
-    if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), error, sizeof error) != RD_KAFKA_CONF_OK) {
-      rd_kafka_conf_destroy(conf);
-      std::string message = "librdkafka refuses ";
-      message.append(name).append("=").append(value).append(": ").append(error);
-      return internal_error(std::move(message));
-    }
-  }
-  rd_kafka_conf_set_log_cb(conf, log_line);
-  if (on_delivery != nullptr) rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
-  if (opaque != nullptr) rd_kafka_conf_set_opaque(conf, opaque);
-  rd_kafka_t* handle = rd_kafka_new(type, conf, error, sizeof error);  // owns conf on success
-  if (handle == nullptr) {
-    rd_kafka_conf_destroy(conf);
-    return unavailable(std::string("cannot create a Kafka client: ") + error);
-  }
-  return KafkaHandle(handle);
-}
-
-// `group_id`: required by librdkafka, never joined (manual assignment only).
-Result<KafkaHandle> new_consumer(std::string_view bootstrap, const char* group_id = "dimona-ledger.log-reader") {
-  Settings settings = common_settings(bootstrap);
-  settings.insert(settings.end(), {
-      {"group.id", group_id},
-      {"enable.auto.commit", "false"},
-      {"enable.auto.offset.store", "false"},
-      // An offset out of range (before the log start, past its end) is an error, never a
-      // silent jump: the log is the ledger. seek() clamps past-the-end to the end.
-      {"auto.offset.reset", "error"},
-      // Nothing here writes transactions (exactly once comes from source positions and
-      // checkpointed offsets), and the mock cluster implements none.
-      {"isolation.level", "read_uncommitted"},
-      {"enable.partition.eof", "false"},
-      {"check.crcs", "true"},
-      {"fetch.wait.max.ms", "100"},
-      {"fetch.min.bytes", "1"},
-      {"max.partition.fetch.bytes", std::to_string(limits::kafka_fetch_partition_bytes_max)},
-      {"fetch.max.bytes", std::to_string(limits::kafka_fetch_bytes_max)},
-  });
-  Result<KafkaHandle> handle = new_handle(RD_KAFKA_CONSUMER, settings, nullptr);
-  if (handle.is_ok()) rd_kafka_poll_set_consumer(handle->get());
-  return handle;
-}
 
 // The in-process fence: partitions held by a live producer, per "bootstrap/topic".
 std::mutex fence_mutex;
@@ -161,43 +76,6 @@ Result<LogRecord> record_of(const rd_kafka_message_t& message) {
   if (message.key != nullptr) record.key.assign(static_cast<const char*>(message.key), message.key_len);
   if (message.payload != nullptr) record.payload.assign(static_cast<const char*>(message.payload), message.len);
   return record;
-}
-
-// Consumer errors librdkafka recovers from by itself (it reconnects and refetches).
-bool is_transient(rd_kafka_resp_err_t err) {
-  return err == RD_KAFKA_RESP_ERR__PARTITION_EOF || err == RD_KAFKA_RESP_ERR__TRANSPORT ||
-         err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN || err == RD_KAFKA_RESP_ERR__TIMED_OUT ||
-         err == RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION ||
-         err == RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE;
-}
-
-// The poll loop both consumers share: waits up to `timeout` for the first
-// message, then takes what is already there without waiting, up to
-// `max_records`; transient errors are retried, others are kUnavailable
-// ("cannot read WHAT"). `take` sees each message and answers whether it
-// counted (false: a stale fetch or a record skipped), or an error.
-template <typename Take>
-Result<size_t> poll_messages(rd_kafka_t* handle, std::chrono::milliseconds timeout, size_t max_records,
-                             const std::string& what, Take&& take) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  size_t taken = 0;
-  while (taken < max_records) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    int wait_ms = taken > 0 ? 0 : static_cast<int>(std::max<int64_t>(left.count(), 0));
-    Message message(rd_kafka_consumer_poll(handle, wait_ms));
-    if (!message) {
-      if (taken > 0 || left.count() <= 0) break;
-      continue;
-    }
-    if (message->err) {
-      if (is_transient(message->err)) continue;
-      return unavailable(kafka_error("cannot read " + what, message->err));
-    }
-    Result<bool> counted = take(*message);
-    DIMONA_TRY(counted);
-    if (*counted) ++taken;
-  }
-  return taken;
 }
 
 // What a delivery report tells about one produced record.
@@ -402,20 +280,6 @@ Result<LogRecord> read_one(rd_kafka_t* handle, const std::string& topic, uint32_
                      std::to_string(partition) + " within the probe timeout");
 }
 
-struct Watermarks {
-  Offset low = 0;
-  Offset high = 0;
-};
-
-Result<Watermarks> watermarks(rd_kafka_t* handle, const std::string& topic, uint32_t partition) {
-  int64_t low = 0;
-  int64_t high = 0;
-  rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(
-      handle, topic.c_str(), static_cast<int32_t>(partition), &low, &high, limits::kafka_request_timeout_ms);
-  if (err) return unavailable(kafka_error("cannot read partition " + std::to_string(partition) + "'s offsets", err));
-  return Watermarks{static_cast<Offset>(low), static_cast<Offset>(high)};
-}
-
 class KafkaConsumer final : public LogConsumer {
  public:
   KafkaConsumer(std::string bootstrap, std::string topic, uint32_t partitions, KafkaHandle handle)
@@ -572,58 +436,6 @@ Settings producer_settings(std::string_view bootstrap, int delivery_timeout_ms) 
       {"retry.backoff.ms", "100"},
   });
   return settings;
-}
-
-// The topic's partition count, kNotFound when the cluster has no such topic.
-// Asks for every topic's metadata: a request naming the topic would have an
-// old broker (or the mock) auto-create it with its default partition count.
-Result<uint32_t> topic_partitions(rd_kafka_t* handle, const std::string& topic) {
-  const rd_kafka_metadata_t* metadata = nullptr;
-  rd_kafka_resp_err_t err = rd_kafka_metadata(handle, 1, nullptr, &metadata, limits::kafka_request_timeout_ms);
-  if (err) return unavailable(kafka_error("cannot read the cluster's metadata", err));
-  std::unique_ptr<const rd_kafka_metadata_t, void (*)(const rd_kafka_metadata_t*)> owned(metadata, rd_kafka_metadata_destroy);
-  for (int i = 0; i < metadata->topic_cnt; ++i) {
-    const rd_kafka_metadata_topic_t& found = metadata->topics[i];
-    if (topic != found.topic) continue;
-    if (found.err) return not_found(kafka_error("topic " + topic, found.err));
-    if (found.partition_cnt <= 0) return not_found("topic " + topic + " has no partitions yet");
-    return static_cast<uint32_t>(found.partition_cnt);
-  }
-  return not_found("topic " + topic + " does not exist");
-}
-
-Status create_topic(rd_kafka_t* handle, const std::string& topic, const LogOptions& options) {
-  char error[512];
-  rd_kafka_NewTopic_t* new_topic = rd_kafka_NewTopic_new(topic.c_str(), static_cast<int>(options.partitions),
-                                                         options.replication_factor, error, sizeof error);
-  if (new_topic == nullptr) return invalid_argument(std::string("cannot describe topic ") + topic + ": " + error);
-  rd_kafka_queue_t* queue = rd_kafka_queue_new(handle);
-  rd_kafka_AdminOptions_t* admin = rd_kafka_AdminOptions_new(handle, RD_KAFKA_ADMIN_OP_CREATETOPICS);
-  (void)rd_kafka_AdminOptions_set_request_timeout(admin, limits::kafka_request_timeout_ms, error, sizeof error);
-  (void)rd_kafka_AdminOptions_set_operation_timeout(admin, limits::kafka_request_timeout_ms, error, sizeof error);
-  rd_kafka_CreateTopics(handle, &new_topic, 1, admin, queue);
-  rd_kafka_event_t* event = rd_kafka_queue_poll(queue, 2 * limits::kafka_request_timeout_ms);
-  Status status;
-  if (event == nullptr) {
-    status = unavailable("CreateTopics for " + topic + " got no answer");
-  } else if (rd_kafka_event_error(event)) {
-    status = failed_precondition("topic " + topic + " does not exist and CreateTopics failed (" +
-                                 rd_kafka_event_error_string(event) + "); create it with " +
-                                 std::to_string(options.partitions) + " partitions");
-  } else {
-    size_t count = 0;
-    const rd_kafka_topic_result_t** results =
-        rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(event), &count);
-    rd_kafka_resp_err_t err = count == 1 ? rd_kafka_topic_result_error(results[0]) : RD_KAFKA_RESP_ERR__FAIL;
-    if (err && err != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
-      status = failed_precondition(kafka_error("topic " + topic + " does not exist and CreateTopics failed", err));
-    }
-  }
-  if (event != nullptr) rd_kafka_event_destroy(event);
-  rd_kafka_AdminOptions_destroy(admin);
-  rd_kafka_queue_destroy(queue);
-  rd_kafka_NewTopic_destroy(new_topic);
-  return status;
 }
 
 class KafkaLog final : public Log {
@@ -801,7 +613,7 @@ Result<std::unique_ptr<Log>> open_kafka_log(std::string_view bootstrap, std::str
   Result<uint32_t> partitions = topic_partitions(admin->get(), topic);
   if (!partitions.is_ok() && partitions.status().code() == Code::kNotFound) {
     if (!options.create_if_missing) return not_found("no log at kafka://" + std::string(bootstrap) + "/" + topic + ": the topic does not exist");
-    DIMONA_TRY(create_topic(admin->get(), topic, options));
+    DIMONA_TRY(create_topic(admin->get(), topic, options.partitions, options.replication_factor));
     // A created topic reaches every broker's metadata after a moment.
     auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(limits::kafka_request_timeout_ms);
     do {

@@ -1,0 +1,150 @@
+#include "engine/log/kafka_client.h"
+
+#include <cstdio>
+
+#include "engine/base/limits.h"
+
+namespace dimona::kafka_client {
+
+std::string kafka_error(std::string_view what, rd_kafka_resp_err_t err) {
+  return std::string(what) + ": " + rd_kafka_err2str(err);
+}
+
+// Settings shared by every handle.
+Settings common_settings(std::string_view bootstrap) {
+  return {{"bootstrap.servers", std::string(bootstrap)},
+          {"client.id", "dimona-ledger"},
+          {"allow.auto.create.topics", "false"},  // a topic is created on purpose, with its partitions
+          {"socket.timeout.ms", std::to_string(limits::kafka_request_timeout_ms)},
+          {"log.connection.close", "false"}};
+}
+
+// librdkafka's log lines, on stderr as the ledger's own: errors and warnings,
+// but for the one every client meets on an old broker or the mock cluster
+// (AUTOCREATE: allow.auto.create.topics is not understood there; the ledger
+// looks a topic up in the full metadata and creates it on purpose, docs/kafka.md).
+static void log_line(const rd_kafka_t*, int level, const char* facility, const char* message) {
+  if (level > 4 || std::string_view(facility) == "AUTOCREATE") return;
+  std::fprintf(stderr, "dimona-ledger: kafka: %s: %s\n", facility, message);
+}
+
+Result<KafkaHandle> new_handle(rd_kafka_type_t type, const Settings& settings,
+                               void (*on_delivery)(rd_kafka_t*, const rd_kafka_message_t*, void*),
+                               void* opaque) {
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  char error[512];
+  for (const auto& [name, value] : settings) {
+    if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), error, sizeof error) != RD_KAFKA_CONF_OK) {
+      rd_kafka_conf_destroy(conf);
+      std::string message = "librdkafka refuses ";
+      message.append(name).append("=").append(value).append(": ").append(error);
+      return internal_error(std::move(message));
+    }
+  }
+  rd_kafka_conf_set_log_cb(conf, log_line);
+  if (on_delivery != nullptr) rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+  if (opaque != nullptr) rd_kafka_conf_set_opaque(conf, opaque);
+  rd_kafka_t* handle = rd_kafka_new(type, conf, error, sizeof error);  // owns conf on success
+  if (handle == nullptr) {
+    rd_kafka_conf_destroy(conf);
+    return unavailable(std::string("cannot create a Kafka client: ") + error);
+  }
+  return KafkaHandle(handle);
+}
+
+Result<KafkaHandle> new_consumer(std::string_view bootstrap, const char* group_id, const Settings& extra) {
+  Settings settings = common_settings(bootstrap);
+  settings.insert(settings.end(), {
+      {"group.id", group_id},
+      {"enable.auto.commit", "false"},
+      {"enable.auto.offset.store", "false"},
+      // An offset out of range (before the log start, past its end) is an error, never a
+      // silent jump: the log is the ledger. seek() clamps past-the-end to the end.
+      {"auto.offset.reset", "error"},
+      // Nothing here writes transactions (exactly once comes from source positions and
+      // checkpointed offsets), and the mock cluster implements none.
+      {"isolation.level", "read_uncommitted"},
+      {"enable.partition.eof", "false"},
+      {"check.crcs", "true"},
+      {"fetch.wait.max.ms", "100"},
+      {"fetch.min.bytes", "1"},
+      {"max.partition.fetch.bytes", std::to_string(limits::kafka_fetch_partition_bytes_max)},
+      {"fetch.max.bytes", std::to_string(limits::kafka_fetch_bytes_max)},
+  });
+  settings.insert(settings.end(), extra.begin(), extra.end());
+  Result<KafkaHandle> handle = new_handle(RD_KAFKA_CONSUMER, settings, nullptr);
+  if (handle.is_ok()) rd_kafka_poll_set_consumer(handle->get());
+  return handle;
+}
+
+
+Result<Watermarks> watermarks(rd_kafka_t* handle, const std::string& topic, uint32_t partition) {
+  int64_t low = 0;
+  int64_t high = 0;
+  rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(
+      handle, topic.c_str(), static_cast<int32_t>(partition), &low, &high, limits::kafka_request_timeout_ms);
+  if (err) return unavailable(kafka_error("cannot read partition " + std::to_string(partition) + "'s offsets", err));
+  return Watermarks{static_cast<Offset>(low), static_cast<Offset>(high)};
+}
+
+
+// The topic's partition count, kNotFound when the cluster has no such topic.
+// Asks for every topic's metadata: a request naming the topic would have an
+// old broker (or the mock) auto-create it with its default partition count.
+Result<uint32_t> topic_partitions(rd_kafka_t* handle, const std::string& topic) {
+  const rd_kafka_metadata_t* metadata = nullptr;
+  rd_kafka_resp_err_t err = rd_kafka_metadata(handle, 1, nullptr, &metadata, limits::kafka_request_timeout_ms);
+  if (err) return unavailable(kafka_error("cannot read the cluster's metadata", err));
+  std::unique_ptr<const rd_kafka_metadata_t, void (*)(const rd_kafka_metadata_t*)> owned(metadata, rd_kafka_metadata_destroy);
+  for (int i = 0; i < metadata->topic_cnt; ++i) {
+    const rd_kafka_metadata_topic_t& found = metadata->topics[i];
+    if (topic != found.topic) continue;
+    if (found.err) return not_found(kafka_error("topic " + topic, found.err));
+    if (found.partition_cnt <= 0) return not_found("topic " + topic + " has no partitions yet");
+    return static_cast<uint32_t>(found.partition_cnt);
+  }
+  return not_found("topic " + topic + " does not exist");
+}
+
+Status create_topic(rd_kafka_t* handle, const std::string& topic, uint32_t partitions, int16_t replication_factor,
+                    const Settings& config) {
+  char error[512];
+  rd_kafka_NewTopic_t* new_topic = rd_kafka_NewTopic_new(topic.c_str(), static_cast<int>(partitions),
+                                                         replication_factor, error, sizeof error);
+  if (new_topic == nullptr) return invalid_argument(std::string("cannot describe topic ") + topic + ": " + error);
+  for (const auto& [name, value] : config) {
+    if (rd_kafka_resp_err_t err = rd_kafka_NewTopic_set_config(new_topic, name.c_str(), value.c_str()); err) {
+      rd_kafka_NewTopic_destroy(new_topic);
+      return invalid_argument(kafka_error("topic setting " + name + "=" + value, err));
+    }
+  }
+  rd_kafka_queue_t* queue = rd_kafka_queue_new(handle);
+  rd_kafka_AdminOptions_t* admin = rd_kafka_AdminOptions_new(handle, RD_KAFKA_ADMIN_OP_CREATETOPICS);
+  (void)rd_kafka_AdminOptions_set_request_timeout(admin, limits::kafka_request_timeout_ms, error, sizeof error);
+  (void)rd_kafka_AdminOptions_set_operation_timeout(admin, limits::kafka_request_timeout_ms, error, sizeof error);
+  rd_kafka_CreateTopics(handle, &new_topic, 1, admin, queue);
+  rd_kafka_event_t* event = rd_kafka_queue_poll(queue, 2 * limits::kafka_request_timeout_ms);
+  Status status;
+  if (event == nullptr) {
+    status = unavailable("CreateTopics for " + topic + " got no answer");
+  } else if (rd_kafka_event_error(event)) {
+    status = failed_precondition("topic " + topic + " does not exist and CreateTopics failed (" +
+                                 rd_kafka_event_error_string(event) + "); create it with " +
+                                 std::to_string(partitions) + " partitions");
+  } else {
+    size_t count = 0;
+    const rd_kafka_topic_result_t** results =
+        rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(event), &count);
+    rd_kafka_resp_err_t err = count == 1 ? rd_kafka_topic_result_error(results[0]) : RD_KAFKA_RESP_ERR__FAIL;
+    if (err && err != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
+      status = failed_precondition(kafka_error("topic " + topic + " does not exist and CreateTopics failed", err));
+    }
+  }
+  if (event != nullptr) rd_kafka_event_destroy(event);
+  rd_kafka_AdminOptions_destroy(admin);
+  rd_kafka_queue_destroy(queue);
+  rd_kafka_NewTopic_destroy(new_topic);
+  return status;
+}
+
+}  // namespace dimona::kafka_client

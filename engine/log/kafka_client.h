@@ -1,0 +1,121 @@
+// Kafka client plumbing the Kafka backends of engine/log share (the log,
+// the input topic, group membership, keyed tables): librdkafka handles as
+// owning pointers, the settings every handle gets, the consumer settings of
+// a reader on manual assignment, the poll loop, watermarks, topic metadata
+// and creation.
+//
+// Contract. Internal to engine/log (not included outside it: the one place
+// librdkafka's header is seen, with the .cc files of the Kafka backends).
+// Errors as values: kUnavailable when a broker cannot answer within
+// limits::kafka_request_timeout_ms, kNotFound for a missing topic,
+// kFailedPrecondition when a topic cannot be created, kInternal when
+// librdkafka refuses a setting. Every function may be called from any
+// thread; a handle is used as librdkafka allows (its own thread rules).
+#pragma once
+
+#include <librdkafka/rdkafka.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "engine/base/status.h"
+#include "engine/log/log.h"
+
+namespace dimona::kafka_client {
+
+struct HandleDeleter {
+  void operator()(rd_kafka_t* handle) const { rd_kafka_destroy(handle); }
+};
+using KafkaHandle = std::unique_ptr<rd_kafka_t, HandleDeleter>;
+struct PartitionListDeleter {
+  void operator()(rd_kafka_topic_partition_list_t* list) const {
+    rd_kafka_topic_partition_list_destroy(list);
+  }
+};
+using PartitionList = std::unique_ptr<rd_kafka_topic_partition_list_t, PartitionListDeleter>;
+struct MessageDeleter {
+  void operator()(rd_kafka_message_t* message) const { rd_kafka_message_destroy(message); }
+};
+using Message = std::unique_ptr<rd_kafka_message_t, MessageDeleter>;
+
+using Settings = std::vector<std::pair<std::string, std::string>>;
+
+// "WHAT: librdkafka's text for err".
+std::string kafka_error(std::string_view what, rd_kafka_resp_err_t err);
+
+// Settings shared by every handle: bootstrap.servers, client.id, no topic
+// auto-creation, socket timeout.
+Settings common_settings(std::string_view bootstrap);
+
+// A handle of `type` with `settings` (every one checked), librdkafka's log
+// lines on stderr (kafka_client.cc log_line), and an optional delivery report callback.
+Result<KafkaHandle> new_handle(rd_kafka_type_t type, const Settings& settings,
+                               void (*on_delivery)(rd_kafka_t*, const rd_kafka_message_t*, void*) = nullptr,
+                               void* opaque = nullptr);
+
+// A consumer on manual assignment: `group_id` is required by librdkafka and
+// never joined; no commits, no auto offset store, auto.offset.reset=error,
+// read_uncommitted, CRCs checked, the fetch limits of limits.h. `extra`
+// settings are added last (they override).
+Result<KafkaHandle> new_consumer(std::string_view bootstrap, const char* group_id = "dimona-ledger.log-reader",
+                                 const Settings& extra = {});
+
+// Consumer errors librdkafka recovers from by itself (it reconnects and refetches).
+inline bool is_transient(rd_kafka_resp_err_t err) {
+  return err == RD_KAFKA_RESP_ERR__PARTITION_EOF || err == RD_KAFKA_RESP_ERR__TRANSPORT ||
+         err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN || err == RD_KAFKA_RESP_ERR__TIMED_OUT ||
+         err == RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION ||
+         err == RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE;
+}
+
+// The poll loop both consumers share: waits up to `timeout` for the first
+// message, then takes what is already there without waiting, up to
+// `max_records`; transient errors are retried, others are kUnavailable
+// ("cannot read WHAT"). `take` sees each message and answers whether it
+// counted (false: a stale fetch or a record skipped), or an error.
+template <typename Take>
+Result<size_t> poll_messages(rd_kafka_t* handle, std::chrono::milliseconds timeout, size_t max_records,
+                             const std::string& what, Take&& take) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  size_t taken = 0;
+  while (taken < max_records) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    int wait_ms = taken > 0 ? 0 : static_cast<int>(std::max<int64_t>(left.count(), 0));
+    Message message(rd_kafka_consumer_poll(handle, wait_ms));
+    if (!message) {
+      if (taken > 0 || left.count() <= 0) break;
+      continue;
+    }
+    if (message->err) {
+      if (is_transient(message->err)) continue;
+      return unavailable(kafka_error("cannot read " + what, message->err));
+    }
+    Result<bool> counted = take(*message);
+    DIMONA_TRY(counted);
+    if (*counted) ++taken;
+  }
+  return taken;
+}
+
+
+struct Watermarks {
+  Offset low = 0;
+  Offset high = 0;
+};
+
+// A partition's low and high watermarks, asked of its leader.
+Result<Watermarks> watermarks(rd_kafka_t* handle, const std::string& topic, uint32_t partition);
+
+// The topic's partition count; kNotFound when the cluster has no such topic.
+Result<uint32_t> topic_partitions(rd_kafka_t* handle, const std::string& topic);
+
+// CreateTopics with `partitions`, `replication_factor` and topic `config`
+// (e.g. cleanup.policy=compact); an existing topic is no error.
+Status create_topic(rd_kafka_t* handle, const std::string& topic, uint32_t partitions, int16_t replication_factor,
+                    const Settings& config = {});
+
+}  // namespace dimona::kafka_client
