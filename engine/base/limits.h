@@ -122,6 +122,12 @@ inline constexpr int kafka_fetch_bytes_max = 50 * 1024 * 1024;
 // seek_to_instant reads one record per probe of its binary search when the broker
 // does not answer offsetsForTimes (the mock cluster); each probe waits this long.
 inline constexpr int kafka_probe_timeout_ms = 5'000;
+// A consumer group's id and a member's name (group.h), in bytes.
+inline constexpr size_t group_name_bytes_max = 200;
+// Keyed tables (keyed_table.h): a table's name, a key and a value, in bytes.
+inline constexpr size_t keyed_table_name_bytes_max = 64;
+inline constexpr size_t keyed_table_key_bytes_max = 128;
+inline constexpr size_t keyed_table_value_bytes_max = 1024;
 
 // --- Ingest ---------------------------------------------------------------------
 // Declarations decided between two durable commits (one SQLite transaction,

@@ -40,6 +40,14 @@ uint32_t kafka_murmur2(std::string_view bytes) {
   return h;
 }
 
+Result<std::unique_ptr<GroupMember>> Log::join_group(const GroupOptions&, GroupCallbacks) {
+  return failed_precondition("log " + uri() + " has no consumer groups: scale-out runs on kafka://");
+}
+
+Result<std::unique_ptr<KeyedTable>> Log::open_table(std::string_view name) {
+  return failed_precondition("log " + uri() + " keeps no table " + std::string(name));
+}
+
 uint32_t partition_for_key(std::string_view key, uint32_t partitions) {
   DIMONA_ASSERT(partitions > 0);
   if (key.empty()) return 0;

@@ -79,6 +79,8 @@
 #include "engine/base/limits.h"
 #include "engine/base/status.h"
 #include "engine/base/time.h"
+#include "engine/log/group.h"
+#include "engine/log/keyed_table.h"
 
 namespace dimona {
 
@@ -158,6 +160,10 @@ class Log {
   // side by side (Kafka: each waits for its own acknowledgements); false when
   // the backend serialises them anyway (the embedded log's one write lock).
   virtual bool parallel_appends() const { return false; }
+  // Membership in a consumer group over this log's partitions (group.h).
+  virtual Result<std::unique_ptr<GroupMember>> join_group(const GroupOptions& options, GroupCallbacks callbacks);
+  // The keyed table `name` kept with this log (keyed_table.h).
+  virtual Result<std::unique_ptr<KeyedTable>> open_table(std::string_view name);
 };
 
 struct LogOptions {
