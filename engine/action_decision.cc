@@ -31,7 +31,7 @@ void decide_attestation(const LedgerState& state, const Action& a, Instant at, c
     o->refusal = R::kYearNotAvailable;
     return;
   }
-  const std::optional<uint32_t> quota = state.quota(a.year);
+  const std::optional<uint32_t> quota = state.quota(a.year, at);
   if (!quota) {
     o->refusal = R::kQuotaUnknown;
     return;
@@ -180,11 +180,10 @@ ActionOutcome decide_action(const LedgerState& state, const Action& a, Instant a
   o.id = fresh_id;
   if (creates_subject(a.kind) && a.id != 0) {
     // An imported id must be free: no record, no period, and not in the
-    // ledger's own range below its next id (declarations, periods, the ids
-    // of every action already logged, refused ones included).
+    // ledger's own range (body from kLedgerIdBodyFirst), which is reserved
+    // for the ids the ledger gives, each saying its partition (ledger.h).
     const uint64_t body = a.id / 100;
-    if (s.id_in_use(a.id) || state.period(PeriodId{a.id}) ||
-        (body >= kLedgerIdBodyFirst && body < state.next_id_body())) {
+    if (s.id_in_use(a.id) || state.period(PeriodId{a.id}) || body >= kLedgerIdBodyFirst) {
       o.refusal = R::kIdInUse;  // logged under the fresh id: event ids stay unique
       return o;
     }

@@ -158,10 +158,10 @@ Period candidate_of(const Declaration& d, Ssin worker) {
 }
 
 // Quota (FB 90017, rule 8): hours beyond what remains are accepted with a warning.
-void check_quota(const LedgerState& state, const Period& p, uint32_t hours_before, Decision* out) {
+void check_quota(const LedgerState& state, const Period& p, uint32_t hours_before, Instant at, Decision* out) {
   if (p.worker_type != WorkerType::kSTU) return;
   const int32_t year = year_of(p.start);
-  const std::optional<uint32_t> quota = state.quota(year);
+  const std::optional<uint32_t> quota = state.quota(year, at);
   if (!quota) return;
   const uint32_t remaining = *quota > hours_before ? *quota - hours_before : 0;
   const uint32_t in_quota = std::min<uint32_t>(p.planned_hours, remaining);
@@ -185,8 +185,11 @@ void decide_in(const LedgerState& state, const Declaration& d, Instant recorded_
     return;
   }
   // An imported period id already in use: the same IN sent twice is a
-  // duplicate even when the first is no longer active; otherwise the id is invalid.
-  if (d.period_id.valid() && state.period(d.period_id.value)) {
+  // duplicate even when the first is no longer active; otherwise the id is
+  // invalid. So is one in the ledger's own range (body from
+  // kLedgerIdBodyFirst), reserved for the ids the ledger gives (ledger.h).
+  if (d.period_id.valid() &&
+      (state.period(d.period_id.value) || d.period_id.value.value / 100 >= kLedgerIdBodyFirst)) {
     out->add(kPeriodIdInvalid, kBlocking);
     return;
   }
@@ -195,7 +198,7 @@ void decide_in(const LedgerState& state, const Declaration& d, Instant recorded_
     out->add(kInLate, kNonBlocking);
   }
   if (d.period_id.valid()) out->period_id = d.period_id.value;
-  check_quota(state, p, state.student_hours(p.worker, year_of(p.start)), out);
+  check_quota(state, p, state.student_hours(p.worker, year_of(p.start)), recorded_at, out);
   // Rule 13: a flexi-job needs the citizen eligible in the quarter it starts.
   if (p.worker_type == WorkerType::kFLX &&
       !flexi_eligibility(state.actions(), p.worker, quarter_index(p.start), p.employer).eligible)
@@ -227,7 +230,8 @@ const Period* resolve_period(const LedgerState& state, const Declaration& d, Dec
   return p;
 }
 
-void decide_update(const LedgerState& state, const Declaration& d, const Period& p, Decision* out) {
+void decide_update(const LedgerState& state, const Declaration& d, const Period& p, Instant recorded_at,
+                   Decision* out) {
   if (d.start_date.invalid()) out->add(kStartDateInvalid, kBlocking);
   if (d.end_date.invalid()) out->add(kEndDateInvalid, kBlocking);
   check_hours_of_day(d, out);
@@ -254,7 +258,7 @@ void decide_update(const LedgerState& state, const Declaration& d, const Period&
   if (state.find_overlap(next, p.id, &duplicate)) return out->add(kUpdateOverlap, kBlocking);
   const uint32_t others = state.student_hours(p.worker, year_of(p.start)) - (p.counts_for_student_quota() ? p.planned_hours : 0);
   out->late = p.late;
-  check_quota(state, next, others, out);
+  check_quota(state, next, others, recorded_at, out);
 }
 
 void decide_out(const Declaration& d, const Period& p, Decision* out) {
@@ -284,7 +288,7 @@ Decision decide(const LedgerState& state, const Declaration& d, Instant recorded
   }
   const Period* p = resolve_period(state, d, &out);
   if (p && !out.blocking()) {
-    if (d.kind == DeclarationKind::kUpdate) decide_update(state, d, *p, &out);
+    if (d.kind == DeclarationKind::kUpdate) decide_update(state, d, *p, recorded_at, &out);
     else if (d.kind == DeclarationKind::kOut) decide_out(d, *p, &out);
   }
   out.result = result_of(out, true);

@@ -26,6 +26,42 @@ std::string_view ssin_key(Ssin citizen, char (&digits)[11]) {
 
 }  // namespace
 
+std::optional<uint32_t> ledger_id_partition(uint64_t dimona_id, uint32_t partitions) {
+  DIMONA_ASSERT(partitions > 0);
+  const uint64_t body = dimona_id / 100;
+  if (body < kLedgerIdBodyFirst) return std::nullopt;
+  return static_cast<uint32_t>((body - kLedgerIdBodyFirst) % partitions);
+}
+
+namespace {
+
+// Moves `serials` past one ledger-assigned id: its partition's serial (by
+// its residue, which is the partition of every id allocated since ids say
+// their partition; an older log's ids are kept clear of just as well).
+void note_ledger_id(uint64_t dimona_id, std::vector<uint64_t>& serials) {
+  const uint64_t body = dimona_id / 100;
+  if (body < kLedgerIdBodyFirst) return;  // imported
+  const uint64_t p = (body - kLedgerIdBodyFirst) % serials.size();
+  const uint64_t n = (body - kLedgerIdBodyFirst) / serials.size();
+  serials[p] = std::max(serials[p], n + 1);
+}
+
+// The ids the ledger gave in `event`: the declaration's, the period's of an
+// IN that imported none (an UPDATE, OUT or CANCEL names a period id, maybe an
+// unknown one: not the ledger's), an action's.
+void note_ledger_ids(const Event& event, std::vector<uint64_t>& serials) {
+  if (event.is_declaration()) {
+    const DeclarationBody& b = event.declaration;
+    note_ledger_id(b.declaration_id.value, serials);
+    if (event.type == EventType::kDimonaInDeclared && !b.declaration.period_id.valid())
+      note_ledger_id(b.decision.period_id.value, serials);
+  } else if (event.is_action()) {
+    note_ledger_id(event.action.outcome.id, serials);
+  }
+}
+
+}  // namespace
+
 uint32_t partition_for(Ssin citizen, uint32_t partitions) {
   DIMONA_ASSERT(partitions > 0);
   if (citizen.value == 0) return 0;
@@ -167,13 +203,13 @@ struct Ledger::Committer {
 
 Ledger::Ledger(Key, Log& log, QuotaSchedule schedule, const Clock& clock, ServerSecret secret)
     : log_(log),
-      schedule_(std::move(schedule)),
+      schedule_(std::make_shared<const QuotaSchedule>(std::move(schedule))),
       clock_(clock),
       secret_(secret),
       staged_(log.partitions()),
       handed_end_(log.partitions(), 0),
       partition_time_(log.partitions()),
-      partition_quotas_(log.partitions()),
+      next_serial_(log.partitions(), 0),
       positions_(log.partitions()),
       future_skew_seconds_(limits::recorded_at_future_skew_seconds) {}
 
@@ -198,17 +234,19 @@ Result<std::unique_ptr<Ledger>> Ledger::open(Log& log, QuotaSchedule schedule, c
 
 namespace {
 
-// The order a record was decided in: declaration and action ids come from
-// one counter in submission order; a quota definition is staged before the
-// submission that made it due (0).
-uint64_t decision_order(std::string_view event_id) {
+// The order a record was decided in, among records of the same recordedAt:
+// a quota definition is staged before the submission that made it due (0),
+// an imported action id has no serial (0 too), a ledger-assigned id gives
+// its partition's serial + 1 (ledger.h "Ids without a global counter").
+uint64_t decision_order(std::string_view event_id, uint32_t partitions) {
   if (!event_id.starts_with("dcl-") && !event_id.starts_with("act-")) return 0;
-  uint64_t n = 0;
+  uint64_t id = 0;
   for (const char c : event_id.substr(4)) {
     if (c < '0' || c > '9') return 0;
-    n = n * 10 + static_cast<uint64_t>(c - '0');
+    id = id * 10 + static_cast<uint64_t>(c - '0');
   }
-  return n;
+  const uint64_t body = id / 100;
+  return body < kLedgerIdBodyFirst ? 0 : (body - kLedgerIdBodyFirst) / partitions + 1;
 }
 
 // One partition being read for the merge: a chunk of records and the position in it.
@@ -236,10 +274,12 @@ struct MergeInput {
 };
 
 // Folds every partition of `log` up to `ends`, merged in the order the
-// events were decided (recordedAt, then the id counter): the state is then
-// exactly the one the writer built live, whatever the partitioning (the
-// vectors of the action state keep the order of their records). `on_record`
-// sees each record after its fold.
+// events were decided (recordedAt, then each partition's id serial, then the
+// partition): every worker's events in their partition's order, so the
+// decisions the state gives are those of the state the writer built live
+// (records of different partitions with the same recordedAt may be folded
+// in another order than they were decided; nothing a decision reads depends
+// on that order). `on_record` sees each record after its fold.
 template <typename OnRecord>
 Status fold_merged(Log& log, const std::vector<Offset>& ends, LedgerState* state, OnRecord&& on_record) {
   std::vector<MergeInput> inputs(ends.size());
@@ -261,7 +301,8 @@ Status fold_merged(Log& log, const std::vector<Offset>& ends, LedgerState* state
       DIMONA_TRY(more);
       if (!*more) continue;
       const LogRecord& r = in.chunk[in.at];
-      const std::pair<int64_t, uint64_t> key{r.recorded_at.micros, decision_order(r.event_id)};
+      const std::pair<int64_t, uint64_t> key{r.recorded_at.micros,
+                                             decision_order(r.event_id, static_cast<uint32_t>(ends.size()))};
       if (first == nullptr || key < first_key) first = &in, first_key = key;
     }
     if (first == nullptr) return Status::ok();
@@ -297,15 +338,15 @@ Status fold_log(Log& log, LedgerState* state) {
 
 Status Ledger::fold() {
   auto fresh = std::make_unique<LedgerState>();
+  fresh->set_quota_schedule(schedule_);
   std::vector<std::unordered_map<std::string, std::string>> positions(partitions());
   Result<std::vector<Offset>> ends = end_offsets(log_, *consumer_);
   DIMONA_TRY(ends);
   std::vector<Instant> last(partitions());
-  std::vector<std::vector<QuotaKey>> quotas(partitions());
+  std::vector<uint64_t> serials(partitions(), 0);
   DIMONA_TRY(fold_merged(log_, *ends, fresh.get(), [&](LogRecord& r, const Event& event) {
     last[r.partition] = std::max(last[r.partition], r.recorded_at);
-    if (event.type == EventType::kStudentQuotaDefined)
-      quotas[r.partition].push_back(QuotaKey{event.quota.year, event.quota.hours, event.quota.effective_from});
+    note_ledger_ids(event, serials);
     if (r.source.empty()) return;
     auto& mine = positions[r.partition];
     const std::string_view source = source_of_position(r.source);
@@ -321,7 +362,7 @@ Status Ledger::fold() {
   state_ = std::move(fresh);
   positions_ = std::move(positions);
   partition_time_ = std::move(last);
-  partition_quotas_ = std::move(quotas);
+  next_serial_ = std::move(serials);
   handed_end_ = std::move(*ends);
   return Status::ok();
 }
@@ -394,35 +435,6 @@ Status Ledger::stage(const Event& event, uint32_t partition, const SourcePositio
   return Status::ok();
 }
 
-// Each due definition goes to every partition that does not hold it yet (a
-// group cut between partitions may have stored it in some only), and into
-// the state once.
-Status Ledger::stage_due_quota(Instant until) {
-  for (const QuotaEntry& entry : schedule_.entries) {
-    if (until < entry.defined_at) break;
-    const QuotaKey key{entry.year, entry.hours, entry.effective_from};
-    Event event;
-    event.type = EventType::kStudentQuotaDefined;
-    event.source = "schedule:quota.json";
-    event.quota = QuotaBody{entry.year, entry.hours, entry.effective_from, entry.legal_source};
-    for (uint32_t p = 0; p < partitions(); ++p) {
-      std::vector<QuotaKey>& held = partition_quotas_[p];
-      if (std::find(held.begin(), held.end(), key) != held.end()) continue;
-      event.recorded_at = std::max(entry.defined_at, partition_time_[p]);  // each partition's time never goes back
-      DIMONA_TRY(stage(event, p, nullptr));
-      held.push_back(key);
-    }
-    const auto& known = state_->quota_definitions();
-    const bool in_state = std::any_of(known.begin(), known.end(), [&](const QuotaDefinition& q) {
-      return q.year == entry.year && q.hours == entry.hours && q.effective_from == entry.effective_from;
-    });
-    if (in_state) continue;
-    event.recorded_at = std::max(entry.defined_at, state_->last_recorded_at());
-    DIMONA_TRY(state_->apply(event));
-  }
-  return Status::ok();
-}
-
 Result<Instant> Ledger::ledger_time(const std::optional<Instant>& recorded_at) {
   Instant at = std::max(clock_.now(), state_->last_recorded_at());
   if (recorded_at) {
@@ -433,7 +445,6 @@ Result<Instant> Ledger::ledger_time(const std::optional<Instant>& recorded_at) {
                               ")");
     at = *recorded_at;  // checked against its partition's time once the partition is known (in_order)
   }
-  DIMONA_TRY(stage_due_quota(at));
   return at;
 }
 
@@ -444,8 +455,20 @@ std::string_view Ledger::one_line(std::string_view raw) {
   return line_;
 }
 
+Result<uint64_t> Ledger::fresh_id(uint32_t partition, uint32_t k) const {
+  const uint64_t serial = next_serial_[partition] + k;
+  const uint64_t room = (kDimonaIdBodyMax - kLedgerIdBodyFirst - partition) / partitions();
+  if (serial > room)
+    return failed_precondition("partition " + std::to_string(partition) + " has used every ledger id (" +
+                               std::to_string(room + 1) + "): the ledger's id range is exhausted");
+  return dimona_id_from_body(kLedgerIdBodyFirst + serial * partitions() + partition);
+}
+
+void Ledger::note_ids(const Event& event) { note_ledger_ids(event, next_serial_); }
+
 Status Ledger::stage_and_fold(const Event& event, uint32_t partition, const SourcePosition* position) {
   DIMONA_TRY(stage(event, partition, position));
+  note_ids(event);
   if (Status s = state_->apply(event); !s.is_ok()) {
     poisoned_ = true;
     return s;
@@ -472,24 +495,29 @@ bool Ledger::may_be_stored(const SourcePosition* position) const {
 Result<ActionSubmission> Ledger::submit_action(const Action& a, std::string_view raw, std::string_view source,
                                                const SourcePosition* position) {
   DIMONA_ASSERT(!poisoned_);
+  // The worker, hence the partition whose serial gives the fresh id, is known once decided:
+  // a first decision with a placeholder id finds it (no fresh id changes whose action it is).
+  const uint64_t placeholder = dimona_id_from_body(kLedgerIdBodyFirst);
   if (may_be_stored(position)) {  // a redelivery? its partition says (decided again only to find the partition)
-    const ActionOutcome probe = decide_action(*state_, a, probe_time(a.recorded_at), secret_,
-                                              dimona_id_from_body(state_->next_id_body()));
+    const ActionOutcome probe = decide_action(*state_, a, probe_time(a.recorded_at), secret_, placeholder);
     const uint32_t partition = partition_of(probe.worker);
     if (stored_before(partition, position)) return ActionSubmission{probe, probe_time(a.recorded_at), partition, true};
   }
   Result<Instant> at = ledger_time(a.recorded_at);
   if (!at.is_ok()) return at.status();
+  const uint32_t partition = partition_of(decide_action(*state_, a, *at, secret_, placeholder).worker);
+  Result<uint64_t> id = fresh_id(partition, 0);
+  DIMONA_TRY(id);
   Event event;
   event.type = event_type_of(a.kind);
   event.recorded_at = *at;
   event.source = source;
   event.action.action = a;
-  event.action.outcome = decide_action(*state_, a, *at, secret_, dimona_id_from_body(state_->next_id_body()));
+  event.action.outcome = decide_action(*state_, a, *at, secret_, *id);
   event.action.raw = one_line(raw);
   const ActionOutcome& o = event.action.outcome;
+  DIMONA_ASSERT(partition_of(o.worker) == partition);
   event.ssin = o.worker;
-  const uint32_t partition = partition_of(o.worker);
   DIMONA_TRY(in_order(*at, partition));
   DIMONA_TRY(stage_and_fold(event, partition, position));
   return ActionSubmission{o, *at, partition};
@@ -515,15 +543,20 @@ Result<Submission> Ledger::submit(const Declaration& d, std::string_view raw, st
   DeclarationBody& body = event.declaration;
   body.declaration = d;
   body.decision = decide(*state_, d, at);
-  body.declaration_id = DeclarationId{dimona_id_from_body(state_->next_id_body())};
   Decision& decision = body.decision;
-  if (d.kind == DeclarationKind::kIn && decision.period_id.value == 0 && decision.result != ResultCode::kRefused)
-    decision.period_id = PeriodId{dimona_id_from_body(state_->next_id_body() + 1)};
+  const uint32_t partition = partition_of(decision.worker);
+  Result<uint64_t> declaration_id = fresh_id(partition, 0);
+  DIMONA_TRY(declaration_id);
+  body.declaration_id = DeclarationId{*declaration_id};
+  if (d.kind == DeclarationKind::kIn && decision.period_id.value == 0 && decision.result != ResultCode::kRefused) {
+    Result<uint64_t> period_id = fresh_id(partition, 1);
+    DIMONA_TRY(period_id);
+    decision.period_id = PeriodId{*period_id};
+  }
   event.ssin = decision.worker;
 
   std::string canonical;  // the identity codes in one form (docs/declarations.md "Value types")
   body.raw = one_line(canonical_text(d, raw, &canonical));
-  const uint32_t partition = partition_of(decision.worker);
   DIMONA_TRY(in_order(at, partition));
   DIMONA_TRY(stage_and_fold(event, partition, position));
   return Submission{body.declaration_id, decision, at, partition};

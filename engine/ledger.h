@@ -8,9 +8,10 @@
 // end offset and, per input source, the last source position stored in it
 // (source_position.h). submit() decides one declaration, encodes its event
 // into the staged events of the worker's partition and folds it at once, so
-// the next submission sees it; quota definitions whose definedAt ledger time
-// has reached are staged first, in every partition (each partition's fold is
-// then self-contained). A submission given a SourcePosition that its
+// the next submission sees it. The quota schedule is reference data the
+// state reads beside the events (LedgerState::set_quota_schedule): no quota
+// event is written, and each decision takes the figure known at its own
+// recordedAt (quota_schedule.h). A submission given a SourcePosition that its
 // partition already holds (index at or below the last stored index of that
 // source there) is a redelivery: nothing is staged or folded and it comes
 // back with stored_before set. commit() appends each partition's staged
@@ -32,8 +33,17 @@
 // whole ledger); one with recordedAt earlier than the last event of its
 // partition (known once it is decided), or more than the future skew (limits::recorded_at_future_skew_seconds
 // unless set) ahead of the clock, is refused (kInvalidArgument, "field
-// recordedAt: ...") and nothing is staged. Declaration ids and
-// ledger-assigned period ids are 12-digit ids from kLedgerIdBodyFirst up.
+// recordedAt: ...") and nothing is staged.
+//
+// Ids without a global counter. The ledger's own ids (declarations,
+// periods not imported, actions) are 12-digit Dimona ids whose body is
+// kLedgerIdBodyFirst + n * P + p: p the partition of the event that
+// allocates them, P the log's partition count, n that partition's own
+// serial. So an id says its partition (ledger_id_partition), two writers of
+// disjoint partitions never allocate the same id, and a partition's ids
+// depend only on its own events: the same input gives the same ids
+// whatever the process layout. A partition whose serials would pass
+// kDimonaIdBodyMax refuses the submission (kFailedPrecondition).
 // Not thread-safe: one Ledger per log, used from one thread; the Log outlives it.
 #pragma once
 
@@ -70,6 +80,10 @@ struct Submission {
   uint32_t partition = 0;
   bool stored_before = false;  // a redelivery its partition holds: nothing staged
 };
+
+// The partition of a ledger-assigned id (body at or above kLedgerIdBodyFirst)
+// in a log of `partitions`; nullopt for an imported id.
+std::optional<uint32_t> ledger_id_partition(uint64_t dimona_id, uint32_t partitions);
 
 // The partition of a citizen's events: partition_for_key (log.h, Kafka's
 // murmur2) of the SSIN's 11 digits, so other Kafka clients keyed by SSIN
@@ -138,12 +152,11 @@ class Ledger {
   Ledger(Key, Log& log, QuotaSchedule schedule, const Clock& clock, ServerSecret secret);  // for open() only
 
  private:
-  // The recordedAt of the next event (kInvalidArgument when it would go back), with due quota staged.
+  // The recordedAt of the next event (kInvalidArgument when it is too far ahead of the clock).
   Result<Instant> ledger_time(const std::optional<Instant>& recorded_at);
   std::string_view one_line(std::string_view raw);
   Status stage(const Event& event, uint32_t partition, const SourcePosition* position);
   Status stage_and_fold(const Event& event, uint32_t partition, const SourcePosition* position);
-  Status stage_due_quota(Instant until);
   Status timed_wait();
   // True when `position` is at or below what `partition` holds of its source.
   bool stored_before(uint32_t partition, const SourcePosition* position) const;
@@ -155,9 +168,13 @@ class Ledger {
   Instant probe_time(const std::optional<Instant>& recorded_at) const;
   // Folds the whole log into a fresh state; ends and source positions with it.
   Status fold();
+  // The k-th fresh id of `partition` (k = 0, 1: an IN takes two), from its serial.
+  Result<uint64_t> fresh_id(uint32_t partition, uint32_t k) const;
+  // Moves the serials past the ledger-assigned ids `event` holds (folded or staged).
+  void note_ids(const Event& event);
 
   Log& log_;
-  QuotaSchedule schedule_;
+  std::shared_ptr<const QuotaSchedule> schedule_;  // reference data of every state this writer folds
   const Clock& clock_;
   ServerSecret secret_;
   std::unique_ptr<LedgerState> state_ = std::make_unique<LedgerState>();  // replaced whole by reload()
@@ -166,14 +183,7 @@ class Ledger {
   std::vector<Staged> staged_;                          // one per partition, being filled
   std::vector<Offset> handed_end_;                      // per partition: the log's end once the handed-over groups are stored
   std::vector<Instant> partition_time_;                 // per partition: the recordedAt of its last event, stored or staged
-  // Per partition: the quota definitions it holds, stored or staged (year, hours, effective from).
-  struct QuotaKey {
-    int32_t year = 0;
-    uint32_t hours = 0;
-    Date effective_from;
-    friend bool operator==(const QuotaKey&, const QuotaKey&) = default;
-  };
-  std::vector<std::vector<QuotaKey>> partition_quotas_;
+  std::vector<uint64_t> next_serial_;                   // per partition: n of its next ledger-assigned id
   // Per partition: source -> the text of its last position stored or staged there.
   std::vector<std::unordered_map<std::string, std::string>> positions_;
   // Per source: the largest index stored or staged (the log's when it was last folded, then this writer's).

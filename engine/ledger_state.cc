@@ -25,9 +25,10 @@ uint32_t LedgerState::student_hours(Ssin worker, int32_t year) const {
   return h ? *h : 0;
 }
 
-std::optional<uint32_t> LedgerState::quota(int32_t year) const {
+std::optional<uint32_t> LedgerState::quota(int32_t year, Instant at) const {
+  if (quota_schedule_) return quota_at(*quota_schedule_, year, at);
   for (auto it = quota_definitions_.rbegin(); it != quota_definitions_.rend(); ++it)
-    if (it->year == year) return it->hours;
+    if (it->year == year && !(at < it->recorded_at)) return it->hours;
   return std::nullopt;
 }
 

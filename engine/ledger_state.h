@@ -1,6 +1,7 @@
 // LedgerState: the fold of the log that decisions need — periods by id, each
 // worker's periods in date order, active student hours per (worker, year),
-// the quota of each year as defined so far, and the highest ids used.
+// the highest ids used, and, as reference data beside the fold, the quota
+// schedule (quota_schedule.h) shared by every partition.
 //
 // Contract. apply(event) is the only way the state changes; it is pure (no
 // I/O, no clock) and deterministic, so folding the same events gives the same
@@ -14,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -24,6 +26,7 @@
 #include "engine/base/flat_map.h"
 #include "engine/base/status.h"
 #include "engine/event.h"
+#include "engine/quota_schedule.h"
 
 namespace dimona {
 
@@ -72,8 +75,14 @@ class LedgerState {
   const Period* period(PeriodId id) const;
   // Σ planned hours of the worker's active STU periods starting in `year`.
   uint32_t student_hours(Ssin worker, int32_t year) const;
-  // The quota of `year` as defined so far (latest definition wins).
-  std::optional<uint32_t> quota(int32_t year) const;
+  // The reference data the fold reads beside the events: the quota schedule
+  // every partition shares. Without one (a state folded for inspection), the
+  // quota comes from the StudentQuotaDefined events a log written before
+  // issue 11 holds.
+  void set_quota_schedule(std::shared_ptr<const QuotaSchedule> schedule) { quota_schedule_ = std::move(schedule); }
+  // The quota of `year` known at `at` (quota_at; without a schedule, the
+  // latest definition folded with recordedAt at or before `at`).
+  std::optional<uint32_t> quota(int32_t year, Instant at) const;
   const std::vector<QuotaDefinition>& quota_definitions() const { return quota_definitions_; }
   // An active period of the same worker, employer, worker type and user
   // company whose dates meet [start, end]; `ignore` is skipped (an UPDATE's
@@ -148,7 +157,8 @@ class LedgerState {
   FlatMap<uint32_t> worker_index_;        // ssin -> index in workers_
   std::vector<WorkerPeriods> workers_;
   FlatMap<uint32_t> student_hours_;       // hours_key -> Σ active STU hours
-  std::vector<QuotaDefinition> quota_definitions_;
+  std::vector<QuotaDefinition> quota_definitions_;  // from a log written before issue 11 (see quota())
+  std::shared_ptr<const QuotaSchedule> quota_schedule_;
   ActionState actions_;
   uint64_t next_id_body_ = kLedgerIdBodyFirst;
   Instant last_recorded_at_;

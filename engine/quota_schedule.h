@@ -1,16 +1,20 @@
 // QuotaSchedule: the student quota table (schemas/quota.json), as data.
 //
 // Contract. Each entry says: for these years, this many hours, known to the
-// ledger from `definedAt` (ledger time), with its legal source. The schedule
-// is not the truth by itself: the Ledger appends an entry as a
-// StudentQuotaDefined event once ledger time reaches its definedAt, so a
-// point-in-time answer sees each figure as it stood then, and a retroactive
-// change (2025: 475 h, then 650 h) is a later event for the same year.
-// Entries are sorted by definedAt then year on load. Errors: kInvalidArgument
-// naming the entry and field. Values; thread-safe once loaded.
+// ledger from `definedAt` (ledger time), with its legal source. It is
+// reference data shared by every partition (issue 11, item 2), not events
+// copied into each: a decision at instant T and a read model as of T ask
+// quota_at(year, T), the entry of that year with the latest definedAt at or
+// before T, so a point-in-time answer sees each figure as it stood then and
+// a retroactive change (2025: 475 h, then 650 h from 2025-07-01) shows on
+// both sides of its instant, whatever partition or process asks. Entries are
+// sorted by definedAt then year on load. Errors: kInvalidArgument naming the
+// entry and field. Values; thread-safe once loaded.
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,9 +36,15 @@ struct QuotaSchedule {
   std::vector<QuotaEntry> entries;  // one per year, sorted by (defined_at, year)
 };
 
+// The hours of `year` known at `at`; nullopt when no entry of that year is defined by then.
+std::optional<uint32_t> quota_at(const QuotaSchedule& schedule, int32_t year, Instant at);
+
 // Parses the JSON text of schemas/quota.json.
 Result<QuotaSchedule> parse_quota_schedule(std::string_view json);
 // Reads and parses a file; `path` empty means DIMONA_SCHEMAS_DIR/quota.json.
 Result<QuotaSchedule> load_quota_schedule(const std::string& path);
+// DIMONA_SCHEMAS_DIR/quota.json, loaded once per process (the default of
+// readers given no schedule); its error every time when it cannot be read.
+Result<std::shared_ptr<const QuotaSchedule>> default_quota_schedule();
 
 }  // namespace dimona

@@ -17,6 +17,7 @@ Projector::Projector(Key, Log& log, const ProjectorOptions& options)
   DIMONA_ASSERT(options_.threads >= 1 && options_.round_events >= 1);
   for (uint32_t p = 0; p < log.partitions(); ++p) {
     states_.push_back(std::make_unique<LedgerState>());
+    states_.back()->set_quota_schedule(options_.quota);
     anomalies_.push_back(std::make_unique<AnomalyLog>());
     declarations_.push_back(std::make_unique<DeclarationLog>());
   }
@@ -49,7 +50,13 @@ void put_section(std::string* out, F&& write) {
 
 }  // namespace
 
-Result<std::unique_ptr<Projector>> Projector::open(Log& log, const ProjectorOptions& options) {
+Result<std::unique_ptr<Projector>> Projector::open(Log& log, const ProjectorOptions& given) {
+  ProjectorOptions options = given;
+  if (!options.quota) {
+    Result<std::shared_ptr<const QuotaSchedule>> schedule = default_quota_schedule();
+    DIMONA_TRY(schedule);
+    options.quota = *schedule;
+  }
   auto projector = std::make_unique<Projector>(Key{}, log, options);
   if (options.checkpoint_path.empty()) return projector;
   Result<std::unique_ptr<CheckpointStore>> store = CheckpointStore::open(options.checkpoint_path);
@@ -77,6 +84,7 @@ Result<std::unique_ptr<Projector>> Projector::open(Log& log, const ProjectorOpti
       return corruption("checkpoint partition " + std::to_string(p) + " is truncated");
     auto state = std::make_unique<LedgerState>();
     DIMONA_TRY(LedgerState::load(ledger, state.get()));
+    state->set_quota_schedule(options.quota);
     auto anomalies = std::make_unique<AnomalyLog>();
     DIMONA_TRY(AnomalyLog::load(anomaly, anomalies.get()));
     auto declarations = std::make_unique<DeclarationLog>();

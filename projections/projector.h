@@ -30,6 +30,7 @@
 #include "engine/base/status.h"
 #include "engine/log/log.h"
 #include "engine/ledger_state.h"
+#include "engine/quota_schedule.h"
 #include "projections/anomaly_log.h"
 #include "projections/declaration_log.h"
 
@@ -41,6 +42,8 @@ struct ProjectorOptions {
   uint64_t checkpoint_every_events = 5'000'000;
   double checkpoint_every_seconds = 30;
   uint64_t round_events = 1'000'000;  // per partition, between two checkpoint chances
+  // The reference data every partition's state reads (LedgerState::set_quota_schedule); null: default_quota_schedule().
+  std::shared_ptr<const QuotaSchedule> quota;
 };
 
 struct ReplayProgress {

@@ -82,7 +82,7 @@ StudentBalance student_balance(const LedgerState& state, Ssin student, int32_t y
   StudentBalance b;
   b.student = student;
   b.year = year;
-  b.quota = state.quota(year);
+  b.quota = state.quota(year, Instant{start_of(reference).micros + kMicrosPerDay - 1});  // by the end of that day
   state.for_each_period_of(student, [&](const Period& p) {  // processing order
     if (p.worker_type != WorkerType::kSTU || year_of(p.start) != year) return;
     PeriodContribution c;

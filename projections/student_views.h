@@ -4,9 +4,10 @@
 //
 // Contract. student_balance() answers for one (citizen, year), as seed 001's
 // detailed view shows it:
-//   - the year's quota as the ledger knows it (a retroactive change, 2025:
-//     475 h then 650 h, changes every 2025 balance at once: the quota is read,
-//     not stored in the balance);
+//   - the year's quota as the ledger knows it on `reference` (the schedule's
+//     figure defined by the end of that day, LedgerState::quota: a
+//     retroactive change, 2025: 475 h then 650 h, changes every 2025 balance
+//     at once: the quota is read, not stored in the balance);
 //   - per period and per employer the planned hours, the hours worked and the
 //     hours still to work on `reference` (planned hours spread evenly over the
 //     period's days: the ledger has no DmfA, so "worked" is the share of the

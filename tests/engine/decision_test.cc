@@ -188,12 +188,16 @@ TEST_F(DecisionTest, QuotaIsTheDefinitionKnownAtTheTime) {  // rule 10
   Submission early = submit(stu_in("2025-06-02", "2025-06-30", 480));
   EXPECT_EQ(early.decision.result, ResultCode::kWarning);
   EXPECT_EQ(early.decision.exceeding_hours, 5u);
-  EXPECT_EQ(state().quota(2025), 475u);
+  EXPECT_EQ(state().quota(2025, early.recorded_at), 475u);
   clock_.set(*parse_instant("2025-07-02T08:00:00Z"));
   Submission later = submit(stu_in("2025-07-03", "2025-07-31", 100, kOtherStudent));
   EXPECT_EQ(later.decision.result, ResultCode::kAccepted);
-  EXPECT_EQ(state().quota(2025), 650u);
-  EXPECT_EQ(state().quota(2024), 600u);
+  EXPECT_EQ(state().quota(2025, later.recorded_at), 650u);
+  EXPECT_EQ(state().quota(2025, early.recorded_at), 475u);  // both sides of the change's instant
+  EXPECT_EQ(state().quota(2025, *parse_instant("2025-06-30T23:59:59.999999Z")), 475u);
+  EXPECT_EQ(state().quota(2025, *parse_instant("2025-07-01T00:00:00Z")), 650u);
+  EXPECT_EQ(state().quota(2024, later.recorded_at), 600u);
+  EXPECT_EQ(state().quota(2016, later.recorded_at), std::nullopt);  // days, not hours, before 2017
 }
 
 TEST_F(DecisionTest, LateDeclarationIsAWarningOutOfTheReducedQuota) {

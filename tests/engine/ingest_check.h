@@ -82,18 +82,6 @@ inline std::map<uint64_t, int> source_lines(Log& log, const std::string& label) 
   return lines;
 }
 
-// The Ledger's contract: each quota definition is in every partition (each
-// partition's fold is self-contained). Fails the test for a partition that
-// holds fewer StudentQuotaDefined events than another.
-inline void expect_quota_in_every_partition(Log& log, const std::string& what) {
-  std::vector<size_t> quota(log.partitions());
-  for (uint32_t p = 0; p < log.partitions(); ++p)
-    for (const LogRecord& r : read_all(log, p)) quota[p] += r.type == "StudentQuotaDefined";
-  for (uint32_t p = 1; p < log.partitions(); ++p)
-    EXPECT_EQ(quota[p], quota[0]) << what << ": partition " << p << " holds " << quota[p]
-                                  << " quota definitions, partition 0 " << quota[0];
-}
-
 // Every read model of `log`, folded by a fresh Projector (no checkpoint), as export bytes.
 inline std::string export_of(Log& log) {
   Result<std::unique_ptr<Projector>> projector = Projector::open(log, ProjectorOptions{});
@@ -188,7 +176,6 @@ inline void expect_exactly_once(Log& log, const std::string& label, const CleanR
   for (const auto& [line, count] : got)
     if (!clean.lines.count(line) && shown++ < 5) ADD_FAILURE() << what << ": line " << line << " should not be in the log";
   EXPECT_EQ(got.size(), clean.lines.size()) << what;
-  expect_quota_in_every_partition(log, what);
   std::string exported = export_of(log);
   std::string want = clean.export_bytes;
   if (ids == Ids::kRenumbered) {

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+#include <set>
+#include <vector>
+
 #include "tests/engine/ledger_fixture.h"
 #include "tests/test_util.h"
 
@@ -24,10 +28,42 @@ TEST_F(LedgerTest, ReopeningFoldsTheLogIntoTheSameState) {
   EXPECT_EQ(state().student_hours(Ssin{5031412595}, 2025), 24u);
   EXPECT_EQ(state().student_hours(Ssin{4070101124}, 2025), 40u);
   EXPECT_EQ(state().next_id_body(), next);
-  EXPECT_EQ(state().quota(2025), 475u);  // ledger time is 2025-06-01: the 650 h figure is not known yet
-  // The next declaration continues the id sequence, never reuses one.
-  Submission c = submit(stu_in("2025-09-01", "2025-09-30", 10, "03020202422"));
-  EXPECT_GE(c.declaration_id.value / 100, next);
+  EXPECT_EQ(state().quota(2025, state().last_recorded_at()), 475u);  // 2025-06-01: 650 h is not known yet
+  // The next declaration of a partition continues that partition's ids, never reuses one.
+  Submission c = submit(stu_in("2025-09-01", "2025-09-30", 10, "05031412595"));
+  EXPECT_EQ(c.partition, a.partition);
+  EXPECT_GT(c.declaration_id.value, a.declaration_id.value);
+  EXPECT_GT(c.declaration_id.value, a.decision.period_id.value);
+  EXPECT_EQ(ledger_id_partition(c.declaration_id.value, log_.partitions()), c.partition);
+}
+
+// Ids without a global counter (ledger.h): each says its partition, each
+// partition's serials are dense from 0, and no id is given twice, even when
+// a reopened writer continues.
+TEST_F(LedgerTest, LedgerIdsSayTheirPartitionAndEachPartitionCountsItsOwn) {
+  const char* workers[] = {"05031412595", "04070101124", "03020202422", "97062691197", "60021778675"};
+  std::set<uint64_t> ids;
+  std::map<uint32_t, std::vector<uint64_t>> by_partition;
+  auto note = [&](uint64_t id, uint32_t partition) {
+    EXPECT_TRUE(ids.insert(id).second) << id << " given twice";
+    EXPECT_EQ(ledger_id_partition(id, log_.partitions()), partition) << id;
+    by_partition[partition].push_back(id / 100);
+  };
+  for (int round = 0; round < 3; ++round) {
+    for (int i = 0; i < 5; ++i) {
+      const std::string from = "2025-0" + std::to_string(round + 1) + "-0" + std::to_string(i + 1);
+      Submission s = submit(stu_in(from, from, 4, workers[i]));
+      note(s.declaration_id.value, s.partition);
+      note(s.decision.period_id.value, s.partition);
+    }
+    ASSERT_TRUE(ledger_->commit().is_ok());
+    reopen();
+  }
+  for (const auto& [partition, bodies] : by_partition) {
+    for (size_t k = 0; k < bodies.size(); ++k)  // dense: the k-th id of the partition has serial k
+      EXPECT_EQ(bodies[k], kLedgerIdBodyFirst + k * log_.partitions() + partition) << partition << " " << k;
+  }
+  EXPECT_EQ(ledger_id_partition(dimona_id_from_body(kLedgerIdBodyFirst - 1), log_.partitions()), std::nullopt);
 }
 
 // Issue 10 item 3: a payroll client's integer gender and string country
@@ -41,15 +77,26 @@ TEST_F(LedgerTest, IdentityCodesAreLoggedInTheirCanonicalForm) {
   EXPECT_NE(line.find(R"("gender":"2","familyName":"Peeters","nationality":150})"), std::string::npos) << line;
 }
 
-TEST_F(LedgerTest, QuotaDefinitionsAreWrittenToEveryPartition) {
-  submit(stu_in("2025-07-01", "2025-07-31", 30));
+// The quota schedule is reference data (issue 11, item 2): no partition
+// holds a copy of it, and every decision reads the figure known at its own
+// instant, in whatever partition it falls, however the log was reopened.
+TEST_F(LedgerTest, TheQuotaScheduleIsReferenceDataNotEventsInEveryPartition) {
+  Submission before = submit(stu_in("2025-06-02", "2025-06-30", 480));
   ASSERT_TRUE(ledger_->commit().is_ok());
+  reopen();
+  clock_.set(*parse_instant("2025-07-02T08:00:00Z"));
+  Submission after = submit(stu_in("2025-07-03", "2025-07-31", 480, "04070101124"));
+  ASSERT_TRUE(ledger_->commit().is_ok());
+  EXPECT_EQ(before.decision.exceeding_hours, 5u);  // 475 h known on 2025-06-01
+  EXPECT_EQ(after.decision.exceeding_hours, 0u);   // 650 h known from 2025-07-01
+  uint64_t records = 0;
   for (uint32_t p = 0; p < log_.partitions(); ++p) {
-    std::vector<LogRecord> records = read_all(log_, p);
-    ASSERT_FALSE(records.empty()) << p;
-    EXPECT_EQ(records[0].type, "StudentQuotaDefined");
-    EXPECT_NE(records[0].payload.find("StudentQuotaDefined"), std::string::npos);
+    for (const LogRecord& r : read_all(log_, p)) {
+      EXPECT_NE(r.type, "StudentQuotaDefined") << "partition " << p << " offset " << r.offset;
+      ++records;
+    }
   }
+  EXPECT_EQ(records, 2u);
 }
 
 TEST_F(LedgerTest, NothingReachesTheLogBeforeCommit) {

@@ -19,12 +19,14 @@ using testing::stu_in;
 // read from a Projector folding the same log, as a portal would.
 class StudentViewsTest : public testing::LedgerFixture {
  protected:
-  StudentBalance balance(int32_t year, Ssin who = kStudent, const char* reference = "2025-12-31") {
+  // As a portal asks on `reference` (default: the clock's day, when the quota known then applies).
+  StudentBalance balance(int32_t year, Ssin who = kStudent, const char* reference = nullptr) {
     EXPECT_TRUE(ledger_->commit().is_ok());
     auto projector = Projector::open(log_, ProjectorOptions{});
     EXPECT_TRUE(projector.is_ok());
     EXPECT_TRUE((*projector)->catch_up().is_ok());
-    return student_balance((*projector)->state_of(who), who, year, *parse_date(reference));
+    const Date day = reference != nullptr ? *parse_date(reference) : date_of(clock_.now());
+    return student_balance((*projector)->state_of(who), who, year, day);
   }
   StudentCalendar calendar(int32_t year, Ssin who = kStudent) {
     EXPECT_TRUE(ledger_->commit().is_ok());
