@@ -200,7 +200,11 @@ Status KafkaTable::refresh() {
 Status ensure_table_topic(rd_kafka_t* handle, const std::string& topic, int16_t replication_factor) {
   Result<uint32_t> partitions = kafka_client::topic_partitions(handle, topic);
   if (!partitions.is_ok() && partitions.status().code() == Code::kNotFound) {
-    DIMONA_TRY(kafka_client::create_topic(handle, topic, 1, replication_factor, {{"cleanup.policy", "compact"}}));
+    Status created = kafka_client::create_topic(handle, topic, 1, replication_factor, {{"cleanup.policy", "compact"}});
+    if (!created.is_ok()) {
+      return Status(created.code(), created.message() + ", replication factor " + std::to_string(replication_factor) +
+                                        ", cleanup.policy=compact (a keyed table's topic)");
+    }
     partitions = kafka_client::await_topic(handle, topic);
   }
   DIMONA_TRY(partitions);

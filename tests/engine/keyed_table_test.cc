@@ -508,5 +508,23 @@ TEST(KafkaKeyedTable, ATopicNameLongerThanKafkaAllowsIsRefused) {
   EXPECT_EQ(table.status().code(), Code::kInvalidArgument) << table.status().to_string();
 }
 
+// A missing table topic is created (one partition, cleanup.policy=compact)
+// or refused plainly when the broker cannot create topics: librdkafka
+// 2.0.2's mock answers no CreateTopics, so there the open is refused.
+TEST(KafkaKeyedTable, AMissingTopicIsCreatedOrRefused) {
+  const std::string topic = fresh_topic("missing");
+  ASSERT_TRUE(mock_cluster().create_topic(topic, 2, 1).is_ok());
+  std::unique_ptr<Log> log = kafka_log(topic, 2);
+  ASSERT_NE(log, nullptr);
+  Result<std::unique_ptr<KeyedTable>> table = log->open_table("periods");
+  if (table.is_ok()) {
+    ASSERT_TRUE((*table)->put("prd-1", "05031412595").is_ok());
+    EXPECT_EQ(value_of(**table, "prd-1"), "05031412595");
+  } else {
+    EXPECT_EQ(table.status().code(), Code::kFailedPrecondition) << table.status().to_string();
+    EXPECT_NE(table.status().message().find("CreateTopics"), std::string::npos) << table.status().to_string();
+  }
+}
+
 }  // namespace
 }  // namespace dimona
