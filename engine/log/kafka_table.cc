@@ -48,14 +48,14 @@ void on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque) {
 kafka_client::Settings producer_settings(const std::string& bootstrap, int delivery_timeout_ms) {
   kafka_client::Settings settings = kafka_client::common_settings(bootstrap);
   settings.insert(settings.end(), {
-      {"enable.idempotence", "true"},
-      {"acks", "all"},
-      {"max.in.flight.requests.per.connection", "5"},
-      {"linger.ms", "0"},  // one record per put, waited for: nothing to batch
-      {"compression.type", "none"},  // records of a few hundred bytes
-      {"delivery.timeout.ms", std::to_string(delivery_timeout_ms)},
-      {"retry.backoff.ms", "100"},
-  });
+                                      {"enable.idempotence", "true"},
+                                      {"acks", "all"},
+                                      {"max.in.flight.requests.per.connection", "5"},
+                                      {"linger.ms", "0"},            // one record per put, waited for: nothing to batch
+                                      {"compression.type", "none"},  // records of a few hundred bytes
+                                      {"delivery.timeout.ms", std::to_string(delivery_timeout_ms)},
+                                      {"retry.backoff.ms", "100"},
+                                  });
   return settings;
 }
 
@@ -63,8 +63,12 @@ class KafkaTable final : public KeyedTable {
  public:
   KafkaTable(std::string name, std::string topic, int delivery_timeout_ms, std::unique_ptr<PutDelivery> delivery,
              KafkaHandle producer, KafkaHandle consumer)
-      : name_(std::move(name)), topic_(std::move(topic)), delivery_timeout_ms_(delivery_timeout_ms),
-        delivery_(std::move(delivery)), producer_(std::move(producer)), consumer_(std::move(consumer)) {}
+      : name_(std::move(name)),
+        topic_(std::move(topic)),
+        delivery_timeout_ms_(delivery_timeout_ms),
+        delivery_(std::move(delivery)),
+        producer_(std::move(producer)),
+        consumer_(std::move(consumer)) {}
   ~KafkaTable() override { (void)rd_kafka_assign(consumer_.get(), nullptr); }
 
   // Assigns the partition from its start.
@@ -97,7 +101,8 @@ class KafkaTable final : public KeyedTable {
       return unavailable("topic " + topic_ + " did not acknowledge a put to table " + name_ + " within " +
                          std::to_string(delivery_timeout_ms_) + " ms");
     }
-    if (delivery_->err) return unavailable(kafka_error("topic " + topic_ + " refused a put to table " + name_, delivery_->err));
+    if (delivery_->err)
+      return unavailable(kafka_error("topic " + topic_ + " refused a put to table " + name_, delivery_->err));
     view_.apply(key, value);
     return Status::ok();
   }
@@ -111,9 +116,7 @@ class KafkaTable final : public KeyedTable {
 
   Status refresh() override;
 
-  void for_each(const std::function<void(std::string_view, std::string_view)>& f) const override {
-    view_.for_each(f);
-  }
+  void for_each(const std::function<void(std::string_view, std::string_view)>& f) const override { view_.for_each(f); }
 
  private:
   Status produce(std::string_view key, std::string_view value) {
@@ -131,7 +134,8 @@ class KafkaTable final : public KeyedTable {
     values[4].u.mem = {value.empty() ? nullptr : const_cast<char*>(value.data()), value.size()};
     values[5].vtype = RD_KAFKA_VTYPE_OPAQUE;
     // The put's number as an opaque tag, never dereferenced.
-    values[5].u.ptr = reinterpret_cast<void*>(static_cast<uintptr_t>(delivery_->put));  // NOLINT(performance-no-int-to-ptr)
+    values[5].u.ptr =
+        reinterpret_cast<void*>(static_cast<uintptr_t>(delivery_->put));  // NOLINT(performance-no-int-to-ptr)
     rd_kafka_error_t* error = rd_kafka_produceva(producer_.get(), values, std::size(values));
     if (error == nullptr) return Status::ok();
     Status failed = unavailable("cannot put to table " + name_ + ": " + rd_kafka_error_string(error));
@@ -227,18 +231,17 @@ Result<std::unique_ptr<KeyedTable>> open_kafka_table(const std::string& bootstra
                             std::to_string(kTopicBytesMax) + " characters)");
   }
   auto delivery = std::make_unique<PutDelivery>();
-  Result<KafkaHandle> producer =
-      kafka_client::new_handle(RD_KAFKA_PRODUCER, producer_settings(bootstrap, delivery_timeout_ms), on_delivery,
-                               delivery.get());
+  Result<KafkaHandle> producer = kafka_client::new_handle(
+      RD_KAFKA_PRODUCER, producer_settings(bootstrap, delivery_timeout_ms), on_delivery, delivery.get());
   DIMONA_TRY(producer);
   DIMONA_TRY(ensure_table_topic(producer->get(), topic, replication_factor));
   // EOF events: the reader learns it is at the end even when compaction left no record there.
   Result<KafkaHandle> consumer =
       kafka_client::new_consumer(bootstrap, "dimona-ledger.table-reader", {{"enable.partition.eof", "true"}});
   DIMONA_TRY(consumer);
-  auto table = std::make_unique<KafkaTable>(std::string(name), std::move(topic), delivery_timeout_ms,
-                                            std::move(delivery), std::move(producer).value(),
-                                            std::move(consumer).value());
+  auto table =
+      std::make_unique<KafkaTable>(std::string(name), std::move(topic), delivery_timeout_ms, std::move(delivery),
+                                   std::move(producer).value(), std::move(consumer).value());
   DIMONA_TRY(table->start());
   DIMONA_TRY(table->refresh());
   return std::unique_ptr<KeyedTable>(std::move(table));

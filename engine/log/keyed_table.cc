@@ -13,8 +13,8 @@ Status check_table_name(std::string_view name) {
                             " bytes");
   }
   for (char c : name) {
-    bool legal = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-                 c == '_' || c == '-';
+    bool legal =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
     if (!legal) return invalid_argument("a keyed table's name is made of [a-zA-Z0-9._-]");
   }
   return Status::ok();
@@ -105,9 +105,7 @@ class MemoryTable final : public KeyedTable {
     return Status::ok();
   }
 
-  void for_each(const std::function<void(std::string_view, std::string_view)>& f) const override {
-    view_.for_each(f);
-  }
+  void for_each(const std::function<void(std::string_view, std::string_view)>& f) const override { view_.for_each(f); }
 
  private:
   // The table's shared entries (call with the mutex held; open_memory_table created them).

@@ -54,8 +54,8 @@ class KeyedTableConformance : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
     static std::atomic<int> counter{0};
-    std::string name = "table-" + std::to_string(counter++) + "-" +
-                       ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    std::string name =
+        "table-" + std::to_string(counter++) + "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name();
     for (char& c : name) {
       if (c == '/') c = '.';
     }
@@ -213,15 +213,15 @@ TEST_P(KeyedTableConformance, RefreshThenForEachWalksInKeyOrder) {
   auto writer = table("periods");
   ASSERT_NE(writer, nullptr);
   const Entries put = {{"prd-3", "c"}, {"prd-10", "a"}, {"\xc3\xa9t\xc3\xa9", "e"}, {"prd-1", "x"},
-                       {"Prd-2", "b"}, {"prd-1", "d"},  {"prd-20", "gone"},        {"prd-20", ""}};
+                       {"Prd-2", "b"}, {"prd-1", "d"},  {"prd-20", "gone"},         {"prd-20", ""}};
   for (const auto& [key, value] : put) ASSERT_TRUE(writer->put(key, value).is_ok());
   std::unique_ptr<Log> elsewhere = reopen();
   auto reader = table("periods", elsewhere.get());
   ASSERT_NE(reader, nullptr);
   ASSERT_TRUE(reader->refresh().is_ok());
   // Byte order: upper case before lower case, UTF-8's lead bytes last.
-  const Entries expected = {{"Prd-2", "b"}, {"prd-1", "d"}, {"prd-10", "a"}, {"prd-3", "c"},
-                            {"\xc3\xa9t\xc3\xa9", "e"}};
+  const Entries expected = {
+      {"Prd-2", "b"}, {"prd-1", "d"}, {"prd-10", "a"}, {"prd-3", "c"}, {"\xc3\xa9t\xc3\xa9", "e"}};
   EXPECT_EQ(entries_of(*reader), expected);
 
   // The view is the last refresh's plus the object's own puts.
