@@ -46,16 +46,17 @@ void on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque) {
 }
 
 kafka_client::Settings producer_settings(const std::string& bootstrap, int delivery_timeout_ms) {
+  const kafka_client::Settings own = {
+      {"enable.idempotence", "true"},
+      {"acks", "all"},
+      {"max.in.flight.requests.per.connection", "5"},
+      {"linger.ms", "0"},            // one record per put, waited for: nothing to batch
+      {"compression.type", "none"},  // records of a few hundred bytes
+      {"delivery.timeout.ms", std::to_string(delivery_timeout_ms)},
+      {"retry.backoff.ms", "100"},
+  };
   kafka_client::Settings settings = kafka_client::common_settings(bootstrap);
-  settings.insert(settings.end(), {
-                                      {"enable.idempotence", "true"},
-                                      {"acks", "all"},
-                                      {"max.in.flight.requests.per.connection", "5"},
-                                      {"linger.ms", "0"},            // one record per put, waited for: nothing to batch
-                                      {"compression.type", "none"},  // records of a few hundred bytes
-                                      {"delivery.timeout.ms", std::to_string(delivery_timeout_ms)},
-                                      {"retry.backoff.ms", "100"},
-                                  });
+  settings.insert(settings.end(), own.begin(), own.end());
   return settings;
 }
 
