@@ -10,9 +10,9 @@
 // key wins everywhere (a compacted topic keeps at least the latest record
 // of each key). An empty value is a tombstone (a null record value on
 // Kafka): get() no longer finds the key; erasing an absent key is no error.
-// get(key) sees every put this object made, and every put any process made
-// before the get() started that it has not read yet: on a miss it reads
-// the table's new records first (Kafka: up to the end offset it asks for;
+// get(key) finds a key this object put, or any process put before the
+// get() started (and did not erase): on a miss it reads the table's new
+// records first (Kafka: up to the end offset it asks for;
 // sqlite: the row; memory: the shared map). A hit on Kafka answers from the
 // table as this object last read it (memory and sqlite read the current
 // value every time): a key another process changed or erased since shows
