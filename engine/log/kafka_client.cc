@@ -1,6 +1,7 @@
 #include "engine/log/kafka_client.h"
 
 #include <cstdio>
+#include <thread>
 
 #include "engine/base/limits.h"
 
@@ -145,6 +146,16 @@ Status create_topic(rd_kafka_t* handle, const std::string& topic, uint32_t parti
   rd_kafka_queue_destroy(queue);
   rd_kafka_NewTopic_destroy(new_topic);
   return status;
+}
+
+Result<uint32_t> await_topic(rd_kafka_t* handle, const std::string& topic) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(limits::kafka_request_timeout_ms);
+  Result<uint32_t> partitions = not_found("topic " + topic + " does not exist");
+  do {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    partitions = topic_partitions(handle, topic);
+  } while (!partitions.is_ok() && std::chrono::steady_clock::now() < deadline);
+  return partitions;
 }
 
 }  // namespace dimona::kafka_client

@@ -118,4 +118,9 @@ Result<uint32_t> topic_partitions(rd_kafka_t* handle, const std::string& topic);
 Status create_topic(rd_kafka_t* handle, const std::string& topic, uint32_t partitions, int16_t replication_factor,
                     const Settings& config = {});
 
+// The partition count of a topic just created, once the metadata shows it
+// (a created topic reaches every broker's metadata after a moment); waits up
+// to limits::kafka_request_timeout_ms.
+Result<uint32_t> await_topic(rd_kafka_t* handle, const std::string& topic);
+
 }  // namespace dimona::kafka_client

@@ -18,6 +18,7 @@
 #include "engine/log/input_topic.h"
 #include "engine/log/kafka_client.h"
 #include "engine/log/kafka_mock.h"
+#include "engine/log/keyed_table_internal.h"
 #include "engine/log/log_internal.h"
 
 namespace dimona {
@@ -440,9 +441,10 @@ Settings producer_settings(std::string_view bootstrap, int delivery_timeout_ms) 
 
 class KafkaLog final : public Log {
  public:
-  KafkaLog(std::string bootstrap, std::string topic, uint32_t partitions, int delivery_timeout_ms)
+  KafkaLog(std::string bootstrap, std::string topic, uint32_t partitions, int delivery_timeout_ms,
+           int16_t replication_factor)
       : bootstrap_(std::move(bootstrap)), topic_(std::move(topic)), partitions_(partitions),
-        delivery_timeout_ms_(delivery_timeout_ms) {}
+        delivery_timeout_ms_(delivery_timeout_ms), replication_factor_(replication_factor) {}
   uint32_t partitions() const override { return partitions_; }
   std::string uri() const override { return "kafka://" + bootstrap_ + "/" + topic_; }
   bool parallel_appends() const override { return true; }
@@ -473,6 +475,11 @@ class KafkaLog final : public Log {
         std::make_unique<KafkaConsumer>(bootstrap_, topic_, partitions_, std::move(handle).value()));
   }
 
+  // The table's topic TOPIC.NAME (kafka_table.cc).
+  Result<std::unique_ptr<KeyedTable>> open_table(std::string_view name) override {
+    return log_internal::open_kafka_table(bootstrap_, topic_, replication_factor_, delivery_timeout_ms_, name);
+  }
+
  private:
   // The partition's last recordedAt (the order append() keeps), then the producer.
   Result<std::unique_ptr<LogProducer>> open_fenced_producer(uint32_t partition, const std::string& fence_key) {
@@ -499,6 +506,7 @@ class KafkaLog final : public Log {
   std::string topic_;
   uint32_t partitions_;
   int delivery_timeout_ms_;
+  int16_t replication_factor_;  // of a table topic it creates
 };
 
 
@@ -614,19 +622,14 @@ Result<std::unique_ptr<Log>> open_kafka_log(std::string_view bootstrap, std::str
   if (!partitions.is_ok() && partitions.status().code() == Code::kNotFound) {
     if (!options.create_if_missing) return not_found("no log at kafka://" + std::string(bootstrap) + "/" + topic + ": the topic does not exist");
     DIMONA_TRY(create_topic(admin->get(), topic, options.partitions, options.replication_factor));
-    // A created topic reaches every broker's metadata after a moment.
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(limits::kafka_request_timeout_ms);
-    do {
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-      partitions = topic_partitions(admin->get(), topic);
-    } while (!partitions.is_ok() && std::chrono::steady_clock::now() < deadline);
+    partitions = await_topic(admin->get(), topic);
   }
   DIMONA_TRY(partitions);
   if (*partitions > limits::partitions_max) {
     return failed_precondition("topic " + topic + " has more than " + std::to_string(limits::partitions_max) + " partitions");
   }
   return std::unique_ptr<Log>(std::make_unique<KafkaLog>(std::string(bootstrap), topic, *partitions,
-                                                        options.delivery_timeout_ms));
+                                                        options.delivery_timeout_ms, options.replication_factor));
 }
 
 }  // namespace log_internal

@@ -4,25 +4,41 @@
 // and, in the same shape, the embedded log's and the memory log's own.
 //
 // Contract. Log::open_table(name) opens the table `name` of the log
-// (letters, digits, '.', '-', '_'; at most limits::keyed_table_name_bytes_max
+// (letters, digits, '.', '-', '_'; 1..limits::keyed_table_name_bytes_max
 // bytes), creating it when missing. put(key, value) is durable when it
-// returns ok (Kafka: acks=all), and the latest put of a key wins everywhere
-// (a compacted topic keeps at least the latest record of each key). An
-// empty value is a tombstone: get() no longer finds the key. get(key) sees
-// every put this object made, and every put any process made before the
-// get() started: on a miss it reads the table's new records first (Kafka:
-// up to the end offset it asks for; sqlite: the row). refresh() reads what
-// others put since, and for_each() walks the table as last read, in key
-// order. Keys are 1..limits::keyed_table_key_bytes_max bytes, values at
-// most limits::keyed_table_value_bytes_max. Backends: memory (shared by
-// every open of memory:NAME in the process), sqlite (a table in the log's
-// own file), Kafka (topic TOPIC.NAME, one partition, cleanup.policy=compact,
-// the log's replication factor; key and value as the record's key and
-// value, so any Kafka client can read it). Errors as values:
-// kInvalidArgument (a bad name, key or value), kUnavailable (a broker
-// cannot be reached), kIoError (the embedded file), kCorruption (a record
-// without a key). Not thread-safe: one thread uses a table object; open one
-// per thread. The table must be destroyed before its Log.
+// returns ok (Kafka: acks=all; sqlite: fsynced), and the latest put of a
+// key wins everywhere (a compacted topic keeps at least the latest record
+// of each key). An empty value is a tombstone (a null record value on
+// Kafka): get() no longer finds the key; erasing an absent key is no error.
+// get(key) finds a key this object put, or any process put before the
+// get() started (and did not erase): on a miss it reads the table's new
+// records first (Kafka: up to the end offset it asks for;
+// sqlite: the row; memory: the shared map). A hit on Kafka answers from the
+// table as this object last read it (memory and sqlite read the current
+// value every time): a key another process changed or erased since shows
+// its new value after refresh(), so a look-up whose value changes (the
+// owner of a partition) refreshes first. refresh() reads what others put
+// since; for_each() walks, in key order (bytes, unsigned), what the last
+// refresh() read plus this object's puts since (Kafka: also what open and
+// get() read). Keys are 1..limits::keyed_table_key_bytes_max bytes, values
+// at most limits::keyed_table_value_bytes_max, both bytes (not text).
+// Backends: memory (a map per table name, shared by every open of
+// memory:NAME in the process, thread-safe), sqlite (table `keyed` in the
+// log's own file, docs/log-format.md; a connection per table object), Kafka
+// (topic TOPIC.NAME, one partition, cleanup.policy=compact, the log's
+// replication factor; key and value as the record's key and value, so any
+// Kafka client can read it; the whole table held in memory, read at open;
+// docs/kafka.md "Keyed tables"). Errors as values: kInvalidArgument (a bad
+// name, key or value; a topic name past Kafka's 249 characters),
+// kUnavailable (a broker cannot be reached or did not acknowledge within
+// LogOptions::delivery_timeout_ms: such a put may still have been stored,
+// putting it again is harmless), kFailedPrecondition (Kafka: a table topic
+// that cannot be created, or that has more than one partition), kIoError
+// (the embedded file, past LogOptions::size_limit_bytes too), kCorruption
+// (Kafka: a record without a key, or larger than the limits; the read stops
+// before it, and each refresh() reports it again). Not thread-safe: one
+// thread uses a table object; open one per thread. The table must be
+// destroyed before its Log.
 #pragma once
 
 #include <functional>

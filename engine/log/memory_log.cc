@@ -7,6 +7,7 @@
 #include <mutex>
 
 #include "engine/base/limits.h"
+#include "engine/log/keyed_table_internal.h"
 #include "engine/log/log_internal.h"
 
 namespace dimona::log_internal {
@@ -18,6 +19,7 @@ struct Store {
   std::condition_variable appended;
   std::vector<std::vector<LogRecord>> partitions;
   std::vector<bool> held;  // the fence: a live producer per partition
+  std::shared_ptr<MemoryTables> tables = std::make_shared<MemoryTables>();  // keyed_table.cc
 };
 
 std::shared_ptr<Store> named_store(std::string_view name, uint32_t partitions) {
@@ -170,6 +172,9 @@ class MemoryLog final : public Log {
   }
   Result<std::unique_ptr<LogConsumer>> open_consumer() override {
     return std::unique_ptr<LogConsumer>(std::make_unique<MemoryConsumer>(store_));
+  }
+  Result<std::unique_ptr<KeyedTable>> open_table(std::string_view name) override {
+    return open_memory_table(store_->tables, name);
   }
 
  private:

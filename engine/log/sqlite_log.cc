@@ -25,6 +25,7 @@
 
 #include "engine/base/limits.h"
 #include "engine/base/private_file.h"
+#include "engine/log/keyed_table_internal.h"
 #include "engine/log/log_internal.h"
 #include "engine/log/sqlite_frames.h"
 
@@ -790,16 +791,109 @@ Result<size_t> SqliteConsumer::poll(std::vector<LogRecord>& out, std::chrono::mi
   }
 }
 
+// --- Keyed tables -----------------------------------------------------------------
+
+// The keyed tables (keyed_table.h) live in one table of the log's file,
+// created by the first open_table(); the log's format checks and readers
+// never look at it (docs/log-format.md "Keyed tables").
+constexpr char kKeyedSchema[] = R"sql(
+CREATE TABLE IF NOT EXISTS keyed(
+  name TEXT NOT NULL,
+  key BLOB NOT NULL,
+  value BLOB NOT NULL,
+  PRIMARY KEY(name, key)
+) STRICT, WITHOUT ROWID;
+)sql";
+
+// A table on a connection of its own: put() is one autocommit statement
+// (fsynced, as an append), get() reads the row, refresh() reads them all.
+class SqliteTable final : public KeyedTable {
+ public:
+  SqliteTable(Connection db, std::string name) : db_(std::move(db)), name_(std::move(name)) {}
+
+  Status prepare_all() {
+    const std::pair<Statement*, std::string_view> all[] = {
+        {&upsert_,
+         "INSERT INTO keyed(name, key, value) VALUES(?1, ?2, ?3) "
+         "ON CONFLICT(name, key) DO UPDATE SET value = excluded.value"},
+        {&erase_, "DELETE FROM keyed WHERE name = ?1 AND key = ?2"},
+        {&select_, "SELECT value FROM keyed WHERE name = ?1 AND key = ?2"},
+        {&all_, "SELECT key, value FROM keyed WHERE name = ?1 ORDER BY key"}};
+    for (const auto& [target, sql] : all) {
+      Result<Statement> s = prepare(db_.get(), sql);
+      DIMONA_TRY(s);
+      *target = std::move(s).value();
+    }
+    return Status::ok();
+  }
+
+  Status put(std::string_view key, std::string_view value) override {
+    DIMONA_TRY(check_table_entry(name_, key, value));
+    sqlite3_stmt* s = value.empty() ? erase_.get() : upsert_.get();
+    StatementUse use(s);
+    bind_text(s, 1, name_);
+    bind_blob(s, 2, key);
+    if (!value.empty()) bind_blob(s, 3, value);
+    DIMONA_TRY(step_done(db_.get(), s, "cannot write to table " + name_));
+    view_.apply(key, value);
+    return Status::ok();
+  }
+
+  Result<std::optional<std::string>> get(std::string_view key) override {
+    DIMONA_TRY(check_table_key(name_, key));
+    sqlite3_stmt* s = select_.get();
+    StatementUse use(s);
+    bind_text(s, 1, name_);
+    bind_blob(s, 2, key);
+    Result<bool> row = step_row(db_.get(), s, "cannot read table " + name_);
+    DIMONA_TRY(row);
+    if (!*row) return std::optional<std::string>();
+    return std::optional<std::string>(column_bytes(s, 0));
+  }
+
+  Status refresh() override {
+    sqlite3_stmt* s = all_.get();
+    StatementUse use(s);
+    bind_text(s, 1, name_);
+    std::map<std::string, std::string, std::less<>> entries;
+    for (;;) {
+      int rc = sqlite3_step(s);
+      if (rc == SQLITE_DONE) break;
+      if (rc != SQLITE_ROW) return sqlite_error(db_.get(), rc, "cannot read table " + name_);
+      entries.insert_or_assign(column_bytes(s, 0), column_bytes(s, 1));
+    }
+    view_.replace(std::move(entries));
+    return Status::ok();
+  }
+
+  void for_each(const std::function<void(std::string_view, std::string_view)>& f) const override {
+    view_.for_each(f);
+  }
+
+ private:
+  static std::string column_bytes(sqlite3_stmt* s, int column) {
+    const void* blob = sqlite3_column_blob(s, column);  // before its size, as SQLite asks
+    return std::string(blob != nullptr ? static_cast<const char*>(blob) : "",
+                       static_cast<size_t>(sqlite3_column_bytes(s, column)));
+  }
+
+  Connection db_;  // declared first: closed after the statements are finalized
+  Statement upsert_, erase_, select_, all_;
+  std::string name_;
+  TableView view_;
+};
+
 // --- Log ------------------------------------------------------------------------
 
 class SqliteLog final : public Log {
  public:
   SqliteLog(std::string path, std::string canonical_path, uint32_t partitions, int busy_timeout_ms,
-            std::shared_ptr<Writer> writer)
+            uint64_t size_limit_bytes, std::shared_ptr<Writer> writer)
       : path_(std::move(path)),
         canonical_path_(std::move(canonical_path)),
         partitions_(partitions),
         busy_timeout_ms_(busy_timeout_ms),
+        size_limit_bytes_(size_limit_bytes),
         writer_(std::move(writer)),
         notifier_(notifier_for(canonical_path_)) {}
 
@@ -835,11 +929,16 @@ class SqliteLog final : public Log {
     return std::unique_ptr<LogConsumer>(std::move(consumer));
   }
 
+  Result<std::unique_ptr<KeyedTable>> open_table(std::string_view name) override {
+    return open_sqlite_table(path_, busy_timeout_ms_, size_limit_bytes_, name);
+  }
+
  private:
   std::string path_;
   std::string canonical_path_;  // the fence's and the notifier's key
   uint32_t partitions_;
   int busy_timeout_ms_;
+  uint64_t size_limit_bytes_;  // LogOptions::size_limit_bytes, for the tables' connections
   std::shared_ptr<Writer> writer_;
   std::shared_ptr<Notifier> notifier_;
 };
@@ -865,7 +964,25 @@ Result<std::unique_ptr<Log>> open_sqlite_log(std::string_view path_view, const L
   std::string canonical = std::filesystem::canonical(path, error).string();
   if (error) return io_error("cannot resolve " + path + ": " + error.message());
   return std::unique_ptr<Log>(
-      std::make_unique<SqliteLog>(path, std::move(canonical), *partitions, options.busy_timeout_ms, std::move(writer)));
+      std::make_unique<SqliteLog>(path, std::move(canonical), *partitions, options.busy_timeout_ms,
+                                  options.size_limit_bytes, std::move(writer)));
+}
+
+Result<std::unique_ptr<KeyedTable>> open_sqlite_table(const std::string& path, int busy_timeout_ms,
+                                                      uint64_t size_limit_bytes, std::string_view name) {
+  DIMONA_TRY(check_table_name(name));
+  Result<Connection> db = open_connection(path, SQLITE_OPEN_READWRITE, busy_timeout_ms);
+  DIMONA_TRY(db);
+  sqlite3* d = db->get();
+  DIMONA_TRY(exec(d, "PRAGMA synchronous = FULL"));  // a put is fsynced: durable when it returns
+  DIMONA_TRY(cap_size(d, size_limit_bytes));
+  Result<std::optional<int64_t>> exists = query_int(
+      d, "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'keyed'", "cannot read the log's schema");
+  DIMONA_TRY(exists);
+  if (!exists->has_value()) DIMONA_TRY(exec(d, kKeyedSchema));  // IF NOT EXISTS: a racing opener is no error
+  auto table = std::make_unique<SqliteTable>(std::move(db).value(), std::string(name));
+  DIMONA_TRY(table->prepare_all());
+  return std::unique_ptr<KeyedTable>(std::move(table));
 }
 
 }  // namespace dimona::log_internal

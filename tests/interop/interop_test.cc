@@ -282,5 +282,44 @@ TEST(Interop, DumpRefusesKafkaJsRecordsWithoutTheDimonaHeaders) {
   expect_dump_refuses_bare_records(kNode);
 }
 
+// A keyed table's topic (docs/kafka.md "Keyed tables") as another client
+// sees it: each put a record keyed by the table's key, a tombstone a null
+// value; and records kafka-python puts there (a null value erasing) are read
+// by the table.
+TEST(Interop, KafkaPythonReadsAndWritesAKeyedTablesTopic) {
+  TempDir dir;
+  ASSERT_NO_FATAL_FAILURE(require_kafka_python(dir));
+  // The table's topic made with the log's (the mock answers no CreateTopics), one partition.
+  MockClusterProcess mock(kTopic, 1, {kTopic + ".periods"});
+  ASSERT_FALSE(mock.bootstrap().empty());
+  LogOptions options;
+  options.partitions = 1;
+  Result<std::unique_ptr<Log>> log = open_log(mock.uri(kTopic), options);
+  ASSERT_TRUE(log.is_ok()) << log.status().to_string();
+  Result<std::unique_ptr<KeyedTable>> table = (*log)->open_table("periods");
+  ASSERT_TRUE(table.is_ok()) << table.status().to_string();
+  ASSERT_TRUE((*table)->put("prd-1", "05031412595").is_ok());
+  ASSERT_TRUE((*table)->put("prd-2", "85010100007").is_ok());
+  ASSERT_TRUE((*table)->put("prd-1", "").is_ok());
+
+  Invocation r = run_shell(kPython + " table " + mock.bootstrap() + " " + kTopic + ".periods 3 prd-3=91020300012 prd-2=",
+                           dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(split_lines(r.out), (std::vector<std::string>{"0\tprd-1\t=05031412595", "1\tprd-2\t=85010100007",
+                                                          "2\tprd-1\tnull", "2"}));
+  Result<std::optional<std::string>> put_by_python = (*table)->get("prd-3");
+  ASSERT_TRUE(put_by_python.is_ok()) << put_by_python.status().to_string();
+  EXPECT_EQ(*put_by_python, "91020300012");
+  ASSERT_TRUE((*table)->refresh().is_ok());
+  std::vector<std::string> entries;
+  (*table)->for_each([&](std::string_view key, std::string_view value) {
+    entries.push_back(std::string(key) + "=" + std::string(value));
+  });
+  EXPECT_EQ(entries, (std::vector<std::string>{"prd-3=91020300012"}));
+  table->reset();
+  log->reset();
+  EXPECT_EQ(mock.stop(), 0);
+}
+
 }  // namespace
 }  // namespace dimona

@@ -13,6 +13,12 @@
                                      partitions (an input topic, docs/kafka.md "Input topic");
                                      PAUSE_MS: waits for each acknowledgement, then pauses (a
                                      trickle); prints the count sent
+  table BOOTSTRAP TOPIC COUNT [KEY=VALUE...]
+                                     a keyed table's topic (docs/kafka.md "Keyed tables"): prints
+                                     its first COUNT records, one per line: offset TAB key TAB
+                                     =VALUE, or TAB null for a null value (a tombstone); then puts
+                                     each KEY=VALUE to partition 0 (KEY= puts a null value) and
+                                     prints the count put
 Against librdkafka 2.0.2's mock cluster kafka-python's own version probe finds (2, 3, 0) and works;
 api_version is given all the same, so that no probe runs (docs/kafka.md, Interop).
 Records are LZ4-compressed by the ledger: reading them needs python3-lz4.
@@ -84,11 +90,37 @@ def lines(bootstrap, topic, path, pause_ms):
     print(sent)
 
 
+def table(bootstrap, topic, count, puts):
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, api_version=API_VERSION, enable_auto_commit=False,
+                             group_id=None, auto_offset_reset="earliest", consumer_timeout_ms=TIMEOUT_S * 1000)
+    consumer.assign([TopicPartition(topic, 0)])
+    consumer.seek_to_beginning()
+    seen = 0
+    for record in consumer if count > 0 else []:
+        value = "null" if record.value is None else "=" + text(record.value)
+        print("%d\t%s\t%s" % (record.offset, text(record.key), value))
+        seen += 1
+        if seen == count:
+            break
+    consumer.close()
+    if seen != count:
+        sys.exit("kafka-python: read %d records of %d" % (seen, count))
+    producer = KafkaProducer(bootstrap_servers=bootstrap, api_version=API_VERSION, acks="all")
+    for put in puts:
+        key, _, value = put.partition("=")
+        producer.send(topic, key=key.encode(), value=value.encode() if value else None, partition=0).get(timeout=TIMEOUT_S)
+    producer.flush()
+    producer.close()
+    print(len(puts))
+
+
 def main(argv):
     if len(argv) == 4 and argv[0] == "consume":
         consume(argv[1], argv[2], int(argv[3]))
     elif len(argv) >= 4 and argv[0] == "produce" and argv[3] in ("headers", "bare"):
         produce(argv[1], argv[2], argv[3], argv[4:])
+    elif len(argv) >= 4 and argv[0] == "table":
+        table(argv[1], argv[2], int(argv[3]), argv[4:])
     elif len(argv) in (4, 5) and argv[0] == "lines":
         lines(argv[1], argv[2], argv[3], int(argv[4]) if len(argv) == 5 else 0)
     else:
