@@ -171,6 +171,9 @@ class MemoryLog final : public Log {
   Result<std::unique_ptr<LogConsumer>> open_consumer() override {
     return std::unique_ptr<LogConsumer>(std::make_unique<MemoryConsumer>(store_));
   }
+  Result<std::unique_ptr<GroupMember>> join_group(const GroupOptions& options, GroupCallbacks callbacks) override {
+    return join_memory_group(store_, partitions(), options, std::move(callbacks));  // memory_group.cc
+  }
 
  private:
   std::shared_ptr<Store> store_;
