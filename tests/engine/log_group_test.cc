@@ -31,9 +31,12 @@ using Partitions = std::set<uint32_t>;
 
 constexpr uint32_t kPartitions = 4;
 const Partitions kAll = {0, 1, 2, 3};
-// Small, for fast rebalances on the mock (it waits session.timeout.ms - 1 s for members to rejoin).
-constexpr int kSessionTimeoutMs = 3'000;
-constexpr int kRebalanceTimeoutMs = 6'000;
+// As small as the mock allows: it holds a first JoinGroup 3 s (its fixed
+// group.initial.rebalance.delay.ms) while its 1 s session timer drops a
+// member silent for session.timeout.ms, so the session must exceed 3 s with a
+// margin; and it waits session.timeout.ms - 1 s for members to rejoin.
+constexpr int kSessionTimeoutMs = 3'500;
+constexpr int kRebalanceTimeoutMs = 7'000;
 constexpr auto kWait = 15s;  // the mock's first join alone waits 3 s
 
 KafkaMockCluster& mock_cluster() {
