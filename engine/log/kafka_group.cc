@@ -149,8 +149,8 @@ class KafkaGroupMember final : public GroupMember {
   bool active_ = false;         // took an assignment and has not given it up
   bool changed_ = false;        // during the current poll
   bool left_ = false;
-  uint64_t generation_ = 0;     // the group's, when librdkafka tells it; grows with each assignment anyway
-  Status callback_status_;      // an error inside a callback, returned by the next poll
+  uint64_t generation_ = 0;  // the group's, when librdkafka tells it; grows with each assignment anyway
+  Status callback_status_;   // an error inside a callback, returned by the next poll
 };
 
 }  // namespace
@@ -169,8 +169,8 @@ Result<std::unique_ptr<GroupMember>> join_kafka_group(const std::string& bootstr
       {"enable.auto.commit", "false"},
       {"enable.auto.offset.store", "false"},
   };
-  Result<KafkaHandle> handle = new_consumer(bootstrap, options.group.c_str(), settings,
-                                            &KafkaGroupMember::on_rebalance, member.get());
+  Result<KafkaHandle> handle =
+      new_consumer(bootstrap, options.group.c_str(), settings, &KafkaGroupMember::on_rebalance, member.get());
   DIMONA_TRY(handle);
   // The coordinator's cluster answers, and the topic is there.
   DIMONA_TRY(topic_partitions(handle->get(), topic));

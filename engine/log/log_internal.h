@@ -49,7 +49,7 @@ Result<std::unique_ptr<Log>> open_memory_log(std::string_view name, const LogOpt
 Result<std::unique_ptr<Log>> open_sqlite_log(std::string_view path, const LogOptions& options);
 // Group membership (group.h). Memory: one coordinator per store (identified
 // by `store`, kept alive by its members) and group; memory_group.cc.
-Result<std::unique_ptr<GroupMember>> join_memory_group(std::shared_ptr<void> store, uint32_t partitions,
+Result<std::unique_ptr<GroupMember>> join_memory_group(const std::shared_ptr<void>& store, uint32_t partitions,
                                                        const GroupOptions& options, GroupCallbacks callbacks);
 // Kafka: a librdkafka consumer subscribed to `topic` in the group; kafka_group.cc.
 Result<std::unique_ptr<GroupMember>> join_kafka_group(const std::string& bootstrap, const std::string& topic,

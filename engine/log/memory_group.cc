@@ -27,10 +27,10 @@ struct MemberState {
   std::chrono::milliseconds session_timeout{0};
   std::chrono::milliseconds rebalance_timeout{0};
   SteadyClock::time_point last_seen;
-  bool in_group = false;     // false once left, or dropped by the coordinator
-  bool active = false;       // took an assignment (possibly empty) and has not given it up
-  bool in_callback = false;  // inside on_revoked or on_assigned (judged by the rebalance timeout)
-  bool waiting = false;      // inside poll(), waiting: alive, it answers a rebalance at once
+  bool in_group = false;                         // false once left, or dropped by the coordinator
+  bool active = false;                           // took an assignment (possibly empty) and has not given it up
+  bool in_callback = false;                      // inside on_revoked or on_assigned (judged by the rebalance timeout)
+  bool waiting = false;                          // inside poll(), waiting: alive, it answers a rebalance at once
   std::vector<uint32_t> held;                    // ascending
   std::optional<std::vector<uint32_t>> pending;  // its share of the next generation, not taken yet
   uint64_t pending_generation = 0;
@@ -138,9 +138,11 @@ std::shared_ptr<Coordinator> coordinator_for(const std::shared_ptr<void>& store,
 
 class MemoryGroupMember final : public GroupMember {
  public:
-  MemoryGroupMember(std::shared_ptr<Coordinator> coordinator, std::shared_ptr<MemberState> state,
-                    std::string group, GroupCallbacks callbacks)
-      : coordinator_(std::move(coordinator)), state_(std::move(state)), group_(std::move(group)),
+  MemoryGroupMember(std::shared_ptr<Coordinator> coordinator, std::shared_ptr<MemberState> state, std::string group,
+                    GroupCallbacks callbacks)
+      : coordinator_(std::move(coordinator)),
+        state_(std::move(state)),
+        group_(std::move(group)),
         callbacks_(std::move(callbacks)) {}
   ~MemoryGroupMember() override { (void)leave(); }
 
@@ -225,8 +227,7 @@ class MemoryGroupMember final : public GroupMember {
     run_callback(lock, callbacks_.on_assigned, held);
   }
 
-  void run_callback(std::unique_lock<std::mutex>& lock,
-                    const std::function<void(std::span<const uint32_t>)>& callback,
+  void run_callback(std::unique_lock<std::mutex>& lock, const std::function<void(std::span<const uint32_t>)>& callback,
                     const std::vector<uint32_t>& partitions) {
     state_->in_callback = true;
     state_->last_seen = SteadyClock::now();
@@ -246,7 +247,7 @@ class MemoryGroupMember final : public GroupMember {
 
 }  // namespace
 
-Result<std::unique_ptr<GroupMember>> join_memory_group(std::shared_ptr<void> store, uint32_t partitions,
+Result<std::unique_ptr<GroupMember>> join_memory_group(const std::shared_ptr<void>& store, uint32_t partitions,
                                                        const GroupOptions& options, GroupCallbacks callbacks) {
   DIMONA_TRY(validate_group_options(options));
   std::shared_ptr<Coordinator> coordinator = coordinator_for(store, partitions, options.group);
@@ -258,8 +259,8 @@ Result<std::unique_ptr<GroupMember>> join_memory_group(std::shared_ptr<void> sto
     std::lock_guard lock(coordinator->mutex);
     coordinator->join(state);
   }
-  return std::unique_ptr<GroupMember>(
-      std::make_unique<MemoryGroupMember>(std::move(coordinator), std::move(state), options.group, std::move(callbacks)));
+  return std::unique_ptr<GroupMember>(std::make_unique<MemoryGroupMember>(std::move(coordinator), std::move(state),
+                                                                          options.group, std::move(callbacks)));
 }
 
 }  // namespace dimona::log_internal

@@ -92,21 +92,25 @@ class Recorder {
   }
   // Waits until every member named holds exactly its expected set.
   bool wait_for(const std::map<std::string, Partitions>& expected, std::chrono::milliseconds timeout = kWait) {
-    return wait([&] {
-      for (const auto& [member, partitions] : expected) {
-        if (held_[member] != partitions) return false;
-      }
-      return true;
-    }, timeout);
+    return wait(
+        [&] {
+          for (const auto& [member, partitions] : expected) {
+            if (held_[member] != partitions) return false;
+          }
+          return true;
+        },
+        timeout);
   }
   // Waits until the members named hold `sizes` partitions each.
   bool wait_for_sizes(const std::map<std::string, size_t>& sizes, std::chrono::milliseconds timeout = kWait) {
-    return wait([&] {
-      for (const auto& [member, size] : sizes) {
-        if (held_[member].size() != size) return false;
-      }
-      return true;
-    }, timeout);
+    return wait(
+        [&] {
+          for (const auto& [member, size] : sizes) {
+            if (held_[member].size() != size) return false;
+          }
+          return true;
+        },
+        timeout);
   }
 
  private:
@@ -192,8 +196,8 @@ class LogGroup : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
     static std::atomic<int> counter{0};
-    std::string name = "group-" + std::to_string(counter++) + "-" +
-                       ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    std::string name =
+        "group-" + std::to_string(counter++) + "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name();
     for (char& c : name) {
       if (c == '/') c = '.';
     }
@@ -218,7 +222,8 @@ class LogGroup : public ::testing::TestWithParam<std::string> {
 
   std::unique_ptr<GroupMember> join(const std::string& name, Log* log = nullptr) {
     GroupOptions options{group_, name, kSessionTimeoutMs, kRebalanceTimeoutMs};
-    Result<std::unique_ptr<GroupMember>> member = (log ? log : log_.get())->join_group(options, recorder_.callbacks(name));
+    Result<std::unique_ptr<GroupMember>> member =
+        (log ? log : log_.get())->join_group(options, recorder_.callbacks(name));
     EXPECT_TRUE(member.is_ok()) << member.status().to_string();
     return member.is_ok() ? std::move(member).value() : nullptr;
   }
@@ -340,7 +345,7 @@ TEST_P(LogGroup, ADestroyedMemberLeavesAsLeaveDoes) {
 }
 
 TEST_P(LogGroup, RefusesBadNamesAndTimeouts) {
-  auto refused = [&](GroupOptions options) {
+  auto refused = [&](const GroupOptions& options) {
     return log_->join_group(options, recorder_.callbacks("x")).status().code();
   };
   std::string too_long(limits::group_name_bytes_max + 1, 'g');
@@ -378,8 +383,8 @@ TEST(LogGroupMemory, NamesUpToTheLimitAndGroupsAndStoresApart) {
   Recorder recorder;
   std::string longest(limits::group_name_bytes_max, 'g');
   std::vector<std::unique_ptr<GroupMember>> members;
-  for (auto [log_of, group, name] : {std::tuple{log->get(), longest, "a"}, {log->get(), std::string("g2"), "b"},
-                                     {other->get(), longest, "c"}}) {
+  for (auto [log_of, group, name] :
+       {std::tuple{log->get(), longest, "a"}, {log->get(), std::string("g2"), "b"}, {other->get(), longest, "c"}}) {
     Result<std::unique_ptr<GroupMember>> member = log_of->join_group({group, name}, recorder.callbacks(name));
     ASSERT_TRUE(member.is_ok()) << member.status().to_string();
     Result<bool> polled = (*member)->poll(0ms);
@@ -439,6 +444,7 @@ TEST(LogGroupMemory, ChurnFromManyThreadsNeverHoldsAPartitionTwice) {
   Recorder recorder(options.partitions);
   std::atomic<bool> failed{false};
   std::vector<std::thread> threads;
+  threads.reserve(4);
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&, t] {
       for (int round = 0; round < 5; ++round) {
