@@ -124,6 +124,9 @@ inline constexpr int kafka_fetch_bytes_max = 50 * 1024 * 1024;
 inline constexpr int kafka_probe_timeout_ms = 5'000;
 // A consumer group's id and a member's name (group.h), in bytes.
 inline constexpr size_t group_name_bytes_max = 200;
+// A Kafka group member heartbeats this many times per session timeout
+// (heartbeat.interval.ms = session.timeout.ms / this; Kafka's advice: at least 3).
+inline constexpr int group_heartbeats_per_session = 3;
 // Keyed tables (keyed_table.h): a table's name, a key and a value, in bytes.
 inline constexpr size_t keyed_table_name_bytes_max = 64;
 inline constexpr size_t keyed_table_key_bytes_max = 128;

@@ -15,8 +15,10 @@
 // runs once they are this member's. Both may get an empty list. A member
 // that stops calling poll() for longer than the session timeout is dropped by
 // the group (its partitions move; it learns it at its next poll(), through
-// on_revoked). Without Kafka transactions nothing fences such a zombie's
-// appends: the Ledger's offset check (ledger.h) makes its next commit fail.
+// on_revoked); on Kafka librdkafka heartbeats from its own thread, so there
+// the limit is the rebalance timeout (max.poll.interval.ms). Without Kafka
+// transactions nothing fences such a zombie's appends: the Ledger's offset
+// check (ledger.h) makes its next commit fail.
 //
 // Backends: memory (an in-process coordinator per memory:NAME and group:
 // members of one process, for tests), Kafka (librdkafka's consumer group

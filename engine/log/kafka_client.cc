@@ -31,7 +31,7 @@ static void log_line(const rd_kafka_t*, int level, const char* facility, const c
 
 Result<KafkaHandle> new_handle(rd_kafka_type_t type, const Settings& settings,
                                void (*on_delivery)(rd_kafka_t*, const rd_kafka_message_t*, void*),
-                               void* opaque) {
+                               void* opaque, RebalanceCallback on_rebalance) {
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   char error[512];
   for (const auto& [name, value] : settings) {
@@ -44,6 +44,7 @@ Result<KafkaHandle> new_handle(rd_kafka_type_t type, const Settings& settings,
   }
   rd_kafka_conf_set_log_cb(conf, log_line);
   if (on_delivery != nullptr) rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+  if (on_rebalance != nullptr) rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
   if (opaque != nullptr) rd_kafka_conf_set_opaque(conf, opaque);
   rd_kafka_t* handle = rd_kafka_new(type, conf, error, sizeof error);  // owns conf on success
   if (handle == nullptr) {
@@ -53,7 +54,8 @@ Result<KafkaHandle> new_handle(rd_kafka_type_t type, const Settings& settings,
   return KafkaHandle(handle);
 }
 
-Result<KafkaHandle> new_consumer(std::string_view bootstrap, const char* group_id, const Settings& extra) {
+Result<KafkaHandle> new_consumer(std::string_view bootstrap, const char* group_id, const Settings& extra,
+                                 RebalanceCallback on_rebalance, void* opaque) {
   Settings settings = common_settings(bootstrap);
   settings.insert(settings.end(), {
       {"group.id", group_id},
@@ -73,7 +75,7 @@ Result<KafkaHandle> new_consumer(std::string_view bootstrap, const char* group_i
       {"fetch.max.bytes", std::to_string(limits::kafka_fetch_bytes_max)},
   });
   settings.insert(settings.end(), extra.begin(), extra.end());
-  Result<KafkaHandle> handle = new_handle(RD_KAFKA_CONSUMER, settings, nullptr);
+  Result<KafkaHandle> handle = new_handle(RD_KAFKA_CONSUMER, settings, nullptr, opaque, on_rebalance);
   if (handle.is_ok()) rd_kafka_poll_set_consumer(handle->get());
   return handle;
 }

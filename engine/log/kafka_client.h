@@ -51,18 +51,24 @@ std::string kafka_error(std::string_view what, rd_kafka_resp_err_t err);
 // auto-creation, socket timeout.
 Settings common_settings(std::string_view bootstrap);
 
+// librdkafka's rebalance callback (a group member's, kafka_group.cc).
+using RebalanceCallback = void (*)(rd_kafka_t*, rd_kafka_resp_err_t, rd_kafka_topic_partition_list_t*, void*);
+
 // A handle of `type` with `settings` (every one checked), librdkafka's log
-// lines on stderr (kafka_client.cc log_line), and an optional delivery report callback.
+// lines on stderr (kafka_client.cc log_line), and optional delivery report
+// and rebalance callbacks (both get `opaque`).
 Result<KafkaHandle> new_handle(rd_kafka_type_t type, const Settings& settings,
                                void (*on_delivery)(rd_kafka_t*, const rd_kafka_message_t*, void*) = nullptr,
-                               void* opaque = nullptr);
+                               void* opaque = nullptr, RebalanceCallback on_rebalance = nullptr);
 
 // A consumer on manual assignment: `group_id` is required by librdkafka and
 // never joined; no commits, no auto offset store, auto.offset.reset=error,
 // read_uncommitted, CRCs checked, the fetch limits of limits.h. `extra`
-// settings are added last (they override).
+// settings are added last (they override). A group member (kafka_group.cc)
+// passes its rebalance callback and joins `group_id` by subscribing.
 Result<KafkaHandle> new_consumer(std::string_view bootstrap, const char* group_id = "dimona-ledger.log-reader",
-                                 const Settings& extra = {});
+                                 const Settings& extra = {}, RebalanceCallback on_rebalance = nullptr,
+                                 void* opaque = nullptr);
 
 // Consumer errors librdkafka recovers from by itself (it reconnects and refetches).
 inline bool is_transient(rd_kafka_resp_err_t err) {

@@ -97,6 +97,21 @@ Result<std::unique_ptr<Log>> open_log(std::string_view uri, const LogOptions& op
 
 namespace log_internal {
 
+Status validate_group_options(const GroupOptions& options) {
+  for (const auto& [name, what] : {std::pair{&options.group, "a group's id"}, {&options.member_name, "a member's name"}}) {
+    if (name->empty()) return invalid_argument(std::string(what) + " is empty");
+    if (name->size() > limits::group_name_bytes_max) {
+      return invalid_argument(std::string(what) + " has more than " + std::to_string(limits::group_name_bytes_max) +
+                              " bytes");
+    }
+  }
+  if (options.session_timeout_ms <= 0 || options.rebalance_timeout_ms < options.session_timeout_ms) {
+    return invalid_argument("a group member's timeouts are 0 < session (" + std::to_string(options.session_timeout_ms) +
+                            " ms) <= rebalance (" + std::to_string(options.rebalance_timeout_ms) + " ms)");
+  }
+  return Status::ok();
+}
+
 Status validate_batch(std::span<const LogRecordDraft> records, Instant last_recorded_at) {
   if (records.size() > limits::log_append_records_max) {
     return invalid_argument("an append carries at most " +

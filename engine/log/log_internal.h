@@ -9,6 +9,7 @@
 #pragma once
 
 #include <deque>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -38,10 +39,21 @@ class ProducerSession {
 // when it is the first): a repeated event id inside one batch is appended once.
 std::vector<size_t> first_occurrences(std::span<const LogRecordDraft> records);
 
+// kInvalidArgument for an empty group or member name, one over
+// limits::group_name_bytes_max, or timeouts that are not 0 < session <= rebalance.
+Status validate_group_options(const GroupOptions& options);
+
 // Backends, chosen by open_log().
 Result<std::unique_ptr<Log>> open_memory_log(std::string_view name, const LogOptions& options);
 // path: a file (created 0600 when missing and options.create_if_missing); docs/log-format.md.
 Result<std::unique_ptr<Log>> open_sqlite_log(std::string_view path, const LogOptions& options);
+// Group membership (group.h). Memory: one coordinator per store (identified
+// by `store`, kept alive by its members) and group; memory_group.cc.
+Result<std::unique_ptr<GroupMember>> join_memory_group(const std::shared_ptr<void>& store, uint32_t partitions,
+                                                       const GroupOptions& options, GroupCallbacks callbacks);
+// Kafka: a librdkafka consumer subscribed to `topic` in the group; kafka_group.cc.
+Result<std::unique_ptr<GroupMember>> join_kafka_group(const std::string& bootstrap, const std::string& topic,
+                                                      const GroupOptions& options, GroupCallbacks callbacks);
 Result<std::unique_ptr<Log>> open_kafka_log(std::string_view bootstrap, std::string_view topic,
                                             const LogOptions& options);
 

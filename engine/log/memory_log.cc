@@ -177,6 +177,10 @@ class MemoryLog final : public Log {
     return open_memory_table(store_->tables, name);
   }
 
+  Result<std::unique_ptr<GroupMember>> join_group(const GroupOptions& options, GroupCallbacks callbacks) override {
+    return join_memory_group(store_, partitions(), options, std::move(callbacks));  // memory_group.cc
+  }
+
  private:
   std::shared_ptr<Store> store_;
   std::string name_;
