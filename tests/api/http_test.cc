@@ -2077,6 +2077,17 @@ TEST_F(HttpTest, TheStudentsWagesOfTheLastFourQuarters) {
   EXPECT_EQ(j["quarters"][3]["quarter"].text, "2025-Q1");
   EXPECT_EQ(j["quarters"][3]["employers"][0]["employer"].text, kEmp1);
   EXPECT_NE(r.body.find(R"("grossWage":1234.50)"), std::string::npos) << r;
+  // ?year=: that year's four quarters, whatever the clock.
+  const Response y2025 = get(citizen_path(kStudent, "wages?year=2025"), citizen(kStudent));
+  ASSERT_EQ(y2025.status, 200) << y2025;
+  const Json q = y2025.json()["quarters"];
+  ASSERT_EQ(q.array.size(), 4u) << y2025;
+  EXPECT_EQ(q[0]["quarter"].text, "2025-Q1");
+  EXPECT_EQ(q[0]["employers"][0]["employer"].text, kEmp1) << y2025;
+  EXPECT_EQ(q[3]["quarter"].text, "2025-Q4");
+  EXPECT_TRUE(get(citizen_path(kStudent, "wages?year=2024"), citizen(kStudent)).json()["quarters"][3]["employers"]
+                  .array.empty());
+  expect_problem(get(citizen_path(kStudent, "wages?year=25"), citizen(kStudent)), 400, "badRequest");
   expect_problem(get(citizen_path(kStudent, "wages"), auditor()), 403, "missingPermission");
   expect_problem(get(citizen_path(kStudent, "wages"), employer(kEmp1)), 403, "missingPermission");
   expect_problem(get(citizen_path(kStudent, "wages"), citizen(kOther)), 403, "missingPermission");
