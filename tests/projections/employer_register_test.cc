@@ -189,6 +189,50 @@ TEST(EmployerRegister, AnUpdateExtractAppliesDeletionsThenInsertionsAndTwiceIsHa
   EXPECT_EQ(reg->name(number(403170701), RegisterLanguage::kGerman), "Brüsseler Brauerei");
 }
 
+// Malformed rows in every file of an update extract are skipped with their lines; the
+// well-formed rows around them are applied, deletions included.
+TEST(EmployerRegister, AnUpdateExtractSkipsItsMalformedRowsAndAppliesTheRest) {
+  TempDir dir;
+  const std::string store = dir.file("employers.db");
+  ASSERT_TRUE(import_register_extract(
+      make_folder(dir, "full", {{"enterprise.csv", kEnterprises}, {"denomination.csv", kDenominations}}), store, {}));
+  const std::map<std::string, std::string> update{
+      {"enterprise_delete.csv", kDeletionHead + "\"0200.068.637\"\n"     // 2 check digits
+                                                "\"0200.068.636\"\n"     // 3 ok
+                                                "\"0200.068.636\n"},      // 4 quote
+      {"denomination_delete.csv", kDeletionHead + "\"0200.065.765\",\"2\"\n"  // 2 columns
+                                                  "\"0200.068.636\"\n"},  // 3 ok
+      {"enterprise_insert.csv", kEnterpriseHead + R"("0202.239.951","AC","000","2","416","","31-02-1999")" "\n"  // 2 date
+                                                  R"("0202.239.951","AC","000","7","416","","01-01-1999")" "\n"   // 3 type
+                                                  R"("0202.239.951","AC","000","2","416","","01-01-1999")" "\n"}, // 4 ok
+      {"denomination_insert.csv", kDenominationHead + R"("0202.239.951","2","001","")" "\n"           // 2 empty
+                                                      R"("0202.239.951","5","001","Zaak")" "\n"       // 3 language
+                                                      R"("0202.239.951","2","001","Nieuwe Zaak")" "\n"}};  // 4 ok
+  Result<RegisterImportReport> report = import_register_extract(make_folder(dir, "u", update), store, {});
+  ASSERT_TRUE(report.is_ok()) << report.status().to_string();
+  EXPECT_TRUE(report->update);
+  EXPECT_EQ(report->enterprises_deleted, 1u);
+  EXPECT_EQ(report->denominations_deleted, 2u);  // its two names
+  EXPECT_EQ(report->enterprises, 1u);
+  EXPECT_EQ(report->denominations, 1u);
+  const SkippedRows& s = report->skipped;
+  auto lines = [&](RowFault f) { return s.first_lines[static_cast<size_t>(f)]; };
+  using V = std::vector<std::string>;
+  EXPECT_EQ(lines(RowFault::kBadCheckDigits), V{"enterprise_delete.csv:2"});
+  EXPECT_EQ(lines(RowFault::kUnterminatedQuote), V{"enterprise_delete.csv:4"});
+  EXPECT_EQ(lines(RowFault::kWrongColumnCount), V{"denomination_delete.csv:2"});
+  EXPECT_EQ(lines(RowFault::kBadDate), V{"enterprise_insert.csv:2"});
+  EXPECT_EQ(lines(RowFault::kBadField), V{"enterprise_insert.csv:3"});
+  EXPECT_EQ(lines(RowFault::kBadDenomination), V{"denomination_insert.csv:2"});
+  EXPECT_EQ(lines(RowFault::kUnknownLanguage), V{"denomination_insert.csv:3"});
+  EXPECT_EQ(s.total(), 7u);
+  auto reg = open_register(store);
+  EXPECT_EQ(reg->name(number(200068636), RegisterLanguage::kFrench), std::nullopt);
+  EXPECT_EQ(reg->name(number(202239951), RegisterLanguage::kDutch), "Nieuwe Zaak");
+  EXPECT_EQ(reg->name(number(200065765), RegisterLanguage::kDutch), "Bakkerij \"De Molen\"");
+  EXPECT_EQ(reg->enterprise_count(), 3u);
+}
+
 TEST(EmployerRegister, AnUpdateNeedsAReference) {
   TempDir dir;
   const std::string update = make_folder(dir, "u", {{"enterprise_delete.csv", kDeletionHead}});
