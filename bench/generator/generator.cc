@@ -1291,8 +1291,9 @@ constexpr int32_t kMainJobHourlyCentsMin = 1500, kMainJobHourlyCentsMax = 3000;
 constexpr int32_t kFullTimeQuarterHours = 38 * 13;
 constexpr int32_t kStudentFractionPermilleMax = 1500;  // limits::occupation_fraction_max
 static_assert(kStudentFractionPermilleMax == static_cast<int32_t>(limits::occupation_fraction_max * 1000));
-// The largest wage: a student's 999-hour periods, at most 92 days of 10 hours, well inside an int32 of cents.
-static_assert(int64_t{kStudentHourlyCentsMax} * 92 * 10 * kSlotsMax < limits::quarterly_gross_wage_euros_max * 100);
+// A student's hours at one employer in a quarter are at most their year's (kStudentYearHours: 1 100,
+// +15 % by an UPDATE); a main job is at most 1.5 full-time quarters: both far inside the wage limit.
+static_assert(int64_t{kStudentHourlyCentsMax} * 1100 * 115 / 100 < limits::quarterly_gross_wage_euros_max * 100);
 static_assert(int64_t{kMainJobHourlyCentsMax} * kFullTimeQuarterHours * 3 / 2 < limits::quarterly_gross_wage_euros_max * 100);
 
 constexpr Bucket kAttestationsPerStudent[] = {{60, 1, 1}, {28, 2, 2}, {12, 3, 3}};
@@ -1541,13 +1542,15 @@ void Planner::add_student_wages(uint64_t s) {
     for (int q = 0; q < 4; ++q) {
       const int32_t hours = jobs[j].hours[q];
       if (hours == 0) continue;
+      const int64_t cents = int64_t{hours} * jobs[j].hourly_cents;
+      DIMONA_ASSERT(cents < limits::quarterly_gross_wage_euros_max * 100);
       const int32_t permille =
           std::min(kStudentFractionPermilleMax, (hours * 1000 + kFullTimeQuarterHours / 2) / kFullTimeQuarterHours);
       const int32_t day = cal_.quarter_first[q + 1] - 1 + rng.between(15, 45);
       const uint32_t time = at(day, rng.between(8 * kHour, 18 * kHour - 1));
       add_action(time, ActionLine::kOccupationQuarter,
                  ActionRecord{worker, jobs[j].employer, static_cast<uint32_t>(options_.year * 4 + q),
-                              hours * jobs[j].hourly_cents},
+                              static_cast<int32_t>(cents)},
                  static_cast<uint16_t>(permille));
     }
   }
@@ -1841,7 +1844,7 @@ Status Planner::check_action_ids() const {
 // only used to size the vectors once, so a wrong guess costs a reallocation.
 constexpr double kLinesPerStudent = 12.5, kLinesPerInterim = 36, kLinesPerFlexi = 26, kLinesPerOccasional = 7,
                  kLinesPerOrdinary = 1.6;
-constexpr double kActionsPerStudent = 3.3, kActionsPerFlexi = 4.6, kActionsPerOrdinary = 0.09;
+constexpr double kActionsPerStudent = 3.3 /* 2.37 of them occupation quarters */, kActionsPerFlexi = 4.6, kActionsPerOrdinary = 0.09;
 
 void Planner::reserve() {
   const auto n = static_cast<double>(options_.students);
