@@ -29,7 +29,8 @@
 // in, an update wrote into it, the file appeared or was removed - it opens it
 // again and uses it from that lookup on (a removed file: no names). A file
 // that cannot be opened (not a reference, another format) leaves the register
-// as it was and is reported through `on_failure` (may be empty) once per file;
+// as it was and is reported through `on_failure` (may be empty; called under
+// the register's mutex, so keep it short: a line on stderr) once per file;
 // follow() itself never fails: with no readable store it names nothing until
 // one appears. A register is safe to share between threads: one mutex guards
 // its statement and the swap, so a lookup sees the old store or the new one.
