@@ -10,6 +10,8 @@
 #include "api/server.h"
 #include "api/ledger_root.h"
 #include "api/service.h"
+#include "engine/base/limits.h"
+#include "projections/employer_register.h"
 
 namespace dimona::cli {
 namespace {
@@ -49,8 +51,13 @@ int run_serve(const CommonOptions& common, const ServeOptions& o) {
   api::ServerOptions server_options{o.address,         o.port,           o.io_threads,
                                     o.tls_certificate, o.tls_private_key, o.connections_max,
                                     o.connections_per_client_max};
-  // Names for the answers: the reference as it is now (a later import is seen after a restart).
-  std::shared_ptr<const EmployerRegister> employers = employer_naming_or_numbers(common).reg;
+  // Names for the answers: the reference, followed, so a later import is seen without a restart.
+  std::shared_ptr<const EmployerRegister> employers = EmployerRegister::follow(
+      employer_register_path(common.data_dir), std::chrono::milliseconds(limits::employer_register_recheck_ms),
+      [](const Status& s) {
+        std::fprintf(stderr, "dimona-ledger: warning: employer names: %s; the answers keep the names read before (numbers when none)\n",
+                     s.to_string().c_str());
+      });
   api::Api api(**service, std::move(*verifier), clock, api::ApiOptions{o.public_url, o.trusted_proxy, employers});
   Result<std::unique_ptr<api::HttpServer>> server = api::HttpServer::start(
       server_options, [&api](api::HttpRequest r, std::function<void(api::HttpResponse)> done) {

@@ -39,13 +39,13 @@ std::optional<InterimFilter> interim_filter_of(Call& c) {
   return f;
 }
 
-// "0403019261 Brasserie Peeters" when the reference names it, else the number.
-std::string company_text(uint64_t key, const EmployerNameOf& names) {
-  if (key == kNamedUserCompany) return "(by name and address)";
-  std::string text = cli::employer_text(key);
-  if (!names) return text;
-  if (std::optional<std::string> name = names(key)) text += " " + *name;
-  return text;
+// An agency's or user company's number as printed, and its name when the reference has one.
+std::string company_number(uint64_t key) {
+  return key == kNamedUserCompany ? "(by name and address)" : cli::employer_text(key);
+}
+std::string company_name(uint64_t key, const EmployerNameOf& names) {
+  if (key == kNamedUserCompany || !names) return {};
+  return names(key).value_or("");
 }
 
 void reply_pdf(Call& c, const Result<std::string>& pdf, std::string_view file) {
@@ -120,8 +120,9 @@ void interim_route(Call& c, const LedgerService& view) {
     std::string anomalies;
     for (const InterimPeriod& p : r.periods)
       for (uint32_t code : p.anomalies) anomalies += (anomalies.empty() ? "" : " ") + anomaly_code_string(code);
-    pdf.rows.push_back({company_text(r.agency, c.names), company_text(r.user_company, c.names), to_string(r.first), to_string(r.last),
-                        r.days, static_cast<uint32_t>(r.periods.size()), anomalies});
+    pdf.rows.push_back({company_number(r.agency), company_number(r.user_company), to_string(r.first),
+                        to_string(r.last), r.days, static_cast<uint32_t>(r.periods.size()), anomalies,
+                        company_name(r.agency, c.names), company_name(r.user_company, c.names)});
   }
   reply_pdf(c, render_interim_pdf(pdf), "interim-relations.pdf");
 }

@@ -25,9 +25,13 @@ std::optional<Ssin> own_citizen(Call& c, const LedgerService& view) {
 void wages_route(Call& c, const LedgerService& view) {
   const std::optional<Ssin> s = own_citizen(c, view);
   if (!s) return;
+  // ?year=Y: the four quarters of Y; else the four before the current one.
+  const Parsed<std::optional<int32_t>> year = query_year(c.request);
+  if (!year) return c.reply(bad_request_of(year.issues));
+  const int32_t current = *year ? quarters_after_year(**year) : quarter_index(date_of(c.now));
   c.reply(json_response(200, view.read([&](const Projector& p) {
     std::string out;
-    to_json(*s, wages_of_last_quarters(p.state_of(*s).actions(), *s, quarter_index(date_of(c.now))), c.names, &out);
+    to_json(*s, wages_of_last_quarters(p.state_of(*s).actions(), *s, current), c.names, &out);
     return out;
   })));
 }

@@ -96,6 +96,7 @@ int main(int argc, char** argv) {
   add_citizen(cal);
   CLI::App* wag = app.add_subcommand("wages", "A student's gross wages of the last four quarters, per employer (seed 001)");
   add_citizen(wag);
+  wag->get_option("--year")->description("The four quarters of this year (default: the four before the current one)");
 
   InterimOptions interim;
   CLI::App* itm = app.add_subcommand("interim", "An interim worker's work relations (Interim@work), with filters");

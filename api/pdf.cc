@@ -310,12 +310,13 @@ void draw_attestation(HPDF_Page page, const Fonts& fonts, const AttestationPdf& 
 // --- Interim export ----------------------------------------------------------------
 
 constexpr float kInterimMarginPt = 40.0f;
-constexpr float kRowHeightPt = 16.0f;
+constexpr float kHeaderHeightPt = 16.0f;
+constexpr float kRowHeightPt = 20.0f;  // two lines: the numbers, then the names under them
 constexpr float kCellPaddingPt = 3.0f;
 constexpr float kTableTopPt = kA4HeightPt - kInterimMarginPt - 64.0f;
 constexpr float kInterimFooterPt = kInterimMarginPt;
-static_assert(kTableTopPt - kRowHeightPt * static_cast<float>(interim_rows_per_page + 1) >=
-              kInterimFooterPt + 2 * kRowHeightPt);
+static_assert(kTableTopPt - kHeaderHeightPt - kRowHeightPt * static_cast<float>(interim_rows_per_page) >=
+              kInterimFooterPt + 2 * kHeaderHeightPt);
 
 struct Column {
   std::string_view title;
@@ -338,9 +339,14 @@ static_assert(table_width_pt() <= kA4WidthPt - 2 * kInterimMarginPt);
 
 using Cells = std::array<std::string, kColumns.size()>;
 
+struct Row {
+  Cells line;   // the row's first line
+  Cells below;  // its second line: the names under the agency and the user company
+};
+
 struct InterimText {
   std::string ssin, from, to, generated_at;
-  std::vector<Cells> rows;
+  std::vector<Row> rows;
 };
 
 Result<InterimText> checked(const InterimPdf& in) {
@@ -354,7 +360,10 @@ Result<InterimText> checked(const InterimPdf& in) {
   DIMONA_TRY(convert("generated_at", in.generated_at, text.generated_at));
   text.rows.reserve(in.rows.size());
   for (const InterimPdfRow& row : in.rows) {
-    Cells& cells = text.rows.emplace_back();
+    Row& r = text.rows.emplace_back();
+    Cells& cells = r.line;
+    DIMONA_TRY(convert("agency_name", row.agency_name, r.below[0]));
+    DIMONA_TRY(convert("user_company_name", row.user_company_name, r.below[1]));
     DIMONA_TRY(convert("agency", row.agency, cells[0]));
     DIMONA_TRY(convert("user_company", row.user_company, cells[1]));
     DIMONA_TRY(convert("first", row.first, cells[2]));
@@ -366,31 +375,42 @@ Result<InterimText> checked(const InterimPdf& in) {
   return text;
 }
 
-// One row of cells whose top edge is at y; the header row is shaded.
-void draw_row(const Pen& pen, float top, const Cells& cells, bool header) {
-  const float left = kInterimMarginPt;
-  if (header) {
-    HPDF_Page_SetGrayFill(pen.page, 0.88f);
-    HPDF_Page_Rectangle(pen.page, left, top - kRowHeightPt, table_width_pt(), kRowHeightPt);
-    HPDF_Page_Fill(pen.page);
-    HPDF_Page_SetGrayFill(pen.page, 0.0f);
-  }
-  const float baseline = top - kRowHeightPt + 5.0f;
-  float x = left;
+// One line of cells at `baseline`, each fitted to its column.
+void draw_cells(const Pen& pen, float baseline, const Cells& cells) {
+  float x = kInterimMarginPt;
   for (size_t i = 0; i < kColumns.size(); ++i) {
     const float room = kColumns[i].width_pt - 2 * kCellPaddingPt;
-    const std::string text = fitted(pen, cells[i], room);
-    if (kColumns[i].right_aligned) {
-      show_right(pen, x + kColumns[i].width_pt - kCellPaddingPt, baseline, text);
-    } else {
-      show(pen, x + kCellPaddingPt, baseline, text);
+    if (!cells[i].empty()) {
+      const std::string text = fitted(pen, cells[i], room);
+      if (kColumns[i].right_aligned) {
+        show_right(pen, x + kColumns[i].width_pt - kCellPaddingPt, baseline, text);
+      } else {
+        show(pen, x + kCellPaddingPt, baseline, text);
+      }
     }
     x += kColumns[i].width_pt;
   }
-  rule(pen.page, left, left + table_width_pt(), top - kRowHeightPt, header ? 0.4f : 0.8f);
 }
 
-void draw_interim_page(HPDF_Page page, const Fonts& fonts, const InterimText& text, std::span<const Cells> rows,
+// The shaded header row whose top edge is at `top`.
+void draw_header(const Pen& pen, float top, const Cells& titles) {
+  const float left = kInterimMarginPt;
+  HPDF_Page_SetGrayFill(pen.page, 0.88f);
+  HPDF_Page_Rectangle(pen.page, left, top - kHeaderHeightPt, table_width_pt(), kHeaderHeightPt);
+  HPDF_Page_Fill(pen.page);
+  HPDF_Page_SetGrayFill(pen.page, 0.0f);
+  draw_cells(pen, top - kHeaderHeightPt + 5.0f, titles);
+  rule(pen.page, left, left + table_width_pt(), top - kHeaderHeightPt, 0.4f);
+}
+
+// A row whose top edge is at `top`: its line, and the names under it in `small`.
+void draw_row(const Pen& pen, const Pen& small, float top, const Row& row) {
+  draw_cells(pen, top - 8.0f, row.line);
+  draw_cells(small, top - kRowHeightPt + 3.5f, row.below);
+  rule(pen.page, kInterimMarginPt, kInterimMarginPt + table_width_pt(), top - kRowHeightPt, 0.8f);
+}
+
+void draw_interim_page(HPDF_Page page, const Fonts& fonts, const InterimText& text, std::span<const Row> rows,
                        size_t page_number, size_t pages) {
   const float left = kInterimMarginPt;
   const float width = table_width_pt();
@@ -398,6 +418,7 @@ void draw_interim_page(HPDF_Page page, const Fonts& fonts, const InterimText& te
   const Pen title{page, fonts.bold, 16.0f};
   const Pen body{page, fonts.regular, 10.0f};
   const Pen cell{page, fonts.regular, 8.5f};
+  const Pen name{page, fonts.regular, 7.5f};
   const Pen head{page, fonts.bold, 8.5f};
 
   show(title, left, top - 16.0f, "Interim@work " + std::string(kEmDash) + " work relations");
@@ -407,14 +428,14 @@ void draw_interim_page(HPDF_Page page, const Fonts& fonts, const InterimText& te
 
   Cells titles;
   for (size_t i = 0; i < kColumns.size(); ++i) titles[i] = std::string(kColumns[i].title);
-  draw_row(head, kTableTopPt, titles, true);
-  float row_top = kTableTopPt - kRowHeightPt;
-  for (const Cells& row : rows) {
-    draw_row(cell, row_top, row, false);
+  draw_header(head, kTableTopPt, titles);
+  float row_top = kTableTopPt - kHeaderHeightPt;
+  for (const Row& row : rows) {
+    draw_row(cell, name, row_top, row);
     row_top -= kRowHeightPt;
   }
   if (text.rows.empty()) {
-    show(body, left + kCellPaddingPt, row_top - kRowHeightPt + 5.0f,
+    show(body, left + kCellPaddingPt, row_top - kHeaderHeightPt + 5.0f,
          fitted(body, "No work relations from " + text.from + " to " + text.to + ".", width));
   }
 
@@ -468,7 +489,7 @@ Result<std::string> render_interim_pdf(const InterimPdf& interim, const PdfOptio
   pdf.set_title("Interim@work work relations");
   Result<Fonts> fonts = pdf.fonts();
   if (!fonts) return fonts.status();
-  const std::span<const Cells> rows(text->rows);
+  const std::span<const Row> rows(text->rows);
   const size_t pages = rows.empty() ? 1 : (rows.size() + interim_rows_per_page - 1) / interim_rows_per_page;
   for (size_t i = 0; i < pages; ++i) {
     Result<HPDF_Page> page = pdf.add_a4_page();

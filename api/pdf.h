@@ -18,7 +18,10 @@
 // pdf_text_field_bytes_max, an access code longer than access_code_chars_max,
 // remaining hours above the quota, a QR payload encode_qr refuses, or more
 // than interim_rows_max rows. A table cell wider than its column is cut and
-// ends with an ellipsis; the full text stays in the online view.
+// ends with an ellipsis; the full text stays in the online view. An interim
+// row is two lines: the agency's and the user company's numbers, and under
+// each its name when the employer reference knows it (issue 14), so a name
+// gets the whole column instead of what its number leaves.
 //
 // Errors. libharu reports its errors through a handler that only records the
 // first one (no exception, no longjmp); rendering stops at the next check and
@@ -43,8 +46,8 @@ namespace dimona::api {
 inline constexpr size_t pdf_text_field_bytes_max = 256;
 // The access code is printed whole in 30 pt Courier-Bold on one line.
 inline constexpr size_t access_code_chars_max = 24;
-// Interim export: table rows on one page, and on the whole document.
-inline constexpr size_t interim_rows_per_page = 40;
+// Interim export: table rows on one page (each two lines: numbers, then names), and on the whole document.
+inline constexpr size_t interim_rows_per_page = 32;
 inline constexpr size_t interim_rows_max = 10'000;
 static_assert(interim_rows_per_page > 0 && interim_rows_max >= interim_rows_per_page);
 
@@ -79,6 +82,8 @@ struct InterimPdfRow {
   uint32_t days = 0;
   uint32_t periods = 0;
   std::string anomalies;  // empty: none
+  // The names under the agency's and the user company's numbers; empty: none known.
+  std::string agency_name, user_company_name;
 };
 
 struct InterimPdf {

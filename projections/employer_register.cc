@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <chrono>
 #include <mutex>
 
 #include "engine/base/json_writer.h"
@@ -477,18 +478,35 @@ RegisterLanguage language_from_accept(std::string_view accept) {
   return RegisterLanguage::kUnknown;
 }
 
-struct EmployerRegister::Impl {
+namespace {
+
+// A store opened for reading, with the one statement name() runs.
+struct OpenStore {
   Db db;
   Statement names;
-  mutable std::mutex mutex;  // guards the statement
 };
 
-EmployerRegister::EmployerRegister(Key, std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
-EmployerRegister::~EmployerRegister() = default;
+// What tells one file at `path` from another, or from itself changed: a full import renames a
+// new file in (another inode, which cannot be reused while the old one is held open), an update
+// writes into it (size, modification time). `present` is false when there is no file.
+struct FileIdentity {
+  bool present = false;
+  dev_t device = 0;
+  ino_t inode = 0;
+  off_t size = 0;
+  int64_t modified_ns = 0;
+  bool operator==(const FileIdentity&) const = default;
+};
 
-Result<std::unique_ptr<EmployerRegister>> EmployerRegister::open_if_present(const std::string& path) {
+FileIdentity identity_of(const std::string& path) {
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return std::unique_ptr<EmployerRegister>();
+  if (::stat(path.c_str(), &st) != 0) return {};
+  return FileIdentity{true, st.st_dev, st.st_ino, st.st_size,
+                      int64_t{st.st_mtim.tv_sec} * 1'000'000'000 + st.st_mtim.tv_nsec};
+}
+
+// The store at `path`, read only, after checking that it is an employer reference of this format.
+Result<OpenStore> open_store(const std::string& path) {
   Result<Db> db = open_db(path, SQLITE_OPEN_READONLY);
   DIMONA_TRY(db);
   Result<Statement> version = prepare(db->get(), "SELECT value FROM meta WHERE key = 'format_version'");
@@ -497,9 +515,72 @@ Result<std::unique_ptr<EmployerRegister>> EmployerRegister::open_if_present(cons
     return failed_precondition(path + " is an employer reference of another format: import the extract again");
   Result<Statement> names = prepare(db->get(), "SELECT language, type, name FROM denomination WHERE number = ?");
   DIMONA_TRY(names);
+  return OpenStore{std::move(*db), std::move(*names)};
+}
+
+}  // namespace
+
+struct EmployerRegister::Impl {
+  mutable std::mutex mutex;  // guards everything below
+  std::optional<OpenStore> store;  // none: no reference (yet), names nothing
+  // Following the file (follow()); `following` false for a register opened once.
+  bool following = false;
+  std::string path;
+  std::chrono::milliseconds recheck{0};
+  std::chrono::steady_clock::time_point next_check{};
+  FileIdentity opened;       // the file `store` was opened from (or its absence)
+  FileIdentity last_failed;  // the last file that could not be opened, reported once
+  RegisterFailure on_failure;
+
+  // Under `mutex`: reopens the store when the file is another than the one opened.
+  void refresh();
+};
+
+void EmployerRegister::Impl::refresh() {
+  if (!following) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (now < next_check) return;
+  next_check = now + recheck;
+  const FileIdentity current = identity_of(path);
+  if (current == opened) return;
+  if (!current.present) {  // the reference was removed: numbers only, as without one
+    store.reset();
+    opened = current;
+    return;
+  }
+  Result<OpenStore> fresh = open_store(path);
+  if (!fresh.is_ok()) {  // keep what was read before; say so once for this file
+    if (current != last_failed && on_failure) on_failure(fresh.status());
+    last_failed = current;
+    return;
+  }
+  store = std::move(*fresh);
+  opened = current;
+  last_failed = FileIdentity{};
+}
+
+EmployerRegister::EmployerRegister(Key, std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+EmployerRegister::~EmployerRegister() = default;
+
+Result<std::unique_ptr<EmployerRegister>> EmployerRegister::open_if_present(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return std::unique_ptr<EmployerRegister>();
+  Result<OpenStore> store = open_store(path);
+  DIMONA_TRY(store);
   auto impl = std::make_unique<Impl>();
-  impl->db = std::move(*db);
-  impl->names = std::move(*names);
+  impl->store = std::move(*store);
+  return std::make_unique<EmployerRegister>(Key{}, std::move(impl));
+}
+
+std::unique_ptr<EmployerRegister> EmployerRegister::follow(const std::string& path, std::chrono::milliseconds recheck,
+                                                           RegisterFailure on_failure) {
+  DIMONA_ASSERT(recheck.count() >= 0);
+  auto impl = std::make_unique<Impl>();
+  impl->following = true;
+  impl->path = path;
+  impl->recheck = recheck;
+  impl->on_failure = std::move(on_failure);
+  impl->refresh();  // the reference as it is now; a failure is reported already
   return std::make_unique<EmployerRegister>(Key{}, std::move(impl));
 }
 
@@ -510,7 +591,9 @@ std::optional<std::string> EmployerRegister::name(EnterpriseNumber number, Regis
     return language == 0 ? 9 : language;
   };
   std::lock_guard lock(impl_->mutex);
-  sqlite3_stmt* s = impl_->names.get();
+  impl_->refresh();
+  if (!impl_->store) return std::nullopt;
+  sqlite3_stmt* s = impl_->store->names.get();
   sqlite3_bind_int64(s, 1, static_cast<int64_t>(number.value));
   std::optional<std::string> best;
   int best_rank = 100;
@@ -528,7 +611,9 @@ std::optional<std::string> EmployerRegister::name(EnterpriseNumber number, Regis
 
 uint64_t EmployerRegister::enterprise_count() const {
   std::lock_guard lock(impl_->mutex);
-  Result<uint64_t> count = count_enterprises(impl_->db.get());
+  impl_->refresh();
+  if (!impl_->store) return 0;
+  Result<uint64_t> count = count_enterprises(impl_->store->db.get());
   return count ? *count : 0;
 }
 

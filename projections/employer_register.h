@@ -21,10 +21,23 @@
 // the language asked for, or else its legal name in another language (French,
 // Dutch, German, English, then unknown), or nothing. An absent store is not an
 // error for a reader (open_if_present gives null): views then show numbers.
-// A register is safe to share between threads (a mutex guards its statement).
+// open_if_present() reads the store as it is when opened (a command's run);
+// follow() is for a reader that outlives imports (`serve`): on a lookup, at
+// most every `recheck` (limits::employer_register_recheck_ms in `serve`), it
+// compares the file at `path` (device, inode, size, modification time) with
+// the one it opened, and when it differs - a full import renamed a new file
+// in, an update wrote into it, the file appeared or was removed - it opens it
+// again and uses it from that lookup on (a removed file: no names). A file
+// that cannot be opened (not a reference, another format) leaves the register
+// as it was and is reported through `on_failure` (may be empty; called under
+// the register's mutex, so keep it short: a line on stderr) once per file;
+// follow() itself never fails: with no readable store it names nothing until
+// one appears. A register is safe to share between threads: one mutex guards
+// its statement and the swap, so a lookup sees the old store or the new one.
 #pragma once
 
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -67,10 +80,16 @@ Result<RegisterImportReport> import_register_extract(const std::string& extract_
 // "nl-BE,fr;q=0.8" -> kDutch: the first of nl, fr, de, en named; kUnknown if none.
 RegisterLanguage language_from_accept(std::string_view accept_language);
 
+// Why a followed register could not open the file it found (follow()).
+using RegisterFailure = std::function<void(const Status&)>;
+
 class EmployerRegister {
  public:
   // Null when `path` does not exist; an error when it exists and cannot be read.
   static Result<std::unique_ptr<EmployerRegister>> open_if_present(const std::string& path);
+  // The register at `path` as it changes (see the contract above); never null.
+  static std::unique_ptr<EmployerRegister> follow(const std::string& path, std::chrono::milliseconds recheck,
+                                                  RegisterFailure on_failure);
   ~EmployerRegister();
   EmployerRegister(const EmployerRegister&) = delete;
   EmployerRegister& operator=(const EmployerRegister&) = delete;

@@ -7,7 +7,8 @@
 // (a quarter's wage is declared after the quarter, in the DmfA), oldest
 // first; each with the wage per employer that declared one (employers in
 // ascending key order) and their total. A quarter without any wage is listed,
-// empty, so a reader sees which quarters were looked at. An occupation sent
+// empty, so a reader sees which quarters were looked at; quarters_after_year(Y)
+// is the `current` that lists the four quarters of year Y. An occupation sent
 // again for the same employer and quarter replaced the earlier one (the fold
 // does it). to_json writes canonical JSON; `names` (may be null) gives the
 // employer's name to write beside its number.
@@ -37,6 +38,8 @@ struct QuarterWages {
 };
 
 std::vector<QuarterWages> wages_of_last_quarters(const ActionState& actions, Ssin citizen, int32_t current);
+// The quarter index of 1 January of year + 1: wages_of_last_quarters then lists year's four quarters.
+inline int32_t quarters_after_year(int32_t year) { return (year + 1) * 4; }
 
 void to_json(Ssin citizen, const std::vector<QuarterWages>& wages, const EmployerNameOf& names, std::string* out);
 

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The main job on the embedded default: install what is missing, build, then
-# generate a sample year, ingest it into ./dimona-data, inspect the log,
-# replay it into the read models, show a few students' balances, issue an
-# attestation and look its access code up as an employer, then serve the
+# generate a sample year with its employers' register extract, import the
+# employers' names, ingest the year into ./dimona-data, inspect the log,
+# replay it into the read models, show a few students' balances and gross
+# wages and a student interim worker's relations (employers by name), issue
+# an attestation and look its access code up as an employer, then serve the
 # REST API on http://127.0.0.1:8080 with curl commands to try (Ctrl-C stops).
 # Usage: scripts/demo.sh [students]   (default 100000)
 set -euo pipefail
@@ -27,7 +29,16 @@ students=$(grep -m 200 '"workerType":"STU"' dimona-data/year-2025.ndjson | grep 
 for s in $students; do
   echo "== balance $s --year 2025"
   "$bin" balance "$s" --year 2025 --data dimona-data
+  echo "== wages $s --year 2025 (gross, per employer and quarter)"
+  "$bin" wages "$s" --year 2025 --data dimona-data
 done
+# A student who works through an interim agency: the agency and the user company by name.
+interim=$(grep -m 1 '"jointCommissionNumber":"322","workerType":"STU"' dimona-data/year-2025.ndjson |
+          grep -o '"ssin":"[0-9]*"' | cut -d'"' -f4 || true)
+if [ -n "$interim" ]; then
+  echo "== interim $interim"
+  "$bin" interim "$interim" --data dimona-data
+fi
 # An attestation for the first of them, then the employer's view through its access code.
 first=$(echo "$students" | head -1)
 echo "== attest $first"
@@ -43,7 +54,12 @@ cat <<EOF
 == serve: http://127.0.0.1:8080 (Ctrl-C stops). In another terminal, from this folder:
 B=$bin
 STUDENT=\$(\$B token --role citizen --ssin $first --data dimona-data)
-curl -s -H "Authorization: Bearer \$STUDENT" "http://127.0.0.1:8080/v1/citizens/$first/studentBalance?year=2025"
+curl -s -H "Authorization: Bearer \$STUDENT" -H 'Accept-Language: nl' "http://127.0.0.1:8080/v1/citizens/$first/studentBalance?year=2025"
+curl -s -H "Authorization: Bearer \$STUDENT" "http://127.0.0.1:8080/v1/citizens/$first/wages?year=2025"   # gross wages, 2025-Q1..Q4
+curl -s -H "Authorization: Bearer \$STUDENT" "http://127.0.0.1:8080/v1/citizens/$first/wages"             # the last four quarters
+INTERIM=\$(\$B token --role citizen --ssin $interim --data dimona-data)
+curl -s -H "Authorization: Bearer \$INTERIM" -H "Accept: application/pdf" \\
+     http://127.0.0.1:8080/v1/citizens/$interim/interimRelations -o interim-relations.pdf   # agencies and user companies by name
 curl -s -X POST -H "Authorization: Bearer \$STUDENT" -H "Accept: application/pdf" \\
      http://127.0.0.1:8080/v1/citizens/$first/attestations -o attestation.pdf
 EMPLOYER=\$(\$B token --role employer --enterprise-number 0403019261 --data dimona-data)

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/base/limits.h"
 #include "engine/base/time.h"
 #include "engine/identifiers.h"
 
@@ -323,7 +324,7 @@ struct ActionRecord {
   uint32_t worker;    // person index, kNone when none
   uint32_t employer;  // organisation index, kNone when none
   uint32_t ref;       // a request, ticket or notification index; a year; a quarter index; ...
-  int32_t date;       // Date::days of the action's date, when it has one
+  int32_t date;       // Date::days of the action's date, when it has one; an occupation's gross wage in cents
 };
 static_assert(sizeof(ActionRecord) == 16);
 
@@ -433,6 +434,7 @@ enum class Stream : uint64_t {
   kEmployerSettings,
   kActionBad,
   kTokens,
+  kWages,  // the hourly rates behind the occupation quarters' gross wages
 };
 
 // Day hours and lead times.
@@ -539,6 +541,7 @@ class Planner {
   uint32_t add_action(uint32_t time, ActionLine line, const ActionRecord& record, uint16_t aux = 0,
                       uint8_t flaw = kValid);
   void add_flexi_data(uint64_t i);
+  void add_student_wages(uint64_t s);
   void add_attestations(uint64_t s);
   void add_data_access(uint32_t worker, bool student);
   void add_career_break(uint64_t i);
@@ -1279,6 +1282,20 @@ constexpr Share kPensionerOfOld = per_mille(930);
 constexpr int32_t kFirstPensionerYear = 2018;  // the pensioner route exists since 2018
 constexpr int32_t kReductionRuleQuarter = 2024 * 4;  // the reduction test applies from 2024-Q1
 
+// Gross wages on the occupation quarters (docs/generator.md "Wages"), in 2025 euros for every
+// year. A student earns, per employer, an hourly rate from about the 2025 student minimum
+// wage up to sector scales, on the hours the ledger counts. A flexi worker's main job is a
+// fraction of a full-time quarter (38 h a week, 13 weeks) at an ordinary worker's hourly rate.
+constexpr int32_t kStudentHourlyCentsMin = 1100, kStudentHourlyCentsMax = 1600;
+constexpr int32_t kMainJobHourlyCentsMin = 1500, kMainJobHourlyCentsMax = 3000;
+constexpr int32_t kFullTimeQuarterHours = 38 * 13;
+constexpr int32_t kStudentFractionPermilleMax = 1500;  // limits::occupation_fraction_max
+static_assert(kStudentFractionPermilleMax == static_cast<int32_t>(limits::occupation_fraction_max * 1000));
+// A student's hours at one employer in a quarter are at most their year's (kStudentYearHours: 1 100,
+// +15 % by an UPDATE); a main job is at most 1.5 full-time quarters: both far inside the wage limit.
+static_assert(int64_t{kStudentHourlyCentsMax} * 1100 * 115 / 100 < limits::quarterly_gross_wage_euros_max * 100);
+static_assert(int64_t{kMainJobHourlyCentsMax} * kFullTimeQuarterHours * 3 / 2 < limits::quarterly_gross_wage_euros_max * 100);
+
 constexpr Bucket kAttestationsPerStudent[] = {{60, 1, 1}, {28, 2, 2}, {12, 3, 3}};
 constexpr Share kAttestationBeforePeriod = per_mille(750);
 constexpr Share kNextYearAttestation = per_mille(60);
@@ -1361,6 +1378,7 @@ void Planner::add_actions() {
   has_settings_.assign(orgs_.size(), false);
   const size_t declaration_events = events_.size();
   for (uint32_t i = 0; i < people(kPopFlexi); ++i) add_flexi_data(i);
+  for (uint32_t s = 0; s < people(kPopStudents); ++s) add_student_wages(s);
   for (uint32_t s = 0; s < people(kPopStudents); ++s) add_attestations(s);
   for (uint32_t w = population_first_[kPopStudents]; w < population_first_[kPopStudents + 1]; ++w)
     add_data_access(w, true);
@@ -1429,6 +1447,10 @@ void Planner::add_flexi_data(uint64_t i) {
   for (uint32_t o = 0; main == kNone; ++o)
     if (o != flexi_employers[0] && o != flexi_employers[1]) main = o;
 
+  // The main job's hourly rate: a stream of its own, so the fractions are those of before wages.
+  Rng wage_rng = rng_for(Stream::kWages, worker);
+  const int32_t hourly_cents = wage_rng.between(kMainJobHourlyCentsMin, kMainJobHourlyCentsMax);
+
   // The quarters T-5..T-3 of every quarter T worked: contiguous, at most six.
   const int32_t first = y4 + q_min - 5, last = y4 + q_max - 3;
   const auto n = static_cast<int32_t>(last - first + 1);
@@ -1471,8 +1493,9 @@ void Planner::add_flexi_data(uint64_t i) {
       const int32_t day = end + rng.between(15, 45);
       time = at(day, rng.between(8 * kHour, 18 * kHour - 1));
     }
+    const int64_t cents = (int64_t{fraction[k]} * kFullTimeQuarterHours * hourly_cents + 500) / 1000;
     add_action(time, ActionLine::kOccupationQuarter,
-               ActionRecord{worker, main, static_cast<uint32_t>(quarter), 0}, fraction[k]);
+               ActionRecord{worker, main, static_cast<uint32_t>(quarter), static_cast<int32_t>(cents)}, fraction[k]);
   }
   // What rule 13 makes of each FLX IN (its start quarter T).
   for (int q = 0; q < 4; ++q) {
@@ -1481,6 +1504,55 @@ void Planner::add_flexi_data(uint64_t i) {
     const uint16_t t3 = fraction[t - 3 - first], t4 = fraction[t - 4 - first], t5 = fraction[t - 5 - first];
     const bool eligible = t3 >= kEligibleFractionMin && (t < kReductionRuleQuarter || (t5 <= t4 && t4 <= t3));
     if (!eligible) flexi_ins_not_eligible_ += static_cast<uint64_t>(quarter_of_period[q]);
+  }
+}
+
+// --- Students' gross wages: the DmfA of each quarter worked ---------------------------
+
+// Per employer and quarter a student worked (valid periods, cancelled ones out),
+// the hours the ledger counts (the UPDATE's, else the IN's) at that employer's
+// hourly rate; the fraction is those hours of a full-time quarter. Recorded, as
+// the flexi data, 15-45 days after the quarter ends.
+void Planner::add_student_wages(uint64_t s) {
+  const auto worker = static_cast<uint32_t>(population_first_[kPopStudents] + s);
+  const uint32_t b = period_first_[worker], e = period_first_[worker + 1];
+  struct Job {
+    uint32_t employer;
+    int32_t hourly_cents;
+    int32_t hours[4];
+  };
+  Job jobs[kSlotsMax];
+  int n = 0;
+  Rng rng = rng_for(Stream::kWages, worker);
+  for (uint32_t k = b; k < e; ++k) {
+    const Period& p = periods_[k];
+    DIMONA_ASSERT(is_student(p.profile));
+    if (p.flags & kCancelled) continue;
+    int j = 0;
+    while (j < n && jobs[j].employer != p.employer) ++j;
+    if (j == n) {
+      DIMONA_ASSERT(n < kSlotsMax);
+      jobs[n++] = Job{p.employer, rng.between(kStudentHourlyCentsMin, kStudentHourlyCentsMax), {}};
+    }
+    int q = 0;
+    while (q < 3 && p.start >= cal_.quarter_first[q + 1]) ++q;
+    jobs[j].hours[q] += p.changed_hours != 0 ? p.changed_hours : p.hours;
+  }
+  for (int j = 0; j < n; ++j) {
+    for (int q = 0; q < 4; ++q) {
+      const int32_t hours = jobs[j].hours[q];
+      if (hours == 0) continue;
+      const int64_t cents = int64_t{hours} * jobs[j].hourly_cents;
+      DIMONA_ASSERT(cents < limits::quarterly_gross_wage_euros_max * 100);
+      const int32_t permille =
+          std::min(kStudentFractionPermilleMax, (hours * 1000 + kFullTimeQuarterHours / 2) / kFullTimeQuarterHours);
+      const int32_t day = cal_.quarter_first[q + 1] - 1 + rng.between(15, 45);
+      const uint32_t time = at(day, rng.between(8 * kHour, 18 * kHour - 1));
+      add_action(time, ActionLine::kOccupationQuarter,
+                 ActionRecord{worker, jobs[j].employer, static_cast<uint32_t>(options_.year * 4 + q),
+                              static_cast<int32_t>(cents)},
+                 static_cast<uint16_t>(permille));
+    }
   }
 }
 
@@ -1772,7 +1844,7 @@ Status Planner::check_action_ids() const {
 // only used to size the vectors once, so a wrong guess costs a reallocation.
 constexpr double kLinesPerStudent = 12.5, kLinesPerInterim = 36, kLinesPerFlexi = 26, kLinesPerOccasional = 7,
                  kLinesPerOrdinary = 1.6;
-constexpr double kActionsPerStudent = 0.95, kActionsPerFlexi = 4.6, kActionsPerOrdinary = 0.09;
+constexpr double kActionsPerStudent = 3.3 /* 2.37 of them occupation quarters */, kActionsPerFlexi = 4.6, kActionsPerOrdinary = 0.09;
 
 void Planner::reserve() {
   const auto n = static_cast<double>(options_.students);
@@ -1909,6 +1981,7 @@ class Printer {
   void print_id(uint64_t id);         // a quoted 12-digit id
   void print_token(uint64_t index);   // a quoted data-access token
   void print_permille(uint32_t permille);
+  void print_cents(int32_t cents);
   void print_employer_settings(const ActionRecord& a, const Event& e);
   void print_in(const Period& p, uint32_t index, uint8_t flaw);
   void print_update(const Period& p, const Event& e);
@@ -2291,6 +2364,8 @@ void Printer::print_action_body(ActionLine line, const ActionRecord& a, const Ev
       number(a.ref % 4 + 1);
       lit(",\"fraction\":");
       print_permille(e.aux);
+      lit(",\"grossWage\":");
+      print_cents(a.date);
       return;
     case ActionLine::kPensionStatus:
       lit("\"pensionedAsOf\":");
@@ -2431,6 +2506,14 @@ void Printer::print_token(uint64_t index) {
     *cursor_++ = kCrockford[bits & 31u];
   }
   *cursor_++ = '"';
+}
+
+// Euros with their two decimals: 1234.50.
+void Printer::print_cents(int32_t cents) {
+  DIMONA_ASSERT(cents >= 0);
+  number(static_cast<uint32_t>(cents / 100));
+  *cursor_++ = '.';
+  digits(static_cast<uint32_t>(cents % 100), 2);
 }
 
 // A fraction in permille as the shortest JSON number: 1, 0.8, 0.875, 0.

@@ -11,8 +11,9 @@
 //
 // With `actions` (the default) the year also holds action lines
 // (docs/actions.md: attestations, data-access consent, the occupation and
-// pension data behind flexi eligibility, employer settings, career-break
-// requests and notifications), interleaved by `recordedAt`. They are planned
+// pension data behind flexi eligibility, the students' occupation quarters,
+// every occupation quarter with its gross wage, employer settings,
+// career-break requests and notifications), interleaved by `recordedAt`. They are planned
 // after the declarations from their own random streams, so the declaration
 // lines are byte for byte those of the same options without actions: drop
 // the action lines and you get that stream. Creating actions carry imported

@@ -70,6 +70,9 @@ inline constexpr size_t register_read_bytes = 4 * 1024 * 1024;
 inline constexpr size_t register_skipped_lines_reported_max = 5;
 // Rows inserted between two progress reports of an import.
 inline constexpr uint64_t register_progress_rows = 64 * 1024;
+// `serve` looks at most this often whether the reference's file changed (an import), and
+// reopens it when it did: one stat() a second, and an import is seen within a second.
+inline constexpr int64_t employer_register_recheck_ms = 1000;
 
 // --- Event log ------------------------------------------------------------------
 inline constexpr uint32_t partitions_default = 16;

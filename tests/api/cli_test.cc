@@ -735,6 +735,15 @@ TEST(CliWages, TheLastQuartersWagePerEmployerWithItsNameInTheLanguageAsked) {
   EXPECT_NE(nl.out.find(R"("employer":"0403019261","employerName":"Brusselse Bakkerij","grossWage":1234.50)"),
             std::string::npos) << nl.out;
   EXPECT_EQ(run("wages 05031412595 --language es" + data, dir).exit_code, 105 /* CLI11's validation error */);
+  // --year: that year's four quarters, whatever the clock.
+  Invocation of_year = run("wages 05031412595 --year " + year + data, dir);
+  ASSERT_EQ(of_year.exit_code, 0) << of_year.err;
+  EXPECT_EQ(of_year.out.find(year + "-Q1: "), 0u) << of_year.out;
+  EXPECT_NE(of_year.out.find(year + "-Q4: "), std::string::npos) << of_year.out;
+  EXPECT_NE(of_year.out.find(year + "-Q" + quarter + ": gross wage 1234.50 EUR"), std::string::npos) << of_year.out;
+  Invocation before = run("wages 05031412595 --year " + std::to_string(previous / 4 - 1) + data, dir);
+  ASSERT_EQ(before.exit_code, 0) << before.err;
+  EXPECT_EQ(before.out.find("1234.50"), std::string::npos) << before.out;
 }
 
 TEST(CliInbox, AnAttestationArrivesInTheInboxAndOnlyItsCitizenReadsIt) {

@@ -2025,6 +2025,45 @@ TEST_F(HttpTest, AnswersNameTheEmployerInTheRequestsLanguageAndAnAccessCodeStill
     EXPECT_EQ(seen.body.find(leak), std::string::npos) << leak << ": " << seen;
 }
 
+// serve follows the register (EmployerRegister::follow): no reference at start, then a full
+// extract, an update extract and another full extract, each seen by the next answer, no restart.
+TEST_F(HttpTest, ARunningServerNamesEmployersFromEachNewImportWithoutARestart) {
+  const std::string store = dir_.file("data/employers.db");
+  const auto full = [&](const std::string& folder, const std::string& dutch_name) {
+    std::filesystem::create_directories(dir_.file(folder));
+    std::ofstream(dir_.file(folder + "/enterprise.csv"))
+        << kEnterpriseHeader << "\n" << R"("0403.019.261","AC","000","2","014","","01-01-1950")" "\n";
+    std::ofstream(dir_.file(folder + "/denomination.csv"))
+        << kDenominationHeader << "\n" << R"("0403.019.261","2","001",")" << dutch_name << "\"\n";
+    Result<RegisterImportReport> r = import_register_extract(dir_.file(folder), store, {});
+    ASSERT_TRUE(r.is_ok()) << r.status().to_string();
+  };
+  stop();
+  api_options_.employers = EmployerRegister::follow(store, std::chrono::milliseconds(0), {});
+  start();
+  declare(stu_in("2025-05-01", "2025-05-31", 30));
+  const auto name = [&] {
+    const Response r = get(citizen_path(kStudent, "studentBalance?year=2025"), citizen(kStudent),
+                           {{"Accept-Language", "nl"}});
+    EXPECT_EQ(r.status, 200) << r;
+    const Json j = r.json();
+    const Json& e = j["items"][0]["employers"][0];
+    EXPECT_EQ(e["employer"].text, kEmp1) << r;
+    return e.has("employerName") ? e["employerName"].text : std::string("(none)");
+  };
+  EXPECT_EQ(name(), "(none)");
+  full("kbo1", "Bakkerij Een");
+  EXPECT_EQ(name(), "Bakkerij Een");
+  std::filesystem::create_directories(dir_.file("kbo2"));
+  std::ofstream(dir_.file("kbo2/denomination_delete.csv")) << kDeletionHeader << "\n\"0403.019.261\"\n";
+  std::ofstream(dir_.file("kbo2/denomination_insert.csv"))
+      << kDenominationHeader << "\n" << R"("0403.019.261","2","001","Bakkerij Twee")" "\n";
+  ASSERT_TRUE(import_register_extract(dir_.file("kbo2"), store, {}).is_ok());
+  EXPECT_EQ(name(), "Bakkerij Twee");
+  full("kbo3", "Bakkerij Drie");
+  EXPECT_EQ(name(), "Bakkerij Drie");
+}
+
 TEST_F(HttpTest, TheStudentsWagesOfTheLastFourQuarters) {
   // The fixture's clock: 2025-06-01, so the last four quarters are 2024-Q2 to 2025-Q1.
   act(R"({"employer":{"enterpriseNumber":")" + kEmp1 + R"("},"worker":{"ssin":")" + kStudent +
@@ -2038,6 +2077,17 @@ TEST_F(HttpTest, TheStudentsWagesOfTheLastFourQuarters) {
   EXPECT_EQ(j["quarters"][3]["quarter"].text, "2025-Q1");
   EXPECT_EQ(j["quarters"][3]["employers"][0]["employer"].text, kEmp1);
   EXPECT_NE(r.body.find(R"("grossWage":1234.50)"), std::string::npos) << r;
+  // ?year=: that year's four quarters, whatever the clock.
+  const Response y2025 = get(citizen_path(kStudent, "wages?year=2025"), citizen(kStudent));
+  ASSERT_EQ(y2025.status, 200) << y2025;
+  const Json q = y2025.json()["quarters"];
+  ASSERT_EQ(q.array.size(), 4u) << y2025;
+  EXPECT_EQ(q[0]["quarter"].text, "2025-Q1");
+  EXPECT_EQ(q[0]["employers"][0]["employer"].text, kEmp1) << y2025;
+  EXPECT_EQ(q[3]["quarter"].text, "2025-Q4");
+  EXPECT_TRUE(get(citizen_path(kStudent, "wages?year=2024"), citizen(kStudent)).json()["quarters"][3]["employers"]
+                  .array.empty());
+  expect_problem(get(citizen_path(kStudent, "wages?year=25"), citizen(kStudent)), 400, "badRequest");
   expect_problem(get(citizen_path(kStudent, "wages"), auditor()), 403, "missingPermission");
   expect_problem(get(citizen_path(kStudent, "wages"), employer(kEmp1)), 403, "missingPermission");
   expect_problem(get(citizen_path(kStudent, "wages"), citizen(kOther)), 403, "missingPermission");

@@ -58,7 +58,9 @@ InterimPdfRow row(uint32_t i) {
           .last = "2025-01-10",
           .days = 5 + i,
           .periods = 1,
-          .anomalies = ""};
+          .anomalies = "",
+          .agency_name = "",
+          .user_company_name = ""};
 }
 
 InterimPdf interim(uint32_t rows) {
@@ -385,6 +387,27 @@ TEST(InterimPdf, PageBreaksExactlyAtTheLimit) {
   EXPECT_EQ(page_count(render_interim_pdf(interim(per_page), kPlain).value()), 1u);
   EXPECT_EQ(page_count(render_interim_pdf(interim(per_page + 1), kPlain).value()), 2u);
   EXPECT_EQ(page_count(render_interim_pdf(interim(2 * per_page), kPlain).value()), 2u);
+}
+
+// Issue 14: the names the employer reference gives sit under the numbers, each with its whole column.
+TEST(InterimPdf, NamesSitUnderTheNumbersWithTheWholeColumn) {
+  InterimPdf in = interim(2);
+  in.rows[0].agency = "0898249296";
+  in.rows[0].agency_name = "Boulangerie Lambert SA";
+  in.rows[0].user_company = "1644075665";
+  in.rows[0].user_company_name = "Bakkerij Maes VZW";
+  in.rows[1].agency_name = "Uitzendbureau " + std::string(60, 'X') + "TAIL";
+  const Result<std::string> pdf = render_interim_pdf(in, kPlain);
+  ASSERT_TRUE(pdf.is_ok()) << pdf.status().to_string();
+  EXPECT_NE(pdf->find("(0898249296)"), std::string::npos);
+  EXPECT_NE(pdf->find("(Boulangerie Lambert SA)"), std::string::npos);  // whole: it once lost its end beside the number
+  EXPECT_NE(pdf->find("(Bakkerij Maes VZW)"), std::string::npos);
+  EXPECT_EQ(pdf->find("TAIL"), std::string::npos);
+  EXPECT_NE(pdf->find("XXX\\205)"), std::string::npos);
+  in.rows[0].user_company_name = "Caf\xE9";  // Latin-1, not UTF-8
+  const Result<std::string> bad = render_interim_pdf(in);
+  ASSERT_FALSE(bad.is_ok());
+  EXPECT_NE(bad.status().message().find("user_company_name"), std::string::npos);
 }
 
 TEST(InterimPdf, LongCellIsCutWithAnEllipsis) {

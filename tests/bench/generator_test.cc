@@ -15,6 +15,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <unordered_map>
 #include <utility>
 #include <variant>
@@ -377,7 +378,8 @@ const std::vector<ActionShape>& action_shapes() {
       {"occupationQuarter",
        true,
        true,
-       {{"year", AT::kInt, true}, {"quarter", AT::kInt, true}, {"fraction", AT::kNum, true}}},
+       {{"year", AT::kInt, true}, {"quarter", AT::kInt, true}, {"fraction", AT::kNum, true},
+        {"grossWage", AT::kNum, true}}},
       {"pensionStatus", false, true, {{"pensionedAsOf", AT::kStrOrNull, true}}},
       {"employerSettings",
        true,
@@ -511,6 +513,15 @@ int32_t permille_of(const Json* v) {
   return static_cast<int32_t>(std::stol(whole) * 1000 + std::stol(decimals));
 }
 
+// A JSON number of euros as cents: exactly 2 decimals, no exponent; -1 when not.
+int64_t cents_of(const Json* v) {
+  if (!v || v->type != T::kOtherNumber || v->text.empty() || v->text[0] == '-') return -1;
+  const std::string& t = v->text;
+  const size_t dot = t.find('.');
+  if (dot == std::string::npos || t.size() - dot - 1 != 2 || t.find_first_of("eE") != std::string::npos) return -1;
+  return std::stoll(t.substr(0, dot)) * 100 + std::stoll(t.substr(dot + 1));
+}
+
 std::optional<Date> date_field(const Json& body, std::string_view name) {
   const Json* v = body.get(name);
   if (!v || v->type != T::kString || v->text.size() != 10) return std::nullopt;
@@ -545,7 +556,7 @@ struct ActionFacts {
   uint64_t grants = 0, refusals = 0, revocations = 0;
   std::set<uint64_t> flexi_workers;  // with a valid FLX IN
   uint64_t flexi_ins = 0;             // valid FLX INs
-  std::map<uint64_t, std::map<int32_t, int32_t>> fractions;  // ssin -> quarter index -> permille (summed)
+  std::map<uint64_t, std::map<int32_t, int32_t>> fractions;  // flexi data: ssin -> quarter index -> permille (summed)
   std::set<uint64_t> pensioners;
   uint64_t break_requests = 0, break_cancelled = 0, employee_parts = 0, decisions = 0, granted = 0;
   std::set<std::string> tickets_with_end_date, tickets_with_attachment;
@@ -555,6 +566,21 @@ struct ActionFacts {
   std::map<std::string, bool> accepts;  // employer -> acceptsNotifications
   std::set<std::string> notified;       // employers with a valid notification
   std::map<std::string, int> leave_shapes;  // "TIME_CREDIT 1/5" -> count
+};
+
+// The gross wages of the occupation quarters against docs/generator.md ("Wages").
+struct WageFacts {
+  uint64_t student_lines = 0, other_lines = 0;
+  uint64_t student_quarters_worked = 0;  // (student, employer, quarter) with hours the ledger counts
+  int64_t student_hours = 0, student_cents = 0;
+  double student_rate_min = 1e9, student_rate_max = 0;    // euros an hour
+  double main_job_rate_min = 1e9, main_job_rate_max = 0;  // euros an hour of the fraction's full-time quarter
+  uint64_t problems = 0;
+  std::vector<std::string> first_problems;
+  void problem(const std::string& why) {
+    ++problems;
+    if (first_problems.size() < 5) first_problems.push_back(why);
+  }
 };
 
 class Checker {
@@ -567,6 +593,8 @@ class Checker {
   std::map<uint64_t, int64_t> student_hours() const;
   int64_t student_hours_in_quarter(int q) const;
   int64_t student_interim_hours() const;
+  // Every occupation quarter's wage, with the hours of the whole stream (the UPDATEs included).
+  WageFacts wages() const;
 
  private:
   using Verdict = std::optional<BadRule>;  // nullopt: valid
@@ -618,6 +646,7 @@ class Checker {
     std::string employer;
     int32_t quarter = 0;  // year * 4 + quarter - 1
     int32_t permille = 0;
+    int64_t cents = 0;  // grossWage
   };
   std::vector<Request> requests_;
   std::unordered_map<std::string, size_t> request_by_id_, request_by_token_;
@@ -629,6 +658,7 @@ class Checker {
   std::unordered_map<uint64_t, std::vector<Occupation>> occupations_;
   std::unordered_map<uint64_t, std::optional<Date>> pensions_;
   std::unordered_map<uint64_t, std::set<std::string>> flexi_employers_;
+  std::set<uint64_t> students_;  // with a valid STU IN
   ActionFacts facts_;
   simdjson::dom::parser dom_;
 };
@@ -739,6 +769,7 @@ std::variant<std::optional<BadRule>, Checker::Unexpected> Checker::check_in(cons
   if (student && !p.interim && p.start == p.end) ++tally_.day_by_day_student_ins;
   if (in.get("studentPlaceOfWork")) ++tally_.place_of_work;
   if (type == "FLX") note_flexi_in(p.ssin, p.employer, start);
+  if (student) students_.insert(p.ssin);
   by_key_[p.key].push_back(period_id);
   periods_.emplace(period_id, std::move(p));
   return std::nullopt;
@@ -905,12 +936,14 @@ std::variant<Checker::Refusal, Checker::Unexpected> Checker::check_action(Action
     case ActionLine::kOccupationQuarter: {
       const int64_t year = body.get("year")->integer, quarter = body.get("quarter")->integer;
       const int32_t permille = permille_of(body.get("fraction"));
+      const int64_t cents = cents_of(body.get("grossWage"));
       if (quarter < 1 || quarter > 4 || year < 1900 || permille < 0 || permille > 1500)
         return Unexpected{"quarter or fraction out of range"};
+      if (cents < 0 || cents > 1'000'000 * 100) return Unexpected{"grossWage not euros with 2 decimals in range"};
       const auto q = static_cast<int32_t>(year * 4 + quarter - 1);
       if (first_day_of_quarter(q + 1) > today) return Unexpected{"an occupation recorded before its quarter ends"};
-      occupations_[ssin].push_back(Occupation{employer, q, permille});
-      facts_.fractions[ssin][q] += permille;
+      occupations_[ssin].push_back(Occupation{employer, q, permille, cents});
+      if (!students_.count(ssin)) facts_.fractions[ssin][q] += permille;  // the flexi data
       return Refusal{};
     }
     case ActionLine::kPensionStatus: {
@@ -1122,6 +1155,68 @@ int64_t Checker::student_interim_hours() const {
   return hours;
 }
 
+// docs/generator.md "Wages": a student's wage is the hours the ledger counts at one
+// employer in one quarter times that employer's rate, 11.00-16.00 EUR an hour, with the
+// fraction those hours of a 494-hour quarter (at most 1.5), once per quarter worked; anyone
+// else's (a flexi worker's main job) is the fraction of 494 hours at 15.00-30.00 EUR an hour.
+WageFacts Checker::wages() const {
+  constexpr int64_t kQuarterHours = 38 * 13;
+  WageFacts w;
+  std::map<std::tuple<uint64_t, std::string, int32_t>, int64_t> hours;  // (ssin, employer, quarter)
+  for (const auto& [id, p] : periods_)
+    if (p.student && !p.cancelled) hours[{p.ssin, p.employer, quarter_index(Date{p.start})}] += p.hours;
+  std::map<std::tuple<uint64_t, std::string, int32_t>, int> lines;
+  for (const auto& [ssin, occupations] : occupations_) {
+    for (const Occupation& o : occupations) {
+      const std::string what = std::to_string(ssin) + " at " + o.employer + " in quarter " + std::to_string(o.quarter) +
+                               ": " + std::to_string(o.cents) + " cents, " + std::to_string(o.permille) + " permille";
+      if (!students_.count(ssin)) {
+        ++w.other_lines;
+        const double base = static_cast<double>(o.permille) * kQuarterHours / 1000.0;  // hours of the fraction
+        if (o.permille == 0) {
+          w.problem("a main job without hours: " + what);
+          continue;
+        }
+        const double rate = static_cast<double>(o.cents) / 100.0 / base;
+        // The wage is rounded to the cent: half a cent of leeway either way.
+        if (o.cents * 1000 + 500 < o.permille * kQuarterHours * 1500 || o.cents * 1000 - 500 > o.permille * kQuarterHours * 3000)
+          w.problem("a main job's wage outside 15-30 EUR an hour: " + what);
+        w.main_job_rate_min = std::min(w.main_job_rate_min, rate);
+        w.main_job_rate_max = std::max(w.main_job_rate_max, rate);
+        continue;
+      }
+      ++w.student_lines;
+      const auto key = std::make_tuple(ssin, o.employer, o.quarter);
+      ++lines[key];
+      const auto it = hours.find(key);
+      const int64_t h = it == hours.end() ? 0 : it->second;
+      if (h == 0) {
+        w.problem("a student's wage for a quarter not worked there: " + what);
+        continue;
+      }
+      if (o.cents < h * 1100 || o.cents > h * 1600) w.problem("a student's wage outside 11-16 EUR an hour: " + what);
+      if (o.cents % h != 0) w.problem("a student's wage is not whole cents an hour: " + what);
+      if (o.permille != std::min<int64_t>(1500, (h * 1000 + kQuarterHours / 2) / kQuarterHours))
+        w.problem("a student's fraction is not their hours of a full-time quarter: " + what);
+      const double rate = static_cast<double>(o.cents) / 100.0 / static_cast<double>(h);
+      w.student_rate_min = std::min(w.student_rate_min, rate);
+      w.student_rate_max = std::max(w.student_rate_max, rate);
+      w.student_hours += h;
+      w.student_cents += o.cents;
+    }
+  }
+  for (const auto& [key, h] : hours) {
+    if (h == 0) continue;
+    ++w.student_quarters_worked;
+    const auto it = lines.find(key);
+    const int count = it == lines.end() ? 0 : it->second;
+    if (count != 1)
+      w.problem(std::to_string(std::get<0>(key)) + " at " + std::get<1>(key) + " in quarter " +
+                std::to_string(std::get<2>(key)) + ": " + std::to_string(count) + " wage lines for a quarter worked");
+  }
+  return w;
+}
+
 // --- Helpers -----------------------------------------------------------------------
 
 struct Generated {
@@ -1203,9 +1298,11 @@ TEST(Generator, BytesArePinnedAcrossCompilersAndPlatforms) {
   EXPECT_EQ(g.stats.lines, 5800u);
   EXPECT_EQ(fnv1a(g.bytes), 0x1019722af9ccd7c2ULL);
   const Generated with_actions = run(small(200, 1));
-  EXPECT_EQ(with_actions.bytes.size(), 1833565u);
-  EXPECT_EQ(with_actions.stats.lines, 6079u);
-  EXPECT_EQ(fnv1a(with_actions.bytes), 0x5bc3880d375847a6ULL);
+  // With actions: changed on purpose when occupation quarters gained their gross wage and
+  // students their own occupation quarters (issue 14).
+  EXPECT_EQ(with_actions.bytes.size(), 1928423u);
+  EXPECT_EQ(with_actions.stats.lines, 6558u);
+  EXPECT_EQ(fnv1a(with_actions.bytes), 0x076c109bd9614774ULL);
 }
 
 TEST(Generator, DroppingTheActionLinesGivesTheStreamWithoutActions) {
@@ -1604,6 +1701,31 @@ TEST(GeneratorActions, SharesFollowTheDocumentedShape) {
     EXPECT_GT(t.bad_actions_by_reason[r], 0u) << bad_action_name(static_cast<BadAction>(r));
     EXPECT_EQ(t.bad_actions_by_reason[r], g.stats.bad_actions_by_reason[r]);
   }
+}
+
+// docs/generator.md "Wages": every occupation quarter carries a gross wage; a student's
+// follows the hours of each quarter worked at each employer, once, at 11-16 EUR an hour; a
+// flexi worker's main job follows its fraction at 15-30 EUR an hour. The rates spread over
+// their ranges (a constant rate would pass the bounds).
+TEST(GeneratorActions, WagesFollowTheHoursAtTheDocumentedRates) {
+  const GeneratorStats& s = default_stream().stats;
+  const WageFacts w = default_check().wages();
+  EXPECT_EQ(w.problems, 0u);
+  for (const std::string& m : w.first_problems) ADD_FAILURE() << m;
+  EXPECT_EQ(w.student_lines + w.other_lines,
+            s.actions_by_kind[static_cast<size_t>(ActionLine::kOccupationQuarter)]);
+  EXPECT_EQ(w.student_lines, w.student_quarters_worked);
+  EXPECT_GT(w.student_lines, 3000u * 2);  // ~1.5 employers and ~1.7 quarters per student
+  EXPECT_GT(w.other_lines, 0u);
+  const double mean = static_cast<double>(w.student_cents) / 100.0 / static_cast<double>(w.student_hours);
+  std::printf("  student wage lines %llu, EUR an hour %.2f-%.2f, mean %.2f; main job %.2f-%.2f\n",
+              static_cast<unsigned long long>(w.student_lines), w.student_rate_min, w.student_rate_max, mean,
+              w.main_job_rate_min, w.main_job_rate_max);
+  EXPECT_NEAR(mean, 13.5, 0.5);
+  EXPECT_LT(w.student_rate_min, 11.2);
+  EXPECT_GT(w.student_rate_max, 15.8);
+  EXPECT_LT(w.main_job_rate_min, 16.0);
+  EXPECT_GT(w.main_job_rate_max, 29.0);
 }
 
 // Attestations ask only for years whose quota the ledger knows (schemas/quota.json).

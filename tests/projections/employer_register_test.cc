@@ -2,11 +2,15 @@
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <zip.h>
 
+#include <chrono>
+#include <cstdio>
 #include <fstream>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "engine/base/limits.h"
 #include "tests/test_util.h"
@@ -185,6 +189,50 @@ TEST(EmployerRegister, AnUpdateExtractAppliesDeletionsThenInsertionsAndTwiceIsHa
   EXPECT_EQ(reg->name(number(403170701), RegisterLanguage::kGerman), "Brüsseler Brauerei");
 }
 
+// Malformed rows in every file of an update extract are skipped with their lines; the
+// well-formed rows around them are applied, deletions included.
+TEST(EmployerRegister, AnUpdateExtractSkipsItsMalformedRowsAndAppliesTheRest) {
+  TempDir dir;
+  const std::string store = dir.file("employers.db");
+  ASSERT_TRUE(import_register_extract(
+      make_folder(dir, "full", {{"enterprise.csv", kEnterprises}, {"denomination.csv", kDenominations}}), store, {}));
+  const std::map<std::string, std::string> update{
+      {"enterprise_delete.csv", kDeletionHead + "\"0200.068.637\"\n"     // 2 check digits
+                                                "\"0200.068.636\"\n"     // 3 ok
+                                                "\"0200.068.636\n"},      // 4 quote
+      {"denomination_delete.csv", kDeletionHead + "\"0200.065.765\",\"2\"\n"  // 2 columns
+                                                  "\"0200.068.636\"\n"},  // 3 ok
+      {"enterprise_insert.csv", kEnterpriseHead + R"("0202.239.951","AC","000","2","416","","31-02-1999")" "\n"  // 2 date
+                                                  R"("0202.239.951","AC","000","7","416","","01-01-1999")" "\n"   // 3 type
+                                                  R"("0202.239.951","AC","000","2","416","","01-01-1999")" "\n"}, // 4 ok
+      {"denomination_insert.csv", kDenominationHead + R"("0202.239.951","2","001","")" "\n"           // 2 empty
+                                                      R"("0202.239.951","5","001","Zaak")" "\n"       // 3 language
+                                                      R"("0202.239.951","2","001","Nieuwe Zaak")" "\n"}};  // 4 ok
+  Result<RegisterImportReport> report = import_register_extract(make_folder(dir, "u", update), store, {});
+  ASSERT_TRUE(report.is_ok()) << report.status().to_string();
+  EXPECT_TRUE(report->update);
+  EXPECT_EQ(report->enterprises_deleted, 1u);
+  EXPECT_EQ(report->denominations_deleted, 2u);  // its two names
+  EXPECT_EQ(report->enterprises, 1u);
+  EXPECT_EQ(report->denominations, 1u);
+  const SkippedRows& s = report->skipped;
+  auto lines = [&](RowFault f) { return s.first_lines[static_cast<size_t>(f)]; };
+  using V = std::vector<std::string>;
+  EXPECT_EQ(lines(RowFault::kBadCheckDigits), V{"enterprise_delete.csv:2"});
+  EXPECT_EQ(lines(RowFault::kUnterminatedQuote), V{"enterprise_delete.csv:4"});
+  EXPECT_EQ(lines(RowFault::kWrongColumnCount), V{"denomination_delete.csv:2"});
+  EXPECT_EQ(lines(RowFault::kBadDate), V{"enterprise_insert.csv:2"});
+  EXPECT_EQ(lines(RowFault::kBadField), V{"enterprise_insert.csv:3"});
+  EXPECT_EQ(lines(RowFault::kBadDenomination), V{"denomination_insert.csv:2"});
+  EXPECT_EQ(lines(RowFault::kUnknownLanguage), V{"denomination_insert.csv:3"});
+  EXPECT_EQ(s.total(), 7u);
+  auto reg = open_register(store);
+  EXPECT_EQ(reg->name(number(200068636), RegisterLanguage::kFrench), std::nullopt);
+  EXPECT_EQ(reg->name(number(202239951), RegisterLanguage::kDutch), "Nieuwe Zaak");
+  EXPECT_EQ(reg->name(number(200065765), RegisterLanguage::kDutch), "Bakkerij \"De Molen\"");
+  EXPECT_EQ(reg->enterprise_count(), 3u);
+}
+
 TEST(EmployerRegister, AnUpdateNeedsAReference) {
   TempDir dir;
   const std::string update = make_folder(dir, "u", {{"enterprise_delete.csv", kDeletionHead}});
@@ -317,6 +365,102 @@ TEST(EmployerRegister, AnAbsentReferenceIsNoErrorAndAForeignFileIs) {
   EXPECT_EQ(*absent, nullptr);
   write(dir.file("garbage.db"), std::string(4096, 'g'));
   EXPECT_FALSE(EmployerRegister::open_if_present(dir.file("garbage.db")).is_ok());
+}
+
+// --- follow(): a long-running reader sees each import without being opened again -----------
+
+std::string import_full(const TempDir& dir, const std::string& folder, const std::string& store,
+                        const std::string& dutch_name) {
+  const std::string path = make_folder(
+      dir, folder,
+      {{"enterprise.csv", kEnterprises},
+       {"denomination.csv", kDenominationHead + R"("0200.065.765","2","001",")" + dutch_name + "\"\n"}});
+  Result<RegisterImportReport> r = import_register_extract(path, store, {});
+  EXPECT_TRUE(r.is_ok()) << r.status().to_string();
+  return path;
+}
+
+constexpr std::chrono::milliseconds kEveryLookup{0};
+
+TEST(EmployerRegister, AFollowedRegisterSeesAFullImportRenamedInAndAnUpdateWrittenIn) {
+  TempDir dir;
+  const std::string store = dir.file("employers.db");
+  import_full(dir, "a", store, "Bakkerij A");
+  std::unique_ptr<EmployerRegister> reg = EmployerRegister::follow(store, kEveryLookup, {});
+  ASSERT_NE(reg, nullptr);
+  EXPECT_EQ(reg->name(number(200065765), RegisterLanguage::kDutch), "Bakkerij A");
+  // A full extract: a new file renamed over the one the register holds open.
+  import_full(dir, "b", store, "Bakkerij B");
+  EXPECT_EQ(reg->name(number(200065765), RegisterLanguage::kDutch), "Bakkerij B");
+  EXPECT_EQ(reg->enterprise_count(), 3u);
+  // An update extract, written into the file in one transaction.
+  const std::string update = make_folder(
+      dir, "u",
+      {{"denomination_delete.csv", kDeletionHead + "\"0200.065.765\"\n"},
+       {"denomination_insert.csv", kDenominationHead + R"("0200.065.765","2","001","Bakkerij C")" "\n"},
+       {"enterprise_delete.csv", kDeletionHead + "\"0200.068.636\"\n"}});
+  ASSERT_TRUE(import_register_extract(update, store, {}).is_ok());
+  EXPECT_EQ(reg->name(number(200065765), RegisterLanguage::kDutch), "Bakkerij C");
+  EXPECT_EQ(reg->enterprise_count(), 2u);
+  // And a full extract over an updated (WAL) file.
+  import_full(dir, "d", store, "Bakkerij D");
+  EXPECT_EQ(reg->name(number(200065765), RegisterLanguage::kDutch), "Bakkerij D");
+  EXPECT_EQ(reg->enterprise_count(), 3u);
+}
+
+TEST(EmployerRegister, AFollowedRegisterNamesNothingUntilTheFileAppearsAndNothingOnceItIsRemoved) {
+  TempDir dir;
+  const std::string store = dir.file("employers.db");
+  int failures = 0;
+  std::unique_ptr<EmployerRegister> reg =
+      EmployerRegister::follow(store, kEveryLookup, [&failures](const Status&) { ++failures; });
+  ASSERT_NE(reg, nullptr);
+  EXPECT_EQ(reg->name(number(200065765), RegisterLanguage::kDutch), std::nullopt);
+  EXPECT_EQ(reg->enterprise_count(), 0u);
+  import_full(dir, "a", store, "Bakkerij A");
+  EXPECT_EQ(reg->name(number(200065765), RegisterLanguage::kDutch), "Bakkerij A");
+  ASSERT_EQ(::unlink(store.c_str()), 0);
+  EXPECT_EQ(reg->name(number(200065765), RegisterLanguage::kDutch), std::nullopt);
+  EXPECT_EQ(failures, 0);  // an absent reference is no failure
+}
+
+TEST(EmployerRegister, AFollowedRegisterLooksAtTheFileAtMostOncePerInterval) {
+  TempDir dir;
+  const std::string store = dir.file("employers.db");
+  import_full(dir, "a", store, "Bakkerij A");
+  std::unique_ptr<EmployerRegister> reg = EmployerRegister::follow(store, std::chrono::hours(1), {});
+  EXPECT_EQ(reg->name(number(200065765), RegisterLanguage::kDutch), "Bakkerij A");
+  import_full(dir, "b", store, "Bakkerij B");
+  // Within the interval the register keeps the file it opened (the old inode, held open).
+  EXPECT_EQ(reg->name(number(200065765), RegisterLanguage::kDutch), "Bakkerij A");
+  std::unique_ptr<EmployerRegister> fresh = EmployerRegister::follow(store, std::chrono::hours(1), {});
+  EXPECT_EQ(fresh->name(number(200065765), RegisterLanguage::kDutch), "Bakkerij B");
+}
+
+TEST(EmployerRegister, AFileThatIsNoReferenceKeepsTheNamesReadBeforeAndIsReportedOnce) {
+  TempDir dir;
+  const std::string store = dir.file("employers.db");
+  import_full(dir, "a", store, "Bakkerij A");
+  std::vector<Status> failures;
+  std::unique_ptr<EmployerRegister> reg =
+      EmployerRegister::follow(store, kEveryLookup, [&failures](const Status& s) { failures.push_back(s); });
+  EXPECT_EQ(reg->name(number(200065765), RegisterLanguage::kDutch), "Bakkerij A");
+  write(dir.file("garbage"), std::string(8192, 'x'));
+  ASSERT_EQ(::rename(dir.file("garbage").c_str(), store.c_str()), 0);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(reg->name(number(200065765), RegisterLanguage::kDutch), "Bakkerij A");
+  ASSERT_EQ(failures.size(), 1u);
+  EXPECT_EQ(failures[0].code(), Code::kCorruption) << failures[0].to_string();
+  import_full(dir, "b", store, "Bakkerij B");  // the next import is taken again
+  EXPECT_EQ(reg->name(number(200065765), RegisterLanguage::kDutch), "Bakkerij B");
+  EXPECT_EQ(failures.size(), 1u);
+  // A broken file at start: reported, and no names until a reference comes.
+  write(dir.file("garbage"), std::string(8192, 'x'));
+  ASSERT_EQ(::rename(dir.file("garbage").c_str(), store.c_str()), 0);
+  std::unique_ptr<EmployerRegister> broken =
+      EmployerRegister::follow(store, kEveryLookup, [&failures](const Status& s) { failures.push_back(s); });
+  ASSERT_NE(broken, nullptr);
+  EXPECT_EQ(failures.size(), 2u);
+  EXPECT_EQ(broken->name(number(200065765), RegisterLanguage::kDutch), std::nullopt);
 }
 
 TEST(EmployerRegister, AcceptLanguagePicksTheFirstRegisterLanguage) {
