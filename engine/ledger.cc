@@ -210,6 +210,7 @@ Ledger::Ledger(Key, Log& log, QuotaSchedule schedule, const Clock& clock, Server
       handed_end_(log.partitions(), 0),
       partition_time_(log.partitions()),
       next_serial_(log.partitions(), 0),
+      held_(log.partitions(), true),
       positions_(log.partitions()),
       future_skew_seconds_(limits::recorded_at_future_skew_seconds) {}
 
@@ -218,9 +219,22 @@ Ledger::~Ledger() = default;
 uint32_t Ledger::partitions() const { return static_cast<uint32_t>(staged_.size()); }
 
 Result<std::unique_ptr<Ledger>> Ledger::open(Log& log, QuotaSchedule schedule, const Clock& clock,
-                                             ServerSecret secret) {
+                                             ServerSecret secret, std::vector<uint32_t> held) {
   auto ledger = std::make_unique<Ledger>(Key{}, log, std::move(schedule), clock, secret);
+  if (!held.empty()) {
+    ledger->held_.assign(log.partitions(), false);
+    for (uint32_t p : held) {
+      if (p >= log.partitions())
+        return invalid_argument("partition " + std::to_string(p) + " does not exist (the log has " +
+                                std::to_string(log.partitions()) + ")");
+      ledger->held_[p] = true;
+    }
+  }
   for (uint32_t p = 0; p < log.partitions(); ++p) {
+    if (!ledger->held_[p]) {
+      ledger->producers_.push_back(nullptr);
+      continue;
+    }
     Result<std::unique_ptr<LogProducer>> producer = log.open_producer(p);
     DIMONA_TRY(producer);
     ledger->producers_.push_back(std::move(*producer));
@@ -316,9 +330,11 @@ Status fold_merged(Log& log, const std::vector<Offset>& ends, LedgerState* state
   }
 }
 
-Result<std::vector<Offset>> end_offsets(Log& log, LogConsumer& consumer) {
+// Each partition's end; 0 (nothing to fold) where `held` is false.
+Result<std::vector<Offset>> end_offsets(Log& log, LogConsumer& consumer, const std::vector<bool>& held) {
   std::vector<Offset> ends(log.partitions());
   for (uint32_t p = 0; p < log.partitions(); ++p) {
+    if (!held[p]) continue;
     Result<Offset> end = consumer.end_offset(p);
     DIMONA_TRY(end);
     ends[p] = *end;
@@ -331,7 +347,7 @@ Result<std::vector<Offset>> end_offsets(Log& log, LogConsumer& consumer) {
 Status fold_log(Log& log, LedgerState* state) {
   Result<std::unique_ptr<LogConsumer>> consumer = log.open_consumer();
   DIMONA_TRY(consumer);
-  Result<std::vector<Offset>> ends = end_offsets(log, **consumer);
+  Result<std::vector<Offset>> ends = end_offsets(log, **consumer, std::vector<bool>(log.partitions(), true));
   DIMONA_TRY(ends);
   return fold_merged(log, *ends, state, [](const LogRecord&, const Event&) {});
 }
@@ -340,7 +356,7 @@ Status Ledger::fold() {
   auto fresh = std::make_unique<LedgerState>();
   fresh->set_quota_schedule(schedule_);
   std::vector<std::unordered_map<std::string, std::string>> positions(partitions());
-  Result<std::vector<Offset>> ends = end_offsets(log_, *consumer_);
+  Result<std::vector<Offset>> ends = end_offsets(log_, *consumer_, held_);
   DIMONA_TRY(ends);
   std::vector<Instant> last(partitions());
   std::vector<uint64_t> serials(partitions(), 0);
@@ -401,7 +417,13 @@ bool Ledger::stored_before(uint32_t partition, const SourcePosition* position) c
   return last.is_ok() && position->at.index <= last->at.index;
 }
 
+Status Ledger::check_held(uint32_t partition) const {
+  if (held_[partition]) return Status::ok();
+  return failed_precondition("partition " + std::to_string(partition) + " is not held by this writer");
+}
+
 Status Ledger::stage(const Event& event, uint32_t partition, const SourcePosition* position) {
+  DIMONA_ASSERT(held_[partition]);
   Staged& staged = staged_[partition];
   Staged::Record r;
   r.at = static_cast<uint32_t>(staged.bytes.size());
@@ -506,6 +528,7 @@ Result<ActionSubmission> Ledger::submit_action(const Action& a, std::string_view
   Result<Instant> at = ledger_time(a.recorded_at);
   if (!at.is_ok()) return at.status();
   const uint32_t partition = partition_of(decide_action(*state_, a, *at, secret_, placeholder).worker);
+  DIMONA_TRY(check_held(partition));
   Result<uint64_t> id = fresh_id(partition, 0);
   DIMONA_TRY(id);
   Event event;
@@ -532,6 +555,11 @@ Result<Submission> Ledger::submit(const Declaration& d, std::string_view raw, st
     const uint32_t partition = partition_of(probe.worker);
     if (stored_before(partition, position)) return Submission{DeclarationId{}, probe, probe_at, partition, true};
   }
+  // A period id the state does not know, that the ledger gave in a partition another writer
+  // holds: its owner decides (an imported one would need the periods table, docs/kafka.md).
+  if (d.kind != DeclarationKind::kIn && d.period_id.valid() && !state_->period(d.period_id.value))
+    if (std::optional<uint32_t> p = ledger_id_partition(d.period_id.value.value, partitions()); p && !held_[*p])
+      return check_held(*p);
   Result<Instant> recorded = ledger_time(d.recorded_at);
   if (!recorded.is_ok()) return recorded.status();
   const Instant at = *recorded;
@@ -545,6 +573,7 @@ Result<Submission> Ledger::submit(const Declaration& d, std::string_view raw, st
   body.decision = decide(*state_, d, at);
   Decision& decision = body.decision;
   const uint32_t partition = partition_of(decision.worker);
+  DIMONA_TRY(check_held(partition));
   Result<uint64_t> declaration_id = fresh_id(partition, 0);
   DIMONA_TRY(declaration_id);
   body.declaration_id = DeclarationId{*declaration_id};

@@ -93,8 +93,13 @@ uint32_t partition_for(Ssin citizen, uint32_t partitions);
 class Ledger {
  public:
   // `secret` keys the access codes and data-access tokens (secret.h).
+  // `held`: the partitions this writer owns (a consumer group's share,
+  // group.h; empty: all). It takes producers for those only and folds those
+  // only; a submission whose event falls in another partition is refused
+  // with kFailedPrecondition "partition P is not held by this writer" and
+  // nothing is staged (serve forwards it to the owner, docs/kafka.md).
   static Result<std::unique_ptr<Ledger>> open(Log& log, QuotaSchedule schedule, const Clock& clock,
-                                              ServerSecret secret);
+                                              ServerSecret secret, std::vector<uint32_t> held = {});
 
   // `raw` is the declaration's JSON as sent, the text decode() read (one
   // line; other line breaks are turned into spaces; identity codes are
@@ -140,6 +145,7 @@ class Ledger {
   double commit_wait_seconds() const { return commit_wait_seconds_; }
   const LedgerState& state() const { return *state_; }
   uint32_t partition_of(Ssin worker) const;
+  bool holds(uint32_t partition) const { return held_[partition]; }
 
  private:
   struct Committer;
@@ -184,6 +190,9 @@ class Ledger {
   std::vector<Offset> handed_end_;                      // per partition: the log's end once the handed-over groups are stored
   std::vector<Instant> partition_time_;                 // per partition: the recordedAt of its last event, stored or staged
   std::vector<uint64_t> next_serial_;                   // per partition: n of its next ledger-assigned id
+  std::vector<bool> held_;                              // per partition: owned by this writer
+  // kFailedPrecondition unless this writer holds `partition`.
+  Status check_held(uint32_t partition) const;
   // Per partition: source -> the text of its last position stored or staged there.
   std::vector<std::unordered_map<std::string, std::string>> positions_;
   // Per source: the largest index stored or staged (the log's when it was last folded, then this writer's).

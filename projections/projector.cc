@@ -13,8 +13,13 @@
 namespace dimona {
 
 Projector::Projector(Key, Log& log, const ProjectorOptions& options)
-    : log_(log), options_(options), consumers_(log.partitions()), offsets_(log.partitions(), 0) {
+    : log_(log), options_(options), consumers_(log.partitions()), offsets_(log.partitions(), 0),
+      held_(log.partitions(), options.partitions.empty()) {
   DIMONA_ASSERT(options_.threads >= 1 && options_.round_events >= 1);
+  for (uint32_t p : options_.partitions) {
+    DIMONA_ASSERT(p < log.partitions());  // checked by open()
+    held_[p] = true;
+  }
   for (uint32_t p = 0; p < log.partitions(); ++p) {
     states_.push_back(std::make_unique<LedgerState>());
     states_.back()->set_quota_schedule(options_.quota);
@@ -52,6 +57,10 @@ void put_section(std::string* out, F&& write) {
 
 Result<std::unique_ptr<Projector>> Projector::open(Log& log, const ProjectorOptions& given) {
   ProjectorOptions options = given;
+  for (uint32_t p : options.partitions)
+    if (p >= log.partitions())
+      return invalid_argument("partition " + std::to_string(p) + " does not exist (the log has " +
+                              std::to_string(log.partitions()) + ")");
   if (!options.quota) {
     Result<std::shared_ptr<const QuotaSchedule>> schedule = default_quota_schedule();
     DIMONA_TRY(schedule);
@@ -186,6 +195,10 @@ Result<ReplayStats> Projector::catch_up(const std::function<void(const ReplayPro
   Result<std::unique_ptr<LogConsumer>> end_reader = log_.open_consumer();
   DIMONA_TRY(end_reader);
   for (uint32_t p = 0; p < partition_count(); ++p) {
+    if (!held_[p]) {
+      ends[p] = offsets_[p];  // another process's: nothing to fold here
+      continue;
+    }
     Result<Offset> end = (*end_reader)->end_offset(p);
     DIMONA_TRY(end);
     ends[p] = *end;

@@ -42,6 +42,11 @@ struct ProjectorOptions {
   uint64_t checkpoint_every_events = 5'000'000;
   double checkpoint_every_seconds = 30;
   uint64_t round_events = 1'000'000;  // per partition, between two checkpoint chances
+  // The partitions this process owns (a consumer group's share; empty: all).
+  // catch_up() folds those only; the others keep the state and offset the
+  // checkpoint had for them (consistent, possibly behind), so a partition
+  // given back later resumes from there.
+  std::vector<uint32_t> partitions;
   // The reference data every partition's state reads (LedgerState::set_quota_schedule); null: default_quota_schedule().
   std::shared_ptr<const QuotaSchedule> quota;
 };
@@ -68,6 +73,8 @@ class Projector {
   Status checkpoint();
 
   uint32_t partition_count() const { return static_cast<uint32_t>(states_.size()); }
+  // True when this projector folds partition p (ProjectorOptions::partitions).
+  bool holds(uint32_t p) const { return held_[p]; }
   const LedgerState& partition(uint32_t p) const { return *states_[p]; }
   const LedgerState& state_of(Ssin citizen) const;
   // The first record `f` finds (a non-null pointer), asking each partition's
@@ -111,6 +118,7 @@ class Projector {
   std::vector<std::unique_ptr<AnomalyLog>> anomalies_;
   std::vector<std::unique_ptr<DeclarationLog>> declarations_;
   std::vector<Offset> offsets_;  // next offset to fold, per partition
+  std::vector<bool> held_;       // per partition: folded by catch_up()
 };
 
 }  // namespace dimona

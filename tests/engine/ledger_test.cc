@@ -256,5 +256,73 @@ TEST_F(LedgerTest, RefusedDeclarationsAreRecordedToo) {
   EXPECT_TRUE(found);
 }
 
+// Scale-out's writers (issue 11, item 6): two Ledgers over disjoint
+// partitions of one log, each deciding the submissions whose partition it
+// holds and refusing the others, write the very log one Ledger holding
+// every partition writes (same events, same ids, same offsets).
+TEST(LedgerOfHeldPartitions, TwoWritersOfDisjointPartitionsWriteWhatOneWriterWrites) {
+  const std::vector<std::string> workers = {"05031412595", "04070101124", "03020202422", "97062691197",
+                                            "60021778675", "85073003328", "85073003526", "98042372094"};
+  ManualClock clock(*parse_instant("2025-06-01T08:00:00Z"));
+  DeclarationDecoder decoder;
+  auto decode = [&](std::string json) {
+    const size_t size = json.size();
+    json.resize(size + kJsonPadding, ' ');
+    Result<Declaration> d = decoder.decode(std::string_view(json.data(), size), json.size());
+    EXPECT_TRUE(d.is_ok()) << json;
+    return *d;
+  };
+  std::vector<std::string> lines;
+  for (int day = 1; day <= 3; ++day)
+    for (const std::string& w : workers)
+      lines.push_back(stu_in("2025-07-0" + std::to_string(day), "2025-07-0" + std::to_string(day), 8, w));
+
+  auto one = testing::memory_log(4);
+  auto two = testing::memory_log(4);
+  {
+    Result<std::unique_ptr<Ledger>> all = Ledger::open(*one, testing::test_schedule(), clock, ServerSecret::from_passphrase("t"));
+    ASSERT_TRUE(all.is_ok());
+    Result<std::unique_ptr<Ledger>> even = Ledger::open(*two, testing::test_schedule(), clock, ServerSecret::from_passphrase("t"), {0, 2});
+    Result<std::unique_ptr<Ledger>> odd = Ledger::open(*two, testing::test_schedule(), clock, ServerSecret::from_passphrase("t"), {1, 3});
+    ASSERT_TRUE(even.is_ok() && odd.is_ok());
+    EXPECT_EQ(Ledger::open(*two, testing::test_schedule(), clock, ServerSecret::from_passphrase("t"), {3}).status().code(),
+              Code::kBusy);  // partition 3's producer is odd's
+    EXPECT_EQ(Ledger::open(*two, testing::test_schedule(), clock, ServerSecret::from_passphrase("t"), {4}).status().code(),
+              Code::kInvalidArgument);
+    std::string first_period;
+    for (size_t i = 0; i <= lines.size(); ++i) {
+      const std::string json = i < lines.size() ? lines[i]
+                                                : R"({"dimonaUpdate":{"periodId":)" + first_period + R"(,"plannedHoursNumber":6}})";
+      const Declaration d = decode(json);
+      Result<Submission> a = (*all)->submit(d, json, "test");
+      ASSERT_TRUE(a.is_ok());
+      if (i == 0) first_period = std::to_string(a->decision.period_id.value);
+      Ledger& owner = (*even)->holds(a->partition) ? **even : **odd;
+      Ledger& other = (*even)->holds(a->partition) ? **odd : **even;
+      Result<Submission> refused = other.submit(d, json, "test");
+      ASSERT_FALSE(refused.is_ok()) << json;
+      EXPECT_EQ(refused.status().code(), Code::kFailedPrecondition);
+      EXPECT_NE(refused.status().message().find("partition " + std::to_string(a->partition) + " is not held"),
+                std::string::npos) << refused.status().to_string();
+      Result<Submission> b = owner.submit(d, json, "test");
+      ASSERT_TRUE(b.is_ok()) << b.status().to_string();
+      EXPECT_EQ(b->declaration_id, a->declaration_id);
+      EXPECT_EQ(b->decision.period_id, a->decision.period_id);
+      EXPECT_EQ(b->decision.result, a->decision.result);
+    }
+    ASSERT_TRUE((*all)->commit().is_ok());
+    ASSERT_TRUE((*even)->commit().is_ok());
+    ASSERT_TRUE((*odd)->commit().is_ok());
+  }
+  for (uint32_t p = 0; p < 4; ++p) {
+    const std::vector<LogRecord> want = read_all(*one, p), got = read_all(*two, p);
+    ASSERT_EQ(got.size(), want.size()) << "partition " << p;
+    for (size_t i = 0; i < got.size(); ++i) {
+      EXPECT_EQ(got[i].payload, want[i].payload) << "partition " << p << " offset " << i;
+      EXPECT_EQ(got[i].offset, want[i].offset);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace dimona
