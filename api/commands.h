@@ -167,6 +167,8 @@ struct ServeOptions {
   size_t connections_max = api::http_limits::connections_max;                 // open, all clients
   size_t connections_per_client_max = api::http_limits::connections_per_client_max;  // open, one address
   std::string input;  // kafka://HOST:PORT/TOPIC: an input topic fed to the writer (api/input_feeder.h); empty: none
+  std::string group;      // a consumer group on the events log: serve the partitions it gives (api/group_service.h)
+  std::string advertise;  // with --group: this process's base URL for the others; empty: http://ADDRESS:PORT
 };
 
 struct TokenOptions {

@@ -8,6 +8,7 @@
 // partition in turn, in offset order, up to the end it had when dump
 // started. Nothing but records goes to stdout; a reader that goes away
 // (`| head`) ends the command quietly with exit 0.
+#include <charconv>
 #include <poll.h>
 #include <unistd.h>
 
@@ -262,8 +263,19 @@ int run_kafka_mock(const KafkaMockOptions& o) {
   Result<std::unique_ptr<KafkaMockCluster>> cluster = KafkaMockCluster::start(o.brokers);
   if (!cluster.is_ok()) return fail("kafka-mock", cluster.status());
   // Created here: librdkafka 2.0.2's mock answers no CreateTopics (docs/kafka.md).
-  for (const std::string& topic : o.topics) {
-    const uint32_t partitions = o.partitions != 0 ? o.partitions : limits::partitions_default;
+  for (const std::string& spec : o.topics) {  // NAME or NAME:PARTITIONS (a keyed table's topic has one)
+    std::string topic = spec;
+    uint32_t partitions = o.partitions != 0 ? o.partitions : limits::partitions_default;
+    if (const size_t colon = spec.rfind(':'); colon != std::string::npos) {
+      topic = spec.substr(0, colon);
+      const std::string count = spec.substr(colon + 1);
+      uint32_t n = 0;
+      const auto [end, ec] = std::from_chars(count.data(), count.data() + count.size(), n);
+      if (ec != std::errc() || end != count.data() + count.size() || n < 1 || n > limits::partitions_max || topic.empty())
+        return fail("kafka-mock", invalid_argument("--topic " + spec + ": NAME or NAME:PARTITIONS (1.." +
+                                                   std::to_string(limits::partitions_max) + ")"));
+      partitions = n;
+    }
     const int replication = std::min(o.brokers, 3);
     Status created = (*cluster)->create_topic(topic, partitions, replication);
     if (!created.is_ok()) return fail("kafka-mock", created);

@@ -5,6 +5,7 @@
 #include "api/auth.h"
 #include "api/input_feeder.h"
 #include "api/cli_support.h"
+#include "api/group_service.h"
 #include "api/commands.h"
 #include "api/routes.h"
 #include "api/server.h"
@@ -40,7 +41,19 @@ int run_serve(const CommonOptions& common, const ServeOptions& o) {
     input = std::move(opened).value();
   }
   SystemClock clock;
-  Result<std::unique_ptr<api::LedgerService>> service = api::open_ledger_service(common, clock, o.projector_threads);
+  Result<std::unique_ptr<api::LedgerService>> service = unavailable("not opened");
+  if (!o.group.empty()) {  // scale-out: this process's share of the partitions (api/group_service.h)
+    if (o.advertise.empty() && o.port == 0)
+      return fail("serve", invalid_argument("--group needs a fixed --port or an --advertise URL the other members can reach"));
+    api::GroupServiceOptions group{o.group, o.advertise.empty() ? "http://" + o.address + ":" + std::to_string(o.port) : o.advertise,
+                                   o.input, o.projector_threads};
+    input.reset();  // the group service reads the input topic on its own partitions
+    Result<std::unique_ptr<api::GroupLedgerService>> opened = api::GroupLedgerService::open(common, clock, std::move(group));
+    if (!opened.is_ok()) return fail("serve", opened.status());
+    service = std::unique_ptr<api::LedgerService>(std::move(*opened));
+  } else {
+    service = api::open_ledger_service(common, clock, o.projector_threads);
+  }
   if (!service.is_ok()) return fail("serve", service.status());
   std::unique_ptr<OutboxThread> outbox;  // after the service: the events log exists
   if (!o.outbox.empty()) {

@@ -54,6 +54,11 @@ struct InputFeeder::State {
     } else if (outcome.status().code() == Code::kInvalidArgument) {
       ++counts.malformed;
       say(partition, offset, outcome.status().message());
+    } else if (outcome.status().code() == Code::kFailedPrecondition) {
+      // serve --group: the record's event belongs to a partition another member holds (its
+      // producer did not key it by the worker's SSIN): reading it again would not change that.
+      ++counts.misrouted;
+      say(partition, offset, outcome.status().message() + " (key input records by the worker's SSIN)");
     } else {
       ++counts.retried;
       failed[partition].insert(offset);
@@ -158,16 +163,23 @@ InputFeeder::InputFeeder(std::unique_ptr<State> state) : state_(std::move(state)
 
 InputFeeder::~InputFeeder() { stop(); }
 
-Result<std::unique_ptr<InputFeeder>> InputFeeder::start(LedgerService& service, std::unique_ptr<InputTopic> input) {
+Result<std::unique_ptr<InputFeeder>> InputFeeder::start(LedgerService& service, std::unique_ptr<InputTopic> input,
+                                                        std::vector<uint32_t> held) {
   auto state = std::make_unique<State>(service, std::move(input));
   // Where each partition got to, asked of the writer (its thread owns the Ledger).
   std::promise<std::map<uint32_t, SourceProgress>> asked;
   std::future<std::map<uint32_t, SourceProgress>> progress = asked.get_future();
   const uint32_t partitions = state->input->partitions();
+  if (held.empty())
+    for (uint32_t p = 0; p < partitions; ++p) held.push_back(p);
+  for (uint32_t p : held)
+    if (p >= partitions)
+      return failed_precondition("input topic " + state->input->topic() + " has " + std::to_string(partitions) +
+                                 " partitions, not " + std::to_string(p + 1) + ": it must have the log's");
   const std::string source = state->source;
-  if (!service.with_writer([&asked, partitions, source](const Ledger& ledger) {
+  if (!service.with_writer([&asked, held, source](const Ledger& ledger) {
         std::map<uint32_t, SourceProgress> found;
-        for (uint32_t p = 0; p < partitions; ++p) found[p] = source_progress(ledger, source + std::to_string(p));
+        for (uint32_t p : held) found[p] = source_progress(ledger, source + std::to_string(p));
         asked.set_value(std::move(found));
       })) {
     return unavailable("the ledger is stopping");

@@ -14,7 +14,10 @@
 // writer skips what a log partition holds). At most
 // limits::input_in_flight_max records wait for their answers. A record
 // refused as input (malformed, over limits::input_record_bytes_max) is said
-// on stderr with its partition and offset (no body, no SSIN) and skipped; a
+// on stderr with its partition and offset (no body, no SSIN) and skipped, as
+// is, with --group, a record whose event belongs to a partition another
+// member holds (kFailedPrecondition: its producer did not key it by the
+// worker's SSIN; counted as misrouted); a
 // record answered kUnavailable (the log failed, the queue was full) makes the
 // feeder wait for those in flight, then read again from the first such
 // offset per partition after limits::input_retry_backoff_ms. stop() stops
@@ -26,6 +29,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "api/service.h"
 #include "engine/base/status.h"
@@ -39,11 +43,15 @@ struct InputCounts {
   uint64_t already_stored = 0;  // redeliveries the log held
   uint64_t malformed = 0;       // refused as input, skipped
   uint64_t retried = 0;         // answered unavailable, read again
+  uint64_t misrouted = 0;       // serve --group: its event belongs to another member's partition, skipped
 };
 
 class InputFeeder {
  public:
-  static Result<std::unique_ptr<InputFeeder>> start(LedgerService& service, std::unique_ptr<InputTopic> input);
+  // `held`: the input partitions to read (a consumer group's share, the same
+  // numbers as the log's: producers key records by SSIN); empty: all.
+  static Result<std::unique_ptr<InputFeeder>> start(LedgerService& service, std::unique_ptr<InputTopic> input,
+                                                    std::vector<uint32_t> held = {});
   ~InputFeeder();
   InputFeeder(const InputFeeder&) = delete;
   InputFeeder& operator=(const InputFeeder&) = delete;

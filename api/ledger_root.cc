@@ -84,7 +84,7 @@ WriterLock::~WriterLock() {
   if (fd_ >= 0) ::close(fd_);  // closing releases the flock
 }
 
-Result<WriteSide> open_write_side(const LedgerConfig& common, const Clock& clock) {
+Result<WriteSide> open_write_side(const LedgerConfig& common, const Clock& clock, std::vector<uint32_t> held) {
   Result<WriterLock> lock = WriterLock::acquire(common.data_dir);
   DIMONA_TRY(lock);
   WriteSide side{std::move(*lock), nullptr, nullptr};
@@ -95,7 +95,7 @@ Result<WriteSide> open_write_side(const LedgerConfig& common, const Clock& clock
   DIMONA_TRY(schedule);
   Result<ServerSecret> secret = open_secret(common);
   DIMONA_TRY(secret);
-  Result<std::unique_ptr<Ledger>> ledger = Ledger::open(*side.log, std::move(*schedule), clock, *secret);
+  Result<std::unique_ptr<Ledger>> ledger = Ledger::open(*side.log, std::move(*schedule), clock, *secret, std::move(held));
   DIMONA_TRY(ledger);
   if (common.recorded_at_skew_seconds >= 0) (*ledger)->set_recorded_at_future_skew(common.recorded_at_skew_seconds);
   side.ledger = std::move(*ledger);

@@ -16,6 +16,7 @@
 #include <memory>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "api/ledger_config.h"
 #include "api/service.h"
@@ -62,7 +63,8 @@ struct WriteSide {
   std::unique_ptr<Log> log;
   std::unique_ptr<Ledger> ledger;
 };
-Result<WriteSide> open_write_side(const LedgerConfig& config, const Clock& clock);
+// `held`: the partitions the writer owns (Ledger::open; empty: all).
+Result<WriteSide> open_write_side(const LedgerConfig& config, const Clock& clock, std::vector<uint32_t> held = {});
 
 // Projector::open. A checkpoint it cannot use (kCorruption: garbage, truncated,
 // a state that does not decode; kFailedPrecondition: another format, another

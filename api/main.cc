@@ -72,7 +72,7 @@ int main(int argc, char** argv) {
   CLI::App* kmk = app.add_subcommand("kafka-mock", "librdkafka's mock Kafka cluster on 127.0.0.1 for local trials; prints its bootstrap address");
   kmk->add_option("--brokers", mock.brokers, "Mock brokers (default 1)")->check(CLI::Range(1, 16));
   kmk->add_option("--port", mock.port, "A stable bootstrap port on 127.0.0.1 (forwarded to the first broker; default: the mock's own, ephemeral)");
-  kmk->add_option("--topic", mock.topics, "Create this topic (repeatable)");
+  kmk->add_option("--topic", mock.topics, "Create this topic, NAME or NAME:PARTITIONS (repeatable)");
   kmk->add_option("--partitions", mock.partitions, "Partitions of each --topic (default 16)")->check(CLI::Range(1, 1024));
 
   ReplayOptions replay;
@@ -218,6 +218,12 @@ int main(int argc, char** argv) {
   srv->add_option("--address", serve.address, "Address to listen on")->envname("DIMONA_ADDRESS");
   srv->add_option("--port", serve.port, "Port (0: any free one)")->envname("DIMONA_PORT");
   srv->add_option("--input", serve.input, "An input topic kafka://HOST:PORT/TOPIC of declarations and actions to decide (docs/kafka.md, Input topic)")->envname("DIMONA_INPUT");
+  srv->add_option("--group", serve.group,
+                  "Scale-out: join this consumer group on the Kafka events log and serve the partitions it gives "
+                  "(docs/kafka.md, Scale-out)")->envname("DIMONA_GROUP");
+  srv->add_option("--advertise", serve.advertise,
+                  "With --group: the base URL the other members redirect to (default http://ADDRESS:PORT)")
+      ->envname("DIMONA_ADVERTISE");
   srv->add_option("--io-threads", serve.io_threads, "I/O threads")->check(CLI::Range(1, 64))->envname("DIMONA_IO_THREADS");
   srv->add_option("--projector-threads", serve.projector_threads, "Fold threads")->check(CLI::Range(1, 64));
   srv->add_option("--tls-cert", serve.tls_certificate, "TLS certificate chain (PEM)")->envname("DIMONA_TLS_CERT");

@@ -236,6 +236,25 @@ void Api::handle(HttpRequest request, std::function<void(HttpResponse)> done) {
     c.who = auth.principal();
   }
   c.names = employer_names(impl.options.employers.get(), language_from_accept(c.request.header("accept-language")));
+  // Scale-out (group_service.h): a citizen whose partition another member holds is served
+  // there: 307 to its owner (method, body and Authorization kept by the client), or 503
+  // while no member holds it (a rebalance). docs/kafka.md "Scale-out".
+  for (const auto& [name, value] : c.params) {
+    if (name != "ssin") continue;
+    Result<Ssin> ssin = parse_ssin(value);
+    if (!ssin.is_ok()) break;  // the handler refuses it, as anywhere
+    const uint32_t partition = impl.service.partition_of(*ssin);
+    if (impl.service.holds(partition)) break;
+    if (std::optional<std::string> owner = impl.service.owner_of(partition)) {
+      HttpResponse r = problem(307, "temporaryRedirect", "Temporary Redirect", "This citizen is served by another instance");
+      r.headers.emplace_back("Location", *owner + c.request.target);
+      return c.reply(std::move(r));
+    }
+    HttpResponse r = problem(503, "serviceUnavailable", "Service Unavailable",
+                             "This citizen's partition is moving between instances; retry");
+    r.headers.emplace_back("Retry-After", "1");
+    return c.reply(std::move(r));
+  }
   try {
     impl.dispatch(*route, c);
   } catch (const std::exception&) {  // the HTTP edge: a bug becomes a 500, never a dead server

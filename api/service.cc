@@ -206,10 +206,11 @@ bool EmbeddedLedgerService::wait_for(uint32_t partition, Offset offset, int dead
 }
 
 Result<std::vector<PartitionProgress>> EmbeddedLedgerService::progress() const {
-  std::vector<PartitionProgress> out(log_->partitions());
+  std::vector<PartitionProgress> out;
   {
     std::shared_lock lock(fold_mutex_);
-    for (uint32_t p = 0; p < out.size(); ++p) out[p] = PartitionProgress{p, projector_->offset(p), 0};
+    for (uint32_t p = 0; p < log_->partitions(); ++p)
+      if (projector_->holds(p)) out.push_back(PartitionProgress{p, projector_->offset(p), 0});
   }
   std::lock_guard lock(ends_mutex_);
   for (PartitionProgress& p : out) {

@@ -94,10 +94,16 @@ class LedgerService {
   // True when `partition` has folded every offset below `offset` before `deadline_ms` passes.
   virtual bool wait_for(uint32_t partition, Offset offset, int deadline_ms) const = 0;
   virtual uint32_t partition_of(Ssin citizen) const = 0;
+  // Scale-out (group_service.h): whether this process holds `partition` now,
+  // and the base URL of the process that does ("http://HOST:PORT"; nullopt
+  // when unknown, e.g. during a rebalance). A single process holds them all.
+  virtual bool holds(uint32_t /*partition*/) const { return true; }
+  virtual std::optional<std::string> owner_of(uint32_t /*partition*/) const { return std::nullopt; }
 
   virtual bool ready() const = 0;
-  // The log's URI (no credentials) and, per partition, what is folded and
-  // where the log ends (asked of the log now: kUnavailable when it cannot say).
+  // The log's URI (no credentials) and, per partition this process holds,
+  // what is folded and where the log ends (asked of the log now: kUnavailable
+  // when it cannot say).
   virtual std::string log_uri() const = 0;
   virtual Result<std::vector<PartitionProgress>> progress() const = 0;
   // Submissions waiting for the writer: what is accepted but not yet folded.

@@ -555,11 +555,6 @@ Result<Submission> Ledger::submit(const Declaration& d, std::string_view raw, st
     const uint32_t partition = partition_of(probe.worker);
     if (stored_before(partition, position)) return Submission{DeclarationId{}, probe, probe_at, partition, true};
   }
-  // A period id the state does not know, that the ledger gave in a partition another writer
-  // holds: its owner decides (an imported one would need the periods table, docs/kafka.md).
-  if (d.kind != DeclarationKind::kIn && d.period_id.valid() && !state_->period(d.period_id.value))
-    if (std::optional<uint32_t> p = ledger_id_partition(d.period_id.value.value, partitions()); p && !held_[*p])
-      return check_held(*p);
   Result<Instant> recorded = ledger_time(d.recorded_at);
   if (!recorded.is_ok()) return recorded.status();
   const Instant at = *recorded;

@@ -130,6 +130,10 @@ inline constexpr size_t group_name_bytes_max = 200;
 // A Kafka group member heartbeats this many times per session timeout
 // (heartbeat.interval.ms = session.timeout.ms / this; Kafka's advice: at least 3).
 inline constexpr int group_heartbeats_per_session = 3;
+// serve --group: how long open() waits for the group's first share (the mock cluster
+// holds a group's first join 3 s), and how often the membership thread polls.
+inline constexpr int group_first_assignment_ms = 60'000;
+inline constexpr int group_poll_ms = 100;
 // Keyed tables (keyed_table.h): a table's name, a key and a value, in bytes.
 inline constexpr size_t keyed_table_name_bytes_max = 64;
 inline constexpr size_t keyed_table_key_bytes_max = 128;

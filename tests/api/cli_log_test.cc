@@ -17,6 +17,7 @@ namespace dimona {
 namespace {
 
 using testing::append_events;
+using testing::free_port;
 using testing::ChildProcess;
 using testing::Invocation;
 using testing::MockClusterProcess;
@@ -57,19 +58,6 @@ size_t error_lines(const std::string& err) {
   size_t count = 0;
   for (const std::string& line : split_lines(err)) count += line.starts_with("dimona-ledger: ") ? 1 : 0;
   return count;
-}
-
-// A loopback port nothing listens on (the kernel's pick, released).
-uint16_t free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  EXPECT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
-  socklen_t length = sizeof address;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  ::close(fd);
-  return ntohs(address.sin_port);
 }
 
 TEST(KafkaMockCommand, PrintsItsBootstrapAddressAndStopsOnSigtermWithExit0) {

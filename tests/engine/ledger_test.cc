@@ -299,11 +299,13 @@ TEST(LedgerOfHeldPartitions, TwoWritersOfDisjointPartitionsWriteWhatOneWriterWri
       if (i == 0) first_period = std::to_string(a->decision.period_id.value);
       Ledger& owner = (*even)->holds(a->partition) ? **even : **odd;
       Ledger& other = (*even)->holds(a->partition) ? **odd : **even;
-      Result<Submission> refused = other.submit(d, json, "test");
-      ASSERT_FALSE(refused.is_ok()) << json;
-      EXPECT_EQ(refused.status().code(), Code::kFailedPrecondition);
-      EXPECT_NE(refused.status().message().find("partition " + std::to_string(a->partition) + " is not held"),
-                std::string::npos) << refused.status().to_string();
+      if (i < lines.size()) {  // an UPDATE names no worker: it must reach its period's owner (ledger.h)
+        Result<Submission> refused = other.submit(d, json, "test");
+        ASSERT_FALSE(refused.is_ok()) << json;
+        EXPECT_EQ(refused.status().code(), Code::kFailedPrecondition);
+        EXPECT_NE(refused.status().message().find("partition " + std::to_string(a->partition) + " is not held"),
+                  std::string::npos) << refused.status().to_string();
+      }
       Result<Submission> b = owner.submit(d, json, "test");
       ASSERT_TRUE(b.is_ok()) << b.status().to_string();
       EXPECT_EQ(b->declaration_id, a->declaration_id);

@@ -13,6 +13,16 @@
                                      partitions (an input topic, docs/kafka.md "Input topic");
                                      PAUSE_MS: waits for each acknowledgement, then pauses (a
                                      trickle); prints the count sent
+  keyed BOOTSTRAP TOPIC FILE [FROM [TO]]
+                                     sends lines FROM..TO-1 (0-based; default all) of FILE, each
+                                     as one headerless record keyed by the
+                                     worker's SSIN (default partitioner: murmur2, the ledger's),
+                                     as a payroll system that knows its workers would: a line
+                                     naming only a period id takes the SSIN of the dimonaIn that
+                                     gave that period id earlier in FILE (the lines before FROM
+                                     included); a line with neither goes
+                                     keyless to partition 0; waits for every acknowledgement and
+                                     prints the count sent
   table BOOTSTRAP TOPIC COUNT [KEY=VALUE...]
                                      a keyed table's topic (docs/kafka.md "Keyed tables"): prints
                                      its first COUNT records, one per line: offset TAB key TAB
@@ -90,6 +100,43 @@ def lines(bootstrap, topic, path, pause_ms):
     print(sent)
 
 
+def keyed(bootstrap, topic, path, first, last):
+    producer = KafkaProducer(bootstrap_servers=bootstrap, api_version=API_VERSION, acks="all")
+    worker_of_period = {}
+    futures = []
+    with open(path, encoding="utf-8") as f:
+        for index, raw in enumerate(f):
+            line = raw.rstrip("\n")
+            key = None
+            try:
+                doc = json.loads(line)
+            except ValueError:
+                doc = None
+            if isinstance(doc, dict):
+                worker = doc.get("worker")
+                ssin = worker.get("ssin") if isinstance(worker, dict) else None
+                body = next((doc[k] for k in ("dimonaIn", "dimonaUpdate", "dimonaCancel", "dimonaOut")
+                             if isinstance(doc.get(k), dict)), None)
+                period = body.get("periodId") if body else None
+                if isinstance(ssin, str):
+                    key = ssin
+                    if period is not None and "dimonaIn" in doc:
+                        worker_of_period[str(period)] = ssin
+                elif period is not None:
+                    key = worker_of_period.get(str(period))
+            if index < first or (last is not None and index >= last):
+                continue
+            value = line.encode("utf-8")
+            if key is None:
+                futures.append(producer.send(topic, value=value, partition=0))
+            else:
+                futures.append(producer.send(topic, key=key.encode("utf-8"), value=value))
+    for future in futures:
+        future.get(timeout=TIMEOUT_S)
+    producer.flush()
+    print(len(futures))
+
+
 def table(bootstrap, topic, count, puts):
     consumer = KafkaConsumer(bootstrap_servers=bootstrap, api_version=API_VERSION, enable_auto_commit=False,
                              group_id=None, auto_offset_reset="earliest", consumer_timeout_ms=TIMEOUT_S * 1000)
@@ -121,6 +168,8 @@ def main(argv):
         produce(argv[1], argv[2], argv[3], argv[4:])
     elif len(argv) >= 4 and argv[0] == "table":
         table(argv[1], argv[2], int(argv[3]), argv[4:])
+    elif len(argv) in (4, 5, 6) and argv[0] == "keyed":
+        keyed(argv[1], argv[2], argv[3], int(argv[4]) if len(argv) > 4 else 0, int(argv[5]) if len(argv) > 5 else None)
     elif len(argv) in (4, 5) and argv[0] == "lines":
         lines(argv[1], argv[2], argv[3], int(argv[4]) if len(argv) == 5 else 0)
     else:

@@ -1,0 +1,145 @@
+// Scale-out (issue 11, item 6; docs/kafka.md "Scale-out"): `serve --group` processes
+// on librdkafka's mock cluster (a `dimona-ledger kafka-mock` process, 127.0.0.1),
+// fed through an input topic that kafka-python (a client no one here wrote) fills
+// keyed by SSIN. One process starts alone and holds every partition; a second joins
+// mid-stream and the group moves half of them (an eager rebalance). The events log
+// they write together gives byte for byte the export of the same lines ingested
+// from a file by one process. Label kafka.
+#include <gtest/gtest.h>
+
+#include <signal.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <string>
+#include <thread>
+
+#include "tests/kafka_process_util.h"
+
+namespace dimona {
+namespace {
+
+using testing::ChildProcess;
+using testing::free_port;
+using testing::Invocation;
+using testing::MockClusterProcess;
+using testing::run_shell;
+using testing::split_lines;
+using testing::TempDir;
+
+const std::string kCli = DIMONA_CLI_PATH;
+const std::string kPython = "/usr/bin/python3 " + std::string(DIMONA_INTEROP_DIR) + "/kafka_python_client.py ";
+constexpr uint32_t kPartitions = 4;
+
+std::string read(const std::string& path) {
+  std::ifstream f(path);
+  return std::string(std::istreambuf_iterator<char>(f), {});
+}
+
+// The lines of a generated year whose decisions read their own worker's data only:
+// declarations and a worker's attestations, occupation quarters and pension status.
+// (Consents and career breaks read records of other partitions, a look-up the
+// processes of a group do not share yet: docs/kafka.md "Scale-out".)
+void own_partition_lines(const std::string& from, const std::string& to) {
+  std::ofstream out(to);
+  for (const std::string& line : split_lines(read(from))) {
+    static const std::regex kinds(R"re("(dimonaIn|dimonaUpdate|dimonaCancel|dimonaOut|attestationRequest|occupationQuarter|pensionStatus)")re");
+    if (std::regex_search(line, kinds) || line.find("\"worker\"") == std::string::npos) out << line << '\n';
+  }
+}
+
+// `serve --group` on the events log `events`, reading the input topic on its partitions.
+std::vector<std::string> serve(const MockClusterProcess& mock, const std::string& data, const std::string& key,
+                               uint16_t port) {
+  return {kCli,   "serve", "--group", "payroll", "--log", mock.uri("ev"), "--input", mock.uri("in"), "--data", data,
+          "--secret-file", key, "--port", std::to_string(port)};
+}
+
+// The partitions a serve process reports on /ready, as "0,2".
+std::string held_on_ready(uint16_t port, const TempDir& dir) {
+  Invocation ready = run_shell("curl -s http://127.0.0.1:" + std::to_string(port) + "/ready", dir);
+  std::string held;
+  const std::regex partition(R"re("partition":([0-9]+))re");
+  for (auto it = std::sregex_iterator(ready.out.begin(), ready.out.end(), partition); it != std::sregex_iterator(); ++it)
+    held += (held.empty() ? "" : ",") + (*it)[1].str();
+  return held;
+}
+
+// Events in the log, per `log inspect`'s total line.
+uint64_t events_in(const std::string& uri, const std::string& data, const TempDir& dir) {
+  Invocation inspect = run_shell(kCli + " log inspect --log " + uri + " --data " + data, dir);
+  std::smatch m;
+  if (!std::regex_search(inspect.out, m, std::regex(R"(total: ([0-9]+) events)"))) return 0;
+  return std::stoull(m[1].str());
+}
+
+TEST(ServeGroup, TwoProcessesAndARebalanceWriteTheLogOneProcessWrites) {
+  TempDir dir;
+  MockClusterProcess mock("ev", kPartitions, {"in", "ref", "ev.owners:1"});
+  ASSERT_FALSE(mock.bootstrap().empty());
+  const std::string key = dir.file("secret.key");  // the members share the server secret (access codes)
+  ASSERT_EQ(run_shell("head -c 32 /dev/urandom > " + key + " && chmod 600 " + key, dir).exit_code, 0);
+  ASSERT_EQ(run_shell(kCli + " generate --year 2025 --students 80 --seed 3 -o " + dir.file("year.ndjson"), dir).exit_code, 0);
+  own_partition_lines(dir.file("year.ndjson"), dir.file("lines.ndjson"));
+  const size_t lines = split_lines(read(dir.file("lines.ndjson"))).size();
+  ASSERT_GT(lines, 1000u);
+
+  // The oracle: one process ingests the file.
+  const std::string oracle = dir.file("oracle");
+  Invocation ingest = run_shell(kCli + " ingest " + dir.file("lines.ndjson") + " --data " + oracle + " --secret-file " + key +
+                                    " --log " + mock.uri("ref"), dir);
+  ASSERT_EQ(ingest.exit_code, 0) << ingest.err;
+  Invocation want = run_shell(kCli + " export --data " + oracle + " --secret-file " + key + " --log " + mock.uri("ref"), dir);
+  ASSERT_EQ(want.exit_code, 0) << want.err;
+  const uint64_t want_events = events_in(mock.uri("ref"), oracle, dir);
+  ASSERT_GT(want_events, 1000u);
+
+  // The first half of the lines, then one member alone: it holds every partition.
+  const size_t half = lines / 2;
+  Invocation first = run_shell(kPython + "keyed " + mock.bootstrap() + " in " + dir.file("lines.ndjson") + " 0 " +
+                                   std::to_string(half), dir);
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  const uint16_t port_a = free_port(), port_b = free_port();
+  ChildProcess a(serve(mock, dir.file("a"), key, port_a));
+  ASSERT_NE(a.read_line(std::chrono::seconds(60)).find("serving http://"), std::string::npos);
+  EXPECT_EQ(held_on_ready(port_a, dir), "0,1,2,3");
+
+  // A second member joins: the group splits the partitions between them.
+  ChildProcess b(serve(mock, dir.file("b"), key, port_b));
+  ASSERT_NE(b.read_line(std::chrono::seconds(60)).find("serving http://"), std::string::npos);
+  std::string held_a, held_b;
+  for (int i = 0; i < 100 && (held_a.empty() || held_b.empty() || held_a.size() + held_b.size() != 6); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    held_a = held_on_ready(port_a, dir);
+    held_b = held_on_ready(port_b, dir);
+  }
+  EXPECT_EQ(held_a.size() + held_b.size(), 6u) << "a holds " << held_a << ", b holds " << held_b;
+  EXPECT_TRUE((held_a == "0,2" && held_b == "1,3") || (held_a == "1,3" && held_b == "0,2"))
+      << "a holds " << held_a << ", b holds " << held_b;
+
+  // The rest of the lines, while both serve: each decides its own partitions' records.
+  Invocation second = run_shell(kPython + "keyed " + mock.bootstrap() + " in " + dir.file("lines.ndjson") + " " +
+                                    std::to_string(half), dir);
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  uint64_t got_events = 0;
+  for (int i = 0; i < 150 && got_events < want_events; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    got_events = events_in(mock.uri("ev"), dir.file("a"), dir);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // nothing more comes
+  EXPECT_EQ(events_in(mock.uri("ev"), dir.file("a"), dir), want_events);
+  EXPECT_EQ(a.stop(SIGTERM), 0);
+  EXPECT_EQ(b.stop(SIGTERM), 0);
+
+  // Every record once, each decision as one process made it: the same export, byte for byte.
+  std::filesystem::create_directories(dir.file("reader"));
+  Invocation got = run_shell(kCli + " export --data " + dir.file("reader") + " --secret-file " + key + " --log " + mock.uri("ev"), dir);
+  ASSERT_EQ(got.exit_code, 0) << got.err;
+  EXPECT_EQ(split_lines(got.out).size(), split_lines(want.out).size());
+  EXPECT_TRUE(got.out == want.out) << "the two members' export differs from one process's";
+}
+
+}  // namespace
+}  // namespace dimona
