@@ -143,31 +143,11 @@ inline CleanRun clean_run(const std::string& path, const std::string& label, uin
   return clean;
 }
 
-// `exported` with every id the ledger may have assigned (12 digits, body from
-// kLedgerIdBodyFirst: "7…", "8…" or "9…") replaced by "#…": after a commit
-// group cut between partitions, the lines of the partitions the group missed
-// are decided again later, and the Ledger numbers ids from one counter over
-// all partitions (LedgerState::next_id_body: the largest id folded, imported
-// ones included, + 1), so those and every later id differ from a clean run's
-// (docs/kafka.md "Faults"). Imported ids of that range are masked too.
-inline std::string without_ledger_ids(std::string exported) {
-  for (size_t at = exported.find('"'); at != std::string::npos; at = exported.find('"', at + 1)) {
-    size_t end = at + 1;
-    while (end < exported.size() && exported[end] >= '0' && exported[end] <= '9') ++end;
-    if (end - at - 1 == 12 && end < exported.size() && exported[end] == '"' && exported[at + 1] >= '7')
-      exported.replace(at + 1, 12, "############");
-  }
-  return exported;
-}
-
-enum class Ids { kAsClean, kRenumbered };
-
 // Fails the test unless `log` holds exactly the clean run's lines, each once,
-// and folds into the same export bytes (with `Ids::kRenumbered`, but for the
-// ledger-assigned ids: where a group may have been cut between partitions).
+// and folds into the same export bytes, ids included (each partition counts
+// its own ids, so a line decided again after a cut gets a clean run's).
 // `what` names the run in messages.
-inline void expect_exactly_once(Log& log, const std::string& label, const CleanRun& clean, const std::string& what,
-                                Ids ids = Ids::kAsClean) {
+inline void expect_exactly_once(Log& log, const std::string& label, const CleanRun& clean, const std::string& what) {
   const std::map<uint64_t, int> got = source_lines(log, label);
   int shown = 0;
   for (const auto& [line, count] : clean.lines)
@@ -178,10 +158,6 @@ inline void expect_exactly_once(Log& log, const std::string& label, const CleanR
   EXPECT_EQ(got.size(), clean.lines.size()) << what;
   std::string exported = export_of(log);
   std::string want = clean.export_bytes;
-  if (ids == Ids::kRenumbered) {
-    exported = without_ledger_ids(std::move(exported));
-    want = without_ledger_ids(std::move(want));
-  }
   EXPECT_TRUE(exported == want)
       << what << ": the export (" << exported.size() << " bytes) differs from a clean ingest's ("
       << want.size() << " bytes); first difference:\n" << first_difference(exported, want);

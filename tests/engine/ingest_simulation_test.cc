@@ -114,7 +114,7 @@ class IngestSimulation : public ::testing::Test {
     Result<IngestSummary> final_run = testing::ingest(**last, input(), (cluster != nullptr ? 100 : 1) + static_cast<uint32_t>(random() % 300));
     ASSERT_TRUE(final_run.is_ok()) << final_run.status().to_string();
     last->reset();
-    testing::expect_exactly_once(log, kLabel, *clean_, "seed " + std::to_string(seed), testing::Ids::kAsClean);
+    testing::expect_exactly_once(log, kLabel, *clean_, "seed " + std::to_string(seed));
   }
 
   static std::string summary_text(const IngestSummary& s) {
