@@ -36,11 +36,17 @@ void submit(Call& c, LedgerService& ledger, bool declaration_route) {
       return invalid_argument(declaration_route ? "an action goes to /v1/actions" : "a declaration goes to /v1/declarations");
     return may_submit(who, command, state);
   };
-  ledger.submit(std::move(c.request.body), check, [held = c.reply, public_url = c.public_url](Result<WriteOutcome> o) mutable {
+  ledger.submit(std::move(c.request.body), check,
+                [held = c.reply, public_url = c.public_url, &ledger, target = c.request.target](Result<WriteOutcome> o) mutable {
     // Released once answered, not whenever the writer drops the callback: the session it holds
     // goes back to the I/O side as early as it can (serve stops the writer before the server).
     const std::function<void(HttpResponse)> reply = std::move(held);
-    if (!o.is_ok()) return reply(problem_of(o.status()));
+    if (!o.is_ok()) {
+      // serve --group: the event falls in a partition another member holds (docs/kafka.md §10).
+      if (const std::optional<uint32_t> partition = not_held_partition(o.status()))
+        return reply(misdirected(ledger, *partition, target));
+      return reply(problem_of(o.status()));
+    }
     reply(written(*o, public_url));
   });
 }

@@ -27,6 +27,14 @@ HttpResponse unavailable_response(std::string_view detail) {
   return r;
 }
 
+HttpResponse misdirected(const LedgerService& service, uint32_t partition, const std::string& target) {
+  const std::optional<std::string> owner = service.owner_of(partition);
+  if (!owner) return unavailable_response("This partition is moving between instances; retry");
+  HttpResponse r = problem(307, "temporaryRedirect", "Temporary Redirect", "This is served by another instance");
+  r.headers.emplace_back("Location", *owner + target);
+  return r;
+}
+
 // A Status from the engine as a problem: "field X: reason" becomes an input issue.
 HttpResponse problem_of(const Status& s) {
   switch (s.code()) {

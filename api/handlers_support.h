@@ -19,6 +19,11 @@ namespace dimona::api {
 
 HttpResponse forbidden();  // 403, the same text whether or not the thing exists
 HttpResponse unavailable_response(std::string_view detail);  // 503 with Retry-After
+// serve --group (docs/kafka.md §10): the request belongs to `partition`, which
+// another member holds: 307 to its owner with the same target (the client
+// repeats the method, the body and its Authorization there), or 503 with
+// Retry-After while no member is known to hold it (a rebalance).
+HttpResponse misdirected(const LedgerService& service, uint32_t partition, const std::string& target);
 // A Status from the engine as a problem: "field X: reason" becomes an input issue.
 HttpResponse problem_of(const Status& s);
 

@@ -245,15 +245,7 @@ void Api::handle(HttpRequest request, std::function<void(HttpResponse)> done) {
     if (!ssin.is_ok()) break;  // the handler refuses it, as anywhere
     const uint32_t partition = impl.service.partition_of(*ssin);
     if (impl.service.holds(partition)) break;
-    if (std::optional<std::string> owner = impl.service.owner_of(partition)) {
-      HttpResponse r = problem(307, "temporaryRedirect", "Temporary Redirect", "This citizen is served by another instance");
-      r.headers.emplace_back("Location", *owner + c.request.target);
-      return c.reply(std::move(r));
-    }
-    HttpResponse r = problem(503, "serviceUnavailable", "Service Unavailable",
-                             "This citizen's partition is moving between instances; retry");
-    r.headers.emplace_back("Retry-After", "1");
-    return c.reply(std::move(r));
+    return c.reply(misdirected(impl.service, partition, c.request.target));
   }
   try {
     impl.dispatch(*route, c);

@@ -3,6 +3,7 @@
 #include "engine/action_decision.h"
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
@@ -417,9 +418,25 @@ bool Ledger::stored_before(uint32_t partition, const SourcePosition* position) c
   return last.is_ok() && position->at.index <= last->at.index;
 }
 
+namespace {
+constexpr std::string_view kNotHeldPrefix = "partition ";
+constexpr std::string_view kNotHeldSuffix = " is not held by this writer";
+}  // namespace
+
 Status Ledger::check_held(uint32_t partition) const {
   if (held_[partition]) return Status::ok();
-  return failed_precondition("partition " + std::to_string(partition) + " is not held by this writer");
+  return failed_precondition(std::string(kNotHeldPrefix) + std::to_string(partition) + std::string(kNotHeldSuffix));
+}
+
+std::optional<uint32_t> not_held_partition(const Status& status) {
+  const std::string& m = status.message();
+  if (status.code() != Code::kFailedPrecondition || !m.starts_with(kNotHeldPrefix) || !m.ends_with(kNotHeldSuffix))
+    return std::nullopt;
+  const std::string_view digits = std::string_view(m).substr(kNotHeldPrefix.size(), m.size() - kNotHeldPrefix.size() - kNotHeldSuffix.size());
+  uint32_t partition = 0;
+  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), partition);
+  if (ec != std::errc() || end != digits.data() + digits.size() || digits.empty()) return std::nullopt;
+  return partition;
 }
 
 Status Ledger::stage(const Event& event, uint32_t partition, const SourcePosition* position) {

@@ -85,6 +85,11 @@ struct Submission {
 // in a log of `partitions`; nullopt for an imported id.
 std::optional<uint32_t> ledger_id_partition(uint64_t dimona_id, uint32_t partitions);
 
+// The partition a Ledger refused a submission for because it does not hold
+// it (Ledger::open's `held`), read back from that refusal; nullopt for any
+// other status. serve --group redirects such a write to the partition's owner.
+std::optional<uint32_t> not_held_partition(const Status& status);
+
 // The partition of a citizen's events: partition_for_key (log.h, Kafka's
 // murmur2) of the SSIN's 11 digits, so other Kafka clients keyed by SSIN
 // agree; events without a citizen (ssin 0) go to partition 0.

@@ -50,11 +50,32 @@ void own_partition_lines(const std::string& from, const std::string& to) {
   }
 }
 
-// `serve --group` on the events log `events`, reading the input topic on its partitions.
+// An SSIN of `lines` whose events fall in `partition` (murmur2 of its 11 digits, as the ledger's).
+std::string citizen_of_partition(const std::string& lines, uint32_t partition) {
+  const std::regex in(R"re("worker":\{"ssin":"([0-9]{11})"\},"dimonaIn")re");
+  for (const std::string& line : split_lines(read(lines))) {
+    std::smatch m;
+    if (std::regex_search(line, m, in) && partition_for_key(m[1].str(), kPartitions) == partition) return m[1].str();
+  }
+  return "";
+}
+
+// `serve --group` on the events log "ev", reading the input topic "in" on its partitions;
+// the members share the server secret and the token issuer's keys.
 std::vector<std::string> serve(const MockClusterProcess& mock, const std::string& data, const std::string& key,
-                               uint16_t port) {
-  return {kCli,   "serve", "--group", "payroll", "--log", mock.uri("ev"), "--input", mock.uri("in"), "--data", data,
-          "--secret-file", key, "--port", std::to_string(port)};
+                               const std::string& jwks, uint16_t port) {
+  return {kCli,          "serve", "--group", "payroll", "--log",  mock.uri("ev"),        "--input", mock.uri("in"),
+          "--data",      data,    "--secret-file", key, "--jwks", jwks, "--port", std::to_string(port)};
+}
+
+// curl's status code and redirect URL for a request with a bearer token ("307 http://…").
+std::string status_and_location(const std::string& method, const std::string& url, const std::string& token,
+                                const std::string& body, const TempDir& dir) {
+  std::ofstream(dir.file("body.json")) << body;
+  Invocation r = run_shell("curl -s -o /dev/null -w '%{http_code} %{redirect_url}' -X " + method + " -H 'Authorization: Bearer " +
+                               token + "' -H 'Content-Type: application/json'" + (body.empty() ? "" : " --data-binary @" + dir.file("body.json")) +
+                               " '" + url + "'", dir);
+  return r.out;
 }
 
 // The partitions a serve process reports on /ready, as "0,2".
@@ -101,13 +122,21 @@ TEST(ServeGroup, TwoProcessesAndARebalanceWriteTheLogOneProcessWrites) {
   Invocation first = run_shell(kPython + "keyed " + mock.bootstrap() + " in " + dir.file("lines.ndjson") + " 0 " +
                                    std::to_string(half), dir);
   ASSERT_EQ(first.exit_code, 0) << first.err;
+  // Tokens from one development key, which both members trust (--jwks).
+  const std::string jwks = dir.file("a") + "/dev-keys/dev-jwks.json";
+  const std::string citizen_ssin = citizen_of_partition(dir.file("lines.ndjson"), 1);
+  Invocation citizen = run_shell(kCli + " token --role citizen --ssin " + citizen_ssin + " --data " + dir.file("a"), dir);
+  Invocation declarant = run_shell(kCli + " token --role declarant --data " + dir.file("a"), dir);
+  ASSERT_EQ(citizen.exit_code, 0) << citizen.err;
+  ASSERT_EQ(declarant.exit_code, 0) << declarant.err;
+  const std::string citizen_token = split_lines(citizen.out).at(0), declarant_token = split_lines(declarant.out).at(0);
   const uint16_t port_a = free_port(), port_b = free_port();
-  ChildProcess a(serve(mock, dir.file("a"), key, port_a));
+  ChildProcess a(serve(mock, dir.file("a"), key, jwks, port_a));
   ASSERT_NE(a.read_line(std::chrono::seconds(60)).find("serving http://"), std::string::npos);
   EXPECT_EQ(held_on_ready(port_a, dir), "0,1,2,3");
 
   // A second member joins: the group splits the partitions between them.
-  ChildProcess b(serve(mock, dir.file("b"), key, port_b));
+  ChildProcess b(serve(mock, dir.file("b"), key, jwks, port_b));
   ASSERT_NE(b.read_line(std::chrono::seconds(60)).find("serving http://"), std::string::npos);
   std::string held_a, held_b;
   for (int i = 0; i < 100 && (held_a.empty() || held_b.empty() || held_a.size() + held_b.size() != 6); ++i) {
@@ -130,6 +159,21 @@ TEST(ServeGroup, TwoProcessesAndARebalanceWriteTheLogOneProcessWrites) {
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(500));  // nothing more comes
   EXPECT_EQ(events_in(mock.uri("ev"), dir.file("a"), dir), want_events);
+
+  // A citizen of partition 1 asked of the member that does not hold it: 307 to the one that
+  // does, which answers; the same for a declaration about them (not followed: nothing written).
+  const uint16_t holder = held_a.find('1') != std::string::npos ? port_a : port_b;
+  const uint16_t other = holder == port_a ? port_b : port_a;
+  const std::string path = "/v1/citizens/" + citizen_ssin + "/studentBalance?year=2025";
+  EXPECT_EQ(status_and_location("GET", "http://127.0.0.1:" + std::to_string(other) + path, citizen_token, "", dir),
+            "307 http://127.0.0.1:" + std::to_string(holder) + path);
+  EXPECT_EQ(status_and_location("GET", "http://127.0.0.1:" + std::to_string(holder) + path, citizen_token, "", dir).substr(0, 3),
+            "200");
+  const std::string in = R"({"employer":{"enterpriseNumber":"0403019261"},"worker":{"ssin":")" + citizen_ssin +
+                         R"("},"dimonaIn":{"features":{"jointCommissionNumber":"XXX","workerType":"STU"},)"
+                         R"("startDate":"2026-07-01","endDate":"2026-07-02","plannedHoursNumber":8}})";
+  EXPECT_EQ(status_and_location("POST", "http://127.0.0.1:" + std::to_string(other) + "/v1/declarations", declarant_token, in, dir),
+            "307 http://127.0.0.1:" + std::to_string(holder) + "/v1/declarations");
   EXPECT_EQ(a.stop(SIGTERM), 0);
   EXPECT_EQ(b.stop(SIGTERM), 0);
 
