@@ -263,7 +263,20 @@ int run_kafka_mock(const KafkaMockOptions& o) {
   Result<std::unique_ptr<KafkaMockCluster>> cluster = KafkaMockCluster::start(o.brokers);
   if (!cluster.is_ok()) return fail("kafka-mock", cluster.status());
   // Created here: librdkafka 2.0.2's mock answers no CreateTopics (docs/kafka.md).
-  for (const std::string& spec : o.topics) {  // NAME or NAME:PARTITIONS (a keyed table's topic has one)
+  // NAME or NAME:PARTITIONS (a keyed table's topic has one); each NAME gets the topics of the
+  // keyed tables the ledger keeps with a log (NAME.reference, NAME.owners: one partition), which
+  // a real cluster creates on first use and the mock cannot (docs/kafka.md section 8).
+  std::vector<std::string> specs = o.topics;
+  auto listed = [&specs](const std::string& name) {
+    return std::any_of(specs.begin(), specs.end(), [&](const std::string& s) { return s == name || s.starts_with(name + ":"); });
+  };
+  for (const std::string& spec : o.topics) {
+    const std::string name = spec.substr(0, spec.rfind(':'));
+    if (name.ends_with(".reference") || name.ends_with(".owners")) continue;
+    for (const char* table : {".reference", ".owners"})
+      if (!listed(name + table)) specs.push_back(name + table + ":1");
+  }
+  for (const std::string& spec : specs) {
     std::string topic = spec;
     uint32_t partitions = o.partitions != 0 ? o.partitions : limits::partitions_default;
     if (const size_t colon = spec.rfind(':'); colon != std::string::npos) {

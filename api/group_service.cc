@@ -106,9 +106,12 @@ void GroupLedgerService::on_assigned(std::vector<uint32_t> partitions) {
   projector.threads = std::max(1u, options_.projector_threads);
   projector.checkpoint_path = checkpoint_path(config_);
   projector.partitions = partitions;
+  Result<std::shared_ptr<const QuotaSchedule>> quota =
+      write.is_ok() ? reference_schedule(*write->log, config_) : Result<std::shared_ptr<const QuotaSchedule>>(write.status());
+  if (quota.is_ok()) projector.quota = *quota;
   Result<std::unique_ptr<EmbeddedLedgerService>> share =
-      write.is_ok() ? EmbeddedLedgerService::open(std::move(*write), projector)
-                    : Result<std::unique_ptr<EmbeddedLedgerService>>(write.status());
+      quota.is_ok() ? EmbeddedLedgerService::open(std::move(*write), projector)
+                    : Result<std::unique_ptr<EmbeddedLedgerService>>(quota.status());
   if (!share.is_ok()) {
     failure_ = share.status();
     std::fprintf(stderr, "dimona-ledger: serve: group %s: cannot open partitions %s: %s\n", options_.group.c_str(),

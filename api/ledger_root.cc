@@ -84,6 +84,16 @@ WriterLock::~WriterLock() {
   if (fd_ >= 0) ::close(fd_);  // closing releases the flock
 }
 
+Result<std::shared_ptr<const QuotaSchedule>> reference_schedule(Log& log, const LedgerConfig& config) {
+  Result<std::optional<QuotaSchedule>> recorded = recorded_quota_schedule(log);
+  DIMONA_TRY(recorded);
+  if (recorded->has_value()) return std::shared_ptr<const QuotaSchedule>(std::make_shared<QuotaSchedule>(std::move(**recorded)));
+  if (config.quota_path.empty()) return default_quota_schedule();
+  Result<QuotaSchedule> file = load_quota_schedule(config.quota_path);
+  DIMONA_TRY(file);
+  return std::shared_ptr<const QuotaSchedule>(std::make_shared<QuotaSchedule>(std::move(*file)));
+}
+
 Result<WriteSide> open_write_side(const LedgerConfig& common, const Clock& clock, std::vector<uint32_t> held) {
   Result<WriterLock> lock = WriterLock::acquire(common.data_dir);
   DIMONA_TRY(lock);
@@ -93,6 +103,7 @@ Result<WriteSide> open_write_side(const LedgerConfig& common, const Clock& clock
   side.log = std::move(*log);
   Result<QuotaSchedule> schedule = load_quota_schedule(common.quota_path);
   DIMONA_TRY(schedule);
+  DIMONA_TRY(record_quota_schedule(*side.log, *schedule));
   Result<ServerSecret> secret = open_secret(common);
   DIMONA_TRY(secret);
   Result<std::unique_ptr<Ledger>> ledger = Ledger::open(*side.log, std::move(*schedule), clock, *secret, std::move(held));
@@ -125,6 +136,9 @@ Result<ReadSide> open_read_side(const LedgerConfig& common, unsigned threads, bo
   options.checkpoint_path = checkpoint_path(common);
   options.checkpoint_every_events = checkpoint_every_events;
   options.round_events = std::min<uint64_t>(options.round_events, std::max<uint64_t>(1, checkpoint_every_events / 4));
+  Result<std::shared_ptr<const QuotaSchedule>> quota = reference_schedule(*side.log, common);
+  DIMONA_TRY(quota);
+  options.quota = *quota;
   Result<std::unique_ptr<Projector>> projector = open_projector(*side.log, options);
   DIMONA_TRY(projector);
   side.projector = std::move(*projector);
@@ -145,6 +159,9 @@ Result<std::unique_ptr<LedgerService>> open_ledger_service(const LedgerConfig& c
   ProjectorOptions options;
   options.threads = std::max(1u, projector_threads);
   options.checkpoint_path = checkpoint_path(config);
+  Result<std::shared_ptr<const QuotaSchedule>> quota = reference_schedule(*write->log, config);
+  DIMONA_TRY(quota);
+  options.quota = *quota;
   Result<std::unique_ptr<EmbeddedLedgerService>> service = EmbeddedLedgerService::open(std::move(*write), options);
   DIMONA_TRY(service);
   return std::unique_ptr<LedgerService>(std::move(*service));

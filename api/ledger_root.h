@@ -57,13 +57,20 @@ class WriterLock {
   int fd_ = -1;
 };
 
+// The quota schedule the read side folds with: the one kept with the log
+// (record_quota_schedule, engine/quota_schedule.h), so every process on any
+// machine reads the reference the writer recorded; else config.quota_path
+// (or schemas/quota.json) for a log that keeps none.
+Result<std::shared_ptr<const QuotaSchedule>> reference_schedule(Log& log, const LedgerConfig& config);
+
 // The single writer over the log, for the subcommands that append.
 struct WriteSide {
   WriterLock lock;  // first: released last
   std::unique_ptr<Log> log;
   std::unique_ptr<Ledger> ledger;
 };
-// `held`: the partitions the writer owns (Ledger::open; empty: all).
+// `held`: the partitions the writer owns (Ledger::open; empty: all). The
+// schedule it loads (config.quota_path) is recorded with the log first.
 Result<WriteSide> open_write_side(const LedgerConfig& config, const Clock& clock, std::vector<uint32_t> held = {});
 
 // Projector::open. A checkpoint it cannot use (kCorruption: garbage, truncated,

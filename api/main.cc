@@ -72,7 +72,9 @@ int main(int argc, char** argv) {
   CLI::App* kmk = app.add_subcommand("kafka-mock", "librdkafka's mock Kafka cluster on 127.0.0.1 for local trials; prints its bootstrap address");
   kmk->add_option("--brokers", mock.brokers, "Mock brokers (default 1)")->check(CLI::Range(1, 16));
   kmk->add_option("--port", mock.port, "A stable bootstrap port on 127.0.0.1 (forwarded to the first broker; default: the mock's own, ephemeral)");
-  kmk->add_option("--topic", mock.topics, "Create this topic, NAME or NAME:PARTITIONS (repeatable)");
+  kmk->add_option("--topic", mock.topics,
+                  "Create this topic, NAME or NAME:PARTITIONS (repeatable), with its keyed tables' topics "
+                  "NAME.reference and NAME.owners (one partition each)");
   kmk->add_option("--partitions", mock.partitions, "Partitions of each --topic (default 16)")->check(CLI::Range(1, 1024));
 
   ReplayOptions replay;

@@ -21,6 +21,7 @@
 
 #include "engine/base/status.h"
 #include "engine/base/time.h"
+#include "engine/log/log.h"
 
 namespace dimona {
 
@@ -43,6 +44,26 @@ std::optional<uint32_t> quota_at(const QuotaSchedule& schedule, int32_t year, In
 Result<QuotaSchedule> parse_quota_schedule(std::string_view json);
 // Reads and parses a file; `path` empty means DIMONA_SCHEMAS_DIR/quota.json.
 Result<QuotaSchedule> load_quota_schedule(const std::string& path);
+// The schedule as canonical JSON, one entry per year in the loaded order,
+// which parse_quota_schedule() reads back to the same schedule.
+std::string format_quota_schedule(const QuotaSchedule& schedule);
+
+// The schedule kept with a log, so that every process that folds the log,
+// on any machine, reads the same reference (issue 11, item 2): the keyed
+// table "reference" of the log (keyed_table.h: a table in the embedded file,
+// topic TOPIC.reference on Kafka), one row per entry keyed
+// "quota/YEAR/DEFINEDAT" (its value the entry as a one-entry schedule, so
+// any Kafka client reads it). record_quota_schedule() is
+// the writer's, at open: it stores the entries of `schedule` the log does
+// not hold yet; a schedule that drops or changes an
+// entry the log holds (year, hours, effectiveFrom, definedAt) is refused
+// with kFailedPrecondition (a past figure is never rewritten: a change is a
+// new entry with a later definedAt). recorded_quota_schedule() is the
+// readers': nullopt when the log keeps none (or keeps no tables: a Kafka
+// topic TOPIC.reference that does not exist and cannot be created).
+Status record_quota_schedule(Log& log, const QuotaSchedule& schedule);
+Result<std::optional<QuotaSchedule>> recorded_quota_schedule(Log& log);
+
 // DIMONA_SCHEMAS_DIR/quota.json, loaded once per process (the default of
 // readers given no schedule); its error every time when it cannot be read.
 Result<std::shared_ptr<const QuotaSchedule>> default_quota_schedule();

@@ -114,6 +114,33 @@ namespace {
 
 // Actions from the command line (docs/actions.md): the student attests, the
 // employer holding the code sees the remaining hours and nothing else.
+// The quota schedule travels with the log (issue 11, item 2): the writer's --quota
+// is recorded in it, and a reader with no --quota (another machine, another
+// schemas/quota.json) folds with that one. A later run that rewrites a past
+// figure is refused with one line, and appends nothing.
+TEST(Cli, AReaderFoldsWithTheQuotaScheduleTheWriterRecordedInTheLog) {
+  testing::TempDir dir;
+  const std::string quota = dir.file("quota.json");
+  std::ofstream(quota) << R"({"entries":[{"firstYear":2025,"lastYear":2025,"hours":500,"effectiveFrom":"2025-01-01",)"
+                          R"("definedAt":"2024-12-01T00:00:00Z","legalSource":"a test's law"}]})";
+  const std::string in = R"({"employer":{"enterpriseNumber":"0403019261"},"worker":{"ssin":"05031412595"},"dimonaIn":{"features":)"
+                         R"({"jointCommissionNumber":"XXX","workerType":"STU"},"startDate":"2025-03-03","endDate":"2025-03-20",)"
+                         R"("plannedHoursNumber":40},"recordedAt":"2025-03-01T08:00:00Z"})";
+  Invocation submitted = run("submit '" + in + "' --quota " + quota + " --data " + dir.file("data"), dir);
+  ASSERT_EQ(submitted.exit_code, 0) << submitted.err;
+  Invocation balance = run("balance 05031412595 --year 2025 --data " + dir.file("data"), dir);
+  ASSERT_EQ(balance.exit_code, 0) << balance.err;
+  EXPECT_NE(balance.out.find("quota 500 h, used 40 h, remaining 460 h"), std::string::npos) << balance.out;
+
+  std::ofstream(quota) << R"({"entries":[{"firstYear":2025,"lastYear":2025,"hours":650,"effectiveFrom":"2025-01-01",)"
+                          R"("definedAt":"2024-12-01T00:00:00Z","legalSource":"rewritten"}]})";
+  Invocation rewritten = run("submit '" + in + "' --quota " + quota + " --data " + dir.file("data"), dir);
+  EXPECT_EQ(rewritten.exit_code, 1);
+  EXPECT_EQ(lines(rewritten.err), 1u) << rewritten.err;
+  EXPECT_NE(rewritten.err.find("drops or changes the entry of year 2025 (500 h"), std::string::npos) << rewritten.err;
+  EXPECT_NE(run("balance 05031412595 --year 2025 --data " + dir.file("data"), dir).out.find("used 40 h"), std::string::npos);
+}
+
 TEST(CliActions, AnAttestationsAccessCodeShowsTheEmployerTheRemainingHoursOnly) {
   testing::TempDir dir;
   const std::string data = " --data " + dir.file("data");

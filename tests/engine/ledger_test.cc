@@ -256,6 +256,34 @@ TEST_F(LedgerTest, RefusedDeclarationsAreRecordedToo) {
   EXPECT_TRUE(found);
 }
 
+// The quota schedule kept with the log (quota_schedule.h): recorded once,
+// read back the same by any process, extended by later entries, and never
+// rewritten: a schedule that drops or changes a figure the log holds is refused.
+TEST(QuotaReference, TheScheduleKeptWithTheLogIsOnlyEverExtended) {
+  auto log = testing::memory_log(4);
+  EXPECT_EQ(*recorded_quota_schedule(*log), std::nullopt);
+  const QuotaSchedule first = testing::test_schedule();
+  ASSERT_TRUE(record_quota_schedule(*log, first).is_ok());
+  Result<std::optional<QuotaSchedule>> read = recorded_quota_schedule(*log);
+  ASSERT_TRUE(read.is_ok() && read->has_value());
+  EXPECT_EQ(format_quota_schedule(**read), format_quota_schedule(first));
+  EXPECT_EQ(format_quota_schedule(*parse_quota_schedule(format_quota_schedule(first))), format_quota_schedule(first));
+
+  QuotaSchedule more = first;  // a later figure for 2027: recorded
+  more.entries.push_back({2027, 700, *parse_date("2027-01-01"), *parse_instant("2026-12-01T00:00:00Z"), "a later law"});
+  ASSERT_TRUE(record_quota_schedule(*log, more).is_ok());
+  EXPECT_EQ(format_quota_schedule(**recorded_quota_schedule(*log)), format_quota_schedule(more));
+
+  QuotaSchedule rewritten = more;  // 2025's 475 h made 500 h after the fact: refused, nothing stored
+  for (QuotaEntry& e : rewritten.entries)
+    if (e.year == 2025 && e.hours == 475) e.hours = 500;
+  const Status refused = record_quota_schedule(*log, rewritten);
+  EXPECT_EQ(refused.code(), Code::kFailedPrecondition) << refused.to_string();
+  EXPECT_NE(refused.message().find("year 2025 (475 h"), std::string::npos) << refused.to_string();
+  EXPECT_EQ(format_quota_schedule(**recorded_quota_schedule(*log)), format_quota_schedule(more));
+  EXPECT_EQ(record_quota_schedule(*log, first).code(), Code::kFailedPrecondition);  // 2027 dropped
+}
+
 // Scale-out's writers (issue 11, item 6): two Ledgers over disjoint
 // partitions of one log, each deciding the submissions whose partition it
 // holds and refusing the others, write the very log one Ledger holding
