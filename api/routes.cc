@@ -183,6 +183,9 @@ struct Api::Impl {
   }
 
   // True when the request is answered (or handed to a worker) here; false: the route's handler answers it.
+  // The handlers answer synchronously and asking another member blocks for up to
+  // http_limits::fanout_timeout_ms each, so the asking runs on the FanoutPool (a few threads, a
+  // bounded queue, joined first when the Api goes), never on an I/O thread.
   bool spread(const Route& route, Call& c) {
     Owners o = owners();
     if (o.all_held()) return false;  // a single process, or a member given every partition: as ever
