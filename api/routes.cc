@@ -221,10 +221,13 @@ struct Api::Impl {
     return true;
   }
 
-  // A look-up: this process's 200, else the first other owner's 200, else this process's answer.
+  // A look-up: this process's answer unless it is 404 or 403, else the first other owner's 200,
+  // else this process's answer.
   void first_found(const Route& route, Call& c, const Owners& o) {
     HttpResponse mine = local_answer(route, c, c.request.target);
-    if (mine.status == 200) return c.reply(std::move(mine));
+    // Only "not here" is asked further (404; 403, which these routes give whether or not the
+    // thing exists): a 400, or a 429 of the access-code limits, is the answer.
+    if (mine.status != 404 && mine.status != 403) return c.reply(std::move(mine));
     for (const std::string& owner : o.others) {
       Result<HttpResponse> theirs = member_answer(owner, c, c.request.target);
       if (theirs.is_ok() && theirs->status == 200) return c.reply(std::move(*theirs));
