@@ -50,6 +50,13 @@ static_assert(connections_max <= connections_configurable_max);
 static_assert(over_capacity_read_timeout_ms < read_timeout_seconds * 1000);
 inline constexpr size_t page_number_max = 1'000'000'000;       // so page * pageSize never wraps
 static_assert(page_number_max * page_size_max / page_size_max == page_number_max);
+// Employer-wide views in a serve group (docs/kafka.md section 10): the other members asked per
+// request, each within the timeout, on a few workers (never an I/O thread) with a bounded queue.
+inline constexpr int fanout_timeout_ms = 2000;                   // one member's answer (connect, send, read)
+inline constexpr size_t fanout_response_bytes_max = 16 * 1024 * 1024;  // one member's answer body
+inline constexpr size_t fanout_workers = 4;
+inline constexpr size_t fanout_queue_max = 256;                  // requests waiting for a worker; past it 503
+inline constexpr size_t fanout_pages_max = 1000;                 // pages of page_size_max read of one member's list
 }  // namespace http_limits
 
 struct HttpRequest {

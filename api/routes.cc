@@ -1,13 +1,20 @@
 #include "api/routes.h"
 
+#include <algorithm>
 #include <chrono>
+#include <memory>
 #include <mutex>
+#include <optional>
 
+#include "api/fanout.h"
 #include "api/handlers.h"
 #include "api/handlers_support.h"
+#include "api/http_client.h"
+#include "api/params.h"
 #include "api/metrics.h"
 #include "api/rate_limit.h"
 #include "api/token_cache.h"
+#include "engine/base/assert.h"
 #include "projections/employer_register.h"
 
 namespace dimona::api {
@@ -38,6 +45,19 @@ void ready(Call& c, const LedgerService& view) {
   c.reply(json_response(ok ? 200 : 503, std::move(body)));
 }
 
+// Scale-out (docs/kafka.md section 10, "Employer-wide views"): how a route that is not per
+// citizen is answered when this process does not hold every partition. A request carrying
+// kFanoutHeader comes from another member and is answered from this process's own partitions.
+enum class Spread {
+  kNone,           // this process's answer (per citizen: the {ssin} redirect)
+  kRecord,         // a look-up: this process's answer when 200, else the first other owner's 200
+  kDeclaration,    // a ledger-given id says its partition: 307 to its owner; an imported id: kRecord
+  kRequests,       // GET /v1/dataAccessRequests: every owner's list merged, then paged
+  kCareerBreaks,   // GET /v1/careerBreakRequests: every owner's requests and notifications merged
+  kPartitionZero,  // employer settings live in partition 0: 307 to its owner
+};
+constexpr std::string_view kFanoutHeader = "x-dimona-fanout";
+
 // --- The router: route table, matching, authentication, rate limits, metrics, the exception edge ---
 struct Api::Impl {
   LedgerService& service;
@@ -61,6 +81,7 @@ struct Api::Impl {
     bool public_route = false;
     bool access_code_limited = false;  // guessing access codes: per principal and per address
     std::string label;                 // "GET /v1/...", for the metrics
+    Spread spread = Spread::kNone;
   };
   static Route read(const char* method, const char* pattern, ReadHandler fn, bool public_route = false) {
     return Route{method, pattern, fn, nullptr, nullptr, public_route, false, std::string(method) + " " + pattern};
@@ -73,6 +94,10 @@ struct Api::Impl {
   }
   static Route limited(Route r) {
     r.access_code_limited = true;
+    return r;
+  }
+  static Route spread(Spread how, Route r) {
+    r.spread = how;
     return r;
   }
   static const std::vector<Route>& table();
@@ -112,6 +137,184 @@ struct Api::Impl {
     if (route.write) return route.write(c, service);
     (this->*route.internal)(c);
   }
+
+  // --- Employer-wide views across the members of a group (Spread) ---
+  // Who holds what now: this process (held), else the owner's base URL (nullopt: unknown, a rebalance).
+  struct Owners {
+    std::vector<bool> held;
+    std::vector<std::optional<std::string>> owner;
+    std::vector<std::string> others;  // the distinct known owners of the partitions not held, in partition order
+    bool all_held() const { return std::find(held.begin(), held.end(), false) == held.end(); }
+    bool all_known() const {
+      for (size_t p = 0; p < held.size(); ++p)
+        if (!held[p] && !owner[p]) return false;
+      return true;
+    }
+  };
+  Owners owners() const {
+    Owners o;
+    const uint32_t partitions = service.read([](const Projector& p) { return p.partition_count(); });
+    for (uint32_t p = 0; p < partitions; ++p) {
+      o.held.push_back(service.holds(p));
+      o.owner.push_back(o.held.back() ? std::nullopt : service.owner_of(p));
+      if (o.owner.back() && std::find(o.others.begin(), o.others.end(), *o.owner.back()) == o.others.end())
+        o.others.push_back(*o.owner.back());
+    }
+    return o;
+  }
+
+  // This process's answer to `c` with another target: a read handler answers at once.
+  HttpResponse local_answer(const Route& route, const Call& c, const std::string& target) {
+    Call mine = c;
+    mine.request.target = target;
+    std::optional<HttpResponse> out;
+    mine.reply = [&out](HttpResponse r) { out = std::move(r); };
+    dispatch(route, mine);
+    DIMONA_ASSERT(out.has_value());
+    return std::move(*out);
+  }
+
+  // Another member's answer, from its own partitions only (kFanoutHeader), as the caller.
+  static Result<HttpResponse> member_answer(const std::string& owner, const Call& c, const std::string& target) {
+    std::vector<std::pair<std::string, std::string>> headers{{std::string(kFanoutHeader), "1"}};
+    for (const char* name : {"authorization", "accept-language"})
+      if (const std::string_view v = c.request.header(name); !v.empty()) headers.emplace_back(name, std::string(v));
+    return http_fetch(owner + target, c.request.method, headers, http_limits::fanout_timeout_ms);
+  }
+
+  // True when the request is answered (or handed to a worker) here; false: the route's handler answers it.
+  // The handlers answer synchronously and asking another member blocks for up to
+  // http_limits::fanout_timeout_ms each, so the asking runs on the FanoutPool (a few threads, a
+  // bounded queue, joined first when the Api goes), never on an I/O thread.
+  bool spread(const Route& route, Call& c) {
+    Owners o = owners();
+    if (o.all_held()) return false;  // a single process, or a member given every partition: as ever
+    switch (route.spread) {
+      case Spread::kNone: return false;
+      case Spread::kPartitionZero:
+        if (o.held[0]) return false;
+        c.reply(misdirected(service, 0, c.request.target));
+        return true;
+      case Spread::kDeclaration: {
+        const Parsed<DeclarationId> id = path_declaration_id(c.param("id"));
+        if (!id) return false;  // the handler refuses it
+        const std::optional<uint32_t> p = ledger_id_partition(id->value, static_cast<uint32_t>(o.held.size()));
+        if (p && o.held[*p]) return false;
+        if (p) {
+          c.reply(misdirected(service, *p, c.request.target));
+          return true;
+        }
+        break;  // an imported id does not say its partition: asked of every owner
+      }
+      default: break;
+    }
+    auto call = std::make_shared<Call>(std::move(c));
+    auto task = [this, &route, call, o = std::move(o)] {
+      try {
+        if (route.spread == Spread::kRequests || route.spread == Spread::kCareerBreaks) return merged(route, *call, o);
+        first_found(route, *call, o);
+      } catch (const std::exception&) {
+        call->reply(problem(500, "internalServerError", "Internal Server Error", "The request could not be completed"));
+      }
+    };
+    if (!fanout().post(std::move(task))) call->reply(unavailable_response("Too many requests across instances; retry"));
+    return true;
+  }
+
+  // A look-up: this process's answer unless it is 404 or 403, else the first other owner's 200,
+  // else this process's answer.
+  void first_found(const Route& route, Call& c, const Owners& o) {
+    HttpResponse mine = local_answer(route, c, c.request.target);
+    // Only "not here" is asked further (404; 403, which these routes give whether or not the
+    // thing exists): a 400, or a 429 of the access-code limits, is the answer.
+    if (mine.status != 404 && mine.status != 403) return c.reply(std::move(mine));
+    for (const std::string& owner : o.others) {
+      Result<HttpResponse> theirs = member_answer(owner, c, c.request.target);
+      if (theirs.is_ok() && theirs->status == 200) return c.reply(std::move(*theirs));
+    }
+    if (!o.all_known()) return c.reply(unavailable_response("This partition is moving between instances; retry"));
+    c.reply(std::move(mine));
+  }
+
+  // A list: this process's and every other owner's, each item taken from the holder of its
+  // partition (a ledger-given id says it; the others keep a checkpoint's copy of partitions
+  // they do not hold), merged in the single-process order. Each owner applies the rights itself.
+  void merged(const Route& route, Call& c, const Owners& o) {
+    if (!o.all_known()) return c.reply(unavailable_response("A partition is moving between instances; retry"));
+    HttpResponse mine = local_answer(route, c, c.request.target);
+    if (mine.status != 200) return c.reply(std::move(mine));  // rights and inputs: refused here as anywhere
+    const auto keep = [&o](size_t part, uint64_t id) {
+      const std::optional<uint32_t> p = ledger_id_partition(id, static_cast<uint32_t>(o.held.size()));
+      if (!p) return true;  // an imported id: the first answer that has it
+      if (o.held[*p]) return part == 0;
+      return part > 0 && o.owner[*p] == o.others[part - 1];
+    };
+    const HttpResponse not_answered = unavailable_response("An instance holding part of this view did not answer; retry");
+    std::vector<CollectionPart> parts;
+    if (route.spread == Spread::kCareerBreaks) {
+      parts.push_back({0, std::move(mine.body)});
+      for (size_t i = 0; i < o.others.size(); ++i) {
+        Result<HttpResponse> theirs = member_answer(o.others[i], c, c.request.target);
+        if (!theirs.is_ok() || theirs->status != 200) return c.reply(not_answered);
+        parts.push_back({i + 1, std::move(theirs->body)});
+      }
+      const Result<std::string> since = raw_member(parts[0].body, "since");
+      const Result<std::vector<std::string>> requests = merged_items(parts, "requests", "ticket", "submittedAt", keep);
+      const Result<std::vector<std::string>> notices =
+          merged_items(parts, "notifications", "notificationId", "receivedAt", keep);
+      if (!since.is_ok() || !requests.is_ok() || !notices.is_ok()) return c.reply(not_answered);
+      std::string out = "{\"since\":" + *since + ",\"requests\":[";
+      for (size_t i = 0; i < requests->size(); ++i) out += (i ? "," : "") + (*requests)[i];
+      out += "],\"notifications\":[";
+      for (size_t i = 0; i < notices->size(); ++i) out += (i ? "," : "") + (*notices)[i];
+      out += "],\"total\":" + std::to_string(requests->size() + notices->size()) + "}";
+      return c.reply(json_response(200, std::move(out)));
+    }
+    // Paged: every page of each, then this request's page of the whole.
+    HttpResponse error;
+    const std::optional<Page> page = parse_page(c.request, &error);
+    if (!page) return c.reply(std::move(error));
+    auto all_pages = [&](size_t part, const std::function<std::optional<HttpResponse>(const std::string&)>& get) {
+      size_t seen = 0;
+      for (size_t n = 1; n <= http_limits::fanout_pages_max; ++n) {
+        std::optional<HttpResponse> r = get(with_page(c.request.target, n, http_limits::page_size_max));
+        if (!r || r->status != 200) return false;
+        const Result<CollectionSize> size = collection_size(r->body, "items");
+        if (!size.is_ok()) return false;
+        parts.push_back({part, std::move(r->body)});
+        seen += size->items;
+        if (size->items == 0 || seen >= size->total) return true;
+      }
+      return false;
+    };
+    if (!all_pages(0, [&](const std::string& t) { return std::optional(local_answer(route, c, t)); }))
+      return c.reply(not_answered);
+    for (size_t i = 0; i < o.others.size(); ++i) {
+      const bool ok = all_pages(i + 1, [&](const std::string& t) -> std::optional<HttpResponse> {
+        Result<HttpResponse> theirs = member_answer(o.others[i], c, t);
+        if (!theirs.is_ok()) return std::nullopt;
+        return std::move(*theirs);
+      });
+      if (!ok) return c.reply(not_answered);
+    }
+    const Result<std::vector<std::string>> items = merged_items(parts, "items", "requestId", "requestedAt", keep);
+    if (!items.is_ok()) return c.reply(not_answered);
+    const size_t first = std::min(items->size(), (page->number - 1) * page->size);
+    const size_t last = std::min(items->size(), first + page->size);
+    std::string out = "{\"items\":[";
+    for (size_t i = first; i < last; ++i) out += (i > first ? "," : "") + (*items)[i];
+    out += "],\"total\":0}";
+    c.reply(json_response(200, paged(std::move(out), items->size(), *page, c.public_url, c.request)));
+  }
+
+  FanoutPool& fanout() {
+    std::lock_guard lock(fanout_mutex);
+    if (!fanout_pool) fanout_pool = std::make_unique<FanoutPool>(http_limits::fanout_workers, http_limits::fanout_queue_max);
+    return *fanout_pool;
+  }
+  std::mutex fanout_mutex;
+  // Last: destroyed first, its queued requests answered and its workers joined while the rest lives.
+  std::unique_ptr<FanoutPool> fanout_pool;
 };
 
 const std::vector<Api::Impl::Route>& Api::Impl::table() {
@@ -121,7 +324,7 @@ const std::vector<Api::Impl::Route>& Api::Impl::table() {
       read("GET", "/ready", &ready, true),
       internal("GET", "/metrics", &Impl::metrics_text, true),
       write("POST", "/v1/declarations", &post_declaration),
-      read("GET", "/v1/declarations/{id}", &get_declaration),
+      spread(Spread::kDeclaration, read("GET", "/v1/declarations/{id}", &get_declaration)),
       write("POST", "/v1/actions", &post_action),
       read("GET", "/v1/citizens/{ssin}/studentBalance", &student_balance_route),
       read("GET", "/v1/citizens/{ssin}/calendar", &calendar_route),
@@ -136,13 +339,13 @@ const std::vector<Api::Impl::Route>& Api::Impl::table() {
       read("GET", "/v1/citizens/{ssin}/inbox", &inbox_route),
       read("GET", "/v1/citizens/{ssin}/inbox/{messageId}", &inbox_message_route),
       write("POST", "/v1/citizens/{ssin}/inbox/{messageId}/archive", &archive_message),
-      limited(read("GET", "/v1/accessCodes/{code}", &access_code_route)),
-      read("GET", "/v1/dataAccessRequests", &data_access_requests),
-      read("GET", "/v1/dataAccessRequests/{requestId}/qr", &data_access_qr),
-      read("GET", "/v1/careerBreakRequests", &career_break_list),
-      read("GET", "/v1/careerBreakRequests/{ticket}", &career_break_one),
-      read("GET", "/v1/employers/{employer}/settings", &settings_route),
-      write("PUT", "/v1/employers/{employer}/settings", &put_settings),
+      spread(Spread::kRecord, limited(read("GET", "/v1/accessCodes/{code}", &access_code_route))),
+      spread(Spread::kRequests, read("GET", "/v1/dataAccessRequests", &data_access_requests)),
+      spread(Spread::kRecord, read("GET", "/v1/dataAccessRequests/{requestId}/qr", &data_access_qr)),
+      spread(Spread::kCareerBreaks, read("GET", "/v1/careerBreakRequests", &career_break_list)),
+      spread(Spread::kRecord, read("GET", "/v1/careerBreakRequests/{ticket}", &career_break_one)),
+      spread(Spread::kPartitionZero, read("GET", "/v1/employers/{employer}/settings", &settings_route)),
+      spread(Spread::kPartitionZero, write("PUT", "/v1/employers/{employer}/settings", &put_settings)),
     };
     return table;
   }();
@@ -248,6 +451,7 @@ void Api::handle(HttpRequest request, std::function<void(HttpResponse)> done) {
     return c.reply(misdirected(impl.service, partition, c.request.target));
   }
   try {
+    if (route->spread != Spread::kNone && c.request.header(kFanoutHeader).empty() && impl.spread(*route, c)) return;
     impl.dispatch(*route, c);
   } catch (const std::exception&) {  // the HTTP edge: a bug becomes a 500, never a dead server
     c.reply(problem(500, "internalServerError", "Internal Server Error", "The request could not be completed"));

@@ -19,7 +19,10 @@
 // when its token names one) and occupation quarters; pension status and
 // ONEM decisions come from an institution's declarant (no enterprise in its
 // token). A refusal is 401 (no, bad or expired token) or 403 with the same
-// text whether or not the thing exists. No SSIN is logged. Thread-safe:
+// text whether or not the thing exists. In a serve group (service.holds()
+// false for some partition) the routes that are not per citizen are
+// answered across owners on a worker pool (docs/kafka.md section 10,
+// "Employer-wide views"). No SSIN is logged. Thread-safe:
 // handle() is called from many I/O threads.
 #pragma once
 

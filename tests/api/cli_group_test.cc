@@ -12,10 +12,12 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <regex>
 #include <string>
 #include <thread>
 
+#include "engine/ledger.h"
 #include "tests/kafka_process_util.h"
 
 namespace dimona {
@@ -174,15 +176,73 @@ TEST(ServeGroup, TwoProcessesAndARebalanceWriteTheLogOneProcessWrites) {
                          R"("startDate":"2026-07-01","endDate":"2026-07-02","plannedHoursNumber":8}})";
   EXPECT_EQ(status_and_location("POST", "http://127.0.0.1:" + std::to_string(other) + "/v1/declarations", declarant_token, in, dir),
             "307 http://127.0.0.1:" + std::to_string(holder) + "/v1/declarations");
-  EXPECT_EQ(a.stop(SIGTERM), 0);
-  EXPECT_EQ(b.stop(SIGTERM), 0);
-
-  // Every record once, each decision as one process made it: the same export, byte for byte.
+  // Every record once, each decision as one process made it: the same export, byte for byte
+  // (a reader, read while both still serve: it takes no writer).
   std::filesystem::create_directories(dir.file("reader"));
   Invocation got = run_shell(kCli + " export --data " + dir.file("reader") + " --secret-file " + key + " --log " + mock.uri("ev"), dir);
   ASSERT_EQ(got.exit_code, 0) << got.err;
   EXPECT_EQ(split_lines(got.out).size(), split_lines(want.out).size());
   EXPECT_TRUE(got.out == want.out) << "the two members' export differs from one process's";
+
+  // Employer-wide views across owners (docs/kafka.md section 10, "Employer-wide views").
+  const std::string base_a = "http://127.0.0.1:" + std::to_string(port_a), base_b = "http://127.0.0.1:" + std::to_string(port_b);
+  const uint16_t holder_of_0 = held_a.find('0') != std::string::npos ? port_a : port_b;
+  const uint16_t other_of_0 = holder_of_0 == port_a ? port_b : port_a;
+  Invocation employer = run_shell(kCli + " token --role employer --enterprise-number 0403019261 --data " + dir.file("a"), dir);
+  Invocation auditor = run_shell(kCli + " token --role auditor --data " + dir.file("a"), dir);
+  ASSERT_EQ(employer.exit_code, 0) << employer.err;
+  ASSERT_EQ(auditor.exit_code, 0) << auditor.err;
+  const std::string employer_token = split_lines(employer.out).at(0), auditor_token = split_lines(auditor.out).at(0);
+  // A declaration's ledger-given id says its partition: asked of the other member, 307 to its owner.
+  std::string declaration;
+  const std::regex dcl(R"re("declarationId":"([0-9]{12})")re");
+  for (auto it = std::sregex_iterator(want.out.begin(), want.out.end(), dcl); it != std::sregex_iterator() && declaration.empty(); ++it)
+    if (ledger_id_partition(std::stoull((*it)[1].str()), kPartitions) == std::optional<uint32_t>(1)) declaration = (*it)[1].str();
+  ASSERT_FALSE(declaration.empty()) << "no declaration of partition 1 in the export";
+  EXPECT_EQ(status_and_location("GET", "http://127.0.0.1:" + std::to_string(other) + "/v1/declarations/" + declaration, auditor_token, "", dir),
+            "307 http://127.0.0.1:" + std::to_string(holder) + "/v1/declarations/" + declaration);
+  EXPECT_EQ(status_and_location("GET", "http://127.0.0.1:" + std::to_string(holder) + "/v1/declarations/" + declaration, auditor_token, "", dir)
+                .substr(0, 3), "200");
+  // Employer settings live in partition 0: 307 to its owner.
+  const std::string settings = "/v1/employers/0403019261/settings";
+  EXPECT_EQ(status_and_location("GET", "http://127.0.0.1:" + std::to_string(other_of_0) + settings, employer_token, "", dir),
+            "307 http://127.0.0.1:" + std::to_string(holder_of_0) + settings);
+  // Three data-access requests (written by their partition's owner: the client follows the 307);
+  // the employer's list asked of either member is the same, all three, newest first.
+  std::vector<std::string> requests;
+  for (int i = 0; i < 3; ++i) {
+    std::ofstream(dir.file("request.json")) << R"({"employer":{"enterpriseNumber":"0403019261"},"dataAccessRequest":{"scope":"FLEXI","channel":"LINK"}})";
+    Invocation posted = run_shell("curl -s -L --location-trusted -X POST -H 'Authorization: Bearer " + employer_token +
+                                      "' -H 'Content-Type: application/json' --data-binary @" + dir.file("request.json") + " " +
+                                      base_a + "/v1/actions", dir);
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(posted.out, m, std::regex(R"re("actionId":"([0-9]{12})")re"))) << posted.out;
+    requests.push_back(m[1].str());
+  }
+  auto body_of = [&](const std::string& url, const std::string& token) {
+    return run_shell("curl -s -w ' %{http_code}' -H 'Authorization: Bearer " + token + "' '" + url + "'", dir).out;
+  };
+  const std::string list_a = body_of(base_a + "/v1/dataAccessRequests", employer_token);
+  const std::string list_b = body_of(base_b + "/v1/dataAccessRequests", employer_token);
+  EXPECT_EQ(list_a, list_b);
+  EXPECT_NE(list_a.find("\"total\":3,\"page\":1,"), std::string::npos) << list_a;
+  const size_t newest = list_a.find(requests[2]), middle = list_a.find(requests[1]), oldest = list_a.find(requests[0]);
+  EXPECT_TRUE(newest < middle && middle < oldest && oldest != std::string::npos) << list_a;
+  EXPECT_EQ(list_a.substr(list_a.size() - 3), "200");
+  // Paged across owners as one process pages: the second page of two.
+  const std::string page_a = body_of(base_a + "/v1/dataAccessRequests?page=2&pageSize=2", employer_token);
+  EXPECT_EQ(page_a, body_of(base_b + "/v1/dataAccessRequests?page=2&pageSize=2", employer_token));
+  EXPECT_NE(page_a.find(requests[0]), std::string::npos) << page_a;
+  EXPECT_EQ(page_a.find(requests[1]), std::string::npos) << page_a;
+  // An auditor's career-break overview of the employer, the same from either member.
+  EXPECT_EQ(body_of(base_a + "/v1/careerBreakRequests?employer=0403019261", auditor_token),
+            body_of(base_b + "/v1/careerBreakRequests?employer=0403019261", auditor_token));
+  // A request's QR code from either member: the one that does not hold it asks the other.
+  for (const std::string& base : {base_a, base_b})
+    EXPECT_EQ(status_and_location("GET", base + "/v1/dataAccessRequests/" + requests[0] + "/qr", employer_token, "", dir), "200 ")
+        << base;
+  EXPECT_EQ(a.stop(SIGTERM), 0);
+  EXPECT_EQ(b.stop(SIGTERM), 0);
 }
 
 }  // namespace

@@ -14,8 +14,9 @@ add_executable(http_framing_tests ${CMAKE_CURRENT_LIST_DIR}/http_framing_test.cc
 target_link_libraries(http_framing_tests PRIVATE dimona_http GTest::gtest_main Threads::Threads)
 target_include_directories(http_framing_tests PRIVATE ${PROJECT_SOURCE_DIR})
 gtest_discover_tests(http_framing_tests PROPERTIES LABELS integration DISCOVERY_TIMEOUT 60)
-# params_tests: the edge parsers of api/params.h, no server.
-add_executable(params_tests ${CMAKE_CURRENT_LIST_DIR}/params_test.cc ${CMAKE_CURRENT_LIST_DIR}/rate_limit_test.cc)
+# params_tests: the edge parsers of api/params.h, and the fan-out pieces (api/fanout.h), no server.
+add_executable(params_tests ${CMAKE_CURRENT_LIST_DIR}/params_test.cc ${CMAKE_CURRENT_LIST_DIR}/rate_limit_test.cc
+                            ${CMAKE_CURRENT_LIST_DIR}/fanout_test.cc)
 target_link_libraries(params_tests PRIVATE dimona_http GTest::gtest_main Threads::Threads)
 target_include_directories(params_tests PRIVATE ${PROJECT_SOURCE_DIR})
 gtest_discover_tests(params_tests PROPERTIES LABELS unit DISCOVERY_TIMEOUT 60)
