@@ -102,6 +102,7 @@ int run_serve(const CommonOptions& common, const ServeOptions& o) {
                  static_cast<unsigned long long>(c.stored), static_cast<unsigned long long>(c.already_stored),
                  static_cast<unsigned long long>(c.malformed), static_cast<unsigned long long>(c.retried));
   }
+  api.stop_fanout();  // before the server: every answer reaches a live connection
   (*server)->stop();
   if (outbox) outbox->stop();
   (*service)->stop();

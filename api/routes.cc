@@ -217,7 +217,7 @@ struct Api::Impl {
         call->reply(problem(500, "internalServerError", "Internal Server Error", "The request could not be completed"));
       }
     };
-    if (!fanout().post(std::move(task))) call->reply(unavailable_response("Too many requests across instances; retry"));
+    if (!post_fanout(std::move(task))) call->reply(unavailable_response("Too many requests across instances, or stopping; retry"));
     return true;
   }
 
@@ -307,12 +307,24 @@ struct Api::Impl {
     c.reply(json_response(200, paged(std::move(out), items->size(), *page, c.public_url, c.request)));
   }
 
-  FanoutPool& fanout() {
+  // False when the pool's queue is full or the Api stops asking others (stop_fanout).
+  bool post_fanout(std::function<void()> task) {
     std::lock_guard lock(fanout_mutex);
+    if (fanout_stopped) return false;
     if (!fanout_pool) fanout_pool = std::make_unique<FanoutPool>(http_limits::fanout_workers, http_limits::fanout_queue_max);
-    return *fanout_pool;
+    return fanout_pool->post(std::move(task));
+  }
+  void stop_fanout() {
+    std::unique_ptr<FanoutPool> pool;
+    {
+      std::lock_guard lock(fanout_mutex);
+      fanout_stopped = true;
+      pool = std::move(fanout_pool);
+    }
+    pool.reset();  // answers what is queued, joins the workers
   }
   std::mutex fanout_mutex;
+  bool fanout_stopped = false;
   // Last: destroyed first, its queued requests answered and its workers joined while the rest lives.
   std::unique_ptr<FanoutPool> fanout_pool;
 };
@@ -381,6 +393,8 @@ Api::Api(LedgerService& service, TokenVerifier verifier, const Clock& clock, Api
     : impl_(std::make_unique<Impl>(service, std::move(verifier), clock, std::move(options))) {}
 
 Api::~Api() = default;
+
+void Api::stop_fanout() { impl_->stop_fanout(); }
 
 void Api::set_public_url(std::string url) {
   std::lock_guard lock(impl_->mutex);

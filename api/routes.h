@@ -56,6 +56,10 @@ class Api {
   ~Api();
 
   void handle(HttpRequest request, std::function<void(HttpResponse)> done);
+  // serve --group: answers the requests waiting on other members and asks none
+  // any more (later ones get 503): call before the server stops, so no answer
+  // outlives its connection.
+  void stop_fanout();
   // The base of links, once the server knows its port.
   void set_public_url(std::string url);
   // Every route template the API serves, "GET /v1/citizens/{ssin}/studentBalance"; for the OpenAPI test.
