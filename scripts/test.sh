@@ -37,8 +37,10 @@ echo "== tests (release)"
 run_tests build
 echo "== tests (ASan+UBSan)"
 # Label heavy (tests/CMakeLists.txt): the generator's statistics over large
-# years and the kill-and-restart runs; they ran above, and take minutes under
-# ASan for code every other sanitized test already runs.
+# years, the kill-and-restart runs, the 60-seed memory simulation and the
+# longest replays; they ran above, and take minutes under ASan for code other
+# sanitized tests run on smaller inputs (the sqlite and Kafka simulations, the
+# other projector tests).
 run_tests build-sanitize -LE 'bench|heavy'
 
 echo "== fuzzing (libFuzzer, ASan+UBSan)"
