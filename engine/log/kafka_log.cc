@@ -299,7 +299,7 @@ class KafkaConsumer final : public LogConsumer {
     }
     positions_ = std::move(positions);
     skip_before_.clear();
-    return reassign();
+    return defer_reassign();
   }
 
   Status seek(uint32_t partition, Offset offset) override {
@@ -308,7 +308,7 @@ class KafkaConsumer final : public LogConsumer {
     DIMONA_TRY(marks);
     positions_[partition] = std::min(offset, marks->high);
     skip_before_.erase(partition);
-    return reassign();
+    return defer_reassign();
   }
 
   Status seek_to_instant(uint32_t partition, Instant at) override {
@@ -318,13 +318,17 @@ class KafkaConsumer final : public LogConsumer {
     DIMONA_TRY(offset);
     positions_[partition] = *offset;
     skip_before_[partition] = at;  // offsetsForTimes works in milliseconds
-    return reassign();
+    return defer_reassign();
   }
 
   Result<size_t> poll(std::vector<LogRecord>& out, std::chrono::milliseconds timeout,
                       size_t max_records) override {
     if (max_records == 0) return invalid_argument("a poll asks for at least one record");
     max_records = std::min(max_records, limits::log_poll_records_max);
+    if (reassign_due_) {
+      DIMONA_TRY(reassign());
+      reassign_due_ = false;
+    }
     return poll_messages(handle_.get(), timeout, max_records, "the log", [&](const rd_kafka_message_t& message) -> Result<bool> {
       auto position = positions_.find(static_cast<uint32_t>(message.partition));
       if (position == positions_.end() || message.offset < static_cast<int64_t>(position->second)) return false;
@@ -348,6 +352,15 @@ class KafkaConsumer final : public LogConsumer {
   }
 
  private:
+  // assign() and the seeks only note the positions; the next poll() assigns them all in one
+  // rd_kafka_assign. An assign then a seek per partition used to be several assignments in a
+  // row, which librdkafka 2.0.2 can answer with an abort (a FETCH_STOP sent twice while the
+  // assignment changes: rdkafka_assignment.c "rktp->rktp_started", upstream issue #5573).
+  Status defer_reassign() {
+    reassign_due_ = true;
+    return Status::ok();
+  }
+
   Status reassign() {
     PartitionList list(rd_kafka_topic_partition_list_new(static_cast<int>(positions_.size())));
     for (const auto& [partition, offset] : positions_) {
@@ -414,6 +427,7 @@ class KafkaConsumer final : public LogConsumer {
   KafkaHandle probe_;  // seek_to_instant's single-record reads
   std::map<uint32_t, Offset> positions_;
   std::map<uint32_t, Instant> skip_before_;
+  bool reassign_due_ = false;  // positions changed since the last rd_kafka_assign
 };
 
 Settings producer_settings(std::string_view bootstrap, int delivery_timeout_ms) {
