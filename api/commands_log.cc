@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
@@ -264,7 +265,7 @@ int run_kafka_mock(const KafkaMockOptions& o) {
   if (!cluster.is_ok()) return fail("kafka-mock", cluster.status());
   // Created here: librdkafka 2.0.2's mock answers no CreateTopics (docs/kafka.md).
   // NAME or NAME:PARTITIONS (a keyed table's topic has one); each NAME gets the topics of the
-  // keyed tables the ledger keeps with a log (NAME.reference, NAME.owners: one partition), which
+  // keyed tables the ledger keeps with a log (NAME.reference, NAME.owners, NAME.directory: one partition), which
   // a real cluster creates on first use and the mock cannot (docs/kafka.md section 8).
   std::vector<std::string> specs = o.topics;
   auto listed = [&specs](const std::string& name) {
@@ -272,8 +273,9 @@ int run_kafka_mock(const KafkaMockOptions& o) {
   };
   for (const std::string& spec : o.topics) {
     const std::string name = spec.substr(0, spec.rfind(':'));
-    if (name.ends_with(".reference") || name.ends_with(".owners")) continue;
-    for (const char* table : {".reference", ".owners"})
+    constexpr std::array<const char*, 3> kTables = {".reference", ".owners", ".directory"};
+    if (std::any_of(kTables.begin(), kTables.end(), [&](const char* t) { return name.ends_with(t); })) continue;
+    for (const char* table : kTables)
       if (!listed(name + table)) specs.push_back(name + table + ":1");
   }
   for (const std::string& spec : specs) {

@@ -94,6 +94,28 @@ Result<std::shared_ptr<const QuotaSchedule>> reference_schedule(Log& log, const 
   return std::shared_ptr<const QuotaSchedule>(std::make_shared<QuotaSchedule>(std::move(*file)));
 }
 
+namespace {
+
+// Gives `ledger` the log's directory (engine/directory.h). A log that keeps
+// no tables has none: fine for a writer of every partition, whose state is
+// the whole ledger; a writer of some partitions is told what it cannot look up.
+Status attach_directory(Log& log, Ledger& ledger, bool some_partitions) {
+  Result<std::unique_ptr<KeyedTable>> reader = log.open_table(Directory::kTable);
+  Result<std::unique_ptr<KeyedTable>> writer =
+      reader.is_ok() ? log.open_table(Directory::kTable) : Result<std::unique_ptr<KeyedTable>>(reader.status());
+  if (!writer.is_ok()) {
+    if (writer.status().code() != Code::kFailedPrecondition) return writer.status();
+    if (some_partitions)
+      std::fprintf(stderr, "dimona-ledger: warning: no directory table (%s): periods, tickets and tokens other "
+                           "members hold are decided as unknown here\n", writer.status().to_string().c_str());
+    return Status::ok();
+  }
+  return ledger.use_directory(std::make_unique<Directory>(std::move(*reader)),
+                              std::make_unique<Directory>(std::move(*writer)));
+}
+
+}  // namespace
+
 Result<WriteSide> open_write_side(const LedgerConfig& common, const Clock& clock, std::vector<uint32_t> held) {
   Result<WriterLock> lock = WriterLock::acquire(common.data_dir);
   DIMONA_TRY(lock);
@@ -106,9 +128,10 @@ Result<WriteSide> open_write_side(const LedgerConfig& common, const Clock& clock
   DIMONA_TRY(record_quota_schedule(*side.log, *schedule));
   Result<ServerSecret> secret = open_secret(common);
   DIMONA_TRY(secret);
-  Result<std::unique_ptr<Ledger>> ledger = Ledger::open(*side.log, std::move(*schedule), clock, *secret, std::move(held));
+  Result<std::unique_ptr<Ledger>> ledger = Ledger::open(*side.log, std::move(*schedule), clock, *secret, held);
   DIMONA_TRY(ledger);
   if (common.recorded_at_skew_seconds >= 0) (*ledger)->set_recorded_at_future_skew(common.recorded_at_skew_seconds);
+  DIMONA_TRY(attach_directory(*side.log, **ledger, !held.empty()));
   side.ledger = std::move(*ledger);
   return side;
 }

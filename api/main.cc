@@ -74,7 +74,7 @@ int main(int argc, char** argv) {
   kmk->add_option("--port", mock.port, "A stable bootstrap port on 127.0.0.1 (forwarded to the first broker; default: the mock's own, ephemeral)");
   kmk->add_option("--topic", mock.topics,
                   "Create this topic, NAME or NAME:PARTITIONS (repeatable), with its keyed tables' topics "
-                  "NAME.reference and NAME.owners (one partition each)");
+                  "NAME.reference, NAME.owners and NAME.directory (one partition each)");
   kmk->add_option("--partitions", mock.partitions, "Partitions of each --topic (default 16)")->check(CLI::Range(1, 1024));
 
   ReplayOptions replay;

@@ -48,8 +48,9 @@ void decide_attestation(const LedgerState& state, const Action& a, Instant at, c
   }
 }
 
-void decide_request(const ActionState& s, const Action& a, const ServerSecret& secret, ActionOutcome* o) {
-  if (!a.token.empty() && s.request_by_token(a.token)) {
+void decide_request(const ActionState& s, const Action& a, const ServerSecret& secret, const RemoteFacts* remote,
+                    ActionOutcome* o) {
+  if (!a.token.empty() && (s.request_by_token(a.token) || (remote && remote->id_taken))) {
     o->refusal = R::kIdInUse;
     return;
   }
@@ -57,8 +58,9 @@ void decide_request(const ActionState& s, const Action& a, const ServerSecret& s
   o->scope = a.scope;
 }
 
-void decide_answer(const ActionState& s, const Action& a, Instant at, ActionOutcome* o) {
+void decide_answer(const ActionState& s, const Action& a, Instant at, const RemoteFacts* remote, ActionOutcome* o) {
   const DataAccessRequest* r = s.request_by_token(a.token);
+  if (!r && remote && remote->request) r = &*remote->request;
   if (!r) {
     o->refusal = R::kUnknownToken;
     return;
@@ -66,7 +68,7 @@ void decide_answer(const ActionState& s, const Action& a, Instant at, ActionOutc
   o->subject = r->id;
   o->employer = r->employer;
   o->scope = r->scope;
-  if (s.answer(r->id)) {
+  if (s.answer(r->id) || (remote && remote->request_answered)) {
     o->refusal = R::kTokenAlreadyUsed;
     return;
   }
@@ -132,12 +134,27 @@ void decide_on_notification(const ActionState& s, const Action& a, ActionOutcome
   }
 }
 
+}  // namespace
+
 bool creates_subject(ActionKind k) {
   return k == ActionKind::kDataAccessRequest || k == ActionKind::kCareerBreakRequest ||
          k == ActionKind::kCareerBreakNotification;
 }
 
-}  // namespace
+AddressedSubject addressed_subject(const Action& a) {
+  switch (a.kind) {
+    case ActionKind::kCareerBreakAttachment:
+      return a.to_notification ? AddressedSubject::kNotification : AddressedSubject::kTicket;
+    case ActionKind::kCareerBreakEmployeePart:
+    case ActionKind::kCareerBreakCancellation:
+    case ActionKind::kCareerBreakEndDate:
+    case ActionKind::kOnemDecision: return AddressedSubject::kTicket;
+    case ActionKind::kCareerBreakPostponement:
+    case ActionKind::kCareerBreakNotificationRefusal:
+    case ActionKind::kCareerBreakNotificationValidation: return AddressedSubject::kNotification;
+    default: return AddressedSubject::kNone;
+  }
+}
 
 uint64_t access_code_of(const ServerSecret& secret, Ssin citizen, int32_t month, int32_t year) {
   std::string message = "access-code|" + ssin_digits(citizen) + "|" + month_string(month) + "|year|";
@@ -172,7 +189,7 @@ void decide_archive(const ActionState& s, const Action& a, Instant at, ActionOut
 }  // namespace
 
 ActionOutcome decide_action(const LedgerState& state, const Action& a, Instant at, const ServerSecret& secret,
-                            uint64_t fresh_id) {
+                            uint64_t fresh_id, const RemoteFacts* remote) {
   const ActionState& s = state.actions();
   ActionOutcome o;
   o.worker = a.worker;
@@ -183,7 +200,8 @@ ActionOutcome decide_action(const LedgerState& state, const Action& a, Instant a
     // ledger's own range (body from kLedgerIdBodyFirst), which is reserved
     // for the ids the ledger gives, each saying its partition (ledger.h).
     const uint64_t body = a.id / 100;
-    if (s.id_in_use(a.id) || state.period(PeriodId{a.id}) || body >= kLedgerIdBodyFirst) {
+    if (s.id_in_use(a.id) || state.period(PeriodId{a.id}) || (remote && remote->id_taken) ||
+        body >= kLedgerIdBodyFirst) {
       o.refusal = R::kIdInUse;  // logged under the fresh id: event ids stay unique
       return o;
     }
@@ -191,9 +209,9 @@ ActionOutcome decide_action(const LedgerState& state, const Action& a, Instant a
   }
   switch (a.kind) {
     case ActionKind::kAttestationRequest: decide_attestation(state, a, at, secret, &o); break;
-    case ActionKind::kDataAccessRequest: decide_request(s, a, secret, &o); break;
+    case ActionKind::kDataAccessRequest: decide_request(s, a, secret, remote, &o); break;
     case ActionKind::kDataAccessGrant:
-    case ActionKind::kDataAccessRefusal: decide_answer(s, a, at, &o); break;
+    case ActionKind::kDataAccessRefusal: decide_answer(s, a, at, remote, &o); break;
     case ActionKind::kDataAccessRevocation: decide_revocation(s, a, at, &o); break;
     case ActionKind::kOccupationQuarter:
     case ActionKind::kPensionStatus:
@@ -203,21 +221,22 @@ ActionOutcome decide_action(const LedgerState& state, const Action& a, Instant a
       break;
     case ActionKind::kCareerBreakNotification: {
       const EmployerSettings* settings = s.settings(a.employer);
+      if (!settings && remote && remote->settings) settings = &*remote->settings;
       if (!settings || !settings->accepts_notifications) o.refusal = R::kNotificationsNotAccepted;
       else if (a.end_date && *a.end_date < a.start_date) o.refusal = R::kEndBeforeStart;
       break;
     }
     case ActionKind::kCareerBreakAttachment:
-      if (a.to_notification) decide_on_notification(s, a, &o);
-      else decide_on_ticket(s, a, &o);
-      break;
     case ActionKind::kCareerBreakEmployeePart:
     case ActionKind::kCareerBreakCancellation:
     case ActionKind::kCareerBreakEndDate:
-    case ActionKind::kOnemDecision: decide_on_ticket(s, a, &o); break;
+    case ActionKind::kOnemDecision:
     case ActionKind::kCareerBreakPostponement:
     case ActionKind::kCareerBreakNotificationRefusal:
-    case ActionKind::kCareerBreakNotificationValidation: decide_on_notification(s, a, &o); break;
+    case ActionKind::kCareerBreakNotificationValidation:
+      if (addressed_subject(a) == AddressedSubject::kTicket) decide_on_ticket(s, a, &o);
+      else decide_on_notification(s, a, &o);
+      break;
     case ActionKind::kInboxArchive: decide_archive(s, a, at, &o); break;
   }
   // A refused creating action creates nothing: its event takes the fresh id,

@@ -15,12 +15,23 @@
 
 #include "engine/action.h"
 #include "engine/ledger_state.h"
+#include "engine/remote_facts.h"
 #include "engine/secret.h"
 
 namespace dimona {
 
+// `remote`: what other partitions hold (remote_facts.h; null: the state is the whole ledger).
 ActionOutcome decide_action(const LedgerState& state, const Action& action, Instant recorded_at,
-                            const ServerSecret& secret, uint64_t fresh_id);
+                            const ServerSecret& secret, uint64_t fresh_id, const RemoteFacts* remote = nullptr);
+
+// True for the actions that create a subject (a request, ticket or
+// notification) and may import its id.
+bool creates_subject(ActionKind kind);
+// What an action addresses by its id: a career-break ticket, a career-break
+// notification, or nothing another partition could hold (the look-up a
+// writer of some partitions routes by, remote_facts.h).
+enum class AddressedSubject : unsigned char { kNone, kTicket, kNotification };
+AddressedSubject addressed_subject(const Action& action);
 
 // The access code of (citizen, month, attestation year): HMAC-SHA256 cut to
 // 50 bits, never 0. The year is in the MAC so that two attestations issued

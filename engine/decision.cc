@@ -170,7 +170,8 @@ void check_quota(const LedgerState& state, const Period& p, uint32_t hours_befor
   if (out->exceeding_hours > 0) out->add(kQuotaExceeded, kNonBlocking);
 }
 
-void decide_in(const LedgerState& state, const Declaration& d, Instant recorded_at, Decision* out) {
+void decide_in(const LedgerState& state, const Declaration& d, Instant recorded_at, const RemoteFacts* remote,
+               Decision* out) {
   check_employer(d, out);
   check_worker(d, out);
   check_features(d, out);
@@ -187,9 +188,10 @@ void decide_in(const LedgerState& state, const Declaration& d, Instant recorded_
   // An imported period id already in use: the same IN sent twice is a
   // duplicate even when the first is no longer active; otherwise the id is
   // invalid. So is one in the ledger's own range (body from
-  // kLedgerIdBodyFirst), reserved for the ids the ledger gives (ledger.h).
-  if (d.period_id.valid() &&
-      (state.period(d.period_id.value) || d.period_id.value.value / 100 >= kLedgerIdBodyFirst)) {
+  // kLedgerIdBodyFirst), reserved for the ids the ledger gives (ledger.h),
+  // and one another partition uses (its worker's, in the directory).
+  if (d.period_id.valid() && (state.period(d.period_id.value) || (remote && remote->id_taken) ||
+                              d.period_id.value.value / 100 >= kLedgerIdBodyFirst)) {
     out->add(kPeriodIdInvalid, kBlocking);
     return;
   }
@@ -279,10 +281,10 @@ ResultCode result_of(const Decision& d, bool identified) {
 
 }  // namespace
 
-Decision decide(const LedgerState& state, const Declaration& d, Instant recorded_at) {
+Decision decide(const LedgerState& state, const Declaration& d, Instant recorded_at, const RemoteFacts* remote) {
   Decision out;
   if (d.kind == DeclarationKind::kIn) {
-    decide_in(state, d, recorded_at, &out);
+    decide_in(state, d, recorded_at, remote, &out);
     out.result = result_of(out, d.ssin.valid());
     return out;
   }

@@ -16,6 +16,7 @@
 #include "engine/declaration.h"
 #include "engine/event.h"
 #include "engine/ledger_state.h"
+#include "engine/remote_facts.h"
 
 namespace dimona {
 
@@ -70,6 +71,8 @@ inline constexpr uint32_t kUserCompanyNumberForbidden = 131005; // 00131-005: ou
 inline constexpr uint32_t kUserCompanyNameForbidden = 153005;   // 00153-005: outside JC 322
 }  // namespace anomaly
 
-Decision decide(const LedgerState& state, const Declaration& declaration, Instant recorded_at);
+// `remote`: what other partitions hold (remote_facts.h; null: the state is the whole ledger).
+Decision decide(const LedgerState& state, const Declaration& declaration, Instant recorded_at,
+                const RemoteFacts* remote = nullptr);
 
 }  // namespace dimona

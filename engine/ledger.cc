@@ -7,6 +7,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
+#include <cstdio>
 #include <mutex>
 
 #include "engine/base/limits.h"
@@ -83,10 +84,12 @@ struct Ledger::Staged {
   };
   std::string bytes;
   std::vector<Record> records;
+  std::vector<KeyedTable::Row> rows;  // the directory rows of these events (directory.h)
 
   void clear() {
     bytes.clear();
     records.clear();
+    rows.clear();
   }
   std::string_view field(const Record& r, uint32_t skip, uint32_t length) const {
     return std::string_view(bytes).substr(r.at + skip, length);
@@ -109,8 +112,13 @@ struct Ledger::Staged {
 // The staged buffers are swapped, never reallocated, so they keep their
 // capacity from group to group.
 struct Ledger::Committer {
-  Committer(std::vector<std::unique_ptr<LogProducer>>& targets, std::vector<Offset> ends, bool side_by_side)
-      : producers(targets), expected(std::move(ends)), parallel(side_by_side), thread([this] { loop(); }) {}
+  Committer(std::vector<std::unique_ptr<LogProducer>>& targets, std::vector<Offset> ends, bool side_by_side,
+            Directory* directory_writer)
+      : producers(targets),
+        expected(std::move(ends)),
+        parallel(side_by_side),
+        directory(directory_writer),
+        thread([this] { loop(); }) {}
   ~Committer() {
     {
       std::lock_guard lock(mutex);
@@ -157,6 +165,15 @@ struct Ledger::Committer {
     return Status::ok();
   }
 
+  // The group's directory rows, once its events are durable (directory.h).
+  Status put_rows() {
+    if (directory == nullptr) return Status::ok();
+    std::vector<KeyedTable::Row> rows;
+    for (const Staged& s : group) rows.insert(rows.end(), s.rows.begin(), s.rows.end());
+    if (rows.empty()) return Status::ok();
+    return directory->put(rows);
+  }
+
   // Every partition of the group: one after the other, or side by side when
   // the log runs appends in parallel (each waits for its own acknowledgements).
   Status append_group() {
@@ -183,6 +200,7 @@ struct Ledger::Committer {
       if (!busy) return;
       lock.unlock();
       Status appended = outcome.is_ok() ? append_group() : outcome;  // after a failure, nothing more
+      if (appended.is_ok()) appended = put_rows();
       lock.lock();
       if (!appended.is_ok() && outcome.is_ok()) outcome = appended;
       busy = false;
@@ -193,6 +211,7 @@ struct Ledger::Committer {
   std::vector<std::unique_ptr<LogProducer>>& producers;
   std::vector<Offset> expected;  // committer thread (each partition's slot by its appender): the next offset
   const bool parallel;
+  Directory* const directory;  // null: none
   std::mutex mutex;
   std::condition_variable wake, done;
   std::vector<Staged> group;
@@ -230,6 +249,7 @@ Result<std::unique_ptr<Ledger>> Ledger::open(Log& log, QuotaSchedule schedule, c
                                 std::to_string(log.partitions()) + ")");
       ledger->held_[p] = true;
     }
+    ledger->holds_all_ = std::find(ledger->held_.begin(), ledger->held_.end(), false) == ledger->held_.end();
   }
   for (uint32_t p = 0; p < log.partitions(); ++p) {
     if (!ledger->held_[p]) {
@@ -361,9 +381,11 @@ Status Ledger::fold() {
   DIMONA_TRY(ends);
   std::vector<Instant> last(partitions());
   std::vector<uint64_t> serials(partitions(), 0);
+  std::vector<KeyedTable::Row> rows;
   DIMONA_TRY(fold_merged(log_, *ends, fresh.get(), [&](LogRecord& r, const Event& event) {
     last[r.partition] = std::max(last[r.partition], r.recorded_at);
     note_ledger_ids(event, serials);
+    Directory::rows_of(event, r.partition, &rows);
     if (r.source.empty()) return;
     auto& mine = positions[r.partition];
     const std::string_view source = source_of_position(r.source);
@@ -381,7 +403,23 @@ Status Ledger::fold() {
   partition_time_ = std::move(last);
   next_serial_ = std::move(serials);
   handed_end_ = std::move(*ends);
-  return Status::ok();
+  folded_rows_ = std::move(rows);
+  return reconcile_directory();
+}
+
+Status Ledger::use_directory(std::unique_ptr<Directory> reader, std::unique_ptr<Directory> writer) {
+  DIMONA_ASSERT(reader != nullptr && writer != nullptr && committer_ == nullptr);
+  directory_ = std::move(reader);
+  directory_writer_ = std::move(writer);
+  return reconcile_directory();
+}
+
+Status Ledger::reconcile_directory() {
+  if (directory_ == nullptr || folded_rows_.empty()) return Status::ok();  // kept until a directory comes
+  Result<std::vector<KeyedTable::Row>> missing = directory_->lacking(folded_rows_);
+  DIMONA_TRY(missing);
+  folded_rows_.clear();
+  return missing->empty() ? Status::ok() : directory_writer_->put(*missing);
 }
 
 void Ledger::set_recorded_at_future_skew(int64_t seconds) {
@@ -464,6 +502,7 @@ Status Ledger::stage(const Event& event, uint32_t partition, const SourcePositio
     uint64_t& most = stored_max_[position->source];  // a later submission of the same line is a redelivery too
     most = std::max(most, position->at.index);
   }
+  if (directory_writer_) Directory::rows_of(event, partition, &staged.rows);
   r.type = event.type;
   r.schema_version = event.schema_version;
   r.recorded_at = event.recorded_at;
@@ -531,20 +570,107 @@ bool Ledger::may_be_stored(const SourcePosition* position) const {
   return it != stored_max_.end() && position->at.index <= it->second;
 }
 
+uint32_t Ledger::partition_of(const Declaration& d, const Decision& decision) const {
+  if (decision.worker.value == 0 && d.kind != DeclarationKind::kIn && d.period_id.valid())
+    return ledger_id_partition(d.period_id.value.value, partitions()).value_or(0);
+  return partition_of(decision.worker);
+}
+
+uint32_t Ledger::partition_of(const Action& a, const ActionOutcome& o) const {
+  if (o.worker.value == 0 && addressed_subject(a) != AddressedSubject::kNone)
+    return ledger_id_partition(a.id, partitions()).value_or(0);
+  return partition_of(o.worker);
+}
+
+Status Ledger::check_subject_held(uint64_t id) {
+  std::optional<uint32_t> at = ledger_id_partition(id, partitions());
+  if (!at) {
+    Result<std::optional<uint32_t>> found = directory_->partition_of(id);
+    DIMONA_TRY(found);
+    at = *found;
+  }
+  if (!at || *at >= partitions()) return Status::ok();  // nowhere: decided as unknown, here
+  return check_held(*at);
+}
+
+Result<RemoteFacts> Ledger::remote_facts(const Declaration& d) {
+  // An IN's imported period id is checked against the held partitions only:
+  // a look-up per IN would cost a round trip to the directory on most
+  // imports (docs/kafka.md "The directory").
+  RemoteFacts facts;
+  if (!reads_directory() || d.kind == DeclarationKind::kIn || !d.period_id.valid() ||
+      state_->period(d.period_id.value))
+    return facts;
+  DIMONA_TRY(check_subject_held(d.period_id.value.value));
+  return facts;
+}
+
+Result<RemoteFacts> Ledger::remote_facts(const Action& a) {
+  RemoteFacts facts;
+  if (!reads_directory()) return facts;
+  const ActionState& local = state_->actions();
+  if (creates_subject(a.kind) && a.id != 0 && !local.id_in_use(a.id)) {
+    Result<std::optional<uint32_t>> found = directory_->partition_of(a.id);
+    DIMONA_TRY(found);
+    facts.id_taken = found->has_value();
+  }
+  switch (a.kind) {
+    case ActionKind::kDataAccessRequest:
+      if (!a.token.empty() && !facts.id_taken && !local.request_by_token(a.token)) {
+        Result<std::optional<Directory::TokenRow>> row = directory_->token(a.token);
+        DIMONA_TRY(row);
+        facts.id_taken = row->has_value();
+      }
+      break;
+    case ActionKind::kDataAccessGrant:
+    case ActionKind::kDataAccessRefusal: {
+      const DataAccessRequest* request = local.request_by_token(a.token);
+      if (request == nullptr) {
+        Result<std::optional<Directory::TokenRow>> row = directory_->token(a.token);
+        DIMONA_TRY(row);
+        if (row->has_value()) facts.request = (*row)->request;
+      }
+      const uint64_t id = request ? request->id : facts.request ? facts.request->id : 0;
+      if (id != 0 && !local.answer(id)) {
+        Result<bool> answered = directory_->answered(id);
+        DIMONA_TRY(answered);
+        facts.request_answered = *answered;
+      }
+      break;
+    }
+    case ActionKind::kCareerBreakNotification:
+      if (!held_[partition_for(Ssin{}, partitions())] && !local.settings(a.employer)) {  // settings: partition 0's
+        Result<std::optional<EmployerSettings>> settings = directory_->settings(a.employer);
+        DIMONA_TRY(settings);
+        facts.settings = std::move(*settings);
+      }
+      break;
+    default: break;
+  }
+  const AddressedSubject addressed = addressed_subject(a);
+  if ((addressed == AddressedSubject::kTicket && !local.ticket(a.id)) ||
+      (addressed == AddressedSubject::kNotification && !local.notification(a.id)))
+    DIMONA_TRY(check_subject_held(a.id));
+  return facts;
+}
+
 Result<ActionSubmission> Ledger::submit_action(const Action& a, std::string_view raw, std::string_view source,
                                                const SourcePosition* position) {
   DIMONA_ASSERT(!poisoned_);
+  Result<RemoteFacts> facts = remote_facts(a);
+  DIMONA_TRY(facts);
+  const RemoteFacts* remote = reads_directory() ? &*facts : nullptr;
   // The worker, hence the partition whose serial gives the fresh id, is known once decided:
   // a first decision with a placeholder id finds it (no fresh id changes whose action it is).
   const uint64_t placeholder = dimona_id_from_body(kLedgerIdBodyFirst);
   if (may_be_stored(position)) {  // a redelivery? its partition says (decided again only to find the partition)
-    const ActionOutcome probe = decide_action(*state_, a, probe_time(a.recorded_at), secret_, placeholder);
-    const uint32_t partition = partition_of(probe.worker);
+    const ActionOutcome probe = decide_action(*state_, a, probe_time(a.recorded_at), secret_, placeholder, remote);
+    const uint32_t partition = partition_of(a, probe);
     if (stored_before(partition, position)) return ActionSubmission{probe, probe_time(a.recorded_at), partition, true};
   }
   Result<Instant> at = ledger_time(a.recorded_at);
   if (!at.is_ok()) return at.status();
-  const uint32_t partition = partition_of(decide_action(*state_, a, *at, secret_, placeholder).worker);
+  const uint32_t partition = partition_of(a, decide_action(*state_, a, *at, secret_, placeholder, remote));
   DIMONA_TRY(check_held(partition));
   Result<uint64_t> id = fresh_id(partition, 0);
   DIMONA_TRY(id);
@@ -553,10 +679,10 @@ Result<ActionSubmission> Ledger::submit_action(const Action& a, std::string_view
   event.recorded_at = *at;
   event.source = source;
   event.action.action = a;
-  event.action.outcome = decide_action(*state_, a, *at, secret_, *id);
+  event.action.outcome = decide_action(*state_, a, *at, secret_, *id, remote);
   event.action.raw = one_line(raw);
   const ActionOutcome& o = event.action.outcome;
-  DIMONA_ASSERT(partition_of(o.worker) == partition);
+  DIMONA_ASSERT(partition_of(a, o) == partition);
   event.ssin = o.worker;
   DIMONA_TRY(in_order(*at, partition));
   DIMONA_TRY(stage_and_fold(event, partition, position));
@@ -566,10 +692,13 @@ Result<ActionSubmission> Ledger::submit_action(const Action& a, std::string_view
 Result<Submission> Ledger::submit(const Declaration& d, std::string_view raw, std::string_view source,
                                   const SourcePosition* position) {
   DIMONA_ASSERT(!poisoned_);
+  Result<RemoteFacts> facts = remote_facts(d);
+  DIMONA_TRY(facts);
+  const RemoteFacts* remote = reads_directory() ? &*facts : nullptr;
   if (may_be_stored(position)) {  // a redelivery? its partition says (decided again only to find the partition)
     const Instant probe_at = probe_time(d.recorded_at);
-    const Decision probe = decide(*state_, d, probe_at);
-    const uint32_t partition = partition_of(probe.worker);
+    const Decision probe = decide(*state_, d, probe_at, remote);
+    const uint32_t partition = partition_of(d, probe);
     if (stored_before(partition, position)) return Submission{DeclarationId{}, probe, probe_at, partition, true};
   }
   Result<Instant> recorded = ledger_time(d.recorded_at);
@@ -582,9 +711,9 @@ Result<Submission> Ledger::submit(const Declaration& d, std::string_view raw, st
   event.source = source;
   DeclarationBody& body = event.declaration;
   body.declaration = d;
-  body.decision = decide(*state_, d, at);
+  body.decision = decide(*state_, d, at, remote);
   Decision& decision = body.decision;
-  const uint32_t partition = partition_of(decision.worker);
+  const uint32_t partition = partition_of(d, decision);
   DIMONA_TRY(check_held(partition));
   Result<uint64_t> declaration_id = fresh_id(partition, 0);
   DIMONA_TRY(declaration_id);
@@ -622,7 +751,7 @@ bool Ledger::should_commit() const {
 Status Ledger::commit_async() {
   DIMONA_ASSERT(!poisoned_);
   if (!committer_) {
-    committer_ = std::make_unique<Committer>(producers_, handed_end_, log_.parallel_appends());
+    committer_ = std::make_unique<Committer>(producers_, handed_end_, log_.parallel_appends(), directory_writer_.get());
     committer_->group.resize(staged_.size());
   }
   if (Status s = timed_wait(); !s.is_ok()) {

@@ -44,6 +44,22 @@
 // depend only on its own events: the same input gives the same ids
 // whatever the process layout. A partition whose serials would pass
 // kDimonaIdBodyMax refuses the submission (kFailedPrecondition).
+//
+// Look-ups across partitions. A writer that does not hold every partition
+// (a consumer group's member) decides with what other partitions hold
+// through the log's directory (directory.h, use_directory()): an UPDATE,
+// OUT or CANCEL, or a career-break action, whose period, ticket or
+// notification another writer holds is refused with that partition's
+// not-held status (so serve redirects it to the owner) instead of being
+// decided as unknown; an imported id or token in use elsewhere is in use;
+// a grant or refusal reads its request (and whether it was answered) from
+// the directory; a notification reads its employer's setting there. Each
+// commit group's directory rows are put by the committer once its events
+// are durable, before commit() or sync() return; a fold (open, reload,
+// use_directory) puts again any row of the held partitions the directory
+// lacks (a group whose rows were lost with a failed commit, a log written
+// before the directory). A writer holding every partition decides from its
+// own state alone, and writes the rows all the same.
 // Not thread-safe: one Ledger per log, used from one thread; the Log outlives it.
 #pragma once
 
@@ -58,6 +74,7 @@
 #include "engine/base/status.h"
 #include "engine/base/time.h"
 #include "engine/decision.h"
+#include "engine/directory.h"
 #include "engine/log/log.h"
 #include "engine/source_position.h"
 #include "engine/ledger_state.h"
@@ -122,6 +139,12 @@ class Ledger {
                                          const SourcePosition* position = nullptr);
   // How far ahead of the clock an imported recordedAt may be (seconds, >= 0).
   void set_recorded_at_future_skew(int64_t seconds);
+  // The log's directory, from now on: `reader` answers this thread's
+  // look-ups, `writer` takes the committed rows on the committer thread (two
+  // objects of one table: a table object is used by one thread). Puts the
+  // rows the held partitions' events imply that the directory lacks. Call
+  // before the first commit.
+  Status use_directory(std::unique_ptr<Directory> reader, std::unique_ptr<Directory> writer);
   // True when a partition's staged events are close to one append's limits: commit before the next submit.
   bool should_commit() const;
   // Durable when it returns ok.
@@ -154,6 +177,13 @@ class Ledger {
   double commit_wait_seconds() const { return commit_wait_seconds_; }
   const LedgerState& state() const { return *state_; }
   uint32_t partition_of(Ssin worker) const;
+  // The partition of a decided declaration's or action's event: its
+  // worker's. One naming a period, ticket or notification nobody holds (no
+  // worker) goes where the id says it would live when it is one of the
+  // ledger's own, else to partition 0: the same in every layout, so the
+  // writer that finds the subject unknown keeps the refusal.
+  uint32_t partition_of(const Declaration& declaration, const Decision& decision) const;
+  uint32_t partition_of(const Action& action, const ActionOutcome& outcome) const;
   bool holds(uint32_t partition) const { return held_[partition]; }
 
  private:
@@ -187,6 +217,18 @@ class Ledger {
   Result<uint64_t> fresh_id(uint32_t partition, uint32_t k) const;
   // Moves the serials past the ledger-assigned ids `event` holds (folded or staged).
   void note_ids(const Event& event);
+  // True when decisions read the directory: a directory, and some partition not held.
+  bool reads_directory() const { return directory_ != nullptr && !holds_all_; }
+  // The facts a declaration's or an action's decision needs from other
+  // partitions; the not-held status when what it addresses lives in a
+  // partition another writer holds.
+  Result<RemoteFacts> remote_facts(const Declaration& declaration);
+  Result<RemoteFacts> remote_facts(const Action& action);
+  // kFailedPrecondition (not held) when `id` (a period, ticket or
+  // notification the local state lacks) lives in a partition this writer does not hold.
+  Status check_subject_held(uint64_t id);
+  // Puts the rows of folded_rows_ the directory lacks.
+  Status reconcile_directory();
 
   Log& log_;
   std::shared_ptr<const QuotaSchedule> schedule_;  // reference data of every state this writer folds
@@ -200,6 +242,10 @@ class Ledger {
   std::vector<Instant> partition_time_;                 // per partition: the recordedAt of its last event, stored or staged
   std::vector<uint64_t> next_serial_;                   // per partition: n of its next ledger-assigned id
   std::vector<bool> held_;                              // per partition: owned by this writer
+  bool holds_all_ = true;
+  std::unique_ptr<Directory> directory_;                // this thread's look-ups (null: none)
+  std::unique_ptr<Directory> directory_writer_;         // the committer's puts
+  std::vector<KeyedTable::Row> folded_rows_;            // the directory rows of the last fold, until reconciled
   // kFailedPrecondition unless this writer holds `partition`.
   Status check_held(uint32_t partition) const;
   // Per partition: source -> the text of its last position stored or staged there.

@@ -7,7 +7,8 @@
 // high watermark, refresh() reads on to the current one, and get() answers
 // from the map, refreshing first on a miss. put() is one record from an
 // idempotent producer (acks=all) and waits for its delivery report, then
-// applies itself to the map; a later refresh() reads the same record again,
+// applies itself to the map (put_all(): every record, then one wait for all
+// their reports); a later refresh() reads the same record again,
 // in offset order after any older one of the key, so the latest still wins.
 #include <librdkafka/rdkafka.h>
 
@@ -34,15 +35,15 @@ constexpr size_t kTopicBytesMax = 249;  // Kafka's longest topic name
 // Outlives the producer's handle.
 struct PutDelivery {
   uint64_t put = 0;
-  bool reported = false;
-  rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
+  size_t reported = 0;  // reports of this put's records
+  rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;  // the first error among them
 };
 
 void on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque) {
   auto* delivery = static_cast<PutDelivery*>(opaque);
   if (reinterpret_cast<uintptr_t>(message->_private) != delivery->put) return;
-  delivery->reported = true;
-  delivery->err = message->err;
+  ++delivery->reported;
+  if (delivery->err == RD_KAFKA_RESP_ERR_NO_ERROR) delivery->err = message->err;
 }
 
 kafka_client::Settings producer_settings(const std::string& bootstrap, int delivery_timeout_ms) {
@@ -86,16 +87,27 @@ class KafkaTable final : public KeyedTable {
   }
 
   Status put(std::string_view key, std::string_view value) override {
-    DIMONA_TRY(check_table_entry(name_, key, value));
+    const Row row{std::string(key), std::string(value)};
+    return put_all(std::span<const Row>(&row, 1));
+  }
+
+  // Every record produced, then one flush waits for all their reports.
+  Status put_all(std::span<const Row> rows) override {
+    for (const Row& row : rows) DIMONA_TRY(check_table_entry(name_, row.first, row.second));
+    if (rows.empty()) return Status::ok();
     if (rd_kafka_resp_err_t fatal = rd_kafka_fatal_error(producer_.get(), nullptr, 0); fatal) {
       return unavailable(kafka_error("table " + name_ + "'s producer hit a fatal error; reopen the table", fatal));
     }
     ++delivery_->put;
-    delivery_->reported = false;
-    DIMONA_TRY(produce(key, value));
+    delivery_->reported = 0;
+    delivery_->err = RD_KAFKA_RESP_ERR_NO_ERROR;
+    Status produced = Status::ok();
+    size_t sent = 0;
+    for (; sent < rows.size() && produced.is_ok(); ++sent) produced = produce(rows[sent].first, rows[sent].second);
+    if (!produced.is_ok()) --sent;
     (void)rd_kafka_flush(producer_.get(), delivery_timeout_ms_ + limits::kafka_linger_ms);
-    if (!delivery_->reported) {
-      // Its fate unknown: purged, and the put says so (a retry puts the same latest value).
+    if (delivery_->reported < sent) {
+      // Their fate unknown: purged, and the put says so (a retry puts the same latest values).
       (void)rd_kafka_purge(producer_.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
       (void)rd_kafka_poll(producer_.get(), 0);
       ++delivery_->put;  // a report still to come belongs to no put
@@ -104,7 +116,8 @@ class KafkaTable final : public KeyedTable {
     }
     if (delivery_->err)
       return unavailable(kafka_error("topic " + topic_ + " refused a put to table " + name_, delivery_->err));
-    view_.apply(key, value);
+    DIMONA_TRY(produced);
+    for (const Row& row : rows) view_.apply(row.first, row.second);
     return Status::ok();
   }
 

@@ -10,7 +10,11 @@
 // key wins everywhere (a compacted topic keeps at least the latest record
 // of each key). An empty value is a tombstone (a null record value on
 // Kafka): get() no longer finds the key; erasing an absent key is no error.
-// get(key) finds a key this object put, or any process put before the
+// put_all(rows) puts each row in order and is durable when it returns ok,
+// as one write where the backend can (sqlite: one transaction, all or
+// nothing; Kafka: every record produced, then one wait for all their
+// acknowledgements; kUnavailable then means some may be stored: putting
+// them all again is harmless). get(key) finds a key this object put, or any process put before the
 // get() started (and did not erase): on a miss it reads the table's new
 // records first (Kafka: up to the end offset it asks for;
 // sqlite: the row; memory: the shared map). A hit on Kafka answers from the
@@ -43,8 +47,10 @@
 
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "engine/base/status.h"
 
@@ -53,7 +59,14 @@ namespace dimona {
 class KeyedTable {
  public:
   virtual ~KeyedTable() = default;
+  using Row = std::pair<std::string, std::string>;
+
   virtual Status put(std::string_view key, std::string_view value) = 0;
+  // Every row, durable together; the default puts them one by one.
+  virtual Status put_all(std::span<const Row> rows) {
+    for (const Row& row : rows) DIMONA_TRY(put(row.first, row.second));
+    return Status::ok();
+  }
   virtual Result<std::optional<std::string>> get(std::string_view key) = 0;
   virtual Status refresh() = 0;
   virtual void for_each(const std::function<void(std::string_view key, std::string_view value)>& f) const = 0;

@@ -839,6 +839,30 @@ class SqliteTable final : public KeyedTable {
     return Status::ok();
   }
 
+  // One transaction: every row or none (the view learns them once committed).
+  Status put_all(std::span<const Row> rows) override {
+    for (const Row& row : rows) DIMONA_TRY(check_table_entry(name_, row.first, row.second));
+    if (rows.empty()) return Status::ok();
+    DIMONA_TRY(exec(db_.get(), "BEGIN IMMEDIATE"));
+    Status written = Status::ok();
+    for (const Row& row : rows) {
+      sqlite3_stmt* s = row.second.empty() ? erase_.get() : upsert_.get();
+      StatementUse use(s);
+      bind_text(s, 1, name_);
+      bind_blob(s, 2, row.first);
+      if (!row.second.empty()) bind_blob(s, 3, row.second);
+      written = step_done(db_.get(), s, "cannot write to table " + name_);
+      if (!written.is_ok()) break;
+    }
+    if (written.is_ok()) written = exec(db_.get(), "COMMIT");
+    if (!written.is_ok()) {
+      if (sqlite3_get_autocommit(db_.get()) == 0) (void)exec(db_.get(), "ROLLBACK");
+      return written;
+    }
+    for (const Row& row : rows) view_.apply(row.first, row.second);
+    return Status::ok();
+  }
+
   Result<std::optional<std::string>> get(std::string_view key) override {
     DIMONA_TRY(check_table_key(name_, key));
     sqlite3_stmt* s = select_.get();
