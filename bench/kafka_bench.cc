@@ -37,6 +37,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -59,6 +60,13 @@ namespace {
 
 using bench::median;
 using bench::seconds_since;
+
+// CPU seconds of the whole process (every thread: ours, librdkafka's, the mock cluster's).
+double process_cpu_seconds() {
+  timespec t{};
+  ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) / 1e9;
+}
 
 [[noreturn]] void die(const std::string& what) { bench::die("kafka_bench", what); }
 
@@ -103,6 +111,7 @@ struct Run {
   uint64_t declarations = 0;
   uint64_t commits = 0;
   double replay_seconds = 0;
+  double replay_cpu_seconds = 0;  // the process's CPU time during the replay (wall minus it: waiting)
   uint64_t events = 0;
   std::vector<double> append_ms;  // each append of the ingest, in order
   uint32_t partitions = 0;
@@ -155,12 +164,14 @@ Run ingest_once(Log& log, const std::string& input, uint32_t partitions, uint32_
 
 // One replay of `log` by a fresh Projector (its open included), into `run`.
 void replay_once(Log& log, Run& run) {
+  const double cpu0 = process_cpu_seconds();
   const auto t0 = std::chrono::steady_clock::now();
   Result<std::unique_ptr<Projector>> projector = Projector::open(log, ProjectorOptions{});
   if (!projector.is_ok()) die(projector.status().to_string());
   Result<ReplayStats> replay = (*projector)->catch_up();
   if (!replay.is_ok()) die(log.uri() + ": replay: " + replay.status().to_string());
   run.replay_seconds = seconds_since(t0);
+  run.replay_cpu_seconds = process_cpu_seconds() - cpu0;
   run.events = replay->events;
   if (run.events != run.appended) {
     die(log.uri() + ": replayed " + std::to_string(run.events) + " events of " + std::to_string(run.appended) +
@@ -181,6 +192,7 @@ Run run_once(const std::string& uri, const std::string& input, uint32_t partitio
 // What the bare consumer read: every record of the topic, its keys' and values' bytes summed.
 struct BareRead {
   double seconds = 0;  // from the handle's creation to the last record (handle, watermarks, assign included)
+  double cpu_seconds = 0;  // the process's CPU time meanwhile
   uint64_t records = 0;
   uint64_t bytes = 0;  // keys and values
   uint64_t byte_sum = 0;  // the bytes added up: every byte touched
@@ -189,6 +201,7 @@ struct BareRead {
 BareRead bare_consume(const std::string& bootstrap, const std::string& topic, uint32_t partitions) {
   using namespace kafka_client;
   BareRead read;
+  const double cpu0 = process_cpu_seconds();
   const auto t0 = std::chrono::steady_clock::now();
   Result<KafkaHandle> handle = new_consumer(bootstrap, "dimona-ledger.bench-bare");
   if (!handle.is_ok()) die(handle.status().to_string());
@@ -235,8 +248,85 @@ BareRead bare_consume(const std::string& bootstrap, const std::string& topic, ui
     }
   }
   read.seconds = seconds_since(t0);
+  read.cpu_seconds = process_cpu_seconds() - cpu0;
   rd_kafka_queue_destroy(queue);
   (void)rd_kafka_assign(handle->get(), nullptr);
+  return read;
+}
+
+// Every record of `log` read through our LogConsumer (the seam the Projector reads), every
+// partition assigned at once as the bare consumer does, keys' and values' bytes summed: the
+// seam's own cost (records copied out of librdkafka's messages, the dimona.* headers parsed),
+// without decode nor fold.
+BareRead seam_read(Log& log) {
+  BareRead read;
+  const double cpu0 = process_cpu_seconds();
+  const auto t0 = std::chrono::steady_clock::now();
+  Result<std::unique_ptr<LogConsumer>> consumer = log.open_consumer();
+  if (!consumer.is_ok()) die(consumer.status().to_string());
+  const uint32_t partitions = log.partitions();
+  std::vector<uint32_t> all(partitions);
+  std::vector<Offset> next(partitions, 0), end(partitions);
+  uint32_t left = 0;
+  for (uint32_t p = 0; p < partitions; ++p) {
+    all[p] = p;
+    Result<Offset> e = (*consumer)->end_offset(p);
+    if (!e.is_ok()) die(e.status().to_string());
+    end[p] = *e;
+    if (end[p] > 0) ++left;
+  }
+  if (Status s = (*consumer)->assign(all); !s.is_ok()) die(s.to_string());
+  std::vector<LogRecord> records;
+  auto last_progress = std::chrono::steady_clock::now();
+  while (left > 0) {
+    records.clear();
+    Result<size_t> got = (*consumer)->poll(records, std::chrono::milliseconds(200), limits::log_read_chunk_records);
+    if (!got.is_ok()) die(got.status().to_string());
+    if (records.empty() && std::chrono::steady_clock::now() - last_progress > std::chrono::milliseconds(limits::log_read_stall_ms))
+      die("the seam read stalled with " + std::to_string(left) + " partitions unread");
+    for (const LogRecord& record : records) {
+      if (record.offset < next[record.partition]) continue;  // redelivered
+      for (const char c : record.key) read.byte_sum += static_cast<unsigned char>(c);
+      for (const char c : record.payload) read.byte_sum += static_cast<unsigned char>(c);
+      read.bytes += record.key.size() + record.payload.size();
+      ++read.records;
+      next[record.partition] = record.offset + 1;
+      if (next[record.partition] == end[record.partition]) --left;
+      last_progress = std::chrono::steady_clock::now();
+    }
+  }
+  read.seconds = seconds_since(t0);
+  read.cpu_seconds = process_cpu_seconds() - cpu0;
+  return read;
+}
+
+// The same read the Projector's way (projections/projector.cc fold_partition, one thread):
+// partition after partition, each through a fresh LogConsumer (read_partition: assign, seek,
+// poll to the end), bytes summed, no decode nor fold: the access pattern's cost.
+BareRead seam_read_by_partition(Log& log) {
+  BareRead read;
+  const double cpu0 = process_cpu_seconds();
+  const auto t0 = std::chrono::steady_clock::now();
+  std::vector<std::unique_ptr<LogConsumer>> consumers;  // kept open to the end, as the Projector keeps its own
+  Result<std::unique_ptr<LogConsumer>> ends = log.open_consumer();
+  if (!ends.is_ok()) die(ends.status().to_string());
+  for (uint32_t p = 0; p < log.partitions(); ++p) {
+    Result<Offset> end = (*ends)->end_offset(p);
+    if (!end.is_ok()) die(end.status().to_string());
+    Result<std::unique_ptr<LogConsumer>> consumer = log.open_consumer();
+    if (!consumer.is_ok()) die(consumer.status().to_string());
+    Status status = read_partition(**consumer, p, 0, *end, [&](LogRecord& record) {
+      for (const char c : record.key) read.byte_sum += static_cast<unsigned char>(c);
+      for (const char c : record.payload) read.byte_sum += static_cast<unsigned char>(c);
+      read.bytes += record.key.size() + record.payload.size();
+      ++read.records;
+      return Status::ok();
+    });
+    if (!status.is_ok()) die(status.to_string());
+    consumers.push_back(std::move(consumer).value());
+  }
+  read.seconds = seconds_since(t0);
+  read.cpu_seconds = process_cpu_seconds() - cpu0;
   return read;
 }
 
@@ -261,6 +351,8 @@ std::vector<LogRecord> records_of(Log& log) {
 }
 
 struct BareDeliveries {
+  std::chrono::steady_clock::time_point start;
+  double first_seconds = 0;  // from the handle's creation to the first delivery report
   uint64_t delivered = 0;
   uint64_t failed = 0;
   rd_kafka_resp_err_t first_error = RD_KAFKA_RESP_ERR_NO_ERROR;
@@ -268,6 +360,7 @@ struct BareDeliveries {
 
 void on_bare_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque) {
   auto* book = static_cast<BareDeliveries*>(opaque);
+  if (book->delivered + book->failed == 0) book->first_seconds = seconds_since(book->start);
   if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
     ++book->delivered;
   } else if (book->failed++ == 0) {
@@ -277,11 +370,14 @@ void on_bare_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void* opaq
 
 // Produces `records` (their partitions, keys, values, timestamps and dimona.* headers) to
 // `topic` with one handle of the log's producer settings, then one flush; seconds from the
-// handle's creation to every delivery acknowledged (the idempotent producer's id included).
-double bare_produce(const std::string& bootstrap, const std::string& topic, const std::vector<LogRecord>& records) {
+// handle's creation to every delivery acknowledged (the idempotent producer's id included);
+// `first_seconds`: to the first delivery report.
+double bare_produce(const std::string& bootstrap, const std::string& topic, const std::vector<LogRecord>& records,
+                    double* first_seconds) {
   using namespace kafka_client;
   const auto t0 = std::chrono::steady_clock::now();
   BareDeliveries book;
+  book.start = t0;
   Result<KafkaHandle> handle = new_handle(RD_KAFKA_PRODUCER, log_producer_settings(bootstrap, limits::kafka_delivery_timeout_ms),
                                           on_bare_delivery, &book);
   if (!handle.is_ok()) die(handle.status().to_string());
@@ -326,6 +422,7 @@ double bare_produce(const std::string& bootstrap, const std::string& topic, cons
   if (book.failed > 0 || book.delivered != records.size())
     die(std::to_string(book.delivered) + " of " + std::to_string(records.size()) + " records delivered by the bare producer (" +
         rd_kafka_err2str(book.first_error) + ")");
+  *first_seconds = book.first_seconds;
   return seconds;
 }
 
@@ -358,9 +455,10 @@ void print_run(const char* backend, int index, const Run& r) {
   std::printf("run %d %-22s appends of group 1: %s; later appends: %s\n", index, backend,
               summary({r.append_ms.begin(), r.append_ms.begin() + static_cast<std::ptrdiff_t>(first)}).c_str(),
               summary({r.append_ms.begin() + static_cast<std::ptrdiff_t>(first), r.append_ms.end()}).c_str());
-  std::printf("run %d %-22s open %.3f s, ingest %.3f s (%llu declarations, %llu commit groups), replay %.3f s (%llu events)\n", index,
-              backend, r.open_seconds, r.ingest_seconds, static_cast<unsigned long long>(r.declarations),
-              static_cast<unsigned long long>(r.commits), r.replay_seconds, static_cast<unsigned long long>(r.events));
+  std::printf("run %d %-22s open %.3f s, ingest %.3f s (%llu declarations, %llu commit groups), replay %.3f s (%llu events, %.3f s CPU)\n",
+              index, backend, r.open_seconds, r.ingest_seconds, static_cast<unsigned long long>(r.declarations),
+              static_cast<unsigned long long>(r.commits), r.replay_seconds, static_cast<unsigned long long>(r.events),
+              r.replay_cpu_seconds);
 }
 
 }  // namespace
@@ -406,7 +504,8 @@ int main(int argc, char** argv) {
   std::vector<Run> sqlite_runs, kafka_runs;
   std::vector<BareRead> bare_reads;
   std::vector<double> bare_produce_seconds;
-  std::vector<double> replay_ratios, ingest_ratios;  // ours/bare of each run (events/s)
+  std::vector<double> seam_reads, by_partition_reads;  // seconds of each run's reads through our LogConsumer
+  std::vector<double> replay_ratios, ingest_ratios, seam_ratios, by_partition_ratios;  // ours/bare of each run (events/s)
   std::vector<LogRecord> records;  // what the first run's ledger wrote: the bare producer's input
   uint64_t record_bytes = 0;
   const std::string bootstrap = (*cluster)->bootstrap();
@@ -427,21 +526,32 @@ int main(int argc, char** argv) {
     fresh_topic(topic);
     fresh_topic(bare_topic);
     std::unique_ptr<Log> log = open_fresh_log("kafka://" + bootstrap + "/" + topic, partitions);
-    double produced = 0;
-    if (!ours_first) produced = bare_produce(bootstrap, bare_topic, records);
+    double produced = 0, first_delivery = 0;
+    if (!ours_first) produced = bare_produce(bootstrap, bare_topic, records, &first_delivery);
     Run run = ingest_once(*log, input, partitions, commit_lines);
     if (records.empty()) {
       records = records_of(*log);
       for (const LogRecord& record : records) record_bytes += record.key.size() + record.payload.size();
       if (records.size() != run.appended) die("read back " + std::to_string(records.size()) + " of " + std::to_string(run.appended) + " records");
     }
-    if (ours_first) produced = bare_produce(bootstrap, bare_topic, records);
-    BareRead read;
-    if (!ours_first) read = bare_consume(bootstrap, topic, partitions);
+    if (ours_first) produced = bare_produce(bootstrap, bare_topic, records, &first_delivery);
+    BareRead read, seam, by_partition;
+    if (!ours_first) {
+      by_partition = seam_read_by_partition(*log);
+      seam = seam_read(*log);
+      read = bare_consume(bootstrap, topic, partitions);
+    }
     replay_once(*log, run);
-    if (ours_first) read = bare_consume(bootstrap, topic, partitions);
-    if (read.records != run.appended)
-      die("the bare consumer read " + std::to_string(read.records) + " records of " + std::to_string(run.appended));
+    if (ours_first) {
+      read = bare_consume(bootstrap, topic, partitions);
+      seam = seam_read(*log);
+      by_partition = seam_read_by_partition(*log);
+    }
+    for (const BareRead* other : {&seam, &by_partition}) {
+      if (read.records != run.appended || other->records != run.appended || other->byte_sum != read.byte_sum)
+        die("the bare consumer read " + std::to_string(read.records) + " records, our LogConsumer " +
+            std::to_string(other->records) + ", of " + std::to_string(run.appended) + " (or their bytes differ)");
+    }
     kafka_runs.push_back(std::move(run));
     const Run& k = kafka_runs.back();
     print_run("kafka (mock cluster)", r, k);
@@ -449,11 +559,18 @@ int main(int argc, char** argv) {
     const double bare_ingest = static_cast<double>(records.size()) / produced;
     const double ours_replay = static_cast<double>(k.events) / k.replay_seconds;
     const double bare_replay = static_cast<double>(read.records) / read.seconds;
-    std::printf("run %d %-22s produce %.3f s (%zu records, ours/bare %.2f); consume %.3f s (%llu records, %.1f MB, byte sum %llu; ours/bare %.2f)\n",
-                r, "bare librdkafka", produced, records.size(), ours_ingest / bare_ingest, read.seconds,
+    std::printf("run %d %-22s produce %.3f s (first delivery after %.3f s; %zu records, ours/bare %.2f); consume %.3f s (%.3f s CPU; %llu records, %.1f MB, byte sum %llu; ours/bare %.2f)\n",
+                r, "bare librdkafka", produced, first_delivery, records.size(), ours_ingest / bare_ingest, read.seconds, read.cpu_seconds,
                 static_cast<unsigned long long>(read.records), static_cast<double>(read.bytes) / 1e6,
                 static_cast<unsigned long long>(read.byte_sum), ours_replay / bare_replay);
+    std::printf("run %d %-22s read %.3f s (%.3f s CPU; ours/bare %.2f); partition by partition, a fresh consumer each: %.3f s (%.3f s CPU; ours/bare %.2f)\n",
+                r, "our LogConsumer", seam.seconds, seam.cpu_seconds, read.seconds / seam.seconds, by_partition.seconds,
+                by_partition.cpu_seconds, read.seconds / by_partition.seconds);
+    by_partition_reads.push_back(by_partition.seconds);
+    by_partition_ratios.push_back(read.seconds / by_partition.seconds);
     bare_reads.push_back(read);
+    seam_reads.push_back(seam.seconds);
+    seam_ratios.push_back(read.seconds / seam.seconds);
     bare_produce_seconds.push_back(produced);
     ingest_ratios.push_back(ours_ingest / bare_ingest);
     replay_ratios.push_back(ours_replay / bare_replay);
@@ -484,6 +601,8 @@ int main(int argc, char** argv) {
               static_cast<unsigned long long>(records.size()), mb, "ours", "bare librdkafka");
   row("ingest vs bare producer", median(ours_ingest), median(bare_ingest), median(ingest_ratios));
   row("replay vs bare batch consumer", median(ours_replay), median(bare_replay), median(replay_ratios));
+  row("LogConsumer read vs bare", median(seam_reads), median(bare_replay), median(seam_ratios));
+  row("  partition by partition", median(by_partition_reads), median(bare_replay), median(by_partition_ratios));
   fs::remove_all(dir);
   return 0;
 }
