@@ -17,6 +17,9 @@ Settings common_settings(std::string_view bootstrap) {
           {"client.id", "dimona-ledger"},
           {"allow.auto.create.topics", "false"},  // a topic is created on purpose, with its partitions
           {"socket.timeout.ms", std::to_string(limits::kafka_request_timeout_ms)},
+          // TCP_NODELAY, as the Java client always sets: with Nagle on, a request or response
+          // written in two segments waits for the peer's delayed ACK (~40 ms on Linux).
+          {"socket.nagle.disable", "true"},
           {"log.connection.close", "false"}};
 }
 

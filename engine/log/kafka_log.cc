@@ -636,7 +636,7 @@ KafkaMockCluster::~KafkaMockCluster() = default;
 
 Result<std::unique_ptr<KafkaMockCluster>> KafkaMockCluster::start(int brokers) {
   if (brokers < 1) return invalid_argument("a mock cluster has at least one broker");
-  Result<KafkaHandle> handle = new_handle(RD_KAFKA_PRODUCER, {{"client.id", "dimona-ledger.mock"}}, nullptr);
+  Result<KafkaHandle> handle = new_handle(RD_KAFKA_PRODUCER, {{"client.id", "dimona-ledger.mock"}, {"socket.nagle.disable", "true"}}, nullptr);
   DIMONA_TRY(handle);
   auto state = std::make_unique<State>();
   state->handle = std::move(handle).value();
