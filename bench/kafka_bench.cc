@@ -18,7 +18,11 @@
 //   first run's ledger wrote to a fresh topic, then one flush; beside our
 //   ingest (decode + decide + append, a durable append per commit group).
 // Both are reported in events/s and MB/s (keys and values, headers not
-// counted) with the median over the runs of ours/bare.
+// counted) with the median over the runs of ours/bare. To say where the
+// replay's gap comes from, the same topic is also read through our
+// LogConsumer without decode (every partition at once, and partition by
+// partition with a fresh consumer each, as the Projector reads), and each
+// read prints the process's CPU time beside its wall time.
 //
 // The mock cluster runs in this process, keeps its partitions in memory
 // (about 5 MiB each) and talks over 127.0.0.1: its figures are upper bounds
