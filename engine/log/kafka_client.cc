@@ -17,7 +17,33 @@ Settings common_settings(std::string_view bootstrap) {
           {"client.id", "dimona-ledger"},
           {"allow.auto.create.topics", "false"},  // a topic is created on purpose, with its partitions
           {"socket.timeout.ms", std::to_string(limits::kafka_request_timeout_ms)},
+          // TCP_NODELAY, as the Java client always sets: with Nagle on, a request or response
+          // written in two segments waits for the peer's delayed ACK (~40 ms on Linux).
+          {"socket.nagle.disable", "true"},
           {"log.connection.close", "false"}};
+}
+
+Settings log_producer_settings(std::string_view bootstrap, int delivery_timeout_ms) {
+  Settings settings = common_settings(bootstrap);
+  settings.insert(settings.end(), {
+      {"enable.idempotence", "true"},
+      {"acks", "all"},
+      {"max.in.flight.requests.per.connection", "5"},  // the most idempotence keeps ordered
+      {"compression.type", "lz4"},
+      // Records name their partition; for keyed records without one, the Java client's choice.
+      {"partitioner", "murmur2_random"},
+      {"linger.ms", std::to_string(limits::kafka_linger_ms)},
+      {"batch.num.messages", std::to_string(limits::kafka_batch_records_max)},
+      {"batch.size", std::to_string(limits::kafka_batch_bytes_max)},
+      {"delivery.timeout.ms", std::to_string(delivery_timeout_ms)},
+      {"queue.buffering.max.messages", std::to_string(limits::kafka_queue_records_max)},
+      {"queue.buffering.max.kbytes", std::to_string(limits::kafka_queue_kbytes_max)},
+      {"message.max.bytes", std::to_string(limits::kafka_batch_bytes_max + 64 * 1024)},
+      // enable.gapless.guarantee stays at its default (false; librdkafka warns that it is
+      // experimental when set): a failed batch is an append error the caller retries.
+      {"retry.backoff.ms", "100"},
+  });
+  return settings;
 }
 
 // librdkafka's log lines, on stderr as the ledger's own: errors and warnings,

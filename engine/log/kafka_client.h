@@ -5,7 +5,9 @@
 // and creation.
 //
 // Contract. Internal to engine/log (not included outside it: the one place
-// librdkafka's header is seen, with the .cc files of the Kafka backends).
+// librdkafka's header is seen, with the .cc files of the Kafka backends),
+// but for bench/kafka_bench.cc, whose bare librdkafka baselines take the
+// log's settings and headers from here.
 // Errors as values: kUnavailable when a broker cannot answer within
 // limits::kafka_request_timeout_ms, kNotFound for a missing topic,
 // kFailedPrecondition when a topic cannot be created, kInternal when
@@ -50,6 +52,18 @@ std::string kafka_error(std::string_view what, rd_kafka_resp_err_t err);
 // Settings shared by every handle: bootstrap.servers, client.id, no topic
 // auto-creation, socket timeout.
 Settings common_settings(std::string_view bootstrap);
+
+// The settings of the log's producers (kafka_log.cc): common_settings, then
+// idempotence, acks=all, LZ4, the linger, batch and queue limits of limits.h,
+// and `delivery_timeout_ms`.
+Settings log_producer_settings(std::string_view bootstrap, int delivery_timeout_ms);
+
+// Record headers the log writes and requires (text, for clients no one here wrote).
+inline constexpr const char* kHeaderEventId = "dimona.eventId";
+inline constexpr const char* kHeaderEventType = "dimona.eventType";
+inline constexpr const char* kHeaderSchemaVersion = "dimona.schemaVersion";
+inline constexpr const char* kHeaderRecordedAt = "dimona.recordedAt";  // microseconds since the epoch
+inline constexpr const char* kHeaderSource = "dimona.source";          // the source position, when there is one
 
 // librdkafka's rebalance callback (a group member's, kafka_group.cc).
 using RebalanceCallback = void (*)(rd_kafka_t*, rd_kafka_resp_err_t, rd_kafka_topic_partition_list_t*, void*);

@@ -26,13 +26,6 @@ namespace {
 
 using namespace kafka_client;  // NOLINT(google-build-using-namespace): this file is its main user
 
-// Record headers this seam writes and requires (text, for clients no one here wrote).
-constexpr const char* kHeaderEventId = "dimona.eventId";
-constexpr const char* kHeaderEventType = "dimona.eventType";
-constexpr const char* kHeaderSchemaVersion = "dimona.schemaVersion";
-constexpr const char* kHeaderRecordedAt = "dimona.recordedAt";  // microseconds since the epoch
-constexpr const char* kHeaderSource = "dimona.source";          // the source position, when there is one
-
 // The in-process fence: partitions held by a live producer, per "bootstrap/topic".
 std::mutex fence_mutex;
 std::set<std::pair<std::string, uint32_t>> held_partitions;
@@ -430,29 +423,6 @@ class KafkaConsumer final : public LogConsumer {
   bool reassign_due_ = false;  // positions changed since the last rd_kafka_assign
 };
 
-Settings producer_settings(std::string_view bootstrap, int delivery_timeout_ms) {
-  Settings settings = common_settings(bootstrap);
-  settings.insert(settings.end(), {
-      {"enable.idempotence", "true"},
-      {"acks", "all"},
-      {"max.in.flight.requests.per.connection", "5"},  // the most idempotence keeps ordered
-      {"compression.type", "lz4"},
-      // Records name their partition; for keyed records without one, the Java client's choice.
-      {"partitioner", "murmur2_random"},
-      {"linger.ms", std::to_string(limits::kafka_linger_ms)},
-      {"batch.num.messages", std::to_string(limits::kafka_batch_records_max)},
-      {"batch.size", std::to_string(limits::kafka_batch_bytes_max)},
-      {"delivery.timeout.ms", std::to_string(delivery_timeout_ms)},
-      {"queue.buffering.max.messages", std::to_string(limits::kafka_queue_records_max)},
-      {"queue.buffering.max.kbytes", std::to_string(limits::kafka_queue_kbytes_max)},
-      {"message.max.bytes", std::to_string(limits::kafka_batch_bytes_max + 64 * 1024)},
-      // enable.gapless.guarantee stays at its default (false; librdkafka warns that it is
-      // experimental when set): a failed batch is an append error the caller retries.
-      {"retry.backoff.ms", "100"},
-  });
-  return settings;
-}
-
 class KafkaLog final : public Log {
  public:
   KafkaLog(std::string bootstrap, std::string topic, uint32_t partitions, int delivery_timeout_ms,
@@ -512,7 +482,7 @@ class KafkaLog final : public Log {
       (void)rd_kafka_assign(reader->get(), nullptr);
     }
     auto book = std::make_unique<DeliveryBook>();
-    Result<KafkaHandle> handle = new_handle(RD_KAFKA_PRODUCER, producer_settings(bootstrap_, delivery_timeout_ms_),
+    Result<KafkaHandle> handle = new_handle(RD_KAFKA_PRODUCER, log_producer_settings(bootstrap_, delivery_timeout_ms_),
                                             on_delivery, book.get());
     DIMONA_TRY(handle);
     return std::unique_ptr<LogProducer>(std::make_unique<KafkaProducer>(
@@ -666,7 +636,7 @@ KafkaMockCluster::~KafkaMockCluster() = default;
 
 Result<std::unique_ptr<KafkaMockCluster>> KafkaMockCluster::start(int brokers) {
   if (brokers < 1) return invalid_argument("a mock cluster has at least one broker");
-  Result<KafkaHandle> handle = new_handle(RD_KAFKA_PRODUCER, {{"client.id", "dimona-ledger.mock"}}, nullptr);
+  Result<KafkaHandle> handle = new_handle(RD_KAFKA_PRODUCER, {{"client.id", "dimona-ledger.mock"}, {"socket.nagle.disable", "true"}}, nullptr);
   DIMONA_TRY(handle);
   auto state = std::make_unique<State>();
   state->handle = std::move(handle).value();
