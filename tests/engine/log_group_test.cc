@@ -40,7 +40,7 @@ constexpr int kSessionTimeoutMs = 3'500;
 constexpr int kRebalanceTimeoutMs = 7'000;
 constexpr auto kWait = 15s;  // the mock's first join alone waits 3 s
 
-// One broker: the group's coordinator and the topic's leader are the same.
+// This suite has always run on a mock of one broker (the other log suites: three).
 constexpr int kMockBrokers = 1;
 
 // What the callbacks saw, in one order, and what broke the contract.
