@@ -182,12 +182,33 @@ bool GroupLedgerService::holds(uint32_t partition) const {
   return partition < held_.size() && held_[partition];
 }
 
+bool GroupLedgerService::read_owners() const {
+  owners_read_at_.reset();
+  owners_cache_.clear();
+  if (!owners_reader_->refresh().is_ok()) return false;
+  owners_reader_->for_each([this](std::string_view key, std::string_view url) { owners_cache_.emplace(key, url); });
+  owners_read_at_ = std::chrono::steady_clock::now();
+  return true;
+}
+
+// Called for a partition this member does not hold, from request handlers. The
+// cache may name this member itself (it held the partition when the table was
+// read): never a redirect to itself, the table is read again first.
 std::optional<std::string> GroupLedgerService::owner_of(uint32_t partition) const {
   std::lock_guard lock(owners_mutex_);
-  if (!owners_reader_ || !owners_reader_->refresh().is_ok()) return std::nullopt;
-  Result<std::optional<std::string>> owner = owners_reader_->get(owner_key(partition));
-  if (!owner.is_ok() || !owner->has_value() || **owner == options_.advertise) return std::nullopt;
-  return **owner;
+  if (!owners_reader_) return std::nullopt;
+  const auto cached = [&]() -> std::optional<std::string> {
+    auto it = owners_cache_.find(owner_key(partition));
+    if (it == owners_cache_.end() || it->second == options_.advertise) return std::nullopt;
+    return it->second;
+  };
+  const bool fresh = owners_read_at_ && std::chrono::steady_clock::now() - *owners_read_at_ <
+                                            std::chrono::milliseconds(limits::group_owners_cache_ms);
+  if (fresh) {
+    if (std::optional<std::string> owner = cached()) return owner;
+  }
+  if (!read_owners()) return std::nullopt;
+  return cached();
 }
 
 bool GroupLedgerService::ready() const {

@@ -18,12 +18,16 @@
 // source positions skip what the log holds). Between the two, writes are
 // answered kUnavailable and holds() is false everywhere. The owners table
 // (Log::open_table("owners"): "partition/P" -> `advertise`) tells every
-// member where a partition is served: owner_of(). Every LedgerService call
+// member where a partition is served: owner_of(), from the table as read at
+// most limits::group_owners_cache_ms ago (read again at once on a partition
+// it does not name, or that it names as this member's). Every LedgerService call
 // goes to the current share under a shared lock. Thread-safe; stop() leaves
 // the group (its partitions move at once) and stops the share.
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <map>
 #include <memory>
 #include <optional>
 #include <shared_mutex>
@@ -78,6 +82,8 @@ class GroupLedgerService final : public LedgerService {
   void on_revoked();
   void on_assigned(std::vector<uint32_t> partitions);
   void run();  // the membership thread: polls the member until stop()
+  // Reads the owners table into owners_cache_; false when it cannot be read. Under owners_mutex_.
+  bool read_owners() const;
 
   const LedgerConfig config_;
   const Clock& clock_;
@@ -87,6 +93,8 @@ class GroupLedgerService final : public LedgerService {
   std::unique_ptr<GroupMember> member_;   // membership thread only (after open())
   std::unique_ptr<KeyedTable> owners_;    // membership thread only; null when the log keeps no table
   mutable std::unique_ptr<KeyedTable> owners_reader_;  // owner_of(), under owners_mutex_
+  mutable std::map<std::string, std::string> owners_cache_;  // owner_key -> URL, under owners_mutex_
+  mutable std::optional<std::chrono::steady_clock::time_point> owners_read_at_;  // under owners_mutex_
   mutable std::mutex owners_mutex_;
   mutable std::shared_mutex share_mutex_;  // guards share_ and held_
   std::unique_ptr<EmbeddedLedgerService> share_;

@@ -27,27 +27,6 @@
 
 namespace dimona::testing {
 
-struct Invocation {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-// Runs `command` with /bin/sh; stdout captured, stderr through a file of dir.
-inline Invocation run_shell(const std::string& command, const TempDir& dir) {
-  const std::string err_file = dir.file("stderr");
-  Invocation r;
-  std::FILE* p = ::popen((command + " 2>" + err_file).c_str(), "r");
-  if (p == nullptr) return r;
-  std::array<char, 4096> buf{};
-  for (size_t n; (n = std::fread(buf.data(), 1, buf.size(), p)) > 0;) r.out.append(buf.data(), n);
-  const int status = ::pclose(p);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  std::ifstream e(err_file);
-  r.err.assign(std::istreambuf_iterator<char>(e), {});
-  return r;
-}
-
 inline std::vector<std::string> split_lines(const std::string& text) {
   std::vector<std::string> lines;
   size_t start = 0;

@@ -134,6 +134,11 @@ inline constexpr int group_heartbeats_per_session = 3;
 // holds a group's first join 3 s), and how often the membership thread polls.
 inline constexpr int group_first_assignment_ms = 60'000;
 inline constexpr int group_poll_ms = 100;
+// serve --group: how long a member answers redirects from the owners table as it last
+// read it (on Kafka each read asks the broker for the table's end offset). A partition
+// that moved meanwhile is redirected to its old owner, which redirects again or answers
+// 503; a cached owner that is this member itself is read again at once.
+inline constexpr int group_owners_cache_ms = 1000;
 // Keyed tables (keyed_table.h): a table's name, a key and a value, in bytes.
 inline constexpr size_t keyed_table_name_bytes_max = 64;
 inline constexpr size_t keyed_table_key_bytes_max = 128;

@@ -297,11 +297,9 @@ TEST(DevKey, KeptAcrossOpensPrivateAndPublished) {
   EXPECT_EQ(first->key_id(), second->key_id());
   EXPECT_EQ(first->jwks_json(), second->jwks_json());
 
-  std::ifstream in(dir.file("keys/dev-jwks.json"));
-  std::stringstream published;
-  published << in.rdbuf();
-  EXPECT_EQ(published.str(), first->jwks_json() + "\n");
-  EXPECT_EQ(published.str().find("\"d\""), std::string::npos);  // no private part
+  const std::string published = testing::read_file(dir.file("keys/dev-jwks.json"));
+  EXPECT_EQ(published, first->jwks_json() + "\n");
+  EXPECT_EQ(published.find("\"d\""), std::string::npos);  // no private part
 
   auto verifier =
       TokenVerifier::from_jwks_file(dir.file("keys/dev-jwks.json"), std::string(kIssuer), std::string(kAudience));

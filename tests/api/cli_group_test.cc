@@ -23,22 +23,11 @@
 namespace dimona {
 namespace {
 
-using testing::ChildProcess;
-using testing::free_port;
-using testing::Invocation;
-using testing::MockClusterProcess;
-using testing::run_shell;
-using testing::split_lines;
-using testing::TempDir;
+using namespace dimona::testing;  // tests/kafka_process_util.h: run_shell, MockClusterProcess, TempDir, read_file...
 
 const std::string kCli = DIMONA_CLI_PATH;
 const std::string kPython = "/usr/bin/python3 " + std::string(DIMONA_INTEROP_DIR) + "/kafka_python_client.py ";
 constexpr uint32_t kPartitions = 4;
-
-std::string read(const std::string& path) {
-  std::ifstream f(path);
-  return std::string(std::istreambuf_iterator<char>(f), {});
-}
 
 // The lines of a generated year whose decisions read their own worker's data only:
 // declarations and a worker's attestations, occupation quarters and pension status.
@@ -46,7 +35,7 @@ std::string read(const std::string& path) {
 // processes of a group do not share yet: docs/kafka.md "Scale-out".)
 void own_partition_lines(const std::string& from, const std::string& to) {
   std::ofstream out(to);
-  for (const std::string& line : split_lines(read(from))) {
+  for (const std::string& line : split_lines(read_file(from))) {
     static const std::regex kinds(R"re("(dimonaIn|dimonaUpdate|dimonaCancel|dimonaOut|attestationRequest|occupationQuarter|pensionStatus)")re");
     if (std::regex_search(line, kinds) || line.find("\"worker\"") == std::string::npos) out << line << '\n';
   }
@@ -55,7 +44,7 @@ void own_partition_lines(const std::string& from, const std::string& to) {
 // An SSIN of `lines` whose events fall in `partition` (murmur2 of its 11 digits, as the ledger's).
 std::string citizen_of_partition(const std::string& lines, uint32_t partition) {
   const std::regex in(R"re("worker":\{"ssin":"([0-9]{11})"\},"dimonaIn")re");
-  for (const std::string& line : split_lines(read(lines))) {
+  for (const std::string& line : split_lines(read_file(lines))) {
     std::smatch m;
     if (std::regex_search(line, m, in) && partition_for_key(m[1].str(), kPartitions) == partition) return m[1].str();
   }
@@ -106,7 +95,7 @@ TEST(ServeGroup, TwoProcessesAndARebalanceWriteTheLogOneProcessWrites) {
   ASSERT_EQ(run_shell("head -c 32 /dev/urandom > " + key + " && chmod 600 " + key, dir).exit_code, 0);
   ASSERT_EQ(run_shell(kCli + " generate --year 2025 --students 80 --seed 3 -o " + dir.file("year.ndjson"), dir).exit_code, 0);
   own_partition_lines(dir.file("year.ndjson"), dir.file("lines.ndjson"));
-  const size_t lines = split_lines(read(dir.file("lines.ndjson"))).size();
+  const size_t lines = split_lines(read_file(dir.file("lines.ndjson"))).size();
   ASSERT_GT(lines, 1000u);
 
   // The oracle: one process ingests the file.

@@ -24,12 +24,7 @@
 namespace dimona {
 namespace {
 
-using testing::ChildProcess;
-using testing::Invocation;
-using testing::MockClusterProcess;
-using testing::run_shell;
-using testing::split_lines;
-using testing::TempDir;
+using namespace dimona::testing;  // tests/kafka_process_util.h: run_shell, MockClusterProcess, TempDir, read_file...
 
 const std::string kCli = DIMONA_CLI_PATH;
 const std::string kProduce = "/usr/bin/python3 " + std::string(DIMONA_INTEROP_DIR) + "/kafka_python_client.py lines ";
@@ -60,16 +55,12 @@ class CliInputTopic : public ::testing::Test {
     // 100 students: about 2.7 k lines, well inside what the mock keeps per partition.
     Invocation g = run_shell(kCli + " generate --year 2025 --students 100 --seed 7 -o " + year(), dir_);
     ASSERT_EQ(g.exit_code, 0) << g.err;
-    lines_ = split_lines(read(year())).size();
+    lines_ = split_lines(read_file(year())).size();
     std::ofstream(dir_.file("secret.key")) << std::string(32, 'a');
     std::filesystem::permissions(dir_.file("secret.key"), std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
   }
 
   std::string year() const { return dir_.file("year.ndjson"); }
-  static std::string read(const std::string& path) {
-    std::ifstream in(path);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-  }
 
   std::string data(const std::string& name) {
     std::filesystem::create_directories(dir_.file(name));
@@ -106,7 +97,7 @@ class CliInputTopic : public ::testing::Test {
   void write_year_without_recorded_at(const std::string& path) {
     const std::regex last(R"(,"recordedAt":"[^"]*")"), first(R"("recordedAt":"[^"]*",)");
     std::ofstream out(path);
-    for (const std::string& line : split_lines(read(year())))
+    for (const std::string& line : split_lines(read_file(year())))
       out << std::regex_replace(std::regex_replace(line, last, ""), first, "") << '\n';
   }
 
@@ -161,7 +152,7 @@ TEST_F(CliInputTopic, AnIngestKilledWhileFollowingStoresEveryRecordOnceWhenRunAg
   const std::string input = mock.uri("input");
   // The year in two parts: the first produced at once, the second as a trickle during the kill.
   write_year_without_recorded_at(dir_.file("year-now.ndjson"));
-  const std::vector<std::string> all = split_lines(read(dir_.file("year-now.ndjson")));
+  const std::vector<std::string> all = split_lines(read_file(dir_.file("year-now.ndjson")));
   const size_t half = all.size() / 2;
   {
     std::ofstream first(dir_.file("first.ndjson")), second(dir_.file("second.ndjson"));
@@ -245,7 +236,7 @@ TEST_F(CliInputTopic, ALiveFeedKeyedBySsinOverManyPartitionsIsTakenWhole) {
 
 TEST_F(CliInputTopic, AMalformedOrTooLargeRecordIsReportedAndSkipped) {
   MockClusterProcess mock("input", 1);
-  const std::vector<std::string> all = split_lines(read(year()));
+  const std::vector<std::string> all = split_lines(read_file(year()));
   {
     std::ofstream mixed(dir_.file("mixed.ndjson"));
     mixed << all[0] << '\n'                                                   // offset 0
@@ -264,8 +255,8 @@ TEST_F(CliInputTopic, AMalformedOrTooLargeRecordIsReportedAndSkipped) {
   Invocation ingest = cli("ingest " + input + " --report " + report, "data");
   ASSERT_EQ(ingest.exit_code, 0) << ingest.err;
   EXPECT_NE(ingest.out.find("malformed records 2"), std::string::npos) << ingest.out;
-  const std::vector<std::string> entries = split_lines(read(report));
-  ASSERT_EQ(entries.size(), 2u) << read(report);
+  const std::vector<std::string> entries = split_lines(read_file(report));
+  ASSERT_EQ(entries.size(), 2u) << read_file(report);
   EXPECT_EQ(entries[0].rfind("{\"partition\":0,\"offset\":1,\"error\":", 0), 0u) << entries[0];
   EXPECT_EQ(entries[1], "{\"partition\":0,\"offset\":2,\"error\":\"record longer than 64 KiB\"}");
   const SourceCount stored = topic_events("data");
@@ -276,7 +267,7 @@ TEST_F(CliInputTopic, AMalformedOrTooLargeRecordIsReportedAndSkipped) {
   // Run again: the report keeps its two entries, once each; nothing is appended.
   Invocation again = cli("ingest " + input + " --report " + report, "data");
   ASSERT_EQ(again.exit_code, 0) << again.err;
-  EXPECT_EQ(split_lines(read(report)).size(), 2u) << read(report);
+  EXPECT_EQ(split_lines(read_file(report)).size(), 2u) << read_file(report);
   EXPECT_EQ(topic_events("data").events, stored.events);
 }
 
@@ -288,7 +279,7 @@ TEST_F(CliInputTopic, AMalformedOrTooLargeRecordIsReportedAndSkipped) {
 TEST_F(CliInputTopic, ServeFeedsTheInputTopicAndSharesItsPositionsWithIngest) {
   MockClusterProcess mock("input", 1);
   const std::string input = mock.uri("input");
-  const std::vector<std::string> all = split_lines(read(year()));
+  const std::vector<std::string> all = split_lines(read_file(year()));
   const size_t half = all.size() / 2;
   {
     std::ofstream first(dir_.file("first.ndjson")), second(dir_.file("second.ndjson"));

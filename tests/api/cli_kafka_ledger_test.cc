@@ -13,10 +13,7 @@
 namespace dimona {
 namespace {
 
-using testing::Invocation;
-using testing::MockClusterProcess;
-using testing::run_shell;
-using testing::TempDir;
+using namespace dimona::testing;  // tests/kafka_process_util.h: run_shell, MockClusterProcess, TempDir, read_file...
 
 const std::string kCli = DIMONA_CLI_PATH;
 

@@ -16,14 +16,7 @@
 namespace dimona {
 namespace {
 
-using testing::append_events;
-using testing::free_port;
-using testing::ChildProcess;
-using testing::Invocation;
-using testing::MockClusterProcess;
-using testing::run_shell;
-using testing::split_lines;
-using testing::TempDir;
+using namespace dimona::testing;  // tests/kafka_process_util.h: run_shell, MockClusterProcess, TempDir, read_file...
 
 constexpr uint32_t kPartitions = 4;
 const std::string kTopic = "dimona.events";

@@ -28,25 +28,11 @@
 namespace dimona {
 namespace {
 
-struct Invocation {
-  int exit_code = -1;
-  std::string out;  // stdout and stderr, in that order
-  std::string err;
-};
+using testing::Invocation;
 
 // `prefix` runs the binary under another command (timeout).
 Invocation run(const std::string& args, const testing::TempDir& dir, const std::string& prefix = "") {
-  const std::string err_file = dir.file("stderr");
-  const std::string command = prefix + std::string(DIMONA_CLI_PATH) + " " + args + " 2>" + err_file;
-  Invocation r;
-  std::FILE* p = ::popen(command.c_str(), "r");
-  std::array<char, 4096> buf{};
-  for (size_t n; (n = std::fread(buf.data(), 1, buf.size(), p)) > 0;) r.out.append(buf.data(), n);
-  const int status = ::pclose(p);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  std::ifstream e(err_file);
-  r.err.assign(std::istreambuf_iterator<char>(e), {});
-  return r;
+  return testing::run_shell(prefix + std::string(DIMONA_CLI_PATH) + " " + args, dir);
 }
 
 size_t lines(const std::string& s) { return static_cast<size_t>(std::count(s.begin(), s.end(), '\n')); }
@@ -417,8 +403,7 @@ TEST(CliLedgerTime, ARecordedAtFarAheadOfTheClockIsRefused) {
   Invocation ingest = run("ingest " + dir.file("in.ndjson") + data, dir);
   EXPECT_EQ(ingest.exit_code, 0) << ingest.err;
   EXPECT_NE(ingest.out.find("malformed lines 1"), std::string::npos) << ingest.out;
-  std::ifstream report(dir.file("in.ndjson.refused.ndjson"));
-  const std::string refused((std::istreambuf_iterator<char>(report)), {});
+  const std::string refused = testing::read_file(dir.file("in.ndjson.refused.ndjson"));
   EXPECT_NE(refused.find("more than 86400 s ahead of the clock"), std::string::npos) << refused;
   Invocation replay = run("replay" + data, dir);
   EXPECT_EQ(replay.out.find("2099"), std::string::npos) << replay.out;

@@ -106,10 +106,7 @@ class IngestTest : public ::testing::TestWithParam<std::string> {
     return lines;
   }
 
-  std::string report() {
-    std::ifstream f(dir_.file("report.ndjson"));
-    return std::string(std::istreambuf_iterator<char>(f), {});
-  }
+  std::string report() { return testing::read_file(dir_.file("report.ndjson")); }
 
   TempDir dir_;
   mutable std::string uri_;
@@ -169,11 +166,7 @@ TEST_P(IngestTest, AChangedFileIsRefusedRatherThanHalfApplied) {
   write_declarations(path, 5000);  // over the 1 MiB fingerprint: the head stays, the tail changes
   auto log = open_log();
   ASSERT_TRUE(run(*log, path).is_ok());
-  std::string text;
-  {
-    std::ifstream f(path);
-    text.assign(std::istreambuf_iterator<char>(f), {});
-  }
+  std::string text = testing::read_file(path);
   // Same head (the fingerprint), different body.
   const size_t at = text.size() - 40;
   text[at] = text[at] == '1' ? '2' : '1';

@@ -21,20 +21,12 @@
 #include "engine/log/kafka_mock.h"
 #include "engine/log/log.h"
 #include "engine/log/log_tools.h"
+#include "tests/engine/log_test_support.h"
 
 namespace dimona {
 namespace {
 
 constexpr uint32_t kPartitions = 4;
-
-KafkaMockCluster& mock_cluster() {
-  static std::unique_ptr<KafkaMockCluster> cluster = [] {
-    Result<std::unique_ptr<KafkaMockCluster>> started = KafkaMockCluster::start(3);
-    DIMONA_ASSERT(started.is_ok());
-    return std::move(started).value();
-  }();
-  return *cluster;
-}
 
 using Entries = std::vector<std::pair<std::string, std::string>>;
 
@@ -50,55 +42,15 @@ std::optional<std::string> value_of(KeyedTable& table, std::string_view key) {
   return got.is_ok() ? *got : std::optional<std::string>("<error>");
 }
 
-class KeyedTableConformance : public ::testing::TestWithParam<std::string> {
+class KeyedTableConformance : public testing::LogBackendTest {
  protected:
-  void SetUp() override {
-    static std::atomic<int> counter{0};
-    std::string name =
-        "table-" + std::to_string(counter++) + "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    for (char& c : name) {
-      if (c == '/') c = '.';
-    }
-    if (GetParam() == "memory") {
-      uri_ = "memory:" + name;
-    } else if (GetParam() == "sqlite") {
-      sqlite_path_ = ::testing::TempDir() + "dimona-" + std::to_string(::getpid()) + "-" + name + ".db";
-      remove_sqlite_files();
-      uri_ = "sqlite:" + sqlite_path_;
-    } else {
-      ASSERT_TRUE(mock_cluster().create_topic(name, kPartitions, 1).is_ok());
-      kafka_topic_ = name;
-      uri_ = "kafka://" + mock_cluster().bootstrap() + "/" + name;
-    }
-    log_ = reopen();
-    ASSERT_NE(log_, nullptr);
-  }
-
-  void TearDown() override {
-    log_.reset();
-    remove_sqlite_files();
-  }
-
-  void remove_sqlite_files() const {
-    if (sqlite_path_.empty()) return;
-    for (const char* suffix : {"", "-wal", "-shm"}) std::remove((sqlite_path_ + suffix).c_str());
-  }
-
-  // Another Log on the same URI: another process, as far as a table can tell.
-  std::unique_ptr<Log> reopen() const {
-    LogOptions options;
-    options.partitions = kPartitions;
-    options.delivery_timeout_ms = 5000;
-    Result<std::unique_ptr<Log>> log = open_log(uri_, options);
-    EXPECT_TRUE(log.is_ok()) << log.status().to_string();
-    return log.is_ok() ? std::move(log).value() : nullptr;
-  }
+  KeyedTableConformance() : LogBackendTest("table", kPartitions) { options_.delivery_timeout_ms = 5000; }
 
   // The table's topic exists on Kafka before it is opened: librdkafka 2.0.2's
   // mock answers no CreateTopics (engine/log/kafka_mock.h).
   void prepare_topic(std::string_view name) {
     if (kafka_topic_.empty() || !made_topics_.insert(std::string(name)).second) return;
-    ASSERT_TRUE(mock_cluster().create_topic(kafka_topic_ + "." + std::string(name), 1, 1).is_ok());
+    ASSERT_TRUE(mock().create_topic(kafka_topic_ + "." + std::string(name), 1, 1).is_ok());
   }
 
   std::unique_ptr<KeyedTable> table(std::string_view name, Log* log = nullptr) {
@@ -108,11 +60,7 @@ class KeyedTableConformance : public ::testing::TestWithParam<std::string> {
     return opened.is_ok() ? std::move(opened).value() : nullptr;
   }
 
-  std::string uri_;
-  std::string sqlite_path_;
-  std::string kafka_topic_;  // the log's topic on Kafka
   std::set<std::string> made_topics_;
-  std::unique_ptr<Log> log_;
 };
 
 TEST_P(KeyedTableConformance, APutIsFoundByGetAndAnAbsentKeyIsNot) {
@@ -327,7 +275,7 @@ TEST_P(KeyedTableConformance, ObjectsOnTwoThreadsPutSideBySide) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, KeyedTableConformance, ::testing::Values("memory", "sqlite", "kafka"),
-                         [](const ::testing::TestParamInfo<std::string>& backend) { return backend.param; });
+                         testing::backend_name);
 
 // --- The embedded log: its tables beside its batches -------------------------------
 
@@ -420,7 +368,7 @@ std::unique_ptr<Log> kafka_log(const std::string& topic, uint32_t partitions, in
   LogOptions options;
   options.partitions = partitions;
   options.delivery_timeout_ms = delivery_timeout_ms;
-  Result<std::unique_ptr<Log>> log = open_log("kafka://" + mock_cluster().bootstrap() + "/" + topic, options);
+  Result<std::unique_ptr<Log>> log = open_log("kafka://" + testing::mock_cluster().bootstrap() + "/" + topic, options);
   EXPECT_TRUE(log.is_ok()) << log.status().to_string();
   return log.is_ok() ? std::move(log).value() : nullptr;
 }
@@ -428,8 +376,8 @@ std::unique_ptr<Log> kafka_log(const std::string& topic, uint32_t partitions, in
 // A table's topic has one partition: another count is refused, not half read.
 TEST(KafkaKeyedTable, ATopicOfSeveralPartitionsIsRefused) {
   const std::string topic = fresh_topic("wide");
-  ASSERT_TRUE(mock_cluster().create_topic(topic, 1, 1).is_ok());
-  ASSERT_TRUE(mock_cluster().create_topic(topic + ".owners", 3, 1).is_ok());
+  ASSERT_TRUE(testing::mock_cluster().create_topic(topic, 1, 1).is_ok());
+  ASSERT_TRUE(testing::mock_cluster().create_topic(topic + ".owners", 3, 1).is_ok());
   std::unique_ptr<Log> log = kafka_log(topic, 1);
   ASSERT_NE(log, nullptr);
   Result<std::unique_ptr<KeyedTable>> table = log->open_table("owners");
@@ -442,8 +390,8 @@ TEST(KafkaKeyedTable, ATopicOfSeveralPartitionsIsRefused) {
 // kCorruption when the table reads it, named by its offset.
 TEST(KafkaKeyedTable, ARecordWithoutAKeyIsCorruption) {
   const std::string topic = fresh_topic("keyless");
-  ASSERT_TRUE(mock_cluster().create_topic(topic, 1, 1).is_ok());
-  ASSERT_TRUE(mock_cluster().create_topic(topic + ".periods", 1, 1).is_ok());
+  ASSERT_TRUE(testing::mock_cluster().create_topic(topic, 1, 1).is_ok());
+  ASSERT_TRUE(testing::mock_cluster().create_topic(topic + ".periods", 1, 1).is_ok());
   // The table's topic written as a log: a record with an empty key.
   std::unique_ptr<Log> raw = kafka_log(topic + ".periods", 1);
   ASSERT_NE(raw, nullptr);
@@ -466,19 +414,19 @@ TEST(KafkaKeyedTable, ARecordWithoutAKeyIsCorruption) {
 // back a put (retried) goes through and another object reads the latest.
 TEST(KafkaKeyedTable, APutWhileTheBrokersAreDownFailsThenARetrySucceeds) {
   const std::string topic = fresh_topic("down");
-  ASSERT_TRUE(mock_cluster().create_topic(topic, 1, 1).is_ok());
-  ASSERT_TRUE(mock_cluster().create_topic(topic + ".tickets", 1, 1).is_ok());
+  ASSERT_TRUE(testing::mock_cluster().create_topic(topic, 1, 1).is_ok());
+  ASSERT_TRUE(testing::mock_cluster().create_topic(topic + ".tickets", 1, 1).is_ok());
   std::unique_ptr<Log> log = kafka_log(topic, 1, 1500);
   ASSERT_NE(log, nullptr);
   Result<std::unique_ptr<KeyedTable>> table = log->open_table("tickets");
   ASSERT_TRUE(table.is_ok()) << table.status().to_string();
   ASSERT_TRUE((*table)->put("ticket-1", "a").is_ok());
 
-  mock_cluster().set_all_brokers_down(true);
+  testing::mock_cluster().set_all_brokers_down(true);
   auto start = std::chrono::steady_clock::now();
   Status failed = (*table)->put("ticket-1", "b");
   auto waited = std::chrono::steady_clock::now() - start;
-  mock_cluster().set_all_brokers_down(false);
+  testing::mock_cluster().set_all_brokers_down(false);
   EXPECT_EQ(failed.code(), Code::kUnavailable) << failed.to_string();
   EXPECT_LT(waited, std::chrono::seconds(15));
   EXPECT_EQ(value_of(**table, "ticket-1"), "a");
@@ -500,7 +448,7 @@ TEST(KafkaKeyedTable, APutWhileTheBrokersAreDownFailsThenARetrySucceeds) {
 // The table's topic name: TOPIC.NAME, within Kafka's 249 characters.
 TEST(KafkaKeyedTable, ATopicNameLongerThanKafkaAllowsIsRefused) {
   const std::string topic = fresh_topic(std::string(200, 't'));
-  ASSERT_TRUE(mock_cluster().create_topic(topic, 1, 1).is_ok());
+  ASSERT_TRUE(testing::mock_cluster().create_topic(topic, 1, 1).is_ok());
   std::unique_ptr<Log> log = kafka_log(topic, 1);
   ASSERT_NE(log, nullptr);
   Result<std::unique_ptr<KeyedTable>> table = log->open_table(std::string(limits::keyed_table_name_bytes_max, 'n'));
@@ -513,7 +461,7 @@ TEST(KafkaKeyedTable, ATopicNameLongerThanKafkaAllowsIsRefused) {
 // 2.0.2's mock answers no CreateTopics, so there the open is refused.
 TEST(KafkaKeyedTable, AMissingTopicIsCreatedOrRefused) {
   const std::string topic = fresh_topic("missing");
-  ASSERT_TRUE(mock_cluster().create_topic(topic, 2, 1).is_ok());
+  ASSERT_TRUE(testing::mock_cluster().create_topic(topic, 2, 1).is_ok());
   std::unique_ptr<Log> log = kafka_log(topic, 2);
   ASSERT_NE(log, nullptr);
   Result<std::unique_ptr<KeyedTable>> table = log->open_table("periods");

@@ -14,6 +14,7 @@
 
 #include "engine/base/limits.h"
 #include "engine/log/kafka_mock.h"
+#include "tests/engine/log_test_support.h"
 
 namespace dimona {
 namespace {
@@ -60,55 +61,9 @@ Batch make_batch(const std::string& prefix, size_t count, int64_t step_micros = 
   return batch;
 }
 
-KafkaMockCluster& mock_cluster() {
-  static std::unique_ptr<KafkaMockCluster> cluster = [] {
-    Result<std::unique_ptr<KafkaMockCluster>> started = KafkaMockCluster::start(3);
-    DIMONA_ASSERT(started.is_ok());
-    return std::move(started).value();
-  }();
-  return *cluster;
-}
-
-class LogConformance : public ::testing::TestWithParam<std::string> {
+class LogConformance : public testing::LogBackendTest {
  protected:
-  void SetUp() override {
-    static std::atomic<int> counter{0};
-    std::string name = "log-" + std::to_string(counter++) + "-" +
-                       ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    for (char& c : name) {
-      if (c == '/') c = '.';
-    }
-    if (GetParam() == "memory") {
-      uri_ = "memory:" + name;
-    } else if (GetParam() == "sqlite") {
-      sqlite_path_ = ::testing::TempDir() + "dimona-" + std::to_string(::getpid()) + "-" + name + ".db";
-      remove_sqlite_files();
-      uri_ = "sqlite:" + sqlite_path_;
-    } else {
-      ASSERT_TRUE(mock_cluster().create_topic(name, kPartitions, 1).is_ok());
-      uri_ = "kafka://" + mock_cluster().bootstrap() + "/" + name;
-    }
-    log_ = reopen();
-    ASSERT_NE(log_, nullptr);
-  }
-
-  void TearDown() override {
-    log_.reset();
-    remove_sqlite_files();
-  }
-
-  void remove_sqlite_files() const {
-    if (sqlite_path_.empty()) return;
-    for (const char* suffix : {"", "-wal", "-shm"}) std::remove((sqlite_path_ + suffix).c_str());
-  }
-
-  std::unique_ptr<Log> reopen() {
-    LogOptions options;
-    options.partitions = kPartitions;
-    Result<std::unique_ptr<Log>> log = open_log(uri_, options);
-    EXPECT_TRUE(log.is_ok()) << log.status().to_string();
-    return log.is_ok() ? std::move(log).value() : nullptr;
-  }
+  LogConformance() : LogBackendTest("log", kPartitions) {}
 
   std::unique_ptr<LogProducer> producer(uint32_t partition, Log* log = nullptr) {
     Result<std::unique_ptr<LogProducer>> opened = (log ? log : log_.get())->open_producer(partition);
@@ -152,9 +107,6 @@ class LogConformance : public ::testing::TestWithParam<std::string> {
     return result;
   }
 
-  std::string uri_;
-  std::string sqlite_path_;  // the sqlite backend's file
-  std::unique_ptr<Log> log_;
 };
 
 TEST_P(LogConformance, AppendedRecordsReadBackWithEveryField) {
@@ -394,8 +346,7 @@ TEST_P(LogConformance, RefusesWhatBreaksALimit) {
   EXPECT_EQ(reader->poll(records, 10ms, 0).status().code(), Code::kInvalidArgument);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, LogConformance, ::testing::Values("memory", "sqlite", "kafka"),
-                         [](const ::testing::TestParamInfo<std::string>& backend) { return backend.param; });
+INSTANTIATE_TEST_SUITE_P(Backends, LogConformance, ::testing::Values("memory", "sqlite", "kafka"), testing::backend_name);
 
 // --- Beside the suite: the partitioner and the URIs ---------------------------------
 
@@ -444,10 +395,10 @@ TEST(LogUri, EachSchemeAndEachMistake) {
 }
 
 TEST(LogUri, AnExistingKafkaTopicKeepsItsPartitionCount) {
-  ASSERT_TRUE(mock_cluster().create_topic("existing.topic", 6, 1).is_ok());
+  ASSERT_TRUE(testing::mock_cluster().create_topic("existing.topic", 6, 1).is_ok());
   LogOptions options;
   options.partitions = 16;
-  Result<std::unique_ptr<Log>> log = open_log("kafka://" + mock_cluster().bootstrap() + "/existing.topic", options);
+  Result<std::unique_ptr<Log>> log = open_log("kafka://" + testing::mock_cluster().bootstrap() + "/existing.topic", options);
   ASSERT_TRUE(log.is_ok()) << log.status().to_string();
   EXPECT_EQ((*log)->partitions(), 6u);
 }
@@ -455,15 +406,15 @@ TEST(LogUri, AnExistingKafkaTopicKeepsItsPartitionCount) {
 // Produce requests refused for a moment (an in-sync replica lost): the
 // idempotent producer retries, and every record is there exactly once.
 TEST(KafkaLog, ProduceErrorsAreRetriedWithNothingLostOrDoubled) {
-  ASSERT_TRUE(mock_cluster().create_topic("faults.produce", 2, 1).is_ok());
+  ASSERT_TRUE(testing::mock_cluster().create_topic("faults.produce", 2, 1).is_ok());
   LogOptions options;
-  Result<std::unique_ptr<Log>> log = open_log("kafka://" + mock_cluster().bootstrap() + "/faults.produce", options);
+  Result<std::unique_ptr<Log>> log = open_log("kafka://" + testing::mock_cluster().bootstrap() + "/faults.produce", options);
   ASSERT_TRUE(log.is_ok()) << log.status().to_string();
   Result<std::unique_ptr<LogProducer>> producer = (*log)->open_producer(1);
   ASSERT_TRUE(producer.is_ok()) << producer.status().to_string();
   Batch batch = make_batch("fault", 200, 10);
   std::vector<LogRecordDraft> drafts = batch.drafts();
-  mock_cluster().fail_next_produce_requests(4);
+  testing::mock_cluster().fail_next_produce_requests(4);
   Result<AppendOutcome> outcome = (*producer)->append(drafts);
   ASSERT_TRUE(outcome.is_ok()) << outcome.status().to_string();
   for (size_t i = 0; i < batch.ids.size(); ++i) ASSERT_EQ(outcome->offsets[i], i);
@@ -490,21 +441,21 @@ TEST(KafkaLog, ProduceErrorsAreRetriedWithNothingLostOrDoubled) {
 // the brokers are back, the same batch in the same session is appended, and
 // is there once (nothing had reached a broker).
 TEST(KafkaLog, AnAppendWhileTheBrokersAreDownFailsThenARetrySucceeds) {
-  ASSERT_TRUE(mock_cluster().create_topic("faults.down", 1, 1).is_ok());
+  ASSERT_TRUE(testing::mock_cluster().create_topic("faults.down", 1, 1).is_ok());
   LogOptions options;
   options.delivery_timeout_ms = 1500;
-  Result<std::unique_ptr<Log>> log = open_log("kafka://" + mock_cluster().bootstrap() + "/faults.down", options);
+  Result<std::unique_ptr<Log>> log = open_log("kafka://" + testing::mock_cluster().bootstrap() + "/faults.down", options);
   ASSERT_TRUE(log.is_ok()) << log.status().to_string();
   Result<std::unique_ptr<LogProducer>> producer = (*log)->open_producer(0);
   ASSERT_TRUE(producer.is_ok()) << producer.status().to_string();
   Batch batch = make_batch("down", 50);
   std::vector<LogRecordDraft> drafts = batch.drafts();
 
-  mock_cluster().set_all_brokers_down(true);
+  testing::mock_cluster().set_all_brokers_down(true);
   auto start = std::chrono::steady_clock::now();
   Result<AppendOutcome> failed = (*producer)->append(drafts);
   auto waited = std::chrono::steady_clock::now() - start;
-  mock_cluster().set_all_brokers_down(false);
+  testing::mock_cluster().set_all_brokers_down(false);
   ASSERT_FALSE(failed.is_ok());
   EXPECT_EQ(failed.status().code(), Code::kUnavailable) << failed.status().to_string();
   EXPECT_LT(waited, 15s);
@@ -539,7 +490,7 @@ TEST(KafkaLog, AnAppendWhileTheBrokersAreDownFailsThenARetrySucceeds) {
 TEST(LogUri, AMissingKafkaTopicIsCreatedWithItsPartitionsOrRefused) {
   LogOptions options;
   options.partitions = 7;
-  Result<std::unique_ptr<Log>> log = open_log("kafka://" + mock_cluster().bootstrap() + "/missing.topic", options);
+  Result<std::unique_ptr<Log>> log = open_log("kafka://" + testing::mock_cluster().bootstrap() + "/missing.topic", options);
   if (log.is_ok()) {
     EXPECT_EQ((*log)->partitions(), 7u);
   } else {

@@ -22,6 +22,7 @@
 #include "engine/base/limits.h"
 #include "engine/log/kafka_mock.h"
 #include "engine/log/log.h"
+#include "tests/engine/log_test_support.h"
 
 namespace dimona {
 namespace {
@@ -39,14 +40,8 @@ constexpr int kSessionTimeoutMs = 3'500;
 constexpr int kRebalanceTimeoutMs = 7'000;
 constexpr auto kWait = 15s;  // the mock's first join alone waits 3 s
 
-KafkaMockCluster& mock_cluster() {
-  static std::unique_ptr<KafkaMockCluster> cluster = [] {
-    Result<std::unique_ptr<KafkaMockCluster>> started = KafkaMockCluster::start(1);
-    DIMONA_ASSERT(started.is_ok());
-    return std::move(started).value();
-  }();
-  return *cluster;
-}
+// This suite has always run on a mock of one broker (the other log suites: three).
+constexpr int kMockBrokers = 1;
 
 // What the callbacks saw, in one order, and what broke the contract.
 class Recorder {
@@ -192,32 +187,13 @@ class Poller {
 
 Partitions set_of(const std::vector<uint32_t>& partitions) { return {partitions.begin(), partitions.end()}; }
 
-class LogGroup : public ::testing::TestWithParam<std::string> {
+class LogGroup : public testing::LogBackendTest {
  protected:
-  void SetUp() override {
-    static std::atomic<int> counter{0};
-    std::string name =
-        "group-" + std::to_string(counter++) + "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    for (char& c : name) {
-      if (c == '/') c = '.';
-    }
-    group_ = name + ".members";
-    if (GetParam() == "memory") {
-      uri_ = "memory:" + name;
-    } else {
-      ASSERT_TRUE(mock_cluster().create_topic(name, kPartitions, 1).is_ok());
-      uri_ = "kafka://" + mock_cluster().bootstrap() + "/" + name;
-    }
-    log_ = open();
-    ASSERT_NE(log_, nullptr);
-  }
+  LogGroup() : LogBackendTest("group", kPartitions, kMockBrokers) {}
 
-  std::unique_ptr<Log> open() {
-    LogOptions options;
-    options.partitions = kPartitions;
-    Result<std::unique_ptr<Log>> log = open_log(uri_, options);
-    EXPECT_TRUE(log.is_ok()) << log.status().to_string();
-    return log.is_ok() ? std::move(log).value() : nullptr;
+  void SetUp() override {
+    LogBackendTest::SetUp();
+    group_ = name_ + ".members";
   }
 
   std::unique_ptr<GroupMember> join(const std::string& name, Log* log = nullptr) {
@@ -240,7 +216,7 @@ class LogGroup : public ::testing::TestWithParam<std::string> {
     }
     uint64_t first_generation = a->generation();
     EXPECT_GE(first_generation, 1U);
-    other_log_ = open();
+    other_log_ = reopen();
     b = join("b", other_log_.get());
     ASSERT_NE(b, nullptr);
     Poller poll_a(*a);
@@ -252,9 +228,7 @@ class LogGroup : public ::testing::TestWithParam<std::string> {
     EXPECT_EQ(a->generation(), b->generation()) << recorder_.story();
   }
 
-  std::string uri_;
   std::string group_;
-  std::unique_ptr<Log> log_;
   std::unique_ptr<Log> other_log_;
   Recorder recorder_;
 };
@@ -358,8 +332,7 @@ TEST_P(LogGroup, RefusesBadNamesAndTimeouts) {
   EXPECT_TRUE(recorder_.events().empty());
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, LogGroup, ::testing::Values("memory", "kafka"),
-                         [](const ::testing::TestParamInfo<std::string>& param) { return param.param; });
+INSTANTIATE_TEST_SUITE_P(Backends, LogGroup, ::testing::Values("memory", "kafka"), testing::backend_name);
 
 TEST(LogGroupEmbedded, RefusesWithFailedPrecondition) {
   std::string path = ::testing::TempDir() + "dimona-group-" + std::to_string(::getpid()) + ".db";

@@ -1,18 +1,31 @@
-// Test support over the log seam: read a partition back, count events, and
+// Test support over the log seam: read a partition back, count events;
 // FaultyLog, a Log that forwards to another and injects failures: appends
 // that fail (as a full disk or an unreachable broker makes them fail,
-// nothing stored) and records that come back damaged from a read.
+// nothing stored) and records that come back damaged from a read; and
+// LogBackendTest, the fixture of the suites that run the same tests on every
+// backend (the log's conformance suite, the keyed tables, group membership).
+// LogBackendTest gives each test a fresh log of its own named after the test:
+// a memory log, a SQLite file in the temp dir (removed after the test, with
+// its -wal and -shm), or a topic on the one mock cluster the test binary
+// shares (librdkafka's, 127.0.0.1, started on first use, stopped at exit).
+// Helpers report failures through gtest expectations; nothing here is
+// thread-safe but FaultyLog, whose injections may race with its appends.
 #pragma once
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <cstdio>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <utility>
 #include <vector>
 
+#include "engine/base/assert.h"
+#include "engine/log/kafka_mock.h"
 #include "engine/log/log.h"
 #include "engine/log/log_tools.h"
 
@@ -117,5 +130,85 @@ class FaultyLog final : public Log {
   std::mutex mutex_;
   std::map<std::pair<uint32_t, Offset>, size_t> corrupted_;
 };
+
+// The mock cluster of this test binary, of `brokers` brokers: started by the
+// first call; every later call must ask for as many.
+inline KafkaMockCluster& mock_cluster(int brokers = 3) {
+  static const int started_with = brokers;
+  static std::unique_ptr<KafkaMockCluster> cluster = [] {
+    Result<std::unique_ptr<KafkaMockCluster>> started = KafkaMockCluster::start(started_with);
+    DIMONA_ASSERT(started.is_ok());
+    return std::move(started).value();
+  }();
+  DIMONA_ASSERT(brokers == started_with);
+  return *cluster;
+}
+
+// A suite's fixture over the backend its parameter names: "memory", "sqlite"
+// or "kafka". SetUp opens log_ on a fresh log; reopen() opens another Log on
+// the same URI (another process, as far as the log can tell).
+class LogBackendTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  // Logs named "<prefix>-<n>-<test>" of `partitions`, on a mock of `mock_brokers`.
+  LogBackendTest(std::string prefix, uint32_t partitions, int mock_brokers = 3)
+      : prefix_(std::move(prefix)), mock_brokers_(mock_brokers) {
+    options_.partitions = partitions;
+  }
+
+  void SetUp() override {
+    static std::atomic<int> counter{0};
+    name_ = prefix_ + "-" + std::to_string(counter++) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    for (char& c : name_) {
+      if (c == '/') c = '.';
+    }
+    if (GetParam() == "memory") {
+      uri_ = "memory:" + name_;
+    } else if (GetParam() == "sqlite") {
+      sqlite_path_ = ::testing::TempDir() + "dimona-" + std::to_string(::getpid()) + "-" + name_ + ".db";
+      remove_sqlite_files();
+      uri_ = "sqlite:" + sqlite_path_;
+    } else {
+      ASSERT_EQ(GetParam(), "kafka");
+      ASSERT_TRUE(mock().create_topic(name_, options_.partitions, 1).is_ok());
+      kafka_topic_ = name_;
+      uri_ = "kafka://" + mock().bootstrap() + "/" + name_;
+    }
+    log_ = reopen();
+    ASSERT_NE(log_, nullptr);
+  }
+
+  void TearDown() override {
+    log_.reset();
+    remove_sqlite_files();
+  }
+
+  std::unique_ptr<Log> reopen() const {
+    Result<std::unique_ptr<Log>> log = open_log(uri_, options_);
+    EXPECT_TRUE(log.is_ok()) << log.status().to_string();
+    return log.is_ok() ? std::move(log).value() : nullptr;
+  }
+
+  KafkaMockCluster& mock() const { return mock_cluster(mock_brokers_); }
+
+  LogOptions options_;       // of every reopen(); a suite may change them in its constructor
+  std::string name_;         // this test's log
+  std::string uri_;
+  std::string sqlite_path_;  // the sqlite backend's file
+  std::string kafka_topic_;  // the kafka backend's topic
+  std::unique_ptr<Log> log_;
+
+ private:
+  void remove_sqlite_files() const {
+    if (sqlite_path_.empty()) return;
+    for (const char* suffix : {"", "-wal", "-shm"}) std::remove((sqlite_path_ + suffix).c_str());
+  }
+
+  std::string prefix_;
+  int mock_brokers_;
+};
+
+// The name of a backend's instantiation: its parameter (Backends/LogConformance.X/kafka).
+inline std::string backend_name(const ::testing::TestParamInfo<std::string>& backend) { return backend.param; }
 
 }  // namespace dimona::testing

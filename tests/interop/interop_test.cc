@@ -18,13 +18,7 @@
 namespace dimona {
 namespace {
 
-using testing::append_events;
-using testing::event_key;
-using testing::Invocation;
-using testing::MockClusterProcess;
-using testing::run_shell;
-using testing::split_lines;
-using testing::TempDir;
+using namespace dimona::testing;  // tests/kafka_process_util.h: run_shell, MockClusterProcess, TempDir, read_file...
 
 const std::string kTopic = "dimona.events";
 const std::string kCli = DIMONA_CLI_PATH;

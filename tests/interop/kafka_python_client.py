@@ -47,18 +47,25 @@ def text(data):
     return "" if data is None else data.decode("utf-8")
 
 
-def consume(bootstrap, topic, count):
+def make_producer(bootstrap, **options):
+    """A producer of every mode: acknowledged by every replica, no version probe."""
+    return KafkaProducer(bootstrap_servers=bootstrap, api_version=API_VERSION, acks="all", **options)
+
+
+def first_records(bootstrap, topic, partitions, count):
+    """Yields the first COUNT records of the topic's PARTITIONS (None: all of them) from the
+    beginning, outside any group; exits with a message when fewer come within TIMEOUT_S."""
     consumer = KafkaConsumer(bootstrap_servers=bootstrap, api_version=API_VERSION, enable_auto_commit=False,
                              group_id=None, auto_offset_reset="earliest", consumer_timeout_ms=TIMEOUT_S * 1000)
-    partitions = sorted(consumer.partitions_for_topic(topic) or [])
-    if not partitions:
-        sys.exit("kafka-python: no partitions for " + topic)
+    if partitions is None:
+        partitions = sorted(consumer.partitions_for_topic(topic) or [])
+        if not partitions:
+            sys.exit("kafka-python: no partitions for " + topic)
     consumer.assign([TopicPartition(topic, p) for p in partitions])
     consumer.seek_to_beginning()
     seen = 0
-    for record in consumer:
-        headers = ",".join(name + "=" + text(value) for name, value in record.headers)
-        print("\t".join([str(record.partition), str(record.offset), text(record.key), text(record.value), headers]))
+    for record in consumer if count > 0 else []:
+        yield record
         seen += 1
         if seen == count:
             break
@@ -67,8 +74,14 @@ def consume(bootstrap, topic, count):
         sys.exit("kafka-python: read %d records of %d" % (seen, count))
 
 
+def consume(bootstrap, topic, count):
+    for record in first_records(bootstrap, topic, None, count):
+        headers = ",".join(name + "=" + text(value) for name, value in record.headers)
+        print("\t".join([str(record.partition), str(record.offset), text(record.key), text(record.value), headers]))
+
+
 def produce(bootstrap, topic, mode, keys):
-    producer = KafkaProducer(bootstrap_servers=bootstrap, api_version=API_VERSION, acks="all")
+    producer = make_producer(bootstrap)
     for i, key in enumerate(keys):
         headers = []
         if mode == "headers":
@@ -84,8 +97,7 @@ def produce(bootstrap, topic, mode, keys):
 
 
 def lines(bootstrap, topic, path, pause_ms):
-    producer = KafkaProducer(bootstrap_servers=bootstrap, api_version=API_VERSION, acks="all",
-                             max_request_size=4 * 1024 * 1024)
+    producer = make_producer(bootstrap, max_request_size=4 * 1024 * 1024)
     partitions = sorted(producer.partitions_for(topic))
     sent = 0
     with open(path, "rb") as f:
@@ -101,7 +113,7 @@ def lines(bootstrap, topic, path, pause_ms):
 
 
 def keyed(bootstrap, topic, path, first, last):
-    producer = KafkaProducer(bootstrap_servers=bootstrap, api_version=API_VERSION, acks="all")
+    producer = make_producer(bootstrap)
     worker_of_period = {}
     futures = []
     with open(path, encoding="utf-8") as f:
@@ -134,25 +146,15 @@ def keyed(bootstrap, topic, path, first, last):
     for future in futures:
         future.get(timeout=TIMEOUT_S)
     producer.flush()
+    producer.close()
     print(len(futures))
 
 
 def table(bootstrap, topic, count, puts):
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, api_version=API_VERSION, enable_auto_commit=False,
-                             group_id=None, auto_offset_reset="earliest", consumer_timeout_ms=TIMEOUT_S * 1000)
-    consumer.assign([TopicPartition(topic, 0)])
-    consumer.seek_to_beginning()
-    seen = 0
-    for record in consumer if count > 0 else []:
+    for record in first_records(bootstrap, topic, [0], count):
         value = "null" if record.value is None else "=" + text(record.value)
         print("%d\t%s\t%s" % (record.offset, text(record.key), value))
-        seen += 1
-        if seen == count:
-            break
-    consumer.close()
-    if seen != count:
-        sys.exit("kafka-python: read %d records of %d" % (seen, count))
-    producer = KafkaProducer(bootstrap_servers=bootstrap, api_version=API_VERSION, acks="all")
+    producer = make_producer(bootstrap)
     for put in puts:
         key, _, value = put.partition("=")
         producer.send(topic, key=key.encode(), value=value.encode() if value else None, partition=0).get(timeout=TIMEOUT_S)

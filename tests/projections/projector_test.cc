@@ -50,9 +50,7 @@ class ProjectorTest : public ::testing::Test {
     ASSERT_TRUE(ledger.is_ok());
     auto summary = ingest_file(**ledger, input, dimona::IngestOptions{});
     ASSERT_TRUE(summary.is_ok()) << summary.status().to_string();
-    input_ = new std::string;  // NOLINT
-    std::ifstream in(input);
-    input_->assign(std::istreambuf_iterator<char>(in), {});
+    input_ = new std::string(testing::read_file(input));  // NOLINT
   }
   static void TearDownTestSuite() {
     delete log_;    // NOLINT
@@ -272,12 +270,10 @@ TEST(ProjectorDurability, KilledReplayRestartsFromItsCheckpoint) {
   ASSERT_EQ(std::system((cli + " export --data " + data + " -o " + dir.file("resumed.ndjson")).c_str()), 0);
   ASSERT_EQ(std::system((cli + " replay --rebuild --threads 2 --data " + data + " > /dev/null").c_str()), 0);
   ASSERT_EQ(std::system((cli + " export --data " + data + " -o " + dir.file("fresh.ndjson")).c_str()), 0);
-  std::ifstream a(dir.file("resumed.ndjson")), b(dir.file("fresh.ndjson"));
-  const std::string resumed((std::istreambuf_iterator<char>(a)), {}), fresh((std::istreambuf_iterator<char>(b)), {});
+  const std::string resumed = testing::read_file(dir.file("resumed.ndjson")), fresh = testing::read_file(dir.file("fresh.ndjson"));
   EXPECT_GT(fresh.size(), 1000u);
   EXPECT_TRUE(resumed == fresh) << "the export after a killed replay differs from a fresh one";
-  std::ifstream second(dir.file("second"));
-  const std::string text((std::istreambuf_iterator<char>(second)), {});
+  const std::string text = testing::read_file(dir.file("second"));
   EXPECT_NE(text.find("resumed after"), std::string::npos) << text;
 }
 

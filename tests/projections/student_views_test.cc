@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <fstream>
 #include "tests/engine/ledger_fixture.h"
+#include "tests/test_util.h"
 
 namespace dimona {
 namespace {
@@ -217,8 +218,7 @@ TEST(StudentViewsGolden, ExportOfTheGoldenStream) {
   if (std::getenv("DIMONA_UPDATE_GOLDEN")) {  // regenerate deliberately, then read the diff
     std::ofstream(dir + "/students.export.ndjson", std::ios::binary) << got;
   }
-  std::ifstream f(dir + "/students.export.ndjson");
-  const std::string want((std::istreambuf_iterator<char>(f)), {});
+  const std::string want = testing::read_file(dir + "/students.export.ndjson");
   EXPECT_EQ(got, want);
 }
 

@@ -1,0 +1,95 @@
+// GroupLedgerService::owner_of (api/group_service.h) in one process, two
+// members of a group on a memory log: the owner of a partition another member
+// holds, never this member itself, also when the owners table this member read
+// last (kept limits::group_owners_cache_ms) still names it. The processes and
+// Kafka are tests/api/cli_group_test.cc's (ServeGroup).
+#include "api/group_service.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
+
+#include "engine/base/time.h"
+#include "engine/log/log.h"
+#include "tests/test_util.h"
+
+namespace dimona {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr uint32_t kPartitions = 4;
+const std::string kFirst = "http://127.0.0.1:1";
+const std::string kSecond = "http://127.0.0.1:2";
+
+class GroupOwners : public ::testing::Test {
+ protected:
+  static std::string log_uri() { return "memory:" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()); }
+
+  std::unique_ptr<api::GroupLedgerService> join(const std::string& advertise, const std::string& data) {
+    api::LedgerConfig config;
+    config.data_dir = dir_.file(data);
+    config.log_uri = log_uri();
+    config.partitions = kPartitions;
+    api::GroupServiceOptions options;
+    options.group = "serve";
+    options.advertise = advertise;
+    options.projector_threads = 1;
+    Result<std::unique_ptr<api::GroupLedgerService>> member = api::GroupLedgerService::open(config, clock_, options);
+    EXPECT_TRUE(member.is_ok()) << member.status().to_string();
+    return member.is_ok() ? std::move(member).value() : nullptr;
+  }
+
+  // The owners table as a third process reads it: true once it names `advertise` for every partition of `held`.
+  bool table_names(const std::string& advertise, const std::vector<uint32_t>& held) {
+    Result<std::unique_ptr<Log>> log = open_log(log_uri(), LogOptions{});
+    EXPECT_TRUE(log.is_ok());
+    if (!log.is_ok()) return false;
+    Result<std::unique_ptr<KeyedTable>> owners = (*log)->open_table("owners");
+    EXPECT_TRUE(owners.is_ok());
+    if (!owners.is_ok()) return false;
+    for (uint32_t p : held) {
+      Result<std::optional<std::string>> owner = (*owners)->get("partition/" + std::to_string(p));
+      if (!owner.is_ok() || *owner != advertise) return false;
+    }
+    return true;
+  }
+
+  testing::TempDir dir_;
+  ManualClock clock_{*parse_instant("2025-06-01T08:00:00Z")};
+};
+
+TEST_F(GroupOwners, AMovedPartitionIsRedirectedToItsNewOwnerNeverToThisMember) {
+  std::unique_ptr<api::GroupLedgerService> first = join(kFirst, "first");
+  ASSERT_NE(first, nullptr);
+  ASSERT_EQ(first->held().size(), kPartitions);
+  ASSERT_TRUE(table_names(kFirst, first->held()));
+  // Held here, so the table names this member: no redirect, and the cache now says "kFirst" for all.
+  for (uint32_t p = 0; p < kPartitions; ++p) EXPECT_EQ(first->owner_of(p), std::nullopt) << p;
+
+  std::unique_ptr<api::GroupLedgerService> second = join(kSecond, "second");
+  ASSERT_NE(second, nullptr);
+  const std::vector<uint32_t> moved = second->held();
+  ASSERT_FALSE(moved.empty());
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (!table_names(kSecond, moved) && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(10ms);
+  ASSERT_TRUE(table_names(kSecond, moved));
+  // The cache of `first` (read above, likely within group_owners_cache_ms) names `first` for the moved
+  // partitions: it reads the table again rather than answer "retry" or redirect to itself.
+  for (uint32_t p : moved) {
+    EXPECT_FALSE(first->holds(p)) << p;
+    EXPECT_EQ(first->owner_of(p), kSecond) << p;
+  }
+  for (uint32_t p = 0; p < kPartitions; ++p) {
+    EXPECT_NE(first->owner_of(p), kFirst) << p;
+    EXPECT_NE(second->owner_of(p), kSecond) << p;
+  }
+  // The other way round: what `first` kept.
+  for (uint32_t p : first->held()) EXPECT_EQ(second->owner_of(p), kFirst) << p;
+  second->stop();
+  first->stop();
+}
+
+}  // namespace
+}  // namespace dimona
