@@ -96,10 +96,12 @@ Result<std::shared_ptr<const QuotaSchedule>> reference_schedule(Log& log, const 
 
 namespace {
 
-// Gives `ledger` the log's directory (engine/directory.h). A log that keeps
-// no tables has none: fine for a writer of every partition, whose state is
-// the whole ledger; a writer of some partitions is told what it cannot look up.
+// Gives `ledger` the log's directory (engine/directory.h) when the log may
+// have several writers (Log::has_groups): the embedded log has one, whose
+// state is the whole ledger, so it pays no row. A log that keeps no tables
+// has none: a writer of some partitions is told what it cannot look up.
 Status attach_directory(Log& log, Ledger& ledger, bool some_partitions) {
+  if (!log.has_groups()) return Status::ok();
   Result<std::unique_ptr<KeyedTable>> reader = log.open_table(Directory::kTable);
   Result<std::unique_ptr<KeyedTable>> writer =
       reader.is_ok() ? log.open_table(Directory::kTable) : Result<std::unique_ptr<KeyedTable>>(reader.status());

@@ -17,8 +17,6 @@ constexpr std::string_view kSettings = "settings/";
 
 std::string key_of(std::string_view prefix, uint64_t number) { return std::string(prefix) + std::to_string(number); }
 
-bool imported(uint64_t dimona_id) { return dimona_id != 0 && dimona_id / 100 < kLedgerIdBodyFirst; }
-
 // Reads the unsigned decimal numbers of `text`, separated by single spaces, into `out`; false unless all of them are.
 template <size_t N>
 bool read_numbers(std::string_view text, uint64_t (&out)[N]) {
@@ -49,8 +47,7 @@ void Directory::rows_of(const Event& event, uint32_t partition, std::vector<Keye
   if (event.is_declaration()) {
     const DeclarationBody& b = event.declaration;
     const ResultCode r = b.decision.result;
-    if (event.type == EventType::kDimonaInDeclared && (r == ResultCode::kAccepted || r == ResultCode::kWarning) &&
-        imported(b.decision.period_id.value))
+    if (event.type == EventType::kDimonaInDeclared && (r == ResultCode::kAccepted || r == ResultCode::kWarning))
       rows->emplace_back(key_of(kId, b.decision.period_id.value), where);
     return;
   }
@@ -60,7 +57,7 @@ void Directory::rows_of(const Event& event, uint32_t partition, std::vector<Keye
   if (!o.accepted()) return;
   switch (a.kind) {
     case ActionKind::kDataAccessRequest:
-      if (imported(o.id)) rows->emplace_back(key_of(kId, o.id), where);
+      rows->emplace_back(key_of(kId, o.id), where);
       rows->emplace_back(std::string(kToken) + to_string(o.token),
                          where + " " + std::to_string(o.id) + " " + std::to_string(o.employer) + " " +
                              std::to_string(static_cast<unsigned>(o.scope)) + " " +
@@ -68,7 +65,7 @@ void Directory::rows_of(const Event& event, uint32_t partition, std::vector<Keye
       break;
     case ActionKind::kCareerBreakRequest:
     case ActionKind::kCareerBreakNotification:
-      if (imported(o.id)) rows->emplace_back(key_of(kId, o.id), where);
+      rows->emplace_back(key_of(kId, o.id), where);
       break;
     case ActionKind::kDataAccessGrant:
     case ActionKind::kDataAccessRefusal: rows->emplace_back(key_of(kAnswered, o.subject), where); break;

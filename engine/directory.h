@@ -4,9 +4,9 @@
 // kept in the log's keyed table "directory" (keyed_table.h: a compacted
 // topic TOPIC.directory on Kafka, the `keyed` table of the embedded file).
 //
-// Contract. rows_of() says which rows an accepted event makes known: an
-// imported period, request, ticket or notification id ("id/ID" -> its
-// partition; the ledger's own ids say their partition and need no row), a
+// Contract. rows_of() says which rows an accepted event makes known: every
+// period, request, ticket or notification id ("id/ID" -> its partition:
+// the row says the subject exists, which an id's arithmetic cannot), a
 // request's token ("token/TOKEN" -> partition, request id, employer, scope,
 // channel), an answered request ("answered/ID" -> the answer's partition),
 // an employer's settings ("settings/EMPLOYER" -> "1" or "0", whether it
@@ -52,7 +52,7 @@ class Directory {
   // latest value the directory does not hold, one per key: what a fold puts
   // again. Reads the whole table once.
   Result<std::vector<KeyedTable::Row>> lacking(std::span<const KeyedTable::Row> rows);
-  // The partition of an imported id (period, request, ticket, notification); nullopt when no partition has it.
+  // The partition of a period, request, ticket or notification id; nullopt when no partition has it.
   Result<std::optional<uint32_t>> partition_of(uint64_t id);
   // The request a token names, and the partition it lives in.
   struct TokenRow {

@@ -570,27 +570,11 @@ bool Ledger::may_be_stored(const SourcePosition* position) const {
   return it != stored_max_.end() && position->at.index <= it->second;
 }
 
-uint32_t Ledger::partition_of(const Declaration& d, const Decision& decision) const {
-  if (decision.worker.value == 0 && d.kind != DeclarationKind::kIn && d.period_id.valid())
-    return ledger_id_partition(d.period_id.value.value, partitions()).value_or(0);
-  return partition_of(decision.worker);
-}
-
-uint32_t Ledger::partition_of(const Action& a, const ActionOutcome& o) const {
-  if (o.worker.value == 0 && addressed_subject(a) != AddressedSubject::kNone)
-    return ledger_id_partition(a.id, partitions()).value_or(0);
-  return partition_of(o.worker);
-}
-
 Status Ledger::check_subject_held(uint64_t id) {
-  std::optional<uint32_t> at = ledger_id_partition(id, partitions());
-  if (!at) {
-    Result<std::optional<uint32_t>> found = directory_->partition_of(id);
-    DIMONA_TRY(found);
-    at = *found;
-  }
-  if (!at || *at >= partitions()) return Status::ok();  // nowhere: decided as unknown, here
-  return check_held(*at);
+  Result<std::optional<uint32_t>> found = directory_->partition_of(id);
+  DIMONA_TRY(found);
+  if (!found->has_value() || **found >= partitions()) return Status::ok();  // nowhere: decided as unknown, here
+  return check_held(**found);
 }
 
 Result<RemoteFacts> Ledger::remote_facts(const Declaration& d) {
@@ -665,12 +649,12 @@ Result<ActionSubmission> Ledger::submit_action(const Action& a, std::string_view
   const uint64_t placeholder = dimona_id_from_body(kLedgerIdBodyFirst);
   if (may_be_stored(position)) {  // a redelivery? its partition says (decided again only to find the partition)
     const ActionOutcome probe = decide_action(*state_, a, probe_time(a.recorded_at), secret_, placeholder, remote);
-    const uint32_t partition = partition_of(a, probe);
+    const uint32_t partition = partition_of(probe.worker);
     if (stored_before(partition, position)) return ActionSubmission{probe, probe_time(a.recorded_at), partition, true};
   }
   Result<Instant> at = ledger_time(a.recorded_at);
   if (!at.is_ok()) return at.status();
-  const uint32_t partition = partition_of(a, decide_action(*state_, a, *at, secret_, placeholder, remote));
+  const uint32_t partition = partition_of(decide_action(*state_, a, *at, secret_, placeholder, remote).worker);
   DIMONA_TRY(check_held(partition));
   Result<uint64_t> id = fresh_id(partition, 0);
   DIMONA_TRY(id);
@@ -682,7 +666,7 @@ Result<ActionSubmission> Ledger::submit_action(const Action& a, std::string_view
   event.action.outcome = decide_action(*state_, a, *at, secret_, *id, remote);
   event.action.raw = one_line(raw);
   const ActionOutcome& o = event.action.outcome;
-  DIMONA_ASSERT(partition_of(a, o) == partition);
+  DIMONA_ASSERT(partition_of(o.worker) == partition);
   event.ssin = o.worker;
   DIMONA_TRY(in_order(*at, partition));
   DIMONA_TRY(stage_and_fold(event, partition, position));
@@ -698,7 +682,7 @@ Result<Submission> Ledger::submit(const Declaration& d, std::string_view raw, st
   if (may_be_stored(position)) {  // a redelivery? its partition says (decided again only to find the partition)
     const Instant probe_at = probe_time(d.recorded_at);
     const Decision probe = decide(*state_, d, probe_at, remote);
-    const uint32_t partition = partition_of(d, probe);
+    const uint32_t partition = partition_of(probe.worker);
     if (stored_before(partition, position)) return Submission{DeclarationId{}, probe, probe_at, partition, true};
   }
   Result<Instant> recorded = ledger_time(d.recorded_at);
@@ -713,7 +697,7 @@ Result<Submission> Ledger::submit(const Declaration& d, std::string_view raw, st
   body.declaration = d;
   body.decision = decide(*state_, d, at, remote);
   Decision& decision = body.decision;
-  const uint32_t partition = partition_of(d, decision);
+  const uint32_t partition = partition_of(decision.worker);
   DIMONA_TRY(check_held(partition));
   Result<uint64_t> declaration_id = fresh_id(partition, 0);
   DIMONA_TRY(declaration_id);

@@ -177,13 +177,6 @@ class Ledger {
   double commit_wait_seconds() const { return commit_wait_seconds_; }
   const LedgerState& state() const { return *state_; }
   uint32_t partition_of(Ssin worker) const;
-  // The partition of a decided declaration's or action's event: its
-  // worker's. One naming a period, ticket or notification nobody holds (no
-  // worker) goes where the id says it would live when it is one of the
-  // ledger's own, else to partition 0: the same in every layout, so the
-  // writer that finds the subject unknown keeps the refusal.
-  uint32_t partition_of(const Declaration& declaration, const Decision& decision) const;
-  uint32_t partition_of(const Action& action, const ActionOutcome& outcome) const;
   bool holds(uint32_t partition) const { return held_[partition]; }
 
  private:
@@ -225,7 +218,9 @@ class Ledger {
   Result<RemoteFacts> remote_facts(const Declaration& declaration);
   Result<RemoteFacts> remote_facts(const Action& action);
   // kFailedPrecondition (not held) when `id` (a period, ticket or
-  // notification the local state lacks) lives in a partition this writer does not hold.
+  // notification the local state lacks) lives, per the directory, in a
+  // partition this writer does not hold. One nobody holds is decided here
+  // as unknown (its refusal goes to partition 0, as with one writer).
   Status check_subject_held(uint64_t id);
   // Puts the rows of folded_rows_ the directory lacks.
   Status reconcile_directory();

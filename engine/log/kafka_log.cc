@@ -458,6 +458,7 @@ class KafkaLog final : public Log {
     return std::unique_ptr<LogConsumer>(
         std::make_unique<KafkaConsumer>(bootstrap_, topic_, partitions_, std::move(handle).value()));
   }
+  bool has_groups() const override { return true; }
   Result<std::unique_ptr<GroupMember>> join_group(const GroupOptions& options, GroupCallbacks callbacks) override {
     return log_internal::join_kafka_group(bootstrap_, topic_, options, std::move(callbacks));  // kafka_group.cc
   }

@@ -162,6 +162,9 @@ class Log {
   virtual bool parallel_appends() const { return false; }
   // Membership in a consumer group over this log's partitions (group.h).
   virtual Result<std::unique_ptr<GroupMember>> join_group(const GroupOptions& options, GroupCallbacks callbacks);
+  // True when join_group() works, so several writers may share this log's
+  // partitions (memory, Kafka; the embedded log has one writer).
+  virtual bool has_groups() const { return false; }
   // The keyed table `name` kept with this log (keyed_table.h).
   virtual Result<std::unique_ptr<KeyedTable>> open_table(std::string_view name);
 };

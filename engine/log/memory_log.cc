@@ -177,6 +177,7 @@ class MemoryLog final : public Log {
     return open_memory_table(store_->tables, name);
   }
 
+  bool has_groups() const override { return true; }
   Result<std::unique_ptr<GroupMember>> join_group(const GroupOptions& options, GroupCallbacks callbacks) override {
     return join_memory_group(store_, partitions(), options, std::move(callbacks));  // memory_group.cc
   }

@@ -18,11 +18,12 @@
                                      as one headerless record keyed by the
                                      worker's SSIN (default partitioner: murmur2, the ledger's),
                                      as a payroll system that knows its workers would: a line
-                                     naming only a period id takes the SSIN of the dimonaIn that
-                                     gave that period id earlier in FILE (the lines before FROM
-                                     included); a line with neither goes
-                                     keyless to partition 0; waits for every acknowledgement and
-                                     prints the count sent
+                                     naming only a period id, a career-break ticket or a
+                                     notification id takes the SSIN of the line that named it with
+                                     its worker earlier in FILE (the lines before FROM included);
+                                     a line with neither (an employer's own) goes keyless to
+                                     partition 0; waits for every acknowledgement and prints the
+                                     count sent
   table BOOTSTRAP TOPIC COUNT [KEY=VALUE...]
                                      a keyed table's topic (docs/kafka.md "Keyed tables"): prints
                                      its first COUNT records, one per line: offset TAB key TAB
@@ -112,9 +113,21 @@ def lines(bootstrap, topic, path, pause_ms):
     print(sent)
 
 
+def subject_ids(doc):
+    """The ids a line names that a worker's later lines may name alone: a dimona
+    period id, a career-break ticket or notification id (as strings)."""
+    ids = []
+    for value in doc.values():
+        if isinstance(value, dict):
+            for field in ("periodId", "ticket", "notificationId"):
+                if value.get(field) is not None:
+                    ids.append(str(value[field]))
+    return ids
+
+
 def keyed(bootstrap, topic, path, first, last):
     producer = make_producer(bootstrap)
-    worker_of_period = {}
+    worker_of = {}  # period, ticket or notification id -> the SSIN of the line that named it with its worker
     futures = []
     with open(path, encoding="utf-8") as f:
         for index, raw in enumerate(f):
@@ -127,15 +140,13 @@ def keyed(bootstrap, topic, path, first, last):
             if isinstance(doc, dict):
                 worker = doc.get("worker")
                 ssin = worker.get("ssin") if isinstance(worker, dict) else None
-                body = next((doc[k] for k in ("dimonaIn", "dimonaUpdate", "dimonaCancel", "dimonaOut")
-                             if isinstance(doc.get(k), dict)), None)
-                period = body.get("periodId") if body else None
+                ids = subject_ids(doc)
                 if isinstance(ssin, str):
                     key = ssin
-                    if period is not None and "dimonaIn" in doc:
-                        worker_of_period[str(period)] = ssin
-                elif period is not None:
-                    key = worker_of_period.get(str(period))
+                    for subject in ids:
+                        worker_of.setdefault(subject, ssin)
+                else:
+                    key = next((worker_of[i] for i in ids if i in worker_of), None)
             if index < first or (last is not None and index >= last):
                 continue
             value = line.encode("utf-8")
