@@ -119,11 +119,11 @@ class Ledger {
   // group.h; empty: all). It takes producers for those only and folds those
   // only; a submission whose event falls in another partition is refused
   // with kFailedPrecondition "partition P is not held by this writer" and
-  // nothing is staged. Decisions read the held partitions only: an UPDATE,
-  // OUT or CANCEL naming a period another writer holds is decided as one
-  // naming an unknown period, so in a group it must reach the owner of its
-  // worker's partition (input records keyed by SSIN; docs/kafka.md
-  // "Scale-out"; the periods table that would route it is not used yet).
+  // nothing is staged. Decisions read the held partitions, and what the
+  // others hold through the directory once use_directory() gave one (see
+  // "Look-ups across partitions" above); without one, an UPDATE, OUT or
+  // CANCEL naming a period another writer holds is decided as one naming an
+  // unknown period.
   static Result<std::unique_ptr<Ledger>> open(Log& log, QuotaSchedule schedule, const Clock& clock,
                                               ServerSecret secret, std::vector<uint32_t> held = {});
 
