@@ -102,18 +102,15 @@ namespace {
 // has none: a writer of some partitions is told what it cannot look up.
 Status attach_directory(Log& log, Ledger& ledger, bool some_partitions) {
   if (!log.has_groups()) return Status::ok();
-  Result<std::unique_ptr<KeyedTable>> reader = log.open_table(Directory::kTable);
-  Result<std::unique_ptr<KeyedTable>> writer =
-      reader.is_ok() ? log.open_table(Directory::kTable) : Result<std::unique_ptr<KeyedTable>>(reader.status());
-  if (!writer.is_ok()) {
-    if (writer.status().code() != Code::kFailedPrecondition) return writer.status();
+  Result<std::unique_ptr<KeyedTable>> table = log.open_table(Directory::kTable);
+  if (!table.is_ok()) {
+    if (table.status().code() != Code::kFailedPrecondition) return table.status();
     if (some_partitions)
       std::fprintf(stderr, "dimona-ledger: warning: no directory table (%s): periods, tickets and tokens other "
-                           "members hold are decided as unknown here\n", writer.status().to_string().c_str());
+                           "members hold are decided as unknown here\n", table.status().to_string().c_str());
     return Status::ok();
   }
-  return ledger.use_directory(std::make_unique<Directory>(std::move(*reader)),
-                              std::make_unique<Directory>(std::move(*writer)));
+  return ledger.use_directory(std::make_unique<Directory>(std::move(*table)));
 }
 
 }  // namespace

@@ -76,9 +76,13 @@ void Directory::rows_of(const Event& event, uint32_t partition, std::vector<Keye
   }
 }
 
-Status Directory::put(std::span<const KeyedTable::Row> rows) { return table_->put_all(rows); }
+Status Directory::put(std::span<const KeyedTable::Row> rows) {
+  std::lock_guard lock(mutex_);
+  return table_->put_all(rows);
+}
 
 Result<std::vector<KeyedTable::Row>> Directory::lacking(std::span<const KeyedTable::Row> rows) {
+  std::lock_guard lock(mutex_);
   std::map<std::string_view, std::string_view> latest;
   for (const KeyedTable::Row& row : rows) latest.insert_or_assign(row.first, row.second);
   DIMONA_TRY(table_->refresh());
@@ -94,6 +98,7 @@ Result<std::vector<KeyedTable::Row>> Directory::lacking(std::span<const KeyedTab
 Result<std::optional<std::string>> Directory::get(const std::string& key) { return table_->get(key); }
 
 Result<std::optional<uint32_t>> Directory::partition_of(uint64_t id) {
+  std::lock_guard lock(mutex_);
   const std::string key = key_of(kId, id);
   Result<std::optional<std::string>> row = get(key);
   DIMONA_TRY(row);
@@ -104,6 +109,7 @@ Result<std::optional<uint32_t>> Directory::partition_of(uint64_t id) {
 }
 
 Result<std::optional<Directory::TokenRow>> Directory::token(AccessToken token) {
+  std::lock_guard lock(mutex_);
   const std::string key = std::string(kToken) + to_string(token);
   Result<std::optional<std::string>> row = get(key);
   DIMONA_TRY(row);
@@ -123,12 +129,14 @@ Result<std::optional<Directory::TokenRow>> Directory::token(AccessToken token) {
 }
 
 Result<bool> Directory::answered(uint64_t request_id) {
+  std::lock_guard lock(mutex_);
   Result<std::optional<std::string>> row = get(key_of(kAnswered, request_id));
   DIMONA_TRY(row);
   return row->has_value();
 }
 
 Result<std::optional<EmployerSettings>> Directory::settings(uint64_t employer) {
+  std::lock_guard lock(mutex_);
   DIMONA_TRY(table_->refresh());  // settings change: the current row, not the one read before
   const std::string key = key_of(kSettings, employer);
   Result<std::optional<std::string>> row = get(key);

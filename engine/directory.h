@@ -21,10 +21,13 @@
 // across processes, two members accepting the same imported id, or the same
 // token's answer, within one commit group of each other both succeed: the
 // directory narrows that window to a commit, it does not close it
-// (docs/kafka.md "Scale-out"). Not thread-safe: one Directory per thread.
+// (docs/kafka.md "Scale-out"). Thread-safe: one mutex around its one table
+// object, so the writer's look-ups and its committer's puts share one copy
+// of the table (on Kafka the table object holds the whole table in memory).
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -66,7 +69,8 @@ class Directory {
   Result<std::optional<EmployerSettings>> settings(uint64_t employer);
 
  private:
-  Result<std::optional<std::string>> get(const std::string& key);
+  Result<std::optional<std::string>> get(const std::string& key);  // mutex_ held
+  std::mutex mutex_;
   std::unique_ptr<KeyedTable> table_;
 };
 

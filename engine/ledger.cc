@@ -407,10 +407,9 @@ Status Ledger::fold() {
   return reconcile_directory();
 }
 
-Status Ledger::use_directory(std::unique_ptr<Directory> reader, std::unique_ptr<Directory> writer) {
-  DIMONA_ASSERT(reader != nullptr && writer != nullptr && committer_ == nullptr);
-  directory_ = std::move(reader);
-  directory_writer_ = std::move(writer);
+Status Ledger::use_directory(std::unique_ptr<Directory> directory) {
+  DIMONA_ASSERT(directory != nullptr && committer_ == nullptr);
+  directory_ = std::move(directory);
   return reconcile_directory();
 }
 
@@ -419,7 +418,7 @@ Status Ledger::reconcile_directory() {
   Result<std::vector<KeyedTable::Row>> missing = directory_->lacking(folded_rows_);
   DIMONA_TRY(missing);
   folded_rows_.clear();
-  return missing->empty() ? Status::ok() : directory_writer_->put(*missing);
+  return missing->empty() ? Status::ok() : directory_->put(*missing);
 }
 
 void Ledger::set_recorded_at_future_skew(int64_t seconds) {
@@ -502,7 +501,7 @@ Status Ledger::stage(const Event& event, uint32_t partition, const SourcePositio
     uint64_t& most = stored_max_[position->source];  // a later submission of the same line is a redelivery too
     most = std::max(most, position->at.index);
   }
-  if (directory_writer_) Directory::rows_of(event, partition, &staged.rows);
+  if (directory_) Directory::rows_of(event, partition, &staged.rows);
   r.type = event.type;
   r.schema_version = event.schema_version;
   r.recorded_at = event.recorded_at;
@@ -735,7 +734,7 @@ bool Ledger::should_commit() const {
 Status Ledger::commit_async() {
   DIMONA_ASSERT(!poisoned_);
   if (!committer_) {
-    committer_ = std::make_unique<Committer>(producers_, handed_end_, log_.parallel_appends(), directory_writer_.get());
+    committer_ = std::make_unique<Committer>(producers_, handed_end_, log_.parallel_appends(), directory_.get());
     committer_->group.resize(staged_.size());
   }
   if (Status s = timed_wait(); !s.is_ok()) {

@@ -139,12 +139,11 @@ class Ledger {
                                          const SourcePosition* position = nullptr);
   // How far ahead of the clock an imported recordedAt may be (seconds, >= 0).
   void set_recorded_at_future_skew(int64_t seconds);
-  // The log's directory, from now on: `reader` answers this thread's
-  // look-ups, `writer` takes the committed rows on the committer thread (two
-  // objects of one table: a table object is used by one thread). Puts the
-  // rows the held partitions' events imply that the directory lacks. Call
-  // before the first commit.
-  Status use_directory(std::unique_ptr<Directory> reader, std::unique_ptr<Directory> writer);
+  // The log's directory, from now on: it answers this thread's look-ups and
+  // takes the committed rows on the committer thread. Puts the rows the held
+  // partitions' events imply that the directory lacks. Call before the first
+  // commit.
+  Status use_directory(std::unique_ptr<Directory> directory);
   // True when a partition's staged events are close to one append's limits: commit before the next submit.
   bool should_commit() const;
   // Durable when it returns ok.
@@ -238,8 +237,7 @@ class Ledger {
   std::vector<uint64_t> next_serial_;                   // per partition: n of its next ledger-assigned id
   std::vector<bool> held_;                              // per partition: owned by this writer
   bool holds_all_ = true;
-  std::unique_ptr<Directory> directory_;                // this thread's look-ups (null: none)
-  std::unique_ptr<Directory> directory_writer_;         // the committer's puts
+  std::unique_ptr<Directory> directory_;                // look-ups, and the committer's puts (null: none)
   std::vector<KeyedTable::Row> folded_rows_;            // the directory rows of the last fold, until reconciled
   // kFailedPrecondition unless this writer holds `partition`.
   Status check_held(uint32_t partition) const;

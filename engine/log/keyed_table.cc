@@ -72,17 +72,25 @@ class MemoryTable final : public KeyedTable {
       : tables_(std::move(tables)), name_(std::move(name)) {}
 
   Status put(std::string_view key, std::string_view value) override {
-    DIMONA_TRY(check_table_entry(name_, key, value));
+    const Row row{std::string(key), std::string(value)};
+    return put_all(std::span<const Row>(&row, 1));
+  }
+
+  // Every row under one lock: others see all of them or none.
+  Status put_all(std::span<const Row> rows) override {
+    for (const Row& row : rows) DIMONA_TRY(check_table_entry(name_, row.first, row.second));
     {
       std::lock_guard lock(tables_->mutex);
       auto& entries = shared();
-      if (value.empty()) {
-        if (auto it = entries.find(key); it != entries.end()) entries.erase(it);
-      } else {
-        entries.insert_or_assign(std::string(key), std::string(value));
+      for (const auto& [key, value] : rows) {
+        if (value.empty()) {
+          if (auto it = entries.find(key); it != entries.end()) entries.erase(it);
+        } else {
+          entries.insert_or_assign(key, value);
+        }
       }
     }
-    view_.apply(key, value);
+    for (const Row& row : rows) view_.apply(row.first, row.second);
     return Status::ok();
   }
 

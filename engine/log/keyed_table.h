@@ -11,10 +11,11 @@
 // of each key). An empty value is a tombstone (a null record value on
 // Kafka): get() no longer finds the key; erasing an absent key is no error.
 // put_all(rows) puts each row in order and is durable when it returns ok,
-// as one write where the backend can (sqlite: one transaction, all or
+// as one write (memory: under one lock; sqlite: one transaction, all or
 // nothing; Kafka: every record produced, then one wait for all their
 // acknowledgements; kUnavailable then means some may be stored: putting
-// them all again is harmless). get(key) finds a key this object put, or any process put before the
+// them all again is harmless); a bad row refuses the call before any is
+// written. get(key) finds a key this object put, or any process put before the
 // get() started (and did not erase): on a miss it reads the table's new
 // records first (Kafka: up to the end offset it asks for;
 // sqlite: the row; memory: the shared map). A hit on Kafka answers from the
@@ -62,7 +63,8 @@ class KeyedTable {
   using Row = std::pair<std::string, std::string>;
 
   virtual Status put(std::string_view key, std::string_view value) = 0;
-  // Every row, durable together; the default puts them one by one.
+  // Every row, durable together; the default (for a table that has no better
+  // way) checks nothing itself and puts them one by one.
   virtual Status put_all(std::span<const Row> rows) {
     for (const Row& row : rows) DIMONA_TRY(put(row.first, row.second));
     return Status::ok();

@@ -33,11 +33,9 @@ std::unique_ptr<Ledger> open_writer(Log& log, const Clock& clock, std::vector<ui
   EXPECT_TRUE(ledger.is_ok()) << ledger.status().to_string();
   if (!ledger.is_ok()) return nullptr;
   if (directory) {
-    Result<std::unique_ptr<KeyedTable>> reader = log.open_table(Directory::kTable);
-    Result<std::unique_ptr<KeyedTable>> writer = log.open_table(Directory::kTable);
-    EXPECT_TRUE(reader.is_ok() && writer.is_ok());
-    Status used = (*ledger)->use_directory(std::make_unique<Directory>(std::move(*reader)),
-                                           std::make_unique<Directory>(std::move(*writer)));
+    Result<std::unique_ptr<KeyedTable>> table = log.open_table(Directory::kTable);
+    EXPECT_TRUE(table.is_ok());
+    Status used = (*ledger)->use_directory(std::make_unique<Directory>(std::move(*table)));
     EXPECT_TRUE(used.is_ok()) << used.to_string();
   }
   return std::move(*ledger);

@@ -121,6 +121,33 @@ TEST_P(KeyedTableConformance, AnEmptyValueIsATombstone) {
   EXPECT_EQ(value_of(*seen, "token-1"), "05031412595");
 }
 
+// put_all: every row in order (a later row of a key wins, an empty value
+// erases), seen by this object and by another Log's; a bad row refuses the
+// whole call before anything is written.
+TEST_P(KeyedTableConformance, PutAllWritesEveryRowInOrderOrNoneWhenOneIsBad) {
+  auto directory = table("directory");
+  ASSERT_NE(directory, nullptr);
+  ASSERT_TRUE(directory->put("id/3", "gone").is_ok());
+  const std::vector<KeyedTable::Row> rows = {
+      {"id/1", "0"}, {"id/2", "1"}, {"id/1", "2"}, {"id/3", ""}, {"token/x", "0 1 2 0 0"}};
+  ASSERT_TRUE(directory->put_all(rows).is_ok());
+  EXPECT_EQ(value_of(*directory, "id/1"), "2");
+  EXPECT_EQ(value_of(*directory, "id/3"), std::nullopt);
+  ASSERT_TRUE(directory->put_all({}).is_ok());
+
+  std::unique_ptr<Log> elsewhere = reopen();
+  auto seen = table("directory", elsewhere.get());
+  ASSERT_NE(seen, nullptr);
+  EXPECT_EQ(value_of(*seen, "id/2"), "1");
+  ASSERT_TRUE(seen->refresh().is_ok());
+  EXPECT_EQ(entries_of(*seen), (Entries{{"id/1", "2"}, {"id/2", "1"}, {"token/x", "0 1 2 0 0"}}));
+
+  const std::vector<KeyedTable::Row> bad = {{"id/4", "0"}, {"", "no key"}};
+  EXPECT_EQ(directory->put_all(bad).code(), Code::kInvalidArgument);
+  ASSERT_TRUE(seen->refresh().is_ok());
+  EXPECT_EQ(value_of(*seen, "id/4"), std::nullopt);  // nothing of a refused call
+}
+
 // A table object opened before the puts (another process, on another Log of
 // the same URI): its get() on a miss reads what was put since.
 TEST_P(KeyedTableConformance, ASecondObjectSeesPutsMadeBeforeItsGet) {
