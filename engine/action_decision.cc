@@ -136,6 +136,14 @@ void decide_on_notification(const ActionState& s, const Action& a, ActionOutcome
 
 }  // namespace
 
+void restamp_fresh_id(const Action& a, const ServerSecret& secret, uint64_t decided_with, uint64_t fresh_id,
+                      ActionOutcome* o) {
+  if (o->id != decided_with) return;  // an imported id, kept
+  o->id = fresh_id;
+  if (a.kind == ActionKind::kDataAccessRequest && o->accepted() && a.token.empty())
+    o->token = request_token_of(secret, fresh_id);
+}
+
 bool creates_subject(ActionKind k) {
   return k == ActionKind::kDataAccessRequest || k == ActionKind::kCareerBreakRequest ||
          k == ActionKind::kCareerBreakNotification;

@@ -24,6 +24,14 @@ namespace dimona {
 ActionOutcome decide_action(const LedgerState& state, const Action& action, Instant recorded_at,
                             const ServerSecret& secret, uint64_t fresh_id, const RemoteFacts* remote = nullptr);
 
+// The outcome decide_action(state, action, at, secret, fresh_id) gives, from
+// one decided with another fresh id (`decided_with`): the fresh id is all
+// that changes, in the action's id and in a request's own token. So a writer
+// that learns the partition, hence the fresh id, only from the decision
+// decides once (Ledger::submit_action).
+void restamp_fresh_id(const Action& action, const ServerSecret& secret, uint64_t decided_with, uint64_t fresh_id,
+                      ActionOutcome* outcome);
+
 // True for the actions that create a subject (a request, ticket or
 // notification) and may import its id.
 bool creates_subject(ActionKind kind);

@@ -17,7 +17,8 @@ constexpr std::string_view kSettings = "settings/";
 
 std::string key_of(std::string_view prefix, uint64_t number) { return std::string(prefix) + std::to_string(number); }
 
-// Reads the unsigned decimal numbers of `text`, separated by single spaces, into `out`; false unless all of them are.
+// Reads the unsigned decimal numbers of `text` (as rows_of writes them: no sign, no leading
+// zero), separated by single spaces, into `out`; false unless all of them are.
 template <size_t N>
 bool read_numbers(std::string_view text, uint64_t (&out)[N]) {
   const char* at = text.data();
@@ -28,7 +29,7 @@ bool read_numbers(std::string_view text, uint64_t (&out)[N]) {
       ++at;
     }
     const auto [next, ec] = std::from_chars(at, end, out[i]);
-    if (ec != std::errc() || next == at) return false;
+    if (ec != std::errc() || next == at || (*at == '0' && next - at > 1)) return false;  // as written: no leading 0
     at = next;
   }
   return at == end;

@@ -644,7 +644,7 @@ Result<ActionSubmission> Ledger::submit_action(const Action& a, std::string_view
   DIMONA_TRY(facts);
   const RemoteFacts* remote = reads_directory() ? &*facts : nullptr;
   // The worker, hence the partition whose serial gives the fresh id, is known once decided:
-  // a first decision with a placeholder id finds it (no fresh id changes whose action it is).
+  // the decision takes a placeholder id, then the real one (restamp_fresh_id).
   const uint64_t placeholder = dimona_id_from_body(kLedgerIdBodyFirst);
   if (may_be_stored(position)) {  // a redelivery? its partition says (decided again only to find the partition)
     const ActionOutcome probe = decide_action(*state_, a, probe_time(a.recorded_at), secret_, placeholder, remote);
@@ -653,16 +653,18 @@ Result<ActionSubmission> Ledger::submit_action(const Action& a, std::string_view
   }
   Result<Instant> at = ledger_time(a.recorded_at);
   if (!at.is_ok()) return at.status();
-  const uint32_t partition = partition_of(decide_action(*state_, a, *at, secret_, placeholder, remote).worker);
+  ActionOutcome outcome = decide_action(*state_, a, *at, secret_, placeholder, remote);
+  const uint32_t partition = partition_of(outcome.worker);
   DIMONA_TRY(check_held(partition));
   Result<uint64_t> id = fresh_id(partition, 0);
   DIMONA_TRY(id);
+  restamp_fresh_id(a, secret_, placeholder, *id, &outcome);
   Event event;
   event.type = event_type_of(a.kind);
   event.recorded_at = *at;
   event.source = source;
   event.action.action = a;
-  event.action.outcome = decide_action(*state_, a, *at, secret_, *id, remote);
+  event.action.outcome = outcome;
   event.action.raw = one_line(raw);
   const ActionOutcome& o = event.action.outcome;
   DIMONA_ASSERT(partition_of(o.worker) == partition);

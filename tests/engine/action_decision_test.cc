@@ -944,6 +944,45 @@ TEST_F(ActionDecisionTest, AFlexiInForAPensionerIsAccepted) {
   EXPECT_EQ(submit(flexi_in("2025-07-01")).decision.result, ResultCode::kAccepted);
 }
 
+// The Ledger decides an action once, with a placeholder id, then gives it the
+// fresh id of its partition (restamp_fresh_id): the outcome must be the one
+// deciding with that id gives, for every kind whose outcome holds the id.
+TEST_F(ActionDecisionTest, RestampingTheFreshIdGivesTheDecisionOfThatId) {
+  const ActionSubmission made = act(access_request());
+  act(attest(2025));
+  const std::vector<std::string> lines = {
+      access_request(),
+      access_request("FLEXI", kEmployer, R"(,"token":"7K3M9Q2XW8D4RZ6T1VBA")"),
+      access_request("FLEXI", kEmployer, R"(,"requestId":"123456789002")"),
+      access_request("FLEXI", kEmployer, R"(,"requestId":"700000000044")"),  // the ledger's range: idInUse
+      grant(to_string(made.outcome.token)),
+      grant(kUnknownToken),
+      attest(2025),
+      attest(2025, kCitizen),
+      action_line(employer(kEmployer) + "," + worker(kCitizen), "careerBreakRequest",
+                  R"({"leaveKind":"TIME_CREDIT","fraction":"1/2","startDate":"2025-09-01","endDate":"2025-12-31",)"
+                  R"("regimeBefore":1,"regimeDuring":0.5})"),
+  };
+  const ServerSecret secret = ServerSecret::from_passphrase("test");
+  const Instant at = *parse_instant("2025-06-02T08:00:00Z");
+  const uint64_t placeholder = dimona_id_from_body(kLedgerIdBodyFirst);
+  const uint64_t fresh = dimona_id_from_body(kLedgerIdBodyFirst + 4 * 41 + 3);
+  for (std::string json : lines) {
+    const size_t size = json.size();
+    json.resize(size + kJsonPadding, ' ');
+    Result<Command> c = decoder_.decode_command(std::string_view(json.data(), size), json.size());
+    ASSERT_TRUE(c.is_ok() && c->is_action) << json;
+    const ActionOutcome want = decide_action(state(), c->action, at, secret, fresh);
+    ActionOutcome got = decide_action(state(), c->action, at, secret, placeholder);
+    restamp_fresh_id(c->action, secret, placeholder, fresh, &got);
+    EXPECT_EQ(got.id, want.id) << json;
+    EXPECT_EQ(got.token, want.token) << json;
+    EXPECT_EQ(got.refusal, want.refusal) << json;
+    EXPECT_EQ(got.worker, want.worker) << json;
+    EXPECT_EQ(got.access_code, want.access_code) << json;
+  }
+}
+
 TEST_F(ActionDecisionTest, QuartersAreParsedAndWritten) {
   EXPECT_EQ(quarter("2025-Q1"), 2025 * 4);
   EXPECT_EQ(quarter_string(quarter("2024-Q3")), "2024-Q3");
