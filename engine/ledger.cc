@@ -7,7 +7,6 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
-#include <cstdio>
 #include <mutex>
 
 #include "engine/base/limits.h"
@@ -381,11 +380,12 @@ Status Ledger::fold() {
   DIMONA_TRY(ends);
   std::vector<Instant> last(partitions());
   std::vector<uint64_t> serials(partitions(), 0);
-  std::vector<KeyedTable::Row> rows;
+  std::vector<KeyedTable::Row> rows;  // for the directory, on a log that may have one (else none: no cost)
+  const bool keeps_directory = directory_ != nullptr || log_.has_groups();
   DIMONA_TRY(fold_merged(log_, *ends, fresh.get(), [&](LogRecord& r, const Event& event) {
     last[r.partition] = std::max(last[r.partition], r.recorded_at);
     note_ledger_ids(event, serials);
-    Directory::rows_of(event, r.partition, &rows);
+    if (keeps_directory) Directory::rows_of(event, r.partition, &rows);
     if (r.source.empty()) return;
     auto& mine = positions[r.partition];
     const std::string_view source = source_of_position(r.source);
@@ -622,7 +622,7 @@ Result<RemoteFacts> Ledger::remote_facts(const Action& a) {
       break;
     }
     case ActionKind::kCareerBreakNotification:
-      if (!held_[partition_for(Ssin{}, partitions())] && !local.settings(a.employer)) {  // settings: partition 0's
+      if (!held_[partition_of(Ssin{})] && !local.settings(a.employer)) {  // settings: no citizen's, partition 0
         Result<std::optional<EmployerSettings>> settings = directory_->settings(a.employer);
         DIMONA_TRY(settings);
         facts.settings = std::move(*settings);
