@@ -41,12 +41,14 @@ int run_serve(const CommonOptions& common, const ServeOptions& o) {
     input = std::move(opened).value();
   }
   SystemClock clock;
+  // What the input topic's records became, summed over its feeders, for /metrics.
+  std::shared_ptr<api::InputTally> input_tally = o.input.empty() ? nullptr : std::make_shared<api::InputTally>();
   Result<std::unique_ptr<api::LedgerService>> service = unavailable("not opened");
   if (!o.group.empty()) {  // scale-out: this process's share of the partitions (api/group_service.h)
     if (o.advertise.empty() && o.port == 0)
       return fail("serve", invalid_argument("--group needs a fixed --port or an --advertise URL the other members can reach"));
     api::GroupServiceOptions group{o.group, o.advertise.empty() ? "http://" + o.address + ":" + std::to_string(o.port) : o.advertise,
-                                   o.input, o.projector_threads};
+                                   o.input, o.projector_threads, input_tally};
     input.reset();  // the group service reads the input topic on its own partitions
     Result<std::unique_ptr<api::GroupLedgerService>> opened = api::GroupLedgerService::open(common, clock, std::move(group));
     if (!opened.is_ok()) return fail("serve", opened.status());
@@ -71,7 +73,7 @@ int run_serve(const CommonOptions& common, const ServeOptions& o) {
         std::fprintf(stderr, "dimona-ledger: warning: employer names: %s; the answers keep the names read before (numbers when none)\n",
                      s.to_string().c_str());
       });
-  api::Api api(**service, std::move(*verifier), clock, api::ApiOptions{o.public_url, o.trusted_proxy, employers});
+  api::Api api(**service, std::move(*verifier), clock, api::ApiOptions{o.public_url, o.trusted_proxy, employers, input_tally});
   Result<std::unique_ptr<api::HttpServer>> server = api::HttpServer::start(
       server_options, [&api](api::HttpRequest r, std::function<void(api::HttpResponse)> done) {
         api.handle(std::move(r), std::move(done));
@@ -79,7 +81,7 @@ int run_serve(const CommonOptions& common, const ServeOptions& o) {
   if (!server.is_ok()) return fail("serve", server.status());
   std::unique_ptr<api::InputFeeder> feeder;
   if (input) {
-    Result<std::unique_ptr<api::InputFeeder>> started = api::InputFeeder::start(**service, std::move(input));
+    Result<std::unique_ptr<api::InputFeeder>> started = api::InputFeeder::start(**service, std::move(input), {}, input_tally);
     if (!started.is_ok()) return fail("serve", started.status());
     feeder = std::move(started).value();
   }
@@ -97,10 +99,12 @@ int run_serve(const CommonOptions& common, const ServeOptions& o) {
     feeder->stop();
     const api::InputCounts c = feeder->counts();
     std::fprintf(stderr,
-                 "input topic %s: %llu records read, %llu stored, %llu already stored, %llu malformed, %llu read again\n",
+                 "input topic %s: %llu records read, %llu stored, %llu already stored, %llu malformed, %llu read again, "
+                 "%llu misrouted\n",
                  feeder->topic().c_str(), static_cast<unsigned long long>(c.records),
                  static_cast<unsigned long long>(c.stored), static_cast<unsigned long long>(c.already_stored),
-                 static_cast<unsigned long long>(c.malformed), static_cast<unsigned long long>(c.retried));
+                 static_cast<unsigned long long>(c.malformed), static_cast<unsigned long long>(c.retried),
+                 static_cast<unsigned long long>(c.misrouted));
   }
   api.stop_fanout();  // before the server: every answer reaches a live connection
   (*server)->stop();

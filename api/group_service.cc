@@ -127,7 +127,7 @@ void GroupLedgerService::on_assigned(std::vector<uint32_t> partitions) {
   if (!options_.input.empty()) {
     Result<std::unique_ptr<InputTopic>> input = open_input_topic(options_.input);
     Result<std::unique_ptr<InputFeeder>> feeder =
-        input.is_ok() ? InputFeeder::start(*share_, std::move(*input), partitions)
+        input.is_ok() ? InputFeeder::start(*share_, std::move(*input), partitions, options_.input_tally)
                       : Result<std::unique_ptr<InputFeeder>>(input.status());
     if (feeder.is_ok()) feeder_ = std::move(*feeder);
     else std::fprintf(stderr, "dimona-ledger: serve: input topic: %s\n", feeder.status().to_string().c_str());

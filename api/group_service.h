@@ -48,6 +48,7 @@ struct GroupServiceOptions {
   std::string advertise;          // this process's base URL, as the others reach it ("http://127.0.0.1:8081")
   std::string input;              // an input topic (kafka://…), read on the held partitions; empty: none
   unsigned projector_threads = 2;
+  std::shared_ptr<InputTally> input_tally;  // the counts of every share's input feeder (/metrics); null: their own
 };
 
 class GroupLedgerService final : public LedgerService {

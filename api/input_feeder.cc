@@ -32,10 +32,13 @@ struct InputFeeder::State {
   std::map<uint32_t, std::set<Offset>> failed;     // per partition: answered unavailable
   std::map<uint32_t, Offset> next;                 // per partition: the offset after the last handed over
   size_t in_flight_count = 0;
-  InputCounts counts;
+  std::shared_ptr<InputTally> counts;
 
-  State(LedgerService& s, std::unique_ptr<InputTopic> i)
-      : service(s), input(std::move(i)), source("topic:" + input->topic() + "/") {}
+  State(LedgerService& s, std::unique_ptr<InputTopic> i, std::shared_ptr<InputTally> tally)
+      : service(s),
+        input(std::move(i)),
+        source("topic:" + input->topic() + "/"),
+        counts(tally ? std::move(tally) : std::make_shared<InputTally>()) {}
 
   // The lowest offset of `partition` not yet answered as stored (lock held).
   Offset resume(uint32_t partition) const {
@@ -50,17 +53,17 @@ struct InputFeeder::State {
     in_flight[partition].erase(offset);
     --in_flight_count;
     if (outcome.is_ok()) {
-      ++(outcome->stored_before ? counts.already_stored : counts.stored);
+      ++(outcome->stored_before ? counts->already_stored : counts->stored);
     } else if (outcome.status().code() == Code::kInvalidArgument) {
-      ++counts.malformed;
+      ++counts->malformed;
       say(partition, offset, outcome.status().message());
     } else if (outcome.status().code() == Code::kFailedPrecondition) {
       // serve --group: the record's event belongs to a partition another member holds (its
       // producer did not key it by the worker's SSIN): reading it again would not change that.
-      ++counts.misrouted;
+      ++counts->misrouted;
       say(partition, offset, outcome.status().message() + " (key input records by the worker's SSIN)");
     } else {
-      ++counts.retried;
+      ++counts->retried;
       failed[partition].insert(offset);
     }
     answered.notify_all();
@@ -74,8 +77,8 @@ struct InputFeeder::State {
   void hand_over(const InputRecord& record) {
     if (record.too_large) {
       std::lock_guard lock(mutex);
-      ++counts.records;
-      ++counts.malformed;
+      ++counts->records;
+      ++counts->malformed;
       say(record.partition, record.offset, "record longer than 64 KiB");
       next[record.partition] = record.offset + 1;
       return;
@@ -85,7 +88,7 @@ struct InputFeeder::State {
     position.at = SourceMark{record.offset + 1, record.offset + 1, 0};
     {
       std::lock_guard lock(mutex);
-      ++counts.records;
+      ++counts->records;
       next[record.partition] = record.offset + 1;
       if (record.value.find_first_not_of(" \t\r\n") == std::string::npos) return;  // blank: nothing to decide
       const Offset r = resume(record.partition);
@@ -164,8 +167,8 @@ InputFeeder::InputFeeder(std::unique_ptr<State> state) : state_(std::move(state)
 InputFeeder::~InputFeeder() { stop(); }
 
 Result<std::unique_ptr<InputFeeder>> InputFeeder::start(LedgerService& service, std::unique_ptr<InputTopic> input,
-                                                        std::vector<uint32_t> held) {
-  auto state = std::make_unique<State>(service, std::move(input));
+                                                        std::vector<uint32_t> held, std::shared_ptr<InputTally> tally) {
+  auto state = std::make_unique<State>(service, std::move(input), std::move(tally));
   // Where each partition got to, asked of the writer (its thread owns the Ledger).
   std::promise<std::map<uint32_t, SourceProgress>> asked;
   std::future<std::map<uint32_t, SourceProgress>> progress = asked.get_future();
@@ -205,10 +208,7 @@ void InputFeeder::stop() {
   state_->thread.join();
 }
 
-InputCounts InputFeeder::counts() const {
-  std::lock_guard lock(state_->mutex);
-  return state_->counts;
-}
+InputCounts InputFeeder::counts() const { return state_->counts->snapshot(); }
 
 const std::string& InputFeeder::topic() const { return state_->input->topic(); }
 

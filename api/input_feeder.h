@@ -27,6 +27,9 @@
 // Threading: start()/stop()/counts() from one thread; the rest is internal.
 #pragma once
 
+#include <atomic>
+#include <memory>
+
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -46,17 +49,31 @@ struct InputCounts {
   uint64_t misrouted = 0;       // serve --group: its event belongs to another member's partition, skipped
 };
 
+// The counts of a process's input feeders as they go, summed over the
+// feeders it ran (serve --group starts one per share): /metrics reads them
+// while the feeders count. Thread-safe.
+class InputTally {
+ public:
+  InputCounts snapshot() const {
+    return InputCounts{records.load(), stored.load(), already_stored.load(),
+                       malformed.load(), retried.load(), misrouted.load()};
+  }
+  std::atomic<uint64_t> records{0}, stored{0}, already_stored{0}, malformed{0}, retried{0}, misrouted{0};
+};
+
 class InputFeeder {
  public:
   // `held`: the input partitions to read (a consumer group's share, the same
   // numbers as the log's: producers key records by SSIN); empty: all.
+  // `tally`: where the counts go (shared with /metrics and later feeders); null: a tally of its own.
   static Result<std::unique_ptr<InputFeeder>> start(LedgerService& service, std::unique_ptr<InputTopic> input,
-                                                    std::vector<uint32_t> held = {});
+                                                    std::vector<uint32_t> held = {},
+                                                    std::shared_ptr<InputTally> tally = nullptr);
   ~InputFeeder();
   InputFeeder(const InputFeeder&) = delete;
   InputFeeder& operator=(const InputFeeder&) = delete;
   void stop();
-  InputCounts counts() const;
+  InputCounts counts() const;  // its tally's
   const std::string& topic() const;
 
   struct State;  // internal

@@ -1,5 +1,6 @@
 // Metrics: the server's Prometheus text — requests by route template and
-// status, a latency histogram, and the ledger's folds and lag.
+// status, a latency histogram, the ledger's folds and lag, and what the
+// input topic's records became.
 //
 // Contract. observe() counts one answered request under its route template
 // (never a concrete path: no SSIN reaches a label); text() renders the
@@ -11,11 +12,13 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "api/input_feeder.h"
 #include "api/service.h"
 
 namespace dimona::api {
@@ -43,6 +46,7 @@ class Metrics {
     uint64_t commit_failures = 0;
     uint64_t fold_failures = 0;
     std::vector<PartitionProgress> partitions;  // empty when the log could not say
+    std::optional<InputCounts> input;           // the input topic's feeders (serve --input); none: no series
   };
 
   std::string text(const LedgerFigures& ledger) const {
@@ -74,6 +78,20 @@ class Metrics {
     out += "# HELP dimona_fold_failures_total Folds of the read models that failed after a durable commit (retried).\n"
            "# TYPE dimona_fold_failures_total counter\ndimona_fold_failures_total " +
            std::to_string(ledger.fold_failures) + "\n";
+    if (ledger.input) {
+      const InputCounts& in = *ledger.input;
+      out += "# HELP dimona_input_records_read_total Records read from the input topic, retries included.\n"
+             "# TYPE dimona_input_records_read_total counter\ndimona_input_records_read_total " +
+             std::to_string(in.records) + "\n";
+      out += "# HELP dimona_input_records_total Input records answered, by outcome: stored, already_stored "
+             "(a redelivery the log held), malformed and misrouted (skipped, said on stderr), retried (read again).\n"
+             "# TYPE dimona_input_records_total counter\n";
+      const std::pair<const char*, uint64_t> outcomes[] = {{"stored", in.stored},       {"already_stored", in.already_stored},
+                                                           {"malformed", in.malformed}, {"misrouted", in.misrouted},
+                                                           {"retried", in.retried}};
+      for (const auto& [outcome, n] : outcomes)
+        out += "dimona_input_records_total{outcome=\"" + std::string(outcome) + "\"} " + std::to_string(n) + "\n";
+    }
     if (ledger.partitions.empty()) return out;
     out += "# HELP dimona_partition_offset The next offset the read models fold, per partition.\n"
            "# TYPE dimona_partition_offset gauge\n";

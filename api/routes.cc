@@ -112,8 +112,9 @@ struct Api::Impl {
 
   void metrics_text(Call& c) {
     Metrics::LedgerFigures figures{service.events_folded(), service.lag(), service.commit_failures(),
-                                   service.fold_failures(), {}};
+                                   service.fold_failures(), {}, std::nullopt};
     if (Result<std::vector<PartitionProgress>> progress = service.progress(); progress.is_ok()) figures.partitions = *progress;
+    if (options.input) figures.input = options.input->snapshot();
     HttpResponse r = json_response(200, metrics.text(figures));
     r.content_type = "text/plain; version=0.0.4";
     c.reply(std::move(r));

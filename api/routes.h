@@ -40,12 +40,16 @@ class EmployerRegister;
 
 namespace dimona::api {
 
+class InputTally;  // input_feeder.h
+
 struct ApiOptions {
   std::string public_url = "http://127.0.0.1:8080";  // the base of `href` links and consent links
   // The address of a reverse proxy whose X-Forwarded-For names the client (rate limits); empty: none.
   std::string trusted_proxy;
   // The employer reference (DATA/employers.db) that names employers in the answers; null: numbers only.
   std::shared_ptr<const EmployerRegister> employers;
+  // The input topic's counts (serve --input), for /metrics; null: no input topic.
+  std::shared_ptr<const InputTally> input;
 };
 
 class Metrics;

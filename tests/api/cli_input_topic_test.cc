@@ -303,10 +303,15 @@ TEST_F(CliInputTopic, ServeFeedsTheInputTopicAndSharesItsPositionsWithIngest) {
     EXPECT_GT(at_kill, half);
     EXPECT_NE(trickle.read_line(std::chrono::seconds(60)), "") << "the producer did not finish";
   }
-  // Serves the topic into data_dir until the events settle above `floor`, then SIGTERM.
+  // Serves the topic into data_dir until the events settle above `floor`, then SIGTERM;
+  // what /metrics said just before.
   auto serve_until_settled = [&](const std::vector<std::string>& argv, const std::string& data_dir, size_t floor) {
     ChildProcess server(argv);
-    ASSERT_NE(server.read_line(std::chrono::seconds(30)).find("serving http://127.0.0.1:"), std::string::npos);
+    const std::string serving = server.read_line(std::chrono::seconds(30));
+    const size_t at = serving.find("serving http://127.0.0.1:");
+    EXPECT_NE(at, std::string::npos) << serving;
+    if (at == std::string::npos) return std::string();
+    const std::string base = serving.substr(at + 8, serving.find(' ', at + 8) - at - 8);
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
     size_t last = 0;
     while (std::chrono::steady_clock::now() < deadline) {
@@ -315,7 +320,9 @@ TEST_F(CliInputTopic, ServeFeedsTheInputTopicAndSharesItsPositionsWithIngest) {
       if (now > floor && now == last) break;  // settled
       last = now;
     }
+    const std::string metrics = run_shell("curl -s " + base + "/metrics", dir_).out;
     EXPECT_EQ(server.stop(SIGTERM), 0);
+    return metrics;
   };
   serve_until_settled(serve, "data", at_kill);
   std::printf("serve --input: %zu events at the kill, %zu in all\n", at_kill, topic_events("data").events);
@@ -329,8 +336,12 @@ TEST_F(CliInputTopic, ServeFeedsTheInputTopicAndSharesItsPositionsWithIngest) {
 
   std::vector<std::string> whole = serve;
   whole[whole.size() - 3] = data("whole-data");
-  serve_until_settled(whole, "whole-data", 0);
+  const std::string metrics = serve_until_settled(whole, "whole-data", 0);
   EXPECT_EQ(topic_events("whole-data").events, stored.events);
+  // /metrics says what the records became: each stored once, none skipped (a fresh folder).
+  EXPECT_NE(metrics.find("dimona_input_records_total{outcome=\"stored\"} " + std::to_string(stored.events) + "\n"),
+            std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("dimona_input_records_total{outcome=\"misrouted\"} 0\n"), std::string::npos) << metrics;
   Invocation from_file = cli("ingest " + year() + " --partitions 4", "file-data");
   ASSERT_EQ(from_file.exit_code, 0) << from_file.err;
   Invocation file_export = cli("export", "file-data");
