@@ -642,7 +642,7 @@ class HttpTest : public ::testing::Test {
   LedgerConfig common_;
   std::optional<TokenMinter> minter_;
   std::unique_ptr<LedgerService> service_;
-  ApiOptions api_options_{std::string(kPublicUrl), "", nullptr};
+  ApiOptions api_options_{std::string(kPublicUrl), "", nullptr, nullptr};
   std::unique_ptr<Api> api_;
   std::unique_ptr<HttpServer> server_;
   uint16_t port_ = 0;
