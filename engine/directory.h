@@ -1,8 +1,10 @@
 // Directory: the log's table of the facts that cross partitions (issue 11,
-// item 2) — where an imported id lives, what a data-access token names,
-// whether its request was answered, an employer's notification setting —
-// kept in the log's keyed table "directory" (keyed_table.h: a compacted
-// topic TOPIC.directory on Kafka, the `keyed` table of the embedded file).
+// item 2) — where a period, request, ticket or notification lives, what a
+// data-access token names, whether its request was answered, an employer's
+// notification setting — kept in the log's keyed table "directory"
+// (keyed_table.h: a compacted topic TOPIC.directory on Kafka, the memory
+// log's own table) on a log that may have several writers (Log::has_groups;
+// the embedded log has one and keeps none).
 //
 // Contract. rows_of() says which rows an accepted event makes known: every
 // period, request, ticket or notification id ("id/ID" -> its partition:
@@ -21,7 +23,7 @@
 // across processes, two members accepting the same imported id, or the same
 // token's answer, within one commit group of each other both succeed: the
 // directory narrows that window to a commit, it does not close it
-// (docs/kafka.md "Scale-out"). Thread-safe: one mutex around its one table
+// (docs/kafka.md section 8, "The directory"). Thread-safe: one mutex around its one table
 // object, so the writer's look-ups and its committer's puts share one copy
 // of the table (on Kafka the table object holds the whole table in memory).
 #pragma once
