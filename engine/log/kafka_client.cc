@@ -23,6 +23,35 @@ Settings common_settings(std::string_view bootstrap) {
           {"log.connection.close", "false"}};
 }
 
+rd_kafka_headers_t* record_values(const std::string& topic, uint32_t partition, const LogRecordDraft& record,
+                                  std::span<rd_kafka_vu_t, kRecordValues> values) {
+  rd_kafka_headers_t* headers = rd_kafka_headers_new(5);
+  const std::string schema_version = std::to_string(record.schema_version);
+  const std::string recorded_at = std::to_string(record.recorded_at.micros);
+  rd_kafka_header_add(headers, kHeaderEventId, -1, record.event_id.data(), static_cast<ssize_t>(record.event_id.size()));
+  rd_kafka_header_add(headers, kHeaderEventType, -1, record.type.data(), static_cast<ssize_t>(record.type.size()));
+  rd_kafka_header_add(headers, kHeaderSchemaVersion, -1, schema_version.data(), static_cast<ssize_t>(schema_version.size()));
+  rd_kafka_header_add(headers, kHeaderRecordedAt, -1, recorded_at.data(), static_cast<ssize_t>(recorded_at.size()));
+  if (!record.source.empty())
+    rd_kafka_header_add(headers, kHeaderSource, -1, record.source.data(), static_cast<ssize_t>(record.source.size()));
+  // rd_kafka_produceva, not the RD_KAFKA_V_* macros: those are GNU statement expressions.
+  values[0].vtype = RD_KAFKA_VTYPE_TOPIC;
+  values[0].u.cstr = topic.c_str();
+  values[1].vtype = RD_KAFKA_VTYPE_PARTITION;
+  values[1].u.i32 = static_cast<int32_t>(partition);
+  values[2].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
+  values[2].u.i = RD_KAFKA_MSG_F_COPY;
+  values[3].vtype = RD_KAFKA_VTYPE_KEY;
+  values[3].u.mem = {const_cast<char*>(record.key.data()), record.key.size()};
+  values[4].vtype = RD_KAFKA_VTYPE_VALUE;
+  values[4].u.mem = {const_cast<char*>(record.payload.data()), record.payload.size()};
+  values[5].vtype = RD_KAFKA_VTYPE_TIMESTAMP;
+  values[5].u.i64 = record.recorded_at.micros > 0 ? record.recorded_at.micros / 1000 : 0;
+  values[6].vtype = RD_KAFKA_VTYPE_HEADERS;
+  values[6].u.headers = headers;
+  return headers;
+}
+
 Settings log_producer_settings(std::string_view bootstrap, int delivery_timeout_ms) {
   Settings settings = common_settings(bootstrap);
   settings.insert(settings.end(), {

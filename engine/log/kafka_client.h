@@ -19,6 +19,7 @@
 
 #include <chrono>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -64,6 +65,15 @@ inline constexpr const char* kHeaderEventType = "dimona.eventType";
 inline constexpr const char* kHeaderSchemaVersion = "dimona.schemaVersion";
 inline constexpr const char* kHeaderRecordedAt = "dimona.recordedAt";  // microseconds since the epoch
 inline constexpr const char* kHeaderSource = "dimona.source";          // the source position, when there is one
+
+// The rd_kafka_produceva arguments of one log record to `topic`/`partition`
+// (the log's own and a bare producer's alike): topic, partition, copy, key,
+// value, timestamp (recordedAt in ms) and its dimona.* headers, newly made
+// (returned: librdkafka owns them once a produce succeeds; else
+// rd_kafka_headers_destroy). `topic` and `record` must outlive the produce call.
+inline constexpr size_t kRecordValues = 7;
+rd_kafka_headers_t* record_values(const std::string& topic, uint32_t partition, const LogRecordDraft& record,
+                                  std::span<rd_kafka_vu_t, kRecordValues> values);
 
 // librdkafka's rebalance callback (a group member's, kafka_group.cc).
 using RebalanceCallback = void (*)(rd_kafka_t*, rd_kafka_resp_err_t, rd_kafka_topic_partition_list_t*, void*);

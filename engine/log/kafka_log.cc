@@ -195,34 +195,11 @@ class KafkaProducer final : public LogProducer {
   }
 
   Status produce(const LogRecordDraft& record, size_t index) {
-    rd_kafka_headers_t* headers = rd_kafka_headers_new(5);
-    std::string schema_version = std::to_string(record.schema_version);
-    std::string recorded_at = std::to_string(record.recorded_at.micros);
-    rd_kafka_header_add(headers, kHeaderEventId, -1, record.event_id.data(), static_cast<ssize_t>(record.event_id.size()));
-    rd_kafka_header_add(headers, kHeaderEventType, -1, record.type.data(), static_cast<ssize_t>(record.type.size()));
-    rd_kafka_header_add(headers, kHeaderSchemaVersion, -1, schema_version.data(), static_cast<ssize_t>(schema_version.size()));
-    rd_kafka_header_add(headers, kHeaderRecordedAt, -1, recorded_at.data(), static_cast<ssize_t>(recorded_at.size()));
-    if (!record.source.empty())
-      rd_kafka_header_add(headers, kHeaderSource, -1, record.source.data(), static_cast<ssize_t>(record.source.size()));
-    int64_t timestamp_ms = record.recorded_at.micros > 0 ? record.recorded_at.micros / 1000 : 0;
-    // rd_kafka_produceva, not the RD_KAFKA_V_* macros: those are GNU statement expressions.
-    rd_kafka_vu_t values[8] = {};
-    values[0].vtype = RD_KAFKA_VTYPE_TOPIC;
-    values[0].u.cstr = topic_.c_str();
-    values[1].vtype = RD_KAFKA_VTYPE_PARTITION;
-    values[1].u.i32 = static_cast<int32_t>(partition_);
-    values[2].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
-    values[2].u.i = RD_KAFKA_MSG_F_COPY;
-    values[3].vtype = RD_KAFKA_VTYPE_KEY;
-    values[3].u.mem = {const_cast<char*>(record.key.data()), record.key.size()};
-    values[4].vtype = RD_KAFKA_VTYPE_VALUE;
-    values[4].u.mem = {const_cast<char*>(record.payload.data()), record.payload.size()};
-    values[5].vtype = RD_KAFKA_VTYPE_TIMESTAMP;
-    values[5].u.i64 = timestamp_ms;
-    values[6].vtype = RD_KAFKA_VTYPE_HEADERS;
-    values[6].u.headers = headers;
-    values[7].vtype = RD_KAFKA_VTYPE_OPAQUE;
-    values[7].u.ptr = book_->tag(index);
+    rd_kafka_vu_t values[kafka_client::kRecordValues + 1] = {};
+    rd_kafka_headers_t* headers =
+        kafka_client::record_values(topic_, partition_, record, std::span(values).first<kafka_client::kRecordValues>());
+    values[kafka_client::kRecordValues].vtype = RD_KAFKA_VTYPE_OPAQUE;
+    values[kafka_client::kRecordValues].u.ptr = book_->tag(index);
     for (;;) {
       rd_kafka_error_t* error = rd_kafka_produceva(handle_.get(), values, std::size(values));
       rd_kafka_resp_err_t err = error == nullptr ? RD_KAFKA_RESP_ERR_NO_ERROR : rd_kafka_error_code(error);
