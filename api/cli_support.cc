@@ -20,7 +20,10 @@ Result<CitizenView> open_citizen(const CommonOptions& common, const std::string&
   return view;
 }
 
-Instant ledger_now(const Projector& projector) { return std::max(SystemClock().now(), projector.ledger_time()); }
+Instant ledger_now(const Projector& projector) {
+  if (projector.as_of()) return *projector.as_of();
+  return std::max(SystemClock().now(), projector.ledger_time());
+}
 
 std::string duplicate_text(const DuplicateEvents& d) {
   std::string text = std::to_string(d.duplicates) + " event(s) repeat the eventId of an earlier one (";

@@ -33,6 +33,9 @@ using api::ReadSide;
 using api::WriterLock;
 using api::WriteSide;
 
+// Every read model of `projector` (export_read_models) to the file `path`, or stdout for "-".
+Status write_export(const Projector& projector, const std::string& path);
+
 // One citizen's partition state, caught up.
 struct CitizenView {
   ReadSide side;

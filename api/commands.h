@@ -23,6 +23,7 @@ namespace dimona::cli {
 // empty: $LANG, else the legal name's).
 struct CommonOptions : api::LedgerConfig {
   std::string language;
+  std::optional<Date> valid_on;  // --valid-on (docs/audit.md): the day the views that know days stop at
 };
 
 struct GenerateOptions {
@@ -106,6 +107,12 @@ struct ExportOptions {
   std::string out = "-";
 };
 
+// `audit` (docs/audit.md); the instant is CommonOptions::as_of (--as-of).
+struct AuditOptions {
+  std::string out = "-";  // rebuild: the export
+  std::string expect;     // verify: a state hash (64 hex digits) to compare with; empty: every kept checkpoint's
+};
+
 struct SubmitOptions {
   std::string input;  // one JSON line: a declaration or an action; - for stdin
 };
@@ -185,6 +192,9 @@ int fail(std::string_view what, const Status& status);
 // linked into the executable only: the product's libraries never link the generator.
 int run_generate(const GenerateOptions& options);
 int run_ingest(const CommonOptions& common, const IngestOptions& options);
+int run_audit_rebuild(const CommonOptions& common, const AuditOptions& options);
+int run_audit_state_hash(const CommonOptions& common, const AuditOptions& options);
+int run_audit_verify(const CommonOptions& common, const AuditOptions& options);
 int run_log_inspect(const CommonOptions& common, const InspectOptions& options);
 int run_replay(const CommonOptions& common, const ReplayOptions& options);
 int run_kafka_mock(const KafkaMockOptions& options);

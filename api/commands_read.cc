@@ -79,9 +79,11 @@ int run_balance(const CommonOptions& common, const CitizenOptions& o) {
   Result<CitizenView> view = open_citizen(common, o.ssin);
   if (!view.is_ok()) return fail("balance", view.status());
   const EmployerNaming naming = employer_naming_or_numbers(common);
-  const Date reference = date_of(ledger_now(*view->side.projector));
+  const Projector& projector = *view->side.projector;
+  const ViewAxes axes = axes_at(ledger_now(projector), projector.as_of().has_value(), common.valid_on);
+  const Date reference = axes.on;
   for (int32_t year : years_around(o, reference)) {
-    const StudentBalance b = student_balance(*view->state, view->citizen, year, reference);
+    const StudentBalance b = student_balance(*view->state, view->citizen, year, axes);
     if (o.json) {
       std::string line;
       to_json(b, &line, naming.names());
@@ -97,8 +99,8 @@ int run_calendar(const CommonOptions& common, const CitizenOptions& o) {
   Result<CitizenView> view = open_citizen(common, o.ssin);
   if (!view.is_ok()) return fail("calendar", view.status());
   const EmployerNaming naming = employer_naming_or_numbers(common);
-  for (int32_t year : years_around(o, date_of(ledger_now(*view->side.projector)))) {
-    const StudentCalendar cal = student_calendar(*view->state, view->citizen, year);
+  for (int32_t year : years_around(o, common.valid_on.value_or(date_of(ledger_now(*view->side.projector))))) {
+    const StudentCalendar cal = student_calendar(*view->state, view->citizen, year, common.valid_on);
     std::string line;
     to_json(cal, &line, naming.names());
     if (o.json) {
@@ -113,18 +115,22 @@ int run_calendar(const CommonOptions& common, const CitizenOptions& o) {
   return 0;
 }
 
-int run_export(const CommonOptions& common, const ExportOptions& o) {
-  Result<ReadSide> side = open_read_side(common, 0, false);
-  if (!side.is_ok()) return fail("export", side.status());
-  std::FILE* out = o.out == "-" ? stdout : std::fopen(o.out.c_str(), "wb");
-  if (!out) return fail("export", io_error("cannot write " + o.out + ": " + std::strerror(errno)));
-  Status exported = export_read_models(*side->projector, [out](std::string_view lines) -> Status {
+Status write_export(const Projector& projector, const std::string& path) {
+  std::FILE* out = path == "-" ? stdout : std::fopen(path.c_str(), "wb");
+  if (!out) return io_error("cannot write " + path + ": " + std::strerror(errno));
+  Status exported = export_read_models(projector, [out](std::string_view lines) -> Status {
     if (std::fwrite(lines.data(), 1, lines.size(), out) != lines.size()) return io_error(std::strerror(errno));
     return Status::ok();
   });
-  if (!exported.is_ok()) return fail("export", exported);
-  if (std::fflush(out) != 0) return fail("export", io_error(std::strerror(errno)));
+  if (exported.is_ok() && std::fflush(out) != 0) exported = io_error(std::strerror(errno));
   if (out != stdout) std::fclose(out);
+  return exported;
+}
+
+int run_export(const CommonOptions& common, const ExportOptions& o) {
+  Result<ReadSide> side = open_read_side(common, 0, false);
+  if (!side.is_ok()) return fail("export", side.status());
+  if (Status s = write_export(*side->projector, o.out); !s.is_ok()) return fail("export", s);
   return 0;
 }
 
@@ -167,6 +173,9 @@ int run_interim(const CommonOptions& common, const InterimOptions& o) {
   const EmployerNaming naming = employer_naming_or_numbers(common);
   Result<InterimFilter> filter = interim_filter(o, date_of(ledger_now(*view->side.projector)));
   if (!filter.is_ok()) return fail("interim", filter.status());
+  if (common.valid_on && *common.valid_on < filter->from)  // docs/audit.md: the days up to validOn
+    return fail("interim", invalid_argument("--valid-on: before --from"));
+  if (common.valid_on && *common.valid_on < filter->to) filter->to = *common.valid_on;
   if (o.calendar) {
     const InterimCalendar calendar = interim_calendar(*view->state, view->citizen, *filter);
     if (o.json) {

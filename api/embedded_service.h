@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "api/ledger_root.h"
+#include "api/past_states.h"
 #include "api/service.h"
 
 namespace dimona::api {
@@ -35,6 +36,7 @@ class EmbeddedLedgerService final : public LedgerService {
     std::shared_lock lock(fold_mutex_);
     f(*projector_);
   }
+  Result<std::shared_ptr<const Projector>> state_at(Instant at) const override { return past_->at(at); }
   bool wait_for(uint32_t partition, Offset offset, int deadline_ms) const override;
   uint32_t partition_of(Ssin citizen) const override { return partition_for(citizen, log_->partitions()); }
   bool ready() const override;
@@ -69,6 +71,7 @@ class EmbeddedLedgerService final : public LedgerService {
   std::unique_ptr<Log> log_;
   std::unique_ptr<Ledger> ledger_;
   std::unique_ptr<Projector> projector_;
+  std::unique_ptr<PastStates> past_;  // ?asOf: states at instants, over log_
   mutable std::mutex ends_mutex_;
   std::unique_ptr<LogConsumer> ends_;  // asks the log's ends for progress(), under ends_mutex_
   DeclarationDecoder decoder_;  // writer thread only

@@ -105,6 +105,7 @@ void GroupLedgerService::on_assigned(std::vector<uint32_t> partitions) {
   ProjectorOptions projector;
   projector.threads = std::max(1u, options_.projector_threads);
   projector.checkpoint_path = checkpoint_path(config_);
+  projector.keep_checkpoints = config_.keep_checkpoints;
   projector.partitions = partitions;
   Result<std::shared_ptr<const QuotaSchedule>> quota =
       write.is_ok() ? reference_schedule(*write->log, config_) : Result<std::shared_ptr<const QuotaSchedule>>(write.status());
@@ -168,6 +169,12 @@ void GroupLedgerService::read_view(const std::function<void(const Projector&)>& 
   std::shared_lock lock(share_mutex_);
   if (share_) share_->read_view(f);
   else f(*idle_);
+}
+
+Result<std::shared_ptr<const Projector>> GroupLedgerService::state_at(Instant at) const {
+  std::shared_lock lock(share_mutex_);
+  if (!share_) return unavailable("this member holds no partition now");
+  return share_->state_at(at);
 }
 
 bool GroupLedgerService::wait_for(uint32_t partition, Offset offset, int deadline_ms) const {

@@ -61,6 +61,7 @@ class GroupLedgerService final : public LedgerService {
   void submit_from(std::string body, SourcePosition position, std::string source, Done done) override;
   bool with_writer(std::function<void(const Ledger&)> f) override;
   void read_view(const std::function<void(const Projector&)>& f) const override;
+  Result<std::shared_ptr<const Projector>> state_at(Instant at) const override;
   bool wait_for(uint32_t partition, Offset offset, int deadline_ms) const override;
   uint32_t partition_of(Ssin citizen) const override;
   bool holds(uint32_t partition) const override;

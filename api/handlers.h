@@ -29,10 +29,12 @@ struct Call {
   HttpRequest request;
   PathParams params;               // the route's {names}, as sent
   std::optional<Principal> who;    // empty on the public routes
-  Instant now;                     // max(wall clock, ledger time): reads judge codes and grants in it
+  Instant now;                     // max(wall clock, ledger time), or ?asOf: reads judge codes and grants in it
   std::string public_url;          // the base of `href` links
   std::function<void(HttpResponse)> reply;
   EmployerNameOf names;            // employer names in the request's Accept-Language; empty: numbers only
+  std::optional<Instant> as_of;    // ?asOf: the read answers from the ledger's state then (docs/audit.md)
+  std::optional<Date> valid_on;    // ?validOn: the day the views that know days stop at
 
   std::string param(std::string_view name) const;  // a path parameter, as sent
   bool is(Role r) const { return who && who->role == r; }
@@ -61,6 +63,9 @@ void consents_route(Call& c, const LedgerService& view);
 void consented_data(Call& c, const LedgerService& view);
 void flexi_route(Call& c, const LedgerService& view);
 void anomalies_route(Call& c, const LedgerService& view);
+
+// The ledger's state hash (handlers_state_hash.cc, docs/audit.md): auditors only.
+void state_hash_route(Call& c, const LedgerService& view);
 
 // The citizen's own detail view and inbox (handlers_inbox.cc): the citizen only.
 void wages_route(Call& c, const LedgerService& view);

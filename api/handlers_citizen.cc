@@ -35,6 +35,9 @@ std::optional<InterimFilter> interim_filter_of(Call& c) {
     else issues.push_back({"query", name, "not a valid enterprise number"});
   }
   if (f.to < f.from) issues.push_back({"query", "to", "before from"});
+  // ?validOn (docs/audit.md): the periods started by then, the days up to it.
+  if (c.valid_on && *c.valid_on < f.to) f.to = *c.valid_on;
+  if (c.valid_on && *c.valid_on < f.from) issues.push_back({"query", "validOn", "before from"});
   if (!issues.empty()) return c.reply(bad_request("The input message is incorrect", issues)), std::nullopt;
   return f;
 }
@@ -62,15 +65,15 @@ void reply_pdf(Call& c, const Result<std::string>& pdf, std::string_view file) {
 void student_balance_route(Call& c, const LedgerService& view) {
   const std::optional<Ssin> s = readable_citizen(c, view);
   if (!s) return;
-  const Date today = date_of(c.now);
+  const ViewAxes axes = view_axes(c);
   HttpResponse error;
-  const std::vector<int32_t> years = years_of_query(c, today, &error);
+  const std::vector<int32_t> years = years_of_query(c, axes.on, &error);
   if (years.empty()) return c.reply(std::move(error));
   c.reply(json_response(200, view.read([&](const Projector& p) {
     std::vector<std::string> objects;
     for (int32_t y : years) {
       objects.emplace_back();
-      to_json(student_balance(p.state_of(*s), *s, y, today), &objects.back(), c.names);
+      to_json(student_balance(p.state_of(*s), *s, y, axes), &objects.back(), c.names);
     }
     return items(objects);
   })));
@@ -80,13 +83,13 @@ void calendar_route(Call& c, const LedgerService& view) {
   const std::optional<Ssin> s = readable_citizen(c, view);
   if (!s) return;
   HttpResponse error;
-  const std::vector<int32_t> years = years_of_query(c, date_of(c.now), &error);
+  const std::vector<int32_t> years = years_of_query(c, c.valid_on.value_or(date_of(c.now)), &error);
   if (years.empty()) return c.reply(std::move(error));
   c.reply(json_response(200, view.read([&](const Projector& p) {
     std::vector<std::string> objects;
     for (int32_t y : years) {
       objects.emplace_back();
-      to_json(student_calendar(p.state_of(*s), *s, y), &objects.back(), c.names);
+      to_json(student_calendar(p.state_of(*s), *s, y, c.valid_on), &objects.back(), c.names);
     }
     return items(objects);
   })));

@@ -217,4 +217,6 @@ std::optional<Ssin> readable_citizen(Call& c, const LedgerService& view) {
   return s;
 }
 
+ViewAxes view_axes(const Call& c) { return axes_at(c.now, c.as_of.has_value(), c.valid_on); }  // c.now: ?asOf when given
+
 }  // namespace dimona::api

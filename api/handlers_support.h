@@ -14,6 +14,7 @@
 #include "api/handlers.h"
 #include "api/params.h"
 #include "engine/base/json_writer.h"
+#include "projections/student_views.h"
 
 namespace dimona::api {
 
@@ -36,6 +37,11 @@ bool wait_min_offset(Call& c, const LedgerService& view, Ssin s);
 std::optional<Ssin> readable_citizen(Call& c, const LedgerService& view);
 // ?year, or the previous, current and next year; empty (and *error set) when invalid.
 std::vector<int32_t> years_of_query(const Call& c, Date today, HttpResponse* error);
+
+// The student views' axes for this request (docs/audit.md, student_views.h
+// ViewAxes): hours worked by ?validOn (only the periods started by then), or
+// by today; the quota the ledger knew at ?asOf, or now when ?validOn is given.
+ViewAxes view_axes(const Call& c);
 
 // Who a principal is, for a per-principal count: role, subject and what the token names.
 std::string principal_key(const Principal& p);

@@ -3,8 +3,13 @@
 // share. A value; no command-line type: the CLI's CommonOptions is this.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
+
+#include "engine/base/limits.h"
+#include "engine/base/time.h"
 
 namespace dimona::api {
 
@@ -17,6 +22,10 @@ struct LedgerConfig {
   uint32_t partitions = 0;               // at creation; 0: the default
   std::string secret_file;               // empty: DATA/secret.key (secret.h)
   int64_t recorded_at_skew_seconds = -1; // how far ahead of the clock a recordedAt may be; -1: the limit's default
+  size_t keep_checkpoints = limits::checkpoints_kept_default;  // checkpoint.db keeps this many (ProjectorOptions)
+  // Reads only (--as-of, docs/audit.md): the read side is the state a replay of the events
+  // recorded by then gives (ProjectorOptions::as_of); nullopt: the log's end.
+  std::optional<Instant> as_of;
 };
 
 }  // namespace dimona::api

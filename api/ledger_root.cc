@@ -157,6 +157,8 @@ Result<ReadSide> open_read_side(const LedgerConfig& common, unsigned threads, bo
   options.threads = threads != 0 ? threads : std::max(1u, std::thread::hardware_concurrency());
   options.checkpoint_path = checkpoint_path(common);
   options.checkpoint_every_events = checkpoint_every_events;
+  options.keep_checkpoints = common.keep_checkpoints;
+  options.as_of = common.as_of;
   options.round_events = std::min<uint64_t>(options.round_events, std::max<uint64_t>(1, checkpoint_every_events / 4));
   Result<std::shared_ptr<const QuotaSchedule>> quota = reference_schedule(*side.log, common);
   DIMONA_TRY(quota);
@@ -181,6 +183,7 @@ Result<std::unique_ptr<LedgerService>> open_ledger_service(const LedgerConfig& c
   ProjectorOptions options;
   options.threads = std::max(1u, projector_threads);
   options.checkpoint_path = checkpoint_path(config);
+  options.keep_checkpoints = config.keep_checkpoints;
   Result<std::shared_ptr<const QuotaSchedule>> quota = reference_schedule(*write->log, config);
   DIMONA_TRY(quota);
   options.quota = *quota;

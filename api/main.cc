@@ -5,6 +5,9 @@
 #include <cstdlib>
 
 #include "api/commands.h"
+#include "api/params.h"
+#include "engine/base/limits.h"
+#include "engine/base/time.h"
 
 int main(int argc, char** argv) {
   using namespace dimona::cli;
@@ -25,6 +28,25 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(int64_t{0}, int64_t{10} * 366 * 24 * 3600));
     cmd->add_option("--language", common.language, "Language of employer names: nl, fr, de or en (default: $LANG)")
         ->check(CLI::IsMember({"nl", "fr", "de", "en"}));
+    cmd->add_option("--keep-checkpoints", common.keep_checkpoints,
+                    "Checkpoints kept in DATA/checkpoint.db, spread over the ledger's time (default 8)")
+        ->check(CLI::Range(size_t{1}, dimona::limits::checkpoints_kept_max));
+  };
+
+  // The audit's two axes (docs/audit.md), on the commands that only read.
+  std::string as_of_text, valid_on_text;
+  const CLI::Validator instant_check(
+      [](std::string& text) -> std::string {
+        return dimona::api::parse_as_of(text) ? "" : "expected an instant (2025-06-30T12:00:00Z) or a day (2025-06-30)";
+      },
+      "INSTANT");
+  const CLI::Validator day_check(
+      [](std::string& text) -> std::string { return dimona::parse_date(text) ? "" : "expected a day (2025-05-31)"; }, "DAY");
+  auto add_axes = [&](CLI::App* cmd) {
+    cmd->add_option("--as-of", as_of_text, "Answer from the ledger's state at this instant (or the end of this day)")
+        ->check(instant_check);
+    cmd->add_option("--valid-on", valid_on_text, "The day the views stop at: periods started and hours worked by then")
+        ->check(day_check);
   };
 
   GenerateOptions generate;
@@ -91,6 +113,7 @@ int main(int argc, char** argv) {
     cmd->add_option("--year", citizen.year, "Year (default: previous, current and next)")->check(CLI::Range(2000, 2099));
     cmd->add_flag("--json", citizen.json, "Canonical JSON instead of text");
     add_common(cmd);
+    add_axes(cmd);
   };
   CLI::App* bal = app.add_subcommand("balance", "A student's remaining hours, per employer, with the rule behind each figure");
   add_citizen(bal);
@@ -111,6 +134,7 @@ int main(int argc, char** argv) {
   itm->add_flag("--calendar", interim.calendar, "Days worked per agency and user company, instead of the list");
   itm->add_flag("--json", interim.json, "Canonical JSON instead of text");
   add_common(itm);
+  add_axes(itm);
 
   AnomaliesOptions anomalies;
   CLI::App* ano = app.add_subcommand("anomalies", "Refused and warned declarations of a citizen or an employer (auditors)");
@@ -118,6 +142,7 @@ int main(int argc, char** argv) {
   auto* by_employer = ano->add_option("--employer", anomalies.employer, "An employer's enterprise number");
   by_ssin->excludes(by_employer);
   add_common(ano);
+  add_axes(ano);
 
   SubmitOptions submit;
   CLI::App* sub = app.add_subcommand("submit", "Decide and append one declaration or action (docs/actions.md); prints its event");
@@ -136,6 +161,7 @@ int main(int argc, char** argv) {
   acc->add_option("code", code.code, "The code, XXXXX-XXXXX")->required();
   acc->add_option("--date", code.date, "The day of the lookup (default: today)");
   add_common(acc);
+  add_axes(acc);
 
   ConsentOptions consent;
   CLI::App* con = app.add_subcommand("consent", "Citizens' consents to employers (seed 003)");
@@ -146,11 +172,13 @@ int main(int argc, char** argv) {
   con_check->add_option("--scope", consent.scope, "FLEXI or STUDENT_BALANCE")->required();
   con_check->add_option("--at", consent.at, "Instant or day (default: now)");
   add_common(con_check);
+  add_axes(con_check);
   CLI::App* con_list = con->add_subcommand("list", "A citizen's answers, or an employer's requests with their status");
   auto* con_ssin = con_list->add_option("--ssin", consent.ssin, "The citizen");
   auto* con_employer = con_list->add_option("--employer", consent.employer, "The employer");
   con_ssin->excludes(con_employer);
   add_common(con_list);
+  add_axes(con_list);
 
   FlexiOptions flexi;
   CLI::App* flx = app.add_subcommand("flexi", "Flexi-job eligibility for a quarter (rule 13), with the figures used");
@@ -159,6 +187,7 @@ int main(int argc, char** argv) {
   flx->add_option("--employer", flexi.employer, "The flexi employer, enterprise number or nsso:NUMBER (its own occupation does not count)");
   flx->add_option("--reduction", flexi.reduction, "What counts as a reduction: strict, ignore, tolerance:F");
   add_common(flx);
+  add_axes(flx);
 
   CareerBreakOptions brk;
   CLI::App* cb = app.add_subcommand("career-break", "Career-break requests and notifications (seed 004)");
@@ -174,10 +203,12 @@ int main(int argc, char** argv) {
   cb_list->add_option("--now", brk.now, "The day the two years count back from (default: today)");
   cb_list->add_flag("--auditor", brk.auditor, "Show every request's detail");
   add_common(cb_list);
+  add_axes(cb_list);
   CLI::App* cb_show = cb->add_subcommand("show", "One request in full");
   cb_show->add_option("ticket", brk.ticket, "The ticket number")->required();
   cb_show->add_option("--employer", brk.employer, "The employer asking (refused once the employee completed their part)");
   add_common(cb_show);
+  add_axes(cb_show);
 
   InboxOptions inbox;
   CLI::App* box = app.add_subcommand("inbox", "The citizen's inbox: a message per attestation, kept two months (seed 001)");
@@ -187,11 +218,13 @@ int main(int argc, char** argv) {
   box_list->add_flag("--json", inbox.json, "JSON instead of text");
   box_list->add_flag("--archived", inbox.archived, "The archived messages instead");
   add_common(box_list);
+  add_axes(box_list);
   CLI::App* box_read = box->add_subcommand("read", "One message in full");
   box_read->add_option("ssin", inbox.ssin, "The citizen's SSIN")->required();
   box_read->add_option("message", inbox.message, "The message id (12 digits)")->required();
   box_read->add_flag("--json", inbox.json, "JSON instead of text");
   add_common(box_read);
+  add_axes(box_read);
   CLI::App* box_archive = box->add_subcommand("archive", "Archive a message (an inboxArchive action)");
   box_archive->add_option("ssin", inbox.ssin, "The citizen's SSIN")->required();
   box_archive->add_option("message", inbox.message, "The message id (12 digits)")->required();
@@ -261,15 +294,36 @@ int main(int argc, char** argv) {
   add_common(tok);
 
   ExportOptions exp;
+  AuditOptions audit;
+  CLI::App* aud = app.add_subcommand("audit", "The ledger at an instant, its state hash, and proofs (docs/audit.md)");
+  aud->require_subcommand(1);
+  CLI::App* aud_rebuild = aud->add_subcommand(
+      "rebuild", "Every read model as the ledger had them at --as-of: the nearest earlier checkpoint, then the log");
+  aud_rebuild->add_option("-o,--out", audit.out, "Output file, - for stdout");
+  add_common(aud_rebuild);
+  add_axes(aud_rebuild);
+  aud_rebuild->get_option("--as-of")->required();
+  CLI::App* aud_hash = aud->add_subcommand("state-hash", "The hash of the state (at --as-of, or now) and the offsets it covers");
+  add_common(aud_hash);
+  add_axes(aud_hash);
+  CLI::App* aud_verify = aud->add_subcommand(
+      "verify", "Fold the log alone and compare: with every kept checkpoint's hash, or with --expect HASH at --as-of");
+  aud_verify->add_option("--expect", audit.expect, "A state hash from elsewhere (GET /v1/audit/stateHash, another machine)");
+  add_common(aud_verify);
+  add_axes(aud_verify);
+
   CLI::App* ex = app.add_subcommand("export", "Every read model as canonical JSON lines (byte-identical across replays)");
   ex->add_option("-o,--out", exp.out, "Output file, - for stdout");
   add_common(ex);
+  add_axes(ex);
 
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
+  if (!as_of_text.empty()) common.as_of = dimona::api::parse_as_of(as_of_text);  // checked by instant_check
+  if (!valid_on_text.empty()) common.valid_on = dimona::parse_date(valid_on_text);
   if (gen->parsed()) return run_generate(generate);
   if (ing->parsed()) return run_ingest(common, ingest);
   if (ins->parsed()) return run_log_inspect(common, inspect);
@@ -284,6 +338,9 @@ int main(int argc, char** argv) {
   if (box_read->parsed()) return run_inbox_read(common, inbox);
   if (box_archive->parsed()) return run_inbox_archive(common, inbox);
   if (ex->parsed()) return run_export(common, exp);
+  if (aud_rebuild->parsed()) return run_audit_rebuild(common, audit);
+  if (aud_hash->parsed()) return run_audit_state_hash(common, audit);
+  if (aud_verify->parsed()) return run_audit_verify(common, audit);
   if (itm->parsed()) return run_interim(common, interim);
   if (ano->parsed()) return run_anomalies(common, anomalies);
   if (sub->parsed()) return run_submit(common, submit);

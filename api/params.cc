@@ -71,6 +71,29 @@ Parsed<std::optional<Offset>> query_min_offset(const HttpRequest& request) {
   return std::optional<Offset>(*n);
 }
 
+std::optional<Instant> parse_as_of(std::string_view text) {
+  if (text.size() == 10) {
+    const std::optional<Date> day = parse_date(text);
+    if (!day) return std::nullopt;
+    return Instant{start_of(*day).micros + kMicrosPerDay - 1};
+  }
+  return parse_instant(text);
+}
+
+Parsed<std::optional<Instant>> query_as_of(const HttpRequest& request) {
+  if (!request.has_query("asOf")) return std::optional<Instant>();
+  const std::optional<Instant> at = parse_as_of(request.query("asOf"));
+  if (!at) return refused<std::optional<Instant>>("query", "asOf", "expected an instant (2025-06-30T12:00:00Z) or a day (2025-06-30)");
+  return std::optional<Instant>(*at);
+}
+
+Parsed<std::optional<Date>> query_valid_on(const HttpRequest& request) {
+  if (!request.has_query("validOn")) return std::optional<Date>();
+  const std::optional<Date> day = parse_date(request.query("validOn"));
+  if (!day) return refused<std::optional<Date>>("query", "validOn", "expected a day (2025-05-31)");
+  return std::optional<Date>(*day);
+}
+
 Parsed<std::optional<int32_t>> query_year(const HttpRequest& request) {
   if (!request.has_query("year")) return std::optional<int32_t>();
   constexpr uint64_t kYearMin = 2000, kYearMax = 2099;

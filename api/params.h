@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "api/http.h"
+#include "engine/base/time.h"
 #include "engine/log/log.h"
 #include "engine/identifiers.h"
 
@@ -64,6 +65,14 @@ Parsed<Page> query_page(const HttpRequest& request);
 Parsed<std::optional<Offset>> query_min_offset(const HttpRequest& request);
 // ?year: absent, or four digits 2000..2099.
 Parsed<std::optional<int32_t>> query_year(const HttpRequest& request);
+// The two time axes of an audit (docs/audit.md). An instant of ledger time as
+// an auditor names it: RFC 3339 ("2025-06-30T12:00:00Z", parse_instant), or a
+// day ("2025-06-30": the end of that day, UTC, what the ledger said by then);
+// nullopt for anything else. The CLI's --as-of reads it too.
+std::optional<Instant> parse_as_of(std::string_view text);
+// ?asOf (parse_as_of) and ?validOn (a day, YYYY-MM-DD): absent, or the value.
+Parsed<std::optional<Instant>> query_as_of(const HttpRequest& request);
+Parsed<std::optional<Date>> query_valid_on(const HttpRequest& request);
 
 // --- Links -------------------------------------------------------------------------------
 // Every byte but RFC 3986's unreserved ones (ALPHA DIGIT - . _ ~) as %XX.

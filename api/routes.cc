@@ -11,6 +11,7 @@
 #include "api/handlers_support.h"
 #include "api/http_client.h"
 #include "api/params.h"
+#include "api/past_states.h"
 #include "api/metrics.h"
 #include "api/rate_limit.h"
 #include "api/token_cache.h"
@@ -133,6 +134,12 @@ struct Api::Impl {
       HttpResponse r = problem(429, "tooManyRequests", "Too Many Requests", "Too many access-code lookups; retry later");
       r.headers.emplace_back("Retry-After", std::to_string(http_limits::access_code_window_seconds));
       return c.reply(std::move(r));
+    }
+    if (route.read && c.as_of) {  // docs/audit.md: the same handler over the state at that instant
+      Result<std::shared_ptr<const Projector>> past = service.state_at(*c.as_of);
+      if (!past.is_ok()) return c.reply(problem_of(past.status()));
+      const PastView view(service, std::move(*past));
+      return route.read(c, view);
     }
     if (route.read) return route.read(c, service);
     if (route.write) return route.write(c, service);
@@ -309,6 +316,19 @@ struct Api::Impl {
   }
 
   // False when the pool's queue is full or the Api stops asking others (stop_fanout).
+  // dispatch() on a worker of the fan-out pool, never an I/O thread; 503 when the pool is full.
+  void dispatch_on_pool(const Route& route, Call c) {
+    auto call = std::make_shared<Call>(std::move(c));
+    auto task = [this, &route, call] {
+      try {
+        dispatch(route, *call);
+      } catch (const std::exception&) {
+        call->reply(problem(500, "internalServerError", "Internal Server Error", "The request could not be completed"));
+      }
+    };
+    if (!post_fanout(std::move(task))) call->reply(unavailable_response("Too many requests in the past at once, or stopping; retry"));
+  }
+
   bool post_fanout(std::function<void()> task) {
     std::lock_guard lock(fanout_mutex);
     if (fanout_stopped) return false;
@@ -339,6 +359,7 @@ const std::vector<Api::Impl::Route>& Api::Impl::table() {
       write("POST", "/v1/declarations", &post_declaration),
       spread(Spread::kDeclaration, read("GET", "/v1/declarations/{id}", &get_declaration)),
       write("POST", "/v1/actions", &post_action),
+      read("GET", "/v1/audit/stateHash", &state_hash_route),
       read("GET", "/v1/citizens/{ssin}/studentBalance", &student_balance_route),
       read("GET", "/v1/citizens/{ssin}/calendar", &calendar_route),
       read("GET", "/v1/citizens/{ssin}/interimRelations", &interim_route),
@@ -408,6 +429,27 @@ std::vector<std::string> Api::routes() {
   return out;
 }
 
+namespace {
+
+// The audit's two axes (docs/audit.md), read once for every route into the
+// call: ?asOf (reads only) makes the read's "now" that instant. False when it
+// replied 400.
+bool read_axes(Call& c, bool read_route) {
+  const Parsed<std::optional<Instant>> as_of = query_as_of(c.request);
+  const Parsed<std::optional<Date>> valid_on = query_valid_on(c.request);
+  std::vector<InputIssue> issues = as_of.issues;
+  issues.insert(issues.end(), valid_on.issues.begin(), valid_on.issues.end());
+  if (issues.empty() && as_of->has_value() && !read_route)
+    issues.push_back({"query", "asOf", "reads only: a write is decided in the ledger's present"});
+  if (!issues.empty()) return c.reply(bad_request_of(issues)), false;
+  c.as_of = *as_of;
+  c.valid_on = *valid_on;
+  if (c.as_of) c.now = *c.as_of;
+  return true;
+}
+
+}  // namespace
+
 void Api::handle(HttpRequest request, std::function<void(HttpResponse)> done) {
   const auto t0 = std::chrono::steady_clock::now();
   Impl& impl = *impl_;
@@ -440,7 +482,7 @@ void Api::handle(HttpRequest request, std::function<void(HttpResponse)> done) {
   // Reads judge codes and grants in ledger time, which imported history may have run ahead of the
   // clock; tokens are checked against the wall clock (below).
   Call c{std::move(request), std::move(params), std::nullopt, std::max(impl.clock.now(), impl.service.ledger_time()),
-         impl.public_url(), reply, EmployerNameOf{}};
+         impl.public_url(), reply, EmployerNameOf{}, std::nullopt, std::nullopt};
   if (!route->public_route) {
     AuthResult auth = impl.tokens.authenticate(c.request.header("authorization"), impl.clock.now());  // the wall clock;
     if (!auth) {
@@ -454,6 +496,7 @@ void Api::handle(HttpRequest request, std::function<void(HttpResponse)> done) {
     c.who = auth.principal();
   }
   c.names = employer_names(impl.options.employers.get(), language_from_accept(c.request.header("accept-language")));
+  if (!read_axes(c, route->read != nullptr)) return;
   // Scale-out (group_service.h): a citizen whose partition another member holds is served
   // there: 307 to its owner (method, body and Authorization kept by the client), or 503
   // while no member holds it (a rebalance). docs/kafka.md "Scale-out".
@@ -467,6 +510,7 @@ void Api::handle(HttpRequest request, std::function<void(HttpResponse)> done) {
   }
   try {
     if (route->spread != Spread::kNone && c.request.header(kFanoutHeader).empty() && impl.spread(*route, c)) return;
+    if (c.as_of) return impl.dispatch_on_pool(*route, std::move(c));  // a past state may fold for a while
     impl.dispatch(*route, c);
   } catch (const std::exception&) {  // the HTTP edge: a bug becomes a 500, never a dead server
     c.reply(problem(500, "internalServerError", "Internal Server Error", "The request could not be completed"));

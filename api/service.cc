@@ -17,6 +17,7 @@ Result<std::unique_ptr<EmbeddedLedgerService>> EmbeddedLedgerService::open(Write
   Result<std::unique_ptr<Projector>> projector = open_projector(*s->log_, options);
   DIMONA_TRY(projector);
   s->projector_ = std::move(*projector);
+  s->past_ = std::make_unique<PastStates>(*s->log_, options);
   Result<std::unique_ptr<LogConsumer>> ends = s->log_->open_consumer();
   DIMONA_TRY(ends);
   s->ends_ = std::move(*ends);

@@ -37,6 +37,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -91,6 +92,10 @@ class LedgerService {
     return std::move(*out);
   }
   virtual void read_view(const std::function<void(const Projector&)>& f) const = 0;
+  // The ledger's state at `at` (past_states.h): what a replay of the events
+  // recorded by then gives, for this process's partitions. May fold for a
+  // while: never called on an I/O thread. Errors as the log's (kUnavailable...).
+  virtual Result<std::shared_ptr<const Projector>> state_at(Instant at) const = 0;
   // True when `partition` has folded every offset below `offset` before `deadline_ms` passes.
   virtual bool wait_for(uint32_t partition, Offset offset, int deadline_ms) const = 0;
   virtual uint32_t partition_of(Ssin citizen) const = 0;

@@ -1,5 +1,6 @@
 #include "projections/checkpoint_store.h"
 
+#include <openssl/evp.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
 
@@ -7,6 +8,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <limits>
 
 #include "engine/base/limits.h"
 #include "engine/base/private_file.h"
@@ -44,11 +46,12 @@ Result<Statement> prepare(sqlite3* db, const char* sql) {
 
 constexpr char kSchema[] = R"sql(
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY NOT NULL, value INTEGER NOT NULL) STRICT, WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS checkpoints(sequence INTEGER PRIMARY KEY, partitions INTEGER NOT NULL) STRICT;
+CREATE TABLE IF NOT EXISTS checkpoints(
+  sequence INTEGER PRIMARY KEY, partitions INTEGER NOT NULL, ledger_time INTEGER NOT NULL, state_hash BLOB NOT NULL) STRICT;
 CREATE TABLE IF NOT EXISTS partition_states(
   sequence INTEGER NOT NULL, partition INTEGER NOT NULL, offset INTEGER NOT NULL, state BLOB NOT NULL,
   PRIMARY KEY(sequence, partition)) STRICT, WITHOUT ROWID;
-INSERT OR IGNORE INTO meta VALUES('format_version', 4);
+INSERT OR IGNORE INTO meta VALUES('format_version', 5);
 )sql";
 
 }  // namespace
@@ -62,7 +65,7 @@ CheckpointStore::CheckpointStore(Key, std::unique_ptr<Impl> impl) : impl_(std::m
 CheckpointStore::~CheckpointStore() = default;
 
 Result<std::unique_ptr<CheckpointStore>> CheckpointStore::open(const std::string& path) {
-  static_assert(kCheckpointFormatVersion == 4, "kSchema writes version 4");
+  static_assert(kCheckpointFormatVersion == 5, "kSchema writes version 5");
   DIMONA_TRY(create_private_file(path));  // 0600: the states hold SSINs, and so will -wal and -shm
   sqlite3* raw = nullptr;
   const int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
@@ -84,7 +87,32 @@ Result<std::unique_ptr<CheckpointStore>> CheckpointStore::open(const std::string
   return std::make_unique<CheckpointStore>(Key{}, std::move(impl));
 }
 
-Status CheckpointStore::save(const Checkpoint& c) {
+namespace {
+
+// The sequences to drop so that at most `keep` remain (`kept` oldest first, by
+// sequence): each time, the older checkpoint whose removal leaves the smallest
+// gap of ledger time between its neighbours (the first of equals); never the newest.
+std::vector<uint64_t> thinned(std::vector<std::pair<uint64_t, int64_t>> kept, size_t keep) {
+  DIMONA_ASSERT(keep >= 1);
+  std::vector<uint64_t> dropped;
+  while (kept.size() > keep) {
+    size_t victim = 0;
+    int64_t smallest = std::numeric_limits<int64_t>::max();
+    for (size_t i = 0; i + 1 < kept.size(); ++i) {
+      const int64_t before = i == 0 ? kept[i].second : kept[i - 1].second;
+      const int64_t gap = kept[i + 1].second - before;
+      if (gap < smallest) smallest = gap, victim = i;
+    }
+    dropped.push_back(kept[victim].first);
+    kept.erase(kept.begin() + static_cast<std::ptrdiff_t>(victim));
+  }
+  return dropped;
+}
+
+}  // namespace
+
+Status CheckpointStore::save(const Checkpoint& c, size_t keep) {
+  DIMONA_ASSERT(keep >= 1 && keep <= limits::checkpoints_kept_max);
   // Offsets only grow: a checkpoint behind the previous one is a projector bug.
   if (!impl_->last_offsets.empty()) {
     DIMONA_ASSERT(impl_->last_offsets.size() == c.partitions.size());
@@ -93,11 +121,12 @@ Status CheckpointStore::save(const Checkpoint& c) {
   sqlite3* db = impl_->db.get();
   DIMONA_TRY(exec(db, "BEGIN IMMEDIATE"));
   auto body = [&]() -> Status {
-    DIMONA_TRY(exec(db, "DELETE FROM partition_states; DELETE FROM checkpoints;"));
-    Result<Statement> head = prepare(db, "INSERT INTO checkpoints VALUES(?1, ?2)");
+    Result<Statement> head = prepare(db, "INSERT INTO checkpoints VALUES(?1, ?2, ?3, ?4)");
     DIMONA_TRY(head);
     sqlite3_bind_int64(head->get(), 1, static_cast<int64_t>(c.sequence));
     sqlite3_bind_int64(head->get(), 2, static_cast<int64_t>(c.partitions.size()));
+    sqlite3_bind_int64(head->get(), 3, c.ledger_time.micros);
+    sqlite3_bind_blob64(head->get(), 4, c.state_hash.data(), c.state_hash.size(), SQLITE_STATIC);
     if (int rc = sqlite3_step(head->get()); rc != SQLITE_DONE) return sqlite_status(db, rc, "checkpoint");
     Result<Statement> row = prepare(db, "INSERT INTO partition_states VALUES(?1, ?2, ?3, ?4)");
     DIMONA_TRY(row);
@@ -110,6 +139,23 @@ Status CheckpointStore::save(const Checkpoint& c) {
       if (int rc = sqlite3_step(s); rc != SQLITE_DONE) return sqlite_status(db, rc, "checkpoint");
       sqlite3_reset(s);
     }
+    Result<Statement> kept = prepare(db, "SELECT sequence, ledger_time FROM checkpoints ORDER BY sequence");
+    DIMONA_TRY(kept);
+    std::vector<std::pair<uint64_t, int64_t>> all;
+    while (sqlite3_step(kept->get()) == SQLITE_ROW)
+      all.emplace_back(static_cast<uint64_t>(sqlite3_column_int64(kept->get(), 0)), sqlite3_column_int64(kept->get(), 1));
+    DIMONA_ASSERT(!all.empty() && all.back().first == c.sequence);  // sequences only grow
+    Result<Statement> drop_head = prepare(db, "DELETE FROM checkpoints WHERE sequence = ?1");
+    DIMONA_TRY(drop_head);
+    Result<Statement> drop_rows = prepare(db, "DELETE FROM partition_states WHERE sequence = ?1");
+    DIMONA_TRY(drop_rows);
+    for (uint64_t sequence : thinned(std::move(all), keep)) {
+      for (sqlite3_stmt* s : {drop_head->get(), drop_rows->get()}) {
+        sqlite3_bind_int64(s, 1, static_cast<int64_t>(sequence));
+        if (int rc = sqlite3_step(s); rc != SQLITE_DONE) return sqlite_status(db, rc, "checkpoint");
+        sqlite3_reset(s);
+      }
+    }
     return exec(db, "COMMIT");
   };
   if (Status s = body(); !s.is_ok()) {
@@ -121,14 +167,17 @@ Status CheckpointStore::save(const Checkpoint& c) {
   return Status::ok();
 }
 
-Result<std::optional<Checkpoint>> CheckpointStore::load() {
-  sqlite3* db = impl_->db.get();
-  Result<Statement> head = prepare(db, "SELECT sequence, partitions FROM checkpoints ORDER BY sequence DESC LIMIT 1");
-  DIMONA_TRY(head);
-  if (sqlite3_step(head->get()) != SQLITE_ROW) return std::optional<Checkpoint>();
+namespace {
+
+// The checkpoint the one-row `head` query selects (sequence, partitions, ledger_time, state_hash), whole.
+Result<std::optional<Checkpoint>> read_checkpoint(sqlite3* db, sqlite3_stmt* head) {
+  if (sqlite3_step(head) != SQLITE_ROW) return std::optional<Checkpoint>();
   Checkpoint c;
-  c.sequence = static_cast<uint64_t>(sqlite3_column_int64(head->get(), 0));
-  const int64_t partitions = sqlite3_column_int64(head->get(), 1);
+  c.sequence = static_cast<uint64_t>(sqlite3_column_int64(head, 0));
+  const int64_t partitions = sqlite3_column_int64(head, 1);
+  c.ledger_time = Instant{sqlite3_column_int64(head, 2)};
+  if (const void* hash = sqlite3_column_blob(head, 3))
+    c.state_hash.assign(static_cast<const char*>(hash), static_cast<size_t>(sqlite3_column_bytes(head, 3)));
   Result<Statement> rows = prepare(db, "SELECT partition, offset, state FROM partition_states WHERE sequence = ?1 ORDER BY partition");
   DIMONA_TRY(rows);
   sqlite3_bind_int64(rows->get(), 1, static_cast<int64_t>(c.sequence));
@@ -143,9 +192,85 @@ Result<std::optional<Checkpoint>> CheckpointStore::load() {
     c.partitions.push_back(std::move(p));
   }
   if (static_cast<int64_t>(c.partitions.size()) != partitions) return corruption("the checkpoint is missing partitions");
-  impl_->last_offsets.clear();
-  for (const PartitionCheckpoint& p : c.partitions) impl_->last_offsets.push_back(p.offset);
   return std::optional<Checkpoint>(std::move(c));
+}
+
+constexpr char kHead[] = "SELECT sequence, partitions, ledger_time, state_hash FROM checkpoints ";
+
+}  // namespace
+
+Result<std::optional<Checkpoint>> CheckpointStore::load() {
+  Result<Statement> head = prepare(impl_->db.get(), (std::string(kHead) + "ORDER BY sequence DESC LIMIT 1").c_str());
+  DIMONA_TRY(head);
+  Result<std::optional<Checkpoint>> c = read_checkpoint(impl_->db.get(), head->get());
+  DIMONA_TRY(c);
+  impl_->last_offsets.clear();
+  if (c->has_value())
+    for (const PartitionCheckpoint& p : (*c)->partitions) impl_->last_offsets.push_back(p.offset);
+  return c;
+}
+
+Result<std::optional<Checkpoint>> CheckpointStore::load_before(Instant at) {
+  Result<Statement> head =
+      prepare(impl_->db.get(), (std::string(kHead) + "WHERE ledger_time <= ?1 ORDER BY sequence DESC LIMIT 1").c_str());
+  DIMONA_TRY(head);
+  sqlite3_bind_int64(head->get(), 1, at.micros);
+  return read_checkpoint(impl_->db.get(), head->get());
+}
+
+Result<std::vector<CheckpointSummary>> CheckpointStore::list() {
+  sqlite3* db = impl_->db.get();
+  Result<Statement> heads = prepare(db, "SELECT sequence, ledger_time, state_hash FROM checkpoints ORDER BY sequence");
+  DIMONA_TRY(heads);
+  Result<Statement> offsets = prepare(db, "SELECT offset FROM partition_states WHERE sequence = ?1 ORDER BY partition");
+  DIMONA_TRY(offsets);
+  std::vector<CheckpointSummary> out;
+  while (sqlite3_step(heads->get()) == SQLITE_ROW) {
+    CheckpointSummary c;
+    c.sequence = static_cast<uint64_t>(sqlite3_column_int64(heads->get(), 0));
+    c.ledger_time = Instant{sqlite3_column_int64(heads->get(), 1)};
+    if (const void* hash = sqlite3_column_blob(heads->get(), 2))
+      c.state_hash.assign(static_cast<const char*>(hash), static_cast<size_t>(sqlite3_column_bytes(heads->get(), 2)));
+    sqlite3_bind_int64(offsets->get(), 1, static_cast<int64_t>(c.sequence));
+    while (sqlite3_step(offsets->get()) == SQLITE_ROW) {
+      const int64_t offset = sqlite3_column_int64(offsets->get(), 0);
+      if (offset < 0) return corruption("checkpoint " + std::to_string(c.sequence) + " has a negative offset");
+      c.offsets.push_back(static_cast<Offset>(offset));
+    }
+    sqlite3_reset(offsets->get());
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+std::string state_hash_of(const std::vector<PartitionCheckpoint>& partitions) {
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
+  DIMONA_ASSERT(ctx && EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) == 1);
+  auto feed = [&](std::string_view bytes) { DIMONA_ASSERT(EVP_DigestUpdate(ctx.get(), bytes.data(), bytes.size()) == 1); };
+  auto feed_u64 = [&](uint64_t v) {
+    char le[8];
+    for (size_t i = 0; i < 8; ++i) le[i] = static_cast<char>(v >> (8 * i));
+    feed({le, 8});
+  };
+  feed("dimona-state-1");
+  feed_u64(partitions.size());
+  for (const PartitionCheckpoint& p : partitions) {
+    feed_u64(p.offset);
+    feed_u64(p.state.size());
+    feed(p.state);
+  }
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  DIMONA_ASSERT(EVP_DigestFinal_ex(ctx.get(), digest, &length) == 1 && length == 32);
+  return std::string(reinterpret_cast<const char*>(digest), length);
+}
+
+std::string to_hex(std::string_view bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (unsigned char b : bytes) out += kDigits[b >> 4], out += kDigits[b & 15];
+  return out;
 }
 
 Result<std::string> set_aside_checkpoint(const std::string& path, Instant now) {

@@ -1,10 +1,18 @@
-// CheckpointStore: the projector's checkpoints in a SQLite file.
+// CheckpointStore: the projector's checkpoints in a SQLite file, with their history.
 //
-// Contract. save() writes every partition's state bytes and offset, and the
-// log's partition count, in one transaction (synchronous=FULL): a crash
-// leaves the previous checkpoint or the new one whole, never a mix. load()
-// returns the latest, checking its format version, its partition count and
-// that offsets only grew (an assertion when saving, kCorruption when
+// Contract. save() writes every partition's state bytes and offset, the
+// log's partition count, the checkpoint's ledger time (the latest recordedAt
+// folded) and its state hash, in one transaction (synchronous=FULL): a crash
+// leaves the previous checkpoints or the new one whole, never a mix. It keeps
+// at most `keep` checkpoints (>= 1; the newest always): past that, it drops
+// the older checkpoint whose removal leaves the smallest gap of ledger time
+// between its neighbours, so the kept ones stay spread over the ledger's
+// history (docs/audit.md) — the starting points of `audit rebuild --as-of`.
+// load() returns the latest, load_before(T) the latest whose ledger time is
+// at or before T (every event it folded was recorded by T: a prefix of each
+// partition, recordedAt being non-decreasing there), list() what is kept,
+// oldest first, without the states. Loads check the partition count and the
+// offsets (an assertion when saving that they only grew, kCorruption when
 // loading). kFailedPrecondition for another format version, with the way out
 // in the message. Crash points and recovery: docs/checkpoints.md. Only this
 // file and the embedded log (engine/log/) include sqlite3.h. One thread at a time.
@@ -16,6 +24,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/base/status.h"
@@ -24,7 +33,9 @@
 
 namespace dimona {
 
-inline constexpr int64_t kCheckpointFormatVersion = 4;  // 2: a partition holds its AnomalyLog; 3: its action state; 4: its DeclarationLog
+// 2: a partition holds its AnomalyLog; 3: its action state; 4: its DeclarationLog;
+// 5: a history of checkpoints, each with its ledger time and state hash.
+inline constexpr int64_t kCheckpointFormatVersion = 5;
 
 struct PartitionCheckpoint {
   Offset offset = 0;   // the next offset to fold
@@ -33,7 +44,17 @@ struct PartitionCheckpoint {
 
 struct Checkpoint {
   uint64_t sequence = 0;
+  Instant ledger_time;     // the latest recordedAt folded; 0 when nothing is
+  std::string state_hash;  // 32 bytes: state_hash.h over the partitions' offsets and states
   std::vector<PartitionCheckpoint> partitions;
+};
+
+// A kept checkpoint without its states (list()).
+struct CheckpointSummary {
+  uint64_t sequence = 0;
+  Instant ledger_time;
+  std::string state_hash;
+  std::vector<Offset> offsets;  // per partition
 };
 
 class CheckpointStore {
@@ -41,8 +62,11 @@ class CheckpointStore {
   static Result<std::unique_ptr<CheckpointStore>> open(const std::string& path);
   ~CheckpointStore();
 
-  Status save(const Checkpoint& checkpoint);  // assigns the next sequence
+  // Writes `checkpoint` (its sequence must exceed every kept one's) and keeps at most `keep`.
+  Status save(const Checkpoint& checkpoint, size_t keep = 1);
   Result<std::optional<Checkpoint>> load();
+  Result<std::optional<Checkpoint>> load_before(Instant at);
+  Result<std::vector<CheckpointSummary>> list();
 
  private:
   struct Impl;
@@ -56,6 +80,16 @@ class CheckpointStore {
  private:
   std::unique_ptr<Impl> impl_;
 };
+
+// The state hash (32 bytes of SHA-256) of a projector's partitions: over
+// "dimona-state-1", the partition count, then per partition its next offset
+// and its state bytes (each length first, u64 LE). The states' bytes are
+// canonical (the same events give the same bytes, whatever the threads,
+// restarts or checkpoints on the way), so equal hashes mean equal states at
+// equal offsets: what `audit verify` and GET /v1/audit/stateHash compare.
+std::string state_hash_of(const std::vector<PartitionCheckpoint>& partitions);
+// Lower-case hexadecimal of `bytes`.
+std::string to_hex(std::string_view bytes);
 
 // Renames the checkpoint file `path` and its -wal and -shm (those present) to
 // PATH.corrupt-YYYYMMDDTHHMMSSZ (`now`, UTC; -N appended when taken) and

@@ -128,4 +128,20 @@ Status export_read_models(const Projector& projector, const std::function<Status
   return sink(lines);
 }
 
+std::string state_summary_json(const Projector& projector) {
+  std::string out;
+  JsonWriter w(&out);
+  w.begin_object();
+  w.key("asOf");
+  if (projector.as_of()) w.string(to_string(*projector.as_of()));
+  else w.null();
+  w.key("ledgerTime").string(to_string(projector.ledger_time()));
+  w.key("offsets").begin_array();
+  for (uint32_t p = 0; p < projector.partition_count(); ++p) w.integer(static_cast<int64_t>(projector.offset(p)));
+  w.end_array();
+  w.key("stateHash").string(to_hex(projector.state_hash()));
+  w.end_object();
+  return out;
+}
+
 }  // namespace dimona

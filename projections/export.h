@@ -15,6 +15,7 @@
 #pragma once
 
 #include <functional>
+#include <string>
 #include <string_view>
 
 #include "engine/base/status.h"
@@ -23,5 +24,11 @@
 namespace dimona {
 
 Status export_read_models(const Projector& projector, const std::function<Status(std::string_view)>& sink);
+
+// The state's identity as one JSON object (docs/audit.md): {"asOf": the
+// instant asked or null, "ledgerTime", "offsets": [per partition], "stateHash":
+// 64 hex digits (Projector::state_hash)}. `audit state-hash` prints it and
+// GET /v1/audit/stateHash answers it.
+std::string state_summary_json(const Projector& projector);
 
 }  // namespace dimona

@@ -16,6 +16,7 @@ Projector::Projector(Key, Log& log, const ProjectorOptions& options)
     : log_(log), options_(options), consumers_(log.partitions()), offsets_(log.partitions(), 0),
       held_(log.partitions(), options.partitions.empty()) {
   DIMONA_ASSERT(options_.threads >= 1 && options_.round_events >= 1);
+  DIMONA_ASSERT(options_.keep_checkpoints >= 1 && options_.keep_checkpoints <= limits::checkpoints_kept_max);
   for (uint32_t p : options_.partitions) {
     DIMONA_ASSERT(p < log.partitions());  // checked by open()
     held_[p] = true;
@@ -70,7 +71,7 @@ Result<std::unique_ptr<Projector>> Projector::open(Log& log, const ProjectorOpti
   if (options.checkpoint_path.empty()) return projector;
   Result<std::unique_ptr<CheckpointStore>> store = CheckpointStore::open(options.checkpoint_path);
   DIMONA_TRY(store);
-  Result<std::optional<Checkpoint>> checkpoint = (*store)->load();
+  Result<std::optional<Checkpoint>> checkpoint = options.as_of ? (*store)->load_before(*options.as_of) : (*store)->load();
   DIMONA_TRY(checkpoint);
   if (!checkpoint->has_value()) return projector;
   const Checkpoint& c = **checkpoint;
@@ -165,33 +166,41 @@ Result<std::string> Projector::event_at(uint32_t p, Offset offset) const {
 }
 
 Status Projector::checkpoint() {
-  if (options_.checkpoint_path.empty()) return Status::ok();
+  if (options_.checkpoint_path.empty() || options_.as_of) return Status::ok();
   return save_checkpoint();
 }
 
 Status Projector::save_checkpoint() {
+  DIMONA_ASSERT(!options_.as_of);  // a past state is a view: it never writes a checkpoint
   Result<std::unique_ptr<CheckpointStore>> store = CheckpointStore::open(options_.checkpoint_path);
   DIMONA_TRY(store);
   Result<std::optional<Checkpoint>> previous = (*store)->load();
   DIMONA_TRY(previous);
   Checkpoint c;
   c.sequence = previous->has_value() ? (*previous)->sequence + 1 : 1;
+  c.ledger_time = ledger_time();
+  c.partitions = encode();
+  c.state_hash = state_hash_of(c.partitions);
+  return (*store)->save(c, options_.keep_checkpoints);
+}
+
+std::vector<PartitionCheckpoint> Projector::encode() const {
+  std::vector<PartitionCheckpoint> out;
   for (uint32_t p = 0; p < partition_count(); ++p) {
     PartitionCheckpoint pc;
     pc.offset = offsets_[p];
-    put_section(&pc.state, [&](std::string* out) { states_[p]->save(out); });
-    put_section(&pc.state, [&](std::string* out) { anomalies_[p]->save(out); });
+    put_section(&pc.state, [&](std::string* bytes) { states_[p]->save(bytes); });
+    put_section(&pc.state, [&](std::string* bytes) { anomalies_[p]->save(bytes); });
     declarations_[p]->save(&pc.state);
-    c.partitions.push_back(std::move(pc));
+    out.push_back(std::move(pc));
   }
-  return (*store)->save(c);
+  return out;
 }
 
+std::string Projector::state_hash() const { return state_hash_of(encode()); }
+
 Result<ReplayStats> Projector::catch_up(const std::function<void(const ReplayProgress&)>& progress) {
-  const auto start = std::chrono::steady_clock::now();
   std::vector<Offset> ends(partition_count());
-  ReplayStats stats;
-  ReplayProgress shown;
   Result<std::unique_ptr<LogConsumer>> end_reader = log_.open_consumer();
   DIMONA_TRY(end_reader);
   for (uint32_t p = 0; p < partition_count(); ++p) {
@@ -201,9 +210,27 @@ Result<ReplayStats> Projector::catch_up(const std::function<void(const ReplayPro
     }
     Result<Offset> end = (*end_reader)->end_offset(p);
     DIMONA_TRY(end);
-    ends[p] = *end;
+    if (options_.as_of) end = first_offset_after(**end_reader, p, *options_.as_of, *end);
+    DIMONA_TRY(end);
+    ends[p] = std::max(*end, offsets_[p]);  // a checkpoint at or before as_of never passes it
+  }
+  return catch_up_to(ends, progress);
+}
+
+Result<ReplayStats> Projector::catch_up_to(const std::vector<Offset>& ends,
+                                           const std::function<void(const ReplayProgress&)>& progress) {
+  if (ends.size() != partition_count())
+    return invalid_argument("catch_up_to: " + std::to_string(ends.size()) + " offsets for " +
+                            std::to_string(partition_count()) + " partitions");
+  const auto start = std::chrono::steady_clock::now();
+  ReplayStats stats;
+  ReplayProgress shown;
+  for (uint32_t p = 0; p < partition_count(); ++p) {
+    if (ends[p] < offsets_[p])
+      return invalid_argument("catch_up_to: partition " + std::to_string(p) + " is already past offset " +
+                              std::to_string(ends[p]));
     stats.resumed_events += offsets_[p];
-    shown.total += *end - offsets_[p];
+    shown.total += ends[p] - offsets_[p];
   }
   auto last_checkpoint = start;
   uint64_t since_checkpoint = 0;
@@ -231,7 +258,7 @@ Result<ReplayStats> Projector::catch_up(const std::function<void(const ReplayPro
     }
     if (progress) progress(shown);
     const double since = std::chrono::duration<double>(std::chrono::steady_clock::now() - last_checkpoint).count();
-    if (!options_.checkpoint_path.empty() &&
+    if (!options_.checkpoint_path.empty() && !options_.as_of &&
         (since_checkpoint >= options_.checkpoint_every_events || since >= options_.checkpoint_every_seconds)) {
       DIMONA_TRY(save_checkpoint());
       ++stats.checkpoints;
@@ -239,7 +266,7 @@ Result<ReplayStats> Projector::catch_up(const std::function<void(const ReplayPro
       last_checkpoint = std::chrono::steady_clock::now();
     }
   }
-  if (!options_.checkpoint_path.empty() && (stats.events > 0 || stats.resumed_events == 0)) {
+  if (!options_.checkpoint_path.empty() && !options_.as_of && (stats.events > 0 || stats.resumed_events == 0)) {
     DIMONA_TRY(save_checkpoint());
     ++stats.checkpoints;
   }

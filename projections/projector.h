@@ -20,18 +20,31 @@
 // The result is the same bytes whatever the thread count or the restarts
 // (a test proves it). Queries (state_of) are for after catch_up, from one
 // thread; catch_up itself is not reentrant.
+//
+// At an instant (options.as_of, docs/audit.md): the projector is the state a
+// replay of the events recorded by then gives, exactly. It starts from the
+// latest kept checkpoint at or before the instant (CheckpointStore::
+// load_before), folds each partition up to its first record recorded after
+// it (first_offset_after), and never writes a checkpoint: a past state is a
+// view, not the ledger's progress. state_hash() is the hash of the state
+// and offsets it holds (checkpoint_store.h state_hash_of), the one a
+// checkpoint records.
 #pragma once
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "engine/base/limits.h"
 #include "engine/base/status.h"
+#include "engine/base/time.h"
 #include "engine/log/log.h"
 #include "engine/ledger_state.h"
 #include "engine/quota_schedule.h"
 #include "projections/anomaly_log.h"
+#include "projections/checkpoint_store.h"
 #include "projections/declaration_log.h"
 
 namespace dimona {
@@ -49,6 +62,10 @@ struct ProjectorOptions {
   std::vector<uint32_t> partitions;
   // The reference data every partition's state reads (LedgerState::set_quota_schedule); null: default_quota_schedule().
   std::shared_ptr<const QuotaSchedule> quota;
+  // Checkpoints kept (CheckpointStore::save), 1..limits::checkpoints_kept_max.
+  size_t keep_checkpoints = limits::checkpoints_kept_default;
+  // Fold only the events recorded at or before this instant (see the contract); nullopt: all.
+  std::optional<Instant> as_of;
 };
 
 struct ReplayProgress {
@@ -69,6 +86,10 @@ class Projector {
   ~Projector();
 
   Result<ReplayStats> catch_up(const std::function<void(const ReplayProgress&)>& progress = {});
+  // catch_up() to given offsets, one per partition (none below a partition's
+  // offset: kInvalidArgument): `audit verify` folds to each checkpoint's.
+  Result<ReplayStats> catch_up_to(const std::vector<Offset>& ends,
+                                  const std::function<void(const ReplayProgress&)>& progress = {});
   // Writes a checkpoint now (when a checkpoint path is set): a server stopping saves its state.
   Status checkpoint();
 
@@ -98,6 +119,11 @@ class Projector {
   Offset offset(uint32_t p) const { return offsets_[p]; }
   // The latest ledger time over all partitions: the reference date of exports.
   Instant ledger_time() const;
+  // The instant this projector stops at (ProjectorOptions::as_of); nullopt: the log's end.
+  const std::optional<Instant>& as_of() const { return options_.as_of; }
+  // Every partition's offset and state bytes, as a checkpoint holds them; and their hash (32 bytes).
+  std::vector<PartitionCheckpoint> encode() const;
+  std::string state_hash() const;
 
  private:
   struct Key {

@@ -79,12 +79,24 @@ void write_company(JsonWriter& w, uint64_t key) {
 }
 
 StudentBalance student_balance(const LedgerState& state, Ssin student, int32_t year, Date reference) {
+  return student_balance(state, student, year, ViewAxes{reference, std::nullopt, false});
+}
+
+ViewAxes axes_at(Instant now, bool in_past, std::optional<Date> valid_on) {
+  ViewAxes axes{valid_on.value_or(date_of(now)), std::nullopt, valid_on.has_value()};
+  if (in_past || valid_on) axes.known_at = now;
+  return axes;
+}
+
+StudentBalance student_balance(const LedgerState& state, Ssin student, int32_t year, const ViewAxes& axes) {
+  const Date reference = axes.on;
   StudentBalance b;
   b.student = student;
   b.year = year;
-  b.quota = state.quota(year, Instant{start_of(reference).micros + kMicrosPerDay - 1});  // by the end of that day
+  b.quota = state.quota(year, axes.known_at.value_or(Instant{start_of(reference).micros + kMicrosPerDay - 1}));
   state.for_each_period_of(student, [&](const Period& p) {  // processing order
     if (p.worker_type != WorkerType::kSTU || year_of(p.start) != year) return;
+    if (axes.started_by_on && reference < p.start) return;
     PeriodContribution c;
     c.period = p.id;
     c.employer = p.employer;
@@ -118,7 +130,7 @@ StudentBalance student_balance(const LedgerState& state, Ssin student, int32_t y
             [](const EmployerHours& x, const EmployerHours& y) { return x.employer < y.employer; });
   if (b.quota) b.remaining = *b.quota > b.used ? *b.quota - b.used : 0;
   DIMONA_ASSERT(!b.quota || b.exceeding == (b.used > *b.quota ? b.used - *b.quota : 0));  // consistent with used
-  DIMONA_ASSERT(b.used == state.student_hours(student, year));  // the read model agrees with the decision side
+  DIMONA_ASSERT(axes.started_by_on || b.used == state.student_hours(student, year));  // the read model agrees with the decision side
   return b;
 }
 
@@ -128,11 +140,12 @@ uint32_t CalendarRow::day_count() const {
   return n;
 }
 
-StudentCalendar student_calendar(const LedgerState& state, Ssin citizen, int32_t year) {
+StudentCalendar student_calendar(const LedgerState& state, Ssin citizen, int32_t year, std::optional<Date> valid_on) {
   StudentCalendar cal;
   cal.citizen = citizen;
   cal.year = year;
-  const Date first = date_from_civil(year, 1, 1), last = date_from_civil(year, 12, 31);
+  const Date first = date_from_civil(year, 1, 1);
+  const Date last = valid_on ? std::min(*valid_on, date_from_civil(year, 12, 31)) : date_from_civil(year, 12, 31);
   state.for_each_period_of(citizen, [&](const Period& p) {
     if (p.cancelled || p.end < first || last < p.start) return;
     auto it = std::find_if(cal.rows.begin(), cal.rows.end(), [&](const CalendarRow& r) {

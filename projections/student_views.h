@@ -74,6 +74,23 @@ struct StudentBalance {
 
 StudentBalance student_balance(const LedgerState& state, Ssin student, int32_t year, Date reference);
 
+// The two axes of an audit as the student views see them (docs/audit.md):
+// the state folded is the ledger's at some instant (asOf: the Projector's);
+// `known_at` is that instant, for the quota the ledger knew then (nullopt: the
+// figure defined by the end of `on`, as above); `on` is the day hours count
+// as worked by; with `started_by_on` (validOn) only the periods started by
+// `on` count, and a calendar shows no day after it.
+struct ViewAxes {
+  Date on;
+  std::optional<Instant> known_at;
+  bool started_by_on = false;
+};
+StudentBalance student_balance(const LedgerState& state, Ssin student, int32_t year, const ViewAxes& axes);
+// The axes of a read made at `now` (the asOf instant when `in_past`, else the
+// present) with an optional validOn day: hours by validOn (periods started by
+// then) or by now's day; the quota known at now when either axis is given.
+ViewAxes axes_at(Instant now, bool in_past, std::optional<Date> valid_on);
+
 struct CalendarRow {
   uint64_t employer = 0;
   WorkerType worker_type = WorkerType::kUnknown;
@@ -88,7 +105,8 @@ struct StudentCalendar {
   std::vector<CalendarRow> rows;  // sorted by employer, then worker type
 };
 
-StudentCalendar student_calendar(const LedgerState& state, Ssin citizen, int32_t year);
+StudentCalendar student_calendar(const LedgerState& state, Ssin citizen, int32_t year,
+                                 std::optional<Date> valid_on = std::nullopt);
 
 // Years in which the citizen has a period starting (sorted).
 std::vector<int32_t> years_of(const LedgerState& state, Ssin citizen);

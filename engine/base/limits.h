@@ -180,6 +180,16 @@ inline constexpr int outbox_poll_timeout_ms = 200;
 inline constexpr int outbox_restart_ms = 5'000;
 static_assert(outbox_append_messages_max <= log_append_records_max, "one outbox batch is one append");
 
+// --- Checkpoints and audit (projections/checkpoint_store.h, docs/audit.md) ----------
+// Checkpoints a data folder keeps by default (--keep-checkpoints): the starting
+// points of `audit rebuild --as-of`, spread over the ledger's time; and at most.
+inline constexpr size_t checkpoints_kept_default = 8;
+inline constexpr size_t checkpoints_kept_max = 1024;
+// States rebuilt at an instant (?asOf) a server keeps for the next reads of the same instant.
+inline constexpr size_t as_of_states_cached = 4;
+// Instants remembered per kept state (answered without asking the log where each partition ends).
+inline constexpr size_t as_of_instants_per_state = 64;
+
 static_assert(log_producer_event_ids_remembered >= log_append_records_max,
               "a producer session remembers at least one whole append (a retry of it)");
 static_assert(ingest_commit_declarations < log_append_records_max,

@@ -47,6 +47,21 @@ Status read_partition(LogConsumer& consumer, uint32_t partition, Offset from, Of
   return Status::ok();
 }
 
+Result<Offset> first_offset_after(LogConsumer& consumer, uint32_t partition, Instant at, Offset end) {
+  Offset low = 0, high = end;  // the answer lies in [low, high]
+  while (low < high) {
+    const Offset middle = low + (high - low) / 2;
+    Instant recorded;
+    DIMONA_TRY(read_partition(consumer, partition, middle, middle + 1, [&](LogRecord& record) {
+      recorded = record.recorded_at;
+      return Status::ok();
+    }));
+    if (recorded > at) high = middle;
+    else low = middle + 1;
+  }
+  return low;
+}
+
 Result<std::vector<PartitionSummary>> summarize(Log& log) {
   Result<std::unique_ptr<LogConsumer>> consumer = log.open_consumer();
   DIMONA_TRY(consumer);

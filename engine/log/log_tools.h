@@ -29,6 +29,12 @@ namespace dimona {
 Status read_partition(LogConsumer& consumer, uint32_t partition, Offset from, Offset to,
                       const std::function<Status(LogRecord&)>& f);
 
+// The first offset of `partition` below `end` whose record was recorded after
+// `at`, or `end` when none was: [0, result) are the records recorded by `at`
+// (recordedAt never goes back within a partition, log.h). A binary search of
+// single-record reads: O(log end) reads whatever the backend.
+Result<Offset> first_offset_after(LogConsumer& consumer, uint32_t partition, Instant at, Offset end);
+
 // Offsets and time range of each partition (its first and last records).
 struct PartitionSummary {
   uint32_t partition = 0;

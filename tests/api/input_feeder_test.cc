@@ -60,6 +60,7 @@ class HoldingService final : public LedgerService {
   }
 
   void read_view(const std::function<void(const Projector&)>&) const override {}
+  Result<std::shared_ptr<const Projector>> state_at(Instant) const override { return unavailable("not here"); }
   bool wait_for(uint32_t, Offset, int) const override { return false; }
   uint32_t partition_of(Ssin) const override { return 0; }
   bool ready() const override { return true; }

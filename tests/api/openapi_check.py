@@ -257,7 +257,7 @@ def check_document(doc, bad):
 # --- The route table (api/routes.cc) ---------------------------------------------------------
 
 # A row of Api::Impl::table(): read("GET", "/v1/...", &handler[, true]), write(...), internal("GET", "/metrics", &Impl::fn, true).
-ROUTE_RE = re.compile(r'(?:\{|\b(?:make|read|write|internal)\()\s*"(GET|POST|PUT|PATCH|DELETE)"\s*,\s*"(/[^"]*)"\s*,\s*&(?:Impl::)?(\w+)'
+ROUTE_RE = re.compile(r'(?:\{|\b(make|read|write|internal)\()\s*"(GET|POST|PUT|PATCH|DELETE)"\s*,\s*"(/[^"]*)"\s*,\s*&(?:Impl::)?(\w+)'
                       r'\s*(?:,\s*(true|false)\s*)?(?:\}|\))')
 
 
@@ -266,8 +266,8 @@ def parse_routes(source):
     table = source[start:] if start >= 0 else source
     routes = []
     for m in ROUTE_RE.finditer(table):
-        routes.append({"method": m.group(1), "path": m.group(2), "handler": m.group(3),
-                       "public": m.group(4) == "true"})
+        routes.append({"kind": m.group(1), "method": m.group(2), "path": m.group(3), "handler": m.group(4),
+                       "public": m.group(5) == "true"})
     return routes
 
 
@@ -360,6 +360,8 @@ def check_routes(doc, routes, source, bad):
             bad.add(where, f"handler {r['handler']} not found in api/routes.cc or api/handlers*.cc")
             continue
         read_query, read_path = inputs[r["handler"]]
+        if r["kind"] == "read":  # the router reads the audit's axes for every read (read_axes)
+            read_query = read_query | inputs.get("read_axes", (set(), set()))[0]
         params = operation_parameters(doc, item, op)
         documented_query = {n for (i, n) in params if i == "query"}
         for name in sorted(read_query - documented_query):
@@ -714,6 +716,19 @@ def run_server_checks(c, bad, source_dir):
         bad.add("bad token", f"type {(r.json or {}).get('type')}, expected invalidAccessToken")
     if r is not None and "invalid_token" not in (r.header("www-authenticate") or ""):
         bad.add("bad token", f"WWW-Authenticate {r.header('www-authenticate')!r}, expected error=\"invalid_token\"")
+
+    # --- Audit: the state hash, and the two axes on any read (docs/audit.md) ---
+    live = c.call("GET", "/v1/audit/stateHash", "auditor", 200)
+    past = c.call("GET", "/v1/audit/stateHash", "auditor", 200, query={"asOf": "2000-01-01"})
+    if past is not None and (past.json or {}).get("offsets") and any(past.json["offsets"]):
+        bad.add("stateHash asOf 2000", f"offsets {past.json['offsets']}, expected all 0 (nothing recorded by then)")
+    if live is not None and past is not None and (live.json or {}).get("stateHash") == (past.json or {}).get("stateHash"):
+        bad.add("stateHash", "the live state and the empty state of 2000 have the same hash")
+    c.call("GET", "/v1/audit/stateHash", "citizen", 403)
+    c.call("GET", "/v1/audit/stateHash", "auditor", 400, query={"asOf": "2025-13-01"})
+    c.call("GET", "/v1/citizens/{ssin}/studentBalance", "citizen", 200, path={"ssin": CITIZEN},
+           query={"asOf": "2025-06-30T12:00:00Z", "validOn": "2025-05-31"})
+    c.call("GET", "/v1/citizens/{ssin}/studentBalance", "citizen", 400, path={"ssin": CITIZEN}, query={"validOn": "31/05/2025"})
 
     # --- Declarations ---
     declaration = {"employer": {"enterpriseNumber": EMPLOYER}, "worker": {"ssin": CITIZEN},

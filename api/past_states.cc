@@ -1,0 +1,87 @@
+#include "api/past_states.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "engine/base/limits.h"
+#include "engine/log/log_tools.h"
+
+namespace dimona::api {
+
+PastStates::PastStates(Log& log, ProjectorOptions base) : log_(log), base_(std::move(base)) {
+  base_.threads = 1;
+  base_.as_of.reset();
+}
+
+PastStates::~PastStates() = default;
+
+Status PastStates::bounds(Instant instant, std::vector<Offset>* ends, std::vector<uint32_t>* open) const {
+  if (!consumer_) {
+    Result<std::unique_ptr<LogConsumer>> consumer = log_.open_consumer();
+    DIMONA_TRY(consumer);
+    consumer_ = std::move(*consumer);
+  }
+  ends->assign(log_.partitions(), 0);
+  open->clear();
+  for (uint32_t p = 0; p < log_.partitions(); ++p) {
+    if (!base_.partitions.empty() && std::find(base_.partitions.begin(), base_.partitions.end(), p) == base_.partitions.end())
+      continue;  // another member's: not folded here (0 in the key)
+    Result<Offset> end = consumer_->end_offset(p);
+    DIMONA_TRY(end);
+    Result<Offset> after = first_offset_after(*consumer_, p, instant, *end);
+    DIMONA_TRY(after);
+    (*ends)[p] = *after;
+    if (*after == *end) open->push_back(p);
+  }
+  return Status::ok();
+}
+
+std::shared_ptr<const Projector> PastStates::kept(Instant instant, const std::vector<Offset>* ends) const {
+  for (auto k = kept_.begin(); k != kept_.end(); ++k) {
+    const bool hit = ends ? k->ends == *ends : std::find(k->instants.begin(), k->instants.end(), instant) != k->instants.end();
+    if (!hit) continue;
+    Kept used = std::move(*k);
+    kept_.erase(k);
+    if (ends && used.open.empty() && used.instants.size() < limits::as_of_instants_per_state)
+      used.instants.push_back(instant);
+    kept_.push_back(std::move(used));
+    return kept_.back().state;
+  }
+  return nullptr;
+}
+
+Result<std::shared_ptr<const Projector>> PastStates::at(Instant instant) const {
+  std::vector<Offset> ends;
+  std::vector<uint32_t> open;
+  {
+    std::lock_guard lock(mutex_);
+    if (auto state = kept(instant, nullptr)) return state;  // an instant seen before, its bounds for good
+    DIMONA_TRY(bounds(instant, &ends, &open));
+    if (auto state = kept(instant, &ends)) return state;
+  }
+  std::lock_guard build(build_mutex_);
+  {
+    std::lock_guard lock(mutex_);
+    if (auto state = kept(instant, &ends)) return state;  // built while this one waited
+  }
+  ProjectorOptions options = base_;
+  options.as_of = instant;
+  Result<std::unique_ptr<Projector>> projector = Projector::open(log_, options);
+  DIMONA_TRY(projector);
+  DIMONA_TRY((*projector)->catch_up().status());
+  // Folded to `ends` unless an open partition grew meanwhile: kept only when it holds what its key says.
+  std::vector<Offset> held(log_.partitions(), 0);
+  for (uint32_t p = 0; p < log_.partitions(); ++p)
+    if ((*projector)->holds(p)) held[p] = (*projector)->offset(p);
+  std::shared_ptr<const Projector> state(std::move(*projector));
+  if (held == ends) {
+    std::lock_guard lock(mutex_);
+    if (kept_.size() >= limits::as_of_states_cached) kept_.erase(kept_.begin());
+    Kept k{std::move(held), std::move(open), {}, state};
+    if (k.open.empty()) k.instants.push_back(instant);
+    kept_.push_back(std::move(k));
+  }
+  return state;
+}
+
+}  // namespace dimona::api
