@@ -47,7 +47,8 @@ Result<Statement> prepare(sqlite3* db, const char* sql) {
 constexpr char kSchema[] = R"sql(
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY NOT NULL, value INTEGER NOT NULL) STRICT, WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS checkpoints(
-  sequence INTEGER PRIMARY KEY, partitions INTEGER NOT NULL, ledger_time INTEGER NOT NULL, state_hash BLOB NOT NULL) STRICT;
+  sequence INTEGER PRIMARY KEY, partitions INTEGER NOT NULL, ledger_time INTEGER NOT NULL, state_hash BLOB NOT NULL,
+  events INTEGER NOT NULL) STRICT;
 CREATE TABLE IF NOT EXISTS partition_states(
   sequence INTEGER NOT NULL, partition INTEGER NOT NULL, offset INTEGER NOT NULL, state BLOB NOT NULL,
   PRIMARY KEY(sequence, partition)) STRICT, WITHOUT ROWID;
@@ -89,18 +90,21 @@ Result<std::unique_ptr<CheckpointStore>> CheckpointStore::open(const std::string
 
 namespace {
 
-// The sequences to drop so that at most `keep` remain (`kept` oldest first, by
-// sequence): each time, the older checkpoint whose removal leaves the smallest
-// gap of ledger time between its neighbours (the first of equals); never the newest.
-std::vector<uint64_t> thinned(std::vector<std::pair<uint64_t, int64_t>> kept, size_t keep) {
+// The sequences to drop so that at most `keep` remain (`kept`: sequence and
+// events covered, oldest first). Each time, the older checkpoint whose removal
+// leaves the smallest gap of events between its neighbours (the log's start,
+// 0 events, before the first; the first of equals), never the newest: the kept
+// ones stay spread over the log, so a rebuild at any instant folds at most
+// about events / keep past its checkpoint.
+std::vector<uint64_t> thinned(std::vector<std::pair<uint64_t, uint64_t>> kept, size_t keep) {
   DIMONA_ASSERT(keep >= 1);
   std::vector<uint64_t> dropped;
   while (kept.size() > keep) {
     size_t victim = 0;
-    int64_t smallest = std::numeric_limits<int64_t>::max();
+    uint64_t smallest = std::numeric_limits<uint64_t>::max();
     for (size_t i = 0; i + 1 < kept.size(); ++i) {
-      const int64_t before = i == 0 ? kept[i].second : kept[i - 1].second;
-      const int64_t gap = kept[i + 1].second - before;
+      const uint64_t before = i == 0 ? 0 : kept[i - 1].second;
+      const uint64_t gap = kept[i + 1].second - before;
       if (gap < smallest) smallest = gap, victim = i;
     }
     dropped.push_back(kept[victim].first);
@@ -121,8 +125,11 @@ Status CheckpointStore::save(const Checkpoint& c, size_t keep) {
   sqlite3* db = impl_->db.get();
   DIMONA_TRY(exec(db, "BEGIN IMMEDIATE"));
   auto body = [&]() -> Status {
-    Result<Statement> head = prepare(db, "INSERT INTO checkpoints VALUES(?1, ?2, ?3, ?4)");
+    Result<Statement> head = prepare(db, "INSERT INTO checkpoints VALUES(?1, ?2, ?3, ?4, ?5)");
     DIMONA_TRY(head);
+    uint64_t events = 0;
+    for (const PartitionCheckpoint& p : c.partitions) events += p.offset;
+    sqlite3_bind_int64(head->get(), 5, static_cast<int64_t>(events));
     sqlite3_bind_int64(head->get(), 1, static_cast<int64_t>(c.sequence));
     sqlite3_bind_int64(head->get(), 2, static_cast<int64_t>(c.partitions.size()));
     sqlite3_bind_int64(head->get(), 3, c.ledger_time.micros);
@@ -139,11 +146,12 @@ Status CheckpointStore::save(const Checkpoint& c, size_t keep) {
       if (int rc = sqlite3_step(s); rc != SQLITE_DONE) return sqlite_status(db, rc, "checkpoint");
       sqlite3_reset(s);
     }
-    Result<Statement> kept = prepare(db, "SELECT sequence, ledger_time FROM checkpoints ORDER BY sequence");
+    Result<Statement> kept = prepare(db, "SELECT sequence, events FROM checkpoints ORDER BY sequence");
     DIMONA_TRY(kept);
-    std::vector<std::pair<uint64_t, int64_t>> all;
+    std::vector<std::pair<uint64_t, uint64_t>> all;
     while (sqlite3_step(kept->get()) == SQLITE_ROW)
-      all.emplace_back(static_cast<uint64_t>(sqlite3_column_int64(kept->get(), 0)), sqlite3_column_int64(kept->get(), 1));
+      all.emplace_back(static_cast<uint64_t>(sqlite3_column_int64(kept->get(), 0)),
+                       static_cast<uint64_t>(sqlite3_column_int64(kept->get(), 1)));
     DIMONA_ASSERT(!all.empty() && all.back().first == c.sequence);  // sequences only grow
     Result<Statement> drop_head = prepare(db, "DELETE FROM checkpoints WHERE sequence = ?1");
     DIMONA_TRY(drop_head);

@@ -5,9 +5,10 @@
 // folded) and its state hash, in one transaction (synchronous=FULL): a crash
 // leaves the previous checkpoints or the new one whole, never a mix. It keeps
 // at most `keep` checkpoints (>= 1; the newest always): past that, it drops
-// the older checkpoint whose removal leaves the smallest gap of ledger time
-// between its neighbours, so the kept ones stay spread over the ledger's
-// history (docs/audit.md) — the starting points of `audit rebuild --as-of`.
+// the older checkpoint whose removal leaves the smallest gap of events
+// between its neighbours (the log's start before the first), so the kept
+// ones stay spread over the log (docs/audit.md) — the starting points of
+// `audit rebuild --as-of`, each folding about events / keep at most.
 // load() returns the latest, load_before(T) the latest whose ledger time is
 // at or before T (every event it folded was recorded by T: a prefix of each
 // partition, recordedAt being non-decreasing there), list() what is kept,

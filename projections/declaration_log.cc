@@ -1,6 +1,9 @@
 #include "projections/declaration_log.h"
 
+#include <algorithm>
 #include <cstring>
+#include <utility>
+#include <vector>
 
 #include "engine/base/bytes.h"
 #include "engine/base/crc32c.h"
@@ -28,10 +31,16 @@ void DeclarationLog::save(std::string* out) const {
   out->reserve(begin + kHeaderBytes + offsets_.size() * kPairBytes + kCrcBytes);
   put<uint32_t>(out, kMagic);
   put<uint64_t>(out, offsets_.size());
-  offsets_.for_each([out](uint64_t id, Offset offset) {
+  // In id order, not the table's: the bytes are canonical (the same events give the same bytes
+  // whether the table grew by folds or was loaded whole), as the state hash needs.
+  std::vector<std::pair<uint64_t, Offset>> pairs;
+  pairs.reserve(offsets_.size());
+  offsets_.for_each([&pairs](uint64_t id, Offset offset) { pairs.emplace_back(id, offset); });
+  std::sort(pairs.begin(), pairs.end());
+  for (const auto& [id, offset] : pairs) {
     put<uint64_t>(out, id);
     put<uint64_t>(out, offset);
-  });
+  }
   put<uint32_t>(out, crc32c(out->data() + begin, out->size() - begin));
 }
 

@@ -9,7 +9,9 @@
 // folds the same event at the same offset). The read model keeps only that
 // (16 bytes a declaration in a FlatMap); the decision itself is read back
 // from the log, the one source of truth, by find_declaration(). save()/load()
-// give the bytes of a checkpoint section (magic, count, pairs, CRC32C).
+// give the bytes of a checkpoint section (magic, count, pairs in id order,
+// CRC32C): canonical, the same events giving the same bytes however the
+// table came to be (the state hash, checkpoint_store.h, relies on it).
 // Not thread-safe: one log per partition fold; queries after the fold, under
 // the reader's lock.
 #pragma once
