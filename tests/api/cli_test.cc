@@ -127,6 +127,71 @@ TEST(Cli, AReaderFoldsWithTheQuotaScheduleTheWriterRecordedInTheLog) {
   EXPECT_NE(run("balance 05031412595 --year 2025 --data " + dir.file("data"), dir).out.find("used 40 h"), std::string::npos);
 }
 
+// The auditors' axes (docs/audit.md): --as-of on the queries, and `audit`.
+TEST(CliAudit, QueriesRebuildsAndStateHashesAtAnInstant) {
+  testing::TempDir dir;
+  const std::string data = " --data " + dir.file("data");
+  auto in = [](const std::string& start, const std::string& end, int hours, const std::string& recorded) {
+    return R"({"employer":{"enterpriseNumber":"0403019261"},"worker":{"ssin":"05031412595"},"dimonaIn":{"features":)"
+           R"({"jointCommissionNumber":"XXX","workerType":"STU"},"startDate":")" + start + R"(","endDate":")" + end +
+           R"(","plannedHoursNumber":)" + std::to_string(hours) + R"(},"recordedAt":")" + recorded + R"("})";
+  };
+  ASSERT_EQ(run("submit '" + in("2025-03-03", "2025-03-20", 40, "2025-03-01T08:00:00Z") + "'" + data, dir).exit_code, 0);
+  ASSERT_EQ(run("submit '" + in("2025-05-05", "2025-05-20", 30, "2025-05-01T08:00:00Z") + "'" + data, dir).exit_code, 0);
+  ASSERT_EQ(run("submit '" + in("2025-08-04", "2025-08-20", 20, "2025-08-01T08:00:00Z") + "'" + data, dir).exit_code, 0);
+  ASSERT_EQ(run("replay --keep-checkpoints 3" + data, dir).exit_code, 0);
+
+  EXPECT_NE(run("balance 05031412595 --year 2025 --as-of 2025-04-01" + data, dir).out.find("used 40 h"), std::string::npos);
+  EXPECT_NE(run("balance 05031412595 --year 2025 --as-of 2025-05-01T08:00:00Z" + data, dir).out.find("used 70 h"),
+            std::string::npos);
+  EXPECT_NE(run("balance 05031412595 --year 2025" + data, dir).out.find("used 90 h"), std::string::npos);
+  // Both axes: on 1 June, the periods started by 10 March.
+  EXPECT_NE(run("balance 05031412595 --year 2025 --as-of 2025-06-01 --valid-on 2025-03-10" + data, dir).out.find("used 40 h"),
+            std::string::npos);
+
+  const Invocation exported = run("export --as-of 2025-06-01" + data, dir);
+  const Invocation rebuilt = run("audit rebuild --as-of 2025-06-01" + data, dir);
+  ASSERT_EQ(rebuilt.exit_code, 0) << rebuilt.err;
+  EXPECT_EQ(rebuilt.out, exported.out);
+  EXPECT_EQ(rebuilt.out.find("2025-08-04"), std::string::npos) << "an August period before it was recorded";
+  EXPECT_NE(run("export" + data, dir).out.find("2025-08-04"), std::string::npos);
+
+  const Invocation hashed = run("audit state-hash --as-of 2025-06-01" + data, dir);
+  ASSERT_EQ(hashed.exit_code, 0) << hashed.err;
+  const size_t at = hashed.out.find("\"stateHash\":\"");
+  ASSERT_NE(at, std::string::npos) << hashed.out;
+  const std::string hash = hashed.out.substr(at + 13, 64);
+  EXPECT_EQ(run("audit verify --as-of 2025-06-01 --expect " + hash + data, dir).exit_code, 0);
+  std::string other = hash;
+  other[0] = other[0] == '0' ? '1' : '0';
+  const Invocation differs = run("audit verify --as-of 2025-06-01 --expect " + other + data, dir);
+  EXPECT_EQ(differs.exit_code, 1);
+  EXPECT_EQ(lines(differs.err), 1u) << differs.err;
+  const Invocation malformed = run("audit verify --expect XYZ" + data, dir);
+  EXPECT_EQ(malformed.exit_code, 1);
+  EXPECT_EQ(lines(malformed.err), 1u) << malformed.err;
+
+  // Every kept checkpoint against the log alone; a checkpoint whose hash was altered is named.
+  const Invocation verified = run("audit verify" + data, dir);
+  EXPECT_EQ(verified.exit_code, 0) << verified.err;
+  EXPECT_NE(verified.out.find("\"verdict\":\"same\""), std::string::npos) << verified.out;
+  EXPECT_EQ(verified.out.find("DIFFERENT"), std::string::npos) << verified.out;
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((dir.file("data") + "/checkpoint.db").c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "UPDATE checkpoints SET state_hash = zeroblob(32)", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+  const Invocation tampered = run("audit verify" + data, dir);
+  EXPECT_EQ(tampered.exit_code, 1);
+  EXPECT_NE(tampered.out.find("DIFFERENT"), std::string::npos) << tampered.out;
+  EXPECT_EQ(lines(tampered.err), 1u) << tampered.err;
+
+  // Refused at the edge.
+  EXPECT_NE(run("balance 05031412595 --as-of 2025-02-30" + data, dir).exit_code, 0);
+  EXPECT_NE(run("balance 05031412595 --valid-on soon" + data, dir).exit_code, 0);
+  EXPECT_NE(run("audit rebuild" + data, dir).exit_code, 0);  // --as-of is required
+  EXPECT_NE(run("submit '{}' --as-of 2025-06-01" + data, dir).exit_code, 0);  // writes have no past
+}
+
 TEST(CliActions, AnAttestationsAccessCodeShowsTheEmployerTheRemainingHoursOnly) {
   testing::TempDir dir;
   const std::string data = " --data " + dir.file("data");

@@ -47,12 +47,15 @@
 #include "api/commands.h"
 #include "api/http.h"
 #include "api/ledger_root.h"
+#include "api/params.h"
 #include "api/routes.h"
 #include "api/server.h"
 #include "api/service.h"
 #include "engine/base/time.h"
 #include "engine/identifiers.h"
+#include "projections/checkpoint_store.h"
 #include "projections/employer_register.h"
+#include "projections/projector.h"
 #include "tests/test_util.h"
 
 namespace dimona::api {
@@ -1232,6 +1235,87 @@ TEST_F(HttpTest, AReadAfterAWriteSeesItAndMinOffsetWaitsBounded) {
       get(citizen_path(kStudent, "studentBalance?minOffset=" + std::to_string(offset + 1'000'000)), citizen(kOther)),
       403, "missingPermission");
   EXPECT_LT(std::chrono::steady_clock::now() - t1, 1s);
+}
+
+// --- The auditors' axes (docs/audit.md) -------------------------------------------------------------------
+
+TEST_F(HttpTest, AsOfAnswersAsTheLedgerThenStoodAndValidOnStopsAtItsDay) {
+  declare(stu_in("2025-06-02", "2025-06-30", 470));
+  declare(stu_in("2025-06-03", "2025-06-30", 30, kStudent, kEmp2));  // 25 h beyond the 475 h of then
+  clock_.advance_seconds(31 * 86'400);                                 // 2025-07-02: 650 h is known
+  declare(stu_in("2025-07-03", "2025-07-31", 10, kOther));
+  auto balance = [&](const std::string& query) {
+    const Response r = get(citizen_path(kStudent, "studentBalance?year=2025" + query), auditor());
+    EXPECT_EQ(r.status, 200) << r;
+    return r.json()["items"][0];
+  };
+  const Json now = balance("");
+  EXPECT_EQ(now["quota"].integer(), 650);
+  EXPECT_EQ(now["exceeding"].integer(), 0);
+  const Json then = balance("&asOf=2025-06-30");  // the end of that day
+  EXPECT_EQ(then["quota"].integer(), 475);
+  EXPECT_EQ(then["used"].integer(), 500);
+  EXPECT_EQ(then["remaining"].integer(), 0);
+  EXPECT_EQ(then["exceeding"].integer(), 25);
+  const Json before = balance("&asOf=2025-06-01T07:59:59Z");
+  EXPECT_EQ(before["used"].integer(), 0);
+  EXPECT_EQ(before["periods"].array.size(), 0u);
+  // Both axes: what the ledger said on 30 June of the hours worked by 10 June.
+  const Json both = balance("&asOf=2025-06-30T12:00:00Z&validOn=2025-06-10");
+  EXPECT_EQ(both["quota"].integer(), 475);
+  ASSERT_EQ(both["periods"].array.size(), 2u);
+  EXPECT_EQ(both["periods"][0]["worked"].integer(), 470 * 9 / 29);  // 2 to 10 June of 29 days
+  const Response days = get(citizen_path(kStudent, "calendar?year=2025&validOn=2025-06-10"), citizen(kStudent));
+  ASSERT_EQ(days.status, 200) << days;
+  EXPECT_NE(days.body.find("2025-06-10"), std::string::npos) << days;
+  EXPECT_EQ(days.body.find("2025-06-30"), std::string::npos) << days;
+  // The state hash: the live one, another instant's, and the empty one before everything.
+  const Response live = get("/v1/audit/stateHash", auditor());
+  ASSERT_EQ(live.status, 200) << live;
+  EXPECT_EQ(live.json()["asOf"].kind, Json::Kind::kNull);
+  EXPECT_EQ(live.json()["stateHash"].text.size(), 64u);
+  const Response june = get("/v1/audit/stateHash?asOf=2025-06-30", auditor());
+  ASSERT_EQ(june.status, 200) << june;
+  EXPECT_EQ(june.json()["asOf"].text, "2025-06-30T23:59:59.999999Z");
+  EXPECT_NE(june.json()["stateHash"].text, live.json()["stateHash"].text);
+  EXPECT_EQ(get("/v1/audit/stateHash?asOf=2025-06-30", auditor()).json()["stateHash"].text,
+            june.json()["stateHash"].text);  // kept, and the same
+  expect_problem(get("/v1/audit/stateHash", citizen(kStudent)), 403, "missingPermission");
+  expect_problem(get("/v1/audit/stateHash", employer(kEmp1)), 403, "missingPermission");
+  // Refused at the edge: a malformed instant or day, and a write in the past.
+  const Response bad = get(citizen_path(kStudent, "studentBalance?asOf=2025-06-31"), auditor());
+  expect_problem(bad, 400, "badRequest");
+  EXPECT_EQ(bad.json()["issues"][0]["name"].text, "asOf");
+  const Response bad_day = get(citizen_path(kStudent, "calendar?validOn=tomorrow"), citizen(kStudent));
+  expect_problem(bad_day, 400, "badRequest");
+  EXPECT_EQ(bad_day.json()["issues"][0]["name"].text, "validOn");
+  const Response write = post("/v1/declarations?asOf=2025-06-30", declarant(), stu_in("2025-08-01", "2025-08-02", 5));
+  expect_problem(write, 400, "badRequest");
+  EXPECT_EQ(write.json()["issues"][0]["name"].text, "asOf");
+  EXPECT_EQ(balance("")["used"].integer(), 500);  // nothing was written
+}
+
+TEST_F(HttpTest, TheStateHashIsTheOneALogFoldedElsewhereGives) {
+  declare(stu_in("2025-06-02", "2025-06-30", 40));
+  clock_.advance_seconds(86'400);
+  declare(stu_in("2025-06-03", "2025-06-30", 30, kOther));
+  const Response first = get("/v1/audit/stateHash?asOf=2025-06-01", auditor());
+  const Response live = get("/v1/audit/stateHash", auditor());
+  ASSERT_EQ(first.status, 200) << first;
+  ASSERT_EQ(live.status, 200) << live;
+  stop();  // the server's checkpoint is written; the log is read below as another machine would
+  LogOptions options;
+  Result<std::unique_ptr<Log>> log = open_log("sqlite:" + common_.data_dir + "/ledger.db", options);
+  ASSERT_TRUE(log.is_ok()) << log.status().to_string();
+  for (const auto& [as_of, expected] : {std::pair{std::optional<Instant>(), live.json()["stateHash"].text},
+                                        std::pair{parse_as_of("2025-06-01"), first.json()["stateHash"].text}}) {
+    ProjectorOptions alone;  // no checkpoint: the log alone
+    alone.as_of = as_of;
+    Result<std::unique_ptr<Projector>> p = Projector::open(**log, alone);
+    ASSERT_TRUE(p.is_ok()) << p.status().to_string();
+    ASSERT_TRUE((*p)->catch_up().is_ok());
+    EXPECT_EQ(to_hex((*p)->state_hash()), expected);
+  }
 }
 
 // --- Attestations and access codes ----------------------------------------------------------------------
