@@ -75,6 +75,20 @@ TEST(Params, MinOffsetAndYear) {
     EXPECT_EQ(query_year(get(std::string("/x?") + q)).issues.at(0).name, "year") << q;
 }
 
+TEST(Params, TheAuditAxes) {
+  EXPECT_FALSE(query_as_of(get("/x"))->has_value());
+  EXPECT_EQ(**query_as_of(get("/x?asOf=2025-06-30T12:00:00Z")), *parse_instant("2025-06-30T12:00:00Z"));
+  EXPECT_EQ(**query_as_of(get("/x?asOf=2025-06-30T14:00:00%2B02:00")), *parse_instant("2025-06-30T12:00:00Z"));
+  EXPECT_EQ(to_string(**query_as_of(get("/x?asOf=2025-06-30"))), "2025-06-30T23:59:59.999999Z");  // the end of that day
+  for (const char* q : {"asOf=", "asOf=2025-06-31", "asOf=2025-6-30", "asOf=2025-06-30T25:00:00Z", "asOf=yesterday",
+                        "asOf=2025-06-30%00", "asOf=2025-06-30T12:00:00"})
+    EXPECT_EQ(query_as_of(get(std::string("/x?") + q)).issues.at(0).name, "asOf") << q;
+  EXPECT_FALSE(query_valid_on(get("/x"))->has_value());
+  EXPECT_EQ(**query_valid_on(get("/x?validOn=2025-05-31")), *parse_date("2025-05-31"));
+  for (const char* q : {"validOn=", "validOn=2025-05-31T00:00:00Z", "validOn=31-05-2025", "validOn=2025-02-29"})
+    EXPECT_EQ(query_valid_on(get(std::string("/x?") + q)).issues.at(0).name, "validOn") << q;
+}
+
 TEST(Params, TheNextLinkReencodesEveryParameter) {
   EXPECT_EQ(percent_encode("aZ09-._~"), "aZ09-._~");
   EXPECT_EQ(percent_encode("\"\\ &=/\n\x01\xE2\x82\xAC"), "%22%5C%20%26%3D%2F%0A%01%E2%82%AC");

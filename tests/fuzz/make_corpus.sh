@@ -85,6 +85,8 @@ http 0 GET "/v1/citizens/$ssin/consents" ""
 http 1 GET "/v1/employers/$emp/settings" ""
 http 5 GET "/health" ""
 http 5 GET "/metrics" ""
+http 5 GET "/v1/citizens/$ssin/studentBalance?asOf=2025-06-30T12:00:00Z&validOn=2025-05-31" ""
+http 5 GET "/v1/audit/stateHash?asOf=2025-06-30" ""
 # The register's CSV files in their exact shapes (docs/employers.md): headers, rows, a doubled quote.
 printf '%s\n' '"EnterpriseNumber","Status","JuridicalSituation","TypeOfEnterprise","JuridicalForm","JuridicalFormCAC","StartDate"' \
   '"0403.019.261","AC","000","2","014","","01-01-1930"' '"0403.019.360","AC","000","2","610","","15-06-1999"' \
