@@ -12,30 +12,21 @@
 #include <string>
 #include <vector>
 
-#include "bench/generator/generator.h"
-#include "engine/ingest.h"
 #include "engine/log/log_tools.h"
 #include "projections/checkpoint_store.h"
 #include "projections/export.h"
 #include "projections/projector.h"
 #include "projections/student_views.h"
 #include "tests/engine/ledger_fixture.h"
+#include "tests/projections/generated_year.h"
 #include "tests/test_util.h"
 
 namespace dimona {
 namespace {
 
+using testing::export_of;
 using testing::stu_in;
 using testing::TempDir;
-
-std::string export_of(const Projector& p) {
-  std::string out;
-  EXPECT_TRUE(export_read_models(p, [&out](std::string_view l) {
-                out.append(l);
-                return Status::ok();
-              }).is_ok());
-  return out;
-}
 
 std::unique_ptr<Projector> caught_up(Log& log, const ProjectorOptions& options, ReplayStats* stats = nullptr) {
   Result<std::unique_ptr<Projector>> p = Projector::open(log, options);
@@ -145,21 +136,7 @@ class AuditRebuildTest : public ::testing::Test {
   static constexpr uint32_t kPartitions = 4;
   static void SetUpTestSuite() {
     log_ = testing::memory_log(kPartitions).release();  // NOLINT: suite-lifetime fixture
-    TempDir dir;
-    const std::string input = dir.file("year.ndjson");
-    std::FILE* f = std::fopen(input.c_str(), "wb");
-    GeneratorOptions g;
-    g.students = 400;
-    g.seed = 12;
-    ASSERT_TRUE(generate(g, [f](std::string_view chunk) {
-                  std::fwrite(chunk.data(), 1, chunk.size(), f);
-                  return Status::ok();
-                }).is_ok());
-    std::fclose(f);
-    ManualClock clock(*parse_instant("2027-06-01T00:00:00Z"));
-    auto ledger = Ledger::open(*log_, testing::test_schedule(), clock, ServerSecret::from_passphrase("test"));
-    ASSERT_TRUE(ledger.is_ok());
-    ASSERT_TRUE(ingest_file(**ledger, input, dimona::IngestOptions{}).is_ok());
+    testing::ingest_generated_year(*log_, 400, 12);
   }
   static void TearDownTestSuite() { delete log_; }  // NOLINT
 

@@ -19,12 +19,15 @@
 #include "projections/export.h"
 #include "projections/student_views.h"
 #include "tests/engine/ledger_fixture.h"
+#include "tests/projections/generated_year.h"
 #include "tests/test_util.h"
 
 namespace dimona {
 namespace {
 
 namespace fs = std::filesystem;
+
+using testing::export_of;
 
 using testing::TempDir;
 
@@ -33,37 +36,11 @@ class ProjectorTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     log_ = testing::memory_log(8).release();  // NOLINT: suite-lifetime fixture, freed in TearDownTestSuite
-    TempDir dir;
-    const std::string input = dir.file("year.ndjson");
-    std::FILE* f = std::fopen(input.c_str(), "wb");
-    GeneratorOptions g;
-    g.students = 1500;
-    g.seed = 11;
-    ASSERT_TRUE(generate(g, [f](std::string_view chunk) {
-                  std::fwrite(chunk.data(), 1, chunk.size(), f);
-                  return Status::ok();
-                }).is_ok());
-    std::fclose(f);
-    // After the whole plan (its follow-ups run to December 2026): no recordedAt is ahead of this clock.
-    ManualClock clock(*parse_instant("2027-06-01T00:00:00Z"));
-    auto ledger = Ledger::open(*log_, testing::test_schedule(), clock, ServerSecret::from_passphrase("test"));
-    ASSERT_TRUE(ledger.is_ok());
-    auto summary = ingest_file(**ledger, input, dimona::IngestOptions{});
-    ASSERT_TRUE(summary.is_ok()) << summary.status().to_string();
-    input_ = new std::string(testing::read_file(input));  // NOLINT
+    input_ = new std::string(testing::ingest_generated_year(*log_, 1500, 11));  // NOLINT
   }
   static void TearDownTestSuite() {
     delete log_;    // NOLINT
     delete input_;  // NOLINT
-  }
-
-  static std::string export_of(const Projector& p) {
-    std::string out;
-    EXPECT_TRUE(export_read_models(p, [&out](std::string_view l) {
-                  out.append(l);
-                  return Status::ok();
-                }).is_ok());
-    return out;
   }
 
   static std::string replay(const ProjectorOptions& options) {
