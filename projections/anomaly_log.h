@@ -22,6 +22,7 @@
 
 #include "engine/base/status.h"
 #include "engine/event.h"
+#include "projections/read_model.h"
 
 namespace dimona {
 
@@ -39,8 +40,15 @@ struct AnomalyRecord {
   ActionRefusal refusal = ActionRefusal::kNone;
 };
 
-class AnomalyLog {
+class AnomalyLog final : public ReadModel {
  public:
+  static constexpr std::string_view kName = "anomalies";
+  static constexpr uint32_t kVersion = 1;
+  std::string_view name() const override { return kName; }
+  uint32_t version() const override { return kVersion; }
+  void apply(const Event& event, Offset) override { apply(event); }
+  Status load(std::string_view bytes) override { return load(bytes, this); }
+
   void apply(const Event& event);
 
   size_t size() const { return records_.size(); }
@@ -49,7 +57,7 @@ class AnomalyLog {
   std::vector<AnomalyRecord> of_citizen(Ssin citizen) const;
   std::vector<AnomalyRecord> of_employer(uint64_t employer) const;
 
-  void save(std::string* out) const;
+  void save(std::string* out) const override;
   [[nodiscard]] static Status load(std::string_view bytes, AnomalyLog* log);
 
  private:

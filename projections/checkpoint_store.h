@@ -35,12 +35,13 @@
 namespace dimona {
 
 // 2: a partition holds its AnomalyLog; 3: its action state; 4: its DeclarationLog;
-// 5: a history of checkpoints, each with its ledger time and state hash.
-inline constexpr int64_t kCheckpointFormatVersion = 5;
+// 5: a history of checkpoints, each with its ledger time and state hash;
+// 6: a partition's read models each in a named, versioned section (read_model.h).
+inline constexpr int64_t kCheckpointFormatVersion = 6;
 
 struct PartitionCheckpoint {
   Offset offset = 0;   // the next offset to fold
-  std::string state;   // LedgerState bytes (length-prefixed) then AnomalyLog bytes
+  std::string state;   // LedgerState bytes (length-prefixed), then the read models' sections (projector.cc)
 };
 
 struct Checkpoint {

@@ -25,19 +25,26 @@
 #include "engine/base/status.h"
 #include "engine/event.h"
 #include "engine/log/log.h"
+#include "projections/read_model.h"
 
 namespace dimona {
 
 class Projector;
 
-class DeclarationLog {
+class DeclarationLog final : public ReadModel {
  public:
-  void apply(const Event& event, Offset offset);
+  static constexpr std::string_view kName = "declarations";
+  static constexpr uint32_t kVersion = 1;
+  std::string_view name() const override { return kName; }
+  uint32_t version() const override { return kVersion; }
+  Status load(std::string_view bytes) override { return load(bytes, this); }
+
+  void apply(const Event& event, Offset offset) override;
   // The offset of the declaration in this partition, or nullptr.
   const Offset* find(DeclarationId id) const { return offsets_.find(id.value); }
   size_t size() const { return offsets_.size(); }
 
-  void save(std::string* out) const;
+  void save(std::string* out) const override;
   [[nodiscard]] static Status load(std::string_view bytes, DeclarationLog* log);
 
  private:

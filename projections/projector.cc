@@ -1,5 +1,6 @@
 #include "projections/projector.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <mutex>
@@ -24,9 +25,14 @@ Projector::Projector(Key, Log& log, const ProjectorOptions& options)
   for (uint32_t p = 0; p < log.partitions(); ++p) {
     states_.push_back(std::make_unique<LedgerState>());
     states_.back()->set_quota_schedule(options_.quota);
-    anomalies_.push_back(std::make_unique<AnomalyLog>());
-    declarations_.push_back(std::make_unique<DeclarationLog>());
+    models_.emplace_back();
+    for (const ReadModelFactory& make : options_.read_models) models_.back().push_back(make());
+    backfill_.emplace_back(options_.read_models.size(), false);
   }
+}
+
+std::vector<ReadModelFactory> standard_read_models() {
+  return {[] { return std::make_unique<AnomalyLog>(); }, [] { return std::make_unique<DeclarationLog>(); }};
 }
 
 Projector::~Projector() = default;
@@ -54,6 +60,43 @@ void put_section(std::string* out, F&& write) {
   for (size_t i = 0; i < 8; ++i) (*out)[at + i] = static_cast<char>(n >> (8 * i));
 }
 
+// A read model's section: name length (u8), name, version (u32 LE), bytes length (u64 LE), bytes.
+void put_model_section(std::string* out, const ReadModel& model) {
+  const std::string_view name = model.name();
+  out->push_back(static_cast<char>(name.size()));
+  out->append(name);
+  for (size_t i = 0; i < 4; ++i) out->push_back(static_cast<char>(model.version() >> (8 * i)));
+  put_section(out, [&](std::string* bytes) { model.save(bytes); });
+}
+
+struct ModelSection {
+  std::string_view name;
+  uint32_t version = 0;
+  std::string_view bytes;
+};
+
+// Splits the read models' sections (a u32 LE count, then put_model_section's) off `bytes`, whole.
+bool take_model_sections(std::string_view bytes, std::vector<ModelSection>* out) {
+  if (bytes.size() < 4) return false;
+  uint32_t count = 0;
+  for (size_t i = 0; i < 4; ++i) count |= uint32_t{static_cast<unsigned char>(bytes[i])} << (8 * i);
+  bytes.remove_prefix(4);
+  for (uint32_t m = 0; m < count; ++m) {
+    if (bytes.empty()) return false;
+    const size_t name_bytes = static_cast<unsigned char>(bytes[0]);
+    if (name_bytes == 0 || name_bytes > limits::read_model_name_bytes_max || bytes.size() < 1 + name_bytes + 4) return false;
+    ModelSection section;
+    section.name = bytes.substr(1, name_bytes);
+    for (size_t i = 0; i < 4; ++i) section.version |= uint32_t{static_cast<unsigned char>(bytes[1 + name_bytes + i])} << (8 * i);
+    bytes.remove_prefix(1 + name_bytes + 4);
+    if (!take_section(&bytes, &section.bytes)) return false;
+    for (const ModelSection& seen : *out)
+      if (seen.name == section.name) return false;
+    out->push_back(section);
+  }
+  return bytes.empty();
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Projector>> Projector::open(Log& log, const ProjectorOptions& given) {
@@ -62,6 +105,7 @@ Result<std::unique_ptr<Projector>> Projector::open(Log& log, const ProjectorOpti
     if (p >= log.partitions())
       return invalid_argument("partition " + std::to_string(p) + " does not exist (the log has " +
                               std::to_string(log.partitions()) + ")");
+  if (options.read_models.empty()) options.read_models = standard_read_models();
   if (!options.quota) {
     Result<std::shared_ptr<const QuotaSchedule>> schedule = default_quota_schedule();
     DIMONA_TRY(schedule);
@@ -86,22 +130,28 @@ Result<std::unique_ptr<Projector>> Projector::open(Log& log, const ProjectorOpti
     if (c.partitions[p].offset > *end)
       return failed_precondition("the checkpoint is ahead of the log (partition " + std::to_string(p) +
                                  "): it belongs to another log; rebuild it with `dimona-ledger replay --rebuild`");
-    // A partition's bytes: the LedgerState's and the AnomalyLog's sections, each after its
-    // length (u64 LE), then the DeclarationLog's.
+    // A partition's bytes: the LedgerState's section (its length, u64 LE, then its bytes), then
+    // the read models' sections (take_model_sections).
     std::string_view bytes = c.partitions[p].state;
-    std::string_view ledger, anomaly;
-    if (!take_section(&bytes, &ledger) || !take_section(&bytes, &anomaly))
+    std::string_view ledger;
+    std::vector<ModelSection> sections;
+    if (!take_section(&bytes, &ledger) || !take_model_sections(bytes, &sections))
       return corruption("checkpoint partition " + std::to_string(p) + " is truncated");
     auto state = std::make_unique<LedgerState>();
     DIMONA_TRY(LedgerState::load(ledger, state.get()));
     state->set_quota_schedule(options.quota);
-    auto anomalies = std::make_unique<AnomalyLog>();
-    DIMONA_TRY(AnomalyLog::load(anomaly, anomalies.get()));
-    auto declarations = std::make_unique<DeclarationLog>();
-    DIMONA_TRY(DeclarationLog::load(bytes, declarations.get()));
     projector->states_[p] = std::move(state);
-    projector->anomalies_[p] = std::move(anomalies);
-    projector->declarations_[p] = std::move(declarations);
+    for (size_t m = 0; m < projector->models_[p].size(); ++m) {
+      ReadModel& model = *projector->models_[p][m];
+      auto section = std::find_if(sections.begin(), sections.end(), [&](const ModelSection& x) { return x.name == model.name(); });
+      if (section == sections.end() || section->version != model.version()) {
+        projector->backfill_[p][m] = c.partitions[p].offset > 0;  // folded again alone (the contract)
+        continue;
+      }
+      if (Status loaded = model.load(section->bytes); !loaded.is_ok())
+        return corruption("checkpoint partition " + std::to_string(p) + ", read model " + std::string(model.name()) + ": " +
+                          loaded.message());
+    }
     projector->offsets_[p] = c.partitions[p].offset;
   }
   return projector;
@@ -112,7 +162,7 @@ const LedgerState& Projector::state_of(Ssin citizen) const {
 }
 
 const AnomalyLog& Projector::anomalies_of(Ssin citizen) const {
-  return *anomalies_[partition_for(citizen, partition_count())];
+  return anomalies(partition_for(citizen, partition_count()));
 }
 
 Instant Projector::ledger_time() const {
@@ -133,20 +183,40 @@ Status Projector::fold_partition(uint32_t p, Offset until, uint64_t max_events, 
   }
   EventDecoder decoder;
   LedgerState& state = *states_[p];
-  AnomalyLog& anomalies = *anomalies_[p];
-  DeclarationLog& declarations = *declarations_[p];
+  std::vector<std::unique_ptr<ReadModel>>& models = models_[p];
   return read_partition(*consumers_[p], p, at, stop, [&](LogRecord& record) -> Status {
     Result<Event> event = decoder.decode_copy(record.payload);
     if (!event.is_ok())
       return corruption("partition " + std::to_string(p) + " offset " + std::to_string(record.offset) + ": " +
                         event.status().message());
     DIMONA_TRY(state.apply(*event));
-    anomalies.apply(*event);
-    declarations.apply(*event, record.offset);
+    for (const std::unique_ptr<ReadModel>& model : models) model->apply(*event, record.offset);
     at = record.offset + 1;
     ++*folded;
     return Status::ok();
   });
+}
+
+Status Projector::backfill() {
+  for (uint32_t p = 0; p < partition_count(); ++p) {
+    std::vector<ReadModel*> again;
+    for (size_t m = 0; m < models_[p].size(); ++m)
+      if (backfill_[p][m]) again.push_back(models_[p][m].get());
+    if (again.empty()) continue;
+    Result<std::unique_ptr<LogConsumer>> consumer = log_.open_consumer();
+    DIMONA_TRY(consumer);
+    EventDecoder decoder;
+    DIMONA_TRY(read_partition(**consumer, p, 0, offsets_[p], [&](LogRecord& record) -> Status {
+      Result<Event> event = decoder.decode_copy(record.payload);
+      if (!event.is_ok())
+        return corruption("partition " + std::to_string(p) + " offset " + std::to_string(record.offset) + ": " +
+                          event.status().message());
+      for (ReadModel* model : again) model->apply(*event, record.offset);
+      return Status::ok();
+    }));
+    std::fill(backfill_[p].begin(), backfill_[p].end(), false);
+  }
+  return Status::ok();
 }
 
 Result<std::string> Projector::event_at(uint32_t p, Offset offset) const {
@@ -190,8 +260,9 @@ std::vector<PartitionCheckpoint> Projector::encode() const {
     PartitionCheckpoint pc;
     pc.offset = offsets_[p];
     put_section(&pc.state, [&](std::string* bytes) { states_[p]->save(bytes); });
-    put_section(&pc.state, [&](std::string* bytes) { anomalies_[p]->save(bytes); });
-    declarations_[p]->save(&pc.state);
+    const uint32_t count = static_cast<uint32_t>(models_[p].size());
+    for (size_t i = 0; i < 4; ++i) pc.state.push_back(static_cast<char>(count >> (8 * i)));
+    for (const std::unique_ptr<ReadModel>& model : models_[p]) put_model_section(&pc.state, *model);
     out.push_back(std::move(pc));
   }
   return out;
@@ -222,6 +293,7 @@ Result<ReplayStats> Projector::catch_up_to(const std::vector<Offset>& ends,
   if (ends.size() != partition_count())
     return invalid_argument("catch_up_to: " + std::to_string(ends.size()) + " offsets for " +
                             std::to_string(partition_count()) + " partitions");
+  DIMONA_TRY(backfill());
   const auto start = std::chrono::steady_clock::now();
   ReplayStats stats;
   ReplayProgress shown;

@@ -1,7 +1,9 @@
 // Projector: folds the events of a Log (engine/log/log.h) into per-partition state, on
 // several threads, with checkpoints. A partition's state is its LedgerState
-// (periods, the read models' source), its AnomalyLog and its DeclarationLog
-// (where each declaration is, for GET /v1/declarations/{id}).
+// (periods, the read models' source) and one instance of each registered
+// read model (read_model.h; by default standard_read_models(): the AnomalyLog
+// and the DeclarationLog, where each declaration is, for GET
+// /v1/declarations/{id}).
 //
 // Contract. Each partition is folded by one thread at a time, in offset
 // order, into its own LedgerState (the fold the decision side uses, so read
@@ -17,6 +19,9 @@
 // open() loads the latest checkpoint, if any, so a
 // restart resumes from its offsets; a checkpoint of another format or
 // another log shape is refused with a clear message (run `replay --rebuild`).
+// A read model whose checkpoint section is missing or of another version is
+// folded again alone, from its partition's start, before the next fold
+// (backfill); the other models and the LedgerState keep the checkpoint's.
 // The result is the same bytes whatever the thread count or the restarts
 // (a test proves it). Queries (state_of) are for after catch_up, from one
 // thread; catch_up itself is not reentrant.
@@ -37,6 +42,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/base/assert.h"
 #include "engine/base/limits.h"
 #include "engine/base/status.h"
 #include "engine/base/time.h"
@@ -46,6 +52,7 @@
 #include "projections/anomaly_log.h"
 #include "projections/checkpoint_store.h"
 #include "projections/declaration_log.h"
+#include "projections/read_model.h"
 
 namespace dimona {
 
@@ -66,6 +73,8 @@ struct ProjectorOptions {
   size_t keep_checkpoints = limits::checkpoints_kept_default;
   // Fold only the events recorded at or before this instant (see the contract); nullopt: all.
   std::optional<Instant> as_of;
+  // The read models folded beside the LedgerState, one per partition each (names unique); empty: standard_read_models().
+  std::vector<ReadModelFactory> read_models;
 };
 
 struct ReplayProgress {
@@ -108,10 +117,23 @@ class Projector {
     return nullptr;
   }
   // Refused and warned declarations (anomaly_log.h), per partition.
-  const AnomalyLog& anomalies(uint32_t p) const { return *anomalies_[p]; }
+  const AnomalyLog& anomalies(uint32_t p) const { return model<AnomalyLog>(p); }
   const AnomalyLog& anomalies_of(Ssin citizen) const;
   // Where each declaration of partition p is (declaration_log.h).
-  const DeclarationLog& declarations(uint32_t p) const { return *declarations_[p]; }
+  const DeclarationLog& declarations(uint32_t p) const { return model<DeclarationLog>(p); }
+  // Partition p's read model of type T (registered under T::kName); nullptr when T is not registered.
+  template <typename T>
+  const T* find_model(uint32_t p) const {
+    for (const auto& m : models_[p])
+      if (m->name() == T::kName) return static_cast<const T*>(m.get());
+    return nullptr;
+  }
+  template <typename T>
+  const T& model(uint32_t p) const {
+    const T* found = find_model<T>(p);
+    DIMONA_ASSERT(found != nullptr);  // the standard read models are always registered
+    return *found;
+  }
   // The event (one JSON object) at `offset` of partition p, read from the
   // log by a consumer of its own (so from any thread); kFailedPrecondition
   // past the end.
@@ -141,8 +163,10 @@ class Projector {
   ProjectorOptions options_;
   std::vector<std::unique_ptr<LogConsumer>> consumers_;  // per partition, opened at its first fold
   std::vector<std::unique_ptr<LedgerState>> states_;
-  std::vector<std::unique_ptr<AnomalyLog>> anomalies_;
-  std::vector<std::unique_ptr<DeclarationLog>> declarations_;
+  Status backfill();  // folds the read models marked in backfill_ from their partition's start to offsets_
+
+  std::vector<std::vector<std::unique_ptr<ReadModel>>> models_;  // per partition, in options_.read_models' order
+  std::vector<std::vector<bool>> backfill_;                      // per partition and model: to fold again
   std::vector<Offset> offsets_;  // next offset to fold, per partition
   std::vector<bool> held_;       // per partition: folded by catch_up()
 };

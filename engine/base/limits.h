@@ -187,6 +187,8 @@ inline constexpr size_t checkpoints_kept_default = 8;
 inline constexpr size_t checkpoints_kept_max = 1024;
 // States rebuilt at an instant (?asOf) a server keeps for the next reads of the same instant.
 inline constexpr size_t as_of_states_cached = 4;
+// A read model's name in a checkpoint section (projections/read_model.h).
+inline constexpr size_t read_model_name_bytes_max = 32;
 // Instants remembered per kept state (answered without asking the log where each partition ends).
 inline constexpr size_t as_of_instants_per_state = 64;
 

@@ -1,5 +1,7 @@
 // Fuzz target: the checkpoint loader. One partition's checkpoint bytes (the
-// LedgerState's length as u64 LE, its bytes, then the AnomalyLog's) are saved
+// LedgerState's length as u64 LE, its bytes, then the read models' sections:
+// a count, then per model its name, version and length-prefixed bytes;
+// projections/read_model.h) are saved
 // by the real CheckpointStore into a SQLite file and loaded by
 // Projector::open, as `serve` and `replay` do at start. Each state ends in
 // its CRC32C, so the input says how to build the bytes:
@@ -62,6 +64,11 @@ std::string partition_bytes(std::string_view input) {
   append_le(&out, ledger.size() + 4, 8);
   out.append(ledger);
   append_le(&out, crc32c(ledger.data(), ledger.size()), 4);
+  append_le(&out, 1, 4);  // one read model's section: the anomaly log's (the declaration log's is folded again)
+  out.push_back(static_cast<char>(AnomalyLog::kName.size()));
+  out.append(AnomalyLog::kName);
+  append_le(&out, AnomalyLog::kVersion, 4);
+  append_le(&out, anomalies.size() + 4, 8);
   out.append(anomalies);
   append_le(&out, crc32c(anomalies.data(), anomalies.size()), 4);
   return out;

@@ -34,10 +34,19 @@ python3 - "$tmp/data/checkpoint.db" "$out" "$tmp" <<'PY'
 import glob, sqlite3, struct, sys
 db, out, tmp = sys.argv[1:4]
 state = sqlite3.connect(db).execute("SELECT state FROM partition_states LIMIT 1").fetchone()[0]
-# as stored (flag 1), and without its two CRCs, which the target appends (flag 0)
+# as stored (flag 1), and the LedgerState and the anomaly log's section without their CRCs,
+# which the target appends (flag 0)
 open(f"{out}/checkpoint/partition-0-stored.bin", "wb").write(b"\x01" + state)
 ledger_length = struct.unpack_from("<Q", state)[0]
-ledger, anomalies = state[8:8 + ledger_length - 4], state[8 + ledger_length:-4]
+ledger = state[8:8 + ledger_length - 4]
+at, sections = 8 + ledger_length + 4, {}
+for _ in range(struct.unpack_from("<I", state, 8 + ledger_length)[0]):
+    name = state[at + 1:at + 1 + state[at]].decode()
+    at += 1 + state[at] + 4
+    size = struct.unpack_from("<Q", state, at)[0]
+    sections[name] = state[at + 8:at + 8 + size]
+    at += 8 + size
+anomalies = sections["anomalies"][:-4]
 open(f"{out}/checkpoint/partition-0.bin", "wb").write(b"\x00" + struct.pack("<I", len(ledger)) + ledger + anomalies)
 lines = [open(f, "rb").read() for f in sorted(glob.glob(f"{tmp}/event-*")) if open(f, "rb").read()]
 PY
