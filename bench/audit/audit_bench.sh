@@ -4,7 +4,8 @@
 #  a. GET studentBalance of random citizens of the input over HTTP (wrk, random_balance.lua):
 #     live (no asOf: the baseline); asOf one of 3 fixed instants (warm: their past states are kept,
 #     api/past_states.h; the first request at each, cold, timed apart with curl); asOf a random
-#     second (cold: nearly every request builds a past state), on 1 connection and on 4 (or fewer).
+#     second (cold: nearly every request builds a past state), on 1 connection and on 4 (or fewer);
+#     the fixed instants again with one cold client beside (a reader of a kept state waits for none).
 #  b. `audit rebuild --as-of T` at a random T from the kept checkpoints, beside the same rebuild
 #     without checkpoints (a clean replay stopped at T) and a full replay (export, no checkpoint).
 #  c. `audit verify` over the kept checkpoints.
@@ -129,7 +130,8 @@ first_request_ms() {  # one asOf request, timed by curl
   curl -sf -o /dev/null -w '%{time_total}\n' -H "$auth" "$base/v1/citizens/$first_ssin/studentBalance?year=2025&asOf=$1" |
     awk '{ printf "%.1f\n", $1 * 1000 }'
 }
-: >"$dir/live"; : >"$dir/warm"; : >"$dir/cold1"; : >"$dir/coldc"; : >"$dir/first"
+: >"$dir/live"; : >"$dir/warm"; : >"$dir/cold1"; : >"$dir/coldc"; : >"$dir/first"; : >"$dir/mixed"
+rss_live=$(awk '/^VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$serve_pid/status")
 for i in $(seq "$runs"); do
   say "run $i/$runs: live"
   measure "$connections" live >>"$dir/live"
@@ -140,7 +142,13 @@ for i in $(seq "$runs"); do
   measure 1 random "$lo" "$hi" >>"$dir/cold1"
   say "run $i/$runs: asOf at random seconds, $cold_connections connections"
   measure "$cold_connections" random "$lo" "$hi" >>"$dir/coldc"
+  for at in "${fixed[@]}"; do first_request_ms "$at" >/dev/null; done
+  say "run $i/$runs: asOf at ${fixed[*]}, one client at random seconds beside"
+  measure 1 random "$lo" "$hi" >/dev/null &
+  measure "$connections" fixed "${fixed[@]}" >>"$dir/mixed"
+  wait $!
 done
+rss_peak=$(awk '/^VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$serve_pid/status")
 
 # --- the table ---
 col() { cut -d' ' -f"$2" "$dir/$1" | median; }
@@ -157,7 +165,10 @@ row "live (no asOf)" "$connections" live
 row "asOf, 3 fixed instants (warm: past states kept)" "$connections" warm
 row "asOf, a random second (cold: a state built each)" 1 cold1
 row "asOf, a random second (cold)" "$cold_connections" coldc
+row "asOf, 3 fixed instants, 1 cold client beside" "$connections" mixed
 printf '  first request at a fixed instant (cold, curl): median %s ms of %d\n' "$(median <"$dir/first")" "$(wc -l <"$dir/first")"
+printf '  serve RSS: %s MB live, %s MB at its peak (the live state and up to %s past states)\n' "$rss_live" "$rss_peak" \
+  "$(awk '/as_of_states_cached =/ { gsub(";", ""); print $NF }' engine/base/limits.h)"
 echo "Rebuild at a random instant (wall seconds)"
 printf '  %-50s %8.3f\n' "audit rebuild --as-of T, from the kept checkpoints" "$rebuild"
 printf '  %-50s %8.3f\n' "audit rebuild --as-of T, no checkpoint (a prefix)" "$prefix"
