@@ -13,7 +13,7 @@
 // goes back within a partition), and an instant seen before is answered
 // without asking the log. One state is built at a time; a reader waiting for
 // it then finds it kept. A reader of a kept instant waits neither for a build
-// nor for another reader's search of the log (bounds, ~17 reads a partition).
+// nor for another reader's search of the log (bounds: a binary search of each partition).
 // The Log must outlive this object. Thread-safe.
 #pragma once
 
