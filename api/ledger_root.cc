@@ -159,7 +159,10 @@ Result<ReadSide> open_read_side(const LedgerConfig& common, unsigned threads, bo
   options.checkpoint_every_events = checkpoint_every_events;
   options.keep_checkpoints = common.keep_checkpoints;
   options.as_of = common.as_of;
-  options.round_events = std::min<uint64_t>(options.round_events, std::max<uint64_t>(1, checkpoint_every_events / 4));
+  // A round folds up to round_events in each partition: a quarter of the interval over all of them, so that
+  // checkpoints come every checkpoint_every_events (give or take a quarter), whatever the partition count.
+  const uint64_t round_events = checkpoint_every_events / (uint64_t{4} * side.log->partitions());
+  options.round_events = std::min<uint64_t>(options.round_events, std::max<uint64_t>(1, round_events));
   Result<std::shared_ptr<const QuotaSchedule>> quota = reference_schedule(*side.log, common);
   DIMONA_TRY(quota);
   options.quota = *quota;

@@ -56,7 +56,13 @@ Result<std::shared_ptr<const Projector>> PastStates::at(Instant instant) const {
   {
     std::lock_guard lock(mutex_);
     if (auto state = kept(instant, nullptr)) return state;  // an instant seen before, its bounds for good
+  }
+  {
+    std::lock_guard search(consumer_mutex_);  // not under mutex_: readers of kept instants do not wait for it
     DIMONA_TRY(bounds(instant, &ends, &open));
+  }
+  {
+    std::lock_guard lock(mutex_);
     if (auto state = kept(instant, &ends)) return state;
   }
   std::lock_guard build(build_mutex_);

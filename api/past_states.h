@@ -12,7 +12,9 @@
 // at or before T there); otherwise its bounds are for good (recordedAt never
 // goes back within a partition), and an instant seen before is answered
 // without asking the log. One state is built at a time; a reader waiting for
-// it then finds it kept. The Log must outlive this object. Thread-safe.
+// it then finds it kept. A reader of a kept instant waits neither for a build
+// nor for another reader's search of the log (bounds: a binary search of each partition).
+// The Log must outlive this object. Thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -48,12 +50,14 @@ class PastStates {
   // The kept state for `instant` (ends: null) or ending at `ends`, marked most recently used; null if none. Under mutex_.
   std::shared_ptr<const Projector> kept(Instant instant, const std::vector<Offset>* ends) const;
   // The offsets a state at `instant` ends at (first_offset_after), and which of them were the log's end.
+  // Under consumer_mutex_.
   Status bounds(Instant instant, std::vector<Offset>* ends, std::vector<uint32_t>* open) const;
 
   Log& log_;
   ProjectorOptions base_;
   mutable std::mutex build_mutex_;  // one build at a time; taken before mutex_
-  mutable std::mutex mutex_;        // kept_ and consumer_
+  mutable std::mutex mutex_;        // kept_
+  mutable std::mutex consumer_mutex_;  // consumer_ (bounds); taken with no other
   mutable std::unique_ptr<LogConsumer> consumer_;
   mutable std::vector<Kept> kept_;  // most recently used last
 };

@@ -19,6 +19,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "engine/base/time.h"
 #include "engine/ledger.h"
@@ -190,6 +191,33 @@ TEST(CliAudit, QueriesRebuildsAndStateHashesAtAnInstant) {
   EXPECT_NE(run("balance 05031412595 --valid-on soon" + data, dir).exit_code, 0);
   EXPECT_NE(run("audit rebuild" + data, dir).exit_code, 0);  // --as-of is required
   EXPECT_NE(run("submit '{}' --as-of 2025-06-01" + data, dir).exit_code, 0);  // writes have no past
+}
+
+// `replay --checkpoint-every K` writes a checkpoint every K events (give or take a round, a quarter
+// of K), whatever the partition count: a round of K/4 per partition made it every ~4K over 16.
+TEST(CliAudit, ReplayWritesACheckpointEveryKEventsOverSixteenPartitions) {
+  testing::TempDir dir;
+  const std::string data = " --data " + dir.file("data");
+  ASSERT_EQ(run("generate --students 300 --seed 2 -o " + dir.file("y.ndjson"), dir).exit_code, 0);
+  ASSERT_EQ(run("ingest " + dir.file("y.ndjson") + data, dir).exit_code, 0);  // 16 partitions, the default
+  const Invocation replayed = run("replay --checkpoint-every 1000 --keep-checkpoints 1024" + data, dir);
+  ASSERT_EQ(replayed.exit_code, 0) << replayed.err;
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open_v2((dir.file("data") + "/checkpoint.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  sqlite3_stmt* s = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT events FROM checkpoints ORDER BY sequence", -1, &s, nullptr), SQLITE_OK);
+  std::vector<int64_t> events{0};
+  while (sqlite3_step(s) == SQLITE_ROW) events.push_back(sqlite3_column_int64(s, 0));
+  sqlite3_finalize(s);
+  sqlite3_close(db);
+  ASSERT_GT(events.back(), 5000) << "a larger input is needed";
+  for (size_t i = 1; i < events.size(); ++i) {
+    SCOPED_TRACE("checkpoint " + std::to_string(i) + " of " + std::to_string(events.size() - 1));
+    EXPECT_LE(events[i] - events[i - 1], 1250);
+    if (i + 1 < events.size()) {  // the last one: at the log's end
+      EXPECT_GE(events[i] - events[i - 1], 1000);
+    }
+  }
 }
 
 TEST(CliActions, AnAttestationsAccessCodeShowsTheEmployerTheRemainingHoursOnly) {
