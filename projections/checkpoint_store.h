@@ -24,11 +24,11 @@
 
 namespace dimona {
 
-inline constexpr int64_t kCheckpointFormatVersion = 4;  // 2: a partition holds its AnomalyLog; 3: its action state; 4: its DeclarationLog
+inline constexpr int64_t kCheckpointFormatVersion = 5;  // 2: a partition holds its AnomalyLog; 3: its action state; 4: its DeclarationLog; 5: its CitizenIndex
 
 struct PartitionCheckpoint {
   Offset offset = 0;   // the next offset to fold
-  std::string state;   // LedgerState bytes (length-prefixed) then AnomalyLog bytes
+  std::string state;   // LedgerState, AnomalyLog, DeclarationLog bytes (each length-prefixed) then CitizenIndex bytes
 };
 
 struct Checkpoint {

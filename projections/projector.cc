@@ -25,6 +25,7 @@ Projector::Projector(Key, Log& log, const ProjectorOptions& options)
     states_.back()->set_quota_schedule(options_.quota);
     anomalies_.push_back(std::make_unique<AnomalyLog>());
     declarations_.push_back(std::make_unique<DeclarationLog>());
+    citizens_.push_back(std::make_unique<CitizenIndex>());
   }
 }
 
@@ -86,10 +87,10 @@ Result<std::unique_ptr<Projector>> Projector::open(Log& log, const ProjectorOpti
       return failed_precondition("the checkpoint is ahead of the log (partition " + std::to_string(p) +
                                  "): it belongs to another log; rebuild it with `dimona-ledger replay --rebuild`");
     // A partition's bytes: the LedgerState's and the AnomalyLog's sections, each after its
-    // length (u64 LE), then the DeclarationLog's.
+    // length (u64 LE), then the DeclarationLog's after its length, then the CitizenIndex's.
     std::string_view bytes = c.partitions[p].state;
-    std::string_view ledger, anomaly;
-    if (!take_section(&bytes, &ledger) || !take_section(&bytes, &anomaly))
+    std::string_view ledger, anomaly, declaration;
+    if (!take_section(&bytes, &ledger) || !take_section(&bytes, &anomaly) || !take_section(&bytes, &declaration))
       return corruption("checkpoint partition " + std::to_string(p) + " is truncated");
     auto state = std::make_unique<LedgerState>();
     DIMONA_TRY(LedgerState::load(ledger, state.get()));
@@ -97,10 +98,13 @@ Result<std::unique_ptr<Projector>> Projector::open(Log& log, const ProjectorOpti
     auto anomalies = std::make_unique<AnomalyLog>();
     DIMONA_TRY(AnomalyLog::load(anomaly, anomalies.get()));
     auto declarations = std::make_unique<DeclarationLog>();
-    DIMONA_TRY(DeclarationLog::load(bytes, declarations.get()));
+    DIMONA_TRY(DeclarationLog::load(declaration, declarations.get()));
+    auto citizens = std::make_unique<CitizenIndex>();
+    DIMONA_TRY(CitizenIndex::load(bytes, citizens.get()));
     projector->states_[p] = std::move(state);
     projector->anomalies_[p] = std::move(anomalies);
     projector->declarations_[p] = std::move(declarations);
+    projector->citizens_[p] = std::move(citizens);
     projector->offsets_[p] = c.partitions[p].offset;
   }
   return projector;
@@ -134,6 +138,7 @@ Status Projector::fold_partition(uint32_t p, Offset until, uint64_t max_events, 
   LedgerState& state = *states_[p];
   AnomalyLog& anomalies = *anomalies_[p];
   DeclarationLog& declarations = *declarations_[p];
+  CitizenIndex& citizens = *citizens_[p];
   return read_partition(*consumers_[p], p, at, stop, [&](LogRecord& record) -> Status {
     Result<Event> event = decoder.decode_copy(record.payload);
     if (!event.is_ok())
@@ -142,6 +147,7 @@ Status Projector::fold_partition(uint32_t p, Offset until, uint64_t max_events, 
     DIMONA_TRY(state.apply(*event));
     anomalies.apply(*event);
     declarations.apply(*event, record.offset);
+    citizens.apply(*event, record.offset);
     at = record.offset + 1;
     ++*folded;
     return Status::ok();
@@ -164,6 +170,30 @@ Result<std::string> Projector::event_at(uint32_t p, Offset offset) const {
   return payload;
 }
 
+Result<std::vector<std::string>> Projector::events_at(uint32_t p, const std::vector<Offset>& offsets) const {
+  DIMONA_ASSERT(p < partition_count());
+  std::vector<std::string> out;
+  if (offsets.empty()) return out;
+  Result<std::unique_ptr<LogConsumer>> consumer = log_.open_consumer();
+  DIMONA_TRY(consumer);
+  Result<Offset> end = (*consumer)->end_offset(p);
+  DIMONA_TRY(end);
+  if (offsets.back() >= *end)
+    return failed_precondition("partition " + std::to_string(p) + " has no offset " + std::to_string(offsets.back()));
+  out.reserve(offsets.size());
+  for (size_t i = 0; i < offsets.size();) {
+    size_t j = i + 1;  // [i, j): a run of consecutive offsets
+    while (j < offsets.size() && offsets[j] == offsets[j - 1] + 1) ++j;
+    DIMONA_ASSERT(i == 0 || offsets[i] > offsets[i - 1]);
+    DIMONA_TRY(read_partition(**consumer, p, offsets[i], offsets[j - 1] + 1, [&](LogRecord& record) {
+      out.push_back(std::move(record.payload));
+      return Status::ok();
+    }));
+    i = j;
+  }
+  return out;
+}
+
 Status Projector::checkpoint() {
   if (options_.checkpoint_path.empty()) return Status::ok();
   return save_checkpoint();
@@ -181,7 +211,8 @@ Status Projector::save_checkpoint() {
     pc.offset = offsets_[p];
     put_section(&pc.state, [&](std::string* out) { states_[p]->save(out); });
     put_section(&pc.state, [&](std::string* out) { anomalies_[p]->save(out); });
-    declarations_[p]->save(&pc.state);
+    put_section(&pc.state, [&](std::string* out) { declarations_[p]->save(out); });
+    citizens_[p]->save(&pc.state);
     c.partitions.push_back(std::move(pc));
   }
   return (*store)->save(c);

@@ -1,7 +1,8 @@
 // Projector: folds the events of a Log (engine/log/log.h) into per-partition state, on
 // several threads, with checkpoints. A partition's state is its LedgerState
 // (periods, the read models' source), its AnomalyLog and its DeclarationLog
-// (where each declaration is, for GET /v1/declarations/{id}).
+// (where each declaration is, for GET /v1/declarations/{id}) and its CitizenIndex
+// (where each citizen's events are, for a citizen's history).
 //
 // Contract. Each partition is folded by one thread at a time, in offset
 // order, into its own LedgerState (the fold the decision side uses, so read
@@ -32,6 +33,7 @@
 #include "engine/ledger_state.h"
 #include "engine/quota_schedule.h"
 #include "projections/anomaly_log.h"
+#include "projections/citizen_index.h"
 #include "projections/declaration_log.h"
 
 namespace dimona {
@@ -95,6 +97,12 @@ class Projector {
   // log by a consumer of its own (so from any thread); kFailedPrecondition
   // past the end.
   Result<std::string> event_at(uint32_t p, Offset offset) const;
+  // Where each citizen's events of partition p are (citizen_index.h).
+  const CitizenIndex& citizens(uint32_t p) const { return *citizens_[p]; }
+  // The events (JSON objects) at `offsets` (increasing) of partition p, in
+  // that order, through one consumer: each run of consecutive offsets is one
+  // read, nothing else of the partition is read; kFailedPrecondition past the end.
+  Result<std::vector<std::string>> events_at(uint32_t p, const std::vector<Offset>& offsets) const;
   Offset offset(uint32_t p) const { return offsets_[p]; }
   // The latest ledger time over all partitions: the reference date of exports.
   Instant ledger_time() const;
@@ -117,6 +125,7 @@ class Projector {
   std::vector<std::unique_ptr<LedgerState>> states_;
   std::vector<std::unique_ptr<AnomalyLog>> anomalies_;
   std::vector<std::unique_ptr<DeclarationLog>> declarations_;
+  std::vector<std::unique_ptr<CitizenIndex>> citizens_;
   std::vector<Offset> offsets_;  // next offset to fold, per partition
   std::vector<bool> held_;       // per partition: folded by catch_up()
 };
