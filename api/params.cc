@@ -80,6 +80,12 @@ Parsed<std::optional<int32_t>> query_year(const HttpRequest& request) {
   return std::optional<int32_t>(static_cast<int32_t>(*y));
 }
 
+Parsed<std::optional<Instant>> query_as_of(const HttpRequest& request) {
+  if (!request.has_query("asOf")) return std::optional<Instant>();
+  if (std::optional<Instant> at = parse_instant(request.query("asOf"))) return std::optional<Instant>(*at);
+  return refused<std::optional<Instant>>("query", "asOf", "expected an RFC 3339 instant, e.g. 2025-06-30T00:00:00Z");
+}
+
 std::string percent_encode(std::string_view text) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;

@@ -3,7 +3,7 @@
 //
 // Contract. Each function reads one parameter and gives back either its
 // strong type (Ssin, DeclarationId, RequestId, TicketNumber, an access code,
-// an EnterpriseNumber, a Page, an Offset, a year) or the input issue naming
+// an EnterpriseNumber, a Page, an Offset, a year, an Instant) or the input issue naming
 // the parameter (`in` path or query, its `name`, a reason that never echoes
 // the value); bad_request_of() turns the issues into the 400 problem. The
 // numbers are strict (engine/identifiers.h parse_decimal: digits only, no
@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "api/http.h"
+#include "engine/base/time.h"
 #include "engine/log/log.h"
 #include "engine/identifiers.h"
 
@@ -64,6 +65,8 @@ Parsed<Page> query_page(const HttpRequest& request);
 Parsed<std::optional<Offset>> query_min_offset(const HttpRequest& request);
 // ?year: absent, or four digits 2000..2099.
 Parsed<std::optional<int32_t>> query_year(const HttpRequest& request);
+// ?asOf: absent, or an RFC 3339 instant (engine/base/time.h parse_instant).
+Parsed<std::optional<Instant>> query_as_of(const HttpRequest& request);
 
 // --- Links -------------------------------------------------------------------------------
 // Every byte but RFC 3986's unreserved ones (ALPHA DIGIT - . _ ~) as %XX.

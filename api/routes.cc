@@ -348,6 +348,7 @@ const std::vector<Api::Impl::Route>& Api::Impl::table() {
       read("GET", "/v1/citizens/{ssin}/consentedData", &consented_data),
       read("GET", "/v1/citizens/{ssin}/flexiEligibility", &flexi_route),
       read("GET", "/v1/citizens/{ssin}/anomalies", &anomalies_route),
+      read("GET", "/v1/audit/citizens/{ssin}/events", &citizen_events_route),
       read("GET", "/v1/citizens/{ssin}/wages", &wages_route),
       read("GET", "/v1/citizens/{ssin}/inbox", &inbox_route),
       read("GET", "/v1/citizens/{ssin}/inbox/{messageId}", &inbox_message_route),

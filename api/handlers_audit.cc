@@ -1,0 +1,37 @@
+// Auditors (issue 12): a citizen's history, every event with its offset,
+// recordedAt, the decision and the rule behind each figure
+// (projections/citizen_history.h). The citizen themself or an auditor.
+#include "api/handlers.h"
+#include "api/handlers_support.h"
+#include "api/params.h"
+#include "projections/citizen_history.h"
+#include "projections/projector.h"
+
+namespace dimona::api {
+
+// GET /v1/audit/citizens/{ssin}/events[?asOf=T][&page=&pageSize=]
+void citizen_events_route(Call& c, const LedgerService& view) {
+  const std::optional<Ssin> s = readable_citizen(c, view);
+  if (!s) return;
+  HttpResponse error;
+  const std::optional<Page> page = parse_page(c.request, &error);
+  if (!page) return c.reply(std::move(error));
+  const Parsed<std::optional<Instant>> as_of = query_as_of(c.request);
+  if (!as_of) return c.reply(bad_request_of(as_of.issues));
+  const Result<std::string> body = view.read([&](const Projector& p) -> Result<std::string> {
+    const Result<uint64_t> total = history_size(p, *s, *as_of);
+    DIMONA_TRY(total);
+    const uint64_t first = std::min<uint64_t>(*total, (page->number - 1) * page->size);
+    const uint64_t last = std::min<uint64_t>(*total, first + page->size);
+    std::vector<std::string> objects;
+    DIMONA_TRY(write_history(p, *s, first, last, [&](std::string_view item) {
+      objects.emplace_back(item);
+      return Status::ok();
+    }));
+    return paged(items(objects), *total, *page, c.public_url, c.request);
+  });
+  if (!body.is_ok()) return c.reply(problem_of(body.status()));
+  c.reply(json_response(200, *body));
+}
+
+}  // namespace dimona::api
