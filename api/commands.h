@@ -102,6 +102,13 @@ struct AnomaliesOptions {
   std::string employer;  // enterprise number
 };
 
+// audit events: a citizen's history (issue 12), as NDJSON.
+struct AuditEventsOptions {
+  std::string ssin;
+  std::string as_of;         // an RFC 3339 instant
+  bool as_of_given = false;  // --as-of was given (an empty value is refused, not ignored)
+};
+
 struct ExportOptions {
   std::string out = "-";
 };
@@ -195,6 +202,7 @@ int run_calendar(const CommonOptions& common, const CitizenOptions& options);
 int run_export(const CommonOptions& common, const ExportOptions& options);
 int run_interim(const CommonOptions& common, const InterimOptions& options);
 int run_anomalies(const CommonOptions& common, const AnomaliesOptions& options);
+int run_audit_events(const CommonOptions& common, const AuditEventsOptions& options);
 int run_submit(const CommonOptions& common, const SubmitOptions& options);
 int run_attest(const CommonOptions& common, const AttestOptions& options);
 int run_access_code(const CommonOptions& common, const AccessCodeOptions& options);

@@ -119,6 +119,14 @@ int main(int argc, char** argv) {
   by_ssin->excludes(by_employer);
   add_common(ano);
 
+  AuditEventsOptions audit_events;
+  CLI::App* aud = app.add_subcommand("audit", "Auditors: a citizen's history (issue 12)");
+  aud->require_subcommand(1);
+  CLI::App* aud_events = aud->add_subcommand("events", "Every event of a citizen, with its offset, recordedAt, decision and rules, as NDJSON");
+  aud_events->add_option("--ssin", audit_events.ssin, "The citizen's SSIN (11 digits)")->required();
+  aud_events->add_option("--as-of", audit_events.as_of, "Only the events recorded at or before this RFC 3339 instant");
+  add_common(aud_events);
+
   SubmitOptions submit;
   CLI::App* sub = app.add_subcommand("submit", "Decide and append one declaration or action (docs/actions.md); prints its event");
   sub->add_option("json", submit.input, "The JSON object, or - for stdin")->required();
@@ -286,6 +294,10 @@ int main(int argc, char** argv) {
   if (ex->parsed()) return run_export(common, exp);
   if (itm->parsed()) return run_interim(common, interim);
   if (ano->parsed()) return run_anomalies(common, anomalies);
+  if (aud_events->parsed()) {
+    audit_events.as_of_given = aud_events->count("--as-of") > 0;
+    return run_audit_events(common, audit_events);
+  }
   if (sub->parsed()) return run_submit(common, submit);
   if (att->parsed()) return run_attest(common, attest);
   if (acc->parsed()) return run_access_code(common, code);
