@@ -1,6 +1,8 @@
 #include "projections/citizen_index.h"
 
+#include <algorithm>
 #include <limits>
+#include <utility>
 
 #include "engine/base/assert.h"
 #include "engine/base/bytes.h"
@@ -13,6 +15,7 @@ namespace {
 constexpr uint32_t kMagic = 0x58444943;  // "CIDX"
 constexpr size_t kHeaderBytes = 4 + 8, kCrcBytes = 4;
 constexpr size_t kEntryHeaderBytes = 8 + 8 + 4 + 4;  // ssin, last, count, varint bytes
+constexpr uint64_t kSsinEnd = 100'000'000'000;         // an SSIN has 11 digits (identifiers.h)
 
 void put_varint(std::string* out, uint64_t v) {
   while (v >= 0x80) {
@@ -58,7 +61,7 @@ bool decode(std::string_view deltas, uint32_t count, Offset last, std::vector<Of
 
 void CitizenIndex::apply(const Event& event, Offset offset) {
   if (event.ssin.value == 0) return;  // no citizen's (contract)
-  DIMONA_ASSERT(event.ssin.value != FlatMap<Entry>::kEmptyKey);  // the codec checked its 11 digits
+  DIMONA_ASSERT(event.ssin.value < kSsinEnd);  // the codec checked its 11 digits
   Entry& e = entries_[event.ssin.value];
   if (e.count > 0 && offset <= e.last) return;  // a redelivery
   DIMONA_ASSERT(e.count < std::numeric_limits<uint32_t>::max());
@@ -86,12 +89,18 @@ void CitizenIndex::save(std::string* out) const {
   const size_t begin = out->size();
   put<uint32_t>(out, kMagic);
   put<uint64_t>(out, entries_.size());
-  entries_.for_each([out](uint64_t ssin, const Entry& e) {
+  // In SSIN order, not the map's slot order (which depends on the insertion history): the
+  // same index gives the same bytes, however it was built or loaded.
+  std::vector<std::pair<uint64_t, const Entry*>> sorted;
+  sorted.reserve(entries_.size());
+  entries_.for_each([&sorted](uint64_t ssin, const Entry& e) { sorted.emplace_back(ssin, &e); });
+  std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (const auto& [ssin, e] : sorted) {
     put<uint64_t>(out, ssin);
-    put<uint64_t>(out, e.last);
-    put<uint32_t>(out, e.count);
-    put(out, std::string_view(e.deltas));
-  });
+    put<uint64_t>(out, e->last);
+    put<uint32_t>(out, e->count);
+    put(out, std::string_view(e->deltas));
+  }
   put<uint32_t>(out, crc32c(out->data() + begin, out->size() - begin));
 }
 
@@ -116,7 +125,7 @@ Status CitizenIndex::load(std::string_view in, CitizenIndex* index) {
     std::string_view deltas;
     if (!r.get(&ssin) || !r.get(&last) || !r.get(&count) || !r.get(&deltas))
       return corruption("citizen index truncated");
-    if (ssin == 0 || ssin == FlatMap<Entry>::kEmptyKey) return corruption("citizen index holds a reserved SSIN");
+    if (ssin == 0 || ssin >= kSsinEnd) return corruption("citizen index holds an impossible SSIN");
     if (count == 0 || !decode(deltas, count, last, nullptr))
       return corruption("citizen index holds malformed offsets");
     Entry& e = index->entries_[ssin];

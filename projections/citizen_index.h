@@ -22,9 +22,11 @@
 // count, the offsets as LEB128 varints of their differences in one string:
 // inline up to 15 bytes, about five events, then on the heap) and about one
 // to three bytes per event. save()/load() give the bytes of a checkpoint
-// section (magic, count, per citizen its SSIN, last offset, event count and
-// varints, then a CRC32C); load() checks every varint, the sums against the
-// last offset and refuses any other bytes with kCorruption. Limits:
+// section (magic, count, per citizen in SSIN order its SSIN, last offset,
+// event count and varints, then a CRC32C: the same index gives the same
+// bytes however it was built); load() checks every SSIN (1 to 11 digits),
+// every varint, the sums against the last offset and refuses any other bytes
+// with kCorruption. Limits:
 // limits::citizen_index_varint_bytes_max. Not thread-safe: one index per
 // partition fold; queries after the fold, under the reader's lock.
 #pragma once

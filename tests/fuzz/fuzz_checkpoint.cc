@@ -1,5 +1,6 @@
 // Fuzz target: the checkpoint loader. One partition's checkpoint bytes (the
-// LedgerState's length as u64 LE, its bytes, then the AnomalyLog's) are saved
+// LedgerState's, the AnomalyLog's and the DeclarationLog's sections, each after
+// its length as u64 LE, then the CitizenIndex's) are saved
 // by the real CheckpointStore into a SQLite file and loaded by
 // Projector::open, as `serve` and `replay` do at start. Each state ends in
 // its CRC32C, so the input says how to build the bytes:
@@ -8,7 +9,10 @@
 //         | flags ledger_length:u32 ledger anomalies
 //                                          (flags bit 0 clear) each part gets
 //                                          its CRC appended, so the fuzzer
-//                                          reaches the parsers behind them
+//                                          reaches the parsers behind them;
+//                                          an empty DeclarationLog and
+//                                          CitizenIndex follow (each has its
+//                                          own target or corpus form)
 //
 // Properties: no crash or sanitizer report; a state that loads saves and
 // loads again to the same bytes; every read model exports from it.
@@ -62,8 +66,14 @@ std::string partition_bytes(std::string_view input) {
   append_le(&out, ledger.size() + 4, 8);
   out.append(ledger);
   append_le(&out, crc32c(ledger.data(), ledger.size()), 4);
+  append_le(&out, anomalies.size() + 4, 8);
   out.append(anomalies);
   append_le(&out, crc32c(anomalies.data(), anomalies.size()), 4);
+  std::string declarations;
+  DeclarationLog().save(&declarations);
+  append_le(&out, declarations.size(), 8);
+  out.append(declarations);
+  CitizenIndex().save(&out);
   return out;
 }
 
@@ -98,6 +108,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!projector.is_ok()) return 0;
   fuzz::check_round_trip((*projector)->partition(0));
   fuzz::check_round_trip((*projector)->anomalies(0));
+  fuzz::check_round_trip((*projector)->citizens(0));
   FUZZ_CHECK(export_read_models(**projector, [](std::string_view) { return Status::ok(); }).is_ok());
   return 0;
 }

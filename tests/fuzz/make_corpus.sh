@@ -14,7 +14,7 @@ trap 'rm -rf "$tmp"' EXIT
 out=tests/fuzz/corpus
 # regression-* inputs (what a finding was, kept after its fix) stay.
 [ -d "$out" ] && find "$out" -type f ! -name 'regression-*' -delete
-mkdir -p "$out"/{command_decoder,event_decoder,log_frames,checkpoint,http_request,register_csv}
+mkdir -p "$out"/{command_decoder,event_decoder,log_frames,checkpoint,citizen_index,http_request,register_csv}
 
 grep -h '^{"' tests/data/one_per_rule.ndjson > "$tmp/commands"
 sed -n '/^{"/p' docs/actions.md | grep -v '…' >> "$tmp/commands"
@@ -36,9 +36,17 @@ db, out, tmp = sys.argv[1:4]
 state = sqlite3.connect(db).execute("SELECT state FROM partition_states LIMIT 1").fetchone()[0]
 # as stored (flag 1), and without its two CRCs, which the target appends (flag 0)
 open(f"{out}/checkpoint/partition-0-stored.bin", "wb").write(b"\x01" + state)
-ledger_length = struct.unpack_from("<Q", state)[0]
-ledger, anomalies = state[8:8 + ledger_length - 4], state[8 + ledger_length:-4]
+# sections: ledger, anomalies, declarations (each after its u64 length), then the citizen index
+sections, at = [], 0
+for _ in range(3):
+    n = struct.unpack_from("<Q", state, at)[0]
+    sections.append(state[at + 8:at + 8 + n])
+    at += 8 + n
+ledger, anomalies, citizens = sections[0][:-4], sections[1][:-4], state[at:]
 open(f"{out}/checkpoint/partition-0.bin", "wb").write(b"\x00" + struct.pack("<I", len(ledger)) + ledger + anomalies)
+# the citizen index as stored (flag 1), and without its CRC, which the target appends (flag 0)
+open(f"{out}/citizen_index/partition-0-stored.bin", "wb").write(b"\x01" + citizens)
+open(f"{out}/citizen_index/partition-0.bin", "wb").write(b"\x00" + citizens[:-4])
 lines = [open(f, "rb").read() for f in sorted(glob.glob(f"{tmp}/event-*")) if open(f, "rb").read()]
 PY
 

@@ -141,6 +141,14 @@ TEST(CitizenIndex, SavesAndLoadsTheSameOffsets) {
   std::string again;
   back.save(&again);
   EXPECT_EQ(again, bytes);
+  // The same index built in another order saves the same bytes (a loaded one included).
+  CitizenIndex reversed;
+  for (Offset o : {Offset{0}, Offset{1}, Offset{127}, Offset{128}, Offset{1} << 35, (Offset{1} << 62) + 5})
+    reversed.apply(event_of(kOther), o);
+  for (uint64_t i = 200; i-- > 0;) reversed.apply(event_of(kStudent + i * 97), i);
+  std::string other_order;
+  reversed.save(&other_order);
+  EXPECT_EQ(other_order, bytes);
   CitizenIndex empty, empty_back;
   std::string none;
   empty.save(&none);
@@ -199,6 +207,7 @@ TEST(CitizenIndex, RefusesMalformedBodiesBehindAGoodCrc) {
       {"no events", with_crc(1, entry(kStudent, 0, 0, ""))},
       {"SSIN 0", with_crc(1, entry(0, 3, 1, "\x03"))},
       {"the reserved key", with_crc(1, entry(~uint64_t{0}, 3, 1, "\x03"))},
+      {"an SSIN of 12 digits", with_crc(1, entry(100'000'000'000, 3, 1, "\x03"))},
       {"a citizen twice", with_crc(2, entry(kStudent, 3, 1, "\x03") + entry(kStudent, 3, 1, "\x03"))},
       {"more citizens than bytes", with_crc(3, good)},
       {"fewer citizens than bytes", with_crc(0, good)},
