@@ -1,5 +1,6 @@
 // audit events: a citizen's history (projections/citizen_history.h) as NDJSON, the same
 // items as GET /v1/audit/citizens/{ssin}/events.
+#include <cstdint>
 #include <cstdio>
 
 #include "api/cli_support.h"
@@ -20,14 +21,13 @@ int run_audit_events(const CommonOptions& common, const AuditEventsOptions& o) {
   Result<CitizenView> view = open_citizen(common, o.ssin);
   if (!view.is_ok()) return fail("audit events", view.status());
   const Projector& projector = *view->side.projector;
-  Result<uint64_t> total = history_size(projector, view->citizen, as_of);
+  const Result<uint64_t> total =
+      citizen_history(projector, view->citizen, as_of, 0, UINT64_MAX, [](std::string_view item) {
+        std::fwrite(item.data(), 1, item.size(), stdout);
+        std::fputc('\n', stdout);
+        return std::ferror(stdout) ? io_error("cannot write to stdout") : Status::ok();
+      });
   if (!total.is_ok()) return fail("audit events", total.status());
-  const Status written = write_history(projector, view->citizen, 0, *total, [](std::string_view item) {
-    std::fwrite(item.data(), 1, item.size(), stdout);
-    std::fputc('\n', stdout);
-    return std::ferror(stdout) ? io_error("cannot write to stdout") : Status::ok();
-  });
-  if (!written.is_ok()) return fail("audit events", written);
   if (std::fflush(stdout) != 0) return fail("audit events", io_error("cannot write to stdout"));
   std::fprintf(stderr, "%llu event(s)%s\n", static_cast<unsigned long long>(*total),
                as_of ? (" recorded at or before " + to_string(*as_of)).c_str() : "");

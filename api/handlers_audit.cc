@@ -19,15 +19,13 @@ void citizen_events_route(Call& c, const LedgerService& view) {
   const Parsed<std::optional<Instant>> as_of = query_as_of(c.request);
   if (!as_of) return c.reply(bad_request_of(as_of.issues));
   const Result<std::string> body = view.read([&](const Projector& p) -> Result<std::string> {
-    const Result<uint64_t> total = history_size(p, *s, *as_of);
-    DIMONA_TRY(total);
-    const uint64_t first = std::min<uint64_t>(*total, (page->number - 1) * page->size);
-    const uint64_t last = std::min<uint64_t>(*total, first + page->size);
     std::vector<std::string> objects;
-    DIMONA_TRY(write_history(p, *s, first, last, [&](std::string_view item) {
-      objects.emplace_back(item);
-      return Status::ok();
-    }));
+    const Result<uint64_t> total =
+        citizen_history(p, *s, *as_of, (page->number - 1) * page->size, page->size, [&](std::string_view item) {
+          objects.emplace_back(item);
+          return Status::ok();
+        });
+    DIMONA_TRY(total);
     return paged(items(objects), *total, *page, c.public_url, c.request);
   });
   if (!body.is_ok()) return c.reply(problem_of(body.status()));

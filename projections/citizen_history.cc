@@ -1,6 +1,8 @@
 #include "projections/citizen_history.h"
 
 #include <algorithm>
+#include <chrono>
+#include <memory>
 #include <vector>
 
 #include "engine/base/json_writer.h"
@@ -8,6 +10,7 @@
 #include "engine/codec.h"
 #include "engine/decision.h"
 #include "engine/ledger.h"
+#include "engine/log/log.h"
 #include "projections/projector.h"
 
 namespace dimona {
@@ -17,15 +20,17 @@ Status not_the_citizens(uint32_t p, Offset offset, std::string_view why) {
   return corruption("partition " + std::to_string(p) + " offset " + std::to_string(offset) + ": " + std::string(why));
 }
 
-// The recordedAt of the citizen's event at `offset`.
-Result<Instant> recorded_at(const Projector& projector, uint32_t p, Offset offset, Ssin citizen) {
-  Result<std::string> line = projector.event_at(p, offset);
-  DIMONA_TRY(line);
-  EventDecoder decoder;
-  Result<Event> event = decoder.decode_copy(*line);
-  if (!event.is_ok()) return not_the_citizens(p, offset, event.status().message());
-  if (event->ssin != citizen) return not_the_citizens(p, offset, "not the citizen the index names");
-  return event->recorded_at;
+// The first offset of partition p recorded after `as_of`; one such record exists (the caller read it).
+Result<Offset> first_offset_after(LogConsumer& reader, uint32_t p, Instant as_of) {
+  const uint32_t one[] = {p};
+  DIMONA_TRY(reader.assign(one));
+  DIMONA_TRY(reader.seek_to_instant(p, Instant{as_of.micros + 1}));
+  std::vector<LogRecord> records;
+  Result<size_t> got = reader.poll(records, std::chrono::milliseconds(limits::log_read_stall_ms), 1);
+  DIMONA_TRY(got);
+  if (records.empty())
+    return unavailable("partition " + std::to_string(p) + ": the log delivered nothing after " + to_string(as_of));
+  return records.front().offset;
 }
 
 // --- The rule of DOMAIN.md §8 behind each figure -------------------------------------------
@@ -144,49 +149,52 @@ void history_item_json(const Event& event, std::string_view logged, uint32_t par
   w.end_object().end_object();
 }
 
-Result<uint64_t> history_size(const Projector& projector, Ssin citizen, std::optional<Instant> as_of) {
+Result<uint64_t> citizen_history(const Projector& projector, Ssin citizen, std::optional<Instant> as_of,
+                                 uint64_t first, uint64_t count,
+                                 const std::function<Status(std::string_view)>& item) {
   const uint32_t p = partition_for(citizen, projector.partition_count());
   const std::vector<Offset> offsets = projector.citizens(p).offsets(citizen);
-  if (!as_of || offsets.empty()) return uint64_t{offsets.size()};
-  Result<Instant> last = recorded_at(projector, p, offsets.back(), citizen);
-  DIMONA_TRY(last);
-  if (*last <= *as_of) return uint64_t{offsets.size()};
-  // recordedAt never decreases in a partition: find the first event past as_of in [low, high].
-  size_t low = 0, high = offsets.size() - 1;
-  while (low < high) {
-    const size_t mid = low + (high - low) / 2;
-    Result<Instant> at = recorded_at(projector, p, offsets[mid], citizen);
-    DIMONA_TRY(at);
-    if (*at <= *as_of) low = mid + 1;
-    else high = mid;
-  }
-  return uint64_t{low};
-}
-
-Status write_history(const Projector& projector, Ssin citizen, uint64_t first, uint64_t last,
-                     const std::function<Status(std::string_view)>& item) {
-  const uint32_t p = partition_for(citizen, projector.partition_count());
-  const std::vector<Offset> offsets = projector.citizens(p).offsets(citizen);
-  DIMONA_ASSERT(first <= last && last <= offsets.size());
+  if (offsets.empty()) return uint64_t{0};
+  Result<std::unique_ptr<LogConsumer>> reader = projector.open_reader();
+  DIMONA_TRY(reader);
   EventDecoder decoder;
+  // The citizen's event `line`, read at `offset`, decoded.
+  auto decode = [&](const std::string& line, Offset offset) -> Result<Event> {
+    Result<Event> event = decoder.decode_copy(line);
+    if (!event.is_ok()) return not_the_citizens(p, offset, event.status().message());
+    if (event->ssin != citizen) return not_the_citizens(p, offset, "not the citizen the index names");
+    return event;
+  };
+  uint64_t total = offsets.size();
+  if (as_of) {
+    Result<std::vector<std::string>> last = projector.events_at(p, {offsets.back()}, reader->get());
+    DIMONA_TRY(last);
+    Result<Event> event = decode(last->front(), offsets.back());
+    DIMONA_TRY(event);
+    if (event->recorded_at > *as_of) {
+      Result<Offset> after = first_offset_after(**reader, p, *as_of);
+      DIMONA_TRY(after);
+      total = static_cast<uint64_t>(std::lower_bound(offsets.begin(), offsets.end(), *after) - offsets.begin());
+    }
+  }
   std::string json;
-  for (uint64_t at = first; at < last;) {
-    const uint64_t chunk_end = std::min<uint64_t>(last, at + limits::citizen_history_read_events);
+  const uint64_t end = first >= total ? first : first + std::min(count, total - first);
+  for (uint64_t at = first; at < end;) {
+    const uint64_t chunk_end = std::min<uint64_t>(end, at + limits::citizen_history_read_events);
     const std::vector<Offset> chunk(offsets.begin() + static_cast<std::ptrdiff_t>(at),
                                     offsets.begin() + static_cast<std::ptrdiff_t>(chunk_end));
-    Result<std::vector<std::string>> lines = projector.events_at(p, chunk);
+    Result<std::vector<std::string>> lines = projector.events_at(p, chunk, reader->get());
     DIMONA_TRY(lines);
     for (size_t i = 0; i < chunk.size(); ++i) {
-      Result<Event> event = decoder.decode_copy((*lines)[i]);
-      if (!event.is_ok()) return not_the_citizens(p, chunk[i], event.status().message());
-      if (event->ssin != citizen) return not_the_citizens(p, chunk[i], "not the citizen the index names");
+      Result<Event> event = decode((*lines)[i], chunk[i]);
+      DIMONA_TRY(event);
       json.clear();
       history_item_json(*event, (*lines)[i], p, chunk[i], &json);
       DIMONA_TRY(item(json));
     }
     at = chunk_end;
   }
-  return Status::ok();
+  return total;
 }
 
 }  // namespace dimona

@@ -170,13 +170,19 @@ Result<std::string> Projector::event_at(uint32_t p, Offset offset) const {
   return payload;
 }
 
-Result<std::vector<std::string>> Projector::events_at(uint32_t p, const std::vector<Offset>& offsets) const {
+Result<std::vector<std::string>> Projector::events_at(uint32_t p, const std::vector<Offset>& offsets,
+                                                      LogConsumer* reader) const {
   DIMONA_ASSERT(p < partition_count());
   std::vector<std::string> out;
   if (offsets.empty()) return out;
-  Result<std::unique_ptr<LogConsumer>> consumer = log_.open_consumer();
-  DIMONA_TRY(consumer);
-  Result<Offset> end = (*consumer)->end_offset(p);
+  std::unique_ptr<LogConsumer> own;
+  if (!reader) {
+    Result<std::unique_ptr<LogConsumer>> opened = log_.open_consumer();
+    DIMONA_TRY(opened);
+    own = std::move(*opened);
+    reader = own.get();
+  }
+  Result<Offset> end = reader->end_offset(p);
   DIMONA_TRY(end);
   if (offsets.back() >= *end)
     return failed_precondition("partition " + std::to_string(p) + " has no offset " + std::to_string(offsets.back()));
@@ -185,7 +191,7 @@ Result<std::vector<std::string>> Projector::events_at(uint32_t p, const std::vec
     size_t j = i + 1;  // [i, j): a run of consecutive offsets
     while (j < offsets.size() && offsets[j] == offsets[j - 1] + 1) ++j;
     DIMONA_ASSERT(i == 0 || offsets[i] > offsets[i - 1]);
-    DIMONA_TRY(read_partition(**consumer, p, offsets[i], offsets[j - 1] + 1, [&](LogRecord& record) {
+    DIMONA_TRY(read_partition(*reader, p, offsets[i], offsets[j - 1] + 1, [&](LogRecord& record) {
       out.push_back(std::move(record.payload));
       return Status::ok();
     }));

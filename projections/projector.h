@@ -100,9 +100,13 @@ class Projector {
   // Where each citizen's events of partition p are (citizen_index.h).
   const CitizenIndex& citizens(uint32_t p) const { return *citizens_[p]; }
   // The events (JSON objects) at `offsets` (increasing) of partition p, in
-  // that order, through one consumer: each run of consecutive offsets is one
-  // read, nothing else of the partition is read; kFailedPrecondition past the end.
-  Result<std::vector<std::string>> events_at(uint32_t p, const std::vector<Offset>& offsets) const;
+  // that order, through `reader` (open_reader()) or else a consumer of its
+  // own: each run of consecutive offsets is one read, nothing else of the
+  // partition is read; kFailedPrecondition past the end.
+  Result<std::vector<std::string>> events_at(uint32_t p, const std::vector<Offset>& offsets,
+                                             LogConsumer* reader = nullptr) const;
+  // A consumer of the log for reads by offset or instant, used by one thread at a time.
+  Result<std::unique_ptr<LogConsumer>> open_reader() const { return log_.open_consumer(); }
   Offset offset(uint32_t p) const { return offsets_[p]; }
   // The latest ledger time over all partitions: the reference date of exports.
   Instant ledger_time() const;
