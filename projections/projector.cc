@@ -188,13 +188,20 @@ Result<std::vector<std::string>> Projector::events_at(uint32_t p, const std::vec
     return failed_precondition("partition " + std::to_string(p) + " has no offset " + std::to_string(offsets.back()));
   out.reserve(offsets.size());
   for (size_t i = 0; i < offsets.size();) {
-    size_t j = i + 1;  // [i, j): a run of consecutive offsets
-    while (j < offsets.size() && offsets[j] == offsets[j - 1] + 1) ++j;
-    DIMONA_ASSERT(i == 0 || offsets[i] > offsets[i - 1]);
+    // [i, j): offsets read in one pass, across gaps of at most citizen_history_gap_records
+    // other records (reading them costs less than a seek: a Kafka fetch, a batch decoded again).
+    size_t j = i + 1;
+    while (j < offsets.size() && offsets[j] - offsets[j - 1] - 1 <= limits::citizen_history_gap_records) ++j;
+    for (size_t k = i + 1; k < j; ++k) DIMONA_ASSERT(offsets[k] > offsets[k - 1]);
+    size_t next = i;
     DIMONA_TRY(read_partition(*reader, p, offsets[i], offsets[j - 1] + 1, [&](LogRecord& record) {
-      out.push_back(std::move(record.payload));
+      if (record.offset == offsets[next]) {
+        out.push_back(std::move(record.payload));
+        ++next;
+      }
       return Status::ok();
     }));
+    DIMONA_ASSERT(next == j);  // read_partition delivers every offset of the range, in order
     i = j;
   }
   return out;

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "engine/base/limits.h"
 #include "engine/codec.h"
 #include "engine/log/log_tools.h"
 #include "projections/projector.h"
@@ -147,6 +148,33 @@ TEST_F(CitizenHistoryOnePartitionTest, AsOfAtEveryInstantEqualsAScanOfTheLog) {
       }
     }
   }
+}
+
+// A citizen's events far apart are read by seeking to each; close ones in one pass that skips
+// the records between them: either way exactly the citizen's records, in order.
+TEST_F(CitizenHistoryOnePartitionTest, ReadsAcrossShortGapsAndSeeksPastLongOnes) {
+  auto other = [&](int n) {
+    for (int i = 0; i < n; ++i) submit(stu_in("2025-07-01", "2025-07-01", 1 + i % 9, "85073003328"));
+  };
+  submit(stu_in("2025-07-01", "2025-07-01", 1));
+  other(static_cast<int>(limits::citizen_history_gap_records) + 1);  // a gap one past the limit: a seek
+  submit(stu_in("2025-07-02", "2025-07-02", 2));
+  other(static_cast<int>(limits::citizen_history_gap_records));  // at the limit: read through
+  submit(stu_in("2025-07-03", "2025-07-03", 3));
+  submit(stu_in("2025-07-04", "2025-07-04", 4));  // consecutive
+  other(3);
+  submit(stu_in("2025-07-07", "2025-07-07", 5));
+  auto p = project();
+  const std::vector<Offset> offsets = p->citizens(0).offsets(kStudent);
+  ASSERT_EQ(offsets.size(), 5u);
+  EXPECT_EQ(offsets[1] - offsets[0], limits::citizen_history_gap_records + 2);
+  Result<std::vector<std::string>> events = p->events_at(0, offsets);
+  ASSERT_TRUE(events.is_ok()) << events.status().to_string();
+  ASSERT_EQ(events->size(), offsets.size());
+  for (size_t i = 0; i < offsets.size(); ++i) EXPECT_EQ((*events)[i], *p->event_at(0, offsets[i])) << i;
+  uint64_t total = 0;
+  EXPECT_EQ(items(*p, 1, 3, &total).size(), 3u);
+  EXPECT_EQ(total, 5u);
 }
 
 }  // namespace
