@@ -103,6 +103,7 @@ struct AnomaliesOptions {
   std::string employer;  // enterprise number
 };
 
+// audit events: a citizen's history (issue 12), as NDJSON.
 struct ExportOptions {
   std::string out = "-";
 };
@@ -111,6 +112,7 @@ struct ExportOptions {
 struct AuditOptions {
   std::string out = "-";  // rebuild: the export
   std::string expect;     // verify: a state hash (64 hex digits) to compare with; empty: every kept checkpoint's
+  std::string ssin;       // events: the citizen
 };
 
 struct SubmitOptions {
@@ -205,6 +207,7 @@ int run_calendar(const CommonOptions& common, const CitizenOptions& options);
 int run_export(const CommonOptions& common, const ExportOptions& options);
 int run_interim(const CommonOptions& common, const InterimOptions& options);
 int run_anomalies(const CommonOptions& common, const AnomaliesOptions& options);
+int run_audit_events(const CommonOptions& common, const AuditOptions& options);
 int run_submit(const CommonOptions& common, const SubmitOptions& options);
 int run_attest(const CommonOptions& common, const AttestOptions& options);
 int run_access_code(const CommonOptions& common, const AccessCodeOptions& options);

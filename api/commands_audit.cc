@@ -1,8 +1,10 @@
-// `dimona-ledger audit`: the ledger at an instant, its state hash, and an
-// independent check of the hashes the checkpoints recorded (docs/audit.md).
+// `dimona-ledger audit`: the ledger at an instant, its state hash, an
+// independent check of the hashes the checkpoints recorded, and a citizen's
+// history (docs/audit.md).
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <thread>
 #include <string>
@@ -12,6 +14,7 @@
 #include "api/commands.h"
 #include "engine/base/json_writer.h"
 #include "projections/checkpoint_store.h"
+#include "projections/citizen_history.h"
 #include "projections/export.h"
 #include "projections/projector.h"
 
@@ -97,6 +100,26 @@ int run_audit_verify(const CommonOptions& common, const AuditOptions& o) {
     std::fprintf(stderr, "dimona-ledger: audit verify: %zu checkpoint(s) hold another state than the log gives\n", differ);
     return 1;
   }
+  return 0;
+}
+
+// The same items as GET /v1/audit/citizens/{ssin}/events: read from the live index, up to
+// --as-of (citizen_history stops there itself: no past state is folded for it).
+int run_audit_events(const CommonOptions& common, const AuditOptions& o) {
+  CommonOptions live = common;
+  live.as_of.reset();
+  Result<CitizenView> view = open_citizen(live, o.ssin);
+  if (!view.is_ok()) return fail("audit events", view.status());
+  const Result<uint64_t> total =
+      citizen_history(*view->side.projector, view->citizen, common.as_of, 0, UINT64_MAX, [](std::string_view item) {
+        std::fwrite(item.data(), 1, item.size(), stdout);
+        std::fputc('\n', stdout);
+        return std::ferror(stdout) ? io_error("cannot write to stdout") : Status::ok();
+      });
+  if (!total.is_ok()) return fail("audit events", total.status());
+  if (std::fflush(stdout) != 0) return fail("audit events", io_error("cannot write to stdout"));
+  std::fprintf(stderr, "%llu event(s)%s\n", static_cast<unsigned long long>(*total),
+               common.as_of ? (" recorded at or before " + to_string(*common.as_of)).c_str() : "");
   return 0;
 }
 

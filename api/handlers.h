@@ -82,4 +82,7 @@ void career_break_one(Call& c, const LedgerService& view);
 void settings_route(Call& c, const LedgerService& view);
 void put_settings(Call& c, LedgerService& ledger);
 
+// Auditors (handlers_audit.cc): a citizen's history, for the citizen or an auditor.
+void citizen_events_route(Call& c, const LedgerService& view);
+
 }  // namespace dimona::api

@@ -13,6 +13,10 @@ int main(int argc, char** argv) {
   using namespace dimona::cli;
   CLI::App app{"Dimona Ledger: an event-sourced ledger of Belgian employment declarations"};
   app.require_subcommand(1);
+  // A usage error is one line, as every other error of the command line (--help shows the usage).
+  app.failure_message([](const CLI::App*, const CLI::Error& e) {
+    return "dimona-ledger: " + std::string(e.what()) + " (--help shows the usage)\n";
+  });
   CommonOptions common;
   if (const char* env = std::getenv("DIMONA_DATA")) common.data_dir = env;
   if (const char* env = std::getenv("DIMONA_LOG")) common.log_uri = env;
@@ -143,6 +147,7 @@ int main(int argc, char** argv) {
   by_ssin->excludes(by_employer);
   add_common(ano);
   add_axes(ano);
+
 
   SubmitOptions submit;
   CLI::App* sub = app.add_subcommand("submit", "Decide and append one declaration or action (docs/actions.md); prints its event");
@@ -311,6 +316,11 @@ int main(int argc, char** argv) {
   aud_verify->add_option("--expect", audit.expect, "A state hash from elsewhere (GET /v1/audit/stateHash, another machine)");
   add_common(aud_verify);
   add_axes(aud_verify);
+  CLI::App* aud_events = aud->add_subcommand(
+      "events", "Every event of a citizen, with its offset, recordedAt, decision and rules, as NDJSON (--as-of: recorded by then)");
+  aud_events->add_option("--ssin", audit.ssin, "The citizen's SSIN (11 digits)")->required();
+  add_common(aud_events);
+  add_axes(aud_events);
 
   CLI::App* ex = app.add_subcommand("export", "Every read model as canonical JSON lines (byte-identical across replays)");
   ex->add_option("-o,--out", exp.out, "Output file, - for stdout");
@@ -343,6 +353,7 @@ int main(int argc, char** argv) {
   if (aud_verify->parsed()) return run_audit_verify(common, audit);
   if (itm->parsed()) return run_interim(common, interim);
   if (ano->parsed()) return run_anomalies(common, anomalies);
+  if (aud_events->parsed()) return run_audit_events(common, audit);
   if (sub->parsed()) return run_submit(common, submit);
   if (att->parsed()) return run_attest(common, attest);
   if (acc->parsed()) return run_access_code(common, code);

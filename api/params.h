@@ -3,7 +3,7 @@
 //
 // Contract. Each function reads one parameter and gives back either its
 // strong type (Ssin, DeclarationId, RequestId, TicketNumber, an access code,
-// an EnterpriseNumber, a Page, an Offset, a year) or the input issue naming
+// an EnterpriseNumber, a Page, an Offset, a year, an Instant) or the input issue naming
 // the parameter (`in` path or query, its `name`, a reason that never echoes
 // the value); bad_request_of() turns the issues into the 400 problem. The
 // numbers are strict (engine/identifiers.h parse_decimal: digits only, no

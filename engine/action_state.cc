@@ -453,7 +453,7 @@ Status ActionState::load(std::string_view bytes, ActionState* s) {
     if (!in.get(&a.id) || !in.get(&a.citizen.value) || !in.get(&a.for_year) || !in.get(&a.quota_hours) ||
         !in.get(&a.remaining_hours) || !in.get(&a.access_code) || !in.get(&a.code_month) || !in.get(&a.issued_at.micros) ||
         !in.get(&a.family_name) || !in.get(&a.given_name) || a.family_name.size() > limits::worker_name_bytes_max ||
-        a.given_name.size() > limits::worker_name_bytes_max || !is_key(a.id) || !is_key(a.citizen.value) ||
+        a.given_name.size() > limits::worker_name_bytes_max || !is_key(a.id) || !is_ssin_value(a.citizen.value) ||
         a.access_code > kAccessCodeMask || !in.get(&a.archived_at.micros) ||
         (a.archived() && a.archived_at < a.issued_at))
       return truncated;
@@ -473,7 +473,7 @@ Status ActionState::load(std::string_view bytes, ActionState* s) {
     ConsentAnswer a;
     if (!in.get(&a.request_id) || !in.get(&a.citizen.value) || !in.get(&a.employer) ||
         !get_enum(in, AccessScope::kStudentBalance, &a.scope) || !get_bool(in, &a.granted) || !in.get(&a.at.micros) ||
-        !in.get(&a.expires_at.micros) || !in.get(&a.revoked_at.micros) || !is_key(a.request_id) || !is_key(a.citizen.value) || !is_key(a.employer) || s->answer(a.request_id))
+        !in.get(&a.expires_at.micros) || !in.get(&a.revoked_at.micros) || !is_key(a.request_id) || !is_ssin_value(a.citizen.value) || !is_key(a.employer) || s->answer(a.request_id))
       return truncated;
     s->add_answer(a);
   }
@@ -481,7 +481,7 @@ Status ActionState::load(std::string_view bytes, ActionState* s) {
   for (uint32_t i = 0; i < n; ++i) {
     OccupationRecord r;
     if (!in.get(&r.citizen.value) || !in.get(&r.employer) || !in.get(&r.quarter) || !in.get(&r.permille) ||
-        !in.get(&r.gross_wage_cents) || !in.get(&r.recorded_at.micros) || !is_key(r.citizen.value) ||
+        !in.get(&r.gross_wage_cents) || !in.get(&r.recorded_at.micros) || !is_ssin_value(r.citizen.value) ||
         !is_key(r.employer) || r.gross_wage_cents < OccupationRecord::kNoWage)
       return truncated;
     s->add_occupation(r);
@@ -492,7 +492,7 @@ Status ActionState::load(std::string_view bytes, ActionState* s) {
     bool has = false;
     Date d;
     if (!in.get(&r.citizen.value) || !get_bool(in, &has) || !in.get(&d.days) || !in.get(&r.recorded_at.micros) ||
-        !is_key(r.citizen.value) || s->pension(r.citizen))
+        !is_ssin_value(r.citizen.value) || s->pension(r.citizen))
       return truncated;
     if (has) r.pensioned_as_of = d;
     s->set_pension(r);
@@ -515,7 +515,7 @@ Status ActionState::load(std::string_view bytes, ActionState* s) {
         !in.get(&r.regime_during_permille) || !get_bool(in, &r.multiple_employers) ||
         !get_enum(in, BreakRequestState::kRefused, &r.state) || !in.get(&r.submitted_at.micros) ||
         !in.get(&r.changed_at.micros) || !in.get(&r.end_date_changes) || !get_attachments(in, &r.attachments) ||
-        !is_key(r.ticket) || !is_key(r.citizen.value) || !is_key(r.employer) || s->ticket(r.ticket))
+        !is_key(r.ticket) || !is_ssin_value(r.citizen.value) || !is_key(r.employer) || s->ticket(r.ticket))
       return truncated;
     s->add_ticket(std::move(r));
   }
@@ -529,7 +529,7 @@ Status ActionState::load(std::string_view bytes, ActionState* s) {
         !in.get(&c.start.days) || !get_bool(in, &has_end) || !in.get(&end.days) ||
         !get_enum(in, NotificationState::kValidated, &c.state) || !in.get(&c.received_at.micros) ||
         !in.get(&c.changed_at.micros) || !in.get(&c.postponements) || !get_attachments(in, &c.attachments) ||
-        !is_key(c.id) || !is_key(c.citizen.value) || !is_key(c.employer) || s->notification(c.id))
+        !is_key(c.id) || !is_ssin_value(c.citizen.value) || !is_key(c.employer) || s->notification(c.id))
       return truncated;
     if (has_end) c.end = end;
     s->add_notification(std::move(c));
@@ -537,7 +537,7 @@ Status ActionState::load(std::string_view bytes, ActionState* s) {
   if (!in.get(&n)) return truncated;
   for (uint32_t i = 0; i < n; ++i) {
     WorkerName w;
-    if (!in.get(&w.citizen.value) || !in.get(&w.family) || !in.get(&w.given) || w.citizen.value == 0 ||
+    if (!in.get(&w.citizen.value) || !in.get(&w.family) || !in.get(&w.given) || !is_ssin_value(w.citizen.value) ||
         w.family.size() > limits::worker_name_bytes_max || w.given.size() > limits::worker_name_bytes_max ||
         (w.family.empty() && w.given.empty()) || s->worker_name(w.citizen))
       return truncated;

@@ -29,6 +29,9 @@ struct Ssin {
   uint64_t value = 0;  // the 11 digits as an integer (< 10^11)
   friend auto operator<=>(Ssin, Ssin) = default;
 };
+inline constexpr uint64_t kSsinValueLimit = 100'000'000'000;  // 10^11: no SSIN's value reaches it
+// A value a Ssin may hold (not 0: "none"): what a loader of stored bytes checks.
+inline constexpr bool is_ssin_value(uint64_t v) { return v != 0 && v < kSsinValueLimit; }
 
 struct SsinDetails {
   SsinKind kind;

@@ -294,7 +294,7 @@ Status LedgerState::load(std::string_view bytes, LedgerState* s) {
       return corruption("checkpoint state truncated");
     // Ids and SSINs key FlatMaps, which reserve all ones.
     if (type > static_cast<uint8_t>(WorkerType::kOTH) || last > 3 || p.end < p.start || p.id.value == 0 ||
-        p.worker.value == 0 || p.id.value == FlatMap<uint32_t>::kEmptyKey ||
+        !is_ssin_value(p.worker.value) || p.id.value == FlatMap<uint32_t>::kEmptyKey ||
         p.worker.value == FlatMap<uint32_t>::kEmptyKey || s->period(p.id))
       return corruption("checkpoint state holds an impossible period");
     p.worker_type = static_cast<WorkerType>(type);

@@ -117,7 +117,8 @@ Status AnomalyLog::load(std::string_view in, AnomalyLog* log) {
     // A code has 8 digits, "zzzzz-nnn" (format_anomaly_code asserts it; found by fuzzing).
     const bool codes_ok = std::all_of(r.codes.begin(), r.codes.end(), [](uint32_t c) { return c < 100'000'000; });
     if ((kind > 3 && !action) || (result != 'B' && result != 'W') || r.count > kAnomaliesMax ||
-        refusal >= kActionRefusalCount || action != (refusal != 0) || !codes_ok)
+        refusal >= kActionRefusalCount || action != (refusal != 0) || !codes_ok ||
+        r.citizen.value >= kSsinValueLimit)  // 0: the worker was unknown
       return corruption("anomaly log holds an impossible record");
     if (action) {
       r.action = static_cast<ActionKind>(kind - kActionKindBase);

@@ -32,7 +32,8 @@ Projector::Projector(Key, Log& log, const ProjectorOptions& options)
 }
 
 std::vector<ReadModelFactory> standard_read_models() {
-  return {[] { return std::make_unique<AnomalyLog>(); }, [] { return std::make_unique<DeclarationLog>(); }};
+  return {[] { return std::make_unique<AnomalyLog>(); }, [] { return std::make_unique<DeclarationLog>(); },
+          [] { return std::make_unique<CitizenIndex>(); }};
 }
 
 Projector::~Projector() = default;
@@ -233,6 +234,43 @@ Result<std::string> Projector::event_at(uint32_t p, Offset offset) const {
     return Status::ok();
   }));
   return payload;
+}
+
+Result<std::vector<std::string>> Projector::events_at(uint32_t p, const std::vector<Offset>& offsets,
+                                                      LogConsumer* reader) const {
+  DIMONA_ASSERT(p < partition_count());
+  std::vector<std::string> out;
+  if (offsets.empty()) return out;
+  std::unique_ptr<LogConsumer> own;
+  if (!reader) {
+    Result<std::unique_ptr<LogConsumer>> opened = log_.open_consumer();
+    DIMONA_TRY(opened);
+    own = std::move(*opened);
+    reader = own.get();
+  }
+  Result<Offset> end = reader->end_offset(p);
+  DIMONA_TRY(end);
+  if (offsets.back() >= *end)
+    return failed_precondition("partition " + std::to_string(p) + " has no offset " + std::to_string(offsets.back()));
+  out.reserve(offsets.size());
+  for (size_t i = 0; i < offsets.size();) {
+    // [i, j): offsets read in one pass, across gaps of at most citizen_history_gap_records
+    // other records (reading them costs less than a seek: a Kafka fetch, a batch decoded again).
+    size_t j = i + 1;
+    while (j < offsets.size() && offsets[j] - offsets[j - 1] - 1 <= limits::citizen_history_gap_records) ++j;
+    for (size_t k = i + 1; k < j; ++k) DIMONA_ASSERT(offsets[k] > offsets[k - 1]);
+    size_t next = i;
+    DIMONA_TRY(read_partition(*reader, p, offsets[i], offsets[j - 1] + 1, [&](LogRecord& record) {
+      if (record.offset == offsets[next]) {
+        out.push_back(std::move(record.payload));
+        ++next;
+      }
+      return Status::ok();
+    }));
+    DIMONA_ASSERT(next == j);  // read_partition delivers every offset of the range, in order
+    i = j;
+  }
+  return out;
 }
 
 Status Projector::checkpoint() {

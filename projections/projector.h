@@ -1,9 +1,10 @@
 // Projector: folds the events of a Log (engine/log/log.h) into per-partition state, on
 // several threads, with checkpoints. A partition's state is its LedgerState
 // (periods, the read models' source) and one instance of each registered
-// read model (read_model.h; by default standard_read_models(): the AnomalyLog
-// and the DeclarationLog, where each declaration is, for GET
-// /v1/declarations/{id}).
+// read model (read_model.h; by default standard_read_models(): the AnomalyLog,
+// the DeclarationLog, where each declaration is, for GET
+// /v1/declarations/{id}, and the CitizenIndex, where each citizen's events
+// are, for a citizen's history).
 //
 // Contract. Each partition is folded by one thread at a time, in offset
 // order, into its own LedgerState (the fold the decision side uses, so read
@@ -51,6 +52,7 @@
 #include "engine/quota_schedule.h"
 #include "projections/anomaly_log.h"
 #include "projections/checkpoint_store.h"
+#include "projections/citizen_index.h"
 #include "projections/declaration_log.h"
 #include "projections/read_model.h"
 
@@ -138,6 +140,17 @@ class Projector {
   // log by a consumer of its own (so from any thread); kFailedPrecondition
   // past the end.
   Result<std::string> event_at(uint32_t p, Offset offset) const;
+  // Where each citizen's events of partition p are (citizen_index.h).
+  const CitizenIndex& citizens(uint32_t p) const { return model<CitizenIndex>(p); }
+  // The events (JSON objects) at `offsets` (increasing) of partition p, in
+  // that order, through `reader` (open_reader()) or else a consumer of its
+  // own: offsets at most limits::citizen_history_gap_records apart are read
+  // in one pass (the records between them skipped), no other part of the
+  // partition is read; kFailedPrecondition past the end.
+  Result<std::vector<std::string>> events_at(uint32_t p, const std::vector<Offset>& offsets,
+                                             LogConsumer* reader = nullptr) const;
+  // A consumer of the log for reads by offset or instant, used by one thread at a time.
+  Result<std::unique_ptr<LogConsumer>> open_reader() const { return log_.open_consumer(); }
   Offset offset(uint32_t p) const { return offsets_[p]; }
   // The latest ledger time over all partitions: the reference date of exports.
   Instant ledger_time() const;

@@ -3,7 +3,7 @@
 //
 // Contract. A read model is registered with the Projector by a factory
 // (ProjectorOptions::read_models; standard_read_models() are the ledger's
-// own: the anomaly log and the declaration log); the Projector makes one per
+// own: the anomaly log, the declaration log and the citizen index); the Projector makes one per
 // partition and folds every event of that partition into it, in offset order,
 // once. apply() is a pure fold: deterministic, no I/O, no clock. save() writes
 // the model's bytes, canonical (the same events give the same bytes, whatever
@@ -44,7 +44,8 @@ class ReadModel {
 
 using ReadModelFactory = std::function<std::unique_ptr<ReadModel>()>;
 
-// The ledger's own read models, in their checkpoint order: AnomalyLog ("anomalies"), DeclarationLog ("declarations").
+// The ledger's own read models, in their checkpoint order: AnomalyLog ("anomalies"), DeclarationLog
+// ("declarations"), CitizenIndex ("citizens").
 std::vector<ReadModelFactory> standard_read_models();
 
 }  // namespace dimona

@@ -144,6 +144,17 @@ inline constexpr size_t keyed_table_name_bytes_max = 64;
 inline constexpr size_t keyed_table_key_bytes_max = 128;
 inline constexpr size_t keyed_table_value_bytes_max = 1024;
 
+// --- A citizen's history (projections/citizen_index.h, citizen_history.h) ----------------
+// A citizen index stores each offset difference as a LEB128 varint: a uint64_t takes at most this many bytes.
+inline constexpr size_t citizen_index_varint_bytes_max = 10;
+// Events of one citizen a history reads from the log at a time (one consumer, runs
+// of consecutive offsets per read): bounds the memory of the CLI's whole history.
+inline constexpr size_t citizen_history_read_events = 1024;
+// Records of other citizens a history reads through rather than seek past them: a seek costs a
+// Kafka fetch round trip (about 100 ms measured on the mock cluster) or, embedded, a batch
+// decoded again; 256 records of ~600 bytes cost far less.
+inline constexpr uint64_t citizen_history_gap_records = 256;
+
 // --- Ingest ---------------------------------------------------------------------
 // Declarations decided between two durable commits (one SQLite transaction,
 // one fsync). Larger groups amortise the fsync; smaller ones lose less work
@@ -210,6 +221,9 @@ static_assert(event_bytes_max <= static_cast<size_t>(kafka_batch_bytes_max),
 static_assert(kafka_linger_ms < kafka_delivery_timeout_ms);
 static_assert(log_append_records_max <= static_cast<size_t>(kafka_queue_records_max),
               "one append fits in librdkafka's queue");
+static_assert(citizen_history_read_events <= log_read_chunk_records, "one history read is at most one poll");
+static_assert(citizen_history_gap_records <= log_read_chunk_records, "a gap read through is at most one poll");
+static_assert(citizen_index_varint_bytes_max * 7 >= 64, "a varint holds every offset");
 static_assert(denomination_bytes_max < register_line_bytes_max && register_line_bytes_max <= register_read_bytes,
               "a denomination fits in a line, a line in a read");
 

@@ -19,6 +19,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "engine/base/time.h"
@@ -944,6 +945,71 @@ TEST(CliEmployers, WhatIsNoExtractIsOneLineAndExit1) {
   r = run("employers import " + dir.file("update") + " --data " + dir.file("data"), dir);
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("import a full extract first"), std::string::npos) << r.err;
+}
+
+// audit events: a citizen's history as NDJSON, in offset order, with --as-of.
+TEST(CliAudit, EventsOfACitizenAsNdjsonWithAsOf) {
+  testing::TempDir dir;
+  const std::string data = " --data " + dir.file("data");
+  {
+    std::ofstream f(dir.file("in.ndjson"));
+    const std::string in = R"({"employer":{"enterpriseNumber":"0403019261"},"worker":{"ssin":"SSIN"},"dimonaIn":{"features":{"jointCommissionNumber":"XXX","workerType":"STU"},"startDate":"START","endDate":"END","plannedHoursNumber":10},"recordedAt":"AT"})";
+    auto line = [&](const std::string& ssin, const std::string& start, const std::string& end, const std::string& at) {
+      std::string l = in;
+      for (auto [from, to] : {std::pair{std::string("SSIN"), ssin}, {std::string("START"), start},
+                              {std::string("END"), end}, {std::string("AT"), at}})
+        l.replace(l.find(from), from.size(), to);
+      return l + "\n";
+    };
+    f << line("05031412595", "2025-07-01", "2025-07-31", "2025-06-01T08:00:00Z")
+      << line("85073003328", "2025-07-01", "2025-07-31", "2025-06-02T08:00:00Z")
+      << line("05031412595", "2025-06-20", "2025-07-10", "2025-06-03T08:00:00Z")  // B 90373-421
+      << line("05031412595", "2025-08-01", "2025-08-31", "2025-06-04T08:00:00Z");
+  }
+  ASSERT_EQ(run("ingest " + dir.file("in.ndjson") + data, dir).exit_code, 0);
+  const Invocation all = run("audit events --ssin 05031412595" + data, dir);
+  ASSERT_EQ(all.exit_code, 0) << all.err;
+  ASSERT_EQ(lines(all.out), 3u) << all.out;
+  std::vector<std::string> items;
+  for (size_t at = 0, nl; (nl = all.out.find('\n', at)) != std::string::npos; at = nl + 1)
+    items.push_back(all.out.substr(at, nl - at));
+  long previous = -1;
+  for (size_t i = 0; i < items.size(); ++i) {
+    EXPECT_EQ(items[i].rfind("{\"partition\":", 0), 0u) << items[i];
+    const size_t o = items[i].find("\"offset\":");
+    ASSERT_NE(o, std::string::npos);
+    const long offset = std::strtol(items[i].c_str() + o + 9, nullptr, 10);
+    EXPECT_GT(offset, previous) << "offset order";
+    previous = offset;
+    EXPECT_NE(items[i].find("\"event\":{\"eventId\":"), std::string::npos) << items[i];
+    EXPECT_EQ(items[i].find("85073003328"), std::string::npos) << "another citizen's event";
+  }
+  EXPECT_NE(items[0].find("\"recordedAt\":\"2025-06-01T08:00:00Z\",\"type\":\"DimonaInDeclared\""), std::string::npos);
+  EXPECT_NE(items[1].find("{\"code\":\"90373-421\",\"severity\":\"B\",\"rule\":\"rule 5: "), std::string::npos) << items[1];
+  EXPECT_NE(items[2].find("\"rule\":\"rule 2: "), std::string::npos) << items[2];
+  EXPECT_NE(all.err.find("3 event(s)"), std::string::npos) << all.err;
+
+  const Invocation upto = run("audit events --ssin 05031412595 --as-of 2025-06-03T08:00:00Z" + data, dir);
+  ASSERT_EQ(upto.exit_code, 0) << upto.err;
+  EXPECT_EQ(upto.out, items[0] + "\n" + items[1] + "\n") << "at or before the instant";
+  EXPECT_EQ(run("audit events --ssin 05031412595 --as-of 2025-05-01T00:00:00Z" + data, dir).out, "");
+  EXPECT_EQ(run("audit events --ssin 85073003328" + data, dir).out.find("05031412595"), std::string::npos);
+
+  // A day is its end (docs/audit.md): the same as the last instant of 3 June.
+  EXPECT_EQ(run("audit events --ssin 05031412595 --as-of 2025-06-03" + data, dir).out, upto.out);
+  for (const std::string bad : {"2025-06-31", "''", "soon", "2025-06-03T25:00:00Z"}) {
+    const Invocation r = run("audit events --ssin 05031412595 --as-of " + bad + data, dir);
+    EXPECT_NE(r.exit_code, 0) << bad;
+    EXPECT_EQ(lines(r.err), 1u) << r.err;
+    EXPECT_NE(r.err.find("--as-of"), std::string::npos) << r.err;
+    EXPECT_EQ(r.out, "");
+  }
+  const Invocation bad_ssin = run("audit events --ssin 05031412596" + data, dir);
+  EXPECT_EQ(bad_ssin.exit_code, 1);
+  EXPECT_EQ(lines(bad_ssin.err), 1u) << bad_ssin.err;
+  EXPECT_EQ(bad_ssin.err.find("05031412596"), std::string::npos) << "the SSIN reached the error line";
+  EXPECT_NE(run("audit events" + data, dir).exit_code, 0) << "--ssin is required";
+  EXPECT_NE(run("audit" + data, dir).exit_code, 0) << "a subcommand is required";
 }
 
 }  // namespace

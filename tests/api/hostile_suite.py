@@ -50,6 +50,7 @@ ID_ROUTES = [
     ("GET", "/v1/citizens/{}/consentedData?scope=STUDENT_BALANCE"),
     ("GET", "/v1/citizens/{}/flexiEligibility"),
     ("GET", "/v1/citizens/{}/anomalies"),
+    ("GET", "/v1/audit/citizens/{}/events"),
     ("GET", "/v1/accessCodes/{}"),
     ("GET", "/v1/dataAccessRequests/{}/qr"),
     ("GET", "/v1/careerBreakRequests/{}"),
@@ -66,6 +67,7 @@ HOSTILE_IDS = [
 ]
 
 PAGED = ["/v1/citizens/{c}/attestations", "/v1/citizens/{c}/consents", "/v1/citizens/{c}/anomalies",
+         "/v1/audit/citizens/{c}/events",
          "/v1/citizens/{c}/interimRelations", "/v1/dataAccessRequests"]
 
 HOSTILE_NUMBERS = ["-1", "0", "-0", "+1", " 1", "1 ", "%201", "1%00", "%00", "1e3", "0x10", "1.0",

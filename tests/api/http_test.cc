@@ -869,6 +869,7 @@ TEST_F(HttpTest, EveryRouteForEveryRole) {
       {citizen_path(S, "consents"), {200, 403, 403, 403, 200, 403}},
       {citizen_path(S, "flexiEligibility"), {200, 403, 403, 403, 200, 403}},
       {citizen_path(S, "anomalies"), {403, 403, 403, 403, 200, 403}},
+      {"/v1/audit/citizens/" + S + "/events", {200, 403, 403, 403, 200, 403}},
       // The student's own detail view and inbox: the student only (seed 001), not even an auditor.
       {citizen_path(S, "wages"), {200, 403, 403, 403, 403, 403}},
       {citizen_path(S, "inbox"), {200, 403, 403, 403, 403, 403}},
@@ -1083,6 +1084,74 @@ TEST_F(HttpTest, ABusinessRefusalIs201WithResultB) {
       act(R"({"worker":{"ssin":")" + kStudent + R"("},"attestationRequest":{"year":2023}})", citizen(kStudent));
   EXPECT_EQ(refused["event"].find("result").text, "B");
   EXPECT_EQ(refused["event"].find("reason").text, "yearNotAvailable");
+}
+
+// --- Auditors (issue 12) ------------------------------------------------------------------------
+
+// A citizen's history: every event of theirs in offset order, each with its offset,
+// recordedAt, type, the event as logged and the decision with its rules; asOf keeps a prefix.
+TEST_F(HttpTest, ACitizensHistoryForThemselfAndAnAuditorWithAsOf) {
+  const Json in = declare(stu_in("2025-07-01", "2025-07-31", 30));
+  declare(stu_in("2025-07-01", "2025-07-31", 10, kWorker));  // another citizen's
+  clock_.advance_seconds(86'400);
+  declare(stu_in("2025-06-20", "2025-07-10", 40));  // B 90373-421
+  clock_.advance_seconds(86'400);
+  declare(R"({"dimonaCancel":{"periodId":)" + in["periodId"].text + "}}");
+  const std::string events = "/v1/audit/citizens/" + kStudent + "/events";
+  const Response all = get(events, auditor());
+  ASSERT_EQ(all.status, 200) << all;
+  const Json j = all.json();
+  ASSERT_EQ(j["items"].size(), 3u) << all;
+  EXPECT_EQ(j["total"].integer(), 3) << all;
+  int64_t previous = -1;
+  for (const Json& item : j["items"].array) {
+    EXPECT_GT(item["offset"].integer(), previous) << "offset order: " << all;
+    previous = item["offset"].integer();
+    EXPECT_EQ(item["event"]["ssin"].text, kStudent) << all;
+    EXPECT_EQ(item["event"]["recordedAt"].text, item["recordedAt"].text) << all;
+    EXPECT_EQ(item["event"]["type"].text, item["type"].text) << all;
+    EXPECT_EQ(item["partition"].integer(), j["items"][0]["partition"].integer());
+  }
+  EXPECT_EQ(j["items"][0]["type"].text, "DimonaInDeclared");
+  EXPECT_EQ(j["items"][0]["decision"]["result"].text, "A");
+  EXPECT_EQ(j["items"][0]["decision"]["figures"][0]["value"].integer(), 30);
+  EXPECT_EQ(j["items"][0]["decision"]["figures"][0]["rule"].text.rfind("rule 2:", 0), 0u) << all;
+  EXPECT_EQ(j["items"][1]["decision"]["anomalies"][0]["code"].text, "90373-421");
+  EXPECT_EQ(j["items"][1]["decision"]["anomalies"][0]["rule"].text.rfind("rule 5:", 0), 0u) << all;
+  EXPECT_EQ(j["items"][2]["type"].text, "DimonaCancelDeclared");
+  EXPECT_EQ(get(events, citizen(kStudent)).body, all.body) << "the citizen sees the same";
+
+  // asOf: the events recorded at or before it.
+  const std::string second = j["items"][1]["recordedAt"].text;
+  const Response upto = get(events + "?asOf=" + second, citizen(kStudent));
+  ASSERT_EQ(upto.status, 200) << upto;
+  EXPECT_EQ(upto.json()["total"].integer(), 2) << upto;
+  EXPECT_EQ(upto.json()["items"][1]["recordedAt"].text, second);
+  EXPECT_EQ(get(events + "?asOf=2025-01-01T00:00:00Z", auditor()).json()["total"].integer(), 0);
+  EXPECT_EQ(get(events + "?asOf=2099-01-01T00:00:00Z", auditor()).body, all.body);
+  const Response paged = get(events + "?pageSize=1&page=2", auditor());
+  EXPECT_EQ(paged.json()["items"][0]["offset"].integer(), j["items"][1]["offset"].integer()) << paged;
+  EXPECT_EQ(paged.json()["total"].integer(), 3);
+
+  // Everyone else: the same 403 as other citizen routes; bad input: 400 naming the parameter.
+  const std::string refusal = get(citizen_path(kNobody, "studentBalance"), citizen(kStudent)).body;
+  for (const Principal& other : {employer(kEmp1), agency(kEmp2), declarant(), citizen(kOther)}) {
+    const Response r = get(events, other);
+    expect_problem(r, 403, "missingPermission");
+    EXPECT_EQ(r.body, refusal);
+  }
+  EXPECT_EQ(get(events + "?asOf=2025-06-01", employer(kEmp1)).status, 403) << "refused before the query is read";
+  for (const std::string bad : {"2025-06-31", "yesterday", "", "2025-06-01T08:00:00", "2025-13-01T00:00:00Z"}) {
+    const Response r = get(events + "?asOf=" + bad, auditor());
+    expect_problem(r, 400, "badRequest");
+    EXPECT_EQ(r.json()["issues"][0]["name"].text, "asOf") << r;
+    EXPECT_EQ(r.json()["issues"][0]["in"].text, "query") << r;
+  }
+  const Response bad_ssin = get("/v1/audit/citizens/05031412596/events", auditor());
+  expect_problem(bad_ssin, 400, "badRequest");
+  EXPECT_EQ(bad_ssin.json()["issues"][0]["name"].text, "ssin");
+  const Response none = get("/v1/audit/citizens/" + kNobody + "/events", auditor());
+  EXPECT_EQ(none.json()["total"].integer(), 0) << none;
 }
 
 // --- Limits of the HTTP layer -----------------------------------------------------------------------
@@ -1869,6 +1938,7 @@ TEST_F(HttpTest, OutOfRangeIdsOnEveryIdBearingRouteAre400NamingTheParameter) {
       {"/v1/citizens/", "/consents", "ssin", auditor()},
       {"/v1/citizens/", "/flexiEligibility", "ssin", auditor()},
       {"/v1/citizens/", "/anomalies", "ssin", auditor()},
+      {"/v1/audit/citizens/", "/events", "ssin", auditor()},
       {"/v1/citizens/", "/consentedData?scope=FLEXI", "ssin", employer(kEmp1)},
       {"/v1/employers/", "/settings", "employer", employer(kEmp1)},
       {"/v1/accessCodes/", "", "code", auditor()},

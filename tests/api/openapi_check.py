@@ -974,6 +974,15 @@ def run_server_checks(c, bad, source_dir):
     c.call("GET", "/v1/citizens/{ssin}/anomalies", "citizen", 403, path=p1)
     c.call("GET", "/v1/citizens/{ssin}/anomalies", "employer", 403, path=p1)
     c.call("GET", "/v1/citizens/{ssin}/anomalies", anon, 401, path=p1)
+    events = "/v1/audit/citizens/{ssin}/events"
+    c.call("GET", events, "citizen", 200, path=p1)
+    c.call("GET", events, "auditor", 200, path=p1, query={"asOf": "2030-01-01T00:00:00Z", "pageSize": 2})
+    c.call("GET", events, "auditor", 200, path=p2, query={"minOffset": 0})
+    c.call("GET", events, "auditor", 400, path=p1, query={"asOf": "2025-06-31"})
+    c.call("GET", events, "auditor", 400, path={"ssin": "05031412596"})
+    c.call("GET", events, "citizen2", 403, path=p1)
+    c.call("GET", events, "employer", 403, path=p1)
+    c.call("GET", events, anon, 401, path=p1)
 
     # --- Career break (seed 004) ---
     submitted = action("employer", {"employer": {"enterpriseNumber": EMPLOYER}, "worker": {"ssin": CITIZEN2},

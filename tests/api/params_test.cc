@@ -73,6 +73,12 @@ TEST(Params, MinOffsetAndYear) {
   EXPECT_EQ(**query_year(get("/x?year=2025")), 2025);
   for (const char* q : {"year=1999", "year=2100", "year=%202025", "year=+2025", "year=2025%00", "year=02025", "year="})
     EXPECT_EQ(query_year(get(std::string("/x?") + q)).issues.at(0).name, "year") << q;
+  EXPECT_FALSE(query_as_of(get("/x"))->has_value());
+  EXPECT_EQ(**query_as_of(get("/x?asOf=2025-06-30T12:00:00Z")), *parse_instant("2025-06-30T12:00:00Z"));
+  EXPECT_EQ(**query_as_of(get("/x?asOf=2025-06-30T12:00:00.5%2B02:00")), *parse_instant("2025-06-30T10:00:00.5Z"));
+  for (const char* q : {"asOf=", "asOf=2025-06-31", "asOf=2025-06-30T12:00:00", "asOf=2025-02-30T00:00:00Z",
+                        "asOf=2025-06-30T12:00:00Z%00", "asOf=%202025-06-30T12:00:00Z", "asOf=now"})
+    EXPECT_EQ(query_as_of(get(std::string("/x?") + q)).issues.at(0).name, "asOf") << q;
 }
 
 TEST(Params, TheAuditAxes) {

@@ -10,7 +10,10 @@
 //         | flags ledger_length:u32 ledger anomalies
 //                                          (flags bit 0 clear) each part gets
 //                                          its CRC appended, so the fuzzer
-//                                          reaches the parsers behind them
+//                                          reaches the parsers behind them;
+//                                          an empty DeclarationLog and
+//                                          CitizenIndex follow (each has its
+//                                          own target or corpus form)
 //
 // Properties: no crash or sanitizer report; a state that loads saves and
 // loads again to the same bytes; every read model exports from it.
@@ -64,7 +67,7 @@ std::string partition_bytes(std::string_view input) {
   append_le(&out, ledger.size() + 4, 8);
   out.append(ledger);
   append_le(&out, crc32c(ledger.data(), ledger.size()), 4);
-  append_le(&out, 1, 4);  // one read model's section: the anomaly log's (the declaration log's is folded again)
+  append_le(&out, 1, 4);  // one read model's section: the anomaly log's (the others are folded again: none here)
   out.push_back(static_cast<char>(AnomalyLog::kName.size()));
   out.append(AnomalyLog::kName);
   append_le(&out, AnomalyLog::kVersion, 4);
@@ -105,6 +108,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!projector.is_ok()) return 0;
   fuzz::check_round_trip((*projector)->partition(0));
   fuzz::check_round_trip((*projector)->anomalies(0));
+  fuzz::check_round_trip((*projector)->citizens(0));
   FUZZ_CHECK(export_read_models(**projector, [](std::string_view) { return Status::ok(); }).is_ok());
   return 0;
 }

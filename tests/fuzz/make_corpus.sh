@@ -14,7 +14,7 @@ trap 'rm -rf "$tmp"' EXIT
 out=tests/fuzz/corpus
 # regression-* inputs (what a finding was, kept after its fix) stay.
 [ -d "$out" ] && find "$out" -type f ! -name 'regression-*' -delete
-mkdir -p "$out"/{command_decoder,event_decoder,log_frames,checkpoint,http_request,register_csv}
+mkdir -p "$out"/{command_decoder,event_decoder,log_frames,checkpoint,citizen_index,http_request,register_csv}
 
 grep -h '^{"' tests/data/one_per_rule.ndjson > "$tmp/commands"
 sed -n '/^{"/p' docs/actions.md | grep -v '…' >> "$tmp/commands"
@@ -47,7 +47,11 @@ for _ in range(struct.unpack_from("<I", state, 8 + ledger_length)[0]):
     sections[name] = state[at + 8:at + 8 + size]
     at += 8 + size
 anomalies = sections["anomalies"][:-4]
+citizens = sections["citizens"]
 open(f"{out}/checkpoint/partition-0.bin", "wb").write(b"\x00" + struct.pack("<I", len(ledger)) + ledger + anomalies)
+# the citizen index as stored (flag 1), and without its CRC, which the target appends (flag 0)
+open(f"{out}/citizen_index/partition-0-stored.bin", "wb").write(b"\x01" + citizens)
+open(f"{out}/citizen_index/partition-0.bin", "wb").write(b"\x00" + citizens[:-4])
 lines = [open(f, "rb").read() for f in sorted(glob.glob(f"{tmp}/event-*")) if open(f, "rb").read()]
 PY
 
