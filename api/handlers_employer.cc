@@ -29,6 +29,7 @@ void access_code_route(Call& c, const LedgerService& view) {
   const std::string canonical = format_access_code(*code);
   const AccessCodeAnswer a = view.read([&](const Projector& p) { return lookup_access_code(p, canonical, date_of(c.now)); });
   if (a.verdict != AccessCodeAnswer::Verdict::kValid) return c.reply(not_found("No valid access code"));
+  c.consulted_citizen(a.citizen, "accessCode");  // who looked: the code's citizen
   std::string out;
   to_json(a, &out);
   c.reply(json_response(200, std::move(out)));

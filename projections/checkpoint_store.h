@@ -35,8 +35,8 @@
 namespace dimona {
 
 // 2: a partition holds its AnomalyLog; 3: its action state; 4: its DeclarationLog;
-// 5: a history of checkpoints, each with its ledger time and state hash.
-inline constexpr int64_t kCheckpointFormatVersion = 5;
+// 5: a history of checkpoints, each with its ledger time and state hash; 6: consultations in the action state.
+inline constexpr int64_t kCheckpointFormatVersion = 6;
 
 struct PartitionCheckpoint {
   Offset offset = 0;   // the next offset to fold
