@@ -1979,8 +1979,9 @@ TEST_F(HttpTest, ForADeclarantAnotherEmployersIsTheSameAsUnknown) {
   EXPECT_EQ(theirs.body, unknown.body);
 
   // UPDATE, OUT, CANCEL naming another employer's period, with or without a worker SSIN.
-  const int64_t folded = call("GET", "/ready").json()["eventsFolded"].integer();
+  // (The auditor's read is recorded itself (who looked): counted before the refusals.)
   const std::string anomalies = get(citizen_path(kStudent, "anomalies"), auditor()).body;
+  const int64_t folded = call("GET", "/ready").json()["eventsFolded"].integer();
   std::vector<std::string> answers;
   for (const std::string& id : {period, unknown_id}) {
     for (const std::string& worker : {std::string(), kStudent, kNobody}) {
@@ -2215,6 +2216,119 @@ TEST_F(HttpTest, AnAttestationArrivesInTheInboxWhichOnlyItsCitizenListsReadsAndA
   // Two months later (ledger time), the message is gone.
   clock_.advance_seconds(62 * 86'400);
   expect_problem(get(citizen_path(kStudent, "inbox/" + id), citizen(kStudent)), 404, "resourceNotFound");
+}
+
+// --- Who looked (docs/audit.md) -------------------------------------------------------------------
+
+// An auditor's balance read and an employer's access-code lookup each appear in the citizen's
+// list, newest first, with who, what and how; the citizen's own reads and refused reads do not.
+TEST_F(HttpTest, WhoLookedListsTheAuditorsAndTheEmployersReadsNotTheCitizensOwn) {
+  declare(stu_in("2025-07-01", "2025-07-31", 30));
+  const Response attest = post(citizen_path(kStudent, "attestations"), citizen(kStudent), "");
+  ASSERT_EQ(attest.status, 201) << attest;
+  const std::string code = attest.json()["accessCode"].text;
+  const std::string list = citizen_path(kStudent, "consultations");
+  const Response empty = get(list, citizen(kStudent));
+  ASSERT_EQ(empty.status, 200) << empty;
+  EXPECT_EQ(empty.json()["total"].integer(), 0) << empty;
+
+  // The citizen's own reads, a refused read (403) and an unknown code (404) leave no record.
+  ASSERT_EQ(get(citizen_path(kStudent, "studentBalance"), citizen(kStudent)).status, 200);
+  ASSERT_EQ(get(citizen_path(kStudent, "calendar"), citizen(kStudent)).status, 200);
+  ASSERT_EQ(get(citizen_path(kStudent, "studentBalance"), employer(kEmp1)).status, 403);
+  ASSERT_EQ(get("/v1/accessCodes/ZZZZZ-ZZZZZ", employer(kEmp1)).status, 404);
+  EXPECT_EQ(get(list, citizen(kStudent)).json()["total"].integer(), 0);
+
+  Principal named_auditor = auditor();
+  named_auditor.subject = "inspector \"42\"";  // escaped in the line, kept as given
+  const Response balance = get(citizen_path(kStudent, "studentBalance?year=2025"), named_auditor);
+  ASSERT_EQ(balance.status, 200) << balance;
+  clock_.advance_seconds(60);
+  const Response seen = get("/v1/accessCodes/" + code, employer(kEmp2));
+  ASSERT_EQ(seen.status, 200) << seen;
+  EXPECT_EQ(seen.json()["remainingHours"].integer(), balance.json()["items"][0]["remaining"].integer());
+
+  const Response looked = get(list, citizen(kStudent));
+  ASSERT_EQ(looked.status, 200) << looked;
+  const Json j = looked.json();
+  ASSERT_EQ(j["total"].integer(), 2) << looked;
+  const Json& employer_read = j["items"][0];  // newest first
+  EXPECT_EQ(employer_read.keys(), (std::vector<std::string>{"consultedAt", "role", "by", "scope", "channel"})) << looked;
+  EXPECT_EQ(employer_read["role"].text, "employer");
+  EXPECT_EQ(employer_read["by"].text, kEmp2);
+  EXPECT_EQ(employer_read["scope"].text, "accessCode");
+  EXPECT_EQ(employer_read["channel"].text, "accessCode");
+  const Json& auditor_read = j["items"][1];
+  EXPECT_EQ(auditor_read["role"].text, "auditor");
+  EXPECT_EQ(auditor_read["by"].text, "auditor:inspector \"42\"");
+  EXPECT_EQ(auditor_read["scope"].text, "studentBalance");
+  EXPECT_EQ(auditor_read["channel"].text, "auditor");
+  EXPECT_LT(auditor_read["consultedAt"].text, employer_read["consultedAt"].text);
+  EXPECT_EQ(looked.body.find("Bearer"), std::string::npos) << "never a token";
+
+  // Another citizen, an employer and a declarant may not list them; an auditor may, and that read is recorded too.
+  const std::string refusal = get(citizen_path(kStudent, "studentBalance"), citizen(kOther)).body;
+  for (const Principal& who : {citizen(kOther), employer(kEmp2), declarant()}) {
+    const Response r = get(list, who);
+    expect_problem(r, 403, "missingPermission");
+    EXPECT_EQ(r.body, refusal);
+  }
+  const Response by_auditor = get(list, auditor());
+  ASSERT_EQ(by_auditor.status, 200) << by_auditor;
+  EXPECT_EQ(by_auditor.json()["total"].integer(), 2) << "the list as it was when read";
+  const Json after = get(list + "?pageSize=1", citizen(kStudent)).json();
+  EXPECT_EQ(after["total"].integer(), 3);
+  EXPECT_EQ(after["items"].array.size(), 1u);
+  EXPECT_EQ(after["items"][0]["scope"].text, "consultations");
+  EXPECT_EQ(after["items"][0]["by"].text, "auditor:auditor-test");
+  EXPECT_FALSE(after["next"].text.empty()) << "paged";
+  expect_problem(get(citizen_path("12345678901", "consultations"), citizen(kStudent)), 400, "badRequest");
+}
+
+// A consent's read names its scope and channel; a read in the past (?asOf) is recorded now.
+TEST_F(HttpTest, WhoLookedRecordsAConsentsReadAndAReadInThePast) {
+  declare(stu_in("2025-06-02", "2025-06-30", 30));
+  const Json request = act(R"({"employer":{"enterpriseNumber":")" + kEmp1 +
+                               R"("},"dataAccessRequest":{"scope":"STUDENT_BALANCE","channel":"QR"}})",
+                           employer(kEmp1));
+  const std::string token_text = request["event"].find("token").text;
+  act(R"({"worker":{"ssin":")" + kStudent + R"("},"dataAccessGrant":{"token":")" + token_text + "\"}}", citizen(kStudent));
+  clock_.advance_seconds(3600);
+  ASSERT_EQ(get(citizen_path(kStudent, "consentedData?scope=STUDENT_BALANCE"), agency(kEmp1)).status, 200);
+  ASSERT_EQ(get(citizen_path(kStudent, "calendar?asOf=2025-06-01T08:30:00Z"), auditor()).status, 200);
+  const Json j = get(citizen_path(kStudent, "consultations"), citizen(kStudent)).json();
+  ASSERT_EQ(j["total"].integer(), 2);
+  EXPECT_EQ(j["items"][1]["role"].text, "agency");
+  EXPECT_EQ(j["items"][1]["by"].text, kEmp1);
+  EXPECT_EQ(j["items"][1]["scope"].text, "consentedData:STUDENT_BALANCE");
+  EXPECT_EQ(j["items"][1]["channel"].text, "consent");
+  EXPECT_EQ(j["items"][0]["scope"].text, "calendar");
+  EXPECT_EQ(j["items"][0]["consultedAt"].text.rfind("2025-06-01T09:00:", 0), 0u) << "when it was read, not the asOf";
+  // And the list of then had none.
+  EXPECT_EQ(get(citizen_path(kStudent, "consultations?asOf=2025-06-01T08:30:00Z"), citizen(kStudent)).json()["total"].integer(), 0);
+}
+
+// The action is the ledger's own: nobody may POST one, whatever their role.
+TEST_F(HttpTest, AConsultationCannotBePostedFromOutside) {
+  const std::string forged = R"({"worker":{"ssin":")" + kStudent +
+                             R"("},"dataConsultation":{"role":"auditor","scope":"studentBalance","channel":"auditor"}})";
+  for (const Principal& who : {citizen(kStudent), auditor(), declarant(), employer(kEmp1)}) {
+    const Response r = post("/v1/actions", who, forged);
+    expect_problem(r, 400, "badRequest");
+    EXPECT_NE(r.body.find("dataConsultation"), std::string::npos) << r;
+  }
+  EXPECT_EQ(get(citizen_path(kStudent, "consultations"), citizen(kStudent)).json()["total"].integer(), 0);
+}
+
+// No unrecorded read: when the record cannot be written, the read is a 503 with Retry-After.
+TEST_F(HttpTest, AReadThatCannotBeRecordedIs503) {
+  declare(stu_in("2025-07-01", "2025-07-31", 30));
+  service_->stop();
+  const Response r = get(citizen_path(kStudent, "studentBalance"), auditor());
+  expect_problem(r, 503, "serviceUnavailable");
+  EXPECT_FALSE(r.header("retry-after").empty());
+  EXPECT_EQ(r.body.find("remaining"), std::string::npos) << "nothing of the answer";
+  EXPECT_EQ(get(citizen_path(kStudent, "studentBalance"), citizen(kStudent)).status, 200) << "the citizen's own: no record";
 }
 
 }  // namespace
