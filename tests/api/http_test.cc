@@ -2273,11 +2273,24 @@ TEST_F(HttpTest, WhoLookedListsTheAuditorsAndTheEmployersReadsNotTheCitizensOwn)
     expect_problem(r, 403, "missingPermission");
     EXPECT_EQ(r.body, refusal);
   }
+  // An auditor's read of an employee's career-break request is one of theirs; its employer's is not.
+  const Json career = act(
+      R"({"employer":{"enterpriseNumber":")" + kEmp1 + R"("},"worker":{"ssin":")" + kStudent +
+          R"("},"careerBreakRequest":{"leaveKind":"TIME_CREDIT","fraction":"1/5","startDate":"2025-10-01","endDate":"2026-09-30","regimeBefore":1,"regimeDuring":0.8}})",
+      employer(kEmp1));
+  ASSERT_EQ(get("/v1/careerBreakRequests/" + career["actionId"].text, employer(kEmp1)).status, 200);
+  EXPECT_EQ(get(list, citizen(kStudent)).json()["total"].integer(), 2);
+  ASSERT_EQ(get("/v1/careerBreakRequests/" + career["actionId"].text, auditor()).status, 200);
+  const Json with_ticket = get(list, citizen(kStudent)).json();
+  ASSERT_EQ(with_ticket["total"].integer(), 3);
+  EXPECT_EQ(with_ticket["items"][0]["scope"].text, "careerBreakRequest");
+  EXPECT_EQ(with_ticket["items"][0]["channel"].text, "auditor");
+
   const Response by_auditor = get(list, auditor());
   ASSERT_EQ(by_auditor.status, 200) << by_auditor;
-  EXPECT_EQ(by_auditor.json()["total"].integer(), 2) << "the list as it was when read";
+  EXPECT_EQ(by_auditor.json()["total"].integer(), 3) << "the list as it was when read";
   const Json after = get(list + "?pageSize=1", citizen(kStudent)).json();
-  EXPECT_EQ(after["total"].integer(), 3);
+  EXPECT_EQ(after["total"].integer(), 4);
   EXPECT_EQ(after["items"].array.size(), 1u);
   EXPECT_EQ(after["items"][0]["scope"].text, "consultations");
   EXPECT_EQ(after["items"][0]["by"].text, "auditor:auditor-test");
