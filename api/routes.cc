@@ -212,17 +212,25 @@ struct Api::Impl {
   // unrecorded read of a citizen's data). The citizen is the path's {ssin}, or the one the handler
   // resolved (Call::consulted_citizen); a read that names none (a 404, an employer's own list) is
   // not recorded. A read in the past (?asOf) is recorded too: the consultation happens now. A
-  // member answering a look-up for another (kFanoutHeader) records it; the asking one relays.
+  // member answering a look-up for another (kFanoutHeader) records it; the asking one relays; a
+  // citizen whose partition this process does not hold is 307 to its owner, which records it.
   void record_consultation(const Route& route, Call& c) {
     if (!route.read || !c.who) return;
     const std::optional<ConsultationRole> role = consulting_role(c.who->role);
     if (!role) return;  // a citizen's own reads, a declarant's, are not recorded
     c.consulted = std::make_shared<Consulted>();
     c.consulted->scope = view_name(route.pattern);
-    for (const auto& [name, value] : c.params)
-      if (Result<Ssin> s = parse_ssin(value); name == "ssin" && s.is_ok()) c.consulted->citizen = *s;
-    c.reply = [this, note = c.consulted, who = *c.who, role = *role, answer = std::move(c.reply)](HttpResponse r) {
+    for (const auto& [name, value] : c.params) {
+      if (name != "ssin") continue;
+      if (Result<Ssin> s = parse_ssin(value); s.is_ok()) c.consulted->citizen = *s;  // else the handler answers 400
+    }
+    c.reply = [&service = service, note = c.consulted, who = *c.who, role = *role, target = c.request.target,
+               answer = std::move(c.reply)](HttpResponse r) {
       if (r.status < 200 || r.status >= 300 || !note->citizen) return answer(std::move(r));
+      // In a serve group, a look-up answered from a copy of a partition another member holds is
+      // served (and recorded) by its owner: 307 there, as a path's {ssin} is.
+      const uint32_t partition = service.partition_of(*note->citizen);
+      if (!service.holds(partition)) return answer(misdirected(service, partition, target));
       const LedgerService::Check trusted = [](const Command& command, const LedgerState&) {
         if (command.is_action && command.action.kind == ActionKind::kDataConsultation) return Status::ok();
         return permission_denied("the router records consultations only");

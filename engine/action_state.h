@@ -1,7 +1,8 @@
 // ActionState: the fold of the action events (docs/actions.md) — the
 // attestations and their access codes, data-access requests and the
 // citizens' answers, occupation and pension records, employer settings, and
-// career-break requests and notifications with their state machines.
+// career-break requests and notifications with their state machines, and the
+// consultations of each citizen's data ("who looked", docs/audit.md).
 //
 // Contract. LedgerState owns one and hands it every accepted action event
 // (apply()); refused ones never reach it. apply() is pure and checks the
