@@ -2333,6 +2333,71 @@ TEST_F(HttpTest, AConsultationCannotBePostedFromOutside) {
   EXPECT_EQ(get(citizen_path(kStudent, "consultations"), citizen(kStudent)).json()["total"].integer(), 0);
 }
 
+// The ledger of a member of a serve group that holds no partition: another member (its owner)
+// holds the citizens; reads and writes go to the ledger underneath.
+class ElsewhereService final : public LedgerService {
+ public:
+  explicit ElsewhereService(LedgerService& inner) : inner_(inner) {}
+  void submit(std::string body, Check check, Done done) override { inner_.submit(std::move(body), std::move(check), std::move(done)); }
+  void submit_from(std::string body, SourcePosition position, std::string source, Done done) override {
+    inner_.submit_from(std::move(body), std::move(position), std::move(source), std::move(done));
+  }
+  bool with_writer(std::function<void(const Ledger&)> f) override { return inner_.with_writer(std::move(f)); }
+  void read_view(const std::function<void(const Projector&)>& f) const override { inner_.read_view(f); }
+  Result<std::shared_ptr<const Projector>> state_at(Instant at) const override { return inner_.state_at(at); }
+  bool wait_for(uint32_t partition, Offset offset, int deadline_ms) const override {
+    return inner_.wait_for(partition, offset, deadline_ms);
+  }
+  uint32_t partition_of(Ssin citizen) const override { return inner_.partition_of(citizen); }
+  bool holds(uint32_t) const override { return false; }
+  std::optional<std::string> owner_of(uint32_t) const override { return "http://owner.test"; }
+  bool ready() const override { return inner_.ready(); }
+  std::string log_uri() const override { return inner_.log_uri(); }
+  Result<std::vector<PartitionProgress>> progress() const override { return inner_.progress(); }
+  uint64_t lag() const override { return inner_.lag(); }
+  uint64_t events_folded() const override { return inner_.events_folded(); }
+  uint64_t commit_failures() const override { return inner_.commit_failures(); }
+  uint64_t fold_failures() const override { return inner_.fold_failures(); }
+  Instant ledger_time() const override { return inner_.ledger_time(); }
+  void stop() override {}
+
+ private:
+  LedgerService& inner_;
+};
+
+// In a serve group, an access code found in this member's copy of a partition it does not hold
+// is answered (and recorded) by the partition's owner: 307 there, nothing recorded here.
+TEST_F(HttpTest, WhoLookedLeavesAReadOfACitizenHeldElsewhereToItsOwner) {
+  declare(stu_in("2025-07-01", "2025-07-31", 30));
+  const Response attest = post(citizen_path(kStudent, "attestations"), citizen(kStudent), "");
+  ASSERT_EQ(attest.status, 201) << attest;
+  const std::string code = attest.json()["accessCode"].text;
+  Result<TokenVerifier> verifier = TokenVerifier::from_jwks_file(dir_.file("keys") + "/" + std::string(kDevJwksFile),
+                                                                 std::string(kIssuer), std::string(kAudience));
+  ASSERT_TRUE(verifier.is_ok());
+  ElsewhereService elsewhere(*service_);
+  Api member(elsewhere, std::move(*verifier), clock_, api_options_);
+  HttpRequest request;
+  request.method = "GET";
+  request.target = "/v1/accessCodes/" + code;
+  request.headers.emplace_back("authorization", token(employer(kEmp2)));
+  request.client = "127.0.0.1";
+  std::promise<HttpResponse> answered;
+  member.handle(request, [&answered](HttpResponse r) { answered.set_value(std::move(r)); });
+  const HttpResponse r = answered.get_future().get();
+  member.stop_fanout();
+  EXPECT_EQ(r.status, 307) << r.body;
+  std::string location;
+  for (const auto& [name, value] : r.headers)
+    if (name == "Location") location = value;
+  EXPECT_EQ(location, "http://owner.test/v1/accessCodes/" + code);
+  EXPECT_EQ(r.body.find("remainingHours"), std::string::npos) << r.body;
+  EXPECT_EQ(get(citizen_path(kStudent, "consultations"), citizen(kStudent)).json()["total"].integer(), 0);
+  // The owner (this server, which holds it) answers and records it.
+  ASSERT_EQ(get("/v1/accessCodes/" + code, employer(kEmp2)).status, 200);
+  EXPECT_EQ(get(citizen_path(kStudent, "consultations"), citizen(kStudent)).json()["total"].integer(), 1);
+}
+
 // No unrecorded read: when the record cannot be written, the read is a 503 with Retry-After.
 TEST_F(HttpTest, AReadThatCannotBeRecordedIs503) {
   declare(stu_in("2025-07-01", "2025-07-31", 30));
