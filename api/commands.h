@@ -219,6 +219,7 @@ int run_career_break_show(const CommonOptions& common, const CareerBreakOptions&
 int run_inbox_list(const CommonOptions& common, const InboxOptions& options);
 int run_inbox_read(const CommonOptions& common, const InboxOptions& options);
 int run_inbox_archive(const CommonOptions& common, const InboxOptions& options);
+int run_consultations(const CommonOptions& common, const CitizenOptions& options);
 int run_wages(const CommonOptions& common, const CitizenOptions& options);
 int run_outbox_relay(const CommonOptions& common, const OutboxRelayOptions& options);
 int run_employers_import(const CommonOptions& common, const EmployersImportOptions& options);

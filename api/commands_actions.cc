@@ -39,6 +39,7 @@ int run_submit(const CommonOptions& common, const SubmitOptions& o) {
   DeclarationDecoder decoder;
   Result<Command> command = decoder.decode_command(std::string_view(text.data(), size), text.size());
   if (!command.is_ok()) return fail("submit", command.status());
+  if (Status internal = refuse_server_internal(*command); !internal.is_ok()) return fail("submit", internal);
   SystemClock clock;
   Result<WriteSide> side = open_write_side(common, clock);
   if (!side.is_ok()) return fail("submit", side.status());

@@ -5,6 +5,7 @@
 #include "api/cli_support.h"
 #include "api/commands.h"
 #include "engine/flexi.h"
+#include "projections/access_views.h"
 #include "projections/inbox_views.h"
 #include "projections/wage_views.h"
 
@@ -57,6 +58,27 @@ int run_inbox_read(const CommonOptions& common, const InboxOptions& o) {
     return 0;
   }
   print_message_text(*m, true);
+  return 0;
+}
+
+// Who looked (docs/audit.md): the reads of the citizen's data the ledger recorded, newest first.
+int run_consultations(const CommonOptions& common, const CitizenOptions& o) {
+  Result<CitizenView> view = open_citizen(common, o.ssin);
+  if (!view.is_ok()) return fail("consultations", view.status());
+  const std::vector<Consultation> list = consultations_of(*view->state, view->citizen);
+  if (o.json) {
+    std::string line;
+    to_json(list, &line);
+    std::printf("%s\n", line.c_str());
+    return 0;
+  }
+  std::printf("%zu consultation(s)\n", list.size());
+  for (const Consultation& c : list) {
+    std::string by = c.role == ConsultationRole::kAuditor ? "auditor" : employer_text(c.employer);
+    if (!c.auditor.empty()) by += ":" + c.auditor;
+    std::printf("%s  %-8s %-24s %-30s via %s\n", to_string(c.at).c_str(), std::string(consultation_role_name(c.role)).c_str(),
+                by.c_str(), c.scope.c_str(), std::string(consultation_channel_name(c.channel)).c_str());
+  }
   return 0;
 }
 

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -25,6 +26,15 @@ namespace dimona::api {
 
 using PathParams = std::vector<std::pair<std::string, std::string>>;
 
+// "Who looked" (docs/audit.md): what a read answered about, for the record the
+// router writes of it (routes.cc). The router fills the path's {ssin} and the
+// view's name (the route's last segment); a handler that resolved the citizen
+// itself (an access code's) or reads a finer view (a consent's scope) says so.
+struct Consulted {
+  std::optional<Ssin> citizen;
+  std::string scope;
+};
+
 struct Call {
   HttpRequest request;
   PathParams params;               // the route's {names}, as sent
@@ -35,10 +45,15 @@ struct Call {
   EmployerNameOf names;            // employer names in the request's Accept-Language; empty: numbers only
   std::optional<Instant> as_of;    // ?asOf: the read answers from the ledger's state then (docs/audit.md)
   std::optional<Date> valid_on;    // ?validOn: the day the views that know days stop at
+  // Set by the router when this read is recorded (an auditor's, an employer's or an agency's);
+  // shared by the copies of the call (a look-up across members). Null: not recorded.
+  std::shared_ptr<Consulted> consulted;
 
   std::string param(std::string_view name) const;  // a path parameter, as sent
   bool is(Role r) const { return who && who->role == r; }
   bool wants_pdf() const;
+  // The read answered about `citizen` (and `scope`, when given): for the record, when one is kept.
+  void consulted_citizen(Ssin citizen, std::string scope = {}) const;
 };
 
 using ReadHandler = void (*)(Call&, const LedgerService&);
@@ -63,6 +78,8 @@ void consents_route(Call& c, const LedgerService& view);
 void consented_data(Call& c, const LedgerService& view);
 void flexi_route(Call& c, const LedgerService& view);
 void anomalies_route(Call& c, const LedgerService& view);
+// Who consulted the citizen's data (docs/audit.md "Who looked"): the citizen themself, or an auditor.
+void consultations_route(Call& c, const LedgerService& view);
 
 // The ledger's state hash (handlers_state_hash.cc, docs/audit.md): auditors only.
 void state_hash_route(Call& c, const LedgerService& view);

@@ -185,6 +185,7 @@ void consented_data(Call& c, const LedgerService& view) {
     return out;
   });
   if (!data) return c.reply(forbidden());
+  c.consulted_citizen(*s, "consentedData:" + std::string(scope_name(scope)));
   c.reply(json_response(200, std::move(*data)));
 }
 
@@ -217,6 +218,23 @@ void anomalies_route(Call& c, const LedgerService& view) {
   const std::vector<AnomalyRecord> all = view.read([&](const Projector& p) { return p.anomalies_of(*s).of_citizen(*s); });
   std::vector<std::string> objects;
   for (const AnomalyRecord& r : page_of(all, *page)) {
+    objects.emplace_back();
+    to_json(r, &objects.back());
+  }
+  c.reply(json_response(200, paged(items(objects), all.size(), *page, c.public_url, c.request)));
+}
+
+// GET /v1/citizens/{ssin}/consultations: who read the citizen's data, newest
+// first (docs/audit.md "Who looked"). An auditor's read of it is itself recorded.
+void consultations_route(Call& c, const LedgerService& view) {
+  const std::optional<Ssin> s = readable_citizen(c, view);
+  if (!s) return;
+  HttpResponse error;
+  const std::optional<Page> page = parse_page(c.request, &error);
+  if (!page) return c.reply(std::move(error));
+  const std::vector<Consultation> all = view.read([&](const Projector& p) { return consultations_of(p.state_of(*s), *s); });
+  std::vector<std::string> objects;
+  for (const Consultation& r : page_of(all, *page)) {
     objects.emplace_back();
     to_json(r, &objects.back());
   }

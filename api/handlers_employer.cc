@@ -29,6 +29,7 @@ void access_code_route(Call& c, const LedgerService& view) {
   const std::string canonical = format_access_code(*code);
   const AccessCodeAnswer a = view.read([&](const Projector& p) { return lookup_access_code(p, canonical, date_of(c.now)); });
   if (a.verdict != AccessCodeAnswer::Verdict::kValid) return c.reply(not_found("No valid access code"));
+  c.consulted_citizen(a.citizen, "accessCode");  // who looked: the code's citizen
   std::string out;
   to_json(a, &out);
   c.reply(json_response(200, std::move(out)));
@@ -112,9 +113,11 @@ void career_break_one(Call& c, const LedgerService& view) {
   const Parsed<TicketNumber> parsed = path_ticket(c.param("ticket"));
   if (!parsed) return c.reply(bad_request_of(parsed.issues));
   const uint64_t ticket = parsed->value;
+  Ssin citizen;
   std::optional<std::string> out = view.read([&](const Projector& p) -> std::optional<std::string> {
     const CareerBreakRequest* r = p.find([ticket](const LedgerState& state) { return state.actions().ticket(ticket); });
     if (!r) return std::nullopt;
+    citizen = r->citizen;
     const bool allowed = c.is(Role::kAuditor) || (c.is(Role::kCitizen) && c.who->ssin == r->citizen) ||
                          ((c.is(Role::kEmployer) || c.is(Role::kAgency)) && c.who->employer == r->employer &&
                           r->employer_may_consult());
@@ -124,6 +127,8 @@ void career_break_one(Call& c, const LedgerService& view) {
     return json;
   });
   if (!out) return c.reply(forbidden());  // the same answer whether or not the ticket exists
+  // Who looked: an auditor's read of the employee's request (the employer's of its own request is not a consultation).
+  if (c.is(Role::kAuditor)) c.consulted_citizen(citizen, "careerBreakRequest");
   c.reply(json_response(200, std::move(*out)));
 }
 

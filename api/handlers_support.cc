@@ -17,6 +17,12 @@ bool Call::wants_pdf() const {
   return request.query("format") == "pdf" || request.header("accept").find("application/pdf") != std::string_view::npos;
 }
 
+void Call::consulted_citizen(Ssin citizen, std::string scope) const {
+  if (!consulted) return;  // this read is not recorded (a citizen's own, a declarant's)
+  consulted->citizen = citizen;
+  if (!scope.empty()) consulted->scope = std::move(scope);
+}
+
 HttpResponse forbidden() {
   return problem(403, "missingPermission", "Missing Permission", "The caller may not access this resource");
 }
@@ -127,6 +133,7 @@ Status refuse_imports(const Command& c) {
 }  // namespace
 
 Status may_submit(const Principal& p, const Command& c, const LedgerState& state) {
+  DIMONA_TRY(refuse_server_internal(c));  // a consultation is recorded by the router itself (routes.cc)
   DIMONA_TRY(refuse_imports(c));
   if (!c.is_action) {
     if (p.role != Role::kDeclarant) return permission_denied("declarations are sent by declarants");

@@ -230,6 +230,12 @@ int main(int argc, char** argv) {
   box_read->add_flag("--json", inbox.json, "JSON instead of text");
   add_common(box_read);
   add_axes(box_read);
+  CitizenOptions consulted;
+  CLI::App* cons = app.add_subcommand("consultations", "Who consulted the citizen's data, newest first (docs/audit.md \"Who looked\")");
+  cons->add_option("ssin", consulted.ssin, "The citizen's SSIN")->required();
+  cons->add_flag("--json", consulted.json, "JSON instead of text");
+  add_common(cons);
+  add_axes(cons);
   CLI::App* box_archive = box->add_subcommand("archive", "Archive a message (an inboxArchive action)");
   box_archive->add_option("ssin", inbox.ssin, "The citizen's SSIN")->required();
   box_archive->add_option("message", inbox.message, "The message id (12 digits)")->required();
@@ -347,6 +353,7 @@ int main(int argc, char** argv) {
   if (box_list->parsed()) return run_inbox_list(common, inbox);
   if (box_read->parsed()) return run_inbox_read(common, inbox);
   if (box_archive->parsed()) return run_inbox_archive(common, inbox);
+  if (cons->parsed()) return run_consultations(common, consulted);
   if (ex->parsed()) return run_export(common, exp);
   if (aud_rebuild->parsed()) return run_audit_rebuild(common, audit);
   if (aud_hash->parsed()) return run_audit_state_hash(common, audit);

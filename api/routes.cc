@@ -16,6 +16,9 @@
 #include "api/rate_limit.h"
 #include "api/token_cache.h"
 #include "engine/base/assert.h"
+#include "engine/base/json_writer.h"
+#include "engine/base/limits.h"
+#include "engine/event.h"
 #include "projections/employer_register.h"
 
 namespace dimona::api {
@@ -58,6 +61,62 @@ enum class Spread {
   kPartitionZero,  // employer settings live in partition 0: 307 to its owner
 };
 constexpr std::string_view kFanoutHeader = "x-dimona-fanout";
+
+namespace {
+
+// Who looked: the roles whose reads of a citizen's data are recorded.
+std::optional<ConsultationRole> consulting_role(Role role) {
+  switch (role) {
+    case Role::kAuditor: return ConsultationRole::kAuditor;
+    case Role::kEmployer: return ConsultationRole::kEmployer;
+    case Role::kAgency: return ConsultationRole::kAgency;
+    default: return std::nullopt;
+  }
+}
+
+// The dataConsultation line of one read (docs/actions.md): an employer or agency
+// names itself and reads by access code, or by consent (consentedData); an
+// auditor names its token's subject (cut at limits::text_field_bytes_max, at a
+// UTF-8 boundary), never a token.
+std::string consultation_line(const Consulted& note, const Principal& who, ConsultationRole role) {
+  DIMONA_ASSERT(note.citizen.has_value());
+  const bool auditor = role == ConsultationRole::kAuditor;
+  ConsultationChannel channel = ConsultationChannel::kAuditor;
+  if (!auditor)
+    channel = note.scope.rfind("consentedData", 0) == 0 ? ConsultationChannel::kConsent : ConsultationChannel::kAccessCode;
+  std::string line;
+  JsonWriter w(&line);
+  w.begin_object().key("worker").begin_object().key("ssin").string(format_ssin(*note.citizen)).end_object();
+  if (!auditor) {
+    w.key("employer");
+    write_employer(w, who.employer);
+  }
+  w.key(action_key(ActionKind::kDataConsultation)).begin_object();
+  w.key("role").string(consultation_role_name(role)).key("scope").string(note.scope);
+  w.key("channel").string(consultation_channel_name(channel));
+  if (auditor && !who.subject.empty()) {
+    size_t n = std::min(who.subject.size(), limits::text_field_bytes_max);
+    while (n < who.subject.size() && n > 0 && (static_cast<unsigned char>(who.subject[n]) & 0xC0) == 0x80) --n;
+    w.key("auditor").string(std::string_view(who.subject).substr(0, n));
+  }
+  w.end_object().end_object();
+  return line;
+}
+
+// A route's view, for a consultation's scope: its last segment that is not a
+// {parameter} ("/v1/citizens/{ssin}/studentBalance": "studentBalance").
+std::string view_name(std::string_view pattern) {
+  std::string_view last;
+  for (size_t at = 0; at < pattern.size();) {
+    const size_t end = std::min(pattern.find('/', at + 1), pattern.size());
+    const std::string_view segment = pattern.substr(at + 1, end - at - 1);
+    if (!segment.empty() && segment.front() != '{') last = segment;
+    at = end;
+  }
+  return std::string(last);
+}
+
+}  // namespace
 
 // --- The router: route table, matching, authentication, rate limits, metrics, the exception edge ---
 struct Api::Impl {
@@ -151,6 +210,44 @@ struct Api::Impl {
     if (route.read) return route.read(c, service);
     if (route.write) return route.write(c, service);
     (this->*route.internal)(c);
+  }
+
+  // --- Who looked (docs/audit.md) ---
+  // A read by an auditor, an employer or an agency that answers 2xx about a citizen is recorded
+  // in the ledger (a dataConsultation action, server-internal) before its answer leaves: the answer
+  // waits for the record to be durable, and is a 503 with Retry-After when it cannot be (no
+  // unrecorded read of a citizen's data). The citizen is the path's {ssin}, or the one the handler
+  // resolved (Call::consulted_citizen); a read that names none (a 404, an employer's own list) is
+  // not recorded. A read in the past (?asOf) is recorded too: the consultation happens now. A
+  // member answering a look-up for another (kFanoutHeader) records it; the asking one relays; a
+  // citizen whose partition this process does not hold is 307 to its owner, which records it.
+  void record_consultation(const Route& route, Call& c) {
+    if (!route.read || !c.who) return;
+    const std::optional<ConsultationRole> role = consulting_role(c.who->role);
+    if (!role) return;  // a citizen's own reads, a declarant's, are not recorded
+    c.consulted = std::make_shared<Consulted>();
+    c.consulted->scope = view_name(route.pattern);
+    for (const auto& [name, value] : c.params) {
+      if (name != "ssin") continue;
+      if (Result<Ssin> s = parse_ssin(value); s.is_ok()) c.consulted->citizen = *s;  // else the handler answers 400
+    }
+    c.reply = [&service = service, note = c.consulted, who = *c.who, role = *role, target = c.request.target,
+               answer = std::move(c.reply)](HttpResponse r) {
+      if (r.status < 200 || r.status >= 300 || !note->citizen) return answer(std::move(r));
+      // In a serve group, a look-up answered from a copy of a partition another member holds is
+      // served (and recorded) by its owner: 307 there, as a path's {ssin} is.
+      const uint32_t partition = service.partition_of(*note->citizen);
+      if (!service.holds(partition)) return answer(misdirected(service, partition, target));
+      const LedgerService::Check trusted = [](const Command& command, const LedgerState&) {
+        if (command.is_action && command.action.kind == ActionKind::kDataConsultation) return Status::ok();
+        return permission_denied("the router records consultations only");
+      };
+      service.submit(consultation_line(*note, who, role), trusted,
+                     [answer, r = std::move(r)](Result<WriteOutcome> w) mutable {
+                       if (w.is_ok() && w->is_action && w->action.outcome.accepted()) return answer(std::move(r));
+                       answer(unavailable_response("The read could not be recorded in the ledger (who looked); retry"));
+                     });
+    };
   }
 
   // --- Employer-wide views across the members of a group (Spread) ---
@@ -377,6 +474,7 @@ const std::vector<Api::Impl::Route>& Api::Impl::table() {
       read("GET", "/v1/citizens/{ssin}/flexiEligibility", &flexi_route),
       read("GET", "/v1/citizens/{ssin}/anomalies", &anomalies_route),
       answers_as_of(read("GET", "/v1/audit/citizens/{ssin}/events", &citizen_events_route)),
+      read("GET", "/v1/citizens/{ssin}/consultations", &consultations_route),
       read("GET", "/v1/citizens/{ssin}/wages", &wages_route),
       read("GET", "/v1/citizens/{ssin}/inbox", &inbox_route),
       read("GET", "/v1/citizens/{ssin}/inbox/{messageId}", &inbox_message_route),
@@ -490,7 +588,7 @@ void Api::handle(HttpRequest request, std::function<void(HttpResponse)> done) {
   // Reads judge codes and grants in ledger time, which imported history may have run ahead of the
   // clock; tokens are checked against the wall clock (below).
   Call c{std::move(request), std::move(params), std::nullopt, std::max(impl.clock.now(), impl.service.ledger_time()),
-         impl.public_url(), reply, EmployerNameOf{}, std::nullopt, std::nullopt};
+         impl.public_url(), reply, EmployerNameOf{}, std::nullopt, std::nullopt, nullptr};
   if (!route->public_route) {
     AuthResult auth = impl.tokens.authenticate(c.request.header("authorization"), impl.clock.now());  // the wall clock;
     if (!auth) {
@@ -503,6 +601,7 @@ void Api::handle(HttpRequest request, std::function<void(HttpResponse)> done) {
     }
     c.who = auth.principal();
   }
+  impl.record_consultation(*route, c);
   c.names = employer_names(impl.options.employers.get(), language_from_accept(c.request.header("accept-language")));
   if (!read_axes(c, route->read != nullptr)) return;
   // Scale-out (group_service.h): a citizen whose partition another member holds is served

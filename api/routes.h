@@ -22,7 +22,9 @@
 // text whether or not the thing exists. In a serve group (service.holds()
 // false for some partition) the routes that are not per citizen are
 // answered across owners on a worker pool (docs/kafka.md section 10,
-// "Employer-wide views"). No SSIN is logged. Thread-safe:
+// "Employer-wide views"). Who looked (docs/audit.md): a 2xx read of a
+// citizen's data by an auditor, an employer or an agency is answered only once
+// its record (a dataConsultation action) is durable, else 503. No SSIN is logged. Thread-safe:
 // handle() is called from many I/O threads.
 #pragma once
 

@@ -82,6 +82,7 @@ Result<WriteOutcome> EmbeddedLedgerService::stage(const Pending& p) {
   text_.resize(size + kJsonPadding, ' ');
   Result<Command> command = decoder_.decode_command(std::string_view(text_.data(), size), text_.size());
   DIMONA_TRY(command);
+  if (p.position) DIMONA_TRY(refuse_server_internal(*command));  // an input topic's record: from outside
   if (p.check) DIMONA_TRY(p.check(*command, ledger_->state()));
   WriteOutcome o;
   o.is_action = command->is_action;

@@ -30,7 +30,8 @@
 // no authorization check (the topic is trusted as a batch file is), the
 // record's source position written with its event, and a redelivery its
 // partition already holds answered with stored_before set and nothing
-// staged. with_writer(f) runs f on the writer thread, in queue order, with
+// staged; a record carrying an action the ledger writes itself
+// (dataConsultation, is_server_internal) is refused kInvalidArgument. with_writer(f) runs f on the writer thread, in queue order, with
 // the Ledger (what is staged of its group included): a reader of its source positions.
 // Thread-safe.
 #pragma once

@@ -13,7 +13,7 @@ constexpr std::string_view kActionKeys[kActionKindCount] = {
     "careerBreakEmployeePart", "careerBreakCancellation", "careerBreakEndDate",
     "careerBreakAttachment",   "onemDecision",         "careerBreakNotification",
     "careerBreakPostponement", "careerBreakNotificationRefusal", "careerBreakNotificationValidation",
-    "inboxArchive",
+    "inboxArchive",            "dataConsultation",
 };
 
 constexpr std::string_view kScopes[] = {"FLEXI", "STUDENT_BALANCE"};
@@ -22,6 +22,8 @@ constexpr std::string_view kLeaveKinds[] = {"TIME_CREDIT",    "END_OF_CAREER_TIM
                                             "PARENTAL_LEAVE", "MEDICAL_ASSISTANCE",        "PALLIATIVE_CARE"};
 constexpr std::string_view kFractions[] = {"FULL", "1/2", "1/5", "1/10"};
 constexpr std::string_view kDecisions[] = {"GRANTED", "REFUSED"};
+constexpr std::string_view kConsultationRoles[] = {"employer", "agency", "auditor"};
+constexpr std::string_view kConsultationChannels[] = {"auditor", "accessCode", "consent"};
 
 struct RefusalText {
   std::string_view name;
@@ -79,6 +81,21 @@ bool parse_channel(std::string_view s, AccessChannel* out) { return parse_enum_n
 bool parse_leave_kind(std::string_view s, LeaveKind* out) { return parse_enum_name(s, kLeaveKinds, out); }
 bool parse_break_fraction(std::string_view s, BreakFraction* out) { return parse_enum_name(s, kFractions, out); }
 bool parse_onem_decision(std::string_view s, OnemDecision* out) { return parse_enum_name(s, kDecisions, out); }
+std::string_view consultation_role_name(ConsultationRole v) { return kConsultationRoles[static_cast<size_t>(v)]; }
+std::string_view consultation_channel_name(ConsultationChannel v) { return kConsultationChannels[static_cast<size_t>(v)]; }
+bool parse_consultation_role(std::string_view s, ConsultationRole* out) { return parse_enum_name(s, kConsultationRoles, out); }
+bool parse_consultation_channel(std::string_view s, ConsultationChannel* out) {
+  return parse_enum_name(s, kConsultationChannels, out);
+}
+bool is_consultation_scope(std::string_view s) {
+  if (s.empty() || s.size() > limits::consultation_scope_chars_max) return false;
+  for (char c : s) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == ':' ||
+                    c == '_' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
 
 std::string_view refusal_name(ActionRefusal r) { return kRefusals[static_cast<size_t>(r)].name; }
 std::string_view refusal_message(ActionRefusal r) { return kRefusals[static_cast<size_t>(r)].message; }

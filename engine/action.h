@@ -48,11 +48,15 @@ enum class ActionKind : unsigned char {
   kCareerBreakNotificationRefusal,
   kCareerBreakNotificationValidation,
   kInboxArchive,
+  kDataConsultation,  // server-internal: written by the ledger itself (is_server_internal)
 };
-inline constexpr size_t kActionKindCount = 19;
+inline constexpr size_t kActionKindCount = 20;
 // The input key: "attestationRequest", ...
 std::string_view action_key(ActionKind kind);
 bool parse_action_key(std::string_view key, ActionKind* out);
+// A kind the ledger writes itself ("who looked": dataConsultation): never
+// taken from outside — a POST, a batch file or an input topic refuses it.
+inline bool is_server_internal(ActionKind kind) { return kind == ActionKind::kDataConsultation; }
 
 enum class AccessScope : unsigned char { kFlexi, kStudentBalance };
 enum class AccessChannel : unsigned char { kQr, kLink };
@@ -61,17 +65,27 @@ enum class LeaveKind : unsigned char {
 };
 enum class BreakFraction : unsigned char { kFull, kHalf, kOneFifth, kOneTenth };
 enum class OnemDecision : unsigned char { kGranted, kRefused };
+// Who read a citizen's data (dataConsultation), and through what right.
+enum class ConsultationRole : unsigned char { kEmployer, kAgency, kAuditor };
+enum class ConsultationChannel : unsigned char { kAuditor, kAccessCode, kConsent };
 
 std::string_view scope_name(AccessScope v);          // FLEXI, STUDENT_BALANCE
 std::string_view channel_name(AccessChannel v);      // QR, LINK
 std::string_view leave_kind_name(LeaveKind v);       // TIME_CREDIT, ...
 std::string_view break_fraction_name(BreakFraction v);  // FULL, 1/2, 1/5, 1/10
 std::string_view onem_decision_name(OnemDecision v);    // GRANTED, REFUSED
+std::string_view consultation_role_name(ConsultationRole v);        // employer, agency, auditor
+std::string_view consultation_channel_name(ConsultationChannel v);  // auditor, accessCode, consent
 bool parse_scope(std::string_view s, AccessScope* out);
 bool parse_channel(std::string_view s, AccessChannel* out);
 bool parse_leave_kind(std::string_view s, LeaveKind* out);
 bool parse_break_fraction(std::string_view s, BreakFraction* out);
 bool parse_onem_decision(std::string_view s, OnemDecision* out);
+bool parse_consultation_role(std::string_view s, ConsultationRole* out);
+bool parse_consultation_channel(std::string_view s, ConsultationChannel* out);
+// A consultation's scope (the view read: "studentBalance", "consentedData:FLEXI"):
+// 1..limits::consultation_scope_chars_max of [A-Za-z0-9:_-].
+bool is_consultation_scope(std::string_view s);
 
 // The enum value whose name in `names` (indexed by value) is `s`; false when none is.
 template <typename E, size_t N>
@@ -147,6 +161,11 @@ struct Action {
   bool to_notification = false;  // careerBreakAttachment: `id` is a notificationId, not a ticket
   std::string_view file_name;
   OnemDecision decision = OnemDecision::kGranted;
+  // dataConsultation: who read (the employer, when not an auditor, is `employer`), how, what.
+  ConsultationRole role = ConsultationRole::kAuditor;
+  ConsultationChannel consultation_channel = ConsultationChannel::kAuditor;
+  std::string_view consulted_scope;
+  std::string_view auditor;  // the auditor's token subject; may be empty
 };
 
 // Why an action was refused; the names are docs/actions.md's reasons.

@@ -246,6 +246,7 @@ ActionOutcome decide_action(const LedgerState& state, const Action& a, Instant a
       else decide_on_notification(s, a, &o);
       break;
     case ActionKind::kInboxArchive: decide_archive(s, a, at, &o); break;
+    case ActionKind::kDataConsultation: break;  // a record of a read already answered: always taken
   }
   // A refused creating action creates nothing: its event takes the fresh id,
   // so the imported one stays free and no two events share an id.

@@ -95,6 +95,11 @@ Status ActionState::apply(const Event& event) {
       message.archived_at = at;
       return Status::ok();
     }
+    case ActionKind::kDataConsultation:
+      if (o.worker.value == 0) return corruption("a consultation without its citizen");
+      add_consultation({o.worker, at, o.employer, a.role, a.consultation_channel, std::string(a.consulted_scope),
+                        std::string(a.auditor)});
+      return Status::ok();
     case ActionKind::kDataAccessRequest:
       if (request(o.id) || o.token.empty()) return corruption("a data-access request reuses an id or has no token");
       add_request({o.id, o.employer, a.scope, a.channel, o.token, at});
@@ -215,6 +220,12 @@ uint32_t ActionState::link(FlatMap<uint32_t>& index, uint64_t key, uint32_t at) 
 const Attestation* ActionState::attestation(uint64_t id) const {
   const uint32_t* i = att_id_.find(id);
   return i ? &attestations_[*i - 1] : nullptr;
+}
+
+void ActionState::add_consultation(Consultation c) {
+  const auto at = static_cast<uint32_t>(consultations_.size());
+  c.prev_of_citizen = link(consultation_citizen_, c.citizen.value, at);
+  consultations_.push_back(std::move(c));
 }
 
 void ActionState::add_attestation(Attestation a) {
@@ -405,6 +416,11 @@ void ActionState::save(std::string* out) const {
     put(out, n.changed_at.micros), put(out, n.postponements);
     put_attachments(n.attachments);
   }
+  put(out, static_cast<uint32_t>(consultations_.size()));
+  for (const Consultation& c : consultations_) {
+    put(out, c.citizen.value), put(out, c.at.micros), put(out, c.employer), put(out, static_cast<uint8_t>(c.role));
+    put(out, static_cast<uint8_t>(c.channel)), put(out, std::string_view(c.scope)), put(out, std::string_view(c.auditor));
+  }
   put(out, static_cast<uint32_t>(names_.size()));
   for (const WorkerName& n : names_) put(out, n.citizen.value), put(out, std::string_view(n.family)), put(out, std::string_view(n.given));
 }
@@ -533,6 +549,19 @@ Status ActionState::load(std::string_view bytes, ActionState* s) {
       return truncated;
     if (has_end) c.end = end;
     s->add_notification(std::move(c));
+  }
+  if (!in.get(&n)) return truncated;
+  for (uint32_t i = 0; i < n; ++i) {
+    Consultation c;
+    if (!in.get(&c.citizen.value) || !in.get(&c.at.micros) || !in.get(&c.employer) ||
+        !get_enum(in, ConsultationRole::kAuditor, &c.role) || !get_enum(in, ConsultationChannel::kConsent, &c.channel) ||
+        !in.get(&c.scope) || !in.get(&c.auditor) || !is_key(c.citizen.value) || !is_consultation_scope(c.scope) ||
+        c.auditor.size() > limits::text_field_bytes_max ||
+        (c.role == ConsultationRole::kAuditor) != (c.employer == 0) ||
+        (c.role == ConsultationRole::kAuditor) != (c.channel == ConsultationChannel::kAuditor) ||
+        (c.employer != 0 && !is_key(c.employer)))
+      return truncated;
+    s->add_consultation(std::move(c));
   }
   if (!in.get(&n)) return truncated;
   for (uint32_t i = 0; i < n; ++i) {

@@ -436,12 +436,13 @@ enum ActionField {
   kAfYear, kAfQuarter, kAfFraction, kAfScope, kAfChannel, kAfToken, kAfRequestId, kAfTicket, kAfNotificationId,
   kAfPensionedAsOf, kAfContactName, kAfEmail, kAfPhone, kAfSector, kAfAccepts, kAfLeaveKind, kAfStartDate,
   kAfEndDate, kAfRegimeBefore, kAfRegimeDuring, kAfMultiple, kAfFileName, kAfDecision, kAfGrossWage, kAfMessageId,
-  kActionFieldCount
+  kAfRole, kAfAuditor, kActionFieldCount
 };
 constexpr std::string_view kActionFieldNames[kActionFieldCount] = {
     "year", "quarter", "fraction", "scope", "channel", "token", "requestId", "ticket", "notificationId",
     "pensionedAsOf", "contactName", "email", "phone", "sector", "acceptsNotifications", "leaveKind", "startDate",
-    "endDate", "regimeBefore", "regimeDuring", "multipleEmployers", "fileName", "decision", "grossWage", "messageId"};
+    "endDate", "regimeBefore", "regimeDuring", "multipleEmployers", "fileName", "decision", "grossWage", "messageId",
+    "role", "auditor"};
 
 constexpr uint32_t bit(ActionField f) { return 1u << f; }
 enum Party : unsigned char { kForbidden, kOptional, kRequired };
@@ -483,6 +484,9 @@ constexpr ActionShape kActionShapes[kActionKindCount] = {
     /* careerBreakNotificationRefusal */ {bit(kAfNotificationId), bit(kAfNotificationId), kRequired, kOptional},
     /* careerBreakNotificationValidation */ {bit(kAfNotificationId), bit(kAfNotificationId), kRequired, kOptional},
     /* inboxArchive */ {bit(kAfMessageId), bit(kAfMessageId), kForbidden, kRequired},
+    /* dataConsultation: scope and channel are its own (a view's name; auditor, accessCode, consent) */
+    {bit(kAfRole) | bit(kAfScope) | bit(kAfChannel) | bit(kAfAuditor), bit(kAfRole) | bit(kAfScope) | bit(kAfChannel),
+     kOptional, kRequired},
 };
 
 // A required string from a list of names.
@@ -580,8 +584,22 @@ Status decode_action_field(ActionField f, od::value& v, const Path& p, Action* a
       if (a->kind == ActionKind::kOccupationQuarter)
         return read_permille(v, p, limits::occupation_fraction_max, &a->fraction_permille);
       return read_choice(v, p, parse_break_fraction, &a->break_fraction);
-    case kAfScope: return read_choice(v, p, parse_scope, &a->scope);
-    case kAfChannel: return read_choice(v, p, parse_channel, &a->channel);
+    case kAfScope:
+      if (a->kind == ActionKind::kDataConsultation) {
+        DIMONA_TRY(read_text(v, p, &a->consulted_scope));
+        if (!is_consultation_scope(a->consulted_scope)) return field_error(p, "expected a view's name ([A-Za-z0-9:_-], at most 64)");
+        return Status::ok();
+      }
+      return read_choice(v, p, parse_scope, &a->scope);
+    case kAfChannel:
+      if (a->kind == ActionKind::kDataConsultation) return read_choice(v, p, parse_consultation_channel, &a->consultation_channel);
+      return read_choice(v, p, parse_channel, &a->channel);
+    case kAfRole: return read_choice(v, p, parse_consultation_role, &a->role);
+    case kAfAuditor: {
+      DIMONA_TRY(read_string(v, p, &a->auditor, &present));
+      if (!present) return field_error(p, "expected a string");
+      return Status::ok();
+    }
     case kAfToken: {
       std::string_view s;
       DIMONA_TRY(read_string(v, p, &s, &present));
@@ -650,6 +668,21 @@ Status decode_action_fields(od::value& v, const Path& path, Action* a) {
   return Status::ok();
 }
 
+// dataConsultation: an employer or agency names itself (the envelope's
+// employer) and reads through an access code or a consent; an auditor names
+// no employer, may name its token's subject, and reads as an auditor.
+Status check_consultation(const Action& a) {
+  const Path root{nullptr, ""};
+  const Path body{&root, "dataConsultation"};
+  const bool auditor = a.role == ConsultationRole::kAuditor;
+  if (auditor && a.employer != 0) return field_error(Path{&root, "employer"}, "not taken for an auditor");
+  if (!auditor && a.employer == 0) return field_error(Path{&root, "employer"}, "required for an employer or agency");
+  if (!auditor && !a.auditor.empty()) return field_error(Path{&body, "auditor"}, "an auditor's only");
+  if (auditor != (a.consultation_channel == ConsultationChannel::kAuditor))
+    return field_error(Path{&body, "channel"}, "an auditor reads as auditor, an employer by accessCode or consent");
+  return Status::ok();
+}
+
 // The envelope of an action, decoded as a declaration's, then checked
 // against what its kind needs.
 Status check_action_parties(const Declaration& envelope, Action* a) {
@@ -674,6 +707,7 @@ Status check_action_parties(const Declaration& envelope, Action* a) {
     return field_error(worker, "required");
   }
   a->recorded_at = envelope.recorded_at;
+  if (a->kind == ActionKind::kDataConsultation) return check_consultation(*a);
   return Status::ok();
 }
 
@@ -746,6 +780,12 @@ Status decode_action_value(od::value v, Action* a) {
 }
 
 }  // namespace
+
+Status refuse_server_internal(const Command& c) {
+  if (!c.is_action || !is_server_internal(c.action.kind)) return Status::ok();
+  return invalid_argument("field " + std::string(action_key(c.action.kind)) +
+                          ": written by the ledger itself as it answers a read, never taken from outside");
+}
 
 // --- DeclarationDecoder -----------------------------------------------------------
 struct DeclarationDecoder::Impl {

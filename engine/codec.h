@@ -41,6 +41,11 @@ struct Command {
   Action action;
 };
 
+// kInvalidArgument for an action the ledger writes itself (is_server_internal:
+// dataConsultation), else ok: what every way in from outside — a POST, a
+// batch file, an input topic, `submit` — refuses.
+[[nodiscard]] Status refuse_server_internal(const Command& c);
+
 class DeclarationDecoder {
  public:
   DeclarationDecoder();

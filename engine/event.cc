@@ -13,7 +13,7 @@ constexpr std::string_view kEventTypeNames[kEventTypeCount] = {
     "CareerBreakRequestSubmitted", "CareerBreakEmployeePartCompleted", "CareerBreakRequestCancelled",
     "CareerBreakEndDateModified", "CareerBreakAttachmentAdded", "OnemDecisionIssued", "CareerBreakNotificationReceived",
     "CareerBreakNotificationPostponed", "CareerBreakNotificationRefused", "CareerBreakNotificationValidated",
-    "InboxMessageArchived",
+    "InboxMessageArchived", "CitizenDataConsulted",
 };
 
 void write_anomalies(JsonWriter& w, const Decision& d) {

@@ -57,8 +57,9 @@ enum class EventType : unsigned char {
   kCareerBreakNotificationRefused,
   kCareerBreakNotificationValidated,
   kInboxMessageArchived,
+  kCitizenDataConsulted,
 };
-inline constexpr size_t kEventTypeCount = 24;
+inline constexpr size_t kEventTypeCount = 25;
 inline constexpr auto kFirstActionEvent = EventType::kStudentAttestationIssued;
 static_assert(kEventTypeCount == static_cast<size_t>(kFirstActionEvent) + kActionKindCount);
 std::string_view event_type_name(EventType type);

@@ -251,6 +251,7 @@ Status Ingestor::decide(std::string_view text, size_t capacity) {
   if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) return Status::ok();  // blank
   Result<Command> command = decoder_.decode_command(text, capacity);
   if (!command.is_ok()) return malformed(command.status());
+  if (Status internal = refuse_server_internal(*command); !internal.is_ok()) return malformed(internal);
   if (command->is_action) return handle_action(command->action, text);
   Result<Submission> s = ledger_.submit(command->declaration, text, source_, position_);
   if (!s.is_ok()) {

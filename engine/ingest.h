@@ -16,7 +16,8 @@
 // A malformed line never stops the batch nor loses the lines around it: it
 // is counted and written to the report with its line number and reason;
 // with `strict`, the first one stops the ingest after committing what came
-// before (kInvalidArgument naming the line). Refused declarations (result
+// before (kInvalidArgument naming the line). A dataConsultation (the ledger's
+// own record of a read: is_server_internal) is malformed here. Refused declarations (result
 // B) are in the log like every other, and in the report too. No SSIN is
 // ever written to the report or to progress. Single-threaded.
 //

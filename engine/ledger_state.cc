@@ -219,7 +219,7 @@ namespace dimona {
 namespace {
 
 constexpr uint32_t kStateMagic = 0x31534c44;  // "DLS1"
-constexpr uint32_t kStateVersion = 4;  // 2: the action state after the periods; 3: worker names, attestations' names; 4: inbox archiving, gross wages
+constexpr uint32_t kStateVersion = 5;  // 2: the action state after the periods; 3: worker names, attestations' names; 4: inbox archiving, gross wages; 5: consultations
 
 }  // namespace
 

@@ -63,6 +63,7 @@ AccessCodeAnswer lookup_access_code(const LedgerState& state, uint64_t code, Dat
   }
   answer.verdict = V::kValid;
   answer.year = best->for_year;
+  answer.citizen = best->citizen;
   answer.remaining_hours = student_balance(state, best->citizen, best->for_year, today).remaining;
   return answer;
 }
@@ -93,6 +94,34 @@ void to_json(const AccessCodeAnswer& a, std::string* out) {
     w.key("reason").string(verdict_name(a.verdict));
   }
   w.end_object();
+}
+
+// --- Who looked -------------------------------------------------------------------------
+
+std::vector<Consultation> consultations_of(const LedgerState& state, Ssin citizen) {
+  std::vector<Consultation> out;
+  state.actions().for_each_consultation_of(citizen, [&](const Consultation& c) { out.push_back(c); });
+  return out;
+}
+
+void to_json(const Consultation& c, std::string* out) {
+  JsonWriter w(out);
+  w.begin_object().key("consultedAt").string(to_string(c.at));
+  w.key("role").string(consultation_role_name(c.role)).key("by");
+  if (c.role != ConsultationRole::kAuditor) write_company(w, c.employer);
+  else if (c.auditor.empty()) w.string("auditor");
+  else w.string("auditor:" + c.auditor);
+  w.key("scope").string(c.scope).key("channel").string(consultation_channel_name(c.channel));
+  w.end_object();
+}
+
+void to_json(const std::vector<Consultation>& list, std::string* out) {
+  *out += "{\"items\":[";
+  for (size_t i = 0; i < list.size(); ++i) {
+    if (i) *out += ',';
+    to_json(list[i], out);
+  }
+  *out += "],\"total\":" + std::to_string(list.size()) + "}";
 }
 
 // --- Consent --------------------------------------------------------------------------

@@ -44,6 +44,7 @@ struct AccessCodeAnswer {
   int32_t year = 0;               // the attested year
   uint32_t remaining_hours = 0;   // now, not when the attestation was issued
   Date valid_until;
+  Ssin citizen;                   // whose code it is (kValid): for the record of the read, never in the answer
 };
 std::string_view verdict_name(AccessCodeAnswer::Verdict v);  // valid, malformed, unknownCode, notYetValid, expired
 
@@ -52,6 +53,15 @@ std::string_view verdict_name(AccessCodeAnswer::Verdict v);  // valid, malformed
 AccessCodeAnswer lookup_access_code(const Projector& projector, std::string_view code, Date today);
 AccessCodeAnswer lookup_access_code(const LedgerState& state, uint64_t code, Date today);
 void to_json(const AccessCodeAnswer& a, std::string* out);
+
+// --- Who looked (docs/audit.md) -----------------------------------------------------
+// The reads of the citizen's data by employers, agencies and auditors that the
+// ledger recorded (dataConsultation), newest first.
+std::vector<Consultation> consultations_of(const LedgerState& state, Ssin citizen);
+// {"consultedAt","role","by","scope","channel"}: `by` is the employer's number
+// (write_company) for an employer or agency, "auditor" or "auditor:SUBJECT" for an auditor.
+void to_json(const Consultation& c, std::string* out);
+void to_json(const std::vector<Consultation>& list, std::string* out);  // {"items":[...],"total":N}
 
 // --- Consent --------------------------------------------------------------------
 struct ConsentVerdict {

@@ -52,7 +52,7 @@ CREATE TABLE IF NOT EXISTS checkpoints(
 CREATE TABLE IF NOT EXISTS partition_states(
   sequence INTEGER NOT NULL, partition INTEGER NOT NULL, offset INTEGER NOT NULL, state BLOB NOT NULL,
   PRIMARY KEY(sequence, partition)) STRICT, WITHOUT ROWID;
-INSERT OR IGNORE INTO meta VALUES('format_version', 6);
+INSERT OR IGNORE INTO meta VALUES('format_version', 7);
 )sql";
 
 }  // namespace
@@ -66,7 +66,7 @@ CheckpointStore::CheckpointStore(Key, std::unique_ptr<Impl> impl) : impl_(std::m
 CheckpointStore::~CheckpointStore() = default;
 
 Result<std::unique_ptr<CheckpointStore>> CheckpointStore::open(const std::string& path) {
-  static_assert(kCheckpointFormatVersion == 6, "kSchema writes version 6");
+  static_assert(kCheckpointFormatVersion == 7, "kSchema writes version 7");
   DIMONA_TRY(create_private_file(path));  // 0600: the states hold SSINs, and so will -wal and -shm
   sqlite3* raw = nullptr;
   const int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);

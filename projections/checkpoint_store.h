@@ -36,8 +36,9 @@ namespace dimona {
 
 // 2: a partition holds its AnomalyLog; 3: its action state; 4: its DeclarationLog;
 // 5: a history of checkpoints, each with its ledger time and state hash;
-// 6: a partition's read models each in a named, versioned section (read_model.h).
-inline constexpr int64_t kCheckpointFormatVersion = 6;
+// 6: a partition's read models each in a named, versioned section (read_model.h);
+// 7: the consultations (who looked) in the action state (LedgerState version 5).
+inline constexpr int64_t kCheckpointFormatVersion = 7;
 
 struct PartitionCheckpoint {
   Offset offset = 0;   // the next offset to fold

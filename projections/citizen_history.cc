@@ -117,6 +117,7 @@ std::string_view action_rule(ActionKind k) {
     case ActionKind::kPensionStatus: return "rule 13: flexi-job eligibility reads the occupation of T-3 and the pension by T-2";
     case ActionKind::kEmployerSettings:
     case ActionKind::kInboxArchive: return {};
+    case ActionKind::kDataConsultation: return "who looked (docs/audit.md): a read of the citizen's data, recorded before it was answered";
     default: return "rule 15: the career-break state machine";
   }
 }

@@ -2293,6 +2293,7 @@ constexpr Parties kActionParties[kActionLines] = {
     {true, false},   // careerBreakNotificationRefusal
     {true, false},   // careerBreakNotificationValidation
     {false, true},   // inboxArchive: never generated (its messageId is the id the ledger gives an attestation)
+    {false, true},   // dataConsultation: never generated (server-internal: the ledger writes it as it answers a read)
 };
 
 // Employer settings: a contact person, an address at the firm's domain, a phone.
@@ -2447,6 +2448,7 @@ void Printer::print_action_body(ActionLine line, const ActionRecord& a, const Ev
       print_id(plan_.notification_id(a.ref));
       return;
     case ActionLine::kInboxArchive:  // never planned: its messageId is the ledger's id of an attestation
+    case ActionLine::kDataConsultation:  // never planned: server-internal, refused from a file
       DIMONA_ASSERT(false);
       return;
   }

@@ -32,6 +32,8 @@ inline constexpr int64_t quarterly_gross_wage_euros_max = 1'000'000;
 inline constexpr int32_t wage_quarters_shown = 4;
 // An attestation's message stays in the citizen's inbox this many months (seed 001: the eBox).
 inline constexpr int32_t inbox_message_kept_months = 2;
+// A consultation's scope (dataConsultation.scope: the view read) is at most this long.
+inline constexpr size_t consultation_scope_chars_max = 64;
 // Consent lasts this many months (seed 003).
 inline constexpr int32_t consent_flexi_months = 1;
 inline constexpr int32_t consent_student_balance_months = 3;

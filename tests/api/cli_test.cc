@@ -23,7 +23,10 @@
 #include <vector>
 
 #include "engine/base/time.h"
+#include "engine/codec.h"
 #include "engine/ledger.h"
+#include "engine/quota_schedule.h"
+#include "engine/secret.h"
 #include "engine/log/log.h"
 #include "tests/test_util.h"
 
@@ -886,6 +889,60 @@ TEST(CliInbox, AnAttestationArrivesInTheInboxAndOnlyItsCitizenReadsIt) {
   Invocation again = run("inbox archive 05031412595 " + id + data, dir);
   EXPECT_EQ(again.exit_code, 1);
   EXPECT_NE(again.err.find("messageArchived"), std::string::npos) << again.err;
+}
+
+// Who looked (docs/audit.md): `consultations SSIN` lists the reads serve recorded, newest first,
+// and reads the past (--as-of); `submit` (like ingest) refuses a consultation from outside.
+TEST(CliConsultations, ListsTheRecordedReadsNewestFirstAndSubmitRefusesOne) {
+  testing::TempDir dir;
+  const std::string data = dir.file("data");
+  const int32_t year = year_of(date_of(SystemClock().now()));
+  ASSERT_EQ(run("attest 05031412595 --json --year " + std::to_string(year) + " --data " + data, dir).exit_code, 0);
+  const std::string by_auditor =
+      R"({"worker":{"ssin":"05031412595"},"dataConsultation":{"role":"auditor","auditor":"ins-7","scope":"anomalies","channel":"auditor"}})";
+  const std::string by_employer =
+      R"({"worker":{"ssin":"05031412595"},"employer":{"enterpriseNumber":"0403019360"},"dataConsultation":{"role":"employer","scope":"accessCode","channel":"accessCode"}})";
+  Invocation refused = run("submit '" + by_auditor + "' --data " + data, dir);
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_NE(refused.err.find("dataConsultation: written by the ledger itself"), std::string::npos) << refused.err;
+  EXPECT_EQ(run("consultations 05031412595 --data " + data, dir).out, "0 consultation(s)\n");
+
+  // Two reads as serve records them: its Ledger decides and logs the router's lines.
+  {
+    Result<std::unique_ptr<Log>> log = open_log("sqlite:" + data + "/ledger.db", LogOptions{});
+    ASSERT_TRUE(log.is_ok()) << log.status().to_string();
+    Result<QuotaSchedule> schedule = load_quota_schedule(DIMONA_SCHEMAS_DIR "/quota.json");
+    ASSERT_TRUE(schedule.is_ok());
+    SystemClock clock;
+    Result<std::unique_ptr<Ledger>> ledger =
+        Ledger::open(**log, std::move(*schedule), clock, ServerSecret::from_passphrase("consultations"));
+    ASSERT_TRUE(ledger.is_ok()) << ledger.status().to_string();
+    DeclarationDecoder decoder;
+    for (const std::string& line : {by_auditor, by_employer}) {
+      std::string padded = line;
+      padded.resize(line.size() + kJsonPadding, ' ');
+      Result<Command> c = decoder.decode_command(std::string_view(padded.data(), line.size()), padded.size());
+      ASSERT_TRUE(c.is_ok()) << c.status().to_string();
+      ASSERT_TRUE((*ledger)->submit_action(c->action, std::string_view(padded.data(), line.size()), "http").is_ok());
+      ASSERT_TRUE((*ledger)->commit().is_ok());
+      ::usleep(2000);  // two instants
+    }
+  }
+  Invocation json = run("consultations 05031412595 --json --data " + data, dir);
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  const size_t employer_at = json.out.find(R"("role":"employer","by":"0403019360","scope":"accessCode","channel":"accessCode")");
+  const size_t auditor_at = json.out.find(R"("role":"auditor","by":"auditor:ins-7","scope":"anomalies","channel":"auditor")");
+  ASSERT_NE(employer_at, std::string::npos) << json.out;
+  ASSERT_NE(auditor_at, std::string::npos) << json.out;
+  EXPECT_LT(employer_at, auditor_at) << "newest first";
+  EXPECT_NE(json.out.find(R"("total":2)"), std::string::npos) << json.out;
+  Invocation text = run("consultations 05031412595 --data " + data, dir);
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_EQ(text.out.find("2 consultation(s)\n"), 0u) << text.out;
+  EXPECT_NE(text.out.find("via accessCode"), std::string::npos) << text.out;
+  EXPECT_EQ(run("consultations 05031412595 --as-of 2000-01-01 --data " + data, dir).out, "0 consultation(s)\n");
+  EXPECT_EQ(run("consultations 85073003328 --data " + data, dir).out, "0 consultation(s)\n");
+  EXPECT_EQ(run("consultations 12345678901 --data " + data, dir).exit_code, 1);
 }
 
 TEST(CliNames, BalanceAndCalendarNameTheEmployerAndTheAccessCodeStillShowsHoursOnly) {

@@ -1098,7 +1098,7 @@ TEST_F(HttpTest, ACitizensHistoryForThemselfAndAnAuditorWithAsOf) {
   clock_.advance_seconds(86'400);
   declare(R"({"dimonaCancel":{"periodId":)" + in["periodId"].text + "}}");
   const std::string events = "/v1/audit/citizens/" + kStudent + "/events";
-  const Response all = get(events, auditor());
+  const Response all = get(events, citizen(kStudent));  // a citizen's own read is not recorded (who looked)
   ASSERT_EQ(all.status, 200) << all;
   const Json j = all.json();
   ASSERT_EQ(j["items"].size(), 3u) << all;
@@ -1119,7 +1119,12 @@ TEST_F(HttpTest, ACitizensHistoryForThemselfAndAnAuditorWithAsOf) {
   EXPECT_EQ(j["items"][1]["decision"]["anomalies"][0]["code"].text, "90373-421");
   EXPECT_EQ(j["items"][1]["decision"]["anomalies"][0]["rule"].text.rfind("rule 5:", 0), 0u) << all;
   EXPECT_EQ(j["items"][2]["type"].text, "DimonaCancelDeclared");
-  EXPECT_EQ(get(events, citizen(kStudent)).body, all.body) << "the citizen sees the same";
+  EXPECT_EQ(get(events, auditor()).body, all.body) << "an auditor sees the same (its read is recorded after)";
+  const Response recorded = get(events, citizen(kStudent));
+  ASSERT_EQ(recorded.json()["total"].integer(), 4) << recorded;
+  EXPECT_EQ(recorded.json()["items"][3]["type"].text, "CitizenDataConsulted") << recorded;
+  EXPECT_EQ(recorded.json()["items"][3]["decision"]["rule"].text.rfind("who looked", 0), 0u) << recorded;
+  const std::string third = j["items"][2]["recordedAt"].text;
 
   // asOf: the events recorded at or before it.
   const std::string second = j["items"][1]["recordedAt"].text;
@@ -1128,8 +1133,8 @@ TEST_F(HttpTest, ACitizensHistoryForThemselfAndAnAuditorWithAsOf) {
   EXPECT_EQ(upto.json()["total"].integer(), 2) << upto;
   EXPECT_EQ(upto.json()["items"][1]["recordedAt"].text, second);
   EXPECT_EQ(get(events + "?asOf=2025-01-01T00:00:00Z", auditor()).json()["total"].integer(), 0);
-  EXPECT_EQ(get(events + "?asOf=2099-01-01T00:00:00Z", auditor()).body, all.body);
-  const Response paged = get(events + "?pageSize=1&page=2", auditor());
+  EXPECT_EQ(get(events + "?asOf=" + third, citizen(kStudent)).body, all.body);
+  const Response paged = get(events + "?pageSize=1&page=2&asOf=" + third, citizen(kStudent));
   EXPECT_EQ(paged.json()["items"][0]["offset"].integer(), j["items"][1]["offset"].integer()) << paged;
   EXPECT_EQ(paged.json()["total"].integer(), 3);
 
@@ -2049,8 +2054,9 @@ TEST_F(HttpTest, ForADeclarantAnotherEmployersIsTheSameAsUnknown) {
   EXPECT_EQ(theirs.body, unknown.body);
 
   // UPDATE, OUT, CANCEL naming another employer's period, with or without a worker SSIN.
-  const int64_t folded = call("GET", "/ready").json()["eventsFolded"].integer();
+  // (The auditor's read is recorded itself (who looked): counted before the refusals.)
   const std::string anomalies = get(citizen_path(kStudent, "anomalies"), auditor()).body;
+  const int64_t folded = call("GET", "/ready").json()["eventsFolded"].integer();
   std::vector<std::string> answers;
   for (const std::string& id : {period, unknown_id}) {
     for (const std::string& worker : {std::string(), kStudent, kNobody}) {
@@ -2285,6 +2291,197 @@ TEST_F(HttpTest, AnAttestationArrivesInTheInboxWhichOnlyItsCitizenListsReadsAndA
   // Two months later (ledger time), the message is gone.
   clock_.advance_seconds(62 * 86'400);
   expect_problem(get(citizen_path(kStudent, "inbox/" + id), citizen(kStudent)), 404, "resourceNotFound");
+}
+
+// --- Who looked (docs/audit.md) -------------------------------------------------------------------
+
+// An auditor's balance read and an employer's access-code lookup each appear in the citizen's
+// list, newest first, with who, what and how; the citizen's own reads and refused reads do not.
+TEST_F(HttpTest, WhoLookedListsTheAuditorsAndTheEmployersReadsNotTheCitizensOwn) {
+  declare(stu_in("2025-07-01", "2025-07-31", 30));
+  const Response attest = post(citizen_path(kStudent, "attestations"), citizen(kStudent), "");
+  ASSERT_EQ(attest.status, 201) << attest;
+  const std::string code = attest.json()["accessCode"].text;
+  const std::string list = citizen_path(kStudent, "consultations");
+  const Response empty = get(list, citizen(kStudent));
+  ASSERT_EQ(empty.status, 200) << empty;
+  EXPECT_EQ(empty.json()["total"].integer(), 0) << empty;
+
+  // The citizen's own reads, a refused read (403) and an unknown code (404) leave no record.
+  ASSERT_EQ(get(citizen_path(kStudent, "studentBalance"), citizen(kStudent)).status, 200);
+  ASSERT_EQ(get(citizen_path(kStudent, "calendar"), citizen(kStudent)).status, 200);
+  ASSERT_EQ(get(citizen_path(kStudent, "studentBalance"), employer(kEmp1)).status, 403);
+  ASSERT_EQ(get("/v1/accessCodes/ZZZZZ-ZZZZZ", employer(kEmp1)).status, 404);
+  EXPECT_EQ(get(list, citizen(kStudent)).json()["total"].integer(), 0);
+
+  Principal named_auditor = auditor();
+  named_auditor.subject = "inspector \"42\"";  // escaped in the line, kept as given
+  const Response balance = get(citizen_path(kStudent, "studentBalance?year=2025"), named_auditor);
+  ASSERT_EQ(balance.status, 200) << balance;
+  clock_.advance_seconds(60);
+  const Response seen = get("/v1/accessCodes/" + code, employer(kEmp2));
+  ASSERT_EQ(seen.status, 200) << seen;
+  EXPECT_EQ(seen.json()["remainingHours"].integer(), balance.json()["items"][0]["remaining"].integer());
+
+  const Response looked = get(list, citizen(kStudent));
+  ASSERT_EQ(looked.status, 200) << looked;
+  const Json j = looked.json();
+  ASSERT_EQ(j["total"].integer(), 2) << looked;
+  const Json& employer_read = j["items"][0];  // newest first
+  EXPECT_EQ(employer_read.keys(), (std::vector<std::string>{"consultedAt", "role", "by", "scope", "channel"})) << looked;
+  EXPECT_EQ(employer_read["role"].text, "employer");
+  EXPECT_EQ(employer_read["by"].text, kEmp2);
+  EXPECT_EQ(employer_read["scope"].text, "accessCode");
+  EXPECT_EQ(employer_read["channel"].text, "accessCode");
+  const Json& auditor_read = j["items"][1];
+  EXPECT_EQ(auditor_read["role"].text, "auditor");
+  EXPECT_EQ(auditor_read["by"].text, "auditor:inspector \"42\"");
+  EXPECT_EQ(auditor_read["scope"].text, "studentBalance");
+  EXPECT_EQ(auditor_read["channel"].text, "auditor");
+  EXPECT_LT(auditor_read["consultedAt"].text, employer_read["consultedAt"].text);
+  EXPECT_EQ(looked.body.find("Bearer"), std::string::npos) << "never a token";
+
+  // Another citizen, an employer and a declarant may not list them; an auditor may, and that read is recorded too.
+  const std::string refusal = get(citizen_path(kStudent, "studentBalance"), citizen(kOther)).body;
+  for (const Principal& who : {citizen(kOther), employer(kEmp2), declarant()}) {
+    const Response r = get(list, who);
+    expect_problem(r, 403, "missingPermission");
+    EXPECT_EQ(r.body, refusal);
+  }
+  // An auditor's read of an employee's career-break request is one of theirs; its employer's is not.
+  const Json career = act(
+      R"({"employer":{"enterpriseNumber":")" + kEmp1 + R"("},"worker":{"ssin":")" + kStudent +
+          R"("},"careerBreakRequest":{"leaveKind":"TIME_CREDIT","fraction":"1/5","startDate":"2025-10-01","endDate":"2026-09-30","regimeBefore":1,"regimeDuring":0.8}})",
+      employer(kEmp1));
+  ASSERT_EQ(get("/v1/careerBreakRequests/" + career["actionId"].text, employer(kEmp1)).status, 200);
+  EXPECT_EQ(get(list, citizen(kStudent)).json()["total"].integer(), 2);
+  ASSERT_EQ(get("/v1/careerBreakRequests/" + career["actionId"].text, auditor()).status, 200);
+  const Json with_ticket = get(list, citizen(kStudent)).json();
+  ASSERT_EQ(with_ticket["total"].integer(), 3);
+  EXPECT_EQ(with_ticket["items"][0]["scope"].text, "careerBreakRequest");
+  EXPECT_EQ(with_ticket["items"][0]["channel"].text, "auditor");
+
+  const Response by_auditor = get(list, auditor());
+  ASSERT_EQ(by_auditor.status, 200) << by_auditor;
+  EXPECT_EQ(by_auditor.json()["total"].integer(), 3) << "the list as it was when read";
+  const Json after = get(list + "?pageSize=1", citizen(kStudent)).json();
+  EXPECT_EQ(after["total"].integer(), 4);
+  EXPECT_EQ(after["items"].array.size(), 1u);
+  EXPECT_EQ(after["items"][0]["scope"].text, "consultations");
+  EXPECT_EQ(after["items"][0]["by"].text, "auditor:auditor-test");
+  EXPECT_FALSE(after["next"].text.empty()) << "paged";
+  expect_problem(get(citizen_path("12345678901", "consultations"), citizen(kStudent)), 400, "badRequest");
+}
+
+// A consent's read names its scope and channel; a read in the past (?asOf) is recorded now.
+TEST_F(HttpTest, WhoLookedRecordsAConsentsReadAndAReadInThePast) {
+  declare(stu_in("2025-06-02", "2025-06-30", 30));
+  const Json request = act(R"({"employer":{"enterpriseNumber":")" + kEmp1 +
+                               R"("},"dataAccessRequest":{"scope":"STUDENT_BALANCE","channel":"QR"}})",
+                           employer(kEmp1));
+  const std::string token_text = request["event"].find("token").text;
+  act(R"({"worker":{"ssin":")" + kStudent + R"("},"dataAccessGrant":{"token":")" + token_text + "\"}}", citizen(kStudent));
+  clock_.advance_seconds(3600);
+  ASSERT_EQ(get(citizen_path(kStudent, "consentedData?scope=STUDENT_BALANCE"), agency(kEmp1)).status, 200);
+  ASSERT_EQ(get(citizen_path(kStudent, "calendar?asOf=2025-06-01T08:30:00Z"), auditor()).status, 200);
+  const Json j = get(citizen_path(kStudent, "consultations"), citizen(kStudent)).json();
+  ASSERT_EQ(j["total"].integer(), 2);
+  EXPECT_EQ(j["items"][1]["role"].text, "agency");
+  EXPECT_EQ(j["items"][1]["by"].text, kEmp1);
+  EXPECT_EQ(j["items"][1]["scope"].text, "consentedData:STUDENT_BALANCE");
+  EXPECT_EQ(j["items"][1]["channel"].text, "consent");
+  EXPECT_EQ(j["items"][0]["scope"].text, "calendar");
+  EXPECT_EQ(j["items"][0]["consultedAt"].text.rfind("2025-06-01T09:00:", 0), 0u) << "when it was read, not the asOf";
+  // And the list of then had none.
+  EXPECT_EQ(get(citizen_path(kStudent, "consultations?asOf=2025-06-01T08:30:00Z"), citizen(kStudent)).json()["total"].integer(), 0);
+}
+
+// The action is the ledger's own: nobody may POST one, whatever their role.
+TEST_F(HttpTest, AConsultationCannotBePostedFromOutside) {
+  const std::string forged = R"({"worker":{"ssin":")" + kStudent +
+                             R"("},"dataConsultation":{"role":"auditor","scope":"studentBalance","channel":"auditor"}})";
+  for (const Principal& who : {citizen(kStudent), auditor(), declarant(), employer(kEmp1)}) {
+    const Response r = post("/v1/actions", who, forged);
+    expect_problem(r, 400, "badRequest");
+    EXPECT_NE(r.body.find("dataConsultation"), std::string::npos) << r;
+  }
+  EXPECT_EQ(get(citizen_path(kStudent, "consultations"), citizen(kStudent)).json()["total"].integer(), 0);
+}
+
+// The ledger of a member of a serve group that holds no partition: another member (its owner)
+// holds the citizens; reads and writes go to the ledger underneath.
+class ElsewhereService final : public LedgerService {
+ public:
+  explicit ElsewhereService(LedgerService& inner) : inner_(inner) {}
+  void submit(std::string body, Check check, Done done) override { inner_.submit(std::move(body), std::move(check), std::move(done)); }
+  void submit_from(std::string body, SourcePosition position, std::string source, Done done) override {
+    inner_.submit_from(std::move(body), std::move(position), std::move(source), std::move(done));
+  }
+  bool with_writer(std::function<void(const Ledger&)> f) override { return inner_.with_writer(std::move(f)); }
+  void read_view(const std::function<void(const Projector&)>& f) const override { inner_.read_view(f); }
+  Result<std::shared_ptr<const Projector>> state_at(Instant at) const override { return inner_.state_at(at); }
+  bool wait_for(uint32_t partition, Offset offset, int deadline_ms) const override {
+    return inner_.wait_for(partition, offset, deadline_ms);
+  }
+  uint32_t partition_of(Ssin citizen) const override { return inner_.partition_of(citizen); }
+  bool holds(uint32_t) const override { return false; }
+  std::optional<std::string> owner_of(uint32_t) const override { return "http://owner.test"; }
+  bool ready() const override { return inner_.ready(); }
+  std::string log_uri() const override { return inner_.log_uri(); }
+  Result<std::vector<PartitionProgress>> progress() const override { return inner_.progress(); }
+  uint64_t lag() const override { return inner_.lag(); }
+  uint64_t events_folded() const override { return inner_.events_folded(); }
+  uint64_t commit_failures() const override { return inner_.commit_failures(); }
+  uint64_t fold_failures() const override { return inner_.fold_failures(); }
+  Instant ledger_time() const override { return inner_.ledger_time(); }
+  void stop() override {}
+
+ private:
+  LedgerService& inner_;
+};
+
+// In a serve group, an access code found in this member's copy of a partition it does not hold
+// is answered (and recorded) by the partition's owner: 307 there, nothing recorded here.
+TEST_F(HttpTest, WhoLookedLeavesAReadOfACitizenHeldElsewhereToItsOwner) {
+  declare(stu_in("2025-07-01", "2025-07-31", 30));
+  const Response attest = post(citizen_path(kStudent, "attestations"), citizen(kStudent), "");
+  ASSERT_EQ(attest.status, 201) << attest;
+  const std::string code = attest.json()["accessCode"].text;
+  Result<TokenVerifier> verifier = TokenVerifier::from_jwks_file(dir_.file("keys") + "/" + std::string(kDevJwksFile),
+                                                                 std::string(kIssuer), std::string(kAudience));
+  ASSERT_TRUE(verifier.is_ok());
+  ElsewhereService elsewhere(*service_);
+  Api member(elsewhere, std::move(*verifier), clock_, api_options_);
+  HttpRequest request;
+  request.method = "GET";
+  request.target = "/v1/accessCodes/" + code;
+  request.headers.emplace_back("authorization", token(employer(kEmp2)));
+  request.client = "127.0.0.1";
+  std::promise<HttpResponse> answered;
+  member.handle(request, [&answered](HttpResponse r) { answered.set_value(std::move(r)); });
+  const HttpResponse r = answered.get_future().get();
+  member.stop_fanout();
+  EXPECT_EQ(r.status, 307) << r.body;
+  std::string location;
+  for (const auto& [name, value] : r.headers)
+    if (name == "Location") location = value;
+  EXPECT_EQ(location, "http://owner.test/v1/accessCodes/" + code);
+  EXPECT_EQ(r.body.find("remainingHours"), std::string::npos) << r.body;
+  EXPECT_EQ(get(citizen_path(kStudent, "consultations"), citizen(kStudent)).json()["total"].integer(), 0);
+  // The owner (this server, which holds it) answers and records it.
+  ASSERT_EQ(get("/v1/accessCodes/" + code, employer(kEmp2)).status, 200);
+  EXPECT_EQ(get(citizen_path(kStudent, "consultations"), citizen(kStudent)).json()["total"].integer(), 1);
+}
+
+// No unrecorded read: when the record cannot be written, the read is a 503 with Retry-After.
+TEST_F(HttpTest, AReadThatCannotBeRecordedIs503) {
+  declare(stu_in("2025-07-01", "2025-07-31", 30));
+  service_->stop();
+  const Response r = get(citizen_path(kStudent, "studentBalance"), auditor());
+  expect_problem(r, 503, "serviceUnavailable");
+  EXPECT_FALSE(r.header("retry-after").empty());
+  EXPECT_EQ(r.body.find("remaining"), std::string::npos) << "nothing of the answer";
+  EXPECT_EQ(get(citizen_path(kStudent, "studentBalance"), citizen(kStudent)).status, 200) << "the citizen's own: no record";
 }
 
 }  // namespace

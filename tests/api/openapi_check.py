@@ -885,6 +885,30 @@ def run_server_checks(c, bad, source_dir):
     c.call("GET", "/v1/accessCodes/{code}", "employer", 404, path={"code": "00000-00000"})
     c.call("GET", "/v1/accessCodes/{code}", "employer", 400, path={"code": "xx"})
 
+    # --- Who looked (docs/audit.md): the auditor's and the employer's reads above are in the list ---
+    r = c.call("GET", "/v1/citizens/{ssin}/consultations", "citizen", 200, path=p1)
+    if r is not None and isinstance(r.json, dict):
+        seen = {(i.get("role"), i.get("scope"), i.get("channel")) for i in r.json.get("items", [])}
+        wanted = [("auditor", "studentBalance", "auditor"), ("auditor", "calendar", "auditor")]
+        if access_code:
+            wanted += [("employer", "accessCode", "accessCode"), ("agency", "accessCode", "accessCode")]
+        for want in wanted:
+            if want not in seen:
+                bad.add("GET consultations", f"{want} is not listed: {sorted(map(str, seen))}")
+        if any(CITIZEN in json.dumps(i) for i in r.json.get("items", [])):
+            bad.add("GET consultations", "an item carries the SSIN")
+    c.call("GET", "/v1/citizens/{ssin}/consultations", "auditor", 200, path=p1, query={"pageSize": 1})
+    c.call("GET", "/v1/citizens/{ssin}/consultations", "citizen2", 403, path=p1)
+    c.call("GET", "/v1/citizens/{ssin}/consultations", "employer", 403, path=p1)
+    c.call("GET", "/v1/citizens/{ssin}/consultations", anon, 401, path=p1)
+    c.call("GET", "/v1/citizens/{ssin}/consultations", "citizen", 400, path={"ssin": "05031412596"})
+    c.call("GET", "/v1/citizens/{ssin}/consultations", "citizen", 400, path=p1, query={"pageSize": 0})
+    # The ledger's own action: refused from outside, for every role.
+    for role in ("auditor", "citizen", "employer", "declarant"):
+        c.call("POST", "/v1/actions", role, 400,
+               body={"worker": {"ssin": CITIZEN},
+                     "dataConsultation": {"role": "auditor", "scope": "studentBalance", "channel": "auditor"}})
+
     # --- Actions: data access and consent (seed 003) ---
     def action(role, body, expect=201):
         r = c.call("POST", "/v1/actions", role, expect, body=body)

@@ -93,5 +93,38 @@ TEST(LedgerServiceOnAFullDisk, AnswersWhatWasStoredAndWritesAgainOnceThereIsRoom
   EXPECT_EQ(folded.student_hours(Ssin{5031412595}, 2025), 30u);
 }
 
+// Who looked (docs/audit.md): a consultation is the ledger's own record of a read. A record of
+// an input topic (serve --input) carrying one is refused before anything is decided; the
+// router's own submission, with its check, is stored.
+TEST(LedgerService, AnInputTopicRecordCannotCarryAConsultation) {
+  testing::TempDir dir;
+  api::LedgerConfig common;
+  common.data_dir = dir.file("data");
+  ManualClock clock(*parse_instant("2025-06-01T08:00:00Z"));
+  Result<std::unique_ptr<api::LedgerService>> service = api::open_ledger_service(common, clock, 1);
+  ASSERT_TRUE(service.is_ok()) << service.status().to_string();
+  api::LedgerService& s = **service;
+  const std::string consultation =
+      R"({"worker":{"ssin":"05031412595"},"dataConsultation":{"role":"auditor","scope":"anomalies","channel":"auditor"}})";
+  std::promise<Result<api::WriteOutcome>> answer;
+  s.submit_from(consultation, SourcePosition{"topic:input/0", {1, 1, 0}, {0, 0, 0}}, "topic:input/0:0",
+                [&answer](Result<api::WriteOutcome> r) { answer.set_value(std::move(r)); });
+  const Result<api::WriteOutcome> refused = answer.get_future().get();
+  ASSERT_FALSE(refused.is_ok());
+  EXPECT_EQ(refused.status().code(), Code::kInvalidArgument) << refused.status().to_string();
+  EXPECT_NE(refused.status().message().find("dataConsultation"), std::string::npos) << refused.status().to_string();
+  EXPECT_EQ(s.events_folded(), 0u);
+
+  std::promise<Result<api::WriteOutcome>> recorded;
+  s.submit(consultation, [](const Command& c, const LedgerState&) {
+    return c.action.kind == ActionKind::kDataConsultation ? Status::ok() : permission_denied("consultations only");
+  }, [&recorded](Result<api::WriteOutcome> r) { recorded.set_value(std::move(r)); });
+  const Result<api::WriteOutcome> stored = recorded.get_future().get();
+  ASSERT_TRUE(stored.is_ok()) << stored.status().to_string();
+  EXPECT_TRUE(stored->action.outcome.accepted());
+  EXPECT_NE(stored->event_json.find("\"type\":\"CitizenDataConsulted\""), std::string::npos) << stored->event_json;
+  s.stop();
+}
+
 }  // namespace
 }  // namespace dimona

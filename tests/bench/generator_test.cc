@@ -420,6 +420,10 @@ const std::vector<ActionShape>& action_shapes() {
       {"careerBreakNotificationRefusal", true, false, {{"notificationId", AT::kStr, true}}},
       {"careerBreakNotificationValidation", true, false, {{"notificationId", AT::kStr, true}}},
       {"inboxArchive", false, true, {{"messageId", AT::kStr, true}}},
+      {"dataConsultation",
+       false,
+       true,
+       {{"role", AT::kStr, true}, {"scope", AT::kStr, true}, {"channel", AT::kStr, true}, {"auditor", AT::kStr, false}}},
   };
   return shapes;
 }
@@ -1537,7 +1541,9 @@ TEST(GeneratorActions, EveryKindAppearsAndFollowsTheContract) {
   for (size_t k = 0; k < kActionLines; ++k) {
     // inboxArchive names the ledger's id of an attestation, which a stream
     // written before the ledger runs cannot know: the generator never writes one.
-    if (static_cast<ActionLine>(k) == ActionLine::kInboxArchive) EXPECT_EQ(t.actions_by_kind[k], 0u);
+    // dataConsultation is server-internal: the ledger writes it, a file may not.
+    if (static_cast<ActionLine>(k) == ActionLine::kInboxArchive || static_cast<ActionLine>(k) == ActionLine::kDataConsultation)
+      EXPECT_EQ(t.actions_by_kind[k], 0u);
     else EXPECT_GT(t.actions_by_kind[k], 0u) << action_line_key(static_cast<ActionLine>(k));
   }
   EXPECT_GT(s.flexi_ins_not_eligible, 0u);

@@ -166,6 +166,66 @@ TEST_F(ActionCodecTest, InboxArchiveFillsTheMessageIdAndWantsItsCitizenOnly) {
   expect_malformed(line(kWorker, "inboxArchive", R"({"messageId":"700000001257"})"), "messageId");
 }
 
+TEST_F(ActionCodecTest, DataConsultationNamesWhoReadWhatAndHow) {
+  const std::string employer_read = R"({"role":"employer","scope":"accessCode","channel":"accessCode"})";
+  Action a = action(line(both(), "dataConsultation", employer_read));
+  EXPECT_EQ(a.kind, ActionKind::kDataConsultation);
+  EXPECT_EQ(a.role, ConsultationRole::kEmployer);
+  EXPECT_EQ(a.consulted_scope, "accessCode");
+  EXPECT_EQ(a.consultation_channel, ConsultationChannel::kAccessCode);
+  EXPECT_EQ(a.employer, 403019261u);
+  EXPECT_EQ(a.worker, Ssin{5031412595});
+  a = action(line(kWorker, "dataConsultation",
+                  R"({"role":"auditor","auditor":"inspector \"7\"","scope":"consentedData:FLEXI","channel":"auditor"})"));
+  EXPECT_EQ(a.role, ConsultationRole::kAuditor);
+  EXPECT_EQ(a.auditor, "inspector \"7\"");
+  EXPECT_EQ(a.consulted_scope, "consentedData:FLEXI");
+  EXPECT_EQ(a.consultation_channel, ConsultationChannel::kAuditor);
+  EXPECT_EQ(a.employer, 0u);
+  a = action(line(both(), "dataConsultation", R"({"role":"agency","scope":"consentedData:STUDENT_BALANCE","channel":"consent"})"));
+  EXPECT_EQ(a.role, ConsultationRole::kAgency);
+  EXPECT_EQ(a.consultation_channel, ConsultationChannel::kConsent);
+
+  expect_malformed(line(kEmployer, "dataConsultation", employer_read), "worker");
+  expect_malformed(line(kWorker, "dataConsultation", employer_read), "employer");
+  expect_malformed(line(both(), "dataConsultation", R"({"role":"auditor","scope":"anomalies","channel":"auditor"})"),
+                   "employer");
+  expect_malformed(line(both(), "dataConsultation", R"({"role":"employer","scope":"accessCode","channel":"auditor"})"),
+                   "channel");
+  expect_malformed(line(kWorker, "dataConsultation", R"({"role":"auditor","scope":"anomalies","channel":"consent"})"),
+                   "channel");
+  expect_malformed(line(both(), "dataConsultation",
+                        R"({"role":"employer","auditor":"x","scope":"accessCode","channel":"accessCode"})"),
+                   "auditor");
+  expect_malformed(line(kWorker, "dataConsultation", R"({"role":"citizen","scope":"anomalies","channel":"auditor"})"),
+                   "role");
+  expect_malformed(line(kWorker, "dataConsultation", R"({"role":"auditor","channel":"auditor"})"), "scope");
+  expect_malformed(line(kWorker, "dataConsultation", R"({"role":"auditor","scope":"student balance","channel":"auditor"})"),
+                   "scope");
+  expect_malformed(line(kWorker, "dataConsultation",
+                        R"({"role":"auditor","scope":")" + std::string(65, 'a') + R"(","channel":"auditor"})"),
+                   "scope");
+  EXPECT_TRUE(is_consultation_scope(std::string(64, 'a')));
+  expect_malformed(line(kWorker, "dataConsultation", R"({"role":"auditor","scope":"anomalies","channel":"QR"})"), "channel");
+}
+
+// The ledger writes consultations itself: the decoder reads them (the log holds them), and every
+// way in from outside asks refuse_server_internal().
+TEST_F(ActionCodecTest, AConsultationIsServerInternal) {
+  Result<Command> c =
+      decode(line(kWorker, "dataConsultation", R"({"role":"auditor","scope":"anomalies","channel":"auditor"})"));
+  ASSERT_TRUE(c.is_ok()) << c.status().to_string();
+  EXPECT_TRUE(is_server_internal(c->action.kind));
+  const Status refused = refuse_server_internal(*c);
+  EXPECT_EQ(refused.code(), Code::kInvalidArgument);
+  EXPECT_NE(refused.message().find("dataConsultation"), std::string::npos) << refused.message();
+  for (size_t k = 0; k < kActionKindCount; ++k)
+    EXPECT_EQ(is_server_internal(static_cast<ActionKind>(k)), static_cast<ActionKind>(k) == ActionKind::kDataConsultation);
+  c = decode(line(kWorker, "attestationRequest", R"({"year":2025})"));
+  ASSERT_TRUE(c.is_ok());
+  EXPECT_TRUE(refuse_server_internal(*c).is_ok());
+}
+
 TEST_F(ActionCodecTest, PensionStatusFillsTheDateOrNothingForNull) {
   Action a = action(line(kWorker, "pensionStatus", R"({"pensionedAsOf":"2024-09-01"})"));
   EXPECT_EQ(a.kind, ActionKind::kPensionStatus);
@@ -700,6 +760,23 @@ class ActionEventTest : public ActionCodecTest {
   std::string encoded_, event_line_;
   EventDecoder events_;
 };
+
+TEST_F(ActionEventTest, AConsultationRoundTripsWithWhoWhatAndHow) {
+  ActionOutcome o;
+  o.id = 700000001256;
+  o.worker = Ssin{5031412595};
+  o.employer = 403019261;
+  Event in = event_of(line(both(), "dataConsultation", R"({"role":"agency","scope":"consentedData:FLEXI","channel":"consent"})"), o);
+  EXPECT_EQ(in.type, EventType::kCitizenDataConsulted);
+  Result<Event> out = round_trip(in);
+  ASSERT_TRUE(out.is_ok()) << out.status().to_string() << "\n" << encoded_;
+  expect_same_envelope(in, *out);
+  EXPECT_NE(encoded_.find("\"type\":\"CitizenDataConsulted\""), std::string::npos) << encoded_;
+  const Action& a = out->action.action;
+  EXPECT_EQ(a.role, ConsultationRole::kAgency);
+  EXPECT_EQ(a.consulted_scope, "consentedData:FLEXI");
+  EXPECT_EQ(a.consultation_channel, ConsultationChannel::kConsent);
+}
 
 TEST_F(ActionEventTest, AnAcceptedAttestationKeepsItsDerivedFields) {
   ActionOutcome o;

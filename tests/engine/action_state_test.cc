@@ -306,6 +306,53 @@ TEST_F(ActionStateTest, ATicketStateOutOfRangeIsCorruption) {
   EXPECT_EQ(ActionState::load(b, &loaded).code(), Code::kCorruption);
 }
 
+Event consultation(ConsultationRole role, uint64_t employer, ConsultationChannel channel, std::string_view scope,
+                   Ssin citizen = kCitizen) {
+  Event e;
+  e.type = event_type_of(ActionKind::kDataConsultation);
+  e.recorded_at = instant("2025-03-17T10:00:00Z");
+  e.ssin = citizen;
+  e.action.action.kind = ActionKind::kDataConsultation;
+  e.action.action.role = role;
+  e.action.action.consultation_channel = channel;
+  e.action.action.consulted_scope = scope;
+  e.action.outcome.id = 700000000048;
+  e.action.outcome.worker = citizen;
+  e.action.outcome.employer = employer;
+  return e;
+}
+
+TEST_F(ActionStateTest, AConsultationWithoutItsCitizenIsCorruption) {
+  expect_corruption(consultation(ConsultationRole::kAuditor, 0, ConsultationChannel::kAuditor, "anomalies", Ssin{}));
+}
+
+// A consultation's record: citizen, at, employer, then role and channel (u8 each), scope, auditor.
+TEST_F(ActionStateTest, AConsultationRoundTripsAndAnImpossibleOneIsCorruption) {
+  fold(consultation(ConsultationRole::kEmployer, kEmployer, ConsultationChannel::kAccessCode, "accessCode"));
+  fold(consultation(ConsultationRole::kAuditor, 0, ConsultationChannel::kAuditor, "consentedData:FLEXI"));
+  const std::string saved = bytes();
+  ActionState loaded;
+  ASSERT_TRUE(ActionState::load(saved, &loaded).is_ok());
+  std::string again;
+  loaded.save(&again);
+  EXPECT_EQ(again, saved);
+  std::vector<std::string> scopes;
+  loaded.for_each_consultation_of(kCitizen, [&](const Consultation& c) { scopes.push_back(c.scope); });
+  EXPECT_EQ(scopes, (std::vector<std::string>{"consentedData:FLEXI", "accessCode"}));
+  const size_t role = 9 * kCount + 8 + 8 + 8;  // eight empty lists, the consultations' count, then the first record
+  ASSERT_EQ(saved[role], static_cast<char>(ConsultationRole::kEmployer));
+  for (const char bad : {char{3}, static_cast<char>(ConsultationRole::kAuditor)}) {  // no such role; an auditor with an employer
+    std::string b = saved;
+    b[role] = bad;
+    ActionState impossible;
+    EXPECT_EQ(ActionState::load(b, &impossible).code(), Code::kCorruption) << int{bad};
+  }
+  std::string b = saved;
+  b[role + 1 + 1 + 4] = ' ';  // the scope's first character: not a view's name
+  ActionState impossible;
+  EXPECT_EQ(ActionState::load(b, &impossible).code(), Code::kCorruption);
+}
+
 TEST_F(ActionStateTest, ARecordWithoutItsCitizenIsCorruption) {
   fold(event(ActionKind::kAttestationRequest, 700000000048));
   std::string b = bytes();
@@ -413,6 +460,8 @@ class ActionCheckpointTest : public testing::LedgerFixture {
     ok("{" + e1 + R"(,"careerBreakAttachment":{"notificationId":")" + postponed + R"(","fileName":"n.pdf"}})");
     ok("{" + e1 + R"(,"careerBreakNotificationRefusal":{"notificationId":")" + ok(notification + "}}") + R"("}})");
     ok("{" + e1 + R"(,"careerBreakNotificationValidation":{"notificationId":")" + ok(notification + "}}") + R"("}})");
+    ok("{" + e1 + "," + st + R"(,"dataConsultation":{"role":"employer","scope":"accessCode","channel":"accessCode"}})");
+    ok("{" + st + R"(,"dataConsultation":{"role":"auditor","auditor":"ins-9","scope":"anomalies","channel":"auditor"}})");
   }
 
   std::string ledger_bytes() {
@@ -440,7 +489,10 @@ TEST_F(ActionCheckpointTest, TheFixtureHoldsEveryKindOfRecord) {
   EXPECT_EQ(a.all_settings().size(), 2u);
   EXPECT_EQ(tickets, 5u);
   EXPECT_EQ(notifications, 4u);
-  EXPECT_EQ(a.record_count(), 1u + 4 + 3 + 2 + 2 + 2 + 5 + 4);
+  size_t consultations = 0;
+  a.for_each_consultation_of(Ssin{5031412595}, [&](const Consultation&) { ++consultations; });
+  EXPECT_EQ(consultations, 2u);
+  EXPECT_EQ(a.record_count(), 1u + 4 + 3 + 2 + 2 + 2 + 5 + 4 + 2);
 }
 
 TEST_F(ActionCheckpointTest, SaveLoadSaveGivesTheSameBytes) {
@@ -459,6 +511,18 @@ TEST_F(ActionCheckpointTest, ALoadedStateAnswersTheSameLookups) {
   ASSERT_TRUE(LedgerState::load(ledger_bytes(), &loaded).is_ok());
   const ActionState& a = state().actions();
   const ActionState& b = loaded.actions();
+  std::vector<std::string> before, after;
+  auto describe = [](std::vector<std::string>* out) {
+    return [out](const Consultation& c) {
+      out->push_back(to_string(c.at) + "|" + std::string(consultation_role_name(c.role)) + "|" + std::to_string(c.employer) +
+                     "|" + c.scope + "|" + std::string(consultation_channel_name(c.channel)) + "|" + c.auditor);
+    };
+  };
+  a.for_each_consultation_of(Ssin{5031412595}, describe(&before));
+  b.for_each_consultation_of(Ssin{5031412595}, describe(&after));
+  EXPECT_EQ(after, before);
+  ASSERT_EQ(before.size(), 2u);
+  EXPECT_NE(before[0].find("|auditor|0|anomalies|auditor|ins-9"), std::string::npos) << before[0];
   a.for_each_attestation_of(Ssin{5031412595}, [&](const Attestation& t) {
     ASSERT_NE(b.attestation(t.id), nullptr);
     EXPECT_TRUE(t.archived());

@@ -125,6 +125,26 @@ TEST_P(IngestTest, MalformedLinesAreReportedAndTheRestIsApplied) {
   EXPECT_NE(report().find(R"({"line":6,"error":"field dimonaIn.plannedHours: unknown field"})"), std::string::npos) << report();
 }
 
+// A consultation is the ledger's own record of a read (docs/audit.md "Who looked"): a file
+// cannot forge one; the line is malformed, never logged, and the rest is applied.
+TEST_P(IngestTest, AConsultationLineIsRefusedAsNotTakenFromOutside) {
+  const std::string path = dir_.file("in.ndjson");
+  write_declarations(path, 10,
+                     R"({"worker":{"ssin":"05031412595"},"dataConsultation":{"role":"auditor","scope":"anomalies","channel":"auditor"}})",
+                     3);
+  auto log = open_log();
+  Result<IngestSummary> s = run(*log, path);
+  ASSERT_TRUE(s.is_ok()) << s.status().to_string();
+  EXPECT_EQ(s->declarations, 10u);
+  EXPECT_EQ(s->actions, 0u);
+  EXPECT_EQ(s->malformed, 1u);
+  EXPECT_NE(report().find(R"({"line":4,"error":"field dataConsultation: written by the ledger itself)"), std::string::npos)
+      << report();
+  for (uint32_t p = 0; p < log->partitions(); ++p)
+    for (const LogRecord& r : testing::read_all(*log, p))
+      EXPECT_EQ(r.payload.find("CitizenDataConsulted"), std::string::npos) << r.payload;
+}
+
 TEST_P(IngestTest, StrictStopsAtTheFirstMalformedLineKeepingWhatCameBefore) {
   const std::string path = dir_.file("in.ndjson");
   write_declarations(path, 20, "{not json", 5);
