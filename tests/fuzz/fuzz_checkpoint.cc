@@ -93,7 +93,9 @@ void check_round_trip(const State& loaded) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace dimona;
+  static uint64_t sequence = 0;  // the store keeps a history: each save is the next checkpoint
   Checkpoint checkpoint;
+  checkpoint.sequence = ++sequence;
   checkpoint.partitions.push_back(
       PartitionCheckpoint{0, fuzz::partition_bytes(std::string_view(reinterpret_cast<const char*>(data), size))});
   FUZZ_CHECK(fuzz::store().save(checkpoint).is_ok());
