@@ -74,8 +74,13 @@ Result<std::shared_ptr<const Projector>> PastStates::at(Instant instant) const {
   options.as_of = instant;
   Result<std::unique_ptr<Projector>> projector = Projector::open(log_, options);
   DIMONA_TRY(projector);
-  DIMONA_TRY((*projector)->catch_up().status());
-  // Folded to `ends` unless an open partition grew meanwhile: kept only when it holds what its key says.
+  // Folded to the ends found above, not searched for again (the search is most of a build:
+  // docs/benchmarks.md "Audit"); a partition another member holds stays at its checkpoint's offset.
+  std::vector<Offset> target(log_.partitions());
+  for (uint32_t p = 0; p < log_.partitions(); ++p)
+    target[p] = (*projector)->holds(p) ? std::max(ends[p], (*projector)->offset(p)) : (*projector)->offset(p);
+  DIMONA_TRY((*projector)->catch_up_to(target).status());
+  // Kept only when it holds what its key says (a checkpoint past `ends` would not).
   std::vector<Offset> held(log_.partitions(), 0);
   for (uint32_t p = 0; p < log_.partitions(); ++p)
     if ((*projector)->holds(p)) held[p] = (*projector)->offset(p);
