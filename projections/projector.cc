@@ -98,6 +98,15 @@ bool take_model_sections(std::string_view bytes, std::vector<ModelSection>* out)
   return bytes.empty();
 }
 
+// The event a record of partition p holds; one that does not decode is corruption, named by its place.
+Result<Event> event_of(EventDecoder& decoder, uint32_t p, const LogRecord& record) {
+  Result<Event> event = decoder.decode_copy(record.payload);
+  if (!event.is_ok())
+    return corruption("partition " + std::to_string(p) + " offset " + std::to_string(record.offset) + ": " +
+                      event.status().message());
+  return event;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Projector>> Projector::open(Log& log, const ProjectorOptions& given) {
@@ -186,10 +195,8 @@ Status Projector::fold_partition(uint32_t p, Offset until, uint64_t max_events, 
   LedgerState& state = *states_[p];
   std::vector<std::unique_ptr<ReadModel>>& models = models_[p];
   return read_partition(*consumers_[p], p, at, stop, [&](LogRecord& record) -> Status {
-    Result<Event> event = decoder.decode_copy(record.payload);
-    if (!event.is_ok())
-      return corruption("partition " + std::to_string(p) + " offset " + std::to_string(record.offset) + ": " +
-                        event.status().message());
+    Result<Event> event = event_of(decoder, p, record);
+    DIMONA_TRY(event);
     DIMONA_TRY(state.apply(*event));
     for (const std::unique_ptr<ReadModel>& model : models) model->apply(*event, record.offset);
     at = record.offset + 1;
@@ -208,10 +215,8 @@ Status Projector::backfill() {
     DIMONA_TRY(consumer);
     EventDecoder decoder;
     DIMONA_TRY(read_partition(**consumer, p, 0, offsets_[p], [&](LogRecord& record) -> Status {
-      Result<Event> event = decoder.decode_copy(record.payload);
-      if (!event.is_ok())
-        return corruption("partition " + std::to_string(p) + " offset " + std::to_string(record.offset) + ": " +
-                          event.status().message());
+      Result<Event> event = event_of(decoder, p, record);
+      DIMONA_TRY(event);
       for (ReadModel* model : again) model->apply(*event, record.offset);
       return Status::ok();
     }));
