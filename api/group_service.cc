@@ -177,6 +177,12 @@ Result<std::shared_ptr<const Projector>> GroupLedgerService::state_at(Instant at
   return share_->state_at(at);
 }
 
+Result<std::shared_ptr<const Projector>> GroupLedgerService::citizen_state_at(Ssin citizen, Instant at) const {
+  std::shared_lock lock(share_mutex_);
+  if (!share_) return unavailable("this member holds no partition now");
+  return share_->citizen_state_at(citizen, at);
+}
+
 bool GroupLedgerService::wait_for(uint32_t partition, Offset offset, int deadline_ms) const {
   std::shared_lock lock(share_mutex_);
   return share_ && share_->wait_for(partition, offset, deadline_ms);

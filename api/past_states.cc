@@ -95,4 +95,11 @@ Result<std::shared_ptr<const Projector>> PastStates::at(Instant instant) const {
   return state;
 }
 
+Result<std::shared_ptr<const Projector>> PastStates::citizen_at(Ssin citizen, const std::vector<Offset>& offsets,
+                                                               Instant instant) const {
+  Result<std::unique_ptr<Projector>> state = Projector::of_citizen(log_, base_, citizen, offsets, instant);
+  DIMONA_TRY(state);
+  return std::shared_ptr<const Projector>(std::move(*state));
+}
+
 }  // namespace dimona::api

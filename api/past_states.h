@@ -39,6 +39,10 @@ class PastStates {
   ~PastStates();
 
   Result<std::shared_ptr<const Projector>> at(Instant instant) const;
+  // One citizen's state at `instant` from the citizen's offsets (Projector::of_citizen),
+  // built for the request and not kept: it reads only those events.
+  Result<std::shared_ptr<const Projector>> citizen_at(Ssin citizen, const std::vector<Offset>& offsets,
+                                                     Instant instant) const;
 
  private:
   struct Kept {
@@ -78,6 +82,9 @@ class PastView final : public LedgerService {
   bool with_writer(std::function<void(const Ledger&)>) override { return false; }
   void read_view(const std::function<void(const Projector&)>& f) const override { f(*past_); }
   Result<std::shared_ptr<const Projector>> state_at(Instant at) const override { return live_.state_at(at); }
+  Result<std::shared_ptr<const Projector>> citizen_state_at(Ssin citizen, Instant at) const override {
+    return live_.citizen_state_at(citizen, at);
+  }
   bool wait_for(uint32_t partition, Offset offset, int deadline_ms) const override {
     return live_.wait_for(partition, offset, deadline_ms);
   }

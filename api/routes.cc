@@ -145,9 +145,14 @@ struct Api::Impl {
     // ?asOf answered by the handler itself from the live state (Call::as_of): a citizen's
     // history reads its index up to the instant, cheaper than a past state (docs/audit.md).
     bool answers_as_of = false;
+    // Answers from the state of the path's {ssin} alone (a citizen's view: Projector::of_citizen),
+    // so ?asOf folds that citizen's events only. Set for every read under /v1/citizens/{ssin}/.
+    bool one_citizen = false;
   };
   static Route read(const char* method, const char* pattern, ReadHandler fn, bool public_route = false) {
-    return Route{method, pattern, fn, nullptr, nullptr, public_route, false, std::string(method) + " " + pattern};
+    Route r{method, pattern, fn, nullptr, nullptr, public_route, false, std::string(method) + " " + pattern};
+    r.one_citizen = std::string_view(pattern).starts_with("/v1/citizens/{ssin}/");
+    return r;
   }
   static Route write(const char* method, const char* pattern, WriteHandler fn) {
     return Route{method, pattern, nullptr, fn, nullptr, false, false, std::string(method) + " " + pattern};
@@ -202,7 +207,12 @@ struct Api::Impl {
       return c.reply(std::move(r));
     }
     if (route.read && c.as_of && !route.answers_as_of) {  // docs/audit.md: the same handler over the state at that instant
-      Result<std::shared_ptr<const Projector>> past = service.state_at(*c.as_of);
+      // One citizen's read folds that citizen's events alone (docs/audit.md "One citizen"); a
+      // malformed {ssin} is the handler's 400, answered before it reads anything.
+      const Parsed<Ssin> citizen = route.one_citizen ? path_ssin(c.param("ssin")) : Parsed<Ssin>(std::vector<InputIssue>{});
+      if (route.one_citizen && !citizen) return route.read(c, service);
+      Result<std::shared_ptr<const Projector>> past =
+          route.one_citizen ? service.citizen_state_at(*citizen, *c.as_of) : service.state_at(*c.as_of);
       if (!past.is_ok()) return c.reply(problem_of(past.status()));
       const PastView view(service, std::move(*past));
       return route.read(c, view);

@@ -207,6 +207,23 @@ bool EmbeddedLedgerService::wait_for(uint32_t partition, Offset offset, int dead
   }
 }
 
+// The citizen's offsets are the live index's: complete up to `at` once the partition has folded
+// an event recorded after it (recordedAt never decreases in a partition, so every event not yet
+// folded is later still). Otherwise, events appended but not folded might be recorded by `at`:
+// the whole state, whose bounds are the log's own.
+Result<std::shared_ptr<const Projector>> EmbeddedLedgerService::citizen_state_at(Ssin citizen, Instant at) const {
+  const uint32_t p = partition_of(citizen);
+  std::vector<Offset> offsets;
+  bool complete = false;
+  {
+    std::shared_lock lock(fold_mutex_);
+    complete = projector_->holds(p) && projector_->partition(p).last_recorded_at() > at;
+    if (complete) offsets = projector_->citizens(p).offsets(citizen);
+  }
+  if (!complete) return state_at(at);
+  return past_->citizen_at(citizen, offsets, at);
+}
+
 Result<std::vector<PartitionProgress>> EmbeddedLedgerService::progress() const {
   std::vector<PartitionProgress> out;
   {

@@ -97,6 +97,14 @@ class LedgerService {
   // recorded by then gives, for this process's partitions. May fold for a
   // while: never called on an I/O thread. Errors as the log's (kUnavailable...).
   virtual Result<std::shared_ptr<const Projector>> state_at(Instant at) const = 0;
+  // One citizen's state at `at` (Projector::of_citizen): answers every read
+  // about `citizen` as state_at(at) does, from the citizen's own events (its
+  // index's offsets), so its cost follows the citizen's events, not the log's
+  // size. By default (and whenever the citizen's partition has not folded an
+  // event recorded after `at`) the whole state_at(at).
+  virtual Result<std::shared_ptr<const Projector>> citizen_state_at(Ssin /*citizen*/, Instant at) const {
+    return state_at(at);
+  }
   // True when `partition` has folded every offset below `offset` before `deadline_ms` passes.
   virtual bool wait_for(uint32_t partition, Offset offset, int deadline_ms) const = 0;
   virtual uint32_t partition_of(Ssin citizen) const = 0;

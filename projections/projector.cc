@@ -167,6 +167,49 @@ Result<std::unique_ptr<Projector>> Projector::open(Log& log, const ProjectorOpti
   return projector;
 }
 
+Result<std::unique_ptr<Projector>> Projector::of_citizen(Log& log, const ProjectorOptions& given, Ssin citizen,
+                                                         const std::vector<Offset>& offsets, Instant as_of) {
+  ProjectorOptions options = given;
+  options.checkpoint_path.clear();
+  options.partitions.clear();
+  options.as_of = as_of;
+  Result<std::unique_ptr<Projector>> opened = open(log, options);
+  DIMONA_TRY(opened);
+  Projector& projector = **opened;
+  const uint32_t p = partition_for(citizen, projector.partition_count());
+  LedgerState& state = *projector.states_[p];
+  EventDecoder decoder;
+  std::unique_ptr<LogConsumer> reader;
+  for (size_t at = 0; at < offsets.size();) {
+    const size_t chunk_end = std::min(offsets.size(), at + limits::citizen_history_read_events);
+    const std::vector<Offset> chunk(offsets.begin() + static_cast<std::ptrdiff_t>(at),
+                                    offsets.begin() + static_cast<std::ptrdiff_t>(chunk_end));
+    if (!reader) {
+      Result<std::unique_ptr<LogConsumer>> consumer = log.open_consumer();
+      DIMONA_TRY(consumer);
+      reader = std::move(*consumer);
+    }
+    Result<std::vector<std::string>> lines = projector.events_at(p, chunk, reader.get());
+    DIMONA_TRY(lines);
+    for (size_t i = 0; i < chunk.size(); ++i) {
+      LogRecord record;
+      record.offset = chunk[i];
+      record.payload = std::move((*lines)[i]);
+      Result<Event> event = event_of(decoder, p, record);
+      DIMONA_TRY(event);
+      if (event->ssin != citizen)
+        return corruption("partition " + std::to_string(p) + " offset " + std::to_string(chunk[i]) +
+                          ": not the citizen the index names");
+      if (event->recorded_at > as_of) return opened;  // the rest are later still
+      DIMONA_TRY(state.apply(*event));
+      for (const std::unique_ptr<ReadModel>& model : projector.models_[p]) model->apply(*event, chunk[i]);
+      projector.offsets_[p] = chunk[i] + 1;
+    }
+    at = chunk_end;
+  }
+  return opened;
+}
+
 const LedgerState& Projector::state_of(Ssin citizen) const {
   return *states_[partition_for(citizen, partition_count())];
 }

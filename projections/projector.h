@@ -94,6 +94,22 @@ struct ReplayStats {
 class Projector {
  public:
   static Result<std::unique_ptr<Projector>> open(Log& log, const ProjectorOptions& options);
+  // One citizen at an instant (issue 12, item 4; docs/audit.md "One citizen"):
+  // a projector whose partition `p` (the citizen's) holds only the events at
+  // `offsets` (the citizen's, increasing: its CitizenIndex's list, taken by
+  // the caller from a live projector) recorded at or before `as_of`, folded
+  // into a fresh LedgerState and read models; the other partitions are
+  // empty. A citizen's views fold only the citizen's own events
+  // (citizen_index.h), so it answers every read about that citizen exactly as
+  // the whole state at `as_of` does (a test compares them route by route);
+  // it answers nothing else. The offsets are read by events_at (only those
+  // records); recordedAt never decreases in a partition, so the events kept
+  // are a prefix, and the reading stops at the first one after `as_of`. The
+  // caller must know every citizen event recorded by `as_of` is in `offsets`
+  // (the live fold has passed one recorded after it). kCorruption when a
+  // record does not decode or is not the citizen's; the log's errors.
+  static Result<std::unique_ptr<Projector>> of_citizen(Log& log, const ProjectorOptions& options, Ssin citizen,
+                                                       const std::vector<Offset>& offsets, Instant as_of);
   ~Projector();
 
   Result<ReplayStats> catch_up(const std::function<void(const ReplayProgress&)>& progress = {});

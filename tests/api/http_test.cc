@@ -2408,11 +2408,10 @@ TEST_F(HttpTest, AConsultationCannotBePostedFromOutside) {
   EXPECT_EQ(get(citizen_path(kStudent, "consultations"), citizen(kStudent)).json()["total"].integer(), 0);
 }
 
-// The ledger of a member of a serve group that holds no partition: another member (its owner)
-// holds the citizens; reads and writes go to the ledger underneath.
-class ElsewhereService final : public LedgerService {
+// A LedgerService that hands every call to another; the tests' variants override what they change.
+class ForwardingService : public LedgerService {
  public:
-  explicit ElsewhereService(LedgerService& inner) : inner_(inner) {}
+  explicit ForwardingService(LedgerService& inner) : inner_(inner) {}
   void submit(std::string body, Check check, Done done) override { inner_.submit(std::move(body), std::move(check), std::move(done)); }
   void submit_from(std::string body, SourcePosition position, std::string source, Done done) override {
     inner_.submit_from(std::move(body), std::move(position), std::move(source), std::move(done));
@@ -2420,12 +2419,15 @@ class ElsewhereService final : public LedgerService {
   bool with_writer(std::function<void(const Ledger&)> f) override { return inner_.with_writer(std::move(f)); }
   void read_view(const std::function<void(const Projector&)>& f) const override { inner_.read_view(f); }
   Result<std::shared_ptr<const Projector>> state_at(Instant at) const override { return inner_.state_at(at); }
+  Result<std::shared_ptr<const Projector>> citizen_state_at(Ssin citizen, Instant at) const override {
+    return inner_.citizen_state_at(citizen, at);
+  }
   bool wait_for(uint32_t partition, Offset offset, int deadline_ms) const override {
     return inner_.wait_for(partition, offset, deadline_ms);
   }
   uint32_t partition_of(Ssin citizen) const override { return inner_.partition_of(citizen); }
-  bool holds(uint32_t) const override { return false; }
-  std::optional<std::string> owner_of(uint32_t) const override { return "http://owner.test"; }
+  bool holds(uint32_t partition) const override { return inner_.holds(partition); }
+  std::optional<std::string> owner_of(uint32_t partition) const override { return inner_.owner_of(partition); }
   bool ready() const override { return inner_.ready(); }
   std::string log_uri() const override { return inner_.log_uri(); }
   Result<std::vector<PartitionProgress>> progress() const override { return inner_.progress(); }
@@ -2436,9 +2438,118 @@ class ElsewhereService final : public LedgerService {
   Instant ledger_time() const override { return inner_.ledger_time(); }
   void stop() override {}
 
- private:
+ protected:
   LedgerService& inner_;
 };
+
+// The ledger of a member of a serve group that holds no partition: another member (its owner)
+// holds the citizens; reads and writes go to the ledger underneath.
+class ElsewhereService final : public ForwardingService {
+ public:
+  using ForwardingService::ForwardingService;
+  bool holds(uint32_t) const override { return false; }
+  std::optional<std::string> owner_of(uint32_t) const override { return "http://owner.test"; }
+};
+
+// A ledger whose past reads of one citizen use the whole state at the instant (the reference the
+// citizen's own state must equal); it counts the reads of one citizen that reached it.
+class WholePastService final : public ForwardingService {
+ public:
+  using ForwardingService::ForwardingService;
+  Result<std::shared_ptr<const Projector>> citizen_state_at(Ssin, Instant at) const override {
+    ++citizen_reads;
+    return inner_.state_at(at);
+  }
+  mutable std::atomic<int> citizen_reads{0};
+};
+
+// The same request to an Api in this process, without the network: its response.
+HttpResponse answer_of(Api& api, const std::string& target, const std::string& authorization) {
+  HttpRequest request;
+  request.method = "GET";
+  request.target = target;
+  request.headers.emplace_back("authorization", authorization);
+  request.client = "127.0.0.1";
+  std::promise<HttpResponse> answered;
+  api.handle(request, [&answered](HttpResponse r) { answered.set_value(std::move(r)); });
+  return answered.get_future().get();
+}
+
+// Issue 12, item 4: a past read of one citizen folds that citizen's events alone (the index's
+// offsets: Projector::of_citizen), and answers every route under /v1/citizens/{ssin}/ as the
+// whole ledger's state at that instant does, at instants between, on and around the events.
+TEST_F(HttpTest, OneCitizensPastIsAnsweredFromTheirEventsAsFromTheWholeLedger) {
+  declare(stu_in("2025-06-02", "2025-06-30", 470));
+  clock_.advance_seconds(3600);
+  declare(stu_in("2025-06-03", "2025-06-30", 30, kStudent, kEmp2));  // 25 h beyond the quota of then
+  declare(stu_in("2025-06-05", "2025-06-20", 40, kOther, kEmp2));
+  clock_.advance_seconds(86'400);
+  ASSERT_EQ(post(citizen_path(kStudent, "attestations"), citizen(kStudent), "").status, 201);
+  const Response refused = post("/v1/declarations", declarant(), stu_in("2025-06-10", "2025-09-10", 30));  // two quarters
+  ASSERT_EQ(refused.status, 201) << refused;
+  ASSERT_EQ(get(citizen_path(kStudent, "studentBalance"), auditor()).status, 200);  // recorded: who looked
+  clock_.advance_seconds(31 * 86'400);  // July: 650 h is known
+  declare(stu_in("2025-07-03", "2025-07-31", 10, kOther));
+  declare(stu_in("2025-07-04", "2025-07-31", 12));
+  clock_.advance_seconds(86'400);
+  for (int i = 0; i < 20; ++i) declare(stu_in("2025-09-01", "2025-09-02", 1, i % 2 ? kStudent : kOther, kEmp1));
+
+  Result<TokenVerifier> verifier = TokenVerifier::from_jwks_file(dir_.file("keys") + "/" + std::string(kDevJwksFile),
+                                                                 std::string(kIssuer), std::string(kAudience));
+  ASSERT_TRUE(verifier.is_ok());
+  WholePastService whole(*service_);
+  Api reference(whole, std::move(*verifier), clock_, api_options_);
+  std::vector<std::string> instants = {"2025-06-01T07:59:59Z", "2025-06-01T12:00:00Z", "2025-06-02",
+                                       "2025-07-01T00:00:00Z", "2025-07-03T08:00:00Z"};
+  // At, just before and just after each of the student's first events (recordedAt to the microsecond).
+  const Response history = get("/v1/audit/citizens/" + kStudent + "/events", auditor());
+  ASSERT_EQ(history.status, 200) << history;
+  std::vector<Json> items = history.json()["items"].array;
+  ASSERT_GE(items.size(), 6u) << history;
+  items.resize(6);
+  for (const Json& item : items) {
+    const std::optional<Instant> t = parse_as_of(item["recordedAt"].text);
+    ASSERT_TRUE(t) << item["recordedAt"].text;
+    for (int64_t d : {-1, 0, 1}) instants.push_back(to_string(Instant{t->micros + d}));
+  }
+  const std::vector<std::string> views = {"studentBalance?year=2025", "studentBalance?year=2025&validOn=2025-06-10",
+                                          "calendar?year=2025", "interimRelations", "interimRelations?view=calendar",
+                                          "attestations", "consents", "flexiEligibility", "anomalies", "consultations"};
+  int compared = 0;
+  for (const std::string& at : instants) {
+    for (const std::string& ssin : {kStudent, kOther}) {
+      for (const std::string& view : views) {
+        const std::string target = citizen_path(ssin, view) + (view.find('?') == std::string::npos ? "?" : "&") + "asOf=" + at;
+        SCOPED_TRACE(target);
+        const Principal who = view == "anomalies" ? auditor() : citizen(ssin);  // a citizen's own reads are not recorded
+        const HttpResponse one = answer_of(*api_, target, token(who));
+        const HttpResponse all = answer_of(reference, target, token(who));
+        EXPECT_EQ(one.status, 200) << one.body;
+        EXPECT_EQ(one.status, all.status);
+        EXPECT_EQ(one.body, all.body);
+        ++compared;
+      }
+      for (const std::string view : {"wages", "inbox"}) {  // the citizen's own only
+        const std::string target = citizen_path(ssin, view) + "?asOf=" + at;
+        SCOPED_TRACE(target);
+        const HttpResponse one = answer_of(*api_, target, token(citizen(ssin)));
+        const HttpResponse all = answer_of(reference, target, token(citizen(ssin)));
+        EXPECT_EQ(one.status, 200) << one.body;
+        EXPECT_EQ(one.body, all.body);
+      }
+    }
+  }
+  reference.stop_fanout();
+  EXPECT_EQ(compared, 2 * 23 * 10);
+  EXPECT_EQ(whole.citizen_reads.load(), 2 * 23 * 12) << "every past read of a citizen asked for that citizen's state";
+  // What the reads say, once: the balance of 30 June counted 475 h then, 25 h beyond.
+  const Json then = parse_json(answer_of(*api_, citizen_path(kStudent, "studentBalance?year=2025&asOf=2025-06-30"),
+                                          token(auditor())).body)["items"][0];
+  EXPECT_EQ(then["quota"].integer(), 475);
+  EXPECT_EQ(then["exceeding"].integer(), 25);
+  // A malformed {ssin} with asOf is the handler's 400, no state built for it.
+  expect_problem(get("/v1/citizens/0503141259X/studentBalance?asOf=2025-06-30", auditor()), 400, "badRequest");
+}
 
 // In a serve group, an access code found in this member's copy of a partition it does not hold
 // is answered (and recorded) by the partition's owner: 307 there, nothing recorded here.

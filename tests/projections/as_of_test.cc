@@ -16,7 +16,12 @@
 #include "projections/checkpoint_store.h"
 #include "projections/export.h"
 #include "projections/projector.h"
+#include "engine/flexi.h"
+#include "projections/access_views.h"
+#include "projections/inbox_views.h"
+#include "projections/interim_views.h"
 #include "projections/student_views.h"
+#include "projections/wage_views.h"
 #include "tests/engine/ledger_fixture.h"
 #include "tests/projections/generated_year.h"
 #include "tests/test_util.h"
@@ -227,6 +232,100 @@ TEST_F(AuditRebuildTest, RebuildsAtRandomInstantsEqualReplaysOfTheEventsRecorded
   ASSERT_TRUE(after.is_ok());
   EXPECT_EQ(after->size(), kept->size());
   EXPECT_EQ(after->back().sequence, kept->back().sequence);
+}
+
+// Every view of one citizen at `now` (asOf), as the routes under /v1/citizens/{ssin}/ give them.
+std::string citizen_views(const Projector& p, Ssin s, Instant now) {
+  const LedgerState& state = p.state_of(s);
+  std::string out;
+  for (int32_t year : {2024, 2025, 2026}) {
+    to_json(student_balance(state, s, year, axes_at(now, true, std::nullopt)), &out);
+    to_json(student_balance(state, s, year, axes_at(now, true, date_of(now))), &out);
+    to_json(student_calendar(state, s, year, std::nullopt), &out);
+  }
+  const InterimFilter window = interim_window(date_of(now));
+  to_json(s, interim_relations(state, s, window, &p.anomalies_of(s)), &out);
+  to_json(interim_calendar(state, s, window), &out);
+  for (const Attestation& a : attestations_of(state, s)) to_json(a, &out);
+  to_json(consents_of(state, s), now, &out);
+  to_json(consultations_of(state, s), &out);
+  for (const AnomalyRecord& r : p.anomalies_of(s).of_citizen(s)) to_json(r, &out);
+  const int32_t quarter = quarter_index(date_of(now));
+  to_json(flexi_eligibility(state.actions(), s, quarter, 0), &out);
+  to_json(s, wages_of_last_quarters(state.actions(), s, quarter), {}, &out);
+  to_json(inbox_of(state.actions(), s, now, false), &out);
+  to_json(inbox_of(state.actions(), s, now, true), &out);
+  return out;
+}
+
+// Issue 12, item 4: a citizen's state built from that citizen's events alone (their index's
+// offsets) answers every view of the citizen as the whole state at the instant does.
+TEST_F(AuditRebuildTest, OneCitizensStateAnswersAsTheWholeStateAtRandomInstants) {
+  const std::unique_ptr<Projector> live = caught_up(*log_, ProjectorOptions{});
+  ASSERT_TRUE(live);
+  struct Keyed {
+    Ssin citizen;
+    Instant recorded_at;
+  };
+  std::vector<Keyed> events;  // the citizens' events, over every partition
+  for (uint32_t p = 0; p < kPartitions; ++p) {
+    for (const LogRecord& r : records(p)) {
+      Result<Ssin> s = parse_ssin(r.key);
+      if (s.is_ok() && live->citizens(p).count(*s) > 0) events.push_back({*s, r.recorded_at});
+    }
+  }
+  ASSERT_GT(events.size(), 1000u);
+  const uint64_t seed = std::random_device{}();
+  SCOPED_TRACE("seed " + std::to_string(seed) + " (draws the instants and citizens)");
+  std::mt19937_64 random(seed);
+  int compared = 0, with_events = 0;
+  for (int i = 0; i < 12; ++i) {
+    // At, just before or just after one citizen's event: that citizen first, then others at random.
+    const Keyed drawn = events[random() % events.size()];
+    const Instant t{drawn.recorded_at.micros + static_cast<int64_t>(random() % 3) - 1};
+    SCOPED_TRACE("as of " + to_string(t));
+    ProjectorOptions then;
+    then.as_of = t;
+    const std::unique_ptr<Projector> whole = caught_up(*log_, then);
+    ASSERT_TRUE(whole);
+    for (int j = 0; j < 12; ++j) {
+      const Ssin s = j == 0 ? drawn.citizen : events[random() % events.size()].citizen;
+      SCOPED_TRACE("citizen " + std::to_string(s.value));
+      const uint32_t p = partition_for(s, kPartitions);
+      Result<std::unique_ptr<Projector>> one = Projector::of_citizen(*log_, ProjectorOptions{}, s, live->citizens(p).offsets(s), t);
+      ASSERT_TRUE(one.is_ok()) << one.status().to_string();
+      EXPECT_EQ(citizen_views(**one, s, t), citizen_views(*whole, s, t));
+      ++compared;
+      with_events += (*one)->offset(p) > 0;
+    }
+  }
+  EXPECT_EQ(compared, 144);
+  EXPECT_GT(with_events, 48) << "most draws see some of the citizen's events by then";
+}
+
+// Offsets that are not the citizen's are refused (a stale or foreign index), never folded.
+TEST_F(AuditRebuildTest, OneCitizensStateRefusesAnotherCitizensOffsets) {
+  std::vector<LogRecord> p0 = records(0);
+  ASSERT_GT(p0.size(), 10u);
+  auto keyed = std::find_if(p0.begin(), p0.end(), [](const LogRecord& r) { return parse_ssin(r.key).is_ok(); });
+  ASSERT_NE(keyed, p0.end());
+  const LogRecord& first = *keyed;
+  const LogRecord* other = nullptr;
+  for (const LogRecord& r : p0)
+    if (!r.key.empty() && r.key != first.key) other = &r;
+  ASSERT_NE(other, nullptr);
+  Result<Ssin> s = parse_ssin(first.key);
+  ASSERT_TRUE(s.is_ok());
+  ASSERT_EQ(partition_for(*s, kPartitions), 0u);
+  Result<std::unique_ptr<Projector>> one =
+      Projector::of_citizen(*log_, ProjectorOptions{}, *s, {first.offset, other->offset}, p0.back().recorded_at);
+  ASSERT_FALSE(one.is_ok());
+  EXPECT_EQ(one.status().code(), Code::kCorruption);
+  EXPECT_NE(one.status().message().find("not the citizen the index names"), std::string::npos) << one.status().to_string();
+  // Past the partition's end: the log's answer, not a crash.
+  Result<std::unique_ptr<Projector>> beyond =
+      Projector::of_citizen(*log_, ProjectorOptions{}, *s, {p0.back().offset + 5}, p0.back().recorded_at);
+  EXPECT_FALSE(beyond.is_ok());
 }
 
 TEST_F(AuditRebuildTest, StateHashesAgreeLiveRestartedAndRebuiltElsewhere) {  // item 6
