@@ -1,7 +1,7 @@
 // CitizenIndex: where each citizen's events are in their partition's log, so
-// that a citizen's history (and, later, a citizen's state as of an instant)
-// reads that citizen's events only, never a scan of the partition (issue 12,
-// items 4 and 8).
+// that a citizen's history and a citizen's state as of an instant
+// (Projector::of_citizen) read that citizen's events only, never a scan of
+// the partition (issue 12, items 4 and 8).
 //
 // Contract. Which events are a citizen's: exactly those whose envelope
 // `ssin` is the citizen's (Event::ssin, the partition key). The writer sets

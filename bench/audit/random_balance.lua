@@ -3,6 +3,7 @@
 -- wrk ... -s random_balance.lua URL -- SSINS_FILE live
 -- wrk ... -s random_balance.lua URL -- SSINS_FILE fixed INSTANT...        (one of these per request)
 -- wrk ... -s random_balance.lua URL -- SSINS_FILE random FIRST_S LAST_S   (a random second between, epoch)
+-- A line of SSINS_FILE may be "SSIN TOKEN": that request carries the citizen's own token.
 -- done() prints: RESULT requests seconds p50_ms p90_ms p99_ms max_ms non_2xx socket_errors
 
 local threads = {}
@@ -12,12 +13,17 @@ function setup(thread)
   table.insert(threads, thread)
 end
 
-local ssins, instants = {}, {}
+local ssins, tokens, instants = {}, {}, {}
 local mode, first, last
 
 function init(args)
   for line in io.lines(args[1]) do
-    if #line == 11 then ssins[#ssins + 1] = line end
+    local ssin, token = line:match("^(%d+) (%S+)$")
+    if ssin and #ssin == 11 then
+      ssins[#ssins + 1], tokens[#ssins + 1] = ssin, token
+    elseif #line == 11 then
+      ssins[#ssins + 1] = line
+    end
   end
   assert(#ssins > 0, "no SSIN in " .. args[1])
   mode = args[2]
@@ -34,12 +40,14 @@ function init(args)
 end
 
 function request()
-  local path = "/v1/citizens/" .. ssins[math.random(#ssins)] .. "/studentBalance?year=2025"
+  local i = math.random(#ssins)
+  local path = "/v1/citizens/" .. ssins[i] .. "/studentBalance?year=2025"
   if mode == "fixed" then
     path = path .. "&asOf=" .. instants[math.random(#instants)]
   elseif mode == "random" then
     path = path .. "&asOf=" .. os.date("!%Y-%m-%dT%H:%M:%SZ", math.random(first, last))
   end
+  if tokens[i] then return wrk.format("GET", path, { ["Authorization"] = "Bearer " .. tokens[i] }) end
   return wrk.format("GET", path)
 end
 
