@@ -97,7 +97,24 @@ Result<std::shared_ptr<const Projector>> PastStates::at(Instant instant) const {
 
 Result<std::shared_ptr<const Projector>> PastStates::citizen_at(Ssin citizen, const std::vector<Offset>& offsets,
                                                                Instant instant) const {
-  Result<std::unique_ptr<Projector>> state = Projector::of_citizen(log_, base_, citizen, offsets, instant);
+  std::unique_ptr<LogConsumer> reader;
+  {
+    std::lock_guard lock(readers_mutex_);
+    if (!readers_.empty()) {
+      reader = std::move(readers_.back());
+      readers_.pop_back();
+    }
+  }
+  if (!reader) {
+    Result<std::unique_ptr<LogConsumer>> opened = log_.open_consumer();
+    DIMONA_TRY(opened);
+    reader = std::move(*opened);
+  }
+  Result<std::unique_ptr<Projector>> state = Projector::of_citizen(log_, base_, citizen, offsets, instant, reader.get());
+  if (state.is_ok()) {  // a reader that failed is not trusted again
+    std::lock_guard lock(readers_mutex_);
+    if (readers_.size() < limits::as_of_citizen_readers_kept) readers_.push_back(std::move(reader));
+  }
   DIMONA_TRY(state);
   return std::shared_ptr<const Projector>(std::move(*state));
 }

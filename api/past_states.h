@@ -64,6 +64,10 @@ class PastStates {
   mutable std::mutex consumer_mutex_;  // consumer_ (bounds); taken with no other
   mutable std::unique_ptr<LogConsumer> consumer_;
   mutable std::vector<Kept> kept_;  // most recently used last
+  mutable std::mutex readers_mutex_;  // readers_
+  // Consumers for one citizen's reads, reused (opening one costs an embedded connection); at
+  // most limits::as_of_citizen_readers_kept idle ones are kept.
+  mutable std::vector<std::unique_ptr<LogConsumer>> readers_;
 };
 
 // A read of the past: a LedgerService whose reads are a past state's (the

@@ -168,7 +168,8 @@ Result<std::unique_ptr<Projector>> Projector::open(Log& log, const ProjectorOpti
 }
 
 Result<std::unique_ptr<Projector>> Projector::of_citizen(Log& log, const ProjectorOptions& given, Ssin citizen,
-                                                         const std::vector<Offset>& offsets, Instant as_of) {
+                                                         const std::vector<Offset>& offsets, Instant as_of,
+                                                         LogConsumer* reader) {
   ProjectorOptions options = given;
   options.checkpoint_path.clear();
   options.partitions.clear();
@@ -179,7 +180,7 @@ Result<std::unique_ptr<Projector>> Projector::of_citizen(Log& log, const Project
   const uint32_t p = partition_for(citizen, projector.partition_count());
   LedgerState& state = *projector.states_[p];
   EventDecoder decoder;
-  std::unique_ptr<LogConsumer> reader;
+  std::unique_ptr<LogConsumer> own;
   for (size_t at = 0; at < offsets.size();) {
     const size_t chunk_end = std::min(offsets.size(), at + limits::citizen_history_read_events);
     const std::vector<Offset> chunk(offsets.begin() + static_cast<std::ptrdiff_t>(at),
@@ -187,9 +188,10 @@ Result<std::unique_ptr<Projector>> Projector::of_citizen(Log& log, const Project
     if (!reader) {
       Result<std::unique_ptr<LogConsumer>> consumer = log.open_consumer();
       DIMONA_TRY(consumer);
-      reader = std::move(*consumer);
+      own = std::move(*consumer);
+      reader = own.get();
     }
-    Result<std::vector<std::string>> lines = projector.events_at(p, chunk, reader.get());
+    Result<std::vector<std::string>> lines = projector.events_at(p, chunk, reader);
     DIMONA_TRY(lines);
     for (size_t i = 0; i < chunk.size(); ++i) {
       LogRecord record;

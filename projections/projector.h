@@ -108,8 +108,10 @@ class Projector {
   // caller must know every citizen event recorded by `as_of` is in `offsets`
   // (the live fold has passed one recorded after it). kCorruption when a
   // record does not decode or is not the citizen's; the log's errors.
+  // `reader`: a consumer of `log` to read with (open_reader()), or null for one of its own.
   static Result<std::unique_ptr<Projector>> of_citizen(Log& log, const ProjectorOptions& options, Ssin citizen,
-                                                       const std::vector<Offset>& offsets, Instant as_of);
+                                                       const std::vector<Offset>& offsets, Instant as_of,
+                                                       LogConsumer* reader = nullptr);
   ~Projector();
 
   Result<ReplayStats> catch_up(const std::function<void(const ReplayProgress&)>& progress = {});

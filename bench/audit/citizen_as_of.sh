@@ -11,7 +11,8 @@
 # Usage: bench/audit/citizen_as_of.sh DATA SSINS [seconds=10] [connections=16] [runs=3] [sample=500]
 #   DATA: a data folder whose ledger was ingested and replayed (its checkpoint.db: serve starts from it);
 #   SSINS: a file of its citizens' SSINs, one per line (e.g. grep -o '"ssin":"[0-9]*"' of the input);
-#   FROM, TO (environment, epoch seconds): the instants drawn (default: 2025-01-15 .. 2025-12-15).
+#   FROM, TO (environment, epoch seconds): the instants drawn (default: 2025-01-15 .. 2025-12-15);
+#   LOG (environment): the log's URI when it is not DATA's embedded one (kafka://HOST:PORT/TOPIC).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 data=${1:?usage: $0 DATA SSINS [seconds] [connections] [runs] [sample]}
@@ -45,7 +46,7 @@ token=$("$bin" token --role auditor --lifetime 86400 --data "$data")
 
 say "serve (from the checkpoint)"
 t0=$(date +%s%N)
-"$bin" serve --data "$data" --address 127.0.0.1 --port 0 --io-threads 2 >"$dir/serve.log" 2>&1 &
+"$bin" serve --data "$data" ${LOG:+--log "$LOG"} --address 127.0.0.1 --port 0 --io-threads 2 >"$dir/serve.log" 2>&1 &
 serve_pid=$!
 for _ in $(seq 6000); do
   port=$(grep -o 'serving http://127.0.0.1:[0-9]*' "$dir/serve.log" | cut -d: -f3 || true)

@@ -104,6 +104,9 @@ inline constexpr size_t log_poll_records_max = 1 << 16;
 inline constexpr int log_read_stall_ms = 30'000;
 // Records asked of one poll by the readers that fold or scan a partition.
 inline constexpr size_t log_read_chunk_records = 4096;
+// An embedded read of at most this many records, under half of what follows in its batch, decodes
+// only them (a read by offset: log_frames::decode_batch_window); a longer read takes the whole batch.
+inline constexpr size_t log_window_records_max = 512;
 // A record's source position (LogRecordDraft::source), in bytes.
 inline constexpr size_t log_source_bytes_max = 256;
 // The embedded log (sqlite:): a waiting poll() re-checks the file this often for
@@ -200,6 +203,8 @@ inline constexpr size_t checkpoints_kept_default = 8;
 inline constexpr size_t checkpoints_kept_max = 1024;
 // States rebuilt at an instant (?asOf) a server keeps for the next reads of the same instant.
 inline constexpr size_t as_of_states_cached = 4;
+// Idle log consumers kept for one citizen's past reads (api/past_states.h): about the readers at once.
+inline constexpr size_t as_of_citizen_readers_kept = 8;
 // A read model's name in a checkpoint section (projections/read_model.h).
 inline constexpr size_t read_model_name_bytes_max = 32;
 // Instants remembered per kept state (answered without asking the log where each partition ends).

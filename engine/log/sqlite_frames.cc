@@ -2,9 +2,9 @@
 
 #include <lz4.h>
 
-#include <vector>
-
+#include <algorithm>
 #include <limits>
+#include <vector>
 
 #include "engine/base/assert.h"
 #include "engine/base/crc32c.h"
@@ -56,9 +56,15 @@ class Reader {
     return true;
   }
   bool text(std::string* out, size_t max) {
+    std::string_view view;
+    if (!text(&view, max)) return false;
+    out->assign(view);
+    return true;
+  }
+  bool text(std::string_view* out, size_t max) {
     uint32_t n = 0;
     if (!u32(&n) || n > bytes_.size() || n > max) return false;
-    out->assign(bytes_.data(), n);
+    *out = bytes_.substr(0, n);
     bytes_.remove_prefix(n);
     return true;
   }
@@ -75,6 +81,17 @@ bool read_frame(Reader& in, LogRecord* record) {
   return in.text(&record->event_id, kAny) && !record->event_id.empty() && in.text(&record->key, kAny) &&
          in.text(&record->type, kAny) && in.text(&record->source, limits::log_source_bytes_max) &&
          in.text(&record->payload, limits::event_bytes_max);
+}
+
+// Steps over one frame, checking it as read_frame does, copying nothing.
+bool skip_frame(Reader& in) {
+  uint64_t at = 0;
+  uint32_t version = 0;
+  std::string_view id, key, type, source, payload;
+  constexpr size_t kAny = limits::batch_payload_bytes_max;
+  return in.u64(&at) && in.u32(&version) && in.text(&id, kAny) && !id.empty() && in.text(&key, kAny) &&
+         in.text(&type, kAny) && in.text(&source, limits::log_source_bytes_max) &&
+         in.text(&payload, limits::event_bytes_max);
 }
 
 bool header_in_range(const BatchHeader& h, size_t stored_bytes) {
@@ -218,6 +235,58 @@ Status decode_batch(const BatchHeader& h, std::string_view stored, std::vector<L
     return corruption(at + " has its recordedAt out of order");
   }
   return Status::ok();
+}
+
+Status decode_batch_window(const BatchHeader& h, std::string_view stored, uint32_t first, uint32_t n,
+                           std::vector<LogRecord>* out, std::string* scratch) {
+  if (!header_in_range(h, stored.size()) || n == 0 || first >= h.count || n > h.count - first)
+    return decode_batch(h, stored, out, scratch);  // refused there, with its message, or whole
+  if (first == 0 && n == h.count) return decode_batch(h, stored, out, scratch);
+  const std::string at = batch_location(h.partition, h.base_offset);
+  if (batch_crc(h, stored) != static_cast<uint32_t>(h.crc)) return corruption(at + " fails its CRC");
+  // The frames up to the window's end: an LZ4 block is decompressed from its start, so only as
+  // far as needed (a guess in proportion to the records, doubled until the window is whole).
+  const auto raw = static_cast<size_t>(h.raw_size);
+  if (h.codec == kCodecNone && stored.size() != raw) return corruption(at + " does not hold its size");
+  if (h.codec != kCodecNone && h.codec != kCodecLz4) return corruption(at + " has an unknown codec");
+  size_t want = std::min(raw, raw / static_cast<size_t>(h.count) * (size_t{first} + n) * 5 / 4 + 4096);
+  for (;;) {
+    std::string_view frames = stored;
+    if (h.codec == kCodecLz4) {
+      scratch->resize(raw);
+      const int got = LZ4_decompress_safe_partial(stored.data(), scratch->data(), static_cast<int>(stored.size()),
+                                                  static_cast<int>(want), static_cast<int>(raw));
+      if (got < 0 || static_cast<size_t>(got) > raw) return corruption(at + " does not decompress to its size");
+      frames = std::string_view(scratch->data(), static_cast<size_t>(got));
+    }
+    Reader in(frames);
+    bool whole = true;
+    for (uint32_t i = 0; i < first && whole; ++i) whole = skip_frame(in);
+    const size_t before = out->size();
+    for (uint32_t i = 0; i < n && whole; ++i) {
+      LogRecord record;
+      whole = read_frame(in, &record);
+      record.partition = h.partition;
+      record.offset = static_cast<Offset>(h.base_offset) + first + i;
+      if (whole) out->push_back(std::move(record));
+    }
+    if (whole) {
+      const std::span<const LogRecord> window = std::span<const LogRecord>(*out).subspan(before);
+      Instant previous{h.first_recorded_at};
+      for (const LogRecord& r : window) {
+        if (r.recorded_at < previous || r.recorded_at.micros > h.last_recorded_at) {
+          out->resize(before);
+          return corruption(at + " has its recordedAt out of order");
+        }
+        previous = r.recorded_at;
+      }
+      return Status::ok();
+    }
+    out->resize(before);
+    if (frames.size() >= raw || want >= raw)
+      return corruption(at + ": record " + std::to_string(first) + " on is not a whole frame");
+    want = std::min(raw, want * 2);
+  }
 }
 
 }  // namespace dimona::log_frames

@@ -74,6 +74,16 @@ Status decode_batch(const BatchHeader& header, std::string_view stored, std::vec
                     std::string* scratch);
 
 // "partition 3: batch at offset 42", the prefix of every corruption message.
+// The records [first, first + n) of a batch (0-based within it) appended to
+// out: a read by offset (a citizen's events) takes a few records of a batch of
+// thousands. The CRC is checked over all the stored bytes as decode_batch
+// does; the frames are decompressed (LZ4_decompress_safe_partial) and parsed
+// only as far as the window's end, the ones before it stepped over without a
+// copy, so a frame after the window is not checked (the CRC covers it). The
+// whole batch (first 0, n count) or a window out of range is decode_batch.
+Status decode_batch_window(const BatchHeader& header, std::string_view stored, uint32_t first, uint32_t n,
+                           std::vector<LogRecord>* out, std::string* scratch);
+
 std::string batch_location(uint32_t partition, int64_t base_offset);
 
 }  // namespace dimona::log_frames

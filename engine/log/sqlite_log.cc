@@ -604,8 +604,11 @@ class SqliteConsumer final : public LogConsumer {
     return c;
   }
 
-  // The batch a statement stepped onto, checked and decoded.
-  Status decode_row(sqlite3_stmt* s, uint32_t partition, BatchHeader* h, std::vector<LogRecord>* records) {
+  // The batch a statement stepped onto, checked and decoded: its records from `position` on
+  // (all of them when it is not in the batch), only `budget` of them for a short read by offset
+  // (at most limits::log_window_records_max, under half of what follows position: decode_batch_window).
+  Status decode_row(sqlite3_stmt* s, uint32_t partition, BatchHeader* h, std::vector<LogRecord>* records,
+                    Offset position, size_t budget) {
     h->partition = partition;
     h->base_offset = sqlite3_column_int64(s, 0);
     h->count = sqlite3_column_int64(s, 1);
@@ -617,6 +620,13 @@ class SqliteConsumer final : public LogConsumer {
     const void* blob = sqlite3_column_blob(s, 7);  // before its size, as SQLite asks
     std::string_view stored(blob != nullptr ? static_cast<const char*>(blob) : "",
                             static_cast<size_t>(sqlite3_column_bytes(s, 7)));
+    const Offset base = h->base_offset >= 0 ? static_cast<Offset>(h->base_offset) : 0;
+    const Offset end = h->count > 0 ? base + static_cast<Offset>(h->count) : base;
+    if (h->base_offset >= 0 && base <= position && position < end && budget <= limits::log_window_records_max &&
+        end - position > 2 * budget) {
+      return log_frames::decode_batch_window(*h, stored, static_cast<uint32_t>(position - base),
+                                             static_cast<uint32_t>(budget), records, &scratch_);
+    }
     return log_frames::decode_batch(*h, stored, records, &scratch_);
   }
 
@@ -680,7 +690,7 @@ Status SqliteConsumer::seek_to_instant(uint32_t partition, Instant at) {
   }
   BatchHeader h;
   std::vector<LogRecord> records;
-  DIMONA_TRY(decode_row(s, partition, &h, &records));
+  DIMONA_TRY(decode_row(s, partition, &h, &records, 0, SIZE_MAX));  // the whole batch
   // recordedAt never goes back: the batch's last record is at or after `at`.
   auto first = std::find_if(records.begin(), records.end(), [&](const LogRecord& r) { return r.recorded_at >= at; });
   DIMONA_ASSERT(first != records.end());
@@ -724,7 +734,7 @@ Status SqliteConsumer::read_partition(uint32_t partition, Cursor& c, std::vector
     if (rc != SQLITE_ROW) return sqlite_error(db_.get(), rc, "cannot read " + partition_text(partition));
     BatchHeader h;
     std::vector<LogRecord> records;
-    DIMONA_TRY(decode_row(s, partition, &h, &records));
+    DIMONA_TRY(decode_row(s, partition, &h, &records, c.position, budget));
     const auto base = static_cast<Offset>(h.base_offset);
     const bool follows =
         first ? base <= c.position && c.position < base + static_cast<Offset>(h.count) : base == c.position;
@@ -732,12 +742,14 @@ Status SqliteConsumer::read_partition(uint32_t partition, Cursor& c, std::vector
       return corruption(log_frames::batch_location(partition, h.base_offset) + " does not continue offset " +
                         std::to_string(c.position) + " (a batch is missing or overlaps)");
     }
-    if (Instant{h.first_recorded_at} < c.last_read) {
+    // (A poll that starts inside a batch, after a seek or a short read of it, has its own order checked by the decode.)
+    if (!(first && base < c.position) && Instant{h.first_recorded_at} < c.last_read) {
       return corruption(log_frames::batch_location(partition, h.base_offset) +
                         " is recorded before the batch it follows");
     }
     c.last_read = Instant{h.last_recorded_at};
-    c.pending.assign(std::make_move_iterator(records.begin() + static_cast<std::ptrdiff_t>(c.position - base)),
+    const Offset decoded_from = records.front().offset;  // base, or position for a window
+    c.pending.assign(std::make_move_iterator(records.begin() + static_cast<std::ptrdiff_t>(c.position - decoded_from)),
                      std::make_move_iterator(records.end()));
     c.next = 0;
     const size_t delivered = deliver(c, out, budget);

@@ -505,6 +505,67 @@ TEST_F(SqliteLog, APollReturnsAtMostItsMaxAndKeepsTheRestOfTheBatchInOrder) {
   EXPECT_EQ(records[0].event_id, "one-batch-4");
 }
 
+// A short read by offset (a citizen's events: Projector::events_at) decodes only its records of
+// a large batch (log_frames::decode_batch_window): the same records as a read of the whole batch,
+// at its start, middle and end, compressed or not; and still checked against the batch's CRC.
+TEST_F(SqliteLog, AShortReadByOffsetGivesTheRecordsAWholeReadGives) {
+  std::unique_ptr<Log> log = must_open();
+  auto writer = producer(*log, 1);
+  ASSERT_TRUE(append(*writer, make_batch("big", 3000)).is_ok());                                   // LZ4
+  ASSERT_TRUE(append(*writer, make_batch("raw", 1, kStartMicros + 4'000'000, 200)).is_ok());
+  Batch noise;  // a batch LZ4 cannot shrink: stored as its frames
+  for (int i = 0; i < 400; ++i)
+    noise.add("noise-" + std::to_string(i), Instant{kStartMicros + 5'000'000 + i}, "{\"x\":\"" + incompressible(64, i) + "\"}");
+  ASSERT_TRUE(append(*writer, noise).is_ok());
+  auto whole_reader = consumer(*log, 1);
+  std::vector<LogRecord> whole;
+  while (whole.size() < 3401) {
+    Result<size_t> got = whole_reader->poll(whole, 100ms, 4096);  // whole batches
+    ASSERT_TRUE(got.is_ok() && *got > 0) << got.status().to_string();
+  }
+  auto reader = consumer(*log, 1);
+  for (Offset at : {Offset{0}, Offset{1}, Offset{1499}, Offset{2700}, Offset{2998}, Offset{3000}, Offset{3001},
+                    Offset{3200}, Offset{3390}}) {
+    for (size_t n : {size_t{1}, size_t{7}, limits::log_window_records_max}) {
+      SCOPED_TRACE("offset " + std::to_string(at) + ", " + std::to_string(n) + " records");
+      ASSERT_TRUE(reader->seek(1, at).is_ok());
+      std::vector<LogRecord> some;
+      Result<size_t> got = reader->poll(some, 100ms, n);
+      ASSERT_TRUE(got.is_ok()) << got.status().to_string();
+      ASSERT_GE(*got, 1u);
+      for (const LogRecord& r : some) {
+        ASSERT_LT(r.offset, whole.size());
+        const LogRecord& w = whole[r.offset];
+        EXPECT_EQ(r.event_id, w.event_id);
+        EXPECT_EQ(r.payload, w.payload);
+        EXPECT_EQ(r.recorded_at, w.recorded_at);
+        EXPECT_EQ(r.key, w.key);
+        EXPECT_EQ(r.source, w.source);
+      }
+      EXPECT_EQ(some.front().offset, at);
+      for (size_t i = 1; i < some.size(); ++i) EXPECT_EQ(some[i].offset, some[i - 1].offset + 1);
+      // The poll after it goes on where it stopped.
+      std::vector<LogRecord> next;
+      ASSERT_TRUE(reader->poll(next, 0ms, 1).is_ok());
+      if (!next.empty()) {
+        EXPECT_EQ(next.front().offset, some.back().offset + 1);
+      }
+    }
+  }
+  // A flipped byte anywhere in the big batch fails a read of any one record of it.
+  log.reset();
+  writer.reset();
+  flip_payload_bit(1, 0, 1000);
+  std::unique_ptr<Log> again = must_open();
+  auto after = consumer(*again, 1);
+  ASSERT_TRUE(after->seek(1, 5).is_ok());
+  std::vector<LogRecord> none;
+  Result<size_t> bad = after->poll(none, 100ms, 1);
+  ASSERT_FALSE(bad.is_ok());
+  EXPECT_EQ(bad.status().code(), Code::kCorruption);
+  EXPECT_NE(bad.status().message().find("CRC"), std::string::npos) << bad.status().to_string();
+}
+
 TEST_F(SqliteLog, ACorruptBatchFoundBySeekToInstantIsReported) {
   {
     std::unique_ptr<Log> log = must_open();

@@ -17,7 +17,8 @@
 // the same bytes (the framing is canonical); a batch that decodes holds count
 // records at offsets base.., recordedAt within [first, last] and never going
 // back, and encode_batch() of its records decodes to the same records; a
-// wrong CRC never decodes.
+// wrong CRC never decodes; a window of it (decode_batch_window) is the same
+// records as the whole decode's slice, or kCorruption, never another answer.
 #include <lz4.h>
 
 #include <cstddef>
@@ -126,6 +127,22 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::vector<LogRecord> records;
   std::string scratch;
   Status decoded = log_frames::decode_batch(h, stored, &records, &scratch);
+  // 3. A window of it (a read by offset): the whole decode's slice; where that fails, the window
+  // may still read (frames past it are the CRC's to vouch for), else it is kCorruption.
+  if (count > 0) {
+    const uint32_t first = base % count;
+    const uint32_t n = 1 + (base / count) % (count - first);
+    std::vector<LogRecord> window;
+    std::string window_scratch;
+    Status w = log_frames::decode_batch_window(h, stored, first, n, &window, &window_scratch);
+    if (decoded.is_ok()) {
+      FUZZ_CHECK(w.is_ok() && window.size() == n);
+      FUZZ_CHECK(same_records(window, std::vector<LogRecord>(records.begin() + first, records.begin() + first + n)));
+    } else if (!w.is_ok()) {
+      FUZZ_CHECK(window.empty() && w.code() == Code::kCorruption);
+    }
+    if (w.is_ok()) FUZZ_CHECK(window.size() == n && !(flags & 0x02) && !(flags & 0x10));
+  }
   if (!decoded.is_ok()) {
     FUZZ_CHECK(records.empty() && decoded.code() == Code::kCorruption);
     FUZZ_CHECK(decoded.message().rfind(log_frames::batch_location(h.partition, h.base_offset), 0) == 0);
