@@ -7,13 +7,16 @@
 #include "engine/log/fence.h"
 
 #include <gtest/gtest.h>
+#include <librdkafka/rdkafka.h>
 
 #include <string>
 #include <vector>
 
 #include "engine/codec.h"
 #include "engine/ledger.h"
+#include "engine/log/kafka_client.h"
 #include "engine/log/log.h"
+#include "engine/log/log_tools.h"
 #include "projections/checkpoint_store.h"
 #include "projections/export.h"
 #include "projections/projector.h"
@@ -282,6 +285,49 @@ TEST(Fencing, RecordsWithoutAnEpochStillFold) {
   Result<ReplayStats> stats = (*projector)->catch_up();
   ASSERT_TRUE(stats.is_ok()) << stats.status().to_string();
   EXPECT_EQ(stats->events, 2u);
+}
+
+// A record whose dimona.epoch header is not a number (another client wrote
+// it, or bytes were damaged) is kCorruption, named by its place, on every read.
+TEST(Fencing, AMalformedEpochHeaderOnKafkaIsCorruption) {
+  KafkaMockCluster& mock = testing::mock_cluster();
+  ASSERT_TRUE(mock.create_topic("fence-malformed", 1, 1).is_ok());
+  Result<kafka_client::KafkaHandle> producer =
+      kafka_client::new_handle(RD_KAFKA_PRODUCER, kafka_client::log_producer_settings(mock.bootstrap(), 10'000));
+  ASSERT_TRUE(producer.is_ok()) << producer.status().to_string();
+  for (const char* epoch : {"0", "x1"}) {  // a good one at offset 0 (no fence: corruption too), then a bad one
+    LogRecordDraft draft{"dcl-1", "05031412595", "DimonaInDeclared", 3, Instant{1}, "{}", ""};
+    rd_kafka_vu_t values[kafka_client::kRecordValues];
+    rd_kafka_headers_t* headers = kafka_client::record_values("fence-malformed", 0, draft, values);
+    rd_kafka_header_add(headers, kafka_client::kHeaderEpoch, -1, epoch, -1);
+    rd_kafka_error_t* error = rd_kafka_produceva(producer->get(), values, kafka_client::kRecordValues);
+    ASSERT_EQ(error, nullptr);
+  }
+  ASSERT_EQ(rd_kafka_flush(producer->get(), 10'000), RD_KAFKA_RESP_ERR_NO_ERROR);
+  Result<std::unique_ptr<Log>> log = open_log("kafka://" + mock.bootstrap() + "/fence-malformed", LogOptions{});
+  ASSERT_TRUE(log.is_ok()) << log.status().to_string();
+  Result<std::unique_ptr<LogConsumer>> consumer = (*log)->open_consumer();
+  ASSERT_TRUE(consumer.is_ok());
+  std::vector<LogRecord> read;
+  auto keep = [&](LogRecord& r) {
+    read.push_back(r);
+    return Status::ok();
+  };
+  ASSERT_TRUE(read_partition(**consumer, 0, 0, 1, keep).is_ok());
+  Status bad = read_partition(**consumer, 0, 1, 2, keep);
+  EXPECT_EQ(bad.code(), Code::kCorruption) << bad.to_string();
+  EXPECT_NE(bad.message().find("record at offset 1 of partition 0 has a malformed dimona.epoch header"), std::string::npos)
+      << bad.to_string();
+  ASSERT_EQ(read.size(), 1u);
+  EXPECT_EQ(read[0].epoch, 0u);
+  // The well-formed one names its own offset 0 as its epoch, no fence before it: the fold refuses it too.
+  FenceFilter filter;
+  EXPECT_EQ(filter.admit(read[0]).status().code(), Code::kCorruption);
+  ProjectorOptions options;
+  options.quota = std::make_shared<const QuotaSchedule>(testing::test_schedule());
+  Result<std::unique_ptr<Projector>> projector = Projector::open(**log, options);
+  ASSERT_TRUE(projector.is_ok());
+  EXPECT_EQ((*projector)->catch_up().status().code(), Code::kCorruption);
 }
 
 }  // namespace
