@@ -156,6 +156,8 @@ struct Ledger::Committer {
     for (const Staged::Record& r : staged.records) drafts.push_back(staged.draft(r));
     Result<AppendOutcome> appended = producers[p]->append(drafts);
     DIMONA_TRY(appended);
+    group_first[p] = expected[p];
+    group_offsets[p] = appended->offsets;
     // One writer per partition: the log gives the offsets this writer predicted,
     // but for records fenced out before them (a zombie's, on a fencing log).
     for (size_t i = 0; i < appended->offsets.size(); ++i) {
@@ -250,6 +252,9 @@ struct Ledger::Committer {
   std::vector<Offset> expected;  // committer thread (each partition's slot by its appender): the next offset
   const std::vector<Offset> epochs;  // per partition: the writer's epoch (Ledger::epochs_)
   std::vector<Offset> stepped_over;  // per partition, as `expected`: fenced records stepped over; read after wait()
+  // Per partition, as `expected`: the offset predicted for the last group's first record, and those the log gave.
+  std::vector<Offset> group_first = std::vector<Offset>(expected.size(), 0);
+  std::vector<std::vector<Offset>> group_offsets = std::vector<std::vector<Offset>>(expected.size());
   std::vector<std::unique_ptr<LogConsumer>> readers = std::vector<std::unique_ptr<LogConsumer>>(expected.size());  // step_over_fenced(), per partition
   const bool parallel;
   Directory* const directory;  // null: none
@@ -500,6 +505,13 @@ uint32_t Ledger::staged_in(uint32_t partition) const {
 Offset Ledger::next_offset(uint32_t partition) const { return handed_end_[partition] + staged_in(partition); }
 
 Result<Offset> Ledger::log_end_offset(uint32_t partition) { return consumer_->end_offset(partition); }
+
+Offset Ledger::stored_offset(uint32_t partition, Offset predicted) const {
+  if (!committer_) return predicted;
+  const Offset first = committer_->group_first[partition];
+  const std::vector<Offset>& given = committer_->group_offsets[partition];
+  return predicted >= first && predicted - first < given.size() ? given[predicted - first] : predicted;
+}
 
 std::vector<std::optional<SourcePosition>> Ledger::source_positions(std::string_view source) const {
   std::vector<std::optional<SourcePosition>> out(partitions());

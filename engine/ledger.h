@@ -173,6 +173,11 @@ class Ledger {
   // The offset the next event staged in `partition` gets once everything
   // staged and in flight is appended.
   Offset next_offset(uint32_t partition) const;
+  // The offset the log gave the event predicted at `predicted` (next_offset()
+  // when it was staged) in the last group commit() or sync() completed: the
+  // prediction itself but when a zombie's fenced records came before it
+  // (then later, see the contract). For the group just committed only.
+  Offset stored_offset(uint32_t partition, Offset predicted) const;
   // Where `partition` ends in the log, asked of the log now (after a failed
   // commit: what it holds).
   Result<Offset> log_end_offset(uint32_t partition);

@@ -182,8 +182,11 @@ TEST_P(ZombieWriter, ItsRecordsAfterTheNewFenceAreDroppedItsCommitFailsTheNewOwn
   EXPECT_EQ(records[3].epoch, 0u);
 
   // B, whose predicted offset A's fenced record took, commits all the same, twice.
+  const Offset predicted = b->next_offset(partition());
+  EXPECT_EQ(predicted, 3u);
   Status first = write(*b, 16);
   EXPECT_TRUE(first.is_ok()) << first.to_string();
+  EXPECT_EQ(b->stored_offset(partition(), predicted), 4u);  // what serve answers
   EXPECT_EQ(b->next_offset(partition()), 5u);
   Status second = write(*b, 23);
   EXPECT_TRUE(second.is_ok()) << second.to_string();
