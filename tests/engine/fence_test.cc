@@ -301,7 +301,8 @@ TEST(Fencing, AMalformedEpochHeaderOnKafkaIsCorruption) {
   for (const char* epoch : {"0", "x1"}) {  // a good one at offset 0 (no fence: corruption too), then a bad one
     LogRecordDraft draft{"dcl-1", "05031412595", "DimonaInDeclared", 3, Instant{1}, "{}", ""};
     rd_kafka_vu_t values[kafka_client::kRecordValues];
-    rd_kafka_headers_t* headers = kafka_client::record_values("fence-malformed", 0, draft, values);
+    const std::string topic = "fence-malformed";  // record_values keeps a pointer to it until produced
+    rd_kafka_headers_t* headers = kafka_client::record_values(topic, 0, draft, values);
     rd_kafka_header_add(headers, kafka_client::kHeaderEpoch, -1, epoch, -1);
     rd_kafka_error_t* error = rd_kafka_produceva(producer->get(), values, kafka_client::kRecordValues);
     ASSERT_EQ(error, nullptr);
