@@ -3,8 +3,11 @@
 // read through the log seam, so on every backend).
 //
 // Output: one JSON object per line, {"partition","offset","recordedAt",
-// "eventId","type","schemaVersion","source","event"}, the event being the
-// record's payload as stored (already one JSON object). dump writes each
+// "eventId","type","schemaVersion","source",["epoch",]"event"}, the event being the
+// record's payload as stored (already one JSON object); "epoch" only on a
+// record its writer appended under a fence (engine/log/fence.h), a fence
+// record itself shows type "dimona.fence" and no epoch: an auditor sees
+// every record, a zombie's fenced ones too (no filter here). dump writes each
 // partition in turn, in offset order, up to the end it had when dump
 // started. Nothing but records goes to stdout; a reader that goes away
 // (`| head`) ends the command quietly with exit 0.
@@ -52,6 +55,7 @@ class NdjsonOut {
     json.key("type").string(r.type);
     json.key("schemaVersion").integer(r.schema_version);
     json.key("source").string(r.source);
+    if (r.epoch != kNoEpoch && !r.is_fence()) json.key("epoch").integer(static_cast<int64_t>(r.epoch));
     json.key("event");
     if (r.payload.empty()) {
       json.null();

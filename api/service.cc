@@ -157,6 +157,9 @@ void EmbeddedLedgerService::process(std::deque<Pending>& group) {
   }
   fold();
   for (Staged& st : staged) {
+    // A zombie's fenced records may have taken the predicted offsets (ledger.h): answer the log's.
+    if (committed.is_ok() && !st.outcome.stored_before)
+      st.outcome.offset = ledger_->stored_offset(st.outcome.partition, st.outcome.offset);
     if (committed.is_ok() || st.durable) st.pending->done(std::move(st.outcome));
     else st.pending->done(unavailable("not stored: the log could not commit this write (" + committed.to_string() +
                                       "); nothing of it was written, retry"));

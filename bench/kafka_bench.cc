@@ -84,6 +84,7 @@ class TimedLog final : public Log {
   uint32_t partitions() const override { return inner_.partitions(); }
   std::string uri() const override { return inner_.uri(); }
   bool parallel_appends() const override { return inner_.parallel_appends(); }  // measure the Ledger as it runs
+  bool fences_writers() const override { return inner_.fences_writers(); }
   Result<std::unique_ptr<LogProducer>> open_producer(uint32_t partition) override {
     Result<std::unique_ptr<LogProducer>> p = inner_.open_producer(partition);
     DIMONA_TRY(p);
@@ -95,6 +96,7 @@ class TimedLog final : public Log {
   struct Producer final : LogProducer {
     Producer(TimedLog& log, std::unique_ptr<LogProducer> inner) : log_(log), inner_(std::move(inner)) {}
     uint32_t partition() const override { return inner_->partition(); }
+    Result<Offset> fence() override { return inner_->fence(); }
     Result<AppendOutcome> append(std::span<const LogRecordDraft> records) override {
       const auto t0 = std::chrono::steady_clock::now();
       Result<AppendOutcome> outcome = inner_->append(records);

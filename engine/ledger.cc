@@ -11,6 +11,7 @@
 
 #include "engine/base/limits.h"
 #include "engine/codec.h"
+#include "engine/log/fence.h"
 #include "engine/log/log_tools.h"
 
 namespace dimona {
@@ -111,10 +112,13 @@ struct Ledger::Staged {
 // The staged buffers are swapped, never reallocated, so they keep their
 // capacity from group to group.
 struct Ledger::Committer {
-  Committer(std::vector<std::unique_ptr<LogProducer>>& targets, std::vector<Offset> ends, bool side_by_side,
-            Directory* directory_writer)
-      : producers(targets),
+  Committer(Log& the_log, std::vector<std::unique_ptr<LogProducer>>& targets, std::vector<Offset> ends,
+            std::vector<Offset> writer_epochs, bool side_by_side, Directory* directory_writer)
+      : log(the_log),
+        producers(targets),
         expected(std::move(ends)),
+        epochs(std::move(writer_epochs)),
+        stepped_over(expected.size(), 0),
         parallel(side_by_side),
         directory(directory_writer),
         thread([this] { loop(); }) {}
@@ -152,15 +156,51 @@ struct Ledger::Committer {
     for (const Staged::Record& r : staged.records) drafts.push_back(staged.draft(r));
     Result<AppendOutcome> appended = producers[p]->append(drafts);
     DIMONA_TRY(appended);
-    // One writer per partition: the log gives the offsets this writer predicted.
+    group_first[p] = expected[p];
+    group_offsets[p] = appended->offsets;
+    // One writer per partition: the log gives the offsets this writer predicted,
+    // but for records fenced out before them (a zombie's, on a fencing log).
     for (size_t i = 0; i < appended->offsets.size(); ++i) {
-      if (appended->offsets[i] != expected[p] + i || appended->duplicates != 0) {
-        return failed_precondition("partition " + std::to_string(p) + ": the log assigned offset " +
-                                   std::to_string(appended->offsets[i]) + " where this writer expected " +
-                                   std::to_string(expected[p] + i) + " (another writer appended)");
+      const Offset got = appended->offsets[i];
+      if (got != expected[p] && appended->duplicates == 0 && got > expected[p] && epochs[p] != kNoEpoch) {
+        DIMONA_TRY(step_over_fenced(p, got));
       }
+      if (got != expected[p] || appended->duplicates != 0) {
+        return failed_precondition("partition " + std::to_string(p) + ": the log assigned offset " +
+                                   std::to_string(got) + " where this writer expected " +
+                                   std::to_string(expected[p]) + " (another writer appended)");
+      }
+      ++expected[p];
     }
-    expected[p] += drafts.size();
+    return Status::ok();
+  }
+
+  // Reads partition p's records in [expected, to), which another producer
+  // appended before this writer's record at `to`: when each is fenced out
+  // (an older epoch's, a zombie's), they are stepped over (expected = to); a
+  // newer fence among them means this writer is the zombie.
+  Status step_over_fenced(uint32_t p, Offset to) {
+    std::unique_ptr<LogConsumer>& reader = readers[p];  // appenders may run side by side: one each
+    if (!reader) {
+      Result<std::unique_ptr<LogConsumer>> opened = log.open_consumer();
+      DIMONA_TRY(opened);
+      reader = std::move(*opened);
+    }
+    FenceFilter filter(epochs[p]);
+    Status refused;
+    DIMONA_TRY(read_partition(*reader, p, expected[p], to, [&](LogRecord& r) -> Status {
+      if (r.is_fence())
+        return failed_precondition("partition " + std::to_string(p) + ": fenced by a newer writer at offset " +
+                                   std::to_string(r.offset) + " (this writer's epoch is " + std::to_string(epochs[p]) +
+                                   "; its records after that fence are dropped by every reader)");
+      Result<bool> valid = filter.admit(r);
+      DIMONA_TRY(valid);
+      if (*valid) refused = failed_precondition("partition " + std::to_string(p) + ": offset " + std::to_string(r.offset) +
+                                                " holds a record of this writer's own epoch it did not expect");
+      return refused;
+    }));
+    stepped_over[p] += to - expected[p];
+    expected[p] = to;
     return Status::ok();
   }
 
@@ -207,8 +247,15 @@ struct Ledger::Committer {
     }
   }
 
+  Log& log;
   std::vector<std::unique_ptr<LogProducer>>& producers;
   std::vector<Offset> expected;  // committer thread (each partition's slot by its appender): the next offset
+  const std::vector<Offset> epochs;  // per partition: the writer's epoch (Ledger::epochs_)
+  std::vector<Offset> stepped_over;  // per partition, as `expected`: fenced records stepped over; read after wait()
+  // Per partition, as `expected`: the offset predicted for the last group's first record, and those the log gave.
+  std::vector<Offset> group_first = std::vector<Offset>(expected.size(), 0);
+  std::vector<std::vector<Offset>> group_offsets = std::vector<std::vector<Offset>>(expected.size());
+  std::vector<std::unique_ptr<LogConsumer>> readers = std::vector<std::unique_ptr<LogConsumer>>(expected.size());  // step_over_fenced(), per partition
   const bool parallel;
   Directory* const directory;  // null: none
   std::mutex mutex;
@@ -231,6 +278,8 @@ Ledger::Ledger(Key, Log& log, QuotaSchedule schedule, const Clock& clock, Server
       next_serial_(log.partitions(), 0),
       held_(log.partitions(), true),
       positions_(log.partitions()),
+      epochs_(log.partitions(), kNoEpoch),
+      stepped_over_seen_(log.partitions(), 0),
       future_skew_seconds_(limits::recorded_at_future_skew_seconds) {}
 
 Ledger::~Ledger() = default;
@@ -257,6 +306,11 @@ Result<std::unique_ptr<Ledger>> Ledger::open(Log& log, QuotaSchedule schedule, c
     }
     Result<std::unique_ptr<LogProducer>> producer = log.open_producer(p);
     DIMONA_TRY(producer);
+    if (log.fences_writers()) {  // before the fold: it reads what came before the fence, and no zombie record after
+      Result<Offset> epoch = (*producer)->fence();
+      DIMONA_TRY(epoch);
+      ledger->epochs_[p] = *epoch;
+    }
     ledger->producers_.push_back(std::move(*producer));
   }
   Result<std::unique_ptr<LogConsumer>> consumer = log.open_consumer();
@@ -290,20 +344,24 @@ struct MergeInput {
   Offset next = 0, end = 0;
   std::vector<LogRecord> chunk;
   size_t at = 0;
+  FenceFilter fences;  // from offset 0: no fence yet
 
-  // Makes chunk[at] the next record, reading a chunk when needed; false at the end.
+  // Makes chunk[at] the next event, reading chunks when needed; false at the end.
   Result<bool> head() {
-    if (at < chunk.size()) return true;
-    if (next >= end) return false;
-    chunk.clear();
-    at = 0;
-    const Offset to = std::min<Offset>(end, next + limits::log_read_chunk_records);
-    DIMONA_TRY(read_partition(*consumer, partition, next, to, [&](LogRecord& r) {
-      chunk.push_back(std::move(r));
-      return Status::ok();
-    }));
-    next = to;
-    return !chunk.empty();
+    while (at >= chunk.size()) {
+      if (next >= end) return false;
+      chunk.clear();
+      at = 0;
+      const Offset to = std::min<Offset>(end, next + limits::log_read_chunk_records);
+      DIMONA_TRY(read_partition(*consumer, partition, next, to, [&](LogRecord& r) -> Status {
+        Result<bool> event = fences.admit(r);
+        DIMONA_TRY(event);
+        if (*event) chunk.push_back(std::move(r));
+        return Status::ok();
+      }));
+      next = to;
+    }
+    return true;
   }
 };
 
@@ -313,9 +371,12 @@ struct MergeInput {
 // decisions the state gives are those of the state the writer built live
 // (records of different partitions with the same recordedAt may be folded
 // in another order than they were decided; nothing a decision reads depends
-// on that order). `on_record` sees each record after its fold.
+// on that order). `on_record` sees each record after its fold. Fenced
+// records are no events (FenceFilter); `fences`, when given, gets each
+// partition's latest fence (kNoEpoch where none).
 template <typename OnRecord>
-Status fold_merged(Log& log, const std::vector<Offset>& ends, LedgerState* state, OnRecord&& on_record) {
+Status fold_merged(Log& log, const std::vector<Offset>& ends, LedgerState* state, OnRecord&& on_record,
+                   std::vector<Offset>* fences = nullptr) {
   std::vector<MergeInput> inputs(ends.size());
   for (uint32_t p = 0; p < ends.size(); ++p) {
     MergeInput& in = inputs[p];
@@ -339,7 +400,11 @@ Status fold_merged(Log& log, const std::vector<Offset>& ends, LedgerState* state
                                              decision_order(r.event_id, static_cast<uint32_t>(ends.size()))};
       if (first == nullptr || key < first_key) first = &in, first_key = key;
     }
-    if (first == nullptr) return Status::ok();
+    if (first == nullptr) {
+      if (fences != nullptr)
+        for (const MergeInput& in : inputs) fences->push_back(in.fences.fence());
+      return Status::ok();
+    }
     LogRecord& r = first->chunk[first->at++];
     Result<Event> event = decoder.decode_copy(r.payload);
     if (!event.is_ok())
@@ -381,6 +446,7 @@ Status Ledger::fold() {
   std::vector<Instant> last(partitions());
   std::vector<uint64_t> serials(partitions(), 0);
   std::vector<KeyedTable::Row> rows;  // for the directory, on a log that may have one (else none: no cost)
+  std::vector<Offset> fences;
   const bool keeps_directory = directory_ != nullptr || log_.has_groups();
   DIMONA_TRY(fold_merged(log_, *ends, fresh.get(), [&](LogRecord& r, const Event& event) {
     last[r.partition] = std::max(last[r.partition], r.recorded_at);
@@ -392,7 +458,11 @@ Status Ledger::fold() {
     auto it = mine.find(std::string(source));
     if (it == mine.end()) mine.emplace(std::string(source), std::move(r.source));
     else it->second = std::move(r.source);
-  }));
+  }, &fences));
+  for (uint32_t p = 0; p < partitions(); ++p)
+    if (held_[p] && epochs_[p] != kNoEpoch && fences[p] != epochs_[p])
+      return failed_precondition("partition " + std::to_string(p) + ": fenced by a newer writer at offset " +
+                                 std::to_string(fences[p]) + " (this writer's epoch is " + std::to_string(epochs_[p]) + ")");
   stored_max_.clear();
   for (const auto& partition : positions)
     for (const auto& [source, text] : partition)
@@ -435,6 +505,13 @@ uint32_t Ledger::staged_in(uint32_t partition) const {
 Offset Ledger::next_offset(uint32_t partition) const { return handed_end_[partition] + staged_in(partition); }
 
 Result<Offset> Ledger::log_end_offset(uint32_t partition) { return consumer_->end_offset(partition); }
+
+Offset Ledger::stored_offset(uint32_t partition, Offset predicted) const {
+  if (!committer_) return predicted;
+  const Offset first = committer_->group_first[partition];
+  const std::vector<Offset>& given = committer_->group_offsets[partition];
+  return predicted >= first && predicted - first < given.size() ? given[predicted - first] : predicted;
+}
 
 std::vector<std::optional<SourcePosition>> Ledger::source_positions(std::string_view source) const {
   std::vector<std::optional<SourcePosition>> out(partitions());
@@ -736,7 +813,9 @@ bool Ledger::should_commit() const {
 Status Ledger::commit_async() {
   DIMONA_ASSERT(!poisoned_);
   if (!committer_) {
-    committer_ = std::make_unique<Committer>(producers_, handed_end_, log_.parallel_appends(), directory_.get());
+    committer_ = std::make_unique<Committer>(log_, producers_, handed_end_, epochs_, log_.parallel_appends(),
+                                             directory_.get());
+    std::fill(stepped_over_seen_.begin(), stepped_over_seen_.end(), 0);
     committer_->group.resize(staged_.size());
   }
   if (Status s = timed_wait(); !s.is_ok()) {
@@ -753,6 +832,11 @@ Status Ledger::timed_wait() {
   const auto t0 = std::chrono::steady_clock::now();
   Status s = committer_->wait();
   commit_wait_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  // Fenced records the committer stepped over moved the log's end past the prediction.
+  for (uint32_t p = 0; p < partitions(); ++p) {
+    handed_end_[p] += committer_->stepped_over[p] - stepped_over_seen_[p];
+    stepped_over_seen_[p] = committer_->stepped_over[p];
+  }
   return s;
 }
 

@@ -23,6 +23,14 @@
 // what is in flight and returns its outcome. Offsets are predicted
 // (next_offset()) and checked against those the log assigns: a difference
 // means another writer appended, and the commit fails (kFailedPrecondition).
+// On a log that fences writers (Kafka; log.h "Fence"), open() first appends a
+// fence record to each held partition, whose offset is this writer's epoch
+// there, and every fold reads through a FenceFilter (engine/log/fence.h): a
+// zombie's records after the fence are no events. A commit whose offsets were
+// overtaken only by such fenced records (an older epoch's) succeeds: this
+// writer's decisions never depended on them. One overtaken by a newer fence
+// fails: "partition P: fenced by a newer writer at offset F"; this writer is
+// the zombie, and its records after that fence are dropped by every reader.
 // After a failed commit the state may be ahead of the log: reload() drops
 // what is staged or in flight and folds the log again, so the state equals
 // what the log holds and the Ledger accepts submissions again (a writer
@@ -165,6 +173,11 @@ class Ledger {
   // The offset the next event staged in `partition` gets once everything
   // staged and in flight is appended.
   Offset next_offset(uint32_t partition) const;
+  // The offset the log gave the event predicted at `predicted` (next_offset()
+  // when it was staged) in the last group commit() or sync() completed: the
+  // prediction itself but when a zombie's fenced records came before it
+  // (then later, see the contract). For the group just committed only.
+  Offset stored_offset(uint32_t partition, Offset predicted) const;
   // Where `partition` ends in the log, asked of the log now (after a failed
   // commit: what it holds).
   Result<Offset> log_end_offset(uint32_t partition);
@@ -246,6 +259,11 @@ class Ledger {
   // Per source: the largest index stored or staged (the log's when it was last folded, then this writer's).
   std::unordered_map<std::string, uint64_t> stored_max_;
   std::unique_ptr<Committer> committer_;  // owns the group in flight
+  // Per partition: this writer's epoch, the offset of the fence it appended
+  // at open on a log that fences writers (log.h "Fence"); kNoEpoch otherwise.
+  std::vector<Offset> epochs_;
+  // Per partition: fenced records the committer stepped over (a zombie's), as last added to handed_end_.
+  std::vector<Offset> stepped_over_seen_;
   size_t staged_events_ = 0;
   std::string line_;                // scratch: the declaration on one line
   std::string source_;              // scratch

@@ -51,8 +51,16 @@ CREATE TABLE IF NOT EXISTS checkpoints(
   events INTEGER NOT NULL) STRICT;
 CREATE TABLE IF NOT EXISTS partition_states(
   sequence INTEGER NOT NULL, partition INTEGER NOT NULL, offset INTEGER NOT NULL, state BLOB NOT NULL,
-  PRIMARY KEY(sequence, partition)) STRICT, WITHOUT ROWID;
-INSERT OR IGNORE INTO meta VALUES('format_version', 7);
+  fence INTEGER, PRIMARY KEY(sequence, partition)) STRICT, WITHOUT ROWID;
+INSERT OR IGNORE INTO meta VALUES('format_version', 8);
+)sql";
+
+// Format 7 to 8: the fence column, NULL (no fence) in every kept checkpoint.
+constexpr char kUpgradeFrom7[] = R"sql(
+BEGIN IMMEDIATE;
+ALTER TABLE partition_states ADD COLUMN fence INTEGER;
+UPDATE meta SET value = 8 WHERE key = 'format_version' AND value = 7;
+COMMIT;
 )sql";
 
 }  // namespace
@@ -66,7 +74,7 @@ CheckpointStore::CheckpointStore(Key, std::unique_ptr<Impl> impl) : impl_(std::m
 CheckpointStore::~CheckpointStore() = default;
 
 Result<std::unique_ptr<CheckpointStore>> CheckpointStore::open(const std::string& path) {
-  static_assert(kCheckpointFormatVersion == 7, "kSchema writes version 7");
+  static_assert(kCheckpointFormatVersion == 8, "kSchema writes version 8");
   DIMONA_TRY(create_private_file(path));  // 0600: the states hold SSINs, and so will -wal and -shm
   sqlite3* raw = nullptr;
   const int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
@@ -78,7 +86,15 @@ Result<std::unique_ptr<CheckpointStore>> CheckpointStore::open(const std::string
   Result<Statement> version = prepare(db.get(), "SELECT value FROM meta WHERE key = 'format_version'");
   DIMONA_TRY(version);
   if (sqlite3_step(version->get()) != SQLITE_ROW) return corruption(path + " has no format version");
-  const int64_t v = sqlite3_column_int64(version->get(), 0);
+  int64_t v = sqlite3_column_int64(version->get(), 0);
+  if (v == 7) {
+    version->reset();
+    if (Status upgraded = exec(db.get(), kUpgradeFrom7); !upgraded.is_ok()) {
+      (void)exec(db.get(), "ROLLBACK");
+      return upgraded;
+    }
+    v = 8;
+  }
   if (v != kCheckpointFormatVersion)
     return failed_precondition(path + " is a checkpoint of format " + std::to_string(v) + ", this build reads format " +
                                std::to_string(kCheckpointFormatVersion) +
@@ -135,7 +151,7 @@ Status CheckpointStore::save(const Checkpoint& c, size_t keep) {
     sqlite3_bind_int64(head->get(), 3, c.ledger_time.micros);
     sqlite3_bind_blob64(head->get(), 4, c.state_hash.data(), c.state_hash.size(), SQLITE_STATIC);
     if (int rc = sqlite3_step(head->get()); rc != SQLITE_DONE) return sqlite_status(db, rc, "checkpoint");
-    Result<Statement> row = prepare(db, "INSERT INTO partition_states VALUES(?1, ?2, ?3, ?4)");
+    Result<Statement> row = prepare(db, "INSERT INTO partition_states VALUES(?1, ?2, ?3, ?4, ?5)");
     DIMONA_TRY(row);
     for (size_t p = 0; p < c.partitions.size(); ++p) {
       sqlite3_stmt* s = row->get();
@@ -143,6 +159,8 @@ Status CheckpointStore::save(const Checkpoint& c, size_t keep) {
       sqlite3_bind_int64(s, 2, static_cast<int64_t>(p));
       sqlite3_bind_int64(s, 3, static_cast<int64_t>(c.partitions[p].offset));
       sqlite3_bind_blob64(s, 4, c.partitions[p].state.data(), c.partitions[p].state.size(), SQLITE_STATIC);
+      if (c.partitions[p].fence == kNoEpoch) sqlite3_bind_null(s, 5);
+      else sqlite3_bind_int64(s, 5, static_cast<int64_t>(c.partitions[p].fence));
       if (int rc = sqlite3_step(s); rc != SQLITE_DONE) return sqlite_status(db, rc, "checkpoint");
       sqlite3_reset(s);
     }
@@ -186,7 +204,8 @@ Result<std::optional<Checkpoint>> read_checkpoint(sqlite3* db, sqlite3_stmt* hea
   c.ledger_time = Instant{sqlite3_column_int64(head, 2)};
   if (const void* hash = sqlite3_column_blob(head, 3))
     c.state_hash.assign(static_cast<const char*>(hash), static_cast<size_t>(sqlite3_column_bytes(head, 3)));
-  Result<Statement> rows = prepare(db, "SELECT partition, offset, state FROM partition_states WHERE sequence = ?1 ORDER BY partition");
+  Result<Statement> rows =
+      prepare(db, "SELECT partition, offset, state, fence FROM partition_states WHERE sequence = ?1 ORDER BY partition");
   DIMONA_TRY(rows);
   sqlite3_bind_int64(rows->get(), 1, static_cast<int64_t>(c.sequence));
   while (sqlite3_step(rows->get()) == SQLITE_ROW) {
@@ -197,6 +216,13 @@ Result<std::optional<Checkpoint>> read_checkpoint(sqlite3* db, sqlite3_stmt* hea
     p.offset = static_cast<Offset>(sqlite3_column_int64(s, 1));
     const void* blob = sqlite3_column_blob(s, 2);
     if (blob) p.state.assign(static_cast<const char*>(blob), static_cast<size_t>(sqlite3_column_bytes(s, 2)));
+    if (sqlite3_column_type(s, 3) != SQLITE_NULL) {
+      const int64_t fence = sqlite3_column_int64(s, 3);
+      if (fence < 0 || static_cast<Offset>(fence) >= p.offset)
+        return corruption("checkpoint partition " + std::to_string(c.partitions.size()) + " has fence " +
+                          std::to_string(fence) + ", not below its offset " + std::to_string(p.offset));
+      p.fence = static_cast<Offset>(fence);
+    }
     c.partitions.push_back(std::move(p));
   }
   if (static_cast<int64_t>(c.partitions.size()) != partitions) return corruption("the checkpoint is missing partitions");

@@ -15,7 +15,7 @@
 // oldest first, without the states. Loads check the partition count and the
 // offsets (an assertion when saving that they only grew, kCorruption when
 // loading). kFailedPrecondition for another format version, with the way out
-// in the message. Crash points and recovery: docs/checkpoints.md. Only this
+// in the message; format 7 is upgraded to 8 in place (each partition without a fence). Crash points and recovery: docs/checkpoints.md. Only this
 // file and the embedded log (engine/log/) include sqlite3.h. One thread at a time.
 // A checkpoint that cannot be used is never repaired: set_aside_checkpoint()
 // renames it (with its -wal and -shm) so the state is rebuilt from the log,
@@ -37,12 +37,19 @@ namespace dimona {
 // 2: a partition holds its AnomalyLog; 3: its action state; 4: its DeclarationLog;
 // 5: a history of checkpoints, each with its ledger time and state hash;
 // 6: a partition's read models each in a named, versioned section (read_model.h);
-// 7: the consultations (who looked) in the action state (LedgerState version 5).
-inline constexpr int64_t kCheckpointFormatVersion = 7;
+// 7: the consultations (who looked) in the action state (LedgerState version 5);
+// 8: each partition's fence in effect at its offset (engine/log/fence.h); a
+// format-7 file is upgraded in place at open (its partitions had no fence:
+// a build reading format 7 could not fold a fence record).
+inline constexpr int64_t kCheckpointFormatVersion = 8;
 
 struct PartitionCheckpoint {
   Offset offset = 0;   // the next offset to fold
   std::string state;   // LedgerState bytes (length-prefixed), then the read models' sections (projector.cc)
+  // The offset of the latest fence record before `offset` (kNoEpoch: none),
+  // where a reader resuming at `offset` starts its FenceFilter. Not part of
+  // the state hash: like the offset's meaning, it follows from the log.
+  Offset fence = kNoEpoch;
 };
 
 struct Checkpoint {

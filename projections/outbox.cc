@@ -81,6 +81,7 @@ OutboxRelay::OutboxRelay(Log& events, Log& outbox, const OutboxOptions& options)
       options_(options),
       next_(events.partitions(), 0),
       read_(events.partitions(), 0),
+      fences_(events.partitions()),
       pending_(events.partitions()),
       decoder_(std::make_unique<EventDecoder>()) {}
 
@@ -132,9 +133,11 @@ Status OutboxRelay::resume() {
     Result<Offset> events_end = consumer_->end_offset(p);
     DIMONA_TRY(events_end);
     uint32_t crc = 0;
+    Offset epoch = kNoEpoch;
     if (relayed < *events_end) {
       DIMONA_TRY(read_partition(*consumer_, p, relayed, relayed + 1, [&](LogRecord& r) {
         crc = event_id_crc(r.event_id);
+        epoch = r.epoch;
         return Status::ok();
       }));
     }
@@ -143,6 +146,7 @@ Status OutboxRelay::resume() {
                                  ", which is not in this events log: the outbox was relayed from another log");
     }
     next_[p] = relayed + 1;
+    fences_[p] = FenceFilter(epoch);  // an event relayed was valid: its epoch is the fence in effect
   }
   return Status::ok();
 }
@@ -210,9 +214,12 @@ Result<OutboxStats> OutboxRelay::run(const std::vector<Offset>* ends, const std:
       if ((ends != nullptr && r.offset >= (*ends)[p]) || r.offset < read_[p]) continue;  // past the end, or redelivered
       if (r.offset != read_[p])
         return corruption(partition_text("events", p, r.offset) + " follows offset " + std::to_string(read_[p]) + " (a gap)");
+      Result<bool> event = fences_[p].admit(r);
+      DIMONA_TRY(event);
+      read_[p] = r.offset + 1;
+      if (!*event) continue;
       ++stats.events;
       DIMONA_TRY(take(r, &stats));
-      read_[p] = r.offset + 1;
       if (pending_[p].messages.size() >= options_.append_messages_max) DIMONA_TRY(flush(p, &stats));
     }
     for (uint32_t p : partitions) DIMONA_TRY(flush(p, &stats));

@@ -47,6 +47,7 @@
 
 #include "engine/base/limits.h"
 #include "engine/base/status.h"
+#include "engine/log/fence.h"
 #include "engine/log/log.h"
 #include "projections/inbox_views.h"
 
@@ -120,6 +121,9 @@ class OutboxRelay {
   std::unique_ptr<LogConsumer> consumer_;
   std::vector<Offset> next_;  // relayed (or nothing to relay) up to here
   std::vector<Offset> read_;  // handed to pending_ up to here
+  // Per events partition, at read_: fence records and a zombie's records are no events (fence.h);
+  // at resume, the fence in effect after the last relayed event is that event's epoch.
+  std::vector<FenceFilter> fences_;
   std::vector<Pending> pending_;
   std::unique_ptr<EventDecoder> decoder_;
   bool broken_ = false;

@@ -8,6 +8,7 @@
 
 #include "engine/codec.h"
 #include "engine/ledger.h"
+#include "engine/log/fence.h"
 #include "engine/log/log_tools.h"
 #include "projections/checkpoint_store.h"
 
@@ -15,7 +16,7 @@ namespace dimona {
 
 Projector::Projector(Key, Log& log, const ProjectorOptions& options)
     : log_(log), options_(options), consumers_(log.partitions()), offsets_(log.partitions(), 0),
-      held_(log.partitions(), options.partitions.empty()) {
+      fences_(log.partitions(), kNoEpoch), held_(log.partitions(), options.partitions.empty()) {
   DIMONA_ASSERT(options_.threads >= 1 && options_.round_events >= 1);
   DIMONA_ASSERT(options_.keep_checkpoints >= 1 && options_.keep_checkpoints <= limits::checkpoints_kept_max);
   for (uint32_t p : options_.partitions) {
@@ -163,6 +164,7 @@ Result<std::unique_ptr<Projector>> Projector::open(Log& log, const ProjectorOpti
                           loaded.message());
     }
     projector->offsets_[p] = c.partitions[p].offset;
+    projector->fences_[p] = c.partitions[p].fence;
   }
   return projector;
 }
@@ -239,7 +241,15 @@ Status Projector::fold_partition(uint32_t p, Offset until, uint64_t max_events, 
   EventDecoder decoder;
   LedgerState& state = *states_[p];
   std::vector<std::unique_ptr<ReadModel>>& models = models_[p];
+  FenceFilter fences(fences_[p]);
   return read_partition(*consumers_[p], p, at, stop, [&](LogRecord& record) -> Status {
+    Result<bool> admitted = fences.admit(record);
+    DIMONA_TRY(admitted);
+    if (!*admitted) {  // a fence, or a zombie's record: no event
+      fences_[p] = fences.fence();
+      at = record.offset + 1;
+      return Status::ok();
+    }
     Result<Event> event = event_of(decoder, p, record);
     DIMONA_TRY(event);
     DIMONA_TRY(state.apply(*event));
@@ -259,7 +269,11 @@ Status Projector::backfill() {
     Result<std::unique_ptr<LogConsumer>> consumer = log_.open_consumer();
     DIMONA_TRY(consumer);
     EventDecoder decoder;
+    FenceFilter fences;
     DIMONA_TRY(read_partition(**consumer, p, 0, offsets_[p], [&](LogRecord& record) -> Status {
+      Result<bool> admitted = fences.admit(record);
+      DIMONA_TRY(admitted);
+      if (!*admitted) return Status::ok();
       Result<Event> event = event_of(decoder, p, record);
       DIMONA_TRY(event);
       for (ReadModel* model : again) model->apply(*event, record.offset);
@@ -347,6 +361,7 @@ std::vector<PartitionCheckpoint> Projector::encode() const {
   for (uint32_t p = 0; p < partition_count(); ++p) {
     PartitionCheckpoint pc;
     pc.offset = offsets_[p];
+    pc.fence = fences_[p];
     put_section(&pc.state, [&](std::string* bytes) { states_[p]->save(bytes); });
     const uint32_t count = static_cast<uint32_t>(models_[p].size());
     for (size_t i = 0; i < 4; ++i) pc.state.push_back(static_cast<char>(count >> (8 * i)));

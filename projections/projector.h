@@ -16,7 +16,10 @@
 // partition's state and offset in one SQLite transaction
 // (checkpoint_store.h). Each partition is read by its own LogConsumer,
 // positioned at the partition's next offset; a record below it (a
-// redelivery) is skipped by its offset, so nothing is folded twice.
+// redelivery) is skipped by its offset, so nothing is folded twice. Records
+// are read through a FenceFilter (engine/log/fence.h): fence records and a
+// zombie writer's fenced records are no events; each partition's fence in
+// effect is kept with its offset in the checkpoint.
 // open() loads the latest checkpoint, if any, so a
 // restart resumes from its offsets; a checkpoint of another format or
 // another log shape is refused with a clear message (run `replay --rebuild`).
@@ -199,6 +202,7 @@ class Projector {
   std::vector<std::vector<std::unique_ptr<ReadModel>>> models_;  // per partition, in options_.read_models' order
   std::vector<std::vector<bool>> backfill_;                      // per partition and model: to fold again
   std::vector<Offset> offsets_;  // next offset to fold, per partition
+  std::vector<Offset> fences_;   // per partition: the latest fence before offsets_ (kNoEpoch: none; fence.h)
   std::vector<bool> held_;       // per partition: folded by catch_up()
 };
 

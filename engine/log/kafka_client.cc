@@ -24,8 +24,8 @@ Settings common_settings(std::string_view bootstrap) {
 }
 
 rd_kafka_headers_t* record_values(const std::string& topic, uint32_t partition, const LogRecordDraft& record,
-                                  std::span<rd_kafka_vu_t, kRecordValues> values) {
-  rd_kafka_headers_t* headers = rd_kafka_headers_new(5);
+                                  std::span<rd_kafka_vu_t, kRecordValues> values, Offset epoch) {
+  rd_kafka_headers_t* headers = rd_kafka_headers_new(6);
   const std::string schema_version = std::to_string(record.schema_version);
   const std::string recorded_at = std::to_string(record.recorded_at.micros);
   rd_kafka_header_add(headers, kHeaderEventId, -1, record.event_id.data(), static_cast<ssize_t>(record.event_id.size()));
@@ -34,6 +34,10 @@ rd_kafka_headers_t* record_values(const std::string& topic, uint32_t partition, 
   rd_kafka_header_add(headers, kHeaderRecordedAt, -1, recorded_at.data(), static_cast<ssize_t>(recorded_at.size()));
   if (!record.source.empty())
     rd_kafka_header_add(headers, kHeaderSource, -1, record.source.data(), static_cast<ssize_t>(record.source.size()));
+  if (epoch != kNoEpoch) {
+    const std::string text = std::to_string(epoch);
+    rd_kafka_header_add(headers, kHeaderEpoch, -1, text.data(), static_cast<ssize_t>(text.size()));
+  }
   // rd_kafka_produceva, not the RD_KAFKA_V_* macros: those are GNU statement expressions.
   values[0].vtype = RD_KAFKA_VTYPE_TOPIC;
   values[0].u.cstr = topic.c_str();

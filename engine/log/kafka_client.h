@@ -65,6 +65,7 @@ inline constexpr const char* kHeaderEventType = "dimona.eventType";
 inline constexpr const char* kHeaderSchemaVersion = "dimona.schemaVersion";
 inline constexpr const char* kHeaderRecordedAt = "dimona.recordedAt";  // microseconds since the epoch
 inline constexpr const char* kHeaderSource = "dimona.source";          // the source position, when there is one
+inline constexpr const char* kHeaderEpoch = "dimona.epoch";            // the producer's fence offset, when it fenced (log.h)
 
 // The rd_kafka_produceva arguments of one log record to `topic`/`partition`
 // (the log's own and a bare producer's alike): topic, partition, copy, key,
@@ -72,8 +73,9 @@ inline constexpr const char* kHeaderSource = "dimona.source";          // the so
 // (returned: librdkafka owns them once a produce succeeds; else
 // rd_kafka_headers_destroy). `topic` and `record` must outlive the produce call.
 inline constexpr size_t kRecordValues = 7;
+// `epoch`: the producer's fence offset (a dimona.epoch header), kNoEpoch for none.
 rd_kafka_headers_t* record_values(const std::string& topic, uint32_t partition, const LogRecordDraft& record,
-                                  std::span<rd_kafka_vu_t, kRecordValues> values);
+                                  std::span<rd_kafka_vu_t, kRecordValues> values, Offset epoch = kNoEpoch);
 
 // librdkafka's rebalance callback (a group member's, kafka_group.cc).
 using RebalanceCallback = void (*)(rd_kafka_t*, rd_kafka_resp_err_t, rd_kafka_topic_partition_list_t*, void*);

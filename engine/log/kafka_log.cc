@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <map>
 #include <mutex>
+#include <random>
 #include <set>
 #include <thread>
 #include <utility>
@@ -60,6 +61,15 @@ Result<LogRecord> record_of(const rd_kafka_message_t& message) {
                       std::to_string(message.partition) + " lacks the dimona.* headers");
   }
   LogRecord record;
+  if (*type == kFenceRecordType) {
+    record.epoch = kFenceEpoch;
+  } else if (std::optional<std::string_view> epoch_text = header(headers, kHeaderEpoch)) {
+    std::optional<Offset> epoch = parse_integer<Offset>(epoch_text);
+    if (!epoch || *epoch >= kFenceEpoch)
+      return corruption("record at offset " + std::to_string(message.offset) + " of partition " +
+                        std::to_string(message.partition) + " has a malformed dimona.epoch header");
+    record.epoch = *epoch;
+  }
   record.partition = static_cast<uint32_t>(message.partition);
   record.offset = static_cast<Offset>(message.offset);
   record.recorded_at = Instant{*recorded_at};
@@ -120,10 +130,30 @@ class KafkaProducer final : public LogProducer {
   ~KafkaProducer() override {
     // Every append waited for its records or purged them: nothing is left to deliver.
     handle_.reset();
+    if (fence_key_.empty()) return;  // the test seam skipped the in-process fence
     std::lock_guard lock(fence_mutex);
     held_partitions.erase({fence_key_, partition_});
   }
   uint32_t partition() const override { return partition_; }
+
+  // The fence record: an id no event has (random: two claimants never share
+  // one), the partition's last recordedAt, no key, no payload; its offset is
+  // the epoch of every record appended afterwards.
+  Result<Offset> fence() override {
+    DIMONA_ASSERT(epoch_ == kNoEpoch);  // once, before any append (log.h)
+    std::random_device random;
+    char id[48];
+    std::snprintf(id, sizeof id, "fence-%u-%08x%08x", partition_, random(), random());
+    LogRecordDraft draft;
+    draft.event_id = id;
+    draft.type = kFenceRecordType;
+    draft.recorded_at = last_recorded_at_;
+    Result<AppendOutcome> appended = append(std::span(&draft, 1));
+    DIMONA_TRY(appended);
+    DIMONA_ASSERT(appended->offsets.size() == 1 && appended->duplicates == 0);
+    epoch_ = appended->offsets[0];
+    return epoch_;
+  }
 
   Result<AppendOutcome> append(std::span<const LogRecordDraft> records) override {
     if (rd_kafka_resp_err_t fatal = rd_kafka_fatal_error(handle_.get(), nullptr, 0); fatal) {
@@ -197,7 +227,8 @@ class KafkaProducer final : public LogProducer {
   Status produce(const LogRecordDraft& record, size_t index) {
     rd_kafka_vu_t values[kafka_client::kRecordValues + 1] = {};
     rd_kafka_headers_t* headers =
-        kafka_client::record_values(topic_, partition_, record, std::span(values).first<kafka_client::kRecordValues>());
+        kafka_client::record_values(topic_, partition_, record, std::span(values).first<kafka_client::kRecordValues>(),
+                                    record.type == kFenceRecordType ? kNoEpoch : epoch_);
     values[kafka_client::kRecordValues].vtype = RD_KAFKA_VTYPE_OPAQUE;
     values[kafka_client::kRecordValues].u.ptr = book_->tag(index);
     for (;;) {
@@ -225,6 +256,7 @@ class KafkaProducer final : public LogProducer {
   std::string fence_key_;
   Instant last_recorded_at_;
   int delivery_timeout_ms_;
+  Offset epoch_ = kNoEpoch;  // fence()'s offset, carried by every record appended after it
   log_internal::ProducerSession session_;
 };
 
@@ -403,9 +435,11 @@ class KafkaConsumer final : public LogConsumer {
 class KafkaLog final : public Log {
  public:
   KafkaLog(std::string bootstrap, std::string topic, uint32_t partitions, int delivery_timeout_ms,
-           int16_t replication_factor)
+           int16_t replication_factor, bool skip_in_process_fence)
       : bootstrap_(std::move(bootstrap)), topic_(std::move(topic)), partitions_(partitions),
-        delivery_timeout_ms_(delivery_timeout_ms), replication_factor_(replication_factor) {}
+        delivery_timeout_ms_(delivery_timeout_ms), replication_factor_(replication_factor),
+        skip_in_process_fence_(skip_in_process_fence) {}
+  bool fences_writers() const override { return true; }
   uint32_t partitions() const override { return partitions_; }
   std::string uri() const override { return "kafka://" + bootstrap_ + "/" + topic_; }
   bool parallel_appends() const override { return true; }
@@ -414,6 +448,7 @@ class KafkaLog final : public Log {
     if (partition >= partitions_) {
       return invalid_argument("partition " + std::to_string(partition) + " does not exist");
     }
+    if (skip_in_process_fence_) return open_fenced_producer(partition, "");
     std::string fence_key = bootstrap_ + "/" + topic_;
     {
       std::lock_guard lock(fence_mutex);
@@ -472,6 +507,7 @@ class KafkaLog final : public Log {
   uint32_t partitions_;
   int delivery_timeout_ms_;
   int16_t replication_factor_;  // of a table topic it creates
+  bool skip_in_process_fence_;  // LogOptions::test_only_skip_in_process_fence
 };
 
 
@@ -594,7 +630,8 @@ Result<std::unique_ptr<Log>> open_kafka_log(std::string_view bootstrap, std::str
     return failed_precondition("topic " + topic + " has more than " + std::to_string(limits::partitions_max) + " partitions");
   }
   return std::unique_ptr<Log>(std::make_unique<KafkaLog>(std::string(bootstrap), topic, *partitions,
-                                                        options.delivery_timeout_ms, options.replication_factor));
+                                                        options.delivery_timeout_ms, options.replication_factor,
+                                                        options.test_only_skip_in_process_fence));
 }
 
 }  // namespace log_internal

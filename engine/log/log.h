@@ -40,9 +40,18 @@
 // address and topic); the embedded backend within the process (all Logs on
 // the same file) and, across processes, optimistically: an append finds the
 // partition's end where its producer left it, or fails whole with
-// kFailedPrecondition. Across processes on Kafka, ownership comes from the
-// consumer group's assignment (a later step, docs/kafka.md); the log alone
-// cannot fence there without Kafka transactions.
+// kFailedPrecondition. Across processes on Kafka (no transactions: the mock
+// has none) a writer fences by epoch (fences_writers(); docs/kafka.md,
+// "Fencing a zombie"): LogProducer::fence() appends a fence record and its
+// offset F becomes the producer's epoch, carried by every record it appends
+// afterwards (LogRecord::epoch; the dimona.epoch header). Offsets are
+// unique and ordered by the log, so two claimants never share an epoch and
+// the later fence wins. A record is valid iff its epoch is the offset of the
+// latest fence before it in its partition (a record without an epoch: while
+// no fence precedes it); FenceFilter (engine/log/fence.h) is that rule, and
+// every fold reads through it, so a zombie's record appended after a newer
+// fence is dropped by every reader alike. Fence records are no events. The
+// embedded log writes neither fences nor epochs (its file format is unchanged).
 //
 // recordedAt is non-decreasing within a partition; append() refuses a record
 // earlier than the partition's last one with kInvalidArgument (a Kafka
@@ -63,7 +72,8 @@
 // kFailedPrecondition (a topic that cannot be created; an embedded log file
 // of another format version; another writer appended to the partition),
 // kNotFound (an embedded log file missing and not to be created),
-// kCorruption (a record without the headers this seam writes; an embedded
+// kCorruption (a record without the headers this seam writes, a malformed
+// dimona.epoch header; an embedded
 // batch failing its checks, docs/log-format.md), kIoError (an embedded log
 // past options.size_limit_bytes: "database or disk is full"). Limits: engine/base/limits.h, "Log seam and Kafka".
 #pragma once
@@ -85,6 +95,14 @@
 namespace dimona {
 
 using Offset = uint64_t;
+
+// LogRecord::epoch of a record appended by a producer that did not fence
+// (before fencing existed, the embedded log, a memory log without fences).
+inline constexpr Offset kNoEpoch = ~Offset{0};
+// LogRecord::epoch of a fence record itself (LogProducer::fence()).
+inline constexpr Offset kFenceEpoch = ~Offset{0} - 1;
+// The type of a fence record (dimona.eventType on Kafka); its payload is empty.
+inline constexpr std::string_view kFenceRecordType = "dimona.fence";
 
 // One event to append, already encoded. Views: valid during append() only.
 struct LogRecordDraft {
@@ -112,6 +130,10 @@ struct LogRecord {
   std::string type;
   std::string payload;
   std::string source;  // as appended (LogRecordDraft::source)
+  // The epoch its producer appended it under (the offset of that producer's
+  // fence), kNoEpoch when it had none, kFenceEpoch for a fence record.
+  Offset epoch = kNoEpoch;
+  bool is_fence() const { return epoch == kFenceEpoch; }
 };
 
 // What one append() did: offsets[i] is the offset of records[i].
@@ -126,6 +148,14 @@ class LogProducer {
   virtual uint32_t partition() const = 0;
   // Appends the records in order to partition(); see the contract above.
   virtual Result<AppendOutcome> append(std::span<const LogRecordDraft> records) = 0;
+  // Appends a fence record (type kFenceRecordType, the partition's last
+  // recordedAt, an empty payload) and returns its offset F; every record
+  // appended afterwards carries epoch F. Called at most once, before any
+  // append. kFailedPrecondition on a log that does not fence by epoch
+  // (Log::fences_writers() false).
+  virtual Result<Offset> fence() {
+    return failed_precondition("this log does not fence writers by epoch");
+  }
 };
 
 class LogConsumer {
@@ -160,6 +190,9 @@ class Log {
   // side by side (Kafka: each waits for its own acknowledgements); false when
   // the backend serialises them anyway (the embedded log's one write lock).
   virtual bool parallel_appends() const { return false; }
+  // True when a writer must fence its partitions by epoch (LogProducer::fence(),
+  // the contract's "Fence"): Kafka; memory with LogOptions::memory_fences_writers.
+  virtual bool fences_writers() const { return false; }
   // Membership in a consumer group over this log's partitions (group.h).
   virtual Result<std::unique_ptr<GroupMember>> join_group(const GroupOptions& options, GroupCallbacks callbacks);
   // True when join_group() works, so several writers may share this log's
@@ -188,6 +221,13 @@ struct LogOptions {
   uint64_t size_limit_bytes = 0;
   // Stamps the log's creation time (embedded); null means the system clock.
   const Clock* clock = nullptr;
+  // Memory: fence writers by epoch as Kafka does (fences_writers()), so that
+  // the suites cover fencing without a broker. Kafka always does; the embedded log never.
+  bool memory_fences_writers = false;
+  // TESTS ONLY. open_producer() skips the in-process fence (kBusy), so that
+  // one process can hold two producers of a partition as two processes can:
+  // the zombie tests (memory and Kafka; the embedded log ignores it).
+  bool test_only_skip_in_process_fence = false;
 };
 
 // Opens a log from its URI:

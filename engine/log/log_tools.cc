@@ -7,6 +7,7 @@
 
 #include "engine/base/flat_map.h"
 #include "engine/base/limits.h"
+#include "engine/log/fence.h"
 
 namespace dimona {
 
@@ -123,7 +124,8 @@ uint64_t key_hash(std::string_view id, uint32_t partition) {
   return unique_in_the_log(id) ? h : h ^ mix64(uint64_t{partition} + 1);
 }
 
-// Calls f(partition, id) for every record of the log.
+// Calls f(partition, id) for every event of the log: not for fence records
+// nor a zombie's fenced ones (fence.h), which no fold applies.
 template <typename F>
 Status for_each_event_id(Log& log, F&& f) {
   Result<std::unique_ptr<LogConsumer>> consumer = log.open_consumer();
@@ -131,8 +133,11 @@ Status for_each_event_id(Log& log, F&& f) {
   for (uint32_t p = 0; p < log.partitions(); ++p) {
     Result<Offset> end = (*consumer)->end_offset(p);
     DIMONA_TRY(end);
-    DIMONA_TRY(read_partition(**consumer, p, 0, *end, [&](LogRecord& r) {
-      f(p, std::string_view(r.event_id));
+    FenceFilter fences;
+    DIMONA_TRY(read_partition(**consumer, p, 0, *end, [&](LogRecord& r) -> Status {
+      Result<bool> event = fences.admit(r);
+      DIMONA_TRY(event);
+      if (*event) f(p, std::string_view(r.event_id));
       return Status::ok();
     }));
   }

@@ -64,7 +64,8 @@ Result<VerifyReport> verify_log(Log& log);
 // anywhere in the log, or any other id (a quota definition, written once in
 // every partition) twice in one partition. A log holds one only when two
 // writers appended beside each other, or records were copied by hand; the
-// fold applies such an event twice. Reads every partition once (8 bytes of
+// fold applies such an event twice. Only events count: fence records and a
+// zombie writer's fenced records (fence.h), which no fold applies, are left out. Reads every partition once (8 bytes of
 // memory per event), and a second time only when two ids hash alike.
 struct DuplicateEvents {
   uint64_t events = 0;

@@ -35,11 +35,28 @@ std::shared_ptr<Store> named_store(std::string_view name, uint32_t partitions) {
 
 class MemoryProducer final : public LogProducer {
  public:
-  MemoryProducer(std::shared_ptr<Store> store, uint32_t partition)
-      : store_(std::move(store)), partition_(partition) {}
+  MemoryProducer(std::shared_ptr<Store> store, uint32_t partition, bool fences, bool holds)
+      : store_(std::move(store)), partition_(partition), fences_(fences), holds_(holds) {}
   ~MemoryProducer() override {
+    if (!holds_) return;
     std::lock_guard lock(store_->mutex);
     store_->held[partition_] = false;
+  }
+
+  Result<Offset> fence() override {
+    if (!fences_) return LogProducer::fence();
+    DIMONA_ASSERT(epoch_ == kNoEpoch);  // once, before any append (log.h)
+    std::lock_guard lock(store_->mutex);
+    std::vector<LogRecord>& partition = store_->partitions[partition_];
+    const Offset offset = partition.size();
+    LogRecord r{partition_, offset, partition.empty() ? Instant{} : partition.back().recorded_at, 0,
+                "fence-" + std::to_string(partition_) + "-" + std::to_string(offset), "",
+                std::string(kFenceRecordType), "", ""};
+    r.epoch = kFenceEpoch;
+    partition.push_back(std::move(r));
+    epoch_ = offset;
+    store_->appended.notify_all();
+    return offset;
   }
   uint32_t partition() const override { return partition_; }
 
@@ -65,6 +82,7 @@ class MemoryProducer final : public LogProducer {
                                     std::string(draft.event_id), std::string(draft.key),
                                     std::string(draft.type), std::string(draft.payload),
                                     std::string(draft.source)});
+      partition.back().epoch = epoch_;
       session_.remember(draft.event_id, offset);
       outcome.offsets.push_back(offset);
     }
@@ -75,6 +93,9 @@ class MemoryProducer final : public LogProducer {
  private:
   std::shared_ptr<Store> store_;
   uint32_t partition_;
+  bool fences_;          // LogOptions::memory_fences_writers
+  bool holds_;           // holds the in-process fence (not when the test seam skipped it)
+  Offset epoch_ = kNoEpoch;
   ProducerSession session_;
 };
 
@@ -154,8 +175,10 @@ class MemoryConsumer final : public LogConsumer {
 
 class MemoryLog final : public Log {
  public:
-  MemoryLog(std::shared_ptr<Store> store, std::string name)
-      : store_(std::move(store)), name_(std::move(name)) {}
+  MemoryLog(std::shared_ptr<Store> store, std::string name, const LogOptions& options)
+      : store_(std::move(store)), name_(std::move(name)), fences_(options.memory_fences_writers),
+        skip_in_process_fence_(options.test_only_skip_in_process_fence) {}
+  bool fences_writers() const override { return fences_; }
   uint32_t partitions() const override { return static_cast<uint32_t>(store_->partitions.size()); }
   std::string uri() const override { return "memory:" + name_; }
 
@@ -164,11 +187,13 @@ class MemoryLog final : public Log {
       return invalid_argument("partition " + std::to_string(partition) + " does not exist");
     }
     std::lock_guard lock(store_->mutex);
+    if (skip_in_process_fence_)
+      return std::unique_ptr<LogProducer>(std::make_unique<MemoryProducer>(store_, partition, fences_, false));
     if (store_->held[partition]) {
       return busy("partition " + std::to_string(partition) + " is held by another producer");
     }
     store_->held[partition] = true;
-    return std::unique_ptr<LogProducer>(std::make_unique<MemoryProducer>(store_, partition));
+    return std::unique_ptr<LogProducer>(std::make_unique<MemoryProducer>(store_, partition, fences_, true));
   }
   Result<std::unique_ptr<LogConsumer>> open_consumer() override {
     return std::unique_ptr<LogConsumer>(std::make_unique<MemoryConsumer>(store_));
@@ -185,6 +210,8 @@ class MemoryLog final : public Log {
  private:
   std::shared_ptr<Store> store_;
   std::string name_;
+  bool fences_;
+  bool skip_in_process_fence_;
 };
 
 }  // namespace
@@ -192,7 +219,7 @@ class MemoryLog final : public Log {
 Result<std::unique_ptr<Log>> open_memory_log(std::string_view name, const LogOptions& options) {
   std::shared_ptr<Store> store = name.empty() ? std::make_shared<Store>(options.partitions)
                                               : named_store(name, options.partitions);
-  return std::unique_ptr<Log>(std::make_unique<MemoryLog>(std::move(store), std::string(name)));
+  return std::unique_ptr<Log>(std::make_unique<MemoryLog>(std::move(store), std::string(name), options));
 }
 
 }  // namespace dimona::log_internal

@@ -172,6 +172,7 @@ class AppendHookLog final : public Log {
 
   uint32_t partitions() const override { return inner_.partitions(); }
   std::string uri() const override { return "hooked+" + inner_.uri(); }
+  bool fences_writers() const override { return inner_.fences_writers(); }
   Result<std::unique_ptr<LogProducer>> open_producer(uint32_t partition) override {
     Result<std::unique_ptr<LogProducer>> p = inner_.open_producer(partition);
     DIMONA_TRY(p);
@@ -183,6 +184,7 @@ class AppendHookLog final : public Log {
   struct Producer final : LogProducer {
     Producer(AppendHookLog& log, std::unique_ptr<LogProducer> inner) : log_(log), inner_(std::move(inner)) {}
     uint32_t partition() const override { return inner_->partition(); }
+    Result<Offset> fence() override { return inner_->fence(); }
     Result<AppendOutcome> append(std::span<const LogRecordDraft> records) override {
       log_.hook_(log_.appends_++);
       return inner_->append(records);

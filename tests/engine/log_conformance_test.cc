@@ -63,7 +63,7 @@ Batch make_batch(const std::string& prefix, size_t count, int64_t step_micros = 
 
 class LogConformance : public testing::LogBackendTest {
  protected:
-  LogConformance() : LogBackendTest("log", kPartitions) {}
+  LogConformance() : LogBackendTest("log", kPartitions) { options_.memory_fences_writers = true; }
 
   std::unique_ptr<LogProducer> producer(uint32_t partition, Log* log = nullptr) {
     Result<std::unique_ptr<LogProducer>> opened = (log ? log : log_.get())->open_producer(partition);
@@ -344,6 +344,46 @@ TEST_P(LogConformance, RefusesWhatBreaksALimit) {
   EXPECT_EQ(reader->assign(missing).code(), Code::kInvalidArgument);
   std::vector<LogRecord> records;
   EXPECT_EQ(reader->poll(records, 10ms, 0).status().code(), Code::kInvalidArgument);
+}
+
+// log.h "Fence": a fence record's offset is the epoch every later record of
+// its producer carries; a second claimant's fence comes later and wins. The
+// embedded log fences by its conditional append and refuses fence().
+TEST_P(LogConformance, AFencesOffsetIsTheEpochOfTheRecordsAfterIt) {
+  auto first = producer(1);
+  if (!log_->fences_writers()) {
+    EXPECT_EQ(GetParam(), "sqlite");
+    EXPECT_EQ(first->fence().status().code(), Code::kFailedPrecondition);
+    append(*first, make_batch("dcl-1", 2));
+    for (const LogRecord& r : read(*consumer({1}), 2)) EXPECT_EQ(r.epoch, kNoEpoch);
+    return;
+  }
+  append(*first, make_batch("dcl-0", 1));  // before fencing: no epoch
+  first.reset();
+  first = producer(1);
+  Result<Offset> fence = first->fence();
+  ASSERT_TRUE(fence.is_ok()) << fence.status().to_string();
+  EXPECT_EQ(*fence, 1u);
+  EXPECT_EQ(append(*first, make_batch("dcl-1", 2, 1000, kStartMicros + 1000)).offsets, (std::vector<Offset>{2, 3}));
+  // Another process claims the partition (the in-process fence skipped by the test seam).
+  LogOptions other_options = options_;
+  other_options.test_only_skip_in_process_fence = true;
+  Result<std::unique_ptr<Log>> other = open_log(uri_, other_options);
+  ASSERT_TRUE(other.is_ok()) << other.status().to_string();
+  auto second = producer(1, other->get());
+  Result<Offset> later = second->fence();
+  ASSERT_TRUE(later.is_ok()) << later.status().to_string();
+  EXPECT_EQ(*later, 4u);
+  append(*first, make_batch("dcl-2", 1, 1000, kStartMicros + 9000));  // the zombie, after it
+  append(*second, make_batch("dcl-3", 1, 1000, kStartMicros + 9000));
+  std::vector<LogRecord> records = read(*consumer({1}), 7);
+  ASSERT_EQ(records.size(), 7u);
+  const std::vector<Offset> epochs{kNoEpoch, kFenceEpoch, 1, 1, kFenceEpoch, 1, 4};
+  for (size_t i = 0; i < records.size(); ++i) EXPECT_EQ(records[i].epoch, epochs[i]) << "offset " << i;
+  EXPECT_EQ(records[1].type, kFenceRecordType);
+  EXPECT_TRUE(records[1].payload.empty());
+  EXPECT_EQ(records[1].recorded_at, Instant{kStartMicros});  // the partition's last recordedAt: never back
+  EXPECT_NE(records[1].event_id, records[4].event_id);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, LogConformance, ::testing::Values("memory", "sqlite", "kafka"), testing::backend_name);

@@ -77,6 +77,7 @@ class FaultyLog final : public Log {
   uint32_t partitions() const override { return inner_->partitions(); }
   std::string uri() const override { return "faulty+" + inner_->uri(); }
   bool parallel_appends() const override { return inner_->parallel_appends(); }
+  bool fences_writers() const override { return inner_->fences_writers(); }
   Result<std::unique_ptr<LogProducer>> open_producer(uint32_t partition) override {
     Result<std::unique_ptr<LogProducer>> p = inner_->open_producer(partition);
     DIMONA_TRY(p);
@@ -92,6 +93,7 @@ class FaultyLog final : public Log {
   struct Producer final : LogProducer {
     Producer(FaultyLog& log, std::unique_ptr<LogProducer> inner) : log_(log), inner_(std::move(inner)) {}
     uint32_t partition() const override { return inner_->partition(); }
+    Result<Offset> fence() override { return inner_->fence(); }
     Result<AppendOutcome> append(std::span<const LogRecordDraft> records) override {
       if (log_.passes_ > 0) {
         --log_.passes_;

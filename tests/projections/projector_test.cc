@@ -125,6 +125,37 @@ TEST_F(ProjectorTest, ACheckpointOfAnotherFormatIsRefusedWithTheWayOut) {
   EXPECT_NE(p.status().message().find("replay --rebuild"), std::string::npos) << p.status().message();
 }
 
+// Format 7, the one before fences (checkpoints.md): upgraded in place, every partition without a fence.
+TEST_F(ProjectorTest, ACheckpointOfFormat7IsUpgradedInPlace) {
+  TempDir dir;
+  ProjectorOptions options;
+  options.checkpoint_path = dir.file("checkpoint.db");
+  const std::string expected = replay(ProjectorOptions{});
+  checkpoint_then(options, "ALTER TABLE partition_states DROP COLUMN fence;"
+                           "UPDATE meta SET value = 7 WHERE key = 'format_version'");
+  auto p = Projector::open(*log_, options);
+  ASSERT_TRUE(p.is_ok()) << p.status().to_string();
+  ASSERT_TRUE((*p)->catch_up().is_ok());
+  EXPECT_EQ(export_of(**p), expected);
+  Result<std::unique_ptr<CheckpointStore>> store = CheckpointStore::open(options.checkpoint_path);
+  ASSERT_TRUE(store.is_ok()) << store.status().to_string();
+  Result<std::optional<Checkpoint>> loaded = (*store)->load();
+  ASSERT_TRUE(loaded.is_ok() && loaded->has_value());
+  for (const PartitionCheckpoint& partition : (**loaded).partitions) EXPECT_EQ(partition.fence, kNoEpoch);
+}
+
+// A partition's fence must lie below its offset (fence.h): anything else is a damaged checkpoint.
+TEST_F(ProjectorTest, ACheckpointFenceNotBelowItsOffsetIsCorruption) {
+  TempDir dir;
+  ProjectorOptions options;
+  options.checkpoint_path = dir.file("checkpoint.db");
+  checkpoint_then(options, "UPDATE partition_states SET fence = offset");
+  auto p = Projector::open(*log_, options);
+  ASSERT_FALSE(p.is_ok());
+  EXPECT_EQ(p.status().code(), Code::kCorruption);
+  EXPECT_NE(p.status().message().find("not below its offset"), std::string::npos) << p.status().message();
+}
+
 TEST_F(ProjectorTest, ACheckpointOfAnotherLogIsRefused) {
   TempDir dir;
   ProjectorOptions options;
