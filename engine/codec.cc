@@ -781,6 +781,8 @@ Status decode_action_value(od::value v, Action* a) {
 
 }  // namespace
 
+bool is_valid_utf8(std::string_view text) { return simdjson::validate_utf8(text.data(), text.size()); }
+
 Status refuse_server_internal(const Command& c) {
   if (!c.is_action || !is_server_internal(c.action.kind)) return Status::ok();
   return invalid_argument("field " + std::string(action_key(c.action.kind)) +

@@ -33,6 +33,10 @@ namespace dimona {
 
 inline constexpr size_t kJsonPadding = 64;  // == SIMDJSON_PADDING, checked in codec.cc
 
+// Whether `text` is valid UTF-8 (simdjson's check, which every decode makes
+// on its input); no padding needed.
+bool is_valid_utf8(std::string_view text);
+
 // One input line: a declaration, or an action (docs/actions.md). The
 // Action's strings are views into the line.
 struct Command {

@@ -6,7 +6,7 @@
 #include <mutex>
 #include <thread>
 
-#include "engine/codec.h"
+#include "engine/event_reader.h"
 #include "engine/ledger.h"
 #include "engine/log/log_tools.h"
 #include "projections/checkpoint_store.h"
@@ -99,8 +99,8 @@ bool take_model_sections(std::string_view bytes, std::vector<ModelSection>* out)
 }
 
 // The event a record of partition p holds; one that does not decode is corruption, named by its place.
-Result<Event> event_of(EventDecoder& decoder, uint32_t p, const LogRecord& record) {
-  Result<Event> event = decoder.decode_copy(record.payload);
+Result<Event> event_of(LoggedEventReader& reader, uint32_t p, const LogRecord& record) {
+  Result<Event> event = reader.read(record.payload);
   if (!event.is_ok())
     return corruption("partition " + std::to_string(p) + " offset " + std::to_string(record.offset) + ": " +
                       event.status().message());
@@ -191,7 +191,7 @@ Status Projector::fold_partition(uint32_t p, Offset until, uint64_t max_events, 
     DIMONA_TRY(consumer);
     consumers_[p] = std::move(*consumer);
   }
-  EventDecoder decoder;
+  LoggedEventReader decoder;
   LedgerState& state = *states_[p];
   std::vector<std::unique_ptr<ReadModel>>& models = models_[p];
   return read_partition(*consumers_[p], p, at, stop, [&](LogRecord& record) -> Status {
@@ -213,7 +213,7 @@ Status Projector::backfill() {
     if (again.empty()) continue;
     Result<std::unique_ptr<LogConsumer>> consumer = log_.open_consumer();
     DIMONA_TRY(consumer);
-    EventDecoder decoder;
+    LoggedEventReader decoder;
     DIMONA_TRY(read_partition(**consumer, p, 0, offsets_[p], [&](LogRecord& record) -> Status {
       Result<Event> event = event_of(decoder, p, record);
       DIMONA_TRY(event);
