@@ -39,6 +39,7 @@ struct Scan {
     while (p < end && static_cast<unsigned char>(*p) <= ' ' && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')) ++p;
   }
   bool lit(char c) {
+    if (p < end && *p == c) return ++p, true;  // the common case: no whitespace before it
     ws();
     if (p == end || *p != c) return false;
     ++p;

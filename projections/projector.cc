@@ -346,6 +346,7 @@ Result<ReplayStats> Projector::catch_up_to(const std::vector<Offset>& ends,
                               std::to_string(ends[p]));
     stats.resumed_events += offsets_[p];
     shown.total += ends[p] - offsets_[p];
+    if (offsets_[p] == 0) states_[p]->reserve_for_events(ends[p]);  // no rehash as the state grows
   }
   auto last_checkpoint = start;
   uint64_t since_checkpoint = 0;
