@@ -63,12 +63,12 @@ struct Scan {
     const bool negative = allow_negative && p < end && *p == '-';
     if (negative) ++p;
     const char* b = p;
-    int64_t n = 0;
-    while (p < end && *p >= '0' && *p <= '9') n = n * 10 + (*p++ - '0');
+    uint64_t n = 0;  // unsigned: a longer run of digits wraps (defined), then is refused below
+    while (p < end && *p >= '0' && *p <= '9') n = n * 10 + static_cast<uint64_t>(*p++ - '0');
     const size_t digits = static_cast<size_t>(p - b);
     if (digits == 0 || digits > limits::replay_integer_digits_max || (digits > 1 && *b == '0')) return false;
     if (p < end && (*p == '.' || *p == 'e' || *p == 'E')) return false;
-    *out = negative ? -n : n;
+    *out = negative ? -static_cast<int64_t>(n) : static_cast<int64_t>(n);  // n < 10^18: no overflow
     return true;
   }
   bool unsigned_integer(uint64_t* out) {

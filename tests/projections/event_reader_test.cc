@@ -159,6 +159,14 @@ TEST_F(ReplayReaderTest, ReadsWhitespaceEscapesAndTrailingBytesAsTheDecoderDoes)
   std::string unknown = record;
   unknown.insert(1, "\"other\":1,");
   expect_same(reader, decoder, unknown);
+  // Integers longer than the reader takes (found by fuzzing: a signed overflow while reading them).
+  for (const char* number : {"99999999999999999999999", "18446744073709551616", "-99999999999999999999999", "1e3", "1.0"}) {
+    std::string version = record;
+    const size_t at = version.find("\"schemaVersion\":1") + 16;
+    version.replace(at, 1, number);
+    expect_same(reader, decoder, version);
+    EXPECT_FALSE(reader.read(version).is_ok()) << number;
+  }
   std::string not_utf8 = record;
   not_utf8[not_utf8.find("batch:")] = '\xc3';
   expect_same(reader, decoder, not_utf8);
