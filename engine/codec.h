@@ -50,6 +50,12 @@ struct Command {
 // batch file, an input topic, `submit` — refuses.
 [[nodiscard]] Status refuse_server_internal(const Command& c);
 
+// The checks decode() makes on a whole declaration or action event once its
+// fields are read, and what it derives from the envelope (the worker, the
+// action's employer); shared with the replay's reader (event_reader.h).
+// kCorruption when the event's parts disagree.
+Status finish_decoded_event(Event* ev, bool refused);
+
 class DeclarationDecoder {
  public:
   DeclarationDecoder();
@@ -83,6 +89,11 @@ class EventDecoder {
   // from event to event. The Event's string_views point into that buffer:
   // valid until the next decode_copy.
   Result<Event> decode_copy(std::string_view json);
+  // The "action" object of an action event's body alone, from its '{' to its
+  // '}', in a buffer readable for `capacity` bytes from object.data() (>=
+  // size + kJsonPadding): what decode() reads there (event_reader.h reads the
+  // rest of the event itself). The Action's views point into the buffer.
+  Status decode_action_object(std::string_view object, size_t capacity, Action* out);
 
  private:
   struct Impl;

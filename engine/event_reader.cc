@@ -331,7 +331,115 @@ bool declaration(Scan& s, Declaration* d) {
   return read && kinds == 1;
 }
 
-// --- The event (codec.cc's EventDecoder::decode, for declaration events) -------------
+// --- An action event's body (codec.cc's decode_action_body_field) ----------------------
+// Skips an object, strings (escapes allowed) and nested values included; its
+// JSON is left to the decoder (decode_action_object), which refuses a bad one.
+bool skip_object(Scan& s) {
+  if (!s.lit('{')) return false;
+  for (int depth = 1; s.p < s.end;) {
+    const char c = *s.p++;
+    if (c == '{' || c == '[') {
+      ++depth;
+    } else if (c == '}' || c == ']') {
+      if (--depth == 0) return true;
+    } else if (c == '"') {
+      for (;;) {
+        s.p = string_end(s.p, s.end);
+        if (s.p == s.end || static_cast<unsigned char>(*s.p) < 0x20) return false;
+        if (*s.p++ == '"') break;
+        if (s.p == s.end) return false;  // a backslash ends the record
+        ++s.p;                           // the escaped character
+      }
+    }
+  }
+  return false;
+}
+
+// What the action body's text fields go through (the decoder's checks).
+template <typename T, typename Parse>
+bool optional_text(Scan& s, T* out, Parse&& parse) {
+  std::string_view t;
+  if (!s.str(&t)) return false;
+  auto v = parse(t);
+  if (!v) return false;
+  *out = *v;
+  return true;
+}
+
+bool action_body(Scan& s, ActionBody* b, bool* refused, EventDecoder& decoder, std::string* scratch) {
+  ActionOutcome& o = b->outcome;
+  return object(s, [&](std::string_view k) -> int {
+    std::string_view t;
+    int64_t n = 0;
+    switch (k.size()) {
+      case 8:
+        if (k == "actionId") return digits(s, &o.id) ? 0 : -1;
+        if (k == "employer") {
+          Declaration d;
+          if (!employer(s, &d)) return -1;
+          o.employer = employer_key(d);
+          return 3;
+        }
+        return -1;
+      case 6:
+        if (k == "result") {
+          if (!s.str(&t) || (t != "A" && t != "B")) return -1;
+          *refused = t == "B";
+          return 1;
+        }
+        if (k == "reason") return s.str(&t) && parse_refusal(t, &o.refusal) ? 2 : -1;
+        if (k == "ticket") return digits(s, &o.subject) ? 4 : -1;
+        if (k == "action") {
+          s.ws();
+          const char* begin = s.p;
+          if (!skip_object(s)) return -1;
+          b->raw = std::string_view(begin, static_cast<size_t>(s.p - begin));
+          scratch->assign(b->raw);
+          scratch->append(kJsonPadding, ' ');
+          return decoder.decode_action_object(std::string_view(scratch->data(), b->raw.size()), scratch->size(), &b->action).is_ok()
+                     ? 15
+                     : -1;
+        }
+        return -1;
+      case 9:
+        if (k == "requestId" || k == "messageId") return digits(s, &o.subject) ? 4 : -1;
+        if (k == "validFrom") return s.str(&t) ? 10 : -1;
+        if (k == "codeMonth") {
+          if (!s.str(&t) || t.size() != 7) return -1;
+          char day[10];
+          std::memcpy(day, t.data(), 7);
+          std::memcpy(day + 7, "-01", 3);
+          const std::optional<Date> first = parse_date(std::string_view(day, 10));
+          if (!first) return -1;
+          o.code_month = month_index(*first);
+          return 9;
+        }
+        if (k == "expiresAt") return optional_text(s, &o.expires_at, parse_instant) ? 14 : -1;
+        if (k == "givenName") return s.str(&t) && t.size() <= limits::worker_name_bytes_max ? (o.given_name = t, 17) : -1;
+        return -1;
+      case 14:
+        if (k == "notificationId") return digits(s, &o.subject) ? 4 : -1;
+        if (k == "remainingHours") return s.integer(&n) ? (o.remaining_hours = static_cast<uint32_t>(n), 7) : -1;
+        return -1;
+      case 7:
+        if (k == "forYear") return s.integer(&n) ? (o.for_year = static_cast<int32_t>(n), 5) : -1;
+        return -1;
+      case 10:
+        if (k == "quotaHours") return s.integer(&n) ? (o.quota_hours = static_cast<uint32_t>(n), 6) : -1;
+        if (k == "accessCode") return optional_text(s, &o.access_code, parse_access_code) ? 8 : -1;
+        if (k == "validUntil") return s.str(&t) ? 11 : -1;
+        if (k == "familyName") return s.str(&t) && t.size() <= limits::worker_name_bytes_max ? (o.family_name = t, 16) : -1;
+        return -1;
+      case 5:
+        if (k == "token") return optional_text(s, &o.token, parse_access_token) ? 12 : -1;
+        if (k == "scope") return s.str(&t) && parse_scope(t, &o.scope) ? 13 : -1;
+        return -1;
+      default: return -1;
+    }
+  });
+}
+
+// --- The event (codec.cc's EventDecoder::decode, for declaration and action events) ---
 bool anomalies(Scan& s, Decision* d) {
   if (!s.lit('[')) return false;
   if (s.lit(']')) return true;
@@ -379,17 +487,18 @@ bool declaration_body(Scan& s, DeclarationBody* b) {
   });
 }
 
-// A declaration event, or false (any other type, or anything the fast path does not read).
-bool declaration_event(std::string_view json, Event* ev) {
+// A declaration or action event, or false (a quota definition, or anything the fast path does not read).
+bool logged_event(std::string_view json, Event* ev, EventDecoder& decoder, std::string* scratch) {
   Scan s{json.data(), json.data() + json.size()};
   bool has_type = false;
+  bool refused = false;  // an action's result is B
   const bool read = object(s, [&](std::string_view k) -> int {
     std::string_view t;
     switch (k.size()) {
       case 7: return k == "eventId" && s.str(&t) ? 0 : -1;
       case 4:
         if (k == "type") {
-          if (!s.str(&t) || !parse_event_type(t, &ev->type) || !ev->is_declaration()) return -1;
+          if (!s.str(&t) || !parse_event_type(t, &ev->type) || ev->type == EventType::kStudentQuotaDefined) return -1;
           has_type = true;
           return 1;
         }
@@ -403,7 +512,9 @@ bool declaration_event(std::string_view json, Event* ev) {
           ev->ssin.value = n;
           return 3;
         }
-        if (k == "body") return has_type && declaration_body(s, &ev->declaration) ? 6 : -1;
+        if (k != "body" || !has_type) return -1;
+        if (ev->is_action()) return action_body(s, &ev->action, &refused, decoder, scratch) ? 6 : -1;
+        return declaration_body(s, &ev->declaration) ? 6 : -1;
         return -1;
       case 13: {
         int64_t v = 0;
@@ -423,19 +534,15 @@ bool declaration_event(std::string_view json, Event* ev) {
     }
   });
   s.ws();
-  if (!read || !has_type || s.p != s.end) return false;
-  // The decoder's checks on a whole declaration event.
-  DeclarationBody& b = ev->declaration;
-  if (b.raw.empty() || b.declaration.kind != static_cast<DeclarationKind>(ev->type)) return false;
-  b.decision.worker = ev->ssin;
-  return true;
+  return read && has_type && s.p == s.end && finish_decoded_event(ev, refused).is_ok();
 }
 
 }  // namespace
 
 Result<Event> LoggedEventReader::read(std::string_view json) {
   Event ev;
-  if (json.size() <= limits::event_bytes_max && declaration_event(json, &ev) && is_valid_utf8(json)) return ev;
+  if (json.size() <= limits::event_bytes_max && logged_event(json, &ev, decoder_, &scratch_) && is_valid_utf8(json))
+    return ev;
   ++fallbacks_;
   return decoder_.decode_copy(json);
 }

@@ -25,6 +25,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "engine/base/status.h"
@@ -42,6 +43,7 @@ class LoggedEventReader {
 
  private:
   EventDecoder decoder_;
+  std::string scratch_;  // an action event's action, padded for the decoder
   uint64_t fallbacks_ = 0;
 };
 
