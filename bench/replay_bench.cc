@@ -3,7 +3,7 @@
 //   1. the parse floor: simdjson On-Demand iterate_many over the events NDJSON
 //      file, extracting every field of every event (envelope, body and the
 //      nested declaration), one core;
-//   2. ours from that NDJSON file, one core: EventDecoder + LedgerState::apply
+//   2. ours from that NDJSON file, one core: LoggedEventReader + LedgerState::apply
 //      + AnomalyLog::apply, one of each per partition (partition_for on the
 //      envelope's ssin) — every read model, actions included;
 //   3. ours from the embedded log with the Projector, 1 thread and 2 threads
@@ -47,6 +47,7 @@
 #include "bench/generator/generator.h"
 #include "engine/base/limits.h"
 #include "engine/codec.h"
+#include "engine/event_reader.h"
 #include "engine/ledger.h"
 #include "engine/log/log.h"
 #include "engine/log/log_tools.h"
@@ -287,18 +288,20 @@ FoldResult run_ndjson(const std::string& events_path, uint32_t partitions, uint6
   uint64_t events = 0;
   {
     LineChunks chunks(events_path);
-    EventDecoder decoder;
+    LoggedEventReader reader;  // the Projector's reader (engine/event_reader.h)
     const uint64_t rss_before = resident_bytes();
     const auto t0 = std::chrono::steady_clock::now();
-    for (uint32_t p = 0; p < partitions; ++p) states.push_back(std::make_unique<LedgerState>());
+    for (uint32_t p = 0; p < partitions; ++p) {
+      states.push_back(std::make_unique<LedgerState>());
+      states.back()->reserve_for_events(expected / partitions);  // as the Projector does from the log's ends
+    }
     std::string_view chunk;
     while (chunks.next(&chunk)) {
-      const size_t capacity = chunk.size() + kJsonPadding;
       size_t pos = 0;
       while (pos < chunk.size()) {
         const auto* nl = static_cast<const char*>(std::memchr(chunk.data() + pos, '\n', chunk.size() - pos));
         const size_t len = static_cast<size_t>(nl - (chunk.data() + pos));
-        Result<Event> event = decoder.decode(chunk.substr(pos, len), capacity - pos);
+        Result<Event> event = reader.read(chunk.substr(pos, len));
         if (!event.is_ok()) die("event " + std::to_string(events) + ": " + event.status().to_string());
         if (event->type == EventType::kStudentQuotaDefined) {
           // Written into every partition; each partition's fold is self-contained (apply dedups).

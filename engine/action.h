@@ -166,6 +166,7 @@ struct Action {
   ConsultationChannel consultation_channel = ConsultationChannel::kAuditor;
   std::string_view consulted_scope;
   std::string_view auditor;  // the auditor's token subject; may be empty
+  friend bool operator==(const Action&, const Action&) = default;
 };
 
 // Why an action was refused; the names are docs/actions.md's reasons.
@@ -221,6 +222,7 @@ struct ActionOutcome {
   bool accepted() const { return refusal == ActionRefusal::kNone; }
   Date valid_from() const { return access_code_valid_from(code_month); }
   Date valid_until() const { return access_code_valid_until(code_month); }
+  friend bool operator==(const ActionOutcome&, const ActionOutcome&) = default;
 };
 
 }  // namespace dimona

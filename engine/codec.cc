@@ -781,6 +781,8 @@ Status decode_action_value(od::value v, Action* a) {
 
 }  // namespace
 
+bool is_valid_utf8(std::string_view text) { return simdjson::validate_utf8(text.data(), text.size()); }
+
 Status refuse_server_internal(const Command& c) {
   if (!c.is_action || !is_server_internal(c.action.kind)) return Status::ok();
   return invalid_argument("field " + std::string(action_key(c.action.kind)) +
@@ -1145,6 +1147,12 @@ Result<Event> EventDecoder::decode(std::string_view line, size_t capacity) {
     return Status::ok();
   }));
   if (!has_type) return corruption("event without a type");
+  DIMONA_TRY(finish_decoded_event(&ev, refused));
+  return ev;
+}
+
+Status finish_decoded_event(Event* event, bool refused) {
+  Event& ev = *event;
   if (ev.is_declaration()) {
     if (ev.declaration.raw.empty()) return corruption("declaration event without its declaration");
     if (ev.declaration.declaration.kind != static_cast<DeclarationKind>(ev.type))
@@ -1163,7 +1171,19 @@ Result<Event> EventDecoder::decode(std::string_view line, size_t capacity) {
     b.outcome.worker = ev.ssin;
     if (b.outcome.employer == 0) b.outcome.employer = b.action.employer;
   }
-  return ev;
+  return Status::ok();
+}
+
+Status EventDecoder::decode_action_object(std::string_view object, size_t capacity, Action* out) {
+  DIMONA_ASSERT(capacity >= object.size() + kJsonPadding);
+  od::document doc;
+  if (auto e = impl_->parser.iterate(object.data(), object.size(), capacity).get(doc); e) return json_error(nullptr, e);
+  od::value root;
+  if (auto e = doc.get_value().get(root); e) return json_error(nullptr, e);
+  DIMONA_TRY(decode_action_value(root, out));
+  if (doc.current_location().error() != simdjson::OUT_OF_BOUNDS)
+    return invalid_argument("invalid JSON: trailing content after the action");
+  return Status::ok();
 }
 
 }  // namespace dimona

@@ -33,6 +33,10 @@ namespace dimona {
 
 inline constexpr size_t kJsonPadding = 64;  // == SIMDJSON_PADDING, checked in codec.cc
 
+// Whether `text` is valid UTF-8 (simdjson's check, which every decode makes
+// on its input); no padding needed.
+bool is_valid_utf8(std::string_view text);
+
 // One input line: a declaration, or an action (docs/actions.md). The
 // Action's strings are views into the line.
 struct Command {
@@ -45,6 +49,12 @@ struct Command {
 // dataConsultation), else ok: what every way in from outside — a POST, a
 // batch file, an input topic, `submit` — refuses.
 [[nodiscard]] Status refuse_server_internal(const Command& c);
+
+// The checks decode() makes on a whole declaration or action event once its
+// fields are read, and what it derives from the envelope (the worker, the
+// action's employer); shared with the replay's reader (event_reader.h).
+// kCorruption when the event's parts disagree.
+Status finish_decoded_event(Event* ev, bool refused);
 
 class DeclarationDecoder {
  public:
@@ -79,6 +89,11 @@ class EventDecoder {
   // from event to event. The Event's string_views point into that buffer:
   // valid until the next decode_copy.
   Result<Event> decode_copy(std::string_view json);
+  // The "action" object of an action event's body alone, from its '{' to its
+  // '}', in a buffer readable for `capacity` bytes from object.data() (>=
+  // size + kJsonPadding): what decode() reads there (event_reader.h reads the
+  // rest of the event itself). The Action's views point into the buffer.
+  Status decode_action_object(std::string_view object, size_t capacity, Action* out);
 
  private:
   struct Impl;

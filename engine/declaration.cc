@@ -38,8 +38,21 @@ std::string_view kind_name(DeclarationKind kind) {
 }
 
 WorkerType parse_worker_type(std::string_view text) {
-  for (size_t i = 1; i < std::size(kWorkerTypeNames); ++i)
-    if (kWorkerTypeNames[i] == text) return static_cast<WorkerType>(i);
+  // Every name has three letters: compared as one integer each (no memcmp per name; every event reads one).
+  static_assert(std::size(kWorkerTypeNames) == static_cast<size_t>(WorkerType::kOTH) + 1);
+  constexpr auto packed = [](std::string_view s) {
+    return uint32_t{static_cast<unsigned char>(s[0])} | uint32_t{static_cast<unsigned char>(s[1])} << 8 |
+           uint32_t{static_cast<unsigned char>(s[2])} << 16;
+  };
+  static constexpr auto kPacked = [packed] {
+    std::array<uint32_t, std::size(kWorkerTypeNames)> keys{};  // keys[0]: kUnknown, never matched
+    for (size_t i = 1; i < keys.size(); ++i) keys[i] = kWorkerTypeNames[i].size() == 3 ? packed(kWorkerTypeNames[i]) : 0;
+    return keys;
+  }();
+  if (text.size() != 3) return WorkerType::kUnknown;
+  const uint32_t key = packed(text);
+  for (size_t i = 1; i < kPacked.size(); ++i)
+    if (kPacked[i] == key) return static_cast<WorkerType>(i);
   return WorkerType::kUnknown;
 }
 

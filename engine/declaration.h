@@ -51,6 +51,7 @@ struct Field {
   bool invalid() const { return state == State::kInvalid; }
   void set(T v) { state = State::kValid; value = v; }
   void set_invalid() { state = State::kInvalid; }
+  friend bool operator==(const Field&, const Field&) = default;
 };
 
 struct UsingEmployerPart {
@@ -58,6 +59,7 @@ struct UsingEmployerPart {
   Field<EnterpriseNumber> enterprise_number;
   bool has_name = false;  // name (+ address) instead of an enterprise number
   Field<JointCommission> joint_commission;
+  friend bool operator==(const UsingEmployerPart&, const UsingEmployerPart&) = default;
 };
 
 // worker.familyName / worker.givenName as sent (unescaped UTF-8), cut to
@@ -70,6 +72,7 @@ struct PersonName {
   std::string_view family() const { return {family_bytes.data(), family_size}; }
   std::string_view given() const { return {given_bytes.data(), given_size}; }
   bool empty() const { return family_size == 0 && given_size == 0; }
+  friend bool operator==(const PersonName&, const PersonName&) = default;
 };
 
 // An identity code the decoder accepted in a form other than the canonical
@@ -82,6 +85,7 @@ struct ValueRewrite {
   uint32_t length = 0;
   uint32_t value = 0;
   bool quoted = false;  // the canonical form is a string
+  friend bool operator==(const ValueRewrite&, const ValueRewrite&) = default;
 };
 // gender, countryOfBirth, nationality, and a country and a municipality code
 // in each of the three addresses (worker, usingEmployer, studentPlaceOfWork).
@@ -118,6 +122,9 @@ struct Declaration {
 
   std::array<ValueRewrite, kValueRewritesMax> rewrites{};  // in text order
   uint8_t rewrite_count = 0;
+
+  // Field for field (a test's comparison: the event reader's against the decoder's).
+  friend bool operator==(const Declaration&, const Declaration&) = default;
 };
 
 // The text decode() read, with every value of d.rewrites written in its

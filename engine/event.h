@@ -97,6 +97,7 @@ struct Decision {
   void add(uint32_t code, bool blocking);
   bool has(uint32_t code) const;
   bool blocking() const;
+  friend bool operator==(const Decision&, const Decision&) = default;
 };
 
 // --- Events ---------------------------------------------------------------------
@@ -105,6 +106,7 @@ struct DeclarationBody {
   Declaration declaration;
   Decision decision;
   std::string_view raw;  // the declaration's JSON as sent, on one line
+  friend bool operator==(const DeclarationBody&, const DeclarationBody&) = default;
 };
 
 struct QuotaBody {
@@ -112,6 +114,7 @@ struct QuotaBody {
   uint32_t hours = 0;
   Date effective_from;
   std::string_view legal_source;
+  friend bool operator==(const QuotaBody&, const QuotaBody&) = default;
 };
 
 // An action (action.h) as sent, and what the ledger decided of it.
@@ -119,6 +122,7 @@ struct ActionBody {
   Action action;
   ActionOutcome outcome;
   std::string_view raw;  // the action's JSON as sent, on one line
+  friend bool operator==(const ActionBody&, const ActionBody&) = default;
 };
 
 struct Event {
@@ -133,6 +137,7 @@ struct Event {
 
   bool is_declaration() const { return type <= EventType::kDimonaCancelDeclared; }
   bool is_action() const { return type >= kFirstActionEvent; }
+  friend bool operator==(const Event&, const Event&) = default;
 };
 
 // "dcl-<declarationId>", "act-<actionId>" or "quota-<year>-<hours>-<definedAt day>".

@@ -6,7 +6,7 @@
 #include <mutex>
 #include <thread>
 
-#include "engine/codec.h"
+#include "engine/event_reader.h"
 #include "engine/ledger.h"
 #include "engine/log/fence.h"
 #include "engine/log/log_tools.h"
@@ -100,8 +100,8 @@ bool take_model_sections(std::string_view bytes, std::vector<ModelSection>* out)
 }
 
 // The event a record of partition p holds; one that does not decode is corruption, named by its place.
-Result<Event> event_of(EventDecoder& decoder, uint32_t p, const LogRecord& record) {
-  Result<Event> event = decoder.decode_copy(record.payload);
+Result<Event> event_of(LoggedEventReader& reader, uint32_t p, const LogRecord& record) {
+  Result<Event> event = reader.read(record.payload);
   if (!event.is_ok())
     return corruption("partition " + std::to_string(p) + " offset " + std::to_string(record.offset) + ": " +
                       event.status().message());
@@ -181,7 +181,7 @@ Result<std::unique_ptr<Projector>> Projector::of_citizen(Log& log, const Project
   Projector& projector = **opened;
   const uint32_t p = partition_for(citizen, projector.partition_count());
   LedgerState& state = *projector.states_[p];
-  EventDecoder decoder;
+  LoggedEventReader decoder;
   std::unique_ptr<LogConsumer> own;
   for (size_t at = 0; at < offsets.size();) {
     const size_t chunk_end = std::min(offsets.size(), at + limits::citizen_history_read_events);
@@ -238,7 +238,7 @@ Status Projector::fold_partition(uint32_t p, Offset until, uint64_t max_events, 
     DIMONA_TRY(consumer);
     consumers_[p] = std::move(*consumer);
   }
-  EventDecoder decoder;
+  LoggedEventReader decoder;
   LedgerState& state = *states_[p];
   std::vector<std::unique_ptr<ReadModel>>& models = models_[p];
   FenceFilter fences(fences_[p]);
@@ -268,7 +268,7 @@ Status Projector::backfill() {
     if (again.empty()) continue;
     Result<std::unique_ptr<LogConsumer>> consumer = log_.open_consumer();
     DIMONA_TRY(consumer);
-    EventDecoder decoder;
+    LoggedEventReader decoder;
     FenceFilter fences;
     DIMONA_TRY(read_partition(**consumer, p, 0, offsets_[p], [&](LogRecord& record) -> Status {
       Result<bool> admitted = fences.admit(record);
@@ -406,6 +406,7 @@ Result<ReplayStats> Projector::catch_up_to(const std::vector<Offset>& ends,
                               std::to_string(ends[p]));
     stats.resumed_events += offsets_[p];
     shown.total += ends[p] - offsets_[p];
+    if (offsets_[p] == 0) states_[p]->reserve_for_events(ends[p]);  // no rehash as the state grows
   }
   auto last_checkpoint = start;
   uint64_t since_checkpoint = 0;

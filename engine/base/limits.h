@@ -84,6 +84,13 @@ inline constexpr uint32_t batch_events_max = 1 << 16;
 inline constexpr size_t batch_payload_bytes_max = 32 * 1024 * 1024;
 // An encoded event never exceeds this (a declaration plus its envelope and result).
 inline constexpr size_t event_bytes_max = declaration_bytes_max + 4096;
+// Digits of an integer the replay's event reader (engine/event_reader.h) reads itself: 18 never
+// overflow an int64; a longer one goes to the full decoder.
+inline constexpr size_t replay_integer_digits_max = 18;
+// Periods a partition's state reserves room for before a fold from the start, at most
+// (LedgerState::reserve_for_events: one per event to fold): 2 Mi periods, a 4 Mi-slot
+// index of 64 MiB, whatever a log's offsets claim.
+inline constexpr uint64_t replay_reserved_periods_max = uint64_t{1} << 21;
 // Duplicate event ids a log check names (the count covers them all).
 inline constexpr size_t duplicate_ids_reported_max = 10;
 // How long a writer waits for SQLite's lock before reporting busy.

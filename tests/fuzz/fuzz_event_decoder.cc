@@ -2,13 +2,19 @@
 // line of every batch of the log back into an Event. Properties: no crash or
 // sanitizer report on any bytes; a line that decodes encodes (encode_event)
 // to a line that decodes again and encodes to the same bytes (the canonical
-// form is a fixed point), so what the fold sees survives a round trip.
+// form is a fixed point), so what the fold sees survives a round trip; and
+// the replay's reader (LoggedEventReader, event_reader.h) gives exactly what
+// EventDecoder::decode_copy gives — the same Event or the same refusal — reading the bytes
+// from a buffer of exactly their size (ASan sees any read past the end).
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
+#include <memory>
 #include <string>
 
 #include "engine/codec.h"
 #include "engine/event.h"
+#include "engine/event_reader.h"
 #include "tests/fuzz/fuzz_util.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -16,6 +22,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static EventDecoder decoder;
   const fuzz::Padded input(data, size);
   Result<Event> event = decoder.decode(input.text(), input.capacity());
+  {
+    // The reader against decode_copy, which it stands for (the Projector's call before it).
+    static LoggedEventReader reader;
+    static EventDecoder copying;
+    const std::unique_ptr<char[]> exact = std::make_unique<char[]>(size);
+    if (size > 0) std::memcpy(exact.get(), data, size);
+    const std::string_view bytes(exact.get(), size);
+    Result<Event> full = copying.decode_copy(bytes);
+    Result<Event> read = reader.read(bytes);
+    FUZZ_CHECK(read.is_ok() == full.is_ok());
+    if (!full.is_ok()) FUZZ_CHECK(read.status().to_string() == full.status().to_string());
+    else FUZZ_CHECK(*read == *full);
+  }
   if (!event.is_ok()) return 0;
   std::string once;
   encode_event(*event, &once);

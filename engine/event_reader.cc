@@ -1,0 +1,550 @@
+#include "engine/event_reader.h"
+
+#include <bit>
+#include <cstring>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+#include "engine/base/limits.h"
+
+namespace dimona {
+namespace {
+
+// The first quote, backslash or control character in [p, end), or end.
+const char* string_end(const char* p, const char* end) {
+#if defined(__SSE2__)
+  const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\'), control = _mm_set1_epi8(0x1f);
+  for (; end - p >= 16; p += 16) {
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    const __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, backslash)),
+                                     _mm_cmpeq_epi8(_mm_max_epu8(x, control), control));  // x <= 0x1f
+    if (const int mask = _mm_movemask_epi8(hit); mask != 0) return p + std::countr_zero(static_cast<unsigned>(mask));
+  }
+#endif
+  for (; p < end; ++p) {
+    const auto c = static_cast<unsigned char>(*p);
+    if (c == '"' || c == '\\' || c < 0x20) return p;
+  }
+  return end;
+}
+
+// A cursor over JSON text. Every step checks the bound; `false` means "not
+// what the fast path reads", and the caller hands the record to the decoder.
+struct Scan {
+  const char* p;
+  const char* end;
+
+  void ws() {  // one compare in the common case: the Ledger writes no whitespace
+    while (p < end && static_cast<unsigned char>(*p) <= ' ' && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')) ++p;
+  }
+  bool lit(char c) {
+    if (p < end && *p == c) return ++p, true;  // the common case: no whitespace before it
+    ws();
+    if (p == end || *p != c) return false;
+    ++p;
+    return true;
+  }
+  // A string without escapes or control characters, of at most
+  // text_field_bytes_max bytes (the decoder's read_string limit).
+  bool str(std::string_view* out) {
+    if (!lit('"')) return false;
+    const char* b = p;
+    p = string_end(p, end);
+    if (p == end || *p != '"' || static_cast<size_t>(p - b) > limits::text_field_bytes_max) return false;
+    *out = std::string_view(b, static_cast<size_t>(p - b));
+    ++p;
+    return true;
+  }
+  // A JSON integer, -?(0|[1-9][0-9]*), of at most replay_integer_digits_max digits
+  // (no overflow), not followed by a fraction or an exponent.
+  bool integer(int64_t* out, bool allow_negative = true) {
+    ws();
+    const bool negative = allow_negative && p < end && *p == '-';
+    if (negative) ++p;
+    const char* b = p;
+    uint64_t n = 0;  // unsigned: a longer run of digits wraps (defined), then is refused below
+    while (p < end && *p >= '0' && *p <= '9') n = n * 10 + static_cast<uint64_t>(*p++ - '0');
+    const size_t digits = static_cast<size_t>(p - b);
+    if (digits == 0 || digits > limits::replay_integer_digits_max || (digits > 1 && *b == '0')) return false;
+    if (p < end && (*p == '.' || *p == 'e' || *p == 'E')) return false;
+    *out = negative ? -static_cast<int64_t>(n) : static_cast<int64_t>(n);  // n < 10^18: no overflow
+    return true;
+  }
+  bool unsigned_integer(uint64_t* out) {
+    int64_t n = 0;
+    if (!integer(&n, /*allow_negative=*/false)) return false;
+    *out = static_cast<uint64_t>(n);
+    return true;
+  }
+  bool boolean(bool* out) {
+    ws();
+    if (end - p >= 4 && std::memcmp(p, "true", 4) == 0) return p += 4, *out = true, true;
+    if (end - p >= 5 && std::memcmp(p, "false", 5) == 0) return p += 5, *out = false, true;
+    return false;
+  }
+};
+
+// Walks an object: `field(key)` reads the value and returns the key's index
+// (< 64), or -1 for a key the fast path does not read. A repeated key fails.
+template <typename Field>
+bool object(Scan& s, Field&& field) {
+  if (!s.lit('{')) return false;
+  if (s.lit('}')) return true;
+  uint64_t seen = 0;
+  do {
+    std::string_view key;
+    if (!s.str(&key) || !s.lit(':')) return false;
+    const int index = field(key);
+    if (index < 0 || (seen >> index & 1) != 0) return false;
+    seen |= uint64_t{1} << index;
+  } while (s.lit(','));
+  return s.lit('}');
+}
+
+// Digits as the decoder reads an identifier given as a string (at most 19: no wrap-around).
+bool digits(Scan& s, uint64_t* out) {
+  std::string_view t;
+  if (!s.str(&t) || t.size() > 19) return false;
+  uint64_t n = 0;
+  for (char c : t) {
+    if (c < '0' || c > '9') return false;
+    n = n * 10 + static_cast<uint64_t>(c - '0');
+  }
+  *out = n;
+  return true;
+}
+
+// --- The declaration (codec.cc's decode_root_value, for the fields it reads) ---------
+template <typename T, typename Parse>
+bool text_field(Scan& s, Field<T>* out, Parse&& parse) {
+  std::string_view t;
+  if (!s.str(&t)) return false;
+  if (auto v = parse(t)) out->set(*v);
+  else out->set_invalid();
+  return true;
+}
+
+std::optional<EnterpriseNumber> enterprise_number(std::string_view t) {
+  Result<EnterpriseNumber> n = parse_enterprise_number(t);
+  return n.is_ok() ? std::optional(*n) : std::nullopt;
+}
+
+std::optional<uint16_t> hour(std::string_view s) {
+  auto digit = [&](size_t i) { return s[i] >= '0' && s[i] <= '9'; };
+  if (s.size() != 4 || !digit(0) || !digit(1) || !digit(2) || !digit(3)) return std::nullopt;
+  const int h = (s[0] - '0') * 10 + (s[1] - '0'), m = (s[2] - '0') * 10 + (s[3] - '0');
+  if (h > 23 || m > 59) return std::nullopt;
+  return static_cast<uint16_t>(h * 60 + m);
+}
+
+// A code in [min, max] in its canonical form, an integer (a string of digits would be a rewrite).
+bool code(Scan& s, int64_t min, int64_t max) {
+  int64_t n = 0;
+  return s.integer(&n) && n >= min && n <= max;
+}
+
+bool address(Scan& s) {
+  std::string_view t;
+  return object(s, [&](std::string_view k) -> int {
+    switch (k.size()) {
+      case 6: return k == "street" && s.str(&t) ? 0 : -1;
+      case 11: return k == "houseNumber" && s.str(&t) ? 1 : -1;
+      case 9: return k == "boxNumber" && s.str(&t) ? 2 : -1;
+      case 8: return k == "postCode" && s.str(&t) ? 3 : -1;
+      case 12:
+        if (k != "municipality") return -1;
+        return object(s, [&](std::string_view m) -> int {
+                 if (m == "code") return code(s, 10000, 99999) ? 0 : -1;
+                 if (m == "name") return s.str(&t) ? 1 : -1;
+                 return -1;
+               })
+                   ? 4
+                   : -1;
+      case 7: return k == "country" && code(s, 100, 999) ? 5 : -1;
+      default: return -1;
+    }
+  });
+}
+
+bool employer(Scan& s, Declaration* d) {
+  d->has_employer = true;
+  return object(s, [&](std::string_view k) -> int {
+    if (k == "enterpriseNumber") return text_field(s, &d->enterprise_number, enterprise_number) ? 0 : -1;
+    if (k != "employerId") return -1;
+    uint64_t n = 0;
+    if (!s.unsigned_integer(&n)) return -1;
+    if (Result<NssoNumber> nsso = parse_nsso_number(n); nsso.is_ok()) d->employer_id.set(*nsso);
+    else d->employer_id.set_invalid();
+    return 1;
+  });
+}
+
+bool worker(Scan& s, Declaration* d) {
+  d->has_worker = true;
+  return object(s, [&](std::string_view k) -> int {
+    if (k != "ssin") return -1;  // an identity (names, birth data): the decoder reads it
+    return text_field(s, &d->ssin, [](std::string_view t) {
+             Result<Ssin> ssin = parse_ssin(t);
+             return ssin.is_ok() ? std::optional(*ssin) : std::nullopt;
+           })
+               ? 0
+               : -1;
+  });
+}
+
+bool features(Scan& s, Declaration* d) {
+  d->has_features = true;
+  return object(s, [&](std::string_view k) -> int {
+    if (k == "jointCommissionNumber") return text_field(s, &d->joint_commission, parse_joint_commission) ? 0 : -1;
+    if (k == "workerType")
+      return text_field(s, &d->worker_type, [](std::string_view t) {
+               const WorkerType type = parse_worker_type(t);
+               return type != WorkerType::kUnknown ? std::optional(type) : std::nullopt;
+             })
+                 ? 1
+                 : -1;
+    return -1;
+  });
+}
+
+bool using_employer(Scan& s, Declaration* d) {
+  UsingEmployerPart& u = d->using_employer;
+  u.present = true;
+  return object(s, [&](std::string_view k) -> int {
+    std::string_view t;
+    switch (k.size()) {
+      case 16: return k == "enterpriseNumber" && text_field(s, &u.enterprise_number, enterprise_number) ? 0 : -1;
+      case 4: return k == "name" && s.str(&t) ? (u.has_name = true, 1) : -1;
+      case 7: return k == "address" && address(s) ? 2 : -1;
+      case 21: return k == "jointCommissionNumber" && text_field(s, &u.joint_commission, parse_joint_commission) ? 3 : -1;
+      default: return -1;
+    }
+  });
+}
+
+bool place_of_work(Scan& s, Declaration* d) {
+  d->has_student_place_of_work = true;
+  return object(s, [&](std::string_view k) -> int {
+    std::string_view t;
+    if (k == "name") return s.str(&t) ? 0 : -1;
+    if (k == "address") return address(s) ? 1 : -1;
+    return -1;
+  });
+}
+
+// The fields of the four kinds, as codec.cc's KindField (the index is the bit of kAllowed).
+enum KindField { kPeriodId, kStartDate, kEndDate, kStartHour, kEndHour, kPlannedHours, kFeatures, kUsingEmployer,
+                 kPlaceOfWork };
+constexpr unsigned kAllowed[4] = {
+    /* in */ 0x1ff,
+    /* update */ (1u << kPeriodId) | (1u << kStartDate) | (1u << kEndDate) | (1u << kStartHour) | (1u << kEndHour) |
+        (1u << kPlannedHours),
+    /* out */ (1u << kPeriodId) | (1u << kEndDate) | (1u << kEndHour),
+    /* cancel */ (1u << kPeriodId)};
+
+KindField kind_field(std::string_view k, bool* known) {
+  *known = true;
+  switch (k.size()) {
+    case 8:
+      if (k == "periodId") return kPeriodId;
+      if (k == "features") return kFeatures;
+      break;
+    case 9:
+      if (k == "startDate") return kStartDate;
+      if (k == "startHour") return kStartHour;
+      break;
+    case 7:
+      if (k == "endDate") return kEndDate;
+      if (k == "endHour") return kEndHour;
+      break;
+    case 18:
+      if (k == "plannedHoursNumber") return kPlannedHours;
+      if (k == "studentPlaceOfWork") return kPlaceOfWork;
+      break;
+    case 13:
+      if (k == "usingEmployer") return kUsingEmployer;
+      break;
+    default: break;
+  }
+  *known = false;
+  return kPeriodId;
+}
+
+bool kind_value(Scan& s, KindField f, Declaration* d) {
+  switch (f) {
+    case kPeriodId: {
+      uint64_t n = 0;
+      if (!s.unsigned_integer(&n)) return false;
+      if (Result<PeriodId> id = parse_period_id(n); id.is_ok()) d->period_id.set(*id);
+      else d->period_id.set_invalid();
+      return true;
+    }
+    case kStartDate: return text_field(s, &d->start_date, parse_date);
+    case kEndDate: return text_field(s, &d->end_date, parse_date);
+    case kStartHour: return text_field(s, &d->start_hour, hour);
+    case kEndHour: return text_field(s, &d->end_hour, hour);
+    case kPlannedHours: {
+      int64_t n = 0;
+      if (!s.integer(&n)) return false;
+      d->planned_hours.set(n);
+      return true;
+    }
+    case kFeatures: return features(s, d);
+    case kUsingEmployer: return using_employer(s, d);
+    case kPlaceOfWork: return place_of_work(s, d);
+  }
+  return false;
+}
+
+bool declaration_kind(Scan& s, Declaration* d) {
+  const unsigned allowed = kAllowed[static_cast<int>(d->kind)];
+  return object(s, [&](std::string_view k) -> int {
+    bool known = false;
+    const KindField f = kind_field(k, &known);
+    if (!known || !(allowed & (1u << f)) || !kind_value(s, f, d)) return -1;
+    return static_cast<int>(f);
+  });
+}
+
+constexpr std::string_view kKindNames[4] = {"dimonaIn", "dimonaUpdate", "dimonaOut", "dimonaCancel"};
+
+bool declaration(Scan& s, Declaration* d) {
+  int kinds = 0;
+  const bool read = object(s, [&](std::string_view k) -> int {
+    if (k == "employer") return employer(s, d) ? 0 : -1;
+    if (k == "worker") return worker(s, d) ? 1 : -1;
+    if (k == "recordedAt") {
+      std::string_view t;
+      if (!s.str(&t)) return -1;
+      d->recorded_at = parse_instant(t);
+      return d->recorded_at ? 2 : -1;
+    }
+    for (int kind = 0; kind < 4; ++kind) {
+      if (k != kKindNames[kind]) continue;
+      ++kinds;
+      d->kind = static_cast<DeclarationKind>(kind);
+      return declaration_kind(s, d) ? 3 + kind : -1;
+    }
+    return -1;
+  });
+  return read && kinds == 1;
+}
+
+// --- An action event's body (codec.cc's decode_action_body_field) ----------------------
+// Skips an object, strings (escapes allowed) and nested values included; its
+// JSON is left to the decoder (decode_action_object), which refuses a bad one.
+bool skip_object(Scan& s) {
+  if (!s.lit('{')) return false;
+  for (int depth = 1; s.p < s.end;) {
+    const char c = *s.p++;
+    if (c == '{' || c == '[') {
+      ++depth;
+    } else if (c == '}' || c == ']') {
+      if (--depth == 0) return true;
+    } else if (c == '"') {
+      for (;;) {
+        s.p = string_end(s.p, s.end);
+        if (s.p == s.end || static_cast<unsigned char>(*s.p) < 0x20) return false;
+        if (*s.p++ == '"') break;
+        if (s.p == s.end) return false;  // a backslash ends the record
+        ++s.p;                           // the escaped character
+      }
+    }
+  }
+  return false;
+}
+
+// What the action body's text fields go through (the decoder's checks).
+template <typename T, typename Parse>
+bool optional_text(Scan& s, T* out, Parse&& parse) {
+  std::string_view t;
+  if (!s.str(&t)) return false;
+  auto v = parse(t);
+  if (!v) return false;
+  *out = *v;
+  return true;
+}
+
+bool action_body(Scan& s, ActionBody* b, bool* refused, EventDecoder& decoder, std::string* scratch) {
+  ActionOutcome& o = b->outcome;
+  return object(s, [&](std::string_view k) -> int {
+    std::string_view t;
+    int64_t n = 0;
+    switch (k.size()) {
+      case 8:
+        if (k == "actionId") return digits(s, &o.id) ? 0 : -1;
+        if (k == "employer") {
+          Declaration d;
+          if (!employer(s, &d)) return -1;
+          o.employer = employer_key(d);
+          return 3;
+        }
+        return -1;
+      case 6:
+        if (k == "result") {
+          if (!s.str(&t) || (t != "A" && t != "B")) return -1;
+          *refused = t == "B";
+          return 1;
+        }
+        if (k == "reason") return s.str(&t) && parse_refusal(t, &o.refusal) ? 2 : -1;
+        if (k == "ticket") return digits(s, &o.subject) ? 4 : -1;
+        if (k == "action") {
+          s.ws();
+          const char* begin = s.p;
+          if (!skip_object(s)) return -1;
+          b->raw = std::string_view(begin, static_cast<size_t>(s.p - begin));
+          scratch->assign(b->raw);
+          scratch->append(kJsonPadding, ' ');
+          return decoder.decode_action_object(std::string_view(scratch->data(), b->raw.size()), scratch->size(), &b->action).is_ok()
+                     ? 15
+                     : -1;
+        }
+        return -1;
+      case 9:
+        if (k == "requestId" || k == "messageId") return digits(s, &o.subject) ? 4 : -1;
+        if (k == "validFrom") return s.str(&t) ? 10 : -1;
+        if (k == "codeMonth") {
+          if (!s.str(&t) || t.size() != 7) return -1;
+          char day[10];
+          std::memcpy(day, t.data(), 7);
+          std::memcpy(day + 7, "-01", 3);
+          const std::optional<Date> first = parse_date(std::string_view(day, 10));
+          if (!first) return -1;
+          o.code_month = month_index(*first);
+          return 9;
+        }
+        if (k == "expiresAt") return optional_text(s, &o.expires_at, parse_instant) ? 14 : -1;
+        if (k == "givenName") return s.str(&t) && t.size() <= limits::worker_name_bytes_max ? (o.given_name = t, 17) : -1;
+        return -1;
+      case 14:
+        if (k == "notificationId") return digits(s, &o.subject) ? 4 : -1;
+        if (k == "remainingHours") return s.integer(&n) ? (o.remaining_hours = static_cast<uint32_t>(n), 7) : -1;
+        return -1;
+      case 7:
+        if (k == "forYear") return s.integer(&n) ? (o.for_year = static_cast<int32_t>(n), 5) : -1;
+        return -1;
+      case 10:
+        if (k == "quotaHours") return s.integer(&n) ? (o.quota_hours = static_cast<uint32_t>(n), 6) : -1;
+        if (k == "accessCode") return optional_text(s, &o.access_code, parse_access_code) ? 8 : -1;
+        if (k == "validUntil") return s.str(&t) ? 11 : -1;
+        if (k == "familyName") return s.str(&t) && t.size() <= limits::worker_name_bytes_max ? (o.family_name = t, 16) : -1;
+        return -1;
+      case 5:
+        if (k == "token") return optional_text(s, &o.token, parse_access_token) ? 12 : -1;
+        if (k == "scope") return s.str(&t) && parse_scope(t, &o.scope) ? 13 : -1;
+        return -1;
+      default: return -1;
+    }
+  });
+}
+
+// --- The event (codec.cc's EventDecoder::decode, for declaration and action events) ---
+bool anomalies(Scan& s, Decision* d) {
+  if (!s.lit('[')) return false;
+  if (s.lit(']')) return true;
+  do {
+    Anomaly a;
+    const bool read = object(s, [&](std::string_view k) -> int {
+      std::string_view t;
+      if (k == "code") return s.str(&t) && parse_anomaly_code(t, &a.code) ? 0 : -1;
+      if (k == "severity") return s.str(&t) ? (a.blocking = t == "B", 1) : -1;
+      return -1;
+    });
+    if (!read) return false;
+    d->add(a.code, a.blocking);
+  } while (s.lit(','));
+  return s.lit(']');
+}
+
+bool declaration_body(Scan& s, DeclarationBody* b) {
+  Decision& d = b->decision;
+  return object(s, [&](std::string_view k) -> int {
+    uint64_t n = 0;
+    std::string_view t;
+    switch (k.size()) {
+      case 13: return k == "declarationId" && digits(s, &b->declaration_id.value) ? 0 : -1;
+      case 8: return k == "periodId" && digits(s, &d.period_id.value) ? 1 : -1;
+      case 6:
+        if (k != "result" || !s.str(&t) || t.size() != 1) return -1;
+        if (t[0] != 'A' && t[0] != 'W' && t[0] != 'B' && t[0] != 'S') return -1;
+        d.result = static_cast<ResultCode>(t[0]);
+        return 2;
+      case 14: return k == "exceedingHours" && s.unsigned_integer(&n) ? (d.exceeding_hours = static_cast<uint32_t>(n), 3) : -1;
+      case 12: return k == "inQuotaHours" && s.unsigned_integer(&n) ? (d.in_quota_hours = static_cast<uint32_t>(n), 4) : -1;
+      case 4: return k == "late" && s.boolean(&d.late) ? 5 : -1;
+      case 9: return k == "anomalies" && anomalies(s, &d) ? 6 : -1;
+      case 11: {
+        if (k != "declaration") return -1;
+        s.ws();
+        const char* begin = s.p;
+        if (!declaration(s, &b->declaration)) return -1;
+        b->raw = std::string_view(begin, static_cast<size_t>(s.p - begin));
+        return 7;
+      }
+      default: return -1;
+    }
+  });
+}
+
+// A declaration or action event, or false (a quota definition, or anything the fast path does not read).
+bool logged_event(std::string_view json, Event* ev, EventDecoder& decoder, std::string* scratch) {
+  Scan s{json.data(), json.data() + json.size()};
+  bool has_type = false;
+  bool refused = false;  // an action's result is B
+  const bool read = object(s, [&](std::string_view k) -> int {
+    std::string_view t;
+    switch (k.size()) {
+      case 7: return k == "eventId" && s.str(&t) ? 0 : -1;
+      case 4:
+        if (k == "type") {
+          if (!s.str(&t) || !parse_event_type(t, &ev->type) || ev->type == EventType::kStudentQuotaDefined) return -1;
+          has_type = true;
+          return 1;
+        }
+        if (k == "ssin") {
+          if (!s.str(&t) || t.size() > 11) return -1;
+          uint64_t n = 0;
+          for (char c : t) {
+            if (c < '0' || c > '9') return -1;
+            n = n * 10 + static_cast<uint64_t>(c - '0');
+          }
+          ev->ssin.value = n;
+          return 3;
+        }
+        if (k != "body" || !has_type) return -1;
+        if (ev->is_action()) return action_body(s, &ev->action, &refused, decoder, scratch) ? 6 : -1;
+        return declaration_body(s, &ev->declaration) ? 6 : -1;
+        return -1;
+      case 13: {
+        int64_t v = 0;
+        if (k != "schemaVersion" || !s.integer(&v) || v < 1 || v > kEventSchemaVersion) return -1;
+        ev->schema_version = static_cast<uint32_t>(v);
+        return 2;
+      }
+      case 10: {
+        if (k != "recordedAt" || !s.str(&t)) return -1;
+        const std::optional<Instant> at = parse_instant(t);
+        if (!at) return -1;
+        ev->recorded_at = *at;
+        return 4;
+      }
+      case 6: return k == "source" && s.str(&ev->source) ? 5 : -1;
+      default: return -1;
+    }
+  });
+  s.ws();
+  return read && has_type && s.p == s.end && finish_decoded_event(ev, refused).is_ok();
+}
+
+}  // namespace
+
+Result<Event> LoggedEventReader::read(std::string_view json) {
+  Event ev;
+  if (json.size() <= limits::event_bytes_max && logged_event(json, &ev, decoder_, &scratch_) && is_valid_utf8(json))
+    return ev;
+  ++fallbacks_;
+  return decoder_.decode_copy(json);
+}
+
+}  // namespace dimona

@@ -1,0 +1,233 @@
+// The replay's event reader (engine/event_reader.h) against the full decoder
+// (EventDecoder, codec.h): the same events on a generated year, the same
+// answer on corrupt bytes, and the fast path really taken.
+#include "engine/event_reader.h"
+
+#include <gtest/gtest.h>
+
+#include <array>
+#include <span>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/codec.h"
+#include "engine/ledger_state.h"
+#include "engine/log/log_tools.h"
+#include "projections/projector.h"
+#include "tests/projections/generated_year.h"
+
+namespace dimona {
+namespace {
+
+// The records of a generated year, decided and logged by a Ledger (every partition, in order).
+class ReplayReaderTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    log_ = testing::memory_log(4).release();  // NOLINT: suite-lifetime fixture, freed in TearDownTestSuite
+    testing::ingest_generated_year(*log_, 600, 5);
+    records_ = new std::vector<std::string>();  // NOLINT
+    auto consumer = log_->open_consumer();
+    ASSERT_TRUE(consumer.is_ok());
+    for (uint32_t p = 0; p < log_->partitions(); ++p) {
+      auto end = (*consumer)->end_offset(p);
+      ASSERT_TRUE(end.is_ok());
+      ASSERT_TRUE(read_partition(**consumer, p, 0, *end, [](LogRecord& r) {
+                    records_->push_back(std::move(r.payload));
+                    return Status::ok();
+                  }).is_ok());
+    }
+  }
+  static void TearDownTestSuite() {
+    delete records_;  // NOLINT
+    delete log_;      // NOLINT
+  }
+
+  // The reader and the decoder agree on `bytes`: the same event, or the same refusal.
+  static void expect_same(LoggedEventReader& reader, EventDecoder& decoder, const std::string& bytes) {
+    Result<Event> full = decoder.decode_copy(bytes);
+    const std::string copy = bytes;  // the reader's views must not depend on the decoder's buffer
+    Result<Event> fast = reader.read(copy);
+    ASSERT_EQ(fast.is_ok(), full.is_ok()) << bytes;
+    if (!full.is_ok()) {
+      EXPECT_EQ(fast.status().to_string(), full.status().to_string()) << bytes;
+      return;
+    }
+    // decode_copy's views point into its buffer: compare before the next decode.
+    EXPECT_TRUE(*fast == *full) << bytes;
+  }
+
+  static Log* log_;
+  static std::vector<std::string>* records_;
+};
+Log* ReplayReaderTest::log_ = nullptr;
+std::vector<std::string>* ReplayReaderTest::records_ = nullptr;
+
+TEST_F(ReplayReaderTest, GivesTheDecodersEventOnEveryRecordOfAGeneratedYear) {
+  ASSERT_GT(records_->size(), 10000u);
+  LoggedEventReader reader;
+  EventDecoder decoder;
+  std::array<uint64_t, kEventTypeCount> by_type{};
+  uint64_t declarations = 0, with_using_employer = 0, with_address = 0, with_hours = 0, refused = 0;
+  for (const std::string& record : *records_) {
+    Result<Event> full = decoder.decode_copy(record);
+    ASSERT_TRUE(full.is_ok()) << full.status().to_string();
+    const Event expected = *full;  // views into `decoder`'s buffer, valid until its next decode
+    Result<Event> fast = reader.read(record);
+    ASSERT_TRUE(fast.is_ok()) << fast.status().to_string();
+    ASSERT_TRUE(*fast == expected) << record;
+    ++by_type[static_cast<size_t>(expected.type)];
+    if (!expected.is_declaration()) continue;
+    ++declarations;
+    const Declaration& d = expected.declaration.declaration;
+    with_using_employer += d.using_employer.present;
+    with_address += record.find("\"address\"") != std::string::npos;
+    with_hours += d.start_hour.present() || d.planned_hours.present();
+    refused += expected.declaration.decision.result == ResultCode::kRefused;
+  }
+  // Every declaration and action event took the fast path; quota definitions go to the decoder.
+  EXPECT_EQ(reader.fallbacks(), by_type[static_cast<size_t>(EventType::kStudentQuotaDefined)]);
+  EXPECT_LT(declarations, records_->size());
+  // The year reaches every kind of declaration event and the shapes the fast path reads.
+  for (EventType t : {EventType::kDimonaInDeclared, EventType::kDimonaUpdateDeclared, EventType::kDimonaOutDeclared,
+                      EventType::kDimonaCancelDeclared})
+    EXPECT_GT(by_type[static_cast<size_t>(t)], 0u) << event_type_name(t);
+  EXPECT_GT(with_using_employer, 0u);
+  EXPECT_GT(with_address, 0u);
+  EXPECT_GT(with_hours, 0u);
+  EXPECT_GT(refused, 0u);
+  size_t action_types = 0;
+  for (size_t t = static_cast<size_t>(kFirstActionEvent); t < kEventTypeCount; ++t) action_types += by_type[t] > 0;
+  EXPECT_GE(action_types, 10u);
+}
+
+// Records of every event type the year has, cut short, and with single bytes replaced by the
+// characters that change a JSON text's meaning: the reader answers what the
+// decoder answers (an event or the same refusal), and a cut record is refused.
+TEST_F(ReplayReaderTest, AnswersCorruptBytesAsTheDecoderDoes) {
+  LoggedEventReader reader;
+  EventDecoder decoder;
+  size_t tried = 0, types = 0;
+  std::array<int, kEventTypeCount> of_type{};  // up to three records of each type the year has
+  for (const std::string& record : *records_) {
+    Result<Event> event = decoder.decode_copy(record);
+    ASSERT_TRUE(event.is_ok());
+    int& seen = of_type[static_cast<size_t>(event->type)];
+    if (seen == 3) continue;
+    types += seen++ == 0;
+    ++tried;
+    for (size_t n = 0; n < record.size(); n += 7) {
+      expect_same(reader, decoder, record.substr(0, n));
+      Result<Event> cut = reader.read(record.substr(0, n));
+      EXPECT_FALSE(cut.is_ok()) << n;
+    }
+    static constexpr std::array<char, 12> kBytes = {'"', '\\', '{', '}', '[', ',', ':', ' ', '0', '-', '\0', '\xff'};
+    for (size_t at = 0; at < record.size(); at += 3) {
+      for (char c : kBytes) {
+        std::string bytes = record;
+        bytes[at] = c;
+        expect_same(reader, decoder, bytes);
+      }
+    }
+  }
+  EXPECT_GE(types, 14u);  // the four declaration events and ten kinds of action at least
+}
+
+TEST_F(ReplayReaderTest, ReadsWhitespaceEscapesAndTrailingBytesAsTheDecoderDoes) {
+  LoggedEventReader reader;
+  EventDecoder decoder;
+  std::string record;
+  for (const std::string& r : *records_)
+    if (r.find("\"dimonaIn\"") != std::string::npos && r.find("\"usingEmployer\"") != std::string::npos) {
+      record = r;
+      break;
+    }
+  ASSERT_FALSE(record.empty());
+  expect_same(reader, decoder, record);
+  EXPECT_EQ(reader.fallbacks(), 0u);  // the fast path took it
+  std::string spaced;
+  bool in_string = false;  // no escapes in the record: a quote opens or closes a string
+  for (char c : record) {
+    spaced += c;
+    in_string ^= c == '"';
+    if (!in_string && (c == ',' || c == ':' || c == '{' || c == '[')) spaced += " \n\t\r";
+  }
+  expect_same(reader, decoder, " " + spaced + " ");
+  EXPECT_EQ(reader.fallbacks(), 0u);  // whitespace between tokens is read too
+  std::string escaped = record;
+  escaped.replace(escaped.find("\"source\":\"") + 10, 1, "\\u0062");  // "batch:..." as "\u0062atch:..."
+  expect_same(reader, decoder, escaped);
+  EXPECT_EQ(reader.fallbacks(), 1u);  // an escape goes to the decoder, which unescapes it
+  expect_same(reader, decoder, record + "x");  // trailing bytes: the decoder's answer
+  std::string repeated = record;
+  repeated.insert(1, "\"eventId\":\"x\",");
+  expect_same(reader, decoder, repeated);
+  std::string unknown = record;
+  unknown.insert(1, "\"other\":1,");
+  expect_same(reader, decoder, unknown);
+  // Integers longer than the reader takes (found by fuzzing: a signed overflow while reading them).
+  for (const char* number : {"99999999999999999999999", "18446744073709551616", "-99999999999999999999999", "1e3", "1.0"}) {
+    std::string version = record;
+    const size_t at = version.find("\"schemaVersion\":1") + 16;
+    version.replace(at, 1, number);
+    expect_same(reader, decoder, version);
+    EXPECT_FALSE(reader.read(version).is_ok()) << number;
+  }
+  std::string not_utf8 = record;
+  not_utf8[not_utf8.find("batch:")] = '\xc3';
+  expect_same(reader, decoder, not_utf8);
+  EXPECT_FALSE(reader.read(not_utf8).is_ok());
+}
+
+// A fold from the start reserves the period index from the log's end offset
+// (LedgerState::reserve_for_events): memory only, the same state to the byte.
+TEST_F(ReplayReaderTest, AReservedStateFoldsToTheSameState) {
+  auto schedule = std::make_shared<const QuotaSchedule>(testing::test_schedule());
+  LedgerState plain, reserved;
+  plain.set_quota_schedule(schedule);
+  reserved.set_quota_schedule(schedule);
+  auto consumer = log_->open_consumer();
+  ASSERT_TRUE(consumer.is_ok());
+  auto end = (*consumer)->end_offset(0);
+  ASSERT_TRUE(end.is_ok());
+  ASSERT_GT(*end, 100u);
+  reserved.reserve_for_events(*end);
+  LoggedEventReader reader;
+  ASSERT_TRUE(read_partition(**consumer, 0, 0, *end, [&](LogRecord& r) {
+                Result<Event> event = reader.read(r.payload);
+                DIMONA_TRY(event);
+                DIMONA_TRY(plain.apply(*event));
+                return reserved.apply(*event);
+              }).is_ok());
+  std::string a, b;
+  plain.save(&a);
+  reserved.save(&b);
+  EXPECT_FALSE(a.empty());
+  EXPECT_EQ(a, b);
+}
+
+// The Projector folds through the reader: a record it cannot read is corruption, named by its place.
+TEST(ReplayReaderProjectorTest, ACorruptRecordStopsTheFoldAsCorruption) {
+  auto log = testing::memory_log(1);
+  testing::ingest_generated_year(*log, 20, 3);
+  auto producer = log->open_producer(0);
+  ASSERT_TRUE(producer.is_ok()) << producer.status().to_string();
+  LogRecordDraft draft;
+  draft.event_id = "dcl-000000000001";
+  draft.type = "DimonaInDeclared";
+  draft.schema_version = 1;
+  draft.recorded_at = *parse_instant("2027-06-01T00:00:00Z");
+  draft.payload = R"({"eventId":"dcl-000000000001","type":"DimonaInDeclared","schemaVersion":1,"body":{"declarationId":"1","result":"A","anomalies":[],"declaration":{"employer":{"employerId":1)";
+  ASSERT_TRUE((*producer)->append(std::span<const LogRecordDraft>(&draft, 1)).is_ok());
+  ProjectorOptions options;
+  options.threads = 1;
+  auto p = Projector::open(*log, options);
+  ASSERT_TRUE(p.is_ok());
+  auto replay = (*p)->catch_up();
+  ASSERT_FALSE(replay.is_ok());
+  EXPECT_EQ(replay.status().code(), Code::kCorruption);
+  EXPECT_NE(replay.status().message().find("partition 0 offset"), std::string::npos) << replay.status().message();
+}
+
+}  // namespace
+}  // namespace dimona
