@@ -105,6 +105,7 @@ void GroupLedgerService::on_assigned(std::vector<uint32_t> partitions) {
   ProjectorOptions projector;
   projector.threads = std::max(1u, options_.projector_threads);
   projector.checkpoint_path = checkpoint_path(config_);
+  projector.checkpoint_at_end = false;  // as serve: a checkpoint when due, and when the share stops
   projector.keep_checkpoints = config_.keep_checkpoints;
   projector.partitions = partitions;
   Result<std::shared_ptr<const QuotaSchedule>> quota =

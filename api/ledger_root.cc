@@ -186,6 +186,7 @@ Result<std::unique_ptr<LedgerService>> open_ledger_service(const LedgerConfig& c
   ProjectorOptions options;
   options.threads = std::max(1u, projector_threads);
   options.checkpoint_path = checkpoint_path(config);
+  options.checkpoint_at_end = false;  // serve folds after every commit: a checkpoint when due, and at stop
   options.keep_checkpoints = config.keep_checkpoints;
   Result<std::shared_ptr<const QuotaSchedule>> quota = reference_schedule(*write->log, config);
   DIMONA_TRY(quota);

@@ -353,7 +353,10 @@ Status Projector::save_checkpoint() {
   c.ledger_time = ledger_time();
   c.partitions = encode();
   c.state_hash = state_hash_of(c.partitions);
-  return (*store)->save(c, options_.keep_checkpoints);
+  DIMONA_TRY((*store)->save(c, options_.keep_checkpoints));
+  unsaved_events_ = 0;
+  last_checkpoint_ = std::chrono::steady_clock::now();
+  return Status::ok();
 }
 
 std::vector<PartitionCheckpoint> Projector::encode() const {
@@ -408,8 +411,11 @@ Result<ReplayStats> Projector::catch_up_to(const std::vector<Offset>& ends,
     shown.total += ends[p] - offsets_[p];
     if (offsets_[p] == 0) states_[p]->reserve_for_events(ends[p]);  // no rehash as the state grows
   }
-  auto last_checkpoint = start;
-  uint64_t since_checkpoint = 0;
+  auto due = [this] {
+    const double since = std::chrono::duration<double>(std::chrono::steady_clock::now() - last_checkpoint_).count();
+    return !options_.checkpoint_path.empty() && !options_.as_of &&
+           (unsaved_events_ >= options_.checkpoint_every_events || since >= options_.checkpoint_every_seconds);
+  };
   for (;;) {
     bool done = true;
     for (uint32_t p = 0; p < partition_count(); ++p) done &= offsets_[p] >= ends[p];
@@ -429,20 +435,17 @@ Result<ReplayStats> Projector::catch_up_to(const std::vector<Offset>& ends,
     for (unsigned t = 0; t < threads; ++t) {
       DIMONA_TRY(errors[t]);
       stats.events += folded[t];
-      since_checkpoint += folded[t];
+      unsaved_events_ += folded[t];
       shown.events += folded[t];
     }
     if (progress) progress(shown);
-    const double since = std::chrono::duration<double>(std::chrono::steady_clock::now() - last_checkpoint).count();
-    if (!options_.checkpoint_path.empty() && !options_.as_of &&
-        (since_checkpoint >= options_.checkpoint_every_events || since >= options_.checkpoint_every_seconds)) {
+    if (due()) {
       DIMONA_TRY(save_checkpoint());
       ++stats.checkpoints;
-      since_checkpoint = 0;
-      last_checkpoint = std::chrono::steady_clock::now();
     }
   }
-  if (!options_.checkpoint_path.empty() && !options_.as_of && (stats.events > 0 || stats.resumed_events == 0)) {
+  const bool at_end = options_.checkpoint_at_end && (stats.events > 0 || stats.resumed_events == 0);
+  if (!options_.checkpoint_path.empty() && !options_.as_of && (at_end || (stats.events > 0 && due()))) {
     DIMONA_TRY(save_checkpoint());
     ++stats.checkpoints;
   }

@@ -40,6 +40,7 @@
 // checkpoint records.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -76,6 +77,10 @@ struct ProjectorOptions {
   std::shared_ptr<const QuotaSchedule> quota;
   // Checkpoints kept (CheckpointStore::save), 1..limits::checkpoints_kept_max.
   size_t keep_checkpoints = limits::checkpoints_kept_default;
+  // Whether every catch_up() that folded something ends with a checkpoint (replay, export: the
+  // run's result is kept). false (serve, which folds after each commit): a checkpoint only when one
+  // is due, counted across catch_up() calls, and at checkpoint().
+  bool checkpoint_at_end = true;
   // Fold only the events recorded at or before this instant (see the contract); nullopt: all.
   std::optional<Instant> as_of;
   // The read models folded beside the LedgerState, one per partition each (names unique); empty: standard_read_models().
@@ -202,6 +207,9 @@ class Projector {
   std::vector<std::vector<std::unique_ptr<ReadModel>>> models_;  // per partition, in options_.read_models' order
   std::vector<std::vector<bool>> backfill_;                      // per partition and model: to fold again
   std::vector<Offset> offsets_;  // next offset to fold, per partition
+  // Since the last checkpoint written (or open()): events folded and when, across catch_up() calls.
+  uint64_t unsaved_events_ = 0;
+  std::chrono::steady_clock::time_point last_checkpoint_ = std::chrono::steady_clock::now();
   std::vector<Offset> fences_;   // per partition: the latest fence before offsets_ (kNoEpoch: none; fence.h)
   std::vector<bool> held_;       // per partition: folded by catch_up()
 };

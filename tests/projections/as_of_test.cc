@@ -134,6 +134,49 @@ TEST_F(AsOfTest, ValidOnCountsThePeriodsStartedAndTheHoursWorkedByThen) {  // is
   EXPECT_TRUE(student_calendar(p->state_of(kStudent), kStudent, 2025, *parse_date("2025-05-31")).rows.empty());
 }
 
+// serve folds after every commit: with checkpoint_at_end off, a fold writes a checkpoint only when
+// one is due (counted across folds), not after each (a write once cost a whole checkpoint, 1.6 s
+// at 20 000 students, 2026-12-03).
+class ServeCheckpointTest : public testing::LedgerFixture {
+ protected:
+  size_t kept(const std::string& path) {
+    Result<std::unique_ptr<CheckpointStore>> store = CheckpointStore::open(path);
+    EXPECT_TRUE(store.is_ok());
+    Result<std::vector<CheckpointSummary>> list = (*store)->list();
+    EXPECT_TRUE(list.is_ok());
+    return list.is_ok() ? list->size() : 0;
+  }
+};
+
+TEST_F(ServeCheckpointTest, AFoldAfterEachCommitWritesACheckpointOnlyWhenOneIsDue) {
+  TempDir dir;
+  ProjectorOptions options;
+  options.checkpoint_path = dir.file("checkpoint.db");
+  options.checkpoint_at_end = false;
+  options.checkpoint_every_events = 3;
+  options.checkpoint_every_seconds = 3600;
+  Result<std::unique_ptr<Projector>> p = Projector::open(log_, options);
+  ASSERT_TRUE(p.is_ok()) << p.status().to_string();
+  const char* starts[] = {"2025-06-02", "2025-06-03", "2025-06-04", "2025-06-05", "2025-06-06"};
+  std::vector<size_t> after;
+  for (const char* start : starts) {
+    submit(stu_in(start, "2025-06-30", 5));
+    ASSERT_TRUE(ledger_->commit().is_ok());
+    ASSERT_TRUE((*p)->catch_up().is_ok());
+    after.push_back(kept(options.checkpoint_path));
+  }
+  EXPECT_EQ(after, (std::vector<size_t>{0, 0, 1, 1, 1}));  // the third event made one due, across folds
+  ASSERT_TRUE((*p)->checkpoint().is_ok());                 // serve's stop
+  EXPECT_EQ(kept(options.checkpoint_path), 2u);
+  // A replay (the default) keeps its result at the end of every fold.
+  ProjectorOptions replay;
+  replay.checkpoint_path = dir.file("replay.db");
+  Result<std::unique_ptr<Projector>> r = Projector::open(log_, replay);
+  ASSERT_TRUE(r.is_ok());
+  ASSERT_TRUE((*r)->catch_up().is_ok());
+  EXPECT_EQ(kept(replay.checkpoint_path), 1u);
+}
+
 // --- A generated year: rebuilds at random instants against replays of the events recorded by then ---
 
 class AuditRebuildTest : public ::testing::Test {
