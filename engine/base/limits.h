@@ -82,6 +82,12 @@ inline constexpr uint32_t partitions_max = 1024;
 // One record batch: at most this many events and payload bytes.
 inline constexpr uint32_t batch_events_max = 1 << 16;
 inline constexpr size_t batch_payload_bytes_max = 32 * 1024 * 1024;
+// The embedded log's writer closes a batch once its frames would pass this many bytes (before
+// compression; a batch holds at least one record). About LZ4's 64 KiB window, so compression
+// loses little against bigger batches, while a read by offset (one citizen's events, issue 12;
+// docs/log-format.md) reads, checks and decompresses at most about this much per record it
+// wants, not a whole commit group's batch. Readers accept any batch within the maxima above.
+inline constexpr size_t sqlite_batch_bytes_target = 64 * 1024;
 // An encoded event never exceeds this (a declaration plus its envelope and result).
 inline constexpr size_t event_bytes_max = declaration_bytes_max + 4096;
 // Digits of an integer the replay's event reader (engine/event_reader.h) reads itself: 18 never

@@ -481,15 +481,17 @@ class SqliteProducer final : public LogProducer {
   }
 
  private:
-  // Splits the records into batches within limits::batch_events_max and batch_payload_bytes_max.
+  // Splits the records into batches of about limits::sqlite_batch_bytes_target (one record at
+  // least; within batch_events_max, and batch_payload_bytes_max since every frame fits one).
   std::vector<EncodedBatch> encode(std::span<const LogRecordDraft> fresh) const {
+    static_assert(limits::sqlite_batch_bytes_target <= limits::batch_payload_bytes_max);
     std::vector<EncodedBatch> batches;
     size_t start = 0;
     while (start < fresh.size()) {
       size_t end = start;
       size_t bytes = 0;
       while (end < fresh.size() && end - start < limits::batch_events_max &&
-             bytes + log_frames::frame_bytes(fresh[end]) <= limits::batch_payload_bytes_max) {
+             (end == start || bytes + log_frames::frame_bytes(fresh[end]) <= limits::sqlite_batch_bytes_target)) {
         bytes += log_frames::frame_bytes(fresh[end]);
         ++end;
       }

@@ -393,32 +393,50 @@ TEST_F(SqliteLog, AnAppendPastTheSizeCapFailsWholeAndALaterOneWorksOnceLifted) {
   EXPECT_EQ(read_all(*consumer(*log, 0)).size(), 2u + 24u);
 }
 
-TEST_F(SqliteLog, AnAppendOverOneBatchsBytesIsSplitIntoSeveralRows) {
-  Batch batch;  // 486 x 69 000 payload bytes: under the append's cap, over one batch's once framed
-  for (int i = 0; i < 486; ++i) {
-    batch.add("split-" + std::to_string(i), Instant{kStartMicros + i},
-              std::string(69'000, static_cast<char>('a' + i % 26)));
-  }
+// An append is stored as batches of about limits::sqlite_batch_bytes_target (before compression):
+// small records share a batch up to it, a record over it is a batch alone; all read back in order.
+TEST_F(SqliteLog, AnAppendIsStoredAsBatchesOfAboutTheTargetBytes) {
+  struct Case {
+    int records;
+    size_t payload;
+    int64_t rows_at_least;
+    uint32_t partition;
+  };
+  // 2 000 x 600 B: ~1.2 MB in batches under 64 KiB each; 40 x 69 000 B: one record per batch.
   std::unique_ptr<Log> log = must_open();
-  auto writer = producer(*log, 3);
-  Result<AppendOutcome> outcome = append(*writer, batch);
-  ASSERT_TRUE(outcome.is_ok()) << outcome.status().to_string();
-  ASSERT_EQ(outcome->offsets.size(), 486u);
-  EXPECT_EQ(outcome->offsets.back(), 485u);
-  sqlite3* db = raw();
-  sqlite3_stmt* s = nullptr;
-  ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT count(*), max(raw_size) FROM batches WHERE partition = 3", -1, &s, nullptr),
-            SQLITE_OK);
-  ASSERT_EQ(sqlite3_step(s), SQLITE_ROW);
-  EXPECT_EQ(sqlite3_column_int64(s, 0), 2);
-  EXPECT_LE(sqlite3_column_int64(s, 1), static_cast<int64_t>(limits::batch_payload_bytes_max));
-  sqlite3_finalize(s);
-  sqlite3_close(db);
-  std::vector<LogRecord> records = read_all(*consumer(*log, 3));
-  ASSERT_EQ(records.size(), 486u);
-  for (size_t i = 0; i < records.size(); ++i) {
-    ASSERT_EQ(records[i].offset, i);
-    ASSERT_EQ(records[i].event_id, batch.ids[i]);
+  for (const Case c : {Case{2000, 600, 18, 3}, Case{40, 69'000, 40, 4}}) {
+    SCOPED_TRACE(c.payload);
+    Batch batch;
+    for (int i = 0; i < c.records; ++i)
+      batch.add("split-" + std::to_string(c.payload) + "-" + std::to_string(i), Instant{kStartMicros + i},
+                std::string(c.payload, static_cast<char>('a' + i % 26)));
+    auto writer = producer(*log, c.partition);
+    Result<AppendOutcome> outcome = append(*writer, batch);
+    ASSERT_TRUE(outcome.is_ok()) << outcome.status().to_string();
+    ASSERT_EQ(outcome->offsets.size(), static_cast<size_t>(c.records));
+    sqlite3* db = raw();
+    sqlite3_stmt* s = nullptr;
+    ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT count(*), max(raw_size), max(count), sum(count) FROM batches "
+                                     "WHERE partition = ?1", -1, &s, nullptr),
+              SQLITE_OK);
+    sqlite3_bind_int64(s, 1, c.partition);
+    ASSERT_EQ(sqlite3_step(s), SQLITE_ROW);
+    EXPECT_GE(sqlite3_column_int64(s, 0), c.rows_at_least);
+    if (c.payload < limits::sqlite_batch_bytes_target) {
+      EXPECT_LE(sqlite3_column_int64(s, 1), static_cast<int64_t>(limits::sqlite_batch_bytes_target));
+      EXPECT_GT(sqlite3_column_int64(s, 2), 1);  // small records share a batch
+    } else {
+      EXPECT_EQ(sqlite3_column_int64(s, 2), 1);  // a record over the target is a batch alone
+    }
+    EXPECT_EQ(sqlite3_column_int64(s, 3), c.records);
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    std::vector<LogRecord> records = read_all(*consumer(*log, c.partition));
+    ASSERT_EQ(records.size(), static_cast<size_t>(c.records));
+    for (size_t i = 0; i < records.size(); ++i) {
+      ASSERT_EQ(records[i].offset, i);
+      ASSERT_EQ(records[i].event_id, batch.ids[i]);
+    }
   }
 }
 
