@@ -117,7 +117,7 @@ inline constexpr size_t log_poll_records_max = 1 << 16;
 inline constexpr int log_read_stall_ms = 30'000;
 // Records asked of one poll by the readers that fold or scan a partition.
 inline constexpr size_t log_read_chunk_records = 4096;
-// An embedded read of at most this many records, under half of what follows in its batch, decodes
+// An embedded read of at most this many records, ending before its batch does, decodes
 // only them (a read by offset: log_frames::decode_batch_window); a longer read takes the whole batch.
 inline constexpr size_t log_window_records_max = 512;
 // A record's source position (LogRecordDraft::source), in bytes.
@@ -172,6 +172,9 @@ inline constexpr size_t citizen_history_read_events = 1024;
 // Kafka fetch round trip (about 100 ms measured on the mock cluster) or, embedded, a batch
 // decoded again; 256 records of ~600 bytes cost far less.
 inline constexpr uint64_t citizen_history_gap_records = 256;
+// The same on the embedded log (Log::read_through_records), whose seek is an index look-up and a
+// batch decoded only as far as the records wanted: a few records read through are about one seek.
+inline constexpr uint64_t sqlite_read_through_records = 8;
 
 // --- Ingest ---------------------------------------------------------------------
 // Declarations decided between two durable commits (one SQLite transaction,
@@ -243,6 +246,7 @@ static_assert(log_append_records_max <= static_cast<size_t>(kafka_queue_records_
               "one append fits in librdkafka's queue");
 static_assert(citizen_history_read_events <= log_read_chunk_records, "one history read is at most one poll");
 static_assert(citizen_history_gap_records <= log_read_chunk_records, "a gap read through is at most one poll");
+static_assert(sqlite_read_through_records <= citizen_history_gap_records);
 static_assert(citizen_index_varint_bytes_max * 7 >= 64, "a varint holds every offset");
 static_assert(denomination_bytes_max < register_line_bytes_max && register_line_bytes_max <= register_read_bytes,
               "a denomination fits in a line, a line in a read");

@@ -190,6 +190,11 @@ class Log {
   // side by side (Kafka: each waits for its own acknowledgements); false when
   // the backend serialises them anyway (the embedded log's one write lock).
   virtual bool parallel_appends() const { return false; }
+  // Records of other keys a reader by offsets (a citizen's events) reads through rather than
+  // seek past: what a seek costs, counted in records read. Kafka: a seek is a fetch round trip,
+  // so limits::citizen_history_gap_records; the embedded log: an index look-up and the batch
+  // decoded only to the window (log_frames::decode_batch_window), so a few records.
+  virtual uint64_t read_through_records() const { return limits::citizen_history_gap_records; }
   // True when a writer must fence its partitions by epoch (LogProducer::fence(),
   // the contract's "Fence"): Kafka; memory with LogOptions::memory_fences_writers.
   virtual bool fences_writers() const { return false; }

@@ -608,7 +608,8 @@ class SqliteConsumer final : public LogConsumer {
 
   // The batch a statement stepped onto, checked and decoded: its records from `position` on
   // (all of them when it is not in the batch), only `budget` of them for a short read by offset
-  // (at most limits::log_window_records_max, under half of what follows position: decode_batch_window).
+  // (at most limits::log_window_records_max, ending before the batch does: decode_batch_window
+  // decompresses only up to the window's end).
   Status decode_row(sqlite3_stmt* s, uint32_t partition, BatchHeader* h, std::vector<LogRecord>* records,
                     Offset position, size_t budget) {
     h->partition = partition;
@@ -625,7 +626,7 @@ class SqliteConsumer final : public LogConsumer {
     const Offset base = h->base_offset >= 0 ? static_cast<Offset>(h->base_offset) : 0;
     const Offset end = h->count > 0 ? base + static_cast<Offset>(h->count) : base;
     if (h->base_offset >= 0 && base <= position && position < end && budget <= limits::log_window_records_max &&
-        end - position > 2 * budget) {
+        end - position > budget) {
       return log_frames::decode_batch_window(*h, stored, static_cast<uint32_t>(position - base),
                                              static_cast<uint32_t>(budget), records, &scratch_);
     }
@@ -936,6 +937,7 @@ class SqliteLog final : public Log {
         notifier_(notifier_for(canonical_path_)) {}
 
   uint32_t partitions() const override { return partitions_; }
+  uint64_t read_through_records() const override { return limits::sqlite_read_through_records; }
   std::string uri() const override { return "sqlite:" + path_; }
 
   Result<std::unique_ptr<LogProducer>> open_producer(uint32_t partition) override {
