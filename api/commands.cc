@@ -125,19 +125,19 @@ int run_log_inspect(const CommonOptions& common, const InspectOptions& o) {
   if (!log.is_ok()) return fail("log inspect", log.status());
   Result<std::vector<PartitionSummary>> summary = summarize(**log);
   if (!summary.is_ok()) return fail("log inspect", summary.status());
-  uint64_t events = 0;
+  uint64_t records = 0;  // every kind: events, and fences on a log that fences writers (docs/kafka.md section 11)
   std::optional<Instant> first, last;
   std::printf("log %s: %u partitions\n", (*log)->uri().c_str(), (*log)->partitions());
   std::printf("%9s %12s  %-20s  %-20s\n", "partition", "end offset", "first recordedAt", "last recordedAt");
   for (const PartitionSummary& p : *summary) {
-    events += p.end_offset;
+    records += p.end_offset;
     if (p.first_recorded_at && (!first || *p.first_recorded_at < *first)) first = p.first_recorded_at;
     if (p.last_recorded_at && (!last || *last < *p.last_recorded_at)) last = p.last_recorded_at;
     std::printf("%9u %12llu  %-20s  %-20s\n", p.partition, static_cast<unsigned long long>(p.end_offset),
                 p.first_recorded_at ? to_string(*p.first_recorded_at).c_str() : "-",
                 p.last_recorded_at ? to_string(*p.last_recorded_at).c_str() : "-");
   }
-  std::printf("total: %llu events, %s .. %s\n", static_cast<unsigned long long>(events),
+  std::printf("total: %llu records, %s .. %s\n", static_cast<unsigned long long>(records),
               first ? to_string(*first).c_str() : "-", last ? to_string(*last).c_str() : "-");
   if (!o.verify) return 0;
   Result<VerifyReport> report = verify_log(**log);
