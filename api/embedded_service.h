@@ -45,6 +45,7 @@ class EmbeddedLedgerService final : public LedgerService {
   Result<std::vector<PartitionProgress>> progress() const override;
   uint64_t lag() const override;
   uint64_t events_folded() const override { return events_folded_; }
+  uint64_t events_handed_over() const override { return events_handed_over_; }
   uint64_t commit_failures() const override { return commit_failures_; }
   uint64_t fold_failures() const override { return fold_failures_; }
   Instant ledger_time() const override { return Instant{ledger_time_micros_.load()}; }
@@ -65,7 +66,9 @@ class EmbeddedLedgerService final : public LedgerService {
   void process(std::deque<Pending>& group);
   // Decodes, checks, decides and stages one submission.
   Result<WriteOutcome> stage(const Pending& p);
-  void fold();     // the projector catches up with the log; readers are woken
+  // The projector folds the events `handed` (a group just committed: each as the log stored it),
+  // then catches up with the log unless they were all it lacked (or none given); readers are woken.
+  void fold(const std::vector<Projector::Appended>* handed = nullptr);
   bool recover();  // writer thread: folds the state from the log again after a failed reload
 
   WriterLock lock_;  // first: released last
@@ -85,6 +88,7 @@ class EmbeddedLedgerService final : public LedgerService {
   bool stopping_ = false;
   bool failed_ = false;  // the writer's state is ahead of the log: recover() before deciding
   std::atomic<uint64_t> events_folded_{0};
+  std::atomic<uint64_t> events_handed_over_{0};
   std::atomic<uint64_t> lag_{0};
   std::atomic<uint64_t> commit_failures_{0};
   std::atomic<uint64_t> fold_failures_{0};

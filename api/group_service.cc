@@ -106,6 +106,7 @@ void GroupLedgerService::on_assigned(std::vector<uint32_t> partitions) {
   projector.threads = std::max(1u, options_.projector_threads);
   projector.checkpoint_path = checkpoint_path(config_);
   projector.checkpoint_at_end = false;  // as serve: a checkpoint when due, and when the share stops
+  projector.checkpoint_in_fold = false;
   projector.keep_checkpoints = config_.keep_checkpoints;
   projector.partitions = partitions;
   Result<std::shared_ptr<const QuotaSchedule>> quota =
@@ -246,6 +247,11 @@ uint64_t GroupLedgerService::lag() const {
 uint64_t GroupLedgerService::events_folded() const {
   std::shared_lock lock(share_mutex_);
   return share_ ? share_->events_folded() : 0;
+}
+
+uint64_t GroupLedgerService::events_handed_over() const {
+  std::shared_lock lock(share_mutex_);
+  return share_ ? share_->events_handed_over() : 0;
 }
 
 uint64_t GroupLedgerService::commit_failures() const {

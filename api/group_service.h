@@ -72,6 +72,7 @@ class GroupLedgerService final : public LedgerService {
   Result<std::vector<PartitionProgress>> progress() const override;
   uint64_t lag() const override;
   uint64_t events_folded() const override;
+  uint64_t events_handed_over() const override;
   uint64_t commit_failures() const override;
   uint64_t fold_failures() const override;
   Instant ledger_time() const override;

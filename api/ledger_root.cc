@@ -187,6 +187,7 @@ Result<std::unique_ptr<LedgerService>> open_ledger_service(const LedgerConfig& c
   options.threads = std::max(1u, projector_threads);
   options.checkpoint_path = checkpoint_path(config);
   options.checkpoint_at_end = false;  // serve folds after every commit: a checkpoint when due, and at stop
+  options.checkpoint_in_fold = false;  // ... written by the service beside its readers (service.cc)
   options.keep_checkpoints = config.keep_checkpoints;
   Result<std::shared_ptr<const QuotaSchedule>> quota = reference_schedule(*write->log, config);
   DIMONA_TRY(quota);

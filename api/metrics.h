@@ -42,6 +42,7 @@ class Metrics {
   // The ledger's own figures, read from the LedgerService when /metrics is asked.
   struct LedgerFigures {
     uint64_t events_folded = 0;
+    uint64_t events_handed_over = 0;
     uint64_t lag = 0;
     uint64_t commit_failures = 0;
     uint64_t fold_failures = 0;
@@ -69,6 +70,10 @@ class Metrics {
     out += "# HELP dimona_events_folded_total Events folded into the read models.\n"
            "# TYPE dimona_events_folded_total counter\ndimona_events_folded_total " +
            std::to_string(ledger.events_folded) + "\n";
+    out += "# HELP dimona_events_handed_over_total Of those, this process's own writes, folded as the writer handed "
+           "them over, not read back from the log.\n"
+           "# TYPE dimona_events_handed_over_total counter\ndimona_events_handed_over_total " +
+           std::to_string(ledger.events_handed_over) + "\n";
     out += "# HELP dimona_write_lag Submissions accepted and not yet folded.\n"
            "# TYPE dimona_write_lag gauge\ndimona_write_lag " + std::to_string(ledger.lag) + "\n";
     out += "# HELP dimona_commit_failures_total Group commits the log refused (a full disk): their writes were "

@@ -100,6 +100,7 @@ class PastView final : public LedgerService {
   Result<std::vector<PartitionProgress>> progress() const override { return live_.progress(); }
   uint64_t lag() const override { return live_.lag(); }
   uint64_t events_folded() const override { return live_.events_folded(); }
+  uint64_t events_handed_over() const override { return live_.events_handed_over(); }
   uint64_t commit_failures() const override { return live_.commit_failures(); }
   uint64_t fold_failures() const override { return live_.fold_failures(); }
   Instant ledger_time() const override { return past_->ledger_time(); }

@@ -183,7 +183,7 @@ struct Api::Impl {
   }
 
   void metrics_text(Call& c) {
-    Metrics::LedgerFigures figures{service.events_folded(), service.lag(), service.commit_failures(),
+    Metrics::LedgerFigures figures{service.events_folded(), service.events_handed_over(), service.lag(), service.commit_failures(),
                                    service.fold_failures(), {}, std::nullopt};
     if (Result<std::vector<PartitionProgress>> progress = service.progress(); progress.is_ok()) figures.partitions = *progress;
     if (options.input) figures.input = options.input->snapshot();

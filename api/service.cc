@@ -130,6 +130,7 @@ void EmbeddedLedgerService::process(std::deque<Pending>& group) {
     else p.done(o.status());
   }
   if (staged.empty() && ledger_->staged_events() == 0) return;
+  const size_t staged_events = ledger_->staged_events();
   Status committed = ledger_->commit();
   if (!committed.is_ok()) {
     // The log says what was stored: a submission below its partition's end
@@ -155,32 +156,58 @@ void EmbeddedLedgerService::process(std::deque<Pending>& group) {
       failed_ = true;
     }
   }
-  fold();
-  for (Staged& st : staged) {
-    // A zombie's fenced records may have taken the predicted offsets (ledger.h): answer the log's.
-    if (committed.is_ok() && !st.outcome.stored_before)
+  if (committed.is_ok()) {
+    // Each event as the log stored it, handed to the fold instead of read back (issue 11): a
+    // zombie's fenced records may have taken the predicted offsets (ledger.h), so the log's offsets.
+    std::vector<Projector::Appended> handed;
+    for (Staged& st : staged) {
+      if (st.outcome.stored_before) continue;
       st.outcome.offset = ledger_->stored_offset(st.outcome.partition, st.outcome.offset);
+      handed.push_back(Projector::Appended{st.outcome.partition, st.outcome.offset, st.outcome.event_json});
+    }
+    // One event per staged submission, its last: anything else staged is read back from the log.
+    fold(handed.size() == staged_events ? &handed : nullptr);
+  } else {
+    fold();
+  }
+  for (Staged& st : staged) {
     if (committed.is_ok() || st.durable) st.pending->done(std::move(st.outcome));
     else st.pending->done(unavailable("not stored: the log could not commit this write (" + committed.to_string() +
                                       "); nothing of it was written, retry"));
   }
 }
 
-void EmbeddedLedgerService::fold() {
+void EmbeddedLedgerService::fold(const std::vector<Projector::Appended>* handed) {
   {
     std::unique_lock lock(fold_mutex_);
-    Result<ReplayStats> stats = projector_->catch_up();
-    if (stats.is_ok()) {
-      events_folded_ += stats->events;
-    } else {
-      // What the log holds is answered as stored all the same; the next group's fold retries.
-      fold_failures_ += 1;
-      std::fprintf(stderr, "dimona-ledger: serve: folding the read models failed (%s); retried at the next write\n",
-                   stats.status().to_string().c_str());
+    if (handed != nullptr) {
+      uint64_t folded = 0;
+      Result<bool> whole = projector_->fold_appended(*handed, &folded);
+      events_folded_ += folded;
+      events_handed_over_ += folded;
+      // Else records came between (or one did not decode): the log says what they are.
+      if (!whole.is_ok() || !*whole) handed = nullptr;
+    }
+    if (handed == nullptr) {
+      Result<ReplayStats> stats = projector_->catch_up();
+      if (stats.is_ok()) {
+        events_folded_ += stats->events;
+      } else {
+        // What the log holds is answered as stored all the same; the next group's fold retries.
+        fold_failures_ += 1;
+        std::fprintf(stderr, "dimona-ledger: serve: folding the read models failed (%s); retried at the next write\n",
+                     stats.status().to_string().c_str());
+      }
     }
     ledger_time_micros_ = projector_->ledger_time().micros;
   }
   folded_.notify_all();
+  // A checkpoint when one is due, beside the readers: it only reads the state, and this thread
+  // is the only one that folds (writes wait for it in the queue, reads do not).
+  std::shared_lock lock(fold_mutex_);
+  if (Result<bool> wrote = projector_->checkpoint_if_due(); !wrote.is_ok())
+    std::fprintf(stderr, "dimona-ledger: serve: writing a checkpoint failed (%s); retried when one is next due\n",
+                 wrote.status().to_string().c_str());
 }
 
 bool EmbeddedLedgerService::recover() {

@@ -123,6 +123,9 @@ class LedgerService {
   // Submissions waiting for the writer: what is accepted but not yet folded.
   virtual uint64_t lag() const = 0;
   virtual uint64_t events_folded() const = 0;
+  // Of those, the events this process's writer appended and handed to the fold as the log stored
+  // them (Projector::fold_appended), not read back from the log: serve's own writes.
+  virtual uint64_t events_handed_over() const { return 0; }
   // Group commits the log refused, and folds of the read models that failed after a durable commit.
   virtual uint64_t commit_failures() const = 0;
   virtual uint64_t fold_failures() const = 0;

@@ -180,7 +180,6 @@ Result<std::unique_ptr<Projector>> Projector::of_citizen(Log& log, const Project
   DIMONA_TRY(opened);
   Projector& projector = **opened;
   const uint32_t p = partition_for(citizen, projector.partition_count());
-  LedgerState& state = *projector.states_[p];
   LoggedEventReader decoder;
   std::unique_ptr<LogConsumer> own;
   for (size_t at = 0; at < offsets.size();) {
@@ -205,9 +204,8 @@ Result<std::unique_ptr<Projector>> Projector::of_citizen(Log& log, const Project
         return corruption("partition " + std::to_string(p) + " offset " + std::to_string(chunk[i]) +
                           ": not the citizen the index names");
       if (event->recorded_at > as_of) return opened;  // the rest are later still
-      DIMONA_TRY(state.apply(*event));
-      for (const std::unique_ptr<ReadModel>& model : projector.models_[p]) model->apply(*event, chunk[i]);
-      projector.offsets_[p] = chunk[i] + 1;
+      projector.offsets_[p] = chunk[i];  // the citizen's events alone: the others are not this state's
+      DIMONA_TRY(projector.fold_event(p, *event));
     }
     at = chunk_end;
   }
@@ -239,8 +237,6 @@ Status Projector::fold_partition(uint32_t p, Offset until, uint64_t max_events, 
     consumers_[p] = std::move(*consumer);
   }
   LoggedEventReader decoder;
-  LedgerState& state = *states_[p];
-  std::vector<std::unique_ptr<ReadModel>>& models = models_[p];
   FenceFilter fences(fences_[p]);
   return read_partition(*consumers_[p], p, at, stop, [&](LogRecord& record) -> Status {
     Result<bool> admitted = fences.admit(record);
@@ -252,12 +248,60 @@ Status Projector::fold_partition(uint32_t p, Offset until, uint64_t max_events, 
     }
     Result<Event> event = event_of(decoder, p, record);
     DIMONA_TRY(event);
-    DIMONA_TRY(state.apply(*event));
-    for (const std::unique_ptr<ReadModel>& model : models) model->apply(*event, record.offset);
-    at = record.offset + 1;
+    at = record.offset;
+    DIMONA_TRY(fold_event(p, *event));
     ++*folded;
     return Status::ok();
   });
+}
+
+Status Projector::fold_event(uint32_t p, const Event& event) {
+  DIMONA_TRY(states_[p]->apply(event));
+  for (const std::unique_ptr<ReadModel>& model : models_[p]) model->apply(event, offsets_[p]);
+  ++offsets_[p];
+  return Status::ok();
+}
+
+Result<bool> Projector::fold_appended(std::span<const Appended> events, uint64_t* folded) {
+  DIMONA_ASSERT(!options_.as_of);  // a past state is a view of the log, never handed writes
+  LoggedEventReader decoder;
+  std::vector<bool> stopped(partition_count(), false);
+  bool whole = true;
+  uint64_t n = 0;
+  for (const Appended& a : events) {
+    DIMONA_ASSERT(a.partition < partition_count());
+    const uint32_t p = a.partition;
+    if (!held_[p] || stopped[p] || a.offset < offsets_[p]) continue;  // not ours, or folded already
+    if (a.offset > offsets_[p]) {  // records came between: the log has them, this hand-over does not
+      stopped[p] = true;
+      whole = false;
+      continue;
+    }
+    LogRecord record;
+    record.offset = a.offset;
+    record.payload.assign(a.payload);
+    Result<Event> event = event_of(decoder, p, record);
+    DIMONA_TRY(event);
+    DIMONA_TRY(fold_event(p, *event));
+    ++n;
+  }
+  unsaved_events_ += n;
+  if (folded) *folded = n;
+  if (n > 0 && options_.checkpoint_in_fold && checkpoint_due()) DIMONA_TRY(save_checkpoint());
+  return whole;
+}
+
+bool Projector::checkpoint_due() const {
+  const double since = std::chrono::duration<double>(std::chrono::steady_clock::now() - last_checkpoint_).count();
+  const double every = std::max(options_.checkpoint_every_seconds, 9 * last_checkpoint_seconds_);
+  return !options_.checkpoint_path.empty() && !options_.as_of && unsaved_events_ > 0 &&
+         (unsaved_events_ >= options_.checkpoint_every_events || since >= every);
+}
+
+Result<bool> Projector::checkpoint_if_due() {
+  if (!checkpoint_due()) return false;
+  DIMONA_TRY(save_checkpoint());
+  return true;
 }
 
 Status Projector::backfill() {
@@ -347,16 +391,18 @@ Status Projector::save_checkpoint() {
   DIMONA_ASSERT(!options_.as_of);  // a past state is a view: it never writes a checkpoint
   Result<std::unique_ptr<CheckpointStore>> store = CheckpointStore::open(options_.checkpoint_path);
   DIMONA_TRY(store);
-  Result<std::optional<Checkpoint>> previous = (*store)->load();
-  DIMONA_TRY(previous);
+  const auto started = std::chrono::steady_clock::now();
+  Result<std::vector<CheckpointSummary>> kept = (*store)->list();  // the sequences, not the states
+  DIMONA_TRY(kept);
   Checkpoint c;
-  c.sequence = previous->has_value() ? (*previous)->sequence + 1 : 1;
+  c.sequence = kept->empty() ? 1 : kept->back().sequence + 1;
   c.ledger_time = ledger_time();
   c.partitions = encode();
   c.state_hash = state_hash_of(c.partitions);
   DIMONA_TRY((*store)->save(c, options_.keep_checkpoints));
   unsaved_events_ = 0;
   last_checkpoint_ = std::chrono::steady_clock::now();
+  last_checkpoint_seconds_ = std::chrono::duration<double>(last_checkpoint_ - started).count();
   return Status::ok();
 }
 
@@ -412,11 +458,6 @@ Result<ReplayStats> Projector::catch_up_to(const std::vector<Offset>& ends,
     shown.total += ends[p] - offsets_[p];
     if (offsets_[p] == 0) states_[p]->reserve_for_events(ends[p]);  // no rehash as the state grows
   }
-  auto due = [this] {
-    const double since = std::chrono::duration<double>(std::chrono::steady_clock::now() - last_checkpoint_).count();
-    return !options_.checkpoint_path.empty() && !options_.as_of &&
-           (unsaved_events_ >= options_.checkpoint_every_events || since >= options_.checkpoint_every_seconds);
-  };
   for (;;) {
     bool done = true;
     for (uint32_t p = 0; p < partition_count(); ++p) done &= offsets_[p] >= ends[p];
@@ -440,13 +481,13 @@ Result<ReplayStats> Projector::catch_up_to(const std::vector<Offset>& ends,
       shown.events += folded[t];
     }
     if (progress) progress(shown);
-    if (due()) {
+    if (options_.checkpoint_in_fold && checkpoint_due()) {
       DIMONA_TRY(save_checkpoint());
       ++stats.checkpoints;
     }
   }
   const bool at_end = options_.checkpoint_at_end && (stats.events > 0 || stats.resumed_events == 0);
-  if (!options_.checkpoint_path.empty() && !options_.as_of && (at_end || (stats.events > 0 && due()))) {
+  if (!options_.checkpoint_path.empty() && !options_.as_of && (at_end || (stats.events > 0 && options_.checkpoint_in_fold && checkpoint_due()))) {
     DIMONA_TRY(save_checkpoint());
     ++stats.checkpoints;
   }

@@ -44,6 +44,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -81,6 +82,10 @@ struct ProjectorOptions {
   // run's result is kept). false (serve, which folds after each commit): a checkpoint only when one
   // is due, counted across catch_up() calls, and at checkpoint().
   bool checkpoint_at_end = true;
+  // false (serve): catch_up() and fold_appended() never write a checkpoint themselves; the caller
+  // calls checkpoint_if_due() where readers may go on (under a lock they share: writing one of a
+  // 50 M-event state takes minutes, and no read should wait for it).
+  bool checkpoint_in_fold = true;
   // Fold only the events recorded at or before this instant (see the contract); nullopt: all.
   std::optional<Instant> as_of;
   // The read models folded beside the LedgerState, one per partition each (names unique); empty: standard_read_models().
@@ -129,6 +134,28 @@ class Projector {
                                   const std::function<void(const ReplayProgress&)>& progress = {});
   // Writes a checkpoint now (when a checkpoint path is set): a server stopping saves its state.
   Status checkpoint();
+  // Writes one when due, as a fold would (true when it did). It only reads the state, so it may
+  // run while other threads read this projector, never while one folds into it.
+  Result<bool> checkpoint_if_due();
+
+  // An event a writer of this process appended and the log stored (serve: the Ledger beside
+  // this projector), handed over as the log holds it: its partition, offset and payload.
+  struct Appended {
+    uint32_t partition = 0;
+    Offset offset = 0;
+    std::string_view payload;
+  };
+  // Folds `events` (each partition's in offset order) as catch_up() would read them, without
+  // reading the log (issue 11: serve folded each write again from the log it had just written).
+  // An event of a held partition is folded when it is that partition's next offset; one below
+  // it was folded already and is skipped; one past it (records came between: a zombie's fenced
+  // records, another writer's) stops that partition's hand-over, its later events are left too,
+  // and the answer is false: the caller then catches up from the log, which folds them. The
+  // caller vouches that the events are durable and are the log's bytes at those offsets
+  // (a fence filter has nothing to drop: the writer's own epoch). A checkpoint is written when
+  // one is due, as catch_up() does with checkpoint_at_end off. kCorruption when a payload does
+  // not decode; never for a projector at an instant.
+  Result<bool> fold_appended(std::span<const Appended> events, uint64_t* folded = nullptr);
 
   uint32_t partition_count() const { return static_cast<uint32_t>(states_.size()); }
   // True when this projector folds partition p (ProjectorOptions::partitions).
@@ -196,6 +223,12 @@ class Projector {
 
  private:
   Status fold_partition(uint32_t p, Offset until, uint64_t max_events, uint64_t* folded);
+  // Partition p's state and read models take `event`, the record at offsets_[p], which moves past it.
+  Status fold_event(uint32_t p, const Event& event);
+  // True when a checkpoint is due: a path, not at an instant, and checkpoint_every_events
+  // events since the last, or checkpoint_every_seconds and at least nine times the last one's
+  // writing time (so writing checkpoints takes at most a tenth of a server's time).
+  bool checkpoint_due() const;
   Status save_checkpoint();
 
   Log& log_;
@@ -210,6 +243,7 @@ class Projector {
   // Since the last checkpoint written (or open()): events folded and when, across catch_up() calls.
   uint64_t unsaved_events_ = 0;
   std::chrono::steady_clock::time_point last_checkpoint_ = std::chrono::steady_clock::now();
+  double last_checkpoint_seconds_ = 0;  // how long the last one took to write
   std::vector<Offset> fences_;   // per partition: the latest fence before offsets_ (kNoEpoch: none; fence.h)
   std::vector<bool> held_;       // per partition: folded by catch_up()
 };

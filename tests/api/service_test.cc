@@ -11,7 +11,10 @@
 
 #include <csignal>
 #include <filesystem>
+#include <atomic>
+#include <cstdio>
 #include <future>
+#include <thread>
 
 #include "tests/test_util.h"
 
@@ -124,6 +127,54 @@ TEST(LedgerService, AnInputTopicRecordCannotCarryAConsultation) {
   EXPECT_TRUE(stored->action.outcome.accepted());
   EXPECT_NE(stored->event_json.find("\"type\":\"CitizenDataConsulted\""), std::string::npos) << stored->event_json;
   s.stop();
+}
+
+// Issue 11: serve's writer hands each event it appended to the fold as the log stored it; the
+// projector does not read it back. Writes from several threads (so groups of several), each
+// folded once from the hand-over, give the state a replay of the log gives.
+TEST(LedgerService, EachWriteIsFoldedAsTheWriterHandedItOverNotReadBack) {
+  testing::TempDir dir;
+  api::LedgerConfig common;
+  common.data_dir = dir.file("data");
+  ManualClock clock(*parse_instant("2025-06-01T08:00:00Z"));
+  Result<std::unique_ptr<api::LedgerService>> service = api::open_ledger_service(common, clock, 1);
+  ASSERT_TRUE(service.is_ok()) << service.status().to_string();
+  api::LedgerService& s = **service;
+  auto ssin = [](int serial) {  // born 2005-03-14: the check digits of 2 followed by the nine digits
+    const uint64_t n = 50314000 + static_cast<uint64_t>(serial);
+    char text[12];
+    std::snprintf(text, sizeof text, "%09llu%02llu", static_cast<unsigned long long>(n),
+                  static_cast<unsigned long long>(97 - (2000000000ULL + n) % 97));
+    return std::string(text);
+  };
+  constexpr int kThreads = 3, kEach = 20;
+  std::vector<std::thread> writers;
+  std::atomic<int> stored{0};
+  for (int t = 0; t < kThreads; ++t) {
+    writers.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        const int hours = 4 + (i % 5) * 100;  // some over the quota: refusals are events too
+        Result<api::WriteOutcome> r = write(s, student_in(ssin(t * kEach + i % 7 + 1), "2025-07-01", "2025-07-31", hours));
+        EXPECT_TRUE(r.is_ok()) << r.status().to_string();
+        if (r.is_ok() && !r->stored_before) stored += 1;
+      }
+    });
+  }
+  for (std::thread& w : writers) w.join();
+  EXPECT_EQ(stored.load(), kThreads * kEach);
+  EXPECT_EQ(s.events_folded(), static_cast<uint64_t>(kThreads * kEach));
+  EXPECT_EQ(s.events_handed_over(), static_cast<uint64_t>(kThreads * kEach));  // none read back
+  std::string live;
+  s.read_view([&](const Projector& p) { live = p.state_hash(); });
+  s.stop();
+  Result<std::unique_ptr<Log>> log = open_log("sqlite:" + common.data_dir + "/ledger.db", LogOptions{});
+  ASSERT_TRUE(log.is_ok()) << log.status().to_string();
+  Result<std::unique_ptr<Projector>> replayed = Projector::open(**log, ProjectorOptions{});
+  ASSERT_TRUE(replayed.is_ok()) << replayed.status().to_string();
+  Result<ReplayStats> stats = (*replayed)->catch_up();
+  ASSERT_TRUE(stats.is_ok()) << stats.status().to_string();
+  EXPECT_EQ(stats->events, static_cast<uint64_t>(kThreads * kEach));
+  EXPECT_EQ((*replayed)->state_hash(), live);
 }
 
 }  // namespace

@@ -114,6 +114,76 @@ TEST_F(ProjectorTest, RestartFromACheckpointGivesTheSameExport) {
   EXPECT_EQ(export_of(**resumed), expected);
 }
 
+// fold_appended (serve's writes handed over, not read back): the log's records handed in any
+// interleaving of partitions give the export and state hash of a replay; records handed past a
+// gap stop that partition's hand-over (false) and a catch-up from the log folds the rest; a
+// record folded already is skipped.
+TEST_F(ProjectorTest, EventsHandedOverFoldAsTheLogReadBack) {
+  const auto replayed = Projector::open(*log_, ProjectorOptions{});
+  ASSERT_TRUE(replayed.is_ok());
+  ASSERT_TRUE((*replayed)->catch_up().is_ok());
+  std::vector<std::vector<LogRecord>> records(log_->partitions());
+  for (uint32_t p = 0; p < log_->partitions(); ++p) records[p] = testing::read_all(*log_, p);
+  // Round robin over the partitions, each in offset order; `skip` leaves one record out.
+  auto handed = [&](std::optional<std::pair<uint32_t, Offset>> skip) {
+    std::vector<Projector::Appended> out;
+    for (size_t i = 0;; ++i) {
+      bool any = false;
+      for (uint32_t p = 0; p < log_->partitions(); ++p) {
+        if (i >= records[p].size()) continue;
+        any = true;
+        if (skip && skip->first == p && skip->second == records[p][i].offset) continue;
+        out.push_back(Projector::Appended{p, records[p][i].offset, records[p][i].payload});
+      }
+      if (!any) return out;
+    }
+  };
+  {
+    auto p = Projector::open(*log_, ProjectorOptions{});
+    ASSERT_TRUE(p.is_ok());
+    const std::vector<Projector::Appended> all = handed(std::nullopt);
+    uint64_t folded = 0;
+    Result<bool> whole = (*p)->fold_appended(all, &folded);
+    ASSERT_TRUE(whole.is_ok()) << whole.status().to_string();
+    EXPECT_TRUE(*whole);
+    EXPECT_EQ(folded, testing::event_count(*log_));
+    EXPECT_EQ((*p)->state_hash(), (*replayed)->state_hash());
+    EXPECT_EQ(export_of(**p), export_of(**replayed));
+    // Handed again: every one folded already, nothing changes.
+    whole = (*p)->fold_appended(all, &folded);
+    ASSERT_TRUE(whole.is_ok());
+    EXPECT_TRUE(*whole);
+    EXPECT_EQ(folded, 0u);
+    EXPECT_EQ((*p)->state_hash(), (*replayed)->state_hash());
+  }
+  {
+    auto p = Projector::open(*log_, ProjectorOptions{});
+    ASSERT_TRUE(p.is_ok());
+    ASSERT_GT(records[3].size(), 20u);
+    Result<bool> whole = (*p)->fold_appended(handed(std::make_pair(3u, Offset{10})));
+    ASSERT_TRUE(whole.is_ok()) << whole.status().to_string();
+    EXPECT_FALSE(*whole);             // a gap: the caller reads the log
+    EXPECT_EQ((*p)->offset(3), 10u);  // partition 3 stopped before it, the others went on
+    EXPECT_EQ((*p)->offset(2), records[2].size());
+    EXPECT_NE((*p)->state_hash(), (*replayed)->state_hash());
+    ASSERT_TRUE((*p)->catch_up().is_ok());
+    EXPECT_EQ((*p)->state_hash(), (*replayed)->state_hash());
+    EXPECT_EQ(export_of(**p), export_of(**replayed));
+  }
+}
+
+// A payload handed over that is not an event is corruption, named by its place, as read back.
+TEST_F(ProjectorTest, AnUndecodableEventHandedOverIsCorruption) {
+  auto p = Projector::open(*log_, ProjectorOptions{});
+  ASSERT_TRUE(p.is_ok());
+  const std::vector<Projector::Appended> bad{{0, 0, "{\"type\":\"noSuchEvent\"}"}};
+  Result<bool> whole = (*p)->fold_appended(bad);
+  ASSERT_FALSE(whole.is_ok());
+  EXPECT_EQ(whole.status().code(), Code::kCorruption) << whole.status().to_string();
+  EXPECT_NE(whole.status().message().find("partition 0 offset 0"), std::string::npos) << whole.status().to_string();
+  EXPECT_EQ((*p)->offset(0), 0u);
+}
+
 TEST_F(ProjectorTest, ACheckpointOfAnotherFormatIsRefusedWithTheWayOut) {
   TempDir dir;
   ProjectorOptions options;
