@@ -25,6 +25,10 @@ Result<std::unique_ptr<EmbeddedLedgerService>> EmbeddedLedgerService::open(Write
   DIMONA_TRY(stats);
   s->events_folded_ = stats->events + stats->resumed_events;
   s->ledger_time_micros_ = s->projector_->ledger_time().micros;
+  // A long fold at start (no checkpoint, or far behind) is saved now, before any reader or
+  // writer waits: otherwise the first write would find one due and write it.
+  Result<bool> saved = s->projector_->checkpoint_if_due();
+  DIMONA_TRY(saved);
   s->writer_ = std::thread([raw = s.get()] { raw->run(); });
   return s;
 }
