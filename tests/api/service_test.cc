@@ -33,6 +33,20 @@ Result<api::WriteOutcome> write(api::LedgerService& service, const std::string& 
   return answer.get_future().get();
 }
 
+// A service over a fresh data folder, its clock at 2025-06-01 08:00 (null when it did not open).
+struct FreshService {
+  testing::TempDir dir;
+  api::LedgerConfig common;
+  ManualClock clock{*parse_instant("2025-06-01T08:00:00Z")};
+  std::unique_ptr<api::LedgerService> service;
+  FreshService() {
+    common.data_dir = dir.file("data");
+    Result<std::unique_ptr<api::LedgerService>> opened = api::open_ledger_service(common, clock, 1);
+    EXPECT_TRUE(opened.is_ok()) << opened.status().to_string();
+    if (opened.is_ok()) service = std::move(*opened);
+  }
+};
+
 // While it lives, no file of this process may grow past `bytes`.
 class FileSizeLimit {
  public:
@@ -50,17 +64,13 @@ class FileSizeLimit {
 };
 
 TEST(LedgerServiceOnAFullDisk, AnswersWhatWasStoredAndWritesAgainOnceThereIsRoom) {
-  testing::TempDir dir;
-  api::LedgerConfig common;
-  common.data_dir = dir.file("data");
-  ManualClock clock(*parse_instant("2025-06-01T08:00:00Z"));
-  Result<std::unique_ptr<api::LedgerService>> service = api::open_ledger_service(common, clock, 1);
-  ASSERT_TRUE(service.is_ok()) << service.status().to_string();
-  api::LedgerService& s = **service;
+  FreshService fresh;
+  ASSERT_NE(fresh.service, nullptr);
+  api::LedgerService& s = *fresh.service;
 
   Result<api::WriteOutcome> first = write(s, student_in("05031412595", "2025-07-01", "2025-07-31", 30));
   ASSERT_TRUE(first.is_ok()) << first.status().to_string();
-  const std::string wal = common.data_dir + "/ledger.db-wal";
+  const std::string wal = fresh.common.data_dir + "/ledger.db-wal";
   ASSERT_TRUE(std::filesystem::exists(wal));
 
   const std::string second = student_in("04070101124", "2025-08-01", "2025-08-31", 40);
@@ -88,7 +98,7 @@ TEST(LedgerServiceOnAFullDisk, AnswersWhatWasStoredAndWritesAgainOnceThereIsRoom
   s.stop();
 
   // The live state was the log's: a ledger folded from the log alone decides the same.
-  Result<std::unique_ptr<Log>> log = open_log("sqlite:" + common.data_dir + "/ledger.db", LogOptions{});
+  Result<std::unique_ptr<Log>> log = open_log("sqlite:" + fresh.common.data_dir + "/ledger.db", LogOptions{});
   ASSERT_TRUE(log.is_ok());
   LedgerState folded;
   ASSERT_TRUE(fold_log(**log, &folded).is_ok());
@@ -100,13 +110,9 @@ TEST(LedgerServiceOnAFullDisk, AnswersWhatWasStoredAndWritesAgainOnceThereIsRoom
 // an input topic (serve --input) carrying one is refused before anything is decided; the
 // router's own submission, with its check, is stored.
 TEST(LedgerService, AnInputTopicRecordCannotCarryAConsultation) {
-  testing::TempDir dir;
-  api::LedgerConfig common;
-  common.data_dir = dir.file("data");
-  ManualClock clock(*parse_instant("2025-06-01T08:00:00Z"));
-  Result<std::unique_ptr<api::LedgerService>> service = api::open_ledger_service(common, clock, 1);
-  ASSERT_TRUE(service.is_ok()) << service.status().to_string();
-  api::LedgerService& s = **service;
+  FreshService fresh;
+  ASSERT_NE(fresh.service, nullptr);
+  api::LedgerService& s = *fresh.service;
   const std::string consultation =
       R"({"worker":{"ssin":"05031412595"},"dataConsultation":{"role":"auditor","scope":"anomalies","channel":"auditor"}})";
   std::promise<Result<api::WriteOutcome>> answer;
@@ -133,13 +139,9 @@ TEST(LedgerService, AnInputTopicRecordCannotCarryAConsultation) {
 // projector does not read it back. Writes from several threads (so groups of several), each
 // folded once from the hand-over, give the state a replay of the log gives.
 TEST(LedgerService, EachWriteIsFoldedAsTheWriterHandedItOverNotReadBack) {
-  testing::TempDir dir;
-  api::LedgerConfig common;
-  common.data_dir = dir.file("data");
-  ManualClock clock(*parse_instant("2025-06-01T08:00:00Z"));
-  Result<std::unique_ptr<api::LedgerService>> service = api::open_ledger_service(common, clock, 1);
-  ASSERT_TRUE(service.is_ok()) << service.status().to_string();
-  api::LedgerService& s = **service;
+  FreshService fresh;
+  ASSERT_NE(fresh.service, nullptr);
+  api::LedgerService& s = *fresh.service;
   auto ssin = [](int serial) {  // born 2005-03-14: the check digits of 2 followed by the nine digits
     const uint64_t n = 50314000 + static_cast<uint64_t>(serial);
     char text[12];
@@ -167,7 +169,7 @@ TEST(LedgerService, EachWriteIsFoldedAsTheWriterHandedItOverNotReadBack) {
   std::string live;
   s.read_view([&](const Projector& p) { live = p.state_hash(); });
   s.stop();
-  Result<std::unique_ptr<Log>> log = open_log("sqlite:" + common.data_dir + "/ledger.db", LogOptions{});
+  Result<std::unique_ptr<Log>> log = open_log("sqlite:" + fresh.common.data_dir + "/ledger.db", LogOptions{});
   ASSERT_TRUE(log.is_ok()) << log.status().to_string();
   Result<std::unique_ptr<Projector>> replayed = Projector::open(**log, ProjectorOptions{});
   ASSERT_TRUE(replayed.is_ok()) << replayed.status().to_string();
