@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # One citizen's past over HTTP on a ledger that already exists, at any size (issue 12, item 4;
-# docs/benchmarks.md, "Audit: one citizen's past at 50 M events").
+# docs/benchmarks.md, "One citizen's past, smaller batches, and 50 M events").
 # GET /v1/citizens/{random citizen}/studentBalance?year=2025 with wrk (random_balance.lua):
 #   live (no asOf), then asOf a random second between FROM and TO (each read folds that citizen's
 #   events alone: Projector::of_citizen), each with
