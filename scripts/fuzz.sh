@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs each libFuzzer target of tests/fuzz a bounded time (FUZZ_SECONDS each,
-# default 15: under three minutes for the targets) under ASan+UBSan, starting
+# default 10: under two minutes for the targets) under ASan+UBSan, starting
 # from the committed seed corpus (tests/fuzz/corpus/<target>, read only; what
 # a run adds goes to a scratch directory). Stops at the first finding: the
 # crashing input is left in build-fuzz/findings/ and the run fails.
@@ -8,7 +8,7 @@
 # Usage: scripts/fuzz.sh [target...]   (default: all; names without fuzz_)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-seconds=${FUZZ_SECONDS:-15}
+seconds=${FUZZ_SECONDS:-10}
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=(command_decoder event_decoder checkpoint citizen_index log_frames http_request register_csv directory_rows)
 

@@ -2,7 +2,7 @@
 # The test command of the README (and of CI): installs what is missing,
 # builds the release and the ASan+UBSan flavours, runs every test in both,
 # then runs each libFuzzer target a bounded time under ASan+UBSan
-# (scripts/fuzz.sh; FUZZ_SECONDS per target, 15 by default: under 3 minutes).
+# (scripts/fuzz.sh; FUZZ_SECONDS per target, 10 by default: under 2 minutes).
 # Benchmarks are built and smoke-run (tiny sizes), never timed here.
 # A skipped test fails the run: a test that skips while its bug is present
 # would otherwise show a regression as a green run.
@@ -37,8 +37,9 @@ echo "== tests (release)"
 run_tests build
 echo "== tests (ASan+UBSan)"
 # Label heavy (tests/CMakeLists.txt): the generator's statistics over large
-# years, the kill-and-restart runs, the 60-seed memory simulation and the
-# longest replays; they ran above, and take minutes under ASan for code other
+# years, the kill-and-restart runs, the 60-seed memory simulation, the
+# longest replays and the four longest multi-process Kafka runs (a group
+# rebalance, the outbox, a year through Kafka, the input topic); they ran above, and take minutes under ASan for code other
 # sanitized tests run on smaller inputs (the sqlite and Kafka simulations, the
 # other projector tests).
 run_tests build-sanitize -LE 'bench|heavy'
