@@ -189,7 +189,7 @@ void EmbeddedLedgerService::fold(const std::vector<Projector::Appended>* handed)
       Result<bool> whole = projector_->fold_appended(*handed, &folded);
       events_folded_ += folded;
       events_handed_over_ += folded;
-      // Else records came between (or one did not decode): the log says what they are.
+      // Records came between, or one did not decode: the log says what they are.
       if (!whole.is_ok() || !*whole) handed = nullptr;
     }
     if (handed == nullptr) {

@@ -99,11 +99,12 @@ bool take_model_sections(std::string_view bytes, std::vector<ModelSection>* out)
   return bytes.empty();
 }
 
-// The event a record of partition p holds; one that does not decode is corruption, named by its place.
-Result<Event> event_of(LoggedEventReader& reader, uint32_t p, const LogRecord& record) {
-  Result<Event> event = reader.read(record.payload);
+// The event at `offset` of partition p, from its payload; one that does not decode is corruption,
+// named by its place.
+Result<Event> event_of(LoggedEventReader& reader, uint32_t p, Offset offset, std::string_view payload) {
+  Result<Event> event = reader.read(payload);
   if (!event.is_ok())
-    return corruption("partition " + std::to_string(p) + " offset " + std::to_string(record.offset) + ": " +
+    return corruption("partition " + std::to_string(p) + " offset " + std::to_string(offset) + ": " +
                       event.status().message());
   return event;
 }
@@ -195,10 +196,7 @@ Result<std::unique_ptr<Projector>> Projector::of_citizen(Log& log, const Project
     Result<std::vector<std::string>> lines = projector.events_at(p, chunk, reader);
     DIMONA_TRY(lines);
     for (size_t i = 0; i < chunk.size(); ++i) {
-      LogRecord record;
-      record.offset = chunk[i];
-      record.payload = std::move((*lines)[i]);
-      Result<Event> event = event_of(decoder, p, record);
+      Result<Event> event = event_of(decoder, p, chunk[i], (*lines)[i]);
       DIMONA_TRY(event);
       if (event->ssin != citizen)
         return corruption("partition " + std::to_string(p) + " offset " + std::to_string(chunk[i]) +
@@ -246,7 +244,7 @@ Status Projector::fold_partition(uint32_t p, Offset until, uint64_t max_events, 
       at = record.offset + 1;
       return Status::ok();
     }
-    Result<Event> event = event_of(decoder, p, record);
+    Result<Event> event = event_of(decoder, p, record.offset, record.payload);
     DIMONA_TRY(event);
     at = record.offset;
     DIMONA_TRY(fold_event(p, *event));
@@ -277,19 +275,18 @@ Result<bool> Projector::fold_appended(std::span<const Appended> events, uint64_t
       whole = false;
       continue;
     }
-    LogRecord record;
-    record.offset = a.offset;
-    record.payload.assign(a.payload);
-    Result<Event> event = event_of(decoder, p, record);
+    Result<Event> event = event_of(decoder, p, a.offset, a.payload);
     DIMONA_TRY(event);
     DIMONA_TRY(fold_event(p, *event));
     ++n;
   }
   unsaved_events_ += n;
   if (folded) *folded = n;
-  if (n > 0 && options_.checkpoint_in_fold && checkpoint_due()) DIMONA_TRY(save_checkpoint());
+  if (n > 0 && checkpoint_due_in_fold()) DIMONA_TRY(save_checkpoint());
   return whole;
 }
+
+bool Projector::checkpoint_due_in_fold() const { return options_.checkpoint_in_fold && checkpoint_due(); }
 
 bool Projector::checkpoint_due() const {
   const double since = std::chrono::duration<double>(std::chrono::steady_clock::now() - last_checkpoint_).count();
@@ -318,7 +315,7 @@ Status Projector::backfill() {
       Result<bool> admitted = fences.admit(record);
       DIMONA_TRY(admitted);
       if (!*admitted) return Status::ok();
-      Result<Event> event = event_of(decoder, p, record);
+      Result<Event> event = event_of(decoder, p, record.offset, record.payload);
       DIMONA_TRY(event);
       for (ReadModel* model : again) model->apply(*event, record.offset);
       return Status::ok();
@@ -481,13 +478,13 @@ Result<ReplayStats> Projector::catch_up_to(const std::vector<Offset>& ends,
       shown.events += folded[t];
     }
     if (progress) progress(shown);
-    if (options_.checkpoint_in_fold && checkpoint_due()) {
+    if (checkpoint_due_in_fold()) {
       DIMONA_TRY(save_checkpoint());
       ++stats.checkpoints;
     }
   }
   const bool at_end = options_.checkpoint_at_end && (stats.events > 0 || stats.resumed_events == 0);
-  if (!options_.checkpoint_path.empty() && !options_.as_of && (at_end || (stats.events > 0 && options_.checkpoint_in_fold && checkpoint_due()))) {
+  if (!options_.checkpoint_path.empty() && !options_.as_of && (at_end || (stats.events > 0 && checkpoint_due_in_fold()))) {
     DIMONA_TRY(save_checkpoint());
     ++stats.checkpoints;
   }

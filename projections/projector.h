@@ -229,6 +229,8 @@ class Projector {
   // events since the last, or checkpoint_every_seconds and at least nine times the last one's
   // writing time (so writing checkpoints takes at most a tenth of a server's time).
   bool checkpoint_due() const;
+  // checkpoint_due(), and the folds write checkpoints themselves (ProjectorOptions::checkpoint_in_fold).
+  bool checkpoint_due_in_fold() const;
   Status save_checkpoint();
 
   Log& log_;
