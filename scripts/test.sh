@@ -19,7 +19,9 @@ run_tests() {
   shift
   local junit="$PWD/$dir/ctest-junit.xml"
   rm -f "$junit"
-  ctest --test-dir "$dir" --output-on-failure -j "$(nproc)" --output-junit "$junit" "$@"
+  # Twice the cores: most of the Kafka, HTTP and multi-process tests wait
+  # (on a broker, a timeout, a child), so the cores would idle at -j nproc.
+  ctest --test-dir "$dir" --output-on-failure -j "$(($(nproc) * 2))" --output-junit "$junit" "$@"
   # notrun: GTEST_SKIP (gtest_discover_tests' SKIP_REGULAR_EXPRESSION) or a
   # missing requirement; disabled: a DISABLED_ test. Neither may pass.
   local not_run
