@@ -7,7 +7,9 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
+#include <functional>
 #include <mutex>
+#include <thread>
 
 #include "engine/base/limits.h"
 #include "engine/codec.h"
@@ -24,6 +26,27 @@ std::string_view ssin_key(Ssin citizen, char (&digits)[11]) {
   uint64_t v = citizen.value;
   for (int i = 10; i >= 0; --i, v /= 10) digits[i] = static_cast<char>('0' + v % 10);
   return std::string_view(digits, sizeof digits);
+}
+
+// Runs `step(p)` for each of `partitions`: one after the other, or each on a
+// thread of its own when `side_by_side` (the log's parallel_appends(): on
+// Kafka each step waits for its own broker's acknowledgements, and a fresh
+// producer's first one waits for its producer id). The first failure, in the
+// order of `partitions`, is the answer; every step runs either way.
+Status for_each_partition(const std::vector<uint32_t>& partitions, bool side_by_side,
+                          const std::function<Status(uint32_t)>& step) {
+  if (!side_by_side || partitions.size() < 2) {
+    for (uint32_t p : partitions) DIMONA_TRY(step(p));
+    return Status::ok();
+  }
+  std::vector<Status> outcomes(partitions.size());
+  std::vector<std::thread> threads;
+  threads.reserve(partitions.size());
+  for (size_t i = 0; i < partitions.size(); ++i)
+    threads.emplace_back([&outcomes, &partitions, &step, i] { outcomes[i] = step(partitions[i]); });
+  for (std::thread& t : threads) t.join();
+  for (const Status& s : outcomes) DIMONA_TRY(s);
+  return Status::ok();
 }
 
 }  // namespace
@@ -219,17 +242,7 @@ struct Ledger::Committer {
     std::vector<uint32_t> touched;
     for (uint32_t p = 0; p < group.size(); ++p)
       if (!group[p].records.empty()) touched.push_back(p);
-    if (!parallel || touched.size() < 2) {
-      for (uint32_t p : touched) DIMONA_TRY(append_partition(p));
-      return Status::ok();
-    }
-    std::vector<Status> outcomes(touched.size());
-    std::vector<std::thread> appenders;
-    for (size_t i = 0; i < touched.size(); ++i)
-      appenders.emplace_back([this, &outcomes, &touched, i] { outcomes[i] = append_partition(touched[i]); });
-    for (std::thread& t : appenders) t.join();
-    for (const Status& s : outcomes) DIMONA_TRY(s);
-    return Status::ok();
+    return for_each_partition(touched, parallel, [this](uint32_t p) { return append_partition(p); });
   }
 
   void loop() {
@@ -299,19 +312,25 @@ Result<std::unique_ptr<Ledger>> Ledger::open(Log& log, QuotaSchedule schedule, c
     }
     ledger->holds_all_ = std::find(ledger->held_.begin(), ledger->held_.end(), false) == ledger->held_.end();
   }
+  std::vector<uint32_t> held_partitions;
+  ledger->producers_.resize(log.partitions());
   for (uint32_t p = 0; p < log.partitions(); ++p) {
-    if (!ledger->held_[p]) {
-      ledger->producers_.push_back(nullptr);
-      continue;
-    }
+    if (!ledger->held_[p]) continue;
     Result<std::unique_ptr<LogProducer>> producer = log.open_producer(p);
     DIMONA_TRY(producer);
-    if (log.fences_writers()) {  // before the fold: it reads what came before the fence, and no zombie record after
-      Result<Offset> epoch = (*producer)->fence();
+    ledger->producers_[p] = std::move(*producer);
+    held_partitions.push_back(p);
+  }
+  if (log.fences_writers()) {  // before the fold: it reads what came before the fence, and no zombie record after
+    // Side by side where appends are: each fence is a fresh producer's first
+    // append, and waits for its producer id (on Kafka, up to a second each).
+    Ledger& opened = *ledger;
+    DIMONA_TRY(for_each_partition(held_partitions, log.parallel_appends(), [&opened](uint32_t p) -> Status {
+      Result<Offset> epoch = opened.producers_[p]->fence();
       DIMONA_TRY(epoch);
-      ledger->epochs_[p] = *epoch;
-    }
-    ledger->producers_.push_back(std::move(*producer));
+      opened.epochs_[p] = *epoch;
+      return Status::ok();
+    }));
   }
   Result<std::unique_ptr<LogConsumer>> consumer = log.open_consumer();
   DIMONA_TRY(consumer);
