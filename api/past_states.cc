@@ -17,7 +17,7 @@ PastStates::~PastStates() = default;
 
 Status PastStates::bounds(Instant instant, std::vector<Offset>* ends, std::vector<uint32_t>* open) const {
   if (!consumer_) {
-    Result<std::unique_ptr<LogConsumer>> consumer = log_.open_consumer();
+    Result<std::unique_ptr<LogConsumer>> consumer = log_.open_reader();
     DIMONA_TRY(consumer);
     consumer_ = std::move(*consumer);
   }
@@ -106,7 +106,7 @@ Result<std::shared_ptr<const Projector>> PastStates::citizen_at(Ssin citizen, co
     }
   }
   if (!reader) {
-    Result<std::unique_ptr<LogConsumer>> opened = log_.open_consumer();
+    Result<std::unique_ptr<LogConsumer>> opened = log_.open_reader();
     DIMONA_TRY(opened);
     reader = std::move(*opened);
   }

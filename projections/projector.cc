@@ -188,7 +188,7 @@ Result<std::unique_ptr<Projector>> Projector::of_citizen(Log& log, const Project
     const std::vector<Offset> chunk(offsets.begin() + static_cast<std::ptrdiff_t>(at),
                                     offsets.begin() + static_cast<std::ptrdiff_t>(chunk_end));
     if (!reader) {
-      Result<std::unique_ptr<LogConsumer>> consumer = log.open_consumer();
+      Result<std::unique_ptr<LogConsumer>> consumer = log.open_reader();
       DIMONA_TRY(consumer);
       own = std::move(*consumer);
       reader = own.get();
@@ -327,7 +327,7 @@ Status Projector::backfill() {
 
 Result<std::string> Projector::event_at(uint32_t p, Offset offset) const {
   DIMONA_ASSERT(p < partition_count());
-  Result<std::unique_ptr<LogConsumer>> consumer = log_.open_consumer();
+  Result<std::unique_ptr<LogConsumer>> consumer = log_.open_reader();
   DIMONA_TRY(consumer);
   Result<Offset> end = (*consumer)->end_offset(p);
   DIMONA_TRY(end);
@@ -348,7 +348,7 @@ Result<std::vector<std::string>> Projector::events_at(uint32_t p, const std::vec
   if (offsets.empty()) return out;
   std::unique_ptr<LogConsumer> own;
   if (!reader) {
-    Result<std::unique_ptr<LogConsumer>> opened = log_.open_consumer();
+    Result<std::unique_ptr<LogConsumer>> opened = log_.open_reader();
     DIMONA_TRY(opened);
     own = std::move(*opened);
     reader = own.get();

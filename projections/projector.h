@@ -203,7 +203,7 @@ class Projector {
   Result<std::vector<std::string>> events_at(uint32_t p, const std::vector<Offset>& offsets,
                                              LogConsumer* reader = nullptr) const;
   // A consumer of the log for reads by offset or instant, used by one thread at a time.
-  Result<std::unique_ptr<LogConsumer>> open_reader() const { return log_.open_consumer(); }
+  Result<std::unique_ptr<LogConsumer>> open_reader() const { return log_.open_reader(); }
   Offset offset(uint32_t p) const { return offsets_[p]; }
   // The latest ledger time over all partitions: the reference date of exports.
   Instant ledger_time() const;

@@ -12,12 +12,18 @@
 #   DATA: a data folder whose ledger was ingested and replayed (its checkpoint.db: serve starts from it);
 #   SSINS: a file of its citizens' SSINs, one per line (e.g. grep -o '"ssin":"[0-9]*"' of the input);
 #   FROM, TO (environment, epoch seconds): the instants drawn (default: 2025-01-15 .. 2025-12-15);
-#   LOG (environment): the log's URI when it is not DATA's embedded one (kafka://HOST:PORT/TOPIC).
+#   LOG (environment): the log's URI when it is not DATA's embedded one (kafka://HOST:PORT/TOPIC);
+#   ROLES (environment): "auditor citizen" (default) or one of them. Every auditor read records a
+#     dataConsultation event in the citizen's history, so the citizen rows after auditor rows read
+#     longer histories: ROLES=citizen on a fresh copy measures the ledger as ingested.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 data=${1:?usage: $0 DATA SSINS [seconds] [connections] [runs] [sample]}
 ssins=${2:?usage: $0 DATA SSINS [seconds] [connections] [runs] [sample]}
 seconds=${3:-10}; connections=${4:-16}; runs=${5:-3}; sample=${6:-500}
+roles=${ROLES:-auditor citizen}
+case " $roles " in *" auditor "*|*" citizen "*) ;; *) echo "citizen_as_of: ROLES is auditor, citizen or both" >&2; exit 2 ;; esac
+runs_role() { case " $roles " in *" $1 "*) return 0 ;; esac; return 1; }
 from=${FROM:-$(date -u -d 2025-01-15 +%s)}; to=${TO:-$(date -u -d 2025-12-15 +%s)}
 bin=${BIN:-build/api/dimona-ledger}
 lua=bench/audit/random_balance.lua
@@ -67,10 +73,14 @@ measure() {  # file-of-ssins mode [args...] -> "req/s p50 p90 p99 max errors req
 for f in live_a past_a live_c past_c; do : >"$dir/$f"; done
 for i in $(seq "$runs"); do
   say "run $i/$runs"
-  measure "$dir/ssins" live >>"$dir/live_a"
-  measure "$dir/ssins" random "$from" "$to" >>"$dir/past_a"
-  measure "$dir/own" live >>"$dir/live_c"
-  measure "$dir/own" random "$from" "$to" >>"$dir/past_c"
+  if runs_role auditor; then
+    measure "$dir/ssins" live >>"$dir/live_a"
+    measure "$dir/ssins" random "$from" "$to" >>"$dir/past_a"
+  fi
+  if runs_role citizen; then
+    measure "$dir/own" live >>"$dir/live_c"
+    measure "$dir/own" random "$from" "$to" >>"$dir/past_c"
+  fi
 done
 rss=$(awk '/^VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$serve_pid/status")
 events=$(curl -sf "$base/metrics" | awk '/^dimona_events_folded_total/ { print $2 }' || true)
@@ -78,6 +88,7 @@ events=$(curl -sf "$base/metrics" | awk '/^dimona_events_folded_total/ { print $
 col() { cut -d' ' -f"$2" "$dir/$1" | median; }
 sum() { awk -v c="$2" '{ s += $c } END { print s + 0 }' "$dir/$1"; }
 row() {
+  [ -s "$dir/$2" ] || return 0
   printf '  %-58s %9.1f %8.2f %8.2f %8.2f %8.2f %8d %6d\n' "$1" "$(col "$2" 1)" "$(col "$2" 2)" "$(col "$2" 3)" \
     "$(col "$2" 4)" "$(col "$2" 5)" "$(sum "$2" 7)" "$(sum "$2" 6)"
 }

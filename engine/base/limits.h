@@ -137,6 +137,12 @@ inline constexpr int kafka_linger_ms = 5;
 // librdkafka's local produce queue (queue.buffering.max.messages / .kbytes).
 inline constexpr int kafka_queue_records_max = 1 << 20;
 inline constexpr int kafka_queue_kbytes_max = 1024 * 1024;
+// A Kafka consumer following a partition's tail has a fetch at its end held by the
+// broker this long waiting for new records (fetch.wait.max.ms): fewer empty answers.
+inline constexpr int kafka_tail_fetch_wait_ms = 100;
+// The same for a reader at chosen offsets (Log::open_reader()): every seek or
+// watermark query after its read waits behind such a held fetch.
+inline constexpr int kafka_reader_fetch_wait_ms = 1;
 // A fetch asks at most this much per partition and per request (max.partition.fetch.bytes, fetch.max.bytes).
 inline constexpr int kafka_fetch_partition_bytes_max = 1024 * 1024;
 inline constexpr int kafka_fetch_bytes_max = 50 * 1024 * 1024;

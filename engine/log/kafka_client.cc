@@ -128,7 +128,7 @@ Result<KafkaHandle> new_consumer(std::string_view bootstrap, const char* group_i
       {"isolation.level", "read_uncommitted"},
       {"enable.partition.eof", "false"},
       {"check.crcs", "true"},
-      {"fetch.wait.max.ms", "100"},
+      {"fetch.wait.max.ms", std::to_string(limits::kafka_tail_fetch_wait_ms)},
       {"fetch.min.bytes", "1"},
       {"max.partition.fetch.bytes", std::to_string(limits::kafka_fetch_partition_bytes_max)},
       {"fetch.max.bytes", std::to_string(limits::kafka_fetch_bytes_max)},

@@ -464,11 +464,9 @@ class KafkaLog final : public Log {
     return producer;
   }
 
-  Result<std::unique_ptr<LogConsumer>> open_consumer() override {
-    Result<KafkaHandle> handle = new_consumer(bootstrap_);
-    DIMONA_TRY(handle);
-    return std::unique_ptr<LogConsumer>(
-        std::make_unique<KafkaConsumer>(bootstrap_, topic_, partitions_, std::move(handle).value()));
+  Result<std::unique_ptr<LogConsumer>> open_consumer() override { return consumer_with({}); }
+  Result<std::unique_ptr<LogConsumer>> open_reader() override {
+    return consumer_with({{"fetch.wait.max.ms", std::to_string(limits::kafka_reader_fetch_wait_ms)}});
   }
   bool has_groups() const override { return true; }
   Result<std::unique_ptr<GroupMember>> join_group(const GroupOptions& options, GroupCallbacks callbacks) override {
@@ -481,6 +479,13 @@ class KafkaLog final : public Log {
   }
 
  private:
+  Result<std::unique_ptr<LogConsumer>> consumer_with(const kafka_client::Settings& extra) {
+    Result<KafkaHandle> handle = new_consumer(bootstrap_, "dimona-ledger.log-reader", extra);
+    DIMONA_TRY(handle);
+    return std::unique_ptr<LogConsumer>(
+        std::make_unique<KafkaConsumer>(bootstrap_, topic_, partitions_, std::move(handle).value()));
+  }
+
   // The partition's last recordedAt (the order append() keeps), then the producer.
   Result<std::unique_ptr<LogProducer>> open_fenced_producer(uint32_t partition, const std::string& fence_key) {
     Result<KafkaHandle> reader = new_consumer(bootstrap_);

@@ -190,6 +190,42 @@ TEST_P(LogConformance, SeekToAnOffset) {
   EXPECT_EQ(reader->seek(1, 0).code(), Code::kInvalidArgument);  // not assigned
 }
 
+// Log::open_reader(): the consumer's contract (only its waiting differs, on
+// Kafka); read the way a citizen's past is read: seek, a short read, seek again.
+TEST_P(LogConformance, AReaderReadsAtChosenOffsetsAsAConsumerDoes) {
+  auto writer = producer(3);
+  append(*writer, make_batch("r", 10));
+  auto whole = consumer({3});
+  const std::vector<LogRecord> all = read(*whole, 10);
+  ASSERT_EQ(all.size(), 10u);
+  Result<std::unique_ptr<LogConsumer>> opened = log_->open_reader();
+  ASSERT_TRUE(opened.is_ok()) << opened.status().to_string();
+  LogConsumer& reader = **opened;
+  const uint32_t three[] = {3};
+  ASSERT_TRUE(reader.assign(three).is_ok());
+  Result<Offset> end = reader.end_offset(3);
+  ASSERT_TRUE(end.is_ok()) << end.status().to_string();
+  EXPECT_EQ(*end, 10u);
+  for (const Offset at : {Offset{7}, Offset{2}, Offset{9}, Offset{0}, Offset{5}}) {
+    ASSERT_TRUE(reader.seek(3, at).is_ok());
+    std::vector<LogRecord> got;
+    auto deadline = std::chrono::steady_clock::now() + 20s;
+    while (got.empty() && std::chrono::steady_clock::now() < deadline) ASSERT_TRUE(reader.poll(got, 200ms, 1).is_ok());
+    ASSERT_EQ(got.size(), 1u) << "at " << at;
+    const LogRecord& want = all[at];
+    EXPECT_EQ(got[0].offset, at);
+    EXPECT_EQ(got[0].event_id, want.event_id);
+    EXPECT_EQ(got[0].key, want.key);
+    EXPECT_EQ(got[0].payload, want.payload);
+    EXPECT_EQ(got[0].type, want.type);
+    EXPECT_EQ(got[0].recorded_at, want.recorded_at);
+  }
+  ASSERT_TRUE(reader.seek(3, 10).is_ok());  // the end: nothing until something is appended
+  EXPECT_TRUE(read(reader, 0).empty());
+  append(*writer, make_batch("s", 1, 1000, kStartMicros + 100'000));
+  EXPECT_EQ(offsets(read(reader, 1)), (std::vector<Offset>{10}));
+}
+
 TEST_P(LogConformance, SeekToAnInstantFindsTheFirstRecordAtOrAfterIt) {
   auto writer = producer(1);
   // 400 µs apart: several records share a millisecond (Kafka's timestamp unit).
