@@ -140,14 +140,16 @@ void EmbeddedLedgerService::process(std::deque<Pending>& group) {
     // The log says what was stored: a submission below its partition's end
     // offset is durable (201), the others were not written (503). The state,
     // ahead of the log, is folded from the log again, and writes go on.
+    // On a fencing log a newer writer's fence may have come first: the records
+    // after it are stored but are no events, so not durable (stored_events_end).
     commit_failures_ += 1;
-    Status reloaded = ledger_->reload();
     size_t stored = 0;
     for (Staged& st : staged) {
-      Result<Offset> end = ledger_->log_end_offset(st.outcome.partition);
+      Result<Offset> end = ledger_->stored_events_end(st.outcome.partition);
       st.durable = end.is_ok() && st.outcome.offset < *end;
       stored += st.durable ? 1 : 0;
     }
+    Status reloaded = ledger_->reload();
     std::fprintf(stderr,
                  "dimona-ledger: serve: a commit to the log failed (%s): %zu of %zu submission(s) stored, the others "
                  "answered 503 not stored; %s\n",

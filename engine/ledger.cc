@@ -523,7 +523,21 @@ uint32_t Ledger::staged_in(uint32_t partition) const {
 
 Offset Ledger::next_offset(uint32_t partition) const { return handed_end_[partition] + staged_in(partition); }
 
-Result<Offset> Ledger::log_end_offset(uint32_t partition) { return consumer_->end_offset(partition); }
+Result<Offset> Ledger::stored_events_end(uint32_t partition) {
+  Result<Offset> end = consumer_->end_offset(partition);
+  DIMONA_TRY(end);
+  if (epochs_[partition] == kNoEpoch) return end;
+  // A newer fence lies past every record this writer had seen stored: in its
+  // last group's range (group_first: where that group was predicted to start).
+  Offset from = epochs_[partition] + 1;
+  if (committer_) from = std::max(from, committer_->group_first[partition]);
+  Offset events_end = *end;
+  DIMONA_TRY(read_partition(*consumer_, partition, from, *end, [&](LogRecord& r) {
+    if (r.is_fence() && events_end == *end) events_end = r.offset;  // not this writer's: its own is at the epoch
+    return Status::ok();
+  }));
+  return events_end;
+}
 
 Offset Ledger::stored_offset(uint32_t partition, Offset predicted) const {
   if (!committer_) return predicted;

@@ -178,9 +178,12 @@ class Ledger {
   // prediction itself but when a zombie's fenced records came before it
   // (then later, see the contract). For the group just committed only.
   Offset stored_offset(uint32_t partition, Offset predicted) const;
-  // Where `partition` ends in the log, asked of the log now (after a failed
-  // commit: what it holds).
-  Result<Offset> log_end_offset(uint32_t partition);
+  // After a failed commit, before reload(): where this writer's events end in
+  // `partition`, asked of the log now. The log's end, or, on a log that fences
+  // writers, the offset of a newer writer's fence after this writer's epoch:
+  // the records from there on are in the log but no events (log.h "Fence"), so
+  // an event predicted at an offset below the answer is stored, any other not.
+  Result<Offset> stored_events_end(uint32_t partition);
   // The last position of `source` stored or staged in each partition (nullopt where none).
   std::vector<std::optional<SourcePosition>> source_positions(std::string_view source) const;
   uint32_t partitions() const;
@@ -243,7 +246,7 @@ class Ledger {
   ServerSecret secret_;
   std::unique_ptr<LedgerState> state_ = std::make_unique<LedgerState>();  // replaced whole by reload()
   std::vector<std::unique_ptr<LogProducer>> producers_;  // one per partition: the fence; the committer uses them
-  std::unique_ptr<LogConsumer> consumer_;               // folds the log; log_end_offset()
+  std::unique_ptr<LogConsumer> consumer_;               // folds the log; stored_events_end()
   std::vector<Staged> staged_;                          // one per partition, being filled
   std::vector<Offset> handed_end_;                      // per partition: the log's end once the handed-over groups are stored
   std::vector<Instant> partition_time_;                 // per partition: the recordedAt of its last event, stored or staged

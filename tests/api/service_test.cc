@@ -16,6 +16,12 @@
 #include <future>
 #include <thread>
 
+#include "engine/ledger.h"
+#include "engine/log/kafka_mock.h"
+#include "engine/quota_schedule.h"
+#include "projections/export.h"
+#include "projections/projector.h"
+#include "tests/engine/log_test_support.h"
 #include "tests/test_util.h"
 
 namespace dimona {
@@ -177,6 +183,63 @@ TEST(LedgerService, EachWriteIsFoldedAsTheWriterHandedItOverNotReadBack) {
   ASSERT_TRUE(stats.is_ok()) << stats.status().to_string();
   EXPECT_EQ(stats->events, static_cast<uint64_t>(kThreads * kEach));
   EXPECT_EQ((*replayed)->state_hash(), live);
+}
+
+// A serve whose partitions another writer took over (a zombie: docs/kafka.md
+// section 11) writes records every reader drops. Such a write is answered not
+// stored, never stored: the log holds its record, but as no event. So is every
+// later write (a fenced writer never writes again); what it stored before stays.
+TEST(LedgerService, AFencedServiceAnswersItsWritesNotStoredAndNeverWritesAgain) {
+  KafkaMockCluster& mock = testing::mock_cluster();
+  const std::string topic = "fenced-service";
+  constexpr uint32_t kPartitions = 4;
+  ASSERT_TRUE(mock.create_topic(topic, kPartitions, 1).is_ok());
+  for (const char* table : {".directory", ".reference", ".owners"})
+    ASSERT_TRUE(mock.create_topic(topic + table, 1, 1).is_ok());
+  testing::TempDir dir;
+  api::LedgerConfig common;
+  common.data_dir = dir.file("data");
+  common.log_uri = "kafka://" + mock.bootstrap() + "/" + topic;
+  ManualClock clock{*parse_instant("2025-06-01T08:00:00Z")};
+  Result<std::unique_ptr<api::LedgerService>> opened = api::open_ledger_service(common, clock, 1);
+  ASSERT_TRUE(opened.is_ok()) << opened.status().to_string();
+  api::LedgerService& zombie = **opened;
+  const std::string before = student_in("05031412595", "2025-07-01", "2025-07-31", 30);
+  Result<api::WriteOutcome> stored = write(zombie, before);
+  ASSERT_TRUE(stored.is_ok()) << stored.status().to_string();
+
+  // Another process's writer opens the log: it fences every partition.
+  LogOptions options;
+  options.test_only_skip_in_process_fence = true;
+  Result<std::unique_ptr<Log>> other = open_log(common.log_uri, options);
+  ASSERT_TRUE(other.is_ok()) << other.status().to_string();
+  Result<QuotaSchedule> schedule = load_quota_schedule("");  // the service's: schemas/quota.json
+  ASSERT_TRUE(schedule.is_ok()) << schedule.status().to_string();
+  Result<std::unique_ptr<Ledger>> successor =
+      Ledger::open(**other, *schedule, clock, ServerSecret::from_passphrase("other"));
+  ASSERT_TRUE(successor.is_ok()) << successor.status().to_string();
+
+  for (const char* start : {"2025-08-01", "2025-09-01"}) {
+    clock.advance_micros(kMicrosPerSecond);
+    Result<api::WriteOutcome> refused = write(zombie, student_in("05031412595", start, start, 4));
+    ASSERT_FALSE(refused.is_ok()) << start << " was answered as stored by a fenced writer";
+    EXPECT_EQ(refused.status().code(), Code::kUnavailable) << refused.status().to_string();
+    EXPECT_NE(refused.status().message().find("not stored"), std::string::npos) << refused.status().to_string();
+  }
+  // Every reader: the write before the fence, none after.
+  ProjectorOptions replay;
+  replay.quota = std::make_shared<const QuotaSchedule>(*schedule);
+  Result<std::unique_ptr<Projector>> projector = Projector::open(**other, replay);
+  ASSERT_TRUE(projector.is_ok()) << projector.status().to_string();
+  ASSERT_TRUE((*projector)->catch_up().is_ok());
+  std::string exported;
+  ASSERT_TRUE(export_read_models(**projector, [&](std::string_view lines) {
+                exported.append(lines);
+                return Status::ok();
+              }).is_ok());
+  EXPECT_NE(exported.find("2025-07-01"), std::string::npos);
+  EXPECT_EQ(exported.find("2025-08-01"), std::string::npos);
+  EXPECT_EQ(exported.find("2025-09-01"), std::string::npos);
 }
 
 }  // namespace
