@@ -304,11 +304,17 @@ class KafkaConsumer final : public LogConsumer {
     return defer_reassign();
   }
 
+  // Past the end is the end: clamped to the high watermark, asked of the broker
+  // only when `offset` is past the last one this consumer saw (a partition's
+  // end never moves back), so a reader's seek after end_offset() is no round trip.
   Status seek(uint32_t partition, Offset offset) override {
     DIMONA_TRY(check_assigned(partition));
-    Result<Watermarks> marks = watermarks(handle_.get(), topic_, partition);
-    DIMONA_TRY(marks);
-    positions_[partition] = std::min(offset, marks->high);
+    if (offset > known_end(partition)) {
+      Result<Offset> end = end_offset(partition);
+      DIMONA_TRY(end);
+      offset = std::min(offset, *end);
+    }
+    positions_[partition] = offset;
     skip_before_.erase(partition);
     return defer_reassign();
   }
@@ -350,6 +356,8 @@ class KafkaConsumer final : public LogConsumer {
     DIMONA_TRY(check_partition(partition));
     Result<Watermarks> marks = watermarks(handle_.get(), topic_, partition);
     DIMONA_TRY(marks);
+    Offset& known = known_ends_[partition];
+    known = std::max(known, marks->high);
     return marks->high;
   }
 
@@ -417,6 +425,11 @@ class KafkaConsumer final : public LogConsumer {
     if (partition < partitions_) return Status::ok();
     return invalid_argument("partition " + std::to_string(partition) + " does not exist");
   }
+  Offset known_end(uint32_t partition) const {
+    auto known = known_ends_.find(partition);
+    return known == known_ends_.end() ? 0 : known->second;
+  }
+
   Status check_assigned(uint32_t partition) const {
     if (positions_.contains(partition)) return Status::ok();
     return invalid_argument("partition " + std::to_string(partition) + " is not assigned");
@@ -428,6 +441,7 @@ class KafkaConsumer final : public LogConsumer {
   KafkaHandle handle_;
   KafkaHandle probe_;  // seek_to_instant's single-record reads
   std::map<uint32_t, Offset> positions_;
+  std::map<uint32_t, Offset> known_ends_;  // per partition: the highest end_offset() answered (seek)
   std::map<uint32_t, Instant> skip_before_;
   bool reassign_due_ = false;  // positions changed since the last rd_kafka_assign
 };
