@@ -120,7 +120,11 @@ void EmbeddedLedgerService::process(std::deque<Pending>& group) {
     bool durable = false;  // known only after a failed commit
   };
   if (!recover()) {
-    for (Pending& p : group) p.done(unavailable("not stored: the writer's state cannot be folded from the log; retry later"));
+    const char* why = ledger_->fenced()
+                          ? "not stored: a newer writer fenced this one (another process writes its partitions now); "
+                            "this serve writes no more, restart it"
+                          : "not stored: the writer's state cannot be folded from the log; retry later";
+    for (Pending& p : group) p.done(unavailable(why));
     return;
   }
   std::vector<Staged> staged;
@@ -221,6 +225,7 @@ bool EmbeddedLedgerService::recover() {
     std::lock_guard lock(queue_mutex_);
     if (!failed_) return true;
   }
+  if (ledger_->fenced()) return false;  // for good: no fold of the whole log per write
   if (Status reloaded = ledger_->reload(); !reloaded.is_ok()) return false;
   std::fprintf(stderr, "dimona-ledger: serve: the writer's state was folded from the log again, writes go on\n");
   std::lock_guard lock(queue_mutex_);

@@ -479,9 +479,11 @@ Status Ledger::fold() {
     else it->second = std::move(r.source);
   }, &fences));
   for (uint32_t p = 0; p < partitions(); ++p)
-    if (held_[p] && epochs_[p] != kNoEpoch && fences[p] != epochs_[p])
+    if (held_[p] && epochs_[p] != kNoEpoch && fences[p] != epochs_[p]) {
+      fenced_ = true;
       return failed_precondition("partition " + std::to_string(p) + ": fenced by a newer writer at offset " +
                                  std::to_string(fences[p]) + " (this writer's epoch is " + std::to_string(epochs_[p]) + ")");
+    }
   stored_max_.clear();
   for (const auto& partition : positions)
     for (const auto& [source, text] : partition)

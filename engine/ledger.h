@@ -163,6 +163,9 @@ class Ledger {
   // folds the whole log into a fresh state. kCorruption or kIoError from the
   // log leave the Ledger unusable until a reload() succeeds.
   Status reload();
+  // True once a fold found a newer writer's fence in a held partition (log.h
+  // "Fence"): this writer never writes again, every later reload() refuses.
+  bool fenced() const { return fenced_; }
   ~Ledger();
 
   size_t staged_events() const { return staged_events_; }
@@ -271,6 +274,7 @@ class Ledger {
   std::string line_;                // scratch: the declaration on one line
   std::string source_;              // scratch
   bool poisoned_ = false;
+  bool fenced_ = false;  // fenced()
   int64_t future_skew_seconds_;
   double commit_wait_seconds_ = 0;
 };

@@ -219,12 +219,14 @@ TEST(LedgerService, AFencedServiceAnswersItsWritesNotStoredAndNeverWritesAgain) 
       Ledger::open(**other, *schedule, clock, ServerSecret::from_passphrase("other"));
   ASSERT_TRUE(successor.is_ok()) << successor.status().to_string();
 
-  for (const char* start : {"2025-08-01", "2025-09-01"}) {
+  for (const char* start : {"2025-08-01", "2025-09-01", "2025-10-01"}) {
     clock.advance_micros(kMicrosPerSecond);
     Result<api::WriteOutcome> refused = write(zombie, student_in("05031412595", start, start, 4));
     ASSERT_FALSE(refused.is_ok()) << start << " was answered as stored by a fenced writer";
     EXPECT_EQ(refused.status().code(), Code::kUnavailable) << refused.status().to_string();
     EXPECT_NE(refused.status().message().find("not stored"), std::string::npos) << refused.status().to_string();
+    // The first failed commit names the fence; after it, the service says it is fenced for good.
+    EXPECT_NE(refused.status().message().find("fenced"), std::string::npos) << refused.status().to_string();
   }
   // Every reader: the write before the fence, none after.
   ProjectorOptions replay;
@@ -240,6 +242,7 @@ TEST(LedgerService, AFencedServiceAnswersItsWritesNotStoredAndNeverWritesAgain) 
   EXPECT_NE(exported.find("2025-07-01"), std::string::npos);
   EXPECT_EQ(exported.find("2025-08-01"), std::string::npos);
   EXPECT_EQ(exported.find("2025-09-01"), std::string::npos);
+  EXPECT_EQ(exported.find("2025-10-01"), std::string::npos);
 }
 
 }  // namespace
