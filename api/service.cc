@@ -146,11 +146,15 @@ void EmbeddedLedgerService::process(std::deque<Pending>& group) {
     // ahead of the log, is folded from the log again, and writes go on.
     // On a fencing log a newer writer's fence may have come first: the records
     // after it are stored but are no events, so not durable (stored_events_end).
+    // Compared at the offset the log gave (a zombie's records stepped over may have moved it).
     commit_failures_ += 1;
     size_t stored = 0;
+    std::map<uint32_t, Result<Offset>> ends;  // per partition, asked once
     for (Staged& st : staged) {
-      Result<Offset> end = ledger_->stored_events_end(st.outcome.partition);
-      st.durable = end.is_ok() && st.outcome.offset < *end;
+      const uint32_t p = st.outcome.partition;
+      if (!st.outcome.stored_before && !ends.contains(p)) ends.emplace(p, ledger_->stored_events_end(p));
+      st.durable = st.outcome.stored_before ||
+                   (ends.at(p).is_ok() && ledger_->stored_offset(p, st.outcome.offset) < *ends.at(p));
       stored += st.durable ? 1 : 0;
     }
     Status reloaded = ledger_->reload();
@@ -182,6 +186,9 @@ void EmbeddedLedgerService::process(std::deque<Pending>& group) {
   }
   for (Staged& st : staged) {
     if (committed.is_ok() || st.durable) st.pending->done(std::move(st.outcome));
+    else if (ledger_->fenced())  // its record may be in the log, as no event; retrying here cannot help
+      st.pending->done(unavailable("not stored: a newer writer fenced this one (" + committed.to_string() +
+                                   "); this serve writes no more, restart it"));
     else st.pending->done(unavailable("not stored: the log could not commit this write (" + committed.to_string() +
                                       "); nothing of it was written, retry"));
   }

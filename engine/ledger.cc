@@ -32,7 +32,8 @@ std::string_view ssin_key(Ssin citizen, char (&digits)[11]) {
 // thread of its own when `side_by_side` (the log's parallel_appends(): on
 // Kafka each step waits for its own broker's acknowledgements, and a fresh
 // producer's first one waits for its producer id). The first failure, in the
-// order of `partitions`, is the answer; every step runs either way.
+// order of `partitions`, is the answer: one after the other, the steps after it
+// do not run; side by side, every step has run.
 Status for_each_partition(const std::vector<uint32_t>& partitions, bool side_by_side,
                           const std::function<Status(uint32_t)>& step) {
   if (!side_by_side || partitions.size() < 2) {
@@ -177,9 +178,10 @@ struct Ledger::Committer {
     std::vector<LogRecordDraft> drafts;
     drafts.reserve(staged.records.size());
     for (const Staged::Record& r : staged.records) drafts.push_back(staged.draft(r));
+    group_first[p] = expected[p];  // before the append: a failed one leaves no other group's offsets here
+    group_offsets[p].clear();
     Result<AppendOutcome> appended = producers[p]->append(drafts);
     DIMONA_TRY(appended);
-    group_first[p] = expected[p];
     group_offsets[p] = appended->offsets;
     // One writer per partition: the log gives the offsets this writer predicted,
     // but for records fenced out before them (a zombie's, on a fencing log).
@@ -266,7 +268,7 @@ struct Ledger::Committer {
   const std::vector<Offset> epochs;  // per partition: the writer's epoch (Ledger::epochs_)
   std::vector<Offset> stepped_over;  // per partition, as `expected`: fenced records stepped over; read after wait()
   // Per partition, as `expected`: the offset predicted for the last group's first record, and those the log gave.
-  std::vector<Offset> group_first = std::vector<Offset>(expected.size(), 0);
+  std::vector<Offset> group_first = expected;
   std::vector<std::vector<Offset>> group_offsets = std::vector<std::vector<Offset>>(expected.size());
   std::vector<std::unique_ptr<LogConsumer>> readers = std::vector<std::unique_ptr<LogConsumer>>(expected.size());  // step_over_fenced(), per partition
   const bool parallel;
@@ -534,7 +536,10 @@ Result<Offset> Ledger::stored_events_end(uint32_t partition) {
   Offset from = epochs_[partition] + 1;
   if (committer_) from = std::max(from, committer_->group_first[partition]);
   Offset events_end = *end;
-  DIMONA_TRY(read_partition(*consumer_, partition, from, *end, [&](LogRecord& r) {
+  // A reader of its own: the fold's consumer stays unassigned (no fetch held open behind its queries).
+  Result<std::unique_ptr<LogConsumer>> reader = log_.open_reader();
+  DIMONA_TRY(reader);
+  DIMONA_TRY(read_partition(**reader, partition, from, *end, [&](LogRecord& r) {
     if (r.is_fence() && events_end == *end) events_end = r.offset;  // not this writer's: its own is at the epoch
     return Status::ok();
   }));

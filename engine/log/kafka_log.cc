@@ -307,6 +307,9 @@ class KafkaConsumer final : public LogConsumer {
   // Past the end is the end: clamped to the high watermark, asked of the broker
   // only when `offset` is past the last one this consumer saw (a partition's
   // end never moves back), so a reader's seek after end_offset() is no round trip.
+  // Where it does (a recreated topic; a new leader whose watermark lags for a
+  // moment) an unclamped seek past the end is a poll error (auto.offset.reset
+  // is error), never a silent jump.
   Status seek(uint32_t partition, Offset offset) override {
     DIMONA_TRY(check_assigned(partition));
     if (offset > known_end(partition)) {

@@ -173,6 +173,10 @@ TEST_P(ZombieWriter, ItsRecordsAfterTheNewFenceAreDroppedItsCommitFailsTheNewOwn
   EXPECT_EQ(zombie.code(), Code::kFailedPrecondition) << zombie.to_string();
   EXPECT_NE(zombie.message().find("fenced by a newer writer at offset " + std::to_string(fence)), std::string::npos)
       << zombie.to_string();
+  // Where A's events end, as serve asks after the failed commit: at B's fence, not the log's end.
+  Result<Offset> events_end = a->stored_events_end(partition());
+  ASSERT_TRUE(events_end.is_ok()) << events_end.status().to_string();
+  EXPECT_EQ(*events_end, fence);
   // Its record is in the log all the same (no transaction took it back), with A's epoch.
   std::vector<LogRecord> records = testing::read_all(*log_, partition());
   ASSERT_EQ(records.size(), 4u);
@@ -194,11 +198,17 @@ TEST_P(ZombieWriter, ItsRecordsAfterTheNewFenceAreDroppedItsCommitFailsTheNewOwn
   ASSERT_EQ(records.size(), 6u);
   EXPECT_EQ(records[4].epoch, fence);
   EXPECT_EQ(records[5].epoch, fence);
+  // B's events end where the log does: the fence before them is its own.
+  Result<Offset> b_end = b->stored_events_end(partition());
+  ASSERT_TRUE(b_end.is_ok()) << b_end.status().to_string();
+  EXPECT_EQ(*b_end, 6u);
+  EXPECT_FALSE(b->fenced());
 
   // A reload of the zombie does not make it a writer again: it was fenced.
   Status reloaded = a->reload();
   EXPECT_EQ(reloaded.code(), Code::kFailedPrecondition) << reloaded.to_string();
   EXPECT_NE(reloaded.message().find("fenced by a newer writer"), std::string::npos) << reloaded.to_string();
+  EXPECT_TRUE(a->fenced());
 
   // Every fold drops A's record after the fence: the export is a run's where A never wrote it.
   std::unique_ptr<Projector> folded = projector(*log_);
