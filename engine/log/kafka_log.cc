@@ -285,9 +285,11 @@ Result<LogRecord> read_one(rd_kafka_t* handle, const std::string& topic, uint32_
 
 class KafkaConsumer final : public LogConsumer {
  public:
-  KafkaConsumer(std::string bootstrap, std::string topic, uint32_t partitions, KafkaHandle handle)
+  // `settings`: the extra ones `handle` was made with, for the probe too.
+  KafkaConsumer(std::string bootstrap, std::string topic, uint32_t partitions, KafkaHandle handle,
+                Settings settings)
       : bootstrap_(std::move(bootstrap)), topic_(std::move(topic)), partitions_(partitions),
-        handle_(std::move(handle)) {}
+        handle_(std::move(handle)), settings_(std::move(settings)) {}
   ~KafkaConsumer() override {
     (void)rd_kafka_assign(handle_.get(), nullptr);
     if (probe_) (void)rd_kafka_assign(probe_.get(), nullptr);
@@ -401,7 +403,7 @@ class KafkaConsumer final : public LogConsumer {
     DIMONA_TRY(marks);
     if (marks->low == marks->high) return marks->high;
     if (!probe_) {
-      Result<KafkaHandle> probe = new_consumer(bootstrap_);
+      Result<KafkaHandle> probe = new_consumer(bootstrap_, "dimona-ledger.log-reader", settings_);
       DIMONA_TRY(probe);
       probe_ = std::move(probe).value();
     }
@@ -442,6 +444,7 @@ class KafkaConsumer final : public LogConsumer {
   std::string topic_;
   uint32_t partitions_;
   KafkaHandle handle_;
+  Settings settings_;  // open_reader()'s, or none
   KafkaHandle probe_;  // seek_to_instant's single-record reads
   std::map<uint32_t, Offset> positions_;
   std::map<uint32_t, Offset> known_ends_;  // per partition: the highest end_offset() answered (seek)
@@ -500,7 +503,7 @@ class KafkaLog final : public Log {
     Result<KafkaHandle> handle = new_consumer(bootstrap_, "dimona-ledger.log-reader", extra);
     DIMONA_TRY(handle);
     return std::unique_ptr<LogConsumer>(
-        std::make_unique<KafkaConsumer>(bootstrap_, topic_, partitions_, std::move(handle).value()));
+        std::make_unique<KafkaConsumer>(bootstrap_, topic_, partitions_, std::move(handle).value(), extra));
   }
 
   // The partition's last recordedAt (the order append() keeps), then the producer.
