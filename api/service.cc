@@ -8,6 +8,17 @@
 
 namespace dimona::api {
 
+namespace {
+
+// The answer to a write once a newer writer fenced this one (Ledger::fenced()):
+// its record may be in the log, as no event, and no retry here can help.
+Status fenced_refusal(const std::string& cause) {
+  return unavailable("not stored: a newer writer fenced this one (" + cause +
+                     "); this serve writes no more, restart it");
+}
+
+}  // namespace
+
 EmbeddedLedgerService::EmbeddedLedgerService(WriteSide write)
     : lock_(std::move(write.lock)), log_(std::move(write.log)), ledger_(std::move(write.ledger)) {}
 
@@ -120,11 +131,10 @@ void EmbeddedLedgerService::process(std::deque<Pending>& group) {
     bool durable = false;  // known only after a failed commit
   };
   if (!recover()) {
-    const char* why = ledger_->fenced()
-                          ? "not stored: a newer writer fenced this one (another process writes its partitions now); "
-                            "this serve writes no more, restart it"
-                          : "not stored: the writer's state cannot be folded from the log; retry later";
-    for (Pending& p : group) p.done(unavailable(why));
+    const Status why = ledger_->fenced()
+                           ? fenced_refusal("another process writes its partitions now")
+                           : unavailable("not stored: the writer's state cannot be folded from the log; retry later");
+    for (Pending& p : group) p.done(why);
     return;
   }
   std::vector<Staged> staged;
@@ -186,9 +196,7 @@ void EmbeddedLedgerService::process(std::deque<Pending>& group) {
   }
   for (Staged& st : staged) {
     if (committed.is_ok() || st.durable) st.pending->done(std::move(st.outcome));
-    else if (ledger_->fenced())  // its record may be in the log, as no event; retrying here cannot help
-      st.pending->done(unavailable("not stored: a newer writer fenced this one (" + committed.to_string() +
-                                   "); this serve writes no more, restart it"));
+    else if (ledger_->fenced()) st.pending->done(fenced_refusal(committed.to_string()));
     else st.pending->done(unavailable("not stored: the log could not commit this write (" + committed.to_string() +
                                       "); nothing of it was written, retry"));
   }

@@ -185,7 +185,8 @@ class Ledger {
   // `partition`, asked of the log now. The log's end, or, on a log that fences
   // writers, the offset of a newer writer's fence after this writer's epoch:
   // the records from there on are in the log but no events (log.h "Fence"), so
-  // an event predicted at an offset below the answer is stored, any other not.
+  // an event the log gave an offset below the answer (stored_offset()) is
+  // stored, any other not.
   Result<Offset> stored_events_end(uint32_t partition);
   // The last position of `source` stored or staged in each partition (nullopt where none).
   std::vector<std::optional<SourcePosition>> source_positions(std::string_view source) const;
