@@ -60,6 +60,8 @@ int run_replay(const CommonOptions& common, const ReplayOptions& o) {
               human_count(s.seconds > 0 ? static_cast<double>(s.events) / s.seconds : 0).c_str());
   if (s.resumed_events > 0)
     std::printf(", resumed after %llu events from the checkpoint", static_cast<unsigned long long>(s.resumed_events));
+  if (s.backfilled_events > 0)  // read models new to the checkpoint (read_model.h)
+    std::printf(", %llu events read again for read models it lacked", static_cast<unsigned long long>(s.backfilled_events));
   std::printf("; %llu checkpoint(s) written\n", static_cast<unsigned long long>(s.checkpoints));
   uint64_t periods = 0;
   for (uint32_t p = 0; p < side->projector->partition_count(); ++p) periods += side->projector->partition(p).period_count();

@@ -65,7 +65,7 @@ int run_inbox_read(const CommonOptions& common, const InboxOptions& o) {
 int run_consultations(const CommonOptions& common, const CitizenOptions& o) {
   Result<CitizenView> view = open_citizen(common, o.ssin);
   if (!view.is_ok()) return fail("consultations", view.status());
-  const std::vector<Consultation> list = consultations_of(*view->state, view->citizen);
+  const std::vector<Consultation> list = consultations_of(*view->side.projector, view->citizen);
   if (o.json) {
     std::string line;
     to_json(list, &line);

@@ -232,7 +232,7 @@ void consultations_route(Call& c, const LedgerService& view) {
   HttpResponse error;
   const std::optional<Page> page = parse_page(c.request, &error);
   if (!page) return c.reply(std::move(error));
-  const std::vector<Consultation> all = view.read([&](const Projector& p) { return consultations_of(p.state_of(*s), *s); });
+  const std::vector<Consultation> all = view.read([&](const Projector& p) { return consultations_of(p, *s); });
   std::vector<std::string> objects;
   for (const Consultation& r : page_of(all, *page)) {
     objects.emplace_back();

@@ -97,6 +97,14 @@ bool is_consultation_scope(std::string_view s) {
   return true;
 }
 
+bool is_recordable_consultation(ConsultationRole role, ConsultationChannel channel, uint64_t employer,
+                                std::string_view scope, std::string_view auditor) {
+  const bool by_auditor = role == ConsultationRole::kAuditor;
+  return is_consultation_scope(scope) && auditor.size() <= limits::text_field_bytes_max &&
+         by_auditor == (employer == 0) && by_auditor == (channel == ConsultationChannel::kAuditor) &&
+         (by_auditor || auditor.empty());
+}
+
 std::string_view refusal_name(ActionRefusal r) { return kRefusals[static_cast<size_t>(r)].name; }
 std::string_view refusal_message(ActionRefusal r) { return kRefusals[static_cast<size_t>(r)].message; }
 bool parse_refusal(std::string_view s, ActionRefusal* out) {

@@ -86,6 +86,12 @@ bool parse_consultation_channel(std::string_view s, ConsultationChannel* out);
 // A consultation's scope (the view read: "studentBalance", "consentedData:FLEXI"):
 // 1..limits::consultation_scope_chars_max of [A-Za-z0-9:_-].
 bool is_consultation_scope(std::string_view s);
+// What a logged consultation may be (the codec refuses the rest, check_consultation): a view's
+// name as scope, an auditor's subject of at most limits::text_field_bytes_max bytes, and parties
+// that agree: an auditor names no employer and reads as auditor; an employer or agency names
+// itself, no auditor, and reads through an access code or a consent. Checkpoint loaders use it.
+bool is_recordable_consultation(ConsultationRole role, ConsultationChannel channel, uint64_t employer,
+                                std::string_view scope, std::string_view auditor);
 
 // The enum value whose name in `names` (indexed by value) is `s`; false when none is.
 template <typename E, size_t N>

@@ -96,9 +96,8 @@ Status ActionState::apply(const Event& event) {
       return Status::ok();
     }
     case ActionKind::kDataConsultation:
+      // Kept by its read model (projections/consultation_log.h), which relies on this check.
       if (o.worker.value == 0) return corruption("a consultation without its citizen");
-      add_consultation({o.worker, at, o.employer, a.role, a.consultation_channel, std::string(a.consulted_scope),
-                        std::string(a.auditor)});
       return Status::ok();
     case ActionKind::kDataAccessRequest:
       if (request(o.id) || o.token.empty()) return corruption("a data-access request reuses an id or has no token");
@@ -222,11 +221,6 @@ const Attestation* ActionState::attestation(uint64_t id) const {
   return i ? &attestations_[*i - 1] : nullptr;
 }
 
-void ActionState::add_consultation(Consultation c) {
-  const auto at = static_cast<uint32_t>(consultations_.size());
-  c.prev_of_citizen = link(consultation_citizen_, c.citizen.value, at);
-  consultations_.push_back(std::move(c));
-}
 
 void ActionState::add_attestation(Attestation a) {
   const auto at = static_cast<uint32_t>(attestations_.size());
@@ -416,11 +410,6 @@ void ActionState::save(std::string* out) const {
     put(out, n.changed_at.micros), put(out, n.postponements);
     put_attachments(n.attachments);
   }
-  put(out, static_cast<uint32_t>(consultations_.size()));
-  for (const Consultation& c : consultations_) {
-    put(out, c.citizen.value), put(out, c.at.micros), put(out, c.employer), put(out, static_cast<uint8_t>(c.role));
-    put(out, static_cast<uint8_t>(c.channel)), put(out, std::string_view(c.scope)), put(out, std::string_view(c.auditor));
-  }
   put(out, static_cast<uint32_t>(names_.size()));
   for (const WorkerName& n : names_) put(out, n.citizen.value), put(out, std::string_view(n.family)), put(out, std::string_view(n.given));
 }
@@ -430,15 +419,6 @@ namespace {
 // A key an index may hold: not 0 (no record) and not the FlatMap's reserved
 // empty key (found by fuzzing: a checkpoint naming it stopped the process).
 bool is_key(uint64_t k) { return k != 0 && k != FlatMap<uint32_t>::kEmptyKey; }
-
-// Reads an enum stored as u8, refusing values past `last`.
-template <typename E>
-bool get_enum(ByteReader& in, E last, E* out) {
-  uint8_t v = 0;
-  if (!in.get(&v) || v > static_cast<uint8_t>(last)) return false;
-  *out = static_cast<E>(v);
-  return true;
-}
 
 bool get_bool(ByteReader& in, bool* out) {
   uint8_t v = 0;
@@ -458,7 +438,7 @@ bool get_attachments(ByteReader& in, std::vector<std::string>* list) {
 
 }  // namespace
 
-Status ActionState::load(std::string_view bytes, ActionState* s) {
+Status ActionState::load(std::string_view bytes, ActionState* s, bool with_consultations) {
   DIMONA_ASSERT(s->record_count() == 0);
   ByteReader in(bytes);
   const Status truncated = corruption("checkpoint action state truncated or impossible");
@@ -550,18 +530,20 @@ Status ActionState::load(std::string_view bytes, ActionState* s) {
     if (has_end) c.end = end;
     s->add_notification(std::move(c));
   }
-  if (!in.get(&n)) return truncated;
-  for (uint32_t i = 0; i < n; ++i) {
-    Consultation c;
-    if (!in.get(&c.citizen.value) || !in.get(&c.at.micros) || !in.get(&c.employer) ||
-        !get_enum(in, ConsultationRole::kAuditor, &c.role) || !get_enum(in, ConsultationChannel::kConsent, &c.channel) ||
-        !in.get(&c.scope) || !in.get(&c.auditor) || !is_key(c.citizen.value) || !is_consultation_scope(c.scope) ||
-        c.auditor.size() > limits::text_field_bytes_max ||
-        (c.role == ConsultationRole::kAuditor) != (c.employer == 0) ||
-        (c.role == ConsultationRole::kAuditor) != (c.channel == ConsultationChannel::kAuditor) ||
-        (c.employer != 0 && !is_key(c.employer)))
-      return truncated;
-    s->add_consultation(std::move(c));
+  if (with_consultations) {  // read and checked, then dropped (see load())
+    if (!in.get(&n)) return truncated;
+    for (uint32_t i = 0; i < n; ++i) {
+      uint64_t citizen = 0, employer = 0;
+      int64_t at = 0;
+      ConsultationRole role{};
+      ConsultationChannel channel{};
+      std::string scope, auditor;
+      if (!in.get(&citizen) || !in.get(&at) || !in.get(&employer) || !get_enum(in, ConsultationRole::kAuditor, &role) ||
+          !get_enum(in, ConsultationChannel::kConsent, &channel) || !in.get(&scope) || !in.get(&auditor) ||
+          !is_key(citizen) || !is_recordable_consultation(role, channel, employer, scope, auditor) ||
+          (employer != 0 && !is_key(employer)))
+        return truncated;
+    }
   }
   if (!in.get(&n)) return truncated;
   for (uint32_t i = 0; i < n; ++i) {

@@ -1,8 +1,10 @@
 // ActionState: the fold of the action events (docs/actions.md) — the
 // attestations and their access codes, data-access requests and the
 // citizens' answers, occupation and pension records, employer settings, and
-// career-break requests and notifications with their state machines, and the
-// consultations of each citizen's data ("who looked", docs/audit.md).
+// career-break requests and notifications with their state machines. A
+// consultation of a citizen's data ("who looked", docs/audit.md) is checked
+// here and kept by a read model (projections/consultation_log.h): no
+// decision reads it.
 //
 // Contract. LedgerState owns one and hands it every accepted action event
 // (apply()); refused ones never reach it. apply() is pure and checks the
@@ -121,19 +123,6 @@ struct EmployerSettings {
   Instant updated_at;
 };
 
-// A read of a citizen's data by an employer, an agency or an auditor
-// (dataConsultation, "who looked"): recorded by the ledger as it answers.
-struct Consultation {
-  Ssin citizen;
-  Instant at;
-  uint64_t employer = 0;  // employer, agency; 0 for an auditor
-  ConsultationRole role = ConsultationRole::kAuditor;
-  ConsultationChannel channel = ConsultationChannel::kAuditor;
-  std::string scope;    // the view read: "studentBalance", "accessCode", "consentedData:FLEXI"
-  std::string auditor;  // an auditor's token subject; may be empty
-  uint32_t prev_of_citizen = kNoRecord;
-};
-
 enum class BreakRequestState : unsigned char { kSubmitted, kEmployeeCompleted, kCancelled, kGranted, kRefused };
 enum class NotificationState : unsigned char { kReceived, kPostponed, kRefused, kValidated };
 std::string_view state_name(BreakRequestState s);  // SUBMITTED, EMPLOYEE_COMPLETED, CANCELLED, GRANTED, REFUSED
@@ -218,9 +207,7 @@ class ActionState {
   template <typename F> void for_each_ticket_of(Ssin c, F&& f) const { walk(tickets_, by_citizen(ticket_citizen_, c), &CareerBreakRequest::prev_of_citizen, f); }
   template <typename F> void for_each_notification_of_employer(uint64_t e, F&& f) const { walk(notifications_, head_of(notification_employer_, e), &CareerBreakNotification::prev_of_employer, f); }
   template <typename F> void for_each_notification_of(Ssin c, F&& f) const { walk(notifications_, by_citizen(notification_citizen_, c), &CareerBreakNotification::prev_of_citizen, f); }
-  template <typename F> void for_each_consultation_of(Ssin c, F&& f) const { walk(consultations_, by_citizen(consultation_citizen_, c), &Consultation::prev_of_citizen, f); }
-  // Every citizen with a record here, each once, in no particular order. A
-  // consultation alone does not count: it is an audit trail, not their data.
+  // Every citizen with a record here, each once, in no particular order.
   template <typename F> void for_each_citizen(F&& f) const {
     FlatMap<uint32_t> seen;
     auto once = [&](uint64_t c, uint32_t) { if (seen[c]++ == 0) f(Ssin{c}); };
@@ -246,11 +233,14 @@ class ActionState {
 
   size_t record_count() const {
     return attestations_.size() + requests_.size() + answers_.size() + occupations_.size() + pensions_.size() +
-           settings_.size() + tickets_.size() + notifications_.size() + consultations_.size();
+           settings_.size() + tickets_.size() + notifications_.size();
   }
 
   void save(std::string* out) const;
-  [[nodiscard]] static Status load(std::string_view bytes, ActionState* state);
+  // `with_consultations`: bytes of a ledger state of version 5 or older
+  // (ledger_state.cc), which still hold consultations; they are read, checked
+  // and dropped (a read model keeps them now: projections/consultation_log.h).
+  [[nodiscard]] static Status load(std::string_view bytes, ActionState* state, bool with_consultations = false);
 
  private:
   static uint32_t head_of(const FlatMap<uint32_t>& index, uint64_t key) {
@@ -275,7 +265,6 @@ class ActionState {
   void set_settings(EmployerSettings s);
   void add_ticket(CareerBreakRequest r);
   void add_notification(CareerBreakNotification n);
-  void add_consultation(Consultation c);
   CareerBreakRequest* ticket_mut(uint64_t id);
   CareerBreakNotification* notification_mut(uint64_t id);
 
@@ -295,8 +284,6 @@ class ActionState {
   FlatMap<uint32_t> ticket_id_, ticket_employer_, ticket_citizen_;
   std::vector<CareerBreakNotification> notifications_;
   FlatMap<uint32_t> notification_id_, notification_employer_, notification_citizen_;
-  std::vector<Consultation> consultations_;
-  FlatMap<uint32_t> consultation_citizen_;
   std::vector<WorkerName> names_;
   FlatMap<uint32_t> name_citizen_;
 };

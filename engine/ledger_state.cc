@@ -223,7 +223,13 @@ namespace dimona {
 namespace {
 
 constexpr uint32_t kStateMagic = 0x31534c44;  // "DLS1"
-constexpr uint32_t kStateVersion = 5;  // 2: the action state after the periods; 3: worker names, attestations' names; 4: inbox archiving, gross wages; 5: consultations
+// 2: the action state after the periods; 3: worker names, attestations' names; 4: inbox archiving,
+// gross wages; 5: consultations; 6: no consultations (a read model keeps them,
+// projections/consultation_log.h). load() also reads version 5: ActionState::load drops them,
+// and the Projector folds the consultation log, a section such a checkpoint lacks, from the log.
+constexpr uint32_t kStateVersion = 6;
+constexpr uint32_t kOldestReadableVersion = 5;
+constexpr uint32_t kLastVersionWithConsultations = 5;
 
 }  // namespace
 
@@ -276,9 +282,9 @@ Status LedgerState::load(std::string_view bytes, LedgerState* s) {
   uint64_t periods = 0;
   if (!in.get(&magic) || magic != kStateMagic || !in.get(&version))
     return corruption("not a ledger state");
-  if (version != kStateVersion)
+  if (version < kOldestReadableVersion || version > kStateVersion)
     return failed_precondition("ledger state version " + std::to_string(version) + ", this build reads " +
-                               std::to_string(kStateVersion));
+                               std::to_string(kOldestReadableVersion) + " to " + std::to_string(kStateVersion));
   if (!in.get(&s->events_applied_) || !in.get(&s->last_recorded_at_.micros) || !in.get(&s->next_id_body_) ||
       !in.get(&quotas))
     return corruption("checkpoint state truncated");
@@ -307,7 +313,7 @@ Status LedgerState::load(std::string_view bytes, LedgerState* s) {
     p.last_change = static_cast<DeclarationKind>(last);
     s->restore_period(p);
   }
-  return ActionState::load(in.rest(), &s->actions_);
+  return ActionState::load(in.rest(), &s->actions_, version <= kLastVersionWithConsultations);
 }
 
 void LedgerState::restore_period(const Period& p) {

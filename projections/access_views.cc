@@ -1,6 +1,7 @@
 #include "projections/access_views.h"
 
 #include "engine/base/json_writer.h"
+#include "engine/ledger.h"
 #include "projections/student_views.h"
 
 namespace dimona {
@@ -98,10 +99,8 @@ void to_json(const AccessCodeAnswer& a, std::string* out) {
 
 // --- Who looked -------------------------------------------------------------------------
 
-std::vector<Consultation> consultations_of(const LedgerState& state, Ssin citizen) {
-  std::vector<Consultation> out;
-  state.actions().for_each_consultation_of(citizen, [&](const Consultation& c) { out.push_back(c); });
-  return out;
+std::vector<Consultation> consultations_of(const Projector& projector, Ssin citizen) {
+  return projector.model<ConsultationLog>(partition_for(citizen, projector.partition_count())).of_citizen(citizen);
 }
 
 void to_json(const Consultation& c, std::string* out) {

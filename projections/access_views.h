@@ -22,6 +22,7 @@
 
 #include "engine/flexi.h"
 #include "engine/ledger_state.h"
+#include "projections/consultation_log.h"
 #include "projections/employer_names.h"
 #include "projections/projector.h"
 
@@ -56,8 +57,9 @@ void to_json(const AccessCodeAnswer& a, std::string* out);
 
 // --- Who looked (docs/audit.md) -----------------------------------------------------
 // The reads of the citizen's data by employers, agencies and auditors that the
-// ledger recorded (dataConsultation), newest first.
-std::vector<Consultation> consultations_of(const LedgerState& state, Ssin citizen);
+// ledger recorded (dataConsultation), newest first: the ConsultationLog of the
+// citizen's partition (consultation_log.h).
+std::vector<Consultation> consultations_of(const Projector& projector, Ssin citizen);
 // {"consultedAt","role","by","scope","channel"}: `by` is the employer's number
 // (write_company) for an employer or agency, "auditor" or "auditor:SUBJECT" for an auditor.
 void to_json(const Consultation& c, std::string* out);

@@ -34,7 +34,7 @@ Projector::Projector(Key, Log& log, const ProjectorOptions& options)
 
 std::vector<ReadModelFactory> standard_read_models() {
   return {[] { return std::make_unique<AnomalyLog>(); }, [] { return std::make_unique<DeclarationLog>(); },
-          [] { return std::make_unique<CitizenIndex>(); }};
+          [] { return std::make_unique<CitizenIndex>(); }, [] { return std::make_unique<ConsultationLog>(); }};
 }
 
 Projector::~Projector() = default;
@@ -301,7 +301,7 @@ Result<bool> Projector::checkpoint_if_due() {
   return true;
 }
 
-Status Projector::backfill() {
+Status Projector::backfill(uint64_t* folded) {
   for (uint32_t p = 0; p < partition_count(); ++p) {
     std::vector<ReadModel*> again;
     for (size_t m = 0; m < models_[p].size(); ++m)
@@ -318,6 +318,7 @@ Status Projector::backfill() {
       Result<Event> event = event_of(decoder, p, record.offset, record.payload);
       DIMONA_TRY(event);
       for (ReadModel* model : again) model->apply(*event, record.offset);
+      ++*folded;
       return Status::ok();
     }));
     std::fill(backfill_[p].begin(), backfill_[p].end(), false);
@@ -443,9 +444,9 @@ Result<ReplayStats> Projector::catch_up_to(const std::vector<Offset>& ends,
   if (ends.size() != partition_count())
     return invalid_argument("catch_up_to: " + std::to_string(ends.size()) + " offsets for " +
                             std::to_string(partition_count()) + " partitions");
-  DIMONA_TRY(backfill());
   const auto start = std::chrono::steady_clock::now();
   ReplayStats stats;
+  DIMONA_TRY(backfill(&stats.backfilled_events));
   ReplayProgress shown;
   for (uint32_t p = 0; p < partition_count(); ++p) {
     if (ends[p] < offsets_[p])
@@ -483,7 +484,8 @@ Result<ReplayStats> Projector::catch_up_to(const std::vector<Offset>& ends,
       ++stats.checkpoints;
     }
   }
-  const bool at_end = options_.checkpoint_at_end && (stats.events > 0 || stats.resumed_events == 0);
+  const bool at_end = options_.checkpoint_at_end &&
+                      (stats.events > 0 || stats.backfilled_events > 0 || stats.resumed_events == 0);
   if (!options_.checkpoint_path.empty() && !options_.as_of && (at_end || (stats.events > 0 && checkpoint_due_in_fold()))) {
     DIMONA_TRY(save_checkpoint());
     ++stats.checkpoints;

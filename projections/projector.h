@@ -3,8 +3,8 @@
 // (periods, the read models' source) and one instance of each registered
 // read model (read_model.h; by default standard_read_models(): the AnomalyLog,
 // the DeclarationLog, where each declaration is, for GET
-// /v1/declarations/{id}, and the CitizenIndex, where each citizen's events
-// are, for a citizen's history).
+// /v1/declarations/{id}, the CitizenIndex, where each citizen's events
+// are, for a citizen's history, and the ConsultationLog, who looked).
 //
 // Contract. Each partition is folded by one thread at a time, in offset
 // order, into its own LedgerState (the fold the decision side uses, so read
@@ -58,6 +58,7 @@
 #include "projections/anomaly_log.h"
 #include "projections/checkpoint_store.h"
 #include "projections/citizen_index.h"
+#include "projections/consultation_log.h"
 #include "projections/declaration_log.h"
 #include "projections/read_model.h"
 
@@ -100,6 +101,9 @@ struct ReplayProgress {
 struct ReplayStats {
   uint64_t events = 0;          // folded in this run
   uint64_t resumed_events = 0;  // already in the checkpoint it started from
+  // Events folded again into read models the checkpoint lacked (backfill); a replay that did so
+  // ends with a checkpoint even when nothing new was folded, so the next start does not again.
+  uint64_t backfilled_events = 0;
   uint64_t checkpoints = 0;
   double seconds = 0;
 };
@@ -237,7 +241,9 @@ class Projector {
   ProjectorOptions options_;
   std::vector<std::unique_ptr<LogConsumer>> consumers_;  // per partition, opened at its first fold
   std::vector<std::unique_ptr<LedgerState>> states_;
-  Status backfill();  // folds the read models marked in backfill_ from their partition's start to offsets_
+  // Folds the read models marked in backfill_ from their partition's start to offsets_; adds the
+  // events read to *folded.
+  Status backfill(uint64_t* folded);
 
   std::vector<std::vector<std::unique_ptr<ReadModel>>> models_;  // per partition, in options_.read_models' order
   std::vector<std::vector<bool>> backfill_;                      // per partition and model: to fold again

@@ -69,4 +69,13 @@ class ByteReader {
   size_t at_ = 0;
 };
 
+// Reads an enum stored as u8, refusing values past `last`.
+template <typename E>
+bool get_enum(ByteReader& in, E last, E* out) {
+  uint8_t v = 0;
+  if (!in.get(&v) || v > static_cast<uint8_t>(last)) return false;
+  *out = static_cast<E>(v);
+  return true;
+}
+
 }  // namespace dimona

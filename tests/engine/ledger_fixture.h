@@ -23,6 +23,24 @@ inline std::unique_ptr<Log> memory_log(uint32_t partitions, const std::string& n
   return std::move(log).value();
 }
 
+// An accepted dataConsultation event (who looked) of `citizen`, as the ledger logs one.
+inline Event consultation_event(Ssin citizen, Instant at, ConsultationRole role, uint64_t employer,
+                                ConsultationChannel channel, std::string_view scope, std::string_view auditor = {}) {
+  Event e;
+  e.type = event_type_of(ActionKind::kDataConsultation);
+  e.recorded_at = at;
+  e.ssin = citizen;
+  e.action.action.kind = ActionKind::kDataConsultation;
+  e.action.action.role = role;
+  e.action.action.consultation_channel = channel;
+  e.action.action.consulted_scope = scope;
+  e.action.action.auditor = auditor;
+  e.action.outcome.id = 700000000048;
+  e.action.outcome.worker = citizen;
+  e.action.outcome.employer = employer;
+  return e;
+}
+
 // 2024: 600 h; 2025: 475 h (known from 2024-12-01), then 650 h from 2025-07-01 (retroactive).
 inline QuotaSchedule test_schedule() {
   Result<QuotaSchedule> s = parse_quota_schedule(R"({"entries":[

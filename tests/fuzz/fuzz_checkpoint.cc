@@ -11,9 +11,12 @@
 //                                          (flags bit 0 clear) each part gets
 //                                          its CRC appended, so the fuzzer
 //                                          reaches the parsers behind them;
-//                                          an empty DeclarationLog and
-//                                          CitizenIndex follow (each has its
-//                                          own target or corpus form)
+//                                          the other read models have no
+//                                          section and are folded again
+//                                          (from an empty log); each has its
+//                                          own target or a corpus seed of
+//                                          the first form (the consultation
+//                                          log: partition-consultations-stored.bin)
 //
 // Properties: no crash or sanitizer report; a state that loads saves and
 // loads again to the same bytes; every read model exports from it.
@@ -111,6 +114,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   fuzz::check_round_trip((*projector)->partition(0));
   fuzz::check_round_trip((*projector)->anomalies(0));
   fuzz::check_round_trip((*projector)->citizens(0));
+  fuzz::check_round_trip((*projector)->model<ConsultationLog>(0));
   FUZZ_CHECK(export_read_models(**projector, [](std::string_view) { return Status::ok(); }).is_ok());
   return 0;
 }

@@ -55,6 +55,29 @@ open(f"{out}/citizen_index/partition-0.bin", "wb").write(b"\x00" + citizens[:-4]
 lines = [open(f, "rb").read() for f in sorted(glob.glob(f"{tmp}/event-*")) if open(f, "rb").read()]
 PY
 
+# A partition with a consultation log section (who looked): the version 5 checkpoint of
+# tests/data/checkpoint_v5 replayed by this build, which folds that read model again and saves it.
+cp tests/data/checkpoint_v5/ledger.db tests/data/checkpoint_v5/checkpoint.db "$tmp/" && mkdir "$tmp/v5" &&
+  mv "$tmp/ledger.db" "$tmp/checkpoint.db" "$tmp/v5/"
+"$cli" replay --data "$tmp/v5" > /dev/null
+python3 - "$tmp/v5/checkpoint.db" "$out" <<'PY'
+import sqlite3, struct, sys
+db, out = sys.argv[1:3]
+for (state,) in sqlite3.connect(db).execute(
+        "SELECT state FROM partition_states WHERE sequence = (SELECT MAX(sequence) FROM partition_states) ORDER BY partition"):
+    at = 8 + struct.unpack_from("<Q", state)[0]
+    count, at = struct.unpack_from("<I", state, at)[0], at + 4
+    for _ in range(count):
+        name = state[at + 1:at + 1 + state[at]].decode()
+        at += 1 + state[at] + 4
+        size = struct.unpack_from("<Q", state, at)[0]
+        if name == "consultations" and struct.unpack_from("<I", state, at + 8 + 4)[0] > 0:
+            open(f"{out}/checkpoint/partition-consultations-stored.bin", "wb").write(b"\x01" + state)
+            sys.exit(0)
+        at += 8 + size
+sys.exit("no partition with consultations")
+PY
+
 # Log format 2's frames (docs/log-format.md) of those event lines: one record,
 # several raw, several through LZ4, and a header with its instants given.
 python3 - "$out" <<'PY'

@@ -291,7 +291,7 @@ std::string citizen_views(const Projector& p, Ssin s, Instant now) {
   to_json(interim_calendar(state, s, window), &out);
   for (const Attestation& a : attestations_of(state, s)) to_json(a, &out);
   to_json(consents_of(state, s), now, &out);
-  to_json(consultations_of(state, s), &out);
+  to_json(consultations_of(p, s), &out);
   for (const AnomalyRecord& r : p.anomalies_of(s).of_citizen(s)) to_json(r, &out);
   const int32_t quarter = quarter_index(date_of(now));
   to_json(flexi_eligibility(state.actions(), s, quarter, 0), &out);

@@ -1,0 +1,194 @@
+// Who looked (projections/consultation_log.h): a read model of the recorded
+// consultations, newest first per citizen, with a checkpoint section that
+// refuses what the ledger never records; and a checkpoint written when the
+// engine's state still kept them (ledger state version 5) upgrades in place.
+#include "projections/consultation_log.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "engine/base/bytes.h"
+#include "engine/base/crc32c.h"
+#include "engine/ledger.h"
+#include "projections/access_views.h"
+#include "projections/projector.h"
+#include "tests/engine/ledger_fixture.h"
+#include "tests/test_util.h"
+
+namespace dimona {
+namespace {
+
+constexpr Ssin kCitizen{5031412595}, kOther{85073003328};
+constexpr uint64_t kEmployer = 203456789;
+
+Instant instant(const char* text) { return *parse_instant(text); }
+
+Event consultation(Ssin citizen, const char* at, ConsultationRole role, uint64_t employer, ConsultationChannel channel,
+                   std::string_view scope, std::string_view auditor = {}) {
+  return testing::consultation_event(citizen, instant(at), role, employer, channel, scope, auditor);
+}
+
+Event by_auditor(Ssin citizen, const char* at, std::string_view scope = "studentBalance") {
+  return consultation(citizen, at, ConsultationRole::kAuditor, 0, ConsultationChannel::kAuditor, scope, "ins-1");
+}
+
+Event by_employer(Ssin citizen, const char* at) {
+  return consultation(citizen, at, ConsultationRole::kEmployer, kEmployer, ConsultationChannel::kAccessCode, "accessCode");
+}
+
+std::vector<std::string> scopes_at(const std::vector<Consultation>& list) {
+  std::vector<std::string> out;
+  for (const Consultation& c : list) out.push_back(c.scope + "@" + to_string(c.at));
+  return out;
+}
+
+TEST(ConsultationLog, KeepsEachCitizensConsultationsNewestFirstAndNothingElse) {
+  ConsultationLog log;
+  log.apply(by_auditor(kCitizen, "2025-03-17T10:00:00Z", "anomalies"), 0);
+  log.apply(by_employer(kOther, "2025-03-17T11:00:00Z"), 0);
+  log.apply(by_employer(kCitizen, "2025-03-18T09:00:00Z"), 1);
+  Event attestation = by_auditor(kCitizen, "2025-03-19T09:00:00Z");
+  attestation.type = event_type_of(ActionKind::kAttestationRequest);
+  attestation.action.action.kind = ActionKind::kAttestationRequest;
+  log.apply(attestation, 2);  // another action: not a consultation
+  Event declaration;
+  declaration.type = EventType::kDimonaInDeclared;
+  declaration.ssin = kCitizen;
+  log.apply(declaration, 3);
+
+  EXPECT_EQ(log.size(), 3u);
+  EXPECT_EQ(scopes_at(log.of_citizen(kCitizen)),
+            (std::vector<std::string>{"accessCode@2025-03-18T09:00:00Z", "anomalies@2025-03-17T10:00:00Z"}));
+  const std::vector<Consultation> other = log.of_citizen(kOther);
+  ASSERT_EQ(other.size(), 1u);
+  EXPECT_EQ(other[0].role, ConsultationRole::kEmployer);
+  EXPECT_EQ(other[0].employer, kEmployer);
+  EXPECT_EQ(other[0].channel, ConsultationChannel::kAccessCode);
+  EXPECT_TRUE(log.of_citizen(Ssin{12345678901}).empty());
+  EXPECT_EQ(log.of_citizen(kCitizen)[1].auditor, "ins-1");
+}
+
+class ConsultationLogBytes : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    log_.apply(by_employer(kCitizen, "2025-03-18T09:00:00Z"), 0);
+    log_.apply(by_auditor(kCitizen, "2025-03-19T09:00:00Z"), 1);
+    log_.save(&saved_);
+  }
+  // `bytes` with its CRC made right again, so the check behind it is reached.
+  static std::string recrc(std::string bytes) {
+    bytes.resize(bytes.size() - 4);
+    put<uint32_t>(&bytes, crc32c(bytes.data(), bytes.size()));
+    return bytes;
+  }
+  static Status load(const std::string& bytes) {
+    ConsultationLog loaded;
+    return ConsultationLog::load(bytes, &loaded);
+  }
+  // The first record's role byte: magic, count, then citizen, at, employer.
+  static constexpr size_t kRole = 4 + 4 + 8 + 8 + 8;
+  ConsultationLog log_;
+  std::string saved_;
+};
+
+TEST_F(ConsultationLogBytes, RoundTripToTheSameBytesAndAnswers) {
+  ConsultationLog loaded;
+  ASSERT_TRUE(ConsultationLog::load(saved_, &loaded).is_ok());
+  std::string again;
+  loaded.save(&again);
+  EXPECT_EQ(again, saved_);
+  EXPECT_EQ(scopes_at(loaded.of_citizen(kCitizen)), scopes_at(log_.of_citizen(kCitizen)));
+  ConsultationLog empty;
+  std::string none;
+  empty.save(&none);
+  ConsultationLog loaded_empty;
+  EXPECT_TRUE(ConsultationLog::load(none, &loaded_empty).is_ok());
+  EXPECT_EQ(loaded_empty.size(), 0u);
+}
+
+TEST_F(ConsultationLogBytes, WhatTheLedgerNeverRecordsIsCorruption) {
+  ASSERT_EQ(saved_[kRole], static_cast<char>(ConsultationRole::kEmployer));
+  std::string flipped = saved_;
+  flipped[kRole + 2] ^= 1;
+  EXPECT_EQ(load(flipped).code(), Code::kCorruption) << "the CRC";
+  std::string magic = saved_;
+  magic[0] = 'X';
+  EXPECT_EQ(load(recrc(magic)).code(), Code::kCorruption) << "the magic";
+  for (const char role : {char{3}, static_cast<char>(ConsultationRole::kAuditor)}) {  // no such role; an auditor with an employer
+    std::string b = saved_;
+    b[kRole] = role;
+    EXPECT_EQ(load(recrc(b)).code(), Code::kCorruption) << int{role};
+  }
+  std::string channel = saved_;
+  channel[kRole + 1] = static_cast<char>(ConsultationChannel::kAuditor);  // an employer reading as an auditor
+  EXPECT_EQ(load(recrc(channel)).code(), Code::kCorruption);
+  std::string scope = saved_;
+  scope[kRole + 1 + 1 + 4] = ' ';  // not a view's name
+  EXPECT_EQ(load(recrc(scope)).code(), Code::kCorruption);
+  std::string citizen = saved_;
+  for (size_t i = 0; i < 8; ++i) citizen[8 + i] = 0;  // no citizen
+  EXPECT_EQ(load(recrc(citizen)).code(), Code::kCorruption);
+  std::string more = saved_;
+  more[4] = 3;  // three records announced, two there
+  EXPECT_EQ(load(recrc(more)).code(), Code::kCorruption);
+  std::string trailing = saved_;
+  trailing.insert(trailing.size() - 4, "x");
+  EXPECT_EQ(load(recrc(trailing)).code(), Code::kCorruption);
+  for (size_t cut = 0; cut < saved_.size() - 4; ++cut)  // every body shorter than the whole
+    EXPECT_EQ(load(recrc(saved_.substr(0, cut) + std::string(4, '\0'))).code(), Code::kCorruption) << cut;
+}
+
+// tests/data/checkpoint_v5: a log of 4 partitions (generate --students 3 --seed 3, ingested) and
+// the checkpoint `serve` wrote at its stop after two auditor reads of each of two students, by the
+// build before this read model (the engine's state kept consultations then, ledger state version 5).
+TEST(ConsultationLogUpgrade, ACheckpointThatKeptThemInTheEngineLoadsAndTheLogIsFoldedAgain) {
+  testing::TempDir dir;
+  for (const char* name : {"ledger.db", "checkpoint.db"})
+    std::filesystem::copy_file(std::string(DIMONA_TEST_DATA_DIR) + "/checkpoint_v5/" + name, dir.file(name));
+  LogOptions log_options;
+  log_options.create_if_missing = false;
+  Result<std::unique_ptr<Log>> log = open_log("sqlite:" + dir.file("ledger.db"), log_options);
+  ASSERT_TRUE(log.is_ok()) << log.status().to_string();
+
+  ProjectorOptions from_checkpoint;
+  from_checkpoint.checkpoint_path = dir.file("checkpoint.db");
+  Result<std::unique_ptr<Projector>> upgraded = Projector::open(**log, from_checkpoint);
+  ASSERT_TRUE(upgraded.is_ok()) << upgraded.status().to_string();
+  Result<ReplayStats> stats = (*upgraded)->catch_up();
+  ASSERT_TRUE(stats.is_ok()) << stats.status().to_string();
+  EXPECT_GT(stats->resumed_events, 0u) << "the version 5 checkpoint was used, not a replay from the start";
+  EXPECT_EQ(stats->events, 0u) << "it covered the whole log";
+  EXPECT_EQ(stats->backfilled_events, stats->resumed_events) << "the consultation log alone, folded from the start";
+  EXPECT_EQ(stats->checkpoints, 1u) << "saved, so the next start does not fold it again";
+
+  Result<std::unique_ptr<Projector>> replayed = Projector::open(**log, ProjectorOptions{});
+  ASSERT_TRUE(replayed.is_ok());
+  ASSERT_TRUE((*replayed)->catch_up().is_ok());
+  EXPECT_EQ((*upgraded)->state_hash(), (*replayed)->state_hash());
+  for (const Ssin student : {Ssin{58410400126}, Ssin{7082220348}}) {
+    const std::vector<Consultation> seen = consultations_of(**upgraded, student);
+    ASSERT_EQ(seen.size(), 2u) << student.value;
+    for (const Consultation& c : seen) {
+      EXPECT_EQ(c.role, ConsultationRole::kAuditor);
+      EXPECT_EQ(c.scope, "studentBalance");
+      EXPECT_EQ(c.auditor, "ins-7");
+    }
+    EXPECT_GT(seen[0].at, seen[1].at);
+    EXPECT_EQ(scopes_at(seen), scopes_at(consultations_of(**replayed, student)));
+  }
+  // That checkpoint is of today's format: a restart resumes from it with the same state, and folds nothing again.
+  Result<std::unique_ptr<Projector>> restarted = Projector::open(**log, from_checkpoint);
+  ASSERT_TRUE(restarted.is_ok()) << restarted.status().to_string();
+  Result<ReplayStats> again = (*restarted)->catch_up();
+  ASSERT_TRUE(again.is_ok());
+  EXPECT_EQ(again->backfilled_events, 0u);
+  EXPECT_EQ(again->checkpoints, 0u);
+  EXPECT_EQ((*restarted)->state_hash(), (*replayed)->state_hash());
+  EXPECT_EQ(consultations_of(**restarted, Ssin{58410400126}).size(), 2u);
+}
+
+}  // namespace
+}  // namespace dimona
