@@ -13,6 +13,7 @@
 
 #include "engine/base/limits.h"
 #include "engine/codec.h"
+#include "engine/event_reader.h"
 #include "engine/log/fence.h"
 #include "engine/log/log_tools.h"
 
@@ -408,7 +409,7 @@ Status fold_merged(Log& log, const std::vector<Offset>& ends, LedgerState* state
     DIMONA_TRY(consumer);
     in.consumer = std::move(*consumer);
   }
-  EventDecoder decoder;
+  LoggedEventReader reader;  // the Ledger's own events, read as the Projector reads them (event_reader.h)
   for (;;) {
     MergeInput* first = nullptr;
     std::pair<int64_t, uint64_t> first_key{};
@@ -427,7 +428,7 @@ Status fold_merged(Log& log, const std::vector<Offset>& ends, LedgerState* state
       return Status::ok();
     }
     LogRecord& r = first->chunk[first->at++];
-    Result<Event> event = decoder.decode_copy(r.payload);
+    Result<Event> event = reader.read(r.payload);  // views into r.payload, alive until the next head()
     if (!event.is_ok())
       return corruption("partition " + std::to_string(r.partition) + " offset " + std::to_string(r.offset) + ": " +
                         event.status().message());
