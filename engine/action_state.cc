@@ -286,8 +286,6 @@ void ActionState::add_ticket(CareerBreakRequest r) {
   const auto at = static_cast<uint32_t>(tickets_.size());
   DIMONA_ASSERT(ticket_id_.find(r.ticket) == nullptr);
   ticket_id_[r.ticket] = at + 1;
-  r.prev_of_employer = link(ticket_employer_, r.employer, at);
-  r.prev_of_citizen = link(ticket_citizen_, r.citizen.value, at);
   tickets_.push_back(std::move(r));
 }
 
@@ -295,8 +293,6 @@ void ActionState::add_notification(CareerBreakNotification n) {
   const auto at = static_cast<uint32_t>(notifications_.size());
   DIMONA_ASSERT(notification_id_.find(n.id) == nullptr);
   notification_id_[n.id] = at + 1;
-  n.prev_of_employer = link(notification_employer_, n.employer, at);
-  n.prev_of_citizen = link(notification_citizen_, n.citizen.value, at);
   notifications_.push_back(std::move(n));
 }
 

@@ -18,7 +18,10 @@
 // serve decide_action() and the read models alike. Records are kept in
 // vectors in the order they were created, with indexes by id, citizen,
 // employer, token and access code; lookups are O(1) or walk one citizen's or
-// one employer's chain. save()/load() round-trip everything (checkpoints).
+// one employer's chain. Career-break requests and notifications are indexed
+// by id only: the lists of an employer's or a citizen's are a read model's
+// (projections/career_break_index.h), as no decision reads them.
+// save()/load() round-trip everything (checkpoints).
 // It also keeps each worker's name as the accepted declarations gave it
 // (note_worker_name()), which the attestation prints (docs/actions.md).
 // Not thread-safe: one per LedgerState.
@@ -143,7 +146,6 @@ struct CareerBreakRequest {
   Instant submitted_at, changed_at;
   uint8_t end_date_changes = 0;  // saturating
   std::vector<std::string> attachments;
-  uint32_t prev_of_employer = kNoRecord, prev_of_citizen = kNoRecord;
 
   // Seed 004: the employer may consult (and cancel, modify) only until the employee completed their part.
   bool employer_may_consult() const { return state == BreakRequestState::kSubmitted; }
@@ -161,7 +163,6 @@ struct CareerBreakNotification {
   Instant received_at, changed_at;
   uint8_t postponements = 0;  // saturating
   std::vector<std::string> attachments;
-  uint32_t prev_of_employer = kNoRecord, prev_of_citizen = kNoRecord;
 
   bool open() const { return state == NotificationState::kReceived || state == NotificationState::kPostponed; }
 };
@@ -203,10 +204,6 @@ class ActionState {
   template <typename F> void for_each_answer_of(Ssin c, F&& f) const { walk(answers_, by_citizen(answer_citizen_, c), &ConsentAnswer::prev_of_citizen, f); }
   template <typename F> void for_each_request_of_employer(uint64_t e, F&& f) const { walk(requests_, head_of(request_employer_, e), &DataAccessRequest::prev_of_employer, f); }
   template <typename F> void for_each_occupation_of(Ssin c, F&& f) const { walk(occupations_, by_citizen(occupation_citizen_, c), &OccupationRecord::prev_of_citizen, f); }
-  template <typename F> void for_each_ticket_of_employer(uint64_t e, F&& f) const { walk(tickets_, head_of(ticket_employer_, e), &CareerBreakRequest::prev_of_employer, f); }
-  template <typename F> void for_each_ticket_of(Ssin c, F&& f) const { walk(tickets_, by_citizen(ticket_citizen_, c), &CareerBreakRequest::prev_of_citizen, f); }
-  template <typename F> void for_each_notification_of_employer(uint64_t e, F&& f) const { walk(notifications_, head_of(notification_employer_, e), &CareerBreakNotification::prev_of_employer, f); }
-  template <typename F> void for_each_notification_of(Ssin c, F&& f) const { walk(notifications_, by_citizen(notification_citizen_, c), &CareerBreakNotification::prev_of_citizen, f); }
   // Every citizen with a record here, each once, in no particular order.
   template <typename F> void for_each_citizen(F&& f) const {
     FlatMap<uint32_t> seen;
@@ -215,20 +212,19 @@ class ActionState {
     answer_citizen_.for_each(once);
     occupation_citizen_.for_each(once);
     pension_citizen_.for_each(once);
-    ticket_citizen_.for_each(once);
-    notification_citizen_.for_each(once);
   }
   // Every data-access request and every employer's settings, in the order they were made.
   const std::vector<DataAccessRequest>& requests() const { return requests_; }
   const std::vector<EmployerSettings>& all_settings() const { return settings_; }
-  // Every employer with settings, requests, tickets or notifications here.
+  // Every career-break request and notification, in the order they were made.
+  const std::vector<CareerBreakRequest>& tickets() const { return tickets_; }
+  const std::vector<CareerBreakNotification>& notifications() const { return notifications_; }
+  // Every employer with settings or requests here.
   template <typename F> void for_each_employer(F&& f) const {
     FlatMap<uint32_t> seen;
     auto once = [&](uint64_t e, uint32_t) { if (seen[e]++ == 0) f(e); };
     settings_index_.for_each(once);
     request_employer_.for_each(once);
-    ticket_employer_.for_each(once);
-    notification_employer_.for_each(once);
   }
 
   size_t record_count() const {
@@ -281,9 +277,9 @@ class ActionState {
   std::vector<EmployerSettings> settings_;
   FlatMap<uint32_t> settings_index_;
   std::vector<CareerBreakRequest> tickets_;
-  FlatMap<uint32_t> ticket_id_, ticket_employer_, ticket_citizen_;
+  FlatMap<uint32_t> ticket_id_;
   std::vector<CareerBreakNotification> notifications_;
-  FlatMap<uint32_t> notification_id_, notification_employer_, notification_citizen_;
+  FlatMap<uint32_t> notification_id_;
   std::vector<WorkerName> names_;
   FlatMap<uint32_t> name_citizen_;
 };

@@ -76,15 +76,22 @@ CareerBreakOverview career_break_overview(const Projector& projector, const Care
   const Instant since = start_of(o.since);
   for (uint32_t p = 0; p < projector.partition_count(); ++p) {
     const ActionState& s = projector.partition(p).actions();
+    const CareerBreakIndex& index = projector.model<CareerBreakIndex>(p);
     // A state of one kind only (SUBMITTED, RECEIVED, ...) leaves the other kind out.
     const bool requests = !f.notification_state || f.state;
     const bool notifications = !f.state || f.notification_state;
-    if (requests) s.for_each_ticket_of_employer(f.employer, [&](const CareerBreakRequest& r) {
+    // The index lists the state's own records; an id the state lacks (only a forged checkpoint
+    // could hold one: each section is checked alone) is left out.
+    if (requests) index.for_each_ticket_of_employer(f.employer, [&](uint64_t id) {
+      if (s.ticket(id) == nullptr) return;
+      const CareerBreakRequest& r = *s.ticket(id);
       if (r.submitted_at < since || now < r.submitted_at || !meets(f, r, r.end)) return;
       if (f.state && r.state != *f.state) return;
       o.requests.push_back(r);
     });
-    if (notifications) s.for_each_notification_of_employer(f.employer, [&](const CareerBreakNotification& n) {
+    if (notifications) index.for_each_notification_of_employer(f.employer, [&](uint64_t id) {
+      if (s.notification(id) == nullptr) return;
+      const CareerBreakNotification& n = *s.notification(id);
       if (n.received_at < since || now < n.received_at || !meets(f, n, n.end.value_or(Date{kOpenEndDays}))) return;
       if (f.notification_state && n.state != *f.notification_state) return;
       o.notifications.push_back(n);

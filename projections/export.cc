@@ -6,6 +6,7 @@
 
 #include "engine/base/json_writer.h"
 #include "projections/access_views.h"
+#include "engine/ledger.h"
 #include "projections/anomaly_log.h"
 #include "projections/career_break_views.h"
 #include "projections/student_views.h"
@@ -15,7 +16,8 @@ namespace dimona {
 namespace {
 
 // A citizen's action read models: attestations, consents, flexi records, career break.
-void export_actions(const LedgerState& state, Ssin citizen, Instant now, std::string* lines) {
+void export_actions(const LedgerState& state, const CareerBreakIndex& breaks, Ssin citizen, Instant now,
+                    std::string* lines) {
   const ActionState& s = state.actions();
   std::vector<Attestation> attestations = attestations_of(state, citizen);
   std::reverse(attestations.begin(), attestations.end());  // oldest first, like the anomalies
@@ -41,15 +43,17 @@ void export_actions(const LedgerState& state, Ssin citizen, Instant now, std::st
     to_json(citizen, occupations, pension, lines);
     *lines += "}\n";
   }
-  std::vector<const CareerBreakRequest*> tickets;
-  s.for_each_ticket_of(citizen, [&](const CareerBreakRequest& r) { tickets.push_back(&r); });
+  std::vector<const CareerBreakRequest*> tickets;  // newest first; an id the state lacks is left out (career_break_views.cc)
+  breaks.for_each_ticket_of(citizen, [&](uint64_t id) { if (const CareerBreakRequest* r = s.ticket(id)) tickets.push_back(r); });
   for (auto it = tickets.rbegin(); it != tickets.rend(); ++it) {
     *lines += "{\"careerBreak\":";
     to_json(**it, lines);
     *lines += "}\n";
   }
   std::vector<const CareerBreakNotification*> notifications;
-  s.for_each_notification_of(citizen, [&](const CareerBreakNotification& n) { notifications.push_back(&n); });
+  breaks.for_each_notification_of(citizen, [&](uint64_t id) {
+    if (const CareerBreakNotification* n = s.notification(id)) notifications.push_back(n);
+  });
   for (auto it = notifications.rbegin(); it != notifications.rend(); ++it) {
     *lines += "{\"careerBreakNotification\":";
     to_json(**it, lines);
@@ -66,6 +70,7 @@ Status export_read_models(const Projector& projector, const std::function<Status
   for (uint32_t p = 0; p < projector.partition_count(); ++p) {
     projector.partition(p).for_each_worker([&](Ssin s) { citizens.push_back(s.value); });
     projector.partition(p).actions().for_each_citizen([&](Ssin s) { citizens.push_back(s.value); });
+    projector.model<CareerBreakIndex>(p).for_each_citizen([&](Ssin s) { citizens.push_back(s.value); });
     for (const AnomalyRecord& r : projector.anomalies(p).records())
       if (r.citizen.value != 0) citizens.push_back(r.citizen.value);
   }
@@ -92,7 +97,8 @@ Status export_read_models(const Projector& projector, const std::function<Status
       to_json(r, &lines);
       lines += "}\n";
     }
-    export_actions(state, citizen, reference_instant, &lines);
+    export_actions(state, projector.model<CareerBreakIndex>(partition_for(citizen, projector.partition_count())),
+                   citizen, reference_instant, &lines);
     DIMONA_TRY(sink(lines));
   }
   // Declarations whose worker is unknown (partition 0, citizen 0), in ledger order.

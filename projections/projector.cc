@@ -34,7 +34,8 @@ Projector::Projector(Key, Log& log, const ProjectorOptions& options)
 
 std::vector<ReadModelFactory> standard_read_models() {
   return {[] { return std::make_unique<AnomalyLog>(); }, [] { return std::make_unique<DeclarationLog>(); },
-          [] { return std::make_unique<CitizenIndex>(); }, [] { return std::make_unique<ConsultationLog>(); }};
+          [] { return std::make_unique<CitizenIndex>(); }, [] { return std::make_unique<ConsultationLog>(); },
+          [] { return std::make_unique<CareerBreakIndex>(); }};
 }
 
 Projector::~Projector() = default;

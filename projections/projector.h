@@ -4,7 +4,8 @@
 // read model (read_model.h; by default standard_read_models(): the AnomalyLog,
 // the DeclarationLog, where each declaration is, for GET
 // /v1/declarations/{id}, the CitizenIndex, where each citizen's events
-// are, for a citizen's history, and the ConsultationLog, who looked).
+// are, for a citizen's history, the ConsultationLog, who looked, and the
+// CareerBreakIndex, each employer's and citizen's career-break records).
 //
 // Contract. Each partition is folded by one thread at a time, in offset
 // order, into its own LedgerState (the fold the decision side uses, so read
@@ -57,6 +58,7 @@
 #include "engine/quota_schedule.h"
 #include "projections/anomaly_log.h"
 #include "projections/checkpoint_store.h"
+#include "projections/career_break_index.h"
 #include "projections/citizen_index.h"
 #include "projections/consultation_log.h"
 #include "projections/declaration_log.h"

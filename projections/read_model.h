@@ -45,7 +45,8 @@ class ReadModel {
 using ReadModelFactory = std::function<std::unique_ptr<ReadModel>()>;
 
 // The ledger's own read models, in their checkpoint order: AnomalyLog ("anomalies"), DeclarationLog
-// ("declarations"), CitizenIndex ("citizens"), ConsultationLog ("consultations").
+// ("declarations"), CitizenIndex ("citizens"), ConsultationLog ("consultations"), CareerBreakIndex
+// ("career_breaks").
 std::vector<ReadModelFactory> standard_read_models();
 
 }  // namespace dimona

@@ -490,8 +490,8 @@ TEST_F(ActionCheckpointTest, TheFixtureHoldsEveryKindOfRecord) {
   a.for_each_answer_of(kCitizen, [&](const ConsentAnswer&) { ++answers; });
   a.for_each_answer_of(kCitizen2, [&](const ConsentAnswer&) { ++answers; });
   a.for_each_occupation_of(kCitizen, [&](const OccupationRecord&) { ++occupations; });
-  a.for_each_ticket_of(kCitizen, [&](const CareerBreakRequest&) { ++tickets; });
-  a.for_each_notification_of(kCitizen2, [&](const CareerBreakNotification&) { ++notifications; });
+  for (const CareerBreakRequest& t : a.tickets()) tickets += t.citizen == kCitizen;
+  for (const CareerBreakNotification& n : a.notifications()) notifications += n.citizen == kCitizen2;
   EXPECT_EQ(attestations, 1u);
   EXPECT_EQ(a.requests().size(), 4u);
   EXPECT_EQ(answers, 3u);
@@ -534,22 +534,24 @@ TEST_F(ActionCheckpointTest, ALoadedStateAnswersTheSameLookups) {
     EXPECT_EQ(b.request_by_token(r.token), b.request(r.id));
     EXPECT_EQ(b.answer(r.id) != nullptr, a.answer(r.id) != nullptr);
   }
-  a.for_each_ticket_of(kCitizen, [&](const CareerBreakRequest& t) {
+  ASSERT_FALSE(a.tickets().empty());
+  for (const CareerBreakRequest& t : a.tickets()) {
     const CareerBreakRequest* u = b.ticket(t.ticket);
     ASSERT_NE(u, nullptr);
     EXPECT_EQ(u->state, t.state);
     EXPECT_EQ(u->end, t.end);
     EXPECT_EQ(u->attachments, t.attachments);
     EXPECT_TRUE(b.id_in_use(t.ticket));
-  });
-  a.for_each_notification_of(kCitizen2, [&](const CareerBreakNotification& n) {
+  }
+  ASSERT_FALSE(a.notifications().empty());
+  for (const CareerBreakNotification& n : a.notifications()) {
     const CareerBreakNotification* m = b.notification(n.id);
     ASSERT_NE(m, nullptr);
     EXPECT_EQ(m->state, n.state);
     EXPECT_EQ(m->start, n.start);
     EXPECT_EQ(m->end, n.end);
     EXPECT_EQ(m->attachments, n.attachments);
-  });
+  }
   ASSERT_NE(b.settings(kEmployer), nullptr);
   EXPECT_EQ(b.settings(kEmployer)->sector, "horeca");
   EXPECT_FALSE(b.pension(kCitizen2)->pensioned_as_of);

@@ -16,7 +16,9 @@
 //                                          (from an empty log); each has its
 //                                          own target or a corpus seed of
 //                                          the first form (the consultation
-//                                          log: partition-consultations-stored.bin)
+//                                          log: partition-consultations-stored.bin;
+//                                          the career-break index:
+//                                          partition-career-breaks-stored.bin)
 //
 // Properties: no crash or sanitizer report; a state that loads saves and
 // loads again to the same bytes; every read model exports from it.
@@ -115,6 +117,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   fuzz::check_round_trip((*projector)->anomalies(0));
   fuzz::check_round_trip((*projector)->citizens(0));
   fuzz::check_round_trip((*projector)->model<ConsultationLog>(0));
+  fuzz::check_round_trip((*projector)->model<CareerBreakIndex>(0));
   FUZZ_CHECK(export_read_models(**projector, [](std::string_view) { return Status::ok(); }).is_ok());
   return 0;
 }
