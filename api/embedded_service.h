@@ -26,7 +26,10 @@ namespace dimona::api {
 class EmbeddedLedgerService final : public LedgerService {
  public:
   // Catches a projector up on `write`'s log (from its checkpoint) and starts the writer thread.
-  static Result<std::unique_ptr<EmbeddedLedgerService>> open(WriteSide write, const ProjectorOptions& options);
+  // `projector`: one already opened over that log with `options` (open_ledger_service loads it
+  // while the writer folds); null: opened here.
+  static Result<std::unique_ptr<EmbeddedLedgerService>> open(WriteSide write, const ProjectorOptions& options,
+                                                             std::unique_ptr<Projector> projector = nullptr);
   ~EmbeddedLedgerService() override;
 
   void submit(std::string body, Check check, Done done) override;

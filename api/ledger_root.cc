@@ -115,7 +115,8 @@ Status attach_directory(Log& log, Ledger& ledger, bool some_partitions) {
 
 }  // namespace
 
-Result<WriteSide> open_write_side(const LedgerConfig& common, const Clock& clock, std::vector<uint32_t> held) {
+Result<WriteSide> open_write_side(const LedgerConfig& common, const Clock& clock, std::vector<uint32_t> held,
+                                  const std::function<Status(Log&)>& alongside) {
   Result<WriterLock> lock = WriterLock::acquire(common.data_dir);
   DIMONA_TRY(lock);
   WriteSide side{std::move(*lock), nullptr, nullptr};
@@ -127,8 +128,13 @@ Result<WriteSide> open_write_side(const LedgerConfig& common, const Clock& clock
   DIMONA_TRY(record_quota_schedule(*side.log, *schedule));
   Result<ServerSecret> secret = open_secret(common);
   DIMONA_TRY(secret);
+  Status beside;
+  std::thread thread;
+  if (alongside) thread = std::thread([&beside, &alongside, &log = *side.log] { beside = alongside(log); });
   Result<std::unique_ptr<Ledger>> ledger = Ledger::open(*side.log, std::move(*schedule), clock, *secret, held);
+  if (thread.joinable()) thread.join();
   DIMONA_TRY(ledger);
+  DIMONA_TRY(beside);
   if (common.recorded_at_skew_seconds >= 0) (*ledger)->set_recorded_at_future_skew(common.recorded_at_skew_seconds);
   DIMONA_TRY(attach_directory(*side.log, **ledger, !held.empty()));
   side.ledger = std::move(*ledger);
@@ -181,18 +187,27 @@ Result<ReadSide> open_read_side(const LedgerConfig& common, unsigned threads, bo
 
 Result<std::unique_ptr<LedgerService>> open_ledger_service(const LedgerConfig& config, const Clock& clock,
                                                            unsigned projector_threads) {
-  Result<WriteSide> write = open_write_side(config, clock);
-  DIMONA_TRY(write);
   ProjectorOptions options;
   options.threads = std::max(1u, projector_threads);
   options.checkpoint_path = checkpoint_path(config);
   options.checkpoint_at_end = false;  // serve folds after every commit: a checkpoint when due, and at stop
   options.checkpoint_in_fold = false;  // ... written by the service beside its readers (service.cc)
   options.keep_checkpoints = config.keep_checkpoints;
-  Result<std::shared_ptr<const QuotaSchedule>> quota = reference_schedule(*write->log, config);
-  DIMONA_TRY(quota);
-  options.quota = *quota;
-  Result<std::unique_ptr<EmbeddedLedgerService>> service = EmbeddedLedgerService::open(std::move(*write), options);
+  // The read side loads and catches up while the writer folds (both read the same log).
+  std::unique_ptr<Projector> projector;
+  Result<WriteSide> write = open_write_side(config, clock, {}, [&](Log& log) -> Status {
+    Result<std::shared_ptr<const QuotaSchedule>> quota = reference_schedule(log, config);
+    DIMONA_TRY(quota);
+    options.quota = *quota;
+    Result<std::unique_ptr<Projector>> opened = open_projector(log, options);
+    DIMONA_TRY(opened);
+    DIMONA_TRY((*opened)->catch_up());
+    projector = std::move(*opened);
+    return Status::ok();
+  });
+  DIMONA_TRY(write);
+  Result<std::unique_ptr<EmbeddedLedgerService>> service =
+      EmbeddedLedgerService::open(std::move(*write), options, std::move(projector));
   DIMONA_TRY(service);
   return std::unique_ptr<LedgerService>(std::move(*service));
 }

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -71,7 +72,12 @@ struct WriteSide {
 };
 // `held`: the partitions the writer owns (Ledger::open; empty: all). The
 // schedule it loads (config.quota_path) is recorded with the log first.
-Result<WriteSide> open_write_side(const LedgerConfig& config, const Clock& clock, std::vector<uint32_t> held = {});
+// `alongside`, when given, runs on a thread of its own with the log while the
+// writer folds it (serve: the read side loads its checkpoint and catches up
+// meanwhile, so a start costs the longer of the two folds, not their sum);
+// the writer's error comes first, then its.
+Result<WriteSide> open_write_side(const LedgerConfig& config, const Clock& clock, std::vector<uint32_t> held = {},
+                                  const std::function<Status(Log&)>& alongside = {});
 
 // Projector::open. A checkpoint it cannot use (kCorruption: garbage, truncated,
 // a state that does not decode; kFailedPrecondition: another format, another

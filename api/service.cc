@@ -23,11 +23,15 @@ EmbeddedLedgerService::EmbeddedLedgerService(WriteSide write)
     : lock_(std::move(write.lock)), log_(std::move(write.log)), ledger_(std::move(write.ledger)) {}
 
 Result<std::unique_ptr<EmbeddedLedgerService>> EmbeddedLedgerService::open(WriteSide write,
-                                                                           const ProjectorOptions& options) {
+                                                                           const ProjectorOptions& options,
+                                                                           std::unique_ptr<Projector> projector) {
   std::unique_ptr<EmbeddedLedgerService> s(new EmbeddedLedgerService(std::move(write)));
-  Result<std::unique_ptr<Projector>> projector = open_projector(*s->log_, options);
-  DIMONA_TRY(projector);
-  s->projector_ = std::move(*projector);
+  if (projector == nullptr) {
+    Result<std::unique_ptr<Projector>> opened = open_projector(*s->log_, options);
+    DIMONA_TRY(opened);
+    projector = std::move(*opened);
+  }
+  s->projector_ = std::move(projector);
   s->past_ = std::make_unique<PastStates>(*s->log_, options);
   Result<std::unique_ptr<LogConsumer>> ends = s->log_->open_consumer();
   DIMONA_TRY(ends);
