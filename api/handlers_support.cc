@@ -1,6 +1,7 @@
 #include "api/handlers_support.h"
 
 #include <algorithm>
+#include <atomic>
 
 #include "api/params.h"
 #include "engine/base/json_writer.h"
@@ -209,7 +210,17 @@ bool wait_min_offset(Call& c, const LedgerService& view, Ssin s) {
   const Parsed<std::optional<Offset>> offset = query_min_offset(c.request);
   if (!offset) return c.reply(bad_request_of(offset.issues)), false;
   if (!*offset) return true;
-  if (view.wait_for(view.partition_of(s), **offset, http_limits::min_offset_wait_ms)) return true;
+  const uint32_t partition = view.partition_of(s);
+  if (view.wait_for(partition, **offset, 0)) return true;  // folded already: the usual read-your-writes case
+  static std::atomic<int> waiters{0};
+  if (waiters.fetch_add(1) >= http_limits::min_offset_waiters_max) {
+    waiters.fetch_sub(1);
+    c.reply(unavailable_response("the read model has not reached minOffset yet, and other reads wait for theirs"));
+    return false;
+  }
+  const bool reached = view.wait_for(partition, **offset, http_limits::min_offset_wait_ms);
+  waiters.fetch_sub(1);
+  if (reached) return true;
   c.reply(unavailable_response("the read model has not reached minOffset yet"));
   return false;
 }

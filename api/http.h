@@ -25,6 +25,10 @@ inline constexpr size_t request_header_bytes_max = 8 * 1024;
 inline constexpr int read_timeout_seconds = 15;                // a slow client is cut after this
 inline constexpr int keep_alive_idle_seconds = 60;
 inline constexpr int min_offset_wait_ms = 2000;                // then 503 with Retry-After
+// Requests blocked on a minOffset not yet folded, at once. A wait holds its request thread, so a
+// further one is answered 503 at once: requests without minOffset never queue behind waits (a
+// found stall: 16 such reads in flight kept /health waiting 16 s on 2 threads).
+inline constexpr int min_offset_waiters_max = 1;
 inline constexpr size_t write_queue_max = 4096;                // submissions waiting for the writer
 // Access-code lookups (guessing a code), per minute of wall-clock time: each principal, and
 // each client address (behind a --trusted-proxy, the address it forwards), has its own count.

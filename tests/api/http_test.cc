@@ -1311,6 +1311,37 @@ TEST_F(HttpTest, AReadAfterAWriteSeesItAndMinOffsetWaitsBounded) {
   EXPECT_LT(std::chrono::steady_clock::now() - t1, 1s);
 }
 
+// A wait holds its request thread: one minOffset wait at a time, the others 503 at once, so
+// requests without minOffset are never stuck behind them (the server has 2 request threads).
+TEST_F(HttpTest, OneMinOffsetWaitsAtATimeAndOtherRequestsAreNotStuckBehindIt) {
+  const std::string ahead = citizen_path(kStudent, "studentBalance?minOffset=999999999");
+  const std::string student = token(citizen(kStudent));
+  std::atomic<bool> waiting_done{false};
+  std::thread waiter([&] {
+    Connection c(port_);
+    const Response r = c.request("GET", ahead, student);
+    EXPECT_EQ(r.status, 503) << r;
+    waiting_done = true;
+  });
+  // Until the first one is waiting, a second may still find the slot free: try a few times.
+  Response refused;
+  for (int i = 0; i < 50 && refused.status != 503; ++i) {
+    std::this_thread::sleep_for(20ms);
+    Connection c(port_);
+    refused = c.request("GET", ahead, student);
+  }
+  expect_problem(refused, 503, "serviceUnavailable");
+  EXPECT_NE(refused.body.find("other reads wait"), std::string::npos) << refused;
+  EXPECT_FALSE(waiting_done) << "answered at once, while the first still waits";
+  for (int i = 0; i < 3; ++i) {
+    Connection c(port_);
+    EXPECT_EQ(c.request("GET", "/health").status, 200);
+    EXPECT_EQ(c.request("GET", citizen_path(kStudent, "studentBalance?year=2025"), student).status, 200);
+  }
+  EXPECT_FALSE(waiting_done) << "the reads above were not queued behind the wait";
+  waiter.join();
+}
+
 // --- The auditors' axes (docs/audit.md) -------------------------------------------------------------------
 
 TEST_F(HttpTest, AsOfAnswersAsTheLedgerThenStoodAndValidOnStopsAtItsDay) {
