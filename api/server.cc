@@ -207,6 +207,14 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     if (head.count(http::field::content_length) > 1) return refuse_framing("two Content-Length fields");
     if (head.count(http::field::content_length) > 0 && head.count(http::field::transfer_encoding) > 0)
       return refuse_framing("Content-Length together with Transfer-Encoding");
+    // RFC 9112 3.2: an HTTP/1.1 request has exactly one Host; 6.1: Transfer-Encoding in an
+    // HTTP/1.0 request is faulty framing (a smuggling guard). Two Authorization fields leave who
+    // asks ambiguous: refused rather than the first one taken.
+    if (head.count(http::field::host) > 1 || (head.version() >= 11 && head.count(http::field::host) == 0))
+      return refuse_framing("an HTTP/1.1 request has exactly one Host field");
+    if (head.version() < 11 && head.count(http::field::transfer_encoding) > 0)
+      return refuse_framing("Transfer-Encoding in an HTTP/1.0 request");
+    if (head.count(http::field::authorization) > 1) return refuse_framing("two Authorization fields");
     http::async_read(stream_, buffer_, *parser_,
                      [self = this->shared_from_this()](beast::error_code e, size_t) { self->on_read(e); });
   }

@@ -196,6 +196,25 @@ TEST_F(HttpFramingTest, ContentLengthWithTransferEncodingIsRefused) {
       "2\r\n{}\r\n0\r\n\r\n");
 }
 
+TEST_F(HttpFramingTest, AnHttp11RequestWithoutOneHostIsRefused) {
+  expect_framing_refused("GET /ready HTTP/1.1\r\nConnection: close\r\n\r\n");
+  expect_framing_refused("GET /ready HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n");
+}
+
+TEST_F(HttpFramingTest, TransferEncodingInAnHttp10RequestIsRefused) {
+  expect_framing_refused("POST /v1/declarations HTTP/1.0\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n");
+}
+
+TEST_F(HttpFramingTest, TwoAuthorizationFieldsAreRefused) {
+  expect_framing_refused("GET /health HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer a\r\nAuthorization: Bearer b\r\n\r\n");
+}
+
+TEST_F(HttpFramingTest, AnHttp10RequestWithoutHostIsServed) {
+  Client c(port_);
+  c.send("GET /health HTTP/1.0\r\n\r\n");
+  EXPECT_EQ(status_of(c.response()), 200);
+}
+
 TEST_F(HttpFramingTest, ACrInAHeaderValueIsRefused) {
   expect_framing_refused("GET /health HTTP/1.1\r\nHost: t\r\nX-A: a\rb\r\n\r\n");
 }
