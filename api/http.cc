@@ -1,5 +1,8 @@
 #include "api/http.h"
 
+#include <algorithm>
+#include <vector>
+
 #include "engine/base/json_writer.h"
 
 namespace dimona::api {
@@ -53,6 +56,24 @@ bool HttpRequest::has_query(std::string_view name) const {
     rest.remove_prefix(amp + 1);
   }
   return false;
+}
+
+std::string_view HttpRequest::repeated_query() const {
+  const size_t q = target.find('?');
+  if (q == std::string::npos) return {};
+  std::vector<std::string_view> names;
+  std::string_view rest = std::string_view(target).substr(q + 1);
+  while (!rest.empty()) {
+    const size_t amp = rest.find('&');
+    const std::string_view pair = rest.substr(0, amp);
+    const std::string_view name = pair.substr(0, pair.find('='));
+    if (!name.empty()) names.push_back(name);
+    if (amp == std::string_view::npos) break;
+    rest.remove_prefix(amp + 1);
+  }
+  std::sort(names.begin(), names.end());  // a target holds thousands at most (request_header_bytes_max)
+  const auto twice = std::adjacent_find(names.begin(), names.end());
+  return twice == names.end() ? std::string_view() : *twice;
 }
 
 std::string HttpRequest::query(std::string_view name) const {

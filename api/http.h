@@ -74,6 +74,9 @@ struct HttpRequest {
   std::string_view path() const;                   // the target before '?'
   std::string query(std::string_view name) const;  // percent-decoded; empty when absent
   bool has_query(std::string_view name) const;
+  // A query parameter named more than once ("year" in ?year=2025&year=abc), or empty:
+  // query() takes the first, so a repeated name is refused at the edge rather than half read.
+  std::string_view repeated_query() const;
 };
 
 // A query component as sent ('+' and %XX) back to its bytes; a '%' not

@@ -595,6 +595,8 @@ void Api::handle(HttpRequest request, std::function<void(HttpResponse)> done) {
     }
     return reply(not_found());
   }
+  if (const std::string_view repeated = request.repeated_query(); !repeated.empty())
+    return reply(bad_request_of({InputIssue{"query", std::string(repeated), "given more than once"}}));
   // Reads judge codes and grants in ledger time, which imported history may have run ahead of the
   // clock; tokens are checked against the wall clock (below).
   Call c{std::move(request), std::move(params), std::nullopt, std::max(impl.clock.now(), impl.service.ledger_time()),

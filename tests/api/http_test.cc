@@ -2032,6 +2032,12 @@ TEST_F(HttpTest, BadPageSizeMinOffsetAndYearAre400NamingTheParameter) {
       {"studentBalance?year=", "year"},
       {"calendar?year=2025%00junk", "year"},
       {"attestations?year=1999", "year"},
+      // A name given twice, whichever copy is the valid one (the first used to win, silently).
+      {"studentBalance?year=2025&year=abc", "year"},
+      {"studentBalance?year=abc&year=2025", "year"},
+      {"attestations?pageSize=1&page=1&pageSize=501", "pageSize"},
+      {"attestations?year=2026&year=2027", "year"},
+      {"interimRelations?from=2025-01-01&to=2025-12-31&from=2025-02-01", "from"},
   };
   for (const auto& [rest, name] : cases) {
     const std::string method = rest.rfind("attestations?year", 0) == 0 ? "POST" : "GET";
