@@ -4,6 +4,7 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <string>
 
@@ -523,28 +524,58 @@ Status read_action_id(od::value& v, const Path& p, uint64_t* out) {
   return Status::ok();
 }
 
-// A fraction of a full-time job: a number in [0, max] with at most 3 decimals.
-Status read_permille(od::value& v, const Path& p, double max, uint16_t* out) {
+// The decimal places a JSON number's text really has: its fraction's digits
+// without trailing zeros, less its exponent (1.50e1 has none, 1e-4 has 4);
+// 0 for any zero. Saturates far from any limit (1e-400: 400). The text is a
+// number simdjson accepted, so its grammar holds.
+int64_t decimal_places(std::string_view t) {
+  size_t at = t.empty() || t[0] != '-' ? 0 : 1;
+  bool nonzero = false;
+  for (; at < t.size() && t[at] >= '0' && t[at] <= '9'; ++at) nonzero = nonzero || t[at] != '0';
+  int64_t places = 0;
+  if (at < t.size() && t[at] == '.') {
+    for (++at; at < t.size() && t[at] >= '0' && t[at] <= '9'; ++at) {
+      ++places;
+      nonzero = nonzero || t[at] != '0';
+    }
+    for (size_t k = at; places > 0 && t[k - 1] == '0'; --k) --places;  // trailing zeros are no places
+  }
+  if (!nonzero) return 0;
+  int64_t exponent = 0;
+  if (at < t.size() && (t[at] == 'e' || t[at] == 'E')) {
+    const bool negative = ++at < t.size() && t[at] == '-';
+    if (at < t.size() && (t[at] == '-' || t[at] == '+')) ++at;
+    for (; at < t.size() && t[at] >= '0' && t[at] <= '9'; ++at) exponent = std::min<int64_t>(exponent * 10 + (t[at] - '0'), 1'000'000);
+    if (negative) exponent = -exponent;
+  }
+  return std::max<int64_t>(places - exponent, 0);
+}
+
+// A number in [0, max] with at most `decimals` decimal places, as an integer
+// of its smallest unit (a fraction of a full-time job in thousandths; euros in
+// cents). The places are counted on the number as written, so a value that
+// rounds or underflows to an allowed one as a double (1e-400, 0.0001) is refused.
+template <typename Integer>
+Status read_decimal(od::value& v, const Path& p, double max, int decimals, Integer* out) {
+  std::string_view text = v.raw_json_token();
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\n' || text.back() == '\r' || text.back() == '\t'))
+    text.remove_suffix(1);
   double x = 0;
   if (v.get_double().get(x)) return field_error(p, "expected a number");
   if (!(x >= 0 && x <= max)) return field_error(p, "out of range");
-  const double scaled = x * 1000.0;
-  const auto permille = static_cast<int64_t>(scaled + 0.5);
-  if (scaled - static_cast<double>(permille) > 1e-6 || static_cast<double>(permille) - scaled > 1e-6)
-    return field_error(p, "at most 3 decimals");
-  *out = static_cast<uint16_t>(permille);
+  if (decimal_places(text) > decimals) return field_error(p, "at most " + std::to_string(decimals) + " decimals");
+  const double scale = decimals == 3 ? 1000.0 : 100.0;
+  *out = static_cast<Integer>(std::llround(x * scale));
   return Status::ok();
 }
 
+// A fraction of a full-time job: a number in [0, max] with at most 3 decimals, in thousandths.
+Status read_permille(od::value& v, const Path& p, double max, uint16_t* out) { return read_decimal(v, p, max, 3, out); }
+
 // Euros with at most 2 decimals, 0..limits::quarterly_gross_wage_euros_max, as cents.
 Status read_cents(od::value& v, const Path& p, std::optional<int64_t>* out) {
-  double x = 0;
-  if (v.get_double().get(x)) return field_error(p, "expected a number");
-  if (!(x >= 0 && x <= static_cast<double>(limits::quarterly_gross_wage_euros_max))) return field_error(p, "out of range");
-  const double scaled = x * 100.0;
-  const auto cents = static_cast<int64_t>(scaled + 0.5);
-  if (scaled - static_cast<double>(cents) > 1e-6 || static_cast<double>(cents) - scaled > 1e-6)
-    return field_error(p, "at most 2 decimals");
+  int64_t cents = 0;
+  DIMONA_TRY(read_decimal(v, p, static_cast<double>(limits::quarterly_gross_wage_euros_max), 2, &cents));
   *out = cents;
   return Status::ok();
 }

@@ -144,11 +144,14 @@ TEST_F(ActionCodecTest, OccupationQuarterTakesAnOptionalGrossWageInCents) {
   EXPECT_EQ(wage("0"), 0);
   EXPECT_EQ(wage("1000000"), 100000000);
   EXPECT_EQ(wage("0.1"), 10);
+  EXPECT_EQ(wage("1234.5600"), 123456);
+  EXPECT_EQ(wage("123456e-2"), 123456);
+  EXPECT_EQ(wage("0.07"), 7);
   EXPECT_EQ(wage("null"), std::nullopt);
 }
 
 TEST_F(ActionCodecTest, AGrossWageOutOfItsDomainIsMalformed) {
-  for (const char* bad : {"-1", "1000000.01", "12.345", "\"12\"", "true", "{}"})
+  for (const char* bad : {"-1", "1000000.01", "12.345", "1e-400", "12.3400001", "\"12\"", "true", "{}"})
     expect_malformed(line(both(), "occupationQuarter",
                           std::string(R"({"year":2024,"quarter":2,"fraction":0.8,"grossWage":)") + bad + "}"),
                      "grossWage");
@@ -539,6 +542,19 @@ TEST_F(ActionCodecTest, AnOccupationFractionOver1Point5OrWithFourDecimalsIsRefus
   expect_malformed(occupation("0.8125"), "field occupationQuarter.fraction: at most 3 decimals");
   expect_malformed(occupation("0.0001"), "field occupationQuarter.fraction: at most 3 decimals");
   expect_malformed(occupation("1e300"), "field occupationQuarter.fraction: out of range");
+  // Places are counted as written: a value a double rounds or underflows to an allowed one is refused.
+  expect_malformed(occupation("1e-400"), "field occupationQuarter.fraction: at most 3 decimals");
+  expect_malformed(occupation("0.8000001"), "field occupationQuarter.fraction: at most 3 decimals");
+  expect_malformed(occupation("1E-4"), "field occupationQuarter.fraction: at most 3 decimals");
+  // Trailing zeros and exponents that leave at most 3 places are the same number.
+  auto permille = [&](const std::string& fraction) { return action(occupation(fraction)).fraction_permille; };
+  EXPECT_EQ(permille("0.8000"), 800);
+  EXPECT_EQ(permille("0.0000"), 0);
+  EXPECT_EQ(permille("8e-1"), 800);
+  EXPECT_EQ(permille("125E-3"), 125);
+  EXPECT_EQ(permille("0.0125e1"), 125);
+  EXPECT_EQ(permille("0e-400"), 0);
+  EXPECT_EQ(permille("0.001"), 1);
 }
 
 TEST_F(ActionCodecTest, ARegimeOverOneIsRefused) {
