@@ -18,7 +18,9 @@ void state_hash_route(Call& c, const LedgerService& view) {
                            "This instance holds only some partitions; the state hash covers the whole ledger "
                            "(dimona-ledger audit state-hash over the log)"));
   }
-  c.reply(json_response(200, view.read([](const Projector& p) { return state_summary_json(p); })));
+  // The state answering ?asOf may have been built for another instant covering the same offsets
+  // (past_states.h shares it): the summary names the instant asked.
+  c.reply(json_response(200, view.read([&c](const Projector& p) { return state_summary_json(p, c.as_of); })));
 }
 
 }  // namespace dimona::api

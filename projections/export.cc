@@ -134,12 +134,13 @@ Status export_read_models(const Projector& projector, const std::function<Status
   return sink(lines);
 }
 
-std::string state_summary_json(const Projector& projector) {
+std::string state_summary_json(const Projector& projector, std::optional<Instant> asked) {
   std::string out;
   JsonWriter w(&out);
   w.begin_object();
   w.key("asOf");
-  if (projector.as_of()) w.string(to_string(*projector.as_of()));
+  if (asked) w.string(to_string(*asked));
+  else if (projector.as_of()) w.string(to_string(*projector.as_of()));
   else w.null();
   w.key("ledgerTime").string(to_string(projector.ledger_time()));
   w.key("offsets").begin_array();

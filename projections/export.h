@@ -15,6 +15,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -29,6 +30,8 @@ Status export_read_models(const Projector& projector, const std::function<Status
 // instant asked or null, "ledgerTime", "offsets": [per partition], "stateHash":
 // 64 hex digits (Projector::state_hash)}. `audit state-hash` prints it and
 // GET /v1/audit/stateHash answers it.
-std::string state_summary_json(const Projector& projector);
+// `asked`: the instant the caller asked for, written as asOf instead of the projector's own (a
+// state kept for another instant that covers the same offsets is the same state, shared).
+std::string state_summary_json(const Projector& projector, std::optional<Instant> asked = std::nullopt);
 
 }  // namespace dimona

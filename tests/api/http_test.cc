@@ -1385,6 +1385,11 @@ TEST_F(HttpTest, AsOfAnswersAsTheLedgerThenStoodAndValidOnStopsAtItsDay) {
   EXPECT_NE(june.json()["stateHash"].text, live.json()["stateHash"].text);
   EXPECT_EQ(get("/v1/audit/stateHash?asOf=2025-06-30", auditor()).json()["stateHash"].text,
             june.json()["stateHash"].text);  // kept, and the same
+  // Another instant with the same events by then shares that kept state, and is named as asked.
+  const Response just_before = get("/v1/audit/stateHash?asOf=2025-06-30T23:59:59.999998Z", auditor());
+  ASSERT_EQ(just_before.status, 200) << just_before;
+  EXPECT_EQ(just_before.json()["stateHash"].text, june.json()["stateHash"].text) << "no event in that microsecond";
+  EXPECT_EQ(just_before.json()["asOf"].text, "2025-06-30T23:59:59.999998Z") << just_before;
   expect_problem(get("/v1/audit/stateHash", citizen(kStudent)), 403, "missingPermission");
   expect_problem(get("/v1/audit/stateHash", employer(kEmp1)), 403, "missingPermission");
   // Refused at the edge: a malformed instant or day, and a write in the past.
