@@ -44,51 +44,51 @@ std::string_view HttpRequest::path() const {
   return t.substr(0, t.find('?'));
 }
 
-bool HttpRequest::has_query(std::string_view name) const {
+namespace {
+
+// Calls f(name, raw value, has '=') for each '&'-separated pair of `target`'s query, in order,
+// until f returns true; true when it did.
+template <typename F>
+bool find_query_pair(std::string_view target, F&& f) {
   const size_t q = target.find('?');
-  if (q == std::string::npos) return false;
-  std::string_view rest = std::string_view(target).substr(q + 1);
+  if (q == std::string_view::npos) return false;
+  std::string_view rest = target.substr(q + 1);
   while (!rest.empty()) {
     const size_t amp = rest.find('&');
     const std::string_view pair = rest.substr(0, amp);
-    if (pair.substr(0, pair.find('=')) == name) return true;
+    const size_t eq = pair.find('=');
+    if (f(pair.substr(0, eq), eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1))) return true;
     if (amp == std::string_view::npos) break;
     rest.remove_prefix(amp + 1);
   }
   return false;
 }
 
+}  // namespace
+
+bool HttpRequest::has_query(std::string_view name) const {
+  return find_query_pair(target, [name](std::string_view n, std::string_view) { return n == name; });
+}
+
 std::string_view HttpRequest::repeated_query() const {
-  const size_t q = target.find('?');
-  if (q == std::string::npos) return {};
   std::vector<std::string_view> names;
-  std::string_view rest = std::string_view(target).substr(q + 1);
-  while (!rest.empty()) {
-    const size_t amp = rest.find('&');
-    const std::string_view pair = rest.substr(0, amp);
-    const std::string_view name = pair.substr(0, pair.find('='));
-    if (!name.empty()) names.push_back(name);
-    if (amp == std::string_view::npos) break;
-    rest.remove_prefix(amp + 1);
-  }
+  find_query_pair(target, [&names](std::string_view n, std::string_view) {
+    if (!n.empty()) names.push_back(n);
+    return false;
+  });
   std::sort(names.begin(), names.end());  // a target holds thousands at most (request_header_bytes_max)
   const auto twice = std::adjacent_find(names.begin(), names.end());
   return twice == names.end() ? std::string_view() : *twice;
 }
 
 std::string HttpRequest::query(std::string_view name) const {
-  const size_t q = target.find('?');
-  if (q == std::string::npos) return {};
-  std::string_view rest = std::string_view(target).substr(q + 1);
-  while (!rest.empty()) {
-    const size_t amp = rest.find('&');
-    const std::string_view pair = rest.substr(0, amp);
-    const size_t eq = pair.find('=');
-    if (pair.substr(0, eq) == name) return eq == std::string_view::npos ? std::string() : percent_decode(pair.substr(eq + 1));
-    if (amp == std::string_view::npos) break;
-    rest.remove_prefix(amp + 1);
-  }
-  return {};
+  std::string value;
+  find_query_pair(target, [&](std::string_view n, std::string_view raw) {
+    if (n != name) return false;
+    value = percent_decode(raw);
+    return true;
+  });
+  return value;
 }
 
 HttpResponse problem(int status, std::string_view name, std::string_view title, std::string_view detail,

@@ -564,8 +564,7 @@ Status read_decimal(od::value& v, const Path& p, double max, int decimals, Integ
   if (v.get_double().get(x)) return field_error(p, "expected a number");
   if (!(x >= 0 && x <= max)) return field_error(p, "out of range");
   if (decimal_places(text) > decimals) return field_error(p, "at most " + std::to_string(decimals) + " decimals");
-  const double scale = decimals == 3 ? 1000.0 : 100.0;
-  *out = static_cast<Integer>(std::llround(x * scale));
+  *out = static_cast<Integer>(std::llround(x * std::pow(10.0, decimals)));
   return Status::ok();
 }
 
