@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The test command of the README (and of CI): installs what is missing,
-# builds the release and the ASan+UBSan flavours, runs every test in both,
-# then runs each libFuzzer target a bounded time under ASan+UBSan
-# (scripts/fuzz.sh; FUZZ_SECONDS per target, 10 by default: under 2 minutes).
+# builds the release and the sanitize flavours (the latter clang, ASan+UBSan,
+# and the libFuzzer targets in the same tree), runs every test in both, then
+# runs each libFuzzer target a bounded time under ASan+UBSan (scripts/fuzz.sh;
+# FUZZ_SECONDS per target, 10 by default: under 2 minutes).
 # Benchmarks are built and smoke-run (tiny sizes), never timed here.
 # A skipped test fails the run: a test that skips while its bug is present
 # would otherwise show a regression as a green run.

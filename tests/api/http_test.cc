@@ -111,37 +111,34 @@ struct Json {
   bool boolean = false;
   std::string text;  // a string's value, or a number as written
   std::vector<Json> array;
-  std::vector<std::pair<std::string, Json>> object;
+  // An object's members: keys[i] names values[i] (two vectors: a pair of a
+  // still incomplete Json may not be instantiated).
+  std::vector<std::string> object_keys;
+  std::vector<Json> object_values;
 
   static const Json& null() {
     static const Json kNull;
     return kNull;
   }
   const Json& operator[](std::string_view key) const {
-    for (const auto& [k, v] : object)
-      if (k == key) return v;
+    for (size_t i = 0; i < object_keys.size(); ++i)
+      if (object_keys[i] == key) return object_values[i];
     return null();
   }
   const Json& operator[](size_t i) const { return i < array.size() ? array[i] : null(); }
   bool has(std::string_view key) const {
-    for (const auto& [k, v] : object)
-      if (k == key) return true;
-    return false;
+    return std::find(object_keys.begin(), object_keys.end(), key) != object_keys.end();
   }
   bool is_object() const { return kind == Kind::kObject; }
   bool is_string() const { return kind == Kind::kString; }
   int64_t integer() const { return kind == Kind::kNumber ? std::strtoll(text.c_str(), nullptr, 10) : -1; }
-  size_t size() const { return kind == Kind::kArray ? array.size() : object.size(); }
-  std::vector<std::string> keys() const {
-    std::vector<std::string> out;
-    for (const auto& [k, v] : object) out.push_back(k);
-    return out;
-  }
+  size_t size() const { return kind == Kind::kArray ? array.size() : object_keys.size(); }
+  std::vector<std::string> keys() const { return object_keys; }
   // The first value named `key` anywhere beneath (depth first), or null.
   const Json& find(std::string_view key) const {
-    for (const auto& [k, v] : object) {
-      if (k == key) return v;
-      if (const Json& f = v.find(key); f.kind != Kind::kNull) return f;
+    for (size_t i = 0; i < object_keys.size(); ++i) {
+      if (object_keys[i] == key) return object_values[i];
+      if (const Json& f = object_values[i].find(key); f.kind != Kind::kNull) return f;
     }
     for (const Json& v : array)
       if (const Json& f = v.find(key); f.kind != Kind::kNull) return f;
@@ -228,7 +225,8 @@ class JsonReader {
         ++i_;
         Json child;
         if (!value(&child, depth + 1)) return false;
-        v->object.emplace_back(std::move(key), std::move(child));
+        v->object_keys.push_back(std::move(key));
+        v->object_values.push_back(std::move(child));
         skip();
         if (i_ < s_.size() && s_[i_] == ',') {
           ++i_;
