@@ -119,7 +119,7 @@ int run_consent_check(const CommonOptions& common, const ConsentOptions& o) {
   Result<CitizenView> view = open_citizen(common, o.ssin);
   if (!view.is_ok()) return fail("consent check", view.status());
   if (o.at.empty()) at = ledger_now(*view->side.projector);
-  const ConsentVerdict v = may_see(*view->state, view->citizen, *employer, scope, *at);
+  const ConsentVerdict v = may_see(*view->side.projector, view->citizen, *employer, scope, *at);
   std::string line;
   to_json(v, scope, &line);
   print_line(line);
@@ -145,7 +145,7 @@ int run_consent_list(const CommonOptions& common, const ConsentOptions& o) {
   if (!o.ssin.empty()) {
     Result<CitizenView> view = open_citizen(common, o.ssin);
     if (!view.is_ok()) return fail("consent list", view.status());
-    to_json(consents_of(*view->state, view->citizen), ledger_now(*view->side.projector), &line,
+    to_json(consents_of(*view->side.projector, view->citizen), ledger_now(*view->side.projector), &line,
             employer_naming_or_numbers(common).names());
   } else {
     Result<uint64_t> employer = parse_employer(o.employer, "--employer");

@@ -136,7 +136,7 @@ void attestations_route(Call& c, const LedgerService& view) {
   HttpResponse error;
   const std::optional<Page> page = parse_page(c.request, &error);
   if (!page) return c.reply(std::move(error));
-  const std::vector<Attestation> all = view.read([&](const Projector& p) { return attestations_of(p.state_of(*s), *s); });
+  const std::vector<Attestation> all = view.read([&](const Projector& p) { return attestations_of(p, *s); });
   std::vector<std::string> objects;
   for (const Attestation& a : page_of(all, *page)) {
     objects.emplace_back();
@@ -151,7 +151,7 @@ void consents_route(Call& c, const LedgerService& view) {
   HttpResponse error;
   const std::optional<Page> page = parse_page(c.request, &error);
   if (!page) return c.reply(std::move(error));
-  const std::vector<ConsentAnswer> all = view.read([&](const Projector& p) { return consents_of(p.state_of(*s), *s); });
+  const std::vector<ConsentAnswer> all = view.read([&](const Projector& p) { return consents_of(p, *s); });
   std::string out;
   to_json(page_of(all, *page), c.now, &out, c.names);
   c.reply(json_response(200, paged(std::move(out), all.size(), *page, c.public_url, c.request)));
@@ -169,7 +169,7 @@ void consented_data(Call& c, const LedgerService& view) {
   const uint64_t employer = c.who->employer;
   std::optional<std::string> data = view.read([&](const Projector& p) -> std::optional<std::string> {
     const LedgerState& state = p.state_of(*s);
-    const ConsentVerdict v = may_see(state, *s, employer, scope, c.now);
+    const ConsentVerdict v = may_see(p, *s, employer, scope, c.now);
     if (!v.allowed) return std::nullopt;
     std::string out;
     if (scope == AccessScope::kStudentBalance) {

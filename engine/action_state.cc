@@ -84,6 +84,8 @@ Status ActionState::apply(const Event& event) {
   const Status kImpossibleTransition = corruption("an accepted career-break action its state machine forbids");
   switch (a.kind) {
     case ActionKind::kAttestationRequest:
+      // An attestation folded twice (a duplicated event, which `replay --rebuild` reports) is kept
+      // twice, and its id answers with the later copy; the AccessIndex lists the id once.
       if (o.worker.value == 0) return corruption("an attestation without its citizen");
       add_attestation(attestation_of(o, at));
       return Status::ok();
@@ -100,13 +102,15 @@ Status ActionState::apply(const Event& event) {
       if (o.worker.value == 0) return corruption("a consultation without its citizen");
       return Status::ok();
     case ActionKind::kDataAccessRequest:
-      if (request(o.id) || o.token.empty()) return corruption("a data-access request reuses an id or has no token");
+      if (request(o.id) || o.token.empty() || !is_record_key(o.employer))
+        return corruption("a data-access request reuses an id or lacks its employer or token");
       add_request({o.id, o.employer, a.scope, a.channel, o.token, at});
       return Status::ok();
     case ActionKind::kDataAccessGrant:
     case ActionKind::kDataAccessRefusal: {
       const bool granted = a.kind == ActionKind::kDataAccessGrant;
-      if (answer(o.subject) || o.worker.value == 0 || o.employer == 0) return corruption("a request answered twice");
+      if (answer(o.subject) || !is_record_key(o.subject) || o.worker.value == 0 || !is_record_key(o.employer))
+        return corruption("a request answered twice, or an answer without its request or parties");
       add_answer({o.subject, o.worker, o.employer, o.scope, granted, at, granted ? o.expires_at : at, Instant{}});
       return Status::ok();
     }
@@ -224,8 +228,6 @@ const Attestation* ActionState::attestation(uint64_t id) const {
 
 void ActionState::add_attestation(Attestation a) {
   const auto at = static_cast<uint32_t>(attestations_.size());
-  a.prev_of_citizen = link(att_citizen_, a.citizen.value, at);
-  a.prev_of_code = link(att_code_, code_key(a.access_code), at);
   att_id_[a.id] = at + 1;
   attestations_.push_back(std::move(a));
 }
@@ -235,7 +237,6 @@ void ActionState::add_request(DataAccessRequest r) {
   DIMONA_ASSERT(request_id_.find(r.id) == nullptr);
   request_id_[r.id] = at + 1;
   request_token_[r.token.key()] = at + 1;
-  r.prev_of_employer = link(request_employer_, r.employer, at);
   requests_.push_back(r);
 }
 
@@ -243,7 +244,6 @@ void ActionState::add_answer(ConsentAnswer a) {
   const auto at = static_cast<uint32_t>(answers_.size());
   DIMONA_ASSERT(answer_request_.find(a.request_id) == nullptr);
   answer_request_[a.request_id] = at + 1;
-  a.prev_of_citizen = link(answer_citizen_, a.citizen.value, at);
   answers_.push_back(a);
 }
 
@@ -412,10 +412,6 @@ void ActionState::save(std::string* out) const {
 
 namespace {
 
-// A key an index may hold: not 0 (no record) and not the FlatMap's reserved
-// empty key (found by fuzzing: a checkpoint naming it stopped the process).
-bool is_key(uint64_t k) { return k != 0 && k != FlatMap<uint32_t>::kEmptyKey; }
-
 bool get_bool(ByteReader& in, bool* out) {
   uint8_t v = 0;
   if (!in.get(&v) || v > 1) return false;
@@ -445,7 +441,7 @@ Status ActionState::load(std::string_view bytes, ActionState* s, bool with_consu
     if (!in.get(&a.id) || !in.get(&a.citizen.value) || !in.get(&a.for_year) || !in.get(&a.quota_hours) ||
         !in.get(&a.remaining_hours) || !in.get(&a.access_code) || !in.get(&a.code_month) || !in.get(&a.issued_at.micros) ||
         !in.get(&a.family_name) || !in.get(&a.given_name) || a.family_name.size() > limits::worker_name_bytes_max ||
-        a.given_name.size() > limits::worker_name_bytes_max || !is_key(a.id) || !is_ssin_value(a.citizen.value) ||
+        a.given_name.size() > limits::worker_name_bytes_max || !is_record_key(a.id) || !is_ssin_value(a.citizen.value) ||
         a.access_code > kAccessCodeMask || !in.get(&a.archived_at.micros) ||
         (a.archived() && a.archived_at < a.issued_at))
       return truncated;
@@ -456,7 +452,7 @@ Status ActionState::load(std::string_view bytes, ActionState* s, bool with_consu
     DataAccessRequest r;
     if (!in.get(&r.id) || !in.get(&r.employer) || !get_enum(in, AccessScope::kStudentBalance, &r.scope) ||
         !get_enum(in, AccessChannel::kLink, &r.channel) || !in.get(&r.token.hi) || !in.get(&r.token.lo) ||
-        !in.get(&r.requested_at.micros) || !is_key(r.id) || !is_key(r.employer) || s->request(r.id))
+        !in.get(&r.requested_at.micros) || !is_record_key(r.id) || !is_record_key(r.employer) || s->request(r.id))
       return truncated;
     s->add_request(r);
   }
@@ -465,7 +461,7 @@ Status ActionState::load(std::string_view bytes, ActionState* s, bool with_consu
     ConsentAnswer a;
     if (!in.get(&a.request_id) || !in.get(&a.citizen.value) || !in.get(&a.employer) ||
         !get_enum(in, AccessScope::kStudentBalance, &a.scope) || !get_bool(in, &a.granted) || !in.get(&a.at.micros) ||
-        !in.get(&a.expires_at.micros) || !in.get(&a.revoked_at.micros) || !is_key(a.request_id) || !is_ssin_value(a.citizen.value) || !is_key(a.employer) || s->answer(a.request_id))
+        !in.get(&a.expires_at.micros) || !in.get(&a.revoked_at.micros) || !is_record_key(a.request_id) || !is_ssin_value(a.citizen.value) || !is_record_key(a.employer) || s->answer(a.request_id))
       return truncated;
     s->add_answer(a);
   }
@@ -474,7 +470,7 @@ Status ActionState::load(std::string_view bytes, ActionState* s, bool with_consu
     OccupationRecord r;
     if (!in.get(&r.citizen.value) || !in.get(&r.employer) || !in.get(&r.quarter) || !in.get(&r.permille) ||
         !in.get(&r.gross_wage_cents) || !in.get(&r.recorded_at.micros) || !is_ssin_value(r.citizen.value) ||
-        !is_key(r.employer) || r.gross_wage_cents < OccupationRecord::kNoWage)
+        !is_record_key(r.employer) || r.gross_wage_cents < OccupationRecord::kNoWage)
       return truncated;
     s->add_occupation(r);
   }
@@ -494,7 +490,7 @@ Status ActionState::load(std::string_view bytes, ActionState* s, bool with_consu
     EmployerSettings e;
     if (!in.get(&e.employer) || !in.get(&e.contact_name) || !in.get(&e.email) || !in.get(&e.phone) ||
         !in.get(&e.sector) || !get_bool(in, &e.accepts_notifications) || !in.get(&e.updated_at.micros) ||
-        !is_key(e.employer) || s->settings(e.employer))
+        !is_record_key(e.employer) || s->settings(e.employer))
       return truncated;
     s->set_settings(std::move(e));
   }
@@ -507,7 +503,7 @@ Status ActionState::load(std::string_view bytes, ActionState* s, bool with_consu
         !in.get(&r.regime_during_permille) || !get_bool(in, &r.multiple_employers) ||
         !get_enum(in, BreakRequestState::kRefused, &r.state) || !in.get(&r.submitted_at.micros) ||
         !in.get(&r.changed_at.micros) || !in.get(&r.end_date_changes) || !get_attachments(in, &r.attachments) ||
-        !is_key(r.ticket) || !is_ssin_value(r.citizen.value) || !is_key(r.employer) || s->ticket(r.ticket))
+        !is_record_key(r.ticket) || !is_ssin_value(r.citizen.value) || !is_record_key(r.employer) || s->ticket(r.ticket))
       return truncated;
     s->add_ticket(std::move(r));
   }
@@ -521,7 +517,7 @@ Status ActionState::load(std::string_view bytes, ActionState* s, bool with_consu
         !in.get(&c.start.days) || !get_bool(in, &has_end) || !in.get(&end.days) ||
         !get_enum(in, NotificationState::kValidated, &c.state) || !in.get(&c.received_at.micros) ||
         !in.get(&c.changed_at.micros) || !in.get(&c.postponements) || !get_attachments(in, &c.attachments) ||
-        !is_key(c.id) || !is_ssin_value(c.citizen.value) || !is_key(c.employer) || s->notification(c.id))
+        !is_record_key(c.id) || !is_ssin_value(c.citizen.value) || !is_record_key(c.employer) || s->notification(c.id))
       return truncated;
     if (has_end) c.end = end;
     s->add_notification(std::move(c));
@@ -536,8 +532,8 @@ Status ActionState::load(std::string_view bytes, ActionState* s, bool with_consu
       std::string scope, auditor;
       if (!in.get(&citizen) || !in.get(&at) || !in.get(&employer) || !get_enum(in, ConsultationRole::kAuditor, &role) ||
           !get_enum(in, ConsultationChannel::kConsent, &channel) || !in.get(&scope) || !in.get(&auditor) ||
-          !is_key(citizen) || !is_recordable_consultation(role, channel, employer, scope, auditor) ||
-          (employer != 0 && !is_key(employer)))
+          !is_record_key(citizen) || !is_recordable_consultation(role, channel, employer, scope, auditor) ||
+          (employer != 0 && !is_record_key(employer)))
         return truncated;
     }
   }

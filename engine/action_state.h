@@ -16,11 +16,12 @@
 // the order partitions are folded in does not matter. The transition rules
 // themselves live here, once (request_refusal(), notification_refusal()), and
 // serve decide_action() and the read models alike. Records are kept in
-// vectors in the order they were created, with indexes by id, citizen,
-// employer, token and access code; lookups are O(1) or walk one citizen's or
-// one employer's chain. Career-break requests and notifications are indexed
-// by id only: the lists of an employer's or a citizen's are a read model's
-// (projections/career_break_index.h), as no decision reads them.
+// vectors in the order they were created, with indexes by id and token (and
+// occupations by citizen, which the flexi decision reads); lookups are O(1).
+// Attestations, data-access requests, consent answers, career-break requests
+// and notifications are indexed by id only: the lists of a citizen's, an
+// employer's or an access code's are read models' (projections/access_index.h,
+// projections/career_break_index.h), as no decision reads them.
 // save()/load() round-trip everything (checkpoints).
 // It also keeps each worker's name as the accepted declarations gave it
 // (note_worker_name()), which the attestation prints (docs/actions.md).
@@ -53,7 +54,6 @@ struct Attestation {
   int32_t code_month = 0;
   Instant issued_at;
   std::string family_name, given_name;  // as the ledger knew them when issued; empty: unknown
-  uint32_t prev_of_citizen = kNoRecord, prev_of_code = kNoRecord;
   Instant archived_at{};  // its inbox message's archiving (inboxArchive); 0: not archived
 
   bool archived() const { return archived_at.micros != 0; }
@@ -79,7 +79,6 @@ struct DataAccessRequest {
   AccessChannel channel = AccessChannel::kQr;
   AccessToken token;
   Instant requested_at;
-  uint32_t prev_of_employer = kNoRecord;
 };
 
 // A citizen's answer to a request: a grant (with its expiry and, once
@@ -93,7 +92,6 @@ struct ConsentAnswer {
   Instant at;
   Instant expires_at;   // a grant's; at + 1 or 3 months
   Instant revoked_at;   // 0 when never revoked
-  uint32_t prev_of_citizen = kNoRecord;
 
   bool revoked() const { return revoked_at.micros != 0; }
   bool in_force_at(Instant t) const {
@@ -197,34 +195,25 @@ class ActionState {
   bool id_in_use(uint64_t id) const;
 
   // --- Chains, newest first; f(record) ---
-  template <typename F> void for_each_attestation_of(Ssin c, F&& f) const { walk(attestations_, by_citizen(att_citizen_, c), &Attestation::prev_of_citizen, f); }
-  template <typename F> void for_each_attestation_with_code(uint64_t code, F&& f) const {
-    walk(attestations_, head_of(att_code_, code_key(code)), &Attestation::prev_of_code, f);
-  }
-  template <typename F> void for_each_answer_of(Ssin c, F&& f) const { walk(answers_, by_citizen(answer_citizen_, c), &ConsentAnswer::prev_of_citizen, f); }
-  template <typename F> void for_each_request_of_employer(uint64_t e, F&& f) const { walk(requests_, head_of(request_employer_, e), &DataAccessRequest::prev_of_employer, f); }
   template <typename F> void for_each_occupation_of(Ssin c, F&& f) const { walk(occupations_, by_citizen(occupation_citizen_, c), &OccupationRecord::prev_of_citizen, f); }
-  // Every citizen with a record here, each once, in no particular order.
+  // Every citizen with an occupation or a pension record here, each once, in no particular order.
   template <typename F> void for_each_citizen(F&& f) const {
     FlatMap<uint32_t> seen;
     auto once = [&](uint64_t c, uint32_t) { if (seen[c]++ == 0) f(Ssin{c}); };
-    att_citizen_.for_each(once);
-    answer_citizen_.for_each(once);
     occupation_citizen_.for_each(once);
     pension_citizen_.for_each(once);
   }
-  // Every data-access request and every employer's settings, in the order they were made.
+  // Every attestation, data-access request, answer and employer's settings, in the order they were made.
+  const std::vector<Attestation>& attestations() const { return attestations_; }
   const std::vector<DataAccessRequest>& requests() const { return requests_; }
+  const std::vector<ConsentAnswer>& answers() const { return answers_; }
   const std::vector<EmployerSettings>& all_settings() const { return settings_; }
   // Every career-break request and notification, in the order they were made.
   const std::vector<CareerBreakRequest>& tickets() const { return tickets_; }
   const std::vector<CareerBreakNotification>& notifications() const { return notifications_; }
-  // Every employer with settings or requests here.
+  // Every employer with settings here, once each, in no particular order.
   template <typename F> void for_each_employer(F&& f) const {
-    FlatMap<uint32_t> seen;
-    auto once = [&](uint64_t e, uint32_t) { if (seen[e]++ == 0) f(e); };
-    settings_index_.for_each(once);
-    request_employer_.for_each(once);
+    settings_index_.for_each([&f](uint64_t e, uint32_t) { f(e); });
   }
 
   size_t record_count() const {
@@ -244,8 +233,6 @@ class ActionState {
     return head ? *head - 1 : kNoRecord;
   }
   static uint32_t by_citizen(const FlatMap<uint32_t>& index, Ssin c) { return head_of(index, c.value); }
-  // An access code as a map key: tagged, so that no code is the map's empty key.
-  static uint64_t code_key(uint64_t code) { return code | (uint64_t{1} << 63); }
   template <typename R, typename F>
   static void walk(const std::vector<R>& records, uint32_t at, uint32_t R::*prev, F& f) {
     for (; at != kNoRecord; at = records[at].*prev) f(records[at]);
@@ -265,11 +252,11 @@ class ActionState {
   CareerBreakNotification* notification_mut(uint64_t id);
 
   std::vector<Attestation> attestations_;
-  FlatMap<uint32_t> att_citizen_, att_code_, att_id_;
+  FlatMap<uint32_t> att_id_;
   std::vector<DataAccessRequest> requests_;
-  FlatMap<uint32_t> request_id_, request_token_, request_employer_;
+  FlatMap<uint32_t> request_id_, request_token_;
   std::vector<ConsentAnswer> answers_;
-  FlatMap<uint32_t> answer_request_, answer_citizen_;
+  FlatMap<uint32_t> answer_request_;
   std::vector<OccupationRecord> occupations_;
   FlatMap<uint32_t> occupation_citizen_;
   std::vector<PensionRecord> pensions_;

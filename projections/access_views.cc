@@ -8,9 +8,16 @@ namespace dimona {
 
 // --- Attestations -------------------------------------------------------------------
 
-std::vector<Attestation> attestations_of(const LedgerState& state, Ssin citizen) {
+std::vector<Attestation> attestations_of(const Projector& projector, Ssin citizen) {
+  return attestations_of(projector.state_of(citizen).actions(), projector.model_of<AccessIndex>(citizen), citizen);
+}
+
+std::vector<Attestation> attestations_of(const ActionState& actions, const AccessIndex& index, Ssin citizen) {
   std::vector<Attestation> out;
-  state.actions().for_each_attestation_of(citizen, [&out](const Attestation& a) { out.push_back(a); });
+  // An id the state lacks is skipped: both are folded from the same events (access_index.h).
+  index.for_each_attestation_of(citizen, [&](uint64_t id) {
+    if (const Attestation* a = actions.attestation(id)) out.push_back(*a);
+  });
   return out;
 }
 
@@ -42,12 +49,17 @@ std::string_view verdict_name(AccessCodeAnswer::Verdict v) {
   return kNames[static_cast<size_t>(v)];
 }
 
-AccessCodeAnswer lookup_access_code(const LedgerState& state, uint64_t code, Date today) {
+namespace {
+
+// The answer for `code` from one partition's attestations.
+AccessCodeAnswer lookup_access_code(const LedgerState& state, const AccessIndex& index, uint64_t code, Date today) {
   using V = AccessCodeAnswer::Verdict;
   AccessCodeAnswer answer;
   const Attestation* best = nullptr;  // a valid one for the latest year, else the latest seen
-  state.actions().for_each_attestation_with_code(code, [&](const Attestation& a) {
-    if (a.access_code != code) return;
+  index.for_each_attestation_with_code(code, [&](uint64_t id) {
+    const Attestation* found = state.actions().attestation(id);
+    if (found == nullptr || found->access_code != code) return;
+    const Attestation& a = *found;
     const bool valid = a.valid_on(today);
     const bool best_valid = best && best->valid_on(today);
     if (!best || (valid && !best_valid) || (valid == best_valid && a.for_year > best->for_year)) best = &a;
@@ -69,6 +81,8 @@ AccessCodeAnswer lookup_access_code(const LedgerState& state, uint64_t code, Dat
   return answer;
 }
 
+}  // namespace
+
 AccessCodeAnswer lookup_access_code(const Projector& projector, std::string_view text, Date today) {
   const std::optional<uint64_t> code = parse_access_code(text);
   AccessCodeAnswer answer;
@@ -77,7 +91,7 @@ AccessCodeAnswer lookup_access_code(const Projector& projector, std::string_view
     return answer;
   }
   for (uint32_t p = 0; p < projector.partition_count(); ++p) {
-    AccessCodeAnswer here = lookup_access_code(projector.partition(p), *code, today);
+    AccessCodeAnswer here = lookup_access_code(projector.partition(p), projector.model<AccessIndex>(p), *code, today);
     if (here.verdict == AccessCodeAnswer::Verdict::kValid) return here;
     if (here.verdict != AccessCodeAnswer::Verdict::kUnknown) answer = here;
   }
@@ -100,7 +114,7 @@ void to_json(const AccessCodeAnswer& a, std::string* out) {
 // --- Who looked -------------------------------------------------------------------------
 
 std::vector<Consultation> consultations_of(const Projector& projector, Ssin citizen) {
-  return projector.model<ConsultationLog>(partition_for(citizen, projector.partition_count())).of_citizen(citizen);
+  return projector.model_of<ConsultationLog>(citizen).of_citizen(citizen);
 }
 
 void to_json(const Consultation& c, std::string* out) {
@@ -125,17 +139,30 @@ void to_json(const std::vector<Consultation>& list, std::string* out) {
 
 // --- Consent --------------------------------------------------------------------------
 
+namespace {
+
+// f(answer) for each of the citizen's answers, newest first.
+template <typename F>
+void for_each_answer_of(const Projector& projector, Ssin citizen, F&& f) {
+  const ActionState& actions = projector.state_of(citizen).actions();
+  projector.model_of<AccessIndex>(citizen).for_each_answer_of(citizen, [&](uint64_t request_id) {
+    if (const ConsentAnswer* a = actions.answer(request_id)) f(*a);
+  });
+}
+
+}  // namespace
+
 std::string_view reason_name(ConsentVerdict::Reason r) {
   constexpr std::string_view kNames[] = {"granted", "neverGranted", "refused", "revoked", "expired"};
   return kNames[static_cast<size_t>(r)];
 }
 
-ConsentVerdict may_see(const LedgerState& state, Ssin citizen, uint64_t employer, AccessScope scope, Instant at) {
+ConsentVerdict may_see(const Projector& projector, Ssin citizen, uint64_t employer, AccessScope scope, Instant at) {
   using R = ConsentVerdict::Reason;
   ConsentVerdict v;
   const ConsentAnswer* latest = nullptr;  // the latest answer given by `at`
   const ConsentAnswer* in_force = nullptr;
-  state.actions().for_each_answer_of(citizen, [&](const ConsentAnswer& a) {
+  for_each_answer_of(projector, citizen, [&](const ConsentAnswer& a) {
     if (a.employer != employer || a.scope != scope || at < a.at) return;
     if (!latest || latest->at < a.at) latest = &a;
     if (a.in_force_at(at) && (!in_force || in_force->expires_at < a.expires_at)) in_force = &a;
@@ -190,8 +217,9 @@ void write_answer_fields(JsonWriter& w, const ConsentAnswer& a) {
 std::vector<RequestStatus> requests_of_employer(const Projector& projector, uint64_t employer, Instant now) {
   std::vector<RequestStatus> out;
   for (uint32_t p = 0; p < projector.partition_count(); ++p) {
-    projector.partition(p).actions().for_each_request_of_employer(employer, [&](const DataAccessRequest& r) {
-      out.push_back(RequestStatus{r, std::nullopt, {}});
+    const ActionState& actions = projector.partition(p).actions();
+    projector.model<AccessIndex>(p).for_each_request_of_employer(employer, [&](uint64_t id) {
+      if (const DataAccessRequest* r = actions.request(id)) out.push_back(RequestStatus{*r, std::nullopt, {}});
     });
   }
   // The answers sit in the citizens' partitions.
@@ -226,9 +254,9 @@ void to_json(const std::vector<RequestStatus>& requests, std::string* out) {
   w.end_array().key("total").integer(static_cast<int64_t>(requests.size())).end_object();
 }
 
-std::vector<ConsentAnswer> consents_of(const LedgerState& state, Ssin citizen) {
+std::vector<ConsentAnswer> consents_of(const Projector& projector, Ssin citizen) {
   std::vector<ConsentAnswer> out;
-  state.actions().for_each_answer_of(citizen, [&out](const ConsentAnswer& a) { out.push_back(a); });
+  for_each_answer_of(projector, citizen, [&out](const ConsentAnswer& a) { out.push_back(a); });
   return out;
 }
 

@@ -2,9 +2,11 @@
 // lookup (seed 001), the citizen's consents to employers (seed 003), and the
 // flexi eligibility an employer sees with one (rule 13).
 //
-// Contract. Pure reads of the shared fold (LedgerState::actions()); the
-// functions over a Projector look through every partition (a code or a
-// request id does not say whose partition it is in). An employer's answers
+// Contract. Pure reads of the shared fold: the records are the engine's
+// (LedgerState::actions(), by id), the lists of a citizen's, an employer's or
+// a code's are the AccessIndex read model's (access_index.h). A citizen's
+// lists are read in the citizen's partition; a code or a request does not say
+// whose partition it is in, so those look through every partition. An employer's answers
 // carry nothing beyond what the seeds allow (the attestation the student
 // hands over names them, below): an access code gives the
 // remaining hours of the attested year and the code's validity, never the
@@ -22,6 +24,7 @@
 
 #include "engine/flexi.h"
 #include "engine/ledger_state.h"
+#include "projections/access_index.h"
 #include "projections/consultation_log.h"
 #include "projections/employer_names.h"
 #include "projections/projector.h"
@@ -30,7 +33,9 @@ namespace dimona {
 
 // --- Attestations and access codes -------------------------------------------------
 // The citizen's attestations, newest first.
-std::vector<Attestation> attestations_of(const LedgerState& state, Ssin citizen);
+std::vector<Attestation> attestations_of(const Projector& projector, Ssin citizen);
+// The same from one partition's records and index (the citizen's partition).
+std::vector<Attestation> attestations_of(const ActionState& actions, const AccessIndex& index, Ssin citizen);
 // The attestation is the document the student hands to an employer, so it
 // identifies the student: its JSON carries the SSIN, its printed form
 // (ssinPrinted, YY.MM.DD-XXX.CC) and the name the ledger knew when it was
@@ -52,7 +57,6 @@ std::string_view verdict_name(AccessCodeAnswer::Verdict v);  // valid, malformed
 // What an employer holding `code` sees on `today`. A code attested for two
 // years (December) answers for the later one.
 AccessCodeAnswer lookup_access_code(const Projector& projector, std::string_view code, Date today);
-AccessCodeAnswer lookup_access_code(const LedgerState& state, uint64_t code, Date today);
 void to_json(const AccessCodeAnswer& a, std::string* out);
 
 // --- Who looked (docs/audit.md) -----------------------------------------------------
@@ -76,7 +80,7 @@ struct ConsentVerdict {
 std::string_view reason_name(ConsentVerdict::Reason r);  // granted, neverGranted, refused, revoked, expired
 
 // "May employer E see scope S of citizen C at instant T?" (rule 12).
-ConsentVerdict may_see(const LedgerState& state, Ssin citizen, uint64_t employer, AccessScope scope, Instant at);
+ConsentVerdict may_see(const Projector& projector, Ssin citizen, uint64_t employer, AccessScope scope, Instant at);
 void to_json(const ConsentVerdict& v, AccessScope scope, std::string* out);
 
 // An employer's data-access requests with where each stands at `now`.
@@ -88,7 +92,7 @@ struct RequestStatus {
 std::vector<RequestStatus> requests_of_employer(const Projector& projector, uint64_t employer, Instant now);
 void to_json(const std::vector<RequestStatus>& requests, std::string* out);
 // The citizen's answers, newest first (what they granted, to whom, until when).
-std::vector<ConsentAnswer> consents_of(const LedgerState& state, Ssin citizen);
+std::vector<ConsentAnswer> consents_of(const Projector& projector, Ssin citizen);
 void to_json(const std::vector<ConsentAnswer>& answers, Instant now, std::string* out,
              const EmployerNameOf& names = {});
 

@@ -34,6 +34,7 @@
 #include "engine/event.h"
 #include "engine/identifiers.h"
 #include "engine/log/log.h"
+#include "projections/id_chains.h"
 #include "projections/read_model.h"
 
 namespace dimona {
@@ -49,51 +50,31 @@ class CareerBreakIndex final : public ReadModel {
   void apply(const Event& event, Offset offset) override;
 
   // f(id), newest first.
-  template <typename F> void for_each_ticket_of_employer(uint64_t employer, F&& f) const { tickets_.of_employer(employer, f); }
-  template <typename F> void for_each_ticket_of(Ssin citizen, F&& f) const { tickets_.of_citizen(citizen.value, f); }
+  template <typename F> void for_each_ticket_of_employer(uint64_t employer, F&& f) const { tickets_.of<kEmployer>(employer, f); }
+  template <typename F> void for_each_ticket_of(Ssin citizen, F&& f) const { tickets_.of<kCitizen>(citizen.value, f); }
   template <typename F> void for_each_notification_of_employer(uint64_t employer, F&& f) const {
-    notifications_.of_employer(employer, f);
+    notifications_.of<kEmployer>(employer, f);
   }
   template <typename F> void for_each_notification_of(Ssin citizen, F&& f) const {
-    notifications_.of_citizen(citizen.value, f);
+    notifications_.of<kCitizen>(citizen.value, f);
   }
   // Every citizen with a request or a notification here, each once, in no particular order.
   template <typename F> void for_each_citizen(F&& f) const {
     FlatMap<uint32_t> seen;
-    auto once = [&](uint64_t c, uint32_t) { if (seen[c]++ == 0) f(Ssin{c}); };
-    tickets_.by_citizen.for_each(once);
-    notifications_.by_citizen.for_each(once);
+    auto once = [&](uint64_t c) { if (seen[c]++ == 0) f(Ssin{c}); };
+    tickets_.for_each_key<kCitizen>(once);
+    notifications_.for_each_key<kCitizen>(once);
   }
-  size_t tickets() const { return tickets_.entries.size(); }
-  size_t notifications() const { return notifications_.entries.size(); }
+  size_t tickets() const { return tickets_.size(); }
+  size_t notifications() const { return notifications_.size(); }
 
   void save(std::string* out) const override;
   [[nodiscard]] static Status load(std::string_view bytes, CareerBreakIndex* index);
 
  private:
-  static constexpr uint32_t kNone = UINT32_MAX;
-  // One kind's records: (id, employer, citizen) in fold order, chained per employer and per citizen.
-  struct Chains {
-    struct Entry {
-      uint64_t id = 0, employer = 0, citizen = 0;
-      uint32_t prev_of_employer = kNone, prev_of_citizen = kNone;
-    };
-    std::vector<Entry> entries;
-    FlatMap<uint32_t> by_id, by_employer, by_citizen;  // key -> 1 + index (the newest, for the chains)
-
-    // False (nothing added) when `id` is listed already or a key is 0 or reserved.
-    bool add(uint64_t id, uint64_t employer, uint64_t citizen);
-    template <typename F> void of_employer(uint64_t employer, F& f) const {
-      walk(by_employer.find(employer), &Entry::prev_of_employer, f);
-    }
-    template <typename F> void of_citizen(uint64_t citizen, F& f) const {
-      walk(by_citizen.find(citizen), &Entry::prev_of_citizen, f);
-    }
-    template <typename F> void walk(const uint32_t* head, uint32_t Entry::*prev, F& f) const {
-      for (uint32_t at = head ? *head - 1 : kNone; at != kNone; at = entries[at].*prev) f(entries[at].id);
-    }
-  };
-  Chains tickets_, notifications_;
+  // One kind's records: ids listed under their employer and their citizen.
+  static constexpr size_t kEmployer = 0, kCitizen = 1;
+  IdChains<2> tickets_, notifications_;
 };
 
 }  // namespace dimona

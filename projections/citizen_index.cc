@@ -6,14 +6,13 @@
 
 #include "engine/base/assert.h"
 #include "engine/base/bytes.h"
-#include "engine/base/crc32c.h"
+#include "projections/section.h"
 #include "engine/base/limits.h"
 
 namespace dimona {
 namespace {
 
 constexpr uint32_t kMagic = 0x58444943;  // "CIDX"
-constexpr size_t kHeaderBytes = 4 + 8, kCrcBytes = 4;
 constexpr size_t kEntryHeaderBytes = 8 + 8 + 4 + 4;  // ssin, last, count, varint bytes
 constexpr uint64_t kSsinEnd = 100'000'000'000;         // an SSIN has 11 digits (identifiers.h)
 
@@ -86,8 +85,7 @@ uint64_t CitizenIndex::count(Ssin citizen) const {
 }
 
 void CitizenIndex::save(std::string* out) const {
-  const size_t begin = out->size();
-  put<uint32_t>(out, kMagic);
+  const size_t begin = begin_section(out, kMagic);
   put<uint64_t>(out, entries_.size());
   // In SSIN order, not the map's slot order (which depends on the insertion history): the
   // same index gives the same bytes, however it was built or loaded.
@@ -101,22 +99,16 @@ void CitizenIndex::save(std::string* out) const {
     put<uint32_t>(out, e->count);
     put(out, std::string_view(e->deltas));
   }
-  put<uint32_t>(out, crc32c(out->data() + begin, out->size() - begin));
+  seal_section(out, begin);
 }
 
 Status CitizenIndex::load(std::string_view in, CitizenIndex* index) {
   DIMONA_ASSERT(index->entries_.size() == 0);
-  if (in.size() < kHeaderBytes + kCrcBytes) return corruption("citizen index truncated");
-  ByteReader crc(in.substr(in.size() - kCrcBytes));
-  uint32_t stored = 0;
-  if (!crc.get(&stored) || crc32c(in.data(), in.size() - kCrcBytes) != stored)
-    return corruption("citizen index fails its CRC");
-  const std::string_view body = in.substr(0, in.size() - kCrcBytes);
-  ByteReader r(body);
-  uint32_t magic = 0;
+  const Result<std::string_view> body = open_section(in, kMagic, "citizen index");
+  if (!body.is_ok()) return body.status();
+  ByteReader r(*body);
   uint64_t citizens = 0;
-  if (!r.get(&magic) || magic != kMagic) return corruption("not a citizen index");
-  if (!r.get(&citizens) || citizens > (body.size() - kHeaderBytes) / kEntryHeaderBytes)
+  if (!r.get(&citizens) || citizens > r.remaining() / kEntryHeaderBytes)
     return corruption("citizen index has the wrong size");
   index->entries_.reserve(citizens);
   for (uint64_t i = 0; i < citizens; ++i) {

@@ -4,21 +4,17 @@
 
 #include "engine/base/assert.h"
 #include "engine/base/bytes.h"
-#include "engine/base/crc32c.h"
+#include "projections/section.h"
 
 namespace dimona {
 namespace {
 
 constexpr uint32_t kMagic = 0x474C4E43;  // "CNLG"
-constexpr size_t kHeaderBytes = 4 + 4, kCrcBytes = 4;
 // A record's fixed part: citizen, at, employer, role, channel, and the two strings' lengths.
 constexpr size_t kRecordBytesMin = 8 + 8 + 8 + 1 + 1 + 4 + 4;
 
-// A key the chain index may hold: not 0 and not the FlatMap's reserved empty key.
-bool is_key(uint64_t k) { return k != 0 && k != FlatMap<uint32_t>::kEmptyKey; }
-
 bool well_formed(const Consultation& c) {
-  return is_key(c.citizen.value) && (c.employer == 0 || is_key(c.employer)) &&
+  return is_record_key(c.citizen.value) && (c.employer == 0 || is_record_key(c.employer)) &&
          is_recordable_consultation(c.role, c.channel, c.employer, c.scope, c.auditor);
 }
 
@@ -54,27 +50,22 @@ std::vector<Consultation> ConsultationLog::of_citizen(Ssin citizen) const {
 // Little-endian, CRC32C at the end: "CNLG", count u32, then per record in fold order
 // citizen u64, at i64, employer u64, role u8, channel u8, scope (u32 length, bytes), auditor (same).
 void ConsultationLog::save(std::string* out) const {
-  const size_t begin = out->size();
-  put<uint32_t>(out, kMagic);
+  const size_t begin = begin_section(out, kMagic);
   put<uint32_t>(out, static_cast<uint32_t>(records_.size()));
   for (const Consultation& c : records_) {
     put(out, c.citizen.value), put(out, c.at.micros), put(out, c.employer);
     put(out, static_cast<uint8_t>(c.role)), put(out, static_cast<uint8_t>(c.channel));
     put(out, std::string_view(c.scope)), put(out, std::string_view(c.auditor));
   }
-  put<uint32_t>(out, crc32c(out->data() + begin, out->size() - begin));
+  seal_section(out, begin);
 }
 
 Status ConsultationLog::load(std::string_view in, ConsultationLog* log) {
   DIMONA_ASSERT(log->records_.empty());
-  if (in.size() < kHeaderBytes + kCrcBytes) return corruption("consultation log truncated");
-  ByteReader crc(in.substr(in.size() - kCrcBytes));
-  uint32_t stored = 0;
-  if (!crc.get(&stored) || crc32c(in.data(), in.size() - kCrcBytes) != stored)
-    return corruption("consultation log fails its CRC");
-  ByteReader r(in.substr(0, in.size() - kCrcBytes));
-  uint32_t magic = 0, count = 0;
-  if (!r.get(&magic) || magic != kMagic) return corruption("not a consultation log");
+  const Result<std::string_view> body = open_section(in, kMagic, "consultation log");
+  if (!body.is_ok()) return body.status();
+  ByteReader r(*body);
+  uint32_t count = 0;
   if (!r.get(&count) || count > r.remaining() / kRecordBytesMin) return corruption("consultation log truncated");
   log->records_.reserve(count);
   for (uint32_t i = 0; i < count; ++i) {

@@ -6,16 +6,16 @@
 #include <vector>
 
 #include "engine/base/bytes.h"
-#include "engine/base/crc32c.h"
 #include "engine/codec.h"
 #include "engine/declaration.h"
 #include "projections/projector.h"
+#include "projections/section.h"
 
 namespace dimona {
 namespace {
 
 constexpr uint32_t kMagic = 0x474C4344;  // "DCLG"
-constexpr size_t kHeaderBytes = 4 + 8, kPairBytes = 16, kCrcBytes = 4;
+constexpr size_t kHeaderBytes = 4 + 8, kPairBytes = 16, kCrcBytes = 4;  // magic and count; a pair; the CRC
 
 }  // namespace
 
@@ -29,7 +29,7 @@ void DeclarationLog::apply(const Event& event, Offset offset) {
 void DeclarationLog::save(std::string* out) const {
   const size_t begin = out->size();
   out->reserve(begin + kHeaderBytes + offsets_.size() * kPairBytes + kCrcBytes);
-  put<uint32_t>(out, kMagic);
+  (void)begin_section(out, kMagic);
   put<uint64_t>(out, offsets_.size());
   // In id order, not the table's: the bytes are canonical (the same events give the same bytes
   // whether the table grew by folds or was loaded whole), as the state hash needs.
@@ -41,22 +41,16 @@ void DeclarationLog::save(std::string* out) const {
     put<uint64_t>(out, id);
     put<uint64_t>(out, offset);
   }
-  put<uint32_t>(out, crc32c(out->data() + begin, out->size() - begin));
+  seal_section(out, begin);
 }
 
 Status DeclarationLog::load(std::string_view in, DeclarationLog* log) {
   DIMONA_ASSERT(log->offsets_.size() == 0);
-  if (in.size() < kHeaderBytes + kCrcBytes) return corruption("declaration log truncated");
-  ByteReader crc(in.substr(in.size() - kCrcBytes));
-  uint32_t stored = 0;
-  if (!crc.get(&stored) || crc32c(in.data(), in.size() - kCrcBytes) != stored)
-    return corruption("declaration log fails its CRC");
-  ByteReader r(in.substr(0, in.size() - kCrcBytes));
-  uint32_t magic = 0;
+  const Result<std::string_view> body = open_section(in, kMagic, "declaration log");
+  if (!body.is_ok()) return body.status();
+  ByteReader r(*body);
   uint64_t count = 0;
-  if (!r.get(&magic) || magic != kMagic) return corruption("not a declaration log");
-  if (!r.get(&count) || count != (in.size() - kHeaderBytes - kCrcBytes) / kPairBytes ||
-      (in.size() - kHeaderBytes - kCrcBytes) % kPairBytes != 0)
+  if (!r.get(&count) || r.remaining() % kPairBytes != 0 || count != r.remaining() / kPairBytes)
     return corruption("declaration log has the wrong size");
   log->offsets_.reserve(count);
   for (uint64_t i = 0; i < count; ++i) {

@@ -16,17 +16,17 @@ namespace dimona {
 namespace {
 
 // A citizen's action read models: attestations, consents, flexi records, career break.
-void export_actions(const LedgerState& state, const CareerBreakIndex& breaks, Ssin citizen, Instant now,
-                    std::string* lines) {
-  const ActionState& s = state.actions();
-  std::vector<Attestation> attestations = attestations_of(state, citizen);
+void export_actions(const Projector& projector, Ssin citizen, Instant now, std::string* lines) {
+  const ActionState& s = projector.state_of(citizen).actions();
+  const CareerBreakIndex& breaks = projector.model_of<CareerBreakIndex>(citizen);
+  std::vector<Attestation> attestations = attestations_of(projector, citizen);
   std::reverse(attestations.begin(), attestations.end());  // oldest first, like the anomalies
   for (const Attestation& a : attestations) {
     *lines += "{\"attestation\":";
     to_json(a, lines);
     *lines += "}\n";
   }
-  const std::vector<ConsentAnswer> answers = consents_of(state, citizen);
+  const std::vector<ConsentAnswer> answers = consents_of(projector, citizen);
   if (!answers.empty()) {
     *lines += "{\"consents\":";
     to_json(answers, now, lines);
@@ -71,6 +71,7 @@ Status export_read_models(const Projector& projector, const std::function<Status
     projector.partition(p).for_each_worker([&](Ssin s) { citizens.push_back(s.value); });
     projector.partition(p).actions().for_each_citizen([&](Ssin s) { citizens.push_back(s.value); });
     projector.model<CareerBreakIndex>(p).for_each_citizen([&](Ssin s) { citizens.push_back(s.value); });
+    projector.model<AccessIndex>(p).for_each_citizen([&](Ssin s) { citizens.push_back(s.value); });
     for (const AnomalyRecord& r : projector.anomalies(p).records())
       if (r.citizen.value != 0) citizens.push_back(r.citizen.value);
   }
@@ -97,8 +98,7 @@ Status export_read_models(const Projector& projector, const std::function<Status
       to_json(r, &lines);
       lines += "}\n";
     }
-    export_actions(state, projector.model<CareerBreakIndex>(partition_for(citizen, projector.partition_count())),
-                   citizen, reference_instant, &lines);
+    export_actions(projector, citizen, reference_instant, &lines);
     DIMONA_TRY(sink(lines));
   }
   // Declarations whose worker is unknown (partition 0, citizen 0), in ledger order.
@@ -110,8 +110,10 @@ Status export_read_models(const Projector& projector, const std::function<Status
   }
   // Employer-wide records: data-access requests (with where each stands) and settings, by employer.
   std::vector<uint64_t> employers;
-  for (uint32_t p = 0; p < projector.partition_count(); ++p)
+  for (uint32_t p = 0; p < projector.partition_count(); ++p) {
     projector.partition(p).actions().for_each_employer([&](uint64_t e) { employers.push_back(e); });
+    projector.model<AccessIndex>(p).for_each_employer([&](uint64_t e) { employers.push_back(e); });
+  }
   std::sort(employers.begin(), employers.end());
   employers.erase(std::unique(employers.begin(), employers.end()), employers.end());
   for (uint64_t employer : employers) {

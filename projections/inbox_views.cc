@@ -4,6 +4,7 @@
 
 #include "engine/base/json_writer.h"
 #include "engine/base/limits.h"
+#include "projections/access_views.h"
 
 namespace dimona {
 namespace {
@@ -38,19 +39,21 @@ InboxMessage inbox_message_of(const Attestation& a) {
 
 namespace {
 
-std::vector<InboxMessage> kept_messages(const ActionState& actions, Ssin citizen, Instant now) {
+std::vector<InboxMessage> kept_messages(const ActionState& actions, const AccessIndex& index, Ssin citizen,
+                                        Instant now) {
   std::vector<InboxMessage> out;
-  actions.for_each_attestation_of(citizen, [&](const Attestation& a) {
+  for (const Attestation& a : attestations_of(actions, index, citizen)) {
     InboxMessage m = inbox_message_of(a);
-    if (m.delivered_at <= now && now < m.expires_at) out.push_back(m);
-  });
+    if (m.delivered_at <= now && now < m.expires_at) out.push_back(std::move(m));
+  }
   return out;
 }
 
 }  // namespace
 
-std::vector<InboxMessage> inbox_of(const ActionState& actions, Ssin citizen, Instant now, bool archived) {
-  std::vector<InboxMessage> out = kept_messages(actions, citizen, now);
+std::vector<InboxMessage> inbox_of(const ActionState& actions, const AccessIndex& index, Ssin citizen, Instant now,
+                                   bool archived) {
+  std::vector<InboxMessage> out = kept_messages(actions, index, citizen, now);
   // Archived at `now` or before; ledger time only grows, so a later archiving is not in the past's view.
   std::erase_if(out, [&](const InboxMessage& m) {
     const bool is_archived = m.attestation.archived() && m.attestation.archived_at <= now;
@@ -62,8 +65,9 @@ std::vector<InboxMessage> inbox_of(const ActionState& actions, Ssin citizen, Ins
   return out;
 }
 
-std::optional<InboxMessage> inbox_message(const ActionState& actions, Ssin citizen, uint64_t message_id, Instant now) {
-  for (const InboxMessage& m : kept_messages(actions, citizen, now))
+std::optional<InboxMessage> inbox_message(const ActionState& actions, const AccessIndex& index, Ssin citizen,
+                                          uint64_t message_id, Instant now) {
+  for (const InboxMessage& m : kept_messages(actions, index, citizen, now))
     if (m.attestation.id == message_id) return m;
   return std::nullopt;
 }

@@ -2,7 +2,8 @@
 // student's eBox, where it stays for two months").
 //
 // Contract. A pure read of the shared fold: each attestation issued
-// (StudentAttestationIssued, kept by ActionState) is one message, whose id is
+// (StudentAttestationIssued, kept by ActionState and listed under its citizen
+// by the partition's AccessIndex, access_index.h) is one message, whose id is
 // the attestation's id, delivered at its issue and kept
 // limits::inbox_message_kept_months months (add_months: the same instant two
 // months later, or the month's last day). Expiry is judged in ledger time:
@@ -21,6 +22,7 @@
 #include <vector>
 
 #include "engine/action_state.h"
+#include "projections/access_index.h"
 
 namespace dimona {
 
@@ -34,8 +36,10 @@ struct InboxMessage {
 // limits::inbox_message_kept_months months (also the outbox's, outbox.h).
 InboxMessage inbox_message_of(const Attestation& attestation);
 
-std::vector<InboxMessage> inbox_of(const ActionState& actions, Ssin citizen, Instant now, bool archived = false);
-std::optional<InboxMessage> inbox_message(const ActionState& actions, Ssin citizen, uint64_t message_id, Instant now);
+std::vector<InboxMessage> inbox_of(const ActionState& actions, const AccessIndex& index, Ssin citizen, Instant now,
+                                   bool archived = false);
+std::optional<InboxMessage> inbox_message(const ActionState& actions, const AccessIndex& index, Ssin citizen,
+                                          uint64_t message_id, Instant now);
 
 // {"messageId","deliveredAt","expiresAt","subject"} for a list; with `body`
 // the attestation's figures too (the message read).

@@ -35,7 +35,7 @@ Projector::Projector(Key, Log& log, const ProjectorOptions& options)
 std::vector<ReadModelFactory> standard_read_models() {
   return {[] { return std::make_unique<AnomalyLog>(); }, [] { return std::make_unique<DeclarationLog>(); },
           [] { return std::make_unique<CitizenIndex>(); }, [] { return std::make_unique<ConsultationLog>(); },
-          [] { return std::make_unique<CareerBreakIndex>(); }};
+          [] { return std::make_unique<CareerBreakIndex>(); }, [] { return std::make_unique<AccessIndex>(); }};
 }
 
 Projector::~Projector() = default;
@@ -211,13 +211,11 @@ Result<std::unique_ptr<Projector>> Projector::of_citizen(Log& log, const Project
   return opened;
 }
 
-const LedgerState& Projector::state_of(Ssin citizen) const {
-  return *states_[partition_for(citizen, partition_count())];
-}
+uint32_t Projector::partition_of(Ssin citizen) const { return partition_for(citizen, partition_count()); }
 
-const AnomalyLog& Projector::anomalies_of(Ssin citizen) const {
-  return anomalies(partition_for(citizen, partition_count()));
-}
+const LedgerState& Projector::state_of(Ssin citizen) const { return *states_[partition_of(citizen)]; }
+
+const AnomalyLog& Projector::anomalies_of(Ssin citizen) const { return anomalies(partition_of(citizen)); }
 
 Instant Projector::ledger_time() const {
   Instant t;

@@ -56,6 +56,7 @@
 #include "engine/log/log.h"
 #include "engine/ledger_state.h"
 #include "engine/quota_schedule.h"
+#include "projections/access_index.h"
 #include "projections/anomaly_log.h"
 #include "projections/checkpoint_store.h"
 #include "projections/career_break_index.h"
@@ -168,6 +169,8 @@ class Projector {
   bool holds(uint32_t p) const { return held_[p]; }
   const LedgerState& partition(uint32_t p) const { return *states_[p]; }
   const LedgerState& state_of(Ssin citizen) const;
+  // The partition of the citizen's events (partition_for, engine/ledger.h).
+  uint32_t partition_of(Ssin citizen) const;
   // The first record `f` finds (a non-null pointer), asking each partition's
   // state in turn: for a record whose id does not say its partition (a
   // ticket, a data-access request, an answer, an employer's settings).
@@ -182,6 +185,11 @@ class Projector {
   const AnomalyLog& anomalies_of(Ssin citizen) const;
   // Where each declaration of partition p is (declaration_log.h).
   const DeclarationLog& declarations(uint32_t p) const { return model<DeclarationLog>(p); }
+  // The read model of type T of the citizen's partition.
+  template <typename T>
+  const T& model_of(Ssin citizen) const {
+    return model<T>(partition_of(citizen));
+  }
   // Partition p's read model of type T (registered under T::kName); nullptr when T is not registered.
   template <typename T>
   const T* find_model(uint32_t p) const {

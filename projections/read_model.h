@@ -46,7 +46,7 @@ using ReadModelFactory = std::function<std::unique_ptr<ReadModel>()>;
 
 // The ledger's own read models, in their checkpoint order: AnomalyLog ("anomalies"), DeclarationLog
 // ("declarations"), CitizenIndex ("citizens"), ConsultationLog ("consultations"), CareerBreakIndex
-// ("career_breaks").
+// ("career_breaks"), AccessIndex ("access").
 std::vector<ReadModelFactory> standard_read_models();
 
 }  // namespace dimona

@@ -28,6 +28,11 @@ inline uint64_t mix64(uint64_t x) {
   return x;
 }
 
+// A key that names a record and that a FlatMap may hold: not 0 (the ledger's
+// "none") and not the reserved kEmptyKey. Checked at the edge (a checkpoint's
+// bytes, a folded event) before a key reaches a map.
+inline bool is_record_key(uint64_t k) { return k != 0 && k != ~uint64_t{0}; }
+
 template <typename V>
 class FlatMap {
  public:

@@ -222,12 +222,13 @@ TEST_F(ActionDecisionTest, ACodeIssuedOn17MarchIsForMarchAndValidUntilMay) {
   EXPECT_LE(s.outcome.access_code, kAccessCodeMask);
   EXPECT_EQ(s.outcome.access_code,
             access_code_of(ServerSecret::from_passphrase("test"), ssin(kStudent), month_index(date("2025-03-17")), 2025));
-  std::vector<Attestation> stored;
-  state().actions().for_each_attestation_of(ssin(kStudent), [&](const Attestation& a) { stored.push_back(a); });
+  const std::vector<Attestation>& stored = state().actions().attestations();
   ASSERT_EQ(stored.size(), 1u);
   EXPECT_EQ(stored[0].id, s.outcome.id);
+  EXPECT_EQ(stored[0].citizen, ssin(kStudent));
   EXPECT_EQ(stored[0].access_code, s.outcome.access_code);
   EXPECT_EQ(stored[0].issued_at, instant("2025-03-17T10:00:00Z"));
+  EXPECT_EQ(state().actions().attestation(s.outcome.id), &stored[0]);
 }
 
 // --- The inbox: an attestation's message is archived by its citizen, within two months ---------

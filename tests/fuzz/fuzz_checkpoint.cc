@@ -17,8 +17,9 @@
 //                                          own target or a corpus seed of
 //                                          the first form (the consultation
 //                                          log: partition-consultations-stored.bin;
-//                                          the career-break index:
-//                                          partition-career-breaks-stored.bin)
+//                                          the career-break and access
+//                                          indexes: partition-0-stored.bin,
+//                                          whose actions fill both)
 //
 // Properties: no crash or sanitizer report; a state that loads saves and
 // loads again to the same bytes; every read model exports from it.
@@ -118,6 +119,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   fuzz::check_round_trip((*projector)->citizens(0));
   fuzz::check_round_trip((*projector)->model<ConsultationLog>(0));
   fuzz::check_round_trip((*projector)->model<CareerBreakIndex>(0));
+  fuzz::check_round_trip((*projector)->model<AccessIndex>(0));
   FUZZ_CHECK(export_read_models(**projector, [](std::string_view) { return Status::ok(); }).is_ok());
   return 0;
 }

@@ -14,6 +14,7 @@
 #include "engine/action_decision.h"
 #include "projections/projector.h"
 #include "tests/engine/ledger_fixture.h"
+#include "tests/test_util.h"
 
 namespace dimona {
 namespace {
@@ -81,7 +82,7 @@ class AccessViewsTest : public testing::LedgerFixture {
   }
 
   ConsentVerdict see(const char* when, AccessScope scope = AccessScope::kFlexi, const char* employer = kEmployer) {
-    return may_see(projector().state_of(kCitizenSsin), kCitizenSsin, company(employer), scope, instant(when));
+    return may_see(projector(), kCitizenSsin, company(employer), scope, instant(when));
   }
 
   std::unique_ptr<Projector> projector_;
@@ -213,7 +214,7 @@ TEST_F(AccessViewsTest, TheAttestationIdentifiesItsStudent) {
   EXPECT_NE(bare.find(R"("ssinPrinted":"04.07.01-011.24")"), std::string::npos) << bare;
   EXPECT_EQ(bare.find("familyName"), std::string::npos) << bare;
   // The read side (a projector folding the log) lists the same attestation.
-  const std::vector<Attestation> listed = attestations_of(projector().state_of(kStudentSsin), kStudentSsin);
+  const std::vector<Attestation> listed = attestations_of(projector(), kStudentSsin);
   ASSERT_EQ(listed.size(), 1u);
   std::string read;
   to_json(listed[0], &read);
@@ -419,13 +420,70 @@ TEST_F(AccessViewsTest, ACitizensConsentsListTheirAnswersNewestFirst) {
   ActionSubmission first = requested("FLEXI", "dataAccessGrant");
   at("2025-01-11T10:00:00Z");
   ActionSubmission second = requested("STUDENT_BALANCE", "dataAccessRefusal", kEmployer2);
-  std::vector<ConsentAnswer> answers = consents_of(projector().state_of(kCitizenSsin), kCitizenSsin);
+  std::vector<ConsentAnswer> answers = consents_of(projector(), kCitizenSsin);
   ASSERT_EQ(answers.size(), 2u);
   EXPECT_EQ(answers[0].request_id, second.outcome.id);
   EXPECT_FALSE(answers[0].granted);
   EXPECT_EQ(answers[0].employer, company(kEmployer2));
   EXPECT_EQ(answers[1].request_id, first.outcome.id);
   EXPECT_TRUE(answers[1].granted);
+}
+
+// Issue 12 item 1: the lists of attestations, codes, requests and answers are a read model's
+// (access_index.h). A checkpoint written before it existed has no section for it: the Projector
+// folds the partitions again for it alone, and every list answers as after a fresh replay.
+TEST_F(AccessViewsTest, ACheckpointWrittenBeforeTheAccessIndexIsFoldedAgainForIt) {
+  at("2025-03-17T10:00:00Z");
+  const std::string code = format_access_code(ok(attest(2025)).outcome.access_code);
+  ok(attest(2025, kCitizen));
+  requested("FLEXI", "dataAccessGrant");
+  requested("STUDENT_BALANCE", "dataAccessRefusal", kEmployer2);
+  requested("FLEXI", nullptr);
+  const Projector& fresh = projector();
+  testing::TempDir dir;
+  ProjectorOptions before;  // the standard read models but this one, as the build before it had
+  before.checkpoint_path = dir.file("checkpoint.db");
+  for (ReadModelFactory& make : standard_read_models())
+    if (make()->name() != AccessIndex::kName) before.read_models.push_back(std::move(make));
+  {
+    Result<std::unique_ptr<Projector>> old = Projector::open(log_, before);
+    ASSERT_TRUE(old.is_ok()) << old.status().to_string();
+    Result<ReplayStats> written = (*old)->catch_up();
+    ASSERT_TRUE(written.is_ok()) << written.status().to_string();
+    ASSERT_GE(written->checkpoints, 1u);
+  }
+  ProjectorOptions now;
+  now.checkpoint_path = before.checkpoint_path;
+  Result<std::unique_ptr<Projector>> upgraded = Projector::open(log_, now);
+  ASSERT_TRUE(upgraded.is_ok()) << upgraded.status().to_string();
+  Result<ReplayStats> stats = (*upgraded)->catch_up();
+  ASSERT_TRUE(stats.is_ok()) << stats.status().to_string();
+  EXPECT_GT(stats->resumed_events, 0u) << "the checkpoint was used";
+  EXPECT_EQ(stats->backfilled_events, stats->resumed_events) << "the access index alone, folded from the start";
+  const Projector& p = **upgraded;
+  EXPECT_EQ(p.state_hash(), fresh.state_hash());
+  for (const Ssin who : {kStudentSsin, kCitizenSsin}) {
+    std::string a, b;
+    for (const Attestation& x : attestations_of(p, who)) to_json(x, &a);
+    for (const Attestation& x : attestations_of(fresh, who)) to_json(x, &b);
+    EXPECT_EQ(a, b);
+    EXPECT_FALSE(a.empty());
+  }
+  std::string a, b;
+  to_json(consents_of(p, kCitizenSsin), instant("2025-03-18T00:00:00Z"), &a);
+  to_json(consents_of(fresh, kCitizenSsin), instant("2025-03-18T00:00:00Z"), &b);
+  EXPECT_EQ(a, b);
+  EXPECT_NE(a.find("requestId"), std::string::npos) << a;
+  for (const char* employer : {kEmployer, kEmployer2}) {
+    std::string x, y;
+    to_json(requests_of_employer(p, company(employer), instant("2025-03-18T00:00:00Z")), &x);
+    to_json(requests_of_employer(fresh, company(employer), instant("2025-03-18T00:00:00Z")), &y);
+    EXPECT_EQ(x, y);
+  }
+  EXPECT_EQ(requests_of_employer(p, company(kEmployer), instant("2025-03-18T00:00:00Z")).size(), 2u);
+  EXPECT_EQ(lookup_access_code(p, code, date("2025-04-01")).verdict, Verdict::kValid);
+  EXPECT_EQ(may_see(p, kCitizenSsin, company(kEmployer), AccessScope::kFlexi, instant("2025-03-18T00:00:00Z")).allowed,
+            true);
 }
 
 // Issue 10 item 7: with the reduction rule "ignore" the answer says the

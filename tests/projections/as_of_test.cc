@@ -289,15 +289,15 @@ std::string citizen_views(const Projector& p, Ssin s, Instant now) {
   const InterimFilter window = interim_window(date_of(now));
   to_json(s, interim_relations(state, s, window, &p.anomalies_of(s)), &out);
   to_json(interim_calendar(state, s, window), &out);
-  for (const Attestation& a : attestations_of(state, s)) to_json(a, &out);
-  to_json(consents_of(state, s), now, &out);
+  for (const Attestation& a : attestations_of(p, s)) to_json(a, &out);
+  to_json(consents_of(p, s), now, &out);
   to_json(consultations_of(p, s), &out);
   for (const AnomalyRecord& r : p.anomalies_of(s).of_citizen(s)) to_json(r, &out);
   const int32_t quarter = quarter_index(date_of(now));
   to_json(flexi_eligibility(state.actions(), s, quarter, 0), &out);
   to_json(s, wages_of_last_quarters(state.actions(), s, quarter), {}, &out);
-  to_json(inbox_of(state.actions(), s, now, false), &out);
-  to_json(inbox_of(state.actions(), s, now, true), &out);
+  to_json(inbox_of(state.actions(), p.model_of<AccessIndex>(s), s, now, false), &out);
+  to_json(inbox_of(state.actions(), p.model_of<AccessIndex>(s), s, now, true), &out);
   return out;
 }
 

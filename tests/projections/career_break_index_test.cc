@@ -11,6 +11,7 @@
 
 #include "engine/base/bytes.h"
 #include "engine/base/crc32c.h"
+#include "tests/projections/section_checks.h"
 
 namespace dimona {
 namespace {
@@ -48,11 +49,6 @@ class CareerBreakIndexTest : public ::testing::Test {
     index_.apply(action(ActionKind::kCareerBreakRequest, 600000000555, kEmployer, kCitizen, false), 5);
     index_.apply(action(ActionKind::kAttestationRequest, 600000000666, 0, kCitizen), 6);
     index_.save(&saved_);
-  }
-  static std::string recrc(std::string bytes) {
-    bytes.resize(bytes.size() - 4);
-    put<uint32_t>(&bytes, crc32c(bytes.data(), bytes.size()));
-    return bytes;
   }
   static Status load(const std::string& bytes) {
     CareerBreakIndex loaded;
@@ -92,28 +88,15 @@ TEST_F(CareerBreakIndexTest, RoundTripsToTheSameBytesAndLists) {
 
 TEST_F(CareerBreakIndexTest, WhatTheFoldNeverWritesIsCorruption) {
   constexpr size_t kFirstTriple = 4 + 4;  // magic, the tickets' count
-  std::string flipped = saved_;
-  flipped[kFirstTriple] ^= 1;
-  EXPECT_EQ(load(flipped).code(), Code::kCorruption) << "the CRC";
-  std::string magic = saved_;
-  magic[0] = 'X';
-  EXPECT_EQ(load(recrc(magic)).code(), Code::kCorruption);
+  testing::expect_refuses_what_save_never_writes(saved_, 4, load);
   for (const size_t field : {size_t{0}, size_t{8}, size_t{16}}) {  // a zero id, employer or citizen
     std::string zero = saved_;
     for (size_t i = 0; i < 8; ++i) zero[kFirstTriple + field + i] = 0;
-    EXPECT_EQ(load(recrc(zero)).code(), Code::kCorruption) << field;
+    EXPECT_EQ(load(testing::recrc(zero)).code(), Code::kCorruption) << field;
   }
   std::string repeated = saved_;  // the second ticket takes the first one's id
   for (size_t i = 0; i < 8; ++i) repeated[kFirstTriple + 24 + i] = saved_[kFirstTriple + i];
-  EXPECT_EQ(load(recrc(repeated)).code(), Code::kCorruption);
-  std::string more = saved_;
-  more[4] = 4;  // four tickets announced, three there
-  EXPECT_EQ(load(recrc(more)).code(), Code::kCorruption);
-  std::string trailing = saved_;
-  trailing.insert(trailing.size() - 4, "x");
-  EXPECT_EQ(load(recrc(trailing)).code(), Code::kCorruption);
-  for (size_t cut = 0; cut < saved_.size() - 4; ++cut)
-    EXPECT_EQ(load(recrc(saved_.substr(0, cut) + std::string(4, '\0'))).code(), Code::kCorruption) << cut;
+  EXPECT_EQ(load(testing::recrc(repeated)).code(), Code::kCorruption);
 }
 
 }  // namespace

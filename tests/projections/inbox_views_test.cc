@@ -36,15 +36,21 @@ Event attestation(Ssin citizen, uint64_t id, const char* issued, int32_t year = 
 
 class InboxViewsTest : public ::testing::Test {
  protected:
-  void apply(const Event& e) { ASSERT_TRUE(actions_.apply(e).is_ok()); }
+  // The engine's fold, then the read model's, as the Projector folds an event.
+  void apply(const Event& e) {
+    ASSERT_TRUE(actions_.apply(e).is_ok());
+    index_.apply(e, offset_++);
+  }
   ActionState actions_;
+  AccessIndex index_;
+  Offset offset_ = 0;
 };
 
 TEST_F(InboxViewsTest, EachAttestationIsAMessageNewestFirst) {
   apply(attestation(kStudent, 700000000101, "2025-03-17T10:00:00Z"));
   apply(attestation(kStudent, 700000000202, "2025-04-02T08:00:00Z"));
   apply(attestation(kOther, 700000000303, "2025-04-03T08:00:00Z"));
-  const std::vector<InboxMessage> box = inbox_of(actions_, kStudent, at("2025-04-10T00:00:00Z"));
+  const std::vector<InboxMessage> box = inbox_of(actions_, index_, kStudent, at("2025-04-10T00:00:00Z"));
   ASSERT_EQ(box.size(), 2u);
   EXPECT_EQ(box[0].attestation.id, 700000000202u);
   EXPECT_EQ(box[1].attestation.id, 700000000101u);
@@ -60,17 +66,17 @@ TEST_F(InboxViewsTest, EachAttestationIsAMessageNewestFirst) {
 TEST_F(InboxViewsTest, AMessageIsKeptTwoMonthsInLedgerTime) {
   apply(attestation(kStudent, 700000000101, "2024-12-31T10:00:00Z", 2025));
   // 31 December + 2 months: the last day of February.
-  EXPECT_EQ(inbox_of(actions_, kStudent, at("2025-02-28T09:59:59Z")).size(), 1u);
-  EXPECT_TRUE(inbox_of(actions_, kStudent, at("2025-02-28T10:00:00Z")).empty());
-  EXPECT_FALSE(inbox_message(actions_, kStudent, 700000000101, at("2025-03-01T00:00:00Z")));
+  EXPECT_EQ(inbox_of(actions_, index_, kStudent, at("2025-02-28T09:59:59Z")).size(), 1u);
+  EXPECT_TRUE(inbox_of(actions_, index_, kStudent, at("2025-02-28T10:00:00Z")).empty());
+  EXPECT_FALSE(inbox_message(actions_, index_, kStudent, 700000000101, at("2025-03-01T00:00:00Z")));
   // Not delivered before it was issued (a read of the past).
-  EXPECT_TRUE(inbox_of(actions_, kStudent, at("2024-12-31T09:00:00Z")).empty());
+  EXPECT_TRUE(inbox_of(actions_, index_, kStudent, at("2024-12-31T09:00:00Z")).empty());
 }
 
 TEST_F(InboxViewsTest, ReadingGivesTheAttestationAndNothingOfAnotherCitizen) {
   apply(attestation(kStudent, 700000000101, "2025-03-17T10:00:00Z"));
   const Instant now = at("2025-03-18T00:00:00Z");
-  const std::optional<InboxMessage> m = inbox_message(actions_, kStudent, 700000000101, now);
+  const std::optional<InboxMessage> m = inbox_message(actions_, index_, kStudent, 700000000101, now);
   ASSERT_TRUE(m);
   std::string json;
   to_json(*m, true, &json);
@@ -78,9 +84,9 @@ TEST_F(InboxViewsTest, ReadingGivesTheAttestationAndNothingOfAnotherCitizen) {
             std::string::npos)
       << json;
   EXPECT_NE(json.find(R"("validFrom":"2025-03-01","validUntil":"2025-05-31")"), std::string::npos) << json;
-  EXPECT_FALSE(inbox_message(actions_, kOther, 700000000101, now));
-  EXPECT_FALSE(inbox_message(actions_, kStudent, 700000000202, now));
-  EXPECT_TRUE(inbox_of(actions_, kOther, now).empty());
+  EXPECT_FALSE(inbox_message(actions_, index_, kOther, 700000000101, now));
+  EXPECT_FALSE(inbox_message(actions_, index_, kStudent, 700000000202, now));
+  EXPECT_TRUE(inbox_of(actions_, index_, kOther, now).empty());
 }
 
 TEST_F(InboxViewsTest, AnArchivedMessageLeavesTheListForTheArchiveAndStaysReadable) {
@@ -96,17 +102,17 @@ TEST_F(InboxViewsTest, AnArchivedMessageLeavesTheListForTheArchiveAndStaysReadab
   archive.action.outcome.subject = 700000000101;
   apply(archive);
   const Instant now = at("2025-03-26T00:00:00Z");
-  const std::vector<InboxMessage> box = inbox_of(actions_, kStudent, now);
+  const std::vector<InboxMessage> box = inbox_of(actions_, index_, kStudent, now);
   ASSERT_EQ(box.size(), 1u);
   EXPECT_EQ(box[0].attestation.id, 700000000202u);
-  const std::vector<InboxMessage> archived = inbox_of(actions_, kStudent, now, /*archived=*/true);
+  const std::vector<InboxMessage> archived = inbox_of(actions_, index_, kStudent, now, /*archived=*/true);
   ASSERT_EQ(archived.size(), 1u);
   std::string json;
   to_json(archived[0], false, &json);
   EXPECT_NE(json.find(R"("archivedAt":"2025-03-25T12:00:00Z")"), std::string::npos) << json;
-  EXPECT_TRUE(inbox_message(actions_, kStudent, 700000000101, now));
+  EXPECT_TRUE(inbox_message(actions_, index_, kStudent, 700000000101, now));
   // Seen as it was before the archiving, the message is still in the list.
-  EXPECT_EQ(inbox_of(actions_, kStudent, at("2025-03-25T11:00:00Z")).size(), 2u);
+  EXPECT_EQ(inbox_of(actions_, index_, kStudent, at("2025-03-25T11:00:00Z")).size(), 2u);
   // The fold refuses what the decision never accepts: another citizen's message, or twice.
   archive.action.outcome.id = 700000000404;
   EXPECT_EQ(actions_.apply(archive).code(), Code::kCorruption);
