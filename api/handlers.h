@@ -18,6 +18,7 @@
 
 #include "api/auth.h"
 #include "api/http.h"
+#include "api/params.h"
 #include "api/service.h"
 #include "engine/base/time.h"
 #include "projections/employer_names.h"
@@ -51,7 +52,9 @@ struct Call {
 
   std::string param(std::string_view name) const;  // a path parameter, as sent
   bool is(Role r) const { return who && who->role == r; }
-  bool wants_pdf() const;
+  // The representation asked of a route offering JSON and PDF (negotiate_representation,
+  // params.h), or nullopt once it replied 400 (a bad ?format) or 406 (Accept takes neither).
+  std::optional<Representation> representation() const;
   // The read answered about `citizen` (and `scope`, when given): for the record, when one is kept.
   void consulted_citizen(Ssin citizen, std::string scope = {}) const;
 };

@@ -100,7 +100,10 @@ void interim_route(Call& c, const LedgerService& view) {
   if (!s) return;
   const std::optional<InterimFilter> f = interim_filter_of(c);
   if (!f) return;
-  if (c.request.query("view") == "calendar") {
+  const std::string shown = c.request.has_query("view") ? c.request.query("view") : "list";
+  if (shown != "list" && shown != "calendar")
+    return c.reply(bad_request_of({InputIssue{"query", "view", "expected list or calendar"}}));
+  if (shown == "calendar") {
     return c.reply(json_response(200, view.read([&](const Projector& p) {
       std::string out;
       to_json(interim_calendar(p.state_of(*s), *s, *f), &out, c.names);
@@ -110,7 +113,9 @@ void interim_route(Call& c, const LedgerService& view) {
   const std::vector<InterimRelation> relations = view.read([&](const Projector& p) {
     return interim_relations(p.state_of(*s), *s, *f, &p.anomalies_of(*s));
   });
-  if (!c.wants_pdf()) {
+  const std::optional<Representation> representation = c.representation();
+  if (!representation) return;
+  if (*representation == Representation::kJson) {
     HttpResponse error;
     const std::optional<Page> page = parse_page(c.request, &error);
     if (!page) return c.reply(std::move(error));
@@ -255,7 +260,9 @@ void issue_attestation(Call& c, LedgerService& ledger) {
   const std::string body = "{\"worker\":{\"ssin\":\"" + c.param("ssin") + "\"},\"attestationRequest\":{\"year\":" +
                            std::to_string(year) + "}}";
   const Principal who = *c.who;
-  const bool pdf = c.wants_pdf();
+  const std::optional<Representation> representation = c.representation();
+  if (!representation) return;
+  const bool pdf = *representation == Representation::kPdf;
   ledger.submit(body, [who](const Command& command, const LedgerState& state) { return may_submit(who, command, state); },
                  [held = c.reply, pdf, public_url = c.public_url](Result<WriteOutcome> o) mutable {
                    // Released once answered, not whenever the writer drops the callback.

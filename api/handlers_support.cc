@@ -14,8 +14,14 @@ std::string Call::param(std::string_view name) const {
   return {};
 }
 
-bool Call::wants_pdf() const {
-  return request.query("format") == "pdf" || request.header("accept").find("application/pdf") != std::string_view::npos;
+std::optional<Representation> Call::representation() const {
+  const Parsed<std::optional<Representation>> asked = negotiate_representation(request);
+  if (!asked) return reply(bad_request_of(asked.issues)), std::nullopt;
+  if (!asked->has_value())
+    return reply(problem(406, "notAcceptable", "Not Acceptable",
+                         "This resource is available as application/json or application/pdf")),
+           std::nullopt;
+  return **asked;
 }
 
 void Call::consulted_citizen(Ssin citizen, std::string scope) const {

@@ -1,5 +1,7 @@
 #include "api/params.h"
 
+#include <algorithm>
+#include <cctype>
 #include <limits>
 
 #include "engine/action.h"
@@ -92,6 +94,90 @@ Parsed<std::optional<Date>> query_valid_on(const HttpRequest& request) {
   const std::optional<Date> day = parse_date(request.query("validOn"));
   if (!day) return refused<std::optional<Date>>("query", "validOn", "expected a day (2025-05-31)");
   return std::optional<Date>(*day);
+}
+
+namespace {
+
+// An Accept field's weight for one offered type: its q in thousandths and how specifically the
+// deciding range named it (3 type/subtype, 2 type/*, 1 */*, 0 none).
+struct Weight {
+  int quality = 0;
+  int specificity = 0;
+};
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+bool equal_ignoring_case(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+// RFC 9110 12.4.2: qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] ), in thousandths.
+std::optional<int> parse_qvalue(std::string_view q) {
+  if (q.empty() || (q[0] != '0' && q[0] != '1')) return std::nullopt;
+  int value = (q[0] - '0') * 1000;
+  if (q.size() == 1) return value;
+  if (q[1] != '.' || q.size() > 5) return std::nullopt;
+  int scale = 100;
+  for (char c : q.substr(2)) {
+    if (c < '0' || c > '9' || (value == 1000 && c != '0')) return std::nullopt;
+    value += (c - '0') * scale;
+    scale /= 10;
+  }
+  return value;
+}
+
+// How `accept` weighs `type` ("application/pdf"): the q of its most specific matching range.
+Weight weigh(std::string_view accept, std::string_view type) {
+  const std::string_view major = type.substr(0, type.find('/'));
+  Weight best;
+  while (!accept.empty()) {
+    const size_t comma = accept.find(',');
+    std::string_view range = accept.substr(0, comma);
+    accept = comma == std::string_view::npos ? std::string_view() : accept.substr(comma + 1);
+    const size_t semi = range.find(';');
+    const std::string_view media = trim(range.substr(0, semi));
+    std::string_view params = semi == std::string_view::npos ? std::string_view() : range.substr(semi + 1);
+    std::optional<int> quality = 1000;
+    while (!params.empty()) {
+      const size_t next = params.find(';');
+      const std::string_view param = trim(params.substr(0, next));
+      params = next == std::string_view::npos ? std::string_view() : params.substr(next + 1);
+      if (param.size() >= 2 && (param[0] == 'q' || param[0] == 'Q') && param[1] == '=') quality = parse_qvalue(param.substr(2));
+    }
+    if (!quality) continue;  // a malformed weight: the range says nothing
+    int specificity = 0;
+    if (equal_ignoring_case(media, type)) specificity = 3;
+    else if (media.size() == major.size() + 2 && equal_ignoring_case(media.substr(0, major.size()), major) &&
+             media.substr(major.size()) == "/*")
+      specificity = 2;
+    else if (media == "*/*") specificity = 1;
+    if (specificity > best.specificity) best = {*quality, specificity};
+  }
+  return best;
+}
+
+}  // namespace
+
+Parsed<std::optional<Representation>> negotiate_representation(const HttpRequest& request) {
+  using Answer = std::optional<Representation>;
+  if (request.has_query("format")) {
+    const std::string format = request.query("format");
+    if (format == "json") return Answer(Representation::kJson);
+    if (format == "pdf") return Answer(Representation::kPdf);
+    return refused<Answer>("query", "format", "expected json or pdf");
+  }
+  const std::string_view accept = request.header("accept");
+  if (trim(accept).empty()) return Answer(Representation::kJson);
+  const Weight json = weigh(accept, "application/json"), pdf = weigh(accept, "application/pdf");
+  if (json.quality == 0 && pdf.quality == 0) return Answer();
+  const bool pdf_wins = pdf.quality != json.quality ? pdf.quality > json.quality : pdf.specificity > json.specificity;
+  return Answer(pdf_wins ? Representation::kPdf : Representation::kJson);
 }
 
 Parsed<std::optional<int32_t>> query_year(const HttpRequest& request) {

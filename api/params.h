@@ -74,6 +74,16 @@ std::optional<Instant> parse_as_of(std::string_view text);
 Parsed<std::optional<Instant>> query_as_of(const HttpRequest& request);
 Parsed<std::optional<Date>> query_valid_on(const HttpRequest& request);
 
+// --- Representations -------------------------------------------------------------------
+// What a route that offers JSON and PDF answers in (the interim relations, an attestation).
+enum class Representation : unsigned char { kJson, kPdf };
+// ?format (json or pdf) when given; else the Accept field weighed (RFC 9110 12.5.1): each
+// offered type takes the q of the most specific media range naming it (type/subtype, then
+// type/*, then */*; a range whose q is malformed is ignored), 0 when none does; the higher q
+// wins, a tie goes to the type named more specifically, then to JSON; no Accept field: JSON.
+// Issues: a ?format that is neither. An empty value (no issue): Accept refuses both (q=0), 406.
+Parsed<std::optional<Representation>> negotiate_representation(const HttpRequest& request);
+
 // --- Links -------------------------------------------------------------------------------
 // Every byte but RFC 3986's unreserved ones (ALPHA DIGIT - . _ ~) as %XX.
 std::string percent_encode(std::string_view text);

@@ -548,8 +548,9 @@ std::vector<std::string> Api::routes() {
 namespace {
 
 // The audit's two axes (docs/audit.md), read once for every route into the
-// call: ?asOf (reads only) makes the read's "now" that instant. False when it
-// replied 400.
+// call: ?asOf makes the read's "now" that instant, ?validOn the calendar day
+// its figures are judged on. Both are reads' only: a write given either is
+// refused, not decided as if it were absent. False when it replied 400.
 bool read_axes(Call& c, bool read_route) {
   const Parsed<std::optional<Instant>> as_of = query_as_of(c.request);
   const Parsed<std::optional<Date>> valid_on = query_valid_on(c.request);
@@ -557,6 +558,8 @@ bool read_axes(Call& c, bool read_route) {
   issues.insert(issues.end(), valid_on.issues.begin(), valid_on.issues.end());
   if (issues.empty() && as_of->has_value() && !read_route)
     issues.push_back({"query", "asOf", "reads only: a write is decided in the ledger's present"});
+  if (issues.empty() && valid_on->has_value() && !read_route)
+    issues.push_back({"query", "validOn", "reads only: a write is decided on the ledger's present day"});
   if (!issues.empty()) return c.reply(bad_request_of(issues)), false;
   c.as_of = *as_of;
   c.valid_on = *valid_on;
@@ -569,6 +572,9 @@ bool read_axes(Call& c, bool read_route) {
 void Api::handle(HttpRequest request, std::function<void(HttpResponse)> done) {
   const auto t0 = std::chrono::steady_clock::now();
   Impl& impl = *impl_;
+  // HEAD is a GET whose answer has no body (RFC 9110 9.3.2): routed, authorized, recorded and
+  // answered as the GET, and the transport (server.cc) sends the headers alone.
+  if (request.method == "HEAD") request.method = "GET";
   const Impl::Route* route = nullptr;
   std::string allowed;  // the methods of a known path, for a 405's Allow
   PathParams params;
@@ -579,6 +585,7 @@ void Api::handle(HttpRequest request, std::function<void(HttpResponse)> done) {
       break;
     }
     allowed += (allowed.empty() ? "" : ", ") + std::string(r.method);
+    if (std::string_view(r.method) == "GET") allowed += ", HEAD";
   }
   if (route) match(route->pattern, request.path(), &params);
   const std::string_view label = route ? std::string_view(route->label) : std::string_view("unmatched");

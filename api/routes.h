@@ -2,7 +2,8 @@
 // RFC 9457 problems, `href` links) over a LedgerService (service.h).
 //
 // Contract. handle() matches the request against the route table (404, or
-// 405 with Allow), authenticates the bearer token through the TokenCache
+// 405 with Allow; a HEAD is routed and answered as its GET, the transport
+// sending no body), authenticates the bearer token through the TokenCache
 // (401 with WWW-Authenticate), applies the access-code limits (429; per
 // principal and per client address, on the wall clock, X-Forwarded-For only
 // from options.trusted_proxy: http_limits), and calls the route's handler

@@ -173,6 +173,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   void read() {
     if (server_.stopping) return close();
     parser_.emplace();
+    head_request_ = false;
     parser_->body_limit(http_limits::request_body_bytes_max);
     parser_->header_limit(static_cast<uint32_t>(http_limits::request_header_bytes_max));
     beast::get_lowest_layer(stream_).expires_after(read_timeout());
@@ -204,6 +205,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   void on_head(beast::error_code ec) {
     if (ec) return on_read(ec);
     const auto& head = parser_->get();
+    head_request_ = head.method() == http::verb::head;
     if (head.count(http::field::content_length) > 1) return refuse_framing("two Content-Length fields");
     if (head.count(http::field::content_length) > 0 && head.count(http::field::transfer_encoding) > 0)
       return refuse_framing("Content-Length together with Transfer-Encoding");
@@ -279,6 +281,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     res->keep_alive(keep_alive_ && !server_.stopping);
     res->body() = std::move(response.body);
     res->prepare_payload();
+    // HEAD (RFC 9110 9.3.2): the GET's status and headers, Content-Length the GET's body's, no body.
+    if (head_request_) res->body().clear();
     http::async_write(stream_, *res, [self = this->shared_from_this(), res, counted](beast::error_code ec, size_t) {
       self->busy_ = false;
       if (counted) self->server_.end_request();
@@ -320,6 +324,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   bool keep_alive_ = true;
+  bool head_request_ = false;  // the request being answered is a HEAD: its answer has no body
   bool first_ = true;
   bool busy_ = false;  // a request is with the handler or being written
   uint64_t id_ = 0;

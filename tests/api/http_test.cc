@@ -392,10 +392,12 @@ class Connection {
     return ec;
   }
 
-  Response read_response(std::chrono::milliseconds timeout = 10s) {
+  // `to_head`: the answer to a HEAD, whose Content-Length announces a body that is not sent.
+  Response read_response(std::chrono::milliseconds timeout = 10s, bool to_head = false) {
     Response out;
     http::response_parser<http::string_body> parser;
     parser.body_limit(64 * 1024 * 1024);
+    parser.skip(to_head);
     beast::error_code ec;
     stream_->expires_after(timeout);
     http::async_read(*stream_, buffer_, parser, [&](beast::error_code e, size_t) { ec = e; });
@@ -808,10 +810,46 @@ TEST_F(HttpTest, A405NamesTheAllowedMethods) {
   EXPECT_EQ(r.header("allow"), "POST") << "RFC 9110 §15.5.6: a 405 MUST name the allowed methods";
   const Response two = call("DELETE", citizen_path(kStudent, "attestations"), token(citizen(kStudent)));
   ASSERT_EQ(two.status, 405) << two;
-  EXPECT_EQ(two.header("allow"), "GET, POST");
+  EXPECT_EQ(two.header("allow"), "GET, HEAD, POST");
   const Response settings = call("PATCH", "/v1/employers/" + kEmp1 + "/settings", token(employer(kEmp1)), "{}");
   ASSERT_EQ(settings.status, 405) << settings;
-  EXPECT_EQ(settings.header("allow"), "GET, PUT");
+  EXPECT_EQ(settings.header("allow"), "GET, HEAD, PUT");
+}
+
+// RFC 9110 9.3.2: a server MUST support HEAD wherever it supports GET; the answer is the GET's
+// status and headers, Content-Length the GET's body's length, and no body. The connection stays
+// framed: the next request on it is answered as usual.
+TEST_F(HttpTest, AHeadIsAnsweredAsItsGetWithoutTheBody) {
+  const std::string path = citizen_path(kStudent, "attestations");
+  ASSERT_EQ(post(path, citizen(kStudent), "").status, 201);
+  Connection c(port_);
+  ASSERT_TRUE(c.connected());
+  const Response got = c.request("GET", path, token(citizen(kStudent)));
+  ASSERT_EQ(got.status, 200) << got;
+  ASSERT_FALSE(got.body.empty());
+  for (int round = 0; round < 2; ++round) {
+    auto head = make_request("HEAD", path, token(citizen(kStudent)), "", {});
+    ASSERT_FALSE(c.write_request(head));
+    const Response r = c.read_response(10s, /*to_head=*/true);
+    ASSERT_EQ(r.status, 200) << r;
+    EXPECT_TRUE(r.body.empty()) << r;
+    EXPECT_EQ(r.header("content-length"), std::to_string(got.body.size()));
+    EXPECT_EQ(r.header("content-type"), got.header("content-type"));
+    const Response again = c.request("GET", path, token(citizen(kStudent)));
+    EXPECT_EQ(again.status, 200) << again;
+    EXPECT_EQ(again.body, got.body) << "a stray body byte after the HEAD's headers would break this answer";
+  }
+  // Refusals are the GET's too, without their problem documents.
+  auto other = make_request("HEAD", path, token(citizen(kOther)), "", {});
+  ASSERT_FALSE(c.write_request(other));
+  const Response forbidden = c.read_response(10s, /*to_head=*/true);
+  EXPECT_EQ(forbidden.status, 403) << forbidden;
+  EXPECT_TRUE(forbidden.body.empty()) << forbidden;
+  auto post_only = make_request("HEAD", "/v1/declarations", token(declarant()), "", {});
+  ASSERT_FALSE(c.write_request(post_only));
+  const Response not_allowed = c.read_response(10s, /*to_head=*/true);
+  EXPECT_EQ(not_allowed.status, 405) << not_allowed;
+  EXPECT_EQ(not_allowed.header("allow"), "POST");
 }
 
 // --- Every route for every role ----------------------------------------------------------------
@@ -1400,6 +1438,9 @@ TEST_F(HttpTest, AsOfAnswersAsTheLedgerThenStoodAndValidOnStopsAtItsDay) {
   const Response write = post("/v1/declarations?asOf=2025-06-30", declarant(), stu_in("2025-08-01", "2025-08-02", 5));
   expect_problem(write, 400, "badRequest");
   EXPECT_EQ(write.json()["issues"][0]["name"].text, "asOf");
+  const Response write_on = post("/v1/declarations?validOn=2025-06-30", declarant(), stu_in("2025-08-01", "2025-08-02", 5));
+  expect_problem(write_on, 400, "badRequest");
+  EXPECT_EQ(write_on.json()["issues"][0]["name"].text, "validOn");
   EXPECT_EQ(balance("")["used"].integer(), 500);  // nothing was written
 }
 
@@ -1448,6 +1489,9 @@ TEST_F(HttpTest, AnAttestationAsJsonAndPdfAndItsAccessCodeForAnEmployer) {
   EXPECT_EQ(pdf.body.rfind("%PDF-", 0), 0u);
   EXPECT_GT(pdf.body.size(), 500u);
   EXPECT_EQ(pdf.body.find(kStudent), std::string::npos) << "the PDF shows the SSIN masked";
+  // An Accept that takes neither JSON nor PDF is 406, and nothing is issued.
+  expect_problem(post(citizen_path(kStudent, "attestations"), citizen(kStudent), "", {{"Accept", "image/png"}}), 406,
+                 "notAcceptable");
 
   const Response list = get(citizen_path(kStudent, "attestations"), citizen(kStudent));
   ASSERT_EQ(list.status, 200) << list;
@@ -1679,6 +1723,22 @@ TEST_F(HttpTest, InterimRelationsAsJsonCalendarAndPdf) {
   EXPECT_EQ(pdf.body.find(kWorker), std::string::npos) << "the PDF shows the SSIN masked";
   const Response format = get(base + "?format=pdf", citizen(kWorker));
   EXPECT_EQ(format.content_type(), "application/pdf");
+  // Content negotiation (RFC 9110 12.5.1): q-values weighed; neither type acceptable is 406.
+  EXPECT_EQ(get(base, citizen(kWorker), {{"Accept", "application/pdf;q=0.4, application/json"}}).content_type(),
+            "application/json");
+  EXPECT_EQ(get(base, citizen(kWorker), {{"Accept", "application/pdf, */*;q=0.5"}}).content_type(), "application/pdf");
+  expect_problem(get(base, citizen(kWorker), {{"Accept", "application/pdf;q=0"}}), 406, "notAcceptable");
+  expect_problem(get(base, citizen(kWorker), {{"Accept", "text/html"}}), 406, "notAcceptable");
+  EXPECT_EQ(get(base, citizen(kWorker), {{"Accept", "text/html,application/xhtml+xml,*/*;q=0.8"}}).content_type(),
+            "application/json")
+      << "a browser's Accept: a tie between the two, JSON";
+  for (const char* query : {"?format=PDF", "?format=xml", "?view=grid", "?view="}) {
+    const Response refused = get(base + query, citizen(kWorker));
+    expect_problem(refused, 400, "badRequest");
+    EXPECT_EQ(refused.json()["issues"][0]["name"].text, std::string(query).substr(1, std::string(query).find('=') - 1))
+        << query;
+  }
+  EXPECT_EQ(get(base + "?view=list", citizen(kWorker)).body, list.body);
 
   // Filters: a window without the work is empty; a bad one is 400 naming the parameter.
   const Response empty = get(base + "?from=2025-08-01&to=2025-12-31", citizen(kWorker));

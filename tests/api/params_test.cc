@@ -95,6 +95,44 @@ TEST(Params, TheAuditAxes) {
     EXPECT_EQ(query_valid_on(get(std::string("/x?") + q)).issues.at(0).name, "validOn") << q;
 }
 
+// RFC 9110 12.5.1: what a route offering JSON and PDF answers in.
+TEST(Params, TheRepresentationIsFormatOrTheAcceptFieldWeighed) {
+  using R = Representation;
+  auto asked = [](std::string target, std::string accept) {
+    HttpRequest r = get(std::move(target));
+    if (!accept.empty()) r.headers.emplace_back("accept", std::move(accept));
+    return negotiate_representation(r);
+  };
+  auto is = [&](std::string accept, std::optional<R> expected, const char* why = "") {
+    const Parsed<std::optional<R>> got = asked("/x", accept);
+    ASSERT_TRUE(got) << accept;
+    EXPECT_EQ(*got, expected) << accept << ": " << why;
+  };
+  is("", R::kJson);
+  is("application/pdf", R::kPdf);
+  is("APPLICATION/PDF", R::kPdf);
+  is("application/json", R::kJson);
+  is("*/*", R::kJson);
+  is("application/*", R::kJson, "a tie at the same specificity: JSON");
+  is("application/pdf, */*", R::kPdf, "named more specifically");
+  is("application/pdf;q=0.5, application/json", R::kJson);
+  is("application/pdf, application/json;q=0.9", R::kPdf);
+  is("application/json;q=0, */*", R::kPdf, "json refused, pdf by the wildcard");
+  is("application/pdf;q=0", std::nullopt, "q=0 refuses pdf, and no range names json");
+  is("text/html", std::nullopt);
+  is("application/json;q=0, application/pdf;q=0", std::nullopt);
+  is("application/pdf;q=0, */*;q=0.1", R::kJson, "the most specific range decides pdf's q");
+  is("application/pdf;q=2, application/json", R::kJson, "a malformed q: the range says nothing");
+  is("application/pdf;q=0.1234", std::nullopt, "four decimals: malformed, and nothing else named");
+  is("application/pdf ; charset=x ; Q=1.000", R::kPdf);
+  EXPECT_EQ(*asked("/x?format=pdf", "application/json"), std::optional<R>(R::kPdf)) << "format wins over Accept";
+  EXPECT_EQ(*asked("/x?format=json", "application/pdf"), std::optional<R>(R::kJson));
+  const Parsed<std::optional<R>> bad = asked("/x?format=PDF", "");
+  ASSERT_FALSE(bad);
+  ASSERT_EQ(bad.issues.size(), 1u);
+  EXPECT_EQ(bad.issues[0].name, "format");
+}
+
 TEST(Params, TheNextLinkReencodesEveryParameter) {
   EXPECT_EQ(percent_encode("aZ09-._~"), "aZ09-._~");
   EXPECT_EQ(percent_encode("\"\\ &=/\n\x01\xE2\x82\xAC"), "%22%5C%20%26%3D%2F%0A%01%E2%82%AC");

@@ -125,6 +125,12 @@ http 5 GET "/health" ""
 http 5 GET "/metrics" ""
 http 5 GET "/v1/citizens/$ssin/studentBalance?asOf=2025-06-30T12:00:00Z&validOn=2025-05-31" ""
 http 5 GET "/v1/audit/stateHash?asOf=2025-06-30" ""
+http_with() {  # role method target header-line
+  n=$((n + 1))
+  { printf "\\x$(printf %02x "$1")"; printf '%s\n%s\n%s\n\n' "$2" "$3" "$4"; } > "$out/http_request/request-$n"
+}
+http_with 2 GET "/v1/citizens/$ssin/interimRelations" "accept:application/pdf;q=0.5, application/json;q=0.9, */*;q=0"
+http_with 0 HEAD "/v1/citizens/$ssin/attestations" "accept:application/*"
 # The register's CSV files in their exact shapes (docs/employers.md): headers, rows, a doubled quote.
 printf '%s\n' '"EnterpriseNumber","Status","JuridicalSituation","TypeOfEnterprise","JuridicalForm","JuridicalFormCAC","StartDate"' \
   '"0403.019.261","AC","000","2","014","","01-01-1930"' '"0403.019.360","AC","000","2","610","","15-06-1999"' \
