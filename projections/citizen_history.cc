@@ -153,7 +153,7 @@ void history_item_json(const Event& event, std::string_view logged, uint32_t par
 Result<uint64_t> citizen_history(const Projector& projector, Ssin citizen, std::optional<Instant> as_of,
                                  uint64_t first, uint64_t count,
                                  const std::function<Status(std::string_view)>& item) {
-  const uint32_t p = partition_for(citizen, projector.partition_count());
+  const uint32_t p = projector.partition_of(citizen);
   const std::vector<Offset> offsets = projector.citizens(p).offsets(citizen);
   if (offsets.empty()) return uint64_t{0};
   Result<std::unique_ptr<LogConsumer>> reader = projector.open_reader();
@@ -179,22 +179,17 @@ Result<uint64_t> citizen_history(const Projector& projector, Ssin citizen, std::
     }
   }
   std::string json;
-  const uint64_t end = first >= total ? first : first + std::min(count, total - first);
-  for (uint64_t at = first; at < end;) {
-    const uint64_t chunk_end = std::min<uint64_t>(end, at + limits::citizen_history_read_events);
-    const std::vector<Offset> chunk(offsets.begin() + static_cast<std::ptrdiff_t>(at),
-                                    offsets.begin() + static_cast<std::ptrdiff_t>(chunk_end));
-    Result<std::vector<std::string>> lines = projector.events_at(p, chunk, reader->get());
-    DIMONA_TRY(lines);
-    for (size_t i = 0; i < chunk.size(); ++i) {
-      Result<Event> event = decode((*lines)[i], chunk[i]);
-      DIMONA_TRY(event);
-      json.clear();
-      history_item_json(*event, (*lines)[i], p, chunk[i], &json);
-      DIMONA_TRY(item(json));
-    }
-    at = chunk_end;
-  }
+  if (first >= total) return total;  // a page past the end: nothing to read
+  const uint64_t end = first + std::min(count, total - first);
+  const std::span<const Offset> page = std::span<const Offset>(offsets).subspan(first, end - first);
+  DIMONA_TRY(projector.for_each_event_at(p, page, reader->get(), [&](Offset offset, const std::string& line) -> Result<bool> {
+    Result<Event> event = decode(line, offset);
+    DIMONA_TRY(event);
+    json.clear();
+    history_item_json(*event, line, p, offset, &json);
+    DIMONA_TRY(item(json));
+    return true;
+  }));
   return total;
 }
 

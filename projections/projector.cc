@@ -181,34 +181,45 @@ Result<std::unique_ptr<Projector>> Projector::of_citizen(Log& log, const Project
   Result<std::unique_ptr<Projector>> opened = open(log, options);
   DIMONA_TRY(opened);
   Projector& projector = **opened;
-  const uint32_t p = partition_for(citizen, projector.partition_count());
+  const uint32_t p = projector.partition_of(citizen);
   LoggedEventReader decoder;
+  DIMONA_TRY(projector.for_each_event_at(p, offsets, reader, [&](Offset offset, const std::string& line) -> Result<bool> {
+    Result<Event> event = event_of(decoder, p, offset, line);
+    DIMONA_TRY(event);
+    if (event->ssin != citizen)
+      return corruption("partition " + std::to_string(p) + " offset " + std::to_string(offset) +
+                        ": not the citizen the index names");
+    if (event->recorded_at > as_of) return false;  // the rest are later still
+    projector.offsets_[p] = offset;  // the citizen's events alone: the others are not this state's
+    DIMONA_TRY(projector.fold_event(p, *event));
+    return true;
+  }));
+  return opened;
+}
+
+Status Projector::for_each_event_at(uint32_t p, std::span<const Offset> offsets, LogConsumer* reader,
+                                    const std::function<Result<bool>(Offset, const std::string&)>& f) const {
   std::unique_ptr<LogConsumer> own;
+  if (!reader && !offsets.empty()) {
+    Result<std::unique_ptr<LogConsumer>> consumer = log_.open_reader();
+    DIMONA_TRY(consumer);
+    own = std::move(*consumer);
+    reader = own.get();
+  }
   for (size_t at = 0; at < offsets.size();) {
     const size_t chunk_end = std::min(offsets.size(), at + limits::citizen_history_read_events);
     const std::vector<Offset> chunk(offsets.begin() + static_cast<std::ptrdiff_t>(at),
                                     offsets.begin() + static_cast<std::ptrdiff_t>(chunk_end));
-    if (!reader) {
-      Result<std::unique_ptr<LogConsumer>> consumer = log.open_reader();
-      DIMONA_TRY(consumer);
-      own = std::move(*consumer);
-      reader = own.get();
-    }
-    Result<std::vector<std::string>> lines = projector.events_at(p, chunk, reader);
+    Result<std::vector<std::string>> lines = events_at(p, chunk, reader);
     DIMONA_TRY(lines);
     for (size_t i = 0; i < chunk.size(); ++i) {
-      Result<Event> event = event_of(decoder, p, chunk[i], (*lines)[i]);
-      DIMONA_TRY(event);
-      if (event->ssin != citizen)
-        return corruption("partition " + std::to_string(p) + " offset " + std::to_string(chunk[i]) +
-                          ": not the citizen the index names");
-      if (event->recorded_at > as_of) return opened;  // the rest are later still
-      projector.offsets_[p] = chunk[i];  // the citizen's events alone: the others are not this state's
-      DIMONA_TRY(projector.fold_event(p, *event));
+      Result<bool> go_on = f(chunk[i], (*lines)[i]);
+      DIMONA_TRY(go_on);
+      if (!*go_on) return Status::ok();
     }
     at = chunk_end;
   }
-  return opened;
+  return Status::ok();
 }
 
 uint32_t Projector::partition_of(Ssin citizen) const { return partition_for(citizen, partition_count()); }

@@ -216,6 +216,12 @@ class Projector {
   // partition is read; kFailedPrecondition past the end.
   Result<std::vector<std::string>> events_at(uint32_t p, const std::vector<Offset>& offsets,
                                              LogConsumer* reader = nullptr) const;
+  // f(offset, event) for the events at `offsets` (increasing) of partition p, in that order,
+  // read by events_at() limits::citizen_history_read_events at a time (so a long history is
+  // never held whole) through `reader`, or else one consumer of its own for the whole walk.
+  // f answers true to go on, false to stop there (not an error), or an error, which is returned.
+  Status for_each_event_at(uint32_t p, std::span<const Offset> offsets, LogConsumer* reader,
+                           const std::function<Result<bool>(Offset, const std::string&)>& f) const;
   // A consumer of the log for reads by offset or instant, used by one thread at a time.
   Result<std::unique_ptr<LogConsumer>> open_reader() const { return log_.open_reader(); }
   Offset offset(uint32_t p) const { return offsets_[p]; }
