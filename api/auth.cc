@@ -27,6 +27,7 @@
 #include <boost/json.hpp>
 #endif
 
+#include "api/http.h"  // trim_ows, inline: no link to the HTTP layer
 #include "engine/base/assert.h"
 #include "engine/base/private_file.h"
 
@@ -469,12 +470,6 @@ Result<std::optional<VerifierKey>> jwk_key(const json::value& v, size_t index) {
   return std::optional<Key>(std::move(key));
 }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 bool starts_with_bearer(std::string_view s) {
   constexpr std::string_view kScheme = "bearer";
   if (s.size() < kScheme.size()) return false;
@@ -485,11 +480,11 @@ bool starts_with_bearer(std::string_view s) {
 
 // The compact JWS out of "Bearer <token>".
 Checked<std::string_view> bearer_token(std::string_view authorization) {
-  const std::string_view value = trim(authorization);
+  const std::string_view value = trim_ows(authorization);
   if (value.empty())
     return AuthFailure{AuthError::kNoAccessToken, "no access token: send 'Authorization: Bearer <token>'"};
   if (!starts_with_bearer(value)) return invalid(kInvalidHeader);
-  const std::string_view token = trim(value.substr(6));
+  const std::string_view token = trim_ows(value.substr(6));
   if (token.empty()) return AuthFailure{AuthError::kNoAccessToken, "no access token after 'Bearer'"};
   if (token.size() > kTokenBytesMax)
     return invalid("the token is longer than " + std::to_string(kTokenBytesMax) + " bytes");

@@ -29,7 +29,7 @@ int run_inbox_list(const CommonOptions& common, const InboxOptions& o) {
   Result<CitizenView> view = open_citizen(common, o.ssin);
   if (!view.is_ok()) return fail("inbox list", view.status());
   const std::vector<InboxMessage> messages =
-      inbox_of(view->state->actions(), view->side.projector->model_of<AccessIndex>(view->citizen), view->citizen, ledger_now(*view->side.projector), o.archived);
+      inbox_of(*view->side.projector, view->citizen, ledger_now(*view->side.projector), o.archived);
   if (o.json) {
     std::string line;
     to_json(messages, &line);
@@ -49,7 +49,7 @@ int run_inbox_read(const CommonOptions& common, const InboxOptions& o) {
   Result<CitizenView> view = open_citizen(common, o.ssin);
   if (!view.is_ok()) return fail("inbox read", view.status());
   const std::optional<InboxMessage> m =
-      inbox_message(view->state->actions(), view->side.projector->model_of<AccessIndex>(view->citizen), view->citizen, id, ledger_now(*view->side.projector));
+      inbox_message(*view->side.projector, view->citizen, id, ledger_now(*view->side.projector));
   if (!m) return fail("inbox read", not_found("no such message in this inbox (unknown, or older than two months)"));
   if (o.json) {
     std::string line;

@@ -110,11 +110,11 @@ void interim_route(Call& c, const LedgerService& view) {
       return out;
     })));
   }
+  const std::optional<Representation> representation = c.representation();  // before the read: a 406 reads nothing
+  if (!representation) return;
   const std::vector<InterimRelation> relations = view.read([&](const Projector& p) {
     return interim_relations(p.state_of(*s), *s, *f, &p.anomalies_of(*s));
   });
-  const std::optional<Representation> representation = c.representation();
-  if (!representation) return;
   if (*representation == Representation::kJson) {
     HttpResponse error;
     const std::optional<Page> page = parse_page(c.request, &error);

@@ -44,7 +44,7 @@ void inbox_route(Call& c, const LedgerService& view) {
     return c.reply(bad_request_of({{"query", "archived", "expected true or false"}}));
   c.reply(json_response(200, view.read([&](const Projector& p) {
     std::string out;
-    to_json(inbox_of(p.state_of(*s).actions(), p.model_of<AccessIndex>(*s), *s, c.now, archived == "true"), &out);
+    to_json(inbox_of(p, *s, c.now, archived == "true"), &out);
     return out;
   })));
 }
@@ -54,8 +54,7 @@ void inbox_message_route(Call& c, const LedgerService& view) {
   if (!s) return;
   const Parsed<uint64_t> id = path_message_id(c.param("messageId"));
   if (!id) return c.reply(bad_request_of(id.issues));
-  const std::optional<InboxMessage> m =
-      view.read([&](const Projector& p) { return inbox_message(p.state_of(*s).actions(), p.model_of<AccessIndex>(*s), *s, *id, c.now); });
+  const std::optional<InboxMessage> m = view.read([&](const Projector& p) { return inbox_message(p, *s, *id, c.now); });
   if (!m) return c.reply(not_found("No such message in this inbox"));
   std::string out;
   to_json(*m, true, &out);

@@ -83,6 +83,14 @@ struct HttpRequest {
 // followed by two hex digits stays as it is.
 std::string percent_decode(std::string_view s);
 
+// `s` without the optional whitespace (RFC 9110 5.6.3 OWS: spaces and tabs) at either end, as
+// around a field value or a list element.
+inline std::string_view trim_ows(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
 struct HttpResponse {
   int status = 200;
   std::string content_type = "application/json";

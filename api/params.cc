@@ -105,12 +105,6 @@ struct Weight {
   int specificity = 0;
 };
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 bool equal_ignoring_case(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
            return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
@@ -141,22 +135,25 @@ Weight weigh(std::string_view accept, std::string_view type) {
     std::string_view range = accept.substr(0, comma);
     accept = comma == std::string_view::npos ? std::string_view() : accept.substr(comma + 1);
     const size_t semi = range.find(';');
-    const std::string_view media = trim(range.substr(0, semi));
+    const std::string_view media = trim_ows(range.substr(0, semi));
     std::string_view params = semi == std::string_view::npos ? std::string_view() : range.substr(semi + 1);
     std::optional<int> quality = 1000;
     while (!params.empty()) {
       const size_t next = params.find(';');
-      const std::string_view param = trim(params.substr(0, next));
+      const std::string_view param = trim_ows(params.substr(0, next));
       params = next == std::string_view::npos ? std::string_view() : params.substr(next + 1);
-      if (param.size() >= 2 && (param[0] == 'q' || param[0] == 'Q') && param[1] == '=') quality = parse_qvalue(param.substr(2));
+      if (param.size() >= 2 && (param[0] == 'q' || param[0] == 'Q') && param[1] == '=')
+        quality = parse_qvalue(param.substr(2));
     }
     if (!quality) continue;  // a malformed weight: the range says nothing
     int specificity = 0;
-    if (equal_ignoring_case(media, type)) specificity = 3;
+    if (equal_ignoring_case(media, type))
+      specificity = 3;
     else if (media.size() == major.size() + 2 && equal_ignoring_case(media.substr(0, major.size()), major) &&
              media.substr(major.size()) == "/*")
       specificity = 2;
-    else if (media == "*/*") specificity = 1;
+    else if (media == "*/*")
+      specificity = 1;
     if (specificity > best.specificity) best = {*quality, specificity};
   }
   return best;
@@ -173,7 +170,7 @@ Parsed<std::optional<Representation>> negotiate_representation(const HttpRequest
     return refused<Answer>("query", "format", "expected json or pdf");
   }
   const std::string_view accept = request.header("accept");
-  if (trim(accept).empty()) return Answer(Representation::kJson);
+  if (trim_ows(accept).empty()) return Answer(Representation::kJson);
   const Weight json = weigh(accept, "application/json"), pdf = weigh(accept, "application/pdf");
   if (json.quality == 0 && pdf.quality == 0) return Answer();
   const bool pdf_wins = pdf.quality != json.quality ? pdf.quality > json.quality : pdf.specificity > json.specificity;

@@ -25,12 +25,6 @@ bool RateLimiter::allow(const std::string& key, Instant now) {
 
 namespace {
 
-std::string_view trimmed(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 // An IPv4 or IPv6 address as text (digits, hex, '.', ':', and a zone's '%'), nothing else.
 bool looks_like_address(std::string_view s) {
   constexpr size_t kAddressCharsMax = 64;
@@ -49,7 +43,7 @@ std::string client_address(const HttpRequest& request, std::string_view trusted_
   if (trusted_proxy.empty() || request.client != trusted_proxy) return request.client;
   const std::string_view forwarded = request.header("x-forwarded-for");
   const size_t comma = forwarded.rfind(',');
-  const std::string_view last = trimmed(comma == std::string_view::npos ? forwarded : forwarded.substr(comma + 1));
+  const std::string_view last = trim_ows(comma == std::string_view::npos ? forwarded : forwarded.substr(comma + 1));
   if (!looks_like_address(last)) return request.client;
   return std::string(last);
 }

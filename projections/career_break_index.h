@@ -50,8 +50,14 @@ class CareerBreakIndex final : public ReadModel {
   void apply(const Event& event, Offset offset) override;
 
   // f(id), newest first.
-  template <typename F> void for_each_ticket_of_employer(uint64_t employer, F&& f) const { tickets_.of<kEmployer>(employer, f); }
-  template <typename F> void for_each_ticket_of(Ssin citizen, F&& f) const { tickets_.of<kCitizen>(citizen.value, f); }
+  template <typename F>
+  void for_each_ticket_of_employer(uint64_t employer, F&& f) const {
+    tickets_.of<kEmployer>(employer, f);
+  }
+  template <typename F>
+  void for_each_ticket_of(Ssin citizen, F&& f) const {
+    tickets_.of<kCitizen>(citizen.value, f);
+  }
   template <typename F> void for_each_notification_of_employer(uint64_t employer, F&& f) const {
     notifications_.of<kEmployer>(employer, f);
   }
@@ -61,7 +67,9 @@ class CareerBreakIndex final : public ReadModel {
   // Every citizen with a request or a notification here, each once, in no particular order.
   template <typename F> void for_each_citizen(F&& f) const {
     FlatMap<uint32_t> seen;
-    auto once = [&](uint64_t c) { if (seen[c]++ == 0) f(Ssin{c}); };
+    auto once = [&](uint64_t c) {
+      if (seen[c]++ == 0) f(Ssin{c});
+    };
     tickets_.for_each_key<kCitizen>(once);
     notifications_.for_each_key<kCitizen>(once);
   }

@@ -182,14 +182,15 @@ Result<uint64_t> citizen_history(const Projector& projector, Ssin citizen, std::
   if (first >= total) return total;  // a page past the end: nothing to read
   const uint64_t end = first + std::min(count, total - first);
   const std::span<const Offset> page = std::span<const Offset>(offsets).subspan(first, end - first);
-  DIMONA_TRY(projector.for_each_event_at(p, page, reader->get(), [&](Offset offset, const std::string& line) -> Result<bool> {
-    Result<Event> event = decode(line, offset);
-    DIMONA_TRY(event);
-    json.clear();
-    history_item_json(*event, line, p, offset, &json);
-    DIMONA_TRY(item(json));
-    return true;
-  }));
+  DIMONA_TRY(
+      projector.for_each_event_at(p, page, reader->get(), [&](Offset offset, const std::string& line) -> Result<bool> {
+        Result<Event> event = decode(line, offset);
+        DIMONA_TRY(event);
+        json.clear();
+        history_item_json(*event, line, p, offset, &json);
+        DIMONA_TRY(item(json));
+        return true;
+      }));
   return total;
 }
 

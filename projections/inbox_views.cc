@@ -72,6 +72,16 @@ std::optional<InboxMessage> inbox_message(const ActionState& actions, const Acce
   return std::nullopt;
 }
 
+std::vector<InboxMessage> inbox_of(const Projector& projector, Ssin citizen, Instant now, bool archived) {
+  return inbox_of(projector.state_of(citizen).actions(), projector.model_of<AccessIndex>(citizen), citizen, now,
+                  archived);
+}
+
+std::optional<InboxMessage> inbox_message(const Projector& projector, Ssin citizen, uint64_t message_id, Instant now) {
+  return inbox_message(projector.state_of(citizen).actions(), projector.model_of<AccessIndex>(citizen), citizen,
+                       message_id, now);
+}
+
 void to_json(const InboxMessage& message, bool body, std::string* out) {
   JsonWriter w(out);
   write_message(w, message, body);

@@ -23,6 +23,7 @@
 
 #include "engine/action_state.h"
 #include "projections/access_index.h"
+#include "projections/projector.h"
 
 namespace dimona {
 
@@ -40,6 +41,9 @@ std::vector<InboxMessage> inbox_of(const ActionState& actions, const AccessIndex
                                    bool archived = false);
 std::optional<InboxMessage> inbox_message(const ActionState& actions, const AccessIndex& index, Ssin citizen,
                                           uint64_t message_id, Instant now);
+// The same from the citizen's partition of `projector` (its state's records, its AccessIndex).
+std::vector<InboxMessage> inbox_of(const Projector& projector, Ssin citizen, Instant now, bool archived = false);
+std::optional<InboxMessage> inbox_message(const Projector& projector, Ssin citizen, uint64_t message_id, Instant now);
 
 // {"messageId","deliveredAt","expiresAt","subject"} for a list; with `body`
 // the attestation's figures too (the message read).

@@ -33,8 +33,8 @@ Projector::Projector(Key, Log& log, const ProjectorOptions& options)
 }
 
 std::vector<ReadModelFactory> standard_read_models() {
-  return {[] { return std::make_unique<AnomalyLog>(); }, [] { return std::make_unique<DeclarationLog>(); },
-          [] { return std::make_unique<CitizenIndex>(); }, [] { return std::make_unique<ConsultationLog>(); },
+  return {[] { return std::make_unique<AnomalyLog>(); },       [] { return std::make_unique<DeclarationLog>(); },
+          [] { return std::make_unique<CitizenIndex>(); },     [] { return std::make_unique<ConsultationLog>(); },
           [] { return std::make_unique<CareerBreakIndex>(); }, [] { return std::make_unique<AccessIndex>(); }};
 }
 
@@ -183,17 +183,18 @@ Result<std::unique_ptr<Projector>> Projector::of_citizen(Log& log, const Project
   Projector& projector = **opened;
   const uint32_t p = projector.partition_of(citizen);
   LoggedEventReader decoder;
-  DIMONA_TRY(projector.for_each_event_at(p, offsets, reader, [&](Offset offset, const std::string& line) -> Result<bool> {
-    Result<Event> event = event_of(decoder, p, offset, line);
-    DIMONA_TRY(event);
-    if (event->ssin != citizen)
-      return corruption("partition " + std::to_string(p) + " offset " + std::to_string(offset) +
-                        ": not the citizen the index names");
-    if (event->recorded_at > as_of) return false;  // the rest are later still
-    projector.offsets_[p] = offset;  // the citizen's events alone: the others are not this state's
-    DIMONA_TRY(projector.fold_event(p, *event));
-    return true;
-  }));
+  DIMONA_TRY(
+      projector.for_each_event_at(p, offsets, reader, [&](Offset offset, const std::string& line) -> Result<bool> {
+        Result<Event> event = event_of(decoder, p, offset, line);
+        DIMONA_TRY(event);
+        if (event->ssin != citizen)
+          return corruption("partition " + std::to_string(p) + " offset " + std::to_string(offset) +
+                            ": not the citizen the index names");
+        if (event->recorded_at > as_of) return false;  // the rest are later still
+        projector.offsets_[p] = offset;                // the citizen's events alone: the others are not this state's
+        DIMONA_TRY(projector.fold_event(p, *event));
+        return true;
+      }));
   return opened;
 }
 

@@ -296,8 +296,8 @@ std::string citizen_views(const Projector& p, Ssin s, Instant now) {
   const int32_t quarter = quarter_index(date_of(now));
   to_json(flexi_eligibility(state.actions(), s, quarter, 0), &out);
   to_json(s, wages_of_last_quarters(state.actions(), s, quarter), {}, &out);
-  to_json(inbox_of(state.actions(), p.model_of<AccessIndex>(s), s, now, false), &out);
-  to_json(inbox_of(state.actions(), p.model_of<AccessIndex>(s), s, now, true), &out);
+  to_json(inbox_of(p, s, now, false), &out);
+  to_json(inbox_of(p, s, now, true), &out);
   return out;
 }
 
