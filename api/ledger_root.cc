@@ -116,7 +116,7 @@ Status attach_directory(Log& log, Ledger& ledger, bool some_partitions) {
 }  // namespace
 
 Result<WriteSide> open_write_side(const LedgerConfig& common, const Clock& clock, std::vector<uint32_t> held,
-                                  const std::function<Status(Log&)>& alongside) {
+                                  const ReadSideFirst& read_side) {
   Result<WriterLock> lock = WriterLock::acquire(common.data_dir);
   DIMONA_TRY(lock);
   WriteSide side{std::move(*lock), nullptr, nullptr};
@@ -128,13 +128,15 @@ Result<WriteSide> open_write_side(const LedgerConfig& common, const Clock& clock
   DIMONA_TRY(record_quota_schedule(*side.log, *schedule));
   Result<ServerSecret> secret = open_secret(common);
   DIMONA_TRY(secret);
-  Status beside;
-  std::thread thread;
-  if (alongside) thread = std::thread([&beside, &alongside, &log = *side.log] { beside = alongside(log); });
-  Result<std::unique_ptr<Ledger>> ledger = Ledger::open(*side.log, std::move(*schedule), clock, *secret, held);
-  if (thread.joinable()) thread.join();
+  std::optional<WriterSeed> seed;
+  if (read_side) {
+    Result<std::optional<WriterSeed>> first = read_side(*side.log);
+    DIMONA_TRY(first);
+    seed = std::move(*first);
+  }
+  Result<std::unique_ptr<Ledger>> ledger =
+      Ledger::open(*side.log, std::move(*schedule), clock, *secret, held, seed ? &*seed : nullptr);
   DIMONA_TRY(ledger);
-  DIMONA_TRY(beside);
   if (common.recorded_at_skew_seconds >= 0) (*ledger)->set_recorded_at_future_skew(common.recorded_at_skew_seconds);
   DIMONA_TRY(attach_directory(*side.log, **ledger, !held.empty()));
   side.ledger = std::move(*ledger);
@@ -193,9 +195,10 @@ Result<std::unique_ptr<LedgerService>> open_ledger_service(const LedgerConfig& c
   options.checkpoint_at_end = false;  // serve folds after every commit: a checkpoint when due, and at stop
   options.checkpoint_in_fold = false;  // ... written by the service beside its readers (service.cc)
   options.keep_checkpoints = config.keep_checkpoints;
-  // The read side loads and catches up while the writer folds (both read the same log).
+  // The read side loads its checkpoint and catches up first; the writer starts from its states
+  // (the log is folded once, by the read side).
   std::unique_ptr<Projector> projector;
-  Result<WriteSide> write = open_write_side(config, clock, {}, [&](Log& log) -> Status {
+  Result<WriteSide> write = open_write_side(config, clock, {}, [&](Log& log) -> Result<std::optional<WriterSeed>> {
     Result<std::shared_ptr<const QuotaSchedule>> quota = reference_schedule(log, config);
     DIMONA_TRY(quota);
     options.quota = *quota;
@@ -203,7 +206,7 @@ Result<std::unique_ptr<LedgerService>> open_ledger_service(const LedgerConfig& c
     DIMONA_TRY(opened);
     DIMONA_TRY((*opened)->catch_up());
     projector = std::move(*opened);
-    return Status::ok();
+    return projector->writer_seed();
   });
   DIMONA_TRY(write);
   Result<std::unique_ptr<EmbeddedLedgerService>> service =

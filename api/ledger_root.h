@@ -72,12 +72,13 @@ struct WriteSide {
 };
 // `held`: the partitions the writer owns (Ledger::open; empty: all). The
 // schedule it loads (config.quota_path) is recorded with the log first.
-// `alongside`, when given, runs on a thread of its own with the log while the
-// writer folds it (serve: the read side loads its checkpoint and catches up
-// meanwhile, so a start costs the longer of the two folds, not their sum);
-// the writer's error comes first, then its.
+// `read_side`, when given, runs with the log before the writer opens and
+// may give it a seed to start from (serve: the read side loads its
+// checkpoint, catches up, and the writer starts from its states instead of
+// folding the log again: Ledger::open, "Starting from the read side").
+using ReadSideFirst = std::function<Result<std::optional<WriterSeed>>(Log&)>;
 Result<WriteSide> open_write_side(const LedgerConfig& config, const Clock& clock, std::vector<uint32_t> held = {},
-                                  const std::function<Status(Log&)>& alongside = {});
+                                  const ReadSideFirst& read_side = {});
 
 // Projector::open. A checkpoint it cannot use (kCorruption: garbage, truncated,
 // a state that does not decode; kFailedPrecondition: another format, another

@@ -125,6 +125,7 @@ Result<WriteOutcome> EmbeddedLedgerService::stage(const Pending& p) {
   if (o.stored_before) return o;  // nothing staged
   o.offset = ledger_->next_offset(o.partition) - 1;
   o.event_json.assign(ledger_->last_staged_event(o.partition));
+  o.source_position.assign(ledger_->last_staged_source(o.partition));
   return o;
 }
 
@@ -191,7 +192,8 @@ void EmbeddedLedgerService::process(std::deque<Pending>& group) {
     for (Staged& st : staged) {
       if (st.outcome.stored_before) continue;
       st.outcome.offset = ledger_->stored_offset(st.outcome.partition, st.outcome.offset);
-      handed.push_back(Projector::Appended{st.outcome.partition, st.outcome.offset, st.outcome.event_json});
+      handed.push_back(Projector::Appended{st.outcome.partition, st.outcome.offset, st.outcome.event_json,
+                                           st.outcome.source_position});
     }
     // One event per staged submission, its last: anything else staged is read back from the log.
     fold(handed.size() == staged_events ? &handed : nullptr);

@@ -53,6 +53,7 @@ namespace dimona::api {
 
 struct WriteOutcome {
   std::string event_json;  // the event as logged (one line, no '\n')
+  std::string source_position;  // the record's source position as logged (submit_from; empty for a REST write)
   bool is_action = false;
   uint64_t id = 0;         // declaration id or action id
   Submission declaration;  // when !is_action

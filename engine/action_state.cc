@@ -430,8 +430,8 @@ bool get_attachments(ByteReader& in, std::vector<std::string>* list) {
 
 }  // namespace
 
-Status ActionState::load(std::string_view bytes, ActionState* s, bool with_consultations) {
-  DIMONA_ASSERT(s->record_count() == 0);
+Status ActionState::load(std::string_view bytes, ActionState* s, bool with_consultations, bool merge) {
+  DIMONA_ASSERT(merge || s->record_count() == 0);
   ByteReader in(bytes);
   const Status truncated = corruption("checkpoint action state truncated or impossible");
   uint32_t n = 0;

@@ -73,9 +73,8 @@ void note_ledger_id(uint64_t dimona_id, std::vector<uint64_t>& serials) {
   serials[p] = std::max(serials[p], n + 1);
 }
 
-// The ids the ledger gave in `event`: the declaration's, the period's of an
-// IN that imported none (an UPDATE, OUT or CANCEL names a period id, maybe an
-// unknown one: not the ledger's), an action's.
+}  // namespace
+
 void note_ledger_ids(const Event& event, std::vector<uint64_t>& serials) {
   if (event.is_declaration()) {
     const DeclarationBody& b = event.declaration;
@@ -86,8 +85,6 @@ void note_ledger_ids(const Event& event, std::vector<uint64_t>& serials) {
     note_ledger_id(event.action.outcome.id, serials);
   }
 }
-
-}  // namespace
 
 uint32_t partition_for(Ssin citizen, uint32_t partitions) {
   DIMONA_ASSERT(partitions > 0);
@@ -302,8 +299,11 @@ Ledger::~Ledger() = default;
 
 uint32_t Ledger::partitions() const { return static_cast<uint32_t>(staged_.size()); }
 
-Result<std::unique_ptr<Ledger>> Ledger::open(Log& log, QuotaSchedule schedule, const Clock& clock,
-                                             ServerSecret secret, std::vector<uint32_t> held) {
+Result<std::unique_ptr<Ledger>> Ledger::open(Log& log, QuotaSchedule schedule, const Clock& clock, ServerSecret secret,
+                                             std::vector<uint32_t> held, const WriterSeed* seed) {
+  if (seed != nullptr && seed->partitions.size() != log.partitions())
+    return invalid_argument("the seed has " + std::to_string(seed->partitions.size()) + " partitions, the log " +
+                            std::to_string(log.partitions()));
   auto ledger = std::make_unique<Ledger>(Key{}, log, std::move(schedule), clock, secret);
   if (!held.empty()) {
     ledger->held_.assign(log.partitions(), false);
@@ -338,7 +338,7 @@ Result<std::unique_ptr<Ledger>> Ledger::open(Log& log, QuotaSchedule schedule, c
   Result<std::unique_ptr<LogConsumer>> consumer = log.open_consumer();
   DIMONA_TRY(consumer);
   ledger->consumer_ = std::move(*consumer);
-  DIMONA_TRY(ledger->fold());
+  DIMONA_TRY(ledger->fold(seed != nullptr && ledger->holds_all_ ? seed : nullptr));
   return ledger;
 }
 
@@ -396,15 +396,22 @@ struct MergeInput {
 // on that order). `on_record` sees each record after its fold. Fenced
 // records are no events (FenceFilter); `fences`, when given, gets each
 // partition's latest fence (kNoEpoch where none).
+// `from` (empty: offset 0 everywhere) gives, per partition, where to start and
+// the fence in effect there.
 template <typename OnRecord>
 Status fold_merged(Log& log, const std::vector<Offset>& ends, LedgerState* state, OnRecord&& on_record,
-                   std::vector<Offset>* fences = nullptr) {
+                   std::vector<Offset>* fences = nullptr, const std::vector<std::pair<Offset, Offset>>& from = {}) {
+  DIMONA_ASSERT(from.empty() || from.size() == ends.size());
   std::vector<MergeInput> inputs(ends.size());
   for (uint32_t p = 0; p < ends.size(); ++p) {
     MergeInput& in = inputs[p];
     in.partition = p;
     in.end = ends[p];
-    if (ends[p] == 0) continue;
+    if (!from.empty()) {
+      in.next = from[p].first;
+      in.fences = FenceFilter(from[p].second);
+    }
+    if (in.next >= in.end) continue;
     Result<std::unique_ptr<LogConsumer>> consumer = log.open_consumer();
     DIMONA_TRY(consumer);
     in.consumer = std::move(*consumer);
@@ -459,7 +466,7 @@ Status fold_log(Log& log, LedgerState* state) {
   return fold_merged(log, *ends, state, [](const LogRecord&, const Event&) {});
 }
 
-Status Ledger::fold() {
+Status Ledger::fold(const WriterSeed* seed) {
   auto fresh = std::make_unique<LedgerState>();
   fresh->set_quota_schedule(schedule_);
   std::vector<std::unordered_map<std::string, std::string>> positions(partitions());
@@ -467,20 +474,45 @@ Status Ledger::fold() {
   DIMONA_TRY(ends);
   std::vector<Instant> last(partitions());
   std::vector<uint64_t> serials(partitions(), 0);
+  std::vector<std::pair<Offset, Offset>> from;  // per partition: the seed's offset and fence
+  if (seed != nullptr) {
+    DIMONA_ASSERT(holds_all_ && seed->partitions.size() == partitions());
+    std::vector<const LedgerState*> parts;
+    for (uint32_t p = 0; p < partitions(); ++p) {
+      const WriterSeed::Partition& part = seed->partitions[p];
+      DIMONA_ASSERT(part.state != nullptr);
+      if ((*ends)[p] < part.offset)
+        return failed_precondition("partition " + std::to_string(p) + ": the seed was folded to offset " +
+                                   std::to_string(part.offset) + ", past the log's end " + std::to_string((*ends)[p]));
+      if (!part.serials.empty() && part.serials.size() != partitions())
+        return invalid_argument("the seed's id serials are for another partition count");
+      parts.push_back(part.state);
+      from.emplace_back(part.offset, part.fence);
+      last[p] = part.state->last_recorded_at();  // a state folded from one partition: that partition's last
+      for (uint32_t q = 0; q < part.serials.size(); ++q) serials[q] = std::max(serials[q], part.serials[q]);
+      for (const std::string& text : part.positions) positions[p][std::string(source_of_position(text))] = text;
+    }
+    DIMONA_TRY(LedgerState::merge(parts, fresh.get()));
+  }
   std::vector<KeyedTable::Row> rows;  // for the directory, on a log that may have one (else none: no cost)
   std::vector<Offset> fences;
   const bool keeps_directory = directory_ != nullptr || log_.has_groups();
-  DIMONA_TRY(fold_merged(log_, *ends, fresh.get(), [&](LogRecord& r, const Event& event) {
-    last[r.partition] = std::max(last[r.partition], r.recorded_at);
-    note_ledger_ids(event, serials);
-    if (keeps_directory) Directory::rows_of(event, r.partition, &rows);
-    if (r.source.empty()) return;
-    auto& mine = positions[r.partition];
-    const std::string_view source = source_of_position(r.source);
-    auto it = mine.find(std::string(source));
-    if (it == mine.end()) mine.emplace(std::string(source), std::move(r.source));
-    else it->second = std::move(r.source);
-  }, &fences));
+  DIMONA_TRY(fold_merged(
+      log_, *ends, fresh.get(),
+      [&](LogRecord& r, const Event& event) {
+        last[r.partition] = std::max(last[r.partition], r.recorded_at);
+        note_ledger_ids(event, serials);
+        if (keeps_directory) Directory::rows_of(event, r.partition, &rows);
+        if (r.source.empty()) return;
+        auto& mine = positions[r.partition];
+        const std::string_view source = source_of_position(r.source);
+        auto it = mine.find(std::string(source));
+        if (it == mine.end())
+          mine.emplace(std::string(source), std::move(r.source));
+        else
+          it->second = std::move(r.source);
+      },
+      &fences, from));
   for (uint32_t p = 0; p < partitions(); ++p)
     if (held_[p] && epochs_[p] != kNoEpoch && fences[p] != epochs_[p]) {
       fenced_ = true;
@@ -840,6 +872,12 @@ std::string_view Ledger::last_staged_event(uint32_t partition) const {
   const Staged& staged = staged_[partition];
   if (staged.records.empty()) return {};
   return staged.payload(staged.records.back());
+}
+
+std::string_view Ledger::last_staged_source(uint32_t partition) const {
+  const Staged& staged = staged_[partition];
+  if (staged.records.empty()) return {};
+  return staged.draft(staged.records.back()).source;
 }
 
 bool Ledger::should_commit() const {

@@ -68,6 +68,19 @@
 // lacks (a group whose rows were lost with a failed commit, a log written
 // before the directory). A writer holding every partition decides from its
 // own state alone, and writes the rows all the same.
+//
+// Starting from the read side. A writer that holds every partition may be
+// opened with a WriterSeed (the Projector's states, loaded from its
+// checkpoint and caught up: api/ledger_root): it merges the partitions'
+// states (LedgerState::merge), takes each partition's source positions, id
+// serials and last recordedAt from the seed, and folds only the records
+// after the seed's offsets, through a FenceFilter started at the seed's
+// fence; what it then decides is what it decides after a fold from offset 0
+// (a test proves it). This is the start of `serve` on a ledger with a
+// checkpoint: the log is folded once, by the read side. The directory rows
+// (look-ups across partitions) of the seed's events are not put again: a
+// writer holding every partition never reads them, and a group member, who
+// does, folds its partitions from offset 0 and reconciles them.
 // Not thread-safe: one Ledger per log, used from one thread; the Log outlives it.
 #pragma once
 
@@ -110,6 +123,16 @@ struct Submission {
 // in a log of `partitions`; nullopt for an imported id.
 std::optional<uint32_t> ledger_id_partition(uint64_t dimona_id, uint32_t partitions);
 
+// Moves `serials` (one per partition of the log: n of each partition's next
+// ledger-assigned id) past the ids the ledger gave in `event`: the
+// declaration's, the period's of an IN that imported none (an UPDATE, OUT or
+// CANCEL names a period id, maybe an unknown one: not the ledger's), an
+// action's. Each id moves the serial of its residue, which is the partition
+// of every id allocated since ids say their partition (an older log's ids
+// are kept clear of just as well). A writer's fold and the read side's
+// WriterIndex both keep serials by it.
+void note_ledger_ids(const Event& event, std::vector<uint64_t>& serials);
+
 // The partition a Ledger refused a submission for because it does not hold
 // it (Ledger::open's `held`), read back from that refusal; nullopt for any
 // other status. serve --group redirects such a write to the partition's owner.
@@ -119,6 +142,24 @@ std::optional<uint32_t> not_held_partition(const Status& status);
 // murmur2) of the SSIN's 11 digits, so other Kafka clients keyed by SSIN
 // agree; events without a citizen (ssin 0) go to partition 0.
 uint32_t partition_for(Ssin citizen, uint32_t partitions);
+
+// What a writer holding every partition may start from instead of folding
+// the log from offset 0 (see "Starting from the read side" above): per
+// partition of the log, a state folded from that partition's events alone
+// (the Projector's, which must outlive open()), the offset it was folded to,
+// the fence in effect there (fence.h), the last position each input source
+// stored in the partition and the id serials its events used (both as the
+// read side's WriterIndex keeps them).
+struct WriterSeed {
+  struct Partition {
+    const LedgerState* state = nullptr;
+    Offset offset = 0;
+    Offset fence = kNoEpoch;
+    std::vector<std::string> positions;  // SourcePosition texts, one per source
+    std::vector<uint64_t> serials;       // one per partition of the log (note_ledger_ids); empty: none used
+  };
+  std::vector<Partition> partitions;
+};
 
 class Ledger {
  public:
@@ -132,8 +173,10 @@ class Ledger {
   // "Look-ups across partitions" above); without one, an UPDATE, OUT or
   // CANCEL naming a period another writer holds is decided as one naming an
   // unknown period.
-  static Result<std::unique_ptr<Ledger>> open(Log& log, QuotaSchedule schedule, const Clock& clock,
-                                              ServerSecret secret, std::vector<uint32_t> held = {});
+  // `seed`, when given and the writer holds every partition: its start (see
+  // "Starting from the read side"); a writer of some partitions ignores it.
+  static Result<std::unique_ptr<Ledger>> open(Log& log, QuotaSchedule schedule, const Clock& clock, ServerSecret secret,
+                                              std::vector<uint32_t> held = {}, const WriterSeed* seed = nullptr);
 
   // `raw` is the declaration's JSON as sent, the text decode() read (one
   // line; other line breaks are turned into spaces; identity codes are
@@ -173,6 +216,8 @@ class Ledger {
   // as it will be logged (one JSON line without its '\n'; empty when none).
   uint32_t staged_in(uint32_t partition) const;
   std::string_view last_staged_event(uint32_t partition) const;
+  // The source position text the last event staged in `partition` carries (empty: none or none staged).
+  std::string_view last_staged_source(uint32_t partition) const;
   // The offset the next event staged in `partition` gets once everything
   // staged and in flight is appended.
   Offset next_offset(uint32_t partition) const;
@@ -223,8 +268,10 @@ class Ledger {
   Status in_order(Instant at, uint32_t partition) const;
   // The instant a redelivery probe decides at (no validation, nothing staged).
   Instant probe_time(const std::optional<Instant>& recorded_at) const;
-  // Folds the whole log into a fresh state; ends and source positions with it.
-  Status fold();
+  // Folds the whole log into a fresh state; ends and source positions with
+  // it. From `seed` (open() only): the seed's states merged, then the records
+  // from its offsets on.
+  Status fold(const WriterSeed* seed = nullptr);
   // The k-th fresh id of `partition` (k = 0, 1: an IN takes two), from its serial.
   Result<uint64_t> fresh_id(uint32_t partition, uint32_t k) const;
   // Moves the serials past the ledger-assigned ids `event` holds (folded or staged).

@@ -126,7 +126,11 @@ Status LedgerState::apply_action(const Event& event) {
 // A quota definition is written to every partition: fold it once, and keep
 // the definitions ordered by ledger time so the latest one of a year wins.
 void LedgerState::apply_quota(const Event& event) {
-  const QuotaDefinition q{event.quota.year, event.quota.hours, event.quota.effective_from, event.recorded_at};
+  add_quota_definition(
+      QuotaDefinition{event.quota.year, event.quota.hours, event.quota.effective_from, event.recorded_at});
+}
+
+void LedgerState::add_quota_definition(const QuotaDefinition& q) {
   auto same = [&q](const QuotaDefinition& o) {
     return o.year == q.year && o.hours == q.hours && o.effective_from == q.effective_from && o.recorded_at == q.recorded_at;
   };
@@ -272,6 +276,31 @@ void LedgerState::save(std::string* out) const {
 
 Status LedgerState::load(std::string_view bytes, LedgerState* s) {
   DIMONA_ASSERT(s->periods_.empty() && s->events_applied_ == 0);
+  return load_into(bytes, s, /*merge=*/false);
+}
+
+Status LedgerState::merge(std::span<const LedgerState* const> parts, LedgerState* into) {
+  DIMONA_ASSERT(into->periods_.empty() && into->events_applied_ == 0 && into->actions_.record_count() == 0);
+  size_t periods = 0, workers = 0, hours = 0;
+  for (const LedgerState* part : parts) {
+    periods += part->periods_.size();
+    workers += part->worker_index_.size();
+    hours += part->student_hours_.size();
+  }
+  into->period_index_.reserve(periods);  // no rehash as the parts come in
+  into->worker_index_.reserve(workers);
+  into->student_hours_.reserve(hours);
+  into->workers_.reserve(workers);
+  std::string bytes;
+  for (const LedgerState* part : parts) {
+    bytes.clear();
+    part->save(&bytes);
+    DIMONA_TRY(load_into(bytes, into, /*merge=*/true));
+  }
+  return Status::ok();
+}
+
+Status LedgerState::load_into(std::string_view bytes, LedgerState* s, bool merge) {
   if (bytes.size() < 4) return corruption("checkpoint state truncated");
   uint32_t crc = 0;
   ByteReader tail(bytes.substr(bytes.size() - 4));
@@ -285,16 +314,25 @@ Status LedgerState::load(std::string_view bytes, LedgerState* s) {
   if (version < kOldestReadableVersion || version > kStateVersion)
     return failed_precondition("ledger state version " + std::to_string(version) + ", this build reads " +
                                std::to_string(kOldestReadableVersion) + " to " + std::to_string(kStateVersion));
-  if (!in.get(&s->events_applied_) || !in.get(&s->last_recorded_at_.micros) || !in.get(&s->next_id_body_) ||
-      !in.get(&quotas))
+  uint64_t events_applied = 0, next_id_body = 0;
+  Instant last_recorded_at;
+  if (!in.get(&events_applied) || !in.get(&last_recorded_at.micros) || !in.get(&next_id_body) || !in.get(&quotas))
     return corruption("checkpoint state truncated");
+  // A merge sums what each part folded; the rest is what one fold of all their events keeps.
+  s->events_applied_ += events_applied;
+  s->last_recorded_at_ = merge ? std::max(s->last_recorded_at_, last_recorded_at) : last_recorded_at;
+  s->next_id_body_ = merge ? std::max(s->next_id_body_, next_id_body) : next_id_body;
   for (uint32_t i = 0; i < quotas; ++i) {
     QuotaDefinition q;
     if (!in.get(&q.year) || !in.get(&q.hours) || !in.get(&q.effective_from.days) || !in.get(&q.recorded_at.micros))
       return corruption("checkpoint state truncated");
-    s->quota_definitions_.push_back(q);
+    if (merge)
+      s->add_quota_definition(q);  // a log before issue 11 copied each into every partition
+    else
+      s->quota_definitions_.push_back(q);
   }
   if (!in.get(&periods) || periods > in.remaining() / 50) return corruption("checkpoint state truncated");
+  s->period_index_.reserve(s->period_index_.size() + static_cast<size_t>(periods));  // bounded by the bytes
   for (uint64_t i = 0; i < periods; ++i) {
     Period p;
     uint8_t type = 0, flags = 0, last = 0;
@@ -313,7 +351,7 @@ Status LedgerState::load(std::string_view bytes, LedgerState* s) {
     p.last_change = static_cast<DeclarationKind>(last);
     s->restore_period(p);
   }
-  return ActionState::load(in.rest(), &s->actions_, version <= kLastVersionWithConsultations);
+  return ActionState::load(in.rest(), &s->actions_, version <= kLastVersionWithConsultations, merge);
 }
 
 void LedgerState::restore_period(const Period& p) {

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -118,6 +119,12 @@ class LedgerState {
   // and checks what it reads: kCorruption on anything inconsistent.
   void save(std::string* out) const;
   [[nodiscard]] static Status load(std::string_view bytes, LedgerState* state);
+  // Into the empty `into`, the union of `parts`, states each folded from one
+  // partition's events alone (the Projector's): for every decision, the
+  // state one fold of all their events gives (Ledger::open from a seed). Each
+  // part goes through save() and load()'s checks; kCorruption when two parts
+  // hold the same period or record (partitions hold disjoint ones).
+  [[nodiscard]] static Status merge(std::span<const LedgerState* const> parts, LedgerState* into);
 
  private:
   // A worker's active periods, for the overlap check, in lanes of one
@@ -146,6 +153,8 @@ class LedgerState {
   Status apply_declaration(const Event& event);
   Status apply_action(const Event& event);
   void apply_quota(const Event& event);
+  void add_quota_definition(const QuotaDefinition& q);  // once, in recordedAt order
+  [[nodiscard]] static Status load_into(std::string_view bytes, LedgerState* state, bool merge);
   void create_period(const Event& event);
   void restore_period(const Period& p);
   Status change_period(const Event& event);

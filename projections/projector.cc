@@ -35,7 +35,8 @@ Projector::Projector(Key, Log& log, const ProjectorOptions& options)
 std::vector<ReadModelFactory> standard_read_models() {
   return {[] { return std::make_unique<AnomalyLog>(); },       [] { return std::make_unique<DeclarationLog>(); },
           [] { return std::make_unique<CitizenIndex>(); },     [] { return std::make_unique<ConsultationLog>(); },
-          [] { return std::make_unique<CareerBreakIndex>(); }, [] { return std::make_unique<AccessIndex>(); }};
+          [] { return std::make_unique<CareerBreakIndex>(); }, [] { return std::make_unique<AccessIndex>(); },
+          [] { return std::make_unique<WriterIndex>(); }};
 }
 
 Projector::~Projector() = default;
@@ -168,6 +169,10 @@ Result<std::unique_ptr<Projector>> Projector::open(Log& log, const ProjectorOpti
     projector->offsets_[p] = c.partitions[p].offset;
     projector->fences_[p] = c.partitions[p].fence;
   }
+  projector->checkpoint_current_ =
+      !options.as_of && std::none_of(projector->backfill_.begin(), projector->backfill_.end(), [](const auto& models) {
+        return std::find(models.begin(), models.end(), true) != models.end();
+      });
   return projector;
 }
 
@@ -192,7 +197,7 @@ Result<std::unique_ptr<Projector>> Projector::of_citizen(Log& log, const Project
                             ": not the citizen the index names");
         if (event->recorded_at > as_of) return false;  // the rest are later still
         projector.offsets_[p] = offset;                // the citizen's events alone: the others are not this state's
-        DIMONA_TRY(projector.fold_event(p, *event));
+        DIMONA_TRY(projector.fold_event(p, *event, {}));  // a view: no writer starts from it
         return true;
       }));
   return opened;
@@ -221,6 +226,25 @@ Status Projector::for_each_event_at(uint32_t p, std::span<const Offset> offsets,
     at = chunk_end;
   }
   return Status::ok();
+}
+
+std::optional<WriterSeed> Projector::writer_seed() const {
+  if (options_.as_of) return std::nullopt;  // a past state: what a writer starts from is the present
+  WriterSeed seed;
+  seed.partitions.resize(partition_count());
+  for (uint32_t p = 0; p < partition_count(); ++p) {
+    const WriterIndex* index = find_model<WriterIndex>(p);
+    if (!held_[p] || index == nullptr) return std::nullopt;
+    for (size_t m = 0; m < models_[p].size(); ++m)
+      if (backfill_[p][m] && models_[p][m].get() == index) return std::nullopt;  // not folded yet
+    WriterSeed::Partition& part = seed.partitions[p];
+    part.state = states_[p].get();
+    part.offset = offsets_[p];
+    part.fence = fences_[p];
+    part.positions = index->positions();
+    part.serials = index->serials();
+  }
+  return seed;
 }
 
 uint32_t Projector::partition_of(Ssin citizen) const { return partition_for(citizen, partition_count()); }
@@ -258,15 +282,16 @@ Status Projector::fold_partition(uint32_t p, Offset until, uint64_t max_events, 
     Result<Event> event = event_of(decoder, p, record.offset, record.payload);
     DIMONA_TRY(event);
     at = record.offset;
-    DIMONA_TRY(fold_event(p, *event));
+    DIMONA_TRY(fold_event(p, *event, record.source));
     ++*folded;
     return Status::ok();
   });
 }
 
-Status Projector::fold_event(uint32_t p, const Event& event) {
+Status Projector::fold_event(uint32_t p, const Event& event, std::string_view source) {
   DIMONA_TRY(states_[p]->apply(event));
-  for (const std::unique_ptr<ReadModel>& model : models_[p]) model->apply(event, offsets_[p]);
+  const FoldedRecord record{source, p, partition_count()};
+  for (const std::unique_ptr<ReadModel>& model : models_[p]) model->apply_record(event, offsets_[p], record);
   ++offsets_[p];
   return Status::ok();
 }
@@ -288,10 +313,11 @@ Result<bool> Projector::fold_appended(std::span<const Appended> events, uint64_t
     }
     Result<Event> event = event_of(decoder, p, a.offset, a.payload);
     DIMONA_TRY(event);
-    DIMONA_TRY(fold_event(p, *event));
+    DIMONA_TRY(fold_event(p, *event, a.source));
     ++n;
   }
   unsaved_events_ += n;
+  if (n > 0) checkpoint_current_ = false;
   if (folded) *folded = n;
   if (n > 0 && checkpoint_due_in_fold()) DIMONA_TRY(save_checkpoint());
   return whole;
@@ -318,6 +344,7 @@ Status Projector::backfill(uint64_t* folded) {
     for (size_t m = 0; m < models_[p].size(); ++m)
       if (backfill_[p][m]) again.push_back(models_[p][m].get());
     if (again.empty()) continue;
+    checkpoint_current_ = false;
     Result<std::unique_ptr<LogConsumer>> consumer = log_.open_consumer();
     DIMONA_TRY(consumer);
     LoggedEventReader decoder;
@@ -328,7 +355,8 @@ Status Projector::backfill(uint64_t* folded) {
       if (!*admitted) return Status::ok();
       Result<Event> event = event_of(decoder, p, record.offset, record.payload);
       DIMONA_TRY(event);
-      for (ReadModel* model : again) model->apply(*event, record.offset);
+      const FoldedRecord context{record.source, p, partition_count()};
+      for (ReadModel* model : again) model->apply_record(*event, record.offset, context);
       ++*folded;
       return Status::ok();
     }));
@@ -392,7 +420,7 @@ Result<std::vector<std::string>> Projector::events_at(uint32_t p, const std::vec
 }
 
 Status Projector::checkpoint() {
-  if (options_.checkpoint_path.empty() || options_.as_of) return Status::ok();
+  if (options_.checkpoint_path.empty() || options_.as_of || checkpoint_current_) return Status::ok();
   return save_checkpoint();
 }
 
@@ -410,6 +438,7 @@ Status Projector::save_checkpoint() {
   c.state_hash = state_hash_of(c.partitions);
   DIMONA_TRY((*store)->save(c, options_.keep_checkpoints));
   unsaved_events_ = 0;
+  checkpoint_current_ = true;
   last_checkpoint_ = std::chrono::steady_clock::now();
   last_checkpoint_seconds_ = std::chrono::duration<double>(last_checkpoint_ - started).count();
   return Status::ok();
@@ -487,6 +516,7 @@ Result<ReplayStats> Projector::catch_up_to(const std::vector<Offset>& ends,
       DIMONA_TRY(errors[t]);
       stats.events += folded[t];
       unsaved_events_ += folded[t];
+      if (folded[t] > 0) checkpoint_current_ = false;
       shown.events += folded[t];
     }
     if (progress) progress(shown);

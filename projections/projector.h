@@ -5,7 +5,9 @@
 // the DeclarationLog, where each declaration is, for GET
 // /v1/declarations/{id}, the CitizenIndex, where each citizen's events
 // are, for a citizen's history, the ConsultationLog, who looked, and the
-// CareerBreakIndex, each employer's and citizen's career-break records).
+// CareerBreakIndex, each employer's and citizen's career-break records, the
+// AccessIndex, each citizen's attestations and consents, and the WriterIndex,
+// what a writer starting from this state needs beside it).
 //
 // Contract. Each partition is folded by one thread at a time, in offset
 // order, into its own LedgerState (the fold the decision side uses, so read
@@ -53,17 +55,19 @@
 #include "engine/base/limits.h"
 #include "engine/base/status.h"
 #include "engine/base/time.h"
-#include "engine/log/log.h"
+#include "engine/ledger.h"
 #include "engine/ledger_state.h"
+#include "engine/log/log.h"
 #include "engine/quota_schedule.h"
 #include "projections/access_index.h"
 #include "projections/anomaly_log.h"
-#include "projections/checkpoint_store.h"
 #include "projections/career_break_index.h"
+#include "projections/checkpoint_store.h"
 #include "projections/citizen_index.h"
 #include "projections/consultation_log.h"
 #include "projections/declaration_log.h"
 #include "projections/read_model.h"
+#include "projections/writer_index.h"
 
 namespace dimona {
 
@@ -140,6 +144,9 @@ class Projector {
   Result<ReplayStats> catch_up_to(const std::vector<Offset>& ends,
                                   const std::function<void(const ReplayProgress&)>& progress = {});
   // Writes a checkpoint now (when a checkpoint path is set): a server stopping saves its state.
+  // Nothing when the latest checkpoint already holds this state (loaded by open() with no model
+  // to fold again, or written since, and nothing folded after): a stop that changed nothing adds
+  // no copy.
   Status checkpoint();
   // Writes one when due, as a fold would (true when it did). It only reads the state, so it may
   // run while other threads read this projector, never while one folds into it.
@@ -151,6 +158,7 @@ class Projector {
     uint32_t partition = 0;
     Offset offset = 0;
     std::string_view payload;
+    std::string_view source;  // the record's source position as appended (LogRecordDraft::source)
   };
   // Folds `events` (each partition's in offset order) as catch_up() would read them, without
   // reading the log (issue 11: serve folded each write again from the log it had just written).
@@ -225,6 +233,12 @@ class Projector {
   // A consumer of the log for reads by offset or instant, used by one thread at a time.
   Result<std::unique_ptr<LogConsumer>> open_reader() const { return log_.open_reader(); }
   Offset offset(uint32_t p) const { return offsets_[p]; }
+  // What a writer holding every partition starts from (engine/ledger.h, "Starting from the read
+  // side"): each partition's state, offset and fence, and its WriterIndex. Points into this
+  // projector: for a Ledger::open while it is alive and not folding. nullopt when it cannot
+  // serve: a projector at an instant or of some partitions, without the WriterIndex, or whose
+  // WriterIndex is still to be folded again (a checkpoint without its section: catch_up() first).
+  std::optional<WriterSeed> writer_seed() const;
   // The latest ledger time over all partitions: the reference date of exports.
   Instant ledger_time() const;
   // The instant this projector stops at (ProjectorOptions::as_of); nullopt: the log's end.
@@ -244,7 +258,8 @@ class Projector {
  private:
   Status fold_partition(uint32_t p, Offset until, uint64_t max_events, uint64_t* folded);
   // Partition p's state and read models take `event`, the record at offsets_[p], which moves past it.
-  Status fold_event(uint32_t p, const Event& event);
+  // `source`: the record's source position (FoldedRecord).
+  Status fold_event(uint32_t p, const Event& event, std::string_view source);
   // True when a checkpoint is due: a path, not at an instant, and checkpoint_every_events
   // events since the last, or checkpoint_every_seconds and at least nine times the last one's
   // writing time (so writing checkpoints takes at most a tenth of a server's time).
@@ -268,6 +283,7 @@ class Projector {
   uint64_t unsaved_events_ = 0;
   std::chrono::steady_clock::time_point last_checkpoint_ = std::chrono::steady_clock::now();
   double last_checkpoint_seconds_ = 0;  // how long the last one took to write
+  bool checkpoint_current_ = false;     // the latest checkpoint holds exactly this state (checkpoint())
   std::vector<Offset> fences_;   // per partition: the latest fence before offsets_ (kNoEpoch: none; fence.h)
   std::vector<bool> held_;       // per partition: folded by catch_up()
 };

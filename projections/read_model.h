@@ -32,12 +32,27 @@
 
 namespace dimona {
 
+// What a fold knows of an event beyond the event itself.
+struct FoldedRecord {
+  // The record's source position (LogRecordDraft::source); empty when it has none, or when the
+  // fold reads events without their records (a citizen's past read by offset).
+  std::string_view source;
+  uint32_t partition = 0;   // the partition being folded
+  uint32_t partitions = 1;  // the log's partition count
+};
+
 class ReadModel {
  public:
   virtual ~ReadModel() = default;
   virtual std::string_view name() const = 0;
   virtual uint32_t version() const = 0;
   virtual void apply(const Event& event, Offset offset) = 0;
+  // apply() with what the fold knows of the event's record (FoldedRecord).
+  // Only a model that keeps more than the events say (WriterIndex) looks at it.
+  virtual void apply_record(const Event& event, Offset offset, const FoldedRecord& record) {
+    (void)record;
+    apply(event, offset);
+  }
   virtual void save(std::string* out) const = 0;
   [[nodiscard]] virtual Status load(std::string_view bytes) = 0;
 };
@@ -46,7 +61,7 @@ using ReadModelFactory = std::function<std::unique_ptr<ReadModel>()>;
 
 // The ledger's own read models, in their checkpoint order: AnomalyLog ("anomalies"), DeclarationLog
 // ("declarations"), CitizenIndex ("citizens"), ConsultationLog ("consultations"), CareerBreakIndex
-// ("career_breaks"), AccessIndex ("access").
+// ("career_breaks"), AccessIndex ("access"), WriterIndex ("writer").
 std::vector<ReadModelFactory> standard_read_models();
 
 }  // namespace dimona

@@ -133,7 +133,7 @@ TEST_F(ProjectorTest, EventsHandedOverFoldAsTheLogReadBack) {
         if (i >= records[p].size()) continue;
         any = true;
         if (skip && skip->first == p && skip->second == records[p][i].offset) continue;
-        out.push_back(Projector::Appended{p, records[p][i].offset, records[p][i].payload});
+        out.push_back(Projector::Appended{p, records[p][i].offset, records[p][i].payload, records[p][i].source});
       }
       if (!any) return out;
     }
@@ -176,7 +176,7 @@ TEST_F(ProjectorTest, EventsHandedOverFoldAsTheLogReadBack) {
 TEST_F(ProjectorTest, AnUndecodableEventHandedOverIsCorruption) {
   auto p = Projector::open(*log_, ProjectorOptions{});
   ASSERT_TRUE(p.is_ok());
-  const std::vector<Projector::Appended> bad{{0, 0, "{\"type\":\"noSuchEvent\"}"}};
+  const std::vector<Projector::Appended> bad{{0, 0, "{\"type\":\"noSuchEvent\"}", {}}};
   Result<bool> whole = (*p)->fold_appended(bad);
   ASSERT_FALSE(whole.is_ok());
   EXPECT_EQ(whole.status().code(), Code::kCorruption) << whole.status().to_string();

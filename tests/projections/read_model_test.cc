@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include <string>
 
 #include "engine/base/bytes.h"
@@ -125,6 +127,9 @@ TEST_F(ReadModelTest, ASectionItsModelCannotLoadIsCorruption) {
   };
   ProjectorOptions wide = options(std::nullopt);
   wide.read_models.push_back([] { return std::make_unique<Wider>(); });
+  // Written by a projector that folded from the start: one that loaded the checkpoint and folded
+  // nothing since writes no copy of it (Projector::checkpoint).
+  std::filesystem::remove(wide.checkpoint_path);
   std::unique_ptr<Projector> writer = caught_up(wide);
   ASSERT_TRUE(writer->checkpoint().is_ok());
   Result<std::unique_ptr<Projector>> reader = Projector::open(*log_, options(1));
