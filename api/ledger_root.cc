@@ -137,6 +137,11 @@ Result<WriteSide> open_write_side(const LedgerConfig& common, const Clock& clock
   Result<std::unique_ptr<Ledger>> ledger =
       Ledger::open(*side.log, std::move(*schedule), clock, *secret, held, seed ? &*seed : nullptr);
   DIMONA_TRY(ledger);
+  if (!(*ledger)->seed_refusal().empty())
+    std::fprintf(stderr,
+                 "dimona-ledger: warning: the read side's state is not this log's (%s); the writer folded the "
+                 "log from its start\n",
+                 (*ledger)->seed_refusal().c_str());
   if (common.recorded_at_skew_seconds >= 0) (*ledger)->set_recorded_at_future_skew(common.recorded_at_skew_seconds);
   DIMONA_TRY(attach_directory(*side.log, **ledger, !held.empty()));
   side.ledger = std::move(*ledger);

@@ -177,6 +177,26 @@ Parsed<std::optional<Representation>> negotiate_representation(const HttpRequest
   return Answer(pdf_wins ? Representation::kPdf : Representation::kJson);
 }
 
+std::string unsupported_body(const HttpRequest& request) {
+  if (request.body.empty()) return {};
+  const std::string_view encoding = trim_ows(request.header("content-encoding"));
+  if (!encoding.empty() && !equal_ignoring_case(encoding, "identity"))
+    return "Content-Encoding " + std::string(encoding).substr(0, 64) + " is not decoded here: send the JSON as it is";
+  const std::string_view type = request.header("content-type");
+  if (type.empty()) return {};
+  const std::string_view media = trim_ows(type.substr(0, type.find(';')));
+  const size_t slash = media.find('/');
+  const std::string_view major = media.substr(0, slash),
+                         minor = slash == std::string_view::npos ? "" : media.substr(slash + 1);
+  constexpr std::string_view kJsonSuffix = "+json";
+  const bool json = equal_ignoring_case(major, "application") &&
+                    (equal_ignoring_case(minor, "json") ||
+                     (minor.size() > kJsonSuffix.size() &&
+                      equal_ignoring_case(minor.substr(minor.size() - kJsonSuffix.size()), kJsonSuffix)));
+  if (json) return {};
+  return "Content-Type " + std::string(media).substr(0, 64) + " is not read here: the body is application/json";
+}
+
 Parsed<std::optional<int32_t>> query_year(const HttpRequest& request) {
   if (!request.has_query("year")) return std::optional<int32_t>();
   constexpr uint64_t kYearMin = 2000, kYearMax = 2099;

@@ -84,6 +84,14 @@ enum class Representation : unsigned char { kJson, kPdf };
 // Issues: a ?format that is neither. An empty value (no issue): Accept refuses both (q=0), 406.
 Parsed<std::optional<Representation>> negotiate_representation(const HttpRequest& request);
 
+// Whether a request's body is one the API reads: JSON (RFC 8259). Content-Type, when present,
+// names application/json or a structured +json type (RFC 6839; parameters such as charset are
+// not read: the API reads UTF-8); absent, the body is taken as JSON (RFC 9110 8.3 lets a
+// recipient examine it; the decoder refuses anything else, 400). Content-Encoding, when present,
+// is identity: the API decodes no compressed body. Empty when the body may be read, else why
+// not (the detail of a 415 Unsupported Media Type). A request without a body is never refused.
+std::string unsupported_body(const HttpRequest& request);
+
 // --- Links -------------------------------------------------------------------------------
 // Every byte but RFC 3986's unreserved ones (ALPHA DIGIT - . _ ~) as %XX.
 std::string percent_encode(std::string_view text);

@@ -148,6 +148,9 @@ struct Api::Impl {
     // Answers from the state of the path's {ssin} alone (a citizen's view: Projector::of_citizen),
     // so ?asOf folds that citizen's events only. Set for every read under /v1/citizens/{ssin}/.
     bool one_citizen = false;
+    // The handler reads the request's body (a declaration, an action, settings): its media type
+    // is checked first (unsupported_body, 415). A write that reads none ignores any body.
+    bool reads_body = false;
   };
   static Route read(const char* method, const char* pattern, ReadHandler fn, bool public_route = false) {
     Route r{method, pattern, fn, nullptr, nullptr, public_route, false, std::string(method) + " " + pattern};
@@ -156,6 +159,10 @@ struct Api::Impl {
   }
   static Route write(const char* method, const char* pattern, WriteHandler fn) {
     return Route{method, pattern, nullptr, fn, nullptr, false, false, std::string(method) + " " + pattern};
+  }
+  static Route with_body(Route r) {
+    r.reads_body = true;
+    return r;
   }
   static Route internal(const char* method, const char* pattern, Internal fn, bool public_route = false) {
     return Route{method, pattern, nullptr, nullptr, fn, public_route, false, std::string(method) + " " + pattern};
@@ -467,35 +474,35 @@ struct Api::Impl {
 const std::vector<Api::Impl::Route>& Api::Impl::table() {
   static const std::vector<Route> routes = [] {
     std::vector<Route> table = {
-      read("GET", "/health", &health, true),
-      read("GET", "/ready", &ready, true),
-      internal("GET", "/metrics", &Impl::metrics_text, true),
-      write("POST", "/v1/declarations", &post_declaration),
-      spread(Spread::kDeclaration, read("GET", "/v1/declarations/{id}", &get_declaration)),
-      write("POST", "/v1/actions", &post_action),
-      read("GET", "/v1/audit/stateHash", &state_hash_route),
-      read("GET", "/v1/citizens/{ssin}/studentBalance", &student_balance_route),
-      read("GET", "/v1/citizens/{ssin}/calendar", &calendar_route),
-      read("GET", "/v1/citizens/{ssin}/interimRelations", &interim_route),
-      read("GET", "/v1/citizens/{ssin}/attestations", &attestations_route),
-      write("POST", "/v1/citizens/{ssin}/attestations", &issue_attestation),
-      read("GET", "/v1/citizens/{ssin}/consents", &consents_route),
-      read("GET", "/v1/citizens/{ssin}/consentedData", &consented_data),
-      read("GET", "/v1/citizens/{ssin}/flexiEligibility", &flexi_route),
-      read("GET", "/v1/citizens/{ssin}/anomalies", &anomalies_route),
-      answers_as_of(read("GET", "/v1/audit/citizens/{ssin}/events", &citizen_events_route)),
-      read("GET", "/v1/citizens/{ssin}/consultations", &consultations_route),
-      read("GET", "/v1/citizens/{ssin}/wages", &wages_route),
-      read("GET", "/v1/citizens/{ssin}/inbox", &inbox_route),
-      read("GET", "/v1/citizens/{ssin}/inbox/{messageId}", &inbox_message_route),
-      write("POST", "/v1/citizens/{ssin}/inbox/{messageId}/archive", &archive_message),
-      spread(Spread::kRecord, limited(read("GET", "/v1/accessCodes/{code}", &access_code_route))),
-      spread(Spread::kRequests, read("GET", "/v1/dataAccessRequests", &data_access_requests)),
-      spread(Spread::kRecord, read("GET", "/v1/dataAccessRequests/{requestId}/qr", &data_access_qr)),
-      spread(Spread::kCareerBreaks, read("GET", "/v1/careerBreakRequests", &career_break_list)),
-      spread(Spread::kRecord, read("GET", "/v1/careerBreakRequests/{ticket}", &career_break_one)),
-      spread(Spread::kPartitionZero, read("GET", "/v1/employers/{employer}/settings", &settings_route)),
-      spread(Spread::kPartitionZero, write("PUT", "/v1/employers/{employer}/settings", &put_settings)),
+        read("GET", "/health", &health, true),
+        read("GET", "/ready", &ready, true),
+        internal("GET", "/metrics", &Impl::metrics_text, true),
+        with_body(write("POST", "/v1/declarations", &post_declaration)),
+        spread(Spread::kDeclaration, read("GET", "/v1/declarations/{id}", &get_declaration)),
+        with_body(write("POST", "/v1/actions", &post_action)),
+        read("GET", "/v1/audit/stateHash", &state_hash_route),
+        read("GET", "/v1/citizens/{ssin}/studentBalance", &student_balance_route),
+        read("GET", "/v1/citizens/{ssin}/calendar", &calendar_route),
+        read("GET", "/v1/citizens/{ssin}/interimRelations", &interim_route),
+        read("GET", "/v1/citizens/{ssin}/attestations", &attestations_route),
+        write("POST", "/v1/citizens/{ssin}/attestations", &issue_attestation),
+        read("GET", "/v1/citizens/{ssin}/consents", &consents_route),
+        read("GET", "/v1/citizens/{ssin}/consentedData", &consented_data),
+        read("GET", "/v1/citizens/{ssin}/flexiEligibility", &flexi_route),
+        read("GET", "/v1/citizens/{ssin}/anomalies", &anomalies_route),
+        answers_as_of(read("GET", "/v1/audit/citizens/{ssin}/events", &citizen_events_route)),
+        read("GET", "/v1/citizens/{ssin}/consultations", &consultations_route),
+        read("GET", "/v1/citizens/{ssin}/wages", &wages_route),
+        read("GET", "/v1/citizens/{ssin}/inbox", &inbox_route),
+        read("GET", "/v1/citizens/{ssin}/inbox/{messageId}", &inbox_message_route),
+        write("POST", "/v1/citizens/{ssin}/inbox/{messageId}/archive", &archive_message),
+        spread(Spread::kRecord, limited(read("GET", "/v1/accessCodes/{code}", &access_code_route))),
+        spread(Spread::kRequests, read("GET", "/v1/dataAccessRequests", &data_access_requests)),
+        spread(Spread::kRecord, read("GET", "/v1/dataAccessRequests/{requestId}/qr", &data_access_qr)),
+        spread(Spread::kCareerBreaks, read("GET", "/v1/careerBreakRequests", &career_break_list)),
+        spread(Spread::kRecord, read("GET", "/v1/careerBreakRequests/{ticket}", &career_break_one)),
+        spread(Spread::kPartitionZero, read("GET", "/v1/employers/{employer}/settings", &settings_route)),
+        spread(Spread::kPartitionZero, with_body(write("PUT", "/v1/employers/{employer}/settings", &put_settings))),
     };
     return table;
   }();
@@ -619,6 +626,11 @@ void Api::handle(HttpRequest request, std::function<void(HttpResponse)> done) {
       return c.reply(std::move(r));
     }
     c.who = auth.principal();
+  }
+  if (const std::string why = route->reads_body ? unsupported_body(c.request) : std::string(); !why.empty()) {
+    HttpResponse r = problem(415, "unsupportedMediaType", "Unsupported Media Type", why);
+    if (c.request.method == "POST") r.headers.emplace_back("Accept-Post", "application/json");
+    return c.reply(std::move(r));
   }
   impl.record_consultation(*route, c);
   c.names = employer_names(impl.options.employers.get(), language_from_accept(c.request.header("accept-language")));

@@ -338,7 +338,16 @@ Result<std::unique_ptr<Ledger>> Ledger::open(Log& log, QuotaSchedule schedule, c
   Result<std::unique_ptr<LogConsumer>> consumer = log.open_consumer();
   DIMONA_TRY(consumer);
   ledger->consumer_ = std::move(*consumer);
-  DIMONA_TRY(ledger->fold(seed != nullptr && ledger->holds_all_ ? seed : nullptr));
+  if (seed != nullptr && ledger->holds_all_) {
+    Status seeded = ledger->fold(seed);
+    ledger->seeded_ = seeded.is_ok();
+    if (seeded.is_ok()) return ledger;
+    // Not this log's state (another log's checkpoint, or one ahead of it): the log is the truth,
+    // fold it from the start. A fault of the log itself comes back from that fold too.
+    if (seeded.code() != Code::kFailedPrecondition && seeded.code() != Code::kCorruption) return seeded;
+    ledger->seed_refusal_ = seeded.to_string();
+  }
+  DIMONA_TRY(ledger->fold());
   return ledger;
 }
 
@@ -484,6 +493,7 @@ Status Ledger::fold(const WriterSeed* seed) {
       if ((*ends)[p] < part.offset)
         return failed_precondition("partition " + std::to_string(p) + ": the seed was folded to offset " +
                                    std::to_string(part.offset) + ", past the log's end " + std::to_string((*ends)[p]));
+      DIMONA_TRY(check_seed_matches(p, part));
       if (!part.serials.empty() && part.serials.size() != partitions())
         return invalid_argument("the seed's id serials are for another partition count");
       parts.push_back(part.state);
@@ -531,6 +541,24 @@ Status Ledger::fold(const WriterSeed* seed) {
   handed_end_ = std::move(*ends);
   folded_rows_ = std::move(rows);
   return reconcile_directory();
+}
+
+// The record before the seed's offset was recorded when the seed's state says its partition's
+// last event was: a cheap check that the seed was folded from this log (a checkpoint of another
+// log of the same shape would otherwise pass). A partition whose state folded no event (fences
+// alone) has nothing to compare.
+Status Ledger::check_seed_matches(uint32_t p, const WriterSeed::Partition& part) {
+  if (part.offset == 0 || part.state->events_applied() == 0) return Status::ok();
+  std::optional<Instant> at;
+  DIMONA_TRY(read_partition(*consumer_, p, part.offset - 1, part.offset, [&at](LogRecord& r) -> Status {
+    at = r.recorded_at;
+    return Status::ok();
+  }));
+  if (at == part.state->last_recorded_at()) return Status::ok();
+  return failed_precondition("partition " + std::to_string(p) + ": the seed's last event (" +
+                             to_string(part.state->last_recorded_at()) + ") is not the log's record at offset " +
+                             std::to_string(part.offset - 1) + (at ? " (" + to_string(*at) + ")" : std::string()) +
+                             ": a state folded from another log");
 }
 
 Status Ledger::use_directory(std::unique_ptr<Directory> directory) {

@@ -76,12 +76,12 @@
 // serials and last recordedAt from the seed, and folds only the records
 // after the seed's offsets, through a FenceFilter started at the seed's
 // fence; what it then decides is what it decides after a fold from offset 0
-// (a test proves it). This is the start of `serve` on a ledger with a
-// checkpoint: the log is folded once, by the read side. The directory rows
-// (look-ups across partitions) of the seed's events are not put again: a
-// writer holding every partition never reads them, and a group member, who
-// does, folds its partitions from offset 0 and reconciles them.
-// Not thread-safe: one Ledger per log, used from one thread; the Log outlives it.
+// (a test proves it). The record before each seed offset must carry the
+// recordedAt of the seed state's last event, or the seed is another log's. This is the start of `serve` on a ledger
+// with a checkpoint: the log is folded once, by the read side. The directory rows (look-ups across partitions) of the
+// seed's events are not put again: a writer holding every partition never reads them, and a group member, who does,
+// folds its partitions from offset 0 and reconciles them. Not thread-safe: one Ledger per log, used from one thread;
+// the Log outlives it.
 #pragma once
 
 #include <memory>
@@ -175,6 +175,10 @@ class Ledger {
   // unknown period.
   // `seed`, when given and the writer holds every partition: its start (see
   // "Starting from the read side"); a writer of some partitions ignores it.
+  // A seed of another shape (partition or serial count) is kInvalidArgument; one
+  // that is not this log's (past its end, its last events not the log's, states
+  // that claim the same records) is set aside and the log folded from offset 0
+  // (started_from_seed() false, seed_refusal() says why).
   static Result<std::unique_ptr<Ledger>> open(Log& log, QuotaSchedule schedule, const Clock& clock, ServerSecret secret,
                                               std::vector<uint32_t> held = {}, const WriterSeed* seed = nullptr);
 
@@ -242,6 +246,9 @@ class Ledger {
   const LedgerState& state() const { return *state_; }
   uint32_t partition_of(Ssin worker) const;
   bool holds(uint32_t partition) const { return held_[partition]; }
+  // Whether open() started from its seed; if a seed was set aside, why (else empty).
+  bool started_from_seed() const { return seeded_; }
+  const std::string& seed_refusal() const { return seed_refusal_; }
 
  private:
   struct Committer;
@@ -272,6 +279,8 @@ class Ledger {
   // it. From `seed` (open() only): the seed's states merged, then the records
   // from its offsets on.
   Status fold(const WriterSeed* seed = nullptr);
+  // kFailedPrecondition unless the record before `part`'s offset is its state's last event.
+  Status check_seed_matches(uint32_t partition, const WriterSeed::Partition& part);
   // The k-th fresh id of `partition` (k = 0, 1: an IN takes two), from its serial.
   Result<uint64_t> fresh_id(uint32_t partition, uint32_t k) const;
   // Moves the serials past the ledger-assigned ids `event` holds (folded or staged).
@@ -323,6 +332,8 @@ class Ledger {
   std::string source_;              // scratch
   bool poisoned_ = false;
   bool fenced_ = false;  // fenced()
+  bool seeded_ = false;  // started_from_seed()
+  std::string seed_refusal_;
   int64_t future_skew_seconds_;
   double commit_wait_seconds_ = 0;
 };

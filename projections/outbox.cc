@@ -76,8 +76,7 @@ struct OutboxRelay::Pending {
 };
 
 OutboxRelay::OutboxRelay(Log& events, Log& outbox, const OutboxOptions& options)
-    : events_(events),
-      outbox_(outbox),
+    : outbox_(outbox),
       options_(options),
       next_(events.partitions(), 0),
       read_(events.partitions(), 0),

@@ -114,7 +114,6 @@ class OutboxRelay {
   Status take(LogRecord& record, OutboxStats* stats);
   Status flush(uint32_t partition, OutboxStats* stats);
 
-  Log& events_;
   Log& outbox_;
   OutboxOptions options_;
   std::vector<std::unique_ptr<LogProducer>> producers_;

@@ -369,6 +369,15 @@ def attack_bodies(client, tokens, failures):
         for method, path, role in routes:
             client.request(method, path, tokens[role], body=body,
                            where=f"{method} {path} as {role} body={body[:60]!r}")
+    # A body that says it is not JSON, or that it is compressed: 415 before anything reads it.
+    body = json.dumps({"employer": {"enterpriseNumber": EMPLOYER}, "worker": {"ssin": CITIZEN}})
+    for method, path, role in routes:
+        for headers in ({"Content-Type": "text/plain"}, {"Content-Type": "application/x-www-form-urlencoded"},
+                        {"Content-Type": "application/json", "Content-Encoding": "gzip"}):
+            where = f"{method} {path} as {role} with {headers}"
+            answer = client.request(method, path, tokens[role], body=body, headers=headers, where=where)
+            if answer is not None and answer[0] != 415:
+                failures.add(where, f"status {answer[0]}, expected 415")
     # A body over the limit: the server may answer 413 before reading it all, so the
     # request goes out on a raw socket and only the answer is judged.
     head = (f"POST /v1/declarations HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {tokens['declarant']}\r\n"

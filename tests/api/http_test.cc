@@ -1016,6 +1016,42 @@ TEST_F(HttpTest, ACitizenSeesOnlyThemselfAndA403SaysNothingAboutExistence) {
 
 // --- Declarations ---------------------------------------------------------------------------------
 
+// A body is JSON (RFC 9110 15.5.16): another Content-Type, or a content coding the API does not
+// decode, is 415 before anything reads it; a +json type, parameters and case are taken; a request
+// without a body, or a route that reads none, is never refused for it.
+TEST_F(HttpTest, ABodyThatIsNotJsonIsUnsupportedMediaType) {
+  const std::string body = stu_in("2025-07-01", "2025-07-31", 30);
+  for (const char* type :
+       {"text/plain", "application/x-www-form-urlencoded", "application/xml", "json", "application/jsonx"}) {
+    const Response r = post("/v1/declarations", declarant(kEmp1), body, {{"Content-Type", type}});
+    expect_problem(r, 415, "unsupportedMediaType");
+    EXPECT_EQ(r.header("accept-post"), "application/json") << type;
+    EXPECT_NE(r.json()["detail"].text.find("application/json"), std::string::npos) << r;
+  }
+  expect_problem(post("/v1/declarations", declarant(kEmp1), body,
+                      {{"Content-Type", "application/json"}, {"Content-Encoding", "gzip"}}),
+                 415, "unsupportedMediaType");
+  expect_problem(post("/v1/actions", employer(kEmp1), "{}", {{"Content-Type", "text/plain"}}), 415,
+                 "unsupportedMediaType");
+  EXPECT_EQ(call("PUT", "/v1/employers/" + std::string(kEmp1) + "/settings", token(employer(kEmp1)), "{}",
+                 {{"Content-Type", "text/csv"}})
+                .status,
+            415);
+  // Nothing was decided: the first declaration that is read gets the first period.
+  const Response taken =
+      post("/v1/declarations", declarant(kEmp1), body, {{"Content-Type", "APPLICATION/JSON ; charset=UTF-8"}});
+  EXPECT_EQ(taken.status, 201) << taken;
+  EXPECT_EQ(taken.json()["result"].text, "A") << "the refused posts staged nothing: " << taken;
+  EXPECT_EQ(post("/v1/declarations", declarant(kEmp1), stu_in("2025-08-01", "2025-08-31", 30),
+                 {{"Content-Type", "application/problem+json"}, {"Content-Encoding", "identity"}})
+                .status,
+            201);
+  // A write that reads no body: whatever the Content-Type of an empty one.
+  EXPECT_NE(
+      post(citizen_path(kStudent, "attestations"), citizen(kStudent), "", {{"Content-Type", "text/plain"}}).status,
+      415);
+}
+
 TEST_F(HttpTest, ADeclarantPostsADeclarationAndReadsItBack) {
   const Response r = post("/v1/declarations", declarant(kEmp1), stu_in("2025-07-01", "2025-07-31", 30));
   ASSERT_EQ(r.status, 201) << r;

@@ -756,6 +756,8 @@ def run_server_checks(c, bad, source_dir):
         bad.add("POST /v1/declarations (across two quarters)", f"result {r.json.get('result')}, expected B (rule 5)")
     c.call("POST", "/v1/declarations", "declarant", 400, body={"dimonaIn": {"plannedHours": 3}})
     c.call("POST", "/v1/declarations", "declarant", 400, body="{not json")
+    c.call("POST", "/v1/declarations", "declarant", 415, body=declaration, headers={"Content-Type": "text/plain"})
+    c.call("POST", "/v1/actions", "employer", 415, body={}, headers={"Content-Type": "application/xml"})
     c.call("POST", "/v1/declarations", "declarant", 400,
            body={"worker": {"ssin": CITIZEN}, "attestationRequest": {"year": today.year}})
     other = copy.deepcopy(declaration)

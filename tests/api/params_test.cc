@@ -96,6 +96,29 @@ TEST(Params, TheAuditAxes) {
 }
 
 // RFC 9110 12.5.1: what a route offering JSON and PDF answers in.
+TEST(Params, ABodyIsReadOnlyAsJson) {
+  auto why = [](std::string body, std::string type, std::string encoding = "") {
+    HttpRequest r = get("/x");
+    r.method = "POST";
+    r.body = std::move(body);
+    if (!type.empty()) r.headers.emplace_back("content-type", std::move(type));
+    if (!encoding.empty()) r.headers.emplace_back("content-encoding", std::move(encoding));
+    return unsupported_body(r);
+  };
+  EXPECT_EQ(why("{}", ""), "") << "no Content-Type: read as JSON";
+  EXPECT_EQ(why("{}", "application/json"), "");
+  EXPECT_EQ(why("{}", " Application/JSON;charset=utf-8 "), "");
+  EXPECT_EQ(why("{}", "application/problem+json"), "") << "a structured +json type";
+  EXPECT_EQ(why("{}", "application/json", "identity"), "");
+  EXPECT_EQ(why("", "text/plain"), "") << "no body: nothing to refuse";
+  for (const char* type : {"text/plain", "text/json", "application/jsonp", "application/+json", "application", "/json",
+                           "multipart/form-data; boundary=x", "application/x-www-form-urlencoded"})
+    EXPECT_NE(why("{}", type), "") << type;
+  EXPECT_NE(why("{}", "application/json", "gzip"), "");
+  EXPECT_NE(why("{}", "application/json", "br, identity"), "");
+  EXPECT_LT(why("{}", std::string(10'000, 'a')).size(), 200u) << "the detail never echoes a long header whole";
+}
+
 TEST(Params, TheRepresentationIsFormatOrTheAcceptFieldWeighed) {
   using R = Representation;
   auto asked = [](std::string target, std::string accept) {

@@ -123,7 +123,9 @@ TEST_P(WriterSeedTest, AWriterStartedFromTheReadSideDecidesAsOneThatFoldedTheLog
     Result<std::unique_ptr<Ledger>> ledger =
         Ledger::open(*log, testing::test_schedule(), clock, ServerSecret::from_passphrase("test"), {}, from);
     EXPECT_TRUE(ledger.is_ok()) << ledger.status().to_string();
-    return ledger.is_ok() ? trace_of(**ledger, sources, input) : std::vector<std::string>{};
+    if (!ledger.is_ok()) return std::vector<std::string>{};
+    EXPECT_EQ((*ledger)->started_from_seed(), from != nullptr) << (*ledger)->seed_refusal();
+    return trace_of(**ledger, sources, input);
   };
   const std::vector<std::string> folded = run(nullptr);
   const std::vector<std::string> seeded = run(&seed);
@@ -149,33 +151,58 @@ class SeededWriter : public ::testing::Test {
   TempDir dir_;
 };
 
-// A seed that is not the log's is refused, and nothing is opened from it.
-TEST_F(SeededWriter, ASeedPastTheLogsEndOrOfAnotherShapeIsRefused) {
+// A seed of another shape is refused; one that is not this log's state is set aside, and the
+// writer folds the log from offset 0 as without one.
+TEST_F(SeededWriter, ASeedThatIsNotTheLogsIsSetAsideAndOneOfAnotherShapeRefused) {
   Result<std::unique_ptr<Projector>> read = Projector::open(*log_, ProjectorOptions{});
   ASSERT_TRUE(read.is_ok());
   ASSERT_TRUE((*read)->catch_up().is_ok());
   ManualClock clock(*parse_instant("2027-06-01T00:00:00Z"));
   auto open = [&](const WriterSeed& seed) {
-    return Ledger::open(*log_, testing::test_schedule(), clock, ServerSecret::from_passphrase("test"), {}, &seed)
-        .status();
+    return Ledger::open(*log_, testing::test_schedule(), clock, ServerSecret::from_passphrase("test"), {}, &seed);
+  };
+  size_t periods = 0;
+  {
+    Result<std::unique_ptr<Ledger>> own = open(*(*read)->writer_seed());
+    ASSERT_TRUE(own.is_ok()) << own.status().to_string();
+    EXPECT_TRUE((*own)->started_from_seed()) << (*own)->seed_refusal();
+    periods = (*own)->state().period_count();
+    ASSERT_GT(periods, 0u);
+  }
+  auto set_aside = [&](const WriterSeed& seed, std::string_view why) {
+    Result<std::unique_ptr<Ledger>> ledger = open(seed);
+    ASSERT_TRUE(ledger.is_ok()) << ledger.status().to_string();
+    EXPECT_FALSE((*ledger)->started_from_seed());
+    EXPECT_NE((*ledger)->seed_refusal().find(why), std::string::npos) << (*ledger)->seed_refusal();
+    EXPECT_EQ((*ledger)->state().period_count(), periods) << "folded from offset 0";
   };
   WriterSeed past = *(*read)->writer_seed();
   past.partitions[1].offset += 1000;
-  const Status beyond = open(past);
-  EXPECT_EQ(beyond.code(), Code::kFailedPrecondition) << beyond.to_string();
-  EXPECT_NE(beyond.message().find("past the log's end"), std::string::npos) << beyond.to_string();
-  WriterSeed fewer = *(*read)->writer_seed();
-  fewer.partitions.pop_back();
-  EXPECT_EQ(open(fewer).code(), Code::kInvalidArgument);
-  WriterSeed serials = *(*read)->writer_seed();
-  serials.partitions[0].serials.push_back(0);
-  EXPECT_EQ(open(serials).code(), Code::kInvalidArgument);
+  set_aside(past, "past the log's end");
   // Two partitions' states that claim the same records cannot be one ledger.
   WriterSeed twice = *(*read)->writer_seed();
   for (uint32_t p = 0; p < kPartitions; ++p)
     if (twice.partitions[p].state->period_count() > 0)
       twice.partitions[(p + 1) % kPartitions].state = twice.partitions[p].state;
-  EXPECT_EQ(open(twice).code(), Code::kCorruption);
+  set_aside(twice, "");
+  // Another log's state, at offsets this log has: its last events are not this log's records.
+  std::unique_ptr<Log> other = fencing_log();
+  (void)testing::ingest_generated_year(*other, 20, 9);
+  Result<std::unique_ptr<Projector>> elsewhere = Projector::open(*other, ProjectorOptions{});
+  ASSERT_TRUE(elsewhere.is_ok());
+  ASSERT_TRUE((*elsewhere)->catch_up().is_ok());
+  WriterSeed foreign = *(*elsewhere)->writer_seed();
+  std::unique_ptr<LogConsumer> ends = std::move(log_->open_consumer()).value();
+  for (uint32_t p = 0; p < kPartitions; ++p)
+    foreign.partitions[p].offset = std::min(foreign.partitions[p].offset, *ends->end_offset(p));
+  set_aside(foreign, "another log");
+  // Another shape: a programming error, refused.
+  WriterSeed fewer = *(*read)->writer_seed();
+  fewer.partitions.pop_back();
+  EXPECT_EQ(open(fewer).status().code(), Code::kInvalidArgument);
+  WriterSeed serials = *(*read)->writer_seed();
+  serials.partitions[0].serials.push_back(0);
+  EXPECT_EQ(open(serials).status().code(), Code::kInvalidArgument);
 }
 
 // A server that stops without having folded anything since its checkpoint adds no copy of it
