@@ -113,6 +113,8 @@ int run_ingest(const CommonOptions& common, const IngestOptions& o) {
   progress.finish();
   if (!summary.is_ok()) return fail("ingest", summary.status());
   print_summary(*summary, progress.elapsed_seconds(), from_topic);
+  std::printf("writer: %s\n", ledger.started_from_seed() ? "started from the checkpoint, then the log after it"
+                                                         : "folded the log from its start");
   if (summary->declarations > 0)
     std::printf("waited %.2f s for the log's durable commits (%llu commits)\n", ledger.commit_wait_seconds(),
                 static_cast<unsigned long long>(summary->commits));

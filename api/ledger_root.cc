@@ -115,6 +115,28 @@ Status attach_directory(Log& log, Ledger& ledger, bool some_partitions) {
 
 }  // namespace
 
+namespace {
+
+// The latest checkpoint's states, loaded without the other read models and without a catch-up
+// (the writer folds what came after it), as a writer's seed; nullopt when there is none, it
+// cannot be used, or it lacks the `writer` section (a checkpoint older than it): the writer then
+// folds the log from offset 0, as it always may.
+std::optional<WriterSeed> seed_from_checkpoint(Log& log, const LedgerConfig& common, std::unique_ptr<Projector>* keep) {
+  if (!std::filesystem::exists(checkpoint_path(common))) return std::nullopt;
+  ProjectorOptions options;
+  options.checkpoint_path = checkpoint_path(common);
+  options.read_models = {[] { return std::make_unique<WriterIndex>(); }};
+  Result<std::shared_ptr<const QuotaSchedule>> quota = reference_schedule(log, common);
+  if (!quota.is_ok()) return std::nullopt;
+  options.quota = *quota;
+  Result<std::unique_ptr<Projector>> projector = Projector::open(log, options);
+  if (!projector.is_ok()) return std::nullopt;
+  *keep = std::move(*projector);
+  return (*keep)->writer_seed();
+}
+
+}  // namespace
+
 Result<WriteSide> open_write_side(const LedgerConfig& common, const Clock& clock, std::vector<uint32_t> held,
                                   const ReadSideFirst& read_side) {
   Result<WriterLock> lock = WriterLock::acquire(common.data_dir);
@@ -129,10 +151,13 @@ Result<WriteSide> open_write_side(const LedgerConfig& common, const Clock& clock
   Result<ServerSecret> secret = open_secret(common);
   DIMONA_TRY(secret);
   std::optional<WriterSeed> seed;
+  std::unique_ptr<Projector> checkpointed;  // the seed's states, until the writer has merged them
   if (read_side) {
     Result<std::optional<WriterSeed>> first = read_side(*side.log);
     DIMONA_TRY(first);
     seed = std::move(*first);
+  } else if (held.empty()) {
+    seed = seed_from_checkpoint(*side.log, common, &checkpointed);
   }
   Result<std::unique_ptr<Ledger>> ledger =
       Ledger::open(*side.log, std::move(*schedule), clock, *secret, held, seed ? &*seed : nullptr);

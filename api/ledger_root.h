@@ -76,6 +76,9 @@ struct WriteSide {
 // may give it a seed to start from (serve: the read side loads its
 // checkpoint, catches up, and the writer starts from its states instead of
 // folding the log again: Ledger::open, "Starting from the read side").
+// Without it, a writer of every partition (ingest, submit, attest, ...)
+// starts from the latest checkpoint's states when it has the `writer`
+// section, and folds only what the log holds after it; else from offset 0.
 using ReadSideFirst = std::function<Result<std::optional<WriterSeed>>(Log&)>;
 Result<WriteSide> open_write_side(const LedgerConfig& config, const Clock& clock, std::vector<uint32_t> held = {},
                                   const ReadSideFirst& read_side = {});

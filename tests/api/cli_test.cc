@@ -132,6 +132,40 @@ TEST(Cli, AReaderFoldsWithTheQuotaScheduleTheWriterRecordedInTheLog) {
   EXPECT_NE(run("balance 05031412595 --year 2025 --data " + dir.file("data"), dir).out.find("used 40 h"), std::string::npos);
 }
 
+// A writer starts from the latest checkpoint (its states and `writer` section) and folds only the
+// log after it: every later ingest decides and logs exactly what a writer that folded the whole
+// log does (the same lines skipped as stored, the same decisions, the same ids).
+TEST(Cli, AnIngestAfterACheckpointLogsWhatOneFromTheLogsStartLogs) {
+  testing::TempDir dir;
+  ASSERT_EQ(run("generate --students 150 --seed 3 > a.ndjson", dir).exit_code, 0);
+  // The same lines decided again now: duplicates refused, updates and actions on the year's records.
+  ASSERT_EQ(
+      testing::run_shell(
+          "sed -E 's/\"recordedAt\":\"[^\"]*\"/\"recordedAt\":\"2026-12-02T00:00:00Z\"/' a.ndjson > b.ndjson", dir)
+          .exit_code,
+      0);
+  ASSERT_EQ(run("ingest a.ndjson --data " + dir.file("seeded"), dir).exit_code, 0);
+  std::filesystem::copy(dir.file("seeded"), dir.file("folded"));            // the same secret: the same access codes
+  ASSERT_EQ(run("replay --data " + dir.file("seeded"), dir).exit_code, 0);  // a checkpoint, with the writer section
+  std::string dumps[2];
+  for (int i = 0; i < 2; ++i) {
+    const std::string data = dir.file(i == 0 ? "seeded" : "folded");
+    const char* expected = i == 0 ? "writer: started from the checkpoint" : "writer: folded the log from its start";
+    const Invocation again = run("ingest a.ndjson --data " + data, dir);
+    EXPECT_EQ(again.exit_code, 0) << again.err;
+    EXPECT_NE(again.out.find("already ingested"), std::string::npos) << again.out;
+    const Invocation now = run("ingest b.ndjson --data " + data, dir);
+    ASSERT_EQ(now.exit_code, 0) << now.err;
+    EXPECT_NE(now.out.find(expected), std::string::npos) << now.out;
+    EXPECT_EQ(now.err.find("warning"), std::string::npos) << now.err;
+    const Invocation dump = run("log dump --data " + data, dir);
+    ASSERT_EQ(dump.exit_code, 0) << dump.err;
+    dumps[i] = dump.out;
+  }
+  EXPECT_GT(lines(dumps[0]), 2000u);
+  EXPECT_EQ(dumps[0], dumps[1]);
+}
+
 // The auditors' axes (docs/audit.md): --as-of on the queries, and `audit`.
 TEST(CliAudit, QueriesRebuildsAndStateHashesAtAnInstant) {
   testing::TempDir dir;
