@@ -131,6 +131,13 @@ http_with() {  # role method target header-line
 }
 http_with 2 GET "/v1/citizens/$ssin/interimRelations" "accept:application/pdf;q=0.5, application/json;q=0.9, */*;q=0"
 http_with 0 HEAD "/v1/citizens/$ssin/attestations" "accept:application/*"
+http_body_with() {  # role method target header-line body
+  n=$((n + 1))
+  { printf "\\x$(printf %02x "$1")"; printf '%s\n%s\n%s\n\n%s' "$2" "$3" "$4" "$5"; } > "$out/http_request/request-$n"
+}
+# A body's media type (415 unless JSON), then one of the +json types taken.
+http_body_with 3 POST /v1/declarations "content-type:text/plain; charset=utf-8" "$(sed -n 1p tests/data/one_per_rule.ndjson)"
+http_body_with 3 POST /v1/declarations "content-type:application/problem+json" "$(sed -n 3p tests/data/one_per_rule.ndjson)"
 # The register's CSV files in their exact shapes (docs/employers.md): headers, rows, a doubled quote.
 printf '%s\n' '"EnterpriseNumber","Status","JuridicalSituation","TypeOfEnterprise","JuridicalForm","JuridicalFormCAC","StartDate"' \
   '"0403.019.261","AC","000","2","014","","01-01-1930"' '"0403.019.360","AC","000","2","610","","15-06-1999"' \
