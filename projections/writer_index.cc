@@ -17,13 +17,19 @@ void WriterIndex::apply_record(const Event& event, Offset, const FoldedRecord& r
   DIMONA_ASSERT(record.partitions > 0 && (serials_.empty() || serials_.size() == record.partitions));
   if (serials_.empty()) serials_.assign(record.partitions, 0);
   note_ledger_ids(event, serials_);
-  if (record.source.empty()) return;
-  const std::string_view name = source_of_position(record.source);
-  if (current_ == last_.end() || current_->first != name) {
+  const std::string_view text = record.source;
+  if (text.empty()) return;
+  // The common case: the previous record's source again, its name then '@' and no '@' after
+  // (the name is what precedes the last '@', source_of_position), found without a backward scan.
+  const bool same = current_ != last_.end() && text.size() > current_->first.size() &&
+                    text[current_->first.size()] == '@' && text.starts_with(current_->first) &&
+                    text.find('@', current_->first.size() + 1) == std::string_view::npos;
+  if (!same) {
+    const std::string_view name = source_of_position(text);
     current_ = last_.find(name);
     if (current_ == last_.end()) current_ = last_.emplace(std::string(name), std::string()).first;
   }
-  current_->second.assign(record.source);
+  current_->second.assign(text);
 }
 
 std::vector<std::string> WriterIndex::positions() const {
