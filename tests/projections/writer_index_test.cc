@@ -47,6 +47,11 @@ TEST(WriterIndexTest, KeepsEachSourcesLastPositionAndTheSerialsTheEventsUsed) {
   apply(index, imported, "file:c@1,1,1/0,0,0");
   EXPECT_EQ(index.serials()[1], 8u);
   EXPECT_EQ(index.positions().size(), 3u);
+  // A source is what precedes the last '@': a name that extends the previous one is its own.
+  apply(index, in_event(1, 0), "file:c@x@2,2,2/0,0,0");
+  apply(index, in_event(1, 0), "file:c@3,3,3/0,0,0");
+  EXPECT_EQ(index.positions(), (std::vector<std::string>{"file:a@4,40,9/0,0,0", "file:b@2,20,8/1,10,7",
+                                                         "file:c@3,3,3/0,0,0", "file:c@x@2,2,2/0,0,0"}));
 }
 
 TEST(WriterIndexTest, ItsSectionRoundTripsAndRefusesWhatSaveNeverWrites) {
