@@ -117,22 +117,14 @@ Status attach_directory(Log& log, Ledger& ledger, bool some_partitions) {
 
 namespace {
 
-// The latest checkpoint's states, loaded without the other read models and without a catch-up
-// (the writer folds what came after it), as a writer's seed; nullopt when there is none, it
-// cannot be used, or it lacks the `writer` section (a checkpoint older than it): the writer then
-// folds the log from offset 0, as it always may.
-std::optional<WriterSeed> seed_from_checkpoint(Log& log, const LedgerConfig& common, std::unique_ptr<Projector>* keep) {
+// The latest checkpoint as a writer's seed, its states as bytes (writer_seed_of_checkpoint), kept
+// in *keep until the writer has merged them; nullopt when there is none or it cannot serve (an
+// older one without the `writer` section, one that does not decode): the writer then folds the
+// log from offset 0, as it always may.
+std::optional<WriterSeed> seed_from_checkpoint(Log& log, const LedgerConfig& common, Checkpoint* keep) {
   if (!std::filesystem::exists(checkpoint_path(common))) return std::nullopt;
-  ProjectorOptions options;
-  options.checkpoint_path = checkpoint_path(common);
-  options.read_models = {[] { return std::make_unique<WriterIndex>(); }};
-  Result<std::shared_ptr<const QuotaSchedule>> quota = reference_schedule(log, common);
-  if (!quota.is_ok()) return std::nullopt;
-  options.quota = *quota;
-  Result<std::unique_ptr<Projector>> projector = Projector::open(log, options);
-  if (!projector.is_ok()) return std::nullopt;
-  *keep = std::move(*projector);
-  return (*keep)->writer_seed();
+  Result<std::optional<WriterSeed>> seed = writer_seed_of_checkpoint(checkpoint_path(common), log.partitions(), keep);
+  return seed.is_ok() ? std::move(*seed) : std::nullopt;
 }
 
 }  // namespace
@@ -151,7 +143,7 @@ Result<WriteSide> open_write_side(const LedgerConfig& common, const Clock& clock
   Result<ServerSecret> secret = open_secret(common);
   DIMONA_TRY(secret);
   std::optional<WriterSeed> seed;
-  std::unique_ptr<Projector> checkpointed;  // the seed's states, until the writer has merged them
+  Checkpoint checkpointed;  // the seed's bytes, until the writer has merged them
   if (read_side) {
     Result<std::optional<WriterSeed>> first = read_side(*side.log);
     DIMONA_TRY(first);

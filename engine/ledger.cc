@@ -486,19 +486,25 @@ Status Ledger::fold(const WriterSeed* seed) {
   std::vector<std::pair<Offset, Offset>> from;  // per partition: the seed's offset and fence
   if (seed != nullptr) {
     DIMONA_ASSERT(holds_all_ && seed->partitions.size() == partitions());
-    std::vector<const LedgerState*> parts;
+    std::vector<LedgerState::Part> parts;
     for (uint32_t p = 0; p < partitions(); ++p) {
       const WriterSeed::Partition& part = seed->partitions[p];
-      DIMONA_ASSERT(part.state != nullptr);
+      if (part.state == nullptr && part.state_bytes.empty())
+        return invalid_argument("a seed partition without its state");
+      if (!part.serials.empty() && part.serials.size() != partitions())
+        return invalid_argument("the seed's id serials are for another partition count");
       if ((*ends)[p] < part.offset)
         return failed_precondition("partition " + std::to_string(p) + ": the seed was folded to offset " +
                                    std::to_string(part.offset) + ", past the log's end " + std::to_string((*ends)[p]));
-      DIMONA_TRY(check_seed_matches(p, part));
-      if (!part.serials.empty() && part.serials.size() != partitions())
-        return invalid_argument("the seed's id serials are for another partition count");
-      parts.push_back(part.state);
+      Result<LedgerState::Summary> summary = part.state != nullptr
+                                                 ? Result<LedgerState::Summary>(LedgerState::Summary{
+                                                       part.state->events_applied(), part.state->last_recorded_at()})
+                                                 : LedgerState::summary_of(part.state_bytes);
+      DIMONA_TRY(summary);
+      DIMONA_TRY(check_seed_matches(p, part.offset, *summary));
+      parts.push_back(LedgerState::Part{part.state, part.state_bytes});
       from.emplace_back(part.offset, part.fence);
-      last[p] = part.state->last_recorded_at();  // a state folded from one partition: that partition's last
+      last[p] = summary->last_recorded_at;  // a state folded from one partition: that partition's last
       for (uint32_t q = 0; q < part.serials.size(); ++q) serials[q] = std::max(serials[q], part.serials[q]);
       for (const std::string& text : part.positions) positions[p][std::string(source_of_position(text))] = text;
     }
@@ -547,17 +553,17 @@ Status Ledger::fold(const WriterSeed* seed) {
 // last event was: a cheap check that the seed was folded from this log (a checkpoint of another
 // log of the same shape would otherwise pass). A partition whose state folded no event (fences
 // alone) has nothing to compare.
-Status Ledger::check_seed_matches(uint32_t p, const WriterSeed::Partition& part) {
-  if (part.offset == 0 || part.state->events_applied() == 0) return Status::ok();
+Status Ledger::check_seed_matches(uint32_t p, Offset offset, const LedgerState::Summary& seed) {
+  if (offset == 0 || seed.events_applied == 0) return Status::ok();
   std::optional<Instant> at;
-  DIMONA_TRY(read_partition(*consumer_, p, part.offset - 1, part.offset, [&at](LogRecord& r) -> Status {
+  DIMONA_TRY(read_partition(*consumer_, p, offset - 1, offset, [&at](LogRecord& r) -> Status {
     at = r.recorded_at;
     return Status::ok();
   }));
-  if (at == part.state->last_recorded_at()) return Status::ok();
+  if (at == seed.last_recorded_at) return Status::ok();
   return failed_precondition("partition " + std::to_string(p) + ": the seed's last event (" +
-                             to_string(part.state->last_recorded_at()) + ") is not the log's record at offset " +
-                             std::to_string(part.offset - 1) + (at ? " (" + to_string(*at) + ")" : std::string()) +
+                             to_string(seed.last_recorded_at) + ") is not the log's record at offset " +
+                             std::to_string(offset - 1) + (at ? " (" + to_string(*at) + ")" : std::string()) +
                              ": a state folded from another log");
 }
 

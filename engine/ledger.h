@@ -146,13 +146,15 @@ uint32_t partition_for(Ssin citizen, uint32_t partitions);
 // What a writer holding every partition may start from instead of folding
 // the log from offset 0 (see "Starting from the read side" above): per
 // partition of the log, a state folded from that partition's events alone
-// (the Projector's, which must outlive open()), the offset it was folded to,
+// (the Projector's, which must outlive open(); or its bytes, a checkpoint's), the offset it was folded to,
 // the fence in effect there (fence.h), the last position each input source
 // stored in the partition and the id serials its events used (both as the
 // read side's WriterIndex keeps them).
 struct WriterSeed {
   struct Partition {
     const LedgerState* state = nullptr;
+    std::string_view
+        state_bytes;  // when state is null: its bytes (LedgerState::save; a checkpoint's), alive for open()
     Offset offset = 0;
     Offset fence = kNoEpoch;
     std::vector<std::string> positions;  // SourcePosition texts, one per source
@@ -279,8 +281,8 @@ class Ledger {
   // it. From `seed` (open() only): the seed's states merged, then the records
   // from its offsets on.
   Status fold(const WriterSeed* seed = nullptr);
-  // kFailedPrecondition unless the record before `part`'s offset is its state's last event.
-  Status check_seed_matches(uint32_t partition, const WriterSeed::Partition& part);
+  // kFailedPrecondition unless the record before `offset` was recorded at `last` (the seed state's last event).
+  Status check_seed_matches(uint32_t partition, Offset offset, const LedgerState::Summary& seed);
   // The k-th fresh id of `partition` (k = 0, 1: an IN takes two), from its serial.
   Result<uint64_t> fresh_id(uint32_t partition, uint32_t k) const;
   // Moves the serials past the ledger-assigned ids `event` holds (folded or staged).

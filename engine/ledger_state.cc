@@ -279,25 +279,40 @@ Status LedgerState::load(std::string_view bytes, LedgerState* s) {
   return load_into(bytes, s, /*merge=*/false);
 }
 
-Status LedgerState::merge(std::span<const LedgerState* const> parts, LedgerState* into) {
+Status LedgerState::merge(std::span<const Part> parts, LedgerState* into) {
   DIMONA_ASSERT(into->periods_.empty() && into->events_applied_ == 0 && into->actions_.record_count() == 0);
-  size_t periods = 0, workers = 0, hours = 0;
-  for (const LedgerState* part : parts) {
-    periods += part->periods_.size();
-    workers += part->worker_index_.size();
-    hours += part->student_hours_.size();
+  size_t periods = 0, workers = 0, hours = 0;  // of the parts given as states (bytes reserve as they load)
+  for (const Part& part : parts) {
+    if (part.state == nullptr) continue;
+    periods += part.state->periods_.size();
+    workers += part.state->worker_index_.size();
+    hours += part.state->student_hours_.size();
   }
   into->period_index_.reserve(periods);  // no rehash as the parts come in
   into->worker_index_.reserve(workers);
   into->student_hours_.reserve(hours);
   into->workers_.reserve(workers);
   std::string bytes;
-  for (const LedgerState* part : parts) {
+  for (const Part& part : parts) {
+    if (part.state == nullptr) {
+      DIMONA_TRY(load_into(part.bytes, into, /*merge=*/true));
+      continue;
+    }
     bytes.clear();
-    part->save(&bytes);
+    part.state->save(&bytes);
     DIMONA_TRY(load_into(bytes, into, /*merge=*/true));
   }
   return Status::ok();
+}
+
+Result<LedgerState::Summary> LedgerState::summary_of(std::string_view bytes) {
+  ByteReader in(bytes);
+  uint32_t magic = 0, version = 0;
+  Summary s;
+  if (!in.get(&magic) || magic != kStateMagic || !in.get(&version) || !in.get(&s.events_applied) ||
+      !in.get(&s.last_recorded_at.micros))
+    return corruption("not a ledger state");
+  return s;
 }
 
 Status LedgerState::load_into(std::string_view bytes, LedgerState* s, bool merge) {

@@ -119,12 +119,24 @@ class LedgerState {
   // and checks what it reads: kCorruption on anything inconsistent.
   void save(std::string* out) const;
   [[nodiscard]] static Status load(std::string_view bytes, LedgerState* state);
+  // One part of a merge: a state, or a state's bytes (save(); a checkpoint's).
+  struct Part {
+    const LedgerState* state = nullptr;
+    std::string_view bytes;  // when state is null
+  };
   // Into the empty `into`, the union of `parts`, states each folded from one
   // partition's events alone (the Projector's): for every decision, the
   // state one fold of all their events gives (Ledger::open from a seed). Each
   // part goes through save() and load()'s checks; kCorruption when two parts
-  // hold the same period or record (partitions hold disjoint ones).
-  [[nodiscard]] static Status merge(std::span<const LedgerState* const> parts, LedgerState* into);
+  // hold the same period or record (partitions hold disjoint ones), or when
+  // bytes are not a state's.
+  [[nodiscard]] static Status merge(std::span<const Part> parts, LedgerState* into);
+  // What a state's bytes say of it without loading them: kCorruption when they are not a state's.
+  struct Summary {
+    uint64_t events_applied = 0;
+    Instant last_recorded_at;
+  };
+  [[nodiscard]] static Result<Summary> summary_of(std::string_view bytes);
 
  private:
   // A worker's active periods, for the overlap check, in lanes of one

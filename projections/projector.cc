@@ -228,6 +228,40 @@ Status Projector::for_each_event_at(uint32_t p, std::span<const Offset> offsets,
   return Status::ok();
 }
 
+Result<std::optional<WriterSeed>> writer_seed_of_checkpoint(const std::string& path, uint32_t partitions,
+                                                            Checkpoint* keep) {
+  using Answer = std::optional<WriterSeed>;
+  Result<std::unique_ptr<CheckpointStore>> store = CheckpointStore::open(path);
+  DIMONA_TRY(store);
+  Result<std::optional<Checkpoint>> latest = (*store)->load();
+  DIMONA_TRY(latest);
+  if (!latest->has_value() || (*latest)->partitions.size() != partitions) return Answer();
+  *keep = std::move(**latest);
+  WriterSeed seed;
+  seed.partitions.resize(partitions);
+  for (uint32_t p = 0; p < partitions; ++p) {
+    const PartitionCheckpoint& pc = keep->partitions[p];
+    std::string_view bytes = pc.state, ledger;
+    std::vector<ModelSection> sections;
+    if (!take_section(&bytes, &ledger) || !take_model_sections(bytes, &sections))
+      return corruption("checkpoint partition " + std::to_string(p) + " is truncated");
+    auto writer = std::find_if(sections.begin(), sections.end(), [](const ModelSection& m) {
+      return m.name == WriterIndex::kName && m.version == WriterIndex::kVersion;
+    });
+    if (writer == sections.end()) return Answer();  // an older checkpoint: a fold from offset 0
+    WriterIndex index;
+    if (Status loaded = WriterIndex::load(writer->bytes, &index); !loaded.is_ok())
+      return corruption("checkpoint partition " + std::to_string(p) + ", read model writer: " + loaded.message());
+    WriterSeed::Partition& part = seed.partitions[p];
+    part.state_bytes = ledger;
+    part.offset = pc.offset;
+    part.fence = pc.fence;
+    part.positions = index.positions();
+    part.serials = index.serials();
+  }
+  return Answer(std::move(seed));
+}
+
 std::optional<WriterSeed> Projector::writer_seed() const {
   if (options_.as_of) return std::nullopt;  // a past state: what a writer starts from is the present
   WriterSeed seed;

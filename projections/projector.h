@@ -115,6 +115,16 @@ struct ReplayStats {
   double seconds = 0;
 };
 
+// The latest checkpoint at `path` as a writer's seed (engine/ledger.h, "Starting from the read
+// side") without building its states: each partition's LedgerState bytes (Ledger::open merges
+// them from their bytes), offset, fence and `writer` section. For a writer that needs no read
+// model (ingest, submit, ...): half the work and memory of a Projector's open. The seed's views
+// point into *keep. nullopt when there is no checkpoint, it has another partition count, or a
+// partition lacks a `writer` section of this version (an older checkpoint); kCorruption when its
+// framing or its writer section does not decode.
+Result<std::optional<WriterSeed>> writer_seed_of_checkpoint(const std::string& path, uint32_t partitions,
+                                                            Checkpoint* keep);
+
 class Projector {
  public:
   static Result<std::unique_ptr<Projector>> open(Log& log, const ProjectorOptions& options);

@@ -129,6 +129,13 @@ TEST_P(WriterSeedTest, AWriterStartedFromTheReadSideDecidesAsOneThatFoldedTheLog
   };
   const std::vector<std::string> folded = run(nullptr);
   const std::vector<std::string> seeded = run(&seed);
+  // The same seed read from the checkpoint's bytes, no state built (what ingest starts from).
+  Checkpoint keep;
+  Result<std::optional<WriterSeed>> from_bytes = writer_seed_of_checkpoint(options.checkpoint_path, kPartitions, &keep);
+  ASSERT_TRUE(from_bytes.is_ok()) << from_bytes.status().to_string();
+  ASSERT_TRUE(from_bytes->has_value());
+  for (const WriterSeed::Partition& part : (*from_bytes)->partitions) EXPECT_EQ(part.state, nullptr);
+  EXPECT_EQ(run(&**from_bytes), seeded);
   ASSERT_EQ(folded.size(), seeded.size());
   size_t accepted = 0, other = 0;
   for (size_t i = 0; i < folded.size(); ++i) {
@@ -196,6 +203,11 @@ TEST_F(SeededWriter, ASeedThatIsNotTheLogsIsSetAsideAndOneOfAnotherShapeRefused)
   for (uint32_t p = 0; p < kPartitions; ++p)
     foreign.partitions[p].offset = std::min(foreign.partitions[p].offset, *ends->end_offset(p));
   set_aside(foreign, "another log");
+  // Bytes that are not a state's.
+  WriterSeed garbage = *(*read)->writer_seed();
+  garbage.partitions[2].state = nullptr;
+  garbage.partitions[2].state_bytes = "not a state";
+  set_aside(garbage, "not a ledger state");
   // Another shape: a programming error, refused.
   WriterSeed fewer = *(*read)->writer_seed();
   fewer.partitions.pop_back();
@@ -258,6 +270,10 @@ TEST_F(SeededWriter, ACheckpointWithoutTheWriterIndexGivesASeedOnlyOnceItIsFolde
     ASSERT_TRUE((*p)->catch_up().is_ok());
     EXPECT_FALSE((*p)->writer_seed().has_value()) << "no WriterIndex registered";
   }
+  Checkpoint keep;
+  Result<std::optional<WriterSeed>> from_bytes = writer_seed_of_checkpoint(older.checkpoint_path, kPartitions, &keep);
+  ASSERT_TRUE(from_bytes.is_ok());
+  EXPECT_FALSE(from_bytes->has_value()) << "no writer section: a fold from offset 0";
   ProjectorOptions today;
   today.checkpoint_path = older.checkpoint_path;
   Result<std::unique_ptr<Projector>> p = Projector::open(*log_, today);
