@@ -113,10 +113,6 @@ Status attach_directory(Log& log, Ledger& ledger, bool some_partitions) {
   return ledger.use_directory(std::make_unique<Directory>(std::move(*table)));
 }
 
-}  // namespace
-
-namespace {
-
 // The latest checkpoint as a writer's seed, its states as bytes (writer_seed_of_checkpoint), kept
 // in *keep until the writer has merged them; nullopt when there is none or it cannot serve (an
 // older one without the `writer` section, one that does not decode): the writer then folds the

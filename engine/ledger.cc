@@ -496,10 +496,8 @@ Status Ledger::fold(const WriterSeed* seed) {
       if ((*ends)[p] < part.offset)
         return failed_precondition("partition " + std::to_string(p) + ": the seed was folded to offset " +
                                    std::to_string(part.offset) + ", past the log's end " + std::to_string((*ends)[p]));
-      Result<LedgerState::Summary> summary = part.state != nullptr
-                                                 ? Result<LedgerState::Summary>(LedgerState::Summary{
-                                                       part.state->events_applied(), part.state->last_recorded_at()})
-                                                 : LedgerState::summary_of(part.state_bytes);
+      Result<LedgerState::Summary> summary =
+          part.state != nullptr ? part.state->summary() : LedgerState::summary_of(part.state_bytes);
       DIMONA_TRY(summary);
       DIMONA_TRY(check_seed_matches(p, part.offset, *summary));
       parts.push_back(LedgerState::Part{part.state, part.state_bytes});

@@ -71,17 +71,19 @@
 //
 // Starting from the read side. A writer that holds every partition may be
 // opened with a WriterSeed (the Projector's states, loaded from its
-// checkpoint and caught up: api/ledger_root): it merges the partitions'
-// states (LedgerState::merge), takes each partition's source positions, id
-// serials and last recordedAt from the seed, and folds only the records
-// after the seed's offsets, through a FenceFilter started at the seed's
-// fence; what it then decides is what it decides after a fold from offset 0
-// (a test proves it). The record before each seed offset must carry the
-// recordedAt of the seed state's last event, or the seed is another log's. This is the start of `serve` on a ledger
-// with a checkpoint: the log is folded once, by the read side. The directory rows (look-ups across partitions) of the
-// seed's events are not put again: a writer holding every partition never reads them, and a group member, who does,
-// folds its partitions from offset 0 and reconciles them. Not thread-safe: one Ledger per log, used from one thread;
-// the Log outlives it.
+// checkpoint and caught up, or a checkpoint's state bytes: api/ledger_root):
+// it merges the partitions' states (LedgerState::merge), takes each
+// partition's source positions, id serials and last recordedAt from the seed,
+// and folds only the records after the seed's offsets, through a FenceFilter
+// started at the seed's fence; what it then decides is what it decides after
+// a fold from offset 0 (a test proves it). The record before each seed offset
+// must carry the recordedAt of the seed state's last event, or the seed is
+// another log's. This is the start of `serve` and of the CLI's writers on a
+// ledger with a checkpoint: the log is not folded from offset 0 again. The
+// directory rows (look-ups across partitions) of the seed's events are not
+// put again: a writer holding every partition never reads them, and a group
+// member, who does, folds its partitions from offset 0 and reconciles them.
+// Not thread-safe: one Ledger per log, used from one thread; the Log outlives it.
 #pragma once
 
 #include <memory>
@@ -146,15 +148,15 @@ uint32_t partition_for(Ssin citizen, uint32_t partitions);
 // What a writer holding every partition may start from instead of folding
 // the log from offset 0 (see "Starting from the read side" above): per
 // partition of the log, a state folded from that partition's events alone
-// (the Projector's, which must outlive open(); or its bytes, a checkpoint's), the offset it was folded to,
-// the fence in effect there (fence.h), the last position each input source
-// stored in the partition and the id serials its events used (both as the
-// read side's WriterIndex keeps them).
+// (the Projector's, which must outlive open(); or its bytes, a checkpoint's),
+// the offset it was folded to, the fence in effect there (fence.h), the last
+// position each input source stored in the partition and the id serials its
+// events used (both as the read side's WriterIndex keeps them).
 struct WriterSeed {
   struct Partition {
     const LedgerState* state = nullptr;
-    std::string_view
-        state_bytes;  // when state is null: its bytes (LedgerState::save; a checkpoint's), alive for open()
+    // When state is null, its bytes (LedgerState::save: a checkpoint's), alive for open().
+    std::string_view state_bytes;
     Offset offset = 0;
     Offset fence = kNoEpoch;
     std::vector<std::string> positions;  // SourcePosition texts, one per source

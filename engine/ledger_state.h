@@ -137,6 +137,7 @@ class LedgerState {
     Instant last_recorded_at;
   };
   [[nodiscard]] static Result<Summary> summary_of(std::string_view bytes);
+  Summary summary() const { return Summary{events_applied_, last_recorded_at_}; }
 
  private:
   // A worker's active periods, for the overlap check, in lanes of one

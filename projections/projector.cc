@@ -101,6 +101,25 @@ bool take_model_sections(std::string_view bytes, std::vector<ModelSection>* out)
   return bytes.empty();
 }
 
+// A partition's checkpoint bytes: the LedgerState's section (its length, u64 LE, then its bytes),
+// then the read models' sections (take_model_sections). kCorruption, naming p, when they do not split.
+Status split_partition(std::string_view bytes, uint32_t p, std::string_view* ledger,
+                       std::vector<ModelSection>* sections) {
+  if (!take_section(&bytes, ledger) || !take_model_sections(bytes, sections))
+    return corruption("checkpoint partition " + std::to_string(p) + " is truncated");
+  return Status::ok();
+}
+
+// A writer's seed of one partition: where it was folded to, and its WriterIndex (its state is the caller's).
+WriterSeed::Partition seed_partition(Offset offset, Offset fence, const WriterIndex& index) {
+  WriterSeed::Partition part;
+  part.offset = offset;
+  part.fence = fence;
+  part.positions = index.positions();
+  part.serials = index.serials();
+  return part;
+}
+
 // The event at `offset` of partition p, from its payload; one that does not decode is corruption,
 // named by its place.
 Result<Event> event_of(LoggedEventReader& reader, uint32_t p, Offset offset, std::string_view payload) {
@@ -144,13 +163,9 @@ Result<std::unique_ptr<Projector>> Projector::open(Log& log, const ProjectorOpti
     if (c.partitions[p].offset > *end)
       return failed_precondition("the checkpoint is ahead of the log (partition " + std::to_string(p) +
                                  "): it belongs to another log; rebuild it with `dimona-ledger replay --rebuild`");
-    // A partition's bytes: the LedgerState's section (its length, u64 LE, then its bytes), then
-    // the read models' sections (take_model_sections).
-    std::string_view bytes = c.partitions[p].state;
     std::string_view ledger;
     std::vector<ModelSection> sections;
-    if (!take_section(&bytes, &ledger) || !take_model_sections(bytes, &sections))
-      return corruption("checkpoint partition " + std::to_string(p) + " is truncated");
+    DIMONA_TRY(split_partition(c.partitions[p].state, p, &ledger, &sections));
     auto state = std::make_unique<LedgerState>();
     DIMONA_TRY(LedgerState::load(ledger, state.get()));
     state->set_quota_schedule(options.quota);
@@ -241,10 +256,9 @@ Result<std::optional<WriterSeed>> writer_seed_of_checkpoint(const std::string& p
   seed.partitions.resize(partitions);
   for (uint32_t p = 0; p < partitions; ++p) {
     const PartitionCheckpoint& pc = keep->partitions[p];
-    std::string_view bytes = pc.state, ledger;
+    std::string_view ledger;
     std::vector<ModelSection> sections;
-    if (!take_section(&bytes, &ledger) || !take_model_sections(bytes, &sections))
-      return corruption("checkpoint partition " + std::to_string(p) + " is truncated");
+    DIMONA_TRY(split_partition(pc.state, p, &ledger, &sections));
     auto writer = std::find_if(sections.begin(), sections.end(), [](const ModelSection& m) {
       return m.name == WriterIndex::kName && m.version == WriterIndex::kVersion;
     });
@@ -252,12 +266,8 @@ Result<std::optional<WriterSeed>> writer_seed_of_checkpoint(const std::string& p
     WriterIndex index;
     if (Status loaded = WriterIndex::load(writer->bytes, &index); !loaded.is_ok())
       return corruption("checkpoint partition " + std::to_string(p) + ", read model writer: " + loaded.message());
-    WriterSeed::Partition& part = seed.partitions[p];
-    part.state_bytes = ledger;
-    part.offset = pc.offset;
-    part.fence = pc.fence;
-    part.positions = index.positions();
-    part.serials = index.serials();
+    seed.partitions[p] = seed_partition(pc.offset, pc.fence, index);
+    seed.partitions[p].state_bytes = ledger;
   }
   return Answer(std::move(seed));
 }
@@ -271,12 +281,8 @@ std::optional<WriterSeed> Projector::writer_seed() const {
     if (!held_[p] || index == nullptr) return std::nullopt;
     for (size_t m = 0; m < models_[p].size(); ++m)
       if (backfill_[p][m] && models_[p][m].get() == index) return std::nullopt;  // not folded yet
-    WriterSeed::Partition& part = seed.partitions[p];
-    part.state = states_[p].get();
-    part.offset = offsets_[p];
-    part.fence = fences_[p];
-    part.positions = index->positions();
-    part.serials = index->serials();
+    seed.partitions[p] = seed_partition(offsets_[p], fences_[p], *index);
+    seed.partitions[p].state = states_[p].get();
   }
   return seed;
 }
