@@ -5,12 +5,17 @@
 //
 // Contract. As LedgerService's. It owns the WriteSide it is opened with, so
 // it holds the data folder's writer lock for its whole life. The writer
-// thread starts in open() and is joined by stop() (or the destructor).
+// thread starts in open() and is joined by stop() (or the destructor). A
+// WriteSide without its Ledger comes with an OpenWriter, which the writer
+// thread runs first, under the readers' lock (shared: reads go on, nothing
+// folds meanwhile), with the caught-up projector; until it returns, writes
+// wait in the queue (writer_status() "opening").
 #pragma once
 
 #include <atomic>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -25,16 +30,19 @@ namespace dimona::api {
 
 class EmbeddedLedgerService final : public LedgerService {
  public:
+  // Opens the writer of `log` from the read side, on the writer thread (see the contract).
+  using OpenWriter = std::function<Result<std::unique_ptr<Ledger>>(Log& log, const Projector& read_side)>;
   // Catches a projector up on `write`'s log (from its checkpoint) and starts the writer thread.
-  // `projector`: one already opened over that log with `options` (open_ledger_service loads it
-  // while the writer folds); null: opened here.
+  // `projector`: one already opened over that log with `options`; null: opened here.
+  // `open_writer`: given exactly when write.ledger is null.
   static Result<std::unique_ptr<EmbeddedLedgerService>> open(WriteSide write, const ProjectorOptions& options,
-                                                             std::unique_ptr<Projector> projector = nullptr);
+                                                             std::unique_ptr<Projector> projector = nullptr,
+                                                             OpenWriter open_writer = {});
   ~EmbeddedLedgerService() override;
 
   void submit(std::string body, Check check, Done done) override;
   void submit_from(std::string body, SourcePosition position, std::string source, Done done) override;
-  bool with_writer(std::function<void(const Ledger&)> f) override;
+  bool with_writer(std::function<void(const Ledger*)> f) override;
   void read_view(const std::function<void(const Projector&)>& f) const override {
     std::shared_lock lock(fold_mutex_);
     f(*projector_);
@@ -44,6 +52,7 @@ class EmbeddedLedgerService final : public LedgerService {
   bool wait_for(uint32_t partition, Offset offset, int deadline_ms) const override;
   uint32_t partition_of(Ssin citizen) const override { return partition_for(citizen, log_->partitions()); }
   bool ready() const override;
+  std::string_view writer_status() const override;
   std::string log_uri() const override { return log_->uri(); }
   Result<std::vector<PartitionProgress>> progress() const override;
   uint64_t lag() const override;
@@ -61,11 +70,14 @@ class EmbeddedLedgerService final : public LedgerService {
     Done done;
     std::optional<SourcePosition> position;  // submit_from
     std::string source = "http";
-    std::function<void(const Ledger&)> on_writer;  // with_writer: no body
+    std::function<void(const Ledger*)> on_writer;  // with_writer: no body
   };
   bool enqueue(Pending p);
   explicit EmbeddedLedgerService(WriteSide write);
   void run();
+  // Writer thread, first: runs open_writer_ when there is no writer yet; false when it failed
+  // (writer_failure_ says why, once on stderr).
+  bool open_writer();
   void process(std::deque<Pending>& group);
   // Decodes, checks, decides and stages one submission.
   Result<WriteOutcome> stage(const Pending& p);
@@ -76,7 +88,11 @@ class EmbeddedLedgerService final : public LedgerService {
 
   WriterLock lock_;  // first: released last
   std::unique_ptr<Log> log_;
-  std::unique_ptr<Ledger> ledger_;
+  std::unique_ptr<Ledger> ledger_;  // null until open_writer_ ran (writer thread only)
+  OpenWriter open_writer_;
+  enum class WriterStatus { kOpening, kOpen, kFailed };
+  std::atomic<WriterStatus> writer_status_{WriterStatus::kOpen};
+  Status writer_failure_;  // set before writer_status_ turns kFailed
   std::unique_ptr<Projector> projector_;
   std::unique_ptr<PastStates> past_;  // ?asOf: states at instants, over log_
   mutable std::mutex ends_mutex_;

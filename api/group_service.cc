@@ -162,7 +162,7 @@ void GroupLedgerService::submit_from(std::string body, SourcePosition position, 
   share_->submit_from(std::move(body), std::move(position), std::move(source), std::move(done));
 }
 
-bool GroupLedgerService::with_writer(std::function<void(const Ledger&)> f) {
+bool GroupLedgerService::with_writer(std::function<void(const Ledger*)> f) {
   std::shared_lock lock(share_mutex_);
   return share_ && share_->with_writer(std::move(f));
 }
@@ -229,6 +229,11 @@ std::optional<std::string> GroupLedgerService::owner_of(uint32_t partition) cons
 bool GroupLedgerService::ready() const {
   std::shared_lock lock(share_mutex_);
   return share_ && share_->ready();
+}
+
+std::string_view GroupLedgerService::writer_status() const {
+  std::shared_lock lock(share_mutex_);
+  return share_ ? share_->writer_status() : "opening";  // none until partitions are assigned
 }
 
 std::string GroupLedgerService::log_uri() const { return log_->uri(); }

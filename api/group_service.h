@@ -59,7 +59,7 @@ class GroupLedgerService final : public LedgerService {
 
   void submit(std::string body, Check check, Done done) override;
   void submit_from(std::string body, SourcePosition position, std::string source, Done done) override;
-  bool with_writer(std::function<void(const Ledger&)> f) override;
+  bool with_writer(std::function<void(const Ledger*)> f) override;
   void read_view(const std::function<void(const Projector&)>& f) const override;
   Result<std::shared_ptr<const Projector>> state_at(Instant at) const override;
   Result<std::shared_ptr<const Projector>> citizen_state_at(Ssin citizen, Instant at) const override;
@@ -68,6 +68,7 @@ class GroupLedgerService final : public LedgerService {
   bool holds(uint32_t partition) const override;
   std::optional<std::string> owner_of(uint32_t partition) const override;
   bool ready() const override;
+  std::string_view writer_status() const override;
   std::string log_uri() const override;
   Result<std::vector<PartitionProgress>> progress() const override;
   uint64_t lag() const override;

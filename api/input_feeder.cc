@@ -6,6 +6,7 @@
 #include <future>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 #include <vector>
@@ -170,8 +171,8 @@ Result<std::unique_ptr<InputFeeder>> InputFeeder::start(LedgerService& service, 
                                                         std::vector<uint32_t> held, std::shared_ptr<InputTally> tally) {
   auto state = std::make_unique<State>(service, std::move(input), std::move(tally));
   // Where each partition got to, asked of the writer (its thread owns the Ledger).
-  std::promise<std::map<uint32_t, SourceProgress>> asked;
-  std::future<std::map<uint32_t, SourceProgress>> progress = asked.get_future();
+  std::promise<std::optional<std::map<uint32_t, SourceProgress>>> asked;  // nullopt: the writer could not open
+  std::future<std::optional<std::map<uint32_t, SourceProgress>>> progress = asked.get_future();
   const uint32_t partitions = state->input->partitions();
   if (held.empty())
     for (uint32_t p = 0; p < partitions; ++p) held.push_back(p);
@@ -180,15 +181,18 @@ Result<std::unique_ptr<InputFeeder>> InputFeeder::start(LedgerService& service, 
       return failed_precondition("input topic " + state->input->topic() + " has " + std::to_string(partitions) +
                                  " partitions, not " + std::to_string(p + 1) + ": it must have the log's");
   const std::string source = state->source;
-  if (!service.with_writer([&asked, held, source](const Ledger& ledger) {
+  if (!service.with_writer([&asked, held, source](const Ledger* ledger) {
+        if (ledger == nullptr) return asked.set_value(std::nullopt);
         std::map<uint32_t, SourceProgress> found;
-        for (uint32_t p : held) found[p] = source_progress(ledger, source + std::to_string(p));
+        for (uint32_t p : held) found[p] = source_progress(*ledger, source + std::to_string(p));
         asked.set_value(std::move(found));
       })) {
     return unavailable("the ledger is stopping");
   }
+  const std::optional<std::map<uint32_t, SourceProgress>> asked_progress = progress.get();
+  if (!asked_progress) return unavailable("the ledger's writer could not open: no record of the input topic is read");
   std::map<uint32_t, Offset> from;
-  for (const auto& [partition, found] : progress.get()) {
+  for (const auto& [partition, found] : *asked_progress) {
     Result<PartitionRange> range = state->input->range(partition);
     DIMONA_TRY(range);
     if (found.stored && found.resume.index > range->end)

@@ -123,10 +123,15 @@ std::optional<WriterSeed> seed_from_checkpoint(Log& log, const LedgerConfig& com
   return seed.is_ok() ? std::move(*seed) : std::nullopt;
 }
 
-}  // namespace
+// What a writer needs before its Ledger opens: the data folder's lock, the log (created when
+// missing), the quota schedule it loads (recorded with the log first) and the secret.
+struct WriterParts {
+  WriteSide side;
+  QuotaSchedule schedule;
+  ServerSecret secret;
+};
 
-Result<WriteSide> open_write_side(const LedgerConfig& common, const Clock& clock, std::vector<uint32_t> held,
-                                  const ReadSideFirst& read_side) {
+Result<WriterParts> prepare_writer(const LedgerConfig& common) {
   Result<WriterLock> lock = WriterLock::acquire(common.data_dir);
   DIMONA_TRY(lock);
   WriteSide side{std::move(*lock), nullptr, nullptr};
@@ -138,17 +143,17 @@ Result<WriteSide> open_write_side(const LedgerConfig& common, const Clock& clock
   DIMONA_TRY(record_quota_schedule(*side.log, *schedule));
   Result<ServerSecret> secret = open_secret(common);
   DIMONA_TRY(secret);
-  std::optional<WriterSeed> seed;
-  Checkpoint checkpointed;  // the seed's bytes, until the writer has merged them
-  if (read_side) {
-    Result<std::optional<WriterSeed>> first = read_side(*side.log);
-    DIMONA_TRY(first);
-    seed = std::move(*first);
-  } else if (held.empty()) {
-    seed = seed_from_checkpoint(*side.log, common, &checkpointed);
-  }
+  return WriterParts{std::move(side), std::move(*schedule), std::move(*secret)};
+}
+
+// Ledger::open, then what every writer is given: one warning line when its seed was set aside,
+// the configured skew, and the directory.
+Result<std::unique_ptr<Ledger>> open_ledger(Log& log, QuotaSchedule schedule, ServerSecret secret,
+                                            const LedgerConfig& common, const Clock& clock, std::vector<uint32_t> held,
+                                            const WriterSeed* seed) {
+  const bool some_partitions = !held.empty();
   Result<std::unique_ptr<Ledger>> ledger =
-      Ledger::open(*side.log, std::move(*schedule), clock, *secret, held, seed ? &*seed : nullptr);
+      Ledger::open(log, std::move(schedule), clock, std::move(secret), std::move(held), seed);
   DIMONA_TRY(ledger);
   if (!(*ledger)->seed_refusal().empty())
     std::fprintf(stderr,
@@ -156,9 +161,24 @@ Result<WriteSide> open_write_side(const LedgerConfig& common, const Clock& clock
                  "log from its start\n",
                  (*ledger)->seed_refusal().c_str());
   if (common.recorded_at_skew_seconds >= 0) (*ledger)->set_recorded_at_future_skew(common.recorded_at_skew_seconds);
-  DIMONA_TRY(attach_directory(*side.log, **ledger, !held.empty()));
+  DIMONA_TRY(attach_directory(log, **ledger, some_partitions));
+  return ledger;
+}
+
+}  // namespace
+
+Result<WriteSide> open_write_side(const LedgerConfig& common, const Clock& clock, std::vector<uint32_t> held) {
+  Result<WriterParts> parts = prepare_writer(common);
+  DIMONA_TRY(parts);
+  WriteSide& side = parts->side;
+  Checkpoint checkpointed;  // the seed's bytes, until the writer has merged them
+  std::optional<WriterSeed> seed;
+  if (held.empty()) seed = seed_from_checkpoint(*side.log, common, &checkpointed);
+  Result<std::unique_ptr<Ledger>> ledger = open_ledger(*side.log, std::move(parts->schedule), parts->secret, common,
+                                                       clock, std::move(held), seed ? &*seed : nullptr);
+  DIMONA_TRY(ledger);
   side.ledger = std::move(*ledger);
-  return side;
+  return std::move(side);
 }
 
 Result<std::unique_ptr<Projector>> open_projector(Log& log, const ProjectorOptions& options) {
@@ -213,22 +233,27 @@ Result<std::unique_ptr<LedgerService>> open_ledger_service(const LedgerConfig& c
   options.checkpoint_at_end = false;  // serve folds after every commit: a checkpoint when due, and at stop
   options.checkpoint_in_fold = false;  // ... written by the service beside its readers (service.cc)
   options.keep_checkpoints = config.keep_checkpoints;
-  // The read side loads its checkpoint and catches up first; the writer starts from its states
-  // (the log is folded once, by the read side).
-  std::unique_ptr<Projector> projector;
-  Result<WriteSide> write = open_write_side(config, clock, {}, [&](Log& log) -> Result<std::optional<WriterSeed>> {
-    Result<std::shared_ptr<const QuotaSchedule>> quota = reference_schedule(log, config);
-    DIMONA_TRY(quota);
-    options.quota = *quota;
-    Result<std::unique_ptr<Projector>> opened = open_projector(log, options);
-    DIMONA_TRY(opened);
-    DIMONA_TRY((*opened)->catch_up());
-    projector = std::move(*opened);
-    return projector->writer_seed();
-  });
-  DIMONA_TRY(write);
+  // The read side loads its checkpoint and catches up first; the writer starts from its states on
+  // the service's writer thread while the server already answers reads (the log is folded once,
+  // by the read side; writes wait in the queue until the writer is open).
+  Result<WriterParts> parts = prepare_writer(config);
+  DIMONA_TRY(parts);
+  Log& log = *parts->side.log;
+  Result<std::shared_ptr<const QuotaSchedule>> quota = reference_schedule(log, config);
+  DIMONA_TRY(quota);
+  options.quota = *quota;
+  Result<std::unique_ptr<Projector>> projector = open_projector(log, options);
+  DIMONA_TRY(projector);
+  DIMONA_TRY((*projector)->catch_up());
+  auto shared = std::make_shared<WriterParts>(std::move(*parts));
+  EmbeddedLedgerService::OpenWriter open_writer = [shared, config, &clock](Log& writer_log,
+                                                                           const Projector& read_side) {
+    const std::optional<WriterSeed> seed = read_side.writer_seed();
+    return open_ledger(writer_log, std::move(shared->schedule), shared->secret, config, clock, {},
+                       seed ? &*seed : nullptr);
+  };
   Result<std::unique_ptr<EmbeddedLedgerService>> service =
-      EmbeddedLedgerService::open(std::move(*write), options, std::move(projector));
+      EmbeddedLedgerService::open(std::move(shared->side), options, std::move(*projector), std::move(open_writer));
   DIMONA_TRY(service);
   return std::unique_ptr<LedgerService>(std::move(*service));
 }

@@ -13,7 +13,6 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -71,17 +70,11 @@ struct WriteSide {
   std::unique_ptr<Ledger> ledger;
 };
 // `held`: the partitions the writer owns (Ledger::open; empty: all). The
-// schedule it loads (config.quota_path) is recorded with the log first.
-// `read_side`, when given, runs with the log before the writer opens and
-// may give it a seed to start from (serve: the read side loads its
-// checkpoint, catches up, and the writer starts from its states instead of
-// folding the log again: Ledger::open, "Starting from the read side").
-// Without it, a writer of every partition (ingest, submit, attest, ...)
-// starts from the latest checkpoint's states when it has the `writer`
-// section, and folds only what the log holds after it; else from offset 0.
-using ReadSideFirst = std::function<Result<std::optional<WriterSeed>>(Log&)>;
-Result<WriteSide> open_write_side(const LedgerConfig& config, const Clock& clock, std::vector<uint32_t> held = {},
-                                  const ReadSideFirst& read_side = {});
+// schedule it loads (config.quota_path) is recorded with the log first. A
+// writer of every partition (ingest, submit, attest, ...) starts from the
+// latest checkpoint's states when it has the `writer` section, and folds
+// only what the log holds after it; else from offset 0.
+Result<WriteSide> open_write_side(const LedgerConfig& config, const Clock& clock, std::vector<uint32_t> held = {});
 
 // Projector::open. A checkpoint it cannot use (kCorruption: garbage, truncated,
 // a state that does not decode; kFailedPrecondition: another format, another
@@ -98,8 +91,11 @@ struct ReadSide {
 Result<ReadSide> open_read_side(const LedgerConfig& config, unsigned threads, bool show_progress,
                                 uint64_t checkpoint_every_events = 5'000'000);
 
-// The live service of `serve` over the data folder: the writer (holding the lock), a projector
-// caught up from its checkpoint with `projector_threads` fold threads, the writer thread started.
+// The live service of `serve` over the data folder: the writer lock taken, a projector caught up
+// from its checkpoint with `projector_threads` fold threads, the writer thread started. The
+// writer itself opens on that thread from the projector's states (Ledger::open, "Starting from
+// the read side"), so reads are answered as soon as this returns and writes wait in the queue
+// until the writer is open (LedgerService::writer_status()). `clock` outlives the service.
 Result<std::unique_ptr<LedgerService>> open_ledger_service(const LedgerConfig& config, const Clock& clock,
                                                            unsigned projector_threads);
 

@@ -83,7 +83,7 @@ class PastView final : public LedgerService {
   void submit_from(std::string, SourcePosition, std::string, Done done) override {
     done(failed_precondition("a past state takes no write"));
   }
-  bool with_writer(std::function<void(const Ledger&)>) override { return false; }
+  bool with_writer(std::function<void(const Ledger*)>) override { return false; }
   void read_view(const std::function<void(const Projector&)>& f) const override { f(*past_); }
   Result<std::shared_ptr<const Projector>> state_at(Instant at) const override { return live_.state_at(at); }
   Result<std::shared_ptr<const Projector>> citizen_state_at(Ssin citizen, Instant at) const override {
@@ -96,6 +96,7 @@ class PastView final : public LedgerService {
   bool holds(uint32_t partition) const override { return live_.holds(partition); }
   std::optional<std::string> owner_of(uint32_t partition) const override { return live_.owner_of(partition); }
   bool ready() const override { return live_.ready(); }
+  std::string_view writer_status() const override { return live_.writer_status(); }
   std::string log_uri() const override { return live_.log_uri(); }
   Result<std::vector<PartitionProgress>> progress() const override { return live_.progress(); }
   uint64_t lag() const override { return live_.lag(); }

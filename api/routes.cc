@@ -25,8 +25,9 @@ namespace dimona::api {
 
 void health(Call& c, const LedgerService&) { c.reply(json_response(200, "{\"status\":\"UP\"}")); }
 
-// Ready: the writer takes submissions and the log answers; with the
-// partitions held, each one's folded offset, the log's end and the lag.
+// Ready: reads are answered, the writer takes submissions (decided once it is open: "writer"
+// says whether it is "opening", "open" or "failed") and the log answers; with the partitions
+// held, each one's folded offset, the log's end and the lag.
 void ready(Call& c, const LedgerService& view) {
   const Result<std::vector<PartitionProgress>> progress = view.progress();
   const bool ok = view.ready() && progress.is_ok();
@@ -34,7 +35,7 @@ void ready(Call& c, const LedgerService& view) {
   JsonWriter w(&body);
   w.begin_object().key("status").string(ok ? "UP" : "DOWN");
   w.key("lag").integer(static_cast<int64_t>(view.lag())).key("eventsFolded").integer(static_cast<int64_t>(view.events_folded()));
-  w.key("log").string(view.log_uri());
+  w.key("log").string(view.log_uri()).key("writer").string(view.writer_status());
   if (progress.is_ok()) {
     w.key("partitions").begin_array();
     for (const PartitionProgress& p : *progress) {

@@ -24,8 +24,14 @@ EmbeddedLedgerService::EmbeddedLedgerService(WriteSide write)
 
 Result<std::unique_ptr<EmbeddedLedgerService>> EmbeddedLedgerService::open(WriteSide write,
                                                                            const ProjectorOptions& options,
-                                                                           std::unique_ptr<Projector> projector) {
+                                                                           std::unique_ptr<Projector> projector,
+                                                                           OpenWriter open_writer) {
+  DIMONA_ASSERT((write.ledger == nullptr) == static_cast<bool>(open_writer));
   std::unique_ptr<EmbeddedLedgerService> s(new EmbeddedLedgerService(std::move(write)));
+  if (open_writer) {
+    s->open_writer_ = std::move(open_writer);
+    s->writer_status_ = WriterStatus::kOpening;
+  }
   if (projector == nullptr) {
     Result<std::unique_ptr<Projector>> opened = open_projector(*s->log_, options);
     DIMONA_TRY(opened);
@@ -75,13 +81,35 @@ void EmbeddedLedgerService::submit_from(std::string body, SourcePosition positio
   if (!enqueue(std::move(p))) done(unavailable("the ledger is busy or stopping"));
 }
 
-bool EmbeddedLedgerService::with_writer(std::function<void(const Ledger&)> f) {
+bool EmbeddedLedgerService::with_writer(std::function<void(const Ledger*)> f) {
   Pending p;
   p.on_writer = std::move(f);
   return enqueue(std::move(p));
 }
 
+bool EmbeddedLedgerService::open_writer() {
+  if (ledger_) return true;
+  if (writer_status_ == WriterStatus::kFailed) return false;
+  Result<std::unique_ptr<Ledger>> opened = unavailable("not opened");
+  {
+    std::shared_lock lock(fold_mutex_);  // the projector's states are the seed: readers go on, nothing folds
+    opened = open_writer_(*log_, *projector_);
+  }
+  open_writer_ = nullptr;  // what it holds (the secret, the schedule) is the Ledger's now
+  if (!opened.is_ok()) {
+    writer_failure_ = opened.status();
+    writer_status_ = WriterStatus::kFailed;
+    std::fprintf(stderr, "dimona-ledger: serve: the writer could not open (%s): writes are answered 503, reads go on\n",
+                 writer_failure_.to_string().c_str());
+    return false;
+  }
+  ledger_ = std::move(*opened);
+  writer_status_ = WriterStatus::kOpen;
+  return true;
+}
+
 void EmbeddedLedgerService::run() {
+  (void)open_writer();  // first, before any group: writes queued meanwhile wait for it
   std::deque<Pending> group;
   for (;;) {
     {
@@ -135,17 +163,32 @@ void EmbeddedLedgerService::process(std::deque<Pending>& group) {
     WriteOutcome outcome;
     bool durable = false;  // known only after a failed commit
   };
+  if (!open_writer()) {
+    const Status why = unavailable("not stored: the writer could not open (" + writer_failure_.to_string() + ")");
+    for (Pending& p : group) {
+      if (p.on_writer)
+        p.on_writer(nullptr);
+      else
+        p.done(why);
+    }
+    return;
+  }
   if (!recover()) {
     const Status why = ledger_->fenced()
                            ? fenced_refusal("another process writes its partitions now")
                            : unavailable("not stored: the writer's state cannot be folded from the log; retry later");
-    for (Pending& p : group) p.done(why);
+    for (Pending& p : group) {
+      if (p.on_writer)
+        p.on_writer(ledger_.get());
+      else
+        p.done(why);
+    }
     return;
   }
   std::vector<Staged> staged;
   for (Pending& p : group) {
     if (p.on_writer) {
-      p.on_writer(*ledger_);
+      p.on_writer(ledger_.get());
       continue;
     }
     Result<WriteOutcome> o = stage(p);
@@ -303,8 +346,18 @@ Result<std::vector<PartitionProgress>> EmbeddedLedgerService::progress() const {
 }
 
 bool EmbeddedLedgerService::ready() const {
+  if (writer_status_ == WriterStatus::kFailed) return false;
   std::lock_guard lock(queue_mutex_);
   return !failed_ && !stopping_;
+}
+
+std::string_view EmbeddedLedgerService::writer_status() const {
+  switch (writer_status_.load()) {
+    case WriterStatus::kOpening: return "opening";
+    case WriterStatus::kOpen: return "open";
+    case WriterStatus::kFailed: return "failed";
+  }
+  return "failed";
 }
 
 uint64_t EmbeddedLedgerService::lag() const {

@@ -31,9 +31,11 @@
 // record's source position written with its event, and a redelivery its
 // partition already holds answered with stored_before set and nothing
 // staged; a record carrying an action the ledger writes itself
-// (dataConsultation, is_server_internal) is refused kInvalidArgument. with_writer(f) runs f on the writer thread, in queue order, with
-// the Ledger (what is staged of its group included): a reader of its source positions.
-// Thread-safe.
+// (dataConsultation, is_server_internal) is refused kInvalidArgument. with_writer(f) runs f on the writer thread, in
+// queue order, with the Ledger (what is staged of its group included): a reader of its source positions; with null when
+// the writer could not open. A writer may open after the service does (serve's start: writer_status() "opening"): reads
+// are answered meanwhile, writes wait in the queue and are decided once it is open, or answered kUnavailable if it
+// cannot open ("failed", said on stderr once; ready() is false then). Thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -41,6 +43,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -83,8 +86,9 @@ class LedgerService {
   virtual void submit(std::string body, Check check, Done done) = 0;
   // `source` names the event's origin ("topic:T/P:OFFSET").
   virtual void submit_from(std::string body, SourcePosition position, std::string source, Done done) = 0;
-  // f runs on the writer thread; false (f not run) when the service is stopping.
-  virtual bool with_writer(std::function<void(const Ledger&)> f) = 0;
+  // f runs on the writer thread (given null when the writer could not open); false (f not run) when
+  // the service is stopping.
+  virtual bool with_writer(std::function<void(const Ledger*)> f) = 0;
 
   // f(projector) under the reader lock; its value.
   template <typename F>
@@ -116,6 +120,8 @@ class LedgerService {
   virtual std::optional<std::string> owner_of(uint32_t /*partition*/) const { return std::nullopt; }
 
   virtual bool ready() const = 0;
+  // "opening", "open" or "failed" (see the contract): /ready reports it.
+  virtual std::string_view writer_status() const { return "open"; }
   // The log's URI (no credentials) and, per partition this process holds,
   // what is folded and where the log ends (asked of the log now: kUnavailable
   // when it cannot say).

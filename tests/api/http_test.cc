@@ -661,10 +661,15 @@ TEST_F(HttpTest, HealthReadyAndMetricsNeedNoToken) {
   EXPECT_EQ(health.json()["status"].text, "UP");
   EXPECT_TRUE(health.keep_alive);
 
+  // The writer opens on the writer thread (service.h): a write answered means it is open.
+  std::promise<bool> writer_open;
+  ASSERT_TRUE(service_->with_writer([&writer_open](const Ledger* l) { writer_open.set_value(l != nullptr); }));
+  ASSERT_TRUE(writer_open.get_future().get());
   Response ready = call("GET", "/ready");
   EXPECT_EQ(ready.status, 200) << ready;
   const Json r = ready.json();
   EXPECT_EQ(r["status"].text, "UP");
+  EXPECT_EQ(r["writer"].text, "open") << ready;
   EXPECT_EQ(r["lag"].integer(), 0);
   EXPECT_TRUE(r.has("eventsFolded"));
   EXPECT_EQ(r["log"].text.rfind("sqlite:", 0), 0u) << ready;
@@ -2552,7 +2557,7 @@ class ForwardingService : public LedgerService {
   void submit_from(std::string body, SourcePosition position, std::string source, Done done) override {
     inner_.submit_from(std::move(body), std::move(position), std::move(source), std::move(done));
   }
-  bool with_writer(std::function<void(const Ledger&)> f) override { return inner_.with_writer(std::move(f)); }
+  bool with_writer(std::function<void(const Ledger*)> f) override { return inner_.with_writer(std::move(f)); }
   void read_view(const std::function<void(const Projector&)>& f) const override { inner_.read_view(f); }
   Result<std::shared_ptr<const Projector>> state_at(Instant at) const override { return inner_.state_at(at); }
   Result<std::shared_ptr<const Projector>> citizen_state_at(Ssin citizen, Instant at) const override {

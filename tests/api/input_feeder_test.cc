@@ -36,8 +36,8 @@ class HoldingService final : public LedgerService {
     held_.push_back({std::move(position), std::move(source), std::move(done)});
     changed_.notify_all();
   }
-  bool with_writer(std::function<void(const Ledger&)> f) override {
-    f(ledger_);
+  bool with_writer(std::function<void(const Ledger*)> f) override {
+    f(&ledger_);
     return true;
   }
   // The n-th submission (from 0), waiting up to 5 s for it.

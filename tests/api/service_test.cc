@@ -3,8 +3,9 @@
 // writer recovers when the disk does, without a restart. The full disk is real
 // to SQLite: RLIMIT_FSIZE makes the kernel refuse to grow the log's -wal file
 // (EFBIG), as ENOSPC would, without root or a loop mount.
-#include "api/ledger_root.h"
 #include "api/service.h"
+#include "api/embedded_service.h"
+#include "api/ledger_root.h"
 
 #include <gtest/gtest.h>
 #include <sys/resource.h>
@@ -243,6 +244,116 @@ TEST(LedgerService, AFencedServiceAnswersItsWritesNotStoredAndNeverWritesAgain) 
   EXPECT_EQ(exported.find("2025-08-01"), std::string::npos);
   EXPECT_EQ(exported.find("2025-09-01"), std::string::npos);
   EXPECT_EQ(exported.find("2025-10-01"), std::string::npos);
+}
+
+// serve's start (issue 13 item 4): the read side is loaded and caught up, the service answers
+// reads at once, and the writer opens from the read side's states on the writer thread. A write
+// sent meanwhile waits in the queue and is decided once it is open, against those states.
+struct DeferredWriterFixture {
+  testing::TempDir dir;
+  api::LedgerConfig common;
+  ManualClock clock{*parse_instant("2025-06-01T08:00:00Z")};
+
+  DeferredWriterFixture() { common.data_dir = dir.file("data"); }
+
+  // A ledger of one student with 30 hours in July 2025.
+  void write_one() {
+    Result<std::unique_ptr<api::LedgerService>> opened = api::open_ledger_service(common, clock, 1);
+    ASSERT_TRUE(opened.is_ok()) << opened.status().to_string();
+    Result<api::WriteOutcome> first = write(**opened, student_in("05031412595", "2025-07-01", "2025-07-31", 30));
+    ASSERT_TRUE(first.is_ok()) << first.status().to_string();
+    (*opened)->stop();
+  }
+
+  // The service as open_ledger_service builds it, with `open_writer` for the writer.
+  Result<std::unique_ptr<api::EmbeddedLedgerService>> open(api::EmbeddedLedgerService::OpenWriter open_writer) {
+    Result<api::WriterLock> lock = api::WriterLock::acquire(common.data_dir);
+    DIMONA_TRY(lock);
+    Result<std::unique_ptr<Log>> log = api::open_ledger_log(common, /*create=*/false);
+    DIMONA_TRY(log);
+    ProjectorOptions options;
+    options.checkpoint_path = api::checkpoint_path(common);
+    Result<std::unique_ptr<Projector>> projector = api::open_projector(**log, options);
+    DIMONA_TRY(projector);
+    DIMONA_TRY((*projector)->catch_up());
+    return api::EmbeddedLedgerService::open(api::WriteSide{std::move(*lock), std::move(*log), nullptr}, options,
+                                            std::move(*projector), std::move(open_writer));
+  }
+};
+
+uint32_t hours_of(const api::LedgerService& s, uint64_t ssin) {
+  return s.read([&](const Projector& p) { return p.state_of(Ssin{ssin}).student_hours(Ssin{ssin}, 2025); });
+}
+
+TEST(LedgerService, ReadsAreAnsweredWhileTheWriterOpensAndWritesWaitForIt) {
+  DeferredWriterFixture f;
+  ASSERT_NO_FATAL_FAILURE(f.write_one());
+  std::promise<void> go;
+  std::shared_future<void> released = go.get_future().share();
+  std::atomic<bool> seeded{false};
+  Result<std::unique_ptr<api::EmbeddedLedgerService>> opened =
+      f.open([&](Log& log, const Projector& read_side) -> Result<std::unique_ptr<Ledger>> {
+        released.wait();
+        const std::optional<WriterSeed> seed = read_side.writer_seed();
+        Result<QuotaSchedule> schedule = load_quota_schedule("");
+        DIMONA_TRY(schedule);
+        Result<ServerSecret> secret = api::open_secret(f.common);
+        DIMONA_TRY(secret);
+        Result<std::unique_ptr<Ledger>> ledger =
+            Ledger::open(log, std::move(*schedule), f.clock, *secret, {}, seed ? &*seed : nullptr);
+        if (ledger.is_ok()) seeded = (*ledger)->started_from_seed();
+        return ledger;
+      });
+  ASSERT_TRUE(opened.is_ok()) << opened.status().to_string();
+  api::EmbeddedLedgerService& s = **opened;
+
+  EXPECT_EQ(s.writer_status(), "opening");
+  EXPECT_TRUE(s.ready());
+  EXPECT_EQ(hours_of(s, 5031412595), 30u);  // the read side answers before the writer is open
+  // The same period again, and a new one: queued, not decided yet.
+  std::promise<Result<api::WriteOutcome>> again_answer, other_answer;
+  s.submit(student_in("05031412595", "2025-07-01", "2025-07-31", 30), nullptr,
+           [&](Result<api::WriteOutcome> r) { again_answer.set_value(std::move(r)); });
+  s.submit(student_in("04070101124", "2025-08-01", "2025-08-31", 40), nullptr,
+           [&](Result<api::WriteOutcome> r) { other_answer.set_value(std::move(r)); });
+  std::future<Result<api::WriteOutcome>> again = again_answer.get_future(), other = other_answer.get_future();
+  EXPECT_EQ(again.wait_for(std::chrono::milliseconds(200)), std::future_status::timeout);
+  EXPECT_EQ(s.lag(), 2u);
+  EXPECT_EQ(hours_of(s, 5031412595), 30u);
+
+  go.set_value();
+  const Result<api::WriteOutcome> repeated = again.get();
+  const Result<api::WriteOutcome> stored = other.get();
+  EXPECT_TRUE(seeded.load());
+  EXPECT_EQ(s.writer_status(), "open");
+  ASSERT_TRUE(repeated.is_ok()) << repeated.status().to_string();
+  // Decided against the read side's state: the period it holds makes this one a duplicate.
+  EXPECT_NE(repeated->declaration.decision.result, ResultCode::kAccepted);
+  ASSERT_TRUE(stored.is_ok()) << stored.status().to_string();
+  EXPECT_EQ(stored->declaration.decision.result, ResultCode::kAccepted);
+  EXPECT_EQ(hours_of(s, 4070101124), 40u);
+  EXPECT_EQ(hours_of(s, 5031412595), 30u);
+  s.stop();
+}
+
+TEST(LedgerService, AWriterThatCannotOpenAnswersWritesUnavailableAndReadsGoOn) {
+  DeferredWriterFixture f;
+  ASSERT_NO_FATAL_FAILURE(f.write_one());
+  Result<std::unique_ptr<api::EmbeddedLedgerService>> opened =
+      f.open([](Log&, const Projector&) -> Result<std::unique_ptr<Ledger>> { return io_error("the disk is gone"); });
+  ASSERT_TRUE(opened.is_ok()) << opened.status().to_string();
+  api::EmbeddedLedgerService& s = **opened;
+  const Result<api::WriteOutcome> refused = write(s, student_in("04070101124", "2025-08-01", "2025-08-31", 40));
+  ASSERT_FALSE(refused.is_ok());
+  EXPECT_EQ(refused.status().code(), Code::kUnavailable) << refused.status().to_string();
+  EXPECT_NE(refused.status().message().find("the disk is gone"), std::string::npos) << refused.status().to_string();
+  EXPECT_EQ(s.writer_status(), "failed");
+  EXPECT_FALSE(s.ready());
+  EXPECT_EQ(hours_of(s, 5031412595), 30u);
+  std::promise<bool> given;
+  ASSERT_TRUE(s.with_writer([&given](const Ledger* ledger) { given.set_value(ledger != nullptr); }));
+  EXPECT_FALSE(given.get_future().get());  // told there is none, not left waiting
+  s.stop();
 }
 
 }  // namespace
