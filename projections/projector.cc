@@ -130,6 +130,28 @@ Result<Event> event_of(LoggedEventReader& reader, uint32_t p, Offset offset, std
   return event;
 }
 
+// Runs f(p) for each partition p < count on min(threads, count) threads (partition p on thread
+// p % threads, which stops at its first error), f touching partition p's own slots only. The
+// error of the lowest partition that failed.
+template <typename F>
+Status for_each_partition_on_threads(unsigned threads, uint32_t count, F&& f) {
+  threads = std::max(1U, std::min<unsigned>(threads, count));
+  std::vector<Status> errors(count);
+  auto run = [&](unsigned t) {
+    for (uint32_t p = t; p < count; p += threads)
+      if (!(errors[p] = f(p)).is_ok()) return;
+  };
+  if (threads == 1) {
+    run(0);
+  } else {
+    std::vector<std::thread> pool;
+    for (unsigned t = 0; t < threads; ++t) pool.emplace_back(run, t);
+    for (std::thread& th : pool) th.join();
+  }
+  for (const Status& error : errors) DIMONA_TRY(error);
+  return Status::ok();
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Projector>> Projector::open(Log& log, const ProjectorOptions& given) {
@@ -163,6 +185,9 @@ Result<std::unique_ptr<Projector>> Projector::open(Log& log, const ProjectorOpti
     if (c.partitions[p].offset > *end)
       return failed_precondition("the checkpoint is ahead of the log (partition " + std::to_string(p) +
                                  "): it belongs to another log; rebuild it with `dimona-ledger replay --rebuild`");
+  }
+  // The partitions load side by side: their bytes, states and models are their own.
+  DIMONA_TRY(for_each_partition_on_threads(options.threads, log.partitions(), [&](uint32_t p) -> Status {
     std::string_view ledger;
     std::vector<ModelSection> sections;
     DIMONA_TRY(split_partition(c.partitions[p].state, p, &ledger, &sections));
@@ -183,7 +208,8 @@ Result<std::unique_ptr<Projector>> Projector::open(Log& log, const ProjectorOpti
     }
     projector->offsets_[p] = c.partitions[p].offset;
     projector->fences_[p] = c.partitions[p].fence;
-  }
+    return Status::ok();
+  }));
   projector->checkpoint_current_ =
       !options.as_of && std::none_of(projector->backfill_.begin(), projector->backfill_.end(), [](const auto& models) {
         return std::find(models.begin(), models.end(), true) != models.end();
@@ -541,23 +567,15 @@ Result<ReplayStats> Projector::catch_up_to(const std::vector<Offset>& ends,
     for (uint32_t p = 0; p < partition_count(); ++p) done &= offsets_[p] >= ends[p];
     if (done) break;
     // One round: every partition advances by at most round_events, on `threads` threads.
-    const unsigned threads = std::min<unsigned>(options_.threads, partition_count());
-    std::vector<Status> errors(threads);
-    std::vector<uint64_t> folded(threads, 0);
-    std::vector<std::thread> pool;
-    for (unsigned t = 0; t < threads; ++t) {
-      pool.emplace_back([&, t] {
-        for (uint32_t p = t; p < partition_count() && errors[t].is_ok(); p += threads)
-          errors[t] = fold_partition(p, ends[p], options_.round_events, &folded[t]);
-      });
-    }
-    for (std::thread& th : pool) th.join();
-    for (unsigned t = 0; t < threads; ++t) {
-      DIMONA_TRY(errors[t]);
-      stats.events += folded[t];
-      unsaved_events_ += folded[t];
-      if (folded[t] > 0) checkpoint_current_ = false;
-      shown.events += folded[t];
+    std::vector<uint64_t> folded(partition_count(), 0);
+    DIMONA_TRY(for_each_partition_on_threads(options_.threads, partition_count(), [&](uint32_t p) {
+      return fold_partition(p, ends[p], options_.round_events, &folded[p]);
+    }));
+    for (uint64_t n : folded) {
+      stats.events += n;
+      unsaved_events_ += n;
+      if (n > 0) checkpoint_current_ = false;
+      shown.events += n;
     }
     if (progress) progress(shown);
     if (checkpoint_due_in_fold()) {
