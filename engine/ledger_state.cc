@@ -150,14 +150,13 @@ Status LedgerState::apply_declaration(const Event& event) {
   if (!name.empty() && b.decision.worker.value != 0)  // the attestation prints it (issue 10)
     actions_.note_worker_name(b.decision.worker, name.family(), name.given());
   if (b.declaration.kind == DeclarationKind::kIn) {
-    if (period(b.decision.period_id)) return corruption("an accepted IN reuses a period id");
-    create_period(event);
+    if (!create_period(event)) return corruption("an accepted IN reuses a period id");
     return Status::ok();
   }
   return change_period(event);
 }
 
-void LedgerState::create_period(const Event& event) {
+bool LedgerState::create_period(const Event& event) {
   const Declaration& d = event.declaration.declaration;
   Period p;
   p.id = event.declaration.decision.period_id;
@@ -179,7 +178,7 @@ void LedgerState::create_period(const Event& event) {
   }
   DIMONA_ASSERT(p.id.value != 0 && p.worker.value != 0 && !(p.end < p.start));
   DIMONA_ASSERT(periods_.size() < UINT32_MAX);
-  restore_period(p);
+  return restore_period(p);
 }
 
 Status LedgerState::change_period(const Event& event) {
@@ -358,21 +357,21 @@ Status LedgerState::load_into(std::string_view bytes, LedgerState* s, bool merge
     // Ids and SSINs key FlatMaps, which reserve all ones.
     if (type > static_cast<uint8_t>(WorkerType::kOTH) || last > 3 || p.end < p.start || p.id.value == 0 ||
         !is_ssin_value(p.worker.value) || p.id.value == FlatMap<uint32_t>::kEmptyKey ||
-        p.worker.value == FlatMap<uint32_t>::kEmptyKey || s->period(p.id))
+        p.worker.value == FlatMap<uint32_t>::kEmptyKey)
       return corruption("checkpoint state holds an impossible period");
     p.worker_type = static_cast<WorkerType>(type);
     p.cancelled = flags & 1;
     p.late = flags & 2;
     p.last_change = static_cast<DeclarationKind>(last);
-    s->restore_period(p);
+    if (!s->restore_period(p)) return corruption("checkpoint state holds an impossible period");  // its id twice
   }
   return ActionState::load(in.rest(), &s->actions_, version <= kLastVersionWithConsultations, merge);
 }
 
-void LedgerState::restore_period(const Period& p) {
+bool LedgerState::restore_period(const Period& p) {
   const auto index = static_cast<uint32_t>(periods_.size());
+  if (!period_index_.insert(p.id.value, index)) return false;
   periods_.push_back(p);
-  period_index_[p.id.value] = index;
   uint32_t& w = worker_index_[p.worker.value];
   if (w == 0) {
     workers_.emplace_back();
@@ -381,6 +380,7 @@ void LedgerState::restore_period(const Period& p) {
   index_period(workers_[w - 1], index);
   workers_[w - 1].all.push_back(index);
   if (p.counts_for_student_quota()) add_student_hours(p, p.planned_hours);
+  return true;
 }
 
 }  // namespace dimona

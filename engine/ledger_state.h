@@ -168,8 +168,9 @@ class LedgerState {
   void apply_quota(const Event& event);
   void add_quota_definition(const QuotaDefinition& q);  // once, in recordedAt order
   [[nodiscard]] static Status load_into(std::string_view bytes, LedgerState* state, bool merge);
-  void create_period(const Event& event);
-  void restore_period(const Period& p);
+  // Both add a period and answer true; false, nothing added, when its id is taken.
+  [[nodiscard]] bool create_period(const Event& event);
+  [[nodiscard]] bool restore_period(const Period& p);
   Status change_period(const Event& event);
   void note_id(uint64_t id);
   void index_period(WorkerPeriods& w, uint32_t index);

@@ -196,11 +196,16 @@ Status CheckpointStore::save(const Checkpoint& c, size_t keep) {
 namespace {
 
 // The checkpoint the one-row `head` query selects (sequence, partitions, ledger_time, state_hash), whole.
-Result<std::optional<Checkpoint>> read_checkpoint(sqlite3* db, sqlite3_stmt* head) {
+// The checkpoint `head` selects; with `take`, each partition is handed to it as soon as it is
+// read (see load_each) and only its offset and fence are kept.
+Result<std::optional<Checkpoint>> read_checkpoint(sqlite3* db, sqlite3_stmt* head,
+                                                  const CheckpointStore::PartitionTaker* take = nullptr) {
   if (sqlite3_step(head) != SQLITE_ROW) return std::optional<Checkpoint>();
   Checkpoint c;
   c.sequence = static_cast<uint64_t>(sqlite3_column_int64(head, 0));
   const int64_t partitions = sqlite3_column_int64(head, 1);
+  if (partitions < 0 || partitions > int64_t{limits::partitions_max})
+    return corruption("the checkpoint claims " + std::to_string(partitions) + " partitions");
   c.ledger_time = Instant{sqlite3_column_int64(head, 2)};
   if (const void* hash = sqlite3_column_blob(head, 3))
     c.state_hash.assign(static_cast<const char*>(hash), static_cast<size_t>(sqlite3_column_bytes(head, 3)));
@@ -214,8 +219,6 @@ Result<std::optional<Checkpoint>> read_checkpoint(sqlite3* db, sqlite3_stmt* hea
       return corruption("the checkpoint's partitions are not 0..n-1");
     PartitionCheckpoint p;
     p.offset = static_cast<Offset>(sqlite3_column_int64(s, 1));
-    const void* blob = sqlite3_column_blob(s, 2);
-    if (blob) p.state.assign(static_cast<const char*>(blob), static_cast<size_t>(sqlite3_column_bytes(s, 2)));
     if (sqlite3_column_type(s, 3) != SQLITE_NULL) {
       const int64_t fence = sqlite3_column_int64(s, 3);
       if (fence < 0 || static_cast<Offset>(fence) >= p.offset)
@@ -223,7 +226,16 @@ Result<std::optional<Checkpoint>> read_checkpoint(sqlite3* db, sqlite3_stmt* hea
                           std::to_string(fence) + ", not below its offset " + std::to_string(p.offset));
       p.fence = static_cast<Offset>(fence);
     }
-    c.partitions.push_back(std::move(p));
+    const void* blob = sqlite3_column_blob(s, 2);
+    if (blob) p.state.assign(static_cast<const char*>(blob), static_cast<size_t>(sqlite3_column_bytes(s, 2)));
+    if (static_cast<int64_t>(c.partitions.size()) >= partitions)
+      return corruption("the checkpoint has extra partitions");
+    const auto index = static_cast<uint32_t>(c.partitions.size());
+    c.partitions.push_back(PartitionCheckpoint{p.offset, {}, p.fence});
+    if (take)
+      DIMONA_TRY((*take)(index, static_cast<uint32_t>(partitions), std::move(p)));
+    else
+      c.partitions.back().state = std::move(p.state);
   }
   if (static_cast<int64_t>(c.partitions.size()) != partitions) return corruption("the checkpoint is missing partitions");
   return std::optional<Checkpoint>(std::move(c));
@@ -233,23 +245,29 @@ constexpr char kHead[] = "SELECT sequence, partitions, ledger_time, state_hash F
 
 }  // namespace
 
-Result<std::optional<Checkpoint>> CheckpointStore::load() {
-  Result<Statement> head = prepare(impl_->db.get(), (std::string(kHead) + "ORDER BY sequence DESC LIMIT 1").c_str());
+Result<std::optional<Checkpoint>> CheckpointStore::read(std::optional<Instant> before, const PartitionTaker* take) {
+  Result<Statement> head = prepare(
+      impl_->db.get(),
+      (std::string(kHead) + (before ? "WHERE ledger_time <= ?1 " : "") + "ORDER BY sequence DESC LIMIT 1").c_str());
   DIMONA_TRY(head);
-  Result<std::optional<Checkpoint>> c = read_checkpoint(impl_->db.get(), head->get());
+  if (before) sqlite3_bind_int64(head->get(), 1, before->micros);
+  Result<std::optional<Checkpoint>> c = read_checkpoint(impl_->db.get(), head->get(), take);
   DIMONA_TRY(c);
-  impl_->last_offsets.clear();
-  if (c->has_value())
-    for (const PartitionCheckpoint& p : (*c)->partitions) impl_->last_offsets.push_back(p.offset);
+  if (!before) {  // the latest: what the next save() must only grow
+    impl_->last_offsets.clear();
+    if (c->has_value())
+      for (const PartitionCheckpoint& p : (*c)->partitions) impl_->last_offsets.push_back(p.offset);
+  }
   return c;
 }
 
-Result<std::optional<Checkpoint>> CheckpointStore::load_before(Instant at) {
-  Result<Statement> head =
-      prepare(impl_->db.get(), (std::string(kHead) + "WHERE ledger_time <= ?1 ORDER BY sequence DESC LIMIT 1").c_str());
-  DIMONA_TRY(head);
-  sqlite3_bind_int64(head->get(), 1, at.micros);
-  return read_checkpoint(impl_->db.get(), head->get());
+Result<std::optional<Checkpoint>> CheckpointStore::load() { return read(std::nullopt, nullptr); }
+
+Result<std::optional<Checkpoint>> CheckpointStore::load_before(Instant at) { return read(at, nullptr); }
+
+Result<std::optional<Checkpoint>> CheckpointStore::load_each(std::optional<Instant> before,
+                                                             const PartitionTaker& take) {
+  return read(before, &take);
 }
 
 Result<std::vector<CheckpointSummary>> CheckpointStore::list() {

@@ -22,6 +22,7 @@
 // the only source of truth (docs/operations.md).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -76,10 +77,17 @@ class CheckpointStore {
   Status save(const Checkpoint& checkpoint, size_t keep = 1);
   Result<std::optional<Checkpoint>> load();
   Result<std::optional<Checkpoint>> load_before(Instant at);
+  // load() (load_before(*before) when given), each partition's checkpoint handed to `take`
+  // (its index, the partition count, the partition) as soon as it is read, in partition order,
+  // instead of kept: the caller loads one while the next is read. The Checkpoint returned keeps
+  // each partition's offset and fence, its state empty. An error from `take` stops the read.
+  using PartitionTaker = std::function<Status(uint32_t, uint32_t, PartitionCheckpoint&&)>;
+  Result<std::optional<Checkpoint>> load_each(std::optional<Instant> before, const PartitionTaker& take);
   Result<std::vector<CheckpointSummary>> list();
 
  private:
   struct Impl;
+  Result<std::optional<Checkpoint>> read(std::optional<Instant> before, const PartitionTaker* take);
   struct Key {
     explicit Key() = default;
   };

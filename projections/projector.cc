@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
 #include <cstring>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "engine/event_reader.h"
@@ -170,46 +172,88 @@ Result<std::unique_ptr<Projector>> Projector::open(Log& log, const ProjectorOpti
   if (options.checkpoint_path.empty()) return projector;
   Result<std::unique_ptr<CheckpointStore>> store = CheckpointStore::open(options.checkpoint_path);
   DIMONA_TRY(store);
-  Result<std::optional<Checkpoint>> checkpoint = options.as_of ? (*store)->load_before(*options.as_of) : (*store)->load();
+  const uint32_t n = log.partitions();
+  std::vector<Offset> ends(n);
+  {
+    Result<std::unique_ptr<LogConsumer>> consumer = log.open_consumer();
+    DIMONA_TRY(consumer);
+    for (uint32_t p = 0; p < n; ++p) {
+      Result<Offset> end = (*consumer)->end_offset(p);
+      DIMONA_TRY(end);
+      ends[p] = *end;
+    }
+  }
+  auto of_another_log = [n](size_t partitions) {
+    return failed_precondition("the checkpoint has " + std::to_string(partitions) + " partitions, the log " +
+                               std::to_string(n) + ": rebuild it with `dimona-ledger replay --rebuild`");
+  };
+  // This thread reads the partitions one after the other; the fold threads load each as soon
+  // as it is read (its bytes, state and models are its own), and drop its bytes once loaded.
+  struct Handoff {
+    std::mutex mutex;
+    std::condition_variable arrived;
+    std::vector<std::optional<PartitionCheckpoint>> parts;
+    bool closed = false;  // the read ended: what has not arrived never will
+  } handoff;
+  handoff.parts.resize(n);
+  Status loaded = Status::ok();
+  std::thread loading([&] {
+    loaded = for_each_partition_on_threads(options.threads, n, [&](uint32_t p) -> Status {
+      PartitionCheckpoint pc;
+      {
+        std::unique_lock lock(handoff.mutex);
+        handoff.arrived.wait(lock, [&] { return handoff.parts[p].has_value() || handoff.closed; });
+        if (!handoff.parts[p])
+          return unavailable("partition " + std::to_string(p) + " was not read");  // the read says why
+        pc = std::move(*handoff.parts[p]);
+      }
+      std::string_view ledger;
+      std::vector<ModelSection> sections;
+      DIMONA_TRY(split_partition(pc.state, p, &ledger, &sections));
+      auto state = std::make_unique<LedgerState>();
+      DIMONA_TRY(LedgerState::load(ledger, state.get()));
+      state->set_quota_schedule(options.quota);
+      projector->states_[p] = std::move(state);
+      for (size_t m = 0; m < projector->models_[p].size(); ++m) {
+        ReadModel& model = *projector->models_[p][m];
+        auto section = std::find_if(sections.begin(), sections.end(),
+                                    [&](const ModelSection& x) { return x.name == model.name(); });
+        if (section == sections.end() || section->version != model.version()) {
+          projector->backfill_[p][m] = pc.offset > 0;  // folded again alone (the contract)
+          continue;
+        }
+        if (Status model_loaded = model.load(section->bytes); !model_loaded.is_ok())
+          return corruption("checkpoint partition " + std::to_string(p) + ", read model " + std::string(model.name()) +
+                            ": " + model_loaded.message());
+      }
+      projector->offsets_[p] = pc.offset;
+      projector->fences_[p] = pc.fence;
+      return Status::ok();
+    });
+  });
+  Result<std::optional<Checkpoint>> checkpoint =
+      (*store)->load_each(options.as_of, [&](uint32_t p, uint32_t partitions, PartitionCheckpoint&& pc) -> Status {
+        if (partitions != n) return of_another_log(partitions);
+        if (pc.offset > ends[p])
+          return failed_precondition("the checkpoint is ahead of the log (partition " + std::to_string(p) +
+                                     "): it belongs to another log; rebuild it with `dimona-ledger replay --rebuild`");
+        {
+          std::lock_guard lock(handoff.mutex);
+          handoff.parts[p] = std::move(pc);
+        }
+        handoff.arrived.notify_all();
+        return Status::ok();
+      });
+  {
+    std::lock_guard lock(handoff.mutex);
+    handoff.closed = true;
+  }
+  handoff.arrived.notify_all();
+  loading.join();
   DIMONA_TRY(checkpoint);
   if (!checkpoint->has_value()) return projector;
-  const Checkpoint& c = **checkpoint;
-  if (c.partitions.size() != log.partitions())
-    return failed_precondition("the checkpoint has " + std::to_string(c.partitions.size()) + " partitions, the log " +
-                               std::to_string(log.partitions()) + ": rebuild it with `dimona-ledger replay --rebuild`");
-  Result<std::unique_ptr<LogConsumer>> ends = log.open_consumer();
-  DIMONA_TRY(ends);
-  for (uint32_t p = 0; p < log.partitions(); ++p) {
-    Result<Offset> end = (*ends)->end_offset(p);
-    DIMONA_TRY(end);
-    if (c.partitions[p].offset > *end)
-      return failed_precondition("the checkpoint is ahead of the log (partition " + std::to_string(p) +
-                                 "): it belongs to another log; rebuild it with `dimona-ledger replay --rebuild`");
-  }
-  // The partitions load side by side: their bytes, states and models are their own.
-  DIMONA_TRY(for_each_partition_on_threads(options.threads, log.partitions(), [&](uint32_t p) -> Status {
-    std::string_view ledger;
-    std::vector<ModelSection> sections;
-    DIMONA_TRY(split_partition(c.partitions[p].state, p, &ledger, &sections));
-    auto state = std::make_unique<LedgerState>();
-    DIMONA_TRY(LedgerState::load(ledger, state.get()));
-    state->set_quota_schedule(options.quota);
-    projector->states_[p] = std::move(state);
-    for (size_t m = 0; m < projector->models_[p].size(); ++m) {
-      ReadModel& model = *projector->models_[p][m];
-      auto section = std::find_if(sections.begin(), sections.end(), [&](const ModelSection& x) { return x.name == model.name(); });
-      if (section == sections.end() || section->version != model.version()) {
-        projector->backfill_[p][m] = c.partitions[p].offset > 0;  // folded again alone (the contract)
-        continue;
-      }
-      if (Status loaded = model.load(section->bytes); !loaded.is_ok())
-        return corruption("checkpoint partition " + std::to_string(p) + ", read model " + std::string(model.name()) + ": " +
-                          loaded.message());
-    }
-    projector->offsets_[p] = c.partitions[p].offset;
-    projector->fences_[p] = c.partitions[p].fence;
-    return Status::ok();
-  }));
+  if ((*checkpoint)->partitions.size() != n) return of_another_log((*checkpoint)->partitions.size());
+  DIMONA_TRY(loaded);
   projector->checkpoint_current_ =
       !options.as_of && std::none_of(projector->backfill_.begin(), projector->backfill_.end(), [](const auto& models) {
         return std::find(models.begin(), models.end(), true) != models.end();

@@ -53,18 +53,13 @@ class FlatMap {
   V* find(uint64_t key) { return const_cast<V*>(std::as_const(*this).find(key)); }
 
   // The value for `key`, default-constructed when it was absent.
-  V& operator[](uint64_t key) {
-    DIMONA_ASSERT(key != kEmptyKey);
-    if ((size_ + 1) * 8 > slots_.size() * 7) grow();
-    for (size_t i = mix64(key) & mask_;; i = (i + 1) & mask_) {
-      Slot& s = slots_[i];
-      if (s.key == key) return s.value;
-      if (s.key == kEmptyKey) {
-        s.key = key;
-        ++size_;
-        return s.value;
-      }
-    }
+  V& operator[](uint64_t key) { return claim(key).first->value; }
+
+  // Inserts (key, value) and answers true; false, the map unchanged, when `key` is present.
+  bool insert(uint64_t key, V value) {
+    auto [slot, claimed] = claim(key);
+    if (claimed) slot->value = std::move(value);
+    return claimed;
   }
 
   void reserve(size_t n) {
@@ -84,6 +79,21 @@ class FlatMap {
     uint64_t key = kEmptyKey;
     V value{};
   };
+
+  // The slot of `key`, claimed for it (value default) when absent; whether it was.
+  std::pair<Slot*, bool> claim(uint64_t key) {
+    DIMONA_ASSERT(key != kEmptyKey);
+    if ((size_ + 1) * 8 > slots_.size() * 7) grow();
+    for (size_t i = mix64(key) & mask_;; i = (i + 1) & mask_) {
+      Slot& s = slots_[i];
+      if (s.key == key) return {&s, false};
+      if (s.key == kEmptyKey) {
+        s.key = key;
+        ++size_;
+        return {&s, true};
+      }
+    }
+  }
 
   void grow() { rehash(slots_.empty() ? 16 : slots_.size() * 2); }
 

@@ -34,9 +34,28 @@ TEST(FlatMap, AgreesWithStdMapThroughGrowth) {
   EXPECT_EQ(visited, reference.size());
 }
 
+// insert() adds a key once: a second insert of it keeps the first value, through growth too.
+TEST(FlatMap, InsertKeepsTheFirstValueOfAKey) {
+  FlatMap<uint32_t> map;
+  std::map<uint64_t, uint32_t> reference;
+  std::mt19937_64 rng(7);
+  for (uint32_t i = 0; i < 50'000; ++i) {
+    const uint64_t key = rng() % 20'000 * 1'000'003;
+    const bool fresh = reference.emplace(key, i).second;
+    EXPECT_EQ(map.insert(key, i), fresh) << key;
+  }
+  EXPECT_EQ(map.size(), reference.size());
+  for (const auto& [k, v] : reference) {
+    const uint32_t* found = map.find(k);
+    ASSERT_NE(found, nullptr);
+    EXPECT_EQ(*found, v);
+  }
+}
+
 TEST(FlatMapDeathTest, TheEmptyKeyIsReserved) {
   FlatMap<int> map;
   EXPECT_DEATH(map[FlatMap<int>::kEmptyKey] = 1, "invariant broken");
+  EXPECT_DEATH((void)map.insert(FlatMap<int>::kEmptyKey, 1), "invariant broken");
 }
 
 TEST(ChunkedVector, ElementsNeverMove) {
