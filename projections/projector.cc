@@ -173,16 +173,17 @@ Result<std::unique_ptr<Projector>> Projector::open(Log& log, const ProjectorOpti
   Result<std::unique_ptr<CheckpointStore>> store = CheckpointStore::open(options.checkpoint_path);
   DIMONA_TRY(store);
   const uint32_t n = log.partitions();
-  std::vector<Offset> ends(n);
-  {
+  std::vector<Offset> ends;  // the log's, asked once there is a checkpoint to check against them
+  auto ask_ends = [&]() -> Status {
     Result<std::unique_ptr<LogConsumer>> consumer = log.open_consumer();
     DIMONA_TRY(consumer);
     for (uint32_t p = 0; p < n; ++p) {
       Result<Offset> end = (*consumer)->end_offset(p);
       DIMONA_TRY(end);
-      ends[p] = *end;
+      ends.push_back(*end);
     }
-  }
+    return Status::ok();
+  };
   auto of_another_log = [n](size_t partitions) {
     return failed_precondition("the checkpoint has " + std::to_string(partitions) + " partitions, the log " +
                                std::to_string(n) + ": rebuild it with `dimona-ledger replay --rebuild`");
@@ -234,6 +235,7 @@ Result<std::unique_ptr<Projector>> Projector::open(Log& log, const ProjectorOpti
   Result<std::optional<Checkpoint>> checkpoint =
       (*store)->load_each(options.as_of, [&](uint32_t p, uint32_t partitions, PartitionCheckpoint&& pc) -> Status {
         if (partitions != n) return of_another_log(partitions);
+        if (ends.empty()) DIMONA_TRY(ask_ends());
         if (pc.offset > ends[p])
           return failed_precondition("the checkpoint is ahead of the log (partition " + std::to_string(p) +
                                      "): it belongs to another log; rebuild it with `dimona-ledger replay --rebuild`");
