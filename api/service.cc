@@ -163,28 +163,21 @@ void EmbeddedLedgerService::process(std::deque<Pending>& group) {
     WriteOutcome outcome;
     bool durable = false;  // known only after a failed commit
   };
-  if (!open_writer()) {
-    const Status why = unavailable("not stored: the writer could not open (" + writer_failure_.to_string() + ")");
-    for (Pending& p : group) {
-      if (p.on_writer)
-        p.on_writer(nullptr);
-      else
-        p.done(why);
-    }
-    return;
-  }
-  if (!recover()) {
-    const Status why = ledger_->fenced()
-                           ? fenced_refusal("another process writes its partitions now")
-                           : unavailable("not stored: the writer's state cannot be folded from the log; retry later");
+  // Nothing of the group is decided: each write answered `why`, each reader of the writer run.
+  auto refuse = [&group, this](const Status& why) {
     for (Pending& p : group) {
       if (p.on_writer)
         p.on_writer(ledger_.get());
       else
         p.done(why);
     }
-    return;
-  }
+  };
+  if (!open_writer())
+    return refuse(unavailable("not stored: the writer could not open (" + writer_failure_.to_string() + ")"));
+  if (!recover())
+    return refuse(ledger_->fenced()
+                      ? fenced_refusal("another process writes its partitions now")
+                      : unavailable("not stored: the writer's state cannot be folded from the log; retry later"));
   std::vector<Staged> staged;
   for (Pending& p : group) {
     if (p.on_writer) {
