@@ -214,6 +214,53 @@ TEST_F(ProjectorTest, ACheckpointOfFormat7IsUpgradedInPlace) {
   for (const PartitionCheckpoint& partition : (**loaded).partitions) EXPECT_EQ(partition.fence, kNoEpoch);
 }
 
+// load_each() hands each partition to its taker as it reads it, in partition order, with what
+// load() keeps of it; the Checkpoint it returns keeps the offsets and fences, no state. A taker's
+// error stops the read there.
+TEST_F(ProjectorTest, LoadEachHandsOverEveryPartitionInOrderAndStopsAtATakersError) {
+  TempDir dir;
+  ProjectorOptions options;
+  options.checkpoint_path = dir.file("checkpoint.db");
+  replay(options);
+  Result<std::unique_ptr<CheckpointStore>> store = CheckpointStore::open(options.checkpoint_path);
+  ASSERT_TRUE(store.is_ok()) << store.status().to_string();
+  Result<std::optional<Checkpoint>> whole = (*store)->load();
+  ASSERT_TRUE(whole.is_ok() && whole->has_value());
+  const Checkpoint& expected = **whole;
+
+  std::vector<PartitionCheckpoint> taken;
+  Result<std::optional<Checkpoint>> each =
+      (*store)->load_each(std::nullopt, [&](uint32_t p, uint32_t partitions, PartitionCheckpoint&& part) {
+        EXPECT_EQ(p, taken.size());
+        EXPECT_EQ(partitions, expected.partitions.size());
+        taken.push_back(std::move(part));
+        return Status::ok();
+      });
+  ASSERT_TRUE(each.is_ok() && each->has_value()) << each.status().to_string();
+  ASSERT_EQ(taken.size(), expected.partitions.size());
+  ASSERT_EQ((*each)->partitions.size(), expected.partitions.size());
+  EXPECT_EQ((*each)->sequence, expected.sequence);
+  EXPECT_EQ((*each)->state_hash, expected.state_hash);
+  for (size_t p = 0; p < taken.size(); ++p) {
+    EXPECT_EQ(taken[p].state, expected.partitions[p].state) << p;
+    EXPECT_FALSE(taken[p].state.empty()) << p;
+    EXPECT_EQ(taken[p].offset, expected.partitions[p].offset) << p;
+    EXPECT_EQ((*each)->partitions[p].offset, expected.partitions[p].offset) << p;
+    EXPECT_EQ((*each)->partitions[p].fence, expected.partitions[p].fence) << p;
+    EXPECT_TRUE((*each)->partitions[p].state.empty()) << p;
+  }
+
+  uint32_t calls = 0;
+  Result<std::optional<Checkpoint>> stopped =
+      (*store)->load_each(std::nullopt, [&](uint32_t p, uint32_t, PartitionCheckpoint&&) {
+        ++calls;
+        return p == 2 ? io_error("partition 2 would not load") : Status::ok();
+      });
+  ASSERT_FALSE(stopped.is_ok());
+  EXPECT_EQ(stopped.status().message(), "partition 2 would not load");
+  EXPECT_EQ(calls, 3u);
+}
+
 // A partition's fence must lie below its offset (fence.h): anything else is a damaged checkpoint.
 TEST_F(ProjectorTest, ACheckpointFenceNotBelowItsOffsetIsCorruption) {
   TempDir dir;
