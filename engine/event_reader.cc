@@ -1,33 +1,12 @@
 #include "engine/event_reader.h"
 
-#include <bit>
 #include <cstring>
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 
+#include "engine/base/byte_scan.h"
 #include "engine/base/limits.h"
 
 namespace dimona {
 namespace {
-
-// The first quote, backslash or control character in [p, end), or end.
-const char* string_end(const char* p, const char* end) {
-#if defined(__SSE2__)
-  const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\'), control = _mm_set1_epi8(0x1f);
-  for (; end - p >= 16; p += 16) {
-    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-    const __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, backslash)),
-                                     _mm_cmpeq_epi8(_mm_max_epu8(x, control), control));  // x <= 0x1f
-    if (const int mask = _mm_movemask_epi8(hit); mask != 0) return p + std::countr_zero(static_cast<unsigned>(mask));
-  }
-#endif
-  for (; p < end; ++p) {
-    const auto c = static_cast<unsigned char>(*p);
-    if (c == '"' || c == '\\' || c < 0x20) return p;
-  }
-  return end;
-}
 
 // A cursor over JSON text. Every step checks the bound; `false` means "not
 // what the fast path reads", and the caller hands the record to the decoder.
@@ -50,7 +29,7 @@ struct Scan {
   bool str(std::string_view* out) {
     if (!lit('"')) return false;
     const char* b = p;
-    p = string_end(p, end);
+    p = find_json_special(p, end);
     if (p == end || *p != '"' || static_cast<size_t>(p - b) > limits::text_field_bytes_max) return false;
     *out = std::string_view(b, static_cast<size_t>(p - b));
     ++p;
@@ -344,7 +323,7 @@ bool skip_object(Scan& s) {
       if (--depth == 0) return true;
     } else if (c == '"') {
       for (;;) {
-        s.p = string_end(s.p, s.end);
+        s.p = find_json_special(s.p, s.end);
         if (s.p == s.end || static_cast<unsigned char>(*s.p) < 0x20) return false;
         if (*s.p++ == '"') break;
         if (s.p == s.end) return false;  // a backslash ends the record

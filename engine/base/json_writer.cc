@@ -1,5 +1,9 @@
 #include "engine/base/json_writer.h"
 
+#include <cstring>
+
+#include "engine/base/byte_scan.h"
+
 namespace dimona {
 
 namespace {
@@ -25,12 +29,14 @@ void append_uint(std::string* out, uint64_t value) {
 
 void append_json_escaped(std::string* out, std::string_view text) {
   static constexpr char kHex[] = "0123456789abcdef";
-  size_t run = 0;  // start of the pending run of bytes that need no escape
-  for (size_t i = 0; i < text.size(); ++i) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out->append(text.data() + run, i - run);
-    run = i + 1;
+  const char* p = text.data();
+  const char* const end = p + text.size();
+  for (;;) {
+    const char* special = find_json_special(p, end);
+    out->append(p, static_cast<size_t>(special - p));
+    if (special == end) return;
+    const auto c = static_cast<unsigned char>(*special);
+    p = special + 1;
     switch (c) {
       case '"': out->append("\\\""); break;
       case '\\': out->append("\\\\"); break;
@@ -43,7 +49,6 @@ void append_json_escaped(std::string* out, std::string_view text) {
         out->push_back(kHex[c & 15]);
     }
   }
-  out->append(text.data() + run, text.size() - run);
 }
 
 void JsonWriter::separate() {
@@ -72,10 +77,22 @@ JsonWriter& JsonWriter::close(char c) {
 
 JsonWriter& JsonWriter::key(std::string_view name) {
   separate();
+  after_key_ = true;
+  // The common case, a short name that needs no escape, in one append: a response writes dozens of keys.
+  constexpr size_t kShortName = 61;
+  if (name.size() <= kShortName &&
+      find_json_special(name.data(), name.data() + name.size()) == name.data() + name.size()) {
+    char quoted[kShortName + 3];
+    quoted[0] = '"';
+    std::memcpy(quoted + 1, name.data(), name.size());
+    quoted[name.size() + 1] = '"';
+    quoted[name.size() + 2] = ':';
+    out_->append(quoted, name.size() + 3);
+    return *this;
+  }
   out_->push_back('"');
   append_json_escaped(out_, name);
   out_->append("\":");
-  after_key_ = true;
   return *this;
 }
 

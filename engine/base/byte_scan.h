@@ -1,0 +1,99 @@
+// Byte scans 16 bytes at a time: the first byte of a small class in a span.
+//
+// Contract. Each function returns a pointer to the first byte in [p, end) of
+// its class, or `end` when there is none; it reads no byte outside [p, end).
+// Pure functions of the bytes: the SSE2 path (16-byte blocks, then a tail of
+// 4 to 15 bytes in two overlapping loads) and the scalar one (a tail under 4
+// bytes, and where SSE2 is missing) agree on every input
+// (tests/engine/base/byte_scan_test.cc). Threading: none.
+//
+// Where they serve: JSON strings (the logged-event reader finds a string's
+// end, the JSON writer the bytes it must escape) and the HTTP server's check
+// of a request head (NUL, CR, LF are the only bytes its framing rules read).
+#pragma once
+
+#include <bit>
+#include <cstdint>
+#include <cstring>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+namespace dimona {
+namespace byte_scan_detail {
+
+// The first byte at which `mask16` (16 bytes -> a 16-bit mask of hits) or `hit` (one byte) says yes.
+// A tail of 4 to 15 bytes is read as two overlapping loads of 8 (or 4) bytes, never past `end`:
+// a hit in the first load is the first; else the second covers every later byte.
+template <typename Mask16, typename Hit>
+inline const char* find_first(const char* p, const char* end, Mask16 mask16, Hit hit) {
+#if defined(__SSE2__)
+  for (; end - p >= 16; p += 16) {
+    const int mask = mask16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+    if (mask != 0) return p + std::countr_zero(static_cast<unsigned>(mask));
+  }
+  const auto two_loads = [&](int width, auto load) -> const char* {
+    const int lanes = (1 << width) - 1;
+    if (const int mask = mask16(load(p)) & lanes; mask != 0) return p + std::countr_zero(static_cast<unsigned>(mask));
+    if (const int mask = mask16(load(end - width)) & lanes; mask != 0)
+      return end - width + std::countr_zero(static_cast<unsigned>(mask));
+    return end;
+  };
+  if (end - p >= 8) {
+    return two_loads(8, [](const char* at) { return _mm_loadl_epi64(reinterpret_cast<const __m128i*>(at)); });
+  }
+  if (end - p >= 4) {
+    return two_loads(4, [](const char* at) {
+      int32_t word;
+      std::memcpy(&word, at, sizeof word);
+      return _mm_cvtsi32_si128(word);
+    });
+  }
+#else
+  (void)mask16;
+#endif
+  for (; p < end; ++p) {
+    if (hit(static_cast<unsigned char>(*p))) return p;
+  }
+  return end;
+}
+
+}  // namespace byte_scan_detail
+
+// The first byte a JSON string cannot hold as it is: a quote, a backslash or
+// a control character (0x00-0x1f, RFC 8259 section 7).
+inline const char* find_json_special(const char* p, const char* end) {
+  return byte_scan_detail::find_first(
+      p, end,
+#if defined(__SSE2__)
+      [](__m128i x) {
+        const __m128i control = _mm_set1_epi8(0x1f);
+        const __m128i hit =
+            _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')), _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))),
+                         _mm_cmpeq_epi8(_mm_max_epu8(x, control), control));  // x <= 0x1f
+        return _mm_movemask_epi8(hit);
+      },
+#else
+      0,
+#endif
+      [](unsigned char c) { return c == '"' || c == '\\' || c < 0x20; });
+}
+
+// The first NUL, CR or LF: the bytes an HTTP/1.1 request head's framing turns on.
+inline const char* find_nul_cr_lf(const char* p, const char* end) {
+  return byte_scan_detail::find_first(
+      p, end,
+#if defined(__SSE2__)
+      [](__m128i x) {
+        const __m128i hit =
+            _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_setzero_si128()), _mm_cmpeq_epi8(x, _mm_set1_epi8('\r'))),
+                         _mm_cmpeq_epi8(x, _mm_set1_epi8('\n')));
+        return _mm_movemask_epi8(hit);
+      },
+#else
+      0,
+#endif
+      [](unsigned char c) { return c == '\0' || c == '\r' || c == '\n'; });
+}
+
+}  // namespace dimona

@@ -1,0 +1,87 @@
+#include "engine/base/byte_scan.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+#include <string>
+
+#include "engine/base/json_writer.h"
+
+namespace dimona {
+namespace {
+
+// The classes as their contract defines them, one byte at a time.
+bool json_special(unsigned char c) { return c == '"' || c == '\\' || c < 0x20; }
+bool nul_cr_lf(unsigned char c) { return c == '\0' || c == '\r' || c == '\n'; }
+
+template <typename Find>
+void expect_first_at_every_place(Find find, unsigned char hit_byte) {
+  // Every length up to three blocks and a tail, the one hit at every position (or none):
+  // the 16-byte path, its tail and the block boundaries all meet it.
+  for (size_t length = 0; length <= 50; ++length) {
+    for (size_t at = 0; at <= length; ++at) {
+      std::string bytes(length, 'a');
+      if (at < length) bytes[at] = static_cast<char>(hit_byte);
+      const char* begin = bytes.data();
+      EXPECT_EQ(find(begin, begin + length) - begin, static_cast<long>(at)) << "length " << length << ", hit at " << at;
+      // A hit just past the span's end is not read.
+      std::string padded = bytes + std::string(1, static_cast<char>(hit_byte)) + std::string(16, 'a');
+      if (at == length) {
+        EXPECT_EQ(find(padded.data(), padded.data() + length), padded.data() + length);
+      }
+    }
+  }
+}
+
+TEST(ByteScan, FindsEachSpecialByteOfItsClassAtEveryPlace) {
+  for (unsigned char c : {'"', '\\', '\0', '\n', '\x1f', '\x01'}) expect_first_at_every_place(find_json_special, c);
+  for (unsigned char c : {'\0', '\r', '\n'}) expect_first_at_every_place(find_nul_cr_lf, c);
+}
+
+TEST(ByteScan, BytesOutsideTheClassAreNeverHits) {
+  // UTF-8 lead and continuation bytes (>= 0x80: negative as signed chars) and the bytes
+  // next to each class boundary.
+  for (int c = 0; c < 256; ++c) {
+    const std::string bytes(40, static_cast<char>(c));
+    const char* begin = bytes.data();
+    const char* end = begin + bytes.size();
+    EXPECT_EQ(find_json_special(begin, end) == begin, json_special(static_cast<unsigned char>(c))) << "byte " << c;
+    EXPECT_EQ(find_nul_cr_lf(begin, end) == begin, nul_cr_lf(static_cast<unsigned char>(c))) << "byte " << c;
+    if (!json_special(static_cast<unsigned char>(c))) {
+      EXPECT_EQ(find_json_special(begin, end), end);
+    }
+    if (!nul_cr_lf(static_cast<unsigned char>(c))) {
+      EXPECT_EQ(find_nul_cr_lf(begin, end), end);
+    }
+  }
+}
+
+TEST(ByteScan, AgreesWithTheByteByByteDefinitionOnRandomBytes) {
+  std::mt19937 random(20261205);
+  for (int round = 0; round < 2000; ++round) {
+    std::string bytes(random() % 80, '\0');
+    // Mostly printable, a few specials: first hits land anywhere.
+    for (char& b : bytes) b = static_cast<char>(random() % 64 == 0 ? random() % 256 : 'A' + random() % 60);
+    const char* begin = bytes.data();
+    const char* end = begin + bytes.size();
+    const char* json = begin;
+    while (json < end && !json_special(static_cast<unsigned char>(*json))) ++json;
+    const char* framing = begin;
+    while (framing < end && !nul_cr_lf(static_cast<unsigned char>(*framing))) ++framing;
+    ASSERT_EQ(find_json_special(begin, end), json) << "round " << round;
+    ASSERT_EQ(find_nul_cr_lf(begin, end), framing) << "round " << round;
+  }
+}
+
+TEST(JsonWriter, EscapesSpecialsOnEitherSideOfA16ByteBlock) {
+  // The escape walks 16 bytes at a time: specials at block boundaries and in the tail.
+  std::string text =
+      std::string(15, 'x') + "\"" + std::string(16, 'y') + "\\" + "\x02" + "é" + std::string(3, 'z') + "\n";
+  std::string out;
+  JsonWriter(&out).string(text);
+  EXPECT_EQ(out, "\"" + std::string(15, 'x') + "\\\"" + std::string(16, 'y') + "\\\\\\u0002é" + std::string(3, 'z') +
+                     "\\n\"");
+}
+
+}  // namespace
+}  // namespace dimona
