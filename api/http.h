@@ -38,6 +38,7 @@ inline constexpr int access_code_attempts_per_address = 60;    // per window: a 
 static_assert(access_code_attempts_per_principal <= access_code_attempts_per_address);
 inline constexpr size_t rate_limited_clients_max = 100'000;    // principals, and addresses, remembered for it
 inline constexpr size_t verified_tokens_cached_max = 100'000;   // bearer tokens kept verified
+inline constexpr size_t verified_tokens_cache_shards = 16;      // ... in shards of one lock each
 inline constexpr size_t page_size_default = 50;
 inline constexpr size_t page_size_max = 500;
 // Connections (server.h). Past either cap a connection is still read, once and

@@ -5,10 +5,12 @@
 // Contract. observe() counts one answered request under its route template
 // (never a concrete path: no SSIN reaches a label); text() renders the
 // exposition format with the figures the caller passes. Bounded by the
-// route table (one series per template and status). Thread-safe.
+// route table (one series per template and status). Thread-safe: each thread
+// counts in its own shard (of kShards), text() sums them.
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <mutex>
@@ -27,16 +29,20 @@ class Metrics {
  public:
   static constexpr std::array<double, 11> kBucketsMs = {0.5, 1, 2, 5, 10, 25, 50, 100, 250, 500, 1000};
 
+  // Counted in the calling thread's shard: every request passes here, and one
+  // lock for all the I/O threads was contended.
   void observe(std::string_view route, int status, double ms) {
-    std::lock_guard lock(mutex_);
-    auto it = requests_.find(std::pair<std::string_view, int>{route, status});
-    if (it == requests_.end()) it = requests_.emplace(std::pair<std::string, int>{std::string(route), status}, 0).first;
+    Shard& s = shards_[thread_shard()];
+    std::lock_guard lock(s.mutex);
+    auto it = s.requests.find(std::pair<std::string_view, int>{route, status});
+    if (it == s.requests.end())
+      it = s.requests.emplace(std::pair<std::string, int>{std::string(route), status}, 0).first;
     ++it->second;
     size_t b = 0;
     while (b < kBucketsMs.size() && ms > kBucketsMs[b]) ++b;
-    ++buckets_[b];
-    sum_ms_ += ms;
-    ++count_;
+    ++s.buckets[b];
+    s.sum_ms += ms;
+    ++s.count;
   }
 
   // The ledger's own figures, read from the LedgerService when /metrics is asked.
@@ -51,22 +57,33 @@ class Metrics {
   };
 
   std::string text(const LedgerFigures& ledger) const {
-    std::lock_guard lock(mutex_);
+    // The shards summed: each read under its own lock, so a scrape never stops every request at once.
+    std::map<std::pair<std::string, int>, uint64_t, Less> requests;
+    std::array<uint64_t, kBucketsMs.size() + 1> buckets{};
+    double sum_ms = 0;
+    uint64_t count = 0;
+    for (const Shard& s : shards_) {
+      std::lock_guard lock(s.mutex);
+      for (const auto& [key, n] : s.requests) requests[key] += n;
+      for (size_t b = 0; b < buckets.size(); ++b) buckets[b] += s.buckets[b];
+      sum_ms += s.sum_ms;
+      count += s.count;
+    }
     std::string out = "# HELP dimona_http_requests_total HTTP requests by route and status.\n"
                       "# TYPE dimona_http_requests_total counter\n";
-    for (const auto& [key, n] : requests_)
+    for (const auto& [key, n] : requests)
       out += "dimona_http_requests_total{route=\"" + key.first + "\",status=\"" + std::to_string(key.second) +
              "\"} " + std::to_string(n) + "\n";
     out += "# HELP dimona_http_request_duration_seconds Request latency.\n"
            "# TYPE dimona_http_request_duration_seconds histogram\n";
     uint64_t cumulative = 0;
     for (size_t b = 0; b <= kBucketsMs.size(); ++b) {
-      cumulative += buckets_[b];
+      cumulative += buckets[b];
       const std::string le = b < kBucketsMs.size() ? std::to_string(kBucketsMs[b] / 1000.0) : "+Inf";
       out += "dimona_http_request_duration_seconds_bucket{le=\"" + le + "\"} " + std::to_string(cumulative) + "\n";
     }
-    out += "dimona_http_request_duration_seconds_sum " + std::to_string(sum_ms_ / 1000.0) + "\n";
-    out += "dimona_http_request_duration_seconds_count " + std::to_string(count_) + "\n";
+    out += "dimona_http_request_duration_seconds_sum " + std::to_string(sum_ms / 1000.0) + "\n";
+    out += "dimona_http_request_duration_seconds_count " + std::to_string(count) + "\n";
     out += "# HELP dimona_events_folded_total Events folded into the read models.\n"
            "# TYPE dimona_events_folded_total counter\ndimona_events_folded_total " +
            std::to_string(ledger.events_folded) + "\n";
@@ -110,7 +127,6 @@ class Metrics {
   }
 
  private:
-  mutable std::mutex mutex_;
   struct Less {
     using is_transparent = void;
     template <typename A, typename B>
@@ -119,10 +135,21 @@ class Metrics {
       return x != y ? x < y : a.second < b.second;
     }
   };
-  std::map<std::pair<std::string, int>, uint64_t, Less> requests_;
-  std::array<uint64_t, kBucketsMs.size() + 1> buckets_{};
-  double sum_ms_ = 0;
-  uint64_t count_ = 0;
+  static constexpr size_t kShards = 8;  // threads past it share shards, round-robin
+  struct alignas(64) Shard {
+    mutable std::mutex mutex;
+    std::map<std::pair<std::string, int>, uint64_t, Less> requests;
+    std::array<uint64_t, kBucketsMs.size() + 1> buckets{};
+    double sum_ms = 0;
+    uint64_t count = 0;
+  };
+  // The calling thread's shard: threads numbered as they first count, so the I/O threads differ.
+  static size_t thread_shard() {
+    static std::atomic<size_t> next{0};
+    thread_local const size_t shard = next.fetch_add(1, std::memory_order_relaxed) % kShards;
+    return shard;
+  }
+  std::array<Shard, kShards> shards_;
 };
 
 }  // namespace dimona::api

@@ -24,6 +24,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "engine/base/byte_scan.h"
+
 namespace dimona::api {
 
 namespace beast = boost::beast;
@@ -33,6 +35,9 @@ namespace ssl = net::ssl;
 using tcp = net::ip::tcp;
 
 struct HttpServer::Impl {
+  // One io_context run by every I/O thread, not one per thread: a handler may
+  // block its thread (a minOffset wait, a past state folded for asOf), and the
+  // other threads go on serving every connection meanwhile.
   net::io_context io;
   std::optional<ssl::context> tls;
   tcp::acceptor acceptor{io};
@@ -41,7 +46,9 @@ struct HttpServer::Impl {
   std::atomic<bool> stopping{false};
   std::mutex mutex;
   std::condition_variable quiet;
-  int in_flight = 0;  // requests handed to the handler and not yet written
+  // Requests handed to the handler and not yet written: counted without the
+  // mutex (every request passes here); the last one out wakes stop() under it.
+  std::atomic<int> in_flight{0};
   // Each live connection's closer (posted to its strand), so stop() can close the idle ones.
   std::unordered_map<uint64_t, std::function<void()>> closers;
   uint64_t next_session = 0;
@@ -89,13 +96,11 @@ struct HttpServer::Impl {
     if (closers.empty()) quiet.notify_all();
   }
 
-  void begin_request() {
-    std::lock_guard lock(mutex);
-    ++in_flight;
-  }
+  void begin_request() { in_flight.fetch_add(1, std::memory_order_relaxed); }
   void end_request() {
-    std::lock_guard lock(mutex);
-    if (--in_flight == 0) quiet.notify_all();
+    if (in_flight.fetch_sub(1) != 1 || !stopping) return;  // seq_cst: stop() stores stopping, then reads in_flight
+    std::lock_guard lock(mutex);  // stop() checks in_flight under it: the wake-up cannot fall between
+    quiet.notify_all();
   }
   void accept();
 };
@@ -112,16 +117,20 @@ struct HeadScan {
 
 HeadScan scan_head(std::string_view bytes) {
   using Kind = HeadScan::Kind;
-  for (size_t i = 0; i < bytes.size(); ++i) {
-    const char c = bytes[i];
-    if (c == '\0') return {Kind::kMalformed, "a NUL byte in the request head"};
-    if (c == '\r' && i + 1 < bytes.size() && bytes[i + 1] != '\n')
-      return {Kind::kMalformed, "a CR not followed by LF in the request head"};
-    if (c == '\n') {
-      if (i == 0 || bytes[i - 1] != '\r') return {Kind::kMalformed, "a bare LF line ending (CRLF is required)"};
-      if (i >= 3 && bytes.substr(i - 3, 4) == "\r\n\r\n") return {Kind::kComplete, ""};
+  const char* const begin = bytes.data();
+  const char* const end = begin + bytes.size();
+  // Only NUL, CR and LF decide anything (a fold is the byte after an LF): the bytes between are skipped 16 at a time.
+  for (const char* p = begin; (p = find_nul_cr_lf(p, end)) != end; ++p) {
+    const auto i = static_cast<size_t>(p - begin);
+    if (*p == '\0') return {Kind::kMalformed, "a NUL byte in the request head"};
+    if (*p == '\r') {
+      if (i + 1 < bytes.size() && bytes[i + 1] != '\n')
+        return {Kind::kMalformed, "a CR not followed by LF in the request head"};
+      continue;
     }
-    if ((c == ' ' || c == '\t') && i > 0 && bytes[i - 1] == '\n')
+    if (i == 0 || bytes[i - 1] != '\r') return {Kind::kMalformed, "a bare LF line ending (CRLF is required)"};
+    if (i >= 3 && bytes.substr(i - 3, 4) == "\r\n\r\n") return {Kind::kComplete, ""};
+    if (i + 1 < bytes.size() && (bytes[i + 1] == ' ' || bytes[i + 1] == '\t'))
       return {Kind::kMalformed, "a folded header line (obs-fold)"};
   }
   return {};
@@ -182,16 +191,19 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   }
 
   // Reads until the buffer holds a whole request head, refusing bad framing
-  // as soon as it shows; then Beast parses the head from the buffer.
+  // as soon as it shows; then Beast parses the head from the buffer, here and
+  // now: an asynchronous read of bytes already read would only post its
+  // completion through the scheduler (a lock, and often a wake-up of another
+  // I/O thread, per request).
   void read_head() {
     const auto data = buffer_.data();
     const HeadScan scan = scan_head(std::string_view(static_cast<const char*>(data.data()), data.size()));
     if (scan.kind == HeadScan::Kind::kMalformed) return refuse_framing(scan.reason);
     if (scan.kind == HeadScan::Kind::kComplete) {
-      return http::async_read_header(stream_, buffer_, *parser_,
-                                     [self = this->shared_from_this()](beast::error_code ec, size_t) {
-                                       self->on_head(ec);
-                                     });
+      beast::error_code ec;
+      buffer_.consume(parser_->put(buffer_.data(), ec));
+      if (!ec && !parser_->is_header_done()) ec = http::error::partial_message;  // the scan saw the head's end
+      return on_head(ec);
     }
     if (buffer_.size() >= http_limits::request_header_bytes_max) return on_read(http::error::header_limit);
     const size_t room = std::min<size_t>(http_limits::request_header_bytes_max - buffer_.size(), 4096);
@@ -217,6 +229,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     if (head.version() < 11 && head.count(http::field::transfer_encoding) > 0)
       return refuse_framing("Transfer-Encoding in an HTTP/1.0 request");
     if (head.count(http::field::authorization) > 1) return refuse_framing("two Authorization fields");
+    if (parser_->is_done()) return on_read({});  // no body: nothing more to read
     http::async_read(stream_, buffer_, *parser_,
                      [self = this->shared_from_this()](beast::error_code e, size_t) { self->on_read(e); });
   }

@@ -6,11 +6,14 @@
 #include <unistd.h>
 #include <zip.h>
 
+#include <array>
+#include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
-#include <chrono>
 #include <mutex>
+#include <unordered_map>
 
 #include "engine/base/json_writer.h"
 #include "engine/base/limits.h"
@@ -521,7 +524,7 @@ Result<OpenStore> open_store(const std::string& path) {
 }  // namespace
 
 struct EmployerRegister::Impl {
-  mutable std::mutex mutex;  // guards everything below
+  mutable std::mutex mutex;        // guards everything below but the atomics and the cache
   std::optional<OpenStore> store;  // none: no reference (yet), names nothing
   // Following the file (follow()); `following` false for a register opened once.
   bool following = false;
@@ -532,19 +535,59 @@ struct EmployerRegister::Impl {
   FileIdentity last_failed;  // the last file that could not be opened, reported once
   RegisterFailure on_failure;
 
+  // Read by name() without `mutex` (a response names its employers several
+  // times, from every I/O thread); written under it by refresh().
+  std::atomic<bool> has_store{false};     // store.has_value()
+  std::atomic<int64_t> next_check_ns{0};  // next_check, as nanoseconds of the steady clock
+  std::atomic<uint64_t> generation{0};    // moves whenever `store` changes: older cached names are stale
+
+  // Names looked up, per (number, language asked), in shards so that concurrent
+  // readers rarely share a lock; a full shard is emptied (at most
+  // limits::employer_register_cached_names in all).
+  struct Cached {
+    uint64_t generation = 0;
+    std::optional<std::string> name;
+  };
+  struct CacheShard {
+    std::mutex mutex;
+    std::unordered_map<uint64_t, Cached> names;
+  };
+  std::array<CacheShard, limits::employer_register_cache_shards> cache;
+
   // Under `mutex`: reopens the store when the file is another than the one opened.
   void refresh();
+  // Under `mutex`: the store is now `next` (or none).
+  void set_store(std::optional<OpenStore> next);
+  // Under `mutex`: the legal name the store holds (see name()).
+  std::optional<std::string> look_up(EnterpriseNumber number, RegisterLanguage preferred);
 };
+
+namespace {
+
+int64_t steady_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+void EmployerRegister::Impl::set_store(std::optional<OpenStore> next) {
+  store = std::move(next);
+  has_store.store(store.has_value(), std::memory_order_release);
+  generation.fetch_add(1, std::memory_order_acq_rel);
+}
 
 void EmployerRegister::Impl::refresh() {
   if (!following) return;
   const auto now = std::chrono::steady_clock::now();
   if (now < next_check) return;
   next_check = now + recheck;
+  next_check_ns.store(std::chrono::duration_cast<std::chrono::nanoseconds>(next_check.time_since_epoch()).count(),
+                      std::memory_order_relaxed);
   const FileIdentity current = identity_of(path);
   if (current == opened) return;
   if (!current.present) {  // the reference was removed: numbers only, as without one
-    store.reset();
+    set_store(std::nullopt);
     opened = current;
     return;
   }
@@ -554,7 +597,7 @@ void EmployerRegister::Impl::refresh() {
     last_failed = current;
     return;
   }
-  store = std::move(*fresh);
+  set_store(std::move(*fresh));
   opened = current;
   last_failed = FileIdentity{};
 }
@@ -568,7 +611,7 @@ Result<std::unique_ptr<EmployerRegister>> EmployerRegister::open_if_present(cons
   Result<OpenStore> store = open_store(path);
   DIMONA_TRY(store);
   auto impl = std::make_unique<Impl>();
-  impl->store = std::move(*store);
+  impl->set_store(std::move(*store));
   return std::make_unique<EmployerRegister>(Key{}, std::move(impl));
 }
 
@@ -584,16 +627,14 @@ std::unique_ptr<EmployerRegister> EmployerRegister::follow(const std::string& pa
   return std::make_unique<EmployerRegister>(Key{}, std::move(impl));
 }
 
-std::optional<std::string> EmployerRegister::name(EnterpriseNumber number, RegisterLanguage preferred) const {
+std::optional<std::string> EmployerRegister::Impl::look_up(EnterpriseNumber number, RegisterLanguage preferred) {
   // Rank: the legal name in the language asked for, then French, Dutch, German, English, unknown.
   auto rank = [preferred](int language) {
     if (language == static_cast<int>(preferred) && preferred != RegisterLanguage::kUnknown) return 0;
     return language == 0 ? 9 : language;
   };
-  std::lock_guard lock(impl_->mutex);
-  impl_->refresh();
-  if (!impl_->store) return std::nullopt;
-  sqlite3_stmt* s = impl_->store->names.get();
+  if (!store) return std::nullopt;
+  sqlite3_stmt* s = store->names.get();
   sqlite3_bind_int64(s, 1, static_cast<int64_t>(number.value));
   std::optional<std::string> best;
   int best_rank = 100;
@@ -607,6 +648,32 @@ std::optional<std::string> EmployerRegister::name(EnterpriseNumber number, Regis
   }
   sqlite3_reset(s);
   return best;
+}
+
+std::optional<std::string> EmployerRegister::name(EnterpriseNumber number, RegisterLanguage preferred) const {
+  Impl& r = *impl_;
+  if (r.following && steady_ns() >= r.next_check_ns.load(std::memory_order_relaxed)) {
+    std::lock_guard lock(r.mutex);
+    r.refresh();
+  }
+  if (!r.has_store.load(std::memory_order_acquire)) return std::nullopt;  // no reference: numbers only, no lock
+  const uint64_t key = number.value * 8 + static_cast<uint64_t>(preferred);
+  Impl::CacheShard& shard = r.cache[(key * 0x9E3779B97F4A7C15ull >> 32) % r.cache.size()];
+  const uint64_t generation = r.generation.load(std::memory_order_acquire);
+  {
+    std::lock_guard lock(shard.mutex);
+    if (auto it = shard.names.find(key); it != shard.names.end() && it->second.generation == generation)
+      return it->second.name;
+  }
+  Impl::Cached looked_up;
+  {
+    std::lock_guard lock(r.mutex);
+    looked_up = Impl::Cached{r.generation.load(std::memory_order_relaxed), r.look_up(number, preferred)};
+  }
+  std::lock_guard lock(shard.mutex);
+  if (shard.names.size() >= limits::employer_register_cached_names / r.cache.size()) shard.names.clear();
+  shard.names.insert_or_assign(key, looked_up);
+  return looked_up.name;
 }
 
 uint64_t EmployerRegister::enterprise_count() const {

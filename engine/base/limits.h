@@ -75,6 +75,10 @@ inline constexpr uint64_t register_progress_rows = 64 * 1024;
 // `serve` looks at most this often whether the reference's file changed (an import), and
 // reopens it when it did: one stat() a second, and an import is seen within a second.
 inline constexpr int64_t employer_register_recheck_ms = 1000;
+// Names a register keeps after looking them up (about 100 B each), in shards of one lock each:
+// a response names its employers several times, from every I/O thread.
+inline constexpr size_t employer_register_cached_names = 64 * 1024;
+inline constexpr size_t employer_register_cache_shards = 16;
 
 // --- Event log ------------------------------------------------------------------
 inline constexpr uint32_t partitions_default = 16;

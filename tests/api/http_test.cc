@@ -1307,6 +1307,33 @@ TEST_F(HttpTest, KeepAliveAndPipeliningAnswerInOrder) {
   EXPECT_TRUE(closed_by_peer(c.wait_closed(5s)));
 }
 
+// The head is parsed from the buffer as soon as its end is read; a body is read after it,
+// whether it came with the head, later, or together with the next request.
+TEST_F(HttpTest, ABodyReadAfterItsHeadAndARequestPipelinedBehindItAreAnsweredInOrder) {
+  Connection c(port_);
+  ASSERT_TRUE(c.connected());
+  const std::string body = stu_in("2025-08-01", "2025-08-01", 2);
+  const std::string head = "POST /v1/declarations HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: " + token(declarant()) +
+                           "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+                           "\r\n\r\n";
+  // The head alone, then (later) its body with a GET behind it in the same write.
+  ASSERT_FALSE(c.write_raw(head));
+  std::this_thread::sleep_for(50ms);
+  ASSERT_FALSE(c.write_raw(body + "GET /health HTTP/1.1\r\nHost: x\r\n\r\n"));
+  const Response posted = c.read_response(5s);
+  EXPECT_EQ(posted.status, 201) << posted;
+  EXPECT_EQ(c.read_response(5s).status, 200);
+  // Head and body in one write (another day, as long), then a head cut in the middle of a line.
+  const std::string second = stu_in("2025-08-02", "2025-08-02", 2);
+  ASSERT_EQ(second.size(), body.size());
+  ASSERT_FALSE(c.write_raw(head + second + "GET /hea"));
+  const Response again = c.read_response(5s);
+  EXPECT_EQ(again.status, 201) << again;
+  std::this_thread::sleep_for(50ms);
+  ASSERT_FALSE(c.write_raw("lth HTTP/1.1\r\nHost: x\r\n\r\n"));
+  EXPECT_EQ(c.read_response(5s).status, 200);
+}
+
 TEST_F(HttpTest, ASlowClientIsCutAfterTheReadTimeout) {
   // One client sends half a request and stops; another trickles a byte a second
   // (slowloris). Both are cut by the server after read_timeout_seconds, whatever they send.
