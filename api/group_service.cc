@@ -92,6 +92,7 @@ void GroupLedgerService::on_revoked() {
     std::unique_lock lock(share_mutex_);
     share = std::move(share_);
     held_.assign(held_.size(), false);
+    idle_writer_ = "opening";  // until the next assignment
   }
   if (share) share->stop();  // drains the writer, then a checkpoint; the producers go with it
 }
@@ -100,7 +101,11 @@ void GroupLedgerService::on_assigned(std::vector<uint32_t> partitions) {
   assigned_once_.store(true);
   std::fprintf(stderr, "dimona-ledger: serve: group %s: holding partitions %s\n", options_.group.c_str(),
                list_text(partitions).c_str());
-  if (partitions.empty()) return;
+  if (partitions.empty()) {  // more members than partitions: this one writes nothing until a rebalance
+    std::unique_lock lock(share_mutex_);
+    idle_writer_ = "none";
+    return;
+  }
   Result<WriteSide> write = open_write_side(config_, clock_, partitions);
   ProjectorOptions projector;
   projector.threads = std::max(1u, options_.projector_threads);
@@ -116,6 +121,10 @@ void GroupLedgerService::on_assigned(std::vector<uint32_t> partitions) {
       quota.is_ok() ? EmbeddedLedgerService::open(std::move(*write), projector)
                     : Result<std::unique_ptr<EmbeddedLedgerService>>(quota.status());
   if (!share.is_ok()) {
+    {
+      std::unique_lock lock(share_mutex_);
+      idle_writer_ = "failed";
+    }
     failure_ = share.status();
     std::fprintf(stderr, "dimona-ledger: serve: group %s: cannot open partitions %s: %s\n", options_.group.c_str(),
                  list_text(partitions).c_str(), failure_.to_string().c_str());
@@ -233,7 +242,7 @@ bool GroupLedgerService::ready() const {
 
 std::string_view GroupLedgerService::writer_status() const {
   std::shared_lock lock(share_mutex_);
-  return share_ ? share_->writer_status() : "opening";  // none until partitions are assigned
+  return share_ ? share_->writer_status() : idle_writer_;
 }
 
 std::string GroupLedgerService::log_uri() const { return log_->uri(); }

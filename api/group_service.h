@@ -101,8 +101,11 @@ class GroupLedgerService final : public LedgerService {
   mutable std::map<std::string, std::string> owners_cache_;  // owner_key -> URL, under owners_mutex_
   mutable std::optional<std::chrono::steady_clock::time_point> owners_read_at_;  // under owners_mutex_
   mutable std::mutex owners_mutex_;
-  mutable std::shared_mutex share_mutex_;  // guards share_ and held_
+  mutable std::shared_mutex share_mutex_;  // guards share_, held_ and idle_writer_
   std::unique_ptr<EmbeddedLedgerService> share_;
+  // writer_status() while no share is open: "opening" (joining, or between a revoke and the next
+  // assignment), "none" (assigned no partition), "failed" (the share could not open).
+  std::string_view idle_writer_ = "opening";
   std::unique_ptr<InputFeeder> feeder_;   // membership thread only
   std::vector<bool> held_;
   std::atomic<bool> stopping_{false};

@@ -26,7 +26,8 @@ namespace dimona::api {
 void health(Call& c, const LedgerService&) { c.reply(json_response(200, "{\"status\":\"UP\"}")); }
 
 // Ready: reads are answered, the writer takes submissions (decided once it is open: "writer"
-// says whether it is "opening", "open" or "failed") and the log answers; with the partitions
+// says whether it is "opening", "open", "failed", or "none" in a group member holding no
+// partition) and the log answers; with the partitions
 // held, each one's folded offset, the log's end and the lag.
 void ready(Call& c, const LedgerService& view) {
   const Result<std::vector<PartitionProgress>> progress = view.progress();

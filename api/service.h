@@ -120,7 +120,8 @@ class LedgerService {
   virtual std::optional<std::string> owner_of(uint32_t /*partition*/) const { return std::nullopt; }
 
   virtual bool ready() const = 0;
-  // "opening", "open" or "failed" (see the contract): /ready reports it.
+  // "opening", "open" or "failed" (see the contract), or "none" for a group member assigned no
+  // partition (group_service.h): /ready reports it.
   virtual std::string_view writer_status() const { return "open"; }
   // The log's URI (no credentials) and, per partition this process holds,
   // what is folded and where the log ends (asked of the log now: kUnavailable

@@ -27,11 +27,12 @@ class GroupOwners : public ::testing::Test {
  protected:
   static std::string log_uri() { return "memory:" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()); }
 
-  std::unique_ptr<api::GroupLedgerService> join(const std::string& advertise, const std::string& data) {
+  std::unique_ptr<api::GroupLedgerService> join(const std::string& advertise, const std::string& data,
+                                                uint32_t partitions = kPartitions) {
     api::LedgerConfig config;
     config.data_dir = dir_.file(data);
     config.log_uri = log_uri();
-    config.partitions = kPartitions;
+    config.partitions = partitions;
     api::GroupServiceOptions options;
     options.group = "serve";
     options.advertise = advertise;
@@ -87,6 +88,38 @@ TEST_F(GroupOwners, AMovedPartitionIsRedirectedToItsNewOwnerNeverToThisMember) {
   }
   // The other way round: what `first` kept.
   for (uint32_t p : first->held()) EXPECT_EQ(second->owner_of(p), kFirst) << p;
+  second->stop();
+  first->stop();
+}
+
+// /ready's "writer" of a member: its share's writer, or why it has none. More members than
+// partitions leave one holding nothing: "none", never "opening" (which a monitor would wait on).
+TEST_F(GroupOwners, AMemberAssignedNoPartitionSaysItsWriterIsNone) {
+  std::unique_ptr<api::GroupLedgerService> first = join(kFirst, "first", 1);
+  ASSERT_NE(first, nullptr);
+  std::unique_ptr<api::GroupLedgerService> second = join(kSecond, "second", 1);
+  ASSERT_NE(second, nullptr);
+  // Once the rebalance settles, one of the two holds the partition and its writer opens.
+  const auto settled = [&] {
+    const bool first_holds = first->held().size() == 1 && second->held().empty();
+    const bool second_holds = second->held().size() == 1 && first->held().empty();
+    return first_holds || second_holds;
+  };
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  api::GroupLedgerService* holder = nullptr;
+  api::GroupLedgerService* idle = nullptr;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (settled()) {
+      holder = first->held().empty() ? second.get() : first.get();
+      idle = holder == first.get() ? second.get() : first.get();
+      if (holder->writer_status() == "open" && idle->writer_status() == "none") break;
+    }
+    std::this_thread::sleep_for(10ms);
+  }
+  ASSERT_NE(holder, nullptr) << "the partition was never held by exactly one member";
+  EXPECT_EQ(holder->writer_status(), "open");
+  EXPECT_EQ(idle->writer_status(), "none");
+  EXPECT_FALSE(idle->ready());
   second->stop();
   first->stop();
 }
