@@ -8,10 +8,10 @@ namespace dimona {
 
 namespace {
 
-// Writes the decimal digits of `value`, most significant first, to the end
-// of buf[0..20); returns where they start.
-char* format_digits(uint64_t value, char (&buf)[20]) {
-  char* at = buf + sizeof buf;
+// Writes the decimal digits of `value` (at most 20), most significant first, to the bytes
+// just before `end`; returns where they start.
+char* format_digits(uint64_t value, char* end) {
+  char* at = end;
   do {
     *--at = static_cast<char>('0' + value % 10);
     value /= 10;
@@ -23,7 +23,7 @@ char* format_digits(uint64_t value, char (&buf)[20]) {
 
 void append_uint(std::string* out, uint64_t value) {
   char buf[20];
-  const char* at = format_digits(value, buf);
+  const char* at = format_digits(value, buf + sizeof buf);
   out->append(at, static_cast<size_t>(buf + sizeof buf - at));
 }
 
@@ -51,18 +51,26 @@ void append_json_escaped(std::string* out, std::string_view text) {
   }
 }
 
-void JsonWriter::separate() {
+bool JsonWriter::needs_comma() {
   if (after_key_) {
     after_key_ = false;
-    return;
+    return false;
   }
-  if (!first_[depth_]) out_->push_back(',');
+  const bool comma = !first_[depth_];
   first_[depth_] = false;
+  return comma;
 }
 
+void JsonWriter::separate() {
+  if (needs_comma()) out_->push_back(',');
+}
+
+// Each value below is written in one append, its comma included: a response is a few hundred
+// tokens, and each append to the string is a call.
 JsonWriter& JsonWriter::open(char c) {
-  separate();
-  out_->push_back(c);
+  const char token[2] = {',', c};
+  const bool comma = needs_comma();
+  out_->append(token + !comma, comma ? 2 : 1);
   DIMONA_ASSERT(depth_ < kDepthMax);
   first_[++depth_] = true;
   return *this;
@@ -76,54 +84,57 @@ JsonWriter& JsonWriter::close(char c) {
 }
 
 JsonWriter& JsonWriter::key(std::string_view name) {
-  separate();
+  const bool comma = needs_comma();
   after_key_ = true;
-  // The common case, a short name that needs no escape, in one append: a response writes dozens of keys.
-  constexpr size_t kShortName = 61;
+  // The common case, a short name that needs no escape: a response writes dozens of keys.
+  constexpr size_t kShortName = 60;
   if (name.size() <= kShortName &&
       find_json_special(name.data(), name.data() + name.size()) == name.data() + name.size()) {
-    char quoted[kShortName + 3];
-    quoted[0] = '"';
-    std::memcpy(quoted + 1, name.data(), name.size());
-    quoted[name.size() + 1] = '"';
-    quoted[name.size() + 2] = ':';
-    out_->append(quoted, name.size() + 3);
+    char quoted[kShortName + 4];
+    char* at = quoted;
+    if (comma) *at++ = ',';
+    *at++ = '"';
+    std::memcpy(at, name.data(), name.size());
+    at += name.size();
+    *at++ = '"';
+    *at++ = ':';
+    out_->append(quoted, static_cast<size_t>(at - quoted));
     return *this;
   }
-  out_->push_back('"');
+  out_->append(comma ? ",\"" : "\"");
   append_json_escaped(out_, name);
   out_->append("\":");
   return *this;
 }
 
 JsonWriter& JsonWriter::string(std::string_view text) {
-  separate();
-  out_->push_back('"');
+  out_->append(needs_comma() ? ",\"" : "\"");
   append_json_escaped(out_, text);
   out_->push_back('"');
   return *this;
 }
 
 JsonWriter& JsonWriter::integer(int64_t value) {
-  separate();
-  if (value < 0) {
-    out_->push_back('-');
-    append_uint(out_, static_cast<uint64_t>(-(value + 1)) + 1);
-  } else {
-    append_uint(out_, static_cast<uint64_t>(value));
-  }
+  const bool comma = needs_comma();
+  char buf[22];  // ',' '-' and 20 digits
+  char* at = format_digits(value < 0 ? static_cast<uint64_t>(-(value + 1)) + 1 : static_cast<uint64_t>(value),
+                           buf + sizeof buf);
+  if (value < 0) *--at = '-';
+  if (comma) *--at = ',';
+  out_->append(at, static_cast<size_t>(buf + sizeof buf - at));
   return *this;
 }
 
 JsonWriter& JsonWriter::boolean(bool value) {
-  separate();
-  out_->append(value ? "true" : "false");
+  const bool comma = needs_comma();
+  const char* text = value ? ",true" : ",false";
+  out_->append(text + !comma, (value ? 5 : 6) - !comma);
   return *this;
 }
 
 JsonWriter& JsonWriter::null() {
-  separate();
-  out_->append("null");
+  const bool comma = needs_comma();
+  out_->append(",null" + !comma, 5 - !comma);
   return *this;
 }
 
@@ -134,14 +145,16 @@ JsonWriter& JsonWriter::raw(std::string_view json) {
 }
 
 JsonWriter& JsonWriter::digits(uint64_t value, int width) {
-  separate();
-  char buf[20];
-  const char* at = format_digits(value, buf);
-  const auto n = static_cast<int>(buf + sizeof buf - at);
-  out_->push_back('"');
-  if (width > n) out_->append(static_cast<size_t>(width - n), '0');
-  out_->append(at, static_cast<size_t>(n));
-  out_->push_back('"');
+  DIMONA_ASSERT(width <= 20);
+  const bool comma = needs_comma();
+  char buf[24];  // ',' '"' 20 digits '"'
+  char* end = buf + sizeof buf;
+  *--end = '"';
+  char* at = format_digits(value, end);
+  while (end - at < width) *--at = '0';
+  *--at = '"';
+  if (comma) *--at = ',';
+  out_->append(at, static_cast<size_t>(buf + sizeof buf - at));
   return *this;
 }
 

@@ -42,6 +42,8 @@ class JsonWriter {
   static constexpr int kDepthMax = 32;
   JsonWriter& open(char c);
   JsonWriter& close(char c);
+  // True when a comma goes before the next key or value (and notes that one came).
+  bool needs_comma();
   void separate();
 
   std::string* out_;

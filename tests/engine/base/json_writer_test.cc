@@ -19,6 +19,20 @@ TEST(JsonWriter, EscapesWhatJsonRequires) {
   EXPECT_EQ(out, "\"q\\\"b\\\\n\\n\\t\\u0001é\"");
 }
 
+// Each value is one append with its comma: every kind after a first one, and the keys the
+// short path does not take (one to escape, one longer than it).
+TEST(JsonWriter, EveryKindOfValueAfterAnotherGetsItsComma) {
+  std::string out;
+  JsonWriter w(&out);
+  const std::string long_key(70, 'k');
+  w.begin_object().key("a").integer(0).key("q\"").integer(-7).key(long_key).boolean(false);
+  w.key("n").null().key("d").digits(42, 4).key("s").string("x").key("o").begin_object().end_object();
+  w.key("l").begin_array().begin_array().end_array().begin_object().end_object().digits(7, 1).boolean(true).end_array();
+  w.end_object();
+  EXPECT_EQ(out,
+            R"({"a":0,"q\"":-7,")" + long_key + R"(":false,"n":null,"d":"0042","s":"x","o":{},"l":[[],{},"7",true]})");
+}
+
 TEST(JsonWriter, DigitsKeepLeadingZeros) {
   std::string out;
   JsonWriter(&out).begin_array().digits(403019261, 10).digits(0, 3).digits(123456789012, 12).end_array();
