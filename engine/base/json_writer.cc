@@ -69,8 +69,7 @@ void JsonWriter::separate() {
 // tokens, and each append to the string is a call.
 JsonWriter& JsonWriter::open(char c) {
   const char token[2] = {',', c};
-  const bool comma = needs_comma();
-  out_->append(token + !comma, comma ? 2 : 1);
+  out_->append(std::string_view(token, 2).substr(needs_comma() ? 0 : 1));
   DIMONA_ASSERT(depth_ < kDepthMax);
   first_[++depth_] = true;
   return *this;
@@ -126,15 +125,13 @@ JsonWriter& JsonWriter::integer(int64_t value) {
 }
 
 JsonWriter& JsonWriter::boolean(bool value) {
-  const bool comma = needs_comma();
-  const char* text = value ? ",true" : ",false";
-  out_->append(text + !comma, (value ? 5 : 6) - !comma);
+  const std::string_view text = value ? ",true" : ",false";
+  out_->append(text.substr(needs_comma() ? 0 : 1));
   return *this;
 }
 
 JsonWriter& JsonWriter::null() {
-  const bool comma = needs_comma();
-  out_->append(",null" + !comma, 5 - !comma);
+  out_->append(std::string_view(",null").substr(needs_comma() ? 0 : 1));
   return *this;
 }
 
