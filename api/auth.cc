@@ -558,6 +558,20 @@ bool audience_matches(const json::value& aud, std::string_view audience) {
   return false;
 }
 
+// The token's "exp", when it is a NumericDate.
+std::optional<Instant> expiry_of(const json::object& claims) {
+  const json::value* exp_value = claims.if_contains("exp");
+  const auto exp = exp_value ? numeric_date(*exp_value) : std::nullopt;
+  if (!exp) return std::nullopt;
+  return Instant{*exp * kMicrosPerSecond};
+}
+
+// The refusal of a token that expired at `exp`, clock leeway allowed.
+std::optional<AuthFailure> expired(Instant exp, Instant now) {
+  if (now.micros < exp.micros + kClockLeewaySeconds * kMicrosPerSecond) return std::nullopt;
+  return AuthFailure{AuthError::kExpiredAccessToken, "the token has expired"};
+}
+
 // iss, aud, exp, nbf; fills expires_at.
 std::optional<AuthFailure> check_registered_claims(const json::object& claims, std::string_view issuer,
                                                    std::string_view audience, Instant now, Principal* p) {
@@ -566,13 +580,11 @@ std::optional<AuthFailure> check_registered_claims(const json::object& claims, s
   if (bad || !iss || *iss != issuer) return invalid("the token's issuer is not accepted");
   const json::value* aud = claims.if_contains("aud");
   if (aud == nullptr || !audience_matches(*aud, audience)) return invalid("the token's audience is not accepted");
-  const json::value* exp_value = claims.if_contains("exp");
-  const auto exp = exp_value ? numeric_date(*exp_value) : std::nullopt;
+  const auto exp = expiry_of(claims);
   if (!exp) return invalid("the token needs an expiry (\"exp\") as a NumericDate");
+  p->expires_at = *exp;
+  if (auto f = expired(*exp, now)) return f;
   const int64_t leeway = kClockLeewaySeconds * kMicrosPerSecond;
-  p->expires_at = Instant{*exp * kMicrosPerSecond};
-  if (now.micros >= p->expires_at.micros + leeway)
-    return AuthFailure{AuthError::kExpiredAccessToken, "the token has expired"};
   if (const json::value* nbf_value = claims.if_contains("nbf")) {
     const auto nbf = numeric_date(*nbf_value);
     if (!nbf) return invalid("the token's \"nbf\" is not a NumericDate");
@@ -627,8 +639,14 @@ AuthResult TokenVerifier::verify(std::string_view authorization, Instant now) co
   const CompactJws& parts = std::get<CompactJws>(jws);
   auto key = select_key(keys_->keys, parts.header);
   if (auto* f = std::get_if<AuthFailure>(&key)) return std::move(*f);
-  if (!signature_verifies(*std::get<const Key*>(key), parts)) return invalid("the token's signature does not verify");
   auto claims = parse_object(parts.payload);
+  // An expired token is refused before its signature is checked: a refusal
+  // trusts nothing, and a client that keeps sending its old token (a portal
+  // left open) would otherwise cost a signature check on every request.
+  if (claims)
+    if (auto exp = expiry_of(*claims))
+      if (auto f = expired(*exp, now)) return std::move(*f);
+  if (!signature_verifies(*std::get<const Key*>(key), parts)) return invalid("the token's signature does not verify");
   if (!claims) return invalid("the token's payload is not a JSON object");
   Principal principal;
   if (auto f = check_registered_claims(*claims, issuer_, audience_, now, &principal)) return std::move(*f);

@@ -13,11 +13,11 @@
 #include <cstdio>
 #include <cstring>
 #include <mutex>
-#include <unordered_map>
 
 #include "engine/base/json_writer.h"
 #include "engine/base/limits.h"
 #include "engine/base/private_file.h"
+#include "engine/base/sharded_cache.h"
 #include "engine/declaration.h"
 
 namespace dimona {
@@ -530,7 +530,6 @@ struct EmployerRegister::Impl {
   bool following = false;
   std::string path;
   std::chrono::milliseconds recheck{0};
-  std::chrono::steady_clock::time_point next_check{};
   FileIdentity opened;       // the file `store` was opened from (or its absence)
   FileIdentity last_failed;  // the last file that could not be opened, reported once
   RegisterFailure on_failure;
@@ -538,21 +537,16 @@ struct EmployerRegister::Impl {
   // Read by name() without `mutex` (a response names its employers several
   // times, from every I/O thread); written under it by refresh().
   std::atomic<bool> has_store{false};     // store.has_value()
-  std::atomic<int64_t> next_check_ns{0};  // next_check, as nanoseconds of the steady clock
+  std::atomic<int64_t> next_check_ns{0};  // when to look at the file again, in nanoseconds of the steady clock
   std::atomic<uint64_t> generation{0};    // moves whenever `store` changes: older cached names are stale
 
-  // Names looked up, per (number, language asked), in shards so that concurrent
-  // readers rarely share a lock; a full shard is emptied (at most
-  // limits::employer_register_cached_names in all).
+  // Names looked up, per (number, language asked), each with the generation
+  // of the store it came from (engine/base/sharded_cache.h).
   struct Cached {
     uint64_t generation = 0;
     std::optional<std::string> name;
   };
-  struct CacheShard {
-    std::mutex mutex;
-    std::unordered_map<uint64_t, Cached> names;
-  };
-  std::array<CacheShard, limits::employer_register_cache_shards> cache;
+  ShardedCache<uint64_t, Cached, limits::employer_register_cache_shards> cache{limits::employer_register_cached_names};
 
   // Under `mutex`: reopens the store when the file is another than the one opened.
   void refresh();
@@ -579,10 +573,9 @@ void EmployerRegister::Impl::set_store(std::optional<OpenStore> next) {
 
 void EmployerRegister::Impl::refresh() {
   if (!following) return;
-  const auto now = std::chrono::steady_clock::now();
-  if (now < next_check) return;
-  next_check = now + recheck;
-  next_check_ns.store(std::chrono::duration_cast<std::chrono::nanoseconds>(next_check.time_since_epoch()).count(),
+  const int64_t now = steady_ns();
+  if (now < next_check_ns.load(std::memory_order_relaxed)) return;
+  next_check_ns.store(now + std::chrono::duration_cast<std::chrono::nanoseconds>(recheck).count(),
                       std::memory_order_relaxed);
   const FileIdentity current = identity_of(path);
   if (current == opened) return;
@@ -658,21 +651,16 @@ std::optional<std::string> EmployerRegister::name(EnterpriseNumber number, Regis
   }
   if (!r.has_store.load(std::memory_order_acquire)) return std::nullopt;  // no reference: numbers only, no lock
   const uint64_t key = number.value * 8 + static_cast<uint64_t>(preferred);
-  Impl::CacheShard& shard = r.cache[(key * 0x9E3779B97F4A7C15ull >> 32) % r.cache.size()];
   const uint64_t generation = r.generation.load(std::memory_order_acquire);
-  {
-    std::lock_guard lock(shard.mutex);
-    if (auto it = shard.names.find(key); it != shard.names.end() && it->second.generation == generation)
-      return it->second.name;
-  }
+  if (std::optional<Impl::Cached> seen =
+          r.cache.find(key, [generation](const Impl::Cached& c) { return c.generation == generation; }))
+    return std::move(seen->name);
   Impl::Cached looked_up;
   {
     std::lock_guard lock(r.mutex);
     looked_up = Impl::Cached{r.generation.load(std::memory_order_relaxed), r.look_up(number, preferred)};
   }
-  std::lock_guard lock(shard.mutex);
-  if (shard.names.size() >= limits::employer_register_cached_names / r.cache.size()) shard.names.clear();
-  shard.names.insert_or_assign(key, looked_up);
+  r.cache.put(key, looked_up);
   return looked_up.name;
 }
 

@@ -35,7 +35,7 @@
 // one appears. A register is safe to share between threads: one mutex guards
 // its statement and the swap, so a lookup sees the old store or the new one.
 // name() keeps what it looked up (limits::employer_register_cached_names, in
-// shards of one lock each) until the store changes, and takes no lock at all
+// a ShardedCache, engine/base/sharded_cache.h) until the store changes, and takes no lock at all
 // when there is no store: responses name their employers several times, from
 // every I/O thread, and one lock for all of them was contended.
 #pragma once

@@ -423,6 +423,24 @@ TEST_F(Es256, NotValidBeforeWithLeeway) {
   expect_refused(verifier, bearer(signer.token(c.json())), AuthError::kInvalidAccessToken, "nbf");
 }
 
+// An expired token is refused on its expiry before its signature is checked
+// (a refusal trusts nothing, and a portal left open keeps sending its old
+// token): forged or not, it is "expired"; a forged one that has not expired
+// still fails on its signature, and so does one whose expiry is edited later.
+TEST_F(Es256, AnExpiredTokenIsRefusedBeforeItsSignatureIsChecked) {
+  Claims stale;
+  stale.exp = std::to_string(kNowSeconds - kClockLeewaySeconds - 1);
+  const std::vector<std::string> parts = split(signer.token(Claims().json()));
+  ASSERT_EQ(parts.size(), 3u);
+  expect_refused(verifier, bearer(parts[0] + "." + b64url(stale.json()) + "." + parts[2]),
+                 AuthError::kExpiredAccessToken, "expired");
+  Claims later;
+  later.exp = std::to_string(kNowSeconds + 3'600);
+  const std::vector<std::string> old_parts = split(signer.token(stale.json()));
+  expect_refused(verifier, bearer(old_parts[0] + "." + b64url(later.json()) + "." + old_parts[2]),
+                 AuthError::kInvalidAccessToken, "signature");
+}
+
 TEST_F(Es256, RefusesATamperedPayload) {
   const std::string token = signer.token(Claims().json());
   std::vector<std::string> parts = split(token);
