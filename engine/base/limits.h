@@ -147,6 +147,8 @@ inline constexpr int kafka_tail_fetch_wait_ms = 100;
 // The same for a reader at chosen offsets (Log::open_reader()): every seek or
 // watermark query after its read waits behind such a held fetch.
 inline constexpr int kafka_reader_fetch_wait_ms = 1;
+// Messages a consumer's poll takes off its queue at once (already fetched; one lock of the queue a batch).
+inline constexpr size_t kafka_consume_batch_messages = 256;
 // A fetch asks at most this much per partition and per request (max.partition.fetch.bytes, fetch.max.bytes).
 inline constexpr int kafka_fetch_partition_bytes_max = 1024 * 1024;
 inline constexpr int kafka_fetch_bytes_max = 50 * 1024 * 1024;

@@ -17,6 +17,8 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include <algorithm>
+#include <array>
 #include <chrono>
 #include <memory>
 #include <span>
@@ -25,6 +27,8 @@
 #include <utility>
 #include <vector>
 
+#include "engine/base/assert.h"
+#include "engine/base/limits.h"
 #include "engine/base/status.h"
 #include "engine/log/log.h"
 
@@ -44,6 +48,10 @@ struct MessageDeleter {
   void operator()(rd_kafka_message_t* message) const { rd_kafka_message_destroy(message); }
 };
 using Message = std::unique_ptr<rd_kafka_message_t, MessageDeleter>;
+struct QueueDeleter {
+  void operator()(rd_kafka_queue_t* queue) const { rd_kafka_queue_destroy(queue); }
+};
+using QueueHandle = std::unique_ptr<rd_kafka_queue_t, QueueDeleter>;
 
 using Settings = std::vector<std::pair<std::string, std::string>>;
 
@@ -108,31 +116,51 @@ inline bool is_transient(rd_kafka_resp_err_t err) {
 // message, then takes what is already there without waiting, up to
 // `max_records`; transient errors are retried, others are kUnavailable
 // ("cannot read WHAT"). `take` sees each message and answers whether it
-// counted (false: a stale fetch or a record skipped), or an error.
+// counted (false: a stale fetch or a record skipped), or an error. Messages
+// already fetched are taken from the consumer's queue in batches of up to
+// limits::kafka_consume_batch_messages (rd_kafka_consume_batch_queue, one
+// lock of the queue a batch instead of one a message); only an empty queue
+// waits, for one message (rd_kafka_consumer_poll), so a poll returns as soon
+// as anything is there, as before.
 template <typename Take>
 Result<size_t> poll_messages(rd_kafka_t* handle, std::chrono::milliseconds timeout, size_t max_records,
                              const std::string& what, Take&& take) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
+  const QueueHandle queue(rd_kafka_queue_get_consumer(handle));
+  DIMONA_ASSERT(queue != nullptr);  // a consumer's handle always has its queue
+  std::array<rd_kafka_message_t*, limits::kafka_consume_batch_messages> fetched{};
   size_t taken = 0;
+  // One message: false to go on, true when `take` counted it; an error stops the poll.
+  auto one = [&](rd_kafka_message_t& message) -> Result<bool> {
+    if (message.err) {
+      if (is_transient(message.err)) return false;
+      return unavailable(kafka_error("cannot read " + what, message.err));
+    }
+    return take(message);
+  };
   while (taken < max_records) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    int wait_ms = taken > 0 ? 0 : static_cast<int>(std::max<int64_t>(left.count(), 0));
-    Message message(rd_kafka_consumer_poll(handle, wait_ms));
-    if (!message) {
-      if (taken > 0 || left.count() <= 0) break;
+    const size_t room = std::min(max_records - taken, fetched.size());
+    const ssize_t n = rd_kafka_consume_batch_queue(queue.get(), 0, fetched.data(), room);
+    if (n > 0) {
+      std::array<Message, limits::kafka_consume_batch_messages> owned;  // destroyed on any return
+      for (ssize_t i = 0; i < n; ++i) owned[static_cast<size_t>(i)].reset(fetched[static_cast<size_t>(i)]);
+      for (ssize_t i = 0; i < n; ++i) {
+        Result<bool> counted = one(*owned[static_cast<size_t>(i)]);
+        DIMONA_TRY(counted);
+        if (*counted) ++taken;
+      }
       continue;
     }
-    if (message->err) {
-      if (is_transient(message->err)) continue;
-      return unavailable(kafka_error("cannot read " + what, message->err));
-    }
-    Result<bool> counted = take(*message);
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (taken > 0 || left.count() <= 0) break;
+    Message message(rd_kafka_consumer_poll(handle, static_cast<int>(left.count())));
+    if (!message) continue;
+    Result<bool> counted = one(*message);
     DIMONA_TRY(counted);
     if (*counted) ++taken;
   }
   return taken;
 }
-
 
 struct Watermarks {
   Offset low = 0;

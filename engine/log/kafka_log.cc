@@ -31,13 +31,36 @@ using namespace kafka_client;  // NOLINT(google-build-using-namespace): this fil
 std::mutex fence_mutex;
 std::set<std::pair<std::string, uint32_t>> held_partitions;
 
-std::optional<std::string_view> header(rd_kafka_headers_t* headers, const char* name) {
+// The dimona.* headers of a record (kafka_client.h), read in one pass over its headers; the
+// last of a repeated name wins, as rd_kafka_header_get_last would say.
+struct DimonaHeaders {
+  std::optional<std::string_view> event_id, type, schema_version, recorded_at, source, epoch;
+};
+
+DimonaHeaders dimona_headers(rd_kafka_headers_t* headers) {
+  DimonaHeaders found;
+  if (headers == nullptr) return found;
+  const char* name = nullptr;
   const void* value = nullptr;
   size_t size = 0;
-  if (headers == nullptr || rd_kafka_header_get_last(headers, name, &value, &size) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    return std::nullopt;
+  for (size_t i = 0; rd_kafka_header_get_all(headers, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; ++i) {
+    const std::string_view key(name);
+    if (!key.starts_with("dimona.")) continue;
+    const std::string_view text(static_cast<const char*>(value), value == nullptr ? 0 : size);
+    if (key == kHeaderEventId)
+      found.event_id = text;
+    else if (key == kHeaderEventType)
+      found.type = text;
+    else if (key == kHeaderSchemaVersion)
+      found.schema_version = text;
+    else if (key == kHeaderRecordedAt)
+      found.recorded_at = text;
+    else if (key == kHeaderSource)
+      found.source = text;
+    else if (key == kHeaderEpoch)
+      found.epoch = text;
   }
-  return std::string_view(static_cast<const char*>(value), size);
+  return found;
 }
 
 template <typename Integer>
@@ -52,19 +75,18 @@ std::optional<Integer> parse_integer(std::optional<std::string_view> text) {
 Result<LogRecord> record_of(const rd_kafka_message_t& message) {
   rd_kafka_headers_t* headers = nullptr;
   rd_kafka_message_headers(&message, &headers);
-  std::optional<std::string_view> event_id = header(headers, kHeaderEventId);
-  std::optional<std::string_view> type = header(headers, kHeaderEventType);
-  std::optional<uint32_t> schema_version = parse_integer<uint32_t>(header(headers, kHeaderSchemaVersion));
-  std::optional<int64_t> recorded_at = parse_integer<int64_t>(header(headers, kHeaderRecordedAt));
-  if (!event_id || !type || !schema_version || !recorded_at) {
+  const DimonaHeaders h = dimona_headers(headers);
+  std::optional<uint32_t> schema_version = parse_integer<uint32_t>(h.schema_version);
+  std::optional<int64_t> recorded_at = parse_integer<int64_t>(h.recorded_at);
+  if (!h.event_id || !h.type || !schema_version || !recorded_at) {
     return corruption("record at offset " + std::to_string(message.offset) + " of partition " +
                       std::to_string(message.partition) + " lacks the dimona.* headers");
   }
   LogRecord record;
-  if (*type == kFenceRecordType) {
+  if (*h.type == kFenceRecordType) {
     record.epoch = kFenceEpoch;
-  } else if (std::optional<std::string_view> epoch_text = header(headers, kHeaderEpoch)) {
-    std::optional<Offset> epoch = parse_integer<Offset>(epoch_text);
+  } else if (h.epoch) {
+    std::optional<Offset> epoch = parse_integer<Offset>(h.epoch);
     if (!epoch || *epoch >= kFenceEpoch)
       return corruption("record at offset " + std::to_string(message.offset) + " of partition " +
                         std::to_string(message.partition) + " has a malformed dimona.epoch header");
@@ -74,9 +96,9 @@ Result<LogRecord> record_of(const rd_kafka_message_t& message) {
   record.offset = static_cast<Offset>(message.offset);
   record.recorded_at = Instant{*recorded_at};
   record.schema_version = *schema_version;
-  record.event_id = std::string(*event_id);
-  record.type = std::string(*type);
-  if (std::optional<std::string_view> source = header(headers, kHeaderSource)) record.source = std::string(*source);
+  record.event_id = std::string(*h.event_id);
+  record.type = std::string(*h.type);
+  if (h.source) record.source = std::string(*h.source);
   if (message.key != nullptr) record.key.assign(static_cast<const char*>(message.key), message.key_len);
   if (message.payload != nullptr) record.payload.assign(static_cast<const char*>(message.payload), message.len);
   return record;
