@@ -136,6 +136,45 @@ HeadScan scan_head(std::string_view bytes) {
   return {};
 }
 
+std::string_view trimmed(std::string_view v) {
+  while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+  while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+  return v;
+}
+
+// Whether a Transfer-Encoding value's last coding is chunked (RFC 9112 6.1).
+bool ends_with_chunked(std::string_view value) {
+  const size_t comma = value.rfind(',');
+  return beast::iequals(trimmed(comma == std::string_view::npos ? value : value.substr(comma + 1)), "chunked");
+}
+
+// The framing faults of a parsed head that Beast lets through, or empty. A field
+// whose meaning a second copy would make ambiguous is refused rather than the
+// first one taken (RFC 9112 3.2, 6.1, 6.3; RFC 9110 8.6): Host (exactly one in
+// HTTP/1.1), Content-Length (and only digits: "2, 2" is a list), Transfer-Encoding
+// (not beside Content-Length, not in HTTP/1.0), Authorization (who asks),
+// Content-Type and Content-Encoding (how the body reads).
+template <typename Head>
+std::string_view framing_fault(const Head& head) {
+  if (head.count(http::field::host) > 1 || (head.version() >= 11 && head.count(http::field::host) == 0))
+    return "an HTTP/1.1 request has exactly one Host field";
+  if (head.count(http::field::content_length) > 1) return "two Content-Length fields";
+  if (head.count(http::field::content_length) == 1) {
+    const std::string_view length = trimmed(head[http::field::content_length]);
+    if (length.empty() || length.find_first_not_of("0123456789") != std::string_view::npos)
+      return "Content-Length is not one decimal number";
+  }
+  if (head.count(http::field::content_length) > 0 && head.count(http::field::transfer_encoding) > 0)
+    return "Content-Length together with Transfer-Encoding";
+  if (head.count(http::field::transfer_encoding) > 1) return "two Transfer-Encoding fields";
+  if (head.version() < 11 && head.count(http::field::transfer_encoding) > 0)
+    return "Transfer-Encoding in an HTTP/1.0 request";
+  if (head.count(http::field::authorization) > 1) return "two Authorization fields";
+  if (head.count(http::field::content_type) > 1) return "two Content-Type fields";
+  if (head.count(http::field::content_encoding) > 1) return "two Content-Encoding fields";
+  return {};
+}
+
 bool is_health_probe(const http::request<http::string_body>& req) {
   const std::string_view target = req.target();
   return req.method() == http::verb::get && target.substr(0, target.find('?')) == "/health";
@@ -218,17 +257,17 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     if (ec) return on_read(ec);
     const auto& head = parser_->get();
     head_request_ = head.method() == http::verb::head;
-    if (head.count(http::field::content_length) > 1) return refuse_framing("two Content-Length fields");
-    if (head.count(http::field::content_length) > 0 && head.count(http::field::transfer_encoding) > 0)
-      return refuse_framing("Content-Length together with Transfer-Encoding");
-    // RFC 9112 3.2: an HTTP/1.1 request has exactly one Host; 6.1: Transfer-Encoding in an
-    // HTTP/1.0 request is faulty framing (a smuggling guard). Two Authorization fields leave who
-    // asks ambiguous: refused rather than the first one taken.
-    if (head.count(http::field::host) > 1 || (head.version() >= 11 && head.count(http::field::host) == 0))
-      return refuse_framing("an HTTP/1.1 request has exactly one Host field");
-    if (head.version() < 11 && head.count(http::field::transfer_encoding) > 0)
-      return refuse_framing("Transfer-Encoding in an HTTP/1.0 request");
-    if (head.count(http::field::authorization) > 1) return refuse_framing("two Authorization fields");
+    if (std::string_view why = framing_fault(head); !why.empty()) return refuse_framing(why);
+    if (head.count(http::field::transfer_encoding) > 0 &&
+        !beast::iequals(trimmed(head[http::field::transfer_encoding]), "chunked")) {
+      // RFC 9112 6.1: chunked not last, the body's length is unknown (400, a smuggling guard);
+      // chunked last after another coding: a coding this server does not implement (501).
+      // Either way the connection closes: its next bytes cannot be told from this body.
+      if (!ends_with_chunked(head[http::field::transfer_encoding]))
+        return refuse_framing("Transfer-Encoding does not end with chunked");
+      return reply_and_close(
+          problem(501, "notImplemented", "Not Implemented", "Transfer codings other than chunked are not implemented"));
+    }
     if (parser_->is_done()) return on_read({});  // no body: nothing more to read
     http::async_read(stream_, buffer_, *parser_,
                      [self = this->shared_from_this()](beast::error_code e, size_t) { self->on_read(e); });

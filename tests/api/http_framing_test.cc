@@ -196,6 +196,53 @@ TEST_F(HttpFramingTest, ContentLengthWithTransferEncodingIsRefused) {
       "2\r\n{}\r\n0\r\n\r\n");
 }
 
+TEST_F(HttpFramingTest, AContentLengthListIsRefusedEvenOfEqualValues) {
+  expect_framing_refused("POST /v1/declarations HTTP/1.1\r\nHost: t\r\nContent-Length: 2, 2\r\n\r\n{}");
+  expect_framing_refused("POST /v1/declarations HTTP/1.1\r\nHost: t\r\nContent-Length: 0,0\r\n\r\n");
+}
+
+// RFC 9112 6.1: a Transfer-Encoding whose last coding is not chunked leaves the body's length
+// unknown; read as "no body", its bytes would be served as a second request (smuggling).
+TEST_F(HttpFramingTest, ATransferEncodingThatDoesNotEndWithChunkedIsRefusedAndNothingBehindItIsServed) {
+  for (const char* coding : {"gzip", "deflate", "identity", "xchunked", "chunked, gzip", "", "chunked;q=1"}) {
+    SCOPED_TRACE(coding);
+    Client c(port_);
+    c.send("GET /health HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: "s + coding +
+           "\r\n\r\nGET /ready HTTP/1.1\r\nHost: t\r\n\r\n");
+    const std::string r = c.response();
+    EXPECT_EQ(status_of(r), 400) << r;
+    EXPECT_NE(Client::lower(r).find("connection: close"), std::string::npos) << r;
+    EXPECT_TRUE(c.closed_by_server()) << "the bytes behind the body could be served as a request";
+  }
+}
+
+TEST_F(HttpFramingTest, AnotherCodingBeforeChunkedIsNotImplementedAndTheConnectionCloses) {
+  Client c(port_);
+  c.send("POST /v1/declarations HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip, chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n");
+  const std::string r = c.response();
+  EXPECT_EQ(status_of(r), 501) << r;
+  EXPECT_NE(Client::lower(r).find("content-type: application/problem+json"), std::string::npos) << r;
+  EXPECT_TRUE(c.closed_by_server());
+}
+
+TEST_F(HttpFramingTest, TwoTransferEncodingContentTypeOrContentEncodingFieldsAreRefused) {
+  expect_framing_refused(
+      "POST /v1/declarations HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "2\r\n{}\r\n0\r\n\r\n");
+  expect_framing_refused(
+      "POST /v1/declarations HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Type: text/plain\r\n"
+      "Content-Length: 2\r\n\r\n{}");
+  expect_framing_refused(
+      "POST /v1/declarations HTTP/1.1\r\nHost: t\r\nContent-Encoding: identity\r\nContent-Encoding: gzip\r\n"
+      "Content-Length: 2\r\n\r\n{}");
+}
+
+TEST_F(HttpFramingTest, ChunkedInAnyCaseIsServed) {
+  Client c(port_);
+  c.send("POST /v1/declarations HTTP/1.1\r\nHost: t\r\nTransfer-Encoding:  Chunked \r\n\r\n2\r\n{}\r\n0\r\n\r\n");
+  EXPECT_EQ(status_of(c.response()), 200);
+}
+
 TEST_F(HttpFramingTest, AnHttp11RequestWithoutOneHostIsRefused) {
   expect_framing_refused("GET /ready HTTP/1.1\r\nConnection: close\r\n\r\n");
   expect_framing_refused("GET /ready HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n");
