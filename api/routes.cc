@@ -153,6 +153,11 @@ struct Api::Impl {
     // The handler reads the request's body (a declaration, an action, settings): its media type
     // is checked first (unsupported_body, 415). A write that reads none ignores any body.
     bool reads_body = false;
+    // An employer's or agency's access here is a grant the ledger holds (a consent, an access
+    // code, a ticket's status), judged in the present: the audit axes (?asOf, ?validOn) would
+    // judge it at another instant (a revoked consent, an expired code in force again) and show
+    // more than the present figure the grant gives. They are the auditor's and the citizen's.
+    bool present_grant = false;
   };
   static Route read(const char* method, const char* pattern, ReadHandler fn, bool public_route = false) {
     Route r{method, pattern, fn, nullptr, nullptr, public_route, false, std::string(method) + " " + pattern};
@@ -179,6 +184,10 @@ struct Api::Impl {
   }
   static Route answers_as_of(Route r) {
     r.answers_as_of = true;
+    return r;
+  }
+  static Route present_grant(Route r) {
+    r.present_grant = true;
     return r;
   }
   static const std::vector<Route>& table();
@@ -489,7 +498,7 @@ const std::vector<Api::Impl::Route>& Api::Impl::table() {
         read("GET", "/v1/citizens/{ssin}/attestations", &attestations_route),
         write("POST", "/v1/citizens/{ssin}/attestations", &issue_attestation),
         read("GET", "/v1/citizens/{ssin}/consents", &consents_route),
-        read("GET", "/v1/citizens/{ssin}/consentedData", &consented_data),
+        present_grant(read("GET", "/v1/citizens/{ssin}/consentedData", &consented_data)),
         read("GET", "/v1/citizens/{ssin}/flexiEligibility", &flexi_route),
         read("GET", "/v1/citizens/{ssin}/anomalies", &anomalies_route),
         answers_as_of(read("GET", "/v1/audit/citizens/{ssin}/events", &citizen_events_route)),
@@ -498,11 +507,11 @@ const std::vector<Api::Impl::Route>& Api::Impl::table() {
         read("GET", "/v1/citizens/{ssin}/inbox", &inbox_route),
         read("GET", "/v1/citizens/{ssin}/inbox/{messageId}", &inbox_message_route),
         write("POST", "/v1/citizens/{ssin}/inbox/{messageId}/archive", &archive_message),
-        spread(Spread::kRecord, limited(read("GET", "/v1/accessCodes/{code}", &access_code_route))),
+        spread(Spread::kRecord, limited(present_grant(read("GET", "/v1/accessCodes/{code}", &access_code_route)))),
         spread(Spread::kRequests, read("GET", "/v1/dataAccessRequests", &data_access_requests)),
         spread(Spread::kRecord, read("GET", "/v1/dataAccessRequests/{requestId}/qr", &data_access_qr)),
         spread(Spread::kCareerBreaks, read("GET", "/v1/careerBreakRequests", &career_break_list)),
-        spread(Spread::kRecord, read("GET", "/v1/careerBreakRequests/{ticket}", &career_break_one)),
+        spread(Spread::kRecord, present_grant(read("GET", "/v1/careerBreakRequests/{ticket}", &career_break_one))),
         spread(Spread::kPartitionZero, read("GET", "/v1/employers/{employer}/settings", &settings_route)),
         spread(Spread::kPartitionZero, with_body(write("PUT", "/v1/employers/{employer}/settings", &put_settings))),
     };
@@ -637,6 +646,11 @@ void Api::handle(HttpRequest request, std::function<void(HttpResponse)> done) {
   impl.record_consultation(*route, c);
   c.names = employer_names(impl.options.employers.get(), language_from_accept(c.request.header("accept-language")));
   if (!read_axes(c, route->read != nullptr)) return;
+  if (route->present_grant && (c.as_of || c.valid_on) && (c.is(Role::kEmployer) || c.is(Role::kAgency))) {
+    return c.reply(bad_request_of({InputIssue{"query", c.as_of ? "asOf" : "validOn",
+                                              "an employer's access through a consent, an access code or a ticket "
+                                              "is judged in the present: the audit axes are an auditor's"}}));
+  }
   // Scale-out (group_service.h): a citizen whose partition another member holds is served
   // there: 307 to its owner (method, body and Authorization kept by the client), or 503
   // while no member holds it (a rebalance). docs/kafka.md "Scale-out".

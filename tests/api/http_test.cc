@@ -1756,6 +1756,44 @@ TEST_F(HttpTest, ConsentedDataOnlyWithAConsentInForce) {
   EXPECT_EQ(after.body, never.body);
 }
 
+// A grant is judged in the present: an employer whose consent was revoked does not read the
+// balance "as of" an instant when it was in force, nor an expired access code at a day it was
+// valid. The audit axes on a route an employer reaches through a grant are 400 for it; the
+// auditor keeps them.
+TEST_F(HttpTest, AnEmployersGrantIsJudgedInThePresentNotAtAnAsOf) {
+  declare(stu_in("2025-07-01", "2025-07-31", 30));
+  const std::string target = citizen_path(kStudent, "consentedData?scope=STUDENT_BALANCE");
+  const Json request = act(R"({"employer":{"enterpriseNumber":")" + kEmp1 +
+                               R"("},"dataAccessRequest":{"scope":"STUDENT_BALANCE","channel":"QR"}})",
+                           employer(kEmp1));
+  act(R"({"worker":{"ssin":")" + kStudent + R"("},"dataAccessGrant":{"token":")" + request["event"].find("token").text +
+          "\"}}",
+      citizen(kStudent));
+  clock_.advance_seconds(60);
+  const std::string in_force = to_string(clock_.now());
+  ASSERT_EQ(get(target, employer(kEmp1)).status, 200);
+  act(R"({"worker":{"ssin":")" + kStudent + R"("},"dataAccessRevocation":{"requestId":")" + request["actionId"].text +
+          "\"}}",
+      citizen(kStudent));
+  clock_.advance_seconds(60);
+  expect_problem(get(target, employer(kEmp1)), 403, "missingPermission");
+  const Response past = get(target + "&asOf=" + in_force, employer(kEmp1));
+  expect_problem(past, 400, "badRequest");
+  EXPECT_NE(past.body.find("asOf"), std::string::npos) << past;
+  EXPECT_EQ(past.body.find("remainingHours"), std::string::npos) << past;
+  expect_problem(get(target + "&validOn=2025-07-15", employer(kEmp1)), 400, "badRequest");
+  expect_problem(get(target + "&asOf=" + in_force, agency(kEmp1)), 400, "badRequest");
+
+  const Response attestation = post(citizen_path(kStudent, "attestations"), citizen(kStudent), "");
+  ASSERT_EQ(attestation.status, 201) << attestation;
+  const std::string code = attestation.json()["accessCode"].text;
+  const std::string now = to_string(clock_.now());
+  ASSERT_EQ(get("/v1/accessCodes/" + code, employer(kEmp2)).status, 200);
+  expect_problem(get("/v1/accessCodes/" + code + "?asOf=" + now, employer(kEmp2)), 400, "badRequest");
+  EXPECT_EQ(get("/v1/accessCodes/" + code + "?asOf=" + now, auditor()).status, 200) << "the auditor's axes";
+  expect_problem(get("/v1/careerBreakRequests/171800000929?asOf=" + now, employer(kEmp1)), 400, "badRequest");
+}
+
 // --- Interim relations ----------------------------------------------------------------------------------
 
 TEST_F(HttpTest, InterimRelationsAsJsonCalendarAndPdf) {
