@@ -99,7 +99,15 @@ int run_attest(const CommonOptions& common, const AttestOptions& o) {
 int run_access_code(const CommonOptions& common, const AccessCodeOptions& o) {
   Result<Instant> today = parse_instant_option(o.date, "--date", Instant{});
   if (!today.is_ok()) return fail("access-code", today.status());
-  Result<ReadSide> side = open_read_side(common, 0, false);
+  // The lookup on another day is what the employer holding the code saw then: the ledger as it
+  // stood at that instant (a day: its end), unless --as-of names the ledger's instant itself. The
+  // code's validity judged that day against today's hours was a figure nobody ever saw.
+  CommonOptions at = common;
+  if (!o.date.empty() && !at.as_of) {
+    const bool a_day = parse_date(o.date).has_value();
+    at.as_of = a_day ? Instant{today->micros + kMicrosPerDay - 1} : *today;
+  }
+  Result<ReadSide> side = open_read_side(at, 0, false);
   if (!side.is_ok()) return fail("access-code", side.status());
   if (o.date.empty()) today = ledger_now(*side->projector);
   const AccessCodeAnswer answer = lookup_access_code(*side->projector, o.code, date_of(*today));

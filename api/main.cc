@@ -164,7 +164,7 @@ int main(int argc, char** argv) {
   AccessCodeOptions code;
   CLI::App* acc = app.add_subcommand("access-code", "What an employer holding an access code sees: the remaining hours, nothing else");
   acc->add_option("code", code.code, "The code, XXXXX-XXXXX")->required();
-  acc->add_option("--date", code.date, "The day of the lookup (default: today)");
+  acc->add_option("--date", code.date, "The day of the lookup: the ledger as it stood by then (default: today)");
   add_common(acc);
   add_axes(acc);
 

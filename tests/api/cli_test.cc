@@ -282,6 +282,32 @@ TEST(CliActions, AnAttestationsAccessCodeShowsTheEmployerTheRemainingHoursOnly) 
   EXPECT_NE(wrong.out.find("unknownCode"), std::string::npos) << wrong.out;
 }
 
+// --date D: what the employer holding the code saw on that day, the ledger as it stood by its
+// end: hours declared later are not subtracted from the quota known then (the lookup used to
+// mix that day's quota with today's hours, a figure nobody ever saw).
+TEST(CliActions, AnAccessCodeOnAnotherDayIsTheLedgerAsItStoodThen) {
+  testing::TempDir dir;
+  const std::string data = " --data " + dir.file("data");
+  std::ofstream(dir.file("y.ndjson"))
+      << R"({"worker":{"ssin":"05031412595"},"attestationRequest":{"year":2025},"recordedAt":"2024-12-01T00:00:00Z"})"
+      << "\n"
+      << R"({"employer":{"enterpriseNumber":"0403019261"},"worker":{"ssin":"05031412595"},"dimonaIn":{"features":{"jointCommissionNumber":"XXX","workerType":"STU"},"startDate":"2025-01-13","endDate":"2025-01-31","plannedHoursNumber":100},"recordedAt":"2025-01-10T00:00:00Z"})"
+      << "\n";
+  ASSERT_EQ(run("ingest " + dir.file("y.ndjson") + data, dir).exit_code, 0);
+  Invocation list = run("export" + data, dir);
+  const size_t at = list.out.find("\"accessCode\":\"");
+  ASSERT_NE(at, std::string::npos) << list.out;
+  const std::string code = list.out.substr(at + 14, 11);
+  Invocation then = run("access-code " + code + " --date 2024-12-15" + data, dir);
+  EXPECT_EQ(then.exit_code, 0) << then.err << then.out;
+  EXPECT_NE(then.out.find("\"remainingHours\":475"), std::string::npos) << then.out;
+  Invocation march = run("access-code " + code + " --date 2025-02-15" + data, dir);
+  EXPECT_NE(march.out.find("\"remainingHours\":375"), std::string::npos) << march.out;
+  Invocation both = run("access-code " + code + " --date 2025-02-15 --as-of 2024-12-15" + data, dir);
+  EXPECT_NE(both.out.find("\"remainingHours\":475"), std::string::npos)
+      << "--as-of names the ledger's instant: " << both.out;
+}
+
 TEST(CliActions, ARefusedActionIsLoggedAndSaysWhy) {
   testing::TempDir dir;
   const std::string data = " --data " + dir.file("data");
