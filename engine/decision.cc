@@ -61,8 +61,10 @@ void check_employer(const Declaration& d, Decision* out) {
   if (d.employer_id.invalid()) out->add(kNssoNumberInvalid, kBlocking);
 }
 
-void check_worker(const Declaration& d, Decision* out) {
-  if (d.ssin.invalid()) out->add(kSsinInvalid, kBlocking);
+// Rule 16, §6: an SSIN whose birth date is after the declaration's day fails Belgif's check.
+void check_worker(const Declaration& d, Instant recorded_at, Decision* out) {
+  if (d.ssin.invalid() || (d.ssin.valid() && born_after(d.ssin.value, date_of(recorded_at))))
+    out->add(kSsinInvalid, kBlocking);
   else if (!d.ssin.present() && !d.has_worker_identity) out->add(kWorkerMissing, kBlocking);
   if (d.ssin.valid()) out->worker = d.ssin.value;
 }
@@ -157,6 +159,20 @@ Period candidate_of(const Declaration& d, Ssin worker) {
   return p;
 }
 
+// The shape rules an IN's dates obey, for the period an UPDATE or an OUT leaves (zones 00910,
+// 00911): an occasional worker's (EXT) period spans at most two consecutive days; a flexi-job
+// (FLX) moved into another quarter is sent at the earliest flexi_send_window_days before that
+// quarter starts, and its eligibility is judged for that quarter (rule 13).
+void check_changed_shape(const LedgerState& state, const Period& before, const Period& next, Instant recorded_at,
+                         Decision* out) {
+  if (next.worker_type == WorkerType::kEXT && next.end.days - next.start.days > 1) out->add(kExtraTooLong, kBlocking);
+  if (next.worker_type != WorkerType::kFLX || quarter_index(next.start) == quarter_index(before.start)) return;
+  if (flexi_sent_too_early(next.start, recorded_at))
+    out->add(kStartDateOutOfDomain, kBlocking);
+  else if (!flexi_eligibility(state.actions(), next.worker, quarter_index(next.start), next.employer).eligible)
+    out->add(kFlexiConditions, kNonBlocking);
+}
+
 // Quota (FB 90017, rule 8): hours beyond what remains are accepted with a warning.
 void check_quota(const LedgerState& state, const Period& p, uint32_t hours_before, Instant at, Decision* out) {
   if (p.worker_type != WorkerType::kSTU) return;
@@ -173,7 +189,7 @@ void check_quota(const LedgerState& state, const Period& p, uint32_t hours_befor
 void decide_in(const LedgerState& state, const Declaration& d, Instant recorded_at, const RemoteFacts* remote,
                Decision* out) {
   check_employer(d, out);
-  check_worker(d, out);
+  check_worker(d, recorded_at, out);
   check_features(d, out);
   check_user_company(d, out);
   check_in_shape(d, recorded_at, out);
@@ -253,6 +269,8 @@ void decide_update(const LedgerState& state, const Declaration& d, const Period&
   }
   if (next.end < next.start) return out->add(kEndBeforeStart, kBlocking);
   if (crosses_quarters(p.worker_type, next.start, next.end)) return out->add(kUpdateQuarter, kBlocking);
+  check_changed_shape(state, p, next, recorded_at, out);
+  if (out->blocking()) return;
   const bool changed = next.start != p.start || next.end != p.end || next.planned_hours != p.planned_hours ||
                        d.start_hour.present() || d.end_hour.present();
   if (!changed) return out->add(kUpdateNoChange, kBlocking);
@@ -263,14 +281,22 @@ void decide_update(const LedgerState& state, const Declaration& d, const Period&
   check_quota(state, next, others, recorded_at, out);
 }
 
-void decide_out(const Declaration& d, const Period& p, Decision* out) {
+// An OUT closes the period at its end date: the period it leaves obeys the IN's shape rules, and
+// may not meet another active period of the same worker, employer, type and user company (334),
+// as an UPDATE to that end date may not.
+void decide_out(const LedgerState& state, const Declaration& d, const Period& p, Instant recorded_at, Decision* out) {
   if (!d.end_date.present()) return out->add(kEndDateMissing, kBlocking);
   if (d.end_date.invalid()) return out->add(kEndDateInvalid, kBlocking);
   check_hours_of_day(d, out);
   const Date end = d.end_date.value;
   if (end < p.start) return out->add(kEndBeforeStart, kBlocking);
   if (end.days == kOpenEndDays || crosses_quarters(p.worker_type, p.start, end))
-    out->add(kEndDateOutOfDomain, kBlocking);
+    return out->add(kEndDateOutOfDomain, kBlocking);
+  Period next = p;
+  next.end = end;
+  check_changed_shape(state, p, next, recorded_at, out);
+  bool duplicate = false;
+  if (!out->blocking() && state.find_overlap(next, p.id, &duplicate)) out->add(kOutOverlap, kBlocking);
 }
 
 ResultCode result_of(const Decision& d, bool identified) {
@@ -291,7 +317,8 @@ Decision decide(const LedgerState& state, const Declaration& d, Instant recorded
   const Period* p = resolve_period(state, d, &out);
   if (p && !out.blocking()) {
     if (d.kind == DeclarationKind::kUpdate) decide_update(state, d, *p, recorded_at, &out);
-    else if (d.kind == DeclarationKind::kOut) decide_out(d, *p, &out);
+    else if (d.kind == DeclarationKind::kOut)
+      decide_out(state, d, *p, recorded_at, &out);
   }
   out.result = result_of(out, true);
   return out;

@@ -61,6 +61,7 @@ inline constexpr uint32_t kInOverlap = 90373334;
 inline constexpr uint32_t kInQuarter = 90373421;
 inline constexpr uint32_t kInLate = 90373460;                   // NP
 inline constexpr uint32_t kUpdateOverlap = 90378334;
+inline constexpr uint32_t kOutOverlap = 90377334;  // an OUT's new end meets another active period
 inline constexpr uint32_t kUpdateEndRemoved = 90378368;
 inline constexpr uint32_t kUpdateQuarter = 90378421;
 inline constexpr uint32_t kUpdateNoChange = 90378444;

@@ -59,9 +59,16 @@ Result<Ssin> parse_ssin(std::string_view digits, std::optional<Date> today) {
     return invalid_argument("the SSIN birth date is not a date");
   if (p.mm <= 12 && (p.counter == 0 || p.counter == 999))
     return invalid_argument("the SSIN counter 000 and 999 are not used");
-  if (today && month != 0 && p.dd != 0 && date_from_civil(year, month, p.dd) > *today)
-    return invalid_argument("the SSIN birth date is in the future");
+  if (today && born_after(Ssin{*v}, *today)) return invalid_argument("the SSIN birth date is in the future");
   return Ssin{*v};
+}
+
+bool born_after(Ssin ssin, Date day) {
+  const SsinDetails d = details_of(ssin);
+  const CivilDate t = civil_from_date(day);
+  if (d.birth_year != t.year || d.birth_month == 0) return d.birth_year > t.year;
+  if (d.birth_month != t.month || d.birth_day == 0) return d.birth_month > t.month;
+  return d.birth_day > t.day;
 }
 
 SsinDetails details_of(Ssin ssin) {

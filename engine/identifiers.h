@@ -46,6 +46,10 @@ struct SsinDetails {
 // a real one (<= 12), as Belgif does.
 Result<Ssin> parse_ssin(std::string_view digits, std::optional<Date> today = std::nullopt);
 SsinDetails details_of(Ssin ssin);  // only for a Ssin from parse_ssin
+// Whether the birth date the SSIN says is after `day` (Belgif refuses such a number): an unknown
+// month or day (00) is judged by what is known (a year after `day`'s, or its month after). Only
+// for a Ssin from parse_ssin.
+bool born_after(Ssin ssin, Date day);
 std::string format_ssin(Ssin ssin);  // 11 digits
 // "ssin:…95#3fa1c2" style: never the number, stable for a given SSIN so log
 // lines about one person can be correlated.

@@ -259,6 +259,61 @@ TEST_F(DecisionTest, FlexiPeriodAcrossTwoQuartersIsRefused) {
   EXPECT_NE(within.decision.result, ResultCode::kRefused);
 }
 
+// An OUT that stretches a period over its neighbour is refused as the UPDATE to that end is.
+TEST_F(DecisionTest, AnOutMayNotStretchAPeriodOverAnother) {
+  Submission first = submit(stu_in("2025-07-01", "2025-07-10", 20));
+  Submission second = submit(stu_in("2025-07-15", "2025-07-31", 20));
+  ASSERT_EQ(second.decision.result, ResultCode::kAccepted);
+  EXPECT_TRUE(has_anomaly(submit(update(period_of(first), R"("endDate":"2025-07-20")")), anomaly::kUpdateOverlap));
+  Submission stretched = submit(out(period_of(first), "2025-07-20"));
+  EXPECT_EQ(stretched.decision.result, ResultCode::kRefused);
+  EXPECT_TRUE(has_anomaly(stretched, anomaly::kOutOverlap));
+  EXPECT_EQ(submit(out(period_of(first), "2025-07-14")).decision.result, ResultCode::kAccepted)
+      << "up to the neighbour";
+  // Another employer's period is no neighbour.
+  Submission other = submit(stu_in("2025-08-01", "2025-08-05", 5, "05031412595", kEmployer2));
+  ASSERT_EQ(other.decision.result, ResultCode::kAccepted);
+  EXPECT_EQ(submit(out(period_of(second), "2025-08-03")).decision.result, ResultCode::kAccepted);
+}
+
+// EXT (zone 00910): at most two consecutive days, whichever declaration sets the dates.
+TEST_F(DecisionTest, AnOccasionalWorkersPeriodStaysWithinTwoDaysThroughUpdatesAndOuts) {
+  const std::string ext =
+      R"({"employer":{"employerId":125482497},"worker":{"ssin":"85073003328"},"dimonaIn":{"features":{"jointCommissionNumber":"302","workerType":"EXT"},"startDate":"2025-07-01","endDate":"2025-07-02"}})";
+  Submission in = submit(ext);
+  ASSERT_EQ(in.decision.result, ResultCode::kAccepted);
+  Submission longer = submit(update(period_of(in), R"("endDate":"2025-07-04")"));
+  EXPECT_EQ(longer.decision.result, ResultCode::kRefused);
+  EXPECT_TRUE(has_anomaly(longer, anomaly::kExtraTooLong));
+  EXPECT_TRUE(has_anomaly(submit(update(period_of(in), R"("startDate":"2025-06-28")")), anomaly::kExtraTooLong));
+  EXPECT_TRUE(has_anomaly(submit(out(period_of(in), "2025-07-03")), anomaly::kExtraTooLong));
+  EXPECT_EQ(submit(out(period_of(in), "2025-07-01")).decision.result, ResultCode::kAccepted);
+}
+
+// A FLX moved into another quarter by an UPDATE of its start: sent in that quarter's window.
+TEST_F(DecisionTest, AFlexiMovedIntoALaterQuarterIsJudgedForThatQuarter) {
+  Submission in = submit(flx_in("2025-06-10", "2025-06-12"));  // ledger time 2025-06-01
+  ASSERT_NE(in.decision.result, ResultCode::kRefused);
+  Submission moved = submit(update(period_of(in), R"("startDate":"2025-10-06","endDate":"2025-10-08")"));
+  EXPECT_EQ(moved.decision.result, ResultCode::kRefused);
+  EXPECT_TRUE(has_anomaly(moved, anomaly::kStartDateOutOfDomain));
+  Submission within = submit(update(period_of(in), R"("startDate":"2025-07-07","endDate":"2025-07-08")"));
+  EXPECT_NE(within.decision.result, ResultCode::kRefused);
+  EXPECT_FALSE(has_anomaly(within, anomaly::kStartDateOutOfDomain));
+}
+
+// Rule 16, §6: a birth date after the declaration's day fails the SSIN's check.
+TEST_F(DecisionTest, AnSsinBornAfterTheDeclarationIsRefused) {
+  Submission future =
+      submit(stu_in("2025-07-01", "2025-07-31", 30, "30123103371"));  // 2030-12-31: only the 2000 branch
+  EXPECT_EQ(future.decision.result, ResultCode::kRefused);
+  EXPECT_TRUE(has_anomaly(future, anomaly::kSsinInvalid));
+  EXPECT_TRUE(has_anomaly(submit(stu_in("2025-07-01", "2025-07-31", 30, "25060200150")), anomaly::kSsinInvalid))
+      << "born 2025-06-02, the day after the ledger's 2025-06-01";
+  EXPECT_FALSE(has_anomaly(submit(stu_in("2025-07-01", "2025-07-31", 30, "25060100180")), anomaly::kSsinInvalid))
+      << "born that very day";
+}
+
 TEST_F(DecisionTest, EmployerOfAnUpdateMustBeThePeriods) {
   Submission in = submit(stu_in("2025-07-01", "2025-07-31", 30));
   Submission other = submit(R"({"employer":{"enterpriseNumber":"0403019360"},"dimonaUpdate":{"periodId":)" + period_of(in) + R"(,"plannedHoursNumber":20}})");
