@@ -584,10 +584,15 @@ Status read_bool(od::value& v, const Path& p, bool* out) {
   return Status::ok();
 }
 
+// An action's free text (a contact, a file name, a scope): shown to people and written to
+// their screens and logs, so no control character (C0 or DEL: a NUL, an escape sequence, a
+// line break that would start a forged line).
 Status read_text(od::value& v, const Path& p, std::string_view* out) {
   bool present = false;
   DIMONA_TRY(read_string(v, p, out, &present));
   if (!present || out->empty()) return field_error(p, "expected a non-empty string");
+  for (const char c : *out)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return field_error(p, "control characters are not allowed");
   return Status::ok();
 }
 

@@ -591,6 +591,9 @@ TEST_F(ActionCodecTest, TextsAreNonEmptyAndAtMost512Bytes) {
   EXPECT_EQ(action(attachment(std::string(512, 'a'))).file_name.size(), 512u);
   expect_malformed(attachment(std::string(513, 'a')), "field careerBreakAttachment.fileName: text too long");
   expect_malformed(attachment(""), "field careerBreakAttachment.fileName: expected a non-empty string");
+  for (const char* control : {R"(a\u0000b)", R"(a\u001b[31m)", R"(a\r\nX-Injected: 1)", R"(a\tb)", R"(a\u007f)"})
+    expect_malformed(attachment(control), "field careerBreakAttachment.fileName: control characters are not allowed");
+  EXPECT_EQ(action(attachment(R"(caf\u00e9 \"quoted\".pdf)")).file_name, "caf\u00e9 \"quoted\".pdf");
 }
 
 TEST_F(ActionCodecTest, TwoActionKeysAreRefused) {
