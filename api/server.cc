@@ -175,9 +175,23 @@ std::string_view framing_fault(const Head& head) {
   return {};
 }
 
+// The request target in origin form (path and query): an absolute-form target
+// ("http://host:port/path?query", RFC 9112 3.2.2, which a server must accept) loses its
+// scheme and authority; any other form is kept as sent (the router refuses what it cannot match).
+std::string origin_form(std::string_view target) {
+  for (const std::string_view scheme : {std::string_view("http://"), std::string_view("https://")}) {
+    if (target.size() < scheme.size() || !beast::iequals(target.substr(0, scheme.size()), scheme)) continue;
+    const std::string_view rest = target.substr(scheme.size());
+    const size_t path = rest.find_first_of("/?");
+    if (path == std::string_view::npos) return "/";
+    return (rest[path] == '/' ? "" : "/") + std::string(rest.substr(path));
+  }
+  return std::string(target);
+}
+
 bool is_health_probe(const http::request<http::string_body>& req) {
-  const std::string_view target = req.target();
-  return req.method() == http::verb::get && target.substr(0, target.find('?')) == "/health";
+  const std::string target = origin_form(req.target());
+  return req.method() == http::verb::get && std::string_view(target).substr(0, target.find('?')) == "/health";
 }
 
 template <typename Stream>
@@ -303,7 +317,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     }
     HttpRequest r;
     r.method = std::string(req.method_string());
-    r.target = std::string(req.target());
+    r.target = std::string(origin_form(req.target()));
     for (const auto& field : req) {
       std::string name(field.name_string());
       for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

@@ -256,6 +256,21 @@ TEST_F(HttpFramingTest, TwoAuthorizationFieldsAreRefused) {
   expect_framing_refused("GET /health HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer a\r\nAuthorization: Bearer b\r\n\r\n");
 }
 
+// RFC 9112 3.2.2: a server must accept a target in absolute form; it is the path it names.
+TEST_F(HttpFramingTest, AnAbsoluteFormTargetIsServedAsItsPath) {
+  for (const char* target : {"http://127.0.0.1:8080/health", "HTTP://t/health?x=1", "https://t/health"}) {
+    SCOPED_TRACE(target);
+    Client c(port_);
+    c.send("GET "s + target + " HTTP/1.1\r\nHost: t\r\n\r\n");
+    const std::string r = c.response();
+    EXPECT_EQ(status_of(r), 200) << r;
+    EXPECT_NE(r.find(R"("status":"UP")"), std::string::npos) << "routed to /health: " << r;
+  }
+  Client c(port_);
+  c.send("GET http://t HTTP/1.1\r\nHost: t\r\n\r\n");
+  EXPECT_NE(status_of(c.response()), 400) << "an empty path is /";
+}
+
 TEST_F(HttpFramingTest, AnHttp10RequestWithoutHostIsServed) {
   Client c(port_);
   c.send("GET /health HTTP/1.0\r\n\r\n");
