@@ -42,6 +42,17 @@ Status json_error(const Path* path, error_code e) {
   return invalid_argument("invalid JSON" + where + ": " + simdjson::error_message(e));
 }
 
+// Whether a key could name a field (1 to 64 ASCII letters, as every field of the v2 body): only
+// such a key is repeated back in an error. Any other (digits, an SSIN sent as a key) is the
+// body's content, which no error repeats; it is called kNotAFieldName there.
+bool named_field(std::string_view key) {
+  if (key.empty() || key.size() > 64) return false;
+  for (const char c : key)
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))) return false;
+  return true;
+}
+constexpr std::string_view kNotAFieldName = "(a key that is no field name)";
+
 // Iterates the fields of an object, calling handle(key, value, path) for each.
 // A repeated key is refused. `seen` tracks up to 64 distinct known keys by
 // the index that handle reports through the `Handled` result.
@@ -69,7 +80,7 @@ Status for_each_field(od::value value, const Path& path, Handler&& handle) {
     const Path child{&path, key};
     int index = -1;
     DIMONA_TRY(handle(key, v, child, &index));
-    if (index < 0) return field_error(child, "unknown field");
+    if (index < 0) return field_error(named_field(key) ? child : Path{&path, kNotAFieldName}, "unknown field");
     DIMONA_ASSERT(index < 64);
     if (seen & (uint64_t{1} << index)) return field_error(child, "repeated field");
     seen |= uint64_t{1} << index;

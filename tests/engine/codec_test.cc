@@ -140,6 +140,9 @@ TEST(DeclarationDecoder, FormatProblemsAreLeftToTheRules) {
 
 TEST(DeclarationDecoder, PreciseErrors) {
   expect_error(R"({"dimonaIn":{"plannedHours":3}})", "field dimonaIn.plannedHours: unknown field");
+  // A key that is no field name is the body's content: not repeated back (an SSIN sent as a key).
+  expect_error(R"({"05031412595":1})", "field (a key that is no field name): unknown field");
+  expect_error(R"({"dimonaIn":{"plan ned":3}})", "field dimonaIn.(a key that is no field name): unknown field");
   expect_error(R"({"dimonaIn":{"plannedHoursNumber":"3"}})", "field dimonaIn.plannedHoursNumber: expected an integer");
   expect_error(R"({"dimonaIn":{"plannedHoursNumber":3.5}})", "field dimonaIn.plannedHoursNumber: expected an integer");
   expect_error(R"({"worker":{"ssin":5031412595},"dimonaCancel":{"periodId":656309292174}})", "field worker.ssin: expected a string");
