@@ -55,6 +55,8 @@ struct Call {
   // The representation asked of a route offering JSON and PDF (negotiate_representation,
   // params.h), or nullopt once it replied 400 (a bad ?format) or 406 (Accept takes neither).
   std::optional<Representation> representation() const;
+  // For a view offered as JSON only (json_acceptable, params.h): false once it replied 400 or 406.
+  bool json_only() const;
   // The read answered about `citizen` (and `scope`, when given): for the record, when one is kept.
   void consulted_citizen(Ssin citizen, std::string scope = {}) const;
 };

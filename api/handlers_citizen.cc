@@ -104,6 +104,7 @@ void interim_route(Call& c, const LedgerService& view) {
   if (shown != "list" && shown != "calendar")
     return c.reply(bad_request_of({InputIssue{"query", "view", "expected list or calendar"}}));
   if (shown == "calendar") {
+    if (!c.json_only()) return;  // before the read: a 406 reads nothing
     return c.reply(json_response(200, view.read([&](const Projector& p) {
       std::string out;
       to_json(interim_calendar(p.state_of(*s), *s, *f), &out, c.names);

@@ -24,6 +24,15 @@ std::optional<Representation> Call::representation() const {
   return **asked;
 }
 
+bool Call::json_only() const {
+  const Parsed<bool> acceptable = json_acceptable(request);
+  if (!acceptable) return reply(bad_request_of(acceptable.issues)), false;
+  if (!*acceptable)
+    return reply(problem(406, "notAcceptable", "Not Acceptable", "This view is available as application/json only")),
+           false;
+  return true;
+}
+
 void Call::consulted_citizen(Ssin citizen, std::string scope) const {
   if (!consulted) return;  // this read is not recorded (a citizen's own, a declarant's)
   consulted->citizen = citizen;

@@ -177,6 +177,15 @@ Parsed<std::optional<Representation>> negotiate_representation(const HttpRequest
   return Answer(pdf_wins ? Representation::kPdf : Representation::kJson);
 }
 
+Parsed<bool> json_acceptable(const HttpRequest& request) {
+  if (request.has_query("format")) {
+    if (request.query("format") == "json") return true;
+    return refused<bool>("query", "format", "this view is JSON only: expected json");
+  }
+  const std::string_view accept = request.header("accept");
+  return trim_ows(accept).empty() || weigh(accept, "application/json").quality > 0;
+}
+
 std::string unsupported_body(const HttpRequest& request) {
   if (request.body.empty()) return {};
   const std::string_view encoding = trim_ows(request.header("content-encoding"));

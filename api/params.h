@@ -83,6 +83,10 @@ enum class Representation : unsigned char { kJson, kPdf };
 // wins, a tie goes to the type named more specifically, then to JSON; no Accept field: JSON.
 // Issues: a ?format that is neither. An empty value (no issue): Accept refuses both (q=0), 406.
 Parsed<std::optional<Representation>> negotiate_representation(const HttpRequest& request);
+// The same for a view offered as JSON only (a route whose other view has a PDF): true when JSON
+// may be answered; false when Accept refuses it (406). Issues: ?format other than json (pdf
+// included: this view has none).
+Parsed<bool> json_acceptable(const HttpRequest& request);
 
 // Whether a request's body is one the API reads: JSON (RFC 8259). Content-Type, when present,
 // names application/json or a structured +json type (RFC 6839; parameters such as charset are

@@ -1820,6 +1820,14 @@ TEST_F(HttpTest, InterimRelationsAsJsonCalendarAndPdf) {
   EXPECT_TRUE(c.has("years") && c.has("items") && c.has("overlaps")) << calendar;
   EXPECT_EQ(c["total"].integer(), 1) << calendar;
   EXPECT_EQ(c["items"][0]["days"].integer(), 2) << calendar;
+  // The calendar view is JSON only: a PDF asked of it is refused, not answered as JSON.
+  expect_problem(get(base + "?view=calendar&format=pdf", citizen(kWorker)), 400, "badRequest");
+  expect_problem(get(base + "?view=calendar", citizen(kWorker), {{"Accept", "application/pdf"}}), 406, "notAcceptable");
+  EXPECT_EQ(
+      get(base + "?view=calendar", citizen(kWorker), {{"Accept", "application/pdf, application/json;q=0.5"}}).status,
+      200)
+      << "JSON acceptable, if not preferred";
+  EXPECT_EQ(get(base + "?view=calendar&format=json", citizen(kWorker)).status, 200);
 
   const Response pdf = get(base, citizen(kWorker), {{"Accept", "application/pdf"}});
   ASSERT_EQ(pdf.status, 200) << pdf.status;
