@@ -189,7 +189,7 @@ int run_interim(const CommonOptions& common, const InterimOptions& o) {
     std::printf("%zu agency / user company pair(s) from %s to %s\n", calendar.rows.size(),
                 to_string(filter->from).c_str(), to_string(filter->to).c_str());
     for (const InterimCalendarRow& r : calendar.rows) {
-      const std::string user = r.user_company == kNamedUserCompany ? "(by name)" : naming.text(r.user_company);
+      const std::string user = is_named_user_company(r.user_company) ? "(by name)" : naming.text(r.user_company);
       std::printf("  agency %-14s user company %-14s %3u day(s)\n", naming.text(r.agency).c_str(), user.c_str(), r.days);
       for (const InterimCalendarYear& y : r.years) {
         std::printf("    %d:", y.year);
@@ -216,7 +216,7 @@ int run_interim(const CommonOptions& common, const InterimOptions& o) {
   std::printf("%zu work relation(s) from %s to %s\n", relations.size(), to_string(filter->from).c_str(),
               to_string(filter->to).c_str());
   for (const InterimRelation& r : relations) {
-    const std::string user = r.user_company == kNamedUserCompany ? "(by name)" : naming.text(r.user_company);
+    const std::string user = is_named_user_company(r.user_company) ? "(by name)" : naming.text(r.user_company);
     size_t flagged = 0;
     for (const InterimPeriod& p : r.periods) flagged += p.anomalies.empty() ? 0 : 1;
     std::printf("  agency %-14s user company %-14s %s..%s  %3u day(s), %zu period(s)%s\n", naming.text(r.agency).c_str(),

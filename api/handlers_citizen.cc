@@ -44,10 +44,10 @@ std::optional<InterimFilter> interim_filter_of(Call& c) {
 
 // An agency's or user company's number as printed, and its name when the reference has one.
 std::string company_number(uint64_t key) {
-  return key == kNamedUserCompany ? "(by name and address)" : cli::employer_text(key);
+  return is_named_user_company(key) ? "(by name and address)" : cli::employer_text(key);
 }
 std::string company_name(uint64_t key, const EmployerNameOf& names) {
-  if (key == kNamedUserCompany || !names) return {};
+  if (is_named_user_company(key) || !names) return {};
   return names(key).value_or("");
 }
 

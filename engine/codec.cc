@@ -376,6 +376,7 @@ Status decode_using_employer(od::value& v, const Path& path, Declaration* d) {
       *i = 1;
       std::string_view s;
       DIMONA_TRY(read_string(f, p, &s, &u.has_name));
+      if (u.has_name) u.name_key = named_user_company_key(s);
       return Status::ok();
     }
     if (k == "address") return *i = 2, decode_address(f, p, d);

@@ -155,7 +155,7 @@ Period candidate_of(const Declaration& d, Ssin worker) {
   p.planned_hours = d.planned_hours.valid() ? static_cast<uint16_t>(d.planned_hours.value) : 0;
   if (p.joint_commission == kJointCommissionInterim)
     p.user_company = d.using_employer.enterprise_number.valid() ? d.using_employer.enterprise_number.value.value
-                                                                : kNamedUserCompany;
+                                                                : d.using_employer.name_key;
   return p;
 }
 

@@ -76,6 +76,27 @@ bool is_dimona_joint_commission(JointCommission jc) {
   return false;
 }
 
+uint64_t named_user_company_key(std::string_view name) {
+  uint64_t h = 0xcbf29ce484222325ULL;  // FNV-1a 64
+  auto take = [&h](unsigned char c) {
+    h ^= c;
+    h *= 0x100000001b3ULL;
+  };
+  bool blank = false, started = false;
+  for (const char ch : name) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c == ' ' || c == '\t') {
+      blank = started;
+      continue;
+    }
+    if (blank) take(' ');
+    blank = false;
+    started = true;
+    take(c >= 'A' && c <= 'Z' ? static_cast<unsigned char>(c - 'A' + 'a') : c);
+  }
+  return kNamedUserCompanyTag | (h & (kNamedUserCompanyTag - 1));
+}
+
 uint64_t employer_key(const Declaration& d) {
   if (d.enterprise_number.valid()) return d.enterprise_number.value.value;
   if (d.employer_id.valid()) return d.employer_id.value.value | kNssoEmployerTag;

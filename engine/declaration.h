@@ -58,6 +58,7 @@ struct UsingEmployerPart {
   bool present = false;
   Field<EnterpriseNumber> enterprise_number;
   bool has_name = false;  // name (+ address) instead of an enterprise number
+  uint64_t name_key = 0;  // named_user_company_key(name) when has_name, else 0
   Field<JointCommission> joint_commission;
   friend bool operator==(const UsingEmployerPart&, const UsingEmployerPart&) = default;
 };
@@ -136,5 +137,15 @@ std::string_view canonical_text(const Declaration& d, std::string_view text, std
 // tagged with bit 40 (the two number spaces overlap).
 uint64_t employer_key(const Declaration& d);
 inline constexpr uint64_t kNssoEmployerTag = uint64_t{1} << 40;
+
+// An interim user company given by name and address (no enterprise number) as one integer: a
+// 62-bit FNV-1a hash of its name, ASCII letters folded to lower case and runs of blanks to one
+// space, edges trimmed (two spellings of one name are one company, two names two), tagged with
+// bit 62: above every enterprise number (< 10^10) and never 0. A period's user_company is this
+// key or the enterprise number (ledger_state.h). Both decoders (codec.cc, event_reader.cc) set
+// UsingEmployerPart::name_key with it, from the name's unescaped bytes.
+inline constexpr uint64_t kNamedUserCompanyTag = uint64_t{1} << 62;
+uint64_t named_user_company_key(std::string_view name);
+inline bool is_named_user_company(uint64_t key) { return (key & kNamedUserCompanyTag) != 0; }
 
 }  // namespace dimona

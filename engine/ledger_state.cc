@@ -174,7 +174,7 @@ bool LedgerState::create_period(const Event& event) {
   }
   if (p.joint_commission == kJointCommissionInterim) {
     p.user_company = d.using_employer.enterprise_number.valid() ? d.using_employer.enterprise_number.value.value
-                                                                 : kNamedUserCompany;
+                                                                : d.using_employer.name_key;
   }
   DIMONA_ASSERT(p.id.value != 0 && p.worker.value != 0 && !(p.end < p.start));
   DIMONA_ASSERT(periods_.size() < UINT32_MAX);
@@ -230,9 +230,14 @@ constexpr uint32_t kStateMagic = 0x31534c44;  // "DLS1"
 // gross wages; 5: consultations; 6: no consultations (a read model keeps them,
 // projections/consultation_log.h). load() also reads version 5: ActionState::load drops them,
 // and the Projector folds the consultation log, a section such a checkpoint lacks, from the log.
-constexpr uint32_t kStateVersion = 6;
+// 7: an interim user company given by name is keyed by its name (named_user_company_key); before,
+// every named one was 1, one company for all. load() reads 5 and 6 unless they hold such a 1: a
+// state whose named companies cannot be told apart any more is refused (replay --rebuild).
+constexpr uint32_t kStateVersion = 7;
 constexpr uint32_t kOldestReadableVersion = 5;
 constexpr uint32_t kLastVersionWithConsultations = 5;
+constexpr uint32_t kLastVersionWithOneNamedUserCompany = 6;
+constexpr uint64_t kOneNamedUserCompany = 1;  // what those versions held for every named company
 
 }  // namespace
 
@@ -359,6 +364,10 @@ Status LedgerState::load_into(std::string_view bytes, LedgerState* s, bool merge
         !is_ssin_value(p.worker.value) || p.id.value == FlatMap<uint32_t>::kEmptyKey ||
         p.worker.value == FlatMap<uint32_t>::kEmptyKey)
       return corruption("checkpoint state holds an impossible period");
+    if (version <= kLastVersionWithOneNamedUserCompany && p.user_company == kOneNamedUserCompany)
+      return failed_precondition("ledger state version " + std::to_string(version) +
+                                 " holds interim user companies given by name as one company; this build tells "
+                                 "them apart: run `dimona-ledger replay --rebuild`");
     p.worker_type = static_cast<WorkerType>(type);
     p.cancelled = flags & 1;
     p.late = flags & 2;

@@ -31,9 +31,8 @@
 
 namespace dimona {
 
-// The user company of an interim period: its enterprise number, or
-// kNamedUserCompany when it was given by name and address.
-inline constexpr uint64_t kNamedUserCompany = 1;
+// The user company of an interim period (Period::user_company): its enterprise number, or the
+// key of its name when it was given by name and address (named_user_company_key, declaration.h).
 
 struct Period {
   PeriodId id;

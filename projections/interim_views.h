@@ -48,7 +48,7 @@ struct InterimFilter {
   Date to;    // inclusive
   WorkerType worker_type = WorkerType::kUnknown;  // kUnknown: any
   uint64_t agency = 0;                            // employer key; 0: any
-  uint64_t user_company = 0;                      // enterprise number or kNamedUserCompany; 0: any
+  uint64_t user_company = 0;                      // enterprise number or a named company's key; 0: any
   int32_t relation_gap_days = limits::interim_relation_gap_days;  // >= 0: days without a contract still joined
 };
 

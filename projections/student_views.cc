@@ -67,7 +67,7 @@ void split_hours(const Period& p, Date reference, PeriodContribution* c) {
 }  // namespace
 
 void write_company(JsonWriter& w, uint64_t key) {
-  if (key == kNamedUserCompany) {
+  if (is_named_user_company(key)) {
     w.string("by name and address");
   } else if (key & kNssoEmployerTag) {
     std::string s = "nsso:";

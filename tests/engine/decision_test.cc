@@ -154,6 +154,42 @@ TEST_F(DecisionTest, InterimNeedsAUserCompanyOutsideJc322) {
   EXPECT_TRUE(has_anomaly(outside, anomaly::kUserCompanyNumberForbidden));
 }
 
+// A user company given by name and address is told apart by its name (rule 14: relations per
+// agency and user company; 333 and 334 within one user company): two named companies on one
+// day are two periods; the same name again (another case, other blanks) is a duplicate, also
+// once the state is folded again from the log (the replay reader keys the name as the decoder).
+TEST_F(DecisionTest, UserCompaniesGivenByNameAreToldApartByTheirName) {
+  auto named = [](const std::string& name) {
+    return interim_in(
+        R"({"name":")" + name +
+        R"(","address":{"street":"Rue A","houseNumber":"1","postCode":"1000","municipality":{"code":21004,"name":"Bruxelles"},"country":150},"jointCommissionNumber":"302"})");
+  };
+  Submission alpha = submit(named("Alpha BV"));
+  ASSERT_EQ(alpha.decision.result, ResultCode::kAccepted);
+  Submission gamma = submit(named("Gamma SA"));
+  EXPECT_EQ(gamma.decision.result, ResultCode::kAccepted) << "another company the same day";
+  EXPECT_TRUE(has_anomaly(submit(named("  alpha   bv ")), anomaly::kInDuplicate)) << "one name, spelt twice";
+  EXPECT_TRUE(has_anomaly(submit(named(R"(Alpha\u0020BV)")), anomaly::kInDuplicate)) << "an escaped blank is a blank";
+  ASSERT_TRUE(ledger_->commit().is_ok());
+  reopen();
+  EXPECT_TRUE(has_anomaly(submit(named("ALPHA BV")), anomaly::kInDuplicate)) << "after a fold from the log";
+  EXPECT_TRUE(has_anomaly(submit(named("Gamma SA")), anomaly::kInDuplicate));
+  EXPECT_EQ(submit(named("Delta NV")).decision.result, ResultCode::kAccepted);
+}
+
+TEST(NamedUserCompanyKey, FoldsCaseAndBlanksAndStaysAboveEveryEnterpriseNumber) {
+  EXPECT_EQ(named_user_company_key("Alpha BV"), named_user_company_key(" alpha\tbv  "));
+  EXPECT_NE(named_user_company_key("Alpha BV"), named_user_company_key("AlphaBV"));
+  EXPECT_NE(named_user_company_key("Alpha BV"), named_user_company_key("Beta NV"));
+  for (const char* name : {"", "a", "Alpha BV", "Société Générale"}) {
+    const uint64_t key = named_user_company_key(name);
+    EXPECT_TRUE(is_named_user_company(key)) << name;
+    EXPECT_GT(key, uint64_t{9'999'999'999}) << name;
+  }
+  EXPECT_FALSE(is_named_user_company(876543270));
+  EXPECT_FALSE(is_named_user_company(uint64_t{125482497} | kNssoEmployerTag));
+}
+
 TEST_F(DecisionTest, OverQuotaIsAWarningWithTheExceedingHours) {  // rule 8
   clock_.set(*parse_instant("2025-07-02T08:00:00Z"));  // after the 650 h definition
   submit(stu_in("2025-07-01", "2025-07-31", 630));
