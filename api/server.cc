@@ -317,7 +317,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     }
     HttpRequest r;
     r.method = std::string(req.method_string());
-    r.target = std::string(origin_form(req.target()));
+    r.target = origin_form(req.target());
     for (const auto& field : req) {
       std::string name(field.name_string());
       for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
