@@ -136,16 +136,10 @@ HeadScan scan_head(std::string_view bytes) {
   return {};
 }
 
-std::string_view trimmed(std::string_view v) {
-  while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
-  while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
-  return v;
-}
-
 // Whether a Transfer-Encoding value's last coding is chunked (RFC 9112 6.1).
 bool ends_with_chunked(std::string_view value) {
   const size_t comma = value.rfind(',');
-  return beast::iequals(trimmed(comma == std::string_view::npos ? value : value.substr(comma + 1)), "chunked");
+  return beast::iequals(trim_ows(comma == std::string_view::npos ? value : value.substr(comma + 1)), "chunked");
 }
 
 // The framing faults of a parsed head that Beast lets through, or empty. A field
@@ -160,7 +154,7 @@ std::string_view framing_fault(const Head& head) {
     return "an HTTP/1.1 request has exactly one Host field";
   if (head.count(http::field::content_length) > 1) return "two Content-Length fields";
   if (head.count(http::field::content_length) == 1) {
-    const std::string_view length = trimmed(head[http::field::content_length]);
+    const std::string_view length = trim_ows(head[http::field::content_length]);
     if (length.empty() || length.find_first_not_of("0123456789") != std::string_view::npos)
       return "Content-Length is not one decimal number";
   }
@@ -273,7 +267,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     head_request_ = head.method() == http::verb::head;
     if (std::string_view why = framing_fault(head); !why.empty()) return refuse_framing(why);
     if (head.count(http::field::transfer_encoding) > 0 &&
-        !beast::iequals(trimmed(head[http::field::transfer_encoding]), "chunked")) {
+        !beast::iequals(trim_ows(head[http::field::transfer_encoding]), "chunked")) {
       // RFC 9112 6.1: chunked not last, the body's length is unknown (400, a smuggling guard);
       // chunked last after another coding: a coding this server does not implement (501).
       // Either way the connection closes: its next bytes cannot be told from this body.
