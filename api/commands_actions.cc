@@ -70,7 +70,7 @@ int run_attest(const CommonOptions& common, const AttestOptions& o) {
   action.kind = ActionKind::kAttestationRequest;
   action.worker = *ssin;
   // The default year is the one of the ledger time the request is decided at.
-  action.year = o.year != 0 ? o.year : year_of(date_of(std::max(clock.now(), side->ledger->state().last_recorded_at())));
+  action.year = o.year != 0 ? o.year : year_of(date_of(std::max(clock.now(), side->ledger->last_recorded_at())));
   const std::string raw = "{\"worker\":{\"ssin\":\"" + o.ssin + "\"},\"attestationRequest\":{\"year\":" +
                           std::to_string(action.year) + "}}";
   Result<ActionSubmission> s = submit_one_action(*side, action, raw, "cli:attest");

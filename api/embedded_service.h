@@ -7,9 +7,23 @@
 // it holds the data folder's writer lock for its whole life. The writer
 // thread starts in open() and is joined by stop() (or the destructor). A
 // WriteSide without its Ledger comes with an OpenWriter, which the writer
-// thread runs first, under the readers' lock (shared: reads go on, nothing
-// folds meanwhile), with the caught-up projector; until it returns, writes
+// thread runs first, with the caught-up projector; until it returns, writes
 // wait in the queue (writer_status() "opening").
+//
+// One state (issue 11 item 2). An OpenWriter is given the projector itself:
+// the writer it opens may share its LedgerStates (Projector::writer_seed(true),
+// Ledger::shares_states()), deciding against them and folding its staged
+// events into them, and the projector then folds each committed group into
+// its read models only. Each event is then decided and folded once, and the
+// ledger's state is in memory once. The price: the readers' lock is held
+// exclusively from a group's first decision until it is durable and folded
+// (readers never see a write the log may not keep), so reads wait for a
+// group's commit. A group the log did not take, or a hand-over that is not
+// whole, leaves the states ahead of the read models: the projector is opened
+// again from its checkpoint and the log, and the writer with it, before any
+// reader or writer goes on. A writer that does not share (a group member's,
+// or one whose seed was refused) keeps its own states, and the projector
+// folds every event into its own.
 #pragma once
 
 #include <atomic>
@@ -31,7 +45,7 @@ namespace dimona::api {
 class EmbeddedLedgerService final : public LedgerService {
  public:
   // Opens the writer of `log` from the read side, on the writer thread (see the contract).
-  using OpenWriter = std::function<Result<std::unique_ptr<Ledger>>(Log& log, const Projector& read_side)>;
+  using OpenWriter = std::function<Result<std::unique_ptr<Ledger>>(Log& log, Projector& read_side)>;
   // Catches a projector up on `write`'s log (from its checkpoint) and starts the writer thread.
   // `projector`: one already opened over that log with `options`; null: opened here.
   // `open_writer`: given exactly when write.ledger is null.
@@ -83,13 +97,24 @@ class EmbeddedLedgerService final : public LedgerService {
   Result<WriteOutcome> stage(const Pending& p);
   // The projector folds the events `handed` (a group just committed: each as the log stored it),
   // then catches up with the log unless they were all it lacked (or none given); readers are woken.
-  void fold(const std::vector<Projector::Appended>* handed = nullptr);
+  // `lock`: the readers' lock, held already (a writer sharing the states holds it from its first
+  // decision) or not; released once folded.
+  void fold(const std::vector<Projector::Appended>* handed, std::unique_lock<std::shared_mutex> lock);
   bool recover();  // writer thread: folds the state from the log again after a failed reload
+  // Writer thread, readers' lock held, writer sharing the projector's states: opens the projector
+  // again (its checkpoint, then the log) and the writer over it; false when either fails.
+  bool reopen_shared();
+  // Opens the writer over the projector (open_writer_), then folds what the open appended (fences);
+  // `readers_locked`: the caller holds the readers' lock exclusively.
+  Status open_writer_over_projector(bool readers_locked);
 
   WriterLock lock_;  // first: released last
   std::unique_ptr<Log> log_;
   std::unique_ptr<Ledger> ledger_;  // null until open_writer_ ran (writer thread only)
-  OpenWriter open_writer_;
+  OpenWriter open_writer_;          // kept: a writer sharing the projector's states is opened again with it
+  ProjectorOptions options_;        // the projector's, to open it again
+  bool shares_ = false;             // the writer shares the projector's states (writer thread only)
+  bool fenced_ = false;             // a writer that shared them was fenced: none is opened again
   enum class WriterStatus { kOpening, kOpen, kFailed };
   std::atomic<WriterStatus> writer_status_{WriterStatus::kOpen};
   Status writer_failure_;  // set before writer_status_ turns kFailed

@@ -264,34 +264,41 @@ void issue_attestation(Call& c, LedgerService& ledger) {
   const std::optional<Representation> representation = c.representation();
   if (!representation) return;
   const bool pdf = *representation == Representation::kPdf;
-  ledger.submit(body, [who](const Command& command, const LedgerState& state) { return may_submit(who, command, state); },
-                 [held = c.reply, pdf, public_url = c.public_url](Result<WriteOutcome> o) mutable {
-                   // Released once answered, not whenever the writer drops the callback.
-                   const std::function<void(HttpResponse)> reply = std::move(held);
-                   if (!o.is_ok()) return reply(problem_of(o.status()));
-                   const ActionOutcome& out = o->action.outcome;
-                   if (!out.accepted()) {
-                     return reply(problem(409, "conflict", "Conflict", refusal_message(out.refusal)));
-                   }
-                   const Attestation a = attestation_of(out, o->action.recorded_at);
-                   if (!pdf) {
-                     std::string json;
-                     to_json(a, &json);
-                     return reply(json_response(201, std::move(json)));
-                   }
-                   AttestationPdf doc{printed_ssin(a.citizen), attestation_student_name(a), a.for_year,
-                                      a.quota_hours, a.remaining_hours, format_access_code(a.access_code),
-                                      to_string(a.valid_from()), to_string(a.valid_until()), to_string(a.issued_at),
-                                      public_url + "/v1/accessCodes/" + format_access_code(a.access_code),
-                                      std::to_string(a.id)};
-                   Result<std::string> bytes = render_attestation_pdf(doc);
-                   if (!bytes.is_ok()) return reply(problem_of(internal_error(bytes.status().message())));
-                   HttpResponse r;
-                   r.status = 201;
-                   r.content_type = "application/pdf";
-                   r.body = *bytes;
-                   reply(std::move(r));
-                 });
+  ledger.submit(
+      body, [who](const Command& command, const Ledger& writer) { return may_submit(who, command, writer); },
+      [held = c.reply, pdf, public_url = c.public_url](Result<WriteOutcome> o) mutable {
+        // Released once answered, not whenever the writer drops the callback.
+        const std::function<void(HttpResponse)> reply = std::move(held);
+        if (!o.is_ok()) return reply(problem_of(o.status()));
+        const ActionOutcome& out = o->action.outcome;
+        if (!out.accepted()) {
+          return reply(problem(409, "conflict", "Conflict", refusal_message(out.refusal)));
+        }
+        const Attestation a = attestation_of(out, o->action.recorded_at);
+        if (!pdf) {
+          std::string json;
+          to_json(a, &json);
+          return reply(json_response(201, std::move(json)));
+        }
+        AttestationPdf doc{printed_ssin(a.citizen),
+                           attestation_student_name(a),
+                           a.for_year,
+                           a.quota_hours,
+                           a.remaining_hours,
+                           format_access_code(a.access_code),
+                           to_string(a.valid_from()),
+                           to_string(a.valid_until()),
+                           to_string(a.issued_at),
+                           public_url + "/v1/accessCodes/" + format_access_code(a.access_code),
+                           std::to_string(a.id)};
+        Result<std::string> bytes = render_attestation_pdf(doc);
+        if (!bytes.is_ok()) return reply(problem_of(internal_error(bytes.status().message())));
+        HttpResponse r;
+        r.status = 201;
+        r.content_type = "application/pdf";
+        r.body = *bytes;
+        reply(std::move(r));
+      });
 }
 
 }  // namespace dimona::api

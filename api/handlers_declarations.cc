@@ -31,10 +31,10 @@ HttpResponse written(const WriteOutcome& o, const std::string& public_url) {
 
 void submit(Call& c, LedgerService& ledger, bool declaration_route) {
   const Principal who = *c.who;
-  auto check = [who, declaration_route](const Command& command, const LedgerState& state) -> Status {
+  auto check = [who, declaration_route](const Command& command, const Ledger& writer) -> Status {
     if (command.is_action == declaration_route)
       return invalid_argument(declaration_route ? "an action goes to /v1/actions" : "a declaration goes to /v1/declarations");
-    return may_submit(who, command, state);
+    return may_submit(who, command, writer);
   };
   ledger.submit(std::move(c.request.body), check,
                 [held = c.reply, public_url = c.public_url, &ledger, target = c.request.target](Result<WriteOutcome> o) mutable {

@@ -148,7 +148,7 @@ Status refuse_imports(const Command& c) {
 
 }  // namespace
 
-Status may_submit(const Principal& p, const Command& c, const LedgerState& state) {
+Status may_submit(const Principal& p, const Command& c, const Ledger& ledger) {
   DIMONA_TRY(refuse_server_internal(c));  // a consultation is recorded by the router itself (routes.cc)
   DIMONA_TRY(refuse_imports(c));
   if (!c.is_action) {
@@ -160,7 +160,7 @@ Status may_submit(const Principal& p, const Command& c, const LedgerState& state
     // UPDATE, OUT, CANCEL: a period of its own enterprise. Unknown and another employer's get the
     // same refusal, decided before anything else of the body (a worker SSIN) is looked at, and
     // nothing is recorded: no answer, and no citizen's anomaly, says whether such a period exists.
-    const Period* period = c.declaration.period_id.valid() ? state.period(c.declaration.period_id.value) : nullptr;
+    const Period* period = c.declaration.period_id.valid() ? ledger.period(c.declaration.period_id.value) : nullptr;
     if (!period || period->employer != p.employer) return permission_denied("not a period of this enterprise");
     return Status::ok();
   }

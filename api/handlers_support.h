@@ -46,7 +46,7 @@ ViewAxes view_axes(const Call& c);
 // Who a principal is, for a per-principal count: role, subject and what the token names.
 std::string principal_key(const Principal& p);
 // Who may submit what (the check runs on the writer thread, before deciding).
-Status may_submit(const Principal& p, const Command& c, const LedgerState& state);
+Status may_submit(const Principal& p, const Command& c, const Ledger& ledger);
 void write_decision(JsonWriter& w, const Decision& d);
 // Submits the request's body as a declaration (or an action), checked by may_submit; replies 201 when decided.
 void submit(Call& c, LedgerService& ledger, bool declaration_route);

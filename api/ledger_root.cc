@@ -246,11 +246,9 @@ Result<std::unique_ptr<LedgerService>> open_ledger_service(const LedgerConfig& c
   DIMONA_TRY(projector);
   DIMONA_TRY((*projector)->catch_up());
   auto shared = std::make_shared<WriterParts>(std::move(*parts));
-  EmbeddedLedgerService::OpenWriter open_writer = [shared, config, &clock](Log& writer_log,
-                                                                           const Projector& read_side) {
-    const std::optional<WriterSeed> seed = read_side.writer_seed();
-    return open_ledger(writer_log, std::move(shared->schedule), shared->secret, config, clock, {},
-                       seed ? &*seed : nullptr);
+  EmbeddedLedgerService::OpenWriter open_writer = [shared, config, &clock](Log& writer_log, Projector& read_side) {
+    const std::optional<WriterSeed> seed = read_side.writer_seed(/*share=*/true);
+    return open_ledger(writer_log, shared->schedule, shared->secret, config, clock, {}, seed ? &*seed : nullptr);
   };
   Result<std::unique_ptr<EmbeddedLedgerService>> service =
       EmbeddedLedgerService::open(std::move(shared->side), options, std::move(*projector), std::move(open_writer));

@@ -266,7 +266,7 @@ struct Api::Impl {
       // served (and recorded) by its owner: 307 there, as a path's {ssin} is.
       const uint32_t partition = service.partition_of(*note->citizen);
       if (!service.holds(partition)) return answer(misdirected(service, partition, target));
-      const LedgerService::Check trusted = [](const Command& command, const LedgerState&) {
+      const LedgerService::Check trusted = [](const Command& command, const Ledger&) {
         if (command.is_action && command.action.kind == ActionKind::kDataConsultation) return Status::ok();
         return permission_denied("the router records consultations only");
       };

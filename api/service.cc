@@ -28,6 +28,7 @@ Result<std::unique_ptr<EmbeddedLedgerService>> EmbeddedLedgerService::open(Write
                                                                            OpenWriter open_writer) {
   DIMONA_ASSERT((write.ledger == nullptr) == static_cast<bool>(open_writer));
   std::unique_ptr<EmbeddedLedgerService> s(new EmbeddedLedgerService(std::move(write)));
+  s->options_ = options;
   if (open_writer) {
     s->open_writer_ = std::move(open_writer);
     s->writer_status_ = WriterStatus::kOpening;
@@ -87,23 +88,69 @@ bool EmbeddedLedgerService::with_writer(std::function<void(const Ledger*)> f) {
   return enqueue(std::move(p));
 }
 
-bool EmbeddedLedgerService::open_writer() {
-  if (ledger_) return true;
-  if (writer_status_ == WriterStatus::kFailed) return false;
+Status EmbeddedLedgerService::open_writer_over_projector(bool readers_locked) {
   Result<std::unique_ptr<Ledger>> opened = unavailable("not opened");
   {
-    std::shared_lock lock(fold_mutex_);  // the projector's states are the seed: readers go on, nothing folds
+    // The projector's states are the seed, maybe shared: the open only reads them (a shared
+    // seed's tail holds no event, Ledger::fold), so readers go on; nothing folds meanwhile.
+    std::shared_lock lock(fold_mutex_, std::defer_lock);
+    if (!readers_locked) lock.lock();
     opened = open_writer_(*log_, *projector_);
   }
-  open_writer_ = nullptr;  // what it holds (the secret, the schedule) is the Ledger's now
+  DIMONA_TRY(opened);
+  ledger_ = std::move(*opened);
+  shares_ = ledger_->shares_states();
+  if (!shares_) return Status::ok();
+  // On a log that fences writers the open appended a fence to each partition: the projector
+  // reads them now (no events), so the first group's hand-over starts where it stands.
+  std::unique_lock lock(fold_mutex_, std::defer_lock);
+  if (!readers_locked) lock.lock();
+  Result<ReplayStats> fences = projector_->catch_up();
+  if (fences.is_ok() && fences->events == 0) return Status::ok();
+  ledger_.reset();
+  return fences.is_ok() ? failed_precondition("the log took events past the writer's fence while it opened")
+                        : fences.status();
+}
+
+bool EmbeddedLedgerService::reopen_shared() {
+  fenced_ = fenced_ || (ledger_ && ledger_->fenced());
+  ledger_.reset();  // it points into the projector's states, which hold what the log did not take
+  Result<std::unique_ptr<Projector>> reopened = open_projector(*log_, options_);
+  if (reopened.is_ok()) {
+    Result<ReplayStats> stats = (*reopened)->catch_up();
+    if (stats.is_ok())
+      events_folded_ = stats->events + stats->resumed_events;
+    else
+      reopened = stats.status();
+  }
+  Status opened = reopened.status();
+  if (reopened.is_ok()) {
+    projector_ = std::move(*reopened);
+    // A fenced writer writes no more (a newer one holds its partitions): the read side alone.
+    opened =
+        fenced_ ? failed_precondition("fenced by a newer writer") : open_writer_over_projector(/*readers_locked=*/true);
+  }
+  if (opened.is_ok()) return true;
+  if (fenced_) return false;
+  std::fprintf(
+      stderr,
+      "dimona-ledger: serve: the state could not be folded from the log again (%s); retried at the next write\n",
+      opened.to_string().c_str());
+  return false;
+}
+
+bool EmbeddedLedgerService::open_writer() {
+  if (ledger_ || shares_) return true;  // a writer sharing the states is opened again by recover()
+  if (writer_status_ == WriterStatus::kFailed) return false;
+  Status opened = open_writer_over_projector(/*readers_locked=*/false);
+  if (!shares_) open_writer_ = nullptr;  // what it holds (the secret, the schedule) is the Ledger's now
   if (!opened.is_ok()) {
-    writer_failure_ = opened.status();
+    writer_failure_ = opened;
     writer_status_ = WriterStatus::kFailed;
     std::fprintf(stderr, "dimona-ledger: serve: the writer could not open (%s): writes are answered 503, reads go on\n",
                  writer_failure_.to_string().c_str());
     return false;
   }
-  ledger_ = std::move(*opened);
   writer_status_ = WriterStatus::kOpen;
   return true;
 }
@@ -130,7 +177,7 @@ Result<WriteOutcome> EmbeddedLedgerService::stage(const Pending& p) {
   Result<Command> command = decoder_.decode_command(std::string_view(text_.data(), size), text_.size());
   DIMONA_TRY(command);
   if (p.position) DIMONA_TRY(refuse_server_internal(*command));  // an input topic's record: from outside
-  if (p.check) DIMONA_TRY(p.check(*command, ledger_->state()));
+  if (p.check) DIMONA_TRY(p.check(*command, *ledger_));
   WriteOutcome o;
   o.is_action = command->is_action;
   const std::string_view raw(text_.data(), size);
@@ -175,9 +222,15 @@ void EmbeddedLedgerService::process(std::deque<Pending>& group) {
   if (!open_writer())
     return refuse(unavailable("not stored: the writer could not open (" + writer_failure_.to_string() + ")"));
   if (!recover())
-    return refuse(ledger_->fenced()
+    return refuse(fenced_ || (ledger_ && ledger_->fenced())
                       ? fenced_refusal("another process writes its partitions now")
                       : unavailable("not stored: the writer's state cannot be folded from the log; retry later"));
+  // A writer sharing the projector's states holds the readers out from its first decision until
+  // the group is durable and folded into the read models (embedded_service.h, "One state").
+  // Nobody is answered under that lock: an answer may read.
+  std::unique_lock<std::shared_mutex> readers(fold_mutex_, std::defer_lock);
+  if (shares_) readers.lock();
+  std::vector<std::pair<Pending*, Status>> refused;
   std::vector<Staged> staged;
   for (Pending& p : group) {
     if (p.on_writer) {
@@ -186,11 +239,19 @@ void EmbeddedLedgerService::process(std::deque<Pending>& group) {
     }
     Result<WriteOutcome> o = stage(p);
     if (o.is_ok()) staged.push_back(Staged{&p, std::move(*o), false});
-    else p.done(o.status());
+    else
+      refused.emplace_back(&p, o.status());
   }
-  if (staged.empty() && ledger_->staged_events() == 0) return;
+  auto answer_refused = [&refused] {
+    for (auto& [p, why] : refused) p->done(std::move(why));
+  };
+  if (staged.empty() && ledger_->staged_events() == 0) {
+    if (readers.owns_lock()) readers.unlock();
+    return answer_refused();
+  }
   const size_t staged_events = ledger_->staged_events();
   Status committed = ledger_->commit();
+  bool fenced = false;  // known before a writer that shares is opened again
   if (!committed.is_ok()) {
     // The log says what was stored: a submission below its partition's end
     // offset is durable (201), the others were not written (503). The state,
@@ -208,7 +269,9 @@ void EmbeddedLedgerService::process(std::deque<Pending>& group) {
                    (ends.at(p).is_ok() && ledger_->stored_offset(p, st.outcome.offset) < *ends.at(p));
       stored += st.durable ? 1 : 0;
     }
-    Status reloaded = ledger_->reload();
+    fenced = ledger_->fenced();
+    // A writer that shares the states staged into the read side's: the read side is opened again.
+    Status reloaded = shares_ ? (reopen_shared() ? Status::ok() : unavailable("see above")) : ledger_->reload();
     std::fprintf(stderr,
                  "dimona-ledger: serve: a commit to the log failed (%s): %zu of %zu submission(s) stored, the others "
                  "answered 503 not stored; %s\n",
@@ -232,30 +295,43 @@ void EmbeddedLedgerService::process(std::deque<Pending>& group) {
                                            st.outcome.source_position});
     }
     // One event per staged submission, its last: anything else staged is read back from the log.
-    fold(handed.size() == staged_events ? &handed : nullptr);
+    fold(handed.size() == staged_events ? &handed : nullptr, std::move(readers));
+  } else if (!shares_) {
+    fold(nullptr, std::move(readers));
   } else {
-    fold();
+    readers.unlock();  // opened again above, caught up with the log
+    folded_.notify_all();
   }
+  answer_refused();
   for (Staged& st : staged) {
     if (committed.is_ok() || st.durable) st.pending->done(std::move(st.outcome));
-    else if (ledger_->fenced()) st.pending->done(fenced_refusal(committed.to_string()));
+    else if (fenced)
+      st.pending->done(fenced_refusal(committed.to_string()));
     else st.pending->done(unavailable("not stored: the log could not commit this write (" + committed.to_string() +
                                       "); nothing of it was written, retry"));
   }
 }
 
-void EmbeddedLedgerService::fold(const std::vector<Projector::Appended>* handed) {
+void EmbeddedLedgerService::fold(const std::vector<Projector::Appended>* handed,
+                                 std::unique_lock<std::shared_mutex> lock) {
   {
-    std::unique_lock lock(fold_mutex_);
+    if (!lock.owns_lock()) lock.lock();
     if (handed != nullptr) {
       uint64_t folded = 0;
-      Result<bool> whole = projector_->fold_appended(*handed, &folded);
+      Result<bool> whole = projector_->fold_appended(*handed, &folded, /*state_applied=*/shares_);
       events_folded_ += folded;
       events_handed_over_ += folded;
       // Records came between, or one did not decode: the log says what they are.
       if (!whole.is_ok() || !*whole) handed = nullptr;
     }
-    if (handed == nullptr) {
+    if (handed == nullptr && shares_) {
+      // The states hold the group, the read models not all of it: both are folded from the log again.
+      if (!reopen_shared()) {
+        fold_failures_ += 1;
+        std::lock_guard queue(queue_mutex_);
+        failed_ = true;
+      }
+    } else if (handed == nullptr) {
       Result<ReplayStats> stats = projector_->catch_up();
       if (stats.is_ok()) {
         events_folded_ += stats->events;
@@ -267,11 +343,12 @@ void EmbeddedLedgerService::fold(const std::vector<Projector::Appended>* handed)
       }
     }
     ledger_time_micros_ = projector_->ledger_time().micros;
+    lock.unlock();
   }
   folded_.notify_all();
   // A checkpoint when one is due, beside the readers: it only reads the state, and this thread
   // is the only one that folds (writes wait for it in the queue, reads do not).
-  std::shared_lock lock(fold_mutex_);
+  std::shared_lock beside(fold_mutex_);
   if (Result<bool> wrote = projector_->checkpoint_if_due(); !wrote.is_ok())
     std::fprintf(stderr, "dimona-ledger: serve: writing a checkpoint failed (%s); retried when one is next due\n",
                  wrote.status().to_string().c_str());
@@ -282,8 +359,14 @@ bool EmbeddedLedgerService::recover() {
     std::lock_guard lock(queue_mutex_);
     if (!failed_) return true;
   }
-  if (ledger_->fenced()) return false;  // for good: no fold of the whole log per write
-  if (Status reloaded = ledger_->reload(); !reloaded.is_ok()) return false;
+  if (shares_) {
+    if (fenced_) return false;  // for good
+    std::unique_lock readers(fold_mutex_);
+    if (!reopen_shared()) return false;
+  } else {
+    if (ledger_->fenced()) return false;  // for good: no fold of the whole log per write
+    if (Status reloaded = ledger_->reload(); !reloaded.is_ok()) return false;
+  }
   std::fprintf(stderr, "dimona-ledger: serve: the writer's state was folded from the log again, writes go on\n");
   std::lock_guard lock(queue_mutex_);
   failed_ = false;

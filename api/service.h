@@ -80,9 +80,9 @@ class LedgerService {
 
   using Done = std::function<void(Result<WriteOutcome>)>;
   // `body` is the JSON as received; `check` may refuse the decoded command
-  // (authorization) before anything is decided, seeing the writer's state
-  // (whose period an UPDATE addresses): its non-ok Status is returned.
-  using Check = std::function<Status(const Command&, const LedgerState&)>;
+  // (authorization) before anything is decided, seeing the writer (whose
+  // period an UPDATE addresses, Ledger::period): its non-ok Status is returned.
+  using Check = std::function<Status(const Command&, const Ledger&)>;
   virtual void submit(std::string body, Check check, Done done) = 0;
   // `source` names the event's origin ("topic:T/P:OFFSET").
   virtual void submit_from(std::string body, SourcePosition position, std::string source, Done done) = 0;

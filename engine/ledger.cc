@@ -3,6 +3,7 @@
 #include "engine/action_decision.h"
 
 #include <algorithm>
+#include <atomic>
 #include <charconv>
 #include <chrono>
 #include <condition_variable>
@@ -212,14 +213,17 @@ struct Ledger::Committer {
     FenceFilter filter(epochs[p]);
     Status refused;
     DIMONA_TRY(read_partition(*reader, p, expected[p], to, [&](LogRecord& r) -> Status {
-      if (r.is_fence())
+      if (r.is_fence()) {
+        superseded = true;
         return failed_precondition("partition " + std::to_string(p) + ": fenced by a newer writer at offset " +
                                    std::to_string(r.offset) + " (this writer's epoch is " + std::to_string(epochs[p]) +
                                    "; its records after that fence are dropped by every reader)");
+      }
       Result<bool> valid = filter.admit(r);
       DIMONA_TRY(valid);
-      if (*valid) refused = failed_precondition("partition " + std::to_string(p) + ": offset " + std::to_string(r.offset) +
-                                                " holds a record of this writer's own epoch it did not expect");
+      if (*valid)
+        refused = failed_precondition("partition " + std::to_string(p) + ": offset " + std::to_string(r.offset) +
+                                      " holds a record of this writer's own epoch it did not expect");
       return refused;
     }));
     stepped_over[p] += to - expected[p];
@@ -265,6 +269,7 @@ struct Ledger::Committer {
   std::vector<Offset> expected;  // committer thread (each partition's slot by its appender): the next offset
   const std::vector<Offset> epochs;  // per partition: the writer's epoch (Ledger::epochs_)
   std::vector<Offset> stepped_over;  // per partition, as `expected`: fenced records stepped over; read after wait()
+  std::atomic<bool> superseded{false};  // a newer writer's fence came before this writer's records
   // Per partition, as `expected`: the offset predicted for the last group's first record, and those the log gave.
   std::vector<Offset> group_first = expected;
   std::vector<std::vector<Offset>> group_offsets = std::vector<std::vector<Offset>>(expected.size());
@@ -285,6 +290,8 @@ Ledger::Ledger(Key, Log& log, QuotaSchedule schedule, const Clock& clock, Server
       schedule_(std::make_shared<const QuotaSchedule>(std::move(schedule))),
       clock_(clock),
       secret_(secret),
+      states_(log.partitions(), nullptr),
+      owned_(log.partitions()),
       staged_(log.partitions()),
       handed_end_(log.partitions(), 0),
       partition_time_(log.partitions()),
@@ -396,20 +403,22 @@ struct MergeInput {
   }
 };
 
-// Folds every partition of `log` up to `ends`, merged in the order the
-// events were decided (recordedAt, then each partition's id serial, then the
-// partition): every worker's events in their partition's order, so the
-// decisions the state gives are those of the state the writer built live
-// (records of different partitions with the same recordedAt may be folded
-// in another order than they were decided; nothing a decision reads depends
-// on that order). `on_record` sees each record after its fold. Fenced
+// Folds every partition of `log` up to `ends` into states[partition] (one
+// state may stand for several), merged in the order the events were decided
+// (recordedAt, then each partition's id serial, then the partition): every
+// worker's events in their partition's order, so the decisions a state gives
+// are those of the state the writer built live (records of different
+// partitions with the same recordedAt may be folded in another order than
+// they were decided; nothing a decision reads depends on that order).
+// `on_record` sees each record after its fold. Fenced
 // records are no events (FenceFilter); `fences`, when given, gets each
 // partition's latest fence (kNoEpoch where none).
 // `from` (empty: offset 0 everywhere) gives, per partition, where to start and
 // the fence in effect there.
 template <typename OnRecord>
-Status fold_merged(Log& log, const std::vector<Offset>& ends, LedgerState* state, OnRecord&& on_record,
-                   std::vector<Offset>* fences = nullptr, const std::vector<std::pair<Offset, Offset>>& from = {}) {
+Status fold_merged(Log& log, const std::vector<Offset>& ends, const std::vector<LedgerState*>& states,
+                   OnRecord&& on_record, std::vector<Offset>* fences = nullptr,
+                   const std::vector<std::pair<Offset, Offset>>& from = {}) {
   DIMONA_ASSERT(from.empty() || from.size() == ends.size());
   std::vector<MergeInput> inputs(ends.size());
   for (uint32_t p = 0; p < ends.size(); ++p) {
@@ -448,7 +457,7 @@ Status fold_merged(Log& log, const std::vector<Offset>& ends, LedgerState* state
     if (!event.is_ok())
       return corruption("partition " + std::to_string(r.partition) + " offset " + std::to_string(r.offset) + ": " +
                         event.status().message());
-    DIMONA_TRY(state->apply(*event));
+    DIMONA_TRY(states[r.partition]->apply(*event));
     on_record(r, *event);
   }
 }
@@ -468,51 +477,78 @@ Result<std::vector<Offset>> end_offsets(Log& log, LogConsumer& consumer, const s
 }  // namespace
 
 Status fold_log(Log& log, LedgerState* state) {
+  return fold_log(log, std::vector<LedgerState*>(log.partitions(), state));
+}
+
+Status fold_log(Log& log, const std::vector<LedgerState*>& states) {
+  DIMONA_ASSERT(states.size() == log.partitions());
   Result<std::unique_ptr<LogConsumer>> consumer = log.open_consumer();
   DIMONA_TRY(consumer);
   Result<std::vector<Offset>> ends = end_offsets(log, **consumer, std::vector<bool>(log.partitions(), true));
   DIMONA_TRY(ends);
-  return fold_merged(log, *ends, state, [](const LogRecord&, const Event&) {});
+  return fold_merged(log, *ends, states, [](const LogRecord&, const Event&) {});
 }
 
 Status Ledger::fold(const WriterSeed* seed) {
-  auto fresh = std::make_unique<LedgerState>();
-  fresh->set_quota_schedule(schedule_);
+  std::vector<std::unique_ptr<LedgerState>> fresh(partitions());
+  std::vector<LedgerState*> into(partitions(), nullptr);
   std::vector<std::unordered_map<std::string, std::string>> positions(partitions());
   Result<std::vector<Offset>> ends = end_offsets(log_, *consumer_, held_);
   DIMONA_TRY(ends);
   std::vector<Instant> last(partitions());
   std::vector<uint64_t> serials(partitions(), 0);
   std::vector<std::pair<Offset, Offset>> from;  // per partition: the seed's offset and fence
+  const bool shared = seed != nullptr && seed->partitions[0].shared != nullptr;
+  for (uint32_t p = 0; p < partitions(); ++p) {
+    if (!held_[p]) continue;
+    if (shared) {
+      into[p] = seed->partitions[p].shared;
+      continue;
+    }
+    fresh[p] = std::make_unique<LedgerState>();
+    into[p] = fresh[p].get();
+  }
   if (seed != nullptr) {
     DIMONA_ASSERT(holds_all_ && seed->partitions.size() == partitions());
-    std::vector<LedgerState::Part> parts;
+    std::string copy;
     for (uint32_t p = 0; p < partitions(); ++p) {
       const WriterSeed::Partition& part = seed->partitions[p];
-      if (part.state == nullptr && part.state_bytes.empty())
+      if ((part.shared != nullptr) != shared) return invalid_argument("a seed sharing some partitions' states only");
+      if (!shared && part.state == nullptr && part.state_bytes.empty())
         return invalid_argument("a seed partition without its state");
       if (!part.serials.empty() && part.serials.size() != partitions())
         return invalid_argument("the seed's id serials are for another partition count");
       if ((*ends)[p] < part.offset)
         return failed_precondition("partition " + std::to_string(p) + ": the seed was folded to offset " +
                                    std::to_string(part.offset) + ", past the log's end " + std::to_string((*ends)[p]));
+      const LedgerState* state = shared ? part.shared : part.state;
       Result<LedgerState::Summary> summary =
-          part.state != nullptr ? part.state->summary() : LedgerState::summary_of(part.state_bytes);
+          state != nullptr ? state->summary() : LedgerState::summary_of(part.state_bytes);
       DIMONA_TRY(summary);
       DIMONA_TRY(check_seed_matches(p, part.offset, *summary));
-      parts.push_back(LedgerState::Part{part.state, part.state_bytes});
+      if (!shared) {
+        std::string_view bytes = part.state_bytes;
+        if (part.state != nullptr) {
+          copy.clear();
+          part.state->save(&copy);
+          bytes = copy;
+        }
+        DIMONA_TRY(LedgerState::load(bytes, fresh[p].get()));
+      }
       from.emplace_back(part.offset, part.fence);
       last[p] = summary->last_recorded_at;  // a state folded from one partition: that partition's last
       for (uint32_t q = 0; q < part.serials.size(); ++q) serials[q] = std::max(serials[q], part.serials[q]);
       for (const std::string& text : part.positions) positions[p][std::string(source_of_position(text))] = text;
     }
-    DIMONA_TRY(LedgerState::merge(parts, fresh.get()));
   }
+  for (const std::unique_ptr<LedgerState>& state : fresh)
+    if (state) state->set_quota_schedule(schedule_);
+  if (shared) DIMONA_TRY(check_no_events_past(*seed, *ends));
   std::vector<KeyedTable::Row> rows;  // for the directory, on a log that may have one (else none: no cost)
   std::vector<Offset> fences;
   const bool keeps_directory = directory_ != nullptr || log_.has_groups();
   DIMONA_TRY(fold_merged(
-      log_, *ends, fresh.get(),
+      log_, *ends, into,
       [&](LogRecord& r, const Event& event) {
         last[r.partition] = std::max(last[r.partition], r.recorded_at);
         note_ledger_ids(event, serials);
@@ -538,13 +574,42 @@ Status Ledger::fold(const WriterSeed* seed) {
     for (const auto& [source, text] : partition)
       if (Result<SourcePosition> stored = parse_source_position(text); stored.is_ok())
         stored_max_[source] = std::max(stored_max_[source], stored->at.index);
-  state_ = std::move(fresh);
+  owned_ = std::move(fresh);
+  states_ = std::move(into);
+  shares_states_ = shared;
   positions_ = std::move(positions);
   partition_time_ = std::move(last);
   next_serial_ = std::move(serials);
   handed_end_ = std::move(*ends);
   folded_rows_ = std::move(rows);
   return reconcile_directory();
+}
+
+// A shared seed's states must hold every event: its owner folds only what it is handed after
+// this, so a tail event folded here would be folded twice. Records past the seed's offsets may
+// be fences (a writer's open appends one, log.h "Fence") and a zombie's fenced records; the
+// first event found, or a tail longer than limits::shared_seed_tail_records_max, refuses the
+// sharing before anything is folded.
+Status Ledger::check_no_events_past(const WriterSeed& seed, const std::vector<Offset>& ends) {
+  for (uint32_t p = 0; p < partitions(); ++p) {
+    const WriterSeed::Partition& part = seed.partitions[p];
+    if (ends[p] == part.offset) continue;
+    if (ends[p] - part.offset > limits::shared_seed_tail_records_max)
+      return failed_precondition("partition " + std::to_string(p) + ": the read side's state is " +
+                                 std::to_string(ends[p] - part.offset) + " records behind the log: not shared");
+    FenceFilter fences(part.fence);
+    bool event = false;
+    DIMONA_TRY(read_partition(*consumer_, p, part.offset, ends[p], [&](LogRecord& r) -> Status {
+      Result<bool> admitted = fences.admit(r);
+      DIMONA_TRY(admitted);
+      event = event || *admitted;
+      return Status::ok();
+    }));
+    if (event)
+      return failed_precondition("partition " + std::to_string(p) +
+                                 ": the read side's state lacks events the log holds: not shared");
+  }
+  return Status::ok();
 }
 
 // The record before the seed's offset was recorded when the seed's state says its partition's
@@ -695,7 +760,7 @@ Status Ledger::stage(const Event& event, uint32_t partition, const SourcePositio
 }
 
 Result<Instant> Ledger::ledger_time(const std::optional<Instant>& recorded_at) {
-  Instant at = std::max(clock_.now(), state_->last_recorded_at());
+  Instant at = std::max(clock_.now(), last_recorded_at());
   if (recorded_at) {
     const Instant latest{clock_.now().micros + future_skew_seconds_ * kMicrosPerSecond};
     if (latest < *recorded_at)
@@ -728,7 +793,7 @@ void Ledger::note_ids(const Event& event) { note_ledger_ids(event, next_serial_)
 Status Ledger::stage_and_fold(const Event& event, uint32_t partition, const SourcePosition* position) {
   DIMONA_TRY(stage(event, partition, position));
   note_ids(event);
-  if (Status s = state_->apply(event); !s.is_ok()) {
+  if (Status s = states_[partition]->apply(event); !s.is_ok()) {
     poisoned_ = true;
     return s;
   }
@@ -742,7 +807,7 @@ Status Ledger::in_order(Instant at, uint32_t partition) const {
 }
 
 Instant Ledger::probe_time(const std::optional<Instant>& recorded_at) const {
-  return recorded_at ? *recorded_at : std::max(clock_.now(), state_->last_recorded_at());
+  return recorded_at ? *recorded_at : std::max(clock_.now(), last_recorded_at());
 }
 
 bool Ledger::may_be_stored(const SourcePosition* position) const {
@@ -758,86 +823,187 @@ Status Ledger::check_subject_held(uint64_t id) {
   return check_held(**found);
 }
 
-Result<RemoteFacts> Ledger::remote_facts(const Declaration& d) {
-  // An IN's imported period id is checked against the held partitions only:
+namespace {
+
+// What `f` finds (a pointer or a bool) in the first of `states` (null: not held) but `except` to have it.
+template <typename F>
+auto find_in_others(const std::vector<LedgerState*>& states, uint32_t except, F&& f)
+    -> decltype(f(std::declval<const LedgerState&>())) {
+  for (uint32_t p = 0; p < states.size(); ++p)
+    if (p != except && states[p] != nullptr)
+      if (auto found = f(*states[p])) return found;
+  return {};
+}
+
+}  // namespace
+
+const Period* Ledger::period(PeriodId id) const {
+  return find_in_others(states_, partitions(), [id](const LedgerState& s) { return s.period(id); });
+}
+
+Instant Ledger::last_recorded_at() const {
+  Instant last;
+  for (uint32_t p = 0; p < partitions(); ++p)
+    if (held_[p]) last = std::max(last, partition_time_[p]);
+  return last;
+}
+
+Status Ledger::merged_state(LedgerState* into) const {
+  std::vector<LedgerState::Part> parts;
+  for (const LedgerState* state : states_)
+    if (state != nullptr) parts.push_back(LedgerState::Part{state, {}});
+  DIMONA_TRY(LedgerState::merge(parts, into));
+  into->set_quota_schedule(schedule_);
+  return Status::ok();
+}
+
+Result<uint32_t> Ledger::subject_partition(const Declaration& d) {
+  if (d.kind == DeclarationKind::kIn) return partition_of(d.ssin.valid() ? d.ssin.value : Ssin{});
+  if (d.period_id.valid()) {
+    for (uint32_t p = 0; p < partitions(); ++p)
+      if (states_[p] != nullptr && states_[p]->period(d.period_id.value)) return p;
+    if (reads_directory()) DIMONA_TRY(check_subject_held(d.period_id.value.value));  // another writer's?
+  }
+  return partition_of(Ssin{});  // an unknown period: refused, no worker
+}
+
+Result<uint32_t> Ledger::subject_partition(const Action& a) {
+  const AddressedSubject addressed = addressed_subject(a);
+  if (addressed != AddressedSubject::kTicket && addressed != AddressedSubject::kNotification)
+    return partition_of(a.worker);
+  for (uint32_t p = 0; p < partitions(); ++p) {
+    if (states_[p] == nullptr) continue;
+    const ActionState& s = states_[p]->actions();
+    if (addressed == AddressedSubject::kTicket ? s.ticket(a.id) != nullptr : s.notification(a.id) != nullptr) return p;
+  }
+  if (reads_directory()) DIMONA_TRY(check_subject_held(a.id));  // another writer's?
+  return partition_of(a.worker);
+}
+
+Result<RemoteFacts> Ledger::remote_facts(const Declaration& d, uint32_t p) {
+  // An IN's imported period id is looked up in the held partitions only:
   // a look-up per IN would cost a round trip to the directory on most
   // imports (docs/kafka.md "The directory").
   RemoteFacts facts;
-  if (!reads_directory() || d.kind == DeclarationKind::kIn || !d.period_id.valid() ||
-      state_->period(d.period_id.value))
-    return facts;
-  DIMONA_TRY(check_subject_held(d.period_id.value.value));
+  if (!d.period_id.valid() || states_[p]->period(d.period_id.value)) return facts;
+  const PeriodId id = d.period_id.value;
+  if (d.kind == DeclarationKind::kIn)
+    facts.id_taken = find_in_others(states_, p, [id](const LedgerState& s) { return s.period(id) != nullptr; });
   return facts;
 }
 
-Result<RemoteFacts> Ledger::remote_facts(const Action& a) {
+Result<RemoteFacts> Ledger::remote_facts(const Action& a, uint32_t p) {
   RemoteFacts facts;
-  if (!reads_directory()) return facts;
-  const ActionState& local = state_->actions();
+  const ActionState& local = states_[p]->actions();
+  auto others = [this, p](auto&& f) { return find_in_others(states_, p, f); };
   if (creates_subject(a.kind) && a.id != 0 && !local.id_in_use(a.id)) {
-    Result<std::optional<uint32_t>> found = directory_->partition_of(a.id);
-    DIMONA_TRY(found);
-    facts.id_taken = found->has_value();
+    facts.id_taken = others(
+        [&a](const LedgerState& s) { return s.actions().id_in_use(a.id) || s.period(PeriodId{a.id}) != nullptr; });
+    if (!facts.id_taken && reads_directory()) {
+      Result<std::optional<uint32_t>> found = directory_->partition_of(a.id);
+      DIMONA_TRY(found);
+      facts.id_taken = found->has_value();
+    }
   }
   switch (a.kind) {
     case ActionKind::kDataAccessRequest:
       if (!a.token.empty() && !facts.id_taken && !local.request_by_token(a.token)) {
-        Result<std::optional<Directory::TokenRow>> row = directory_->token(a.token);
-        DIMONA_TRY(row);
-        facts.id_taken = row->has_value();
+        facts.id_taken =
+            others([&a](const LedgerState& s) { return s.actions().request_by_token(a.token) != nullptr; });
+        if (!facts.id_taken && reads_directory()) {
+          Result<std::optional<Directory::TokenRow>> row = directory_->token(a.token);
+          DIMONA_TRY(row);
+          facts.id_taken = row->has_value();
+        }
       }
       break;
     case ActionKind::kDataAccessGrant:
     case ActionKind::kDataAccessRefusal: {
       const DataAccessRequest* request = local.request_by_token(a.token);
       if (request == nullptr) {
-        Result<std::optional<Directory::TokenRow>> row = directory_->token(a.token);
-        DIMONA_TRY(row);
-        if (row->has_value()) facts.request = (*row)->request;
+        if (const DataAccessRequest* there =
+                others([&a](const LedgerState& s) { return s.actions().request_by_token(a.token); })) {
+          facts.request = *there;
+        } else if (reads_directory()) {
+          Result<std::optional<Directory::TokenRow>> row = directory_->token(a.token);
+          DIMONA_TRY(row);
+          if (row->has_value()) facts.request = (*row)->request;
+        }
       }
       const uint64_t id = request ? request->id : facts.request ? facts.request->id : 0;
       if (id != 0 && !local.answer(id)) {
-        Result<bool> answered = directory_->answered(id);
-        DIMONA_TRY(answered);
-        facts.request_answered = *answered;
+        facts.request_answered = others([id](const LedgerState& s) { return s.actions().answer(id) != nullptr; });
+        if (!facts.request_answered && reads_directory()) {
+          Result<bool> answered = directory_->answered(id);
+          DIMONA_TRY(answered);
+          facts.request_answered = *answered;
+        }
       }
       break;
     }
     case ActionKind::kCareerBreakNotification:
-      if (!held_[partition_of(Ssin{})] && !local.settings(a.employer)) {  // settings: no citizen's, partition 0
-        Result<std::optional<EmployerSettings>> settings = directory_->settings(a.employer);
-        DIMONA_TRY(settings);
-        facts.settings = std::move(*settings);
+      if (!local.settings(a.employer)) {  // an employer's settings: no citizen's, partition 0
+        if (const EmployerSettings* there =
+                others([&a](const LedgerState& s) { return s.actions().settings(a.employer); })) {
+          facts.settings = *there;
+        } else if (reads_directory() && !held_[partition_of(Ssin{})]) {
+          Result<std::optional<EmployerSettings>> settings = directory_->settings(a.employer);
+          DIMONA_TRY(settings);
+          facts.settings = std::move(*settings);
+        }
       }
       break;
     default: break;
   }
-  const AddressedSubject addressed = addressed_subject(a);
-  if ((addressed == AddressedSubject::kTicket && !local.ticket(a.id)) ||
-      (addressed == AddressedSubject::kNotification && !local.notification(a.id)))
-    DIMONA_TRY(check_subject_held(a.id));
   return facts;
+}
+
+Result<std::pair<Decision, uint32_t>> Ledger::decide_in_partition(const Declaration& d, Instant at) {
+  Result<uint32_t> subject = subject_partition(d);
+  DIMONA_TRY(subject);
+  DIMONA_TRY(check_held(*subject));
+  Result<RemoteFacts> facts = remote_facts(d, *subject);
+  DIMONA_TRY(facts);
+  const Decision decision = decide(*states_[*subject], d, at, &*facts);
+  const uint32_t partition = partition_of(decision.worker);  // the subject's: the period's worker, or the SSIN
+  DIMONA_TRY(check_held(partition));
+  return std::make_pair(decision, partition);
+}
+
+Result<std::pair<ActionOutcome, uint32_t>> Ledger::decide_action_in_partition(const Action& a, Instant at,
+                                                                              uint64_t placeholder) {
+  Result<uint32_t> subject = subject_partition(a);
+  DIMONA_TRY(subject);
+  DIMONA_TRY(check_held(*subject));
+  Result<RemoteFacts> facts = remote_facts(a, *subject);
+  DIMONA_TRY(facts);
+  ActionOutcome outcome = decide_action(*states_[*subject], a, at, secret_, placeholder, &*facts);
+  // Refused as not the parties' own, a ticket's or notification's action is logged with the
+  // worker who sent it, maybe in another partition than the one it addresses.
+  const uint32_t partition = partition_of(outcome.worker);
+  DIMONA_TRY(check_held(partition));
+  return std::make_pair(std::move(outcome), partition);
 }
 
 Result<ActionSubmission> Ledger::submit_action(const Action& a, std::string_view raw, std::string_view source,
                                                const SourcePosition* position) {
   DIMONA_ASSERT(!poisoned_);
-  Result<RemoteFacts> facts = remote_facts(a);
-  DIMONA_TRY(facts);
-  const RemoteFacts* remote = reads_directory() ? &*facts : nullptr;
   // The worker, hence the partition whose serial gives the fresh id, is known once decided:
   // the decision takes a placeholder id, then the real one (restamp_fresh_id).
   const uint64_t placeholder = dimona_id_from_body(kLedgerIdBodyFirst);
   if (may_be_stored(position)) {  // a redelivery? its partition says (decided again only to find the partition)
-    const ActionOutcome probe = decide_action(*state_, a, probe_time(a.recorded_at), secret_, placeholder, remote);
-    const uint32_t partition = partition_of(probe.worker);
-    if (stored_before(partition, position)) return ActionSubmission{probe, probe_time(a.recorded_at), partition, true};
+    Result<std::pair<ActionOutcome, uint32_t>> probe =
+        decide_action_in_partition(a, probe_time(a.recorded_at), placeholder);
+    DIMONA_TRY(probe);
+    if (stored_before(probe->second, position))
+      return ActionSubmission{probe->first, probe_time(a.recorded_at), probe->second, true};
   }
   Result<Instant> at = ledger_time(a.recorded_at);
   if (!at.is_ok()) return at.status();
-  ActionOutcome outcome = decide_action(*state_, a, *at, secret_, placeholder, remote);
-  const uint32_t partition = partition_of(outcome.worker);
-  DIMONA_TRY(check_held(partition));
+  Result<std::pair<ActionOutcome, uint32_t>> decided = decide_action_in_partition(a, *at, placeholder);
+  DIMONA_TRY(decided);
+  ActionOutcome& outcome = decided->first;
+  const uint32_t partition = decided->second;
   Result<uint64_t> id = fresh_id(partition, 0);
   DIMONA_TRY(id);
   restamp_fresh_id(a, secret_, placeholder, *id, &outcome);
@@ -859,14 +1025,12 @@ Result<ActionSubmission> Ledger::submit_action(const Action& a, std::string_view
 Result<Submission> Ledger::submit(const Declaration& d, std::string_view raw, std::string_view source,
                                   const SourcePosition* position) {
   DIMONA_ASSERT(!poisoned_);
-  Result<RemoteFacts> facts = remote_facts(d);
-  DIMONA_TRY(facts);
-  const RemoteFacts* remote = reads_directory() ? &*facts : nullptr;
   if (may_be_stored(position)) {  // a redelivery? its partition says (decided again only to find the partition)
     const Instant probe_at = probe_time(d.recorded_at);
-    const Decision probe = decide(*state_, d, probe_at, remote);
-    const uint32_t partition = partition_of(probe.worker);
-    if (stored_before(partition, position)) return Submission{DeclarationId{}, probe, probe_at, partition, true};
+    Result<std::pair<Decision, uint32_t>> probe = decide_in_partition(d, probe_at);
+    DIMONA_TRY(probe);
+    if (stored_before(probe->second, position))
+      return Submission{DeclarationId{}, probe->first, probe_at, probe->second, true};
   }
   Result<Instant> recorded = ledger_time(d.recorded_at);
   if (!recorded.is_ok()) return recorded.status();
@@ -878,10 +1042,11 @@ Result<Submission> Ledger::submit(const Declaration& d, std::string_view raw, st
   event.source = source;
   DeclarationBody& body = event.declaration;
   body.declaration = d;
-  body.decision = decide(*state_, d, at, remote);
+  Result<std::pair<Decision, uint32_t>> decided = decide_in_partition(d, at);
+  DIMONA_TRY(decided);
+  body.decision = decided->first;
   Decision& decision = body.decision;
-  const uint32_t partition = partition_of(decision.worker);
-  DIMONA_TRY(check_held(partition));
+  const uint32_t partition = decided->second;
   Result<uint64_t> declaration_id = fresh_id(partition, 0);
   DIMONA_TRY(declaration_id);
   body.declaration_id = DeclarationId{*declaration_id};
@@ -948,6 +1113,7 @@ Status Ledger::timed_wait() {
     handed_end_[p] += committer_->stepped_over[p] - stepped_over_seen_[p];
     stepped_over_seen_[p] = committer_->stepped_over[p];
   }
+  fenced_ = fenced_ || committer_->superseded.load();
   return s;
 }
 

@@ -6,9 +6,11 @@
 // kBusy when another writer holds one) and folds the whole log into a
 // LedgerState (the backend checks every record), keeping each partition's
 // end offset and, per input source, the last source position stored in it
-// (source_position.h). submit() decides one declaration, encodes its event
-// into the staged events of the worker's partition and folds it at once, so
-// the next submission sees it. The quota schedule is reference data the
+// (source_position.h). submit() decides one declaration against the state of
+// its subject's partition (the worker's; the partition holding the period an
+// UPDATE, OUT or CANCEL names) with what the other partitions hold as
+// RemoteFacts (remote_facts.h), encodes its event into the staged events of
+// that partition and folds it at once, so the next submission sees it. The quota schedule is reference data the
 // state reads beside the events (LedgerState::set_quota_schedule): no quota
 // event is written, and each decision takes the figure known at its own
 // recordedAt (quota_schedule.h). A submission given a SourcePosition that its
@@ -72,7 +74,8 @@
 // Starting from the read side. A writer that holds every partition may be
 // opened with a WriterSeed (the Projector's states, loaded from its
 // checkpoint and caught up, or a checkpoint's state bytes: api/ledger_root):
-// it merges the partitions' states (LedgerState::merge), takes each
+// it loads each partition's state (or, when the seed shares them, folds into
+// the read side's very states: one state in `serve`), takes each
 // partition's source positions, id serials and last recordedAt from the seed,
 // and folds only the records after the seed's offsets, through a FenceFilter
 // started at the seed's fence; what it then decides is what it decides after
@@ -148,14 +151,21 @@ uint32_t partition_for(Ssin citizen, uint32_t partitions);
 // What a writer holding every partition may start from instead of folding
 // the log from offset 0 (see "Starting from the read side" above): per
 // partition of the log, a state folded from that partition's events alone
-// (the Projector's, which must outlive open(); or its bytes, a checkpoint's),
+// (the Projector's, which must outlive open(); or its bytes, a checkpoint's;
+// or, `shared`, the Projector's own state, which the writer then folds into),
 // the offset it was folded to, the fence in effect there (fence.h), the last
 // position each input source stored in the partition and the id serials its
 // events used (both as the read side's WriterIndex keeps them).
 struct WriterSeed {
   struct Partition {
-    const LedgerState* state = nullptr;
-    // When state is null, its bytes (LedgerState::save: a checkpoint's), alive for open().
+    const LedgerState* state = nullptr;  // copied
+    // The state itself, shared (serve: one state). The writer decides against it and folds its
+    // staged events into it; the owner (a Projector) then folds them into its read models only
+    // (Projector::fold_appended, `state_applied`). Every partition's or none; the seed must
+    // hold the log's every event (its records past the seed's offsets fences alone), or open()
+    // refuses it (kFailedPrecondition) and folds the log into states of its own.
+    LedgerState* shared = nullptr;
+    // When state and shared are null, its bytes (LedgerState::save: a checkpoint's), alive for open().
     std::string_view state_bytes;
     Offset offset = 0;
     Offset fence = kNoEpoch;
@@ -214,8 +224,9 @@ class Ledger {
   // folds the whole log into a fresh state. kCorruption or kIoError from the
   // log leave the Ledger unusable until a reload() succeeds.
   Status reload();
-  // True once a fold found a newer writer's fence in a held partition (log.h
-  // "Fence"): this writer never writes again, every later reload() refuses.
+  // True once a fold or a commit found a newer writer's fence in a held
+  // partition (log.h "Fence"): this writer never writes again, every later
+  // reload() refuses.
   bool fenced() const { return fenced_; }
   ~Ledger();
 
@@ -247,7 +258,17 @@ class Ledger {
   // Time this thread spent waiting for the log (commits in flight): when it
   // is most of the run, the log's I/O is the bottleneck, not the decisions.
   double commit_wait_seconds() const { return commit_wait_seconds_; }
-  const LedgerState& state() const { return *state_; }
+  // The state of held partition p (null when not held).
+  const LedgerState* partition_state(uint32_t p) const { return states_[p]; }
+  // The period `id` in the held partitions (null when none holds it).
+  const Period* period(PeriodId id) const;
+  // The latest recordedAt of the held partitions' events, stored or staged.
+  Instant last_recorded_at() const;
+  // The held partitions' states merged into the empty `into` (LedgerState::merge; a copy, for
+  // tests and inspection: decisions never read one).
+  [[nodiscard]] Status merged_state(LedgerState* into) const;
+  // True when this writer folds into its seed's shared states (WriterSeed::Partition::shared).
+  bool shares_states() const { return shares_states_; }
   uint32_t partition_of(Ssin worker) const;
   bool holds(uint32_t partition) const { return held_[partition]; }
   // Whether open() started from its seed; if a seed was set aside, why (else empty).
@@ -283,6 +304,8 @@ class Ledger {
   // it. From `seed` (open() only): the seed's states merged, then the records
   // from its offsets on.
   Status fold(const WriterSeed* seed = nullptr);
+  // kFailedPrecondition when a record past a shared seed's offsets is an event (see fold()).
+  Status check_no_events_past(const WriterSeed& seed, const std::vector<Offset>& ends);
   // kFailedPrecondition unless the record before `offset` was recorded at `last` (the seed state's last event).
   Status check_seed_matches(uint32_t partition, Offset offset, const LedgerState::Summary& seed);
   // The k-th fresh id of `partition` (k = 0, 1: an IN takes two), from its serial.
@@ -291,11 +314,22 @@ class Ledger {
   void note_ids(const Event& event);
   // True when decisions read the directory: a directory, and some partition not held.
   bool reads_directory() const { return directory_ != nullptr && !holds_all_; }
-  // The facts a declaration's or an action's decision needs from other
-  // partitions; the not-held status when what it addresses lives in a
-  // partition another writer holds.
-  Result<RemoteFacts> remote_facts(const Declaration& declaration);
-  Result<RemoteFacts> remote_facts(const Action& action);
+  // The partition whose state a declaration's or an action's decision reads:
+  // the worker's, or the held partition that holds the period, ticket or
+  // notification it addresses; the not-held status when that lives, per the
+  // directory, in a partition another writer holds.
+  Result<uint32_t> subject_partition(const Declaration& declaration);
+  Result<uint32_t> subject_partition(const Action& action);
+  // The facts a decision against partition p's state needs from the other
+  // partitions: the held ones' states, then the directory for the others.
+  Result<RemoteFacts> remote_facts(const Declaration& declaration, uint32_t p);
+  Result<RemoteFacts> remote_facts(const Action& action, uint32_t p);
+  // decide() (decide_action()) against the subject partition's state with the
+  // other partitions' facts: the decision, and the partition its event goes
+  // to (its worker's; kFailedPrecondition, not held, when another writer's).
+  Result<std::pair<Decision, uint32_t>> decide_in_partition(const Declaration& d, Instant at);
+  Result<std::pair<ActionOutcome, uint32_t>> decide_action_in_partition(const Action& a, Instant at,
+                                                                        uint64_t placeholder);
   // kFailedPrecondition (not held) when `id` (a period, ticket or
   // notification the local state lacks) lives, per the directory, in a
   // partition this writer does not hold. One nobody holds is decided here
@@ -308,7 +342,11 @@ class Ledger {
   std::shared_ptr<const QuotaSchedule> schedule_;  // reference data of every state this writer folds
   const Clock& clock_;
   ServerSecret secret_;
-  std::unique_ptr<LedgerState> state_ = std::make_unique<LedgerState>();  // replaced whole by reload()
+  // Per partition: the state decisions read and staged events fold into (null: not held);
+  // replaced whole by reload(). Each points into owned_, or into the seed's shared states.
+  std::vector<LedgerState*> states_;
+  std::vector<std::unique_ptr<LedgerState>> owned_;
+  bool shares_states_ = false;
   std::vector<std::unique_ptr<LogProducer>> producers_;  // one per partition: the fence; the committer uses them
   std::unique_ptr<LogConsumer> consumer_;               // folds the log; stored_events_end()
   std::vector<Staged> staged_;                          // one per partition, being filled
@@ -344,5 +382,8 @@ class Ledger {
 
 // Folds every event of `log` into `state`, partition by partition.
 Status fold_log(Log& log, LedgerState* state);
+// Folds each partition of `log` into states[partition] (one per partition; one state may stand
+// for several), as a writer folds its held partitions.
+Status fold_log(Log& log, const std::vector<LedgerState*>& states);
 
 }  // namespace dimona

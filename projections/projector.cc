@@ -7,6 +7,7 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <utility>
 
 #include "engine/event_reader.h"
 #include "engine/ledger.h"
@@ -344,6 +345,16 @@ Result<std::optional<WriterSeed>> writer_seed_of_checkpoint(const std::string& p
   return Answer(std::move(seed));
 }
 
+std::optional<WriterSeed> Projector::writer_seed(bool share) {
+  std::optional<WriterSeed> seed = std::as_const(*this).writer_seed();
+  if (seed && share)
+    for (uint32_t p = 0; p < partition_count(); ++p) {
+      seed->partitions[p].shared = states_[p].get();
+      seed->partitions[p].state = nullptr;
+    }
+  return seed;
+}
+
 std::optional<WriterSeed> Projector::writer_seed() const {
   if (options_.as_of) return std::nullopt;  // a past state: what a writer starts from is the present
   WriterSeed seed;
@@ -400,15 +411,15 @@ Status Projector::fold_partition(uint32_t p, Offset until, uint64_t max_events, 
   });
 }
 
-Status Projector::fold_event(uint32_t p, const Event& event, std::string_view source) {
-  DIMONA_TRY(states_[p]->apply(event));
+Status Projector::fold_event(uint32_t p, const Event& event, std::string_view source, bool state_applied) {
+  if (!state_applied) DIMONA_TRY(states_[p]->apply(event));
   const FoldedRecord record{source, p, partition_count()};
   for (const std::unique_ptr<ReadModel>& model : models_[p]) model->apply_record(event, offsets_[p], record);
   ++offsets_[p];
   return Status::ok();
 }
 
-Result<bool> Projector::fold_appended(std::span<const Appended> events, uint64_t* folded) {
+Result<bool> Projector::fold_appended(std::span<const Appended> events, uint64_t* folded, bool state_applied) {
   DIMONA_ASSERT(!options_.as_of);  // a past state is a view of the log, never handed writes
   LoggedEventReader decoder;
   std::vector<bool> stopped(partition_count(), false);
@@ -425,7 +436,7 @@ Result<bool> Projector::fold_appended(std::span<const Appended> events, uint64_t
     }
     Result<Event> event = event_of(decoder, p, a.offset, a.payload);
     DIMONA_TRY(event);
-    DIMONA_TRY(fold_event(p, *event, a.source));
+    DIMONA_TRY(fold_event(p, *event, a.source, state_applied));
     ++n;
   }
   unsaved_events_ += n;

@@ -180,7 +180,10 @@ class Projector {
   // (a fence filter has nothing to drop: the writer's own epoch). A checkpoint is written when
   // one is due, as catch_up() does with checkpoint_at_end off. kCorruption when a payload does
   // not decode; never for a projector at an instant.
-  Result<bool> fold_appended(std::span<const Appended> events, uint64_t* folded = nullptr);
+  // `state_applied`: the writer folded the events into this projector's LedgerStates already
+  // (it shares them: writer_seed(true)); only the read models take them. A hand-over that is
+  // not whole then leaves states and read models apart: the caller opens the projector again.
+  Result<bool> fold_appended(std::span<const Appended> events, uint64_t* folded = nullptr, bool state_applied = false);
 
   uint32_t partition_count() const { return static_cast<uint32_t>(states_.size()); }
   // True when this projector folds partition p (ProjectorOptions::partitions).
@@ -249,6 +252,11 @@ class Projector {
   // serve: a projector at an instant or of some partitions, without the WriterIndex, or whose
   // WriterIndex is still to be folded again (a checkpoint without its section: catch_up() first).
   std::optional<WriterSeed> writer_seed() const;
+  // The same; `share`: its states themselves (WriterSeed::Partition::shared), for a writer that
+  // decides against them and folds into them (serve: one state). While that writer lives, this
+  // projector's LedgerStates are its: no catch_up() folds an event, fold_appended() takes
+  // `state_applied`, and whoever reads this projector is kept out while it stages.
+  std::optional<WriterSeed> writer_seed(bool share);
   // The latest ledger time over all partitions: the reference date of exports.
   Instant ledger_time() const;
   // The instant this projector stops at (ProjectorOptions::as_of); nullopt: the log's end.
@@ -269,7 +277,7 @@ class Projector {
   Status fold_partition(uint32_t p, Offset until, uint64_t max_events, uint64_t* folded);
   // Partition p's state and read models take `event`, the record at offsets_[p], which moves past it.
   // `source`: the record's source position (FoldedRecord).
-  Status fold_event(uint32_t p, const Event& event, std::string_view source);
+  Status fold_event(uint32_t p, const Event& event, std::string_view source, bool state_applied = false);
   // True when a checkpoint is due: a path, not at an instant, and checkpoint_every_events
   // events since the last, or checkpoint_every_seconds and at least nine times the last one's
   // writing time (so writing checkpoints takes at most a tenth of a server's time).

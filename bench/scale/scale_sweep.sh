@@ -32,9 +32,6 @@ table=$out/scale.tsv
 [ -s "$table" ] || printf 'students\tevents\tingest_s\tingest_eps\treplay_s\treplay_eps\tready_s\twriter_open_s\tserve_rss_mb\tasof_rps\tasof_p50_ms\tasof_p99_ms\tlive_p99_ms\n' >"$table"
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
-serve_pid=
-cleanup() { [ -n "$serve_pid" ] && kill "$serve_pid" 2>/dev/null && wait "$serve_pid" 2>/dev/null; true; }
-trap cleanup EXIT
 
 for students in "${sizes[@]}"; do
   data=$out/data-$students
@@ -56,22 +53,8 @@ for students in "${sizes[@]}"; do
   [ -n "$events" ] || die "no event count in $out/replay-$students.log: $(tail -1 "$out/replay-$students.log")"
 
   say "$students students: serve from the checkpoint"
-  t=$(now)
-  "$bin" serve --data "$data" --address 127.0.0.1 --port 0 --io-threads 2 >"$out/serve-$students.log" 2>&1 &
-  serve_pid=$!
-  ready_s=; writer_s=; port=
-  while kill -0 "$serve_pid" 2>/dev/null; do
-    [ -n "$port" ] || port=$(grep -o 'serving http://127.0.0.1:[0-9]*' "$out/serve-$students.log" | cut -d: -f3 || true)
-    if [ -n "$port" ]; then
-      body=$(curl -s --max-time 5 "http://127.0.0.1:$port/ready" || true)
-      case $body in *'"status":"UP"'*) [ -n "$ready_s" ] || ready_s=$(since "$t") ;; esac
-      case $body in *'"writer":"open"'*) writer_s=$(since "$t"); break ;; esac
-    fi
-    sleep 0.02
-  done
-  [ -n "$writer_s" ] || die "serve did not open its writer: $(tail -1 "$out/serve-$students.log")"
-  rss=$(awk '/^VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$serve_pid/status")
-  kill "$serve_pid"; wait "$serve_pid" 2>/dev/null || true; serve_pid=
+  read -r ready_s writer_s rss < <(bench/scale/serve_start.sh "$bin" "$data" "$out/serve-$students.log") ||
+    die "serve did not start: $(tail -1 "$out/serve-$students.log")"
 
   say "$students students: asOf of a random citizen"
   BIN=$bin ROLES=citizen bench/audit/citizen_as_of.sh "$data" "$out/ssins-$students.txt" "$asof_seconds" 2 1 300 \

@@ -101,6 +101,10 @@ inline constexpr size_t replay_integer_digits_max = 18;
 // (LedgerState::reserve_for_events: one per event to fold): 2 Mi periods, a 4 Mi-slot
 // index of 64 MiB, whatever a log's offsets claim.
 inline constexpr uint64_t replay_reserved_periods_max = uint64_t{1} << 21;
+// Records past a shared writer seed's offsets a writer reads to see that they are fences and
+// no events (Ledger, WriterSeed::Partition::shared): a writer's open appends one per partition;
+// a longer tail means the read side is behind, and the writer keeps states of its own.
+inline constexpr uint64_t shared_seed_tail_records_max = 64;
 // Duplicate event ids a log check names (the count covers them all).
 inline constexpr size_t duplicate_ids_reported_max = 10;
 // How long a writer waits for SQLite's lock before reporting busy.

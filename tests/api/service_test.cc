@@ -113,6 +113,80 @@ TEST(LedgerServiceOnAFullDisk, AnswersWhatWasStoredAndWritesAgainOnceThereIsRoom
   EXPECT_EQ(folded.student_hours(Ssin{5031412595}, 2025), 30u);
 }
 
+// The states the writer decides against and folds into (the Ledger's), read on its thread.
+std::vector<const LedgerState*> writer_states(api::LedgerService& s, bool* shares) {
+  std::promise<std::vector<const LedgerState*>> answer;
+  EXPECT_TRUE(s.with_writer([&](const Ledger* ledger) {
+    std::vector<const LedgerState*> states;
+    *shares = ledger != nullptr && ledger->shares_states();
+    if (ledger != nullptr)
+      for (uint32_t p = 0; p < ledger->partitions(); ++p) states.push_back(ledger->partition_state(p));
+    answer.set_value(std::move(states));
+  }));
+  return answer.get_future().get();
+}
+
+std::vector<const LedgerState*> read_states(const api::LedgerService& s) {
+  return s.read([](const Projector& p) {
+    std::vector<const LedgerState*> states;
+    for (uint32_t q = 0; q < p.partition_count(); ++q) states.push_back(&p.partition(q));
+    return states;
+  });
+}
+
+// One state in serve (issue 11 item 2): the writer decides against the read side's own
+// LedgerStates and folds each event into them once; the read models take it from the hand-over.
+// After a commit the log refused, both are folded from the log again, and share again.
+TEST(LedgerService, TheWriterSharesTheReadSidesStatesAndEachEventIsFoldedOnce) {
+  FreshService fresh;
+  ASSERT_NE(fresh.service, nullptr);
+  api::LedgerService& s = *fresh.service;
+  Result<api::WriteOutcome> first = write(s, student_in("05031412595", "2025-07-01", "2025-07-31", 30));
+  ASSERT_TRUE(first.is_ok()) << first.status().to_string();
+  Result<api::WriteOutcome> second = write(s, student_in("04070101124", "2025-08-01", "2025-08-31", 40));
+  ASSERT_TRUE(second.is_ok()) << second.status().to_string();
+  bool shares = false;
+  EXPECT_EQ(writer_states(s, &shares), read_states(s));
+  EXPECT_TRUE(shares);
+  const uint64_t applied = s.read([](const Projector& p) {
+    uint64_t n = 0;
+    for (uint32_t q = 0; q < p.partition_count(); ++q) n += p.partition(q).events_applied();
+    return n;
+  });
+  EXPECT_EQ(applied, 2u) << "an event folded twice";
+  EXPECT_EQ(
+      s.read([](const Projector& p) { return p.state_of(Ssin{4070101124}).student_hours(Ssin{4070101124}, 2025); }),
+      40u);
+  // The read models took both (the citizen index lists each event once).
+  EXPECT_EQ(s.read([](const Projector& p) {
+    return p.model_of<CitizenIndex>(Ssin{5031412595}).offsets(Ssin{5031412595}).size();
+  }),
+            1u);
+
+  const std::string wal = fresh.common.data_dir + "/ledger.db-wal";
+  {
+    FileSizeLimit full(static_cast<rlim_t>(std::filesystem::file_size(wal)));
+    Result<api::WriteOutcome> refused = write(s, student_in("05031412595", "2025-09-01", "2025-09-30", 50));
+    ASSERT_FALSE(refused.is_ok());
+  }
+  // The refused write never reached the read side, and the writer shares the new states.
+  EXPECT_EQ(
+      s.read([](const Projector& p) { return p.state_of(Ssin{5031412595}).student_hours(Ssin{5031412595}, 2025); }),
+      30u);
+  Result<api::WriteOutcome> third = write(s, student_in("05031412595", "2025-09-01", "2025-09-30", 50));
+  ASSERT_TRUE(third.is_ok()) << third.status().to_string();
+  EXPECT_EQ(writer_states(s, &shares), read_states(s));
+  EXPECT_TRUE(shares);
+  EXPECT_EQ(
+      s.read([](const Projector& p) { return p.state_of(Ssin{5031412595}).student_hours(Ssin{5031412595}, 2025); }),
+      80u);
+  EXPECT_EQ(s.read([](const Projector& p) {
+    return p.model_of<CitizenIndex>(Ssin{5031412595}).offsets(Ssin{5031412595}).size();
+  }),
+            2u);
+  s.stop();
+}
+
 // Who looked (docs/audit.md): a consultation is the ledger's own record of a read. A record of
 // an input topic (serve --input) carrying one is refused before anything is decided; the
 // router's own submission, with its check, is stored.
@@ -132,9 +206,12 @@ TEST(LedgerService, AnInputTopicRecordCannotCarryAConsultation) {
   EXPECT_EQ(s.events_folded(), 0u);
 
   std::promise<Result<api::WriteOutcome>> recorded;
-  s.submit(consultation, [](const Command& c, const LedgerState&) {
-    return c.action.kind == ActionKind::kDataConsultation ? Status::ok() : permission_denied("consultations only");
-  }, [&recorded](Result<api::WriteOutcome> r) { recorded.set_value(std::move(r)); });
+  s.submit(
+      consultation,
+      [](const Command& c, const Ledger&) {
+        return c.action.kind == ActionKind::kDataConsultation ? Status::ok() : permission_denied("consultations only");
+      },
+      [&recorded](Result<api::WriteOutcome> r) { recorded.set_value(std::move(r)); });
   const Result<api::WriteOutcome> stored = recorded.get_future().get();
   ASSERT_TRUE(stored.is_ok()) << stored.status().to_string();
   EXPECT_TRUE(stored->action.outcome.accepted());
@@ -292,7 +369,7 @@ TEST(LedgerService, ReadsAreAnsweredWhileTheWriterOpensAndWritesWaitForIt) {
   std::shared_future<void> released = go.get_future().share();
   std::atomic<bool> seeded{false};
   Result<std::unique_ptr<api::EmbeddedLedgerService>> opened =
-      f.open([&](Log& log, const Projector& read_side) -> Result<std::unique_ptr<Ledger>> {
+      f.open([&](Log& log, Projector& read_side) -> Result<std::unique_ptr<Ledger>> {
         released.wait();
         const std::optional<WriterSeed> seed = read_side.writer_seed();
         Result<QuotaSchedule> schedule = load_quota_schedule("");

@@ -222,13 +222,14 @@ TEST_F(ActionDecisionTest, ACodeIssuedOn17MarchIsForMarchAndValidUntilMay) {
   EXPECT_LE(s.outcome.access_code, kAccessCodeMask);
   EXPECT_EQ(s.outcome.access_code,
             access_code_of(ServerSecret::from_passphrase("test"), ssin(kStudent), month_index(date("2025-03-17")), 2025));
-  const std::vector<Attestation>& stored = state().actions().attestations();
+  const LedgerState& merged = state();
+  const std::vector<Attestation>& stored = merged.actions().attestations();
   ASSERT_EQ(stored.size(), 1u);
   EXPECT_EQ(stored[0].id, s.outcome.id);
   EXPECT_EQ(stored[0].citizen, ssin(kStudent));
   EXPECT_EQ(stored[0].access_code, s.outcome.access_code);
   EXPECT_EQ(stored[0].issued_at, instant("2025-03-17T10:00:00Z"));
-  EXPECT_EQ(state().actions().attestation(s.outcome.id), &stored[0]);
+  EXPECT_EQ(merged.actions().attestation(s.outcome.id), &stored[0]);
 }
 
 // --- The inbox: an attestation's message is archived by its citizen, within two months ---------
@@ -322,11 +323,12 @@ TEST_F(ActionDecisionTest, RemainingHoursAreZeroNeverNegativeOverTheQuota) {
 TEST_F(ActionDecisionTest, ARequestGetsATokenKeyedByItsId) {
   ActionSubmission r = ok(access_request("STUDENT_BALANCE"));
   EXPECT_EQ(r.outcome.token, request_token_of(ServerSecret::from_passphrase("test"), r.outcome.id));
-  const DataAccessRequest* stored = state().actions().request(r.outcome.id);
+  const LedgerState& merged = state();
+  const DataAccessRequest* stored = merged.actions().request(r.outcome.id);
   ASSERT_NE(stored, nullptr);
   EXPECT_EQ(stored->employer, company(kEmployer));
   EXPECT_EQ(stored->scope, AccessScope::kStudentBalance);
-  EXPECT_EQ(state().actions().request_by_token(r.outcome.token), stored);
+  EXPECT_EQ(merged.actions().request_by_token(r.outcome.token), stored);
 }
 
 TEST_F(ActionDecisionTest, AGrantLastsOneMonthForFlexiAndThreeForTheStudentBalance) {

@@ -100,10 +100,21 @@ inline std::string export_of(Log& log) {
 }
 
 // The bytes of the LedgerState folded from the whole log (fold_log).
+// One state per partition, merged (as Ledger::merged_state merges a writer's).
 inline std::string folded_state(Log& log) {
-  LedgerState state;
-  Status folded = fold_log(log, &state);
+  std::vector<std::unique_ptr<LedgerState>> parts;
+  std::vector<LedgerState*> states;
+  std::vector<LedgerState::Part> merging;
+  for (uint32_t p = 0; p < log.partitions(); ++p) {
+    parts.push_back(std::make_unique<LedgerState>());
+    states.push_back(parts.back().get());
+    merging.push_back(LedgerState::Part{parts.back().get(), {}});
+  }
+  Status folded = fold_log(log, states);
   EXPECT_TRUE(folded.is_ok()) << folded.to_string();
+  LedgerState state;
+  Status merged = LedgerState::merge(merging, &state);
+  EXPECT_TRUE(merged.is_ok()) << merged.to_string();
   std::string bytes;
   state.save(&bytes);
   return bytes;

@@ -171,7 +171,9 @@ TEST_F(KafkaFaultTest, AllBrokersDownPastTheDeliveryTimeoutFailsThenResumesExact
   Status reloaded = (*ledger)->reload();
   ASSERT_TRUE(reloaded.is_ok()) << reloaded.to_string();
   std::string state;
-  (*ledger)->state().save(&state);
+  LedgerState merged;
+  ASSERT_TRUE((*ledger)->merged_state(&merged).is_ok());
+  merged.save(&state);
   EXPECT_TRUE(state == testing::folded_state(log)) << "reload() does not hold what the log holds";
   const std::map<uint64_t, int> stored = testing::source_lines(log, kLabel);
   EXPECT_GT(stored.size(), 0u);

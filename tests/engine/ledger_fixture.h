@@ -96,12 +96,19 @@ class LedgerFixture : public ::testing::Test {
   }
 
   std::string period_of(const Submission& s) { return std::to_string(s.decision.period_id.value); }
-  const LedgerState& state() { return ledger_->state(); }
+  // The writer's partition states merged (a copy each call, kept for the test's life: two calls
+  // in one expression both stay valid).
+  const LedgerState& state() {
+    merged_.push_back(std::make_unique<LedgerState>());
+    EXPECT_TRUE(ledger_->merged_state(merged_.back().get()).is_ok());
+    return *merged_.back();
+  }
 
   ManualClock clock_{*parse_instant("2025-06-01T08:00:00Z")};
   FaultyLog log_;  // over memory:
   DeclarationDecoder decoder_;
   std::unique_ptr<Ledger> ledger_;
+  std::vector<std::unique_ptr<LedgerState>> merged_;
 };
 
 // A valid student IN for employer 0403019261 and worker 05031412595.

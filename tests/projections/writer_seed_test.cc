@@ -173,7 +173,9 @@ TEST_F(SeededWriter, ASeedThatIsNotTheLogsIsSetAsideAndOneOfAnotherShapeRefused)
     Result<std::unique_ptr<Ledger>> own = open(*(*read)->writer_seed());
     ASSERT_TRUE(own.is_ok()) << own.status().to_string();
     EXPECT_TRUE((*own)->started_from_seed()) << (*own)->seed_refusal();
-    periods = (*own)->state().period_count();
+    LedgerState merged;
+    ASSERT_TRUE((*own)->merged_state(&merged).is_ok());
+    periods = merged.period_count();
     ASSERT_GT(periods, 0u);
   }
   auto set_aside = [&](const WriterSeed& seed, std::string_view why) {
@@ -181,7 +183,9 @@ TEST_F(SeededWriter, ASeedThatIsNotTheLogsIsSetAsideAndOneOfAnotherShapeRefused)
     ASSERT_TRUE(ledger.is_ok()) << ledger.status().to_string();
     EXPECT_FALSE((*ledger)->started_from_seed());
     EXPECT_NE((*ledger)->seed_refusal().find(why), std::string::npos) << (*ledger)->seed_refusal();
-    EXPECT_EQ((*ledger)->state().period_count(), periods) << "folded from offset 0";
+    LedgerState merged;
+    ASSERT_TRUE((*ledger)->merged_state(&merged).is_ok());
+    EXPECT_EQ(merged.period_count(), periods) << "folded from offset 0";
   };
   WriterSeed past = *(*read)->writer_seed();
   past.partitions[1].offset += 1000;
