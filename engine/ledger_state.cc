@@ -39,6 +39,11 @@ const LedgerState::Lane* LedgerState::lane_of(const WorkerPeriods& w, const Peri
   return nullptr;
 }
 
+Date Period::last_day() const {
+  if (end.days != kOpenEndDays || worker_type != WorkerType::kFLX) return end;
+  return Date{first_day_of_quarter(quarter_index(start) + 1).days - 1};
+}
+
 const Period* LedgerState::find_overlap(const Period& c, PeriodId ignore, bool* duplicate) const {
   *duplicate = false;
   const uint32_t* w = worker_index_.find(c.worker.value);
@@ -48,7 +53,7 @@ const Period* LedgerState::find_overlap(const Period& c, PeriodId ignore, bool* 
   // Periods starting after c.end cannot meet it; before that, ends grow with
   // starts, so the first one ending before c.start ends the search.
   const auto& entries = lane->by_start;
-  auto it = std::upper_bound(entries.begin(), entries.end(), c.end.days,
+  auto it = std::upper_bound(entries.begin(), entries.end(), c.last_day().days,
                              [](int32_t day, const Lane::Entry& e) { return day < e.start; });
   while (it != entries.begin()) {
     const Lane::Entry& e = *--it;
@@ -75,7 +80,7 @@ void LedgerState::index_period(WorkerPeriods& w, uint32_t index) {
     w.lanes.push_back(Lane{p.employer, p.user_company, p.worker_type, {}});
     lane = &w.lanes.back();
   }
-  const Lane::Entry entry{p.start.days, p.end.days, index};
+  const Lane::Entry entry{p.start.days, p.last_day().days, index};
   auto& entries = lane->by_start;
   if (entries.empty() || entries.back().start <= entry.start) {  // the common case: in date order
     entries.push_back(entry);
@@ -204,7 +209,7 @@ Status LedgerState::change_period(const Event& event) {
       break;
     case DeclarationKind::kIn: DIMONA_ASSERT(false);
   }
-  if (p.start != before.start || p.end != before.end || p.cancelled) {  // moved or gone: index it again
+  if (p.start != before.start || p.last_day() != before.last_day() || p.cancelled) {  // moved or gone: index it again
     WorkerPeriods& w = workers_[*worker_index_.find(p.worker.value) - 1];
     unindex_period(w, *index);
     index_period(w, *index);

@@ -51,6 +51,11 @@ struct Period {
   DeclarationKind last_change = DeclarationKind::kIn;
 
   bool counts_for_student_quota() const { return worker_type == WorkerType::kSTU && !cancelled; }
+  // The last day the period covers: its end; for a flexi-job whose end is not known (an IN
+  // without an end date), the last day of its start's quarter: a FLX Dimona is declared per
+  // quarter (DOMAIN §3, rule 13), so it never runs into the next one. The overlap check and the
+  // calendars read this; `end` stays what was declared.
+  Date last_day() const;
 };
 
 struct QuotaDefinition {

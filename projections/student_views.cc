@@ -147,13 +147,13 @@ StudentCalendar student_calendar(const LedgerState& state, Ssin citizen, int32_t
   const Date first = date_from_civil(year, 1, 1);
   const Date last = valid_on ? std::min(*valid_on, date_from_civil(year, 12, 31)) : date_from_civil(year, 12, 31);
   state.for_each_period_of(citizen, [&](const Period& p) {
-    if (p.cancelled || p.end < first || last < p.start) return;
+    if (p.cancelled || p.last_day() < first || last < p.start) return;
     auto it = std::find_if(cal.rows.begin(), cal.rows.end(), [&](const CalendarRow& r) {
       return r.employer == p.employer && r.worker_type == p.worker_type;
     });
     if (it == cal.rows.end()) it = cal.rows.insert(cal.rows.end(), CalendarRow{p.employer, p.worker_type, {}});
     const int32_t from = std::max(p.start.days, first.days) - first.days;
-    const int32_t to = std::min(p.end.days, last.days) - first.days;
+    const int32_t to = std::min(p.last_day().days, last.days) - first.days;
     for (int32_t d = from; d <= to; ++d) it->days[static_cast<size_t>(d) / 64] |= uint64_t{1} << (d % 64);
   });
   std::sort(cal.rows.begin(), cal.rows.end(), [](const CalendarRow& x, const CalendarRow& y) {

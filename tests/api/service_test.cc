@@ -113,6 +113,15 @@ TEST(LedgerServiceOnAFullDisk, AnswersWhatWasStoredAndWritesAgainOnceThereIsRoom
   EXPECT_EQ(folded.student_hours(Ssin{5031412595}, 2025), 30u);
 }
 
+uint32_t hours_of(const api::LedgerService& s, uint64_t ssin) {
+  return s.read([&](const Projector& p) { return p.state_of(Ssin{ssin}).student_hours(Ssin{ssin}, 2025); });
+}
+
+// The events of a citizen the read side's CitizenIndex lists.
+size_t events_listed(const api::LedgerService& s, uint64_t ssin) {
+  return s.read([&](const Projector& p) { return p.model_of<CitizenIndex>(Ssin{ssin}).offsets(Ssin{ssin}).size(); });
+}
+
 // The states the writer decides against and folds into (the Ledger's), read on its thread.
 std::vector<const LedgerState*> writer_states(api::LedgerService& s, bool* shares) {
   std::promise<std::vector<const LedgerState*>> answer;
@@ -154,14 +163,8 @@ TEST(LedgerService, TheWriterSharesTheReadSidesStatesAndEachEventIsFoldedOnce) {
     return n;
   });
   EXPECT_EQ(applied, 2u) << "an event folded twice";
-  EXPECT_EQ(
-      s.read([](const Projector& p) { return p.state_of(Ssin{4070101124}).student_hours(Ssin{4070101124}, 2025); }),
-      40u);
-  // The read models took both (the citizen index lists each event once).
-  EXPECT_EQ(s.read([](const Projector& p) {
-    return p.model_of<CitizenIndex>(Ssin{5031412595}).offsets(Ssin{5031412595}).size();
-  }),
-            1u);
+  EXPECT_EQ(hours_of(s, 4070101124), 40u);
+  EXPECT_EQ(events_listed(s, 5031412595), 1u);  // the read models took it
 
   const std::string wal = fresh.common.data_dir + "/ledger.db-wal";
   {
@@ -170,20 +173,13 @@ TEST(LedgerService, TheWriterSharesTheReadSidesStatesAndEachEventIsFoldedOnce) {
     ASSERT_FALSE(refused.is_ok());
   }
   // The refused write never reached the read side, and the writer shares the new states.
-  EXPECT_EQ(
-      s.read([](const Projector& p) { return p.state_of(Ssin{5031412595}).student_hours(Ssin{5031412595}, 2025); }),
-      30u);
+  EXPECT_EQ(hours_of(s, 5031412595), 30u);
   Result<api::WriteOutcome> third = write(s, student_in("05031412595", "2025-09-01", "2025-09-30", 50));
   ASSERT_TRUE(third.is_ok()) << third.status().to_string();
   EXPECT_EQ(writer_states(s, &shares), read_states(s));
   EXPECT_TRUE(shares);
-  EXPECT_EQ(
-      s.read([](const Projector& p) { return p.state_of(Ssin{5031412595}).student_hours(Ssin{5031412595}, 2025); }),
-      80u);
-  EXPECT_EQ(s.read([](const Projector& p) {
-    return p.model_of<CitizenIndex>(Ssin{5031412595}).offsets(Ssin{5031412595}).size();
-  }),
-            2u);
+  EXPECT_EQ(hours_of(s, 5031412595), 80u);
+  EXPECT_EQ(events_listed(s, 5031412595), 2u);
   s.stop();
 }
 
@@ -357,10 +353,6 @@ struct DeferredWriterFixture {
                                             std::move(*projector), std::move(open_writer));
   }
 };
-
-uint32_t hours_of(const api::LedgerService& s, uint64_t ssin) {
-  return s.read([&](const Projector& p) { return p.state_of(Ssin{ssin}).student_hours(Ssin{ssin}, 2025); });
-}
 
 TEST(LedgerService, ReadsAreAnsweredWhileTheWriterOpensAndWritesWaitForIt) {
   DeferredWriterFixture f;

@@ -338,6 +338,28 @@ TEST_F(DecisionTest, AFlexiMovedIntoALaterQuarterIsJudgedForThatQuarter) {
   EXPECT_FALSE(has_anomaly(within, anomaly::kStartDateOutOfDomain));
 }
 
+// DOMAIN §3: a FLX Dimona is declared per quarter. One whose end is not known yet covers its
+// start's quarter and no more: the next quarter's IN is no overlap, the same quarter's is.
+TEST_F(DecisionTest, AFlexiWithoutAnEndDateEndsWithItsQuarter) {
+  std::string open = flx_in("2025-06-10", "");
+  open.erase(open.find(R"(,"endDate":"")"), std::string_view(R"(,"endDate":"")").size());
+  Submission in = submit(open);
+  ASSERT_NE(in.decision.result, ResultCode::kRefused);
+  const Period* p = state().period(in.decision.period_id);
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(p->end.days, kOpenEndDays) << "the end stays as declared";
+  EXPECT_EQ(p->last_day(), *parse_date("2025-06-30"));
+  Submission next_quarter = submit(flx_in("2025-07-07", "2025-07-08"));
+  EXPECT_NE(next_quarter.decision.result, ResultCode::kRefused);
+  EXPECT_FALSE(has_anomaly(next_quarter, anomaly::kInOverlap));
+  Submission same_quarter = submit(flx_in("2025-06-27", "2025-06-28"));
+  EXPECT_EQ(same_quarter.decision.result, ResultCode::kRefused);
+  EXPECT_TRUE(has_anomaly(same_quarter, anomaly::kInOverlap));
+  // Moved into the next quarter by an UPDATE, it covers that quarter, and meets the IN there.
+  Submission moved = submit(update(period_of(in), R"("startDate":"2025-07-01")"));
+  EXPECT_TRUE(has_anomaly(moved, anomaly::kUpdateOverlap));
+}
+
 // Rule 16, §6: a birth date after the declaration's day fails the SSIN's check.
 TEST_F(DecisionTest, AnSsinBornAfterTheDeclarationIsRefused) {
   Submission future =
