@@ -52,6 +52,7 @@ constexpr RefusalText kRefusals[kActionRefusalCount] = {
     {"postponementNotLater", "a postponement must move the start date later"},
     {"unknownMessage", "this inbox has no such message (unknown, or older than two months)"},
     {"messageArchived", "the message is already archived"},
+    {"workerBornLater", "the worker's SSIN gives a birth date after the action's day"},
 };
 
 constexpr char kCrockford[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";

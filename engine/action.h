@@ -199,8 +199,9 @@ enum class ActionRefusal : unsigned char {
   kPostponementNotLater,
   kUnknownMessage,
   kMessageArchived,
+  kWorkerBornLater,
 };
-inline constexpr size_t kActionRefusalCount = 22;
+inline constexpr size_t kActionRefusalCount = 23;
 std::string_view refusal_name(ActionRefusal r);       // "tokenAlreadyUsed"
 std::string_view refusal_message(ActionRefusal r);    // one sentence, for people
 bool parse_refusal(std::string_view s, ActionRefusal* out);

@@ -203,6 +203,12 @@ ActionOutcome decide_action(const LedgerState& state, const Action& a, Instant a
   o.worker = a.worker;
   o.employer = a.employer;
   o.id = fresh_id;
+  // Rule 16, §6: nobody acts, nor is acted for, before their birth (as decide() refuses a
+  // declaration, 00024-003). The id stays the fresh one: nothing is created.
+  if (a.worker.value != 0 && born_after(a.worker, date_of(at))) {
+    o.refusal = R::kWorkerBornLater;
+    return o;
+  }
   if (creates_subject(a.kind) && a.id != 0) {
     // An imported id must be free: no record, no period, and not in the
     // ledger's own range (body from kLedgerIdBodyFirst), which is reserved

@@ -627,6 +627,16 @@ TEST_F(ActionDecisionTest, AnUnknownTicketIsRefused) {
   EXPECT_EQ(reason(act(cancel(n))), "unknownTicket");
 }
 
+// Rule 16, §6: an SSIN whose birth date is after the action's day is no one yet (as a declaration
+// for it is refused 00024-003): every action for it is refused, and creates nothing.
+TEST_F(ActionDecisionTest, AnActionForSomeoneBornLaterIsRefused) {
+  const std::string later = "30123103371";  // 2030-12-31: only the 2000 branch checks
+  EXPECT_EQ(reason(act(attest(2025, later))), "workerBornLater");
+  EXPECT_EQ(reason(act(pension("2024-01-01", later))), "workerBornLater");
+  EXPECT_TRUE(state().actions().attestations().empty());
+  EXPECT_EQ(reason(act(attest(2025, "25060100180"))), "none") << "born on the ledger's day (2025-06-01)";
+}
+
 TEST_F(ActionDecisionTest, AnotherEmployerOrWorkerIsNotTheRequests) {
   ActionSubmission s = ok(break_request("2026-01-01", "2026-12-31"));
   EXPECT_EQ(reason(act(cancel(id_of(s), kEmployer2))), "notYourRequest");
