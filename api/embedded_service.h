@@ -19,9 +19,13 @@
 // exclusively from a group's first decision until it is durable and folded
 // (readers never see a write the log may not keep), so reads wait for a
 // group's commit. A group the log did not take, or a hand-over that is not
-// whole, leaves the states ahead of the read models: the projector is opened
-// again from its checkpoint and the log, and the writer with it, before any
-// reader or writer goes on. A writer that does not share (a group member's,
+// whole, leaves the states ahead of the read models: the two part ways
+// (unshare()): the writer folds the log into states of its own
+// (Ledger::reload, which keeps its epoch, so a newer writer's fence still
+// fences it) and the projector is opened again from its checkpoint and the
+// log, before any reader or writer goes on; the service then keeps two
+// states until it restarts. Until that projector is open the read side is
+// stale: not ready, never checkpointed. A writer that does not share (a group member's,
 // or one whose seed was refused) keeps its own states, and the projector
 // folds every event into its own.
 #pragma once
@@ -100,21 +104,29 @@ class EmbeddedLedgerService final : public LedgerService {
   // `lock`: the readers' lock, held already (a writer sharing the states holds it from its first
   // decision) or not; released once folded.
   void fold(const std::vector<Projector::Appended>* handed, std::unique_lock<std::shared_mutex> lock);
-  bool recover();  // writer thread: folds the state from the log again after a failed reload
-  // Writer thread, readers' lock held, writer sharing the projector's states: opens the projector
-  // again (its checkpoint, then the log) and the writer over it; false when either fails.
-  bool reopen_shared();
-  // Opens the writer over the projector (open_writer_), then folds what the open appended (fences);
-  // `readers_locked`: the caller holds the readers' lock exclusively.
-  Status open_writer_over_projector(bool readers_locked);
+  // Writer thread: opens a stale read side again, then folds the writer's state from the log
+  // again after a failed reload; false when either fails.
+  bool recover();
+  // Opens the writer over the projector (open_writer_), then folds what the open appended (fences).
+  Status open_writer_over_projector();
+  // Writer thread, readers' lock held exclusively, writer sharing the projector's states: the
+  // writer folds the log into states of its own, and the projector is opened again.
+  Status unshare();
+  // Readers' lock held exclusively: the projector opened again from its checkpoint and the log.
+  Status reopen_projector();
+  // Readers' lock held: the partitions' folded offsets, for progress() (which never waits for it).
+  void note_progress();
 
   WriterLock lock_;  // first: released last
   std::unique_ptr<Log> log_;
   std::unique_ptr<Ledger> ledger_;  // null until open_writer_ ran (writer thread only)
-  OpenWriter open_writer_;          // kept: a writer sharing the projector's states is opened again with it
+  OpenWriter open_writer_;
   ProjectorOptions options_;        // the projector's, to open it again
   bool shares_ = false;             // the writer shares the projector's states (writer thread only)
-  bool fenced_ = false;             // a writer that shared them was fenced: none is opened again
+  // The projector's states hold what the log does not (a failed unshare()): not ready, no checkpoint.
+  std::atomic<bool> stale_{false};
+  mutable std::mutex progress_mutex_;
+  std::vector<PartitionProgress> progress_;  // note_progress()
   enum class WriterStatus { kOpening, kOpen, kFailed };
   std::atomic<WriterStatus> writer_status_{WriterStatus::kOpen};
   Status writer_failure_;  // set before writer_status_ turns kFailed

@@ -47,6 +47,7 @@ Result<std::unique_ptr<EmbeddedLedgerService>> EmbeddedLedgerService::open(Write
   DIMONA_TRY(stats);
   s->events_folded_ = stats->events + stats->resumed_events;
   s->ledger_time_micros_ = s->projector_->ledger_time().micros;
+  s->note_progress();
   // A long fold at start (no checkpoint, or far behind) is saved now, before any reader or
   // writer waits: otherwise the first write would find one due and write it.
   Result<bool> saved = s->projector_->checkpoint_if_due();
@@ -88,62 +89,76 @@ bool EmbeddedLedgerService::with_writer(std::function<void(const Ledger*)> f) {
   return enqueue(std::move(p));
 }
 
-Status EmbeddedLedgerService::open_writer_over_projector(bool readers_locked) {
+Status EmbeddedLedgerService::open_writer_over_projector() {
   Result<std::unique_ptr<Ledger>> opened = unavailable("not opened");
   {
     // The projector's states are the seed, maybe shared: the open only reads them (a shared
     // seed's tail holds no event, Ledger::fold), so readers go on; nothing folds meanwhile.
-    std::shared_lock lock(fold_mutex_, std::defer_lock);
-    if (!readers_locked) lock.lock();
+    std::shared_lock lock(fold_mutex_);
     opened = open_writer_(*log_, *projector_);
   }
   DIMONA_TRY(opened);
   ledger_ = std::move(*opened);
-  shares_ = ledger_->shares_states();
-  if (!shares_) return Status::ok();
+  if (!ledger_->shares_states()) return Status::ok();
   // On a log that fences writers the open appended a fence to each partition: the projector
   // reads them now (no events), so the first group's hand-over starts where it stands.
-  std::unique_lock lock(fold_mutex_, std::defer_lock);
-  if (!readers_locked) lock.lock();
+  std::unique_lock lock(fold_mutex_);
+  shares_ = true;
   Result<ReplayStats> fences = projector_->catch_up();
-  if (fences.is_ok() && fences->events == 0) return Status::ok();
-  ledger_.reset();
-  return fences.is_ok() ? failed_precondition("the log took events past the writer's fence while it opened")
-                        : fences.status();
+  if (fences.is_ok() && fences->events == 0) {
+    note_progress();
+    return Status::ok();
+  }
+  // Events came past the fence after all (another writer's) and were folded into states the
+  // writer had folded them into too, or the read failed half-way: the two part ways.
+  return unshare();
 }
 
-bool EmbeddedLedgerService::reopen_shared() {
-  fenced_ = fenced_ || (ledger_ && ledger_->fenced());
-  ledger_.reset();  // it points into the projector's states, which hold what the log did not take
+Status EmbeddedLedgerService::reopen_projector() {
   Result<std::unique_ptr<Projector>> reopened = open_projector(*log_, options_);
-  if (reopened.is_ok()) {
-    Result<ReplayStats> stats = (*reopened)->catch_up();
-    if (stats.is_ok())
-      events_folded_ = stats->events + stats->resumed_events;
-    else
-      reopened = stats.status();
+  DIMONA_TRY(reopened);
+  Result<ReplayStats> stats = (*reopened)->catch_up();
+  DIMONA_TRY(stats);
+  projector_ = std::move(*reopened);
+  events_folded_ = stats->events + stats->resumed_events;
+  stale_ = false;
+  note_progress();
+  return Status::ok();
+}
+
+Status EmbeddedLedgerService::unshare() {
+  DIMONA_ASSERT(shares_);
+  shares_ = false;
+  stale_ = true;  // the projector's states hold what the writer staged: until it is opened again
+  // The writer folds the log into states of its own, keeping its epoch: a newer writer's fence
+  // fences it for good (a new writer here would fence that newer one instead).
+  Status reloaded = ledger_->reload();
+  if (!reloaded.is_ok()) {
+    std::lock_guard queue(queue_mutex_);
+    failed_ = true;
   }
-  Status opened = reopened.status();
-  if (reopened.is_ok()) {
-    projector_ = std::move(*reopened);
-    // A fenced writer writes no more (a newer one holds its partitions): the read side alone.
-    opened =
-        fenced_ ? failed_precondition("fenced by a newer writer") : open_writer_over_projector(/*readers_locked=*/true);
-  }
-  if (opened.is_ok()) return true;
-  if (fenced_) return false;
-  std::fprintf(
-      stderr,
-      "dimona-ledger: serve: the state could not be folded from the log again (%s); retried at the next write\n",
-      opened.to_string().c_str());
-  return false;
+  Status reopened = reopen_projector();
+  if (!reopened.is_ok())
+    std::fprintf(stderr,
+                 "dimona-ledger: serve: the read side could not be folded from the log again (%s): not ready, no "
+                 "checkpoint, retried at the next write\n",
+                 reopened.to_string().c_str());
+  return reloaded.is_ok() ? reopened : reloaded;
+}
+
+void EmbeddedLedgerService::note_progress() {
+  std::vector<PartitionProgress> folded;
+  for (uint32_t p = 0; p < projector_->partition_count(); ++p)
+    if (projector_->holds(p)) folded.push_back(PartitionProgress{p, projector_->offset(p), 0});
+  std::lock_guard lock(progress_mutex_);
+  progress_ = std::move(folded);
 }
 
 bool EmbeddedLedgerService::open_writer() {
-  if (ledger_ || shares_) return true;  // a writer sharing the states is opened again by recover()
+  if (ledger_) return true;
   if (writer_status_ == WriterStatus::kFailed) return false;
-  Status opened = open_writer_over_projector(/*readers_locked=*/false);
-  if (!shares_) open_writer_ = nullptr;  // what it holds (the secret, the schedule) is the Ledger's now
+  Status opened = open_writer_over_projector();
+  open_writer_ = nullptr;  // what it holds (the secret, the schedule) is the Ledger's now
   if (!opened.is_ok()) {
     writer_failure_ = opened;
     writer_status_ = WriterStatus::kFailed;
@@ -222,7 +237,7 @@ void EmbeddedLedgerService::process(std::deque<Pending>& group) {
   if (!open_writer())
     return refuse(unavailable("not stored: the writer could not open (" + writer_failure_.to_string() + ")"));
   if (!recover())
-    return refuse(fenced_ || (ledger_ && ledger_->fenced())
+    return refuse(ledger_->fenced()
                       ? fenced_refusal("another process writes its partitions now")
                       : unavailable("not stored: the writer's state cannot be folded from the log; retry later"));
   // A writer sharing the projector's states holds the readers out from its first decision until
@@ -270,8 +285,8 @@ void EmbeddedLedgerService::process(std::deque<Pending>& group) {
       stored += st.durable ? 1 : 0;
     }
     fenced = ledger_->fenced();
-    // A writer that shares the states staged into the read side's: the read side is opened again.
-    Status reloaded = shares_ ? (reopen_shared() ? Status::ok() : unavailable("see above")) : ledger_->reload();
+    // A writer that shares the states staged into the read side's: the two part ways.
+    Status reloaded = shares_ ? unshare() : ledger_->reload();
     std::fprintf(stderr,
                  "dimona-ledger: serve: a commit to the log failed (%s): %zu of %zu submission(s) stored, the others "
                  "answered 503 not stored; %s\n",
@@ -296,11 +311,8 @@ void EmbeddedLedgerService::process(std::deque<Pending>& group) {
     }
     // One event per staged submission, its last: anything else staged is read back from the log.
     fold(handed.size() == staged_events ? &handed : nullptr, std::move(readers));
-  } else if (!shares_) {
-    fold(nullptr, std::move(readers));
   } else {
-    readers.unlock();  // opened again above, caught up with the log
-    folded_.notify_all();
+    fold(nullptr, std::move(readers));
   }
   answer_refused();
   for (Staged& st : staged) {
@@ -325,13 +337,9 @@ void EmbeddedLedgerService::fold(const std::vector<Projector::Appended>* handed,
       if (!whole.is_ok() || !*whole) handed = nullptr;
     }
     if (handed == nullptr && shares_) {
-      // The states hold the group, the read models not all of it: both are folded from the log again.
-      if (!reopen_shared()) {
-        fold_failures_ += 1;
-        std::lock_guard queue(queue_mutex_);
-        failed_ = true;
-      }
-    } else if (handed == nullptr) {
+      // The states hold the group, the read models not all of it: the two part ways.
+      if (!unshare().is_ok()) fold_failures_ += 1;
+    } else if (handed == nullptr && !stale_) {
       Result<ReplayStats> stats = projector_->catch_up();
       if (stats.is_ok()) {
         events_folded_ += stats->events;
@@ -343,30 +351,31 @@ void EmbeddedLedgerService::fold(const std::vector<Projector::Appended>* handed,
       }
     }
     ledger_time_micros_ = projector_->ledger_time().micros;
+    note_progress();
     lock.unlock();
   }
   folded_.notify_all();
   // A checkpoint when one is due, beside the readers: it only reads the state, and this thread
   // is the only one that folds (writes wait for it in the queue, reads do not).
   std::shared_lock beside(fold_mutex_);
+  if (stale_) return;  // states the log does not hold: never a checkpoint
   if (Result<bool> wrote = projector_->checkpoint_if_due(); !wrote.is_ok())
     std::fprintf(stderr, "dimona-ledger: serve: writing a checkpoint failed (%s); retried when one is next due\n",
                  wrote.status().to_string().c_str());
 }
 
 bool EmbeddedLedgerService::recover() {
+  if (stale_) {  // a read side to fold from the log again first (unshare())
+    std::unique_lock readers(fold_mutex_);
+    if (Status reopened = reopen_projector(); !reopened.is_ok()) return false;
+    std::fprintf(stderr, "dimona-ledger: serve: the read side was folded from the log again\n");
+  }
   {
     std::lock_guard lock(queue_mutex_);
     if (!failed_) return true;
   }
-  if (shares_) {
-    if (fenced_) return false;  // for good
-    std::unique_lock readers(fold_mutex_);
-    if (!reopen_shared()) return false;
-  } else {
-    if (ledger_->fenced()) return false;  // for good: no fold of the whole log per write
-    if (Status reloaded = ledger_->reload(); !reloaded.is_ok()) return false;
-  }
+  if (ledger_->fenced()) return false;  // for good: no fold of the whole log per write
+  if (Status reloaded = ledger_->reload(); !reloaded.is_ok()) return false;
   std::fprintf(stderr, "dimona-ledger: serve: the writer's state was folded from the log again, writes go on\n");
   std::lock_guard lock(queue_mutex_);
   failed_ = false;
@@ -408,9 +417,9 @@ Result<std::shared_ptr<const Projector>> EmbeddedLedgerService::citizen_state_at
 Result<std::vector<PartitionProgress>> EmbeddedLedgerService::progress() const {
   std::vector<PartitionProgress> out;
   {
-    std::shared_lock lock(fold_mutex_);
-    for (uint32_t p = 0; p < log_->partitions(); ++p)
-      if (projector_->holds(p)) out.push_back(PartitionProgress{p, projector_->offset(p), 0});
+    // A snapshot taken after each fold: /ready and /metrics never wait for a commit in flight.
+    std::lock_guard lock(progress_mutex_);
+    out = progress_;
   }
   std::lock_guard lock(ends_mutex_);
   for (PartitionProgress& p : out) {
@@ -422,7 +431,7 @@ Result<std::vector<PartitionProgress>> EmbeddedLedgerService::progress() const {
 }
 
 bool EmbeddedLedgerService::ready() const {
-  if (writer_status_ == WriterStatus::kFailed) return false;
+  if (writer_status_ == WriterStatus::kFailed || stale_) return false;
   std::lock_guard lock(queue_mutex_);
   return !failed_ && !stopping_;
 }
@@ -449,7 +458,8 @@ void EmbeddedLedgerService::stop() {
   }
   wake_.notify_all();
   if (writer_.joinable()) writer_.join();
-  if (!projector_) return;  // open() failed before the projector existed
+  ledger_.reset();                    // before the projector: it may point into its states
+  if (!projector_ || stale_) return;  // open() failed before the projector existed; or states the log lacks
   std::unique_lock lock(fold_mutex_);
   (void)projector_->checkpoint();
 }

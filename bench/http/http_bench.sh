@@ -12,9 +12,8 @@ runs=${1:-3}; seconds=${2:-10}; connections=${3:-64}
 bin=build/api/dimona-ledger
 bare=build/bench/bare_server
 [ -x "$bin" ] && [ -x "$bare" ] || { echo "http_bench: build first: scripts/build.sh release" >&2; exit 1; }
-if ! command -v wrk >/dev/null; then
-  if [ "$(id -u)" -eq 0 ]; then apt-get install -y -qq wrk >/dev/null; else sudo apt-get install -y -qq wrk >/dev/null; fi
-fi
+. bench/http/wrk_lib.sh
+need_wrk
 dir=$(mktemp -d)
 cleanup() { kill "${serve_pid:-}" "${bare_pid:-}" "${old_pid:-}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$dir"; }
 trap cleanup EXIT
@@ -38,23 +37,15 @@ bare_url="http://127.0.0.1:18182/v1/citizens/05031412595/studentBalance?year=202
 old_url="http://127.0.0.1:18183/v1/citizens/05031412595/studentBalance?year=2025"
 curl -sf -H "Authorization: Bearer $token" "$ours_url" >/dev/null || { echo "http_bench: the server does not answer" >&2; exit 1; }
 
-# wrk's --latency output -> "req/s p50_ms p99_ms"
-measure() {
-  wrk -t2 -c"$connections" -d"${seconds}s" --latency "$@" | awk '
-    function ms(v) { if (v ~ /us$/) return v/1000; if (v ~ /ms$/) return v+0; if (v ~ /s$/) return v*1000; return v }
-    /^ +50%/ { p50 = ms($2) } /^ +99%/ { p99 = ms($2) } /^Requests\/sec/ { rps = $2 }
-    END { printf "%s %.3f %.3f\n", rps, p50, p99 }'
-}
 : >"$dir/ours"; : >"$dir/old"; : >"$dir/bare"
 for i in $(seq "$runs"); do
-  measure -H "Authorization: Bearer $token" "$ours_url" >>"$dir/ours"
-  [ -n "${OLD:-}" ] && measure -H "Authorization: Bearer $token" "$old_url" >>"$dir/old"
-  measure "$bare_url" >>"$dir/bare"
+  measure "$connections" "$seconds" -H "Authorization: Bearer $token" "$ours_url" >>"$dir/ours"
+  [ -n "${OLD:-}" ] && measure "$connections" "$seconds" -H "Authorization: Bearer $token" "$old_url" >>"$dir/old"
+  measure "$connections" "$seconds" "$bare_url" >>"$dir/bare"
   line="run $i: ours $(tail -1 "$dir/ours")"
   [ -n "${OLD:-}" ] && line="$line   old $(tail -1 "$dir/old")"
   echo "$line   bare $(tail -1 "$dir/bare")   (req/s p50_ms p99_ms)"
 done
-median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 for side in $sides; do
   for col in 1 2 3; do eval "${side}_${col}=$(cut -d' ' -f$col "$dir/$side" | median)"; done
 done
