@@ -63,6 +63,7 @@ class EmbeddedLedgerService final : public LedgerService {
   bool with_writer(std::function<void(const Ledger*)> f) override;
   void read_view(const std::function<void(const Projector&)>& f) const override {
     std::shared_lock lock(fold_mutex_);
+    if (stale_) throw ReadSideUnavailable();
     f(*projector_);
   }
   Result<std::shared_ptr<const Projector>> state_at(Instant at) const override { return past_->at(at); }

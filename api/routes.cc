@@ -353,6 +353,8 @@ struct Api::Impl {
       try {
         if (route.spread == Spread::kRequests || route.spread == Spread::kCareerBreaks) return merged(route, *call, o);
         first_found(route, *call, o);
+      } catch (const ReadSideUnavailable& e) {
+        call->reply(unavailable_response(e.what()));
       } catch (const std::exception&) {
         call->reply(problem(500, "internalServerError", "Internal Server Error", "The request could not be completed"));
       }
@@ -454,6 +456,8 @@ struct Api::Impl {
     auto task = [this, &route, call] {
       try {
         dispatch(route, *call);
+      } catch (const ReadSideUnavailable& e) {
+        call->reply(unavailable_response(e.what()));
       } catch (const std::exception&) {
         call->reply(problem(500, "internalServerError", "Internal Server Error", "The request could not be completed"));
       }
@@ -666,6 +670,8 @@ void Api::handle(HttpRequest request, std::function<void(HttpResponse)> done) {
     if (route->spread != Spread::kNone && c.request.header(kFanoutHeader).empty() && impl.spread(*route, c)) return;
     if (c.as_of && !route->answers_as_of) return impl.dispatch_on_pool(*route, std::move(c));  // a past state may fold for a while
     impl.dispatch(*route, c);
+  } catch (const ReadSideUnavailable& e) {  // embedded_service.h "One state": retried
+    c.reply(unavailable_response(e.what()));
   } catch (const std::exception&) {  // the HTTP edge: a bug becomes a 500, never a dead server
     c.reply(problem(500, "internalServerError", "Internal Server Error", "The request could not be completed"));
   }

@@ -160,6 +160,7 @@ bool EmbeddedLedgerService::open_writer() {
   Status opened = open_writer_over_projector();
   open_writer_ = nullptr;  // what it holds (the secret, the schedule) is the Ledger's now
   if (!opened.is_ok()) {
+    ledger_.reset();  // opened, then parted from the read side and not reloaded: no writer
     writer_failure_ = opened;
     writer_status_ = WriterStatus::kFailed;
     std::fprintf(stderr, "dimona-ledger: serve: the writer could not open (%s): writes are answered 503, reads go on\n",
@@ -407,6 +408,7 @@ Result<std::shared_ptr<const Projector>> EmbeddedLedgerService::citizen_state_at
   bool complete = false;
   {
     std::shared_lock lock(fold_mutex_);
+    if (stale_) return unavailable(ReadSideUnavailable().what());
     complete = projector_->holds(p) && projector_->partition(p).last_recorded_at() > at;
     if (complete) offsets = projector_->citizens(p).offsets(citizen);
   }

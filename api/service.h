@@ -42,6 +42,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -74,6 +75,13 @@ struct PartitionProgress {
   uint64_t lag() const { return end > folded ? end - folded : 0; }
 };
 
+// Thrown by LedgerService::read_view() while the read side is stale (embedded_service.h, "One
+// state": its states hold a write the log refused, and opening it again failed): no read may see
+// it. The HTTP edge answers 503 and the read is retried.
+struct ReadSideUnavailable : std::runtime_error {
+  ReadSideUnavailable() : std::runtime_error("the read side is being folded from the log again") {}
+};
+
 class LedgerService {
  public:
   virtual ~LedgerService() = default;
@@ -90,7 +98,8 @@ class LedgerService {
   // the service is stopping.
   virtual bool with_writer(std::function<void(const Ledger*)> f) = 0;
 
-  // f(projector) under the reader lock; its value.
+  // f(projector) under the reader lock; its value. Throws ReadSideUnavailable (the HTTP edge
+  // answers 503) when the read side holds what the log does not and is being folded again.
   template <typename F>
   auto read(F&& f) const {
     std::optional<decltype(f(std::declval<const Projector&>()))> out;

@@ -1126,6 +1126,10 @@ Status Ledger::sync() {
 
 Status Ledger::reload() {
   poisoned_ = true;  // until the fold below succeeds
+  if (shares_states_) {  // its seed's owner keeps those: this writer's are its own from now on, or none
+    std::fill(states_.begin(), states_.end(), nullptr);
+    shares_states_ = false;
+  }
   committer_.reset();  // joins: the group in flight, if any, is durable or not, the log says which
   for (Staged& s : staged_) s.clear();
   staged_events_ = 0;

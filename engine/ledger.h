@@ -221,7 +221,8 @@ class Ledger {
   Status commit_async();
   Status sync();
   // Drops the staged events and the group in flight (waiting for it), then
-  // folds the whole log into a fresh state. kCorruption or kIoError from the
+  // folds the whole log into fresh states: a writer that shared its seed's
+  // states lets go of them first, whatever the fold's outcome. kCorruption or kIoError from the
   // log leave the Ledger unusable until a reload() succeeds.
   Status reload();
   // True once a fold or a commit found a newer writer's fence in a held
