@@ -25,7 +25,8 @@
 // fences it) and the projector is opened again from its checkpoint and the
 // log, before any reader or writer goes on; the service then keeps two
 // states until it restarts. Until that projector is open the read side is
-// stale: not ready, never checkpointed. A writer that does not share (a group member's,
+// stale: not ready, never checkpointed, and read_view() throws
+// ReadSideUnavailable (503). A writer that does not share (a group member's,
 // or one whose seed was refused) keeps its own states, and the projector
 // folds every event into its own.
 #pragma once
@@ -145,6 +146,7 @@ class EmbeddedLedgerService final : public LedgerService {
   bool stopping_ = false;
   bool failed_ = false;  // the writer's state is ahead of the log: recover() before deciding
   std::atomic<uint64_t> events_folded_{0};
+  std::atomic<uint64_t> folds_{0};  // folds done, for wait_for()'s wake-ups
   std::atomic<uint64_t> events_handed_over_{0};
   std::atomic<uint64_t> lag_{0};
   std::atomic<uint64_t> commit_failures_{0};

@@ -355,6 +355,10 @@ void EmbeddedLedgerService::fold(const std::vector<Projector::Appended>* handed,
     note_progress();
     lock.unlock();
   }
+  // Counted, then through the mutex wait_for() waits under: a fold between its check and its
+  // wait still wakes it (else it would sleep until its deadline).
+  folds_.fetch_add(1);
+  { std::lock_guard queue(queue_mutex_); }
   folded_.notify_all();
   // A checkpoint when one is due, beside the readers: it only reads the state, and this thread
   // is the only one that folds (writes wait for it in the queue, reads do not).
@@ -386,12 +390,13 @@ bool EmbeddedLedgerService::recover() {
 bool EmbeddedLedgerService::wait_for(uint32_t partition, Offset offset, int deadline_ms) const {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(deadline_ms);
   for (;;) {
+    const uint64_t seen = folds_.load();
     {
       std::shared_lock lock(fold_mutex_);
       if (partition < projector_->partition_count() && projector_->offset(partition) > offset) return true;
     }
     std::unique_lock lock(queue_mutex_);
-    if (folded_.wait_until(lock, deadline) == std::cv_status::timeout) {
+    if (!folded_.wait_until(lock, deadline, [&] { return folds_.load() != seen; })) {
       std::shared_lock fold(fold_mutex_);
       return partition < projector_->partition_count() && projector_->offset(partition) > offset;
     }
