@@ -66,6 +66,13 @@ constexpr std::string_view kFanoutHeader = "x-dimona-fanout";
 
 namespace {
 
+// The answer to an exception that reached an HTTP edge: a read side being folded again
+// (embedded_service.h "One state") is 503, retried; anything else is a bug, a 500, never a dead server.
+HttpResponse exception_response(const std::exception& e) {
+  if (dynamic_cast<const ReadSideUnavailable*>(&e) != nullptr) return unavailable_response(e.what());
+  return problem(500, "internalServerError", "Internal Server Error", "The request could not be completed");
+}
+
 // Who looked: the roles whose reads of a citizen's data are recorded.
 std::optional<ConsultationRole> consulting_role(Role role) {
   switch (role) {
@@ -353,10 +360,8 @@ struct Api::Impl {
       try {
         if (route.spread == Spread::kRequests || route.spread == Spread::kCareerBreaks) return merged(route, *call, o);
         first_found(route, *call, o);
-      } catch (const ReadSideUnavailable& e) {
-        call->reply(unavailable_response(e.what()));
-      } catch (const std::exception&) {
-        call->reply(problem(500, "internalServerError", "Internal Server Error", "The request could not be completed"));
+      } catch (const std::exception& e) {
+        call->reply(exception_response(e));
       }
     };
     if (!post_fanout(std::move(task))) call->reply(unavailable_response("Too many requests across instances, or stopping; retry"));
@@ -456,10 +461,8 @@ struct Api::Impl {
     auto task = [this, &route, call] {
       try {
         dispatch(route, *call);
-      } catch (const ReadSideUnavailable& e) {
-        call->reply(unavailable_response(e.what()));
-      } catch (const std::exception&) {
-        call->reply(problem(500, "internalServerError", "Internal Server Error", "The request could not be completed"));
+      } catch (const std::exception& e) {
+        call->reply(exception_response(e));
       }
     };
     if (!post_fanout(std::move(task))) call->reply(unavailable_response("Too many requests in the past at once, or stopping; retry"));
@@ -670,10 +673,8 @@ void Api::handle(HttpRequest request, std::function<void(HttpResponse)> done) {
     if (route->spread != Spread::kNone && c.request.header(kFanoutHeader).empty() && impl.spread(*route, c)) return;
     if (c.as_of && !route->answers_as_of) return impl.dispatch_on_pool(*route, std::move(c));  // a past state may fold for a while
     impl.dispatch(*route, c);
-  } catch (const ReadSideUnavailable& e) {  // embedded_service.h "One state": retried
-    c.reply(unavailable_response(e.what()));
-  } catch (const std::exception&) {  // the HTTP edge: a bug becomes a 500, never a dead server
-    c.reply(problem(500, "internalServerError", "Internal Server Error", "The request could not be completed"));
+  } catch (const std::exception& e) {  // the HTTP edge: a bug becomes a 500, never a dead server
+    c.reply(exception_response(e));
   }
 }
 

@@ -267,7 +267,6 @@ void EmbeddedLedgerService::process(std::deque<Pending>& group) {
   }
   const size_t staged_events = ledger_->staged_events();
   Status committed = ledger_->commit();
-  bool fenced = false;  // known before a writer that shares is opened again
   if (!committed.is_ok()) {
     // The log says what was stored: a submission below its partition's end
     // offset is durable (201), the others were not written (503). The state,
@@ -285,7 +284,6 @@ void EmbeddedLedgerService::process(std::deque<Pending>& group) {
                    (ends.at(p).is_ok() && ledger_->stored_offset(p, st.outcome.offset) < *ends.at(p));
       stored += st.durable ? 1 : 0;
     }
-    fenced = ledger_->fenced();
     // A writer that shares the states staged into the read side's: the two part ways.
     Status reloaded = shares_ ? unshare() : ledger_->reload();
     std::fprintf(stderr,
@@ -318,7 +316,7 @@ void EmbeddedLedgerService::process(std::deque<Pending>& group) {
   answer_refused();
   for (Staged& st : staged) {
     if (committed.is_ok() || st.durable) st.pending->done(std::move(st.outcome));
-    else if (fenced)
+    else if (ledger_->fenced())
       st.pending->done(fenced_refusal(committed.to_string()));
     else st.pending->done(unavailable("not stored: the log could not commit this write (" + committed.to_string() +
                                       "); nothing of it was written, retry"));

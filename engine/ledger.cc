@@ -857,12 +857,25 @@ Status Ledger::merged_state(LedgerState* into) const {
   return Status::ok();
 }
 
+namespace {
+
+// The first held partition (states[p] not null) whose state holds what `holds` looks for.
+template <typename F>
+std::optional<uint32_t> holder(const std::vector<LedgerState*>& states, F&& holds) {
+  for (uint32_t p = 0; p < states.size(); ++p)
+    if (states[p] != nullptr && holds(*states[p])) return p;
+  return std::nullopt;
+}
+
+}  // namespace
+
 Result<uint32_t> Ledger::subject_partition(const Declaration& d) {
   if (d.kind == DeclarationKind::kIn) return partition_of(d.ssin.valid() ? d.ssin.value : Ssin{});
   if (d.period_id.valid()) {
-    for (uint32_t p = 0; p < partitions(); ++p)
-      if (states_[p] != nullptr && states_[p]->period(d.period_id.value)) return p;
-    if (reads_directory()) DIMONA_TRY(check_subject_held(d.period_id.value.value));  // another writer's?
+    const PeriodId id = d.period_id.value;
+    if (std::optional<uint32_t> p = holder(states_, [id](const LedgerState& s) { return s.period(id) != nullptr; }))
+      return *p;
+    if (reads_directory()) DIMONA_TRY(check_subject_held(id.value));  // another writer's?
   }
   return partition_of(Ssin{});  // an unknown period: refused, no worker
 }
@@ -871,11 +884,11 @@ Result<uint32_t> Ledger::subject_partition(const Action& a) {
   const AddressedSubject addressed = addressed_subject(a);
   if (addressed != AddressedSubject::kTicket && addressed != AddressedSubject::kNotification)
     return partition_of(a.worker);
-  for (uint32_t p = 0; p < partitions(); ++p) {
-    if (states_[p] == nullptr) continue;
-    const ActionState& s = states_[p]->actions();
-    if (addressed == AddressedSubject::kTicket ? s.ticket(a.id) != nullptr : s.notification(a.id) != nullptr) return p;
-  }
+  const bool ticket = addressed == AddressedSubject::kTicket;
+  if (std::optional<uint32_t> p = holder(states_, [&a, ticket](const LedgerState& s) {
+        return ticket ? s.actions().ticket(a.id) != nullptr : s.actions().notification(a.id) != nullptr;
+      }))
+    return *p;
   if (reads_directory()) DIMONA_TRY(check_subject_held(a.id));  // another writer's?
   return partition_of(a.worker);
 }
