@@ -492,7 +492,7 @@ Status fold_log(Log& log, const std::vector<LedgerState*>& states) {
 Status Ledger::fold(const WriterSeed* seed) {
   std::vector<std::unique_ptr<LedgerState>> fresh(partitions());
   std::vector<LedgerState*> into(partitions(), nullptr);
-  std::vector<std::unordered_map<std::string, std::string>> positions(partitions());
+  std::vector<SourceTails> positions(partitions());
   Result<std::vector<Offset>> ends = end_offsets(log_, *consumer_, held_);
   DIMONA_TRY(ends);
   std::vector<Instant> last(partitions());
@@ -538,7 +538,7 @@ Status Ledger::fold(const WriterSeed* seed) {
       from.emplace_back(part.offset, part.fence);
       last[p] = summary->last_recorded_at;  // a state folded from one partition: that partition's last
       for (uint32_t q = 0; q < part.serials.size(); ++q) serials[q] = std::max(serials[q], part.serials[q]);
-      for (const std::string& text : part.positions) positions[p][std::string(source_of_position(text))] = text;
+      positions[p] = part.tails;
     }
   }
   for (const std::unique_ptr<LedgerState>& state : fresh)
@@ -553,14 +553,7 @@ Status Ledger::fold(const WriterSeed* seed) {
         last[r.partition] = std::max(last[r.partition], r.recorded_at);
         note_ledger_ids(event, serials);
         if (keeps_directory) Directory::rows_of(event, r.partition, &rows);
-        if (r.source.empty()) return;
-        auto& mine = positions[r.partition];
-        const std::string_view source = source_of_position(r.source);
-        auto it = mine.find(std::string(source));
-        if (it == mine.end())
-          mine.emplace(std::string(source), std::move(r.source));
-        else
-          it->second = std::move(r.source);
+        if (!r.source.empty()) (void)positions[r.partition].note(r.source);  // one that does not parse: not ours
       },
       &fences, from));
   for (uint32_t p = 0; p < partitions(); ++p)
@@ -570,10 +563,11 @@ Status Ledger::fold(const WriterSeed* seed) {
                                  std::to_string(fences[p]) + " (this writer's epoch is " + std::to_string(epochs_[p]) + ")");
     }
   stored_max_.clear();
-  for (const auto& partition : positions)
-    for (const auto& [source, text] : partition)
+  for (const SourceTails& partition : positions)
+    partition.for_each_last([&](std::string_view text) {
       if (Result<SourcePosition> stored = parse_source_position(text); stored.is_ok())
-        stored_max_[source] = std::max(stored_max_[source], stored->at.index);
+        stored_max_[stored->source] = std::max(stored_max_[stored->source], stored->at.index);
+    });
   owned_ = std::move(fresh);
   states_ = std::move(into);
   shares_states_ = shared;
@@ -686,20 +680,21 @@ Offset Ledger::stored_offset(uint32_t partition, Offset predicted) const {
 std::vector<std::optional<SourcePosition>> Ledger::source_positions(std::string_view source) const {
   std::vector<std::optional<SourcePosition>> out(partitions());
   for (uint32_t p = 0; p < partitions(); ++p) {
-    auto it = positions_[p].find(std::string(source));
-    if (it == positions_[p].end()) continue;
-    Result<SourcePosition> parsed = parse_source_position(it->second);
+    const std::string_view text = positions_[p].last(source);
+    if (text.empty()) continue;
+    Result<SourcePosition> parsed = parse_source_position(text);
     if (parsed.is_ok()) out[p] = std::move(*parsed);
   }
   return out;
 }
 
-bool Ledger::stored_before(uint32_t partition, const SourcePosition* position) const {
+bool Ledger::stored_before(const SourcePosition* position) const {
   if (position == nullptr) return false;
-  auto it = positions_[partition].find(position->source);
-  if (it == positions_[partition].end()) return false;
-  Result<SourcePosition> last = parse_source_position(it->second);
-  return last.is_ok() && position->at.index <= last->at.index;
+  auto most = stored_max_.find(position->source);
+  if (most == stored_max_.end() || position->at.index > most->second) return false;  // new: the common case
+  for (uint32_t p = 0; p < partitions(); ++p)
+    if (held_[p] && positions_[p].holds(position->source, position->at.index)) return true;
+  return false;
 }
 
 namespace {
@@ -744,7 +739,7 @@ Status Ledger::stage(const Event& event, uint32_t partition, const SourcePositio
     before = staged.bytes.size();
     format_source_position(*position, &staged.bytes);
     r.source = static_cast<uint32_t>(staged.bytes.size() - before);
-    positions_[partition][position->source].assign(staged.bytes, before, r.source);
+    positions_[partition].note(*position, std::string_view(staged.bytes).substr(before, r.source));
     uint64_t& most = stored_max_[position->source];  // a later submission of the same line is a redelivery too
     most = std::max(most, position->at.index);
   }
@@ -804,16 +799,6 @@ Status Ledger::in_order(Instant at, uint32_t partition) const {
   if (!(at < partition_time_[partition])) return Status::ok();
   return invalid_argument("recordedAt " + to_string(at) + " is before ledger time " +
                           to_string(partition_time_[partition]) + " (its partition's last event)");
-}
-
-Instant Ledger::probe_time(const std::optional<Instant>& recorded_at) const {
-  return recorded_at ? *recorded_at : std::max(clock_.now(), last_recorded_at());
-}
-
-bool Ledger::may_be_stored(const SourcePosition* position) const {
-  if (position == nullptr) return false;
-  auto it = stored_max_.find(position->source);
-  return it != stored_max_.end() && position->at.index <= it->second;
 }
 
 Status Ledger::check_subject_held(uint64_t id) {
@@ -1004,13 +989,7 @@ Result<ActionSubmission> Ledger::submit_action(const Action& a, std::string_view
   // The worker, hence the partition whose serial gives the fresh id, is known once decided:
   // the decision takes a placeholder id, then the real one (restamp_fresh_id).
   const uint64_t placeholder = dimona_id_from_body(kLedgerIdBodyFirst);
-  if (may_be_stored(position)) {  // a redelivery? its partition says (decided again only to find the partition)
-    Result<std::pair<ActionOutcome, uint32_t>> probe =
-        decide_action_in_partition(a, probe_time(a.recorded_at), placeholder);
-    DIMONA_TRY(probe);
-    if (stored_before(probe->second, position))
-      return ActionSubmission{probe->first, probe_time(a.recorded_at), probe->second, true};
-  }
+  if (stored_before(position)) return ActionSubmission{{}, {}, 0, true};
   Result<Instant> at = ledger_time(a.recorded_at);
   if (!at.is_ok()) return at.status();
   Result<std::pair<ActionOutcome, uint32_t>> decided = decide_action_in_partition(a, *at, placeholder);
@@ -1038,13 +1017,7 @@ Result<ActionSubmission> Ledger::submit_action(const Action& a, std::string_view
 Result<Submission> Ledger::submit(const Declaration& d, std::string_view raw, std::string_view source,
                                   const SourcePosition* position) {
   DIMONA_ASSERT(!poisoned_);
-  if (may_be_stored(position)) {  // a redelivery? its partition says (decided again only to find the partition)
-    const Instant probe_at = probe_time(d.recorded_at);
-    Result<std::pair<Decision, uint32_t>> probe = decide_in_partition(d, probe_at);
-    DIMONA_TRY(probe);
-    if (stored_before(probe->second, position))
-      return Submission{DeclarationId{}, probe->first, probe_at, probe->second, true};
-  }
+  if (stored_before(position)) return Submission{DeclarationId{}, {}, {}, 0, true};
   Result<Instant> recorded = ledger_time(d.recorded_at);
   if (!recorded.is_ok()) return recorded.status();
   const Instant at = *recorded;

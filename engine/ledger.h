@@ -13,10 +13,11 @@
 // that partition and folds it at once, so the next submission sees it. The quota schedule is reference data the
 // state reads beside the events (LedgerState::set_quota_schedule): no quota
 // event is written, and each decision takes the figure known at its own
-// recordedAt (quota_schedule.h). A submission given a SourcePosition that its
-// partition already holds (index at or below the last stored index of that
-// source there) is a redelivery: nothing is staged or folded and it comes
-// back with stored_before set. commit() appends each partition's staged
+// recordedAt (quota_schedule.h). A submission given a SourcePosition whose
+// item a held partition stores, or proves answered (SourceTails, exact: the
+// item is never decided again to find its partition), is a redelivery:
+// nothing is decided, staged or folded and it comes back with stored_before
+// set. commit() appends each partition's staged
 // events (one append per partition; nothing spans partitions) and returns
 // once all are durable; commit_async() hands them to the Ledger's committer
 // thread and returns at once, so deciding the next group overlaps the log's
@@ -101,11 +102,12 @@
 #include "engine/base/time.h"
 #include "engine/decision.h"
 #include "engine/directory.h"
-#include "engine/log/log.h"
-#include "engine/source_position.h"
 #include "engine/ledger_state.h"
+#include "engine/log/log.h"
 #include "engine/quota_schedule.h"
 #include "engine/secret.h"
+#include "engine/source_position.h"
+#include "engine/source_tails.h"
 
 namespace dimona {
 
@@ -113,7 +115,7 @@ struct ActionSubmission {
   ActionOutcome outcome;
   Instant recorded_at;
   uint32_t partition = 0;
-  bool stored_before = false;  // a redelivery its partition holds: nothing staged
+  bool stored_before = false;  // a redelivery: nothing decided nor staged (the rest empty)
 };
 
 struct Submission {
@@ -121,7 +123,7 @@ struct Submission {
   Decision decision;
   Instant recorded_at;
   uint32_t partition = 0;
-  bool stored_before = false;  // a redelivery its partition holds: nothing staged
+  bool stored_before = false;  // a redelivery: nothing decided nor staged (the rest empty)
 };
 
 // The partition of a ledger-assigned id (body at or above kLedgerIdBodyFirst)
@@ -169,7 +171,7 @@ struct WriterSeed {
     std::string_view state_bytes;
     Offset offset = 0;
     Offset fence = kNoEpoch;
-    std::vector<std::string> positions;  // SourcePosition texts, one per source
+    SourceTails tails;                   // where each input source stands (source_tails.h)
     std::vector<uint64_t> serials;       // one per partition of the log (note_ledger_ids); empty: none used
   };
   std::vector<Partition> partitions;
@@ -293,14 +295,10 @@ class Ledger {
   Status stage(const Event& event, uint32_t partition, const SourcePosition* position);
   Status stage_and_fold(const Event& event, uint32_t partition, const SourcePosition* position);
   Status timed_wait();
-  // True when `position` is at or below what `partition` holds of its source.
-  bool stored_before(uint32_t partition, const SourcePosition* position) const;
-  // False when no partition holds `position`'s index of its source (cheap: most submissions).
-  bool may_be_stored(const SourcePosition* position) const;
+  // True when a held partition stores `position`'s item, or proves it answered (SourceTails::holds).
+  bool stored_before(const SourcePosition* position) const;
   // kInvalidArgument when `at` is before `partition`'s last event (ledger time never goes back in a partition).
   Status in_order(Instant at, uint32_t partition) const;
-  // The instant a redelivery probe decides at (no validation, nothing staged).
-  Instant probe_time(const std::optional<Instant>& recorded_at) const;
   // Folds the whole log into a fresh state; ends and source positions with
   // it. From `seed` (open() only): the seed's states merged, then the records
   // from its offsets on.
@@ -360,9 +358,10 @@ class Ledger {
   std::vector<KeyedTable::Row> folded_rows_;            // the directory rows of the last fold, until reconciled
   // kFailedPrecondition unless this writer holds `partition`.
   Status check_held(uint32_t partition) const;
-  // Per partition: source -> the text of its last position stored or staged there.
-  std::vector<std::unordered_map<std::string, std::string>> positions_;
-  // Per source: the largest index stored or staged (the log's when it was last folded, then this writer's).
+  // Per partition: where each source stands in it, stored or staged.
+  std::vector<SourceTails> positions_;
+  // Per source: the largest index stored or staged (the log's when it was last folded, then this
+  // writer's): an item above it is new without asking the partitions (most submissions).
   std::unordered_map<std::string, uint64_t> stored_max_;
   std::unique_ptr<Committer> committer_;  // owns the group in flight
   // Per partition: this writer's epoch, the offset of the fence it appended

@@ -52,20 +52,27 @@ std::string_view source_of_position(std::string_view text) {
   return at == std::string_view::npos ? std::string_view() : text.substr(0, at);
 }
 
-Result<SourcePosition> parse_source_position(std::string_view text) {
+Status parse_source_marks(std::string_view text, std::string_view* source, SourceMark* at, SourceMark* resume) {
   if (text.size() > limits::log_source_bytes_max) return invalid_argument("a source position is too long");
-  const size_t at = text.rfind('@');
-  if (at == std::string_view::npos || at == 0) return invalid_argument("a source position is SOURCE@INDEX/RESUME");
-  SourcePosition p;
-  p.source = std::string(text.substr(0, at));
-  std::string_view rest = text.substr(at + 1);
-  if (!take_number(&rest, ',', &p.at.index) || !take_number(&rest, ',', &p.at.bytes) ||
-      !take_number(&rest, '/', &p.at.crc) || !take_number(&rest, ',', &p.resume.index) ||
-      !take_number(&rest, ',', &p.resume.bytes) || !take_number(&rest, '\0', &p.resume.crc)) {
+  const size_t sign = text.rfind('@');
+  if (sign == std::string_view::npos || sign == 0) return invalid_argument("a source position is SOURCE@INDEX/RESUME");
+  std::string_view rest = text.substr(sign + 1);
+  if (!take_number(&rest, ',', &at->index) || !take_number(&rest, ',', &at->bytes) ||
+      !take_number(&rest, '/', &at->crc) || !take_number(&rest, ',', &resume->index) ||
+      !take_number(&rest, ',', &resume->bytes) || !take_number(&rest, '\0', &resume->crc)) {
     return invalid_argument("a source position is SOURCE@INDEX,BYTES,CRC/INDEX,BYTES,CRC");
   }
-  if (p.resume.index >= p.at.index || p.resume.bytes >= p.at.bytes)
+  if (resume->index >= at->index || resume->bytes >= at->bytes)
     return invalid_argument("a source position resumes after its own line");
+  *source = text.substr(0, sign);
+  return Status::ok();
+}
+
+Result<SourcePosition> parse_source_position(std::string_view text) {
+  SourcePosition p;
+  std::string_view source;
+  DIMONA_TRY(parse_source_marks(text, &source, &p.at, &p.resume));
+  p.source = std::string(source);
   return p;
 }
 

@@ -48,6 +48,8 @@ struct SourcePosition {
 void format_source_position(const SourcePosition& position, std::string* out);
 // kInvalidArgument for any text format_source_position would not write.
 Result<SourcePosition> parse_source_position(std::string_view text);
+// The same parse without a copy: `source` views into `text`.
+Status parse_source_marks(std::string_view text, std::string_view* source, SourceMark* at, SourceMark* resume);
 // The SOURCE part of a text form (before its last '@'); empty when none.
 std::string_view source_of_position(std::string_view text);
 

@@ -118,7 +118,7 @@ WriterSeed::Partition seed_partition(Offset offset, Offset fence, const WriterIn
   WriterSeed::Partition part;
   part.offset = offset;
   part.fence = fence;
-  part.positions = index.positions();
+  part.tails = index.tails();
   part.serials = index.serials();
   return part;
 }

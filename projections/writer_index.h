@@ -4,21 +4,19 @@
 // docs/kafka.md "Each event folded once"): where each input source stands
 // in it, and the id serials its events used.
 //
-// Contract. apply_record() keeps, per source (the SOURCE part of the
-// record's source position, source_of_position), the text of the last
-// record of that source folded in this partition, and moves the id serials
-// past the ledger-assigned ids of the event (note_ledger_ids, the writer's
-// own rule, one serial per partition of the log). That is what a writer's
-// fold of the partition keeps (Ledger::source_positions, its serials). A
-// record without a source (a REST write) moves only the serials; plain
-// apply() (no record: a citizen's past read by offset) changes nothing: such
-// a state is a view no writer starts from. The common case, a record of the
-// same source as the one before, costs a comparison and a copy of the text
-// into the capacity it already has. save()/load() give a checkpoint section
-// (magic, the serials, the texts in source order, CRC32C): canonical; load()
-// refuses a text that is empty, longer than limits::log_source_bytes_max,
-// without a source, or not after the one before it. Not thread-safe: one
-// partition's fold at a time, queries after it, as every read model.
+// Contract. apply_record() notes the record's source position in the
+// partition's SourceTails (engine/source_tails.h: per source, the latest
+// text and exactly which of its items the partition stores past the latest
+// resume mark), and moves the id serials past the ledger-assigned ids of the
+// event (note_ledger_ids, the writer's own rule, one serial per partition of
+// the log). That is what a writer's fold of the partition keeps
+// (Ledger::source_positions, its redelivery check, its serials). A record
+// without a source (a REST write) moves only the serials; plain apply() (no
+// record: a citizen's past read by offset) changes nothing: such a state is a
+// view no writer starts from. save()/load() give a checkpoint section (magic,
+// the serials, the tails, CRC32C): canonical; load() refuses what
+// SourceTails::load refuses. Not thread-safe: one partition's fold at a time,
+// queries after it, as every read model.
 #pragma once
 
 #include <cstdint>
@@ -31,6 +29,7 @@
 #include "engine/base/status.h"
 #include "engine/event.h"
 #include "engine/log/log.h"
+#include "engine/source_tails.h"
 #include "projections/read_model.h"
 
 namespace dimona {
@@ -38,9 +37,9 @@ namespace dimona {
 class WriterIndex final : public ReadModel {
  public:
   static constexpr std::string_view kName = "writer";
-  static constexpr uint32_t kVersion = 1;
+  static constexpr uint32_t kVersion = 2;  // 2: the tails (1: the latest text per source)
   WriterIndex() = default;
-  WriterIndex(const WriterIndex&) = delete;  // current_ points into last_
+  WriterIndex(const WriterIndex&) = delete;
   WriterIndex& operator=(const WriterIndex&) = delete;
   std::string_view name() const override { return kName; }
   uint32_t version() const override { return kVersion; }
@@ -49,8 +48,8 @@ class WriterIndex final : public ReadModel {
   void apply(const Event&, Offset) override {}  // a source and a partition are the record's, not the event's
   void apply_record(const Event& event, Offset offset, const FoldedRecord& record) override;
 
-  // The last position text of each source this partition holds, in source order.
-  std::vector<std::string> positions() const;
+  // Where each input source stands in this partition.
+  const SourceTails& tails() const { return tails_; }
   // Per partition of the log, the next serial its ids take past the ids this partition's events
   // hold (empty before the first event).
   const std::vector<uint64_t>& serials() const { return serials_; }
@@ -59,9 +58,7 @@ class WriterIndex final : public ReadModel {
   [[nodiscard]] static Status load(std::string_view bytes, WriterIndex* index);
 
  private:
-  using Map = std::map<std::string, std::string, std::less<>>;  // source -> its last position text
-  Map last_;
-  Map::iterator current_ = last_.end();  // the previous record's source (the common case: the same again)
+  SourceTails tails_;
   std::vector<uint64_t> serials_;
 };
 

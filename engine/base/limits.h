@@ -159,6 +159,9 @@ inline constexpr int kafka_fetch_bytes_max = 50 * 1024 * 1024;
 // seek_to_instant reads one record per probe of its binary search when the broker
 // does not answer offsetsForTimes (the mock cluster); each probe waits this long.
 inline constexpr int kafka_probe_timeout_ms = 5'000;
+// How long a closed consumer is left before it is destroyed (kafka_client.h
+// HandleDeleter: the coordinator's disconnect settles first; librdkafka #3608).
+inline constexpr int kafka_consumer_close_settle_ms = 20;
 // A consumer group's id and a member's name (group.h), in bytes.
 inline constexpr size_t group_name_bytes_max = 200;
 // A Kafka group member heartbeats this many times per session timeout

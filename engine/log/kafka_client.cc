@@ -88,6 +88,14 @@ static void log_line(const rd_kafka_t*, int level, const char* facility, const c
   std::fprintf(stderr, "dimona-ledger: kafka: %s: %s\n", facility, message);
 }
 
+void HandleDeleter::operator()(rd_kafka_t* handle) const {
+  if (rd_kafka_type(handle) == RD_KAFKA_CONSUMER) {
+    if (!rd_kafka_consumer_closed(handle)) (void)rd_kafka_consumer_close(handle);
+    std::this_thread::sleep_for(std::chrono::milliseconds(limits::kafka_consumer_close_settle_ms));
+  }
+  rd_kafka_destroy(handle);
+}
+
 Result<KafkaHandle> new_handle(rd_kafka_type_t type, const Settings& settings,
                                void (*on_delivery)(rd_kafka_t*, const rd_kafka_message_t*, void*),
                                void* opaque, RebalanceCallback on_rebalance) {

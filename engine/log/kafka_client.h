@@ -34,8 +34,14 @@
 
 namespace dimona::kafka_client {
 
+// A consumer is closed, then left limits::kafka_consumer_close_settle_ms
+// before rd_kafka_destroy: librdkafka 2.0.2 (Debian 12) can drop a broker's
+// last reference off its own thread when the group coordinator's
+// disconnect, which the close sends, races the destroy (assertion
+// "thrd_is_current(rkb->rkb_thread)" in rd_kafka_broker_destroy_final,
+// librdkafka #3608, fixed in 2.10.0 by #4557). A producer is destroyed at once.
 struct HandleDeleter {
-  void operator()(rd_kafka_t* handle) const { rd_kafka_destroy(handle); }
+  void operator()(rd_kafka_t* handle) const;
 };
 using KafkaHandle = std::unique_ptr<rd_kafka_t, HandleDeleter>;
 struct PartitionListDeleter {

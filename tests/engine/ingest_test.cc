@@ -245,8 +245,10 @@ TEST_P(IngestTest, AGroupCutBetweenPartitionsIsCompletedExactlyOnce) {
 
 class IngestTopicTest : public IngestTest {
  protected:
-  Result<IngestSummary> run_topic(Log& log, InputTopic& input, uint32_t commit_lines = limits::ingest_commit_declarations,
-                                  bool follow = false, const std::atomic<bool>* stop = nullptr, bool strict = false) {
+  Result<IngestSummary> run_topic(Log& log, InputTopic& input,
+                                  uint32_t commit_lines = limits::ingest_commit_declarations, bool follow = false,
+                                  const std::atomic<bool>* stop = nullptr, bool strict = false,
+                                  std::vector<uint32_t> partitions = {}) {
     auto ledger = Ledger::open(log, testing::test_schedule(), clock_, ServerSecret::from_passphrase("test"));
     EXPECT_TRUE(ledger.is_ok()) << ledger.status().to_string();
     if (!ledger.is_ok()) return ledger.status();
@@ -256,6 +258,7 @@ class IngestTopicTest : public IngestTest {
     options.follow = follow;
     options.stop = stop;
     options.strict = strict;
+    options.partitions = std::move(partitions);
     return ingest_topic(**ledger, input, options);
   }
   // "P@INDEX" of each topic record in the log -> how many events came from it.
@@ -307,6 +310,49 @@ TEST_P(IngestTopicTest, AGroupCutBetweenPartitionsIsCompletedExactlyOncePerInput
   ASSERT_TRUE(third.is_ok());
   EXPECT_TRUE(third->already_complete);
   EXPECT_EQ(records_in(log), after);
+}
+
+// A record read again is a redelivery when a partition stores it, whatever
+// deciding it again would say. An UPDATE naming a period not yet known is
+// stored in the partition of no worker; its period's IN then comes through
+// another input partition. The UPDATE's record, read again (its group's
+// start is where its input partition resumes), would now be decided into
+// the period's partition, which holds nothing of its input partition: it is
+// known stored all the same, and stored once.
+TEST_P(IngestTopicTest, ARecordReadAgainIsKnownByWhereItIsStoredNotByDecidingItAgain) {
+  const uint32_t nowhere = partition_for(Ssin{}, 4);
+  std::string worker;
+  uint32_t home = 0;
+  for (const char* ssin : {"05031412595", "04070101124", "03020202422", "01123113341"}) {
+    home = partition_for(*parse_ssin(ssin), 4);
+    if (home != nowhere) {
+      worker = ssin;
+      break;
+    }
+  }
+  ASSERT_FALSE(worker.empty());
+  // The IN's period id: the first ids of its partition (declaration serial 0, period serial 1).
+  const uint64_t period = dimona_id_from_body(kLedgerIdBodyFirst + 1 * 4 + home);
+  MemoryInputTopic input(2);
+  input.produce(0, R"({"dimonaUpdate":{"periodId":)" + std::to_string(period) + R"(,"plannedHoursNumber":6}})");
+  auto log = open_log();
+  Result<IngestSummary> first = run_topic(*log, input);
+  ASSERT_TRUE(first.is_ok()) << first.status().to_string();
+  ASSERT_EQ(first->refused, 1u) << "an unknown period";
+  input.produce(1, stu_in("2025-07-01", "2025-07-01", 8, worker));
+  Result<IngestSummary> second = run_topic(*log, input, limits::ingest_commit_declarations, false, nullptr, false, {1});
+  ASSERT_TRUE(second.is_ok()) << second.status().to_string();
+  ASSERT_EQ(second->accepted + second->warnings, 1u);
+  bool found = false;
+  for (const LogRecord& r : testing::read_all(*log, home))
+    found = found || r.payload.find("\"periodId\":\"" + std::to_string(period) + "\"") != std::string::npos;
+  ASSERT_TRUE(found) << "the IN's period is " << period;
+
+  Result<IngestSummary> third = run_topic(*log, input);
+  ASSERT_TRUE(third.is_ok()) << third.status().to_string();
+  EXPECT_EQ(third->already_stored, 2u);  // each input partition's last group, read again
+  EXPECT_EQ(third->declarations, 0u);
+  EXPECT_EQ(records_in(*log), (std::map<std::string, int>{{"0@1", 1}, {"1@1", 1}}));
 }
 
 TEST_P(IngestTopicTest, AFollowCommitsUntilStoppedAndStrictNamesTheRecord) {

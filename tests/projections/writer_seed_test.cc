@@ -109,7 +109,7 @@ TEST_P(WriterSeedTest, AWriterStartedFromTheReadSideDecidesAsOneThatFoldedTheLog
   const WriterSeed seed = *(*read)->writer_seed();
   std::vector<std::string> sources;
   for (const WriterSeed::Partition& part : seed.partitions)
-    for (const std::string& text : part.positions) sources.emplace_back(source_of_position(text));
+    part.tails.for_each_last([&](std::string_view text) { sources.emplace_back(source_of_position(text)); });
   std::sort(sources.begin(), sources.end());
   sources.erase(std::unique(sources.begin(), sources.end()), sources.end());
   ASSERT_EQ(sources.size(), 1u) << "the generated year is one input file";
@@ -289,7 +289,7 @@ TEST_F(SeededWriter, ACheckpointWithoutTheWriterIndexGivesASeedOnlyOnceItIsFolde
   ASSERT_TRUE(fresh.is_ok());
   ASSERT_TRUE((*fresh)->catch_up().is_ok());
   for (uint32_t q = 0; q < kPartitions; ++q) {
-    EXPECT_EQ((*p)->writer_seed()->partitions[q].positions, (*fresh)->writer_seed()->partitions[q].positions);
+    EXPECT_EQ((*p)->writer_seed()->partitions[q].tails, (*fresh)->writer_seed()->partitions[q].tails);
     EXPECT_EQ((*p)->writer_seed()->partitions[q].serials, (*fresh)->writer_seed()->partitions[q].serials);
   }
 }
