@@ -165,6 +165,14 @@ Result<InterimFilter> interim_filter(const InterimOptions& o, Date reference) {
   return f;
 }
 
+// A row's user company as printed: its number and register name, or the name it was declared
+// with when given by name.
+template <typename Row>
+std::string user_company_text(const Row& r, const EmployerNaming& naming) {
+  if (!is_named_user_company(r.user_company)) return naming.text(r.user_company);
+  return r.user_company_name.empty() ? "(by name)" : "\"" + r.user_company_name + "\" (by name)";
+}
+
 }  // namespace
 
 int run_interim(const CommonOptions& common, const InterimOptions& o) {
@@ -189,7 +197,7 @@ int run_interim(const CommonOptions& common, const InterimOptions& o) {
     std::printf("%zu agency / user company pair(s) from %s to %s\n", calendar.rows.size(),
                 to_string(filter->from).c_str(), to_string(filter->to).c_str());
     for (const InterimCalendarRow& r : calendar.rows) {
-      const std::string user = is_named_user_company(r.user_company) ? "(by name)" : naming.text(r.user_company);
+      const std::string user = user_company_text(r, naming);
       std::printf("  agency %-14s user company %-14s %3u day(s)\n", naming.text(r.agency).c_str(), user.c_str(), r.days);
       for (const InterimCalendarYear& y : r.years) {
         std::printf("    %d:", y.year);
@@ -216,7 +224,7 @@ int run_interim(const CommonOptions& common, const InterimOptions& o) {
   std::printf("%zu work relation(s) from %s to %s\n", relations.size(), to_string(filter->from).c_str(),
               to_string(filter->to).c_str());
   for (const InterimRelation& r : relations) {
-    const std::string user = is_named_user_company(r.user_company) ? "(by name)" : naming.text(r.user_company);
+    const std::string user = user_company_text(r, naming);
     size_t flagged = 0;
     for (const InterimPeriod& p : r.periods) flagged += p.anomalies.empty() ? 0 : 1;
     std::printf("  agency %-14s user company %-14s %s..%s  %3u day(s), %zu period(s)%s\n", naming.text(r.agency).c_str(),

@@ -304,16 +304,6 @@ Status decode_employer(od::value& v, const Path& path, Declaration* d) {
   });
 }
 
-// A name cut to its array at a UTF-8 character boundary (never inside a sequence).
-void keep_name(std::string_view s, std::array<char, limits::worker_name_bytes_max>* bytes, uint8_t* size) {
-  size_t n = std::min(s.size(), bytes->size());
-  if (n < s.size()) {
-    while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;  // s[n] continues a character
-  }
-  if (n > 0) std::memcpy(bytes->data(), s.data(), n);  // s.data() may be null (a null name)
-  *size = static_cast<uint8_t>(n);
-}
-
 Status decode_worker(od::value& v, const Path& path, Declaration* d) {
   d->has_worker = true;
   return for_each_field(v, path, [d](std::string_view k, od::value& f, const Path& p, int* i) -> Status {
@@ -333,8 +323,10 @@ Status decode_worker(od::value& v, const Path& path, Declaration* d) {
       std::string_view s;
       bool present = false;
       DIMONA_TRY(read_string(f, p, &s, &present));
-      if (*i == 1) keep_name(s, &d->name.family_bytes, &d->name.family_size);
-      else keep_name(s, &d->name.given_bytes, &d->name.given_size);
+      if (*i == 1)
+        keep_utf8(s, &d->name.family_bytes, &d->name.family_size);
+      else
+        keep_utf8(s, &d->name.given_bytes, &d->name.given_size);
       return Status::ok();
     }
     static constexpr std::string_view kTexts[] = {"familyName", "givenName", "birthDate", "placeOfBirth"};
@@ -376,7 +368,10 @@ Status decode_using_employer(od::value& v, const Path& path, Declaration* d) {
       *i = 1;
       std::string_view s;
       DIMONA_TRY(read_string(f, p, &s, &u.has_name));
-      if (u.has_name) u.name_key = named_user_company_key(s);
+      if (u.has_name) {
+        u.name_key = named_user_company_key(s);
+        keep_utf8(s, &u.name_bytes, &u.name_size);
+      }
       return Status::ok();
     }
     if (k == "address") return *i = 2, decode_address(f, p, d);

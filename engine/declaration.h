@@ -10,8 +10,10 @@
 // pointers into the input; cheap to copy (about 200 bytes).
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -59,12 +61,29 @@ struct UsingEmployerPart {
   Field<EnterpriseNumber> enterprise_number;
   bool has_name = false;  // name (+ address) instead of an enterprise number
   uint64_t name_key = 0;  // named_user_company_key(name) when has_name, else 0
+  // The name as sent (unescaped UTF-8), cut by keep_utf8 (the interim views show it).
+  std::array<char, limits::user_company_name_bytes_max> name_bytes{};
+  uint8_t name_size = 0;
+  static_assert(limits::user_company_name_bytes_max <= UINT8_MAX);
+  std::string_view name() const { return {name_bytes.data(), name_size}; }
   Field<JointCommission> joint_commission;
   friend bool operator==(const UsingEmployerPart&, const UsingEmployerPart&) = default;
 };
 
 // worker.familyName / worker.givenName as sent (unescaped UTF-8), cut to
 // limits::worker_name_bytes_max at a character boundary; empty when absent.
+// `s` into `bytes`, cut to its size at a UTF-8 character boundary (never inside a sequence).
+template <size_t N>
+void keep_utf8(std::string_view s, std::array<char, N>* bytes, uint8_t* size) {
+  static_assert(N <= UINT8_MAX);
+  size_t n = std::min(s.size(), N);
+  if (n < s.size()) {
+    while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;  // s[n] continues a character
+  }
+  if (n > 0) std::memcpy(bytes->data(), s.data(), n);  // s.data() may be null (a null name)
+  *size = static_cast<uint8_t>(n);
+}
+
 struct PersonName {
   std::array<char, limits::worker_name_bytes_max> family_bytes{}, given_bytes{};
   uint8_t family_size = 0, given_size = 0;

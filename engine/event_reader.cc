@@ -196,7 +196,12 @@ bool using_employer(Scan& s, Declaration* d) {
       case 16: return k == "enterpriseNumber" && text_field(s, &u.enterprise_number, enterprise_number) ? 0 : -1;
       // s.str() takes a string without escapes only (else the strict decoder reads the event):
       // its bytes are the unescaped name, as codec.cc keys it.
-      case 4: return k == "name" && s.str(&t) ? (u.has_name = true, u.name_key = named_user_company_key(t), 1) : -1;
+      case 4:
+        if (k != "name" || !s.str(&t)) return -1;
+        u.has_name = true;
+        u.name_key = named_user_company_key(t);
+        keep_utf8(t, &u.name_bytes, &u.name_size);
+        return 1;
       case 7: return k == "address" && address(s) ? 2 : -1;
       case 21: return k == "jointCommissionNumber" && text_field(s, &u.joint_commission, parse_joint_commission) ? 3 : -1;
       default: return -1;

@@ -180,6 +180,8 @@ bool LedgerState::create_period(const Event& event) {
   if (p.joint_commission == kJointCommissionInterim) {
     p.user_company = d.using_employer.enterprise_number.valid() ? d.using_employer.enterprise_number.value.value
                                                                 : d.using_employer.name_key;
+    if (is_named_user_company(p.user_company) && d.using_employer.name_size > 0)
+      user_company_names_.try_emplace(p.user_company, d.using_employer.name());
   }
   DIMONA_ASSERT(p.id.value != 0 && p.worker.value != 0 && !(p.end < p.start));
   DIMONA_ASSERT(periods_.size() < UINT32_MAX);
@@ -226,7 +228,8 @@ Status LedgerState::change_period(const Event& event) {
 //   quota count u32 { year i32, hours u32, effective_from i32, recorded_at i64 },
 //   period count u64 { id u64, worker u64, employer u64, user_company u64, start i32,
 //   end i32, planned u16, jc u16, type u8, flags u8, exceeding u16, updates u8,
-//   last_change u8 }, the action state (ActionState::save), crc32c u32 of everything before it.
+//   last_change u8 }, named user company count u32 { key u64, name (u32 length, bytes) } (from
+//   version 8), the action state (ActionState::save), crc32c u32 of everything before it.
 namespace dimona {
 namespace {
 
@@ -238,7 +241,10 @@ constexpr uint32_t kStateMagic = 0x31534c44;  // "DLS1"
 // 7: an interim user company given by name is keyed by its name (named_user_company_key); before,
 // every named one was 1, one company for all. load() reads 5 and 6 unless they hold such a 1: a
 // state whose named companies cannot be told apart any more is refused (replay --rebuild).
-constexpr uint32_t kStateVersion = 7;
+// 8: the names of the user companies given by name, for the interim views (load() reads 5 to 7
+// without them: those companies show no name until `replay --rebuild`).
+constexpr uint32_t kStateVersion = 8;
+constexpr uint32_t kFirstVersionWithUserCompanyNames = 8;
 constexpr uint32_t kOldestReadableVersion = 5;
 constexpr uint32_t kLastVersionWithConsultations = 5;
 constexpr uint32_t kLastVersionWithOneNamedUserCompany = 6;
@@ -278,6 +284,13 @@ void LedgerState::save(std::string* out) const {
     put(out, p.exceeding_hours);
     put(out, p.updates);
     put(out, static_cast<uint8_t>(p.last_change));
+  }
+  std::vector<std::pair<uint64_t, std::string_view>> names(user_company_names_.begin(), user_company_names_.end());
+  std::sort(names.begin(), names.end());  // canonical bytes
+  put(out, static_cast<uint32_t>(names.size()));
+  for (const auto& [key, name] : names) {
+    put(out, key);
+    put(out, name);
   }
   actions_.save(out);
   put(out, crc32c(out->data() + begin, out->size() - begin));
@@ -379,7 +392,22 @@ Status LedgerState::load_into(std::string_view bytes, LedgerState* s, bool merge
     p.last_change = static_cast<DeclarationKind>(last);
     if (!s->restore_period(p)) return corruption("checkpoint state holds an impossible period");  // its id twice
   }
+  uint32_t names = 0;
+  if (version >= kFirstVersionWithUserCompanyNames && !in.get(&names)) return corruption("checkpoint state truncated");
+  for (uint32_t i = 0; i < names; ++i) {
+    uint64_t key = 0;
+    std::string_view name;
+    if (!in.get(&key) || !in.get(&name)) return corruption("checkpoint state truncated");
+    if (!is_named_user_company(key) || name.empty() || name.size() > limits::user_company_name_bytes_max)
+      return corruption("checkpoint state holds an impossible user company name");
+    s->user_company_names_.try_emplace(key, name);  // a merge keeps the first part's
+  }
   return ActionState::load(in.rest(), &s->actions_, version <= kLastVersionWithConsultations, merge);
+}
+
+std::string_view LedgerState::user_company_name(uint64_t key) const {
+  auto it = user_company_names_.find(key);
+  return it == user_company_names_.end() ? std::string_view() : std::string_view(it->second);
 }
 
 bool LedgerState::restore_period(const Period& p) {

@@ -20,6 +20,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "engine/action_state.h"
@@ -105,6 +106,9 @@ class LedgerState {
   size_t period_count() const { return periods_.size(); }
   // The fold of the action events: attestations, consent, flexi data, career break.
   const ActionState& actions() const { return actions_; }
+  // The name an interim user company given by name was first declared with (Period::user_company
+  // a named_user_company_key); empty for any other key, or a state saved before version 8.
+  std::string_view user_company_name(uint64_t key) const;
 
   // Every period of `worker`, cancelled ones included, in the order the log created them.
   template <typename F>
@@ -191,6 +195,7 @@ class LedgerState {
   std::vector<QuotaDefinition> quota_definitions_;  // from a log written before issue 11 (see quota())
   std::shared_ptr<const QuotaSchedule> quota_schedule_;
   ActionState actions_;
+  std::unordered_map<uint64_t, std::string> user_company_names_;  // named_user_company_key -> the name
   uint64_t next_id_body_ = kLedgerIdBodyFirst;
   Instant last_recorded_at_;
   uint64_t events_applied_ = 0;

@@ -92,7 +92,8 @@ std::vector<InterimRelation> interim_relations(const LedgerState& state, Ssin wo
     for (const Period* p : periods) {
       const bool follows = current && !p->cancelled && p->start.days <= current->last.days + filter.relation_gap_days + 1;
       if (!current || (!p->cancelled && !follows && current->days > 0)) {
-        out.push_back(InterimRelation{key.first, key.second, p->start, p->end, 0, {}});
+        out.push_back(InterimRelation{
+            key.first, key.second, std::string(state.user_company_name(key.second)), p->start, p->end, 0, {}});
         current = &out.back();
       }
       auto codes = codes_by_period.find(p->id.value);
@@ -112,6 +113,19 @@ std::vector<InterimRelation> interim_relations(const LedgerState& state, Ssin wo
   return out;
 }
 
+namespace {
+
+// A user company given by name: the name declared; one given by number: the register's.
+template <typename Row>
+void write_user_company_name(JsonWriter& w, const Row& r, const EmployerNameOf& names) {
+  if (!r.user_company_name.empty())
+    w.key("userCompanyName").string(r.user_company_name);
+  else if (!is_named_user_company(r.user_company))
+    write_employer_name(w, "userCompanyName", r.user_company, names);
+}
+
+}  // namespace
+
 void to_json(Ssin worker, const std::vector<InterimRelation>& relations, std::string* out,
              const EmployerNameOf& names) {
   JsonWriter w(out);
@@ -122,7 +136,7 @@ void to_json(Ssin worker, const std::vector<InterimRelation>& relations, std::st
     write_employer_name(w, "agencyName", r.agency, names);
     w.key("userCompany");
     write_company(w, r.user_company);
-    write_employer_name(w, "userCompanyName", r.user_company, names);
+    write_user_company_name(w, r, names);
     w.key("firstDay").string(to_string(r.first)).key("lastDay").string(to_string(r.last));
     w.key("days").integer(r.days).key("periods").begin_array();
     for (const InterimPeriod& p : r.periods) {
@@ -168,7 +182,8 @@ InterimCalendar interim_calendar(const LedgerState& state, Ssin worker, const In
     auto row = std::find_if(cal.rows.begin(), cal.rows.end(), [&](const InterimCalendarRow& x) {
       return x.agency == r.agency && x.user_company == r.user_company;
     });
-    if (row == cal.rows.end()) row = cal.rows.insert(cal.rows.end(), InterimCalendarRow{r.agency, r.user_company, 0, {}});
+    if (row == cal.rows.end())
+      row = cal.rows.insert(cal.rows.end(), InterimCalendarRow{r.agency, r.user_company, r.user_company_name, 0, {}});
     const CalendarRow blank{r.agency, filter.worker_type, {}};
     for (const InterimPeriod& p : r.periods) {
       const Date from = std::max(p.start, filter.from), to = std::min(p.end, filter.to);
@@ -209,7 +224,7 @@ void to_json(const InterimCalendar& cal, std::string* out, const EmployerNameOf&
     write_employer_name(w, "agencyName", r.agency, names);
     w.key("userCompany");
     write_company(w, r.user_company);
-    write_employer_name(w, "userCompanyName", r.user_company, names);
+    write_user_company_name(w, r, names);
     w.key("days").integer(r.days).key("years");
     write_years(w, r.years);
     w.end_object();

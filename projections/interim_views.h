@@ -11,7 +11,10 @@
 // The window defaults to the previous, current and next calendar year of
 // `reference` (seed 002). A period meets the filters when its dates meet
 // [from, to] and its worker type, agency and user company are the ones
-// asked (0 / kUnknown: any). Cancelled periods are listed, marked, and
+// asked (0 / kUnknown: any). A user company given by name (declaration.h,
+// named_user_company_key) is shown as "by name and address" with the name
+// it was declared with as userCompanyName; one given by number has the
+// employer register's name, as the agency. Cancelled periods are listed, marked, and
 // counted in no relation's days; each period carries the anomaly codes of
 // its declarations, so a worker sees whether it was declared and accepted
 // cleanly.
@@ -69,6 +72,7 @@ struct InterimPeriod {
 struct InterimRelation {
   uint64_t agency = 0;
   uint64_t user_company = 0;
+  std::string user_company_name;  // a user company given by name: that name (LedgerState::user_company_name)
   Date first;
   Date last;
   uint32_t days = 0;  // declared days (cancelled periods excluded)
@@ -95,6 +99,7 @@ struct InterimCalendarYear {
 struct InterimCalendarRow {
   uint64_t agency = 0;
   uint64_t user_company = 0;
+  std::string user_company_name;           // as InterimRelation's
   uint32_t days = 0;                       // distinct days worked in the window
   std::vector<InterimCalendarYear> years;  // the years with a day worked, ascending
   bool worked(Date day) const;

@@ -53,6 +53,9 @@ inline constexpr int32_t flexi_send_window_days = 31;
 // A worker's family or given name as the ledger keeps it (for the student's
 // attestation): longer names are cut at a UTF-8 character boundary.
 inline constexpr size_t worker_name_bytes_max = 64;
+// An interim user company given by name (zone 00153, usingEmployer.name) as
+// the ledger keeps it for the interim views: cut the same way.
+inline constexpr size_t user_company_name_bytes_max = 120;
 // Interim@work (rule 14): daily contracts of one (agency, user company) stay
 // one work relation across gaps of at most this many days without a contract
 // (a weekend, or a long weekend); a longer gap starts a new relation. An

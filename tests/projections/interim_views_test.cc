@@ -297,5 +297,52 @@ TEST_F(InterimViewsTest, CalendarJson) {
             R"("overlaps":[{"year":2025,"days":[["2025-07-07","2025-07-07"]]}],"total":2})");
 }
 
+// A user company given by name shows the name it was first declared with (the same company
+// spelt otherwise is the same key), through the replay's reader, a saved state and the JSON;
+// a name longer than limits::user_company_name_bytes_max is cut at a character boundary.
+TEST_F(InterimViewsTest, AUserCompanyGivenByNameShowsThatName) {
+  auto named = [](const std::string& day, const std::string& name) {
+    std::string json = span(day, day);
+    const std::string by_number = R"("usingEmployer":{"enterpriseNumber":"0876543270",)";
+    json.replace(
+        json.find(by_number), by_number.size(),
+        R"("usingEmployer":{"name":")" + name +
+            R"(","address":{"street":"Rue A","houseNumber":"1","postCode":"1000","municipality":{"code":21004,"name":"Bruxelles"},"country":150},)");
+    return json;
+  };
+  submit(named("2025-07-03", "Brasserie Émile SRL"));
+  submit(named("2025-07-04", "  BRASSERIE Émile srl"));  // the same company (ASCII case, blanks): one relation
+  std::string longest;
+  while (longest.size() < limits::user_company_name_bytes_max - 1) longest += "x";
+  submit(named("2025-07-10", longest + "é et fils"));  // 'é' would straddle the limit
+  submit(daily("2025-07-03"));
+  InterimFilter july = window();
+  july.from = *parse_date("2025-07-01");
+  july.to = *parse_date("2025-07-31");
+  const std::vector<InterimRelation> list = relations(july);
+  ASSERT_EQ(list.size(), 3u);
+  std::map<std::string, uint32_t> days_by_name;
+  for (const InterimRelation& r : list) days_by_name[r.user_company_name] = r.days;
+  EXPECT_EQ(days_by_name, (std::map<std::string, uint32_t>{{"", 1}, {"Brasserie Émile SRL", 2}, {longest, 1}}));
+
+  auto projector = Projector::open(log_, ProjectorOptions{});
+  ASSERT_TRUE(projector.is_ok());
+  ASSERT_TRUE((*projector)->catch_up().is_ok());
+  std::string saved;
+  (*projector)->state_of(kWorker).save(&saved);
+  LedgerState loaded;
+  ASSERT_TRUE(LedgerState::load(saved, &loaded).is_ok());
+  std::string json;
+  to_json(kWorker, interim_relations(loaded, kWorker, july), &json);
+  EXPECT_NE(json.find(R"("userCompany":"by name and address","userCompanyName":"Brasserie Émile SRL")"),
+            std::string::npos)
+      << json;
+  EXPECT_NE(json.find(R"("userCompany":"0876543270","firstDay")"), std::string::npos) << "no register: no name";
+  const InterimCalendar cal = interim_calendar(loaded, kWorker, july);
+  json.clear();
+  to_json(cal, &json);
+  EXPECT_NE(json.find(R"("userCompanyName":"Brasserie Émile SRL","days":2)"), std::string::npos) << json;
+}
+
 }  // namespace
 }  // namespace dimona
