@@ -1,6 +1,7 @@
 // The read side of the command line: replay, balance, calendar, export.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -170,7 +171,11 @@ Result<InterimFilter> interim_filter(const InterimOptions& o, Date reference) {
 template <typename Row>
 std::string user_company_text(const Row& r, const EmployerNaming& naming) {
   if (!is_named_user_company(r.user_company)) return naming.text(r.user_company);
-  return r.user_company_name.empty() ? "(by name)" : "\"" + r.user_company_name + "\" (by name)";
+  if (r.user_company_name.empty()) return "(by name)";
+  std::string shown = r.user_company_name;  // as declared: no control character reaches the terminal
+  std::replace_if(
+      shown.begin(), shown.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }, '?');
+  return "\"" + shown + "\" (by name)";
 }
 
 }  // namespace

@@ -7,7 +7,7 @@
 // problem into the glossary's anomaly code; the decoder (declaration_codec.h)
 // only refuses what is not a v2 body at all: bad JSON, an unknown field, a
 // wrong JSON type, not exactly one of the four kinds. Plain value, no
-// pointers into the input; cheap to copy (about 200 bytes).
+// pointers into the input; copied as a value (about 500 bytes: the names).
 #pragma once
 
 #include <algorithm>
@@ -70,8 +70,6 @@ struct UsingEmployerPart {
   friend bool operator==(const UsingEmployerPart&, const UsingEmployerPart&) = default;
 };
 
-// worker.familyName / worker.givenName as sent (unescaped UTF-8), cut to
-// limits::worker_name_bytes_max at a character boundary; empty when absent.
 // `s` into `bytes`, cut to its size at a UTF-8 character boundary (never inside a sequence).
 template <size_t N>
 void keep_utf8(std::string_view s, std::array<char, N>* bytes, uint8_t* size) {
@@ -84,6 +82,8 @@ void keep_utf8(std::string_view s, std::array<char, N>* bytes, uint8_t* size) {
   *size = static_cast<uint8_t>(n);
 }
 
+// worker.familyName / worker.givenName as sent (unescaped UTF-8), cut to
+// limits::worker_name_bytes_max at a character boundary; empty when absent.
 struct PersonName {
   std::array<char, limits::worker_name_bytes_max> family_bytes{}, given_bytes{};
   uint8_t family_size = 0, given_size = 0;

@@ -11,10 +11,10 @@
 // change under what is stored). `resume` is the start of the commit group
 // the event was decided in: a writer appends a group only once the group
 // before it is durable, so a stored event proves that every line before its
-// `resume` is stored. On restart the writer reads again from the largest
-// `resume` among the stored events of that source and skips each event whose
-// index is at or below the last index stored in the event's own partition
-// (records of one partition are durable in order). The text form is
+// `resume` is stored. On restart the writer reads again from a `resume` among
+// the stored events of that source and skips each item some partition holds
+// (source_tails.h: at or below that partition's largest `resume`, or one of
+// its items above it; never by deciding the item again). The text form is
 // SOURCE@INDEX,BYTES,CRC/INDEX,BYTES,CRC (`at`, then `resume`; decimal; each
 // CRC the crc32c of the input's first BYTES bytes), at most
 // limits::log_source_bytes_max bytes; parse() refuses anything else.

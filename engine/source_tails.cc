@@ -27,17 +27,18 @@ bool indices_of(std::string_view rest, uint64_t* at, uint64_t* resume) {
 
 bool SourceTails::note(std::string_view text) {
   uint64_t at = 0, resume = 0;
-  // The common case: the previous record's source again, then '@' (found without a backward
-  // scan; a longer name with an '@' of its own fails the indices and takes the full look).
+  // The common case: the previous record's source again, then its last '@' (found without a
+  // backward scan; a longer name with an '@' of its own takes the full look).
+  if (text.size() > limits::log_source_bytes_max) return false;
   if (current_ != tails_.end()) {
     const std::string& name = current_->first;
     if (text.size() > name.size() && text[name.size()] == '@' && text.starts_with(name) &&
+        text.find('@', name.size() + 1) == std::string_view::npos &&
         indices_of(text.substr(name.size() + 1), &at, &resume)) {
       note(name, at, resume, text);
       return true;
     }
   }
-  if (text.size() > limits::log_source_bytes_max) return false;
   const size_t sign = text.rfind('@');
   if (sign == std::string_view::npos || sign == 0 || !indices_of(text.substr(sign + 1), &at, &resume)) return false;
   note(text.substr(0, sign), at, resume, text);
@@ -69,7 +70,10 @@ void SourceTails::note(std::string_view source, uint64_t index, uint64_t resume,
     if (current_ == tails_.end()) current_ = tails_.emplace(std::string(source), Tail()).first;
   }
   Tail& tail = current_->second;
-  tail.last.assign(text);
+  if (index >= tail.highest) {
+    tail.last.assign(text);
+    tail.highest = index;
+  }
   raise_resume(&tail, resume);
   if (index <= tail.resume) return;
   std::vector<uint64_t>& after = tail.after;
@@ -120,8 +124,10 @@ Status SourceTails::load(ByteReader& in, SourceTails* into) {
     std::string_view source;
     SourceMark at, resume;
     if (!parse_source_marks(tail.last, &source, &at, &resume).is_ok() ||
-        (!into->tails_.empty() && !(into->tails_.rbegin()->first < source)) || resume.index > tail.resume)
+        (!into->tails_.empty() && !(into->tails_.rbegin()->first < source)) || resume.index > tail.resume ||
+        at.index <= tail.resume)
       return corruption("source tails hold an impossible source position");
+    tail.highest = at.index;
     if (kept > in.remaining() / sizeof(uint64_t)) return corruption("source tails truncated");
     tail.after.resize(kept);
     uint64_t before = tail.resume;
@@ -130,6 +136,8 @@ Status SourceTails::load(ByteReader& in, SourceTails* into) {
       if (index <= before) return corruption("source tails hold indices out of order");
       before = index;
     }
+    if (tail.after.empty() || tail.after.back() != tail.highest)  // the highest index is above R, so kept
+      return corruption("source tails hold an impossible source position");
     into->tails_.emplace_hint(into->tails_.end(), std::string(source), std::move(tail));
   }
   into->current_ = into->tails_.end();

@@ -11,7 +11,9 @@
 //
 // Contract. note() takes the source position (source_position.h) of each
 // record of one partition, in the partition's order. Per source it keeps the
-// latest text, the largest resume index R among the records (every item at
+// text of its highest index (usually the latest record; not after a writer
+// that resumed stored an item the one before it had left), the largest
+// resume index R among the records (every item at
 // or below R was answered, stored in some partition or refused as input,
 // before the record carrying R was decided), and the index of each record
 // above R, in ascending order. holds(source, index) is true for an index at
@@ -63,9 +65,9 @@ class SourceTails {
   void note(const SourcePosition& position, std::string_view text);
 
   bool holds(std::string_view source, uint64_t index) const;
-  // The latest text of `source`; empty when this partition holds none of it.
+  // The text of `source`'s highest index; empty when this partition holds none of it.
   std::string_view last(std::string_view source) const;
-  // Each source's latest text, in source order.
+  // Each source's text of its highest index, in source order.
   void for_each_last(const std::function<void(std::string_view)>& f) const;
   size_t sources() const { return tails_.size(); }
 
@@ -76,12 +78,13 @@ class SourceTails {
 
  private:
   struct Tail {
-    std::string last;
+    std::string last;             // the text of the highest index
+    uint64_t highest = 0;         // its index (not saved: the text says it)
     uint64_t resume = 0;          // R
     std::vector<uint64_t> after;  // ascending, above R from `head` on
     size_t head = 0;              // the first index still above R (the ones before are dropped lazily)
     friend bool operator==(const Tail& a, const Tail& b) {
-      return a.last == b.last && a.resume == b.resume &&
+      return a.last == b.last && a.highest == b.highest && a.resume == b.resume &&
              std::equal(a.after.begin() + static_cast<std::ptrdiff_t>(a.head), a.after.end(),
                         b.after.begin() + static_cast<std::ptrdiff_t>(b.head), b.after.end());
     }

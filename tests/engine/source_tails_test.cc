@@ -66,6 +66,9 @@ TEST(SourceTails, AResumedWritersItemsBelowTheOnesBeforeItAreKeptToo) {
   tails.note(text("topic:in/0", 7, 5));
   for (uint64_t i : {1, 5, 7, 9, 12}) EXPECT_TRUE(tails.holds("topic:in/0", i)) << i;
   for (uint64_t i : {6, 8, 10, 11, 13}) EXPECT_FALSE(tails.holds("topic:in/0", i)) << i;
+  // The text kept is the highest index's, not the latest record's: a writer that starts from this
+  // partition knows item 12 is stored without asking (Ledger: above it, nothing is).
+  EXPECT_EQ(tails.last("topic:in/0"), text("topic:in/0", 12, 4));
   tails.note(text("topic:in/0", 7, 5));  // noted twice: kept once
   std::string once;
   tails.save(&once);
@@ -125,7 +128,8 @@ TEST(SourceTails, SavedBytesLoadBackAndWhatSaveNeverWritesIsRefused) {
   EXPECT_EQ(load(section({{text("a", 5, 2), 2, {5, 3}}})), Code::kCorruption) << "not ascending";
   EXPECT_EQ(load(section({{text("a", 5, 2), 2, {2, 5}}})), Code::kCorruption) << "at or below R";
   EXPECT_EQ(load(section({{text("a", 5, 2), 1, {5}}})), Code::kCorruption) << "R below the text's own";
-  EXPECT_EQ(load(section({{text("b", 5, 2), 2, {}}, {text("a", 5, 2), 2, {}}})), Code::kCorruption) << "order";
+  EXPECT_EQ(load(section({{text("b", 5, 2), 2, {5}}, {text("a", 5, 2), 2, {5}}})), Code::kCorruption) << "order";
+  EXPECT_EQ(load(section({{text("a", 5, 2), 2, {3}}})), Code::kCorruption) << "the text's index not kept";
   EXPECT_EQ(load(section({{"a@5", 2, {}}})), Code::kCorruption) << "not a position";
   std::string cut = section({{text("a", 5, 2), 2, {3, 5}}});
   cut.resize(cut.size() - 1);

@@ -8,6 +8,7 @@
 #include "engine/identifiers.h"
 #include "engine/ledger.h"
 #include "engine/ledger_state.h"
+#include "engine/source_position.h"
 #include "tests/projections/section_checks.h"
 
 namespace dimona {
@@ -90,7 +91,9 @@ TEST(WriterIndexTest, APositionWithoutItsSourceOrOutOfOrderIsRefused) {
     for (const std::string& t : texts) {
       put(&out, t);
       put<uint64_t>(&out, 0);  // R
-      put<uint32_t>(&out, 0);  // no index above it
+      Result<SourcePosition> p = parse_source_position(t);
+      put<uint32_t>(&out, p.is_ok() ? 1 : 0);  // the text's own index, above R
+      if (p.is_ok()) put<uint64_t>(&out, p->at.index);
     }
     put<uint32_t>(&out, crc32c(out.data() + begin, out.size() - begin));
     return out;
