@@ -22,7 +22,9 @@
 // replay's gap comes from, the same topic is also read through our
 // LogConsumer without decode (every partition at once, and partition by
 // partition with a fresh consumer each, as the Projector reads), and each
-// read prints the process's CPU time beside its wall time.
+// read prints the process's CPU time beside its wall time. On Kafka the
+// replay is also run with --threads workers (default: the cores; the
+// product's `replay` default), beside the same run's bare read.
 //
 // The mock cluster runs in this process, keeps its partitions in memory
 // (about 5 MiB each) and talks over 127.0.0.1: its figures are upper bounds
@@ -32,19 +34,20 @@
 // partition past its size: then use fewer --students or more --partitions).
 //
 // Usage: kafka_bench [--students N] [--runs R] [--partitions P] [--brokers B]
-//                    [--commit-lines L (IngestOptions::commit_lines)] [--dir DIR]
+//                    [--commit-lines L (IngestOptions::commit_lines)] [--threads T] [--dir DIR]
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
-#include <mutex>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "bench/bench_util.h"
@@ -118,6 +121,7 @@ struct Run {
   uint64_t commits = 0;
   double replay_seconds = 0;
   double replay_cpu_seconds = 0;  // the process's CPU time during the replay (wall minus it: waiting)
+  double parallel_replay_seconds = 0;  // the same with --threads workers (Kafka runs)
   uint64_t events = 0;
   std::vector<double> append_ms;  // each append of the ingest, in order
   uint32_t partitions = 0;
@@ -187,11 +191,13 @@ Run ingest_once(Log& log, const std::string& input, uint32_t partitions, uint32_
   return run;
 }
 
-// One replay of `log` by a fresh Projector (its open included), into `run`.
-void replay_once(Log& log, Run& run) {
+// One replay of `log` by a fresh Projector (its open included) with `threads` workers, into `run`.
+void replay_once(Log& log, Run& run, unsigned threads = 1) {
   const double cpu0 = process_cpu_seconds();
   const auto t0 = std::chrono::steady_clock::now();
-  Result<std::unique_ptr<Projector>> projector = Projector::open(log, ProjectorOptions{});
+  ProjectorOptions options;
+  options.threads = threads;
+  Result<std::unique_ptr<Projector>> projector = Projector::open(log, options);
   if (!projector.is_ok()) die(projector.status().to_string());
   Result<ReplayStats> replay = (*projector)->catch_up();
   if (!replay.is_ok()) die(log.uri() + ": replay: " + replay.status().to_string());
@@ -480,6 +486,7 @@ int main(int argc, char** argv) {
   uint32_t partitions = limits::partitions_default;
   int brokers = 1;
   uint32_t commit_lines = limits::ingest_commit_declarations;
+  unsigned threads = std::max(1u, std::thread::hardware_concurrency());
   std::string dir = (fs::temp_directory_path() / ("dimona-kafka-bench-" + std::to_string(::getpid()))).string();
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--students")) students = std::strtoull(argv[i + 1], nullptr, 10);
@@ -487,11 +494,15 @@ int main(int argc, char** argv) {
     else if (!std::strcmp(argv[i], "--partitions")) partitions = static_cast<uint32_t>(std::atoi(argv[i + 1]));
     else if (!std::strcmp(argv[i], "--brokers")) brokers = std::atoi(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--commit-lines")) commit_lines = static_cast<uint32_t>(std::atoi(argv[i + 1]));
+    else if (!std::strcmp(argv[i], "--threads"))
+      threads = static_cast<unsigned>(std::atoi(argv[i + 1]));
     else if (!std::strcmp(argv[i], "--dir")) dir = argv[i + 1];
     else die(std::string("unknown option ") + argv[i]);
   }
-  if (runs < 1 || partitions < 1 || brokers < 1 || commit_lines < 1 || commit_lines > limits::ingest_commit_declarations)
-    die("--runs, --partitions, --brokers and --commit-lines are at least 1 (--commit-lines at most " +
+  if (runs < 1 || partitions < 1 || brokers < 1 || threads < 1 || threads > 256 || commit_lines < 1 ||
+      commit_lines > limits::ingest_commit_declarations)
+    die("--runs, --partitions, --brokers, --threads (at most 256) and --commit-lines are at least 1 (--commit-lines at "
+        "most " +
         std::to_string(limits::ingest_commit_declarations) + ")");
   fs::create_directories(dir);
   const std::string input = dir + "/year.ndjson";
@@ -517,6 +528,7 @@ int main(int argc, char** argv) {
   std::vector<double> bare_produce_seconds;
   std::vector<double> seam_reads, by_partition_reads;  // seconds of each run's reads through our LogConsumer
   std::vector<double> replay_ratios, ingest_ratios, seam_ratios, by_partition_ratios;  // ours/bare of each run (events/s)
+  std::vector<double> parallel_ratios;  // the replay with --threads workers against the same run's bare read
   std::vector<LogRecord> records;  // what the first run's ledger wrote: the bare producer's input
   uint64_t record_bytes = 0;
   const std::string bootstrap = (*cluster)->bootstrap();
@@ -553,6 +565,11 @@ int main(int argc, char** argv) {
       read = bare_consume(bootstrap, topic, partitions);
     }
     replay_once(*log, run);
+    {
+      Run parallel = run;
+      replay_once(*log, parallel, threads);
+      run.parallel_replay_seconds = parallel.replay_seconds;
+    }
     if (ours_first) {
       read = bare_consume(bootstrap, topic, partitions);
       seam = seam_read(*log);
@@ -585,6 +602,9 @@ int main(int argc, char** argv) {
     bare_produce_seconds.push_back(produced);
     ingest_ratios.push_back(ours_ingest / bare_ingest);
     replay_ratios.push_back(ours_replay / bare_replay);
+    parallel_ratios.push_back(read.seconds / k.parallel_replay_seconds);
+    std::printf("run %d %-22s replay with %u threads %.3f s (ours/bare %.2f)\n", r, "kafka (mock cluster)", threads,
+                k.parallel_replay_seconds, read.seconds / k.parallel_replay_seconds);
   }
   const Medians s = medians_of(sqlite_runs), k = medians_of(kafka_runs);
   std::printf("\nmedian of %d runs         %18s %18s\n", runs, "sqlite (embedded)", "kafka (mock)");
@@ -594,10 +614,11 @@ int main(int argc, char** argv) {
   std::printf("replay, events/s           %18.0f %18.0f\n", s.replay_rate, k.replay_rate);
 
   // Ours against bare librdkafka on the same mock cluster; MB are the records' keys and values.
-  std::vector<double> ours_ingest, ours_replay, bare_ingest, bare_replay;
+  std::vector<double> ours_ingest, ours_replay, ours_parallel, bare_ingest, bare_replay;
   for (const Run& run : kafka_runs) {
     ours_ingest.push_back(run.ingest_seconds);
     ours_replay.push_back(run.replay_seconds);
+    ours_parallel.push_back(run.parallel_replay_seconds);
   }
   for (size_t i = 0; i < bare_reads.size(); ++i) {
     bare_ingest.push_back(bare_produce_seconds[i]);
@@ -612,6 +633,8 @@ int main(int argc, char** argv) {
               static_cast<unsigned long long>(records.size()), mb, "ours", "bare librdkafka");
   row("ingest vs bare producer", median(ours_ingest), median(bare_ingest), median(ingest_ratios));
   row("replay vs bare batch consumer", median(ours_replay), median(bare_replay), median(replay_ratios));
+  const std::string parallel_row = "  the replay, " + std::to_string(threads) + " threads";
+  row(parallel_row.c_str(), median(ours_parallel), median(bare_replay), median(parallel_ratios));
   row("LogConsumer read vs bare", median(seam_reads), median(bare_replay), median(seam_ratios));
   row("  partition by partition", median(by_partition_reads), median(bare_replay), median(by_partition_ratios));
   fs::remove_all(dir);
