@@ -19,6 +19,7 @@ packages=(
   libhpdf-dev libqrencode-dev  # attestation and interim PDFs, QR codes
   python3 python3-yaml python3-jsonschema  # the OpenAPI conformance test
   clang libclang-rt-14-dev  # libFuzzer targets (scripts/build.sh fuzz, scripts/fuzz.sh)
+  lld                       # the linker of both flavours when present (CMakeLists.txt)
   kcat python3-kafka python3-lz4  # Kafka interop tests: clients no one here wrote (docs/kafka.md, Interop)
 )
 # KafkaJS runs on Node.js with npm: Debian's nodejs and npm, unless a Node.js with npm is
