@@ -96,6 +96,10 @@ void HandleDeleter::operator()(rd_kafka_t* handle) const {
   rd_kafka_destroy(handle);
 }
 
+void know_topic(rd_kafka_t* handle, const std::string& topic) {
+  if (rd_kafka_topic_t* named = rd_kafka_topic_new(handle, topic.c_str(), nullptr)) rd_kafka_topic_destroy(named);
+}
+
 Result<KafkaHandle> new_handle(rd_kafka_type_t type, const Settings& settings,
                                void (*on_delivery)(rd_kafka_t*, const rd_kafka_message_t*, void*),
                                void* opaque, RebalanceCallback on_rebalance) {

@@ -44,6 +44,12 @@ struct HandleDeleter {
   void operator()(rd_kafka_t* handle) const;
 };
 using KafkaHandle = std::unique_ptr<rd_kafka_t, HandleDeleter>;
+// Asks for `topic`'s metadata now. librdkafka 2.0.2 asks only when rd_kafka_topic_new names a
+// topic: a consumer handed its partitions by rd_kafka_assign alone, or a producer by produceva,
+// whose connection came up first fetches or sends nothing until its 1 s timer
+// (rd_kafka_topic_scan_all) asks (the producer's side fixed in 2.10.1, #5032). Seen as
+// one-second stalls of fresh consumers (docs/benchmarks.md, Kafka).
+void know_topic(rd_kafka_t* handle, const std::string& topic);
 struct PartitionListDeleter {
   void operator()(rd_kafka_topic_partition_list_t* list) const {
     rd_kafka_topic_partition_list_destroy(list);

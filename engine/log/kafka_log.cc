@@ -427,6 +427,7 @@ class KafkaConsumer final : public LogConsumer {
     if (!probe_) {
       Result<KafkaHandle> probe = new_consumer(bootstrap_, "dimona-ledger.log-reader", settings_);
       DIMONA_TRY(probe);
+      kafka_client::know_topic(probe->get(), topic_);
       probe_ = std::move(probe).value();
     }
     Result<LogRecord> last = read_one(probe_.get(), topic_, partition, marks->high - 1);
@@ -524,6 +525,7 @@ class KafkaLog final : public Log {
   Result<std::unique_ptr<LogConsumer>> consumer_with(const kafka_client::Settings& extra) {
     Result<KafkaHandle> handle = new_consumer(bootstrap_, "dimona-ledger.log-reader", extra);
     DIMONA_TRY(handle);
+    kafka_client::know_topic(handle->get(), topic_);
     return std::unique_ptr<LogConsumer>(
         std::make_unique<KafkaConsumer>(bootstrap_, topic_, partitions_, std::move(handle).value(), extra));
   }
@@ -545,6 +547,7 @@ class KafkaLog final : public Log {
     Result<KafkaHandle> handle = new_handle(RD_KAFKA_PRODUCER, log_producer_settings(bootstrap_, delivery_timeout_ms_),
                                             on_delivery, book.get());
     DIMONA_TRY(handle);
+    kafka_client::know_topic(handle->get(), topic_);
     return std::unique_ptr<LogProducer>(std::make_unique<KafkaProducer>(
         std::move(book), std::move(handle).value(), topic_, partition, fence_key, last, delivery_timeout_ms_));
   }
