@@ -26,9 +26,10 @@
 // log, before any reader or writer goes on; the service then keeps two
 // states until it restarts. Until that projector is open the read side is
 // stale: not ready, never checkpointed, and read_view() throws
-// ReadSideUnavailable (503). A writer that does not share (a group member's,
-// or one whose seed was refused) keeps its own states, and the projector
-// folds every event into its own.
+// ReadSideUnavailable (503). A group member's share is the same over the
+// partitions it holds. A writer that does not share (one whose seed was
+// refused) keeps its own states, and the projector folds every event into
+// its own.
 #pragma once
 
 #include <atomic>

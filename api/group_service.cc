@@ -106,7 +106,6 @@ void GroupLedgerService::on_assigned(std::vector<uint32_t> partitions) {
     idle_writer_ = "none";
     return;
   }
-  Result<WriteSide> write = open_write_side(config_, clock_, partitions);
   ProjectorOptions projector;
   projector.threads = std::max(1u, options_.projector_threads);
   projector.checkpoint_path = checkpoint_path(config_);
@@ -114,12 +113,8 @@ void GroupLedgerService::on_assigned(std::vector<uint32_t> partitions) {
   projector.checkpoint_in_fold = false;
   projector.keep_checkpoints = config_.keep_checkpoints;
   projector.partitions = partitions;
-  Result<std::shared_ptr<const QuotaSchedule>> quota =
-      write.is_ok() ? reference_schedule(*write->log, config_) : Result<std::shared_ptr<const QuotaSchedule>>(write.status());
-  if (quota.is_ok()) projector.quota = *quota;
-  Result<std::unique_ptr<EmbeddedLedgerService>> share =
-      quota.is_ok() ? EmbeddedLedgerService::open(std::move(*write), projector)
-                    : Result<std::unique_ptr<EmbeddedLedgerService>>(quota.status());
+  // Its writer opens over the projector's states of these partitions (one state, as serve's).
+  Result<std::unique_ptr<EmbeddedLedgerService>> share = open_embedded_service(config_, clock_, std::move(projector));
   if (!share.is_ok()) {
     {
       std::unique_lock lock(share_mutex_);

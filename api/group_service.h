@@ -6,23 +6,19 @@
 // engine/log/group.h) and returns once the group has given this process its
 // first share (or limits::group_first_assignment_ms passed: kUnavailable).
 // For the partitions it holds, it runs an EmbeddedLedgerService whose
-// Ledger owns exactly those (their producers, their fold) and whose
 // Projector folds exactly those, from this process's checkpoint and then the
-// log's tail; with `input`, an InputFeeder reads the same partitions of the
-// input topic. A rebalance (eager: on_revoked, then on_assigned) stops the
-// feeder, drains the writer (every accepted submission answered and
-// durable), writes a checkpoint and releases the producers before the group
-// gives the partitions to anyone else; then the new share is opened the same
-// way. So a partition is written by one process at a time and a moved
-// partition resumes from the log: nothing is lost or folded twice (the
-// source positions skip what the log holds). Between the two, writes are
-// answered kUnavailable and holds() is false everywhere. The owners table
-// (Log::open_table("owners"): "partition/P" -> `advertise`) tells every
-// member where a partition is served: owner_of(), from the table as read at
-// most limits::group_owners_cache_ms ago (read again at once on a partition
-// it does not name, or that it names as this member's). Every LedgerService call
-// goes to the current share under a shared lock. Thread-safe; stop() leaves
-// the group (its partitions move at once) and stops the share.
+// log's tail, and whose Ledger owns exactly those (their producers) and
+// opens over the Projector's states of them (one state, as serve's); with
+// `input`, an InputFeeder reads the same partitions of the input topic. A rebalance (eager: on_revoked, then
+// on_assigned) stops the feeder, drains the writer (every accepted submission answered and durable), writes a
+// checkpoint and releases the producers before the group gives the partitions to anyone else; then the new share is
+// opened the same way. So a partition is written by one process at a time and a moved partition resumes from the log:
+// nothing is lost or folded twice (the source positions skip what the log holds). Between the two, writes are answered
+// kUnavailable and holds() is false everywhere. The owners table (Log::open_table("owners"): "partition/P" ->
+// `advertise`) tells every member where a partition is served: owner_of(), from the table as read at most
+// limits::group_owners_cache_ms ago (read again at once on a partition it does not name, or that it names as this
+// member's). Every LedgerService call goes to the current share under a shared lock. Thread-safe; stop() leaves the
+// group (its partitions move at once) and stops the share.
 #pragma once
 
 #include <atomic>

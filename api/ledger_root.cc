@@ -167,15 +167,14 @@ Result<std::unique_ptr<Ledger>> open_ledger(Log& log, QuotaSchedule schedule, Se
 
 }  // namespace
 
-Result<WriteSide> open_write_side(const LedgerConfig& common, const Clock& clock, std::vector<uint32_t> held) {
+Result<WriteSide> open_write_side(const LedgerConfig& common, const Clock& clock) {
   Result<WriterParts> parts = prepare_writer(common);
   DIMONA_TRY(parts);
   WriteSide& side = parts->side;
   Checkpoint checkpointed;  // the seed's bytes, until the writer has merged them
-  std::optional<WriterSeed> seed;
-  if (held.empty()) seed = seed_from_checkpoint(*side.log, common, &checkpointed);
-  Result<std::unique_ptr<Ledger>> ledger = open_ledger(*side.log, std::move(parts->schedule), parts->secret, common,
-                                                       clock, std::move(held), seed ? &*seed : nullptr);
+  std::optional<WriterSeed> seed = seed_from_checkpoint(*side.log, common, &checkpointed);
+  Result<std::unique_ptr<Ledger>> ledger =
+      open_ledger(*side.log, std::move(parts->schedule), parts->secret, common, clock, {}, seed ? &*seed : nullptr);
   DIMONA_TRY(ledger);
   side.ledger = std::move(*ledger);
   return std::move(side);
@@ -233,6 +232,13 @@ Result<std::unique_ptr<LedgerService>> open_ledger_service(const LedgerConfig& c
   options.checkpoint_at_end = false;  // serve folds after every commit: a checkpoint when due, and at stop
   options.checkpoint_in_fold = false;  // ... written by the service beside its readers (service.cc)
   options.keep_checkpoints = config.keep_checkpoints;
+  Result<std::unique_ptr<EmbeddedLedgerService>> service = open_embedded_service(config, clock, std::move(options));
+  DIMONA_TRY(service);
+  return std::unique_ptr<LedgerService>(std::move(*service));
+}
+
+Result<std::unique_ptr<EmbeddedLedgerService>> open_embedded_service(const LedgerConfig& config, const Clock& clock,
+                                                                     ProjectorOptions options) {
   // The read side loads its checkpoint and catches up first; the writer starts from its states on
   // the service's writer thread while the server already answers reads (the log is folded once,
   // by the read side; writes wait in the queue until the writer is open).
@@ -246,14 +252,12 @@ Result<std::unique_ptr<LedgerService>> open_ledger_service(const LedgerConfig& c
   DIMONA_TRY(projector);
   DIMONA_TRY((*projector)->catch_up());
   auto shared = std::make_shared<WriterParts>(std::move(*parts));
-  EmbeddedLedgerService::OpenWriter open_writer = [shared, config, &clock](Log& writer_log, Projector& read_side) {
+  EmbeddedLedgerService::OpenWriter open_writer = [shared, config, &clock, held = options.partitions](
+                                                      Log& writer_log, Projector& read_side) {
     const std::optional<WriterSeed> seed = read_side.writer_seed(/*share=*/true);
-    return open_ledger(writer_log, shared->schedule, shared->secret, config, clock, {}, seed ? &*seed : nullptr);
+    return open_ledger(writer_log, shared->schedule, shared->secret, config, clock, held, seed ? &*seed : nullptr);
   };
-  Result<std::unique_ptr<EmbeddedLedgerService>> service =
-      EmbeddedLedgerService::open(std::move(shared->side), options, std::move(*projector), std::move(open_writer));
-  DIMONA_TRY(service);
-  return std::unique_ptr<LedgerService>(std::move(*service));
+  return EmbeddedLedgerService::open(std::move(shared->side), options, std::move(*projector), std::move(open_writer));
 }
 
 }  // namespace dimona::api

@@ -27,6 +27,8 @@
 
 namespace dimona::api {
 
+class EmbeddedLedgerService;
+
 // The log URI config names: --log, or sqlite:DATA/ledger.db.
 std::string log_uri_of(const LedgerConfig& config);
 // The ledger's log on the log seam (engine/log/log.h), from log_uri_of(config).
@@ -69,12 +71,11 @@ struct WriteSide {
   std::unique_ptr<Log> log;
   std::unique_ptr<Ledger> ledger;
 };
-// `held`: the partitions the writer owns (Ledger::open; empty: all). The
-// schedule it loads (config.quota_path) is recorded with the log first. A
-// writer of every partition (ingest, submit, attest, ...) starts from the
-// latest checkpoint's states when it has the `writer` section, and folds
+// The writer of every partition (ingest, submit, attest, ...). The schedule
+// it loads (config.quota_path) is recorded with the log first. It starts from
+// the latest checkpoint's states when it has the `writer` section, and folds
 // only what the log holds after it; else from offset 0.
-Result<WriteSide> open_write_side(const LedgerConfig& config, const Clock& clock, std::vector<uint32_t> held = {});
+Result<WriteSide> open_write_side(const LedgerConfig& config, const Clock& clock);
 
 // Projector::open. A checkpoint it cannot use (kCorruption: garbage, truncated,
 // a state that does not decode; kFailedPrecondition: another format, another
@@ -98,5 +99,11 @@ Result<ReadSide> open_read_side(const LedgerConfig& config, unsigned threads, bo
 // until the writer is open (LedgerService::writer_status()). `clock` outlives the service.
 Result<std::unique_ptr<LedgerService>> open_ledger_service(const LedgerConfig& config, const Clock& clock,
                                                            unsigned projector_threads);
+
+// The same for the partitions `options.partitions` (empty: all), a consumer group member's share
+// (GroupLedgerService): its projector folds those, and its writer holds those and opens over the
+// projector's states of them (one state in a member too). `options.quota` is set here.
+Result<std::unique_ptr<EmbeddedLedgerService>> open_embedded_service(const LedgerConfig& config, const Clock& clock,
+                                                                     ProjectorOptions options);
 
 }  // namespace dimona::api

@@ -43,13 +43,38 @@ Status unreadable(const std::string& key) {
 
 Directory::Directory(std::unique_ptr<KeyedTable> table) : table_(std::move(table)) { DIMONA_ASSERT(table_ != nullptr); }
 
+namespace {
+
+// One row of each kind, as both rows_of and rows_of_state write it.
+void id_row(uint64_t id, const std::string& where, std::vector<KeyedTable::Row>* rows) {
+  rows->emplace_back(key_of(kId, id), where);
+}
+
+void token_row(AccessToken token, const std::string& where, uint64_t request, uint64_t employer, AccessScope scope,
+               AccessChannel channel, std::vector<KeyedTable::Row>* rows) {
+  rows->emplace_back(std::string(kToken) + to_string(token), where + " " + std::to_string(request) + " " +
+                                                                 std::to_string(employer) + " " +
+                                                                 std::to_string(static_cast<unsigned>(scope)) + " " +
+                                                                 std::to_string(static_cast<unsigned>(channel)));
+}
+
+void answered_row(uint64_t request, const std::string& where, std::vector<KeyedTable::Row>* rows) {
+  rows->emplace_back(key_of(kAnswered, request), where);
+}
+
+void settings_row(uint64_t employer, bool accepts_notifications, std::vector<KeyedTable::Row>* rows) {
+  rows->emplace_back(key_of(kSettings, employer), accepts_notifications ? "1" : "0");
+}
+
+}  // namespace
+
 void Directory::rows_of(const Event& event, uint32_t partition, std::vector<KeyedTable::Row>* rows) {
   const std::string where = std::to_string(partition);
   if (event.is_declaration()) {
     const DeclarationBody& b = event.declaration;
     const ResultCode r = b.decision.result;
     if (event.type == EventType::kDimonaInDeclared && (r == ResultCode::kAccepted || r == ResultCode::kWarning))
-      rows->emplace_back(key_of(kId, b.decision.period_id.value), where);
+      id_row(b.decision.period_id.value, where, rows);
     return;
   }
   if (!event.is_action()) return;
@@ -58,23 +83,32 @@ void Directory::rows_of(const Event& event, uint32_t partition, std::vector<Keye
   if (!o.accepted()) return;
   switch (a.kind) {
     case ActionKind::kDataAccessRequest:
-      rows->emplace_back(key_of(kId, o.id), where);
-      rows->emplace_back(std::string(kToken) + to_string(o.token),
-                         where + " " + std::to_string(o.id) + " " + std::to_string(o.employer) + " " +
-                             std::to_string(static_cast<unsigned>(o.scope)) + " " +
-                             std::to_string(static_cast<unsigned>(a.channel)));
+      id_row(o.id, where, rows);
+      token_row(o.token, where, o.id, o.employer, a.scope, a.channel, rows);  // the outcome's scope is not logged
       break;
     case ActionKind::kCareerBreakRequest:
-    case ActionKind::kCareerBreakNotification:
-      rows->emplace_back(key_of(kId, o.id), where);
-      break;
+    case ActionKind::kCareerBreakNotification: id_row(o.id, where, rows); break;
     case ActionKind::kDataAccessGrant:
-    case ActionKind::kDataAccessRefusal: rows->emplace_back(key_of(kAnswered, o.subject), where); break;
-    case ActionKind::kEmployerSettings:
-      rows->emplace_back(key_of(kSettings, o.employer), a.accepts_notifications ? "1" : "0");
-      break;
+    case ActionKind::kDataAccessRefusal: answered_row(o.subject, where, rows); break;
+    case ActionKind::kEmployerSettings: settings_row(o.employer, a.accepts_notifications, rows); break;
     default: break;
   }
+}
+
+// The state keeps what those events made: a period per accepted or warned IN (LedgerState:
+// only A and W create one), and the accepted actions (ActionState).
+void Directory::rows_of_state(const LedgerState& state, uint32_t partition, std::vector<KeyedTable::Row>* rows) {
+  const std::string where = std::to_string(partition);
+  state.for_each_period([&](const Period& p) { id_row(p.id.value, where, rows); });
+  const ActionState& actions = state.actions();
+  for (const DataAccessRequest& r : actions.requests()) {
+    id_row(r.id, where, rows);
+    token_row(r.token, where, r.id, r.employer, r.scope, r.channel, rows);
+  }
+  for (const CareerBreakRequest& t : actions.tickets()) id_row(t.ticket, where, rows);
+  for (const CareerBreakNotification& n : actions.notifications()) id_row(n.id, where, rows);
+  for (const ConsentAnswer& a : actions.answers()) answered_row(a.request_id, where, rows);
+  for (const EmployerSettings& e : actions.all_settings()) settings_row(e.employer, e.accepts_notifications, rows);
 }
 
 Status Directory::put(std::span<const KeyedTable::Row> rows) {

@@ -42,6 +42,8 @@
 
 namespace dimona {
 
+class LedgerState;
+
 class Directory {
  public:
   static constexpr std::string_view kTable = "directory";
@@ -50,6 +52,11 @@ class Directory {
 
   // Appends the rows `event` (folded into `partition`) makes known to the others.
   static void rows_of(const Event& event, uint32_t partition, std::vector<KeyedTable::Row>* rows);
+  // Appends the rows of every event folded into `state` (partition `partition`'s), one per key,
+  // each with its latest value: what rows_of() over those events gives once a later row of a key
+  // replaces an earlier one. A writer started from a state it did not fold (a seed) reconciles
+  // the directory with these (Ledger).
+  static void rows_of_state(const LedgerState& state, uint32_t partition, std::vector<KeyedTable::Row>* rows);
 
   // Durable when ok.
   Status put(std::span<const KeyedTable::Row> rows);

@@ -345,7 +345,7 @@ Result<std::unique_ptr<Ledger>> Ledger::open(Log& log, QuotaSchedule schedule, c
   Result<std::unique_ptr<LogConsumer>> consumer = log.open_consumer();
   DIMONA_TRY(consumer);
   ledger->consumer_ = std::move(*consumer);
-  if (seed != nullptr && ledger->holds_all_) {
+  if (seed != nullptr) {
     Status seeded = ledger->fold(seed);
     ledger->seeded_ = seeded.is_ok();
     if (seeded.is_ok()) return ledger;
@@ -497,8 +497,10 @@ Status Ledger::fold(const WriterSeed* seed) {
   DIMONA_TRY(ends);
   std::vector<Instant> last(partitions());
   std::vector<uint64_t> serials(partitions(), 0);
-  std::vector<std::pair<Offset, Offset>> from;  // per partition: the seed's offset and fence
-  const bool shared = seed != nullptr && seed->partitions[0].shared != nullptr;
+  std::vector<std::pair<Offset, Offset>> from;  // per partition: the seed's offset and fence (none: from 0)
+  const auto first_held = std::find(held_.begin(), held_.end(), true);
+  DIMONA_ASSERT(first_held != held_.end());
+  const bool shared = seed != nullptr && seed->partitions[first_held - held_.begin()].shared != nullptr;
   for (uint32_t p = 0; p < partitions(); ++p) {
     if (!held_[p]) continue;
     if (shared) {
@@ -509,9 +511,11 @@ Status Ledger::fold(const WriterSeed* seed) {
     into[p] = fresh[p].get();
   }
   if (seed != nullptr) {
-    DIMONA_ASSERT(holds_all_ && seed->partitions.size() == partitions());
+    DIMONA_ASSERT(seed->partitions.size() == partitions());
+    from.assign(partitions(), {Offset{0}, kNoEpoch});
     std::string copy;
     for (uint32_t p = 0; p < partitions(); ++p) {
+      if (!held_[p]) continue;  // another writer's: neither folded nor seeded
       const WriterSeed::Partition& part = seed->partitions[p];
       if ((part.shared != nullptr) != shared) return invalid_argument("a seed sharing some partitions' states only");
       if (!shared && part.state == nullptr && part.state_bytes.empty())
@@ -535,7 +539,7 @@ Status Ledger::fold(const WriterSeed* seed) {
         }
         DIMONA_TRY(LedgerState::load(bytes, fresh[p].get()));
       }
-      from.emplace_back(part.offset, part.fence);
+      from[p] = {part.offset, part.fence};
       last[p] = summary->last_recorded_at;  // a state folded from one partition: that partition's last
       for (uint32_t q = 0; q < part.serials.size(); ++q) serials[q] = std::max(serials[q], part.serials[q]);
       positions[p] = part.tails;
@@ -544,15 +548,12 @@ Status Ledger::fold(const WriterSeed* seed) {
   for (const std::unique_ptr<LedgerState>& state : fresh)
     if (state) state->set_quota_schedule(schedule_);
   if (shared) DIMONA_TRY(check_no_events_past(*seed, *ends));
-  std::vector<KeyedTable::Row> rows;  // for the directory, on a log that may have one (else none: no cost)
   std::vector<Offset> fences;
-  const bool keeps_directory = directory_ != nullptr || log_.has_groups();
   DIMONA_TRY(fold_merged(
       log_, *ends, into,
       [&](LogRecord& r, const Event& event) {
         last[r.partition] = std::max(last[r.partition], r.recorded_at);
         note_ledger_ids(event, serials);
-        if (keeps_directory) Directory::rows_of(event, r.partition, &rows);
         if (!r.source.empty()) (void)positions[r.partition].note(r.source);  // one that does not parse: not ours
       },
       &fences, from));
@@ -575,7 +576,13 @@ Status Ledger::fold(const WriterSeed* seed) {
   partition_time_ = std::move(last);
   next_serial_ = std::move(serials);
   handed_end_ = std::move(*ends);
-  folded_rows_ = std::move(rows);
+  // The directory rows of every event the held partitions hold, the seed's included (a writer
+  // that stopped between a group's append and its rows left them out), on a log that may have a
+  // directory; none on one that cannot (no cost).
+  folded_rows_.clear();
+  if (directory_ != nullptr || log_.has_groups())
+    for (uint32_t p = 0; p < partitions(); ++p)
+      if (held_[p]) Directory::rows_of_state(*states_[p], p, &folded_rows_);
   return reconcile_directory();
 }
 
@@ -587,7 +594,7 @@ Status Ledger::fold(const WriterSeed* seed) {
 Status Ledger::check_no_events_past(const WriterSeed& seed, const std::vector<Offset>& ends) {
   for (uint32_t p = 0; p < partitions(); ++p) {
     const WriterSeed::Partition& part = seed.partitions[p];
-    if (ends[p] == part.offset) continue;
+    if (!held_[p] || ends[p] == part.offset) continue;
     if (ends[p] - part.offset > limits::shared_seed_tail_records_max)
       return failed_precondition("partition " + std::to_string(p) + ": the read side's state is " +
                                  std::to_string(ends[p] - part.offset) + " records behind the log: not shared");

@@ -72,8 +72,7 @@
 // before the directory). A writer holding every partition decides from its
 // own state alone, and writes the rows all the same.
 //
-// Starting from the read side. A writer that holds every partition may be
-// opened with a WriterSeed (the Projector's states, loaded from its
+// Starting from the read side. A writer may be opened with a WriterSeed (the Projector's states, loaded from its
 // checkpoint and caught up, or a checkpoint's state bytes: api/ledger_root):
 // it loads each partition's state (or, when the seed shares them, folds into
 // the read side's very states: one state in `serve`), takes each
@@ -82,11 +81,13 @@
 // started at the seed's fence; what it then decides is what it decides after
 // a fold from offset 0 (a test proves it). The record before each seed offset
 // must carry the recordedAt of the seed state's last event, or the seed is
-// another log's. This is the start of `serve` and of the CLI's writers on a
-// ledger with a checkpoint: the log is not folded from offset 0 again. The
-// directory rows (look-ups across partitions) of the seed's events are not
-// put again: a writer holding every partition never reads them, and a group
-// member, who does, folds its partitions from offset 0 and reconciles them.
+// another log's. This is the start of `serve` (a group member's too, for the
+// partitions it holds: the seed's other partitions are not read) and of the
+// CLI's writers on a ledger with a checkpoint: the log is not folded from
+// offset 0 again. On a log that may have a directory, the open puts again the
+// rows the held partitions' states imply and the directory lacks
+// (Directory::rows_of_state: the seed's events' rows included, which a writer
+// that stopped between a group's append and its rows left out).
 // Not thread-safe: one Ledger per log, used from one thread; the Log outlives it.
 #pragma once
 
@@ -163,7 +164,7 @@ struct WriterSeed {
     const LedgerState* state = nullptr;  // copied
     // The state itself, shared (serve: one state). The writer decides against it and folds its
     // staged events into it; the owner (a Projector) then folds them into its read models only
-    // (Projector::fold_appended, `state_applied`). Every partition's or none; the seed must
+    // (Projector::fold_appended, `state_applied`). Every held partition's or none; the seed must
     // hold the log's every event (its records past the seed's offsets fences alone), or open()
     // refuses it (kFailedPrecondition) and folds the log into states of its own.
     LedgerState* shared = nullptr;
@@ -189,8 +190,8 @@ class Ledger {
   // "Look-ups across partitions" above); without one, an UPDATE, OUT or
   // CANCEL naming a period another writer holds is decided as one naming an
   // unknown period.
-  // `seed`, when given and the writer holds every partition: its start (see
-  // "Starting from the read side"); a writer of some partitions ignores it.
+  // `seed`, when given: its start (see "Starting from the read side"); a
+  // writer of some partitions reads the seed's partitions it holds only.
   // A seed of another shape (partition or serial count) is kInvalidArgument; one
   // that is not this log's (past its end, its last events not the log's, states
   // that claim the same records) is set aside and the log folded from offset 0

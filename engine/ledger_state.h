@@ -117,6 +117,11 @@ class LedgerState {
     if (!w) return;
     for (uint32_t i : workers_[*w - 1].all) f(periods_[i]);
   }
+  // Every period, cancelled ones included, in the order the log created them.
+  template <typename F>
+  void for_each_period(F&& f) const {
+    for (size_t i = 0; i < periods_.size(); ++i) f(periods_[i]);
+  }
   // Every worker with at least one period, in no particular order.
   template <typename F>
   void for_each_worker(F&& f) const {

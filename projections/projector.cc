@@ -349,6 +349,7 @@ std::optional<WriterSeed> Projector::writer_seed(bool share) {
   std::optional<WriterSeed> seed = std::as_const(*this).writer_seed();
   if (seed && share)
     for (uint32_t p = 0; p < partition_count(); ++p) {
+      if (!held_[p]) continue;
       seed->partitions[p].shared = states_[p].get();
       seed->partitions[p].state = nullptr;
     }
@@ -360,8 +361,9 @@ std::optional<WriterSeed> Projector::writer_seed() const {
   WriterSeed seed;
   seed.partitions.resize(partition_count());
   for (uint32_t p = 0; p < partition_count(); ++p) {
+    if (!held_[p]) continue;  // another process's: a writer of this projector's partitions reads none of it
     const WriterIndex* index = find_model<WriterIndex>(p);
-    if (!held_[p] || index == nullptr) return std::nullopt;
+    if (index == nullptr) return std::nullopt;
     for (size_t m = 0; m < models_[p].size(); ++m)
       if (backfill_[p][m] && models_[p][m].get() == index) return std::nullopt;  // not folded yet
     seed.partitions[p] = seed_partition(offsets_[p], fences_[p], *index);

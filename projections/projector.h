@@ -246,11 +246,11 @@ class Projector {
   // A consumer of the log for reads by offset or instant, used by one thread at a time.
   Result<std::unique_ptr<LogConsumer>> open_reader() const { return log_.open_reader(); }
   Offset offset(uint32_t p) const { return offsets_[p]; }
-  // What a writer holding every partition starts from (engine/ledger.h, "Starting from the read
-  // side"): each partition's state, offset and fence, and its WriterIndex. Points into this
-  // projector: for a Ledger::open while it is alive and not folding. nullopt when it cannot
-  // serve: a projector at an instant or of some partitions, without the WriterIndex, or whose
-  // WriterIndex is still to be folded again (a checkpoint without its section: catch_up() first).
+  // What a writer of this projector's partitions starts from (engine/ledger.h, "Starting from the
+  // read side"): each held partition's state, offset and fence, and its WriterIndex (the others'
+  // entries empty). Points into this projector: for a Ledger::open while it is alive and not
+  // folding. nullopt when it cannot serve: a projector at an instant, without the WriterIndex, or
+  // whose WriterIndex is still to be folded again (a checkpoint without its section: catch_up() first).
   std::optional<WriterSeed> writer_seed() const;
   // The same; `share`: its states themselves (WriterSeed::Partition::shared), for a writer that
   // decides against them and folds into them (serve: one state). While that writer lives, this

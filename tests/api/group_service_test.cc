@@ -8,9 +8,11 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <future>
 #include <thread>
 
 #include "engine/base/time.h"
+#include "engine/identifiers.h"
 #include "engine/log/log.h"
 #include "tests/test_util.h"
 
@@ -120,6 +122,76 @@ TEST_F(GroupOwners, AMemberAssignedNoPartitionSaysItsWriterIsNone) {
   EXPECT_EQ(holder->writer_status(), "open");
   EXPECT_EQ(idle->writer_status(), "none");
   EXPECT_FALSE(idle->ready());
+  second->stop();
+  first->stop();
+}
+
+// Waits until both members hold a share each with its writer open (false after 20 s).
+bool settled(api::GroupLedgerService& a, api::GroupLedgerService& b) {
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (!a.held().empty() && !b.held().empty() && a.held().size() + b.held().size() == kPartitions &&
+        a.writer_status() == "open" && b.writer_status() == "open")
+      return true;
+    std::this_thread::sleep_for(10ms);
+  }
+  return false;
+}
+
+// One state in a member too (issue 11 item 2): a member's writer decides against its read side's
+// states of the partitions it holds and folds each event into them, once; the read models take
+// it from the hand-over. (Before, a member's writer folded its partitions from offset 0 into
+// states of its own: every event applied twice, the state in memory twice.)
+TEST_F(GroupOwners, AMembersWriterSharesItsReadSidesStatesAndEachEventIsAppliedOnce) {
+  std::unique_ptr<api::GroupLedgerService> first = join(kFirst, "first");
+  std::unique_ptr<api::GroupLedgerService> second = join(kSecond, "second");
+  ASSERT_TRUE(first && second);
+  ASSERT_TRUE(settled(*first, *second));
+  const std::vector<std::string> workers = {"05031412595", "04070101124", "03020202422", "97062691197",
+                                            "60021778675", "85073003328", "85073003526", "98042372094"};
+  uint64_t written = 0;
+  for (api::GroupLedgerService* member : {first.get(), second.get()}) {
+    std::vector<std::string> mine;
+    for (const std::string& w : workers)
+      if (member->holds(member->partition_of(*parse_ssin(w)))) mine.push_back(w);
+    ASSERT_FALSE(mine.empty());
+    for (const std::string& w : mine) {
+      const std::string body = R"({"employer":{"enterpriseNumber":"0403019261"},"worker":{"ssin":")" + w +
+                               R"("},"dimonaIn":{"features":{"jointCommissionNumber":"XXX","workerType":"STU"},)"
+                               R"("startDate":"2025-07-01","endDate":"2025-07-31","plannedHoursNumber":30}})";
+      std::promise<Result<api::WriteOutcome>> answer;
+      member->submit(body, nullptr, [&answer](Result<api::WriteOutcome> r) { answer.set_value(std::move(r)); });
+      Result<api::WriteOutcome> stored = answer.get_future().get();
+      ASSERT_TRUE(stored.is_ok()) << stored.status().to_string();
+      EXPECT_EQ(stored->declaration.decision.result, ResultCode::kAccepted);
+      ++written;
+    }
+    std::promise<std::vector<const LedgerState*>> writer;
+    bool shares = false;
+    ASSERT_TRUE(member->with_writer([&](const Ledger* ledger) {
+      std::vector<const LedgerState*> states;
+      shares = ledger != nullptr && ledger->shares_states();
+      if (ledger != nullptr)
+        for (uint32_t p = 0; p < kPartitions; ++p) states.push_back(ledger->partition_state(p));
+      writer.set_value(std::move(states));
+    }));
+    const std::vector<const LedgerState*> decided_against = writer.get_future().get();
+    EXPECT_TRUE(shares);
+    uint64_t applied = 0;
+    member->read_view([&](const Projector& read_side) {
+      for (uint32_t p = 0; p < kPartitions; ++p) {
+        if (!member->holds(p)) {
+          EXPECT_EQ(decided_against[p], nullptr) << p;
+          continue;
+        }
+        EXPECT_EQ(decided_against[p], &read_side.partition(p)) << p;
+        applied += read_side.partition(p).events_applied();
+      }
+    });
+    EXPECT_EQ(applied, mine.size()) << "an event applied twice, or not at all";
+    EXPECT_EQ(member->events_handed_over(), mine.size());
+  }
+  EXPECT_EQ(written, workers.size());
   second->stop();
   first->stop();
 }
