@@ -117,10 +117,12 @@ Status ActionState::apply(const Event& event) {
     case ActionKind::kDataAccessRevocation: {
       const uint32_t* i = answer_request_.find(o.subject);
       if (i == nullptr) return corruption("a revocation of a grant never made");
-      ConsentAnswer& grant = answers_[*i - 1];
-      if (!grant.granted || grant.citizen != o.worker || grant.revoked())
-        return corruption("a revocation of a grant not in force");
-      grant.revoked_at = at;
+      const ConsentAnswer& grant = answers_[*i - 1];
+      if (!grant.granted || grant.citizen != o.worker) return corruption("a revocation of a grant never made");
+      // The grant itself ends here unless an earlier revocation of another grant to the same
+      // employer ended it already (a log decided before rule 12 applied so; decide_action now
+      // refuses that revocation: notActive).
+      revoke_grants(grant.citizen, grant.employer, at);
       return Status::ok();
     }
     case ActionKind::kOccupationQuarter:
@@ -244,7 +246,16 @@ void ActionState::add_answer(ConsentAnswer a) {
   const auto at = static_cast<uint32_t>(answers_.size());
   DIMONA_ASSERT(answer_request_.find(a.request_id) == nullptr);
   answer_request_[a.request_id] = at + 1;
+  a.prev_of_citizen = link(answer_citizen_, a.citizen.value, at);
   answers_.push_back(a);
+}
+
+void ActionState::revoke_grants(Ssin citizen, uint64_t employer, Instant at) {
+  for (uint32_t i = by_citizen(answer_citizen_, citizen); i != kNoRecord; i = answers_[i].prev_of_citizen) {
+    ConsentAnswer& a = answers_[i];
+    if (a.employer != employer || !a.granted || at < a.at || a.expires_at <= at) continue;
+    if (!a.revoked() || at < a.revoked_at) a.revoked_at = at;
+  }
 }
 
 void ActionState::add_occupation(OccupationRecord r) {
@@ -465,6 +476,9 @@ Status ActionState::load(std::string_view bytes, ActionState* s, bool with_consu
       return truncated;
     s->add_answer(a);
   }
+  // A state saved before rule 12 ended a revoked grant's siblings: they end now as its fold does.
+  for (const ConsentAnswer& a : s->answers_)
+    if (a.revoked()) s->revoke_grants(a.citizen, a.employer, a.revoked_at);
   if (!in.get(&n)) return truncated;
   for (uint32_t i = 0; i < n; ++i) {
     OccupationRecord r;

@@ -82,7 +82,9 @@ struct DataAccessRequest {
 };
 
 // A citizen's answer to a request: a grant (with its expiry and, once
-// revoked, when) or a refusal.
+// revoked, when) or a refusal. A revocation ends every grant of the citizen
+// to that employer in force then, whatever its scope (DOMAIN §8 rule 12: one
+// revocation "ends both grants"), not only the one it names.
 struct ConsentAnswer {
   uint64_t request_id = 0;
   Ssin citizen;
@@ -92,6 +94,7 @@ struct ConsentAnswer {
   Instant at;
   Instant expires_at;   // a grant's; at + 1 or 3 months
   Instant revoked_at;   // 0 when never revoked
+  uint32_t prev_of_citizen = kNoRecord;  // the citizen's previous answer (ActionState's chain)
 
   bool revoked() const { return revoked_at.micros != 0; }
   bool in_force_at(Instant t) const {
@@ -246,6 +249,9 @@ class ActionState {
   void add_attestation(Attestation a);
   void add_request(DataAccessRequest r);
   void add_answer(ConsentAnswer a);
+  // Ends, at `at`, each grant of `citizen` to `employer` in force then (rule 12). A grant that
+  // a later revocation names keeps this earlier end.
+  void revoke_grants(Ssin citizen, uint64_t employer, Instant at);
   void add_occupation(OccupationRecord r);
   void set_pension(PensionRecord r);
   void set_settings(EmployerSettings s);
@@ -259,7 +265,7 @@ class ActionState {
   std::vector<DataAccessRequest> requests_;
   FlatMap<uint32_t> request_id_, request_token_;
   std::vector<ConsentAnswer> answers_;
-  FlatMap<uint32_t> answer_request_;
+  FlatMap<uint32_t> answer_request_, answer_citizen_;
   std::vector<OccupationRecord> occupations_;
   FlatMap<uint32_t> occupation_citizen_;
   std::vector<PensionRecord> pensions_;

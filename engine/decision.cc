@@ -248,6 +248,13 @@ const Period* resolve_period(const LedgerState& state, const Declaration& d, Dec
   return p;
 }
 
+// DOMAIN §1.2 (FB 90378): StartingDate is forbidden in an UPDATE of a STU period starting after
+// 31/12/2016, when the student quota went from days to hours; an earlier one's start may move.
+bool start_is_immutable(const Period& p) {
+  static const Date last_day_counted_in_days = date_from_civil(2016, 12, 31);
+  return p.worker_type == WorkerType::kSTU && p.start > last_day_counted_in_days;
+}
+
 void decide_update(const LedgerState& state, const Declaration& d, const Period& p, Instant recorded_at,
                    Decision* out) {
   if (d.start_date.invalid()) out->add(kStartDateInvalid, kBlocking);
@@ -256,7 +263,7 @@ void decide_update(const LedgerState& state, const Declaration& d, const Period&
   check_planned_hours(d, p.worker_type, /*required=*/false, out);
   Period next = p;
   if (d.start_date.valid() && d.start_date.value != p.start) {
-    if (p.worker_type == WorkerType::kSTU) out->add(kStartDateForbidden, kBlocking);
+    if (start_is_immutable(p)) out->add(kStartDateForbidden, kBlocking);
     next.start = d.start_date.value;
   }
   if (d.end_date.valid()) next.end = d.end_date.value;

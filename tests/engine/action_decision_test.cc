@@ -394,6 +394,23 @@ TEST_F(ActionDecisionTest, ARevocationEndsTheGrantAndASecondIsNotActive) {
   EXPECT_EQ(reason(act(revoke(id_of(r)))), "notActive");
 }
 
+// DOMAIN §8 rule 12, as written: grants on 2025-01-15 for FLEXI and for STUDENT_BALANCE; a
+// revocation on 2025-01-20 ends both grants immediately.
+TEST_F(ActionDecisionTest, ARevocationEndsBothGrantsToTheEmployer) {
+  at("2025-01-15T10:00:00Z");
+  ActionSubmission flexi = ok(access_request("FLEXI"));
+  ActionSubmission balance = ok(access_request("STUDENT_BALANCE"));
+  ok(grant(token_of(flexi)));
+  ok(grant(token_of(balance)));
+  at("2025-01-20T09:00:00Z");
+  ok(revoke(id_of(flexi)));
+  const ConsentAnswer* other = state().actions().answer(balance.outcome.id);
+  ASSERT_NE(other, nullptr);
+  EXPECT_EQ(other->revoked_at, instant("2025-01-20T09:00:00Z"));
+  EXPECT_FALSE(other->in_force_at(instant("2025-01-20T09:00:00Z")));
+  EXPECT_EQ(reason(act(revoke(id_of(balance)))), "notActive");
+}
+
 TEST_F(ActionDecisionTest, ARevocationAfterExpiryIsNotActive) {
   at("2025-01-15T10:00:00Z");
   ActionSubmission r = ok(access_request("FLEXI"));

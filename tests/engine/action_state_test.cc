@@ -118,12 +118,56 @@ TEST_F(ActionStateTest, ARevocationOfARefusalOrOfAnotherCitizensGrantIsCorruptio
   expect_corruption(revocation(700000000339, 600000000212, kCitizen2));
 }
 
-TEST_F(ActionStateTest, ASecondRevocationIsCorruption) {
+// decide_action refuses a revocation of a grant no longer in force (notActive); a log decided
+// before rule 12 ended a grant's siblings may hold one of a sibling: it ends nothing more.
+TEST_F(ActionStateTest, ASecondRevocationEndsNothingMore) {
   fold(request(600000000111));
   fold(answer(true, 700000000048, 600000000111));
   fold(revocation(700000000145, 600000000111));
   EXPECT_EQ(state_.answer(600000000111)->revoked_at, at_);
-  expect_corruption(revocation(700000000242, 600000000111));
+  const std::string before = bytes();
+  at_.micros += 1'000'000;
+  fold(revocation(700000000242, 600000000111));
+  EXPECT_EQ(bytes(), before);
+}
+
+// Rule 12: one revocation ends every grant of the citizen to that employer in force then, of
+// either scope; another employer's grant, a refusal, an expired grant and a later grant stay.
+TEST_F(ActionStateTest, ARevocationEndsEveryGrantToThatEmployerInForce) {
+  constexpr uint64_t kOther = 403019360;
+  fold(request(600000000111));                                // FLEXI
+  fold(request(600000000212, AccessScope::kStudentBalance));  // the same employer
+  Event other = request(600000000313);
+  other.action.outcome.employer = kOther;
+  fold(other);
+  fold(request(600000000414));
+  fold(request(600000000515));
+  fold(answer(true, 700000000048, 600000000111));
+  fold(answer(true, 700000000145, 600000000212));
+  Event to_other = answer(true, 700000000242, 600000000313);
+  to_other.action.outcome.employer = kOther;
+  fold(to_other);
+  fold(answer(false, 700000000339, 600000000414));
+  const Instant granted = at_;
+  at_.micros += 3'600'000'000LL;  // an hour later
+  fold(revocation(700000000436, 600000000111));
+  EXPECT_EQ(state_.answer(600000000111)->revoked_at, at_);
+  EXPECT_EQ(state_.answer(600000000212)->revoked_at, at_) << "the other scope's grant to that employer";
+  EXPECT_FALSE(state_.answer(600000000313)->revoked()) << "another employer's grant";
+  EXPECT_FALSE(state_.answer(600000000414)->revoked()) << "a refusal";
+  at_.micros += 3'600'000'000LL;
+  fold(answer(true, 700000000533, 600000000515));
+  EXPECT_FALSE(state_.answer(600000000515)->revoked()) << "a grant made after the revocation";
+  EXPECT_TRUE(state_.answer(600000000515)->in_force_at(at_));
+  EXPECT_FALSE(state_.answer(600000000212)->in_force_at(at_));
+  EXPECT_TRUE(state_.answer(600000000212)->in_force_at(granted));
+  // The checkpoint bytes give the same state back.
+  ActionState loaded;
+  const std::string saved = bytes();
+  ASSERT_TRUE(ActionState::load(saved, &loaded).is_ok());
+  std::string again;
+  loaded.save(&again);
+  EXPECT_EQ(again, saved);
 }
 
 TEST_F(ActionStateTest, ASecondAnswerToARequestIsCorruption) {

@@ -91,6 +91,21 @@ TEST_F(DecisionTest, StudentStartDateIsImmutable) {  // rule 7
   EXPECT_EQ(same.decision.result, ResultCode::kAccepted);
 }
 
+// FB 90378 forbids the start date only for a STU period starting after 31/12/2016 (DOMAIN §1.2):
+// an earlier one's start may move, within the rules every period's dates obey.
+TEST_F(DecisionTest, AStudentPeriodOfTheDaysQuotaYearsMayMoveItsStart) {
+  Submission in2016 = submit(stu_in("2016-12-01", "2016-12-31", 5));
+  ASSERT_EQ(in2016.decision.result, ResultCode::kWarning) << "late, imported";
+  Submission moved = submit(update(period_of(in2016), R"("startDate":"2016-12-05")"));
+  EXPECT_FALSE(has_anomaly(moved, anomaly::kStartDateForbidden));
+  EXPECT_NE(moved.decision.result, ResultCode::kRefused);
+  ASSERT_NE(state().period(in2016.decision.period_id), nullptr);
+  EXPECT_EQ(state().period(in2016.decision.period_id)->start, date_from_civil(2016, 12, 5));
+  Submission in2017 = submit(stu_in("2017-01-02", "2017-01-31", 5));
+  Submission refused = submit(update(period_of(in2017), R"("startDate":"2017-01-03")"));
+  EXPECT_TRUE(has_anomaly(refused, anomaly::kStartDateForbidden));
+}
+
 TEST_F(DecisionTest, UpdateOutCancelOfAnUnknownPeriodAreRefused) {
   const std::string unknown = "656309292174";
   EXPECT_TRUE(has_anomaly(submit(update(unknown, R"("plannedHoursNumber":3)")), anomaly::kPeriodUnknown));

@@ -282,13 +282,14 @@ TEST_F(AccessViewsTest, BeforeTheGrantTheAnswerIsNeverGranted) {
   EXPECT_EQ(v.request_id, 0u);
 }
 
+// Rule 12: one revocation ends both grants (every grant to that employer in force), at once.
 TEST_F(AccessViewsTest, ARevocationEndsTheGrantAtOnce) {
   at("2025-01-15T10:00:00Z");
   ActionSubmission flexi = requested("FLEXI", "dataAccessGrant");
   ActionSubmission balance = requested("STUDENT_BALANCE", "dataAccessGrant");
   at("2025-01-20T12:00:00Z");
   ok(revoke(flexi.outcome.id));
-  ok(revoke(balance.outcome.id));
+  EXPECT_EQ(act(revoke(balance.outcome.id)).outcome.refusal, ActionRefusal::kNotActive);
   EXPECT_TRUE(see("2025-01-20T11:59:59Z").allowed);
   for (AccessScope scope : {AccessScope::kFlexi, AccessScope::kStudentBalance}) {
     ConsentVerdict v = see("2025-01-20T12:00:00Z", scope);
@@ -355,33 +356,33 @@ TEST_F(AccessViewsTest, AnEmployersRequestsShowWhereEachStands) {
   at("2025-01-10T10:00:00Z");
   ActionSubmission pending = requested("FLEXI", nullptr);
   at("2025-01-10T11:00:00Z");
-  ActionSubmission granted = requested("STUDENT_BALANCE", "dataAccessGrant");  // until 2025-04-10
-  at("2025-01-10T12:00:00Z");
   ActionSubmission refused = requested("FLEXI", "dataAccessRefusal");
-  at("2025-01-10T13:00:00Z");
+  at("2025-01-10T12:00:00Z");
   ActionSubmission revoked = requested("STUDENT_BALANCE", "dataAccessGrant");
+  at("2025-01-10T12:30:00Z");
+  ok(revoke(revoked.outcome.id));  // before the two grants below: a later grant is a new authorisation
+  at("2025-01-10T13:00:00Z");
+  ActionSubmission granted = requested("STUDENT_BALANCE", "dataAccessGrant");  // until 2025-04-10
   at("2025-01-10T14:00:00Z");
   ActionSubmission expired = requested("FLEXI", "dataAccessGrant");  // until 2025-02-10
   requested("FLEXI", "dataAccessGrant", kEmployer2);                 // another employer's
-  at("2025-01-20T10:00:00Z");
-  ok(revoke(revoked.outcome.id));
   std::vector<RequestStatus> list =
       requests_of_employer(projector(), company(kEmployer), instant("2025-03-01T00:00:00Z"));
   ASSERT_EQ(list.size(), 5u);
   // Newest first.
   EXPECT_EQ(list[0].request.id, expired.outcome.id);
   EXPECT_EQ(list[0].status, "EXPIRED");
-  EXPECT_EQ(list[1].request.id, revoked.outcome.id);
-  EXPECT_EQ(list[1].status, "REVOKED");
-  EXPECT_EQ(list[2].request.id, refused.outcome.id);
-  EXPECT_EQ(list[2].status, "REFUSED");
-  EXPECT_EQ(list[3].request.id, granted.outcome.id);
-  EXPECT_EQ(list[3].status, "GRANTED");
+  EXPECT_EQ(list[1].request.id, granted.outcome.id);
+  EXPECT_EQ(list[1].status, "GRANTED");
+  EXPECT_EQ(list[2].request.id, revoked.outcome.id);
+  EXPECT_EQ(list[2].status, "REVOKED");
+  EXPECT_EQ(list[3].request.id, refused.outcome.id);
+  EXPECT_EQ(list[3].status, "REFUSED");
   EXPECT_EQ(list[4].request.id, pending.outcome.id);
   EXPECT_EQ(list[4].status, "PENDING");
   EXPECT_FALSE(list[4].answer);
-  ASSERT_TRUE(list[3].answer);
-  EXPECT_EQ(list[3].answer->citizen, kCitizenSsin);
+  ASSERT_TRUE(list[1].answer);
+  EXPECT_EQ(list[1].answer->citizen, kCitizenSsin);
 }
 
 TEST_F(AccessViewsTest, AnEmployersRequestsAreJudgedAtTheInstantAsked) {
@@ -398,7 +399,8 @@ TEST_F(AccessViewsTest, AnEmployersRequestsAreJudgedAtTheInstantAsked) {
   EXPECT_EQ(before[1].status, "GRANTED");
   std::vector<RequestStatus> after = requests_of_employer(p, company(kEmployer), instant("2025-02-10T10:00:00Z"));
   EXPECT_EQ(after[0].status, "REVOKED");
-  EXPECT_EQ(after[1].status, "EXPIRED");
+  EXPECT_EQ(after[1].status, "REVOKED") << "rule 12: the revocation ended the employer's other grant too";
+  EXPECT_EQ(after[1].answer->revoked_at, instant("2025-01-20T10:00:00Z"));
 }
 
 TEST_F(AccessViewsTest, APendingRequestNamesNoCitizen) {
