@@ -157,11 +157,15 @@ Result<InterimFilter> interim_filter(const InterimOptions& o, Date reference) {
     f.worker_type = parse_worker_type(o.worker_type);
     if (f.worker_type == WorkerType::kUnknown) return invalid_argument("--type: not a Dimona worker type");
   }
-  for (auto [text, key, name] : {std::tuple{&o.agency, &f.agency, "--agency"}, std::tuple{&o.user_company, &f.user_company, "--user-company"}}) {
-    if (text->empty()) continue;
-    Result<EnterpriseNumber> n = parse_enterprise_number(*text);
-    if (!n.is_ok()) return invalid_argument(std::string(name) + ": " + n.status().message());
-    *key = n->value;
+  if (!o.agency.empty()) {
+    Result<EnterpriseNumber> n = parse_enterprise_number(o.agency);
+    if (!n.is_ok()) return invalid_argument("--agency: " + n.status().message());
+    f.agency = n->value;
+  }
+  if (!o.user_company.empty()) {  // its number, or the name it was declared with
+    Result<uint64_t> key = parse_user_company(o.user_company);
+    if (!key.is_ok()) return invalid_argument("--user-company: " + key.status().message());
+    f.user_company = *key;
   }
   return f;
 }

@@ -28,11 +28,17 @@ std::optional<InterimFilter> interim_filter_of(Call& c) {
     f.worker_type = parse_worker_type(t);
     if (f.worker_type == WorkerType::kUnknown) issues.push_back({"query", "workerType", "not a Dimona worker type"});
   }
-  for (auto [name, out] : {std::pair{"agency", &f.agency}, std::pair{"userCompany", &f.user_company}}) {
-    const std::string v = c.request.query(name);
-    if (v.empty()) continue;
-    if (auto n = parse_enterprise_number(v); n.is_ok()) *out = n->value;
-    else issues.push_back({"query", name, "not a valid enterprise number"});
+  if (const std::string v = c.request.query("agency"); !v.empty()) {
+    if (auto n = parse_enterprise_number(v); n.is_ok())
+      f.agency = n->value;
+    else
+      issues.push_back({"query", "agency", "not a valid enterprise number"});
+  }
+  if (const std::string v = c.request.query("userCompany"); !v.empty()) {  // its number, or its declared name
+    if (Result<uint64_t> key = parse_user_company(v); key.is_ok())
+      f.user_company = *key;
+    else
+      issues.push_back({"query", "userCompany", key.status().message()});
   }
   if (f.to < f.from) issues.push_back({"query", "to", "before from"});
   // ?validOn (docs/audit.md): the periods started by then, the days up to it.

@@ -825,6 +825,29 @@ Status decode_action_value(od::value v, Action* a) {
 
 bool is_valid_utf8(std::string_view text) { return simdjson::validate_utf8(text.data(), text.size()); }
 
+Result<uint64_t> parse_user_company(std::string_view text) {
+  const bool number = !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
+    return (c >= '0' && c <= '9') || c == '.' || c == ' ';
+  });
+  if (number) {
+    std::string digits;
+    for (char c : text)
+      if (c >= '0' && c <= '9') digits.push_back(c);
+    Result<EnterpriseNumber> n = parse_enterprise_number(digits);
+    DIMONA_TRY(n);
+    return n->value;
+  }
+  if (text.find_first_not_of(" \t") == std::string_view::npos)
+    return invalid_argument("expected an enterprise number or the name the user company was declared with");
+  if (text.size() > limits::text_field_bytes_max)
+    return invalid_argument("a user company's name has at most " + std::to_string(limits::text_field_bytes_max) +
+                            " bytes");
+  if (!is_valid_utf8(text)) return invalid_argument("a user company's name must be UTF-8");
+  if (std::any_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }))
+    return invalid_argument("a user company's name has no control character");
+  return named_user_company_key(text);
+}
+
 Status refuse_server_internal(const Command& c) {
   if (!c.is_action || !is_server_internal(c.action.kind)) return Status::ok();
   return invalid_argument("field " + std::string(action_key(c.action.kind)) +

@@ -37,6 +37,13 @@ inline constexpr size_t kJsonPadding = 64;  // == SIMDJSON_PADDING, checked in c
 // on its input); no padding needed.
 bool is_valid_utf8(std::string_view text);
 
+// A user company as a filter names it (seed 002: Interim@work filters by user company): digits
+// (dots and blanks allowed) are its enterprise number; any other text is the name it was declared
+// with, read as named_user_company_key (declaration.h) reads it. kInvalidArgument, one line, for
+// a number that fails its check, an empty name, one over limits::text_field_bytes_max, not UTF-8,
+// or with a control character.
+Result<uint64_t> parse_user_company(std::string_view text);
+
 // One input line: a declaration, or an action (docs/actions.md). The
 // Action's strings are views into the line.
 struct Command {

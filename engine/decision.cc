@@ -211,7 +211,12 @@ void decide_in(const LedgerState& state, const Declaration& d, Instant recorded_
     out->add(kPeriodIdInvalid, kBlocking);
     return;
   }
-  if (date_of(recorded_at) > p.start) {
+  // Late (90373-460): recorded after work started (DOMAIN §3: "before work starts"). With a start
+  // hour (FLX, EXT, a daily contract), after that time on a Belgian clock; without one, on a day
+  // after the start date.
+  const bool late = d.start_hour.valid() ? brussels_instant(p.start, d.start_hour.value) < recorded_at
+                                         : date_of(recorded_at) > p.start;
+  if (late) {
     out->late = true;
     out->add(kInLate, kNonBlocking);
   }

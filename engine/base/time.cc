@@ -65,6 +65,28 @@ Date first_day_of_quarter(int32_t quarter_index) {
   return date_from_civil(quarter_index / 4, (quarter_index % 4) * 3 + 1, 1);
 }
 
+namespace {
+
+// The last Sunday of a 31-day month (March, October): 1970-01-01 was a Thursday.
+Date last_sunday_of(int32_t year, int32_t month) {
+  const Date last = date_from_civil(year, month, 31);
+  const int32_t weekday = ((last.days + 4) % 7 + 7) % 7;  // 0: Sunday
+  return Date{last.days - weekday};
+}
+
+}  // namespace
+
+Instant brussels_instant(Date day, int32_t minutes) {
+  constexpr int64_t kHour = 3'600 * kMicrosPerSecond;
+  const int32_t year = year_of(day);
+  const Instant summer_from{start_of(last_sunday_of(year, 3)).micros + kHour};
+  const Instant summer_until{start_of(last_sunday_of(year, 10)).micros + kHour};
+  const int64_t clock = start_of(day).micros + int64_t{minutes} * 60 * kMicrosPerSecond;
+  const Instant if_summer{clock - 2 * kHour};
+  if (summer_from <= if_summer && if_summer < summer_until) return if_summer;
+  return Instant{clock - kHour};
+}
+
 std::optional<Date> parse_date(std::string_view s) {
   if (s.size() != 10 || s[4] != '-' || s[7] != '-') return std::nullopt;
   const int32_t y = digits(s, 0, 4), m = digits(s, 5, 2), d = digits(s, 8, 2);

@@ -69,6 +69,13 @@ inline Date date_of(Instant i) {
 }
 inline Instant start_of(Date d) { return Instant{int64_t{d.days} * kMicrosPerDay}; }
 
+// Belgian legal time (Europe/Brussels, the EU rule in force since 1996): UTC+1, and UTC+2 from
+// the last Sunday of March 01:00 UTC to the last Sunday of October 01:00 UTC. A Dimona's hours
+// (zones 00777 and 00778, HHMM) are read on a Belgian clock. The instant at which a Belgian
+// clock reads `minutes` (0..1439) after midnight on `day`; a time the spring change skips is read
+// as winter time (02:30 is 03:30 summer time), one the autumn change repeats as its first.
+Instant brussels_instant(Date day, int32_t minutes);
+
 class Clock {
  public:
   virtual ~Clock() = default;

@@ -1864,6 +1864,34 @@ TEST_F(HttpTest, InterimRelationsAsJsonCalendarAndPdf) {
   expect_problem(get(base, citizen(kStudent)), 403, "missingPermission");
 }
 
+// Seed 002: Interim@work filters by user company, also one given by name and address (by the
+// name it was declared with, ASCII case and blanks aside).
+TEST_F(HttpTest, InterimRelationsFilterByAUserCompanyGivenByName) {
+  declare(interim_in("2025-07-07"));
+  std::string named = interim_in("2025-07-08");
+  const std::string by_number = R"("usingEmployer":{"enterpriseNumber":")" + kUserCompany + R"(",)";
+  named.replace(named.find(by_number), by_number.size(),
+                R"("usingEmployer":{"name":"Café du Coin","address":{"street":"Rue A","houseNumber":"1",)"
+                R"("postCode":"1000","municipality":{"code":21004,"name":"Bruxelles"},"country":150},)");
+  declare(named);
+  const std::string base = citizen_path(kWorker, "interimRelations");
+  ASSERT_EQ(get(base, citizen(kWorker)).json()["total"].integer(), 2);
+  const Response by_name = get(base + "?userCompany=caf%C3%A9%20%20DU%20coin", citizen(kWorker));
+  ASSERT_EQ(by_name.status, 200) << by_name;
+  ASSERT_EQ(by_name.json()["total"].integer(), 1) << by_name;
+  EXPECT_EQ(by_name.json()["items"][0]["userCompanyName"].text, "Café du Coin") << by_name;
+  const Response by_number_query = get(base + "?userCompany=" + kUserCompany, citizen(kWorker));
+  ASSERT_EQ(by_number_query.json()["total"].integer(), 1) << by_number_query;
+  EXPECT_EQ(by_number_query.json()["items"][0]["userCompany"].text, kUserCompany);
+  EXPECT_EQ(get(base + "?userCompany=Caf%C3%A9%20du%20Port", citizen(kWorker)).json()["total"].integer(), 0);
+  for (const char* bad :
+       {"?userCompany=0403019262", "?userCompany=%20%20", "?userCompany=Caf%01", "?userCompany=%FF%FE"}) {
+    const Response refused = get(base + bad, citizen(kWorker));
+    expect_problem(refused, 400, "badRequest");
+    EXPECT_EQ(refused.json()["issues"][0]["name"].text, "userCompany") << bad;
+  }
+}
+
 // --- Concurrency, durability and restart --------------------------------------------------------------------
 
 TEST_F(HttpTest, ConcurrentWritersForOneCitizenAreEachDecidedOnceAndSurviveARestart) {

@@ -205,6 +205,19 @@ TEST(NamedUserCompanyKey, FoldsCaseAndBlanksAndStaysAboveEveryEnterpriseNumber) 
   EXPECT_FALSE(is_named_user_company(uint64_t{125482497} | kNssoEmployerTag));
 }
 
+// A filter's user company (interim views): a number by its check, anything else by its name.
+TEST(ParseUserCompany, ANumberOrTheNameItWasDeclaredWith) {
+  EXPECT_EQ(*parse_user_company("0876543270"), 876543270u);
+  EXPECT_EQ(*parse_user_company("0876.543.270"), 876543270u);
+  EXPECT_EQ(*parse_user_company(" brasserie  ÉMILE srl "), named_user_company_key("Brasserie ÉMILE SRL"));
+  EXPECT_EQ(*parse_user_company("Brasserie 2000"), named_user_company_key("brasserie 2000"));
+  for (std::string_view bad : {std::string_view("0876543271"), std::string_view(""), std::string_view("   "),
+                               std::string_view("Caf\x01"), std::string_view("Caf\xff"), std::string_view("a\nb")})
+    EXPECT_EQ(parse_user_company(bad).status().code(), Code::kInvalidArgument) << bad;
+  EXPECT_FALSE(parse_user_company(std::string(limits::text_field_bytes_max + 1, 'a')).is_ok());
+  EXPECT_TRUE(parse_user_company(std::string(limits::text_field_bytes_max, 'a')).is_ok());
+}
+
 TEST_F(DecisionTest, OverQuotaIsAWarningWithTheExceedingHours) {  // rule 8
   clock_.set(*parse_instant("2025-07-02T08:00:00Z"));  // after the 650 h definition
   submit(stu_in("2025-07-01", "2025-07-31", 630));
@@ -294,6 +307,27 @@ TEST_F(DecisionTest, FlexiInSentMoreThan31DaysBeforeItsQuarterIsRefused) {
   // Other worker types have no such window.
   const std::string oth = R"({"employer":{"employerId":125482497},"worker":{"ssin":"85073003328"},"dimonaIn":{"features":{"jointCommissionNumber":"302","workerType":"OTH"},"startDate":"2026-03-01"}})";
   EXPECT_EQ(submit(oth).decision.result, ResultCode::kAccepted);
+}
+
+// 90373-460 with a start hour: late once work started on a Belgian clock (DOMAIN §3, a FLX is
+// declared "before work starts"), so the same day can be late, and summer and winter differ.
+TEST_F(DecisionTest, ADeclarationWithAStartHourIsLateOnceThatHourIsPastInBrussels) {
+  const auto flx_at = [](const std::string& day, const std::string& recorded) {
+    return R"({"employer":{"employerId":125482497},"worker":{"ssin":"85073003328"},"dimonaIn":{"features":{"jointCommissionNumber":"302","workerType":"FLX"},"startDate":")" +
+           day + R"(","endDate":")" + day + R"(","startHour":"0800","endHour":"1200"},"recordedAt":")" + recorded +
+           R"("})";
+  };
+  clock_.set(*parse_instant("2025-12-31T00:00:00Z"));
+  EXPECT_FALSE(has_anomaly(submit(flx_at("2025-07-05", "2025-07-05T06:00:00Z")), anomaly::kInLate)) << "08:00 CEST";
+  EXPECT_TRUE(has_anomaly(submit(flx_at("2025-07-12", "2025-07-12T06:00:01Z")), anomaly::kInLate)) << "08:00:01 CEST";
+  EXPECT_TRUE(has_anomaly(submit(flx_at("2025-07-19", "2025-07-19T20:00:00Z")), anomaly::kInLate))
+      << "the evening after";
+  // Without a start hour, the day: the same day is in time.
+  Submission same_day = submit(
+      R"({"employer":{"employerId":125482497},"worker":{"ssin":"85073003328"},"dimonaIn":{"features":{"jointCommissionNumber":"302","workerType":"OTH"},"startDate":"2025-08-01"},"recordedAt":"2025-08-01T20:00:00Z"})");
+  EXPECT_FALSE(has_anomaly(same_day, anomaly::kInLate));
+  EXPECT_FALSE(has_anomaly(submit(flx_at("2025-11-15", "2025-11-15T06:59:00Z")), anomaly::kInLate)) << "07:59 CET";
+  EXPECT_TRUE(has_anomaly(submit(flx_at("2025-11-22", "2025-11-22T07:01:00Z")), anomaly::kInLate)) << "08:01 CET";
 }
 
 TEST_F(DecisionTest, FlexiPeriodAcrossTwoQuartersIsRefused) {

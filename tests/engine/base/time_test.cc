@@ -46,6 +46,24 @@ TEST(Time, BadInstantsAreRefused) {
     EXPECT_FALSE(parse_instant(s).has_value()) << s;
 }
 
+// Europe/Brussels: 2025's summer time ran from 2025-03-30 01:00 UTC to 2025-10-26 01:00 UTC.
+TEST(Time, ABelgianClockTimeIsItsInstant) {
+  const auto at = [](const char* day, int32_t hh, int32_t mm) {
+    return to_string(brussels_instant(*parse_date(day), hh * 60 + mm));
+  };
+  EXPECT_EQ(at("2025-01-15", 8, 0), "2025-01-15T07:00:00Z");
+  EXPECT_EQ(at("2025-07-05", 8, 0), "2025-07-05T06:00:00Z");
+  EXPECT_EQ(at("2025-03-29", 23, 59), "2025-03-29T22:59:00Z");
+  EXPECT_EQ(at("2025-03-30", 1, 59), "2025-03-30T00:59:00Z");  // the last winter minute
+  EXPECT_EQ(at("2025-03-30", 2, 30), "2025-03-30T01:30:00Z");  // skipped: read as winter time
+  EXPECT_EQ(at("2025-03-30", 3, 0), "2025-03-30T01:00:00Z");   // the first summer minute
+  EXPECT_EQ(at("2025-10-26", 2, 30), "2025-10-26T00:30:00Z");  // repeated: its first, summer time
+  EXPECT_EQ(at("2025-10-26", 3, 0), "2025-10-26T02:00:00Z");
+  EXPECT_EQ(at("2024-03-31", 12, 0), "2024-03-31T10:00:00Z");  // 2024: the last Sunday is the 31st
+  EXPECT_EQ(at("2024-10-27", 0, 0), "2024-10-26T22:00:00Z");
+  EXPECT_EQ(at("1969-12-31", 0, 0), "1969-12-30T23:00:00Z");  // before the epoch
+}
+
 TEST(Time, ManualClockMovesOnlyWhenTold) {
   ManualClock clock(Instant{10});
   EXPECT_EQ(clock.now().micros, 10);
