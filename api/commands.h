@@ -132,6 +132,8 @@ struct AccessCodeOptions {
 
 struct ConsentOptions {
   std::string ssin, employer, scope, at;  // check: all but `at`; list: ssin or employer
+  int32_t year = 0;                       // check, STUDENT_BALANCE: the year hired for (0: the current one)
+  std::string quarter;                    // check, FLEXI: the quarter hired for (empty: the current one)
 };
 
 struct FlexiOptions {

@@ -124,23 +124,32 @@ int run_consent_check(const CommonOptions& common, const ConsentOptions& o) {
   if (!employer.is_ok()) return fail("consent check", employer.status());
   Result<Instant> at = parse_instant_option(o.at, "--at", Instant{});
   if (!at.is_ok()) return fail("consent check", at.status());
+  // --year (STUDENT_BALANCE) or --quarter (FLEXI): the job hired for; default the current one.
+  std::optional<int32_t> asked;
+  if (o.year != 0) {
+    if (scope != AccessScope::kStudentBalance)
+      return fail("consent check", invalid_argument("--year: for --scope STUDENT_BALANCE"));
+    asked = o.year;
+  }
+  if (!o.quarter.empty()) {
+    if (scope != AccessScope::kFlexi) return fail("consent check", invalid_argument("--quarter: for --scope FLEXI"));
+    asked = parse_quarter(o.quarter);
+    if (!asked) return fail("consent check", invalid_argument("--quarter: expected YYYY-Qn"));
+  }
   Result<CitizenView> view = open_citizen(common, o.ssin);
   if (!view.is_ok()) return fail("consent check", view.status());
   if (o.at.empty()) at = ledger_now(*view->side.projector);
+  const Result<int32_t> period = consented_period(scope, date_of(*at), asked);
+  if (!period.is_ok())
+    return fail("consent check", invalid_argument(std::string(o.quarter.empty() ? "--year" : "--quarter") + ": " +
+                                                  period.status().message()));
   const ConsentVerdict v = may_see(*view->side.projector, view->citizen, *employer, scope, *at);
   std::string line;
   to_json(v, scope, &line);
   print_line(line);
   if (!v.allowed) return 1;
-  line.clear();  // what the consent shows the employer
-  if (scope == AccessScope::kStudentBalance) {
-    const int32_t year = year_of(date_of(*at));
-    const StudentBalance b = student_balance(*view->state, view->citizen, year, date_of(*at));
-    line = "{\"year\":" + std::to_string(year) + ",\"remainingHours\":" + std::to_string(b.remaining) + "}";
-  } else {
-    to_json(flexi_eligibility(view->state->actions(), view->citizen, quarter_index(date_of(*at)), *employer), &line);
-  }
-  print_line(line);
+  // What the consent shows the employer.
+  print_line(consented_data(*view->side.projector, view->citizen, *employer, scope, *period, v, date_of(*at)));
   return 0;
 }
 

@@ -80,7 +80,7 @@ void interim_route(Call& c, const LedgerService& view);
 void attestations_route(Call& c, const LedgerService& view);
 void issue_attestation(Call& c, LedgerService& ledger);
 void consents_route(Call& c, const LedgerService& view);
-void consented_data(Call& c, const LedgerService& view);
+void consented_data_route(Call& c, const LedgerService& view);
 void flexi_route(Call& c, const LedgerService& view);
 void anomalies_route(Call& c, const LedgerService& view);
 // Who consulted the citizen's data (docs/audit.md "Who looked"): the citizen themself, or an auditor.

@@ -169,32 +169,43 @@ void consents_route(Call& c, const LedgerService& view) {
   c.reply(json_response(200, paged(std::move(out), all.size(), *page, c.public_url, c.request)));
 }
 
-// What an employer may see with a consent in force (seed 003), or 403.
-void consented_data(Call& c, const LedgerService& view) {
+// What an employer may see with a consent in force (seed 003), or 403: for the year
+// (STUDENT_BALANCE, ?year) or quarter (FLEXI, ?quarter) it hires for, by default the current one
+// (consented_period says which others may be asked).
+void consented_data_route(Call& c, const LedgerService& view) {
   HttpResponse error;
   const std::optional<Ssin> s = path_ssin(c, &error);
   if (!s) return c.reply(std::move(error));
   AccessScope scope;
   if (!parse_scope(c.request.query("scope"), &scope))
     return c.reply(bad_request("The input message is incorrect", {InputIssue{"query", "scope", "FLEXI or STUDENT_BALANCE"}}));
+  const bool balance = scope == AccessScope::kStudentBalance;
+  const char* const period_name = balance ? "year" : "quarter";
+  if (const char* other = balance ? "quarter" : "year"; c.request.has_query(other))
+    return c.reply(
+        bad_request("The input message is incorrect",
+                    {InputIssue{"query", other, std::string("not asked of scope ") + std::string(scope_name(scope))}}));
+  std::optional<int32_t> asked;
+  if (balance) {
+    const Parsed<std::optional<int32_t>> year = query_year(c.request);
+    if (!year) return c.reply(bad_request_of(year.issues));
+    asked = *year;
+  } else if (c.request.has_query("quarter")) {
+    asked = parse_quarter(c.request.query("quarter"));
+    if (!asked)
+      return c.reply(
+          bad_request("The input message is incorrect", {InputIssue{"query", "quarter", "expected YYYY-Qn"}}));
+  }
+  const Result<int32_t> period = consented_period(scope, date_of(c.now), asked);
+  if (!period.is_ok())
+    return c.reply(
+        bad_request("The input message is incorrect", {InputIssue{"query", period_name, period.status().message()}}));
   if (!c.is(Role::kEmployer) && !c.is(Role::kAgency)) return c.reply(forbidden());
   const uint64_t employer = c.who->employer;
   std::optional<std::string> data = view.read([&](const Projector& p) -> std::optional<std::string> {
-    const LedgerState& state = p.state_of(*s);
     const ConsentVerdict v = may_see(p, *s, employer, scope, c.now);
     if (!v.allowed) return std::nullopt;
-    std::string out;
-    if (scope == AccessScope::kStudentBalance) {
-      const Date today = date_of(c.now);
-      const StudentBalance b = student_balance(state, *s, year_of(today), today);
-      out = "{\"scope\":\"STUDENT_BALANCE\",\"year\":" + std::to_string(year_of(today)) +
-            ",\"remainingHours\":" + std::to_string(b.remaining) + ",\"expiresAt\":\"" + to_string(v.expires_at) + "\"}";
-    } else {
-      std::string answer;
-      to_json(flexi_eligibility(state.actions(), *s, quarter_index(date_of(c.now)), employer), &answer);
-      out = "{\"scope\":\"FLEXI\",\"eligibility\":" + answer + ",\"expiresAt\":\"" + to_string(v.expires_at) + "\"}";
-    }
-    return out;
+    return consented_data(p, *s, employer, scope, *period, v, date_of(c.now));
   });
   if (!data) return c.reply(forbidden());
   c.consulted_citizen(*s, "consentedData:" + std::string(scope_name(scope)));

@@ -177,6 +177,13 @@ int main(int argc, char** argv) {
   con_check->add_option("--employer", consent.employer, "Enterprise number, or nsso:NUMBER")->required();
   con_check->add_option("--scope", consent.scope, "FLEXI or STUDENT_BALANCE")->required();
   con_check->add_option("--at", consent.at, "Instant or day (default: now)");
+  con_check
+      ->add_option("--year", consent.year,
+                   "STUDENT_BALANCE: the year hired for (default: the current one; the next from 1 December)")
+      ->check(CLI::Range(2000, 2099));
+  con_check->add_option(
+      "--quarter", consent.quarter,
+      "FLEXI: the quarter hired for, YYYY-Qn (default: the current one; the next once its flexi Dimona may be sent)");
   add_common(con_check);
   add_axes(con_check);
   CLI::App* con_list = con->add_subcommand("list", "A citizen's answers, or an employer's requests with their status");

@@ -505,7 +505,7 @@ const std::vector<Api::Impl::Route>& Api::Impl::table() {
         read("GET", "/v1/citizens/{ssin}/attestations", &attestations_route),
         write("POST", "/v1/citizens/{ssin}/attestations", &issue_attestation),
         read("GET", "/v1/citizens/{ssin}/consents", &consents_route),
-        present_grant(read("GET", "/v1/citizens/{ssin}/consentedData", &consented_data)),
+        present_grant(read("GET", "/v1/citizens/{ssin}/consentedData", &consented_data_route)),
         read("GET", "/v1/citizens/{ssin}/flexiEligibility", &flexi_route),
         read("GET", "/v1/citizens/{ssin}/anomalies", &anomalies_route),
         answers_as_of(read("GET", "/v1/audit/citizens/{ssin}/events", &citizen_events_route)),

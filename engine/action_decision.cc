@@ -7,6 +7,11 @@
 #include "engine/base/limits.h"
 
 namespace dimona {
+bool attestation_year_available(int32_t year, Date today) {
+  const CivilDate c = civil_from_date(today);
+  return year == c.year || (year == c.year + 1 && c.month == 12);
+}
+
 namespace {
 
 using R = ActionRefusal;
@@ -16,12 +21,6 @@ std::string ssin_digits(Ssin s) {
   append_uint(&d, s.value);
   if (d.size() < 11) d.insert(0, 11 - d.size(), '0');
   return d;
-}
-
-// Rule 11: the current year, or the next one from 1 December.
-bool attestation_year_available(int32_t year, Date today) {
-  const CivilDate c = civil_from_date(today);
-  return year == c.year || (year == c.year + 1 && c.month == 12);
 }
 
 void decide_attestation(const LedgerState& state, const Action& a, Instant at, const ServerSecret& secret,

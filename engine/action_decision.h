@@ -47,6 +47,10 @@ AddressedSubject addressed_subject(const Action& action);
 // different codes, each answering for its own year (rule 11). Codes already
 // logged keep their value: the event carries the code, nothing recomputes it.
 uint64_t access_code_of(const ServerSecret& secret, Ssin citizen, int32_t month, int32_t year);
+// Rule 11: the years a student's figures are open for on `today`: the current one, and the next
+// one from 1 December (an attestation; what a consent shows an employer too).
+bool attestation_year_available(int32_t year, Date today);
+
 // The token of a data-access request, from its id.
 AccessToken request_token_of(const ServerSecret& secret, uint64_t request_id);
 

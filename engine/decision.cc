@@ -26,8 +26,7 @@ bool crosses_quarters(WorkerType t, Date start, Date end) {
 
 // Zone 00910: a FLX IN is sent at the earliest flexi_send_window_days before its quarter starts.
 bool flexi_sent_too_early(Date start, Instant recorded_at) {
-  const Date opens{first_day_of_quarter(quarter_index(start)).days - limits::flexi_send_window_days};
-  return date_of(recorded_at) < opens;
+  return date_of(recorded_at) < flexi_window_opens(quarter_index(start));
 }
 
 bool needs_end_date(WorkerType t, JointCommission jc) {

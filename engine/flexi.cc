@@ -80,6 +80,10 @@ FlexiAnswer flexi_eligibility(const ActionState& state, Ssin citizen, int32_t qu
   return a;
 }
 
+Date flexi_window_opens(int32_t quarter) {
+  return Date{first_day_of_quarter(quarter).days - limits::flexi_send_window_days};
+}
+
 std::optional<int32_t> parse_quarter(std::string_view text) {
   int year = 0;
   if (text.size() != 7 || text[4] != '-' || text[5] != 'Q' || text[6] < '1' || text[6] > '4') return std::nullopt;

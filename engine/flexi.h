@@ -65,6 +65,10 @@ struct FlexiAnswer {
 FlexiAnswer flexi_eligibility(const ActionState& state, Ssin citizen, int32_t quarter, uint64_t employer,
                               const ReductionRule& rule = {});
 
+// The first day a FLX Dimona for `quarter` may be sent (zone 00910, rule 13): limits::flexi_send_window_days
+// before the quarter starts (2025-Q2: 2025-03-01).
+Date flexi_window_opens(int32_t quarter);
+
 // "2025-Q1" -> quarter_index; nullopt when malformed.
 std::optional<int32_t> parse_quarter(std::string_view text);
 std::string quarter_string(int32_t quarter);

@@ -1,5 +1,7 @@
 #include "projections/access_views.h"
 
+#include "engine/action_decision.h"
+#include "engine/base/assert.h"
 #include "engine/base/json_writer.h"
 #include "engine/ledger.h"
 #include "projections/student_views.h"
@@ -195,6 +197,38 @@ void to_json(const ConsentVerdict& v, AccessScope scope, std::string* out) {
   if (v.expires_at.micros != 0) w.key("expiresAt").string(to_string(v.expires_at));
   if (v.revoked_at.micros != 0) w.key("revokedAt").string(to_string(v.revoked_at));
   w.end_object();
+}
+
+Result<int32_t> consented_period(AccessScope scope, Date today, std::optional<int32_t> asked) {
+  if (scope == AccessScope::kStudentBalance) {
+    const int32_t year = asked.value_or(year_of(today));
+    if (attestation_year_available(year, today)) return year;
+    return invalid_argument("the current year, or the next one from 1 December");
+  }
+  const int32_t now = quarter_index(today);
+  const int32_t quarter = asked.value_or(now);
+  if (quarter >= now && flexi_window_opens(quarter) <= today) return quarter;
+  return invalid_argument("the current quarter, or a later one whose flexi Dimona may be sent (" +
+                          std::to_string(limits::flexi_send_window_days) + " days before it starts)");
+}
+
+std::string consented_data(const Projector& projector, Ssin citizen, uint64_t employer, AccessScope scope,
+                           int32_t period, const ConsentVerdict& verdict, Date today) {
+  DIMONA_ASSERT(verdict.allowed);
+  const LedgerState& state = projector.state_of(citizen);
+  std::string out;
+  JsonWriter w(&out);
+  w.begin_object().key("scope").string(scope_name(scope));
+  if (scope == AccessScope::kStudentBalance) {
+    const StudentBalance b = student_balance(state, citizen, period, today);
+    w.key("year").integer(period).key("remainingHours").integer(b.remaining);
+  } else {
+    std::string eligibility;
+    to_json(flexi_eligibility(state.actions(), citizen, period, employer), &eligibility);
+    w.key("quarter").string(quarter_string(period)).key("eligibility").raw(eligibility);
+  }
+  w.key("expiresAt").string(to_string(verdict.expires_at)).end_object();
+  return out;
 }
 
 namespace {

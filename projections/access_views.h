@@ -83,6 +83,19 @@ std::string_view reason_name(ConsentVerdict::Reason r);  // granted, neverGrante
 ConsentVerdict may_see(const Projector& projector, Ssin citizen, uint64_t employer, AccessScope scope, Instant at);
 void to_json(const ConsentVerdict& v, AccessScope scope, std::string* out);
 
+// The year (STUDENT_BALANCE) or quarter (FLEXI, a quarter_index) an employer may ask of a consent
+// on `today` (seed 003: "s'il lui reste suffisamment d'heures", "autorisé à travailler dans le
+// cadre d'un flexi-job" for the job being hired for): the current one (also when `asked` is
+// nullopt), the next year from 1 December (rule 11, as the attestation), a later quarter once its
+// FLX Dimona may be sent (flexi_window_opens, rule 13). kInvalidArgument saying which may be asked.
+Result<int32_t> consented_period(AccessScope scope, Date today, std::optional<int32_t> asked);
+// What a consent in force (`verdict.allowed`) shows its employer, for `period` (consented_period):
+// {"scope":"STUDENT_BALANCE","year":Y,"remainingHours":H,"expiresAt":T} (the balance as the
+// ledger knows it on `today`), or {"scope":"FLEXI","quarter":"YYYY-Qn","eligibility":{...},
+// "expiresAt":T} (flexi_eligibility for that employer). Nothing else of the citizen.
+std::string consented_data(const Projector& projector, Ssin citizen, uint64_t employer, AccessScope scope,
+                           int32_t period, const ConsentVerdict& verdict, Date today);
+
 // An employer's data-access requests with where each stands at `now`.
 struct RequestStatus {
   DataAccessRequest request;

@@ -341,6 +341,11 @@ TEST(CliActions, ConsentIsCheckedWithItsReasonAndTheCareerBreakDetailClosesAfter
   Invocation inside = run(check + " --at 2025-02-14T08:00:00Z", dir);
   EXPECT_EQ(inside.exit_code, 0) << inside.err;
   EXPECT_NE(inside.out.find("\"reason\":\"granted\""), std::string::npos) << inside.out;
+  EXPECT_NE(inside.out.find("\"quarter\":\"2025-Q1\",\"eligibility\""), std::string::npos) << inside.out;
+  Invocation later = run(check + " --at 2025-02-14T08:00:00Z --quarter 2025-Q2", dir);  // Q2 opens on 03-01
+  EXPECT_EQ(later.exit_code, 1);
+  EXPECT_NE(later.err.find("--quarter: the current quarter, or a later one"), std::string::npos) << later.err;
+  EXPECT_NE(run(check + " --at 2025-02-14T08:00:00Z --year 2025", dir).exit_code, 0) << "--year is STUDENT_BALANCE's";
   Invocation after = run(check + " --at 2025-02-15T08:00:00Z", dir);  // rule 12: one month for FLEXI
   EXPECT_EQ(after.exit_code, 1);
   EXPECT_NE(after.out.find("\"reason\":\"expired\""), std::string::npos) << after.out;

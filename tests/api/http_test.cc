@@ -1756,6 +1756,47 @@ TEST_F(HttpTest, ConsentedDataOnlyWithAConsentInForce) {
   EXPECT_EQ(after.body, never.body);
 }
 
+// Seed 003: the employer checks the hours left, or the flexi eligibility, for the job it hires
+// for: the next year from 1 December, a next quarter once its flexi Dimona may be sent.
+TEST_F(HttpTest, ConsentedDataForTheYearOrQuarterHiredFor) {
+  declare(stu_in("2026-01-05", "2026-01-31", 100));
+  const auto consent = [&](const char* scope) {
+    const Json request = act(R"({"employer":{"enterpriseNumber":")" + kEmp1 + R"("},"dataAccessRequest":{"scope":")" +
+                                 scope + R"(","channel":"QR"}})",
+                             employer(kEmp1));
+    act(R"({"worker":{"ssin":")" + kStudent + R"("},"dataAccessGrant":{"token":")" +
+            request["event"].find("token").text + "\"}}",
+        citizen(kStudent));
+  };
+  consent("FLEXI");
+  consent("STUDENT_BALANCE");
+  const std::string base = citizen_path(kStudent, "consentedData?scope=");
+  // 2025-06-01: 2025-Q3's flexi Dimona may be sent since 2025-05-31, Q4's not yet.
+  const Response q3 = get(base + "FLEXI&quarter=2025-Q3", employer(kEmp1));
+  ASSERT_EQ(q3.status, 200) << q3;
+  EXPECT_EQ(q3.json()["quarter"].text, "2025-Q3");
+  EXPECT_EQ(get(base + "FLEXI", employer(kEmp1)).json()["quarter"].text, "2025-Q2");
+  EXPECT_EQ(get(base + "STUDENT_BALANCE", employer(kEmp1)).json()["year"].integer(), 2025);
+  for (const std::string& refused :
+       {std::string("FLEXI&quarter=2025-Q4"), std::string("FLEXI&quarter=2025-Q1"), std::string("FLEXI&quarter=2025Q3"),
+        std::string("STUDENT_BALANCE&year=2026"), std::string("STUDENT_BALANCE&year=2024"),
+        std::string("STUDENT_BALANCE&quarter=2025-Q3"), std::string("FLEXI&year=2025")}) {
+    const Response r = get(base + refused, employer(kEmp1));
+    expect_problem(r, 400, "badRequest");
+    const std::string named = refused.find("quarter") != std::string::npos ? "quarter" : "year";
+    EXPECT_EQ(r.json()["issues"][0]["name"].text, named) << refused;
+  }
+  // On 2025-12-02 (a new consent: the first ones expired), the next year is open.
+  clock_.advance_seconds(int64_t{184} * 86'400);
+  consent("STUDENT_BALANCE");
+  const Response next = get(base + "STUDENT_BALANCE&year=2026", employer(kEmp1));
+  ASSERT_EQ(next.status, 200) << next;
+  EXPECT_EQ(next.json()["year"].integer(), 2026);
+  EXPECT_EQ(next.json()["remainingHours"].integer(), 550);
+  expect_problem(get(base + "STUDENT_BALANCE&year=2027", employer(kEmp1)), 400, "badRequest");
+  EXPECT_EQ(get(base + "STUDENT_BALANCE&year=2026", employer(kEmp2)).status, 403) << "no consent to that employer";
+}
+
 // A grant is judged in the present: an employer whose consent was revoked does not read the
 // balance "as of" an instant when it was in force, nor an expired access code at a day it was
 // valid. The audit axes on a route an employer reaches through a grant are 400 for it; the
