@@ -441,7 +441,7 @@ bool get_attachments(ByteReader& in, std::vector<std::string>* list) {
 
 }  // namespace
 
-Status ActionState::load(std::string_view bytes, ActionState* s, bool with_consultations, bool merge) {
+Status ActionState::load(std::string_view bytes, ActionState* s, bool merge) {
   DIMONA_ASSERT(merge || s->record_count() == 0);
   ByteReader in(bytes);
   const Status truncated = corruption("checkpoint action state truncated or impossible");
@@ -535,21 +535,6 @@ Status ActionState::load(std::string_view bytes, ActionState* s, bool with_consu
       return truncated;
     if (has_end) c.end = end;
     s->add_notification(std::move(c));
-  }
-  if (with_consultations) {  // read and checked, then dropped (see load())
-    if (!in.get(&n)) return truncated;
-    for (uint32_t i = 0; i < n; ++i) {
-      uint64_t citizen = 0, employer = 0;
-      int64_t at = 0;
-      ConsultationRole role{};
-      ConsultationChannel channel{};
-      std::string scope, auditor;
-      if (!in.get(&citizen) || !in.get(&at) || !in.get(&employer) || !get_enum(in, ConsultationRole::kAuditor, &role) ||
-          !get_enum(in, ConsultationChannel::kConsent, &channel) || !in.get(&scope) || !in.get(&auditor) ||
-          !is_record_key(citizen) || !is_recordable_consultation(role, channel, employer, scope, auditor) ||
-          (employer != 0 && !is_record_key(employer)))
-        return truncated;
-    }
   }
   if (!in.get(&n)) return truncated;
   for (uint32_t i = 0; i < n; ++i) {

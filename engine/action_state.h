@@ -225,13 +225,9 @@ class ActionState {
   }
 
   void save(std::string* out) const;
-  // `with_consultations`: bytes of a ledger state of version 5 or older
-  // (ledger_state.cc), which still hold consultations; they are read, checked
-  // and dropped (a read model keeps them now: projections/consultation_log.h).
   // `merge`: `state` may hold records already (LedgerState::merge: another
   // partition's), and one of `bytes` that has the same id is kCorruption.
-  [[nodiscard]] static Status load(std::string_view bytes, ActionState* state, bool with_consultations = false,
-                                   bool merge = false);
+  [[nodiscard]] static Status load(std::string_view bytes, ActionState* state, bool merge = false);
 
  private:
   static uint32_t head_of(const FlatMap<uint32_t>& index, uint64_t key) {

@@ -185,6 +185,7 @@ bool LedgerState::create_period(const Event& event) {
   }
   DIMONA_ASSERT(p.id.value != 0 && p.worker.value != 0 && !(p.end < p.start));
   DIMONA_ASSERT(periods_.size() < UINT32_MAX);
+  p.processed = next_processed_;
   return restore_period(p);
 }
 
@@ -197,7 +198,11 @@ Status LedgerState::change_period(const Event& event) {
   add_student_hours(p, -int64_t{p.counts_for_student_quota() ? p.planned_hours : 0});
   p.last_change = d.kind;
   if (d.kind != DeclarationKind::kCancel && p.updates < UINT8_MAX) ++p.updates;
-  if (d.kind == DeclarationKind::kUpdate) p.exceeding_hours = static_cast<uint16_t>(event.declaration.decision.exceeding_hours);
+  if (d.kind == DeclarationKind::kUpdate) {
+    p.exceeding_hours = static_cast<uint16_t>(event.declaration.decision.exceeding_hours);
+    DIMONA_ASSERT(next_processed_ < UINT32_MAX);
+    p.processed = next_processed_++;
+  }
   switch (d.kind) {
     case DeclarationKind::kCancel: p.cancelled = true; break;
     case DeclarationKind::kOut: p.end = d.end_date.value; break;
@@ -228,32 +233,26 @@ Status LedgerState::change_period(const Event& event) {
 //   quota count u32 { year i32, hours u32, effective_from i32, recorded_at i64 },
 //   period count u64 { id u64, worker u64, employer u64, user_company u64, start i32,
 //   end i32, planned u16, jc u16, type u8, flags u8, exceeding u16, updates u8,
-//   last_change u8 }, named user company count u32 { key u64, name (u32 length, bytes) } (from
-//   version 8), the action state (ActionState::save), crc32c u32 of everything before it.
+//   last_change u8, processed u32 }, named user company count u32 { key u64, name (u32 length,
+//   bytes) }, the action state (ActionState::save), crc32c u32 of everything before it.
 namespace dimona {
 namespace {
 
 constexpr uint32_t kStateMagic = 0x31534c44;  // "DLS1"
 // 2: the action state after the periods; 3: worker names, attestations' names; 4: inbox archiving,
 // gross wages; 5: consultations; 6: no consultations (a read model keeps them,
-// projections/consultation_log.h). load() also reads version 5: ActionState::load drops them,
-// and the Projector folds the consultation log, a section such a checkpoint lacks, from the log.
-// 7: an interim user company given by name is keyed by its name (named_user_company_key); before,
-// every named one was 1, one company for all. load() reads 5 and 6 unless they hold such a 1: a
-// state whose named companies cannot be told apart any more is refused (replay --rebuild).
-// 8: the names of the user companies given by name, for the interim views (load() reads 5 to 7
-// without them: those companies show no name until `replay --rebuild`).
-constexpr uint32_t kStateVersion = 8;
-constexpr uint32_t kFirstVersionWithUserCompanyNames = 8;
-constexpr uint32_t kOldestReadableVersion = 5;
-constexpr uint32_t kLastVersionWithConsultations = 5;
-constexpr uint32_t kLastVersionWithOneNamedUserCompany = 6;
-constexpr uint64_t kOneNamedUserCompany = 1;  // what those versions held for every named company
+// projections/consultation_log.h); 7: an interim user company given by name keyed by its name
+// (named_user_company_key); 8: the names of the user companies given by name; 9: each period's
+// place in processing order (Period::processed). Only version 9 is read: what an older state
+// lacks (the processing order of its periods above all) only a fold of the log gives, so its
+// checkpoint is set aside and the log folded again (api/ledger_root open_projector, one warning
+// line; `replay --rebuild` does it by hand).
+constexpr uint32_t kStateVersion = 9;
 
 }  // namespace
 
 void LedgerState::save(std::string* out) const {
-  constexpr size_t kPeriodBytes = 8 * 4 + 4 * 2 + 2 * 2 + 1 * 2 + 2 + 1 + 1;
+  constexpr size_t kPeriodBytes = 8 * 4 + 4 * 2 + 2 * 2 + 1 * 2 + 2 + 1 + 1 + 4;
   out->reserve(out->size() + 64 + quota_definitions_.size() * 20 + periods_.size() * kPeriodBytes);
   const size_t begin = out->size();
   put(out, kStateMagic);
@@ -284,6 +283,7 @@ void LedgerState::save(std::string* out) const {
     put(out, p.exceeding_hours);
     put(out, p.updates);
     put(out, static_cast<uint8_t>(p.last_change));
+    put(out, p.processed);
   }
   std::vector<std::pair<uint64_t, std::string_view>> names(user_company_names_.begin(), user_company_names_.end());
   std::sort(names.begin(), names.end());  // canonical bytes
@@ -348,9 +348,9 @@ Status LedgerState::load_into(std::string_view bytes, LedgerState* s, bool merge
   uint64_t periods = 0;
   if (!in.get(&magic) || magic != kStateMagic || !in.get(&version))
     return corruption("not a ledger state");
-  if (version < kOldestReadableVersion || version > kStateVersion)
+  if (version != kStateVersion)
     return failed_precondition("ledger state version " + std::to_string(version) + ", this build reads " +
-                               std::to_string(kOldestReadableVersion) + " to " + std::to_string(kStateVersion));
+                               std::to_string(kStateVersion) + ": run `dimona-ledger replay --rebuild`");
   uint64_t events_applied = 0, next_id_body = 0;
   Instant last_recorded_at;
   if (!in.get(&events_applied) || !in.get(&last_recorded_at.micros) || !in.get(&next_id_body) || !in.get(&quotas))
@@ -375,17 +375,14 @@ Status LedgerState::load_into(std::string_view bytes, LedgerState* s, bool merge
     uint8_t type = 0, flags = 0, last = 0;
     if (!in.get(&p.id.value) || !in.get(&p.worker.value) || !in.get(&p.employer) || !in.get(&p.user_company) ||
         !in.get(&p.start.days) || !in.get(&p.end.days) || !in.get(&p.planned_hours) || !in.get(&p.joint_commission) ||
-        !in.get(&type) || !in.get(&flags) || !in.get(&p.exceeding_hours) || !in.get(&p.updates) || !in.get(&last))
+        !in.get(&type) || !in.get(&flags) || !in.get(&p.exceeding_hours) || !in.get(&p.updates) || !in.get(&last) ||
+        !in.get(&p.processed))
       return corruption("checkpoint state truncated");
     // Ids and SSINs key FlatMaps, which reserve all ones.
     if (type > static_cast<uint8_t>(WorkerType::kOTH) || last > 3 || p.end < p.start || p.id.value == 0 ||
         !is_ssin_value(p.worker.value) || p.id.value == FlatMap<uint32_t>::kEmptyKey ||
         p.worker.value == FlatMap<uint32_t>::kEmptyKey)
       return corruption("checkpoint state holds an impossible period");
-    if (version <= kLastVersionWithOneNamedUserCompany && p.user_company == kOneNamedUserCompany)
-      return failed_precondition("ledger state version " + std::to_string(version) +
-                                 " holds interim user companies given by name as one company; this build tells "
-                                 "them apart: run `dimona-ledger replay --rebuild`");
     p.worker_type = static_cast<WorkerType>(type);
     p.cancelled = flags & 1;
     p.late = flags & 2;
@@ -393,7 +390,7 @@ Status LedgerState::load_into(std::string_view bytes, LedgerState* s, bool merge
     if (!s->restore_period(p)) return corruption("checkpoint state holds an impossible period");  // its id twice
   }
   uint32_t names = 0;
-  if (version >= kFirstVersionWithUserCompanyNames && !in.get(&names)) return corruption("checkpoint state truncated");
+  if (!in.get(&names)) return corruption("checkpoint state truncated");
   for (uint32_t i = 0; i < names; ++i) {
     uint64_t key = 0;
     std::string_view name;
@@ -402,7 +399,7 @@ Status LedgerState::load_into(std::string_view bytes, LedgerState* s, bool merge
       return corruption("checkpoint state holds an impossible user company name");
     s->user_company_names_.try_emplace(key, name);  // a merge keeps the first part's
   }
-  return ActionState::load(in.rest(), &s->actions_, version <= kLastVersionWithConsultations, merge);
+  return ActionState::load(in.rest(), &s->actions_, merge);
 }
 
 std::string_view LedgerState::user_company_name(uint64_t key) const {
@@ -412,7 +409,8 @@ std::string_view LedgerState::user_company_name(uint64_t key) const {
 
 bool LedgerState::restore_period(const Period& p) {
   const auto index = static_cast<uint32_t>(periods_.size());
-  if (!period_index_.insert(p.id.value, index)) return false;
+  if (p.processed == UINT32_MAX || !period_index_.insert(p.id.value, index)) return false;
+  next_processed_ = std::max(next_processed_, p.processed + 1);
   periods_.push_back(p);
   uint32_t& w = worker_index_[p.worker.value];
   if (w == 0) {

@@ -50,6 +50,10 @@ struct Period {
   uint16_t exceeding_hours = 0;   // as decided by the last IN or UPDATE (90017-369)
   uint8_t updates = 0;            // accepted UPDATEs and OUTs (saturating), for explanations
   DeclarationKind last_change = DeclarationKind::kIn;
+  // Its place in ONSS processing order (rule 8): the order, within its state, of the last IN or
+  // UPDATE that set its hours. An UPDATE is decided against every other period (its hours come
+  // last), so the hours beyond the quota are allocated in this order, not the order of creation.
+  uint32_t processed = 0;
 
   bool counts_for_student_quota() const { return worker_type == WorkerType::kSTU && !cancelled; }
   // The last day the period covers: its end; for a flexi-job whose end is not known (an IN
@@ -107,7 +111,7 @@ class LedgerState {
   // The fold of the action events: attestations, consent, flexi data, career break.
   const ActionState& actions() const { return actions_; }
   // The name an interim user company given by name was first declared with (Period::user_company
-  // a named_user_company_key); empty for any other key, or a state saved before version 8.
+  // a named_user_company_key); empty for any other key.
   std::string_view user_company_name(uint64_t key) const;
 
   // Every period of `worker`, cancelled ones included, in the order the log created them.
@@ -204,6 +208,7 @@ class LedgerState {
   uint64_t next_id_body_ = kLedgerIdBodyFirst;
   Instant last_recorded_at_;
   uint64_t events_applied_ = 0;
+  uint32_t next_processed_ = 0;  // Period::processed of the next IN or UPDATE
 };
 
 }  // namespace dimona

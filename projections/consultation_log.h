@@ -15,9 +15,8 @@
 // CRC32C): canonical, the same events giving the same bytes however the log
 // came to be; load() refuses bytes it did not write with kCorruption (a role
 // that does not exist, an auditor named with an employer, a scope that is no
-// view's name). A checkpoint written before this model existed (ledger state
-// version 5 kept consultations in the engine) has no section for it: the
-// Projector folds it again from the partition's start (its backfill). Not
+// view's name). A checkpoint without its section gets it folded again from
+// the partition's start (the Projector's backfill). Not
 // thread-safe: one log per partition fold; queries after it, under the
 // reader's lock.
 #pragma once

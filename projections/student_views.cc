@@ -46,8 +46,9 @@ std::string rule_of(const Period& p, const PeriodContribution& c, std::optional<
 }
 
 // Rules 8 and 10: the hours beyond the quota are those past hour quota+1 of
-// the periods active now, in processing order (the order the log created
-// them), under the quota in force now. Σ exceeding = max(0, used − quota).
+// the periods active now, in processing order (Period::processed: the order of
+// the last IN or UPDATE that set each one's hours, as each was decided), under
+// the quota in force now. Σ exceeding = max(0, used − quota).
 uint32_t exceeding_now(uint32_t planned, std::optional<uint32_t> quota, uint32_t hours_before) {
   if (!quota) return 0;
   const uint32_t room = *quota > hours_before ? *quota - hours_before : 0;
@@ -94,27 +95,33 @@ StudentBalance student_balance(const LedgerState& state, Ssin student, int32_t y
   b.student = student;
   b.year = year;
   b.quota = state.quota(year, axes.known_at.value_or(Instant{start_of(reference).micros + kMicrosPerDay - 1}));
-  state.for_each_period_of(student, [&](const Period& p) {  // processing order
+  std::vector<const Period*> periods;
+  state.for_each_period_of(student, [&](const Period& p) {
     if (p.worker_type != WorkerType::kSTU || year_of(p.start) != year) return;
     if (axes.started_by_on && reference < p.start) return;
+    periods.push_back(&p);
+  });
+  std::sort(periods.begin(), periods.end(),
+            [](const Period* x, const Period* y) { return x->processed < y->processed; });  // processing order
+  for (const Period* p : periods) {
     PeriodContribution c;
-    c.period = p.id;
-    c.employer = p.employer;
-    c.start = p.start;
-    c.end = p.end;
-    c.cancelled = p.cancelled;
-    c.late = p.late;
-    c.exceeding_decided = p.exceeding_hours;
-    if (!p.cancelled) {
-      c.planned = p.planned_hours;
+    c.period = p->id;
+    c.employer = p->employer;
+    c.start = p->start;
+    c.end = p->end;
+    c.cancelled = p->cancelled;
+    c.late = p->late;
+    c.exceeding_decided = p->exceeding_hours;
+    if (!p->cancelled) {
+      c.planned = p->planned_hours;
       c.exceeding = exceeding_now(c.planned, b.quota, b.used);
-      split_hours(p, reference, &c);
+      split_hours(*p, reference, &c);
     }
-    c.rule = rule_of(p, c, b.quota);
+    c.rule = rule_of(*p, c, b.quota);
     b.used += c.planned;
     b.exceeding += c.exceeding;
     b.periods.push_back(std::move(c));
-  });
+  }
   std::sort(b.periods.begin(), b.periods.end(), [](const PeriodContribution& x, const PeriodContribution& y) {
     return x.start != y.start ? x.start < y.start : x.period < y.period;
   });

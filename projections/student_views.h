@@ -14,8 +14,9 @@
 //     period already past — an inference, DOMAIN.md §2.2);
 //   - remaining = max(0, quota − used) and the hours beyond the quota
 //     derived now (rules 8 and 10): the hours past hour quota+1 of the
-//     periods active now, taken in processing order (the order the log
-//     created them), under the quota in force now — so exceeding =
+//     periods active now, taken in processing order (Period::processed: the
+//     order of the last IN or UPDATE that set each one's hours, as the
+//     decision counted them), under the quota in force now — so exceeding =
 //     max(0, used − quota) after any cancel, update, OUT or quota change.
 //     The figure 90017-369 reported when the period was decided stays beside
 //     it (exceeding_decided; also on the declaration's record and in the

@@ -368,46 +368,6 @@ TEST_F(ActionStateTest, AConsultationIsCheckedButNotKept) {
   EXPECT_EQ(bytes(), empty);
 }
 
-// Bytes of a ledger state of version 5 still hold consultations, between the
-// notifications and the workers' names: citizen, at, employer, role and
-// channel (u8 each), scope, auditor. They load without them, and an
-// impossible one is still corruption.
-TEST_F(ActionStateTest, OlderBytesLoadWithoutTheirConsultations) {
-  auto record = [](ConsultationRole role, uint64_t employer, ConsultationChannel channel, std::string_view scope,
-                   std::string_view auditor) {
-    std::string r;
-    put(&r, kCitizen.value), put(&r, instant("2025-03-17T10:00:00Z").micros), put(&r, employer);
-    put(&r, static_cast<uint8_t>(role)), put(&r, static_cast<uint8_t>(channel));
-    put(&r, scope), put(&r, auditor);
-    return r;
-  };
-  const std::string employer =
-      record(ConsultationRole::kEmployer, kEmployer, ConsultationChannel::kAccessCode, "accessCode", "");
-  const std::string auditor = record(ConsultationRole::kAuditor, 0, ConsultationChannel::kAuditor, "anomalies", "ins-9");
-  auto old_bytes = [](const std::string& records, uint32_t count) {
-    std::string b(8 * kCount, '\0');  // eight empty lists
-    put(&b, count);
-    b += records;
-    put(&b, uint32_t{0});  // no names
-    return b;
-  };
-  ActionState loaded;
-  const Status s = ActionState::load(old_bytes(auditor + employer, 2), &loaded, /*with_consultations=*/true);
-  ASSERT_TRUE(s.is_ok()) << s.to_string();
-  EXPECT_EQ(loaded.record_count(), 0u);
-  EXPECT_EQ(bytes(), [&] { std::string b; loaded.save(&b); return b; }());  // saved as today's: none
-  ActionState current;
-  EXPECT_EQ(ActionState::load(old_bytes(auditor, 1), &current).code(), Code::kCorruption) << "today's bytes hold none";
-  std::string impossible[] = {employer, employer, employer};
-  impossible[0][8 + 8 + 8] = 3;                                                  // no such role
-  impossible[1][8 + 8 + 8] = static_cast<char>(ConsultationRole::kAuditor);     // an auditor with an employer
-  impossible[2][8 + 8 + 8 + 1 + 1 + 4] = ' ';                                    // a scope that is no view's name
-  for (const std::string& r : impossible) {
-    ActionState refused;
-    EXPECT_EQ(ActionState::load(old_bytes(r, 1), &refused, true).code(), Code::kCorruption);
-  }
-}
-
 TEST_F(ActionStateTest, ARecordWithoutItsCitizenIsCorruption) {
   fold(event(ActionKind::kAttestationRequest, 700000000048));
   std::string b = bytes();

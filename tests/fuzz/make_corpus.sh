@@ -57,8 +57,8 @@ open(f"{out}/citizen_index/partition-0.bin", "wb").write(b"\x00" + citizens[:-4]
 lines = [open(f, "rb").read() for f in sorted(glob.glob(f"{tmp}/event-*")) if open(f, "rb").read()]
 PY
 
-# A partition with a consultation log section (who looked): the version 5 checkpoint of
-# tests/data/checkpoint_v5 replayed by this build, which folds that read model again and saves it.
+# A partition with a consultation log section (who looked): the log of tests/data/checkpoint_v5
+# replayed by this build (its version 5 checkpoint is set aside, the log folded again and saved).
 cp tests/data/checkpoint_v5/ledger.db tests/data/checkpoint_v5/checkpoint.db "$tmp/" && mkdir "$tmp/v5" &&
   mv "$tmp/ledger.db" "$tmp/checkpoint.db" "$tmp/v5/"
 "$cli" replay --data "$tmp/v5" > /dev/null

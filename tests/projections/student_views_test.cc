@@ -107,8 +107,39 @@ TEST_F(StudentViewsTest, Rule8ExceedingFollowsAnUpdateOfAnEarlierPeriod) {
   EXPECT_EQ(b.used, 655u);
   EXPECT_EQ(b.remaining, 0u);
   EXPECT_EQ(b.exceeding, 5u);
-  EXPECT_EQ(b.periods[0].exceeding, 0u);
-  EXPECT_EQ(b.periods[1].exceeding, 5u);  // hours 651..655 in processing order
+  // Processing order (rule 8): the UPDATE was decided after the August period, against its 30 h,
+  // so the July period's new hours are the ones past hour 650, as its decision reported.
+  EXPECT_EQ(b.periods[0].exceeding, 5u);
+  EXPECT_EQ(b.periods[0].exceeding_decided, 5u);
+  EXPECT_EQ(b.periods[1].exceeding, 0u);
+  EXPECT_EQ(b.periods[1].exceeding_decided, 10u);
+}
+
+// Rule 8, a review's case (2024, quota 600): three employers' periods, then two UPDATEs of the
+// first, down and up. The last UPDATE is decided against the two others (W 90017-369, 100 h
+// beyond, 250 in quota): the balance finds those 100 h on the first period, none on the second
+// employer's, accepted fully in quota, nor on the third's, whose excess the first UPDATE freed.
+TEST_F(StudentViewsTest, Rule8AnUpdateTakesItsPlaceInProcessingOrder) {
+  clock_.set(*parse_instant("2024-01-02T08:00:00Z"));
+  Submission p1 = submit(stu_in("2024-01-08", "2024-03-29", 300));
+  submit(stu_in("2024-04-01", "2024-06-28", 300, "05031412595", "0403019360"));
+  Submission p3 = submit(stu_in("2024-07-01", "2024-07-31", 50, "05031412595", "0403019459"));
+  EXPECT_EQ(p3.decision.exceeding_hours, 50u);
+  submit(R"({"dimonaUpdate":{"periodId":)" + period_of(p1) + R"(,"plannedHoursNumber":250}})");
+  Submission up = submit(R"({"dimonaUpdate":{"periodId":)" + period_of(p1) + R"(,"plannedHoursNumber":350}})");
+  EXPECT_EQ(up.decision.exceeding_hours, 100u);
+  EXPECT_EQ(up.decision.in_quota_hours, 250u);
+  const StudentBalance b = balance(2024);
+  EXPECT_EQ(b.used, 700u);
+  EXPECT_EQ(b.exceeding, 100u);
+  ASSERT_EQ(b.periods.size(), 3u);  // by start date
+  EXPECT_EQ(b.periods[0].exceeding, 100u);
+  EXPECT_NE(b.periods[0].rule.find("as 90017-369 reported when decided"), std::string::npos) << b.periods[0].rule;
+  EXPECT_EQ(b.periods[1].exceeding, 0u) << "accepted in quota, and nothing came before it since";
+  EXPECT_EQ(b.periods[2].exceeding, 0u);
+  EXPECT_EQ(b.periods[2].exceeding_decided, 50u);
+  EXPECT_NE(b.periods[2].rule.find("none now after later cancels, updates or a quota change"), std::string::npos)
+      << b.periods[2].rule;
 }
 
 TEST_F(StudentViewsTest, Rule10ExceedingFollowsTheRetroactiveQuota) {
