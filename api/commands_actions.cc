@@ -149,7 +149,10 @@ int run_consent_check(const CommonOptions& common, const ConsentOptions& o) {
   print_line(line);
   if (!v.allowed) return 1;
   // What the consent shows the employer.
-  print_line(consented_data(*view->side.projector, view->citizen, *employer, scope, *period, v, date_of(*at)));
+  const Result<std::string> data =
+      consented_data(*view->side.projector, view->citizen, *employer, scope, *period, v, date_of(*at));
+  if (!data.is_ok()) return fail("consent check", data.status());
+  print_line(*data);
   return 0;
 }
 

@@ -202,14 +202,17 @@ void consented_data_route(Call& c, const LedgerService& view) {
         bad_request("The input message is incorrect", {InputIssue{"query", period_name, period.status().message()}}));
   if (!c.is(Role::kEmployer) && !c.is(Role::kAgency)) return c.reply(forbidden());
   const uint64_t employer = c.who->employer;
-  std::optional<std::string> data = view.read([&](const Projector& p) -> std::optional<std::string> {
+  std::optional<Result<std::string>> data = view.read([&](const Projector& p) -> std::optional<Result<std::string>> {
     const ConsentVerdict v = may_see(p, *s, employer, scope, c.now);
     if (!v.allowed) return std::nullopt;
     return consented_data(p, *s, employer, scope, *period, v, date_of(c.now));
   });
   if (!data) return c.reply(forbidden());
+  if (!data->is_ok())
+    return c.reply(
+        bad_request("The input message is incorrect", {InputIssue{"query", period_name, data->status().message()}}));
   c.consulted_citizen(*s, "consentedData:" + std::string(scope_name(scope)));
-  c.reply(json_response(200, std::move(*data)));
+  c.reply(json_response(200, std::move(**data)));
 }
 
 void flexi_route(Call& c, const LedgerService& view) {

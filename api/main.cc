@@ -134,8 +134,9 @@ int main(int argc, char** argv) {
   itm->add_option("--to", interim.to, "Last day, YYYY-MM-DD (default: 31 December of next year)");
   itm->add_option("--type", interim.worker_type, "Worker type (STU, OTH, ...)");
   itm->add_option("--agency", interim.agency, "The agency's enterprise number");
-  itm->add_option("--user-company", interim.user_company,
-                  "The user company: its enterprise number, or the name it was declared with (case and blanks aside)");
+  itm->add_option(
+      "--user-company", interim.user_company,
+      "The user company: its enterprise number, or the name it was declared with (ASCII case and blanks aside)");
   itm->add_flag("--calendar", interim.calendar, "Days worked per agency and user company, instead of the list");
   itm->add_flag("--json", interim.json, "Canonical JSON instead of text");
   add_common(itm);

@@ -476,9 +476,6 @@ Status ActionState::load(std::string_view bytes, ActionState* s, bool merge) {
       return truncated;
     s->add_answer(a);
   }
-  // A state saved before rule 12 ended a revoked grant's siblings: they end now as its fold does.
-  for (const ConsentAnswer& a : s->answers_)
-    if (a.revoked()) s->revoke_grants(a.citizen, a.employer, a.revoked_at);
   if (!in.get(&n)) return truncated;
   for (uint32_t i = 0; i < n; ++i) {
     OccupationRecord r;

@@ -210,11 +210,11 @@ void decide_in(const LedgerState& state, const Declaration& d, Instant recorded_
     out->add(kPeriodIdInvalid, kBlocking);
     return;
   }
-  // Late (90373-460): recorded after work started (DOMAIN §3: "before work starts"). With a start
-  // hour (FLX, EXT, a daily contract), after that time on a Belgian clock; without one, on a day
-  // after the start date.
+  // Late (90373-460): recorded after work started (DOMAIN §3: "before work starts"), on a Belgian
+  // clock. With a start hour (FLX, EXT, a daily contract), after that time; without one, once the
+  // start day is over.
   const bool late = d.start_hour.valid() ? brussels_instant(p.start, d.start_hour.value) < recorded_at
-                                         : date_of(recorded_at) > p.start;
+                                         : brussels_instant(Date{p.start.days + 1}, 0) <= recorded_at;
   if (late) {
     out->late = true;
     out->add(kInLate, kNonBlocking);
@@ -253,10 +253,11 @@ const Period* resolve_period(const LedgerState& state, const Declaration& d, Dec
 }
 
 // DOMAIN §1.2 (FB 90378): StartingDate is forbidden in an UPDATE of a STU period starting after
-// 31/12/2016, when the student quota went from days to hours; an earlier one's start may move.
-bool start_is_immutable(const Period& p) {
+// 31/12/2016, when the student quota went from days to hours; an earlier one's start may move,
+// within the days-quota years (a move into 2017 would start a period of the hours quota).
+bool start_may_move(const Period& p, Date to) {
   static const Date last_day_counted_in_days = date_from_civil(2016, 12, 31);
-  return p.worker_type == WorkerType::kSTU && p.start > last_day_counted_in_days;
+  return p.worker_type != WorkerType::kSTU || (p.start <= last_day_counted_in_days && to <= last_day_counted_in_days);
 }
 
 void decide_update(const LedgerState& state, const Declaration& d, const Period& p, Instant recorded_at,
@@ -267,7 +268,7 @@ void decide_update(const LedgerState& state, const Declaration& d, const Period&
   check_planned_hours(d, p.worker_type, /*required=*/false, out);
   Period next = p;
   if (d.start_date.valid() && d.start_date.value != p.start) {
-    if (start_is_immutable(p)) out->add(kStartDateForbidden, kBlocking);
+    if (!start_may_move(p, d.start_date.value)) out->add(kStartDateForbidden, kBlocking);
     next.start = d.start_date.value;
   }
   if (d.end_date.valid()) next.end = d.end_date.value;

@@ -306,6 +306,20 @@ Ledger::~Ledger() = default;
 
 uint32_t Ledger::partitions() const { return static_cast<uint32_t>(staged_.size()); }
 
+bool WriterSeed::shares() const {
+  return std::any_of(partitions.begin(), partitions.end(), [](const Partition& p) { return p.shared != nullptr; });
+}
+
+WriterSeed WriterSeed::unshared() const {
+  WriterSeed copy = *this;
+  for (Partition& p : copy.partitions)
+    if (p.shared != nullptr) {
+      p.state = p.shared;
+      p.shared = nullptr;
+    }
+  return copy;
+}
+
 Result<std::unique_ptr<Ledger>> Ledger::open(Log& log, QuotaSchedule schedule, const Clock& clock, ServerSecret secret,
                                              std::vector<uint32_t> held, const WriterSeed* seed) {
   if (seed != nullptr && seed->partitions.size() != log.partitions())
@@ -347,6 +361,12 @@ Result<std::unique_ptr<Ledger>> Ledger::open(Log& log, QuotaSchedule schedule, c
   ledger->consumer_ = std::move(*consumer);
   if (seed != nullptr) {
     Status seeded = ledger->fold(seed);
+    if (!seeded.is_ok() && seeded.code() == Code::kFailedPrecondition && seed->shares()) {
+      // Events came past the read side's states (a zombie's, before this writer's fence): the
+      // same seed serves unshared, its states copied and the tail folded into the copies.
+      const WriterSeed copied = seed->unshared();
+      seeded = ledger->fold(&copied);
+    }
     ledger->seeded_ = seeded.is_ok();
     if (seeded.is_ok()) return ledger;
     // Not this log's state (another log's checkpoint, or one ahead of it): the log is the truth,
@@ -576,11 +596,12 @@ Status Ledger::fold(const WriterSeed* seed) {
   partition_time_ = std::move(last);
   next_serial_ = std::move(serials);
   handed_end_ = std::move(*ends);
-  // The directory rows of every event the held partitions hold, the seed's included (a writer
-  // that stopped between a group's append and its rows left them out), on a log that may have a
-  // directory; none on one that cannot (no cost).
+  // A writer of some partitions, who reads the directory, puts again the rows of every event its
+  // partitions hold, the seed's included (a writer that stopped between a group's append and its
+  // rows left them out). A writer of every partition never reads it: it puts its own commits'
+  // rows and leaves the rest to the member that next holds a partition (no cost at its open).
   folded_rows_.clear();
-  if (directory_ != nullptr || log_.has_groups())
+  if (!holds_all_ && (directory_ != nullptr || log_.has_groups()))
     for (uint32_t p = 0; p < partitions(); ++p)
       if (held_[p]) Directory::rows_of_state(*states_[p], p, &folded_rows_);
   return reconcile_directory();

@@ -84,8 +84,10 @@
 // another log's. This is the start of `serve` (a group member's too, for the
 // partitions it holds: the seed's other partitions are not read) and of the
 // CLI's writers on a ledger with a checkpoint: the log is not folded from
-// offset 0 again. On a log that may have a directory, the open puts again the
-// rows the held partitions' states imply and the directory lacks
+// offset 0 again. A shared seed refused because the log holds events past it
+// (a zombie's, before this writer's fence) serves unshared: its states
+// copied, the tail folded into the copies. A writer of some partitions puts
+// again the rows its partitions' states imply and the directory lacks
 // (Directory::rows_of_state: the seed's events' rows included, which a writer
 // that stopped between a group's append and its rows left out).
 // Not thread-safe: one Ledger per log, used from one thread; the Log outlives it.
@@ -176,6 +178,11 @@ struct WriterSeed {
     std::vector<uint64_t> serials;       // one per partition of the log (note_ledger_ids); empty: none used
   };
   std::vector<Partition> partitions;
+
+  // True when it shares its states (some partition's `shared`).
+  bool shares() const;
+  // The same seed with each shared state given as one to copy (`state`), for a writer of its own.
+  WriterSeed unshared() const;
 };
 
 class Ledger {

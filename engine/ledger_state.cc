@@ -155,6 +155,8 @@ Status LedgerState::apply_declaration(const Event& event) {
   if (!name.empty() && b.decision.worker.value != 0)  // the attestation prints it (issue 10)
     actions_.note_worker_name(b.decision.worker, name.family(), name.given());
   if (b.declaration.kind == DeclarationKind::kIn) {
+    if (next_processed_ > limits::period_changes_max)
+      return corruption("more INs and UPDATEs than one state numbers (limits::period_changes_max)");
     if (!create_period(event)) return corruption("an accepted IN reuses a period id");
     return Status::ok();
   }
@@ -194,13 +196,14 @@ Status LedgerState::change_period(const Event& event) {
   const uint32_t* index = period_index_.find(event.declaration.decision.period_id.value);
   if (!index) return corruption("an accepted declaration addresses a period the log never created");
   Period& p = periods_[*index];
+  if (d.kind == DeclarationKind::kUpdate && next_processed_ > limits::period_changes_max)
+    return corruption("more INs and UPDATEs than one state numbers (limits::period_changes_max)");
   const Period before = p;
   add_student_hours(p, -int64_t{p.counts_for_student_quota() ? p.planned_hours : 0});
   p.last_change = d.kind;
   if (d.kind != DeclarationKind::kCancel && p.updates < UINT8_MAX) ++p.updates;
   if (d.kind == DeclarationKind::kUpdate) {
     p.exceeding_hours = static_cast<uint16_t>(event.declaration.decision.exceeding_hours);
-    DIMONA_ASSERT(next_processed_ < UINT32_MAX);
     p.processed = next_processed_++;
   }
   switch (d.kind) {
@@ -409,7 +412,7 @@ std::string_view LedgerState::user_company_name(uint64_t key) const {
 
 bool LedgerState::restore_period(const Period& p) {
   const auto index = static_cast<uint32_t>(periods_.size());
-  if (p.processed == UINT32_MAX || !period_index_.insert(p.id.value, index)) return false;
+  if (p.processed > limits::period_changes_max || !period_index_.insert(p.id.value, index)) return false;
   next_processed_ = std::max(next_processed_, p.processed + 1);
   periods_.push_back(p);
   uint32_t& w = worker_index_[p.worker.value];

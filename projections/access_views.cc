@@ -212,8 +212,8 @@ Result<int32_t> consented_period(AccessScope scope, Date today, std::optional<in
                           std::to_string(limits::flexi_send_window_days) + " days before it starts)");
 }
 
-std::string consented_data(const Projector& projector, Ssin citizen, uint64_t employer, AccessScope scope,
-                           int32_t period, const ConsentVerdict& verdict, Date today) {
+Result<std::string> consented_data(const Projector& projector, Ssin citizen, uint64_t employer, AccessScope scope,
+                                   int32_t period, const ConsentVerdict& verdict, Date today) {
   DIMONA_ASSERT(verdict.allowed);
   const LedgerState& state = projector.state_of(citizen);
   std::string out;
@@ -221,6 +221,8 @@ std::string consented_data(const Projector& projector, Ssin citizen, uint64_t em
   w.begin_object().key("scope").string(scope_name(scope));
   if (scope == AccessScope::kStudentBalance) {
     const StudentBalance b = student_balance(state, citizen, period, today);
+    if (!b.quota)  // no figure to give, not 0 h left (the attestation says quotaUnknown)
+      return invalid_argument("no student quota of " + std::to_string(period) + " is known yet");
     w.key("year").integer(period).key("remainingHours").integer(b.remaining);
   } else {
     std::string eligibility;

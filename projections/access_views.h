@@ -93,8 +93,9 @@ Result<int32_t> consented_period(AccessScope scope, Date today, std::optional<in
 // {"scope":"STUDENT_BALANCE","year":Y,"remainingHours":H,"expiresAt":T} (the balance as the
 // ledger knows it on `today`), or {"scope":"FLEXI","quarter":"YYYY-Qn","eligibility":{...},
 // "expiresAt":T} (flexi_eligibility for that employer). Nothing else of the citizen.
-std::string consented_data(const Projector& projector, Ssin citizen, uint64_t employer, AccessScope scope,
-                           int32_t period, const ConsentVerdict& verdict, Date today);
+// kInvalidArgument for a year whose quota the ledger does not know yet (no figure to give).
+Result<std::string> consented_data(const Projector& projector, Ssin citizen, uint64_t employer, AccessScope scope,
+                                   int32_t period, const ConsentVerdict& verdict, Date today);
 
 // An employer's data-access requests with where each stands at `now`.
 struct RequestStatus {

@@ -42,6 +42,10 @@ std::string rule_of(const Period& p, const PeriodContribution& c, std::optional<
   } else if (c.exceeding > 0 && c.exceeding == c.exceeding_decided) {
     s += ", as 90017-369 reported when decided";
   }
+  // Rule 9 stands beside whichever rule gives the figure: a late period's hours are reserved but
+  // outside the reduced-rate quota (InQuotaPlannedHoursNbr excludes them).
+  if (p.late && !p.cancelled && s.rfind("rule 9", 0) != 0)
+    s += "; rule 9: late (90373-460), reserved but outside the reduced-rate quota";
   return s;
 }
 

@@ -656,14 +656,17 @@ Period Planner::new_period(Profile profile, uint32_t worker, uint32_t employer, 
 }
 
 // Records the IN 0-20 days before the start; on the day itself, early in the
-// morning, before any work starts.
+// morning (02:00-03:59 UTC: 03:00-05:59 on a Belgian clock, summer or winter),
+// before any work starts (the earliest shift starts at 06:00, Brussels time,
+// which 90373-460 reads); on an earlier day before 22:00 UTC, still that day
+// in Brussels.
 uint32_t Planner::record_in(Rng& rng, uint32_t index, Lead lead) {
   Period& p = periods_[index];
   int32_t days = draw(rng, lead.days);
   if (lead.at_least_a_day) days = std::max(days, 1);
   const int32_t day = p.start - days;
   p.in_time =
-      days == 0 ? at(day, rng.between(5 * kHour, 7 * kHour - 1)) : at(day, rng.between(7 * kHour, 22 * kHour - 1));
+      days == 0 ? at(day, rng.between(2 * kHour, 4 * kHour - 1)) : at(day, rng.between(7 * kHour, 22 * kHour - 1));
   add_event(p.in_time, index, DeclarationKind::kIn);
   return p.in_time;
 }
@@ -1050,7 +1053,7 @@ std::optional<uint32_t> Planner::pick_valid(Rng& rng, Pred pred) {
 
 // A copy of a valid period for a person with no other declaration, declared
 // a few minutes after the original (still not late: an IN is recorded before
-// 22:00 the day before, or before 7:00 on the day).
+// 22:00 UTC the day before, or before 04:00 UTC on the day, before any shift).
 uint32_t Planner::copy_for_phantom(Rng& rng, uint32_t index, uint8_t flaw) {
   Period copy = periods_[index];
   copy.worker = add_worker(is_student(copy.profile), rng);

@@ -50,6 +50,9 @@ inline constexpr int32_t flexi_reduction_check_from_quarter = 2024 * 4;
 // Zone 00910: a FLX IN may be sent at the earliest this many days before the
 // first day of its quarter (2025-Q2: from 2025-03-01); earlier is 00910-008.
 inline constexpr int32_t flexi_send_window_days = 31;
+// The INs and UPDATEs one ledger state numbers in processing order (Period::processed, rule 8);
+// a checkpoint whose period claims a higher place is corrupt, and the fold past it stops there.
+inline constexpr uint32_t period_changes_max = (uint32_t{1} << 31) - 1;
 // A worker's family or given name as the ledger keeps it (for the student's
 // attestation): longer names are cut at a UTF-8 character boundary.
 inline constexpr size_t worker_name_bytes_max = 64;

@@ -740,7 +740,15 @@ std::variant<std::optional<BadRule>, Checker::Unexpected> Checker::check_in(cons
   const bool has_end = end_date.has_value();
   const Date end = end_date.value_or(start);
   if (end < start) return Unexpected{"end before start"};
-  if (date_of(recorded) > start) return Unexpected{"late IN"};
+  // 90373-460 as the decision reads it: after the start hour, or once the start day is over,
+  // on a Belgian clock.
+  const Json* start_hour = in.get("startHour");
+  const int32_t minutes = start_hour && start_hour->text.size() == 4
+                              ? std::stoi(start_hour->text.substr(0, 2)) * 60 + std::stoi(start_hour->text.substr(2))
+                              : -1;
+  const Instant work_starts =
+      minutes >= 0 ? brussels_instant(start, minutes) : brussels_instant(Date{start.days + 1}, 0);
+  if (minutes >= 0 ? work_starts < recorded : work_starts <= recorded) return Unexpected{"late IN"};
   const bool student = type == "STU";
   const Json* hours = in.get("plannedHoursNumber");
   if (student && quarter_index(start) != quarter_index(end)) return BadRule::kStudentCrossesQuarter;
@@ -1300,13 +1308,15 @@ TEST(Generator, BytesArePinnedAcrossCompilersAndPlatforms) {
   const Generated g = run(o);
   EXPECT_EQ(g.bytes.size(), 1792502u);
   EXPECT_EQ(g.stats.lines, 5800u);
-  EXPECT_EQ(fnv1a(g.bytes), 0x1019722af9ccd7c2ULL);
+  // Changed on purpose: a day-0 IN is recorded at 02:00-03:59 UTC, before any start hour on a
+  // Belgian clock (90373-460 reads it since 2026-12-05); it was 05:00-06:59 UTC.
+  EXPECT_EQ(fnv1a(g.bytes), 0x1c6c330d157b93b1ULL);
   const Generated with_actions = run(small(200, 1));
   // With actions: changed on purpose when occupation quarters gained their gross wage and
   // students their own occupation quarters (issue 14).
   EXPECT_EQ(with_actions.bytes.size(), 1928423u);
   EXPECT_EQ(with_actions.stats.lines, 6558u);
-  EXPECT_EQ(fnv1a(with_actions.bytes), 0x076c109bd9614774ULL);
+  EXPECT_EQ(fnv1a(with_actions.bytes), 0x64b5a9e7609ec977ULL);
 }
 
 TEST(Generator, DroppingTheActionLinesGivesTheStreamWithoutActions) {

@@ -161,6 +161,13 @@ TEST_F(ActionStateTest, ARevocationEndsEveryGrantToThatEmployerInForce) {
   EXPECT_TRUE(state_.answer(600000000515)->in_force_at(at_));
   EXPECT_FALSE(state_.answer(600000000212)->in_force_at(at_));
   EXPECT_TRUE(state_.answer(600000000212)->in_force_at(granted));
+  // A grant made at the revocation's very instant, after it in the log, is a new authorisation:
+  // in force live, and after a save and load alike.
+  fold(request(600000000616));
+  fold(revocation(700000000630, 600000000515));
+  fold(answer(true, 700000000727, 600000000616));
+  EXPECT_TRUE(state_.answer(600000000616)->in_force_at(at_));
+  EXPECT_FALSE(state_.answer(600000000515)->in_force_at(at_));
   // The checkpoint bytes give the same state back.
   ActionState loaded;
   const std::string saved = bytes();
@@ -168,6 +175,7 @@ TEST_F(ActionStateTest, ARevocationEndsEveryGrantToThatEmployerInForce) {
   std::string again;
   loaded.save(&again);
   EXPECT_EQ(again, saved);
+  EXPECT_TRUE(loaded.answer(600000000616)->in_force_at(at_));
 }
 
 TEST_F(ActionStateTest, ASecondAnswerToARequestIsCorruption) {

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
+
+#include "engine/base/crc32c.h"
 #include "tests/engine/ledger_fixture.h"
 
 namespace dimona {
@@ -91,6 +94,44 @@ TEST_F(DecisionTest, StudentStartDateIsImmutable) {  // rule 7
   EXPECT_EQ(same.decision.result, ResultCode::kAccepted);
 }
 
+// Period::processed (rule 8) survives save and load, and a checkpoint claiming a place past
+// limits::period_changes_max is refused at load; a fold past the limit is corruption, not an abort.
+TEST_F(DecisionTest, AStatesProcessingOrderIsSavedAndBounded) {
+  Submission first = submit(stu_in("2025-07-01", "2025-07-31", 30));
+  submit(stu_in("2025-08-01", "2025-08-31", 30, "05031412595", "0403019360"));
+  submit(update(period_of(first), R"("plannedHoursNumber":40)"));
+  const LedgerState& live = state();
+  ASSERT_EQ(live.period_count(), 2u);
+  EXPECT_GT(live.period(first.decision.period_id)->processed, 1u) << "placed by its UPDATE, after the second IN";
+  std::string bytes;
+  live.save(&bytes);
+  LedgerState loaded;
+  ASSERT_TRUE(LedgerState::load(bytes, &loaded).is_ok());
+  EXPECT_EQ(loaded.period(first.decision.period_id)->processed, live.period(first.decision.period_id)->processed);
+  std::string again;
+  loaded.save(&again);
+  EXPECT_EQ(again, bytes);
+
+  // The first period's `processed`: after the header (32 bytes), the quota definitions (a count and
+  // 20 bytes each), the period count (8) and the period's 50 bytes of fields.
+  uint32_t quotas = 0;
+  std::memcpy(&quotas, bytes.data() + 32, 4);
+  const size_t at = 32 + 4 + size_t{quotas} * 20 + 8 + 50;
+  const auto with_processed = [&](uint32_t value) {
+    std::string b = bytes;
+    std::memcpy(b.data() + at, &value, 4);
+    const uint32_t crc = crc32c(b.data(), b.size() - 4);
+    std::memcpy(b.data() + b.size() - 4, &crc, 4);
+    return b;
+  };
+  LedgerState past_the_limit;
+  EXPECT_EQ(LedgerState::load(with_processed(limits::period_changes_max + 1), &past_the_limit).code(),
+            Code::kCorruption);
+  LedgerState at_the_limit;
+  ASSERT_TRUE(LedgerState::load(with_processed(limits::period_changes_max), &at_the_limit).is_ok());
+  EXPECT_EQ(at_the_limit.period(first.decision.period_id)->processed, limits::period_changes_max);
+}
+
 // FB 90378 forbids the start date only for a STU period starting after 31/12/2016 (DOMAIN §1.2):
 // an earlier one's start may move, within the rules every period's dates obey.
 TEST_F(DecisionTest, AStudentPeriodOfTheDaysQuotaYearsMayMoveItsStart) {
@@ -101,6 +142,9 @@ TEST_F(DecisionTest, AStudentPeriodOfTheDaysQuotaYearsMayMoveItsStart) {
   EXPECT_NE(moved.decision.result, ResultCode::kRefused);
   ASSERT_NE(state().period(in2016.decision.period_id), nullptr);
   EXPECT_EQ(state().period(in2016.decision.period_id)->start, date_from_civil(2016, 12, 5));
+  // Not into 2017, where it would be a period of the hours quota whose start moved.
+  Submission into2017 = submit(update(period_of(in2016), R"("startDate":"2017-01-02","endDate":"2017-01-31")"));
+  EXPECT_TRUE(has_anomaly(into2017, anomaly::kStartDateForbidden));
   Submission in2017 = submit(stu_in("2017-01-02", "2017-01-31", 5));
   Submission refused = submit(update(period_of(in2017), R"("startDate":"2017-01-03")"));
   EXPECT_TRUE(has_anomaly(refused, anomaly::kStartDateForbidden));
@@ -326,6 +370,13 @@ TEST_F(DecisionTest, ADeclarationWithAStartHourIsLateOnceThatHourIsPastInBrussel
   Submission same_day = submit(
       R"({"employer":{"employerId":125482497},"worker":{"ssin":"85073003328"},"dimonaIn":{"features":{"jointCommissionNumber":"302","workerType":"OTH"},"startDate":"2025-08-01"},"recordedAt":"2025-08-01T20:00:00Z"})");
   EXPECT_FALSE(has_anomaly(same_day, anomaly::kInLate));
+  // On a Belgian clock too: 21:59 UTC is 23:59 the same day in summer, 22:00 UTC is midnight.
+  const auto oth_at = [](const std::string& day, const std::string& recorded) {
+    return R"({"employer":{"employerId":125482497},"worker":{"ssin":"05031412595"},"dimonaIn":{"features":{"jointCommissionNumber":"302","workerType":"OTH"},"startDate":")" +
+           day + R"(","endDate":")" + day + R"("},"recordedAt":")" + recorded + R"("})";
+  };
+  EXPECT_FALSE(has_anomaly(submit(oth_at("2025-08-05", "2025-08-05T21:59:59Z")), anomaly::kInLate));
+  EXPECT_TRUE(has_anomaly(submit(oth_at("2025-08-06", "2025-08-06T22:00:00Z")), anomaly::kInLate));
   EXPECT_FALSE(has_anomaly(submit(flx_at("2025-11-15", "2025-11-15T06:59:00Z")), anomaly::kInLate)) << "07:59 CET";
   EXPECT_TRUE(has_anomaly(submit(flx_at("2025-11-22", "2025-11-22T07:01:00Z")), anomaly::kInLate)) << "08:01 CET";
 }

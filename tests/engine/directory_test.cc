@@ -248,7 +248,9 @@ TEST_F(DirectoryTwoWriters, AnImportedPeriodIsFoundAndItsIdInUseAcrossPartitions
 }
 
 // A log written without a directory (before it existed, or by a writer that
-// had none) gets its rows when a writer with one folds it.
+// had none) gets its rows when a writer of some partitions, who reads the
+// directory, opens on it; a writer of every partition never reads it and
+// leaves them to that member.
 TEST(DirectoryRows, AFoldPutsTheRowsTheDirectoryLacks) {
   std::unique_ptr<Log> log = testing::memory_log(kPartitions);
   ManualClock clock(*parse_instant("2025-06-01T08:00:00Z"));
@@ -261,7 +263,9 @@ TEST(DirectoryRows, AFoldPutsTheRowsTheDirectoryLacks) {
   ASSERT_TRUE(table.is_ok());
   Directory directory(std::move(*table));
   EXPECT_EQ(*directory.settings(403019261), std::nullopt);
-  std::unique_ptr<Ledger> with = open_writer(*log, clock, {});
+  open_writer(*log, clock, {}).reset();
+  EXPECT_EQ(*directory.settings(403019261), std::nullopt) << "a writer of every partition reconciles nothing";
+  std::unique_ptr<Ledger> with = open_writer(*log, clock, {0});  // the employers' settings are partition 0's
   Result<std::optional<EmployerSettings>> settings = directory.settings(403019261);
   ASSERT_TRUE(settings.is_ok() && settings->has_value());
   EXPECT_TRUE((*settings)->accepts_notifications);

@@ -142,6 +142,23 @@ TEST_F(StudentViewsTest, Rule8AnUpdateTakesItsPlaceInProcessingOrder) {
       << b.periods[2].rule;
 }
 
+// Rule 9 is said whatever else gives a late period's figure: an UPDATE (rule 3) or hours beyond
+// the quota (rule 8) do not hide that its hours are outside the reduced-rate quota.
+TEST_F(StudentViewsTest, Rule9ALatePeriodSaysSoWhateverRuleGivesItsFigure) {
+  after_650();
+  Submission late = submit(stu_in("2025-07-01", "2025-07-31", 30));  // recorded 2025-07-02
+  ASSERT_TRUE(late.decision.late);
+  StudentBalance b = balance(2025);
+  ASSERT_EQ(b.periods.size(), 1u);
+  EXPECT_EQ(b.periods[0].rule, "rule 9: late (90373-460), reserved but outside the reduced-rate quota");
+  submit(R"({"dimonaUpdate":{"periodId":)" + period_of(late) + R"(,"plannedHoursNumber":24}})");
+  b = balance(2025);
+  EXPECT_EQ(b.periods[0].rule,
+            "rule 3: an UPDATE replaced the planned hours; rule 9: late (90373-460), reserved but outside the "
+            "reduced-rate quota");
+  EXPECT_TRUE(b.periods[0].late);
+}
+
 TEST_F(StudentViewsTest, Rule10ExceedingFollowsTheRetroactiveQuota) {
   submit(stu_in("2025-06-02", "2025-06-30", 470));  // decided under 475 h
   Submission over = submit(stu_in("2025-06-03", "2025-06-30", 30, "05031412595", "0403019360"));

@@ -4,12 +4,14 @@
 // from offset 0.
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <regex>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "engine/codec.h"
+#include "engine/ingest.h"
 #include "engine/ledger.h"
 #include "engine/log/log.h"
 #include "engine/source_position.h"
@@ -219,6 +221,40 @@ TEST_F(SeededWriter, ASeedThatIsNotTheLogsIsSetAsideAndOneOfAnotherShapeRefused)
   WriterSeed serials = *(*read)->writer_seed();
   serials.partitions[0].serials.push_back(0);
   EXPECT_EQ(open(serials).status().code(), Code::kInvalidArgument);
+}
+
+// A shared seed behind the log (events came past the read side's states before this writer's
+// fence: a zombie's, or another writer's) is not shared, and not set aside either: its states are
+// copied and the tail folded into the copies, so the writer decides against every event.
+TEST_F(SeededWriter, ASharedSeedBehindTheLogServesUnshared) {
+  Result<std::unique_ptr<Projector>> read = Projector::open(*log_, ProjectorOptions{});
+  ASSERT_TRUE(read.is_ok());
+  ASSERT_TRUE((*read)->catch_up().is_ok());
+  ManualClock clock(*parse_instant("2027-06-01T00:00:00Z"));
+  {  // another writer appends past the read side's states
+    const std::string input = dir_.file("more.ndjson");
+    std::ofstream(input) << testing::stu_in("2027-06-01", "2027-06-30", 10) << "\n"
+                         << testing::stu_in("2027-06-01", "2027-06-30", 10, "85073003328") << "\n";
+    Result<std::unique_ptr<Ledger>> other =
+        Ledger::open(*log_, testing::test_schedule(), clock, ServerSecret::from_passphrase("test"));
+    ASSERT_TRUE(other.is_ok()) << other.status().to_string();
+    Result<IngestSummary> more = ingest_file(**other, input, IngestOptions{});
+    ASSERT_TRUE(more.is_ok()) << more.status().to_string();
+  }
+  Result<std::unique_ptr<Projector>> whole = Projector::open(*log_, ProjectorOptions{});
+  ASSERT_TRUE(whole.is_ok());
+  ASSERT_TRUE((*whole)->catch_up().is_ok());
+  const std::optional<WriterSeed> seed = (*read)->writer_seed(/*share=*/true);
+  ASSERT_TRUE(seed && seed->shares());
+  Result<std::unique_ptr<Ledger>> ledger =
+      Ledger::open(*log_, testing::test_schedule(), clock, ServerSecret::from_passphrase("test"), {}, &*seed);
+  ASSERT_TRUE(ledger.is_ok()) << ledger.status().to_string();
+  EXPECT_TRUE((*ledger)->started_from_seed()) << (*ledger)->seed_refusal();
+  EXPECT_TRUE((*ledger)->seed_refusal().empty()) << (*ledger)->seed_refusal();
+  EXPECT_FALSE((*ledger)->shares_states());
+  EXPECT_NE((*ledger)->partition_state(0), &(*read)->partition(0));
+  for (uint32_t p = 0; p < kPartitions; ++p)
+    EXPECT_EQ((*ledger)->partition_state(p)->events_applied(), (*whole)->partition(p).events_applied()) << p;
 }
 
 // A server that stops without having folded anything since its checkpoint adds no copy of it
