@@ -57,6 +57,7 @@ void check_own_rows(uint32_t partition, AccessScope scope, bool accepts) {
   request.action.outcome.id = kId;
   request.action.outcome.employer = kEmployer;
   request.action.outcome.token = kToken;
+  request.action.action.scope = scope;  // a request's scope is its action's (the logged outcome carries none)
   request.action.outcome.scope = scope;
   Directory::rows_of(request, partition, &rows);
   Event settings;
