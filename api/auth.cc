@@ -353,6 +353,33 @@ std::string_view role_name(Role role) {
   return kRoleNames[i];
 }
 
+Result<Principal> principal_from(const PrincipalClaims& claims) {
+  const std::optional<Role> role = parse_role(claims.role);
+  if (!role) return invalid_argument("role: citizen, employer, agency, auditor or declarant");
+  if (claims.subject.size() > kSubjectBytesMax) return invalid_argument("subject: at most 256 bytes");
+  Principal p;
+  p.role = *role;
+  p.subject = std::string(claims.subject);
+  if (*role == Role::kCitizen) {
+    Result<Ssin> ssin = parse_ssin(claims.ssin);
+    if (!ssin.is_ok()) return invalid_argument("ssin: " + ssin.status().message());
+    p.ssin = *ssin;
+  } else if (!claims.ssin.empty()) {
+    return invalid_argument("ssin: only a citizen's token names an SSIN");
+  }
+  const bool enterprise = *role == Role::kEmployer || *role == Role::kAgency || *role == Role::kDeclarant;
+  if (!claims.enterprise_number.empty()) {
+    if (!enterprise)
+      return invalid_argument("enterpriseNumber: only an employer's, an agency's or a declarant's token names one");
+    Result<EnterpriseNumber> n = parse_enterprise_number(claims.enterprise_number);
+    if (!n.is_ok()) return invalid_argument("enterpriseNumber: " + n.status().message());
+    p.employer = n->value;
+  } else if (*role == Role::kEmployer || *role == Role::kAgency) {
+    return invalid_argument("enterpriseNumber: required for an employer or an agency");
+  }
+  return p;
+}
+
 std::string_view problem_type(AuthError error) {
   switch (error) {
     case AuthError::kNoAccessToken: return "urn:problem-type:belgif:noAccessToken";

@@ -85,6 +85,16 @@ struct Principal {
   Instant expires_at;          // "exp"
 };
 
+// The principal a development token is minted for (`dimona-ledger token`, the portal's
+// development sign-in), from its claims as text. A refusal names the claim first ("ssin: ...",
+// "enterpriseNumber: ..."): an unknown role, a citizen without a valid SSIN, an employer or
+// agency without a valid enterprise number, a subject over kSubjectBytesMax. An enterprise
+// number is kept for a declarant when given; a citizen's or an auditor's is refused.
+struct PrincipalClaims {
+  std::string_view role, ssin, enterprise_number, subject;
+};
+Result<Principal> principal_from(const PrincipalClaims& claims);
+
 // --- Refusals (Belgif problem types, all HTTP 401) -------------------------------------
 enum class AuthError : unsigned char { kNoAccessToken, kInvalidAccessToken, kExpiredAccessToken };
 

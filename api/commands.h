@@ -180,6 +180,7 @@ struct ServeOptions {
   std::string input;  // kafka://HOST:PORT/TOPIC: an input topic fed to the writer (api/input_feeder.h); empty: none
   std::string group;      // a consumer group on the events log: serve the partitions it gives (api/group_service.h)
   std::string advertise;  // with --group: this process's base URL for the others; empty: http://ADDRESS:PORT
+  bool portal_sign_in = false;  // development: the portal's sign-in mints tokens with the dev key (api/portal.h)
 };
 
 struct TokenOptions {

@@ -3,13 +3,14 @@
 #include <cstdio>
 
 #include "api/auth.h"
-#include "api/input_feeder.h"
 #include "api/cli_support.h"
-#include "api/group_service.h"
 #include "api/commands.h"
+#include "api/group_service.h"
+#include "api/input_feeder.h"
+#include "api/ledger_root.h"
+#include "api/portal.h"
 #include "api/routes.h"
 #include "api/server.h"
-#include "api/ledger_root.h"
 #include "api/service.h"
 #include "engine/base/limits.h"
 #include "projections/employer_register.h"
@@ -26,11 +27,17 @@ int run_serve(const CommonOptions& common, const ServeOptions& o) {
   // them before any thread starts, so every thread inherits the mask.
   const sigset_t signals = block_stop_signals();
 
+  if (o.portal_sign_in && !o.jwks.empty())
+    return fail("serve", invalid_argument("--portal-sign-in mints tokens with the development key: not beside --jwks"));
   std::string jwks = o.jwks;
+  std::shared_ptr<const api::PortalSignIn> sign_in;
   if (jwks.empty()) {  // the development key, made on first use (dimona-ledger token signs with it)
     Result<api::TokenMinter> minter = api::TokenMinter::open_dev_key(dev_key_dir(common));
     if (!minter.is_ok()) return fail("serve", minter.status());
     jwks = dev_key_dir(common) + "/" + std::string(api::kDevJwksFile);
+    if (o.portal_sign_in)
+      sign_in = std::make_shared<const api::PortalSignIn>(
+          api::PortalSignIn{std::make_shared<const api::TokenMinter>(std::move(*minter)), o.issuer, o.audience});
   }
   Result<api::TokenVerifier> verifier = api::TokenVerifier::from_jwks_file(jwks, o.issuer, o.audience);
   if (!verifier.is_ok()) return fail("serve", verifier.status());
@@ -73,7 +80,8 @@ int run_serve(const CommonOptions& common, const ServeOptions& o) {
         std::fprintf(stderr, "dimona-ledger: warning: employer names: %s; the answers keep the names read before (numbers when none)\n",
                      s.to_string().c_str());
       });
-  api::Api api(**service, std::move(*verifier), clock, api::ApiOptions{o.public_url, o.trusted_proxy, employers, input_tally});
+  api::Api api(**service, std::move(*verifier), clock,
+               api::ApiOptions{o.public_url, o.trusted_proxy, employers, input_tally, sign_in});
   Result<std::unique_ptr<api::HttpServer>> server = api::HttpServer::start(
       server_options, [&api](api::HttpRequest r, std::function<void(api::HttpResponse)> done) {
         api.handle(std::move(r), std::move(done));
@@ -114,28 +122,12 @@ int run_serve(const CommonOptions& common, const ServeOptions& o) {
 }
 
 int run_token(const CommonOptions& common, const TokenOptions& o) {
-  if (o.subject.size() > api::kSubjectBytesMax) return fail("token", invalid_argument("--subject: at most 256 bytes"));
   if (o.issuer.empty() || o.audience.empty()) return fail("token", invalid_argument("--issuer and --audience may not be empty"));
-  const std::optional<api::Role> role = api::parse_role(o.role);
-  if (!role) return fail("token", invalid_argument("--role: citizen, employer, agency, auditor or declarant"));
-  api::Principal p;
-  p.role = *role;
-  p.subject = o.subject;
-  if (*role == api::Role::kCitizen) {
-    Result<Ssin> ssin = parse_ssin(o.ssin);
-    if (!ssin.is_ok()) return fail("token", invalid_argument("--ssin: " + ssin.status().message()));
-    p.ssin = *ssin;
-  }
-  if (!o.enterprise_number.empty()) {
-    Result<EnterpriseNumber> n = parse_enterprise_number(o.enterprise_number);
-    if (!n.is_ok()) return fail("token", invalid_argument("--enterprise-number: " + n.status().message()));
-    p.employer = n->value;
-  } else if (*role == api::Role::kEmployer || *role == api::Role::kAgency) {
-    return fail("token", invalid_argument("--enterprise-number is required for an employer or an agency"));
-  }
+  Result<api::Principal> p = api::principal_from({o.role, o.ssin, o.enterprise_number, o.subject});
+  if (!p.is_ok()) return fail("token", p.status());
   Result<api::TokenMinter> minter = api::TokenMinter::open_dev_key(dev_key_dir(common));
   if (!minter.is_ok()) return fail("token", minter.status());
-  std::printf("%s\n", minter->mint(p, SystemClock().now(), o.lifetime_seconds, o.issuer, o.audience).c_str());
+  std::printf("%s\n", minter->mint(*p, SystemClock().now(), o.lifetime_seconds, o.issuer, o.audience).c_str());
   return 0;
 }
 

@@ -283,6 +283,9 @@ int main(int argc, char** argv) {
   srv->add_option("--projector-threads", serve.projector_threads, "Fold threads")->check(CLI::Range(1, 64));
   srv->add_option("--tls-cert", serve.tls_certificate, "TLS certificate chain (PEM)")->envname("DIMONA_TLS_CERT");
   srv->add_option("--tls-key", serve.tls_private_key, "TLS private key (PEM)")->envname("DIMONA_TLS_KEY");
+  srv->add_flag("--portal-sign-in", serve.portal_sign_in,
+                "Development only: the portal's sign-in form (/portal/) mints tokens with the development key "
+                "for anyone who reaches the server; refused with --jwks (docs/portal.md)");
   srv->add_option("--jwks", serve.jwks, "JWKS file of the token issuer (default: the development key)")->envname("DIMONA_JWKS");
   srv->add_option("--issuer", serve.issuer, "Expected token issuer")->envname("DIMONA_ISSUER");
   srv->add_option("--audience", serve.audience, "Expected token audience")->envname("DIMONA_AUDIENCE");

@@ -10,9 +10,10 @@
 #include "api/handlers.h"
 #include "api/handlers_support.h"
 #include "api/http_client.h"
+#include "api/metrics.h"
 #include "api/params.h"
 #include "api/past_states.h"
-#include "api/metrics.h"
+#include "api/portal.h"
 #include "api/rate_limit.h"
 #include "api/token_cache.h"
 #include "engine/base/assert.h"
@@ -600,6 +601,13 @@ void Api::handle(HttpRequest request, std::function<void(HttpResponse)> done) {
   // HEAD is a GET whose answer has no body (RFC 9110 9.3.2): routed, authorized, recorded and
   // answered as the GET, and the transport (server.cc) sends the headers alone.
   if (request.method == "HEAD") request.method = "GET";
+  if (is_portal_path(request.path())) {  // the portal's own files, not the API (portal.h)
+    const std::string_view label = portal_route_label(request);
+    HttpResponse r = portal_answer(request, impl.options.portal_sign_in.get(), impl.clock.now());
+    impl.metrics.observe(label, r.status,
+                         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    return done(std::move(r));
+  }
   const Impl::Route* route = nullptr;
   std::string allowed;  // the methods of a known path, for a 405's Allow
   PathParams params;

@@ -26,7 +26,8 @@
 // "Employer-wide views"). Who looked (docs/audit.md): a 2xx read of a
 // citizen's data by an auditor, an employer or an agency is answered only once
 // its record (a dataConsultation action) is durable, else 503. No SSIN is logged. Thread-safe:
-// handle() is called from many I/O threads.
+// handle() is called from many I/O threads. Under /portal the reference
+// portal's static files are answered (portal.h), with no token.
 #pragma once
 
 #include <memory>
@@ -44,6 +45,7 @@ class EmployerRegister;
 namespace dimona::api {
 
 class InputTally;  // input_feeder.h
+struct PortalSignIn;  // portal.h
 
 struct ApiOptions {
   std::string public_url = "http://127.0.0.1:8080";  // the base of `href` links and consent links
@@ -53,6 +55,8 @@ struct ApiOptions {
   std::shared_ptr<const EmployerRegister> employers;
   // The input topic's counts (serve --input), for /metrics; null: no input topic.
   std::shared_ptr<const InputTally> input;
+  // The portal's development sign-in (portal.h, serve --portal-sign-in); null: off.
+  std::shared_ptr<const PortalSignIn> portal_sign_in;
 };
 
 class Metrics;

@@ -21,6 +21,7 @@ packages=(
   clang libclang-rt-14-dev  # libFuzzer targets (scripts/build.sh fuzz, scripts/fuzz.sh)
   lld                       # the linker of both flavours when present (CMakeLists.txt)
   kcat python3-kafka python3-lz4  # Kafka interop tests: clients no one here wrote (docs/kafka.md, Interop)
+  chromium fonts-dejavu-core      # the portal's browser tests (tests/portal, docs/portal.md)
 )
 # KafkaJS runs on Node.js with npm: Debian's nodejs and npm, unless a Node.js with npm is
 # already on the machine (a nodejs package from elsewhere provides npm and conflicts with Debian's).
@@ -28,16 +29,21 @@ if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   packages+=(nodejs npm)
 fi
 
-# KafkaJS for the interop tests, exactly as locked; again only when the lock changed.
-install_interop_npm() {
-  local dir=tests/interop
+# The npm packages of the tests, exactly as locked; again only when a lock changed: KafkaJS for
+# the interop tests, playwright-core (driving Debian's Chromium) for the portal's.
+npm_ci() {
+  local dir=$1
   local stamp=$dir/node_modules/.dimona-package-lock.json
   if cmp -s "$dir/package-lock.json" "$stamp"; then
     return 0
   fi
-  echo "bootstrap: npm ci in $dir (KafkaJS)" >&2
+  echo "bootstrap: npm ci in $dir" >&2
   (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
   cp "$dir/package-lock.json" "$stamp"
+}
+install_npm() {
+  npm_ci tests/interop
+  npm_ci tests/portal
 }
 cd "$(dirname "$0")/.."
 
@@ -46,7 +52,7 @@ for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if [ ${#missing[@]} -eq 0 ]; then
-  install_interop_npm
+  install_npm
   exit 0
 fi
 
@@ -63,4 +69,4 @@ echo "bootstrap: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 "${as_root[@]}" apt-get update -qq
 "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-install_interop_npm
+install_npm

@@ -48,6 +48,7 @@
 #include "api/http.h"
 #include "api/ledger_root.h"
 #include "api/params.h"
+#include "api/portal.h"
 #include "api/routes.h"
 #include "api/server.h"
 #include "api/service.h"
@@ -645,7 +646,7 @@ class HttpTest : public ::testing::Test {
   LedgerConfig common_;
   std::optional<TokenMinter> minter_;
   std::unique_ptr<LedgerService> service_;
-  ApiOptions api_options_{std::string(kPublicUrl), "", nullptr, nullptr};
+  ApiOptions api_options_{std::string(kPublicUrl), "", nullptr, nullptr, nullptr};
   std::unique_ptr<Api> api_;
   std::unique_ptr<HttpServer> server_;
   uint16_t port_ = 0;
@@ -2876,6 +2877,121 @@ TEST_F(HttpTest, AReadThatCannotBeRecordedIs503) {
   EXPECT_FALSE(r.header("retry-after").empty());
   EXPECT_EQ(r.body.find("remaining"), std::string::npos) << "nothing of the answer";
   EXPECT_EQ(get(citizen_path(kStudent, "studentBalance"), citizen(kStudent)).status, 200) << "the citizen's own: no record";
+}
+
+// --- The portal (api/portal.h) --------------------------------------------------------------
+
+TEST_F(HttpTest, ThePortalsFilesAreServedWithNoTokenAndAPolicyThatLoadsNothingElse) {
+  const Response index = call("GET", "/portal/");
+  ASSERT_EQ(index.status, 200) << index;
+  EXPECT_EQ(index.content_type(), "text/html; charset=utf-8");
+  EXPECT_NE(index.body.find("<script src=\"portal.js\""), std::string::npos) << index;
+  const std::string policy = index.header("content-security-policy");
+  EXPECT_NE(policy.find("default-src 'none'"), std::string::npos) << policy;
+  EXPECT_NE(policy.find("script-src 'self'"), std::string::npos) << policy;
+  EXPECT_EQ(policy.find("unsafe"), std::string::npos) << policy;
+  EXPECT_EQ(index.header("x-content-type-options"), "nosniff");
+  EXPECT_EQ(call("GET", "/portal/index.html").body, index.body);
+  for (const auto& [file, type] : {std::pair{"portal.js", "text/javascript; charset=utf-8"},
+                                   {"i18n.js", "text/javascript; charset=utf-8"},
+                                   {"portal.css", "text/css; charset=utf-8"},
+                                   {"favicon.svg", "image/svg+xml"}}) {
+    const Response r = call("GET", std::string("/portal/") + file);
+    EXPECT_EQ(r.status, 200) << file << " " << r;
+    EXPECT_EQ(r.content_type(), type) << file;
+    EXPECT_FALSE(r.body.empty()) << file;
+  }
+  Connection c(port_);
+  ASSERT_TRUE(c.connected());
+  auto head_request = make_request("HEAD", "/portal/portal.js", "", "", {});
+  ASSERT_FALSE(c.write_request(head_request));
+  const Response head = c.read_response(10s, /*to_head=*/true);
+  EXPECT_EQ(head.status, 200) << head;
+  EXPECT_TRUE(head.body.empty());
+  EXPECT_EQ(head.header("content-length"), std::to_string(call("GET", "/portal/portal.js").body.size()));
+  const Response bare = call("GET", "/portal");
+  EXPECT_EQ(bare.status, 308) << bare;
+  EXPECT_EQ(bare.header("location"), "/portal/");
+}
+
+TEST_F(HttpTest, ThePortalAnswersOnlyItsOwnFilesAndMethods) {
+  // No request path reaches the file system: names are looked up among the embedded files.
+  for (const char* target : {"/portal/nothing.js", "/portal/../data/secret.key", "/portal/..%2Fsecret.key",
+                             "/portal/portal.js/", "/portal/sub/portal.js", "/portal/%2e%2e/ledger.db",
+                             "/portal//etc/passwd", "/portal/index.html%00.js", "/portalx"}) {
+    const Response r = call("GET", target);
+    EXPECT_EQ(r.status, 404) << target << " " << r;
+    EXPECT_EQ(r.content_type(), "application/problem+json") << target;
+  }
+  for (const char* method : {"POST", "PUT", "DELETE"}) {
+    const Response r = call(method, "/portal/index.html");
+    EXPECT_EQ(r.status, 405) << method << " " << r;
+    EXPECT_EQ(r.header("allow"), "GET, HEAD");
+  }
+  // Without --portal-sign-in: no sign-in, and the pages are told so.
+  const Json config = call("GET", "/portal/config.json").json();
+  EXPECT_EQ(config["signIn"].kind, Json::Kind::kBool);
+  EXPECT_FALSE(config["signIn"].boolean);
+  const Response off = call("POST", "/portal/signIn", "", R"({"role":"auditor"})");
+  EXPECT_EQ(off.status, 404) << off;
+  const Response m = call("GET", "/metrics");
+  EXPECT_NE(m.body.find("route=\"GET /portal/{file}\""), std::string::npos) << m.body.substr(0, 3000);
+}
+
+TEST_F(HttpTest, ThePortalsDevelopmentSignInMintsATokenTheServerTrustsAndRefusesBadClaims) {
+  stop();
+  Result<TokenMinter> minter = TokenMinter::open_dev_key(dir_.file("keys"));
+  ASSERT_TRUE(minter.is_ok());
+  api_options_.portal_sign_in = std::make_shared<const PortalSignIn>(PortalSignIn{
+      std::make_shared<const TokenMinter>(std::move(*minter)), std::string(kIssuer), std::string(kAudience)});
+  start();
+  EXPECT_TRUE(call("GET", "/portal/config.json").json()["signIn"].boolean);
+
+  const Response in = call("POST", "/portal/signIn", "", R"({"role":"citizen","ssin":")" + kStudent + R"("})");
+  ASSERT_EQ(in.status, 200) << in;
+  EXPECT_EQ(in.header("cache-control"), "no-store");
+  const Json answer = in.json();
+  EXPECT_EQ(answer["expiresIn"].integer(), kPortalTokenLifetimeSeconds);
+  const std::string bearer = "Bearer " + answer["token"].text;
+  EXPECT_EQ(call("GET", citizen_path(kStudent, "studentBalance"), bearer).status, 200);
+  EXPECT_EQ(call("GET", citizen_path(kWorker, "studentBalance"), bearer).status, 403);  // another citizen's
+  const Response employer_in =
+      call("POST", "/portal/signIn", "", R"({"role":"employer","enterpriseNumber":")" + kEmp1 + R"("})");
+  ASSERT_EQ(employer_in.status, 200) << employer_in;
+  EXPECT_EQ(call("GET", citizen_path(kStudent, "studentBalance"), "Bearer " + employer_in.json()["token"].text).status,
+            403);
+
+  struct Bad {
+    std::string body;
+    std::string names;  // the issue's name
+  };
+  for (const Bad& bad : std::vector<Bad>{
+           {R"({"role":"king"})", "role"},
+           {R"({"role":"citizen"})", "ssin"},
+           {R"({"role":"citizen","ssin":"05031412596"})", "ssin"},
+           {R"({"role":"employer"})", "enterpriseNumber"},
+           {R"({"role":"employer","enterpriseNumber":"0403019262"})", "enterpriseNumber"},
+           {R"({"role":"auditor","ssin":")" + kStudent + R"("})", "ssin"},
+           {R"({"role":"citizen","ssin":5031412595})", "ssin"},
+           {R"({"role":"citizen","ssin":05031412595})", ""},  // not JSON: a leading zero
+           {R"({"role":"auditor","role":"citizen"})", "role"},
+           {R"({"role":"auditor","sub":"x"})", ""},
+           {R"(["role","auditor"])", ""},
+           {R"({"role":"auditor")", ""},
+           {"{\"role\":\"aud\xff\"}", ""},  // not UTF-8: not JSON
+           {R"({"role":"auditor","pad":")" + std::string(kPortalSignInBodyBytesMax, 'x') + R"("})", ""},
+       }) {
+    const Response r = call("POST", "/portal/signIn", "", bad.body);
+    expect_problem(r, 400, "badRequest");
+    if (!bad.names.empty()) {
+      EXPECT_NE(r.body.find("\"name\":\"" + bad.names + "\""), std::string::npos) << bad.body << " " << r;
+    }
+    EXPECT_EQ(r.body.find("eyJ"), std::string::npos) << "no token for " << bad.body;
+  }
+  const Response form =
+      call("POST", "/portal/signIn", "", "role=auditor", {{"Content-Type", "application/x-www-form-urlencoded"}});
+  EXPECT_EQ(form.status, 415) << form;
+  EXPECT_EQ(call("GET", "/portal/signIn").status, 405);
 }
 
 }  // namespace

@@ -8,7 +8,8 @@
 // (missing parts are empty); `role` picks the bearer token prepended as the
 // Authorization header: a citizen, an employer, an agency, a declarant (of
 // an enterprise or of none) or an auditor. Writes accumulate in the process's
-// ledger, so later inputs meet earlier ones' periods and actions.
+// ledger, so later inputs meet earlier ones' periods and actions. The portal's
+// development sign-in is on (api/portal.h), so its body parser is fuzzed too.
 // Properties: no crash or sanitizer report; `done` is called exactly once,
 // within a deadline; no 5xx other than 503; every answer has a status in
 // 200..599, and a problem has the problem+json type.
@@ -26,8 +27,9 @@
 #include "api/auth.h"
 #include "api/commands.h"
 #include "api/http.h"
-#include "api/routes.h"
 #include "api/ledger_root.h"
+#include "api/portal.h"
+#include "api/routes.h"
 #include "api/service.h"
 #include "engine/base/time.h"
 #include "engine/identifiers.h"
@@ -77,6 +79,8 @@ struct Stack {
     service = std::move(*opened);
     api::ApiOptions options;
     options.public_url = "http://dimona.test";
+    options.portal_sign_in = std::make_shared<const api::PortalSignIn>(api::PortalSignIn{
+        std::make_shared<const api::TokenMinter>(std::move(*minter)), std::string(kIssuer), std::string(kAudience)});
     api = std::make_unique<api::Api>(*service, std::move(*verifier), clock, std::move(options));
   }
 };

@@ -138,6 +138,10 @@ http_body_with() {  # role method target header-line body
 # A body's media type (415 unless JSON), then one of the +json types taken.
 http_body_with 3 POST /v1/declarations "content-type:text/plain; charset=utf-8" "$(sed -n 1p tests/data/one_per_rule.ndjson)"
 http_body_with 3 POST /v1/declarations "content-type:application/problem+json" "$(sed -n 3p tests/data/one_per_rule.ndjson)"
+# The portal (api/portal.h): a file, its configuration, the development sign-in (on in the target).
+http 5 GET "/portal/" ""
+http 5 GET "/portal/config.json" ""
+http_body_with 5 POST /portal/signIn "content-type:application/json" '{"role":"citizen","ssin":"05031412595"}'
 # The register's CSV files in their exact shapes (docs/employers.md): headers, rows, a doubled quote.
 printf '%s\n' '"EnterpriseNumber","Status","JuridicalSituation","TypeOfEnterprise","JuridicalForm","JuridicalFormCAC","StartDate"' \
   '"0403.019.261","AC","000","2","014","","01-01-1930"' '"0403.019.360","AC","000","2","610","","15-06-1999"' \

@@ -1,0 +1,139 @@
+#include "api/portal.h"
+
+#include <simdjson.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "api/params.h"
+#include "engine/base/json_writer.h"
+
+namespace dimona::api {
+
+namespace {
+
+constexpr std::string_view kPortal = "/portal";
+constexpr std::string_view kSignIn = "/portal/signIn";
+constexpr std::string_view kConfig = "/portal/config.json";
+
+// The pages load their own files and call their own origin; images are the QR codes the API
+// answers, shown from blob: URLs; nothing inline, nothing from elsewhere, no framing.
+constexpr std::string_view kContentSecurityPolicy =
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob:; connect-src 'self'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+const PortalFile* find_file(std::string_view name) {
+  for (const PortalFile& f : portal_files())
+    if (f.name == name) return &f;
+  return nullptr;
+}
+
+HttpResponse file_response(const PortalFile& f) {
+  HttpResponse r;
+  r.status = 200;
+  r.content_type = std::string(f.content_type);
+  r.body = std::string(f.bytes);
+  r.headers.emplace_back("Content-Security-Policy", std::string(kContentSecurityPolicy));
+  r.headers.emplace_back("X-Content-Type-Options", "nosniff");
+  r.headers.emplace_back("Referrer-Policy", "no-referrer");
+  r.headers.emplace_back("Cache-Control", "no-cache");  // a new build's files at once
+  return r;
+}
+
+HttpResponse method_not_allowed(std::string allow) {
+  HttpResponse r = problem(405, "methodNotAllowed", "Method Not Allowed", "This resource does not take this method");
+  r.headers.emplace_back("Allow", std::move(allow));
+  return r;
+}
+
+// {"role":…,"ssin":…,"enterpriseNumber":…} (each a string; ssin and enterpriseNumber as the role
+// needs them), nothing else: the claims of the principal, or the issues.
+HttpResponse sign_in(const HttpRequest& request, const PortalSignIn& how, Instant now) {
+  if (const std::string why = unsupported_body(request); !why.empty())
+    return problem(415, "unsupportedMediaType", "Unsupported Media Type", why);
+  if (request.body.size() > kPortalSignInBodyBytesMax)
+    return bad_request_of({{"body", "", "at most " + std::to_string(kPortalSignInBodyBytesMax) + " bytes"}});
+  simdjson::dom::parser parser;
+  simdjson::dom::element parsed;
+  if (parser.parse(request.body).get(parsed) != simdjson::SUCCESS) return bad_request_of({{"body", "", "not JSON"}});
+  simdjson::dom::object body;
+  if (parsed.get_object().get(body) != simdjson::SUCCESS) return bad_request_of({{"body", "", "a JSON object"}});
+  std::string_view role, ssin, enterprise_number;
+  std::vector<InputIssue> issues;
+  std::vector<std::string_view> seen;
+  for (const auto field : body) {
+    if (std::find(seen.begin(), seen.end(), field.key) != seen.end()) {
+      issues.push_back({"body", std::string(field.key), "given more than once"});
+      continue;
+    }
+    seen.push_back(field.key);
+    std::string_view* into = field.key == "role"               ? &role
+                             : field.key == "ssin"             ? &ssin
+                             : field.key == "enterpriseNumber" ? &enterprise_number
+                                                               : nullptr;
+    if (!into) {
+      issues.push_back({"body", "", "unknown member (role, ssin, enterpriseNumber)"});
+    } else if (field.value.get_string().get(*into) != simdjson::SUCCESS) {
+      issues.push_back({"body", std::string(field.key), "a string"});
+    }
+  }
+  if (!issues.empty()) return bad_request_of(issues);
+  Result<Principal> who = principal_from({role, ssin, enterprise_number, "portal-sign-in"});
+  if (!who.is_ok()) {
+    const std::string& m = who.status().message();
+    const size_t colon = m.find(':');
+    return bad_request_of({{"body", m.substr(0, colon), colon == std::string::npos ? m : m.substr(colon + 2)}});
+  }
+  std::string out;
+  JsonWriter w(&out);
+  w.begin_object();
+  w.key("token").string(how.minter->mint(*who, now, kPortalTokenLifetimeSeconds, how.issuer, how.audience));
+  w.key("expiresIn").integer(kPortalTokenLifetimeSeconds);
+  w.end_object();
+  HttpResponse r = json_response(200, std::move(out));
+  r.headers.emplace_back("Cache-Control", "no-store");
+  return r;
+}
+
+}  // namespace
+
+bool is_portal_path(std::string_view path) {
+  return path == kPortal || (path.starts_with(kPortal) && path[kPortal.size()] == '/');
+}
+
+std::string_view portal_route_label(const HttpRequest& request) {
+  if (request.path() == kSignIn) return request.method == "POST" ? "POST /portal/signIn" : "portal: other";
+  if (request.method != "GET") return "portal: other";
+  if (request.path() == kConfig) return "GET /portal/config.json";
+  return request.path() == kPortal ? "GET /portal" : "GET /portal/{file}";
+}
+
+HttpResponse portal_answer(const HttpRequest& request, const PortalSignIn* how, Instant now) {
+  const std::string_view path = request.path();
+  if (path == kSignIn) {
+    if (!how) return not_found("The development sign-in is off (serve --portal-sign-in)");
+    if (request.method != "POST") return method_not_allowed("POST");
+    return sign_in(request, *how, now);
+  }
+  if (request.method != "GET") return method_not_allowed("GET, HEAD");
+  if (path == kPortal) {
+    HttpResponse r;
+    r.status = 308;
+    r.content_type = "text/plain; charset=utf-8";
+    r.body = "/portal/\n";
+    r.headers.emplace_back("Location", "/portal/");
+    return r;
+  }
+  if (path == kConfig) {  // what the pages offer: the sign-in form only when the server has it
+    HttpResponse r = json_response(200, how ? R"({"signIn":true})" : R"({"signIn":false})");
+    r.headers.emplace_back("Cache-Control", "no-store");
+    return r;
+  }
+  std::string_view name = path.substr(kPortal.size() + 1);
+  if (name.empty()) name = "index.html";
+  const PortalFile* f = find_file(name);
+  return f ? file_response(*f) : not_found();
+}
+
+}  // namespace dimona::api
