@@ -29,6 +29,13 @@ int run_serve(const CommonOptions& common, const ServeOptions& o) {
 
   if (o.portal_sign_in && !o.jwks.empty())
     return fail("serve", invalid_argument("--portal-sign-in mints tokens with the development key: not beside --jwks"));
+  if (o.portal_sign_in && o.address != "127.0.0.1" && o.address != "::1" && o.address != "localhost")
+    return fail("serve",
+                invalid_argument(
+                    "--portal-sign-in lets anyone who reaches the server sign in as anyone: loopback --address only"));
+  if (o.portal_sign_in)
+    std::fprintf(stderr, "serve: development sign-in on (/portal/): anyone reaching %s may sign in as anyone\n",
+                 o.address.c_str());
   std::string jwks = o.jwks;
   std::shared_ptr<const api::PortalSignIn> sign_in;
   if (jwks.empty()) {  // the development key, made on first use (dimona-ledger token signs with it)

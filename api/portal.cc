@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "api/params.h"
+#include "engine/action.h"
 #include "engine/base/json_writer.h"
 
 namespace dimona::api {
@@ -16,6 +17,7 @@ namespace {
 constexpr std::string_view kPortal = "/portal";
 constexpr std::string_view kSignIn = "/portal/signIn";
 constexpr std::string_view kConfig = "/portal/config.json";
+constexpr std::string_view kConsent = "/consent";  // the link of a data-access request (its QR code)
 
 // The pages load their own files and call their own origin; images are the QR codes the API
 // answers, shown from blob: URLs; nothing inline, nothing from elsewhere, no framing.
@@ -47,9 +49,34 @@ HttpResponse method_not_allowed(std::string allow) {
   return r;
 }
 
-// {"role":…,"ssin":…,"enterpriseNumber":…} (each a string; ssin and enterpriseNumber as the role
-// needs them), nothing else: the claims of the principal, or the issues.
+// "127.0.0.1", "localhost" or "[::1]", with or without a port: a name only this machine gives
+// itself. Anything else in Host or Origin is another site's page reaching the loopback server
+// through a name it rebound to 127.0.0.1 (DNS rebinding), or a server listening wider.
+bool loopback_host(std::string_view host) {
+  for (const std::string_view name : {"127.0.0.1", "localhost", "[::1]"}) {
+    if (!host.starts_with(name)) continue;
+    const std::string_view port = host.substr(name.size());
+    if (port.empty()) return true;
+    if (port.size() < 2 || port.size() > 6 || port[0] != ':') return false;
+    return std::all_of(port.begin() + 1, port.end(), [](char c) { return c >= '0' && c <= '9'; });
+  }
+  return false;
+}
+bool loopback_origin(std::string_view origin) {  // absent, or http(s)://<loopback host>
+  if (origin.empty()) return true;
+  for (const std::string_view scheme : {"http://", "https://"})
+    if (origin.starts_with(scheme)) return loopback_host(origin.substr(scheme.size()));
+  return false;
+}
+
+// {"role":…,"ssin":…,"enterpriseNumber":…,"subject":…} (each a string; ssin and enterpriseNumber as
+// the role needs them; subject optional), nothing else: the claims of the principal, or the issues.
+// Only for a page of this machine's: Host and Origin (when sent) name the loopback.
 HttpResponse sign_in(const HttpRequest& request, const PortalSignIn& how, Instant now) {
+  if (!loopback_host(request.header("host")) || !loopback_origin(request.header("origin")))
+    return problem(
+        403, "missingPermission", "Forbidden",
+        "The development sign-in answers pages of this machine only (Host and Origin 127.0.0.1, localhost or [::1])");
   if (const std::string why = unsupported_body(request); !why.empty())
     return problem(415, "unsupportedMediaType", "Unsupported Media Type", why);
   if (request.body.size() > kPortalSignInBodyBytesMax)
@@ -59,27 +86,29 @@ HttpResponse sign_in(const HttpRequest& request, const PortalSignIn& how, Instan
   if (parser.parse(request.body).get(parsed) != simdjson::SUCCESS) return bad_request_of({{"body", "", "not JSON"}});
   simdjson::dom::object body;
   if (parsed.get_object().get(body) != simdjson::SUCCESS) return bad_request_of({{"body", "", "a JSON object"}});
-  std::string_view role, ssin, enterprise_number;
+  std::string_view role, ssin, enterprise_number, subject;
   std::vector<InputIssue> issues;
   std::vector<std::string_view> seen;
   for (const auto field : body) {
+    std::string_view* into = field.key == "role"               ? &role
+                             : field.key == "ssin"             ? &ssin
+                             : field.key == "enterpriseNumber" ? &enterprise_number
+                             : field.key == "subject"          ? &subject
+                                                               : nullptr;
+    if (!into) {  // its name is not echoed: it could be anything, an SSIN too
+      issues.push_back({"body", "", "unknown member (role, ssin, enterpriseNumber, subject)"});
+      continue;
+    }
     if (std::find(seen.begin(), seen.end(), field.key) != seen.end()) {
       issues.push_back({"body", std::string(field.key), "given more than once"});
       continue;
     }
     seen.push_back(field.key);
-    std::string_view* into = field.key == "role"               ? &role
-                             : field.key == "ssin"             ? &ssin
-                             : field.key == "enterpriseNumber" ? &enterprise_number
-                                                               : nullptr;
-    if (!into) {
-      issues.push_back({"body", "", "unknown member (role, ssin, enterpriseNumber)"});
-    } else if (field.value.get_string().get(*into) != simdjson::SUCCESS) {
+    if (field.value.get_string().get(*into) != simdjson::SUCCESS)
       issues.push_back({"body", std::string(field.key), "a string"});
-    }
   }
   if (!issues.empty()) return bad_request_of(issues);
-  Result<Principal> who = principal_from({role, ssin, enterprise_number, "portal-sign-in"});
+  Result<Principal> who = principal_from({role, ssin, enterprise_number, subject.empty() ? "portal-sign-in" : subject});
   if (!who.is_ok()) {
     const std::string& m = who.status().message();
     const size_t colon = m.find(':');
@@ -99,13 +128,14 @@ HttpResponse sign_in(const HttpRequest& request, const PortalSignIn& how, Instan
 }  // namespace
 
 bool is_portal_path(std::string_view path) {
-  return path == kPortal || (path.starts_with(kPortal) && path[kPortal.size()] == '/');
+  return path == kPortal || path == kConsent || (path.starts_with(kPortal) && path[kPortal.size()] == '/');
 }
 
 std::string_view portal_route_label(const HttpRequest& request) {
   if (request.path() == kSignIn) return request.method == "POST" ? "POST /portal/signIn" : "portal: other";
   if (request.method != "GET") return "portal: other";
   if (request.path() == kConfig) return "GET /portal/config.json";
+  if (request.path() == kConsent) return "GET /consent";
   return request.path() == kPortal ? "GET /portal" : "GET /portal/{file}";
 }
 
@@ -117,6 +147,17 @@ HttpResponse portal_answer(const HttpRequest& request, const PortalSignIn* how, 
     return sign_in(request, *how, now);
   }
   if (request.method != "GET") return method_not_allowed("GET, HEAD");
+  if (path == kConsent) {  // ?token=T: the citizen's consents page, the token kept in the fragment
+    const std::optional<AccessToken> token = parse_access_token(request.query("token"));
+    if (!token)
+      return bad_request_of({{"query", "token", "a data-access request's token: 20 Crockford base32 characters"}});
+    HttpResponse r;
+    r.status = 303;
+    r.content_type = "text/plain; charset=utf-8";
+    r.headers.emplace_back("Location", "/portal/#consent=" + to_string(*token));
+    r.headers.emplace_back("Referrer-Policy", "no-referrer");
+    return r;
+  }
   if (path == kPortal) {
     HttpResponse r;
     r.status = 308;

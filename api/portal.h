@@ -8,11 +8,15 @@
 // bearer token they are given; their Content-Security-Policy lets them load
 // nothing but their own files (no inline script, nothing from outside).
 //
-// In development only, `serve --portal-sign-in` (refused beside --jwks) lets
-// the sign-in form mint a token with the development key: POST
-// /portal/signIn {"role","ssin","enterpriseNumber"} answers {"token",
-// "expiresIn"}. Without it that route is 404 and the page asks for a token;
+// In development only, `serve --portal-sign-in` (refused beside --jwks, and
+// on an address other than the loopback) lets the sign-in form mint a token
+// with the development key: POST /portal/signIn {"role","ssin",
+// "enterpriseNumber","subject"} answers {"token","expiresIn"}, to a request
+// whose Host (and Origin, when sent) name the loopback only: a page of another
+// site rebinding its name to 127.0.0.1 gets 403. Without it that route is 404 and the page asks for a token;
 // GET /portal/config.json tells the pages which ({"signIn":true|false}).
+// GET /consent?token=T (the link a data-access request's QR code holds)
+// answers 303 to /portal/#consent=T, the citizen's consents page.
 // Anyone who can reach the server can then sign in as anyone: it is the
 // development key's `dimona-ledger token` over HTTP, for trials on loopback.
 #pragma once
@@ -51,7 +55,7 @@ static_assert(kPortalTokenLifetimeSeconds <= kMintLifetimeSecondsMax);
 // A sign-in body larger than this is refused (three short claims).
 inline constexpr size_t kPortalSignInBodyBytesMax = 1024;
 
-// "/portal", or under "/portal/": the portal's, not the API's.
+// "/portal", under "/portal/", or "/consent": the portal's, not the API's.
 bool is_portal_path(std::string_view path);
 // The metrics label of a portal request: "GET /portal/{file}", "POST /portal/signIn", ...
 std::string_view portal_route_label(const HttpRequest& request);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages Dimona Ledger builds and tests with, when missing,
-# and the interop tests' KafkaJS (npm ci in tests/interop, pinned by its package-lock.json).
+# Installs the Debian 12 packages Dimona Ledger builds and tests with, when missing
+# (Chromium for the portal's browser tests among them), and the npm packages of the tests as
+# their package-lock.json pin them: KafkaJS (tests/interop), playwright-core (tests/portal).
 # Runs as root, or through sudo; never prompts. Safe to run again.
 set -euo pipefail
 

@@ -5,7 +5,8 @@
 # replay it into the read models, show a few students' balances and gross
 # wages and a student interim worker's relations (employers by name), issue
 # an attestation and look its access code up as an employer, then serve the
-# REST API on http://127.0.0.1:8080 with curl commands to try (Ctrl-C stops).
+# REST API and the reference portal (http://127.0.0.1:8080/portal/, docs/portal.md) on
+# http://127.0.0.1:8080 with curl commands to try (Ctrl-C stops).
 # Usage: scripts/demo.sh [students]   (default 100000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -51,6 +52,12 @@ echo "== access-code $code (what an employer holding it sees)"
 # The main job ends serving the REST API on the embedded default (Ctrl-C or SIGTERM stops it).
 cat <<EOF
 
+== the portal: http://127.0.0.1:8080/portal/ (docs/portal.md; development sign-in, loopback only)
+   a student:       role "Student or worker", SSIN $first (balances, calendar, attestation, who looked)
+   an interim one:  role "Student or worker", SSIN ${interim:-(none in this year)} (relations, filters, PDF)
+   an employer:     role "Employer", enterprise number 0403019261, access code $code
+   an auditor:      role "Auditor", then the history of $first (the asOf slider)
+
 == serve: http://127.0.0.1:8080 (Ctrl-C stops). In another terminal, from this folder:
 B=$bin
 STUDENT=\$(\$B token --role citizen --ssin $first --data dimona-data)
@@ -68,4 +75,4 @@ curl -s -H "Authorization: Bearer \$EMPLOYER" "http://127.0.0.1:8080/v1/citizens
 AUDITOR=\$(\$B token --role auditor --data dimona-data)
 curl -s -H "Authorization: Bearer \$AUDITOR" http://127.0.0.1:8080/v1/citizens/$first/anomalies
 EOF
-exec "$bin" serve --data dimona-data --port 8080
+exec "$bin" serve --data dimona-data --port 8080 --portal-sign-in

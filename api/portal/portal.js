@@ -10,10 +10,17 @@
   const LANGUAGE_KEY = 'dimona-portal-language';
   const PAGE_SIZE = 500;             // the API's largest page (http_limits::page_size_max)
   const HISTORY_EVENTS_MAX = 2000;   // a citizen's history shown at most (pages of PAGE_SIZE)
-  const SLIDER_SETTLE_MS = 250;      // a slide asks the ledger once it rests this long
-  const COLOURS = 8;                 // portal.css .c0 … .c7
+  const SLIDER_SETTLE_MS = 600;      // a slide asks the ledger (a recorded read) once it rests this long
+  // The employers' colours in the calendar: dark text on each is at least 7:1.
+  const COLOURS = ['#9fd3ee', '#ffc94a', '#a8d48a', '#f7b2b7', '#d5c2e6', '#ffe08a', '#b7cff5', '#c9eba0'];
+  const WORKER_TYPES = ['A17', 'ALT', 'BCW', 'DWD', 'EXT', 'FLX', 'IVT', 'O17', 'PMP', 'QUA', 'RTA', 'S17', 'STG', 'STU',
+                        'STX', 'T17', 'TEA', 'TRI', 'OTH'];  // engine/declaration.cc
+  const SSIN = /^\d{11}$/;
+  const ENTERPRISE = /^\d{10}$/;
 
-  const state = { token: null, claims: null, language: 'en', render: null };
+  // `session`: what one signed-in person typed or chose; forgotten at sign-out, so the next person
+  // starts from nothing (no search of theirs is replayed, nothing of theirs pre-filled).
+  const state = { token: null, claims: null, language: 'en', render: null, session: {} };
 
   // --- Words ---------------------------------------------------------------------------------
   function t(key, values = {}) {
@@ -21,8 +28,16 @@
     const text = (texts[state.language] && texts[state.language][key]) || texts.en[key] || key;
     return text.replace(/\{(\w+)\}/g, (_, name) => (name in values ? String(values[name]) : `{${name}}`));
   }
+  // A code of the API (GRANTED, STUDENT_BALANCE, …) in words, or the code itself when it has none.
+  function term(code) {
+    if (!code) return '';
+    const texts = window.PORTAL_TEXTS;
+    const key = `term.${code}`;
+    return (texts[state.language] && texts[state.language][key]) || texts.en[key] || code;
+  }
   const numberFormat = () => new Intl.NumberFormat(state.language);
   const hours = (n) => t('hoursUnit', { n: numberFormat().format(n) });
+  const euros = (n) => new Intl.NumberFormat(state.language, { style: 'currency', currency: 'EUR' }).format(n);
   function day(iso) {  // "2025-03-01" as a date in the page's language
     const [y, m, d] = iso.split('-').map(Number);
     return new Intl.DateTimeFormat(state.language, { dateStyle: 'medium', timeZone: 'UTC' }).format(Date.UTC(y, m - 1, d));
@@ -51,7 +66,8 @@
   }
 
   // --- Elements ------------------------------------------------------------------------------
-  // h('td', {class: 'num', dataset: {value: 3}}, 'text', child): attributes, then children.
+  // h('td', {class: 'num', dataset: {value: 3}}, 'text', child): attributes, then children
+  // (null, undefined and false left out).
   function h(tag, attributes = {}, ...children) {
     const el = document.createElement(tag);
     for (const [name, value] of Object.entries(attributes)) {
@@ -60,10 +76,13 @@
       else if (name.startsWith('on')) el.addEventListener(name.slice(2), value);
       else el.setAttribute(name, value === true ? '' : String(value));
     }
-    for (const child of children.flat()) {
-      if (child === undefined || child === null || child === false) continue;
-      el.append(child instanceof Node ? child : document.createTextNode(String(child)));
-    }
+    return fill(el, ...children);
+  }
+  // el's children become `children`, those that are null, undefined or false left out (the DOM
+  // would write them as text).
+  function fill(el, ...children) {
+    el.replaceChildren(...children.flat().filter((c) => c !== null && c !== undefined && c !== false)
+      .map((c) => (c instanceof Node ? c : document.createTextNode(String(c)))));
     return el;
   }
   function table(caption, headers, rows, numeric = []) {
@@ -72,6 +91,8 @@
       h('thead', {}, h('tr', {}, headers.map((x, i) => h('th', { scope: 'col', class: numeric.includes(i) ? 'num' : null }, x)))),
       h('tbody', {}, rows));
   }
+  // "the first N of M": a list the API pages, shown one page long.
+  const shownOf = (answer) => (answer.total > answer.items.length ? h('p', { class: 'note' }, t('firstOf', { shown: answer.items.length, total: answer.total })) : null);
   function field(id, label, control) {
     control.id = id;
     return h('div', { class: 'field' }, h('label', { for: id }, label), control);
@@ -79,12 +100,6 @@
   function select(name, options, value) {
     const el = h('select', { name });
     for (const [v, text] of options) el.append(h('option', { value: v, selected: v === value }, text));
-    return el;
-  }
-  // el's children become `children`, those that are null, undefined or false left out (the DOM
-  // would write them as text).
-  function fill(el, ...children) {
-    el.replaceChildren(...children.flat().filter((c) => c !== null && c !== undefined && c !== false));
     return el;
   }
   function say(text) { document.getElementById('status').textContent = text; }
@@ -126,7 +141,8 @@
     const issues = (p.issues || []).map((i) => `${i.name || i.in}: ${i.detail}`).join('; ');
     return t('error', { title: [p.title || `HTTP ${error.status}`, p.detail, issues].filter(Boolean).join(' — ') });
   }
-  // Runs `work`, showing "loading" and then its refusal, if any, in the alert region.
+  // Runs `work`, showing "loading" and then its refusal, if any, in the alert region. A 401 (a
+  // token the server does not trust, or expired) signs out: the pages never stay up on it.
   async function guarded(work) {
     alertText('');
     say(t('loading'));
@@ -135,6 +151,7 @@
       say('');
     } catch (error) {
       say('');
+      if (error instanceof ApiError && error.status === 401) signOut();
       alertText(problemText(error));
     }
   }
@@ -148,14 +165,18 @@
   }
 
   // --- Tokens --------------------------------------------------------------------------------
-  // The claims of a compact JWT, read to choose the pages (the server verifies it on every call).
+  // The claims of a compact JWT, read to choose the pages (the server verifies the token on every
+  // call); null unless they name a role this portal has pages for, with the id that role needs.
   function claimsOf(token) {
     const parts = token.split('.');
     if (parts.length !== 3) return null;
     try {
       const json = atob(parts[1].replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(parts[1].length / 4) * 4, '='));
-      const claims = JSON.parse(new TextDecoder().decode(Uint8Array.from(json, (c) => c.charCodeAt(0))));
-      return typeof claims === 'object' && claims && typeof claims.role === 'string' ? claims : null;
+      const c = JSON.parse(new TextDecoder().decode(Uint8Array.from(json, (ch) => ch.charCodeAt(0))));
+      if (typeof c !== 'object' || !c) return null;
+      if (c.role === 'citizen') return SSIN.test(c.ssin) ? c : null;
+      if (c.role === 'employer' || c.role === 'agency') return ENTERPRISE.test(c.enterpriseNumber) ? c : null;
+      return c.role === 'auditor' || c.role === 'declarant' ? c : null;
     } catch (_) {
       return null;
     }
@@ -165,20 +186,23 @@
     if (!claims) return alertText(t('badToken'));
     state.token = token.trim();
     state.claims = claims;
+    state.session = {};
     sessionStorage.setItem(TOKEN_KEY, state.token);
     alertText('');
     showViews();
   }
   function signOut() {
     sessionStorage.removeItem(TOKEN_KEY);
-    state.token = null;
-    state.claims = null;
-    state.render = null;
-    state.tab = 0;
-    document.getElementById('view').replaceChildren();
+    Object.assign(state, { token: null, claims: null, render: null, session: {} });
+    history.replaceState(null, '', location.pathname);
+    fill(document.getElementById('view'));
     document.getElementById('view').hidden = true;
     document.getElementById('sign-in').hidden = false;
+    document.getElementById('dev-form').reset();
+    document.getElementById('token-form').reset();
+    showDevFields();
     showWho();
+    document.getElementById('sign-in-title').focus();
   }
   function showWho() {
     const who = document.getElementById('who');
@@ -195,40 +219,39 @@
   }
 
   // --- Tabs ----------------------------------------------------------------------------------
-  // A tab list (WAI-ARIA tabs: arrows move, Enter or a click shows) over panels drawn on demand.
-  function tabs(entries) {
+  // A tab list (WAI-ARIA tabs: arrows, Home and End move, one tab stop) over panels drawn on demand.
+  function tabs(entries, focus) {
     const view = document.getElementById('view');
-    const list = h('div', { role: 'tablist', 'aria-label': t('title') });
+    const list = h('div', { role: 'tablist', 'aria-label': t('pages') });
     const panel = h('div', { role: 'tabpanel', id: 'panel', tabindex: '0' });
-    let current = Math.min(state.tab || 0, entries.length - 1);
+    const last = entries.length - 1;
     const buttons = entries.map(([key], i) => h('button', {
       type: 'button', role: 'tab', id: `tab-${key}`, 'aria-controls': 'panel',
-      onclick: () => choose(i, true),
+      onclick: () => choose(i),
       onkeydown: (e) => {
-        const next = e.key === 'ArrowRight' ? i + 1 : e.key === 'ArrowLeft' ? i - 1 : null;
-        if (next === null) return;
+        const next = { ArrowRight: i === last ? 0 : i + 1, ArrowLeft: i === 0 ? last : i - 1, Home: 0, End: last }[e.key];
+        if (next === undefined) return;
         e.preventDefault();
-        choose((next + entries.length) % entries.length, true);
-        buttons[(next + entries.length) % entries.length].focus();
+        choose(next);
+        buttons[next].focus();
       },
     }, t(key)));
-    function choose(i, user) {
-      current = i;
-      state.tab = i;
+    function choose(i) {
+      state.session.tab = entries[i][0];
       buttons.forEach((b, j) => {
         b.setAttribute('aria-selected', String(j === i));
         b.tabIndex = j === i ? 0 : -1;
       });
       panel.setAttribute('aria-labelledby', buttons[i].id);
-      panel.replaceChildren();
+      fill(panel);
       alertText('');
       entries[i][1](panel);
-      if (user) history.replaceState(null, '', `#${entries[i][0]}`);
     }
-    list.append(...buttons);
-    view.replaceChildren(list, panel);
-    const wanted = entries.findIndex(([key]) => `#${key}` === location.hash);
-    choose(wanted >= 0 ? wanted : current, false);
+    fill(list, buttons);
+    fill(view, list, panel);
+    const wanted = entries.findIndex(([key]) => key === state.session.tab);
+    choose(wanted >= 0 ? wanted : 0);
+    if (focus) buttons[Math.max(wanted, 0)].focus();
   }
 
   function showViews() {
@@ -237,24 +260,33 @@
     view.hidden = false;
     showWho();
     const role = state.claims.role;
-    state.render = () => {
+    state.render = (focus) => {
       if (role === 'citizen') return tabs([
         ['tabBalance', balanceView], ['tabCalendar', calendarView], ['tabInterim', interimView],
-        ['tabAttestations', attestationsView], ['tabConsultations', consultationsView]]);
+        ['tabAttestations', attestationsView], ['tabWages', wagesView], ['tabConsents', consentsView],
+        ['tabConsultations', consultationsView]], focus);
       if (role === 'employer' || role === 'agency') return tabs([
-        ['tabAccessCode', accessCodeView], ['tabRequests', requestsView], ['tabCareerBreaks', careerBreaksView]]);
-      if (role === 'auditor') return tabs([['tabHistory', historyView], ['tabCareerBreaks', careerBreaksView]]);
-      return view.replaceChildren(h('p', {}, t('declarantNoPortal')));
+        ['tabAccessCode', accessCodeView], ['tabRequests', requestsView], ['tabCareerBreaks', careerBreaksView]], focus);
+      if (role === 'auditor') return tabs([['tabHistory', historyView], ['tabCareerBreaks', careerBreaksView]], focus);
+      return fill(view, h('p', {}, t('declarantNoPortal')));
     };
-    state.render();
+    // A consent link (/consent?token=…, the QR code of a data-access request) opens the consents.
+    if (role === 'citizen' && state.pendingConsent) {
+      state.session.tab = 'tabConsents';
+      state.session.consentToken = state.pendingConsent;
+      state.pendingConsent = null;
+    }
+    state.render(true);
   }
 
-  const citizenPath = (rest) => `/v1/citizens/${encodeURIComponent(state.claims.ssin)}/${rest}`;
+  const citizenPath = (rest) => `/v1/citizens/${state.claims.ssin}/${rest}`;
   const thisYear = () => new Date().getUTCFullYear();
 
   // --- Student: balances ----------------------------------------------------------------------
   function balanceCard(b) {
     const periods = b.periods || [];
+    const formula = b.exceeding ? t('formulaExceeding', { quota: b.quota, used: b.used, exceeding: b.exceeding })
+                                : t('formula', { quota: b.quota, used: b.used, remaining: b.remaining });
     return h('article', { class: 'card', 'aria-labelledby': `year-${b.year}`, dataset: { year: b.year } },
       h('h3', { id: `year-${b.year}` }, `${t('year')} ${b.year}`),
       h('dl', { class: 'figures' },
@@ -262,7 +294,7 @@
         h('dt', {}, t('used')), h('dd', { dataset: { figure: 'used', value: b.used } }, hours(b.used)),
         h('dt', {}, t('remaining')), h('dd', { class: 'big', dataset: { figure: 'remaining', value: b.remaining } }, hours(b.remaining)),
         b.exceeding ? [h('dt', {}, t('exceeding')), h('dd', { dataset: { figure: 'exceeding', value: b.exceeding } }, hours(b.exceeding))] : null),
-      (b.employers || []).length ? table(t('employer'), [t('employer'), t('planned'), t('worked'), t('stillToWork')],
+      (b.employers || []).length ? table(t('perEmployer'), [t('employer'), t('planned'), t('worked'), t('stillToWork')],
         b.employers.map((e) => h('tr', { dataset: { employer: e.employer } },
           h('td', {}, e.employerName ? `${e.employerName} (${e.employer})` : e.employer),
           h('td', { class: 'num', dataset: { figure: 'planned', value: e.planned } }, hours(e.planned)),
@@ -270,7 +302,7 @@
           h('td', { class: 'num' }, hours(e.stillToWork)))), [1, 2, 3]) : h('p', {}, t('noPeriods')),
       periods.length ? h('details', {},
         h('summary', {}, t('howComputed')),
-        h('p', {}, t('formula', { quota: b.quota, used: b.used, remaining: b.remaining })),
+        h('p', { class: 'formula' }, formula),
         table(t('period'), [t('period'), t('employer'), t('from'), t('to'), t('planned'), t('worked'), t('rule')],
           periods.map((p) => h('tr', {},
             h('td', {}, p.periodId, p.cancelled ? ` (${t('cancelled')})` : '', p.late ? ` (${t('late')})` : ''),
@@ -281,20 +313,21 @@
   }
   function balanceView(panel) {
     const cards = h('div', { class: 'cards', id: 'balances' });
-    panel.append(h('h2', {}, t('balanceTitle')), cards);
+    fill(panel, h('h2', {}, t('balanceTitle')), cards);
     guarded(async () => {
       const answer = await api(citizenPath('studentBalance'));  // the previous, current and next year
-      fill(cards, ...answer.items.map(balanceCard));
+      fill(cards, answer.items.map(balanceCard));
     });
   }
 
   // --- Student: calendar ----------------------------------------------------------------------
   function calendarView(panel) {
     const year = h('select', { id: 'calendar-year' });
-    for (const y of [thisYear() - 1, thisYear(), thisYear() + 1]) year.append(h('option', { value: y, selected: y === (state.calendarYear || thisYear() - 1) }, y));
+    const chosen = state.session.calendarYear || thisYear() - 1;
+    for (const y of [thisYear() - 1, thisYear(), thisYear() + 1]) year.append(h('option', { value: y, selected: y === chosen }, y));
     const out = h('div', { id: 'calendar' });
-    year.addEventListener('change', () => { state.calendarYear = Number(year.value); draw(); });
-    panel.append(h('h2', {}, t('calendarTitle')), h('div', { class: 'field' }, h('label', { for: 'calendar-year' }, t('year')), year), out);
+    year.addEventListener('change', () => { state.session.calendarYear = Number(year.value); draw(); });
+    fill(panel, h('h2', {}, t('calendarTitle')), h('div', { class: 'field' }, h('label', { for: 'calendar-year' }, t('year')), year), out);
     function draw() {
       guarded(async () => {
         const answer = await api(citizenPath('calendar') + query({ year: year.value }));
@@ -303,8 +336,17 @@
     }
     draw();
   }
-  // Twelve month grids; a declared day coloured by its employer (two or more: striped), its
-  // employers' names as the title (hover) and in the cell's accessible name.
+  // The background of a day worked for these employers (indices): its colour, or stripes of each.
+  function paint(el, who) {
+    if (who.length === 1) el.style.backgroundColor = COLOURS[who[0] % COLOURS.length];
+    if (who.length > 1) {
+      const stops = who.map((i, k) => `${COLOURS[i % COLOURS.length]} ${k * 5}px ${(k + 1) * 5}px`).join(', ');
+      el.style.backgroundImage = `repeating-linear-gradient(45deg, ${stops})`;
+    }
+  }
+  // Twelve month grids; a declared day coloured by its employer (two or more: striped with each),
+  // its employers' names on hover (title) and in hidden text for screen readers. The declared days
+  // are one tab stop: the arrow keys move between them.
   function calendarOf(year, employers) {
     const byDay = new Map();
     employers.forEach((e, i) => {
@@ -316,12 +358,16 @@
         }
       }
     });
-    const nameOf = (e) => e.employerName ? `${e.employerName} (${e.employer})` : e.employer;
-    const legend = h('ul', { class: 'legend', 'aria-label': t('calendarLegend') }, employers.map((e, i) =>
-      h('li', {}, h('span', { class: `swatch c${i % COLOURS}`, 'aria-hidden': 'true' }), nameOf(e))));
+    const nameOf = (e) => (e.employerName ? `${e.employerName} (${e.employer})` : e.employer);
+    const legend = h('ul', { class: 'legend', 'aria-label': t('calendarLegend') }, employers.map((e, i) => {
+      const swatch = h('span', { class: 'swatch', 'aria-hidden': 'true' });
+      paint(swatch, [i]);
+      return h('li', {}, swatch, nameOf(e));
+    }));
     const weekday = new Intl.DateTimeFormat(state.language, { weekday: 'narrow', timeZone: 'UTC' });
     const monthName = new Intl.DateTimeFormat(state.language, { month: 'long', timeZone: 'UTC' });
     const months = h('div', { class: 'months' });
+    const declared = [];
     for (let m = 0; m < 12; ++m) {
       const first = new Date(Date.UTC(year, m, 1));
       const offset = (first.getUTCDay() + 6) % 7;  // weeks start on Monday
@@ -333,33 +379,43 @@
         const key = `${year}-${String(m + 1).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
         const who = byDay.get(key) || [];
         const names = who.map((i) => nameOf(employers[i])).join(', ');
-        const label = who.length ? t('dayWith', { date: day(key), employers: names }) : t('dayNone', { date: day(key) });
-        cells.push(h('td', {}, h('span', {
-          class: `day${who.length === 1 ? ` c${who[0] % COLOURS}` : who.length > 1 ? ' cmany' : ''}`,
-          title: who.length ? names : null, 'aria-label': label, tabindex: who.length ? '0' : null,
+        const cell = h('span', {
+          class: 'day', title: who.length ? names : null, tabindex: who.length ? '-1' : null,
           dataset: who.length ? { date: key, employers: who.map((i) => employers[i].employer).join(' ') } : {},
-        }, d)));
+        }, d, who.length ? h('span', { class: 'sr' }, `, ${t('dayWith', { date: day(key), employers: names })}`) : null);
+        paint(cell, who);
+        if (who.length) declared.push(cell);
+        cells.push(h('td', {}, cell));
         if (cells.length === 7) { rows.push(h('tr', {}, cells)); cells = []; }
       }
       if (cells.length) rows.push(h('tr', {}, cells));
       const head = [0, 1, 2, 3, 4, 5, 6].map((i) => h('th', { scope: 'col' }, weekday.format(Date.UTC(2024, 0, 1 + i))));
       months.append(h('div', { class: 'month' }, h('table', {}, h('caption', {}, monthName.format(first)), h('thead', {}, h('tr', {}, head)), h('tbody', {}, rows))));
     }
+    if (declared.length) declared[0].tabIndex = 0;
+    declared.forEach((cell, i) => cell.addEventListener('keydown', (e) => {
+      const next = { ArrowRight: i + 1, ArrowDown: i + 1, ArrowLeft: i - 1, ArrowUp: i - 1, Home: 0, End: declared.length - 1 }[e.key];
+      if (next === undefined || next < 0 || next >= declared.length) return;
+      e.preventDefault();
+      cell.tabIndex = -1;
+      declared[next].tabIndex = 0;
+      declared[next].focus();
+    }));
     return h('div', {}, employers.length ? legend : h('p', {}, t('noDays')), months);
   }
 
   // --- Interim worker -------------------------------------------------------------------------
   function interimView(panel) {
-    const f = state.interimFilters || { from: `${thisYear() - 1}-01-01`, to: `${thisYear() + 1}-12-31`, workerType: '', agency: '', userCompany: '' };
+    const f = state.session.interimFilters || { from: `${thisYear() - 1}-01-01`, to: `${thisYear() + 1}-12-31`, workerType: '', agency: '', userCompany: '' };
     const controls = {
       from: h('input', { type: 'date', value: f.from }), to: h('input', { type: 'date', value: f.to }),
-      workerType: select('workerType', [['', t('anyValue')], ['STU', 'STU'], ['FLX', 'FLX'], ['OTH', 'OTH'], ['EXT', 'EXT'], ['DWD', 'DWD']], f.workerType),
+      workerType: select('workerType', [['', t('anyValue')], ...WORKER_TYPES.map((w) => [w, w])], f.workerType),
       agency: h('input', { value: f.agency, inputmode: 'numeric', maxlength: '10' }),
       userCompany: h('input', { value: f.userCompany, maxlength: '120' }),
     };
     const out = h('div', { id: 'interim' });
     const filters = () => Object.fromEntries(Object.entries(controls).map(([k, el]) => [k, el.value.trim()]));
-    const form = h('form', { class: 'row', onsubmit: (e) => { e.preventDefault(); state.interimFilters = filters(); draw(); } },
+    const form = h('form', { class: 'row', onsubmit: (e) => { e.preventDefault(); state.session.interimFilters = filters(); draw(); } },
       field('interim-from', t('from'), controls.from), field('interim-to', t('to'), controls.to),
       field('interim-type', t('workerType'), controls.workerType), field('interim-agency', t('agency'), controls.agency),
       field('interim-user', t('userCompany'), controls.userCompany),
@@ -367,15 +423,15 @@
       h('button', { type: 'button', class: 'secondary', id: 'interim-pdf', onclick: () => guarded(async () => {
         download(await api(citizenPath('interimRelations') + query({ ...filters(), format: 'pdf' }), { accept: 'application/pdf' }), 'interim-relations.pdf');
       }) }, t('interimPdf')));
-    panel.append(h('h2', {}, t('interimTitle')), form, out);
+    fill(panel, h('h2', {}, t('interimTitle')), form, out);
     function draw() {
       guarded(async () => {
         const answer = await api(citizenPath('interimRelations') + query({ ...filters(), pageSize: PAGE_SIZE }));
-        fill(out, answer.items.length ? table(t('interimTitle'),
+        fill(out, shownOf(answer), answer.items.length ? table(t('interimTitle'),
           [t('agency'), t('userCompany'), t('firstDay'), t('lastDay'), t('days'), t('workerType')],
           answer.items.map((r) => h('tr', { dataset: { relation: `${r.agency}|${r.userCompany}|${r.firstDay}` } },
             h('td', {}, r.agencyName ? `${r.agencyName} (${r.agency})` : r.agency),
-            h('td', {}, r.userCompanyName ? `${r.userCompanyName}${/^\d{10}$/.test(r.userCompany) ? ` (${r.userCompany})` : ''}` : r.userCompany),
+            h('td', {}, r.userCompanyName ? `${r.userCompanyName}${ENTERPRISE.test(r.userCompany) ? ` (${r.userCompany})` : ''}` : r.userCompany),
             h('td', {}, day(r.firstDay)), h('td', {}, day(r.lastDay)),
             h('td', { class: 'num', dataset: { figure: 'days', value: r.days } }, numberFormat().format(r.days)),
             h('td', {}, [...new Set(r.periods.map((p) => p.workerType))].join(', ')))), [4]) : h('p', {}, t('noRelations')));
@@ -387,16 +443,20 @@
   // --- Student: attestations ------------------------------------------------------------------
   function attestationsView(panel) {
     const list = h('div', { id: 'attestations' });
-    // The year is the server's (the current one; the next from 1 December: docs/api.md).
-    const button = h('button', { type: 'button', id: 'attestation-pdf', onclick: () => guarded(async () => {
-      const pdf = await api(citizenPath('attestations'), { method: 'POST', accept: 'application/pdf' });
-      download(pdf, 'attestation.pdf');
-      await draw();
-    }) }, t('attestationPdf'));
-    panel.append(h('h2', {}, t('attestationsTitle')), button, list);
+    // The current year, or the next one (the server takes it from 1 December; before, it says no).
+    const year = select('year', [thisYear(), thisYear() + 1].map((y) => [String(y), String(y)]), String(thisYear()));
+    const form = h('form', { class: 'row', onsubmit: (e) => {
+      e.preventDefault();
+      guarded(async () => {
+        const pdf = await api(citizenPath('attestations') + query({ year: year.value }), { method: 'POST', accept: 'application/pdf' });
+        download(pdf, `attestation-${year.value}.pdf`);
+        await draw();
+      });
+    } }, field('attestation-year', t('year'), year), h('button', { type: 'submit', id: 'attestation-pdf' }, t('attestationPdf')));
+    fill(panel, h('h2', {}, t('attestationsTitle')), form, list);
     async function draw() {
-      const answer = await api(citizenPath('attestations'));
-      fill(list, answer.items.length ? table(t('attestationsTitle'),
+      const answer = await api(citizenPath('attestations') + query({ pageSize: PAGE_SIZE }));
+      fill(list, shownOf(answer), answer.items.length ? table(t('attestationsTitle'),
         [t('year'), t('remaining'), t('accessCode'), t('validFrom'), t('validUntil'), t('issuedAt')],
         answer.items.map((a) => h('tr', {},
           h('td', {}, a.year), h('td', { class: 'num' }, hours(a.remainingHours)), h('td', { class: 'hash' }, a.accessCode),
@@ -406,15 +466,62 @@
     guarded(draw);
   }
 
+  // --- Student: gross wages of the last four quarters (or of a year) ----------------------------
+  function wagesView(panel) {
+    const out = h('div', { id: 'wages' });
+    fill(panel, h('h2', {}, t('wagesTitle')), out);
+    guarded(async () => {
+      const answer = await api(citizenPath('wages'));
+      fill(out, table(t('wagesTitle'), [t('quarter'), t('employer'), t('grossWage')], answer.quarters.flatMap((q) => [
+        h('tr', { class: 'total', dataset: { quarter: q.quarter } }, h('th', { scope: 'row' }, q.quarter), h('td', {}),
+          h('td', { class: 'num', dataset: { figure: 'grossWage', value: q.grossWage } }, euros(q.grossWage))),
+        ...q.employers.map((e) => h('tr', {}, h('td', {}), h('td', {}, e.employerName ? `${e.employerName} (${e.employer})` : e.employer),
+          h('td', { class: 'num' }, euros(e.grossWage))))]), [2]));
+    });
+  }
+
+  // --- Citizen: consents (seed 003): answer a request's token, revoke a grant -----------------
+  function consentsView(panel) {
+    const list = h('div', { id: 'consents' });
+    const token = h('input', { value: state.session.consentToken || '', autocomplete: 'off', spellcheck: 'false', maxlength: '20' });
+    const answered = h('p', { role: 'status', id: 'consent-answer' });
+    const answer = (kind) => guarded(async () => {
+      const a = await api('/v1/actions', { method: 'POST', body: { worker: { ssin: state.claims.ssin }, [kind]: { token: token.value.trim().toUpperCase() } } });
+      const body = a.event.body;
+      answered.textContent = body.result === 'B' ? t('refusedBecause', { reason: term(body.reason) }) : t(kind === 'dataAccessGrant' ? 'consentGiven' : 'consentRefused');
+      state.session.consentToken = '';
+      token.value = '';
+      await draw();
+    });
+    const form = h('form', { class: 'row', onsubmit: (e) => { e.preventDefault(); answer('dataAccessGrant'); } },
+      field('consent-token', t('consentToken'), token),
+      h('button', { type: 'submit', id: 'consent-grant' }, t('grant')),
+      h('button', { type: 'button', class: 'secondary', id: 'consent-refuse', onclick: () => answer('dataAccessRefusal') }, t('refuse')));
+    fill(panel, h('h2', {}, t('consentsTitle')), h('p', { class: 'note' }, t('consentsHelp')), form, answered, list);
+    async function draw() {
+      const a = await api(citizenPath('consents') + query({ pageSize: PAGE_SIZE }));
+      fill(list, shownOf(a), a.items.length ? table(t('consentsTitle'), [t('employer'), t('scope'), t('status'), t('grantedAt'), t('expiresAt'), ''],
+        a.items.map((c) => h('tr', { dataset: { request: c.requestId, status: c.status } },
+          h('td', {}, c.employerName ? `${c.employerName} (${c.employer})` : c.employer), h('td', {}, term(c.scope)), h('td', {}, term(c.status)),
+          h('td', {}, instant(c.grantedAt)), h('td', {}, instant(c.expiresAt)),
+          h('td', {}, c.status === 'GRANTED' ? h('button', { type: 'button', class: 'secondary', onclick: () => guarded(async () => {
+            await api('/v1/actions', { method: 'POST', body: { worker: { ssin: state.claims.ssin }, dataAccessRevocation: { requestId: c.requestId } } });
+            await draw();
+          }) }, t('revoke')) : null))))
+        : h('p', {}, t('noConsents')));
+    }
+    guarded(draw);
+  }
+
   // --- Who consulted my data --------------------------------------------------------------------
   function consultationsView(panel) {
     const out = h('div', { id: 'consultations' });
-    panel.append(h('h2', {}, t('consultationsTitle')), out);
+    fill(panel, h('h2', {}, t('consultationsTitle')), out);
     guarded(async () => {
       const answer = await api(citizenPath('consultations') + query({ pageSize: PAGE_SIZE }));
-      fill(out, answer.items.length ? table(t('consultationsTitle'), [t('consultedAt'), t('by'), t('scope'), t('channel')],
-        answer.items.map((c) => h('tr', {}, h('td', {}, instant(c.consultedAt)), h('td', {}, `${c.role} ${c.by}`),
-          h('td', {}, c.scope), h('td', {}, c.channel))))
+      fill(out, shownOf(answer), answer.items.length ? table(t('consultationsTitle'), [t('consultedAt'), t('by'), t('scope'), t('channel')],
+        answer.items.map((c) => h('tr', {}, h('td', {}, instant(c.consultedAt)), h('td', {}, `${term(c.role)} ${c.by}`),
+          h('td', {}, c.scope), h('td', {}, term(c.channel)))))
         : h('p', {}, t('noConsultations')));
     });
   }
@@ -425,7 +532,7 @@
     const out = h('p', { id: 'code-result', role: 'status' });
     const form = h('form', { onsubmit: (e) => {
       e.preventDefault();
-      out.textContent = '';
+      fill(out);
       guarded(async () => {
         try {
           const a = await api(`/v1/accessCodes/${encodeURIComponent(code.value.trim().toUpperCase())}`);
@@ -438,40 +545,57 @@
       });
     } }, field('code', t('accessCode'), code), h('p', { class: 'note', id: 'code-help' }, t('accessCodeHelp')),
     h('button', { type: 'submit' }, t('check')));
-    panel.append(h('h2', {}, t('accessCodeTitle')), form, out);
+    fill(panel, h('h2', {}, t('accessCodeTitle')), form, out);
   }
 
-  // --- Employer: data-access requests and their QR codes --------------------------------------
+  // --- Employer: data-access requests, their QR codes and links, the data once granted ---------
   function requestsView(panel) {
     const list = h('div', { id: 'requests' });
-    const qr = h('div', { class: 'qr', id: 'qr', 'aria-live': 'polite' });
-    const scope = select('scope', [['STUDENT_BALANCE', t('requestScopeStudent')], ['FLEXI', t('requestScopeFlexi')]], 'STUDENT_BALANCE');
-    const channel = select('channel', [['QR', t('requestChannelQr')], ['LINK', t('requestChannelLink')]], 'QR');
-    const sent = h('p', { role: 'status' });
+    const shown = h('div', { class: 'qr', id: 'qr', 'aria-live': 'polite' });
+    const scope = select('scope', [['STUDENT_BALANCE', term('STUDENT_BALANCE')], ['FLEXI', term('FLEXI')]], 'STUDENT_BALANCE');
+    const channel = select('channel', [['QR', term('QR')], ['LINK', term('LINK')]], 'QR');
+    const sent = h('p', { role: 'status', id: 'request-sent' });
     const form = h('form', { class: 'row', onsubmit: (e) => {
       e.preventDefault();
       guarded(async () => {
         const answer = await api('/v1/actions', { method: 'POST', body: {
           employer: { enterpriseNumber: state.claims.enterpriseNumber }, dataAccessRequest: { scope: scope.value, channel: channel.value } } });
         const body = answer.event.body;
-        sent.textContent = body.result === 'B' ? t('error', { title: body.reason || 'B' }) : t('requestSent', { id: body.actionId, token: body.token });
+        if (body.result === 'B') return fill(sent, t('refusedBecause', { reason: term(body.reason) }));
+        // The link the citizen opens (the QR code holds the same): this server's consent page.
+        const link = `${location.origin}/consent?token=${body.token}`;
+        fill(sent, t('requestSent', { id: body.actionId }), ' ', h('a', { href: link, id: 'request-link' }, link));
         await draw();
       });
     } }, field('request-scope', t('scope'), scope), field('request-channel', t('channel'), channel), h('button', { type: 'submit' }, t('send')));
-    panel.append(h('h2', {}, t('requestsTitle')), h('h3', {}, t('newRequest')), form, sent, list, qr);
+    fill(panel, h('h2', {}, t('requestsTitle')), h('h3', {}, t('newRequest')), form, sent, list, shown);
+    function showQr(r) {
+      return guarded(async () => {
+        const svg = await api(`/v1/dataAccessRequests/${r.requestId}/qr`, { accept: 'image/svg+xml' });
+        const old = shown.querySelector('img');
+        if (old) URL.revokeObjectURL(old.src);
+        fill(shown, h('img', { src: URL.createObjectURL(svg), alt: t('qrOf', { id: r.requestId }) }));
+      });
+    }
+    function readData(r) {  // what the consent gives, while it is in force (403 otherwise, shown)
+      return guarded(async () => {
+        const d = await api(`/v1/citizens/${r.ssin}/consentedData${query({ scope: r.scope })}`);
+        const what = d.scope === 'STUDENT_BALANCE'
+          ? h('strong', { dataset: { figure: 'remaining', value: d.remainingHours } }, t('consentedBalance', { hours: numberFormat().format(d.remainingHours), year: d.year }))
+          : h('strong', {}, t('consentedFlexi', { quarter: d.quarter, eligible: d.eligibility && d.eligibility.eligible ? t('yes') : t('no') }));
+        fill(shown, h('p', { id: 'consented-data' }, what, ' ', t('consentedUntil', { until: instant(d.expiresAt) })));
+      });
+    }
     async function draw() {
       const answer = await api(`/v1/dataAccessRequests${query({ pageSize: PAGE_SIZE })}`);
-      fill(list, answer.items.length ? table(t('requestsTitle'),
-        [t('requestId'), t('scope'), t('channel'), t('requestedAt'), t('status'), t('ssin'), ''],
-        answer.items.map((r) => h('tr', { dataset: { request: r.requestId } },
-          h('td', {}, r.requestId), h('td', {}, r.scope), h('td', {}, r.channel), h('td', {}, instant(r.requestedAt)),
-          h('td', {}, r.status), h('td', {}, r.ssin || ''),
-          h('td', {}, h('button', { type: 'button', class: 'secondary', 'aria-label': t('qrOf', { id: r.requestId }), onclick: () => guarded(async () => {
-            const svg = await api(`/v1/dataAccessRequests/${r.requestId}/qr`, { accept: 'image/svg+xml' });
-            const old = qr.querySelector('img');
-            if (old) URL.revokeObjectURL(old.src);
-            fill(qr, h('img', { src: URL.createObjectURL(svg), alt: t('qrOf', { id: r.requestId }) }));
-          }) }, t('showQr'))))))
+      fill(list, shownOf(answer), answer.items.length ? table(t('requestsTitle'),
+        [t('requestId'), t('scope'), t('channel'), t('requestedAt'), t('status'), t('ssinShort'), ''],
+        answer.items.map((r) => h('tr', { dataset: { request: r.requestId, status: r.status } },
+          h('td', {}, r.requestId), h('td', {}, term(r.scope)), h('td', {}, term(r.channel)), h('td', {}, instant(r.requestedAt)),
+          h('td', {}, term(r.status)), h('td', {}, r.ssin || ''),
+          h('td', {},
+            h('button', { type: 'button', class: 'secondary', 'aria-label': t('qrOf', { id: r.requestId }), onclick: () => showQr(r) }, t('showQr')),
+            r.status === 'GRANTED' ? h('button', { type: 'button', class: 'secondary read', onclick: () => readData(r) }, t('readData')) : null))))
         : h('p', {}, t('noRequests')));
     }
     guarded(draw);
@@ -480,39 +604,40 @@
   // --- Employer (and auditor): the career-break overview --------------------------------------
   function careerBreaksView(panel) {
     const auditor = state.claims.role === 'auditor';
-    const f = state.careerFilters || {};
+    const f = state.session.careerFilters || {};
     const kinds = ['TIME_CREDIT', 'END_OF_CAREER_TIME_CREDIT', 'CAREER_BREAK', 'PARENTAL_LEAVE', 'MEDICAL_ASSISTANCE', 'PALLIATIVE_CARE'];
     const statuses = ['SUBMITTED', 'CANCELLED', 'EMPLOYEE_COMPLETED', 'GRANTED', 'REFUSED', 'RECEIVED', 'POSTPONED', 'VALIDATED'];
     const controls = {
       employer: auditor ? h('input', { value: f.employer || '', inputmode: 'numeric', maxlength: '10', required: true }) : null,
-      leaveKind: select('leaveKind', [['', t('anyValue')], ...kinds.map((k) => [k, k])], f.leaveKind || ''),
-      fraction: select('fraction', [['', t('anyValue')], ...['FULL', '1/2', '1/5', '1/10'].map((k) => [k, k])], f.fraction || ''),
-      status: select('status', [['', t('anyValue')], ...statuses.map((k) => [k, k])], f.status || ''),
+      leaveKind: select('leaveKind', [['', t('anyValue')], ...kinds.map((k) => [k, term(k)])], f.leaveKind || ''),
+      fraction: select('fraction', [['', t('anyValue')], ...['FULL', '1/2', '1/5', '1/10'].map((k) => [k, term(k)])], f.fraction || ''),
+      status: select('status', [['', t('anyValue')], ...statuses.map((k) => [k, term(k)])], f.status || ''),
       ssin: h('input', { value: f.ssin || '', inputmode: 'numeric', maxlength: '11' }),
       from: h('input', { type: 'date', value: f.from || '' }), to: h('input', { type: 'date', value: f.to || '' }),
     };
     const filters = () => Object.fromEntries(Object.entries(controls).filter(([, el]) => el).map(([k, el]) => [k, el.value.trim()]));
     const out = h('div', { id: 'career-breaks' });
-    const form = h('form', { class: 'row', onsubmit: (e) => { e.preventDefault(); state.careerFilters = filters(); draw(); } },
+    const form = h('form', { class: 'row', onsubmit: (e) => { e.preventDefault(); state.session.careerFilters = filters(); draw(); } },
       auditor ? field('cb-employer', t('employerOf'), controls.employer) : null,
       field('cb-kind', t('leaveKind'), controls.leaveKind), field('cb-fraction', t('fraction'), controls.fraction),
       field('cb-status', t('status'), controls.status), field('cb-ssin', t('ssin'), controls.ssin),
       field('cb-from', t('from'), controls.from), field('cb-to', t('to'), controls.to), h('button', { type: 'submit' }, t('filter')));
-    panel.append(h('h2', {}, t('careerBreaksTitle')), form, out);
+    fill(panel, h('h2', {}, t('careerBreaksTitle')), form, out);
     function draw() {
       if (auditor && !controls.employer.value.trim()) return;
       guarded(async () => {
         const a = await api(`/v1/careerBreakRequests${query(filters())}`);
         const requests = a.requests || [];
         const notifications = a.notifications || [];
-        fill(out, 
-          requests.length ? table(t('requests'), [t('ticket'), t('ssin'), t('leaveKind'), t('fraction'), t('status'), t('submittedAt'), t('changedAt'), t('detail')],
+        fill(out,
+          requests.length ? table(t('requests'), [t('ticket'), t('ssinShort'), t('leaveKind'), t('fraction'), t('from'), t('to'), t('status'), t('submittedAt'), t('changedAt'), t('detail')],
             requests.map((r) => h('tr', { dataset: { ticket: r.ticket } }, h('td', {}, r.ticket), h('td', {}, r.ssin || ''),
-              h('td', {}, r.leaveKind || ''), h('td', {}, r.fraction || ''), h('td', {}, r.status),
+              h('td', {}, term(r.leaveKind)), h('td', {}, term(r.fraction)), h('td', {}, r.startDate ? day(r.startDate) : ''),
+              h('td', {}, r.endDate ? day(r.endDate) : ''), h('td', {}, term(r.status)),
               h('td', {}, instant(r.submittedAt)), h('td', {}, instant(r.changedAt)), h('td', {}, r.detail || '')))) : null,
-          notifications.length ? table(t('notifications'), [t('ticket'), t('ssin'), t('leaveKind'), t('fraction'), t('status'), t('from'), t('to')],
+          notifications.length ? table(t('notifications'), [t('ticket'), t('ssinShort'), t('leaveKind'), t('fraction'), t('status'), t('from'), t('to')],
             notifications.map((n) => h('tr', { dataset: { ticket: n.ticket || n.notificationId || '' } }, h('td', {}, n.ticket || n.notificationId || ''),
-              h('td', {}, n.ssin || ''), h('td', {}, n.leaveKind || ''), h('td', {}, n.fraction || ''), h('td', {}, n.status),
+              h('td', {}, n.ssin || ''), h('td', {}, term(n.leaveKind)), h('td', {}, term(n.fraction)), h('td', {}, term(n.status)),
               h('td', {}, n.startDate ? day(n.startDate) : ''), h('td', {}, n.endDate ? day(n.endDate) : '')))) : null,
           requests.length + notifications.length ? null : h('p', {}, t('noCareerBreaks')));
       });
@@ -521,69 +646,85 @@
   }
 
   // --- Auditor: a citizen's history, replayed at any instant ----------------------------------
+  // Every read an auditor makes of a citizen is recorded in the ledger (who looked), so the page
+  // keeps what it read: a language switch redraws from it, and a slide asks only once it rests.
   function historyView(panel) {
-    const ssin = h('input', { value: state.historySsin || '', inputmode: 'numeric', maxlength: '11', pattern: '[0-9]{11}', required: true });
+    const ssin = h('input', { value: state.session.historySsin || '', inputmode: 'numeric', maxlength: '11', pattern: '[0-9]{11}', required: true });
     const out = h('div', { id: 'history' });
-    const form = h('form', { class: 'row', onsubmit: (e) => { e.preventDefault(); state.historySsin = ssin.value.trim(); load(); } },
+    const form = h('form', { class: 'row', onsubmit: (e) => { e.preventDefault(); load(ssin.value.trim()); } },
       field('history-ssin', t('ssin'), ssin), h('button', { type: 'submit' }, t('show')));
-    panel.append(h('h2', {}, t('historyTitle')), h('p', { class: 'note' }, t('recordedNote')), form, out);
-    async function load() {
-      const who = encodeURIComponent(state.historySsin);
+    fill(panel, h('h2', {}, t('historyTitle')), h('p', { class: 'note' }, t('recordedNote')), form, out);
+    async function load(who) {
       await guarded(async () => {
         const events = [];
         let total = 0;
+        let anomalies = null;
         for (let page = 1; events.length < HISTORY_EVENTS_MAX; ++page) {
           const a = await api(`/v1/audit/citizens/${who}/events${query({ page, pageSize: PAGE_SIZE })}`);
           events.push(...a.items);
           total = a.total;
           if (a.items.length < PAGE_SIZE) break;
         }
-        if (!events.length) return fill(out, h('p', {}, t('noEvents')));
-        drawHistory(out, who, events, total);
+        if (events.length) anomalies = await api(`/v1/citizens/${who}/anomalies`);
+        state.session.history = { who, events, total, anomalies, at: events.length, replayed: null };
+        state.session.historySsin = who;
+        drawHistory(out);
       });
     }
-    if (state.historySsin) load();
+    if (state.session.history) drawHistory(out);
   }
-  function drawHistory(out, who, events, total) {
-    const slider = h('input', { type: 'range', min: '1', max: String(events.length), value: String(events.length), step: '1',
-      'aria-describedby': 'as-of-help' });
+  function drawHistory(out) {
+    const kept = state.session.history;
+    const { who, events, total } = kept;
+    if (!events.length) return fill(out, h('p', {}, t('noEvents')));
+    const slider = h('input', { type: 'range', min: '1', max: String(events.length), value: String(kept.at), step: '1', 'aria-describedby': 'as-of-help' });
     const asOfText = h('output', { for: 'as-of', id: 'as-of-value' });
     const timeline = h('ol', { class: 'timeline', id: 'timeline' }, events.map((e, i) => h('li', { dataset: { index: i + 1, offset: `${e.partition}:${e.offset}` } },
       h('time', { datetime: e.recordedAt }, instant(e.recordedAt)), ' — ', h('strong', {}, e.type),
       e.decision ? ` — ${t('decision')} ${e.decision.result || ''}: ${e.decision.rule || ''}` : '')));
-    const state_ = h('div', { id: 'state-at', 'aria-live': 'polite' });
+    const stateAt = h('div', { id: 'state-at', 'aria-live': 'polite' });
+    const anomalies = (kept.anomalies && kept.anomalies.items) || [];
     let timer = null;
-    slider.addEventListener('input', () => {
-      mark();
+    slider.addEventListener('input', () => { kept.at = Number(slider.value); mark(); });
+    slider.addEventListener('change', () => {
       clearTimeout(timer);
       timer = setTimeout(replay, SLIDER_SETTLE_MS);
     });
-    fill(out, 
+    fill(out,
       events.length < total ? h('p', { class: 'note' }, t('eventsShown', { shown: events.length, total })) : null,
-      field('as-of', t('asOf'), slider), h('p', { class: 'note', id: 'as-of-help' }, t('asOfHelp')), asOfText, state_, timeline);
-    function at() { return events[Number(slider.value) - 1].recordedAt; }
+      field('as-of', t('asOf'), slider), h('p', { class: 'note', id: 'as-of-help' }, t('asOfHelp')), asOfText, stateAt, timeline,
+      h('h3', {}, t('anomaliesTitle')),
+      anomalies.length ? table(t('anomaliesTitle'), [t('recordedAt'), t('declaration'), t('decision'), t('anomalyCodes')], anomalies.map((a) =>
+        h('tr', {}, h('td', {}, instant(a.recordedAt)), h('td', {}, `${a.kind} ${a.declarationId}`), h('td', {}, a.result),
+          h('td', {}, (a.anomalies || []).join(', '))))) : h('p', {}, t('noAnomalies')));
+    const at = () => events[kept.at - 1].recordedAt;
     function mark() {
-      const k = Number(slider.value);
       asOfText.textContent = instant(at());
-      slider.setAttribute('aria-valuetext', `${instant(at())}: ${events[k - 1].type}`);
+      slider.setAttribute('aria-valuetext', `${instant(at())}: ${events[kept.at - 1].type}`);
       for (const li of timeline.children) {
         const i = Number(li.dataset.index);
-        li.className = i === k ? 'current' : i > k ? 'after' : '';
+        li.className = i === kept.at ? 'current' : i > kept.at ? 'after' : '';
       }
+    }
+    function show() {
+      const r = kept.replayed;
+      fill(stateAt,
+        h('h3', {}, t('stateAt', { instant: instant(r.asOf) })),
+        h('div', { class: 'cards', dataset: { asOf: r.asOf } }, r.balance.items.map(balanceCard)),
+        h('h3', {}, t('stateHash', { instant: instant(r.asOf) })),
+        h('p', { class: 'hash', id: 'state-hash', dataset: { hash: r.hash.stateHash } }, r.hash.stateHash),
+        h('p', {}, `${t('offsets')}: ${r.hash.offsets.join(', ')}`));
     }
     function replay() {
       const asOf = at();
+      if (kept.replayed && kept.replayed.asOf === asOf) return show();
       guarded(async () => {
         const [balance, hash] = await Promise.all([
           api(`/v1/citizens/${who}/studentBalance${query({ asOf })}`),  // the year before, that one, the next
           api(`/v1/audit/stateHash${query({ asOf })}`)]);
         if (asOf !== at()) return;  // the slider moved on meanwhile
-        fill(state_, 
-          h('h3', {}, t('stateAt', { instant: instant(asOf) })),
-          h('div', { class: 'cards', dataset: { asOf } }, balance.items.map(balanceCard)),
-          h('h3', {}, t('stateHash', { instant: instant(asOf) })),
-          h('p', { class: 'hash', id: 'state-hash', dataset: { hash: hash.stateHash } }, hash.stateHash),
-          h('p', {}, `${t('offsets')}: ${hash.offsets.join(', ')}`));
+        kept.replayed = { asOf, balance, hash };
+        show();
       });
     }
     mark();
@@ -591,7 +732,33 @@
   }
 
   // --- Start ---------------------------------------------------------------------------------
-  async function start() {
+  // The sign-in form's fields for the chosen role; the others are disabled (not sent, not checked).
+  function showDevFields() {
+    const role = document.getElementById('dev-role').value;
+    const show = { 'dev-ssin': role === 'citizen', 'dev-enterprise': role === 'employer' || role === 'agency', 'dev-subject': role === 'auditor' };
+    for (const [id, on] of Object.entries(show)) {
+      document.getElementById(`${id}-field`).hidden = !on;
+      document.getElementById(id).disabled = !on;
+    }
+  }
+  async function devSignIn(e) {
+    e.preventDefault();
+    const role = document.getElementById('dev-role').value;
+    const body = { role };
+    const value = (id) => document.getElementById(id).value.trim();
+    if (role === 'citizen') body.ssin = value('dev-ssin');
+    if (role === 'employer' || role === 'agency') body.enterpriseNumber = value('dev-enterprise');
+    if (role === 'auditor' && value('dev-subject')) body.subject = value('dev-subject');
+    try {
+      const response = await fetch('/portal/signIn', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+      const answer = await response.json().catch(() => ({}));
+      if (!response.ok) return alertText(problemText(new ApiError(response.status, answer)));
+      useToken(answer.token);
+    } catch (error) {
+      alertText(problemText(error));
+    }
+  }
+  function start() {
     state.language = chooseLanguage();
     document.getElementById('language').addEventListener('change', (e) => {
       state.language = e.target.value;
@@ -603,32 +770,19 @@
       e.preventDefault();
       useToken(document.getElementById('token-input').value);
     });
-    const role = document.getElementById('dev-role');
-    role.addEventListener('change', () => {
-      document.getElementById('dev-ssin-field').hidden = role.value !== 'citizen';
-      document.getElementById('dev-enterprise-field').hidden = role.value !== 'employer' && role.value !== 'agency';
-    });
-    document.getElementById('dev-form').addEventListener('submit', async (e) => {
-      e.preventDefault();
-      const body = { role: role.value };
-      if (role.value === 'citizen') body.ssin = document.getElementById('dev-ssin').value.trim();
-      if (role.value === 'employer' || role.value === 'agency') body.enterpriseNumber = document.getElementById('dev-enterprise').value.trim();
-      const response = await fetch('/portal/signIn', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
-      const answer = await response.json().catch(() => ({}));
-      if (!response.ok) return alertText(problemText(new ApiError(response.status, answer)));
-      useToken(answer.token);
-    });
+    document.getElementById('dev-role').addEventListener('change', showDevFields);
+    document.getElementById('dev-form').addEventListener('submit', devSignIn);
+    showDevFields();
+    // A consent link (/consent?token=T answers 303 to /portal/#consent=T): kept for the citizen's
+    // consents page, once signed in as themselves. The fragment is taken out of the address bar.
+    const consent = new URLSearchParams(location.hash.slice(1)).get('consent');
+    if (consent && /^[0-9A-Z]{20}$/.test(consent)) state.pendingConsent = consent;
+    if (location.hash) history.replaceState(null, '', location.pathname);
     applyLanguage();
     // The development sign-in shows when the server has it (serve --portal-sign-in).
     fetch('/portal/config.json').then((r) => r.json())
       .then((config) => { document.getElementById('dev-form').hidden = config.signIn !== true; })
       .catch(() => {});
-    // A token handed in the fragment (#token=…) is taken and taken out of the address bar.
-    const handed = new URLSearchParams(location.hash.slice(1)).get('token');
-    if (handed) {
-      history.replaceState(null, '', location.pathname);
-      return useToken(handed);
-    }
     const kept = sessionStorage.getItem(TOKEN_KEY);
     if (kept) useToken(kept);
   }

@@ -2912,6 +2912,16 @@ TEST_F(HttpTest, ThePortalsFilesAreServedWithNoTokenAndAPolicyThatLoadsNothingEl
   const Response bare = call("GET", "/portal");
   EXPECT_EQ(bare.status, 308) << bare;
   EXPECT_EQ(bare.header("location"), "/portal/");
+  // A data-access request's link (its QR code) opens the citizen's consents with the token.
+  const Response consent = call("GET", "/consent?token=7k3m9q2xw8d4rz6t1vbn");
+  EXPECT_EQ(consent.status, 303) << consent;
+  EXPECT_EQ(consent.header("location"), "/portal/#consent=7K3M9Q2XW8D4RZ6T1VBN");
+  for (const char* target : {"/consent", "/consent?token=", "/consent?token=7K3M9Q2XW8D4RZ6T1VB",
+                             "/consent?token=%3Cscript%3E", "/consent?token=7K3M9Q2XW8D4RZ6T1VBN%0D%0ASet-Cookie:x"}) {
+    const Response r = call("GET", target);
+    EXPECT_EQ(r.status, 400) << target << " " << r;
+    EXPECT_FALSE(r.has_header("location")) << target;
+  }
 }
 
 TEST_F(HttpTest, ThePortalAnswersOnlyItsOwnFilesAndMethods) {
@@ -2987,6 +2997,27 @@ TEST_F(HttpTest, ThePortalsDevelopmentSignInMintsATokenTheServerTrustsAndRefuses
       EXPECT_NE(r.body.find("\"name\":\"" + bad.names + "\""), std::string::npos) << bad.body << " " << r;
     }
     EXPECT_EQ(r.body.find("eyJ"), std::string::npos) << "no token for " << bad.body;
+  }
+  // An unknown member's name is never echoed (it could be an SSIN); an auditor may name itself.
+  const Response unknown = call("POST", "/portal/signIn", "", R"({"05031412595":1,"05031412595":2})");
+  expect_problem(unknown, 400, "badRequest");
+  EXPECT_EQ(unknown.body.find("05031412595"), std::string::npos) << unknown;
+  const Response named = call("POST", "/portal/signIn", "", R"({"role":"auditor","subject":"inspector-7"})");
+  ASSERT_EQ(named.status, 200) << named;
+  // DNS rebinding: another site's page whose name now resolves to 127.0.0.1 sends its own Host or Origin.
+  for (const Headers& foreign : std::vector<Headers>{{{"Host", "evil.example"}},
+                                                     {{"Host", "evil.example:8080"}},
+                                                     {{"Host", "127.0.0.1.evil.example"}},
+                                                     {{"Host", "localhost:80x"}},
+                                                     {{"Origin", "http://evil.example"}},
+                                                     {{"Origin", "null"}}}) {
+    const Response r = call("POST", "/portal/signIn", "", R"({"role":"auditor"})", foreign);
+    EXPECT_EQ(r.status, 403) << foreign[0].first << ": " << foreign[0].second << " " << r;
+    EXPECT_EQ(r.body.find("eyJ"), std::string::npos);
+  }
+  for (const Headers& local : std::vector<Headers>{
+           {{"Host", "localhost:8080"}}, {{"Host", "[::1]:8080"}}, {{"Origin", "http://127.0.0.1:8080"}}}) {
+    EXPECT_EQ(call("POST", "/portal/signIn", "", R"({"role":"auditor"})", local).status, 200) << local[0].second;
   }
   const Response form =
       call("POST", "/portal/signIn", "", "role=auditor", {{"Content-Type", "application/x-www-form-urlencoded"}});

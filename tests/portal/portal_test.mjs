@@ -212,7 +212,12 @@ try {
   const cell = studentPage.locator(`#calendar .day[data-date="${firstDay}"]`);
   await cell.hover();
   check((await cell.getAttribute('title')).includes(employerThatDay.employerName), `calendar: hovering ${firstDay} names ${employerThatDay.employerName}`);
-  check((await cell.getAttribute('aria-label')).includes(employerThatDay.employerName), 'calendar: a day\'s accessible name names its employer');
+  check((await cell.textContent()).includes(employerThatDay.employerName), 'calendar: a day\'s text for screen readers names its employer');
+  // The declared days are one tab stop; the arrows move between them.
+  await cell.focus();
+  await studentPage.keyboard.press('ArrowRight');
+  equal(await studentPage.evaluate(() => document.activeElement.dataset.date), [...declared].sort()[1], 'calendar: ArrowRight moves to the next declared day');
+  equal(await studentPage.locator('#calendar .day[tabindex="0"]').count(), 1, 'calendar: one tab stop');
   await accessible(studentPage, 'student calendar');
   await shot(studentPage, 'student-calendar');
 
@@ -274,6 +279,31 @@ try {
   check(byEmployer !== undefined, 'student: the API lists the employer\'s consultation');
   check((await studentPage.locator('#consultations').innerText()).includes(someEmployer), 'student: who consulted my data names the employer');
   await shot(studentPage, 'student-consultations');
+
+  // --- Consent (seed 003): the employer's link, the citizen's grant, the data it gives ------------
+  await employerPage.click('#tab-tabRequests');
+  await employerPage.selectOption('#request-channel', 'LINK');
+  await employerPage.click('#panel form button[type=submit]');
+  await employerPage.waitForSelector('#request-link');
+  const link = await employerPage.locator('#request-link').getAttribute('href');
+  check(/^http:\/\/127\.0\.0\.1:\d+\/consent\?token=[0-9A-Z]{20}$/.test(link), `employer: a LINK request gives the citizen's link (${link})`);
+  await studentPage.goto(link);  // the citizen opens it, signed in in this tab
+  await studentPage.waitForSelector('#consent-token');
+  equal(await studentPage.locator('#consent-token').inputValue(), new URL(link).searchParams.get('token'), 'citizen: the link opens the consents with its token');
+  equal(studentPage.url(), portal, 'citizen: the token is taken out of the address bar');
+  await studentPage.click('#consent-grant');
+  await studentPage.waitForSelector('#consents tr[data-status=GRANTED]');
+  check(true, 'citizen: the grant is listed as granted');
+  await accessible(studentPage, 'citizen consents');
+  await shot(studentPage, 'student-consents');
+  await employerPage.click('#tab-tabAccessCode');
+  await employerPage.click('#tab-tabRequests');
+  await employerPage.waitForSelector('#requests tr[data-status=GRANTED] button.read');
+  await employerPage.locator('#requests tr[data-status=GRANTED] button.read').first().click();
+  await employerPage.waitForSelector('#consented-data [data-figure=remaining]');
+  const consented = (await get(employerToken, `/v1/citizens/${student}/consentedData?scope=STUDENT_BALANCE`)).body;
+  equal(Number(await employerPage.locator('#consented-data [data-figure=remaining]').getAttribute('data-value')), consented.remainingHours,
+        'employer: the consented remaining hours as the API');
 
   // --- The career-break overview of an employer that has requests --------------------------------
   const careerPage = await newPage('en-GB');
