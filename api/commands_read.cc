@@ -139,35 +139,13 @@ int run_export(const CommonOptions& common, const ExportOptions& o) {
 
 namespace {
 
-// Turns the CLI's filter options into an InterimFilter, refusing bad ones.
+// Turns the CLI's filter options into an InterimFilter, refusing the first bad one by its option.
 Result<InterimFilter> interim_filter(const InterimOptions& o, Date reference) {
-  InterimFilter f = interim_window(reference);
-  if (!o.from.empty()) {
-    auto d = parse_date(o.from);
-    if (!d) return invalid_argument("--from: expected YYYY-MM-DD");
-    f.from = *d;
-  }
-  if (!o.to.empty()) {
-    auto d = parse_date(o.to);
-    if (!d) return invalid_argument("--to: expected YYYY-MM-DD");
-    f.to = *d;
-  }
-  if (f.to < f.from) return invalid_argument("--to is before --from");
-  if (!o.worker_type.empty()) {
-    f.worker_type = parse_worker_type(o.worker_type);
-    if (f.worker_type == WorkerType::kUnknown) return invalid_argument("--type: not a Dimona worker type");
-  }
-  if (!o.agency.empty()) {
-    Result<EnterpriseNumber> n = parse_enterprise_number(o.agency);
-    if (!n.is_ok()) return invalid_argument("--agency: " + n.status().message());
-    f.agency = n->value;
-  }
-  if (!o.user_company.empty()) {  // its number, or the name it was declared with
-    Result<uint64_t> key = parse_user_company(o.user_company);
-    if (!key.is_ok()) return invalid_argument("--user-company: " + key.status().message());
-    f.user_company = *key;
-  }
-  return f;
+  InterimFilterParsed parsed = parse_interim_filter({o.from, o.to, o.worker_type, o.agency, o.user_company}, reference);
+  if (parsed.issues.empty()) return parsed.filter;
+  constexpr std::string_view kOption[] = {"--from", "--to", "--type", "--agency", "--user-company"};
+  const InterimFilterIssue& first = parsed.issues.front();
+  return invalid_argument(std::string(kOption[static_cast<size_t>(first.field)]) + ": " + first.detail);
 }
 
 // A row's user company as printed: its number and register name, or the name it was declared

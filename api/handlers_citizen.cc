@@ -16,31 +16,14 @@ namespace dimona::api {
 namespace {
 
 std::optional<InterimFilter> interim_filter_of(Call& c) {
-  InterimFilter f = interim_window(date_of(c.now));
+  const std::string from = c.request.query("from"), to = c.request.query("to"), type = c.request.query("workerType"),
+                    agency = c.request.query("agency"), user_company = c.request.query("userCompany");
+  InterimFilterParsed parsed = parse_interim_filter({from, to, type, agency, user_company}, date_of(c.now));
+  InterimFilter& f = parsed.filter;
+  constexpr const char* kParameter[] = {"from", "to", "workerType", "agency", "userCompany"};
   std::vector<InputIssue> issues;
-  for (auto [name, out] : {std::pair{"from", &f.from}, std::pair{"to", &f.to}}) {
-    const std::string v = c.request.query(name);
-    if (v.empty()) continue;
-    if (auto d = parse_date(v)) *out = *d;
-    else issues.push_back({"query", name, "expected YYYY-MM-DD"});
-  }
-  if (const std::string t = c.request.query("workerType"); !t.empty()) {
-    f.worker_type = parse_worker_type(t);
-    if (f.worker_type == WorkerType::kUnknown) issues.push_back({"query", "workerType", "not a Dimona worker type"});
-  }
-  if (const std::string v = c.request.query("agency"); !v.empty()) {
-    if (auto n = parse_enterprise_number(v); n.is_ok())
-      f.agency = n->value;
-    else
-      issues.push_back({"query", "agency", "not a valid enterprise number"});
-  }
-  if (const std::string v = c.request.query("userCompany"); !v.empty()) {  // its number, or its declared name
-    if (Result<uint64_t> key = parse_user_company(v); key.is_ok())
-      f.user_company = *key;
-    else
-      issues.push_back({"query", "userCompany", key.status().message()});
-  }
-  if (f.to < f.from) issues.push_back({"query", "to", "before from"});
+  for (const InterimFilterIssue& i : parsed.issues)
+    issues.push_back({"query", kParameter[static_cast<size_t>(i.field)], i.detail});
   // ?validOn (docs/audit.md): the periods started by then, the days up to it.
   if (c.valid_on && *c.valid_on < f.to) f.to = *c.valid_on;
   if (c.valid_on && *c.valid_on < f.from) issues.push_back({"query", "validOn", "before from"});

@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <map>
+#include <tuple>
 
 #include "engine/base/json_writer.h"
+#include "engine/codec.h"
 
 namespace dimona {
 namespace {
@@ -68,6 +70,38 @@ InterimFilter interim_window(Date reference) {
   f.from = date_from_civil(year - 1, 1, 1);
   f.to = date_from_civil(year + 1, 12, 31);
   return f;
+}
+
+InterimFilterParsed parse_interim_filter(const InterimFilterText& text, Date reference) {
+  InterimFilterParsed out{interim_window(reference), {}};
+  InterimFilter& f = out.filter;
+  auto refuse = [&out](InterimField field, std::string detail) { out.issues.push_back({field, std::move(detail)}); };
+  for (auto [field, value, into] :
+       {std::tuple{InterimField::kFrom, text.from, &f.from}, std::tuple{InterimField::kTo, text.to, &f.to}}) {
+    if (value.empty()) continue;
+    if (const std::optional<Date> d = parse_date(value))
+      *into = *d;
+    else
+      refuse(field, "expected YYYY-MM-DD");
+  }
+  if (out.issues.empty() && f.to < f.from) refuse(InterimField::kTo, "before from");
+  if (!text.worker_type.empty()) {
+    f.worker_type = parse_worker_type(text.worker_type);
+    if (f.worker_type == WorkerType::kUnknown) refuse(InterimField::kWorkerType, "not a Dimona worker type");
+  }
+  if (!text.agency.empty()) {
+    if (Result<EnterpriseNumber> n = parse_enterprise_number(text.agency); n.is_ok())
+      f.agency = n->value;
+    else
+      refuse(InterimField::kAgency, n.status().message());
+  }
+  if (!text.user_company.empty()) {
+    if (Result<uint64_t> key = parse_user_company(text.user_company); key.is_ok())
+      f.user_company = *key;
+    else
+      refuse(InterimField::kUserCompany, key.status().message());
+  }
+  return out;
 }
 
 std::vector<InterimRelation> interim_relations(const LedgerState& state, Ssin worker, const InterimFilter& filter,

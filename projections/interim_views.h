@@ -36,6 +36,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/base/limits.h"
@@ -57,6 +58,25 @@ struct InterimFilter {
 
 // The default window: 1 January of the previous year to 31 December of the next.
 InterimFilter interim_window(Date reference);
+
+// The filter's fields as text, from the command line's options or the API's query; an empty one
+// keeps the default (interim_window's dates, any type, agency or user company).
+struct InterimFilterText {
+  std::string_view from, to, worker_type, agency, user_company;
+};
+enum class InterimField : unsigned char { kFrom, kTo, kWorkerType, kAgency, kUserCompany };
+struct InterimFilterIssue {
+  InterimField field;
+  std::string detail;  // one line, no value echoed
+};
+// The one parser of a filter, for the CLI and the API: dates YYYY-MM-DD (to not before from), a
+// Dimona worker type, an agency's enterprise number, a user company's number or the name it was
+// declared with (parse_user_company). Every field's refusal, or the filter.
+struct InterimFilterParsed {
+  InterimFilter filter;
+  std::vector<InterimFilterIssue> issues;  // empty: `filter` holds
+};
+InterimFilterParsed parse_interim_filter(const InterimFilterText& text, Date reference);
 
 struct InterimPeriod {
   PeriodId id;

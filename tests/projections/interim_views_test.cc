@@ -152,6 +152,44 @@ TEST_F(InterimViewsTest, TheWindowIsPreviousCurrentAndNextYear) {
   EXPECT_TRUE(relations(later).empty());
 }
 
+// The one filter parser of the CLI (`interim --from …`) and the API (`?from=…`).
+TEST(InterimFilterParse, EmptyFieldsKeepTheWindowAndGivenOnesAreRead) {
+  const Date reference = *parse_date("2025-06-01");
+  const InterimFilterParsed none = parse_interim_filter({}, reference);
+  ASSERT_TRUE(none.issues.empty());
+  EXPECT_EQ(none.filter.from, interim_window(reference).from);
+  EXPECT_EQ(none.filter.to, interim_window(reference).to);
+  EXPECT_EQ(none.filter.worker_type, WorkerType::kUnknown);
+  const InterimFilterParsed all =
+      parse_interim_filter({"2025-02-01", "2025-03-31", "STU", "0403019261", "0876543270"}, reference);
+  ASSERT_TRUE(all.issues.empty());
+  EXPECT_EQ(to_string(all.filter.from), "2025-02-01");
+  EXPECT_EQ(to_string(all.filter.to), "2025-03-31");
+  EXPECT_EQ(all.filter.worker_type, WorkerType::kSTU);
+  EXPECT_EQ(all.filter.agency, kAgency);
+  EXPECT_EQ(all.filter.user_company, kUserA);
+  const InterimFilterParsed named = parse_interim_filter({"", "", "", "", "Brasserie Émile SRL"}, reference);
+  ASSERT_TRUE(named.issues.empty());
+  EXPECT_TRUE(is_named_user_company(named.filter.user_company));
+}
+
+TEST(InterimFilterParse, EveryBadFieldIsNamedAndNoValueEchoed) {
+  const InterimFilterParsed bad = parse_interim_filter(
+      {"2025-13-01", "yesterday", "XYZ", "0403019262", std::string_view("\0", 1)}, *parse_date("2025-06-01"));
+  std::vector<InterimField> fields;
+  for (const InterimFilterIssue& i : bad.issues) {
+    fields.push_back(i.field);
+    EXPECT_EQ(i.detail.find("0403019262"), std::string::npos) << i.detail;
+    EXPECT_FALSE(i.detail.empty());
+  }
+  EXPECT_EQ(fields, (std::vector<InterimField>{InterimField::kFrom, InterimField::kTo, InterimField::kWorkerType,
+                                               InterimField::kAgency, InterimField::kUserCompany}));
+  const InterimFilterParsed backwards =
+      parse_interim_filter({"2025-04-01", "2025-03-31", "", "", ""}, *parse_date("2025-06-01"));
+  ASSERT_EQ(backwards.issues.size(), 1u);
+  EXPECT_EQ(backwards.issues[0].field, InterimField::kTo);
+}
+
 TEST_F(InterimViewsTest, CancelledPeriodsAreListedNotCounted) {
   Submission s = submit(daily("2025-07-03"));
   submit(daily("2025-07-04"));
