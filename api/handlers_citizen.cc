@@ -120,7 +120,7 @@ void interim_route(Call& c, const LedgerService& view) {
       for (uint32_t code : p.anomalies) anomalies += (anomalies.empty() ? "" : " ") + anomaly_code_string(code);
     pdf.rows.push_back({company_number(r.agency), company_number(r.user_company), to_string(r.first), to_string(r.last),
                         r.days, static_cast<uint32_t>(r.periods.size()), anomalies, company_name(r.agency, c.names),
-                        r.user_company_name.empty() ? company_name(r.user_company, c.names) : r.user_company_name});
+                        user_company_name_of(r.user_company, r.user_company_name, c.names).value_or("")});
   }
   reply_pdf(c, render_interim_pdf(pdf), "interim-relations.pdf");
 }

@@ -72,6 +72,13 @@ InterimFilter interim_window(Date reference) {
   return f;
 }
 
+std::optional<std::string> user_company_name_of(uint64_t user_company, std::string_view declared_name,
+                                                const EmployerNameOf& names) {
+  if (!declared_name.empty()) return std::string(declared_name);
+  if (is_named_user_company(user_company) || !names) return std::nullopt;
+  return names(user_company);
+}
+
 InterimFilterParsed parse_interim_filter(const InterimFilterText& text, Date reference) {
   InterimFilterParsed out{interim_window(reference), {}};
   InterimFilter& f = out.filter;
@@ -152,10 +159,8 @@ namespace {
 // A user company given by name: the name declared; one given by number: the register's.
 template <typename Row>
 void write_user_company_name(JsonWriter& w, const Row& r, const EmployerNameOf& names) {
-  if (!r.user_company_name.empty())
-    w.key("userCompanyName").string(r.user_company_name);
-  else if (!is_named_user_company(r.user_company))
-    write_employer_name(w, "userCompanyName", r.user_company, names);
+  if (std::optional<std::string> name = user_company_name_of(r.user_company, r.user_company_name, names))
+    w.key("userCompanyName").string(*name);
 }
 
 }  // namespace

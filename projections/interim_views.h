@@ -35,6 +35,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -69,6 +70,11 @@ struct InterimFilterIssue {
   InterimField field;
   std::string detail;  // one line, no value echoed
 };
+// The name a relation's user company is shown with: the name it was first declared with when it
+// was given by name and address, else the register's name of its number; nothing when neither.
+std::optional<std::string> user_company_name_of(uint64_t user_company, std::string_view declared_name,
+                                                const EmployerNameOf& names);
+
 // The one parser of a filter, for the CLI and the API: dates YYYY-MM-DD (to not before from), a
 // Dimona worker type, an agency's enterprise number, a user company's number or the name it was
 // declared with (parse_user_company). Every field's refusal, or the filter.
