@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# replay_pg.sh: the PostgreSQL 15 baseline of bench/replay_bench (DESIGN.md §8:
-# "the same year folded by PostgreSQL 15 (COPY, then GROUP BY into a table)").
+# replay_pg.sh: the PostgreSQL 15 baselines of bench/replay_bench (DESIGN.md §8:
+# "the same year folded by PostgreSQL 15 (COPY, then GROUP BY into a table)";
+# issue 13 item 2: beside it, an event store the Marten way, the events as jsonb).
 #
-# Usage: bench/replay_pg.sh EVENTS_TSV WORK_DIR RUNS
+# Usage: bench/replay_pg.sh EVENTS_TSV WORK_DIR RUNS [EVENTS_NDJSON]
 #   EVENTS_TSV  one row per declaration event: seq, ssin, period id, kind
 #               (I/U/O/C), result (A/W/B/S), worker type (on an IN), start year,
 #               planned hours; \N for none (replay_bench writes it)
@@ -11,6 +12,11 @@
 #               COPY seconds, query seconds) and WORK_DIR/pg_balances.tsv
 #               (ssin, year, used hours) of the last run
 #   RUNS        how many times COPY + query run, each into fresh tables
+#   EVENTS_NDJSON  when given, the jsonb peer too: the same events as they are
+#               logged, one JSON object a line, COPYed into a jsonb column (in
+#               file order: the log's), then folded by one SQL statement that
+#               extracts the fields it needs with ->> and joins with hashes;
+#               writes WORK_DIR/pg_jsonb_times.txt and pg_jsonb_balances.tsv
 #
 # A throwaway cluster: initdb in WORK_DIR/pg, trust auth, listening on
 # 127.0.0.1 only (no Unix socket) on a free port, as the postgres user when run
@@ -21,10 +27,15 @@
 set -euo pipefail
 
 die() { echo "replay_pg: $*" >&2; exit 1; }
-[[ $# -eq 3 ]] || die "usage: replay_pg.sh EVENTS_TSV WORK_DIR RUNS"
+[[ $# -eq 3 || $# -eq 4 ]] || die "usage: replay_pg.sh EVENTS_TSV WORK_DIR RUNS [EVENTS_NDJSON]"
 tsv=$(realpath "$1")
 work=$(realpath "$2")
 runs=$3
+ndjson=""
+if [[ $# -eq 4 ]]; then
+  ndjson=$(realpath "$4")
+  [[ -f $ndjson ]] || die "no such file: $ndjson"
+fi
 [[ -f $tsv ]] || die "no such file: $tsv"
 [[ -d $work ]] || die "no such directory: $work"
 [[ $runs =~ ^[1-9][0-9]*$ ]] || die "RUNS must be a positive integer"
@@ -75,6 +86,7 @@ max_wal_size = '16GB'
 fsync = off
 synchronous_commit = off
 full_page_writes = off
+jit = off
 EOF
 "${as[@]}" "$bin/pg_ctl" -D "$pg/data" -l "$pg/server.log" -w -t 60 start >/dev/null ||
   die "the server did not start: $(tail -3 "$pg/server.log")"
@@ -87,8 +99,15 @@ now() { date +%s.%N; }
 # declarations (A, W) count; an IN of a STU period reserves its planned hours
 # in the year of its start date (immutable for STU); the last accepted UPDATE
 # that gives plannedHoursNumber replaces them; an accepted CANCEL releases them.
+#
+# Both folds join with hashes: the planner has no statistics on a CTE referenced three times
+# (materialized), estimates one row for each filtered scan of it and picks nested loops, which
+# made the fold quadratic (18 s for 60 000 events; EXPLAIN ANALYZE: 90 M rows removed by join
+# filter). Nested loops and merge joins are turned off for the fold, PostgreSQL's best case.
 query="
 ANALYZE events;
+SET enable_nestloop = off;
+SET enable_mergejoin = off;
 CREATE UNLOGGED TABLE balances AS
 WITH accepted AS (SELECT * FROM events WHERE result IN ('A', 'W')),
      ins AS (SELECT period_id, ssin, start_year, hours FROM accepted WHERE kind = 'I' AND worker_type = 'STU'),
@@ -115,3 +134,45 @@ done
 "${psql[@]}" -c "COPY (SELECT ssin, year, used FROM balances WHERE used > 0) TO STDOUT" >"$work/pg_balances.tsv"
 echo "replay_pg: $("${psql[@]}" -At -c "SELECT version()" | cut -d, -f1), port $port, events table" \
   "$("${psql[@]}" -At -c "SELECT pg_size_pretty(pg_table_size('events'))")" >&2
+"${psql[@]}" -c "DROP TABLE IF EXISTS events, balances"
+
+# The jsonb peer: the same rules over the events as logged. COPY's text format would read a
+# JSON backslash as its own escape, so the file is read as CSV with a quote and a delimiter
+# that no JSON line holds (0x01, 0x02): each line is one value, byte for byte.
+jquery="
+ANALYZE jevents;
+SET enable_nestloop = off;
+SET enable_mergejoin = off;
+CREATE UNLOGGED TABLE jbalances AS
+WITH d AS (SELECT seq, e->>'type' AS type, (e->>'ssin')::bigint AS ssin,
+                  (e->'body'->>'periodId')::bigint AS period_id, e->'body'->'declaration' AS decl
+           FROM jevents
+           WHERE e->>'type' IN ('DimonaInDeclared', 'DimonaUpdateDeclared', 'DimonaCancelDeclared')
+             AND e->'body'->>'result' IN ('A', 'W')),
+     ins AS (SELECT period_id, ssin, substr(decl->'dimonaIn'->>'startDate', 1, 4)::int AS start_year,
+                    (decl->'dimonaIn'->>'plannedHoursNumber')::int AS hours
+             FROM d WHERE type = 'DimonaInDeclared' AND decl->'dimonaIn'->'features'->>'workerType' = 'STU'),
+     last_update AS (SELECT DISTINCT ON (period_id) period_id, (decl->'dimonaUpdate'->>'plannedHoursNumber')::int AS hours
+                     FROM d WHERE type = 'DimonaUpdateDeclared' AND decl->'dimonaUpdate' ? 'plannedHoursNumber'
+                     ORDER BY period_id, seq DESC),
+     cancelled AS (SELECT DISTINCT period_id FROM d WHERE type = 'DimonaCancelDeclared')
+SELECT i.ssin, i.start_year AS year, sum(coalesce(u.hours, i.hours))::int AS used
+FROM ins i LEFT JOIN last_update u USING (period_id) LEFT JOIN cancelled c USING (period_id)
+WHERE c.period_id IS NULL
+GROUP BY i.ssin, i.start_year;"
+if [[ -n $ndjson ]]; then
+  "${as[@]}" test -r "$ndjson" || die "$ndjson is not readable by the server's user"
+  : >"$work/pg_jsonb_times.txt"
+  for ((r = 1; r <= runs; r++)); do
+    "${psql[@]}" -c "DROP TABLE IF EXISTS jevents, jbalances;
+      CREATE UNLOGGED TABLE jevents(seq bigint GENERATED ALWAYS AS IDENTITY, e jsonb NOT NULL);"
+    t0=$(now)
+    "${psql[@]}" -c "COPY jevents(e) FROM '$ndjson' WITH (FORMAT csv, QUOTE E'\\x01', DELIMITER E'\\x02')"
+    t1=$(now)
+    "${psql[@]}" -c "$jquery"
+    t2=$(now)
+    awk -v a="$t0" -v b="$t1" -v c="$t2" 'BEGIN { printf "%.3f %.3f\n", b - a, c - b }' >>"$work/pg_jsonb_times.txt"
+  done
+  "${psql[@]}" -c "COPY (SELECT ssin, year, used FROM jbalances WHERE used > 0) TO STDOUT" >"$work/pg_jsonb_balances.tsv"
+  echo "replay_pg: jsonb events table $("${psql[@]}" -At -c "SELECT pg_size_pretty(pg_table_size('jevents'))")" >&2
+fi
