@@ -265,17 +265,24 @@ Status decode_municipality(od::value& v, const Path& path, Declaration* d) {
   });
 }
 
-Status decode_address(od::value& v, const Path& path, Declaration* d) {
+// `zones` (null: not kept) gets the AddressZone bits of the zones given (not null).
+Status decode_address(od::value& v, const Path& path, Declaration* d, uint8_t* zones = nullptr) {
   if (is_null(v)) return Status::ok();
-  return for_each_field(v, path, [d](std::string_view k, od::value& f, const Path& p, int* i) -> Status {
-    if (k == "street") return *i = 0, skip_text(f, p);
-    if (k == "houseNumber") return *i = 1, skip_text(f, p);
+  uint8_t given = kAddressBlock;
+  Status s = for_each_field(v, path, [d, &given](std::string_view k, od::value& f, const Path& p, int* i) -> Status {
+    auto zone = [&given, &f](uint8_t bit) {
+      if (!is_null(f)) given |= bit;
+    };
+    if (k == "street") return *i = 0, zone(kAddressStreet), skip_text(f, p);
+    if (k == "houseNumber") return *i = 1, zone(kAddressHouseNumber), skip_text(f, p);
     if (k == "boxNumber") return *i = 2, skip_text(f, p);
-    if (k == "postCode") return *i = 3, skip_text(f, p);
-    if (k == "municipality") return *i = 4, decode_municipality(f, p, d);
-    if (k == "country") return *i = 5, read_country(f, p, d);
+    if (k == "postCode") return *i = 3, zone(kAddressPostCode), skip_text(f, p);
+    if (k == "municipality") return *i = 4, zone(kAddressMunicipality), decode_municipality(f, p, d);
+    if (k == "country") return *i = 5, zone(kAddressCountry), read_country(f, p, d);
     return Status::ok();
   });
+  if (zones) *zones = given;
+  return s;
 }
 
 // Positions noted while decoding become offsets into the text that starts at `base`.
@@ -374,7 +381,7 @@ Status decode_using_employer(od::value& v, const Path& path, Declaration* d) {
       }
       return Status::ok();
     }
-    if (k == "address") return *i = 2, decode_address(f, p, d);
+    if (k == "address") return *i = 2, decode_address(f, p, d, &u.address);
     if (k == "jointCommissionNumber") return *i = 3, read_joint_commission(f, p, &u.joint_commission);
     return Status::ok();
   });
@@ -383,8 +390,12 @@ Status decode_using_employer(od::value& v, const Path& path, Declaration* d) {
 Status decode_place_of_work(od::value& v, const Path& path, Declaration* d) {
   d->has_student_place_of_work = true;
   return for_each_field(v, path, [d](std::string_view k, od::value& f, const Path& p, int* i) -> Status {
-    if (k == "name") return *i = 0, skip_text(f, p);
-    if (k == "address") return *i = 1, decode_address(f, p, d);
+    if (k == "name") {
+      *i = 0;
+      std::string_view name;
+      return read_string(f, p, &name, &d->place_of_work_has_name);
+    }
+    if (k == "address") return *i = 1, decode_address(f, p, d, &d->place_of_work_address);
     return Status::ok();
   });
 }

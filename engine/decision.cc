@@ -77,6 +77,18 @@ void check_features(const Declaration& d, Decision* out) {
     out->add(kJointCommissionInvalid, kBlocking);
 }
 
+// An address block that must be given (glossary block 90022): each indispensable zone missing, or
+// all of them when the block is, is refused as not present.
+void check_address(uint8_t given, Decision* out) {
+  static constexpr std::pair<uint8_t, uint32_t> kZones[] = {{kAddressStreet, kAddressStreetMissing},
+                                                            {kAddressHouseNumber, kAddressHouseNumberMissing},
+                                                            {kAddressPostCode, kAddressPostCodeMissing},
+                                                            {kAddressMunicipality, kAddressMunicipalityMissing},
+                                                            {kAddressCountry, kAddressCountryMissing}};
+  for (const auto& [bit, code] : kZones)
+    if (!(given & bit)) out->add(code, kBlocking);
+}
+
 void check_user_company(const Declaration& d, Decision* out) {
   if (!d.joint_commission.valid()) return;
   const UsingEmployerPart& u = d.using_employer;
@@ -90,6 +102,7 @@ void check_user_company(const Declaration& d, Decision* out) {
     return;
   }
   if (u.enterprise_number.present() && u.has_name) out->add(kUserCompanyBoth, kBlocking);
+  if (!u.enterprise_number.present() && u.has_name) check_address(u.address, out);  // by name and address
   if (u.enterprise_number.invalid()) out->add(kUserCompanyNumberInvalid, kBlocking);
   if (!u.joint_commission.present() || u.joint_commission.invalid() ||
       u.joint_commission.value == kJointCommissionInterim)
@@ -191,6 +204,9 @@ void decide_in(const LedgerState& state, const Declaration& d, Instant recorded_
   check_worker(d, recorded_at, out);
   check_features(d, out);
   check_user_company(d, out);
+  // A student working elsewhere than the employer's seat: the place's name and its address (block
+  // 90022 is required once the name is given).
+  if (d.has_student_place_of_work && d.place_of_work_has_name) check_address(d.place_of_work_address, out);
   check_in_shape(d, recorded_at, out);
   if (d.period_id.invalid()) out->add(kPeriodIdInvalid, kBlocking);
   if (out->blocking() || !d.ssin.valid()) return;

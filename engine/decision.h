@@ -70,6 +70,13 @@ inline constexpr uint32_t kUserCompanyBoth = 90107352;          // number and na
 inline constexpr uint32_t kUserCompanyNumberInvalid = 131003;   // 00131-003
 inline constexpr uint32_t kUserCompanyNumberForbidden = 131005; // 00131-005: outside JC 322
 inline constexpr uint32_t kUserCompanyNameForbidden = 153005;   // 00153-005: outside JC 322
+// The indispensable zones of an address (block 90022), required for a user company given by name
+// and for a student's place of work given by name: each missing one is "not present".
+inline constexpr uint32_t kAddressStreetMissing = 517001;        // 00517-001
+inline constexpr uint32_t kAddressHouseNumberMissing = 518001;   // 00518-001
+inline constexpr uint32_t kAddressPostCodeMissing = 520001;      // 00520-001
+inline constexpr uint32_t kAddressMunicipalityMissing = 522001;  // 00522-001
+inline constexpr uint32_t kAddressCountryMissing = 523001;       // 00523-001
 }  // namespace anomaly
 
 // `remote`: what other partitions hold (remote_facts.h; null: the state is the whole ledger).

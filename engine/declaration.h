@@ -56,6 +56,20 @@ struct Field {
   friend bool operator==(const Field&, const Field&) = default;
 };
 
+// The indispensable zones of an address block (glossary block 90022) that a declaration gives: one
+// bit each, and kAddressBlock for the block itself. An address missing one is refused by its zone's
+// "-001" (not present) code; a block required but absent, by all of them (decision.h).
+enum AddressZone : uint8_t {
+  kAddressBlock = 1,
+  kAddressStreet = 2,         // 00517
+  kAddressHouseNumber = 4,    // 00518
+  kAddressPostCode = 8,       // 00520
+  kAddressMunicipality = 16,  // 00522
+  kAddressCountry = 32,       // 00523
+};
+inline constexpr uint8_t kAddressComplete =
+    kAddressBlock | kAddressStreet | kAddressHouseNumber | kAddressPostCode | kAddressMunicipality | kAddressCountry;
+
 struct UsingEmployerPart {
   bool present = false;
   Field<EnterpriseNumber> enterprise_number;
@@ -67,6 +81,7 @@ struct UsingEmployerPart {
   static_assert(limits::user_company_name_bytes_max <= UINT8_MAX);
   std::string_view name() const { return {name_bytes.data(), name_size}; }
   Field<JointCommission> joint_commission;
+  uint8_t address = 0;  // AddressZone bits given
   friend bool operator==(const UsingEmployerPart&, const UsingEmployerPart&) = default;
 };
 
@@ -137,6 +152,8 @@ struct Declaration {
   Field<int64_t> planned_hours;  // as sent: 0 and 1000 are reported, not clipped
   UsingEmployerPart using_employer;
   bool has_student_place_of_work = false;
+  bool place_of_work_has_name = false;
+  uint8_t place_of_work_address = 0;  // AddressZone bits given
 
   std::optional<Instant> recorded_at;  // import of history only
 

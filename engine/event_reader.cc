@@ -123,16 +123,19 @@ bool code(Scan& s, int64_t min, int64_t max) {
   return s.integer(&n) && n >= min && n <= max;
 }
 
-bool address(Scan& s) {
+// `zones` gets the AddressZone bits of the zones given (a null value is the decoder's to read).
+bool address(Scan& s, uint8_t* zones) {
   std::string_view t;
-  return object(s, [&](std::string_view k) -> int {
+  uint8_t given = kAddressBlock;
+  const bool ok = object(s, [&](std::string_view k) -> int {
     switch (k.size()) {
-      case 6: return k == "street" && s.str(&t) ? 0 : -1;
-      case 11: return k == "houseNumber" && s.str(&t) ? 1 : -1;
+      case 6: return k == "street" && s.str(&t) ? (given |= kAddressStreet, 0) : -1;
+      case 11: return k == "houseNumber" && s.str(&t) ? (given |= kAddressHouseNumber, 1) : -1;
       case 9: return k == "boxNumber" && s.str(&t) ? 2 : -1;
-      case 8: return k == "postCode" && s.str(&t) ? 3 : -1;
+      case 8: return k == "postCode" && s.str(&t) ? (given |= kAddressPostCode, 3) : -1;
       case 12:
         if (k != "municipality") return -1;
+        given |= kAddressMunicipality;
         return object(s, [&](std::string_view m) -> int {
                  if (m == "code") return code(s, 10000, 99999) ? 0 : -1;
                  if (m == "name") return s.str(&t) ? 1 : -1;
@@ -140,10 +143,12 @@ bool address(Scan& s) {
                })
                    ? 4
                    : -1;
-      case 7: return k == "country" && code(s, 100, 999) ? 5 : -1;
+      case 7: return k == "country" && code(s, 100, 999) ? (given |= kAddressCountry, 5) : -1;
       default: return -1;
     }
   });
+  *zones = given;
+  return ok;
 }
 
 bool employer(Scan& s, Declaration* d) {
@@ -202,7 +207,7 @@ bool using_employer(Scan& s, Declaration* d) {
         u.name_key = named_user_company_key(t);
         keep_utf8(t, &u.name_bytes, &u.name_size);
         return 1;
-      case 7: return k == "address" && address(s) ? 2 : -1;
+      case 7: return k == "address" && address(s, &u.address) ? 2 : -1;
       case 21: return k == "jointCommissionNumber" && text_field(s, &u.joint_commission, parse_joint_commission) ? 3 : -1;
       default: return -1;
     }
@@ -213,8 +218,8 @@ bool place_of_work(Scan& s, Declaration* d) {
   d->has_student_place_of_work = true;
   return object(s, [&](std::string_view k) -> int {
     std::string_view t;
-    if (k == "name") return s.str(&t) ? 0 : -1;
-    if (k == "address") return address(s) ? 1 : -1;
+    if (k == "name") return s.str(&t) ? (d->place_of_work_has_name = true, 0) : -1;
+    if (k == "address") return address(s, &d->place_of_work_address) ? 1 : -1;
     return -1;
   });
 }

@@ -63,6 +63,12 @@ std::string_view anomaly_rule(uint32_t code) {
     case kUserCompanyBoth:
     case kUserCompanyNumberForbidden:
     case kUserCompanyNameForbidden: return "rule 14: an interim (JC 322) declaration names its user company";
+    case kAddressStreetMissing:
+    case kAddressHouseNumberMissing:
+    case kAddressPostCodeMissing:
+    case kAddressMunicipalityMissing:
+    case kAddressCountryMissing:
+      return "rule 14: a user company or a student's place of work given by name needs its full address (block 90022)";
     case kFlexiConditions: return "rule 13: the flexi-job conditions of T-3 are not met";
     case kStartDateOutOfDomain: return "rule 13: a flexi IN is sent at most 31 days before its quarter";
     default: return {};

@@ -272,6 +272,54 @@ TEST_F(DecisionTest, OverQuotaIsAWarningWithTheExceedingHours) {  // rule 8
   EXPECT_EQ(over.decision.in_quota_hours, 20u);
 }
 
+// Rule 8 from the first day a year's Dimona may be sent: a 2025 STU IN sent in November 2024 is
+// checked against the 475 h 2025 then had (the fall-back after the temporary 600 h of 2023-2024).
+TEST_F(DecisionTest, AYearsQuotaChecksDeclarationsSentBeforeItsAttestationsOpen) {
+  clock_.set(*parse_instant("2024-11-20T09:00:00Z"));
+  Submission over = submit(stu_in("2025-01-06", "2025-03-31", 999));
+  EXPECT_EQ(over.decision.result, ResultCode::kWarning);
+  EXPECT_TRUE(has_anomaly(over, anomaly::kQuotaExceeded));
+  EXPECT_EQ(over.decision.in_quota_hours, 475u);
+  EXPECT_EQ(over.decision.exceeding_hours, 524u);
+}
+
+// Block 90022: a user company given by name (JC 322), and a student's place of work given by name,
+// need their address with its indispensable zones (street 00517, number 00518, post code 00520,
+// municipality 00522, country 00523); each missing one is "not present" (B).
+TEST_F(DecisionTest, AUserCompanyOrAPlaceOfWorkGivenByNameNeedsItsFullAddress) {
+  const std::string full =
+      R"({"street":"Rue A","houseNumber":"1","postCode":"1000","municipality":{"code":21004,"name":"Bruxelles"},"country":150})";
+  auto named = [](const std::string& address) {
+    return interim_in(R"({"name":"Acme")" + (address.empty() ? std::string() : R"(,"address":)" + address) +
+                      R"(,"jointCommissionNumber":"302"})");
+  };
+  const std::vector<uint32_t> all = {anomaly::kAddressStreetMissing, anomaly::kAddressHouseNumberMissing,
+                                     anomaly::kAddressPostCodeMissing, anomaly::kAddressMunicipalityMissing,
+                                     anomaly::kAddressCountryMissing};
+  Submission no_address = submit(named(""));
+  EXPECT_EQ(no_address.decision.result, ResultCode::kRefused);
+  for (uint32_t code : all) EXPECT_TRUE(has_anomaly(no_address, code)) << code;
+  Submission null_address = submit(named("null"));
+  EXPECT_EQ(null_address.decision.result, ResultCode::kRefused);
+  Submission no_street = submit(
+      named(R"({"houseNumber":"1","postCode":"1000","municipality":{"code":21004,"name":"Bruxelles"},"country":150})"));
+  EXPECT_EQ(no_street.decision.result, ResultCode::kRefused);
+  EXPECT_TRUE(has_anomaly(no_street, anomaly::kAddressStreetMissing));
+  EXPECT_FALSE(has_anomaly(no_street, anomaly::kAddressPostCodeMissing));
+  EXPECT_EQ(submit(named(full)).decision.result, ResultCode::kAccepted);
+  // By number, no address is needed.
+  EXPECT_EQ(submit(interim_in_on("2025-07-02")).decision.result, ResultCode::kAccepted);
+
+  auto placed = [](const std::string& place) {
+    return R"({"employer":{"enterpriseNumber":"0403019261"},"worker":{"ssin":"05031412595"},"dimonaIn":{"features":{"jointCommissionNumber":"XXX","workerType":"STU"},"startDate":"2025-08-01","endDate":"2025-08-02","plannedHoursNumber":8,"studentPlaceOfWork":)" +
+           place + "}}";
+  };
+  Submission shop = submit(placed(R"({"name":"Shop"})"));
+  EXPECT_EQ(shop.decision.result, ResultCode::kRefused);
+  for (uint32_t code : all) EXPECT_TRUE(has_anomaly(shop, code)) << code;
+  EXPECT_EQ(submit(placed(R"({"name":"Shop","address":)" + full + "}")).decision.result, ResultCode::kAccepted);
+}
+
 TEST_F(DecisionTest, UpdateReplacesHoursAndCancelReleasesThem) {  // rules 2, 3, 4
   const Ssin student{5031412595};
   Submission in = submit(stu_in("2025-07-01", "2025-07-31", 30));

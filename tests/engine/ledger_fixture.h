@@ -41,11 +41,12 @@ inline Event consultation_event(Ssin citizen, Instant at, ConsultationRole role,
   return e;
 }
 
-// 2024: 600 h; 2025: 475 h (known from 2024-12-01), then 650 h from 2025-07-01 (retroactive).
+// 2024: 600 h; 2025: 475 h (known from 2023-01-01, as schemas/quota.json), then 650 h from
+// 2025-07-01 (retroactive).
 inline QuotaSchedule test_schedule() {
   Result<QuotaSchedule> s = parse_quota_schedule(R"({"entries":[
     {"firstYear":2024,"lastYear":2024,"hours":600,"effectiveFrom":"2024-01-01","definedAt":"2023-01-01T00:00:00Z","legalSource":"t"},
-    {"firstYear":2025,"lastYear":2025,"hours":475,"effectiveFrom":"2025-01-01","definedAt":"2024-12-01T00:00:00Z","legalSource":"t"},
+    {"firstYear":2025,"lastYear":2025,"hours":475,"effectiveFrom":"2025-01-01","definedAt":"2023-01-01T00:00:00Z","legalSource":"t"},
     {"firstYear":2025,"lastYear":2026,"hours":650,"effectiveFrom":"2025-01-01","definedAt":"2025-07-01T00:00:00Z","legalSource":"t"}]})");
   DIMONA_ASSERT(s.is_ok());
   return *s;
