@@ -119,22 +119,31 @@ FROM ins i LEFT JOIN last_update u USING (period_id)
 WHERE NOT EXISTS (SELECT 1 FROM cancelled c WHERE c.period_id = i.period_id)
 GROUP BY i.ssin, i.start_year;"
 
-: >"$work/pg_times.txt"
-for ((r = 1; r <= runs; r++)); do
-  "${psql[@]}" -c "DROP TABLE IF EXISTS events, balances;
-    CREATE UNLOGGED TABLE events(seq bigint, ssin bigint, period_id bigint, kind text, result text,
-                                 worker_type text, start_year int, hours int);"
-  t0=$(now)
-  "${psql[@]}" -c "COPY events FROM '$tsv'"
-  t1=$(now)
-  "${psql[@]}" -c "$query"
-  t2=$(now)
-  awk -v a="$t0" -v b="$t1" -v c="$t2" 'BEGIN { printf "%.3f %.3f\n", b - a, c - b }' >>"$work/pg_times.txt"
-done
-"${psql[@]}" -c "COPY (SELECT ssin, year, used FROM balances WHERE used > 0) TO STDOUT" >"$work/pg_balances.tsv"
-echo "replay_pg: $("${psql[@]}" -At -c "SELECT version()" | cut -d, -f1), port $port, events table" \
-  "$("${psql[@]}" -At -c "SELECT pg_size_pretty(pg_table_size('events'))")" >&2
-"${psql[@]}" -c "DROP TABLE IF EXISTS events, balances"
+# One peer, RUNS times into fresh tables: CREATE, then COPY and the fold, each timed; then its
+# last balances and its table's size. peer NAME EVENTS_TABLE BALANCES_TABLE CREATE COPY FOLD
+# writes WORK_DIR/NAME_times.txt and NAME_balances.tsv.
+peer() {
+  local name=$1 events=$2 balances=$3 create=$4 copy=$5 fold=$6 t0 t1 t2
+  : >"$work/${name}_times.txt"
+  for ((r = 1; r <= runs; r++)); do
+    "${psql[@]}" -c "DROP TABLE IF EXISTS $events, $balances; $create"
+    t0=$(now)
+    "${psql[@]}" -c "$copy"
+    t1=$(now)
+    "${psql[@]}" -c "$fold"
+    t2=$(now)
+    awk -v a="$t0" -v b="$t1" -v c="$t2" 'BEGIN { printf "%.3f %.3f\n", b - a, c - b }' >>"$work/${name}_times.txt"
+  done
+  "${psql[@]}" -c "COPY (SELECT ssin, year, used FROM $balances WHERE used > 0) TO STDOUT" >"$work/${name}_balances.tsv"
+  echo "replay_pg: $name: $events table $("${psql[@]}" -At -c "SELECT pg_size_pretty(pg_table_size('$events'))")" >&2
+  "${psql[@]}" -c "DROP TABLE IF EXISTS $events, $balances"
+}
+
+echo "replay_pg: $("${psql[@]}" -At -c "SELECT version()" | cut -d, -f1), port $port" >&2
+peer pg events balances \
+  "CREATE UNLOGGED TABLE events(seq bigint, ssin bigint, period_id bigint, kind text, result text,
+                                worker_type text, start_year int, hours int);" \
+  "COPY events FROM '$tsv'" "$query"
 
 # The jsonb peer: the same rules over the events as logged. COPY's text format would read a
 # JSON backslash as its own escape, so the file is read as CSV with a quote and a delimiter
@@ -162,17 +171,7 @@ WHERE c.period_id IS NULL
 GROUP BY i.ssin, i.start_year;"
 if [[ -n $ndjson ]]; then
   "${as[@]}" test -r "$ndjson" || die "$ndjson is not readable by the server's user"
-  : >"$work/pg_jsonb_times.txt"
-  for ((r = 1; r <= runs; r++)); do
-    "${psql[@]}" -c "DROP TABLE IF EXISTS jevents, jbalances;
-      CREATE UNLOGGED TABLE jevents(seq bigint GENERATED ALWAYS AS IDENTITY, e jsonb NOT NULL);"
-    t0=$(now)
-    "${psql[@]}" -c "COPY jevents(e) FROM '$ndjson' WITH (FORMAT csv, QUOTE E'\\x01', DELIMITER E'\\x02')"
-    t1=$(now)
-    "${psql[@]}" -c "$jquery"
-    t2=$(now)
-    awk -v a="$t0" -v b="$t1" -v c="$t2" 'BEGIN { printf "%.3f %.3f\n", b - a, c - b }' >>"$work/pg_jsonb_times.txt"
-  done
-  "${psql[@]}" -c "COPY (SELECT ssin, year, used FROM jbalances WHERE used > 0) TO STDOUT" >"$work/pg_jsonb_balances.tsv"
-  echo "replay_pg: jsonb events table $("${psql[@]}" -At -c "SELECT pg_size_pretty(pg_table_size('jevents'))")" >&2
+  peer pg_jsonb jevents jbalances \
+    "CREATE UNLOGGED TABLE jevents(seq bigint GENERATED ALWAYS AS IDENTITY, e jsonb NOT NULL);" \
+    "COPY jevents(e) FROM '$ndjson' WITH (FORMAT csv, QUOTE E'\\x01', DELIMITER E'\\x02')" "$jquery"
 fi
