@@ -249,19 +249,22 @@ Result<uint32_t> check_format(sqlite3* db, const std::string& path) {
 
 // Opens or creates the log's tables on the writer connection; its partition count.
 Result<uint32_t> open_schema(sqlite3* db, const std::string& path, const LogOptions& options) {
-  Result<bool> has_meta = has_meta_table(db);
-  DIMONA_TRY(has_meta);
-  if (!*has_meta) {
-    Result<std::optional<int64_t>> any =
-        query_int(db, "SELECT 1 FROM sqlite_schema LIMIT 1", "cannot read the log's schema");
-    DIMONA_TRY(any);
+  // One statement, so one snapshot: a writer creating the log commits all its tables at once
+  // (create_log), and two separate reads could see "no meta" and then "some table" across its
+  // commit. 0: an empty database, 1: tables but no meta, 2: the meta table.
+  Result<std::optional<int64_t>> schema =
+      query_int(db,
+                "SELECT CASE WHEN EXISTS (SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'meta') THEN 2 "
+                "WHEN EXISTS (SELECT 1 FROM sqlite_schema) THEN 1 ELSE 0 END",
+                "cannot read the log's schema");
+  DIMONA_TRY(schema);
+  const int64_t found = schema->value_or(0);
+  if (found != 2) {
     // An empty database is a log a writer is creating (its tables come in the
     // transaction after the file): for a reader there is no log there yet.
-    if (!any->has_value() && !options.create_if_missing)
+    if (found == 0 && !options.create_if_missing)
       return not_found("no log at " + path + " yet: it holds no table (ingest a file first)");
-    if (any->has_value()) {
-      return failed_precondition(path + " is not a Dimona ledger log (no meta table)");
-    }
+    if (found == 1) return failed_precondition(path + " is not a Dimona ledger log (no meta table)");
     DIMONA_TRY(create_log(db, options));
   }
   Result<uint32_t> partitions = check_format(db, path);  // before anything is changed in the file
