@@ -1421,30 +1421,43 @@ TEST_F(HttpTest, AReadAfterAWriteSeesItAndMinOffsetWaitsBounded) {
 TEST_F(HttpTest, OneMinOffsetWaitsAtATimeAndOtherRequestsAreNotStuckBehindIt) {
   const std::string ahead = citizen_path(kStudent, "studentBalance?minOffset=999999999");
   const std::string student = token(citizen(kStudent));
-  std::atomic<bool> waiting_done{false};
-  std::thread waiter([&] {
-    Connection c(port_);
-    const Response r = c.request("GET", ahead, student);
-    EXPECT_EQ(r.status, 503) << r;
-    waiting_done = true;
-  });
-  // Until the first one is waiting, a second may still find the slot free: try a few times.
-  Response refused;
-  for (int i = 0; i < 50 && refused.status != 503; ++i) {
-    std::this_thread::sleep_for(20ms);
-    Connection c(port_);
-    refused = c.request("GET", ahead, student);
+  // The property holds while the first wait is in flight (min_offset_wait_ms). On a loaded machine
+  // (a sanitized CI run) the probes may come after it, or a probe may find the slot still free and
+  // wait itself: such an attempt proves nothing either way and is made again, a few times.
+  constexpr int kAttempts = 5;
+  std::string last_failure;
+  bool held = false;
+  for (int attempt = 0; attempt < kAttempts && !held; ++attempt) {
+    std::atomic<bool> waiting_done{false};
+    std::thread waiter([&] {
+      Connection c(port_);
+      const Response r = c.request("GET", ahead, student);
+      EXPECT_EQ(r.status, 503) << r;
+      waiting_done = true;
+    });
+    Response refused;
+    for (int i = 0; i < 50 && !waiting_done && refused.body.find("other reads wait") == std::string::npos; ++i) {
+      std::this_thread::sleep_for(20ms);
+      Connection c(port_);
+      refused = c.request("GET", ahead, student);
+    }
+    const bool refused_at_once = refused.body.find("other reads wait") != std::string::npos && !waiting_done;
+    if (refused_at_once) {
+      expect_problem(refused, 503, "serviceUnavailable");
+      // Two reads on one connection, answered while the first still waits.
+      Connection c(port_);
+      const int health = c.request("GET", "/health").status;
+      const int balance = c.request("GET", citizen_path(kStudent, "studentBalance?year=2025"), student).status;
+      EXPECT_EQ(health, 200);
+      EXPECT_EQ(balance, 200);
+      held = !waiting_done;  // the reads above were not queued behind the wait
+      if (!held) last_failure = "the wait ended before the other reads were answered";
+    } else {
+      last_failure = "no second wait refused while the first waited: " + refused.body.substr(0, 300);
+    }
+    waiter.join();
   }
-  expect_problem(refused, 503, "serviceUnavailable");
-  EXPECT_NE(refused.body.find("other reads wait"), std::string::npos) << refused;
-  EXPECT_FALSE(waiting_done) << "answered at once, while the first still waits";
-  // Two reads on one connection, answered while the first still waits its min_offset_wait_ms (a
-  // loaded sanitizer run once took more than that for six reads on three connections).
-  Connection c(port_);
-  EXPECT_EQ(c.request("GET", "/health").status, 200);
-  EXPECT_EQ(c.request("GET", citizen_path(kStudent, "studentBalance?year=2025"), student).status, 200);
-  EXPECT_FALSE(waiting_done) << "the reads above were not queued behind the wait";
-  waiter.join();
+  EXPECT_TRUE(held) << "in " << kAttempts << " attempts; the last: " << last_failure;
 }
 
 // --- The auditors' axes (docs/audit.md) -------------------------------------------------------------------
