@@ -268,7 +268,7 @@ Status decode_municipality(od::value& v, const Path& path, Declaration* d) {
 // `zones` (null: not kept) gets the AddressZone bits of the zones given (not null).
 Status decode_address(od::value& v, const Path& path, Declaration* d, uint8_t* zones = nullptr) {
   if (is_null(v)) return Status::ok();
-  uint8_t given = kAddressBlock;
+  uint8_t given = 0;
   Status s = for_each_field(v, path, [d, &given](std::string_view k, od::value& f, const Path& p, int* i) -> Status {
     auto zone = [&given, &f](uint8_t bit) {
       if (!is_null(f)) given |= bit;

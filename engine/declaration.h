@@ -56,19 +56,16 @@ struct Field {
   friend bool operator==(const Field&, const Field&) = default;
 };
 
-// The indispensable zones of an address block (glossary block 90022) that a declaration gives: one
-// bit each, and kAddressBlock for the block itself. An address missing one is refused by its zone's
-// "-001" (not present) code; a block required but absent, by all of them (decision.h).
+// The indispensable zones of an address block (glossary block 90022) that a declaration gives, one
+// bit each (0: none, the block absent or empty). An address that must be given is refused by the
+// "-001" (not present) code of each zone missing (decision.h).
 enum AddressZone : uint8_t {
-  kAddressBlock = 1,
-  kAddressStreet = 2,         // 00517
-  kAddressHouseNumber = 4,    // 00518
-  kAddressPostCode = 8,       // 00520
-  kAddressMunicipality = 16,  // 00522
-  kAddressCountry = 32,       // 00523
+  kAddressStreet = 1,        // 00517
+  kAddressHouseNumber = 2,   // 00518
+  kAddressPostCode = 4,      // 00520
+  kAddressMunicipality = 8,  // 00522
+  kAddressCountry = 16,      // 00523
 };
-inline constexpr uint8_t kAddressComplete =
-    kAddressBlock | kAddressStreet | kAddressHouseNumber | kAddressPostCode | kAddressMunicipality | kAddressCountry;
 
 struct UsingEmployerPart {
   bool present = false;

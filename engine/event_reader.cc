@@ -126,7 +126,7 @@ bool code(Scan& s, int64_t min, int64_t max) {
 // `zones` gets the AddressZone bits of the zones given (a null value is the decoder's to read).
 bool address(Scan& s, uint8_t* zones) {
   std::string_view t;
-  uint8_t given = kAddressBlock;
+  uint8_t given = 0;
   const bool ok = object(s, [&](std::string_view k) -> int {
     switch (k.size()) {
       case 6: return k == "street" && s.str(&t) ? (given |= kAddressStreet, 0) : -1;
