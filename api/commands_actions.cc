@@ -96,18 +96,25 @@ int run_attest(const CommonOptions& common, const AttestOptions& o) {
   return 0;
 }
 
+namespace {
+
+// The options of a read judged at another moment (`given`, the text of --date or --at, parsed as
+// `moment`): what the employer saw then is the ledger as it stood at that instant (a day: its
+// end), unless --as-of names the ledger's instant itself. A verdict judged then against today's
+// hours would be a figure nobody ever saw.
+CommonOptions as_it_stood(const CommonOptions& common, const std::string& given, Instant moment) {
+  CommonOptions at = common;
+  if (!given.empty() && !at.as_of)
+    at.as_of = parse_date(given).has_value() ? Instant{moment.micros + kMicrosPerDay - 1} : moment;
+  return at;
+}
+
+}  // namespace
+
 int run_access_code(const CommonOptions& common, const AccessCodeOptions& o) {
   Result<Instant> today = parse_instant_option(o.date, "--date", Instant{});
   if (!today.is_ok()) return fail("access-code", today.status());
-  // The lookup on another day is what the employer holding the code saw then: the ledger as it
-  // stood at that instant (a day: its end), unless --as-of names the ledger's instant itself. The
-  // code's validity judged that day against today's hours was a figure nobody ever saw.
-  CommonOptions at = common;
-  if (!o.date.empty() && !at.as_of) {
-    const bool a_day = parse_date(o.date).has_value();
-    at.as_of = a_day ? Instant{today->micros + kMicrosPerDay - 1} : *today;
-  }
-  Result<ReadSide> side = open_read_side(at, 0, false);
+  Result<ReadSide> side = open_read_side(as_it_stood(common, o.date, *today), 0, false);
   if (!side.is_ok()) return fail("access-code", side.status());
   if (o.date.empty()) today = ledger_now(*side->projector);
   const AccessCodeAnswer answer = lookup_access_code(*side->projector, o.code, date_of(*today));
@@ -136,7 +143,7 @@ int run_consent_check(const CommonOptions& common, const ConsentOptions& o) {
     asked = parse_quarter(o.quarter);
     if (!asked) return fail("consent check", invalid_argument("--quarter: expected YYYY-Qn"));
   }
-  Result<CitizenView> view = open_citizen(common, o.ssin);
+  Result<CitizenView> view = open_citizen(as_it_stood(common, o.at, *at), o.ssin);
   if (!view.is_ok()) return fail("consent check", view.status());
   if (o.at.empty()) at = ledger_now(*view->side.projector);
   const Result<int32_t> period = consented_period(scope, date_of(*at), asked);

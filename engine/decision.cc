@@ -125,24 +125,72 @@ void check_planned_hours(const Declaration& d, WorkerType t, bool required, Deci
   }
 }
 
-void check_hours_of_day(const Declaration& d, Decision* out) {
+// Zones 00777 and 00778: hours of the day belong to an occasional worker's (EXT) and a flexi
+// job's (FLX) periods, and are forbidden on any other; on one day, the end may not come before
+// the start (an EXT night over two days ends the next day).
+void check_hours_of_day(const Declaration& d, WorkerType t, Date start, Date end, Decision* out) {
   if (d.start_hour.invalid()) out->add(kStartHourInvalid, kBlocking);
   if (d.end_hour.invalid()) out->add(kEndHourInvalid, kBlocking);
+  if (t != WorkerType::kEXT && t != WorkerType::kFLX) {
+    if (d.start_hour.present()) out->add(kStartHourForbidden, kBlocking);
+    if (d.end_hour.present()) out->add(kEndHourForbidden, kBlocking);
+    return;
+  }
+  if (start == end && d.start_hour.valid() && d.end_hour.valid() && d.end_hour.value < d.start_hour.value)
+    out->add(kEndHourBeforeStart, kBlocking);
+}
+
+// Zones 00910 and 00911, the dates' domain: a start from 1920-01-01, an end from 1999-01-01, each
+// before the year ten years after the declaration's.
+bool start_in_domain(Date start, Instant recorded_at) {
+  return !(start < date_from_civil(1920, 1, 1)) && year_of(start) < year_of(date_of(recorded_at)) + 10;
+}
+bool end_in_domain(Date end, Instant recorded_at) {
+  return !(end < date_from_civil(1999, 1, 1)) && year_of(end) < year_of(date_of(recorded_at)) + 10;
+}
+
+bool is_article_17(WorkerType t) { return t == WorkerType::kO17 || t == WorkerType::kS17 || t == WorkerType::kT17; }
+
+// Zone 00910: an article 17 period (O17, S17, T17) starts from 2022 and is declared at most
+// limits::article17_lead_days before it starts (on a Belgian clock, as lateness is read).
+bool article17_start_allowed(Date start, Instant recorded_at) {
+  return !(start < date_from_civil(2022, 1, 1)) &&
+         !(recorded_at < brussels_instant(Date{start.days - limits::article17_lead_days}, 0));
 }
 
 // The dates and shape of an IN (zones 00910, 00911, 00777 and FB 90373).
 void check_in_shape(const Declaration& d, Instant recorded_at, Decision* out) {
   if (!d.start_date.present()) out->add(kStartDateMissing, kBlocking);
   else if (d.start_date.invalid()) out->add(kStartDateInvalid, kBlocking);
+  else if (!start_in_domain(d.start_date.value, recorded_at))
+    out->add(kStartDateOutOfDomain, kBlocking);
   if (d.end_date.invalid()) out->add(kEndDateInvalid, kBlocking);
-  check_hours_of_day(d, out);
-  if (!d.worker_type.valid() || !d.joint_commission.valid()) return;
+  // 9999-12-31 reopens a period in an UPDATE and is no IN's end (zone 00911).
+  else if (d.end_date.valid() &&
+           (d.end_date.value.days == kOpenEndDays || !end_in_domain(d.end_date.value, recorded_at)))
+    out->add(kEndDateOutOfDomain, kBlocking);
+  if (!d.worker_type.valid() || !d.joint_commission.valid()) {
+    if (d.start_hour.invalid()) out->add(kStartHourInvalid, kBlocking);
+    if (d.end_hour.invalid()) out->add(kEndHourInvalid, kBlocking);
+    return;
+  }
   const WorkerType t = d.worker_type.value;
+  const bool dates = d.start_date.valid() && d.end_date.valid();
+  check_hours_of_day(d, t, d.start_date.value, dates ? d.end_date.value : Date{kOpenEndDays}, out);
   check_planned_hours(d, t, /*required=*/true, out);
   if (t == WorkerType::kFLX && d.start_date.valid() && flexi_sent_too_early(d.start_date.value, recorded_at))
     out->add(kStartDateOutOfDomain, kBlocking);
+  if (is_article_17(t) && d.start_date.valid() && !article17_start_allowed(d.start_date.value, recorded_at))
+    out->add(kStartDateOutOfDomain, kBlocking);
   if (!d.end_date.present() && needs_end_date(t, d.joint_commission.value)) out->add(kEndDateMissing, kBlocking);
-  if (!d.start_date.valid() || !d.end_date.valid()) return;
+  // An occasional worker's start hour is required, and the end hour too but for horeca (JC 302),
+  // where a day package has none (zones 00777, 00778).
+  if (t == WorkerType::kEXT) {
+    if (!d.start_hour.present()) out->add(kStartHourMissing, kBlocking);
+    if (!d.end_hour.present() && d.joint_commission.value != kJointCommissionHoreca)
+      out->add(kEndHourMissing, kBlocking);
+  }
+  if (!dates) return;
   const Date start = d.start_date.value, end = d.end_date.value;
   if (end < start) {
     out->add(kEndBeforeStart, kBlocking);
@@ -150,6 +198,7 @@ void check_in_shape(const Declaration& d, Instant recorded_at, Decision* out) {
   }
   if (crosses_quarters(t, start, end)) out->add(kInQuarter, kBlocking);
   if (t == WorkerType::kEXT && end.days - start.days > 1) out->add(kExtraTooLong, kBlocking);
+  if (t == WorkerType::kT17 && end != start) out->add(kEndDateOutOfDomain, kBlocking);  // one day (zone 00911)
   if (t == WorkerType::kFLX && start == end) {
     if (!d.start_hour.present()) out->add(kStartHourMissing, kBlocking);
     if (!d.end_hour.present()) out->add(kEndHourMissing, kBlocking);
@@ -280,14 +329,23 @@ void decide_update(const LedgerState& state, const Declaration& d, const Period&
                    Decision* out) {
   if (d.start_date.invalid()) out->add(kStartDateInvalid, kBlocking);
   if (d.end_date.invalid()) out->add(kEndDateInvalid, kBlocking);
-  check_hours_of_day(d, out);
   check_planned_hours(d, p.worker_type, /*required=*/false, out);
   Period next = p;
   if (d.start_date.valid() && d.start_date.value != p.start) {
     if (!start_may_move(p, d.start_date.value)) out->add(kStartDateForbidden, kBlocking);
+    else if (!start_in_domain(d.start_date.value, recorded_at))
+      out->add(kStartDateOutOfDomain, kBlocking);
     next.start = d.start_date.value;
   }
-  if (d.end_date.valid()) next.end = d.end_date.value;
+  if (d.end_date.valid()) {
+    if (d.end_date.value.days != kOpenEndDays && !end_in_domain(d.end_date.value, recorded_at))
+      out->add(kEndDateOutOfDomain, kBlocking);
+    // Zone 00913: an open period is closed by an OUT, never by an UPDATE (359).
+    else if (p.end.days == kOpenEndDays && d.end_date.value.days != kOpenEndDays)
+      out->add(kUpdateCloses, kBlocking);
+    next.end = d.end_date.value;
+  }
+  check_hours_of_day(d, p.worker_type, next.start, next.end, out);
   if (d.planned_hours.valid() && valid_hours(d.planned_hours.value))
     next.planned_hours = static_cast<uint16_t>(d.planned_hours.value);
   if (out->blocking()) return;
@@ -315,10 +373,11 @@ void decide_update(const LedgerState& state, const Declaration& d, const Period&
 void decide_out(const LedgerState& state, const Declaration& d, const Period& p, Instant recorded_at, Decision* out) {
   if (!d.end_date.present()) return out->add(kEndDateMissing, kBlocking);
   if (d.end_date.invalid()) return out->add(kEndDateInvalid, kBlocking);
-  check_hours_of_day(d, out);
   const Date end = d.end_date.value;
+  check_hours_of_day(d, p.worker_type, p.start, end, out);
   if (end < p.start) return out->add(kEndBeforeStart, kBlocking);
-  if (end.days == kOpenEndDays || crosses_quarters(p.worker_type, p.start, end))
+  if (end.days == kOpenEndDays || !end_in_domain(end, recorded_at) || crosses_quarters(p.worker_type, p.start, end) ||
+      (p.worker_type == WorkerType::kT17 && end != p.start))
     return out->add(kEndDateOutOfDomain, kBlocking);
   Period next = p;
   next.end = end;

@@ -39,6 +39,7 @@ std::string_view worker_type_name(WorkerType type);
 using JointCommission = uint16_t;
 inline constexpr JointCommission kJointCommissionOther = 0;
 inline constexpr JointCommission kJointCommissionInterim = 322;
+inline constexpr JointCommission kJointCommissionHoreca = 302;
 std::optional<JointCommission> parse_joint_commission(std::string_view text);
 bool is_dimona_joint_commission(JointCommission jc);  // the list allowed in features
 

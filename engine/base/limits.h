@@ -50,6 +50,8 @@ inline constexpr int32_t flexi_reduction_check_from_quarter = 2024 * 4;
 // Zone 00910: a FLX IN may be sent at the earliest this many days before the
 // first day of its quarter (2025-Q2: from 2025-03-01); earlier is 00910-008.
 inline constexpr int32_t flexi_send_window_days = 31;
+// Zone 00910: an article 17 IN (O17, S17, T17) is sent at most this many days before its start.
+inline constexpr int32_t article17_lead_days = 15;
 // The INs and UPDATEs one ledger state numbers in processing order (Period::processed, rule 8);
 // a checkpoint whose period claims a higher place is corrupt, and the fold past it stops there.
 inline constexpr uint32_t period_changes_max = (uint32_t{1} << 31) - 1;

@@ -308,6 +308,30 @@ TEST(CliActions, AnAccessCodeOnAnotherDayIsTheLedgerAsItStoodThen) {
       << "--as-of names the ledger's instant: " << both.out;
 }
 
+// The same for a consent checked at another instant: the hours the employer saw then, not that
+// moment's quota less hours declared since (review: 445 h, a figure the ledger never held).
+TEST(CliActions, AConsentCheckedAtAnotherInstantIsTheLedgerAsItStoodThen) {
+  testing::TempDir dir;
+  const std::string data = " --data " + dir.file("data");
+  std::ofstream(dir.file("y.ndjson"))
+      << R"({"employer":{"enterpriseNumber":"0403019261"},"dataAccessRequest":{"scope":"STUDENT_BALANCE","channel":"LINK","requestId":"690000000161","token":"7K3M9Q2XW8D4RZ6T1VBN"},"recordedAt":"2025-04-01T08:00:00Z"})"
+         "\n"
+      << R"({"worker":{"ssin":"05031412595"},"dataAccessGrant":{"token":"7K3M9Q2XW8D4RZ6T1VBN"},"recordedAt":"2025-04-02T08:00:00Z"})"
+         "\n"
+      << R"({"employer":{"enterpriseNumber":"0403019360"},"worker":{"ssin":"05031412595"},"dimonaIn":{"features":{"jointCommissionNumber":"XXX","workerType":"STU"},"startDate":"2025-06-02","endDate":"2025-06-30","plannedHoursNumber":30},"recordedAt":"2025-05-20T00:00:00Z"})"
+         "\n";
+  ASSERT_EQ(run("ingest " + dir.file("y.ndjson") + data, dir).exit_code, 0);
+  const std::string check = "consent check --ssin 05031412595 --employer 0403019261 --scope STUDENT_BALANCE" + data;
+  Invocation then = run(check + " --at 2025-04-15T09:00:00Z", dir);
+  EXPECT_EQ(then.exit_code, 0) << then.err << then.out;
+  EXPECT_NE(then.out.find("\"remainingHours\":475"), std::string::npos) << then.out;
+  Invocation later = run(check + " --at 2025-05-21", dir);
+  EXPECT_NE(later.out.find("\"remainingHours\":445"), std::string::npos) << later.out;
+  Invocation both = run(check + " --at 2025-05-21 --as-of 2025-04-15T09:00:00Z", dir);
+  EXPECT_NE(both.out.find("\"remainingHours\":475"), std::string::npos)
+      << "--as-of names the ledger's instant: " << both.out;
+}
+
 TEST(CliActions, ARefusedActionIsLoggedAndSaysWhy) {
   testing::TempDir dir;
   const std::string data = " --data " + dir.file("data");

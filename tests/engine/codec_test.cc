@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
+#include <tuple>
+
+#include "engine/quota_schedule.h"
+
 namespace dimona {
 namespace {
 
@@ -227,15 +232,9 @@ TEST(EventCodec, UnknownTypeAndFutureSchemaAreRefused) {
 TEST(QuotaSchedule, TheShippedTableLoads) {
   Result<QuotaSchedule> s = load_quota_schedule("");
   ASSERT_TRUE(s.is_ok()) << s.status().to_string();
-  int found_650 = 0, found_475_2025 = 0;
+  int found_650 = 0;
   for (const QuotaEntry& e : s->entries) {
     if (e.year == 2025 && e.hours == 650) ++found_650;
-    if (e.year == 2025 && e.hours == 475) {
-      ++found_475_2025;
-      // Known before 2025's first Dimona may be sent in advance (rule 8: a November 2024 IN for
-      // 2025 is checked against it), not only from 1 December when its attestations open.
-      EXPECT_LT(e.defined_at, *parse_instant("2024-06-01T00:00:00Z"));
-    }
     if (e.year == 2022) {
       EXPECT_EQ(e.hours, 475u);
     }
@@ -244,7 +243,16 @@ TEST(QuotaSchedule, TheShippedTableLoads) {
     }
   }
   EXPECT_EQ(found_650, 1);
-  EXPECT_EQ(found_475_2025, 1);
+  // Each year's figure is known before its first Dimona may be sent in advance (rule 8: a
+  // November IN for the next year is checked against it) and before its attestations open on
+  // 1 December (rule 11): 2017 (475 h), 2023 (600 h), 2025 (the 475 h fall-back).
+  for (const auto& [year, hours, by] :
+       {std::tuple{2017, 475u, "2016-06-01T00:00:00Z"}, std::tuple{2023, 600u, "2022-06-01T00:00:00Z"},
+        std::tuple{2025, 475u, "2024-06-01T00:00:00Z"}})
+    EXPECT_EQ(quota_at(*s, year, *parse_instant(by)), std::optional<uint32_t>(hours)) << year;
+  // The 650 h is permanent (DOMAIN 2.1 "2026+"): beyond 2030 too.
+  EXPECT_EQ(quota_at(*s, 2031, *parse_instant("2026-01-01T00:00:00Z")), std::optional<uint32_t>(650));
+  EXPECT_EQ(quota_at(*s, 2016, *parse_instant("2026-01-01T00:00:00Z")), std::nullopt);  // days, not hours
   EXPECT_FALSE(parse_quota_schedule(R"({"entries":[{"firstYear":2025,"hours":650}]})").is_ok());
 }
 

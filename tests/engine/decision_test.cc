@@ -463,7 +463,7 @@ TEST_F(DecisionTest, AnOutMayNotStretchAPeriodOverAnother) {
 // EXT (zone 00910): at most two consecutive days, whichever declaration sets the dates.
 TEST_F(DecisionTest, AnOccasionalWorkersPeriodStaysWithinTwoDaysThroughUpdatesAndOuts) {
   const std::string ext =
-      R"({"employer":{"employerId":125482497},"worker":{"ssin":"85073003328"},"dimonaIn":{"features":{"jointCommissionNumber":"302","workerType":"EXT"},"startDate":"2025-07-01","endDate":"2025-07-02"}})";
+      R"({"employer":{"employerId":125482497},"worker":{"ssin":"85073003328"},"dimonaIn":{"features":{"jointCommissionNumber":"302","workerType":"EXT"},"startDate":"2025-07-01","endDate":"2025-07-02","startHour":"1800"}})";
   Submission in = submit(ext);
   ASSERT_EQ(in.decision.result, ResultCode::kAccepted);
   Submission longer = submit(update(period_of(in), R"("endDate":"2025-07-04")"));
@@ -543,6 +543,104 @@ TEST_F(DecisionTest, ImportedPeriodIdIsKeptAndMustBeNew) {
   std::string again = stu_in("2025-08-01", "2025-08-31", 30);
   again.insert(again.size() - 2, R"(,"periodId":656309292174)");
   EXPECT_TRUE(has_anomaly(submit(again), anomaly::kPeriodIdInvalid));
+}
+
+// An IN of `type` in JC `jc` for `ssin` from `start` to `end` (empty: none), with `extra` fields.
+std::string in_of(const std::string& type, const std::string& jc, const std::string& start, const std::string& end,
+                  const std::string& extra = "", const std::string& ssin = "85073003328") {
+  return R"({"employer":{"employerId":125482497},"worker":{"ssin":")" + ssin +
+         R"("},"dimonaIn":{"features":{"jointCommissionNumber":")" + jc + R"(","workerType":")" + type +
+         R"("},"startDate":")" + start + '"' + (end.empty() ? "" : R"(,"endDate":")" + end + '"') +
+         (extra.empty() ? "" : "," + extra) + "}}";
+}
+
+// Zones 00910 and 00911: a start from 1920, an end from 1999, each before the declaration's year + 10;
+// 9999-12-31 reopens a period in an UPDATE and is no IN's or OUT's end. (The clock reads 2025.)
+TEST_F(DecisionTest, TheDatesLieInTheirDomain) {
+  Submission old_start = submit(in_of("OTH", "XXX", "1919-12-31", ""));
+  EXPECT_EQ(old_start.decision.result, ResultCode::kRefused);
+  EXPECT_TRUE(has_anomaly(old_start, anomaly::kStartDateOutOfDomain));
+  EXPECT_TRUE(has_anomaly(submit(in_of("OTH", "XXX", "2035-01-01", "")), anomaly::kStartDateOutOfDomain));
+  EXPECT_TRUE(has_anomaly(submit(in_of("OTH", "XXX", "1998-12-01", "1998-12-31")), anomaly::kEndDateOutOfDomain));
+  EXPECT_TRUE(has_anomaly(submit(in_of("OTH", "XXX", "2025-09-01", "9999-12-31")), anomaly::kEndDateOutOfDomain));
+  Submission closed = submit(in_of("OTH", "XXX", "2025-10-01", "2025-10-31"));
+  ASSERT_EQ(closed.decision.result, ResultCode::kAccepted);
+  EXPECT_TRUE(has_anomaly(submit(out(period_of(closed), "2035-01-01")), anomaly::kEndDateOutOfDomain));
+  EXPECT_TRUE(
+      has_anomaly(submit(update(period_of(closed), R"("endDate":"2036-03-01")")), anomaly::kEndDateOutOfDomain));
+  Submission reopened = submit(update(period_of(closed), R"("endDate":"9999-12-31")"));
+  EXPECT_EQ(reopened.decision.result, ResultCode::kAccepted) << "a reopening " << testing::anomalies_of(reopened);
+  EXPECT_EQ(submit(in_of("OTH", "XXX", "2034-12-31", "", "", kOtherStudent)).decision.result, ResultCode::kAccepted);
+}
+
+// Zones 00777 and 00778: hours of the day are required of an occasional worker (the end hour but
+// for horeca's day package) and of a one-day flexi job, forbidden on other periods; on one day
+// the end may not come before the start.
+TEST_F(DecisionTest, HoursOfTheDayBelongToOccasionalAndFlexiWork) {
+  Submission no_hours = submit(in_of("EXT", "144", "2025-07-08", "2025-07-08"));
+  EXPECT_EQ(no_hours.decision.result, ResultCode::kRefused);
+  EXPECT_TRUE(has_anomaly(no_hours, anomaly::kStartHourMissing));
+  EXPECT_TRUE(has_anomaly(no_hours, anomaly::kEndHourMissing));
+  Submission horeca = submit(in_of("EXT", "302", "2025-07-09", "2025-07-09", R"("startHour":"1800")"));
+  EXPECT_EQ(horeca.decision.result, ResultCode::kAccepted) << "a horeca day package has no end hour";
+  Submission backwards =
+      submit(in_of("EXT", "144", "2025-07-12", "2025-07-12", R"("startHour":"2200","endHour":"0600")"));
+  EXPECT_EQ(backwards.decision.result, ResultCode::kRefused);
+  EXPECT_TRUE(has_anomaly(backwards, anomaly::kEndHourBeforeStart));
+  EXPECT_EQ(
+      submit(in_of("EXT", "144", "2025-07-14", "2025-07-15", R"("startHour":"2200","endHour":"0600")")).decision.result,
+      ResultCode::kAccepted)
+      << "a night over two days";
+  std::string student = stu_in("2025-07-01", "2025-07-31", 30);
+  student.insert(student.find(R"(,"plannedHoursNumber")"), R"(,"startHour":"0900","endHour":"1700")");
+  Submission hours_on_stu = submit(student);
+  EXPECT_TRUE(has_anomaly(hours_on_stu, anomaly::kStartHourForbidden));
+  EXPECT_TRUE(has_anomaly(hours_on_stu, anomaly::kEndHourForbidden));
+  EXPECT_TRUE(
+      has_anomaly(submit(in_of("OTH", "XXX", "2025-08-01", "", R"("endHour":"1700")")), anomaly::kEndHourForbidden));
+  Submission other = submit(in_of("OTH", "XXX", "2025-09-01", ""));
+  ASSERT_EQ(other.decision.result, ResultCode::kAccepted);
+  EXPECT_TRUE(has_anomaly(submit(update(period_of(other), R"("startHour":"0800")")), anomaly::kStartHourForbidden));
+  EXPECT_TRUE(
+      has_anomaly(submit(in_of("FLX", "302", "2025-07-20", "2025-07-20", R"("startHour":"1800","endHour":"1700")")),
+                  anomaly::kEndHourBeforeStart));
+}
+
+// Zone 00913 (359): an open period is closed by an OUT, not by an UPDATE giving it an end.
+TEST_F(DecisionTest, AnUpdateMayNotCloseAnOpenPeriod) {
+  Submission open = submit(in_of("OTH", "XXX", "2025-06-02", ""));
+  ASSERT_EQ(open.decision.result, ResultCode::kAccepted);
+  Submission closing = submit(update(period_of(open), R"("endDate":"2025-07-31")"));
+  EXPECT_EQ(closing.decision.result, ResultCode::kRefused);
+  EXPECT_TRUE(has_anomaly(closing, anomaly::kUpdateCloses));
+  EXPECT_EQ(submit(out(period_of(open), "2025-07-31")).decision.result, ResultCode::kAccepted);
+  EXPECT_EQ(submit(update(period_of(open), R"("endDate":"2025-08-31")")).decision.result, ResultCode::kAccepted)
+      << "a closed period's end may move";
+}
+
+// Zone 00910: an article 17 period (O17, S17, T17) starts from 2022 and is declared at most 15
+// days ahead, on a Belgian clock; zone 00911: a T17 period is one day.
+TEST_F(DecisionTest, ArticleSeventeenPeriodsStartFrom2022AndAreDeclaredAtMostFifteenDaysAhead) {
+  auto art17 = [&](const std::string& type, const std::string& start, const std::string& end, const std::string& at) {
+    clock_.set(*parse_instant(at));
+    return in_of(type, "XXX", start, end, type == "T17" ? "" : R"("plannedHoursNumber":10)");
+  };
+  Submission early = submit(art17("S17", "2025-08-30", "2025-08-30", "2025-07-02T10:00:00Z"));
+  EXPECT_EQ(early.decision.result, ResultCode::kRefused);
+  EXPECT_TRUE(has_anomaly(early, anomaly::kStartDateOutOfDomain));
+  // 2025-08-15 00:00 in Brussels is 2025-08-14 22:00 UTC: 15 days before 2025-08-30.
+  EXPECT_TRUE(has_anomaly(submit(art17("S17", "2025-08-30", "2025-08-30", "2025-08-14T21:59:00Z")),
+                          anomaly::kStartDateOutOfDomain));
+  EXPECT_EQ(submit(art17("S17", "2025-08-30", "2025-08-30", "2025-08-14T22:00:00Z")).decision.result,
+            ResultCode::kAccepted);
+  EXPECT_TRUE(has_anomaly(submit(art17("O17", "2021-08-30", "2021-08-30", "2025-08-15T10:00:00Z")),
+                          anomaly::kStartDateOutOfDomain));
+  Submission two_days = submit(art17("T17", "2025-09-01", "2025-09-02", "2025-08-20T10:00:00Z"));
+  EXPECT_EQ(two_days.decision.result, ResultCode::kRefused);
+  EXPECT_TRUE(has_anomaly(two_days, anomaly::kEndDateOutOfDomain));
+  Submission one_day = submit(art17("T17", "2025-09-03", "2025-09-03", "2025-08-20T10:00:00Z"));
+  ASSERT_EQ(one_day.decision.result, ResultCode::kAccepted);
+  EXPECT_TRUE(has_anomaly(submit(out(period_of(one_day), "2025-09-04")), anomaly::kEndDateOutOfDomain));
 }
 
 }  // namespace

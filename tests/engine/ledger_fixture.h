@@ -121,5 +121,12 @@ inline std::string stu_in(const std::string& start, const std::string& end, int 
 }
 
 inline bool has_anomaly(const Submission& s, uint32_t code) { return s.decision.has(code); }
+// The decision's anomaly codes, for a failure's message ("910008 777001").
+inline std::string anomalies_of(const Submission& s) {
+  std::string out;
+  for (uint8_t i = 0; i < s.decision.anomaly_count; ++i)
+    out += (out.empty() ? "" : " ") + std::to_string(s.decision.anomalies[i].code);
+  return out;
+}
 
 }  // namespace dimona::testing

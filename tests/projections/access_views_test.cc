@@ -353,21 +353,21 @@ TEST_F(AccessViewsTest, TheVerdictAsJson) {
 // What a consent shows, for the year hired for: the next year's hours from 1 December, but no
 // figure (not 0 h) for a year whose quota the ledger does not know yet.
 TEST_F(AccessViewsTest, ConsentedDataGivesNoFigureForAYearWithoutAQuota) {
-  at("2030-12-02T10:00:00Z");  // schemas/quota.json defines 2025 to 2030
+  at("2050-12-02T10:00:00Z");  // schemas/quota.json defines 2017 to 2050
   requested("STUDENT_BALANCE", "dataAccessGrant");
-  const ConsentVerdict v = see("2030-12-03T00:00:00Z", AccessScope::kStudentBalance);
+  const ConsentVerdict v = see("2050-12-03T00:00:00Z", AccessScope::kStudentBalance);
   ASSERT_TRUE(v.allowed);
-  const Date today = *parse_date("2030-12-03");
-  const Result<int32_t> next = consented_period(AccessScope::kStudentBalance, today, 2031);
+  const Date today = *parse_date("2050-12-03");
+  const Result<int32_t> next = consented_period(AccessScope::kStudentBalance, today, 2051);
   ASSERT_TRUE(next.is_ok()) << next.status().to_string();
   const Result<std::string> unknown =
       consented_data(projector(), kCitizenSsin, company(kEmployer), AccessScope::kStudentBalance, *next, v, today);
   EXPECT_EQ(unknown.status().code(), Code::kInvalidArgument);
   const Result<std::string> known =
-      consented_data(projector(), kCitizenSsin, company(kEmployer), AccessScope::kStudentBalance, 2030, v, today);
+      consented_data(projector(), kCitizenSsin, company(kEmployer), AccessScope::kStudentBalance, 2050, v, today);
   ASSERT_TRUE(known.is_ok()) << known.status().to_string();
-  EXPECT_NE(known->find(R"("year":2030,"remainingHours":650)"), std::string::npos) << *known;
-  EXPECT_EQ(consented_period(AccessScope::kStudentBalance, *parse_date("2030-11-30"), 2031).status().code(),
+  EXPECT_NE(known->find(R"("year":2050,"remainingHours":650)"), std::string::npos) << *known;
+  EXPECT_EQ(consented_period(AccessScope::kStudentBalance, *parse_date("2050-11-30"), 2051).status().code(),
             Code::kInvalidArgument);
 }
 
