@@ -187,7 +187,12 @@ void to_json(const StudentBalance& b, std::string* out, const EmployerNameOf& na
   w.key("quota");
   if (b.quota) w.integer(*b.quota);
   else w.null();
-  w.key("used").integer(b.used).key("remaining").integer(b.remaining).key("exceeding").integer(b.exceeding);
+  w.key("used").integer(b.used).key("remaining");
+  if (b.quota)
+    w.integer(b.remaining);
+  else
+    w.null();  // no quota known (before 2017, when it was counted in days): nothing is "left"
+  w.key("exceeding").integer(b.exceeding);
   w.key("employers").begin_array();
   for (const EmployerHours& e : b.employers) {
     w.begin_object().key("employer");

@@ -36,7 +36,7 @@
     return (texts[state.language] && texts[state.language][key]) || texts.en[key] || code;
   }
   const numberFormat = () => new Intl.NumberFormat(state.language);
-  const hours = (n) => t('hoursUnit', { n: numberFormat().format(n) });
+  const hours = (n) => (n === null || n === undefined ? '—' : t('hoursUnit', { n: numberFormat().format(n) }));
   const euros = (n) => new Intl.NumberFormat(state.language, { style: 'currency', currency: 'EUR' }).format(n);
   function day(iso) {  // "2025-03-01" as a date in the page's language
     const [y, m, d] = iso.split('-').map(Number);

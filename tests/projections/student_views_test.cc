@@ -180,6 +180,18 @@ TEST_F(StudentViewsTest, Rule10ExceedingFollowsTheRetroactiveQuota) {
   EXPECT_NE(json.find(R"("exceeding":0,"exceedingDecided":25)"), std::string::npos) << json;
 }
 
+// A year without an hour quota (before 2017 the quota was counted in days, DOMAIN 2.1): its hours
+// are shown, but nothing is "remaining" (0 would read as a quota used up).
+TEST_F(StudentViewsTest, AYearWithoutAnHourQuotaHasNoRemainingHours) {
+  submit(stu_in("2016-07-01", "2016-07-31", 40));
+  StudentBalance b = balance(2016);
+  EXPECT_FALSE(b.quota.has_value());
+  EXPECT_EQ(b.used, 40u);
+  std::string json;
+  to_json(b, &json);
+  EXPECT_NE(json.find(R"("quota":null,"used":40,"remaining":null,"exceeding":0)"), std::string::npos) << json;
+}
+
 TEST_F(StudentViewsTest, Rule10ARetroactiveQuotaRecomputesTheYear) {
   submit(stu_in("2025-06-02", "2025-06-30", 100));  // decided on 2025-06-01: 475 h known
   EXPECT_EQ(balance(2025).quota, 475u);
