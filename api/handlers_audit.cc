@@ -18,11 +18,13 @@ void citizen_events_route(Call& c, const LedgerService& view) {
   if (!page) return c.reply(std::move(error));
   const Result<std::string> body = view.read([&](const Projector& p) -> Result<std::string> {
     std::vector<std::string> objects;
-    const Result<uint64_t> total =
-        citizen_history(p, *s, c.as_of, (page->number - 1) * page->size, page->size, [&](std::string_view item) {
+    const Result<uint64_t> total = citizen_history(
+        p, *s, c.as_of, (page->number - 1) * page->size, page->size,
+        [&](std::string_view item) {
           objects.emplace_back(item);
           return Status::ok();
-        });
+        },
+        c.is(Role::kAuditor) ? HistoryReader::kAuditor : HistoryReader::kCitizen);
     DIMONA_TRY(total);
     return paged(items(objects), *total, *page, c.public_url, c.request);
   });

@@ -144,21 +144,91 @@ void action_decision(JsonWriter& w, const Event& e) {
 
 }  // namespace
 
+namespace {
+
+// The index just past the JSON value starting at json[at] (a string, object, array or scalar);
+// json.size() when it does not end.
+size_t value_end(std::string_view json, size_t at) {
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = at; i < json.size(); ++i) {
+    const char c = json[i];
+    if (in_string) {
+      if (c == '\\')
+        ++i;
+      else if (c == '"') {
+        in_string = false;
+        if (depth == 0) return i + 1;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      ++depth;
+    } else if (c == '}' || c == ']') {
+      if (--depth <= 0) return depth == 0 ? i + 1 : i;
+    } else if (depth == 0 && c == ',') {
+      return i;
+    }
+  }
+  return json.size();
+}
+
+// Where the member `name` of the object starting at json[object] begins (its key's quote) and
+// ends (past its value); nullopt when the object has none.
+std::optional<std::pair<size_t, size_t>> member_in(std::string_view json, size_t object, std::string_view name) {
+  size_t i = object + 1;
+  while (i < json.size() && json[i] == '"') {
+    const size_t key_end = value_end(json, i);
+    if (key_end + 1 > json.size() || json[key_end] != ':') return std::nullopt;
+    const size_t end = value_end(json, key_end + 1);
+    if (end >= json.size()) return std::nullopt;  // the object does not close: leave it as it is
+    if (json.substr(i + 1, key_end - i - 2) == name) return std::pair{i, end};
+    if (json[end] != ',') return std::nullopt;
+    i = end + 1;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string without_nested_member(std::string_view json, std::string_view parent, std::string_view name) {
+  const std::string key = "\"" + std::string(parent) + "\":{";
+  const size_t at = json.find(key);
+  if (at == std::string_view::npos) return std::string(json);
+  const size_t object = at + key.size() - 1;
+  const std::optional<std::pair<size_t, size_t>> member = member_in(json, object, name);
+  if (!member) return std::string(json);
+  auto [begin, end] = *member;
+  if (end < json.size() && json[end] == ',')
+    ++end;  // its comma after it,
+  else if (begin > object + 1 && json[begin - 1] == ',')
+    --begin;  // or the one before it
+  std::string out(json.substr(0, begin));
+  out.append(json.substr(end));
+  return out;
+}
+
 void history_item_json(const Event& event, std::string_view logged, uint32_t partition, uint64_t offset,
-                       std::string* out) {
+                       std::string* out, HistoryReader reader) {
   JsonWriter w(out);
   w.begin_object().key("partition").integer(partition).key("offset").integer(static_cast<int64_t>(offset));
   w.key("recordedAt").string(to_string(event.recorded_at)).key("type").string(event_type_name(event.type));
-  w.key("event").raw(logged);
+  const Declaration& declared = event.declaration.declaration;
+  const bool foreign_worker = event.is_declaration() && (declared.has_worker_identity || declared.ssin.present()) &&
+                              !(declared.ssin.valid() && declared.ssin.value == event.ssin);
+  if (reader == HistoryReader::kCitizen && foreign_worker)
+    w.key("event").raw(without_nested_member(logged, "declaration", "worker"));
+  else
+    w.key("event").raw(logged);
   w.key("decision").begin_object();
   if (event.is_declaration()) declaration_decision(w, event);
   else if (event.is_action()) action_decision(w, event);
   w.end_object().end_object();
 }
 
-Result<uint64_t> citizen_history(const Projector& projector, Ssin citizen, std::optional<Instant> as_of,
-                                 uint64_t first, uint64_t count,
-                                 const std::function<Status(std::string_view)>& item) {
+Result<uint64_t> citizen_history(const Projector& projector, Ssin citizen, std::optional<Instant> as_of, uint64_t first,
+                                 uint64_t count, const std::function<Status(std::string_view)>& item,
+                                 HistoryReader who) {
   const uint32_t p = projector.partition_of(citizen);
   const std::vector<Offset> offsets = projector.citizens(p).offsets(citizen);
   if (offsets.empty()) return uint64_t{0};
@@ -193,7 +263,7 @@ Result<uint64_t> citizen_history(const Projector& projector, Ssin citizen, std::
         Result<Event> event = decode(line, offset);
         DIMONA_TRY(event);
         json.clear();
-        history_item_json(*event, line, p, offset, &json);
+        history_item_json(*event, line, p, offset, &json, who);
         DIMONA_TRY(item(json));
         return true;
       }));

@@ -43,17 +43,27 @@ namespace dimona {
 class Projector;
 struct Event;
 
+// Who reads a history: an auditor sees each event as the log holds it; the citizen sees their
+// own events without another person's identity. A declaration naming someone else as its worker
+// (an UPDATE, OUT or CANCEL of the citizen's period sent with another SSIN, refused 00024-347) is
+// logged whole in the citizen's partition: for the citizen its declaration's "worker" is left out.
+enum class HistoryReader { kAuditor, kCitizen };
+
 // Of the citizen's events recorded at or before `as_of` (all without it),
 // calls `item` with the JSON object of those of ranks [first, first + count)
 // (0 is the oldest; ranks past the last are none), in offset order, and
 // returns how many there are in all (a page's total). Stops at item's first
 // non-ok Status and returns it.
-Result<uint64_t> citizen_history(const Projector& projector, Ssin citizen, std::optional<Instant> as_of,
-                                 uint64_t first, uint64_t count,
-                                 const std::function<Status(std::string_view item)>& item);
+Result<uint64_t> citizen_history(const Projector& projector, Ssin citizen, std::optional<Instant> as_of, uint64_t first,
+                                 uint64_t count, const std::function<Status(std::string_view item)>& item,
+                                 HistoryReader reader = HistoryReader::kAuditor);
 
 // One item as above, for an event decoded from `logged` at (partition, offset).
 void history_item_json(const Event& event, std::string_view logged, uint32_t partition, uint64_t offset,
-                       std::string* out);
+                       std::string* out, HistoryReader reader = HistoryReader::kAuditor);
+
+// `json` (one compact object, as the log holds an event) without the member `name` of the first
+// object that is the value of a member `parent` (its comma too); `json` itself when there is none.
+std::string without_nested_member(std::string_view json, std::string_view parent, std::string_view name);
 
 }  // namespace dimona

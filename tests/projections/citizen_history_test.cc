@@ -32,12 +32,16 @@ class CitizenHistoryTest : public testing::LedgerFixture {
   }
   // The items of ranks [first, first + count) as of `as_of`, and the total.
   std::vector<std::string> items(const Projector& p, uint64_t first, uint64_t count, uint64_t* total = nullptr,
-                                 std::optional<Instant> as_of = std::nullopt, Ssin citizen = kStudent) {
+                                 std::optional<Instant> as_of = std::nullopt, Ssin citizen = kStudent,
+                                 HistoryReader who = HistoryReader::kAuditor) {
     std::vector<std::string> out;
-    Result<uint64_t> n = citizen_history(p, citizen, as_of, first, count, [&](std::string_view item) {
-      out.emplace_back(item);
-      return Status::ok();
-    });
+    Result<uint64_t> n = citizen_history(
+        p, citizen, as_of, first, count,
+        [&](std::string_view item) {
+          out.emplace_back(item);
+          return Status::ok();
+        },
+        who);
     EXPECT_TRUE(n.is_ok()) << n.status().to_string();
     if (total) *total = n.is_ok() ? *n : ~uint64_t{0};
     return out;
@@ -87,6 +91,46 @@ TEST_F(CitizenHistoryTest, EachEventWithItsDecisionAndTheRuleBehindEachFigure) {
 }
 
 // asOf keeps the events recorded at or before it: a prefix, at every boundary.
+// A declaration on the citizen's period naming someone else as its worker (refused 00024-347) is
+// logged in the citizen's partition: the citizen's history leaves that person's identity out; the
+// auditor's shows the event as logged.
+TEST_F(CitizenHistoryTest, TheCitizenSeesNoOtherPersonsIdentity) {
+  const Submission in = at("2025-06-01T08:00:00Z", stu_in("2025-07-01", "2025-07-31", 30));
+  const Submission out =
+      at("2025-06-02T08:00:00Z",
+         R"({"worker":{"ssin":"85073003328","familyName":"Janssens","givenName":"Other"},"dimonaOut":{"periodId":)" +
+             period_of(in) + R"(,"endDate":"2025-07-15"}})");
+  ASSERT_TRUE(testing::has_anomaly(out, anomaly::kSsinMismatch));
+  auto p = project();
+  const std::vector<std::string> auditor = items(*p, 0, 10);
+  const std::vector<std::string> citizen = items(*p, 0, 10, nullptr, std::nullopt, kStudent, HistoryReader::kCitizen);
+  ASSERT_EQ(auditor.size(), 2u);
+  ASSERT_EQ(citizen.size(), 2u);
+  EXPECT_TRUE(has(auditor[1], "85073003328") && has(auditor[1], "Janssens")) << auditor[1];
+  EXPECT_FALSE(has(citizen[1], "85073003328") || has(citizen[1], "Janssens")) << citizen[1];
+  EXPECT_TRUE(has(citizen[1], R"("dimonaOut":{)")) << citizen[1];
+  EXPECT_TRUE(has(citizen[1], "00024-347")) << citizen[1];
+  EXPECT_EQ(citizen[0], auditor[0]) << "the citizen's own declaration is shown whole";
+  EXPECT_TRUE(has(citizen[0], "05031412595"));
+}
+
+TEST(WithoutNestedMember, RemovesTheMemberAndOneComma) {
+  EXPECT_EQ(without_nested_member(R"({"a":1,"declaration":{"worker":{"ssin":"1","n":"}{,\""},"b":[1,{"c":2}]},"z":3})",
+                                  "declaration", "worker"),
+            R"({"a":1,"declaration":{"b":[1,{"c":2}]},"z":3})");
+  EXPECT_EQ(without_nested_member(R"({"declaration":{"b":1,"worker":{"x":2}}})", "declaration", "worker"),
+            R"({"declaration":{"b":1}})");
+  EXPECT_EQ(without_nested_member(R"({"declaration":{"worker":{"x":2}}})", "declaration", "worker"),
+            R"({"declaration":{}})");
+  EXPECT_EQ(without_nested_member(R"({"declaration":{"b":{"worker":1}}})", "declaration", "worker"),
+            R"({"declaration":{"b":{"worker":1}}})")
+      << "a deeper member of that name stays";
+  EXPECT_EQ(without_nested_member(R"({"x":1})", "declaration", "worker"), R"({"x":1})");
+  EXPECT_EQ(without_nested_member(R"({"declaration":{"worker":)", "declaration", "worker"),
+            R"({"declaration":{"worker":)")
+      << "truncated: unchanged";
+}
+
 TEST_F(CitizenHistoryTest, AsOfKeepsTheEventsRecordedAtOrBeforeIt) {
   for (int day = 1; day <= 9; ++day)
     at("2025-06-0" + std::to_string(day) + "T08:00:00Z",
