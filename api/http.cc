@@ -39,6 +39,13 @@ std::string_view HttpRequest::header(std::string_view name) const {
   return {};
 }
 
+std::string_view HttpRequest::last_header(std::string_view name) const {
+  std::string_view last;
+  for (const auto& [k, v] : headers)
+    if (k == name) last = v;
+  return last;
+}
+
 std::string_view HttpRequest::path() const {
   const std::string_view t = target;
   return t.substr(0, t.find('?'));

@@ -72,6 +72,9 @@ struct HttpRequest {
   std::string client;  // the peer's address, for rate limits
 
   std::string_view header(std::string_view name) const;
+  // The last line of header `name` (a field sent on several lines is one list, in order: RFC 9110
+  // 5.3); empty when absent.
+  std::string_view last_header(std::string_view name) const;
   std::string_view path() const;                   // the target before '?'
   std::string query(std::string_view name) const;  // percent-decoded; empty when absent
   bool has_query(std::string_view name) const;

@@ -1,5 +1,9 @@
 #include "api/rate_limit.h"
 
+#include <optional>
+
+#include <boost/asio/ip/address.hpp>
+
 #include "engine/base/assert.h"
 
 namespace dimona::api {
@@ -25,27 +29,30 @@ bool RateLimiter::allow(const std::string& key, Instant now) {
 
 namespace {
 
-// An IPv4 or IPv6 address as text (digits, hex, '.', ':', and a zone's '%'), nothing else.
-bool looks_like_address(std::string_view s) {
+// An IP address in its one canonical text (an IPv4-mapped IPv6 address as IPv4, IPv6 in RFC 5952
+// form), so that one client has one key; nullopt for anything else (a port, a name, "300.1.1.1").
+std::optional<std::string> canonical_address(std::string_view text) {
   constexpr size_t kAddressCharsMax = 64;
-  if (s.empty() || s.size() > kAddressCharsMax) return false;
-  for (const char c : s) {
-    const bool ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == '.' ||
-                    c == ':' || c == '%';
-    if (!ok) return false;
-  }
-  return true;
+  // No zone ("%eth0"): it names a link of the proxy's host, no client.
+  if (text.empty() || text.size() > kAddressCharsMax || text.find('%') != std::string_view::npos) return std::nullopt;
+  boost::system::error_code error;
+  const boost::asio::ip::address a = boost::asio::ip::make_address(std::string(text), error);
+  if (error) return std::nullopt;
+  if (a.is_v6() && a.to_v6().is_v4_mapped())
+    return boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, a.to_v6()).to_string();
+  return a.to_string();
 }
 
 }  // namespace
 
 std::string client_address(const HttpRequest& request, std::string_view trusted_proxy) {
   if (trusted_proxy.empty() || request.client != trusted_proxy) return request.client;
-  const std::string_view forwarded = request.header("x-forwarded-for");
+  // The proxy appends the client's address to the field's last line (a client may send lines of
+  // its own before it).
+  const std::string_view forwarded = request.last_header("x-forwarded-for");
   const size_t comma = forwarded.rfind(',');
   const std::string_view last = trim_ows(comma == std::string_view::npos ? forwarded : forwarded.substr(comma + 1));
-  if (!looks_like_address(last)) return request.client;
-  return std::string(last);
+  return canonical_address(last).value_or(request.client);
 }
 
 }  // namespace dimona::api

@@ -12,8 +12,10 @@
 //
 // client_address(): the peer's address, unless the peer is the configured
 // trusted proxy and the request carries X-Forwarded-For; then the address
-// the proxy appended (the last, comma-separated, trimmed). An empty,
-// oversized or garbled header counts as the proxy itself. X-Forwarded-For
+// the proxy appended (the last of the field's last line, comma-separated,
+// trimmed), parsed as an IP address and written in its canonical form (one
+// client, one key: "::ffff:10.0.0.1" is "10.0.0.1"). An empty, oversized or
+// garbled value (a port, a name) counts as the proxy itself. X-Forwarded-For
 // from any other peer is ignored (anyone can write it).
 #pragma once
 

@@ -39,5 +39,24 @@ TEST(ClientAddress, XForwardedForOnlyFromTheTrustedProxy) {
   EXPECT_EQ(client_address(r, "10.0.0.1"), "10.0.0.1");
 }
 
+// The field's lines are one list (RFC 9110 5.3): the proxy appends to the last line, so a line
+// the client sent before it names no one. One client is one key, however its address is written.
+TEST(ClientAddress, TheLastLineCountsAndEachAddressHasOneKey) {
+  HttpRequest r;
+  r.client = "10.0.0.1";
+  r.headers = {{"x-forwarded-for", "203.0.113.77"}, {"x-forwarded-for", "198.51.100.7"}};
+  EXPECT_EQ(client_address(r, "10.0.0.1"), "198.51.100.7");
+  const std::pair<const char*, const char*> same[] = {
+      {"::ffff:10.9.0.1", "10.9.0.1"}, {"2001:DB8:0::1", "2001:db8::1"}, {"2001:0db8:0000::0001", "2001:db8::1"}};
+  for (const auto& [given, key] : same) {
+    r.headers = {{"x-forwarded-for", given}};
+    EXPECT_EQ(client_address(r, "10.0.0.1"), key) << given;
+  }
+  for (const char* garbled : {"10.0.0.9:4431", "300.1.1.1", "example.org", "1.2.3", "fe80::1%eth0%x"}) {
+    r.headers = {{"x-forwarded-for", garbled}};
+    EXPECT_EQ(client_address(r, "10.0.0.1"), "10.0.0.1") << garbled;
+  }
+}
+
 }  // namespace
 }  // namespace dimona::api
