@@ -101,6 +101,13 @@ class Ingestor {
                                   std::map<uint32_t, uint64_t> reported_through);
   // Opens the report, keeping the entries `keep` says are of committed items (none: anew).
   Status open_report(const std::function<bool(const std::string& entry)>& keep);
+  // The report written out whole (its buffer flushed), or kIoError naming it: a full disk loses
+  // the refused lines' report, never a committed item, and the run must not end as if it had kept it.
+  Status finish_report() {
+    if (report_ && (std::fflush(report_) != 0 || std::ferror(report_)))
+      return io_error("cannot write the report " + options_.report_path + ": " + std::strerror(errno));
+    return Status::ok();
+  }
 
  private:
   // Where the current item is: a line, or a topic's partition and offset.
@@ -365,6 +372,7 @@ Result<IngestSummary> Ingestor::run(std::FILE* in, SourcePosition* position, uin
   }
   DIMONA_TRY(commit());
   DIMONA_TRY(ledger_.sync());
+  DIMONA_TRY(finish_report());
   if (options_.progress) options_.progress({line_number_, bytes_, total_bytes});
   return summary_;
 }
@@ -454,6 +462,7 @@ Result<IngestSummary> Ingestor::run_topic(InputTopic& input, std::map<uint32_t, 
   }
   DIMONA_TRY(commit());
   DIMONA_TRY(ledger_.sync());
+  DIMONA_TRY(finish_report());
   if (options_.progress) options_.progress({read, read, options_.follow ? 0 : total});
   return summary_;
 }

@@ -453,6 +453,18 @@ class CliStartup : public ::testing::Test {
   std::string data_;
 };
 
+// A report that cannot be written (a full disk) is an error, not a run that ends as if it had
+// kept the refused lines; the items committed stay (a second run finds them all stored).
+TEST_F(CliStartup, AReportThatCannotBeWrittenFailsTheRunAndLosesNoItem) {
+  const std::string input = std::string(DIMONA_TEST_DATA_DIR) + "/one_per_rule.ndjson";
+  Invocation full = run("ingest " + input + " --report /dev/full --data " + dir_.file("other"), dir_);
+  expect_one_line(full, "cannot write the report /dev/full");
+  Invocation again =
+      run("ingest " + input + " --report " + dir_.file("again.ndjson") + " --data " + dir_.file("other"), dir_);
+  EXPECT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(again.out.find("already ingested: the log holds every line"), std::string::npos) << again.out;
+}
+
 TEST_F(CliStartup, ACorruptBatchIsOneLineNamingItsPartitionAndOffset) {
   // One byte of one stored batch flipped, the way a bad sector would.
   sqlite3* db = nullptr;
