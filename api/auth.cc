@@ -29,7 +29,10 @@
 
 #include "api/http.h"  // trim_ows, inline: no link to the HTTP layer
 #include "engine/base/assert.h"
+#include "engine/base/display_text.h"
 #include "engine/base/private_file.h"
+
+#include <simdjson.h>
 
 namespace dimona::api {
 namespace json = boost::json;
@@ -357,6 +360,8 @@ Result<Principal> principal_from(const PrincipalClaims& claims) {
   const std::optional<Role> role = parse_role(claims.role);
   if (!role) return invalid_argument("role: citizen, employer, agency, auditor or declarant");
   if (claims.subject.size() > kSubjectBytesMax) return invalid_argument("subject: at most 256 bytes");
+  if (!simdjson::validate_utf8(claims.subject.data(), claims.subject.size()) || !is_display_text(claims.subject))
+    return invalid_argument("subject: UTF-8 text without control or bidirectional formatting characters");
   Principal p;
   p.role = *role;
   p.subject = std::string(claims.subject);
@@ -620,12 +625,6 @@ std::optional<AuthFailure> check_registered_claims(const json::object& claims, s
   return std::nullopt;
 }
 
-bool has_no_control_characters(std::string_view s) {
-  for (char c : s)
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return false;
-  return true;
-}
-
 // role, ssin, enterpriseNumber, sub.
 std::optional<AuthFailure> read_role_claims(const json::object& claims, Instant now, Principal* p) {
   bool bad = false;
@@ -650,8 +649,8 @@ std::optional<AuthFailure> read_role_claims(const json::object& claims, Instant 
     if (!number.is_ok()) return invalid("this role's token needs a valid \"enterpriseNumber\" claim");
     p->employer = number->value;
   }
-  if (sub && (sub->size() > kSubjectBytesMax || !has_no_control_characters(*sub)))
-    return invalid("the token's subject is too long or has control characters");
+  if (sub && (sub->size() > kSubjectBytesMax || !is_display_text(*sub)))
+    return invalid("the token's subject is too long or has control or bidirectional formatting characters");
   if (sub) p->subject = std::string(*sub);
   return std::nullopt;
 }

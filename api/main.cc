@@ -41,11 +41,14 @@ int main(int argc, char** argv) {
   std::string as_of_text, valid_on_text;
   const CLI::Validator instant_check(
       [](std::string& text) -> std::string {
-        return dimona::api::parse_as_of(text) ? "" : "expected an instant (2025-06-30T12:00:00Z) or a day (2025-06-30)";
+        return dimona::api::parse_as_of(text) ? "" : std::string(dimona::api::kAsOfExpected);
       },
       "INSTANT");
   const CLI::Validator day_check(
-      [](std::string& text) -> std::string { return dimona::parse_date(text) ? "" : "expected a day (2025-05-31)"; }, "DAY");
+      [](std::string& text) -> std::string {
+        return dimona::api::parse_valid_on(text) ? "" : std::string(dimona::api::kValidOnExpected);
+      },
+      "DAY");
   auto add_axes = [&](CLI::App* cmd) {
     cmd->add_option("--as-of", as_of_text, "Answer from the ledger's state at this instant (or the end of this day)")
         ->check(instant_check);
@@ -351,7 +354,7 @@ int main(int argc, char** argv) {
     return app.exit(e);
   }
   if (!as_of_text.empty()) common.as_of = dimona::api::parse_as_of(as_of_text);  // checked by instant_check
-  if (!valid_on_text.empty()) common.valid_on = dimona::parse_date(valid_on_text);
+  if (!valid_on_text.empty()) common.valid_on = dimona::api::parse_valid_on(valid_on_text);
   if (gen->parsed()) return run_generate(generate);
   if (ing->parsed()) return run_ingest(common, ingest);
   if (ins->parsed()) return run_log_inspect(common, inspect);

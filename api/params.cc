@@ -73,26 +73,45 @@ Parsed<std::optional<Offset>> query_min_offset(const HttpRequest& request) {
   return std::optional<Offset>(*n);
 }
 
+namespace {
+
+// The years an audit axis may name, as ?year may (2000..2099): the views' years, quarters and
+// calendars around such a day stay four-digit years.
+bool in_axis_years(Date day) {
+  const int32_t y = year_of(day);
+  return y >= 2000 && y <= 2099;
+}
+
+}  // namespace
+
 std::optional<Instant> parse_as_of(std::string_view text) {
   if (text.size() == 10) {
     const std::optional<Date> day = parse_date(text);
-    if (!day) return std::nullopt;
+    if (!day || !in_axis_years(*day)) return std::nullopt;
     return Instant{start_of(*day).micros + kMicrosPerDay - 1};
   }
-  return parse_instant(text);
+  const std::optional<Instant> at = parse_instant(text);
+  if (!at || !in_axis_years(date_of(*at))) return std::nullopt;
+  return at;
+}
+
+std::optional<Date> parse_valid_on(std::string_view text) {
+  const std::optional<Date> day = parse_date(text);
+  if (!day || !in_axis_years(*day)) return std::nullopt;
+  return day;
 }
 
 Parsed<std::optional<Instant>> query_as_of(const HttpRequest& request) {
   if (!request.has_query("asOf")) return std::optional<Instant>();
   const std::optional<Instant> at = parse_as_of(request.query("asOf"));
-  if (!at) return refused<std::optional<Instant>>("query", "asOf", "expected an instant (2025-06-30T12:00:00Z) or a day (2025-06-30)");
+  if (!at) return refused<std::optional<Instant>>("query", "asOf", std::string(kAsOfExpected));
   return std::optional<Instant>(*at);
 }
 
 Parsed<std::optional<Date>> query_valid_on(const HttpRequest& request) {
   if (!request.has_query("validOn")) return std::optional<Date>();
-  const std::optional<Date> day = parse_date(request.query("validOn"));
-  if (!day) return refused<std::optional<Date>>("query", "validOn", "expected a day (2025-05-31)");
+  const std::optional<Date> day = parse_valid_on(request.query("validOn"));
+  if (!day) return refused<std::optional<Date>>("query", "validOn", std::string(kValidOnExpected));
   return std::optional<Date>(*day);
 }
 
@@ -190,7 +209,7 @@ std::string unsupported_body(const HttpRequest& request) {
   if (request.body.empty()) return {};
   const std::string_view encoding = trim_ows(request.header("content-encoding"));
   if (!encoding.empty() && !equal_ignoring_case(encoding, "identity"))
-    return "Content-Encoding " + std::string(encoding).substr(0, 64) + " is not decoded here: send the JSON as it is";
+    return "this Content-Encoding is not decoded here: send the JSON as it is (identity)";  // no echo of the value
   const std::string_view type = request.header("content-type");
   if (type.empty()) return {};
   const std::string_view media = trim_ows(type.substr(0, type.find(';')));
@@ -203,7 +222,7 @@ std::string unsupported_body(const HttpRequest& request) {
                      (minor.size() > kJsonSuffix.size() &&
                       equal_ignoring_case(minor.substr(minor.size() - kJsonSuffix.size()), kJsonSuffix)));
   if (json) return {};
-  return "Content-Type " + std::string(media).substr(0, 64) + " is not read here: the body is application/json";
+  return "this Content-Type is not read here: the body is application/json";  // no echo of the value
 }
 
 Parsed<std::optional<int32_t>> query_year(const HttpRequest& request) {

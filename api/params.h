@@ -68,8 +68,13 @@ Parsed<std::optional<int32_t>> query_year(const HttpRequest& request);
 // The two time axes of an audit (docs/audit.md). An instant of ledger time as
 // an auditor names it: RFC 3339 ("2025-06-30T12:00:00Z", parse_instant), or a
 // day ("2025-06-30": the end of that day, UTC, what the ledger said by then);
-// nullopt for anything else. The CLI's --as-of reads it too.
+// nullopt for anything else, and for an instant outside the years 2000..2099. The CLI's --as-of
+// reads it too, and --valid-on parse_valid_on (a day, YYYY-MM-DD, in 2000..2099).
 std::optional<Instant> parse_as_of(std::string_view text);
+std::optional<Date> parse_valid_on(std::string_view text);
+inline constexpr std::string_view kAsOfExpected =
+    "expected an instant (2025-06-30T12:00:00Z) or a day (2025-06-30) in the years 2000..2099";
+inline constexpr std::string_view kValidOnExpected = "expected a day (2025-05-31) in the years 2000..2099";
 // ?asOf (parse_as_of) and ?validOn (a day, YYYY-MM-DD): absent, or the value.
 Parsed<std::optional<Instant>> query_as_of(const HttpRequest& request);
 Parsed<std::optional<Date>> query_valid_on(const HttpRequest& request);

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <string>
 
+#include "engine/base/display_text.h"
 #include "engine/base/limits.h"
 #include "engine/quota_schedule.h"
 
@@ -603,14 +604,13 @@ Status read_bool(od::value& v, const Path& p, bool* out) {
 }
 
 // An action's free text (a contact, a file name, a scope): shown to people and written to
-// their screens and logs, so no control character (C0 or DEL: a NUL, an escape sequence, a
-// line break that would start a forged line).
+// their screens and logs, so display text only (engine/base/display_text.h: no C0, DEL or C1
+// control, no bidirectional formatting character).
 Status read_text(od::value& v, const Path& p, std::string_view* out) {
   bool present = false;
   DIMONA_TRY(read_string(v, p, out, &present));
   if (!present || out->empty()) return field_error(p, "expected a non-empty string");
-  for (const char c : *out)
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return field_error(p, "control characters are not allowed");
+  if (!is_display_text(*out)) return field_error(p, "control characters are not allowed");
   return Status::ok();
 }
 

@@ -93,6 +93,15 @@ TEST(Params, TheAuditAxes) {
   EXPECT_EQ(**query_valid_on(get("/x?validOn=2025-05-31")), *parse_date("2025-05-31"));
   for (const char* q : {"validOn=", "validOn=2025-05-31T00:00:00Z", "validOn=31-05-2025", "validOn=2025-02-29"})
     EXPECT_EQ(query_valid_on(get(std::string("/x?") + q)).issues.at(0).name, "validOn") << q;
+  // Both axes stay in the years a view may show (as ?year: 2000..2099); 9999-12-31 once answered
+  // a calendar "to" of ":000-12-31" and a quarter "0-Q1".
+  for (const char* q : {"asOf=9999-12-31", "asOf=0001-01-01", "asOf=1999-12-31T23:59:59Z", "asOf=2100-01-01T00:00:00Z",
+                        "asOf=2099-12-31T23:30:00-01:00"})
+    EXPECT_EQ(query_as_of(get(std::string("/x?") + q)).issues.at(0).name, "asOf") << q;
+  EXPECT_TRUE(query_as_of(get("/x?asOf=2000-01-01T00:00:00Z"))->has_value());
+  EXPECT_TRUE(query_as_of(get("/x?asOf=2099-12-31"))->has_value());
+  for (const char* q : {"validOn=9999-12-31", "validOn=0001-01-01", "validOn=1999-12-31", "validOn=2100-01-01"})
+    EXPECT_EQ(query_valid_on(get(std::string("/x?") + q)).issues.at(0).name, "validOn") << q;
 }
 
 // RFC 9110 12.5.1: what a route offering JSON and PDF answers in.
