@@ -1,6 +1,9 @@
 // `serve` (the REST API over the live ledger) and `token` (development tokens).
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
+
+#include <boost/asio/ip/address.hpp>
 
 #include "api/auth.h"
 #include "api/cli_support.h"
@@ -20,6 +23,13 @@ namespace {
 
 std::string dev_key_dir(const CommonOptions& common) { return common.data_dir + "/dev-keys"; }
 
+// A base for the links answers carry: http:// or https://, a host, printable ASCII without blanks.
+bool valid_public_url(std::string_view url) {
+  const size_t scheme = url.starts_with("https://") ? 8 : url.starts_with("http://") ? 7 : 0;
+  if (scheme == 0 || url.size() == scheme || url.size() > 2048) return false;
+  return std::all_of(url.begin(), url.end(), [](char c) { return c > 0x20 && c < 0x7f; });
+}
+
 }  // namespace
 
 int run_serve(const CommonOptions& common, const ServeOptions& o) {
@@ -29,10 +39,21 @@ int run_serve(const CommonOptions& common, const ServeOptions& o) {
 
   if (o.portal_sign_in && !o.jwks.empty())
     return fail("serve", invalid_argument("--portal-sign-in mints tokens with the development key: not beside --jwks"));
-  if (o.portal_sign_in && o.address != "127.0.0.1" && o.address != "::1" && o.address != "localhost")
+  boost::system::error_code not_an_address;
+  const boost::asio::ip::address bound = boost::asio::ip::make_address(o.address, not_an_address);
+  if (o.portal_sign_in && o.address != "localhost" && (not_an_address || !bound.is_loopback()))
     return fail("serve",
                 invalid_argument(
                     "--portal-sign-in lets anyone who reaches the server sign in as anyone: loopback --address only"));
+  // The options read as addresses and links are checked here, before anything starts: a proxy
+  // address that can never match, or a link that is no web address, is a mistake to say now.
+  if (!o.trusted_proxy.empty()) {
+    boost::system::error_code error;
+    (void)boost::asio::ip::make_address(o.trusted_proxy, error);
+    if (error) return fail("serve", invalid_argument("--trusted-proxy: expected the proxy's IP address"));
+  }
+  if (!o.public_url.empty() && !valid_public_url(o.public_url))
+    return fail("serve", invalid_argument("--public-url: expected an http:// or https:// address without spaces"));
   if (o.portal_sign_in)
     std::fprintf(stderr, "serve: development sign-in on (/portal/): anyone reaching %s may sign in as anyone\n",
                  o.address.c_str());

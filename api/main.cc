@@ -1,5 +1,6 @@
 // dimona-ledger: the command line of the Dimona Ledger.
 #include <CLI/CLI.hpp>
+#include <charconv>
 
 #include <cstdint>
 #include <cstdlib>
@@ -60,7 +61,16 @@ int main(int argc, char** argv) {
   CLI::App* gen = app.add_subcommand("generate", "Write a realistic NDJSON year of declarations");
   gen->add_option("--year", generate.year, "Calendar year (the generator checks its range)");
   gen->add_option("--students", generate.students, "Number of students (the scale of the year)")->check(CLI::Range(uint64_t{1}, uint64_t{50'000'000}));
-  gen->add_option("--seed", generate.seed, "Random seed: the same seed gives the same bytes");
+  gen->add_option("--seed", generate.seed, "Random seed: the same seed gives the same bytes")
+      ->check(CLI::Validator(
+          [](std::string& text) -> std::string {
+            uint64_t value = 0;  // digits only, within 64 bits: "-1" or 2^64 must not wrap to another seed
+            const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+            return !text.empty() && error == std::errc() && end == text.data() + text.size()
+                       ? ""
+                       : "expected a whole number 0.." + std::to_string(UINT64_MAX);
+          },
+          "UINT64"));
   gen->add_option("--bad-share", generate.bad_share, "Share of bad declarations")->check(CLI::Range(0.0, 0.5));
   gen->add_option("-o,--out", generate.out, "Output file, - for stdout");
   gen->add_option("--kbo", generate.kbo, "Also write the employers' register extract (enterprise.csv, denomination.csv) to this folder");

@@ -151,6 +151,8 @@ HttpResponse portal_answer(const HttpRequest& request, const PortalSignIn* how, 
   if (request.method != "GET") return method_not_allowed("GET, HEAD");
   if (path == kConsent) {  // ?token=T: the citizen's consents page, the token kept in the fragment
     const std::optional<AccessToken> token = parse_access_token(request.query("token"));
+    if (!request.repeated_query().empty())
+      return bad_request_of({{"query", std::string(request.repeated_query()), "given more than once"}});
     if (!token)
       return bad_request_of({{"query", "token", "a data-access request's token: 20 Crockford base32 characters"}});
     HttpResponse r;

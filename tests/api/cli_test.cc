@@ -465,6 +465,14 @@ TEST_F(CliStartup, AReportThatCannotBeWrittenFailsTheRunAndLosesNoItem) {
   EXPECT_NE(again.out.find("already ingested: the log holds every line"), std::string::npos) << again.out;
 }
 
+// Options read as addresses and links are refused at start, one line each (hostile review).
+TEST_F(CliStartup, AProxyAddressOrAPublicUrlThatCannotWorkIsOneLine) {
+  expect_one_line(serve("--trusted-proxy notanip"), "--trusted-proxy: expected the proxy's IP address");
+  expect_one_line(serve("--public-url 'javascript:alert(1)'"), "--public-url: expected an http:// or https:// address");
+  expect_one_line(serve("--public-url 'http://a b'"), "--public-url");
+  expect_one_line(serve("--portal-sign-in --address 10.0.0.1"), "loopback --address only");
+}
+
 TEST_F(CliStartup, ACorruptBatchIsOneLineNamingItsPartitionAndOffset) {
   // One byte of one stored batch flipped, the way a bad sector would.
   sqlite3* db = nullptr;

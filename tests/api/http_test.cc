@@ -2930,7 +2930,8 @@ TEST_F(HttpTest, ThePortalsFilesAreServedWithNoTokenAndAPolicyThatLoadsNothingEl
   EXPECT_EQ(consent.status, 303) << consent;
   EXPECT_EQ(consent.header("location"), "/portal/#consent=7K3M9Q2XW8D4RZ6T1VBN");
   for (const char* target : {"/consent", "/consent?token=", "/consent?token=7K3M9Q2XW8D4RZ6T1VB",
-                             "/consent?token=%3Cscript%3E", "/consent?token=7K3M9Q2XW8D4RZ6T1VBN%0D%0ASet-Cookie:x"}) {
+                             "/consent?token=%3Cscript%3E", "/consent?token=7K3M9Q2XW8D4RZ6T1VBN%0D%0ASet-Cookie:x",
+                             "/consent?token=7K3M9Q2XW8D4RZ6T1VBN&token=7K3M9Q2XW8D4RZ6T1VBN"}) {
     const Response r = call("GET", target);
     EXPECT_EQ(r.status, 400) << target << " " << r;
     EXPECT_FALSE(r.has_header("location")) << target;
