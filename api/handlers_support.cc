@@ -156,7 +156,11 @@ Status may_submit(const Principal& p, const Command& c, const Ledger& ledger) {
     if (p.employer == 0) return Status::ok();  // a declarant for any employer (no enterprise in its token)
     const uint64_t employer = employer_key(c.declaration);
     if (employer != 0 && employer != p.employer) return permission_denied("another employer");
-    if (c.declaration.kind == DeclarationKind::kIn) return Status::ok();
+    // An IN names its employer: one without is no declaration of this enterprise (refused
+    // 90256-364, it would be recorded in a citizen's history, attributed to no one).
+    if (c.declaration.kind == DeclarationKind::kIn)
+      return employer == p.employer ? Status::ok()
+                                    : permission_denied("an IN of this enterprise names it as its employer");
     // UPDATE, OUT, CANCEL: a period of its own enterprise. Unknown and another employer's get the
     // same refusal, decided before anything else of the body (a worker SSIN) is looked at, and
     // nothing is recorded: no answer, and no citizen's anomaly, says whether such a period exists.

@@ -2368,6 +2368,11 @@ TEST_F(HttpTest, ForADeclarantAnotherEmployersIsTheSameAsUnknown) {
       }
     }
   }
+  // An IN without an employer: no declaration of this enterprise, refused before it is decided.
+  const std::string no_employer =
+      R"({"worker":{"ssin":")" + kStudent +
+      R"("},"dimonaIn":{"features":{"jointCommissionNumber":"XXX","workerType":"OTH"},"startDate":"2025-08-01"}})";
+  expect_problem(post("/v1/declarations", declarant(kEmp2), no_employer), 403, "missingPermission");
   ASSERT_GE(answers.size(), 12u) << "CANCEL, UPDATE, OUT, with and without a worker, for both ids";
   for (const std::string& a : answers) EXPECT_EQ(a, answers.front());
   EXPECT_EQ(call("GET", "/ready").json()["eventsFolded"].integer(), folded) << "nothing recorded";
