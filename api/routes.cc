@@ -267,6 +267,10 @@ struct Api::Impl {
       if (name != "ssin") continue;
       if (Result<Ssin> s = parse_ssin(value); s.is_ok()) c.consulted->citizen = *s;  // else the handler answers 400
     }
+    // An auditor's employer-wide list narrowed to one citizen (?ssin=, the career-break overview)
+    // answers that citizen's data: recorded as a read of it, as a path's {ssin} is.
+    if (!c.consulted->citizen && *role == ConsultationRole::kAuditor && c.request.has_query("ssin"))
+      if (Result<Ssin> s = parse_ssin(c.request.query("ssin")); s.is_ok()) c.consulted->citizen = *s;
     c.reply = [&service = service, note = c.consulted, who = *c.who, role = *role, target = c.request.target,
                answer = std::move(c.reply)](HttpResponse r) {
       if (r.status < 200 || r.status >= 300 || !note->citizen) return answer(std::move(r));

@@ -2673,6 +2673,15 @@ TEST_F(HttpTest, WhoLookedListsTheAuditorsAndTheEmployersReadsNotTheCitizensOwn)
   EXPECT_EQ(after["items"][0]["by"].text, "auditor:auditor-test");
   EXPECT_FALSE(after["next"].text.empty()) << "paged";
   expect_problem(get(citizen_path("12345678901", "consultations"), citizen(kStudent)), 400, "badRequest");
+  // The employer's overview narrowed to the citizen (?ssin=) answers their request: an auditor's
+  // read of it is one of theirs too (hostile review); the employer's own is not.
+  ASSERT_EQ(get("/v1/careerBreakRequests?employer=" + kEmp1 + "&ssin=" + kStudent, employer(kEmp1)).status, 200);
+  EXPECT_EQ(get(list, auditor()).json()["total"].integer(), 4);  // (this read is the 5th)
+  const Response overview = get("/v1/careerBreakRequests?employer=" + kEmp1 + "&ssin=" + kStudent, auditor());
+  ASSERT_EQ(overview.status, 200) << overview;
+  const Json narrowed = get(list + "?pageSize=1", citizen(kStudent)).json();
+  EXPECT_EQ(narrowed["total"].integer(), 6);
+  EXPECT_EQ(narrowed["items"][0]["scope"].text, "careerBreakRequests");
 }
 
 // A consent's read names its scope and channel; a read in the past (?asOf) is recorded now.
