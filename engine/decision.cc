@@ -24,9 +24,10 @@ bool crosses_quarters(WorkerType t, Date start, Date end) {
   return needs_one_quarter(t) && quarter_index(start) != quarter_index(end);
 }
 
-// Zone 00910: a FLX IN is sent at the earliest flexi_send_window_days before its quarter starts.
+// Zone 00910: a FLX IN is sent at the earliest flexi_send_window_days before its quarter starts
+// (days in Brussels, as lateness is read).
 bool flexi_sent_too_early(Date start, Instant recorded_at) {
-  return date_of(recorded_at) < flexi_window_opens(quarter_index(start));
+  return brussels_date(recorded_at) < flexi_window_opens(quarter_index(start));
 }
 
 bool needs_end_date(WorkerType t, JointCommission jc) {

@@ -87,6 +87,13 @@ Instant brussels_instant(Date day, int32_t minutes) {
   return Instant{clock - kHour};
 }
 
+Date brussels_date(Instant at) {
+  // A Belgian day starts 1 or 2 hours before its UTC namesake: it is the UTC date of at + 2 h,
+  // or the day before when that day's midnight in Brussels is still ahead.
+  const Date later = date_of(Instant{at.micros + 2 * 3'600 * kMicrosPerSecond});
+  return at < brussels_instant(later, 0) ? Date{later.days - 1} : later;
+}
+
 std::optional<Date> parse_date(std::string_view s) {
   if (s.size() != 10 || s[4] != '-' || s[7] != '-') return std::nullopt;
   const int32_t y = digits(s, 0, 4), m = digits(s, 5, 2), d = digits(s, 8, 2);

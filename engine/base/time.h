@@ -75,6 +75,10 @@ inline Instant start_of(Date d) { return Instant{int64_t{d.days} * kMicrosPerDay
 // clock reads `minutes` (0..1439) after midnight on `day`; a time the spring change skips is read
 // as winter time (02:30 is 03:30 summer time), one the autumn change repeats as its first.
 Instant brussels_instant(Date day, int32_t minutes);
+// The day a Belgian clock shows at `at` (its inverse: brussels_instant(d, 0) <= at <
+// brussels_instant(d + 1, 0)): a Dimona's windows (a flexi job's 31 days, an attestation's
+// December) are days in Brussels.
+Date brussels_date(Instant at);
 
 class Clock {
  public:

@@ -392,9 +392,9 @@ TEST_F(DecisionTest, FlexiInSentMoreThan31DaysBeforeItsQuarterIsRefused) {
   Submission in_window = submit(flx_in("2025-07-12", "2025-07-12"));
   EXPECT_NE(in_window.decision.result, ResultCode::kRefused);
   EXPECT_FALSE(has_anomaly(in_window, anomaly::kStartDateOutOfDomain));
-  clock_.set(*parse_instant("2025-08-30T23:59:00Z"));  // one day before 2025-Q4's window opens
+  clock_.set(*parse_instant("2025-08-30T21:59:00Z"));  // 23:59 in Brussels, the day before 2025-Q4's window opens
   EXPECT_TRUE(has_anomaly(submit(flx_in("2025-10-03", "2025-10-03")), anomaly::kStartDateOutOfDomain));
-  clock_.set(*parse_instant("2025-08-31T00:00:00Z"));  // the first day of the window
+  clock_.set(*parse_instant("2025-08-30T22:00:00Z"));  // 2025-08-31 00:00 in Brussels: the first day of the window
   EXPECT_FALSE(has_anomaly(submit(flx_in("2025-10-03", "2025-10-03")), anomaly::kStartDateOutOfDomain));
   // Other worker types have no such window.
   const std::string oth = R"({"employer":{"employerId":125482497},"worker":{"ssin":"85073003328"},"dimonaIn":{"features":{"jointCommissionNumber":"302","workerType":"OTH"},"startDate":"2026-03-01"}})";
@@ -604,6 +604,17 @@ TEST_F(DecisionTest, HoursOfTheDayBelongToOccasionalAndFlexiWork) {
   EXPECT_TRUE(
       has_anomaly(submit(in_of("FLX", "302", "2025-07-20", "2025-07-20", R"("startHour":"1800","endHour":"1700")")),
                   anomaly::kEndHourBeforeStart));
+}
+
+// Zone 00910: a FLX IN for 2025-Q1 opens on 2024-12-01 in Brussels, which begins at
+// 2024-11-30T23:00Z (winter time), as lateness is read on a Belgian clock.
+TEST_F(DecisionTest, TheFlexiWindowOpensOnABelgianClock) {
+  clock_.set(*parse_instant("2024-11-30T22:59:00Z"));
+  Submission early = submit(in_of("FLX", "302", "2025-01-10", "2025-01-10", R"("startHour":"1800","endHour":"2300")"));
+  EXPECT_TRUE(has_anomaly(early, anomaly::kStartDateOutOfDomain)) << testing::anomalies_of(early);
+  clock_.set(*parse_instant("2024-11-30T23:30:00Z"));
+  Submission open = submit(in_of("FLX", "302", "2025-01-10", "2025-01-10", R"("startHour":"1800","endHour":"2300")"));
+  EXPECT_FALSE(has_anomaly(open, anomaly::kStartDateOutOfDomain)) << testing::anomalies_of(open);
 }
 
 // Zone 00913 (359): an open period is closed by an OUT, not by an UPDATE giving it an end.

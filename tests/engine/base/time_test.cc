@@ -64,6 +64,23 @@ TEST(Time, ABelgianClockTimeIsItsInstant) {
   EXPECT_EQ(at("1969-12-31", 0, 0), "1969-12-30T23:00:00Z");  // before the epoch
 }
 
+// The day a Belgian clock shows: brussels_instant's inverse, across both changes of the hour.
+TEST(Time, ABelgianDayIsTheDayItsClockShows) {
+  const auto day = [](const char* at) { return to_string(brussels_date(*parse_instant(at))); };
+  EXPECT_EQ(day("2024-11-30T22:59:59Z"), "2024-11-30");
+  EXPECT_EQ(day("2024-11-30T23:00:00Z"), "2024-12-01");  // midnight, winter time
+  EXPECT_EQ(day("2025-06-30T21:59:59Z"), "2025-06-30");
+  EXPECT_EQ(day("2025-06-30T22:00:00Z"), "2025-07-01");  // midnight, summer time
+  EXPECT_EQ(day("2025-03-29T23:00:00Z"), "2025-03-30");  // the night the clocks go forward
+  EXPECT_EQ(day("2025-10-25T22:00:00Z"), "2025-10-26");  // and back
+  EXPECT_EQ(day("2025-10-26T22:59:59Z"), "2025-10-26");
+  for (int64_t minute = 0; minute < 3 * 366 * 24 * 60; minute += 7) {  // 2024-2026, every 7 minutes
+    const Instant at{parse_instant("2024-01-01T00:00:00Z")->micros + minute * 60 * kMicrosPerSecond};
+    const Date d = brussels_date(at);
+    ASSERT_TRUE(!(at < brussels_instant(d, 0)) && at < brussels_instant(Date{d.days + 1}, 0)) << to_string(at);
+  }
+}
+
 TEST(Time, ManualClockMovesOnlyWhenTold) {
   ManualClock clock(Instant{10});
   EXPECT_EQ(clock.now().micros, 10);
