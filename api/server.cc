@@ -146,8 +146,9 @@ bool ends_with_chunked(std::string_view value) {
 // whose meaning a second copy would make ambiguous is refused rather than the
 // first one taken (RFC 9112 3.2, 6.1, 6.3; RFC 9110 8.6): Host (exactly one in
 // HTTP/1.1), Content-Length (and only digits: "2, 2" is a list), Transfer-Encoding
-// (not beside Content-Length, not in HTTP/1.0), Authorization (who asks),
-// Content-Type and Content-Encoding (how the body reads).
+// (not beside Content-Length, not in HTTP/1.0), Authorization (who asks), Origin
+// (whose page asks: the portal's sign-in answers loopback pages only), Content-Type
+// and Content-Encoding (how the body reads).
 template <typename Head>
 std::string_view framing_fault(const Head& head) {
   if (head.count(http::field::host) > 1 || (head.version() >= 11 && head.count(http::field::host) == 0))
@@ -164,6 +165,7 @@ std::string_view framing_fault(const Head& head) {
   if (head.version() < 11 && head.count(http::field::transfer_encoding) > 0)
     return "Transfer-Encoding in an HTTP/1.0 request";
   if (head.count(http::field::authorization) > 1) return "two Authorization fields";
+  if (head.count(http::field::origin) > 1) return "two Origin fields";
   if (head.count(http::field::content_type) > 1) return "two Content-Type fields";
   if (head.count(http::field::content_encoding) > 1) return "two Content-Encoding fields";
   return {};

@@ -129,9 +129,12 @@ void check_planned_hours(const Declaration& d, WorkerType t, bool required, Deci
 // Zones 00777 and 00778: hours of the day belong to an occasional worker's (EXT) and a flexi
 // job's (FLX) periods, and are forbidden on any other; on one day, the end may not come before
 // the start (an EXT night over two days ends the next day).
-void check_hours_of_day(const Declaration& d, WorkerType t, Date start, Date end, Decision* out) {
+void check_hour_formats(const Declaration& d, Decision* out) {
   if (d.start_hour.invalid()) out->add(kStartHourInvalid, kBlocking);
   if (d.end_hour.invalid()) out->add(kEndHourInvalid, kBlocking);
+}
+void check_hours_of_day(const Declaration& d, WorkerType t, Date start, Date end, Decision* out) {
+  check_hour_formats(d, out);
   if (t != WorkerType::kEXT && t != WorkerType::kFLX) {
     if (d.start_hour.present()) out->add(kStartHourForbidden, kBlocking);
     if (d.end_hour.present()) out->add(kEndHourForbidden, kBlocking);
@@ -143,11 +146,12 @@ void check_hours_of_day(const Declaration& d, WorkerType t, Date start, Date end
 
 // Zones 00910 and 00911, the dates' domain: a start from 1920-01-01, an end from 1999-01-01, each
 // before the year ten years after the declaration's.
+bool before_ten_years_on(Date day, Instant recorded_at) { return year_of(day) < year_of(date_of(recorded_at)) + 10; }
 bool start_in_domain(Date start, Instant recorded_at) {
-  return !(start < date_from_civil(1920, 1, 1)) && year_of(start) < year_of(date_of(recorded_at)) + 10;
+  return !(start < date_from_civil(1920, 1, 1)) && before_ten_years_on(start, recorded_at);
 }
 bool end_in_domain(Date end, Instant recorded_at) {
-  return !(end < date_from_civil(1999, 1, 1)) && year_of(end) < year_of(date_of(recorded_at)) + 10;
+  return !(end < date_from_civil(1999, 1, 1)) && before_ten_years_on(end, recorded_at);
 }
 
 bool is_article_17(WorkerType t) { return t == WorkerType::kO17 || t == WorkerType::kS17 || t == WorkerType::kT17; }
@@ -170,11 +174,7 @@ void check_in_shape(const Declaration& d, Instant recorded_at, Decision* out) {
   else if (d.end_date.valid() &&
            (d.end_date.value.days == kOpenEndDays || !end_in_domain(d.end_date.value, recorded_at)))
     out->add(kEndDateOutOfDomain, kBlocking);
-  if (!d.worker_type.valid() || !d.joint_commission.valid()) {
-    if (d.start_hour.invalid()) out->add(kStartHourInvalid, kBlocking);
-    if (d.end_hour.invalid()) out->add(kEndHourInvalid, kBlocking);
-    return;
-  }
+  if (!d.worker_type.valid() || !d.joint_commission.valid()) return check_hour_formats(d, out);
   const WorkerType t = d.worker_type.value;
   const bool dates = d.start_date.valid() && d.end_date.valid();
   check_hours_of_day(d, t, d.start_date.value, dates ? d.end_date.value : Date{kOpenEndDays}, out);

@@ -235,6 +235,11 @@ TEST_F(HttpFramingTest, TwoTransferEncodingContentTypeOrContentEncodingFieldsAre
   expect_framing_refused(
       "POST /v1/declarations HTTP/1.1\r\nHost: t\r\nContent-Encoding: identity\r\nContent-Encoding: gzip\r\n"
       "Content-Length: 2\r\n\r\n{}");
+  // Two Origin fields: the sign-in read only the first (a loopback page's), whatever came after.
+  expect_framing_refused(
+      "POST /portal/signIn HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: http://127.0.0.1:8080\r\nOrigin: "
+      "http://evil.example\r\n"
+      "Content-Type: application/json\r\nContent-Length: 19\r\n\r\n{\"role\":\"auditor\"}");
 }
 
 TEST_F(HttpFramingTest, ChunkedInAnyCaseIsServed) {
