@@ -3,11 +3,11 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
-#include <iterator>
 #include <optional>
 
 #include "api/cli_support.h"
 #include "api/commands.h"
+#include "engine/base/bounded_read.h"
 #include "engine/codec.h"
 #include "engine/flexi.h"
 #include "projections/access_views.h"
@@ -32,7 +32,14 @@ Result<ActionSubmission> submit_one_action(WriteSide& side, const Action& action
 
 int run_submit(const CommonOptions& common, const SubmitOptions& o) {
   std::string text = o.input;
-  if (text == "-") text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+  if (text == "-") {
+    // One line and its line break; a longer input is refused unread (the decoder names the limit).
+    Result<std::string> input = read_at_most(std::cin, limits::declaration_bytes_max + 2);
+    if (!input.is_ok())
+      return fail("submit", invalid_argument("standard input is " + input.status().message() +
+                                             ": one declaration or action of at most 64 KiB"));
+    text = std::move(*input);
+  }
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
   const size_t size = text.size();
   text.resize(size + kJsonPadding);
@@ -70,7 +77,7 @@ int run_attest(const CommonOptions& common, const AttestOptions& o) {
   action.kind = ActionKind::kAttestationRequest;
   action.worker = *ssin;
   // The default year is the one of the ledger time the request is decided at.
-  action.year = o.year != 0 ? o.year : year_of(date_of(std::max(clock.now(), side->ledger->last_recorded_at())));
+  action.year = o.year != 0 ? o.year : year_of(brussels_date(std::max(clock.now(), side->ledger->last_recorded_at())));
   const std::string raw = "{\"worker\":{\"ssin\":\"" + o.ssin + "\"},\"attestationRequest\":{\"year\":" +
                           std::to_string(action.year) + "}}";
   Result<ActionSubmission> s = submit_one_action(*side, action, raw, "cli:attest");
@@ -117,7 +124,7 @@ int run_access_code(const CommonOptions& common, const AccessCodeOptions& o) {
   Result<ReadSide> side = open_read_side(as_it_stood(common, o.date, *today), 0, false);
   if (!side.is_ok()) return fail("access-code", side.status());
   if (o.date.empty()) today = ledger_now(*side->projector);
-  const AccessCodeAnswer answer = lookup_access_code(*side->projector, o.code, date_of(*today));
+  const AccessCodeAnswer answer = lookup_access_code(*side->projector, o.code, brussels_date(*today));
   std::string line;
   to_json(answer, &line);
   print_line(line);
@@ -146,7 +153,7 @@ int run_consent_check(const CommonOptions& common, const ConsentOptions& o) {
   Result<CitizenView> view = open_citizen(as_it_stood(common, o.at, *at), o.ssin);
   if (!view.is_ok()) return fail("consent check", view.status());
   if (o.at.empty()) at = ledger_now(*view->side.projector);
-  const Result<int32_t> period = consented_period(scope, date_of(*at), asked);
+  const Result<int32_t> period = consented_period(scope, brussels_date(*at), asked);
   if (!period.is_ok())
     return fail("consent check", invalid_argument(std::string(o.quarter.empty() ? "--year" : "--quarter") + ": " +
                                                   period.status().message()));
@@ -157,7 +164,7 @@ int run_consent_check(const CommonOptions& common, const ConsentOptions& o) {
   if (!v.allowed) return 1;
   // What the consent shows the employer.
   const Result<std::string> data =
-      consented_data(*view->side.projector, view->citizen, *employer, scope, *period, v, date_of(*at));
+      consented_data(*view->side.projector, view->citizen, *employer, scope, *period, v, brussels_date(*at));
   if (!data.is_ok()) return fail("consent check", data.status());
   print_line(*data);
   return 0;
@@ -199,7 +206,7 @@ int run_flexi(const CommonOptions& common, const FlexiOptions& o) {
   Result<CitizenView> view = open_citizen(common, o.ssin);
   if (!view.is_ok()) return fail("flexi", view.status());
   // The default quarter is the one of the read's "now" (ledger_now), as every other read's default.
-  const int32_t quarter = o.quarter.empty() ? quarter_index(date_of(ledger_now(*view->side.projector))) : *asked;
+  const int32_t quarter = o.quarter.empty() ? quarter_index(brussels_date(ledger_now(*view->side.projector))) : *asked;
   std::string line;
   to_json(flexi_eligibility(view->state->actions(), view->citizen, quarter, employer, *rule), &line);
   print_line(line);

@@ -102,7 +102,7 @@ int run_calendar(const CommonOptions& common, const CitizenOptions& o) {
   Result<CitizenView> view = open_citizen(common, o.ssin);
   if (!view.is_ok()) return fail("calendar", view.status());
   const EmployerNaming naming = employer_naming_or_numbers(common);
-  for (int32_t year : years_around(o, common.valid_on.value_or(date_of(ledger_now(*view->side.projector))))) {
+  for (int32_t year : years_around(o, common.valid_on.value_or(brussels_date(ledger_now(*view->side.projector))))) {
     const StudentCalendar cal = student_calendar(*view->state, view->citizen, year, common.valid_on);
     std::string line;
     to_json(cal, &line, naming.names());
@@ -168,7 +168,7 @@ int run_interim(const CommonOptions& common, const InterimOptions& o) {
   Result<CitizenView> view = open_citizen(common, citizen.ssin);
   if (!view.is_ok()) return fail("interim", view.status());
   const EmployerNaming naming = employer_naming_or_numbers(common);
-  Result<InterimFilter> filter = interim_filter(o, date_of(ledger_now(*view->side.projector)));
+  Result<InterimFilter> filter = interim_filter(o, brussels_date(ledger_now(*view->side.projector)));
   if (!filter.is_ok()) return fail("interim", filter.status());
   if (common.valid_on && *common.valid_on < filter->from)  // docs/audit.md: the days up to validOn
     return fail("interim", invalid_argument("--valid-on: before --from"));
@@ -239,7 +239,8 @@ int run_anomalies(const CommonOptions& common, const AnomaliesOptions& o) {
     Result<ReadSide> side = open_read_side(common, 0, false);
     if (!side.is_ok()) return fail("anomalies", side.status());
     for (uint32_t p = 0; p < side->projector->partition_count(); ++p) {
-      std::vector<AnomalyRecord> some = side->projector->anomalies(p).of_employer(employer->value);
+      std::vector<AnomalyRecord> some =
+          side->projector->anomalies(p).of_employer(employer->value, side->projector->partition(p));
       records.insert(records.end(), some.begin(), some.end());
     }
     std::sort(records.begin(), records.end(), [](const AnomalyRecord& a, const AnomalyRecord& b) {

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
 
 #include <boost/asio/ip/address.hpp>
 
@@ -153,6 +154,10 @@ int run_token(const CommonOptions& common, const TokenOptions& o) {
   if (o.issuer.empty() || o.audience.empty()) return fail("token", invalid_argument("--issuer and --audience may not be empty"));
   Result<api::Principal> p = api::principal_from({o.role, o.ssin, o.enterprise_number, o.subject});
   if (!p.is_ok()) return fail("token", p.status());
+  // The key is the data folder's: a folder mistyped would get a key of its own, which no server trusts.
+  std::error_code ec;
+  if (!std::filesystem::is_directory(common.data_dir, ec))
+    return fail("token", not_found("no data folder " + common.data_dir + " (ingest or serve makes one)"));
   Result<api::TokenMinter> minter = api::TokenMinter::open_dev_key(dev_key_dir(common));
   if (!minter.is_ok()) return fail("token", minter.status());
   std::printf("%s\n", minter->mint(*p, SystemClock().now(), o.lifetime_seconds, o.issuer, o.audience).c_str());

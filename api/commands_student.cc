@@ -88,7 +88,7 @@ int run_wages(const CommonOptions& common, const CitizenOptions& o) {
   if (!view.is_ok()) return fail("wages", view.status());
   // --year Y: the four quarters of Y; else the four before the current one (ledger time).
   const int32_t current =
-      o.year != 0 ? quarters_after_year(o.year) : quarter_index(date_of(ledger_now(*view->side.projector)));
+      o.year != 0 ? quarters_after_year(o.year) : quarter_index(brussels_date(ledger_now(*view->side.projector)));
   const std::vector<QuarterWages> wages = wages_of_last_quarters(view->state->actions(), view->citizen, current);
   if (o.json) {
     std::string line;

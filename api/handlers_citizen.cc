@@ -18,7 +18,7 @@ namespace {
 std::optional<InterimFilter> interim_filter_of(Call& c) {
   const std::string from = c.request.query("from"), to = c.request.query("to"), type = c.request.query("workerType"),
                     agency = c.request.query("agency"), user_company = c.request.query("userCompany");
-  InterimFilterParsed parsed = parse_interim_filter({from, to, type, agency, user_company}, date_of(c.now));
+  InterimFilterParsed parsed = parse_interim_filter({from, to, type, agency, user_company}, brussels_date(c.now));
   InterimFilter& f = parsed.filter;
   constexpr const char* kParameter[] = {"from", "to", "workerType", "agency", "userCompany"};
   std::vector<InputIssue> issues;
@@ -72,7 +72,7 @@ void calendar_route(Call& c, const LedgerService& view) {
   const std::optional<Ssin> s = readable_citizen(c, view);
   if (!s) return;
   HttpResponse error;
-  const std::vector<int32_t> years = years_of_query(c, c.valid_on.value_or(date_of(c.now)), &error);
+  const std::vector<int32_t> years = years_of_query(c, c.valid_on.value_or(brussels_date(c.now)), &error);
   if (years.empty()) return c.reply(std::move(error));
   c.reply(json_response(200, view.read([&](const Projector& p) {
     std::vector<std::string> objects;
@@ -179,7 +179,7 @@ void consented_data_route(Call& c, const LedgerService& view) {
       return c.reply(
           bad_request("The input message is incorrect", {InputIssue{"query", "quarter", "expected YYYY-Qn"}}));
   }
-  const Result<int32_t> period = consented_period(scope, date_of(c.now), asked);
+  const Result<int32_t> period = consented_period(scope, brussels_date(c.now), asked);
   if (!period.is_ok())
     return c.reply(
         bad_request("The input message is incorrect", {InputIssue{"query", period_name, period.status().message()}}));
@@ -188,7 +188,7 @@ void consented_data_route(Call& c, const LedgerService& view) {
   std::optional<Result<std::string>> data = view.read([&](const Projector& p) -> std::optional<Result<std::string>> {
     const ConsentVerdict v = may_see(p, *s, employer, scope, c.now);
     if (!v.allowed) return std::nullopt;
-    return consented_data(p, *s, employer, scope, *period, v, date_of(c.now));
+    return consented_data(p, *s, employer, scope, *period, v, brussels_date(c.now));
   });
   if (!data) return c.reply(forbidden());
   if (!data->is_ok())
@@ -201,7 +201,7 @@ void consented_data_route(Call& c, const LedgerService& view) {
 void flexi_route(Call& c, const LedgerService& view) {
   const std::optional<Ssin> s = readable_citizen(c, view);
   if (!s) return;
-  std::optional<int32_t> quarter = quarter_index(date_of(c.now));
+  std::optional<int32_t> quarter = quarter_index(brussels_date(c.now));
   if (const std::string q = c.request.query("quarter"); !q.empty()) quarter = parse_quarter(q);
   if (!quarter) return c.reply(bad_request("The input message is incorrect", {InputIssue{"query", "quarter", "expected YYYY-Qn"}}));
   uint64_t employer = 0;
@@ -257,8 +257,8 @@ void issue_attestation(Call& c, LedgerService& ledger) {
   if (!s) return c.reply(std::move(error));
   if (!c.is(Role::kCitizen) || c.who->ssin != *s) return c.reply(forbidden());
   HttpResponse year_error;
-  const std::vector<int32_t> years = c.request.has_query("year") ? years_of_query(c, date_of(c.now), &year_error)
-                                                                 : std::vector<int32_t>{year_of(date_of(c.now))};
+  const std::vector<int32_t> years = c.request.has_query("year") ? years_of_query(c, brussels_date(c.now), &year_error)
+                                                                 : std::vector<int32_t>{year_of(brussels_date(c.now))};
   if (years.empty()) return c.reply(std::move(year_error));
   const int32_t year = years.front();
   const std::string body = "{\"worker\":{\"ssin\":\"" + c.param("ssin") + "\"},\"attestationRequest\":{\"year\":" +

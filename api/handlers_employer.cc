@@ -27,7 +27,8 @@ void access_code_route(Call& c, const LedgerService& view) {
   const Parsed<uint64_t> code = path_access_code(c.param("code"));
   if (!code) return c.reply(bad_request_of(code.issues));
   const std::string canonical = format_access_code(*code);
-  const AccessCodeAnswer a = view.read([&](const Projector& p) { return lookup_access_code(p, canonical, date_of(c.now)); });
+  const AccessCodeAnswer a =
+      view.read([&](const Projector& p) { return lookup_access_code(p, canonical, brussels_date(c.now)); });
   if (a.verdict != AccessCodeAnswer::Verdict::kValid) return c.reply(not_found("No valid access code"));
   c.consulted_citizen(a.citizen, "accessCode");  // who looked: the code's citizen
   std::string out;

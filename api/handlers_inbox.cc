@@ -28,7 +28,7 @@ void wages_route(Call& c, const LedgerService& view) {
   // ?year=Y: the four quarters of Y; else the four before the current one.
   const Parsed<std::optional<int32_t>> year = query_year(c.request);
   if (!year) return c.reply(bad_request_of(year.issues));
-  const int32_t current = *year ? quarters_after_year(**year) : quarter_index(date_of(c.now));
+  const int32_t current = *year ? quarters_after_year(**year) : quarter_index(brussels_date(c.now));
   c.reply(json_response(200, view.read([&](const Projector& p) {
     std::string out;
     to_json(*s, wages_of_last_quarters(p.state_of(*s).actions(), *s, current), c.names, &out);

@@ -142,6 +142,17 @@ bool ends_with_chunked(std::string_view value) {
   return beast::iequals(trim_ows(comma == std::string_view::npos ? value : value.substr(comma + 1)), "chunked");
 }
 
+// An absolute-form target's authority ("http://host:port/path", RFC 9112 3.2.2), or nothing
+// for any other form.
+std::optional<std::string_view> target_authority(std::string_view target) {
+  for (const std::string_view scheme : {std::string_view("http://"), std::string_view("https://")}) {
+    if (target.size() < scheme.size() || !beast::iequals(target.substr(0, scheme.size()), scheme)) continue;
+    const std::string_view rest = target.substr(scheme.size());
+    return rest.substr(0, rest.find_first_of("/?"));
+  }
+  return std::nullopt;
+}
+
 // The framing faults of a parsed head that Beast lets through, or empty. A field
 // whose meaning a second copy would make ambiguous is refused rather than the
 // first one taken (RFC 9112 3.2, 6.1, 6.3; RFC 9110 8.6): Host (exactly one in
@@ -168,21 +179,23 @@ std::string_view framing_fault(const Head& head) {
   if (head.count(http::field::origin) > 1) return "two Origin fields";
   if (head.count(http::field::content_type) > 1) return "two Content-Type fields";
   if (head.count(http::field::content_encoding) > 1) return "two Content-Encoding fields";
+  // RFC 9112 3.2.2: an absolute-form target's authority replaces Host. The two must agree, so
+  // that every check of Host (the portal's, a proxy's) judges the authority the request names.
+  if (const std::optional<std::string_view> authority = target_authority(head.target());
+      authority && !beast::iequals(*authority, trim_ows(head[http::field::host])))
+    return "the target's authority is not the Host field";
   return {};
 }
 
-// The request target in origin form (path and query): an absolute-form target
-// ("http://host:port/path?query", RFC 9112 3.2.2, which a server must accept) loses its
-// scheme and authority; any other form is kept as sent (the router refuses what it cannot match).
+// The request target in origin form (path and query): an absolute-form target, which a server
+// must accept (RFC 9112 3.2.2), loses its scheme and authority (framing_fault saw that the
+// authority is the Host's); any other form is kept as sent (the router refuses what it cannot match).
 std::string origin_form(std::string_view target) {
-  for (const std::string_view scheme : {std::string_view("http://"), std::string_view("https://")}) {
-    if (target.size() < scheme.size() || !beast::iequals(target.substr(0, scheme.size()), scheme)) continue;
-    const std::string_view rest = target.substr(scheme.size());
-    const size_t path = rest.find_first_of("/?");
-    if (path == std::string_view::npos) return "/";
-    return (rest[path] == '/' ? "" : "/") + std::string(rest.substr(path));
-  }
-  return std::string(target);
+  const std::optional<std::string_view> authority = target_authority(target);
+  if (!authority) return std::string(target);
+  const std::string_view rest = target.substr(target.find("//") + 2 + authority->size());
+  if (rest.empty()) return "/";
+  return (rest[0] == '/' ? "" : "/") + std::string(rest);
 }
 
 bool is_health_probe(const http::request<http::string_body>& req) {
@@ -278,6 +291,10 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       return reply_and_close(
           problem(501, "notImplemented", "Not Implemented", "Transfer codings other than chunked are not implemented"));
     }
+    // A chunked body may end with trailer fields, which Beast adds to the same list: only the
+    // head's fields are the request's (RFC 9110 6.5: a trailer may not carry authentication,
+    // framing, content type or routing), so the fields after these are discarded.
+    head_fields_ = static_cast<size_t>(std::distance(head.begin(), head.end()));
     if (parser_->is_done()) return on_read({});  // no body: nothing more to read
     http::async_read(stream_, buffer_, *parser_,
                      [self = this->shared_from_this()](beast::error_code e, size_t) { self->on_read(e); });
@@ -314,7 +331,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     HttpRequest r;
     r.method = std::string(req.method_string());
     r.target = origin_form(req.target());
+    size_t fields = 0;
     for (const auto& field : req) {
+      if (fields++ == head_fields_) break;  // a chunked body's trailer fields (on_head)
       std::string name(field.name_string());
       for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       r.headers.emplace_back(std::move(name), std::string(field.value()));
@@ -385,6 +404,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   std::string client_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
+  size_t head_fields_ = 0;  // the fields of the request's head, before any trailer
   bool keep_alive_ = true;
   bool head_request_ = false;  // the request being answered is a HEAD: its answer has no body
   bool first_ = true;

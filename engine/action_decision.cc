@@ -25,7 +25,7 @@ std::string ssin_digits(Ssin s) {
 
 void decide_attestation(const LedgerState& state, const Action& a, Instant at, const ServerSecret& secret,
                         ActionOutcome* o) {
-  const Date today = date_of(at);
+  const Date today = brussels_date(at);
   if (!attestation_year_available(a.year, today)) {
     o->refusal = R::kYearNotAvailable;
     return;
@@ -95,17 +95,16 @@ bool parties_match(const Action& a, Ssin citizen, uint64_t employer) {
   return (a.worker.value == 0 || a.worker == citizen) && (a.employer == 0 || a.employer == employer);
 }
 
+// Another party's ticket or notification is refused as unknown, as one that does not exist: ids
+// come nearly in sequence, so a refusal that told the two apart would list other employers'
+// career breaks to anyone who asks (R::kNotYourRequest stays for the logs that hold it).
 void decide_on_ticket(const ActionState& s, const Action& a, ActionOutcome* o) {
   const CareerBreakRequest* t = s.ticket(a.id);
-  if (!t) {
+  if (!t || !parties_match(a, t->citizen, t->employer)) {
     o->refusal = R::kUnknownTicket;
     return;
   }
   o->subject = t->ticket;
-  if (!parties_match(a, t->citizen, t->employer)) {
-    o->refusal = R::kNotYourRequest;
-    return;
-  }
   o->worker = t->citizen;
   o->employer = t->employer;
   o->refusal = request_refusal(*t, a.kind);
@@ -115,15 +114,11 @@ void decide_on_ticket(const ActionState& s, const Action& a, ActionOutcome* o) {
 
 void decide_on_notification(const ActionState& s, const Action& a, ActionOutcome* o) {
   const CareerBreakNotification* n = s.notification(a.id);
-  if (!n) {
+  if (!n || !parties_match(a, n->citizen, n->employer)) {
     o->refusal = R::kUnknownNotification;
     return;
   }
   o->subject = n->id;
-  if (!parties_match(a, n->citizen, n->employer)) {
-    o->refusal = R::kNotYourRequest;
-    return;
-  }
   o->worker = n->citizen;
   o->employer = n->employer;
   o->refusal = notification_refusal(*n, a.kind);
@@ -204,7 +199,7 @@ ActionOutcome decide_action(const LedgerState& state, const Action& a, Instant a
   o.id = fresh_id;
   // Rule 16, §6: nobody acts, nor is acted for, before their birth (as decide() refuses a
   // declaration, 00024-003). The id stays the fresh one: nothing is created.
-  if (a.worker.value != 0 && born_after(a.worker, date_of(at))) {
+  if (a.worker.value != 0 && born_after(a.worker, brussels_date(at))) {
     o.refusal = R::kWorkerBornLater;
     return o;
   }

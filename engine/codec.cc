@@ -8,6 +8,7 @@
 #include <cstring>
 #include <string>
 
+#include "engine/base/byte_scan.h"
 #include "engine/base/display_text.h"
 #include "engine/base/limits.h"
 #include "engine/quota_schedule.h"
@@ -832,6 +833,79 @@ Status decode_action_value(od::value v, Action* a) {
   return Status::ok();
 }
 
+// A UTF-8 byte order mark: JSON text has none (RFC 8259 8.1); a file saved with one is named so.
+constexpr std::string_view kByteOrderMark = "\xEF\xBB\xBF";
+constexpr std::string_view kByteOrderMarkError = "the text begins with a byte order mark: save it as UTF-8 without one";
+
+// --- Display text at the edge ------------------------------------------------------------
+
+// The code point of the 4 hex digits at `p` (a JSON "backslash u XXXX" escape's), or -1.
+int32_t hex4(const char* p, const char* end) {
+  if (end - p < 4) return -1;
+  int32_t v = 0;
+  for (int i = 0; i < 4; ++i) {
+    const char c = p[i];
+    const int32_t d = c >= '0' && c <= '9'   ? c - '0'
+                      : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                      : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                             : -1;
+    if (d < 0) return -1;
+    v = v * 16 + d;
+  }
+  return v;
+}
+
+// Whether an escaped code point is one is_display_text refuses (display_text.h).
+bool control_code_point(int32_t c) {
+  return c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == 0x200e || c == 0x200f || (c >= 0x2028 && c <= 0x202e) ||
+         (c >= 0x2066 && c <= 0x2069);
+}
+
+// Every string of an input line, keys and values, as is_display_text wants it, read in the JSON
+// text itself so that escaped characters count too (a line break, a NUL, a right-to-left
+// override): a name, an address or a free text is shown to people and written to their screens,
+// logs and PDFs. Checked where a line comes in (DeclarationDecoder), not where the log is read
+// back, so events logged before the check stay readable. The text was decoded first, so it is
+// well-formed JSON; the error names the field (when its key is a field name), never the value.
+Status check_display_strings(std::string_view json) {
+  const char* p = json.data();
+  const char* const end = p + json.size();
+  std::string_view key;
+  while (true) {
+    p = static_cast<const char*>(std::memchr(p, '"', static_cast<size_t>(end - p)));
+    if (!p) return Status::ok();
+    const char* const begin = ++p;
+    bool display = true;
+    while (p < end && *p != '"') {
+      const char* q = find_json_special(p, end);
+      if (!is_display_text(std::string_view(p, static_cast<size_t>(q - p)))) display = false;
+      if (q == end || *q == '"') {
+        p = q;
+      } else if (*q != '\\') {  // a control byte as it is
+        display = false;
+        p = q + 1;
+      } else if (q + 1 < end && q[1] == 'u') {
+        if (control_code_point(hex4(q + 2, end))) display = false;
+        p = std::min(q + 2, end);
+      } else {
+        if (q + 1 < end && q[1] != '"' && q[1] != '\\' && q[1] != '/') display = false;  // b, f, n, r, t
+        p = std::min(q + 2, end);
+      }
+    }
+    if (p == end) return Status::ok();
+    const std::string_view text(begin, static_cast<size_t>(p - begin));
+    ++p;
+    const char* next = p;
+    while (next < end && (*next == ' ' || *next == '\t' || *next == '\n' || *next == '\r')) ++next;
+    const bool is_key = next < end && *next == ':';
+    if (!display && is_key) return invalid_argument("a key: control characters are not allowed");
+    if (!display)
+      return invalid_argument("field " + std::string(named_field(key) ? key : kNotAFieldName) +
+                              ": control characters are not allowed");
+    if (is_key) key = text;
+  }
+}
+
 }  // namespace
 
 bool is_valid_utf8(std::string_view text) { return simdjson::validate_utf8(text.data(), text.size()); }
@@ -876,10 +950,13 @@ DeclarationDecoder::~DeclarationDecoder() = default;
 Result<Declaration> DeclarationDecoder::decode(std::string_view json, size_t capacity) {
   DIMONA_ASSERT(capacity >= json.size() + kJsonPadding);
   if (json.size() > limits::declaration_bytes_max) return invalid_argument("declaration longer than 64 KiB");
+  if (json.starts_with(kByteOrderMark)) return invalid_argument(std::string(kByteOrderMarkError));
   od::document doc;
   if (auto e = impl_->parser.iterate(json.data(), json.size(), capacity).get(doc); e) return json_error(nullptr, e);
   od::value root;
-  if (auto e = doc.get_value().get(root); e) return json_error(nullptr, e);
+  if (auto e = doc.get_value().get(root); e)
+    return e == simdjson::SCALAR_DOCUMENT_AS_VALUE ? invalid_argument("the declaration must be a JSON object")
+                                                   : json_error(nullptr, e);
   Declaration d;
   if (Status s = decode_declaration_value(root, &d); !s.is_ok()) {
     if (s.message().rfind("field :", 0) == 0) return invalid_argument("the declaration must be a JSON object");
@@ -890,16 +967,20 @@ Result<Declaration> DeclarationDecoder::decode(std::string_view json, size_t cap
   // iterator reports OUT_OF_BOUNDS, anything else is trailing content.
   if (doc.current_location().error() != simdjson::OUT_OF_BOUNDS)
     return invalid_argument("invalid JSON: trailing content after the declaration");
+  DIMONA_TRY(check_display_strings(json));
   return d;
 }
 
 Result<Command> DeclarationDecoder::decode_command(std::string_view json, size_t capacity) {
   DIMONA_ASSERT(capacity >= json.size() + kJsonPadding);
   if (json.size() > limits::declaration_bytes_max) return invalid_argument("line longer than 64 KiB");
+  if (json.starts_with(kByteOrderMark)) return invalid_argument(std::string(kByteOrderMarkError));
   od::document doc;
   if (auto e = impl_->parser.iterate(json.data(), json.size(), capacity).get(doc); e) return json_error(nullptr, e);
   od::value root;
-  if (auto e = doc.get_value().get(root); e) return json_error(nullptr, e);
+  if (auto e = doc.get_value().get(root); e)
+    return e == simdjson::SCALAR_DOCUMENT_AS_VALUE ? invalid_argument("a line must be a JSON object")
+                                                   : json_error(nullptr, e);
   Command c;
   if (Status s = decode_root_value(root, &c.declaration, &c.action, &c.is_action); !s.is_ok()) {
     if (s.message().rfind("field :", 0) == 0) return invalid_argument("a line must be a JSON object");
@@ -908,6 +989,7 @@ Result<Command> DeclarationDecoder::decode_command(std::string_view json, size_t
   rebase_rewrites(&c.declaration, json.data());
   if (doc.current_location().error() != simdjson::OUT_OF_BOUNDS)
     return invalid_argument("invalid JSON: trailing content after the object");
+  DIMONA_TRY(check_display_strings(json));
   return c;
 }
 

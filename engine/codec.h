@@ -5,7 +5,9 @@
 // ("field dimonaIn.plannedHoursNumber: expected an integer"). It refuses what
 // is not a v2 body: invalid JSON, trailing content, an unknown or repeated
 // field, a wrong JSON type, not exactly one of dimonaIn/dimonaUpdate/
-// dimonaOut/dimonaCancel, a text longer than limits::text_field_bytes_max.
+// dimonaOut/dimonaCancel, a text longer than limits::text_field_bytes_max, a
+// string (a key or a value, escapes read) that is not display text
+// (engine/base/display_text.h: a NUL, a line break, a bidirectional control).
 // Everything else (formats, presence, domains) is left to decide(). No
 // message repeats a field's value, so errors may be logged.
 //

@@ -146,12 +146,24 @@ void check_hours_of_day(const Declaration& d, WorkerType t, Date start, Date end
 
 // Zones 00910 and 00911, the dates' domain: a start from 1920-01-01, an end from 1999-01-01, each
 // before the year ten years after the declaration's.
-bool before_ten_years_on(Date day, Instant recorded_at) { return year_of(day) < year_of(date_of(recorded_at)) + 10; }
+bool before_ten_years_on(Date day, Instant recorded_at) {
+  return year_of(day) < year_of(brussels_date(recorded_at)) + 10;
+}
 bool start_in_domain(Date start, Instant recorded_at) {
   return !(start < date_from_civil(1920, 1, 1)) && before_ten_years_on(start, recorded_at);
 }
 bool end_in_domain(Date end, Instant recorded_at) {
   return !(end < date_from_civil(1999, 1, 1)) && before_ten_years_on(end, recorded_at);
+}
+
+// Zone 00911: "for a Dimona horeca with a day package, an article 17 Dimona (A17 or T17) or an
+// occasional worker in quarantine (QUA), the end date equals the start date". The day package is
+// an occasional worker's (EXT) period in horeca (JC 302) without an end hour (00778-001); a period
+// keeps no hours of the day, so an UPDATE or OUT holds the other three to their one day.
+bool one_day_type(WorkerType t) { return t == WorkerType::kA17 || t == WorkerType::kT17 || t == WorkerType::kQUA; }
+bool is_day_package(const Declaration& d, WorkerType t) {
+  return t == WorkerType::kEXT && d.joint_commission.valid() && d.joint_commission.value == kJointCommissionHoreca &&
+         !d.end_hour.present();
 }
 
 bool is_article_17(WorkerType t) { return t == WorkerType::kO17 || t == WorkerType::kS17 || t == WorkerType::kT17; }
@@ -199,7 +211,7 @@ void check_in_shape(const Declaration& d, Instant recorded_at, Decision* out) {
   }
   if (crosses_quarters(t, start, end)) out->add(kInQuarter, kBlocking);
   if (t == WorkerType::kEXT && end.days - start.days > 1) out->add(kExtraTooLong, kBlocking);
-  if (t == WorkerType::kT17 && end != start) out->add(kEndDateOutOfDomain, kBlocking);  // one day (zone 00911)
+  if ((one_day_type(t) || is_day_package(d, t)) && end != start) out->add(kEndDateOutOfDomain, kBlocking);
   if (t == WorkerType::kFLX && start == end) {
     if (!d.start_hour.present()) out->add(kStartHourMissing, kBlocking);
     if (!d.end_hour.present()) out->add(kEndHourMissing, kBlocking);
@@ -228,6 +240,7 @@ Period candidate_of(const Declaration& d, Ssin worker) {
 void check_changed_shape(const LedgerState& state, const Period& before, const Period& next, Instant recorded_at,
                          Decision* out) {
   if (next.worker_type == WorkerType::kEXT && next.end.days - next.start.days > 1) out->add(kExtraTooLong, kBlocking);
+  if (one_day_type(next.worker_type) && next.end != next.start) out->add(kEndDateOutOfDomain, kBlocking);
   if (next.worker_type != WorkerType::kFLX || quarter_index(next.start) == quarter_index(before.start)) return;
   if (flexi_sent_too_early(next.start, recorded_at))
     out->add(kStartDateOutOfDomain, kBlocking);
@@ -257,6 +270,9 @@ void decide_in(const LedgerState& state, const Declaration& d, Instant recorded_
   // A student working elsewhere than the employer's seat: the place's name and its address (block
   // 90022 is required once the name is given).
   if (d.has_student_place_of_work && d.place_of_work_has_name) check_address(d.place_of_work_address, out);
+  // Block 90376: required for a student away from the seat, "forbidden in the other cases".
+  if (d.has_student_place_of_work && d.worker_type.valid() && d.worker_type.value != WorkerType::kSTU)
+    out->add(kPlaceOfWorkForbidden, kBlocking);
   check_in_shape(d, recorded_at, out);
   if (d.period_id.invalid()) out->add(kPeriodIdInvalid, kBlocking);
   if (out->blocking() || !d.ssin.valid()) return;
@@ -372,13 +388,15 @@ void decide_update(const LedgerState& state, const Declaration& d, const Period&
 // may not meet another active period of the same worker, employer, type and user company (334),
 // as an UPDATE to that end date may not.
 void decide_out(const LedgerState& state, const Declaration& d, const Period& p, Instant recorded_at, Decision* out) {
+  // Zone 00913: a period an OUT closed is closed; its end moves by an UPDATE (356). One reopened
+  // since (an UPDATE to 9999-12-31) may be closed again.
+  if (p.last_change == DeclarationKind::kOut && p.end.days != kOpenEndDays) return out->add(kPeriodClosed, kBlocking);
   if (!d.end_date.present()) return out->add(kEndDateMissing, kBlocking);
   if (d.end_date.invalid()) return out->add(kEndDateInvalid, kBlocking);
   const Date end = d.end_date.value;
   check_hours_of_day(d, p.worker_type, p.start, end, out);
   if (end < p.start) return out->add(kEndBeforeStart, kBlocking);
-  if (end.days == kOpenEndDays || !end_in_domain(end, recorded_at) || crosses_quarters(p.worker_type, p.start, end) ||
-      (p.worker_type == WorkerType::kT17 && end != p.start))
+  if (end.days == kOpenEndDays || !end_in_domain(end, recorded_at) || crosses_quarters(p.worker_type, p.start, end))
     return out->add(kEndDateOutOfDomain, kBlocking);
   Period next = p;
   next.end = end;

@@ -1,6 +1,8 @@
 #include "engine/quota_schedule.h"
 
+#include "engine/base/bounded_read.h"
 #include "engine/base/json_writer.h"
+#include "engine/base/limits.h"
 
 #include <algorithm>
 #include <fstream>
@@ -13,9 +15,9 @@ Result<QuotaSchedule> load_quota_schedule(const std::string& path) {
   const std::string file = path.empty() ? std::string(DIMONA_SCHEMAS_DIR) + "/quota.json" : path;
   std::ifstream in(file, std::ios::binary);
   if (!in) return not_found("cannot read the quota table " + file);
-  std::ostringstream text;
-  text << in.rdbuf();
-  Result<QuotaSchedule> schedule = parse_quota_schedule(text.str());
+  Result<std::string> text = read_at_most(in, limits::quota_table_bytes_max);
+  if (!text.is_ok()) return invalid_argument("the quota table " + file + " is " + text.status().message());
+  Result<QuotaSchedule> schedule = parse_quota_schedule(*text);
   if (!schedule.is_ok()) return invalid_argument(file + ": " + schedule.status().message());
   return schedule;
 }

@@ -65,10 +65,19 @@ std::vector<AnomalyRecord> AnomalyLog::of_citizen(Ssin citizen) const {
   return out;
 }
 
-std::vector<AnomalyRecord> AnomalyLog::of_employer(uint64_t employer) const {
+std::vector<AnomalyRecord> AnomalyLog::of_employer(uint64_t employer, const LedgerState& periods) const {
   std::vector<AnomalyRecord> out;
-  for (const AnomalyRecord& r : records_)
-    if (r.employer == employer) out.push_back(r);
+  for (const AnomalyRecord& r : records_) {
+    if (r.employer == employer) {
+      out.push_back(r);
+    } else if (r.employer == 0 && !r.action && r.kind != DeclarationKind::kIn) {
+      const Period* p = periods.period(r.period);
+      if (p && p->employer == employer) {
+        out.push_back(r);
+        out.back().employer = employer;
+      }
+    }
+  }
   return out;
 }
 

@@ -26,6 +26,8 @@
 
 namespace dimona {
 
+class LedgerState;
+
 struct AnomalyRecord {
   Ssin citizen;              // 0 when the worker is unknown
   uint64_t employer = 0;     // employer_key() of the declaration or action, 0 when it named none
@@ -53,9 +55,12 @@ class AnomalyLog final : public ReadModel {
 
   size_t size() const { return records_.size(); }
   const std::vector<AnomalyRecord>& records() const { return records_; }
-  // Records of one citizen, or naming one employer, in ledger order.
+  // Records of one citizen, or of one employer, in ledger order. An UPDATE, OUT or CANCEL may name
+  // only its period (DESIGN §3): one that names no employer is the employer's of the period it
+  // addresses, looked up in `periods` (the partition's state, which holds every period its
+  // records address), and returned with that employer filled in.
   std::vector<AnomalyRecord> of_citizen(Ssin citizen) const;
-  std::vector<AnomalyRecord> of_employer(uint64_t employer) const;
+  std::vector<AnomalyRecord> of_employer(uint64_t employer, const LedgerState& periods) const;
 
   void save(std::string* out) const override;
   [[nodiscard]] static Status load(std::string_view bytes, AnomalyLog* log);

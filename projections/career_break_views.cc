@@ -69,7 +69,7 @@ void write_notification(JsonWriter& w, const CareerBreakNotification& n, const E
 CareerBreakOverview career_break_overview(const Projector& projector, const CareerBreakFilter& f, Instant now) {
   CareerBreakOverview o;
   // The same day two years back, or the month's last day (29 February -> 28 February).
-  const CivilDate today = civil_from_date(date_of(now));
+  const CivilDate today = civil_from_date(brussels_date(now));
   const int32_t month = (today.year - limits::career_break_overview_years) * 12 + today.month - 1;
   o.since = date_from_civil(today.year - limits::career_break_overview_years, today.month,
                             std::min(today.day, civil_from_date(last_day_of_month(month)).day));

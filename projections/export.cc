@@ -65,7 +65,7 @@ void export_actions(const Projector& projector, Ssin citizen, Instant now, std::
 
 Status export_read_models(const Projector& projector, const std::function<Status(std::string_view)>& sink) {
   const Instant reference_instant = projector.ledger_time();
-  const Date reference = date_of(reference_instant);
+  const Date reference = brussels_date(reference_instant);
   std::vector<uint64_t> citizens;
   for (uint32_t p = 0; p < projector.partition_count(); ++p) {
     projector.partition(p).for_each_worker([&](Ssin s) { citizens.push_back(s.value); });

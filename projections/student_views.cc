@@ -88,7 +88,7 @@ StudentBalance student_balance(const LedgerState& state, Ssin student, int32_t y
 }
 
 ViewAxes axes_at(Instant now, bool in_past, std::optional<Date> valid_on) {
-  ViewAxes axes{valid_on.value_or(date_of(now)), std::nullopt, valid_on.has_value()};
+  ViewAxes axes{valid_on.value_or(brussels_date(now)), std::nullopt, valid_on.has_value()};
   if (in_past || valid_on) axes.known_at = now;
   return axes;
 }

@@ -16,6 +16,8 @@ inline constexpr size_t declaration_bytes_max = 64 * 1024;
 // Dimona's domain for PlannedHoursNbr (zone 01135).
 inline constexpr uint32_t planned_hours_min = 1;
 inline constexpr uint32_t planned_hours_max = 999;
+// A quota table (--quota, schemas/quota.json) larger than this is refused unread.
+inline constexpr size_t quota_table_bytes_max = 1024 * 1024;
 // Free-text fields (names, streets) longer than this are refused.
 inline constexpr size_t text_field_bytes_max = 512;
 // An imported recordedAt further than this ahead of the clock is refused: ledger

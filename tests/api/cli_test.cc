@@ -105,6 +105,30 @@ namespace {
 
 // Actions from the command line (docs/actions.md): the student attests, the
 // employer holding the code sees the remaining hours and nothing else.
+// Inputs without an end (a device, a pipe that never closes) cost a bounded read, then one line.
+TEST(Cli, EndlessInputsAreRefusedAfterTheirLimit) {
+  testing::TempDir dir;
+  Invocation quota = run("ingest /dev/null --quota /dev/zero --data " + dir.file("q"), dir);
+  EXPECT_NE(quota.exit_code, 0);
+  EXPECT_EQ(lines(quota.err), 1u) << quota.err;
+  EXPECT_NE(quota.err.find("larger than 1048576 bytes"), std::string::npos) << quota.err;
+  Invocation submit = run("submit - --data " + dir.file("s") + " < /dev/zero", dir);
+  EXPECT_NE(submit.exit_code, 0);
+  EXPECT_EQ(lines(submit.err), 1u) << submit.err;
+  EXPECT_NE(submit.err.find("standard input is larger than"), std::string::npos) << submit.err;
+}
+
+// A token is signed with the data folder's key: a folder that does not exist is a mistake.
+TEST(Cli, ATokenForAFolderThatDoesNotExistIsRefused) {
+  testing::TempDir dir;
+  Invocation r = run("token --role auditor --data " + dir.file("nowhere"), dir);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(lines(r.err), 1u) << r.err;
+  EXPECT_NE(r.err.find("no data folder"), std::string::npos) << r.err;
+  EXPECT_TRUE(r.out.empty()) << r.out;
+  EXPECT_FALSE(std::filesystem::exists(dir.file("nowhere"))) << "nothing is made";
+}
+
 // The quota schedule travels with the log (issue 11, item 2): the writer's --quota
 // is recorded in it, and a reader with no --quota (another machine, another
 // schemas/quota.json) folds with that one. A later run that rewrites a past

@@ -128,7 +128,9 @@ class HttpFramingTest : public ::testing::Test {
     options.io_threads = 2;
     Result<std::unique_ptr<HttpServer>> server =
         HttpServer::start(options, [](HttpRequest r, std::function<void(HttpResponse)> done) {
-          done(json_response(200, r.path() == "/health" ? R"({"status":"UP"})" : R"({"echo":")" + r.method + "\"}"));
+          done(json_response(200, r.path() == "/health" ? R"({"status":"UP"})"
+                                                        : R"({"echo":")" + r.method + R"(","fields":)" +
+                                                              std::to_string(r.headers.size()) + "}"));
         });
     ASSERT_TRUE(server.is_ok()) << server.status().to_string();
     server_ = std::move(*server);
@@ -261,12 +263,15 @@ TEST_F(HttpFramingTest, TwoAuthorizationFieldsAreRefused) {
   expect_framing_refused("GET /health HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer a\r\nAuthorization: Bearer b\r\n\r\n");
 }
 
-// RFC 9112 3.2.2: a server must accept a target in absolute form; it is the path it names.
+// RFC 9112 3.2.2: a server must accept a target in absolute form; it is the path it names, and
+// its authority is the Host (one naming another host is refused: every check of Host would judge
+// a host the request does not name).
 TEST_F(HttpFramingTest, AnAbsoluteFormTargetIsServedAsItsPath) {
-  for (const char* target : {"http://127.0.0.1:8080/health", "HTTP://t/health?x=1", "https://t/health"}) {
+  for (const char* target : {"http://127.0.0.1:8080/health", "HTTP://t/health?x=1", "https://T/health"}) {
     SCOPED_TRACE(target);
     Client c(port_);
-    c.send("GET "s + target + " HTTP/1.1\r\nHost: t\r\n\r\n");
+    const std::string_view rest = std::string_view(target).substr(std::string_view(target).find("//") + 2);
+    c.send("GET "s + target + " HTTP/1.1\r\nHost: " + std::string(rest.substr(0, rest.find('/'))) + "\r\n\r\n");
     const std::string r = c.response();
     EXPECT_EQ(status_of(r), 200) << r;
     EXPECT_NE(r.find(R"("status":"UP")"), std::string::npos) << "routed to /health: " << r;
@@ -274,6 +279,9 @@ TEST_F(HttpFramingTest, AnAbsoluteFormTargetIsServedAsItsPath) {
   Client c(port_);
   c.send("GET http://t HTTP/1.1\r\nHost: t\r\n\r\n");
   EXPECT_NE(status_of(c.response()), 400) << "an empty path is /";
+  expect_framing_refused(
+      "POST http://evil.example/portal/signIn HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n");
+  expect_framing_refused("GET http://127.0.0.1:8081/health HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n\r\n");
 }
 
 TEST_F(HttpFramingTest, AnHttp10RequestWithoutHostIsServed) {
@@ -314,6 +322,20 @@ TEST_F(HttpFramingTest, AChunkedBodyAloneIsStillServed) {
   Client c(port_);
   c.send("POST /v1/declarations HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n");
   EXPECT_EQ(status_of(c.response()), 200);
+}
+
+// RFC 9110 6.5: trailer fields may not carry authentication, framing, content type or routing;
+// the server keeps the head's fields alone (an Authorization or X-Forwarded-For after the body
+// would log a request in, or pass a per-address limit, that the head never named).
+TEST_F(HttpFramingTest, TrailerFieldsAreNotTheRequestsFields) {
+  Client c(port_);
+  c.send(
+      "POST /v1/declarations HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n"
+      "Authorization: Bearer planted\r\nX-Forwarded-For: 192.0.2.7\r\nContent-Type: text/plain\r\n\r\n");
+  const std::string r = c.response();
+  EXPECT_EQ(status_of(r), 200) << r;
+  EXPECT_NE(r.find(R"("fields":2)"), std::string::npos) << "Host and Transfer-Encoding only: " << r;
+  EXPECT_EQ(get(c, "/health"), 200) << "the connection goes on";
 }
 
 // --- Connection caps ----------------------------------------------------------------------

@@ -1027,7 +1027,7 @@ std::variant<Checker::Refusal, Checker::Unexpected> Checker::check_break_action(
       Ticket& t = it->second;
       if (line == ActionLine::kCareerBreakEmployeePart ? ssin != t.ssin
                                                        : line != ActionLine::kOnemDecision && employer != t.employer)
-        return Refusal{"notYourRequest"};
+        return Refusal{"unknownTicket"};
       if (t.cancelled) return Refusal{"requestCancelled"};
       if (line == ActionLine::kCareerBreakEmployeePart) {
         if (t.completed) return Refusal{"employeePartAlreadyCompleted"};
@@ -1064,7 +1064,7 @@ std::variant<Checker::Refusal, Checker::Unexpected> Checker::check_break_action(
         if (!is_action_id(ticket)) return Unexpected{"bad ticket"};
         const auto it = tickets_.find(ticket->text);
         if (it == tickets_.end()) return Refusal{"unknownTicket"};
-        if (it->second.employer != employer) return Refusal{"notYourRequest"};
+        if (it->second.employer != employer) return Refusal{"unknownTicket"};
         if (it->second.cancelled) return Refusal{"requestCancelled"};
         facts_.tickets_with_attachment.insert(ticket->text);
         return Refusal{};
@@ -1072,7 +1072,7 @@ std::variant<Checker::Refusal, Checker::Unexpected> Checker::check_break_action(
       if (!is_action_id(notification)) return Unexpected{"bad notificationId"};
       const auto it = notifications_.find(notification->text);
       if (it == notifications_.end()) return Refusal{"unknownNotification"};
-      if (it->second.employer != employer) return Refusal{"notYourRequest"};
+      if (it->second.employer != employer) return Refusal{"unknownNotification"};
       if (it->second.closed) return Refusal{"notificationClosed"};
       return Refusal{};
     }
@@ -1100,7 +1100,7 @@ std::variant<Checker::Refusal, Checker::Unexpected> Checker::check_break_action(
       const auto it = notifications_.find(id->text);
       if (it == notifications_.end()) return Refusal{"unknownNotification"};
       Notification& n = it->second;
-      if (n.employer != employer) return Refusal{"notYourRequest"};
+      if (n.employer != employer) return Refusal{"unknownNotification"};
       if (n.closed) return Refusal{"notificationClosed"};
       if (line == ActionLine::kCareerBreakPostponement) {
         const std::optional<Date> start = date_field(body, "startDate");

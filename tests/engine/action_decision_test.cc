@@ -180,13 +180,14 @@ class ActionDecisionTest : public testing::LedgerFixture {
 
 // --- Rule 11: the attestation window and its access code ----------------------------------------
 
+// December is a Belgian month: it begins at 23:00 UTC on 30 November (winter time, UTC+1).
 TEST_F(ActionDecisionTest, AnAttestationForNextYearIsRefusedOn30November) {
-  at("2024-11-30T23:59:59Z");
+  at("2024-11-30T22:59:59Z");
   EXPECT_EQ(reason(act(attest(2025))), "yearNotAvailable");
 }
 
 TEST_F(ActionDecisionTest, AnAttestationForNextYearIsAllowedFrom1December) {
-  at("2024-12-01T00:00:00Z");
+  at("2024-11-30T23:00:00Z");
   ActionSubmission s = ok(attest(2025));
   EXPECT_EQ(s.outcome.for_year, 2025);
   EXPECT_EQ(s.outcome.quota_hours, 475u);
@@ -230,6 +231,13 @@ TEST_F(ActionDecisionTest, ACodeIssuedOn17MarchIsForMarchAndValidUntilMay) {
   EXPECT_EQ(stored[0].access_code, s.outcome.access_code);
   EXPECT_EQ(stored[0].issued_at, instant("2025-03-17T10:00:00Z"));
   EXPECT_EQ(merged.actions().attestation(s.outcome.id), &stored[0]);
+}
+
+TEST_F(ActionDecisionTest, TheCodesMonthIsTheMonthInBrussels) {
+  at("2025-03-31T22:30:00Z");  // 1 April, 00:30 in Brussels (summer time, UTC+2)
+  ActionSubmission s = ok(attest(2025));
+  EXPECT_EQ(month_string(s.outcome.code_month), "2025-04");
+  EXPECT_EQ(s.outcome.valid_until(), date("2025-06-30"));
 }
 
 // --- The inbox: an attestation's message is archived by its citizen, within two months ---------
@@ -284,17 +292,19 @@ TEST_F(ActionDecisionTest, AConsultationIsAlwaysAcceptedAndTheDecisionStateKeeps
   EXPECT_FALSE(state().actions().id_in_use(first.outcome.id)) << "a consultation is no record an id addresses";
 }
 
+// Months in Brussels: March 2025 runs from 28 February 23:00 UTC to 31 March 21:59:59 UTC
+// (summer time from 30 March).
 TEST_F(ActionDecisionTest, TheSameMonthGivesTheSameCode) {
-  at("2025-03-01T00:00:00Z");
+  at("2025-02-28T23:00:00Z");
   const uint64_t first = ok(attest(2025)).outcome.access_code;
-  at("2025-03-31T23:59:59Z");
+  at("2025-03-31T21:59:59Z");
   EXPECT_EQ(ok(attest(2025)).outcome.access_code, first);
 }
 
 TEST_F(ActionDecisionTest, TheNextMonthGivesAnotherCode) {
-  at("2025-03-31T23:59:59Z");
+  at("2025-03-31T21:59:59Z");
   const uint64_t march = ok(attest(2025)).outcome.access_code;
-  at("2025-04-01T00:00:00Z");
+  at("2025-03-31T22:00:00Z");
   ActionSubmission april = ok(attest(2025));
   EXPECT_NE(april.outcome.access_code, march);
   EXPECT_EQ(month_string(april.outcome.code_month), "2025-04");
@@ -654,20 +664,21 @@ TEST_F(ActionDecisionTest, AnActionForSomeoneBornLaterIsRefused) {
   EXPECT_EQ(reason(act(attest(2025, "25060100180"))), "none") << "born on the ledger's day (2025-06-01)";
 }
 
+// Another party's ticket is refused as one that does not exist: ids come nearly in sequence.
 TEST_F(ActionDecisionTest, AnotherEmployerOrWorkerIsNotTheRequests) {
   ActionSubmission s = ok(break_request("2026-01-01", "2026-12-31"));
-  EXPECT_EQ(reason(act(cancel(id_of(s), kEmployer2))), "notYourRequest");
-  EXPECT_EQ(reason(act(end_date(id_of(s), "2026-06-30", kEmployer2))), "notYourRequest");
-  EXPECT_EQ(reason(act(attach(id_of(s), kEmployer2))), "notYourRequest");
-  EXPECT_EQ(reason(act(employee_part(id_of(s), kCitizen2))), "notYourRequest");
+  EXPECT_EQ(reason(act(cancel(id_of(s), kEmployer2))), "unknownTicket");
+  EXPECT_EQ(reason(act(end_date(id_of(s), "2026-06-30", kEmployer2))), "unknownTicket");
+  EXPECT_EQ(reason(act(attach(id_of(s), kEmployer2))), "unknownTicket");
+  EXPECT_EQ(reason(act(employee_part(id_of(s), kCitizen2))), "unknownTicket");
   // The right employer naming the wrong worker.
   EXPECT_EQ(reason(act(action_line(employer(kEmployer) + "," + worker(kCitizen2), "careerBreakCancellation",
                                    "{" + quoted("ticket", id_of(s)) + "}"))),
-            "notYourRequest");
+            "unknownTicket");
   // The right worker naming the wrong employer.
   EXPECT_EQ(reason(act(action_line(employer(kEmployer2) + "," + worker(kCitizen), "careerBreakEmployeePart",
                                    "{" + quoted("ticket", id_of(s)) + "}"))),
-            "notYourRequest");
+            "unknownTicket");
   EXPECT_EQ(ticket(s).state, BreakRequestState::kSubmitted);
 }
 
@@ -779,10 +790,10 @@ TEST_F(ActionDecisionTest, AnUnknownNotificationIsRefused) {
 TEST_F(ActionDecisionTest, AnotherEmployerMayNotActOnTheNotification) {
   ok(settings(true));
   ActionSubmission n = ok(notification("2026-02-01"));
-  EXPECT_EQ(reason(act(postpone(id_of(n), "2026-09-01", kEmployer2))), "notYourRequest");
-  EXPECT_EQ(reason(act(refuse_notification(id_of(n), kEmployer2))), "notYourRequest");
-  EXPECT_EQ(reason(act(validate(id_of(n), kEmployer2))), "notYourRequest");
-  EXPECT_EQ(reason(act(attach_to_notification(id_of(n), kEmployer2))), "notYourRequest");
+  EXPECT_EQ(reason(act(postpone(id_of(n), "2026-09-01", kEmployer2))), "unknownNotification");
+  EXPECT_EQ(reason(act(refuse_notification(id_of(n), kEmployer2))), "unknownNotification");
+  EXPECT_EQ(reason(act(validate(id_of(n), kEmployer2))), "unknownNotification");
+  EXPECT_EQ(reason(act(attach_to_notification(id_of(n), kEmployer2))), "unknownNotification");
   EXPECT_EQ(notice(n).state, NotificationState::kReceived);
 }
 

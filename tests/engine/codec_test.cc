@@ -160,10 +160,44 @@ TEST(DeclarationDecoder, PreciseErrors) {
   expect_error(R"({"dimonaCancel":{"periodId":656309292174}} {"x":1})", "trailing content");
   expect_error(R"({"dimonaCancel":{"periodId":656309292174})", "invalid JSON");
   expect_error(R"([1,2])", "must be a JSON object");
+  expect_error("12", "the declaration must be a JSON object");  // not simdjson's advice on scalars
+  expect_error("\xEF\xBB\xBF{\"dimonaCancel\":{\"periodId\":656309292174}}", "byte order mark");
   expect_error(R"({"dimonaIn":{"features":{"workerType":"STU","x":1}}})", "field dimonaIn.features.x: unknown field");
   expect_error(R"({"dimona\u0049n":{}})", "unknown field");  // an escaped key matches no field
   expect_error(R"({"recordedAt":"yesterday","dimonaCancel":{"periodId":656309292174}})", "field recordedAt");
   expect_error(std::string(R"({"worker":{"familyName":")") + std::string(600, 'a') + R"("},"dimonaCancel":{"periodId":1}})", "text too long");
+}
+
+// Names and addresses are shown to people: a string that is not display text is refused where the
+// line comes in, escaped or not, with the field named and the value never repeated.
+TEST(DeclarationDecoder, ControlCharactersInAnyStringAreRefused) {
+  const std::string tail = R"("},"dimonaCancel":{"periodId":656309292174}})";
+  for (const std::string& text :
+       {std::string(R"(A\u0000B)"), std::string(R"(A\nB)"), std::string(R"(A\tB)"), std::string(R"(\u001b[31mred)"),
+        std::string(R"(A\u007fB)"), std::string(R"(A\u0085B)"), std::string(R"(evil\u202Elive)"),
+        std::string("A\xc2\x85"
+                    "B"),
+        std::string("A\xe2\x80\xae"
+                    "B"),
+        std::string("A\x7f"
+                    "B"),
+        std::string(R"(\u2066x)"), std::string(R"(A\u2028B)"),
+        std::string("A\xe2\x80\xa9"
+                    "B")}) {
+    expect_error(R"({"worker":{"familyName":")" + text + tail, "field familyName: control characters are not allowed");
+    expect_error(R"({"worker":{"ssin":"05031412595","address":{"street":")" + text +
+                     R"("}},"dimonaCancel":{"periodId":656309292174}})",
+                 "field street: control characters");
+  }
+  expect_error(R"({"dimonaIn":{"usingEmployer":{"name":"Acme\r\nX-Forged: 1"}}})", "field name: control characters");
+  // A key with a control character is no field name: refused before its text is looked at.
+  expect_error(R"({"worker":{"fam\u0000ilyName":"A"},"dimonaCancel":{"periodId":656309292174}})", "unknown field");
+  // What a display text may hold: quotes and backslashes escaped, a slash, accents, other scripts.
+  for (const std::string& text : {std::string(R"(O\"Brien \\ A\/B)"), std::string("Ærø Çé"),
+                                  std::string(R"(\u00e9\u4e2d)"), std::string("\xe4\xb8\xad\xe6\x96\x87")}) {
+    const Result<Declaration> d = decode(R"({"worker":{"familyName":")" + text + tail);
+    EXPECT_TRUE(d.is_ok()) << text << ": " << d.status().to_string();
+  }
 }
 
 TEST(DeclarationDecoder, NullMeansAbsent) {

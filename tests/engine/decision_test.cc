@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <tuple>
+
 #include <cstring>
 
 #include "engine/base/crc32c.h"
@@ -335,8 +337,8 @@ TEST_F(DecisionTest, UpdateWithoutChangeAndUpdateOutsideTheQuarterAreRefused) {
   EXPECT_TRUE(has_anomaly(submit(update(period_of(in), R"("plannedHoursNumber":30)")), anomaly::kUpdateNoChange));
   EXPECT_TRUE(has_anomaly(submit(update(period_of(in), R"("endDate":"2025-10-02")")), anomaly::kUpdateQuarter));
   EXPECT_TRUE(has_anomaly(submit(update(period_of(in), R"("endDate":"9999-12-31")")), anomaly::kUpdateEndRemoved));
-  EXPECT_EQ(submit(out(period_of(in), "2025-07-20")).decision.result, ResultCode::kAccepted);
   EXPECT_TRUE(has_anomaly(submit(out(period_of(in), "2025-06-20")), anomaly::kEndBeforeStart));
+  EXPECT_EQ(submit(out(period_of(in), "2025-07-20")).decision.result, ResultCode::kAccepted);
 }
 
 TEST_F(DecisionTest, QuotaIsTheDefinitionKnownAtTheTime) {  // rule 10
@@ -463,7 +465,7 @@ TEST_F(DecisionTest, AnOutMayNotStretchAPeriodOverAnother) {
 // EXT (zone 00910): at most two consecutive days, whichever declaration sets the dates.
 TEST_F(DecisionTest, AnOccasionalWorkersPeriodStaysWithinTwoDaysThroughUpdatesAndOuts) {
   const std::string ext =
-      R"({"employer":{"employerId":125482497},"worker":{"ssin":"85073003328"},"dimonaIn":{"features":{"jointCommissionNumber":"302","workerType":"EXT"},"startDate":"2025-07-01","endDate":"2025-07-02","startHour":"1800"}})";
+      R"({"employer":{"employerId":125482497},"worker":{"ssin":"85073003328"},"dimonaIn":{"features":{"jointCommissionNumber":"302","workerType":"EXT"},"startDate":"2025-07-01","endDate":"2025-07-02","startHour":"1800","endHour":"0200"}})";
   Submission in = submit(ext);
   ASSERT_EQ(in.decision.result, ResultCode::kAccepted);
   Submission longer = submit(update(period_of(in), R"("endDate":"2025-07-04")"));
@@ -652,6 +654,61 @@ TEST_F(DecisionTest, ArticleSeventeenPeriodsStartFrom2022AndAreDeclaredAtMostFif
   Submission one_day = submit(art17("T17", "2025-09-03", "2025-09-03", "2025-08-20T10:00:00Z"));
   ASSERT_EQ(one_day.decision.result, ResultCode::kAccepted);
   EXPECT_TRUE(has_anomaly(submit(out(period_of(one_day), "2025-09-04")), anomaly::kEndDateOutOfDomain));
+}
+
+// Zone 00911: a horeca day package (EXT in JC 302 without an end hour), an article 17 period (A17,
+// T17) and an occasional worker in quarantine (QUA) end on the day they start, at IN, UPDATE and OUT.
+TEST_F(DecisionTest, DayPackagesArticleSeventeenAndQuarantineAreOneDay) {
+  for (const auto& [type, start, end] :
+       {std::tuple{"A17", "2021-12-01", "2021-12-03"}, std::tuple{"QUA", "2022-12-01", "2022-12-02"}}) {
+    Submission two_days = submit(in_of(type, "XXX", start, end));
+    EXPECT_EQ(two_days.decision.result, ResultCode::kRefused) << type;
+    EXPECT_TRUE(has_anomaly(two_days, anomaly::kEndDateOutOfDomain)) << type;
+    EXPECT_NE(submit(in_of(type, "XXX", end, end)).decision.result, ResultCode::kRefused) << type;
+  }
+  Submission package = submit(in_of("EXT", "302", "2025-07-09", "2025-07-10", R"("startHour":"1800")"));
+  EXPECT_EQ(package.decision.result, ResultCode::kRefused);
+  EXPECT_TRUE(has_anomaly(package, anomaly::kEndDateOutOfDomain));
+  EXPECT_EQ(
+      submit(in_of("EXT", "302", "2025-07-09", "2025-07-10", R"("startHour":"2200","endHour":"0600")")).decision.result,
+      ResultCode::kAccepted)
+      << "an occasional worker's night in horeca, with its end hour, is no day package";
+  clock_.set(*parse_instant("2025-08-20T10:00:00Z"));
+  Submission t17 = submit(in_of("T17", "XXX", "2025-09-03", "2025-09-03"));
+  ASSERT_EQ(t17.decision.result, ResultCode::kAccepted);
+  EXPECT_TRUE(has_anomaly(submit(update(period_of(t17), R"("endDate":"2025-09-04")")), anomaly::kEndDateOutOfDomain));
+  EXPECT_TRUE(has_anomaly(submit(update(period_of(t17), R"("startDate":"2025-09-02")")), anomaly::kEndDateOutOfDomain));
+  EXPECT_EQ(submit(update(period_of(t17), R"("startDate":"2025-09-05","endDate":"2025-09-05")")).decision.result,
+            ResultCode::kAccepted)
+      << "the day itself may move";
+}
+
+// Block 90376: a student's place of work is given for a STU period, "forbidden in the other cases".
+TEST_F(DecisionTest, APlaceOfWorkIsAStudentsOnly) {
+  const std::string place =
+      R"("studentPlaceOfWork":{"name":"Shop","address":{"street":"Rue Haute","houseNumber":"1","postCode":"1000",)"
+      R"("municipality":{"code":21004,"name":"Bruxelles"},"country":150}})";
+  Submission other = submit(in_of("OTH", "XXX", "2025-09-01", "", place));
+  EXPECT_EQ(other.decision.result, ResultCode::kRefused);
+  EXPECT_TRUE(has_anomaly(other, anomaly::kPlaceOfWorkForbidden));
+  std::string student = stu_in("2025-07-01", "2025-07-31", 30);
+  student.insert(student.find(R"(,"plannedHoursNumber")"), "," + place);
+  Submission away = submit(student);
+  EXPECT_NE(away.decision.result, ResultCode::kRefused) << testing::anomalies_of(away);
+  EXPECT_FALSE(has_anomaly(away, anomaly::kPlaceOfWorkForbidden));
+}
+
+// Zone 00913 (356): a period an OUT closed is "already closed" to another OUT; its end moves by
+// an UPDATE, and once reopened (9999-12-31) an OUT closes it again.
+TEST_F(DecisionTest, AnOutOnAPeriodAnOutClosedIsRefused) {
+  Submission open = submit(in_of("OTH", "XXX", "2025-06-02", ""));
+  ASSERT_EQ(open.decision.result, ResultCode::kAccepted);
+  ASSERT_EQ(submit(out(period_of(open), "2025-06-30")).decision.result, ResultCode::kAccepted);
+  Submission again = submit(out(period_of(open), "2025-07-31"));
+  EXPECT_EQ(again.decision.result, ResultCode::kRefused);
+  EXPECT_TRUE(has_anomaly(again, anomaly::kPeriodClosed));
+  ASSERT_EQ(submit(update(period_of(open), R"("endDate":"9999-12-31")")).decision.result, ResultCode::kAccepted);
+  EXPECT_EQ(submit(out(period_of(open), "2025-07-31")).decision.result, ResultCode::kAccepted);
 }
 
 }  // namespace

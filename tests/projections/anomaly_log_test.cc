@@ -35,7 +35,7 @@ TEST_F(AnomalyLogTest, RecordsRefusalsAndWarningsNotAcceptances) {
   EXPECT_EQ(mine[0].codes[0], 90373421u);
   EXPECT_EQ(mine[1].result, ResultCode::kWarning);
   EXPECT_EQ(mine[1].codes[0], 90373460u);
-  EXPECT_EQ(p->anomalies_of(student).of_employer(403019261).size(), 2u);
+  EXPECT_EQ(p->anomalies_of(student).of_employer(403019261, p->state_of(student)).size(), 2u);
   std::vector<AnomalyRecord> unknown = p->anomalies(0).of_citizen(Ssin{0});
   ASSERT_EQ(unknown.size(), 1u);
   EXPECT_EQ(unknown[0].kind, DeclarationKind::kCancel);
@@ -44,6 +44,27 @@ TEST_F(AnomalyLogTest, RecordsRefusalsAndWarningsNotAcceptances) {
   to_json(unknown[0], &json);
   EXPECT_NE(json.find(R"("anomalies":["00913-354"])"), std::string::npos) << json;
   EXPECT_EQ(json.find("ssin"), std::string::npos) << json;
+}
+
+// DESIGN §3: an UPDATE, OUT or CANCEL needs only the period's id. One refused without naming the
+// employer is still the employer's of that period.
+TEST_F(AnomalyLogTest, ARefusalNamingOnlyThePeriodIsItsEmployers) {
+  const std::string period = period_of(submit(stu_in("2025-06-02", "2025-06-30", 30)));
+  submit(R"({"dimonaUpdate":{"periodId":)" + period + R"(,"plannedHoursNumber":30}})");  // B 90378-444
+  submit(R"({"employer":{"enterpriseNumber":"0403019261"},"dimonaUpdate":{"periodId":)" + period +
+         R"(,"plannedHoursNumber":30}})");                    // B 90378-444
+  submit(R"({"dimonaCancel":{"periodId":)" + period + "}}");  // A
+  submit(R"({"dimonaCancel":{"periodId":)" + period + "}}");  // B 00913-355
+  submit(R"({"employer":{"enterpriseNumber":"0403019360"},"dimonaCancel":{"periodId":)" + period +
+         "}}");  // B 347 and 355
+  auto p = project();
+  const Ssin student{5031412595};
+  const std::vector<AnomalyRecord> mine = p->anomalies_of(student).of_employer(403019261, p->state_of(student));
+  ASSERT_EQ(mine.size(), 3u);
+  for (const AnomalyRecord& r : mine) EXPECT_EQ(r.employer, 403019261u);
+  EXPECT_EQ(mine[2].kind, DeclarationKind::kCancel);
+  // The one that named another employer is that employer's, not the period's.
+  EXPECT_EQ(p->anomalies_of(student).of_employer(403019360, p->state_of(student)).size(), 1u);
 }
 
 TEST_F(AnomalyLogTest, SaveAndLoadRoundTripAndCatchCorruption) {
