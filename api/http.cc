@@ -88,6 +88,20 @@ std::string_view HttpRequest::repeated_query() const {
   return twice == names.end() ? std::string_view() : *twice;
 }
 
+std::optional<std::string_view> HttpRequest::unknown_query(std::string_view known) const {
+  std::optional<std::string_view> unknown;
+  find_query_pair(target, [&](std::string_view n, std::string_view) {
+    for (std::string_view rest = known; !rest.empty();) {
+      const size_t space = rest.find(' ');
+      if (!n.empty() && rest.substr(0, space) == n) return false;
+      rest = space == std::string_view::npos ? std::string_view() : rest.substr(space + 1);
+    }
+    unknown = n;
+    return true;
+  });
+  return unknown;
+}
+
 std::string HttpRequest::query(std::string_view name) const {
   std::string value;
   find_query_pair(target, [&](std::string_view n, std::string_view raw) {
@@ -112,8 +126,13 @@ HttpResponse problem(int status, std::string_view name, std::string_view title, 
     w.key("issues").begin_array();
     for (const InputIssue& i : issues) {
       w.begin_object();
-      w.key("type").string("urn:problem-type:belgif:input-validation:schemaViolation");
-      w.key("title").string("Input value is invalid with respect to the schema");
+      if (i.unknown) {
+        w.key("type").string("urn:problem-type:belgif:input-validation:unknownInput");
+        w.key("title").string("Unknown input");
+      } else {
+        w.key("type").string("urn:problem-type:belgif:input-validation:schemaViolation");
+        w.key("title").string("Input value is invalid with respect to the schema");
+      }
       w.key("in").string(i.in).key("name").string(i.name).key("detail").string(i.detail);
       w.end_object();
     }

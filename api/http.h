@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -81,6 +82,9 @@ struct HttpRequest {
   // A query parameter named more than once ("year" in ?year=2025&year=abc), or empty:
   // query() takes the first, so a repeated name is refused at the edge rather than half read.
   std::string_view repeated_query() const;
+  // The first query parameter whose name is none of `known` (names separated by spaces), as
+  // sent; nullopt when every one is known.
+  std::optional<std::string_view> unknown_query(std::string_view known) const;
 };
 
 // A query component as sent ('+' and %XX) back to its bytes; a '%' not
@@ -106,6 +110,7 @@ struct InputIssue {
   std::string in;    // body, query, path, header
   std::string name;  // e.g. dimonaIn.plannedHoursNumber
   std::string detail;
+  bool unknown = false;  // an input the API does not know (Belgif input-validation:unknownInput)
 };
 
 // A problem response; `name` is the Belgif type (badRequest, resourceNotFound, ...).

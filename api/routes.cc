@@ -1,6 +1,7 @@
 #include "api/routes.h"
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <memory>
 #include <mutex>
@@ -166,6 +167,11 @@ struct Api::Impl {
     // judge it at another instant (a revoked consent, an expired code in force again) and show
     // more than the present figure the grant gives. They are the auditor's and the citizen's.
     bool present_grant = false;
+    // The query parameters the route takes (names separated by spaces; a read also takes the audit
+    // axes, asOf and validOn): any other is refused 400 unknownInput, not ignored (a mistyped
+    // ?yaer= would answer the default year as if asked). schemas/openapi.yaml documents the same
+    // names (OpenApi.Conformance compares them).
+    const char* query = "";
   };
   static Route read(const char* method, const char* pattern, ReadHandler fn, bool public_route = false) {
     Route r{method, pattern, fn, nullptr, nullptr, public_route, false, std::string(method) + " " + pattern};
@@ -196,6 +202,10 @@ struct Api::Impl {
   }
   static Route present_grant(Route r) {
     r.present_grant = true;
+    return r;
+  }
+  static Route accepts(const char* query, Route r) {
+    r.query = query;
     return r;
   }
   static const std::vector<Route>& table();
@@ -504,25 +514,30 @@ const std::vector<Api::Impl::Route>& Api::Impl::table() {
         spread(Spread::kDeclaration, read("GET", "/v1/declarations/{id}", &get_declaration)),
         with_body(write("POST", "/v1/actions", &post_action)),
         read("GET", "/v1/audit/stateHash", &state_hash_route),
-        read("GET", "/v1/citizens/{ssin}/studentBalance", &student_balance_route),
-        read("GET", "/v1/citizens/{ssin}/calendar", &calendar_route),
-        read("GET", "/v1/citizens/{ssin}/interimRelations", &interim_route),
-        read("GET", "/v1/citizens/{ssin}/attestations", &attestations_route),
-        write("POST", "/v1/citizens/{ssin}/attestations", &issue_attestation),
-        read("GET", "/v1/citizens/{ssin}/consents", &consents_route),
-        present_grant(read("GET", "/v1/citizens/{ssin}/consentedData", &consented_data_route)),
-        read("GET", "/v1/citizens/{ssin}/flexiEligibility", &flexi_route),
-        read("GET", "/v1/citizens/{ssin}/anomalies", &anomalies_route),
-        answers_as_of(read("GET", "/v1/audit/citizens/{ssin}/events", &citizen_events_route)),
-        read("GET", "/v1/citizens/{ssin}/consultations", &consultations_route),
-        read("GET", "/v1/citizens/{ssin}/wages", &wages_route),
-        read("GET", "/v1/citizens/{ssin}/inbox", &inbox_route),
-        read("GET", "/v1/citizens/{ssin}/inbox/{messageId}", &inbox_message_route),
+        accepts("year minOffset", read("GET", "/v1/citizens/{ssin}/studentBalance", &student_balance_route)),
+        accepts("year minOffset", read("GET", "/v1/citizens/{ssin}/calendar", &calendar_route)),
+        accepts("minOffset from to workerType agency userCompany view format page pageSize",
+                read("GET", "/v1/citizens/{ssin}/interimRelations", &interim_route)),
+        accepts("minOffset page pageSize", read("GET", "/v1/citizens/{ssin}/attestations", &attestations_route)),
+        accepts("year format", write("POST", "/v1/citizens/{ssin}/attestations", &issue_attestation)),
+        accepts("minOffset page pageSize", read("GET", "/v1/citizens/{ssin}/consents", &consents_route)),
+        accepts("scope year quarter",
+                present_grant(read("GET", "/v1/citizens/{ssin}/consentedData", &consented_data_route))),
+        accepts("minOffset quarter employer", read("GET", "/v1/citizens/{ssin}/flexiEligibility", &flexi_route)),
+        accepts("page pageSize", read("GET", "/v1/citizens/{ssin}/anomalies", &anomalies_route)),
+        accepts("page pageSize minOffset",
+                answers_as_of(read("GET", "/v1/audit/citizens/{ssin}/events", &citizen_events_route))),
+        accepts("page pageSize minOffset", read("GET", "/v1/citizens/{ssin}/consultations", &consultations_route)),
+        accepts("year minOffset", read("GET", "/v1/citizens/{ssin}/wages", &wages_route)),
+        accepts("archived minOffset", read("GET", "/v1/citizens/{ssin}/inbox", &inbox_route)),
+        accepts("minOffset", read("GET", "/v1/citizens/{ssin}/inbox/{messageId}", &inbox_message_route)),
         write("POST", "/v1/citizens/{ssin}/inbox/{messageId}/archive", &archive_message),
         spread(Spread::kRecord, limited(present_grant(read("GET", "/v1/accessCodes/{code}", &access_code_route)))),
-        spread(Spread::kRequests, read("GET", "/v1/dataAccessRequests", &data_access_requests)),
+        accepts("employer page pageSize",
+                spread(Spread::kRequests, read("GET", "/v1/dataAccessRequests", &data_access_requests))),
         spread(Spread::kRecord, read("GET", "/v1/dataAccessRequests/{requestId}/qr", &data_access_qr)),
-        spread(Spread::kCareerBreaks, read("GET", "/v1/careerBreakRequests", &career_break_list)),
+        accepts("employer leaveKind fraction status ssin from to",
+                spread(Spread::kCareerBreaks, read("GET", "/v1/careerBreakRequests", &career_break_list))),
         spread(Spread::kRecord, present_grant(read("GET", "/v1/careerBreakRequests/{ticket}", &career_break_one))),
         spread(Spread::kPartitionZero, read("GET", "/v1/employers/{employer}/settings", &settings_route)),
         spread(Spread::kPartitionZero, with_body(write("PUT", "/v1/employers/{employer}/settings", &put_settings))),
@@ -641,6 +656,15 @@ void Api::handle(HttpRequest request, std::function<void(HttpResponse)> done) {
   }
   if (const std::string_view repeated = request.repeated_query(); !repeated.empty())
     return reply(bad_request_of({InputIssue{"query", std::string(repeated), "given more than once"}}));
+  const std::string known = route->read ? std::string(route->query) + " asOf validOn" : std::string(route->query);
+  if (const std::optional<std::string_view> unknown = request.unknown_query(known)) {
+    // Only a name that reads as one is repeated back (an SSIN sent as a name is the caller's data).
+    const bool named = !unknown->empty() && unknown->size() <= 64 &&
+                       std::all_of(unknown->begin(), unknown->end(),
+                                   [](char ch) { return std::isalpha(static_cast<unsigned char>(ch)); });
+    return reply(bad_request_of({InputIssue{"query", named ? std::string(*unknown) : "(a name that is no parameter)",
+                                            "this resource takes no such query parameter", true}}));
+  }
   // Reads judge codes and grants in ledger time, which imported history may have run ahead of the
   // clock; tokens are checked against the wall clock (below).
   Call c{std::move(request), std::move(params), std::nullopt, std::max(impl.clock.now(), impl.service.ledger_time()),

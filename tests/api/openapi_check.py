@@ -261,13 +261,23 @@ ROUTE_RE = re.compile(r'(?:\{|\b(make|read|write|internal)\()\s*"(GET|POST|PUT|P
                       r'\s*(?:,\s*(true|false)\s*)?(?:\}|\))')
 
 
+# accepts("year minOffset", <route>): the query parameters the router lets through to that route.
+ACCEPTS_RE = re.compile(r'\baccepts\(\s*"([^"]*)"\s*,')
+
+
 def parse_routes(source):
     start = source.find("Impl::table() {")
     table = source[start:] if start >= 0 else source
     routes = []
+    accepts = [(m.end(), m.group(1).split()) for m in ACCEPTS_RE.finditer(table)]
     for m in ROUTE_RE.finditer(table):
+        # An accepts( wraps the first route after it, and no other.
+        names = None
+        for at, listed in accepts:
+            if at <= m.start() and not any(at < r["at"] for r in routes if r["at"] < m.start()):
+                names = listed
         routes.append({"kind": m.group(1), "method": m.group(2), "path": m.group(3), "handler": m.group(4),
-                       "public": m.group(5) == "true"})
+                       "public": m.group(5) == "true", "at": m.start(), "accepts": set(names or [])})
     return routes
 
 
@@ -368,6 +378,12 @@ def check_routes(doc, routes, source, bad):
             bad.add(where, f"the handler reads query parameter '{name}', not documented")
         for name in sorted(documented_query - read_query):
             bad.add(where, f"query parameter '{name}' documented, the handler does not read it")
+        # The router refuses any other name (unknownInput): its list is the document's.
+        let_through = r["accepts"] | ({"asOf", "validOn"} if r["kind"] == "read" else set())
+        for name in sorted(documented_query - let_through):
+            bad.add(where, f"query parameter '{name}' documented, the route's accepts(...) refuses it")
+        for name in sorted(let_through - documented_query):
+            bad.add(where, f"the route's accepts(...) lets '{name}' through, not documented")
         if read_path != set(path_params_of(r["path"])):
             bad.add(where, f"the handler reads path parameters {sorted(read_path)}, template has {path_params_of(r['path'])}")
 
