@@ -102,9 +102,13 @@ struct OutboxThread::State {
 OutboxThread::OutboxThread(std::unique_ptr<State> state) : state_(std::move(state)) {}
 
 Result<std::unique_ptr<OutboxThread>> OutboxThread::start(const CommonOptions& common, const std::string& outbox_uri) {
-  {  // the URI and the outbox checked once here, so that a typo fails serve at its start
+  {  // the URI and the outbox checked once here, so that a typo fails serve at its start; a broker
+     // that does not answer (yet) is the relay's to retry, as any later failure is: the API serves
     Result<OpenRelay> open = open_relay(common, outbox_uri);
-    DIMONA_TRY(open);
+    if (!open.is_ok() && open.status().code() != Code::kUnavailable) return open.status();
+    if (!open.is_ok())
+      std::fprintf(stderr, "dimona-ledger: serve: outbox relay: %s; again in %d s\n", open.status().to_string().c_str(),
+                   limits::outbox_restart_ms / 1000);
   }
   auto state = std::make_unique<State>();
   state->common = common;

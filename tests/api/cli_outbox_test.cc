@@ -201,5 +201,17 @@ TEST_F(CliOutbox, ServeRunsTheRelayBesideTheServer) {
   EXPECT_NE(bad.err.find("serve: outbox relay"), std::string::npos) << bad.err;
 }
 
+// A broker that does not answer when serve starts is the relay's to retry (docs/actions.md,
+// "Outbox"), as a later failure is: the API serves meanwhile.
+TEST_F(CliOutbox, ServeServesWhileTheOutboxsBrokerIsDown) {
+  int accepted = 0;
+  Invocation ingest = cli("ingest " + requests(0, 2, 0, &accepted) + " --partitions 2");
+  ASSERT_EQ(ingest.exit_code, 0) << ingest.err;
+  ChildProcess serve(
+      {kCli, "serve", "--port", "0", "--data", dir_.file("data"), "--outbox", "kafka://127.0.0.1:1/down.outbox"});
+  EXPECT_TRUE(serve.read_line(std::chrono::seconds(40)).starts_with("serving ")) << "serve did not start";
+  EXPECT_EQ(serve.stop(SIGTERM), 0);
+}
+
 }  // namespace
 }  // namespace dimona
