@@ -870,6 +870,7 @@ bool control_code_point(int32_t c) {
 Status check_display_strings(std::string_view json) {
   const char* p = json.data();
   const char* const end = p + json.size();
+  if (find_escape_or_not_printable_ascii(p, end) == end) return Status::ok();  // most lines: printable ASCII
   std::string_view key;
   while (true) {
     p = static_cast<const char*>(std::memchr(p, '"', static_cast<size_t>(end - p)));

@@ -8,8 +8,9 @@
 // (tests/engine/base/byte_scan_test.cc). Threading: none.
 //
 // Where they serve: JSON strings (the logged-event reader finds a string's
-// end, the JSON writer the bytes it must escape) and the HTTP server's check
-// of a request head (NUL, CR, LF are the only bytes its framing rules read).
+// end, the JSON writer the bytes it must escape, the declaration decoder a
+// line that may hold a control character) and the HTTP server's check of a
+// request head (NUL, CR, LF are the only bytes its framing rules read).
 #pragma once
 
 #include <bit>
@@ -77,6 +78,26 @@ inline const char* find_json_special(const char* p, const char* end) {
       0,
 #endif
       [](unsigned char c) { return c == '"' || c == '\\' || c < 0x20; });
+}
+
+// The first byte that is not printable ASCII or is a backslash: a control (0x00-0x1f, 0x7f), a
+// byte of a multi-byte UTF-8 character (0x80-0xff) or a JSON escape. A line without one holds
+// display text only (the declaration decoder's check skips such a line at this speed).
+inline const char* find_escape_or_not_printable_ascii(const char* p, const char* end) {
+  return byte_scan_detail::find_first(
+      p, end,
+#if defined(__SSE2__)
+      [](__m128i x) {
+        // As signed bytes, 0x80-0xff are negative: below 0x20 with the controls.
+        const __m128i hit =
+            _mm_or_si128(_mm_or_si128(_mm_cmplt_epi8(x, _mm_set1_epi8(0x20)), _mm_cmpeq_epi8(x, _mm_set1_epi8(0x7f))),
+                         _mm_cmpeq_epi8(x, _mm_set1_epi8('\\')));
+        return _mm_movemask_epi8(hit);
+      },
+#else
+      0,
+#endif
+      [](unsigned char c) { return c < 0x20 || c >= 0x7f || c == '\\'; });
 }
 
 // The first NUL, CR or LF: the bytes an HTTP/1.1 request head's framing turns on.

@@ -13,6 +13,7 @@ namespace {
 // The classes as their contract defines them, one byte at a time.
 bool json_special(unsigned char c) { return c == '"' || c == '\\' || c < 0x20; }
 bool nul_cr_lf(unsigned char c) { return c == '\0' || c == '\r' || c == '\n'; }
+bool not_plain(unsigned char c) { return c < 0x20 || c >= 0x7f || c == '\\'; }
 
 template <typename Find>
 void expect_first_at_every_place(Find find, unsigned char hit_byte) {
@@ -36,6 +37,8 @@ void expect_first_at_every_place(Find find, unsigned char hit_byte) {
 TEST(ByteScan, FindsEachSpecialByteOfItsClassAtEveryPlace) {
   for (unsigned char c : {'"', '\\', '\0', '\n', '\x1f', '\x01'}) expect_first_at_every_place(find_json_special, c);
   for (unsigned char c : {'\0', '\r', '\n'}) expect_first_at_every_place(find_nul_cr_lf, c);
+  for (unsigned char c : {'\0', '\x1f', '\x7f', '\x80', '\xc3', '\xff', '\\'})
+    expect_first_at_every_place(find_escape_or_not_printable_ascii, c);
 }
 
 TEST(ByteScan, BytesOutsideTheClassAreNeverHits) {
@@ -47,6 +50,8 @@ TEST(ByteScan, BytesOutsideTheClassAreNeverHits) {
     const char* end = begin + bytes.size();
     EXPECT_EQ(find_json_special(begin, end) == begin, json_special(static_cast<unsigned char>(c))) << "byte " << c;
     EXPECT_EQ(find_nul_cr_lf(begin, end) == begin, nul_cr_lf(static_cast<unsigned char>(c))) << "byte " << c;
+    EXPECT_EQ(find_escape_or_not_printable_ascii(begin, end) == begin, not_plain(static_cast<unsigned char>(c)))
+        << "byte " << c;
     if (!json_special(static_cast<unsigned char>(c))) {
       EXPECT_EQ(find_json_special(begin, end), end);
     }
@@ -70,6 +75,9 @@ TEST(ByteScan, AgreesWithTheByteByByteDefinitionOnRandomBytes) {
     while (framing < end && !nul_cr_lf(static_cast<unsigned char>(*framing))) ++framing;
     ASSERT_EQ(find_json_special(begin, end), json) << "round " << round;
     ASSERT_EQ(find_nul_cr_lf(begin, end), framing) << "round " << round;
+    const char* plain = begin;
+    while (plain < end && !not_plain(static_cast<unsigned char>(*plain))) ++plain;
+    ASSERT_EQ(find_escape_or_not_printable_ascii(begin, end), plain) << "round " << round;
   }
 }
 
