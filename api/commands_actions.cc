@@ -107,12 +107,11 @@ namespace {
 
 // The options of a read judged at another moment (`given`, the text of --date or --at, parsed as
 // `moment`): what the employer saw then is the ledger as it stood at that instant (a day: its
-// end), unless --as-of names the ledger's instant itself. A verdict judged then against today's
+// end, in Brussels), unless --as-of names the ledger's instant itself. A verdict judged then against today's
 // hours would be a figure nobody ever saw.
 CommonOptions as_it_stood(const CommonOptions& common, const std::string& given, Instant moment) {
   CommonOptions at = common;
-  if (!given.empty() && !at.as_of)
-    at.as_of = parse_date(given).has_value() ? Instant{moment.micros + kMicrosPerDay - 1} : moment;
+  if (!given.empty() && !at.as_of) at.as_of = parse_date(given) ? end_of_brussels_day(*parse_date(given)) : moment;
   return at;
 }
 

@@ -88,7 +88,7 @@ std::optional<Instant> parse_as_of(std::string_view text) {
   if (text.size() == 10) {
     const std::optional<Date> day = parse_date(text);
     if (!day || !in_axis_years(*day)) return std::nullopt;
-    return Instant{start_of(*day).micros + kMicrosPerDay - 1};
+    return end_of_brussels_day(*day);
   }
   const std::optional<Instant> at = parse_instant(text);
   if (!at || !in_axis_years(date_of(*at))) return std::nullopt;

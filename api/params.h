@@ -67,7 +67,7 @@ Parsed<std::optional<Offset>> query_min_offset(const HttpRequest& request);
 Parsed<std::optional<int32_t>> query_year(const HttpRequest& request);
 // The two time axes of an audit (docs/audit.md). An instant of ledger time as
 // an auditor names it: RFC 3339 ("2025-06-30T12:00:00Z", parse_instant), or a
-// day ("2025-06-30": the end of that day, UTC, what the ledger said by then);
+// day ("2025-06-30": the end of that day in Brussels, what the ledger said by then);
 // nullopt for anything else, and for an instant outside the years 2000..2099. The CLI's --as-of
 // reads it too, and --valid-on parse_valid_on (a day, YYYY-MM-DD, in 2000..2099).
 std::optional<Instant> parse_as_of(std::string_view text);

@@ -79,6 +79,9 @@ Instant brussels_instant(Date day, int32_t minutes);
 // brussels_instant(d + 1, 0)): a Dimona's windows (a flexi job's 31 days, an attestation's
 // December) are days in Brussels.
 Date brussels_date(Instant at);
+// The last instant (microsecond) of `day` on a Belgian clock: what "by the end of 2025-06-30"
+// means in a ledger whose days are Belgian (brussels_date of it is `day`).
+inline Instant end_of_brussels_day(Date day) { return Instant{brussels_instant(Date{day.days + 1}, 0).micros - 1}; }
 
 class Clock {
  public:

@@ -76,6 +76,10 @@ TEST(Params, MinOffsetAndYear) {
   EXPECT_FALSE(query_as_of(get("/x"))->has_value());
   EXPECT_EQ(**query_as_of(get("/x?asOf=2025-06-30T12:00:00Z")), *parse_instant("2025-06-30T12:00:00Z"));
   EXPECT_EQ(**query_as_of(get("/x?asOf=2025-06-30T12:00:00.5%2B02:00")), *parse_instant("2025-06-30T10:00:00.5Z"));
+  // A day is its last microsecond in Brussels (the ledger's days are Belgian): summer, then winter.
+  EXPECT_EQ(**query_as_of(get("/x?asOf=2025-07-05")), *parse_instant("2025-07-05T21:59:59.999999Z"));
+  EXPECT_EQ(**query_as_of(get("/x?asOf=2025-01-15")), *parse_instant("2025-01-15T22:59:59.999999Z"));
+  EXPECT_EQ(brussels_date(**query_as_of(get("/x?asOf=2025-10-26"))), *parse_date("2025-10-26")) << "the autumn change";
   for (const char* q : {"asOf=", "asOf=2025-06-31", "asOf=2025-06-30T12:00:00", "asOf=2025-02-30T00:00:00Z",
                         "asOf=2025-06-30T12:00:00Z%00", "asOf=%202025-06-30T12:00:00Z", "asOf=now"})
     EXPECT_EQ(query_as_of(get(std::string("/x?") + q)).issues.at(0).name, "asOf") << q;
@@ -85,7 +89,8 @@ TEST(Params, TheAuditAxes) {
   EXPECT_FALSE(query_as_of(get("/x"))->has_value());
   EXPECT_EQ(**query_as_of(get("/x?asOf=2025-06-30T12:00:00Z")), *parse_instant("2025-06-30T12:00:00Z"));
   EXPECT_EQ(**query_as_of(get("/x?asOf=2025-06-30T14:00:00%2B02:00")), *parse_instant("2025-06-30T12:00:00Z"));
-  EXPECT_EQ(to_string(**query_as_of(get("/x?asOf=2025-06-30"))), "2025-06-30T23:59:59.999999Z");  // the end of that day
+  EXPECT_EQ(to_string(**query_as_of(get("/x?asOf=2025-06-30"))),
+            "2025-06-30T21:59:59.999999Z");  // the end of that day in Brussels
   for (const char* q : {"asOf=", "asOf=2025-06-31", "asOf=2025-6-30", "asOf=2025-06-30T25:00:00Z", "asOf=yesterday",
                         "asOf=2025-06-30%00", "asOf=2025-06-30T12:00:00"})
     EXPECT_EQ(query_as_of(get(std::string("/x?") + q)).issues.at(0).name, "asOf") << q;
