@@ -197,6 +197,7 @@ void write_decision(JsonWriter& w, const Decision& d) {
   }
   w.end_array();
   if (d.period_id.value != 0) w.key("periodId").digits(d.period_id.value, 12);
+  if (d.in_quota_hours != 0 || d.quota_checked) w.key("inQuotaHours").integer(d.in_quota_hours);
   if (d.exceeding_hours != 0) w.key("exceedingHours").integer(d.exceeding_hours);
 }
 

@@ -1043,6 +1043,7 @@ Status decode_decision_field(std::string_view k, od::value& f, const Path& p, in
     *i = k == "exceedingHours" ? 3 : 4;
     DIMONA_TRY(read_uint(f, p, &n, &present));
     (*i == 3 ? d.exceeding_hours : d.in_quota_hours) = static_cast<uint32_t>(n);
+    if (*i == 4) d.quota_checked = present;
     return Status::ok();
   }
   if (k == "late") {

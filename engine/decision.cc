@@ -258,6 +258,7 @@ void check_quota(const LedgerState& state, const Period& p, uint32_t hours_befor
   const uint32_t in_quota = std::min<uint32_t>(p.planned_hours, remaining);
   out->exceeding_hours = p.planned_hours - in_quota;
   out->in_quota_hours = out->late ? 0 : in_quota;
+  out->quota_checked = true;
   if (out->exceeding_hours > 0) out->add(kQuotaExceeded, kNonBlocking);
 }
 

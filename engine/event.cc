@@ -37,7 +37,7 @@ void write_declaration_body(JsonWriter& w, const DeclarationBody& b) {
   w.key("result").string(std::string_view(&result, 1));
   write_anomalies(w, d);
   if (d.exceeding_hours != 0) w.key("exceedingHours").integer(d.exceeding_hours);
-  if (d.in_quota_hours != 0) w.key("inQuotaHours").integer(d.in_quota_hours);
+  if (d.in_quota_hours != 0 || d.quota_checked) w.key("inQuotaHours").integer(d.in_quota_hours);
   if (d.late) w.key("late").boolean(true);
   w.key("declaration").raw(b.raw);
 }

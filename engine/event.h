@@ -92,6 +92,9 @@ struct Decision {
   Ssin worker;                 // the period's worker; 0 when unknown
   uint32_t exceeding_hours = 0;
   uint32_t in_quota_hours = 0;
+  // A student's hours were judged against a known quota (rule 8): in_quota_hours is a figure then,
+  // 0 included (a late declaration's, rule 9), written as "inQuotaHours" and read back as present.
+  bool quota_checked = false;
   bool late = false;
 
   void add(uint32_t code, bool blocking);

@@ -462,7 +462,10 @@ bool declaration_body(Scan& s, DeclarationBody* b) {
         d.result = static_cast<ResultCode>(t[0]);
         return 2;
       case 14: return k == "exceedingHours" && s.unsigned_integer(&n) ? (d.exceeding_hours = static_cast<uint32_t>(n), 3) : -1;
-      case 12: return k == "inQuotaHours" && s.unsigned_integer(&n) ? (d.in_quota_hours = static_cast<uint32_t>(n), 4) : -1;
+      case 12:
+        return k == "inQuotaHours" && s.unsigned_integer(&n)
+                   ? (d.in_quota_hours = static_cast<uint32_t>(n), d.quota_checked = true, 4)
+                   : -1;
       case 4: return k == "late" && s.boolean(&d.late) ? 5 : -1;
       case 9: return k == "anomalies" && anomalies(s, &d) ? 6 : -1;
       case 11: {

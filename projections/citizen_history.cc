@@ -104,7 +104,9 @@ void declaration_decision(JsonWriter& w, const Event& e) {
   }
   if (counts && dcl.kind == DeclarationKind::kCancel)
     figure(w, "plannedHours", 0, "rule 4: a CANCEL releases the period's hours");
-  if (d.in_quota_hours != 0 || d.exceeding_hours != 0)
+  if (d.late && d.quota_checked)
+    figure(w, "inQuotaHours", 0, "rule 9: a late declaration's hours are reserved, none within the reduced-rate quota");
+  else if (d.in_quota_hours != 0 || d.exceeding_hours != 0 || d.quota_checked)
     figure(w, "inQuotaHours", d.in_quota_hours, "rule 8: the hours within the quota remaining when decided");
   if (d.exceeding_hours != 0)
     figure(w, "exceedingHours", d.exceeding_hours,

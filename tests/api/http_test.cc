@@ -866,6 +866,7 @@ TEST_F(HttpTest, EveryRouteForEveryRole) {
   const Json declared = declare(stu_in("2025-07-01", "2025-07-31", 30));
   const std::string declaration_id = declared["declarationId"].text;
   ASSERT_EQ(declaration_id.size(), 12u);
+  EXPECT_EQ(declared["inQuotaHours"].integer(), 30) << "rule 8: the hours within the quota (InQuotaPlannedHoursNbr)";
   const Response attest = post(citizen_path(kStudent, "attestations"), citizen(kStudent), "");
   ASSERT_EQ(attest.status, 201) << attest;
   const std::string code = attest.json()["accessCode"].text;

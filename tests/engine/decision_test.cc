@@ -364,6 +364,30 @@ TEST_F(DecisionTest, LateDeclarationIsAWarningOutOfTheReducedQuota) {
   EXPECT_TRUE(has_anomaly(late, anomaly::kInLate));
   EXPECT_TRUE(late.decision.late);
   EXPECT_EQ(late.decision.in_quota_hours, 0u);
+  EXPECT_TRUE(late.decision.quota_checked) << "0 is a figure here (InQuotaPlannedHoursNbr), not an absence";
+  // The event says so, and reads back the same.
+  Event e;
+  e.type = EventType::kDimonaInDeclared;
+  e.recorded_at = *parse_instant("2025-06-01T00:00:00Z");
+  e.ssin = Ssin{5031412595};
+  e.declaration.decision = late.decision;
+  const std::string raw = stu_in("2025-05-02", "2025-05-31", 20);
+  e.declaration.raw = raw;
+  std::string line;
+  encode_event(e, &line);
+  EXPECT_NE(line.find(R"("inQuotaHours":0)"), std::string::npos) << line;
+  line.pop_back();
+  const size_t size = line.size();
+  line.resize(size + kJsonPadding, ' ');
+  EventDecoder decoder;
+  Result<Event> back = decoder.decode(std::string_view(line.data(), size), line.size());
+  ASSERT_TRUE(back.is_ok()) << back.status().to_string();
+  EXPECT_TRUE(back->declaration.decision.quota_checked);
+  EXPECT_EQ(back->declaration.decision, late.decision);
+  EXPECT_FALSE(submit(R"({"employer":{"employerId":125482497},"worker":{"ssin":"85073003328"},"dimonaIn":{"features":)"
+                      R"({"jointCommissionNumber":"XXX","workerType":"OTH"},"startDate":"2025-09-01"}})")
+                   .decision.quota_checked)
+      << "no student hours";
 }
 
 TEST_F(DecisionTest, ShapeRulesOfOtherWorkerTypes) {
