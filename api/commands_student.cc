@@ -66,15 +66,16 @@ int run_consultations(const CommonOptions& common, const CitizenOptions& o) {
   Result<CitizenView> view = open_citizen(common, o.ssin);
   if (!view.is_ok()) return fail("consultations", view.status());
   const std::vector<Consultation> list = consultations_of(*view->side.projector, view->citizen);
+  const EmployerNaming naming = employer_naming_or_numbers(common);
   if (o.json) {
     std::string line;
-    to_json(list, &line);
+    to_json(list, &line, naming.names());
     std::printf("%s\n", line.c_str());
     return 0;
   }
   std::printf("%zu consultation(s)\n", list.size());
   for (const Consultation& c : list) {
-    std::string by = c.role == ConsultationRole::kAuditor ? "auditor" : employer_text(c.employer);
+    std::string by = c.role == ConsultationRole::kAuditor ? "auditor" : naming.text(c.employer);
     if (!c.auditor.empty()) by += ":" + c.auditor;
     std::printf("%s  %-8s %-24s %-30s via %s\n", to_string(c.at).c_str(), std::string(consultation_role_name(c.role)).c_str(),
                 by.c_str(), c.scope.c_str(), std::string(consultation_channel_name(c.channel)).c_str());

@@ -245,7 +245,7 @@ void consultations_route(Call& c, const LedgerService& view) {
   std::vector<std::string> objects;
   for (const Consultation& r : page_of(all, *page)) {
     objects.emplace_back();
-    to_json(r, &objects.back());
+    to_json(r, &objects.back(), c.names);
   }
   c.reply(json_response(200, paged(items(objects), all.size(), *page, c.public_url, c.request)));
 }

@@ -119,22 +119,23 @@ std::vector<Consultation> consultations_of(const Projector& projector, Ssin citi
   return projector.model_of<ConsultationLog>(citizen).of_citizen(citizen);
 }
 
-void to_json(const Consultation& c, std::string* out) {
+void to_json(const Consultation& c, std::string* out, const EmployerNameOf& names) {
   JsonWriter w(out);
   w.begin_object().key("consultedAt").string(to_string(c.at));
   w.key("role").string(consultation_role_name(c.role)).key("by");
   if (c.role != ConsultationRole::kAuditor) write_company(w, c.employer);
   else if (c.auditor.empty()) w.string("auditor");
   else w.string("auditor:" + c.auditor);
+  if (c.role != ConsultationRole::kAuditor) write_employer_name(w, "byName", c.employer, names);
   w.key("scope").string(c.scope).key("channel").string(consultation_channel_name(c.channel));
   w.end_object();
 }
 
-void to_json(const std::vector<Consultation>& list, std::string* out) {
+void to_json(const std::vector<Consultation>& list, std::string* out, const EmployerNameOf& names) {
   *out += "{\"items\":[";
   for (size_t i = 0; i < list.size(); ++i) {
     if (i) *out += ',';
-    to_json(list[i], out);
+    to_json(list[i], out, names);
   }
   *out += "],\"total\":" + std::to_string(list.size()) + "}";
 }

@@ -66,8 +66,10 @@ void to_json(const AccessCodeAnswer& a, std::string* out);
 std::vector<Consultation> consultations_of(const Projector& projector, Ssin citizen);
 // {"consultedAt","role","by","scope","channel"}: `by` is the employer's number
 // (write_company) for an employer or agency, "auditor" or "auditor:SUBJECT" for an auditor.
-void to_json(const Consultation& c, std::string* out);
-void to_json(const std::vector<Consultation>& list, std::string* out);  // {"items":[...],"total":N}
+// `names`: an employer's or agency's name beside its number ("byName"), when the register knows it.
+void to_json(const Consultation& c, std::string* out, const EmployerNameOf& names = {});
+void to_json(const std::vector<Consultation>& list, std::string* out,
+             const EmployerNameOf& names = {});  // {"items":[...],"total":N}
 
 // --- Consent --------------------------------------------------------------------
 struct ConsentVerdict {

@@ -2498,6 +2498,15 @@ TEST_F(HttpTest, AnswersNameTheEmployerInTheRequestsLanguageAndAnAccessCodeStill
   EXPECT_EQ(seen.json().keys(), (std::vector<std::string>{"valid", "year", "remainingHours", "validUntil"})) << seen;
   for (const char* leak : {"Bakkerij", "Bruxelloise", "employer", "0403019261"})
     EXPECT_EQ(seen.body.find(leak), std::string::npos) << leak << ": " << seen;
+  // Who looked names the employer too, for the citizen (the number alone when the register has none).
+  ASSERT_EQ(get("/v1/accessCodes/" + attest.json()["accessCode"].text, employer(kEmp1)).status, 200);
+  const Json looked =
+      get(citizen_path(kStudent, "consultations"), citizen(kStudent), {{"Accept-Language", "nl"}}).json();
+  ASSERT_EQ(looked["items"].size(), 2u) << looked["items"].size();
+  EXPECT_EQ(looked["items"][0]["by"].text, kEmp1);
+  EXPECT_EQ(looked["items"][0]["byName"].text, "Brusselse Bakkerij");
+  EXPECT_EQ(looked["items"][1]["by"].text, kEmp2);
+  EXPECT_FALSE(looked["items"][1].has("byName"));
 }
 
 // serve follows the register (EmployerRegister::follow): no reference at start, then a full
