@@ -1,4 +1,5 @@
 #include "projections/export.h"
+#include "projections/interim_views.h"
 
 #include <algorithm>
 #include <string>
@@ -91,6 +92,17 @@ Status export_read_models(const Projector& projector, const std::function<Status
       }
       lines += "{\"calendar\":";
       to_json(student_calendar(state, citizen, year), &lines);
+      lines += "}\n";
+    }
+    // The interim relations (seed 002), over every date the ledger holds, not a window around today.
+    InterimFilter all_dates = interim_window(reference);
+    all_dates.from = date_from_civil(1920, 1, 1);
+    all_dates.to = Date{kOpenEndDays};
+    const std::vector<InterimRelation> relations =
+        interim_relations(state, citizen, all_dates, &projector.anomalies_of(citizen));
+    if (!relations.empty()) {
+      lines += "{\"interim\":";
+      to_json(citizen, relations, &lines);
       lines += "}\n";
     }
     for (const AnomalyRecord& r : projector.anomalies_of(citizen).of_citizen(citizen)) {
