@@ -154,12 +154,17 @@ int run_token(const CommonOptions& common, const TokenOptions& o) {
   if (o.issuer.empty() || o.audience.empty()) return fail("token", invalid_argument("--issuer and --audience may not be empty"));
   Result<api::Principal> p = api::principal_from({o.role, o.ssin, o.enterprise_number, o.subject});
   if (!p.is_ok()) return fail("token", p.status());
-  // The key is the data folder's: a folder mistyped would get a key of its own, which no server trusts.
+  // The key is the data folder's. A new key (a new folder, or a mistyped one) is said on stderr:
+  // only a server given this folder, or its dev-jwks.json with --jwks, trusts its tokens.
   std::error_code ec;
-  if (!std::filesystem::is_directory(common.data_dir, ec))
-    return fail("token", not_found("no data folder " + common.data_dir + " (ingest or serve makes one)"));
+  const bool new_key = !std::filesystem::exists(dev_key_dir(common), ec);
   Result<api::TokenMinter> minter = api::TokenMinter::open_dev_key(dev_key_dir(common));
   if (!minter.is_ok()) return fail("token", minter.status());
+  if (new_key)
+    std::fprintf(
+        stderr,
+        "dimona-ledger: token: a new development key in %s: only a server with --data %s (or --jwks) trusts it\n",
+        dev_key_dir(common).c_str(), common.data_dir.c_str());
   std::printf("%s\n", minter->mint(*p, SystemClock().now(), o.lifetime_seconds, o.issuer, o.audience).c_str());
   return 0;
 }
