@@ -3,19 +3,10 @@
 #include <algorithm>
 #include <vector>
 
+#include "engine/base/hex.h"
 #include "engine/base/json_writer.h"
 
 namespace dimona::api {
-namespace {
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-}  // namespace
 
 std::string percent_decode(std::string_view s) {
   std::string out;

@@ -10,6 +10,7 @@
 
 #include "engine/base/byte_scan.h"
 #include "engine/base/display_text.h"
+#include "engine/base/hex.h"
 #include "engine/base/limits.h"
 #include "engine/quota_schedule.h"
 
@@ -844,21 +845,11 @@ int32_t hex4(const char* p, const char* end) {
   if (end - p < 4) return -1;
   int32_t v = 0;
   for (int i = 0; i < 4; ++i) {
-    const char c = p[i];
-    const int32_t d = c >= '0' && c <= '9'   ? c - '0'
-                      : c >= 'a' && c <= 'f' ? c - 'a' + 10
-                      : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                             : -1;
+    const int d = hex_value(p[i]);
     if (d < 0) return -1;
     v = v * 16 + d;
   }
   return v;
-}
-
-// Whether an escaped code point is one is_display_text refuses (display_text.h).
-bool control_code_point(int32_t c) {
-  return c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == 0x200e || c == 0x200f || (c >= 0x2028 && c <= 0x202e) ||
-         (c >= 0x2066 && c <= 0x2069);
 }
 
 // Every string of an input line, keys and values, as is_display_text wants it, read in the JSON
@@ -886,7 +877,8 @@ Status check_display_strings(std::string_view json) {
         display = false;
         p = q + 1;
       } else if (q + 1 < end && q[1] == 'u') {
-        if (control_code_point(hex4(q + 2, end))) display = false;
+        const int32_t code_point = hex4(q + 2, end);
+        if (code_point < 0 || !is_display_code_point(static_cast<uint32_t>(code_point))) display = false;
         p = std::min(q + 2, end);
       } else {
         if (q + 1 < end && q[1] != '"' && q[1] != '\\' && q[1] != '/') display = false;  // b, f, n, r, t
