@@ -172,6 +172,7 @@ struct Api::Impl {
     // ?yaer= would answer the default year as if asked). schemas/openapi.yaml documents the same
     // names (OpenApi.Conformance compares them).
     const char* query = "";
+    std::string query_known = {};  // `query`, and a read's axes: made once with the table (table())
   };
   static Route read(const char* method, const char* pattern, ReadHandler fn, bool public_route = false) {
     Route r{method, pattern, fn, nullptr, nullptr, public_route, false, std::string(method) + " " + pattern};
@@ -542,6 +543,7 @@ const std::vector<Api::Impl::Route>& Api::Impl::table() {
         spread(Spread::kPartitionZero, read("GET", "/v1/employers/{employer}/settings", &settings_route)),
         spread(Spread::kPartitionZero, with_body(write("PUT", "/v1/employers/{employer}/settings", &put_settings))),
     };
+    for (Route& r : table) r.query_known = std::string(r.query) + (r.read ? " asOf validOn" : "");
     return table;
   }();
   return routes;
@@ -656,8 +658,7 @@ void Api::handle(HttpRequest request, std::function<void(HttpResponse)> done) {
   }
   if (const std::string_view repeated = request.repeated_query(); !repeated.empty())
     return reply(bad_request_of({InputIssue{"query", std::string(repeated), "given more than once"}}));
-  const std::string known = route->read ? std::string(route->query) + " asOf validOn" : std::string(route->query);
-  if (const std::optional<std::string_view> unknown = request.unknown_query(known)) {
+  if (const std::optional<std::string_view> unknown = request.unknown_query(route->query_known)) {
     // Only a name that reads as one is repeated back (an SSIN sent as a name is the caller's data).
     const bool named = !unknown->empty() && unknown->size() <= 64 &&
                        std::all_of(unknown->begin(), unknown->end(),
