@@ -940,49 +940,63 @@ struct DeclarationDecoder::Impl {
 DeclarationDecoder::DeclarationDecoder() : impl_(std::make_unique<Impl>()) {}
 DeclarationDecoder::~DeclarationDecoder() = default;
 
-Result<Declaration> DeclarationDecoder::decode(std::string_view json, size_t capacity) {
+namespace {
+
+// What the two ways in say of a whole input that is not one JSON object.
+struct TopLevelWords {
+  const char* too_long;
+  const char* not_an_object;
+  const char* trailing;
+};
+
+// The checks every input gets around its own fields' (decode_root): its size, no byte order
+// mark, one JSON object and nothing after it, and every string display text.
+template <typename DecodeRoot>
+Status decode_top_level(od::parser& parser, std::string_view json, size_t capacity, const TopLevelWords& words,
+                        DecodeRoot decode_root) {
   DIMONA_ASSERT(capacity >= json.size() + kJsonPadding);
-  if (json.size() > limits::declaration_bytes_max) return invalid_argument("declaration longer than 64 KiB");
+  if (json.size() > limits::declaration_bytes_max) return invalid_argument(words.too_long);
   if (json.starts_with(kByteOrderMark)) return invalid_argument(std::string(kByteOrderMarkError));
   od::document doc;
-  if (auto e = impl_->parser.iterate(json.data(), json.size(), capacity).get(doc); e) return json_error(nullptr, e);
+  if (auto e = parser.iterate(json.data(), json.size(), capacity).get(doc); e) return json_error(nullptr, e);
   od::value root;
   if (auto e = doc.get_value().get(root); e)
-    return e == simdjson::SCALAR_DOCUMENT_AS_VALUE ? invalid_argument("the declaration must be a JSON object")
-                                                   : json_error(nullptr, e);
-  Declaration d;
-  if (Status s = decode_declaration_value(root, &d); !s.is_ok()) {
-    if (s.message().rfind("field :", 0) == 0) return invalid_argument("the declaration must be a JSON object");
+    return e == simdjson::SCALAR_DOCUMENT_AS_VALUE ? invalid_argument(words.not_an_object) : json_error(nullptr, e);
+  if (Status s = decode_root(root); !s.is_ok()) {
+    if (s.message().rfind("field :", 0) == 0) return invalid_argument(words.not_an_object);
     return s;
   }
-  rebase_rewrites(&d, json.data());
   // simdjson leaves content after the root object alone: at the end, the
   // iterator reports OUT_OF_BOUNDS, anything else is trailing content.
-  if (doc.current_location().error() != simdjson::OUT_OF_BOUNDS)
-    return invalid_argument("invalid JSON: trailing content after the declaration");
-  DIMONA_TRY(check_display_strings(json));
+  if (doc.current_location().error() != simdjson::OUT_OF_BOUNDS) return invalid_argument(words.trailing);
+  return check_display_strings(json);
+}
+
+}  // namespace
+
+Result<Declaration> DeclarationDecoder::decode(std::string_view json, size_t capacity) {
+  Declaration d;
+  DIMONA_TRY(decode_top_level(impl_->parser, json, capacity,
+                              {"declaration longer than 64 KiB", "the declaration must be a JSON object",
+                               "invalid JSON: trailing content after the declaration"},
+                              [&](od::value& root) {
+                                DIMONA_TRY(decode_declaration_value(root, &d));
+                                rebase_rewrites(&d, json.data());
+                                return Status::ok();
+                              }));
   return d;
 }
 
 Result<Command> DeclarationDecoder::decode_command(std::string_view json, size_t capacity) {
-  DIMONA_ASSERT(capacity >= json.size() + kJsonPadding);
-  if (json.size() > limits::declaration_bytes_max) return invalid_argument("line longer than 64 KiB");
-  if (json.starts_with(kByteOrderMark)) return invalid_argument(std::string(kByteOrderMarkError));
-  od::document doc;
-  if (auto e = impl_->parser.iterate(json.data(), json.size(), capacity).get(doc); e) return json_error(nullptr, e);
-  od::value root;
-  if (auto e = doc.get_value().get(root); e)
-    return e == simdjson::SCALAR_DOCUMENT_AS_VALUE ? invalid_argument("a line must be a JSON object")
-                                                   : json_error(nullptr, e);
   Command c;
-  if (Status s = decode_root_value(root, &c.declaration, &c.action, &c.is_action); !s.is_ok()) {
-    if (s.message().rfind("field :", 0) == 0) return invalid_argument("a line must be a JSON object");
-    return s;
-  }
-  rebase_rewrites(&c.declaration, json.data());
-  if (doc.current_location().error() != simdjson::OUT_OF_BOUNDS)
-    return invalid_argument("invalid JSON: trailing content after the object");
-  DIMONA_TRY(check_display_strings(json));
+  DIMONA_TRY(decode_top_level(
+      impl_->parser, json, capacity,
+      {"line longer than 64 KiB", "a line must be a JSON object", "invalid JSON: trailing content after the object"},
+      [&](od::value& root) {
+        DIMONA_TRY(decode_root_value(root, &c.declaration, &c.action, &c.is_action));
+        rebase_rewrites(&c.declaration, json.data());
+        return Status::ok();
+      }));
   return c;
 }
 
