@@ -238,14 +238,7 @@ int run_anomalies(const CommonOptions& common, const AnomaliesOptions& o) {
     if (!employer.is_ok()) return fail("anomalies", invalid_argument("--employer: " + employer.status().message()));
     Result<ReadSide> side = open_read_side(common, 0, false);
     if (!side.is_ok()) return fail("anomalies", side.status());
-    for (uint32_t p = 0; p < side->projector->partition_count(); ++p) {
-      std::vector<AnomalyRecord> some =
-          side->projector->anomalies(p).of_employer(employer->value, side->projector->partition(p));
-      records.insert(records.end(), some.begin(), some.end());
-    }
-    std::sort(records.begin(), records.end(), [](const AnomalyRecord& a, const AnomalyRecord& b) {
-      return a.recorded_at != b.recorded_at ? a.recorded_at < b.recorded_at : a.declaration < b.declaration;
-    });
+    records = side->projector->anomalies_of_employer(employer->value);
   }
   std::string line;
   for (const AnomalyRecord& r : records) {

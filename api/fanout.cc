@@ -75,9 +75,9 @@ Status not_a_collection(std::string_view array) {
 
 }  // namespace
 
-Result<std::vector<std::string>> merged_items(const std::vector<CollectionPart>& parts, std::string_view array,
-                                              std::string_view id_key, std::string_view time_key,
+Result<std::vector<std::string>> merged_items(const std::vector<CollectionPart>& parts, const ItemKeys& keys,
                                               const std::function<bool(size_t part, uint64_t id)>& keep) {
+  const std::string_view array = keys.array;
   std::vector<Item> items;
   std::set<uint64_t> seen;
   simdjson::ondemand::parser parser;
@@ -94,8 +94,9 @@ Result<std::vector<std::string>> merged_items(const std::vector<CollectionPart>&
       if (value.get_object().get(object) || object.raw_json().get(raw)) return not_a_collection(array);
       simdjson::dom::element e;
       std::string_view id_text, time_text;
-      if (item_parser.parse(raw.data(), raw.size()).get(e) || e[id_key].get_string().get(id_text) ||
-          e[time_key].get_string().get(time_text))
+      if (item_parser.parse(raw.data(), raw.size()).get(e) || e[keys.time].get_string().get(time_text))
+        return not_a_collection(array);
+      if (e[keys.id].get_string().get(id_text) && (keys.other_id.empty() || e[keys.other_id].get_string().get(id_text)))
         return not_a_collection(array);
       const std::optional<uint64_t> id = digits_value(id_text);
       const std::optional<Instant> at = parse_instant(time_text);
@@ -104,8 +105,9 @@ Result<std::vector<std::string>> merged_items(const std::vector<CollectionPart>&
       items.push_back(Item{std::string(raw), *id, *at});
     }
   }
-  std::sort(items.begin(), items.end(), [](const Item& a, const Item& b) {
-    return a.at != b.at ? b.at < a.at : a.id < b.id;
+  std::sort(items.begin(), items.end(), [oldest_first = keys.oldest_first](const Item& a, const Item& b) {
+    if (a.at != b.at) return oldest_first ? a.at < b.at : b.at < a.at;
+    return a.id < b.id;
   });
   std::vector<std::string> out;
   out.reserve(items.size());

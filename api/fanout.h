@@ -5,13 +5,14 @@
 // Contract. FanoutPool runs tasks on a fixed number of threads from a
 // bounded queue: post() is false (the caller answers 503) when the queue is
 // full; the destructor runs what is queued and joins every thread, so a task
-// may use what outlives the pool. merged_items() reads the array `array` of
-// each collection body (JSON as the single-process handlers write it), keeps
-// an item when keep(part, id) says so (part: the body's index in `parts`;
-// id: the item's `id_key`, a 12-digit string) and only the first item of an
-// id, and sorts them as the single-process lists are: newest `time_key`
-// first, then ascending id. Its items are the raw JSON bytes as received. A
-// body that is not such a collection is kInternal. with_page() is a target
+// may use what outlives the pool. merged_items() reads the array `keys.array`
+// of each collection body (JSON as the single-process handlers write it),
+// keeps an item when keep(part, id) says so (part: the body's index in
+// `parts`; id: the item's `keys.id` member, else its `keys.other_id`, a
+// 12-digit string) and only the first item of an id, and sorts them as the
+// single-process lists are: by `keys.time` (newest first, or oldest first
+// when keys.oldest_first), then ascending id. Its items are the raw JSON
+// bytes as received. A body that is not such a collection is kInternal. with_page() is a target
 // with its page and pageSize replaced. Thread-safe: the functions are pure;
 // FanoutPool::post from any thread.
 #pragma once
@@ -54,8 +55,16 @@ struct CollectionPart {
   std::string body;  // a collection, as the handler writes it
 };
 
-Result<std::vector<std::string>> merged_items(const std::vector<CollectionPart>& parts, std::string_view array,
-                                              std::string_view id_key, std::string_view time_key,
+// How a list's items are told apart and ordered.
+struct ItemKeys {
+  std::string_view array;     // the collection's member holding the items
+  std::string_view id;        // each item's id member
+  std::string_view time;      // each item's instant member, the order
+  std::string_view other_id;  // the id member of items without `id` (empty: none)
+  bool oldest_first = false;  // the list's order by `time`
+};
+
+Result<std::vector<std::string>> merged_items(const std::vector<CollectionPart>& parts, const ItemKeys& keys,
                                               const std::function<bool(size_t part, uint64_t id)>& keep);
 
 // A collection body's "total" and the number of items in `array`; kInternal when it is none.

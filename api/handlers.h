@@ -102,6 +102,8 @@ void data_access_qr(Call& c, const LedgerService& view);
 void career_break_list(Call& c, const LedgerService& view);
 void career_break_one(Call& c, const LedgerService& view);
 void settings_route(Call& c, const LedgerService& view);
+// GET /v1/employers/{employer}/anomalies: auditors; every partition's, oldest first.
+void employer_anomalies_route(Call& c, const LedgerService& view);
 void put_settings(Call& c, LedgerService& ledger);
 
 // Auditors (handlers_audit.cc): a citizen's history, for the citizen or an auditor.

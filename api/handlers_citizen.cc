@@ -224,13 +224,7 @@ void anomalies_route(Call& c, const LedgerService& view) {
   if (!s) return c.reply(std::move(error));
   const std::optional<Page> page = parse_page(c.request, &error);
   if (!page) return c.reply(std::move(error));
-  const std::vector<AnomalyRecord> all = view.read([&](const Projector& p) { return p.anomalies_of(*s).of_citizen(*s); });
-  std::vector<std::string> objects;
-  for (const AnomalyRecord& r : page_of(all, *page)) {
-    objects.emplace_back();
-    to_json(r, &objects.back());
-  }
-  c.reply(json_response(200, paged(items(objects), all.size(), *page, c.public_url, c.request)));
+  reply_anomalies(c, view.read([&](const Projector& p) { return p.anomalies_of(*s).of_citizen(*s); }), *page);
 }
 
 // GET /v1/citizens/{ssin}/consultations: who read the citizen's data, newest

@@ -133,6 +133,16 @@ void career_break_one(Call& c, const LedgerService& view) {
   c.reply(json_response(200, std::move(*out)));
 }
 
+void employer_anomalies_route(Call& c, const LedgerService& view) {
+  if (!c.is(Role::kAuditor)) return c.reply(forbidden());
+  const Parsed<EnterpriseNumber> n = path_employer(c.param("employer"));
+  if (!n) return c.reply(bad_request_of(n.issues));
+  HttpResponse error;
+  const std::optional<Page> page = parse_page(c.request, &error);
+  if (!page) return c.reply(std::move(error));
+  reply_anomalies(c, view.read([&](const Projector& p) { return p.anomalies_of_employer(n->value); }), *page);
+}
+
 void settings_route(Call& c, const LedgerService& view) {
   const Parsed<EnterpriseNumber> n = path_employer(c.param("employer"));
   if (!n) return c.reply(bad_request_of(n.issues));

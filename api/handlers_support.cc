@@ -257,4 +257,13 @@ std::optional<Ssin> readable_citizen(Call& c, const LedgerService& view) {
 
 ViewAxes view_axes(const Call& c) { return axes_at(c.now, c.as_of.has_value(), c.valid_on); }  // c.now: ?asOf when given
 
+void reply_anomalies(Call& c, const std::vector<AnomalyRecord>& all, const Page& page) {
+  std::vector<std::string> objects;
+  for (const AnomalyRecord& r : page_of(all, page)) {
+    objects.emplace_back();
+    to_json(r, &objects.back());
+  }
+  c.reply(json_response(200, paged(items(objects), all.size(), page, c.public_url, c.request)));
+}
+
 }  // namespace dimona::api

@@ -14,6 +14,7 @@
 #include "api/handlers.h"
 #include "api/params.h"
 #include "engine/base/json_writer.h"
+#include "projections/anomaly_log.h"
 #include "projections/student_views.h"
 
 namespace dimona::api {
@@ -64,5 +65,8 @@ std::vector<T> page_of(const std::vector<T>& all, const Page& p) {
 // total becomes the whole collection's, followed by page, pageSize and the
 // href of the next page when there is one (params.h next_page_href).
 std::string paged(std::string json, size_t total, const Page& p, const std::string& base_url, const HttpRequest& r);
+
+// A page of anomaly records (projections/anomaly_log.h), as the anomalies routes answer it.
+void reply_anomalies(Call& c, const std::vector<AnomalyRecord>& all, const Page& page);
 
 }  // namespace dimona::api

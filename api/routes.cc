@@ -61,6 +61,7 @@ enum class Spread {
   kRecord,         // a look-up: this process's answer when 200, else the first other owner's 200
   kDeclaration,    // a ledger-given id says its partition: 307 to its owner; an imported id: kRecord
   kRequests,       // GET /v1/dataAccessRequests: every owner's list merged, then paged
+  kAnomalies,      // GET /v1/employers/{employer}/anomalies: every owner's records merged, then paged
   kCareerBreaks,   // GET /v1/careerBreakRequests: every owner's requests and notifications merged
   kPartitionZero,  // employer settings live in partition 0: 307 to its owner
 };
@@ -374,7 +375,9 @@ struct Api::Impl {
     auto call = std::make_shared<Call>(std::move(c));
     auto task = [this, &route, call, o = std::move(o)] {
       try {
-        if (route.spread == Spread::kRequests || route.spread == Spread::kCareerBreaks) return merged(route, *call, o);
+        if (route.spread == Spread::kRequests || route.spread == Spread::kAnomalies ||
+            route.spread == Spread::kCareerBreaks)
+          return merged(route, *call, o);
         first_found(route, *call, o);
       } catch (const std::exception& e) {
         call->reply(exception_response(e));
@@ -422,9 +425,10 @@ struct Api::Impl {
         parts.push_back({i + 1, std::move(theirs->body)});
       }
       const Result<std::string> since = raw_member(parts[0].body, "since");
-      const Result<std::vector<std::string>> requests = merged_items(parts, "requests", "ticket", "submittedAt", keep);
+      const Result<std::vector<std::string>> requests =
+          merged_items(parts, {"requests", "ticket", "submittedAt", {}, false}, keep);
       const Result<std::vector<std::string>> notices =
-          merged_items(parts, "notifications", "notificationId", "receivedAt", keep);
+          merged_items(parts, {"notifications", "notificationId", "receivedAt", {}, false}, keep);
       if (!since.is_ok() || !requests.is_ok() || !notices.is_ok()) return c.reply(not_answered);
       std::string out = "{\"since\":" + *since + ",\"requests\":[";
       for (size_t i = 0; i < requests->size(); ++i) out += (i ? "," : "") + (*requests)[i];
@@ -460,7 +464,10 @@ struct Api::Impl {
       });
       if (!ok) return c.reply(not_answered);
     }
-    const Result<std::vector<std::string>> items = merged_items(parts, "items", "requestId", "requestedAt", keep);
+    const ItemKeys keys = route.spread == Spread::kAnomalies
+                              ? ItemKeys{"items", "declarationId", "recordedAt", "actionId", /*oldest_first=*/true}
+                              : ItemKeys{"items", "requestId", "requestedAt", {}, false};
+    const Result<std::vector<std::string>> items = merged_items(parts, keys, keep);
     if (!items.is_ok()) return c.reply(not_answered);
     const size_t first = std::min(items->size(), (page->number - 1) * page->size);
     const size_t last = std::min(items->size(), first + page->size);
@@ -540,6 +547,8 @@ const std::vector<Api::Impl::Route>& Api::Impl::table() {
         accepts("employer leaveKind fraction status ssin from to",
                 spread(Spread::kCareerBreaks, read("GET", "/v1/careerBreakRequests", &career_break_list))),
         spread(Spread::kRecord, present_grant(read("GET", "/v1/careerBreakRequests/{ticket}", &career_break_one))),
+        accepts("page pageSize", spread(Spread::kAnomalies,
+                                        read("GET", "/v1/employers/{employer}/anomalies", &employer_anomalies_route))),
         spread(Spread::kPartitionZero, read("GET", "/v1/employers/{employer}/settings", &settings_route)),
         spread(Spread::kPartitionZero, with_body(write("PUT", "/v1/employers/{employer}/settings", &put_settings))),
     };

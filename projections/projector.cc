@@ -378,6 +378,18 @@ const LedgerState& Projector::state_of(Ssin citizen) const { return *states_[par
 
 const AnomalyLog& Projector::anomalies_of(Ssin citizen) const { return anomalies(partition_of(citizen)); }
 
+std::vector<AnomalyRecord> Projector::anomalies_of_employer(uint64_t employer) const {
+  std::vector<AnomalyRecord> records;
+  for (uint32_t p = 0; p < partition_count(); ++p) {
+    std::vector<AnomalyRecord> some = anomalies(p).of_employer(employer, partition(p));
+    records.insert(records.end(), some.begin(), some.end());
+  }
+  std::sort(records.begin(), records.end(), [](const AnomalyRecord& a, const AnomalyRecord& b) {
+    return a.recorded_at != b.recorded_at ? a.recorded_at < b.recorded_at : a.declaration < b.declaration;
+  });
+  return records;
+}
+
 Instant Projector::ledger_time() const {
   Instant t;
   for (const auto& s : states_) t = std::max(t, s->last_recorded_at());

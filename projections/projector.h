@@ -204,6 +204,9 @@ class Projector {
   // Refused and warned declarations (anomaly_log.h), per partition.
   const AnomalyLog& anomalies(uint32_t p) const { return model<AnomalyLog>(p); }
   const AnomalyLog& anomalies_of(Ssin citizen) const;
+  // An employer's refused and warned declarations and refused actions, every partition's,
+  // oldest first (recordedAt, then id): AnomalyLog::of_employer over each partition.
+  std::vector<AnomalyRecord> anomalies_of_employer(uint64_t employer) const;
   // Where each declaration of partition p is (declaration_log.h).
   const DeclarationLog& declarations(uint32_t p) const { return model<DeclarationLog>(p); }
   // The read model of type T of the citizen's partition.

@@ -245,6 +245,31 @@ TEST(ServeGroup, TwoProcessesAndARebalanceWriteTheLogOneProcessWrites) {
   // An auditor's career-break overview of the employer, the same from either member.
   EXPECT_EQ(body_of(base_a + "/v1/careerBreakRequests?employer=0403019261", auditor_token),
             body_of(base_b + "/v1/careerBreakRequests?employer=0403019261", auditor_token));
+  // An employer's anomalies, every partition's, the same from either member and the same as one
+  // reader of the whole log says (the CLI): two refused INs (0 hours) of citizens of two partitions.
+  for (const std::string& ssin : {citizen_ssin, std::string("05031412595"), std::string("04070101124")}) {
+    std::ofstream(dir.file("refused.json"))
+        << R"({"employer":{"enterpriseNumber":"0403019261"},"worker":{"ssin":")" + ssin +
+               R"("},"dimonaIn":{"features":{"jointCommissionNumber":"XXX","workerType":"STU"},)"
+               R"("startDate":"2026-07-01","endDate":"2026-07-02","plannedHoursNumber":0}})";
+    Invocation posted = run_shell("curl -s -L --location-trusted -X POST -H 'Authorization: Bearer " + declarant_token +
+                                      "' -H 'Content-Type: application/json' --data-binary @" +
+                                      dir.file("refused.json") + " " + base_a + "/v1/declarations",
+                                  dir);
+    EXPECT_NE(posted.out.find("\"result\":\"B\""), std::string::npos) << posted.out;
+  }
+  const std::string anomalies = body_of(base_a + "/v1/employers/0403019261/anomalies?pageSize=500", auditor_token);
+  EXPECT_EQ(anomalies, body_of(base_b + "/v1/employers/0403019261/anomalies?pageSize=500", auditor_token));
+  EXPECT_EQ(anomalies.substr(anomalies.size() - 3), "200") << anomalies;
+  Invocation cli_anomalies = run_shell(kCli + " anomalies --employer 0403019261 --data " + dir.file("reader") +
+                                           " --secret-file " + key + " --log " + mock.uri("ev"),
+                                       dir);
+  ASSERT_EQ(cli_anomalies.exit_code, 0) << cli_anomalies.err;
+  EXPECT_GE(split_lines(cli_anomalies.out).size(), 3u);
+  EXPECT_NE(anomalies.find("\"total\":" + std::to_string(split_lines(cli_anomalies.out).size()) + ","),
+            std::string::npos)
+      << anomalies << "\n"
+      << cli_anomalies.out;
   // A request's QR code from either member: the one that does not hold it asks the other.
   for (const std::string& base : {base_a, base_b})
     EXPECT_EQ(status_and_location("GET", base + "/v1/dataAccessRequests/" + requests[0] + "/qr", employer_token, "", dir), "200 ")

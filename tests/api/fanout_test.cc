@@ -31,14 +31,35 @@ TEST(Fanout, MergedItemsKeepTheHoldersCopyOnceInTheSingleProcessOrder) {
   const std::vector<CollectionPart> parts = {{0, "{\"items\":[" + a1 + "," + a2 + "],\"total\":2}"},
                                              {1, "{\"items\":[" + b2 + "," + b3 + "],\"total\":2}"}};
   const auto keep = [](size_t part, uint64_t id) { return id == 2 ? part == 0 : true; };
-  const Result<std::vector<std::string>> got = merged_items(parts, "items", "requestId", "requestedAt", keep);
+  const Result<std::vector<std::string>> got =
+      merged_items(parts, ItemKeys{"items", "requestId", "requestedAt", {}, false}, keep);
   ASSERT_TRUE(got.is_ok()) << got.status().to_string();
   EXPECT_EQ(*got, (std::vector<std::string>{a2, b3, a1}));
   // The first of an id when keep takes both.
-  const Result<std::vector<std::string>> first =
-      merged_items(parts, "items", "requestId", "requestedAt", [](size_t, uint64_t) { return true; });
+  const Result<std::vector<std::string>> first = merged_items(
+      parts, ItemKeys{"items", "requestId", "requestedAt", {}, false}, [](size_t, uint64_t) { return true; });
   ASSERT_TRUE(first.is_ok());
   EXPECT_EQ(*first, (std::vector<std::string>{a2, b3, a1}));
+}
+
+TEST(Fanout, MergedAnomaliesAreOldestFirstAndTakeAnActionsIdToo) {
+  const std::string d1 =
+      R"({"declarationId":"700000000016","kind":"IN","result":"B","recordedAt":"2025-03-01T00:00:00Z"})";
+  const std::string a2 =
+      R"({"actionId":"700000000017","action":"consentGrant","result":"B","recordedAt":"2025-02-01T00:00:00Z"})";
+  const std::string d3 =
+      R"({"declarationId":"700000000018","kind":"OUT","result":"W","recordedAt":"2025-03-01T00:00:00Z"})";
+  const ItemKeys keys{"items", "declarationId", "recordedAt", "actionId", /*oldest_first=*/true};
+  const Result<std::vector<std::string>> got = merged_items(
+      {{0, "{\"items\":[" + d3 + "],\"total\":1}"}, {1, "{\"items\":[" + d1 + "," + a2 + "],\"total\":2}"}}, keys,
+      [](size_t, uint64_t) { return true; });
+  ASSERT_TRUE(got.is_ok()) << got.status().to_string();
+  EXPECT_EQ(*got, (std::vector<std::string>{a2, d1, d3}));
+  // Neither id: not a collection of these items.
+  EXPECT_FALSE(
+      merged_items({{0, R"({"items":[{"recordedAt":"2025-03-01T00:00:00Z"}],"total":1})"}}, keys, [](size_t, uint64_t) {
+        return true;
+      }).is_ok());
 }
 
 TEST(Fanout, MergedItemsRefuseWhatIsNotACollection) {
@@ -46,7 +67,8 @@ TEST(Fanout, MergedItemsRefuseWhatIsNotACollection) {
   for (const std::string& body : {std::string("not json"), std::string("{\"total\":0}"), std::string("{\"items\":[1]}"),
                                   "{\"items\":[" + request("70000000000x", "2026-01-01T00:00:00Z") + "]}",
                                   "{\"items\":[" + request("700000000001", "yesterday") + "]}"}) {
-    const Result<std::vector<std::string>> got = merged_items({{0, body}}, "items", "requestId", "requestedAt", all);
+    const Result<std::vector<std::string>> got =
+        merged_items({{0, body}}, ItemKeys{"items", "requestId", "requestedAt", {}, false}, all);
     EXPECT_FALSE(got.is_ok()) << body;
   }
   EXPECT_FALSE(collection_size("{\"items\":[]}", "items").is_ok());

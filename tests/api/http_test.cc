@@ -927,6 +927,7 @@ TEST_F(HttpTest, EveryRouteForEveryRole) {
       {"/v1/careerBreakRequests?employer=" + kEmp1, {403, 403, 200, 200, 200, 403}},
       {"/v1/careerBreakRequests/" + ticket, {403, 403, 200, 403, 200, 403}},
       {"/v1/employers/" + kEmp1 + "/settings", {403, 403, 200, 403, 200, 403}},
+      {"/v1/employers/" + kEmp1 + "/anomalies", {403, 403, 403, 403, 200, 403}},
       {"/v1/declarations/" + declaration_id, {403, 403, 403, 403, 200, 200}},
   };
   const std::string refusal = get(citizen_path(kNobody, "studentBalance"), citizen(kStudent)).body;
@@ -1139,6 +1140,36 @@ TEST_F(HttpTest, MalformedJsonIs400NamingTheField) {
   // Nothing malformed reached the log.
   const Response balance = get(citizen_path(kStudent, "studentBalance?year=2025"), citizen(kStudent));
   EXPECT_EQ(balance.json()["items"][0]["used"].integer(), 0) << balance;
+}
+
+// An employer's anomalies (auditors): its refused and warned declarations from every partition,
+// oldest first, an UPDATE that named only its period included; another employer's are not in it.
+TEST_F(HttpTest, AnEmployersAnomaliesAreEveryPartitionsOldestFirst) {
+  const Json in = post("/v1/declarations", declarant(), stu_in("2025-07-01", "2025-07-10", 20)).json();
+  ASSERT_EQ(in["result"].text, "A");
+  const std::string refused_in =
+      post("/v1/declarations", declarant(), stu_in("2025-08-01", "2025-08-01", 0, kOther)).json()["declarationId"].text;
+  const std::string update = R"({"worker":{"ssin":")" + kStudent + R"("},"dimonaUpdate":{"periodId":)" +
+                             in["periodId"].text +
+                             R"(,"startDate":"2025-07-02","endDate":"2025-07-10","plannedHoursNumber":20}})";
+  const Response updated = post("/v1/declarations", declarant(), update);
+  ASSERT_EQ(updated.json()["result"].text, "B") << updated;
+  const std::string refused_update = updated.json()["declarationId"].text;
+  post("/v1/declarations", declarant(), stu_in("2025-08-01", "2025-08-01", 0, kStudent, kEmp2));  // another employer's
+  const Response r = get("/v1/employers/" + kEmp1 + "/anomalies", auditor());
+  ASSERT_EQ(r.status, 200) << r;
+  const Json j = r.json();
+  ASSERT_EQ(j["total"].integer(), 2) << r;
+  EXPECT_EQ(j["items"][0]["declarationId"].text, refused_in) << r;
+  EXPECT_EQ(j["items"][0]["anomalies"][0].text, "01135-003") << r;
+  EXPECT_EQ(j["items"][1]["declarationId"].text, refused_update) << r;
+  EXPECT_EQ(j["items"][1]["kind"].text, "dimonaUpdate") << r;
+  const Response first = get("/v1/employers/" + kEmp1 + "/anomalies?pageSize=1", auditor());
+  EXPECT_EQ(first.json()["items"].array.size(), 1u) << first;
+  EXPECT_NE(first.json()["next"].text.find("page=2"), std::string::npos) << first;
+  EXPECT_EQ(get("/v1/employers/" + kEmp2 + "/anomalies", auditor()).json()["total"].integer(), 1);
+  EXPECT_EQ(get("/v1/employers/0403010452/anomalies", auditor()).json()["total"].integer(), 0);
+  expect_problem(get("/v1/employers/" + kEmp1 + "/anomalies?employer=" + kEmp2, auditor()), 400, "badRequest");
 }
 
 TEST_F(HttpTest, ABusinessRefusalIs201WithResultB) {
@@ -2238,6 +2269,7 @@ TEST_F(HttpTest, OutOfRangeIdsOnEveryIdBearingRouteAre400NamingTheParameter) {
       {"/v1/audit/citizens/", "/events", "ssin", auditor()},
       {"/v1/citizens/", "/consentedData?scope=FLEXI", "ssin", employer(kEmp1)},
       {"/v1/employers/", "/settings", "employer", employer(kEmp1)},
+      {"/v1/employers/", "/anomalies", "employer", auditor()},
       {"/v1/accessCodes/", "", "code", auditor()},
   };
   declare(stu_in("2025-07-01", "2025-07-31", 30));  // the maps are not empty

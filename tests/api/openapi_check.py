@@ -1016,6 +1016,12 @@ def run_server_checks(c, bad, source_dir):
     c.call("GET", "/v1/citizens/{ssin}/anomalies", "citizen", 403, path=p1)
     c.call("GET", "/v1/citizens/{ssin}/anomalies", "employer", 403, path=p1)
     c.call("GET", "/v1/citizens/{ssin}/anomalies", anon, 401, path=p1)
+    pe = {"employer": EMPLOYER}
+    c.call("GET", "/v1/employers/{employer}/anomalies", "auditor", 200, path=pe)
+    c.call("GET", "/v1/employers/{employer}/anomalies", "auditor", 400, path={"employer": "0431150351"})
+    c.call("GET", "/v1/employers/{employer}/anomalies", "employer", 403, path=pe)
+    c.call("GET", "/v1/employers/{employer}/anomalies", "citizen", 403, path=pe)
+    c.call("GET", "/v1/employers/{employer}/anomalies", anon, 401, path=pe)
     events = "/v1/audit/citizens/{ssin}/events"
     c.call("GET", events, "citizen", 200, path=p1)
     c.call("GET", events, "auditor", 200, path=p1, query={"asOf": "2030-01-01T00:00:00Z", "pageSize": 2})
