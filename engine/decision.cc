@@ -276,10 +276,13 @@ void decide_in(const LedgerState& state, const Declaration& d, Instant recorded_
     out->add(kPlaceOfWorkForbidden, kBlocking);
   check_in_shape(d, recorded_at, out);
   if (d.period_id.invalid()) out->add(kPeriodIdInvalid, kBlocking);
-  if (out->blocking() || !d.ssin.valid()) return;
-  const Period p = candidate_of(d, d.ssin.value);
+  if (out->blocking()) return;
+  // A worker without SSIN (S, waiting for SIGeDIS's identification) has a period like any other,
+  // held under worker 0: its id is checked and kept, and it is late or not; who the worker is
+  // being unknown, it meets no other period and is judged against no quota (rule 9: not charged).
+  const Period p = candidate_of(d, d.ssin.valid() ? d.ssin.value : Ssin{});
   bool duplicate = false;
-  if (state.find_overlap(p, PeriodId{}, &duplicate)) {
+  if (p.identified() && state.find_overlap(p, PeriodId{}, &duplicate)) {
     out->add(duplicate ? kInDuplicate : kInOverlap, kBlocking);
     return;
   }
@@ -303,6 +306,7 @@ void decide_in(const LedgerState& state, const Declaration& d, Instant recorded_
     out->add(kInLate, kNonBlocking);
   }
   if (d.period_id.valid()) out->period_id = d.period_id.value;
+  if (!p.identified()) return;
   check_quota(state, p, state.student_hours(p.worker, year_of(p.start)), recorded_at, out);
   // Rule 13: a flexi-job needs the citizen eligible in the quarter it starts.
   if (p.worker_type == WorkerType::kFLX &&
@@ -378,6 +382,7 @@ void decide_update(const LedgerState& state, const Declaration& d, const Period&
   const bool changed = next.start != p.start || next.end != p.end || next.planned_hours != p.planned_hours ||
                        d.start_hour.present() || d.end_hour.present();
   if (!changed) return out->add(kUpdateNoChange, kBlocking);
+  if (!p.identified()) return;  // S: no other period met, no quota (decide_in)
   bool duplicate = false;
   if (state.find_overlap(next, p.id, &duplicate)) return out->add(kUpdateOverlap, kBlocking);
   const uint32_t others = state.student_hours(p.worker, year_of(p.start)) - (p.counts_for_student_quota() ? p.planned_hours : 0);
@@ -403,13 +408,15 @@ void decide_out(const LedgerState& state, const Declaration& d, const Period& p,
   next.end = end;
   check_changed_shape(state, p, next, recorded_at, out);
   bool duplicate = false;
-  if (!out->blocking() && state.find_overlap(next, p.id, &duplicate)) out->add(kOutOverlap, kBlocking);
+  if (!out->blocking() && p.identified() && state.find_overlap(next, p.id, &duplicate))
+    out->add(kOutOverlap, kBlocking);
 }
 
+// S before W: a declaration of a worker not yet identified waits, whatever its warnings say.
 ResultCode result_of(const Decision& d, bool identified) {
   if (d.blocking()) return ResultCode::kRefused;
-  if (d.anomaly_count > 0) return ResultCode::kWarning;
-  return identified ? ResultCode::kAccepted : ResultCode::kPending;
+  if (!identified) return ResultCode::kPending;
+  return d.anomaly_count > 0 ? ResultCode::kWarning : ResultCode::kAccepted;
 }
 
 }  // namespace
@@ -427,7 +434,8 @@ Decision decide(const LedgerState& state, const Declaration& d, Instant recorded
     else if (d.kind == DeclarationKind::kOut)
       decide_out(state, d, *p, recorded_at, &out);
   }
-  out.result = result_of(out, true);
+  // An UPDATE or OUT of a period whose worker is not identified waits with it (S); a CANCEL ends it.
+  out.result = result_of(out, p == nullptr || p->identified() || d.kind == DeclarationKind::kCancel);
   return out;
 }
 

@@ -73,7 +73,7 @@ void Directory::rows_of(const Event& event, uint32_t partition, std::vector<Keye
   if (event.is_declaration()) {
     const DeclarationBody& b = event.declaration;
     const ResultCode r = b.decision.result;
-    if (event.type == EventType::kDimonaInDeclared && (r == ResultCode::kAccepted || r == ResultCode::kWarning))
+    if (event.type == EventType::kDimonaInDeclared && changes_period(r))
       id_row(b.decision.period_id.value, where, rows);
     return;
   }

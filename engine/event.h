@@ -70,6 +70,9 @@ ActionKind action_kind_of(EventType type);  // for an action event only
 
 // --- Decisions ----------------------------------------------------------------
 enum class ResultCode : char { kAccepted = 'A', kWarning = 'W', kRefused = 'B', kPending = 'S' };
+// A, W and S create or change their period (S: its worker not yet identified, charged to no
+// one); B changes nothing.
+inline bool changes_period(ResultCode r) { return r != ResultCode::kRefused; }
 
 // A glossary anomaly "ZZZZZ-NNN" packed as ZZZZZNNN; blocking (B) or not (NP).
 struct Anomaly {

@@ -80,8 +80,8 @@ void note_ledger_ids(const Event& event, std::vector<uint64_t>& serials) {
   if (event.is_declaration()) {
     const DeclarationBody& b = event.declaration;
     note_ledger_id(b.declaration_id.value, serials);
-    if (event.type == EventType::kDimonaInDeclared && !b.declaration.period_id.valid())
-      note_ledger_id(b.decision.period_id.value, serials);
+    if (event.type == EventType::kDimonaInDeclared)
+      note_ledger_id(b.decision.period_id.value, serials);  // imported: none
   } else if (event.is_action()) {
     note_ledger_id(event.action.outcome.id, serials);
   }
@@ -1064,7 +1064,7 @@ Result<Submission> Ledger::submit(const Declaration& d, std::string_view raw, st
   Result<uint64_t> declaration_id = fresh_id(partition, 0);
   DIMONA_TRY(declaration_id);
   body.declaration_id = DeclarationId{*declaration_id};
-  if (d.kind == DeclarationKind::kIn && decision.period_id.value == 0 && decision.result != ResultCode::kRefused) {
+  if (d.kind == DeclarationKind::kIn && decision.period_id.value == 0 && changes_period(decision.result)) {
     Result<uint64_t> period_id = fresh_id(partition, 1);
     DIMONA_TRY(period_id);
     decision.period_id = PeriodId{*period_id};

@@ -150,7 +150,7 @@ Status LedgerState::apply_declaration(const Event& event) {
   note_id(b.declaration_id.value);
   if (b.decision.period_id.value != 0) note_id(b.decision.period_id.value);
   const ResultCode r = b.decision.result;
-  if (r != ResultCode::kAccepted && r != ResultCode::kWarning) return Status::ok();
+  if (!changes_period(r)) return Status::ok();
   const PersonName& name = b.declaration.name;
   if (!name.empty() && b.decision.worker.value != 0)  // the attestation prints it (issue 10)
     actions_.note_worker_name(b.decision.worker, name.family(), name.given());
@@ -185,7 +185,7 @@ bool LedgerState::create_period(const Event& event) {
     if (is_named_user_company(p.user_company) && d.using_employer.name_size > 0)
       user_company_names_.try_emplace(p.user_company, d.using_employer.name());
   }
-  DIMONA_ASSERT(p.id.value != 0 && p.worker.value != 0 && !(p.end < p.start));
+  DIMONA_ASSERT(p.id.value != 0 && !(p.end < p.start));
   DIMONA_ASSERT(periods_.size() < UINT32_MAX);
   p.processed = next_processed_;
   return restore_period(p);
@@ -381,9 +381,9 @@ Status LedgerState::load_into(std::string_view bytes, LedgerState* s, bool merge
         !in.get(&type) || !in.get(&flags) || !in.get(&p.exceeding_hours) || !in.get(&p.updates) || !in.get(&last) ||
         !in.get(&p.processed))
       return corruption("checkpoint state truncated");
-    // Ids and SSINs key FlatMaps, which reserve all ones.
+    // Ids and SSINs key FlatMaps, which reserve all ones. Worker 0: a worker not identified (S).
     if (type > static_cast<uint8_t>(WorkerType::kOTH) || last > 3 || p.end < p.start || p.id.value == 0 ||
-        !is_ssin_value(p.worker.value) || p.id.value == FlatMap<uint32_t>::kEmptyKey ||
+        (p.worker.value != 0 && !is_ssin_value(p.worker.value)) || p.id.value == FlatMap<uint32_t>::kEmptyKey ||
         p.worker.value == FlatMap<uint32_t>::kEmptyKey)
       return corruption("checkpoint state holds an impossible period");
     p.worker_type = static_cast<WorkerType>(type);

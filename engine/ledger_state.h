@@ -55,7 +55,10 @@ struct Period {
   // last), so the hours beyond the quota are allocated in this order, not the order of creation.
   uint32_t processed = 0;
 
-  bool counts_for_student_quota() const { return worker_type == WorkerType::kSTU && !cancelled; }
+  // False for a worker without SSIN (result S, waiting for SIGeDIS's identification): the period
+  // is held under worker 0, meets no other and is charged to no one (DOMAIN rule 9).
+  bool identified() const { return worker.value != 0; }
+  bool counts_for_student_quota() const { return worker_type == WorkerType::kSTU && !cancelled && identified(); }
   // The last day the period covers: its end; for a flexi-job whose end is not known (an IN
   // without an end date), the last day of its start's quarter: a FLX Dimona is declared per
   // quarter (DOMAIN §3, rule 13), so it never runs into the next one. The overlap check and the

@@ -69,7 +69,9 @@ Status export_read_models(const Projector& projector, const std::function<Status
   const Date reference = brussels_date(reference_instant);
   std::vector<uint64_t> citizens;
   for (uint32_t p = 0; p < projector.partition_count(); ++p) {
-    projector.partition(p).for_each_worker([&](Ssin s) { citizens.push_back(s.value); });
+    projector.partition(p).for_each_worker([&](Ssin s) {
+      if (s.value != 0) citizens.push_back(s.value);  // worker 0: the periods of workers not identified (S)
+    });
     projector.partition(p).actions().for_each_citizen([&](Ssin s) { citizens.push_back(s.value); });
     projector.model<CareerBreakIndex>(p).for_each_citizen([&](Ssin s) { citizens.push_back(s.value); });
     projector.model<AccessIndex>(p).for_each_citizen([&](Ssin s) { citizens.push_back(s.value); });

@@ -67,6 +67,56 @@ TEST_F(DecisionTest, WorkerWithoutSsinWaitsForIdentification) {
   EXPECT_EQ(s.decision.result, ResultCode::kPending);
 }
 
+// A declaration waiting for the worker's identification (S) has its period: its imported id kept
+// (never a ledger id given again to another declaration), late or not like any other, addressed
+// by UPDATE, OUT and CANCEL, meeting no other unidentified worker's period and charged to no one.
+TEST_F(DecisionTest, APendingDeclarationsPeriodIsKeptAddressedAndChargedToNoOne) {
+  const auto unidentified = [](const std::string& family, const std::string& start, const std::string& end,
+                               const std::string& id) {
+    return R"({"employer":{"enterpriseNumber":"0403019261"},"worker":{"familyName":")" + family +
+           R"(","givenName":"An","birthDate":"2005-03-14"},"dimonaIn":{"features":{"jointCommissionNumber":"XXX","workerType":"STU"},"startDate":")" +
+           start + R"(","endDate":")" + end + R"(","plannedHoursNumber":600)" +
+           (id.empty() ? "" : ",\"periodId\":" + id) + "}}";
+  };
+  // Recorded after its first day (the fixture's clock): late, and still waiting.
+  Submission imported = submit(unidentified("Peeters", "2025-05-01", "2025-05-31", "100000000135"));
+  EXPECT_EQ(imported.decision.result, ResultCode::kPending);
+  EXPECT_EQ(imported.decision.period_id, PeriodId{100000000135});
+  EXPECT_TRUE(has_anomaly(imported, anomaly::kInLate));
+  EXPECT_FALSE(imported.decision.quota_checked) << "no quota is known to be the worker's";
+  // Two unidentified workers of one employer, the same days: no overlap between them.
+  Submission first = submit(unidentified("Jansen", "2025-07-01", "2025-09-30", ""));
+  Submission second = submit(unidentified("Claes", "2025-07-01", "2025-09-30", ""));
+  EXPECT_EQ(first.decision.result, ResultCode::kPending);
+  EXPECT_EQ(second.decision.result, ResultCode::kPending);
+  EXPECT_NE(first.decision.period_id, second.decision.period_id);
+  EXPECT_NE(PeriodId{second.declaration_id.value}, first.decision.period_id);
+  EXPECT_EQ(state().student_hours(Ssin{}, 2025), 0u) << "charged to no one";
+  // UPDATE and OUT of such a period wait with it; a CANCEL ends it; then it is cancelled (355).
+  Submission updated = submit(update(period_of(first), R"("endDate":"2025-08-31","plannedHoursNumber":20)"));
+  EXPECT_EQ(updated.decision.result, ResultCode::kPending);
+  EXPECT_EQ(state().period(first.decision.period_id)->planned_hours, 20u);
+  EXPECT_EQ(submit(out(period_of(first), "2025-08-15")).decision.result, ResultCode::kPending);
+  EXPECT_EQ(submit(cancel("100000000135")).decision.result, ResultCode::kAccepted);
+  EXPECT_TRUE(state().period(PeriodId{100000000135})->cancelled);
+  EXPECT_TRUE(has_anomaly(submit(cancel("100000000135")), anomaly::kPeriodCancelled));
+  // Naming an SSIN on it is naming another worker than the period's (not yet known).
+  EXPECT_TRUE(
+      has_anomaly(submit(R"({"worker":{"ssin":"05031412595"},"dimonaCancel":{"periodId":)" + period_of(second) + "}}"),
+                  anomaly::kSsinMismatch));
+  // The imported id is taken: a second IN with it is refused.
+  std::string reuse = stu_in("2025-10-01", "2025-10-02", 8);
+  reuse.insert(reuse.find(R"(,"plannedHoursNumber")"), R"(,"periodId":100000000135)");
+  EXPECT_TRUE(has_anomaly(submit(reuse), anomaly::kPeriodIdInvalid));
+  // Saved and loaded with its worker 0.
+  std::string bytes;
+  state().save(&bytes);
+  LedgerState loaded;
+  ASSERT_TRUE(LedgerState::load(bytes, &loaded).is_ok());
+  ASSERT_NE(loaded.period(second.decision.period_id), nullptr);
+  EXPECT_FALSE(loaded.period(second.decision.period_id)->identified());
+}
+
 TEST_F(DecisionTest, StudentPeriodMustStayInOneQuarter) {  // rule 5
   Submission across = submit(stu_in("2025-06-20", "2025-07-10", 40));
   EXPECT_EQ(across.decision.result, ResultCode::kRefused);
