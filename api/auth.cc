@@ -31,6 +31,7 @@
 #include "engine/base/assert.h"
 #include "engine/base/display_text.h"
 #include "engine/base/private_file.h"
+#include "engine/base/small_file.h"
 
 #include <simdjson.h>
 
@@ -283,32 +284,13 @@ Status file_error(const std::string& what, const std::string& path) {
   return failed_precondition(what + " " + path + ": " + std::strerror(errno));
 }
 
-// Reads a whole file of at most `max` bytes; `private_file` refuses one others may read.
+// Reads a whole regular file of at most `max` bytes; `private_file` refuses one others may read.
 Result<std::string> read_file(const std::string& path, size_t max, bool private_file) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return file_error("cannot open", path);
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) {
-    ::close(fd);
-    return file_error("cannot stat", path);
-  }
-  if (private_file && (st.st_mode & 077) != 0) {
-    ::close(fd);
+  Result<SmallFile> file = read_small_file(path, max);
+  if (!file.is_ok()) return failed_precondition(file.status().message());
+  if (private_file && (file->mode & 077) != 0)
     return failed_precondition(path + " is readable by others: chmod 600 it");
-  }
-  std::string text;
-  std::array<char, 4096> buffer{};
-  ssize_t n = 0;
-  while ((n = ::read(fd, buffer.data(), buffer.size())) > 0 && text.size() <= max)
-    text.append(buffer.data(), size_t(n));
-  if (n < 0) {
-    Status error = file_error("cannot read", path);
-    ::close(fd);
-    return error;
-  }
-  ::close(fd);
-  if (text.size() > max) return failed_precondition(path + " is larger than " + std::to_string(max) + " bytes");
-  return text;
+  return std::move(file->bytes);
 }
 
 Status write_all(int fd, std::string_view text, const std::string& path) {

@@ -23,6 +23,7 @@ namespace dimona::api {
 namespace http_limits {
 inline constexpr size_t request_body_bytes_max = 64 * 1024;   // one declaration or action
 inline constexpr size_t request_header_bytes_max = 8 * 1024;
+inline constexpr size_t tls_file_bytes_max = 1024 * 1024;      // a PEM certificate chain or key: a few KiB
 inline constexpr int read_timeout_seconds = 15;                // a slow client is cut after this
 inline constexpr int keep_alive_idle_seconds = 60;
 inline constexpr int min_offset_wait_ms = 2000;                // then 503 with Retry-After

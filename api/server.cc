@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "engine/base/byte_scan.h"
+#include "engine/base/small_file.h"
 
 namespace dimona::api {
 
@@ -458,9 +459,15 @@ Result<std::unique_ptr<HttpServer>> HttpServer::start(const ServerOptions& optio
     beast::error_code ec;
     impl->tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
                            ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
-    impl->tls->use_certificate_chain_file(options.tls_certificate, ec);
+    // Read here as regular files (a FIFO named instead would hold the start forever), then given
+    // to OpenSSL as bytes.
+    Result<SmallFile> certificate = read_small_file(options.tls_certificate, http_limits::tls_file_bytes_max);
+    if (!certificate.is_ok()) return failed_precondition("TLS certificate: " + certificate.status().message());
+    Result<SmallFile> key = read_small_file(options.tls_private_key, http_limits::tls_file_bytes_max);
+    if (!key.is_ok()) return failed_precondition("TLS private key: " + key.status().message());
+    impl->tls->use_certificate_chain(net::buffer(certificate->bytes), ec);
     if (ec) return failed_precondition("TLS certificate " + options.tls_certificate + ": " + ec.message());
-    impl->tls->use_private_key_file(options.tls_private_key, ssl::context::pem, ec);
+    impl->tls->use_private_key(net::buffer(key->bytes), ssl::context::pem, ec);
     if (ec) return failed_precondition("TLS private key " + options.tls_private_key + ": " + ec.message());
   }
   beast::error_code ec;

@@ -1,6 +1,7 @@
 #include "engine/ingest.h"
 
 #include "engine/base/private_file.h"
+#include "engine/base/small_file.h"
 
 #include <chrono>
 #include <cstring>
@@ -194,6 +195,7 @@ void Ingestor::report_refused(const Submission& s) {
 Status Ingestor::open_report(const std::function<bool(const std::string& entry)>& keep) {
   if (options_.report_path.empty()) return Status::ok();
   std::string kept;
+  DIMONA_TRY(refuse_non_regular(options_.report_path));  // a FIFO would hold its open (or the ingest) forever
   if (keep) {
     if (std::FILE* old = std::fopen(options_.report_path.c_str(), "rb")) {
       char buf[4096];

@@ -1,8 +1,8 @@
 #include "engine/quota_schedule.h"
 
-#include "engine/base/bounded_read.h"
 #include "engine/base/json_writer.h"
 #include "engine/base/limits.h"
+#include "engine/base/small_file.h"
 
 #include <algorithm>
 #include <fstream>
@@ -13,11 +13,10 @@ namespace dimona {
 
 Result<QuotaSchedule> load_quota_schedule(const std::string& path) {
   const std::string file = path.empty() ? std::string(DIMONA_SCHEMAS_DIR) + "/quota.json" : path;
-  std::ifstream in(file, std::ios::binary);
-  if (!in) return not_found("cannot read the quota table " + file);
-  Result<std::string> text = read_at_most(in, limits::quota_table_bytes_max);
-  if (!text.is_ok()) return invalid_argument("the quota table " + file + " is " + text.status().message());
-  Result<QuotaSchedule> schedule = parse_quota_schedule(*text);
+  Result<SmallFile> text = read_small_file(file, limits::quota_table_bytes_max);
+  if (!text.is_ok() && text.status().code() == Code::kNotFound) return not_found("cannot read the quota table " + file);
+  if (!text.is_ok()) return invalid_argument("the quota table: " + text.status().message());
+  Result<QuotaSchedule> schedule = parse_quota_schedule(text->bytes);
   if (!schedule.is_ok()) return invalid_argument(file + ": " + schedule.status().message());
   return schedule;
 }

@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "engine/base/assert.h"
+#include "engine/base/small_file.h"
 
 namespace dimona {
 namespace {
@@ -23,7 +24,8 @@ Status io_error(const std::string& what, const std::string& path) {
 
 Result<ServerSecret> ServerSecret::load_or_create(const std::string& path) {
   std::array<unsigned char, kServerSecretBytes> bytes{};
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // Whether it exists, without waiting on what is not a file (a FIFO: read_small_file refuses it).
+  int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
   if (fd < 0 && errno == ENOENT) {
     if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1)
       return failed_precondition("no random bytes for a new server secret");
@@ -34,22 +36,14 @@ Result<ServerSecret> ServerSecret::load_or_create(const std::string& path) {
     if (!written) return io_error("cannot write the server secret", path);
     return ServerSecret(bytes);
   }
-  if (fd < 0) return io_error("cannot open the server secret", path);
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) {
-    ::close(fd);
-    return io_error("cannot stat the server secret", path);
-  }
-  if ((st.st_mode & 077) != 0) {
-    ::close(fd);
+  if (fd >= 0) ::close(fd);
+  if (fd < 0 && errno != ENOENT) return io_error("cannot open the server secret", path);
+  Result<SmallFile> file = read_small_file(path, bytes.size());
+  if (!file.is_ok()) return failed_precondition("the server secret: " + file.status().message());
+  if ((file->mode & 077) != 0)
     return failed_precondition("the server secret " + path + " is readable by others: chmod 600 it");
-  }
-  const ssize_t n = ::read(fd, bytes.data(), bytes.size());
-  char extra;
-  const ssize_t more = ::read(fd, &extra, 1);
-  ::close(fd);
-  if (n != static_cast<ssize_t>(bytes.size()) || more != 0)
-    return failed_precondition("the server secret " + path + " is not 32 bytes");
+  if (file->bytes.size() != bytes.size()) return failed_precondition("the server secret " + path + " is not 32 bytes");
+  std::memcpy(bytes.data(), file->bytes.data(), bytes.size());
   return ServerSecret(bytes);
 }
 

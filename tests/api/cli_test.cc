@@ -108,14 +108,42 @@ namespace {
 // Inputs without an end (a device, a pipe that never closes) cost a bounded read, then one line.
 TEST(Cli, EndlessInputsAreRefusedAfterTheirLimit) {
   testing::TempDir dir;
-  Invocation quota = run("ingest /dev/null --quota /dev/zero --data " + dir.file("q"), dir);
+  std::ofstream(dir.file("big.json")) << std::string(1048577, ' ');
+  Invocation quota = run("ingest /dev/null --quota " + dir.file("big.json") + " --data " + dir.file("q"), dir);
   EXPECT_NE(quota.exit_code, 0);
   EXPECT_EQ(lines(quota.err), 1u) << quota.err;
   EXPECT_NE(quota.err.find("larger than 1048576 bytes"), std::string::npos) << quota.err;
+  Invocation device = run("ingest /dev/null --quota /dev/zero --data " + dir.file("q"), dir);
+  EXPECT_NE(device.exit_code, 0);
+  EXPECT_EQ(lines(device.err), 1u) << device.err;
+  EXPECT_NE(device.err.find("/dev/zero is not a regular file"), std::string::npos) << device.err;
   Invocation submit = run("submit - --data " + dir.file("s") + " < /dev/zero", dir);
   EXPECT_NE(submit.exit_code, 0);
   EXPECT_EQ(lines(submit.err), 1u) << submit.err;
   EXPECT_NE(submit.err.find("standard input is larger than"), std::string::npos) << submit.err;
+}
+
+// A FIFO (or a folder) named where a file is read or written is refused at once, in one line:
+// opening a FIFO with no writer waits forever, and serve would never listen.
+TEST(Cli, AFifoOrAFolderGivenForAFileIsRefusedAtOnce) {
+  testing::TempDir dir;
+  ASSERT_EQ(::mkfifo(dir.file("fifo").c_str(), 0600), 0);
+  const std::string fifo = dir.file("fifo");
+  const std::vector<std::string> calls = {
+      "ingest /dev/null --quota " + fifo + " --data " + dir.file("a"),
+      "ingest /dev/null --quota " + dir.path() + " --data " + dir.file("a"),
+      "attest 05031412595 --secret-file " + fifo + " --data " + dir.file("b"),
+      "serve --data " + dir.file("c") + " --port 0 --jwks " + fifo,
+      "serve --data " + dir.file("c") + " --port 0 --tls-cert " + fifo + " --tls-key " + fifo,
+      "ingest /dev/null --report " + fifo + " --data " + dir.file("d"),
+  };
+  for (const std::string& call : calls) {
+    Invocation r = run(call, dir, "timeout 20 ");
+    EXPECT_NE(r.exit_code, 0) << call;
+    EXPECT_NE(r.exit_code, 124) << call << ": still waiting after 20 s";
+    EXPECT_EQ(lines(r.err), 1u) << call << "\n" << r.err;
+    EXPECT_NE(r.err.find("is not a regular file"), std::string::npos) << call << "\n" << r.err;
+  }
 }
 
 // A token is signed with the data folder's key: a new key (a new or a mistyped folder) is said,
