@@ -53,6 +53,7 @@ constexpr RefusalText kRefusals[kActionRefusalCount] = {
     {"unknownMessage", "this inbox has no such message (unknown, or older than two months)"},
     {"messageArchived", "the message is already archived"},
     {"workerBornLater", "the worker's SSIN gives a birth date after the action's day"},
+    {"dateOutOfRange", "a date is before 1920, ten years or more ahead, or a pension before the worker's birth"},
 };
 
 constexpr char kCrockford[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";

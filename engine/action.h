@@ -200,8 +200,9 @@ enum class ActionRefusal : unsigned char {
   kUnknownMessage,
   kMessageArchived,
   kWorkerBornLater,
+  kDateOutOfRange,
 };
-inline constexpr size_t kActionRefusalCount = 23;
+inline constexpr size_t kActionRefusalCount = 24;
 std::string_view refusal_name(ActionRefusal r);       // "tokenAlreadyUsed"
 std::string_view refusal_message(ActionRefusal r);    // one sentence, for people
 bool parse_refusal(std::string_view s, ActionRefusal* out);

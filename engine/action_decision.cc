@@ -5,6 +5,7 @@
 
 #include "engine/base/json_writer.h"
 #include "engine/base/limits.h"
+#include "engine/decision.h"
 
 namespace dimona {
 bool attestation_year_available(int32_t year, Date today) {
@@ -188,6 +189,23 @@ void decide_archive(const ActionState& s, const Action& a, Instant at, ActionOut
   if (m->archived()) o->refusal = R::kMessageArchived;
 }
 
+// An action's dates obey zone 00910's domain, as a declaration's start does (decision.h): a
+// career break from year 1 to 9999 would sit in every overview, and a pension from year 1 made a
+// 22-year-old a pensioner (rule 13's route). A pension does not start before the worker's birth.
+bool dates_in_domain(const Action& a, Instant at) {
+  const auto in_domain = [at](Date d) { return start_in_domain(d, at); };
+  switch (a.kind) {
+    case ActionKind::kPensionStatus:
+      return !a.pensioned_as_of || (in_domain(*a.pensioned_as_of) && !born_after(a.worker, *a.pensioned_as_of));
+    case ActionKind::kCareerBreakRequest:
+    case ActionKind::kCareerBreakNotification:
+    case ActionKind::kCareerBreakPostponement:
+      return in_domain(a.start_date) && (!a.end_date || in_domain(*a.end_date));
+    case ActionKind::kCareerBreakEndDate: return !a.end_date || in_domain(*a.end_date);
+    default: return true;
+  }
+}
+
 }  // namespace
 
 ActionOutcome decide_action(const LedgerState& state, const Action& a, Instant at, const ServerSecret& secret,
@@ -201,6 +219,10 @@ ActionOutcome decide_action(const LedgerState& state, const Action& a, Instant a
   // declaration, 00024-003). The id stays the fresh one: nothing is created.
   if (a.worker.value != 0 && born_after(a.worker, brussels_date(at))) {
     o.refusal = R::kWorkerBornLater;
+    return o;
+  }
+  if (!dates_in_domain(a, at)) {
+    o.refusal = R::kDateOutOfRange;
     return o;
   }
   if (creates_subject(a.kind) && a.id != 0) {

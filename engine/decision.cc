@@ -149,9 +149,6 @@ void check_hours_of_day(const Declaration& d, WorkerType t, Date start, Date end
 bool before_ten_years_on(Date day, Instant recorded_at) {
   return year_of(day) < year_of(brussels_date(recorded_at)) + 10;
 }
-bool start_in_domain(Date start, Instant recorded_at) {
-  return !(start < date_from_civil(1920, 1, 1)) && before_ten_years_on(start, recorded_at);
-}
 bool end_in_domain(Date end, Instant recorded_at) {
   return !(end < date_from_civil(1999, 1, 1)) && before_ten_years_on(end, recorded_at);
 }
@@ -420,6 +417,10 @@ ResultCode result_of(const Decision& d, bool identified) {
 }
 
 }  // namespace
+
+bool start_in_domain(Date start, Instant recorded_at) {
+  return !(start < date_from_civil(1920, 1, 1)) && before_ten_years_on(start, recorded_at);
+}
 
 Decision decide(const LedgerState& state, const Declaration& d, Instant recorded_at, const RemoteFacts* remote) {
   Decision out;

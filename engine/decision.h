@@ -86,6 +86,10 @@ inline constexpr uint32_t kAddressMunicipalityMissing = 522001;  // 00522-001
 inline constexpr uint32_t kAddressCountryMissing = 523001;       // 00523-001
 }  // namespace anomaly
 
+// Zone 00910's domain of a start date, which the actions' dates share (action_decision.h): from
+// 1920-01-01, and before the year ten years after `recorded_at`'s day in Brussels.
+bool start_in_domain(Date start, Instant recorded_at);
+
 // `remote`: what other partitions hold (remote_facts.h; null: the state is the whole ledger).
 Decision decide(const LedgerState& state, const Declaration& declaration, Instant recorded_at,
                 const RemoteFacts* remote = nullptr);

@@ -664,6 +664,25 @@ TEST_F(ActionDecisionTest, AnActionForSomeoneBornLaterIsRefused) {
   EXPECT_EQ(reason(act(attest(2025, "25060100180"))), "none") << "born on the ledger's day (2025-06-01)";
 }
 
+// An action's dates obey zone 00910's domain as a declaration's start does: from 1920, before the
+// tenth year after the action's (the ledger's day is 2025-06-01); a pension not before the birth.
+TEST_F(ActionDecisionTest, AnActionsDatesAreInTheDeclarationsDomain) {
+  EXPECT_EQ(reason(act(pension("0001-01-01"))), "dateOutOfRange");
+  EXPECT_EQ(reason(act(pension("9999-12-31"))), "dateOutOfRange");
+  EXPECT_EQ(reason(act(pension("2004-01-01", "05031412595"))), "dateOutOfRange") << "born 2005-03-14";
+  EXPECT_EQ(reason(act(pension("2034-12-31"))), "none");
+  EXPECT_EQ(reason(act(break_request("0001-01-01", "2026-12-31"))), "dateOutOfRange");
+  EXPECT_EQ(reason(act(break_request("2026-01-01", "9999-12-31"))), "dateOutOfRange");
+  EXPECT_EQ(reason(act(break_request("2026-01-01", "2035-01-01"))), "dateOutOfRange");
+  const std::string ticket = id_of(ok(break_request("2026-01-01", "2034-12-31")));
+  EXPECT_EQ(reason(act(end_date(ticket, "9999-12-31"))), "dateOutOfRange");
+  EXPECT_EQ(reason(act(end_date(ticket, "2026-06-30"))), "none");
+  ok(settings(true));
+  EXPECT_EQ(reason(act(notification("1919-12-31"))), "dateOutOfRange");
+  const std::string n = id_of(ok(notification("2026-02-01")));
+  EXPECT_EQ(reason(act(postpone(n, "9999-01-01"))), "dateOutOfRange");
+}
+
 // Another party's ticket is refused as one that does not exist: ids come nearly in sequence.
 TEST_F(ActionDecisionTest, AnotherEmployerOrWorkerIsNotTheRequests) {
   ActionSubmission s = ok(break_request("2026-01-01", "2026-12-31"));
