@@ -141,10 +141,13 @@ std::vector<InterimRelation> interim_relations(const LedgerState& state, Ssin wo
       current->periods.push_back({p->id, p->start, p->end, p->worker_type, p->cancelled,
                                   codes == codes_by_period.end() ? std::vector<uint32_t>{} : codes->second});
       if (p->cancelled) continue;
-      if (current->days == 0) current->first = p->start;
-      current->first = std::min(current->first, p->start);
-      current->last = current->days == 0 ? p->end : std::max(current->last, p->end);
-      current->days += static_cast<uint32_t>(p->end.days - p->start.days + 1);
+      // The relation's days are those inside the window, as the calendar view counts them: a
+      // `to` (or validOn) stops them there; each period keeps its declared dates.
+      const Date start = std::max(p->start, filter.from), end = std::min(p->end, filter.to);
+      if (current->days == 0) current->first = start;
+      current->first = std::min(current->first, start);
+      current->last = current->days == 0 ? end : std::max(current->last, end);
+      current->days += static_cast<uint32_t>(end.days - start.days + 1);
     }
   }
   std::sort(out.begin(), out.end(), [](const InterimRelation& a, const InterimRelation& b) {

@@ -99,9 +99,9 @@ struct InterimRelation {
   uint64_t agency = 0;
   uint64_t user_company = 0;
   std::string user_company_name;  // a user company given by name: that name (LedgerState::user_company_name)
-  Date first;
+  Date first;                     // the first and last declared day inside the filter's window
   Date last;
-  uint32_t days = 0;  // declared days (cancelled periods excluded)
+  uint32_t days = 0;                   // declared days inside the window (cancelled periods excluded)
   std::vector<InterimPeriod> periods;  // by start date
 };
 

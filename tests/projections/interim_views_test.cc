@@ -143,6 +143,29 @@ TEST_F(InterimViewsTest, FiltersByDateTypeAgencyAndUserCompany) {
   EXPECT_TRUE(relations(other_agency).empty());
 }
 
+// A relation's first and last day and its days are those inside the window, as the calendar
+// counts them (a `to`, or validOn, stops them there); its periods keep their declared dates.
+TEST_F(InterimViewsTest, ARelationsDaysAreThoseInsideTheWindow) {
+  clock_.set(*parse_instant("2025-07-02T08:00:00Z"));
+  submit(span("2025-07-07", "2025-07-11"));
+  InterimFilter f = window();
+  f.to = *parse_date("2025-07-09");
+  const std::vector<InterimRelation> r = relations(f);
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(to_string(r[0].first), "2025-07-07");
+  EXPECT_EQ(to_string(r[0].last), "2025-07-09");
+  EXPECT_EQ(r[0].days, 3u);
+  ASSERT_EQ(r[0].periods.size(), 1u);
+  EXPECT_EQ(to_string(r[0].periods[0].end), "2025-07-11");
+  f.from = *parse_date("2025-07-08");
+  EXPECT_EQ(relations(f)[0].days, 2u);
+  EXPECT_EQ(to_string(relations(f)[0].first), "2025-07-08");
+  expect_calendar_is_list(f);
+  const InterimCalendar cal = calendar(f);
+  ASSERT_EQ(cal.rows.size(), 1u);
+  EXPECT_EQ(cal.rows[0].days, relations(f)[0].days);
+}
+
 TEST_F(InterimViewsTest, TheWindowIsPreviousCurrentAndNextYear) {
   const InterimFilter w = interim_window(*parse_date("2025-06-01"));
   EXPECT_EQ(to_string(w.from), "2024-01-01");
