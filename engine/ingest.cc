@@ -195,8 +195,8 @@ void Ingestor::report_refused(const Submission& s) {
 Status Ingestor::open_report(const std::function<bool(const std::string& entry)>& keep) {
   if (options_.report_path.empty()) return Status::ok();
   std::string kept;
-  DIMONA_TRY(refuse_non_regular(options_.report_path));  // a FIFO would hold its open (or the ingest) forever
-  if (keep) {
+  // The entries kept from a report are read from a regular file only: a FIFO's read would wait.
+  if (keep && refuse_non_regular(options_.report_path).is_ok()) {
     if (std::FILE* old = std::fopen(options_.report_path.c_str(), "rb")) {
       char buf[4096];
       std::string entry;
@@ -212,6 +212,8 @@ Status Ingestor::open_report(const std::function<bool(const std::string& entry)>
     }
   }
   report_ = open_private_file(options_.report_path);  // refused lines carry SSINs: 0600
+  if (!report_ && errno == ENXIO)                     // open_private_file does not wait for a FIFO's reader
+    return io_error("cannot write the report " + options_.report_path + ": a FIFO that no process reads");
   if (!report_) return io_error("cannot write the report " + options_.report_path + ": " + std::strerror(errno));
   if (std::fwrite(kept.data(), 1, kept.size(), report_) != kept.size()) return io_error("cannot write the report");
   return Status::ok();

@@ -94,6 +94,20 @@ uint32_t partition_for(Ssin citizen, uint32_t partitions) {
   return partition_for_key(ssin_key(citizen, digits), partitions);
 }
 
+Result<Event> read_logged_event(LoggedEventReader& reader, std::string_view payload, uint32_t partition, Offset offset,
+                                uint32_t partitions) {
+  Result<Event> event = reader.read(payload);
+  const auto at = [&] { return "partition " + std::to_string(partition) + " offset " + std::to_string(offset) + ": "; };
+  if (!event.is_ok()) return corruption(at() + event.status().message());
+  // A citizen's events are in their partition; those without one (ssin 0: a quota definition in
+  // every partition, an employer's settings, a worker not identified) are not checked.
+  if (event->ssin.value != 0 && partition_for(event->ssin, partitions) != partition)
+    return corruption(at() + "an event of a citizen of partition " +
+                      std::to_string(partition_for(event->ssin, partitions)) + " of " + std::to_string(partitions) +
+                      ": the log's partition count is not the one it was written with");
+  return event;
+}
+
 // One partition's events staged since the last hand-over: each event's
 // payload, id, key and source back to back in one buffer (no allocation
 // per event once the buffers have grown).
@@ -473,10 +487,9 @@ Status fold_merged(Log& log, const std::vector<Offset>& ends, const std::vector<
       return Status::ok();
     }
     LogRecord& r = first->chunk[first->at++];
-    Result<Event> event = reader.read(r.payload);  // views into r.payload, alive until the next head()
-    if (!event.is_ok())
-      return corruption("partition " + std::to_string(r.partition) + " offset " + std::to_string(r.offset) + ": " +
-                        event.status().message());
+    // Views into r.payload, alive until the next head().
+    Result<Event> event = read_logged_event(reader, r.payload, r.partition, r.offset, log.partitions());
+    DIMONA_TRY(event);
     DIMONA_TRY(states[r.partition]->apply(*event));
     on_record(r, *event);
   }

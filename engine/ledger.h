@@ -153,6 +153,14 @@ std::optional<uint32_t> not_held_partition(const Status& status);
 // agree; events without a citizen (ssin 0) go to partition 0.
 uint32_t partition_for(Ssin citizen, uint32_t partitions);
 
+// A logged event of `partition` (one of `partitions`), read with `reader` (event_reader.h) and
+// checked to belong there: kCorruption "partition P offset O: ..." when it does not decode, or
+// when its citizen's partition (partition_for) is another, as in a log whose partition count was
+// changed under it (its meta row), where every citizen would be looked for in the wrong place.
+class LoggedEventReader;
+Result<Event> read_logged_event(LoggedEventReader& reader, std::string_view payload, uint32_t partition, Offset offset,
+                                uint32_t partitions);
+
 // What a writer holding every partition may start from instead of folding
 // the log from offset 0 (see "Starting from the read side" above): per
 // partition of the log, a state folded from that partition's events alone

@@ -125,13 +125,6 @@ WriterSeed::Partition seed_partition(Offset offset, Offset fence, const WriterIn
 
 // The event at `offset` of partition p, from its payload; one that does not decode is corruption,
 // named by its place.
-Result<Event> event_of(LoggedEventReader& reader, uint32_t p, Offset offset, std::string_view payload) {
-  Result<Event> event = reader.read(payload);
-  if (!event.is_ok())
-    return corruption("partition " + std::to_string(p) + " offset " + std::to_string(offset) + ": " +
-                      event.status().message());
-  return event;
-}
 
 // Runs f(p) for each partition p < count on min(threads, count) threads (partition p on thread
 // p % threads, which stops at its first error), f touching partition p's own slots only. The
@@ -278,7 +271,7 @@ Result<std::unique_ptr<Projector>> Projector::of_citizen(Log& log, const Project
   LoggedEventReader decoder;
   DIMONA_TRY(
       projector.for_each_event_at(p, offsets, reader, [&](Offset offset, const std::string& line) -> Result<bool> {
-        Result<Event> event = event_of(decoder, p, offset, line);
+        Result<Event> event = read_logged_event(decoder, line, p, offset, projector.partition_count());
         DIMONA_TRY(event);
         if (event->ssin != citizen)
           return corruption("partition " + std::to_string(p) + " offset " + std::to_string(offset) +
@@ -416,7 +409,7 @@ Status Projector::fold_partition(uint32_t p, Offset until, uint64_t max_events, 
       at = record.offset + 1;
       return Status::ok();
     }
-    Result<Event> event = event_of(decoder, p, record.offset, record.payload);
+    Result<Event> event = read_logged_event(decoder, record.payload, p, record.offset, partition_count());
     DIMONA_TRY(event);
     at = record.offset;
     DIMONA_TRY(fold_event(p, *event, record.source));
@@ -448,7 +441,7 @@ Result<bool> Projector::fold_appended(std::span<const Appended> events, uint64_t
       whole = false;
       continue;
     }
-    Result<Event> event = event_of(decoder, p, a.offset, a.payload);
+    Result<Event> event = read_logged_event(decoder, a.payload, p, a.offset, partition_count());
     DIMONA_TRY(event);
     DIMONA_TRY(fold_event(p, *event, a.source, state_applied));
     ++n;
@@ -490,7 +483,7 @@ Status Projector::backfill(uint64_t* folded) {
       Result<bool> admitted = fences.admit(record);
       DIMONA_TRY(admitted);
       if (!*admitted) return Status::ok();
-      Result<Event> event = event_of(decoder, p, record.offset, record.payload);
+      Result<Event> event = read_logged_event(decoder, record.payload, p, record.offset, partition_count());
       DIMONA_TRY(event);
       const FoldedRecord context{record.source, p, partition_count()};
       for (ReadModel* model : again) model->apply_record(*event, record.offset, context);

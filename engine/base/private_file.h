@@ -38,10 +38,19 @@ inline constexpr unsigned kPrivateDirectoryMode = 0700;
   return io_error("cannot create " + path + ": " + std::strerror(errno));
 }
 
-// A stdio stream over `path`, truncated; null with errno set on failure.
+// A stdio stream over `path`, truncated; null with errno set on failure. It never waits at the
+// open: a FIFO that no process reads is ENXIO (opened, a FIFO or a terminal is written as usual).
 inline std::FILE* open_private_file(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, kPrivateFileMode);
+  const int fd =
+      ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NONBLOCK | O_NOCTTY, kPrivateFileMode);
   if (fd < 0) return nullptr;
+  const int flags = ::fcntl(fd, F_GETFL);
+  if (flags < 0 || ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) != 0) {
+    const int e = errno;
+    ::close(fd);
+    errno = e;
+    return nullptr;
+  }
   std::FILE* f = ::fdopen(fd, "wb");
   if (!f) ::close(fd);
   return f;

@@ -244,6 +244,14 @@ Result<uint32_t> check_format(sqlite3* db, const std::string& path) {
   if (!partitions->has_value() || **partitions < 1 || **partitions > int64_t{limits::partitions_max}) {
     return corruption(path + ": the meta table has no possible partition count");
   }
+  // Batches of a partition past the count: a count changed under the log (the primary key's
+  // first column: one look-up). A count raised is found by the reader (read_logged_event).
+  Result<std::optional<int64_t>> highest =
+      query_int(db, "SELECT MAX(partition) FROM batches", "cannot read the log's batches");
+  DIMONA_TRY(highest);
+  if (highest->has_value() && (**highest < 0 || **highest >= **partitions))
+    return corruption(path + ": it holds batches of partition " + std::to_string(**highest) +
+                      " but its meta table says " + std::to_string(**partitions) + " partitions");
   return static_cast<uint32_t>(**partitions);
 }
 

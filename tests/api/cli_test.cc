@@ -135,7 +135,6 @@ TEST(Cli, AFifoOrAFolderGivenForAFileIsRefusedAtOnce) {
       "attest 05031412595 --secret-file " + fifo + " --data " + dir.file("b"),
       "serve --data " + dir.file("c") + " --port 0 --jwks " + fifo,
       "serve --data " + dir.file("c") + " --port 0 --tls-cert " + fifo + " --tls-key " + fifo,
-      "ingest /dev/null --report " + fifo + " --data " + dir.file("d"),
   };
   for (const std::string& call : calls) {
     Invocation r = run(call, dir, "timeout 20 ");
@@ -143,6 +142,37 @@ TEST(Cli, AFifoOrAFolderGivenForAFileIsRefusedAtOnce) {
     EXPECT_NE(r.exit_code, 124) << call << ": still waiting after 20 s";
     EXPECT_EQ(lines(r.err), 1u) << call << "\n" << r.err;
     EXPECT_NE(r.err.find("is not a regular file"), std::string::npos) << call << "\n" << r.err;
+  }
+  // A report may go to a FIFO (or a terminal) that a process reads; one that none reads is said.
+  Invocation report = run("ingest /dev/null --report " + fifo + " --data " + dir.file("d"), dir, "timeout 20 ");
+  EXPECT_EQ(report.exit_code, 1) << report.err;
+  EXPECT_EQ(lines(report.err), 1u) << report.err;
+  EXPECT_NE(report.err.find("a FIFO that no process reads"), std::string::npos) << report.err;
+}
+
+// A log whose partition count was changed under it (its meta row) is refused in one line, never
+// read as if: fewer partitions than its batches hid their events, more put every citizen in the
+// wrong partition (balances of 0 h, and audit verify "same").
+TEST(Cli, ALogWhosePartitionCountWasChangedIsRefused) {
+  testing::TempDir dir;
+  ASSERT_EQ(run("generate --students 60 --seed 2 -o " + dir.file("y.ndjson"), dir).exit_code, 0);
+  ASSERT_EQ(run("ingest " + dir.file("y.ndjson") + " --data " + dir.file("d"), dir).exit_code, 0);
+  ASSERT_EQ(run("replay --data " + dir.file("d"), dir).exit_code, 0);  // a checkpoint, for audit verify
+  for (const char* count : {"3", "32"}) {
+    const std::string copy = dir.file(std::string("d") + count);
+    ASSERT_EQ(testing::run_shell("cp -r " + dir.file("d") + " " + copy + " && sqlite3 " + copy +
+                                     "/ledger.db \"UPDATE meta SET value = " + count + " WHERE key = 'partitions'\"",
+                                 dir)
+                  .exit_code,
+              0);
+    for (const std::string& command :
+         {"audit verify --data " + copy, "replay --data " + copy, "balance 05031412595 --data " + copy}) {
+      Invocation r = run(command, dir);
+      // One line, or the checkpoint's warning first (another partition count: set aside).
+      EXPECT_EQ(r.exit_code, 1) << command << ": " << r.out << r.err;
+      EXPECT_LE(lines(r.err), 2u) << command << ": " << r.err;
+      EXPECT_NE(r.err.find("partition"), std::string::npos) << command << ": " << r.err;
+    }
   }
 }
 
