@@ -125,6 +125,19 @@ std::optional<json::object> parse_object(std::string_view text) {
   boost::system::error_code ec;
   json::value v = json::parse(json::string_view(text.data(), text.size()), ec, json::storage_ptr(), options);
   if (ec || !v.is_object()) return std::nullopt;
+  // A name given twice is refused, as request bodies refuse it: Boost keeps one of them, and a
+  // token saying "role":"citizen" then "role":"auditor" must not be read as either.
+  const simdjson::padded_string padded(text);
+  simdjson::ondemand::parser parser;
+  simdjson::ondemand::document doc;
+  simdjson::ondemand::object object;
+  if (parser.iterate(padded).get(doc) || doc.get_object().get(object)) return std::nullopt;
+  size_t members = 0;
+  for (auto field : object) {
+    if (field.error()) return std::nullopt;
+    ++members;
+  }
+  if (members != v.as_object().size()) return std::nullopt;
   return std::move(v.as_object());
 }
 

@@ -667,6 +667,19 @@ TEST_F(Es256, RefusesJsonThatIsNotAnObject) {
   expect_refused(verifier, bearer(signer.token(c.json())), AuthError::kInvalidAccessToken, "payload");
 }
 
+// A claim or header member named twice is refused, as a request body's key is: a signed token
+// saying "role":"employer" then "role":"auditor" is neither.
+TEST_F(Es256, RefusesAMemberNamedTwice) {
+  Claims c;
+  c.extra = R"("role":"auditor")";
+  expect_refused(verifier, bearer(signer.token(c.json())), AuthError::kInvalidAccessToken, "payload");
+  c.extra = R"("exp":1)";
+  expect_refused(verifier, bearer(signer.token(c.json())), AuthError::kInvalidAccessToken, "payload");
+  expect_refused(verifier, bearer(signer.sign(R"({"alg":"ES256","alg":"none"})", Claims().json())),
+                 AuthError::kInvalidAccessToken, "header");
+  expect_accepted(verifier, bearer(signer.token(Claims().json())));
+}
+
 TEST_F(Es256, NeedsTheBearerScheme) {
   const std::string token = signer.token(Claims().json());
   const std::string twice = "Bearer " + token + " " + token;
