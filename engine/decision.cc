@@ -105,8 +105,10 @@ void check_user_company(const Declaration& d, Decision* out) {
   if (u.enterprise_number.present() && u.has_name) out->add(kUserCompanyBoth, kBlocking);
   if (!u.enterprise_number.present() && u.has_name) check_address(u.address, out);  // by name and address
   if (u.enterprise_number.invalid()) out->add(kUserCompanyNumberInvalid, kBlocking);
-  if (!u.joint_commission.present() || u.joint_commission.invalid() ||
-      u.joint_commission.value == kJointCommissionInterim)
+  // Zone 00046 under block 90107 is mandatory: absent is 001, not a user's committee is 003.
+  if (!u.joint_commission.present())
+    out->add(kJointCommissionMissing, kBlocking);
+  else if (u.joint_commission.invalid() || u.joint_commission.value == kJointCommissionInterim)
     out->add(kJointCommissionInvalid, kBlocking);
 }
 

@@ -257,6 +257,10 @@ TEST_F(DecisionTest, InterimNeedsAUserCompanyOutsideJc322) {
   EXPECT_TRUE(has_anomaly(missing, anomaly::kUserCompanyMissing));
   Submission user_322 = submit(interim_in(R"({"enterpriseNumber":"0876543270","jointCommissionNumber":"322"})"));
   EXPECT_TRUE(has_anomaly(user_322, anomaly::kJointCommissionInvalid));
+  // Zone 00046 is mandatory in block 90107: absent is 001 (not 003).
+  Submission no_user_jc = submit(interim_in(R"({"enterpriseNumber":"0876543270"})"));
+  EXPECT_TRUE(has_anomaly(no_user_jc, anomaly::kJointCommissionMissing));
+  EXPECT_FALSE(has_anomaly(no_user_jc, anomaly::kJointCommissionInvalid));
   Submission both = submit(interim_in(R"({"enterpriseNumber":"0876543270","name":"Fabrik","jointCommissionNumber":"111"})"));
   EXPECT_TRUE(has_anomaly(both, anomaly::kUserCompanyBoth));
   Submission ok = submit(interim_in(R"({"enterpriseNumber":"0876543270","jointCommissionNumber":"111"})"));
