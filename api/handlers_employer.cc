@@ -13,7 +13,18 @@ namespace {
 
 // The employer of the request: its own, or for an auditor ?employer=.
 std::optional<uint64_t> employer_in_scope(Call& c) {
-  if (c.is(Role::kEmployer) || c.is(Role::kAgency)) return c.who->employer;
+  if (c.is(Role::kEmployer) || c.is(Role::kAgency)) {
+    // Its own, named or not: another's is not answered with this one's (403, not a quiet swap).
+    if (const std::string named = c.request.query("employer"); !named.empty()) {
+      const Result<EnterpriseNumber> n = parse_enterprise_number(named);
+      if (!n.is_ok())
+        return c.reply(bad_request("The input message is incorrect",
+                                   {InputIssue{"query", "employer", "not a valid enterprise number"}})),
+               std::nullopt;
+      if (n->value != c.who->employer) return c.reply(forbidden()), std::nullopt;
+    }
+    return c.who->employer;
+  }
   if (!c.is(Role::kAuditor)) return c.reply(forbidden()), std::nullopt;
   Result<EnterpriseNumber> n = parse_enterprise_number(c.request.query("employer"));
   if (!n.is_ok()) return c.reply(bad_request("The input message is incorrect", {InputIssue{"query", "employer", "an auditor names the employer"}})), std::nullopt;

@@ -79,6 +79,16 @@ std::string_view HttpRequest::repeated_query() const {
   return twice == names.end() ? std::string_view() : *twice;
 }
 
+std::string_view HttpRequest::empty_query() const {
+  std::string_view empty;
+  find_query_pair(target, [&empty](std::string_view n, std::string_view raw) {
+    if (!raw.empty()) return false;
+    empty = n;
+    return true;
+  });
+  return empty;
+}
+
 std::optional<std::string_view> HttpRequest::unknown_query(std::string_view known) const {
   std::optional<std::string_view> unknown;
   find_query_pair(target, [&](std::string_view n, std::string_view) {

@@ -86,6 +86,8 @@ struct HttpRequest {
   // The first query parameter whose name is none of `known` (names separated by spaces), as
   // sent; nullopt when every one is known.
   std::optional<std::string_view> unknown_query(std::string_view known) const;
+  // The first query parameter given with an empty value (`?from=`), as sent; empty when none.
+  std::string_view empty_query() const;
 };
 
 // A query component as sent ('+' and %XX) back to its bytes; a '%' not

@@ -675,6 +675,10 @@ void Api::handle(HttpRequest request, std::function<void(HttpResponse)> done) {
     return reply(bad_request_of({InputIssue{"query", named ? std::string(*unknown) : "(a name that is no parameter)",
                                             "this resource takes no such query parameter", true}}));
   }
+  // Every parameter is known here; one given empty (`?from=`) is refused, not read as left out.
+  if (const std::string_view empty = request.empty_query(); !empty.empty())
+    return reply(
+        bad_request_of({InputIssue{"query", std::string(empty), "empty: give a value, or leave the parameter out"}}));
   // Reads judge codes and grants in ledger time, which imported history may have run ahead of the
   // clock; tokens are checked against the wall clock (below).
   Call c{std::move(request), std::move(params), std::nullopt, std::max(impl.clock.now(), impl.service.ledger_time()),
