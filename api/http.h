@@ -91,8 +91,9 @@ struct HttpRequest {
 };
 
 // A query component as sent ('+' and %XX) back to its bytes; a '%' not
-// followed by two hex digits stays as it is.
-std::string percent_decode(std::string_view s);
+// followed by two hex digits stays as it is. A path segment (`path_segment`): %XX only, a '+' is
+// itself (RFC 3986: the form encoding's '+' is the query's).
+std::string percent_decode(std::string_view s, bool path_segment = false);
 
 // `s` without the optional whitespace (RFC 9110 5.6.3 OWS: spaces and tabs) at either end, as
 // around a field value or a list element.

@@ -571,7 +571,9 @@ bool match(std::string_view pattern, std::string_view path, PathParams* params) 
     const std::string_view ps = pattern.substr(0, pe), ss = path.substr(0, se);
     if (ps.size() > 2 && ps.front() == '{' && ps.back() == '}') {
       if (ss.empty()) return false;
-      params->emplace_back(std::string(ps.substr(1, ps.size() - 2)), std::string(ss));
+      // Decoded once here (RFC 3986 2.1: %30 is '0', %20 a space an access code may hold); each
+      // parameter's parser then refuses what is not its form (a NUL, a '/', a letter in an id).
+      params->emplace_back(std::string(ps.substr(1, ps.size() - 2)), percent_decode(ss, /*path_segment=*/true));
     } else if (ps != ss) {
       return false;
     }

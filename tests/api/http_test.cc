@@ -1613,7 +1613,9 @@ TEST_F(HttpTest, AnAttestationAsJsonAndPdfAndItsAccessCodeForAnEmployer) {
   EXPECT_EQ(list.json()["items"][0]["accessCode"].text, code) << "one code per citizen and month";
 
   // The employer with the code sees the remaining hours, nothing else.
-  for (const std::string& form : {code, std::string(code.substr(0, 5) + code.substr(6))}) {
+  // Its forms: as printed, without the dash, with a space (a path sends it as %20).
+  for (const std::string& form : {code, std::string(code.substr(0, 5) + code.substr(6)),
+                                  std::string(code.substr(0, 5) + "%20" + code.substr(6))}) {
     std::string lower = form;
     for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     for (const std::string& written : {form, lower}) {
@@ -1628,6 +1630,10 @@ TEST_F(HttpTest, AnAttestationAsJsonAndPdfAndItsAccessCodeForAnEmployer) {
       EXPECT_EQ(seen.body.find("0503"), std::string::npos) << seen;
     }
   }
+  // A path segment is decoded once: %30%35… is the student's own SSIN.
+  EXPECT_EQ(get("/v1/citizens/%30%35" + kStudent.substr(2) + "/studentBalance?year=2025", citizen(kStudent)).status,
+            200);
+  expect_problem(get("/v1/citizens/0503141259%2F/studentBalance", citizen(kStudent)), 400, "badRequest");
   expect_problem(get("/v1/accessCodes/ZZZZZ-ZZZZZ", employer(kEmp2)), 404, "resourceNotFound");
   expect_problem(get("/v1/accessCodes/nope", employer(kEmp2)), 400, "badRequest");
   expect_problem(get("/v1/accessCodes/" + code, citizen(kStudent)), 403, "missingPermission");
