@@ -147,7 +147,7 @@ int run_consent_check(const CommonOptions& common, const ConsentOptions& o) {
   if (!o.quarter.empty()) {
     if (scope != AccessScope::kFlexi) return fail("consent check", invalid_argument("--quarter: for --scope FLEXI"));
     asked = parse_quarter(o.quarter);
-    if (!asked) return fail("consent check", invalid_argument("--quarter: expected YYYY-Qn"));
+    if (!asked) return fail("consent check", invalid_argument("--quarter: expected YYYY-Qn, a year from 1900"));
   }
   Result<CitizenView> view = open_citizen(as_it_stood(common, o.at, *at), o.ssin);
   if (!view.is_ok()) return fail("consent check", view.status());
@@ -193,7 +193,7 @@ int run_consent_list(const CommonOptions& common, const ConsentOptions& o) {
 
 int run_flexi(const CommonOptions& common, const FlexiOptions& o) {
   const std::optional<int32_t> asked = o.quarter.empty() ? std::optional<int32_t>(0) : parse_quarter(o.quarter);
-  if (!asked) return fail("flexi", invalid_argument("--quarter: expected YYYY-Qn"));
+  if (!asked) return fail("flexi", invalid_argument("--quarter: expected YYYY-Qn, a year from 1900"));
   const std::optional<ReductionRule> rule = ReductionRule::parse(o.reduction);
   if (!rule) return fail("flexi", invalid_argument("--reduction: strict, ignore or tolerance:F"));
   uint64_t employer = 0;
@@ -299,7 +299,8 @@ int run_inbox_archive(const CommonOptions& common, const InboxOptions& o) {
   char* end = nullptr;
   const unsigned long long id = std::strtoull(o.message.c_str(), &end, 10);
   if (o.message.size() != 12 || *end != '\0' || !is_valid_dimona_id(id))
-    return fail("inbox archive", invalid_argument("message: expected a 12-digit message id"));
+    return fail("inbox archive",
+                invalid_argument("message: expected a message id: 12 digits, the last two the first ten mod 97"));
   SystemClock clock;
   Result<WriteSide> side = open_write_side(common, clock);
   if (!side.is_ok()) return fail("inbox archive", side.status());

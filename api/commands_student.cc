@@ -45,7 +45,8 @@ int run_inbox_read(const CommonOptions& common, const InboxOptions& o) {
   char* end = nullptr;
   const unsigned long long id = std::strtoull(o.message.c_str(), &end, 10);
   if (o.message.size() != 12 || *end != '\0' || !is_valid_dimona_id(id))
-    return fail("inbox read", invalid_argument("message: expected a 12-digit message id"));
+    return fail("inbox read",
+                invalid_argument("message: expected a message id: 12 digits, the last two the first ten mod 97"));
   Result<CitizenView> view = open_citizen(common, o.ssin);
   if (!view.is_ok()) return fail("inbox read", view.status());
   const std::optional<InboxMessage> m =

@@ -176,8 +176,8 @@ void consented_data_route(Call& c, const LedgerService& view) {
   } else if (c.request.has_query("quarter")) {
     asked = parse_quarter(c.request.query("quarter"));
     if (!asked)
-      return c.reply(
-          bad_request("The input message is incorrect", {InputIssue{"query", "quarter", "expected YYYY-Qn"}}));
+      return c.reply(bad_request("The input message is incorrect",
+                                 {InputIssue{"query", "quarter", "expected YYYY-Qn, a year from 1900"}}));
   }
   const Result<int32_t> period = consented_period(scope, brussels_date(c.now), asked);
   if (!period.is_ok())
@@ -203,7 +203,9 @@ void flexi_route(Call& c, const LedgerService& view) {
   if (!s) return;
   std::optional<int32_t> quarter = quarter_index(brussels_date(c.now));
   if (const std::string q = c.request.query("quarter"); !q.empty()) quarter = parse_quarter(q);
-  if (!quarter) return c.reply(bad_request("The input message is incorrect", {InputIssue{"query", "quarter", "expected YYYY-Qn"}}));
+  if (!quarter)
+    return c.reply(bad_request("The input message is incorrect",
+                               {InputIssue{"query", "quarter", "expected YYYY-Qn, a year from 1900"}}));
   uint64_t employer = 0;
   if (const std::string e = c.request.query("employer"); !e.empty()) {
     Result<EnterpriseNumber> n = parse_enterprise_number(e);

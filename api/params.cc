@@ -38,7 +38,9 @@ Parsed<EnterpriseNumber> path_employer(std::string_view text) {
 
 Parsed<uint64_t> path_message_id(std::string_view text) {
   Result<RequestId> id = parse_request_id(text);  // the same shape: a 12-digit ledger id
-  if (!id.is_ok()) return refused<uint64_t>("path", "messageId", "expected a 12-digit message id");
+  if (!id.is_ok())
+    return refused<uint64_t>("path", "messageId",
+                             "expected a message id: 12 digits, the last two the first ten mod 97");
   return id->value;
 }
 

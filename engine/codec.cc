@@ -551,15 +551,20 @@ Status read_action_id(od::value& v, const Path& p, uint64_t* out) {
 // number simdjson accepted, so its grammar holds.
 int64_t decimal_places(std::string_view t) {
   size_t at = t.empty() || t[0] != '-' ? 0 : 1;
+  // The digits' trailing zeros, across the point, are no places: 0.8000, 80e-2 and 8000e-4 are 0.8.
+  int64_t fraction_digits = 0, trailing_zeros = 0;
   bool nonzero = false;
-  for (; at < t.size() && t[at] >= '0' && t[at] <= '9'; ++at) nonzero = nonzero || t[at] != '0';
-  int64_t places = 0;
+  const auto digit = [&](char c) {
+    if (c == '0') return void(++trailing_zeros);
+    trailing_zeros = 0;
+    nonzero = true;
+  };
+  for (; at < t.size() && t[at] >= '0' && t[at] <= '9'; ++at) digit(t[at]);
   if (at < t.size() && t[at] == '.') {
     for (++at; at < t.size() && t[at] >= '0' && t[at] <= '9'; ++at) {
-      ++places;
-      nonzero = nonzero || t[at] != '0';
+      ++fraction_digits;
+      digit(t[at]);
     }
-    for (size_t k = at; places > 0 && t[k - 1] == '0'; --k) --places;  // trailing zeros are no places
   }
   if (!nonzero) return 0;
   int64_t exponent = 0;
@@ -569,7 +574,7 @@ int64_t decimal_places(std::string_view t) {
     for (; at < t.size() && t[at] >= '0' && t[at] <= '9'; ++at) exponent = std::min<int64_t>(exponent * 10 + (t[at] - '0'), 1'000'000);
     if (negative) exponent = -exponent;
   }
-  return std::max<int64_t>(places - exponent, 0);
+  return std::max<int64_t>(fraction_digits - trailing_zeros - exponent, 0);
 }
 
 // A number in [0, max] with at most `decimals` decimal places, as an integer
@@ -1388,6 +1393,10 @@ Status decode_quota_range(od::value& v, const Path& path, QuotaRange* r) {
 }  // namespace
 
 Result<QuotaSchedule> parse_quota_schedule(std::string_view json) {
+  // A table is one object: anything else (a text file, a scalar) says so, not simdjson's advice.
+  const size_t first = json.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos || json[first] != '{')
+    return invalid_argument("not a quota table: expected a JSON object {\"entries\":[...]}");
   simdjson::padded_string padded(json);
   od::parser parser;
   od::document doc;

@@ -555,6 +555,11 @@ TEST_F(ActionCodecTest, AnOccupationFractionOver1Point5OrWithFourDecimalsIsRefus
   EXPECT_EQ(permille("0.0125e1"), 125);
   EXPECT_EQ(permille("0e-400"), 0);
   EXPECT_EQ(permille("0.001"), 1);
+  // The integer digits' trailing zeros too: 8000e-4 and 80e-2 are 0.8 as 0.8000 is.
+  EXPECT_EQ(permille("8000e-4"), 800);
+  EXPECT_EQ(permille("80e-2"), 800);
+  EXPECT_EQ(permille("5" + std::string(300, '0') + "e-301"), 500);
+  expect_malformed(occupation("8001e-4"), "field occupationQuarter.fraction: at most 3 decimals");
 }
 
 TEST_F(ActionCodecTest, ARegimeOverOneIsRefused) {

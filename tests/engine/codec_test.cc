@@ -288,6 +288,12 @@ TEST(QuotaSchedule, TheShippedTableLoads) {
   EXPECT_EQ(quota_at(*s, 2031, *parse_instant("2026-01-01T00:00:00Z")), std::optional<uint32_t>(650));
   EXPECT_EQ(quota_at(*s, 2016, *parse_instant("2026-01-01T00:00:00Z")), std::nullopt);  // days, not hours
   EXPECT_FALSE(parse_quota_schedule(R"({"entries":[{"firstYear":2025,"hours":650}]})").is_ok());
+  // Anything but an object (a text file, a scalar, nothing) says what a table is.
+  for (const char* not_a_table : {"", "  \n", "hours: 650", "650", "[]"}) {
+    const Result<QuotaSchedule> r = parse_quota_schedule(not_a_table);
+    ASSERT_FALSE(r.is_ok()) << not_a_table;
+    EXPECT_NE(r.status().message().find("not a quota table"), std::string::npos) << r.status().message();
+  }
 }
 
 }  // namespace
