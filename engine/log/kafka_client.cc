@@ -1,6 +1,7 @@
 #include "engine/log/kafka_client.h"
 
 #include <cstdio>
+#include <cstdlib>
 #include <thread>
 
 #include "engine/base/limits.h"
@@ -79,10 +80,22 @@ Settings log_producer_settings(std::string_view bootstrap, int delivery_timeout_
   return settings;
 }
 
-// librdkafka's log lines, on stderr as the ledger's own: errors and warnings,
-// but for the one every client meets on an old broker or the mock cluster
-// (AUTOCREATE: allow.auto.create.topics is not understood there; the ledger
-// looks a topic up in the full metadata and creates it on purpose, docs/kafka.md).
+// librdkafka's own log lines (a refused connection, "1/1 brokers are down"),
+// on stderr only when the operator asks for them with DIMONA_KAFKA_LOG=1: a
+// failed command says what failed in its one line (the error librdkafka
+// returned), not after three lines of the client's retries, and a server's
+// relay says its own retries. Asked for: errors and warnings, but for the one
+// every client meets on an old broker or the mock cluster (AUTOCREATE:
+// allow.auto.create.topics is not understood there; the ledger looks a topic
+// up in the full metadata and creates it on purpose, docs/kafka.md).
+static bool client_log_asked() {
+  static const bool asked = [] {
+    const char* value = std::getenv("DIMONA_KAFKA_LOG");
+    return value != nullptr && std::string_view(value) == "1";
+  }();
+  return asked;
+}
+
 static void log_line(const rd_kafka_t*, int level, const char* facility, const char* message) {
   if (level > 4 || std::string_view(facility) == "AUTOCREATE") return;
   std::fprintf(stderr, "dimona-ledger: kafka: %s: %s\n", facility, message);
@@ -113,7 +126,11 @@ Result<KafkaHandle> new_handle(rd_kafka_type_t type, const Settings& settings,
       return internal_error(std::move(message));
     }
   }
-  rd_kafka_conf_set_log_cb(conf, log_line);
+  if (client_log_asked()) {
+    rd_kafka_conf_set_log_cb(conf, log_line);
+  } else {
+    rd_kafka_conf_set_log_cb(conf, nullptr);  // none: librdkafka's default prints to stderr
+  }
   if (on_delivery != nullptr) rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
   if (on_rebalance != nullptr) rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
   if (opaque != nullptr) rd_kafka_conf_set_opaque(conf, opaque);

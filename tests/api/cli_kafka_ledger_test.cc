@@ -4,6 +4,7 @@
 // embedded log and on Kafka, byte for byte; an ingest run again appends nothing.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -33,7 +34,9 @@ class CliOnKafka : public ::testing::Test {
   }
 
   Invocation cli(const std::string& args, const std::string& data, const std::string& log = "") {
-    std::string command = kCli + " " + args + " --data " + dir_.file(data) + " --secret-file " + dir_.file("secret.key");
+    // librdkafka's own lines asked for (DIMONA_KAFKA_LOG=1): a run that makes the client complain fails below.
+    std::string command = "DIMONA_KAFKA_LOG=1 " + kCli + " " + args + " --data " + dir_.file(data) + " --secret-file " +
+                          dir_.file("secret.key");
     if (!log.empty()) command += " --log " + log;
     return run_shell(command, dir_);
   }
@@ -84,6 +87,21 @@ TEST_F(CliOnKafka, AReadOfAMissingTopicSaysSoAndCreatesNothing) {
   Invocation bad = cli("log inspect", "kafka-data", "kafka://127.0.0.1/");
   EXPECT_EQ(bad.exit_code, 1);
   EXPECT_NE(bad.err.find("kafka://HOST:PORT/TOPIC"), std::string::npos) << bad.err;
+}
+
+// A broker that does not answer (nothing listens on 127.0.0.1:1): one line on stderr, what
+// failed, exit 1; librdkafka's own retries ("Connect to ... failed", "1/1 brokers are down")
+// only when DIMONA_KAFKA_LOG=1 asks for them.
+TEST_F(CliOnKafka, ABrokerThatDoesNotAnswerIsOneLine) {
+  const std::string command =
+      kCli + " balance 05031412595 --data " + dir_.file("kafka-data") + " --log kafka://127.0.0.1:1/dimona.events";
+  Invocation quiet = run_shell(command, dir_);
+  EXPECT_EQ(quiet.exit_code, 1);
+  EXPECT_EQ(std::count(quiet.err.begin(), quiet.err.end(), '\n'), 1) << quiet.err;
+  EXPECT_EQ(quiet.err.rfind("dimona-ledger: balance: unavailable: ", 0), 0u) << quiet.err;
+  Invocation asked = run_shell("DIMONA_KAFKA_LOG=1 " + command, dir_);
+  EXPECT_EQ(asked.exit_code, 1);
+  EXPECT_NE(asked.err.find("dimona-ledger: kafka: "), std::string::npos) << asked.err;
 }
 
 }  // namespace
