@@ -80,6 +80,12 @@ int run_audit_verify(const CommonOptions& common, const AuditOptions& o) {
   size_t differ = 0;
   for (const CheckpointSummary& c : *kept) {
     if (common.as_of && c.ledger_time > *common.as_of) break;
+    if (c.offsets.size() != (*projector)->partition_count())
+      return fail("audit verify",
+                  failed_precondition("checkpoint " + std::to_string(c.sequence) + " covers " +
+                                      std::to_string(c.offsets.size()) + " partitions and the log has " +
+                                      std::to_string((*projector)->partition_count()) +
+                                      ": it is another log's, or this log's partition count was changed"));
     Result<ReplayStats> folded = (*projector)->catch_up_to(c.offsets);
     if (!folded.is_ok()) return fail("audit verify", folded.status());
     const bool same = (*projector)->state_hash() == c.state_hash;

@@ -6,6 +6,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
@@ -297,6 +298,23 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     // framing, content type or routing), so the fields after these are discarded.
     head_fields_ = static_cast<size_t>(std::distance(head.begin(), head.end()));
     if (parser_->is_done()) return on_read({});  // no body: nothing more to read
+    // RFC 9110 10.1.1: a client that sent Expect: 100-continue may wait for the interim answer
+    // before its body (curl waits a second); any other expectation is one this server cannot meet.
+    if (head.count(http::field::expect) > 0 && head.version() >= 11) {
+      if (!beast::iequals(trim_ows(head[http::field::expect]), "100-continue") || head.count(http::field::expect) > 1)
+        return reply_and_close(
+            problem(417, "expectationFailed", "Expectation Failed", "The only expectation met is 100-continue"));
+      static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+      return net::async_write(stream_, net::buffer(kContinue.data(), kContinue.size()),
+                              [self = this->shared_from_this()](beast::error_code e, size_t) {
+                                if (e) return self->on_read(e);
+                                self->read_body();
+                              });
+    }
+    read_body();
+  }
+
+  void read_body() {
     http::async_read(stream_, buffer_, *parser_,
                      [self = this->shared_from_this()](beast::error_code e, size_t) { self->on_read(e); });
   }

@@ -172,6 +172,10 @@ TEST(Cli, ALogWhosePartitionCountWasChangedIsRefused) {
       EXPECT_EQ(r.exit_code, 1) << command << ": " << r.out << r.err;
       EXPECT_LE(lines(r.err), 2u) << command << ": " << r.err;
       EXPECT_NE(r.err.find("partition"), std::string::npos) << command << ": " << r.err;
+      // More partitions than the checkpoint covers (before replay set it aside): said in words.
+      if (command.starts_with("audit") && std::string_view(count) == "32") {
+        EXPECT_NE(r.err.find("covers 16 partitions and the log has 32"), std::string::npos) << r.err;
+      }
     }
   }
 }

@@ -338,6 +338,32 @@ TEST_F(HttpFramingTest, TrailerFieldsAreNotTheRequestsFields) {
   EXPECT_EQ(get(c, "/health"), 200) << "the connection goes on";
 }
 
+// RFC 9110 10.1.1: a client that expects 100-continue gets it before sending its body (curl
+// waits a second for it, other clients longer); the final answer follows the body. Another
+// expectation is 417 and the connection closes (the body, sent or not, cannot be told apart).
+TEST_F(HttpFramingTest, AnExpectationOf100ContinueIsAnsweredBeforeTheBody) {
+  Client c(port_);
+  c.send("POST /v1/declarations HTTP/1.1\r\nHost: t\r\nExpect: 100-Continue\r\nContent-Length: 2\r\n\r\n");
+  EXPECT_EQ(c.response(), "HTTP/1.1 100 Continue\r\n\r\n");
+  c.send("{}");
+  EXPECT_EQ(status_of(c.response()), 200);
+  EXPECT_EQ(get(c, "/health"), 200) << "the connection goes on";
+  // With its body already sent, as clients that do not wait do: the same answers.
+  c.send("POST /v1/declarations HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n{}");
+  EXPECT_EQ(status_of(c.response()), 100);
+  EXPECT_EQ(status_of(c.response()), 200);
+  Client too_large(port_);  // a body past the limit is refused at its head, before any 100
+  too_large.send(
+      "POST /v1/declarations HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: 1000000\r\n\r\n");
+  EXPECT_EQ(status_of(too_large.response()), 413);
+  Client other(port_);
+  other.send("POST /v1/declarations HTTP/1.1\r\nHost: t\r\nExpect: a-miracle\r\nContent-Length: 2\r\n\r\n{}");
+  const std::string r = other.response();
+  EXPECT_EQ(status_of(r), 417) << r;
+  EXPECT_NE(r.find("urn:problem-type:belgif:expectationFailed"), std::string::npos) << r;
+  EXPECT_TRUE(other.closed_by_server());
+}
+
 // --- Connection caps ----------------------------------------------------------------------
 
 // Opens n connections that the server has accepted and served once (so they count).
