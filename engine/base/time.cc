@@ -117,8 +117,11 @@ std::string to_string(Date date) {
   return s;
 }
 
+// RFC 3339 5.6: "T" and "Z" may be lower case. Digits past the microsecond are read and dropped:
+// an instant of the ledger is whole microseconds, so an event was recorded by T exactly when it
+// was recorded by T's microsecond.
 std::optional<Instant> parse_instant(std::string_view s) {
-  if (s.size() < 20 || s[10] != 'T' || s[13] != ':' || s[16] != ':') return std::nullopt;
+  if (s.size() < 20 || (s[10] != 'T' && s[10] != 't') || s[13] != ':' || s[16] != ':') return std::nullopt;
   const std::optional<Date> day = parse_date(s.substr(0, 10));
   const int32_t hh = digits(s, 11, 2), mm = digits(s, 14, 2), ss = digits(s, 17, 2);
   if (!day || hh < 0 || hh > 23 || mm < 0 || mm > 59 || ss < 0 || ss > 59) return std::nullopt;
@@ -136,7 +139,7 @@ std::optional<Instant> parse_instant(std::string_view s) {
     if (at == first || at - first > 9) return std::nullopt;
   }
   int64_t offset_seconds = 0;
-  if (at < s.size() && s[at] == 'Z') {
+  if (at < s.size() && (s[at] == 'Z' || s[at] == 'z')) {
     ++at;
   } else if (at + 6 == s.size() && (s[at] == '+' || s[at] == '-') && s[at + 3] == ':') {
     const int32_t oh = digits(s, at + 1, 2), om = digits(s, at + 4, 2);

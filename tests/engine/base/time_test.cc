@@ -38,6 +38,11 @@ TEST(Time, InstantsParseRfc3339AndFormatCanonically) {
   ASSERT_TRUE(frac);
   EXPECT_EQ(to_string(*frac), "2025-06-20T09:12:00.250000Z");
   EXPECT_EQ(date_of(*t), *parse_date("2025-06-20"));
+  // RFC 3339 5.6: "T" and "Z" in lower case are the same instant.
+  EXPECT_EQ(parse_instant("2025-06-20t09:12:00z"), t);
+  // Nanoseconds: the microsecond they fall in (an event recorded by T is recorded by its microsecond).
+  EXPECT_EQ(to_string(*parse_instant("2025-06-20T09:12:00.000001999Z")), "2025-06-20T09:12:00.000001Z");
+  EXPECT_FALSE(parse_instant("2025-06-20T09:12:00.0000019999Z").has_value()) << "ten digits: past nanoseconds";
 }
 
 TEST(Time, BadInstantsAreRefused) {
