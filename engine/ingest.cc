@@ -476,14 +476,44 @@ struct FileCloser {
 };
 using File = std::unique_ptr<std::FILE, FileCloser>;
 
-// The fingerprint that names a file as a source: its size-capped head.
-Result<std::string> source_id_of(std::FILE* f) {
-  std::vector<char> head(limits::source_fingerprint_bytes);
-  const size_t n = std::fread(head.data(), 1, head.size(), f);
-  if (std::ferror(f)) return io_error("cannot read the input");
-  char id[48];
-  std::snprintf(id, sizeof id, "head-crc32c:%08x:%zu", crc32c(head.data(), n), n);
+// The fingerprint that names a file as a source: its size-capped head, "file:head-crc32c:CRC:N"
+// (N the head's bytes, CRC theirs).
+std::string source_id_of(std::string_view head) {
+  char id[64];
+  std::snprintf(id, sizeof id, "file:head-crc32c:%08x:%zu", crc32c(head.data(), head.size()), head.size());
   return std::string(id);
+}
+
+// The file's head, the first limits::source_fingerprint_bytes bytes (fewer in a smaller file).
+Result<std::string> head_of(std::FILE* f) {
+  std::string head(limits::source_fingerprint_bytes, '\0');
+  head.resize(std::fread(head.data(), 1, head.size(), f));
+  if (std::ferror(f)) return io_error("cannot read the input");
+  return head;
+}
+
+// The source this file continues when it is a file ingested before and grown since: a file
+// smaller than the head when it was ingested was named by all of its bytes, so a file whose
+// first N bytes have the CRC of a stored source "file:head-crc32c:CRC:N" (N below the head's
+// size) starts with that whole file, and its lines are that source's lines, not new ones. Of
+// several, the longest. Empty when none: the file is a source of its own.
+std::string grown_source(const Ledger& ledger, std::string_view head) {
+  std::string found;
+  size_t found_bytes = 0;
+  for (const std::string& source : ledger.sources_named("file:head-crc32c:")) {
+    unsigned crc = 0;
+    size_t bytes = 0;
+    int used = 0;
+    if (std::sscanf(source.c_str(), "file:head-crc32c:%8x:%zu%n", &crc, &bytes, &used) != 2 ||
+        static_cast<size_t>(used) != source.size())
+      continue;
+    if (bytes == 0 || bytes >= head.size() || bytes >= limits::source_fingerprint_bytes || bytes <= found_bytes)
+      continue;
+    if (crc32c(head.data(), bytes) != crc) continue;
+    found = source;
+    found_bytes = bytes;
+  }
+  return found;
 }
 
 Result<uint32_t> crc_of_prefix(std::FILE* f, uint64_t bytes) {
@@ -525,14 +555,20 @@ Result<IngestSummary> ingest_file(Ledger& ledger, const std::string& path, const
   std::fseek(f.get(), 0, SEEK_END);
   const auto total = static_cast<uint64_t>(std::ftell(f.get()));
   std::rewind(f.get());
-  Result<std::string> id = source_id_of(f.get());
-  DIMONA_TRY(id);
+  Result<std::string> head = head_of(f.get());
+  DIMONA_TRY(head);
   std::rewind(f.get());
   // Where an earlier ingest of this file got to; the latest line stored, which
   // the file must still hold unchanged.
   SourcePosition position;
-  position.source = "file:" + *id;
-  const SourceProgress progress = source_progress(ledger, position.source);
+  position.source = source_id_of(*head);
+  SourceProgress progress = source_progress(ledger, position.source);
+  if (!progress.stored) {
+    if (std::string grown = grown_source(ledger, *head); !grown.empty()) {
+      position.source = std::move(grown);
+      progress = source_progress(ledger, position.source);
+    }
+  }
   const bool resumed = progress.stored;
   const SourceMark latest = progress.latest;
   position.resume = progress.resume;

@@ -9,7 +9,9 @@
 // that file, reads again from there, and each line whose partition already
 // holds it is skipped (a redelivery), so every line is appended exactly once
 // whatever was cut by the kill, across partitions and on every backend. A
-// finished one finds nothing new to do (already_complete). A file whose
+// finished one finds nothing new to do (already_complete); a file grown by
+// lines appended since continues its source (a file under the fingerprint's
+// size is named by all its bytes, so a file starting with them is it). A file whose
 // consumed prefix changed since is refused (kFailedPrecondition) rather than
 // half-applied. A stream (stdin) has no fingerprint and cannot resume.
 //

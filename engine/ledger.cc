@@ -10,6 +10,7 @@
 #include <cstring>
 #include <functional>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "engine/base/limits.h"
@@ -727,6 +728,17 @@ std::vector<std::optional<SourcePosition>> Ledger::source_positions(std::string_
     if (parsed.is_ok()) out[p] = std::move(*parsed);
   }
   return out;
+}
+
+std::vector<std::string> Ledger::sources_named(std::string_view prefix) const {
+  std::set<std::string, std::less<>> names;
+  for (uint32_t p = 0; p < partitions(); ++p) {
+    positions_[p].for_each_last([&](std::string_view text) {
+      const std::string_view source = source_of_position(text);
+      if (source.starts_with(prefix)) names.emplace(source);
+    });
+  }
+  return {names.begin(), names.end()};
 }
 
 bool Ledger::stored_before(const SourcePosition* position) const {

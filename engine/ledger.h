@@ -273,6 +273,8 @@ class Ledger {
   Result<Offset> stored_events_end(uint32_t partition);
   // The last position of `source` stored or staged in each partition (nullopt where none).
   std::vector<std::optional<SourcePosition>> source_positions(std::string_view source) const;
+  // Every source the held partitions store positions of whose name starts with `prefix`, once each.
+  std::vector<std::string> sources_named(std::string_view prefix) const;
   uint32_t partitions() const;
   // Time this thread spent waiting for the log (commits in flight): when it
   // is most of the run, the log's I/O is the bottleneck, not the decisions.

@@ -182,6 +182,41 @@ TEST_P(IngestTest, AFinishedIngestIsNotAppliedTwice) {
   EXPECT_EQ(again->declarations, 0u);
 }
 
+// A file under the 1 MiB fingerprint is named by all of its bytes: grown by lines appended (a
+// day's file ingested at noon, then again at night), it is the same source continued, so its
+// first lines are known as stored, never decided again (they were: refused as "before ledger
+// time", or, without a recordedAt, logged twice).
+TEST_P(IngestTest, AFileGrownSinceItsIngestGoesOnWhereItStood) {
+  const std::string whole = dir_.file("whole.ndjson"), path = dir_.file("in.ndjson");
+  write_declarations(whole, 100);
+  const std::string text = testing::read_file(whole);
+  size_t cut = 0;
+  for (int line = 0; line < 40; ++line) cut = text.find('\n', cut) + 1;
+  std::ofstream(path) << text.substr(0, cut);
+  auto log = open_log();
+  Result<IngestSummary> first = run(*log, path);
+  ASSERT_TRUE(first.is_ok()) << first.status().to_string();
+  EXPECT_EQ(first->declarations, 40u);
+  std::ofstream(path) << text;
+  Result<IngestSummary> grown = run(*log, path);
+  ASSERT_TRUE(grown.is_ok()) << grown.status().to_string();
+  EXPECT_EQ(grown->declarations, 60u);
+  EXPECT_EQ(grown->malformed, 0u) << report();
+  const std::map<uint64_t, int> lines = lines_in(*log, "in.ndjson");
+  EXPECT_EQ(lines.size(), 100u);
+  for (const auto& [line, events] : lines) EXPECT_EQ(events, 1) << "line " << line;
+  Result<IngestSummary> again = run(*log, path);
+  ASSERT_TRUE(again.is_ok());
+  EXPECT_TRUE(again->already_complete);
+  // A file that starts with the same lines but changed one of them is another file.
+  std::string changed = text;
+  changed[changed.find("2025-07-01")] = '3';
+  std::ofstream(path) << changed;
+  Result<IngestSummary> other = run(*log, path);
+  ASSERT_TRUE(other.is_ok()) << other.status().to_string();
+  EXPECT_FALSE(other->already_complete);
+}
+
 TEST_P(IngestTest, AChangedFileIsRefusedRatherThanHalfApplied) {
   const std::string path = dir_.file("in.ndjson");
   write_declarations(path, 5000);  // over the 1 MiB fingerprint: the head stays, the tail changes
