@@ -24,6 +24,24 @@ std::string percent_decode(std::string_view s, bool path_segment) {
   return out;
 }
 
+std::string canonical_query_names(std::string_view target) {
+  const size_t q = target.find('?');
+  if (q == std::string_view::npos || target.find('%', q) == std::string_view::npos) return std::string(target);
+  std::string out(target.substr(0, q + 1));
+  for_each_query_pair(target, [&out, q](std::string_view name, std::string_view raw) {
+    const std::string decoded = percent_decode(name, /*path_segment=*/true);
+    const bool unreserved = std::all_of(decoded.begin(), decoded.end(), [](char c) {
+      return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+             c == '_' || c == '~';
+    });
+    if (out.size() > q + 1) out += '&';
+    out += unreserved ? std::string_view(decoded) : name;
+    if (!raw.empty()) out.append("=").append(raw);
+    return false;
+  });
+  return out;
+}
+
 std::string_view HttpRequest::header(std::string_view name) const {
   for (const auto& [k, v] : headers)
     if (k == name) return v;
@@ -42,35 +60,13 @@ std::string_view HttpRequest::path() const {
   return t.substr(0, t.find('?'));
 }
 
-namespace {
-
-// Calls f(name, raw value, has '=') for each '&'-separated pair of `target`'s query, in order,
-// until f returns true; true when it did.
-template <typename F>
-bool find_query_pair(std::string_view target, F&& f) {
-  const size_t q = target.find('?');
-  if (q == std::string_view::npos) return false;
-  std::string_view rest = target.substr(q + 1);
-  while (!rest.empty()) {
-    const size_t amp = rest.find('&');
-    const std::string_view pair = rest.substr(0, amp);
-    const size_t eq = pair.find('=');
-    if (f(pair.substr(0, eq), eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1))) return true;
-    if (amp == std::string_view::npos) break;
-    rest.remove_prefix(amp + 1);
-  }
-  return false;
-}
-
-}  // namespace
-
 bool HttpRequest::has_query(std::string_view name) const {
-  return find_query_pair(target, [name](std::string_view n, std::string_view) { return n == name; });
+  return for_each_query_pair(target, [name](std::string_view n, std::string_view) { return n == name; });
 }
 
 std::string_view HttpRequest::repeated_query() const {
   std::vector<std::string_view> names;
-  find_query_pair(target, [&names](std::string_view n, std::string_view) {
+  for_each_query_pair(target, [&names](std::string_view n, std::string_view) {
     if (!n.empty()) names.push_back(n);
     return false;
   });
@@ -81,7 +77,7 @@ std::string_view HttpRequest::repeated_query() const {
 
 std::string_view HttpRequest::empty_query() const {
   std::string_view empty;
-  find_query_pair(target, [&empty](std::string_view n, std::string_view raw) {
+  for_each_query_pair(target, [&empty](std::string_view n, std::string_view raw) {
     if (!raw.empty()) return false;
     empty = n;
     return true;
@@ -91,7 +87,7 @@ std::string_view HttpRequest::empty_query() const {
 
 std::optional<std::string_view> HttpRequest::unknown_query(std::string_view known) const {
   std::optional<std::string_view> unknown;
-  find_query_pair(target, [&](std::string_view n, std::string_view) {
+  for_each_query_pair(target, [&](std::string_view n, std::string_view) {
     for (std::string_view rest = known; !rest.empty();) {
       const size_t space = rest.find(' ');
       if (!n.empty() && rest.substr(0, space) == n) return false;
@@ -105,7 +101,7 @@ std::optional<std::string_view> HttpRequest::unknown_query(std::string_view know
 
 std::string HttpRequest::query(std::string_view name) const {
   std::string value;
-  find_query_pair(target, [&](std::string_view n, std::string_view raw) {
+  for_each_query_pair(target, [&](std::string_view n, std::string_view raw) {
     if (n != name) return false;
     value = percent_decode(raw);
     return true;

@@ -23,6 +23,10 @@ namespace dimona::api {
 namespace http_limits {
 inline constexpr size_t request_body_bytes_max = 64 * 1024;   // one declaration or action
 inline constexpr size_t request_header_bytes_max = 8 * 1024;
+// The bytes a connection holds read and not yet parsed: a head, the body's bytes of one read, and
+// a chunked body's framing (a chunk-size line with its extensions, which Beast's body limit does
+// not count: an endless one grew a connection to 2 GB in 15 s). Past it: 400, the connection closes.
+inline constexpr size_t connection_buffer_bytes_max = request_header_bytes_max + request_body_bytes_max + 8 * 1024;
 inline constexpr size_t tls_file_bytes_max = 1024 * 1024;      // a PEM certificate chain or key: a few KiB
 inline constexpr int read_timeout_seconds = 15;                // a slow client is cut after this
 inline constexpr int keep_alive_idle_seconds = 60;
@@ -94,6 +98,32 @@ struct HttpRequest {
 // followed by two hex digits stays as it is. A path segment (`path_segment`): %XX only, a '+' is
 // itself (RFC 3986: the form encoding's '+' is the query's).
 std::string percent_decode(std::string_view s, bool path_segment = false);
+
+// Calls f(name, raw value) for each '&'-separated pair of `target`'s query, in order, until f
+// returns true; true when it did. Empty pairs (`?&year=2025`, `?year=2025&`, `a=1&&b=2`) are none;
+// a name without '=' has an empty value, as `name=` has.
+template <typename F>
+bool for_each_query_pair(std::string_view target, F&& f) {
+  const size_t q = target.find('?');
+  if (q == std::string_view::npos) return false;
+  std::string_view rest = target.substr(q + 1);
+  while (!rest.empty()) {
+    const size_t amp = rest.find('&');
+    const std::string_view pair = rest.substr(0, amp);
+    const size_t eq = pair.find('=');
+    if (!pair.empty() && f(pair.substr(0, eq), eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1)))
+      return true;
+    if (amp == std::string_view::npos) break;
+    rest.remove_prefix(amp + 1);
+  }
+  return false;
+}
+
+// The target with each query parameter's name in one spelling: a name percent-encoded
+// (`?ye%61r=2025`) decoded when it decodes to unreserved characters only (RFC 3986 2.3: A-Z a-z
+// 0-9 - . _ ~, which an encoding does not change the meaning of), any other kept as sent; empty
+// pairs dropped; values and the path untouched. The server applies it once, so every query look-up reads names as sent.
+std::string canonical_query_names(std::string_view target);
 
 // `s` without the optional whitespace (RFC 9110 5.6.3 OWS: spaces and tabs) at either end, as
 // around a field value or a list element.

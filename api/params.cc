@@ -257,19 +257,10 @@ std::string percent_encode(std::string_view text) {
 
 std::vector<std::pair<std::string, std::string>> query_pairs(const HttpRequest& request) {
   std::vector<std::pair<std::string, std::string>> out;
-  const size_t q = request.target.find('?');
-  if (q == std::string::npos) return out;
-  std::string_view rest = std::string_view(request.target).substr(q + 1);
-  while (!rest.empty()) {
-    const size_t amp = rest.find('&');
-    const std::string_view pair = rest.substr(0, amp);
-    const size_t eq = pair.find('=');
-    if (!pair.empty())
-      out.emplace_back(percent_decode(pair.substr(0, eq)),
-                       eq == std::string_view::npos ? std::string() : percent_decode(pair.substr(eq + 1)));
-    if (amp == std::string_view::npos) break;
-    rest.remove_prefix(amp + 1);
-  }
+  for_each_query_pair(request.target, [&out](std::string_view name, std::string_view raw) {
+    out.emplace_back(percent_decode(name), percent_decode(raw));
+    return false;
+  });
   return out;
 }
 

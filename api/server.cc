@@ -178,6 +178,15 @@ std::string_view framing_fault(const Head& head) {
   if (head.version() < 11 && head.count(http::field::transfer_encoding) > 0)
     return "Transfer-Encoding in an HTTP/1.0 request";
   if (head.count(http::field::authorization) > 1) return "two Authorization fields";
+  // RFC 9112 3.2: origin form (/path?query), absolute form (http://host/path), or * for OPTIONS;
+  // a fragment is never sent (RFC 9110 7.1); authority form is CONNECT's, which is not served.
+  const std::string_view target = head.target();
+  if (target.find('#') != std::string_view::npos) return "a fragment (#) in the request target";
+  if (target == "*") {
+    if (head.method() != http::verb::options) return "the asterisk-form target is for OPTIONS only";
+  } else if (head.method() != http::verb::connect && !target.starts_with('/') && !target_authority(target)) {
+    return "the request target is not a path (origin form) nor an http or https URI (absolute form)";
+  }
   if (head.count(http::field::origin) > 1) return "two Origin fields";
   if (head.count(http::field::content_type) > 1) return "two Content-Type fields";
   if (head.count(http::field::content_encoding) > 1) return "two Content-Encoding fields";
@@ -204,6 +213,9 @@ bool is_health_probe(const http::request<http::string_body>& req) {
   const std::string target = origin_form(req.target());
   return req.method() == http::verb::get && std::string_view(target).substr(0, target.find('?')) == "/health";
 }
+
+// The methods a route of this server takes (routes.cc), for 501 and OPTIONS *.
+constexpr std::string_view kMethods = "GET, HEAD, POST, PUT";
 
 template <typename Stream>
 class Session : public std::enable_shared_from_this<Session<Stream>> {
@@ -283,6 +295,21 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     const auto& head = parser_->get();
     head_request_ = head.method() == http::verb::head;
     if (std::string_view why = framing_fault(head); !why.empty()) return refuse_framing(why);
+    // RFC 9110 15.6.2: a method this server implements for no resource (one Beast does not know,
+    // or CONNECT: no tunnels) is 501; a known one a resource does not take is the router's 405.
+    if (head.method() == http::verb::unknown || head.method() == http::verb::connect) {
+      HttpResponse r =
+          problem(501, "notImplemented", "Not Implemented", "This server implements GET, HEAD, POST and PUT");
+      r.headers.emplace_back("Allow", kMethods);
+      return reply_and_close(std::move(r));
+    }
+    if (head.target() == "*") {  // OPTIONS * (RFC 9110 9.3.7): the server's methods
+      HttpResponse r;
+      r.status = 204;
+      r.content_type.clear();
+      r.headers.emplace_back("Allow", kMethods);
+      return reply_and_close(std::move(r));
+    }
     if (head.count(http::field::transfer_encoding) > 0 &&
         !beast::iequals(trim_ows(head[http::field::transfer_encoding]), "chunked")) {
       // RFC 9112 6.1: chunked not last, the body's length is unknown (400, a smuggling guard);
@@ -297,13 +324,13 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     // head's fields are the request's (RFC 9110 6.5: a trailer may not carry authentication,
     // framing, content type or routing), so the fields after these are discarded.
     head_fields_ = static_cast<size_t>(std::distance(head.begin(), head.end()));
-    if (parser_->is_done()) return on_read({});  // no body: nothing more to read
     // RFC 9110 10.1.1: a client that sent Expect: 100-continue may wait for the interim answer
     // before its body (curl waits a second); any other expectation is one this server cannot meet.
     if (head.count(http::field::expect) > 0 && head.version() >= 11) {
       if (!beast::iequals(trim_ows(head[http::field::expect]), "100-continue") || head.count(http::field::expect) > 1)
         return reply_and_close(
             problem(417, "expectationFailed", "Expectation Failed", "The only expectation met is 100-continue"));
+      if (parser_->is_done()) return on_read({});  // no body to wait for
       static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
       return net::async_write(stream_, net::buffer(kContinue.data(), kContinue.size()),
                               [self = this->shared_from_this()](beast::error_code e, size_t) {
@@ -311,6 +338,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
                                 self->read_body();
                               });
     }
+    if (parser_->is_done()) return on_read({});  // no body: nothing more to read
     read_body();
   }
 
@@ -333,6 +361,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       return reply_and_close(problem(431, "badRequest", "Request Header Fields Too Large",
                                            "The request headers are larger than 8 KiB"));
     }
+    if (ec == http::error::buffer_overflow)  // only a body's chunk framing gets here: the head has its own limit
+      return refuse_framing("a chunk-size line (with its extensions) longer than the connection's buffer");
     // Any other refusal of Beast's parser is the client's framing: say so, then close.
     if (ec && ec.category() == http::make_error_code(http::error::bad_method).category())
       return refuse_framing(ec.message());
@@ -349,7 +379,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     }
     HttpRequest r;
     r.method = std::string(req.method_string());
-    r.target = origin_form(req.target());
+    r.target = canonical_query_names(origin_form(req.target()));
     size_t fields = 0;
     for (const auto& field : req) {
       if (fields++ == head_fields_) break;  // a chunked body's trailer fields (on_head)
@@ -376,7 +406,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
   void write(HttpResponse response, bool counted) {
     auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(response.status), 11);
-    res->set(http::field::content_type, response.content_type);
+    if (!response.content_type.empty()) res->set(http::field::content_type, response.content_type);
     for (const auto& [name, value] : response.headers) res->set(name, value);
     res->keep_alive(keep_alive_ && !server_.stopping);
     res->body() = std::move(response.body);
@@ -421,7 +451,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   Stream stream_;
   HttpServer::Impl& server_;
   std::string client_;
-  beast::flat_buffer buffer_;
+  beast::flat_buffer buffer_{http_limits::connection_buffer_bytes_max};
   std::optional<http::request_parser<http::string_body>> parser_;
   size_t head_fields_ = 0;  // the fields of the request's head, before any trailer
   bool keep_alive_ = true;

@@ -362,6 +362,57 @@ TEST_F(HttpFramingTest, AnExpectationOf100ContinueIsAnsweredBeforeTheBody) {
   EXPECT_EQ(status_of(r), 417) << r;
   EXPECT_NE(r.find("urn:problem-type:belgif:expectationFailed"), std::string::npos) << r;
   EXPECT_TRUE(other.closed_by_server());
+  Client bodyless(port_);  // with or without a body
+  bodyless.send("GET /v1/x HTTP/1.1\r\nHost: t\r\nExpect: a-miracle\r\n\r\n");
+  EXPECT_EQ(status_of(bodyless.response()), 417);
+  Client get_continue(port_);  // 100-continue on a request without a body: nothing to wait for, no 100
+  get_continue.send("GET /v1/x HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\n\r\n");
+  EXPECT_EQ(status_of(get_continue.response()), 200);
+}
+
+// A chunk-size line is framing, not body: Beast's body limit does not count it, so an endless
+// one (extensions, leading zeros) was buffered until the read timeout (2 GB from one
+// connection). The connection's buffer has a limit: past it, 400 at once, and the connection closes.
+TEST_F(HttpFramingTest, AnEndlessChunkSizeLineIsRefusedAtTheBuffersLimit) {
+  for (const std::string& endless : {"1;" + std::string(200 * 1024, 'e'), std::string(200 * 1024, '0')}) {
+    Client c(port_);
+    const auto began = std::chrono::steady_clock::now();
+    c.send("POST /v1/declarations HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n" + endless);
+    const std::string r = c.response();
+    EXPECT_EQ(status_of(r), 400) << r.substr(0, 300);
+    EXPECT_NE(r.find("chunk-size line"), std::string::npos) << r.substr(0, 300);
+    EXPECT_TRUE(c.closed_by_server());
+    EXPECT_LT(std::chrono::steady_clock::now() - began, std::chrono::seconds(5)) << "not at the read timeout";
+  }
+  Client c(port_);  // chunks whose lines are short are served, whatever their count
+  std::string body;
+  for (int i = 0; i < 2000; ++i) body += "1;x=y\r\n{\r\n";
+  c.send("POST /v1/declarations HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n" + body + "0\r\n\r\n");
+  EXPECT_EQ(status_of(c.response()), 200);
+}
+
+// RFC 9112 3.2: a target is a path, an http(s) URI, or * for OPTIONS; never with a fragment.
+TEST_F(HttpFramingTest, ATargetThatIsNoPathNorHttpUriIsRefused) {
+  for (const char* target : {"/v1/x#frag", "example.com:80", "ftp://t/v1/x", "v1/x", "*"})
+    expect_framing_refused("GET "s + target + " HTTP/1.1\r\nHost: t\r\n\r\n");
+}
+
+// RFC 9110 15.6.2 and 9.3.7: a method implemented for no resource is 501 (Allow names the
+// server's); a standard one a resource does not take stays the router's 405; OPTIONS * is 204.
+TEST_F(HttpFramingTest, AnUnknownMethodOrConnectIsNotImplementedAndOptionsStarListsTheMethods) {
+  for (const char* line : {"BREW /v1/x HTTP/1.1", "CONNECT t:443 HTTP/1.1"}) {
+    Client c(port_);
+    c.send(line + "\r\nHost: t\r\n\r\n"s);
+    const std::string r = c.response();
+    EXPECT_EQ(status_of(r), 501) << line << ": " << r;
+    EXPECT_NE(Client::lower(r).find("allow: get, head, post, put"), std::string::npos) << r;
+    EXPECT_TRUE(c.closed_by_server());
+  }
+  Client c(port_);
+  c.send("OPTIONS * HTTP/1.1\r\nHost: t\r\n\r\n");
+  const std::string r = c.response();
+  EXPECT_EQ(status_of(r), 204) << r;
+  EXPECT_NE(Client::lower(r).find("allow: get, head, post, put"), std::string::npos) << r;
 }
 
 // --- Connection caps ----------------------------------------------------------------------

@@ -170,6 +170,22 @@ TEST(Params, TheRepresentationIsFormatOrTheAcceptFieldWeighed) {
   EXPECT_EQ(bad.issues[0].name, "format");
 }
 
+// A name is read as one spelling (the server canonicalises it once), and an empty pair is none,
+// wherever it stands: ?&year=2025 was an unknown parameter "" while ?year=2025& was served.
+TEST(Params, QueryNamesHaveOneSpellingAndEmptyPairsAreNone) {
+  EXPECT_EQ(canonical_query_names("/v1/c?ye%61r=2025&%70age=2"), "/v1/c?year=2025&page=2");
+  EXPECT_EQ(canonical_query_names("/v1/c?year=%32025"), "/v1/c?year=%32025") << "values as sent";
+  EXPECT_EQ(canonical_query_names("/v1/c?a%26b=1&x%3Dy=2"), "/v1/c?a%26b=1&x%3Dy=2") << "a reserved byte stays encoded";
+  EXPECT_EQ(canonical_query_names("/v1/%61?&a%2Db=1&&"), "/v1/%61?a-b=1") << "the path as sent";
+  for (const char* target : {"/v1/c?&year=2025", "/v1/c?year=2025&", "/v1/c?&&year=2025&&"}) {
+    const HttpRequest r = get(canonical_query_names(target));
+    EXPECT_EQ(r.unknown_query("year"), std::nullopt) << target;
+    EXPECT_EQ(r.empty_query(), "") << target;
+    EXPECT_EQ(r.query("year"), "2025") << target;
+    EXPECT_EQ(get(target).unknown_query("year"), std::nullopt) << target << ", not canonicalised";
+  }
+}
+
 TEST(Params, TheNextLinkReencodesEveryParameter) {
   EXPECT_EQ(percent_encode("aZ09-._~"), "aZ09-._~");
   EXPECT_EQ(percent_encode("\"\\ &=/\n\x01\xE2\x82\xAC"), "%22%5C%20%26%3D%2F%0A%01%E2%82%AC");
