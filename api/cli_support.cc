@@ -32,6 +32,29 @@ std::string duplicate_text(const DuplicateEvents& d) {
   return text + ")";
 }
 
+std::string withhold_long_numbers(std::string_view text) {
+  constexpr size_t kDigitsWithheld = 9;
+  const auto in_run = [](char c) { return (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '/'; };
+  std::string out;
+  out.reserve(text.size());
+  for (size_t at = 0; at < text.size();) {
+    if (!(text[at] >= '0' && text[at] <= '9')) {
+      out += text[at++];
+      continue;
+    }
+    size_t end = at, digits = 0;
+    for (; end < text.size() && in_run(text[end]); ++end) digits += text[end] >= '0' && text[end] <= '9';
+    while (end > at && !(text[end - 1] >= '0' && text[end - 1] <= '9')) --end;  // a sentence's '.' stays
+    if (digits >= kDigitsWithheld) {
+      out += "<number withheld>";
+    } else {
+      out.append(text.substr(at, end - at));
+    }
+    at = end;
+  }
+  return out;
+}
+
 std::string employer_text(uint64_t employer) {
   if (employer & kNssoEmployerTag) return "NSSO " + std::to_string(employer & ~kNssoEmployerTag);
   return format_enterprise_number(EnterpriseNumber{employer});

@@ -53,6 +53,10 @@ Instant ledger_now(const Projector& projector);
 std::string duplicate_text(const DuplicateEvents& duplicates);
 
 std::string employer_text(uint64_t employer);
+// `text` with each run of digits and separators ('.', '-', '/') holding nine or more digits
+// replaced by "<number withheld>": an SSIN written any way. For messages that repeat what a user
+// typed (CLI11's: "The following argument was not expected: 05031412595"), never our own.
+std::string withhold_long_numbers(std::string_view text);
 // The employer reference of the data folder (null when there is none) and
 // the language names are shown in (--language, else $LANG).
 struct EmployerNaming {

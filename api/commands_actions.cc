@@ -118,6 +118,10 @@ CommonOptions as_it_stood(const CommonOptions& common, const std::string& given,
 }  // namespace
 
 int run_access_code(const CommonOptions& common, const AccessCodeOptions& o) {
+  // A code that cannot be one is bad input, said as every other (the HTTP route's 400); a code
+  // that reads is answered, valid or not, on stdout with exit 1 when not.
+  if (!parse_access_code(o.code))
+    return fail("access-code", invalid_argument("CODE: expected an access code, XXXXX-XXXXX (Crockford base32)"));
   Result<Instant> today = parse_instant_option(o.date, "--date", Instant{});
   if (!today.is_ok()) return fail("access-code", today.status());
   Result<ReadSide> side = open_read_side(as_it_stood(common, o.date, *today), 0, false);

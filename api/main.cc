@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <cstdlib>
 
+#include "api/cli_support.h"
 #include "api/commands.h"
 #include "api/params.h"
 #include "engine/base/limits.h"
@@ -16,7 +17,9 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   // A usage error is one line, as every other error of the command line (--help shows the usage).
   app.failure_message([](const CLI::App*, const CLI::Error& e) {
-    return "dimona-ledger: " + std::string(e.what()) + " (--help shows the usage)\n";
+    // CLI11 repeats the value it refuses: a number that may be an SSIN is withheld (no log line
+    // holds one in clear).
+    return "dimona-ledger: " + withhold_long_numbers(e.what()) + " (--help shows the usage)\n";
   });
   CommonOptions common;
   if (const char* env = std::getenv("DIMONA_DATA")) common.data_dir = env;

@@ -123,6 +123,24 @@ TEST(Cli, EndlessInputsAreRefusedAfterTheirLimit) {
   EXPECT_NE(submit.err.find("standard input is larger than"), std::string::npos) << submit.err;
 }
 
+// A usage error is one line that never repeats a number that may be an SSIN: the argument
+// parser's own messages quote what they refuse ("The following argument was not expected: …").
+TEST(Cli, AUsageErrorWithholdsWhatMayBeAnSsin) {
+  testing::TempDir dir;
+  for (const char* command : {"balance 06031661155 03060883430", "balance 06031661155 --year 03060883430",
+                              "log dump --partition 03060883430", "serve --port 03.06.08-834.30"}) {
+    Invocation r = run(std::string(command) + " --data " + dir.file("d"), dir);
+    EXPECT_NE(r.exit_code, 0) << command;
+    EXPECT_EQ(lines(r.err), 1u) << command << ": " << r.err;
+    EXPECT_EQ(r.err.find("03060883430"), std::string::npos) << command << ": " << r.err;
+    EXPECT_EQ(r.err.find("834.30"), std::string::npos) << command << ": " << r.err;
+    EXPECT_NE(r.err.find("<number withheld>"), std::string::npos) << command << ": " << r.err;
+  }
+  Invocation small =
+      run("balance 06031661155 --year 123456 --data " + dir.file("d"), dir);  // a number that cannot be one stays
+  EXPECT_NE(small.err.find("123456"), std::string::npos) << small.err;
+}
+
 // A FIFO (or a folder) named where a file is read or written is refused at once, in one line:
 // opening a FIFO with no writer waits forever, and serve would never listen.
 TEST(Cli, AFifoOrAFolderGivenForAFileIsRefusedAtOnce) {
@@ -369,6 +387,11 @@ TEST(CliActions, AnAttestationsAccessCodeShowsTheEmployerTheRemainingHoursOnly) 
   Invocation wrong = run("access-code 00000-00001" + data, dir);
   EXPECT_EQ(wrong.exit_code, 1);
   EXPECT_NE(wrong.out.find("unknownCode"), std::string::npos) << wrong.out;
+  Invocation no_code = run("access-code ZZZZ-!!!" + data, dir);  // no code at all: bad input, one line
+  EXPECT_EQ(no_code.exit_code, 1);
+  EXPECT_EQ(no_code.out, "");
+  EXPECT_EQ(lines(no_code.err), 1u) << no_code.err;
+  EXPECT_NE(no_code.err.find("expected an access code"), std::string::npos) << no_code.err;
 }
 
 // --date D: what the employer holding the code saw on that day, the ledger as it stood by its
