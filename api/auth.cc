@@ -61,7 +61,6 @@ constexpr size_t kP256ScalarBytes = 32;
 constexpr size_t kEs256SignatureBytes = 2 * kP256ScalarBytes;
 // "exp" and "nbf" beyond 9999-12-31T23:59:59Z are malformed (and would overflow micros).
 constexpr int64_t kNumericDateSecondsMax = 253'402'300'799;
-constexpr std::string_view kInvalidHeader = "the Authorization header is not 'Bearer <token>'";
 
 const unsigned char* bytes_of(std::string_view s) { return reinterpret_cast<const unsigned char*>(s.data()); }
 
@@ -510,7 +509,18 @@ Checked<std::string_view> bearer_token(std::string_view authorization) {
   const std::string_view value = trim_ows(authorization);
   if (value.empty())
     return AuthFailure{AuthError::kNoAccessToken, "no access token: send 'Authorization: Bearer <token>'"};
-  if (!starts_with_bearer(value)) return invalid(kInvalidHeader);
+  // Another scheme (Basic, Digest) is no bearer token at all: RFC 6750 3.1, a request "attempted
+  // using an unsupported authentication method" gets the challenge without an error code.
+  if (!starts_with_bearer(value)) {
+    const std::string_view scheme = value.substr(0, value.find(' '));
+    const bool another_scheme =
+        scheme.size() < value.size() && std::all_of(scheme.begin(), scheme.end(), [](char c) {
+          return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+        });
+    if (another_scheme)
+      return AuthFailure{AuthError::kNoAccessToken, "no access token: the Authorization scheme is not Bearer"};
+    return invalid("the Authorization header is not 'Bearer <token>'");  // a token without its scheme, "Bearer:…"
+  }
   const std::string_view token = trim_ows(value.substr(6));
   if (token.empty()) return AuthFailure{AuthError::kNoAccessToken, "no access token after 'Bearer'"};
   if (token.size() > kTokenBytesMax)

@@ -683,8 +683,11 @@ TEST_F(Es256, RefusesAMemberNamedTwice) {
 TEST_F(Es256, NeedsTheBearerScheme) {
   const std::string token = signer.token(Claims().json());
   const std::string twice = "Bearer " + token + " " + token;
-  for (const std::string& bad : {token, "Basic " + token, "Bearer:" + token, "Bearer" + token, "Token " + token, twice})
+  for (const std::string& bad : {token, "Bearer:" + token, "Bearer" + token, twice})
     expect_refused(verifier, bad, AuthError::kInvalidAccessToken, bad.rfind("Bearer ", 0) == 0 ? "three" : "Bearer");
+  // Another scheme is no bearer token at all (RFC 6750 3.1: the challenge without an error code).
+  for (const std::string& other : {"Basic " + token, "Token " + token, std::string("Digest username=\"x\"")})
+    expect_refused(verifier, other, AuthError::kNoAccessToken, "scheme is not Bearer");
 }
 
 TEST_F(Es256, NoTokenAtAll) {
