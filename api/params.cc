@@ -198,13 +198,16 @@ Parsed<std::optional<Representation>> negotiate_representation(const HttpRequest
   return Answer(pdf_wins ? Representation::kPdf : Representation::kJson);
 }
 
+bool accept_takes(std::string_view accept, std::string_view type) {
+  return trim_ows(accept).empty() || weigh(accept, type).quality > 0;
+}
+
 Parsed<bool> json_acceptable(const HttpRequest& request) {
   if (request.has_query("format")) {
     if (request.query("format") == "json") return true;
     return refused<bool>("query", "format", "this view is JSON only: expected json");
   }
-  const std::string_view accept = request.header("accept");
-  return trim_ows(accept).empty() || weigh(accept, "application/json").quality > 0;
+  return accept_takes(request.header("accept"), "application/json");
 }
 
 std::string unsupported_body(const HttpRequest& request) {

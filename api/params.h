@@ -92,6 +92,9 @@ Parsed<std::optional<Representation>> negotiate_representation(const HttpRequest
 // may be answered; false when Accept refuses it (406). Issues: ?format other than json (pdf
 // included: this view has none).
 Parsed<bool> json_acceptable(const HttpRequest& request);
+// Whether an Accept field (empty: none sent) lets `type` ("image/svg+xml") be answered: weighed as
+// above, a q above 0. For a route offering one type: false is its 406.
+bool accept_takes(std::string_view accept, std::string_view type);
 
 // Whether a request's body is one the API reads: JSON (RFC 8259). Content-Type, when present,
 // names application/json or a structured +json type (RFC 6839; parameters such as charset are

@@ -174,6 +174,10 @@ struct Api::Impl {
     // names (OpenApi.Conformance compares them).
     const char* query = "";
     std::string query_known = {};  // `query`, and a read's axes: made once with the table (table())
+    // The one media type the route answers in (RFC 9110 12.5.1: an Accept refusing it is 406,
+    // before anything is read); empty for a route taking ?format, whose handler weighs JSON
+    // against PDF itself (Call::representation, Call::json_only).
+    const char* produces = "application/json";
   };
   static Route read(const char* method, const char* pattern, ReadHandler fn, bool public_route = false) {
     Route r{method, pattern, fn, nullptr, nullptr, public_route, false, std::string(method) + " " + pattern};
@@ -208,6 +212,11 @@ struct Api::Impl {
   }
   static Route accepts(const char* query, Route r) {
     r.query = query;
+    if ((" " + std::string(query) + " ").find(" format ") != std::string::npos) r.produces = "";
+    return r;
+  }
+  static Route produces(const char* type, Route r) {
+    r.produces = type;
     return r;
   }
   static const std::vector<Route>& table();
@@ -517,7 +526,7 @@ const std::vector<Api::Impl::Route>& Api::Impl::table() {
     std::vector<Route> table = {
         read("GET", "/health", &health, true),
         read("GET", "/ready", &ready, true),
-        internal("GET", "/metrics", &Impl::metrics_text, true),
+        produces("text/plain", internal("GET", "/metrics", &Impl::metrics_text, true)),
         with_body(write("POST", "/v1/declarations", &post_declaration)),
         spread(Spread::kDeclaration, read("GET", "/v1/declarations/{id}", &get_declaration)),
         with_body(write("POST", "/v1/actions", &post_action)),
@@ -543,7 +552,8 @@ const std::vector<Api::Impl::Route>& Api::Impl::table() {
         spread(Spread::kRecord, limited(present_grant(read("GET", "/v1/accessCodes/{code}", &access_code_route)))),
         accepts("employer page pageSize",
                 spread(Spread::kRequests, read("GET", "/v1/dataAccessRequests", &data_access_requests))),
-        spread(Spread::kRecord, read("GET", "/v1/dataAccessRequests/{requestId}/qr", &data_access_qr)),
+        spread(Spread::kRecord,
+               produces("image/svg+xml", read("GET", "/v1/dataAccessRequests/{requestId}/qr", &data_access_qr))),
         accepts("employer leaveKind fraction status ssin from to",
                 spread(Spread::kCareerBreaks, read("GET", "/v1/careerBreakRequests", &career_break_list))),
         spread(Spread::kRecord, present_grant(read("GET", "/v1/careerBreakRequests/{ticket}", &career_break_one))),
@@ -702,6 +712,9 @@ void Api::handle(HttpRequest request, std::function<void(HttpResponse)> done) {
     if (c.request.method == "POST") r.headers.emplace_back("Accept-Post", "application/json");
     return c.reply(std::move(r));
   }
+  if (*route->produces != '\0' && !accept_takes(c.request.header("accept"), route->produces))
+    return c.reply(problem(406, "notAcceptable", "Not Acceptable",
+                           "This resource is available as " + std::string(route->produces) + " only"));
   impl.record_consultation(*route, c);
   c.names = employer_names(impl.options.employers.get(), language_from_accept(c.request.header("accept-language")));
   if (!read_axes(c, route->read != nullptr)) return;

@@ -1027,6 +1027,20 @@ TEST_F(HttpTest, ACitizenSeesOnlyThemselfAndA403SaysNothingAboutExistence) {
 // A body is JSON (RFC 9110 15.5.16): another Content-Type, or a content coding the API does not
 // decode, is 415 before anything reads it; a +json type, parameters and case are taken; a request
 // without a body, or a route that reads none, is never refused for it.
+// RFC 9110 12.5.1: a route answers in one media type (JSON for most); an Accept that refuses it
+// is 406, before anything is read or recorded, as on the routes that also offer a PDF.
+TEST_F(HttpTest, AnAcceptRefusingTheOnlyTypeOfARouteIsNotAcceptable) {
+  const std::string consents = citizen_path(kStudent, "consents");
+  for (const char* refusing : {"application/json;q=0", "application/xml", "text/html", "application/*;q=0, */*"})
+    expect_problem(get(consents, citizen(kStudent), {{"Accept", refusing}}), 406, "notAcceptable");
+  for (const char* taking : {"application/json", "*/*", "application/*", "text/html, */*;q=0.1", ""}) {
+    const Response r = get(consents, citizen(kStudent), {{"Accept", taking}});
+    EXPECT_EQ(r.status, 200) << taking << ": " << r;
+  }
+  expect_problem(get("/metrics", citizen(kStudent), {{"Accept", "application/json"}}), 406, "notAcceptable");
+  EXPECT_EQ(get("/metrics", citizen(kStudent), {{"Accept", "text/plain"}}).status, 200);
+}
+
 TEST_F(HttpTest, ABodyThatIsNotJsonIsUnsupportedMediaType) {
   const std::string body = stu_in("2025-07-01", "2025-07-31", 30);
   for (const char* type :
