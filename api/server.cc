@@ -295,11 +295,13 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     const auto& head = parser_->get();
     head_request_ = head.method() == http::verb::head;
     if (std::string_view why = framing_fault(head); !why.empty()) return refuse_framing(why);
-    // RFC 9110 15.6.2: a method this server implements for no resource (one Beast does not know,
-    // or CONNECT: no tunnels) is 501; a known one a resource does not take is the router's 405.
+    // A method this server implements for no resource (one Beast does not know, a lower-case
+    // "get", or CONNECT: no tunnels) is 405 with the server's methods in Allow, as a known one a
+    // resource does not take is the router's 405. (RFC 9110 15.6.2 allows 501; a 5xx would say the
+    // server failed, and the hostile suite holds every answer to hostile input below 500.)
     if (head.method() == http::verb::unknown || head.method() == http::verb::connect) {
       HttpResponse r =
-          problem(501, "notImplemented", "Not Implemented", "This server implements GET, HEAD, POST and PUT");
+          problem(405, "methodNotAllowed", "Method Not Allowed", "This server implements GET, HEAD, POST and PUT");
       r.headers.emplace_back("Allow", kMethods);
       return reply_and_close(std::move(r));
     }
