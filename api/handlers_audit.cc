@@ -26,7 +26,7 @@ void citizen_events_route(Call& c, const LedgerService& view) {
         },
         c.is(Role::kAuditor) ? HistoryReader::kAuditor : HistoryReader::kCitizen);
     DIMONA_TRY(total);
-    return paged(items(objects), *total, *page, c.public_url, c.request);
+    return paged_as_it_stands(items(objects), *total, *page, c);
   });
   if (!body.is_ok()) return c.reply(problem_of(body.status()));
   c.reply(json_response(200, *body));

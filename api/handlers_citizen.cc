@@ -243,7 +243,7 @@ void consultations_route(Call& c, const LedgerService& view) {
     objects.emplace_back();
     to_json(r, &objects.back(), c.names);
   }
-  c.reply(json_response(200, paged(items(objects), all.size(), *page, c.public_url, c.request)));
+  c.reply(json_response(200, paged_as_it_stands(items(objects), all.size(), *page, c)));
 }
 
 // POST /v1/citizens/{ssin}/attestations[?year=2026]: issues one (seed 001), JSON or PDF.

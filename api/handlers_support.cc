@@ -225,6 +225,13 @@ std::string paged(std::string json, size_t total, const Page& p, const std::stri
   return json;
 }
 
+std::string paged_as_it_stands(std::string json, size_t total, const Page& p, const Call& c) {
+  if (c.as_of) return paged(std::move(json), total, p, c.public_url, c.request);
+  HttpRequest frozen = c.request;
+  frozen.target += (frozen.target.find('?') == std::string::npos ? "?asOf=" : "&asOf=") + to_string(c.now);
+  return paged(std::move(json), total, p, c.public_url, frozen);
+}
+
 // Waits for ?minOffset in the citizen's partition; false when it replied 503.
 bool wait_min_offset(Call& c, const LedgerService& view, Ssin s) {
   const Parsed<std::optional<Offset>> offset = query_min_offset(c.request);

@@ -65,6 +65,11 @@ std::vector<T> page_of(const std::vector<T>& all, const Page& p) {
 // total becomes the whole collection's, followed by page, pageSize and the
 // href of the next page when there is one (params.h next_page_href).
 std::string paged(std::string json, size_t total, const Page& p, const std::string& base_url, const HttpRequest& r);
+// The same for a list the reads themselves grow (a read by an auditor or an employer is recorded
+// among a citizen's consultations and events): the next page is the list as it stood for this one,
+// its href carrying ?asOf = this read's instant unless one was asked. Without it, each page read
+// added an item, so the pages repeated or never ended.
+std::string paged_as_it_stands(std::string json, size_t total, const Page& p, const Call& c);
 
 // A page of anomaly records (projections/anomaly_log.h), as the anomalies routes answer it.
 void reply_anomalies(Call& c, const std::vector<AnomalyRecord>& all, const Page& page);

@@ -2791,6 +2791,44 @@ TEST_F(HttpTest, WhoLookedRecordsAConsentsReadAndAReadInThePast) {
   EXPECT_EQ(get(citizen_path(kStudent, "consultations?asOf=2025-06-01T08:30:00Z"), citizen(kStudent)).json()["total"].integer(), 0);
 }
 
+// An auditor's read is recorded among the citizen's consultations and events, so each page read
+// grew the list it pages: with pageSize=1 every page showed the same item and `next` never went
+// away. The next link holds the list as it stood for the first page (?asOf): the pages end, and
+// each item comes once.
+TEST_F(HttpTest, AnAuditorsPagesOfAListItsReadsGrowEnd) {
+  declare(stu_in("2025-06-02", "2025-06-30", 30));
+  for (int i = 0; i < 3; ++i) {
+    clock_.advance_seconds(60);
+    ASSERT_EQ(get(citizen_path(kStudent, "studentBalance"), auditor()).status, 200);
+  }
+  for (const std::string& list :
+       {citizen_path(kStudent, "consultations"), "/v1/audit/citizens/" + kStudent + "/events"}) {
+    SCOPED_TRACE(list);
+    std::string next = list + "?pageSize=1";
+    std::set<std::string> seen;
+    int64_t total = -1;
+    int pages = 0;
+    while (!next.empty() && pages < 50) {
+      clock_.advance_seconds(60);
+      const Response r = get(next, auditor());
+      ASSERT_EQ(r.status, 200) << r;
+      const Json j = r.json();
+      if (total < 0) total = j["total"].integer();
+      EXPECT_EQ(j["total"].integer(), total) << "page " << pages + 1;
+      ASSERT_EQ(j["items"].array.size(), 1u) << r;
+      EXPECT_TRUE(
+          seen.insert(r.body.substr(r.body.find("\"items\""), r.body.find("\"total\"") - r.body.find("\"items\"")))
+              .second)
+          << "an item twice: " << r;
+      ++pages;
+      next = j["next"].text;
+      if (!next.empty()) next = next.substr(next.find("/v1/"));
+    }
+    EXPECT_EQ(pages, total);
+    EXPECT_GE(total, 3);
+  }
+}
+
 // The action is the ledger's own: nobody may POST one, whatever their role.
 TEST_F(HttpTest, AConsultationCannotBePostedFromOutside) {
   const std::string forged = R"({"worker":{"ssin":")" + kStudent +
