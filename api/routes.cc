@@ -554,8 +554,9 @@ const std::vector<Api::Impl::Route>& Api::Impl::table() {
                 spread(Spread::kRequests, read("GET", "/v1/dataAccessRequests", &data_access_requests))),
         spread(Spread::kRecord,
                produces("image/svg+xml", read("GET", "/v1/dataAccessRequests/{requestId}/qr", &data_access_qr))),
-        accepts("employer leaveKind fraction status ssin from to",
-                spread(Spread::kCareerBreaks, read("GET", "/v1/careerBreakRequests", &career_break_list))),
+        accepts(
+            "employer leaveKind fraction status ssin from to",
+            spread(Spread::kCareerBreaks, present_grant(read("GET", "/v1/careerBreakRequests", &career_break_list)))),
         spread(Spread::kRecord, present_grant(read("GET", "/v1/careerBreakRequests/{ticket}", &career_break_one))),
         accepts("page pageSize", spread(Spread::kAnomalies,
                                         read("GET", "/v1/employers/{employer}/anomalies", &employer_anomalies_route))),

@@ -1899,6 +1899,11 @@ TEST_F(HttpTest, AnEmployersGrantIsJudgedInThePresentNotAtAnAsOf) {
   expect_problem(get("/v1/accessCodes/" + code + "?asOf=" + now, employer(kEmp2)), 400, "badRequest");
   EXPECT_EQ(get("/v1/accessCodes/" + code + "?asOf=" + now, auditor()).status, 200) << "the auditor's axes";
   expect_problem(get("/v1/careerBreakRequests/171800000929?asOf=" + now, employer(kEmp1)), 400, "badRequest");
+  // The overview too: as of an instant before a cancellation it showed the cancelled request's details again.
+  expect_problem(get("/v1/careerBreakRequests?asOf=" + now, employer(kEmp1)), 400, "badRequest");
+  expect_problem(get("/v1/careerBreakRequests?validOn=2025-07-15", agency(kEmp1)), 400, "badRequest");
+  EXPECT_EQ(get("/v1/careerBreakRequests?employer=" + std::string(kEmp1) + "&asOf=" + now, auditor()).status, 200)
+      << "the auditor's axes";
 }
 
 // --- Interim relations ----------------------------------------------------------------------------------
