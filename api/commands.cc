@@ -1,5 +1,6 @@
-#include "api/cli_support.h"
 #include "api/commands.h"
+#include "api/cli_support.h"
+#include "engine/base/private_file.h"
 
 #include <sys/stat.h>
 
@@ -87,15 +88,25 @@ int run_ingest(const CommonOptions& common, const IngestOptions& o) {
   } else if (o.follow) {
     return fail("ingest", invalid_argument("--follow reads a topic (kafka://HOST:PORT/TOPIC), not a file"));
   }
-  SystemClock clock;
-  Result<WriteSide> side = open_write_side(common, clock);
-  if (!side.is_ok()) return fail("ingest", side.status());
-  Ledger& ledger = *side->ledger;
   const bool from_stdin = o.input == "-";
   const std::string report_path = !o.report.empty() ? o.report
                                   : from_stdin      ? "refused.ndjson"
                                   : from_topic      ? input->topic() + ".refused.ndjson"
                                                     : o.input + ".refused.ndjson";
+  // The report is written over: never the input, a file of the data folder, or a database; and a
+  // default one (beside the input, in a folder others may write) is never a link to elsewhere.
+  const bool file_input = !from_stdin && !from_topic;
+  if (Status s = may_replace(report_path, {file_input ? o.input : std::string(), common.data_dir}, "--report");
+      !s.is_ok())
+    return fail("ingest", s);
+  std::error_code link_error;
+  if (o.report.empty() && std::filesystem::is_symlink(report_path, link_error))
+    return fail("ingest", failed_precondition("the report " + report_path +
+                                              " is a symbolic link: name the report to write with --report"));
+  SystemClock clock;
+  Result<WriteSide> side = open_write_side(common, clock);
+  if (!side.is_ok()) return fail("ingest", side.status());
+  Ledger& ledger = *side->ledger;
   Progress progress("ingest", from_topic ? "rec" : "decl");
   dimona::IngestOptions options;
   options.strict = o.strict;

@@ -12,9 +12,10 @@
 #include "api/cli_support.h"
 #include "api/commands.h"
 #include "api/progress.h"
+#include "engine/base/private_file.h"
 #include "engine/log/log_tools.h"
-#include "projections/export.h"
 #include "projections/anomaly_log.h"
+#include "projections/export.h"
 #include "projections/interim_views.h"
 #include "projections/projector.h"
 #include "projections/student_views.h"
@@ -131,6 +132,7 @@ Status write_export(const Projector& projector, const std::string& path) {
 }
 
 int run_export(const CommonOptions& common, const ExportOptions& o) {
+  if (Status s = may_replace(o.out, {common.data_dir}, "--out"); !s.is_ok()) return fail("export", s);
   Result<ReadSide> side = open_read_side(common, 0, false);
   if (!side.is_ok()) return fail("export", side.status());
   if (Status s = write_export(*side->projector, o.out); !s.is_ok()) return fail("export", s);

@@ -313,6 +313,11 @@ Status Ingestor::handle_action(const Action& action, std::string_view text) {
 }
 
 Status Ingestor::commit() {
+  // The group's report entries are written out before its events are committed: a report that
+  // cannot be written (a full disk, /dev/full) stops the run with this group uncommitted, so a
+  // run again decides it again and reports it, instead of finding it stored and its refused
+  // lines listed nowhere.
+  DIMONA_TRY(finish_report());
   DIMONA_TRY(ledger_.commit_async());  // durable at the next commit or at sync()
   // The next group starts here: its events are appended only once this one is durable.
   if (topic_positions_) {
@@ -323,7 +328,6 @@ Status Ingestor::commit() {
   } else if (position_) {
     position_->resume = SourceMark{line_number_, bytes_, running_crc_};
   }
-  if (report_) std::fflush(report_);
   ++summary_.commits;
   since_commit_ = 0;
   return Status::ok();

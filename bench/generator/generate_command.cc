@@ -12,6 +12,7 @@
 #include "api/commands.h"
 #include "bench/generator/generator.h"
 #include "bench/generator/register_extract.h"
+#include "engine/base/private_file.h"
 #include "engine/base/time.h"
 
 namespace dimona::cli {
@@ -49,6 +50,7 @@ Status write_kbo_extract(const GeneratorOptions& g, const std::string& folder) {
 }  // namespace
 
 int run_generate(const GenerateOptions& o) {
+  if (Status s = may_replace(o.out, {}, "--out"); !s.is_ok()) return fail("generate", s);
   File out(o.out == "-" ? stdout : std::fopen(o.out.c_str(), "wb"));
   if (!out) return fail("generate", io_error("cannot write " + o.out + ": " + std::strerror(errno)));
   GeneratorOptions g;

@@ -7,6 +7,11 @@
 // the umask's wider default. open_private_file() opens `path` for writing,
 // truncated, created 0600 if missing. Errors: kIoError naming the path.
 // make_private_directory() makes a data folder 0700 (docs/operations.md).
+// may_replace() is what every output a user names passes before it is opened truncated:
+// kFailedPrecondition when `path` already is a file the run must not destroy — one of `keep` (an
+// input, or a file of a data folder given as a folder: the same file by device and inode, under any
+// name or link) or an SQLite database (a ledger, a checkpoint store, a register: its 16-byte
+// header) — with a message naming both; ok when it does not exist or is none of these.
 #pragma once
 
 #include <fcntl.h>
@@ -16,7 +21,11 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <string>
+#include <string_view>
+#include <system_error>
+#include <vector>
 
 #include "engine/base/status.h"
 
@@ -36,6 +45,35 @@ inline constexpr unsigned kPrivateDirectoryMode = 0700;
 [[nodiscard]] inline Status make_private_directory(const std::string& path) {
   if (::mkdir(path.c_str(), kPrivateDirectoryMode) == 0 || errno == EEXIST) return Status::ok();
   return io_error("cannot create " + path + ": " + std::strerror(errno));
+}
+
+[[nodiscard]] inline Status may_replace(const std::string& path, const std::vector<std::string>& keep,
+                                        std::string_view flag) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec)) return Status::ok();  // new, a device or a FIFO: nothing to destroy
+  const auto same = [&](const fs::path& other) { return fs::equivalent(path, other, ec) && !ec; };
+  for (const std::string& k : keep) {
+    if (k.empty()) continue;
+    if (same(k))
+      return failed_precondition(std::string(flag) + " " + path + " is " + k + ": refusing to write over it");
+    if (!fs::is_directory(k, ec)) continue;
+    for (const fs::directory_entry& e : fs::directory_iterator(k, ec)) {
+      if (e.is_regular_file(ec) && same(e.path()))
+        return failed_precondition(std::string(flag) + " " + path + " is " + e.path().string() +
+                                   ", a file of the data folder " + k + ": refusing to write over it");
+    }
+  }
+  char head[16] = {};
+  if (std::FILE* f = std::fopen(path.c_str(), "rb")) {
+    const size_t n = std::fread(head, 1, sizeof head, f);
+    std::fclose(f);
+    if (n == sizeof head && std::string_view(head, sizeof head) == std::string_view("SQLite format 3\0", 16))
+      return failed_precondition(
+          std::string(flag) + " " + path +
+          " is an SQLite database (a ledger, a checkpoint store, a register): refusing to write over it");
+  }
+  return Status::ok();
 }
 
 // A stdio stream over `path`, truncated; null with errno set on failure. It never waits at the

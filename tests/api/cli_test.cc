@@ -123,6 +123,42 @@ TEST(Cli, EndlessInputsAreRefusedAfterTheirLimit) {
   EXPECT_NE(submit.err.find("standard input is larger than"), std::string::npos) << submit.err;
 }
 
+// An output a user names is opened truncated: never over the input, a file of the data folder or
+// a database (ingest --report of its own input emptied it; export or generate -o DATA/ledger.db
+// replaced the log), and a default report is never a link to elsewhere. Each is one line, exit 1,
+// and what was there is intact.
+TEST(Cli, AnOutputNeverReplacesTheInputTheLedgerOrADatabase) {
+  testing::TempDir dir;
+  ASSERT_EQ(run("generate --students 40 --seed 2 -o " + dir.file("y.ndjson"), dir).exit_code, 0);
+  const std::string input = testing::read_file(dir.file("y.ndjson"));
+  const std::string data = " --data " + dir.file("d");
+  Invocation self = run("ingest " + dir.file("y.ndjson") + " --report " + dir.file("y.ndjson") + data, dir);
+  EXPECT_EQ(self.exit_code, 1);
+  EXPECT_EQ(lines(self.err), 1u) << self.err;
+  EXPECT_NE(self.err.find("refusing to write over it"), std::string::npos) << self.err;
+  EXPECT_EQ(testing::read_file(dir.file("y.ndjson")), input);
+  ASSERT_EQ(run("ingest " + dir.file("y.ndjson") + data, dir).exit_code, 0);
+  const std::string ledger = testing::read_file(dir.file("d/ledger.db"));
+  for (const std::string& command :
+       {"export -o " + dir.file("d/ledger.db") + data, "generate --students 5 -o " + dir.file("d/ledger.db"),
+        "export -o " + dir.file("d/secret.key") + data,
+        "audit rebuild --as-of 2025-06-30 -o " + dir.file("d/ledger.db") + data}) {
+    Invocation r = run(command, dir);
+    EXPECT_EQ(r.exit_code, 1) << command;
+    EXPECT_EQ(lines(r.err), 1u) << command << ": " << r.err;
+    EXPECT_NE(r.err.find("refusing to write over it"), std::string::npos) << command << ": " << r.err;
+  }
+  EXPECT_EQ(testing::read_file(dir.file("d/ledger.db")), ledger);
+  // A default report that is a link (planted beside an input in a shared folder) is not followed.
+  ASSERT_EQ(run("generate --students 30 --seed 4 -o " + dir.file("z.ndjson"), dir).exit_code, 0);
+  std::ofstream(dir.file("victim")) << "precious";
+  std::filesystem::create_symlink(dir.file("victim"), dir.file("z.ndjson.refused.ndjson"));
+  Invocation linked = run("ingest " + dir.file("z.ndjson") + data, dir);
+  EXPECT_EQ(linked.exit_code, 1);
+  EXPECT_NE(linked.err.find("symbolic link"), std::string::npos) << linked.err;
+  EXPECT_EQ(testing::read_file(dir.file("victim")), "precious");
+}
+
 // A usage error is one line that never repeats a number that may be an SSIN: the argument
 // parser's own messages quote what they refuse ("The following argument was not expected: …").
 TEST(Cli, AUsageErrorWithholdsWhatMayBeAnSsin) {
@@ -566,7 +602,9 @@ class CliStartup : public ::testing::Test {
 };
 
 // A report that cannot be written (a full disk) is an error, not a run that ends as if it had
-// kept the refused lines; the items committed stay (a second run finds them all stored).
+// kept the refused lines, and it stops the run before the group it reports is committed: run again
+// with a report that can be written, the refused lines are listed. (They were committed first, so
+// the second run found them stored, and listed nowhere.)
 TEST_F(CliStartup, AReportThatCannotBeWrittenFailsTheRunAndLosesNoItem) {
   const std::string input = std::string(DIMONA_TEST_DATA_DIR) + "/one_per_rule.ndjson";
   Invocation full = run("ingest " + input + " --report /dev/full --data " + dir_.file("other"), dir_);
@@ -574,7 +612,9 @@ TEST_F(CliStartup, AReportThatCannotBeWrittenFailsTheRunAndLosesNoItem) {
   Invocation again =
       run("ingest " + input + " --report " + dir_.file("again.ndjson") + " --data " + dir_.file("other"), dir_);
   EXPECT_EQ(again.exit_code, 0) << again.err;
-  EXPECT_NE(again.out.find("already ingested: the log holds every line"), std::string::npos) << again.out;
+  EXPECT_EQ(again.out.find("already ingested"), std::string::npos) << again.out;
+  EXPECT_NE(testing::read_file(dir_.file("again.ndjson")).find("\"result\":\"B\""), std::string::npos)
+      << "the refused lines are listed";
 }
 
 // Options read as addresses and links are refused at start, one line each (hostile review).
