@@ -17,7 +17,7 @@ if(NOT TARGET Boost::headers)
 endif()
 
 add_library(dimona_auth STATIC "${DIMONA_AUTH_DIR}/auth.cc")
-target_link_libraries(dimona_auth PUBLIC dimona_engine PRIVATE OpenSSL::Crypto Boost::headers)
+target_link_libraries(dimona_auth PUBLIC dimona_engine PRIVATE OpenSSL::Crypto Boost::headers simdjson::simdjson)
 # OpenSSL 3 only: a deprecated call is a compile error, not a warning.
 target_compile_definitions(dimona_auth PRIVATE OPENSSL_API_COMPAT=30000 OPENSSL_NO_DEPRECATED)
 if(TARGET Boost::json)

@@ -4,7 +4,9 @@
 //
 // Output: one JSON object per line, {"partition","offset","recordedAt",
 // "eventId","type","schemaVersion","source",["epoch",]"event"}, the event being the
-// record's payload as stored (already one JSON object); "epoch" only on a
+// record's payload as stored when it is one JSON object (checked: a record written to the
+// topic by someone else could close the line's object and add keys of its own, or make the
+// line no JSON at all), else null and "payloadHex", its bytes in hex; "epoch" only on a
 // record its writer appended under a fence (engine/log/fence.h), a fence
 // record itself shows type "dimona.fence" and no epoch: an auditor sees
 // every record, a zombie's fenced ones too (no filter here). dump writes each
@@ -26,6 +28,8 @@
 #include <string>
 #include <vector>
 
+#include <simdjson.h>
+
 #include "api/cli_support.h"
 #include "api/commands.h"
 #include "api/ledger_root.h"
@@ -34,6 +38,7 @@
 #include "engine/base/time.h"
 #include "engine/log/kafka_mock.h"
 #include "engine/log/log.h"
+#include "projections/checkpoint_store.h"  // to_hex
 
 namespace dimona::cli {
 namespace {
@@ -59,8 +64,10 @@ class NdjsonOut {
     json.key("event");
     if (r.payload.empty()) {
       json.null();
-    } else {
+    } else if (is_one_json_object(r.payload)) {
       json.raw(r.payload);
+    } else {
+      json.null().key("payloadHex").string(to_hex(r.payload));
     }
     json.end_object();
     buffer_.push_back('\n');
@@ -88,6 +95,15 @@ class NdjsonOut {
 
   bool closed() const { return closed_; }
 
+ private:
+  // One JSON object and nothing else, valid UTF-8 (simdjson's DOM parse validates the whole text).
+  bool is_one_json_object(const std::string& payload) {
+    simdjson::dom::element root;
+    return parser_.parse(payload.data(), payload.size()).get(root) == simdjson::SUCCESS && root.is_object();
+  }
+  simdjson::dom::parser parser_;
+
+ public:
  private:
   std::string buffer_;
   bool closed_ = false;

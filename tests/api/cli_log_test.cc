@@ -161,6 +161,39 @@ TEST_F(LogTools, DumpWritesEveryRecordOnceInPartitionThenOffsetOrder) {
       << texts[0];
 }
 
+// A record someone else wrote to the topic (headers right, payload not one JSON object) cannot
+// add keys to the dump's line nor make it no JSON: its payload is shown in hex, event null.
+TEST_F(LogTools, APayloadThatIsNotOneJsonObjectIsShownInHex) {
+  const std::string topic = "dimona.foreign";
+  MockClusterProcess foreign(topic, 1);
+  LogOptions one;
+  one.partitions = 1;
+  Result<std::unique_ptr<Log>> log = open_log(foreign.uri(topic), one);
+  ASSERT_TRUE(log.is_ok()) << log.status().to_string();
+  Result<std::unique_ptr<LogProducer>> producer = (*log)->open_producer(0);
+  ASSERT_TRUE(producer.is_ok()) << producer.status().to_string();
+  const std::vector<std::string> payloads = {R"({"a":1},"eventId":"forged")", "garbage", "{\"a\":\"\xff\"}", "[1]",
+                                             R"({"a":1})"};
+  std::vector<std::string> ids;  // a draft's fields are views: the strings live here
+  for (size_t i = 0; i < payloads.size(); ++i) ids.push_back("id-" + std::to_string(i));
+  std::vector<LogRecordDraft> drafts;
+  for (size_t i = 0; i < payloads.size(); ++i)
+    drafts.push_back({ids[i], "k", "DeclarationAccepted", 2, Instant{1'750'000'000'000'000}, payloads[i], "x"});
+  Result<AppendOutcome> appended = (*producer)->append(drafts);
+  ASSERT_TRUE(appended.is_ok()) << appended.status().to_string();
+  ASSERT_EQ(appended->offsets.size(), payloads.size());
+  Invocation r = run_shell(kCli + " log dump --partition 0 --log " + foreign.uri(topic), dir_);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::vector<std::string> texts = split_lines(r.out);
+  ASSERT_EQ(texts.size(), payloads.size()) << r.out;
+  for (size_t i = 0; i + 1 < payloads.size(); ++i) {
+    EXPECT_NE(texts[i].find(R"("event":null,"payloadHex":")"), std::string::npos) << texts[i];
+    EXPECT_EQ(texts[i].find("forged"), std::string::npos) << texts[i];
+    EXPECT_EQ(texts[i].back(), '}') << texts[i];
+  }
+  EXPECT_NE(texts.back().find(R"("event":{"a":1}})"), std::string::npos) << texts.back();
+}
+
 TEST_F(LogTools, DumpOnePartitionFromAnOffsetWithALimit) {
   Invocation r = cli("log dump --partition 2 --from-offset 1 --limit 3");
   ASSERT_EQ(r.exit_code, 0) << r.err;
