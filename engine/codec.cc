@@ -41,7 +41,8 @@ Status field_error(const Path& path, std::string_view reason) {
 }
 
 Status json_error(const Path* path, error_code e) {
-  std::string where = path ? " in " + path->str() : std::string();
+  const std::string at = path ? path->str() : std::string();
+  const std::string where = at.empty() ? std::string() : " in " + at;  // the root has no name to give
   return invalid_argument("invalid JSON" + where + ": " + simdjson::error_message(e));
 }
 

@@ -159,6 +159,13 @@ TEST(DeclarationDecoder, PreciseErrors) {
   expect_error(R"({"employer":{"enterpriseNumber":"0403019261"}})", "exactly one of");
   expect_error(R"({"dimonaCancel":{"periodId":656309292174}} {"x":1})", "trailing content");
   expect_error(R"({"dimonaCancel":{"periodId":656309292174})", "invalid JSON");
+  {
+    // A NUL between fields fails at the root: the message names no empty field ("invalid JSON in : ").
+    const Result<Declaration> d =
+        decode(std::string(R"({"dimonaCancel":{"periodId":656309292174},)") + '\0' + R"("x":1})");
+    ASSERT_FALSE(d.is_ok());
+    EXPECT_EQ(d.status().message().find(" in :"), std::string::npos) << d.status().message();
+  }
   expect_error(R"([1,2])", "must be a JSON object");
   expect_error("12", "the declaration must be a JSON object");  // not simdjson's advice on scalars
   expect_error("\xEF\xBB\xBF{\"dimonaCancel\":{\"periodId\":656309292174}}", "byte order mark");
