@@ -52,20 +52,32 @@ HttpResponse method_not_allowed(std::string allow) {
 // "127.0.0.1", "localhost" or "[::1]", with or without a port: a name only this machine gives
 // itself. Anything else in Host or Origin is another site's page reaching the loopback server
 // through a name it rebound to 127.0.0.1 (DNS rebinding), or a server listening wider.
+// Host names and schemes are case-insensitive (RFC 3986 3.1, 3.2.2); a port is 1 to 65535.
+bool starts_with_ignoring_case(std::string_view text, std::string_view prefix) {
+  return text.size() >= prefix.size() && std::equal(prefix.begin(), prefix.end(), text.begin(), [](char a, char b) {
+           return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+         });
+}
 bool loopback_host(std::string_view host) {
   for (const std::string_view name : {"127.0.0.1", "localhost", "[::1]"}) {
-    if (!host.starts_with(name)) continue;
+    if (!starts_with_ignoring_case(host, name)) continue;
     const std::string_view port = host.substr(name.size());
     if (port.empty()) return true;
-    if (port.size() < 2 || port.size() > 6 || port[0] != ':') return false;
-    return std::all_of(port.begin() + 1, port.end(), [](char c) { return c >= '0' && c <= '9'; });
+    if (port.size() < 2 || port.size() > 6 || port[0] != ':' || port[1] == '0') return false;
+    if (!std::all_of(port.begin() + 1, port.end(), [](char c) { return c >= '0' && c <= '9'; })) return false;
+    return std::stoul(std::string(port.substr(1))) <= 65535;
   }
   return false;
 }
-bool loopback_origin(std::string_view origin) {  // absent, or http(s)://<loopback host>
-  if (origin.empty()) return true;
+// Absent (a same-origin GET, a tool), or http(s)://<loopback host>; present and empty or anything
+// else is refused (no browser sends an empty Origin).
+bool loopback_origin(const HttpRequest& request) {
+  const bool sent = std::any_of(request.headers.begin(), request.headers.end(),
+                                [](const auto& field) { return field.first == "origin"; });
+  if (!sent) return true;
+  const std::string_view origin = request.header("origin");
   for (const std::string_view scheme : {"http://", "https://"})
-    if (origin.starts_with(scheme)) return loopback_host(origin.substr(scheme.size()));
+    if (starts_with_ignoring_case(origin, scheme)) return loopback_host(origin.substr(scheme.size()));
   return false;
 }
 
@@ -73,7 +85,7 @@ bool loopback_origin(std::string_view origin) {  // absent, or http(s)://<loopba
 // the role needs them; subject optional), nothing else: the claims of the principal, or the issues.
 // Only for a page of this machine's: Host and Origin (when sent) name the loopback.
 HttpResponse sign_in(const HttpRequest& request, const PortalSignIn& how, Instant now) {
-  if (!loopback_host(request.header("host")) || !loopback_origin(request.header("origin")))
+  if (!loopback_host(request.header("host")) || !loopback_origin(request))
     return problem(
         403, "missingPermission", "Forbidden",
         "The development sign-in answers pages of this machine only (Host and Origin 127.0.0.1, localhost or [::1])");

@@ -3168,13 +3168,19 @@ TEST_F(HttpTest, ThePortalsDevelopmentSignInMintsATokenTheServerTrustsAndRefuses
                                                      {{"Host", "127.0.0.1.evil.example"}},
                                                      {{"Host", "localhost:80x"}},
                                                      {{"Origin", "http://evil.example"}},
-                                                     {{"Origin", "null"}}}) {
+                                                     {{"Origin", "null"}},
+                                                     {{"Origin", ""}},
+                                                     {{"Origin", "http://127.0.0.1:99999"}},
+                                                     {{"Origin", "http://127.0.0.1:0"}}}) {
     const Response r = call("POST", "/portal/signIn", "", R"({"role":"auditor"})", foreign);
     EXPECT_EQ(r.status, 403) << foreign[0].first << ": " << foreign[0].second << " " << r;
     EXPECT_EQ(r.body.find("eyJ"), std::string::npos);
   }
-  for (const Headers& local : std::vector<Headers>{
-           {{"Host", "localhost:8080"}}, {{"Host", "[::1]:8080"}}, {{"Origin", "http://127.0.0.1:8080"}}}) {
+  for (const Headers& local : std::vector<Headers>{{{"Host", "localhost:8080"}},
+                                                   {{"Host", "[::1]:8080"}},
+                                                   {{"Origin", "http://127.0.0.1:8080"}},
+                                                   {{"Host", "LOCALHOST:8080"}},
+                                                   {{"Origin", "HTTP://LocalHost:8080"}}}) {
     EXPECT_EQ(call("POST", "/portal/signIn", "", R"({"role":"auditor"})", local).status, 200) << local[0].second;
   }
   const Response form =
