@@ -33,7 +33,7 @@
 #include "engine/base/private_file.h"
 #include "engine/base/small_file.h"
 
-#include <simdjson.h>
+#include "engine/base/simdjson_abi.h"
 
 namespace dimona::api {
 namespace json = boost::json;

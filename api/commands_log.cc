@@ -28,7 +28,7 @@
 #include <string>
 #include <vector>
 
-#include <simdjson.h>
+#include "engine/base/simdjson_abi.h"
 
 #include "api/cli_support.h"
 #include "api/commands.h"

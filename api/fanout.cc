@@ -1,6 +1,6 @@
 #include "api/fanout.h"
 
-#include <simdjson.h>
+#include "engine/base/simdjson_abi.h"
 
 #include <algorithm>
 #include <map>

@@ -1,6 +1,6 @@
 #include "api/portal.h"
 
-#include <simdjson.h>
+#include "engine/base/simdjson_abi.h"
 
 #include <algorithm>
 #include <string>

@@ -30,7 +30,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <simdjson.h>
+#include "engine/base/simdjson_abi.h"
 
 #include <algorithm>
 #include <cerrno>

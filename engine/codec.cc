@@ -1,7 +1,7 @@
 // The only translation unit of the engine that includes simdjson.
 #include "engine/codec.h"
 
-#include <simdjson.h>
+#include "engine/base/simdjson_abi.h"
 
 #include <algorithm>
 #include <cmath>
