@@ -176,7 +176,7 @@ struct Api::Impl {
     std::string query_known = {};  // `query`, and a read's axes: made once with the table (table())
     // The one media type the route answers in (RFC 9110 12.5.1: an Accept refusing it is 406,
     // before anything is read); empty for a route taking ?format, whose handler weighs JSON
-    // against PDF itself (Call::representation, Call::json_only).
+    // against PDF itself (Call::representation, Call::json_only), and for the probes.
     const char* produces = "application/json";
   };
   static Route read(const char* method, const char* pattern, ReadHandler fn, bool public_route = false) {
@@ -524,8 +524,9 @@ struct Api::Impl {
 const std::vector<Api::Impl::Route>& Api::Impl::table() {
   static const std::vector<Route> routes = [] {
     std::vector<Route> table = {
-        read("GET", "/health", &health, true),
-        read("GET", "/ready", &ready, true),
+        // A probe is answered whatever it accepts: a load balancer reads the status alone.
+        produces("", read("GET", "/health", &health, true)),
+        produces("", read("GET", "/ready", &ready, true)),
         produces("text/plain", internal("GET", "/metrics", &Impl::metrics_text, true)),
         with_body(write("POST", "/v1/declarations", &post_declaration)),
         spread(Spread::kDeclaration, read("GET", "/v1/declarations/{id}", &get_declaration)),

@@ -1039,6 +1039,8 @@ TEST_F(HttpTest, AnAcceptRefusingTheOnlyTypeOfARouteIsNotAcceptable) {
   }
   expect_problem(get("/metrics", citizen(kStudent), {{"Accept", "application/json"}}), 406, "notAcceptable");
   EXPECT_EQ(get("/metrics", citizen(kStudent), {{"Accept", "text/plain"}}).status, 200);
+  EXPECT_EQ(get("/health", citizen(kStudent), {{"Accept", "text/plain"}}).status, 200)
+      << "a probe reads the status alone";
 }
 
 TEST_F(HttpTest, ABodyThatIsNotJsonIsUnsupportedMediaType) {
