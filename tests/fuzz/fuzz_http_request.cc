@@ -5,14 +5,12 @@
 //
 //   role:u8  method '\n'  target '\n'  [header-name ':' value '\n']*  '\n'  body
 //
-// (missing parts are empty); `role` picks the bearer token prepended as the
-// Authorization header: a citizen, an employer, an agency, a declarant (of
-// an enterprise or of none) or an auditor. Writes accumulate in the process's
-// ledger, so later inputs meet earlier ones' periods and actions. The portal's
-// development sign-in is on (api/portal.h), so its body parser is fuzzed too.
-// Properties: no crash or sanitizer report; `done` is called exactly once,
-// within a deadline; no 5xx other than 503; every answer has a status in
-// 200..599, and a problem has the problem+json type.
+// (missing parts are empty; the target's query names canonicalised as the server does); `role` picks the bearer token
+// prepended as the Authorization header: a citizen, an employer, an agency, a declarant (of an enterprise or of none)
+// or an auditor. Writes accumulate in the process's ledger, so later inputs meet earlier ones' periods and actions. The
+// portal's development sign-in is on (api/portal.h), so its body parser is fuzzed too. Properties: no crash or
+// sanitizer report; `done` is called exactly once, within a deadline; no 5xx other than 503; every answer has a status
+// in 200..599, and a problem has the problem+json type.
 #include <atomic>
 #include <cctype>
 #include <chrono>
@@ -107,7 +105,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view rest(reinterpret_cast<const char*>(data) + 1, size - 1);
   api::HttpRequest request;
   request.method = std::string(fuzz::take_line(&rest));
-  request.target = std::string(fuzz::take_line(&rest));
+  // As the server hands it over (server.cc): query names in one spelling.
+  request.target = api::canonical_query_names(fuzz::take_line(&rest));
   request.headers.emplace_back("authorization", stack.tokens[data[0] % 6]);
   for (std::string_view line = fuzz::take_line(&rest); !line.empty(); line = fuzz::take_line(&rest)) {
     const size_t colon = line.find(':');
