@@ -93,12 +93,12 @@ int run_ingest(const CommonOptions& common, const IngestOptions& o) {
                                   : from_stdin      ? "refused.ndjson"
                                   : from_topic      ? input->topic() + ".refused.ndjson"
                                                     : o.input + ".refused.ndjson";
-  // The report is written over: never the input, a file of the data folder, or a database; and a
+  // The report is written over: never the input, a file of the ledger's, or a database; and a
   // default one (beside the input, in a folder others may write) is never a link to elsewhere.
   const bool file_input = !from_stdin && !from_topic;
-  if (Status s = may_replace(report_path, {file_input ? o.input : std::string(), common.data_dir}, "--report");
-      !s.is_ok())
-    return fail("ingest", s);
+  std::vector<std::string> keep = api::ledger_files(common);
+  if (file_input) keep.push_back(o.input);
+  if (Status s = may_replace(report_path, keep, "--report"); !s.is_ok()) return fail("ingest", s);
   std::error_code link_error;
   if (o.report.empty() && std::filesystem::is_symlink(report_path, link_error))
     return fail("ingest", failed_precondition("the report " + report_path +

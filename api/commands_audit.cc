@@ -38,7 +38,7 @@ Result<std::unique_ptr<Projector>> independent(Log& log, const CommonOptions& co
 }  // namespace
 
 int run_audit_rebuild(const CommonOptions& common, const AuditOptions& o) {
-  if (Status s = may_replace(o.out, {common.data_dir}, "--out"); !s.is_ok()) return fail("audit rebuild", s);
+  if (Status s = may_replace(o.out, api::ledger_files(common), "--out"); !s.is_ok()) return fail("audit rebuild", s);
   Result<ReadSide> side = open_read_side(common, 0, /*show_progress=*/true);
   if (!side.is_ok()) return fail("audit rebuild", side.status());
   if (Status s = write_export(*side->projector, o.out); !s.is_ok()) return fail("audit rebuild", s);

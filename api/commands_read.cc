@@ -132,7 +132,7 @@ Status write_export(const Projector& projector, const std::string& path) {
 }
 
 int run_export(const CommonOptions& common, const ExportOptions& o) {
-  if (Status s = may_replace(o.out, {common.data_dir}, "--out"); !s.is_ok()) return fail("export", s);
+  if (Status s = may_replace(o.out, api::ledger_files(common), "--out"); !s.is_ok()) return fail("export", s);
   Result<ReadSide> side = open_read_side(common, 0, false);
   if (!side.is_ok()) return fail("export", side.status());
   if (Status s = write_export(*side->projector, o.out); !s.is_ok()) return fail("export", s);

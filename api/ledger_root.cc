@@ -63,6 +63,18 @@ Result<std::unique_ptr<Log>> open_outbox_log(const LedgerConfig& config, const s
 
 std::string checkpoint_path(const LedgerConfig& common) { return common.data_dir + "/checkpoint.db"; }
 
+std::vector<std::string> ledger_files(const LedgerConfig& config) {
+  std::vector<std::string> files;
+  std::vector<std::string> databases = {checkpoint_path(config), config.data_dir + "/employers.db"};
+  if (const std::string log = log_uri_of(config); log.starts_with("sqlite:"))
+    databases.push_back(embedded_path(log).string());
+  for (const std::string& db : databases)
+    for (const char* suffix : {"", "-wal", "-shm", "-journal"}) files.push_back(db + suffix);
+  files.push_back(!config.secret_file.empty() ? config.secret_file : config.data_dir + "/secret.key");
+  files.push_back(config.data_dir + "/writer.lock");
+  return files;
+}
+
 Result<ServerSecret> open_secret(const LedgerConfig& common) {
   return ServerSecret::load_or_create(!common.secret_file.empty() ? common.secret_file
                                                                   : common.data_dir + "/secret.key");

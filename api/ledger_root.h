@@ -42,6 +42,10 @@ Result<std::unique_ptr<Log>> open_ledger_log(const LedgerConfig& config, bool cr
 // `partitions` (the events log's; an embedded log's folder made 0700).
 Result<std::unique_ptr<Log>> open_outbox_log(const LedgerConfig& config, const std::string& uri, uint32_t partitions);
 std::string checkpoint_path(const LedgerConfig& config);
+// The files of the ledger that an output must never be written over: the embedded log and the
+// checkpoint store with their -wal, -shm and -journal, the register, the secret, the writer lock
+// (docs/operations.md "The data folder"). Other files of the folder are the user's.
+std::vector<std::string> ledger_files(const LedgerConfig& config);
 // The server secret: --secret-file, or DATA/secret.key (made on first use).
 Result<ServerSecret> open_secret(const LedgerConfig& config);
 

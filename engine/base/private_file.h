@@ -9,9 +9,9 @@
 // make_private_directory() makes a data folder 0700 (docs/operations.md).
 // may_replace() is what every output a user names passes before it is opened truncated:
 // kFailedPrecondition when `path` already is a file the run must not destroy — one of `keep` (an
-// input, or a file of a data folder given as a folder: the same file by device and inode, under any
-// name or link) or an SQLite database (a ledger, a checkpoint store, a register: its 16-byte
-// header) — with a message naming both; ok when it does not exist or is none of these.
+// input, the ledger's own files: the same file by device and inode, under any name or link) or an
+// SQLite database (a ledger, a checkpoint store, a register: its 16-byte header) — with a message
+// naming both; ok when it does not exist or is none of these.
 #pragma once
 
 #include <fcntl.h>
@@ -54,15 +54,8 @@ inline constexpr unsigned kPrivateDirectoryMode = 0700;
   if (!fs::is_regular_file(path, ec)) return Status::ok();  // new, a device or a FIFO: nothing to destroy
   const auto same = [&](const fs::path& other) { return fs::equivalent(path, other, ec) && !ec; };
   for (const std::string& k : keep) {
-    if (k.empty()) continue;
-    if (same(k))
+    if (!k.empty() && fs::exists(k, ec) && same(k))
       return failed_precondition(std::string(flag) + " " + path + " is " + k + ": refusing to write over it");
-    if (!fs::is_directory(k, ec)) continue;
-    for (const fs::directory_entry& e : fs::directory_iterator(k, ec)) {
-      if (e.is_regular_file(ec) && same(e.path()))
-        return failed_precondition(std::string(flag) + " " + path + " is " + e.path().string() +
-                                   ", a file of the data folder " + k + ": refusing to write over it");
-    }
   }
   char head[16] = {};
   if (std::FILE* f = std::fopen(path.c_str(), "rb")) {

@@ -149,6 +149,12 @@ TEST(Cli, AnOutputNeverReplacesTheInputTheLedgerOrADatabase) {
     EXPECT_NE(r.err.find("refusing to write over it"), std::string::npos) << command << ": " << r.err;
   }
   EXPECT_EQ(testing::read_file(dir.file("d/ledger.db")), ledger);
+  // The folder's other files are the user's: an input kept there (scripts/demo.sh), run again, writes its report again.
+  ASSERT_EQ(run("generate --students 30 --seed 6 -o " + dir.file("d/year.ndjson"), dir).exit_code, 0);
+  for (int pass = 0; pass < 2; ++pass) {
+    Invocation r = run("ingest " + dir.file("d/year.ndjson") + data, dir);
+    EXPECT_EQ(r.exit_code, 0) << "pass " << pass << ": " << r.err;
+  }
   // A default report that is a link (planted beside an input in a shared folder) is not followed.
   ASSERT_EQ(run("generate --students 30 --seed 4 -o " + dir.file("z.ndjson"), dir).exit_code, 0);
   std::ofstream(dir.file("victim")) << "precious";
