@@ -214,8 +214,10 @@ bool GroupLedgerService::read_owners() const {
 // cache may name this member itself (it held the partition when the table was
 // read): never a redirect to itself, the table is read again first.
 std::optional<std::string> GroupLedgerService::owner_of(uint32_t partition) const {
-  std::lock_guard lock(owners_mutex_);
-  if (!owners_reader_) return std::nullopt;
+  // One read of the table at a time, and none again soon after one failed: a request that would
+  // wait behind it, or retry an unreachable cluster, is answered 503 now (limits::group_owners_retry_ms).
+  std::unique_lock lock(owners_mutex_, std::try_to_lock);
+  if (!lock.owns_lock() || !owners_reader_) return std::nullopt;
   const auto cached = [&]() -> std::optional<std::string> {
     auto it = owners_cache_.find(owner_key(partition));
     if (it == owners_cache_.end() || it->second == options_.advertise) return std::nullopt;
@@ -226,7 +228,14 @@ std::optional<std::string> GroupLedgerService::owner_of(uint32_t partition) cons
   if (fresh) {
     if (std::optional<std::string> owner = cached()) return owner;
   }
-  if (!read_owners()) return std::nullopt;
+  if (owners_failed_at_ &&
+      std::chrono::steady_clock::now() - *owners_failed_at_ < std::chrono::milliseconds(limits::group_owners_retry_ms))
+    return std::nullopt;
+  if (!read_owners()) {
+    owners_failed_at_ = std::chrono::steady_clock::now();
+    return std::nullopt;
+  }
+  owners_failed_at_.reset();
   return cached();
 }
 

@@ -17,8 +17,10 @@
 // kUnavailable and holds() is false everywhere. The owners table (Log::open_table("owners"): "partition/P" ->
 // `advertise`) tells every member where a partition is served: owner_of(), from the table as read at most
 // limits::group_owners_cache_ms ago (read again at once on a partition it does not name, or that it names as this
-// member's). Every LedgerService call goes to the current share under a shared lock. Thread-safe; stop() leaves the
-// group (its partitions move at once) and stops the share.
+// member's); one read at a time, and none for limits::group_owners_retry_ms after one failed: meanwhile it answers
+// nullopt (the caller's 503) at once instead of holding a request thread on an unreachable cluster. Every LedgerService
+// call goes to the current share under a shared lock. Thread-safe; stop() leaves the group (its partitions move at
+// once) and stops the share.
 #pragma once
 
 #include <atomic>
@@ -96,6 +98,7 @@ class GroupLedgerService final : public LedgerService {
   mutable std::unique_ptr<KeyedTable> owners_reader_;  // owner_of(), under owners_mutex_
   mutable std::map<std::string, std::string> owners_cache_;  // owner_key -> URL, under owners_mutex_
   mutable std::optional<std::chrono::steady_clock::time_point> owners_read_at_;  // under owners_mutex_
+  mutable std::optional<std::chrono::steady_clock::time_point> owners_failed_at_;  // under owners_mutex_
   mutable std::mutex owners_mutex_;
   mutable std::shared_mutex share_mutex_;  // guards share_, held_ and idle_writer_
   std::unique_ptr<EmbeddedLedgerService> share_;

@@ -186,6 +186,11 @@ inline constexpr int group_poll_ms = 100;
 // that moved meanwhile is redirected to its old owner, which redirects again or answers
 // 503; a cached owner that is this member itself is read again at once.
 inline constexpr int group_owners_cache_ms = 1000;
+// serve --group: after the owners table could not be read (the cluster unreachable: a read waits
+// up to kafka_request_timeout_ms and log_read_stall_ms), requests for a partition held elsewhere
+// are answered 503 at once for this long, and while one read is under way, rather than each
+// holding a request thread for the read (two such requests left a member answering nothing).
+inline constexpr int group_owners_retry_ms = 5000;
 // Keyed tables (keyed_table.h): a table's name, a key and a value, in bytes.
 inline constexpr size_t keyed_table_name_bytes_max = 64;
 inline constexpr size_t keyed_table_key_bytes_max = 128;
