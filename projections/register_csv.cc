@@ -1,6 +1,8 @@
 #include "projections/register_csv.h"
 
+#include "engine/base/display_text.h"
 #include "engine/base/limits.h"
+#include "engine/base/simdjson_abi.h"  // validate_utf8
 
 namespace dimona {
 
@@ -16,7 +18,7 @@ std::string_view row_fault_text(RowFault fault) {
     case RowFault::kBadDate: return "bad date";
     case RowFault::kUnknownLanguage: return "unknown language";
     case RowFault::kUnknownDenominationType: return "unknown denomination type";
-    case RowFault::kBadDenomination: return "empty or too long denomination";
+    case RowFault::kBadDenomination: return "a denomination empty, too long, not UTF-8 or with control characters";
     case RowFault::kBadField: return "bad TypeOfEnterprise or JuridicalForm";
     case RowFault::kLineTooLong: return "line too long";
     case RowFault::kDuplicate: return "duplicate row";
@@ -156,7 +158,11 @@ RowFault parse_denomination_row(const RegisterRecord& record, DenominationRow& o
   unsigned language = 0, type = 0;
   if (!small_number(f[1], 4, language) || f[1].size() != 1) return RowFault::kUnknownLanguage;
   if (f[2].size() != 3 || !small_number(f[2], 4, type) || type == 0) return RowFault::kUnknownDenominationType;
-  if (f[3].empty() || f[3].size() > limits::denomination_bytes_max) return RowFault::kBadDenomination;
+  // A name is shown in answers, PDFs and on terminals: UTF-8 (a JSON answer naming it must stay
+  // JSON) and display text (no escape sequence, NUL, line break or bidi override in it).
+  if (f[3].empty() || f[3].size() > limits::denomination_bytes_max ||
+      !simdjson::validate_utf8(f[3].data(), f[3].size()) || !is_display_text(f[3]))
+    return RowFault::kBadDenomination;
   out.language = static_cast<RegisterLanguage>(language);
   out.type = static_cast<DenominationType>(type);
   out.denomination = f[3];

@@ -11,7 +11,7 @@
 // "0200.065.765" (or 10 bare digits) with their mod 97 check
 // (parse_enterprise_number), StartDate dd-mm-yyyy, Language 0..4,
 // TypeOfDenomination 001..004, a denomination of 1..denomination_bytes_max
-// bytes. An establishment unit's number (2.xxx.xxx.xxx) is its own reason, so
+// bytes of UTF-8 display text (is_display_text). An establishment unit's number (2.xxx.xxx.xxx) is its own reason, so
 // the import can say it skipped it on purpose. A failure is a RowFault: a
 // reason from a small fixed set, so that an import counts its skips per
 // reason. Pure functions, no allocation beyond `scratch`; thread-safe.
@@ -31,18 +31,18 @@ namespace dimona {
 enum class RowFault : unsigned char {
   kNone = 0,
   kUnterminatedQuote,
-  kBadQuoting,          // text after a closing quote, or a quote inside an unquoted field
+  kBadQuoting,  // text after a closing quote, or a quote inside an unquoted field
   kWrongColumnCount,
-  kBadNumber,           // not 10 digits in the register's shape
-  kBadCheckDigits,      // the shape is right, the mod 97 check is not
-  kEstablishmentUnit,   // 2.xxx.xxx.xxx: not an enterprise, skipped on purpose
+  kBadNumber,          // not 10 digits in the register's shape
+  kBadCheckDigits,     // the shape is right, the mod 97 check is not
+  kEstablishmentUnit,  // 2.xxx.xxx.xxx: not an enterprise, skipped on purpose
   kBadDate,
   kUnknownLanguage,
   kUnknownDenominationType,
-  kBadDenomination,     // empty, or longer than limits::denomination_bytes_max
-  kBadField,            // TypeOfEnterprise not 1 or 2, JuridicalForm not 3 digits
-  kLineTooLong,         // longer than limits::register_line_bytes_max (counted by the import)
-  kDuplicate,           // the same row twice in one extract (counted by the import)
+  kBadDenomination,  // empty, longer than limits::denomination_bytes_max, not UTF-8, or not display text
+  kBadField,         // TypeOfEnterprise not 1 or 2, JuridicalForm not 3 digits
+  kLineTooLong,      // longer than limits::register_line_bytes_max (counted by the import)
+  kDuplicate,        // the same row twice in one extract (counted by the import)
 };
 inline constexpr size_t kRowFaultCount = static_cast<size_t>(RowFault::kDuplicate) + 1;
 std::string_view row_fault_text(RowFault fault);

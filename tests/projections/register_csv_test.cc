@@ -126,6 +126,18 @@ TEST(RegisterCsv, DenominationRows) {
   const std::string line = R"("0200.065.765","2","001",")" + long_name + "\"";
   ASSERT_EQ(split(line, r), RowFault::kNone);
   EXPECT_EQ(parse_denomination_row(r, row), RowFault::kBadDenomination);
+  // A name is shown in JSON answers, PDFs and on terminals: UTF-8 display text only (an escape
+  // sequence cleared the operator's screen, invalid UTF-8 made every answer naming it no JSON).
+  for (const std::string& bad : {std::string("Wes\x1b[2J"), std::string("W\x07s"), std::string("Wes\x7f"),
+                                 std::string("Wes\xe2\x80\xae"
+                                             "evil"),
+                                 std::string("Wes\xff\xfe"), std::string("\xed\xa0\x80"), std::string("\xc0\xaf")}) {
+    const std::string bad_line = R"("0200.065.765","2","001",")" + bad + "\"";  // the fields are views into it
+    ASSERT_EQ(split(bad_line, r), RowFault::kNone) << bad;
+    EXPECT_EQ(parse_denomination_row(r, row), RowFault::kBadDenomination) << bad;
+  }
+  ASSERT_EQ(split(R"("0200.065.765","0","001","Brasserie Élise – Gent")", r), RowFault::kNone);
+  EXPECT_EQ(parse_denomination_row(r, row), RowFault::kNone) << "accented letters and a dash read as they are";
   ASSERT_EQ(split(R"("2.000.000.339","2","001","Wes")", r), RowFault::kNone);
   EXPECT_EQ(parse_denomination_row(r, row), RowFault::kEstablishmentUnit);
   ASSERT_EQ(split(R"("0200.065.765","2","001")", r), RowFault::kNone);
