@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zip.h>
@@ -433,6 +434,21 @@ constexpr const char* kUpdateFiles[] = {"enterprise_delete.csv", "denomination_d
 
 Result<RegisterImportReport> import_register_extract(const std::string& extract_path, const std::string& store_path,
                                                      const RegisterImportProgress& progress) {
+  // One import of a store at a time: two shared its .tmp (a store holding both extracts' union,
+  // the other import failing on a vanished file). Held until this returns; a second is refused.
+  const std::string lock_path = store_path + ".lock";
+  DIMONA_TRY(create_private_file(lock_path));
+  const int lock_fd = ::open(lock_path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (lock_fd < 0) return io_error("cannot open " + lock_path + ": " + std::strerror(errno));
+  const std::unique_ptr<int, void (*)(int*)> held(new int(lock_fd), [](int* fd) {
+    ::close(*fd);  // releases the flock
+    delete fd;
+  });
+  if (::flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+    if (errno == EWOULDBLOCK)
+      return failed_precondition("another import of " + store_path + " is running (" + lock_path + "): run it after");
+    return io_error("cannot lock " + lock_path + ": " + std::strerror(errno));
+  }
   Result<std::unique_ptr<Extract>> extract = Extract::open(extract_path);
   DIMONA_TRY(extract);
   const Extract& x = **extract;

@@ -1,6 +1,8 @@
 #include "projections/employer_register.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zip.h>
@@ -113,6 +115,25 @@ TEST(EmployerRegister, AZipGivesTheSameReferenceAsAFolder) {
   auto reg = open_register(dir.file("zip.db"));
   ASSERT_NE(reg, nullptr);
   EXPECT_EQ(reg->name(number(403170701), RegisterLanguage::kDutch), "Brusselse Brouwerij");
+}
+
+// Two imports of one store at once shared its .tmp (a store holding both extracts' union): while
+// one holds the store's lock, another is refused, in words, and the store is the first's.
+TEST(EmployerRegister, AnImportWhileAnotherRunsIsRefused) {
+  TempDir dir;
+  const std::string extract =
+      make_folder(dir, "full", {{"enterprise.csv", kEnterprises}, {"denomination.csv", kDenominations}});
+  const std::string store = dir.file("employers.db");
+  ASSERT_TRUE(import_register_extract(extract, store, {}).is_ok());
+  const int running = ::open((store + ".lock").c_str(), O_RDONLY);  // another import, as it holds the lock
+  ASSERT_GE(running, 0);
+  ASSERT_EQ(::flock(running, LOCK_EX | LOCK_NB), 0);
+  Result<RegisterImportReport> second = import_register_extract(extract, store, {});
+  ASSERT_FALSE(second.is_ok());
+  EXPECT_EQ(second.status().code(), Code::kFailedPrecondition);
+  EXPECT_NE(second.status().message().find("another import"), std::string::npos) << second.status().message();
+  ::close(running);
+  EXPECT_TRUE(import_register_extract(extract, store, {}).is_ok()) << "the lock goes with its holder";
 }
 
 TEST(EmployerRegister, ReimportingTheSameExtractGivesTheSameReference) {
