@@ -10,6 +10,8 @@
 // a body. Every limit of the HTTP layer is named in http_limits.
 #pragma once
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -124,6 +126,13 @@ bool for_each_query_pair(std::string_view target, F&& f) {
 // 0-9 - . _ ~, which an encoding does not change the meaning of), any other kept as sent; empty
 // pairs dropped; values and the path untouched. The server applies it once, so every query look-up reads names as sent.
 std::string canonical_query_names(std::string_view target);
+
+// ASCII case-insensitive equality: media types, codings, host names and schemes (RFC 9110, RFC 3986).
+inline bool equal_ignoring_case(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
+}
 
 // `s` without the optional whitespace (RFC 9110 5.6.3 OWS: spaces and tabs) at either end, as
 // around a field value or a list element.

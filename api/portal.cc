@@ -54,9 +54,7 @@ HttpResponse method_not_allowed(std::string allow) {
 // through a name it rebound to 127.0.0.1 (DNS rebinding), or a server listening wider.
 // Host names and schemes are case-insensitive (RFC 3986 3.1, 3.2.2); a port is 1 to 65535.
 bool starts_with_ignoring_case(std::string_view text, std::string_view prefix) {
-  return text.size() >= prefix.size() && std::equal(prefix.begin(), prefix.end(), text.begin(), [](char a, char b) {
-           return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
-         });
+  return equal_ignoring_case(text.substr(0, prefix.size()), prefix);
 }
 bool loopback_host(std::string_view host) {
   for (const std::string_view name : {"127.0.0.1", "localhost", "[::1]"}) {
