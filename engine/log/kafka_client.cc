@@ -59,24 +59,32 @@ rd_kafka_headers_t* record_values(const std::string& topic, uint32_t partition, 
 
 Settings log_producer_settings(std::string_view bootstrap, int delivery_timeout_ms) {
   Settings settings = common_settings(bootstrap);
-  settings.insert(settings.end(), {
-      {"enable.idempotence", "true"},
-      {"acks", "all"},
-      {"max.in.flight.requests.per.connection", "5"},  // the most idempotence keeps ordered
-      {"compression.type", "lz4"},
-      // Records name their partition; for keyed records without one, the Java client's choice.
-      {"partitioner", "murmur2_random"},
-      {"linger.ms", std::to_string(limits::kafka_linger_ms)},
-      {"batch.num.messages", std::to_string(limits::kafka_batch_records_max)},
-      {"batch.size", std::to_string(limits::kafka_batch_bytes_max)},
-      {"delivery.timeout.ms", std::to_string(delivery_timeout_ms)},
-      {"queue.buffering.max.messages", std::to_string(limits::kafka_queue_records_max)},
-      {"queue.buffering.max.kbytes", std::to_string(limits::kafka_queue_kbytes_max)},
-      {"message.max.bytes", std::to_string(limits::kafka_batch_bytes_max + 64 * 1024)},
-      // enable.gapless.guarantee stays at its default (false; librdkafka warns that it is
-      // experimental when set): a failed batch is an append error the caller retries.
-      {"retry.backoff.ms", "100"},
-  });
+  settings.insert(settings.end(),
+                  {
+                      {"enable.idempotence", "true"},
+                      {"acks", "all"},
+                      // One request in flight per partition's producer: a failed request is retried before a
+                      // later one is sent, so a partition never holds a later record without an earlier one
+                      // of the same append, even on a broker that does not check the idempotent producer's
+                      // sequence numbers (librdkafka's mock cluster, for a non-transactional producer: with 5
+                      // in flight it stored R2 after refusing R1, and librdkafka, inferring from R2's
+                      // success, reported R1's records delivered). An append waits for all its
+                      // acknowledgements anyway, and most fit in one request (kafka_batch_bytes_max).
+                      {"max.in.flight.requests.per.connection", "1"},
+                      {"compression.type", "lz4"},
+                      // Records name their partition; for keyed records without one, the Java client's choice.
+                      {"partitioner", "murmur2_random"},
+                      {"linger.ms", std::to_string(limits::kafka_linger_ms)},
+                      {"batch.num.messages", std::to_string(limits::kafka_batch_records_max)},
+                      {"batch.size", std::to_string(limits::kafka_batch_bytes_max)},
+                      {"delivery.timeout.ms", std::to_string(delivery_timeout_ms)},
+                      {"queue.buffering.max.messages", std::to_string(limits::kafka_queue_records_max)},
+                      {"queue.buffering.max.kbytes", std::to_string(limits::kafka_queue_kbytes_max)},
+                      {"message.max.bytes", std::to_string(limits::kafka_batch_bytes_max + 64 * 1024)},
+                      // enable.gapless.guarantee stays at its default (false; librdkafka warns that it is
+                      // experimental when set): a failed batch is an append error the caller retries.
+                      {"retry.backoff.ms", "100"},
+                  });
   return settings;
 }
 

@@ -225,10 +225,13 @@ class KafkaProducer final : public LogProducer {
       const Delivery& delivery = book_->slots[i];
       if (!delivery.reported || delivery.err != RD_KAFKA_RESP_ERR_NO_ERROR || delivery.offset < 0) {
         if (failure.is_ok()) {
-          rd_kafka_resp_err_t err = delivery.reported ? delivery.err : waited;
-          failure = unavailable(kafka_error("partition " + std::to_string(partition_) +
-                                                " did not acknowledge event " +
-                                                std::string(records[i].event_id), err));
+          const std::string what = "partition " + std::to_string(partition_) + " did not acknowledge event " +
+                                   std::string(records[i].event_id);
+          // Delivered, offset unknown: librdkafka's answer to a retry the broker took for a
+          // duplicate. Stored, but where is the log's to say: the caller re-reads its tail.
+          failure = delivery.reported && delivery.err == RD_KAFKA_RESP_ERR_NO_ERROR
+                        ? unavailable(what + " with its offset (reported delivered, offset unknown)")
+                        : unavailable(kafka_error(what, delivery.reported ? delivery.err : waited));
         }
         outcome.offsets.push_back(0);
         continue;

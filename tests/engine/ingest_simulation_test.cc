@@ -2,7 +2,8 @@
 // spirit of TigerBeetle's simulator): from one seed, a random interleaving of
 // ingest runs with small commit groups, appends that fail from a random
 // point on (testing::FaultyLog: a full disk, an unreachable broker, a
-// process dying between two appends of one group), Ledger::reload() after a
+// process dying between two appends of one group; or a batch stored whose
+// acknowledgement is lost), Ledger::reload() after a
 // failure, "crashes" (the Ledger destroyed with a failed group behind it,
 // then a fresh one opened on the same log), Produce errors on Kafka, and
 // re-runs of a finished ingest; then one last clean run. The log must then
@@ -82,7 +83,11 @@ class IngestSimulation : public ::testing::Test {
       // On Kafka each append waits for a round trip (and linger.ms): fewer, larger groups there.
       const uint32_t group = std::array<uint32_t, 4>{7, 25, 60, 200}[random() % 4] * (cluster != nullptr ? 4 : 1);
       const bool faulty = chance(70);
-      if (faulty) log.fail_appends_after(static_cast<int>(random() % 30), 1 + static_cast<int>(random() % 1000));
+      if (faulty) {
+        const int ok = static_cast<int>(random() % 30);
+        const int failing = 1 + static_cast<int>(random() % 1000);
+        log.fail_appends_after(ok, failing, /*stored=*/chance(30));
+      }
       if (cluster != nullptr && chance(30)) cluster->fail_produce_requests(1 + random() % 3, RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS);
       Result<IngestSummary> run = testing::ingest(*ledger, input(), group);
       log.fail_appends(0);

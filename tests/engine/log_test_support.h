@@ -61,10 +61,13 @@ class FaultyLog final : public Log {
 
   // The next `n` appends (of any partition) fail with kIoError and store nothing.
   void fail_appends(int n) { fail_appends_after(0, n); }
-  // The same, once `ok` more appends have gone through.
-  void fail_appends_after(int ok, int n) {
+  // The same, once `ok` more appends have gone through. With `stored`, a failing
+  // append stores its records first and only its acknowledgement is lost (a broker
+  // that wrote the batch, then a connection that dropped before the answer).
+  void fail_appends_after(int ok, int n, bool stored = false) {
     passes_ = ok;
     failures_ = n;
+    stored_ = stored;
   }
   void fail_next_append() { fail_appends(1); }
   // Reads of (partition, offset) return the record with one payload byte flipped.
@@ -99,7 +102,9 @@ class FaultyLog final : public Log {
         --log_.passes_;
       } else if (log_.failures_ > 0) {
         --log_.failures_;
-        return io_error("injected: database or disk is full");
+        if (!log_.stored_) return io_error("injected: database or disk is full");
+        Result<AppendOutcome> appended = inner_->append(records);
+        return appended.is_ok() ? unavailable("injected: stored, but the acknowledgement was lost") : appended.status();
       }
       return inner_->append(records);
     }
@@ -128,6 +133,7 @@ class FaultyLog final : public Log {
 
   std::unique_ptr<Log> inner_;
   std::atomic<int> passes_{0};
+  std::atomic<bool> stored_{false};
   std::atomic<int> failures_{0};
   std::mutex mutex_;
   std::map<std::pair<uint32_t, Offset>, size_t> corrupted_;
