@@ -151,7 +151,7 @@ int run_consent_check(const CommonOptions& common, const ConsentOptions& o) {
   if (!o.quarter.empty()) {
     if (scope != AccessScope::kFlexi) return fail("consent check", invalid_argument("--quarter: for --scope FLEXI"));
     asked = parse_quarter(o.quarter);
-    if (!asked) return fail("consent check", invalid_argument("--quarter: expected YYYY-Qn, a year from 1900"));
+    if (!asked) return fail("consent check", invalid_argument("--quarter: expected YYYY-Qn, a year 2000..2099"));
   }
   Result<CitizenView> view = open_citizen(as_it_stood(common, o.at, *at), o.ssin);
   if (!view.is_ok()) return fail("consent check", view.status());
@@ -197,7 +197,7 @@ int run_consent_list(const CommonOptions& common, const ConsentOptions& o) {
 
 int run_flexi(const CommonOptions& common, const FlexiOptions& o) {
   const std::optional<int32_t> asked = o.quarter.empty() ? std::optional<int32_t>(0) : parse_quarter(o.quarter);
-  if (!asked) return fail("flexi", invalid_argument("--quarter: expected YYYY-Qn, a year from 1900"));
+  if (!asked) return fail("flexi", invalid_argument("--quarter: expected YYYY-Qn, a year 2000..2099"));
   const std::optional<ReductionRule> rule = ReductionRule::parse(o.reduction);
   if (!rule) return fail("flexi", invalid_argument("--reduction: strict, ignore or tolerance:F"));
   uint64_t employer = 0;

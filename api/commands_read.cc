@@ -120,7 +120,7 @@ int run_calendar(const CommonOptions& common, const CitizenOptions& o) {
 }
 
 Status write_export(const Projector& projector, const std::string& path) {
-  std::FILE* out = path == "-" ? stdout : std::fopen(path.c_str(), "wb");
+  std::FILE* out = path == "-" ? stdout : open_private_file(path);  // every citizen's data: 0600
   if (!out) return io_error("cannot write " + path + ": " + std::strerror(errno));
   Status exported = export_read_models(projector, [out](std::string_view lines) -> Status {
     if (std::fwrite(lines.data(), 1, lines.size(), out) != lines.size()) return io_error(std::strerror(errno));

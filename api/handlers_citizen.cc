@@ -177,7 +177,7 @@ void consented_data_route(Call& c, const LedgerService& view) {
     asked = parse_quarter(c.request.query("quarter"));
     if (!asked)
       return c.reply(bad_request("The input message is incorrect",
-                                 {InputIssue{"query", "quarter", "expected YYYY-Qn, a year from 1900"}}));
+                                 {InputIssue{"query", "quarter", "expected YYYY-Qn, a year 2000..2099"}}));
   }
   const Result<int32_t> period = consented_period(scope, brussels_date(c.now), asked);
   if (!period.is_ok())
@@ -205,7 +205,7 @@ void flexi_route(Call& c, const LedgerService& view) {
   if (const std::string q = c.request.query("quarter"); !q.empty()) quarter = parse_quarter(q);
   if (!quarter)
     return c.reply(bad_request("The input message is incorrect",
-                               {InputIssue{"query", "quarter", "expected YYYY-Qn, a year from 1900"}}));
+                               {InputIssue{"query", "quarter", "expected YYYY-Qn, a year 2000..2099"}}));
   uint64_t employer = 0;
   if (const std::string e = c.request.query("employer"); !e.empty()) {
     Result<EnterpriseNumber> n = parse_enterprise_number(e);

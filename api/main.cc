@@ -3,13 +3,51 @@
 #include <charconv>
 
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
+#include <filesystem>
+#include <string>
 
 #include "api/cli_support.h"
 #include "api/commands.h"
 #include "api/params.h"
 #include "engine/base/limits.h"
 #include "engine/base/time.h"
+
+namespace {
+
+// CLI::Range converts with strtoull/strtoll in base 0, so an unsigned option took "-1" as its
+// largest value, a number past its type's end as that end, and "0x10" or "010" in other bases.
+// Every whole-number option takes plain decimal digits within [lo, hi]; the text is then
+// rewritten without leading zeros, so CLI11's own conversion reads the value checked here.
+template <typename T>
+CLI::Validator whole_number(T lo, T hi) {
+  const std::string range = "[" + std::to_string(lo) + " - " + std::to_string(hi) + "]";
+  return CLI::Validator(
+      [lo, hi, range](std::string& text) -> std::string {
+        T value{};
+        const char* end = text.data() + text.size();
+        const bool digits = !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
+        const auto [stop, ec] = std::from_chars(text.data(), end, value);
+        if (!digits || ec != std::errc() || stop != end || value < lo || value > hi)
+          return "Value " + text + " not a whole number in " + range;
+        text = std::to_string(value);
+        return std::string();
+      },
+      range, "WHOLE_NUMBER");
+}
+
+// The data folder, from --data or DIMONA_DATA: named, and a folder when it exists (a write
+// command makes a missing one). An empty name would be read as "/" (its files /ledger.db...).
+std::string data_folder_fault(const std::string& path) {
+  if (path.empty()) return "empty: name the data folder";
+  std::error_code ec;
+  if (std::filesystem::exists(path, ec) && !std::filesystem::is_directory(path, ec))
+    return path + " is not a directory";
+  return std::string();
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   using namespace dimona::cli;
@@ -25,20 +63,21 @@ int main(int argc, char** argv) {
   if (const char* env = std::getenv("DIMONA_DATA")) common.data_dir = env;
   if (const char* env = std::getenv("DIMONA_LOG")) common.log_uri = env;
   auto add_common = [&common](CLI::App* cmd) {
-    cmd->add_option("--data", common.data_dir, "Data directory holding ledger.db (env DIMONA_DATA)");
+    cmd->add_option("--data", common.data_dir, "Data directory holding ledger.db (env DIMONA_DATA)")
+        ->check(CLI::Validator([](std::string& path) { return data_folder_fault(path); }, "FOLDER"));
     cmd->add_option("--log", common.log_uri,
                     "The event log: sqlite:PATH (default DATA/ledger.db) or kafka://HOST:PORT/TOPIC (env DIMONA_LOG)");
     cmd->add_option("--quota", common.quota_path, "Quota table (default: schemas/quota.json)");
-    cmd->add_option("--partitions", common.partitions, "Partitions of a new log")->check(CLI::Range(1, 1024));
+    cmd->add_option("--partitions", common.partitions, "Partitions of a new log")->transform(whole_number(1, 1024));
     cmd->add_option("--secret-file", common.secret_file, "Server secret for access codes and tokens (default DATA/secret.key)");
     cmd->add_option("--recorded-at-skew", common.recorded_at_skew_seconds,
                     "Seconds an imported recordedAt may be ahead of the clock (default one day)")
-        ->check(CLI::Range(int64_t{0}, int64_t{10} * 366 * 24 * 3600));
+        ->transform(whole_number(int64_t{0}, int64_t{10} * 366 * 24 * 3600));
     cmd->add_option("--language", common.language, "Language of employer names: nl, fr, de or en (default: $LANG)")
         ->check(CLI::IsMember({"nl", "fr", "de", "en"}));
     cmd->add_option("--keep-checkpoints", common.keep_checkpoints,
                     "Checkpoints kept in DATA/checkpoint.db, spread over the ledger's time (default 8)")
-        ->check(CLI::Range(size_t{1}, dimona::limits::checkpoints_kept_max));
+        ->transform(whole_number(size_t{1}, dimona::limits::checkpoints_kept_max));
   };
 
   // The audit's two axes (docs/audit.md), on the commands that only read.
@@ -63,7 +102,8 @@ int main(int argc, char** argv) {
   GenerateOptions generate;
   CLI::App* gen = app.add_subcommand("generate", "Write a realistic NDJSON year of declarations");
   gen->add_option("--year", generate.year, "Calendar year (the generator checks its range)");
-  gen->add_option("--students", generate.students, "Number of students (the scale of the year)")->check(CLI::Range(uint64_t{1}, uint64_t{50'000'000}));
+  gen->add_option("--students", generate.students, "Number of students (the scale of the year)")
+      ->transform(whole_number(uint64_t{1}, uint64_t{50'000'000}));
   gen->add_option("--seed", generate.seed, "Random seed: the same seed gives the same bytes")
       ->check(CLI::Validator(
           [](std::string& text) -> std::string {
@@ -94,43 +134,50 @@ int main(int argc, char** argv) {
   add_common(ins);
   LogDumpOptions log_dump;
   CLI::App* dmp = log->add_subcommand("dump", "The log's records as NDJSON, partition by partition, up to its end now");
-  dmp->add_option("--partition", log_dump.partition, "One partition (default: every one)")->check(CLI::Range(int64_t{0}, int64_t{1023}));
+  dmp->add_option("--partition", log_dump.partition, "One partition (default: every one)")
+      ->transform(whole_number(int64_t{0}, int64_t{1023}));
   auto* from_offset = dmp->add_option("--from-offset", log_dump.from_offset, "From this offset of each partition")
-                          ->check(CLI::Range(int64_t{0}, INT64_MAX));
+                          ->transform(whole_number(int64_t{0}, INT64_MAX));
   auto* from_instant = dmp->add_option("--from", log_dump.from, "From the first record recorded at or after this instant or day");
   from_offset->excludes(from_instant);
   dmp->add_option("--limit", log_dump.limit, "At most this many records in all (default: no limit)")
-      ->check(CLI::Range(uint64_t{1}, UINT64_MAX));
+      ->transform(whole_number(uint64_t{1}, UINT64_MAX));
   add_common(dmp);
   LogTailOptions log_tail;
   CLI::App* tal = log->add_subcommand("tail", "The last records of each partition as NDJSON; --follow waits for new ones");
-  tal->add_option("--partition", log_tail.partition, "One partition (default: every one)")->check(CLI::Range(int64_t{0}, int64_t{1023}));
+  tal->add_option("--partition", log_tail.partition, "One partition (default: every one)")
+      ->transform(whole_number(int64_t{0}, int64_t{1023}));
   tal->add_option("-n,--lines", log_tail.lines, "Records per partition (default 10)")
-      ->check(CLI::Range(uint64_t{0}, log_tool_limits::tail_lines_max));
+      ->transform(whole_number(uint64_t{0}, log_tool_limits::tail_lines_max));
   tal->add_flag("-f,--follow", log_tail.follow, "Then print new records as they come, until Ctrl-C or SIGTERM");
   add_common(tal);
 
   KafkaMockOptions mock;
   CLI::App* kmk = app.add_subcommand("kafka-mock", "librdkafka's mock Kafka cluster on 127.0.0.1 for local trials; prints its bootstrap address");
-  kmk->add_option("--brokers", mock.brokers, "Mock brokers (default 1)")->check(CLI::Range(1, 16));
-  kmk->add_option("--port", mock.port, "A stable bootstrap port on 127.0.0.1 (forwarded to the first broker; default: the mock's own, ephemeral)");
+  kmk->add_option("--brokers", mock.brokers, "Mock brokers (default 1)")->transform(whole_number(1, 16));
+  kmk->add_option(
+         "--port", mock.port,
+         "A stable bootstrap port on 127.0.0.1 (forwarded to the first broker; default: the mock's own, ephemeral)")
+      ->transform(whole_number(0, 65535));
   kmk->add_option("--topic", mock.topics,
                   "Create this topic, NAME or NAME:PARTITIONS (repeatable), with its keyed tables' topics "
                   "NAME.reference, NAME.owners and NAME.directory (one partition each)");
-  kmk->add_option("--partitions", mock.partitions, "Partitions of each --topic (default 16)")->check(CLI::Range(1, 1024));
+  kmk->add_option("--partitions", mock.partitions, "Partitions of each --topic (default 16)")
+      ->transform(whole_number(1, 1024));
 
   ReplayOptions replay;
   CLI::App* rep = app.add_subcommand("replay", "Fold the log into the read models, from the last checkpoint");
-  rep->add_option("--threads", replay.threads, "Worker threads (default: the cores)")->check(CLI::Range(1, 256));
+  rep->add_option("--threads", replay.threads, "Worker threads (default: the cores)")->transform(whole_number(1, 256));
   rep->add_flag("--rebuild", replay.rebuild, "Drop the checkpoint and fold the whole log again");
   rep->add_option("--checkpoint-every", replay.checkpoint_every_events, "Events between two checkpoints")
-      ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 40));
+      ->transform(whole_number(uint64_t{1}, uint64_t{1} << 40));
   add_common(rep);
 
   CitizenOptions citizen;
   auto add_citizen = [&](CLI::App* cmd) {
     cmd->add_option("ssin", citizen.ssin, "The citizen's SSIN (11 digits)")->required();
-    cmd->add_option("--year", citizen.year, "Year (default: previous, current and next)")->check(CLI::Range(2000, 2099));
+    cmd->add_option("--year", citizen.year, "Year (default: previous, current and next)")
+        ->transform(whole_number(2000, 2099));
     cmd->add_flag("--json", citizen.json, "Canonical JSON instead of text");
     add_common(cmd);
     add_axes(cmd);
@@ -175,7 +222,8 @@ int main(int argc, char** argv) {
   AttestOptions attest;
   CLI::App* att = app.add_subcommand("attest", "Issue a Student@work attestation: remaining hours and this month's access code");
   att->add_option("ssin", attest.ssin, "The student's SSIN")->required();
-  att->add_option("--year", attest.year, "The current year (default) or, from 1 December, the next")->check(CLI::Range(2000, 2099));
+  att->add_option("--year", attest.year, "The current year (default) or, from 1 December, the next")
+      ->transform(whole_number(2000, 2099));
   att->add_flag("--json", attest.json, "JSON instead of text");
   add_common(att);
 
@@ -197,7 +245,7 @@ int main(int argc, char** argv) {
   con_check
       ->add_option("--year", consent.year,
                    "STUDENT_BALANCE: the year hired for (default: the current one; the next from 1 December)")
-      ->check(CLI::Range(2000, 2099));
+      ->transform(whole_number(2000, 2099));
   con_check->add_option(
       "--quarter", consent.quarter,
       "FLEXI: the quarter hired for, YYYY-Qn (default: the current one; the next once its flexi Dimona may be sent)");
@@ -287,7 +335,9 @@ int main(int argc, char** argv) {
   ServeOptions serve;
   CLI::App* srv = app.add_subcommand("serve", "The REST API (Belgif /v1) over the live ledger; SIGTERM stops it cleanly");
   srv->add_option("--address", serve.address, "Address to listen on")->envname("DIMONA_ADDRESS");
-  srv->add_option("--port", serve.port, "Port (0: any free one)")->envname("DIMONA_PORT");
+  srv->add_option("--port", serve.port, "Port (0: any free one)")
+      ->envname("DIMONA_PORT")
+      ->transform(whole_number(0, 65535));
   srv->add_option("--input", serve.input, "An input topic kafka://HOST:PORT/TOPIC of declarations and actions to decide (docs/kafka.md, Input topic)")->envname("DIMONA_INPUT");
   srv->add_option("--group", serve.group,
                   "Scale-out: join this consumer group on the Kafka events log and serve the partitions it gives "
@@ -295,8 +345,10 @@ int main(int argc, char** argv) {
   srv->add_option("--advertise", serve.advertise,
                   "With --group: the base URL the other members redirect to (default http://ADDRESS:PORT)")
       ->envname("DIMONA_ADVERTISE");
-  srv->add_option("--io-threads", serve.io_threads, "I/O threads")->check(CLI::Range(1, 64))->envname("DIMONA_IO_THREADS");
-  srv->add_option("--projector-threads", serve.projector_threads, "Fold threads")->check(CLI::Range(1, 64));
+  srv->add_option("--io-threads", serve.io_threads, "I/O threads")
+      ->transform(whole_number(1, 64))
+      ->envname("DIMONA_IO_THREADS");
+  srv->add_option("--projector-threads", serve.projector_threads, "Fold threads")->transform(whole_number(1, 64));
   srv->add_option("--tls-cert", serve.tls_certificate, "TLS certificate chain (PEM)")->envname("DIMONA_TLS_CERT");
   srv->add_option("--tls-key", serve.tls_private_key, "TLS private key (PEM)")->envname("DIMONA_TLS_KEY");
   srv->add_flag("--portal-sign-in", serve.portal_sign_in,
@@ -310,11 +362,11 @@ int main(int argc, char** argv) {
                   "Address of a reverse proxy: its X-Forwarded-For names the client for rate limits")
       ->envname("DIMONA_TRUSTED_PROXY");
   srv->add_option("--connections-max", serve.connections_max, "Open connections, all clients together")
-      ->check(CLI::Range(size_t{1}, dimona::api::http_limits::connections_configurable_max))
+      ->transform(whole_number(size_t{1}, dimona::api::http_limits::connections_configurable_max))
       ->envname("DIMONA_CONNECTIONS_MAX");
   srv->add_option("--connections-per-client-max", serve.connections_per_client_max,
                   "Open connections from one client address")
-      ->check(CLI::Range(size_t{1}, dimona::api::http_limits::connections_configurable_max))
+      ->transform(whole_number(size_t{1}, dimona::api::http_limits::connections_configurable_max))
       ->envname("DIMONA_CONNECTIONS_PER_CLIENT_MAX");
   srv->add_option("--outbox", serve.outbox,
                   "Also run the outbox relay (docs/kafka.md, Outbox) into this log URI, on a thread")
@@ -327,7 +379,8 @@ int main(int argc, char** argv) {
   tok->add_option("--ssin", token.ssin, "The citizen's SSIN (role citizen)");
   tok->add_option("--enterprise-number", token.enterprise_number, "The enterprise (employer, agency; optional for a declarant)");
   tok->add_option("--subject", token.subject, "The sub claim");
-  tok->add_option("--lifetime", token.lifetime_seconds, "Seconds")->check(CLI::Range(int64_t{1}, int64_t{86'400}));
+  tok->add_option("--lifetime", token.lifetime_seconds, "Seconds")
+      ->transform(whole_number(int64_t{1}, int64_t{86'400}));
   tok->add_option("--issuer", token.issuer, "The iss claim");
   tok->add_option("--audience", token.audience, "The aud claim");
   add_common(tok);
@@ -365,6 +418,12 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
+  }
+  const bool uses_data = !gen->parsed() && !kmk->parsed();
+  if (const std::string fault = data_folder_fault(common.data_dir);
+      uses_data && !fault.empty()) {  // DIMONA_DATA: no check
+    std::fprintf(stderr, "dimona-ledger: the data folder (--data, DIMONA_DATA): %s\n", fault.c_str());
+    return 105;  // CLI11's code for a value that fails its check, as --data's own
   }
   if (!as_of_text.empty()) common.as_of = dimona::api::parse_as_of(as_of_text);  // checked by instant_check
   if (!valid_on_text.empty()) common.valid_on = dimona::api::parse_valid_on(valid_on_text);

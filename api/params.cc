@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "engine/action.h"
+#include "engine/base/limits.h"
 
 namespace dimona::api {
 namespace {
@@ -81,7 +82,7 @@ namespace {
 // calendars around such a day stay four-digit years.
 bool in_axis_years(Date day) {
   const int32_t y = year_of(day);
-  return y >= 2000 && y <= 2099;
+  return y >= limits::read_year_min && y <= limits::read_year_max;
 }
 
 }  // namespace
@@ -226,7 +227,7 @@ std::string unsupported_body(const HttpRequest& request) {
 
 Parsed<std::optional<int32_t>> query_year(const HttpRequest& request) {
   if (!request.has_query("year")) return std::optional<int32_t>();
-  constexpr uint64_t kYearMin = 2000, kYearMax = 2099;
+  constexpr uint64_t kYearMin = limits::read_year_min, kYearMax = limits::read_year_max;
   const std::string text = request.query("year");
   Result<uint64_t> y = text.size() == 4 ? parse_decimal(text, kYearMin, kYearMax) : Result<uint64_t>(invalid_argument(""));
   if (!y.is_ok()) return refused<std::optional<int32_t>>("query", "year", "expected a year 2000..2099");

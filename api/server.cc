@@ -144,6 +144,17 @@ bool ends_with_chunked(std::string_view value) {
   return beast::iequals(trim_ows(comma == std::string_view::npos ? value : value.substr(comma + 1)), "chunked");
 }
 
+// How many of a Transfer-Encoding list's codings are chunked (RFC 9112 7: applied once at most).
+size_t chunked_codings(std::string_view value) {
+  size_t n = 0;
+  for (size_t at = 0; at <= value.size();) {
+    const size_t comma = std::min(value.find(',', at), value.size());
+    n += beast::iequals(trim_ows(value.substr(at, comma - at)), "chunked") ? 1 : 0;
+    at = comma + 1;
+  }
+  return n;
+}
+
 // An absolute-form target's authority ("http://host:port/path", RFC 9112 3.2.2), or nothing
 // for any other form.
 std::optional<std::string_view> target_authority(std::string_view target) {
@@ -319,6 +330,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       // Either way the connection closes: its next bytes cannot be told from this body.
       if (!ends_with_chunked(head[http::field::transfer_encoding]))
         return refuse_framing("Transfer-Encoding does not end with chunked");
+      if (chunked_codings(head[http::field::transfer_encoding]) > 1)
+        return refuse_framing("Transfer-Encoding applies chunked more than once");
       return reply_and_close(
           problem(501, "notImplemented", "Not Implemented", "Transfer codings other than chunked are not implemented"));
     }

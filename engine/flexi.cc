@@ -88,7 +88,8 @@ std::optional<int32_t> parse_quarter(std::string_view text) {
   int year = 0;
   if (text.size() != 7 || text[4] != '-' || text[5] != 'Q' || text[6] < '1' || text[6] > '4') return std::nullopt;
   auto [end, ec] = std::from_chars(text.data(), text.data() + 4, year);
-  if (ec != std::errc() || end != text.data() + 4 || year < 1900) return std::nullopt;
+  if (ec != std::errc() || end != text.data() + 4 || year < limits::read_year_min || year > limits::read_year_max)
+    return std::nullopt;
   return year * 4 + (text[6] - '1');
 }
 

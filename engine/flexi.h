@@ -69,7 +69,7 @@ FlexiAnswer flexi_eligibility(const ActionState& state, Ssin citizen, int32_t qu
 // before the quarter starts (2025-Q2: 2025-03-01).
 Date flexi_window_opens(int32_t quarter);
 
-// "2025-Q1" -> quarter_index; nullopt when malformed.
+// "2025-Q1" -> quarter_index; nullopt when malformed or outside limits::read_year_min..max.
 std::optional<int32_t> parse_quarter(std::string_view text);
 std::string quarter_string(int32_t quarter);
 

@@ -24,6 +24,10 @@ inline constexpr size_t text_field_bytes_max = 512;
 // time never goes back, so one line from 2099 would hold it there for good.
 // The default of the writer's setting (--recorded-at-skew).
 inline constexpr int64_t recorded_at_future_skew_seconds = 24 * 60 * 60;
+// The years a read may name (?year, a quarter, asOf and validOn): the views' years, quarters
+// and calendars around them stay four-digit years.
+inline constexpr int32_t read_year_min = 2000;
+inline constexpr int32_t read_year_max = 2099;
 
 // --- Actions (docs/actions.md) ------------------------------------------------------
 // An occupation fraction above this (of the sector's full-time reference) is refused.

@@ -11,7 +11,8 @@
 // kFailedPrecondition when `path` already is a file the run must not destroy — one of `keep` (an
 // input, the ledger's own files: the same file by device and inode, under any name or link) or an
 // SQLite database (a ledger, a checkpoint store, a register: its 16-byte header) — with a message
-// naming both; ok when it does not exist or is none of these.
+// naming both, or when it names a database's side file (-wal, -shm, -journal), existing or not;
+// ok when it does not exist or is none of these.
 #pragma once
 
 #include <fcntl.h>
@@ -47,9 +48,29 @@ inline constexpr unsigned kPrivateDirectoryMode = 0700;
   return io_error("cannot create " + path + ": " + std::strerror(errno));
 }
 
+// True when `path` is a file that starts with SQLite's 16-byte header.
+inline bool is_sqlite_database(const std::string& path) {
+  char head[16] = {};
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) return false;
+  const size_t n = std::fread(head, 1, sizeof head, f);
+  std::fclose(f);
+  return n == sizeof head && std::string_view(head, sizeof head) == std::string_view("SQLite format 3\0", 16);
+}
+
 [[nodiscard]] inline Status may_replace(const std::string& path, const std::vector<std::string>& keep,
                                         std::string_view flag) {
   namespace fs = std::filesystem;
+  // A database's write-ahead log, shared-memory index or rollback journal, there or not yet:
+  // SQLite creates, rewrites and deletes it under that name, so an output there is lost.
+  for (std::string_view suffix : {std::string_view("-wal"), std::string_view("-shm"), std::string_view("-journal")}) {
+    if (path.size() > suffix.size() && std::string_view(path).ends_with(suffix)) {
+      const std::string base = path.substr(0, path.size() - suffix.size());
+      if (is_sqlite_database(base))
+        return failed_precondition(std::string(flag) + " " + path + " is a side file of the SQLite database " + base +
+                                   ": refusing to write it");
+    }
+  }
   std::error_code ec;
   if (!fs::is_regular_file(path, ec)) return Status::ok();  // new, a device or a FIFO: nothing to destroy
   const auto same = [&](const fs::path& other) { return fs::equivalent(path, other, ec) && !ec; };
@@ -57,15 +78,10 @@ inline constexpr unsigned kPrivateDirectoryMode = 0700;
     if (!k.empty() && fs::exists(k, ec) && same(k))
       return failed_precondition(std::string(flag) + " " + path + " is " + k + ": refusing to write over it");
   }
-  char head[16] = {};
-  if (std::FILE* f = std::fopen(path.c_str(), "rb")) {
-    const size_t n = std::fread(head, 1, sizeof head, f);
-    std::fclose(f);
-    if (n == sizeof head && std::string_view(head, sizeof head) == std::string_view("SQLite format 3\0", 16))
-      return failed_precondition(
-          std::string(flag) + " " + path +
-          " is an SQLite database (a ledger, a checkpoint store, a register): refusing to write over it");
-  }
+  if (is_sqlite_database(path))
+    return failed_precondition(
+        std::string(flag) + " " + path +
+        " is an SQLite database (a ledger, a checkpoint store, a register): refusing to write over it");
   return Status::ok();
 }
 

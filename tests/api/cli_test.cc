@@ -148,7 +148,22 @@ TEST(Cli, AnOutputNeverReplacesTheInputTheLedgerOrADatabase) {
     EXPECT_EQ(lines(r.err), 1u) << command << ": " << r.err;
     EXPECT_NE(r.err.find("refusing to write over it"), std::string::npos) << command << ": " << r.err;
   }
+  // A database's side files, there or not yet: SQLite would delete or rewrite what was written there.
+  ASSERT_FALSE(std::filesystem::exists(dir.file("d/ledger.db-wal")));
+  for (const std::string& command :
+       {"export -o " + dir.file("d/ledger.db-wal") + data, "export -o " + dir.file("d/ledger.db-journal") + data,
+        "ingest " + dir.file("y.ndjson") + " --report " + dir.file("d/ledger.db-shm") + data}) {
+    Invocation r = run(command, dir);
+    EXPECT_EQ(r.exit_code, 1) << command;
+    EXPECT_EQ(lines(r.err), 1u) << command << ": " << r.err;
+    EXPECT_NE(r.err.find("is a side file of the SQLite database"), std::string::npos) << command << ": " << r.err;
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir.file("d/ledger.db-wal")));
   EXPECT_EQ(testing::read_file(dir.file("d/ledger.db")), ledger);
+  // An export holds every citizen's data: readable by its owner only.
+  ASSERT_EQ(run("export -o " + dir.file("export.ndjson") + data, dir).exit_code, 0);
+  EXPECT_EQ(std::filesystem::status(dir.file("export.ndjson")).permissions() & std::filesystem::perms::all,
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
   // The folder's other files are the user's: an input kept there (scripts/demo.sh), run again, writes its report again.
   ASSERT_EQ(run("generate --students 30 --seed 6 -o " + dir.file("d/year.ndjson"), dir).exit_code, 0);
   for (int pass = 0; pass < 2; ++pass) {
@@ -163,6 +178,32 @@ TEST(Cli, AnOutputNeverReplacesTheInputTheLedgerOrADatabase) {
   EXPECT_EQ(linked.exit_code, 1);
   EXPECT_NE(linked.err.find("symbolic link"), std::string::npos) << linked.err;
   EXPECT_EQ(testing::read_file(dir.file("victim")), "precious");
+}
+
+// A whole-number option takes decimal digits within its range, nothing CLI11's strtoull would
+// bend into one ("-1" as the largest value, 2^64 as 2^64 - 1, "010" as eight); the data folder
+// is named and, when it exists, a folder.
+TEST(Cli, NumbersAndTheDataFolderAreCheckedAtTheEdge) {
+  testing::TempDir dir;
+  ASSERT_EQ(run("generate --students 20 --seed 3 -o " + dir.file("y.ndjson"), dir).exit_code, 0);
+  const std::string data = " --data " + dir.file("d");
+  ASSERT_EQ(run("ingest " + dir.file("y.ndjson") + data, dir).exit_code, 0);
+  for (const std::string& command :
+       {"log dump --limit -1" + data, "log dump --limit 18446744073709551616" + data,
+        "log dump --partition 0 --from-offset 9223372036854775808" + data, "log dump --limit 0x10" + data,
+        "log dump --limit +5" + data, "log dump --limit ''" + data, "replay --threads 4294967297" + data,
+        std::string("calendar 06031661155 --data ''"), "calendar 06031661155 --data " + dir.file("y.ndjson")}) {
+    Invocation r = run(command, dir);
+    EXPECT_EQ(r.exit_code, 105) << command << ": " << r.err;
+    EXPECT_EQ(lines(r.err), 1u) << command << ": " << r.err;
+    EXPECT_EQ(r.out, "") << command;
+  }
+  Invocation octal = run("log dump --limit 010" + data, dir);  // decimal ten, not octal eight
+  EXPECT_EQ(octal.exit_code, 0) << octal.err;
+  EXPECT_EQ(lines(octal.out), 10u);
+  Invocation empty_env = run("calendar 06031661155", dir, "DIMONA_DATA= ");
+  EXPECT_EQ(empty_env.exit_code, 105) << empty_env.err;
+  EXPECT_NE(empty_env.err.find("DIMONA_DATA"), std::string::npos) << empty_env.err;
 }
 
 // A usage error is one line that never repeats a number that may be an SSIN: the argument

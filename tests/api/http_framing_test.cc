@@ -227,6 +227,21 @@ TEST_F(HttpFramingTest, AnotherCodingBeforeChunkedIsNotImplementedAndTheConnecti
   EXPECT_TRUE(c.closed_by_server());
 }
 
+// RFC 9112 7: chunked is applied once; twice is malformed framing (400), not a coding this
+// server lacks (501).
+TEST_F(HttpFramingTest, ChunkedTwiceInOneTransferEncodingIsBadFraming) {
+  for (const char* coding : {"chunked, chunked", "chunked,CHUNKED", "gzip, chunked , chunked"}) {
+    SCOPED_TRACE(coding);
+    Client c(port_);
+    c.send("POST /v1/declarations HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: "s + coding +
+           "\r\n\r\n2\r\n{}\r\n0\r\n\r\n");
+    const std::string r = c.response();
+    EXPECT_EQ(status_of(r), 400) << r;
+    EXPECT_NE(Client::lower(r).find("chunked more than once"), std::string::npos) << r;
+    EXPECT_TRUE(c.closed_by_server());
+  }
+}
+
 TEST_F(HttpFramingTest, TwoTransferEncodingContentTypeOrContentEncodingFieldsAreRefused) {
   expect_framing_refused(
       "POST /v1/declarations HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n"
