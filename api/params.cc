@@ -221,8 +221,22 @@ std::string unsupported_body(const HttpRequest& request) {
                     (equal_ignoring_case(minor, "json") ||
                      (minor.size() > kJsonSuffix.size() &&
                       equal_ignoring_case(minor.substr(minor.size() - kJsonSuffix.size()), kJsonSuffix)));
-  if (json) return {};
-  return "this Content-Type is not read here: the body is application/json";  // no echo of the value
+  if (!json) return "this Content-Type is not read here: the body is application/json";  // no echo of the value
+  // RFC 8259 8.1: JSON exchanged between systems is UTF-8; a body declared in another charset is
+  // not read as if it were UTF-8.
+  for (size_t at = type.find(';'); at != std::string_view::npos;) {
+    const size_t next = type.find(';', at + 1);
+    const std::string_view param = trim_ows(type.substr(at + 1, next == std::string_view::npos ? next : next - at - 1));
+    at = next;
+    const size_t eq = param.find('=');
+    if (eq == std::string_view::npos || !equal_ignoring_case(trim_ows(param.substr(0, eq)), "charset")) continue;
+    std::string_view charset = trim_ows(param.substr(eq + 1));
+    if (charset.size() >= 2 && charset.front() == '"' && charset.back() == '"')
+      charset = charset.substr(1, charset.size() - 2);
+    if (!equal_ignoring_case(charset, "utf-8") && !equal_ignoring_case(charset, "utf8"))
+      return "this charset is not read here: the body is JSON in UTF-8 (RFC 8259)";  // no echo of the value
+  }
+  return {};
 }
 
 Parsed<std::optional<int32_t>> query_year(const HttpRequest& request) {

@@ -65,13 +65,21 @@ void decide_answer(const ActionState& s, const Action& a, Instant at, const Remo
     o->refusal = R::kUnknownToken;
     return;
   }
+  const ConsentAnswer* answered = s.answer(r->id);
+  if (answered || (remote && remote->request_answered)) {
+    o->refusal = R::kTokenAlreadyUsed;
+    // The request is another citizen's once they answered it: the refusal names neither it nor
+    // its employer (as unknownToken names nothing), only the caller's own earlier answer.
+    if (answered && answered->citizen == a.worker) {
+      o->subject = r->id;
+      o->employer = r->employer;
+      o->scope = r->scope;
+    }
+    return;
+  }
   o->subject = r->id;
   o->employer = r->employer;
   o->scope = r->scope;
-  if (s.answer(r->id) || (remote && remote->request_answered)) {
-    o->refusal = R::kTokenAlreadyUsed;
-    return;
-  }
   if (a.kind == ActionKind::kDataAccessGrant) {
     const int32_t months = r->scope == AccessScope::kFlexi ? limits::consent_flexi_months
                                                             : limits::consent_student_balance_months;

@@ -226,9 +226,12 @@ Result<std::string> consented_data(const Projector& projector, Ssin citizen, uin
       return invalid_argument("no student quota of " + std::to_string(period) + " is known yet");
     w.key("year").integer(period).key("remainingHours").integer(b.remaining);
   } else {
-    std::string eligibility;
-    to_json(flexi_eligibility(state.actions(), citizen, period, employer), &eligibility);
-    w.key("quarter").string(quarter_string(period)).key("eligibility").raw(eligibility);
+    // The verdict and its route; not the occupation at other employers nor the pension date
+    // behind it (the citizen's own flexiEligibility shows those).
+    const FlexiAnswer a = flexi_eligibility(state.actions(), citizen, period, employer);
+    w.key("quarter").string(quarter_string(period)).key("eligibility").begin_object();
+    w.key("quarter").string(quarter_string(a.quarter)).key("eligible").boolean(a.eligible);
+    w.key("route").string(route_name(a.route)).end_object();
   }
   w.key("expiresAt").string(to_string(verdict.expires_at)).end_object();
   return out;
@@ -283,7 +286,9 @@ void to_json(const std::vector<RequestStatus>& requests, std::string* out) {
     w.key("requestedAt").string(to_string(s.request.requested_at));
     w.key("status").string(s.status);
     if (s.answer) {
-      w.key("ssin").digits(s.answer->citizen.value, 11);  // the citizen answered: the employer knows them now
+      // A grant makes the citizen known to the employer; a refusal does not (seed 003: no access
+      // to their data without their authorisation, their national number included).
+      if (s.answer->granted) w.key("ssin").digits(s.answer->citizen.value, 11);
       write_answer_fields(w, *s.answer);
     }
     w.end_object();

@@ -93,8 +93,9 @@ void to_json(const ConsentVerdict& v, AccessScope scope, std::string* out);
 Result<int32_t> consented_period(AccessScope scope, Date today, std::optional<int32_t> asked);
 // What a consent in force (`verdict.allowed`) shows its employer, for `period` (consented_period):
 // {"scope":"STUDENT_BALANCE","year":Y,"remainingHours":H,"expiresAt":T} (the balance as the
-// ledger knows it on `today`), or {"scope":"FLEXI","quarter":"YYYY-Qn","eligibility":{...},
-// "expiresAt":T} (flexi_eligibility for that employer). Nothing else of the citizen.
+// ledger knows it on `today`), or {"scope":"FLEXI","quarter":"YYYY-Qn","eligibility":{"quarter",
+// "eligible","route"},"expiresAt":T} (flexi_eligibility for that employer: the verdict, not the
+// occupation nor the pension date behind it). Nothing else of the citizen.
 // kInvalidArgument for a year whose quota the ledger does not know yet (no figure to give).
 Result<std::string> consented_data(const Projector& projector, Ssin citizen, uint64_t employer, AccessScope scope,
                                    int32_t period, const ConsentVerdict& verdict, Date today);

@@ -89,9 +89,9 @@ void to_json(const InboxMessage& message, bool body, std::string* out) {
 
 void to_json(const std::vector<InboxMessage>& messages, std::string* out) {
   JsonWriter w(out);
-  w.begin_object().key("messages").begin_array();
+  w.begin_object().key("items").begin_array();  // a collection (DESIGN §9)
   for (const InboxMessage& m : messages) write_message(w, m, false);
-  w.end_array().end_object();
+  w.end_array().key("total").integer(static_cast<int64_t>(messages.size())).end_object();
 }
 
 }  // namespace dimona

@@ -2664,8 +2664,9 @@ TEST_F(HttpTest, AnAttestationArrivesInTheInboxWhichOnlyItsCitizenListsReadsAndA
   const std::string id = attest.json()["attestationId"].text;
   ASSERT_EQ(id.size(), 12u) << attest;
   const Json box = get(citizen_path(kStudent, "inbox"), citizen(kStudent)).json();
-  ASSERT_EQ(box["messages"].array.size(), 1u);
-  EXPECT_EQ(box["messages"][0]["messageId"].text, id);
+  ASSERT_EQ(box["items"].array.size(), 1u);
+  EXPECT_EQ(box["total"].integer(), 1);  // a collection (DESIGN §9)
+  EXPECT_EQ(box["items"][0]["messageId"].text, id);
   const Response read = get(citizen_path(kStudent, "inbox/" + id), citizen(kStudent));
   ASSERT_EQ(read.status, 200) << read;
   EXPECT_EQ(read.json()["attestation"]["accessCode"].text, attest.json()["accessCode"].text);
@@ -2682,10 +2683,10 @@ TEST_F(HttpTest, AnAttestationArrivesInTheInboxWhichOnlyItsCitizenListsReadsAndA
   const Response archived = post(citizen_path(kStudent, "inbox/" + id + "/archive"), citizen(kStudent), "");
   ASSERT_EQ(archived.status, 201) << archived;
   EXPECT_EQ(archived.json()["event"].find("result").text, "A") << archived;
-  EXPECT_TRUE(get(citizen_path(kStudent, "inbox"), citizen(kStudent)).json()["messages"].array.empty());
+  EXPECT_TRUE(get(citizen_path(kStudent, "inbox"), citizen(kStudent)).json()["items"].array.empty());
   const Json archive = get(citizen_path(kStudent, "inbox?archived=true"), citizen(kStudent)).json();
-  ASSERT_EQ(archive["messages"].array.size(), 1u);
-  EXPECT_TRUE(archive["messages"][0]["archivedAt"].is_string());
+  ASSERT_EQ(archive["items"].array.size(), 1u);
+  EXPECT_TRUE(archive["items"][0]["archivedAt"].is_string());
   const Response again = post(citizen_path(kStudent, "inbox/" + id + "/archive"), citizen(kStudent), "");
   EXPECT_EQ(again.json()["event"].find("reason").text, "messageArchived") << again;
   // Two months later (ledger time), the message is gone.

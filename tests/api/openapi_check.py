@@ -867,8 +867,8 @@ def run_server_checks(c, bad, source_dir):
     # The inbox (a message per attestation) and the wages: the citizen only.
     r = c.call("GET", "/v1/citizens/{ssin}/inbox", "citizen", 200, path=p1)
     message = None
-    if r is not None and isinstance(r.json, dict) and r.json.get("messages"):
-        message = r.json["messages"][0].get("messageId")
+    if r is not None and isinstance(r.json, dict) and r.json.get("items"):
+        message = r.json["items"][0].get("messageId")
     elif attestable:
         bad.add("GET inbox", "the attestation just issued is not in the inbox")
     c.call("GET", "/v1/citizens/{ssin}/inbox", "citizen", 200, path=p1, query={"archived": "true"})

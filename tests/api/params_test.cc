@@ -128,6 +128,13 @@ TEST(Params, ABodyIsReadOnlyAsJson) {
   for (const char* type : {"text/plain", "text/json", "application/jsonp", "application/+json", "application", "/json",
                            "multipart/form-data; boundary=x", "application/x-www-form-urlencoded"})
     EXPECT_NE(why("{}", type), "") << type;
+  // RFC 8259 8.1: UTF-8 only; a body declared in another charset is not read as UTF-8.
+  for (const char* type : {"application/json; charset=UTF-8", "application/json;charset=\"utf-8\"",
+                           "application/json; charset=utf8", "application/json; foo=bar"})
+    EXPECT_EQ(why("{}", type), "") << type;
+  for (const char* type : {"application/json; charset=latin1", "application/json;charset=\"iso-8859-1\"",
+                           "application/json; foo=bar; charset=utf-16", "application/json; charset="})
+    EXPECT_NE(why("{}", type), "") << type;
   EXPECT_NE(why("{}", "application/json", "gzip"), "");
   EXPECT_NE(why("{}", "application/json", "br, identity"), "");
   EXPECT_LT(why("{}", std::string(10'000, 'a')).size(), 200u) << "the detail never echoes a long header whole";

@@ -365,7 +365,14 @@ TEST_F(ActionDecisionTest, ATokenIsSingleUseAfterAGrant) {
   ok(grant(token));
   EXPECT_EQ(reason(act(grant(token))), "tokenAlreadyUsed");
   EXPECT_EQ(reason(act(refuse(token))), "tokenAlreadyUsed");
-  EXPECT_EQ(reason(act(grant(token, kCitizen2))), "tokenAlreadyUsed");
+  const ActionSubmission other = act(grant(token, kCitizen2));
+  EXPECT_EQ(reason(other), "tokenAlreadyUsed");
+  // Another citizen's answered request: the refusal names neither it nor its employer.
+  EXPECT_EQ(other.outcome.subject, 0u);
+  EXPECT_EQ(other.outcome.employer, 0u);
+  const ActionSubmission again = act(grant(token));  // the caller's own: theirs to see
+  EXPECT_NE(again.outcome.subject, 0u);
+  EXPECT_NE(again.outcome.employer, 0u);
 }
 
 TEST_F(ActionDecisionTest, ATokenIsSingleUseAfterARefusal) {

@@ -371,6 +371,23 @@ TEST_F(AccessViewsTest, ConsentedDataGivesNoFigureForAYearWithoutAQuota) {
             Code::kInvalidArgument);
 }
 
+// A FLEXI consent shows the verdict and its route for the quarter hired for, not the occupation
+// at other employers nor the pension date behind it.
+TEST_F(AccessViewsTest, ConsentedFlexiDataIsTheVerdictOnly) {
+  at("2025-01-15T10:00:00Z");
+  requested("FLEXI", "dataAccessGrant");
+  const ConsentVerdict v = see("2025-01-16T00:00:00Z");
+  ASSERT_TRUE(v.allowed);
+  const Date today = *parse_date("2025-01-16");
+  const Result<int32_t> quarter = consented_period(AccessScope::kFlexi, today, std::nullopt);
+  ASSERT_TRUE(quarter.is_ok()) << quarter.status().to_string();
+  const Result<std::string> shown =
+      consented_data(projector(), kCitizenSsin, company(kEmployer), AccessScope::kFlexi, *quarter, v, today);
+  ASSERT_TRUE(shown.is_ok()) << shown.status().to_string();
+  EXPECT_EQ(*shown, R"({"scope":"FLEXI","quarter":"2025-Q1","eligibility":{"quarter":"2025-Q1","eligible":false,)"
+                    R"("route":"NONE"},"expiresAt":"2025-02-15T10:00:00Z"})");
+}
+
 // --- An employer's requests -----------------------------------------------------------------------------
 
 TEST_F(AccessViewsTest, AnEmployersRequestsShowWhereEachStands) {
@@ -404,6 +421,18 @@ TEST_F(AccessViewsTest, AnEmployersRequestsShowWhereEachStands) {
   EXPECT_FALSE(list[4].answer);
   ASSERT_TRUE(list[1].answer);
   EXPECT_EQ(list[1].answer->citizen, kCitizenSsin);
+  // Who granted is named to the employer; who refused is not.
+  std::string json;
+  to_json(list, &json);
+  const size_t refused_at = json.find(R"("status":"REFUSED")");
+  const size_t granted_at = json.find(R"("status":"GRANTED")");
+  ASSERT_NE(refused_at, std::string::npos) << json;
+  ASSERT_NE(granted_at, std::string::npos) << json;
+  const std::string refused_item = json.substr(refused_at, json.find('}', refused_at) - refused_at);
+  EXPECT_EQ(refused_item.find("ssin"), std::string::npos) << refused_item;
+  EXPECT_NE(refused_item.find("refusedAt"), std::string::npos) << refused_item;
+  EXPECT_NE(json.substr(granted_at, json.find('}', granted_at) - granted_at).find("\"ssin\""), std::string::npos)
+      << json;
 }
 
 TEST_F(AccessViewsTest, AnEmployersRequestsAreJudgedAtTheInstantAsked) {

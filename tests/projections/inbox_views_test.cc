@@ -57,10 +57,11 @@ TEST_F(InboxViewsTest, EachAttestationIsAMessageNewestFirst) {
   EXPECT_EQ(box[1].expires_at, at("2025-05-17T10:00:00Z"));
   std::string json;
   to_json(box, &json);
-  EXPECT_EQ(json,
-            R"({"messages":[{"messageId":"700000000202","deliveredAt":"2025-04-02T08:00:00Z","expiresAt":"2025-06-02T08:00:00Z",)"
-            R"("subject":"Student@work attestation 2025"},{"messageId":"700000000101","deliveredAt":"2025-03-17T10:00:00Z",)"
-            R"("expiresAt":"2025-05-17T10:00:00Z","subject":"Student@work attestation 2025"}]})");
+  EXPECT_EQ(
+      json,
+      R"({"items":[{"messageId":"700000000202","deliveredAt":"2025-04-02T08:00:00Z","expiresAt":"2025-06-02T08:00:00Z",)"
+      R"("subject":"Student@work attestation 2025"},{"messageId":"700000000101","deliveredAt":"2025-03-17T10:00:00Z",)"
+      R"("expiresAt":"2025-05-17T10:00:00Z","subject":"Student@work attestation 2025"}],"total":2})");
 }
 
 TEST_F(InboxViewsTest, AMessageIsKeptTwoMonthsInLedgerTime) {
