@@ -327,7 +327,9 @@
     for (const y of [thisYear() - 1, thisYear(), thisYear() + 1]) year.append(h('option', { value: y, selected: y === chosen }, y));
     const out = h('div', { id: 'calendar' });
     year.addEventListener('change', () => { state.session.calendarYear = Number(year.value); draw(); });
-    fill(panel, h('h2', {}, t('calendarTitle')), h('div', { class: 'field' }, h('label', { for: 'calendar-year' }, t('year')), year), out);
+    // Seed 001: the days shown may not be the days agreed; only the planned hours count.
+    fill(panel, h('h2', {}, t('calendarTitle')), h('p', { class: 'note', id: 'calendar-notice' }, t('calendarNotice')),
+      h('div', { class: 'field' }, h('label', { for: 'calendar-year' }, t('year')), year), out);
     function draw() {
       guarded(async () => {
         const answer = await api(citizenPath('calendar') + query({ year: year.value }));

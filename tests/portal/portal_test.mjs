@@ -207,6 +207,7 @@ try {
   }
   await studentPage.waitForFunction((n) => document.querySelectorAll('#calendar .day[data-date]').length === n, declared.size).catch(() => {});
   equal(await studentPage.locator('#calendar .day[data-date]').count(), declared.size, 'calendar: a coloured cell per declared day');
+  check((await studentPage.locator('#calendar-notice').textContent()).includes('30'), 'calendar: the seed\'s notice that the days shown may not be the days agreed');
   const firstDay = [...declared].sort()[0];
   const employerThatDay = calendar.employers.find((e) => e.days.some(([a, b]) => a <= firstDay && firstDay <= b));
   const cell = studentPage.locator(`#calendar .day[data-date="${firstDay}"]`);
