@@ -869,9 +869,18 @@ Status check_display_strings(std::string_view json) {
   const char* const end = p + json.size();
   if (find_escape_or_not_printable_ascii(p, end) == end) return Status::ok();  // most lines: printable ASCII
   std::string_view key;
+  // The keys of the objects the scan is in, outermost first (the root's is empty): between two
+  // strings only structure, so the braces there are the objects' ends. A key's value that is an
+  // object (or an array of them) is entered under that key.
+  std::vector<std::string_view> parents;
   while (true) {
+    const char* const gap = p;
     p = static_cast<const char*>(std::memchr(p, '"', static_cast<size_t>(end - p)));
     if (!p) return Status::ok();
+    for (const char* g = gap; g < p; ++g) {
+      if (*g == '{') parents.push_back(key);
+      if (*g == '}' && !parents.empty()) parents.pop_back();
+    }
     const char* const begin = ++p;
     bool display = true;
     while (p < end && *p != '"') {
@@ -898,9 +907,15 @@ Status check_display_strings(std::string_view json) {
     while (next < end && (*next == ' ' || *next == '\t' || *next == '\n' || *next == '\r')) ++next;
     const bool is_key = next < end && *next == ':';
     if (!display && is_key) return invalid_argument("a key: control characters are not allowed");
-    if (!display)
-      return invalid_argument("field " + std::string(named_field(key) ? key : kNotAFieldName) +
-                              ": control characters are not allowed");
+    if (!display) {
+      if (!named_field(key))
+        return invalid_argument("field " + std::string(kNotAFieldName) + ": control characters are not allowed");
+      std::string name;  // the dotted path, as field_error names a field (worker.familyName)
+      for (const std::string_view parent : parents)
+        if (named_field(parent)) name.append(parent).push_back('.');
+      name.append(key);
+      return invalid_argument("field " + name + ": control characters are not allowed");
+    }
     if (is_key) key = text;
   }
 }

@@ -191,12 +191,14 @@ TEST(DeclarationDecoder, ControlCharactersInAnyStringAreRefused) {
         std::string(R"(\u2066x)"), std::string(R"(A\u2028B)"),
         std::string("A\xe2\x80\xa9"
                     "B")}) {
-    expect_error(R"({"worker":{"familyName":")" + text + tail, "field familyName: control characters are not allowed");
+    expect_error(R"({"worker":{"familyName":")" + text + tail,
+                 "field worker.familyName: control characters are not allowed");
     expect_error(R"({"worker":{"ssin":"05031412595","address":{"street":")" + text +
                      R"("}},"dimonaCancel":{"periodId":656309292174}})",
-                 "field street: control characters");
+                 "field worker.address.street: control characters");
   }
-  expect_error(R"({"dimonaIn":{"usingEmployer":{"name":"Acme\r\nX-Forged: 1"}}})", "field name: control characters");
+  expect_error(R"({"dimonaIn":{"usingEmployer":{"name":"Acme\r\nX-Forged: 1"}}})",
+               "field dimonaIn.usingEmployer.name: control characters");
   // A key with a control character is no field name: refused before its text is looked at.
   expect_error(R"({"worker":{"fam\u0000ilyName":"A"},"dimonaCancel":{"periodId":656309292174}})", "unknown field");
   // What a display text may hold: quotes and backslashes escaped, a slash, accents, other scripts.
