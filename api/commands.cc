@@ -79,8 +79,8 @@ extern "C" void on_ingest_stop(int) { ingest_stop.store(true); }
 int run_ingest(const CommonOptions& common, const IngestOptions& o) {
   const bool from_topic = o.input.starts_with("kafka://");
   std::unique_ptr<InputTopic> input;
-  if (from_topic && api::log_uri_of(common) == o.input)  // its own events read back as input: a loop
-    return fail("ingest", invalid_argument("the input topic is the ledger's own log (" + o.input + ")"));
+  if (Status loop = from_topic ? api::input_is_not_the_log(o.input, common) : Status::ok(); !loop.is_ok())
+    return fail("ingest", loop);
   if (from_topic) {  // before the write side: a missing input topic costs no fold of the log
     Result<std::unique_ptr<InputTopic>> opened = open_input_topic(o.input);
     if (!opened.is_ok()) return fail("ingest", opened.status());

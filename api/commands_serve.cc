@@ -72,6 +72,7 @@ int run_serve(const CommonOptions& common, const ServeOptions& o) {
   if (!verifier.is_ok()) return fail("serve", verifier.status());
   std::unique_ptr<InputTopic> input;
   if (!o.input.empty()) {  // before the service: a missing topic costs no fold
+    if (Status loop = api::input_is_not_the_log(o.input, common); !loop.is_ok()) return fail("serve", loop);
     Result<std::unique_ptr<InputTopic>> opened = open_input_topic(o.input);
     if (!opened.is_ok()) return fail("serve", opened.status());
     input = std::move(opened).value();

@@ -137,6 +137,12 @@ class EmbeddedLedgerService final : public LedgerService {
   std::unique_ptr<PastStates> past_;  // ?asOf: states at instants, over log_
   mutable std::mutex ends_mutex_;
   std::unique_ptr<LogConsumer> ends_;  // asks the log's ends for progress(), under ends_mutex_
+  // The ends last asked, per partition (0: not yet), under known_ends_mutex_: what a progress()
+  // answers while another one waits on the log (a broker that does not answer holds that one up to
+  // the request timeout; the rest, /health's I/O thread included, are never held behind it).
+  mutable std::mutex known_ends_mutex_;
+  mutable std::vector<Offset> known_ends_;
+  mutable bool ends_known_ = false;
   DeclarationDecoder decoder_;  // writer thread only
   std::string text_;            // writer thread only: a body with the decoder's padding
   mutable std::shared_mutex fold_mutex_;

@@ -15,6 +15,7 @@
 #include "api/embedded_service.h"
 #include "api/progress.h"
 #include "engine/base/private_file.h"
+#include "engine/log/input_topic.h"
 #include "engine/quota_schedule.h"
 #include "projections/checkpoint_store.h"
 #include "projections/outbox.h"
@@ -33,6 +34,29 @@ Status make_embedded_folder(const std::filesystem::path& path) {
 
 std::string log_uri_of(const LedgerConfig& config) {
   return !config.log_uri.empty() ? config.log_uri : "sqlite:" + config.data_dir + "/ledger.db";
+}
+
+Status input_is_not_the_log(const std::string& input, const LedgerConfig& config) {
+  const Result<KafkaAddress> in = parse_kafka_uri(input);
+  const Result<KafkaAddress> log = parse_kafka_uri(log_uri_of(config));
+  if (!in.is_ok() || !log.is_ok() || in->topic != log->topic)
+    return Status::ok();  // the input's own check names a bad URI
+  const auto ports = [](const std::string& bootstrap) {
+    std::vector<std::string> out;
+    for (size_t at = 0; at <= bootstrap.size();) {
+      const size_t comma = std::min(bootstrap.find(',', at), bootstrap.size());
+      const std::string broker = bootstrap.substr(at, comma - at);
+      out.push_back(broker.substr(broker.rfind(':') + 1));
+      at = comma + 1;
+    }
+    return out;
+  };
+  for (const std::string& a : ports(in->bootstrap))
+    for (const std::string& b : ports(log->bootstrap))
+      if (a == b)
+        return invalid_argument("the input topic is the ledger's own log (" + in->topic +
+                                " on a broker of the same port): its events would come back as input");
+  return Status::ok();
 }
 
 Result<std::unique_ptr<Log>> open_ledger_log(const LedgerConfig& config, bool create) {

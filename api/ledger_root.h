@@ -31,6 +31,10 @@ class EmbeddedLedgerService;
 
 // The log URI config names: --log, or sqlite:DATA/ledger.db.
 std::string log_uri_of(const LedgerConfig& config);
+// kInvalidArgument when the input topic `input` (kafka://…) would read the ledger's own events
+// back as input (a loop): the log is a Kafka topic of the same name on a broker of the same
+// port, however its host is spelled (localhost, 127.0.0.1, ::1).
+Status input_is_not_the_log(const std::string& input, const LedgerConfig& config);
 // The ledger's log on the log seam (engine/log/log.h), from log_uri_of(config).
 // `create`: a missing embedded log is created (its folder made 0700); without
 // it a missing one is kNotFound ("no log at PATH: ingest a file first", or

@@ -1,5 +1,6 @@
 // dimona-ledger: the command line of the Dimona Ledger.
 #include <CLI/CLI.hpp>
+#include <bit>
 #include <charconv>
 
 #include <cstdint>
@@ -20,9 +21,20 @@ namespace {
 // largest value, a number past its type's end as that end, and "0x10" or "010" in other bases.
 // Every whole-number option takes plain decimal digits within [lo, hi]; the text is then
 // rewritten without leading zeros, so CLI11's own conversion reads the value checked here.
+// A bound as the usage shows it: the failure message withholds every number of nine digits or
+// more (it may be an SSIN), so the large bounds are written as powers of two.
+template <typename T>
+std::string bound_text(T v) {
+  const auto u = static_cast<uint64_t>(v);
+  if (u == UINT64_MAX) return "2^64-1";
+  if (u == static_cast<uint64_t>(INT64_MAX)) return "2^63-1";
+  if (u >= (uint64_t{1} << 30) && (u & (u - 1)) == 0) return "2^" + std::to_string(std::countr_zero(u));
+  return std::to_string(v);
+}
+
 template <typename T>
 CLI::Validator whole_number(T lo, T hi) {
-  const std::string range = "[" + std::to_string(lo) + " - " + std::to_string(hi) + "]";
+  const std::string range = "[" + bound_text(lo) + " - " + bound_text(hi) + "]";
   return CLI::Validator(
       [lo, hi, range](std::string& text) -> std::string {
         T value{};

@@ -426,12 +426,26 @@ Result<std::vector<PartitionProgress>> EmbeddedLedgerService::progress() const {
     std::lock_guard lock(progress_mutex_);
     out = progress_;
   }
-  std::lock_guard lock(ends_mutex_);
+  std::unique_lock lock(ends_mutex_, std::try_to_lock);
+  if (!lock.owns_lock()) {
+    // Another read is asking the log: answer from the ends it last gave, never queue behind it.
+    std::lock_guard known(known_ends_mutex_);
+    if (!ends_known_) return unavailable("the log's ends are being asked for; retry");
+    for (PartitionProgress& p : out)
+      p.end = std::max(p.folded, p.partition < known_ends_.size() ? known_ends_[p.partition] : Offset{0});
+    return out;
+  }
   for (PartitionProgress& p : out) {
     Result<Offset> end = ends_->end_offset(p.partition);
     DIMONA_TRY(end);
     p.end = *end;
   }
+  std::lock_guard known(known_ends_mutex_);
+  for (const PartitionProgress& p : out) {
+    if (p.partition >= known_ends_.size()) known_ends_.resize(p.partition + 1, 0);
+    known_ends_[p.partition] = p.end;
+  }
+  ends_known_ = true;
   return out;
 }
 

@@ -594,6 +594,10 @@ Status Ledger::fold(const WriterSeed* seed) {
   for (uint32_t p = 0; p < partitions(); ++p)
     if (held_[p] && epochs_[p] != kNoEpoch && fences[p] != epochs_[p]) {
       fenced_ = true;
+      if (fences[p] == kNoEpoch || fences[p] < epochs_[p])  // this writer's own fence is gone from the log
+        return failed_precondition("partition " + std::to_string(p) +
+                                   ": the log no longer holds this writer's fence (offset " +
+                                   std::to_string(epochs_[p]) + "): was the topic recreated or truncated?");
       return failed_precondition("partition " + std::to_string(p) + ": fenced by a newer writer at offset " +
                                  std::to_string(fences[p]) + " (this writer's epoch is " + std::to_string(epochs_[p]) + ")");
     }

@@ -1,5 +1,7 @@
 #include "engine/log/log.h"
 
+#include <charconv>
+
 #include "engine/base/limits.h"
 #include "engine/log/input_topic.h"
 #include "engine/log/log_internal.h"
@@ -64,11 +66,25 @@ Result<KafkaAddress> parse_kafka_uri(std::string_view uri) {
   }
   std::string_view bootstrap = rest.substr(0, slash);
   std::string_view topic = rest.substr(slash + 1);
-  if (bootstrap.find(':') == std::string_view::npos || bootstrap.find('@') != std::string_view::npos) {
+  if (bootstrap.find('@') != std::string_view::npos)
     return invalid_argument("a Kafka log is kafka://HOST:PORT/TOPIC (no credentials in the URI)");
+  // The bootstrap: one broker HOST:PORT or several, comma-separated; a host named, a port 1..65535.
+  for (size_t at = 0; at <= bootstrap.size();) {
+    const size_t comma = std::min(bootstrap.find(',', at), bootstrap.size());
+    const std::string_view broker = bootstrap.substr(at, comma - at);
+    at = comma + 1;
+    const size_t colon = broker.rfind(':');
+    if (colon == std::string_view::npos || colon == 0)
+      return invalid_argument("a Kafka log is kafka://HOST:PORT/TOPIC: each broker is HOST:PORT, its host named");
+    const std::string_view port = broker.substr(colon + 1);
+    uint32_t number = 0;
+    const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), number);
+    if (port.empty() || ec != std::errc() || end != port.data() + port.size() || number == 0 || number > 65535)
+      return invalid_argument("a Kafka log is kafka://HOST:PORT/TOPIC: a broker's port is 1..65535");
   }
-  // Kafka's legal topic names: [a-zA-Z0-9._-], at most 249 characters.
+  // Kafka's legal topic names: [a-zA-Z0-9._-], at most 249 characters, neither "." nor "..".
   if (topic.size() > 249) return invalid_argument("a Kafka topic name has at most 249 characters");
+  if (topic == "." || topic == "..") return invalid_argument("a Kafka topic name is neither . nor ..");
   for (char c : topic) {
     bool legal = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                  c == '.' || c == '_' || c == '-';

@@ -371,6 +371,13 @@ TEST_F(CliInputTopic, AFollowStopsCleanlyOnSigtermAndAMissingTopicIsNamed) {
   Invocation own_log = cli("ingest " + mock.uri("input"), "loop-data", mock.uri("input"));
   EXPECT_EQ(own_log.exit_code, 1);
   EXPECT_NE(own_log.err.find("the input topic is the ledger's own log"), std::string::npos) << own_log.err;
+  // The same topic on the same broker, its host spelled otherwise: still a loop.
+  std::string spelled = mock.uri("input");
+  spelled.replace(spelled.find("127.0.0.1"), std::string("127.0.0.1").size(), "localhost");
+  Invocation own_log_spelled = cli("ingest " + spelled, "loop-data", mock.uri("input"));
+  EXPECT_EQ(own_log_spelled.exit_code, 1);
+  EXPECT_NE(own_log_spelled.err.find("the input topic is the ledger's own log"), std::string::npos)
+      << own_log_spelled.err;
   Invocation follow_file = cli("ingest " + year() + " --follow", "data");
   EXPECT_EQ(follow_file.exit_code, 1);
   EXPECT_NE(follow_file.err.find("--follow reads a topic"), std::string::npos) << follow_file.err;

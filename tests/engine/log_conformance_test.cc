@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "engine/base/limits.h"
+#include "engine/log/input_topic.h"
 #include "engine/log/kafka_mock.h"
 #include "tests/engine/log_test_support.h"
 
@@ -464,6 +465,17 @@ TEST(LogUri, EachSchemeAndEachMistake) {
   EXPECT_EQ(open_log("kafka:///topic", options).status().code(), Code::kInvalidArgument);
   EXPECT_EQ(open_log("kafka://user:pw@host:9092/t", options).status().code(), Code::kInvalidArgument);
   EXPECT_EQ(open_log("kafka://127.0.0.1:9092/bad topic", options).status().code(), Code::kInvalidArgument);
+  // Refused before any connection: a port outside 1..65535, no host, no port, a topic . or ..
+  for (const char* uri :
+       {"kafka://127.0.0.1:0/t", "kafka://127.0.0.1:99999/t", "kafka://127.0.0.1:-1/t", "kafka://:9092/t",
+        "kafka://127.0.0.1/t", "kafka://127.0.0.1:/t", "kafka://127.0.0.1:9092,/t", "kafka://127.0.0.1:9092,:9093/t",
+        "kafka://127.0.0.1:90x2/t", "kafka://127.0.0.1:9092/.", "kafka://127.0.0.1:9092/.."}) {
+    const Result<KafkaAddress> parsed = parse_kafka_uri(uri);
+    EXPECT_EQ(parsed.status().code(), Code::kInvalidArgument) << uri;
+  }
+  for (const char* uri :
+       {"kafka://127.0.0.1:9092/t", "kafka://localhost:1/t", "kafka://[::1]:65535/t", "kafka://a:1,b:2/t.x_y-z"})
+    EXPECT_TRUE(parse_kafka_uri(uri).is_ok()) << uri;
   options.partitions = 0;
   EXPECT_EQ(open_log("memory:", options).status().code(), Code::kInvalidArgument);
   options.partitions = limits::partitions_max + 1;
