@@ -204,9 +204,11 @@ TEST_F(HttpFramingTest, AContentLengthListIsRefusedEvenOfEqualValues) {
 }
 
 // RFC 9112 6.1: a Transfer-Encoding whose last coding is not chunked leaves the body's length
-// unknown; read as "no body", its bytes would be served as a second request (smuggling).
+// unknown; read as "no body", its bytes would be served as a second request (smuggling). Chunked
+// applied twice (RFC 9112 7) is malformed framing too (400), not a coding this server lacks (501).
 TEST_F(HttpFramingTest, ATransferEncodingThatDoesNotEndWithChunkedIsRefusedAndNothingBehindItIsServed) {
-  for (const char* coding : {"gzip", "deflate", "identity", "xchunked", "chunked, gzip", "", "chunked;q=1"}) {
+  for (const char* coding : {"gzip", "deflate", "identity", "xchunked", "chunked, gzip", "", "chunked;q=1",
+                             "chunked, chunked", "chunked,CHUNKED", "gzip, chunked , chunked"}) {
     SCOPED_TRACE(coding);
     Client c(port_);
     c.send("GET /health HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: "s + coding +
@@ -225,21 +227,6 @@ TEST_F(HttpFramingTest, AnotherCodingBeforeChunkedIsNotImplementedAndTheConnecti
   EXPECT_EQ(status_of(r), 501) << r;
   EXPECT_NE(Client::lower(r).find("content-type: application/problem+json"), std::string::npos) << r;
   EXPECT_TRUE(c.closed_by_server());
-}
-
-// RFC 9112 7: chunked is applied once; twice is malformed framing (400), not a coding this
-// server lacks (501).
-TEST_F(HttpFramingTest, ChunkedTwiceInOneTransferEncodingIsBadFraming) {
-  for (const char* coding : {"chunked, chunked", "chunked,CHUNKED", "gzip, chunked , chunked"}) {
-    SCOPED_TRACE(coding);
-    Client c(port_);
-    c.send("POST /v1/declarations HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: "s + coding +
-           "\r\n\r\n2\r\n{}\r\n0\r\n\r\n");
-    const std::string r = c.response();
-    EXPECT_EQ(status_of(r), 400) << r;
-    EXPECT_NE(Client::lower(r).find("chunked more than once"), std::string::npos) << r;
-    EXPECT_TRUE(c.closed_by_server());
-  }
 }
 
 TEST_F(HttpFramingTest, TwoTransferEncodingContentTypeOrContentEncodingFieldsAreRefused) {
