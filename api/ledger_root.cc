@@ -41,19 +41,10 @@ Status input_is_not_the_log(const std::string& input, const LedgerConfig& config
   const Result<KafkaAddress> log = parse_kafka_uri(log_uri_of(config));
   if (!in.is_ok() || !log.is_ok() || in->topic != log->topic)
     return Status::ok();  // the input's own check names a bad URI
-  const auto ports = [](const std::string& bootstrap) {
-    std::vector<std::string> out;
-    for (size_t at = 0; at <= bootstrap.size();) {
-      const size_t comma = std::min(bootstrap.find(',', at), bootstrap.size());
-      const std::string broker = bootstrap.substr(at, comma - at);
-      out.push_back(broker.substr(broker.rfind(':') + 1));
-      at = comma + 1;
-    }
-    return out;
-  };
-  for (const std::string& a : ports(in->bootstrap))
-    for (const std::string& b : ports(log->bootstrap))
-      if (a == b)
+  const auto port = [](std::string_view broker) { return broker.substr(broker.rfind(':') + 1); };
+  for (const std::string_view a : kafka_brokers(in->bootstrap))
+    for (const std::string_view b : kafka_brokers(log->bootstrap))
+      if (port(a) == port(b))
         return invalid_argument("the input topic is the ledger's own log (" + in->topic +
                                 " on a broker of the same port): its events would come back as input");
   return Status::ok();

@@ -189,7 +189,7 @@ int main(int argc, char** argv) {
   auto add_citizen = [&](CLI::App* cmd) {
     cmd->add_option("ssin", citizen.ssin, "The citizen's SSIN (11 digits)")->required();
     cmd->add_option("--year", citizen.year, "Year (default: previous, current and next)")
-        ->transform(whole_number(2000, 2099));
+        ->transform(whole_number(dimona::limits::read_year_min, dimona::limits::read_year_max));
     cmd->add_flag("--json", citizen.json, "Canonical JSON instead of text");
     add_common(cmd);
     add_axes(cmd);
@@ -235,7 +235,7 @@ int main(int argc, char** argv) {
   CLI::App* att = app.add_subcommand("attest", "Issue a Student@work attestation: remaining hours and this month's access code");
   att->add_option("ssin", attest.ssin, "The student's SSIN")->required();
   att->add_option("--year", attest.year, "The current year (default) or, from 1 December, the next")
-      ->transform(whole_number(2000, 2099));
+      ->transform(whole_number(dimona::limits::read_year_min, dimona::limits::read_year_max));
   att->add_flag("--json", attest.json, "JSON instead of text");
   add_common(att);
 
@@ -257,7 +257,7 @@ int main(int argc, char** argv) {
   con_check
       ->add_option("--year", consent.year,
                    "STUDENT_BALANCE: the year hired for (default: the current one; the next from 1 December)")
-      ->transform(whole_number(2000, 2099));
+      ->transform(whole_number(dimona::limits::read_year_min, dimona::limits::read_year_max));
   con_check->add_option(
       "--quarter", consent.quarter,
       "FLEXI: the quarter hired for, YYYY-Qn (default: the current one; the next once its flexi Dimona may be sent)");

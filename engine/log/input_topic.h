@@ -74,6 +74,8 @@ struct KafkaAddress {
   std::string topic;
 };
 Result<KafkaAddress> parse_kafka_uri(std::string_view uri);
+// A bootstrap's brokers, HOST:PORT each, split at its commas (parse_kafka_uri checked each).
+std::vector<std::string_view> kafka_brokers(std::string_view bootstrap);
 
 // Opens the input topic at `uri` (kafka://HOST:PORT/TOPIC); kNotFound when the topic does not exist.
 Result<std::unique_ptr<InputTopic>> open_input_topic(std::string_view uri);

@@ -56,6 +56,16 @@ uint32_t partition_for_key(std::string_view key, uint32_t partitions) {
   return (kafka_murmur2(key) & 0x7fffffffU) % partitions;
 }
 
+std::vector<std::string_view> kafka_brokers(std::string_view bootstrap) {
+  std::vector<std::string_view> out;
+  for (size_t at = 0; at <= bootstrap.size();) {
+    const size_t comma = std::min(bootstrap.find(',', at), bootstrap.size());
+    out.push_back(bootstrap.substr(at, comma - at));
+    at = comma + 1;
+  }
+  return out;
+}
+
 Result<KafkaAddress> parse_kafka_uri(std::string_view uri) {
   constexpr std::string_view kKafka = "kafka://";
   if (!uri.starts_with(kKafka)) return invalid_argument("a Kafka log is kafka://HOST:PORT/TOPIC");
@@ -69,10 +79,7 @@ Result<KafkaAddress> parse_kafka_uri(std::string_view uri) {
   if (bootstrap.find('@') != std::string_view::npos)
     return invalid_argument("a Kafka log is kafka://HOST:PORT/TOPIC (no credentials in the URI)");
   // The bootstrap: one broker HOST:PORT or several, comma-separated; a host named, a port 1..65535.
-  for (size_t at = 0; at <= bootstrap.size();) {
-    const size_t comma = std::min(bootstrap.find(',', at), bootstrap.size());
-    const std::string_view broker = bootstrap.substr(at, comma - at);
-    at = comma + 1;
+  for (const std::string_view broker : kafka_brokers(bootstrap)) {
     const size_t colon = broker.rfind(':');
     if (colon == std::string_view::npos || colon == 0)
       return invalid_argument("a Kafka log is kafka://HOST:PORT/TOPIC: each broker is HOST:PORT, its host named");
