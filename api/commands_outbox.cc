@@ -39,7 +39,7 @@ Result<OpenRelay> open_relay(const CommonOptions& common, const std::string& out
 }
 
 void print_totals(const OutboxStats& s, const std::string& outbox) {
-  std::printf("relayed %llu message(s) to %s (%llu event(s) read, %llu refused attestation(s) without one)\n",
+  std::printf("relayed %llu message(s) to %s (%llu event(s) read, %llu refused action(s) without one)\n",
               static_cast<unsigned long long>(s.messages), outbox.c_str(), static_cast<unsigned long long>(s.events),
               static_cast<unsigned long long>(s.refused));
   std::fflush(stdout);

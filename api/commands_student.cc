@@ -13,14 +13,26 @@ namespace dimona::cli {
 namespace {
 
 void print_message_text(const InboxMessage& m, bool body) {
-  const Attestation& a = m.attestation;
-  std::printf("%012llu  %s  Student@work attestation %d  (kept until %s)\n", static_cast<unsigned long long>(a.id),
-              to_string(m.delivered_at).c_str(), a.for_year, to_string(m.expires_at).c_str());
-  if (a.archived()) std::printf("  archived %s\n", to_string(a.archived_at).c_str());
+  std::printf("%012llu  %s  ", static_cast<unsigned long long>(m.id), to_string(m.delivered_at).c_str());
+  if (m.kind == InboxMessage::Kind::kStudentAttestation)
+    std::printf("Student@work attestation %d", m.attestation.for_year);
+  else
+    std::printf("ONEM decision on career-break request %012llu: %s", static_cast<unsigned long long>(m.request.ticket),
+                std::string(state_name(m.request.state)).c_str());
+  std::printf("  (kept until %s)\n", to_string(m.expires_at).c_str());
+  if (m.archived()) std::printf("  archived %s\n", to_string(m.archived_at).c_str());
   if (!body) return;
-  std::printf("  remaining hours %u of %u in %d\n  access code %s, valid %s to %s\n", a.remaining_hours, a.quota_hours,
-              a.for_year, format_access_code(a.access_code).c_str(), to_string(a.valid_from()).c_str(),
-              to_string(a.valid_until()).c_str());
+  if (m.kind == InboxMessage::Kind::kStudentAttestation) {
+    const Attestation& a = m.attestation;
+    std::printf("  remaining hours %u of %u in %d\n  access code %s, valid %s to %s\n", a.remaining_hours,
+                a.quota_hours, a.for_year, format_access_code(a.access_code).c_str(), to_string(a.valid_from()).c_str(),
+                to_string(a.valid_until()).c_str());
+    return;
+  }
+  const CareerBreakRequest& r = m.request;
+  std::printf("  %s %s from %s to %s, decided %s\n", std::string(leave_kind_name(r.leave_kind)).c_str(),
+              std::string(break_fraction_name(r.fraction)).c_str(), to_string(r.start).c_str(),
+              to_string(r.end).c_str(), to_string(r.decided_at).c_str());
 }
 
 }  // namespace

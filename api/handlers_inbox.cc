@@ -1,5 +1,6 @@
 // The citizen's own detail view beyond the balance (seed 001): gross wages of the last quarters,
-// and the inbox where each attestation arrives. The citizen only: not an auditor, not an employer.
+// and the inbox where each attestation and each ONEM decision on a career break arrives. The citizen only: not an
+// auditor, not an employer.
 #include "api/handlers.h"
 #include "api/handlers_support.h"
 #include "api/params.h"
@@ -57,7 +58,7 @@ void inbox_message_route(Call& c, const LedgerService& view) {
   const std::optional<InboxMessage> m = view.read([&](const Projector& p) { return inbox_message(p, *s, *id, c.now); });
   if (!m) return c.reply(not_found("No such message in this inbox"));
   std::string out;
-  to_json(*m, true, &out);
+  to_json(*m, true, &out, c.names);
   c.reply(json_response(200, std::move(out)));
 }
 

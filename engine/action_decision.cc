@@ -1,6 +1,7 @@
 #include "engine/action_decision.h"
 
 #include <algorithm>
+#include <optional>
 #include <string>
 
 #include "engine/base/json_writer.h"
@@ -185,16 +186,26 @@ AccessToken request_token_of(const ServerSecret& secret, uint64_t request_id) {
 namespace {
 
 // inboxArchive: the citizen's own message, still kept (two months in ledger
-// time), not archived yet. Another citizen's message is "unknown": a citizen
-// does not learn that it exists.
+// time), not archived yet. A message is an attestation (its id) or ONEM's
+// decision on a ticket (the ticket). Another citizen's message is "unknown":
+// a citizen does not learn that it exists.
 void decide_archive(const ActionState& s, const Action& a, Instant at, ActionOutcome* o) {
   o->subject = a.id;
-  const Attestation* m = s.attestation(a.id);
-  if (!m || m->citizen != a.worker || !(at < add_months(m->issued_at, limits::inbox_message_kept_months))) {
+  struct Message {
+    Ssin addressee;
+    Instant delivered_at;
+    bool archived;
+  };
+  std::optional<Message> m;
+  if (const Attestation* att = s.attestation(a.id))
+    m = Message{att->citizen, att->issued_at, att->archived()};
+  else if (const CareerBreakRequest* r = s.ticket(a.id); r != nullptr && r->decided())
+    m = Message{r->citizen, r->decided_at, r->decision_archived()};
+  if (!m || m->addressee != a.worker || !(at < add_months(m->delivered_at, limits::inbox_message_kept_months))) {
     o->refusal = R::kUnknownMessage;
     return;
   }
-  if (m->archived()) o->refusal = R::kMessageArchived;
+  if (m->archived) o->refusal = R::kMessageArchived;
 }
 
 // An action's dates obey zone 00910's domain, as a declaration's start does (decision.h): a

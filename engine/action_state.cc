@@ -90,11 +90,19 @@ Status ActionState::apply(const Event& event) {
       add_attestation(attestation_of(o, at));
       return Status::ok();
     case ActionKind::kInboxArchive: {
-      const uint32_t* i = att_id_.find(o.subject);
-      if (i == nullptr) return corruption("an inbox message archived that was never delivered");
-      Attestation& message = attestations_[*i - 1];
-      if (message.citizen != o.worker || message.archived()) return corruption("an inbox message archived twice");
-      message.archived_at = at;
+      // A message is an attestation (its id) or ONEM's decision on a ticket (the ticket).
+      Instant* archived_at = nullptr;
+      Ssin addressee;
+      if (const uint32_t* i = att_id_.find(o.subject)) {
+        archived_at = &attestations_[*i - 1].archived_at;
+        addressee = attestations_[*i - 1].citizen;
+      } else if (CareerBreakRequest* r = ticket_mut(o.subject); r != nullptr && r->decided()) {
+        archived_at = &r->decision_archived_at;
+        addressee = r->citizen;
+      }
+      if (archived_at == nullptr) return corruption("an inbox message archived that was never delivered");
+      if (addressee != o.worker || archived_at->micros != 0) return corruption("an inbox message archived twice");
+      *archived_at = at;
       return Status::ok();
     }
     case ActionKind::kDataConsultation:
@@ -187,8 +195,10 @@ Status ActionState::apply(const Event& event) {
       r->changed_at = at;
       if (a.kind == ActionKind::kCareerBreakEmployeePart) r->state = BreakRequestState::kEmployeeCompleted;
       if (a.kind == ActionKind::kCareerBreakCancellation) r->state = BreakRequestState::kCancelled;
-      if (a.kind == ActionKind::kOnemDecision)
+      if (a.kind == ActionKind::kOnemDecision) {
         r->state = a.decision == OnemDecision::kGranted ? BreakRequestState::kGranted : BreakRequestState::kRefused;
+        r->decided_at = at;
+      }
       if (a.kind == ActionKind::kCareerBreakEndDate) {
         r->end = *a.end_date;
         r->end_date_changes = saturating_inc(r->end_date_changes);
@@ -406,7 +416,7 @@ void ActionState::save(std::string* out) const {
     put(out, static_cast<uint8_t>(r.fraction)), put(out, r.start.days), put(out, r.end.days);
     put(out, r.regime_before_permille), put(out, r.regime_during_permille), put(out, static_cast<uint8_t>(r.multiple_employers));
     put(out, static_cast<uint8_t>(r.state)), put(out, r.submitted_at.micros), put(out, r.changed_at.micros);
-    put(out, r.end_date_changes);
+    put(out, r.end_date_changes), put(out, r.decided_at.micros), put(out, r.decision_archived_at.micros);
     put_attachments(r.attachments);
   }
   put(out, static_cast<uint32_t>(notifications_.size()));
@@ -509,12 +519,16 @@ Status ActionState::load(std::string_view bytes, ActionState* s, bool merge) {
   for (uint32_t i = 0; i < n; ++i) {
     CareerBreakRequest r;
     if (!in.get(&r.ticket) || !in.get(&r.citizen.value) || !in.get(&r.employer) ||
-        !get_enum(in, LeaveKind::kPalliativeCare, &r.leave_kind) || !get_enum(in, BreakFraction::kOneTenth, &r.fraction) ||
-        !in.get(&r.start.days) || !in.get(&r.end.days) || !in.get(&r.regime_before_permille) ||
-        !in.get(&r.regime_during_permille) || !get_bool(in, &r.multiple_employers) ||
-        !get_enum(in, BreakRequestState::kRefused, &r.state) || !in.get(&r.submitted_at.micros) ||
-        !in.get(&r.changed_at.micros) || !in.get(&r.end_date_changes) || !get_attachments(in, &r.attachments) ||
-        !is_record_key(r.ticket) || !is_ssin_value(r.citizen.value) || !is_record_key(r.employer) || s->ticket(r.ticket))
+        !get_enum(in, LeaveKind::kPalliativeCare, &r.leave_kind) ||
+        !get_enum(in, BreakFraction::kOneTenth, &r.fraction) || !in.get(&r.start.days) || !in.get(&r.end.days) ||
+        !in.get(&r.regime_before_permille) || !in.get(&r.regime_during_permille) ||
+        !get_bool(in, &r.multiple_employers) || !get_enum(in, BreakRequestState::kRefused, &r.state) ||
+        !in.get(&r.submitted_at.micros) || !in.get(&r.changed_at.micros) || !in.get(&r.end_date_changes) ||
+        !in.get(&r.decided_at.micros) || !in.get(&r.decision_archived_at.micros) ||
+        !get_attachments(in, &r.attachments) ||
+        r.decided() != (r.state == BreakRequestState::kGranted || r.state == BreakRequestState::kRefused) ||
+        (r.decision_archived() && !r.decided()) || !is_record_key(r.ticket) || !is_ssin_value(r.citizen.value) ||
+        !is_record_key(r.employer) || s->ticket(r.ticket))
       return truncated;
     s->add_ticket(std::move(r));
   }

@@ -147,9 +147,14 @@ struct CareerBreakRequest {
   Instant submitted_at, changed_at;
   uint8_t end_date_changes = 0;  // saturating
   std::vector<std::string> attachments;
+  // ONEM's decision (GRANTED or REFUSED) reaches the employee's inbox when it is issued (DOMAIN §5
+  // step 4): an inbox message whose id is the ticket. 0: not decided / not archived.
+  Instant decided_at{}, decision_archived_at{};
 
   // Seed 004: the employer may consult (and cancel, modify) only until the employee completed their part.
   bool employer_may_consult() const { return state == BreakRequestState::kSubmitted; }
+  bool decided() const { return decided_at.micros != 0; }
+  bool decision_archived() const { return decision_archived_at.micros != 0; }
 };
 
 struct CareerBreakNotification {

@@ -246,11 +246,12 @@ constexpr uint32_t kStateMagic = 0x31534c44;  // "DLS1"
 // gross wages; 5: consultations; 6: no consultations (a read model keeps them,
 // projections/consultation_log.h); 7: an interim user company given by name keyed by its name
 // (named_user_company_key); 8: the names of the user companies given by name; 9: each period's
-// place in processing order (Period::processed). Only version 9 is read: what an older state
+// place in processing order (Period::processed); 10: when ONEM decided a ticket and when its inbox
+// message was archived. Only version 10 is read: what an older state
 // lacks (the processing order of its periods above all) only a fold of the log gives, so its
 // checkpoint is set aside and the log folded again (api/ledger_root open_projector, one warning
 // line; `replay --rebuild` does it by hand).
-constexpr uint32_t kStateVersion = 9;
+constexpr uint32_t kStateVersion = 10;
 
 }  // namespace
 

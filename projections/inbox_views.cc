@@ -1,23 +1,35 @@
 #include "projections/inbox_views.h"
 
 #include <algorithm>
+#include <cstdio>
 
 #include "engine/base/json_writer.h"
 #include "engine/base/limits.h"
 #include "projections/access_views.h"
+#include "projections/career_break_views.h"
 
 namespace dimona {
 namespace {
 
-void write_message(JsonWriter& w, const InboxMessage& m, bool body) {
-  const Attestation& a = m.attestation;
+std::string subject_of(const InboxMessage& m) {
+  if (m.kind == InboxMessage::Kind::kStudentAttestation)
+    return "Student@work attestation " + std::to_string(m.attestation.for_year);
+  char ticket[24];
+  std::snprintf(ticket, sizeof ticket, "%012llu", static_cast<unsigned long long>(m.request.ticket));
+  return "ONEM decision on career-break request " + std::string(ticket) + ": " +
+         std::string(state_name(m.request.state));
+}
+
+void write_message(JsonWriter& w, const InboxMessage& m, bool body, const EmployerNameOf& names) {
   w.begin_object();
-  w.key("messageId").digits(a.id, 12);
+  w.key("messageId").digits(m.id, 12);
+  w.key("kind").string(message_kind_name(m.kind));
   w.key("deliveredAt").string(to_string(m.delivered_at));
   w.key("expiresAt").string(to_string(m.expires_at));
-  w.key("subject").string("Student@work attestation " + std::to_string(a.for_year));
-  if (a.archived()) w.key("archivedAt").string(to_string(a.archived_at));
-  if (body) {
+  w.key("subject").string(subject_of(m));
+  if (m.archived()) w.key("archivedAt").string(to_string(m.archived_at));
+  if (body && m.kind == InboxMessage::Kind::kStudentAttestation) {
+    const Attestation& a = m.attestation;
     w.key("attestation").begin_object();
     w.key("attestationId").digits(a.id, 12);
     w.key("year").integer(a.for_year);
@@ -28,69 +40,104 @@ void write_message(JsonWriter& w, const InboxMessage& m, bool body) {
     w.key("validUntil").string(to_string(a.valid_until()));
     w.end_object();
   }
+  if (body && m.kind == InboxMessage::Kind::kCareerBreakDecision) {
+    w.key("decision").begin_object();
+    w.key("ticket").digits(m.request.ticket, 12);
+    w.key("decision").string(state_name(m.request.state));  // GRANTED or REFUSED
+    w.key("decidedAt").string(to_string(m.request.decided_at));
+    std::string request;
+    to_json(m.request, &request, names);  // the citizen sees their request in full
+    w.key("request").raw(request);
+    w.end_object();
+  }
   w.end_object();
 }
 
+// Every message of the citizen kept at `now` (delivered by then, not expired), archived or not.
+std::vector<InboxMessage> kept_messages(const ActionState& actions, const AccessIndex& index,
+                                        const CareerBreakIndex& career_breaks, Ssin citizen, Instant now) {
+  std::vector<InboxMessage> out;
+  auto keep = [&](InboxMessage m) {
+    if (m.delivered_at <= now && now < m.expires_at) out.push_back(std::move(m));
+  };
+  for (const Attestation& a : attestations_of(actions, index, citizen)) keep(inbox_message_of(a));
+  career_breaks.for_each_ticket_of(citizen, [&](uint64_t ticket) {
+    // The index lists the state's own records; an id the state lacks is left out (career_break_views.cc).
+    const CareerBreakRequest* r = actions.ticket(ticket);
+    if (r != nullptr && r->citizen == citizen && r->decided()) keep(inbox_message_of(*r));
+  });
+  return out;
+}
+
 }  // namespace
+
+std::string_view message_kind_name(InboxMessage::Kind kind) {
+  return kind == InboxMessage::Kind::kStudentAttestation ? "studentAttestation" : "careerBreakDecision";
+}
 
 InboxMessage inbox_message_of(const Attestation& a) {
-  return {a, a.issued_at, add_months(a.issued_at, limits::inbox_message_kept_months)};
+  InboxMessage m;
+  m.kind = InboxMessage::Kind::kStudentAttestation;
+  m.id = a.id;
+  m.citizen = a.citizen;
+  m.delivered_at = a.issued_at;
+  m.expires_at = add_months(a.issued_at, limits::inbox_message_kept_months);
+  m.archived_at = a.archived_at;
+  m.attestation = a;
+  return m;
 }
 
-namespace {
-
-std::vector<InboxMessage> kept_messages(const ActionState& actions, const AccessIndex& index, Ssin citizen,
-                                        Instant now) {
-  std::vector<InboxMessage> out;
-  for (const Attestation& a : attestations_of(actions, index, citizen)) {
-    InboxMessage m = inbox_message_of(a);
-    if (m.delivered_at <= now && now < m.expires_at) out.push_back(std::move(m));
-  }
-  return out;
+InboxMessage inbox_message_of(const CareerBreakRequest& r) {
+  DIMONA_ASSERT(r.decided());
+  InboxMessage m;
+  m.kind = InboxMessage::Kind::kCareerBreakDecision;
+  m.id = r.ticket;
+  m.citizen = r.citizen;
+  m.delivered_at = r.decided_at;
+  m.expires_at = add_months(r.decided_at, limits::inbox_message_kept_months);
+  m.archived_at = r.decision_archived_at;
+  m.request = r;
+  return m;
 }
 
-}  // namespace
-
-std::vector<InboxMessage> inbox_of(const ActionState& actions, const AccessIndex& index, Ssin citizen, Instant now,
-                                   bool archived) {
-  std::vector<InboxMessage> out = kept_messages(actions, index, citizen, now);
+std::vector<InboxMessage> inbox_of(const ActionState& actions, const AccessIndex& index,
+                                   const CareerBreakIndex& career_breaks, Ssin citizen, Instant now, bool archived) {
+  std::vector<InboxMessage> out = kept_messages(actions, index, career_breaks, citizen, now);
   // Archived at `now` or before; ledger time only grows, so a later archiving is not in the past's view.
-  std::erase_if(out, [&](const InboxMessage& m) {
-    const bool is_archived = m.attestation.archived() && m.attestation.archived_at <= now;
-    return is_archived != archived;
-  });
+  std::erase_if(out, [&](const InboxMessage& m) { return (m.archived() && m.archived_at <= now) != archived; });
   std::sort(out.begin(), out.end(), [](const InboxMessage& x, const InboxMessage& y) {
-    return x.delivered_at != y.delivered_at ? x.delivered_at > y.delivered_at : x.attestation.id > y.attestation.id;
+    return x.delivered_at != y.delivered_at ? x.delivered_at > y.delivered_at : x.id > y.id;
   });
   return out;
 }
 
-std::optional<InboxMessage> inbox_message(const ActionState& actions, const AccessIndex& index, Ssin citizen,
-                                          uint64_t message_id, Instant now) {
-  for (const InboxMessage& m : kept_messages(actions, index, citizen, now))
-    if (m.attestation.id == message_id) return m;
+std::optional<InboxMessage> inbox_message(const ActionState& actions, const AccessIndex& index,
+                                          const CareerBreakIndex& career_breaks, Ssin citizen, uint64_t message_id,
+                                          Instant now) {
+  for (InboxMessage& m : kept_messages(actions, index, career_breaks, citizen, now))
+    if (m.id == message_id) return std::move(m);
   return std::nullopt;
 }
 
 std::vector<InboxMessage> inbox_of(const Projector& projector, Ssin citizen, Instant now, bool archived) {
-  return inbox_of(projector.state_of(citizen).actions(), projector.model_of<AccessIndex>(citizen), citizen, now,
-                  archived);
+  return inbox_of(projector.state_of(citizen).actions(), projector.model_of<AccessIndex>(citizen),
+                  projector.model_of<CareerBreakIndex>(citizen), citizen, now, archived);
 }
 
 std::optional<InboxMessage> inbox_message(const Projector& projector, Ssin citizen, uint64_t message_id, Instant now) {
-  return inbox_message(projector.state_of(citizen).actions(), projector.model_of<AccessIndex>(citizen), citizen,
-                       message_id, now);
+  return inbox_message(projector.state_of(citizen).actions(), projector.model_of<AccessIndex>(citizen),
+                       projector.model_of<CareerBreakIndex>(citizen), citizen, message_id, now);
 }
 
-void to_json(const InboxMessage& message, bool body, std::string* out) {
+void to_json(const InboxMessage& message, bool body, std::string* out, const EmployerNameOf& names) {
   JsonWriter w(out);
-  write_message(w, message, body);
+  write_message(w, message, body, names);
 }
 
 void to_json(const std::vector<InboxMessage>& messages, std::string* out) {
   JsonWriter w(out);
   w.begin_object().key("items").begin_array();  // a collection (DESIGN §9)
-  for (const InboxMessage& m : messages) write_message(w, m, false);
+  for (const InboxMessage& m : messages) write_message(w, m, false, {});
   w.end_array().key("total").integer(static_cast<int64_t>(messages.size())).end_object();
 }
 

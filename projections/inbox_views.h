@@ -1,14 +1,19 @@
-// The citizen's inbox (seed 001: "each attestation is also sent to the
-// student's eBox, where it stays for two months").
+// The citizen's inbox (the eBox): seed 001, "each attestation is also sent to
+// the student's eBox, where it stays for two months"; DOMAIN §5 step 4, "ONEM
+// sends its decision to the employee's eBox".
 //
-// Contract. A pure read of the shared fold: each attestation issued
-// (StudentAttestationIssued, kept by ActionState and listed under its citizen
-// by the partition's AccessIndex, access_index.h) is one message, whose id is
-// the attestation's id, delivered at its issue and kept
-// limits::inbox_message_kept_months months (add_months: the same instant two
-// months later, or the month's last day). Expiry is judged in ledger time:
-// `now` is the caller's ledger_now, so imported history does not age out
-// early. inbox_of() lists the messages still kept at `now`, newest first;
+// Contract. A pure read of the shared fold. Two kinds of message:
+// - each attestation issued (StudentAttestationIssued, kept by ActionState and
+//   listed under its citizen by the partition's AccessIndex, access_index.h),
+//   whose id is the attestation's id, delivered at its issue;
+// - ONEM's decision on each of the citizen's career-break requests
+//   (OnemDecisionIssued, the request listed under its citizen by the
+//   CareerBreakIndex), whose id is the ticket, delivered when ONEM decided.
+// Each is kept limits::inbox_message_kept_months months (add_months: the same
+// instant two months later, or the month's last day; the decision's retention
+// is the attestation's, no text giving another). Expiry is judged in ledger
+// time: `now` is the caller's ledger_now, so imported history does not age
+// out early. inbox_of() lists the messages still kept at `now`, newest first;
 // inbox_message() gives one of them, archived or not, or nothing when it is
 // unknown, another citizen's (a citizen cannot learn that it exists) or
 // expired. An archived message (inboxArchive, docs/actions.md) leaves the
@@ -19,35 +24,52 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/action_state.h"
 #include "projections/access_index.h"
+#include "projections/career_break_index.h"
+#include "projections/employer_names.h"
 #include "projections/projector.h"
 
 namespace dimona {
 
 struct InboxMessage {
-  Attestation attestation;  // the message's content; its id is the message id
-  Instant delivered_at;
-  Instant expires_at;
+  enum class Kind : unsigned char { kStudentAttestation, kCareerBreakDecision };
+  Kind kind = Kind::kStudentAttestation;
+  uint64_t id = 0;  // the attestation's id, or the decided request's ticket
+  Ssin citizen;
+  Instant delivered_at, expires_at;
+  Instant archived_at{};       // 0: not archived
+  Attestation attestation;     // kStudentAttestation: the message's content
+  CareerBreakRequest request;  // kCareerBreakDecision: the request as ONEM decided it
+
+  bool archived() const { return archived_at.micros != 0; }
 };
+
+std::string_view message_kind_name(InboxMessage::Kind kind);  // studentAttestation, careerBreakDecision
 
 // The message an attestation is: delivered at its issue, kept
 // limits::inbox_message_kept_months months (also the outbox's, outbox.h).
 InboxMessage inbox_message_of(const Attestation& attestation);
+// The message ONEM's decision on `request` is (request.decided() holds).
+InboxMessage inbox_message_of(const CareerBreakRequest& request);
 
-std::vector<InboxMessage> inbox_of(const ActionState& actions, const AccessIndex& index, Ssin citizen, Instant now,
+std::vector<InboxMessage> inbox_of(const ActionState& actions, const AccessIndex& index,
+                                   const CareerBreakIndex& career_breaks, Ssin citizen, Instant now,
                                    bool archived = false);
-std::optional<InboxMessage> inbox_message(const ActionState& actions, const AccessIndex& index, Ssin citizen,
-                                          uint64_t message_id, Instant now);
-// The same from the citizen's partition of `projector` (its state's records, its AccessIndex).
+std::optional<InboxMessage> inbox_message(const ActionState& actions, const AccessIndex& index,
+                                          const CareerBreakIndex& career_breaks, Ssin citizen, uint64_t message_id,
+                                          Instant now);
+// The same from the citizen's partition of `projector` (its state's records, its indexes).
 std::vector<InboxMessage> inbox_of(const Projector& projector, Ssin citizen, Instant now, bool archived = false);
 std::optional<InboxMessage> inbox_message(const Projector& projector, Ssin citizen, uint64_t message_id, Instant now);
 
-// {"messageId","deliveredAt","expiresAt","subject"} for a list; with `body`
-// the attestation's figures too (the message read).
-void to_json(const InboxMessage& message, bool body, std::string* out);
+// {"messageId","kind","deliveredAt","expiresAt","subject"} for a list; with
+// `body` the content too (the message read): the attestation's figures, or
+// the decision with its request.
+void to_json(const InboxMessage& message, bool body, std::string* out, const EmployerNameOf& names = {});
 void to_json(const std::vector<InboxMessage>& messages, std::string* out);
 
 }  // namespace dimona

@@ -11,11 +11,13 @@
 #include "engine/identifiers.h"
 #include "engine/log/log_tools.h"
 #include "engine/source_position.h"
+#include "projections/student_views.h"
 
 namespace dimona {
 namespace {
 
-constexpr std::string_view kMessageType = "StudentAttestationMessage";
+constexpr std::string_view kAttestationMessageType = "StudentAttestationMessage";
+constexpr std::string_view kDecisionMessageType = "CareerBreakDecisionMessage";
 constexpr uint32_t kMessageSchemaVersion = 1;
 
 std::string source_name(uint32_t partition) { return "log:" + std::to_string(partition); }
@@ -66,10 +68,28 @@ void outbox_message_json(const InboxMessage& m, std::string_view event_id, std::
   w.end_object();
 }
 
+void decision_message_json(const ActionOutcome& outcome, OnemDecision decision, Instant decided_at,
+                           std::string_view event_id, std::string* out) {
+  JsonWriter w(out);
+  w.begin_object();
+  w.key("messageId").digits(outcome.subject, 12);
+  w.key("citizen").digits(outcome.worker.value, 11);
+  w.key("kind").string("careerBreakDecision");
+  w.key("ticket").digits(outcome.subject, 12);
+  w.key("decision").string(onem_decision_name(decision));
+  w.key("employer");
+  write_company(w, outcome.employer);
+  w.key("decidedAt").string(to_string(decided_at));
+  w.key("expiresAt").string(to_string(add_months(decided_at, limits::inbox_message_kept_months)));
+  w.key("eventId").string(event_id);
+  w.end_object();
+}
+
 // One outbox partition's messages not appended yet.
 struct OutboxRelay::Pending {
   struct Message {
     std::string id, key, payload, source;
+    std::string_view type;
     Instant recorded_at;
   };
   std::vector<Message> messages;
@@ -229,30 +249,38 @@ Result<OutboxStats> OutboxRelay::run(const std::vector<Offset>* ends, const std:
   return stats;
 }
 
-// Stages the message of an accepted attestation; any other event gives none.
+// Stages the message of an accepted attestation or ONEM decision; any other event gives none.
 Status OutboxRelay::take(LogRecord& r, OutboxStats* stats) {
-  if (r.type != event_type_name(EventType::kStudentAttestationIssued)) return Status::ok();
+  const bool attestation = r.type == event_type_name(EventType::kStudentAttestationIssued);
+  if (!attestation && r.type != event_type_name(EventType::kOnemDecisionIssued)) return Status::ok();
+  const EventType type = attestation ? EventType::kStudentAttestationIssued : EventType::kOnemDecisionIssued;
   Result<Event> event = decoder_->decode_copy(r.payload);
   if (!event.is_ok()) return corruption(partition_text("events", r.partition, r.offset) + ": " + event.status().message());
-  if (event->type != EventType::kStudentAttestationIssued)
+  if (event->type != type)
     return corruption(partition_text("events", r.partition, r.offset) + ": its type header is not its event's type");
   const ActionOutcome& outcome = event->action.outcome;
   if (!outcome.accepted()) {
     ++stats->refused;
     return Status::ok();
   }
-  if (outcome.worker.value == 0 || outcome.id == 0)
-    return corruption(partition_text("events", r.partition, r.offset) + ": an attestation without its citizen or id");
+  const uint64_t message_id = attestation ? outcome.id : outcome.subject;  // a decision's message is its ticket's
+  if (outcome.worker.value == 0 || message_id == 0)
+    return corruption(partition_text("events", r.partition, r.offset) + ": a message without its citizen or id");
   Pending::Message m;
   m.key = format_ssin(outcome.worker);
   if (partition_for_key(m.key, outbox_.partitions()) != r.partition) {
     return failed_precondition(partition_text("events", r.partition, r.offset) +
                                " holds a citizen of another partition: the events log is not keyed by SSIN");
   }
-  char id[20];
-  std::snprintf(id, sizeof id, "msg-%012llu", static_cast<unsigned long long>(outcome.id));
+  char id[32];
+  std::snprintf(id, sizeof id, "msg-%012llu", static_cast<unsigned long long>(message_id));
   m.id = id;
-  outbox_message_json(inbox_message_of(attestation_of(outcome, event->recorded_at)), r.event_id, &m.payload);
+  m.type = attestation ? kAttestationMessageType : kDecisionMessageType;
+  if (attestation) {
+    outbox_message_json(inbox_message_of(attestation_of(outcome, event->recorded_at)), r.event_id, &m.payload);
+  } else {
+    decision_message_json(outcome, event->action.action.decision, event->recorded_at, r.event_id, &m.payload);
+  }
   m.source = source_of(r.partition, r.offset, r.event_id);
   m.recorded_at = r.recorded_at;
   pending_[r.partition].messages.push_back(std::move(m));
@@ -265,7 +293,7 @@ Status OutboxRelay::flush(uint32_t p, OutboxStats* stats) {
     std::vector<LogRecordDraft> drafts;
     drafts.reserve(messages.size());
     for (const Pending::Message& m : messages)
-      drafts.push_back(LogRecordDraft{m.id, m.key, kMessageType, kMessageSchemaVersion, m.recorded_at, m.payload, m.source});
+      drafts.push_back(LogRecordDraft{m.id, m.key, m.type, kMessageSchemaVersion, m.recorded_at, m.payload, m.source});
     Result<AppendOutcome> appended = producers_[p]->append(drafts);
     DIMONA_TRY(appended);
     DIMONA_ASSERT(appended->offsets.size() == drafts.size());

@@ -1,18 +1,20 @@
-// The outbox relay (issue 14, item 5): each attestation issued is also
+// The outbox relay (issue 14, item 5): each message of the citizen's inbox
+// (an attestation issued, ONEM's decision on a career-break request) is also
 // produced to an outbox log, which a delivery service (the citizen's eBox)
 // consumes; the inbox read model (inbox_views.h) is the ledger's own copy.
 //
 // Contract. OutboxRelay reads the ledger's event log partition by partition
-// and, for each accepted StudentAttestationIssued event, appends one message
-// to the outbox, another Log (any backend: a Kafka topic, an embedded file,
-// memory:). A refused attestation, and every other event, gives none. The
-// message's record: key the citizen's 11 digits, event id "msg-" + the
-// message id (the attestation's actionId, as in the inbox), type
-// "StudentAttestationMessage", recordedAt the event's, payload
-// outbox_message_json(). The outbox has the events log's partition count
-// (open() refuses another, kFailedPrecondition), so partition_for_key puts
-// each message in its event's partition number: outbox partition P holds the
-// messages of events partition P, in the events' order.
+// and, for each accepted StudentAttestationIssued or OnemDecisionIssued event,
+// appends one message to the outbox, another Log (any backend: a Kafka topic,
+// an embedded file, memory:). A refused action, and every other event, gives
+// none. The message's record: key the citizen's 11 digits, event id "msg-" +
+// the message id (as in the inbox: the attestation's actionId, or the decided
+// request's ticket), type "StudentAttestationMessage" or
+// "CareerBreakDecisionMessage", recordedAt the event's, payload
+// outbox_message_json() or decision_message_json(). The outbox has the events
+// log's partition count (open() refuses another, kFailedPrecondition), so
+// partition_for_key puts each message in its event's partition number: outbox
+// partition P holds the messages of events partition P, in the events' order.
 //
 // Exactly once, without transactions. Each message carries its event's
 // place as its record source, in the SourcePosition text form
@@ -65,6 +67,10 @@ Result<std::string> default_outbox_uri(std::string_view events_uri);
 // "validUntil","issuedAt","expiresAt","eventId"} (the inbox message's
 // figures; expiresAt two months after issuedAt, as the inbox keeps it).
 void outbox_message_json(const InboxMessage& message, std::string_view event_id, std::string* out);
+// ONEM's decision's message: {"messageId" (the ticket),"citizen","kind":"careerBreakDecision",
+// "ticket","decision" (GRANTED | REFUSED),"employer","decidedAt","expiresAt","eventId"}.
+void decision_message_json(const ActionOutcome& outcome, OnemDecision decision, Instant decided_at,
+                           std::string_view event_id, std::string* out);
 
 struct OutboxOptions {
   size_t append_messages_max = limits::outbox_append_messages_max;  // 1 .. the limit
@@ -74,7 +80,7 @@ struct OutboxOptions {
 struct OutboxStats {
   uint64_t events = 0;    // events read
   uint64_t messages = 0;  // messages appended to the outbox
-  uint64_t refused = 0;   // attestations refused: no message
+  uint64_t refused = 0;   // attestations and ONEM decisions refused: no message
   OutboxStats& operator+=(const OutboxStats& o) {
     events += o.events, messages += o.messages, refused += o.refused;
     return *this;

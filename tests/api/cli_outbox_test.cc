@@ -105,7 +105,7 @@ TEST_F(CliOutbox, OnKafkaEachAcceptedAttestationReachesTheOutboxTopicOnce) {
   ASSERT_EQ(relay.exit_code, 0) << relay.err;
   EXPECT_NE(relay.out.find("relayed " + std::to_string(accepted) + " message(s) to " + outbox), std::string::npos)
       << relay.out;
-  EXPECT_NE(relay.out.find("10 refused attestation(s) without one"), std::string::npos) << relay.out;
+  EXPECT_NE(relay.out.find("10 refused action(s) without one"), std::string::npos) << relay.out;
   expect_no_ssin(relay.err + relay.out);
   std::vector<std::string> ids = outbox_messages(outbox);
   EXPECT_EQ(ids.size(), static_cast<size_t>(accepted));

@@ -2694,6 +2694,49 @@ TEST_F(HttpTest, AnAttestationArrivesInTheInboxWhichOnlyItsCitizenListsReadsAndA
   expect_problem(get(citizen_path(kStudent, "inbox/" + id), citizen(kStudent)), 404, "resourceNotFound");
 }
 
+// DOMAIN §5 step 4: ONEM sends its decision to the employee's eBox. The message is the ticket's;
+// only the employee lists, reads and archives it, as an attestation's.
+TEST_F(HttpTest, OnemsDecisionArrivesInTheEmployeesInbox) {
+  const Json career = act(
+      R"({"employer":{"enterpriseNumber":")" + kEmp1 + R"("},"worker":{"ssin":")" + kWorker +
+          R"("},"careerBreakRequest":{"leaveKind":"PARENTAL_LEAVE","fraction":"1/2","startDate":"2025-10-01","endDate":"2026-03-31","regimeBefore":1,"regimeDuring":0.5}})",
+      employer(kEmp1));
+  ASSERT_EQ(career["event"].find("result").text, "A") << career["event"].find("reason").text;
+  const std::string ticket = career["actionId"].text;
+  const std::string on_ticket = R"({"ticket":")" + ticket + R"("})";
+  act(R"({"worker":{"ssin":")" + kWorker + R"("},"careerBreakEmployeePart":)" + on_ticket + "}", citizen(kWorker));
+  EXPECT_TRUE(get(citizen_path(kWorker, "inbox"), citizen(kWorker)).json()["items"].array.empty());
+  expect_problem(get(citizen_path(kWorker, "inbox/" + ticket), citizen(kWorker)), 404, "resourceNotFound");
+  const Json decided = act(R"({"onemDecision":{"ticket":")" + ticket + R"(","decision":"GRANTED"}})", declarant());
+  ASSERT_EQ(decided["event"].find("result").text, "A") << decided["event"].find("reason").text;
+
+  const Json box = get(citizen_path(kWorker, "inbox"), citizen(kWorker)).json();
+  ASSERT_EQ(box["items"].array.size(), 1u);
+  EXPECT_EQ(box["items"][0]["messageId"].text, ticket);
+  EXPECT_EQ(box["items"][0]["kind"].text, "careerBreakDecision");
+  EXPECT_EQ(box["items"][0]["subject"].text, "ONEM decision on career-break request " + ticket + ": GRANTED");
+  const Response read = get(citizen_path(kWorker, "inbox/" + ticket), citizen(kWorker));
+  ASSERT_EQ(read.status, 200) << read;
+  EXPECT_EQ(read.json()["decision"]["decision"].text, "GRANTED") << read;
+  EXPECT_EQ(read.json()["decision"]["request"]["leaveKind"].text, "PARENTAL_LEAVE") << read;
+  // The employer, an auditor, another citizen: not theirs to read.
+  expect_problem(get(citizen_path(kWorker, "inbox/" + ticket), employer(kEmp1)), 403, "missingPermission");
+  expect_problem(get(citizen_path(kWorker, "inbox/" + ticket), auditor()), 403, "missingPermission");
+  expect_problem(get(citizen_path(kOther, "inbox/" + ticket), citizen(kOther)), 404, "resourceNotFound");
+  const Response other = post(citizen_path(kOther, "inbox/" + ticket + "/archive"), citizen(kOther), "");
+  EXPECT_EQ(other.json()["event"].find("reason").text, "unknownMessage") << other;
+  const Response archived = post(citizen_path(kWorker, "inbox/" + ticket + "/archive"), citizen(kWorker), "");
+  ASSERT_EQ(archived.status, 201) << archived;
+  EXPECT_EQ(archived.json()["event"].find("result").text, "A") << archived;
+  EXPECT_TRUE(get(citizen_path(kWorker, "inbox"), citizen(kWorker)).json()["items"].array.empty());
+  EXPECT_EQ(get(citizen_path(kWorker, "inbox?archived=true"), citizen(kWorker)).json()["items"][0]["messageId"].text,
+            ticket);
+  const Response again = post(citizen_path(kWorker, "inbox/" + ticket + "/archive"), citizen(kWorker), "");
+  EXPECT_EQ(again.json()["event"].find("reason").text, "messageArchived") << again;
+  clock_.advance_seconds(62 * 86'400);
+  expect_problem(get(citizen_path(kWorker, "inbox/" + ticket), citizen(kWorker)), 404, "resourceNotFound");
+}
+
 // --- Who looked (docs/audit.md) -------------------------------------------------------------------
 
 // An auditor's balance read and an employer's access-code lookup each appear in the citizen's

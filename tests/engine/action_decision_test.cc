@@ -268,6 +268,25 @@ TEST_F(ActionDecisionTest, AnUnknownExpiredOrAnotherCitizensMessageIsUnknown) {
   EXPECT_FALSE(state().actions().attestation(message)->archived());
 }
 
+// DOMAIN §5 step 4: ONEM's decision is a message in the employee's inbox, its id the ticket.
+TEST_F(ActionDecisionTest, TheEmployeeArchivesONEMsDecisionOnceWithinTwoMonths) {
+  at("2025-06-02T09:00:00Z");
+  const uint64_t ticket = ok(break_request("2025-10-01", "2026-09-30")).outcome.id;
+  const std::string t = std::to_string(ticket);
+  ok(employee_part(t));
+  EXPECT_EQ(reason(act(archive(ticket, kCitizen))), "unknownMessage");  // not decided yet: no message
+  at("2025-06-16T14:30:00Z");
+  ok(onem(t, "REFUSED"));
+  EXPECT_EQ(state().actions().ticket(ticket)->decided_at, instant("2025-06-16T14:30:00Z"));
+  EXPECT_EQ(reason(act(archive(ticket, kStudent))), "unknownMessage");  // another citizen's
+  at("2025-08-16T14:29:59Z");                                           // the last second of its two months
+  ok(archive(ticket, kCitizen));
+  EXPECT_EQ(state().actions().ticket(ticket)->decision_archived_at, instant("2025-08-16T14:29:59Z"));
+  EXPECT_EQ(reason(act(archive(ticket, kCitizen))), "messageArchived");
+  at("2025-08-16T14:30:00Z");
+  EXPECT_EQ(reason(act(archive(ticket, kCitizen))), "unknownMessage");
+}
+
 // --- Who looked: a consultation is a record of a read already answered ---------------------------
 
 std::string consultation(const std::string& parts, const std::string& body) {

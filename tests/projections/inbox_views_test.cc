@@ -34,15 +34,37 @@ Event attestation(Ssin citizen, uint64_t id, const char* issued, int32_t year = 
   return e;
 }
 
+// An accepted career-break action on `ticket` (its request when `kind` is
+// kCareerBreakRequest), by kEmployer for `citizen`, as the log holds it.
+constexpr uint64_t kEmployer = 403019261;
+Event on_ticket(ActionKind kind, uint64_t id, uint64_t ticket, const char* recorded, Ssin citizen = kStudent) {
+  Event e;
+  e.type = event_type_of(kind);
+  e.recorded_at = at(recorded);
+  e.ssin = citizen;
+  e.source = "test";
+  e.action.action.kind = kind;
+  e.action.action.start_date = *parse_date("2025-09-01");
+  e.action.action.end_date = *parse_date("2026-08-31");
+  e.action.action.decision = OnemDecision::kRefused;
+  e.action.outcome.id = id;
+  e.action.outcome.subject = ticket;
+  e.action.outcome.worker = citizen;
+  e.action.outcome.employer = kEmployer;
+  return e;
+}
+
 class InboxViewsTest : public ::testing::Test {
  protected:
   // The engine's fold, then the read model's, as the Projector folds an event.
   void apply(const Event& e) {
     ASSERT_TRUE(actions_.apply(e).is_ok());
-    index_.apply(e, offset_++);
+    index_.apply(e, offset_);
+    breaks_.apply(e, offset_++);
   }
   ActionState actions_;
   AccessIndex index_;
+  CareerBreakIndex breaks_;
   Offset offset_ = 0;
 };
 
@@ -50,7 +72,7 @@ TEST_F(InboxViewsTest, EachAttestationIsAMessageNewestFirst) {
   apply(attestation(kStudent, 700000000101, "2025-03-17T10:00:00Z"));
   apply(attestation(kStudent, 700000000202, "2025-04-02T08:00:00Z"));
   apply(attestation(kOther, 700000000303, "2025-04-03T08:00:00Z"));
-  const std::vector<InboxMessage> box = inbox_of(actions_, index_, kStudent, at("2025-04-10T00:00:00Z"));
+  const std::vector<InboxMessage> box = inbox_of(actions_, index_, breaks_, kStudent, at("2025-04-10T00:00:00Z"));
   ASSERT_EQ(box.size(), 2u);
   EXPECT_EQ(box[0].attestation.id, 700000000202u);
   EXPECT_EQ(box[1].attestation.id, 700000000101u);
@@ -59,25 +81,26 @@ TEST_F(InboxViewsTest, EachAttestationIsAMessageNewestFirst) {
   to_json(box, &json);
   EXPECT_EQ(
       json,
-      R"({"items":[{"messageId":"700000000202","deliveredAt":"2025-04-02T08:00:00Z","expiresAt":"2025-06-02T08:00:00Z",)"
-      R"("subject":"Student@work attestation 2025"},{"messageId":"700000000101","deliveredAt":"2025-03-17T10:00:00Z",)"
+      R"({"items":[{"messageId":"700000000202","kind":"studentAttestation","deliveredAt":"2025-04-02T08:00:00Z","expiresAt":"2025-06-02T08:00:00Z",)"
+      R"("subject":"Student@work attestation 2025"},{"messageId":"700000000101","kind":"studentAttestation",)"
+      R"("deliveredAt":"2025-03-17T10:00:00Z",)"
       R"("expiresAt":"2025-05-17T10:00:00Z","subject":"Student@work attestation 2025"}],"total":2})");
 }
 
 TEST_F(InboxViewsTest, AMessageIsKeptTwoMonthsInLedgerTime) {
   apply(attestation(kStudent, 700000000101, "2024-12-31T10:00:00Z", 2025));
   // 31 December + 2 months: the last day of February.
-  EXPECT_EQ(inbox_of(actions_, index_, kStudent, at("2025-02-28T09:59:59Z")).size(), 1u);
-  EXPECT_TRUE(inbox_of(actions_, index_, kStudent, at("2025-02-28T10:00:00Z")).empty());
-  EXPECT_FALSE(inbox_message(actions_, index_, kStudent, 700000000101, at("2025-03-01T00:00:00Z")));
+  EXPECT_EQ(inbox_of(actions_, index_, breaks_, kStudent, at("2025-02-28T09:59:59Z")).size(), 1u);
+  EXPECT_TRUE(inbox_of(actions_, index_, breaks_, kStudent, at("2025-02-28T10:00:00Z")).empty());
+  EXPECT_FALSE(inbox_message(actions_, index_, breaks_, kStudent, 700000000101, at("2025-03-01T00:00:00Z")));
   // Not delivered before it was issued (a read of the past).
-  EXPECT_TRUE(inbox_of(actions_, index_, kStudent, at("2024-12-31T09:00:00Z")).empty());
+  EXPECT_TRUE(inbox_of(actions_, index_, breaks_, kStudent, at("2024-12-31T09:00:00Z")).empty());
 }
 
 TEST_F(InboxViewsTest, ReadingGivesTheAttestationAndNothingOfAnotherCitizen) {
   apply(attestation(kStudent, 700000000101, "2025-03-17T10:00:00Z"));
   const Instant now = at("2025-03-18T00:00:00Z");
-  const std::optional<InboxMessage> m = inbox_message(actions_, index_, kStudent, 700000000101, now);
+  const std::optional<InboxMessage> m = inbox_message(actions_, index_, breaks_, kStudent, 700000000101, now);
   ASSERT_TRUE(m);
   std::string json;
   to_json(*m, true, &json);
@@ -85,9 +108,9 @@ TEST_F(InboxViewsTest, ReadingGivesTheAttestationAndNothingOfAnotherCitizen) {
             std::string::npos)
       << json;
   EXPECT_NE(json.find(R"("validFrom":"2025-03-01","validUntil":"2025-05-31")"), std::string::npos) << json;
-  EXPECT_FALSE(inbox_message(actions_, index_, kOther, 700000000101, now));
-  EXPECT_FALSE(inbox_message(actions_, index_, kStudent, 700000000202, now));
-  EXPECT_TRUE(inbox_of(actions_, index_, kOther, now).empty());
+  EXPECT_FALSE(inbox_message(actions_, index_, breaks_, kOther, 700000000101, now));
+  EXPECT_FALSE(inbox_message(actions_, index_, breaks_, kStudent, 700000000202, now));
+  EXPECT_TRUE(inbox_of(actions_, index_, breaks_, kOther, now).empty());
 }
 
 TEST_F(InboxViewsTest, AnArchivedMessageLeavesTheListForTheArchiveAndStaysReadable) {
@@ -103,23 +126,93 @@ TEST_F(InboxViewsTest, AnArchivedMessageLeavesTheListForTheArchiveAndStaysReadab
   archive.action.outcome.subject = 700000000101;
   apply(archive);
   const Instant now = at("2025-03-26T00:00:00Z");
-  const std::vector<InboxMessage> box = inbox_of(actions_, index_, kStudent, now);
+  const std::vector<InboxMessage> box = inbox_of(actions_, index_, breaks_, kStudent, now);
   ASSERT_EQ(box.size(), 1u);
   EXPECT_EQ(box[0].attestation.id, 700000000202u);
-  const std::vector<InboxMessage> archived = inbox_of(actions_, index_, kStudent, now, /*archived=*/true);
+  const std::vector<InboxMessage> archived = inbox_of(actions_, index_, breaks_, kStudent, now, /*archived=*/true);
   ASSERT_EQ(archived.size(), 1u);
   std::string json;
   to_json(archived[0], false, &json);
   EXPECT_NE(json.find(R"("archivedAt":"2025-03-25T12:00:00Z")"), std::string::npos) << json;
-  EXPECT_TRUE(inbox_message(actions_, index_, kStudent, 700000000101, now));
+  EXPECT_TRUE(inbox_message(actions_, index_, breaks_, kStudent, 700000000101, now));
   // Seen as it was before the archiving, the message is still in the list.
-  EXPECT_EQ(inbox_of(actions_, index_, kStudent, at("2025-03-25T11:00:00Z")).size(), 2u);
+  EXPECT_EQ(inbox_of(actions_, index_, breaks_, kStudent, at("2025-03-25T11:00:00Z")).size(), 2u);
   // The fold refuses what the decision never accepts: another citizen's message, or twice.
   archive.action.outcome.id = 700000000404;
   EXPECT_EQ(actions_.apply(archive).code(), Code::kCorruption);
   archive.action.outcome.worker = kOther;
   archive.action.outcome.subject = 700000000202;
   EXPECT_EQ(actions_.apply(archive).code(), Code::kCorruption);
+}
+
+// DOMAIN §5 step 4: ONEM sends its decision to the employee's eBox. The message is the ticket's,
+// delivered when ONEM decided, and goes like an attestation's: kept two months, archivable.
+TEST_F(InboxViewsTest, OnemsDecisionIsAMessageToTheEmployee) {
+  constexpr uint64_t kTicket = 690000000262;
+  apply(on_ticket(ActionKind::kCareerBreakRequest, kTicket, kTicket, "2025-06-02T09:00:00Z"));
+  apply(on_ticket(ActionKind::kCareerBreakEmployeePart, 700000000145, kTicket, "2025-06-05T09:00:00Z"));
+  // Submitted and completed: nothing yet.
+  EXPECT_TRUE(inbox_of(actions_, index_, breaks_, kStudent, at("2025-06-20T00:00:00Z")).empty());
+  apply(attestation(kStudent, 700000000101, "2025-06-10T10:00:00Z"));
+  apply(on_ticket(ActionKind::kOnemDecision, 700000000242, kTicket, "2025-06-16T14:30:00Z"));
+  const std::vector<InboxMessage> box = inbox_of(actions_, index_, breaks_, kStudent, at("2025-06-20T00:00:00Z"));
+  ASSERT_EQ(box.size(), 2u);
+  EXPECT_EQ(box[0].kind, InboxMessage::Kind::kCareerBreakDecision);
+  EXPECT_EQ(box[0].id, kTicket);
+  EXPECT_EQ(box[0].expires_at, at("2025-08-16T14:30:00Z"));
+  EXPECT_EQ(box[1].id, 700000000101u);
+  std::string json;
+  to_json(box[0], false, &json);
+  EXPECT_EQ(json, R"({"messageId":"690000000262","kind":"careerBreakDecision","deliveredAt":"2025-06-16T14:30:00Z",)"
+                  R"("expiresAt":"2025-08-16T14:30:00Z",)"
+                  R"("subject":"ONEM decision on career-break request 690000000262: REFUSED"})");
+  json.clear();
+  to_json(box[0], true, &json);
+  EXPECT_NE(json.find(R"("decision":{"ticket":"690000000262","decision":"REFUSED","decidedAt":"2025-06-16T14:30:00Z",)"
+                      R"("request":{"ticket":"690000000262","ssin":"05031412595","status":"REFUSED",)"),
+            std::string::npos)
+      << json;
+  // Not another citizen's, not before the decision, gone after two months.
+  EXPECT_FALSE(inbox_message(actions_, index_, breaks_, kOther, kTicket, at("2025-06-20T00:00:00Z")));
+  EXPECT_FALSE(inbox_message(actions_, index_, breaks_, kStudent, kTicket, at("2025-06-16T14:29:59Z")));
+  EXPECT_TRUE(inbox_message(actions_, index_, breaks_, kStudent, kTicket, at("2025-08-16T14:29:59Z")));
+  EXPECT_FALSE(inbox_message(actions_, index_, breaks_, kStudent, kTicket, at("2025-08-16T14:30:00Z")));
+
+  // Archived like an attestation: out of the list, into the archive.
+  Event archive = on_ticket(ActionKind::kInboxArchive, 700000000339, kTicket, "2025-06-21T08:00:00Z");
+  apply(archive);
+  EXPECT_EQ(inbox_of(actions_, index_, breaks_, kStudent, at("2025-06-22T00:00:00Z")).size(), 1u);
+  const std::vector<InboxMessage> archived =
+      inbox_of(actions_, index_, breaks_, kStudent, at("2025-06-22T00:00:00Z"), /*archived=*/true);
+  ASSERT_EQ(archived.size(), 1u);
+  EXPECT_EQ(archived[0].id, kTicket);
+  EXPECT_EQ(archived[0].archived_at, at("2025-06-21T08:00:00Z"));
+  // Twice, or a ticket not decided, is what the decision never accepts.
+  EXPECT_EQ(actions_.apply(archive).code(), Code::kCorruption);
+  apply(on_ticket(ActionKind::kCareerBreakRequest, 690000000359, 690000000359, "2025-06-22T09:00:00Z"));
+  EXPECT_EQ(
+      actions_.apply(on_ticket(ActionKind::kInboxArchive, 700000000436, 690000000359, "2025-06-23T08:00:00Z")).code(),
+      Code::kCorruption);
+}
+
+// A checkpoint keeps the decision's instant and its archiving: the state saved and loaded is the same.
+TEST_F(InboxViewsTest, TheDecisionsMessageSurvivesACheckpoint) {
+  constexpr uint64_t kTicket = 690000000262;
+  apply(on_ticket(ActionKind::kCareerBreakRequest, kTicket, kTicket, "2025-06-02T09:00:00Z"));
+  apply(on_ticket(ActionKind::kCareerBreakEmployeePart, 700000000145, kTicket, "2025-06-05T09:00:00Z"));
+  apply(on_ticket(ActionKind::kOnemDecision, 700000000242, kTicket, "2025-06-16T14:30:00Z"));
+  apply(on_ticket(ActionKind::kInboxArchive, 700000000339, kTicket, "2025-06-21T08:00:00Z"));
+  std::string bytes;
+  actions_.save(&bytes);
+  ActionState loaded;
+  ASSERT_TRUE(ActionState::load(bytes, &loaded).is_ok());
+  const CareerBreakRequest* r = loaded.ticket(kTicket);
+  ASSERT_NE(r, nullptr);
+  EXPECT_EQ(r->decided_at, at("2025-06-16T14:30:00Z"));
+  EXPECT_EQ(r->decision_archived_at, at("2025-06-21T08:00:00Z"));
+  std::string again;
+  loaded.save(&again);
+  EXPECT_EQ(again, bytes);
 }
 
 }  // namespace

@@ -174,6 +174,41 @@ TEST_P(OutboxTest, TheMessageCarriesTheAttestationAsTheInboxKeepsIt) {
             R"("expiresAt":"2025-02-28T10:00:00Z","eventId":"act-)" + id + R"("})");
 }
 
+// DOMAIN §5 step 4: ONEM's decision goes to the employee's eBox, so it is relayed too: one message,
+// its id the ticket's, as the inbox has it; a refused decision (a second one) gives none.
+TEST_P(OutboxTest, OnemsDecisionIsRelayedToTheEmployee) {
+  clock_.set(*parse_instant("2025-06-16T14:30:00Z"));
+  const std::string worker = R"("worker":{"ssin":"85073003328"})";
+  ActionSubmission request = act(
+      R"({"employer":{"enterpriseNumber":"0403019261"},)" + worker +
+      R"(,"careerBreakRequest":{"leaveKind":"TIME_CREDIT","fraction":"1/5","startDate":"2025-10-01","endDate":"2026-09-30","regimeBefore":1,"regimeDuring":0.8}})");
+  ASSERT_TRUE(request.outcome.accepted());
+  const std::string ticket = std::to_string(request.outcome.id);
+  ASSERT_TRUE(act("{" + worker + R"(,"careerBreakEmployeePart":{"ticket":")" + ticket + R"("}})").outcome.accepted());
+  const std::string decision = R"({"onemDecision":{"ticket":")" + ticket + R"(","decision":"REFUSED"}})";
+  ActionSubmission decided = act(decision);
+  ASSERT_TRUE(decided.outcome.accepted());
+  EXPECT_FALSE(act(decision).outcome.accepted());  // alreadyDecided
+  ASSERT_TRUE(ledger_->commit().is_ok());
+  Result<std::unique_ptr<OutboxRelay>> r = relay();
+  ASSERT_TRUE(r.is_ok()) << r.status().to_string();
+  Result<OutboxStats> stats = (*r)->relay_to_end();
+  ASSERT_TRUE(stats.is_ok()) << stats.status().to_string();
+  EXPECT_EQ(stats->messages, 1u);
+  EXPECT_EQ(stats->refused, 1u);
+  const std::vector<LogRecord> messages = read_all(*outbox_, decided.partition);
+  ASSERT_EQ(messages.size(), 1u);
+  EXPECT_EQ(messages[0].event_id, "msg-" + ticket);
+  EXPECT_EQ(messages[0].type, "CareerBreakDecisionMessage");
+  EXPECT_EQ(messages[0].key, "85073003328");
+  EXPECT_EQ(messages[0].payload,
+            R"({"messageId":")" + ticket + R"(","citizen":"85073003328","kind":"careerBreakDecision","ticket":")" +
+                ticket +
+                R"(","decision":"REFUSED","employer":"0403019261",)"
+                R"("decidedAt":"2025-06-16T14:30:00Z","expiresAt":"2025-08-16T14:30:00Z","eventId":"act-)" +
+                std::to_string(decided.outcome.id) + R"("})");
+}
+
 TEST_P(OutboxTest, ARelayRunAgainOrOpenedAgainRelaysNothingTwice) {
   populate(12, 2);
   {
