@@ -141,7 +141,7 @@ struct FlexiOptions {
 };
 
 struct CareerBreakOptions {
-  std::string employer, ticket;  // list: employer; show: ticket (and the employer asking, if any)
+  std::string employer, ticket;  // list: employer; show: ticket (and the employer asking, if any); employee: ssin
   std::string kind, fraction, status, ssin, from, to, now;
   bool auditor = false;
 };
@@ -219,6 +219,7 @@ int run_consent_list(const CommonOptions& common, const ConsentOptions& options)
 int run_flexi(const CommonOptions& common, const FlexiOptions& options);
 int run_career_break_list(const CommonOptions& common, const CareerBreakOptions& options);
 int run_career_break_show(const CommonOptions& common, const CareerBreakOptions& options);
+int run_career_break_employee(const CommonOptions& common, const CareerBreakOptions& options);
 int run_inbox_list(const CommonOptions& common, const InboxOptions& options);
 int run_inbox_read(const CommonOptions& common, const InboxOptions& options);
 int run_inbox_archive(const CommonOptions& common, const InboxOptions& options);

@@ -271,6 +271,17 @@ int run_career_break_list(const CommonOptions& common, const CareerBreakOptions&
   return 0;
 }
 
+int run_career_break_employee(const CommonOptions& common, const CareerBreakOptions& o) {
+  Result<CitizenView> view = open_citizen(common, o.ssin);
+  if (!view.is_ok()) return fail("career-break employee", view.status());
+  std::string line;
+  const EmployerNaming naming = employer_naming_or_numbers(common);
+  to_json(career_breaks_of(*view->side.projector, view->citizen, ledger_now(*view->side.projector)), /*auditor=*/true,
+          &line, naming.names());
+  print_line(line);
+  return 0;
+}
+
 int run_career_break_show(const CommonOptions& common, const CareerBreakOptions& o) {
   char* end = nullptr;
   const unsigned long long ticket = std::strtoull(o.ticket.c_str(), &end, 10);

@@ -83,6 +83,8 @@ void consents_route(Call& c, const LedgerService& view);
 void consented_data_route(Call& c, const LedgerService& view);
 void flexi_route(Call& c, const LedgerService& view);
 void anomalies_route(Call& c, const LedgerService& view);
+// The employee's own career-break requests and notifications, every employer's (DOMAIN §5).
+void citizen_career_breaks_route(Call& c, const LedgerService& view);
 // Who consulted the citizen's data (docs/audit.md "Who looked"): the citizen themself, or an auditor.
 void consultations_route(Call& c, const LedgerService& view);
 

@@ -1,7 +1,7 @@
 // A citizen's data (the citizen, or an auditor; consented data for an employer): balances,
-// calendars, interim relations, attestations, consents, flexi eligibility, anomalies.
-#include "api/handlers.h"
+// calendars, interim relations, attestations, consents, flexi eligibility, anomalies, career breaks.
 #include "api/cli_support.h"
+#include "api/handlers.h"
 #include "api/handlers_support.h"
 #include "api/params.h"
 #include "api/pdf.h"
@@ -9,6 +9,7 @@
 #include "engine/flexi.h"
 #include "projections/access_views.h"
 #include "projections/anomaly_log.h"
+#include "projections/career_break_views.h"
 #include "projections/interim_views.h"
 #include "projections/student_views.h"
 
@@ -231,6 +232,16 @@ void anomalies_route(Call& c, const LedgerService& view) {
 
 // GET /v1/citizens/{ssin}/consultations: who read the citizen's data, newest
 // first (docs/audit.md "Who looked"). An auditor's read of it is itself recorded.
+void citizen_career_breaks_route(Call& c, const LedgerService& view) {
+  const std::optional<Ssin> s = readable_citizen(c, view);
+  if (!s) return;
+  c.reply(json_response(200, view.read([&](const Projector& p) {
+    std::string out;
+    to_json(career_breaks_of(p, *s, c.now), /*auditor=*/true, &out, c.names);
+    return out;
+  })));
+}
+
 void consultations_route(Call& c, const LedgerService& view) {
   const std::optional<Ssin> s = readable_citizen(c, view);
   if (!s) return;

@@ -300,8 +300,14 @@ int main(int argc, char** argv) {
   add_common(cb_show);
   add_axes(cb_show);
 
+  CLI::App* cb_employee =
+      cb->add_subcommand("employee", "The employee's own requests and notifications, every employer's");
+  cb_employee->add_option("ssin", brk.ssin, "The employee's SSIN")->required();
+  add_common(cb_employee);
+  add_axes(cb_employee);
+
   InboxOptions inbox;
-  CLI::App* box = app.add_subcommand("inbox", "The citizen's inbox: a message per attestation, kept two months (seed 001)");
+  CLI::App* box = app.add_subcommand("inbox", "The citizen's inbox: attestations and ONEM decisions, kept two months");
   box->require_subcommand(1);
   CLI::App* box_list = box->add_subcommand("list", "The messages still kept, newest first");
   box_list->add_option("ssin", inbox.ssin, "The citizen's SSIN")->required();
@@ -468,6 +474,7 @@ int main(int argc, char** argv) {
   if (flx->parsed()) return run_flexi(common, flexi);
   if (cb_list->parsed()) return run_career_break_list(common, brk);
   if (cb_show->parsed()) return run_career_break_show(common, brk);
+  if (cb_employee->parsed()) return run_career_break_employee(common, brk);
   if (obx_relay->parsed()) return run_outbox_relay(common, outbox);
   if (emp_import->parsed()) return run_employers_import(common, employers);
   if (srv->parsed()) return run_serve(common, serve);

@@ -543,6 +543,7 @@ const std::vector<Api::Impl::Route>& Api::Impl::table() {
                 present_grant(read("GET", "/v1/citizens/{ssin}/consentedData", &consented_data_route))),
         accepts("minOffset quarter employer", read("GET", "/v1/citizens/{ssin}/flexiEligibility", &flexi_route)),
         accepts("page pageSize", read("GET", "/v1/citizens/{ssin}/anomalies", &anomalies_route)),
+        accepts("minOffset", read("GET", "/v1/citizens/{ssin}/careerBreakRequests", &citizen_career_breaks_route)),
         accepts("page pageSize minOffset",
                 answers_as_of(read("GET", "/v1/audit/citizens/{ssin}/events", &citizen_events_route))),
         accepts("page pageSize minOffset", read("GET", "/v1/citizens/{ssin}/consultations", &consultations_route)),

@@ -64,6 +64,16 @@ void write_notification(JsonWriter& w, const CareerBreakNotification& n, const E
   w.end_object();
 }
 
+void newest_first(CareerBreakOverview* o) {
+  std::sort(o->requests.begin(), o->requests.end(), [](const CareerBreakRequest& a, const CareerBreakRequest& b) {
+    return a.submitted_at != b.submitted_at ? b.submitted_at < a.submitted_at : a.ticket < b.ticket;
+  });
+  std::sort(o->notifications.begin(), o->notifications.end(),
+            [](const CareerBreakNotification& a, const CareerBreakNotification& b) {
+              return a.received_at != b.received_at ? b.received_at < a.received_at : a.id < b.id;
+            });
+}
+
 }  // namespace
 
 CareerBreakOverview career_break_overview(const Projector& projector, const CareerBreakFilter& f, Instant now) {
@@ -73,7 +83,7 @@ CareerBreakOverview career_break_overview(const Projector& projector, const Care
   const int32_t month = (today.year - limits::career_break_overview_years) * 12 + today.month - 1;
   o.since = date_from_civil(today.year - limits::career_break_overview_years, today.month,
                             std::min(today.day, civil_from_date(last_day_of_month(month)).day));
-  const Instant since = start_of(o.since);
+  const Instant since = start_of(*o.since);
   for (uint32_t p = 0; p < projector.partition_count(); ++p) {
     const ActionState& s = projector.partition(p).actions();
     const CareerBreakIndex& index = projector.model<CareerBreakIndex>(p);
@@ -97,19 +107,31 @@ CareerBreakOverview career_break_overview(const Projector& projector, const Care
       o.notifications.push_back(n);
     });
   }
-  std::sort(o.requests.begin(), o.requests.end(), [](const CareerBreakRequest& a, const CareerBreakRequest& b) {
-    return a.submitted_at != b.submitted_at ? b.submitted_at < a.submitted_at : a.ticket < b.ticket;
+  newest_first(&o);
+  return o;
+}
+
+CareerBreakOverview career_breaks_of(const Projector& projector, Ssin citizen, Instant now) {
+  CareerBreakOverview o;
+  const ActionState& s = projector.state_of(citizen).actions();
+  const CareerBreakIndex& index = projector.model_of<CareerBreakIndex>(citizen);
+  // The index lists the state's own records; an id the state lacks is left out (as above).
+  index.for_each_ticket_of(citizen, [&](uint64_t id) {
+    const CareerBreakRequest* r = s.ticket(id);
+    if (r != nullptr && r->citizen == citizen && !(now < r->submitted_at)) o.requests.push_back(*r);
   });
-  std::sort(o.notifications.begin(), o.notifications.end(),
-            [](const CareerBreakNotification& a, const CareerBreakNotification& b) {
-              return a.received_at != b.received_at ? b.received_at < a.received_at : a.id < b.id;
-            });
+  index.for_each_notification_of(citizen, [&](uint64_t id) {
+    const CareerBreakNotification* n = s.notification(id);
+    if (n != nullptr && n->citizen == citizen && !(now < n->received_at)) o.notifications.push_back(*n);
+  });
+  newest_first(&o);
   return o;
 }
 
 void to_json(const CareerBreakOverview& o, bool auditor, std::string* out, const EmployerNameOf& names) {
   JsonWriter w(out);
-  w.begin_object().key("since").string(to_string(o.since));
+  w.begin_object();
+  if (o.since) w.key("since").string(to_string(*o.since));
   w.key("requests").begin_array();
   for (const CareerBreakRequest& r : o.requests) write_request(w, r, auditor || r.employer_may_consult(), names);
   w.end_array();

@@ -9,7 +9,12 @@
 // first; a state filter of one kind only (SUBMITTED, RECEIVED, ...) leaves
 // the other kind out. A request that left SUBMITTED (employee part
 // completed, or cancelled) lists its status but not its detail for the
-// employer (employer_may_consult(), seed 004); an auditor sees everything. Pure reads; canonical JSON by to_json().
+// employer (employer_may_consult(), seed 004); an auditor sees everything.
+// career_breaks_of() is the employee's own side: every request made for the
+// citizen and every notification they sent, whatever the employer and the
+// state, up to `now` (no two-year window: that is the employer's overview),
+// newest first, each in full (the citizen completes their part and receives
+// ONEM's decision: DOMAIN §5). Pure reads; canonical JSON by to_json().
 #pragma once
 
 #include <cstdint>
@@ -34,13 +39,14 @@ struct CareerBreakFilter {
 };
 
 struct CareerBreakOverview {
-  Date since;  // the two-year window's first day
+  std::optional<Date> since;  // the two-year window's first day (the employer's overview); none: every record
   std::vector<CareerBreakRequest> requests;
   std::vector<CareerBreakNotification> notifications;
 };
 
 CareerBreakOverview career_break_overview(const Projector& projector, const CareerBreakFilter& filter, Instant now);
-// `auditor`: show every request's detail, whatever its state.
+CareerBreakOverview career_breaks_of(const Projector& projector, Ssin citizen, Instant now);
+// `auditor`: show every request's detail, whatever its state (the employee's own list: true).
 void to_json(const CareerBreakOverview& overview, bool auditor, std::string* out, const EmployerNameOf& names = {});
 // Why `employer` may not consult request `r` (seed 004), the actual reason
 // in one sentence: another employer's request; a cancelled request; the

@@ -589,6 +589,27 @@ TEST(CliActions, ConsentIsCheckedWithItsReasonAndTheCareerBreakDetailClosesAfter
   EXPECT_EQ(cancelled.err.find("employee"), std::string::npos) << cancelled.err;
   Invocation list = run("career-break list --employer 0403019261 --now 2025-08-01" + data, dir);
   EXPECT_NE(list.out.find("\"status\":\"EMPLOYEE_COMPLETED\""), std::string::npos) << list.out;
+
+  // The employee's own side (DOMAIN §5): their requests in full, and ONEM's decision in their inbox.
+  ASSERT_EQ(run(R"(submit '{"onemDecision":{"ticket":"690000000262","decision":"GRANTED"}}')" + data, dir).exit_code,
+            0);
+  Invocation mine = run("career-break employee 85073003328" + data, dir);
+  EXPECT_EQ(mine.exit_code, 0) << mine.err;
+  EXPECT_NE(mine.out.find(R"("ticket":"690000000262","ssin":"85073003328","status":"GRANTED")"), std::string::npos)
+      << mine.out;
+  EXPECT_NE(mine.out.find(R"("ticket":"690000000363","ssin":"85073003328","status":"CANCELLED")"), std::string::npos)
+      << mine.out;
+  EXPECT_EQ(mine.out.find("\"since\""), std::string::npos) << mine.out;
+  Invocation box = run("inbox list 85073003328" + data, dir);
+  EXPECT_EQ(box.exit_code, 0) << box.err;
+  EXPECT_NE(box.out.find("690000000262  "), std::string::npos) << box.out;
+  EXPECT_NE(box.out.find("ONEM decision on career-break request 690000000262: GRANTED"), std::string::npos) << box.out;
+  Invocation read = run("inbox read 85073003328 690000000262" + data, dir);
+  EXPECT_EQ(read.exit_code, 0) << read.err;
+  EXPECT_NE(read.out.find("TIME_CREDIT 1/5 from 2025-10-01 to 2026-09-30, decided "), std::string::npos) << read.out;
+  Invocation bad = run("career-break employee 85073003329" + data, dir);
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_EQ(lines(bad.err), 1u) << bad.err;
 }
 
 }  // namespace

@@ -912,6 +912,7 @@ TEST_F(HttpTest, EveryRouteForEveryRole) {
       {citizen_path(S, "consents"), {200, 403, 403, 403, 200, 403}},
       {citizen_path(S, "flexiEligibility"), {200, 403, 403, 403, 200, 403}},
       {citizen_path(S, "anomalies"), {403, 403, 403, 403, 200, 403}},
+      {citizen_path(S, "careerBreakRequests"), {200, 403, 403, 403, 200, 403}},
       {"/v1/audit/citizens/" + S + "/events", {200, 403, 403, 403, 200, 403}},
       // The student's own detail view and inbox: the student only (seed 001), not even an auditor.
       {citizen_path(S, "wages"), {200, 403, 403, 403, 403, 403}},
@@ -946,8 +947,14 @@ TEST_F(HttpTest, EveryRouteForEveryRole) {
     }
   }
 
-  // The ticket's own employee reads it; the QR code is an SVG image.
+  // The ticket's own employee reads it, and lists it among their own; the QR code is an SVG image.
   EXPECT_EQ(get("/v1/careerBreakRequests/" + ticket, citizen(kWorker)).status, 200);
+  const Response mine = get(citizen_path(kWorker, "careerBreakRequests"), citizen(kWorker));
+  ASSERT_EQ(mine.status, 200) << mine;
+  EXPECT_EQ(mine.json()["requests"][0]["ticket"].text, ticket) << mine;
+  EXPECT_EQ(mine.json()["requests"][0]["leaveKind"].text, "TIME_CREDIT") << mine;
+  EXPECT_EQ(mine.json()["total"].integer(), 1) << mine;
+  EXPECT_FALSE(mine.json().has("since")) << mine;
   const Response qr = get("/v1/dataAccessRequests/" + request_id + "/qr", employer(kEmp1));
   EXPECT_EQ(qr.content_type(), "image/svg+xml");
   EXPECT_NE(qr.body.find("<svg"), std::string::npos);
@@ -2719,6 +2726,12 @@ TEST_F(HttpTest, OnemsDecisionArrivesInTheEmployeesInbox) {
   ASSERT_EQ(read.status, 200) << read;
   EXPECT_EQ(read.json()["decision"]["decision"].text, "GRANTED") << read;
   EXPECT_EQ(read.json()["decision"]["request"]["leaveKind"].text, "PARENTAL_LEAVE") << read;
+  // The employee's own list shows the decision too; the employer's overview, the status alone.
+  EXPECT_EQ(get(citizen_path(kWorker, "careerBreakRequests"), citizen(kWorker)).json()["requests"][0]["status"].text,
+            "GRANTED");
+  const Json overview = get("/v1/careerBreakRequests", employer(kEmp1)).json();
+  EXPECT_EQ(overview["requests"][0]["status"].text, "GRANTED");
+  EXPECT_FALSE(overview["requests"][0].has("leaveKind"));
   // The employer, an auditor, another citizen: not theirs to read.
   expect_problem(get(citizen_path(kWorker, "inbox/" + ticket), employer(kEmp1)), 403, "missingPermission");
   expect_problem(get(citizen_path(kWorker, "inbox/" + ticket), auditor()), 403, "missingPermission");

@@ -1069,6 +1069,18 @@ def run_server_checks(c, bad, source_dir):
             bad.add("careerBreakRequests bad filters", f"issues name {named}, expected every bad filter")
     c.call("GET", "/v1/careerBreakRequests", "citizen", 403)
     c.call("GET", "/v1/careerBreakRequests", anon, 401)
+    # The employee's own list (DOMAIN §5): every request made for them, in full.
+    mine = "/v1/citizens/{ssin}/careerBreakRequests"
+    r = c.call("GET", mine, "citizen2", 200, path=p2)
+    if r is not None and isinstance(r.json, dict):
+        granted = [q for q in r.json.get("requests", []) if q.get("ticket") == GRANTED_TICKET]
+        if not granted or "leaveKind" not in granted[0] or granted[0].get("status") != "GRANTED":
+            bad.add("GET " + mine, "the employee's own list lacks their granted request in full")
+    c.call("GET", mine, "auditor", 200, path=p2, query={"minOffset": 0})
+    c.call("GET", mine, "citizen", 403, path=p2)
+    c.call("GET", mine, "employer", 403, path=p2)
+    c.call("GET", mine, anon, 401, path=p2)
+    c.call("GET", mine, "citizen2", 400, path={"ssin": "05031412596"})
 
     # --- Employer settings ---
     e1 = {"employer": EMPLOYER}

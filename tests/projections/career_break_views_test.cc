@@ -106,6 +106,39 @@ class CareerBreakViewsTest : public testing::LedgerFixture {
 
 using Ids = std::vector<uint64_t>;
 
+// --- The employee's own side (DOMAIN §5) ------------------------------------------------------------
+
+// Every request made for the citizen and every notification they sent, whatever the employer, the
+// state or the age, newest first, up to `now`; nobody else's.
+TEST_F(CareerBreakViewsTest, TheEmployeeSeesTheirOwnWithEveryEmployerInFull) {
+  at("2022-03-01T10:00:00Z");  // older than the employer's two years
+  ok(settings());
+  const uint64_t old_request = ok(break_request("2022-09-01", "2022-12-31"));
+  at("2025-05-10T10:00:00Z");
+  const uint64_t other_employer =
+      ok(break_request("2025-09-01", "2025-12-31", "PARENTAL_LEAVE", "1/2", kCitizen, kEmployer2));
+  const uint64_t notice = ok(notification("2025-09-01"));
+  ok(break_request("2025-09-01", "2025-12-31", "TIME_CREDIT", "1/5", kCitizen2));  // another citizen's
+  at("2025-06-01T10:00:00Z");
+  const uint64_t decided = ok(break_request("2025-10-01", "2026-03-31"));
+  ok(employee_part(decided));
+  ok(onem(decided, "GRANTED"));
+  const CareerBreakOverview mine = career_breaks_of(projector(), Ssin{85073003328}, instant("2025-06-02T00:00:00Z"));
+  EXPECT_EQ(tickets(mine), (Ids{decided, other_employer, old_request}));
+  EXPECT_EQ(notifications(mine), (Ids{notice}));
+  EXPECT_FALSE(mine.since);
+  EXPECT_EQ(mine.requests[0].state, BreakRequestState::kGranted);
+  std::string json;
+  to_json(mine, /*auditor=*/true, &json);
+  EXPECT_EQ(json.rfind(R"({"requests":[{"ticket":")", 0), 0u) << json;
+  EXPECT_NE(json.find(R"("status":"GRANTED","submittedAt":"2025-06-01T10:00:00Z")"), std::string::npos) << json;
+  EXPECT_NE(json.find(R"("leaveKind":"PARENTAL_LEAVE")"), std::string::npos) << json;  // in full
+  // Up to `now`: a read of the past does not see what came later.
+  EXPECT_EQ(tickets(career_breaks_of(*projector_, Ssin{85073003328}, instant("2025-05-31T00:00:00Z"))),
+            (Ids{other_employer, old_request}));
+  EXPECT_TRUE(career_breaks_of(*projector_, Ssin{85073003427}, instant("2025-06-02T00:00:00Z")).requests.empty());
+}
+
 // --- The two-year window ----------------------------------------------------------------------------
 
 TEST_F(CareerBreakViewsTest, TheOverviewCoversTheLastTwoYears) {
