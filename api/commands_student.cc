@@ -66,7 +66,8 @@ int run_inbox_read(const CommonOptions& common, const InboxOptions& o) {
   if (!m) return fail("inbox read", not_found("no such message in this inbox (unknown, or older than two months)"));
   if (o.json) {
     std::string line;
-    to_json(*m, true, &line);
+    const EmployerNaming naming = employer_naming_or_numbers(common);
+    to_json(*m, true, &line, naming.names());  // the decided request's employer by name, as over HTTP
     std::printf("%s\n", line.c_str());
     return 0;
   }

@@ -235,6 +235,8 @@ void anomalies_route(Call& c, const LedgerService& view) {
 void citizen_career_breaks_route(Call& c, const LedgerService& view) {
   const std::optional<Ssin> s = readable_citizen(c, view);
   if (!s) return;
+  // Who looked: named apart from the employer-wide overview's "careerBreakRequests" (?ssin=).
+  c.consulted_citizen(*s, "citizenCareerBreaks");
   c.reply(json_response(200, view.read([&](const Projector& p) {
     std::string out;
     to_json(career_breaks_of(p, *s, c.now), /*auditor=*/true, &out, c.names);

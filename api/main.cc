@@ -335,8 +335,9 @@ int main(int argc, char** argv) {
   OutboxRelayOptions outbox;
   CLI::App* obx = app.add_subcommand("outbox", "The attestations' messages for a delivery service (docs/kafka.md, Outbox)");
   obx->require_subcommand(1);
-  CLI::App* obx_relay = obx->add_subcommand(
-      "relay", "Append each accepted attestation's message to the outbox log, once, from where the outbox ends");
+  CLI::App* obx_relay = obx->add_subcommand("relay",
+                                            "Append each inbox message (an accepted attestation, an accepted ONEM "
+                                            "decision) to the outbox log, once, from where the outbox ends");
   obx_relay->add_option("--outbox", outbox.outbox,
                         "The outbox log's URI (default: beside the events log: kafka://…/TOPIC.outbox, "
                         "sqlite:DATA/ledger.outbox.db)");

@@ -101,7 +101,7 @@ Status ActionState::apply(const Event& event) {
         addressee = r->citizen;
       }
       if (archived_at == nullptr) return corruption("an inbox message archived that was never delivered");
-      if (addressee != o.worker || archived_at->micros != 0) return corruption("an inbox message archived twice");
+      if (addressee != o.worker || *archived_at != kNoInstant) return corruption("an inbox message archived twice");
       *archived_at = at;
       return Status::ok();
     }
@@ -527,8 +527,10 @@ Status ActionState::load(std::string_view bytes, ActionState* s, bool merge) {
         !in.get(&r.decided_at.micros) || !in.get(&r.decision_archived_at.micros) ||
         !get_attachments(in, &r.attachments) ||
         r.decided() != (r.state == BreakRequestState::kGranted || r.state == BreakRequestState::kRefused) ||
-        (r.decision_archived() && !r.decided()) || !is_record_key(r.ticket) || !is_ssin_value(r.citizen.value) ||
-        !is_record_key(r.employer) || s->ticket(r.ticket))
+        (r.decided() && r.decided_at < r.submitted_at) ||
+        (r.decision_archived() && (!r.decided() || r.decision_archived_at < r.decided_at)) ||
+        !is_record_key(r.ticket) || !is_ssin_value(r.citizen.value) || !is_record_key(r.employer) ||
+        s->ticket(r.ticket))
       return truncated;
     s->add_ticket(std::move(r));
   }

@@ -54,9 +54,9 @@ struct Attestation {
   int32_t code_month = 0;
   Instant issued_at;
   std::string family_name, given_name;  // as the ledger knew them when issued; empty: unknown
-  Instant archived_at{};  // its inbox message's archiving (inboxArchive); 0: not archived
+  Instant archived_at = kNoInstant;     // its inbox message's archiving (inboxArchive); kNoInstant: not archived
 
-  bool archived() const { return archived_at.micros != 0; }
+  bool archived() const { return archived_at != kNoInstant; }
 
   Date valid_from() const { return access_code_valid_from(code_month); }
   Date valid_until() const { return access_code_valid_until(code_month); }
@@ -148,13 +148,13 @@ struct CareerBreakRequest {
   uint8_t end_date_changes = 0;  // saturating
   std::vector<std::string> attachments;
   // ONEM's decision (GRANTED or REFUSED) reaches the employee's inbox when it is issued (DOMAIN §5
-  // step 4): an inbox message whose id is the ticket. 0: not decided / not archived.
-  Instant decided_at{}, decision_archived_at{};
+  // step 4): an inbox message whose id is the ticket. kNoInstant: not decided / not archived.
+  Instant decided_at = kNoInstant, decision_archived_at = kNoInstant;
 
   // Seed 004: the employer may consult (and cancel, modify) only until the employee completed their part.
   bool employer_may_consult() const { return state == BreakRequestState::kSubmitted; }
-  bool decided() const { return decided_at.micros != 0; }
-  bool decision_archived() const { return decision_archived_at.micros != 0; }
+  bool decided() const { return decided_at != kNoInstant; }
+  bool decision_archived() const { return decision_archived_at != kNoInstant; }
 };
 
 struct CareerBreakNotification {

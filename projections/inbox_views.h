@@ -41,11 +41,12 @@ struct InboxMessage {
   uint64_t id = 0;  // the attestation's id, or the decided request's ticket
   Ssin citizen;
   Instant delivered_at, expires_at;
-  Instant archived_at{};       // 0: not archived
+  Instant archived_at = kNoInstant;  // not archived
   Attestation attestation;     // kStudentAttestation: the message's content
-  CareerBreakRequest request;  // kCareerBreakDecision: the request as ONEM decided it
+  CareerBreakRequest request;  // kCareerBreakDecision: the decided request as it stands now (rule 15:
+                               // attachments may follow the decision); the decision itself does not change
 
-  bool archived() const { return archived_at.micros != 0; }
+  bool archived() const { return archived_at != kNoInstant; }
 };
 
 std::string_view message_kind_name(InboxMessage::Kind kind);  // studentAttestation, careerBreakDecision

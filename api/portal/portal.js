@@ -263,8 +263,8 @@
     state.render = (focus) => {
       if (role === 'citizen') return tabs([
         ['tabBalance', balanceView], ['tabCalendar', calendarView], ['tabInterim', interimView],
-        ['tabAttestations', attestationsView], ['tabWages', wagesView], ['tabConsents', consentsView],
-        ['tabConsultations', consultationsView]], focus);
+        ['tabAttestations', attestationsView], ['tabInbox', inboxView], ['tabWages', wagesView], ['tabConsents', consentsView],
+        ['tabMyCareerBreaks', myCareerBreaksView], ['tabConsultations', consultationsView]], focus);
       if (role === 'employer' || role === 'agency') return tabs([
         ['tabAccessCode', accessCodeView], ['tabRequests', requestsView], ['tabCareerBreaks', careerBreaksView]], focus);
       if (role === 'auditor') return tabs([['tabHistory', historyView], ['tabCareerBreaks', careerBreaksView]], focus);
@@ -511,6 +511,73 @@
             await draw();
           }) }, t('revoke')) : null))))
         : h('p', {}, t('noConsents')));
+    }
+    guarded(draw);
+  }
+
+  // --- Citizen: the inbox (seed 001: attestations; DOMAIN §5: ONEM's decisions) ----------------
+  function inboxView(panel) {
+    const out = h('div', { id: 'inbox' });
+    const message = h('div', { id: 'inbox-message', role: 'region', 'aria-live': 'polite' });
+    const archived = !!state.session.inboxArchived;
+    const toggle = h('button', { type: 'button', class: 'secondary', id: 'inbox-toggle', onclick: () => {
+      state.session.inboxArchived = !archived;
+      state.render('tabInbox');
+    } }, t(archived ? 'showInbox' : 'showArchived'));
+    fill(panel, h('h2', {}, t(archived ? 'archiveTitle' : 'inboxTitle')), h('p', { class: 'note' }, t('inboxHelp')), toggle, out, message);
+    const subject = (m) => (m.kind === 'careerBreakDecision' ? t('decisionSubject', { ticket: m.messageId }) : m.subject);
+    async function read(m) {
+      const a = await api(citizenPath(`inbox/${m.messageId}`));
+      if (a.attestation) {
+        const x = a.attestation;
+        fill(message, h('h3', {}, subject(a)), h('p', {}, t('attestationMessage', {
+          year: x.year, remaining: x.remainingHours, quota: x.quotaHours, code: x.accessCode, from: day(x.validFrom), until: day(x.validUntil) })));
+      } else if (a.decision) {
+        const r = a.decision.request;
+        fill(message, h('h3', {}, subject(a)), h('p', { dataset: { decision: a.decision.decision } }, t('decisionMessage', {
+          decision: term(a.decision.decision), kind: term(r.leaveKind), fraction: term(r.fraction),
+          from: day(r.startDate), to: day(r.endDate), at: instant(a.decision.decidedAt) })));
+      }
+    }
+    async function draw() {
+      const a = await api(citizenPath('inbox') + query({ archived: archived ? 'true' : undefined }));
+      fill(out, a.items.length ? table(t(archived ? 'archiveTitle' : 'inboxTitle'), [t('deliveredAt'), t('messageSubject'), t('expiresAt'), ''],
+        a.items.map((m) => h('tr', { dataset: { message: m.messageId, kind: m.kind } },
+          h('td', {}, instant(m.deliveredAt)), h('td', {}, subject(m)), h('td', {}, instant(m.expiresAt)),
+          h('td', {}, h('button', { type: 'button', class: 'secondary read', onclick: () => guarded(() => read(m)) }, t('read')),
+            archived ? null : h('button', { type: 'button', class: 'secondary archive', onclick: () => guarded(async () => {
+              await api(citizenPath(`inbox/${m.messageId}/archive`), { method: 'POST' });
+              fill(message);
+              await draw();
+            }) }, t('archive'))))))
+        : h('p', {}, t('noMessages')));
+    }
+    guarded(draw);
+  }
+
+  // --- Citizen: my career-break requests (DOMAIN §5: the employee completes their part) ---------
+  function myCareerBreaksView(panel) {
+    const out = h('div', { id: 'my-career-breaks' });
+    fill(panel, h('h2', {}, t('myCareerBreaksTitle')), out);
+    async function draw() {
+      const a = await api(citizenPath('careerBreakRequests'));
+      const requests = a.requests || [];
+      const notifications = a.notifications || [];
+      const employer = (x) => (x.employerName ? `${x.employerName} (${x.employer})` : x.employer);
+      fill(out,
+        requests.length ? table(t('requests'), [t('ticket'), t('employer'), t('leaveKind'), t('fraction'), t('from'), t('to'), t('status'), t('changedAt'), ''],
+          requests.map((r) => h('tr', { dataset: { ticket: r.ticket, status: r.status } }, h('td', {}, r.ticket), h('td', {}, employer(r)),
+            h('td', {}, term(r.leaveKind)), h('td', {}, term(r.fraction)), h('td', {}, day(r.startDate)), h('td', {}, day(r.endDate)),
+            h('td', {}, term(r.status)), h('td', {}, instant(r.changedAt)),
+            h('td', {}, r.status === 'SUBMITTED' ? h('button', { type: 'button', class: 'secondary complete', onclick: () => guarded(async () => {
+              await api('/v1/actions', { method: 'POST', body: { worker: { ssin: state.claims.ssin }, careerBreakEmployeePart: { ticket: r.ticket } } });
+              await draw();
+            }) }, t('completeMyPart')) : null)))) : null,
+        notifications.length ? table(t('notifications'), [t('ticket'), t('employer'), t('leaveKind'), t('fraction'), t('status'), t('from'), t('to')],
+          notifications.map((n) => h('tr', { dataset: { notification: n.notificationId } }, h('td', {}, n.notificationId), h('td', {}, employer(n)),
+            h('td', {}, term(n.leaveKind)), h('td', {}, term(n.fraction)), h('td', {}, term(n.status)),
+            h('td', {}, day(n.startDate)), h('td', {}, n.endDate ? day(n.endDate) : '')))) : null,
+        requests.length + notifications.length ? null : h('p', {}, t('noCareerBreaks')));
     }
     guarded(draw);
   }

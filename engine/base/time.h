@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -56,6 +57,11 @@ struct Instant {
   int64_t micros = 0;  // since 1970-01-01T00:00:00Z
   friend auto operator<=>(Instant, Instant) = default;
 };
+
+// "Not happened": an instant no parse gives (parse_instant stays within years 1..9999), for a
+// record's optional moment (an inbox message archived, a ticket decided). Not 0: the epoch is an
+// instant a batch file may give.
+inline constexpr Instant kNoInstant{std::numeric_limits<int64_t>::min()};
 
 inline constexpr int64_t kMicrosPerSecond = 1'000'000;
 inline constexpr int64_t kMicrosPerDay = 86'400 * kMicrosPerSecond;

@@ -68,6 +68,10 @@ async function signIn(claims) {
   if (r.status !== 200) throw new Error(`sign-in ${JSON.stringify(claims)}: ${r.status} ${await r.text()}`);
   return (await r.json()).token;
 }
+async function post(token, target, body) {
+  const r = await fetch(`${base}${target}`, { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', Accept: 'application/json' }, body: JSON.stringify(body) });
+  return { status: r.status, body: await r.json() };
+}
 async function get(token, target, accept = 'application/json') {
   const r = await fetch(`${base}${target}`, { headers: { Authorization: `Bearer ${token}`, Accept: accept, 'Accept-Language': 'en' } });
   return { status: r.status, body: accept === 'application/json' ? await r.json() : await r.arrayBuffer() };
@@ -232,6 +236,22 @@ try {
   check(true, `attestation: its access code ${issued.accessCode} is listed`);
   await shot(studentPage, 'student-attestations');
 
+  // The inbox (seed 001: the eBox): the attestation just issued is a message; read, then archived.
+  await studentPage.click('#tab-tabInbox');
+  const messageRow = studentPage.locator(`#inbox tr[data-message="${issued.attestationId}"]`);
+  await messageRow.waitFor();
+  await messageRow.locator('button.read').click();
+  await studentPage.waitForSelector('#inbox-message p');
+  check((await studentPage.locator('#inbox-message').innerText()).includes(issued.accessCode), 'inbox: reading the attestation\'s message shows its access code');
+  await accessible(studentPage, 'student inbox');
+  await shot(studentPage, 'student-inbox');
+  await messageRow.locator('button.archive').click();
+  await studentPage.waitForFunction((id) => !document.querySelector(`#inbox tr[data-message="${id}"]`), issued.attestationId);
+  await studentPage.click('#inbox-toggle');
+  await studentPage.waitForSelector(`#inbox tr[data-message="${issued.attestationId}"]`);
+  const archivedBox = (await get(studentToken, `/v1/citizens/${student}/inbox?archived=true`)).body;
+  equal(archivedBox.items.some((m) => m.messageId === issued.attestationId), true, 'inbox: the archived message is in the API\'s archive too');
+
   // --- An employer: the access code shows the remaining hours, nothing else ----------------------
   const employerPage = await newPage('fr-BE');
   equal(await employerPage.locator('h1').innerText(), texts.fr.title, 'a French browser gets French');
@@ -317,6 +337,36 @@ try {
   await accessible(careerPage, 'career breaks');
   await shot(careerPage, 'employer-career-breaks');
 
+  // --- The employee's side of a career break (DOMAIN §5, French): their part, then ONEM's decision in the eBox
+  const breakWorker = lines.find((l) => l.careerBreakRequest).worker.ssin;
+  const submitted = await post(careerToken, '/v1/actions', { employer: { enterpriseNumber: careerEmployer }, worker: { ssin: breakWorker },
+    careerBreakRequest: { leaveKind: 'PARENTAL_LEAVE', fraction: '1/2', startDate: '2027-01-01', endDate: '2027-06-30', regimeBefore: 1, regimeDuring: 0.5 } });
+  equal(submitted.status === 201 && submitted.body.event.body.result, 'A', 'employer: a career-break request for the employee');
+  const ticket = submitted.body.actionId;
+  const workerPage = await newPage('fr-BE');
+  await signInThroughForm(workerPage, 'citizen', breakWorker);
+  const workerToken = await pageToken(workerPage);
+  await workerPage.click('#tab-tabMyCareerBreaks');
+  const mine = (await get(workerToken, `/v1/citizens/${breakWorker}/careerBreakRequests`)).body;
+  await workerPage.waitForSelector(`#my-career-breaks tr[data-ticket="${ticket}"][data-status=SUBMITTED]`);
+  equal(await workerPage.locator('#my-career-breaks tr[data-ticket]').count(), mine.requests.length, 'employee: a row per career-break request, as the API');
+  await accessible(workerPage, 'employee career breaks');
+  await workerPage.locator(`#my-career-breaks tr[data-ticket="${ticket}"] button.complete`).click();
+  await workerPage.waitForSelector(`#my-career-breaks tr[data-ticket="${ticket}"][data-status=EMPLOYEE_COMPLETED]`);
+  check(true, 'employee: completing their part from the page');
+  await shot(workerPage, 'employee-career-breaks');
+  const declarant = await signIn({ role: 'declarant' });
+  const decided = await post(declarant, '/v1/actions', { onemDecision: { ticket, decision: 'GRANTED' } });
+  equal(decided.status === 201 && decided.body.event.body.result, 'A', 'ONEM: the decision on the request');
+  await workerPage.click('#tab-tabInbox');
+  const decisionRow = workerPage.locator(`#inbox tr[data-message="${ticket}"][data-kind=careerBreakDecision]`);
+  await decisionRow.waitFor();
+  await decisionRow.locator('button.read').click();
+  await workerPage.waitForSelector('#inbox-message p[data-decision=GRANTED]');
+  check((await workerPage.locator('#inbox-message').innerText()).includes(texts.fr['term.GRANTED']), 'employee: ONEM\'s decision read in the eBox, in French');
+  await accessible(workerPage, 'employee inbox');
+  await shot(workerPage, 'employee-inbox');
+
   // --- An interim worker: relations, filters, PDF (Dutch) ----------------------------------------
   const interimPage = await newPage('nl-BE');
   equal(await interimPage.locator('html').getAttribute('lang'), 'nl', 'a Dutch browser gets Dutch');
@@ -383,7 +433,7 @@ try {
   await badSignIn.waitForSelector('#alert:not([hidden])');
   check((await badSignIn.locator('#alert').innerText()).includes('ssin'), 'a sign-in with an invalid SSIN: the 400 names it');
 
-  for (const page of [studentPage, employerPage, careerPage, interimPage, auditorPage, forgedPage, badSignIn]) {
+  for (const page of [studentPage, employerPage, careerPage, workerPage, interimPage, auditorPage, forgedPage, badSignIn]) {
     check(page.problems.length === 0, `${page.url()}: no script error, CSP refusal or outside request${page.problems.length ? ` (${page.problems.join('; ')})` : ''}`);
   }
 } catch (error) {

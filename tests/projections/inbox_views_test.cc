@@ -215,5 +215,28 @@ TEST_F(InboxViewsTest, TheDecisionsMessageSurvivesACheckpoint) {
   EXPECT_EQ(again, bytes);
 }
 
+// The epoch is an instant a batch file may give: a message delivered or archived then is one
+// (found by a review: 0 once meant "not decided", and the state's own checkpoint was refused).
+TEST_F(InboxViewsTest, TheEpochIsAnInstantLikeAnyOther) {
+  constexpr uint64_t kTicket = 690000000262;
+  const char* epoch = "1970-01-01T00:00:00Z";
+  apply(on_ticket(ActionKind::kCareerBreakRequest, kTicket, kTicket, epoch));
+  apply(on_ticket(ActionKind::kCareerBreakEmployeePart, 700000000145, kTicket, epoch));
+  apply(on_ticket(ActionKind::kOnemDecision, 700000000242, kTicket, epoch));
+  apply(attestation(kStudent, 700000000101, epoch, 1970));
+  EXPECT_EQ(inbox_of(actions_, index_, breaks_, kStudent, at(epoch)).size(), 2u);
+  apply(on_ticket(ActionKind::kInboxArchive, 700000000339, kTicket, epoch));
+  Event archive = on_ticket(ActionKind::kInboxArchive, 700000000436, 700000000101, epoch);
+  apply(archive);
+  EXPECT_EQ(inbox_of(actions_, index_, breaks_, kStudent, at(epoch), /*archived=*/true).size(), 2u);
+  EXPECT_EQ(actions_.apply(archive).code(), Code::kCorruption);  // archived once
+  std::string bytes;
+  actions_.save(&bytes);
+  ActionState loaded;
+  ASSERT_TRUE(ActionState::load(bytes, &loaded).is_ok());
+  EXPECT_TRUE(loaded.ticket(kTicket)->decided());
+  EXPECT_TRUE(loaded.attestation(700000000101)->archived());
+}
+
 }  // namespace
 }  // namespace dimona
