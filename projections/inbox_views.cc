@@ -75,27 +75,32 @@ std::string_view message_kind_name(InboxMessage::Kind kind) {
   return kind == InboxMessage::Kind::kStudentAttestation ? "studentAttestation" : "careerBreakDecision";
 }
 
-InboxMessage inbox_message_of(const Attestation& a) {
+namespace {
+
+// A message delivered at `delivered_at`, kept limits::inbox_message_kept_months months.
+InboxMessage message(InboxMessage::Kind kind, uint64_t id, Ssin citizen, Instant delivered_at, Instant archived_at) {
   InboxMessage m;
-  m.kind = InboxMessage::Kind::kStudentAttestation;
-  m.id = a.id;
-  m.citizen = a.citizen;
-  m.delivered_at = a.issued_at;
-  m.expires_at = add_months(a.issued_at, limits::inbox_message_kept_months);
-  m.archived_at = a.archived_at;
+  m.kind = kind;
+  m.id = id;
+  m.citizen = citizen;
+  m.delivered_at = delivered_at;
+  m.expires_at = add_months(delivered_at, limits::inbox_message_kept_months);
+  m.archived_at = archived_at;
+  return m;
+}
+
+}  // namespace
+
+InboxMessage inbox_message_of(const Attestation& a) {
+  InboxMessage m = message(InboxMessage::Kind::kStudentAttestation, a.id, a.citizen, a.issued_at, a.archived_at);
   m.attestation = a;
   return m;
 }
 
 InboxMessage inbox_message_of(const CareerBreakRequest& r) {
   DIMONA_ASSERT(r.decided());
-  InboxMessage m;
-  m.kind = InboxMessage::Kind::kCareerBreakDecision;
-  m.id = r.ticket;
-  m.citizen = r.citizen;
-  m.delivered_at = r.decided_at;
-  m.expires_at = add_months(r.decided_at, limits::inbox_message_kept_months);
-  m.archived_at = r.decision_archived_at;
+  InboxMessage m =
+      message(InboxMessage::Kind::kCareerBreakDecision, r.ticket, r.citizen, r.decided_at, r.decision_archived_at);
   m.request = r;
   return m;
 }

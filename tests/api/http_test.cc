@@ -626,6 +626,16 @@ class HttpTest : public ::testing::Test {
     return r.json();
   }
 
+  // kEmp1's career-break request for kWorker (time credit 1/5, 2025-10-01 to 2026-09-30): its ticket.
+  std::string career_break_request() {
+    const Json career = act(
+        R"({"employer":{"enterpriseNumber":")" + kEmp1 + R"("},"worker":{"ssin":")" + kWorker +
+            R"("},"careerBreakRequest":{"leaveKind":"TIME_CREDIT","fraction":"1/5","startDate":"2025-10-01","endDate":"2026-09-30","regimeBefore":1,"regimeDuring":0.8}})",
+        employer(kEmp1));
+    EXPECT_EQ(career["event"].find("result").text, "A") << career["event"].find("reason").text;
+    return career["actionId"].text;
+  }
+
   static void expect_problem(const Response& r, int status, std::string_view type) {
     EXPECT_EQ(r.status, status) << r;
     EXPECT_EQ(r.content_type(), "application/problem+json") << r;
@@ -876,12 +886,7 @@ TEST_F(HttpTest, EveryRouteForEveryRole) {
                            employer(kEmp1));
   const std::string request_id = request["actionId"].text;
   ASSERT_EQ(request_id.size(), 12u);
-  const Json career = act(
-      R"({"employer":{"enterpriseNumber":")" + kEmp1 + R"("},"worker":{"ssin":")" + kWorker +
-          R"("},"careerBreakRequest":{"leaveKind":"TIME_CREDIT","fraction":"1/5","startDate":"2025-10-01","endDate":"2026-09-30","regimeBefore":1,"regimeDuring":0.8}})",
-      employer(kEmp1));
-  ASSERT_EQ(career["event"].find("result").text, "A") << career["event"].find("reason").text;
-  const std::string ticket = career["actionId"].text;
+  const std::string ticket = career_break_request();
   const Response settings = call("PUT", "/v1/employers/" + kEmp1 + "/settings", token(employer(kEmp1)), kSettings);
   ASSERT_EQ(settings.status, 201) << settings;
 
@@ -2704,12 +2709,7 @@ TEST_F(HttpTest, AnAttestationArrivesInTheInboxWhichOnlyItsCitizenListsReadsAndA
 // DOMAIN §5 step 4: ONEM sends its decision to the employee's eBox. The message is the ticket's;
 // only the employee lists, reads and archives it, as an attestation's.
 TEST_F(HttpTest, OnemsDecisionArrivesInTheEmployeesInbox) {
-  const Json career = act(
-      R"({"employer":{"enterpriseNumber":")" + kEmp1 + R"("},"worker":{"ssin":")" + kWorker +
-          R"("},"careerBreakRequest":{"leaveKind":"PARENTAL_LEAVE","fraction":"1/2","startDate":"2025-10-01","endDate":"2026-03-31","regimeBefore":1,"regimeDuring":0.5}})",
-      employer(kEmp1));
-  ASSERT_EQ(career["event"].find("result").text, "A") << career["event"].find("reason").text;
-  const std::string ticket = career["actionId"].text;
+  const std::string ticket = career_break_request();
   const std::string on_ticket = R"({"ticket":")" + ticket + R"("})";
   act(R"({"worker":{"ssin":")" + kWorker + R"("},"careerBreakEmployeePart":)" + on_ticket + "}", citizen(kWorker));
   EXPECT_TRUE(get(citizen_path(kWorker, "inbox"), citizen(kWorker)).json()["items"].array.empty());
@@ -2725,7 +2725,7 @@ TEST_F(HttpTest, OnemsDecisionArrivesInTheEmployeesInbox) {
   const Response read = get(citizen_path(kWorker, "inbox/" + ticket), citizen(kWorker));
   ASSERT_EQ(read.status, 200) << read;
   EXPECT_EQ(read.json()["decision"]["decision"].text, "GRANTED") << read;
-  EXPECT_EQ(read.json()["decision"]["request"]["leaveKind"].text, "PARENTAL_LEAVE") << read;
+  EXPECT_EQ(read.json()["decision"]["request"]["leaveKind"].text, "TIME_CREDIT") << read;
   // The employee's own list shows the decision too; the employer's overview, the status alone.
   EXPECT_EQ(get(citizen_path(kWorker, "careerBreakRequests"), citizen(kWorker)).json()["requests"][0]["status"].text,
             "GRANTED");
