@@ -516,18 +516,26 @@
   }
 
   // --- Citizen: the inbox (seed 001: attestations; DOMAIN §5: ONEM's decisions) ----------------
-  function inboxView(panel) {
+  // An action the server refused (201, result B) is said, with its reason, in `where`.
+  function saidIfRefused(answer, where) {
+    const body = answer.event.body;
+    if (body.result === 'B') fill(where, t('refusedBecause', { reason: term(body.reason) }));
+    return body.result !== 'B';
+  }
+  function inboxView(panel, focusToggle = false) {
     const out = h('div', { id: 'inbox' });
-    const message = h('div', { id: 'inbox-message', role: 'region', 'aria-live': 'polite' });
+    const message = h('div', { id: 'inbox-message', role: 'status' });
     const archived = !!state.session.inboxArchived;
     const toggle = h('button', { type: 'button', class: 'secondary', id: 'inbox-toggle', onclick: () => {
       state.session.inboxArchived = !archived;
-      state.render('tabInbox');
+      inboxView(panel, true);
     } }, t(archived ? 'showInbox' : 'showArchived'));
     fill(panel, h('h2', {}, t(archived ? 'archiveTitle' : 'inboxTitle')), h('p', { class: 'note' }, t('inboxHelp')), toggle, out, message);
-    const subject = (m) => (m.kind === 'careerBreakDecision' ? t('decisionSubject', { ticket: m.messageId }) : m.subject);
+    if (focusToggle) toggle.focus();
+    const subject = (m) => (m.kind === 'careerBreakDecision' ? t('decisionSubject', { ticket: m.messageId }) : t('attestationSubject'));
+    const path = (m, rest = '') => citizenPath(`inbox/${encodeURIComponent(m.messageId)}${rest}`);
     async function read(m) {
-      const a = await api(citizenPath(`inbox/${m.messageId}`));
+      const a = await api(path(m));
       if (a.attestation) {
         const x = a.attestation;
         fill(message, h('h3', {}, subject(a)), h('p', {}, t('attestationMessage', {
@@ -544,11 +552,11 @@
       fill(out, a.items.length ? table(t(archived ? 'archiveTitle' : 'inboxTitle'), [t('deliveredAt'), t('messageSubject'), t('expiresAt'), ''],
         a.items.map((m) => h('tr', { dataset: { message: m.messageId, kind: m.kind } },
           h('td', {}, instant(m.deliveredAt)), h('td', {}, subject(m)), h('td', {}, instant(m.expiresAt)),
-          h('td', {}, h('button', { type: 'button', class: 'secondary read', onclick: () => guarded(() => read(m)) }, t('read')),
-            archived ? null : h('button', { type: 'button', class: 'secondary archive', onclick: () => guarded(async () => {
-              await api(citizenPath(`inbox/${m.messageId}/archive`), { method: 'POST' });
-              fill(message);
+          h('td', {}, h('button', { type: 'button', class: 'secondary read', 'aria-label': `${t('read')}: ${subject(m)}`, onclick: () => guarded(() => read(m)) }, t('read')),
+            archived ? null : h('button', { type: 'button', class: 'secondary archive', 'aria-label': `${t('archive')}: ${subject(m)}`, onclick: () => guarded(async () => {
+              if (saidIfRefused(await api(path(m, '/archive'), { method: 'POST' }), message)) fill(message);
               await draw();
+              toggle.focus();  // the row and its button are gone
             }) }, t('archive'))))))
         : h('p', {}, t('noMessages')));
     }
@@ -558,7 +566,9 @@
   // --- Citizen: my career-break requests (DOMAIN §5: the employee completes their part) ---------
   function myCareerBreaksView(panel) {
     const out = h('div', { id: 'my-career-breaks' });
-    fill(panel, h('h2', {}, t('myCareerBreaksTitle')), out);
+    const answered = h('p', { role: 'status', id: 'career-answer' });
+    const heading = h('h2', { tabindex: '-1' }, t('myCareerBreaksTitle'));
+    fill(panel, heading, answered, out);
     async function draw() {
       const a = await api(citizenPath('careerBreakRequests'));
       const requests = a.requests || [];
@@ -569,9 +579,11 @@
           requests.map((r) => h('tr', { dataset: { ticket: r.ticket, status: r.status } }, h('td', {}, r.ticket), h('td', {}, employer(r)),
             h('td', {}, term(r.leaveKind)), h('td', {}, term(r.fraction)), h('td', {}, day(r.startDate)), h('td', {}, day(r.endDate)),
             h('td', {}, term(r.status)), h('td', {}, instant(r.changedAt)),
-            h('td', {}, r.status === 'SUBMITTED' ? h('button', { type: 'button', class: 'secondary complete', onclick: () => guarded(async () => {
-              await api('/v1/actions', { method: 'POST', body: { worker: { ssin: state.claims.ssin }, careerBreakEmployeePart: { ticket: r.ticket } } });
+            h('td', {}, r.status === 'SUBMITTED' ? h('button', { type: 'button', class: 'secondary complete', 'aria-label': `${t('completeMyPart')}: ${r.ticket}`, onclick: () => guarded(async () => {
+              const done = await api('/v1/actions', { method: 'POST', body: { worker: { ssin: state.claims.ssin }, careerBreakEmployeePart: { ticket: r.ticket } } });
+              if (saidIfRefused(done, answered)) fill(answered, t('partCompleted', { ticket: r.ticket }));
               await draw();
+              heading.focus();  // the button is gone
             }) }, t('completeMyPart')) : null)))) : null,
         notifications.length ? table(t('notifications'), [t('ticket'), t('employer'), t('leaveKind'), t('fraction'), t('status'), t('from'), t('to')],
           notifications.map((n) => h('tr', { dataset: { notification: n.notificationId } }, h('td', {}, n.notificationId), h('td', {}, employer(n)),

@@ -245,12 +245,17 @@ try {
   check((await studentPage.locator('#inbox-message').innerText()).includes(issued.accessCode), 'inbox: reading the attestation\'s message shows its access code');
   await accessible(studentPage, 'student inbox');
   await shot(studentPage, 'student-inbox');
+  // Archived meanwhile elsewhere (another tab, the API): the page's button is refused, and says why.
+  const elsewhere = await post(studentToken, `/v1/citizens/${student}/inbox/${issued.attestationId}/archive`, {});
+  equal(elsewhere.body.event.body.result, 'A', 'inbox: the message archived through the API');
   await messageRow.locator('button.archive').click();
+  await studentPage.waitForFunction((text) => document.getElementById('inbox-message').textContent.includes(text), texts.en['term.messageArchived']);
+  check(true, 'inbox: a refused archiving is said with its reason');
   await studentPage.waitForFunction((id) => !document.querySelector(`#inbox tr[data-message="${id}"]`), issued.attestationId);
   await studentPage.click('#inbox-toggle');
   await studentPage.waitForSelector(`#inbox tr[data-message="${issued.attestationId}"]`);
-  const archivedBox = (await get(studentToken, `/v1/citizens/${student}/inbox?archived=true`)).body;
-  equal(archivedBox.items.some((m) => m.messageId === issued.attestationId), true, 'inbox: the archived message is in the API\'s archive too');
+  equal(await studentPage.locator('#panel h2').innerText(), texts.en.archiveTitle, 'inbox: the toggle shows the archive');
+  await studentPage.click('#inbox-toggle');  // back to the inbox for the pages after
 
   // --- An employer: the access code shows the remaining hours, nothing else ----------------------
   const employerPage = await newPage('fr-BE');
@@ -353,7 +358,7 @@ try {
   await accessible(workerPage, 'employee career breaks');
   await workerPage.locator(`#my-career-breaks tr[data-ticket="${ticket}"] button.complete`).click();
   await workerPage.waitForSelector(`#my-career-breaks tr[data-ticket="${ticket}"][data-status=EMPLOYEE_COMPLETED]`);
-  check(true, 'employee: completing their part from the page');
+  equal(await workerPage.locator('#career-answer').innerText(), texts.fr.partCompleted.replace('{ticket}', ticket), 'employee: completing their part from the page, said');
   await shot(workerPage, 'employee-career-breaks');
   const declarant = await signIn({ role: 'declarant' });
   const decided = await post(declarant, '/v1/actions', { onemDecision: { ticket, decision: 'GRANTED' } });
@@ -366,6 +371,10 @@ try {
   check((await workerPage.locator('#inbox-message').innerText()).includes(texts.fr['term.GRANTED']), 'employee: ONEM\'s decision read in the eBox, in French');
   await accessible(workerPage, 'employee inbox');
   await shot(workerPage, 'employee-inbox');
+  await decisionRow.locator('button.archive').click();
+  await workerPage.waitForFunction((id) => !document.querySelector(`#inbox tr[data-message="${id}"]`), ticket);
+  const workerArchive = (await get(workerToken, `/v1/citizens/${breakWorker}/inbox?archived=true`)).body;
+  equal(workerArchive.items.some((m) => m.messageId === ticket), true, 'employee: the decision archived from the page is in the API\'s archive');
 
   // --- An interim worker: relations, filters, PDF (Dutch) ----------------------------------------
   const interimPage = await newPage('nl-BE');
