@@ -107,7 +107,7 @@ class OutboxRelay {
   // every options.poll_timeout at least); `progress` (when given) sees this
   // call's totals after each poll that relayed something. The stats count
   // what this call read: a relay opened again reads again the events after
-  // the last attestation relayed in each partition (and counts them again).
+  // the last message relayed in each partition (and counts them again).
   Result<OutboxStats> follow(const std::function<bool()>& stop,
                              const std::function<void(const OutboxStats&)>& progress = {});
 
