@@ -13,13 +13,8 @@ namespace dimona::cli {
 namespace {
 
 void print_message_text(const InboxMessage& m, bool body) {
-  std::printf("%012llu  %s  ", static_cast<unsigned long long>(m.id), to_string(m.delivered_at).c_str());
-  if (m.kind == InboxMessage::Kind::kStudentAttestation)
-    std::printf("Student@work attestation %d", m.attestation.for_year);
-  else
-    std::printf("ONEM decision on career-break request %012llu: %s", static_cast<unsigned long long>(m.request.ticket),
-                std::string(state_name(m.request.state)).c_str());
-  std::printf("  (kept until %s)\n", to_string(m.expires_at).c_str());
+  std::printf("%012llu  %s  %s  (kept until %s)\n", static_cast<unsigned long long>(m.id),
+              to_string(m.delivered_at).c_str(), inbox_subject(m).c_str(), to_string(m.expires_at).c_str());
   if (m.archived()) std::printf("  archived %s\n", to_string(m.archived_at).c_str());
   if (!body) return;
   if (m.kind == InboxMessage::Kind::kStudentAttestation) {

@@ -191,21 +191,12 @@ namespace {
 // a citizen does not learn that it exists.
 void decide_archive(const ActionState& s, const Action& a, Instant at, ActionOutcome* o) {
   o->subject = a.id;
-  struct Message {
-    Ssin addressee;
-    Instant delivered_at;
-    bool archived;
-  };
-  std::optional<Message> m;
-  if (const Attestation* att = s.attestation(a.id))
-    m = Message{att->citizen, att->issued_at, att->archived()};
-  else if (const CareerBreakRequest* r = s.ticket(a.id); r != nullptr && r->decided())
-    m = Message{r->citizen, r->decided_at, r->decision_archived()};
+  const std::optional<ActionState::InboxRecord> m = s.inbox_record(a.id);
   if (!m || m->addressee != a.worker || !(at < add_months(m->delivered_at, limits::inbox_message_kept_months))) {
     o->refusal = R::kUnknownMessage;
     return;
   }
-  if (m->archived) o->refusal = R::kMessageArchived;
+  if (m->archived_at != kNoInstant) o->refusal = R::kMessageArchived;
 }
 
 // An action's dates obey zone 00910's domain, as a declaration's start does (decision.h): a

@@ -90,19 +90,14 @@ Status ActionState::apply(const Event& event) {
       add_attestation(attestation_of(o, at));
       return Status::ok();
     case ActionKind::kInboxArchive: {
-      // A message is an attestation (its id) or ONEM's decision on a ticket (the ticket).
-      Instant* archived_at = nullptr;
-      Ssin addressee;
-      if (const uint32_t* i = att_id_.find(o.subject)) {
-        archived_at = &attestations_[*i - 1].archived_at;
-        addressee = attestations_[*i - 1].citizen;
-      } else if (CareerBreakRequest* r = ticket_mut(o.subject); r != nullptr && r->decided()) {
-        archived_at = &r->decision_archived_at;
-        addressee = r->citizen;
-      }
-      if (archived_at == nullptr) return corruption("an inbox message archived that was never delivered");
-      if (addressee != o.worker || *archived_at != kNoInstant) return corruption("an inbox message archived twice");
-      *archived_at = at;
+      const std::optional<InboxRecord> message = inbox_record(o.subject);
+      if (!message) return corruption("an inbox message archived that was never delivered");
+      if (message->addressee != o.worker || message->archived_at != kNoInstant)
+        return corruption("an inbox message archived twice");
+      if (const uint32_t* i = att_id_.find(o.subject))
+        attestations_[*i - 1].archived_at = at;
+      else
+        ticket_mut(o.subject)->decision_archived_at = at;
       return Status::ok();
     }
     case ActionKind::kDataConsultation:
@@ -237,6 +232,12 @@ const Attestation* ActionState::attestation(uint64_t id) const {
   return i ? &attestations_[*i - 1] : nullptr;
 }
 
+std::optional<ActionState::InboxRecord> ActionState::inbox_record(uint64_t id) const {
+  if (const Attestation* a = attestation(id)) return InboxRecord{a->citizen, a->issued_at, a->archived_at};
+  if (const CareerBreakRequest* r = ticket(id); r != nullptr && r->decided())
+    return InboxRecord{r->citizen, r->decided_at, r->decision_archived_at};
+  return std::nullopt;
+}
 
 void ActionState::add_attestation(Attestation a) {
   const auto at = static_cast<uint32_t>(attestations_.size());

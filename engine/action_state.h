@@ -194,6 +194,14 @@ class ActionState {
   const EmployerSettings* settings(uint64_t employer) const;
   const PensionRecord* pension(Ssin citizen) const;
   const Attestation* attestation(uint64_t id) const;
+  // The record behind inbox message `id`: an attestation (its id) or ONEM's decision on a ticket
+  // (the ticket, once decided); nothing for any other id. The one reading of a message id, for
+  // the inboxArchive decision and its fold.
+  struct InboxRecord {
+    Ssin addressee;
+    Instant delivered_at, archived_at;  // archived_at: kNoInstant when not archived
+  };
+  std::optional<InboxRecord> inbox_record(uint64_t id) const;
   const WorkerName* worker_name(Ssin citizen) const;
 
   // The name an accepted declaration gave its worker (LedgerState calls it;

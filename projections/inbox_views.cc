@@ -9,9 +9,8 @@
 #include "projections/career_break_views.h"
 
 namespace dimona {
-namespace {
 
-std::string subject_of(const InboxMessage& m) {
+std::string inbox_subject(const InboxMessage& m) {
   if (m.kind == InboxMessage::Kind::kStudentAttestation)
     return "Student@work attestation " + std::to_string(m.attestation.for_year);
   char ticket[24];
@@ -20,13 +19,15 @@ std::string subject_of(const InboxMessage& m) {
          std::string(state_name(m.request.state));
 }
 
+namespace {
+
 void write_message(JsonWriter& w, const InboxMessage& m, bool body, const EmployerNameOf& names) {
   w.begin_object();
   w.key("messageId").digits(m.id, 12);
   w.key("kind").string(message_kind_name(m.kind));
   w.key("deliveredAt").string(to_string(m.delivered_at));
   w.key("expiresAt").string(to_string(m.expires_at));
-  w.key("subject").string(subject_of(m));
+  w.key("subject").string(inbox_subject(m));
   if (m.archived()) w.key("archivedAt").string(to_string(m.archived_at));
   if (body && m.kind == InboxMessage::Kind::kStudentAttestation) {
     const Attestation& a = m.attestation;

@@ -50,6 +50,8 @@ struct InboxMessage {
 };
 
 std::string_view message_kind_name(InboxMessage::Kind kind);  // studentAttestation, careerBreakDecision
+// "Student@work attestation 2025", "ONEM decision on career-break request 690000000262: GRANTED".
+std::string inbox_subject(const InboxMessage& message);
 
 // The message an attestation is: delivered at its issue, kept
 // limits::inbox_message_kept_months months (also the outbox's, outbox.h).
