@@ -98,6 +98,15 @@ struct InterimOptions {
   bool json = false;
 };
 
+// send-overview: the worker's Interim@work overview to their eBox or by e-mail (an
+// interimOverviewSend action, seed 002), with the `interim` read's filters.
+struct SendOverviewOptions {
+  InterimOptions filter;  // ssin and the filters; calendar and json unused
+  std::string channel;    // ebox | email (any case)
+  std::string email;      // email: the address
+  bool json = false;
+};
+
 struct AnomaliesOptions {
   std::string ssin;      // one of the two
   std::string employer;  // enterprise number
@@ -223,6 +232,7 @@ int run_career_break_employee(const CommonOptions& common, const CareerBreakOpti
 int run_inbox_list(const CommonOptions& common, const InboxOptions& options);
 int run_inbox_read(const CommonOptions& common, const InboxOptions& options);
 int run_inbox_archive(const CommonOptions& common, const InboxOptions& options);
+int run_send_overview(const CommonOptions& common, const SendOverviewOptions& options);
 int run_consultations(const CommonOptions& common, const CitizenOptions& options);
 int run_wages(const CommonOptions& common, const CitizenOptions& options);
 int run_outbox_relay(const CommonOptions& common, const OutboxRelayOptions& options);

@@ -8,10 +8,12 @@
 #include "api/cli_support.h"
 #include "api/commands.h"
 #include "engine/base/bounded_read.h"
+#include "engine/base/json_writer.h"
 #include "engine/codec.h"
 #include "engine/flexi.h"
 #include "projections/access_views.h"
 #include "projections/career_break_views.h"
+#include "projections/inbox_views.h"
 #include "projections/student_views.h"
 
 namespace dimona::cli {
@@ -330,6 +332,55 @@ int run_inbox_archive(const CommonOptions& common, const InboxOptions& o) {
     return fail("inbox archive", failed_precondition(std::string(refusal_message(s->outcome.refusal)) + " (" +
                                                      std::string(refusal_name(s->outcome.refusal)) + ")"));
   std::printf("archived %s\n", o.message.c_str());
+  return 0;
+}
+
+int run_send_overview(const CommonOptions& common, const SendOverviewOptions& o) {
+  constexpr const char* kWhat = "send-overview";
+  Result<Ssin> ssin = parse_ssin(o.filter.ssin);
+  if (!ssin.is_ok()) return fail(kWhat, invalid_argument("SSIN: " + ssin.status().message()));
+  std::string channel = o.channel.empty() ? "EBOX" : o.channel;
+  for (char& ch : channel) ch = static_cast<char>(ch >= 'a' && ch <= 'z' ? ch - 'a' + 'A' : ch);
+  if (channel != "EBOX" && channel != "EMAIL")
+    return fail(kWhat, invalid_argument("--channel: expected ebox or email"));
+  // The action line as a POST would carry it, read by the one decoder (its checks, its messages).
+  std::string text;
+  {
+    JsonWriter w(&text);
+    w.begin_object().key("worker").begin_object().key("ssin").string(format_ssin(*ssin)).end_object();
+    w.key("interimOverviewSend").begin_object().key("channel").string(channel);
+    for (auto [name, value] : {std::pair{"email", &o.email}, std::pair{"from", &o.filter.from},
+                               std::pair{"to", &o.filter.to}, std::pair{"workerType", &o.filter.worker_type},
+                               std::pair{"agency", &o.filter.agency}, std::pair{"userCompany", &o.filter.user_company}})
+      if (!value->empty()) w.key(name).string(*value);
+    w.end_object().end_object();
+  }
+  const size_t size = text.size();
+  text.resize(size + kJsonPadding);
+  DeclarationDecoder decoder;
+  Result<Command> command = decoder.decode_command(std::string_view(text.data(), size), text.size());
+  if (!command.is_ok()) return fail(kWhat, command.status());
+  SystemClock clock;
+  Result<WriteSide> side = open_write_side(common, clock);
+  if (!side.is_ok()) return fail(kWhat, side.status());
+  Result<ActionSubmission> s =
+      side->ledger->submit_action(command->action, std::string_view(text.data(), size), "cli:send-overview");
+  if (!s.is_ok()) return fail(kWhat, s.status());
+  const std::string line(side->ledger->last_staged_event(s->partition));  // the event as it will be logged
+  if (Status c = side->ledger->commit(); !c.is_ok()) return fail(kWhat, c);
+  if (!s->outcome.accepted())
+    return fail(kWhat, failed_precondition(std::string(refusal_message(s->outcome.refusal)) + " (" +
+                                           std::string(refusal_name(s->outcome.refusal)) + ")"));
+  if (o.json) {
+    print_line(line);
+    return 0;
+  }
+  const InterimOverviewSend sent = overview_send_of(command->action, s->outcome, s->recorded_at);
+  const InterimFilter f = overview_filter(sent);
+  std::printf("Interim@work overview %012llu, %s to %s, sent %s\n", static_cast<unsigned long long>(sent.id),
+              to_string(f.from).c_str(), to_string(f.to).c_str(),
+              command->action.delivery == DeliveryChannel::kEbox ? "to the worker's eBox (kept two months)"
+                                                                 : "by e-mail (through the outbox)");
   return 0;
 }
 

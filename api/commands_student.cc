@@ -7,12 +7,15 @@
 #include "engine/flexi.h"
 #include "projections/access_views.h"
 #include "projections/inbox_views.h"
+#include "projections/interim_views.h"
 #include "projections/wage_views.h"
 
 namespace dimona::cli {
 namespace {
 
-void print_message_text(const InboxMessage& m, bool body) {
+// The message's body as text: an overview's relations (`relations`, as they stood when it was sent) a line each.
+void print_message_text(const InboxMessage& m, bool body, const std::vector<InterimRelation>& relations = {},
+                        const EmployerNaming* naming = nullptr) {
   std::printf("%012llu  %s  %s  (kept until %s)\n", static_cast<unsigned long long>(m.id),
               to_string(m.delivered_at).c_str(), inbox_subject(m).c_str(), to_string(m.expires_at).c_str());
   if (m.archived()) std::printf("  archived %s\n", to_string(m.archived_at).c_str());
@@ -22,6 +25,17 @@ void print_message_text(const InboxMessage& m, bool body) {
     std::printf("  remaining hours %u of %u in %d\n  access code %s, valid %s to %s\n", a.remaining_hours,
                 a.quota_hours, a.for_year, format_access_code(a.access_code).c_str(), to_string(a.valid_from()).c_str(),
                 to_string(a.valid_until()).c_str());
+    return;
+  }
+  if (m.kind == InboxMessage::Kind::kInterimOverview) {
+    std::printf("  sent %s; document %s\n  %zu work relation(s)\n", to_string(m.overview.sent_at).c_str(),
+                overview_document(m.overview).c_str(), relations.size());
+    for (const InterimRelation& r : relations)
+      std::printf(
+          "  %s to %s  agency %s  user company %s  %u day(s)\n", to_string(r.first).c_str(), to_string(r.last).c_str(),
+          naming->text(r.agency).c_str(),
+          is_named_user_company(r.user_company) ? r.user_company_name.c_str() : naming->text(r.user_company).c_str(),
+          r.days);
     return;
   }
   const CareerBreakRequest& r = m.request;
@@ -59,14 +73,26 @@ int run_inbox_read(const CommonOptions& common, const InboxOptions& o) {
   const std::optional<InboxMessage> m =
       inbox_message(*view->side.projector, view->citizen, id, ledger_now(*view->side.projector));
   if (!m) return fail("inbox read", not_found("no such message in this inbox (unknown, or older than two months)"));
+  const EmployerNaming naming = employer_naming_or_numbers(common);
+  // An overview's content: the relations as they stood when it was sent (the ledger then).
+  std::vector<InterimRelation> relations;
+  if (m->kind == InboxMessage::Kind::kInterimOverview) {
+    CommonOptions then = common;
+    then.as_of = m->delivered_at;
+    Result<CitizenView> past = open_citizen(then, o.ssin);
+    if (!past.is_ok()) return fail("inbox read", past.status());
+    const Projector& p = *past->side.projector;
+    relations = interim_relations(p.state_of(past->citizen), past->citizen, overview_filter(m->overview),
+                                  &p.anomalies_of(past->citizen));
+  }
   if (o.json) {
-    std::string line;
-    const EmployerNaming naming = employer_naming_or_numbers(common);
-    to_json(*m, true, &line, naming.names());  // the decided request's employer by name, as over HTTP
+    std::string line, content;
+    if (m->kind == InboxMessage::Kind::kInterimOverview) to_json(view->citizen, relations, &content, naming.names());
+    to_json(*m, true, &line, naming.names(), content);  // the decided request's employer by name, as over HTTP
     std::printf("%s\n", line.c_str());
     return 0;
   }
-  print_message_text(*m, true);
+  print_message_text(*m, true, relations, &naming);
   return 0;
 }
 

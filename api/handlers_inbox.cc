@@ -1,11 +1,12 @@
 // The citizen's own detail view beyond the balance (seed 001): gross wages of the last quarters,
-// and the inbox where each attestation and each ONEM decision on a career break arrives. The citizen only: not an
-// auditor, not an employer.
+// and the inbox where each attestation, each ONEM decision on a career break and each Interim@work overview sent
+// to the eBox arrives. The citizen only: not an auditor, not an employer.
 #include "api/handlers.h"
 #include "api/handlers_support.h"
 #include "api/params.h"
 #include "engine/flexi.h"
 #include "projections/inbox_views.h"
+#include "projections/interim_views.h"
 #include "projections/wage_views.h"
 
 namespace dimona::api {
@@ -57,8 +58,18 @@ void inbox_message_route(Call& c, const LedgerService& view) {
   if (!id) return c.reply(bad_request_of(id.issues));
   const std::optional<InboxMessage> m = view.read([&](const Projector& p) { return inbox_message(p, *s, *id, c.now); });
   if (!m) return c.reply(not_found("No such message in this inbox"));
+  // An Interim@work overview's content is the relations as they stood when it was sent (seed 002):
+  // the citizen's state at that instant (folded from their own events; this route runs on the pool).
+  std::string relations;
+  if (m->kind == InboxMessage::Kind::kInterimOverview) {
+    Result<std::shared_ptr<const Projector>> then = view.citizen_state_at(*s, m->delivered_at);
+    if (!then.is_ok()) return c.reply(problem_of(then.status()));
+    const Projector& p = **then;
+    to_json(*s, interim_relations(p.state_of(*s), *s, overview_filter(m->overview), &p.anomalies_of(*s)), &relations,
+            c.names);
+  }
   std::string out;
-  to_json(*m, true, &out, c.names);
+  to_json(*m, true, &out, c.names, relations);
   c.reply(json_response(200, std::move(out)));
 }
 

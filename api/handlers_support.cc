@@ -120,7 +120,8 @@ bool is_citizen_action(ActionKind k) {
     case ActionKind::kDataAccessRevocation:
     case ActionKind::kCareerBreakEmployeePart:
     case ActionKind::kCareerBreakNotification:
-    case ActionKind::kInboxArchive: return true;
+    case ActionKind::kInboxArchive:
+    case ActionKind::kInterimOverviewSend: return true;
     default: return false;
   }
 }

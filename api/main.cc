@@ -217,6 +217,22 @@ int main(int argc, char** argv) {
   add_common(itm);
   add_axes(itm);
 
+  SendOverviewOptions send;
+  CLI::App* snd = app.add_subcommand(
+      "send-overview",
+      "Send a worker's Interim@work overview to their eBox or by e-mail (an interimOverviewSend action)");
+  snd->add_option("ssin", send.filter.ssin, "The worker's SSIN (11 digits)")->required();
+  snd->add_option("--channel", send.channel, "ebox (default) or email")->default_str("ebox");
+  snd->add_option("--email", send.email, "The address, with --channel email");
+  snd->add_option("--from", send.filter.from, "First day, YYYY-MM-DD (default: 1 January of last year)");
+  snd->add_option("--to", send.filter.to, "Last day, YYYY-MM-DD (default: 31 December of next year)");
+  snd->add_option("--type", send.filter.worker_type, "Worker type (STU, OTH, ...)");
+  snd->add_option("--agency", send.filter.agency, "The agency's enterprise number");
+  snd->add_option("--user-company", send.filter.user_company,
+                  "The user company: its enterprise number, or the name it was declared with");
+  snd->add_flag("--json", send.json, "The logged event as JSON instead of text");
+  add_common(snd);
+
   AnomaliesOptions anomalies;
   CLI::App* ano = app.add_subcommand("anomalies", "Refused and warned declarations of a citizen or an employer (auditors)");
   auto* by_ssin = ano->add_option("--ssin", anomalies.ssin, "A citizen's SSIN");
@@ -469,6 +485,7 @@ int main(int argc, char** argv) {
   if (aud_events->parsed()) return run_audit_events(common, audit);
   if (sub->parsed()) return run_submit(common, submit);
   if (att->parsed()) return run_attest(common, attest);
+  if (snd->parsed()) return run_send_overview(common, send);
   if (acc->parsed()) return run_access_code(common, code);
   if (con_check->parsed()) return run_consent_check(common, consent);
   if (con_list->parsed()) return run_consent_list(common, consent);

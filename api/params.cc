@@ -248,25 +248,6 @@ Parsed<std::optional<int32_t>> query_year(const HttpRequest& request) {
   return std::optional<int32_t>(static_cast<int32_t>(*y));
 }
 
-std::string percent_encode(std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(text.size());
-  for (const char c : text) {
-    const auto u = static_cast<unsigned char>(c);
-    const bool unreserved = (u >= 'A' && u <= 'Z') || (u >= 'a' && u <= 'z') || (u >= '0' && u <= '9') || u == '-' ||
-                            u == '.' || u == '_' || u == '~';
-    if (unreserved) {
-      out += c;
-      continue;
-    }
-    out += '%';
-    out += kHex[u >> 4];
-    out += kHex[u & 0xF];
-  }
-  return out;
-}
-
 std::vector<std::pair<std::string, std::string>> query_pairs(const HttpRequest& request) {
   std::vector<std::pair<std::string, std::string>> out;
   for_each_query_pair(request.target, [&out](std::string_view name, std::string_view raw) {

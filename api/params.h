@@ -23,9 +23,10 @@
 #include <vector>
 
 #include "api/http.h"
+#include "engine/base/hex.h"
 #include "engine/base/time.h"
-#include "engine/log/log.h"
 #include "engine/identifiers.h"
+#include "engine/log/log.h"
 
 namespace dimona::api {
 
@@ -105,8 +106,7 @@ bool accept_takes(std::string_view accept, std::string_view type);
 std::string unsupported_body(const HttpRequest& request);
 
 // --- Links -------------------------------------------------------------------------------
-// Every byte but RFC 3986's unreserved ones (ALPHA DIGIT - . _ ~) as %XX.
-std::string percent_encode(std::string_view text);
+// percent_encode (engine/base/hex.h): every byte but RFC 3986's unreserved ones as %XX.
 // The request's query, decoded, as (name, value) pairs in order.
 std::vector<std::pair<std::string, std::string>> query_pairs(const HttpRequest& request);
 // The href of the page after `page`: base + path + the request's other

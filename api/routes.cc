@@ -157,6 +157,9 @@ struct Api::Impl {
     // ?asOf answered by the handler itself from the live state (Call::as_of): a citizen's
     // history reads its index up to the instant, cheaper than a past state (docs/audit.md).
     bool answers_as_of = false;
+    // The handler may fold a past state for a while even without ?asOf (an inbox message's
+    // document as it stood when sent): it runs on the fan-out pool, never on an I/O thread.
+    bool may_fold = false;
     // Answers from the state of the path's {ssin} alone (a citizen's view: Projector::of_citizen),
     // so ?asOf folds that citizen's events only. Set for every read under /v1/citizens/{ssin}/.
     bool one_citizen = false;
@@ -204,6 +207,10 @@ struct Api::Impl {
   }
   static Route answers_as_of(Route r) {
     r.answers_as_of = true;
+    return r;
+  }
+  static Route may_fold(Route r) {
+    r.may_fold = true;
     return r;
   }
   static Route present_grant(Route r) {
@@ -549,7 +556,7 @@ const std::vector<Api::Impl::Route>& Api::Impl::table() {
         accepts("page pageSize minOffset", read("GET", "/v1/citizens/{ssin}/consultations", &consultations_route)),
         accepts("year minOffset", read("GET", "/v1/citizens/{ssin}/wages", &wages_route)),
         accepts("archived minOffset", read("GET", "/v1/citizens/{ssin}/inbox", &inbox_route)),
-        accepts("minOffset", read("GET", "/v1/citizens/{ssin}/inbox/{messageId}", &inbox_message_route)),
+        accepts("minOffset", may_fold(read("GET", "/v1/citizens/{ssin}/inbox/{messageId}", &inbox_message_route))),
         write("POST", "/v1/citizens/{ssin}/inbox/{messageId}/archive", &archive_message),
         spread(Spread::kRecord, limited(present_grant(read("GET", "/v1/accessCodes/{code}", &access_code_route)))),
         accepts("employer page pageSize",
@@ -739,7 +746,8 @@ void Api::handle(HttpRequest request, std::function<void(HttpResponse)> done) {
   }
   try {
     if (route->spread != Spread::kNone && c.request.header(kFanoutHeader).empty() && impl.spread(*route, c)) return;
-    if (c.as_of && !route->answers_as_of) return impl.dispatch_on_pool(*route, std::move(c));  // a past state may fold for a while
+    if ((c.as_of || route->may_fold) && !route->answers_as_of)
+      return impl.dispatch_on_pool(*route, std::move(c));  // a past state may fold for a while
     impl.dispatch(*route, c);
   } catch (const std::exception& e) {  // the HTTP edge: a bug becomes a 500, never a dead server
     c.reply(exception_response(e));

@@ -7,13 +7,27 @@ namespace dimona {
 namespace {
 
 constexpr std::string_view kActionKeys[kActionKindCount] = {
-    "attestationRequest",      "dataAccessRequest",    "dataAccessGrant",
-    "dataAccessRefusal",       "dataAccessRevocation", "occupationQuarter",
-    "pensionStatus",           "employerSettings",     "careerBreakRequest",
-    "careerBreakEmployeePart", "careerBreakCancellation", "careerBreakEndDate",
-    "careerBreakAttachment",   "onemDecision",         "careerBreakNotification",
-    "careerBreakPostponement", "careerBreakNotificationRefusal", "careerBreakNotificationValidation",
-    "inboxArchive",            "dataConsultation",
+    "attestationRequest",
+    "dataAccessRequest",
+    "dataAccessGrant",
+    "dataAccessRefusal",
+    "dataAccessRevocation",
+    "occupationQuarter",
+    "pensionStatus",
+    "employerSettings",
+    "careerBreakRequest",
+    "careerBreakEmployeePart",
+    "careerBreakCancellation",
+    "careerBreakEndDate",
+    "careerBreakAttachment",
+    "onemDecision",
+    "careerBreakNotification",
+    "careerBreakPostponement",
+    "careerBreakNotificationRefusal",
+    "careerBreakNotificationValidation",
+    "inboxArchive",
+    "dataConsultation",
+    "interimOverviewSend",
 };
 
 constexpr std::string_view kScopes[] = {"FLEXI", "STUDENT_BALANCE"};
@@ -24,6 +38,7 @@ constexpr std::string_view kFractions[] = {"FULL", "1/2", "1/5", "1/10"};
 constexpr std::string_view kDecisions[] = {"GRANTED", "REFUSED"};
 constexpr std::string_view kConsultationRoles[] = {"employer", "agency", "auditor"};
 constexpr std::string_view kConsultationChannels[] = {"auditor", "accessCode", "consent"};
+constexpr std::string_view kDeliveryChannels[] = {"EBOX", "EMAIL"};
 
 struct RefusalText {
   std::string_view name;
@@ -89,6 +104,31 @@ bool parse_consultation_role(std::string_view s, ConsultationRole* out) { return
 bool parse_consultation_channel(std::string_view s, ConsultationChannel* out) {
   return parse_enum_name(s, kConsultationChannels, out);
 }
+std::string_view delivery_channel_name(DeliveryChannel v) { return kDeliveryChannels[static_cast<size_t>(v)]; }
+bool parse_delivery_channel(std::string_view s, DeliveryChannel* out) {
+  return parse_enum_name(s, kDeliveryChannels, out);
+}
+
+bool is_email_address(std::string_view s) {
+  if (s.size() > limits::email_address_bytes_max) return false;
+  const size_t at = s.find('@');
+  if (at == 0 || at == std::string_view::npos || s.find('@', at + 1) != std::string_view::npos) return false;
+  for (char c : s.substr(0, at))
+    if (c <= ' ' || c > '~') return false;  // printable ASCII, no space
+  const std::string_view domain = s.substr(at + 1);
+  size_t labels = 0;
+  for (size_t begin = 0; begin <= domain.size(); ++labels) {
+    size_t end = domain.find('.', begin);
+    if (end == std::string_view::npos) end = domain.size();
+    const std::string_view label = domain.substr(begin, end - begin);
+    if (label.empty() || label.front() == '-' || label.back() == '-') return false;
+    for (char c : label)
+      if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-')) return false;
+    begin = end + 1;
+  }
+  return labels >= 2;
+}
+
 bool is_consultation_scope(std::string_view s) {
   if (s.empty() || s.size() > limits::consultation_scope_chars_max) return false;
   for (char c : s) {

@@ -24,6 +24,7 @@
 
 #include "engine/base/limits.h"
 #include "engine/base/time.h"
+#include "engine/declaration.h"
 #include "engine/identifiers.h"
 
 namespace dimona {
@@ -48,9 +49,10 @@ enum class ActionKind : unsigned char {
   kCareerBreakNotificationRefusal,
   kCareerBreakNotificationValidation,
   kInboxArchive,
-  kDataConsultation,  // server-internal: written by the ledger itself (is_server_internal)
+  kDataConsultation,     // server-internal: written by the ledger itself (is_server_internal)
+  kInterimOverviewSend,  // seed 002: the worker's Interim@work overview sent to their eBox or by e-mail
 };
-inline constexpr size_t kActionKindCount = 20;
+inline constexpr size_t kActionKindCount = 21;
 // The input key: "attestationRequest", ...
 std::string_view action_key(ActionKind kind);
 bool parse_action_key(std::string_view key, ActionKind* out);
@@ -68,6 +70,8 @@ enum class OnemDecision : unsigned char { kGranted, kRefused };
 // Who read a citizen's data (dataConsultation), and through what right.
 enum class ConsultationRole : unsigned char { kEmployer, kAgency, kAuditor };
 enum class ConsultationChannel : unsigned char { kAuditor, kAccessCode, kConsent };
+// Where an interimOverviewSend goes (seed 002: "envoyé par e-mail ... ou expédié vers votre eBox").
+enum class DeliveryChannel : unsigned char { kEbox, kEmail };
 
 std::string_view scope_name(AccessScope v);          // FLEXI, STUDENT_BALANCE
 std::string_view channel_name(AccessChannel v);      // QR, LINK
@@ -76,6 +80,7 @@ std::string_view break_fraction_name(BreakFraction v);  // FULL, 1/2, 1/5, 1/10
 std::string_view onem_decision_name(OnemDecision v);    // GRANTED, REFUSED
 std::string_view consultation_role_name(ConsultationRole v);        // employer, agency, auditor
 std::string_view consultation_channel_name(ConsultationChannel v);  // auditor, accessCode, consent
+std::string_view delivery_channel_name(DeliveryChannel v);          // EBOX, EMAIL
 bool parse_scope(std::string_view s, AccessScope* out);
 bool parse_channel(std::string_view s, AccessChannel* out);
 bool parse_leave_kind(std::string_view s, LeaveKind* out);
@@ -83,6 +88,11 @@ bool parse_break_fraction(std::string_view s, BreakFraction* out);
 bool parse_onem_decision(std::string_view s, OnemDecision* out);
 bool parse_consultation_role(std::string_view s, ConsultationRole* out);
 bool parse_consultation_channel(std::string_view s, ConsultationChannel* out);
+bool parse_delivery_channel(std::string_view s, DeliveryChannel* out);
+// An e-mail address a message may be sent to: local@domain, at most
+// limits::email_address_bytes_max bytes, printable ASCII without spaces, one '@', a domain of
+// dot-separated labels of [A-Za-z0-9-] (neither starting nor ending with '-'), two at least.
+bool is_email_address(std::string_view s);
 // A consultation's scope (the view read: "studentBalance", "consentedData:FLEXI"):
 // 1..limits::consultation_scope_chars_max of [A-Za-z0-9:_-].
 bool is_consultation_scope(std::string_view s);
@@ -172,6 +182,15 @@ struct Action {
   ConsultationChannel consultation_channel = ConsultationChannel::kAuditor;
   std::string_view consulted_scope;
   std::string_view auditor;  // the auditor's token subject; may be empty
+  // interimOverviewSend (seed 002): where to (an address for EMAIL) and the overview's filters, as
+  // the interimRelations read takes them (absent: its default window, any type, agency or user company).
+  DeliveryChannel delivery = DeliveryChannel::kEbox;
+  std::string_view delivery_email;
+  std::optional<Date> from, to;
+  WorkerType worker_type = WorkerType::kUnknown;
+  uint64_t agency = 0;                 // an enterprise number; 0: any
+  uint64_t user_company = 0;           // parse_user_company's key; 0: any
+  std::string_view user_company_name;  // a user company given by name: that name (else empty)
   friend bool operator==(const Action&, const Action&) = default;
 };
 

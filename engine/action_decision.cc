@@ -212,6 +212,7 @@ bool dates_in_domain(const Action& a, Instant at) {
     case ActionKind::kCareerBreakPostponement:
       return in_domain(a.start_date) && (!a.end_date || in_domain(*a.end_date));
     case ActionKind::kCareerBreakEndDate: return !a.end_date || in_domain(*a.end_date);
+    case ActionKind::kInterimOverviewSend: return (!a.from || in_domain(*a.from)) && (!a.to || in_domain(*a.to));
     default: return true;
   }
 }
@@ -279,6 +280,9 @@ ActionOutcome decide_action(const LedgerState& state, const Action& a, Instant a
       break;
     case ActionKind::kInboxArchive: decide_archive(s, a, at, &o); break;
     case ActionKind::kDataConsultation: break;  // a record of a read already answered: always taken
+    // The worker's own overview, to their eBox or an address they give: always taken (an overview
+    // with no relation in it says so, which is what a worker never declared needs to show).
+    case ActionKind::kInterimOverviewSend: break;
   }
   // A refused creating action creates nothing: its event takes the fresh id,
   // so the imported one stays free and no two events share an id.

@@ -57,6 +57,11 @@ Attestation attestation_of(const ActionOutcome& o, Instant issued_at) {
                      std::string(o.given_name)};
 }
 
+InterimOverviewSend overview_send_of(const Action& a, const ActionOutcome& o, Instant sent_at) {
+  return InterimOverviewSend{
+      o.id, o.worker, a.from, a.to, a.worker_type, a.agency, a.user_company, std::string(a.user_company_name), sent_at};
+}
+
 const WorkerName* ActionState::worker_name(Ssin citizen) const {
   const uint32_t* i = name_citizen_.find(citizen.value);
   return i ? &names_[*i - 1] : nullptr;
@@ -96,10 +101,19 @@ Status ActionState::apply(const Event& event) {
         return corruption("an inbox message archived twice");
       if (const uint32_t* i = att_id_.find(o.subject))
         attestations_[*i - 1].archived_at = at;
+      else if (const uint32_t* j = overview_send_id_.find(o.subject))
+        overview_sends_[*j - 1].archived_at = at;
       else
         ticket_mut(o.subject)->decision_archived_at = at;
       return Status::ok();
     }
+    case ActionKind::kInterimOverviewSend:
+      if (o.worker.value == 0) return corruption("an overview sent without its citizen");
+      if (a.from && a.to && *a.to < *a.from) return corruption("an overview sent whose window ends before it starts");
+      // By e-mail it is the outbox's (outbox.h); to the eBox, an inbox message. One folded twice (a
+      // duplicated event) is kept twice, as an attestation is, and its id answers with the later copy.
+      if (a.delivery == DeliveryChannel::kEbox) add_overview_send(overview_send_of(a, o, at));
+      return Status::ok();
     case ActionKind::kDataConsultation:
       // Kept by its read model (projections/consultation_log.h), which relies on this check.
       if (o.worker.value == 0) return corruption("a consultation without its citizen");
@@ -232,8 +246,14 @@ const Attestation* ActionState::attestation(uint64_t id) const {
   return i ? &attestations_[*i - 1] : nullptr;
 }
 
+const InterimOverviewSend* ActionState::overview_send(uint64_t id) const {
+  const uint32_t* i = overview_send_id_.find(id);
+  return i ? &overview_sends_[*i - 1] : nullptr;
+}
+
 std::optional<ActionState::InboxRecord> ActionState::inbox_record(uint64_t id) const {
   if (const Attestation* a = attestation(id)) return InboxRecord{a->citizen, a->issued_at, a->archived_at};
+  if (const InterimOverviewSend* o = overview_send(id)) return InboxRecord{o->citizen, o->sent_at, o->archived_at};
   if (const CareerBreakRequest* r = ticket(id); r != nullptr && r->decided())
     return InboxRecord{r->citizen, r->decided_at, r->decision_archived_at};
   return std::nullopt;
@@ -243,6 +263,12 @@ void ActionState::add_attestation(Attestation a) {
   const auto at = static_cast<uint32_t>(attestations_.size());
   att_id_[a.id] = at + 1;
   attestations_.push_back(std::move(a));
+}
+
+void ActionState::add_overview_send(InterimOverviewSend o) {
+  const auto at = static_cast<uint32_t>(overview_sends_.size());
+  overview_send_id_[o.id] = at + 1;
+  overview_sends_.push_back(std::move(o));
 }
 
 void ActionState::add_request(DataAccessRequest r) {
@@ -367,7 +393,7 @@ const PensionRecord* ActionState::pension(Ssin citizen) const {
 
 bool ActionState::id_in_use(uint64_t id) const {
   return request_id_.find(id) || ticket_id_.find(id) || notification_id_.find(id) || att_id_.find(id) ||
-         answer_request_.find(id);
+         answer_request_.find(id) || overview_send_id_.find(id);
 }
 
 // --- Checkpoint bytes -------------------------------------------------------------------
@@ -430,6 +456,15 @@ void ActionState::save(std::string* out) const {
   }
   put(out, static_cast<uint32_t>(names_.size()));
   for (const WorkerName& n : names_) put(out, n.citizen.value), put(out, std::string_view(n.family)), put(out, std::string_view(n.given));
+  auto put_date = [out](const std::optional<Date>& d) {
+    put(out, static_cast<uint8_t>(d.has_value())), put(out, d.value_or(Date{}).days);
+  };
+  put(out, static_cast<uint32_t>(overview_sends_.size()));
+  for (const InterimOverviewSend& o : overview_sends_) {
+    put(out, o.id), put(out, o.citizen.value), put_date(o.from), put_date(o.to);
+    put(out, static_cast<uint8_t>(o.worker_type)), put(out, o.agency), put(out, o.user_company);
+    put(out, std::string_view(o.user_company_name)), put(out, o.sent_at.micros), put(out, o.archived_at.micros);
+  }
 }
 
 namespace {
@@ -438,6 +473,14 @@ bool get_bool(ByteReader& in, bool* out) {
   uint8_t v = 0;
   if (!in.get(&v) || v > 1) return false;
   *out = v == 1;
+  return true;
+}
+
+bool get_date(ByteReader& in, std::optional<Date>* out) {
+  bool has = false;
+  Date d;
+  if (!get_bool(in, &has) || !in.get(&d.days)) return false;
+  if (has) *out = d;
   return true;
 }
 
@@ -558,6 +601,19 @@ Status ActionState::load(std::string_view bytes, ActionState* s, bool merge) {
         (w.family.empty() && w.given.empty()) || s->worker_name(w.citizen))
       return truncated;
     s->note_worker_name(w.citizen, w.family, w.given);
+  }
+  if (!in.get(&n)) return truncated;
+  for (uint32_t i = 0; i < n; ++i) {
+    InterimOverviewSend o;
+    if (!in.get(&o.id) || !in.get(&o.citizen.value) || !get_date(in, &o.from) || !get_date(in, &o.to) ||
+        !get_enum(in, WorkerType::kOTH, &o.worker_type) || !in.get(&o.agency) || !in.get(&o.user_company) ||
+        !in.get(&o.user_company_name) || o.user_company_name.size() > limits::text_field_bytes_max ||
+        o.user_company_name.empty() == (o.user_company != 0 && is_named_user_company(o.user_company)) ||
+        !in.get(&o.sent_at.micros) || !in.get(&o.archived_at.micros) || !is_record_key(o.id) ||
+        !is_ssin_value(o.citizen.value) || (o.from && o.to && *o.to < *o.from) ||
+        (o.archived() && o.archived_at < o.sent_at))
+      return truncated;
+    s->add_overview_send(std::move(o));
   }
   if (in.remaining() != 0) return corruption("checkpoint action state has trailing bytes");
   return Status::ok();

@@ -1,7 +1,8 @@
 // ActionState: the fold of the action events (docs/actions.md) — the
 // attestations and their access codes, data-access requests and the
 // citizens' answers, occupation and pension records, employer settings, and
-// career-break requests and notifications with their state machines. A
+// career-break requests and notifications with their state machines, and the
+// Interim@work overviews sent to an eBox. A
 // consultation of a citizen's data ("who looked", docs/audit.md) is checked
 // here and kept by a read model (projections/consultation_log.h): no
 // decision reads it.
@@ -38,6 +39,7 @@
 #include "engine/base/flat_map.h"
 #include "engine/base/limits.h"
 #include "engine/base/status.h"
+#include "engine/declaration.h"
 
 namespace dimona {
 
@@ -173,6 +175,27 @@ struct CareerBreakNotification {
   bool open() const { return state == NotificationState::kReceived || state == NotificationState::kPostponed; }
 };
 
+// An Interim@work overview a worker sent to their eBox (interimOverviewSend with channel EBOX,
+// seed 002): an inbox message whose id is the action's, kept and archived as an attestation's. Its
+// document is the interimRelations read with these filters as it stood at sent_at (the window, when
+// not given, the read's default around that day). One sent by e-mail is no inbox message: the
+// outbox carries it (projections/outbox.h), and the state keeps nothing of it.
+struct InterimOverviewSend {
+  uint64_t id = 0;
+  Ssin citizen;
+  std::optional<Date> from, to;
+  WorkerType worker_type = WorkerType::kUnknown;  // kUnknown: any
+  uint64_t agency = 0, user_company = 0;          // 0: any
+  std::string user_company_name;                  // a user company given by name: that name
+  Instant sent_at;
+  Instant archived_at = kNoInstant;  // its inbox message's archiving; kNoInstant: not archived
+
+  bool archived() const { return archived_at != kNoInstant; }
+};
+
+// The overview an accepted interimOverviewSend describes, sent at `sent_at` (whatever its channel).
+InterimOverviewSend overview_send_of(const Action& action, const ActionOutcome& outcome, Instant sent_at);
+
 // The state machines of seed 004 (rule 15): why `kind` may not act on the
 // record now, or kNone. Parties and dates are checked by decide_action().
 ActionRefusal request_refusal(const CareerBreakRequest& r, ActionKind kind);
@@ -194,9 +217,10 @@ class ActionState {
   const EmployerSettings* settings(uint64_t employer) const;
   const PensionRecord* pension(Ssin citizen) const;
   const Attestation* attestation(uint64_t id) const;
-  // The record behind inbox message `id`: an attestation (its id) or ONEM's decision on a ticket
-  // (the ticket, once decided); nothing for any other id. The one reading of a message id, for
-  // the inboxArchive decision and its fold.
+  const InterimOverviewSend* overview_send(uint64_t id) const;
+  // The record behind inbox message `id`: an attestation (its id), ONEM's decision on a ticket
+  // (the ticket, once decided) or an overview sent to the eBox (its id); nothing for any other id. The one reading of a
+  // message id, for the inboxArchive decision and its fold.
   struct InboxRecord {
     Ssin addressee;
     Instant delivered_at, archived_at;  // archived_at: kNoInstant when not archived
@@ -207,7 +231,7 @@ class ActionState {
   // The name an accepted declaration gave its worker (LedgerState calls it;
   // the latest one wins, an empty part keeps the known one).
   void note_worker_name(Ssin citizen, std::string_view family, std::string_view given);
-  // Is `id` the id of any record (request, ticket, notification, attestation)?
+  // Is `id` the id of any record (request, ticket, notification, attestation, overview sent)?
   bool id_in_use(uint64_t id) const;
 
   // --- Chains, newest first; f(record) ---
@@ -227,6 +251,8 @@ class ActionState {
   // Every career-break request and notification, in the order they were made.
   const std::vector<CareerBreakRequest>& tickets() const { return tickets_; }
   const std::vector<CareerBreakNotification>& notifications() const { return notifications_; }
+  // Every overview sent to an eBox, in the order they were sent.
+  const std::vector<InterimOverviewSend>& overview_sends() const { return overview_sends_; }
   // Every employer with settings here, once each, in no particular order.
   template <typename F> void for_each_employer(F&& f) const {
     settings_index_.for_each([&f](uint64_t e, uint32_t) { f(e); });
@@ -234,7 +260,7 @@ class ActionState {
 
   size_t record_count() const {
     return attestations_.size() + requests_.size() + answers_.size() + occupations_.size() + pensions_.size() +
-           settings_.size() + tickets_.size() + notifications_.size();
+           settings_.size() + tickets_.size() + notifications_.size() + overview_sends_.size();
   }
 
   void save(std::string* out) const;
@@ -256,6 +282,7 @@ class ActionState {
   static uint32_t link(FlatMap<uint32_t>& index, uint64_t key, uint32_t at);
 
   void add_attestation(Attestation a);
+  void add_overview_send(InterimOverviewSend o);
   void add_request(DataAccessRequest r);
   void add_answer(ConsentAnswer a);
   // Ends, at `at`, each grant of `citizen` to `employer` in force then (rule 12). A grant that
@@ -287,6 +314,8 @@ class ActionState {
   FlatMap<uint32_t> notification_id_;
   std::vector<WorkerName> names_;
   FlatMap<uint32_t> name_citizen_;
+  std::vector<InterimOverviewSend> overview_sends_;
+  FlatMap<uint32_t> overview_send_id_;
 };
 
 }  // namespace dimona

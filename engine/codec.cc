@@ -456,26 +456,63 @@ constexpr std::string_view kKindNames[4] = {"dimonaIn", "dimonaUpdate", "dimonaO
 // The fields of every action kind; kActionFields says which kind takes which
 // (allowed) and which it needs (required); kParties which envelope parts.
 enum ActionField {
-  kAfYear, kAfQuarter, kAfFraction, kAfScope, kAfChannel, kAfToken, kAfRequestId, kAfTicket, kAfNotificationId,
-  kAfPensionedAsOf, kAfContactName, kAfEmail, kAfPhone, kAfSector, kAfAccepts, kAfLeaveKind, kAfStartDate,
-  kAfEndDate, kAfRegimeBefore, kAfRegimeDuring, kAfMultiple, kAfFileName, kAfDecision, kAfGrossWage, kAfMessageId,
-  kAfRole, kAfAuditor, kActionFieldCount
+  kAfYear,
+  kAfQuarter,
+  kAfFraction,
+  kAfScope,
+  kAfChannel,
+  kAfToken,
+  kAfRequestId,
+  kAfTicket,
+  kAfNotificationId,
+  kAfPensionedAsOf,
+  kAfContactName,
+  kAfEmail,
+  kAfPhone,
+  kAfSector,
+  kAfAccepts,
+  kAfLeaveKind,
+  kAfStartDate,
+  kAfEndDate,
+  kAfRegimeBefore,
+  kAfRegimeDuring,
+  kAfMultiple,
+  kAfFileName,
+  kAfDecision,
+  kAfGrossWage,
+  kAfMessageId,
+  kAfRole,
+  kAfAuditor,
+  kAfFrom,
+  kAfTo,
+  kAfWorkerType,
+  kAfAgency,
+  kAfUserCompany,
+  kActionFieldCount
 };
 constexpr std::string_view kActionFieldNames[kActionFieldCount] = {
-    "year", "quarter", "fraction", "scope", "channel", "token", "requestId", "ticket", "notificationId",
-    "pensionedAsOf", "contactName", "email", "phone", "sector", "acceptsNotifications", "leaveKind", "startDate",
-    "endDate", "regimeBefore", "regimeDuring", "multipleEmployers", "fileName", "decision", "grossWage", "messageId",
-    "role", "auditor"};
+    "year",          "quarter",      "fraction",
+    "scope",         "channel",      "token",
+    "requestId",     "ticket",       "notificationId",
+    "pensionedAsOf", "contactName",  "email",
+    "phone",         "sector",       "acceptsNotifications",
+    "leaveKind",     "startDate",    "endDate",
+    "regimeBefore",  "regimeDuring", "multipleEmployers",
+    "fileName",      "decision",     "grossWage",
+    "messageId",     "role",         "auditor",
+    "from",          "to",           "workerType",
+    "agency",        "userCompany"};
 
-constexpr uint32_t bit(ActionField f) { return 1u << f; }
+constexpr uint64_t bit(ActionField f) { return uint64_t{1} << f; }
+static_assert(kActionFieldCount <= 64);
 enum Party : unsigned char { kForbidden, kOptional, kRequired };
 struct ActionShape {
-  uint32_t allowed;
-  uint32_t required;
+  uint64_t allowed;
+  uint64_t required;
   Party employer;
   Party worker;
 };
-constexpr uint32_t kBreakFields = bit(kAfLeaveKind) | bit(kAfFraction) | bit(kAfStartDate) | bit(kAfEndDate);
+constexpr uint64_t kBreakFields = bit(kAfLeaveKind) | bit(kAfFraction) | bit(kAfStartDate) | bit(kAfEndDate);
 constexpr ActionShape kActionShapes[kActionKindCount] = {
     /* attestationRequest */ {bit(kAfYear), bit(kAfYear), kForbidden, kRequired},
     /* dataAccessRequest */
@@ -510,6 +547,10 @@ constexpr ActionShape kActionShapes[kActionKindCount] = {
     /* dataConsultation: scope and channel are its own (a view's name; auditor, accessCode, consent) */
     {bit(kAfRole) | bit(kAfScope) | bit(kAfChannel) | bit(kAfAuditor), bit(kAfRole) | bit(kAfScope) | bit(kAfChannel),
      kOptional, kRequired},
+    /* interimOverviewSend: channel EBOX | EMAIL, email for EMAIL (check_overview_send), the read's filters */
+    {bit(kAfChannel) | bit(kAfEmail) | bit(kAfFrom) | bit(kAfTo) | bit(kAfWorkerType) | bit(kAfAgency) |
+         bit(kAfUserCompany),
+     bit(kAfChannel), kForbidden, kRequired},
 };
 
 // A required string from a list of names.
@@ -623,7 +664,7 @@ Status read_text(od::value& v, const Path& p, std::string_view* out) {
 }
 
 // Fields a kind may leave out; null means left out, as in a declaration.
-constexpr uint32_t kNullableFields =
+constexpr uint64_t kNullableFields =
     bit(kAfSector) | bit(kAfEndDate) | bit(kAfMultiple) | bit(kAfPensionedAsOf) | bit(kAfGrossWage);
 
 Status decode_action_field(ActionField f, od::value& v, const Path& p, Action* a) {
@@ -654,6 +695,7 @@ Status decode_action_field(ActionField f, od::value& v, const Path& p, Action* a
       return read_choice(v, p, parse_scope, &a->scope);
     case kAfChannel:
       if (a->kind == ActionKind::kDataConsultation) return read_choice(v, p, parse_consultation_channel, &a->consultation_channel);
+      if (a->kind == ActionKind::kInterimOverviewSend) return read_choice(v, p, parse_delivery_channel, &a->delivery);
       return read_choice(v, p, parse_channel, &a->channel);
     case kAfRole: return read_choice(v, p, parse_consultation_role, &a->role);
     case kAfAuditor: {
@@ -682,7 +724,45 @@ Status decode_action_field(ActionField f, od::value& v, const Path& p, Action* a
       return Status::ok();
     }
     case kAfContactName: return read_text(v, p, &a->contact_name);
-    case kAfEmail: return read_text(v, p, &a->email);
+    case kAfEmail:
+      if (a->kind == ActionKind::kInterimOverviewSend) {
+        DIMONA_TRY(read_string(v, p, &a->delivery_email, &present));
+        if (!present || !is_email_address(a->delivery_email)) return field_error(p, "expected an e-mail address");
+        return Status::ok();
+      }
+      return read_text(v, p, &a->email);
+    case kAfFrom:
+    case kAfTo: {
+      Date d;
+      DIMONA_TRY(read_required_date(v, p, &d));
+      (f == kAfFrom ? a->from : a->to) = d;
+      return Status::ok();
+    }
+    case kAfWorkerType: {
+      std::string_view s;
+      DIMONA_TRY(read_string(v, p, &s, &present));
+      a->worker_type = present ? parse_worker_type(s) : WorkerType::kUnknown;
+      if (a->worker_type == WorkerType::kUnknown) return field_error(p, "not a Dimona worker type");
+      return Status::ok();
+    }
+    case kAfAgency: {
+      std::string_view s;
+      DIMONA_TRY(read_string(v, p, &s, &present));
+      Result<EnterpriseNumber> number = present ? parse_enterprise_number(s) : invalid_argument("expected a string");
+      if (!number.is_ok()) return field_error(p, "expected an enterprise number of 10 digits");
+      a->agency = number->value;
+      return Status::ok();
+    }
+    case kAfUserCompany: {
+      std::string_view s;
+      DIMONA_TRY(read_string(v, p, &s, &present));
+      Result<uint64_t> key = present ? parse_user_company(s) : invalid_argument("expected a string");
+      if (!key.is_ok())
+        return field_error(p, "expected an enterprise number or the name the user company was declared with");
+      a->user_company = *key;
+      if (is_named_user_company(*key)) a->user_company_name = s;
+      return Status::ok();
+    }
     case kAfPhone: return read_text(v, p, &a->phone);
     case kAfSector: return read_text(v, p, &a->sector);
     case kAfAccepts: return read_bool(v, p, &a->accepts_notifications);
@@ -709,23 +789,31 @@ Status decode_action_field(ActionField f, od::value& v, const Path& p, Action* a
 
 Status decode_action_fields(od::value& v, const Path& path, Action* a) {
   const ActionShape& shape = kActionShapes[static_cast<size_t>(a->kind)];
-  uint32_t seen = 0;
+  uint64_t seen = 0;
   DIMONA_TRY(for_each_field(v, path, [a, &shape, &seen](std::string_view k, od::value& f, const Path& p, int* i) {
     for (int which = 0; which < kActionFieldCount; ++which) {
-      if (k != kActionFieldNames[which] || !(shape.allowed & (1u << which))) continue;
+      const ActionField field = static_cast<ActionField>(which);
+      if (k != kActionFieldNames[which] || !(shape.allowed & bit(field))) continue;
       *i = which;
-      seen |= 1u << which;
+      seen |= bit(field);
       return decode_action_field(static_cast<ActionField>(which), f, p, a);
     }
     return Status::ok();
   }));
   for (int which = 0; which < kActionFieldCount; ++which) {
-    if ((shape.required & (1u << which)) && !(seen & (1u << which)))
+    const ActionField field = static_cast<ActionField>(which);
+    if ((shape.required & bit(field)) && !(seen & bit(field)))
       return field_error(Path{&path, kActionFieldNames[which]}, "required");
   }
   if (a->kind == ActionKind::kCareerBreakAttachment &&
       ((seen & bit(kAfTicket)) != 0) == ((seen & bit(kAfNotificationId)) != 0))
     return field_error(path, "exactly one of ticket, notificationId is required");
+  if (a->kind == ActionKind::kInterimOverviewSend) {
+    // An address exactly when it goes by e-mail; a window that ends before it starts is no window.
+    if ((a->delivery == DeliveryChannel::kEmail) != ((seen & bit(kAfEmail)) != 0))
+      return field_error(Path{&path, "email"}, "required for channel EMAIL, and only for it");
+    if (a->from && a->to && *a->to < *a->from) return field_error(Path{&path, "to"}, "before from");
+  }
   return Status::ok();
 }
 

@@ -58,8 +58,9 @@ enum class EventType : unsigned char {
   kCareerBreakNotificationValidated,
   kInboxMessageArchived,
   kCitizenDataConsulted,
+  kInterimOverviewSent,
 };
-inline constexpr size_t kEventTypeCount = 25;
+inline constexpr size_t kEventTypeCount = 26;
 inline constexpr auto kFirstActionEvent = EventType::kStudentAttestationIssued;
 static_assert(kEventTypeCount == static_cast<size_t>(kFirstActionEvent) + kActionKindCount);
 std::string_view event_type_name(EventType type);

@@ -247,11 +247,12 @@ constexpr uint32_t kStateMagic = 0x31534c44;  // "DLS1"
 // projections/consultation_log.h); 7: an interim user company given by name keyed by its name
 // (named_user_company_key); 8: the names of the user companies given by name; 9: each period's
 // place in processing order (Period::processed); 10: when ONEM decided a ticket and when its inbox
-// message was archived, "not yet" as kNoInstant (not 0, an instant a batch file may give). Only version 10 is read:
+// message was archived, "not yet" as kNoInstant (not 0, an instant a batch file may give); 11: the
+// Interim@work overviews sent to an eBox (after the worker names). Only version 11 is read:
 // what an older state lacks (the processing order of its periods above all) only a fold of the log gives, so its
 // checkpoint is set aside and the log folded again (api/ledger_root open_projector, one warning
 // line; `replay --rebuild` does it by hand).
-constexpr uint32_t kStateVersion = 10;
+constexpr uint32_t kStateVersion = 11;
 
 }  // namespace
 

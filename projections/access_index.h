@@ -1,14 +1,16 @@
 // AccessIndex: which attestations each citizen has and which carry each
-// access code, which data-access requests each employer made, and which of
-// them each citizen answered — the lists behind the access-code check
-// (seed 002), the citizen's attestations, inbox and consents, and the
-// employer's requests (seed 003).
+// access code, which data-access requests each employer made, which of
+// them each citizen answered, and which Interim@work overviews each citizen
+// sent to their eBox — the lists behind the access-code check (seed 002),
+// the citizen's attestations, inbox and consents, and the employer's
+// requests (seed 003).
 //
 // Contract. A read model (read_model.h), registered among the standard ones:
 // apply(event, offset) lists the id of every accepted attestation (under its
 // citizen and its access code), data-access request (under its employer) and
 // answer to a request, grant or refusal (the request's id, under the citizen
-// who answered), of the partition being folded, and ignores every other
+// who answered) and overview sent to an eBox (under its citizen; version 2),
+// of the partition being folded, and ignores every other
 // event; pure and deterministic like every fold. The records themselves stay
 // in the engine's state, which the decisions read by id
 // (ActionState::attestation(), request(), answer()); only these lists, which
@@ -44,7 +46,7 @@ namespace dimona {
 class AccessIndex final : public ReadModel {
  public:
   static constexpr std::string_view kName = "access";
-  static constexpr uint32_t kVersion = 1;
+  static constexpr uint32_t kVersion = 2;  // 2: the overviews sent to an eBox
   std::string_view name() const override { return kName; }
   uint32_t version() const override { return kVersion; }
   Status load(std::string_view bytes) override { return load(bytes, this); }
@@ -62,12 +64,17 @@ class AccessIndex final : public ReadModel {
     requests_.of<kEmployer>(employer, f);
   }
   template <typename F> void for_each_answer_of(Ssin citizen, F&& f) const { answers_.of<kCitizen>(citizen.value, f); }
+  template <typename F>
+  void for_each_overview_send_of(Ssin citizen, F&& f) const {
+    overview_sends_.of<kCitizen>(citizen.value, f);
+  }
   // Every citizen with an attestation or an answer here, each once, in no particular order.
   template <typename F> void for_each_citizen(F&& f) const {
     FlatMap<uint32_t> seen;
     auto once = [&](uint64_t c) { if (seen[c]++ == 0) f(Ssin{c}); };
     attestations_.for_each_key<kCitizen>(once);
     answers_.for_each_key<kCitizen>(once);
+    overview_sends_.for_each_key<kCitizen>(once);
   }
   // Every employer with a request here, once each, in no particular order.
   template <typename F> void for_each_employer(F&& f) const { requests_.for_each_key<kEmployer>(f); }
@@ -84,7 +91,7 @@ class AccessIndex final : public ReadModel {
   // An access code as a key: tagged, so that code 0 is a key too (codes have 50 bits, action.h).
   static uint64_t code_key(uint64_t code) { return code | (uint64_t{1} << 63); }
   IdChains<2> attestations_;
-  IdChains<1> requests_, answers_;
+  IdChains<1> requests_, answers_, overview_sends_;
 };
 
 }  // namespace dimona

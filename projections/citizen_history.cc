@@ -126,6 +126,8 @@ std::string_view action_rule(ActionKind k) {
     case ActionKind::kEmployerSettings:
     case ActionKind::kInboxArchive: return {};
     case ActionKind::kDataConsultation: return "who looked (docs/audit.md): a read of the citizen's data, recorded before it was answered";
+    case ActionKind::kInterimOverviewSend:
+      return "seed 002: the Interim@work overview as it stood when sent, to the eBox (kept 2 months) or by e-mail";
     default: return "rule 15: the career-break state machine";
   }
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "engine/base/hex.h"
 #include "engine/base/json_writer.h"
 #include "engine/base/limits.h"
 #include "projections/access_views.h"
@@ -13,6 +14,10 @@ namespace dimona {
 std::string inbox_subject(const InboxMessage& m) {
   if (m.kind == InboxMessage::Kind::kStudentAttestation)
     return "Student@work attestation " + std::to_string(m.attestation.for_year);
+  if (m.kind == InboxMessage::Kind::kInterimOverview) {
+    const InterimFilter f = overview_filter(m.overview);
+    return "Interim@work overview of your work relations, " + to_string(f.from) + " to " + to_string(f.to);
+  }
   char ticket[24];
   std::snprintf(ticket, sizeof ticket, "%012llu", static_cast<unsigned long long>(m.request.ticket));
   return "ONEM decision on career-break request " + std::string(ticket) + ": " +
@@ -21,7 +26,24 @@ std::string inbox_subject(const InboxMessage& m) {
 
 namespace {
 
-void write_message(JsonWriter& w, const InboxMessage& m, bool body, const EmployerNameOf& names) {
+void write_overview(JsonWriter& w, const InterimOverviewSend& o, std::string_view relations) {
+  const InterimFilter f = overview_filter(o);
+  w.key("overview").begin_object();
+  w.key("from").string(to_string(f.from)).key("to").string(to_string(f.to));
+  if (o.worker_type != WorkerType::kUnknown) w.key("workerType").string(worker_type_name(o.worker_type));
+  if (o.agency != 0) w.key("agency").digits(o.agency, 10);
+  if (is_named_user_company(o.user_company))
+    w.key("userCompany").string(o.user_company_name);
+  else if (o.user_company != 0)
+    w.key("userCompany").digits(o.user_company, 10);
+  w.key("sentAt").string(to_string(o.sent_at));
+  w.key("document").string(overview_document(o));
+  if (!relations.empty()) w.key("relations").raw(relations);
+  w.end_object();
+}
+
+void write_message(JsonWriter& w, const InboxMessage& m, bool body, const EmployerNameOf& names,
+                   std::string_view relations) {
   w.begin_object();
   w.key("messageId").digits(m.id, 12);
   w.key("kind").string(message_kind_name(m.kind));
@@ -51,6 +73,7 @@ void write_message(JsonWriter& w, const InboxMessage& m, bool body, const Employ
     w.key("request").raw(request);
     w.end_object();
   }
+  if (body && m.kind == InboxMessage::Kind::kInterimOverview) write_overview(w, m.overview, relations);
   w.end_object();
 }
 
@@ -67,13 +90,54 @@ std::vector<InboxMessage> kept_messages(const ActionState& actions, const Access
     const CareerBreakRequest* r = actions.ticket(ticket);
     if (r != nullptr && r->citizen == citizen && r->decided()) keep(inbox_message_of(*r));
   });
+  index.for_each_overview_send_of(citizen, [&](uint64_t id) {
+    const InterimOverviewSend* o = actions.overview_send(id);
+    if (o != nullptr && o->citizen == citizen) keep(inbox_message_of(*o));
+  });
   return out;
 }
 
 }  // namespace
 
 std::string_view message_kind_name(InboxMessage::Kind kind) {
-  return kind == InboxMessage::Kind::kStudentAttestation ? "studentAttestation" : "careerBreakDecision";
+  switch (kind) {
+    case InboxMessage::Kind::kStudentAttestation: return "studentAttestation";
+    case InboxMessage::Kind::kCareerBreakDecision: return "careerBreakDecision";
+    case InboxMessage::Kind::kInterimOverview: return "interimOverview";
+  }
+  DIMONA_ASSERT(false);
+  return {};
+}
+
+InterimFilter overview_filter(const InterimOverviewSend& o) {
+  InterimFilter f = interim_window(brussels_date(o.sent_at));
+  f.from = o.from.value_or(f.from);
+  f.to = o.to.value_or(f.to);
+  f.worker_type = o.worker_type;
+  f.agency = o.agency;
+  f.user_company = o.user_company;
+  return f;
+}
+
+std::string overview_document(const InterimOverviewSend& o) {
+  const InterimFilter f = overview_filter(o);
+  char ssin[24];
+  std::snprintf(ssin, sizeof ssin, "%011llu", static_cast<unsigned long long>(o.citizen.value));
+  std::string out =
+      "/v1/citizens/" + std::string(ssin) + "/interimRelations?from=" + to_string(f.from) + "&to=" + to_string(f.to);
+  if (o.worker_type != WorkerType::kUnknown) out += "&workerType=" + std::string(worker_type_name(o.worker_type));
+  char number[24];
+  for (auto [name, key] : {std::pair{"&agency=", o.agency}, std::pair{"&userCompany=", o.user_company}}) {
+    if (key == 0) continue;
+    out += name;
+    if (is_named_user_company(key)) {
+      out += percent_encode(o.user_company_name);
+    } else {
+      std::snprintf(number, sizeof number, "%010llu", static_cast<unsigned long long>(key));
+      out += number;
+    }
+  }
+  return out + "&asOf=" + percent_encode(to_string(o.sent_at));
 }
 
 namespace {
@@ -95,6 +159,12 @@ InboxMessage message(InboxMessage::Kind kind, uint64_t id, Ssin citizen, Instant
 InboxMessage inbox_message_of(const Attestation& a) {
   InboxMessage m = message(InboxMessage::Kind::kStudentAttestation, a.id, a.citizen, a.issued_at, a.archived_at);
   m.attestation = a;
+  return m;
+}
+
+InboxMessage inbox_message_of(const InterimOverviewSend& o) {
+  InboxMessage m = message(InboxMessage::Kind::kInterimOverview, o.id, o.citizen, o.sent_at, o.archived_at);
+  m.overview = o;
   return m;
 }
 
@@ -135,15 +205,16 @@ std::optional<InboxMessage> inbox_message(const Projector& projector, Ssin citiz
                        projector.model_of<CareerBreakIndex>(citizen), citizen, message_id, now);
 }
 
-void to_json(const InboxMessage& message, bool body, std::string* out, const EmployerNameOf& names) {
+void to_json(const InboxMessage& message, bool body, std::string* out, const EmployerNameOf& names,
+             std::string_view relations) {
   JsonWriter w(out);
-  write_message(w, message, body, names);
+  write_message(w, message, body, names, relations);
 }
 
 void to_json(const std::vector<InboxMessage>& messages, std::string* out) {
   JsonWriter w(out);
   w.begin_object().key("items").begin_array();  // a collection (DESIGN §9)
-  for (const InboxMessage& m : messages) write_message(w, m, false, {});
+  for (const InboxMessage& m : messages) write_message(w, m, false, {}, {});
   w.end_array().key("total").integer(static_cast<int64_t>(messages.size())).end_object();
 }
 

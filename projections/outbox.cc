@@ -18,6 +18,7 @@ namespace {
 
 constexpr std::string_view kAttestationMessageType = "StudentAttestationMessage";
 constexpr std::string_view kDecisionMessageType = "CareerBreakDecisionMessage";
+constexpr std::string_view kOverviewMessageType = "InterimOverviewMessage";
 constexpr uint32_t kMessageSchemaVersion = 1;
 
 std::string source_name(uint32_t partition) { return "log:" + std::to_string(partition); }
@@ -81,6 +82,31 @@ void decision_message_json(const ActionOutcome& outcome, OnemDecision decision, 
   write_company(w, outcome.employer);
   w.key("decidedAt").string(to_string(decided_at));
   w.key("expiresAt").string(to_string(add_months(decided_at, limits::inbox_message_kept_months)));
+  w.key("eventId").string(event_id);
+  w.end_object();
+}
+
+void overview_message_json(const Action& action, const ActionOutcome& outcome, Instant sent_at,
+                           std::string_view event_id, std::string* out) {
+  const InterimOverviewSend o = overview_send_of(action, outcome, sent_at);
+  const InterimFilter f = overview_filter(o);
+  JsonWriter w(out);
+  w.begin_object();
+  w.key("messageId").digits(o.id, 12);
+  w.key("citizen").digits(o.citizen.value, 11);
+  w.key("kind").string("interimOverview");
+  w.key("channel").string(delivery_channel_name(action.delivery));
+  if (action.delivery == DeliveryChannel::kEmail) w.key("email").string(action.delivery_email);
+  w.key("from").string(to_string(f.from)).key("to").string(to_string(f.to));
+  if (o.worker_type != WorkerType::kUnknown) w.key("workerType").string(worker_type_name(o.worker_type));
+  if (o.agency != 0) w.key("agency").digits(o.agency, 10);
+  if (is_named_user_company(o.user_company))
+    w.key("userCompany").string(o.user_company_name);
+  else if (o.user_company != 0)
+    w.key("userCompany").digits(o.user_company, 10);
+  w.key("sentAt").string(to_string(sent_at));
+  if (action.delivery == DeliveryChannel::kEbox) w.key("expiresAt").string(to_string(inbox_message_of(o).expires_at));
+  w.key("document").string(overview_document(o));
   w.key("eventId").string(event_id);
   w.end_object();
 }
@@ -249,11 +275,14 @@ Result<OutboxStats> OutboxRelay::run(const std::vector<Offset>* ends, const std:
   return stats;
 }
 
-// Stages the message of an accepted attestation or ONEM decision; any other event gives none.
+// Stages the message of an accepted attestation, ONEM decision or overview sent; any other event gives none.
 Status OutboxRelay::take(LogRecord& r, OutboxStats* stats) {
-  const bool attestation = r.type == event_type_name(EventType::kStudentAttestationIssued);
-  if (!attestation && r.type != event_type_name(EventType::kOnemDecisionIssued)) return Status::ok();
-  const EventType type = attestation ? EventType::kStudentAttestationIssued : EventType::kOnemDecisionIssued;
+  EventType type;
+  if (!parse_event_type(r.type, &type) ||
+      (type != EventType::kStudentAttestationIssued && type != EventType::kOnemDecisionIssued &&
+       type != EventType::kInterimOverviewSent))
+    return Status::ok();
+  const bool attestation = type == EventType::kStudentAttestationIssued;
   Result<Event> event = decoder_->decode_copy(r.payload);
   if (!event.is_ok()) return corruption(partition_text("events", r.partition, r.offset) + ": " + event.status().message());
   if (event->type != type)
@@ -263,7 +292,7 @@ Status OutboxRelay::take(LogRecord& r, OutboxStats* stats) {
     ++stats->refused;
     return Status::ok();
   }
-  const uint64_t message_id = attestation ? outcome.id : outcome.subject;  // a decision's message is its ticket's
+  const uint64_t message_id = type == EventType::kOnemDecisionIssued ? outcome.subject : outcome.id;  // its ticket's
   if (outcome.worker.value == 0 || message_id == 0)
     return corruption(partition_text("events", r.partition, r.offset) + ": a message without its citizen or id");
   Pending::Message m;
@@ -275,11 +304,15 @@ Status OutboxRelay::take(LogRecord& r, OutboxStats* stats) {
   char id[32];
   std::snprintf(id, sizeof id, "msg-%012llu", static_cast<unsigned long long>(message_id));
   m.id = id;
-  m.type = attestation ? kAttestationMessageType : kDecisionMessageType;
   if (attestation) {
+    m.type = kAttestationMessageType;
     outbox_message_json(inbox_message_of(attestation_of(outcome, event->recorded_at)), r.event_id, &m.payload);
-  } else {
+  } else if (type == EventType::kOnemDecisionIssued) {
+    m.type = kDecisionMessageType;
     decision_message_json(outcome, event->action.action.decision, event->recorded_at, r.event_id, &m.payload);
+  } else {
+    m.type = kOverviewMessageType;
+    overview_message_json(event->action.action, outcome, event->recorded_at, r.event_id, &m.payload);
   }
   m.source = source_of(r.partition, r.offset, r.event_id);
   m.recorded_at = r.recorded_at;

@@ -1,17 +1,21 @@
 // The outbox relay (issue 14, item 5): each message of the citizen's inbox
-// (an attestation issued, ONEM's decision on a career-break request) is also
-// produced to an outbox log, which a delivery service (the citizen's eBox)
-// consumes; the inbox read model (inbox_views.h) is the ledger's own copy.
+// (an attestation issued, ONEM's decision on a career-break request, an
+// Interim@work overview sent to the eBox) is also produced to an outbox log,
+// which a delivery service (the citizen's eBox) consumes; the inbox read model
+// (inbox_views.h) is the ledger's own copy. An overview sent by e-mail is an
+// outbox message only, addressed to the e-mail given: the delivery service
+// mails it (seed 002, "envoyé par e-mail depuis le service en ligne").
 //
 // Contract. OutboxRelay reads the ledger's event log partition by partition
-// and, for each accepted StudentAttestationIssued or OnemDecisionIssued event,
-// appends one message to the outbox, another Log (any backend: a Kafka topic,
+// and, for each accepted StudentAttestationIssued, OnemDecisionIssued or
+// InterimOverviewSent event, appends one message to the outbox, another Log (any backend: a Kafka topic,
 // an embedded file, memory:). A refused action, and every other event, gives
 // none. The message's record: key the citizen's 11 digits, event id "msg-" +
-// the message id (as in the inbox: the attestation's actionId, or the decided
-// request's ticket), type "StudentAttestationMessage" or
-// "CareerBreakDecisionMessage", recordedAt the event's, payload
-// outbox_message_json() or decision_message_json(). The outbox has the events
+// the message id (as in the inbox: the attestation's actionId, the decided
+// request's ticket, the overview's actionId), type "StudentAttestationMessage",
+// "CareerBreakDecisionMessage" or "InterimOverviewMessage", recordedAt the
+// event's, payload outbox_message_json(), decision_message_json() or
+// overview_message_json(). The outbox has the events
 // log's partition count (open() refuses another, kFailedPrecondition), so
 // partition_for_key puts each message in its event's partition number: outbox
 // partition P holds the messages of events partition P, in the events' order.
@@ -72,6 +76,13 @@ void outbox_message_json(const InboxMessage& message, std::string_view event_id,
 void decision_message_json(const ActionOutcome& outcome, OnemDecision decision, Instant decided_at,
                            std::string_view event_id, std::string* out);
 
+// An Interim@work overview's message: {"messageId" (the actionId),"citizen","kind":"interimOverview",
+// "channel" (EBOX | EMAIL),"email" (EMAIL only),"from","to","workerType"?,"agency"?,"userCompany"?,
+// "sentAt","expiresAt" (EBOX only: the inbox keeps it two months),"document" (overview_document:
+// the interimRelations read as of sentAt, relative to the API's root),"eventId"}.
+void overview_message_json(const Action& action, const ActionOutcome& outcome, Instant sent_at,
+                           std::string_view event_id, std::string* out);
+
 struct OutboxOptions {
   size_t append_messages_max = limits::outbox_append_messages_max;  // 1 .. the limit
   std::chrono::milliseconds poll_timeout{limits::outbox_poll_timeout_ms};
@@ -80,7 +91,7 @@ struct OutboxOptions {
 struct OutboxStats {
   uint64_t events = 0;    // events read
   uint64_t messages = 0;  // messages appended to the outbox
-  uint64_t refused = 0;   // attestations and ONEM decisions refused: no message
+  uint64_t refused = 0;   // attestations, ONEM decisions and overviews refused: no message
   OutboxStats& operator+=(const OutboxStats& o) {
     events += o.events, messages += o.messages, refused += o.refused;
     return *this;

@@ -2297,6 +2297,7 @@ constexpr Parties kActionParties[kActionLines] = {
     {true, false},   // careerBreakNotificationValidation
     {false, true},   // inboxArchive: never generated (its messageId is the id the ledger gives an attestation)
     {false, true},   // dataConsultation: never generated (server-internal: the ledger writes it as it answers a read)
+    {false, true},   // interimOverviewSend: never generated (a worker's request for a copy changes no figure)
 };
 
 // Employer settings: a contact person, an address at the firm's domain, a phone.
@@ -2452,6 +2453,7 @@ void Printer::print_action_body(ActionLine line, const ActionRecord& a, const Ev
       return;
     case ActionLine::kInboxArchive:  // never planned: its messageId is the ledger's id of an attestation
     case ActionLine::kDataConsultation:  // never planned: server-internal, refused from a file
+    case ActionLine::kInterimOverviewSend:  // never planned: a copy sent changes no read model's figure
       DIMONA_ASSERT(false);
       return;
   }

@@ -38,6 +38,8 @@ inline constexpr int64_t quarterly_gross_wage_euros_max = 1'000'000;
 inline constexpr int32_t wage_quarters_shown = 4;
 // An attestation's message stays in the citizen's inbox this many months (seed 001: the eBox).
 inline constexpr int32_t inbox_message_kept_months = 2;
+// An e-mail address an overview is sent to (interimOverviewSend.email): RFC 5321's path limit.
+inline constexpr size_t email_address_bytes_max = 254;
 // A consultation's scope (dataConsultation.scope: the view read) is at most this long.
 inline constexpr size_t consultation_scope_chars_max = 64;
 // Consent lasts this many months (seed 003).
