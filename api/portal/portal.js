@@ -425,7 +425,28 @@
       h('button', { type: 'button', class: 'secondary', id: 'interim-pdf', onclick: () => guarded(async () => {
         download(await api(citizenPath('interimRelations') + query({ ...filters(), format: 'pdf' }), { accept: 'application/pdf' }), 'interim-relations.pdf');
       }) }, t('interimPdf')));
-    fill(panel, h('h2', {}, t('interimTitle')), form, out);
+    // Seed 002: the overview "envoyé par e-mail ... ou expédié vers votre eBox", with these filters.
+    const channel = select('channel', [['EBOX', t('channelEbox')], ['EMAIL', t('channelEmail')]], 'EBOX');
+    const email = h('input', { type: 'email', autocomplete: 'email', maxlength: '254', required: false });
+    const emailField = field('overview-email', t('email'), email);
+    const sent = h('p', { role: 'status', id: 'overview-sent' });
+    const showEmail = () => {
+      emailField.hidden = channel.value !== 'EMAIL';
+      email.required = channel.value === 'EMAIL';
+    };
+    channel.addEventListener('change', showEmail);
+    showEmail();
+    const send = h('form', { class: 'row', id: 'overview-send', onsubmit: (e) => {
+      e.preventDefault();
+      guarded(async () => {
+        const body = { channel: channel.value, ...filters() };
+        if (channel.value === 'EMAIL') body.email = email.value.trim();
+        for (const k of Object.keys(body)) if (body[k] === '') delete body[k];
+        const a = await api('/v1/actions', { method: 'POST', body: { worker: { ssin: state.claims.ssin }, interimOverviewSend: body } });
+        if (saidIfRefused(a, sent)) fill(sent, t(channel.value === 'EMAIL' ? 'overviewMailed' : 'overviewSent', { email: body.email }));
+      });
+    } }, field('overview-channel', t('sendTo'), channel), emailField, h('button', { type: 'submit', id: 'overview-submit' }, t('sendOverview')));
+    fill(panel, h('h2', {}, t('interimTitle')), form, out, h('h3', {}, t('sendOverviewTitle')), send, sent);
     function draw() {
       guarded(async () => {
         const answer = await api(citizenPath('interimRelations') + query({ ...filters(), pageSize: PAGE_SIZE }));
@@ -532,7 +553,8 @@
     } }, t(archived ? 'showInbox' : 'showArchived'));
     fill(panel, h('h2', {}, t(archived ? 'archiveTitle' : 'inboxTitle')), h('p', { class: 'note' }, t('inboxHelp')), toggle, out, message);
     if (focusToggle) toggle.focus();
-    const subject = (m) => (m.kind === 'careerBreakDecision' ? t('decisionSubject', { ticket: m.messageId }) : t('attestationSubject'));
+    const subject = (m) => (m.kind === 'careerBreakDecision' ? t('decisionSubject', { ticket: m.messageId })
+      : m.kind === 'interimOverview' ? t('overviewSubject') : t('attestationSubject'));
     const path = (m, rest = '') => citizenPath(`inbox/${encodeURIComponent(m.messageId)}${rest}`);
     async function read(m) {
       const a = await api(path(m));
@@ -545,6 +567,19 @@
         fill(message, h('h3', {}, subject(a)), h('p', { dataset: { decision: a.decision.decision } }, t('decisionMessage', {
           decision: term(a.decision.decision), kind: term(r.leaveKind), fraction: term(r.fraction),
           from: day(r.startDate), to: day(r.endDate), at: instant(a.decision.decidedAt) })));
+      } else if (a.overview) {
+        // The relations as they stood when it was sent; the PDF is the same read (its document).
+        const o = a.overview;
+        fill(message, h('h3', {}, subject(a)),
+          h('p', { dataset: { relations: o.relations.total } }, t('overviewMessage', { from: day(o.from), to: day(o.to), at: instant(o.sentAt), count: o.relations.total })),
+          o.relations.items.length ? table(t('overviewSubject'), [t('agency'), t('userCompany'), t('firstDay'), t('lastDay'), t('days')],
+            o.relations.items.map((r) => h('tr', {},
+              h('td', {}, r.agencyName ? `${r.agencyName} (${r.agency})` : r.agency),
+              h('td', {}, r.userCompanyName || r.userCompany), h('td', {}, day(r.firstDay)), h('td', {}, day(r.lastDay)),
+              h('td', { class: 'num' }, numberFormat().format(r.days)))), [4]) : null,
+          h('button', { type: 'button', class: 'secondary', id: 'overview-pdf', onclick: () => guarded(async () => {
+            download(await api(o.document, { accept: 'application/pdf' }), 'interim-relations.pdf');
+          }) }, t('interimPdf')));
       }
     }
     async function draw() {

@@ -1184,6 +1184,58 @@ TEST(CliWages, TheLastQuartersWagePerEmployerWithItsNameInTheLanguageAsked) {
   EXPECT_EQ(before.out.find("1234.50"), std::string::npos) << before.out;
 }
 
+// Seed 002: send-overview puts the Interim@work overview in the worker's inbox (or hands it to the
+// outbox by e-mail); reading it gives the relations as they stood when it was sent.
+TEST(CliInbox, AnOverviewSentToTheEboxIsReadAsItStoodWhenSent) {
+  testing::TempDir dir;
+  const std::string data = " --data " + dir.file("data");
+  const auto interim_in = [&](const char* name, const char* day) {
+    std::ofstream(dir.file(name))
+        << R"({"employer":{"enterpriseNumber":"0403019261"},"worker":{"ssin":"85073003328"},"dimonaIn":{"features":{"jointCommissionNumber":"322","workerType":"OTH"},"startDate":")"
+        << day << R"(","endDate":")" << day
+        << R"(","usingEmployer":{"enterpriseNumber":"0876543270","jointCommissionNumber":"302"}}})"
+        << "\n";
+    Invocation in = run(std::string("ingest ") + dir.file(name) + data, dir);
+    ASSERT_EQ(in.exit_code, 0) << in.err;
+  };
+  const std::string this_year = std::to_string(year_of(date_of(SystemClock().now())));
+  interim_in("a.ndjson", (this_year + "-01-06").c_str());
+  Invocation sent = run("send-overview 85073003328 --json" + data, dir);
+  ASSERT_EQ(sent.exit_code, 0) << sent.err;
+  const size_t at = sent.out.find(R"("actionId":")");
+  ASSERT_NE(at, std::string::npos) << sent.out;
+  const std::string id = sent.out.substr(at + 12, 12);
+  EXPECT_NE(sent.out.find(R"("type":"InterimOverviewSent")"), std::string::npos) << sent.out;
+  interim_in("b.ndjson", (this_year + "-01-07").c_str());  // after it was sent
+
+  Invocation read = run("inbox read 85073003328 " + id + data, dir);
+  ASSERT_EQ(read.exit_code, 0) << read.err;
+  EXPECT_NE(read.out.find("Interim@work overview of your work relations"), std::string::npos) << read.out;
+  EXPECT_NE(read.out.find("1 work relation(s)"), std::string::npos) << read.out;
+  EXPECT_NE(read.out.find("1 day(s)"), std::string::npos) << read.out;
+  Invocation json = run("inbox read 85073003328 " + id + " --json" + data, dir);
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  EXPECT_NE(json.out.find(R"("kind":"interimOverview")"), std::string::npos) << json.out;
+  EXPECT_NE(json.out.find(R"("days":1,)"), std::string::npos) << json.out;
+  EXPECT_NE(run("interim 85073003328" + data, dir).out.find("2 day(s)"), std::string::npos) << "today's read";
+
+  // By e-mail: no inbox message. Bad input: one line, exit 1, nothing logged.
+  Invocation mailed = run("send-overview 85073003328 --channel EMAIL --email jan@example.be" + data, dir);
+  ASSERT_EQ(mailed.exit_code, 0) << mailed.err;
+  EXPECT_NE(mailed.out.find("by e-mail"), std::string::npos) << mailed.out;
+  EXPECT_NE(run("inbox list 85073003328" + data, dir).out.find("1 message(s)"), std::string::npos);
+  for (const char* bad : {" --channel fax", " --channel email", " --email a@b.be", " --channel email --email a@b",
+                          " --from 2026-02-01 --to 2026-01-31", " --agency 123", " --type XYZ"}) {
+    Invocation r = run(std::string("send-overview 85073003328") + bad + data, dir);
+    EXPECT_EQ(r.exit_code, 1) << bad;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << bad << ": " << r.err;
+  }
+  Invocation ssin = run("send-overview 85073003329" + data, dir);
+  EXPECT_EQ(ssin.exit_code, 1);
+  EXPECT_EQ(ssin.err.find("85073003329"), std::string::npos) << "no SSIN echoed: " << ssin.err;
+  EXPECT_NE(run("inbox list 85073003328" + data, dir).out.find("1 message(s)"), std::string::npos);
+}
+
 TEST(CliInbox, AnAttestationArrivesInTheInboxAndOnlyItsCitizenReadsIt) {
   testing::TempDir dir;
   const std::string data = " --data " + dir.file("data");

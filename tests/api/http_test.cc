@@ -2750,6 +2750,64 @@ TEST_F(HttpTest, OnemsDecisionArrivesInTheEmployeesInbox) {
   expect_problem(get(citizen_path(kWorker, "inbox/" + ticket), citizen(kWorker)), 404, "resourceNotFound");
 }
 
+// Seed 002: the Interim@work overview "expédié vers votre eBox" is a message whose content is the
+// relations as they stood when it was sent (a later declaration is not in it); by e-mail it is
+// the outbox's alone. Only the worker sends their own.
+TEST_F(HttpTest, AnInterimOverviewSentToTheEboxShowsTheRelationsAsTheyStoodWhenSent) {
+  declare(interim_in("2025-07-07"));
+  const std::string send_ebox = R"({"worker":{"ssin":")" + kWorker + R"("},"interimOverviewSend":{"channel":"EBOX"}})";
+  const Json sent = act(send_ebox, citizen(kWorker));
+  ASSERT_EQ(sent["event"].find("result").text, "A") << sent["event"].find("reason").text;
+  EXPECT_EQ(sent["event"]["type"].text, "InterimOverviewSent");
+  const std::string id = sent["actionId"].text;
+  clock_.advance_seconds(60);
+  declare(interim_in("2025-07-08"));  // after the overview was sent
+
+  const Json box = get(citizen_path(kWorker, "inbox"), citizen(kWorker)).json();
+  ASSERT_EQ(box["items"].array.size(), 1u);
+  EXPECT_EQ(box["items"][0]["messageId"].text, id);
+  EXPECT_EQ(box["items"][0]["kind"].text, "interimOverview");
+  const Response read = get(citizen_path(kWorker, "inbox/" + id), citizen(kWorker));
+  ASSERT_EQ(read.status, 200) << read;
+  const Json overview = read.json()["overview"];
+  EXPECT_EQ(overview["sentAt"].text, sent["event"]["recordedAt"].text) << read;
+  ASSERT_EQ(overview["relations"]["total"].integer(), 1) << read;
+  EXPECT_EQ(overview["relations"]["items"][0]["days"].integer(), 1) << read;
+  // The document is the read as it stood then, JSON or PDF; today's has the later day too.
+  const std::string document = overview["document"].text;
+  ASSERT_EQ(document.rfind(citizen_path(kWorker, "interimRelations?"), 0), 0u) << document;
+  const Response then = get(document, citizen(kWorker));
+  ASSERT_EQ(then.status, 200) << then;
+  EXPECT_EQ(then.json()["total"].integer(), 1) << then;
+  EXPECT_EQ(then.json()["items"][0]["days"].integer(), 1) << then;
+  EXPECT_EQ(get(document, citizen(kWorker), {{"Accept", "application/pdf"}}).content_type(), "application/pdf");
+  EXPECT_EQ(get(citizen_path(kWorker, "interimRelations"), citizen(kWorker)).json()["items"][0]["days"].integer(), 2);
+
+  // By e-mail: accepted, and no message in the inbox.
+  const Json mailed =
+      act(R"({"worker":{"ssin":")" + kWorker +
+              R"("},"interimOverviewSend":{"channel":"EMAIL","email":"jan@example.be","from":"2025-07-08"}})",
+          citizen(kWorker));
+  ASSERT_EQ(mailed["event"].find("result").text, "A");
+  EXPECT_EQ(get(citizen_path(kWorker, "inbox"), citizen(kWorker)).json()["items"].array.size(), 1u);
+  expect_problem(get(citizen_path(kWorker, "inbox/" + mailed["actionId"].text), citizen(kWorker)), 404,
+                 "resourceNotFound");
+  // The worker's own only; the address exactly with EMAIL.
+  expect_problem(post("/v1/actions", citizen(kOther), send_ebox), 403, "missingPermission");
+  expect_problem(post("/v1/actions", employer(kEmp1), send_ebox), 403, "missingPermission");
+  expect_problem(post("/v1/actions", auditor(), send_ebox), 403, "missingPermission");
+  expect_problem(post("/v1/actions", citizen(kWorker),
+                      R"({"worker":{"ssin":")" + kWorker + R"("},"interimOverviewSend":{"channel":"EMAIL"}})"),
+                 400, "badRequest");
+  expect_problem(get(citizen_path(kWorker, "inbox/" + id), auditor()), 403, "missingPermission");
+  expect_problem(get(citizen_path(kOther, "inbox/" + id), citizen(kOther)), 404, "resourceNotFound");
+  // Archived as any message.
+  const Response archived = post(citizen_path(kWorker, "inbox/" + id + "/archive"), citizen(kWorker), "");
+  ASSERT_EQ(archived.status, 201) << archived;
+  EXPECT_EQ(archived.json()["event"].find("result").text, "A") << archived;
+  EXPECT_TRUE(get(citizen_path(kWorker, "inbox"), citizen(kWorker)).json()["items"].array.empty());
+}
+
 // --- Who looked (docs/audit.md) -------------------------------------------------------------------
 
 // An auditor's balance read and an employer's access-code lookup each appear in the citizen's

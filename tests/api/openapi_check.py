@@ -887,6 +887,21 @@ def run_server_checks(c, bad, source_dir):
                path={"ssin": CITIZEN, "messageId": "700000000000"})
         c.call("POST", "/v1/citizens/{ssin}/inbox/{messageId}/archive", "citizen", 201, path=pm)
         c.call("GET", "/v1/citizens/{ssin}/inbox/{messageId}", "citizen", 200, path=pm)
+    # An Interim@work overview to the eBox (seed 002): a message whose body carries the relations then.
+    sent = c.call("POST", "/v1/actions", "citizen", 201,
+                  body={"worker": {"ssin": CITIZEN}, "interimOverviewSend": {"channel": "EBOX", "from": "2025-01-01"}})
+    if sent is not None and isinstance(sent.json, dict):
+        c.check_event("POST /v1/actions interimOverviewSend", sent)
+        po = {"ssin": CITIZEN, "messageId": sent.json.get("actionId")}
+        r = c.call("GET", "/v1/citizens/{ssin}/inbox/{messageId}", "citizen", 200, path=po)
+        if r is not None and isinstance(r.json, dict) and "relations" not in r.json.get("overview", {}):
+            bad.add("GET inbox interimOverview", "the overview's relations are missing")
+    c.call("POST", "/v1/actions", "citizen", 400,
+           body={"worker": {"ssin": CITIZEN}, "interimOverviewSend": {"channel": "EMAIL"}})
+    c.call("POST", "/v1/actions", "citizen", 403,
+           body={"worker": {"ssin": CITIZEN2}, "interimOverviewSend": {"channel": "EBOX"}})
+    c.call("POST", "/v1/actions", "citizen", 201,
+           body={"worker": {"ssin": CITIZEN}, "interimOverviewSend": {"channel": "EMAIL", "email": "a@example.be"}})
     c.call("GET", "/v1/citizens/{ssin}/wages", "citizen", 200, path=p1)
     c.call("GET", "/v1/citizens/{ssin}/wages", "auditor", 403, path=p1)
     c.call("GET", "/v1/citizens/{ssin}/wages", "citizen", 403, path=p2)

@@ -169,6 +169,68 @@ TEST_F(ActionCodecTest, InboxArchiveFillsTheMessageIdAndWantsItsCitizenOnly) {
   expect_malformed(line(kWorker, "inboxArchive", R"({"messageId":"700000001257"})"), "messageId");
 }
 
+// Seed 002: the worker sends their Interim@work overview to the eBox or by e-mail, with the
+// interimRelations read's filters; an address exactly with EMAIL, a window that does not end first.
+TEST_F(ActionCodecTest, InterimOverviewSendTakesAChannelAnAddressForEmailAndTheReadsFilters) {
+  Action a = action(line(kWorker, "interimOverviewSend", R"({"channel":"EBOX"})"));
+  EXPECT_EQ(a.kind, ActionKind::kInterimOverviewSend);
+  EXPECT_EQ(a.delivery, DeliveryChannel::kEbox);
+  EXPECT_TRUE(a.delivery_email.empty());
+  EXPECT_FALSE(a.from || a.to);
+  EXPECT_EQ(a.worker_type, WorkerType::kUnknown);
+  EXPECT_EQ(a.agency, 0u);
+  EXPECT_EQ(a.user_company, 0u);
+  a = action(
+      line(kWorker, "interimOverviewSend",
+           R"({"channel":"EMAIL","email":"jan.peeters+dimona@example-1.be","from":"2026-01-01","to":"2026-01-01",)"
+           R"("workerType":"STU","agency":"0403019261","userCompany":"Café du Coin"})"));
+  EXPECT_EQ(a.delivery, DeliveryChannel::kEmail);
+  EXPECT_EQ(a.delivery_email, "jan.peeters+dimona@example-1.be");
+  EXPECT_EQ(a.from, date("2026-01-01"));
+  EXPECT_EQ(a.to, date("2026-01-01"));
+  EXPECT_EQ(a.worker_type, WorkerType::kSTU);
+  EXPECT_EQ(a.agency, 403019261u);
+  EXPECT_EQ(a.user_company, named_user_company_key("Café du Coin"));
+  EXPECT_EQ(a.user_company_name, "Café du Coin");
+  a = action(line(kWorker, "interimOverviewSend", R"({"channel":"EBOX","userCompany":"0876.543.270"})"));
+  EXPECT_EQ(a.user_company, 876543270u);
+  EXPECT_TRUE(a.user_company_name.empty());
+
+  const auto send = [](const std::string& body) { return line(kWorker, "interimOverviewSend", body); };
+  expect_malformed(send("{}"), "field interimOverviewSend.channel: required");
+  expect_malformed(send(R"({"channel":"FAX"})"), "field interimOverviewSend.channel: not one of the allowed values");
+  expect_malformed(send(R"({"channel":"QR"})"), "field interimOverviewSend.channel");
+  expect_malformed(send(R"({"channel":"EMAIL"})"), "field interimOverviewSend.email: required for channel EMAIL");
+  expect_malformed(send(R"({"channel":"EBOX","email":"a@b.be"})"), "field interimOverviewSend.email");
+  for (const char* bad : {"", "jan", "@example.be", "jan@", "jan@be", "jan@@example.be", "jan@exa mple.be",
+                          "jan peeters@example.be", "jan@-example.be", "jan@example-.be", "jan@example..be",
+                          "jan@example.be.", "jan@ex_ample.be", "jän@example.be"})
+    expect_malformed(send(std::string(R"({"channel":"EMAIL","email":")") + bad + R"("})"),
+                     "field interimOverviewSend.email: expected an e-mail address");
+  expect_malformed(send(R"({"channel":"EMAIL","email":")" + std::string(250, 'a') + R"(@x.be"})"),
+                   "field interimOverviewSend.email: expected an e-mail address");
+  expect_malformed(send(R"({"channel":"EBOX","from":"2026-02-01","to":"2026-01-31"})"),
+                   "field interimOverviewSend.to: before from");
+  expect_malformed(send(R"({"channel":"EBOX","from":"2026-02-30"})"), "field interimOverviewSend.from");
+  expect_malformed(send(R"({"channel":"EBOX","workerType":"XYZ"})"), "field interimOverviewSend.workerType");
+  expect_malformed(send(R"({"channel":"EBOX","agency":"0403019262"})"), "field interimOverviewSend.agency");
+  expect_malformed(send(R"({"channel":"EBOX","agency":403019261})"), "field interimOverviewSend.agency");
+  expect_malformed(send(R"({"channel":"EBOX","userCompany":"   "})"), "field interimOverviewSend.userCompany");
+  expect_malformed(send(R"({"channel":"EBOX","userCompany":"0876543271"})"), "field interimOverviewSend.userCompany");
+  expect_malformed(line(both(), "interimOverviewSend", R"({"channel":"EBOX"})"), "employer");
+  expect_malformed(line("", "interimOverviewSend", R"({"channel":"EBOX"})"), "worker");
+}
+
+TEST(EmailAddress, TheShapesAMessageCanBeSentTo) {
+  for (const char* ok : {"a@b.be", "jan.peeters@example.be", "x+y@sub.example-1.co.uk", "!#$%&'*+/=?^_`{|}~-@a.b"})
+    EXPECT_TRUE(is_email_address(ok)) << ok;
+  EXPECT_TRUE(is_email_address(std::string(240, 'a') + "@example.be"));   // 251 bytes
+  EXPECT_FALSE(is_email_address(std::string(244, 'a') + "@example.be"));  // 255 bytes
+  for (const char* bad : {"", "@", "a@", "@b.be", "a@b", "a@b.", "a@.be", "a@b..be", "a b@c.be", "a@b@c.be", "a@-b.be",
+                          "a@b-.be", "a\x01@b.be", "a@b.b\xc3\xa9"})
+    EXPECT_FALSE(is_email_address(bad)) << bad;
+}
+
 TEST_F(ActionCodecTest, DataConsultationNamesWhoReadWhatAndHow) {
   const std::string employer_read = R"({"role":"employer","scope":"accessCode","channel":"accessCode"})";
   Action a = action(line(both(), "dataConsultation", employer_read));
@@ -800,6 +862,27 @@ TEST_F(ActionEventTest, AConsultationRoundTripsWithWhoWhatAndHow) {
   EXPECT_EQ(a.role, ConsultationRole::kAgency);
   EXPECT_EQ(a.consulted_scope, "consentedData:FLEXI");
   EXPECT_EQ(a.consultation_channel, ConsultationChannel::kConsent);
+}
+
+TEST_F(ActionEventTest, AnOverviewSentRoundTripsWithItsChannelAddressAndFilters) {
+  ActionOutcome o;
+  o.id = 700000001256;
+  o.worker = Ssin{85073003328};
+  Event in =
+      event_of(line(R"("worker":{"ssin":"85073003328"})", "interimOverviewSend",
+                    R"({"channel":"EMAIL","email":"jan@example.be","to":"2026-06-30","userCompany":"Café du Coin"})"),
+               o);
+  EXPECT_EQ(in.type, EventType::kInterimOverviewSent);
+  Result<Event> out = round_trip(in);
+  ASSERT_TRUE(out.is_ok()) << out.status().to_string() << "\n" << encoded_;
+  expect_same_envelope(in, *out);
+  EXPECT_NE(encoded_.find(R"("type":"InterimOverviewSent")"), std::string::npos) << encoded_;
+  const Action& a = out->action.action;
+  EXPECT_EQ(a.delivery, DeliveryChannel::kEmail);
+  EXPECT_EQ(a.delivery_email, "jan@example.be");
+  EXPECT_FALSE(a.from);
+  EXPECT_EQ(a.to, date("2026-06-30"));
+  EXPECT_EQ(a.user_company_name, "Café du Coin");
 }
 
 TEST_F(ActionEventTest, AnAcceptedAttestationKeepsItsDerivedFields) {

@@ -485,6 +485,13 @@ class ActionCheckpointTest : public testing::LedgerFixture {
     ok("{" + e1 + R"(,"careerBreakNotificationValidation":{"notificationId":")" + ok(notification + "}}") + R"("}})");
     ok("{" + e1 + "," + st + R"(,"dataConsultation":{"role":"employer","scope":"accessCode","channel":"accessCode"}})");
     ok("{" + st + R"(,"dataConsultation":{"role":"auditor","auditor":"ins-9","scope":"anomalies","channel":"auditor"}})");
+    // Interim@work overviews (seed 002): two to the eBox (one archived, one with every filter, a
+    // user company by name), one by e-mail, which the state does not keep.
+    const std::string sent = ok("{" + c1 + R"(,"interimOverviewSend":{"channel":"EBOX"}})");
+    ok("{" + c1 + R"(,"inboxArchive":{"messageId":")" + sent + R"("}})");
+    ok("{" + c1 +
+       R"(,"interimOverviewSend":{"channel":"EBOX","from":"2024-01-01","to":"2025-12-31","workerType":"STU","agency":"0403019261","userCompany":"Café du Coin"}})");
+    ok("{" + c1 + R"(,"interimOverviewSend":{"channel":"EMAIL","email":"jan@example.be","userCompany":"0876543270"}})");
   }
 
   std::string ledger_bytes() {
@@ -496,12 +503,13 @@ class ActionCheckpointTest : public testing::LedgerFixture {
 
 TEST_F(ActionCheckpointTest, TheFixtureHoldsEveryKindOfRecord) {
   const ActionState& a = state().actions();
-  size_t attestations = 0, answers = 0, occupations = 0, tickets = 0, notifications = 0;
+  size_t attestations = 0, answers = 0, occupations = 0, tickets = 0, notifications = 0, overviews = 0;
   for (const Attestation& t : a.attestations()) attestations += t.citizen == Ssin{5031412595};
   for (const ConsentAnswer& c : a.answers()) answers += c.citizen == kCitizen || c.citizen == kCitizen2;
   a.for_each_occupation_of(kCitizen, [&](const OccupationRecord&) { ++occupations; });
   for (const CareerBreakRequest& t : a.tickets()) tickets += t.citizen == kCitizen;
   for (const CareerBreakNotification& n : a.notifications()) notifications += n.citizen == kCitizen2;
+  for (const InterimOverviewSend& o : a.overview_sends()) overviews += o.citizen == kCitizen;
   EXPECT_EQ(attestations, 1u);
   EXPECT_EQ(a.requests().size(), 4u);
   EXPECT_EQ(answers, 3u);
@@ -511,7 +519,8 @@ TEST_F(ActionCheckpointTest, TheFixtureHoldsEveryKindOfRecord) {
   EXPECT_EQ(a.all_settings().size(), 2u);
   EXPECT_EQ(tickets, 5u);
   EXPECT_EQ(notifications, 4u);
-  EXPECT_EQ(a.record_count(), 1u + 4 + 3 + 2 + 2 + 2 + 5 + 4);  // the 2 consultations are a read model's
+  EXPECT_EQ(overviews, 2u);                                         // to the eBox: the one by e-mail is the outbox's
+  EXPECT_EQ(a.record_count(), 1u + 4 + 3 + 2 + 2 + 2 + 5 + 4 + 2);  // the 2 consultations are a read model's
 }
 
 TEST_F(ActionCheckpointTest, SaveLoadSaveGivesTheSameBytes) {

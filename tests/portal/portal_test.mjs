@@ -393,8 +393,32 @@ try {
   equal(await interimPage.locator('#interim tr[data-relation]').count(), filtered.total, `interim: filtered by user company ${company}`);
   const interimPdf = await downloaded(interimPage, () => interimPage.click('#interim-pdf'));
   equal(interimPdf.subarray(0, 5).toString(), '%PDF-', 'interim: the PDF button downloads a PDF');
+  // Seed 002: the overview, with these filters, to the eBox, then by e-mail; the eBox's message
+  // carries the relations as they stood when sent.
+  await interimPage.click('#overview-submit');
+  await interimPage.waitForFunction((text) => document.getElementById('overview-sent').textContent === text, texts.nl.overviewSent);
+  check(true, 'interim: the overview sent to the eBox is said so');
+  await interimPage.selectOption('#overview-channel', 'EMAIL');
+  check(await interimPage.locator('#overview-email').isVisible(), 'interim: the address is asked for an e-mail');
+  await interimPage.fill('#overview-email', 'werknemer@example.be');
+  await interimPage.click('#overview-submit');
+  await interimPage.waitForFunction((text) => document.getElementById('overview-sent').textContent === text,
+    texts.nl.overviewMailed.replace('{email}', 'werknemer@example.be'));
+  check(true, 'interim: the overview sent by e-mail is said so');
   await accessible(interimPage, 'interim relations');
   await shot(interimPage, 'interim-relations');
+  await interimPage.click('#tab-tabInbox');
+  const overviewRow = interimPage.locator('#inbox tr[data-kind=interimOverview]');
+  await overviewRow.waitFor();
+  equal(await overviewRow.count(), 1, 'interim: one overview in the eBox (the e-mail is the outbox\'s)');
+  await overviewRow.locator('button.read').click();
+  await interimPage.waitForSelector('#inbox-message p[data-relations]');
+  equal(Number(await interimPage.locator('#inbox-message p[data-relations]').getAttribute('data-relations')), filtered.total,
+    'interim: the eBox message has the filtered relations');
+  const overviewPdf = await downloaded(interimPage, () => interimPage.click('#overview-pdf'));
+  equal(overviewPdf.subarray(0, 5).toString(), '%PDF-', 'interim: the message\'s document downloads as a PDF');
+  await accessible(interimPage, 'interim overview in the inbox');
+  await interimPage.click('#tab-tabInterim');
   // The language switch, kept across a reload.
   await interimPage.selectOption('#language', 'en');
   equal(await interimPage.locator('h1').innerText(), texts.en.title, 'the language switch changes the words');

@@ -238,5 +238,89 @@ TEST_F(InboxViewsTest, TheEpochIsAnInstantLikeAnyOther) {
   EXPECT_TRUE(loaded.attestation(700000000101)->archived());
 }
 
+// An accepted interimOverviewSend as the log holds it (seed 002).
+Event overview_sent(Ssin worker, uint64_t id, const char* sent, DeliveryChannel channel = DeliveryChannel::kEbox) {
+  Event e;
+  e.type = event_type_of(ActionKind::kInterimOverviewSend);
+  e.recorded_at = at(sent);
+  e.ssin = worker;
+  e.source = "test";
+  e.action.action.kind = ActionKind::kInterimOverviewSend;
+  e.action.action.delivery = channel;
+  if (channel == DeliveryChannel::kEmail) e.action.action.delivery_email = "jan@example.be";
+  e.action.outcome.id = id;
+  e.action.outcome.worker = worker;
+  return e;
+}
+
+// Seed 002: the overview "expédié vers votre eBox" is a message of the worker's inbox, kept and
+// archived as an attestation's; one sent by e-mail is the outbox's alone.
+TEST_F(InboxViewsTest, AnOverviewSentToTheEboxIsAMessageAndOneByEmailIsNot) {
+  Event to_ebox = overview_sent(kOther, 700000000145, "2026-12-06T10:00:00Z");
+  to_ebox.action.action.from = *parse_date("2026-01-01");
+  to_ebox.action.action.agency = 403019261;
+  to_ebox.action.action.user_company = named_user_company_key("Café du Coin");
+  to_ebox.action.action.user_company_name = "Café du Coin";
+  apply(to_ebox);
+  apply(overview_sent(kOther, 700000000242, "2026-12-06T11:00:00Z", DeliveryChannel::kEmail));
+  const std::vector<InboxMessage> box = inbox_of(actions_, index_, breaks_, kOther, at("2026-12-07T00:00:00Z"));
+  ASSERT_EQ(box.size(), 1u);
+  EXPECT_EQ(box[0].kind, InboxMessage::Kind::kInterimOverview);
+  EXPECT_EQ(box[0].id, 700000000145u);
+  EXPECT_EQ(box[0].expires_at, at("2027-02-06T10:00:00Z"));
+  EXPECT_EQ(actions_.overview_send(700000000242), nullptr);  // by e-mail: nothing kept
+  // The window: the dates given, else the read's default around the day sent (to: 2027-12-31).
+  std::string json;
+  to_json(box[0], true, &json, {}, R"({"ssin":"85073003328","items":[],"total":0})");
+  EXPECT_EQ(json,
+            R"({"messageId":"700000000145","kind":"interimOverview","deliveredAt":"2026-12-06T10:00:00Z",)"
+            R"("expiresAt":"2027-02-06T10:00:00Z",)"
+            R"("subject":"Interim@work overview of your work relations, 2026-01-01 to 2027-12-31",)"
+            R"("overview":{"from":"2026-01-01","to":"2027-12-31","agency":"0403019261","userCompany":"Café du Coin",)"
+            R"("sentAt":"2026-12-06T10:00:00Z","document":"/v1/citizens/85073003328/interimRelations?from=2026-01-01)"
+            R"(&to=2027-12-31&agency=0403019261&userCompany=Caf%C3%A9%20du%20Coin&asOf=2026-12-06T10%3A00%3A00Z",)"
+            R"("relations":{"ssin":"85073003328","items":[],"total":0}}})");
+  // Nobody else's, not before it was sent, gone two months later.
+  EXPECT_FALSE(inbox_message(actions_, index_, breaks_, kStudent, 700000000145, at("2026-12-07T00:00:00Z")));
+  EXPECT_FALSE(inbox_message(actions_, index_, breaks_, kOther, 700000000145, at("2026-12-06T09:59:59Z")));
+  EXPECT_FALSE(inbox_message(actions_, index_, breaks_, kOther, 700000000145, at("2027-02-06T10:00:00Z")));
+  EXPECT_FALSE(inbox_message(actions_, index_, breaks_, kOther, 700000000242, at("2026-12-07T00:00:00Z")));
+
+  // Archived as an attestation is: out of the list, into the archive; twice is corruption.
+  Event archive = on_ticket(ActionKind::kInboxArchive, 700000000339, 700000000145, "2026-12-08T08:00:00Z", kOther);
+  apply(archive);
+  EXPECT_TRUE(inbox_of(actions_, index_, breaks_, kOther, at("2026-12-09T00:00:00Z")).empty());
+  const std::vector<InboxMessage> archived =
+      inbox_of(actions_, index_, breaks_, kOther, at("2026-12-09T00:00:00Z"), /*archived=*/true);
+  ASSERT_EQ(archived.size(), 1u);
+  EXPECT_EQ(archived[0].archived_at, at("2026-12-08T08:00:00Z"));
+  EXPECT_EQ(actions_.apply(archive).code(), Code::kCorruption);
+
+  // A checkpoint keeps it all: saved, loaded and saved again, the same bytes.
+  std::string bytes;
+  actions_.save(&bytes);
+  ActionState loaded;
+  ASSERT_TRUE(ActionState::load(bytes, &loaded).is_ok());
+  const InterimOverviewSend* o = loaded.overview_send(700000000145);
+  ASSERT_NE(o, nullptr);
+  EXPECT_EQ(o->user_company_name, "Café du Coin");
+  EXPECT_EQ(o->archived_at, at("2026-12-08T08:00:00Z"));
+  std::string again;
+  loaded.save(&again);
+  EXPECT_EQ(again, bytes);
+}
+
+// A window that ends before it starts was refused by the decoder: met in the log, it is corruption.
+TEST_F(InboxViewsTest, AnOverviewWhoseWindowEndsBeforeItStartsIsCorruption) {
+  Event e = overview_sent(kOther, 700000000145, "2026-12-06T10:00:00Z");
+  e.action.action.from = *parse_date("2026-06-01");
+  e.action.action.to = *parse_date("2026-05-31");
+  EXPECT_EQ(actions_.apply(e).code(), Code::kCorruption);
+  e.action.action.to = e.action.action.from;
+  e.action.outcome.worker = Ssin{0};
+  EXPECT_EQ(actions_.apply(e).code(), Code::kCorruption);
+  EXPECT_EQ(actions_.overview_sends().size(), 0u);
+}
+
 }  // namespace
 }  // namespace dimona

@@ -209,6 +209,49 @@ TEST_P(OutboxTest, OnemsDecisionIsRelayedToTheEmployee) {
                 std::to_string(decided.outcome.id) + R"("})");
 }
 
+// Seed 002: the Interim@work overview goes to the eBox or by e-mail; both are the delivery
+// service's, so both are relayed, the address with EMAIL only; a refused one (a date out of
+// zone 00910's domain) gives none.
+TEST_P(OutboxTest, AnOverviewSentIsRelayedToTheEboxOrToItsAddress) {
+  clock_.set(*parse_instant("2026-12-06T10:00:00Z"));
+  const std::string worker = R"({"worker":{"ssin":"85073003328"},"interimOverviewSend":)";
+  ActionSubmission ebox = act(worker + R"({"channel":"EBOX"}})");
+  ASSERT_TRUE(ebox.outcome.accepted());
+  ActionSubmission email =
+      act(worker + R"({"channel":"EMAIL","email":"jan@example.be","from":"2026-01-01","userCompany":"Café du Coin"}})");
+  ASSERT_TRUE(email.outcome.accepted());
+  EXPECT_FALSE(act(worker + R"({"channel":"EBOX","from":"1900-01-01"}})").outcome.accepted());  // dateOutOfRange
+  ASSERT_TRUE(ledger_->commit().is_ok());
+  Result<std::unique_ptr<OutboxRelay>> r = relay();
+  ASSERT_TRUE(r.is_ok()) << r.status().to_string();
+  Result<OutboxStats> stats = (*r)->relay_to_end();
+  ASSERT_TRUE(stats.is_ok()) << stats.status().to_string();
+  EXPECT_EQ(stats->messages, 2u);
+  EXPECT_EQ(stats->refused, 1u);
+  const std::vector<LogRecord> messages = read_all(*outbox_, ebox.partition);
+  ASSERT_EQ(messages.size(), 2u);
+  const std::string e = std::to_string(ebox.outcome.id), m = std::to_string(email.outcome.id);
+  EXPECT_EQ(messages[0].event_id, "msg-" + e);
+  EXPECT_EQ(messages[0].type, "InterimOverviewMessage");
+  EXPECT_EQ(messages[0].key, "85073003328");
+  EXPECT_EQ(
+      messages[0].payload,
+      R"({"messageId":")" + e +
+          R"(","citizen":"85073003328","kind":"interimOverview","channel":"EBOX",)"
+          R"("from":"2025-01-01","to":"2027-12-31","sentAt":"2026-12-06T10:00:00Z","expiresAt":"2027-02-06T10:00:00Z",)"
+          R"("document":"/v1/citizens/85073003328/interimRelations?from=2025-01-01&to=2027-12-31)"
+          R"(&asOf=2026-12-06T10%3A00%3A00Z","eventId":"act-)" +
+          e + R"("})");
+  EXPECT_EQ(
+      messages[1].payload,
+      R"({"messageId":")" + m +
+          R"(","citizen":"85073003328","kind":"interimOverview","channel":"EMAIL",)"
+          R"("email":"jan@example.be","from":"2026-01-01","to":"2027-12-31","userCompany":"Café du Coin",)"
+          R"("sentAt":"2026-12-06T10:00:00Z","document":"/v1/citizens/85073003328/interimRelations?from=2026-01-01)"
+          R"(&to=2027-12-31&userCompany=Caf%C3%A9%20du%20Coin&asOf=2026-12-06T10%3A00%3A00Z","eventId":"act-)" +
+          m + R"("})");
+}
+
 TEST_P(OutboxTest, ARelayRunAgainOrOpenedAgainRelaysNothingTwice) {
   populate(12, 2);
   {
