@@ -76,14 +76,14 @@ int run_inbox_read(const CommonOptions& common, const InboxOptions& o) {
   const EmployerNaming naming = employer_naming_or_numbers(common);
   // An overview's content: the relations as they stood when it was sent (the ledger then).
   std::vector<InterimRelation> relations;
-  if (m->kind == InboxMessage::Kind::kInterimOverview) {
-    CommonOptions then = common;
-    then.as_of = m->delivered_at;
-    Result<CitizenView> past = open_citizen(then, o.ssin);
-    if (!past.is_ok()) return fail("inbox read", past.status());
-    const Projector& p = *past->side.projector;
-    relations = interim_relations(p.state_of(past->citizen), past->citizen, overview_filter(m->overview),
-                                  &p.anomalies_of(past->citizen));
+  if (m->kind == InboxMessage::Kind::kInterimOverview) {  // the citizen's events up to the overview's own
+    Result<std::unique_ptr<Projector>> then =
+        Projector::of_citizen(*view->side.log, view->side.options, view->citizen,
+                              overview_offsets(*view->side.projector, *m), m->delivered_at);
+    if (!then.is_ok()) return fail("inbox read", then.status());
+    const Projector& p = **then;
+    relations = interim_relations(p.state_of(view->citizen), view->citizen, overview_filter(m->overview),
+                                  &p.anomalies_of(view->citizen));
   }
   if (o.json) {
     std::string line, content;

@@ -70,6 +70,8 @@ class EmbeddedLedgerService final : public LedgerService {
   }
   Result<std::shared_ptr<const Projector>> state_at(Instant at) const override { return past_->at(at); }
   Result<std::shared_ptr<const Projector>> citizen_state_at(Ssin citizen, Instant at) const override;
+  Result<std::shared_ptr<const Projector>> citizen_state_of(Ssin citizen, const std::vector<Offset>& offsets,
+                                                            Instant at) const override;
   bool wait_for(uint32_t partition, Offset offset, int deadline_ms) const override;
   uint32_t partition_of(Ssin citizen) const override { return partition_for(citizen, log_->partitions()); }
   bool ready() const override;

@@ -189,6 +189,14 @@ Result<std::shared_ptr<const Projector>> GroupLedgerService::citizen_state_at(Ss
   return share_->citizen_state_at(citizen, at);
 }
 
+Result<std::shared_ptr<const Projector>> GroupLedgerService::citizen_state_of(Ssin citizen,
+                                                                              const std::vector<Offset>& offsets,
+                                                                              Instant at) const {
+  std::shared_lock lock(share_mutex_);
+  if (!share_) return unavailable("this member holds no partition now");
+  return share_->citizen_state_of(citizen, offsets, at);
+}
+
 bool GroupLedgerService::wait_for(uint32_t partition, Offset offset, int deadline_ms) const {
   std::shared_lock lock(share_mutex_);
   return share_ && share_->wait_for(partition, offset, deadline_ms);

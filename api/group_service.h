@@ -61,6 +61,8 @@ class GroupLedgerService final : public LedgerService {
   void read_view(const std::function<void(const Projector&)>& f) const override;
   Result<std::shared_ptr<const Projector>> state_at(Instant at) const override;
   Result<std::shared_ptr<const Projector>> citizen_state_at(Ssin citizen, Instant at) const override;
+  Result<std::shared_ptr<const Projector>> citizen_state_of(Ssin citizen, const std::vector<Offset>& offsets,
+                                                            Instant at) const override;
   bool wait_for(uint32_t partition, Offset offset, int deadline_ms) const override;
   uint32_t partition_of(Ssin citizen) const override;
   bool holds(uint32_t partition) const override;

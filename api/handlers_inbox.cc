@@ -56,13 +56,18 @@ void inbox_message_route(Call& c, const LedgerService& view) {
   if (!s) return;
   const Parsed<uint64_t> id = path_message_id(c.param("messageId"));
   if (!id) return c.reply(bad_request_of(id.issues));
-  const std::optional<InboxMessage> m = view.read([&](const Projector& p) { return inbox_message(p, *s, *id, c.now); });
+  std::vector<Offset> offsets;  // an overview's: the citizen's events up to its own
+  const std::optional<InboxMessage> m = view.read([&](const Projector& p) {
+    std::optional<InboxMessage> found = inbox_message(p, *s, *id, c.now);
+    if (found) offsets = overview_offsets(p, *found);
+    return found;
+  });
   if (!m) return c.reply(not_found("No such message in this inbox"));
   // An Interim@work overview's content is the relations as they stood when it was sent (seed 002):
-  // the citizen's state at that instant (folded from their own events; this route runs on the pool).
+  // the citizen's events up to it, folded alone (this route runs on the pool).
   std::string relations;
   if (m->kind == InboxMessage::Kind::kInterimOverview) {
-    Result<std::shared_ptr<const Projector>> then = view.citizen_state_at(*s, m->delivered_at);
+    Result<std::shared_ptr<const Projector>> then = view.citizen_state_of(*s, offsets, m->delivered_at);
     if (!then.is_ok()) return c.reply(problem_of(then.status()));
     const Projector& p = **then;
     to_json(*s, interim_relations(p.state_of(*s), *s, overview_filter(m->overview), &p.anomalies_of(*s)), &relations,

@@ -241,6 +241,7 @@ Result<ReadSide> open_read_side(const LedgerConfig& common, unsigned threads, bo
   Result<std::unique_ptr<Projector>> projector = open_projector(*side.log, options);
   DIMONA_TRY(projector);
   side.projector = std::move(*projector);
+  side.options = options;
   Progress progress("replay", "events");
   Result<ReplayStats> stats = side.projector->catch_up([&](const ReplayProgress& p) {
     if (show_progress) progress.update(p.events, p.events, p.total);

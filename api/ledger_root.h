@@ -95,6 +95,7 @@ Result<std::unique_ptr<Projector>> open_projector(Log& log, const ProjectorOptio
 struct ReadSide {
   std::unique_ptr<Log> log;
   std::unique_ptr<Projector> projector;
+  ProjectorOptions options;  // the projector's (a view of one citizen opens with them: Projector::of_citizen)
   ReplayStats stats;
 };
 Result<ReadSide> open_read_side(const LedgerConfig& config, unsigned threads, bool show_progress,

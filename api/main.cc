@@ -323,7 +323,8 @@ int main(int argc, char** argv) {
   add_axes(cb_employee);
 
   InboxOptions inbox;
-  CLI::App* box = app.add_subcommand("inbox", "The citizen's inbox: attestations and ONEM decisions, kept two months");
+  CLI::App* box = app.add_subcommand(
+      "inbox", "The citizen's inbox: attestations, ONEM decisions and interim overviews, kept two months");
   box->require_subcommand(1);
   CLI::App* box_list = box->add_subcommand("list", "The messages still kept, newest first");
   box_list->add_option("ssin", inbox.ssin, "The citizen's SSIN")->required();
@@ -349,11 +350,12 @@ int main(int argc, char** argv) {
   add_common(box_archive);
 
   OutboxRelayOptions outbox;
-  CLI::App* obx = app.add_subcommand("outbox", "The attestations' messages for a delivery service (docs/kafka.md, Outbox)");
+  CLI::App* obx = app.add_subcommand(
+      "outbox", "The inbox's messages and e-mailed overviews for a delivery service (docs/actions.md, Outbox)");
   obx->require_subcommand(1);
   CLI::App* obx_relay = obx->add_subcommand("relay",
-                                            "Append each inbox message (an accepted attestation, an accepted ONEM "
-                                            "decision) to the outbox log, once, from where the outbox ends");
+                                            "Append each inbox message (an accepted attestation, ONEM decision or "
+                                            "overview sent) to the outbox log, once, from where the outbox ends");
   obx_relay->add_option("--outbox", outbox.outbox,
                         "The outbox log's URI (default: beside the events log: kafka://…/TOPIC.outbox, "
                         "sqlite:DATA/ledger.outbox.db)");

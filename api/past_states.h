@@ -89,6 +89,10 @@ class PastView final : public LedgerService {
   Result<std::shared_ptr<const Projector>> citizen_state_at(Ssin citizen, Instant at) const override {
     return live_.citizen_state_at(citizen, at);
   }
+  Result<std::shared_ptr<const Projector>> citizen_state_of(Ssin citizen, const std::vector<Offset>& offsets,
+                                                            Instant at) const override {
+    return live_.citizen_state_of(citizen, offsets, at);
+  }
   bool wait_for(uint32_t partition, Offset offset, int deadline_ms) const override {
     return live_.wait_for(partition, offset, deadline_ms);
   }

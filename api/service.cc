@@ -419,6 +419,16 @@ Result<std::shared_ptr<const Projector>> EmbeddedLedgerService::citizen_state_at
   return past_->citizen_at(citizen, offsets, at);
 }
 
+Result<std::shared_ptr<const Projector>> EmbeddedLedgerService::citizen_state_of(Ssin citizen,
+                                                                                 const std::vector<Offset>& offsets,
+                                                                                 Instant at) const {
+  {
+    std::shared_lock lock(fold_mutex_);
+    if (stale_) return unavailable(ReadSideUnavailable().what());
+  }
+  return past_->citizen_at(citizen, offsets, at);
+}
+
 Result<std::vector<PartitionProgress>> EmbeddedLedgerService::progress() const {
   std::vector<PartitionProgress> out;
   {

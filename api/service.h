@@ -119,6 +119,15 @@ class LedgerService {
   virtual Result<std::shared_ptr<const Projector>> citizen_state_at(Ssin /*citizen*/, Instant at) const {
     return state_at(at);
   }
+  // The citizen's state folded from exactly their events at `offsets` of their partition (increasing;
+  // an inbox overview's, inbox_views.h overview_offsets) recorded by `at`: what the whole state
+  // after the last of them answers about the citizen. May fold for a while, like state_at. By
+  // default (a service without a citizen's index) citizen_state_at(at).
+  virtual Result<std::shared_ptr<const Projector>> citizen_state_of(Ssin citizen,
+                                                                    const std::vector<Offset>& /*offsets*/,
+                                                                    Instant at) const {
+    return citizen_state_at(citizen, at);
+  }
   // True when `partition` has folded every offset below `offset` before `deadline_ms` passes.
   virtual bool wait_for(uint32_t partition, Offset offset, int deadline_ms) const = 0;
   virtual uint32_t partition_of(Ssin citizen) const = 0;

@@ -129,6 +129,16 @@ bool is_email_address(std::string_view s) {
   return labels >= 2;
 }
 
+DateWindow interim_default_window(Date reference) {
+  const int32_t year = year_of(reference);
+  return {date_from_civil(year - 1, 1, 1), date_from_civil(year + 1, 12, 31)};
+}
+
+DateWindow overview_window(std::optional<Date> from, std::optional<Date> to, Instant sent_at) {
+  const DateWindow around = interim_default_window(brussels_date(sent_at));
+  return {from.value_or(around.from), to.value_or(around.to)};
+}
+
 bool is_consultation_scope(std::string_view s) {
   if (s.empty() || s.size() > limits::consultation_scope_chars_max) return false;
   for (char c : s) {

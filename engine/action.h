@@ -194,6 +194,16 @@ struct Action {
   friend bool operator==(const Action&, const Action&) = default;
 };
 
+// Interim@work's window (seed 002: "l'année en cours, l'année précédente et l'année suivante"):
+// 1 January of the year before `reference`'s to 31 December of the year after, both included.
+struct DateWindow {
+  Date from, to;
+};
+DateWindow interim_default_window(Date reference);
+// An interimOverviewSend's window: the dates it gives, the default's around the day it was sent
+// (in Brussels) for those it leaves out. The decision refuses one that ends before it starts.
+DateWindow overview_window(std::optional<Date> from, std::optional<Date> to, Instant sent_at);
+
 // Why an action was refused; the names are docs/actions.md's reasons.
 enum class ActionRefusal : unsigned char {
   kNone,

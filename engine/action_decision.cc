@@ -282,7 +282,12 @@ ActionOutcome decide_action(const LedgerState& state, const Action& a, Instant a
     case ActionKind::kDataConsultation: break;  // a record of a read already answered: always taken
     // The worker's own overview, to their eBox or an address they give: always taken (an overview
     // with no relation in it says so, which is what a worker never declared needs to show).
-    case ActionKind::kInterimOverviewSend: break;
+    case ActionKind::kInterimOverviewSend: {
+      // One date given, the other the default's: `to` alone may still come before the default `from`.
+      const DateWindow w = overview_window(a.from, a.to, at);
+      if (w.to < w.from) o.refusal = R::kEndBeforeStart;
+      break;
+    }
   }
   // A refused creating action creates nothing: its event takes the fresh id,
   // so the imported one stays free and no two events share an id.

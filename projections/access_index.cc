@@ -10,7 +10,7 @@ constexpr uint32_t kMagic = 0x58494341;  // "ACIX"
 
 }  // namespace
 
-void AccessIndex::apply(const Event& event, Offset /*offset*/) {
+void AccessIndex::apply(const Event& event, Offset offset) {
   if (!event.is_action()) return;
   const ActionOutcome& o = event.action.outcome;
   if (!o.accepted()) return;
@@ -25,14 +25,15 @@ void AccessIndex::apply(const Event& event, Offset /*offset*/) {
     case ActionKind::kDataAccessGrant:
     case ActionKind::kDataAccessRefusal: (void)answers_.add(o.subject, {o.worker.value}); return;
     case ActionKind::kInterimOverviewSend:  // to the eBox: an inbox message (by e-mail: the outbox's)
-      if (event.action.action.delivery == DeliveryChannel::kEbox) (void)overview_sends_.add(o.id, {o.worker.value});
+      if (event.action.action.delivery == DeliveryChannel::kEbox)
+        (void)overview_sends_.add(o.id, {o.worker.value, offset + 1});
       return;
     default: return;
   }
 }
 
 // "ACIX", then attestations (id, citizen, tagged code), requests (id, employer), answers
-// (request id, citizen) and overviews sent to an eBox (id, citizen), each a count u32 and its u64s
+// (request id, citizen) and overviews sent to an eBox (id, citizen, offset + 1), each a count u32 and its u64s
 // in fold order; sealed (section.h).
 void AccessIndex::save(std::string* out) const {
   const size_t begin = begin_section(out, kMagic);

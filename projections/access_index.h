@@ -9,7 +9,8 @@
 // apply(event, offset) lists the id of every accepted attestation (under its
 // citizen and its access code), data-access request (under its employer) and
 // answer to a request, grant or refusal (the request's id, under the citizen
-// who answered) and overview sent to an eBox (under its citizen; version 2),
+// who answered) and overview sent to an eBox (under its citizen, with its
+// offset: overview_send_offset; version 2),
 // of the partition being folded, and ignores every other
 // event; pure and deterministic like every fold. The records themselves stay
 // in the engine's state, which the decisions read by id
@@ -30,6 +31,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -68,6 +70,12 @@ class AccessIndex final : public ReadModel {
   void for_each_overview_send_of(Ssin citizen, F&& f) const {
     overview_sends_.of<kCitizen>(citizen.value, f);
   }
+  // The offset of an overview's InterimOverviewSent event in this partition: its content is the
+  // citizen's events up to it (inbox_views.h, overview_offsets). Nothing when `id` is no overview here.
+  std::optional<Offset> overview_send_offset(uint64_t id) const {
+    const auto* keys = overview_sends_.keys_of(id);
+    return keys ? std::optional<Offset>((*keys)[kSentAt] - 1) : std::nullopt;
+  }
   // Every citizen with an attestation or an answer here, each once, in no particular order.
   template <typename F> void for_each_citizen(F&& f) const {
     FlatMap<uint32_t> seen;
@@ -86,12 +94,14 @@ class AccessIndex final : public ReadModel {
   [[nodiscard]] static Status load(std::string_view bytes, AccessIndex* index);
 
  private:
-  // The keys' positions: an attestation's citizen and code, a request's employer, an answer's citizen.
-  static constexpr size_t kCitizen = 0, kCode = 1, kEmployer = 0;
+  // The keys' positions: an attestation's citizen and code, a request's employer, an answer's
+  // citizen, an overview's citizen and its event's offset + 1 (a key is never 0).
+  static constexpr size_t kCitizen = 0, kCode = 1, kEmployer = 0, kSentAt = 1;
   // An access code as a key: tagged, so that code 0 is a key too (codes have 50 bits, action.h).
   static uint64_t code_key(uint64_t code) { return code | (uint64_t{1} << 63); }
   IdChains<2> attestations_;
-  IdChains<1> requests_, answers_, overview_sends_;
+  IdChains<1> requests_, answers_;
+  IdChains<2> overview_sends_;
 };
 
 }  // namespace dimona

@@ -63,6 +63,11 @@ class IdChains {
     static_assert(K < N);
     heads_[K].for_each([&f](uint64_t key, uint32_t) { f(key); });
   }
+  // The keys `id` was listed under, or null when it is not listed.
+  const Keys* keys_of(uint64_t id) const {
+    const uint32_t* at = by_id_.find(id);
+    return at ? &entries_[*at - 1].keys : nullptr;
+  }
   size_t size() const { return entries_.size(); }
   bool empty() const { return entries_.empty(); }
 

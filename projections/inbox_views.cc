@@ -110,13 +110,23 @@ std::string_view message_kind_name(InboxMessage::Kind kind) {
 }
 
 InterimFilter overview_filter(const InterimOverviewSend& o) {
-  InterimFilter f = interim_window(brussels_date(o.sent_at));
-  f.from = o.from.value_or(f.from);
-  f.to = o.to.value_or(f.to);
+  const DateWindow w = overview_window(o.from, o.to, o.sent_at);
+  InterimFilter f;
+  f.from = w.from;
+  f.to = w.to;
   f.worker_type = o.worker_type;
   f.agency = o.agency;
   f.user_company = o.user_company;
   return f;
+}
+
+std::vector<Offset> overview_offsets(const Projector& projector, const InboxMessage& m) {
+  if (m.kind != InboxMessage::Kind::kInterimOverview) return {};
+  const std::optional<Offset> sent = projector.model_of<AccessIndex>(m.citizen).overview_send_offset(m.id);
+  if (!sent) return {};
+  std::vector<Offset> offsets = projector.citizens(projector.partition_of(m.citizen)).offsets(m.citizen);
+  std::erase_if(offsets, [&](Offset o) { return o > *sent; });
+  return offsets;
 }
 
 std::string overview_document(const InterimOverviewSend& o) {
@@ -149,12 +159,14 @@ InboxMessage message(InboxMessage::Kind kind, uint64_t id, Ssin citizen, Instant
   m.id = id;
   m.citizen = citizen;
   m.delivered_at = delivered_at;
-  m.expires_at = add_months(delivered_at, limits::inbox_message_kept_months);
+  m.expires_at = inbox_expiry(delivered_at);
   m.archived_at = archived_at;
   return m;
 }
 
 }  // namespace
+
+Instant inbox_expiry(Instant delivered_at) { return add_months(delivered_at, limits::inbox_message_kept_months); }
 
 InboxMessage inbox_message_of(const Attestation& a) {
   InboxMessage m = message(InboxMessage::Kind::kStudentAttestation, a.id, a.citizen, a.issued_at, a.archived_at);

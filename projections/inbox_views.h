@@ -64,6 +64,10 @@ std::string_view message_kind_name(InboxMessage::Kind kind);
 // "Interim@work overview of your work relations, 2024-01-01 to 2026-12-31".
 std::string inbox_subject(const InboxMessage& message);
 
+// When a message delivered at `delivered_at` leaves the inbox: limits::inbox_message_kept_months
+// later (add_months), whatever its kind; the outbox's messages say the same (outbox.h).
+Instant inbox_expiry(Instant delivered_at);
+
 // The message an attestation is: delivered at its issue, kept
 // limits::inbox_message_kept_months months (also the outbox's, outbox.h).
 InboxMessage inbox_message_of(const Attestation& attestation);
@@ -75,6 +79,13 @@ InboxMessage inbox_message_of(const InterimOverviewSend& overview);
 // The interimRelations filter an overview was sent with: its dates, or the read's default window
 // around the day it was sent (interim_window, in Brussels), and its type, agency and user company.
 InterimFilter overview_filter(const InterimOverviewSend& overview);
+// The citizen's events an overview's content is folded from (Projector::of_citizen, as of its
+// delivery): their offsets in their partition (its CitizenIndex), up to and including the
+// overview's own event (AccessIndex::overview_send_offset), so an event logged after it stays out
+// even at the same instant (ledger time may repeat one when it runs ahead of the clock). Empty
+// when `message` is no overview this projector folded.
+std::vector<Offset> overview_offsets(const Projector& projector, const InboxMessage& message);
+
 // The overview's document as a link relative to the API's root:
 // /v1/citizens/{ssin}/interimRelations?from=…&to=…[&workerType=…][&agency=…][&userCompany=…]&asOf=sentAt
 // (values percent-encoded): the same read as it stood when the overview was sent.

@@ -65,10 +65,10 @@ void write_years(JsonWriter& w, const std::vector<InterimCalendarYear>& years) {
 }  // namespace
 
 InterimFilter interim_window(Date reference) {
-  const int32_t year = year_of(reference);
+  const DateWindow w = interim_default_window(reference);
   InterimFilter f;
-  f.from = date_from_civil(year - 1, 1, 1);
-  f.to = date_from_civil(year + 1, 12, 31);
+  f.from = w.from;
+  f.to = w.to;
   return f;
 }
 

@@ -81,7 +81,7 @@ void decision_message_json(const ActionOutcome& outcome, OnemDecision decision, 
   w.key("employer");
   write_company(w, outcome.employer);
   w.key("decidedAt").string(to_string(decided_at));
-  w.key("expiresAt").string(to_string(add_months(decided_at, limits::inbox_message_kept_months)));
+  w.key("expiresAt").string(to_string(inbox_expiry(decided_at)));
   w.key("eventId").string(event_id);
   w.end_object();
 }
@@ -105,7 +105,7 @@ void overview_message_json(const Action& action, const ActionOutcome& outcome, I
   else if (o.user_company != 0)
     w.key("userCompany").digits(o.user_company, 10);
   w.key("sentAt").string(to_string(sent_at));
-  if (action.delivery == DeliveryChannel::kEbox) w.key("expiresAt").string(to_string(inbox_message_of(o).expires_at));
+  if (action.delivery == DeliveryChannel::kEbox) w.key("expiresAt").string(to_string(inbox_expiry(sent_at)));
   w.key("document").string(overview_document(o));
   w.key("eventId").string(event_id);
   w.end_object();

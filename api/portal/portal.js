@@ -439,7 +439,7 @@
     const send = h('form', { class: 'row', id: 'overview-send', onsubmit: (e) => {
       e.preventDefault();
       guarded(async () => {
-        const body = { channel: channel.value, ...filters() };
+        const body = { channel: channel.value, ...(state.session.interimFilters || f) };  // the filters shown
         if (channel.value === 'EMAIL') body.email = email.value.trim();
         for (const k of Object.keys(body)) if (body[k] === '') delete body[k];
         const a = await api('/v1/actions', { method: 'POST', body: { worker: { ssin: state.claims.ssin }, interimOverviewSend: body } });
@@ -510,8 +510,7 @@
     const answered = h('p', { role: 'status', id: 'consent-answer' });
     const answer = (kind) => guarded(async () => {
       const a = await api('/v1/actions', { method: 'POST', body: { worker: { ssin: state.claims.ssin }, [kind]: { token: token.value.trim().toUpperCase() } } });
-      const body = a.event.body;
-      answered.textContent = body.result === 'B' ? t('refusedBecause', { reason: term(body.reason) }) : t(kind === 'dataAccessGrant' ? 'consentGiven' : 'consentRefused');
+      if (saidIfRefused(a, answered)) answered.textContent = t(kind === 'dataAccessGrant' ? 'consentGiven' : 'consentRefused');
       state.session.consentToken = '';
       token.value = '';
       await draw();

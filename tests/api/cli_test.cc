@@ -1230,10 +1230,34 @@ TEST(CliInbox, AnOverviewSentToTheEboxIsReadAsItStoodWhenSent) {
     EXPECT_EQ(r.exit_code, 1) << bad;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << bad << ": " << r.err;
   }
+  // Ledger time ahead of the clock (an import an hour ahead): the send and a later line share an
+  // instant, and the overview still ends at its own event.
+  const std::string ahead = to_string(Instant{SystemClock().now().micros + 3'600'000'000LL});
+  {
+    std::ofstream(dir.file("c.ndjson"))
+        << R"({"employer":{"enterpriseNumber":"0403019261"},"worker":{"ssin":"85073003328"},"dimonaIn":{"features":{"jointCommissionNumber":"322","workerType":"OTH"},"startDate":")"
+        << this_year << R"(-01-08","endDate":")" << this_year
+        << R"(-01-08","usingEmployer":{"enterpriseNumber":"0876543270","jointCommissionNumber":"302"}},"recordedAt":")"
+        << ahead << "\"}\n";
+  }
+  ASSERT_EQ(run("ingest " + dir.file("c.ndjson") + data, dir).exit_code, 0);
+  Invocation at_once = run("send-overview 85073003328 --json" + data, dir);
+  ASSERT_EQ(at_once.exit_code, 0) << at_once.err;
+  EXPECT_NE(at_once.out.find(R"("recordedAt":")" + ahead + R"(")"), std::string::npos) << at_once.out;
+  const std::string same = at_once.out.substr(at_once.out.find(R"("actionId":")") + 12, 12);
+  interim_in("d.ndjson", (this_year + "-01-09").c_str());  // recorded at `ahead` too
+  Invocation same_read = run("inbox read 85073003328 " + same + " --json" + data, dir);
+  ASSERT_EQ(same_read.exit_code, 0) << same_read.err;
+  EXPECT_NE(same_read.out.find(R"("days":3,)"), std::string::npos) << same_read.out;
+  EXPECT_NE(run("interim 85073003328" + data, dir).out.find("4 day(s)"), std::string::npos) << "today's read";
+
+  Invocation backwards = run("send-overview 85073003328 --to 1990-01-01" + data, dir);
+  EXPECT_EQ(backwards.exit_code, 1);
+  EXPECT_NE(backwards.err.find("endBeforeStart"), std::string::npos) << backwards.err;
   Invocation ssin = run("send-overview 85073003329" + data, dir);
   EXPECT_EQ(ssin.exit_code, 1);
   EXPECT_EQ(ssin.err.find("85073003329"), std::string::npos) << "no SSIN echoed: " << ssin.err;
-  EXPECT_NE(run("inbox list 85073003328" + data, dir).out.find("1 message(s)"), std::string::npos);
+  EXPECT_NE(run("inbox list 85073003328" + data, dir).out.find("2 message(s)"), std::string::npos);
 }
 
 TEST(CliInbox, AnAttestationArrivesInTheInboxAndOnlyItsCitizenReadsIt) {
