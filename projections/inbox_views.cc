@@ -27,15 +27,8 @@ std::string inbox_subject(const InboxMessage& m) {
 namespace {
 
 void write_overview(JsonWriter& w, const InterimOverviewSend& o, std::string_view relations) {
-  const InterimFilter f = overview_filter(o);
   w.key("overview").begin_object();
-  w.key("from").string(to_string(f.from)).key("to").string(to_string(f.to));
-  if (o.worker_type != WorkerType::kUnknown) w.key("workerType").string(worker_type_name(o.worker_type));
-  if (o.agency != 0) w.key("agency").digits(o.agency, 10);
-  if (is_named_user_company(o.user_company))
-    w.key("userCompany").string(o.user_company_name);
-  else if (o.user_company != 0)
-    w.key("userCompany").digits(o.user_company, 10);
+  write_overview_filters(w, o);
   w.key("sentAt").string(to_string(o.sent_at));
   w.key("document").string(overview_document(o));
   if (!relations.empty()) w.key("relations").raw(relations);
@@ -118,6 +111,17 @@ InterimFilter overview_filter(const InterimOverviewSend& o) {
   f.agency = o.agency;
   f.user_company = o.user_company;
   return f;
+}
+
+void write_overview_filters(JsonWriter& w, const InterimOverviewSend& o) {
+  const InterimFilter f = overview_filter(o);
+  w.key("from").string(to_string(f.from)).key("to").string(to_string(f.to));
+  if (o.worker_type != WorkerType::kUnknown) w.key("workerType").string(worker_type_name(o.worker_type));
+  if (o.agency != 0) w.key("agency").digits(o.agency, 10);
+  if (is_named_user_company(o.user_company))
+    w.key("userCompany").string(o.user_company_name);
+  else if (o.user_company != 0)
+    w.key("userCompany").digits(o.user_company, 10);
 }
 
 std::vector<Offset> overview_offsets(const Projector& projector, const InboxMessage& m) {

@@ -79,6 +79,11 @@ InboxMessage inbox_message_of(const InterimOverviewSend& overview);
 // The interimRelations filter an overview was sent with: its dates, or the read's default window
 // around the day it was sent (interim_window, in Brussels), and its type, agency and user company.
 InterimFilter overview_filter(const InterimOverviewSend& overview);
+class JsonWriter;
+// "from","to" (overview_filter's window) and the filters given: "workerType", "agency",
+// "userCompany" (its number, or the name it was declared with). The inbox's and the outbox's.
+void write_overview_filters(JsonWriter& w, const InterimOverviewSend& overview);
+
 // The citizen's events an overview's content is folded from (Projector::of_citizen, as of its
 // delivery): their offsets in their partition (its CitizenIndex), up to and including the
 // overview's own event (AccessIndex::overview_send_offset), so an event logged after it stays out

@@ -89,7 +89,6 @@ void decision_message_json(const ActionOutcome& outcome, OnemDecision decision, 
 void overview_message_json(const Action& action, const ActionOutcome& outcome, Instant sent_at,
                            std::string_view event_id, std::string* out) {
   const InterimOverviewSend o = overview_send_of(action, outcome, sent_at);
-  const InterimFilter f = overview_filter(o);
   JsonWriter w(out);
   w.begin_object();
   w.key("messageId").digits(o.id, 12);
@@ -97,13 +96,7 @@ void overview_message_json(const Action& action, const ActionOutcome& outcome, I
   w.key("kind").string("interimOverview");
   w.key("channel").string(delivery_channel_name(action.delivery));
   if (action.delivery == DeliveryChannel::kEmail) w.key("email").string(action.delivery_email);
-  w.key("from").string(to_string(f.from)).key("to").string(to_string(f.to));
-  if (o.worker_type != WorkerType::kUnknown) w.key("workerType").string(worker_type_name(o.worker_type));
-  if (o.agency != 0) w.key("agency").digits(o.agency, 10);
-  if (is_named_user_company(o.user_company))
-    w.key("userCompany").string(o.user_company_name);
-  else if (o.user_company != 0)
-    w.key("userCompany").digits(o.user_company, 10);
+  write_overview_filters(w, o);
   w.key("sentAt").string(to_string(sent_at));
   if (action.delivery == DeliveryChannel::kEbox) w.key("expiresAt").string(to_string(inbox_expiry(sent_at)));
   w.key("document").string(overview_document(o));
