@@ -109,8 +109,10 @@ Status ActionState::apply(const Event& event) {
     }
     case ActionKind::kInterimOverviewSend:
       if (o.worker.value == 0) return corruption("an overview sent without its citizen");
-      if (const DateWindow w = overview_window(a.from, a.to, at); w.to < w.from)
-        return corruption("an overview sent whose window ends before it starts");
+      // Both dates given and backwards is what the decoder always refused. One date against the
+      // default's other end is the decision's (endBeforeStart), and a log decided before that
+      // rule keeps its accepted overview: it folds as it was decided.
+      if (a.from && a.to && *a.to < *a.from) return corruption("an overview sent whose window ends before it starts");
       // By e-mail it is the outbox's (outbox.h); to the eBox, an inbox message. One folded twice (a
       // duplicated event) is kept twice, as an attestation is, and its id answers with the later copy.
       if (a.delivery == DeliveryChannel::kEbox) add_overview_send(overview_send_of(a, o, at));
@@ -613,7 +615,7 @@ Status ActionState::load(std::string_view bytes, ActionState* s, bool merge) {
         !in.get(&o.sent_at.micros) || !in.get(&o.archived_at.micros) || !is_record_key(o.id) ||
         !is_ssin_value(o.citizen.value) || (o.archived() && o.archived_at < o.sent_at))
       return truncated;
-    if (const DateWindow w = overview_window(o.from, o.to, o.sent_at); w.to < w.from) return truncated;
+    if (o.from && o.to && *o.to < *o.from) return truncated;
     s->add_overview_send(std::move(o));
   }
   if (in.remaining() != 0) return corruption("checkpoint action state has trailing bytes");

@@ -425,24 +425,17 @@ Status decode_kind_field(int which, od::value& f, const Path& p, Declaration* d)
     case kStartHour: return read_hour(f, p, &d->start_hour);
     case kEndHour: return read_hour(f, p, &d->end_hour);
     case kPlannedHours: {
-      // An integer too wide for 64 bits is as far outside zone 01135's domain as 1000 is: decided
-      // (01135-003) like 9223372036854775807, not refused as malformed. Its sign is kept.
-      std::string_view token = f.raw_json_token();
-      while (!token.empty() &&
-             (token.back() == ' ' || token.back() == '\n' || token.back() == '\r' || token.back() == '\t'))
-        token.remove_suffix(1);
-      const bool negative = token.starts_with('-');
-      const std::string_view digits = token.substr(negative ? 1 : 0);
-      if (digits.size() > 18 && digits.find_first_not_of("0123456789") == std::string_view::npos) {
-        int64_t n;
-        if (f.get_int64().get(n) == simdjson::SUCCESS)
-          d->planned_hours.set(n);  // 19 digits may still fit
-        else
-          d->planned_hours.set(negative ? INT64_MIN : INT64_MAX);
-        return Status::ok();
-      }
+      // An integer above int64's range but within uint64's is as far outside zone 01135's domain
+      // as 1000 is: decided (01135-003) like 9223372036854775807, not refused as malformed.
+      // Beyond 64 bits is "integer out of range" (malformed): no JSON reader of the log need
+      // hold it (simdjson's DOM refuses it).
       int64_t n;
       bool present;
+      if (uint64_t wide = 0;
+          f.get_int64().get(n) != simdjson::SUCCESS && f.get_uint64().get(wide) == simdjson::SUCCESS) {
+        d->planned_hours.set(INT64_MAX);
+        return Status::ok();
+      }
       DIMONA_TRY(read_int(f, p, &n, &present));
       if (present) d->planned_hours.set(n);
       return Status::ok();

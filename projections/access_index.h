@@ -10,7 +10,7 @@
 // citizen and its access code), data-access request (under its employer) and
 // answer to a request, grant or refusal (the request's id, under the citizen
 // who answered) and overview sent to an eBox (under its citizen, with its
-// offset: overview_send_offset; version 2),
+// offset: overview_send_offset; version 3),
 // of the partition being folded, and ignores every other
 // event; pure and deterministic like every fold. The records themselves stay
 // in the engine's state, which the decisions read by id
@@ -48,7 +48,8 @@ namespace dimona {
 class AccessIndex final : public ReadModel {
  public:
   static constexpr std::string_view kName = "access";
-  static constexpr uint32_t kVersion = 2;  // 2: the overviews sent to an eBox
+  // 2: the overviews sent to an eBox (a build of one day, 2026-12-06); 3: with each one's offset.
+  static constexpr uint32_t kVersion = 3;
   std::string_view name() const override { return kName; }
   uint32_t version() const override { return kVersion; }
   Status load(std::string_view bytes) override { return load(bytes, this); }

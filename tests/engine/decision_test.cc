@@ -133,17 +133,22 @@ TEST_F(DecisionTest, PlannedHoursMustBePresentAndInDomain) {  // rule 6
   EXPECT_TRUE(has_anomaly(submit(stu_in("2025-07-01", "2025-07-31", 0)), anomaly::kPlannedHoursInvalid));
   EXPECT_TRUE(has_anomaly(submit(stu_in("2025-07-01", "2025-07-31", 1000)), anomaly::kPlannedHoursInvalid));
   EXPECT_EQ(submit(stu_in("2025-07-01", "2025-07-31", 999)).decision.result, ResultCode::kWarning);  // over quota
-  // Any integer outside 1..999 is outside the domain, however wide: 64 bits and beyond, either sign,
-  // decided alike (a review found 2^63-1 decided and 2^64-1 refused as malformed). A fraction or
-  // an exponent is still no integer (malformed, the codec's tests).
-  for (const char* wide : {"9223372036854775807", "9223372036854775808", "18446744073709551615",
-                           "99999999999999999999999", "-9223372036854775808", "-99999999999999999999"}) {
+  // Any integer of 64 bits outside 1..999 is outside the domain, signed or not: decided alike (a
+  // review found 2^63-1 decided and 2^64-1 refused as malformed). Wider than 64 bits, or not
+  // JSON (a leading zero), is malformed, never logged: a JSON reader of the log must hold it.
+  const auto with_hours = [](const char* hours) {
     std::string line = stu_in("2025-07-01", "2025-07-31", 1);
-    line.replace(line.find(R"("plannedHoursNumber":1)") + 21, 1, wide);
-    Submission s = submit(line);
+    return line.replace(line.find(R"("plannedHoursNumber":1)") + 21, 1, hours);
+  };
+  for (const char* wide :
+       {"9223372036854775807", "9223372036854775808", "18446744073709551615", "-9223372036854775808"}) {
+    Submission s = submit(with_hours(wide));
     EXPECT_EQ(s.decision.result, ResultCode::kRefused) << wide;
     EXPECT_TRUE(has_anomaly(s, anomaly::kPlannedHoursInvalid)) << wide;
   }
+  for (const char* malformed : {"18446744073709551616", "99999999999999999999999", "-9223372036854775809",
+                                "0000000000000000030", "030", "1e400", "7.5"})
+    EXPECT_EQ(try_submit(with_hours(malformed)).status().code(), Code::kInvalidArgument) << malformed;
   Submission forbidden = submit(R"({"employer":{"employerId":125482497},"worker":{"ssin":"85073003328"},"dimonaIn":{"features":{"jointCommissionNumber":"XXX","workerType":"OTH"},"startDate":"2025-07-01","plannedHoursNumber":30}})");
   EXPECT_TRUE(has_anomaly(forbidden, anomaly::kPlannedHoursForbidden));
 }
