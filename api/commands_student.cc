@@ -81,9 +81,7 @@ int run_inbox_read(const CommonOptions& common, const InboxOptions& o) {
         Projector::of_citizen(*view->side.log, view->side.options, view->citizen,
                               overview_offsets(*view->side.projector, *m), m->delivered_at);
     if (!then.is_ok()) return fail("inbox read", then.status());
-    const Projector& p = **then;
-    relations = interim_relations(p.state_of(view->citizen), view->citizen, overview_filter(m->overview),
-                                  &p.anomalies_of(view->citizen));
+    relations = overview_relations(**then, *m);
   }
   if (o.json) {
     std::string line, content;

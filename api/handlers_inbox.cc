@@ -69,9 +69,7 @@ void inbox_message_route(Call& c, const LedgerService& view) {
   if (m->kind == InboxMessage::Kind::kInterimOverview) {
     Result<std::shared_ptr<const Projector>> then = view.citizen_state_of(*s, offsets, m->delivered_at);
     if (!then.is_ok()) return c.reply(problem_of(then.status()));
-    const Projector& p = **then;
-    to_json(*s, interim_relations(p.state_of(*s), *s, overview_filter(m->overview), &p.anomalies_of(*s)), &relations,
-            c.names);
+    to_json(*s, overview_relations(**then, *m), &relations, c.names);
   }
   std::string out;
   to_json(*m, true, &out, c.names, relations);

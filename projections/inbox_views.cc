@@ -133,6 +133,12 @@ std::vector<Offset> overview_offsets(const Projector& projector, const InboxMess
   return offsets;
 }
 
+std::vector<InterimRelation> overview_relations(const Projector& then, const InboxMessage& m) {
+  DIMONA_ASSERT(m.kind == InboxMessage::Kind::kInterimOverview);
+  return interim_relations(then.state_of(m.citizen), m.citizen, overview_filter(m.overview),
+                           &then.anomalies_of(m.citizen));
+}
+
 std::string overview_document(const InterimOverviewSend& o) {
   const InterimFilter f = overview_filter(o);
   char ssin[24];

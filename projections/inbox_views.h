@@ -90,6 +90,9 @@ void write_overview_filters(JsonWriter& w, const InterimOverviewSend& overview);
 // even at the same instant (ledger time may repeat one when it runs ahead of the clock). Empty
 // when `message` is no overview this projector folded.
 std::vector<Offset> overview_offsets(const Projector& projector, const InboxMessage& message);
+// An overview's content: its relations in `then`, the citizen's state folded from overview_offsets
+// (the API's and the CLI's reading of the message).
+std::vector<InterimRelation> overview_relations(const Projector& then, const InboxMessage& message);
 
 // The overview's document as a link relative to the API's root:
 // /v1/citizens/{ssin}/interimRelations?from=…&to=…[&workerType=…][&agency=…][&userCompany=…]&asOf=sentAt
