@@ -352,7 +352,7 @@ int run_send_overview(const CommonOptions& common, const SendOverviewOptions& o)
     for (auto [name, value] : {std::pair{"email", &o.email}, std::pair{"from", &o.filter.from},
                                std::pair{"to", &o.filter.to}, std::pair{"workerType", &o.filter.worker_type},
                                std::pair{"agency", &o.filter.agency}, std::pair{"userCompany", &o.filter.user_company}})
-      if (!value->empty()) w.key(name).string(*value);
+      if (!value->empty()) w.key_text(name).string(*value);
     w.end_object().end_object();
   }
   const size_t size = text.size();

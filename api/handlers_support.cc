@@ -97,9 +97,19 @@ std::string principal_key(const Principal& p) {
 }
 
 std::string items(const std::vector<std::string>& objects) {
-  std::string out = "{\"items\":[";
-  for (size_t i = 0; i < objects.size(); ++i) out += (i ? "," : "") + objects[i];
-  out += "],\"total\":" + std::to_string(objects.size()) + "}";
+  constexpr std::string_view kHead = "{\"items\":[", kTail = "],\"total\":";
+  size_t size = kHead.size() + kTail.size() + 21;  // the count's digits and the closing brace
+  for (const std::string& o : objects) size += o.size() + 1;
+  std::string out;
+  out.reserve(size);  // one allocation, each object copied once
+  out += kHead;
+  for (size_t i = 0; i < objects.size(); ++i) {
+    if (i) out += ',';
+    out += objects[i];
+  }
+  out += kTail;
+  append_uint(&out, objects.size());
+  out += '}';
   return out;
 }
 

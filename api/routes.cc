@@ -103,7 +103,7 @@ std::string consultation_line(const Consulted& note, const Principal& who, Consu
     w.key("employer");
     write_employer(w, who.employer);
   }
-  w.key(action_key(ActionKind::kDataConsultation)).begin_object();
+  w.key_text(action_key(ActionKind::kDataConsultation)).begin_object();
   w.key("role").string(consultation_role_name(role)).key("scope").string(note.scope);
   w.key("channel").string(consultation_channel_name(channel));
   if (auditor && !who.subject.empty()) {
@@ -580,9 +580,10 @@ const std::vector<Api::Impl::Route>& Api::Impl::table() {
 
 namespace {
 
-// Matches "/v1/citizens/{ssin}/calendar" against a path, capturing the {names}.
+// Matches "/v1/citizens/{ssin}/calendar" against a path, capturing the {names} into `params`
+// unless it is null (the search for the route: only the route found captures).
 bool match(std::string_view pattern, std::string_view path, PathParams* params) {
-  params->clear();
+  if (params) params->clear();
   while (!pattern.empty() || !path.empty()) {
     if (pattern.empty() || path.empty() || pattern[0] != '/' || path[0] != '/') return false;
     pattern.remove_prefix(1);
@@ -593,7 +594,8 @@ bool match(std::string_view pattern, std::string_view path, PathParams* params) 
       if (ss.empty()) return false;
       // Decoded once here (RFC 3986 2.1: %30 is '0', %20 a space an access code may hold); each
       // parameter's parser then refuses what is not its form (a NUL, a '/', a letter in an id).
-      params->emplace_back(std::string(ps.substr(1, ps.size() - 2)), percent_decode(ss, /*path_segment=*/true));
+      if (params)
+        params->emplace_back(std::string(ps.substr(1, ps.size() - 2)), percent_decode(ss, /*path_segment=*/true));
     } else if (ps != ss) {
       return false;
     }
@@ -664,7 +666,7 @@ void Api::handle(HttpRequest request, std::function<void(HttpResponse)> done) {
   std::string allowed;  // the methods of a known path, for a 405's Allow
   PathParams params;
   for (const Impl::Route& r : Impl::table()) {
-    if (!match(r.pattern, request.path(), &params)) continue;
+    if (!match(r.pattern, request.path(), nullptr)) continue;
     if (request.method == r.method) {
       route = &r;
       break;

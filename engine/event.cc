@@ -94,7 +94,7 @@ void write_action_body(JsonWriter& w, const ActionBody& b) {
     w.key("employer");
     write_employer(w, o.employer);
   }
-  if (o.subject != 0) w.key(subject_key(b.action)).digits(o.subject, 12);
+  if (o.subject != 0) w.key_text(subject_key(b.action)).digits(o.subject, 12);
   if (o.accepted()) {
     switch (b.action.kind) {
       case ActionKind::kAttestationRequest:

@@ -193,7 +193,8 @@ void to_json(const ConsentVerdict& v, AccessScope scope, std::string* out) {
   w.key("allowed").boolean(v.allowed).key("scope").string(scope_name(scope)).key("reason").string(reason_name(v.reason));
   if (v.request_id != 0) {
     w.key("requestId").digits(v.request_id, 12);
-    w.key(v.reason == ConsentVerdict::Reason::kRefused ? "refusedAt" : "grantedAt").string(to_string(v.answered_at));
+    w.key_text(v.reason == ConsentVerdict::Reason::kRefused ? "refusedAt" : "grantedAt")
+        .string(to_string(v.answered_at));
   }
   if (v.expires_at.micros != 0) w.key("expiresAt").string(to_string(v.expires_at));
   if (v.revoked_at.micros != 0) w.key("revokedAt").string(to_string(v.revoked_at));
@@ -247,7 +248,7 @@ std::string_view status_at(const ConsentAnswer* a, Instant now) {
 }
 
 void write_answer_fields(JsonWriter& w, const ConsentAnswer& a) {
-  w.key(a.granted ? "grantedAt" : "refusedAt").string(to_string(a.at));
+  w.key_text(a.granted ? "grantedAt" : "refusedAt").string(to_string(a.at));
   if (a.granted) w.key("expiresAt").string(to_string(a.expires_at));
   if (a.revoked()) w.key("revokedAt").string(to_string(a.revoked_at));
 }

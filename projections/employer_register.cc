@@ -49,7 +49,7 @@ EmployerNameOf employer_names(const EmployerRegister* reg, RegisterLanguage lang
 
 void write_employer_name(JsonWriter& w, std::string_view key, uint64_t employer, const EmployerNameOf& names) {
   if (!names) return;
-  if (std::optional<std::string> name = names(employer)) w.key(key).string(*name);
+  if (std::optional<std::string> name = names(employer)) w.key_text(key).string(*name);
 }
 
 namespace {

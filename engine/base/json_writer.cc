@@ -1,6 +1,6 @@
 #include "engine/base/json_writer.h"
 
-#include <cstring>
+#include <array>
 
 #include "engine/base/byte_scan.h"
 
@@ -8,14 +8,34 @@ namespace dimona {
 
 namespace {
 
+// "00" "01" ... "99": two digits per division.
+constexpr auto kDigitPairs = [] {
+  std::array<char, 200> pairs{};
+  for (int i = 0; i < 100; ++i) {
+    pairs[2 * i] = static_cast<char>('0' + i / 10);
+    pairs[2 * i + 1] = static_cast<char>('0' + i % 10);
+  }
+  return pairs;
+}();
+
 // Writes the decimal digits of `value` (at most 20), most significant first, to the bytes
 // just before `end`; returns where they start.
 char* format_digits(uint64_t value, char* end) {
   char* at = end;
-  do {
-    *--at = static_cast<char>('0' + value % 10);
-    value /= 10;
-  } while (value != 0);
+  while (value >= 100) {
+    const size_t pair = 2 * static_cast<size_t>(value % 100);
+    value /= 100;
+    at -= 2;
+    at[0] = kDigitPairs[pair];
+    at[1] = kDigitPairs[pair + 1];
+  }
+  if (value >= 10) {
+    at -= 2;
+    at[0] = kDigitPairs[2 * value];
+    at[1] = kDigitPairs[2 * value + 1];
+  } else {
+    *--at = static_cast<char>('0' + value);
+  }
   return at;
 }
 
@@ -82,25 +102,9 @@ JsonWriter& JsonWriter::close(char c) {
   return *this;
 }
 
-JsonWriter& JsonWriter::key(std::string_view name) {
-  const bool comma = needs_comma();
+JsonWriter& JsonWriter::key_text(std::string_view name) {
+  out_->append(needs_comma() ? ",\"" : "\"");
   after_key_ = true;
-  // The common case, a short name that needs no escape: a response writes dozens of keys.
-  constexpr size_t kShortName = 60;
-  if (name.size() <= kShortName &&
-      find_json_special(name.data(), name.data() + name.size()) == name.data() + name.size()) {
-    char quoted[kShortName + 4];
-    char* at = quoted;
-    if (comma) *at++ = ',';
-    *at++ = '"';
-    std::memcpy(at, name.data(), name.size());
-    at += name.size();
-    *at++ = '"';
-    *at++ = ':';
-    out_->append(quoted, static_cast<size_t>(at - quoted));
-    return *this;
-  }
-  out_->append(comma ? ",\"" : "\"");
   append_json_escaped(out_, name);
   out_->append("\":");
   return *this;

@@ -16,6 +16,37 @@
 
 namespace dimona {
 
+// A key known when compiling: a string literal, checked then to need no escape (a quote, a
+// backslash or a control character does not compile), and kept written as `,"name":` so the
+// writer appends it in one piece, with or without its comma. A key computed at run time goes
+// through JsonWriter::key_text, which escapes it.
+class JsonKey {
+ public:
+  static constexpr size_t kNameMax = 60;
+
+  template <size_t N>
+  consteval JsonKey(const char (&name)[N]) : size_(N - 1 + 4) {  // NOLINT: implicit from a literal
+    static_assert(N - 1 <= kNameMax, "a JSON key longer than JsonKey::kNameMax");
+    text_[0] = ',';
+    text_[1] = '"';
+    for (size_t i = 0; i + 1 < N; ++i) {
+      const auto c = static_cast<unsigned char>(name[i]);
+      if (c < 0x20 || c == '"' || c == '\\') not_a_plain_key();
+      text_[2 + i] = name[i];
+    }
+    text_[N + 1] = '"';
+    text_[N + 2] = ':';
+  }
+  // `,"name":`, or without its comma.
+  std::string_view text(bool comma) const { return std::string_view(text_ + (comma ? 0 : 1), size_ - (comma ? 0 : 1)); }
+
+ private:
+  static void not_a_plain_key() {}  // not constexpr: calling it makes the key fail to compile
+
+  char text_[kNameMax + 4] = {};
+  size_t size_;
+};
+
 class JsonWriter {
  public:
   explicit JsonWriter(std::string* out) : out_(out) {}
@@ -24,7 +55,13 @@ class JsonWriter {
   JsonWriter& end_object() { return close('}'); }
   JsonWriter& begin_array() { return open('['); }
   JsonWriter& end_array() { return close(']'); }
-  JsonWriter& key(std::string_view name);
+  JsonWriter& key(const JsonKey& name) {
+    out_->append(name.text(needs_comma()));
+    after_key_ = true;
+    return *this;
+  }
+  // A key computed at run time, escaped as a string is.
+  JsonWriter& key_text(std::string_view name);
   JsonWriter& string(std::string_view text);
   JsonWriter& integer(int64_t value);
   JsonWriter& boolean(bool value);

@@ -76,6 +76,13 @@ class Client {
       }
     }
   }
+  // Every byte until the server closes the connection (or the deadline): responses whose length
+  // the reader cannot know from their head alone (a HEAD's).
+  std::string until_closed() {
+    while (fill()) {
+    }
+    return std::move(buffer_);
+  }
   // True when the server closed the connection (EOF or reset) within the deadline.
   bool closed_by_server() {
     while (fill()) {
@@ -121,17 +128,19 @@ class HttpFramingTest : public ::testing::Test {
     if (server_) server_->stop();
   }
 
-  void start(ServerOptions options) {
+  void start(ServerOptions options, Handler handler = nullptr) {
     if (server_) server_->stop();
     options.address = "127.0.0.1";
     options.port = 0;
     options.io_threads = 2;
-    Result<std::unique_ptr<HttpServer>> server =
-        HttpServer::start(options, [](HttpRequest r, std::function<void(HttpResponse)> done) {
-          done(json_response(200, r.path() == "/health" ? R"({"status":"UP"})"
-                                                        : R"({"echo":")" + r.method + R"(","fields":)" +
-                                                              std::to_string(r.headers.size()) + "}"));
-        });
+    if (!handler) {
+      handler = [](HttpRequest r, std::function<void(HttpResponse)> done) {
+        done(json_response(200, r.path() == "/health" ? R"({"status":"UP"})"
+                                                      : R"({"echo":")" + r.method + R"(","fields":)" +
+                                                            std::to_string(r.headers.size()) + "}"));
+      };
+    }
+    Result<std::unique_ptr<HttpServer>> server = HttpServer::start(options, std::move(handler));
     ASSERT_TRUE(server.is_ok()) << server.status().to_string();
     server_ = std::move(*server);
     port_ = server_->port();
@@ -415,6 +424,44 @@ TEST_F(HttpFramingTest, AnUnknownMethodOrConnectIsNotAllowedAndOptionsStarListsT
   const std::string r = c.response();
   EXPECT_EQ(status_of(r), 204) << r;
   EXPECT_NE(Client::lower(r).find("allow: get, head, post, put"), std::string::npos) << r;
+}
+
+// --- The response's head -----------------------------------------------------------------
+
+// The server writes the head itself (write_head): every byte is checked here, framing included.
+TEST_F(HttpFramingTest, TheResponseHeadIsWrittenByteForByteAndTheServerOwnsItsFraming) {
+  start(ServerOptions{}, [](HttpRequest r, std::function<void(HttpResponse)> done) {
+    HttpResponse out = json_response(200, R"({"a":1})");
+    if (r.path() == "/fields") {
+      out.headers = {{"Cache-Control", "no-store"},
+                     {"Allow", "GET"},
+                     {"cache-control", "no-cache"},
+                     {"Content-Length", "999"},
+                     {"Connection", "keep-alive"},
+                     {"Transfer-Encoding", "chunked"},
+                     {"X-Split", "a\r\nInjected: 1\r\n\r\nbody"}};
+    } else if (r.path() == "/empty") {
+      out.status = 204;  // a body given with 204 is not sent (RFC 9110 15.3.5)
+    } else if (r.path() == "/type") {
+      out.headers = {{"content-type", "text/plain"}};
+    }
+    done(std::move(out));
+  });
+  Client c(port_);
+  c.send("GET /fields HTTP/1.1\r\nHost: t\r\n\r\n");
+  EXPECT_EQ(c.response(),
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nAllow: GET\r\ncache-control: no-cache\r\n"
+            "X-Split: aInjected: 1body\r\nContent-Length: 7\r\n\r\n{\"a\":1}");
+  c.send("GET /empty HTTP/1.1\r\nHost: t\r\n\r\n");
+  EXPECT_EQ(c.response(), "HTTP/1.1 204 No Content\r\nContent-Type: application/json\r\n\r\n");
+  c.send("GET /type HTTP/1.1\r\nHost: t\r\n\r\n");
+  EXPECT_EQ(c.response(), "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\nContent-Length: 7\r\n\r\n{\"a\":1}");
+  // HEAD: the GET's Content-Length and no body; the next answer on the connection is whole.
+  c.send("HEAD /x HTTP/1.1\r\nHost: t\r\n\r\nGET /x HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(c.until_closed(),
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 7\r\n\r\n"
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: 7\r\n\r\n"
+            "{\"a\":1}");
 }
 
 // --- Connection caps ----------------------------------------------------------------------

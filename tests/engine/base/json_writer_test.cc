@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <string>
+#include <vector>
+
 namespace dimona {
 namespace {
 
@@ -19,13 +23,13 @@ TEST(JsonWriter, EscapesWhatJsonRequires) {
   EXPECT_EQ(out, "\"q\\\"b\\\\n\\n\\t\\u0001é\"");
 }
 
-// Each value is one append with its comma: every kind after a first one, and the keys the
-// short path does not take (one to escape, one longer than it).
+// Each value is one append with its comma: every kind after a first one, and keys computed at
+// run time (key_text: one to escape, one longer than a JsonKey may be).
 TEST(JsonWriter, EveryKindOfValueAfterAnotherGetsItsComma) {
   std::string out;
   JsonWriter w(&out);
   const std::string long_key(70, 'k');
-  w.begin_object().key("a").integer(0).key("q\"").integer(-7).key(long_key).boolean(false);
+  w.begin_object().key("a").integer(0).key_text("q\"").integer(-7).key_text(long_key).boolean(false);
   w.key("n").null().key("d").digits(42, 4).key("s").string("x").key("o").begin_object().end_object();
   w.key("l").begin_array().begin_array().end_array().begin_object().end_object().digits(7, 1).boolean(true).end_array();
   w.end_object();
@@ -46,6 +50,36 @@ TEST(JsonWriter, ExtremeIntegers) {
   std::string u;
   append_uint(&u, UINT64_MAX);
   EXPECT_EQ(u, "18446744073709551615");
+}
+
+// Two digits a division: every count of digits, each boundary between them, and both signs,
+// against the standard library's formatting.
+TEST(JsonWriter, IntegersOfEveryLengthMatchToString) {
+  std::vector<int64_t> values{0, 1, 9, 10, 11, 99, 100, 101, 999, 1000, 1001};
+  for (int64_t p = 10; p <= INT64_MAX / 10; p *= 10) {
+    for (int64_t v : {p - 1, p, p + 1, p * 10 - 1, p + p / 2 + 7}) values.push_back(v);
+  }
+  for (int64_t v : values) {
+    for (int64_t signed_v : {v, -v}) {
+      std::string out;
+      JsonWriter(&out).integer(signed_v);
+      EXPECT_EQ(out, std::to_string(signed_v));
+    }
+    std::string u;
+    append_uint(&u, static_cast<uint64_t>(v));
+    EXPECT_EQ(u, std::to_string(v));
+  }
+}
+
+// A key known when compiling is kept quoted, its colon and comma ready; one that needs an
+// escape does not compile (JsonKey's constructor calls a function that is not constexpr).
+TEST(JsonKey, IsWrittenWithItsQuotesColonAndCommaInOnePiece) {
+  constexpr JsonKey key("plannedHours");
+  EXPECT_EQ(key.text(true), R"(,"plannedHours":)");
+  EXPECT_EQ(key.text(false), R"("plannedHours":)");
+  std::string out;
+  JsonWriter(&out).begin_object().key(key).integer(1).key("").integer(2).end_object();
+  EXPECT_EQ(out, R"({"plannedHours":1,"":2})");
 }
 
 TEST(JsonWriter, RawAfterKeyTakesTheValueSlot) {
