@@ -181,6 +181,9 @@ struct Api::Impl {
     // before anything is read); empty for a route taking ?format, whose handler weighs JSON
     // against PDF itself (Call::representation, Call::json_only), and for the probes.
     const char* produces = "application/json";
+    // The pattern up to its first {name}: a path that does not start with it cannot match, so
+    // the route search compares these bytes before walking segments (made once, in table()).
+    std::string_view literal_prefix = {};
   };
   static Route read(const char* method, const char* pattern, ReadHandler fn, bool public_route = false) {
     Route r{method, pattern, fn, nullptr, nullptr, public_route, false, std::string(method) + " " + pattern};
@@ -572,7 +575,11 @@ const std::vector<Api::Impl::Route>& Api::Impl::table() {
         spread(Spread::kPartitionZero, read("GET", "/v1/employers/{employer}/settings", &settings_route)),
         spread(Spread::kPartitionZero, with_body(write("PUT", "/v1/employers/{employer}/settings", &put_settings))),
     };
-    for (Route& r : table) r.query_known = std::string(r.query) + (r.read ? " asOf validOn" : "");
+    for (Route& r : table) {
+      r.query_known = std::string(r.query) + (r.read ? " asOf validOn" : "");
+      const std::string_view pattern(r.pattern);
+      r.literal_prefix = pattern.substr(0, pattern.find('{'));
+    }
     return table;
   }();
   return routes;
@@ -665,8 +672,9 @@ void Api::handle(HttpRequest request, std::function<void(HttpResponse)> done) {
   const Impl::Route* route = nullptr;
   std::string allowed;  // the methods of a known path, for a 405's Allow
   PathParams params;
+  const std::string_view path = request.path();
   for (const Impl::Route& r : Impl::table()) {
-    if (!match(r.pattern, request.path(), nullptr)) continue;
+    if (!path.starts_with(r.literal_prefix) || !match(r.pattern, path, nullptr)) continue;
     if (request.method == r.method) {
       route = &r;
       break;
@@ -674,7 +682,7 @@ void Api::handle(HttpRequest request, std::function<void(HttpResponse)> done) {
     allowed += (allowed.empty() ? "" : ", ") + std::string(r.method);
     if (std::string_view(r.method) == "GET") allowed += ", HEAD";
   }
-  if (route) match(route->pattern, request.path(), &params);
+  if (route) match(route->pattern, path, &params);
   const std::string_view label = route ? std::string_view(route->label) : std::string_view("unmatched");
   auto reply = [&impl, label, t0, done = std::move(done)](HttpResponse response) {
     const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
