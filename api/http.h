@@ -32,6 +32,9 @@ inline constexpr size_t connection_buffer_bytes_max = request_header_bytes_max +
 inline constexpr size_t tls_file_bytes_max = 1024 * 1024;      // a PEM certificate chain or key: a few KiB
 inline constexpr int read_timeout_seconds = 15;                // a slow client is cut after this
 inline constexpr int keep_alive_idle_seconds = 60;
+// How often the server closes the connections past their deadline (server.cc): a deadline is
+// kept within this much.
+inline constexpr int deadline_sweep_ms = 100;
 inline constexpr int min_offset_wait_ms = 2000;                // then 503 with Retry-After
 // Requests blocked on a minOffset not yet folded, at once. A wait holds its request thread, so a
 // further one is answered 503 at once: requests without minOffset never queue behind waits (a
@@ -61,6 +64,7 @@ inline constexpr size_t connections_configurable_max = 1'000'000;  // the most s
 static_assert(connections_per_client_max <= connections_max);
 static_assert(connections_max <= connections_configurable_max);
 static_assert(over_capacity_read_timeout_ms < read_timeout_seconds * 1000);
+static_assert(deadline_sweep_ms * 5 <= over_capacity_read_timeout_ms);
 inline constexpr size_t page_number_max = 1'000'000'000;       // so page * pageSize never wraps
 static_assert(page_number_max * page_size_max / page_size_max == page_number_max);
 // Employer-wide views in a serve group (docs/kafka.md section 10): the other members asked per
