@@ -49,6 +49,9 @@ struct Call {
   // Set by the router when this read is recorded (an auditor's, an employer's or an agency's);
   // shared by the copies of the call (a look-up across members). Null: not recorded.
   std::shared_ptr<Consulted> consulted;
+  // Counts one e-mail sent for this call's principal and says whether it is within the allowance
+  // (http_limits::overview_emails_per_principal); set by the router, empty: no limit.
+  std::function<bool()> email_allowed;
 
   std::string param(std::string_view name) const;  // a path parameter, as sent
   bool is(Role r) const { return who && who->role == r; }

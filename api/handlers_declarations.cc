@@ -31,10 +31,16 @@ HttpResponse written(const WriteOutcome& o, const std::string& public_url) {
 
 void submit(Call& c, LedgerService& ledger, bool declaration_route) {
   const Principal who = *c.who;
-  auto check = [who, declaration_route](const Command& command, const Ledger& writer) -> Status {
+  auto check = [who, declaration_route, email_allowed = c.email_allowed](const Command& command,
+                                                                         const Ledger& writer) -> Status {
     if (command.is_action == declaration_route)
       return invalid_argument(declaration_route ? "an action goes to /v1/actions" : "a declaration goes to /v1/declarations");
-    return may_submit(who, command, writer);
+    DIMONA_TRY(may_submit(who, command, writer));
+    // An overview e-mailed counts against its sender's allowance once it may be sent at all.
+    if (command.is_action && command.action.kind == ActionKind::kInterimOverviewSend &&
+        command.action.delivery == DeliveryChannel::kEmail && email_allowed && !email_allowed())
+      return resource_exhausted("Too many overviews sent by e-mail; retry later");
+    return Status::ok();
   };
   ledger.submit(std::move(c.request.body), check,
                 [held = c.reply, public_url = c.public_url, &ledger, target = c.request.target](Result<WriteOutcome> o) mutable {
@@ -45,7 +51,10 @@ void submit(Call& c, LedgerService& ledger, bool declaration_route) {
       // serve --group: the event falls in a partition another member holds (docs/kafka.md §10).
       if (const std::optional<uint32_t> partition = not_held_partition(o.status()))
         return reply(misdirected(ledger, *partition, target));
-      return reply(problem_of(o.status()));
+      HttpResponse r = problem_of(o.status());
+      if (o.status().code() == Code::kResourceExhausted)
+        r.headers.emplace_back("Retry-After", std::to_string(http_limits::overview_email_window_seconds));
+      return reply(std::move(r));
     }
     reply(written(*o, public_url));
   });

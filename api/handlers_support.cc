@@ -72,6 +72,7 @@ HttpResponse problem_of(const Status& s) {
       return bad_request("The input message is incorrect", {InputIssue{"body", "", m}});
     }
     case Code::kPermissionDenied: return forbidden();
+    case Code::kResourceExhausted: return problem(429, "tooManyRequests", "Too Many Requests", s.message());
     case Code::kNotFound: return not_found();
     case Code::kUnavailable:
     case Code::kBusy: return unavailable_response(s.message());

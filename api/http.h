@@ -48,6 +48,11 @@ inline constexpr int access_code_attempts_per_principal = 20;  // per window
 inline constexpr int access_code_attempts_per_address = 60;    // per window: a few principals behind one NAT
 static_assert(access_code_attempts_per_principal <= access_code_attempts_per_address);
 inline constexpr size_t rate_limited_clients_max = 100'000;    // principals, and addresses, remembered for it
+// Interim@work overviews sent by e-mail (interimOverviewSend, channel EMAIL) over HTTP: each
+// principal's per window of wall-clock time, so a token cannot make the outbox mail any address
+// without end. To the eBox and through the CLI, no limit.
+inline constexpr int overview_email_window_seconds = 3600;
+inline constexpr int overview_emails_per_principal = 10;        // per window
 inline constexpr size_t verified_tokens_cached_max = 100'000;   // bearer tokens kept verified
 inline constexpr size_t verified_tokens_cache_shards = 16;      // ... in shards of one lock each
 inline constexpr size_t page_size_default = 50;

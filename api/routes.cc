@@ -142,6 +142,9 @@ struct Api::Impl {
                                          http_limits::access_code_window_seconds, http_limits::rate_limited_clients_max};
   RateLimiter code_attempts_by_address{http_limits::access_code_attempts_per_address,
                                        http_limits::access_code_window_seconds, http_limits::rate_limited_clients_max};
+  RateLimiter overview_emails_by_principal{http_limits::overview_emails_per_principal,
+                                           http_limits::overview_email_window_seconds,
+                                           http_limits::rate_limited_clients_max};
 
   using Internal = void (Impl::*)(Call&);
   struct Route {
@@ -713,8 +716,17 @@ void Api::handle(HttpRequest request, std::function<void(HttpResponse)> done) {
         bad_request_of({InputIssue{"query", std::string(empty), "empty: give a value, or leave the parameter out"}}));
   // Reads judge codes and grants in ledger time, which imported history may have run ahead of the
   // clock; tokens are checked against the wall clock (below).
-  Call c{std::move(request), std::move(params), std::nullopt, std::max(impl.clock.now(), impl.service.ledger_time()),
-         impl.public_url(), reply, EmployerNameOf{}, std::nullopt, std::nullopt, nullptr};
+  Call c{std::move(request),
+         std::move(params),
+         std::nullopt,
+         std::max(impl.clock.now(), impl.service.ledger_time()),
+         impl.public_url(),
+         reply,
+         EmployerNameOf{},
+         std::nullopt,
+         std::nullopt,
+         nullptr,
+         {}};
   if (!route->public_route) {
     AuthResult auth = impl.tokens.authenticate(c.request.header("authorization"), impl.clock.now());  // the wall clock;
     if (!auth) {
@@ -726,6 +738,12 @@ void Api::handle(HttpRequest request, std::function<void(HttpResponse)> done) {
       return c.reply(std::move(r));
     }
     c.who = auth.principal();
+    if (route->write) {
+      // Counted on the wall clock when the writer decides the action (never ledger time).
+      c.email_allowed = [&impl, key = principal_key(*c.who)] {
+        return impl.overview_emails_by_principal.allow(key, impl.clock.now());
+      };
+    }
   }
   if (const std::string why = route->reads_body ? unsupported_body(c.request) : std::string(); !why.empty()) {
     HttpResponse r = problem(415, "unsupportedMediaType", "Unsupported Media Type", why);

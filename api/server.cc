@@ -41,6 +41,31 @@ namespace ssl = net::ssl;
 using tcp = net::ip::tcp;
 
 struct HttpServer::Impl {
+  // The connections' bookkeeping is declared before `io` so that it outlives it: destroying `io`
+  // destroys the handlers still pending, and with them sessions that deregister here.
+  std::atomic<bool> stopping{false};
+  std::mutex mutex;
+  std::condition_variable quiet;
+  // Requests handed to the handler and not yet written: counted without the
+  // mutex (every request passes here); the last one out wakes stop() under it.
+  std::atomic<int> in_flight{0};
+  // Each live connection: its closer (posted to its strand), so stop() can close the idle ones;
+  // its expiry, which closes it if its deadline is still past once on its strand; and its
+  // deadline (steady-clock nanoseconds; the session's own atomic, valid while it is registered).
+  struct SessionEntry {
+    std::function<void()> closer;
+    std::function<void()> expire;
+    std::atomic<int64_t>* deadline = nullptr;
+  };
+  std::unordered_map<uint64_t, SessionEntry> sessions;
+  uint64_t next_session = 0;
+  // Connection caps (server.h): counted under `mutex`.
+  size_t connections_max = http_limits::connections_max;
+  size_t connections_per_client_max = http_limits::connections_per_client_max;
+  size_t connections = 0;
+  size_t over_capacity = 0;
+  std::unordered_map<std::string, size_t> per_client;
+
   // One io_context run by every I/O thread, not one per thread: a handler may
   // block its thread (a minOffset wait, a past state folded for asOf), and the
   // other threads go on serving every connection meanwhile.
@@ -49,34 +74,12 @@ struct HttpServer::Impl {
   tcp::acceptor acceptor{io};
   Handler handler;
   std::vector<std::thread> threads;
-  std::atomic<bool> stopping{false};
-  std::mutex mutex;
-  std::condition_variable quiet;
-  // Requests handed to the handler and not yet written: counted without the
-  // mutex (every request passes here); the last one out wakes stop() under it.
-  std::atomic<int> in_flight{0};
-  // Each live connection: its closer (posted to its strand), so stop() can close the idle ones;
-  // its expiry, which closes it whatever it is doing; and its deadline (steady-clock
-  // nanoseconds; the session's own atomic, valid while the session is registered).
-  struct SessionEntry {
-    std::function<void()> closer;
-    std::function<void()> expire;
-    std::atomic<int64_t>* deadline = nullptr;
-  };
-  std::unordered_map<uint64_t, SessionEntry> sessions;
-  uint64_t next_session = 0;
   // Connections' deadlines are enforced here, every http_limits::deadline_sweep_ms, rather than
   // by each stream's timer: Beast's stream arms and cancels a timer around every read and write
   // once an expiry is set (the reactor's lock and two heap operations each, ~5 k instructions a
   // request), where a session now stores one atomic per request.
   net::steady_timer sweep_timer{io};
   void sweep();
-  // Connection caps (server.h): counted under `mutex`.
-  size_t connections_max = http_limits::connections_max;
-  size_t connections_per_client_max = http_limits::connections_per_client_max;
-  size_t connections = 0;
-  size_t over_capacity = 0;
-  std::unordered_map<std::string, size_t> per_client;
 
   enum class Admission : unsigned char { kServed, kOverCapacity, kRefused };
   Admission admit(const std::string& client) {
@@ -125,6 +128,10 @@ struct HttpServer::Impl {
 };
 
 namespace {
+
+// A session's deadline when it has none, and when the sweep found it past (Session::expire).
+constexpr int64_t kNoSessionDeadline = INT64_MAX;
+constexpr int64_t kSweptDeadline = INT64_MAX - 1;
 
 int64_t steady_now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
@@ -342,7 +349,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
                                },
                                [weak = this->weak_from_this(), executor] {
                                  net::post(executor, [weak] {
-                                   if (auto self = weak.lock()) self->shut();
+                                   if (auto self = weak.lock()) self->expire();
                                  });
                                },
                                &deadline_});
@@ -536,11 +543,19 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
                                                    net::buffer(body_out_.data(), body ? body_out_.size() : 0)};
     net::async_write(stream_, buffers,
                      [self = this->shared_from_this(), counted, keep_alive](beast::error_code ec, size_t) {
+                       self->body_out_ = std::string();  // not held while the connection idles (a page: MBs)
                        self->busy_ = false;
                        if (counted) self->server_.end_request();
                        if (ec || !keep_alive) return self->close();
                        self->read();
                      });
+  }
+
+  // The sweep found the deadline past and marked it: closed, unless the session armed a new
+  // deadline or began closing (its drain) since.
+  void expire() {
+    int64_t swept = kSweptDeadline;
+    if (deadline_.compare_exchange_strong(swept, kNoDeadline, std::memory_order_relaxed)) shut();
   }
 
   // Stop: an idle connection is closed at once (its pending read ends).
@@ -584,7 +599,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   uint64_t id_ = 0;
   Admission admission_;
   std::array<char, 1024> drain_buffer_{};
-  static constexpr int64_t kNoDeadline = INT64_MAX;
+  static constexpr int64_t kNoDeadline = kNoSessionDeadline;
   std::atomic<int64_t> deadline_{kNoDeadline};  // arm(); read by the server's sweep
   std::string head_out_;  // the response being written: its head (write_head), then its body
   std::string body_out_;
@@ -603,7 +618,7 @@ void HttpServer::Impl::sweep() {
       for (auto& [id, s] : sessions) {
         int64_t deadline = s.deadline->load(std::memory_order_relaxed);
         // Once: a session that armed a new deadline meanwhile keeps it.
-        if (deadline <= now && s.deadline->compare_exchange_strong(deadline, INT64_MAX, std::memory_order_relaxed))
+        if (deadline <= now && s.deadline->compare_exchange_strong(deadline, kSweptDeadline, std::memory_order_relaxed))
           due.push_back(s.expire);
       }
     }

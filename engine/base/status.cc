@@ -18,6 +18,7 @@ std::string_view code_name(Code code) {
     case Code::kUnavailable: return "unavailable";
     case Code::kInternal: return "internal error";
     case Code::kPermissionDenied: return "permission denied";
+    case Code::kResourceExhausted: return "resource exhausted";
   }
   return "unknown";
 }

@@ -22,16 +22,17 @@ namespace dimona {
 
 enum class Code : unsigned char {
   kOk = 0,
-  kInvalidArgument,    // the input is wrong; retrying the same input fails again
-  kNotFound,           // the thing asked for does not exist
-  kAlreadyExists,      // an id or key is taken
-  kFailedPrecondition, // the state does not allow it (wrong format version, ...)
-  kCorruption,         // stored data failed a check (CRC, offsets, parse)
-  kIoError,            // the operating system or the storage engine failed
-  kBusy,               // retry later (a locked database, a full queue)
-  kUnavailable,        // a remote peer or broker cannot be reached
-  kInternal,           // a bug surfaced as a value at an edge
-  kPermissionDenied,   // the caller may not do this (a role, another citizen's data)
+  kInvalidArgument,     // the input is wrong; retrying the same input fails again
+  kNotFound,            // the thing asked for does not exist
+  kAlreadyExists,       // an id or key is taken
+  kFailedPrecondition,  // the state does not allow it (wrong format version, ...)
+  kCorruption,          // stored data failed a check (CRC, offsets, parse)
+  kIoError,             // the operating system or the storage engine failed
+  kBusy,                // retry later (a locked database, a full queue)
+  kUnavailable,         // a remote peer or broker cannot be reached
+  kInternal,            // a bug surfaced as a value at an edge
+  kPermissionDenied,    // the caller may not do this (a role, another citizen's data)
+  kResourceExhausted,   // the caller's allowance for a window is spent: retry after it
 };
 
 std::string_view code_name(Code code);
@@ -65,6 +66,7 @@ inline Status busy(std::string m) { return {Code::kBusy, std::move(m)}; }
 inline Status unavailable(std::string m) { return {Code::kUnavailable, std::move(m)}; }
 inline Status internal_error(std::string m) { return {Code::kInternal, std::move(m)}; }
 inline Status permission_denied(std::string m) { return {Code::kPermissionDenied, std::move(m)}; }
+inline Status resource_exhausted(std::string m) { return {Code::kResourceExhausted, std::move(m)}; }
 
 template <typename T>
 class [[nodiscard]] Result {

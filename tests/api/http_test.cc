@@ -2821,6 +2821,33 @@ TEST_F(HttpTest, AnInterimOverviewSentToTheEboxShowsTheRelationsAsTheyStoodWhenS
   EXPECT_EQ(get(citizen_path(kWorker, "inbox"), citizen(kWorker)).json()["items"].array.size(), 1u);  // `same`
 }
 
+// A citizen's token cannot make the outbox mail any address without end: past
+// overview_emails_per_principal in a window, 429 with Retry-After, nothing logged; the eBox is not
+// counted, and the next window takes e-mails again.
+TEST_F(HttpTest, OverviewsSentByEmailAreLimitedPerPrincipalAndWindow) {
+  declare(interim_in("2025-07-07"));
+  const std::string mail = R"({"worker":{"ssin":")" + kWorker +
+                           R"("},"interimOverviewSend":{"channel":"EMAIL","email":"someone@example.be"}})";
+  const std::string ebox = R"({"worker":{"ssin":")" + kWorker + R"("},"interimOverviewSend":{"channel":"EBOX"}})";
+  for (int i = 0; i < http_limits::overview_emails_per_principal; ++i)
+    EXPECT_EQ(act(mail, citizen(kWorker))["event"].find("result").text, "A") << i;
+  const auto logged = [&] {  // the overviews in the worker's history (an auditor's read adds a consultation)
+    const Json events = get("/v1/audit/citizens/" + kWorker + "/events?pageSize=500", auditor()).json();
+    int64_t n = 0;
+    for (const Json& e : events["items"].array) n += e.find("type").text == "InterimOverviewSent" ? 1 : 0;
+    return n;
+  };
+  const int64_t before = logged();
+  ASSERT_EQ(before, http_limits::overview_emails_per_principal);
+  const Response refused = post("/v1/actions", citizen(kWorker), mail);
+  expect_problem(refused, 429, "tooManyRequests");
+  EXPECT_EQ(refused.header("retry-after"), std::to_string(http_limits::overview_email_window_seconds)) << refused;
+  EXPECT_EQ(logged(), before) << "a refused e-mail is not logged";
+  EXPECT_EQ(act(ebox, citizen(kWorker))["event"].find("result").text, "A");  // the eBox: not limited
+  clock_.advance_seconds(http_limits::overview_email_window_seconds);
+  EXPECT_EQ(act(mail, citizen(kWorker))["event"].find("result").text, "A");
+}
+
 // --- Who looked (docs/audit.md) -------------------------------------------------------------------
 
 // An auditor's balance read and an employer's access-code lookup each appear in the citizen's
