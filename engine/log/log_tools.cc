@@ -21,7 +21,7 @@ Status read_partition(LogConsumer& consumer, uint32_t partition, Offset from, Of
   Offset at = from;
   auto last_progress = std::chrono::steady_clock::now();
   while (at < to) {
-    records.clear();
+    consumer.recycle(records);
     const size_t want = static_cast<size_t>(std::min<Offset>(to - at, limits::log_read_chunk_records));
     Result<size_t> got = consumer.poll(records, std::chrono::milliseconds(200), want);
     DIMONA_TRY(got);

@@ -199,12 +199,28 @@ EncodedBatch encode_batch(uint32_t partition, Offset base, std::span<const LogRe
   return batch;
 }
 
+// A record with default fields and, from the back of `spare` when it holds one, its string
+// buffers (read_frame assigns every string, so the bytes they hold do not matter).
+LogRecord take_spare(std::vector<LogRecord>* spare) {
+  LogRecord record;
+  if (spare == nullptr || spare->empty()) return record;
+  LogRecord& used = spare->back();
+  record.event_id.swap(used.event_id);
+  record.key.swap(used.key);
+  record.type.swap(used.type);
+  record.payload.swap(used.payload);
+  record.source.swap(used.source);
+  spare->pop_back();
+  return record;
+}
+
 Status decode_frames(std::string_view frames, uint32_t partition, Offset base, uint32_t count,
-                     std::vector<LogRecord>* out) {
+                     std::vector<LogRecord>* out, std::vector<LogRecord>* spare) {
   const size_t before = out->size();
+  out->reserve(before + count);
   Reader in(frames);
   for (uint32_t i = 0; i < count; ++i) {
-    LogRecord record;
+    LogRecord record = take_spare(spare);
     if (!read_frame(in, &record)) {
       out->resize(before);
       return corruption("record " + std::to_string(i) + " of the batch is not a whole frame");
@@ -220,15 +236,16 @@ Status decode_frames(std::string_view frames, uint32_t partition, Offset base, u
   return Status::ok();
 }
 
-Status decode_batch(const BatchHeader& h, std::string_view stored, std::vector<LogRecord>* out, std::string* scratch) {
+Status decode_batch(const BatchHeader& h, std::string_view stored, std::vector<LogRecord>* out, std::string* scratch,
+                    std::vector<LogRecord>* spare) {
   const std::string at = batch_location(h.partition, h.base_offset);
   if (!header_in_range(h, stored.size())) return corruption(at + " has an impossible header");
   if (batch_crc(h, stored) != static_cast<uint32_t>(h.crc)) return corruption(at + " fails its CRC");
   std::string_view frames;
   DIMONA_TRY(expand(h, stored, scratch, &frames));
   const size_t before = out->size();
-  Status decoded =
-      decode_frames(frames, h.partition, static_cast<Offset>(h.base_offset), static_cast<uint32_t>(h.count), out);
+  Status decoded = decode_frames(frames, h.partition, static_cast<Offset>(h.base_offset),
+                                 static_cast<uint32_t>(h.count), out, spare);
   if (!decoded.is_ok()) return corruption(at + ": " + decoded.message());
   if (!recorded_in_order(h, std::span<const LogRecord>(*out).subspan(before))) {
     out->resize(before);
@@ -238,10 +255,10 @@ Status decode_batch(const BatchHeader& h, std::string_view stored, std::vector<L
 }
 
 Status decode_batch_window(const BatchHeader& h, std::string_view stored, uint32_t first, uint32_t n,
-                           std::vector<LogRecord>* out, std::string* scratch) {
+                           std::vector<LogRecord>* out, std::string* scratch, std::vector<LogRecord>* spare) {
   if (!header_in_range(h, stored.size()) || n == 0 || first >= h.count || n > h.count - first)
-    return decode_batch(h, stored, out, scratch);  // refused there, with its message, or whole
-  if (first == 0 && n == h.count) return decode_batch(h, stored, out, scratch);
+    return decode_batch(h, stored, out, scratch, spare);  // refused there, with its message, or whole
+  if (first == 0 && n == h.count) return decode_batch(h, stored, out, scratch, spare);
   const std::string at = batch_location(h.partition, h.base_offset);
   if (batch_crc(h, stored) != static_cast<uint32_t>(h.crc)) return corruption(at + " fails its CRC");
   // The frames up to the window's end: an LZ4 block is decompressed from its start, so only as
@@ -264,7 +281,7 @@ Status decode_batch_window(const BatchHeader& h, std::string_view stored, uint32
     for (uint32_t i = 0; i < first && whole; ++i) whole = skip_frame(in);
     const size_t before = out->size();
     for (uint32_t i = 0; i < n && whole; ++i) {
-      LogRecord record;
+      LogRecord record = take_spare(spare);
       whole = read_frame(in, &record);
       record.partition = h.partition;
       record.offset = static_cast<Offset>(h.base_offset) + first + i;

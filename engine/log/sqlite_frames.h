@@ -62,16 +62,18 @@ EncodedBatch encode_batch(uint32_t partition, Offset base, std::span<const LogRe
 
 // Decodes exactly count frames that fill `frames`, as the records at
 // base .. base+count-1 of partition, appended to out. kCorruption (message
-// without location) when the bytes are not that.
+// without location) when the bytes are not that. Each record is built in the
+// buffers of one taken from the back of `spare` when it holds any
+// (LogConsumer::recycle): the same record, fewer allocations.
 Status decode_frames(std::string_view frames, uint32_t partition, Offset base, uint32_t count,
-                     std::vector<LogRecord>* out);
+                     std::vector<LogRecord>* out, std::vector<LogRecord>* spare = nullptr);
 
 // Checks a stored batch (header ranges, CRC, codec and size, frames, each
 // record's recordedAt within [first, last] and non-decreasing) and appends its
 // records to out; scratch holds the decompressed frames. On kCorruption
 // nothing is appended.
 Status decode_batch(const BatchHeader& header, std::string_view stored, std::vector<LogRecord>* out,
-                    std::string* scratch);
+                    std::string* scratch, std::vector<LogRecord>* spare = nullptr);
 
 // "partition 3: batch at offset 42", the prefix of every corruption message.
 // The records [first, first + n) of a batch (0-based within it) appended to
@@ -82,7 +84,7 @@ Status decode_batch(const BatchHeader& header, std::string_view stored, std::vec
 // copy, so a frame after the window is not checked (the CRC covers it). The
 // whole batch (first 0, n count) or a window out of range is decode_batch.
 Status decode_batch_window(const BatchHeader& header, std::string_view stored, uint32_t first, uint32_t n,
-                           std::vector<LogRecord>* out, std::string* scratch);
+                           std::vector<LogRecord>* out, std::string* scratch, std::vector<LogRecord>* spare = nullptr);
 
 std::string batch_location(uint32_t partition, int64_t base_offset);
 

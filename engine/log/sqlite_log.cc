@@ -591,6 +591,13 @@ class SqliteConsumer final : public LogConsumer {
   Status seek_to_instant(uint32_t partition, Instant at) override;
   Result<size_t> poll(std::vector<LogRecord>& out, std::chrono::milliseconds timeout, size_t max_records) override;
 
+  void recycle(std::vector<LogRecord>& records) override {
+    for (LogRecord& r : records) {
+      if (spare_.size() >= limits::log_read_chunk_records) break;
+      spare_.push_back(std::move(r));
+    }
+    records.clear();
+  }
   Result<Offset> end_offset(uint32_t partition) override {
     DIMONA_TRY(check_partition(partition));
     StatementUse use(tail_.get());
@@ -639,9 +646,9 @@ class SqliteConsumer final : public LogConsumer {
     if (h->base_offset >= 0 && base <= position && position < end && budget <= limits::log_window_records_max &&
         end - position > budget) {
       return log_frames::decode_batch_window(*h, stored, static_cast<uint32_t>(position - base),
-                                             static_cast<uint32_t>(budget), records, &scratch_);
+                                             static_cast<uint32_t>(budget), records, &scratch_, &spare_);
     }
-    return log_frames::decode_batch(*h, stored, records, &scratch_);
+    return log_frames::decode_batch(*h, stored, records, &scratch_, &spare_);
   }
 
   static size_t deliver(Cursor& c, std::vector<LogRecord>& out, size_t budget) {
@@ -684,6 +691,9 @@ class SqliteConsumer final : public LogConsumer {
   uint32_t partitions_;
   std::map<uint32_t, Cursor> cursors_;
   std::string scratch_;  // decompressed frames
+  // Records given back (recycle()), whose buffers the next batches are decoded into: at most
+  // limits::log_read_chunk_records, a poll's worth for a long read.
+  std::vector<LogRecord> spare_;
 };
 
 Status SqliteConsumer::seek_to_instant(uint32_t partition, Instant at) {
