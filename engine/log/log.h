@@ -177,9 +177,12 @@ class LogConsumer {
   // The offset the next appended record of partition will get (the high watermark).
   virtual Result<Offset> end_offset(uint32_t partition) = 0;
   // Empties `records` (records this consumer's poll delivered, read and done with), keeping
-  // their buffers for the next poll where the backend can: a long read then copies each record
-  // into buffers it already has rather than allocating five strings a record. Default: clear().
+  // their buffers for the next polls where the backend can: a long read then copies each record
+  // into buffers it already has rather than allocating five strings a record, until
+  // release_recycled() frees what is kept (read_partition: when its read ends, so an idle
+  // consumer holds none). Default: clear(), and nothing kept.
   virtual void recycle(std::vector<LogRecord>& records) { records.clear(); }
+  virtual void release_recycled() {}
 };
 
 class Log {

@@ -217,7 +217,10 @@ LogRecord take_spare(std::vector<LogRecord>* spare) {
 Status decode_frames(std::string_view frames, uint32_t partition, Offset base, uint32_t count,
                      std::vector<LogRecord>* out, std::vector<LogRecord>* spare) {
   const size_t before = out->size();
-  out->reserve(before + count);
+  // No more records than the bytes can hold (a frame's fixed fields and a one-byte id: 33 bytes),
+  // whatever count a caller passes.
+  constexpr size_t kFrameBytesMin = 8 + 4 + 5 * 4 + 1;
+  out->reserve(before + std::min<size_t>(count, frames.size() / kFrameBytesMin));
   Reader in(frames);
   for (uint32_t i = 0; i < count; ++i) {
     LogRecord record = take_spare(spare);

@@ -32,6 +32,8 @@ constexpr int64_t kStartMicros = 1'750'000'000 * kMicrosPerSecond;
 struct Batch {
   std::vector<std::string> ids, payloads, sources;
   std::vector<Instant> recorded_at;
+  std::string key = "05031412595", type = "DimonaInDeclared";
+  uint32_t schema_version = 3;
 
   void add(std::string id, Instant at, std::string payload) {
     ids.push_back(std::move(id));
@@ -42,7 +44,7 @@ struct Batch {
   std::vector<LogRecordDraft> drafts() const {
     std::vector<LogRecordDraft> result;
     for (size_t i = 0; i < ids.size(); ++i) {
-      result.push_back({ids[i], "05031412595", "DimonaInDeclared", 3, recorded_at[i], payloads[i], sources[i]});
+      result.push_back({ids[i], key, type, schema_version, recorded_at[i], payloads[i], sources[i]});
     }
     return result;
   }
@@ -530,8 +532,15 @@ TEST_F(SqliteLog, APollReturnsAtMostItsMaxAndKeepsTheRestOfTheBatchInOrder) {
 TEST_F(SqliteLog, RecycledRecordsReadExactlyAsFreshOnes) {
   std::unique_ptr<Log> log = must_open();
   auto writer = producer(*log, 0);
-  ASSERT_TRUE(append(*writer, make_batch("a-long-event-id-prefix", 40, kStartMicros, 900)).is_ok());
-  ASSERT_TRUE(append(*writer, make_batch("b", 40, kStartMicros + 100'000, 20)).is_ok());
+  Batch first = make_batch("a-long-event-id-prefix", 40, kStartMicros, 900);
+  first.key = "05031412595-and-more-than-sso";
+  first.type = "AnEventTypeLongerThanTheSmallStringBuffer";
+  first.schema_version = 7;
+  ASSERT_TRUE(append(*writer, first).is_ok());
+  Batch second = make_batch("b", 40, kStartMicros + 100'000, 20);
+  second.key = "k";
+  second.type = "T";
+  ASSERT_TRUE(append(*writer, second).is_ok());
   auto fresh = consumer(*log, 0);
   std::vector<LogRecord> expected;
   while (expected.size() < 80) {
