@@ -51,10 +51,9 @@ void submit(Call& c, LedgerService& ledger, bool declaration_route) {
       // serve --group: the event falls in a partition another member holds (docs/kafka.md §10).
       if (const std::optional<uint32_t> partition = not_held_partition(o.status()))
         return reply(misdirected(ledger, *partition, target));
-      HttpResponse r = problem_of(o.status());
-      if (o.status().code() == Code::kResourceExhausted)
-        r.headers.emplace_back("Retry-After", std::to_string(http_limits::overview_email_window_seconds));
-      return reply(std::move(r));
+      if (o.status().code() == Code::kResourceExhausted)  // the only allowance a submission has
+        return reply(too_many_requests(o.status().message(), http_limits::overview_email_window_seconds));
+      return reply(problem_of(o.status()));
     }
     reply(written(*o, public_url));
   });

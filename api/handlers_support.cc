@@ -43,6 +43,12 @@ HttpResponse forbidden() {
   return problem(403, "missingPermission", "Missing Permission", "The caller may not access this resource");
 }
 
+HttpResponse too_many_requests(std::string_view detail, int retry_after_seconds) {
+  HttpResponse r = problem(429, "tooManyRequests", "Too Many Requests", detail);
+  r.headers.emplace_back("Retry-After", std::to_string(retry_after_seconds));
+  return r;
+}
+
 HttpResponse unavailable_response(std::string_view detail) {
   HttpResponse r = problem(503, "serviceUnavailable", "Service Unavailable", detail);
   r.headers.emplace_back("Retry-After", "1");

@@ -21,6 +21,8 @@ namespace dimona::api {
 
 HttpResponse forbidden();  // 403, the same text whether or not the thing exists
 HttpResponse unavailable_response(std::string_view detail);  // 503 with Retry-After
+// 429 tooManyRequests with Retry-After: a rate limit's window (access-code lookups, e-mailed overviews).
+HttpResponse too_many_requests(std::string_view detail, int retry_after_seconds);
 // serve --group (docs/kafka.md §10): the request belongs to `partition`, which
 // another member holds: 307 to its owner with the same target (the client
 // repeats the method, the body and its Authorization there), or 503 with

@@ -262,9 +262,8 @@ struct Api::Impl {
 
   void dispatch(const Route& route, Call& c) {
     if (route.access_code_limited && !within_access_code_limits(c)) {
-      HttpResponse r = problem(429, "tooManyRequests", "Too Many Requests", "Too many access-code lookups; retry later");
-      r.headers.emplace_back("Retry-After", std::to_string(http_limits::access_code_window_seconds));
-      return c.reply(std::move(r));
+      return c.reply(
+          too_many_requests("Too many access-code lookups; retry later", http_limits::access_code_window_seconds));
     }
     if (route.read && c.as_of && !route.answers_as_of) {  // docs/audit.md: the same handler over the state at that instant
       // One citizen's read folds that citizen's events alone (docs/audit.md "One citizen"); a

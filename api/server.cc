@@ -268,6 +268,10 @@ bool is_health_probe(const http::request<http::string_body>& req) {
   return req.method() == http::verb::get && std::string_view(target).substr(0, target.find('?')) == "/health";
 }
 
+// Whether a response of this status carries a body, and so Content-Length: not 1xx, 204 or 304
+// (RFC 9110 6.4.1, 8.6).
+bool status_has_body(int status) { return status >= 200 && status != 204 && status != 304; }
+
 // The response's head, byte for byte what Beast's serializer wrote for it before (status line;
 // Content-Type; the handler's headers in order, a name given again keeping only its last value as
 // fields::set does, never a framing field; Connection: close when the connection ends;
@@ -315,7 +319,7 @@ void write_head(const HttpResponse& r, bool keep_alive, std::string* out) {
     if (!framing(name) && !named_from(i + 1, name)) field(name, r.headers[i].second);
   }
   if (!keep_alive) out->append("Connection: close\r\n");
-  if (r.status >= 200 && r.status != 204 && r.status != 304) {
+  if (status_has_body(r.status)) {
     out->append("Content-Length: ");
     append_uint(out, r.body.size());
     out->append("\r\n");
@@ -538,7 +542,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     body_out_ = std::move(response.body);
     // HEAD (RFC 9110 9.3.2): the GET's status and headers, Content-Length the GET's body's, no
     // body; 1xx, 204 and 304 have none either.
-    const bool body = !head_request_ && response.status >= 200 && response.status != 204 && response.status != 304;
+    const bool body = !head_request_ && status_has_body(response.status);
     const std::array<net::const_buffer, 2> buffers{net::buffer(head_out_),
                                                    net::buffer(body_out_.data(), body ? body_out_.size() : 0)};
     net::async_write(stream_, buffers,
