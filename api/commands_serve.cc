@@ -1,8 +1,12 @@
 // `serve` (the REST API over the live ledger) and `token` (development tokens).
+#include <unistd.h>
+
 #include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
+#include <memory>
+#include <mutex>
 
 #include <boost/asio/ip/address.hpp>
 
@@ -78,6 +82,11 @@ int run_serve(const CommonOptions& common, const ServeOptions& o) {
     input = std::move(opened).value();
   }
   SystemClock clock;
+  struct LoadFailure {
+    std::mutex mutex;
+    Status status = Status::ok();
+  };
+  auto load_failure = std::make_shared<LoadFailure>();
   // What the input topic's records became, summed over its feeders, for /metrics.
   std::shared_ptr<api::InputTally> input_tally = o.input.empty() ? nullptr : std::make_shared<api::InputTally>();
   Result<std::unique_ptr<api::LedgerService>> service = unavailable("not opened");
@@ -91,7 +100,15 @@ int run_serve(const CommonOptions& common, const ServeOptions& o) {
     if (!opened.is_ok()) return fail("serve", opened.status());
     service = std::unique_ptr<api::LedgerService>(std::move(*opened));
   } else {
-    service = api::open_ledger_service(common, clock, o.projector_threads);
+    // Serve at once: the partitions load after the server starts, each answering once loaded. A
+    // load that fails stops serve as a signal would, and serve then exits with its message.
+    service = api::open_ledger_service(common, clock, o.projector_threads, [load_failure](const Status& why) {
+      {
+        std::lock_guard lock(load_failure->mutex);
+        load_failure->status = why;
+      }
+      ::kill(::getpid(), SIGTERM);  // to the process: the main thread's sigwait takes it
+    });
   }
   if (!service.is_ok()) return fail("serve", service.status());
   std::unique_ptr<OutboxThread> outbox;  // after the service: the events log exists
@@ -132,7 +149,11 @@ int run_serve(const CommonOptions& common, const ServeOptions& o) {
   std::fflush(stdout);
   int signal = 0;
   sigwait(&signals, &signal);
-  std::fprintf(stderr, "stopping: finishing the requests in flight, then a checkpoint\n");
+  const Status load_failed = [&] {
+    std::lock_guard lock(load_failure->mutex);
+    return load_failure->status;
+  }();
+  if (load_failed.is_ok()) std::fprintf(stderr, "stopping: finishing the requests in flight, then a checkpoint\n");
   if (feeder) {
     feeder->stop();
     const api::InputCounts c = feeder->counts();
@@ -148,6 +169,7 @@ int run_serve(const CommonOptions& common, const ServeOptions& o) {
   (*server)->stop();
   if (outbox) outbox->stop();
   (*service)->stop();
+  if (!load_failed.is_ok()) return fail("serve", load_failed);  // one line, as a refusal before serving is
   return 0;
 }
 

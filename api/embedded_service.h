@@ -30,6 +30,19 @@
 // partitions it holds. A writer that does not share (one whose seed was
 // refused) keeps its own states, and the projector folds every event into
 // its own.
+//
+// Serve at once (issue 13 item 4). Given a deferred projector
+// (Projector::open_deferred), open() returns at once and a loading thread
+// loads its partitions (projector.h "Serve at once"): a read of a loaded
+// partition is answered meanwhile, one of a partition still loading throws
+// PartitionLoading (503, Retry-After: 1) and that partition is loaded next.
+// Not ready, no checkpoint, and writes wait in the queue (the writer opens
+// after the last partition) until every partition is loaded. A checkpoint
+// found unusable while loading is set aside and the state is folded from the
+// log, as open_projector() does at a synchronous open. A load that fails
+// otherwise fails the writer (writes answered 503), and `on_load_failed`
+// is called once, on the loading thread; stop() during the load stops it
+// between two partitions.
 #pragma once
 
 #include <atomic>
@@ -55,9 +68,12 @@ class EmbeddedLedgerService final : public LedgerService {
   // Catches a projector up on `write`'s log (from its checkpoint) and starts the writer thread.
   // `projector`: one already opened over that log with `options`; null: opened here.
   // `open_writer`: given exactly when write.ledger is null.
+  // `projector` deferred (not fully_loaded()): loaded in the background (see "Serve at once").
+  using LoadFailed = std::function<void(const Status&)>;
   static Result<std::unique_ptr<EmbeddedLedgerService>> open(WriteSide write, const ProjectorOptions& options,
                                                              std::unique_ptr<Projector> projector = nullptr,
-                                                             OpenWriter open_writer = {});
+                                                             OpenWriter open_writer = {},
+                                                             LoadFailed on_load_failed = {});
   ~EmbeddedLedgerService() override;
 
   void submit(std::string body, Check check, Done done) override;
@@ -75,6 +91,8 @@ class EmbeddedLedgerService final : public LedgerService {
   bool wait_for(uint32_t partition, Offset offset, int deadline_ms) const override;
   uint32_t partition_of(Ssin citizen) const override { return partition_for(citizen, log_->partitions()); }
   bool ready() const override;
+  std::optional<LoadProgress> loading() const override;
+  bool wait_loaded(uint32_t partition, int deadline_ms) const override;
   std::string_view writer_status() const override;
   std::string log_uri() const override { return log_->uri(); }
   Result<std::vector<PartitionProgress>> progress() const override;
@@ -98,6 +116,9 @@ class EmbeddedLedgerService final : public LedgerService {
   bool enqueue(Pending p);
   explicit EmbeddedLedgerService(WriteSide write);
   void run();
+  // The loading thread ("Serve at once"): load_partitions(), then the writer may open.
+  void load();
+  Status load_partitions();
   // Writer thread, first: runs open_writer_ when there is no writer yet; false when it failed
   // (writer_failure_ says why, once on stderr).
   bool open_writer();
@@ -161,6 +182,13 @@ class EmbeddedLedgerService final : public LedgerService {
   std::atomic<uint64_t> commit_failures_{0};
   std::atomic<uint64_t> fold_failures_{0};
   std::atomic<int64_t> ledger_time_micros_{0};
+  // "Serve at once": true until the loading thread is done (set under queue_mutex_, waited on with wake_).
+  std::atomic<bool> loading_{false};
+  std::atomic<bool> stop_loading_{false};
+  LoadFailed on_load_failed_;
+  mutable std::mutex loaded_mutex_;  // wait_loaded() waits on partition_loaded_, notified as each one loads
+  mutable std::condition_variable partition_loaded_;
+  std::thread loader_;
   std::thread writer_;
 };
 

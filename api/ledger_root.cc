@@ -207,16 +207,27 @@ Result<WriteSide> open_write_side(const LedgerConfig& common, const Clock& clock
   return std::move(side);
 }
 
-Result<std::unique_ptr<Projector>> open_projector(Log& log, const ProjectorOptions& options) {
-  Result<std::unique_ptr<Projector>> projector = Projector::open(log, options);
-  if (projector.is_ok() || options.checkpoint_path.empty()) return projector;
-  const Code code = projector.status().code();
-  if (code != Code::kCorruption && code != Code::kFailedPrecondition) return projector;
+bool set_aside_unusable_checkpoint(const ProjectorOptions& options, const Status& why) {
+  if (options.checkpoint_path.empty()) return false;
+  if (why.code() != Code::kCorruption && why.code() != Code::kFailedPrecondition) return false;
   Result<std::string> aside = set_aside_checkpoint(options.checkpoint_path, SystemClock().now());
-  if (!aside.is_ok()) return aside.status();
-  std::fprintf(stderr, "dimona-ledger: warning: the checkpoint %s cannot be used (%s); set aside as %s, rebuilding the state from the log\n",
-               options.checkpoint_path.c_str(), projector.status().to_string().c_str(), aside->c_str());
-  return Projector::open(log, options);
+  if (!aside.is_ok()) {
+    std::fprintf(stderr, "dimona-ledger: the checkpoint %s cannot be used (%s) nor set aside (%s)\n",
+                 options.checkpoint_path.c_str(), why.to_string().c_str(), aside.status().to_string().c_str());
+    return false;
+  }
+  std::fprintf(stderr,
+               "dimona-ledger: warning: the checkpoint %s cannot be used (%s); set aside as %s, rebuilding the state "
+               "from the log\n",
+               options.checkpoint_path.c_str(), why.to_string().c_str(), aside->c_str());
+  return true;
+}
+
+Result<std::unique_ptr<Projector>> open_projector(Log& log, const ProjectorOptions& options, bool deferred) {
+  auto open = [&] { return deferred ? Projector::open_deferred(log, options) : Projector::open(log, options); };
+  Result<std::unique_ptr<Projector>> projector = open();
+  if (projector.is_ok() || !set_aside_unusable_checkpoint(options, projector.status())) return projector;
+  return open();
 }
 
 Result<ReadSide> open_read_side(const LedgerConfig& common, unsigned threads, bool show_progress,
@@ -253,20 +264,23 @@ Result<ReadSide> open_read_side(const LedgerConfig& common, unsigned threads, bo
 }
 
 Result<std::unique_ptr<LedgerService>> open_ledger_service(const LedgerConfig& config, const Clock& clock,
-                                                           unsigned projector_threads) {
+                                                           unsigned projector_threads,
+                                                           std::function<void(const Status&)> on_load_failed) {
   ProjectorOptions options;
   options.threads = std::max(1u, projector_threads);
   options.checkpoint_path = checkpoint_path(config);
   options.checkpoint_at_end = false;  // serve folds after every commit: a checkpoint when due, and at stop
   options.checkpoint_in_fold = false;  // ... written by the service beside its readers (service.cc)
   options.keep_checkpoints = config.keep_checkpoints;
-  Result<std::unique_ptr<EmbeddedLedgerService>> service = open_embedded_service(config, clock, std::move(options));
+  Result<std::unique_ptr<EmbeddedLedgerService>> service =
+      open_embedded_service(config, clock, std::move(options), std::move(on_load_failed));
   DIMONA_TRY(service);
   return std::unique_ptr<LedgerService>(std::move(*service));
 }
 
-Result<std::unique_ptr<EmbeddedLedgerService>> open_embedded_service(const LedgerConfig& config, const Clock& clock,
-                                                                     ProjectorOptions options) {
+Result<std::unique_ptr<EmbeddedLedgerService>> open_embedded_service(
+    const LedgerConfig& config, const Clock& clock, ProjectorOptions options,
+    std::function<void(const Status&)> on_load_failed) {
   // The read side loads its checkpoint and catches up first; the writer starts from its states on
   // the service's writer thread while the server already answers reads (the log is folded once,
   // by the read side; writes wait in the queue until the writer is open).
@@ -276,16 +290,20 @@ Result<std::unique_ptr<EmbeddedLedgerService>> open_embedded_service(const Ledge
   Result<std::shared_ptr<const QuotaSchedule>> quota = reference_schedule(log, config);
   DIMONA_TRY(quota);
   options.quota = *quota;
-  Result<std::unique_ptr<Projector>> projector = open_projector(log, options);
+  // Serve at once (embedded_service.h): given a callback for a failed load, the partitions load
+  // in the background; otherwise (a consumer group member) before this returns.
+  const bool deferred = static_cast<bool>(on_load_failed) && options.partitions.empty();
+  Result<std::unique_ptr<Projector>> projector = open_projector(log, options, deferred);
   DIMONA_TRY(projector);
-  DIMONA_TRY((*projector)->catch_up());
+  if (!deferred) DIMONA_TRY((*projector)->catch_up());
   auto shared = std::make_shared<WriterParts>(std::move(*parts));
   EmbeddedLedgerService::OpenWriter open_writer = [shared, config, &clock, held = options.partitions](
                                                       Log& writer_log, Projector& read_side) {
     const std::optional<WriterSeed> seed = read_side.writer_seed(/*share=*/true);
     return open_ledger(writer_log, shared->schedule, shared->secret, config, clock, held, seed ? &*seed : nullptr);
   };
-  return EmbeddedLedgerService::open(std::move(shared->side), options, std::move(*projector), std::move(open_writer));
+  return EmbeddedLedgerService::open(std::move(shared->side), options, std::move(*projector), std::move(open_writer),
+                                     std::move(on_load_failed));
 }
 
 }  // namespace dimona::api

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -89,7 +90,12 @@ Result<WriteSide> open_write_side(const LedgerConfig& config, const Clock& clock
 // a state that does not decode; kFailedPrecondition: another format, another
 // log) is set aside (set_aside_checkpoint) with one warning line on stderr,
 // and the projector starts empty: the log is the truth, the fold rebuilds it.
-Result<std::unique_ptr<Projector>> open_projector(Log& log, const ProjectorOptions& options);
+// `deferred`: Projector::open_deferred (its partitions loaded later by load()).
+Result<std::unique_ptr<Projector>> open_projector(Log& log, const ProjectorOptions& options, bool deferred = false);
+// A checkpoint that cannot be used (`why`: kCorruption or kFailedPrecondition from its load) is set
+// aside (set_aside_checkpoint) with one warning on stderr, so the state is folded from the log:
+// true when it was. False for other errors, no checkpoint path, or a rename that failed (said on stderr).
+bool set_aside_unusable_checkpoint(const ProjectorOptions& options, const Status& why);
 
 // The log and a projector caught up with it (from the checkpoint, if any).
 struct ReadSide {
@@ -106,13 +112,18 @@ Result<ReadSide> open_read_side(const LedgerConfig& config, unsigned threads, bo
 // writer itself opens on that thread from the projector's states (Ledger::open, "Starting from
 // the read side"), so reads are answered as soon as this returns and writes wait in the queue
 // until the writer is open (LedgerService::writer_status()). `clock` outlives the service.
+// Given `on_load_failed`, it returns at once and the projector's partitions load in the
+// background, each answering once loaded (embedded_service.h, "Serve at once"); the callback is
+// called if that load fails.
 Result<std::unique_ptr<LedgerService>> open_ledger_service(const LedgerConfig& config, const Clock& clock,
-                                                           unsigned projector_threads);
+                                                           unsigned projector_threads,
+                                                           std::function<void(const Status&)> on_load_failed = {});
 
 // The same for the partitions `options.partitions` (empty: all), a consumer group member's share
 // (GroupLedgerService): its projector folds those, and its writer holds those and opens over the
 // projector's states of them (one state in a member too). `options.quota` is set here.
-Result<std::unique_ptr<EmbeddedLedgerService>> open_embedded_service(const LedgerConfig& config, const Clock& clock,
-                                                                     ProjectorOptions options);
+Result<std::unique_ptr<EmbeddedLedgerService>> open_embedded_service(
+    const LedgerConfig& config, const Clock& clock, ProjectorOptions options,
+    std::function<void(const Status&)> on_load_failed = {});
 
 }  // namespace dimona::api

@@ -30,13 +30,19 @@ void health(Call& c, const LedgerService&) { c.reply(json_response(200, "{\"stat
 // Ready: reads are answered, the writer takes submissions (decided once it is open: "writer"
 // says whether it is "opening", "open", "failed", or "none" in a group member holding no
 // partition) and the log answers; with the partitions
-// held, each one's folded offset, the log's end and the lag.
+// held, each one's folded offset, the log's end and the lag. While the partitions load at start
+// ("Serve at once"), "loading" says how many are loaded (each answers as soon as it is).
 void ready(Call& c, const LedgerService& view) {
   const Result<std::vector<PartitionProgress>> progress = view.progress();
+  const std::optional<LedgerService::LoadProgress> loading = view.loading();
   const bool ok = view.ready() && progress.is_ok();
   std::string body;
   JsonWriter w(&body);
   w.begin_object().key("status").string(ok ? "UP" : "DOWN");
+  if (loading) {
+    w.key("loading").begin_object().key("partitionsLoaded").integer(loading->loaded);
+    w.key("partitions").integer(loading->partitions).end_object();
+  }
   w.key("lag").integer(static_cast<int64_t>(view.lag())).key("eventsFolded").integer(static_cast<int64_t>(view.events_folded()));
   w.key("log").string(view.log_uri()).key("writer").string(view.writer_status());
   if (progress.is_ok()) {
@@ -70,9 +76,11 @@ constexpr std::string_view kFanoutHeader = "x-dimona-fanout";
 namespace {
 
 // The answer to an exception that reached an HTTP edge: a read side being folded again
-// (embedded_service.h "One state") is 503, retried; anything else is a bug, a 500, never a dead server.
+// (embedded_service.h "One state") or a partition still loading at start ("Serve at once") is
+// 503, retried; anything else is a bug, a 500, never a dead server.
 HttpResponse exception_response(const std::exception& e) {
-  if (dynamic_cast<const ReadSideUnavailable*>(&e) != nullptr) return unavailable_response(e.what());
+  if (dynamic_cast<const ReadSideUnavailable*>(&e) != nullptr || dynamic_cast<const PartitionLoading*>(&e) != nullptr)
+    return unavailable_response(e.what());
   return problem(500, "internalServerError", "Internal Server Error", "The request could not be completed");
 }
 
@@ -505,11 +513,42 @@ struct Api::Impl {
     auto task = [this, &route, call] {
       try {
         dispatch(route, *call);
+      } catch (const PartitionLoading& loading) {
+        dispatch_when_loaded(route, *call, loading.partition);
       } catch (const std::exception& e) {
         call->reply(exception_response(e));
       }
     };
     if (!post_fanout(std::move(task))) call->reply(unavailable_response("Too many requests in the past at once, or stopping; retry"));
+  }
+
+  // Serve at once (embedded_service.h): a request that reached a partition still loading at
+  // start waits for it on the pool (the partition asked for is loaded next) and is dispatched
+  // again as soon as it is loaded; 503 with Retry-After once http_limits::partition_load_wait_ms
+  // have passed, or when the pool is full.
+  void when_loaded(const Route& route, Call c, uint32_t partition) {
+    auto call = std::make_shared<Call>(std::move(c));
+    auto task = [this, &route, call, partition] { dispatch_when_loaded(route, *call, partition); };
+    if (!post_fanout(std::move(task))) call->reply(unavailable_response("The partitions are loading; retry"));
+  }
+
+  // On a pool thread.
+  void dispatch_when_loaded(const Route& route, Call& c, uint32_t partition) {
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(http_limits::partition_load_wait_ms);
+    for (;;) {
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0 || !service.wait_loaded(partition, static_cast<int>(left.count())))
+        return c.reply(unavailable_response("partition " + std::to_string(partition) + " is still loading; retry"));
+      try {
+        return dispatch(route, c);
+      } catch (const PartitionLoading& again) {  // the route reads another partition too
+        partition = again.partition;
+      } catch (const std::exception& e) {
+        return c.reply(exception_response(e));
+      }
+    }
   }
 
   bool post_fanout(std::function<void()> task) {
@@ -776,6 +815,8 @@ void Api::handle(HttpRequest request, std::function<void(HttpResponse)> done) {
     if ((c.as_of || route->may_fold) && !route->answers_as_of)
       return impl.dispatch_on_pool(*route, std::move(c));  // a past state may fold for a while
     impl.dispatch(*route, c);
+  } catch (const PartitionLoading& loading) {  // nothing answered yet: the handler read no further
+    impl.when_loaded(*route, std::move(c), loading.partition);
   } catch (const std::exception& e) {  // the HTTP edge: a bug becomes a 500, never a dead server
     c.reply(exception_response(e));
   }

@@ -1,6 +1,9 @@
 #include "api/embedded_service.h"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <map>
 
@@ -25,7 +28,8 @@ EmbeddedLedgerService::EmbeddedLedgerService(WriteSide write)
 Result<std::unique_ptr<EmbeddedLedgerService>> EmbeddedLedgerService::open(WriteSide write,
                                                                            const ProjectorOptions& options,
                                                                            std::unique_ptr<Projector> projector,
-                                                                           OpenWriter open_writer) {
+                                                                           OpenWriter open_writer,
+                                                                           LoadFailed on_load_failed) {
   DIMONA_ASSERT((write.ledger == nullptr) == static_cast<bool>(open_writer));
   std::unique_ptr<EmbeddedLedgerService> s(new EmbeddedLedgerService(std::move(write)));
   s->options_ = options;
@@ -43,6 +47,13 @@ Result<std::unique_ptr<EmbeddedLedgerService>> EmbeddedLedgerService::open(Write
   Result<std::unique_ptr<LogConsumer>> ends = s->log_->open_consumer();
   DIMONA_TRY(ends);
   s->ends_ = std::move(*ends);
+  if (!s->projector_->fully_loaded()) {  // "Serve at once": the partitions load in the background
+    s->loading_ = true;
+    s->on_load_failed_ = std::move(on_load_failed);
+    s->loader_ = std::thread([raw = s.get()] { raw->load(); });
+    s->writer_ = std::thread([raw = s.get()] { raw->run(); });
+    return s;
+  }
   Result<ReplayStats> stats = s->projector_->catch_up();
   DIMONA_TRY(stats);
   s->events_folded_ = stats->events + stats->resumed_events;
@@ -171,7 +182,86 @@ bool EmbeddedLedgerService::open_writer() {
   return true;
 }
 
+void EmbeddedLedgerService::load() {
+  const auto started = std::chrono::steady_clock::now();
+  const Status loaded = load_partitions();
+  if (!loaded.is_ok()) {
+    writer_failure_ = loaded;  // before the status turns failed (open_writer reads it)
+    writer_status_ = WriterStatus::kFailed;
+    if (stop_loading_) {
+      // stopped: nothing to say
+    } else if (on_load_failed_) {
+      on_load_failed_(loaded);  // its owner says it
+    } else {
+      std::fprintf(stderr,
+                   "dimona-ledger: serve: the read side could not be loaded (%s): not ready, writes are answered 503\n",
+                   loaded.to_string().c_str());
+    }
+  } else if (isatty(STDERR_FILENO)) {
+    std::fprintf(stderr, "serve: %u partitions loaded in %.1f s, %llu events\n", projector_->partition_count(),
+                 std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
+                 static_cast<unsigned long long>(events_folded_.load()));
+  }
+  {
+    std::lock_guard lock(queue_mutex_);
+    loading_ = false;
+  }
+  wake_.notify_all();
+  { std::lock_guard lock(loaded_mutex_); }
+  partition_loaded_.notify_all();
+}
+
+bool EmbeddedLedgerService::wait_loaded(uint32_t partition, int deadline_ms) const {
+  std::unique_lock lock(loaded_mutex_);
+  return partition_loaded_.wait_for(lock, std::chrono::milliseconds(deadline_ms), [&] {
+    if (!loading_) return true;  // loaded, or failed or stopped: the read answers for itself
+    std::shared_lock readers(fold_mutex_);
+    return partition >= projector_->partition_count() || projector_->loaded(partition);
+  });
+}
+
+Status EmbeddedLedgerService::load_partitions() {
+  auto loaded = [this](uint32_t) {
+    { std::lock_guard lock(loaded_mutex_); }  // a waiter between its check and its wait hears this
+    partition_loaded_.notify_all();
+  };
+  Result<ReplayStats> stats = projector_->load(loaded, &stop_loading_);
+  if (!stats.is_ok() && !stop_loading_ && projector_->checkpoint_refused() &&
+      set_aside_unusable_checkpoint(options_, stats.status())) {
+    Result<std::unique_ptr<Projector>> fresh = Projector::open_deferred(*log_, options_);
+    DIMONA_TRY(fresh);
+    {
+      std::unique_lock lock(fold_mutex_);  // readers of the old one's loaded partitions are done
+      projector_ = std::move(*fresh);
+    }
+    stats = projector_->load(loaded, &stop_loading_);
+  }
+  DIMONA_TRY(stats);
+  std::unique_lock lock(fold_mutex_);
+  Result<ReplayStats> more = projector_->catch_up();  // what came since the load asked the ends (none: no writer yet)
+  DIMONA_TRY(more);
+  events_folded_ = stats->events + stats->resumed_events + more->events;
+  ledger_time_micros_ = projector_->ledger_time().micros;
+  note_progress();
+  lock.unlock();
+  // A long fold at start (no checkpoint, or far behind) is saved now, before any writer waits.
+  std::shared_lock readers(fold_mutex_);
+  Result<bool> saved = projector_->checkpoint_if_due();
+  DIMONA_TRY(saved);
+  return Status::ok();
+}
+
+std::optional<LedgerService::LoadProgress> EmbeddedLedgerService::loading() const {
+  if (!loading_) return std::nullopt;
+  std::shared_lock lock(fold_mutex_);
+  return LoadProgress{projector_->loaded_count(), projector_->partition_count()};
+}
+
 void EmbeddedLedgerService::run() {
+  {
+    std::unique_lock lock(queue_mutex_);
+    wake_.wait(lock, [this] { return !loading_; });  // the loading thread always ends (stop() stops it)
+  }
   (void)open_writer();  // first, before any group: writes queued meanwhile wait for it
   std::deque<Pending> group;
   for (;;) {
@@ -460,7 +550,7 @@ Result<std::vector<PartitionProgress>> EmbeddedLedgerService::progress() const {
 }
 
 bool EmbeddedLedgerService::ready() const {
-  if (writer_status_ == WriterStatus::kFailed || stale_) return false;
+  if (loading_ || writer_status_ == WriterStatus::kFailed || stale_) return false;
   std::lock_guard lock(queue_mutex_);
   return !failed_ && !stopping_;
 }
@@ -486,6 +576,8 @@ void EmbeddedLedgerService::stop() {
     stopping_ = true;
   }
   wake_.notify_all();
+  stop_loading_ = true;
+  if (loader_.joinable()) loader_.join();
   if (writer_.joinable()) writer_.join();
   ledger_.reset();                    // before the projector: it may point into its states
   if (!projector_ || stale_) return;  // open() failed before the projector existed; or states the log lacks

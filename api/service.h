@@ -138,6 +138,16 @@ class LedgerService {
   virtual std::optional<std::string> owner_of(uint32_t /*partition*/) const { return std::nullopt; }
 
   virtual bool ready() const = 0;
+  // While the read side's partitions are being loaded at start (embedded_service.h, "Serve at
+  // once"): how many are loaded of how many; nullopt once all are (or for a service that never loads so).
+  struct LoadProgress {
+    uint32_t loaded = 0;
+    uint32_t partitions = 0;
+  };
+  virtual std::optional<LoadProgress> loading() const { return std::nullopt; }
+  // True once `partition` is loaded (at once when it is, or when nothing loads), false when
+  // `deadline_ms` passed first. Never on an I/O thread.
+  virtual bool wait_loaded(uint32_t /*partition*/, int /*deadline_ms*/) const { return true; }
   // "opening", "open" or "failed" (see the contract), or "none" for a group member assigned no
   // partition (group_service.h): /ready reports it.
   virtual std::string_view writer_status() const { return "open"; }

@@ -50,9 +50,9 @@ CREATE TABLE IF NOT EXISTS checkpoints(
   sequence INTEGER PRIMARY KEY, partitions INTEGER NOT NULL, ledger_time INTEGER NOT NULL, state_hash BLOB NOT NULL,
   events INTEGER NOT NULL) STRICT;
 CREATE TABLE IF NOT EXISTS partition_states(
-  sequence INTEGER NOT NULL, partition INTEGER NOT NULL, offset INTEGER NOT NULL, state BLOB NOT NULL,
-  fence INTEGER, PRIMARY KEY(sequence, partition)) STRICT, WITHOUT ROWID;
-INSERT OR IGNORE INTO meta VALUES('format_version', 8);
+  sequence INTEGER NOT NULL, partition INTEGER NOT NULL, offset INTEGER NOT NULL, fence INTEGER,
+  state BLOB NOT NULL, PRIMARY KEY(sequence, partition)) STRICT;
+INSERT OR IGNORE INTO meta VALUES('format_version', 9);
 )sql";
 
 // Format 7 to 8: the fence column, NULL (no fence) in every kept checkpoint.
@@ -63,18 +63,36 @@ UPDATE meta SET value = 8 WHERE key = 'format_version' AND value = 7;
 COMMIT;
 )sql";
 
+// Format 8 to 9: the states in a rowid table, the state last. In format 8's WITHOUT ROWID table a
+// row was its key: SQLite read a row's whole state (megabytes) to compare it in every seek, and
+// walked it to reach the fence behind it. Now a seek compares small keys and reads no state.
+constexpr char kUpgradeFrom8[] = R"sql(
+BEGIN IMMEDIATE;
+CREATE TABLE partition_states_9(
+  sequence INTEGER NOT NULL, partition INTEGER NOT NULL, offset INTEGER NOT NULL, fence INTEGER,
+  state BLOB NOT NULL, PRIMARY KEY(sequence, partition)) STRICT;
+INSERT INTO partition_states_9(sequence, partition, offset, fence, state)
+  SELECT sequence, partition, offset, fence, state FROM partition_states;
+DROP TABLE partition_states;
+ALTER TABLE partition_states_9 RENAME TO partition_states;
+UPDATE meta SET value = 9 WHERE key = 'format_version' AND value = 8;
+COMMIT;
+)sql";
+
 }  // namespace
 
 struct CheckpointStore::Impl {
   Db db;
   std::vector<Offset> last_offsets;  // of the last checkpoint saved or loaded
+  bool partial = false;              // between begin_partial_load() and end_partial_load()
+  uint64_t partial_sequence = 0;     // the checkpoint being loaded partition by partition
 };
 
 CheckpointStore::CheckpointStore(Key, std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
-CheckpointStore::~CheckpointStore() = default;
+CheckpointStore::~CheckpointStore() { end_partial_load(); }
 
 Result<std::unique_ptr<CheckpointStore>> CheckpointStore::open(const std::string& path) {
-  static_assert(kCheckpointFormatVersion == 8, "kSchema writes version 8");
+  static_assert(kCheckpointFormatVersion == 9, "kSchema writes version 9");
   DIMONA_TRY(create_private_file(path));  // 0600: the states hold SSINs, and so will -wal and -shm
   sqlite3* raw = nullptr;
   const int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
@@ -94,6 +112,14 @@ Result<std::unique_ptr<CheckpointStore>> CheckpointStore::open(const std::string
       return upgraded;
     }
     v = 8;
+  }
+  if (v == 8) {
+    version->reset();
+    if (Status upgraded = exec(db.get(), kUpgradeFrom8); !upgraded.is_ok()) {
+      (void)exec(db.get(), "ROLLBACK");
+      return upgraded;
+    }
+    v = 9;
   }
   if (v != kCheckpointFormatVersion)
     return failed_precondition(path + " is a checkpoint of format " + std::to_string(v) + ", this build reads format " +
@@ -151,7 +177,8 @@ Status CheckpointStore::save(const Checkpoint& c, size_t keep) {
     sqlite3_bind_int64(head->get(), 3, c.ledger_time.micros);
     sqlite3_bind_blob64(head->get(), 4, c.state_hash.data(), c.state_hash.size(), SQLITE_STATIC);
     if (int rc = sqlite3_step(head->get()); rc != SQLITE_DONE) return sqlite_status(db, rc, "checkpoint");
-    Result<Statement> row = prepare(db, "INSERT INTO partition_states VALUES(?1, ?2, ?3, ?4, ?5)");
+    Result<Statement> row = prepare(
+        db, "INSERT INTO partition_states(sequence, partition, offset, state, fence) VALUES(?1, ?2, ?3, ?4, ?5)");
     DIMONA_TRY(row);
     for (size_t p = 0; p < c.partitions.size(); ++p) {
       sqlite3_stmt* s = row->get();
@@ -198,8 +225,10 @@ namespace {
 // The checkpoint the one-row `head` query selects (sequence, partitions, ledger_time, state_hash), whole.
 // The checkpoint `head` selects; with `take`, each partition is handed to it as soon as it is
 // read (see load_each) and only its offset and fence are kept.
+// `states` false: neither their bytes nor the fences are read (the fence follows the state in
+// the row: reading it walks the state's overflow pages), each partition's state empty and fence kNoEpoch.
 Result<std::optional<Checkpoint>> read_checkpoint(sqlite3* db, sqlite3_stmt* head,
-                                                  const CheckpointStore::PartitionTaker* take = nullptr) {
+                                                  const CheckpointStore::PartitionTaker* take, bool states) {
   if (sqlite3_step(head) != SQLITE_ROW) return std::optional<Checkpoint>();
   Checkpoint c;
   c.sequence = static_cast<uint64_t>(sqlite3_column_int64(head, 0));
@@ -209,8 +238,9 @@ Result<std::optional<Checkpoint>> read_checkpoint(sqlite3* db, sqlite3_stmt* hea
   c.ledger_time = Instant{sqlite3_column_int64(head, 2)};
   if (const void* hash = sqlite3_column_blob(head, 3))
     c.state_hash.assign(static_cast<const char*>(hash), static_cast<size_t>(sqlite3_column_bytes(head, 3)));
-  Result<Statement> rows =
-      prepare(db, "SELECT partition, offset, state, fence FROM partition_states WHERE sequence = ?1 ORDER BY partition");
+  Result<Statement> rows = prepare(
+      db, states ? "SELECT partition, offset, state, fence FROM partition_states WHERE sequence = ?1 ORDER BY partition"
+                 : "SELECT partition, offset, NULL, NULL FROM partition_states WHERE sequence = ?1 ORDER BY partition");
   DIMONA_TRY(rows);
   sqlite3_bind_int64(rows->get(), 1, static_cast<int64_t>(c.sequence));
   while (sqlite3_step(rows->get()) == SQLITE_ROW) {
@@ -245,13 +275,14 @@ constexpr char kHead[] = "SELECT sequence, partitions, ledger_time, state_hash F
 
 }  // namespace
 
-Result<std::optional<Checkpoint>> CheckpointStore::read(std::optional<Instant> before, const PartitionTaker* take) {
+Result<std::optional<Checkpoint>> CheckpointStore::read(std::optional<Instant> before, const PartitionTaker* take,
+                                                        bool states) {
   Result<Statement> head = prepare(
       impl_->db.get(),
       (std::string(kHead) + (before ? "WHERE ledger_time <= ?1 " : "") + "ORDER BY sequence DESC LIMIT 1").c_str());
   DIMONA_TRY(head);
   if (before) sqlite3_bind_int64(head->get(), 1, before->micros);
-  Result<std::optional<Checkpoint>> c = read_checkpoint(impl_->db.get(), head->get(), take);
+  Result<std::optional<Checkpoint>> c = read_checkpoint(impl_->db.get(), head->get(), take, states);
   DIMONA_TRY(c);
   if (!before) {  // the latest: what the next save() must only grow
     impl_->last_offsets.clear();
@@ -268,6 +299,51 @@ Result<std::optional<Checkpoint>> CheckpointStore::load_before(Instant at) { ret
 Result<std::optional<Checkpoint>> CheckpointStore::load_each(std::optional<Instant> before,
                                                              const PartitionTaker& take) {
   return read(before, &take);
+}
+
+Result<std::optional<Checkpoint>> CheckpointStore::begin_partial_load() {
+  DIMONA_ASSERT(!impl_->partial);
+  if (sqlite3_exec(impl_->db.get(), "BEGIN", nullptr, nullptr, nullptr) != SQLITE_OK)
+    return io_error(std::string("checkpoint: cannot begin a read: ") + sqlite3_errmsg(impl_->db.get()));
+  impl_->partial = true;
+  Result<std::optional<Checkpoint>> c = read(std::nullopt, nullptr, /*states=*/false);
+  if (!c.is_ok() || !c->has_value()) {
+    end_partial_load();
+    return c;
+  }
+  impl_->partial_sequence = (*c)->sequence;
+  return c;
+}
+
+Result<PartitionCheckpoint> CheckpointStore::load_partition(uint32_t p) {
+  DIMONA_ASSERT(impl_->partial);
+  Result<Statement> row = prepare(
+      impl_->db.get(), "SELECT offset, state, fence FROM partition_states WHERE sequence = ?1 AND partition = ?2");
+  DIMONA_TRY(row);
+  sqlite3_stmt* s = row->get();
+  sqlite3_bind_int64(s, 1, static_cast<int64_t>(impl_->partial_sequence));
+  sqlite3_bind_int64(s, 2, p);
+  if (sqlite3_step(s) != SQLITE_ROW) return corruption("the checkpoint has no partition " + std::to_string(p));
+  PartitionCheckpoint pc;
+  const int64_t offset = sqlite3_column_int64(s, 0);
+  if (offset < 0) return corruption("checkpoint partition " + std::to_string(p) + " has a negative offset");
+  pc.offset = static_cast<Offset>(offset);
+  if (const void* blob = sqlite3_column_blob(s, 1))
+    pc.state.assign(static_cast<const char*>(blob), static_cast<size_t>(sqlite3_column_bytes(s, 1)));
+  if (sqlite3_column_type(s, 2) != SQLITE_NULL) {
+    const int64_t fence = sqlite3_column_int64(s, 2);
+    if (fence < 0 || static_cast<Offset>(fence) >= pc.offset)
+      return corruption("checkpoint partition " + std::to_string(p) + " has fence " + std::to_string(fence) +
+                        ", not below its offset " + std::to_string(pc.offset));
+    pc.fence = static_cast<Offset>(fence);
+  }
+  return pc;
+}
+
+void CheckpointStore::end_partial_load() {
+  if (!impl_->partial) return;
+  impl_->partial = false;
+  (void)sqlite3_exec(impl_->db.get(), "COMMIT", nullptr, nullptr, nullptr);  // a read: nothing to lose
 }
 
 Result<std::vector<CheckpointSummary>> CheckpointStore::list() {

@@ -41,8 +41,11 @@ namespace dimona {
 // 7: the consultations (who looked) in the action state (LedgerState version 5);
 // 8: each partition's fence in effect at its offset (engine/log/fence.h); a
 // format-7 file is upgraded in place at open (its partitions had no fence:
-// a build reading format 7 could not fold a fence record).
-inline constexpr int64_t kCheckpointFormatVersion = 8;
+// a build reading format 7 could not fold a fence record);
+// 9: the states in a rowid table, each row's state last (a seek or a fence
+// read no longer reads states; a partition is read alone: "Serve at once"
+// in projector.h); formats 7 and 8 are upgraded in place at open.
+inline constexpr int64_t kCheckpointFormatVersion = 9;
 
 struct PartitionCheckpoint {
   Offset offset = 0;   // the next offset to fold
@@ -83,11 +86,21 @@ class CheckpointStore {
   // each partition's offset and fence, its state empty. An error from `take` stops the read.
   using PartitionTaker = std::function<Status(uint32_t, uint32_t, PartitionCheckpoint&&)>;
   Result<std::optional<Checkpoint>> load_each(std::optional<Instant> before, const PartitionTaker& take);
+  // Partition by partition, in any order (a deferred load, projector.h "Serve at once"):
+  // begin_partial_load() opens a read transaction, so a checkpoint saved meanwhile (by this
+  // store or another) changes nothing it reads, and returns the latest checkpoint with its
+  // offsets checked as load() checks them, states empty and no fences (nullopt: none);
+  // load_partition(p) reads partition p of that checkpoint whole (offset, state, fence checked);
+  // end_partial_load() closes the transaction (so does the destructor). The store is the
+  // caller's alone meanwhile: no save() between begin and end.
+  Result<std::optional<Checkpoint>> begin_partial_load();
+  Result<PartitionCheckpoint> load_partition(uint32_t p);
+  void end_partial_load();
   Result<std::vector<CheckpointSummary>> list();
 
  private:
   struct Impl;
-  Result<std::optional<Checkpoint>> read(std::optional<Instant> before, const PartitionTaker* take);
+  Result<std::optional<Checkpoint>> read(std::optional<Instant> before, const PartitionTaker* take, bool states = true);
   struct Key {
     explicit Key() = default;
   };

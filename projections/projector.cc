@@ -4,6 +4,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
+#include <deque>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -17,9 +18,29 @@
 
 namespace dimona {
 
+// What a deferred projector's load() works from (open_deferred).
+struct Projector::Deferred {
+  std::mutex mutex;                        // guards what follows, and the store's reads
+  std::unique_ptr<CheckpointStore> store;  // in its partial load; null once every partition is read
+  std::optional<Checkpoint> head;          // the checkpoint's offsets and fences, states empty; nullopt: none
+  std::vector<Offset> ends;                // each partition's log end, asked at open
+  std::vector<bool> claimed;               // being loaded or loaded
+  std::deque<uint32_t> wanted;             // asked for by readers, in the order asked
+  uint32_t next = 0;                       // the lowest partition maybe unclaimed
+  std::atomic<uint32_t> loaded{0};
+  std::atomic<uint64_t> folded{0}, backfilled{0};
+  std::atomic<bool> checkpoint_refused{false};  // a partition's checkpoint did not read or decode
+};
+
 Projector::Projector(Key, Log& log, const ProjectorOptions& options)
-    : log_(log), options_(options), consumers_(log.partitions()), offsets_(log.partitions(), 0),
-      fences_(log.partitions(), kNoEpoch), held_(log.partitions(), options.partitions.empty()) {
+    : log_(log),
+      options_(options),
+      consumers_(log.partitions()),
+      offsets_(log.partitions(), 0),
+      fences_(log.partitions(), kNoEpoch),
+      held_(log.partitions(), options.partitions.empty()),
+      loaded_(std::make_unique<std::atomic<bool>[]>(log.partitions())) {
+  for (uint32_t p = 0; p < log.partitions(); ++p) loaded_[p].store(true, std::memory_order_relaxed);
   DIMONA_ASSERT(options_.threads >= 1 && options_.round_events >= 1);
   DIMONA_ASSERT(options_.keep_checkpoints >= 1 && options_.keep_checkpoints <= limits::checkpoints_kept_max);
   for (uint32_t p : options_.partitions) {
@@ -202,28 +223,7 @@ Result<std::unique_ptr<Projector>> Projector::open(Log& log, const ProjectorOpti
           return unavailable("partition " + std::to_string(p) + " was not read");  // the read says why
         pc = std::move(*handoff.parts[p]);
       }
-      std::string_view ledger;
-      std::vector<ModelSection> sections;
-      DIMONA_TRY(split_partition(pc.state, p, &ledger, &sections));
-      auto state = std::make_unique<LedgerState>();
-      DIMONA_TRY(LedgerState::load(ledger, state.get()));
-      state->set_quota_schedule(options.quota);
-      projector->states_[p] = std::move(state);
-      for (size_t m = 0; m < projector->models_[p].size(); ++m) {
-        ReadModel& model = *projector->models_[p][m];
-        auto section = std::find_if(sections.begin(), sections.end(),
-                                    [&](const ModelSection& x) { return x.name == model.name(); });
-        if (section == sections.end() || section->version != model.version()) {
-          projector->backfill_[p][m] = pc.offset > 0;  // folded again alone (the contract)
-          continue;
-        }
-        if (Status model_loaded = model.load(section->bytes); !model_loaded.is_ok())
-          return corruption("checkpoint partition " + std::to_string(p) + ", read model " + std::string(model.name()) +
-                            ": " + model_loaded.message());
-      }
-      projector->offsets_[p] = pc.offset;
-      projector->fences_[p] = pc.fence;
-      return Status::ok();
+      return projector->install(p, std::move(pc));
     });
   });
   Result<std::optional<Checkpoint>> checkpoint =
@@ -255,6 +255,174 @@ Result<std::unique_ptr<Projector>> Projector::open(Log& log, const ProjectorOpti
         return std::find(models.begin(), models.end(), true) != models.end();
       });
   return projector;
+}
+
+Status Projector::install(uint32_t p, PartitionCheckpoint&& pc) {
+  std::string_view ledger;
+  std::vector<ModelSection> sections;
+  DIMONA_TRY(split_partition(pc.state, p, &ledger, &sections));
+  auto state = std::make_unique<LedgerState>();
+  DIMONA_TRY(LedgerState::load(ledger, state.get()));
+  state->set_quota_schedule(options_.quota);
+  states_[p] = std::move(state);
+  for (size_t m = 0; m < models_[p].size(); ++m) {
+    ReadModel& model = *models_[p][m];
+    auto section =
+        std::find_if(sections.begin(), sections.end(), [&](const ModelSection& x) { return x.name == model.name(); });
+    if (section == sections.end() || section->version != model.version()) {
+      backfill_[p][m] = pc.offset > 0;  // folded again alone (the contract)
+      continue;
+    }
+    if (Status model_loaded = model.load(section->bytes); !model_loaded.is_ok())
+      return corruption("checkpoint partition " + std::to_string(p) + ", read model " + std::string(model.name()) +
+                        ": " + model_loaded.message());
+  }
+  offsets_[p] = pc.offset;
+  fences_[p] = pc.fence;
+  return Status::ok();
+}
+
+Result<std::unique_ptr<Projector>> Projector::open_deferred(Log& log, const ProjectorOptions& given) {
+  if (given.as_of || !given.partitions.empty())
+    return invalid_argument("a deferred projector holds every partition of the present");
+  ProjectorOptions options = given;
+  options.checkpoint_path.clear();  // open() loads nothing then: the read is load()'s
+  Result<std::unique_ptr<Projector>> opened = open(log, options);
+  DIMONA_TRY(opened);
+  std::unique_ptr<Projector> projector = std::move(*opened);
+  projector->options_.checkpoint_path = given.checkpoint_path;
+  const uint32_t n = log.partitions();
+  auto d = std::make_unique<Deferred>();
+  d->claimed.assign(n, false);
+  Result<std::unique_ptr<LogConsumer>> consumer = log.open_consumer();
+  DIMONA_TRY(consumer);
+  for (uint32_t p = 0; p < n; ++p) {
+    Result<Offset> end = (*consumer)->end_offset(p);
+    DIMONA_TRY(end);
+    d->ends.push_back(*end);
+  }
+  if (!given.checkpoint_path.empty()) {
+    Result<std::unique_ptr<CheckpointStore>> store = CheckpointStore::open(given.checkpoint_path);
+    DIMONA_TRY(store);
+    Result<std::optional<Checkpoint>> head = (*store)->begin_partial_load();
+    DIMONA_TRY(head);
+    if (head->has_value()) {
+      if ((*head)->partitions.size() != n)
+        return failed_precondition("the checkpoint has " + std::to_string((*head)->partitions.size()) +
+                                   " partitions, the log " + std::to_string(n) +
+                                   ": rebuild it with `dimona-ledger replay --rebuild`");
+      for (uint32_t p = 0; p < n; ++p)
+        if ((*head)->partitions[p].offset > d->ends[p])
+          return failed_precondition("the checkpoint is ahead of the log (partition " + std::to_string(p) +
+                                     "): it belongs to another log; rebuild it with `dimona-ledger replay --rebuild`");
+      d->head = std::move(*head);
+      d->store = std::move(*store);
+    }
+  }
+  for (uint32_t p = 0; p < n; ++p) projector->loaded_[p].store(false, std::memory_order_relaxed);
+  projector->deferred_ = std::move(d);
+  return projector;
+}
+
+bool Projector::checkpoint_refused() const { return deferred_ && deferred_->checkpoint_refused; }
+
+uint32_t Projector::loaded_count() const {
+  return deferred_ ? deferred_->loaded.load(std::memory_order_acquire) : partition_count();
+}
+
+void Projector::want(uint32_t p) const {
+  DIMONA_ASSERT(deferred_ != nullptr);  // only a deferred projector has partitions not loaded
+  {
+    std::lock_guard lock(deferred_->mutex);
+    if (!deferred_->claimed[p] &&
+        std::find(deferred_->wanted.begin(), deferred_->wanted.end(), p) == deferred_->wanted.end())
+      deferred_->wanted.push_back(p);
+  }
+  throw PartitionLoading(p, loaded_count(), partition_count());
+}
+
+Result<std::optional<uint32_t>> Projector::load_next() {
+  Deferred& d = *deferred_;
+  const uint32_t n = partition_count();
+  uint32_t p = n;
+  PartitionCheckpoint pc;
+  {
+    std::lock_guard lock(d.mutex);
+    while (!d.wanted.empty() && d.claimed[d.wanted.front()]) d.wanted.pop_front();
+    if (!d.wanted.empty()) {
+      p = d.wanted.front();
+      d.wanted.pop_front();
+    } else {
+      while (d.next < n && d.claimed[d.next]) ++d.next;
+      if (d.next == n) return std::optional<uint32_t>();
+      p = d.next;
+    }
+    d.claimed[p] = true;
+    if (d.head) {
+      Result<PartitionCheckpoint> read = d.store->load_partition(p);
+      if (read.is_ok() && read->offset != d.head->partitions[p].offset)  // one read transaction: never, unless corrupt
+        read = corruption("checkpoint partition " + std::to_string(p) + " changed while loading");
+      if (!read.is_ok()) {
+        d.checkpoint_refused = true;
+        return read.status();
+      }
+      pc = std::move(*read);
+    }
+  }
+  if (d.head) {
+    if (Status installed = install(p, std::move(pc)); !installed.is_ok()) {
+      d.checkpoint_refused = true;
+      return installed;
+    }
+  }
+  uint64_t backfilled = 0, folded = 0;
+  DIMONA_TRY(backfill_partition(p, &backfilled));
+  if (offsets_[p] == 0) states_[p]->reserve_for_events(d.ends[p]);  // no rehash as the state grows
+  if (d.ends[p] > offsets_[p]) DIMONA_TRY(fold_partition(p, d.ends[p], d.ends[p] - offsets_[p], &folded));
+  d.backfilled += backfilled;
+  d.folded += folded;
+  loaded_[p].store(true, std::memory_order_release);
+  d.loaded.fetch_add(1, std::memory_order_acq_rel);
+  return std::optional<uint32_t>(p);
+}
+
+Result<ReplayStats> Projector::load(const std::function<void(uint32_t)>& on_loaded, const std::atomic<bool>* stop) {
+  DIMONA_ASSERT(deferred_ != nullptr);
+  const auto start = std::chrono::steady_clock::now();
+  const unsigned threads = std::max(1U, std::min<unsigned>(options_.threads, partition_count()));
+  std::vector<Status> errors(threads);
+  auto run = [&](unsigned t) {
+    while (!(stop && stop->load())) {
+      Result<std::optional<uint32_t>> p = load_next();
+      if (!p.is_ok()) {
+        errors[t] = p.status();
+        return;
+      }
+      if (!p->has_value()) return;
+      if (on_loaded) on_loaded(**p);
+    }
+  };
+  std::vector<std::thread> pool;
+  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(run, t);
+  run(0);
+  for (std::thread& th : pool) th.join();
+  for (const Status& error : errors) DIMONA_TRY(error);
+  if (!fully_loaded()) return unavailable("stopped while loading the partitions");
+  Deferred& d = *deferred_;
+  {
+    std::lock_guard lock(d.mutex);
+    if (d.store) d.store->end_partial_load();
+    d.store.reset();
+  }
+  ReplayStats stats;
+  stats.events = d.folded;
+  stats.backfilled_events = d.backfilled;
+  if (d.head)
+    for (const PartitionCheckpoint& pc : d.head->partitions) stats.resumed_events += pc.offset;
+  unsaved_events_ += stats.events;
+  checkpoint_current_ = d.head && stats.events == 0 && stats.backfilled_events == 0;
+  stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return stats;
 }
 
 Result<std::unique_ptr<Projector>> Projector::of_citizen(Log& log, const ProjectorOptions& given, Ssin citizen,
@@ -350,6 +518,7 @@ std::optional<WriterSeed> Projector::writer_seed(bool share) {
 }
 
 std::optional<WriterSeed> Projector::writer_seed() const {
+  DIMONA_ASSERT(fully_loaded());
   if (options_.as_of) return std::nullopt;  // a past state: what a writer starts from is the present
   WriterSeed seed;
   seed.partitions.resize(partition_count());
@@ -367,7 +536,7 @@ std::optional<WriterSeed> Projector::writer_seed() const {
 
 uint32_t Projector::partition_of(Ssin citizen) const { return partition_for(citizen, partition_count()); }
 
-const LedgerState& Projector::state_of(Ssin citizen) const { return *states_[partition_of(citizen)]; }
+const LedgerState& Projector::state_of(Ssin citizen) const { return partition(partition_of(citizen)); }
 
 const AnomalyLog& Projector::anomalies_of(Ssin citizen) const { return anomalies(partition_of(citizen)); }
 
@@ -385,7 +554,7 @@ std::vector<AnomalyRecord> Projector::anomalies_of_employer(uint64_t employer) c
 
 Instant Projector::ledger_time() const {
   Instant t;
-  for (const auto& s : states_) t = std::max(t, s->last_recorded_at());
+  for (uint32_t p = 0; p < partition_count(); ++p) t = std::max(t, partition(p).last_recorded_at());
   return t;
 }
 
@@ -428,6 +597,7 @@ Status Projector::fold_event(uint32_t p, const Event& event, std::string_view so
 
 Result<bool> Projector::fold_appended(std::span<const Appended> events, uint64_t* folded, bool state_applied) {
   DIMONA_ASSERT(!options_.as_of);  // a past state is a view of the log, never handed writes
+  DIMONA_ASSERT(fully_loaded());
   LoggedEventReader decoder;
   std::vector<bool> stopped(partition_count(), false);
   bool whole = true;
@@ -463,18 +633,23 @@ bool Projector::checkpoint_due() const {
 }
 
 Result<bool> Projector::checkpoint_if_due() {
-  if (!checkpoint_due()) return false;
+  if (!fully_loaded() || !checkpoint_due()) return false;  // a partial state is never saved
   DIMONA_TRY(save_checkpoint());
   return true;
 }
 
 Status Projector::backfill(uint64_t* folded) {
-  for (uint32_t p = 0; p < partition_count(); ++p) {
+  for (uint32_t p = 0; p < partition_count(); ++p) DIMONA_TRY(backfill_partition(p, folded));
+  return Status::ok();
+}
+
+Status Projector::backfill_partition(uint32_t p, uint64_t* folded) {
+  {
     std::vector<ReadModel*> again;
     for (size_t m = 0; m < models_[p].size(); ++m)
       if (backfill_[p][m]) again.push_back(models_[p][m].get());
-    if (again.empty()) continue;
-    checkpoint_current_ = false;
+    if (again.empty()) return Status::ok();
+    if (!deferred_) checkpoint_current_ = false;  // a deferred load() says it once all are loaded
     Result<std::unique_ptr<LogConsumer>> consumer = log_.open_consumer();
     DIMONA_TRY(consumer);
     LoggedEventReader decoder;
@@ -551,6 +726,7 @@ Result<std::vector<std::string>> Projector::events_at(uint32_t p, const std::vec
 
 Status Projector::checkpoint() {
   if (options_.checkpoint_path.empty() || options_.as_of || checkpoint_current_) return Status::ok();
+  if (!fully_loaded()) return failed_precondition("the partitions are still being loaded: no checkpoint of a part");
   return save_checkpoint();
 }
 
@@ -577,6 +753,7 @@ Status Projector::save_checkpoint() {
 std::vector<PartitionCheckpoint> Projector::encode() const {
   std::vector<PartitionCheckpoint> out;
   for (uint32_t p = 0; p < partition_count(); ++p) {
+    require(p);
     PartitionCheckpoint pc;
     pc.offset = offsets_[p];
     pc.fence = fences_[p];
@@ -614,6 +791,7 @@ Result<ReplayStats> Projector::catch_up_to(const std::vector<Offset>& ends,
   if (ends.size() != partition_count())
     return invalid_argument("catch_up_to: " + std::to_string(ends.size()) + " offsets for " +
                             std::to_string(partition_count()) + " partitions");
+  DIMONA_ASSERT(fully_loaded());  // a deferred projector folds nothing until load() ends ("Serve at once")
   const auto start = std::chrono::steady_clock::now();
   ReplayStats stats;
   DIMONA_TRY(backfill(&stats.backfilled_events));

@@ -41,13 +41,29 @@
 // view, not the ledger's progress. state_hash() is the hash of the state
 // and offsets it holds (checkpoint_store.h state_hash_of), the one a
 // checkpoint records.
+//
+// Serve at once (issue 13 item 4). open_deferred() checks the latest
+// checkpoint against the log as open() does, and loads no partition; load()
+// then loads them on `threads` threads, each partition whole (its checkpoint
+// bytes, any read model to fold again, then its log past the checkpoint)
+// before it is marked loaded, so a loaded partition answers exactly as it
+// would after open() and catch_up(). Until then every accessor of that
+// partition (partition(), find_model(), state_of(), find(), ...; those of
+// every partition for the ones that read them all) throws PartitionLoading,
+// and the partition asked for is loaded next, before the others in order.
+// No reader ever sees a partition half-loaded, nor one that is not there
+// as empty. Nothing is folded by catch_up(), handed over or checkpointed
+// until every partition is loaded. Loading writes only the partition's own
+// slots, so readers of loaded partitions go on meanwhile without a lock.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -125,9 +141,36 @@ struct ReplayStats {
 Result<std::optional<WriterSeed>> writer_seed_of_checkpoint(const std::string& path, uint32_t partitions,
                                                             Checkpoint* keep);
 
+// Thrown by a deferred projector's accessors for a partition not loaded yet ("Serve at once"):
+// the HTTP edge answers 503 with Retry-After, and that partition is loaded next.
+struct PartitionLoading : std::runtime_error {
+  PartitionLoading(uint32_t p, uint32_t loaded, uint32_t count)
+      : std::runtime_error("partition " + std::to_string(p) + " is being loaded (" + std::to_string(loaded) + " of " +
+                           std::to_string(count) + " loaded); retry"),
+        partition(p) {}
+  uint32_t partition;
+};
+
 class Projector {
  public:
   static Result<std::unique_ptr<Projector>> open(Log& log, const ProjectorOptions& options);
+  // A projector whose partitions load() loads (see "Serve at once"). Every partition held, no
+  // instant: kInvalidArgument otherwise. Refuses a checkpoint as open() does.
+  static Result<std::unique_ptr<Projector>> open_deferred(Log& log, const ProjectorOptions& options);
+  // Loads every partition not loaded yet on options.threads threads, those asked for first;
+  // `loaded(p)` is called (on a loading thread) as each one becomes readable. Stops between two
+  // partitions once *stop is true (kCancelled-like: kUnavailable, the projector stays deferred).
+  // Once all are loaded, what it folded (ReplayStats: resumed_events from the checkpoint, events
+  // past it, backfilled_events) and the projector is as open() and catch_up() leave one. Not
+  // reentrant; readers may read loaded partitions meanwhile.
+  Result<ReplayStats> load(const std::function<void(uint32_t)>& loaded = {}, const std::atomic<bool>* stop = nullptr);
+  // Whether partition p can be read (always, for a projector not deferred); how many can.
+  bool loaded(uint32_t p) const { return loaded_[p].load(std::memory_order_acquire); }
+  uint32_t loaded_count() const;
+  bool fully_loaded() const { return loaded_count() == partition_count(); }
+  // After a load() that failed: whether it failed reading or decoding the checkpoint (which may
+  // then be set aside and the log folded instead), not the log.
+  bool checkpoint_refused() const;
   // One citizen at an instant (issue 12, item 4; docs/audit.md "One citizen"):
   // a projector whose partition `p` (the citizen's) holds only the events at
   // `offsets` (the citizen's, increasing: its CitizenIndex's list, taken by
@@ -188,7 +231,10 @@ class Projector {
   uint32_t partition_count() const { return static_cast<uint32_t>(states_.size()); }
   // True when this projector folds partition p (ProjectorOptions::partitions).
   bool holds(uint32_t p) const { return held_[p]; }
-  const LedgerState& partition(uint32_t p) const { return *states_[p]; }
+  const LedgerState& partition(uint32_t p) const {
+    require(p);
+    return *states_[p];
+  }
   const LedgerState& state_of(Ssin citizen) const;
   // The partition of the citizen's events (partition_for, engine/ledger.h).
   uint32_t partition_of(Ssin citizen) const;
@@ -197,8 +243,10 @@ class Projector {
   // ticket, a data-access request, an answer, an employer's settings).
   template <typename F>
   auto find(F&& f) const -> decltype(f(std::declval<const LedgerState&>())) {
-    for (const auto& state : states_)
-      if (auto* found = f(*state)) return found;
+    for (uint32_t p = 0; p < partition_count(); ++p) {
+      require(p);
+      if (auto* found = f(*states_[p])) return found;
+    }
     return nullptr;
   }
   // Refused and warned declarations (anomaly_log.h), per partition.
@@ -217,6 +265,7 @@ class Projector {
   // Partition p's read model of type T (registered under T::kName); nullptr when T is not registered.
   template <typename T>
   const T* find_model(uint32_t p) const {
+    require(p);
     for (const auto& m : models_[p])
       if (m->name() == T::kName) return static_cast<const T*>(m.get());
     return nullptr;
@@ -248,7 +297,8 @@ class Projector {
                            const std::function<Result<bool>(Offset, const std::string&)>& f) const;
   // A consumer of the log for reads by offset or instant, used by one thread at a time.
   Result<std::unique_ptr<LogConsumer>> open_reader() const { return log_.open_reader(); }
-  Offset offset(uint32_t p) const { return offsets_[p]; }
+  // 0 while partition p is not loaded.
+  Offset offset(uint32_t p) const { return loaded(p) ? offsets_[p] : 0; }
   // What a writer of this projector's partitions starts from (engine/ledger.h, "Starting from the
   // read side"): each held partition's state, offset and fence, and its WriterIndex (the others'
   // entries empty). Points into this projector: for a Ledger::open while it is alive and not
@@ -277,6 +327,16 @@ class Projector {
   Projector(Key, Log& log, const ProjectorOptions& options);
 
  private:
+  // Throws PartitionLoading (and asks for p) while partition p is not loaded.
+  void require(uint32_t p) const {
+    if (!loaded(p)) [[unlikely]]
+      want(p);
+  }
+  [[noreturn]] void want(uint32_t p) const;
+  // Partition p's state and read models from its checkpoint bytes (open(), load()).
+  Status install(uint32_t p, PartitionCheckpoint&& checkpoint);
+  // load(): loads the next partition (one asked for, else the lowest unclaimed); nullopt when none is left.
+  Result<std::optional<uint32_t>> load_next();
   Status fold_partition(uint32_t p, Offset until, uint64_t max_events, uint64_t* folded);
   // Partition p's state and read models take `event`, the record at offsets_[p], which moves past it.
   // `source`: the record's source position (FoldedRecord).
@@ -296,6 +356,7 @@ class Projector {
   // Folds the read models marked in backfill_ from their partition's start to offsets_; adds the
   // events read to *folded.
   Status backfill(uint64_t* folded);
+  Status backfill_partition(uint32_t p, uint64_t* folded);
 
   std::vector<std::vector<std::unique_ptr<ReadModel>>> models_;  // per partition, in options_.read_models' order
   std::vector<std::vector<bool>> backfill_;                      // per partition and model: to fold again
@@ -307,6 +368,9 @@ class Projector {
   bool checkpoint_current_ = false;     // the latest checkpoint holds exactly this state (checkpoint())
   std::vector<Offset> fences_;   // per partition: the latest fence before offsets_ (kNoEpoch: none; fence.h)
   std::vector<bool> held_;       // per partition: folded by catch_up()
+  std::unique_ptr<std::atomic<bool>[]> loaded_;  // per partition: readable ("Serve at once")
+  struct Deferred;                               // open_deferred(): what load() works from
+  std::unique_ptr<Deferred> deferred_;
 };
 
 }  // namespace dimona

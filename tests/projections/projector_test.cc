@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -296,6 +297,218 @@ TEST_F(ProjectorTest, ACorruptCheckpointStateIsRefused) {
   auto p = Projector::open(*log_, options);
   ASSERT_FALSE(p.is_ok());
   EXPECT_EQ(p.status().code(), Code::kCorruption);
+}
+
+// Format 8 kept the states in a WITHOUT ROWID table, the fence after the state: upgraded in
+// place to format 9 (a rowid table, the state last), the checkpoint unchanged.
+TEST_F(ProjectorTest, ACheckpointOfFormat8IsUpgradedInPlace) {
+  TempDir dir;
+  ProjectorOptions options;
+  options.checkpoint_path = dir.file("checkpoint.db");
+  const std::string expected = replay(ProjectorOptions{});
+  checkpoint_then(options,
+                  "CREATE TABLE v8(sequence INTEGER NOT NULL, partition INTEGER NOT NULL, offset INTEGER NOT NULL,"
+                  " state BLOB NOT NULL, fence INTEGER, PRIMARY KEY(sequence, partition)) STRICT, WITHOUT ROWID;"
+                  "INSERT INTO v8 SELECT sequence, partition, offset, state, fence FROM partition_states;"
+                  "DROP TABLE partition_states; ALTER TABLE v8 RENAME TO partition_states;"
+                  "UPDATE meta SET value = 8 WHERE key = 'format_version'");
+  Result<std::unique_ptr<CheckpointStore>> store = CheckpointStore::open(options.checkpoint_path);
+  ASSERT_TRUE(store.is_ok()) << store.status().to_string();
+  Result<std::optional<Checkpoint>> upgraded = (*store)->load();
+  ASSERT_TRUE(upgraded.is_ok() && upgraded->has_value()) << upgraded.status().to_string();
+  store->reset();
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(options.checkpoint_path.c_str(), &db), SQLITE_OK);
+  std::string columns, version;
+  auto collect = [](void* out, int, char** values, char**) {
+    *static_cast<std::string*>(out) += std::string(values[0]) + ",";
+    return 0;
+  };
+  ASSERT_EQ(sqlite3_exec(db, "SELECT name FROM pragma_table_info('partition_states')", collect, &columns, nullptr),
+            SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "SELECT value FROM meta WHERE key = 'format_version'", collect, &version, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  EXPECT_EQ(columns, "sequence,partition,offset,fence,state,");
+  EXPECT_EQ(version, "9,");
+  auto p = Projector::open(*log_, options);
+  ASSERT_TRUE(p.is_ok()) << p.status().to_string();
+  ASSERT_TRUE((*p)->catch_up().is_ok());
+  EXPECT_EQ(export_of(**p), expected);
+  EXPECT_EQ((*p)->state_hash(), (*upgraded)->state_hash);
+}
+
+// --- Serve at once: a deferred open, partitions loaded one by one (projector.h) ---
+
+// A checkpoint of the first half of every partition of the suite's log (the second half is the
+// tail a load folds past it), at `path`.
+void checkpoint_half(Log& full, const std::string& path) {
+  std::unique_ptr<Log> half = testing::memory_log(full.partitions());
+  for (uint32_t p = 0; p < full.partitions(); ++p) {
+    const std::vector<LogRecord> records = testing::read_all(full, p);
+    std::vector<LogRecordDraft> drafts;
+    for (size_t i = 0; i < records.size() / 2; ++i) {
+      const LogRecord& r = records[i];
+      drafts.push_back({r.event_id, r.key, r.type, r.schema_version, r.recorded_at, r.payload, r.source});
+    }
+    auto producer = half->open_producer(p);
+    ASSERT_TRUE(producer.is_ok());
+    ASSERT_TRUE((*producer)->append(drafts).is_ok());
+  }
+  ProjectorOptions options;
+  options.checkpoint_path = path;
+  auto p = Projector::open(*half, options);
+  ASSERT_TRUE(p.is_ok());
+  ASSERT_TRUE((*p)->catch_up().is_ok());
+}
+
+TEST_F(ProjectorTest, ADeferredProjectorAnswersNothingOfAPartitionUntilItIsLoadedWhole) {
+  TempDir dir;
+  ProjectorOptions options;
+  options.checkpoint_path = dir.file("checkpoint.db");
+  ASSERT_NO_FATAL_FAILURE(checkpoint_half(*log_, options.checkpoint_path));
+  const auto whole = Projector::open(*log_, ProjectorOptions{});
+  ASSERT_TRUE(whole.is_ok());
+  ASSERT_TRUE((*whole)->catch_up().is_ok());
+
+  auto p = Projector::open_deferred(*log_, options);
+  ASSERT_TRUE(p.is_ok()) << p.status().to_string();
+  Projector& deferred = **p;
+  EXPECT_FALSE(deferred.fully_loaded());
+  EXPECT_EQ(deferred.loaded_count(), 0u);
+  EXPECT_FALSE(deferred.loaded(0));
+  EXPECT_EQ(deferred.offset(0), 0u);
+  EXPECT_THROW((void)deferred.partition(0), PartitionLoading);
+  EXPECT_THROW((void)deferred.anomalies(1), PartitionLoading);
+  EXPECT_THROW((void)deferred.find([](const LedgerState&) -> const Period* { return nullptr; }), PartitionLoading);
+  EXPECT_THROW((void)deferred.ledger_time(), PartitionLoading);
+  EXPECT_THROW((void)deferred.state_hash(), PartitionLoading);
+  const Status no_checkpoint = deferred.checkpoint();
+  EXPECT_EQ(no_checkpoint.code(), Code::kFailedPrecondition) << no_checkpoint.to_string();
+
+  std::vector<uint32_t> order;
+  Result<ReplayStats> stats = deferred.load([&](uint32_t q) {
+    order.push_back(q);
+    EXPECT_TRUE(deferred.loaded(q));
+    EXPECT_EQ(deferred.offset(q), (*whole)->offset(q)) << q;  // its tail folded before it answers
+  });
+  ASSERT_TRUE(stats.is_ok()) << stats.status().to_string();
+  EXPECT_EQ(order.size(), log_->partitions());
+  EXPECT_TRUE(deferred.fully_loaded());
+  EXPECT_GT(stats->resumed_events, 0u);
+  EXPECT_EQ(stats->resumed_events + stats->events, testing::event_count(*log_));
+  EXPECT_EQ(deferred.state_hash(), (*whole)->state_hash());
+  EXPECT_EQ(export_of(deferred), export_of(**whole));
+  // Past the checkpoint: the next one is due and written; a catch-up folds nothing more.
+  Result<ReplayStats> more = deferred.catch_up();
+  ASSERT_TRUE(more.is_ok());
+  EXPECT_EQ(more->events, 0u);
+}
+
+TEST_F(ProjectorTest, APartitionAskedForIsLoadedBeforeTheOthers) {
+  TempDir dir;
+  ProjectorOptions options;
+  options.checkpoint_path = dir.file("checkpoint.db");
+  replay(options);
+  auto p = Projector::open_deferred(*log_, options);
+  ASSERT_TRUE(p.is_ok()) << p.status().to_string();
+  try {
+    (void)(*p)->partition(5);
+    ADD_FAILURE() << "partition 5 answered before it was loaded";
+  } catch (const PartitionLoading& e) {
+    EXPECT_EQ(e.partition, 5u);
+    EXPECT_NE(std::string(e.what()).find("0 of 8 loaded"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW((void)(*p)->model<CitizenIndex>(3), PartitionLoading);
+  EXPECT_THROW((void)(*p)->partition(5), PartitionLoading);  // asked twice: once in the queue
+  std::vector<uint32_t> order;
+  ASSERT_TRUE((*p)->load([&](uint32_t q) { order.push_back(q); }).is_ok());
+  EXPECT_EQ(order, (std::vector<uint32_t>{5, 3, 0, 1, 2, 4, 6, 7}));
+}
+
+TEST_F(ProjectorTest, ADeferredLoadWithoutACheckpointFoldsTheLog) {
+  TempDir dir;
+  ProjectorOptions options;
+  options.checkpoint_path = dir.file("checkpoint.db");
+  options.threads = 2;
+  auto p = Projector::open_deferred(*log_, options);
+  ASSERT_TRUE(p.is_ok()) << p.status().to_string();
+  Result<ReplayStats> stats = (*p)->load();
+  ASSERT_TRUE(stats.is_ok()) << stats.status().to_string();
+  EXPECT_EQ(stats->resumed_events, 0u);
+  EXPECT_EQ(stats->events, testing::event_count(*log_));
+  EXPECT_EQ(export_of(**p), replay(ProjectorOptions{}));
+}
+
+TEST_F(ProjectorTest, AStoppedLoadLeavesTheRestUnloadedAndSavesNothing) {
+  TempDir dir;
+  ProjectorOptions options;
+  options.checkpoint_path = dir.file("checkpoint.db");
+  ASSERT_NO_FATAL_FAILURE(checkpoint_half(*log_, options.checkpoint_path));
+  auto p = Projector::open_deferred(*log_, options);
+  ASSERT_TRUE(p.is_ok()) << p.status().to_string();
+  std::atomic<bool> stop{false};
+  Result<ReplayStats> stopped = (*p)->load([&](uint32_t) { stop = true; }, &stop);
+  ASSERT_FALSE(stopped.is_ok());
+  EXPECT_EQ(stopped.status().code(), Code::kUnavailable);
+  EXPECT_EQ((*p)->loaded_count(), 1u);
+  EXPECT_FALSE((*p)->checkpoint().is_ok());  // a part of the state is never a checkpoint
+  Result<bool> due = (*p)->checkpoint_if_due();
+  ASSERT_TRUE(due.is_ok());
+  EXPECT_FALSE(*due);
+  Result<std::unique_ptr<CheckpointStore>> store = CheckpointStore::open(options.checkpoint_path);
+  ASSERT_TRUE(store.is_ok());
+  Result<std::vector<CheckpointSummary>> kept = (*store)->list();
+  ASSERT_TRUE(kept.is_ok());
+  EXPECT_EQ(kept->size(), 1u);
+}
+
+// A checkpoint the load cannot use is told apart (checkpoint_refused) so that it may be set
+// aside; the checks open() makes at once are made by open_deferred() at once.
+TEST_F(ProjectorTest, ADeferredLoadRefusesABadCheckpointAsOpenDoes) {
+  {
+    TempDir dir;
+    ProjectorOptions options;
+    options.checkpoint_path = dir.file("checkpoint.db");
+    checkpoint_then(options,
+                    "UPDATE partition_states SET state = substr(state, 1, length(state) - 9) WHERE partition = 6");
+    auto p = Projector::open_deferred(*log_, options);
+    ASSERT_TRUE(p.is_ok()) << p.status().to_string();
+    Result<ReplayStats> loaded = (*p)->load();
+    ASSERT_FALSE(loaded.is_ok());
+    EXPECT_EQ(loaded.status().code(), Code::kCorruption) << loaded.status().to_string();
+    EXPECT_TRUE((*p)->checkpoint_refused());
+    EXPECT_FALSE((*p)->loaded(6));
+  }
+  {
+    TempDir dir;
+    ProjectorOptions options;
+    options.checkpoint_path = dir.file("checkpoint.db");
+    checkpoint_then(options, "UPDATE partition_states SET fence = offset WHERE partition = 2");
+    auto p = Projector::open_deferred(*log_, options);
+    ASSERT_TRUE(p.is_ok()) << p.status().to_string();
+    Result<ReplayStats> loaded = (*p)->load();
+    ASSERT_FALSE(loaded.is_ok());
+    EXPECT_NE(loaded.status().message().find("not below its offset"), std::string::npos) << loaded.status().to_string();
+    EXPECT_TRUE((*p)->checkpoint_refused());
+  }
+  {
+    TempDir dir;
+    ProjectorOptions options;
+    options.checkpoint_path = dir.file("checkpoint.db");
+    replay(options);
+    std::unique_ptr<Log> empty = testing::memory_log(log_->partitions());
+    auto ahead = Projector::open_deferred(*empty, options);
+    ASSERT_FALSE(ahead.is_ok());
+    EXPECT_NE(ahead.status().message().find("ahead of the log"), std::string::npos);
+    std::unique_ptr<Log> reshaped = testing::memory_log(3);
+    auto shape = Projector::open_deferred(*reshaped, options);
+    ASSERT_FALSE(shape.is_ok());
+    EXPECT_NE(shape.status().message().find("partitions"), std::string::npos);
+    ProjectorOptions past = options;
+    past.as_of = Instant{1};
+    EXPECT_EQ(Projector::open_deferred(*log_, past).status().code(), Code::kInvalidArgument);
+  }
 }
 
 // An independent, straightforward recomputation of every (student, year)'s
