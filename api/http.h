@@ -79,7 +79,7 @@ inline constexpr size_t fanout_response_bytes_max = 16 * 1024 * 1024;  // one me
 inline constexpr size_t fanout_workers = 4;
 inline constexpr size_t fanout_queue_max = 256;                  // requests waiting for a worker; past it 503
 // How long a request for a partition still loading at start waits for it (then 503, Retry-After).
-inline constexpr int partition_load_wait_ms = 10'000;
+inline constexpr int partition_load_wait_ms = 5'000;             // below clients' usual 10 s
 inline constexpr size_t fanout_pages_max = 1000;                 // pages of page_size_max read of one member's list
 }  // namespace http_limits
 

@@ -45,6 +45,7 @@
 
 #include "api/auth.h"
 #include "api/commands.h"
+#include "api/embedded_service.h"
 #include "api/http.h"
 #include "api/ledger_root.h"
 #include "api/params.h"
@@ -57,6 +58,7 @@
 #include "projections/checkpoint_store.h"
 #include "projections/employer_register.h"
 #include "projections/projector.h"
+#include "tests/projections/gated_read_model.h"
 #include "tests/test_util.h"
 
 namespace dimona::api {
@@ -558,11 +560,15 @@ class HttpTest : public ::testing::Test {
 
   void TearDown() override { stop(); }
 
+  // How start() opens the service (unset: open_ledger_service over common_).
+  std::function<Result<std::unique_ptr<LedgerService>>()> open_service_;
+
   void start(ServerOptions options = ServerOptions{}) {
     Result<TokenVerifier> verifier = TokenVerifier::from_jwks_file(dir_.file("keys") + "/" + std::string(kDevJwksFile),
                                                                    std::string(kIssuer), std::string(kAudience));
     ASSERT_TRUE(verifier.is_ok()) << verifier.status().to_string();
-    Result<std::unique_ptr<LedgerService>> service = open_ledger_service(common_, clock_, 1);
+    Result<std::unique_ptr<LedgerService>> service =
+        open_service_ ? open_service_() : open_ledger_service(common_, clock_, 1);
     ASSERT_TRUE(service.is_ok()) << service.status().to_string();
     service_ = std::move(*service);
     api_ = std::make_unique<Api>(*service_, std::move(*verifier), clock_, api_options_);
@@ -866,6 +872,143 @@ TEST_F(HttpTest, AHeadIsAnsweredAsItsGetWithoutTheBody) {
   const Response not_allowed = c.read_response(10s, /*to_head=*/true);
   EXPECT_EQ(not_allowed.status, 405) << not_allowed;
   EXPECT_EQ(not_allowed.header("allow"), "POST");
+}
+
+// --- Serve at once (embedded_service.h) ----------------------------------------------------------
+
+// serve answers while its state loads: a read of a loaded partition at once; a read of one still
+// loading waits for it (it is loaded next) and is answered the moment it is; /ready says DOWN
+// and how many partitions are loaded; writes wait for the writer, which opens after the last.
+TEST_F(HttpTest, EachPartitionAnswersAsSoonAsItIsLoadedAndAReadOfAnotherWaitsForIt) {
+  ASSERT_NE(partition_for(Ssin{5031412595}, 16), partition_for(Ssin{4070101124}, 16));  // kStudent, kOther
+  declare(stu_in("2025-07-01", "2025-07-31", 30, kStudent));
+  declare(stu_in("2025-08-01", "2025-08-31", 20, kOther));
+  stop();
+  // The checkpoint, with the gate's (empty) section in each partition.
+  auto gate = std::make_shared<testing::Gate>(16);
+  ProjectorOptions options;
+  options.checkpoint_path = checkpoint_path(common_);
+  options.read_models = testing::gated_read_models(gate);
+  options.threads = 2;  // one waits at the gate, the other loads the rest
+  {
+    Result<std::unique_ptr<Log>> log = open_ledger_log(common_, /*create=*/false);
+    ASSERT_TRUE(log.is_ok()) << log.status().to_string();
+    Result<std::unique_ptr<Projector>> p = Projector::open(**log, options);
+    ASSERT_TRUE(p.is_ok()) << p.status().to_string();
+    ASSERT_TRUE((*p)->catch_up().is_ok());
+    ASSERT_TRUE((*p)->checkpoint().is_ok());
+  }
+  const uint32_t held = partition_for(Ssin{4070101124}, 16);
+  gate->held = held;
+  open_service_ = [&]() -> Result<std::unique_ptr<LedgerService>> {
+    Result<std::unique_ptr<EmbeddedLedgerService>> s =
+        open_embedded_service(common_, clock_, options, [](const Status& why) { ADD_FAILURE() << why.to_string(); });
+    DIMONA_TRY(s);
+    return std::unique_ptr<LedgerService>(std::move(*s));
+  };
+  ASSERT_NO_FATAL_FAILURE(start());
+  // Every partition but the held one loads.
+  for (int i = 0; i < 1000; ++i) {
+    const std::optional<LedgerService::LoadProgress> loading = service_->loading();
+    ASSERT_TRUE(loading.has_value());
+    if (loading->loaded == 15) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  const Response ready = call("GET", "/ready");
+  EXPECT_EQ(ready.status, 503) << ready;
+  EXPECT_EQ(ready.json()["loading"]["partitionsLoaded"].integer(), 15) << ready;
+  EXPECT_EQ(ready.json()["loading"]["partitions"].integer(), 16) << ready;
+  EXPECT_EQ(ready.json()["writer"].text, "opening") << ready;
+  const Response loaded = get(citizen_path(kStudent, "studentBalance?year=2025"), citizen(kStudent));
+  ASSERT_EQ(loaded.status, 200) << loaded;
+  EXPECT_EQ(loaded.json()["items"][0]["used"].integer(), 30) << loaded;
+  // A read of the held partition and a write, each on a connection of its own: neither answered yet.
+  const auto port = port_;
+  const std::string other_token = token(citizen(kOther));
+  auto waiting = std::async(std::launch::async, [&] {
+    return Connection(port).request("GET", citizen_path(kOther, "studentBalance?year=2025"), other_token, "", {});
+  });
+  const std::string declarant_token = token(declarant());
+  auto write = std::async(std::launch::async, [&] {
+    return Connection(port).request("POST", "/v1/declarations", declarant_token,
+                                    stu_in("2025-09-01", "2025-09-30", 10, kStudent), {});
+  });
+  EXPECT_EQ(waiting.wait_for(std::chrono::milliseconds(300)), std::future_status::timeout);
+  EXPECT_EQ(write.wait_for(std::chrono::milliseconds(10)), std::future_status::timeout);
+  EXPECT_FALSE(service_->wait_loaded(held, 10));
+  gate->release();
+  const Response other = waiting.get();
+  ASSERT_EQ(other.status, 200) << other;
+  EXPECT_EQ(other.json()["items"][0]["used"].integer(), 20) << other;
+  const Response written = write.get();
+  EXPECT_EQ(written.status, 201) << written;
+  EXPECT_TRUE(service_->wait_loaded(held, 10));
+  const Response up = call("GET", "/ready");
+  EXPECT_EQ(up.status, 200) << up;
+  EXPECT_EQ(up.json()["writer"].text, "open") << up;
+  EXPECT_FALSE(up.json().has("loading")) << up;
+  EXPECT_EQ(
+      get(citizen_path(kStudent, "studentBalance?year=2025"), citizen(kStudent)).json()["items"][0]["used"].integer(),
+      40);
+}
+
+// A read of a partition that does not load within http_limits::partition_load_wait_ms is a 503
+// with Retry-After (not a 500, never a hang); the service stops while one partition still loads,
+// and writes no checkpoint of a part of its state.
+TEST_F(HttpTest, APartitionThatDoesNotLoadInTimeIsA503AndAStopWritesNoCheckpoint) {
+  declare(stu_in("2025-08-01", "2025-08-31", 20, kOther));
+  stop();
+  auto gate = std::make_shared<testing::Gate>(16);
+  ProjectorOptions options;
+  options.checkpoint_path = checkpoint_path(common_);
+  options.read_models = testing::gated_read_models(gate);
+  {
+    Result<std::unique_ptr<Log>> log = open_ledger_log(common_, /*create=*/false);
+    ASSERT_TRUE(log.is_ok()) << log.status().to_string();
+    Result<std::unique_ptr<Projector>> p = Projector::open(**log, options);
+    ASSERT_TRUE(p.is_ok()) << p.status().to_string();
+    ASSERT_TRUE((*p)->catch_up().is_ok());
+    ASSERT_TRUE((*p)->checkpoint().is_ok());
+  }
+  auto kept_checkpoints = [&]() -> size_t {
+    Result<std::unique_ptr<CheckpointStore>> store = CheckpointStore::open(checkpoint_path(common_));
+    EXPECT_TRUE(store.is_ok());
+    Result<std::vector<CheckpointSummary>> kept = store.is_ok() ? (*store)->list() : store.status();
+    EXPECT_TRUE(kept.is_ok());
+    return kept.is_ok() ? kept->size() : 0;
+  };
+  const size_t kept_before = kept_checkpoints();
+  const uint32_t held = partition_for(Ssin{4070101124}, 16);
+  ASSERT_LT(held, 15u);  // one loading thread: the partitions after it stay unloaded
+  gate->held = held;
+  open_service_ = [&]() -> Result<std::unique_ptr<LedgerService>> {
+    Result<std::unique_ptr<EmbeddedLedgerService>> s =
+        open_embedded_service(common_, clock_, options, [](const Status&) {});
+    DIMONA_TRY(s);
+    return std::unique_ptr<LedgerService>(std::move(*s));
+  };
+  ASSERT_NO_FATAL_FAILURE(start());
+  const auto asked = std::chrono::steady_clock::now();
+  const Response late = get(citizen_path(kOther, "studentBalance?year=2025"), citizen(kOther));
+  const double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - asked).count();
+  expect_problem(late, 503, "serviceUnavailable");
+  EXPECT_EQ(late.header("retry-after"), "1") << late;
+  EXPECT_NE(late.body.find("still loading"), std::string::npos) << late;
+  EXPECT_GE(waited, http_limits::partition_load_wait_ms / 1000.0 - 0.5);
+  ASSERT_TRUE(service_->loading().has_value());
+  EXPECT_EQ(service_->loading()->loaded, held);
+  // Stopping with the partition held: the gate opens once the service's stop is asked (as a slow
+  // disk would answer at last), and the load stops there.
+  conn_.reset();
+  server_->stop();
+  std::thread opener([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    gate->release();
+  });
+  service_->stop();
+  opener.join();
+  stop();
+  EXPECT_EQ(kept_checkpoints(), kept_before);
 }
 
 // --- Every route for every role ----------------------------------------------------------------

@@ -19,7 +19,7 @@
 namespace dimona::testing {
 
 struct Gate {
-  explicit Gate(uint32_t partitions) : partitions(partitions), opened(open.get_future().share()) {}
+  explicit Gate(uint32_t count) : partitions(count), opened(open.get_future().share()) {}
   const uint32_t partitions;
   std::atomic<int64_t> held{-1};  // the partition whose load waits (-1: none)
   std::atomic<uint32_t> made{0};
