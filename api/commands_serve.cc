@@ -144,6 +144,9 @@ int run_serve(const CommonOptions& common, const ServeOptions& o) {
                                                        : std::string((*server)->tls() ? "https" : "http") + "://" +
                                                              o.address + ":" + std::to_string((*server)->port());
   api.set_public_url(public_url);  // the real port, when --port 0 picked one
+  // The server answers already; the line that says so waits a moment for the state (on a small
+  // ledger, its whole load), so a script that reads it and asks /ready finds it loaded.
+  (void)(*service)->wait_all_loaded(api::http_limits::serve_announce_wait_ms);
   std::printf("serving %s://%s:%u (links: %s); SIGTERM or Ctrl-C stops\n", (*server)->tls() ? "https" : "http",
               o.address.c_str(), (*server)->port(), public_url.c_str());
   std::fflush(stdout);

@@ -92,7 +92,8 @@ class EmbeddedLedgerService final : public LedgerService {
   uint32_t partition_of(Ssin citizen) const override { return partition_for(citizen, log_->partitions()); }
   bool ready() const override;
   std::optional<LoadProgress> loading() const override;
-  bool wait_loaded(uint32_t partition, int deadline_ms) const override;
+  Loaded wait_loaded(uint32_t partition, int deadline_ms) const override;
+  bool wait_all_loaded(int deadline_ms) const override;
   std::string_view writer_status() const override;
   std::string log_uri() const override { return log_->uri(); }
   Result<std::vector<PartitionProgress>> progress() const override;

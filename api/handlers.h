@@ -52,6 +52,9 @@ struct Call {
   // Counts one e-mail sent for this call's principal and says whether it is within the allowance
   // (http_limits::overview_emails_per_principal); set by the router, empty: no limit.
   std::function<bool()> email_allowed;
+  // The access-code lookup limits counted this request already (the router: once per request,
+  // even when it is dispatched again after waiting for a partition loading at a start).
+  bool access_code_counted = false;
 
   std::string param(std::string_view name) const;  // a path parameter, as sent
   bool is(Role r) const { return who && who->role == r; }

@@ -80,6 +80,9 @@ inline constexpr size_t fanout_workers = 4;
 inline constexpr size_t fanout_queue_max = 256;                  // requests waiting for a worker; past it 503
 // How long a request for a partition still loading at start waits for it (then 503, Retry-After).
 inline constexpr int partition_load_wait_ms = 5'000;             // below clients' usual 10 s
+// How long serve waits for its whole state before it prints its "serving" line (the server
+// answers from the start; a small ledger is loaded within it, a large one goes on loading).
+inline constexpr int serve_announce_wait_ms = 2000;
 inline constexpr size_t fanout_pages_max = 1000;                 // pages of page_size_max read of one member's list
 }  // namespace http_limits
 

@@ -269,7 +269,8 @@ struct Api::Impl {
   }
 
   void dispatch(const Route& route, Call& c) {
-    if (route.access_code_limited && !within_access_code_limits(c)) {
+    // Counted once per request: a request that waited for a partition loading is dispatched again.
+    if (route.access_code_limited && !std::exchange(c.access_code_counted, true) && !within_access_code_limits(c)) {
       return c.reply(
           too_many_requests("Too many access-code lookups; retry later", http_limits::access_code_window_seconds));
     }
@@ -315,6 +316,10 @@ struct Api::Impl {
     c.reply = [&service = service, note = c.consulted, who = *c.who, role = *role, target = c.request.target,
                answer = std::move(c.reply)](HttpResponse r) {
       if (r.status < 200 || r.status >= 300 || !note->citizen) return answer(std::move(r));
+      // Serve at once: the writer that records it opens after the last partition is loaded.
+      if (service.loading())
+        return answer(
+            unavailable_response("The ledger is loading: the read cannot be recorded yet (who looked); retry"));
       // In a serve group, a look-up answered from a copy of a partition another member holds is
       // served (and recorded) by its owner: 307 there, as a path's {ssin} is.
       const uint32_t partition = service.partition_of(*note->citizen);
@@ -514,7 +519,7 @@ struct Api::Impl {
       try {
         dispatch(route, *call);
       } catch (const PartitionLoading& loading) {
-        dispatch_when_loaded(route, *call, loading.partition);
+        dispatch_when_loaded(route, *call, loading.partition, load_deadline());
       } catch (const std::exception& e) {
         call->reply(exception_response(e));
       }
@@ -526,20 +531,35 @@ struct Api::Impl {
   // start waits for it on the pool (the partition asked for is loaded next) and is dispatched
   // again as soon as it is loaded; 503 with Retry-After once http_limits::partition_load_wait_ms
   // have passed, or when the pool is full.
+  // The deadline is counted from the request's first dispatch; the waits end at once when the Api
+  // stops (stop_fanout) or the load ends without the partition (a failed or stopped load).
+  static std::chrono::steady_clock::time_point load_deadline() {
+    return std::chrono::steady_clock::now() + std::chrono::milliseconds(http_limits::partition_load_wait_ms);
+  }
   void when_loaded(const Route& route, Call c, uint32_t partition) {
     auto call = std::make_shared<Call>(std::move(c));
-    auto task = [this, &route, call, partition] { dispatch_when_loaded(route, *call, partition); };
+    auto task = [this, &route, call, partition, deadline = load_deadline()] {
+      dispatch_when_loaded(route, *call, partition, deadline);
+    };
     if (!post_fanout(std::move(task))) call->reply(unavailable_response("The partitions are loading; retry"));
   }
 
   // On a pool thread.
-  void dispatch_when_loaded(const Route& route, Call& c, uint32_t partition) {
-    const auto deadline =
-        std::chrono::steady_clock::now() + std::chrono::milliseconds(http_limits::partition_load_wait_ms);
+  void dispatch_when_loaded(const Route& route, Call& c, uint32_t partition,
+                            std::chrono::steady_clock::time_point deadline) {
+    constexpr auto kSlice = std::chrono::milliseconds(100);  // how soon a wait sees the Api stopping
     for (;;) {
-      const auto left =
-          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-      if (left.count() <= 0 || !service.wait_loaded(partition, static_cast<int>(left.count())))
+      bool loaded = false;
+      for (;;) {
+        const auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0 || fanout_stopped) break;
+        const LedgerService::Loaded state =
+            service.wait_loaded(partition, static_cast<int>(std::min(left, kSlice).count()));
+        if (state == LedgerService::Loaded::kYes) loaded = true;
+        if (state != LedgerService::Loaded::kNotYet) break;
+      }
+      if (!loaded)
         return c.reply(unavailable_response("partition " + std::to_string(partition) + " is still loading; retry"));
       try {
         return dispatch(route, c);
@@ -567,7 +587,7 @@ struct Api::Impl {
     pool.reset();  // answers what is queued, joins the workers
   }
   std::mutex fanout_mutex;
-  bool fanout_stopped = false;
+  std::atomic<bool> fanout_stopped{false};  // under fanout_mutex; read without it by the waits for a partition
   // Last: destroyed first, its queued requests answered and its workers joined while the rest lives.
   std::unique_ptr<FanoutPool> fanout_pool;
 };

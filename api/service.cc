@@ -47,6 +47,8 @@ Result<std::unique_ptr<EmbeddedLedgerService>> EmbeddedLedgerService::open(Write
   Result<std::unique_ptr<LogConsumer>> ends = s->log_->open_consumer();
   DIMONA_TRY(ends);
   s->ends_ = std::move(*ends);
+  // A writer given beside a deferred projector would fold into partitions not loaded.
+  DIMONA_ASSERT(s->projector_->fully_loaded() || s->ledger_ == nullptr);
   if (!s->projector_->fully_loaded()) {  // "Serve at once": the partitions load in the background
     s->loading_ = true;
     s->on_load_failed_ = std::move(on_load_failed);
@@ -211,13 +213,20 @@ void EmbeddedLedgerService::load() {
   partition_loaded_.notify_all();
 }
 
-bool EmbeddedLedgerService::wait_loaded(uint32_t partition, int deadline_ms) const {
+bool EmbeddedLedgerService::wait_all_loaded(int deadline_ms) const {
   std::unique_lock lock(loaded_mutex_);
-  return partition_loaded_.wait_for(lock, std::chrono::milliseconds(deadline_ms), [&] {
-    if (!loading_) return true;  // loaded, or failed or stopped: the read answers for itself
+  return partition_loaded_.wait_for(lock, std::chrono::milliseconds(deadline_ms), [&] { return !loading_; });
+}
+
+LedgerService::Loaded EmbeddedLedgerService::wait_loaded(uint32_t partition, int deadline_ms) const {
+  auto loaded = [&] {
     std::shared_lock readers(fold_mutex_);
     return partition >= projector_->partition_count() || projector_->loaded(partition);
-  });
+  };
+  std::unique_lock lock(loaded_mutex_);
+  if (!partition_loaded_.wait_for(lock, std::chrono::milliseconds(deadline_ms), [&] { return !loading_ || loaded(); }))
+    return Loaded::kNotYet;
+  return loaded() ? Loaded::kYes : Loaded::kNever;  // the load over without it: failed or stopped
 }
 
 Status EmbeddedLedgerService::load_partitions() {
@@ -261,6 +270,7 @@ void EmbeddedLedgerService::run() {
   {
     std::unique_lock lock(queue_mutex_);
     wake_.wait(lock, [this] { return !loading_; });  // the loading thread always ends (stop() stops it)
+    if (stopping_ && queue_.empty()) return;         // no writer opened (no fence appended) for a stop
   }
   (void)open_writer();  // first, before any group: writes queued meanwhile wait for it
   std::deque<Pending> group;
@@ -476,6 +486,11 @@ bool EmbeddedLedgerService::recover() {
 }
 
 bool EmbeddedLedgerService::wait_for(uint32_t partition, Offset offset, int deadline_ms) const {
+  {
+    std::shared_lock lock(fold_mutex_);
+    if (partition < projector_->partition_count() && !projector_->loaded(partition))
+      (void)projector_->partition(partition);  // throws PartitionLoading: the read waits for it, then asks again
+  }
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(deadline_ms);
   for (;;) {
     const uint64_t seen = folds_.load();

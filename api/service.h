@@ -145,9 +145,13 @@ class LedgerService {
     uint32_t partitions = 0;
   };
   virtual std::optional<LoadProgress> loading() const { return std::nullopt; }
-  // True once `partition` is loaded (at once when it is, or when nothing loads), false when
-  // `deadline_ms` passed first. Never on an I/O thread.
-  virtual bool wait_loaded(uint32_t /*partition*/, int /*deadline_ms*/) const { return true; }
+  // Whether `partition` is loaded, waiting up to `deadline_ms` while it is not: kYes (at once when
+  // nothing loads), kNotYet (the deadline passed first), kNever (the load ended without it: failed
+  // or stopped). Never on an I/O thread.
+  enum class Loaded { kYes, kNotYet, kNever };
+  virtual Loaded wait_loaded(uint32_t /*partition*/, int /*deadline_ms*/) const { return Loaded::kYes; }
+  // True once every partition is (loading() nullopt), false when `deadline_ms` passed first.
+  virtual bool wait_all_loaded(int /*deadline_ms*/) const { return true; }
   // "opening", "open" or "failed" (see the contract), or "none" for a group member assigned no
   // partition (group_service.h): /ready reports it.
   virtual std::string_view writer_status() const { return "open"; }

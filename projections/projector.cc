@@ -20,8 +20,9 @@ namespace dimona {
 
 // What a deferred projector's load() works from (open_deferred).
 struct Projector::Deferred {
-  std::mutex mutex;                        // guards what follows, and the store's reads
-  std::unique_ptr<CheckpointStore> store;  // in its partial load; null once every partition is read
+  std::mutex store_mutex;                  // one read of the store at a time
+  std::unique_ptr<CheckpointStore> store;  // in its partial load; null once load() ends
+  std::mutex mutex;                        // guards what follows (never held across a read)
   std::optional<Checkpoint> head;          // the checkpoint's offsets and fences, states empty; nullopt: none
   std::vector<Offset> ends;                // each partition's log end, asked at open
   std::vector<bool> claimed;               // being loaded or loaded
@@ -30,6 +31,7 @@ struct Projector::Deferred {
   std::atomic<uint32_t> loaded{0};
   std::atomic<uint64_t> folded{0}, backfilled{0};
   std::atomic<bool> checkpoint_refused{false};  // a partition's checkpoint did not read or decode
+  std::atomic<bool> failed{false};              // a loading thread failed: the others stop too
 };
 
 Projector::Projector(Key, Log& log, const ProjectorOptions& options)
@@ -341,11 +343,10 @@ void Projector::want(uint32_t p) const {
   throw PartitionLoading(p, loaded_count(), partition_count());
 }
 
-Result<std::optional<uint32_t>> Projector::load_next() {
+Result<std::optional<uint32_t>> Projector::load_next(const std::atomic<bool>* stop) {
   Deferred& d = *deferred_;
   const uint32_t n = partition_count();
   uint32_t p = n;
-  PartitionCheckpoint pc;
   {
     std::lock_guard lock(d.mutex);
     while (!d.wanted.empty() && d.claimed[d.wanted.front()]) d.wanted.pop_front();
@@ -358,19 +359,20 @@ Result<std::optional<uint32_t>> Projector::load_next() {
       p = d.next;
     }
     d.claimed[p] = true;
-    if (d.head) {
-      Result<PartitionCheckpoint> read = d.store->load_partition(p);
-      if (read.is_ok() && read->offset != d.head->partitions[p].offset)  // one read transaction: never, unless corrupt
-        read = corruption("checkpoint partition " + std::to_string(p) + " changed while loading");
-      if (!read.is_ok()) {
-        d.checkpoint_refused = true;
-        return read.status();
-      }
-      pc = std::move(*read);
-    }
   }
   if (d.head) {
-    if (Status installed = install(p, std::move(pc)); !installed.is_ok()) {
+    Result<PartitionCheckpoint> read = failed_precondition("the load has ended");
+    {
+      std::lock_guard lock(d.store_mutex);
+      if (d.store) read = d.store->load_partition(p);
+    }
+    if (read.is_ok() && read->offset != d.head->partitions[p].offset)  // one read transaction: never, unless corrupt
+      read = corruption("checkpoint partition " + std::to_string(p) + " changed while loading");
+    if (!read.is_ok()) {
+      d.checkpoint_refused = read.status().code() != Code::kFailedPrecondition;
+      return read.status();
+    }
+    if (Status installed = install(p, std::move(*read)); !installed.is_ok()) {
       d.checkpoint_refused = true;
       return installed;
     }
@@ -378,7 +380,10 @@ Result<std::optional<uint32_t>> Projector::load_next() {
   uint64_t backfilled = 0, folded = 0;
   DIMONA_TRY(backfill_partition(p, &backfilled));
   if (offsets_[p] == 0) states_[p]->reserve_for_events(d.ends[p]);  // no rehash as the state grows
-  if (d.ends[p] > offsets_[p]) DIMONA_TRY(fold_partition(p, d.ends[p], d.ends[p] - offsets_[p], &folded));
+  while (offsets_[p] < d.ends[p]) {                                 // in rounds, so that a stop is heard within one
+    if ((stop && stop->load()) || d.failed) return unavailable("stopped while loading partition " + std::to_string(p));
+    DIMONA_TRY(fold_partition(p, d.ends[p], options_.round_events, &folded));
+  }
   d.backfilled += backfilled;
   d.folded += folded;
   loaded_[p].store(true, std::memory_order_release);
@@ -391,11 +396,13 @@ Result<ReplayStats> Projector::load(const std::function<void(uint32_t)>& on_load
   const auto start = std::chrono::steady_clock::now();
   const unsigned threads = std::max(1U, std::min<unsigned>(options_.threads, partition_count()));
   std::vector<Status> errors(threads);
+  Deferred& d = *deferred_;
   auto run = [&](unsigned t) {
-    while (!(stop && stop->load())) {
-      Result<std::optional<uint32_t>> p = load_next();
+    while (!(stop && stop->load()) && !d.failed) {
+      Result<std::optional<uint32_t>> p = load_next(stop);
       if (!p.is_ok()) {
         errors[t] = p.status();
+        d.failed = true;
         return;
       }
       if (!p->has_value()) return;
@@ -406,14 +413,17 @@ Result<ReplayStats> Projector::load(const std::function<void(uint32_t)>& on_load
   for (unsigned t = 1; t < threads; ++t) pool.emplace_back(run, t);
   run(0);
   for (std::thread& th : pool) th.join();
-  for (const Status& error : errors) DIMONA_TRY(error);
-  if (!fully_loaded()) return unavailable("stopped while loading the partitions");
-  Deferred& d = *deferred_;
   {
-    std::lock_guard lock(d.mutex);
+    // Closed on every path: a checkpoint refused is set aside (renamed) by the caller next.
+    std::lock_guard lock(d.store_mutex);
     if (d.store) d.store->end_partial_load();
     d.store.reset();
   }
+  // The first cause: a thread that stopped because another failed says only that it stopped.
+  for (const Status& error : errors)
+    if (!error.is_ok() && error.code() != Code::kUnavailable) return error;
+  for (const Status& error : errors) DIMONA_TRY(error);
+  if (!fully_loaded()) return unavailable("stopped while loading the partitions");
   ReplayStats stats;
   stats.events = d.folded;
   stats.backfilled_events = d.backfilled;
@@ -751,9 +761,9 @@ Status Projector::save_checkpoint() {
 }
 
 std::vector<PartitionCheckpoint> Projector::encode() const {
+  for (uint32_t p = 0; p < partition_count(); ++p) require(p);  // before encoding any
   std::vector<PartitionCheckpoint> out;
   for (uint32_t p = 0; p < partition_count(); ++p) {
-    require(p);
     PartitionCheckpoint pc;
     pc.offset = offsets_[p];
     pc.fence = fences_[p];

@@ -336,7 +336,8 @@ class Projector {
   // Partition p's state and read models from its checkpoint bytes (open(), load()).
   Status install(uint32_t p, PartitionCheckpoint&& checkpoint);
   // load(): loads the next partition (one asked for, else the lowest unclaimed); nullopt when none is left.
-  Result<std::optional<uint32_t>> load_next();
+  // `stop`: heard between two rounds of the partition's fold past its checkpoint.
+  Result<std::optional<uint32_t>> load_next(const std::atomic<bool>* stop);
   Status fold_partition(uint32_t p, Offset until, uint64_t max_events, uint64_t* folded);
   // Partition p's state and read models take `event`, the record at offsets_[p], which moves past it.
   // `source`: the record's source position (FoldedRecord).

@@ -6,6 +6,9 @@
 # (GET /v1/citizens/{ssin}/studentBalance?year=2025 with the citizen's token, a citizen drawn at
 # random from the file) answers 200, retried every 20 ms while it answers 503 (its partition still
 # loading: docs/operations.md "Serve at once"): "FIRST_S READY_S WRITER_S RSS_MB".
+# serve listens on a free port drawn here (PORT to choose it): the script asks from the launch on,
+# since serve prints its "serving" line only once loaded or after 2 s (http_limits::
+# serve_announce_wait_ms) while it answers from the start.
 # serve is stopped (SIGTERM) once measured; its stderr goes to LOG.
 # Usage: bench/scale/serve_start.sh BIN DATA LOG [SSINS]
 set -euo pipefail
@@ -23,13 +26,17 @@ if [ -n "$ssins" ]; then
   [ -n "$ssin" ] || { echo "serve_start: no well-formed SSIN in $ssins" >&2; exit 2; }
   token=$("$bin" token --role citizen --ssin "$ssin" --lifetime 3600 --data "$data")
 fi
+port=${PORT:-}
+while [ -z "$port" ]; do
+  port=$(shuf -i 20000-60000 -n 1)
+  (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && port=  # taken
+done
 t=$(now)
-"$bin" serve --data "$data" --address 127.0.0.1 --port 0 --io-threads 2 >"$log" 2>&1 &
+"$bin" serve --data "$data" --address 127.0.0.1 --port "$port" --io-threads 2 >"$log" 2>&1 &
 serve_pid=$!
-ready_s=; writer_s=; port=
+ready_s=; writer_s=
 while kill -0 "$serve_pid" 2>/dev/null; do
-  [ -n "$port" ] || port=$(grep -o 'serving http://127.0.0.1:[0-9]*' "$log" | cut -d: -f3 || true)
-  if [ -n "$port" ]; then
+  {
     if [ -n "$ssin" ] && [ -z "$first_s" ]; then
       code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 -H "Authorization: Bearer $token" \
         "http://127.0.0.1:$port/v1/citizens/$ssin/studentBalance?year=2025" || true)
@@ -42,7 +49,7 @@ while kill -0 "$serve_pid" 2>/dev/null; do
     body=$(curl -s --max-time 5 "http://127.0.0.1:$port/ready" || true)
     case $body in *'"status":"UP"'*) [ -n "$ready_s" ] || ready_s=$(since "$t") ;; esac
     case $body in *'"writer":"open"'*) writer_s=$(since "$t"); [ -z "$ssin" ] || [ -n "$first_s" ] && break ;; esac
-  fi
+  }
   sleep 0.02
 done
 [ -n "$writer_s" ] || { echo "serve_start: serve did not open its writer: $(tail -1 "$log")" >&2; exit 1; }

@@ -935,14 +935,14 @@ TEST_F(HttpTest, EachPartitionAnswersAsSoonAsItIsLoadedAndAReadOfAnotherWaitsFor
   });
   EXPECT_EQ(waiting.wait_for(std::chrono::milliseconds(300)), std::future_status::timeout);
   EXPECT_EQ(write.wait_for(std::chrono::milliseconds(10)), std::future_status::timeout);
-  EXPECT_FALSE(service_->wait_loaded(held, 10));
+  EXPECT_EQ(service_->wait_loaded(held, 10), LedgerService::Loaded::kNotYet);
   gate->release();
   const Response other = waiting.get();
   ASSERT_EQ(other.status, 200) << other;
   EXPECT_EQ(other.json()["items"][0]["used"].integer(), 20) << other;
   const Response written = write.get();
   EXPECT_EQ(written.status, 201) << written;
-  EXPECT_TRUE(service_->wait_loaded(held, 10));
+  EXPECT_EQ(service_->wait_loaded(held, 10), LedgerService::Loaded::kYes);
   const Response up = call("GET", "/ready");
   EXPECT_EQ(up.status, 200) << up;
   EXPECT_EQ(up.json()["writer"].text, "open") << up;
