@@ -563,6 +563,25 @@ class HttpTest : public ::testing::Test {
   // How start() opens the service (unset: open_ledger_service over common_).
   std::function<Result<std::unique_ptr<LedgerService>>()> open_service_;
 
+  // A checkpoint of the stopped ledger folded with `options`' read models (a gate's section too).
+  void checkpoint_with(const ProjectorOptions& options) {
+    Result<std::unique_ptr<Log>> log = open_ledger_log(common_, /*create=*/false);
+    ASSERT_TRUE(log.is_ok()) << log.status().to_string();
+    Result<std::unique_ptr<Projector>> p = Projector::open(**log, options);
+    ASSERT_TRUE(p.is_ok()) << p.status().to_string();
+    ASSERT_TRUE((*p)->catch_up().is_ok());
+    ASSERT_TRUE((*p)->checkpoint().is_ok());
+  }
+  // The next start() opens the service as serve does (its partitions loaded in the background) with `options`.
+  void serve_at_once(const ProjectorOptions& options) {
+    open_service_ = [this, options]() -> Result<std::unique_ptr<LedgerService>> {
+      Result<std::unique_ptr<EmbeddedLedgerService>> s =
+          open_embedded_service(common_, clock_, options, [](const Status& why) { ADD_FAILURE() << why.to_string(); });
+      DIMONA_TRY(s);
+      return std::unique_ptr<LedgerService>(std::move(*s));
+    };
+  }
+
   void start(ServerOptions options = ServerOptions{}) {
     Result<TokenVerifier> verifier = TokenVerifier::from_jwks_file(dir_.file("keys") + "/" + std::string(kDevJwksFile),
                                                                    std::string(kIssuer), std::string(kAudience));
@@ -890,22 +909,10 @@ TEST_F(HttpTest, EachPartitionAnswersAsSoonAsItIsLoadedAndAReadOfAnotherWaitsFor
   options.checkpoint_path = checkpoint_path(common_);
   options.read_models = testing::gated_read_models(gate);
   options.threads = 2;  // one waits at the gate, the other loads the rest
-  {
-    Result<std::unique_ptr<Log>> log = open_ledger_log(common_, /*create=*/false);
-    ASSERT_TRUE(log.is_ok()) << log.status().to_string();
-    Result<std::unique_ptr<Projector>> p = Projector::open(**log, options);
-    ASSERT_TRUE(p.is_ok()) << p.status().to_string();
-    ASSERT_TRUE((*p)->catch_up().is_ok());
-    ASSERT_TRUE((*p)->checkpoint().is_ok());
-  }
+  ASSERT_NO_FATAL_FAILURE(checkpoint_with(options));
   const uint32_t held = partition_for(Ssin{4070101124}, 16);
   gate->held = held;
-  open_service_ = [&]() -> Result<std::unique_ptr<LedgerService>> {
-    Result<std::unique_ptr<EmbeddedLedgerService>> s =
-        open_embedded_service(common_, clock_, options, [](const Status& why) { ADD_FAILURE() << why.to_string(); });
-    DIMONA_TRY(s);
-    return std::unique_ptr<LedgerService>(std::move(*s));
-  };
+  serve_at_once(options);
   ASSERT_NO_FATAL_FAILURE(start());
   // Every partition but the held one loads.
   for (int i = 0; i < 1000; ++i) {
@@ -962,14 +969,7 @@ TEST_F(HttpTest, APartitionThatDoesNotLoadInTimeIsA503AndAStopWritesNoCheckpoint
   ProjectorOptions options;
   options.checkpoint_path = checkpoint_path(common_);
   options.read_models = testing::gated_read_models(gate);
-  {
-    Result<std::unique_ptr<Log>> log = open_ledger_log(common_, /*create=*/false);
-    ASSERT_TRUE(log.is_ok()) << log.status().to_string();
-    Result<std::unique_ptr<Projector>> p = Projector::open(**log, options);
-    ASSERT_TRUE(p.is_ok()) << p.status().to_string();
-    ASSERT_TRUE((*p)->catch_up().is_ok());
-    ASSERT_TRUE((*p)->checkpoint().is_ok());
-  }
+  ASSERT_NO_FATAL_FAILURE(checkpoint_with(options));
   auto kept_checkpoints = [&]() -> size_t {
     Result<std::unique_ptr<CheckpointStore>> store = CheckpointStore::open(checkpoint_path(common_));
     EXPECT_TRUE(store.is_ok());
@@ -981,12 +981,8 @@ TEST_F(HttpTest, APartitionThatDoesNotLoadInTimeIsA503AndAStopWritesNoCheckpoint
   const uint32_t held = partition_for(Ssin{4070101124}, 16);
   ASSERT_LT(held, 15u);  // one loading thread: the partitions after it stay unloaded
   gate->held = held;
-  open_service_ = [&]() -> Result<std::unique_ptr<LedgerService>> {
-    Result<std::unique_ptr<EmbeddedLedgerService>> s =
-        open_embedded_service(common_, clock_, options, [](const Status&) {});
-    DIMONA_TRY(s);
-    return std::unique_ptr<LedgerService>(std::move(*s));
-  };
+  serve_at_once(options);  // a stop is no failure: the callback is not called
+
   ASSERT_NO_FATAL_FAILURE(start());
   const auto asked = std::chrono::steady_clock::now();
   const Response late = get(citizen_path(kOther, "studentBalance?year=2025"), citizen(kOther));

@@ -78,23 +78,28 @@ TEST_F(ProjectorTest, ReplayIsDeterministicAcrossRunsAndThreads) {
   EXPECT_EQ(replay(two), a);
 }
 
+// Appends the first half of each partition of `full` to the same partition of `half` (empty).
+void copy_first_half(Log& full, Log& half) {
+  for (uint32_t p = 0; p < full.partitions(); ++p) {
+    const std::vector<LogRecord> records = testing::read_all(full, p);
+    std::vector<LogRecordDraft> drafts;
+    for (size_t i = 0; i < records.size() / 2; ++i) {
+      const LogRecord& r = records[i];
+      drafts.push_back({r.event_id, r.key, r.type, r.schema_version, r.recorded_at, r.payload, r.source});
+    }
+    auto producer = half.open_producer(p);
+    ASSERT_TRUE(producer.is_ok());
+    ASSERT_TRUE((*producer)->append(drafts).is_ok());
+  }
+}
+
 TEST_F(ProjectorTest, RestartFromACheckpointGivesTheSameExport) {
   TempDir dir;
   const std::string expected = replay(ProjectorOptions{});
   // First run: a checkpoint every few thousand events, then "stop" halfway by
   // folding a log that holds only the first half of each partition.
   std::unique_ptr<Log> half = testing::memory_log(log_->partitions());
-  for (uint32_t p = 0; p < log_->partitions(); ++p) {
-    const std::vector<LogRecord> records = testing::read_all(*log_, p);
-    std::vector<LogRecordDraft> drafts;
-    for (size_t i = 0; i < records.size() / 2; ++i) {
-      const LogRecord& r = records[i];
-      drafts.push_back({r.event_id, r.key, r.type, r.schema_version, r.recorded_at, r.payload, r.source});
-    }
-    auto producer = half->open_producer(p);
-    ASSERT_TRUE(producer.is_ok());
-    ASSERT_TRUE((*producer)->append(drafts).is_ok());
-  }
+  ASSERT_NO_FATAL_FAILURE(copy_first_half(*log_, *half));
   ProjectorOptions options;
   options.checkpoint_path = dir.file("checkpoint.db");
   options.checkpoint_every_events = 2000;
@@ -344,17 +349,7 @@ TEST_F(ProjectorTest, ACheckpointOfFormat8IsUpgradedInPlace) {
 // tail a load folds past it), at `path`.
 void checkpoint_half(Log& full, const std::string& path) {
   std::unique_ptr<Log> half = testing::memory_log(full.partitions());
-  for (uint32_t p = 0; p < full.partitions(); ++p) {
-    const std::vector<LogRecord> records = testing::read_all(full, p);
-    std::vector<LogRecordDraft> drafts;
-    for (size_t i = 0; i < records.size() / 2; ++i) {
-      const LogRecord& r = records[i];
-      drafts.push_back({r.event_id, r.key, r.type, r.schema_version, r.recorded_at, r.payload, r.source});
-    }
-    auto producer = half->open_producer(p);
-    ASSERT_TRUE(producer.is_ok());
-    ASSERT_TRUE((*producer)->append(drafts).is_ok());
-  }
+  ASSERT_NO_FATAL_FAILURE(copy_first_half(full, *half));
   ProjectorOptions options;
   options.checkpoint_path = path;
   auto p = Projector::open(*half, options);
