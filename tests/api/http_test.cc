@@ -979,7 +979,7 @@ TEST_F(HttpTest, APartitionThatDoesNotLoadInTimeIsA503AndAStopWritesNoCheckpoint
   };
   const size_t kept_before = kept_checkpoints();
   const uint32_t held = partition_for(Ssin{4070101124}, 16);
-  ASSERT_LT(held, 15u);  // one loading thread: the partitions after it stay unloaded
+  ASSERT_LT(held, 15u);  // one loading thread, held at `held`: the partitions after it stay unloaded
   gate->held = held;
   serve_at_once(options);  // a stop is no failure: the callback is not called
 
@@ -991,8 +991,9 @@ TEST_F(HttpTest, APartitionThatDoesNotLoadInTimeIsA503AndAStopWritesNoCheckpoint
   EXPECT_EQ(late.header("retry-after"), "1") << late;
   EXPECT_NE(late.body.find("still loading"), std::string::npos) << late;
   EXPECT_GE(waited, http_limits::partition_load_wait_ms / 1000.0 - 0.5);
+  // The held partition was asked for: the one loading thread took it next, wherever it stood.
   ASSERT_TRUE(service_->loading().has_value());
-  EXPECT_EQ(service_->loading()->loaded, held);
+  EXPECT_LE(service_->loading()->loaded, held);
   // Stopping with the partition held: the gate opens once the service's stop is asked (as a slow
   // disk would answer at last), and the load stops there.
   conn_.reset();
