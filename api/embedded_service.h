@@ -37,7 +37,11 @@
 // partition is answered meanwhile, one of a partition still loading throws
 // PartitionLoading (503, Retry-After: 1) and that partition is loaded next.
 // Not ready, no checkpoint, and writes wait in the queue (the writer opens
-// after the last partition) until every partition is loaded. A checkpoint
+// after the last partition) until every partition is loaded. A read of one
+// citizen is answered at once even so, from the citizen's own events
+// (citizen_state_while_loading: the checkpoint's citizen index and the log
+// past it; the log takes no write until the load ends, so they are all of
+// the citizen's). A checkpoint
 // found unusable while loading is set aside and the state is folded from the
 // log, as open_projector() does at a synchronous open. A load that fails
 // otherwise fails the writer (writes answered 503), and `on_load_failed`
@@ -86,6 +90,7 @@ class EmbeddedLedgerService final : public LedgerService {
   }
   Result<std::shared_ptr<const Projector>> state_at(Instant at) const override { return past_->at(at); }
   Result<std::shared_ptr<const Projector>> citizen_state_at(Ssin citizen, Instant at) const override;
+  Result<std::shared_ptr<const Projector>> citizen_state_while_loading(Ssin citizen) const override;
   Result<std::shared_ptr<const Projector>> citizen_state_of(Ssin citizen, const std::vector<Offset>& offsets,
                                                             Instant at) const override;
   bool wait_for(uint32_t partition, Offset offset, int deadline_ms) const override;

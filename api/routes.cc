@@ -285,6 +285,16 @@ struct Api::Impl {
       const PastView view(service, std::move(*past));
       return route.read(c, view);
     }
+    if (route.read && route.one_citizen && service.loading()) {  // "Serve at once": the citizen's own events
+      if (const Parsed<Ssin> citizen = path_ssin(c.param("ssin")); citizen) {
+        Result<std::shared_ptr<const Projector>> now = service.citizen_state_while_loading(*citizen);
+        if (!now.is_ok()) return c.reply(problem_of(now.status()));
+        if (*now) {
+          const PastView view(service, std::move(*now));
+          return route.read(c, view);
+        }
+      }
+    }
     if (route.read) return route.read(c, service);
     if (route.write) return route.write(c, service);
     (this->*route.internal)(c);

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <limits>
 #include <map>
 
 #include "api/http.h"
@@ -517,11 +518,29 @@ Result<std::shared_ptr<const Projector>> EmbeddedLedgerService::citizen_state_at
   {
     std::shared_lock lock(fold_mutex_);
     if (stale_) return unavailable(ReadSideUnavailable().what());
-    complete = projector_->holds(p) && projector_->partition(p).last_recorded_at() > at;
-    if (complete) offsets = projector_->citizens(p).offsets(citizen);
+    if (std::optional<std::vector<Offset>> early = projector_->loading_citizen_offsets(citizen)) {
+      offsets = std::move(*early);  // all of the citizen's, to the log's end ("Serve at once")
+      complete = true;
+    } else {
+      complete = projector_->holds(p) && projector_->partition(p).last_recorded_at() > at;
+      if (complete) offsets = projector_->citizens(p).offsets(citizen);
+    }
   }
   if (!complete) return state_at(at);
   return past_->citizen_at(citizen, offsets, at);
+}
+
+Result<std::shared_ptr<const Projector>> EmbeddedLedgerService::citizen_state_while_loading(Ssin citizen) const {
+  if (!loading_) return std::shared_ptr<const Projector>();
+  std::optional<std::vector<Offset>> offsets;
+  {
+    std::shared_lock lock(fold_mutex_);
+    if (stale_) return unavailable(ReadSideUnavailable().what());
+    offsets = projector_->loading_citizen_offsets(citizen);
+  }
+  if (!offsets) return std::shared_ptr<const Projector>();
+  // Every event of the citizen up to the log's end: an instant past any recordedAt.
+  return past_->citizen_at(citizen, *offsets, Instant{std::numeric_limits<int64_t>::max()});
 }
 
 Result<std::shared_ptr<const Projector>> EmbeddedLedgerService::citizen_state_of(Ssin citizen,

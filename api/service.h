@@ -128,6 +128,15 @@ class LedgerService {
                                                                     Instant at) const {
     return citizen_state_at(citizen, at);
   }
+  // Serve at once (embedded_service.h): while the citizen's partition is loading, the citizen's
+  // state now, from every event of the citizen in the log folded alone (Projector::of_citizen),
+  // so that a read of one citizen (a route under /v1/citizens/{ssin}/) need not wait for the
+  // whole partition. Null when the partition is loaded (read it), or when the citizen's events
+  // cannot be found before the load (then the read waits for it). By default (a service that
+  // never loads so) null.
+  virtual Result<std::shared_ptr<const Projector>> citizen_state_while_loading(Ssin /*citizen*/) const {
+    return std::shared_ptr<const Projector>();
+  }
   // True when `partition` has folded every offset below `offset` before `deadline_ms` passes.
   virtual bool wait_for(uint32_t partition, Offset offset, int deadline_ms) const = 0;
   virtual uint32_t partition_of(Ssin citizen) const = 0;

@@ -239,8 +239,9 @@ Result<std::optional<Checkpoint>> read_checkpoint(sqlite3* db, sqlite3_stmt* hea
   if (const void* hash = sqlite3_column_blob(head, 3))
     c.state_hash.assign(static_cast<const char*>(hash), static_cast<size_t>(sqlite3_column_bytes(head, 3)));
   Result<Statement> rows = prepare(
-      db, states ? "SELECT partition, offset, state, fence FROM partition_states WHERE sequence = ?1 ORDER BY partition"
-                 : "SELECT partition, offset, NULL, NULL FROM partition_states WHERE sequence = ?1 ORDER BY partition");
+      db, states
+              ? "SELECT partition, offset, state, fence FROM partition_states WHERE sequence = ?1 ORDER BY partition"
+              : "SELECT partition, offset, NULL, fence FROM partition_states WHERE sequence = ?1 ORDER BY partition");
   DIMONA_TRY(rows);
   sqlite3_bind_int64(rows->get(), 1, static_cast<int64_t>(c.sequence));
   while (sqlite3_step(rows->get()) == SQLITE_ROW) {
@@ -338,6 +339,29 @@ Result<PartitionCheckpoint> CheckpointStore::load_partition(uint32_t p) {
     pc.fence = static_cast<Offset>(fence);
   }
   return pc;
+}
+
+Result<std::string> CheckpointStore::load_partition_bytes(uint32_t p, uint64_t at, uint64_t length) {
+  DIMONA_ASSERT(impl_->partial);
+  sqlite3* db = impl_->db.get();
+  Result<Statement> row = prepare(db, "SELECT rowid FROM partition_states WHERE sequence = ?1 AND partition = ?2");
+  DIMONA_TRY(row);
+  sqlite3_bind_int64(row->get(), 1, static_cast<int64_t>(impl_->partial_sequence));
+  sqlite3_bind_int64(row->get(), 2, p);
+  if (sqlite3_step(row->get()) != SQLITE_ROW) return corruption("the checkpoint has no partition " + std::to_string(p));
+  sqlite3_blob* raw = nullptr;
+  const int rc = sqlite3_blob_open(db, "main", "partition_states", "state", sqlite3_column_int64(row->get(), 0),
+                                   /*flags=read only*/ 0, &raw);
+  const std::unique_ptr<sqlite3_blob, int (*)(sqlite3_blob*)> blob(raw, &sqlite3_blob_close);
+  if (rc != SQLITE_OK) return sqlite_status(db, rc, "checkpoint partition " + std::to_string(p));
+  const auto size = static_cast<uint64_t>(sqlite3_blob_bytes(raw));
+  if (at > size || length > size - at) return corruption("checkpoint partition " + std::to_string(p) + " is truncated");
+  std::string out(length, '\0');
+  if (length > 0) {
+    const int read = sqlite3_blob_read(raw, out.data(), static_cast<int>(length), static_cast<int>(at));
+    if (read != SQLITE_OK) return sqlite_status(db, read, "checkpoint partition " + std::to_string(p));
+  }
+  return out;
 }
 
 void CheckpointStore::end_partial_load() {

@@ -89,12 +89,17 @@ class CheckpointStore {
   // Partition by partition, in any order (a deferred load, projector.h "Serve at once"):
   // begin_partial_load() opens a read transaction, so a checkpoint saved meanwhile (by this
   // store or another) changes nothing it reads, and returns the latest checkpoint with its
-  // offsets checked as load() checks them, states empty and no fences (nullopt: none);
+  // offsets and fences checked as load() checks them, states empty (nullopt: none);
   // load_partition(p) reads partition p of that checkpoint whole (offset, state, fence checked);
   // end_partial_load() closes the transaction (so does the destructor). The store is the
   // caller's alone meanwhile: no save() between begin and end.
   Result<std::optional<Checkpoint>> begin_partial_load();
   Result<PartitionCheckpoint> load_partition(uint32_t p);
+  // Part of partition p's state bytes in that checkpoint, without reading the rest (SQLite's
+  // incremental blob I/O): `length` bytes from `at` (a read model's section alone, for a reader
+  // that cannot wait for the whole partition: projector.h "Serve at once"). kCorruption when the
+  // state is shorter.
+  Result<std::string> load_partition_bytes(uint32_t p, uint64_t at, uint64_t length);
   void end_partial_load();
   Result<std::vector<CheckpointSummary>> list();
 

@@ -10,6 +10,7 @@
 #include <thread>
 #include <utility>
 
+#include "engine/base/bytes.h"
 #include "engine/event_reader.h"
 #include "engine/ledger.h"
 #include "engine/log/fence.h"
@@ -32,6 +33,13 @@ struct Projector::Deferred {
   std::atomic<uint64_t> folded{0}, backfilled{0};
   std::atomic<bool> checkpoint_refused{false};  // a partition's checkpoint did not read or decode
   std::atomic<bool> failed{false};              // a loading thread failed: the others stop too
+  // loading_citizen_offsets(): per partition, its CitizenIndex before its load.
+  struct EarlyIndex {
+    std::mutex mutex;  // held by the one reader building it; the partition's other readers wait
+    bool tried = false;
+    std::unique_ptr<CitizenIndex> index;  // null: none to be had, or dropped at the load's end
+  };
+  std::unique_ptr<EarlyIndex[]> early;
 };
 
 Projector::Projector(Key, Log& log, const ProjectorOptions& options)
@@ -125,6 +133,54 @@ bool take_model_sections(std::string_view bytes, std::vector<ModelSection>* out)
     out->push_back(section);
   }
   return bytes.empty();
+}
+
+// The bytes of the read model `name` at `version` in a partition's checkpoint bytes, walked as
+// split_partition() walks them but read piece by piece through `read(at, length)` (a store's
+// ranged read), the LedgerState's bytes and the other models' skipped, never read. nullopt when
+// no section has that name, or it has another version; kCorruption when the frame does not walk.
+Result<std::optional<std::string>> read_model_section(
+    const std::function<Result<std::string>(uint64_t, uint64_t)>& read, std::string_view name, uint32_t version) {
+  auto read_u64 = [&](uint64_t at) -> Result<uint64_t> {
+    Result<std::string> bytes = read(at, 8);
+    DIMONA_TRY(bytes);
+    uint64_t v = 0;
+    ByteReader(*bytes).get(&v);
+    return v;
+  };
+  Result<uint64_t> ledger = read_u64(0);
+  DIMONA_TRY(ledger);
+  if (*ledger > (uint64_t{1} << 62)) return corruption("a checkpoint partition is truncated");
+  uint64_t at = 8 + *ledger;
+  Result<std::string> count_bytes = read(at, 4);
+  DIMONA_TRY(count_bytes);
+  uint32_t count = 0;
+  ByteReader(*count_bytes).get(&count);
+  at += 4;
+  for (uint32_t m = 0; m < count; ++m) {
+    Result<std::string> name_length = read(at, 1);
+    DIMONA_TRY(name_length);
+    const size_t name_bytes = static_cast<unsigned char>((*name_length)[0]);
+    if (name_bytes == 0 || name_bytes > limits::read_model_name_bytes_max)
+      return corruption("a checkpoint partition is truncated");
+    Result<std::string> head = read(at + 1, name_bytes + 4 + 8);
+    DIMONA_TRY(head);
+    ByteReader in(std::string_view(*head).substr(name_bytes));
+    uint32_t section_version = 0;
+    uint64_t length = 0;
+    in.get(&section_version);
+    in.get(&length);
+    at += 1 + name_bytes + 4 + 8;
+    if (std::string_view(*head).substr(0, name_bytes) == name) {
+      if (section_version != version) return std::optional<std::string>();
+      Result<std::string> section = read(at, length);
+      DIMONA_TRY(section);
+      return std::optional<std::string>(std::move(*section));
+    }
+    if (length > (uint64_t{1} << 62)) return corruption("a checkpoint partition is truncated");
+    at += length;
+  }
+  return std::optional<std::string>();
 }
 
 // A partition's checkpoint bytes: the LedgerState's section (its length, u64 LE, then its bytes),
@@ -321,6 +377,7 @@ Result<std::unique_ptr<Projector>> Projector::open_deferred(Log& log, const Proj
       d->store = std::move(*store);
     }
   }
+  d->early = std::make_unique<Deferred::EarlyIndex[]>(n);
   for (uint32_t p = 0; p < n; ++p) projector->loaded_[p].store(false, std::memory_order_relaxed);
   projector->deferred_ = std::move(d);
   return projector;
@@ -341,6 +398,49 @@ void Projector::want(uint32_t p) const {
       deferred_->wanted.push_back(p);
   }
   throw PartitionLoading(p, loaded_count(), partition_count());
+}
+
+std::optional<std::vector<Offset>> Projector::loading_citizen_offsets(Ssin citizen) const {
+  const uint32_t p = partition_of(citizen);
+  if (loaded(p)) return std::nullopt;
+  DIMONA_ASSERT(deferred_ != nullptr);  // only a deferred projector has partitions not loaded
+  Deferred::EarlyIndex& early = deferred_->early[p];
+  std::lock_guard lock(early.mutex);
+  if (!std::exchange(early.tried, true)) early.index = early_citizen_index(p);
+  if (!early.index) return std::nullopt;
+  return early.index->offsets(citizen);
+}
+
+std::unique_ptr<CitizenIndex> Projector::early_citizen_index(uint32_t p) const {
+  const Deferred& d = *deferred_;
+  const Offset from = d.head ? d.head->partitions[p].offset : 0;
+  if (d.ends[p] - from > limits::loading_citizen_tail_events_max) return nullptr;
+  auto index = std::make_unique<CitizenIndex>();
+  if (from > 0) {
+    std::lock_guard lock(deferred_->store_mutex);
+    if (!d.store) return nullptr;  // the load has ended: the partition is loaded, or will never be
+    Result<std::optional<std::string>> section =
+        read_model_section([&](uint64_t at, uint64_t length) { return d.store->load_partition_bytes(p, at, length); },
+                           CitizenIndex::kName, CitizenIndex::kVersion);
+    if (!section.is_ok() || !section->has_value() || !CitizenIndex::load(**section, index.get()).is_ok())
+      return nullptr;
+  }
+  if (from == d.ends[p]) return index;
+  Result<std::unique_ptr<LogConsumer>> consumer = log_.open_consumer();
+  if (!consumer.is_ok()) return nullptr;
+  LoggedEventReader decoder;
+  FenceFilter fences(d.head ? d.head->partitions[p].fence : kNoEpoch);
+  const Status read = read_partition(**consumer, p, from, d.ends[p], [&](LogRecord& record) -> Status {
+    Result<bool> admitted = fences.admit(record);
+    DIMONA_TRY(admitted);
+    if (!*admitted) return Status::ok();  // a fence, or a zombie's record: no event
+    Result<Event> event = read_logged_event(decoder, record.payload, p, record.offset, partition_count());
+    DIMONA_TRY(event);
+    index->apply_record(*event, record.offset, FoldedRecord{record.source, p, partition_count()});
+    return Status::ok();
+  });
+  if (!read.is_ok()) return nullptr;
+  return index;
 }
 
 Result<std::optional<uint32_t>> Projector::load_next(const std::atomic<bool>* stop) {
@@ -418,6 +518,11 @@ Result<ReplayStats> Projector::load(const std::function<void(uint32_t)>& on_load
     std::lock_guard lock(d.store_mutex);
     if (d.store) d.store->end_partial_load();
     d.store.reset();
+  }
+  for (uint32_t p = 0; p < partition_count(); ++p) {  // their readers read the partitions now, or wait in vain
+    std::lock_guard lock(d.early[p].mutex);
+    d.early[p].tried = true;
+    d.early[p].index.reset();
   }
   // The first cause: a thread that stopped because another failed says only that it stopped.
   for (const Status& error : errors)

@@ -55,6 +55,10 @@
 // as empty. Nothing is folded by catch_up(), handed over or checkpointed
 // until every partition is loaded. Loading writes only the partition's own
 // slots, so readers of loaded partitions go on meanwhile without a lock.
+// A citizen need not wait for a partition: loading_citizen_offsets() gives
+// the citizen's offsets from the checkpoint's CitizenIndex section alone
+// (read without the rest of the partition's bytes) and the log past it, for
+// of_citizen() to fold the citizen's events up to the log's end.
 #pragma once
 
 #include <atomic>
@@ -171,6 +175,16 @@ class Projector {
   // After a load() that failed: whether it failed reading or decoding the checkpoint (which may
   // then be set aside and the log folded instead), not the log.
   bool checkpoint_refused() const;
+  // While the citizen's partition is not loaded: the offsets of every event of the citizen in the
+  // partition to the end the load folds to (the checkpoint's CitizenIndex, then the log past the
+  // checkpoint, fenced and decoded as the load folds it), for of_citizen(): the citizen's reads
+  // then need not wait for the partition (a deferred projector's log takes no append until the
+  // load ends). Built once per partition, on the first reader's thread (others wait for it), and
+  // dropped when the load ends. nullopt when the partition is loaded (read it), or when the
+  // offsets cannot be had early (wait for the load, which says why if it is an error): the
+  // checkpoint has no CitizenIndex section of this version, more than
+  // limits::loading_citizen_tail_events_max events lie past it, or a read or decode fails.
+  std::optional<std::vector<Offset>> loading_citizen_offsets(Ssin citizen) const;
   // One citizen at an instant (issue 12, item 4; docs/audit.md "One citizen"):
   // a projector whose partition `p` (the citizen's) holds only the events at
   // `offsets` (the citizen's, increasing: its CitizenIndex's list, taken by
@@ -333,6 +347,8 @@ class Projector {
       want(p);
   }
   [[noreturn]] void want(uint32_t p) const;
+  // Partition p's CitizenIndex before its load (loading_citizen_offsets()); null when it cannot be had.
+  std::unique_ptr<CitizenIndex> early_citizen_index(uint32_t p) const;
   // Partition p's state and read models from its checkpoint bytes (open(), load()).
   Status install(uint32_t p, PartitionCheckpoint&& checkpoint);
   // load(): loads the next partition (one asked for, else the lowest unclaimed); nullopt when none is left.

@@ -263,6 +263,10 @@ inline constexpr size_t as_of_states_cached = 4;
 inline constexpr size_t as_of_citizen_readers_kept = 8;
 // A read model's name in a checkpoint section (projections/read_model.h).
 inline constexpr size_t read_model_name_bytes_max = 32;
+// Serve at once (projections/projector.h): events past a partition's checkpoint that a citizen's
+// read indexes before the partition is loaded (decoded once for the partition's readers, about
+// 0.2 s for this many); a longer tail leaves the partition's readers to wait for its load.
+inline constexpr uint64_t loading_citizen_tail_events_max = 100'000;
 // Instants remembered per kept state (answered without asking the log where each partition ends).
 inline constexpr size_t as_of_instants_per_state = 64;
 

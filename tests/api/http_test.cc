@@ -572,6 +572,15 @@ class HttpTest : public ::testing::Test {
     ASSERT_TRUE((*p)->catch_up().is_ok());
     ASSERT_TRUE((*p)->checkpoint().is_ok());
   }
+  // Options whose loads hold at `gate` (gated_read_model.h), and a checkpoint written with them.
+  ProjectorOptions gated_checkpoint(const std::shared_ptr<testing::Gate>& gate, unsigned threads) {
+    ProjectorOptions options;
+    options.checkpoint_path = checkpoint_path(common_);
+    options.read_models = testing::gated_read_models(gate);
+    options.threads = threads;
+    checkpoint_with(options);
+    return options;
+  }
   // The next start() opens the service as serve does (its partitions loaded in the background) with `options`.
   void serve_at_once(const ProjectorOptions& options) {
     open_service_ = [this, options]() -> Result<std::unique_ptr<LedgerService>> {
@@ -898,18 +907,24 @@ TEST_F(HttpTest, AHeadIsAnsweredAsItsGetWithoutTheBody) {
 // serve answers while its state loads: a read of a loaded partition at once; a read of one still
 // loading waits for it (it is loaded next) and is answered the moment it is; /ready says DOWN
 // and how many partitions are loaded; writes wait for the writer, which opens after the last.
-TEST_F(HttpTest, EachPartitionAnswersAsSoonAsItIsLoadedAndAReadOfAnotherWaitsForIt) {
+TEST_F(HttpTest, EachPartitionAnswersAsSoonAsItIsLoadedAndACitizenAtOnce) {
   ASSERT_NE(partition_for(Ssin{5031412595}, 16), partition_for(Ssin{4070101124}, 16));  // kStudent, kOther
   declare(stu_in("2025-07-01", "2025-07-31", 30, kStudent));
   declare(stu_in("2025-08-01", "2025-08-31", 20, kOther));
   stop();
-  // The checkpoint, with the gate's (empty) section in each partition.
+  // The checkpoint, with the gate's (empty) section in each partition; then an event past it.
   auto gate = std::make_shared<testing::Gate>(16);
-  ProjectorOptions options;
-  options.checkpoint_path = checkpoint_path(common_);
-  options.read_models = testing::gated_read_models(gate);
-  options.threads = 2;  // one waits at the gate, the other loads the rest
-  ASSERT_NO_FATAL_FAILURE(checkpoint_with(options));
+  const ProjectorOptions options =
+      gated_checkpoint(gate, /*threads=*/2);  // one waits at the gate, the other loads the rest
+  ASSERT_FALSE(HasFatalFailure());
+  ProjectorOptions no_checkpoint = options;  // a service that writes none at its stop
+  no_checkpoint.checkpoint_path.clear();
+  serve_at_once(no_checkpoint);
+  ASSERT_NO_FATAL_FAILURE(start());
+  const std::string before_tail = to_string(clock_.now());
+  clock_.advance_seconds(60);
+  declare(stu_in("2025-09-01", "2025-09-30", 5, kOther));  // the tail a load folds past the checkpoint
+  stop();
   const uint32_t held = partition_for(Ssin{4070101124}, 16);
   gate->held = held;
   serve_at_once(options);
@@ -929,16 +944,30 @@ TEST_F(HttpTest, EachPartitionAnswersAsSoonAsItIsLoadedAndAReadOfAnotherWaitsFor
   const Response loaded = get(citizen_path(kStudent, "studentBalance?year=2025"), citizen(kStudent));
   ASSERT_EQ(loaded.status, 200) << loaded;
   EXPECT_EQ(loaded.json()["items"][0]["used"].integer(), 30) << loaded;
-  // A read of the held partition and a write, each on a connection of its own: neither answered yet.
+  // The held partition's citizen is answered at once from the citizen's own events: the
+  // checkpoint's index and the tail past it, in the present and in the past.
+  const Response early = get(citizen_path(kOther, "studentBalance?year=2025"), citizen(kOther));
+  ASSERT_EQ(early.status, 200) << early;
+  EXPECT_EQ(early.json()["items"][0]["used"].integer(), 25) << early;
+  const Response early_calendar = get(citizen_path(kOther, "calendar?year=2025"), citizen(kOther));
+  ASSERT_EQ(early_calendar.status, 200) << early_calendar;
+  const Response early_past =
+      get(citizen_path(kOther, "studentBalance?year=2025&asOf=" + before_tail), citizen(kOther));
+  ASSERT_EQ(early_past.status, 200) << early_past;
+  EXPECT_EQ(early_past.json()["items"][0]["used"].integer(), 20) << early_past;
+  EXPECT_EQ(service_->wait_loaded(held, 10), LedgerService::Loaded::kNotYet);
+  // A read that asks the live fold (?minOffset) and a write, each on a connection of its own:
+  // neither answered until the partition is loaded.
   const auto port = port_;
   const std::string other_token = token(citizen(kOther));
   auto waiting = std::async(std::launch::async, [&] {
-    return Connection(port).request("GET", citizen_path(kOther, "studentBalance?year=2025"), other_token, "", {});
+    return Connection(port).request("GET", citizen_path(kOther, "studentBalance?year=2025&minOffset=0"), other_token,
+                                    "", {});
   });
   const std::string declarant_token = token(declarant());
   auto write = std::async(std::launch::async, [&] {
     return Connection(port).request("POST", "/v1/declarations", declarant_token,
-                                    stu_in("2025-09-01", "2025-09-30", 10, kStudent), {});
+                                    stu_in("2025-10-01", "2025-10-31", 10, kStudent), {});
   });
   EXPECT_EQ(waiting.wait_for(std::chrono::milliseconds(300)), std::future_status::timeout);
   EXPECT_EQ(write.wait_for(std::chrono::milliseconds(10)), std::future_status::timeout);
@@ -946,7 +975,9 @@ TEST_F(HttpTest, EachPartitionAnswersAsSoonAsItIsLoadedAndAReadOfAnotherWaitsFor
   gate->release();
   const Response other = waiting.get();
   ASSERT_EQ(other.status, 200) << other;
-  EXPECT_EQ(other.json()["items"][0]["used"].integer(), 20) << other;
+  EXPECT_EQ(other.json()["items"][0]["used"].integer(), 25) << other;
+  EXPECT_EQ(other.body, early.body);  // the citizen's own events answer as the whole partition does
+  EXPECT_EQ(get(citizen_path(kOther, "calendar?year=2025"), citizen(kOther)).body, early_calendar.body);
   const Response written = write.get();
   EXPECT_EQ(written.status, 201) << written;
   EXPECT_EQ(service_->wait_loaded(held, 10), LedgerService::Loaded::kYes);
@@ -966,10 +997,8 @@ TEST_F(HttpTest, APartitionThatDoesNotLoadInTimeIsA503AndAStopWritesNoCheckpoint
   declare(stu_in("2025-08-01", "2025-08-31", 20, kOther));
   stop();
   auto gate = std::make_shared<testing::Gate>(16);
-  ProjectorOptions options;
-  options.checkpoint_path = checkpoint_path(common_);
-  options.read_models = testing::gated_read_models(gate);
-  ASSERT_NO_FATAL_FAILURE(checkpoint_with(options));
+  const ProjectorOptions options = gated_checkpoint(gate, /*threads=*/1);
+  ASSERT_FALSE(HasFatalFailure());
   auto kept_checkpoints = [&]() -> size_t {
     Result<std::unique_ptr<CheckpointStore>> store = CheckpointStore::open(checkpoint_path(common_));
     EXPECT_TRUE(store.is_ok());
@@ -985,7 +1014,8 @@ TEST_F(HttpTest, APartitionThatDoesNotLoadInTimeIsA503AndAStopWritesNoCheckpoint
 
   ASSERT_NO_FATAL_FAILURE(start());
   const auto asked = std::chrono::steady_clock::now();
-  const Response late = get(citizen_path(kOther, "studentBalance?year=2025"), citizen(kOther));
+  // A read that asks the live fold (?minOffset): a citizen's read without one is answered at once.
+  const Response late = get(citizen_path(kOther, "studentBalance?year=2025&minOffset=0"), citizen(kOther));
   const double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - asked).count();
   expect_problem(late, 503, "serviceUnavailable");
   EXPECT_EQ(late.header("retry-after"), "1") << late;

@@ -400,6 +400,79 @@ TEST_F(ProjectorTest, ADeferredProjectorAnswersNothingOfAPartitionUntilItIsLoade
   EXPECT_EQ(more->events, 0u);
 }
 
+// A citizen's offsets before the citizen's partition is loaded: the checkpoint's CitizenIndex
+// section, read alone, and the log past the checkpoint give exactly the offsets of the whole fold.
+TEST_F(ProjectorTest, ACitizensOffsetsAreKnownBeforeTheirPartitionIsLoaded) {
+  TempDir dir;
+  ProjectorOptions options;
+  options.checkpoint_path = dir.file("checkpoint.db");
+  ASSERT_NO_FATAL_FAILURE(checkpoint_half(*log_, options.checkpoint_path));
+  const auto whole = Projector::open(*log_, ProjectorOptions{});
+  ASSERT_TRUE(whole.is_ok());
+  ASSERT_TRUE((*whole)->catch_up().is_ok());
+  auto p = Projector::open_deferred(*log_, options);
+  ASSERT_TRUE(p.is_ok()) << p.status().to_string();
+  size_t citizens = 0, with_a_tail = 0;
+  for (uint32_t q = 0; q < log_->partitions(); ++q) {
+    const Offset half = testing::read_all(*log_, q).size() / 2;
+    (*whole)->partition(q).for_each_worker([&](Ssin worker) {
+      if (!worker.value) return;
+      const std::vector<Offset> expected = (*whole)->citizens(q).offsets(worker);
+      const std::optional<std::vector<Offset>> early = (*p)->loading_citizen_offsets(worker);
+      ASSERT_TRUE(early.has_value()) << q;
+      EXPECT_EQ(*early, expected) << q;
+      ++citizens;
+      with_a_tail += !expected.empty() && expected.back() >= half;
+    });
+  }
+  EXPECT_GT(citizens, 1000u);
+  EXPECT_GT(with_a_tail, 100u);         // the log past the checkpoint counts too
+  EXPECT_EQ((*p)->loaded_count(), 0u);  // nothing loaded for them
+  EXPECT_EQ((*p)->loading_citizen_offsets(Ssin{1}), std::optional<std::vector<Offset>>(std::vector<Offset>{}));
+  ASSERT_TRUE((*p)->load().is_ok());
+  EXPECT_EQ((*p)->loading_citizen_offsets(Ssin{1}), std::nullopt);  // loaded: read the partition
+  EXPECT_EQ(export_of(**p), export_of(**whole));
+}
+
+// Without a checkpoint's index to start from, a citizen's reader waits for the load: a checkpoint
+// cut short (whose load is then refused), one without a CitizenIndex section.
+TEST_F(ProjectorTest, NoEarlyOffsetsFromACheckpointWithoutAUsableCitizenIndex) {
+  const Ssin someone = [] {
+    Ssin found{0};
+    for (const LogRecord& r : testing::read_all(*log_, 0))
+      if (found.value == 0 && r.key.size() == 11) found = Ssin{std::stoull(r.key)};
+    return found;
+  }();
+  ASSERT_NE(someone.value, 0u);
+  {
+    TempDir dir;
+    ProjectorOptions options;
+    options.checkpoint_path = dir.file("checkpoint.db");
+    checkpoint_then(options, "UPDATE partition_states SET state = substr(state, 1, 20)");
+    auto p = Projector::open_deferred(*log_, options);
+    ASSERT_TRUE(p.is_ok()) << p.status().to_string();
+    EXPECT_EQ((*p)->loading_citizen_offsets(someone), std::nullopt);
+    EXPECT_FALSE((*p)->load().is_ok());
+    EXPECT_TRUE((*p)->checkpoint_refused());
+  }
+  {
+    TempDir dir;
+    ProjectorOptions options;
+    options.checkpoint_path = dir.file("checkpoint.db");
+    for (const ReadModelFactory& make : standard_read_models())
+      if (make()->name() != CitizenIndex::kName) options.read_models.push_back(make);
+    auto without = Projector::open(*log_, options);
+    ASSERT_TRUE(without.is_ok());
+    ASSERT_TRUE((*without)->catch_up().is_ok());
+    options.read_models.clear();  // the standard ones: the CitizenIndex is folded again at the load
+    auto p = Projector::open_deferred(*log_, options);
+    ASSERT_TRUE(p.is_ok()) << p.status().to_string();
+    EXPECT_EQ((*p)->loading_citizen_offsets(someone), std::nullopt);
+    ASSERT_TRUE((*p)->load().is_ok());
+    EXPECT_FALSE((*p)->citizens(0).offsets(someone).empty());
+  }
+}
+
 TEST_F(ProjectorTest, APartitionAskedForIsLoadedBeforeTheOthers) {
   TempDir dir;
   ProjectorOptions options;
@@ -480,12 +553,10 @@ TEST_F(ProjectorTest, ADeferredLoadRefusesABadCheckpointAsOpenDoes) {
     ProjectorOptions options;
     options.checkpoint_path = dir.file("checkpoint.db");
     checkpoint_then(options, "UPDATE partition_states SET fence = offset WHERE partition = 2");
-    auto p = Projector::open_deferred(*log_, options);
-    ASSERT_TRUE(p.is_ok()) << p.status().to_string();
-    Result<ReplayStats> loaded = (*p)->load();
-    ASSERT_FALSE(loaded.is_ok());
-    EXPECT_NE(loaded.status().message().find("not below its offset"), std::string::npos) << loaded.status().to_string();
-    EXPECT_TRUE((*p)->checkpoint_refused());
+    auto p = Projector::open_deferred(*log_, options);  // the fences are read with the offsets, at once
+    ASSERT_FALSE(p.is_ok());
+    EXPECT_EQ(p.status().code(), Code::kCorruption);
+    EXPECT_NE(p.status().message().find("not below its offset"), std::string::npos) << p.status().to_string();
   }
   {
     TempDir dir;
