@@ -285,19 +285,30 @@ struct Api::Impl {
       const PastView view(service, std::move(*past));
       return route.read(c, view);
     }
-    if (route.read && route.one_citizen && service.loading()) {  // "Serve at once": the citizen's own events
-      if (const Parsed<Ssin> citizen = path_ssin(c.param("ssin")); citizen) {
-        Result<std::shared_ptr<const Projector>> now = service.citizen_state_while_loading(*citizen);
-        if (!now.is_ok()) return c.reply(problem_of(now.status()));
-        if (*now) {
-          const PastView view(service, std::move(*now));
-          return route.read(c, view);
-        }
-      }
+    if (!c.as_of && own_read_while_loading(route, c)) {  // the citizen's own events, not the partition
+      Result<std::shared_ptr<const Projector>> now = service.citizen_state_while_loading(c.who->ssin);
+      if (!now.is_ok()) return c.reply(problem_of(now.status()));
+      if (*now) {
+        const PastView view(service, std::move(*now));
+        return route.read(c, view);
+      }  // else: read the partition, waiting for it if it is still loading
     }
     if (route.read) return route.read(c, service);
     if (route.write) return route.write(c, service);
     (this->*route.internal)(c);
+  }
+
+  // Serve at once (embedded_service.h): a citizen's own read of their data (a route under
+  // /v1/citizens/{ssin}/, the token's SSIN) while the partitions load is answered from the
+  // citizen's own events (citizen_state_while_loading), on the fan-out pool: the first one of a
+  // partition reads its checkpoint's index and the log past it. Others' reads of a citizen are
+  // refused (403) or recorded (who looked: 503 while loading) without it; ?minOffset asks the
+  // live fold and waits for the partition.
+  bool own_read_while_loading(const Route& route, const Call& c) const {
+    if (!route.read || !route.one_citizen || !c.is(Role::kCitizen) || c.request.has_query("minOffset")) return false;
+    if (!service.loading()) return false;
+    const Parsed<Ssin> citizen = path_ssin(c.param("ssin"));
+    return citizen && *citizen == c.who->ssin;
   }
 
   // --- Who looked (docs/audit.md) ---
@@ -842,7 +853,7 @@ void Api::handle(HttpRequest request, std::function<void(HttpResponse)> done) {
   }
   try {
     if (route->spread != Spread::kNone && c.request.header(kFanoutHeader).empty() && impl.spread(*route, c)) return;
-    if ((c.as_of || route->may_fold) && !route->answers_as_of)
+    if ((c.as_of || route->may_fold || impl.own_read_while_loading(*route, c)) && !route->answers_as_of)
       return impl.dispatch_on_pool(*route, std::move(c));  // a past state may fold for a while
     impl.dispatch(*route, c);
   } catch (const PartitionLoading& loading) {  // nothing answered yet: the handler read no further

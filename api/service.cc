@@ -51,6 +51,9 @@ Result<std::unique_ptr<EmbeddedLedgerService>> EmbeddedLedgerService::open(Write
   // A writer given beside a deferred projector would fold into partitions not loaded.
   DIMONA_ASSERT(s->projector_->fully_loaded() || s->ledger_ == nullptr);
   if (!s->projector_->fully_loaded()) {  // "Serve at once": the partitions load in the background
+    // "now" for reads meanwhile (a citizen's, answered from their events) never goes behind the
+    // ledger time the checkpoint had reached; the load then sets the whole state's.
+    s->ledger_time_micros_ = s->projector_->checkpoint_ledger_time().micros;
     s->loading_ = true;
     s->on_load_failed_ = std::move(on_load_failed);
     s->loader_ = std::thread([raw = s.get()] { raw->load(); });
@@ -243,6 +246,7 @@ Status EmbeddedLedgerService::load_partitions() {
     {
       std::unique_lock lock(fold_mutex_);  // readers of the old one's loaded partitions are done
       projector_ = std::move(*fresh);
+      ledger_time_micros_ = 0;  // the checkpoint set aside says nothing more
     }
     stats = projector_->load(loaded, &stop_loading_);
   }

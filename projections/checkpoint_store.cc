@@ -105,21 +105,19 @@ Result<std::unique_ptr<CheckpointStore>> CheckpointStore::open(const std::string
   DIMONA_TRY(version);
   if (sqlite3_step(version->get()) != SQLITE_ROW) return corruption(path + " has no format version");
   int64_t v = sqlite3_column_int64(version->get(), 0);
-  if (v == 7) {
+  // Each step upgrades one format to the next in place, in one transaction; an older file takes them in turn.
+  struct Upgrade {
+    int64_t from;
+    const char* sql;
+  };
+  for (const Upgrade& step : {Upgrade{7, kUpgradeFrom7}, Upgrade{8, kUpgradeFrom8}}) {
+    if (v != step.from) continue;
     version->reset();
-    if (Status upgraded = exec(db.get(), kUpgradeFrom7); !upgraded.is_ok()) {
+    if (Status upgraded = exec(db.get(), step.sql); !upgraded.is_ok()) {
       (void)exec(db.get(), "ROLLBACK");
       return upgraded;
     }
-    v = 8;
-  }
-  if (v == 8) {
-    version->reset();
-    if (Status upgraded = exec(db.get(), kUpgradeFrom8); !upgraded.is_ok()) {
-      (void)exec(db.get(), "ROLLBACK");
-      return upgraded;
-    }
-    v = 9;
+    v = step.from + 1;
   }
   if (v != kCheckpointFormatVersion)
     return failed_precondition(path + " is a checkpoint of format " + std::to_string(v) + ", this build reads format " +
@@ -223,10 +221,9 @@ Status CheckpointStore::save(const Checkpoint& c, size_t keep) {
 namespace {
 
 // The checkpoint the one-row `head` query selects (sequence, partitions, ledger_time, state_hash), whole.
-// The checkpoint `head` selects; with `take`, each partition is handed to it as soon as it is
-// read (see load_each) and only its offset and fence are kept.
-// `states` false: neither their bytes nor the fences are read (the fence follows the state in
-// the row: reading it walks the state's overflow pages), each partition's state empty and fence kNoEpoch.
+// With `take`, each partition is handed to it as soon as it is read (see load_each) and only its
+// offset and fence are kept. `states` false: their bytes are not read (format 9 keeps the state
+// last in its row, so the offset and fence before it cost no walk of its pages), each empty.
 Result<std::optional<Checkpoint>> read_checkpoint(sqlite3* db, sqlite3_stmt* head,
                                                   const CheckpointStore::PartitionTaker* take, bool states) {
   if (sqlite3_step(head) != SQLITE_ROW) return std::optional<Checkpoint>();
@@ -341,7 +338,7 @@ Result<PartitionCheckpoint> CheckpointStore::load_partition(uint32_t p) {
   return pc;
 }
 
-Result<std::string> CheckpointStore::load_partition_bytes(uint32_t p, uint64_t at, uint64_t length) {
+Status CheckpointStore::read_partition_bytes(uint32_t p, const std::function<Status(const RangeReader&)>& walk) {
   DIMONA_ASSERT(impl_->partial);
   sqlite3* db = impl_->db.get();
   Result<Statement> row = prepare(db, "SELECT rowid FROM partition_states WHERE sequence = ?1 AND partition = ?2");
@@ -355,13 +352,16 @@ Result<std::string> CheckpointStore::load_partition_bytes(uint32_t p, uint64_t a
   const std::unique_ptr<sqlite3_blob, int (*)(sqlite3_blob*)> blob(raw, &sqlite3_blob_close);
   if (rc != SQLITE_OK) return sqlite_status(db, rc, "checkpoint partition " + std::to_string(p));
   const auto size = static_cast<uint64_t>(sqlite3_blob_bytes(raw));
-  if (at > size || length > size - at) return corruption("checkpoint partition " + std::to_string(p) + " is truncated");
-  std::string out(length, '\0');
-  if (length > 0) {
-    const int read = sqlite3_blob_read(raw, out.data(), static_cast<int>(length), static_cast<int>(at));
-    if (read != SQLITE_OK) return sqlite_status(db, read, "checkpoint partition " + std::to_string(p));
-  }
-  return out;
+  return walk([&](uint64_t at, uint64_t length) -> Result<std::string> {
+    if (at > size || length > size - at)
+      return corruption("checkpoint partition " + std::to_string(p) + " is truncated");
+    std::string out(length, '\0');  // at most the state's size
+    if (length > 0) {
+      const int read = sqlite3_blob_read(raw, out.data(), static_cast<int>(length), static_cast<int>(at));
+      if (read != SQLITE_OK) return sqlite_status(db, read, "checkpoint partition " + std::to_string(p));
+    }
+    return out;
+  });
 }
 
 void CheckpointStore::end_partial_load() {

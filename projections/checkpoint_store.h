@@ -95,11 +95,13 @@ class CheckpointStore {
   // caller's alone meanwhile: no save() between begin and end.
   Result<std::optional<Checkpoint>> begin_partial_load();
   Result<PartitionCheckpoint> load_partition(uint32_t p);
-  // Part of partition p's state bytes in that checkpoint, without reading the rest (SQLite's
-  // incremental blob I/O): `length` bytes from `at` (a read model's section alone, for a reader
-  // that cannot wait for the whole partition: projector.h "Serve at once"). kCorruption when the
-  // state is shorter.
-  Result<std::string> load_partition_bytes(uint32_t p, uint64_t at, uint64_t length);
+  // Parts of partition p's state bytes in that checkpoint, without reading the rest (a read
+  // model's section alone, for a reader that cannot wait for the whole partition: projector.h
+  // "Serve at once"): `walk` is handed a reader of `length` bytes from `at` (kCorruption past the
+  // state's end), all read through one handle of SQLite's incremental blob I/O, which reads the
+  // pages it passes over only to find where they lead; `walk`'s answer is the answer.
+  using RangeReader = std::function<Result<std::string>(uint64_t at, uint64_t length)>;
+  Status read_partition_bytes(uint32_t p, const std::function<Status(const RangeReader&)>& walk);
   void end_partial_load();
   Result<std::vector<CheckpointSummary>> list();
 

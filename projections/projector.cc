@@ -139,8 +139,10 @@ bool take_model_sections(std::string_view bytes, std::vector<ModelSection>* out)
 // split_partition() walks them but read piece by piece through `read(at, length)` (a store's
 // ranged read), the LedgerState's bytes and the other models' skipped, never read. nullopt when
 // no section has that name, or it has another version; kCorruption when the frame does not walk.
-Result<std::optional<std::string>> read_model_section(
-    const std::function<Result<std::string>(uint64_t, uint64_t)>& read, std::string_view name, uint32_t version) {
+// It checks the frame up to that section only (split_partition() checks it all at the load, and
+// the section checks its own CRC as it loads).
+Result<std::optional<std::string>> read_model_section(const CheckpointStore::RangeReader& read, std::string_view name,
+                                                      uint32_t version) {
   auto read_u64 = [&](uint64_t at) -> Result<uint64_t> {
     Result<std::string> bytes = read(at, 8);
     DIMONA_TRY(bytes);
@@ -157,6 +159,8 @@ Result<std::optional<std::string>> read_model_section(
   uint32_t count = 0;
   ByteReader(*count_bytes).get(&count);
   at += 4;
+  if (count > limits::read_models_max)
+    return corruption("a checkpoint partition claims " + std::to_string(count) + " read models");
   for (uint32_t m = 0; m < count; ++m) {
     Result<std::string> name_length = read(at, 1);
     DIMONA_TRY(name_length);
@@ -229,7 +233,34 @@ Status for_each_partition_on_threads(unsigned threads, uint32_t count, F&& f) {
 
 }  // namespace
 
-Result<std::unique_ptr<Projector>> Projector::open(Log& log, const ProjectorOptions& given) {
+namespace {
+
+// Each partition's end in `log`.
+Result<std::vector<Offset>> log_ends(Log& log) {
+  Result<std::unique_ptr<LogConsumer>> consumer = log.open_consumer();
+  DIMONA_TRY(consumer);
+  std::vector<Offset> ends;
+  for (uint32_t p = 0; p < log.partitions(); ++p) {
+    Result<Offset> end = (*consumer)->end_offset(p);
+    DIMONA_TRY(end);
+    ends.push_back(*end);
+  }
+  return ends;
+}
+
+// The refusals of a checkpoint that is not this log's (open() and open_deferred() alike).
+Status of_another_log(size_t checkpoint_partitions, uint32_t log_partitions) {
+  return failed_precondition("the checkpoint has " + std::to_string(checkpoint_partitions) + " partitions, the log " +
+                             std::to_string(log_partitions) + ": rebuild it with `dimona-ledger replay --rebuild`");
+}
+Status ahead_of_the_log(uint32_t p) {
+  return failed_precondition("the checkpoint is ahead of the log (partition " + std::to_string(p) +
+                             "): it belongs to another log; rebuild it with `dimona-ledger replay --rebuild`");
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Projector>> Projector::make(Log& log, const ProjectorOptions& given) {
   ProjectorOptions options = given;
   for (uint32_t p : options.partitions)
     if (p >= log.partitions())
@@ -241,26 +272,18 @@ Result<std::unique_ptr<Projector>> Projector::open(Log& log, const ProjectorOpti
     DIMONA_TRY(schedule);
     options.quota = *schedule;
   }
-  auto projector = std::make_unique<Projector>(Key{}, log, options);
+  return std::make_unique<Projector>(Key{}, log, options);
+}
+
+Result<std::unique_ptr<Projector>> Projector::open(Log& log, const ProjectorOptions& options) {
+  Result<std::unique_ptr<Projector>> made = make(log, options);
+  DIMONA_TRY(made);
+  std::unique_ptr<Projector> projector = std::move(*made);
   if (options.checkpoint_path.empty()) return projector;
   Result<std::unique_ptr<CheckpointStore>> store = CheckpointStore::open(options.checkpoint_path);
   DIMONA_TRY(store);
   const uint32_t n = log.partitions();
   std::vector<Offset> ends;  // the log's, asked once there is a checkpoint to check against them
-  auto ask_ends = [&]() -> Status {
-    Result<std::unique_ptr<LogConsumer>> consumer = log.open_consumer();
-    DIMONA_TRY(consumer);
-    for (uint32_t p = 0; p < n; ++p) {
-      Result<Offset> end = (*consumer)->end_offset(p);
-      DIMONA_TRY(end);
-      ends.push_back(*end);
-    }
-    return Status::ok();
-  };
-  auto of_another_log = [n](size_t partitions) {
-    return failed_precondition("the checkpoint has " + std::to_string(partitions) + " partitions, the log " +
-                               std::to_string(n) + ": rebuild it with `dimona-ledger replay --rebuild`");
-  };
   // This thread reads the partitions one after the other; the fold threads load each as soon
   // as it is read (its bytes, state and models are its own), and drop its bytes once loaded.
   struct Handoff {
@@ -286,11 +309,13 @@ Result<std::unique_ptr<Projector>> Projector::open(Log& log, const ProjectorOpti
   });
   Result<std::optional<Checkpoint>> checkpoint =
       (*store)->load_each(options.as_of, [&](uint32_t p, uint32_t partitions, PartitionCheckpoint&& pc) -> Status {
-        if (partitions != n) return of_another_log(partitions);
-        if (ends.empty()) DIMONA_TRY(ask_ends());
-        if (pc.offset > ends[p])
-          return failed_precondition("the checkpoint is ahead of the log (partition " + std::to_string(p) +
-                                     "): it belongs to another log; rebuild it with `dimona-ledger replay --rebuild`");
+        if (partitions != n) return of_another_log(partitions, n);
+        if (ends.empty()) {
+          Result<std::vector<Offset>> asked = log_ends(log);
+          DIMONA_TRY(asked);
+          ends = std::move(*asked);
+        }
+        if (pc.offset > ends[p]) return ahead_of_the_log(p);
         {
           std::lock_guard lock(handoff.mutex);
           handoff.parts[p] = std::move(pc);
@@ -306,7 +331,7 @@ Result<std::unique_ptr<Projector>> Projector::open(Log& log, const ProjectorOpti
   loading.join();
   DIMONA_TRY(checkpoint);
   if (!checkpoint->has_value()) return projector;
-  if ((*checkpoint)->partitions.size() != n) return of_another_log((*checkpoint)->partitions.size());
+  if ((*checkpoint)->partitions.size() != n) return of_another_log((*checkpoint)->partitions.size(), n);
   DIMONA_TRY(loaded);
   projector->checkpoint_current_ =
       !options.as_of && std::none_of(projector->backfill_.begin(), projector->backfill_.end(), [](const auto& models) {
@@ -343,36 +368,24 @@ Status Projector::install(uint32_t p, PartitionCheckpoint&& pc) {
 Result<std::unique_ptr<Projector>> Projector::open_deferred(Log& log, const ProjectorOptions& given) {
   if (given.as_of || !given.partitions.empty())
     return invalid_argument("a deferred projector holds every partition of the present");
-  ProjectorOptions options = given;
-  options.checkpoint_path.clear();  // open() loads nothing then: the read is load()'s
-  Result<std::unique_ptr<Projector>> opened = open(log, options);
-  DIMONA_TRY(opened);
-  std::unique_ptr<Projector> projector = std::move(*opened);
-  projector->options_.checkpoint_path = given.checkpoint_path;
+  Result<std::unique_ptr<Projector>> made = make(log, given);  // nothing loaded: the reads are load()'s
+  DIMONA_TRY(made);
+  std::unique_ptr<Projector> projector = std::move(*made);
   const uint32_t n = log.partitions();
   auto d = std::make_unique<Deferred>();
   d->claimed.assign(n, false);
-  Result<std::unique_ptr<LogConsumer>> consumer = log.open_consumer();
-  DIMONA_TRY(consumer);
-  for (uint32_t p = 0; p < n; ++p) {
-    Result<Offset> end = (*consumer)->end_offset(p);
-    DIMONA_TRY(end);
-    d->ends.push_back(*end);
-  }
+  Result<std::vector<Offset>> ends = log_ends(log);
+  DIMONA_TRY(ends);
+  d->ends = std::move(*ends);
   if (!given.checkpoint_path.empty()) {
     Result<std::unique_ptr<CheckpointStore>> store = CheckpointStore::open(given.checkpoint_path);
     DIMONA_TRY(store);
     Result<std::optional<Checkpoint>> head = (*store)->begin_partial_load();
     DIMONA_TRY(head);
     if (head->has_value()) {
-      if ((*head)->partitions.size() != n)
-        return failed_precondition("the checkpoint has " + std::to_string((*head)->partitions.size()) +
-                                   " partitions, the log " + std::to_string(n) +
-                                   ": rebuild it with `dimona-ledger replay --rebuild`");
+      if ((*head)->partitions.size() != n) return of_another_log((*head)->partitions.size(), n);
       for (uint32_t p = 0; p < n; ++p)
-        if ((*head)->partitions[p].offset > d->ends[p])
-          return failed_precondition("the checkpoint is ahead of the log (partition " + std::to_string(p) +
-                                     "): it belongs to another log; rebuild it with `dimona-ledger replay --rebuild`");
+        if ((*head)->partitions[p].offset > d->ends[p]) return ahead_of_the_log(p);
       d->head = std::move(*head);
       d->store = std::move(*store);
     }
@@ -381,6 +394,10 @@ Result<std::unique_ptr<Projector>> Projector::open_deferred(Log& log, const Proj
   for (uint32_t p = 0; p < n; ++p) projector->loaded_[p].store(false, std::memory_order_relaxed);
   projector->deferred_ = std::move(d);
   return projector;
+}
+
+Instant Projector::checkpoint_ledger_time() const {
+  return deferred_ && deferred_->head ? deferred_->head->ledger_time : Instant{};
 }
 
 bool Projector::checkpoint_refused() const { return deferred_ && deferred_->checkpoint_refused; }
@@ -419,11 +436,14 @@ std::unique_ptr<CitizenIndex> Projector::early_citizen_index(uint32_t p) const {
   if (from > 0) {
     std::lock_guard lock(deferred_->store_mutex);
     if (!d.store) return nullptr;  // the load has ended: the partition is loaded, or will never be
-    Result<std::optional<std::string>> section =
-        read_model_section([&](uint64_t at, uint64_t length) { return d.store->load_partition_bytes(p, at, length); },
-                           CitizenIndex::kName, CitizenIndex::kVersion);
-    if (!section.is_ok() || !section->has_value() || !CitizenIndex::load(**section, index.get()).is_ok())
-      return nullptr;
+    std::optional<std::string> section;
+    const Status read = d.store->read_partition_bytes(p, [&](const CheckpointStore::RangeReader& range) -> Status {
+      Result<std::optional<std::string>> found = read_model_section(range, CitizenIndex::kName, CitizenIndex::kVersion);
+      DIMONA_TRY(found);
+      section = std::move(*found);
+      return Status::ok();
+    });
+    if (!read.is_ok() || !section || !CitizenIndex::load(*section, index.get()).is_ok()) return nullptr;
   }
   if (from == d.ends[p]) return index;
   Result<std::unique_ptr<LogConsumer>> consumer = log_.open_consumer();
@@ -488,6 +508,11 @@ Result<std::optional<uint32_t>> Projector::load_next(const std::atomic<bool>* st
   d.folded += folded;
   loaded_[p].store(true, std::memory_order_release);
   d.loaded.fetch_add(1, std::memory_order_acq_rel);
+  {
+    std::lock_guard lock(d.early[p].mutex);  // its readers read the partition now
+    d.early[p].tried = true;
+    d.early[p].index.reset();
+  }
   return std::optional<uint32_t>(p);
 }
 

@@ -175,6 +175,9 @@ class Projector {
   // After a load() that failed: whether it failed reading or decoding the checkpoint (which may
   // then be set aside and the log folded instead), not the log.
   bool checkpoint_refused() const;
+  // The ledger time of the checkpoint a deferred projector loads (Checkpoint::ledger_time; 0 without
+  // one): while the partitions load, ledger_time() cannot be had, and this is where it starts.
+  Instant checkpoint_ledger_time() const;
   // While the citizen's partition is not loaded: the offsets of every event of the citizen in the
   // partition to the end the load folds to (the checkpoint's CitizenIndex, then the log past the
   // checkpoint, fenced and decoded as the load folds it), for of_citizen(): the citizen's reads
@@ -341,6 +344,9 @@ class Projector {
   Projector(Key, Log& log, const ProjectorOptions& options);
 
  private:
+  // The options checked and completed (read models, quota), and a projector built from them with
+  // nothing loaded: what open() and open_deferred() start from.
+  static Result<std::unique_ptr<Projector>> make(Log& log, const ProjectorOptions& options);
   // Throws PartitionLoading (and asks for p) while partition p is not loaded.
   void require(uint32_t p) const {
     if (!loaded(p)) [[unlikely]]

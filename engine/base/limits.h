@@ -263,6 +263,8 @@ inline constexpr size_t as_of_states_cached = 4;
 inline constexpr size_t as_of_citizen_readers_kept = 8;
 // A read model's name in a checkpoint section (projections/read_model.h).
 inline constexpr size_t read_model_name_bytes_max = 32;
+// Read models in one partition's checkpoint bytes (a loader refuses a count past it).
+inline constexpr uint32_t read_models_max = 64;
 // Serve at once (projections/projector.h): events past a partition's checkpoint that a citizen's
 // read indexes before the partition is loaded (decoded once for the partition's readers, about
 // 0.2 s for this many); a longer tail leaves the partition's readers to wait for its load.

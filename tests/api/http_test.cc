@@ -941,6 +941,7 @@ TEST_F(HttpTest, EachPartitionAnswersAsSoonAsItIsLoadedAndACitizenAtOnce) {
   EXPECT_EQ(ready.json()["loading"]["partitionsLoaded"].integer(), 15) << ready;
   EXPECT_EQ(ready.json()["loading"]["partitions"].integer(), 16) << ready;
   EXPECT_EQ(ready.json()["writer"].text, "opening") << ready;
+  EXPECT_GT(service_->ledger_time(), Instant{});  // the checkpoint's, while the whole state's cannot be had
   const Response loaded = get(citizen_path(kStudent, "studentBalance?year=2025"), citizen(kStudent));
   ASSERT_EQ(loaded.status, 200) << loaded;
   EXPECT_EQ(loaded.json()["items"][0]["used"].integer(), 30) << loaded;
@@ -956,6 +957,9 @@ TEST_F(HttpTest, EachPartitionAnswersAsSoonAsItIsLoadedAndACitizenAtOnce) {
   ASSERT_EQ(early_past.status, 200) << early_past;
   EXPECT_EQ(early_past.json()["items"][0]["used"].integer(), 20) << early_past;
   EXPECT_EQ(service_->wait_loaded(held, 10), LedgerService::Loaded::kNotYet);
+  // Another citizen's token is refused as ever; an auditor's read (recorded: who looked) waits for the writer.
+  expect_problem(get(citizen_path(kOther, "studentBalance?year=2025"), citizen(kStudent)), 403, "missingPermission");
+  expect_problem(get(citizen_path(kStudent, "studentBalance?year=2025"), auditor()), 503, "serviceUnavailable");
   // A read that asks the live fold (?minOffset) and a write, each on a connection of its own:
   // neither answered until the partition is loaded.
   const auto port = port_;

@@ -256,6 +256,34 @@ TEST_P(ZombieWriter, ACheckpointAfterAFenceResumesWithIt) {
   EXPECT_NE(exported(*resumed).find("2025-06-16"), std::string::npos);
 }
 
+// Serve at once (projector.h): a citizen's offsets known before the partition loads skip the
+// zombie's record past the checkpoint, as the load's fold does: the checkpoint's fence starts
+// the filter over the log past it.
+TEST_P(ZombieWriter, ACitizensOffsetsBeforeTheLoadSkipAZombiesRecordPastTheCheckpoint) {
+  testing::TempDir dir;
+  const std::string checkpoint = dir.file("checkpoint.db");
+  std::unique_ptr<Ledger> a = writer(*log_);
+  ASSERT_NE(a, nullptr);
+  ASSERT_TRUE(write(*a, 2).is_ok());
+  std::unique_ptr<Log> b_log = other_process();
+  std::unique_ptr<Ledger> b = writer(*b_log);
+  ASSERT_NE(b, nullptr);
+  ASSERT_NE(projector(*log_, checkpoint), nullptr);           // up to B's fence
+  EXPECT_EQ(write(*a, 9).code(), Code::kFailedPrecondition);  // the zombie's record, past the checkpoint
+  ASSERT_TRUE(write(*b, 16).is_ok());
+  ProjectorOptions options;
+  options.checkpoint_path = checkpoint;
+  options.quota = std::make_shared<const QuotaSchedule>(testing::test_schedule());
+  Result<std::unique_ptr<Projector>> deferred = Projector::open_deferred(*log_, options);
+  ASSERT_TRUE(deferred.is_ok()) << deferred.status().to_string();
+  std::unique_ptr<Projector> from_start = projector(*log_);
+  ASSERT_NE(from_start, nullptr);
+  const Ssin worker{5031412595};
+  const std::vector<Offset> expected = from_start->citizens(partition()).offsets(worker);
+  ASSERT_EQ(expected.size(), 2u);  // days 2 and 16, not the zombie's 9
+  EXPECT_EQ((*deferred)->loading_citizen_offsets(worker), std::optional<std::vector<Offset>>(expected));
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, ZombieWriter, ::testing::Values("memory", "kafka"), testing::backend_name);
 
 // A log written before fencing (no epochs) folds whole, and goes on under a fencing writer.

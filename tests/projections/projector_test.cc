@@ -373,6 +373,9 @@ TEST_F(ProjectorTest, ADeferredProjectorAnswersNothingOfAPartitionUntilItIsLoade
   EXPECT_EQ(deferred.loaded_count(), 0u);
   EXPECT_FALSE(deferred.loaded(0));
   EXPECT_EQ(deferred.offset(0), 0u);
+  // Where "now" starts while loading: the half's ledger time, short of the whole's.
+  EXPECT_GT(deferred.checkpoint_ledger_time(), Instant{});
+  EXPECT_LT(deferred.checkpoint_ledger_time(), (*whole)->ledger_time());
   EXPECT_THROW((void)deferred.partition(0), PartitionLoading);
   EXPECT_THROW((void)deferred.anomalies(1), PartitionLoading);
   EXPECT_THROW((void)deferred.find([](const LedgerState&) -> const Period* { return nullptr; }), PartitionLoading);
