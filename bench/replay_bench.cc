@@ -4,8 +4,9 @@
 //      file, extracting every field of every event (envelope, body and the
 //      nested declaration), one core;
 //   2. ours from that NDJSON file, one core: LoggedEventReader + LedgerState::apply
-//      + AnomalyLog::apply, one of each per partition (partition_for on the
-//      envelope's ssin) — every read model, actions included;
+//      + every standard read model (standard_read_models(), as the Projector
+//      folds them), one set per partition (partition_for on the envelope's
+//      ssin), actions included;
 //   3. ours from the embedded log with the Projector, 1 thread and 2 threads
 //      (no checkpoint path: the fold alone);
 //   4. PostgreSQL 15 (bench/replay_pg.sh), two peers checked against ours: COPY
@@ -287,7 +288,12 @@ FoldResult run_ndjson(const std::string& events_path, uint32_t partitions, uint6
   ::malloc_trim(0);
   FoldResult r;
   std::vector<std::unique_ptr<LedgerState>> states;
-  std::vector<AnomalyLog> anomalies(partitions);  // every read model, as the Projector folds them
+  // Every read model, as the Projector folds them (standard_read_models(), one set per partition,
+  // each event at its offset in its partition); the events file carries no source positions.
+  std::vector<std::vector<std::unique_ptr<ReadModel>>> models(partitions);
+  for (auto& set : models)
+    for (const ReadModelFactory& make : standard_read_models()) set.push_back(make());
+  std::vector<Offset> offsets(partitions, 0);
   uint64_t events = 0;
   {
     LineChunks chunks(events_path);
@@ -313,7 +319,9 @@ FoldResult run_ndjson(const std::string& events_path, uint32_t partitions, uint6
         } else {
           const uint32_t p = partition_for(event->ssin, partitions);
           if (Status s = states[p]->apply(*event); !s.is_ok()) die("event " + std::to_string(events) + ": " + s.to_string());
-          anomalies[p].apply(*event);
+          const FoldedRecord record{{}, p, partitions};
+          for (const std::unique_ptr<ReadModel>& model : models[p]) model->apply_record(*event, offsets[p], record);
+          ++offsets[p];
         }
         ++events;
         pos += len + 1;

@@ -19,7 +19,9 @@ namespace dimona {
 template <typename T>
 void put(std::string* out, T v) {
   static_assert(std::is_integral_v<T>);
-  for (size_t i = 0; i < sizeof(T); ++i) out->push_back(static_cast<char>(static_cast<uint64_t>(v) >> (8 * i)));
+  char bytes[sizeof(T)];  // one append, not a push_back (and its capacity check) per byte
+  for (size_t i = 0; i < sizeof(T); ++i) bytes[i] = static_cast<char>(static_cast<uint64_t>(v) >> (8 * i));
+  out->append(bytes, sizeof(T));
 }
 
 inline void put(std::string* out, std::string_view s) {
