@@ -55,7 +55,10 @@ int run_replay(const CommonOptions& common, const ReplayOptions& o) {
     std::error_code ec;
     for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(checkpoint_path(common) + suffix, ec);
   }
-  Result<ReadSide> side = open_read_side(common, o.threads, /*show_progress=*/true, o.checkpoint_every_events);
+  // A rebuild folds every event from the start: the fold hands their ids to the duplicate check
+  // (below), which then needs no read of the log of its own.
+  Result<ReadSide> side = open_read_side(common, o.threads, /*show_progress=*/true, o.checkpoint_every_events,
+                                         /*check_event_ids=*/o.rebuild);
   if (!side.is_ok()) return fail("replay", side.status());
   const ReplayStats& s = side->stats;
   std::printf("replayed %llu events in %.2f s (%s events/s)", static_cast<unsigned long long>(s.events), s.seconds,
@@ -71,7 +74,7 @@ int run_replay(const CommonOptions& common, const ReplayOptions& o) {
               side->projector->partition_count(), to_string(side->projector->ledger_time()).c_str());
   if (!o.rebuild) return 0;
   // A rebuild folds every event: say when one was folded twice (docs/operations.md).
-  Result<DuplicateEvents> duplicates = find_duplicate_events(*side->log);
+  Result<DuplicateEvents> duplicates = side->event_ids->finish(*side->log);
   if (!duplicates.is_ok()) return fail("replay", duplicates.status());
   if (duplicates->duplicates == 0) return 0;
   std::fprintf(stderr, "dimona-ledger: replay: the log is not sound: %s, each folded again; `log inspect` says more\n",

@@ -231,7 +231,7 @@ Result<std::unique_ptr<Projector>> open_projector(Log& log, const ProjectorOptio
 }
 
 Result<ReadSide> open_read_side(const LedgerConfig& common, unsigned threads, bool show_progress,
-                                uint64_t checkpoint_every_events) {
+                                uint64_t checkpoint_every_events, bool check_event_ids) {
   ReadSide side;
   Result<std::unique_ptr<Log>> log = open_ledger_log(common, /*create=*/false);
   DIMONA_TRY(log);
@@ -249,10 +249,13 @@ Result<ReadSide> open_read_side(const LedgerConfig& common, unsigned threads, bo
   Result<std::shared_ptr<const QuotaSchedule>> quota = reference_schedule(*side.log, common);
   DIMONA_TRY(quota);
   options.quota = *quota;
+  if (check_event_ids) side.event_ids = std::make_unique<DuplicateEventCheck>(side.log->partitions());
+  options.event_ids = side.event_ids.get();
   Result<std::unique_ptr<Projector>> projector = open_projector(*side.log, options);
   DIMONA_TRY(projector);
   side.projector = std::move(*projector);
   side.options = options;
+  side.options.event_ids = nullptr;  // a view opened with them (of_citizen) folds for itself
   Progress progress("replay", "events");
   Result<ReplayStats> stats = side.projector->catch_up([&](const ReplayProgress& p) {
     if (show_progress) progress.update(p.events, p.events, p.total);

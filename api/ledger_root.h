@@ -103,9 +103,12 @@ struct ReadSide {
   std::unique_ptr<Projector> projector;
   ProjectorOptions options;  // the projector's (a view of one citizen opens with them: Projector::of_citizen)
   ReplayStats stats;
+  std::unique_ptr<DuplicateEventCheck> event_ids;  // open_read_side's check_event_ids; else null
 };
+// `check_event_ids`: the ReadSide's event_ids holds the id of every event the catch-up folded
+// (ProjectorOptions::event_ids), for a rebuild's duplicate check without a read of its own.
 Result<ReadSide> open_read_side(const LedgerConfig& config, unsigned threads, bool show_progress,
-                                uint64_t checkpoint_every_events = 5'000'000);
+                                uint64_t checkpoint_every_events = 5'000'000, bool check_event_ids = false);
 
 // The live service of `serve` over the data folder: the writer lock taken, a projector caught up
 // from its checkpoint with `projector_threads` fold threads, the writer thread started. The

@@ -722,6 +722,7 @@ Status Projector::fold_partition(uint32_t p, Offset until, uint64_t max_events, 
     DIMONA_TRY(event);
     at = record.offset;
     DIMONA_TRY(fold_event(p, *event, record.source));
+    if (options_.event_ids) options_.event_ids->add(p, record.event_id);
     ++*folded;
     return Status::ok();
   });

@@ -78,6 +78,7 @@
 #include "engine/ledger.h"
 #include "engine/ledger_state.h"
 #include "engine/log/log.h"
+#include "engine/log/log_tools.h"
 #include "engine/quota_schedule.h"
 #include "projections/access_index.h"
 #include "projections/anomaly_log.h"
@@ -118,6 +119,11 @@ struct ProjectorOptions {
   std::optional<Instant> as_of;
   // The read models folded beside the LedgerState, one per partition each (names unique); empty: standard_read_models().
   std::vector<ReadModelFactory> read_models;
+  // Given, each event a fold reads from the log (catch_up(), load(); not one handed over, nor one
+  // read again for a backfill) has its id added to it, once: for a projector folding every
+  // partition from its start (replay --rebuild), finish() then checks the log's ids
+  // (log_tools.h) without reading it again. It must outlive the folds.
+  DuplicateEventCheck* event_ids = nullptr;
 };
 
 struct ReplayProgress {

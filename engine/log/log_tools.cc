@@ -5,6 +5,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "engine/base/assert.h"
 #include "engine/base/flat_map.h"
 #include "engine/base/limits.h"
 #include "engine/log/fence.h"
@@ -152,10 +153,25 @@ Status for_each_event_id(Log& log, F&& f) {
 }  // namespace
 
 Result<DuplicateEvents> find_duplicate_events(Log& log) {
+  DuplicateEventCheck check(log.partitions());
+  DIMONA_TRY(for_each_event_id(log, [&](uint32_t p, std::string_view id) { check.add(p, id); }));
+  return check.finish(log);
+}
+
+void DuplicateEventCheck::add(uint32_t partition, std::string_view event_id) {
+  DIMONA_ASSERT(partition < hashes_.size());
+  hashes_[partition].push_back(key_hash(event_id, partition));
+}
+
+Result<DuplicateEvents> DuplicateEventCheck::finish(Log& log) {
   DuplicateEvents found;
   std::vector<uint64_t> hashes;
-  DIMONA_TRY(for_each_event_id(log, [&](uint32_t p, std::string_view id) { hashes.push_back(key_hash(id, p)); }));
-  found.events = hashes.size();
+  for (const std::vector<uint64_t>& partition : hashes_) found.events += partition.size();
+  hashes.reserve(found.events);
+  for (std::vector<uint64_t>& partition : hashes_) {
+    hashes.insert(hashes.end(), partition.begin(), partition.end());
+    partition = {};
+  }
   std::sort(hashes.begin(), hashes.end());
   std::unordered_set<uint64_t> suspects;
   for (size_t i = 1; i < hashes.size(); ++i)

@@ -15,6 +15,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/base/status.h"
@@ -73,5 +74,20 @@ struct DuplicateEvents {
   std::vector<std::string> ids;  // at most limits::duplicate_ids_reported_max
 };
 Result<DuplicateEvents> find_duplicate_events(Log& log);
+// find_duplicate_events() for a caller that reads every event anyway (replay --rebuild: the
+// Projector's fold, ProjectorOptions::event_ids): add() each event's id as it is read, exactly
+// once, fence records and fenced ones left out as above; finish() then says what
+// find_duplicate_events() would, reading the log again only when two ids hash alike. add() may
+// run on several threads at once for different partitions, never for one partition; finish()
+// after the last add().
+class DuplicateEventCheck {
+ public:
+  explicit DuplicateEventCheck(uint32_t partitions) : hashes_(partitions) {}
+  void add(uint32_t partition, std::string_view event_id);
+  Result<DuplicateEvents> finish(Log& log);
+
+ private:
+  std::vector<std::vector<uint64_t>> hashes_;  // per partition: key_hash of each id added
+};
 
 }  // namespace dimona

@@ -79,15 +79,16 @@ TEST_F(ProjectorTest, ReplayIsDeterministicAcrossRunsAndThreads) {
 }
 
 // Appends the first half of each partition of `full` to the same partition of `half` (empty).
-void copy_first_half(Log& full, Log& half) {
+// The records of every partition of `full` appended to `to`: the first half of each, or all.
+void copy_records(Log& full, Log& to, bool first_half = true) {
   for (uint32_t p = 0; p < full.partitions(); ++p) {
     const std::vector<LogRecord> records = testing::read_all(full, p);
     std::vector<LogRecordDraft> drafts;
-    for (size_t i = 0; i < records.size() / 2; ++i) {
+    for (size_t i = 0; i < (first_half ? records.size() / 2 : records.size()); ++i) {
       const LogRecord& r = records[i];
       drafts.push_back({r.event_id, r.key, r.type, r.schema_version, r.recorded_at, r.payload, r.source});
     }
-    auto producer = half.open_producer(p);
+    auto producer = to.open_producer(p);
     ASSERT_TRUE(producer.is_ok());
     ASSERT_TRUE((*producer)->append(drafts).is_ok());
   }
@@ -99,7 +100,7 @@ TEST_F(ProjectorTest, RestartFromACheckpointGivesTheSameExport) {
   // First run: a checkpoint every few thousand events, then "stop" halfway by
   // folding a log that holds only the first half of each partition.
   std::unique_ptr<Log> half = testing::memory_log(log_->partitions());
-  ASSERT_NO_FATAL_FAILURE(copy_first_half(*log_, *half));
+  ASSERT_NO_FATAL_FAILURE(copy_records(*log_, *half));
   ProjectorOptions options;
   options.checkpoint_path = dir.file("checkpoint.db");
   options.checkpoint_every_events = 2000;
@@ -124,6 +125,44 @@ TEST_F(ProjectorTest, RestartFromACheckpointGivesTheSameExport) {
 // interleaving of partitions give the export and state hash of a replay; records handed past a
 // gap stop that partition's hand-over (false) and a catch-up from the log folds the rest; a
 // record folded already is skipped.
+// replay --rebuild's duplicate check fed by the fold (ProjectorOptions::event_ids) finds what
+// find_duplicate_events finds reading the log itself, on two threads: nothing in a sound log;
+// an event appended again, once.
+TEST_F(ProjectorTest, TheFoldHandsEveryEventIdToTheDuplicateCheck) {
+  std::unique_ptr<Log> copy = testing::memory_log(log_->partitions());
+  ASSERT_NO_FATAL_FAILURE(copy_records(*log_, *copy, /*first_half=*/false));
+  auto checked_by_the_fold = [&]() -> DuplicateEvents {
+    DuplicateEventCheck check(copy->partitions());
+    ProjectorOptions options;
+    options.threads = 2;
+    options.event_ids = &check;
+    auto p = Projector::open(*copy, options);
+    EXPECT_TRUE(p.is_ok());
+    EXPECT_TRUE((*p)->catch_up().is_ok());
+    Result<DuplicateEvents> found = check.finish(*copy);
+    EXPECT_TRUE(found.is_ok()) << found.status().to_string();
+    return found.is_ok() ? *found : DuplicateEvents{};
+  };
+  const DuplicateEvents sound = checked_by_the_fold();
+  EXPECT_EQ(sound.events, testing::event_count(*copy));
+  EXPECT_EQ(sound.duplicates, 0u);
+  const std::vector<LogRecord> records = testing::read_all(*copy, 3);
+  const LogRecord& again = records.at(5);
+  auto producer = copy->open_producer(3);  // a new session: no memory of the ids before it
+  ASSERT_TRUE(producer.is_ok());
+  const LogRecordDraft draft{again.event_id, again.key,   again.type, again.schema_version, records.back().recorded_at,
+                             again.payload,  again.source};
+  const Status appended = (*producer)->append(std::span<const LogRecordDraft>(&draft, 1)).status();
+  ASSERT_TRUE(appended.is_ok()) << appended.to_string();
+  const DuplicateEvents doubled = checked_by_the_fold();
+  Result<DuplicateEvents> read = find_duplicate_events(*copy);
+  ASSERT_TRUE(read.is_ok());
+  EXPECT_EQ(doubled.events, read->events);
+  EXPECT_EQ(doubled.duplicates, 1u);
+  EXPECT_EQ(doubled.ids, read->ids);
+  EXPECT_EQ(doubled.ids, std::vector<std::string>{again.event_id});
+}
+
 TEST_F(ProjectorTest, EventsHandedOverFoldAsTheLogReadBack) {
   const auto replayed = Projector::open(*log_, ProjectorOptions{});
   ASSERT_TRUE(replayed.is_ok());
@@ -349,7 +388,7 @@ TEST_F(ProjectorTest, ACheckpointOfFormat8IsUpgradedInPlace) {
 // tail a load folds past it), at `path`.
 void checkpoint_half(Log& full, const std::string& path) {
   std::unique_ptr<Log> half = testing::memory_log(full.partitions());
-  ASSERT_NO_FATAL_FAILURE(copy_first_half(full, *half));
+  ASSERT_NO_FATAL_FAILURE(copy_records(full, *half));
   ProjectorOptions options;
   options.checkpoint_path = path;
   auto p = Projector::open(*half, options);
