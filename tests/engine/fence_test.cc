@@ -155,6 +155,26 @@ class ZombieWriter : public testing::LogBackendTest {
 
   uint32_t partition() const { return partition_for(Ssin{5031412595}, 2); }
 
+  // A writes day 2, then B (another process) takes over, fencing A; a projector's checkpoint is
+  // written right after B's fence (offset 2 of the worker's partition).
+  struct Writers {
+    std::unique_ptr<Log> b_log;  // first: B's Ledger goes before its log
+    std::unique_ptr<Ledger> a, b;
+  };
+  Writers b_fenced_a_before_a_checkpoint(const std::string& checkpoint) {
+    Writers w;
+    w.a = writer(*log_);
+    EXPECT_NE(w.a, nullptr);
+    if (w.a) {
+      EXPECT_TRUE(write(*w.a, 2).is_ok());
+    }
+    w.b_log = other_process();
+    if (w.b_log) w.b = writer(*w.b_log);
+    EXPECT_NE(w.b, nullptr);
+    EXPECT_NE(projector(*log_, checkpoint), nullptr);
+    return w;
+  }
+
   ManualClock clock_{*parse_instant("2025-06-01T08:00:00Z")};
   DeclarationDecoder decoder_;
 };
@@ -228,14 +248,11 @@ TEST_P(ZombieWriter, ItsRecordsAfterTheNewFenceAreDroppedItsCommitFailsTheNewOwn
 TEST_P(ZombieWriter, ACheckpointAfterAFenceResumesWithIt) {
   testing::TempDir dir;
   const std::string checkpoint = dir.file("checkpoint.db");
-  std::unique_ptr<Ledger> a = writer(*log_);
-  ASSERT_NE(a, nullptr);
-  ASSERT_TRUE(write(*a, 2).is_ok());
-  std::unique_ptr<Log> b_log = other_process();
-  std::unique_ptr<Ledger> b = writer(*b_log);
-  ASSERT_NE(b, nullptr);
   // The checkpoint is taken right after B's fence (offset 2): A's zombie record comes next, at its offset.
-  ASSERT_NE(projector(*log_, checkpoint), nullptr);
+  Writers w = b_fenced_a_before_a_checkpoint(checkpoint);
+  ASSERT_FALSE(HasFailure());
+  Ledger& a = *w.a;
+  Ledger& b = *w.b;
   Result<std::unique_ptr<CheckpointStore>> store = CheckpointStore::open(checkpoint);
   ASSERT_TRUE(store.is_ok()) << store.status().to_string();
   Result<std::optional<Checkpoint>> saved = (*store)->load();
@@ -244,8 +261,8 @@ TEST_P(ZombieWriter, ACheckpointAfterAFenceResumesWithIt) {
   EXPECT_EQ((**saved).partitions[partition()].fence, 2u);
   EXPECT_EQ((**saved).partitions[1 - partition()].fence, 1u);  // the other partition: A's fence 0, B's 1
 
-  EXPECT_EQ(write(*a, 9).code(), Code::kFailedPrecondition);
-  ASSERT_TRUE(write(*b, 16).is_ok());
+  EXPECT_EQ(write(a, 9).code(), Code::kFailedPrecondition);
+  ASSERT_TRUE(write(b, 16).is_ok());
   std::unique_ptr<Projector> resumed = projector(*log_, checkpoint);
   std::unique_ptr<Projector> from_start = projector(*log_);
   ASSERT_NE(resumed, nullptr);
@@ -262,15 +279,10 @@ TEST_P(ZombieWriter, ACheckpointAfterAFenceResumesWithIt) {
 TEST_P(ZombieWriter, ACitizensOffsetsBeforeTheLoadSkipAZombiesRecordPastTheCheckpoint) {
   testing::TempDir dir;
   const std::string checkpoint = dir.file("checkpoint.db");
-  std::unique_ptr<Ledger> a = writer(*log_);
-  ASSERT_NE(a, nullptr);
-  ASSERT_TRUE(write(*a, 2).is_ok());
-  std::unique_ptr<Log> b_log = other_process();
-  std::unique_ptr<Ledger> b = writer(*b_log);
-  ASSERT_NE(b, nullptr);
-  ASSERT_NE(projector(*log_, checkpoint), nullptr);           // up to B's fence
-  EXPECT_EQ(write(*a, 9).code(), Code::kFailedPrecondition);  // the zombie's record, past the checkpoint
-  ASSERT_TRUE(write(*b, 16).is_ok());
+  Writers w = b_fenced_a_before_a_checkpoint(checkpoint);
+  ASSERT_FALSE(HasFailure());
+  EXPECT_EQ(write(*w.a, 9).code(), Code::kFailedPrecondition);  // the zombie's record, past the checkpoint
+  ASSERT_TRUE(write(*w.b, 16).is_ok());
   ProjectorOptions options;
   options.checkpoint_path = checkpoint;
   options.quota = std::make_shared<const QuotaSchedule>(testing::test_schedule());

@@ -396,25 +396,37 @@ void checkpoint_half(Log& full, const std::string& path) {
   ASSERT_TRUE((*p)->catch_up().is_ok());
 }
 
-TEST_F(ProjectorTest, ADeferredProjectorAnswersNothingOfAPartitionUntilItIsLoadedWhole) {
+// A deferred projector over the suite's log and a checkpoint of its first half, beside the whole fold.
+struct HalfCheckpointed {
   TempDir dir;
+  std::unique_ptr<Projector> whole;
+  std::unique_ptr<Projector> deferred;
+};
+void half_checkpointed(Log& log, HalfCheckpointed* out) {
   ProjectorOptions options;
-  options.checkpoint_path = dir.file("checkpoint.db");
-  ASSERT_NO_FATAL_FAILURE(checkpoint_half(*log_, options.checkpoint_path));
-  const auto whole = Projector::open(*log_, ProjectorOptions{});
+  options.checkpoint_path = out->dir.file("checkpoint.db");
+  ASSERT_NO_FATAL_FAILURE(checkpoint_half(log, options.checkpoint_path));
+  auto whole = Projector::open(log, ProjectorOptions{});
   ASSERT_TRUE(whole.is_ok());
   ASSERT_TRUE((*whole)->catch_up().is_ok());
+  out->whole = std::move(*whole);
+  auto deferred = Projector::open_deferred(log, options);
+  ASSERT_TRUE(deferred.is_ok()) << deferred.status().to_string();
+  out->deferred = std::move(*deferred);
+}
 
-  auto p = Projector::open_deferred(*log_, options);
-  ASSERT_TRUE(p.is_ok()) << p.status().to_string();
-  Projector& deferred = **p;
+TEST_F(ProjectorTest, ADeferredProjectorAnswersNothingOfAPartitionUntilItIsLoadedWhole) {
+  HalfCheckpointed half;
+  ASSERT_NO_FATAL_FAILURE(half_checkpointed(*log_, &half));
+  const std::unique_ptr<Projector>& whole = half.whole;
+  Projector& deferred = *half.deferred;
   EXPECT_FALSE(deferred.fully_loaded());
   EXPECT_EQ(deferred.loaded_count(), 0u);
   EXPECT_FALSE(deferred.loaded(0));
   EXPECT_EQ(deferred.offset(0), 0u);
   // Where "now" starts while loading: the half's ledger time, short of the whole's.
   EXPECT_GT(deferred.checkpoint_ledger_time(), Instant{});
-  EXPECT_LT(deferred.checkpoint_ledger_time(), (*whole)->ledger_time());
+  EXPECT_LT(deferred.checkpoint_ledger_time(), whole->ledger_time());
   EXPECT_THROW((void)deferred.partition(0), PartitionLoading);
   EXPECT_THROW((void)deferred.anomalies(1), PartitionLoading);
   EXPECT_THROW((void)deferred.find([](const LedgerState&) -> const Period* { return nullptr; }), PartitionLoading);
@@ -427,15 +439,15 @@ TEST_F(ProjectorTest, ADeferredProjectorAnswersNothingOfAPartitionUntilItIsLoade
   Result<ReplayStats> stats = deferred.load([&](uint32_t q) {
     order.push_back(q);
     EXPECT_TRUE(deferred.loaded(q));
-    EXPECT_EQ(deferred.offset(q), (*whole)->offset(q)) << q;  // its tail folded before it answers
+    EXPECT_EQ(deferred.offset(q), whole->offset(q)) << q;  // its tail folded before it answers
   });
   ASSERT_TRUE(stats.is_ok()) << stats.status().to_string();
   EXPECT_EQ(order.size(), log_->partitions());
   EXPECT_TRUE(deferred.fully_loaded());
   EXPECT_GT(stats->resumed_events, 0u);
   EXPECT_EQ(stats->resumed_events + stats->events, testing::event_count(*log_));
-  EXPECT_EQ(deferred.state_hash(), (*whole)->state_hash());
-  EXPECT_EQ(export_of(deferred), export_of(**whole));
+  EXPECT_EQ(deferred.state_hash(), whole->state_hash());
+  EXPECT_EQ(export_of(deferred), export_of(*whole));
   // Past the checkpoint: the next one is due and written; a catch-up folds nothing more.
   Result<ReplayStats> more = deferred.catch_up();
   ASSERT_TRUE(more.is_ok());
@@ -445,35 +457,30 @@ TEST_F(ProjectorTest, ADeferredProjectorAnswersNothingOfAPartitionUntilItIsLoade
 // A citizen's offsets before the citizen's partition is loaded: the checkpoint's CitizenIndex
 // section, read alone, and the log past the checkpoint give exactly the offsets of the whole fold.
 TEST_F(ProjectorTest, ACitizensOffsetsAreKnownBeforeTheirPartitionIsLoaded) {
-  TempDir dir;
-  ProjectorOptions options;
-  options.checkpoint_path = dir.file("checkpoint.db");
-  ASSERT_NO_FATAL_FAILURE(checkpoint_half(*log_, options.checkpoint_path));
-  const auto whole = Projector::open(*log_, ProjectorOptions{});
-  ASSERT_TRUE(whole.is_ok());
-  ASSERT_TRUE((*whole)->catch_up().is_ok());
-  auto p = Projector::open_deferred(*log_, options);
-  ASSERT_TRUE(p.is_ok()) << p.status().to_string();
+  HalfCheckpointed half;
+  ASSERT_NO_FATAL_FAILURE(half_checkpointed(*log_, &half));
+  const std::unique_ptr<Projector>& whole = half.whole;
+  const std::unique_ptr<Projector>& p = half.deferred;
   size_t citizens = 0, with_a_tail = 0;
   for (uint32_t q = 0; q < log_->partitions(); ++q) {
-    const Offset half = testing::read_all(*log_, q).size() / 2;
-    (*whole)->partition(q).for_each_worker([&](Ssin worker) {
+    const Offset middle = testing::read_all(*log_, q).size() / 2;
+    whole->partition(q).for_each_worker([&](Ssin worker) {
       if (!worker.value) return;
-      const std::vector<Offset> expected = (*whole)->citizens(q).offsets(worker);
-      const std::optional<std::vector<Offset>> early = (*p)->loading_citizen_offsets(worker);
+      const std::vector<Offset> expected = whole->citizens(q).offsets(worker);
+      const std::optional<std::vector<Offset>> early = p->loading_citizen_offsets(worker);
       ASSERT_TRUE(early.has_value()) << q;
       EXPECT_EQ(*early, expected) << q;
       ++citizens;
-      with_a_tail += !expected.empty() && expected.back() >= half;
+      with_a_tail += !expected.empty() && expected.back() >= middle;
     });
   }
   EXPECT_GT(citizens, 1000u);
   EXPECT_GT(with_a_tail, 100u);         // the log past the checkpoint counts too
-  EXPECT_EQ((*p)->loaded_count(), 0u);  // nothing loaded for them
-  EXPECT_EQ((*p)->loading_citizen_offsets(Ssin{1}), std::optional<std::vector<Offset>>(std::vector<Offset>{}));
-  ASSERT_TRUE((*p)->load().is_ok());
-  EXPECT_EQ((*p)->loading_citizen_offsets(Ssin{1}), std::nullopt);  // loaded: read the partition
-  EXPECT_EQ(export_of(**p), export_of(**whole));
+  EXPECT_EQ(p->loaded_count(), 0u);     // nothing loaded for them
+  EXPECT_EQ(p->loading_citizen_offsets(Ssin{1}), std::optional<std::vector<Offset>>(std::vector<Offset>{}));
+  ASSERT_TRUE(p->load().is_ok());
+  EXPECT_EQ(p->loading_citizen_offsets(Ssin{1}), std::nullopt);  // loaded: read the partition
+  EXPECT_EQ(export_of(*p), export_of(*whole));
 }
 
 // Without a checkpoint's index to start from, a citizen's reader waits for the load: a checkpoint
