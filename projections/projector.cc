@@ -33,6 +33,12 @@ struct Projector::Deferred {
   std::atomic<uint64_t> folded{0}, backfilled{0};
   std::atomic<bool> checkpoint_refused{false};  // a partition's checkpoint did not read or decode
   std::atomic<bool> failed{false};              // a loading thread failed: the others stop too
+  // loading_citizen_offsets(): a connection of its own to the checkpoint (so that its small reads
+  // never wait behind a loading thread's read of a whole partition), opened at the first one, in
+  // a read of the same checkpoint; closed with `store`.
+  std::mutex early_store_mutex;
+  bool early_store_tried = false;
+  std::unique_ptr<CheckpointStore> early_store;
   // loading_citizen_offsets(): per partition, its CitizenIndex before its load.
   struct EarlyIndex {
     std::mutex mutex;  // held by the one reader building it; the partition's other readers wait
@@ -429,20 +435,27 @@ std::optional<std::vector<Offset>> Projector::loading_citizen_offsets(Ssin citiz
 }
 
 std::unique_ptr<CitizenIndex> Projector::early_citizen_index(uint32_t p) const {
-  const Deferred& d = *deferred_;
+  Deferred& d = *deferred_;
   const Offset from = d.head ? d.head->partitions[p].offset : 0;
   if (d.ends[p] - from > limits::loading_citizen_tail_events_max) return nullptr;
   auto index = std::make_unique<CitizenIndex>();
   if (from > 0) {
-    std::lock_guard lock(deferred_->store_mutex);
-    if (!d.store) return nullptr;  // the load has ended: the partition is loaded, or will never be
+    std::lock_guard lock(d.early_store_mutex);
+    if (!std::exchange(d.early_store_tried, true)) {
+      Result<std::unique_ptr<CheckpointStore>> store = CheckpointStore::open(options_.checkpoint_path);
+      Result<std::optional<Checkpoint>> same = store.is_ok() ? (*store)->begin_partial_load() : store.status();
+      if (same.is_ok() && same->has_value() && (*same)->sequence == d.head->sequence) d.early_store = std::move(*store);
+    }
+    if (!d.early_store) return nullptr;  // none to be had, or the load has ended (the partition loaded, or never will)
     std::optional<std::string> section;
-    const Status read = d.store->read_partition_bytes(p, [&](const CheckpointStore::RangeReader& range) -> Status {
-      Result<std::optional<std::string>> found = read_model_section(range, CitizenIndex::kName, CitizenIndex::kVersion);
-      DIMONA_TRY(found);
-      section = std::move(*found);
-      return Status::ok();
-    });
+    const Status read =
+        d.early_store->read_partition_bytes(p, [&](const CheckpointStore::RangeReader& range) -> Status {
+          Result<std::optional<std::string>> found =
+              read_model_section(range, CitizenIndex::kName, CitizenIndex::kVersion);
+          DIMONA_TRY(found);
+          section = std::move(*found);
+          return Status::ok();
+        });
     if (!read.is_ok() || !section || !CitizenIndex::load(*section, index.get()).is_ok()) return nullptr;
   }
   if (from == d.ends[p]) return index;
@@ -543,6 +556,12 @@ Result<ReplayStats> Projector::load(const std::function<void(uint32_t)>& on_load
     std::lock_guard lock(d.store_mutex);
     if (d.store) d.store->end_partial_load();
     d.store.reset();
+  }
+  {
+    std::lock_guard lock(d.early_store_mutex);
+    d.early_store_tried = true;
+    if (d.early_store) d.early_store->end_partial_load();
+    d.early_store.reset();
   }
   for (uint32_t p = 0; p < partition_count(); ++p) {  // their readers read the partitions now, or wait in vain
     std::lock_guard lock(d.early[p].mutex);
