@@ -52,8 +52,12 @@ void print_balance_text(const StudentBalance& b, Date reference, const EmployerN
 
 int run_replay(const CommonOptions& common, const ReplayOptions& o) {
   if (o.rebuild) {
-    std::error_code ec;
-    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(checkpoint_path(common) + suffix, ec);
+    for (const char* suffix : {"", "-wal", "-shm"}) {
+      std::error_code ec;
+      std::filesystem::remove(checkpoint_path(common) + suffix, ec);  // absent: nothing to remove
+      if (ec)
+        return fail("replay", io_error("cannot remove " + checkpoint_path(common) + suffix + ": " + ec.message()));
+    }
   }
   // A rebuild folds every event from the start: the fold hands their ids to the duplicate check
   // (below), which then needs no read of the log of its own.
@@ -73,8 +77,12 @@ int run_replay(const CommonOptions& common, const ReplayOptions& o) {
   std::printf("state: %llu periods over %u partitions, ledger time %s\n", static_cast<unsigned long long>(periods),
               side->projector->partition_count(), to_string(side->projector->ledger_time()).c_str());
   if (!o.rebuild) return 0;
-  // A rebuild folds every event: say when one was folded twice (docs/operations.md).
-  Result<DuplicateEvents> duplicates = side->event_ids->finish(*side->log);
+  // A rebuild folds every event: say when one was folded twice (docs/operations.md). The fold's
+  // ids are all of them unless it started from a checkpoint after all (one written meanwhile by
+  // another process): then the log is read for them.
+  const bool whole_fold = s.resumed_events == 0 && s.backfilled_events == 0;
+  Result<DuplicateEvents> duplicates =
+      whole_fold ? side->event_ids->finish(*side->log) : find_duplicate_events(*side->log);
   if (!duplicates.is_ok()) return fail("replay", duplicates.status());
   if (duplicates->duplicates == 0) return 0;
   std::fprintf(stderr, "dimona-ledger: replay: the log is not sound: %s, each folded again; `log inspect` says more\n",

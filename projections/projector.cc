@@ -440,14 +440,25 @@ std::unique_ptr<CitizenIndex> Projector::early_citizen_index(uint32_t p) const {
   if (d.ends[p] - from > limits::loading_citizen_tail_events_max) return nullptr;
   auto index = std::make_unique<CitizenIndex>();
   if (from > 0) {
-    std::lock_guard lock(d.early_store_mutex);
+    std::optional<std::string> section;
+    std::unique_lock lock(d.early_store_mutex);  // the read only: the section loads after
     if (!std::exchange(d.early_store_tried, true)) {
       Result<std::unique_ptr<CheckpointStore>> store = CheckpointStore::open(options_.checkpoint_path);
       Result<std::optional<Checkpoint>> same = store.is_ok() ? (*store)->begin_partial_load() : store.status();
-      if (same.is_ok() && same->has_value() && (*same)->sequence == d.head->sequence) d.early_store = std::move(*store);
+      // The same checkpoint, not one written since in its place (a new file restarts sequences).
+      const auto same_as_head = [&](const Checkpoint& c) {
+        if (c.sequence != d.head->sequence || c.state_hash != d.head->state_hash ||
+            c.ledger_time != d.head->ledger_time || c.partitions.size() != d.head->partitions.size())
+          return false;
+        for (size_t q = 0; q < c.partitions.size(); ++q)
+          if (c.partitions[q].offset != d.head->partitions[q].offset ||
+              c.partitions[q].fence != d.head->partitions[q].fence)
+            return false;
+        return true;
+      };
+      if (same.is_ok() && same->has_value() && same_as_head(**same)) d.early_store = std::move(*store);
     }
     if (!d.early_store) return nullptr;  // none to be had, or the load has ended (the partition loaded, or never will)
-    std::optional<std::string> section;
     const Status read =
         d.early_store->read_partition_bytes(p, [&](const CheckpointStore::RangeReader& range) -> Status {
           Result<std::optional<std::string>> found =
@@ -456,6 +467,7 @@ std::unique_ptr<CitizenIndex> Projector::early_citizen_index(uint32_t p) const {
           section = std::move(*found);
           return Status::ok();
         });
+    lock.unlock();
     if (!read.is_ok() || !section || !CitizenIndex::load(*section, index.get()).is_ok()) return nullptr;
   }
   if (from == d.ends[p]) return index;

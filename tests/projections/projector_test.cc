@@ -78,8 +78,8 @@ TEST_F(ProjectorTest, ReplayIsDeterministicAcrossRunsAndThreads) {
   EXPECT_EQ(replay(two), a);
 }
 
-// Appends the first half of each partition of `full` to the same partition of `half` (empty).
-// The records of every partition of `full` appended to `to`: the first half of each, or all.
+// The records of every partition of `full` appended to the same partition of `to` (empty): the
+// first half of each, or all.
 void copy_records(Log& full, Log& to, bool first_half = true) {
   for (uint32_t p = 0; p < full.partitions(); ++p) {
     const std::vector<LogRecord> records = testing::read_all(full, p);
@@ -121,10 +121,6 @@ TEST_F(ProjectorTest, RestartFromACheckpointGivesTheSameExport) {
   EXPECT_EQ(export_of(**resumed), expected);
 }
 
-// fold_appended (serve's writes handed over, not read back): the log's records handed in any
-// interleaving of partitions give the export and state hash of a replay; records handed past a
-// gap stop that partition's hand-over (false) and a catch-up from the log folds the rest; a
-// record folded already is skipped.
 // replay --rebuild's duplicate check fed by the fold (ProjectorOptions::event_ids) finds what
 // find_duplicate_events finds reading the log itself, on two threads: nothing in a sound log;
 // an event appended again, once.
@@ -132,9 +128,13 @@ TEST_F(ProjectorTest, TheFoldHandsEveryEventIdToTheDuplicateCheck) {
   std::unique_ptr<Log> copy = testing::memory_log(log_->partitions());
   ASSERT_NO_FATAL_FAILURE(copy_records(*log_, *copy, /*first_half=*/false));
   auto checked_by_the_fold = [&]() -> DuplicateEvents {
+    TempDir dir;
     DuplicateEventCheck check(copy->partitions());
     ProjectorOptions options;
     options.threads = 2;
+    options.round_events = 97;                   // many rounds, each reading on from where the last stopped
+    options.checkpoint_path = dir.file("c.db");  // and checkpoints written between them
+    options.checkpoint_every_events = 1000;
     options.event_ids = &check;
     auto p = Projector::open(*copy, options);
     EXPECT_TRUE(p.is_ok());
@@ -144,7 +144,10 @@ TEST_F(ProjectorTest, TheFoldHandsEveryEventIdToTheDuplicateCheck) {
     return found.is_ok() ? *found : DuplicateEvents{};
   };
   const DuplicateEvents sound = checked_by_the_fold();
+  Result<DuplicateEvents> sound_read = find_duplicate_events(*copy);
+  ASSERT_TRUE(sound_read.is_ok());
   EXPECT_EQ(sound.events, testing::event_count(*copy));
+  EXPECT_EQ(sound.events, sound_read->events);
   EXPECT_EQ(sound.duplicates, 0u);
   const std::vector<LogRecord> records = testing::read_all(*copy, 3);
   const LogRecord& again = records.at(5);
@@ -163,6 +166,10 @@ TEST_F(ProjectorTest, TheFoldHandsEveryEventIdToTheDuplicateCheck) {
   EXPECT_EQ(doubled.ids, std::vector<std::string>{again.event_id});
 }
 
+// fold_appended (serve's writes handed over, not read back): the log's records handed in any
+// interleaving of partitions give the export and state hash of a replay; records handed past a
+// gap stop that partition's hand-over (false) and a catch-up from the log folds the rest; a
+// record folded already is skipped.
 TEST_F(ProjectorTest, EventsHandedOverFoldAsTheLogReadBack) {
   const auto replayed = Projector::open(*log_, ProjectorOptions{});
   ASSERT_TRUE(replayed.is_ok());
