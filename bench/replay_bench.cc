@@ -104,11 +104,12 @@ uint64_t file_bytes(const std::string& path) {
   return ec ? 0 : n;
 }
 
-// A file of lines in chunks of whole lines, each readable for kJsonPadding
-// bytes past its end (simdjson reads ahead).
+// A file of lines in chunks of whole lines (at most `chunk_bytes`), each readable for
+// kJsonPadding bytes past its end (simdjson reads ahead).
 class LineChunks {
  public:
-  explicit LineChunks(const std::string& path) : buffer_(kChunkBytes + kJsonPadding, ' ') {
+  explicit LineChunks(const std::string& path, size_t chunk_bytes = kChunkBytes)
+      : chunk_bytes_(chunk_bytes), buffer_(chunk_bytes + kJsonPadding, ' ') {
     fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd_ < 0) die("cannot open " + path + ": " + std::strerror(errno));
   }
@@ -120,8 +121,8 @@ class LineChunks {
     std::memmove(buffer_.data(), buffer_.data() + consumed_, filled_ - consumed_);
     filled_ -= consumed_;
     consumed_ = 0;
-    while (!eof_ && filled_ < kChunkBytes) {
-      const ssize_t n = ::read(fd_, buffer_.data() + filled_, kChunkBytes - filled_);
+    while (!eof_ && filled_ < chunk_bytes_) {
+      const ssize_t n = ::read(fd_, buffer_.data() + filled_, chunk_bytes_ - filled_);
       if (n < 0 && errno == EINTR) continue;
       if (n < 0) die(std::string("read: ") + std::strerror(errno));
       if (n == 0) eof_ = true;
@@ -137,6 +138,7 @@ class LineChunks {
 
  private:
   int fd_ = -1;
+  size_t chunk_bytes_;
   std::string buffer_;
   size_t filled_ = 0, consumed_ = 0;
   bool eof_ = false;
@@ -291,21 +293,7 @@ FoldResult run_ndjson(const std::string& events_path, const std::string& sources
   std::vector<std::unique_ptr<LedgerState>> states;
   // Every read model, as the Projector folds them (standard_read_models(), one set per partition,
   // each event at its offset in its partition, with its record's source position: the WriterIndex
-  // notes it). The sources are read before the clock starts (a tenth of the events' bytes).
-  std::string all_sources;
-  {
-    std::ifstream in(sources_path, std::ios::binary);
-    if (!in) die("cannot read " + sources_path);
-    all_sources.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  }
-  std::vector<std::string_view> sources;
-  for (size_t at = 0; at < all_sources.size();) {
-    const size_t nl = all_sources.find('\n', at);
-    if (nl == std::string::npos) die(sources_path + ": the last line has no end");
-    sources.push_back(std::string_view(all_sources).substr(at, nl - at));
-    at = nl + 1;
-  }
-  if (sources.size() != expected) die(sources_path + ": not one source per event");
+  // notes it), the sources read beside the events, line for line, on the clock too.
   std::vector<std::vector<std::unique_ptr<ReadModel>>> models(partitions);
   for (auto& set : models)
     for (const ReadModelFactory& make : standard_read_models()) set.push_back(make());
@@ -313,6 +301,19 @@ FoldResult run_ndjson(const std::string& events_path, const std::string& sources
   uint64_t events = 0;
   {
     LineChunks chunks(events_path);
+    LineChunks source_chunks(sources_path, size_t{1} << 20);  // a small buffer: the peak RSS is the states'
+    std::string_view source_chunk;
+    size_t source_at = 0;
+    auto next_source = [&]() -> std::string_view {
+      if (source_at == source_chunk.size()) {
+        if (!source_chunks.next(&source_chunk)) die(sources_path + ": fewer sources than events");
+        source_at = 0;
+      }
+      const size_t nl = source_chunk.find('\n', source_at);  // a chunk ends at a line's end
+      const std::string_view source = source_chunk.substr(source_at, nl - source_at);
+      source_at = nl + 1;
+      return source;
+    };
     LoggedEventReader reader;  // the Projector's reader (engine/event_reader.h)
     const uint64_t rss_before = resident_bytes();
     const auto t0 = std::chrono::steady_clock::now();
@@ -327,6 +328,7 @@ FoldResult run_ndjson(const std::string& events_path, const std::string& sources
         const auto* nl = static_cast<const char*>(std::memchr(chunk.data() + pos, '\n', chunk.size() - pos));
         const size_t len = static_cast<size_t>(nl - (chunk.data() + pos));
         Result<Event> event = reader.read(chunk.substr(pos, len));
+        const std::string_view source = next_source();
         if (!event.is_ok()) die("event " + std::to_string(events) + ": " + event.status().to_string());
         if (event->type == EventType::kStudentQuotaDefined) {
           // Written into every partition; each partition's fold is self-contained (apply dedups).
@@ -335,7 +337,7 @@ FoldResult run_ndjson(const std::string& events_path, const std::string& sources
         } else {
           const uint32_t p = partition_for(event->ssin, partitions);
           if (Status s = states[p]->apply(*event); !s.is_ok()) die("event " + std::to_string(events) + ": " + s.to_string());
-          const FoldedRecord record{sources[events], p, partitions};
+          const FoldedRecord record{source, p, partitions};
           for (const std::unique_ptr<ReadModel>& model : models[p]) model->apply_record(*event, offsets[p], record);
           ++offsets[p];
         }
