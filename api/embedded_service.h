@@ -37,8 +37,8 @@
 // partition is answered meanwhile, one of a partition still loading throws
 // PartitionLoading (503, Retry-After: 1) and that partition is loaded next.
 // Not ready, no checkpoint, and writes wait in the queue (the writer opens
-// after the last partition) until every partition is loaded. A read of one
-// citizen is answered at once even so, from the citizen's own events
+// after the last partition) until every partition is loaded. A citizen's
+// read of their own data is answered at once even so, from their own events
 // (citizen_state_while_loading: the checkpoint's citizen index and the log
 // past it; the log takes no write until the load ends, so they are all of
 // the citizen's). A checkpoint

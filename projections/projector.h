@@ -189,7 +189,7 @@ class Projector {
   // checkpoint, fenced and decoded as the load folds it), for of_citizen(): the citizen's reads
   // then need not wait for the partition (a deferred projector's log takes no append until the
   // load ends). Built once per partition, on the first reader's thread (others wait for it), and
-  // dropped when the load ends. nullopt when the partition is loaded (read it), or when the
+  // dropped once the partition is loaded. nullopt when the partition is loaded (read it), or when the
   // offsets cannot be had early (wait for the load, which says why if it is an error): the
   // checkpoint has no CitizenIndex section of this version, more than
   // limits::loading_citizen_tail_events_max events lie past it, or a read or decode fails.
