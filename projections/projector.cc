@@ -437,7 +437,7 @@ std::optional<std::vector<Offset>> Projector::loading_citizen_offsets(Ssin citiz
 std::unique_ptr<CitizenIndex> Projector::early_citizen_index(uint32_t p) const {
   Deferred& d = *deferred_;
   const Offset from = d.head ? d.head->partitions[p].offset : 0;
-  if (d.ends[p] - from > limits::loading_citizen_tail_events_max) return nullptr;
+  if (d.ends[p] - from > options_.loading_tail_events_max) return nullptr;
   auto index = std::make_unique<CitizenIndex>();
   if (from > 0) {
     std::optional<std::string> section;

@@ -124,6 +124,9 @@ struct ProjectorOptions {
   // partition from its start (replay --rebuild), finish() then checks the log's ids
   // (log_tools.h) without reading it again. It must outlive the folds.
   DuplicateEventCheck* event_ids = nullptr;
+  // Serve at once: the most events past a partition's checkpoint that loading_citizen_offsets()
+  // reads for the partition's citizens before it is loaded (past it, they wait for the load).
+  uint64_t loading_tail_events_max = limits::loading_citizen_tail_events_max;
 };
 
 struct ReplayProgress {
@@ -192,7 +195,7 @@ class Projector {
   // dropped once the partition is loaded. nullopt when the partition is loaded (read it), or when the
   // offsets cannot be had early (wait for the load, which says why if it is an error): the
   // checkpoint has no CitizenIndex section of this version, more than
-  // limits::loading_citizen_tail_events_max events lie past it, or a read or decode fails.
+  // ProjectorOptions::loading_tail_events_max events lie past it, or a read or decode fails.
   std::optional<std::vector<Offset>> loading_citizen_offsets(Ssin citizen) const;
   // One citizen at an instant (issue 12, item 4; docs/audit.md "One citizen"):
   // a projector whose partition `p` (the citizen's) holds only the events at

@@ -490,6 +490,28 @@ TEST_F(ProjectorTest, ACitizensOffsetsAreKnownBeforeTheirPartitionIsLoaded) {
   EXPECT_EQ(export_of(*p), export_of(*whole));
 }
 
+// A partition with more events past its checkpoint than loading_tail_events_max leaves its
+// citizens to wait for its load; one with fewer (or none) answers early.
+TEST_F(ProjectorTest, NoEarlyOffsetsPastTheTailLimit) {
+  TempDir dir;
+  ProjectorOptions options;
+  options.checkpoint_path = dir.file("checkpoint.db");
+  ASSERT_NO_FATAL_FAILURE(checkpoint_half(*log_, options.checkpoint_path));
+  const uint32_t p = 2;
+  const uint64_t tail = testing::read_all(*log_, p).size() - testing::read_all(*log_, p).size() / 2;
+  ASSERT_GT(tail, 10u);
+  Ssin citizen{0};
+  for (const LogRecord& r : testing::read_all(*log_, p))
+    if (citizen.value == 0 && r.key.size() == 11) citizen = Ssin{std::stoull(r.key)};
+  ASSERT_EQ(partition_for(citizen, log_->partitions()), p);
+  for (const uint64_t limit : {tail - 1, tail}) {
+    options.loading_tail_events_max = limit;
+    auto deferred = Projector::open_deferred(*log_, options);
+    ASSERT_TRUE(deferred.is_ok()) << deferred.status().to_string();
+    EXPECT_EQ((*deferred)->loading_citizen_offsets(citizen).has_value(), limit == tail) << limit;
+  }
+}
+
 // Without a checkpoint's index to start from, a citizen's reader waits for the load: a checkpoint
 // cut short (whose load is then refused), one without a CitizenIndex section.
 TEST_F(ProjectorTest, NoEarlyOffsetsFromACheckpointWithoutAUsableCitizenIndex) {
