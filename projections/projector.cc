@@ -43,7 +43,13 @@ struct Projector::Deferred {
   struct EarlyIndex {
     std::mutex mutex;  // held by the one reader building it; the partition's other readers wait
     bool tried = false;
-    std::unique_ptr<CitizenIndex> index;  // null: none to be had, or dropped at the load's end
+    std::unique_ptr<CitizenIndex> index;  // null: none to be had, or dropped
+    // Once the partition is loaded, or the load has ended: none is built again.
+    void drop() {
+      std::lock_guard lock(mutex);
+      tried = true;
+      index.reset();
+    }
   };
   std::unique_ptr<EarlyIndex[]> early;
 };
@@ -264,6 +270,27 @@ Status ahead_of_the_log(uint32_t p) {
                              "): it belongs to another log; rebuild it with `dimona-ledger replay --rebuild`");
 }
 
+// Partition p's events in [from, until) as a fold takes them: each record `fences` admits,
+// decoded, handed to `take` with its record; `passed` hears of each record it drops (a fence, or
+// a zombie's record: no event). The fold, a backfill and an early citizen index read alike.
+template <typename Take, typename Passed>
+Status read_fenced_events(LogConsumer& consumer, uint32_t p, uint32_t partitions, Offset from, Offset until,
+                          FenceFilter& fences, Take&& take, Passed&& passed) {
+  LoggedEventReader decoder;
+  return read_partition(consumer, p, from, until, [&](LogRecord& record) -> Status {
+    Result<bool> admitted = fences.admit(record);
+    DIMONA_TRY(admitted);
+    if (!*admitted) {
+      passed(record);
+      return Status::ok();
+    }
+    Result<Event> event = read_logged_event(decoder, record.payload, p, record.offset, partitions);
+    DIMONA_TRY(event);
+    return take(record, *event);
+  });
+}
+void no_event(const LogRecord&) {}
+
 }  // namespace
 
 Result<std::unique_ptr<Projector>> Projector::make(Log& log, const ProjectorOptions& given) {
@@ -473,17 +500,14 @@ std::unique_ptr<CitizenIndex> Projector::early_citizen_index(uint32_t p) const {
   if (from == d.ends[p]) return index;
   Result<std::unique_ptr<LogConsumer>> consumer = log_.open_consumer();
   if (!consumer.is_ok()) return nullptr;
-  LoggedEventReader decoder;
   FenceFilter fences(d.head ? d.head->partitions[p].fence : kNoEpoch);
-  const Status read = read_partition(**consumer, p, from, d.ends[p], [&](LogRecord& record) -> Status {
-    Result<bool> admitted = fences.admit(record);
-    DIMONA_TRY(admitted);
-    if (!*admitted) return Status::ok();  // a fence, or a zombie's record: no event
-    Result<Event> event = read_logged_event(decoder, record.payload, p, record.offset, partition_count());
-    DIMONA_TRY(event);
-    index->apply_record(*event, record.offset, FoldedRecord{record.source, p, partition_count()});
-    return Status::ok();
-  });
+  const Status read = read_fenced_events(
+      **consumer, p, partition_count(), from, d.ends[p], fences,
+      [&](const LogRecord& record, const Event& event) {
+        index->apply_record(event, record.offset, FoldedRecord{record.source, p, partition_count()});
+        return Status::ok();
+      },
+      no_event);
   if (!read.is_ok()) return nullptr;
   return index;
 }
@@ -533,11 +557,7 @@ Result<std::optional<uint32_t>> Projector::load_next(const std::atomic<bool>* st
   d.folded += folded;
   loaded_[p].store(true, std::memory_order_release);
   d.loaded.fetch_add(1, std::memory_order_acq_rel);
-  {
-    std::lock_guard lock(d.early[p].mutex);  // its readers read the partition now
-    d.early[p].tried = true;
-    d.early[p].index.reset();
-  }
+  d.early[p].drop();  // its readers read the partition now
   return std::optional<uint32_t>(p);
 }
 
@@ -575,11 +595,7 @@ Result<ReplayStats> Projector::load(const std::function<void(uint32_t)>& on_load
     if (d.early_store) d.early_store->end_partial_load();
     d.early_store.reset();
   }
-  for (uint32_t p = 0; p < partition_count(); ++p) {  // their readers read the partitions now, or wait in vain
-    std::lock_guard lock(d.early[p].mutex);
-    d.early[p].tried = true;
-    d.early[p].index.reset();
-  }
+  for (uint32_t p = 0; p < partition_count(); ++p) d.early[p].drop();  // read the partitions now, or wait in vain
   // The first cause: a thread that stopped because another failed says only that it stopped.
   for (const Status& error : errors)
     if (!error.is_ok() && error.code() != Code::kUnavailable) return error;
@@ -739,24 +755,20 @@ Status Projector::fold_partition(uint32_t p, Offset until, uint64_t max_events, 
     DIMONA_TRY(consumer);
     consumers_[p] = std::move(*consumer);
   }
-  LoggedEventReader decoder;
   FenceFilter fences(fences_[p]);
-  return read_partition(*consumers_[p], p, at, stop, [&](LogRecord& record) -> Status {
-    Result<bool> admitted = fences.admit(record);
-    DIMONA_TRY(admitted);
-    if (!*admitted) {  // a fence, or a zombie's record: no event
-      fences_[p] = fences.fence();
-      at = record.offset + 1;
-      return Status::ok();
-    }
-    Result<Event> event = read_logged_event(decoder, record.payload, p, record.offset, partition_count());
-    DIMONA_TRY(event);
-    at = record.offset;
-    DIMONA_TRY(fold_event(p, *event, record.source));
-    if (options_.event_ids) options_.event_ids->add(p, record.event_id);
-    ++*folded;
-    return Status::ok();
-  });
+  return read_fenced_events(
+      *consumers_[p], p, partition_count(), at, stop, fences,
+      [&](const LogRecord& record, const Event& event) -> Status {
+        at = record.offset;
+        DIMONA_TRY(fold_event(p, event, record.source));
+        if (options_.event_ids) options_.event_ids->add(p, record.event_id);
+        ++*folded;
+        return Status::ok();
+      },
+      [&](const LogRecord& record) {
+        fences_[p] = fences.fence();
+        at = record.offset + 1;
+      });
 }
 
 Status Projector::fold_event(uint32_t p, const Event& event, std::string_view source, bool state_applied) {
@@ -824,19 +836,16 @@ Status Projector::backfill_partition(uint32_t p, uint64_t* folded) {
     if (!deferred_) checkpoint_current_ = false;  // a deferred load() says it once all are loaded
     Result<std::unique_ptr<LogConsumer>> consumer = log_.open_consumer();
     DIMONA_TRY(consumer);
-    LoggedEventReader decoder;
     FenceFilter fences;
-    DIMONA_TRY(read_partition(**consumer, p, 0, offsets_[p], [&](LogRecord& record) -> Status {
-      Result<bool> admitted = fences.admit(record);
-      DIMONA_TRY(admitted);
-      if (!*admitted) return Status::ok();
-      Result<Event> event = read_logged_event(decoder, record.payload, p, record.offset, partition_count());
-      DIMONA_TRY(event);
-      const FoldedRecord context{record.source, p, partition_count()};
-      for (ReadModel* model : again) model->apply_record(*event, record.offset, context);
-      ++*folded;
-      return Status::ok();
-    }));
+    DIMONA_TRY(read_fenced_events(
+        **consumer, p, partition_count(), 0, offsets_[p], fences,
+        [&](const LogRecord& record, const Event& event) {
+          const FoldedRecord context{record.source, p, partition_count()};
+          for (ReadModel* model : again) model->apply_record(event, record.offset, context);
+          ++*folded;
+          return Status::ok();
+        },
+        no_event));
     std::fill(backfill_[p].begin(), backfill_[p].end(), false);
   }
   return Status::ok();
