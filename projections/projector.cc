@@ -879,29 +879,12 @@ Result<std::vector<std::string>> Projector::events_at(uint32_t p, const std::vec
     own = std::move(*opened);
     reader = own.get();
   }
-  Result<Offset> end = reader->end_offset(p);
-  DIMONA_TRY(end);
-  if (offsets.back() >= *end)
-    return failed_precondition("partition " + std::to_string(p) + " has no offset " + std::to_string(offsets.back()));
   out.reserve(offsets.size());
-  const uint64_t gap = log_.read_through_records();
-  for (size_t i = 0; i < offsets.size();) {
-    // [i, j): offsets read in one pass, across gaps of at most the log's read_through_records()
-    // other records (reading them costs less than a seek: a Kafka fetch, a batch decoded again).
-    size_t j = i + 1;
-    while (j < offsets.size() && offsets[j] - offsets[j - 1] - 1 <= gap) ++j;
-    for (size_t k = i + 1; k < j; ++k) DIMONA_ASSERT(offsets[k] > offsets[k - 1]);
-    size_t next = i;
-    DIMONA_TRY(read_partition(*reader, p, offsets[i], offsets[j - 1] + 1, [&](LogRecord& record) {
-      if (record.offset == offsets[next]) {
-        out.push_back(std::move(record.payload));
-        ++next;
-      }
-      return Status::ok();
-    }));
-    DIMONA_ASSERT(next == j);  // read_partition delivers every offset of the range, in order
-    i = j;
-  }
+  DIMONA_TRY(reader->read_at(p, offsets, [&](LogRecord& record) {
+    out.push_back(std::move(record.payload));
+    return Status::ok();
+  }));
+  DIMONA_ASSERT(out.size() == offsets.size());  // read_at hands every offset, in order
   return out;
 }
 

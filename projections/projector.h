@@ -310,9 +310,9 @@ class Projector {
   const CitizenIndex& citizens(uint32_t p) const { return model<CitizenIndex>(p); }
   // The events (JSON objects) at `offsets` (increasing) of partition p, in
   // that order, through `reader` (open_reader()) or else a consumer of its
-  // own: offsets at most the log's read_through_records() apart are read
-  // in one pass (the records between them skipped), no other part of the
-  // partition is read; kFailedPrecondition past the end.
+  // own (LogConsumer::read_at: no other part of the partition is read but
+  // what the backend reads through, the records between kept from no one);
+  // kFailedPrecondition past the end.
   Result<std::vector<std::string>> events_at(uint32_t p, const std::vector<Offset>& offsets,
                                              LogConsumer* reader = nullptr) const;
   // f(offset, event) for the events at `offsets` (increasing) of partition p, in that order,

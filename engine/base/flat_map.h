@@ -7,8 +7,9 @@
 // depends on the insertion history: callers that need a stable order (exports)
 // sort. Pointers and references into the map are invalidated by an insert
 // that grows it. A table of 2 MiB or more lives on transparent huge pages
-// (huge_pages.h). Not thread-safe. 3-4x faster than std::unordered_map on the
-// fold's access pattern (DESIGN.md §8).
+// (huge_pages.h); an empty map holds no table until its first insert (a
+// projector of one citizen builds dozens of maps it never fills). Not thread-safe. 3-4x faster than std::unordered_map
+// on the fold's access pattern (DESIGN.md §8).
 #pragma once
 
 #include <cstddef>
@@ -65,6 +66,7 @@ class FlatMap {
   }
 
   void reserve(size_t n) {
+    if (n == 0) return;  // the first insert allocates
     size_t want = 16;
     while (want * 7 < n * 8) want *= 2;
     if (want > slots_.size()) rehash(want);

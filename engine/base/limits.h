@@ -208,13 +208,11 @@ inline constexpr size_t citizen_index_varint_bytes_max = 10;
 // Events of one citizen a history reads from the log at a time (one consumer, runs
 // of consecutive offsets per read): bounds the memory of the CLI's whole history.
 inline constexpr size_t citizen_history_read_events = 1024;
-// Records of other citizens a history reads through rather than seek past them: a seek costs a
-// Kafka fetch round trip (about 100 ms measured on the mock cluster) or, embedded, a batch
-// decoded again; 256 records of ~600 bytes cost far less.
+// Records of other citizens a read by offsets (LogConsumer::read_at's default: Kafka, memory)
+// reads through rather than seek past them: a seek costs a Kafka fetch round trip (about 100 ms
+// measured on the mock cluster); 256 records of ~600 bytes cost far less. The embedded log reads
+// only the batches holding the offsets wanted.
 inline constexpr uint64_t citizen_history_gap_records = 256;
-// The same on the embedded log (Log::read_through_records), whose seek is an index look-up and a
-// batch decoded only as far as the records wanted: a few records read through are about one seek.
-inline constexpr uint64_t sqlite_read_through_records = 8;
 
 // --- Ingest ---------------------------------------------------------------------
 // Declarations decided between two durable commits (one SQLite transaction,
@@ -292,7 +290,6 @@ static_assert(log_append_records_max <= static_cast<size_t>(kafka_queue_records_
               "one append fits in librdkafka's queue");
 static_assert(citizen_history_read_events <= log_read_chunk_records, "one history read is at most one poll");
 static_assert(citizen_history_gap_records <= log_read_chunk_records, "a gap read through is at most one poll");
-static_assert(sqlite_read_through_records <= citizen_history_gap_records);
 static_assert(citizen_index_varint_bytes_max * 7 >= 64, "a varint holds every offset");
 static_assert(denomination_bytes_max < register_line_bytes_max && register_line_bytes_max <= register_read_bytes,
               "a denomination fits in a line, a line in a read");

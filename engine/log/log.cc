@@ -5,6 +5,7 @@
 #include "engine/base/limits.h"
 #include "engine/log/input_topic.h"
 #include "engine/log/log_internal.h"
+#include "engine/log/log_tools.h"
 
 namespace dimona {
 
@@ -40,6 +41,32 @@ uint32_t kafka_murmur2(std::string_view bytes) {
   h *= kM;
   h ^= h >> 15;
   return h;
+}
+
+Status LogConsumer::read_at(uint32_t partition, std::span<const Offset> offsets,
+                            const std::function<Status(LogRecord&)>& f) {
+  if (offsets.empty()) return Status::ok();
+  Result<Offset> end = end_offset(partition);
+  DIMONA_TRY(end);
+  if (offsets.back() >= *end)
+    return failed_precondition("partition " + std::to_string(partition) + " has no offset " +
+                               std::to_string(offsets.back()));
+  for (size_t i = 0; i < offsets.size();) {
+    // [i, j): offsets read in one pass, across gaps of at most citizen_history_gap_records other
+    // records (reading them costs less than a seek: a Kafka fetch).
+    size_t j = i + 1;
+    while (j < offsets.size() && offsets[j] - offsets[j - 1] - 1 <= limits::citizen_history_gap_records) ++j;
+    for (size_t k = i + 1; k < j; ++k) DIMONA_ASSERT(offsets[k] > offsets[k - 1]);
+    size_t next = i;
+    DIMONA_TRY(read_partition(*this, partition, offsets[i], offsets[j - 1] + 1, [&](LogRecord& record) -> Status {
+      if (record.offset != offsets[next]) return Status::ok();
+      ++next;
+      return f(record);
+    }));
+    DIMONA_ASSERT(next == j);  // read_partition delivers every offset of the range, in order
+    i = j;
+  }
+  return Status::ok();
 }
 
 Result<std::unique_ptr<GroupMember>> Log::join_group(const GroupOptions&, GroupCallbacks) {

@@ -80,6 +80,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -183,6 +184,16 @@ class LogConsumer {
   // consumer holds none). Default: clear(), and nothing kept.
   virtual void recycle(std::vector<LogRecord>& records) { records.clear(); }
   virtual void release_recycled() {}
+  // Hands f the records of partition at `offsets` (strictly increasing), in order: a read by
+  // offsets (a citizen's events, docs/audit.md "One citizen"), not a tail. Replaces the
+  // assignment (partition alone); seek before polling after it. kInvalidArgument for a partition
+  // out of range; kFailedPrecondition ("partition 3 has no offset 42") when an offset is at or past the
+  // partition's end; stops at f's first error and returns it. Default: a seek and a poll for
+  // each run of offsets at most limits::citizen_history_gap_records apart, the records between
+  // them read through (on Kafka a seek is a fetch round trip); the embedded log reads each batch
+  // holding a wanted offset once, in one read transaction, and decodes only the wanted frames.
+  virtual Status read_at(uint32_t partition, std::span<const Offset> offsets,
+                         const std::function<Status(LogRecord&)>& f);
 };
 
 class Log {
@@ -205,11 +216,6 @@ class Log {
   // side by side (Kafka: each waits for its own acknowledgements); false when
   // the backend serialises them anyway (the embedded log's one write lock).
   virtual bool parallel_appends() const { return false; }
-  // Records of other keys a reader by offsets (a citizen's events) reads through rather than
-  // seek past: what a seek costs, counted in records read. Kafka: a seek is a fetch round trip,
-  // so limits::citizen_history_gap_records; the embedded log: an index look-up and the batch
-  // decoded only to the window (log_frames::decode_batch_window), so a few records.
-  virtual uint64_t read_through_records() const { return limits::citizen_history_gap_records; }
   // True when a writer must fence its partitions by epoch (LogProducer::fence(),
   // the contract's "Fence"): Kafka; memory with LogOptions::memory_fences_writers.
   virtual bool fences_writers() const { return false; }

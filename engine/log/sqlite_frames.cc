@@ -257,19 +257,23 @@ Status decode_batch(const BatchHeader& h, std::string_view stored, std::vector<L
   return Status::ok();
 }
 
-Status decode_batch_window(const BatchHeader& h, std::string_view stored, uint32_t first, uint32_t n,
-                           std::vector<LogRecord>* out, std::string* scratch, std::vector<LogRecord>* spare) {
-  if (!header_in_range(h, stored.size()) || n == 0 || first >= h.count || n > h.count - first)
-    return decode_batch(h, stored, out, scratch, spare);  // refused there, with its message, or whole
-  if (first == 0 && n == h.count) return decode_batch(h, stored, out, scratch, spare);
+namespace {
+
+// The records of a checked-in-range batch whose indexes i < end have wanted(i), appended to out:
+// the CRC checked over all the stored bytes; an LZ4 block decompressed from its start only as far
+// as the record `end` needs (a guess in proportion to the records, doubled until it is whole); the
+// unwanted frames before it stepped over without a copy; frames past it not parsed (the CRC
+// vouches for their bytes). The records' recordedAt must lie within the header's and not go back.
+template <typename Wanted>
+Status decode_some(const BatchHeader& h, std::string_view stored, uint32_t end, const Wanted& wanted,
+                   std::vector<LogRecord>* out, std::string* scratch, std::vector<LogRecord>* spare) {
+  DIMONA_ASSERT(header_in_range(h, stored.size()) && end >= 1 && end <= h.count);
   const std::string at = batch_location(h.partition, h.base_offset);
   if (batch_crc(h, stored) != static_cast<uint32_t>(h.crc)) return corruption(at + " fails its CRC");
-  // The frames up to the window's end: an LZ4 block is decompressed from its start, so only as
-  // far as needed (a guess in proportion to the records, doubled until the window is whole).
   const auto raw = static_cast<size_t>(h.raw_size);
   if (h.codec == kCodecNone && stored.size() != raw) return corruption(at + " does not hold its size");
   if (h.codec != kCodecNone && h.codec != kCodecLz4) return corruption(at + " has an unknown codec");
-  size_t want = std::min(raw, raw / static_cast<size_t>(h.count) * (size_t{first} + n) * 5 / 4 + 4096);
+  size_t want = std::min(raw, raw / static_cast<size_t>(h.count) * end * 5 / 4 + 4096);
   for (;;) {
     std::string_view frames = stored;
     if (h.codec == kCodecLz4) {
@@ -281,19 +285,21 @@ Status decode_batch_window(const BatchHeader& h, std::string_view stored, uint32
     }
     Reader in(frames);
     bool whole = true;
-    for (uint32_t i = 0; i < first && whole; ++i) whole = skip_frame(in);
     const size_t before = out->size();
-    for (uint32_t i = 0; i < n && whole; ++i) {
+    for (uint32_t i = 0; i < end && whole; ++i) {
+      if (!wanted(i)) {
+        whole = skip_frame(in);
+        continue;
+      }
       LogRecord record = take_spare(spare);
       whole = read_frame(in, &record);
       record.partition = h.partition;
-      record.offset = static_cast<Offset>(h.base_offset) + first + i;
+      record.offset = static_cast<Offset>(h.base_offset) + i;
       if (whole) out->push_back(std::move(record));
     }
     if (whole) {
-      const std::span<const LogRecord> window = std::span<const LogRecord>(*out).subspan(before);
       Instant previous{h.first_recorded_at};
-      for (const LogRecord& r : window) {
+      for (const LogRecord& r : std::span<const LogRecord>(*out).subspan(before)) {
         if (r.recorded_at < previous || r.recorded_at.micros > h.last_recorded_at) {
           out->resize(before);
           return corruption(at + " has its recordedAt out of order");
@@ -304,9 +310,40 @@ Status decode_batch_window(const BatchHeader& h, std::string_view stored, uint32
     }
     out->resize(before);
     if (frames.size() >= raw || want >= raw)
-      return corruption(at + ": record " + std::to_string(first) + " on is not a whole frame");
+      return corruption(at + ": a record before " + std::to_string(end) + " is not a whole frame");
     want = std::min(raw, want * 2);
   }
+}
+
+}  // namespace
+
+Status decode_batch_window(const BatchHeader& h, std::string_view stored, uint32_t first, uint32_t n,
+                           std::vector<LogRecord>* out, std::string* scratch, std::vector<LogRecord>* spare) {
+  if (!header_in_range(h, stored.size()) || n == 0 || first >= h.count || n > h.count - first)
+    return decode_batch(h, stored, out, scratch, spare);  // refused there, with its message, or whole
+  if (first == 0 && n == h.count) return decode_batch(h, stored, out, scratch, spare);
+  return decode_some(
+      h, stored, first + n, [first](uint32_t i) { return i >= first; }, out, scratch, spare);
+}
+
+Status decode_batch_records(const BatchHeader& h, std::string_view stored, std::span<const uint32_t> wanted,
+                            std::vector<LogRecord>* out, std::string* scratch, std::vector<LogRecord>* spare) {
+  if (wanted.empty()) return Status::ok();
+  for (size_t i = 1; i < wanted.size(); ++i) DIMONA_ASSERT(wanted[i] > wanted[i - 1]);
+  if (!header_in_range(h, stored.size()) || wanted.back() >= h.count)
+    return corruption(batch_location(h.partition, h.base_offset) + " has an impossible header or lacks a record");
+  size_t next = 0;  // the wanted index the frame walk reaches next (the walk asks in increasing order)
+  return decode_some(
+      h, stored, wanted.back() + 1,
+      [&](uint32_t i) {
+        if (i == 0) next = 0;  // a walk started again (a bigger decompression)
+        if (next < wanted.size() && wanted[next] == i) {
+          ++next;
+          return true;
+        }
+        return false;
+      },
+      out, scratch, spare);
 }
 
 }  // namespace dimona::log_frames

@@ -86,6 +86,14 @@ Status decode_batch(const BatchHeader& header, std::string_view stored, std::vec
 Status decode_batch_window(const BatchHeader& header, std::string_view stored, uint32_t first, uint32_t n,
                            std::vector<LogRecord>* out, std::string* scratch, std::vector<LogRecord>* spare = nullptr);
 
+// The records at the batch indexes `wanted` (strictly increasing, 0-based within the batch)
+// appended to out, as decode_batch_window decodes a window: the CRC over all the stored bytes,
+// the frames decompressed and parsed only as far as the last one wanted, the others stepped over
+// without a copy (a read by offsets: LogConsumer::read_at). kCorruption when the header is
+// impossible or holds no record at wanted.back(), or as decode_batch_window.
+Status decode_batch_records(const BatchHeader& header, std::string_view stored, std::span<const uint32_t> wanted,
+                            std::vector<LogRecord>* out, std::string* scratch, std::vector<LogRecord>* spare = nullptr);
+
 std::string batch_location(uint32_t partition, int64_t base_offset);
 
 }  // namespace dimona::log_frames

@@ -558,6 +558,8 @@ class SqliteConsumer final : public LogConsumer {
          "SELECT base_offset, count FROM batches WHERE partition = ?1 AND base_offset <= ?2 "
          "ORDER BY base_offset DESC LIMIT 1"},
         {&rows_, std::string(kBatchColumns) + "WHERE partition = ?1 AND base_offset >= ?2 ORDER BY base_offset"},
+        {&batch_at_,
+         std::string(kBatchColumns) + "WHERE partition = ?1 AND base_offset <= ?2 ORDER BY base_offset DESC LIMIT 1"},
         {&at_time_,
          std::string(kBatchColumns) +
              "WHERE partition = ?1 AND last_recorded_at >= ?2 ORDER BY last_recorded_at, base_offset LIMIT 1"},
@@ -589,6 +591,8 @@ class SqliteConsumer final : public LogConsumer {
   }
 
   Status seek_to_instant(uint32_t partition, Instant at) override;
+  Status read_at(uint32_t partition, std::span<const Offset> offsets,
+                 const std::function<Status(LogRecord&)>& f) override;
   Result<size_t> poll(std::vector<LogRecord>& out, std::chrono::milliseconds timeout, size_t max_records) override;
 
   void recycle(std::vector<LogRecord>& records) override {
@@ -632,6 +636,20 @@ class SqliteConsumer final : public LogConsumer {
   // decompresses only up to the window's end).
   Status decode_row(sqlite3_stmt* s, uint32_t partition, BatchHeader* h, std::vector<LogRecord>* records,
                     Offset position, size_t budget) {
+    const std::string_view stored = row_of(s, partition, h);
+    const Offset base = h->base_offset >= 0 ? static_cast<Offset>(h->base_offset) : 0;
+    const Offset end = h->count > 0 ? base + static_cast<Offset>(h->count) : base;
+    if (h->base_offset >= 0 && base <= position && position < end && budget <= limits::log_window_records_max &&
+        end - position > budget) {
+      return log_frames::decode_batch_window(*h, stored, static_cast<uint32_t>(position - base),
+                                             static_cast<uint32_t>(budget), records, &scratch_, &spare_);
+    }
+    return log_frames::decode_batch(*h, stored, records, &scratch_, &spare_);
+  }
+
+  // The header and stored bytes of the batch a statement (kBatchColumns) stepped onto; the bytes
+  // are the statement's until its next step or reset.
+  static std::string_view row_of(sqlite3_stmt* s, uint32_t partition, BatchHeader* h) {
     h->partition = partition;
     h->base_offset = sqlite3_column_int64(s, 0);
     h->count = sqlite3_column_int64(s, 1);
@@ -641,16 +659,8 @@ class SqliteConsumer final : public LogConsumer {
     h->codec = sqlite3_column_int64(s, 5);
     h->raw_size = sqlite3_column_int64(s, 6);
     const void* blob = sqlite3_column_blob(s, 7);  // before its size, as SQLite asks
-    std::string_view stored(blob != nullptr ? static_cast<const char*>(blob) : "",
+    return std::string_view(blob != nullptr ? static_cast<const char*>(blob) : "",
                             static_cast<size_t>(sqlite3_column_bytes(s, 7)));
-    const Offset base = h->base_offset >= 0 ? static_cast<Offset>(h->base_offset) : 0;
-    const Offset end = h->count > 0 ? base + static_cast<Offset>(h->count) : base;
-    if (h->base_offset >= 0 && base <= position && position < end && budget <= limits::log_window_records_max &&
-        end - position > budget) {
-      return log_frames::decode_batch_window(*h, stored, static_cast<uint32_t>(position - base),
-                                             static_cast<uint32_t>(budget), records, &scratch_, &spare_);
-    }
-    return log_frames::decode_batch(*h, stored, records, &scratch_, &spare_);
   }
 
   static size_t deliver(Cursor& c, std::vector<LogRecord>& out, size_t budget) {
@@ -688,7 +698,7 @@ class SqliteConsumer final : public LogConsumer {
   }
 
   Connection db_;  // declared first: closed after the statements are finalized
-  Statement tail_, holder_, rows_, at_time_, data_version_;
+  Statement tail_, holder_, rows_, batch_at_, at_time_, data_version_;
   std::shared_ptr<Notifier> notifier_;
   uint32_t partitions_;
   std::map<uint32_t, Cursor> cursors_;
@@ -726,6 +736,55 @@ Status SqliteConsumer::seek_to_instant(uint32_t partition, Instant at) {
   c.last_read = Instant{h.last_recorded_at};
   c.pending.assign(std::make_move_iterator(first), std::make_move_iterator(records.end()));
   cursors_[partition] = std::move(c);
+  return Status::ok();
+}
+
+// One read transaction; per batch holding a wanted offset, one index look-up (the batch whose
+// base is the greatest at or below the offset) and one decode of the wanted frames alone.
+Status SqliteConsumer::read_at(uint32_t partition, std::span<const Offset> offsets,
+                               const std::function<Status(LogRecord&)>& f) {
+  DIMONA_TRY(check_partition(partition));
+  cursors_.clear();
+  cursors_[partition] = Cursor{};
+  if (offsets.empty()) return Status::ok();
+  ReadTransaction read(db_.get());
+  DIMONA_TRY(read.begin());
+  sqlite3_stmt* s = batch_at_.get();
+  std::vector<uint32_t> wanted;
+  std::vector<LogRecord> records;
+  for (size_t i = 0; i < offsets.size();) {
+    StatementUse use(s);
+    bind(s, 1, int64_t{partition});
+    bind(s, 2, static_cast<int64_t>(std::min<Offset>(offsets[i], std::numeric_limits<int64_t>::max())));
+    Result<bool> row = step_row(db_.get(), s, "cannot read " + partition_text(partition));
+    DIMONA_TRY(row);
+    BatchHeader h;
+    const std::string_view stored = *row ? row_of(s, partition, &h) : std::string_view();
+    const auto base = static_cast<Offset>(std::max<int64_t>(h.base_offset, 0));
+    const Offset end = base + static_cast<Offset>(std::max<int64_t>(h.count, 0));
+    if (!*row || offsets[i] >= end) {
+      Result<Offset> log_end = end_offset(partition);
+      DIMONA_TRY(log_end);
+      if (offsets[i] < *log_end)
+        return corruption(partition_text(partition) + ": no batch holds offset " + std::to_string(offsets[i]) +
+                          " (a batch is missing)");
+      return failed_precondition(partition_text(partition) + " has no offset " + std::to_string(offsets[i]));
+    }
+    wanted.clear();
+    size_t j = i;
+    for (; j < offsets.size() && offsets[j] < end; ++j) {
+      DIMONA_ASSERT(j == i || offsets[j] > offsets[j - 1]);
+      wanted.push_back(static_cast<uint32_t>(offsets[j] - base));
+    }
+    records.clear();
+    DIMONA_TRY(log_frames::decode_batch_records(h, stored, wanted, &records, &scratch_, &spare_));
+    DIMONA_ASSERT(records.size() == wanted.size());
+    for (LogRecord& record : records) DIMONA_TRY(f(record));
+    recycle(records);
+    cursors_[partition] = cursor_at(offsets[j - 1] + 1);
+    i = j;
+  }
+  release_recycled();
   return Status::ok();
 }
 
@@ -962,7 +1021,6 @@ class SqliteLog final : public Log {
         notifier_(notifier_for(canonical_path_)) {}
 
   uint32_t partitions() const override { return partitions_; }
-  uint64_t read_through_records() const override { return limits::sqlite_read_through_records; }
   std::string uri() const override { return "sqlite:" + path_; }
 
   Result<std::unique_ptr<LogProducer>> open_producer(uint32_t partition) override {

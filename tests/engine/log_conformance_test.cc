@@ -227,6 +227,66 @@ TEST_P(LogConformance, AReaderReadsAtChosenOffsetsAsAConsumerDoes) {
   EXPECT_EQ(offsets(read(reader, 1)), (std::vector<Offset>{10}));
 }
 
+// read_at(): the records at chosen offsets, in order, as a whole read gives them: offsets in one
+// stored batch and in several (the embedded log splits 600 records of ~1 KiB into ~10 batches),
+// near each other and further apart than a read through (citizen_history_gap_records); an error
+// of f stops the read and is returned; an offset past the end is refused and the reader reads on.
+TEST_P(LogConformance, ReadAtHandsTheRecordsAtChosenOffsets) {
+  auto writer = producer(2);
+  Batch big;
+  for (int i = 0; i < 600; ++i) big.add("b-" + std::to_string(i), Instant{kStartMicros + i * 1000}, 1000);
+  append(*writer, big);
+  auto whole = consumer({2});
+  const std::vector<LogRecord> all = read(*whole, 600);
+  ASSERT_EQ(all.size(), 600u);
+  Result<std::unique_ptr<LogConsumer>> opened = log_->open_reader();
+  ASSERT_TRUE(opened.is_ok()) << opened.status().to_string();
+  LogConsumer& reader = **opened;
+  const std::vector<std::vector<Offset>> reads = {
+      {0}, {599}, {0, 1, 2, 3}, {5, 70, 71, 130, 131, 132, 400, 599}, {10, 11 + limits::citizen_history_gap_records}};
+  for (const std::vector<Offset>& wanted : reads) {
+    std::vector<LogRecord> got;
+    Status status = reader.read_at(2, wanted, [&](LogRecord& r) {
+      got.push_back(r);
+      return Status::ok();
+    });
+    ASSERT_TRUE(status.is_ok()) << status.to_string();
+    ASSERT_EQ(offsets(got), wanted);
+    for (const LogRecord& r : got) {
+      const LogRecord& want = all[r.offset];
+      EXPECT_EQ(r.partition, 2u);
+      EXPECT_EQ(r.event_id, want.event_id);
+      EXPECT_EQ(r.key, want.key);
+      EXPECT_EQ(r.type, want.type);
+      EXPECT_EQ(r.payload, want.payload);
+      EXPECT_EQ(r.source, want.source);
+      EXPECT_EQ(r.recorded_at, want.recorded_at);
+      EXPECT_EQ(r.schema_version, want.schema_version);
+    }
+  }
+  int calls = 0;
+  const std::vector<Offset> some = {1, 2, 300, 301};
+  Status stopped = reader.read_at(
+      2, some, [&](LogRecord&) { return ++calls == 3 ? io_error("the caller's own error") : Status::ok(); });
+  EXPECT_EQ(stopped.code(), Code::kIoError);
+  EXPECT_EQ(calls, 3);
+  const std::vector<Offset> past = {4, 600};
+  Status beyond = reader.read_at(2, past, [](LogRecord&) { return Status::ok(); });
+  EXPECT_EQ(beyond.code(), Code::kFailedPrecondition) << beyond.to_string();
+  EXPECT_NE(beyond.message().find("has no offset 600"), std::string::npos) << beyond.to_string();
+  const std::vector<Offset> after = {598};
+  std::vector<Offset> read_after;
+  ASSERT_TRUE(reader
+                  .read_at(2, after,
+                           [&](LogRecord& r) {
+                             read_after.push_back(r.offset);
+                             return Status::ok();
+                           })
+                  .is_ok());
+  EXPECT_EQ(read_after, after);
+  EXPECT_EQ(reader.read_at(kPartitions, after, [](LogRecord&) { return Status::ok(); }).code(), Code::kInvalidArgument);
+}
+
 TEST_P(LogConformance, SeekToAnInstantFindsTheFirstRecordAtOrAfterIt) {
   auto writer = producer(1);
   // 400 µs apart: several records share a millisecond (Kafka's timestamp unit).

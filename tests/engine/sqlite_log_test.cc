@@ -629,6 +629,11 @@ TEST_F(SqliteLog, AShortReadByOffsetGivesTheRecordsAWholeReadGives) {
   ASSERT_FALSE(bad.is_ok());
   EXPECT_EQ(bad.status().code(), Code::kCorruption);
   EXPECT_NE(bad.status().message().find("CRC"), std::string::npos) << bad.status().to_string();
+  // And a read by offsets (read_at) of any record of it.
+  const Offset wanted[] = {5};
+  Status by_offset = after->read_at(1, wanted, [](LogRecord&) { return Status::ok(); });
+  EXPECT_EQ(by_offset.code(), Code::kCorruption);
+  EXPECT_NE(by_offset.message().find("CRC"), std::string::npos) << by_offset.to_string();
 }
 
 TEST_F(SqliteLog, ACorruptBatchFoundBySeekToInstantIsReported) {

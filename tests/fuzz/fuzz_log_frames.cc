@@ -17,7 +17,8 @@
 // the same bytes (the framing is canonical); a batch that decodes holds count
 // records at offsets base.., recordedAt within [first, last] and never going
 // back, and encode_batch() of its records decodes to the same records; a
-// wrong CRC never decodes; a window of it (decode_batch_window) is the same
+// wrong CRC never decodes; some records of it (decode_batch_records) are the whole decode's;
+// a window of it (decode_batch_window) is the same
 // records as the whole decode's slice, or kCorruption, never another answer.
 #include <lz4.h>
 
@@ -142,6 +143,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       FUZZ_CHECK(window.empty() && w.code() == Code::kCorruption);
     }
     if (w.is_ok()) FUZZ_CHECK(window.size() == n && !(flags & 0x02) && !(flags & 0x10));
+    // Some records of it (a read by offsets): the window's first, a middle one and its last.
+    std::vector<uint32_t> wanted = {first};
+    if (n > 2) wanted.push_back(first + n / 2);
+    if (n > 1) wanted.push_back(first + n - 1);
+    std::vector<LogRecord> picked;
+    std::string picked_scratch;
+    Status r = log_frames::decode_batch_records(h, stored, wanted, &picked, &picked_scratch);
+    if (decoded.is_ok()) {
+      FUZZ_CHECK(r.is_ok() && picked.size() == wanted.size());
+      for (size_t i = 0; i < wanted.size(); ++i)
+        FUZZ_CHECK(same_records(std::vector<LogRecord>{picked[i]}, std::vector<LogRecord>{records[wanted[i]]}));
+    } else if (!r.is_ok()) {
+      FUZZ_CHECK(picked.empty() && r.code() == Code::kCorruption);
+    }
+    if (r.is_ok()) FUZZ_CHECK(picked.size() == wanted.size() && !(flags & 0x02) && !(flags & 0x10));
   }
   if (!decoded.is_ok()) {
     FUZZ_CHECK(records.empty() && decoded.code() == Code::kCorruption);

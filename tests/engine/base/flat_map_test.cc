@@ -34,6 +34,27 @@ TEST(FlatMap, AgreesWithStdMapThroughGrowth) {
   EXPECT_EQ(visited, reference.size());
 }
 
+// An empty map holds no table: every query answers none, and its first insert (operator[],
+// insert, after a reserve(0) too) allocates one.
+TEST(FlatMap, AnEmptyMapAnswersNoneUntilItsFirstInsert) {
+  for (int how = 0; how < 2; ++how) {
+    FlatMap<uint32_t> map;
+    map.reserve(0);
+    const FlatMap<uint32_t>& view = map;
+    EXPECT_EQ(view.find(1), nullptr);
+    EXPECT_EQ(map.find(FlatMap<uint32_t>::kEmptyKey), nullptr);
+    map.for_each([](uint64_t, uint32_t) { ADD_FAILURE() << "an empty map has no entry"; });
+    if (how == 0)
+      map[5] = 7;
+    else
+      EXPECT_TRUE(map.insert(5, 7));
+    ASSERT_NE(map.find(5), nullptr);
+    EXPECT_EQ(*map.find(5), 7u);
+    EXPECT_EQ(map.find(6), nullptr);
+    EXPECT_EQ(map.size(), 1u);
+  }
+}
+
 // insert() adds a key once: a second insert of it keeps the first value, through growth too.
 TEST(FlatMap, InsertKeepsTheFirstValueOfAKey) {
   FlatMap<uint32_t> map;
