@@ -108,6 +108,17 @@ inline constexpr size_t batch_payload_bytes_max = 32 * 1024 * 1024;
 // docs/log-format.md) reads, checks and decompresses at most about this much per record it
 // wants, not a whole commit group's batch. Readers accept any batch within the maxima above.
 inline constexpr size_t sqlite_batch_bytes_target = 64 * 1024;
+// And keeps a batch's stored (compressed) bytes within this: a row of the log's WITHOUT ROWID
+// table whose record passes SQLite's local payload limit (16 422 bytes with 64 KiB pages) spills
+// to an overflow page of its own, 64 KiB for a few bytes (a log 3.3x bigger, measured).
+inline constexpr size_t sqlite_batch_stored_bytes_max = 16'000;
+// Within such a batch (log format version 3, codec 2), the frames are compressed in blocks of
+// about this many bytes, each a block of its own after the first, with the first as its LZ4
+// dictionary: a read by offset decompresses the first block and the record's, ~8 KiB, instead
+// of half the batch (docs/log-format.md "Blocks"); the dictionary keeps the ratio near one block's.
+inline constexpr size_t sqlite_block_bytes_target = 4 * 1024;
+// The most blocks a stored batch may have (a block holds at least one record).
+inline constexpr size_t batch_blocks_max = 4096;
 // An encoded event never exceeds this (a declaration plus its envelope and result).
 inline constexpr size_t event_bytes_max = declaration_bytes_max + 4096;
 // Digits of an integer the replay's event reader (engine/event_reader.h) reads itself: 18 never

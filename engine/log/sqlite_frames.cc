@@ -3,6 +3,7 @@
 #include <lz4.h>
 
 #include <algorithm>
+#include <cstring>
 #include <limits>
 #include <vector>
 
@@ -131,6 +132,58 @@ bool recorded_in_order(const BatchHeader& h, std::span<const LogRecord> records)
          records.back().recorded_at.micros == h.last_recorded_at;
 }
 
+// One block of a codec-2 batch (docs/log-format.md "Blocks"): records [first, first + records)
+// of the batch, raw bytes of frames at raw_at in the frames, size stored bytes at stored_at.
+struct Block {
+  uint32_t first = 0;
+  uint32_t records = 0;
+  size_t raw_at = 0;
+  uint32_t raw = 0;
+  size_t stored_at = 0;
+  uint32_t size = 0;
+};
+
+// The block table of a codec-2 batch whose header is in range, checked whole against the header
+// and the stored bytes: false when it is not one.
+bool parse_blocks(const BatchHeader& h, std::string_view stored, std::vector<Block>* blocks) {
+  Reader in(stored);
+  uint32_t n = 0;
+  if (!in.u32(&n) || n < 2 || n > limits::batch_blocks_max || n > h.count) return false;
+  uint64_t first = 0, raw_at = 0, stored_at = 4 + uint64_t{n} * 12;
+  if (stored_at > stored.size()) return false;
+  blocks->clear();
+  blocks->reserve(n);
+  for (uint32_t k = 0; k < n; ++k) {
+    Block b;
+    if (!in.u32(&b.records) || !in.u32(&b.raw) || !in.u32(&b.size)) return false;
+    if (b.records == 0 || b.raw == 0 || b.size == 0) return false;
+    b.first = static_cast<uint32_t>(first);
+    b.raw_at = static_cast<size_t>(raw_at);
+    b.stored_at = static_cast<size_t>(stored_at);
+    first += b.records;  // each at most 2^32: no sum of 4096 of them wraps a uint64
+    raw_at += b.raw;
+    stored_at += b.size;
+    if (first > static_cast<uint64_t>(h.count) || raw_at > static_cast<uint64_t>(h.raw_size) ||
+        stored_at > stored.size())
+      return false;
+    blocks->push_back(b);
+  }
+  return first == static_cast<uint64_t>(h.count) && raw_at == static_cast<uint64_t>(h.raw_size) &&
+         stored_at == stored.size();
+}
+
+// Decompresses block k of a parsed table to its place in frames (sized raw_size); block 0 must be
+// there already for k > 0 (the dictionary). False when the bytes do not decompress to its size.
+bool expand_block(const std::vector<Block>& blocks, size_t k, std::string_view stored, char* frames) {
+  const Block& b = blocks[k];
+  const char* from = stored.data() + b.stored_at;
+  const int n = k == 0
+                    ? LZ4_decompress_safe(from, frames, static_cast<int>(b.size), static_cast<int>(b.raw))
+                    : LZ4_decompress_safe_usingDict(from, frames + b.raw_at, static_cast<int>(b.size),
+                                                    static_cast<int>(b.raw), frames, static_cast<int>(blocks[0].raw));
+  return n >= 0 && static_cast<uint32_t>(n) == b.raw;
+}
+
 }  // namespace
 
 std::string batch_location(uint32_t partition, int64_t base_offset) {
@@ -164,7 +217,70 @@ uint32_t batch_crc(const BatchHeader& h, std::string_view stored) {
   return crc32c_extend(crc32c(fields), stored.data(), stored.size());
 }
 
-EncodedBatch encode_batch(uint32_t partition, Offset base, std::span<const LogRecordDraft> records) {
+namespace {
+
+// The frames in blocks (kCodecLz4Blocks): the table, then block 0 alone and each other block with
+// block 0 as its dictionary. Empty when a block does not compress (the caller stores the frames).
+std::string compress_blocks(std::string_view frames, const std::vector<Block>& blocks) {
+  std::string stored;
+  put_u32(&stored, static_cast<uint32_t>(blocks.size()));
+  for (const Block& b : blocks) {
+    put_u32(&stored, b.records);
+    put_u32(&stored, b.raw);
+    put_u32(&stored, 0);  // the block's stored size, set below
+  }
+  // Block 0 loaded once as the dictionary; each other block compressed on a copy of that state
+  // (16 KiB copied, as liblz4's documentation suggests, instead of hashing the dictionary again).
+  thread_local LZ4_stream_t with_dictionary, stream;
+  thread_local std::vector<char> compressed;
+  LZ4_loadDict(&with_dictionary, frames.data(), static_cast<int>(blocks[0].raw));
+  for (size_t k = 0; k < blocks.size(); ++k) {
+    const Block& b = blocks[k];
+    const size_t bound = static_cast<size_t>(LZ4_compressBound(static_cast<int>(b.raw)));
+    if (compressed.size() < bound) compressed.resize(bound);
+    const char* from = frames.data() + b.raw_at;
+    int n = 0;
+    if (k == 0) {
+      n = LZ4_compress_default(from, compressed.data(), static_cast<int>(b.raw), static_cast<int>(bound));
+    } else {
+      std::memcpy(&stream, &with_dictionary, sizeof stream);
+      n = LZ4_compress_fast_continue(&stream, from, compressed.data(), static_cast<int>(b.raw), static_cast<int>(bound),
+                                     1);
+    }
+    if (n <= 0) return std::string();
+    const size_t size_at = 4 + k * 12 + 8;
+    for (int i = 0; i < 4; ++i) stored[size_at + i] = static_cast<char>((static_cast<uint32_t>(n) >> (8 * i)) & 0xFF);
+    stored.append(compressed.data(), static_cast<size_t>(n));
+  }
+  return stored;
+}
+
+// Where the blocks of records' frames end: each closes before the frame that would take it past
+// the target (at least one frame each); the target grows so that there are at most half the
+// blocks a reader accepts.
+std::vector<Block> cut_blocks(std::span<const LogRecordDraft> records, size_t frames_bytes) {
+  const size_t target = std::max(limits::sqlite_block_bytes_target, frames_bytes / (limits::batch_blocks_max / 2) + 1);
+  std::vector<Block> blocks;
+  Block open;
+  for (const LogRecordDraft& r : records) {
+    const size_t bytes = frame_bytes(r);
+    if (open.records > 0 && open.raw + bytes > target) {
+      blocks.push_back(open);
+      open = Block{};
+      open.first = blocks.back().first + blocks.back().records;
+      open.raw_at = blocks.back().raw_at + blocks.back().raw;
+    }
+    ++open.records;
+    open.raw += static_cast<uint32_t>(bytes);  // a frame is at most batch_payload_bytes_max
+  }
+  blocks.push_back(open);
+  return blocks;
+}
+
+}  // namespace
+
+EncodedBatch encode_batch(uint32_t partition, Offset base, std::span<const LogRecordDraft> records,
+                          Compression compression) {
   DIMONA_ASSERT(!records.empty() && records.size() <= limits::batch_events_max);
   std::string frames;
   size_t bytes = 0;
@@ -182,6 +298,21 @@ EncodedBatch encode_batch(uint32_t partition, Offset base, std::span<const LogRe
   h.raw_size = static_cast<int64_t>(frames.size());
   // Frames repeat their keys, types and JSON field names: LZ4 usually shrinks
   // them several times; kept raw when it does not.
+  const std::vector<Block> blocks =
+      compression == Compression::kBlocks ? cut_blocks(records, frames.size()) : std::vector<Block>();
+  if (blocks.size() >= 2) {
+    DIMONA_ASSERT(blocks.size() <= limits::batch_blocks_max);
+    std::string stored = compress_blocks(frames, blocks);
+    if (!stored.empty() && stored.size() < frames.size()) {
+      batch.stored = std::move(stored);
+      h.codec = kCodecLz4Blocks;
+    } else {
+      batch.stored = std::move(frames);
+      h.codec = kCodecNone;
+    }
+    h.crc = batch_crc(h, batch.stored);
+    return batch;
+  }
   // The compressor's output buffer is kept per thread: no zero-filled buffer per batch.
   thread_local std::vector<char> compressed;
   const size_t bound = static_cast<size_t>(LZ4_compressBound(static_cast<int>(frames.size())));
@@ -244,12 +375,33 @@ Status decode_batch(const BatchHeader& h, std::string_view stored, std::vector<L
   const std::string at = batch_location(h.partition, h.base_offset);
   if (!header_in_range(h, stored.size())) return corruption(at + " has an impossible header");
   if (batch_crc(h, stored) != static_cast<uint32_t>(h.crc)) return corruption(at + " fails its CRC");
-  std::string_view frames;
-  DIMONA_TRY(expand(h, stored, scratch, &frames));
   const size_t before = out->size();
-  Status decoded = decode_frames(frames, h.partition, static_cast<Offset>(h.base_offset),
-                                 static_cast<uint32_t>(h.count), out, spare);
-  if (!decoded.is_ok()) return corruption(at + ": " + decoded.message());
+  if (h.codec == kCodecLz4Blocks) {
+    // Each block holds exactly its records' whole frames: what a read of one block relies on.
+    std::vector<Block> blocks;
+    if (!parse_blocks(h, stored, &blocks)) return corruption(at + " has an impossible block table");
+    scratch->resize(static_cast<size_t>(h.raw_size));
+    for (size_t k = 0; k < blocks.size(); ++k) {
+      if (!expand_block(blocks, k, stored, scratch->data()))
+        return corruption(at + ": block " + std::to_string(k) + " does not decompress to its size");
+    }
+    out->reserve(before + static_cast<size_t>(h.count));  // once: each block's decode then never moves them
+    for (size_t k = 0; k < blocks.size(); ++k) {
+      const Block& b = blocks[k];
+      Status decoded = decode_frames(std::string_view(*scratch).substr(b.raw_at, b.raw), h.partition,
+                                     static_cast<Offset>(h.base_offset) + b.first, b.records, out, spare);
+      if (!decoded.is_ok()) {
+        out->resize(before);
+        return corruption(at + ": block " + std::to_string(k) + ": " + decoded.message());
+      }
+    }
+  } else {
+    std::string_view frames;
+    DIMONA_TRY(expand(h, stored, scratch, &frames));
+    Status decoded = decode_frames(frames, h.partition, static_cast<Offset>(h.base_offset),
+                                   static_cast<uint32_t>(h.count), out, spare);
+    if (!decoded.is_ok()) return corruption(at + ": " + decoded.message());
+  }
   if (!recorded_in_order(h, std::span<const LogRecord>(*out).subspan(before))) {
     out->resize(before);
     return corruption(at + " has its recordedAt out of order");
@@ -259,18 +411,77 @@ Status decode_batch(const BatchHeader& h, std::string_view stored, std::vector<L
 
 namespace {
 
-// The records of a checked-in-range batch whose indexes i < end have wanted(i), appended to out:
-// the CRC checked over all the stored bytes; an LZ4 block decompressed from its start only as far
-// as the record `end` needs (a guess in proportion to the records, doubled until it is whole); the
-// unwanted frames before it stepped over without a copy; frames past it not parsed (the CRC
-// vouches for their bytes). The records' recordedAt must lie within the header's and not go back.
-template <typename Wanted>
-Status decode_some(const BatchHeader& h, std::string_view stored, uint32_t end, const Wanted& wanted,
+// Walks the frames of records [first, ...) in `frames` up to the last of `wanted` (increasing
+// batch indexes, the walk's from *next on) below `end`: each wanted one read into a record
+// appended to out, the others stepped over without a copy. False when a frame is not whole.
+bool walk_frames(const BatchHeader& h, std::string_view frames, uint32_t first, uint32_t end,
+                 std::span<const uint32_t> wanted, size_t* next, std::vector<LogRecord>* out,
+                 std::vector<LogRecord>* spare) {
+  Reader in(frames);
+  for (uint32_t i = first; *next < wanted.size() && wanted[*next] < end; ++i) {
+    if (wanted[*next] != i) {
+      if (!skip_frame(in)) return false;
+      continue;
+    }
+    LogRecord record = take_spare(spare);
+    if (!read_frame(in, &record)) return false;
+    record.partition = h.partition;
+    record.offset = static_cast<Offset>(h.base_offset) + i;
+    out->push_back(std::move(record));
+    ++*next;
+  }
+  return true;
+}
+
+// The records at the batch indexes `wanted` (increasing, below count) of a batch whose header is
+// in range, appended to out: the CRC checked over all the stored bytes; one LZ4 block
+// decompressed from its start only as far as the last wanted record needs (a guess in proportion
+// to the records, doubled until it is whole), or, in blocks, the first block and those holding a
+// wanted record; the unwanted frames before the last wanted one stepped over without a copy;
+// frames past it not parsed (the CRC vouches for their bytes). The records' recordedAt must lie
+// within the header's and not go back.
+Status decode_some(const BatchHeader& h, std::string_view stored, std::span<const uint32_t> wanted,
                    std::vector<LogRecord>* out, std::string* scratch, std::vector<LogRecord>* spare) {
-  DIMONA_ASSERT(header_in_range(h, stored.size()) && end >= 1 && end <= h.count);
+  DIMONA_ASSERT(header_in_range(h, stored.size()) && !wanted.empty() && wanted.back() < h.count);
   const std::string at = batch_location(h.partition, h.base_offset);
   if (batch_crc(h, stored) != static_cast<uint32_t>(h.crc)) return corruption(at + " fails its CRC");
   const auto raw = static_cast<size_t>(h.raw_size);
+  const uint32_t end = wanted.back() + 1;
+  const size_t before = out->size();
+  auto in_order = [&]() -> Status {
+    Instant previous{h.first_recorded_at};
+    for (const LogRecord& r : std::span<const LogRecord>(*out).subspan(before)) {
+      if (r.recorded_at < previous || r.recorded_at.micros > h.last_recorded_at) {
+        out->resize(before);
+        return corruption(at + " has its recordedAt out of order");
+      }
+      previous = r.recorded_at;
+    }
+    return Status::ok();
+  };
+  if (h.codec == kCodecLz4Blocks) {
+    std::vector<Block> blocks;
+    if (!parse_blocks(h, stored, &blocks)) return corruption(at + " has an impossible block table");
+    scratch->resize(raw);
+    if (!expand_block(blocks, 0, stored, scratch->data()))
+      return corruption(at + ": block 0 does not decompress to its size");
+    size_t next = 0;
+    for (size_t k = 0; k < blocks.size() && next < wanted.size(); ++k) {
+      const Block& b = blocks[k];
+      if (wanted[next] >= b.first + b.records) continue;  // no record of this block is wanted
+      if (k > 0 && !expand_block(blocks, k, stored, scratch->data())) {
+        out->resize(before);
+        return corruption(at + ": block " + std::to_string(k) + " does not decompress to its size");
+      }
+      if (!walk_frames(h, std::string_view(*scratch).substr(b.raw_at, b.raw), b.first, b.first + b.records, wanted,
+                       &next, out, spare)) {
+        out->resize(before);
+        return corruption(at + ": block " + std::to_string(k) + " does not hold whole frames");
+      }
+    }
+    DIMONA_ASSERT(next == wanted.size());  // the blocks cover every index below count
+    return in_order();
+  }
   if (h.codec == kCodecNone && stored.size() != raw) return corruption(at + " does not hold its size");
   if (h.codec != kCodecNone && h.codec != kCodecLz4) return corruption(at + " has an unknown codec");
   size_t want = std::min(raw, raw / static_cast<size_t>(h.count) * end * 5 / 4 + 4096);
@@ -283,31 +494,8 @@ Status decode_some(const BatchHeader& h, std::string_view stored, uint32_t end, 
       if (got < 0 || static_cast<size_t>(got) > raw) return corruption(at + " does not decompress to its size");
       frames = std::string_view(scratch->data(), static_cast<size_t>(got));
     }
-    Reader in(frames);
-    bool whole = true;
-    const size_t before = out->size();
-    for (uint32_t i = 0; i < end && whole; ++i) {
-      if (!wanted(i)) {
-        whole = skip_frame(in);
-        continue;
-      }
-      LogRecord record = take_spare(spare);
-      whole = read_frame(in, &record);
-      record.partition = h.partition;
-      record.offset = static_cast<Offset>(h.base_offset) + i;
-      if (whole) out->push_back(std::move(record));
-    }
-    if (whole) {
-      Instant previous{h.first_recorded_at};
-      for (const LogRecord& r : std::span<const LogRecord>(*out).subspan(before)) {
-        if (r.recorded_at < previous || r.recorded_at.micros > h.last_recorded_at) {
-          out->resize(before);
-          return corruption(at + " has its recordedAt out of order");
-        }
-        previous = r.recorded_at;
-      }
-      return Status::ok();
-    }
+    size_t next = 0;
+    if (walk_frames(h, frames, 0, end, wanted, &next, out, spare)) return in_order();
     out->resize(before);
     if (frames.size() >= raw || want >= raw)
       return corruption(at + ": a record before " + std::to_string(end) + " is not a whole frame");
@@ -322,8 +510,9 @@ Status decode_batch_window(const BatchHeader& h, std::string_view stored, uint32
   if (!header_in_range(h, stored.size()) || n == 0 || first >= h.count || n > h.count - first)
     return decode_batch(h, stored, out, scratch, spare);  // refused there, with its message, or whole
   if (first == 0 && n == h.count) return decode_batch(h, stored, out, scratch, spare);
-  return decode_some(
-      h, stored, first + n, [first](uint32_t i) { return i >= first; }, out, scratch, spare);
+  std::vector<uint32_t> wanted(n);
+  for (uint32_t i = 0; i < n; ++i) wanted[i] = first + i;
+  return decode_some(h, stored, wanted, out, scratch, spare);
 }
 
 Status decode_batch_records(const BatchHeader& h, std::string_view stored, std::span<const uint32_t> wanted,
@@ -332,18 +521,7 @@ Status decode_batch_records(const BatchHeader& h, std::string_view stored, std::
   for (size_t i = 1; i < wanted.size(); ++i) DIMONA_ASSERT(wanted[i] > wanted[i - 1]);
   if (!header_in_range(h, stored.size()) || wanted.back() >= h.count)
     return corruption(batch_location(h.partition, h.base_offset) + " has an impossible header or lacks a record");
-  size_t next = 0;  // the wanted index the frame walk reaches next (the walk asks in increasing order)
-  return decode_some(
-      h, stored, wanted.back() + 1,
-      [&](uint32_t i) {
-        if (i == 0) next = 0;  // a walk started again (a bigger decompression)
-        if (next < wanted.size() && wanted[next] == i) {
-          ++next;
-          return true;
-        }
-        return false;
-      },
-      out, scratch, spare);
+  return decode_some(h, stored, wanted, out, scratch, spare);
 }
 
 }  // namespace dimona::log_frames

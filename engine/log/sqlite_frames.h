@@ -1,4 +1,4 @@
-// The embedded log's record batch codec (log format version 2,
+// The embedded log's record batch codec (log format versions 2 and 3,
 // docs/log-format.md): the frames of a batch's records, the batch's CRC32C,
 // its LZ4 compression, and the checks a stored batch must pass to be read.
 //
@@ -26,6 +26,13 @@ namespace dimona::log_frames {
 // The `codec` column: how a batch's frames are stored.
 inline constexpr int64_t kCodecNone = 0;  // the frames themselves
 inline constexpr int64_t kCodecLz4 = 1;   // one LZ4 block of the frames (liblz4)
+// The frames in LZ4 blocks of about limits::sqlite_block_bytes_target, each holding whole
+// frames, the first the dictionary of the others, behind a table of the blocks (log format
+// version 3, docs/log-format.md "Blocks"): a read by offset decompresses two blocks.
+inline constexpr int64_t kCodecLz4Blocks = 2;
+
+// How encode_batch() compresses: one LZ4 block (what log format version 2 reads), or blocks.
+enum class Compression { kOneBlock, kBlocks };
 
 // A row of the `batches` table without its stored bytes. int64: as SQLite
 // gives them back, so that decode_batch() judges the values a row really holds.
@@ -56,9 +63,11 @@ void append_frame(const LogRecordDraft& record, std::string* out);
 uint32_t batch_crc(const BatchHeader& header, std::string_view stored);
 
 // Frames records (1 .. batch_events_max of them, their frames at most
-// batch_payload_bytes_max bytes) as the batch at base of partition; LZ4 when
-// it stores fewer bytes.
-EncodedBatch encode_batch(uint32_t partition, Offset base, std::span<const LogRecordDraft> records);
+// batch_payload_bytes_max bytes) as the batch at base of partition; compressed
+// (one LZ4 block, or blocks when asked and there is more than one block's worth)
+// when that stores fewer bytes.
+EncodedBatch encode_batch(uint32_t partition, Offset base, std::span<const LogRecordDraft> records,
+                          Compression compression = Compression::kBlocks);
 
 // Decodes exactly count frames that fill `frames`, as the records at
 // base .. base+count-1 of partition, appended to out. kCorruption (message

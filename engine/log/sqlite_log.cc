@@ -1,5 +1,5 @@
 // The embedded backend of the log seam (sqlite:PATH): one SQLite file in WAL
-// mode, log format version 2 (docs/log-format.md). One row per record batch;
+// mode, log format version 3, and 2 (docs/log-format.md). One row per record batch;
 // the frames, CRC and LZ4 are engine/log/sqlite_frames.h's business.
 //
 // Why this shape. A producer's append is one BEGIN IMMEDIATE transaction that
@@ -35,7 +35,18 @@ namespace {
 using log_frames::BatchHeader;
 using log_frames::EncodedBatch;
 
-constexpr int64_t kFormatVersion = 2;
+// A new file is version 3 (batches compressed in blocks, log_frames::kCodecLz4Blocks); a version 2
+// file is read and appended to as version 2 (one LZ4 block a batch), so older builds still read it.
+constexpr int64_t kFormatVersion = 3;
+constexpr int64_t kFormatVersionOneBlock = 2;
+
+struct Format {
+  uint32_t partitions = 0;
+  int64_t version = kFormatVersion;
+  log_frames::Compression compression() const {
+    return version >= 3 ? log_frames::Compression::kBlocks : log_frames::Compression::kOneBlock;
+  }
+};
 constexpr std::string_view kPartitioner = "murmur2";
 // Larger pages: a batch blob spans fewer overflow pages (format 1 measured
 // half the append cost against 4 KiB pages). Applies when the file is created.
@@ -218,15 +229,16 @@ Status create_log(sqlite3* db, const LogOptions& options) {
   return exec(db, "COMMIT");
 }
 
-// The log's partition count, after the format checks; refuses any format but 2.
-Result<uint32_t> check_format(sqlite3* db, const std::string& path) {
+// The log's partition count and version, after the format checks; refuses any format but 2 and 3.
+Result<Format> check_format(sqlite3* db, const std::string& path) {
   Result<std::optional<int64_t>> version =
       query_int(db, "SELECT value FROM meta WHERE key = 'format_version'", "cannot read the log's meta table");
   DIMONA_TRY(version);
   if (!version->has_value()) return corruption(path + ": the meta table has no format_version");
-  if (**version != kFormatVersion) {
+  if (**version != kFormatVersion && **version != kFormatVersionOneBlock) {
     return failed_precondition(path + " has log format version " + std::to_string(**version) +
-                               "; this build reads version " + std::to_string(kFormatVersion) +
+                               "; this build reads versions " + std::to_string(kFormatVersionOneBlock) + " and " +
+                               std::to_string(kFormatVersion) +
                                " only (version 1 predates murmur2 partitioning and record headers): " +
                                "ingest the source files into a new data folder");
   }
@@ -252,11 +264,11 @@ Result<uint32_t> check_format(sqlite3* db, const std::string& path) {
   if (highest->has_value() && (**highest < 0 || **highest >= **partitions))
     return corruption(path + ": it holds batches of partition " + std::to_string(**highest) +
                       " but its meta table says " + std::to_string(**partitions) + " partitions");
-  return static_cast<uint32_t>(**partitions);
+  return Format{static_cast<uint32_t>(**partitions), **version};
 }
 
-// Opens or creates the log's tables on the writer connection; its partition count.
-Result<uint32_t> open_schema(sqlite3* db, const std::string& path, const LogOptions& options) {
+// Opens or creates the log's tables on the writer connection; its partition count and version.
+Result<Format> open_schema(sqlite3* db, const std::string& path, const LogOptions& options) {
   // One statement, so one snapshot: a writer creating the log commits all its tables at once
   // (create_log), and two separate reads could see "no meta" and then "some table" across its
   // commit. 0: an empty database, 1: tables but no meta, 2: the meta table.
@@ -275,8 +287,8 @@ Result<uint32_t> open_schema(sqlite3* db, const std::string& path, const LogOpti
     if (found == 1) return failed_precondition(path + " is not a Dimona ledger log (no meta table)");
     DIMONA_TRY(create_log(db, options));
   }
-  Result<uint32_t> partitions = check_format(db, path);  // before anything is changed in the file
-  DIMONA_TRY(partitions);
+  Result<Format> format = check_format(db, path);  // before anything is changed in the file
+  DIMONA_TRY(format);
   Result<Statement> wal = prepare(db, "PRAGMA journal_mode = WAL");
   DIMONA_TRY(wal);
   Result<bool> row = step_row(db, wal->get(), "cannot switch the log to WAL mode");
@@ -286,7 +298,7 @@ Result<uint32_t> open_schema(sqlite3* db, const std::string& path, const LogOpti
     return io_error(path + ": the log cannot use WAL mode (is its directory read-only?)");
   }
   DIMONA_TRY(exec(db, "PRAGMA synchronous = FULL"));  // a commit is fsynced: append() returns once durable
-  return partitions;
+  return format;
 }
 
 // Caps the file at about `bytes` (SQLite's max_page_count, on this connection).
@@ -358,6 +370,8 @@ class Writer {
   std::mutex mutex;
   Connection db;  // declared first: closed after the statements are finalized
   Statement begin, commit, rollback, insert, tail;
+  // How the file's version stores a batch (set at open, before any producer).
+  log_frames::Compression compression = log_frames::Compression::kBlocks;
 
   Status prepare_all() {
     sqlite3* d = db.get();
@@ -492,27 +506,49 @@ class SqliteProducer final : public LogProducer {
   }
 
  private:
-  // Splits the records into batches of about limits::sqlite_batch_bytes_target (one record at
-  // least; within batch_events_max, and batch_payload_bytes_max since every frame fits one).
-  std::vector<EncodedBatch> encode(std::span<const LogRecordDraft> fresh) const {
+  // Splits the records into batches of at most limits::sqlite_batch_bytes_target bytes of frames
+  // (one record at least; within batch_events_max, and batch_payload_bytes_max since every frame
+  // fits one) whose stored bytes stay within limits::sqlite_batch_stored_bytes_max, so that no row
+  // spills to an overflow page: the frames taken are sized by the last batch's compression ratio,
+  // and a batch stored bigger is cut in proportion and encoded again.
+  std::vector<EncodedBatch> encode(std::span<const LogRecordDraft> fresh) {
     static_assert(limits::sqlite_batch_bytes_target <= limits::batch_payload_bytes_max);
     std::vector<EncodedBatch> batches;
     size_t start = 0;
     while (start < fresh.size()) {
+      const auto target = static_cast<size_t>(
+          std::clamp(static_cast<double>(limits::sqlite_batch_stored_bytes_max) * ratio_ * kStoredMargin,
+                     static_cast<double>(limits::sqlite_block_bytes_target),
+                     static_cast<double>(limits::sqlite_batch_bytes_target)));
       size_t end = start;
       size_t bytes = 0;
       while (end < fresh.size() && end - start < limits::batch_events_max &&
-             (end == start || bytes + log_frames::frame_bytes(fresh[end]) <= limits::sqlite_batch_bytes_target)) {
+             (end == start || bytes + log_frames::frame_bytes(fresh[end]) <= target)) {
         bytes += log_frames::frame_bytes(fresh[end]);
         ++end;
       }
       DIMONA_ASSERT(end > start);  // every frame fits a batch (checked in append)
-      batches.push_back(log_frames::encode_batch(partition_, end_ + start, fresh.subspan(start, end - start)));
+      for (;;) {
+        EncodedBatch batch =
+            log_frames::encode_batch(partition_, end_ + start, fresh.subspan(start, end - start), writer_->compression);
+        const size_t stored = batch.stored.size();
+        ratio_ = static_cast<double>(batch.header.raw_size) / static_cast<double>(std::max<size_t>(stored, 1));
+        if (stored <= limits::sqlite_batch_stored_bytes_max || end - start == 1) {
+          batches.push_back(std::move(batch));
+          break;
+        }
+        const auto keep = static_cast<size_t>(static_cast<double>(end - start) * kStoredMargin *
+                                              static_cast<double>(limits::sqlite_batch_stored_bytes_max) /
+                                              static_cast<double>(stored));
+        end = start + std::clamp<size_t>(keep, 1, end - start - 1);
+      }
       start = end;
     }
     return batches;
   }
 
+  // The share of limits::sqlite_batch_stored_bytes_max a batch aims at: batches vary around it.
+  static constexpr double kStoredMargin = 0.9;
   std::shared_ptr<Writer> writer_;
   std::shared_ptr<Notifier> notifier_;
   std::string fence_key_;
@@ -520,6 +556,7 @@ class SqliteProducer final : public LogProducer {
   Offset end_;  // where this producer's next record goes, as it last saw the partition
   Instant last_recorded_at_;
   ProducerSession session_;
+  double ratio_ = 4;  // frames' bytes per stored byte in the last batch encoded (LZ4 on events: ~4)
 };
 
 // --- Consumer -------------------------------------------------------------------
@@ -1080,15 +1117,16 @@ Result<std::unique_ptr<Log>> open_sqlite_log(std::string_view path_view, const L
   Result<Connection> db = open_connection(path, SQLITE_OPEN_READWRITE, options.busy_timeout_ms);
   DIMONA_TRY(db);
   writer->db = std::move(db).value();
-  Result<uint32_t> partitions = open_schema(writer->db.get(), path, options);
-  DIMONA_TRY(partitions);
+  Result<Format> format = open_schema(writer->db.get(), path, options);
+  DIMONA_TRY(format);
+  writer->compression = format->compression();
   DIMONA_TRY(cap_size(writer->db.get(), options.size_limit_bytes));
   DIMONA_TRY(writer->prepare_all());
   std::string canonical = std::filesystem::canonical(path, error).string();
   if (error) return io_error("cannot resolve " + path + ": " + error.message());
-  return std::unique_ptr<Log>(
-      std::make_unique<SqliteLog>(path, std::move(canonical), *partitions, options.busy_timeout_ms,
-                                  options.size_limit_bytes, std::move(writer)));
+  return std::unique_ptr<Log>(std::make_unique<SqliteLog>(path, std::move(canonical), format->partitions,
+                                                          options.busy_timeout_ms, options.size_limit_bytes,
+                                                          std::move(writer)));
 }
 
 Result<std::unique_ptr<KeyedTable>> open_sqlite_table(const std::string& path, int busy_timeout_ms,

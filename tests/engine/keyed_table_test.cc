@@ -322,7 +322,7 @@ class SqliteKeyedTable : public ::testing::Test {
 
 // The `keyed` table is optional to the format: a log with tables passes the
 // format checks, verify_log (what `log inspect` runs) and reads back; the
-// format version stays 2 (docs/log-format.md "Keyed tables").
+// format version is unchanged, 3 (docs/log-format.md "Keyed tables").
 TEST_F(SqliteKeyedTable, TheLogStaysSoundBesideItsTables) {
   LogOptions options;
   options.partitions = 2;
@@ -361,7 +361,7 @@ TEST_F(SqliteKeyedTable, TheLogStaysSoundBesideItsTables) {
     sqlite3_finalize(s);
     return text;
   };
-  EXPECT_EQ(one("SELECT value FROM meta WHERE key = 'format_version'"), "2");
+  EXPECT_EQ(one("SELECT value FROM meta WHERE key = 'format_version'"), "3");
   EXPECT_EQ(one("SELECT journal_mode FROM pragma_journal_mode"), "wal");
   EXPECT_EQ(one("SELECT name || ':' || CAST(key AS TEXT) || '=' || CAST(value AS TEXT) FROM keyed"),
             "periods:prd-1=05031412595");

@@ -142,6 +142,15 @@ class SqliteLog : public ::testing::Test {
     sqlite3_busy_timeout(db, 5000);
     return db;
   }
+  int64_t one_int(const std::string& query) {
+    sqlite3* db = raw();
+    sqlite3_stmt* s = nullptr;
+    EXPECT_EQ(sqlite3_prepare_v2(db, query.c_str(), -1, &s, nullptr), SQLITE_OK) << query;
+    const int64_t value = s != nullptr && sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : -1;
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    return value;
+  }
   void sql(const std::string& statement) {
     sqlite3* db = raw();
     char* error = nullptr;
@@ -243,7 +252,7 @@ TEST_F(SqliteLog, TheMetaTableNamesFormatPartitionerAndCreationTime) {
   }
   sqlite3_finalize(s);
   sqlite3_close(db);
-  EXPECT_EQ(rows, "created_at=" + std::to_string(kStartMicros) + ";format_version=2;partitioner=murmur2;partitions=5;");
+  EXPECT_EQ(rows, "created_at=" + std::to_string(kStartMicros) + ";format_version=3;partitioner=murmur2;partitions=5;");
 }
 
 TEST_F(SqliteLog, AnAppendWhileAnotherConnectionHoldsTheWriteLockIsBusyAndStoresNothing) {
@@ -280,8 +289,67 @@ TEST_F(SqliteLog, AFileOfFormatOneIsRefusedWithWhatToDo) {
   EXPECT_NE(message.find("format version 1"), std::string::npos) << message;
   EXPECT_NE(message.find("new data folder"), std::string::npos) << message;
   EXPECT_EQ(message.find('\n'), std::string::npos);
-  sql("UPDATE meta SET value = 3 WHERE key = 'format_version'");  // a later format too
+  sql("UPDATE meta SET value = 4 WHERE key = 'format_version'");  // a later format too
   EXPECT_EQ(open().status().code(), Code::kFailedPrecondition);
+}
+
+// A version 2 file (one LZ4 block a batch) is read, and appended to, as version 2: its new
+// batches are one block too (an older build still reads the file), while a version 3 file's
+// batches of more than a block's worth are in blocks (codec 2); both read back the same records,
+// whole, as a window and by offsets.
+TEST_F(SqliteLog, AVersionTwoFileIsAppendedToAsVersionTwo) {
+  for (const int version : {2, 3}) {
+    SCOPED_TRACE("format version " + std::to_string(version));
+    remove_files();
+    {
+      std::unique_ptr<Log> log = must_open();
+      auto writer = producer(*log, 1);
+      ASSERT_TRUE(append(*writer, make_batch("before", 1)).is_ok());
+    }
+    if (version == 2) sql("UPDATE meta SET value = 2 WHERE key = 'format_version'");
+    std::unique_ptr<Log> log = must_open();
+    auto writer = producer(*log, 1);
+    // ~230 KiB of frames: four 64 KiB batches, each of many 4 KiB blocks
+    ASSERT_TRUE(append(*writer, make_batch("big", 400, kStartMicros + 1000, 500)).is_ok());
+    EXPECT_EQ(one_int("SELECT value FROM meta WHERE key = 'format_version'"), version);
+    const int64_t blocks = version == 3 ? log_frames::kCodecLz4Blocks : log_frames::kCodecLz4;
+    EXPECT_EQ(one_int("SELECT COUNT(*) FROM batches WHERE partition = 1 AND base_offset > 0 AND codec <> " +
+                      std::to_string(blocks)),
+              0);
+    EXPECT_GE(one_int("SELECT COUNT(*) FROM batches WHERE partition = 1 AND base_offset > 0"), 3);
+    auto whole = consumer(*log, 1);
+    std::vector<LogRecord> all;
+    while (all.size() < 401) {
+      Result<size_t> got = whole->poll(all, 100ms, 4096);
+      ASSERT_TRUE(got.is_ok() && *got > 0) << got.status().to_string();
+    }
+    for (size_t i = 1; i < all.size(); ++i) {
+      EXPECT_EQ(all[i].offset, i);
+      EXPECT_EQ(all[i].event_id, "big-" + std::to_string(i - 1));
+    }
+    auto reader = consumer(*log, 1);
+    const std::vector<Offset> wanted = {1, 2, 40, 41, 99, 150, 151, 152, 300, 400};
+    std::vector<LogRecord> some;
+    ASSERT_TRUE(reader
+                    ->read_at(1, wanted,
+                              [&](LogRecord& r) {
+                                some.push_back(r);
+                                return Status::ok();
+                              })
+                    .is_ok());
+    ASSERT_EQ(some.size(), wanted.size());
+    for (size_t i = 0; i < wanted.size(); ++i) {
+      EXPECT_EQ(some[i].offset, wanted[i]);
+      EXPECT_EQ(some[i].payload, all[wanted[i]].payload);
+      EXPECT_EQ(some[i].source, all[wanted[i]].source);
+    }
+    ASSERT_TRUE(reader->seek(1, 77).is_ok());
+    std::vector<LogRecord> window;
+    ASSERT_TRUE(reader->poll(window, 100ms, 5).is_ok());
+    ASSERT_FALSE(window.empty());
+    EXPECT_EQ(window.front().offset, 77u);
+    EXPECT_EQ(window.front().payload, all[77].payload);
+  }
 }
 
 TEST_F(SqliteLog, AFileThatIsNotALogIsRefused) {

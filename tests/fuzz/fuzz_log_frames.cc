@@ -1,17 +1,21 @@
 // Fuzz target: the embedded log's record batch codec (engine/log/sqlite_frames.h,
-// log format 2): decode_frames() on arbitrary bytes, then decode_batch() on a
+// log formats 2 and 3): decode_frames() on arbitrary bytes, then decode_batch() on a
 // stored batch whose header the input describes, with a right CRC unless told
 // otherwise, so the fuzzer reaches the codec, the size and the frames behind it.
 //
 //   input = flags:u8 count:u16 base:u32 [raw_size:u32 if flags&0x01]
 //           [first:i64 last:i64 if flags&0x04] bytes:rest
 //   flags 0x01 store bytes as they are with codec LZ4 and the given raw_size
+//              (with 0x20: codec 2, the bytes read as a block table and blocks)
 //         0x02 store a wrong CRC
 //         0x04 the header's instants given (else the decoded frames' first and
 //              last recordedAt, so the order check is passed when it may be)
 //         0x08 compress bytes with LZ4 first (codec LZ4, raw_size their size):
 //              frames reached through the decompression
 //         0x10 an unknown codec (5); the partition is flags >> 5
+//
+// A batch that decodes is encoded again, one block and in blocks, and read
+// back whole and its last record alone.
 //
 // Properties: no crash or sanitizer report; frames that decode re-encode to
 // the same bytes (the framing is canonical); a batch that decodes holds count
@@ -73,11 +77,19 @@ void check_batch(const log_frames::BatchHeader& h, const std::vector<LogRecord>&
   }
   // What the writer would store for these records reads back as them.
   std::vector<LogRecordDraft> drafts = drafts_of(records);
-  log_frames::EncodedBatch again = log_frames::encode_batch(h.partition, static_cast<Offset>(h.base_offset), drafts);
-  std::vector<LogRecord> reread;
-  std::string scratch;
-  FUZZ_CHECK(log_frames::decode_batch(again.header, again.stored, &reread, &scratch).is_ok());
-  FUZZ_CHECK(same_records(reread, records));
+  for (const auto compression : {log_frames::Compression::kBlocks, log_frames::Compression::kOneBlock}) {
+    log_frames::EncodedBatch again =
+        log_frames::encode_batch(h.partition, static_cast<Offset>(h.base_offset), drafts, compression);
+    std::vector<LogRecord> reread;
+    std::string scratch;
+    FUZZ_CHECK(log_frames::decode_batch(again.header, again.stored, &reread, &scratch).is_ok());
+    FUZZ_CHECK(same_records(reread, records));
+    // Its last record alone, as a read by offset takes it (in blocks: block 0 and the last block).
+    const uint32_t last[] = {static_cast<uint32_t>(records.size() - 1)};
+    std::vector<LogRecord> one;
+    FUZZ_CHECK(log_frames::decode_batch_records(again.header, again.stored, last, &one, &scratch).is_ok());
+    FUZZ_CHECK(same_records(one, std::vector<LogRecord>{records.back()}));
+  }
 }
 
 }  // namespace
@@ -111,8 +123,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string stored(bytes);
   h.codec = log_frames::kCodecNone;
   h.raw_size = static_cast<int64_t>(bytes.size());
-  if (flags & 0x01) {
-    h.codec = log_frames::kCodecLz4;
+  if (flags & 0x01) {  // any bytes as LZ4, one block or blocks behind a table (0x20, shared with the partition)
+    h.codec = (flags & 0x20) ? log_frames::kCodecLz4Blocks : log_frames::kCodecLz4;
     h.raw_size = given_raw;
   } else if ((flags & 0x08) && !bytes.empty() && bytes.size() <= limits::batch_payload_bytes_max) {
     stored.resize(static_cast<size_t>(LZ4_compressBound(static_cast<int>(bytes.size()))));
