@@ -171,9 +171,13 @@ CREATE TABLE batches(
   raw_size INTEGER NOT NULL,
   payload BLOB NOT NULL,
   PRIMARY KEY(partition, base_offset)
-) STRICT, WITHOUT ROWID;
+) STRICT;
 CREATE INDEX batches_by_time ON batches(partition, last_recorded_at);
 )sql";
+// (Version 2 made `batches` WITHOUT ROWID: its interior pages held whole divider rows, ~14 KiB
+// each, so about four to a 64 KiB page and a B-tree ~8 levels deep: a batch looked up by offset
+// read several 64 KiB pages. A rowid table keeps the rows in its leaves, and the primary key's
+// index holds only the keys: one leaf page read per look-up. The statements are the same.)
 
 constexpr std::string_view kTailSql =
     "SELECT base_offset + count, last_recorded_at FROM batches WHERE partition = ?1 "
@@ -1081,12 +1085,15 @@ class SqliteLog final : public Log {
         std::make_unique<SqliteProducer>(writer_, notifier_, canonical_path_, partition, *tail));
   }
 
-  Result<std::unique_ptr<LogConsumer>> open_consumer() override {
-    Result<Connection> db = open_connection(path_, SQLITE_OPEN_READONLY, busy_timeout_ms_);
-    DIMONA_TRY(db);
-    auto consumer = std::make_unique<SqliteConsumer>(std::move(db).value(), notifier_, partitions_);
-    DIMONA_TRY(consumer->prepare_all());
-    return std::unique_ptr<LogConsumer>(std::move(consumer));
+  Result<std::unique_ptr<LogConsumer>> open_consumer() override { return open_consumer_caching(0); }
+
+  // A reader by offsets looks up a batch at random in the primary key's B-tree: with SQLite's
+  // default cache (2 MB, 31 pages of 64 KiB) its interior pages are evicted by the leaves it
+  // reads, so each look-up read three or four 64 KiB pages again (pread copies: 55 % of one
+  // citizen's past at 30.6 M events, perf). A bigger cache keeps them, and the pages of recent
+  // reads; it fills only as pages are read.
+  Result<std::unique_ptr<LogConsumer>> open_reader() override {
+    return open_consumer_caching(limits::sqlite_reader_cache_bytes);
   }
 
   Result<std::unique_ptr<KeyedTable>> open_table(std::string_view name) override {
@@ -1094,6 +1101,16 @@ class SqliteLog final : public Log {
   }
 
  private:
+  // cache_bytes 0: SQLite's default page cache.
+  Result<std::unique_ptr<LogConsumer>> open_consumer_caching(size_t cache_bytes) {
+    Result<Connection> db = open_connection(path_, SQLITE_OPEN_READONLY, busy_timeout_ms_);
+    DIMONA_TRY(db);
+    if (cache_bytes > 0) DIMONA_TRY(exec(db->get(), "PRAGMA cache_size = -" + std::to_string(cache_bytes / 1024)));
+    auto consumer = std::make_unique<SqliteConsumer>(std::move(db).value(), notifier_, partitions_);
+    DIMONA_TRY(consumer->prepare_all());
+    return std::unique_ptr<LogConsumer>(std::move(consumer));
+  }
+
   std::string path_;
   std::string canonical_path_;  // the fence's and the notifier's key
   uint32_t partitions_;
