@@ -108,14 +108,11 @@ inline constexpr size_t batch_payload_bytes_max = 32 * 1024 * 1024;
 // docs/log-format.md) reads, checks and decompresses at most about this much per record it
 // wants, not a whole commit group's batch. Readers accept any batch within the maxima above.
 inline constexpr size_t sqlite_batch_bytes_target = 64 * 1024;
-// And keeps a batch's stored (compressed) bytes within this: a row of the log's WITHOUT ROWID
-// table whose record passes SQLite's local payload limit (16 422 bytes with 64 KiB pages) spills
-// to an overflow page of its own, 64 KiB for a few bytes (a log 3.3x bigger, measured).
+// And keeps a batch's stored (compressed) bytes within this: a row whose record passes SQLite's
+// local payload limit (16 422 bytes in version 2's WITHOUT ROWID table of 64 KiB pages, 16 349 in
+// version 3's rowid table of 16 KiB pages) spills to an overflow page of its own (a log 3.3x
+// bigger, measured), and a read by offset then reads two pages.
 inline constexpr size_t sqlite_batch_stored_bytes_max = 16'000;
-// The page cache of an embedded reader by offsets (Log::open_reader: a citizen's events, a search
-// by instant): enough for the batches' B-tree interior pages (a 7 GB log of 64 KiB pages has
-// about a hundred) and the leaves of recent reads; filled only as pages are read.
-inline constexpr size_t sqlite_reader_cache_bytes = 32 * 1024 * 1024;
 // Within such a batch (log format version 3, codec 2), the frames are compressed in blocks of
 // about this many bytes, each a block of its own after the first, with the first as its LZ4
 // dictionary: a read by offset decompresses the first block and the record's, ~8 KiB, instead

@@ -253,8 +253,9 @@ TEST_F(SqliteLog, TheMetaTableNamesFormatPartitionerAndCreationTime) {
   sqlite3_finalize(s);
   sqlite3_close(db);
   EXPECT_EQ(rows, "created_at=" + std::to_string(kStartMicros) + ";format_version=3;partitioner=murmur2;partitions=5;");
-  // Version 3's batches are a rowid table (docs/log-format.md "Versions 2 and 3").
+  // Version 3's batches are a rowid table of 16 KiB pages (docs/log-format.md "Versions 2 and 3").
   EXPECT_EQ(one_int("SELECT COUNT(*) FROM pragma_table_list WHERE name = 'batches' AND wr = 0"), 1);
+  EXPECT_EQ(one_int("SELECT page_size FROM pragma_page_size"), 16384);
 }
 
 TEST_F(SqliteLog, AnAppendWhileAnotherConnectionHoldsTheWriteLockIsBusyAndStoresNothing) {
