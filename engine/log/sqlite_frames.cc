@@ -300,32 +300,26 @@ EncodedBatch encode_batch(uint32_t partition, Offset base, std::span<const LogRe
   // them several times; kept raw when it does not.
   const std::vector<Block> blocks =
       compression == Compression::kBlocks ? cut_blocks(records, frames.size()) : std::vector<Block>();
+  std::string stored;
   if (blocks.size() >= 2) {
     DIMONA_ASSERT(blocks.size() <= limits::batch_blocks_max);
-    std::string stored = compress_blocks(frames, blocks);
-    if (!stored.empty() && stored.size() < frames.size()) {
-      batch.stored = std::move(stored);
-      h.codec = kCodecLz4Blocks;
-    } else {
-      batch.stored = std::move(frames);
-      h.codec = kCodecNone;
-    }
-    h.crc = batch_crc(h, batch.stored);
-    return batch;
-  }
-  // The compressor's output buffer is kept per thread: no zero-filled buffer per batch.
-  thread_local std::vector<char> compressed;
-  const size_t bound = static_cast<size_t>(LZ4_compressBound(static_cast<int>(frames.size())));
-  if (compressed.size() < bound) compressed.resize(bound);
-  const int n = LZ4_compress_default(frames.data(), compressed.data(), static_cast<int>(frames.size()),
-                                     static_cast<int>(compressed.size()));
-  if (n > 0 && static_cast<size_t>(n) < frames.size()) {
-    batch.stored.assign(compressed.data(), static_cast<size_t>(n));
-    h.codec = kCodecLz4;
+    stored = compress_blocks(frames, blocks);
+    h.codec = kCodecLz4Blocks;
   } else {
-    batch.stored = std::move(frames);
+    // The compressor's output buffer is kept per thread: no zero-filled buffer per batch.
+    thread_local std::vector<char> compressed;
+    const size_t bound = static_cast<size_t>(LZ4_compressBound(static_cast<int>(frames.size())));
+    if (compressed.size() < bound) compressed.resize(bound);
+    const int n = LZ4_compress_default(frames.data(), compressed.data(), static_cast<int>(frames.size()),
+                                       static_cast<int>(compressed.size()));
+    if (n > 0) stored.assign(compressed.data(), static_cast<size_t>(n));
+    h.codec = kCodecLz4;
+  }
+  if (stored.empty() || stored.size() >= frames.size()) {
+    stored = std::move(frames);
     h.codec = kCodecNone;
   }
+  batch.stored = std::move(stored);
   h.crc = batch_crc(h, batch.stored);
   return batch;
 }
