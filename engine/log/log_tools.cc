@@ -42,11 +42,11 @@ Status read_partition(LogConsumer& consumer, uint32_t partition, Offset from, Of
     last_progress = std::chrono::steady_clock::now();
     for (LogRecord& record : records) {
       if (record.offset < at) continue;  // redelivered
-      if (record.offset >= to) return Status::ok();
-      if (record.offset != at) {
+      if (record.offset != at) {         // past `to` too: the range's rest is missing
         return corruption("partition " + std::to_string(partition) + ": offset " + std::to_string(record.offset) +
                           " follows " + std::to_string(at) + " (a gap)");
       }
+      if (record.offset >= to) return Status::ok();
       DIMONA_TRY(f(record));
       at = record.offset + 1;
     }

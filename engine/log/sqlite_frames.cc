@@ -256,8 +256,8 @@ std::string compress_blocks(std::string_view frames, const std::vector<Block>& b
 }
 
 // Where the blocks of records' frames end: each closes before the frame that would take it past
-// the target (at least one frame each); the target grows so that there are at most half the
-// blocks a reader accepts.
+// the target (at least one frame each); the target grows with the frames so that the blocks stay
+// fewer than the blocks a reader accepts (each but the last holds more than half the target).
 std::vector<Block> cut_blocks(std::span<const LogRecordDraft> records, size_t frames_bytes) {
   const size_t target = std::max(limits::sqlite_block_bytes_target, frames_bytes / (limits::batch_blocks_max / 2) + 1);
   std::vector<Block> blocks;
@@ -379,14 +379,17 @@ Status decode_batch(const BatchHeader& h, std::string_view stored, std::vector<L
       if (!expand_block(blocks, k, stored, scratch->data()))
         return corruption(at + ": block " + std::to_string(k) + " does not decompress to its size");
     }
-    out->reserve(before + static_cast<size_t>(h.count));  // once: each block's decode then never moves them
+    // Once, so that each block's decode never moves them; no more than the frames can hold (33
+    // bytes at least each), whatever count the header claims.
+    out->reserve(before + std::min<size_t>(static_cast<size_t>(h.count), static_cast<size_t>(h.raw_size) / 33));
     for (size_t k = 0; k < blocks.size(); ++k) {
       const Block& b = blocks[k];
       Status decoded = decode_frames(std::string_view(*scratch).substr(b.raw_at, b.raw), h.partition,
                                      static_cast<Offset>(h.base_offset) + b.first, b.records, out, spare);
       if (!decoded.is_ok()) {
         out->resize(before);
-        return corruption(at + ": block " + std::to_string(k) + ": " + decoded.message());
+        return corruption(at + ": block " + std::to_string(k) + " (records from " + std::to_string(b.first) +
+                          "): " + decoded.message());
       }
     }
   } else {
@@ -410,9 +413,10 @@ namespace {
 // appended to out, the others stepped over without a copy. False when a frame is not whole.
 bool walk_frames(const BatchHeader& h, std::string_view frames, uint32_t first, uint32_t end,
                  std::span<const uint32_t> wanted, size_t* next, std::vector<LogRecord>* out,
-                 std::vector<LogRecord>* spare) {
+                 std::vector<LogRecord>* spare, bool to_the_end = false) {
   Reader in(frames);
-  for (uint32_t i = first; *next < wanted.size() && wanted[*next] < end; ++i) {
+  uint32_t i = first;
+  for (; *next < wanted.size() && wanted[*next] < end; ++i) {
     if (wanted[*next] != i) {
       if (!skip_frame(in)) return false;
       continue;
@@ -424,7 +428,10 @@ bool walk_frames(const BatchHeader& h, std::string_view frames, uint32_t first, 
     out->push_back(std::move(record));
     ++*next;
   }
-  return true;
+  if (!to_the_end) return true;
+  for (; i < end; ++i)  // the rest, stepped over: `frames` must hold exactly records [first, end)
+    if (!skip_frame(in)) return false;
+  return in.done();
 }
 
 // The records at the batch indexes `wanted` (increasing, below count) of a batch whose header is
@@ -467,10 +474,12 @@ Status decode_some(const BatchHeader& h, std::string_view stored, std::span<cons
         out->resize(before);
         return corruption(at + ": block " + std::to_string(k) + " does not decompress to its size");
       }
+      // The whole block walked (a few KiB, decompressed already): it holds exactly its records'
+      // frames, as the table says and a whole decode checks.
       if (!walk_frames(h, std::string_view(*scratch).substr(b.raw_at, b.raw), b.first, b.first + b.records, wanted,
-                       &next, out, spare)) {
+                       &next, out, spare, true)) {
         out->resize(before);
-        return corruption(at + ": block " + std::to_string(k) + " does not hold whole frames");
+        return corruption(at + ": block " + std::to_string(k) + " does not hold its records' whole frames");
       }
     }
     DIMONA_ASSERT(next == wanted.size());  // the blocks cover every index below count

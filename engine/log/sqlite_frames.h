@@ -4,7 +4,8 @@
 //
 // Contract. Internal to engine/log (sqlite_log.cc and the fuzzer
 // tests/fuzz/fuzz_log_frames.cc). Pure functions over bytes: no SQLite, no
-// I/O, no state; thread-safe. encode_batch() frames records that passed
+// I/O, no state but encode_batch()'s per-thread compressor buffers;
+// thread-safe. encode_batch() frames records that passed
 // log_internal::validate_batch() and fit one batch (batch_fits); it asserts
 // what its caller promised. decode_batch() trusts nothing: any bytes give
 // records or kCorruption, whose message names the partition and the batch's

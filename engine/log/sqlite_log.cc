@@ -243,6 +243,11 @@ Result<Format> check_format(sqlite3* db, const std::string& path) {
       query_int(db, "SELECT value FROM meta WHERE key = 'format_version'", "cannot read the log's meta table");
   DIMONA_TRY(version);
   if (!version->has_value()) return corruption(path + ": the meta table has no format_version");
+  if (**version > kFormatVersion) {
+    return failed_precondition(path + " has log format version " + std::to_string(**version) +
+                               "; this build reads versions " + std::to_string(kFormatVersionOneBlock) + " and " +
+                               std::to_string(kFormatVersion) + " only: the file was written by a newer build, use it");
+  }
   if (**version != kFormatVersion && **version != kFormatVersionOneBlock) {
     return failed_precondition(path + " has log format version " + std::to_string(**version) +
                                "; this build reads versions " + std::to_string(kFormatVersionOneBlock) + " and " +
@@ -794,6 +799,15 @@ Status SqliteConsumer::read_at(uint32_t partition, std::span<const Offset> offse
   if (offsets.empty()) return Status::ok();
   ReadTransaction read(db_.get());
   DIMONA_TRY(read.begin());
+  // As every backend: an offset past the end is refused before f sees any record.
+  Result<Offset> log_end = end_offset(partition);
+  DIMONA_TRY(log_end);
+  if (offsets.back() >= *log_end)
+    return failed_precondition(partition_text(partition) + " has no offset " + std::to_string(offsets.back()));
+  struct Release {  // whatever way the read ends, the buffers recycled for it are freed with it
+    SqliteConsumer& consumer;
+    ~Release() { consumer.release_recycled(); }
+  } release{*this};
   sqlite3_stmt* s = batch_at_.get();
   std::vector<uint32_t> wanted;
   std::vector<LogRecord> records;
@@ -805,15 +819,13 @@ Status SqliteConsumer::read_at(uint32_t partition, std::span<const Offset> offse
     DIMONA_TRY(row);
     BatchHeader h;
     const std::string_view stored = *row ? row_of(s, partition, &h) : std::string_view();
-    const auto base = static_cast<Offset>(std::max<int64_t>(h.base_offset, 0));
-    const Offset end = base + static_cast<Offset>(std::max<int64_t>(h.count, 0));
-    if (!*row || offsets[i] >= end) {
-      Result<Offset> log_end = end_offset(partition);
-      DIMONA_TRY(log_end);
-      if (offsets[i] < *log_end)
-        return corruption(partition_text(partition) + ": no batch holds offset " + std::to_string(offsets[i]) +
-                          " (a batch is missing)");
-      return failed_precondition(partition_text(partition) + " has no offset " + std::to_string(offsets[i]));
+    if (*row && (h.base_offset < 0 || h.count < 1 || h.count > int64_t{limits::batch_events_max}))
+      return corruption(log_frames::batch_location(partition, h.base_offset) + " has an impossible header");
+    const auto base = static_cast<Offset>(h.base_offset);
+    const Offset end = base + static_cast<Offset>(h.count);
+    if (!*row || offsets[i] >= end) {  // below the end (checked above): a hole in the partition
+      return corruption(partition_text(partition) + ": no batch holds offset " + std::to_string(offsets[i]) +
+                        " (a batch is missing)");
     }
     wanted.clear();
     size_t j = i;
@@ -829,7 +841,6 @@ Status SqliteConsumer::read_at(uint32_t partition, std::span<const Offset> offse
     cursors_[partition] = cursor_at(offsets[j - 1] + 1);
     i = j;
   }
-  release_recycled();
   return Status::ok();
 }
 

@@ -271,8 +271,13 @@ TEST_P(LogConformance, ReadAtHandsTheRecordsAtChosenOffsets) {
   EXPECT_EQ(stopped.code(), Code::kIoError);
   EXPECT_EQ(calls, 3);
   const std::vector<Offset> past = {4, 600};
-  Status beyond = reader.read_at(2, past, [](LogRecord&) { return Status::ok(); });
+  int before_refusal = 0;
+  Status beyond = reader.read_at(2, past, [&](LogRecord&) {
+    ++before_refusal;
+    return Status::ok();
+  });
   EXPECT_EQ(beyond.code(), Code::kFailedPrecondition) << beyond.to_string();
+  EXPECT_EQ(before_refusal, 0);  // refused before any record is handed over
   EXPECT_NE(beyond.message().find("has no offset 600"), std::string::npos) << beyond.to_string();
   const std::vector<Offset> after = {598};
   std::vector<Offset> read_after;

@@ -292,34 +292,58 @@ TEST_F(SqliteLog, AFileOfFormatOneIsRefusedWithWhatToDo) {
   EXPECT_NE(message.find("format version 1"), std::string::npos) << message;
   EXPECT_NE(message.find("new data folder"), std::string::npos) << message;
   EXPECT_EQ(message.find('\n'), std::string::npos);
-  sql("UPDATE meta SET value = 4 WHERE key = 'format_version'");  // a later format too
-  EXPECT_EQ(open().status().code(), Code::kFailedPrecondition);
+  sql("UPDATE meta SET value = 4 WHERE key = 'format_version'");  // a later format too, which says so
+  Result<std::unique_ptr<Log>> later = open();
+  ASSERT_FALSE(later.is_ok());
+  EXPECT_EQ(later.status().code(), Code::kFailedPrecondition);
+  EXPECT_NE(later.status().message().find("newer build"), std::string::npos) << later.status().to_string();
 }
 
-// A version 2 file (one LZ4 block a batch) is read, and appended to, as version 2: its new
-// batches are one block too (an older build still reads the file), while a version 3 file's
-// batches of more than a block's worth are in blocks (codec 2); both read back the same records,
+// A version 2 file, as builds before version 3 made it (64 KiB pages, batches WITHOUT ROWID, one
+// LZ4 block a batch), is read, and appended to, as version 2: its new batches are one block too
+// (an older build still reads the file), while a version 3 file's batches of more than a block's
+// worth are in blocks (codec 2). Both keep every batch of several records within
+// sqlite_batch_stored_bytes_max stored bytes (payloads that compress ~1.6x: the writer's first
+// guess, 64 KiB of frames, stores too much and is cut), and both read back the same records,
 // whole, as a window and by offsets.
 TEST_F(SqliteLog, AVersionTwoFileIsAppendedToAsVersionTwo) {
   for (const int version : {2, 3}) {
     SCOPED_TRACE("format version " + std::to_string(version));
     remove_files();
+    if (version == 2) {
+      sql("PRAGMA page_size = 65536; PRAGMA journal_mode = WAL;"
+          "CREATE TABLE meta(key TEXT PRIMARY KEY NOT NULL, value ANY NOT NULL) STRICT, WITHOUT ROWID;"
+          "INSERT INTO meta VALUES('format_version', 2), ('partitions', 5), ('partitioner', 'murmur2'),"
+          " ('created_at', 0);"
+          "CREATE TABLE batches(partition INTEGER NOT NULL, base_offset INTEGER NOT NULL, count INTEGER NOT NULL,"
+          " first_recorded_at INTEGER NOT NULL, last_recorded_at INTEGER NOT NULL, crc INTEGER NOT NULL,"
+          " codec INTEGER NOT NULL, raw_size INTEGER NOT NULL, payload BLOB NOT NULL,"
+          " PRIMARY KEY(partition, base_offset)) STRICT, WITHOUT ROWID;"
+          "CREATE INDEX batches_by_time ON batches(partition, last_recorded_at);");
+    }
     {
       std::unique_ptr<Log> log = must_open();
       auto writer = producer(*log, 1);
       ASSERT_TRUE(append(*writer, make_batch("before", 1)).is_ok());
     }
-    if (version == 2) sql("UPDATE meta SET value = 2 WHERE key = 'format_version'");
     std::unique_ptr<Log> log = must_open();
     auto writer = producer(*log, 1);
-    // ~230 KiB of frames: four 64 KiB batches, each of many 4 KiB blocks
-    ASSERT_TRUE(append(*writer, make_batch("big", 400, kStartMicros + 1000, 500)).is_ok());
+    Batch big;  // ~230 KiB of frames, 300 letters of each payload beyond LZ4's reach
+    for (int i = 0; i < 400; ++i)
+      big.add("big-" + std::to_string(i), Instant{kStartMicros + 1000 + i},
+              "{\"eventId\":\"big-" + std::to_string(i) + "\",\"pad\":\"" + incompressible(300, i + 1) +
+                  std::string(200, 'x') + "\"}");
+    ASSERT_TRUE(append(*writer, big).is_ok());
     EXPECT_EQ(one_int("SELECT value FROM meta WHERE key = 'format_version'"), version);
+    EXPECT_EQ(one_int("SELECT page_size FROM pragma_page_size"), version == 3 ? 16384 : 65536);
+    EXPECT_EQ(one_int("SELECT wr FROM pragma_table_list WHERE name = 'batches'"), version == 3 ? 0 : 1);
     const int64_t blocks = version == 3 ? log_frames::kCodecLz4Blocks : log_frames::kCodecLz4;
     EXPECT_EQ(one_int("SELECT COUNT(*) FROM batches WHERE partition = 1 AND base_offset > 0 AND codec <> " +
                       std::to_string(blocks)),
               0);
-    EXPECT_GE(one_int("SELECT COUNT(*) FROM batches WHERE partition = 1 AND base_offset > 0"), 3);
+    EXPECT_GE(one_int("SELECT COUNT(*) FROM batches WHERE partition = 1 AND base_offset > 0"), 8);
+    EXPECT_LE(one_int("SELECT MAX(LENGTH(payload)) FROM batches WHERE count > 1"),
+              static_cast<int64_t>(limits::sqlite_batch_stored_bytes_max));
     auto whole = consumer(*log, 1);
     std::vector<LogRecord> all;
     while (all.size() < 401) {
@@ -705,6 +729,37 @@ TEST_F(SqliteLog, AShortReadByOffsetGivesTheRecordsAWholeReadGives) {
   Status by_offset = after->read_at(1, wanted, [](LogRecord&) { return Status::ok(); });
   EXPECT_EQ(by_offset.code(), Code::kCorruption);
   EXPECT_NE(by_offset.message().find("CRC"), std::string::npos) << by_offset.to_string();
+}
+
+// A read by offsets (read_at) of an offset whose batch was deleted is kCorruption, not "past the
+// end", and reads of the batches around it go on.
+TEST_F(SqliteLog, AReadByOffsetsOfAMissingBatchIsCorruption) {
+  std::unique_ptr<Log> log = must_open();
+  auto writer = producer(*log, 1);
+  ASSERT_TRUE(append(*writer, make_batch("m", 600, kStartMicros, 500)).is_ok());
+  const int64_t base =
+      one_int("SELECT base_offset FROM batches WHERE partition = 1 ORDER BY base_offset LIMIT 1 OFFSET 2");
+  ASSERT_GT(base, 0);
+  sql("DELETE FROM batches WHERE partition = 1 AND base_offset = " + std::to_string(base));
+  auto reader = consumer(*log, 1);
+  int calls = 0;
+  const Offset gone[] = {0, static_cast<Offset>(base)};
+  Status missing = reader->read_at(1, gone, [&](LogRecord&) {
+    ++calls;
+    return Status::ok();
+  });
+  EXPECT_EQ(missing.code(), Code::kCorruption) << missing.to_string();
+  EXPECT_NE(missing.message().find("a batch is missing"), std::string::npos) << missing.to_string();
+  const Offset around[] = {0, 599};
+  std::vector<Offset> read;
+  ASSERT_TRUE(reader
+                  ->read_at(1, around,
+                            [&](LogRecord& r) {
+                              read.push_back(r.offset);
+                              return Status::ok();
+                            })
+                  .is_ok());
+  EXPECT_EQ(read, (std::vector<Offset>{0, 599}));
 }
 
 TEST_F(SqliteLog, ACorruptBatchFoundBySeekToInstantIsReported) {

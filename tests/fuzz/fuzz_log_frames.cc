@@ -13,6 +13,9 @@
 //         0x08 compress bytes with LZ4 first (codec LZ4, raw_size their size):
 //              frames reached through the decompression
 //         0x10 an unknown codec (5); the partition is flags >> 5
+//         0x08|0x20 frames that decode stored in blocks (encode_batch, codec 2
+//              when more than a block's worth), with 0x40 a stored byte changed
+//              under a right CRC
 //
 // A batch that decodes is encoded again, one block and in blocks, and read
 // back whole and its last record alone.
@@ -126,6 +129,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (flags & 0x01) {  // any bytes as LZ4, one block or blocks behind a table (0x20, shared with the partition)
     h.codec = (flags & 0x20) ? log_frames::kCodecLz4Blocks : log_frames::kCodecLz4;
     h.raw_size = given_raw;
+  } else if ((flags & 0x08) && (flags & 0x20) && frames_ok && count > 0) {
+    // The frames in blocks, as a version 3 writer stores them; with 0x40 one stored byte changed
+    // (chosen by base) and the CRC made right again: a block table or block that lies.
+    const log_frames::EncodedBatch blocks =
+        log_frames::encode_batch(h.partition, base, drafts_of(framed), log_frames::Compression::kBlocks);
+    stored = blocks.stored;
+    h.codec = blocks.header.codec;
+    h.raw_size = blocks.header.raw_size;
+    if ((flags & 0x40) && !stored.empty()) stored[base % stored.size()] ^= static_cast<char>(1 + (base >> 8) % 255);
   } else if ((flags & 0x08) && !bytes.empty() && bytes.size() <= limits::batch_payload_bytes_max) {
     stored.resize(static_cast<size_t>(LZ4_compressBound(static_cast<int>(bytes.size()))));
     const int n = LZ4_compress_default(bytes.data(), stored.data(), static_cast<int>(bytes.size()),

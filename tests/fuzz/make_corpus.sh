@@ -80,7 +80,7 @@ for (state,) in sqlite3.connect(db).execute(
 sys.exit("no partition with consultations")
 PY
 
-# Log format 2's frames (docs/log-format.md) of those event lines: one record,
+# The embedded log's frames (docs/log-format.md) of those event lines: one record,
 # several raw, several through LZ4, and a header with its instants given.
 python3 - "$out" <<'PY'
 import glob, json, struct, sys
@@ -98,6 +98,8 @@ def seed(name, flags, records, extra=b""):
 seed("one.bin", 0x00, frames[:1])
 seed("twelve.bin", 0x00, frames)
 seed("twelve-lz4.bin", 0x08, frames)
+seed("twelve-blocks.bin", 0x28, frames)  # ~7 KiB of frames: two 4 KiB blocks (codec 2)
+seed("twelve-blocks-changed.bin", 0x68, frames)  # and a stored byte changed under a right CRC
 seed("instants.bin", 0x24, frames[:4], struct.pack("<qq", at, at + 3000))
 PY
 
