@@ -243,16 +243,13 @@ Result<Format> check_format(sqlite3* db, const std::string& path) {
       query_int(db, "SELECT value FROM meta WHERE key = 'format_version'", "cannot read the log's meta table");
   DIMONA_TRY(version);
   if (!version->has_value()) return corruption(path + ": the meta table has no format_version");
-  if (**version > kFormatVersion) {
-    return failed_precondition(path + " has log format version " + std::to_string(**version) +
-                               "; this build reads versions " + std::to_string(kFormatVersionOneBlock) + " and " +
-                               std::to_string(kFormatVersion) + " only: the file was written by a newer build, use it");
-  }
   if (**version != kFormatVersion && **version != kFormatVersionOneBlock) {
-    return failed_precondition(path + " has log format version " + std::to_string(**version) +
-                               "; this build reads versions " + std::to_string(kFormatVersionOneBlock) + " and " +
-                               std::to_string(kFormatVersion) +
-                               " only (version 1 predates murmur2 partitioning and record headers): " +
+    const std::string refused = path + " has log format version " + std::to_string(**version) +
+                                "; this build reads versions " + std::to_string(kFormatVersionOneBlock) + " and " +
+                                std::to_string(kFormatVersion) + " only";
+    if (**version > kFormatVersion)
+      return failed_precondition(refused + ": the file was written by a newer build, use it");
+    return failed_precondition(refused + " (version 1 predates murmur2 partitioning and record headers): " +
                                "ingest the source files into a new data folder");
   }
   Result<Statement> partitioner = prepare(db, "SELECT value FROM meta WHERE key = 'partitioner'");
