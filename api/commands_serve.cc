@@ -37,7 +37,9 @@ bool valid_public_url(std::string_view url) {
 
 }  // namespace
 
-int run_serve(const CommonOptions& common, const ServeOptions& o) {
+int run_serve(const CommonOptions& given, const ServeOptions& o) {
+  CommonOptions common = given;
+  if (o.reader_cache) common.reader_cache_path = common.data_dir + "/reader-cache.db";
   // SIGTERM and SIGINT are taken by sigwait below, in this thread only: block
   // them before any thread starts, so every thread inherits the mask.
   const sigset_t signals = block_stop_signals();

@@ -26,6 +26,10 @@ struct LedgerConfig {
   // Reads only (--as-of, docs/audit.md): the read side is the state a replay of the events
   // recorded by then gives (ProjectorOptions::as_of); nullopt: the log's end.
   std::optional<Instant> as_of;
+  // A local copy of a Kafka log's records for reads by offset (engine/log/reader_cache.h): the
+  // file's path, or empty for none. serve keeps DATA/reader-cache.db (--no-reader-cache: none);
+  // the embedded log ignores it (it is local already).
+  std::string reader_cache_path;
 };
 
 }  // namespace dimona::api

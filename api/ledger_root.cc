@@ -16,6 +16,7 @@
 #include "api/progress.h"
 #include "engine/base/private_file.h"
 #include "engine/log/input_topic.h"
+#include "engine/log/reader_cache.h"
 #include "engine/quota_schedule.h"
 #include "projections/checkpoint_store.h"
 #include "projections/outbox.h"
@@ -63,7 +64,12 @@ Result<std::unique_ptr<Log>> open_ledger_log(const LedgerConfig& config, bool cr
       return not_found("no log at " + path.string() + ": ingest a file first");
     }
   }
-  return dimona::open_log(uri, options);
+  Result<std::unique_ptr<Log>> log = dimona::open_log(uri, options);
+  if (!log.is_ok() || config.reader_cache_path.empty() || !uri.starts_with("kafka://")) return log;
+  DIMONA_TRY(make_embedded_folder(config.reader_cache_path));
+  Result<std::unique_ptr<ReaderCacheLog>> cached = with_reader_cache(std::move(*log), config.reader_cache_path);
+  DIMONA_TRY(cached);
+  return std::unique_ptr<Log>(std::move(*cached));
 }
 
 Result<std::unique_ptr<Log>> open_outbox_log(const LedgerConfig& config, const std::string& uri, uint32_t partitions) {
@@ -80,7 +86,8 @@ std::string checkpoint_path(const LedgerConfig& common) { return common.data_dir
 
 std::vector<std::string> ledger_files(const LedgerConfig& config) {
   std::vector<std::string> files;
-  std::vector<std::string> databases = {checkpoint_path(config), config.data_dir + "/employers.db"};
+  std::vector<std::string> databases = {checkpoint_path(config), config.data_dir + "/employers.db",
+                                        config.data_dir + "/reader-cache.db"};
   if (const std::string log = log_uri_of(config); log.starts_with("sqlite:"))
     databases.push_back(embedded_path(log).string());
   for (const std::string& db : databases)

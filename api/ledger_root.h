@@ -40,7 +40,9 @@ Status input_is_not_the_log(const std::string& input, const LedgerConfig& config
 // `create`: a missing embedded log is created (its folder made 0700); without
 // it a missing one is kNotFound ("no log at PATH: ingest a file first", or
 // the topic that does not exist). A Kafka topic is created with
-// config.partitions (or the default).
+// config.partitions (or the default). A Kafka log with a config.reader_cache_path
+// is wrapped in its reader cache (engine/log/reader_cache.h): its mirror thread
+// runs while the Log lives.
 Result<std::unique_ptr<Log>> open_ledger_log(const LedgerConfig& config, bool create);
 // The outbox of the outbox relay (projections/outbox.h): `uri`, or when
 // empty default_outbox_uri(log_uri_of(config)); a missing one is created with

@@ -214,6 +214,18 @@ inline constexpr size_t keyed_table_name_bytes_max = 64;
 inline constexpr size_t keyed_table_key_bytes_max = 128;
 inline constexpr size_t keyed_table_value_bytes_max = 1024;
 
+// --- Reader cache (engine/log/reader_cache.h) ---------------------------------------
+// A cached record's key is partition << reader_cache_offset_bits | offset: offsets below 2^40
+// (a partition's first trillion records) and partitions below 2^(63-40) fit one SQLite rowid.
+inline constexpr int reader_cache_offset_bits = 40;
+inline constexpr uint64_t reader_cache_offsets_max = uint64_t{1} << reader_cache_offset_bits;
+inline constexpr uint32_t reader_cache_partitions_max = 1u << 20;
+// The mirror polls up to this many records at a time (one SQLite transaction each) and waits
+// this long for the first; after a failure (the log unreachable) it tries again after retry_ms.
+inline constexpr size_t reader_cache_poll_records = 4096;
+inline constexpr int reader_cache_poll_ms = 100;
+inline constexpr int reader_cache_retry_ms = 1000;
+
 // --- A citizen's history (projections/citizen_index.h, citizen_history.h) ----------------
 // A citizen index stores each offset difference as a LEB128 varint: a uint64_t takes at most this many bytes.
 inline constexpr size_t citizen_index_varint_bytes_max = 10;

@@ -28,6 +28,7 @@
 #include "engine/log/keyed_table_internal.h"
 #include "engine/log/log_internal.h"
 #include "engine/log/sqlite_frames.h"
+#include "engine/log/sqlite_util.h"
 
 namespace dimona::log_internal {
 namespace {
@@ -56,103 +57,23 @@ constexpr std::string_view kPartitioner = "murmur2";
 // at 20 000 students; replay and the log's size about unchanged.
 constexpr int kPageSizeBytes = 16384;
 
-// --- SQLite, thinly -------------------------------------------------------------
+// --- SQLite, thinly (engine/log/sqlite_util.h) ------------------------------------
 
-struct ConnectionCloser {
-  void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
-};
-using Connection = std::unique_ptr<sqlite3, ConnectionCloser>;
-struct StatementFinalizer {
-  void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
-};
-using Statement = std::unique_ptr<sqlite3_stmt, StatementFinalizer>;
-
-// Resets a prepared statement and its bindings on every exit.
-class StatementUse {
- public:
-  explicit StatementUse(sqlite3_stmt* s) : s_(s) {}
-  ~StatementUse() {
-    sqlite3_reset(s_);
-    sqlite3_clear_bindings(s_);
-  }
-  StatementUse(const StatementUse&) = delete;
-  StatementUse& operator=(const StatementUse&) = delete;
-
- private:
-  sqlite3_stmt* s_;
-};
-
-Status sqlite_error(sqlite3* db, int rc, std::string_view what) {
-  std::string message(what);
-  message += ": ";
-  message += db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
-  switch (rc & 0xFF) {
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED: return busy(std::move(message));
-    case SQLITE_CORRUPT:
-    case SQLITE_NOTADB: return corruption(std::move(message));
-    default: return io_error(std::move(message));  // SQLITE_FULL: "database or disk is full"
-  }
-}
+using sqlite_util::bind;
+using sqlite_util::bind_blob;
+using sqlite_util::bind_text;
+using sqlite_util::Connection;
+using sqlite_util::exec;
+using sqlite_util::prepare;
+using sqlite_util::query_int;
+using sqlite_util::sqlite_error;
+using sqlite_util::Statement;
+using sqlite_util::StatementUse;
+using sqlite_util::step_done;
+using sqlite_util::step_row;
 
 Result<Connection> open_connection(const std::string& path, int flags, int busy_timeout_ms) {
-  sqlite3* raw = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &raw, flags | SQLITE_OPEN_NOMUTEX, nullptr);
-  Connection db(raw);
-  if (rc != SQLITE_OK) return sqlite_error(db.get(), rc, "cannot open the log " + path);
-  sqlite3_extended_result_codes(db.get(), 1);
-  sqlite3_busy_timeout(db.get(), busy_timeout_ms);
-  return db;
-}
-
-Status exec(sqlite3* db, const std::string& sql) {
-  int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr);
-  if (rc != SQLITE_OK) return sqlite_error(db, rc, sql);
-  return Status::ok();
-}
-
-Result<Statement> prepare(sqlite3* db, std::string_view sql) {
-  sqlite3_stmt* raw = nullptr;
-  int rc = sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &raw, nullptr);
-  Statement statement(raw);
-  if (rc != SQLITE_OK) return sqlite_error(db, rc, "cannot prepare a statement of the log");
-  DIMONA_ASSERT(statement != nullptr);
-  return statement;
-}
-
-// Binding a well-formed statement fails only on a programming error.
-void bind(sqlite3_stmt* s, int index, int64_t value) {
-  DIMONA_ASSERT(sqlite3_bind_int64(s, index, value) == SQLITE_OK);
-}
-void bind_text(sqlite3_stmt* s, int index, std::string_view text) {
-  DIMONA_ASSERT(sqlite3_bind_text(s, index, text.data(), static_cast<int>(text.size()), SQLITE_STATIC) == SQLITE_OK);
-}
-void bind_blob(sqlite3_stmt* s, int index, std::string_view bytes) {
-  DIMONA_ASSERT(sqlite3_bind_blob(s, index, bytes.data(), static_cast<int>(bytes.size()), SQLITE_STATIC) == SQLITE_OK);
-}
-
-// Steps a query of at most one row: true for a row.
-Result<bool> step_row(sqlite3* db, sqlite3_stmt* s, std::string_view what) {
-  int rc = sqlite3_step(s);
-  if (rc == SQLITE_ROW) return true;
-  if (rc == SQLITE_DONE) return false;
-  return sqlite_error(db, rc, what);
-}
-
-Status step_done(sqlite3* db, sqlite3_stmt* s, std::string_view what) {
-  int rc = sqlite3_step(s);
-  if (rc == SQLITE_DONE) return Status::ok();
-  return sqlite_error(db, rc, what);
-}
-
-// One value of a one-row query (a PRAGMA, a count); null when there is no row.
-Result<std::optional<int64_t>> query_int(sqlite3* db, std::string_view sql, std::string_view what) {
-  Result<Statement> s = prepare(db, sql);
-  DIMONA_TRY(s);
-  Result<bool> row = step_row(db, s->get(), what);
-  DIMONA_TRY(row);
-  if (!*row) return std::optional<int64_t>();
-  return std::optional<int64_t>(sqlite3_column_int64(s->get(), 0));
+  return sqlite_util::open_connection(path, flags, busy_timeout_ms, "the log");
 }
 
 std::string partition_text(uint32_t p) { return "partition " + std::to_string(p); }
@@ -705,9 +626,7 @@ class SqliteConsumer final : public LogConsumer {
     h->crc = sqlite3_column_int64(s, 4);
     h->codec = sqlite3_column_int64(s, 5);
     h->raw_size = sqlite3_column_int64(s, 6);
-    const void* blob = sqlite3_column_blob(s, 7);  // before its size, as SQLite asks
-    return std::string_view(blob != nullptr ? static_cast<const char*>(blob) : "",
-                            static_cast<size_t>(sqlite3_column_bytes(s, 7)));
+    return sqlite_util::column_view(s, 7);
   }
 
   static size_t deliver(Cursor& c, std::vector<LogRecord>& out, size_t budget) {
@@ -1048,9 +967,7 @@ class SqliteTable final : public KeyedTable {
 
  private:
   static std::string column_bytes(sqlite3_stmt* s, int column) {
-    const void* blob = sqlite3_column_blob(s, column);  // before its size, as SQLite asks
-    return std::string(blob != nullptr ? static_cast<const char*>(blob) : "",
-                       static_cast<size_t>(sqlite3_column_bytes(s, column)));
+    return std::string(sqlite_util::column_view(s, column));
   }
 
   Connection db_;  // declared first: closed after the statements are finalized

@@ -1,0 +1,626 @@
+// The reader cache (reader_cache.h): one SQLite file, three tables.
+//
+//   meta(key, value)                  format 1, the log's URI, its partition count
+//   ranges(partition, first, end)     each partition's copied range [first, end)
+//   records(id, record)               id = partition << reader_cache_offset_bits | offset
+//
+// A record row holds recordedAt (i64 microseconds), the schema version (u32), the epoch (u64),
+// then event id, key, type, source and payload (each a u32 length and its bytes), little-endian
+// (engine/base/bytes.h). A record and its range's end are written in one transaction, so a
+// reader's transaction sees a range whose every present offset has its row.
+#include "engine/log/reader_cache.h"
+
+#include <sqlite3.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdio>
+#include <filesystem>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "engine/base/assert.h"
+#include "engine/base/bytes.h"
+#include "engine/base/limits.h"
+#include "engine/base/private_file.h"
+#include "engine/log/sqlite_util.h"
+
+namespace dimona {
+namespace {
+
+using sqlite_util::bind;
+using sqlite_util::bind_blob;
+using sqlite_util::bind_text;
+using sqlite_util::Connection;
+using sqlite_util::exec;
+using sqlite_util::prepare;
+using sqlite_util::Statement;
+using sqlite_util::StatementUse;
+using sqlite_util::step_done;
+using sqlite_util::step_row;
+
+constexpr int64_t kFormatVersion = 1;
+constexpr std::string_view kWhat = "the reader cache";
+
+constexpr char kSchema[] = R"sql(
+CREATE TABLE IF NOT EXISTS meta(
+  key TEXT PRIMARY KEY NOT NULL,
+  value ANY NOT NULL
+) STRICT, WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS ranges(
+  partition INTEGER PRIMARY KEY,
+  first INTEGER NOT NULL,
+  end INTEGER NOT NULL
+) STRICT;
+CREATE TABLE IF NOT EXISTS records(
+  id INTEGER PRIMARY KEY,
+  record BLOB NOT NULL
+) STRICT;
+)sql";
+
+int64_t key_of(uint32_t partition, Offset offset) {
+  DIMONA_ASSERT(offset < limits::reader_cache_offsets_max);
+  return static_cast<int64_t>((uint64_t{partition} << limits::reader_cache_offset_bits) | offset);
+}
+// The last key a partition may hold.
+int64_t last_key_of(uint32_t partition) { return key_of(partition, limits::reader_cache_offsets_max - 1); }
+
+void encode_record(const LogRecord& r, std::string* out) {
+  out->clear();
+  put(out, r.recorded_at.micros);
+  put(out, r.schema_version);
+  put(out, r.epoch);
+  put(out, r.event_id);
+  put(out, r.key);
+  put(out, r.type);
+  put(out, r.source);
+  put(out, r.payload);
+}
+
+// false when the bytes are not one record's, whole.
+bool decode_record(std::string_view bytes, uint32_t partition, Offset offset, LogRecord* r) {
+  ByteReader in(bytes);
+  r->partition = partition;
+  r->offset = offset;
+  return in.get(&r->recorded_at.micros) && in.get(&r->schema_version) && in.get(&r->epoch) && in.get(&r->event_id) &&
+         in.get(&r->key) && in.get(&r->type) && in.get(&r->source) && in.get(&r->payload) && in.remaining() == 0;
+}
+
+bool same_record(const LogRecord& a, const LogRecord& b) {
+  return a.partition == b.partition && a.offset == b.offset && a.recorded_at == b.recorded_at &&
+         a.schema_version == b.schema_version && a.epoch == b.epoch && a.event_id == b.event_id && a.key == b.key &&
+         a.type == b.type && a.source == b.source && a.payload == b.payload;
+}
+
+// What the Log, its mirror and its readers share.
+struct CacheState {
+  CacheState(std::string p, uint32_t n)
+      : path(std::move(p)), partitions(n), usable(new std::atomic<bool>[n]), ends(new std::atomic<uint64_t>[n]) {
+    for (uint32_t i = 0; i < n; ++i) {
+      usable[i].store(false);
+      ends[i].store(0);
+    }
+  }
+  const std::string path;
+  const uint32_t partitions;
+  std::unique_ptr<std::atomic<bool>[]> usable;    // the partition's copy is checked: it may answer reads
+  std::unique_ptr<std::atomic<uint64_t>[]> ends;  // the partition's copied end, as committed
+  std::atomic<uint64_t> hits{0}, misses{0}, copied{0}, resets{0};
+  std::mutex mutex;  // for `changed` only
+  std::condition_variable changed;
+  void notify() {
+    { std::lock_guard lock(mutex); }
+    changed.notify_all();
+  }
+};
+
+// --- The mirror: the log copied into the file --------------------------------------
+
+class Mirror {
+ public:
+  Mirror(Log& inner, std::shared_ptr<CacheState> state, Connection db)
+      : inner_(inner),
+        state_(std::move(state)),
+        db_(std::move(db)),
+        first_(state_->partitions, 0),
+        end_(state_->partitions, 0),
+        has_range_(state_->partitions, false) {}
+  ~Mirror() { stop(); }
+
+  Status prepare_statements() {
+    sqlite3* db = db_.get();
+    for (auto [statement, sql] : {
+             std::pair{&begin_, "BEGIN IMMEDIATE"},
+             std::pair{&commit_, "COMMIT"},
+             std::pair{&range_, "SELECT first, end FROM ranges WHERE partition = ?1"},
+             std::pair{&last_, "SELECT id, record FROM records WHERE id BETWEEN ?1 AND ?2 ORDER BY id DESC LIMIT 1"},
+             std::pair{&insert_, "INSERT OR REPLACE INTO records(id, record) VALUES(?1, ?2)"},
+             std::pair{&set_range_, "INSERT OR REPLACE INTO ranges(partition, first, end) VALUES(?1, ?2, ?3)"},
+             std::pair{&drop_records_, "DELETE FROM records WHERE id BETWEEN ?1 AND ?2"},
+             std::pair{&drop_range_, "DELETE FROM ranges WHERE partition = ?1"},
+         }) {
+      Result<Statement> s = prepare(db, sql);
+      DIMONA_TRY(s);
+      *statement = std::move(*s);
+    }
+    return Status::ok();
+  }
+
+  void start() {
+    thread_ = std::thread([this] { run(); });
+  }
+
+  void stop() {
+    {
+      std::lock_guard lock(stop_mutex_);
+      stopping_ = true;
+    }
+    stop_cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  bool stopping() {
+    std::lock_guard lock(stop_mutex_);
+    return stopping_;
+  }
+
+  void run() {
+    std::string said;
+    while (!stopping()) {
+      Status s = follow();
+      consumer_.reset();
+      verifier_.reset();
+      if (stopping()) break;
+      if (s.to_string() != said) {  // the log's or SQLite's words: no record's key nor payload
+        said = s.to_string();
+        std::fprintf(stderr, "dimona-ledger: reader cache %s: cannot copy the log (%s); trying again every %d ms\n",
+                     state_->path.c_str(), said.c_str(), limits::reader_cache_retry_ms);
+      }
+      std::unique_lock lock(stop_mutex_);
+      stop_cv_.wait_for(lock, std::chrono::milliseconds(limits::reader_cache_retry_ms), [&] { return stopping_; });
+    }
+  }
+
+  // Checks each partition's copy, then follows the log until a failure or stop().
+  Status follow() {
+    Result<std::unique_ptr<LogConsumer>> consumer = inner_.open_consumer();
+    DIMONA_TRY(consumer);
+    consumer_ = std::move(*consumer);
+    std::vector<uint32_t> all(state_->partitions);
+    for (uint32_t p = 0; p < state_->partitions; ++p) all[p] = p;
+    DIMONA_TRY(consumer_->assign(all));
+    for (uint32_t p = 0; p < state_->partitions; ++p) {
+      DIMONA_TRY(check_partition(p));
+      DIMONA_TRY(consumer_->seek(p, end_[p]));
+    }
+    std::vector<LogRecord> records;
+    while (!stopping()) {
+      Result<size_t> n = consumer_->poll(records, std::chrono::milliseconds(limits::reader_cache_poll_ms),
+                                         limits::reader_cache_poll_records);
+      DIMONA_TRY(n);
+      if (*n == 0) continue;
+      DIMONA_TRY(store(records));
+      consumer_->recycle(records);
+    }
+    return Status::ok();
+  }
+
+  // Loads partition p's range and checks its last record against the log's: where the log ends
+  // before the copy, or differs there, the copy is emptied. Then p answers reads.
+  Status check_partition(uint32_t p) {
+    state_->usable[p].store(false, std::memory_order_release);
+    DIMONA_TRY(load_range(p));
+    if (has_range_[p]) {
+      Result<bool> same = last_record_is_the_logs(p);
+      DIMONA_TRY(same);
+      if (!*same) {
+        DIMONA_TRY(reset(p));
+        state_->resets.fetch_add(1);
+      }
+    }
+    state_->ends[p].store(end_[p], std::memory_order_release);
+    state_->usable[p].store(true, std::memory_order_release);
+    state_->notify();
+    return Status::ok();
+  }
+
+  Status load_range(uint32_t p) {
+    sqlite3_stmt* s = range_.get();
+    StatementUse use(s);
+    bind(s, 1, p);
+    Result<bool> row = step_row(db_.get(), s, "cannot read the reader cache's ranges");
+    DIMONA_TRY(row);
+    has_range_[p] = *row;
+    first_[p] = *row ? static_cast<Offset>(sqlite3_column_int64(s, 0)) : 0;
+    end_[p] = *row ? static_cast<Offset>(sqlite3_column_int64(s, 1)) : 0;
+    return Status::ok();
+  }
+
+  Result<bool> last_record_is_the_logs(uint32_t p) {
+    LogRecord mine;
+    {
+      sqlite3_stmt* s = last_.get();
+      StatementUse use(s);
+      bind(s, 1, key_of(p, first_[p]));
+      bind(s, 2, key_of(p, end_[p] - 1));
+      Result<bool> row = step_row(db_.get(), s, "cannot read the reader cache's records");
+      DIMONA_TRY(row);
+      if (!*row) return false;
+      const Offset offset = static_cast<Offset>(sqlite3_column_int64(s, 0)) & (limits::reader_cache_offsets_max - 1);
+      if (!decode_record(sqlite_util::column_view(s, 1), p, offset, &mine)) return false;
+    }
+    if (!verifier_) {
+      Result<std::unique_ptr<LogConsumer>> reader = inner_.open_reader();
+      DIMONA_TRY(reader);
+      verifier_ = std::move(*reader);
+    }
+    Result<Offset> log_end = verifier_->end_offset(p);
+    DIMONA_TRY(log_end);
+    if (*log_end < end_[p]) return false;
+    std::optional<LogRecord> theirs;
+    const Offset wanted[] = {mine.offset};
+    Status read = verifier_->read_at(p, wanted, [&](LogRecord& r) {
+      theirs = std::move(r);
+      return Status::ok();
+    });
+    // The log has no such offset now (or says it is corrupt there): not the copied log.
+    if (read.code() == Code::kFailedPrecondition || read.code() == Code::kCorruption) return false;
+    DIMONA_TRY(read);
+    return theirs.has_value() && same_record(*theirs, mine);
+  }
+
+  Status reset(uint32_t p) {
+    DIMONA_TRY(run_done(begin_.get(), "cannot begin a reader cache transaction"));
+    Status s = [&]() -> Status {
+      {
+        sqlite3_stmt* d = drop_records_.get();
+        StatementUse use(d);
+        bind(d, 1, key_of(p, 0));
+        bind(d, 2, last_key_of(p));
+        DIMONA_TRY(step_done(db_.get(), d, "cannot empty a partition of the reader cache"));
+      }
+      sqlite3_stmt* d = drop_range_.get();
+      StatementUse use(d);
+      bind(d, 1, p);
+      DIMONA_TRY(step_done(db_.get(), d, "cannot empty a partition of the reader cache"));
+      return run_done(commit_.get(), "cannot commit to the reader cache");
+    }();
+    if (!s.is_ok()) {
+      (void)exec(db_.get(), "ROLLBACK");
+      return s;
+    }
+    has_range_[p] = false;
+    first_[p] = end_[p] = 0;
+    return Status::ok();
+  }
+
+  // One poll's records, in one transaction; records before a partition's copied end (a
+  // redelivery) are skipped. A partition past the keys' offsets stops answering reads.
+  Status store(const std::vector<LogRecord>& records) {
+    DIMONA_TRY(run_done(begin_.get(), "cannot begin a reader cache transaction"));
+    std::vector<uint32_t> touched;
+    uint64_t stored = 0;
+    Status done = [&]() -> Status {
+      for (const LogRecord& r : records) {
+        const uint32_t p = r.partition;
+        DIMONA_ASSERT(p < state_->partitions);
+        if (has_range_[p] && r.offset < end_[p]) continue;
+        if (r.offset >= limits::reader_cache_offsets_max) {
+          state_->usable[p].store(false, std::memory_order_release);
+          continue;
+        }
+        encode_record(r, &bytes_);
+        sqlite3_stmt* s = insert_.get();
+        StatementUse use(s);
+        bind(s, 1, key_of(p, r.offset));
+        bind_blob(s, 2, bytes_);
+        DIMONA_TRY(step_done(db_.get(), s, "cannot write to the reader cache"));
+        if (!has_range_[p]) {
+          has_range_[p] = true;
+          first_[p] = r.offset;
+        }
+        end_[p] = r.offset + 1;
+        if (touched.empty() || touched.back() != p) touched.push_back(p);
+        ++stored;
+      }
+      for (uint32_t p : touched) {
+        sqlite3_stmt* s = set_range_.get();
+        StatementUse use(s);
+        bind(s, 1, p);
+        bind(s, 2, static_cast<int64_t>(first_[p]));
+        bind(s, 3, static_cast<int64_t>(end_[p]));
+        DIMONA_TRY(step_done(db_.get(), s, "cannot write to the reader cache"));
+      }
+      return run_done(commit_.get(), "cannot commit to the reader cache");
+    }();
+    if (!done.is_ok()) {
+      (void)exec(db_.get(), "ROLLBACK");
+      for (uint32_t p = 0; p < state_->partitions; ++p) DIMONA_TRY(load_range(p));  // what the file holds
+      return done;
+    }
+    for (uint32_t p : touched) state_->ends[p].store(end_[p], std::memory_order_release);
+    state_->copied.fetch_add(stored);
+    state_->notify();
+    return Status::ok();
+  }
+
+  Status run_done(sqlite3_stmt* s, std::string_view what) {
+    StatementUse use(s);
+    return step_done(db_.get(), s, what);
+  }
+
+  Log& inner_;
+  std::shared_ptr<CacheState> state_;
+  Connection db_;  // declared before the statements: closed after they are finalized
+  Statement begin_, commit_, range_, last_, insert_, set_range_, drop_records_, drop_range_;
+  std::vector<Offset> first_, end_;  // each partition's range as the file holds it
+  std::vector<bool> has_range_;
+  std::string bytes_;                      // a record's row, reused
+  std::unique_ptr<LogConsumer> consumer_;  // follows every partition
+  std::unique_ptr<LogConsumer> verifier_;  // reads one record to check a copy
+  std::mutex stop_mutex_;
+  std::condition_variable stop_cv_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+// --- A reader: read_at from the file when it can ---------------------------------------
+
+class CachedReader final : public LogConsumer {
+ public:
+  CachedReader(Log& inner, std::shared_ptr<CacheState> state) : inner_log_(inner), state_(std::move(state)) {}
+
+  Status assign(std::span<const uint32_t> partitions) override {
+    DIMONA_TRY(open_inner());
+    return inner_->assign(partitions);
+  }
+  Status seek(uint32_t partition, Offset offset) override {
+    DIMONA_TRY(open_inner());
+    return inner_->seek(partition, offset);
+  }
+  Status seek_to_instant(uint32_t partition, Instant at) override {
+    DIMONA_TRY(open_inner());
+    return inner_->seek_to_instant(partition, at);
+  }
+  Result<size_t> poll(std::vector<LogRecord>& out, std::chrono::milliseconds timeout, size_t max_records) override {
+    DIMONA_TRY(open_inner());
+    return inner_->poll(out, timeout, max_records);
+  }
+  Result<Offset> end_offset(uint32_t partition) override {
+    DIMONA_TRY(open_inner());
+    return inner_->end_offset(partition);
+  }
+  void recycle(std::vector<LogRecord>& records) override {
+    if (inner_) return inner_->recycle(records);
+    records.clear();
+  }
+  void release_recycled() override {
+    if (inner_) inner_->release_recycled();
+  }
+
+  Status read_at(uint32_t partition, std::span<const Offset> offsets,
+                 const std::function<Status(LogRecord&)>& f) override {
+    if (!offsets.empty() && partition < state_->partitions &&
+        state_->usable[partition].load(std::memory_order_acquire)) {
+      Result<bool> cached = read_cached(partition, offsets);
+      if (cached.is_ok() && *cached) {
+        state_->hits.fetch_add(1, std::memory_order_relaxed);
+        // As inner's read_at: the assignment is the partition alone afterwards.
+        if (inner_) {
+          DIMONA_TRY(inner_->assign(std::span<const uint32_t>(&partition, 1)));
+        } else {
+          assign_on_open_ = partition;
+        }
+        for (size_t i = 0; i < offsets.size(); ++i) DIMONA_TRY(f(records_[i]));
+        return Status::ok();
+      }
+    }
+    state_->misses.fetch_add(1, std::memory_order_relaxed);
+    DIMONA_TRY(open_inner());
+    return inner_->read_at(partition, offsets, f);
+  }
+
+ private:
+  Status open_inner() {
+    if (inner_) return Status::ok();
+    Result<std::unique_ptr<LogConsumer>> opened = inner_log_.open_reader();
+    DIMONA_TRY(opened);
+    inner_ = std::move(*opened);
+    if (assign_on_open_) {
+      const uint32_t p = *assign_on_open_;
+      assign_on_open_.reset();
+      DIMONA_TRY(inner_->assign(std::span<const uint32_t>(&p, 1)));
+    }
+    return Status::ok();
+  }
+
+  Status open_file() {
+    if (db_) return Status::ok();
+    Result<Connection> db =
+        sqlite_util::open_connection(state_->path, SQLITE_OPEN_READONLY, limits::sqlite_busy_timeout_ms, kWhat);
+    DIMONA_TRY(db);
+    Connection connection = std::move(*db);
+    for (auto [statement, sql] : {
+             std::pair{&begin_, "BEGIN"},
+             std::pair{&commit_, "COMMIT"},
+             std::pair{&range_, "SELECT first, end FROM ranges WHERE partition = ?1"},
+             std::pair{&record_, "SELECT record FROM records WHERE id = ?1"},
+         }) {
+      Result<Statement> s = prepare(connection.get(), sql);
+      DIMONA_TRY(s);
+      *statement = std::move(*s);
+    }
+    db_ = std::move(connection);
+    return Status::ok();
+  }
+
+  // true with records_[0, offsets.size()) filled when every offset is in the file.
+  Result<bool> read_cached(uint32_t partition, std::span<const Offset> offsets) {
+    DIMONA_TRY(open_file());
+    sqlite3* db = db_.get();
+    {
+      StatementUse use(begin_.get());
+      DIMONA_TRY(step_done(db, begin_.get(), "cannot read the reader cache"));
+    }
+    Result<bool> found = [&]() -> Result<bool> {
+      {
+        sqlite3_stmt* s = range_.get();
+        StatementUse use(s);
+        bind(s, 1, partition);
+        Result<bool> row = step_row(db, s, "cannot read the reader cache");
+        DIMONA_TRY(row);
+        if (!*row) return false;
+        const auto first = static_cast<Offset>(sqlite3_column_int64(s, 0));
+        const auto end = static_cast<Offset>(sqlite3_column_int64(s, 1));
+        if (offsets.front() < first || offsets.back() >= end) return false;
+      }
+      if (records_.size() < offsets.size()) records_.resize(offsets.size());
+      for (size_t i = 0; i < offsets.size(); ++i) {
+        DIMONA_ASSERT(i == 0 || offsets[i] > offsets[i - 1]);
+        sqlite3_stmt* s = record_.get();
+        StatementUse use(s);
+        bind(s, 1, key_of(partition, offsets[i]));
+        Result<bool> row = step_row(db, s, "cannot read the reader cache");
+        DIMONA_TRY(row);
+        if (!*row) return false;  // an offset the log may not have: its refusal is inner's to give
+        if (!decode_record(sqlite_util::column_view(s, 0), partition, offsets[i], &records_[i]))
+          return corruption("a record of the reader cache " + state_->path + " does not decode");
+      }
+      return true;
+    }();
+    StatementUse use(commit_.get());
+    if (Status ended = step_done(db, commit_.get(), "cannot read the reader cache"); !ended.is_ok()) {
+      (void)exec(db, "ROLLBACK");  // so that the next read may begin
+      return ended;
+    }
+    return found;
+  }
+
+  Log& inner_log_;
+  std::shared_ptr<CacheState> state_;
+  std::unique_ptr<LogConsumer> inner_;      // opened on first need
+  std::optional<uint32_t> assign_on_open_;  // a cached read_at's assignment, for inner_ when opened
+  Connection db_;                           // declared before the statements: closed after they are finalized
+  Statement begin_, commit_, range_, record_;
+  std::vector<LogRecord> records_;  // a read's records, their buffers reused
+};
+
+// --- The Log ------------------------------------------------------------------------
+
+class CachedLog final : public ReaderCacheLog {
+ public:
+  CachedLog(std::unique_ptr<Log> inner, std::shared_ptr<CacheState> state)
+      : inner_(std::move(inner)), state_(std::move(state)) {}
+  ~CachedLog() override { mirror_.reset(); }  // stopped, its consumers closed, before inner_
+
+  Log& inner_log() { return *inner_; }
+  void set_mirror(std::unique_ptr<Mirror> mirror) { mirror_ = std::move(mirror); }
+
+  uint32_t partitions() const override { return inner_->partitions(); }
+  std::string uri() const override { return inner_->uri(); }
+  Result<std::unique_ptr<LogProducer>> open_producer(uint32_t partition) override {
+    return inner_->open_producer(partition);
+  }
+  Result<std::unique_ptr<LogConsumer>> open_consumer() override { return inner_->open_consumer(); }
+  Result<std::unique_ptr<LogConsumer>> open_reader() override {
+    return std::unique_ptr<LogConsumer>(std::make_unique<CachedReader>(*inner_, state_));
+  }
+  bool parallel_appends() const override { return inner_->parallel_appends(); }
+  bool fences_writers() const override { return inner_->fences_writers(); }
+  Result<std::unique_ptr<GroupMember>> join_group(const GroupOptions& options, GroupCallbacks callbacks) override {
+    return inner_->join_group(options, std::move(callbacks));
+  }
+  bool has_groups() const override { return inner_->has_groups(); }
+  Result<std::unique_ptr<KeyedTable>> open_table(std::string_view name) override { return inner_->open_table(name); }
+
+  ReaderCacheStats stats() const override {
+    return ReaderCacheStats{state_->hits.load(), state_->misses.load(), state_->copied.load(), state_->resets.load()};
+  }
+
+  bool wait_copied(std::span<const Offset> ends, std::chrono::milliseconds timeout) const override {
+    DIMONA_ASSERT(ends.size() == state_->partitions);
+    std::unique_lock lock(state_->mutex);
+    return state_->changed.wait_for(lock, timeout, [&] {
+      for (uint32_t p = 0; p < state_->partitions; ++p)
+        if (!state_->usable[p].load() || state_->ends[p].load() < ends[p]) return false;
+      return true;
+    });
+  }
+
+ private:
+  std::unique_ptr<Log> inner_;
+  std::shared_ptr<CacheState> state_;
+  std::unique_ptr<Mirror> mirror_;
+};
+
+Result<std::optional<std::string>> meta_value(sqlite3* db, std::string_view key) {
+  Result<Statement> s = prepare(db, "SELECT CAST(value AS TEXT) FROM meta WHERE key = ?1");
+  DIMONA_TRY(s);
+  bind_text(s->get(), 1, key);
+  Result<bool> row = step_row(db, s->get(), "cannot read the reader cache's meta table");
+  DIMONA_TRY(row);
+  if (!*row) return std::optional<std::string>();
+  return std::optional<std::string>(std::string(sqlite_util::column_view(s->get(), 0)));
+}
+
+// Empties a file kept for another log (or an older format), and names this one.
+Status claim_for(sqlite3* db, const Log& inner, const std::string& path) {
+  const std::pair<std::string_view, std::string> wanted[] = {
+      {"format", std::to_string(kFormatVersion)},
+      {"log", inner.uri()},
+      {"partitions", std::to_string(inner.partitions())},
+  };
+  bool same = true;
+  bool named = false;
+  for (const auto& [key, value] : wanted) {
+    Result<std::optional<std::string>> has = meta_value(db, key);
+    DIMONA_TRY(has);
+    named = named || has->has_value();
+    same = same && *has == value;
+  }
+  if (same) return Status::ok();
+  if (named) std::fprintf(stderr, "dimona-ledger: reader cache %s was another log's copy: emptied\n", path.c_str());
+  DIMONA_TRY(exec(db, "BEGIN IMMEDIATE; DELETE FROM records; DELETE FROM ranges; DELETE FROM meta"));
+  for (const auto& [key, value] : wanted) {
+    Result<Statement> s = prepare(db, "INSERT INTO meta(key, value) VALUES(?1, ?2)");
+    DIMONA_TRY(s);
+    bind_text(s->get(), 1, key);
+    bind_text(s->get(), 2, value);
+    Status done = step_done(db, s->get(), "cannot write the reader cache's meta table");
+    if (!done.is_ok()) {
+      (void)exec(db, "ROLLBACK");
+      return done;
+    }
+  }
+  return exec(db, "COMMIT");
+}
+
+}  // namespace
+
+Result<std::unique_ptr<ReaderCacheLog>> with_reader_cache(std::unique_ptr<Log> inner, const std::string& path) {
+  DIMONA_ASSERT(inner != nullptr);
+  if (inner->partitions() > limits::reader_cache_partitions_max)
+    return invalid_argument("the reader cache keeps at most " + std::to_string(limits::reader_cache_partitions_max) +
+                            " partitions; the log has " + std::to_string(inner->partitions()));
+  std::error_code ignored;
+  if (!std::filesystem::exists(path, ignored))
+    DIMONA_TRY(create_private_file(path));  // 0600: it holds SSINs; -wal and -shm inherit the mode
+  Result<Connection> db =
+      sqlite_util::open_connection(path, SQLITE_OPEN_READWRITE, limits::sqlite_busy_timeout_ms, kWhat);
+  DIMONA_TRY(db);
+  DIMONA_TRY(exec(db->get(), "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL"));
+  DIMONA_TRY(exec(db->get(), kSchema));
+  DIMONA_TRY(claim_for(db->get(), *inner, path));
+  auto state = std::make_shared<CacheState>(path, inner->partitions());
+  auto log = std::make_unique<CachedLog>(std::move(inner), state);
+  auto mirror = std::make_unique<Mirror>(log->inner_log(), state, std::move(*db));
+  DIMONA_TRY(mirror->prepare_statements());
+  mirror->start();
+  log->set_mirror(std::move(mirror));
+  return std::unique_ptr<ReaderCacheLog>(std::move(log));
+}
+
+}  // namespace dimona
