@@ -107,6 +107,7 @@ class EmbeddedLedgerService final : public LedgerService {
   uint64_t events_handed_over() const override { return events_handed_over_; }
   uint64_t commit_failures() const override { return commit_failures_; }
   uint64_t fold_failures() const override { return fold_failures_; }
+  std::optional<ReaderCacheStats> reader_cache_stats() const override { return reader_cache_stats_of(*log_); }
   Instant ledger_time() const override { return Instant{ledger_time_micros_.load()}; }
   void stop() override;
 

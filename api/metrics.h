@@ -54,6 +54,7 @@ class Metrics {
     uint64_t fold_failures = 0;
     std::vector<PartitionProgress> partitions;  // empty when the log could not say
     std::optional<InputCounts> input;           // the input topic's feeders (serve --input); none: no series
+    std::optional<ReaderCacheStats> reader_cache;  // the log's reader cache (serve on Kafka); none: no series
   };
 
   std::string text(const LedgerFigures& ledger) const {
@@ -113,6 +114,25 @@ class Metrics {
                                                            {"retried", in.retried}};
       for (const auto& [outcome, n] : outcomes)
         out += "dimona_input_records_total{outcome=\"" + std::string(outcome) + "\"} " + std::to_string(n) + "\n";
+    }
+    if (const std::optional<ReaderCacheStats>& cache = ledger.reader_cache) {
+      out +=
+          "# HELP dimona_reader_cache_reads_total Reads by offset (a citizen's past), by where they were "
+          "answered: copy (the local reader cache) or log (Kafka: the copy had not every offset).\n"
+          "# TYPE dimona_reader_cache_reads_total counter\n"
+          "dimona_reader_cache_reads_total{answer=\"copy\"} " +
+          std::to_string(cache->hits) +
+          "\n"
+          "dimona_reader_cache_reads_total{answer=\"log\"} " +
+          std::to_string(cache->misses) + "\n";
+      out +=
+          "# HELP dimona_reader_cache_records_copied_total Records the reader cache copied from the log.\n"
+          "# TYPE dimona_reader_cache_records_copied_total counter\ndimona_reader_cache_records_copied_total " +
+          std::to_string(cache->records_copied) + "\n";
+      out +=
+          "# HELP dimona_reader_cache_partitions_reset_total Partition copies emptied because the log differed.\n"
+          "# TYPE dimona_reader_cache_partitions_reset_total counter\ndimona_reader_cache_partitions_reset_total " +
+          std::to_string(cache->partitions_reset) + "\n";
     }
     if (ledger.partitions.empty()) return out;
     out += "# HELP dimona_partition_offset The next offset the read models fold, per partition.\n"

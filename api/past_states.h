@@ -108,6 +108,7 @@ class PastView final : public LedgerService {
   uint64_t events_handed_over() const override { return live_.events_handed_over(); }
   uint64_t commit_failures() const override { return live_.commit_failures(); }
   uint64_t fold_failures() const override { return live_.fold_failures(); }
+  std::optional<ReaderCacheStats> reader_cache_stats() const override { return live_.reader_cache_stats(); }
   Instant ledger_time() const override { return past_->ledger_time(); }
   void stop() override {}
 

@@ -251,8 +251,14 @@ struct Api::Impl {
   }
 
   void metrics_text(Call& c) {
-    Metrics::LedgerFigures figures{service.events_folded(), service.events_handed_over(), service.lag(), service.commit_failures(),
-                                   service.fold_failures(), {}, std::nullopt};
+    Metrics::LedgerFigures figures{service.events_folded(),
+                                   service.events_handed_over(),
+                                   service.lag(),
+                                   service.commit_failures(),
+                                   service.fold_failures(),
+                                   {},
+                                   std::nullopt,
+                                   service.reader_cache_stats()};
     if (Result<std::vector<PartitionProgress>> progress = service.progress(); progress.is_ok()) figures.partitions = *progress;
     if (options.input) figures.input = options.input->snapshot();
     HttpResponse r = json_response(200, metrics.text(figures));

@@ -51,6 +51,7 @@
 #include "engine/base/status.h"
 #include "engine/codec.h"
 #include "engine/ledger.h"
+#include "engine/log/reader_cache.h"
 #include "projections/projector.h"
 
 namespace dimona::api {
@@ -178,6 +179,8 @@ class LedgerService {
   // Group commits the log refused, and folds of the read models that failed after a durable commit.
   virtual uint64_t commit_failures() const = 0;
   virtual uint64_t fold_failures() const = 0;
+  // The log's reader cache (engine/log/reader_cache.h), when it has one (serve on Kafka).
+  virtual std::optional<ReaderCacheStats> reader_cache_stats() const { return std::nullopt; }
   // The latest recordedAt folded: "now" for reads never goes behind it (cli::ledger_now).
   virtual Instant ledger_time() const = 0;
   virtual void stop() = 0;

@@ -13,6 +13,7 @@
 #   SSINS: a file of its citizens' SSINs, one per line (e.g. grep -o '"ssin":"[0-9]*"' of the input);
 #   FROM, TO (environment, epoch seconds): the instants drawn (default: 2025-01-15 .. 2025-12-15);
 #   LOG (environment): the log's URI when it is not DATA's embedded one (kafka://HOST:PORT/TOPIC);
+#   SERVE_ARGS (environment): more arguments for serve (e.g. --no-reader-cache);
 #   ROLES (environment): "auditor citizen" (default) or one of them. Every auditor read records a
 #     dataConsultation event in the citizen's history, so the citizen rows after auditor rows read
 #     longer histories: ROLES=citizen on a fresh copy measures the ledger as ingested.
@@ -52,7 +53,8 @@ token=$("$bin" token --role auditor --lifetime 86400 --data "$data")
 
 say "serve (from the checkpoint)"
 t0=$(date +%s%N)
-"$bin" serve --data "$data" ${LOG:+--log "$LOG"} --address 127.0.0.1 --port 0 --io-threads 2 >"$dir/serve.log" 2>&1 &
+# shellcheck disable=SC2086 # SERVE_ARGS: words
+"$bin" serve --data "$data" ${LOG:+--log "$LOG"} --address 127.0.0.1 --port 0 --io-threads 2 ${SERVE_ARGS:-} >"$dir/serve.log" 2>&1 &
 serve_pid=$!
 for _ in $(seq 6000); do
   port=$(grep -o 'serving http://127.0.0.1:[0-9]*' "$dir/serve.log" | cut -d: -f3 || true)
@@ -70,6 +72,17 @@ for _ in $(seq 12000); do
 done
 curl -s "$base/ready" | grep -q '"status":"UP"' || die "serve was not ready within 20 minutes"
 ready_s=$(awk -v a="$t0" -v b="$(date +%s%N)" 'BEGIN { printf "%.1f", (b - a) / 1e9 }')
+# On Kafka, serve's reader cache copies the log in the background (docs/kafka.md "The reader
+# cache"): measured once its count of copied records holds still for a second.
+copied() { curl -s "$base/metrics" | awk '/^dimona_reader_cache_records_copied_total/ { print $2 }'; }
+if [ -n "$(copied)" ]; then
+  say "waiting for the reader cache's copy"
+  last=-1
+  for _ in $(seq 1200); do
+    now=$(copied); [ "$now" = "$last" ] && break
+    last=$now; sleep 1
+  done
+fi
 
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)]; else print "nan" }'; }
 measure() {  # file-of-ssins mode [args...] -> "req/s p50 p90 p99 max errors requests"
@@ -91,6 +104,7 @@ for i in $(seq "$runs"); do
 done
 rss=$(awk '/^VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$serve_pid/status")
 events=$(curl -sf "$base/metrics" | awk '/^dimona_events_folded_total/ { print $2 }' || true)
+cache=$(curl -sf "$base/metrics" | awk -F'[ "]' '/^dimona_reader_cache_reads_total/ { printf "%s%s %s", sep, $2, $4; sep = ", " }' || true)
 
 col() { cut -d' ' -f"$2" "$dir/$1" | median; }
 sum() { awk -v c="$2" '{ s += $c } END { print s + 0 }' "$dir/$1"; }
@@ -100,6 +114,7 @@ row() {
     "$(col "$2" 4)" "$(col "$2" 5)" "$(sum "$2" 7)" "$(sum "$2" 6)"
 }
 echo "citizen_as_of: $data, ready (every partition loaded) after ${ready_s} s, peak RSS $rss MB, ${events:-?} events folded at the end"
+[ -z "$cache" ] || echo "reads by offset answered by the reader cache's copy or by the log: $cache"
 echo "GET studentBalance?year=2025 of a random one of $(wc -l <"$dir/ssins") citizens, $connections connections, wrk ${seconds}s, medians of $runs runs"
 printf '  %-58s %9s %8s %8s %8s %8s %8s %6s\n' "" "req/s" "p50 ms" "p90 ms" "p99 ms" "max ms" requests errors
 row "auditor, live (each read recorded: who looked)" live_a

@@ -600,6 +600,11 @@ Status claim_for(sqlite3* db, const Log& inner, const std::string& path) {
 
 }  // namespace
 
+std::optional<ReaderCacheStats> reader_cache_stats_of(const Log& log) {
+  const auto* cached = dynamic_cast<const ReaderCacheLog*>(&log);
+  return cached != nullptr ? std::optional<ReaderCacheStats>(cached->stats()) : std::nullopt;
+}
+
 Result<std::unique_ptr<ReaderCacheLog>> with_reader_cache(std::unique_ptr<Log> inner, const std::string& path) {
   DIMONA_ASSERT(inner != nullptr);
   if (inner->partitions() > limits::reader_cache_partitions_max)

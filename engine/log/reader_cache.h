@@ -37,6 +37,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 
@@ -59,6 +60,9 @@ class ReaderCacheLog : public Log {
   // answer reads: true, or false after `timeout`. For tests and benchmarks.
   virtual bool wait_copied(std::span<const Offset> ends, std::chrono::milliseconds timeout) const = 0;
 };
+
+// The stats of `log` when it is a reader cache's (with_reader_cache()), else none.
+std::optional<ReaderCacheStats> reader_cache_stats_of(const Log& log);
 
 // kIoError / kCorruption when the file cannot be opened or made; kInvalidArgument for an inner
 // log with more partitions than the file's keys hold (limits::reader_cache_partitions_max).

@@ -7,7 +7,9 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <string>
+#include <thread>
 
 #include "tests/kafka_process_util.h"
 
@@ -77,6 +79,70 @@ TEST_F(CliOnKafka, TheSameYearGivesTheSameReadModelsOnSqliteAndOnKafka) {
   Invocation tail = cli("log tail --lines 1", "kafka-data", kafka);
   ASSERT_EQ(tail.exit_code, 0) << tail.err;
   EXPECT_NE(tail.out.find("\"type\":\"StudentAttestationIssued\""), std::string::npos) << tail.out;
+}
+
+// serve on Kafka keeps a local copy of the log for reads by offset (engine/log/reader_cache.h):
+// a citizen's past read through it is the answer serve gives without it, byte for byte, and
+// /metrics says the copy answered.
+TEST_F(CliOnKafka, ServeAnswersACitizensPastFromItsReaderCacheAsFromTheLog) {
+  MockClusterProcess mock("dimona.events", 4);
+  const std::string kafka = mock.uri("dimona.events");
+  Invocation ingested = cli("ingest " + dir_.file("year.ndjson"), "kafka-data", kafka);
+  ASSERT_EQ(ingested.exit_code, 0) << ingested.err;
+  std::smatch m;
+  const std::string year = read_file(dir_.file("year.ndjson"));
+  // A student of 2025: a declaration of type STU in the year.
+  ASSERT_TRUE(std::regex_search(
+      year, m, std::regex(R"re("ssin":"([0-9]{11})"[^\n]*"workerType":"STU"[^\n]*"startDate":"2025-)re")));
+  const std::string ssin = m[1].str();
+  Invocation token = cli("token --role citizen --ssin " + ssin, "kafka-data");
+  ASSERT_EQ(token.exit_code, 0) << token.err;
+  const std::string bearer = token.out.substr(0, token.out.find_last_not_of("\n") + 1);
+  const std::string as_of = "2025-09-30T00:00:00Z";  // inside the year: the citizen's own events are read
+
+  // One serve process; its balance asOf, read until the copy answered it; its /metrics.
+  auto served = [&](bool reader_cache, std::string* metrics) {
+    const uint16_t port = free_port();
+    const std::string base = "http://127.0.0.1:" + std::to_string(port);
+    std::vector<std::string> argv{kCli,
+                                  "serve",
+                                  "--log",
+                                  kafka,
+                                  "--data",
+                                  dir_.file("kafka-data"),
+                                  "--secret-file",
+                                  dir_.file("secret.key"),
+                                  "--port",
+                                  std::to_string(port)};
+    if (!reader_cache) argv.push_back("--no-reader-cache");
+    ChildProcess serve(argv);
+    std::string body;
+    for (int i = 0; i < 200; ++i) {  // up to 20 s: ready, and (with the cache) the copy made
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      Invocation ready = run_shell("curl -s -o /dev/null -w '%{http_code}' " + base + "/ready", dir_);
+      if (ready.out != "200") continue;
+      Invocation read = run_shell("curl -s -H 'Authorization: Bearer " + bearer + "' '" + base + "/v1/citizens/" +
+                                      ssin + "/studentBalance?year=2025&asOf=" + as_of + "'",
+                                  dir_);
+      body = read.out;
+      *metrics = run_shell("curl -s " + base + "/metrics", dir_).out;
+      if (!reader_cache || metrics->find("dimona_reader_cache_reads_total{answer=\"copy\"} 0") == std::string::npos)
+        break;
+    }
+    EXPECT_EQ(serve.stop(SIGTERM), 0);
+    return body;
+  };
+  std::string with_metrics, without_metrics;
+  const std::string with_cache = served(true, &with_metrics);
+  const std::string without_cache = served(false, &without_metrics);
+  EXPECT_TRUE(std::regex_search(with_cache, std::regex(R"("used":[1-9])"))) << with_cache;
+  EXPECT_EQ(with_cache, without_cache);
+  EXPECT_TRUE(std::regex_search(with_metrics, std::regex(R"(dimona_reader_cache_reads_total\{answer="copy"\} [1-9])")))
+      << with_metrics;
+  EXPECT_TRUE(std::regex_search(with_metrics, std::regex(R"(dimona_reader_cache_records_copied_total [1-9][0-9]{3,})")))
+      << with_metrics;
+  EXPECT_EQ(without_metrics.find("dimona_reader_cache"), std::string::npos) << without_metrics;
+  EXPECT_TRUE(std::filesystem::exists(dir_.file("kafka-data/reader-cache.db")));
 }
 
 TEST_F(CliOnKafka, AReadOfAMissingTopicSaysSoAndCreatesNothing) {
