@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${FUZZ_SECONDS:-10}
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(command_decoder event_decoder checkpoint citizen_index log_frames http_request register_csv directory_rows)
+[ ${#targets[@]} -eq 0 ] && targets=(command_decoder event_decoder checkpoint citizen_index log_frames http_request register_csv directory_rows reader_cache_rows)
 
 scripts/build.sh fuzz $(printf 'fuzz_%s ' "${targets[@]}")
 

@@ -4,9 +4,7 @@
 //   ranges(partition, first, end)     each partition's copied range [first, end)
 //   records(id, record)               id = partition << reader_cache_offset_bits | offset
 //
-// A record row holds recordedAt (i64 microseconds), the schema version (u32), the epoch (u64),
-// then event id, key, type, source and payload (each a u32 length and its bytes), little-endian
-// (engine/base/bytes.h). A record and its range's end are written in one transaction, so a
+// A record row is reader_cache_rows.h's. A record and its range's end are written in one transaction, so a
 // reader's transaction sees a range whose every present offset has its row.
 #include "engine/log/reader_cache.h"
 
@@ -25,11 +23,14 @@
 #include "engine/base/bytes.h"
 #include "engine/base/limits.h"
 #include "engine/base/private_file.h"
+#include "engine/log/reader_cache_rows.h"
 #include "engine/log/sqlite_util.h"
 
 namespace dimona {
 namespace {
 
+using reader_cache_rows::decode_record;
+using reader_cache_rows::encode_record;
 using sqlite_util::bind;
 using sqlite_util::bind_blob;
 using sqlite_util::bind_text;
@@ -66,27 +67,6 @@ int64_t key_of(uint32_t partition, Offset offset) {
 }
 // The last key a partition may hold.
 int64_t last_key_of(uint32_t partition) { return key_of(partition, limits::reader_cache_offsets_max - 1); }
-
-void encode_record(const LogRecord& r, std::string* out) {
-  out->clear();
-  put(out, r.recorded_at.micros);
-  put(out, r.schema_version);
-  put(out, r.epoch);
-  put(out, r.event_id);
-  put(out, r.key);
-  put(out, r.type);
-  put(out, r.source);
-  put(out, r.payload);
-}
-
-// false when the bytes are not one record's, whole.
-bool decode_record(std::string_view bytes, uint32_t partition, Offset offset, LogRecord* r) {
-  ByteReader in(bytes);
-  r->partition = partition;
-  r->offset = offset;
-  return in.get(&r->recorded_at.micros) && in.get(&r->schema_version) && in.get(&r->epoch) && in.get(&r->event_id) &&
-         in.get(&r->key) && in.get(&r->type) && in.get(&r->source) && in.get(&r->payload) && in.remaining() == 0;
-}
 
 bool same_record(const LogRecord& a, const LogRecord& b) {
   return a.partition == b.partition && a.offset == b.offset && a.recorded_at == b.recorded_at &&
@@ -599,6 +579,30 @@ Status claim_for(sqlite3* db, const Log& inner, const std::string& path) {
 }
 
 }  // namespace
+
+namespace reader_cache_rows {
+
+void encode_record(const LogRecord& r, std::string* out) {
+  out->clear();
+  put(out, r.recorded_at.micros);
+  put(out, r.schema_version);
+  put(out, r.epoch);
+  put(out, r.event_id);
+  put(out, r.key);
+  put(out, r.type);
+  put(out, r.source);
+  put(out, r.payload);
+}
+
+bool decode_record(std::string_view bytes, uint32_t partition, Offset offset, LogRecord* r) {
+  ByteReader in(bytes);
+  r->partition = partition;
+  r->offset = offset;
+  return in.get(&r->recorded_at.micros) && in.get(&r->schema_version) && in.get(&r->epoch) && in.get(&r->event_id) &&
+         in.get(&r->key) && in.get(&r->type) && in.get(&r->source) && in.get(&r->payload) && in.remaining() == 0;
+}
+
+}  // namespace reader_cache_rows
 
 std::optional<ReaderCacheStats> reader_cache_stats_of(const Log& log) {
   const auto* cached = dynamic_cast<const ReaderCacheLog*>(&log);

@@ -157,6 +157,9 @@ TEST_F(ReaderCache, ReadsByOffsetComeFromTheCopyFieldForField) {
   EXPECT_EQ(log->stats().hits, 1u);
   EXPECT_EQ(log->stats().misses, 0u);
   EXPECT_EQ(log->stats().records_copied, 61u + 8u);
+  // It holds SSINs: its owner's only, as every file of the data folder.
+  EXPECT_EQ(std::filesystem::status(path_).permissions() & std::filesystem::perms::all,
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
 }
 
 TEST_F(ReaderCache, WhatTheCopyCannotAnswerGoesToTheLog) {

@@ -5,8 +5,8 @@
 # those lines (batch reader), the checkpoint `dimona-ledger replay` wrote
 # (checkpoint), and a few requests of docs/api.md's kinds (http). Inputs
 # named regression-* are findings kept after their fix, and directory_rows/
-# holds hand-written seeds (the row grammar of engine/directory.cc): neither
-# is remade.
+# and reader_cache_rows/ hold hand-written seeds (the row grammars of
+# engine/directory.cc and engine/log/reader_cache_rows.h): none is remade.
 # Usage: tests/fuzz/make_corpus.sh [path/to/dimona-ledger]   (default build/api/dimona-ledger)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -15,7 +15,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 out=tests/fuzz/corpus
 # regression-* inputs (what a finding was, kept after its fix) stay.
-[ -d "$out" ] && find "$out" -type f ! -name 'regression-*' ! -path "$out/directory_rows/*" -delete
+[ -d "$out" ] && find "$out" -type f ! -name 'regression-*' ! -path "$out/directory_rows/*" ! -path "$out/reader_cache_rows/*" -delete
 mkdir -p "$out"/{command_decoder,event_decoder,log_frames,checkpoint,citizen_index,http_request,register_csv}
 
 grep -h '^{"' tests/data/one_per_rule.ndjson > "$tmp/commands"
