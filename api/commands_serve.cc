@@ -115,7 +115,8 @@ int run_serve(const CommonOptions& given, const ServeOptions& o) {
   if (!service.is_ok()) return fail("serve", service.status());
   std::unique_ptr<OutboxThread> outbox;  // after the service: the events log exists
   if (!o.outbox.empty()) {
-    Result<std::unique_ptr<OutboxThread>> started = OutboxThread::start(common, o.outbox);
+    // given, not common: the relay reads the log through no reader cache (one mirror per file).
+    Result<std::unique_ptr<OutboxThread>> started = OutboxThread::start(given, o.outbox);
     if (!started.is_ok()) return fail("serve: outbox relay", started.status());
     outbox = std::move(*started);
   }

@@ -66,10 +66,14 @@ Result<std::unique_ptr<Log>> open_ledger_log(const LedgerConfig& config, bool cr
   }
   Result<std::unique_ptr<Log>> log = dimona::open_log(uri, options);
   if (!log.is_ok() || config.reader_cache_path.empty() || !uri.starts_with("kafka://")) return log;
-  DIMONA_TRY(make_embedded_folder(config.reader_cache_path));
-  Result<std::unique_ptr<ReaderCacheLog>> cached = with_reader_cache(std::move(*log), config.reader_cache_path);
-  DIMONA_TRY(cached);
-  return std::unique_ptr<Log>(std::move(*cached));
+  Status folder = make_embedded_folder(config.reader_cache_path);
+  Result<std::unique_ptr<ReaderCacheLog>> cached =
+      folder.is_ok() ? with_reader_cache(std::move(*log), config.reader_cache_path) : folder;
+  if (cached.is_ok()) return std::unique_ptr<Log>(std::move(*cached));
+  // A cache only speeds reads up: without it serve answers the same, from the log.
+  std::fprintf(stderr, "dimona-ledger: warning: no reader cache (%s): a citizen's past is read from the log\n",
+               cached.status().to_string().c_str());
+  return dimona::open_log(uri, options);
 }
 
 Result<std::unique_ptr<Log>> open_outbox_log(const LedgerConfig& config, const std::string& uri, uint32_t partitions) {

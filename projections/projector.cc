@@ -855,12 +855,9 @@ Result<std::string> Projector::event_at(uint32_t p, Offset offset) const {
   DIMONA_ASSERT(p < partition_count());
   Result<std::unique_ptr<LogConsumer>> consumer = log_.open_reader();
   DIMONA_TRY(consumer);
-  Result<Offset> end = (*consumer)->end_offset(p);
-  DIMONA_TRY(end);
-  if (offset >= *end)
-    return failed_precondition("partition " + std::to_string(p) + " has no offset " + std::to_string(offset));
   std::string payload;
-  DIMONA_TRY(read_partition(**consumer, p, offset, offset + 1, [&](LogRecord& record) {
+  const Offset wanted[] = {offset};  // past the end: no_such_offset, as every read by offset
+  DIMONA_TRY((*consumer)->read_at(p, wanted, [&](LogRecord& record) {
     payload = std::move(record.payload);
     return Status::ok();
   }));

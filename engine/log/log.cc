@@ -43,14 +43,16 @@ uint32_t kafka_murmur2(std::string_view bytes) {
   return h;
 }
 
+Status no_such_offset(uint32_t partition, Offset offset) {
+  return failed_precondition("partition " + std::to_string(partition) + " has no offset " + std::to_string(offset));
+}
+
 Status LogConsumer::read_at(uint32_t partition, std::span<const Offset> offsets,
                             const std::function<Status(LogRecord&)>& f) {
   if (offsets.empty()) return Status::ok();
   Result<Offset> end = end_offset(partition);
   DIMONA_TRY(end);
-  if (offsets.back() >= *end)
-    return failed_precondition("partition " + std::to_string(partition) + " has no offset " +
-                               std::to_string(offsets.back()));
+  if (offsets.back() >= *end) return no_such_offset(partition, offsets.back());
   for (size_t i = 0; i < offsets.size();) {
     // [i, j): offsets read in one pass, across gaps of at most citizen_history_gap_records other
     // records (reading them costs less than a seek: a Kafka fetch).

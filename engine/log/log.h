@@ -196,6 +196,23 @@ class LogConsumer {
                          const std::function<Status(LogRecord&)>& f);
 };
 
+// kFailedPrecondition "partition P has no offset O": a read at or past a partition's end
+// (LogConsumer::read_at's refusal, on every backend).
+Status no_such_offset(uint32_t partition, Offset offset);
+
+// Frees a consumer's recycled buffers (LogConsumer::release_recycled) when it goes out of
+// scope: a long read's buffers go with the read, whatever way it ends.
+class ReleaseRecycledOnExit {
+ public:
+  explicit ReleaseRecycledOnExit(LogConsumer& consumer) : consumer_(consumer) {}
+  ~ReleaseRecycledOnExit() { consumer_.release_recycled(); }
+  ReleaseRecycledOnExit(const ReleaseRecycledOnExit&) = delete;
+  ReleaseRecycledOnExit& operator=(const ReleaseRecycledOnExit&) = delete;
+
+ private:
+  LogConsumer& consumer_;
+};
+
 class Log {
  public:
   virtual ~Log() = default;

@@ -18,11 +18,7 @@ Status read_partition(LogConsumer& consumer, uint32_t partition, Offset from, Of
   const uint32_t one[] = {partition};
   DIMONA_TRY(consumer.assign(one));
   DIMONA_TRY(consumer.seek(partition, from));
-  // Whatever way the read ends, the buffers recycled for it are freed with it.
-  struct Release {
-    LogConsumer& consumer;
-    ~Release() { consumer.release_recycled(); }
-  } release{consumer};
+  ReleaseRecycledOnExit release(consumer);
   std::vector<LogRecord> records;
   Offset at = from;
   auto last_progress = std::chrono::steady_clock::now();

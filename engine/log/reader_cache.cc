@@ -77,15 +77,27 @@ bool same_record(const LogRecord& a, const LogRecord& b) {
 // What the Log, its mirror and its readers share.
 struct CacheState {
   CacheState(std::string p, uint32_t n)
-      : path(std::move(p)), partitions(n), usable(new std::atomic<bool>[n]), ends(new std::atomic<uint64_t>[n]) {
+      : path(std::move(p)),
+        partitions(n),
+        usable(new std::atomic<bool>[n]),
+        generation(new std::atomic<uint64_t>[n]),
+        ends(new std::atomic<uint64_t>[n]) {
     for (uint32_t i = 0; i < n; ++i) {
       usable[i].store(false);
+      generation[i].store(0);
       ends[i].store(0);
     }
+  }
+  // The mirror stops partition p's copy answering reads (to check it, or to empty it). A read
+  // that began before gives up too: it delivers only if the generation it saw still holds.
+  void withdraw(uint32_t p) {
+    generation[p].fetch_add(1);
+    usable[p].store(false);
   }
   const std::string path;
   const uint32_t partitions;
   std::unique_ptr<std::atomic<bool>[]> usable;    // the partition's copy is checked: it may answer reads
+  std::unique_ptr<std::atomic<uint64_t>[]> generation;  // bumped by every withdraw()
   std::unique_ptr<std::atomic<uint64_t>[]> ends;  // the partition's copied end, as committed
   std::atomic<uint64_t> hits{0}, misses{0}, copied{0}, resets{0};
   std::mutex mutex;  // for `changed` only
@@ -116,6 +128,7 @@ class Mirror {
              std::pair{&commit_, "COMMIT"},
              std::pair{&range_, "SELECT first, end FROM ranges WHERE partition = ?1"},
              std::pair{&last_, "SELECT id, record FROM records WHERE id BETWEEN ?1 AND ?2 ORDER BY id DESC LIMIT 1"},
+             std::pair{&first_row_, "SELECT id, record FROM records WHERE id BETWEEN ?1 AND ?2 ORDER BY id LIMIT 1"},
              std::pair{&insert_, "INSERT OR REPLACE INTO records(id, record) VALUES(?1, ?2)"},
              std::pair{&set_range_, "INSERT OR REPLACE INTO ranges(partition, first, end) VALUES(?1, ?2, ?3)"},
              std::pair{&drop_records_, "DELETE FROM records WHERE id BETWEEN ?1 AND ?2"},
@@ -164,8 +177,10 @@ class Mirror {
     }
   }
 
-  // Checks each partition's copy, then follows the log until a failure or stop().
+  // Checks each partition's copy, then follows the log until a failure or stop(). Every copy
+  // stops answering reads until it is checked again (a failure may be the log replaced).
   Status follow() {
+    for (uint32_t p = 0; p < state_->partitions; ++p) state_->withdraw(p);
     Result<std::unique_ptr<LogConsumer>> consumer = inner_.open_consumer();
     DIMONA_TRY(consumer);
     consumer_ = std::move(*consumer);
@@ -188,13 +203,14 @@ class Mirror {
     return Status::ok();
   }
 
-  // Loads partition p's range and checks its last record against the log's: where the log ends
-  // before the copy, or differs there, the copy is emptied. Then p answers reads.
+  // Loads partition p's range and checks its first and last records against the log's: a range
+  // the keys cannot hold, or a copy that differs from the log at either end, is emptied. Then p
+  // answers reads.
   Status check_partition(uint32_t p) {
-    state_->usable[p].store(false, std::memory_order_release);
+    state_->withdraw(p);
     DIMONA_TRY(load_range(p));
     if (has_range_[p]) {
-      Result<bool> same = last_record_is_the_logs(p);
+      Result<bool> same = first_[p] < end_[p] ? copy_is_the_logs(p) : Result<bool>(false);
       DIMONA_TRY(same);
       if (!*same) {
         DIMONA_TRY(reset(p));
@@ -214,24 +230,20 @@ class Mirror {
     Result<bool> row = step_row(db_.get(), s, "cannot read the reader cache's ranges");
     DIMONA_TRY(row);
     has_range_[p] = *row;
-    first_[p] = *row ? static_cast<Offset>(sqlite3_column_int64(s, 0)) : 0;
-    end_[p] = *row ? static_cast<Offset>(sqlite3_column_int64(s, 1)) : 0;
+    const int64_t first = *row ? sqlite3_column_int64(s, 0) : 0;
+    const int64_t end = *row ? sqlite3_column_int64(s, 1) : 0;
+    // A range the keys cannot hold (a file changed from outside) reads as (0, 0): emptied by
+    // check_partition.
+    const bool sound = first >= 0 && first < end && static_cast<uint64_t>(end) <= limits::reader_cache_offsets_max;
+    first_[p] = sound ? static_cast<Offset>(first) : 0;
+    end_[p] = sound ? static_cast<Offset>(end) : 0;
     return Status::ok();
   }
 
-  Result<bool> last_record_is_the_logs(uint32_t p) {
-    LogRecord mine;
-    {
-      sqlite3_stmt* s = last_.get();
-      StatementUse use(s);
-      bind(s, 1, key_of(p, first_[p]));
-      bind(s, 2, key_of(p, end_[p] - 1));
-      Result<bool> row = step_row(db_.get(), s, "cannot read the reader cache's records");
-      DIMONA_TRY(row);
-      if (!*row) return false;
-      const Offset offset = static_cast<Offset>(sqlite3_column_int64(s, 0)) & (limits::reader_cache_offsets_max - 1);
-      if (!decode_record(sqlite_util::column_view(s, 1), p, offset, &mine)) return false;
-    }
+  // The copy's first and last records equal the log's at their offsets. A log that now ends
+  // before the copy does is checked at its own last offset: the same there (a new leader whose
+  // end lags for a moment) is checked again later (kUnavailable), not copied again.
+  Result<bool> copy_is_the_logs(uint32_t p) {
     if (!verifier_) {
       Result<std::unique_ptr<LogConsumer>> reader = inner_.open_reader();
       DIMONA_TRY(reader);
@@ -239,17 +251,43 @@ class Mirror {
     }
     Result<Offset> log_end = verifier_->end_offset(p);
     DIMONA_TRY(log_end);
-    if (*log_end < end_[p]) return false;
-    std::optional<LogRecord> theirs;
-    const Offset wanted[] = {mine.offset};
-    Status read = verifier_->read_at(p, wanted, [&](LogRecord& r) {
-      theirs = std::move(r);
-      return Status::ok();
-    });
-    // The log has no such offset now (or says it is corrupt there): not the copied log.
-    if (read.code() == Code::kFailedPrecondition || read.code() == Code::kCorruption) return false;
-    DIMONA_TRY(read);
-    return theirs.has_value() && same_record(*theirs, mine);
+    if (*log_end <= first_[p]) return false;
+    const bool behind = *log_end < end_[p];
+    for (const bool first : {true, false}) {
+      Result<std::optional<LogRecord>> mine = copied_record(p, first, behind ? *log_end : end_[p]);
+      DIMONA_TRY(mine);
+      if (!mine->has_value()) return false;
+      std::optional<LogRecord> theirs;
+      const Offset wanted[] = {(*mine)->offset};
+      Status read = verifier_->read_at(p, wanted, [&](LogRecord& r) {
+        theirs = std::move(r);
+        return Status::ok();
+      });
+      // The log has no such offset now (or says it is corrupt there): not the copied log.
+      if (read.code() == Code::kFailedPrecondition || read.code() == Code::kCorruption) return false;
+      DIMONA_TRY(read);
+      if (!theirs || !same_record(*theirs, **mine)) return false;
+    }
+    if (behind)
+      return unavailable("partition " + std::to_string(p) + " of the log ends at " + std::to_string(*log_end) +
+                         ", before its copy (" + std::to_string(end_[p]) + "): checked again");
+    return true;
+  }
+
+  // The copy's first record of partition p (or its last below `below`); none when there is
+  // none there or it does not decode.
+  Result<std::optional<LogRecord>> copied_record(uint32_t p, bool first, Offset below) {
+    sqlite3_stmt* s = first ? first_row_.get() : last_.get();
+    StatementUse use(s);
+    bind(s, 1, key_of(p, first_[p]));
+    bind(s, 2, key_of(p, below - 1));
+    Result<bool> row = step_row(db_.get(), s, "cannot read the reader cache's records");
+    DIMONA_TRY(row);
+    if (!*row) return std::optional<LogRecord>();
+    LogRecord r;
+    const Offset offset = static_cast<Offset>(sqlite3_column_int64(s, 0)) & (limits::reader_cache_offsets_max - 1);
+    if (!decode_record(sqlite_util::column_view(s, 1), p, offset, &r)) return std::optional<LogRecord>();
+    return std::optional<LogRecord>(std::move(r));
   }
 
   Status reset(uint32_t p) {
@@ -287,9 +325,13 @@ class Mirror {
       for (const LogRecord& r : records) {
         const uint32_t p = r.partition;
         DIMONA_ASSERT(p < state_->partitions);
-        if (has_range_[p] && r.offset < end_[p]) continue;
+        // The consumer was sought to the copy's end and hands each offset once, in order: an
+        // earlier one is the log gone back (replaced), and everything is checked again.
+        if (has_range_[p] && r.offset < end_[p])
+          return failed_precondition("partition " + std::to_string(p) + " of the log handed offset " +
+                                     std::to_string(r.offset) + ", before its copy's end " + std::to_string(end_[p]));
         if (r.offset >= limits::reader_cache_offsets_max) {
-          state_->usable[p].store(false, std::memory_order_release);
+          state_->withdraw(p);  // past what the keys hold: the log answers p's reads from now on
           continue;
         }
         encode_record(r, &bytes_);
@@ -321,8 +363,8 @@ class Mirror {
       for (uint32_t p = 0; p < state_->partitions; ++p) DIMONA_TRY(load_range(p));  // what the file holds
       return done;
     }
+    state_->copied.fetch_add(stored);  // before the ends: wait_copied() sees the count final
     for (uint32_t p : touched) state_->ends[p].store(end_[p], std::memory_order_release);
-    state_->copied.fetch_add(stored);
     state_->notify();
     return Status::ok();
   }
@@ -335,7 +377,7 @@ class Mirror {
   Log& inner_;
   std::shared_ptr<CacheState> state_;
   Connection db_;  // declared before the statements: closed after they are finalized
-  Statement begin_, commit_, range_, last_, insert_, set_range_, drop_records_, drop_range_;
+  Statement begin_, commit_, range_, last_, first_row_, insert_, set_range_, drop_records_, drop_range_;
   std::vector<Offset> first_, end_;  // each partition's range as the file holds it
   std::vector<bool> has_range_;
   std::string bytes_;                      // a record's row, reused
@@ -378,15 +420,20 @@ class CachedReader final : public LogConsumer {
     records.clear();
   }
   void release_recycled() override {
+    std::vector<LogRecord>().swap(records_);
     if (inner_) inner_->release_recycled();
   }
 
   Status read_at(uint32_t partition, std::span<const Offset> offsets,
                  const std::function<Status(LogRecord&)>& f) override {
-    if (!offsets.empty() && partition < state_->partitions &&
-        state_->usable[partition].load(std::memory_order_acquire)) {
-      Result<bool> cached = read_cached(partition, offsets);
-      if (cached.is_ok() && *cached) {
+    if (offsets.empty()) return Status::ok();  // as every backend: nothing read, nothing refused
+    if (partition < state_->partitions && offsets.back() < limits::reader_cache_offsets_max) {
+      // The copy answers when it was usable before the read and still is after it, with no
+      // withdraw() between (the copy checked or emptied meanwhile): CacheState::withdraw.
+      const uint64_t generation = state_->generation[partition].load();
+      Result<bool> cached = state_->usable[partition].load() ? read_cached(partition, offsets) : Result<bool>(false);
+      if (cached.is_ok() && *cached && state_->usable[partition].load() &&
+          state_->generation[partition].load() == generation) {
         state_->hits.fetch_add(1, std::memory_order_relaxed);
         // As inner's read_at: the assignment is the partition alone afterwards.
         if (inner_) {
@@ -546,8 +593,22 @@ Result<std::optional<std::string>> meta_value(sqlite3* db, std::string_view key)
   return std::optional<std::string>(std::string(sqlite_util::column_view(s->get(), 0)));
 }
 
-// Empties a file kept for another log (or an older format), and names this one.
-Status claim_for(sqlite3* db, const Log& inner, const std::string& path) {
+// The file at `path` opened as `inner`'s cache: made when missing, named (meta) when new; a file
+// of another log or format is kFailedPrecondition.
+Result<Connection> open_cache_file(const std::string& path, const Log& inner) {
+  std::error_code ignored;
+  if (!std::filesystem::exists(path, ignored))
+    DIMONA_TRY(create_private_file(path));  // 0600: it holds SSINs; -wal and -shm inherit the mode
+  Result<Connection> db =
+      sqlite_util::open_connection(path, SQLITE_OPEN_READWRITE, limits::sqlite_busy_timeout_ms, kWhat);
+  DIMONA_TRY(db);
+  sqlite3* raw = db->get();
+  DIMONA_TRY(exec(raw, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL"));
+  DIMONA_TRY(exec(raw, kSchema));
+  // The tables have this cache's columns (a file from outside may hold others of the same names).
+  for (const char* sql : {"SELECT key, value FROM meta LIMIT 0", "SELECT partition, first, end FROM ranges LIMIT 0",
+                          "SELECT id, record FROM records LIMIT 0"})
+    DIMONA_TRY(prepare(raw, sql));
   const std::pair<std::string_view, std::string> wanted[] = {
       {"format", std::to_string(kFormatVersion)},
       {"log", inner.uri()},
@@ -556,26 +617,40 @@ Status claim_for(sqlite3* db, const Log& inner, const std::string& path) {
   bool same = true;
   bool named = false;
   for (const auto& [key, value] : wanted) {
-    Result<std::optional<std::string>> has = meta_value(db, key);
+    Result<std::optional<std::string>> has = meta_value(raw, key);
     DIMONA_TRY(has);
     named = named || has->has_value();
     same = same && *has == value;
   }
-  if (same) return Status::ok();
-  if (named) std::fprintf(stderr, "dimona-ledger: reader cache %s was another log's copy: emptied\n", path.c_str());
-  DIMONA_TRY(exec(db, "BEGIN IMMEDIATE; DELETE FROM records; DELETE FROM ranges; DELETE FROM meta"));
+  if (same) return db;
+  if (named) return failed_precondition("a copy of another log, or of another format");
+  Result<std::optional<int64_t>> rows =
+      sqlite_util::query_int(raw, "SELECT count(*) FROM records", "cannot read the reader cache");
+  DIMONA_TRY(rows);
+  if (rows->value_or(0) != 0) return failed_precondition("records without the log's name");
   for (const auto& [key, value] : wanted) {
-    Result<Statement> s = prepare(db, "INSERT INTO meta(key, value) VALUES(?1, ?2)");
-    DIMONA_TRY(s);
-    bind_text(s->get(), 1, key);
-    bind_text(s->get(), 2, value);
-    Status done = step_done(db, s->get(), "cannot write the reader cache's meta table");
-    if (!done.is_ok()) {
-      (void)exec(db, "ROLLBACK");
-      return done;
-    }
+    Result<Statement> insert = prepare(raw, "INSERT OR REPLACE INTO meta(key, value) VALUES(?1, ?2)");
+    DIMONA_TRY(insert);
+    bind_text(insert->get(), 1, key);
+    bind_text(insert->get(), 2, value);
+    DIMONA_TRY(step_done(raw, insert->get(), "cannot write the reader cache's meta table"));
   }
-  return exec(db, "COMMIT");
+  return db;
+}
+
+// open_cache_file(); a file it refuses (another log's, not a database, tables of another shape)
+// is removed and made again, once: it is a cache.
+Result<Connection> open_or_remake_cache_file(const std::string& path, const Log& inner) {
+  Result<Connection> db = open_cache_file(path, inner);
+  if (db.is_ok()) return db;
+  std::fprintf(stderr, "dimona-ledger: reader cache %s: %s; made again\n", path.c_str(),
+               db.status().to_string().c_str());
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    std::error_code error;
+    std::filesystem::remove(path + suffix, error);
+    if (error) return io_error("cannot remove " + path + suffix + ": " + error.message());
+  }
+  return open_cache_file(path, inner);
 }
 
 }  // namespace
@@ -614,15 +689,8 @@ Result<std::unique_ptr<ReaderCacheLog>> with_reader_cache(std::unique_ptr<Log> i
   if (inner->partitions() > limits::reader_cache_partitions_max)
     return invalid_argument("the reader cache keeps at most " + std::to_string(limits::reader_cache_partitions_max) +
                             " partitions; the log has " + std::to_string(inner->partitions()));
-  std::error_code ignored;
-  if (!std::filesystem::exists(path, ignored))
-    DIMONA_TRY(create_private_file(path));  // 0600: it holds SSINs; -wal and -shm inherit the mode
-  Result<Connection> db =
-      sqlite_util::open_connection(path, SQLITE_OPEN_READWRITE, limits::sqlite_busy_timeout_ms, kWhat);
+  Result<Connection> db = open_or_remake_cache_file(path, *inner);
   DIMONA_TRY(db);
-  DIMONA_TRY(exec(db->get(), "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL"));
-  DIMONA_TRY(exec(db->get(), kSchema));
-  DIMONA_TRY(claim_for(db->get(), *inner, path));
   auto state = std::make_shared<CacheState>(path, inner->partitions());
   auto log = std::make_unique<CachedLog>(std::move(inner), state);
   auto mirror = std::make_unique<Mirror>(log->inner_log(), state, std::move(*db));

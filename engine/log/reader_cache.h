@@ -17,12 +17,18 @@
 // citizen"; docs/kafka.md, "The reader cache"). The embedded log needs none: it is local already.
 //
 // Trust. A log's record at an offset never changes, so a copy stays true while it is of the same
-// log. The file names its log (URI and partition count, and its own format): a file of another log
-// is emptied when opened. Before a partition's copy answers reads, the mirror compares the copy's
-// last record with the log's record at that offset; a partition that now ends before the copy
-// does, or whose record differs there (a topic deleted and made again), has its copy emptied and
-// copied again. A cache that fails (a read error, a row that does not decode, a wanted offset not
-// in the file) never fails a read: the read goes to inner, and stats() counts it.
+// log. The file names its log (URI and partition count, and its own format): a file of another
+// log, or one this cache cannot read as its own (not a database, tables of another shape), is
+// removed and made again when opened. Before a partition's copy answers reads, and again after
+// any failure of the mirror, the mirror compares the copy's first and last records with the log's
+// records at those offsets: a copy that differs at either (a topic deleted and made again), or
+// whose range the file cannot hold, is emptied and copied again; a log that ends before the copy
+// but agrees at its own end (a new leader catching up) is checked again later. A log that goes
+// back while followed (an offset handed twice) has every copy checked again. A read is answered
+// from the copy only if the copy was usable before it and still is after it, with no check or
+// emptying between (CacheState::withdraw). A cache that fails (a read error, a row that does not
+// decode, a wanted offset not in the file) never fails a read: the read goes to inner, and
+// stats() counts it.
 //
 // Durability. A cache (WAL, synchronous=NORMAL): a crash may lose its last transactions, never
 // leaves the file inconsistent; deleting it while no process has it open is safe.
@@ -64,8 +70,9 @@ class ReaderCacheLog : public Log {
 // The stats of `log` when it is a reader cache's (with_reader_cache()), else none.
 std::optional<ReaderCacheStats> reader_cache_stats_of(const Log& log);
 
-// kIoError / kCorruption when the file cannot be opened or made; kInvalidArgument for an inner
-// log with more partitions than the file's keys hold (limits::reader_cache_partitions_max).
+// kIoError / kCorruption when the file cannot be opened nor made again (a folder not writable);
+// kInvalidArgument for an inner log with more partitions than the file's keys hold
+// (limits::reader_cache_partitions_max). On failure `inner` is closed.
 Result<std::unique_ptr<ReaderCacheLog>> with_reader_cache(std::unique_ptr<Log> inner, const std::string& path);
 
 }  // namespace dimona

@@ -718,12 +718,8 @@ Status SqliteConsumer::read_at(uint32_t partition, std::span<const Offset> offse
   // As every backend: an offset past the end is refused before f sees any record.
   Result<Offset> log_end = end_offset(partition);
   DIMONA_TRY(log_end);
-  if (offsets.back() >= *log_end)
-    return failed_precondition(partition_text(partition) + " has no offset " + std::to_string(offsets.back()));
-  struct Release {  // whatever way the read ends, the buffers recycled for it are freed with it
-    SqliteConsumer& consumer;
-    ~Release() { consumer.release_recycled(); }
-  } release{*this};
+  if (offsets.back() >= *log_end) return no_such_offset(partition, offsets.back());
+  ReleaseRecycledOnExit release(*this);
   sqlite3_stmt* s = batch_at_.get();
   std::vector<uint32_t> wanted;
   std::vector<LogRecord> records;
