@@ -27,7 +27,11 @@ GroupLedgerService::GroupLedgerService(const LedgerConfig& config, const Clock& 
 Result<std::unique_ptr<GroupLedgerService>> GroupLedgerService::open(const LedgerConfig& config, const Clock& clock,
                                                                      GroupServiceOptions options) {
   std::unique_ptr<GroupLedgerService> s(new GroupLedgerService(config, clock, std::move(options)));
-  Result<std::unique_ptr<Log>> log = open_ledger_log(config, /*create=*/true);
+  // Membership, the owners table and the idle view read the log itself: the reader cache is the
+  // share's (open_embedded_service, one mirror of the file at a time, copying what it holds).
+  LedgerConfig own = config;
+  own.reader_cache_path.clear();
+  Result<std::unique_ptr<Log>> log = open_ledger_log(own, /*create=*/true);
   DIMONA_TRY(log);
   s->log_ = std::move(*log);
   s->held_.assign(s->log_->partitions(), false);
@@ -258,6 +262,11 @@ std::string_view GroupLedgerService::writer_status() const {
 }
 
 std::string GroupLedgerService::log_uri() const { return log_->uri(); }
+
+std::optional<ReaderCacheStats> GroupLedgerService::reader_cache_stats() const {
+  std::shared_lock lock(share_mutex_);
+  return share_ ? share_->reader_cache_stats() : std::nullopt;
+}
 
 Result<std::vector<PartitionProgress>> GroupLedgerService::progress() const {
   std::shared_lock lock(share_mutex_);

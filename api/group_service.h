@@ -76,7 +76,7 @@ class GroupLedgerService final : public LedgerService {
   uint64_t events_handed_over() const override;
   uint64_t commit_failures() const override;
   uint64_t fold_failures() const override;
-  std::optional<ReaderCacheStats> reader_cache_stats() const override { return reader_cache_stats_of(*log_); }
+  std::optional<ReaderCacheStats> reader_cache_stats() const override;
   Instant ledger_time() const override;
   void stop() override;
 

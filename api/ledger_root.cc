@@ -307,6 +307,9 @@ Result<std::unique_ptr<EmbeddedLedgerService>> open_embedded_service(
   // Serve at once (embedded_service.h): given a callback for a failed load, the partitions load
   // in the background; otherwise (a consumer group member) before this returns.
   const bool deferred = static_cast<bool>(on_load_failed) && options.partitions.empty();
+  // A member of a consumer group copies only its own partitions into its reader cache.
+  if (auto* cached = dynamic_cast<ReaderCacheLog*>(&log); cached != nullptr && !options.partitions.empty())
+    cached->copy_only(options.partitions);
   Result<std::unique_ptr<Projector>> projector = open_projector(log, options, deferred);
   DIMONA_TRY(projector);
   if (!deferred) DIMONA_TRY((*projector)->catch_up());

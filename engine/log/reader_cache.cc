@@ -145,6 +145,13 @@ class Mirror {
     thread_ = std::thread([this] { run(); });
   }
 
+  // The partitions to copy from now on (empty: every one); the others stop answering reads.
+  void copy_only(std::vector<uint32_t> partitions) {
+    std::lock_guard lock(wanted_mutex_);
+    wanted_ = std::move(partitions);
+    ++wanted_generation_;
+  }
+
   void stop() {
     {
       std::lock_guard lock(stop_mutex_);
@@ -167,6 +174,7 @@ class Mirror {
       consumer_.reset();
       verifier_.reset();
       if (stopping()) break;
+      if (s.is_ok()) continue;      // the partitions to copy changed: follow them at once
       if (s.to_string() != said) {  // the log's or SQLite's words: no record's key nor payload
         said = s.to_string();
         std::fprintf(stderr, "dimona-ledger: reader cache %s: cannot copy the log (%s); trying again every %d ms\n",
@@ -179,20 +187,34 @@ class Mirror {
 
   // Checks each partition's copy, then follows the log until a failure or stop(). Every copy
   // stops answering reads until it is checked again (a failure may be the log replaced).
+  // Returns ok at stop(), or when copy_only() changed the partitions to copy.
   Status follow() {
     for (uint32_t p = 0; p < state_->partitions; ++p) state_->withdraw(p);
+    std::vector<uint32_t> copied;
+    uint64_t generation = 0;
+    {
+      std::lock_guard lock(wanted_mutex_);
+      copied = wanted_;
+      generation = wanted_generation_;
+    }
+    if (copied.empty()) {
+      copied.resize(state_->partitions);
+      for (uint32_t p = 0; p < state_->partitions; ++p) copied[p] = p;
+    }
     Result<std::unique_ptr<LogConsumer>> consumer = inner_.open_consumer();
     DIMONA_TRY(consumer);
     consumer_ = std::move(*consumer);
-    std::vector<uint32_t> all(state_->partitions);
-    for (uint32_t p = 0; p < state_->partitions; ++p) all[p] = p;
-    DIMONA_TRY(consumer_->assign(all));
-    for (uint32_t p = 0; p < state_->partitions; ++p) {
+    DIMONA_TRY(consumer_->assign(copied));
+    for (uint32_t p : copied) {
       DIMONA_TRY(check_partition(p));
       DIMONA_TRY(consumer_->seek(p, end_[p]));
     }
     std::vector<LogRecord> records;
     while (!stopping()) {
+      {
+        std::lock_guard lock(wanted_mutex_);
+        if (wanted_generation_ != generation) return Status::ok();
+      }
       Result<size_t> n = consumer_->poll(records, std::chrono::milliseconds(limits::reader_cache_poll_ms),
                                          limits::reader_cache_poll_records);
       DIMONA_TRY(n);
@@ -386,6 +408,9 @@ class Mirror {
   std::mutex stop_mutex_;
   std::condition_variable stop_cv_;
   bool stopping_ = false;
+  std::mutex wanted_mutex_;
+  std::vector<uint32_t> wanted_;  // copy_only()'s partitions; empty: every one
+  uint64_t wanted_generation_ = 0;
   std::thread thread_;
 };
 
@@ -563,6 +588,11 @@ class CachedLog final : public ReaderCacheLog {
   bool has_groups() const override { return inner_->has_groups(); }
   Result<std::unique_ptr<KeyedTable>> open_table(std::string_view name) override { return inner_->open_table(name); }
 
+  void copy_only(std::vector<uint32_t> partitions) override {
+    for (uint32_t p : partitions) DIMONA_ASSERT(p < state_->partitions);
+    mirror_->copy_only(std::move(partitions));
+  }
+
   ReaderCacheStats stats() const override {
     return ReaderCacheStats{state_->hits.load(), state_->misses.load(), state_->copied.load(), state_->resets.load()};
   }
@@ -572,7 +602,7 @@ class CachedLog final : public ReaderCacheLog {
     std::unique_lock lock(state_->mutex);
     return state_->changed.wait_for(lock, timeout, [&] {
       for (uint32_t p = 0; p < state_->partitions; ++p)
-        if (!state_->usable[p].load() || state_->ends[p].load() < ends[p]) return false;
+        if (ends[p] != 0 && (!state_->usable[p].load() || state_->ends[p].load() < ends[p])) return false;
       return true;
     });
   }

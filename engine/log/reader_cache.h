@@ -46,6 +46,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "engine/base/status.h"
 #include "engine/log/log.h"
@@ -62,8 +63,13 @@ struct ReaderCacheStats {
 class ReaderCacheLog : public Log {
  public:
   virtual ReaderCacheStats stats() const = 0;
-  // Waits until every partition p's copy reaches ends[p] (ends.size() == partitions()) and may
-  // answer reads: true, or false after `timeout`. For tests and benchmarks.
+  // Copies these partitions only from now on (empty: every one, as at the start): a member of a
+  // consumer group copies what it holds. The others' copies stay in the file but stop answering
+  // reads (their reads go to the log) until copied again.
+  virtual void copy_only(std::vector<uint32_t> partitions) = 0;
+  // Waits until every partition p with ends[p] > 0 has a copy that reaches ends[p] and may
+  // answer reads (ends.size() == partitions()): true, or false after `timeout`. For tests and
+  // benchmarks.
   virtual bool wait_copied(std::span<const Offset> ends, std::chrono::milliseconds timeout) const = 0;
 };
 

@@ -389,6 +389,30 @@ TEST_F(ReaderCache, ReadersWhileTheMirrorCopiesGetTheLogsRecords) {
   EXPECT_GT(log->stats().hits, 0u);
 }
 
+// A consumer group's member copies the partitions it holds: the others' reads go to the log.
+TEST_F(ReaderCache, ACopyOfSomePartitionsAnswersTheirReadsAlone) {
+  std::unique_ptr<Log> inner = fresh_log();
+  append(*inner, 0, "a", 6);
+  append(*inner, 1, "b", 6);
+  Result<std::unique_ptr<ReaderCacheLog>> opened = with_reader_cache(std::move(inner), path_);
+  ASSERT_TRUE(opened.is_ok()) << opened.status().to_string();
+  ReaderCacheLog& log = **opened;
+  log.copy_only({1});
+  const Offset only_one[] = {0, 7};
+  ASSERT_TRUE(log.wait_copied(only_one, 20s));
+  std::this_thread::sleep_for(100ms);  // a mirror that copied partition 0 too would have by now
+  EXPECT_EQ(read_at(log, 1, {6}).at(0).event_id, "b-5");
+  EXPECT_EQ(read_at(log, 0, {6}).at(0).event_id, "a-5");
+  EXPECT_EQ(log.stats().hits, 1u);
+  EXPECT_EQ(log.stats().misses, 1u);
+  EXPECT_EQ(log.stats().records_copied, 7u);
+  log.copy_only({});  // every partition again
+  wait_copied(log);
+  EXPECT_EQ(read_at(log, 0, {6}).at(0).event_id, "a-5");
+  EXPECT_EQ(log.stats().hits, 2u);
+  EXPECT_EQ(log.stats().records_copied, 14u);
+}
+
 TEST_F(ReaderCache, EveryOtherCallIsTheLogs) {
   std::unique_ptr<Log> inner = fresh_log("memory:reader-cache-calls");
   Log* raw = inner.get();
