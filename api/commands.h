@@ -191,6 +191,7 @@ struct ServeOptions {
   std::string advertise;  // with --group: this process's base URL for the others; empty: http://ADDRESS:PORT
   bool portal_sign_in = false;  // development: the portal's sign-in mints tokens with the dev key (api/portal.h)
   bool reader_cache = true;     // on a Kafka log: DATA/reader-cache.db (engine/log/reader_cache.h)
+  bool prewarm = true;          // the embedded log read once into the page cache when loaded (engine/base/prewarm.h)
 };
 
 struct TokenOptions {

@@ -2,11 +2,14 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <thread>
 
 #include <boost/asio/ip/address.hpp>
 
@@ -21,6 +24,7 @@
 #include "api/server.h"
 #include "api/service.h"
 #include "engine/base/limits.h"
+#include "engine/base/prewarm.h"
 #include "projections/employer_register.h"
 
 namespace dimona::cli {
@@ -153,8 +157,33 @@ int run_serve(const CommonOptions& given, const ServeOptions& o) {
   std::printf("serving %s://%s:%u (links: %s); SIGTERM or Ctrl-C stops\n", (*server)->tls() ? "https" : "http",
               o.address.c_str(), (*server)->port(), public_url.c_str());
   std::fflush(stdout);
+  // Prewarming: once loaded, the file a citizen's past is read from (the embedded log, or on
+  // Kafka the reader cache) read into the page cache while memory is available, so that those
+  // reads find memory, not the disk (engine/base/prewarm.h, docs/operations.md).
+  std::atomic<bool> stopping{false};
+  std::thread prewarm;
+  const std::string embedded = api::embedded_log_path(common);
+  if (const std::string log_file = !embedded.empty() ? embedded : common.reader_cache_path;
+      o.prewarm && !log_file.empty()) {
+    prewarm = std::thread([&stopping, &service, log_file] {
+      while (!stopping.load() && !(*service)->wait_all_loaded(200)) {
+      }
+      if (stopping.load()) return;
+      const auto started = std::chrono::steady_clock::now();
+      Result<uint64_t> read = prewarm_file(log_file, prewarm_budget_bytes(), [&stopping] { return stopping.load(); });
+      if (!read.is_ok()) {
+        std::fprintf(stderr, "dimona-ledger: serve: warning: %s\n", read.status().to_string().c_str());
+      } else if (::isatty(STDERR_FILENO)) {
+        std::fprintf(stderr, "serve: %s prewarmed: %.1f MB in %.1f s\n", log_file.c_str(),
+                     static_cast<double>(*read) / 1e6,
+                     std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+      }
+    });
+  }
   int signal = 0;
   sigwait(&signals, &signal);
+  stopping.store(true);
+  if (prewarm.joinable()) prewarm.join();
   const Status load_failed = [&] {
     std::lock_guard lock(load_failure->mutex);
     return load_failure->status;

@@ -37,6 +37,11 @@ std::string log_uri_of(const LedgerConfig& config) {
   return !config.log_uri.empty() ? config.log_uri : "sqlite:" + config.data_dir + "/ledger.db";
 }
 
+std::string embedded_log_path(const LedgerConfig& config) {
+  const std::string uri = log_uri_of(config);
+  return uri.starts_with("sqlite:") ? embedded_path(uri).string() : std::string();
+}
+
 Status input_is_not_the_log(const std::string& input, const LedgerConfig& config) {
   const Result<KafkaAddress> in = parse_kafka_uri(input);
   const Result<KafkaAddress> log = parse_kafka_uri(log_uri_of(config));

@@ -32,6 +32,8 @@ class EmbeddedLedgerService;
 
 // The log URI config names: --log, or sqlite:DATA/ledger.db.
 std::string log_uri_of(const LedgerConfig& config);
+// The embedded log's file (sqlite:PATH), or empty when the log is another backend's.
+std::string embedded_log_path(const LedgerConfig& config);
 // kInvalidArgument when the input topic `input` (kafka://…) would read the ledger's own events
 // back as input (a loop): the log is a Kafka topic of the same name on a broker of the same
 // port, however its host is spelled (localhost, 127.0.0.1, ::1).

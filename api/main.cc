@@ -388,6 +388,9 @@ int main(int argc, char** argv) {
   srv->add_option("--projector-threads", serve.projector_threads, "Fold threads")->transform(whole_number(1, 64));
   srv->add_option("--tls-cert", serve.tls_certificate, "TLS certificate chain (PEM)")->envname("DIMONA_TLS_CERT");
   srv->add_option("--tls-key", serve.tls_private_key, "TLS private key (PEM)")->envname("DIMONA_TLS_KEY");
+  srv->add_flag("!--no-prewarm", serve.prewarm,
+                "Do not read the embedded log into the page cache once the partitions are loaded (default: read "
+                "while free memory lasts, docs/operations.md \"Prewarming the log\")");
   srv->add_flag("!--no-reader-cache", serve.reader_cache,
                 "On a Kafka log: keep no local copy of its records for reads by offset (default: DATA/reader-cache.db, "
                 "docs/kafka.md \"The reader cache\")");

@@ -214,6 +214,12 @@ inline constexpr size_t keyed_table_name_bytes_max = 64;
 inline constexpr size_t keyed_table_key_bytes_max = 128;
 inline constexpr size_t keyed_table_value_bytes_max = 1024;
 
+// --- Prewarming (engine/base/prewarm.h) ----------------------------------------------
+// serve reads the embedded log once into the page cache after its partitions are loaded, this
+// much at a time, at most the memory available then less prewarm_keep_available_bytes.
+inline constexpr size_t prewarm_chunk_bytes = 1 << 20;
+inline constexpr uint64_t prewarm_keep_available_bytes = uint64_t{2} << 30;
+
 // --- Reader cache (engine/log/reader_cache.h) ---------------------------------------
 // A cached record's key is partition << reader_cache_offset_bits | offset: offsets below 2^40
 // (a partition's first trillion records) and partitions below 2^(63-40) fit one SQLite rowid.
