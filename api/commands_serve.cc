@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include <boost/asio/ip/address.hpp>
@@ -95,6 +96,9 @@ int run_serve(const CommonOptions& given, const ServeOptions& o) {
   auto load_failure = std::make_shared<LoadFailure>();
   // What the input topic's records became, summed over its feeders, for /metrics.
   std::shared_ptr<api::InputTally> input_tally = o.input.empty() ? nullptr : std::make_shared<api::InputTally>();
+  // Declared before the service: its descriptor closes after every SQLite connection to the file
+  // (closing it earlier would drop SQLite's locks on it: engine/base/prewarm.h).
+  std::optional<PrewarmFile> warm;
   Result<std::unique_ptr<api::LedgerService>> service = unavailable("not opened");
   if (!o.group.empty()) {  // scale-out: this process's share of the partitions (api/group_service.h)
     if (o.advertise.empty() && o.port == 0)
@@ -165,20 +169,26 @@ int run_serve(const CommonOptions& given, const ServeOptions& o) {
   const std::string embedded = api::embedded_log_path(common);
   if (const std::string log_file = !embedded.empty() ? embedded : common.reader_cache_path;
       o.prewarm && !log_file.empty()) {
-    prewarm = std::thread([&stopping, &service, log_file] {
-      while (!stopping.load() && !(*service)->wait_all_loaded(200)) {
-      }
-      if (stopping.load()) return;
-      const auto started = std::chrono::steady_clock::now();
-      Result<uint64_t> read = prewarm_file(log_file, prewarm_budget_bytes(), [&stopping] { return stopping.load(); });
-      if (!read.is_ok()) {
-        std::fprintf(stderr, "dimona-ledger: serve: warning: %s\n", read.status().to_string().c_str());
-      } else if (::isatty(STDERR_FILENO)) {
-        std::fprintf(stderr, "serve: %s prewarmed: %.1f MB in %.1f s\n", log_file.c_str(),
-                     static_cast<double>(*read) / 1e6,
-                     std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-      }
-    });
+    Result<PrewarmFile> opened = PrewarmFile::open(log_file);
+    if (opened.is_ok()) {
+      warm.emplace(std::move(*opened));
+      prewarm = std::thread([&stopping, &service, file = &*warm] {
+        while (!stopping.load() && !(*service)->wait_all_loaded(200)) {
+        }
+        if (stopping.load()) return;
+        const auto started = std::chrono::steady_clock::now();
+        Result<uint64_t> read = file->read(prewarm_budget_bytes(), [&stopping] { return stopping.load(); });
+        if (!read.is_ok()) {
+          std::fprintf(stderr, "dimona-ledger: serve: warning: %s\n", read.status().to_string().c_str());
+        } else if (::isatty(STDERR_FILENO)) {
+          std::fprintf(stderr, "serve: %s prewarmed: %.1f MB in %.1f s\n", file->path().c_str(),
+                       static_cast<double>(*read) / 1e6,
+                       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+        }
+      });
+    } else {
+      std::fprintf(stderr, "dimona-ledger: serve: warning: %s\n", opened.status().to_string().c_str());
+    }
   }
   int signal = 0;
   sigwait(&signals, &signal);
