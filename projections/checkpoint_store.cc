@@ -12,37 +12,16 @@
 
 #include "engine/base/limits.h"
 #include "engine/base/private_file.h"
+#include "engine/base/sqlite.h"
 
 namespace dimona {
 namespace {
 
-struct DbCloser {
-  void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
-};
-struct StatementFinalizer {
-  void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
-};
-using Db = std::unique_ptr<sqlite3, DbCloser>;
-using Statement = std::unique_ptr<sqlite3_stmt, StatementFinalizer>;
+using Db = sqlite::Connection;
+using sqlite::prepare;
+using sqlite::Statement;
 
-Status sqlite_status(sqlite3* db, int rc, const std::string& what) {
-  const std::string message = what + ": " + sqlite3_errmsg(db);
-  if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) return busy(message);
-  if (rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB) return corruption(message);
-  return io_error(message);
-}
-
-Status exec(sqlite3* db, const char* sql) {
-  const int rc = sqlite3_exec(db, sql, nullptr, nullptr, nullptr);
-  return rc == SQLITE_OK ? Status::ok() : sqlite_status(db, rc, "checkpoint store");
-}
-
-Result<Statement> prepare(sqlite3* db, const char* sql) {
-  sqlite3_stmt* s = nullptr;
-  const int rc = sqlite3_prepare_v2(db, sql, -1, &s, nullptr);
-  if (rc != SQLITE_OK) return sqlite_status(db, rc, "checkpoint store");
-  return Statement(s);
-}
+Status exec(sqlite3* db, const std::string& sql) { return sqlite::exec(db, sql, "checkpoint store"); }
 
 constexpr char kSchema[] = R"sql(
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY NOT NULL, value INTEGER NOT NULL) STRICT, WITHOUT ROWID;
@@ -57,17 +36,14 @@ INSERT OR IGNORE INTO meta VALUES('format_version', 9);
 
 // Format 7 to 8: the fence column, NULL (no fence) in every kept checkpoint.
 constexpr char kUpgradeFrom7[] = R"sql(
-BEGIN IMMEDIATE;
 ALTER TABLE partition_states ADD COLUMN fence INTEGER;
 UPDATE meta SET value = 8 WHERE key = 'format_version' AND value = 7;
-COMMIT;
 )sql";
 
 // Format 8 to 9: the states in a rowid table, the state last. In format 8's WITHOUT ROWID table a
 // row was its key: SQLite read a row's whole state (megabytes) to compare it in every seek, and
 // walked it to reach the fence behind it. Now a seek compares small keys and reads no state.
 constexpr char kUpgradeFrom8[] = R"sql(
-BEGIN IMMEDIATE;
 CREATE TABLE partition_states_9(
   sequence INTEGER NOT NULL, partition INTEGER NOT NULL, offset INTEGER NOT NULL, fence INTEGER,
   state BLOB NOT NULL, PRIMARY KEY(sequence, partition)) STRICT;
@@ -76,7 +52,6 @@ INSERT INTO partition_states_9(sequence, partition, offset, fence, state)
 DROP TABLE partition_states;
 ALTER TABLE partition_states_9 RENAME TO partition_states;
 UPDATE meta SET value = 9 WHERE key = 'format_version' AND value = 8;
-COMMIT;
 )sql";
 
 }  // namespace
@@ -94,11 +69,10 @@ CheckpointStore::~CheckpointStore() { end_partial_load(); }
 Result<std::unique_ptr<CheckpointStore>> CheckpointStore::open(const std::string& path) {
   static_assert(kCheckpointFormatVersion == 9, "kSchema writes version 9");
   DIMONA_TRY(create_private_file(path));  // 0600: the states hold SSINs, and so will -wal and -shm
-  sqlite3* raw = nullptr;
-  const int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
-  Db db(raw);
-  if (rc != SQLITE_OK) return sqlite_status(raw, rc, "cannot open the checkpoint file " + path);
-  sqlite3_busy_timeout(db.get(), limits::sqlite_busy_timeout_ms);
+  Result<Db> opened = sqlite::open_connection(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                                              limits::sqlite_busy_timeout_ms, "the checkpoint file");
+  DIMONA_TRY(opened);
+  Db db = std::move(*opened);
   DIMONA_TRY(exec(db.get(), "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"));
   DIMONA_TRY(exec(db.get(), kSchema));
   Result<Statement> version = prepare(db.get(), "SELECT value FROM meta WHERE key = 'format_version'");
@@ -113,10 +87,8 @@ Result<std::unique_ptr<CheckpointStore>> CheckpointStore::open(const std::string
   for (const Upgrade& step : {Upgrade{7, kUpgradeFrom7}, Upgrade{8, kUpgradeFrom8}}) {
     if (v != step.from) continue;
     version->reset();
-    if (Status upgraded = exec(db.get(), step.sql); !upgraded.is_ok()) {
-      (void)exec(db.get(), "ROLLBACK");
-      return upgraded;
-    }
+    DIMONA_TRY(sqlite::in_transaction(db.get(), "BEGIN IMMEDIATE", "an upgrade of the checkpoint file " + path,
+                                      [&] { return exec(db.get(), step.sql); }));
     v = step.from + 1;
   }
   if (v != kCheckpointFormatVersion)
@@ -163,8 +135,7 @@ Status CheckpointStore::save(const Checkpoint& c, size_t keep) {
     for (size_t p = 0; p < c.partitions.size(); ++p) DIMONA_ASSERT(c.partitions[p].offset >= impl_->last_offsets[p]);
   }
   sqlite3* db = impl_->db.get();
-  DIMONA_TRY(exec(db, "BEGIN IMMEDIATE"));
-  auto body = [&]() -> Status {
+  DIMONA_TRY(sqlite::in_transaction(db, "BEGIN IMMEDIATE", "a checkpoint", [&]() -> Status {
     Result<Statement> head = prepare(db, "INSERT INTO checkpoints VALUES(?1, ?2, ?3, ?4, ?5)");
     DIMONA_TRY(head);
     uint64_t events = 0;
@@ -174,7 +145,7 @@ Status CheckpointStore::save(const Checkpoint& c, size_t keep) {
     sqlite3_bind_int64(head->get(), 2, static_cast<int64_t>(c.partitions.size()));
     sqlite3_bind_int64(head->get(), 3, c.ledger_time.micros);
     sqlite3_bind_blob64(head->get(), 4, c.state_hash.data(), c.state_hash.size(), SQLITE_STATIC);
-    if (int rc = sqlite3_step(head->get()); rc != SQLITE_DONE) return sqlite_status(db, rc, "checkpoint");
+    if (int rc = sqlite3_step(head->get()); rc != SQLITE_DONE) return sqlite::sqlite_error(db, rc, "checkpoint");
     Result<Statement> row = prepare(
         db, "INSERT INTO partition_states(sequence, partition, offset, state, fence) VALUES(?1, ?2, ?3, ?4, ?5)");
     DIMONA_TRY(row);
@@ -184,9 +155,11 @@ Status CheckpointStore::save(const Checkpoint& c, size_t keep) {
       sqlite3_bind_int64(s, 2, static_cast<int64_t>(p));
       sqlite3_bind_int64(s, 3, static_cast<int64_t>(c.partitions[p].offset));
       sqlite3_bind_blob64(s, 4, c.partitions[p].state.data(), c.partitions[p].state.size(), SQLITE_STATIC);
-      if (c.partitions[p].fence == kNoEpoch) sqlite3_bind_null(s, 5);
-      else sqlite3_bind_int64(s, 5, static_cast<int64_t>(c.partitions[p].fence));
-      if (int rc = sqlite3_step(s); rc != SQLITE_DONE) return sqlite_status(db, rc, "checkpoint");
+      if (c.partitions[p].fence == kNoEpoch)
+        sqlite3_bind_null(s, 5);
+      else
+        sqlite3_bind_int64(s, 5, static_cast<int64_t>(c.partitions[p].fence));
+      if (int rc = sqlite3_step(s); rc != SQLITE_DONE) return sqlite::sqlite_error(db, rc, "checkpoint");
       sqlite3_reset(s);
     }
     Result<Statement> kept = prepare(db, "SELECT sequence, events FROM checkpoints ORDER BY sequence");
@@ -203,16 +176,12 @@ Status CheckpointStore::save(const Checkpoint& c, size_t keep) {
     for (uint64_t sequence : thinned(std::move(all), keep)) {
       for (sqlite3_stmt* s : {drop_head->get(), drop_rows->get()}) {
         sqlite3_bind_int64(s, 1, static_cast<int64_t>(sequence));
-        if (int rc = sqlite3_step(s); rc != SQLITE_DONE) return sqlite_status(db, rc, "checkpoint");
+        if (int rc = sqlite3_step(s); rc != SQLITE_DONE) return sqlite::sqlite_error(db, rc, "checkpoint");
         sqlite3_reset(s);
       }
     }
-    return exec(db, "COMMIT");
-  };
-  if (Status s = body(); !s.is_ok()) {
-    (void)exec(db, "ROLLBACK");
-    return s;
-  }
+    return Status::ok();
+  }));
   impl_->last_offsets.clear();
   for (const PartitionCheckpoint& p : c.partitions) impl_->last_offsets.push_back(p.offset);
   return Status::ok();
@@ -301,8 +270,7 @@ Result<std::optional<Checkpoint>> CheckpointStore::load_each(std::optional<Insta
 
 Result<std::optional<Checkpoint>> CheckpointStore::begin_partial_load() {
   DIMONA_ASSERT(!impl_->partial);
-  if (sqlite3_exec(impl_->db.get(), "BEGIN", nullptr, nullptr, nullptr) != SQLITE_OK)
-    return io_error(std::string("checkpoint: cannot begin a read: ") + sqlite3_errmsg(impl_->db.get()));
+  DIMONA_TRY(sqlite::exec(impl_->db.get(), "BEGIN", "checkpoint: cannot begin a read"));
   impl_->partial = true;
   Result<std::optional<Checkpoint>> c = read(std::nullopt, nullptr, /*states=*/false);
   if (!c.is_ok() || !c->has_value()) {
@@ -350,7 +318,7 @@ Status CheckpointStore::read_partition_bytes(uint32_t p, const std::function<Sta
   const int rc = sqlite3_blob_open(db, "main", "partition_states", "state", sqlite3_column_int64(row->get(), 0),
                                    /*flags=read only*/ 0, &raw);
   const std::unique_ptr<sqlite3_blob, int (*)(sqlite3_blob*)> blob(raw, &sqlite3_blob_close);
-  if (rc != SQLITE_OK) return sqlite_status(db, rc, "checkpoint partition " + std::to_string(p));
+  if (rc != SQLITE_OK) return sqlite::sqlite_error(db, rc, "checkpoint partition " + std::to_string(p));
   const auto size = static_cast<uint64_t>(sqlite3_blob_bytes(raw));
   return walk([&](uint64_t at, uint64_t length) -> Result<std::string> {
     if (at > size || length > size - at)
@@ -358,7 +326,7 @@ Status CheckpointStore::read_partition_bytes(uint32_t p, const std::function<Sta
     std::string out(length, '\0');  // at most the state's size
     if (length > 0) {
       const int read = sqlite3_blob_read(raw, out.data(), static_cast<int>(length), static_cast<int>(at));
-      if (read != SQLITE_OK) return sqlite_status(db, read, "checkpoint partition " + std::to_string(p));
+      if (read != SQLITE_OK) return sqlite::sqlite_error(db, read, "checkpoint partition " + std::to_string(p));
     }
     return out;
   });
@@ -367,7 +335,7 @@ Status CheckpointStore::read_partition_bytes(uint32_t p, const std::function<Sta
 void CheckpointStore::end_partial_load() {
   if (!impl_->partial) return;
   impl_->partial = false;
-  (void)sqlite3_exec(impl_->db.get(), "COMMIT", nullptr, nullptr, nullptr);  // a read: nothing to lose
+  (void)exec(impl_->db.get(), "COMMIT");  // a read: nothing to lose
 }
 
 Result<std::vector<CheckpointSummary>> CheckpointStore::list() {

@@ -19,6 +19,7 @@
 #include "engine/base/limits.h"
 #include "engine/base/private_file.h"
 #include "engine/base/sharded_cache.h"
+#include "engine/base/sqlite.h"
 #include "engine/declaration.h"
 
 namespace dimona {
@@ -144,41 +145,14 @@ class Extract {
 };
 
 // --- SQLite -------------------------------------------------------------------
-struct DbCloser {
-  void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
-};
-struct StatementFinalizer {
-  void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
-};
-using Db = std::unique_ptr<sqlite3, DbCloser>;
-using Statement = std::unique_ptr<sqlite3_stmt, StatementFinalizer>;
+using Db = sqlite::Connection;
+using sqlite::prepare;
+using sqlite::Statement;
 
-Status sqlite_status(sqlite3* db, int rc, const std::string& what) {
-  const std::string message = what + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
-  if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) return busy(message);
-  if (rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB) return corruption(message);
-  return io_error(message);
-}
-
-Status exec(sqlite3* db, const char* sql) {
-  const int rc = sqlite3_exec(db, sql, nullptr, nullptr, nullptr);
-  return rc == SQLITE_OK ? Status::ok() : sqlite_status(db, rc, "employer reference");
-}
-
-Result<Statement> prepare(sqlite3* db, const char* sql) {
-  sqlite3_stmt* s = nullptr;
-  const int rc = sqlite3_prepare_v2(db, sql, -1, &s, nullptr);
-  if (rc != SQLITE_OK) return sqlite_status(db, rc, "employer reference");
-  return Statement(s);
-}
+Status exec(sqlite3* db, const std::string& sql) { return sqlite::exec(db, sql, "employer reference"); }
 
 Result<Db> open_db(const std::string& path, int flags) {
-  sqlite3* raw = nullptr;
-  const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
-  Db db(raw);
-  if (rc != SQLITE_OK) return sqlite_status(raw, rc, "cannot open " + path);
-  sqlite3_busy_timeout(db.get(), limits::sqlite_busy_timeout_ms);
-  return db;
+  return sqlite::open_connection(path, flags, limits::sqlite_busy_timeout_ms, "the employer reference");
 }
 
 constexpr int64_t kRegisterFormatVersion = 1;
@@ -272,9 +246,8 @@ Status for_each_line(const Extract& extract, const std::string& name, FileKind k
 }
 
 Status step_done(sqlite3* db, sqlite3_stmt* s) {
-  const int rc = sqlite3_step(s);
-  sqlite3_reset(s);
-  return rc == SQLITE_DONE ? Status::ok() : sqlite_status(db, rc, "employer reference");
+  sqlite::StatementUse use(s);
+  return sqlite::step_done(db, s, "employer reference");
 }
 
 Status import_enterprises(const Extract& extract, const std::string& name, ImportContext& context) {
@@ -354,7 +327,7 @@ Status import_deletions(const Extract& extract, const std::string& name, const c
 Result<uint64_t> count_enterprises(sqlite3* db) {
   Result<Statement> count = prepare(db, "SELECT count(*) FROM enterprise");
   DIMONA_TRY(count);
-  if (sqlite3_step(count->get()) != SQLITE_ROW) return sqlite_status(db, SQLITE_ERROR, "employer reference");
+  if (sqlite3_step(count->get()) != SQLITE_ROW) return sqlite::sqlite_error(db, SQLITE_ERROR, "employer reference");
   return static_cast<uint64_t>(sqlite3_column_int64(count->get(), 0));
 }
 
@@ -383,6 +356,8 @@ Status import_full(const Extract& extract, const std::string& store_path, Import
     // Nothing to protect until the rename: no journal, no sync, a large cache.
     DIMONA_TRY(exec(context.db, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-65536;"));
     DIMONA_TRY(exec(context.db, kSchema));
+    // No rollback on a failure (without a journal SQLite's ROLLBACK is undefined): the file is
+    // left to be removed by the next import.
     DIMONA_TRY(exec(context.db, "BEGIN"));
     DIMONA_TRY(import_enterprises(extract, "enterprise.csv", context));
     DIMONA_TRY(import_denominations(extract, "denomination.csv", context));
@@ -408,18 +383,21 @@ Status import_update(const Extract& extract, const std::string& store_path, Impo
   context.db = db->get();
   DIMONA_TRY(exec(context.db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA cache_size=-65536;"));
   DIMONA_TRY(exec(context.db, kSchema));
-  DIMONA_TRY(exec(context.db, "BEGIN IMMEDIATE"));
   RegisterImportReport& r = *context.report;
-  if (extract.size_of("enterprise_delete.csv"))
-    DIMONA_TRY(import_deletions(extract, "enterprise_delete.csv", "DELETE FROM enterprise WHERE number = ?",
-                                r.enterprises_deleted, context));
-  if (extract.size_of("denomination_delete.csv"))
-    DIMONA_TRY(import_deletions(extract, "denomination_delete.csv", "DELETE FROM denomination WHERE number = ?",
-                                r.denominations_deleted, context));
-  if (extract.size_of("enterprise_insert.csv")) DIMONA_TRY(import_enterprises(extract, "enterprise_insert.csv", context));
-  if (extract.size_of("denomination_insert.csv"))
-    DIMONA_TRY(import_denominations(extract, "denomination_insert.csv", context));
-  DIMONA_TRY(exec(context.db, "COMMIT"));  // a failure above drops the connection: SQLite rolls back
+  DIMONA_TRY(
+      sqlite::in_transaction(context.db, "BEGIN IMMEDIATE", "an update of the employer reference", [&]() -> Status {
+        if (extract.size_of("enterprise_delete.csv"))
+          DIMONA_TRY(import_deletions(extract, "enterprise_delete.csv", "DELETE FROM enterprise WHERE number = ?",
+                                      r.enterprises_deleted, context));
+        if (extract.size_of("denomination_delete.csv"))
+          DIMONA_TRY(import_deletions(extract, "denomination_delete.csv", "DELETE FROM denomination WHERE number = ?",
+                                      r.denominations_deleted, context));
+        if (extract.size_of("enterprise_insert.csv"))
+          DIMONA_TRY(import_enterprises(extract, "enterprise_insert.csv", context));
+        if (extract.size_of("denomination_insert.csv"))
+          DIMONA_TRY(import_denominations(extract, "denomination_insert.csv", context));
+        return Status::ok();
+      }));
   Result<uint64_t> count = count_enterprises(context.db);
   DIMONA_TRY(count);
   r.enterprises_in_store = *count;

@@ -23,24 +23,24 @@
 #include "engine/base/bytes.h"
 #include "engine/base/limits.h"
 #include "engine/base/private_file.h"
+#include "engine/base/sqlite.h"
 #include "engine/log/reader_cache_rows.h"
-#include "engine/log/sqlite_util.h"
 
 namespace dimona {
 namespace {
 
 using reader_cache_rows::decode_record;
 using reader_cache_rows::encode_record;
-using sqlite_util::bind;
-using sqlite_util::bind_blob;
-using sqlite_util::bind_text;
-using sqlite_util::Connection;
-using sqlite_util::exec;
-using sqlite_util::prepare;
-using sqlite_util::Statement;
-using sqlite_util::StatementUse;
-using sqlite_util::step_done;
-using sqlite_util::step_row;
+using sqlite::bind;
+using sqlite::bind_blob;
+using sqlite::bind_text;
+using sqlite::Connection;
+using sqlite::exec;
+using sqlite::prepare;
+using sqlite::Statement;
+using sqlite::StatementUse;
+using sqlite::step_done;
+using sqlite::step_row;
 
 constexpr int64_t kFormatVersion = 1;
 constexpr std::string_view kWhat = "the reader cache";
@@ -123,22 +123,19 @@ class Mirror {
 
   Status prepare_statements() {
     sqlite3* db = db_.get();
-    for (auto [statement, sql] : {
-             std::pair{&begin_, "BEGIN IMMEDIATE"},
-             std::pair{&commit_, "COMMIT"},
-             std::pair{&range_, "SELECT first, end FROM ranges WHERE partition = ?1"},
-             std::pair{&last_, "SELECT id, record FROM records WHERE id BETWEEN ?1 AND ?2 ORDER BY id DESC LIMIT 1"},
-             std::pair{&first_row_, "SELECT id, record FROM records WHERE id BETWEEN ?1 AND ?2 ORDER BY id LIMIT 1"},
-             std::pair{&insert_, "INSERT OR REPLACE INTO records(id, record) VALUES(?1, ?2)"},
-             std::pair{&set_range_, "INSERT OR REPLACE INTO ranges(partition, first, end) VALUES(?1, ?2, ?3)"},
-             std::pair{&drop_records_, "DELETE FROM records WHERE id BETWEEN ?1 AND ?2"},
-             std::pair{&drop_range_, "DELETE FROM ranges WHERE partition = ?1"},
-         }) {
-      Result<Statement> s = prepare(db, sql);
-      DIMONA_TRY(s);
-      *statement = std::move(*s);
-    }
-    return Status::ok();
+    Result<sqlite::Transactions> transactions = sqlite::Transactions::prepare(db, "BEGIN IMMEDIATE");
+    DIMONA_TRY(transactions);
+    transactions_ = std::move(*transactions);
+    return sqlite::prepare_all(
+        db, {
+                std::pair{&range_, "SELECT first, end FROM ranges WHERE partition = ?1"},
+                std::pair{&last_, "SELECT id, record FROM records WHERE id BETWEEN ?1 AND ?2 ORDER BY id DESC LIMIT 1"},
+                std::pair{&first_row_, "SELECT id, record FROM records WHERE id BETWEEN ?1 AND ?2 ORDER BY id LIMIT 1"},
+                std::pair{&insert_, "INSERT OR REPLACE INTO records(id, record) VALUES(?1, ?2)"},
+                std::pair{&set_range_, "INSERT OR REPLACE INTO ranges(partition, first, end) VALUES(?1, ?2, ?3)"},
+                std::pair{&drop_records_, "DELETE FROM records WHERE id BETWEEN ?1 AND ?2"},
+                std::pair{&drop_range_, "DELETE FROM ranges WHERE partition = ?1"},
+            });
   }
 
   void start() {
@@ -308,13 +305,12 @@ class Mirror {
     if (!*row) return std::optional<LogRecord>();
     LogRecord r;
     const Offset offset = static_cast<Offset>(sqlite3_column_int64(s, 0)) & (limits::reader_cache_offsets_max - 1);
-    if (!decode_record(sqlite_util::column_view(s, 1), p, offset, &r)) return std::optional<LogRecord>();
+    if (!decode_record(sqlite::column_view(s, 1), p, offset, &r)) return std::optional<LogRecord>();
     return std::optional<LogRecord>(std::move(r));
   }
 
   Status reset(uint32_t p) {
-    DIMONA_TRY(run_done(begin_.get(), "cannot begin a reader cache transaction"));
-    Status s = [&]() -> Status {
+    DIMONA_TRY(transactions_.run("an emptying of the reader cache", [&]() -> Status {
       {
         sqlite3_stmt* d = drop_records_.get();
         StatementUse use(d);
@@ -325,13 +321,8 @@ class Mirror {
       sqlite3_stmt* d = drop_range_.get();
       StatementUse use(d);
       bind(d, 1, p);
-      DIMONA_TRY(step_done(db_.get(), d, "cannot empty a partition of the reader cache"));
-      return run_done(commit_.get(), "cannot commit to the reader cache");
-    }();
-    if (!s.is_ok()) {
-      (void)exec(db_.get(), "ROLLBACK");
-      return s;
-    }
+      return step_done(db_.get(), d, "cannot empty a partition of the reader cache");
+    }));
     has_range_[p] = false;
     first_[p] = end_[p] = 0;
     return Status::ok();
@@ -340,10 +331,9 @@ class Mirror {
   // One poll's records, in one transaction; records before a partition's copied end (a
   // redelivery) are skipped. A partition past the keys' offsets stops answering reads.
   Status store(const std::vector<LogRecord>& records) {
-    DIMONA_TRY(run_done(begin_.get(), "cannot begin a reader cache transaction"));
     std::vector<uint32_t> touched;
     uint64_t stored = 0;
-    Status done = [&]() -> Status {
+    Status done = transactions_.run("a write to the reader cache", [&]() -> Status {
       for (const LogRecord& r : records) {
         const uint32_t p = r.partition;
         DIMONA_ASSERT(p < state_->partitions);
@@ -378,10 +368,9 @@ class Mirror {
         bind(s, 3, static_cast<int64_t>(end_[p]));
         DIMONA_TRY(step_done(db_.get(), s, "cannot write to the reader cache"));
       }
-      return run_done(commit_.get(), "cannot commit to the reader cache");
-    }();
+      return Status::ok();
+    });
     if (!done.is_ok()) {
-      (void)exec(db_.get(), "ROLLBACK");
       for (uint32_t p = 0; p < state_->partitions; ++p) DIMONA_TRY(load_range(p));  // what the file holds
       return done;
     }
@@ -391,15 +380,11 @@ class Mirror {
     return Status::ok();
   }
 
-  Status run_done(sqlite3_stmt* s, std::string_view what) {
-    StatementUse use(s);
-    return step_done(db_.get(), s, what);
-  }
-
   Log& inner_;
   std::shared_ptr<CacheState> state_;
   Connection db_;  // declared before the statements: closed after they are finalized
-  Statement begin_, commit_, range_, last_, first_row_, insert_, set_range_, drop_records_, drop_range_;
+  sqlite::Transactions transactions_;
+  Statement range_, last_, first_row_, insert_, set_range_, drop_records_, drop_range_;
   std::vector<Offset> first_, end_;  // each partition's range as the file holds it
   std::vector<bool> has_range_;
   std::string bytes_;                      // a record's row, reused
@@ -491,20 +476,18 @@ class CachedReader final : public LogConsumer {
 
   Status open_file() {
     if (db_) return Status::ok();
-    Result<Connection> db =
-        sqlite_util::open_connection(state_->path, SQLITE_OPEN_READONLY, limits::sqlite_busy_timeout_ms, kWhat);
+    Result<Connection> db = sqlite::open_connection(state_->path, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
+                                                    limits::sqlite_busy_timeout_ms, kWhat);
     DIMONA_TRY(db);
     Connection connection = std::move(*db);
-    for (auto [statement, sql] : {
-             std::pair{&begin_, "BEGIN"},
-             std::pair{&commit_, "COMMIT"},
-             std::pair{&range_, "SELECT first, end FROM ranges WHERE partition = ?1"},
-             std::pair{&record_, "SELECT record FROM records WHERE id = ?1"},
-         }) {
-      Result<Statement> s = prepare(connection.get(), sql);
-      DIMONA_TRY(s);
-      *statement = std::move(*s);
-    }
+    Result<sqlite::Transactions> transactions = sqlite::Transactions::prepare(connection.get(), "BEGIN");
+    DIMONA_TRY(transactions);
+    DIMONA_TRY(sqlite::prepare_all(connection.get(),
+                                   {
+                                       std::pair{&range_, "SELECT first, end FROM ranges WHERE partition = ?1"},
+                                       std::pair{&record_, "SELECT record FROM records WHERE id = ?1"},
+                                   }));
+    transactions_ = std::move(*transactions);
     db_ = std::move(connection);
     return Status::ok();
   }
@@ -513,11 +496,7 @@ class CachedReader final : public LogConsumer {
   Result<bool> read_cached(uint32_t partition, std::span<const Offset> offsets) {
     DIMONA_TRY(open_file());
     sqlite3* db = db_.get();
-    {
-      StatementUse use(begin_.get());
-      DIMONA_TRY(step_done(db, begin_.get(), "cannot read the reader cache"));
-    }
-    Result<bool> found = [&]() -> Result<bool> {
+    return transactions_.run("a read of the reader cache", [&]() -> Result<bool> {
       {
         sqlite3_stmt* s = range_.get();
         StatementUse use(s);
@@ -538,17 +517,11 @@ class CachedReader final : public LogConsumer {
         Result<bool> row = step_row(db, s, "cannot read the reader cache");
         DIMONA_TRY(row);
         if (!*row) return false;  // an offset the log may not have: its refusal is inner's to give
-        if (!decode_record(sqlite_util::column_view(s, 0), partition, offsets[i], &records_[i]))
+        if (!decode_record(sqlite::column_view(s, 0), partition, offsets[i], &records_[i]))
           return corruption("a record of the reader cache " + state_->path + " does not decode");
       }
       return true;
-    }();
-    StatementUse use(commit_.get());
-    if (Status ended = step_done(db, commit_.get(), "cannot read the reader cache"); !ended.is_ok()) {
-      (void)exec(db, "ROLLBACK");  // so that the next read may begin
-      return ended;
-    }
-    return found;
+    });
   }
 
   Log& inner_log_;
@@ -556,7 +529,8 @@ class CachedReader final : public LogConsumer {
   std::unique_ptr<LogConsumer> inner_;      // opened on first need
   std::optional<uint32_t> assign_on_open_;  // a cached read_at's assignment, for inner_ when opened
   Connection db_;                           // declared before the statements: closed after they are finalized
-  Statement begin_, commit_, range_, record_;
+  sqlite::Transactions transactions_;
+  Statement range_, record_;
   std::vector<LogRecord> records_;  // a read's records, their buffers reused
 };
 
@@ -620,7 +594,7 @@ Result<std::optional<std::string>> meta_value(sqlite3* db, std::string_view key)
   Result<bool> row = step_row(db, s->get(), "cannot read the reader cache's meta table");
   DIMONA_TRY(row);
   if (!*row) return std::optional<std::string>();
-  return std::optional<std::string>(std::string(sqlite_util::column_view(s->get(), 0)));
+  return std::optional<std::string>(std::string(sqlite::column_view(s->get(), 0)));
 }
 
 // The file at `path` opened as `inner`'s cache: made when missing, named (meta) when new; a file
@@ -630,7 +604,7 @@ Result<Connection> open_cache_file(const std::string& path, const Log& inner) {
   if (!std::filesystem::exists(path, ignored))
     DIMONA_TRY(create_private_file(path));  // 0600: it holds SSINs; -wal and -shm inherit the mode
   Result<Connection> db =
-      sqlite_util::open_connection(path, SQLITE_OPEN_READWRITE, limits::sqlite_busy_timeout_ms, kWhat);
+      sqlite::open_connection(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, limits::sqlite_busy_timeout_ms, kWhat);
   DIMONA_TRY(db);
   sqlite3* raw = db->get();
   DIMONA_TRY(exec(raw, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL"));
@@ -655,7 +629,7 @@ Result<Connection> open_cache_file(const std::string& path, const Log& inner) {
   if (same) return db;
   if (named) return failed_precondition("a copy of another log, or of another format");
   Result<std::optional<int64_t>> rows =
-      sqlite_util::query_int(raw, "SELECT count(*) FROM records", "cannot read the reader cache");
+      sqlite::query_int(raw, "SELECT count(*) FROM records", "cannot read the reader cache");
   DIMONA_TRY(rows);
   if (rows->value_or(0) != 0) return failed_precondition("records without the log's name");
   for (const auto& [key, value] : wanted) {

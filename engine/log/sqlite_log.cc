@@ -25,10 +25,10 @@
 
 #include "engine/base/limits.h"
 #include "engine/base/private_file.h"
+#include "engine/base/sqlite.h"
 #include "engine/log/keyed_table_internal.h"
 #include "engine/log/log_internal.h"
 #include "engine/log/sqlite_frames.h"
-#include "engine/log/sqlite_util.h"
 
 namespace dimona::log_internal {
 namespace {
@@ -57,23 +57,23 @@ constexpr std::string_view kPartitioner = "murmur2";
 // at 20 000 students; replay and the log's size about unchanged.
 constexpr int kPageSizeBytes = 16384;
 
-// --- SQLite, thinly (engine/log/sqlite_util.h) ------------------------------------
+// --- SQLite, thinly (engine/base/sqlite.h) -------------------------------------
 
-using sqlite_util::bind;
-using sqlite_util::bind_blob;
-using sqlite_util::bind_text;
-using sqlite_util::Connection;
-using sqlite_util::exec;
-using sqlite_util::prepare;
-using sqlite_util::query_int;
-using sqlite_util::sqlite_error;
-using sqlite_util::Statement;
-using sqlite_util::StatementUse;
-using sqlite_util::step_done;
-using sqlite_util::step_row;
+using sqlite::bind;
+using sqlite::bind_blob;
+using sqlite::bind_text;
+using sqlite::Connection;
+using sqlite::exec;
+using sqlite::prepare;
+using sqlite::query_int;
+using sqlite::sqlite_error;
+using sqlite::Statement;
+using sqlite::StatementUse;
+using sqlite::step_done;
+using sqlite::step_row;
 
 Result<Connection> open_connection(const std::string& path, int flags, int busy_timeout_ms) {
-  return sqlite_util::open_connection(path, flags, busy_timeout_ms, "the log");
+  return sqlite::open_connection(path, flags | SQLITE_OPEN_NOMUTEX, busy_timeout_ms, "the log");
 }
 
 std::string partition_text(uint32_t p) { return "partition " + std::to_string(p); }
@@ -148,14 +148,11 @@ Status create_schema(sqlite3* db, const LogOptions& options) {
 Status create_log(sqlite3* db, const LogOptions& options) {
   DIMONA_TRY(exec(db, "PRAGMA page_size = " + std::to_string(kPageSizeBytes)));
   DIMONA_TRY(exec(db, "PRAGMA journal_mode = WAL"));
-  DIMONA_TRY(exec(db, "BEGIN IMMEDIATE"));
-  Result<bool> raced = has_meta_table(db);
-  Status created = !raced.is_ok() ? raced.status() : *raced ? Status::ok() : create_schema(db, options);
-  if (!created.is_ok()) {
-    if (sqlite3_get_autocommit(db) == 0) (void)exec(db, "ROLLBACK");
-    return created;
-  }
-  return exec(db, "COMMIT");
+  return sqlite::in_transaction(db, "BEGIN IMMEDIATE", "the log's creation", [&]() -> Status {
+    Result<bool> raced = has_meta_table(db);
+    DIMONA_TRY(raced);
+    return *raced ? Status::ok() : create_schema(db, options);
+  });
 }
 
 // The log's partition count and version, after the format checks; refuses any format but 2 and 3.
@@ -300,23 +297,16 @@ class Writer {
  public:
   std::mutex mutex;
   Connection db;  // declared first: closed after the statements are finalized
-  Statement begin, commit, rollback, insert, tail;
+  sqlite::Transactions appends;
+  Statement insert, tail;
   // How the file's version stores a batch (set at open, before any producer).
   log_frames::Compression compression = log_frames::Compression::kBlocks;
 
   Status prepare_all() {
-    sqlite3* d = db.get();
-    Result<Statement> s = prepare(d, "BEGIN IMMEDIATE");
-    DIMONA_TRY(s);
-    begin = std::move(s).value();
-    for (auto [target, sql] :
-         {std::pair{&commit, std::string_view("COMMIT")}, std::pair{&rollback, std::string_view("ROLLBACK")},
-          std::pair{&insert, kInsertSql}, std::pair{&tail, kTailSql}}) {
-      Result<Statement> next = prepare(d, sql);
-      DIMONA_TRY(next);
-      *target = std::move(next).value();
-    }
-    return Status::ok();
+    Result<sqlite::Transactions> transactions = sqlite::Transactions::prepare(db.get(), "BEGIN IMMEDIATE");
+    DIMONA_TRY(transactions);
+    appends = std::move(*transactions);
+    return sqlite::prepare_all(db.get(), {std::pair{&insert, kInsertSql}, std::pair{&tail, kTailSql}});
   }
 
   // The partition's end and last recordedAt, as committed (call with mutex held).
@@ -356,13 +346,8 @@ class Writer {
   // Appends the batches in one transaction, if the partition still ends at expected_end.
   Status commit_batches(uint32_t partition, Offset expected_end, std::span<const EncodedBatch> batches) {
     std::lock_guard lock(mutex);
-    {
-      StatementUse use(begin.get());
-      DIMONA_TRY(step_done(db.get(), begin.get(), "cannot start an append to " + partition_text(partition)));
-    }
-    Status written = write(partition, expected_end, batches);
-    if (!written.is_ok()) roll_back();
-    return written;
+    return appends.run("an append to " + partition_text(partition),
+                       [&] { return write(partition, expected_end, batches); });
   }
 
  private:
@@ -374,15 +359,7 @@ class Writer {
                                  std::to_string(expected_end) + ": another writer appended to it; reopen the producer");
     }
     for (const EncodedBatch& batch : batches) DIMONA_TRY(insert_batch(batch));
-    StatementUse use(commit.get());
-    return step_done(db.get(), commit.get(), "cannot commit to " + partition_text(partition));
-  }
-
-  void roll_back() {
-    if (sqlite3_get_autocommit(db.get()) != 0) return;  // SQLite already rolled back
-    StatementUse use(rollback.get());
-    // A failed rollback leaves a transaction no one can reason about.
-    DIMONA_ASSERT(sqlite3_step(rollback.get()) == SQLITE_DONE);
+    return Status::ok();
   }
 };
 
@@ -626,7 +603,7 @@ class SqliteConsumer final : public LogConsumer {
     h->crc = sqlite3_column_int64(s, 4);
     h->codec = sqlite3_column_int64(s, 5);
     h->raw_size = sqlite3_column_int64(s, 6);
-    return sqlite_util::column_view(s, 7);
+    return sqlite::column_view(s, 7);
   }
 
   static size_t deliver(Cursor& c, std::vector<LogRecord>& out, size_t budget) {
@@ -910,22 +887,17 @@ class SqliteTable final : public KeyedTable {
   Status put_all(std::span<const Row> rows) override {
     for (const Row& row : rows) DIMONA_TRY(check_table_entry(name_, row.first, row.second));
     if (rows.empty()) return Status::ok();
-    DIMONA_TRY(exec(db_.get(), "BEGIN IMMEDIATE"));
-    Status written = Status::ok();
-    for (const Row& row : rows) {
-      sqlite3_stmt* s = row.second.empty() ? erase_.get() : upsert_.get();
-      StatementUse use(s);
-      bind_text(s, 1, name_);
-      bind_blob(s, 2, row.first);
-      if (!row.second.empty()) bind_blob(s, 3, row.second);
-      written = step_done(db_.get(), s, "cannot write to table " + name_);
-      if (!written.is_ok()) break;
-    }
-    if (written.is_ok()) written = exec(db_.get(), "COMMIT");
-    if (!written.is_ok()) {
-      if (sqlite3_get_autocommit(db_.get()) == 0) (void)exec(db_.get(), "ROLLBACK");
-      return written;
-    }
+    DIMONA_TRY(sqlite::in_transaction(db_.get(), "BEGIN IMMEDIATE", "a write to table " + name_, [&]() -> Status {
+      for (const Row& row : rows) {
+        sqlite3_stmt* s = row.second.empty() ? erase_.get() : upsert_.get();
+        StatementUse use(s);
+        bind_text(s, 1, name_);
+        bind_blob(s, 2, row.first);
+        if (!row.second.empty()) bind_blob(s, 3, row.second);
+        DIMONA_TRY(step_done(db_.get(), s, "cannot write to table " + name_));
+      }
+      return Status::ok();
+    }));
     for (const Row& row : rows) view_.apply(row.first, row.second);
     return Status::ok();
   }
@@ -962,9 +934,7 @@ class SqliteTable final : public KeyedTable {
   }
 
  private:
-  static std::string column_bytes(sqlite3_stmt* s, int column) {
-    return std::string(sqlite_util::column_view(s, column));
-  }
+  static std::string column_bytes(sqlite3_stmt* s, int column) { return std::string(sqlite::column_view(s, column)); }
 
   Connection db_;  // declared first: closed after the statements are finalized
   Statement upsert_, erase_, select_, all_;
