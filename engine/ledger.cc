@@ -880,7 +880,7 @@ auto find_in_others(const std::vector<LedgerState*>& states, uint32_t except, F&
 }  // namespace
 
 const Period* Ledger::period(PeriodId id) const {
-  return find_in_others(states_, partitions(), [id](const LedgerState& s) { return s.period(id); });
+  return find_in_others(states_, partitions(), [id](const LedgerState& s) { return s.probe_period(id); });
 }
 
 Instant Ledger::last_recorded_at() const {
@@ -915,7 +915,8 @@ Result<uint32_t> Ledger::subject_partition(const Declaration& d) {
   if (d.kind == DeclarationKind::kIn) return partition_of(d.ssin.valid() ? d.ssin.value : Ssin{});
   if (d.period_id.valid()) {
     const PeriodId id = d.period_id.value;
-    if (std::optional<uint32_t> p = holder(states_, [id](const LedgerState& s) { return s.period(id) != nullptr; }))
+    if (std::optional<uint32_t> p =
+            holder(states_, [id](const LedgerState& s) { return s.probe_period(id) != nullptr; }))
       return *p;
     if (reads_directory()) DIMONA_TRY(check_subject_held(id.value));  // another writer's?
   }
@@ -943,7 +944,7 @@ Result<RemoteFacts> Ledger::remote_facts(const Declaration& d, uint32_t p) {
   if (!d.period_id.valid() || states_[p]->period(d.period_id.value)) return facts;
   const PeriodId id = d.period_id.value;
   if (d.kind == DeclarationKind::kIn)
-    facts.id_taken = find_in_others(states_, p, [id](const LedgerState& s) { return s.period(id) != nullptr; });
+    facts.id_taken = find_in_others(states_, p, [id](const LedgerState& s) { return s.probe_period(id) != nullptr; });
   return facts;
 }
 
@@ -952,8 +953,9 @@ Result<RemoteFacts> Ledger::remote_facts(const Action& a, uint32_t p) {
   const ActionState& local = states_[p]->actions();
   auto others = [this, p](auto&& f) { return find_in_others(states_, p, f); };
   if (creates_subject(a.kind) && a.id != 0 && !local.id_in_use(a.id)) {
-    facts.id_taken = others(
-        [&a](const LedgerState& s) { return s.actions().id_in_use(a.id) || s.period(PeriodId{a.id}) != nullptr; });
+    facts.id_taken = others([&a](const LedgerState& s) {
+      return s.actions().id_in_use(a.id) || s.probe_period(PeriodId{a.id}) != nullptr;
+    });
     if (!facts.id_taken && reads_directory()) {
       Result<std::optional<uint32_t>> found = directory_->partition_of(a.id);
       DIMONA_TRY(found);

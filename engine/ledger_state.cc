@@ -415,6 +415,12 @@ std::string_view LedgerState::user_company_name(uint64_t key) const {
 bool LedgerState::restore_period(const Period& p) {
   const auto index = static_cast<uint32_t>(periods_.size());
   if (p.processed > limits::period_changes_max || !period_index_.insert(p.id.value, index)) return false;
+  if (period_filter_.full()) {  // grown twice as large, from every id (this one included)
+    period_filter_.reset(2 * period_index_.size());
+    period_index_.for_each([this](uint64_t id, uint32_t) { period_filter_.add(id); });
+  } else {
+    period_filter_.add(p.id.value);
+  }
   next_processed_ = std::max(next_processed_, p.processed + 1);
   periods_.push_back(p);
   uint32_t& w = worker_index_[p.worker.value];

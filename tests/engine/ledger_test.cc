@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <map>
 #include <set>
 #include <vector>
@@ -13,7 +14,9 @@
 namespace dimona {
 namespace {
 
+using testing::anomalies_of;
 using testing::event_count;
+using testing::has_anomaly;
 using testing::read_all;
 using testing::stu_in;
 
@@ -98,6 +101,59 @@ TEST_F(LedgerTest, TheQuotaScheduleIsReferenceDataNotEventsInEveryPartition) {
     }
   }
   EXPECT_EQ(records, 2u);
+}
+
+// An imported period id is one period's, whichever partition holds it (DOMAIN rule on period
+// ids; Ledger::remote_facts asks every other partition, through a filter of each one's ids that
+// grows with it: a filter that forgot an id would let a second IN take it).
+TEST_F(LedgerTest, AnImportedPeriodIdIsTakenWhicheverPartitionHoldsIt) {
+  // Valid SSINs of workers born 1990-01-01: serial, then 97 - (the nine digits mod 97).
+  std::vector<std::string> workers;
+  for (uint64_t serial = 1; workers.size() < 40; serial += 2) {
+    const uint64_t base = 900101 * 1000 + serial;
+    char text[12];
+    std::snprintf(text, sizeof text, "%09llu%02llu", static_cast<unsigned long long>(base),
+                  static_cast<unsigned long long>(97 - base % 97));
+    workers.emplace_back(text);
+  }
+  auto in = [](const std::string& worker, const std::string& day, uint64_t id) {
+    return R"({"employer":{"enterpriseNumber":"0403019261"},"worker":{"ssin":")" + worker +
+           R"("},"dimonaIn":{"features":{"jointCommissionNumber":"XXX","workerType":"STU"},"startDate":")" + day +
+           R"(","endDate":")" + day + R"(","plannedHoursNumber":4,"periodId":)" + std::to_string(id) + "}}";
+  };
+  auto day = [](int n) {  // 2025-07-01 onwards, one day each
+    const Date d{date_from_civil(2025, 7, 1).days + n};
+    return to_string(d);
+  };
+  // 1 200 imported ids over 40 workers, about 300 a partition: each partition's filter is
+  // rebuilt larger twice (at its 65th and its 257th id).
+  constexpr int kIds = 1200;
+  std::vector<uint64_t> ids;
+  std::vector<uint32_t> partition_of_id;
+  for (int i = 0; i < kIds; ++i) {
+    const uint64_t id = dimona_id_from_body(1'100'000'000 + static_cast<uint64_t>(i) * 13);
+    Submission s = submit(in(workers[i % 40], day(i / 40), id));
+    ASSERT_EQ(s.decision.result, ResultCode::kAccepted) << anomalies_of(s);
+    ASSERT_EQ(s.decision.period_id.value, id);
+    ids.push_back(id);
+    partition_of_id.push_back(s.partition);
+  }
+  ASSERT_TRUE(ledger_->commit().is_ok());
+  // Each id asked again by a worker of another partition: refused as taken.
+  int asked = 0;
+  for (size_t i = 0; i < ids.size(); ++i) {
+    for (size_t w = 0; w < workers.size(); ++w) {
+      Submission again = submit(in(workers[w], day(40 + static_cast<int>(i % 40)), ids[i]));
+      if (again.partition == partition_of_id[i]) continue;  // the same partition: decided locally
+      EXPECT_TRUE(has_anomaly(again, anomaly::kPeriodIdInvalid)) << ids[i] << ": " << anomalies_of(again);
+      ++asked;
+      break;
+    }
+  }
+  EXPECT_EQ(asked, kIds);
+  // A fresh id is free wherever it is asked.
+  Submission fresh = submit(in(workers[0], day(85), dimona_id_from_body(1'200'000'001)));
+  EXPECT_EQ(fresh.decision.result, ResultCode::kAccepted) << anomalies_of(fresh);
 }
 
 TEST_F(LedgerTest, NothingReachesTheLogBeforeCommit) {
