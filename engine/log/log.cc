@@ -1,6 +1,7 @@
 #include "engine/log/log.h"
 
 #include <charconv>
+#include <unordered_map>
 
 #include "engine/base/limits.h"
 #include "engine/log/input_topic.h"
@@ -197,24 +198,76 @@ Status validate_batch(std::span<const LogRecordDraft> records, Instant last_reco
   return Status::ok();
 }
 
+size_t ProducerSession::find_slot(std::string_view id, uint64_t hash) const {
+  DIMONA_ASSERT(!slots_.empty());
+  for (size_t i = home(hash);; i = (i + 1) & (slots_.size() - 1)) {
+    const Slot& slot = slots_[i];
+    if (slot.entry == kNoEntry || (slot.hash == hash && entries_[slot.entry].id == id)) return i;
+  }
+}
+
 std::optional<Offset> ProducerSession::offset_of(std::string_view event_id) const {
-  auto it = offsets_.find(std::string(event_id));
-  if (it == offsets_.end()) return std::nullopt;
-  return it->second;
+  if (count_ == 0) return std::nullopt;
+  const Slot& slot = slots_[find_slot(event_id, std::hash<std::string_view>{}(event_id))];
+  if (slot.entry == kNoEntry) return std::nullopt;
+  return entries_[slot.entry].offset;
+}
+
+void ProducerSession::place(uint32_t entry) {
+  size_t i = home(entries_[entry].hash);
+  while (slots_[i].entry != kNoEntry) i = (i + 1) & (slots_.size() - 1);
+  slots_[i] = Slot{entries_[entry].hash, entry};
+}
+
+void ProducerSession::grow() {
+  slots_.assign(slots_.empty() ? 16 : slots_.size() * 2, Slot{});
+  for (size_t k = 0; k < count_; ++k) place(static_cast<uint32_t>((head_ + k) % entries_.size()));
+}
+
+// Empties the oldest entry's slot, shifting the run behind it back (linear probing without
+// tombstones: every id stays reachable from its home slot).
+void ProducerSession::forget_oldest() {
+  const Entry& oldest = entries_[head_];
+  size_t i = find_slot(oldest.id, oldest.hash);
+  DIMONA_ASSERT(slots_[i].entry == head_);
+  const size_t mask = slots_.size() - 1;
+  for (size_t j = (i + 1) & mask; slots_[j].entry != kNoEntry; j = (j + 1) & mask) {
+    const size_t k = home(slots_[j].hash);
+    // Slot j may move to the hole at i when its home is not cyclically within (i, j].
+    const bool stays = i <= j ? (i < k && k <= j) : (i < k || k <= j);
+    if (!stays) {
+      slots_[i] = slots_[j];
+      i = j;
+    }
+  }
+  slots_[i] = Slot{};
+  head_ = (head_ + 1) % entries_.size();
+  --count_;
 }
 
 void ProducerSession::remember(std::string_view event_id, Offset offset) {
-  auto [it, inserted] = offsets_.emplace(std::string(event_id), offset);
-  if (!inserted) return;
-  order_.push_back(it->first);
-  if (order_.size() > limits::log_producer_event_ids_remembered) {
-    offsets_.erase(order_.front());
-    order_.pop_front();
+  const uint64_t hash = std::hash<std::string_view>{}(event_id);
+  if (count_ > 0 && slots_[find_slot(event_id, hash)].entry != kNoEntry) return;
+  constexpr size_t kWindow = limits::log_producer_event_ids_remembered;
+  if (count_ == kWindow) forget_oldest();
+  if ((count_ + 1) * 2 > slots_.size()) grow();
+  uint32_t entry;
+  if (entries_.size() < kWindow) {
+    entry = static_cast<uint32_t>(entries_.size());
+    entries_.push_back(Entry{std::string(event_id), offset, hash});
+  } else {  // the ring: the slot after the newest, freed by forget_oldest()
+    entry = static_cast<uint32_t>((head_ + count_) % kWindow);
+    entries_[entry].id.assign(event_id);
+    entries_[entry].offset = offset;
+    entries_[entry].hash = hash;
   }
+  ++count_;
+  place(entry);
 }
 
 std::vector<size_t> first_occurrences(std::span<const LogRecordDraft> records) {
   std::unordered_map<std::string_view, size_t> first;
+  first.reserve(records.size());
   std::vector<size_t> result(records.size());
   for (size_t i = 0; i < records.size(); ++i) {
     result[i] = first.emplace(records[i].event_id, i).first->second;

@@ -8,13 +8,12 @@
 // session per producer, used by its thread only.
 #pragma once
 
-#include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "engine/log/log.h"
@@ -25,14 +24,39 @@ namespace dimona::log_internal {
 // (against last_recorded_at, the partition's latest known, and within the batch).
 Status validate_batch(std::span<const LogRecordDraft> records, Instant last_recorded_at);
 
+// The event ids a producer appended lately, and their offsets: its idempotence window
+// (limits::log_producer_event_ids_remembered ids, the oldest forgotten first). An open-addressing
+// table of (hash, entry) slots over a ring of the entries: a look-up reads one slot run and, only
+// when a hash matches, one id; no allocation but the id's own per record.
 class ProducerSession {
  public:
   std::optional<Offset> offset_of(std::string_view event_id) const;
+  // Keeps the first offset of an id already remembered.
   void remember(std::string_view event_id, Offset offset);
+  size_t size() const { return count_; }
 
  private:
-  std::unordered_map<std::string, Offset> offsets_;
-  std::deque<std::string> order_;  // oldest first, to forget beyond the window
+  static constexpr uint32_t kNoEntry = ~uint32_t{0};
+  struct Slot {
+    uint64_t hash = 0;
+    uint32_t entry = kNoEntry;  // index in entries_
+  };
+  struct Entry {
+    std::string id;
+    Offset offset = 0;
+    uint64_t hash = 0;
+  };
+  size_t home(uint64_t hash) const { return hash & (slots_.size() - 1); }
+  // The slot of `id`, or of the empty slot where it would go.
+  size_t find_slot(std::string_view id, uint64_t hash) const;
+  void place(uint32_t entry);  // into the first empty slot of its run
+  void forget_oldest();
+  void grow();
+
+  std::vector<Slot> slots_;     // a power of two, at most half full
+  std::vector<Entry> entries_;  // a ring once it holds the window: head_ is the oldest
+  size_t head_ = 0;
+  size_t count_ = 0;
 };
 
 // For each record, the index of its first occurrence in the batch (itself
