@@ -534,11 +534,12 @@ bool logged_event(std::string_view json, Event* ev, EventDecoder& decoder, std::
 }  // namespace
 
 Result<Event> LoggedEventReader::read(std::string_view json) {
-  Event ev;
-  if (json.size() <= limits::event_bytes_max && logged_event(json, &ev, decoder_, &scratch_) && is_valid_utf8(json))
-    return ev;
+  Result<Event> event(std::in_place);  // filled where it is returned: no copy of the Event
+  if (json.size() <= limits::event_bytes_max && logged_event(json, &*event, decoder_, &scratch_) && is_valid_utf8(json))
+    return event;
   ++fallbacks_;
-  return decoder_.decode_copy(json);
+  event = decoder_.decode_copy(json);
+  return event;
 }
 
 }  // namespace dimona

@@ -72,6 +72,9 @@ template <typename T>
 class [[nodiscard]] Result {
  public:
   Result(T value) : state_(std::move(value)) {}  // NOLINT: implicit on purpose
+  // A value made in place (no move of a large T into the result).
+  template <typename... Args>
+  explicit Result(std::in_place_t, Args&&... args) : state_(std::in_place_type<T>, std::forward<Args>(args)...) {}
   Result(Status status) : state_(std::move(status)) {  // NOLINT
     DIMONA_ASSERT(!std::get<Status>(state_).is_ok());
   }
