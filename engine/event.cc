@@ -236,7 +236,8 @@ void encode_event(const Event& event, std::string* out) {
   w.key("type").string(event_type_name(event.type));
   w.key("schemaVersion").integer(event.schema_version);
   if (event.ssin.value != 0) w.key("ssin").digits(event.ssin.value, 11);
-  w.key("recordedAt").string(to_string(event.recorded_at));
+  char recorded_at[kInstantTextBytesMax];
+  w.key("recordedAt").string(std::string_view(recorded_at, format_instant(event.recorded_at, recorded_at)));
   w.key("source").string(event.source);
   w.key("body").begin_object();
   if (event.is_declaration()) write_declaration_body(w, event.declaration);

@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "engine/base/assert.h"
 #include "engine/base/limits.h"
 
 namespace dimona {
@@ -22,29 +23,27 @@ bool take_number(std::string_view* text, char terminator, Integer* out) {
   return true;
 }
 
-void append_number(uint64_t value, std::string* out) {
-  char digits[20];
-  const auto [end, ec] = std::to_chars(digits, digits + sizeof digits, value);
-  DIMONA_ASSERT(ec == std::errc());
-  out->append(digits, end);
-}
-
-void append_mark(const SourceMark& m, std::string* out) {
-  append_number(m.index, out);
-  out->push_back(',');
-  append_number(m.bytes, out);
-  out->push_back(',');
-  append_number(m.crc, out);
-}
-
 }  // namespace
 
 void format_source_position(const SourcePosition& p, std::string* out) {
+  // "@INDEX,BYTES,CRC/INDEX,BYTES,CRC" made in one buffer and appended once (written per event).
+  char marks[1 + 6 * 20 + 5];
+  char* at = marks;
+  auto number = [&](uint64_t value, char then) {
+    const auto [end, ec] = std::to_chars(at, marks + sizeof marks, value);
+    DIMONA_ASSERT(ec == std::errc());
+    at = end;
+    if (then != '\0') *at++ = then;
+  };
+  *at++ = '@';
+  number(p.at.index, ',');
+  number(p.at.bytes, ',');
+  number(p.at.crc, '/');
+  number(p.resume.index, ',');
+  number(p.resume.bytes, ',');
+  number(p.resume.crc, '\0');
   out->append(p.source);
-  out->push_back('@');
-  append_mark(p.at, out);
-  out->push_back('/');
-  append_mark(p.resume, out);
+  out->append(marks, static_cast<size_t>(at - marks));
 }
 
 std::string_view source_of_position(std::string_view text) {

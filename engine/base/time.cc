@@ -2,6 +2,8 @@
 
 #include <chrono>
 
+#include "engine/base/assert.h"
+
 namespace dimona {
 namespace {
 
@@ -154,12 +156,11 @@ std::optional<Instant> parse_instant(std::string_view s) {
   return Instant{seconds * kMicrosPerSecond + micros};
 }
 
-std::string to_string(Instant instant) {
+size_t format_instant(Instant instant, char* buf) {
   const Date day = date_of(instant);
   const int64_t in_day = instant.micros - int64_t{day.days} * kMicrosPerDay;
   const int64_t secs = in_day / kMicrosPerSecond;
   const int64_t frac = in_day % kMicrosPerSecond;
-  char buf[32];
   format_date(day, buf);
   buf[10] = 'T';
   put2(buf + 11, static_cast<int32_t>(secs / 3600));
@@ -174,7 +175,13 @@ std::string to_string(Instant instant) {
     for (int i = 0; i < 6; ++i, scale /= 10) buf[n++] = static_cast<char>('0' + frac / scale % 10);
   }
   buf[n++] = 'Z';
-  return std::string(buf, n);
+  DIMONA_ASSERT(n <= kInstantTextBytesMax);
+  return n;
+}
+
+std::string to_string(Instant instant) {
+  char buf[kInstantTextBytesMax];
+  return std::string(buf, format_instant(instant, buf));
 }
 
 Instant SystemClock::now() const {

@@ -13,6 +13,7 @@
 // implementation says its own rules (both here are safe to share).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <limits>
 #include <optional>
@@ -69,6 +70,10 @@ inline constexpr int64_t kMicrosPerDay = 86'400 * kMicrosPerSecond;
 std::optional<Instant> parse_instant(std::string_view text);
 // "YYYY-MM-DDThh:mm:ssZ", with ".ffffff" only when the microseconds are not 0.
 std::string to_string(Instant instant);
+// The same text written to `out` (at least kInstantTextBytesMax bytes); returns its length. No
+// allocation: the writer formats an instant per event.
+inline constexpr size_t kInstantTextBytesMax = 27;  // YYYY-MM-DDTHH:MM:SS.ffffffZ
+size_t format_instant(Instant instant, char* out);
 inline Date date_of(Instant i) {
   int64_t days = i.micros >= 0 ? i.micros / kMicrosPerDay : -((-i.micros + kMicrosPerDay - 1) / kMicrosPerDay);
   return Date{static_cast<int32_t>(days)};
