@@ -275,5 +275,31 @@ std::vector<size_t> first_occurrences(std::span<const LogRecordDraft> records) {
   return result;
 }
 
+void SpareRecords::keep(std::vector<LogRecord>& records) {
+  for (LogRecord& r : records) {
+    if (kept_.size() >= limits::log_read_chunk_records) break;
+    if (r.payload.capacity() > kPayloadBytesMax) continue;
+    kept_.push_back(std::move(r));
+  }
+  records.clear();
+}
+
+LogRecord SpareRecords::take() {
+  LogRecord record;
+  if (kept_.empty()) return record;
+  LogRecord& used = kept_.back();
+  record.event_id.swap(used.event_id);
+  record.key.swap(used.key);
+  record.type.swap(used.type);
+  record.payload.swap(used.payload);
+  record.source.swap(used.source);
+  kept_.pop_back();
+  return record;
+}
+
+void SpareRecords::give_back(LogRecord&& record) {
+  if (kept_.size() < limits::log_read_chunk_records) kept_.push_back(std::move(record));
+}
+
 }  // namespace log_internal
 }  // namespace dimona

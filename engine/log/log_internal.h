@@ -59,6 +59,27 @@ class ProducerSession {
   size_t count_ = 0;
 };
 
+// The records a consumer's reader is done with (LogConsumer::recycle), kept for their string
+// buffers: a long read fills each record it delivers into buffers it already has instead of
+// allocating five strings a record. At most limits::log_read_chunk_records are kept, none whose
+// payload holds over kPayloadBytesMax (a rare large event is not worth keeping). Used by one
+// consumer's thread only.
+class SpareRecords {
+ public:
+  static constexpr size_t kPayloadBytesMax = 16 * 1024;
+  // Moves what is worth keeping out of `records`, then empties it.
+  void keep(std::vector<LogRecord>& records);
+  // A record with default fields and, when one is kept, its buffers (their bytes do not matter:
+  // the caller assigns every string).
+  LogRecord take();
+  // Takes back one record that was taken and not delivered.
+  void give_back(LogRecord&& record);
+  void release() { std::vector<LogRecord>().swap(kept_); }
+
+ private:
+  std::vector<LogRecord> kept_;
+};
+
 // For each record, the index of its first occurrence in the batch (itself
 // when it is the first): a repeated event id inside one batch is appended once.
 std::vector<size_t> first_occurrences(std::span<const LogRecordDraft> records);

@@ -324,23 +324,11 @@ EncodedBatch encode_batch(uint32_t partition, Offset base, std::span<const LogRe
   return batch;
 }
 
-// A record with default fields and, from the back of `spare` when it holds one, its string
-// buffers (read_frame assigns every string, so the bytes they hold do not matter).
-LogRecord take_spare(std::vector<LogRecord>* spare) {
-  LogRecord record;
-  if (spare == nullptr || spare->empty()) return record;
-  LogRecord& used = spare->back();
-  record.event_id.swap(used.event_id);
-  record.key.swap(used.key);
-  record.type.swap(used.type);
-  record.payload.swap(used.payload);
-  record.source.swap(used.source);
-  spare->pop_back();
-  return record;
-}
+// A record with default fields, in the buffers of a spare one when `spare` holds any.
+LogRecord take_spare(log_internal::SpareRecords* spare) { return spare == nullptr ? LogRecord{} : spare->take(); }
 
 Status decode_frames(std::string_view frames, uint32_t partition, Offset base, uint32_t count,
-                     std::vector<LogRecord>* out, std::vector<LogRecord>* spare) {
+                     std::vector<LogRecord>* out, log_internal::SpareRecords* spare) {
   const size_t before = out->size();
   // No more records than the bytes can hold (a frame's fixed fields and a one-byte id: 33 bytes),
   // whatever count a caller passes.
@@ -365,7 +353,7 @@ Status decode_frames(std::string_view frames, uint32_t partition, Offset base, u
 }
 
 Status decode_batch(const BatchHeader& h, std::string_view stored, std::vector<LogRecord>* out, std::string* scratch,
-                    std::vector<LogRecord>* spare) {
+                    log_internal::SpareRecords* spare) {
   const std::string at = batch_location(h.partition, h.base_offset);
   if (!header_in_range(h, stored.size())) return corruption(at + " has an impossible header");
   if (batch_crc(h, stored) != static_cast<uint32_t>(h.crc)) return corruption(at + " fails its CRC");
@@ -413,7 +401,7 @@ namespace {
 // appended to out, the others stepped over without a copy. False when a frame is not whole.
 bool walk_frames(const BatchHeader& h, std::string_view frames, uint32_t first, uint32_t end,
                  std::span<const uint32_t> wanted, size_t* next, std::vector<LogRecord>* out,
-                 std::vector<LogRecord>* spare, bool to_the_end = false) {
+                 log_internal::SpareRecords* spare, bool to_the_end = false) {
   Reader in(frames);
   uint32_t i = first;
   for (; *next < wanted.size() && wanted[*next] < end; ++i) {
@@ -442,7 +430,7 @@ bool walk_frames(const BatchHeader& h, std::string_view frames, uint32_t first, 
 // frames past it not parsed (the CRC vouches for their bytes). The records' recordedAt must lie
 // within the header's and not go back.
 Status decode_some(const BatchHeader& h, std::string_view stored, std::span<const uint32_t> wanted,
-                   std::vector<LogRecord>* out, std::string* scratch, std::vector<LogRecord>* spare) {
+                   std::vector<LogRecord>* out, std::string* scratch, log_internal::SpareRecords* spare) {
   DIMONA_ASSERT(header_in_range(h, stored.size()) && !wanted.empty() && wanted.back() < h.count);
   const std::string at = batch_location(h.partition, h.base_offset);
   if (batch_crc(h, stored) != static_cast<uint32_t>(h.crc)) return corruption(at + " fails its CRC");
@@ -509,7 +497,7 @@ Status decode_some(const BatchHeader& h, std::string_view stored, std::span<cons
 }  // namespace
 
 Status decode_batch_window(const BatchHeader& h, std::string_view stored, uint32_t first, uint32_t n,
-                           std::vector<LogRecord>* out, std::string* scratch, std::vector<LogRecord>* spare) {
+                           std::vector<LogRecord>* out, std::string* scratch, log_internal::SpareRecords* spare) {
   if (!header_in_range(h, stored.size()) || n == 0 || first >= h.count || n > h.count - first)
     return decode_batch(h, stored, out, scratch, spare);  // refused there, with its message, or whole
   if (first == 0 && n == h.count) return decode_batch(h, stored, out, scratch, spare);
@@ -519,7 +507,7 @@ Status decode_batch_window(const BatchHeader& h, std::string_view stored, uint32
 }
 
 Status decode_batch_records(const BatchHeader& h, std::string_view stored, std::span<const uint32_t> wanted,
-                            std::vector<LogRecord>* out, std::string* scratch, std::vector<LogRecord>* spare) {
+                            std::vector<LogRecord>* out, std::string* scratch, log_internal::SpareRecords* spare) {
   if (wanted.empty()) return Status::ok();
   for (size_t i = 1; i < wanted.size(); ++i) DIMONA_ASSERT(wanted[i] > wanted[i - 1]);
   if (!header_in_range(h, stored.size()) || wanted.back() >= h.count)

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "engine/log/log.h"
+#include "engine/log/log_internal.h"
 
 namespace dimona::log_frames {
 
@@ -76,14 +77,14 @@ EncodedBatch encode_batch(uint32_t partition, Offset base, std::span<const LogRe
 // buffers of one taken from the back of `spare` when it holds any
 // (LogConsumer::recycle): the same record, fewer allocations.
 Status decode_frames(std::string_view frames, uint32_t partition, Offset base, uint32_t count,
-                     std::vector<LogRecord>* out, std::vector<LogRecord>* spare = nullptr);
+                     std::vector<LogRecord>* out, log_internal::SpareRecords* spare = nullptr);
 
 // Checks a stored batch (header ranges, CRC, codec and size, frames, each
 // record's recordedAt within [first, last] and non-decreasing) and appends its
 // records to out; scratch holds the decompressed frames. On kCorruption
 // nothing is appended.
 Status decode_batch(const BatchHeader& header, std::string_view stored, std::vector<LogRecord>* out,
-                    std::string* scratch, std::vector<LogRecord>* spare = nullptr);
+                    std::string* scratch, log_internal::SpareRecords* spare = nullptr);
 
 // "partition 3: batch at offset 42", the prefix of every corruption message.
 // The records [first, first + n) of a batch (0-based within it) appended to
@@ -94,7 +95,8 @@ Status decode_batch(const BatchHeader& header, std::string_view stored, std::vec
 // copy, so a frame after the window is not checked (the CRC covers it). The
 // whole batch (first 0, n count) or a window out of range is decode_batch.
 Status decode_batch_window(const BatchHeader& header, std::string_view stored, uint32_t first, uint32_t n,
-                           std::vector<LogRecord>* out, std::string* scratch, std::vector<LogRecord>* spare = nullptr);
+                           std::vector<LogRecord>* out, std::string* scratch,
+                           log_internal::SpareRecords* spare = nullptr);
 
 // The records at the batch indexes `wanted` (strictly increasing, 0-based within the batch)
 // appended to out, as decode_batch_window decodes a window: the CRC over all the stored bytes,
@@ -102,7 +104,8 @@ Status decode_batch_window(const BatchHeader& header, std::string_view stored, u
 // without a copy (a read by offsets: LogConsumer::read_at). kCorruption when the header is
 // impossible or holds no record at wanted.back(), or as decode_batch_window.
 Status decode_batch_records(const BatchHeader& header, std::string_view stored, std::span<const uint32_t> wanted,
-                            std::vector<LogRecord>* out, std::string* scratch, std::vector<LogRecord>* spare = nullptr);
+                            std::vector<LogRecord>* out, std::string* scratch,
+                            log_internal::SpareRecords* spare = nullptr);
 
 std::string batch_location(uint32_t partition, int64_t base_offset);
 

@@ -540,15 +540,8 @@ class SqliteConsumer final : public LogConsumer {
                  const std::function<Status(LogRecord&)>& f) override;
   Result<size_t> poll(std::vector<LogRecord>& out, std::chrono::milliseconds timeout, size_t max_records) override;
 
-  void recycle(std::vector<LogRecord>& records) override {
-    for (LogRecord& r : records) {
-      if (spare_.size() >= limits::log_read_chunk_records) break;
-      if (r.payload.capacity() > kSparePayloadBytesMax) continue;  // a rare large event: not worth keeping
-      spare_.push_back(std::move(r));
-    }
-    records.clear();
-  }
-  void release_recycled() override { std::vector<LogRecord>().swap(spare_); }
+  void recycle(std::vector<LogRecord>& records) override { spare_.keep(records); }
+  void release_recycled() override { spare_.release(); }
   Result<Offset> end_offset(uint32_t partition) override {
     DIMONA_TRY(check_partition(partition));
     StatementUse use(tail_.get());
@@ -646,11 +639,9 @@ class SqliteConsumer final : public LogConsumer {
   uint32_t partitions_;
   std::map<uint32_t, Cursor> cursors_;
   std::string scratch_;  // decompressed frames
-  // Records given back (recycle()), whose buffers the next batches are decoded into: at most
-  // limits::log_read_chunk_records, a poll's worth for a long read, each with a payload of at
-  // most kSparePayloadBytesMax; freed by release_recycled().
-  static constexpr size_t kSparePayloadBytesMax = 16 * 1024;
-  std::vector<LogRecord> spare_;
+  // Records given back (recycle()), whose buffers the next batches are decoded into; freed by
+  // release_recycled().
+  log_internal::SpareRecords spare_;
 };
 
 Status SqliteConsumer::seek_to_instant(uint32_t partition, Instant at) {

@@ -15,6 +15,7 @@
 #include "engine/base/limits.h"
 #include "engine/log/input_topic.h"
 #include "engine/log/kafka_mock.h"
+#include "engine/log/log_tools.h"
 #include "tests/engine/log_test_support.h"
 
 namespace dimona {
@@ -486,6 +487,56 @@ TEST_P(LogConformance, AFencesOffsetIsTheEpochOfTheRecordsAfterIt) {
   EXPECT_TRUE(records[1].payload.empty());
   EXPECT_EQ(records[1].recorded_at, Instant{kStartMicros});  // the partition's last recordedAt: never back
   EXPECT_NE(records[1].event_id, records[4].event_id);
+}
+
+// LogConsumer::recycle: records given back lend their buffers to the next polls, and every field
+// of every record is still what a fresh consumer reads: long records then short ones (no stale
+// bytes), a source on every other record (an empty one after a set one), a fence record's epoch
+// then the records after it, and a read through read_partition as the Projector's.
+TEST_P(LogConformance, RecycledRecordsReadExactlyAsFreshOnes) {
+  auto first = producer(2);
+  Batch long_ones = make_batch("a-long-event-id-prefix-beyond-the-small-string-buffer", 20, 1000);
+  for (std::string& payload : long_ones.payloads) payload.insert(payload.size() - 2, std::string(900, 'y'));
+  for (std::string& key : long_ones.keys) key += "-and-more-than-a-small-string";
+  append(*first, long_ones);
+  size_t count = 20;
+  if (log_->fences_writers()) {
+    first.reset();
+    first = producer(2);
+    ASSERT_TRUE(first->fence().is_ok());
+    ++count;
+  }
+  append(*first, make_batch("b", 20, 1000, kStartMicros + 100'000));
+  count += 20;
+  const std::vector<LogRecord> expected = read(*consumer({2}), count);
+  ASSERT_EQ(expected.size(), count);
+  const auto same = [](const LogRecord& a, const LogRecord& b) {
+    return a.partition == b.partition && a.offset == b.offset && a.recorded_at == b.recorded_at &&
+           a.schema_version == b.schema_version && a.event_id == b.event_id && a.key == b.key && a.type == b.type &&
+           a.payload == b.payload && a.source == b.source && a.epoch == b.epoch;
+  };
+  auto reused = consumer({2});
+  std::vector<LogRecord> records;
+  size_t at = 0;
+  auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (at < count && std::chrono::steady_clock::now() < deadline) {
+    reused->recycle(records);
+    EXPECT_TRUE(records.empty());
+    Result<size_t> got = reused->poll(records, 200ms, 7);
+    ASSERT_TRUE(got.is_ok()) << got.status().to_string();
+    for (const LogRecord& r : records) {
+      ASSERT_LT(at, count);
+      EXPECT_TRUE(same(r, expected[at++])) << "offset " << r.offset;
+    }
+  }
+  EXPECT_EQ(at, count);
+  size_t read = 0;
+  ASSERT_TRUE(read_partition(*reused, 2, 0, count, [&](LogRecord& r) {
+                EXPECT_TRUE(read < count && same(r, expected[read])) << "offset " << r.offset;
+                ++read;
+                return Status::ok();
+              }).is_ok());
+  EXPECT_EQ(read, count);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, LogConformance, ::testing::Values("memory", "sqlite", "kafka"), testing::backend_name);

@@ -621,50 +621,6 @@ TEST_F(SqliteLog, APollReturnsAtMostItsMaxAndKeepsTheRestOfTheBatchInOrder) {
   EXPECT_EQ(records[0].event_id, "one-batch-4");
 }
 
-// Records given back (LogConsumer::recycle) lend their buffers to the next batches: every field
-// of every record is what a fresh consumer reads, long records followed by short ones (no stale
-// bytes), a read through read_partition as the Projector's, and a poll after recycling.
-TEST_F(SqliteLog, RecycledRecordsReadExactlyAsFreshOnes) {
-  std::unique_ptr<Log> log = must_open();
-  auto writer = producer(*log, 0);
-  Batch first = make_batch("a-long-event-id-prefix", 40, kStartMicros, 900);
-  first.key = "05031412595-and-more-than-sso";
-  first.type = "AnEventTypeLongerThanTheSmallStringBuffer";
-  first.schema_version = 7;
-  ASSERT_TRUE(append(*writer, first).is_ok());
-  Batch second = make_batch("b", 40, kStartMicros + 100'000, 20);
-  second.key = "k";
-  second.type = "T";
-  ASSERT_TRUE(append(*writer, second).is_ok());
-  auto fresh = consumer(*log, 0);
-  std::vector<LogRecord> expected;
-  while (expected.size() < 80) {
-    Result<size_t> got = fresh->poll(expected, 0ms, 80);
-    ASSERT_TRUE(got.is_ok() && *got > 0) << got.status().to_string();
-  }
-  const auto same = [](const LogRecord& a, const LogRecord& b) {
-    return a.partition == b.partition && a.offset == b.offset && a.recorded_at == b.recorded_at &&
-           a.schema_version == b.schema_version && a.event_id == b.event_id && a.key == b.key && a.type == b.type &&
-           a.payload == b.payload && a.source == b.source && a.epoch == b.epoch;
-  };
-  auto reused = consumer(*log, 0);
-  std::vector<LogRecord> records;
-  size_t at = 0;
-  while (at < 80) {
-    reused->recycle(records);
-    EXPECT_TRUE(records.empty());
-    Result<size_t> got = reused->poll(records, 0ms, 7);
-    ASSERT_TRUE(got.is_ok() && *got > 0) << got.status().to_string();
-    for (const LogRecord& r : records) EXPECT_TRUE(same(r, expected[at++])) << "offset " << r.offset;
-  }
-  size_t read = 0;
-  ASSERT_TRUE(read_partition(*reused, 0, 0, 80, [&](LogRecord& r) {
-                EXPECT_TRUE(same(r, expected[read++])) << "offset " << r.offset;
-                return Status::ok();
-              }).is_ok());
-  EXPECT_EQ(read, 80u);
-}
-
 // A short read by offset (a citizen's events: Projector::events_at) decodes only its records of
 // a large batch (log_frames::decode_batch_window): the same records as a read of the whole batch,
 // at its start, middle and end, compressed or not; and still checked against the batch's CRC.
