@@ -72,9 +72,7 @@ std::optional<Integer> parse_integer(std::optional<std::string_view> text) {
   return value;
 }
 
-// Fills `record` (every field: its strings are assigned, so a recycled record's bytes do not
-// matter) from a message of the log.
-Status fill_record(const rd_kafka_message_t& message, LogRecord* record) {
+Result<LogRecord> record_of(const rd_kafka_message_t& message) {
   rd_kafka_headers_t* headers = nullptr;
   rd_kafka_message_headers(&message, &headers);
   const DimonaHeaders h = dimona_headers(headers);
@@ -84,34 +82,25 @@ Status fill_record(const rd_kafka_message_t& message, LogRecord* record) {
     return corruption("record at offset " + std::to_string(message.offset) + " of partition " +
                       std::to_string(message.partition) + " lacks the dimona.* headers");
   }
-  record->epoch = kNoEpoch;
+  LogRecord record;
   if (*h.type == kFenceRecordType) {
-    record->epoch = kFenceEpoch;
+    record.epoch = kFenceEpoch;
   } else if (h.epoch) {
     std::optional<Offset> epoch = parse_integer<Offset>(h.epoch);
     if (!epoch || *epoch >= kFenceEpoch)
       return corruption("record at offset " + std::to_string(message.offset) + " of partition " +
                         std::to_string(message.partition) + " has a malformed dimona.epoch header");
-    record->epoch = *epoch;
+    record.epoch = *epoch;
   }
-  auto bytes = [](const void* data, size_t size) {
-    return data == nullptr ? std::string_view() : std::string_view(static_cast<const char*>(data), size);
-  };
-  record->partition = static_cast<uint32_t>(message.partition);
-  record->offset = static_cast<Offset>(message.offset);
-  record->recorded_at = Instant{*recorded_at};
-  record->schema_version = *schema_version;
-  record->event_id.assign(*h.event_id);
-  record->type.assign(*h.type);
-  record->source.assign(h.source.value_or(std::string_view()));
-  record->key.assign(bytes(message.key, message.key_len));
-  record->payload.assign(bytes(message.payload, message.len));
-  return Status::ok();
-}
-
-Result<LogRecord> record_of(const rd_kafka_message_t& message) {
-  LogRecord record;
-  DIMONA_TRY(fill_record(message, &record));
+  record.partition = static_cast<uint32_t>(message.partition);
+  record.offset = static_cast<Offset>(message.offset);
+  record.recorded_at = Instant{*recorded_at};
+  record.schema_version = *schema_version;
+  record.event_id = std::string(*h.event_id);
+  record.type = std::string(*h.type);
+  if (h.source) record.source = std::string(*h.source);
+  if (message.key != nullptr) record.key.assign(static_cast<const char*>(message.key), message.key_len);
+  if (message.payload != nullptr) record.payload.assign(static_cast<const char*>(message.payload), message.len);
   return record;
 }
 
@@ -381,26 +370,17 @@ class KafkaConsumer final : public LogConsumer {
     return poll_messages(handle_.get(), timeout, max_records, "the log", [&](const rd_kafka_message_t& message) -> Result<bool> {
       auto position = positions_.find(static_cast<uint32_t>(message.partition));
       if (position == positions_.end() || message.offset < static_cast<int64_t>(position->second)) return false;
-      LogRecord record = spare_.take();
-      if (Status filled = fill_record(message, &record); !filled.is_ok()) {
-        spare_.give_back(std::move(record));
-        return filled;
-      }
-      position->second = record.offset + 1;
-      if (auto skip = skip_before_.find(record.partition); skip != skip_before_.end()) {
-        if (record.recorded_at < skip->second) {
-          spare_.give_back(std::move(record));
-          return false;
-        }
+      Result<LogRecord> record = record_of(message);
+      DIMONA_TRY(record);
+      position->second = record->offset + 1;
+      if (auto skip = skip_before_.find(record->partition); skip != skip_before_.end()) {
+        if (record->recorded_at < skip->second) return false;
         skip_before_.erase(skip);
       }
-      out.push_back(std::move(record));
+      out.push_back(std::move(record).value());
       return true;
     });
   }
-
-  void recycle(std::vector<LogRecord>& records) override { spare_.keep(records); }
-  void release_recycled() override { spare_.release(); }
 
   Result<Offset> end_offset(uint32_t partition) override {
     DIMONA_TRY(check_partition(partition));
@@ -496,7 +476,6 @@ class KafkaConsumer final : public LogConsumer {
   std::map<uint32_t, Offset> known_ends_;  // per partition: the highest end_offset() answered (seek)
   std::map<uint32_t, Instant> skip_before_;
   bool reassign_due_ = false;  // positions changed since the last rd_kafka_assign
-  log_internal::SpareRecords spare_;  // records given back (recycle()), refilled by the next polls
 };
 
 class KafkaLog final : public Log {
