@@ -297,9 +297,5 @@ LogRecord SpareRecords::take() {
   return record;
 }
 
-void SpareRecords::give_back(LogRecord&& record) {
-  if (kept_.size() < limits::log_read_chunk_records) kept_.push_back(std::move(record));
-}
-
 }  // namespace log_internal
 }  // namespace dimona

@@ -72,8 +72,6 @@ class SpareRecords {
   // A record with default fields and, when one is kept, its buffers (their bytes do not matter:
   // the caller assigns every string).
   LogRecord take();
-  // Takes back one record that was taken and not delivered.
-  void give_back(LogRecord&& record);
   void release() { std::vector<LogRecord>().swap(kept_); }
 
  private:
