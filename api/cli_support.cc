@@ -105,7 +105,7 @@ Result<uint64_t> parse_employer(const std::string& text, const char* option) {
 Result<Instant> parse_instant_option(const std::string& text, const char* option, Instant otherwise) {
   if (text.empty()) return otherwise;
   if (auto t = parse_instant(text)) return *t;
-  if (auto d = parse_date(text)) return start_of(*d);
+  if (auto d = parse_date(text)) return end_of_brussels_day(*d);  // as --as-of reads a day
   return invalid_argument(std::string(option) + ": expected YYYY-MM-DD or an RFC 3339 instant");
 }
 

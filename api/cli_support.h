@@ -72,7 +72,8 @@ Result<EmployerNaming> open_employer_naming(const CommonOptions& common);
 EmployerNaming employer_naming_or_numbers(const CommonOptions& common);
 // An employer given on the command line: an enterprise number, or nsso:NUMBER.
 Result<uint64_t> parse_employer(const std::string& text, const char* option);
-// An instant or a day (its start) given on the command line; empty: `otherwise`.
+// An instant, or a day (its last instant in Brussels, as --as-of reads one) given on the command
+// line; empty: `otherwise`.
 Result<Instant> parse_instant_option(const std::string& text, const char* option, Instant otherwise);
 
 // SIGINT and SIGTERM blocked in this thread and every thread started after

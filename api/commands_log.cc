@@ -200,7 +200,8 @@ Result<bool> position_for_dump(LogConsumer& consumer, uint32_t p, Offset end, co
 Result<std::optional<Instant>> parse_from(const std::string& text) {
   if (text.empty()) return std::optional<Instant>();
   if (std::optional<Instant> at = parse_instant(text)) return std::optional<Instant>(*at);
-  if (std::optional<Date> day = parse_date(text)) return std::optional<Instant>(start_of(*day));
+  if (std::optional<Date> day = parse_date(text))
+    return std::optional<Instant>(brussels_instant(*day, 0));  // its start in Brussels
   return invalid_argument("--from " + text + ": not an instant (2025-06-20T09:12:00Z) nor a day (2025-06-20)");
 }
 

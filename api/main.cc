@@ -269,7 +269,7 @@ int main(int argc, char** argv) {
   con_check->add_option("--ssin", consent.ssin, "The citizen")->required();
   con_check->add_option("--employer", consent.employer, "Enterprise number, or nsso:NUMBER")->required();
   con_check->add_option("--scope", consent.scope, "FLEXI or STUDENT_BALANCE")->required();
-  con_check->add_option("--at", consent.at, "Instant or day (default: now)");
+  con_check->add_option("--at", consent.at, "Instant, or a day: its end in Brussels (default: now)");
   con_check
       ->add_option("--year", consent.year,
                    "STUDENT_BALANCE: the year hired for (default: the current one; the next from 1 December)")

@@ -235,14 +235,24 @@ std::string month_string(int32_t m) {
 }
 
 Instant add_months(Instant at, int32_t months) {
-  const Date day = date_of(at);
-  const int64_t time_of_day = at.micros - start_of(day).micros;
+  // On a Belgian clock (docs/actions.md): the day and the wall-clock time in Brussels, the offset
+  // being the one (+1 h or +2 h) under which that wall-clock time names `at`.
+  constexpr int64_t kMicrosPerMinute = 60 * kMicrosPerSecond;
+  const Date day = brussels_date(at);
+  int32_t minutes = 0;
+  int64_t within_minute = 0;
+  for (const int64_t offset_hours : {2, 1}) {
+    const int64_t wall = at.micros + offset_hours * 60 * kMicrosPerMinute - start_of(day).micros;
+    if (wall < 0 || wall >= kMicrosPerDay) continue;
+    minutes = static_cast<int32_t>(wall / kMicrosPerMinute);
+    within_minute = wall % kMicrosPerMinute;
+    if (brussels_instant(day, minutes).micros + within_minute == at.micros) break;
+  }
   const int32_t target = month_index(day) + months;
-  const Date first = first_day_of_month(target);
   const int32_t day_in_month = civil_from_date(day).day;
   const int32_t last = civil_from_date(last_day_of_month(target)).day;
-  const Date result{first.days + (day_in_month < last ? day_in_month : last) - 1};
-  return Instant{start_of(result).micros + time_of_day};
+  const Date result{first_day_of_month(target).days + (day_in_month < last ? day_in_month : last) - 1};
+  return Instant{brussels_instant(result, minutes).micros + within_minute};
 }
 
 }  // namespace dimona

@@ -147,7 +147,8 @@ std::string month_string(int32_t month_index);  // "YYYY-MM"
 // An access code of month `m` is valid on these days, both included (seed 001, rule 11).
 inline Date access_code_valid_from(int32_t m) { return first_day_of_month(m); }
 inline Date access_code_valid_until(int32_t m) { return last_day_of_month(m + limits::access_code_valid_months - 1); }
-// The same day and time `months` later, or the last day of that month when it is shorter.
+// The same day and time `months` later on a Belgian clock (the day and wall-clock time in
+// Brussels), or the last day of that month when it is shorter.
 Instant add_months(Instant at, int32_t months);
 
 struct Action {

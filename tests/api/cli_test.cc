@@ -570,6 +570,14 @@ TEST(CliActions, ConsentIsCheckedWithItsReasonAndTheCareerBreakDetailClosesAfter
   EXPECT_NE(after.out.find("\"reason\":\"expired\""), std::string::npos) << after.out;
   Invocation other = run("consent check --ssin 85073003328 --employer 0403019360 --scope FLEXI --at 2025-02-01" + data, dir);
   EXPECT_NE(other.out.find("\"reason\":\"neverGranted\""), std::string::npos) << other.out;
+  // Rule 12 in days: a day given is the whole day in Brussels (its end, as --as-of reads one), so
+  // the grant counts on its own day and has expired on 2025-02-15, whatever the hour.
+  const std::pair<const char*, const char*> days[] = {
+      {"2025-01-15", "granted"}, {"2025-02-14", "granted"}, {"2025-02-15", "expired"}, {"2025-01-14", "neverGranted"}};
+  for (const auto& [day, reason] : days) {
+    Invocation on = run(check + " --at " + day, dir);
+    EXPECT_NE(on.out.find("\"reason\":\"" + std::string(reason) + "\""), std::string::npos) << day << ": " << on.out;
+  }
 
   const std::string show = "career-break show 690000000262 --employer 0403019261" + data;
   EXPECT_EQ(run(show, dir).exit_code, 0);

@@ -752,19 +752,33 @@ TEST(AccessToken, ParsingIsCaseInsensitiveAndRefusesOtherLengths) {
   EXPECT_FALSE(parse_access_token("00000000000000000000"));
 }
 
-TEST(Months, AddMonthsKeepsTheDayAndTheTimeOfDay) {
+// On a Belgian clock (docs/actions.md): the same day and wall-clock time in Brussels, so the UTC
+// time moves by an hour across a change of summer time, and a grant at 00:30 in Brussels on
+// 1 March (23:30 UTC on 28 February) lasts until 1 April (rule 12: day arithmetic).
+TEST(Months, AddMonthsKeepsTheDayAndTheTimeOfDayInBrussels) {
   EXPECT_EQ(add_months(instant("2025-01-15T10:30:00Z"), 1), instant("2025-02-15T10:30:00Z"));
-  EXPECT_EQ(add_months(instant("2025-01-15T10:30:00Z"), 3), instant("2025-04-15T10:30:00Z"));
+  EXPECT_EQ(add_months(instant("2025-01-15T10:30:00Z"), 3), instant("2025-04-15T09:30:00Z"));  // 11:30 in Brussels
+  EXPECT_EQ(add_months(instant("2025-06-16T14:30:00Z"), 2), instant("2025-08-16T14:30:00Z"));
   EXPECT_EQ(add_months(instant("2025-11-15T23:59:59.5Z"), 3), instant("2026-02-15T23:59:59.5Z"));
   EXPECT_EQ(add_months(instant("2025-03-31T00:00:00Z"), 0), instant("2025-03-31T00:00:00Z"));
+  EXPECT_EQ(add_months(instant("2025-02-28T23:30:00Z"), 1), instant("2025-03-31T22:30:00Z"));  // 1 April 00:30
+  EXPECT_EQ(add_months(instant("2025-04-30T22:30:00Z"), 3), instant("2025-07-31T22:30:00Z"));  // 1 August 00:30
+  EXPECT_EQ(add_months(instant("2025-12-31T23:30:00Z"), 1), instant("2026-01-31T23:30:00Z"));  // 1 Jan 00:30 -> 1 Feb
+  // The day the clocks go forward (2025-03-30, 02:00 -> 03:00) and back (2025-10-26, 03:00 -> 02:00).
+  EXPECT_EQ(add_months(instant("2025-03-30T00:30:00Z"), 1), instant("2025-04-29T23:30:00Z"));  // 01:30 CET, 01:30 CEST
+  EXPECT_EQ(add_months(instant("2025-03-30T01:30:00Z"), 1), instant("2025-04-30T01:30:00Z"));  // 03:30 CEST
+  EXPECT_EQ(add_months(instant("2025-10-26T00:30:00Z"), 1), instant("2025-11-26T01:30:00Z"));  // 02:30 CEST -> CET
+  EXPECT_EQ(add_months(instant("2025-10-26T01:30:00Z"), 1), instant("2025-11-26T01:30:00Z"));  // 02:30 CET
 }
 
 TEST(Months, AddMonthsClampsToTheLastDayOfAShorterMonth) {
   EXPECT_EQ(add_months(instant("2025-01-31T08:00:00Z"), 1), instant("2025-02-28T08:00:00Z"));
   EXPECT_EQ(add_months(instant("2024-01-31T08:00:00Z"), 1), instant("2024-02-29T08:00:00Z"));
-  EXPECT_EQ(add_months(instant("2025-01-31T08:00:00Z"), 3), instant("2025-04-30T08:00:00Z"));
+  EXPECT_EQ(add_months(instant("2025-01-31T08:00:00Z"), 3), instant("2025-04-30T07:00:00Z"));  // 09:00 in Brussels
   EXPECT_EQ(add_months(instant("2025-03-30T08:00:00Z"), 1), instant("2025-04-30T08:00:00Z"));
   EXPECT_EQ(add_months(instant("2024-02-29T08:00:00Z"), 12), instant("2025-02-28T08:00:00Z"));
+  EXPECT_EQ(add_months(instant("2025-01-30T23:30:00Z"), 1),
+            instant("2025-02-27T23:30:00Z"));  // 31 Jan 00:30 -> 28 Feb 00:30
 }
 
 TEST(Months, FirstAndLastDayOfAMonth) {

@@ -249,12 +249,12 @@ std::string archive(uint64_t message, const std::string& ssin = kStudent) {
 TEST_F(ActionDecisionTest, ACitizenArchivesTheirMessageOnce) {
   at("2025-03-17T10:00:00Z");
   const uint64_t message = ok(attest(2025)).outcome.id;
-  at("2025-05-17T09:59:59Z");  // the last second of its two months
+  at("2025-05-17T08:59:59Z");  // the last second of its two months: 11:00 in Brussels, summer time then
   ActionSubmission s = ok(archive(message));
   EXPECT_EQ(s.outcome.subject, message);
   const Attestation* a = state().actions().attestation(message);
   ASSERT_NE(a, nullptr);
-  EXPECT_EQ(a->archived_at, instant("2025-05-17T09:59:59Z"));
+  EXPECT_EQ(a->archived_at, instant("2025-05-17T08:59:59Z"));
   EXPECT_EQ(reason(act(archive(message))), "messageArchived");
 }
 
@@ -370,7 +370,7 @@ TEST_F(ActionDecisionTest, AGrantLastsOneMonthForFlexiAndThreeForTheStudentBalan
   EXPECT_EQ(g1.outcome.employer, company(kEmployer));
   EXPECT_EQ(g1.outcome.scope, AccessScope::kFlexi);
   ActionSubmission g2 = ok(grant(token_of(balance_request)));
-  EXPECT_EQ(g2.outcome.expires_at, instant("2025-04-15T10:00:00Z"));
+  EXPECT_EQ(g2.outcome.expires_at, instant("2025-04-15T09:00:00Z"));  // 11:00 in Brussels, as granted
   EXPECT_EQ(g2.outcome.scope, AccessScope::kStudentBalance);
 }
 

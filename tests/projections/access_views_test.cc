@@ -266,11 +266,12 @@ TEST_F(AccessViewsTest, AFlexiGrantHasExpiredAtItsExpiry) {
 TEST_F(AccessViewsTest, AStudentBalanceGrantLastsThreeMonths) {
   at("2025-01-15T10:00:00Z");
   requested("STUDENT_BALANCE", "dataAccessGrant");
-  EXPECT_TRUE(see("2025-04-15T09:59:59Z", AccessScope::kStudentBalance).allowed);
-  ConsentVerdict v = see("2025-04-15T10:00:00Z", AccessScope::kStudentBalance);
+  // 11:00 in Brussels on 15 January, so 11:00 in Brussels (summer time: 09:00 UTC) on 15 April.
+  EXPECT_TRUE(see("2025-04-15T08:59:59Z", AccessScope::kStudentBalance).allowed);
+  ConsentVerdict v = see("2025-04-15T09:00:00Z", AccessScope::kStudentBalance);
   EXPECT_FALSE(v.allowed);
   EXPECT_EQ(v.reason, Reason::kExpired);
-  EXPECT_EQ(v.expires_at, instant("2025-04-15T10:00:00Z"));
+  EXPECT_EQ(v.expires_at, instant("2025-04-15T09:00:00Z"));
 }
 
 TEST_F(AccessViewsTest, BeforeTheGrantTheAnswerIsNeverGranted) {

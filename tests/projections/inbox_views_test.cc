@@ -76,7 +76,7 @@ TEST_F(InboxViewsTest, EachAttestationIsAMessageNewestFirst) {
   ASSERT_EQ(box.size(), 2u);
   EXPECT_EQ(box[0].attestation.id, 700000000202u);
   EXPECT_EQ(box[1].attestation.id, 700000000101u);
-  EXPECT_EQ(box[1].expires_at, at("2025-05-17T10:00:00Z"));
+  EXPECT_EQ(box[1].expires_at, at("2025-05-17T09:00:00Z"));  // 11:00 in Brussels both times
   std::string json;
   to_json(box, &json);
   EXPECT_EQ(
@@ -84,7 +84,7 @@ TEST_F(InboxViewsTest, EachAttestationIsAMessageNewestFirst) {
       R"({"items":[{"messageId":"700000000202","kind":"studentAttestation","deliveredAt":"2025-04-02T08:00:00Z","expiresAt":"2025-06-02T08:00:00Z",)"
       R"("subject":"Student@work attestation 2025"},{"messageId":"700000000101","kind":"studentAttestation",)"
       R"("deliveredAt":"2025-03-17T10:00:00Z",)"
-      R"("expiresAt":"2025-05-17T10:00:00Z","subject":"Student@work attestation 2025"}],"total":2})");
+      R"("expiresAt":"2025-05-17T09:00:00Z","subject":"Student@work attestation 2025"}],"total":2})");
 }
 
 TEST_F(InboxViewsTest, AMessageIsKeptTwoMonthsInLedgerTime) {
