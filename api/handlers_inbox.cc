@@ -44,11 +44,14 @@ void inbox_route(Call& c, const LedgerService& view) {
   const std::string archived = c.request.query("archived");
   if (!archived.empty() && archived != "true" && archived != "false")
     return c.reply(bad_request_of({{"query", "archived", "expected true or false"}}));
-  c.reply(json_response(200, view.read([&](const Projector& p) {
-    std::string out;
-    to_json(inbox_of(p, *s, c.now, archived == "true"), &out);
-    return out;
-  })));
+  HttpResponse error;
+  const std::optional<Page> page = parse_page(c.request, &error);
+  if (!page) return c.reply(std::move(error));
+  const std::vector<InboxMessage> all =
+      view.read([&](const Projector& p) { return inbox_of(p, *s, c.now, archived == "true"); });
+  std::string out;
+  to_json(page_of(all, *page), &out);
+  c.reply(json_response(200, paged(std::move(out), all.size(), *page, c.public_url, c.request)));
 }
 
 void inbox_message_route(Call& c, const LedgerService& view) {

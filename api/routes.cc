@@ -646,7 +646,7 @@ const std::vector<Api::Impl::Route>& Api::Impl::table() {
                 answers_as_of(read("GET", "/v1/audit/citizens/{ssin}/events", &citizen_events_route))),
         accepts("page pageSize minOffset", read("GET", "/v1/citizens/{ssin}/consultations", &consultations_route)),
         accepts("year minOffset", read("GET", "/v1/citizens/{ssin}/wages", &wages_route)),
-        accepts("archived minOffset", read("GET", "/v1/citizens/{ssin}/inbox", &inbox_route)),
+        accepts("archived minOffset page pageSize", read("GET", "/v1/citizens/{ssin}/inbox", &inbox_route)),
         accepts("minOffset", may_fold(read("GET", "/v1/citizens/{ssin}/inbox/{messageId}", &inbox_message_route))),
         write("POST", "/v1/citizens/{ssin}/inbox/{messageId}/archive", &archive_message),
         spread(Spread::kRecord, limited(present_grant(read("GET", "/v1/accessCodes/{code}", &access_code_route)))),

@@ -2880,6 +2880,34 @@ TEST_F(HttpTest, AnAttestationArrivesInTheInboxWhichOnlyItsCitizenListsReadsAndA
   expect_problem(get(citizen_path(kStudent, "inbox/" + id), citizen(kStudent)), 404, "resourceNotFound");
 }
 
+// The inbox is a paged collection (docs/api.md "Collections"): a citizen who asks for many
+// attestations gets them 50 at a time by default, newest first, never the whole inbox in one answer.
+TEST_F(HttpTest, TheInboxIsPagedNewestFirst) {
+  declare(stu_in("2025-05-01", "2025-05-31", 30));
+  std::vector<std::string> ids;  // oldest first
+  for (int i = 0; i < 5; ++i) {
+    const Response attest = post(citizen_path(kStudent, "attestations"), citizen(kStudent), "");
+    ASSERT_EQ(attest.status, 201) << attest;
+    ids.push_back(attest.json()["attestationId"].text);
+    clock_.advance_seconds(60);
+  }
+  const Json first = get(citizen_path(kStudent, "inbox?pageSize=2"), citizen(kStudent)).json();
+  ASSERT_EQ(first["items"].array.size(), 2u);
+  EXPECT_EQ(first["total"].integer(), 5);
+  EXPECT_EQ(first["page"].integer(), 1);
+  EXPECT_EQ(first["pageSize"].integer(), 2);
+  EXPECT_EQ(first["items"][0]["messageId"].text, ids[4]);
+  EXPECT_EQ(first["items"][1]["messageId"].text, ids[3]);
+  EXPECT_NE(first["next"].text.find("inbox?page=2&pageSize=2"), std::string::npos) << first["next"].text;
+  const Json last = get(citizen_path(kStudent, "inbox?page=3&pageSize=2"), citizen(kStudent)).json();
+  ASSERT_EQ(last["items"].array.size(), 1u);
+  EXPECT_EQ(last["items"][0]["messageId"].text, ids[0]);
+  EXPECT_FALSE(last["next"].is_string()) << "the last page has no next";
+  EXPECT_EQ(get(citizen_path(kStudent, "inbox"), citizen(kStudent)).json()["pageSize"].integer(), 50);
+  expect_problem(get(citizen_path(kStudent, "inbox?pageSize=501"), citizen(kStudent)), 400, "badRequest");
+  expect_problem(get(citizen_path(kStudent, "inbox?page=0"), citizen(kStudent)), 400, "badRequest");
+}
+
 // DOMAIN §5 step 4: ONEM sends its decision to the employee's eBox. The message is the ticket's;
 // only the employee lists, reads and archives it, as an attestation's.
 TEST_F(HttpTest, OnemsDecisionArrivesInTheEmployeesInbox) {
