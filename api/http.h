@@ -53,6 +53,12 @@ inline constexpr size_t rate_limited_clients_max = 100'000;    // principals, an
 // without end. To the eBox and through the CLI, no limit.
 inline constexpr int overview_email_window_seconds = 3600;
 inline constexpr int overview_emails_per_principal = 10;        // per window
+// Writes over HTTP (declarations, actions, attestations, settings, archives) per principal of a
+// portal role (citizen, employer, agency) per window of wall-clock time: one token cannot grow the
+// ledger without end (each write is a durable event). The declarant (a payroll system's bulk
+// channel) is bounded by write_queue_max alone.
+inline constexpr int principal_write_window_seconds = 60;
+inline constexpr int principal_writes_per_window = 120;
 inline constexpr size_t verified_tokens_cached_max = 100'000;   // bearer tokens kept verified
 inline constexpr size_t verified_tokens_cache_shards = 16;      // ... in shards of one lock each
 inline constexpr size_t page_size_default = 50;

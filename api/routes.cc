@@ -153,6 +153,8 @@ struct Api::Impl {
   RateLimiter overview_emails_by_principal{http_limits::overview_emails_per_principal,
                                            http_limits::overview_email_window_seconds,
                                            http_limits::rate_limited_clients_max};
+  RateLimiter writes_by_principal{http_limits::principal_writes_per_window, http_limits::principal_write_window_seconds,
+                                  http_limits::rate_limited_clients_max};
 
   using Internal = void (Impl::*)(Call&);
   struct Route {
@@ -838,6 +840,11 @@ void Api::handle(HttpRequest request, std::function<void(HttpResponse)> done) {
   if (*route->produces != '\0' && !accept_takes(c.request.header("accept"), route->produces))
     return c.reply(problem(406, "notAcceptable", "Not Acceptable",
                            "This resource is available as " + std::string(route->produces) + " only"));
+  // Counted past the edge's own refusals (a body of another media type is 415, not a write).
+  const bool portal_role = c.is(Role::kCitizen) || c.is(Role::kEmployer) || c.is(Role::kAgency);
+  if (route->write && portal_role && !impl.writes_by_principal.allow(principal_key(*c.who), impl.clock.now()))
+    return c.reply(too_many_requests("Too many writes by this principal; retry later",
+                                     http_limits::principal_write_window_seconds));
   impl.record_consultation(*route, c);
   c.names = employer_names(impl.options.employers.get(), language_from_accept(c.request.header("accept-language")));
   if (!read_axes(c, route->read != nullptr)) return;

@@ -1850,6 +1850,27 @@ TEST_F(HttpTest, AnAttestationAsJsonAndPdfAndItsAccessCodeForAnEmployer) {
   EXPECT_EQ(get(citizen_path(kStudent, "attestations"), citizen(kStudent)).json()["total"].integer(), 3);
 }
 
+// Writes per principal of a portal role: a citizen's token cannot grow the ledger without end
+// (each write a durable event). The declarant's bulk channel is not counted; a window later on
+// the wall clock the count starts again.
+TEST_F(HttpTest, APortalPrincipalsWritesAreRateLimitedOnTheWallClock) {
+  Connection c(port_);
+  const std::string t = token(citizen(kStudent));
+  for (int i = 0; i < http_limits::principal_writes_per_window; ++i) {
+    const Response r = c.request("POST", citizen_path(kStudent, "attestations"), t, "");
+    ASSERT_EQ(r.status, 201) << "write " << i + 1 << ": " << r;
+  }
+  const Response limited = c.request("POST", citizen_path(kStudent, "attestations"), t, "");
+  expect_problem(limited, 429, "tooManyRequests");
+  EXPECT_EQ(limited.header("retry-after"), std::to_string(http_limits::principal_write_window_seconds)) << limited;
+  // The limit is on writes: the citizen still reads; another citizen still writes; a declarant too.
+  EXPECT_EQ(c.request("GET", citizen_path(kStudent, "attestations"), t).status, 200);
+  EXPECT_EQ(c.request("POST", citizen_path(kOther, "attestations"), token(citizen(kOther)), "").status, 201);
+  declare(stu_in("2025-05-01", "2025-05-31", 30));
+  clock_.advance_seconds(http_limits::principal_write_window_seconds);
+  EXPECT_EQ(c.request("POST", citizen_path(kStudent, "attestations"), t, "").status, 201);
+}
+
 // Guessing access codes: each principal, and each client address, has its own count per
 // minute of wall-clock time; valid and unknown codes alike are attempts.
 TEST_F(HttpTest, AccessCodeLookupsAreRateLimitedPerPrincipalOnTheWallClock) {
