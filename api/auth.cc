@@ -118,7 +118,8 @@ std::optional<std::string> base64url_decode(std::string_view in) {
 }
 
 // --- JSON --------------------------------------------------------------------------------
-std::optional<json::object> parse_object(std::string_view text) {
+// `repeated` (optional) is set when the text is an object that names a member twice.
+std::optional<json::object> parse_object(std::string_view text, bool* repeated = nullptr) {
   json::parse_options options;
   options.max_depth = kJsonDepthMax;
   boost::system::error_code ec;
@@ -136,7 +137,10 @@ std::optional<json::object> parse_object(std::string_view text) {
     if (field.error()) return std::nullopt;
     ++members;
   }
-  if (members != v.as_object().size()) return std::nullopt;
+  if (members != v.as_object().size()) {
+    if (repeated) *repeated = true;
+    return std::nullopt;
+  }
   return std::move(v.as_object());
 }
 
@@ -556,8 +560,10 @@ using Key = VerifierKey;
 
 // The key the JOSE header names, once its algorithm is one we accept and the key's.
 Checked<const Key*> select_key(const std::vector<Key>& keys, std::string_view header_json) {
-  auto header = parse_object(header_json);
-  if (!header) return invalid("the token's header is not a JSON object");
+  bool repeated = false;
+  auto header = parse_object(header_json, &repeated);
+  if (!header)
+    return invalid(repeated ? "the token's header names a member twice" : "the token's header is not a JSON object");
   bool bad = false;
   auto alg = string_member(*header, "alg", &bad);
   auto kid = string_member(*header, "kid", &bad);
@@ -670,7 +676,8 @@ AuthResult TokenVerifier::verify(std::string_view authorization, Instant now) co
   const CompactJws& parts = std::get<CompactJws>(jws);
   auto key = select_key(keys_->keys, parts.header);
   if (auto* f = std::get_if<AuthFailure>(&key)) return std::move(*f);
-  auto claims = parse_object(parts.payload);
+  bool repeated = false;
+  auto claims = parse_object(parts.payload, &repeated);
   // An expired token is refused before its signature is checked: a refusal
   // trusts nothing, and a client that keeps sending its old token (a portal
   // left open) would otherwise cost a signature check on every request.
@@ -678,7 +685,8 @@ AuthResult TokenVerifier::verify(std::string_view authorization, Instant now) co
     if (auto exp = expiry_of(*claims))
       if (auto f = expired(*exp, now)) return std::move(*f);
   if (!signature_verifies(*std::get<const Key*>(key), parts)) return invalid("the token's signature does not verify");
-  if (!claims) return invalid("the token's payload is not a JSON object");
+  if (!claims)
+    return invalid(repeated ? "the token's payload names a claim twice" : "the token's payload is not a JSON object");
   Principal principal;
   if (auto f = check_registered_claims(*claims, issuer_, audience_, now, &principal)) return std::move(*f);
   if (auto f = read_role_claims(*claims, now, &principal)) return std::move(*f);

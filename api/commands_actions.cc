@@ -253,6 +253,7 @@ Result<CareerBreakFilter> career_break_filter(const CareerBreakOptions& o) {
     if (!d) return invalid_argument(std::string(name) + ": expected YYYY-MM-DD");
     *out = *d;
   }
+  if (f.from && f.to && *f.to < *f.from) return invalid_argument("--to: before --from");
   return f;
 }
 

@@ -94,6 +94,9 @@ void interim_route(Call& c, const LedgerService& view) {
   if (shown != "list" && shown != "calendar")
     return c.reply(bad_request_of({InputIssue{"query", "view", "expected list or calendar"}}));
   if (shown == "calendar") {
+    for (const char* paging : {"page", "pageSize"})  // one calendar, not a list: a page asked would be ignored
+      if (c.request.has_query(paging))
+        return c.reply(bad_request_of({InputIssue{"query", paging, "the calendar view is not paged (view=list is)"}}));
     if (!c.json_only()) return;  // before the read: a 406 reads nothing
     return c.reply(json_response(200, view.read([&](const Projector& p) {
       std::string out;

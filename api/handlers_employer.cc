@@ -112,6 +112,7 @@ void career_break_list(Call& c, const LedgerService& view) {
     if (auto d = parse_date(v)) *out = *d;
     else issues.push_back({"query", name, "expected YYYY-MM-DD"});
   }
+  if (issues.empty() && f.from && f.to && *f.to < *f.from) issues.push_back({"query", "to", "before from"});
   if (!issues.empty()) return c.reply(bad_request("The input message is incorrect", issues));
   const bool auditor = c.is(Role::kAuditor);
   c.reply(json_response(200, view.read([&](const Projector& p) {

@@ -1107,14 +1107,14 @@ Result<Declaration> DeclarationDecoder::decode(std::string_view json, size_t cap
 
 Result<Command> DeclarationDecoder::decode_command(std::string_view json, size_t capacity) {
   Command c;
-  DIMONA_TRY(decode_top_level(
-      impl_->parser, json, capacity,
-      {"line longer than 64 KiB", "a line must be a JSON object", "invalid JSON: trailing content after the object"},
-      [&](od::value& root) {
-        DIMONA_TRY(decode_root_value(root, &c.declaration, &c.action, &c.is_action));
-        rebase_rewrites(&c.declaration, json.data());
-        return Status::ok();
-      }));
+  DIMONA_TRY(decode_top_level(impl_->parser, json, capacity,
+                              {"line longer than 64 KiB", "a declaration or an action must be a JSON object",
+                               "invalid JSON: trailing content after the object"},
+                              [&](od::value& root) {
+                                DIMONA_TRY(decode_root_value(root, &c.declaration, &c.action, &c.is_action));
+                                rebase_rewrites(&c.declaration, json.data());
+                                return Status::ok();
+                              }));
   return c;
 }
 

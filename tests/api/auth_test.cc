@@ -672,11 +672,14 @@ TEST_F(Es256, RefusesJsonThatIsNotAnObject) {
 TEST_F(Es256, RefusesAMemberNamedTwice) {
   Claims c;
   c.extra = R"("role":"auditor")";
-  expect_refused(verifier, bearer(signer.token(c.json())), AuthError::kInvalidAccessToken, "payload");
+  expect_refused(verifier, bearer(signer.token(c.json())), AuthError::kInvalidAccessToken,
+                 "payload names a claim twice");
   c.extra = R"("exp":1)";
-  expect_refused(verifier, bearer(signer.token(c.json())), AuthError::kInvalidAccessToken, "payload");
+  expect_refused(verifier, bearer(signer.token(c.json())), AuthError::kInvalidAccessToken,
+                 "payload names a claim twice");
   expect_refused(verifier, bearer(signer.sign(R"({"alg":"ES256","alg":"none"})", Claims().json())),
-                 AuthError::kInvalidAccessToken, "header");
+                 AuthError::kInvalidAccessToken, "header names a member twice");
+  expect_refused(verifier, bearer(signer.token("[1]")), AuthError::kInvalidAccessToken, "payload is not a JSON object");
   expect_accepted(verifier, bearer(signer.token(Claims().json())));
 }
 

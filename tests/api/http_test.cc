@@ -2110,6 +2110,9 @@ TEST_F(HttpTest, AnEmployersGrantIsJudgedInThePresentNotAtAnAsOf) {
   expect_problem(get("/v1/careerBreakRequests/171800000929?asOf=" + now, employer(kEmp1)), 400, "badRequest");
   // The overview too: as of an instant before a cancellation it showed the cancelled request's details again.
   expect_problem(get("/v1/careerBreakRequests?asOf=" + now, employer(kEmp1)), 400, "badRequest");
+  // A window that ends before it starts is refused, as interimRelations refuses one.
+  expect_problem(get("/v1/careerBreakRequests?from=2026-01-01&to=2025-01-01", employer(kEmp1)), 400, "badRequest");
+  EXPECT_EQ(get("/v1/careerBreakRequests?from=2025-01-01&to=2025-01-01", employer(kEmp1)).status, 200);
   expect_problem(get("/v1/careerBreakRequests?validOn=2025-07-15", agency(kEmp1)), 400, "badRequest");
   EXPECT_EQ(get("/v1/careerBreakRequests?employer=" + std::string(kEmp1) + "&asOf=" + now, auditor()).status, 200)
       << "the auditor's axes";
@@ -2143,6 +2146,9 @@ TEST_F(HttpTest, InterimRelationsAsJsonCalendarAndPdf) {
   EXPECT_EQ(c["items"][0]["days"].integer(), 2) << calendar;
   // The calendar view is JSON only: a PDF asked of it is refused, not answered as JSON.
   expect_problem(get(base + "?view=calendar&format=pdf", citizen(kWorker)), 400, "badRequest");
+  // Nor is it paged: a page asked of it would be silently ignored.
+  expect_problem(get(base + "?view=calendar&page=2", citizen(kWorker)), 400, "badRequest");
+  expect_problem(get(base + "?view=calendar&pageSize=10", citizen(kWorker)), 400, "badRequest");
   expect_problem(get(base + "?view=calendar", citizen(kWorker), {{"Accept", "application/pdf"}}), 406, "notAcceptable");
   EXPECT_EQ(
       get(base + "?view=calendar", citizen(kWorker), {{"Accept", "application/pdf, application/json;q=0.5"}}).status,

@@ -681,7 +681,7 @@ TEST_F(ActionCodecTest, AnActionKeyWithADeclarationIsRefused) {
 
 TEST_F(ActionCodecTest, ALineWithNoKindOrNotAnObjectIsRefused) {
   expect_malformed(std::string("{") + kWorker + "}", "exactly one of dimonaIn");
-  expect_malformed("[1,2]", "a line must be a JSON object");
+  expect_malformed("[1,2]", "a declaration or an action must be a JSON object");
   expect_malformed(line(kWorker, "attestationRequest", R"({"year":2025})") + " {}", "trailing content");
 }
 
