@@ -24,17 +24,45 @@ std::string percent_decode(std::string_view s, bool path_segment) {
   return out;
 }
 
-std::string canonical_query_names(std::string_view target) {
+namespace {
+
+bool is_unreserved(char c) {  // RFC 3986 2.3
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+         c == '_' || c == '~';
+}
+
+// The path with each %XX that encodes an unreserved character decoded; any other byte as sent.
+std::string canonical_path(std::string_view path) {
+  std::string out;
+  out.reserve(path.size());
+  for (size_t i = 0; i < path.size(); ++i) {
+    if (path[i] == '%' && i + 2 < path.size() && hex_value(path[i + 1]) >= 0 && hex_value(path[i + 2]) >= 0) {
+      const char decoded = static_cast<char>(hex_value(path[i + 1]) * 16 + hex_value(path[i + 2]));
+      if (is_unreserved(decoded)) {
+        out += decoded;
+        i += 2;
+        continue;
+      }
+    }
+    out += path[i];
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string canonical_target(std::string_view target) {
   const size_t q = target.find('?');
-  if (q == std::string_view::npos || target.find('%', q) == std::string_view::npos) return std::string(target);
-  std::string out(target.substr(0, q + 1));
-  for_each_query_pair(target, [&out, q](std::string_view name, std::string_view raw) {
+  const std::string_view path = target.substr(0, q);
+  std::string out = path.find('%') == std::string_view::npos ? std::string(path) : canonical_path(path);
+  if (q == std::string_view::npos) return out;
+  if (target.find('%', q) == std::string_view::npos) return out.append(target.substr(q));
+  out += '?';
+  const size_t names_from = out.size();
+  for_each_query_pair(target, [&out, names_from](std::string_view name, std::string_view raw) {
     const std::string decoded = percent_decode(name, /*path_segment=*/true);
-    const bool unreserved = std::all_of(decoded.begin(), decoded.end(), [](char c) {
-      return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-             c == '_' || c == '~';
-    });
-    if (out.size() > q + 1) out += '&';
+    const bool unreserved = std::all_of(decoded.begin(), decoded.end(), is_unreserved);
+    if (out.size() > names_from) out += '&';
     out += unreserved ? std::string_view(decoded) : name;
     if (!raw.empty()) out.append("=").append(raw);
     return false;

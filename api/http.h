@@ -141,11 +141,13 @@ bool for_each_query_pair(std::string_view target, F&& f) {
   return false;
 }
 
-// The target with each query parameter's name in one spelling: a name percent-encoded
-// (`?ye%61r=2025`) decoded when it decodes to unreserved characters only (RFC 3986 2.3: A-Z a-z
-// 0-9 - . _ ~, which an encoding does not change the meaning of), any other kept as sent; empty
-// pairs dropped; values and the path untouched. The server applies it once, so every query look-up reads names as sent.
-std::string canonical_query_names(std::string_view target);
+// The target in one spelling (RFC 3986 6.2.2.2): in the path, each %XX that encodes an unreserved
+// character (2.3: A-Z a-z 0-9 - . _ ~, which an encoding does not change the meaning of) decoded
+// (`/%68ealth` is `/health`), any other escape kept as sent (`%2F` stays a byte of a segment); each
+// query parameter's name decoded when it decodes to unreserved characters only (`?ye%61r=2025`),
+// any other kept as sent; empty pairs dropped; values untouched. The server applies it once, so
+// routing and every query look-up read the target as sent.
+std::string canonical_target(std::string_view target);
 
 // ASCII case-insensitive equality: media types, codings, host names and schemes (RFC 9110, RFC 3986).
 inline bool equal_ignoring_case(std::string_view a, std::string_view b) {

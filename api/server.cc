@@ -385,6 +385,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     if (server_.stopping) return close();
     parser_.emplace();
     head_request_ = false;
+    skipped_empty_lines_ = 0;
     parser_->body_limit(http_limits::request_body_bytes_max);
     parser_->header_limit(static_cast<uint32_t>(http_limits::request_header_bytes_max));
     arm(read_timeout());
@@ -398,6 +399,16 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   // completion through the scheduler (a lock, and often a wake-up of another
   // I/O thread, per request).
   void read_head() {
+    // RFC 9112 2.2: an empty line or two before the request line is skipped (a client's stray CRLF
+    // after a body); more is refused as any other bad start.
+    while (skipped_empty_lines_ < kEmptyLinesSkippedMax && buffer_.size() > 0) {
+      const std::string_view start(static_cast<const char*>(buffer_.data().data()),
+                                   std::min<size_t>(buffer_.size(), 2));
+      const size_t line = start.starts_with("\r\n") ? 2 : start.starts_with('\n') ? 1 : 0;
+      if (line == 0) break;
+      buffer_.consume(line);
+      ++skipped_empty_lines_;
+    }
     const auto data = buffer_.data();
     const HeadScan scan = scan_head(std::string_view(static_cast<const char*>(data.data()), data.size()));
     if (scan.kind == HeadScan::Kind::kMalformed) return refuse_framing(scan.reason);
@@ -407,7 +418,13 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       if (!ec && !parser_->is_header_done()) ec = http::error::partial_message;  // the scan saw the head's end
       return on_head(ec);
     }
-    if (buffer_.size() >= http_limits::request_header_bytes_max) return on_read(http::error::header_limit);
+    if (buffer_.size() >= http_limits::request_header_bytes_max) {
+      // RFC 9110 15.5.15: a request line that alone fills the head's room is a target too long.
+      const std::string_view seen(static_cast<const char*>(data.data()), data.size());
+      if (seen.find('\n') == std::string_view::npos)
+        return reply_and_close(problem(414, "badRequest", "URI Too Long", "The request target is longer than 8 KiB"));
+      return on_read(http::error::header_limit);
+    }
     const size_t room = std::min<size_t>(http_limits::request_header_bytes_max - buffer_.size(), 4096);
     stream_.async_read_some(buffer_.prepare(room), [self = this->shared_from_this()](beast::error_code ec, size_t n) {
       if (ec) return self->on_read(self->buffer_.size() == 0 && ec == net::error::eof ? http::error::end_of_stream : ec);
@@ -509,7 +526,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     }
     HttpRequest r;
     r.method = std::string(req.method_string());
-    r.target = canonical_query_names(origin_form(req.target()));
+    r.target = canonical_target(origin_form(req.target()));
     size_t fields = 0;
     for (const auto& field : req) {
       if (fields++ == head_fields_) break;  // a chunked body's trailer fields (on_head)
@@ -598,6 +615,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   size_t head_fields_ = 0;  // the fields of the request's head, before any trailer
   bool keep_alive_ = true;
   bool head_request_ = false;  // the request being answered is a HEAD: its answer has no body
+  static constexpr int kEmptyLinesSkippedMax = 2;  // before a request line (read_head)
+  int skipped_empty_lines_ = 0;
   bool first_ = true;
   bool busy_ = false;  // a request is with the handler or being written
   uint64_t id_ = 0;

@@ -1515,6 +1515,35 @@ TEST_F(HttpTest, OversizedHeadersAre431AndTheConnectionCloses) {
   EXPECT_TRUE(closed_by_peer(c.wait_closed(5s)));
 }
 
+// RFC 9110 15.5.15: a request target that alone fills the head's room is 414, not 431.
+TEST_F(HttpTest, AnOversizedTargetIs414AndTheConnectionCloses) {
+  Connection c(port_);
+  const Response r = c.request("GET", "/health?" + std::string(9 * 1024, 'x'));
+  expect_problem(r, 414, "badRequest");
+  EXPECT_FALSE(r.keep_alive);
+  EXPECT_TRUE(closed_by_peer(c.wait_closed(5s)));
+}
+
+// RFC 3986 6.2.2.2: an unreserved character percent-encoded is the same character, in a route's
+// literal segments as in its parameters; a reserved one (%2F) stays a byte of its segment.
+TEST_F(HttpTest, APathsEncodedUnreservedCharactersNameTheSameResource) {
+  EXPECT_EQ(call("GET", "/%68ealth").status, 200);
+  EXPECT_EQ(call("GET", "/v1/%63itizens/" + kStudent + "/studentBalance", token(citizen(kStudent))).status, 200);
+  EXPECT_EQ(call("GET", "/v1/citizens%2F" + kStudent + "/studentBalance", token(citizen(kStudent))).status, 404);
+}
+
+// RFC 9112 2.2: an empty line or two before a request line is skipped (a stray CRLF after a body);
+// a third is the bad start it is.
+TEST_F(HttpTest, AnEmptyLineBeforeTheRequestLineIsSkipped) {
+  Connection c(port_);
+  ASSERT_FALSE(c.write_raw("\r\nGET /health HTTP/1.1\r\nHost: x\r\n\r\n\r\n\nGET /health HTTP/1.1\r\nHost: x\r\n\r\n"));
+  EXPECT_EQ(c.read_response().status, 200);
+  EXPECT_EQ(c.read_response().status, 200);
+  Connection three(port_);
+  ASSERT_FALSE(three.write_raw("\r\n\r\n\r\nGET /health HTTP/1.1\r\nHost: x\r\n\r\n"));
+  EXPECT_EQ(three.read_response().status, 400);
+}
+
 TEST_F(HttpTest, KeepAliveAndPipeliningAnswerInOrder) {
   Connection c(port_);
   for (int i = 0; i < 5; ++i) {

@@ -180,12 +180,16 @@ TEST(Params, TheRepresentationIsFormatOrTheAcceptFieldWeighed) {
 // A name is read as one spelling (the server canonicalises it once), and an empty pair is none,
 // wherever it stands: ?&year=2025 was an unknown parameter "" while ?year=2025& was served.
 TEST(Params, QueryNamesHaveOneSpellingAndEmptyPairsAreNone) {
-  EXPECT_EQ(canonical_query_names("/v1/c?ye%61r=2025&%70age=2"), "/v1/c?year=2025&page=2");
-  EXPECT_EQ(canonical_query_names("/v1/c?year=%32025"), "/v1/c?year=%32025") << "values as sent";
-  EXPECT_EQ(canonical_query_names("/v1/c?a%26b=1&x%3Dy=2"), "/v1/c?a%26b=1&x%3Dy=2") << "a reserved byte stays encoded";
-  EXPECT_EQ(canonical_query_names("/v1/%61?&a%2Db=1&&"), "/v1/%61?a-b=1") << "the path as sent";
+  EXPECT_EQ(canonical_target("/v1/c?ye%61r=2025&%70age=2"), "/v1/c?year=2025&page=2");
+  EXPECT_EQ(canonical_target("/v1/c?year=%32025"), "/v1/c?year=%32025") << "values as sent";
+  EXPECT_EQ(canonical_target("/v1/c?a%26b=1&x%3Dy=2"), "/v1/c?a%26b=1&x%3Dy=2") << "a reserved byte stays encoded";
+  EXPECT_EQ(canonical_target("/v1/%61?&a%2Db=1&&"), "/v1/a?a-b=1") << "an unreserved byte of the path decoded";
+  EXPECT_EQ(canonical_target("/%68ealth"), "/health");
+  EXPECT_EQ(canonical_target("/v1/a%2Fb%20c%zz%4"), "/v1/a%2Fb%20c%zz%4")
+      << "reserved, other and broken escapes as sent";
+  EXPECT_EQ(canonical_target("/v1/%7e%2d?x=%61"), "/v1/~-?x=%61");
   for (const char* target : {"/v1/c?&year=2025", "/v1/c?year=2025&", "/v1/c?&&year=2025&&"}) {
-    const HttpRequest r = get(canonical_query_names(target));
+    const HttpRequest r = get(canonical_target(target));
     EXPECT_EQ(r.unknown_query("year"), std::nullopt) << target;
     EXPECT_EQ(r.empty_query(), "") << target;
     EXPECT_EQ(r.query("year"), "2025") << target;

@@ -106,7 +106,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   api::HttpRequest request;
   request.method = std::string(fuzz::take_line(&rest));
   // As the server hands it over (server.cc): query names in one spelling.
-  request.target = api::canonical_query_names(fuzz::take_line(&rest));
+  request.target = api::canonical_target(fuzz::take_line(&rest));
   request.headers.emplace_back("authorization", stack.tokens[data[0] % 6]);
   for (std::string_view line = fuzz::take_line(&rest); !line.empty(); line = fuzz::take_line(&rest)) {
     const size_t colon = line.find(':');
