@@ -31,20 +31,26 @@ bool is_unreserved(char c) {  // RFC 3986 2.3
          c == '_' || c == '~';
 }
 
-// The path with each %XX that encodes an unreserved character decoded; any other byte as sent.
+// The path with each %XX that encodes an unreserved character decoded, a '%' that starts no
+// escape written %25, any other byte as sent: applied twice, the same as once.
 std::string canonical_path(std::string_view path) {
   std::string out;
   out.reserve(path.size());
   for (size_t i = 0; i < path.size(); ++i) {
-    if (path[i] == '%' && i + 2 < path.size() && hex_value(path[i + 1]) >= 0 && hex_value(path[i + 2]) >= 0) {
-      const char decoded = static_cast<char>(hex_value(path[i + 1]) * 16 + hex_value(path[i + 2]));
-      if (is_unreserved(decoded)) {
-        out += decoded;
-        i += 2;
-        continue;
-      }
+    if (path[i] != '%') {
+      out += path[i];
+      continue;
     }
-    out += path[i];
+    if (i + 2 >= path.size() || hex_value(path[i + 1]) < 0 || hex_value(path[i + 2]) < 0) {
+      out += "%25";  // a '%' that starts no escape is the byte '%' (else "%%32%65" would decode twice)
+      continue;
+    }
+    const char decoded = static_cast<char>(hex_value(path[i + 1]) * 16 + hex_value(path[i + 2]));
+    if (is_unreserved(decoded))
+      out += decoded;
+    else
+      out.append(path.substr(i, 3));
+    i += 2;
   }
   return out;
 }

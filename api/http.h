@@ -53,10 +53,11 @@ inline constexpr size_t rate_limited_clients_max = 100'000;    // principals, an
 // without end. To the eBox and through the CLI, no limit.
 inline constexpr int overview_email_window_seconds = 3600;
 inline constexpr int overview_emails_per_principal = 10;        // per window
-// Writes over HTTP (declarations, actions, attestations, settings, archives) per principal of a
-// portal role (citizen, employer, agency) per window of wall-clock time: one token cannot grow the
-// ledger without end (each write is a durable event). The declarant (a payroll system's bulk
-// channel) is bounded by write_queue_max alone.
+// Writes over HTTP (actions, attestations, settings, archives) and recorded reads (an employer's or
+// agency's read of a citizen: a dataConsultation event) per principal of a portal role (citizen,
+// employer, agency) per window of wall-clock time: one token cannot grow the ledger without end
+// (each is a durable event). The declarant (a payroll system's bulk channel) is bounded by
+// write_queue_max alone; an auditor is not counted.
 inline constexpr int principal_write_window_seconds = 60;
 inline constexpr int principal_writes_per_window = 120;
 inline constexpr size_t verified_tokens_cached_max = 100'000;   // bearer tokens kept verified
@@ -143,7 +144,8 @@ bool for_each_query_pair(std::string_view target, F&& f) {
 
 // The target in one spelling (RFC 3986 6.2.2.2): in the path, each %XX that encodes an unreserved
 // character (2.3: A-Z a-z 0-9 - . _ ~, which an encoding does not change the meaning of) decoded
-// (`/%68ealth` is `/health`), any other escape kept as sent (`%2F` stays a byte of a segment); each
+// (`/%68ealth` is `/health`), a '%' that starts no escape written `%25`, any other escape kept as
+// sent (`%2F` stays a byte of a segment); each
 // query parameter's name decoded when it decodes to unreserved characters only (`?ye%61r=2025`),
 // any other kept as sent; empty pairs dropped; values untouched. The server applies it once, so
 // routing and every query look-up read the target as sent.

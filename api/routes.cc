@@ -268,6 +268,17 @@ struct Api::Impl {
     c.reply(std::move(r));
   }
 
+  // The writes (and recorded reads) of a portal role's principal, on the wall clock; other roles
+  // are not counted (http_limits::principal_writes_per_window).
+  bool within_write_limit(const Principal& who) {
+    if (who.role != Role::kCitizen && who.role != Role::kEmployer && who.role != Role::kAgency) return true;
+    return writes_by_principal.allow(principal_key(who), clock.now());
+  }
+  static HttpResponse too_many_writes() {
+    return too_many_requests("Too many writes by this principal; retry later",
+                             http_limits::principal_write_window_seconds);
+  }
+
   // Counted on the wall clock (not c.now, which ledger time may hold ahead), both counts.
   bool within_access_code_limits(const Call& c) {
     const Instant wall = clock.now();
@@ -342,7 +353,7 @@ struct Api::Impl {
     // answers that citizen's data: recorded as a read of it, as a path's {ssin} is.
     if (!c.consulted->citizen && *role == ConsultationRole::kAuditor && c.request.has_query("ssin"))
       if (Result<Ssin> s = parse_ssin(c.request.query("ssin")); s.is_ok()) c.consulted->citizen = *s;
-    c.reply = [&service = service, note = c.consulted, who = *c.who, role = *role, target = c.request.target,
+    c.reply = [this, note = c.consulted, who = *c.who, role = *role, target = c.request.target,
                answer = std::move(c.reply)](HttpResponse r) {
       if (r.status < 200 || r.status >= 300 || !note->citizen) return answer(std::move(r));
       // Serve at once: the writer that records it opens after the last partition is loaded.
@@ -353,6 +364,9 @@ struct Api::Impl {
       // served (and recorded) by its owner: 307 there, as a path's {ssin} is.
       const uint32_t partition = service.partition_of(*note->citizen);
       if (!service.holds(partition)) return answer(misdirected(service, partition, target));
+      // A recorded read is a durable event as a write is: an employer's or agency's counts with
+      // their writes (an auditor's reads are not limited).
+      if (!within_write_limit(who)) return answer(too_many_writes());
       const LedgerService::Check trusted = [](const Command& command, const Ledger&) {
         if (command.is_action && command.action.kind == ActionKind::kDataConsultation) return Status::ok();
         return permission_denied("the router records consultations only");
@@ -840,11 +854,6 @@ void Api::handle(HttpRequest request, std::function<void(HttpResponse)> done) {
   if (*route->produces != '\0' && !accept_takes(c.request.header("accept"), route->produces))
     return c.reply(problem(406, "notAcceptable", "Not Acceptable",
                            "This resource is available as " + std::string(route->produces) + " only"));
-  // Counted past the edge's own refusals (a body of another media type is 415, not a write).
-  const bool portal_role = c.is(Role::kCitizen) || c.is(Role::kEmployer) || c.is(Role::kAgency);
-  if (route->write && portal_role && !impl.writes_by_principal.allow(principal_key(*c.who), impl.clock.now()))
-    return c.reply(too_many_requests("Too many writes by this principal; retry later",
-                                     http_limits::principal_write_window_seconds));
   impl.record_consultation(*route, c);
   c.names = employer_names(impl.options.employers.get(), language_from_accept(c.request.header("accept-language")));
   if (!read_axes(c, route->read != nullptr)) return;
@@ -864,6 +873,9 @@ void Api::handle(HttpRequest request, std::function<void(HttpResponse)> done) {
     if (impl.service.holds(partition)) break;
     return c.reply(misdirected(impl.service, partition, c.request.target));
   }
+  // Counted past the edge's refusals (415, 406, 400) and the redirect to a partition's owner
+  // (which counts it there): a write refused or sent elsewhere here is none.
+  if (route->write && c.who && !impl.within_write_limit(*c.who)) return c.reply(Impl::too_many_writes());
   try {
     if (route->spread != Spread::kNone && c.request.header(kFanoutHeader).empty() && impl.spread(*route, c)) return;
     if ((c.as_of || route->may_fold || impl.own_read_while_loading(*route, c)) && !route->answers_as_of)

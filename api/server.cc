@@ -399,14 +399,12 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   // completion through the scheduler (a lock, and often a wake-up of another
   // I/O thread, per request).
   void read_head() {
-    // RFC 9112 2.2: an empty line or two before the request line is skipped (a client's stray CRLF
-    // after a body); more is refused as any other bad start.
-    while (skipped_empty_lines_ < kEmptyLinesSkippedMax && buffer_.size() > 0) {
-      const std::string_view start(static_cast<const char*>(buffer_.data().data()),
-                                   std::min<size_t>(buffer_.size(), 2));
-      const size_t line = start.starts_with("\r\n") ? 2 : start.starts_with('\n') ? 1 : 0;
-      if (line == 0) break;
-      buffer_.consume(line);
+    // RFC 9112 2.2: an empty line (CRLF: a bare LF is refused here as anywhere) or two before the
+    // request line is skipped (a client's stray CRLF after a body); more is a bad start.
+    while (skipped_empty_lines_ < kEmptyLinesSkippedMax && buffer_.size() >= 2) {
+      const std::string_view start(static_cast<const char*>(buffer_.data().data()), 2);
+      if (start != "\r\n") break;
+      buffer_.consume(2);
       ++skipped_empty_lines_;
     }
     const auto data = buffer_.data();

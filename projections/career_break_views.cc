@@ -83,7 +83,7 @@ CareerBreakOverview career_break_overview(const Projector& projector, const Care
   const int32_t month = (today.year - limits::career_break_overview_years) * 12 + today.month - 1;
   o.since = date_from_civil(today.year - limits::career_break_overview_years, today.month,
                             std::min(today.day, civil_from_date(last_day_of_month(month)).day));
-  const Instant since = start_of(*o.since);
+  const Instant since = brussels_instant(*o.since, 0);  // the day starts in Brussels
   for (uint32_t p = 0; p < projector.partition_count(); ++p) {
     const ActionState& s = projector.partition(p).actions();
     const CareerBreakIndex& index = projector.model<CareerBreakIndex>(p);

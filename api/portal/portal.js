@@ -582,8 +582,8 @@
       }
     }
     async function draw() {
-      const a = await api(citizenPath('inbox') + query({ archived: archived ? 'true' : undefined }));
-      fill(out, a.items.length ? table(t(archived ? 'archiveTitle' : 'inboxTitle'), [t('deliveredAt'), t('messageSubject'), t('expiresAt'), ''],
+      const a = await api(citizenPath('inbox') + query({ archived: archived ? 'true' : undefined, pageSize: PAGE_SIZE }));
+      fill(out, shownOf(a), a.items.length ? table(t(archived ? 'archiveTitle' : 'inboxTitle'), [t('deliveredAt'), t('messageSubject'), t('expiresAt'), ''],
         a.items.map((m) => h('tr', { dataset: { message: m.messageId, kind: m.kind } },
           h('td', {}, instant(m.deliveredAt)), h('td', {}, subject(m)), h('td', {}, instant(m.expiresAt)),
           h('td', {}, h('button', { type: 'button', class: 'secondary read', 'aria-label': `${t('read')}: ${subject(m)}`, onclick: () => guarded(() => read(m)) }, t('read')),

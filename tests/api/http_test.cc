@@ -1532,11 +1532,12 @@ TEST_F(HttpTest, APathsEncodedUnreservedCharactersNameTheSameResource) {
   EXPECT_EQ(call("GET", "/v1/citizens%2F" + kStudent + "/studentBalance", token(citizen(kStudent))).status, 404);
 }
 
-// RFC 9112 2.2: an empty line or two before a request line is skipped (a stray CRLF after a body);
-// a third is the bad start it is.
+// RFC 9112 2.2: an empty line (CRLF) or two before a request line is skipped (a stray CRLF after
+// a body); a third is the bad start it is.
 TEST_F(HttpTest, AnEmptyLineBeforeTheRequestLineIsSkipped) {
   Connection c(port_);
-  ASSERT_FALSE(c.write_raw("\r\nGET /health HTTP/1.1\r\nHost: x\r\n\r\n\r\n\nGET /health HTTP/1.1\r\nHost: x\r\n\r\n"));
+  ASSERT_FALSE(
+      c.write_raw("\r\nGET /health HTTP/1.1\r\nHost: x\r\n\r\n\r\n\r\nGET /health HTTP/1.1\r\nHost: x\r\n\r\n"));
   EXPECT_EQ(c.read_response().status, 200);
   EXPECT_EQ(c.read_response().status, 200);
   Connection three(port_);
@@ -1898,6 +1899,23 @@ TEST_F(HttpTest, APortalPrincipalsWritesAreRateLimitedOnTheWallClock) {
   declare(stu_in("2025-05-01", "2025-05-31", 30));
   clock_.advance_seconds(http_limits::principal_write_window_seconds);
   EXPECT_EQ(c.request("POST", citizen_path(kStudent, "attestations"), t, "").status, 201);
+
+  // An employer's read of a consented citizen is recorded (a durable event, docs/audit.md "Who
+  // looked"): it counts with the employer's writes, so a loop of reads is limited too.
+  const Json request = act(R"({"employer":{"enterpriseNumber":")" + kEmp1 +
+                               R"("},"dataAccessRequest":{"scope":"STUDENT_BALANCE","channel":"QR"}})",
+                           employer(kEmp1));
+  const std::string consent = request["event"].find("token").text;
+  const Json granted = act(
+      R"({"worker":{"ssin":")" + kStudent + R"("},"dataAccessGrant":{"token":")" + consent + "\"}}", citizen(kStudent));
+  ASSERT_EQ(granted["event"].find("result").text, "A");
+  const std::string e = token(employer(kEmp1));
+  const std::string data = citizen_path(kStudent, "consentedData?scope=STUDENT_BALANCE");
+  for (int i = 1; i < http_limits::principal_writes_per_window; ++i)  // the request above was one
+    ASSERT_EQ(c.request("GET", data, e).status, 200) << "read " << i;
+  expect_problem(c.request("GET", data, e), 429, "tooManyRequests");
+  EXPECT_EQ(c.request("GET", citizen_path(kStudent, "studentBalance"), token(auditor())).status, 200)
+      << "an auditor's recorded reads are not limited";
 }
 
 // Guessing access codes: each principal, and each client address, has its own count per

@@ -185,8 +185,11 @@ TEST(Params, QueryNamesHaveOneSpellingAndEmptyPairsAreNone) {
   EXPECT_EQ(canonical_target("/v1/c?a%26b=1&x%3Dy=2"), "/v1/c?a%26b=1&x%3Dy=2") << "a reserved byte stays encoded";
   EXPECT_EQ(canonical_target("/v1/%61?&a%2Db=1&&"), "/v1/a?a-b=1") << "an unreserved byte of the path decoded";
   EXPECT_EQ(canonical_target("/%68ealth"), "/health");
-  EXPECT_EQ(canonical_target("/v1/a%2Fb%20c%zz%4"), "/v1/a%2Fb%20c%zz%4")
-      << "reserved, other and broken escapes as sent";
+  EXPECT_EQ(canonical_target("/v1/a%2Fb%20c"), "/v1/a%2Fb%20c") << "reserved and other escapes as sent";
+  EXPECT_EQ(canonical_target("/v1/c%zz%4"), "/v1/c%25zz%254") << "a '%' that starts no escape is the byte";
+  for (const char* target : {"/%%32%65", "/%%36%38ealth", "/v1/%2e%2E/%", "/a%2F%2f%41"})
+    EXPECT_EQ(canonical_target(canonical_target(target)), canonical_target(target)) << target << ": once is all";
+  EXPECT_EQ(canonical_target("/%%32%65"), "/%252e");
   EXPECT_EQ(canonical_target("/v1/%7e%2d?x=%61"), "/v1/~-?x=%61");
   for (const char* target : {"/v1/c?&year=2025", "/v1/c?year=2025&", "/v1/c?&&year=2025&&"}) {
     const HttpRequest r = get(canonical_target(target));
