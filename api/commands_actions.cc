@@ -221,40 +221,16 @@ int run_flexi(const CommonOptions& common, const FlexiOptions& o) {
 namespace {
 
 Result<CareerBreakFilter> career_break_filter(const CareerBreakOptions& o) {
-  CareerBreakFilter f;
   Result<uint64_t> employer = parse_employer(o.employer, "--employer");
   DIMONA_TRY(employer);
-  f.employer = *employer;
-  if (!o.kind.empty()) {
-    LeaveKind k;
-    if (!parse_leave_kind(o.kind, &k)) return invalid_argument("--kind: not a leave kind (docs/actions.md)");
-    f.leave_kind = k;
+  CareerBreakFilterParsed parsed = parse_career_break_filter({o.kind, o.fraction, o.status, o.ssin, o.from, o.to});
+  if (!parsed.issues.empty()) {  // the first, as every option is refused
+    constexpr const char* kOption[] = {"--kind", "--fraction", "--status", "--ssin", "--from", "--to"};
+    const CareerBreakFilterIssue& first = parsed.issues.front();
+    return invalid_argument(std::string(kOption[static_cast<size_t>(first.field)]) + ": " + first.detail);
   }
-  if (!o.fraction.empty()) {
-    BreakFraction fr;
-    if (!parse_break_fraction(o.fraction, &fr)) return invalid_argument("--fraction: FULL, 1/2, 1/5 or 1/10");
-    f.fraction = fr;
-  }
-  if (!o.status.empty()) {
-    BreakRequestState s;
-    NotificationState n;
-    if (parse_state(o.status, &s)) f.state = s;
-    if (parse_state(o.status, &n)) f.notification_state = n;
-    if (!f.state && !f.notification_state) return invalid_argument("--status: not a request or notification state");
-  }
-  if (!o.ssin.empty()) {
-    Result<Ssin> ssin = parse_ssin(o.ssin);
-    if (!ssin.is_ok()) return invalid_argument("--ssin: " + ssin.status().message());
-    f.employee = *ssin;
-  }
-  for (auto [text, out, name] : {std::tuple{&o.from, &f.from, "--from"}, std::tuple{&o.to, &f.to, "--to"}}) {
-    if (text->empty()) continue;
-    auto d = parse_date(*text);
-    if (!d) return invalid_argument(std::string(name) + ": expected YYYY-MM-DD");
-    *out = *d;
-  }
-  if (f.from && f.to && *f.to < *f.from) return invalid_argument("--to: before --from");
-  return f;
+  parsed.filter.employer = *employer;
+  return parsed.filter;
 }
 
 }  // namespace

@@ -82,37 +82,16 @@ void data_access_qr(Call& c, const LedgerService& view) {
 void career_break_list(Call& c, const LedgerService& view) {
   const std::optional<uint64_t> employer = employer_in_scope(c);
   if (!employer) return;
-  CareerBreakFilter f;
+  const std::string leave_kind = c.request.query("leaveKind"), fraction = c.request.query("fraction"),
+                    status = c.request.query("status"), ssin = c.request.query("ssin"), from = c.request.query("from"),
+                    to = c.request.query("to");
+  CareerBreakFilterParsed parsed = parse_career_break_filter({leave_kind, fraction, status, ssin, from, to});
+  CareerBreakFilter& f = parsed.filter;
   f.employer = *employer;
+  constexpr const char* kParameter[] = {"leaveKind", "fraction", "status", "ssin", "from", "to"};
   std::vector<InputIssue> issues;
-  if (const std::string v = c.request.query("leaveKind"); !v.empty()) {
-    LeaveKind k;
-    if (parse_leave_kind(v, &k)) f.leave_kind = k;
-    else issues.push_back({"query", "leaveKind", "not a leave kind"});
-  }
-  if (const std::string v = c.request.query("fraction"); !v.empty()) {
-    BreakFraction fr;
-    if (parse_break_fraction(v, &fr)) f.fraction = fr;
-    else issues.push_back({"query", "fraction", "FULL, 1/2, 1/5 or 1/10"});
-  }
-  if (const std::string v = c.request.query("status"); !v.empty()) {
-    BreakRequestState st;
-    NotificationState ns;
-    if (parse_state(v, &st)) f.state = st;
-    if (parse_state(v, &ns)) f.notification_state = ns;
-    if (!f.state && !f.notification_state) issues.push_back({"query", "status", "not a request or notification state"});
-  }
-  if (const std::string v = c.request.query("ssin"); !v.empty()) {
-    if (auto s = parse_ssin(v); s.is_ok()) f.employee = *s;
-    else issues.push_back({"query", "ssin", s.status().message()});
-  }
-  for (auto [name, out] : {std::pair{"from", &f.from}, std::pair{"to", &f.to}}) {
-    const std::string v = c.request.query(name);
-    if (v.empty()) continue;
-    if (auto d = parse_date(v)) *out = *d;
-    else issues.push_back({"query", name, "expected YYYY-MM-DD"});
-  }
-  if (issues.empty() && f.from && f.to && *f.to < *f.from) issues.push_back({"query", "to", "before from"});
+  for (const CareerBreakFilterIssue& i : parsed.issues)
+    issues.push_back({"query", kParameter[static_cast<size_t>(i.field)], i.detail});
   if (!issues.empty()) return c.reply(bad_request("The input message is incorrect", issues));
   const bool auditor = c.is(Role::kAuditor);
   c.reply(json_response(200, view.read([&](const Projector& p) {

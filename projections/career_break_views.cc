@@ -1,6 +1,7 @@
 #include "projections/career_break_views.h"
 
 #include <algorithm>
+#include <tuple>
 
 #include "engine/base/json_writer.h"
 #include "projections/student_views.h"
@@ -75,6 +76,51 @@ void newest_first(CareerBreakOverview* o) {
 }
 
 }  // namespace
+
+CareerBreakFilterParsed parse_career_break_filter(const CareerBreakFilterText& text) {
+  CareerBreakFilterParsed out;
+  CareerBreakFilter& f = out.filter;
+  auto refuse = [&out](CareerBreakField field, std::string detail) {
+    out.issues.push_back({field, std::move(detail)});
+  };
+  if (!text.leave_kind.empty()) {
+    LeaveKind k;
+    if (parse_leave_kind(text.leave_kind, &k))
+      f.leave_kind = k;
+    else
+      refuse(CareerBreakField::kLeaveKind, "not a leave kind (docs/actions.md)");
+  }
+  if (!text.fraction.empty()) {
+    BreakFraction fr;
+    if (parse_break_fraction(text.fraction, &fr))
+      f.fraction = fr;
+    else
+      refuse(CareerBreakField::kFraction, "FULL, 1/2, 1/5 or 1/10");
+  }
+  if (!text.status.empty()) {
+    BreakRequestState st;
+    NotificationState ns;
+    if (parse_state(text.status, &st)) f.state = st;
+    if (parse_state(text.status, &ns)) f.notification_state = ns;
+    if (!f.state && !f.notification_state) refuse(CareerBreakField::kStatus, "not a request or notification state");
+  }
+  if (!text.ssin.empty()) {
+    if (Result<Ssin> s = parse_ssin(text.ssin); s.is_ok())
+      f.employee = *s;
+    else
+      refuse(CareerBreakField::kSsin, s.status().message());
+  }
+  for (auto [given, day, field] :
+       {std::tuple{text.from, &f.from, CareerBreakField::kFrom}, std::tuple{text.to, &f.to, CareerBreakField::kTo}}) {
+    if (given.empty()) continue;
+    if (std::optional<Date> d = parse_date(given))
+      *day = *d;
+    else
+      refuse(field, "expected YYYY-MM-DD");
+  }
+  if (out.issues.empty() && f.from && f.to && *f.to < *f.from) refuse(CareerBreakField::kTo, "before from");
+  return out;
+}
 
 CareerBreakOverview career_break_overview(const Projector& projector, const CareerBreakFilter& f, Instant now) {
   CareerBreakOverview o;

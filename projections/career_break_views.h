@@ -14,12 +14,14 @@
 // citizen and every notification they sent, whatever the employer and the
 // state, up to `now` (no two-year window: that is the employer's overview),
 // newest first, each in full (the citizen completes their part and receives
-// ONEM's decision: DOMAIN §5). Pure reads; canonical JSON by to_json().
+// ONEM's decision: DOMAIN §5). parse_career_break_filter() reads a filter given as text, for
+// the HTTP query and the command line alike. Pure reads; canonical JSON by to_json().
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/action_state.h"
@@ -37,6 +39,23 @@ struct CareerBreakFilter {
   Ssin employee;       // 0: any
   std::optional<Date> from, to;  // the break meets [from, to]
 };
+
+// The filter's characteristics as given (a query's parameters, a command's options), parsed once
+// for both: each empty text is no filter; each malformed one, and a `to` before `from`, is an
+// issue naming its field (the employer is the caller's: a path, a token, an option).
+struct CareerBreakFilterText {
+  std::string_view leave_kind, fraction, status, ssin, from, to;
+};
+enum class CareerBreakField : unsigned char { kLeaveKind, kFraction, kStatus, kSsin, kFrom, kTo };
+struct CareerBreakFilterIssue {
+  CareerBreakField field;
+  std::string detail;  // one line, no value echoed
+};
+struct CareerBreakFilterParsed {
+  CareerBreakFilter filter;
+  std::vector<CareerBreakFilterIssue> issues;  // in field order; empty: `filter` holds
+};
+CareerBreakFilterParsed parse_career_break_filter(const CareerBreakFilterText& text);
 
 struct CareerBreakOverview {
   std::optional<Date> since;  // the two-year window's first day (the employer's overview); none: every record

@@ -414,5 +414,30 @@ TEST_F(CareerBreakFilterTest, ARefusedConsultationSaysWhy) {
             std::string::npos) << json;
 }
 
+// One parser for the HTTP query and the command line: each text parsed into its filter, each
+// malformed one an issue naming its field, in field order, and a window ending before it starts.
+TEST(CareerBreakFilterText, EachGivenTextIsParsedOrNamedAsAnIssue) {
+  const CareerBreakFilterParsed none = parse_career_break_filter({});
+  EXPECT_TRUE(none.issues.empty());
+  EXPECT_FALSE(none.filter.leave_kind || none.filter.fraction || none.filter.state || none.filter.from);
+  const CareerBreakFilterParsed all =
+      parse_career_break_filter({"TIME_CREDIT", "1/5", "SUBMITTED", "85073003328", "2025-01-01", "2025-12-31"});
+  ASSERT_TRUE(all.issues.empty()) << all.issues[0].detail;
+  EXPECT_EQ(all.filter.leave_kind, LeaveKind::kTimeCredit);
+  EXPECT_EQ(all.filter.state, BreakRequestState::kSubmitted);
+  EXPECT_EQ(all.filter.employee, *parse_ssin("85073003328"));
+  EXPECT_EQ(all.filter.to, parse_date("2025-12-31"));
+  const CareerBreakFilterParsed bad =
+      parse_career_break_filter({"NAP", "1/3", "LOST", "85073003329", "2025-13-01", "x"});
+  ASSERT_EQ(bad.issues.size(), 6u);
+  for (size_t i = 0; i < bad.issues.size(); ++i) EXPECT_EQ(static_cast<size_t>(bad.issues[i].field), i);
+  EXPECT_EQ(bad.issues[0].detail.find("NAP"), std::string::npos) << "no value echoed";
+  const CareerBreakFilterParsed backwards = parse_career_break_filter({"", "", "", "", "2026-01-01", "2025-01-01"});
+  ASSERT_EQ(backwards.issues.size(), 1u);
+  EXPECT_EQ(backwards.issues[0].field, CareerBreakField::kTo);
+  EXPECT_EQ(backwards.issues[0].detail, "before from");
+  EXPECT_TRUE(parse_career_break_filter({"", "", "", "", "2025-01-01", "2025-01-01"}).issues.empty());
+}
+
 }  // namespace
 }  // namespace dimona
