@@ -235,19 +235,20 @@ std::string month_string(int32_t m) {
 }
 
 Instant add_months(Instant at, int32_t months) {
-  // On a Belgian clock (docs/actions.md): the day and the wall-clock time in Brussels, the offset
-  // being the one (+1 h or +2 h) under which that wall-clock time names `at`.
+  // On a Belgian clock (docs/actions.md): the day and the wall-clock time in Brussels. That time is
+  // `at` + 2 h when summer time reads it back as `at` (brussels_instant), else `at` + 1 h.
   constexpr int64_t kMicrosPerMinute = 60 * kMicrosPerSecond;
+  constexpr int64_t kMicrosPerHour = 60 * kMicrosPerMinute;
   const Date day = brussels_date(at);
-  int32_t minutes = 0;
-  int64_t within_minute = 0;
-  for (const int64_t offset_hours : {2, 1}) {
-    const int64_t wall = at.micros + offset_hours * 60 * kMicrosPerMinute - start_of(day).micros;
-    if (wall < 0 || wall >= kMicrosPerDay) continue;
-    minutes = static_cast<int32_t>(wall / kMicrosPerMinute);
-    within_minute = wall % kMicrosPerMinute;
-    if (brussels_instant(day, minutes).micros + within_minute == at.micros) break;
-  }
+  const int64_t summer_wall = at.micros + 2 * kMicrosPerHour - start_of(day).micros;
+  const auto names_at = [&](int64_t wall) {
+    return brussels_instant(day, static_cast<int32_t>(wall / kMicrosPerMinute)).micros + wall % kMicrosPerMinute ==
+           at.micros;
+  };
+  const int64_t wall =
+      summer_wall < kMicrosPerDay && names_at(summer_wall) ? summer_wall : summer_wall - kMicrosPerHour;
+  const auto minutes = static_cast<int32_t>(wall / kMicrosPerMinute);
+  const int64_t within_minute = wall % kMicrosPerMinute;
   const int32_t target = month_index(day) + months;
   const int32_t day_in_month = civil_from_date(day).day;
   const int32_t last = civil_from_date(last_day_of_month(target)).day;
