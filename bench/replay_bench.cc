@@ -317,10 +317,7 @@ FoldResult run_ndjson(const std::string& events_path, const std::string& sources
     LoggedEventReader reader;  // the Projector's reader (engine/event_reader.h)
     const uint64_t rss_before = resident_bytes();
     const auto t0 = std::chrono::steady_clock::now();
-    for (uint32_t p = 0; p < partitions; ++p) {
-      states.push_back(std::make_unique<LedgerState>());
-      states.back()->reserve_for_events(expected / partitions);  // as the Projector does from the log's ends
-    }
+    for (uint32_t p = 0; p < partitions; ++p) states.push_back(std::make_unique<LedgerState>());
     std::string_view chunk;
     while (chunks.next(&chunk)) {
       size_t pos = 0;

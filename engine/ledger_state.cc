@@ -104,10 +104,6 @@ void LedgerState::add_student_hours(const Period& p, int64_t delta) {
   h = static_cast<uint32_t>(next);
 }
 
-void LedgerState::reserve_for_events(uint64_t events) {
-  period_index_.reserve(period_index_.size() + static_cast<size_t>(std::min<uint64_t>(events, limits::replay_reserved_periods_max)));
-}
-
 Status LedgerState::apply(const Event& event) {
   // Partitions are folded one after the other, so ledger time is monotonic
   // per partition only (the log checks that); the state keeps the maximum.

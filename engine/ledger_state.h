@@ -85,10 +85,6 @@ class LedgerState {
   LedgerState& operator=(const LedgerState&) = delete;
 
   [[nodiscard]] Status apply(const Event& event);
-  // Sizes the period index for `events` more events (each creates at most one
-  // period; at most limits::replay_reserved_periods_max), so a fold from the
-  // start does not rehash it as it grows. Memory only: no answer changes.
-  void reserve_for_events(uint64_t events);
 
   const Period* period(PeriodId id) const;
   // period(), for an id most likely held elsewhere (a look-up across partitions): a filter of

@@ -128,63 +128,87 @@ std::vector<uint64_t> thinned(std::vector<std::pair<uint64_t, uint64_t>> kept, s
 }  // namespace
 
 Status CheckpointStore::save(const Checkpoint& c, size_t keep) {
+  Result<std::string> written = write(
+      c.sequence, c.ledger_time, static_cast<uint32_t>(c.partitions.size()),
+      [&c](uint32_t p) -> Result<PartitionCheckpoint> { return PartitionCheckpoint(c.partitions[p]); }, &c.state_hash,
+      keep);
+  return written.status();
+}
+
+Result<std::string> CheckpointStore::save_each(uint64_t sequence, Instant ledger_time, uint32_t partitions,
+                                               const PartitionMaker& make, size_t keep) {
+  return write(sequence, ledger_time, partitions, make, nullptr, keep);
+}
+
+Result<std::string> CheckpointStore::write(uint64_t sequence, Instant ledger_time, uint32_t partitions,
+                                           const PartitionMaker& make, const std::string* state_hash, size_t keep) {
   DIMONA_ASSERT(keep >= 1 && keep <= limits::checkpoints_kept_max);
   // Offsets only grow: a checkpoint behind the previous one is a projector bug.
-  if (!impl_->last_offsets.empty()) {
-    DIMONA_ASSERT(impl_->last_offsets.size() == c.partitions.size());
-    for (size_t p = 0; p < c.partitions.size(); ++p) DIMONA_ASSERT(c.partitions[p].offset >= impl_->last_offsets[p]);
-  }
+  if (!impl_->last_offsets.empty()) DIMONA_ASSERT(impl_->last_offsets.size() == partitions);
   sqlite3* db = impl_->db.get();
+  std::vector<Offset> offsets;
+  std::string hash;
   DIMONA_TRY(sqlite::in_transaction(db, "BEGIN IMMEDIATE", "a checkpoint", [&]() -> Status {
-    Result<Statement> head = prepare(db, "INSERT INTO checkpoints VALUES(?1, ?2, ?3, ?4, ?5)");
-    DIMONA_TRY(head);
-    uint64_t events = 0;
-    for (const PartitionCheckpoint& p : c.partitions) events += p.offset;
-    sqlite3_bind_int64(head->get(), 5, static_cast<int64_t>(events));
-    sqlite3_bind_int64(head->get(), 1, static_cast<int64_t>(c.sequence));
-    sqlite3_bind_int64(head->get(), 2, static_cast<int64_t>(c.partitions.size()));
-    sqlite3_bind_int64(head->get(), 3, c.ledger_time.micros);
-    sqlite3_bind_blob64(head->get(), 4, c.state_hash.data(), c.state_hash.size(), SQLITE_STATIC);
-    if (int rc = sqlite3_step(head->get()); rc != SQLITE_DONE) return sqlite::sqlite_error(db, rc, "checkpoint");
+    // The partitions first, each made, hashed, written and dropped before the next is made;
+    // then the head, which names their hash. One transaction: a reader sees all or nothing.
     Result<Statement> row = prepare(
         db, "INSERT INTO partition_states(sequence, partition, offset, state, fence) VALUES(?1, ?2, ?3, ?4, ?5)");
     DIMONA_TRY(row);
-    for (size_t p = 0; p < c.partitions.size(); ++p) {
+    StateHasher hasher(partitions);
+    uint64_t events = 0;
+    for (uint32_t p = 0; p < partitions; ++p) {
+      Result<PartitionCheckpoint> made = make(p);
+      DIMONA_TRY(made);
+      const PartitionCheckpoint& pc = *made;
+      if (!impl_->last_offsets.empty()) DIMONA_ASSERT(pc.offset >= impl_->last_offsets[p]);
+      hasher.add(pc.offset, pc.state);
+      events += pc.offset;
+      offsets.push_back(pc.offset);
       sqlite3_stmt* s = row->get();
-      sqlite3_bind_int64(s, 1, static_cast<int64_t>(c.sequence));
+      sqlite3_bind_int64(s, 1, static_cast<int64_t>(sequence));
       sqlite3_bind_int64(s, 2, static_cast<int64_t>(p));
-      sqlite3_bind_int64(s, 3, static_cast<int64_t>(c.partitions[p].offset));
-      sqlite3_bind_blob64(s, 4, c.partitions[p].state.data(), c.partitions[p].state.size(), SQLITE_STATIC);
-      if (c.partitions[p].fence == kNoEpoch)
+      sqlite3_bind_int64(s, 3, static_cast<int64_t>(pc.offset));
+      sqlite3_bind_blob64(s, 4, pc.state.data(), pc.state.size(), SQLITE_STATIC);
+      if (pc.fence == kNoEpoch)
         sqlite3_bind_null(s, 5);
       else
-        sqlite3_bind_int64(s, 5, static_cast<int64_t>(c.partitions[p].fence));
-      if (int rc = sqlite3_step(s); rc != SQLITE_DONE) return sqlite::sqlite_error(db, rc, "checkpoint");
+        sqlite3_bind_int64(s, 5, static_cast<int64_t>(pc.fence));
+      const int rc = sqlite3_step(s);
       sqlite3_reset(s);
+      sqlite3_clear_bindings(s);  // the state's bytes are freed with `made`
+      if (rc != SQLITE_DONE) return sqlite::sqlite_error(db, rc, "checkpoint");
     }
+    hash = state_hash ? *state_hash : hasher.finish();
+    Result<Statement> head = prepare(db, "INSERT INTO checkpoints VALUES(?1, ?2, ?3, ?4, ?5)");
+    DIMONA_TRY(head);
+    sqlite3_bind_int64(head->get(), 1, static_cast<int64_t>(sequence));
+    sqlite3_bind_int64(head->get(), 2, static_cast<int64_t>(partitions));
+    sqlite3_bind_int64(head->get(), 3, ledger_time.micros);
+    sqlite3_bind_blob64(head->get(), 4, hash.data(), hash.size(), SQLITE_STATIC);
+    sqlite3_bind_int64(head->get(), 5, static_cast<int64_t>(events));
+    if (int rc = sqlite3_step(head->get()); rc != SQLITE_DONE) return sqlite::sqlite_error(db, rc, "checkpoint");
     Result<Statement> kept = prepare(db, "SELECT sequence, events FROM checkpoints ORDER BY sequence");
     DIMONA_TRY(kept);
     std::vector<std::pair<uint64_t, uint64_t>> all;
     while (sqlite3_step(kept->get()) == SQLITE_ROW)
       all.emplace_back(static_cast<uint64_t>(sqlite3_column_int64(kept->get(), 0)),
                        static_cast<uint64_t>(sqlite3_column_int64(kept->get(), 1)));
-    DIMONA_ASSERT(!all.empty() && all.back().first == c.sequence);  // sequences only grow
+    DIMONA_ASSERT(!all.empty() && all.back().first == sequence);  // sequences only grow
     Result<Statement> drop_head = prepare(db, "DELETE FROM checkpoints WHERE sequence = ?1");
     DIMONA_TRY(drop_head);
     Result<Statement> drop_rows = prepare(db, "DELETE FROM partition_states WHERE sequence = ?1");
     DIMONA_TRY(drop_rows);
-    for (uint64_t sequence : thinned(std::move(all), keep)) {
+    for (uint64_t dropped : thinned(std::move(all), keep)) {
       for (sqlite3_stmt* s : {drop_head->get(), drop_rows->get()}) {
-        sqlite3_bind_int64(s, 1, static_cast<int64_t>(sequence));
+        sqlite3_bind_int64(s, 1, static_cast<int64_t>(dropped));
         if (int rc = sqlite3_step(s); rc != SQLITE_DONE) return sqlite::sqlite_error(db, rc, "checkpoint");
         sqlite3_reset(s);
       }
     }
     return Status::ok();
   }));
-  impl_->last_offsets.clear();
-  for (const PartitionCheckpoint& p : c.partitions) impl_->last_offsets.push_back(p.offset);
-  return Status::ok();
+  impl_->last_offsets = std::move(offsets);
+  return hash;
 }
 
 namespace {
@@ -363,26 +387,45 @@ Result<std::vector<CheckpointSummary>> CheckpointStore::list() {
   return out;
 }
 
-std::string state_hash_of(const std::vector<PartitionCheckpoint>& partitions) {
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
-  DIMONA_ASSERT(ctx && EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) == 1);
-  auto feed = [&](std::string_view bytes) { DIMONA_ASSERT(EVP_DigestUpdate(ctx.get(), bytes.data(), bytes.size()) == 1); };
-  auto feed_u64 = [&](uint64_t v) {
+struct StateHasher::Context {
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> md{EVP_MD_CTX_new(), &EVP_MD_CTX_free};
+  void feed(std::string_view bytes) { DIMONA_ASSERT(EVP_DigestUpdate(md.get(), bytes.data(), bytes.size()) == 1); }
+  void feed_u64(uint64_t v) {
     char le[8];
     for (size_t i = 0; i < 8; ++i) le[i] = static_cast<char>(v >> (8 * i));
     feed({le, 8});
-  };
-  feed("dimona-state-1");
-  feed_u64(partitions.size());
-  for (const PartitionCheckpoint& p : partitions) {
-    feed_u64(p.offset);
-    feed_u64(p.state.size());
-    feed(p.state);
   }
+};
+
+StateHasher::StateHasher(uint64_t partitions) : context_(std::make_unique<Context>()) {
+  DIMONA_ASSERT(context_->md && EVP_DigestInit_ex(context_->md.get(), EVP_sha256(), nullptr) == 1);
+  context_->feed("dimona-state-1");
+  context_->feed_u64(partitions);
+  expected_ = partitions;
+}
+
+StateHasher::~StateHasher() = default;
+
+void StateHasher::add(Offset offset, std::string_view state) {
+  DIMONA_ASSERT(added_ < expected_);
+  ++added_;
+  context_->feed_u64(offset);
+  context_->feed_u64(state.size());
+  context_->feed(state);
+}
+
+std::string StateHasher::finish() {
+  DIMONA_ASSERT(added_ == expected_);
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
-  DIMONA_ASSERT(EVP_DigestFinal_ex(ctx.get(), digest, &length) == 1 && length == 32);
+  DIMONA_ASSERT(EVP_DigestFinal_ex(context_->md.get(), digest, &length) == 1 && length == 32);
   return std::string(reinterpret_cast<const char*>(digest), length);
+}
+
+std::string state_hash_of(const std::vector<PartitionCheckpoint>& partitions) {
+  StateHasher hasher(partitions.size());
+  for (const PartitionCheckpoint& p : partitions) hasher.add(p.offset, p.state);
+  return hasher.finish();
 }
 
 std::string to_hex(std::string_view bytes) {

@@ -548,8 +548,7 @@ Result<std::optional<uint32_t>> Projector::load_next(const std::atomic<bool>* st
   }
   uint64_t backfilled = 0, folded = 0;
   DIMONA_TRY(backfill_partition(p, &backfilled));
-  if (offsets_[p] == 0) states_[p]->reserve_for_events(d.ends[p]);  // no rehash as the state grows
-  while (offsets_[p] < d.ends[p]) {                                 // in rounds, so that a stop is heard within one
+  while (offsets_[p] < d.ends[p]) {  // in rounds, so that a stop is heard within one
     if ((stop && stop->load()) || d.failed) return unavailable("stopped while loading partition " + std::to_string(p));
     DIMONA_TRY(fold_partition(p, d.ends[p], options_.round_events, &folded));
   }
@@ -898,12 +897,12 @@ Status Projector::save_checkpoint() {
   const auto started = std::chrono::steady_clock::now();
   Result<std::vector<CheckpointSummary>> kept = (*store)->list();  // the sequences, not the states
   DIMONA_TRY(kept);
-  Checkpoint c;
-  c.sequence = kept->empty() ? 1 : kept->back().sequence + 1;
-  c.ledger_time = ledger_time();
-  c.partitions = encode();
-  c.state_hash = state_hash_of(c.partitions);
-  DIMONA_TRY((*store)->save(c, options_.keep_checkpoints));
+  for (uint32_t p = 0; p < partition_count(); ++p) require(p);  // before encoding any
+  const uint64_t sequence = kept->empty() ? 1 : kept->back().sequence + 1;
+  Result<std::string> hash = (*store)->save_each(
+      sequence, ledger_time(), partition_count(),
+      [this](uint32_t p) -> Result<PartitionCheckpoint> { return encode(p); }, options_.keep_checkpoints);
+  DIMONA_TRY(hash);
   unsaved_events_ = 0;
   checkpoint_current_ = true;
   last_checkpoint_ = std::chrono::steady_clock::now();
@@ -911,23 +910,26 @@ Status Projector::save_checkpoint() {
   return Status::ok();
 }
 
-std::vector<PartitionCheckpoint> Projector::encode() const {
-  for (uint32_t p = 0; p < partition_count(); ++p) require(p);  // before encoding any
-  std::vector<PartitionCheckpoint> out;
-  for (uint32_t p = 0; p < partition_count(); ++p) {
-    PartitionCheckpoint pc;
-    pc.offset = offsets_[p];
-    pc.fence = fences_[p];
-    put_section(&pc.state, [&](std::string* bytes) { states_[p]->save(bytes); });
-    const uint32_t count = static_cast<uint32_t>(models_[p].size());
-    for (size_t i = 0; i < 4; ++i) pc.state.push_back(static_cast<char>(count >> (8 * i)));
-    for (const std::unique_ptr<ReadModel>& model : models_[p]) put_model_section(&pc.state, *model);
-    out.push_back(std::move(pc));
-  }
-  return out;
+PartitionCheckpoint Projector::encode(uint32_t p) const {
+  PartitionCheckpoint pc;
+  pc.offset = offsets_[p];
+  pc.fence = fences_[p];
+  put_section(&pc.state, [&](std::string* bytes) { states_[p]->save(bytes); });
+  const uint32_t count = static_cast<uint32_t>(models_[p].size());
+  for (size_t i = 0; i < 4; ++i) pc.state.push_back(static_cast<char>(count >> (8 * i)));
+  for (const std::unique_ptr<ReadModel>& model : models_[p]) put_model_section(&pc.state, *model);
+  return pc;
 }
 
-std::string Projector::state_hash() const { return state_hash_of(encode()); }
+std::string Projector::state_hash() const {
+  for (uint32_t p = 0; p < partition_count(); ++p) require(p);  // before encoding any
+  StateHasher hasher(partition_count());
+  for (uint32_t p = 0; p < partition_count(); ++p) {
+    const PartitionCheckpoint pc = encode(p);
+    hasher.add(pc.offset, pc.state);
+  }
+  return hasher.finish();
+}
 
 Result<ReplayStats> Projector::catch_up(const std::function<void(const ReplayProgress&)>& progress) {
   std::vector<Offset> ends(partition_count());
@@ -963,7 +965,6 @@ Result<ReplayStats> Projector::catch_up_to(const std::vector<Offset>& ends,
                               std::to_string(ends[p]));
     stats.resumed_events += offsets_[p];
     shown.total += ends[p] - offsets_[p];
-    if (offsets_[p] == 0) states_[p]->reserve_for_events(ends[p]);  // no rehash as the state grows
   }
   for (;;) {
     bool done = true;

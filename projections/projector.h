@@ -340,8 +340,9 @@ class Projector {
   Instant ledger_time() const;
   // The instant this projector stops at (ProjectorOptions::as_of); nullopt: the log's end.
   const std::optional<Instant>& as_of() const { return options_.as_of; }
-  // Every partition's offset and state bytes, as a checkpoint holds them; and their hash (32 bytes).
-  std::vector<PartitionCheckpoint> encode() const;
+  // Partition p's offset and state bytes, as a checkpoint holds them (p loaded: require(p)); and
+  // the hash of every partition's (32 bytes, state_hash_of), which holds one partition's bytes at a time.
+  PartitionCheckpoint encode(uint32_t p) const;
   std::string state_hash() const;
 
  private:

@@ -125,10 +125,6 @@ inline constexpr size_t event_bytes_max = declaration_bytes_max + 4096;
 // Digits of an integer the replay's event reader (engine/event_reader.h) reads itself: 18 never
 // overflow an int64; a longer one goes to the full decoder.
 inline constexpr size_t replay_integer_digits_max = 18;
-// Periods a partition's state reserves room for before a fold from the start, at most
-// (LedgerState::reserve_for_events: one per event to fold): 2 Mi periods, a 4 Mi-slot
-// index of 64 MiB, whatever a log's offsets claim.
-inline constexpr uint64_t replay_reserved_periods_max = uint64_t{1} << 21;
 // Records past a shared writer seed's offsets a writer reads to see that they are fences and
 // no events (Ledger, WriterSeed::Partition::shared): a writer's open appends one per partition;
 // a longer tail means the read side is behind, and the writer keeps states of its own.

@@ -468,6 +468,57 @@ TEST(CheckpointHistory, KeepingOneKeepsTheNewest) {
   EXPECT_EQ(kept->front().sequence, 3u);
 }
 
+// save_each: the partitions made one at a time, the hash computed as they pass; the same
+// checkpoint as save() of them all, and nothing written when one cannot be made.
+TEST(CheckpointHistory, SavingEachPartitionInTurnWritesWhatSavingThemAllWrites) {
+  TempDir dir;
+  Result<std::unique_ptr<CheckpointStore>> store = CheckpointStore::open(dir.file("c.db"));
+  ASSERT_TRUE(store.is_ok());
+  const Checkpoint whole = checkpoint_of(1, 300);
+  std::vector<uint32_t> made;
+  Result<std::string> hash = (*store)->save_each(
+      1, whole.ledger_time, 2,
+      [&](uint32_t p) -> Result<PartitionCheckpoint> {
+        made.push_back(p);
+        return whole.partitions[p];
+      },
+      2);
+  ASSERT_TRUE(hash.is_ok()) << hash.status().to_string();
+  EXPECT_EQ(*hash, whole.state_hash);
+  EXPECT_EQ(made, (std::vector<uint32_t>{0, 1}));
+  Result<std::optional<Checkpoint>> loaded = (*store)->load();
+  ASSERT_TRUE(loaded.is_ok() && loaded->has_value());
+  EXPECT_EQ((*loaded)->state_hash, whole.state_hash);
+  EXPECT_EQ((*loaded)->ledger_time, whole.ledger_time);
+  ASSERT_EQ((*loaded)->partitions.size(), 2u);
+  for (size_t p = 0; p < 2; ++p) {
+    EXPECT_EQ((*loaded)->partitions[p].offset, whole.partitions[p].offset);
+    EXPECT_EQ((*loaded)->partitions[p].state, whole.partitions[p].state);
+  }
+  // A partition that cannot be made: the error, and the checkpoint before it stays the latest.
+  Result<std::string> failed = (*store)->save_each(
+      2, Instant{2 * kMicrosPerDay}, 2,
+      [&](uint32_t p) -> Result<PartitionCheckpoint> {
+        if (p == 1) return io_error("partition 1 would not encode");
+        return PartitionCheckpoint{500, "x"};
+      },
+      2);
+  EXPECT_EQ(failed.status().code(), Code::kIoError);
+  Result<std::vector<CheckpointSummary>> kept = (*store)->list();
+  ASSERT_TRUE(kept.is_ok());
+  ASSERT_EQ(kept->size(), 1u);
+  EXPECT_EQ(kept->back().sequence, 1u);
+  // And the store still takes the next one.
+  EXPECT_TRUE((*store)->save(checkpoint_of(2, 400), 2).is_ok());
+}
+
+TEST(StateHash, FedOnePartitionAtATimeIsTheHashOfThemAll) {
+  const std::vector<PartitionCheckpoint> parts{{3, "abc"}, {0, ""}, {7, std::string("\0z", 2)}};
+  StateHasher hasher(parts.size());
+  for (const PartitionCheckpoint& p : parts) hasher.add(p.offset, p.state);
+  EXPECT_EQ(hasher.finish(), state_hash_of(parts));
+}
+
 TEST(StateHash, CoversEveryOffsetAndEveryByte) {
   const std::vector<PartitionCheckpoint> base{{3, "abc"}, {0, ""}};
   const std::string hash = state_hash_of(base);

@@ -179,33 +179,6 @@ TEST_F(ReplayReaderTest, ReadsWhitespaceEscapesAndTrailingBytesAsTheDecoderDoes)
   EXPECT_FALSE(reader.read(not_utf8).is_ok());
 }
 
-// A fold from the start reserves the period index from the log's end offset
-// (LedgerState::reserve_for_events): memory only, the same state to the byte.
-TEST_F(ReplayReaderTest, AReservedStateFoldsToTheSameState) {
-  auto schedule = std::make_shared<const QuotaSchedule>(testing::test_schedule());
-  LedgerState plain, reserved;
-  plain.set_quota_schedule(schedule);
-  reserved.set_quota_schedule(schedule);
-  auto consumer = log_->open_consumer();
-  ASSERT_TRUE(consumer.is_ok());
-  auto end = (*consumer)->end_offset(0);
-  ASSERT_TRUE(end.is_ok());
-  ASSERT_GT(*end, 100u);
-  reserved.reserve_for_events(*end);
-  LoggedEventReader reader;
-  ASSERT_TRUE(read_partition(**consumer, 0, 0, *end, [&](LogRecord& r) {
-                Result<Event> event = reader.read(r.payload);
-                DIMONA_TRY(event);
-                DIMONA_TRY(plain.apply(*event));
-                return reserved.apply(*event);
-              }).is_ok());
-  std::string a, b;
-  plain.save(&a);
-  reserved.save(&b);
-  EXPECT_FALSE(a.empty());
-  EXPECT_EQ(a, b);
-}
-
 // The Projector folds through the reader: a record it cannot read is corruption, named by its place.
 TEST(ReplayReaderProjectorTest, ACorruptRecordStopsTheFoldAsCorruption) {
   auto log = testing::memory_log(1);
