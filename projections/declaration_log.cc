@@ -23,7 +23,7 @@ void DeclarationLog::apply(const Event& event, Offset offset) {
   if (!event.is_declaration()) return;
   const uint64_t id = event.declaration.declaration_id.value;
   DIMONA_ASSERT(id != FlatMap<Offset>::kEmptyKey);  // the codec checked its 12 digits
-  offsets_[id] = offset;
+  offsets_.put(id, offset);
 }
 
 void DeclarationLog::save(std::string* out) const {
@@ -31,16 +31,12 @@ void DeclarationLog::save(std::string* out) const {
   out->reserve(begin + kHeaderBytes + offsets_.size() * kPairBytes + kCrcBytes);
   (void)begin_section(out, kMagic);
   put<uint64_t>(out, offsets_.size());
-  // In id order, not the table's: the bytes are canonical (the same events give the same bytes
-  // whether the table grew by folds or was loaded whole), as the state hash needs.
-  std::vector<std::pair<uint64_t, Offset>> pairs;
-  pairs.reserve(offsets_.size());
-  offsets_.for_each([&pairs](uint64_t id, Offset offset) { pairs.emplace_back(id, offset); });
-  std::sort(pairs.begin(), pairs.end());
-  for (const auto& [id, offset] : pairs) {
+  // In id order, whatever order they came in: the bytes are canonical (the same events give the
+  // same bytes whether the map grew by folds or was loaded whole), as the state hash needs.
+  offsets_.for_each_sorted([out](uint64_t id, Offset offset) {
     put<uint64_t>(out, id);
     put<uint64_t>(out, offset);
-  }
+  });
   seal_section(out, begin);
 }
 
@@ -52,19 +48,21 @@ Status DeclarationLog::load(std::string_view in, DeclarationLog* log) {
   uint64_t count = 0;
   if (!r.get(&count) || r.remaining() % kPairBytes != 0 || count != r.remaining() / kPairBytes)
     return corruption("declaration log has the wrong size");
-  log->offsets_.reserve(count);
+  uint64_t previous = 0;
   for (uint64_t i = 0; i < count; ++i) {
     uint64_t id = 0, offset = 0;
     if (!r.get(&id) || !r.get(&offset)) return corruption("declaration log truncated");
     if (id == FlatMap<Offset>::kEmptyKey) return corruption("declaration log holds a reserved id");
-    log->offsets_[id] = offset;
+    if (i > 0 && id <= previous) return corruption("declaration log is not in id order");  // as save() writes it
+    previous = id;
+    log->offsets_.put(id, offset);
   }
   return Status::ok();
 }
 
 Result<std::optional<DeclarationStatus>> find_declaration(const Projector& projector, DeclarationId id) {
   for (uint32_t p = 0; p < projector.partition_count(); ++p) {
-    const Offset* offset = projector.declarations(p).find(id);
+    const std::optional<Offset> offset = projector.declarations(p).find(id);
     if (!offset) continue;
     Result<std::string> line = projector.event_at(p, *offset);
     DIMONA_TRY(line);

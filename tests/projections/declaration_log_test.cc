@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "projections/projector.h"
+#include "projections/section.h"
 #include "tests/engine/ledger_fixture.h"
 
 namespace dimona {
@@ -61,6 +62,50 @@ TEST(DeclarationLog, SavesAndLoadsAndRefusesCorruptBytes) {
   EXPECT_EQ(DeclarationLog::load(flipped, &bad).code(), Code::kCorruption);
   DeclarationLog truncated;
   EXPECT_EQ(DeclarationLog::load(std::string_view(bytes).substr(0, 10), &truncated).code(), Code::kCorruption);
+}
+
+// Ids out of order, put again, or far apart: the bytes are in id order whatever the order of the
+// folds (canonical, as the state hash needs), and a load refuses pairs out of that order.
+TEST(DeclarationLog, TheBytesAreInIdOrderWhateverTheFoldsOrder) {
+  auto event_of = [](uint64_t body) {
+    Event e;
+    e.type = EventType::kDimonaUpdateDeclared;
+    e.declaration.declaration_id = DeclarationId{dimona_id_from_body(body)};
+    return e;
+  };
+  const std::vector<std::pair<uint64_t, Offset>> folds{{7'000'000'010, 0}, {7'000'000'020, 1},
+                                                       {1'000'000'005, 2},  // an imported id, below the run
+                                                       {7'000'000'020, 3},  // redelivered further on
+                                                       {9'000'000'000, 4}, {7'000'000'030, 5}};
+  DeclarationLog in_order, backwards;
+  for (const auto& [body, offset] : folds) in_order.apply(event_of(body), offset);
+  for (auto it = folds.rbegin(); it != folds.rend(); ++it) backwards.apply(event_of(it->first), it->second);
+  EXPECT_EQ(in_order.size(), 5u);
+  EXPECT_EQ(*in_order.find(DeclarationId{dimona_id_from_body(7'000'000'020)}), 3u) << "the last offset wins";
+  EXPECT_EQ(*backwards.find(DeclarationId{dimona_id_from_body(7'000'000'020)}), 1u);
+  EXPECT_FALSE(in_order.find(DeclarationId{dimona_id_from_body(7'000'000'011)}).has_value());
+  std::string bytes;
+  in_order.save(&bytes);
+  DeclarationLog back;
+  ASSERT_TRUE(DeclarationLog::load(bytes, &back).is_ok());
+  std::string again;
+  back.save(&again);
+  EXPECT_EQ(again, bytes);
+  for (const auto& [body, offset] : folds)
+    EXPECT_EQ(back.find(DeclarationId{dimona_id_from_body(body)}),
+              in_order.find(DeclarationId{dimona_id_from_body(body)}));
+  // Two pairs swapped (the CRC made right again) are refused.
+  DeclarationLog two;
+  two.apply(event_of(7'000'000'001), 0);
+  two.apply(event_of(7'000'000'002), 1);
+  std::string swapped;
+  two.save(&swapped);
+  constexpr size_t kFirstPair = 4 + 8;
+  std::string body = swapped.substr(kFirstPair, 32);
+  std::string reordered = swapped.substr(0, kFirstPair) + body.substr(16, 16) + body.substr(0, 16);  // no CRC
+  seal_section(&reordered, 0);
+  DeclarationLog refused;
+  EXPECT_EQ(DeclarationLog::load(reordered, &refused).code(), Code::kCorruption);
 }
 
 }  // namespace
