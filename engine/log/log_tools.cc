@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <functional>
+#include <queue>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -161,18 +163,28 @@ void DuplicateEventCheck::add(uint32_t partition, std::string_view event_id) {
 
 Result<DuplicateEvents> DuplicateEventCheck::finish(Log& log) {
   DuplicateEvents found;
-  std::vector<uint64_t> hashes;
-  for (const std::vector<uint64_t>& partition : hashes_) found.events += partition.size();
-  hashes.reserve(found.events);
-  for (std::vector<uint64_t>& partition : hashes_) {
-    hashes.insert(hashes.end(), partition.begin(), partition.end());
-    partition = {};
+  // Each partition's hashes sorted in place, then merged (a heap of each one's next): the hashes
+  // seen twice, without a copy of them all beside the state the fold just built.
+  using Head = std::pair<uint64_t, size_t>;  // a partition's next hash, and the partition
+  std::priority_queue<Head, std::vector<Head>, std::greater<>> heads;
+  std::vector<size_t> next(hashes_.size(), 0);
+  for (size_t p = 0; p < hashes_.size(); ++p) {
+    found.events += hashes_[p].size();
+    std::sort(hashes_[p].begin(), hashes_[p].end());
+    if (!hashes_[p].empty()) heads.emplace(hashes_[p][0], p);
   }
-  std::sort(hashes.begin(), hashes.end());
   std::unordered_set<uint64_t> suspects;
-  for (size_t i = 1; i < hashes.size(); ++i)
-    if (hashes[i] == hashes[i - 1]) suspects.insert(hashes[i]);
-  hashes = {};
+  bool any = false;
+  uint64_t previous = 0;
+  while (!heads.empty()) {
+    const auto [hash, p] = heads.top();
+    heads.pop();
+    if (any && hash == previous) suspects.insert(hash);
+    any = true;
+    previous = hash;
+    if (++next[p] < hashes_[p].size()) heads.emplace(hashes_[p][next[p]], p);
+  }
+  for (std::vector<uint64_t>& partition : hashes_) partition = {};
   if (suspects.empty()) return found;
   // Second pass: the real ids behind the hashes seen twice (a collision is not a duplicate).
   std::unordered_map<std::string, uint64_t> seen;
