@@ -4,6 +4,7 @@
 
 #include <map>
 #include <random>
+#include <vector>
 
 #include "engine/base/chunked_vector.h"
 
@@ -32,6 +33,28 @@ TEST(FlatMap, AgreesWithStdMapThroughGrowth) {
     ++visited;
   });
   EXPECT_EQ(visited, reference.size());
+}
+
+// Tables of every size the growth passes through (half as large again, not powers of two), and
+// any size a reserve asks: each key is found after every insert, probes that wrap past the last
+// slot included, and no absent key is.
+TEST(FlatMap, EveryTableSizeFindsEveryKey) {
+  for (size_t reserved : {size_t{0}, size_t{1}, size_t{17}, size_t{100}, size_t{1001}}) {
+    FlatMap<uint32_t> map(reserved);
+    std::vector<uint64_t> keys;
+    for (uint32_t i = 0; i < 1500; ++i) {
+      keys.push_back(mix64(i + 1) >> 1);  // never the reserved key
+      ASSERT_TRUE(map.insert(keys.back(), i));
+      if (i % 7 != 0 && i > 1400) continue;
+      for (uint32_t j = 0; j <= i; ++j) {
+        const uint32_t* found = map.find(keys[j]);
+        ASSERT_NE(found, nullptr) << "key " << j << " of " << i + 1 << ", reserved " << reserved;
+        ASSERT_EQ(*found, j);
+      }
+      ASSERT_EQ(map.find(keys.back() + 1), nullptr);
+    }
+    EXPECT_EQ(map.size(), keys.size());
+  }
 }
 
 // An empty map holds no table: every query answers none, and its first insert (operator[],
