@@ -901,7 +901,19 @@ Status Projector::save_checkpoint() {
   const uint64_t sequence = kept->empty() ? 1 : kept->back().sequence + 1;
   Result<std::string> hash = (*store)->save_each(
       sequence, ledger_time(), partition_count(),
-      [this](uint32_t p) -> Result<PartitionCheckpoint> { return encode(p); }, options_.keep_checkpoints);
+      [this](uint32_t p) -> Result<PartitionCheckpoint> {
+        // The last checkpoint's size, scaled to the events folded since, and a quarter more: a
+        // partition's bytes grow about as its events do.
+        encoded_.resize(partition_count());
+        const auto [bytes, offset] = encoded_[p];
+        const double scaled = offset > 0 ? static_cast<double>(bytes) * static_cast<double>(offsets_[p]) /
+                                               static_cast<double>(offset) * 1.25
+                                         : 0;
+        PartitionCheckpoint pc = encode(p, static_cast<size_t>(scaled));
+        encoded_[p] = {pc.state.size(), pc.offset};
+        return pc;
+      },
+      options_.keep_checkpoints);
   DIMONA_TRY(hash);
   unsaved_events_ = 0;
   checkpoint_current_ = true;
@@ -910,10 +922,11 @@ Status Projector::save_checkpoint() {
   return Status::ok();
 }
 
-PartitionCheckpoint Projector::encode(uint32_t p) const {
+PartitionCheckpoint Projector::encode(uint32_t p, size_t room) const {
   PartitionCheckpoint pc;
   pc.offset = offsets_[p];
   pc.fence = fences_[p];
+  pc.state.reserve(std::min(room, limits::checkpoint_partition_room_max));
   put_section(&pc.state, [&](std::string* bytes) { states_[p]->save(bytes); });
   const uint32_t count = static_cast<uint32_t>(models_[p].size());
   for (size_t i = 0; i < 4; ++i) pc.state.push_back(static_cast<char>(count >> (8 * i)));
@@ -965,6 +978,7 @@ Result<ReplayStats> Projector::catch_up_to(const std::vector<Offset>& ends,
                               std::to_string(ends[p]));
     stats.resumed_events += offsets_[p];
     shown.total += ends[p] - offsets_[p];
+    if (options_.event_ids) options_.event_ids->expect(p, ends[p] - offsets_[p]);
   }
   for (;;) {
     bool done = true;
@@ -987,6 +1001,8 @@ Result<ReplayStats> Projector::catch_up_to(const std::vector<Offset>& ends,
       ++stats.checkpoints;
     }
   }
+  // Every event read: the duplicate check's hashes merged and freed before the checkpoint below.
+  if (options_.event_ids) options_.event_ids->settle();
   const bool at_end = options_.checkpoint_at_end &&
                       (stats.events > 0 || stats.backfilled_events > 0 || stats.resumed_events == 0);
   if (!options_.checkpoint_path.empty() && !options_.as_of && (at_end || (stats.events > 0 && checkpoint_due_in_fold()))) {

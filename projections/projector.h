@@ -342,7 +342,9 @@ class Projector {
   const std::optional<Instant>& as_of() const { return options_.as_of; }
   // Partition p's offset and state bytes, as a checkpoint holds them (p loaded: require(p)); and
   // the hash of every partition's (32 bytes, state_hash_of), which holds one partition's bytes at a time.
-  PartitionCheckpoint encode(uint32_t p) const;
+  // `room`: bytes reserved for it first (untouched, they cost no memory), so that it is not
+  // copied into a buffer twice as large as it grows past a guess.
+  PartitionCheckpoint encode(uint32_t p, size_t room = 0) const;
   std::string state_hash() const;
 
  private:
@@ -398,6 +400,8 @@ class Projector {
   uint64_t unsaved_events_ = 0;
   std::chrono::steady_clock::time_point last_checkpoint_ = std::chrono::steady_clock::now();
   double last_checkpoint_seconds_ = 0;  // how long the last one took to write
+  // Per partition: its last checkpoint's bytes and offset, whence the room its next one reserves.
+  std::vector<std::pair<size_t, Offset>> encoded_;
   bool checkpoint_current_ = false;     // the latest checkpoint holds exactly this state (checkpoint())
   std::vector<Offset> fences_;   // per partition: the latest fence before offsets_ (kNoEpoch: none; fence.h)
   std::vector<bool> held_;       // per partition: folded by catch_up()

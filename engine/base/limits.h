@@ -131,6 +131,14 @@ inline constexpr size_t replay_integer_digits_max = 18;
 inline constexpr uint64_t shared_seed_tail_records_max = 64;
 // Duplicate event ids a log check names (the count covers them all).
 inline constexpr size_t duplicate_ids_reported_max = 10;
+// Bytes a partition's checkpoint reserves before it is written, at most (Projector::encode's
+// room, a guess from the last one; reserved pages stay untouched until written): SQLite's
+// default blob limit, past which no partition's checkpoint can be written anyway.
+inline constexpr size_t checkpoint_partition_room_max = 1'000'000'000;
+// Ids a duplicate check reserves room for in one partition, at most (DuplicateEventCheck::expect:
+// the records a fold will read, which a Kafka topic's offsets overstate when its start was
+// deleted): 16 Mi hashes, 128 MiB; past it the hashes' vector grows as it is filled.
+inline constexpr uint64_t duplicate_check_reserved_max = uint64_t{1} << 24;
 // How long a writer waits for SQLite's lock before reporting busy.
 inline constexpr int sqlite_busy_timeout_ms = 10'000;
 

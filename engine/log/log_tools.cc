@@ -156,35 +156,48 @@ Result<DuplicateEvents> find_duplicate_events(Log& log) {
   return check.finish(log);
 }
 
-void DuplicateEventCheck::add(uint32_t partition, std::string_view event_id) {
+void DuplicateEventCheck::expect(uint32_t partition, uint64_t records) {
   DIMONA_ASSERT(partition < hashes_.size());
+  const uint64_t room = std::min(records, limits::duplicate_check_reserved_max);
+  hashes_[partition].reserve(hashes_[partition].size() + static_cast<size_t>(room));
+}
+
+void DuplicateEventCheck::add(uint32_t partition, std::string_view event_id) {
+  DIMONA_ASSERT(partition < hashes_.size() && !settled_);
   hashes_[partition].push_back(key_hash(event_id, partition));
 }
 
-Result<DuplicateEvents> DuplicateEventCheck::finish(Log& log) {
-  DuplicateEvents found;
+void DuplicateEventCheck::settle() {
+  if (settled_) return;
+  settled_ = true;
   // Each partition's hashes sorted in place, then merged (a heap of each one's next): the hashes
   // seen twice, without a copy of them all beside the state the fold just built.
   using Head = std::pair<uint64_t, size_t>;  // a partition's next hash, and the partition
   std::priority_queue<Head, std::vector<Head>, std::greater<>> heads;
   std::vector<size_t> next(hashes_.size(), 0);
   for (size_t p = 0; p < hashes_.size(); ++p) {
-    found.events += hashes_[p].size();
+    events_ += hashes_[p].size();
     std::sort(hashes_[p].begin(), hashes_[p].end());
     if (!hashes_[p].empty()) heads.emplace(hashes_[p][0], p);
   }
-  std::unordered_set<uint64_t> suspects;
   bool any = false;
   uint64_t previous = 0;
   while (!heads.empty()) {
     const auto [hash, p] = heads.top();
     heads.pop();
-    if (any && hash == previous) suspects.insert(hash);
+    if (any && hash == previous) suspects_.insert(hash);
     any = true;
     previous = hash;
     if (++next[p] < hashes_[p].size()) heads.emplace(hashes_[p][next[p]], p);
   }
   for (std::vector<uint64_t>& partition : hashes_) partition = {};
+}
+
+Result<DuplicateEvents> DuplicateEventCheck::finish(Log& log) {
+  settle();
+  DuplicateEvents found;
+  found.events = events_;
+  const std::unordered_set<uint64_t>& suspects = suspects_;
   if (suspects.empty()) return found;
   // Second pass: the real ids behind the hashes seen twice (a collision is not a duplicate).
   std::unordered_map<std::string, uint64_t> seen;

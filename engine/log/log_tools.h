@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "engine/base/status.h"
@@ -83,11 +84,21 @@ Result<DuplicateEvents> find_duplicate_events(Log& log);
 class DuplicateEventCheck {
  public:
   explicit DuplicateEventCheck(uint32_t partitions) : hashes_(partitions) {}
+  // Room for `records` more ids of `partition` (the fold's count, an upper bound: fences are
+  // records), so its hashes take 8 bytes an event, not up to twice that as a vector grows.
+  void expect(uint32_t partition, uint64_t records);
   void add(uint32_t partition, std::string_view event_id);
+  // The hashes merged now: those seen twice kept, the others freed (8 bytes an event), so that
+  // what follows the last add() — a replay's final checkpoint — does not hold them beside the
+  // state. No add() after it; finish() then reads the log for those kept, as it would have.
+  void settle();
   Result<DuplicateEvents> finish(Log& log);
 
  private:
   std::vector<std::vector<uint64_t>> hashes_;  // per partition: key_hash of each id added
+  bool settled_ = false;
+  uint64_t events_ = 0;                    // added, counted at settle()
+  std::unordered_set<uint64_t> suspects_;  // hashes added twice, at settle()
 };
 
 }  // namespace dimona

@@ -289,6 +289,26 @@ TEST_F(LedgerTest, AnEventAppendedTwiceIsFoundAsADuplicate) {
     EXPECT_EQ(found->duplicates, static_cast<uint64_t>(copies));
     ASSERT_EQ(found->ids.size(), 1u);
     EXPECT_EQ(found->ids[0], "act-" + std::to_string(a.outcome.id));
+    // The same from a check handed every id, its hashes merged and freed (settle) before finish.
+    DuplicateEventCheck check(log_.partitions());
+    for (uint32_t p = 0; p < log_.partitions(); ++p) check.expect(p, 3);  // fewer than it holds: it grows
+    Result<std::unique_ptr<LogConsumer>> consumer = log_.open_consumer();
+    ASSERT_TRUE(consumer.is_ok());
+    for (uint32_t p = 0; p < log_.partitions(); ++p) {
+      Result<Offset> end = (*consumer)->end_offset(p);
+      ASSERT_TRUE(end.is_ok());
+      ASSERT_TRUE(read_partition(**consumer, p, 0, *end, [&](LogRecord& r) {
+                    check.add(p, r.event_id);
+                    return Status::ok();
+                  }).is_ok());
+    }
+    check.settle();
+    check.settle();  // once is all
+    Result<DuplicateEvents> settled = check.finish(log_);
+    ASSERT_TRUE(settled.is_ok()) << settled.status().to_string();
+    EXPECT_EQ(settled->events, found->events);
+    EXPECT_EQ(settled->duplicates, found->duplicates);
+    EXPECT_EQ(settled->ids, found->ids);
   }
 }
 
