@@ -397,11 +397,10 @@ struct StateHasher::Context {
   }
 };
 
-StateHasher::StateHasher(uint64_t partitions) : context_(std::make_unique<Context>()) {
+StateHasher::StateHasher(uint64_t partitions) : context_(std::make_unique<Context>()), expected_(partitions) {
   DIMONA_ASSERT(context_->md && EVP_DigestInit_ex(context_->md.get(), EVP_sha256(), nullptr) == 1);
   context_->feed("dimona-state-1");
   context_->feed_u64(partitions);
-  expected_ = partitions;
 }
 
 StateHasher::~StateHasher() = default;

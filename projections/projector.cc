@@ -899,12 +899,12 @@ Status Projector::save_checkpoint() {
   DIMONA_TRY(kept);
   for (uint32_t p = 0; p < partition_count(); ++p) require(p);  // before encoding any
   const uint64_t sequence = kept->empty() ? 1 : kept->back().sequence + 1;
+  encoded_.resize(partition_count());
   Result<std::string> hash = (*store)->save_each(
       sequence, ledger_time(), partition_count(),
       [this](uint32_t p) -> Result<PartitionCheckpoint> {
         // The last checkpoint's size, scaled to the events folded since, and a quarter more: a
         // partition's bytes grow about as its events do.
-        encoded_.resize(partition_count());
         const auto [bytes, offset] = encoded_[p];
         const double scaled = offset > 0 ? static_cast<double>(bytes) * static_cast<double>(offsets_[p]) /
                                                static_cast<double>(offset) * 1.25

@@ -197,12 +197,11 @@ Result<DuplicateEvents> DuplicateEventCheck::finish(Log& log) {
   settle();
   DuplicateEvents found;
   found.events = events_;
-  const std::unordered_set<uint64_t>& suspects = suspects_;
-  if (suspects.empty()) return found;
+  if (suspects_.empty()) return found;
   // Second pass: the real ids behind the hashes seen twice (a collision is not a duplicate).
   std::unordered_map<std::string, uint64_t> seen;
   DIMONA_TRY(for_each_event_id(log, [&](uint32_t p, std::string_view id) {
-    if (!suspects.count(key_hash(id, p))) return;
+    if (!suspects_.count(key_hash(id, p))) return;
     std::string key = unique_in_the_log(id) ? std::string(id) : std::to_string(p) + " " + std::string(id);
     if (++seen[key] == 2 && found.ids.size() < limits::duplicate_ids_reported_max) found.ids.emplace_back(id);
   }));
