@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "engine/base/bytes.h"
+#include "engine/base/free_memory.h"
 #include "engine/event_reader.h"
 #include "engine/ledger.h"
 #include "engine/log/fence.h"
@@ -898,6 +899,7 @@ Status Projector::save_checkpoint() {
   Result<std::vector<CheckpointSummary>> kept = (*store)->list();  // the sequences, not the states
   DIMONA_TRY(kept);
   for (uint32_t p = 0; p < partition_count(); ++p) require(p);  // before encoding any
+  return_free_memory();  // what the fold's growth left free, before a partition's bytes are made beside the state
   const uint64_t sequence = kept->empty() ? 1 : kept->back().sequence + 1;
   encoded_.resize(partition_count());
   Result<std::string> hash = (*store)->save_each(
