@@ -93,6 +93,8 @@ class DuplicateEventCheck {
   // state. No add() after it; finish() then reads the log for those kept, as it would have.
   void settle();
   Result<DuplicateEvents> finish(Log& log);
+  // The memory the hashes hold (reserved included): none once settled.
+  uint64_t held_bytes() const;
 
  private:
   std::vector<std::vector<uint64_t>> hashes_;  // per partition: key_hash of each id added

@@ -302,7 +302,9 @@ TEST_F(LedgerTest, AnEventAppendedTwiceIsFoundAsADuplicate) {
                     return Status::ok();
                   }).is_ok());
     }
+    EXPECT_GT(check.held_bytes(), 0u);
     check.settle();
+    EXPECT_EQ(check.held_bytes(), 0u);  // freed, reserve and all: not beside a replay's final checkpoint
     check.settle();  // once is all
     Result<DuplicateEvents> settled = check.finish(log_);
     ASSERT_TRUE(settled.is_ok()) << settled.status().to_string();
