@@ -13,6 +13,12 @@ namespace {
 struct Scan {
   const char* p;
   const char* end;
+  // A string held a byte of 0x80-0xff: the record's UTF-8 is then checked whole. Outside
+  // strings the scanner reads ASCII tokens only, so a record without one is ASCII.
+  bool non_ascii = false;
+  // The last instant parsed and its text: an event's recordedAt is its declaration's too.
+  std::string_view instant_text;
+  Instant instant_value;
 
   void ws() {  // one compare in the common case: the Ledger writes no whitespace
     while (p < end && static_cast<unsigned char>(*p) <= ' ' && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')) ++p;
@@ -29,7 +35,9 @@ struct Scan {
   bool str(std::string_view* out) {
     if (!lit('"')) return false;
     const char* b = p;
-    p = find_json_special(p, end);
+    for (p = find_json_special_or_non_ascii(p, end); p != end && static_cast<unsigned char>(*p) >= 0x80;
+         p = find_json_special_or_non_ascii(p + 1, end))
+      non_ascii = true;
     if (p == end || *p != '"' || static_cast<size_t>(p - b) > limits::text_field_bytes_max) return false;
     *out = std::string_view(b, static_cast<size_t>(p - b));
     ++p;
@@ -55,6 +63,13 @@ struct Scan {
     if (!integer(&n, /*allow_negative=*/false)) return false;
     *out = static_cast<uint64_t>(n);
     return true;
+  }
+  // An RFC 3339 instant, as parse_instant() reads it (the same text twice is parsed once).
+  std::optional<Instant> instant(std::string_view text) {
+    if (!instant_text.empty() && text == instant_text) return instant_value;
+    const std::optional<Instant> at = parse_instant(text);
+    if (at) instant_text = text, instant_value = *at;
+    return at;
   }
   bool boolean(bool* out) {
     ws();
@@ -308,7 +323,7 @@ bool declaration(Scan& s, Declaration* d) {
     if (k == "recordedAt") {
       std::string_view t;
       if (!s.str(&t)) return -1;
-      d->recorded_at = parse_instant(t);
+      d->recorded_at = s.instant(t);
       return d->recorded_at ? 2 : -1;
     }
     for (int kind = 0; kind < 4; ++kind) {
@@ -329,14 +344,20 @@ bool skip_object(Scan& s) {
   if (!s.lit('{')) return false;
   for (int depth = 1; s.p < s.end;) {
     const char c = *s.p++;
+    if (static_cast<unsigned char>(c) >= 0x80) s.non_ascii = true;  // refused by the decoder, if not in a string
     if (c == '{' || c == '[') {
       ++depth;
     } else if (c == '}' || c == ']') {
       if (--depth == 0) return true;
     } else if (c == '"') {
       for (;;) {
-        s.p = find_json_special(s.p, s.end);
+        s.p = find_json_special_or_non_ascii(s.p, s.end);
         if (s.p == s.end || static_cast<unsigned char>(*s.p) < 0x20) return false;
+        if (static_cast<unsigned char>(*s.p) >= 0x80) {
+          s.non_ascii = true;
+          ++s.p;
+          continue;
+        }
         if (*s.p++ == '"') break;
         if (s.p == s.end) return false;  // a backslash ends the record
         ++s.p;                           // the escaped character
@@ -482,8 +503,9 @@ bool declaration_body(Scan& s, DeclarationBody* b) {
 }
 
 // A declaration or action event, or false (a quota definition, or anything the fast path does not read).
-bool logged_event(std::string_view json, Event* ev, EventDecoder& decoder, std::string* scratch) {
-  Scan s{json.data(), json.data() + json.size()};
+// `ascii`: the record holds no byte of 0x80-0xff (else its UTF-8 is for the caller to check).
+bool logged_event(std::string_view json, Event* ev, EventDecoder& decoder, std::string* scratch, bool* ascii) {
+  Scan s{json.data(), json.data() + json.size(), false, {}, {}};
   bool has_type = false;
   bool refused = false;  // an action's result is B
   const bool read = object(s, [&](std::string_view k) -> int {
@@ -518,7 +540,7 @@ bool logged_event(std::string_view json, Event* ev, EventDecoder& decoder, std::
       }
       case 10: {
         if (k != "recordedAt" || !s.str(&t)) return -1;
-        const std::optional<Instant> at = parse_instant(t);
+        const std::optional<Instant> at = s.instant(t);
         if (!at) return -1;
         ev->recorded_at = *at;
         return 4;
@@ -528,6 +550,7 @@ bool logged_event(std::string_view json, Event* ev, EventDecoder& decoder, std::
     }
   });
   s.ws();
+  *ascii = !s.non_ascii;
   return read && has_type && s.p == s.end && finish_decoded_event(ev, refused).is_ok();
 }
 
@@ -535,7 +558,9 @@ bool logged_event(std::string_view json, Event* ev, EventDecoder& decoder, std::
 
 Result<Event> LoggedEventReader::read(std::string_view json) {
   Result<Event> event(std::in_place);  // filled where it is returned: no copy of the Event
-  if (json.size() <= limits::event_bytes_max && logged_event(json, &*event, decoder_, &scratch_) && is_valid_utf8(json))
+  bool ascii = false;
+  if (json.size() <= limits::event_bytes_max && logged_event(json, &*event, decoder_, &scratch_, &ascii) &&
+      (ascii || is_valid_utf8(json)))
     return event;
   ++fallbacks_;
   event = decoder_.decode_copy(json);

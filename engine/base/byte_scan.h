@@ -80,6 +80,25 @@ inline const char* find_json_special(const char* p, const char* end) {
       [](unsigned char c) { return c == '"' || c == '\\' || c < 0x20; });
 }
 
+// find_json_special(), or a byte of a multi-byte UTF-8 character (0x80-0xff): a string's end for
+// a reader that checks UTF-8 only when a string holds such a byte (the logged-event reader).
+inline const char* find_json_special_or_non_ascii(const char* p, const char* end) {
+  return byte_scan_detail::find_first(
+      p, end,
+#if defined(__SSE2__)
+      [](__m128i x) {
+        // As signed bytes, 0x80-0xff are negative: below 0x20 with the controls.
+        const __m128i hit =
+            _mm_or_si128(_mm_or_si128(_mm_cmplt_epi8(x, _mm_set1_epi8(0x20)), _mm_cmpeq_epi8(x, _mm_set1_epi8('"'))),
+                         _mm_cmpeq_epi8(x, _mm_set1_epi8('\\')));
+        return _mm_movemask_epi8(hit);
+      },
+#else
+      0,
+#endif
+      [](unsigned char c) { return c == '"' || c == '\\' || c < 0x20 || c >= 0x80; });
+}
+
 // The first byte that is not printable ASCII or is a backslash: a control (0x00-0x1f, 0x7f), a
 // byte of a multi-byte UTF-8 character (0x80-0xff) or a JSON escape. A line without one holds
 // display text only (the declaration decoder's check skips such a line at this speed).

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
+
 #include <array>
 #include <span>
 #include <memory>
@@ -177,6 +179,44 @@ TEST_F(ReplayReaderTest, ReadsWhitespaceEscapesAndTrailingBytesAsTheDecoderDoes)
   not_utf8[not_utf8.find("batch:")] = '\xc3';
   expect_same(reader, decoder, not_utf8);
   EXPECT_FALSE(reader.read(not_utf8).is_ok());
+}
+
+// The reader checks a record's UTF-8 only when one of its strings holds a byte of 0x80-0xff
+// (outside strings it reads ASCII only): valid and invalid sequences in a declaration's string,
+// in a key and in an action's object (skipped, then decoded), at every place around a 16-byte
+// block, answer as the decoder answers.
+TEST_F(ReplayReaderTest, ChecksUtf8WhereverAStringHoldsANonAsciiByte) {
+  LoggedEventReader reader;
+  EventDecoder decoder;
+  std::string declaration, action;
+  for (const std::string& r : *records_) {
+    if (declaration.empty() && r.find("\"dimonaIn\"") != std::string::npos) declaration = r;
+    if (action.empty() && r.find("\"action\":{") != std::string::npos) action = r;
+  }
+  ASSERT_FALSE(declaration.empty());
+  ASSERT_FALSE(action.empty());
+  const std::string sequences[] = {"\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80",  // valid: é, €, an emoji
+                                   "\x80",     "\xc3",         "\xc0\xaf",         "\xe2\x82", "\xed\xa0\x80", "\xff"};
+  int valid = 0;
+  for (const std::string* record : {&declaration, &action}) {
+    for (const char* where : {"\"source\":\"", "\"eventId\":\"", "\"action\":{\""}) {
+      const size_t found = record->find(where);
+      if (found == std::string::npos) continue;
+      for (size_t shift = 0; shift < 18; ++shift) {
+        for (const std::string& sequence : sequences) {
+          std::string bytes = *record;
+          bytes.insert(found + std::strlen(where) + shift, sequence);
+          expect_same(reader, decoder, bytes);
+          valid += reader.read(bytes).is_ok();
+        }
+      }
+    }
+  }
+  EXPECT_GT(valid, 0);  // the valid sequences were read, not all refused
+  std::string key = declaration;
+  key.insert(1, "\"\xc3\xa9\":1,");  // an unknown key, not ASCII
+  expect_same(reader, decoder, key);
+  EXPECT_FALSE(reader.read(key).is_ok());
 }
 
 // The Projector folds through the reader: a record it cannot read is corruption, named by its place.

@@ -14,6 +14,7 @@ namespace {
 bool json_special(unsigned char c) { return c == '"' || c == '\\' || c < 0x20; }
 bool nul_cr_lf(unsigned char c) { return c == '\0' || c == '\r' || c == '\n'; }
 bool not_plain(unsigned char c) { return c < 0x20 || c >= 0x7f || c == '\\'; }
+bool special_or_non_ascii(unsigned char c) { return json_special(c) || c >= 0x80; }
 
 template <typename Find>
 void expect_first_at_every_place(Find find, unsigned char hit_byte) {
@@ -39,6 +40,8 @@ TEST(ByteScan, FindsEachSpecialByteOfItsClassAtEveryPlace) {
   for (unsigned char c : {'\0', '\r', '\n'}) expect_first_at_every_place(find_nul_cr_lf, c);
   for (unsigned char c : {'\0', '\x1f', '\x7f', '\x80', '\xc3', '\xff', '\\'})
     expect_first_at_every_place(find_escape_or_not_printable_ascii, c);
+  for (unsigned char c : {'"', '\\', '\0', '\x1f', '\x80', '\xc3', '\xff'})
+    expect_first_at_every_place(find_json_special_or_non_ascii, c);
 }
 
 TEST(ByteScan, BytesOutsideTheClassAreNeverHits) {
@@ -51,6 +54,8 @@ TEST(ByteScan, BytesOutsideTheClassAreNeverHits) {
     EXPECT_EQ(find_json_special(begin, end) == begin, json_special(static_cast<unsigned char>(c))) << "byte " << c;
     EXPECT_EQ(find_nul_cr_lf(begin, end) == begin, nul_cr_lf(static_cast<unsigned char>(c))) << "byte " << c;
     EXPECT_EQ(find_escape_or_not_printable_ascii(begin, end) == begin, not_plain(static_cast<unsigned char>(c)))
+        << "byte " << c;
+    EXPECT_EQ(find_json_special_or_non_ascii(begin, end) == begin, special_or_non_ascii(static_cast<unsigned char>(c)))
         << "byte " << c;
     if (!json_special(static_cast<unsigned char>(c))) {
       EXPECT_EQ(find_json_special(begin, end), end);
@@ -78,6 +83,9 @@ TEST(ByteScan, AgreesWithTheByteByByteDefinitionOnRandomBytes) {
     const char* plain = begin;
     while (plain < end && !not_plain(static_cast<unsigned char>(*plain))) ++plain;
     ASSERT_EQ(find_escape_or_not_printable_ascii(begin, end), plain) << "round " << round;
+    const char* ascii = begin;
+    while (ascii < end && !special_or_non_ascii(static_cast<unsigned char>(*ascii))) ++ascii;
+    ASSERT_EQ(find_json_special_or_non_ascii(begin, end), ascii) << "round " << round;
   }
 }
 
