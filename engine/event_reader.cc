@@ -1,6 +1,9 @@
 #include "engine/event_reader.h"
 
+#include <array>
+#include <bit>
 #include <cstring>
+#include <span>
 
 #include "engine/base/byte_scan.h"
 #include "engine/base/limits.h"
@@ -79,22 +82,121 @@ struct Scan {
   }
 };
 
+// A key as the Ledger writes it, its quotes and colon included (`"name":`, at most 24 bytes),
+// as three little-endian words and the masks of its bytes: compared with the record's next 24
+// bytes in three loads, where reading it as a string would look for its end byte by byte.
+struct KeyPattern {
+  std::string_view key;
+  size_t bytes = 0;  // key.size() + 3
+  uint64_t word[3] = {};
+  uint64_t mask[3] = {};
+};
+
+constexpr size_t kKeyPatternBytes = 24;
+
+constexpr KeyPattern key_pattern(std::string_view key) {
+  KeyPattern k;
+  k.key = key;
+  k.bytes = key.size() + 3;
+  for (size_t i = 0; i < k.bytes; ++i) {
+    const char c = i == 0 || i == k.bytes - 2 ? '"' : i == k.bytes - 1 ? ':' : key[i - 1];
+    k.word[i / 8] |= uint64_t{static_cast<unsigned char>(c)} << (8 * (i % 8));
+    k.mask[i / 8] |= uint64_t{0xff} << (8 * (i % 8));
+  }
+  return k;
+}
+
+template <typename... Keys>
+constexpr std::array<KeyPattern, sizeof...(Keys)> key_patterns(Keys... keys) {
+  const std::array<KeyPattern, sizeof...(Keys)> patterns{key_pattern(keys)...};
+  for (const KeyPattern& k : patterns)
+    if (k.bytes > kKeyPatternBytes) throw "a key pattern is at most 24 bytes";  // not a constant: no build
+  return patterns;
+}
+
+uint64_t load_le(const char* p) {
+  uint64_t w;
+  std::memcpy(&w, p, sizeof w);
+  if constexpr (std::endian::native == std::endian::big) w = __builtin_bswap64(w);
+  return w;
+}
+
+// The key at s.p when its bytes are exactly one of `keys` (`"name":`, nothing between), tried
+// from *next on (the order an object's keys are written in) and round: s.p moves past its colon
+// and *next past it. Else nullptr, s.p unmoved: the key is read as any string is. The same key
+// either way (a pattern holds no escape), so only speed depends on the order.
+[[gnu::always_inline]] inline const KeyPattern* known_key(Scan& s, std::span<const KeyPattern> keys, size_t* next) {
+  if (keys.empty() || s.end - s.p < static_cast<std::ptrdiff_t>(kKeyPatternBytes) || *s.p != '"') return nullptr;
+  const uint64_t w0 = load_le(s.p), w1 = load_le(s.p + 8), w2 = load_le(s.p + 16);
+  for (size_t n = 0, i = *next; n < keys.size(); ++n, i = i + 1 == keys.size() ? 0 : i + 1) {
+    const KeyPattern& k = keys[i];
+    if ((w0 & k.mask[0]) == k.word[0] && (w1 & k.mask[1]) == k.word[1] && (w2 & k.mask[2]) == k.word[2]) {
+      s.p += k.bytes;
+      *next = i + 1 == keys.size() ? 0 : i + 1;
+      return &k;
+    }
+  }
+  return nullptr;
+}
+
 // Walks an object: `field(key)` reads the value and returns the key's index
 // (< 64), or -1 for a key the fast path does not read. A repeated key fails.
+// `keys`: the keys it reads, in the order the Ledger writes them (known_key).
 template <typename Field>
-bool object(Scan& s, Field&& field) {
+bool object(Scan& s, std::span<const KeyPattern> keys, Field&& field) {
   if (!s.lit('{')) return false;
   if (s.lit('}')) return true;
   uint64_t seen = 0;
+  size_t next = 0;
   do {
     std::string_view key;
-    if (!s.str(&key) || !s.lit(':')) return false;
+    if (const KeyPattern* known = known_key(s, keys, &next))
+      key = known->key;
+    else if (!s.str(&key) || !s.lit(':'))
+      return false;
     const int index = field(key);
     if (index < 0 || (seen >> index & 1) != 0) return false;
     seen |= uint64_t{1} << index;
   } while (s.lit(','));
   return s.lit('}');
 }
+
+// The keys each object reads, in the order the Ledger writes them (encode_event, canonical_text).
+constexpr auto kAddressKeys =
+    key_patterns(std::string_view("street"), std::string_view("houseNumber"), std::string_view("boxNumber"),
+                 std::string_view("postCode"), std::string_view("municipality"), std::string_view("country"));
+constexpr auto kMunicipalityKeys = key_patterns(std::string_view("code"), std::string_view("name"));
+constexpr auto kEmployerKeys = key_patterns(std::string_view("employerId"), std::string_view("enterpriseNumber"));
+constexpr auto kWorkerKeys = key_patterns(std::string_view("ssin"));
+constexpr auto kFeaturesKeys = key_patterns(std::string_view("jointCommissionNumber"), std::string_view("workerType"));
+constexpr auto kUsingEmployerKeys =
+    key_patterns(std::string_view("enterpriseNumber"), std::string_view("name"), std::string_view("address"),
+                 std::string_view("jointCommissionNumber"));
+constexpr auto kPlaceOfWorkKeys = key_patterns(std::string_view("name"), std::string_view("address"));
+constexpr auto kKindKeys = key_patterns(
+    std::string_view("features"), std::string_view("startDate"), std::string_view("endDate"),
+    std::string_view("startHour"), std::string_view("endHour"), std::string_view("plannedHoursNumber"),
+    std::string_view("periodId"), std::string_view("usingEmployer"), std::string_view("studentPlaceOfWork"));
+constexpr auto kDeclarationKeys =
+    key_patterns(std::string_view("employer"), std::string_view("worker"), std::string_view("dimonaIn"),
+                 std::string_view("dimonaUpdate"), std::string_view("dimonaOut"), std::string_view("dimonaCancel"),
+                 std::string_view("recordedAt"));
+constexpr auto kActionBodyKeys =
+    key_patterns(std::string_view("actionId"), std::string_view("result"), std::string_view("reason"),
+                 std::string_view("employer"), std::string_view("ticket"), std::string_view("requestId"),
+                 std::string_view("messageId"), std::string_view("notificationId"), std::string_view("forYear"),
+                 std::string_view("quotaHours"), std::string_view("remainingHours"), std::string_view("accessCode"),
+                 std::string_view("codeMonth"), std::string_view("validFrom"), std::string_view("validUntil"),
+                 std::string_view("token"), std::string_view("scope"), std::string_view("expiresAt"),
+                 std::string_view("familyName"), std::string_view("givenName"), std::string_view("action"));
+constexpr auto kAnomalyKeys = key_patterns(std::string_view("code"), std::string_view("severity"));
+constexpr auto kDeclarationBodyKeys =
+    key_patterns(std::string_view("declarationId"), std::string_view("periodId"), std::string_view("result"),
+                 std::string_view("anomalies"), std::string_view("exceedingHours"), std::string_view("inQuotaHours"),
+                 std::string_view("late"), std::string_view("declaration"));
+constexpr auto kEnvelopeKeys = key_patterns(
+    std::string_view("eventId"), std::string_view("type"), std::string_view("schemaVersion"), std::string_view("ssin"),
+    std::string_view("recordedAt"), std::string_view("source"), std::string_view("body"));
 
 // Digits as the decoder reads an identifier given as a string (at most 19: no wrap-around).
 bool digits(Scan& s, uint64_t* out) {
@@ -142,7 +244,7 @@ bool code(Scan& s, int64_t min, int64_t max) {
 bool address(Scan& s, uint8_t* zones) {
   std::string_view t;
   uint8_t given = 0;
-  const bool ok = object(s, [&](std::string_view k) -> int {
+  const bool ok = object(s, kAddressKeys, [&](std::string_view k) -> int {
     switch (k.size()) {
       case 6: return k == "street" && s.str(&t) ? (given |= kAddressStreet, 0) : -1;
       case 11: return k == "houseNumber" && s.str(&t) ? (given |= kAddressHouseNumber, 1) : -1;
@@ -151,11 +253,12 @@ bool address(Scan& s, uint8_t* zones) {
       case 12:
         if (k != "municipality") return -1;
         given |= kAddressMunicipality;
-        return object(s, [&](std::string_view m) -> int {
-                 if (m == "code") return code(s, 10000, 99999) ? 0 : -1;
-                 if (m == "name") return s.str(&t) ? 1 : -1;
-                 return -1;
-               })
+        return object(s, kMunicipalityKeys,
+                      [&](std::string_view m) -> int {
+                        if (m == "code") return code(s, 10000, 99999) ? 0 : -1;
+                        if (m == "name") return s.str(&t) ? 1 : -1;
+                        return -1;
+                      })
                    ? 4
                    : -1;
       case 7: return k == "country" && code(s, 100, 999) ? (given |= kAddressCountry, 5) : -1;
@@ -168,20 +271,22 @@ bool address(Scan& s, uint8_t* zones) {
 
 bool employer(Scan& s, Declaration* d) {
   d->has_employer = true;
-  return object(s, [&](std::string_view k) -> int {
+  return object(s, kEmployerKeys, [&](std::string_view k) -> int {
     if (k == "enterpriseNumber") return text_field(s, &d->enterprise_number, enterprise_number) ? 0 : -1;
     if (k != "employerId") return -1;
     uint64_t n = 0;
     if (!s.unsigned_integer(&n)) return -1;
-    if (Result<NssoNumber> nsso = parse_nsso_number(n); nsso.is_ok()) d->employer_id.set(*nsso);
-    else d->employer_id.set_invalid();
+    if (Result<NssoNumber> nsso = parse_nsso_number(n); nsso.is_ok())
+      d->employer_id.set(*nsso);
+    else
+      d->employer_id.set_invalid();
     return 1;
   });
 }
 
 bool worker(Scan& s, Declaration* d) {
   d->has_worker = true;
-  return object(s, [&](std::string_view k) -> int {
+  return object(s, kWorkerKeys, [&](std::string_view k) -> int {
     if (k != "ssin") return -1;  // an identity (names, birth data): the decoder reads it
     return text_field(s, &d->ssin, [](std::string_view t) {
              Result<Ssin> ssin = parse_ssin(t);
@@ -194,7 +299,7 @@ bool worker(Scan& s, Declaration* d) {
 
 bool features(Scan& s, Declaration* d) {
   d->has_features = true;
-  return object(s, [&](std::string_view k) -> int {
+  return object(s, kFeaturesKeys, [&](std::string_view k) -> int {
     if (k == "jointCommissionNumber") return text_field(s, &d->joint_commission, parse_joint_commission) ? 0 : -1;
     if (k == "workerType")
       return text_field(s, &d->worker_type, [](std::string_view t) {
@@ -210,7 +315,7 @@ bool features(Scan& s, Declaration* d) {
 bool using_employer(Scan& s, Declaration* d) {
   UsingEmployerPart& u = d->using_employer;
   u.present = true;
-  return object(s, [&](std::string_view k) -> int {
+  return object(s, kUsingEmployerKeys, [&](std::string_view k) -> int {
     std::string_view t;
     switch (k.size()) {
       case 16: return k == "enterpriseNumber" && text_field(s, &u.enterprise_number, enterprise_number) ? 0 : -1;
@@ -223,7 +328,8 @@ bool using_employer(Scan& s, Declaration* d) {
         keep_utf8(t, &u.name_bytes, &u.name_size);
         return 1;
       case 7: return k == "address" && address(s, &u.address) ? 2 : -1;
-      case 21: return k == "jointCommissionNumber" && text_field(s, &u.joint_commission, parse_joint_commission) ? 3 : -1;
+      case 21:
+        return k == "jointCommissionNumber" && text_field(s, &u.joint_commission, parse_joint_commission) ? 3 : -1;
       default: return -1;
     }
   });
@@ -231,7 +337,7 @@ bool using_employer(Scan& s, Declaration* d) {
 
 bool place_of_work(Scan& s, Declaration* d) {
   d->has_student_place_of_work = true;
-  return object(s, [&](std::string_view k) -> int {
+  return object(s, kPlaceOfWorkKeys, [&](std::string_view k) -> int {
     std::string_view t;
     if (k == "name") return s.str(&t) ? (d->place_of_work_has_name = true, 0) : -1;
     if (k == "address") return address(s, &d->place_of_work_address) ? 1 : -1;
@@ -305,7 +411,7 @@ bool kind_value(Scan& s, KindField f, Declaration* d) {
 
 bool declaration_kind(Scan& s, Declaration* d) {
   const unsigned allowed = kAllowed[static_cast<int>(d->kind)];
-  return object(s, [&](std::string_view k) -> int {
+  return object(s, kKindKeys, [&](std::string_view k) -> int {
     bool known = false;
     const KindField f = kind_field(k, &known);
     if (!known || !(allowed & (1u << f)) || !kind_value(s, f, d)) return -1;
@@ -317,7 +423,7 @@ constexpr std::string_view kKindNames[4] = {"dimonaIn", "dimonaUpdate", "dimonaO
 
 bool declaration(Scan& s, Declaration* d) {
   int kinds = 0;
-  const bool read = object(s, [&](std::string_view k) -> int {
+  const bool read = object(s, kDeclarationKeys, [&](std::string_view k) -> int {
     if (k == "employer") return employer(s, d) ? 0 : -1;
     if (k == "worker") return worker(s, d) ? 1 : -1;
     if (k == "recordedAt") {
@@ -380,7 +486,7 @@ bool optional_text(Scan& s, T* out, Parse&& parse) {
 
 bool action_body(Scan& s, ActionBody* b, bool* refused, EventDecoder& decoder, std::string* scratch) {
   ActionOutcome& o = b->outcome;
-  return object(s, [&](std::string_view k) -> int {
+  return object(s, kActionBodyKeys, [&](std::string_view k) -> int {
     std::string_view t;
     int64_t n = 0;
     switch (k.size()) {
@@ -427,7 +533,8 @@ bool action_body(Scan& s, ActionBody* b, bool* refused, EventDecoder& decoder, s
           return 9;
         }
         if (k == "expiresAt") return optional_text(s, &o.expires_at, parse_instant) ? 14 : -1;
-        if (k == "givenName") return s.str(&t) && t.size() <= limits::worker_name_bytes_max ? (o.given_name = t, 17) : -1;
+        if (k == "givenName")
+          return s.str(&t) && t.size() <= limits::worker_name_bytes_max ? (o.given_name = t, 17) : -1;
         return -1;
       case 14:
         if (k == "notificationId") return digits(s, &o.subject) ? 4 : -1;
@@ -440,7 +547,8 @@ bool action_body(Scan& s, ActionBody* b, bool* refused, EventDecoder& decoder, s
         if (k == "quotaHours") return s.integer(&n) ? (o.quota_hours = static_cast<uint32_t>(n), 6) : -1;
         if (k == "accessCode") return optional_text(s, &o.access_code, parse_access_code) ? 8 : -1;
         if (k == "validUntil") return s.str(&t) ? 11 : -1;
-        if (k == "familyName") return s.str(&t) && t.size() <= limits::worker_name_bytes_max ? (o.family_name = t, 16) : -1;
+        if (k == "familyName")
+          return s.str(&t) && t.size() <= limits::worker_name_bytes_max ? (o.family_name = t, 16) : -1;
         return -1;
       case 5:
         if (k == "token") return optional_text(s, &o.token, parse_access_token) ? 12 : -1;
@@ -457,7 +565,7 @@ bool anomalies(Scan& s, Decision* d) {
   if (s.lit(']')) return true;
   do {
     Anomaly a;
-    const bool read = object(s, [&](std::string_view k) -> int {
+    const bool read = object(s, kAnomalyKeys, [&](std::string_view k) -> int {
       std::string_view t;
       if (k == "code") return s.str(&t) && parse_anomaly_code(t, &a.code) ? 0 : -1;
       if (k == "severity") return s.str(&t) ? (a.blocking = t == "B", 1) : -1;
@@ -471,7 +579,7 @@ bool anomalies(Scan& s, Decision* d) {
 
 bool declaration_body(Scan& s, DeclarationBody* b) {
   Decision& d = b->decision;
-  return object(s, [&](std::string_view k) -> int {
+  return object(s, kDeclarationBodyKeys, [&](std::string_view k) -> int {
     uint64_t n = 0;
     std::string_view t;
     switch (k.size()) {
@@ -482,7 +590,8 @@ bool declaration_body(Scan& s, DeclarationBody* b) {
         if (t[0] != 'A' && t[0] != 'W' && t[0] != 'B' && t[0] != 'S') return -1;
         d.result = static_cast<ResultCode>(t[0]);
         return 2;
-      case 14: return k == "exceedingHours" && s.unsigned_integer(&n) ? (d.exceeding_hours = static_cast<uint32_t>(n), 3) : -1;
+      case 14:
+        return k == "exceedingHours" && s.unsigned_integer(&n) ? (d.exceeding_hours = static_cast<uint32_t>(n), 3) : -1;
       case 12:
         return k == "inQuotaHours" && s.unsigned_integer(&n)
                    ? (d.in_quota_hours = static_cast<uint32_t>(n), d.quota_checked = true, 4)
@@ -508,7 +617,7 @@ bool logged_event(std::string_view json, Event* ev, EventDecoder& decoder, std::
   Scan s{json.data(), json.data() + json.size(), false, {}, {}};
   bool has_type = false;
   bool refused = false;  // an action's result is B
-  const bool read = object(s, [&](std::string_view k) -> int {
+  const bool read = object(s, kEnvelopeKeys, [&](std::string_view k) -> int {
     std::string_view t;
     switch (k.size()) {
       case 7: return k == "eventId" && s.str(&t) ? 0 : -1;

@@ -181,6 +181,43 @@ TEST_F(ReplayReaderTest, ReadsWhitespaceEscapesAndTrailingBytesAsTheDecoderDoes)
   EXPECT_FALSE(reader.read(not_utf8).is_ok());
 }
 
+// Keys are matched against the ones each object reads, in the order the Ledger writes them,
+// then read as any string when none is exactly there: another order, a longer key that starts as
+// a known one, a space before the colon or an escape are the decoder's answer, never a misread.
+TEST_F(ReplayReaderTest, ReadsKeysInAnyOrderAndOnlyExactlyAsWritten) {
+  LoggedEventReader reader;
+  EventDecoder decoder;
+  std::string record;
+  for (const std::string& r : *records_)
+    if (r.find("\"dimonaIn\"") != std::string::npos && r.find("\"ssin\":") != std::string::npos) {
+      record = r;
+      break;
+    }
+  ASSERT_FALSE(record.empty());
+  // The envelope's first two fields swapped: read by the fast path all the same.
+  const size_t type_at = record.find(",\"type\":");
+  const size_t version_at = record.find(",\"schemaVersion\":");
+  ASSERT_LT(type_at, version_at);
+  const std::string event_id = record.substr(1, type_at - 1);  // "eventId":"dcl-..."
+  const std::string type = record.substr(type_at + 1, version_at - type_at - 1);
+  std::string swapped = "{" + type + "," + event_id + record.substr(version_at);
+  expect_same(reader, decoder, swapped);
+  EXPECT_EQ(reader.fallbacks(), 0u);
+  ASSERT_TRUE(reader.read(swapped).is_ok());
+  for (const auto& [from, to] : {std::pair<std::string, std::string>{"\"type\":", "\"types\":"},
+                                 {"\"eventId\":", "\"eventIdentifier\":"},
+                                 {"\"type\":", "\"type\" :"},
+                                 {"\"type\":", "\"typ\\u0065\":"},
+                                 {"\"startDate\":", "\"startDat\":"},
+                                 {"\"ssin\":", "\"ssin\":\"1\",\"ssin\":"}}) {
+    std::string changed = record;
+    const size_t at = changed.find(from);
+    ASSERT_NE(at, std::string::npos) << from;
+    changed.replace(at, from.size(), to);
+    expect_same(reader, decoder, changed);
+  }
+}
+
 // The reader checks a record's UTF-8 only when one of its strings holds a byte of 0x80-0xff
 // (outside strings it reads ASCII only): valid and invalid sequences in a declaration's string,
 // in a key and in an action's object (skipped, then decoded), at every place around a 16-byte

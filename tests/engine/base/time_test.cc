@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <optional>
+#include <string>
+
 namespace dimona {
 namespace {
 
@@ -18,6 +22,37 @@ TEST(Time, DatesRoundTripAndOrder) {
 TEST(Time, BadDatesAreRefused) {
   for (const char* s : {"2025-02-29", "2025-13-01", "2025-00-10", "2025-1-01", "2025-01-32", "25-01-01", "2025/01/01", ""})
     EXPECT_FALSE(parse_date(s).has_value()) << s;
+}
+
+// parse_date reads the years 1900-2099 from tables and the others by the calendar's rules: both
+// agree with those rules (is_valid_civil, date_from_civil) on every year, month 0-13 and day
+// 0-32, and refuse every non-digit in every place.
+TEST(Time, ParseDateAgreesWithTheCalendarOnEveryYear) {
+  char text[11];
+  for (int32_t y = 0; y <= 9999; ++y) {
+    for (int32_t m = 0; m <= 13; ++m) {
+      for (int32_t d = 0; d <= 32; ++d) {
+        std::snprintf(text, sizeof text, "%04d-%02d-%02d", y, m, d);
+        const std::optional<Date> parsed = parse_date(std::string_view(text, 10));
+        if (!is_valid_civil(y, m, d)) {
+          ASSERT_FALSE(parsed.has_value()) << text;
+          continue;
+        }
+        ASSERT_TRUE(parsed.has_value()) << text;
+        ASSERT_EQ(parsed->days, date_from_civil(y, m, d).days) << text;
+      }
+    }
+  }
+  std::string date = "2024-02-29";
+  for (size_t at = 0; at < date.size(); ++at) {
+    if (at == 4 || at == 7) continue;
+    for (int c = 0; c < 256; ++c) {
+      if (c >= '0' && c <= '9') continue;
+      std::string bad = date;
+      bad[at] = static_cast<char>(c);
+      ASSERT_FALSE(parse_date(bad).has_value()) << at << " " << c;
+    }
+  }
 }
 
 TEST(Time, Quarters) {
