@@ -135,10 +135,10 @@ inline constexpr size_t duplicate_ids_reported_max = 10;
 // room, a guess from the last one; reserved pages stay untouched until written): SQLite's
 // default blob limit, past which no partition's checkpoint can be written anyway.
 inline constexpr size_t checkpoint_partition_room_max = 1'000'000'000;
-// Ids a duplicate check reserves room for in one partition, at most (DuplicateEventCheck::expect:
-// the records a fold will read, which a Kafka topic's offsets overstate when its start was
-// deleted): 16 Mi hashes, 128 MiB; past it the hashes' vector grows as it is filled.
-inline constexpr uint64_t duplicate_check_reserved_max = uint64_t{1} << 24;
+// Ids' hashes a duplicate check (DuplicateEventCheck) keeps in memory per partition before it
+// writes them to its temporary file, and reads back at a time when it merges them: 8 Ki
+// hashes, 64 KiB, 1 MiB for 16 partitions, whatever the log's size.
+inline constexpr size_t duplicate_check_buffer_hashes = size_t{1} << 13;
 // How long a writer waits for SQLite's lock before reporting busy.
 inline constexpr int sqlite_busy_timeout_ms = 10'000;
 

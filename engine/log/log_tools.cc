@@ -1,9 +1,15 @@
 #include "engine/log/log_tools.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <functional>
 #include <queue>
+#include <type_traits>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -148,73 +154,178 @@ Status for_each_event_id(Log& log, F&& f) {
   return Status::ok();
 }
 
-}  // namespace
-
-Result<DuplicateEvents> find_duplicate_events(Log& log) {
-  DuplicateEventCheck check(log.partitions());
-  DIMONA_TRY(for_each_event_id(log, [&](uint32_t p, std::string_view id) { check.add(p, id); }));
-  return check.finish(log);
-}
-
-void DuplicateEventCheck::expect(uint32_t partition, uint64_t records) {
-  DIMONA_ASSERT(partition < hashes_.size());
-  const uint64_t room = std::min(records, limits::duplicate_check_reserved_max);
-  hashes_[partition].reserve(hashes_[partition].size() + static_cast<size_t>(room));
-}
-
-void DuplicateEventCheck::add(uint32_t partition, std::string_view event_id) {
-  DIMONA_ASSERT(partition < hashes_.size() && !settled_);
-  hashes_[partition].push_back(key_hash(event_id, partition));
-}
-
-void DuplicateEventCheck::settle() {
-  if (settled_) return;
-  settled_ = true;
-  // Each partition's hashes sorted in place, then merged (a heap of each one's next): the hashes
-  // seen twice, without a copy of them all beside the state the fold just built.
-  using Head = std::pair<uint64_t, size_t>;  // a partition's next hash, and the partition
-  std::priority_queue<Head, std::vector<Head>, std::greater<>> heads;
-  std::vector<size_t> next(hashes_.size(), 0);
-  for (size_t p = 0; p < hashes_.size(); ++p) {
-    events_ += hashes_[p].size();
-    std::sort(hashes_[p].begin(), hashes_[p].end());
-    if (!hashes_[p].empty()) heads.emplace(hashes_[p][0], p);
-  }
-  bool any = false;
-  uint64_t previous = 0;
-  while (!heads.empty()) {
-    const auto [hash, p] = heads.top();
-    heads.pop();
-    if (any && hash == previous) suspects_.insert(hash);
-    any = true;
-    previous = hash;
-    if (++next[p] < hashes_[p].size()) heads.emplace(hashes_[p][next[p]], p);
-  }
-  // Swapped out, not assigned `{}`: that empties a vector but keeps its capacity (the hashes'
-  // 8 bytes an event stayed beside the final checkpoint until the process ended).
-  for (std::vector<uint64_t>& partition : hashes_) std::vector<uint64_t>().swap(partition);
-}
-
-uint64_t DuplicateEventCheck::held_bytes() const {
-  uint64_t bytes = 0;
-  for (const std::vector<uint64_t>& partition : hashes_) bytes += partition.capacity() * sizeof(uint64_t);
-  return bytes;
-}
-
-Result<DuplicateEvents> DuplicateEventCheck::finish(Log& log) {
-  settle();
+// The real ids behind the hashes seen twice (a collision is not a duplicate): a second read.
+Result<DuplicateEvents> confirm_suspects(Log& log, uint64_t events, const std::unordered_set<uint64_t>& suspects) {
   DuplicateEvents found;
-  found.events = events_;
-  if (suspects_.empty()) return found;
-  // Second pass: the real ids behind the hashes seen twice (a collision is not a duplicate).
+  found.events = events;
+  if (suspects.empty()) return found;
   std::unordered_map<std::string, uint64_t> seen;
   DIMONA_TRY(for_each_event_id(log, [&](uint32_t p, std::string_view id) {
-    if (!suspects_.count(key_hash(id, p))) return;
+    if (!suspects.count(key_hash(id, p))) return;
     std::string key = unique_in_the_log(id) ? std::string(id) : std::to_string(p) + " " + std::string(id);
     if (++seen[key] == 2 && found.ids.size() < limits::duplicate_ids_reported_max) found.ids.emplace_back(id);
   }));
   for (const auto& [key, count] : seen) found.duplicates += count - 1;
   return found;
+}
+
+// Every hash in memory (8 bytes an event), sorted: where no temporary file can be had.
+Result<DuplicateEvents> duplicates_in_memory(Log& log) {
+  std::vector<uint64_t> hashes;
+  DIMONA_TRY(for_each_event_id(log, [&](uint32_t p, std::string_view id) { hashes.push_back(key_hash(id, p)); }));
+  std::sort(hashes.begin(), hashes.end());
+  std::unordered_set<uint64_t> suspects;
+  for (size_t i = 1; i < hashes.size(); ++i)
+    if (hashes[i] == hashes[i - 1]) suspects.insert(hashes[i]);
+  return confirm_suspects(log, hashes.size(), suspects);
+}
+
+}  // namespace
+
+Result<DuplicateEvents> find_duplicate_events(Log& log) {
+  DuplicateEventCheck check(log.partitions());
+  if (!check.spilled()) return duplicates_in_memory(log);
+  DIMONA_TRY(for_each_event_id(log, [&](uint32_t p, std::string_view id) { check.add(p, id); }));
+  return check.finish(log);
+}
+
+namespace {
+
+// An anonymous file in `dir` (O_TMPFILE: no name, freed when closed), or -1.
+int anonymous_file(const std::string& dir) {
+  std::string where = dir;
+  if (where.empty()) {
+    const char* tmpdir = std::getenv("TMPDIR");
+    where = tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp";
+  }
+  return ::open(where.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+}
+
+// Writes or reads `bytes` at `at`, whole (a short transfer is retried); false on an error.
+template <typename Transfer, typename Bytes>
+bool whole(Transfer transfer, int fd, Bytes* data, size_t bytes, uint64_t at) {
+  auto* p = reinterpret_cast<std::conditional_t<std::is_const_v<Bytes>, const char, char>*>(data);
+  while (bytes > 0) {
+    const ssize_t n = transfer(fd, p, bytes, static_cast<off_t>(at));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    p += n, at += static_cast<uint64_t>(n), bytes -= static_cast<size_t>(n);
+  }
+  return true;
+}
+
+}  // namespace
+
+DuplicateEventCheck::DuplicateEventCheck(uint32_t partitions, std::string temp_dir, size_t buffer_hashes)
+    : partitions_(partitions), buffer_hashes_(std::max<size_t>(buffer_hashes, 1)) {
+  for (Partition& p : partitions_) {
+    p.fd = anonymous_file(temp_dir);
+    if (p.fd < 0) {
+      failed_ = true;
+      release();
+      return;
+    }
+    p.buffer.reserve(buffer_hashes_);
+  }
+}
+
+DuplicateEventCheck::~DuplicateEventCheck() { release(); }
+
+void DuplicateEventCheck::release() {
+  for (Partition& p : partitions_) {
+    if (p.fd >= 0) ::close(p.fd);
+    p.fd = -1;
+    std::vector<uint64_t>().swap(p.buffer);  // not `= {}`: that keeps the capacity
+  }
+}
+
+bool DuplicateEventCheck::flush(Partition& p) {
+  if (p.buffer.empty()) return true;
+  if (!whole(::pwrite, p.fd, static_cast<const uint64_t*>(p.buffer.data()), p.buffer.size() * sizeof(uint64_t),
+             p.written * sizeof(uint64_t))) {
+    failed_ = true;
+    return false;
+  }
+  p.written += p.buffer.size();
+  p.buffer.clear();
+  return true;
+}
+
+void DuplicateEventCheck::add(uint32_t partition, std::string_view event_id) {
+  DIMONA_ASSERT(partition < partitions_.size() && !settled_);
+  if (failed_.load(std::memory_order_relaxed)) return;  // finish() reads the log
+  Partition& p = partitions_[partition];
+  p.buffer.push_back(key_hash(event_id, partition));
+  if (p.buffer.size() >= buffer_hashes_) (void)flush(p);
+}
+
+void DuplicateEventCheck::settle() {
+  if (settled_) return;
+  for (Partition& p : partitions_)
+    if (!failed_) (void)flush(p);
+  // Each partition's hashes read back, sorted and written over themselves, one partition at a
+  // time (its hashes alone in memory: 8 bytes an event of one partition).
+  for (Partition& p : partitions_) {
+    if (failed_) break;
+    std::vector<uint64_t> hashes(static_cast<size_t>(p.written));
+    const size_t bytes = hashes.size() * sizeof(uint64_t);
+    if (!whole(::pread, p.fd, hashes.data(), bytes, 0)) failed_ = true;
+    std::sort(hashes.begin(), hashes.end());
+    if (!failed_ && !whole(::pwrite, p.fd, static_cast<const uint64_t*>(hashes.data()), bytes, 0)) failed_ = true;
+  }
+  // Then merged (a heap of each partition's next hash, read a buffer at a time): those seen twice.
+  struct Cursor {
+    std::vector<uint64_t> block;
+    size_t at = 0;
+    uint64_t read = 0;  // hashes of the file read into blocks so far
+  };
+  std::vector<Cursor> cursors(partitions_.size());
+  const auto next_block = [&](size_t p) -> bool {  // false at the file's end or on an error
+    Cursor& c = cursors[p];
+    const uint64_t left = partitions_[p].written - c.read;
+    c.block.resize(static_cast<size_t>(std::min<uint64_t>(left, buffer_hashes_)));
+    c.at = 0;
+    if (c.block.empty()) return false;
+    if (!whole(::pread, partitions_[p].fd, c.block.data(), c.block.size() * sizeof(uint64_t),
+               c.read * sizeof(uint64_t))) {
+      failed_ = true;
+      return false;
+    }
+    c.read += c.block.size();
+    return true;
+  };
+  using Head = std::pair<uint64_t, size_t>;  // a partition's next hash, and the partition
+  std::priority_queue<Head, std::vector<Head>, std::greater<>> heads;
+  for (size_t p = 0; p < partitions_.size() && !failed_; ++p) {
+    events_ += partitions_[p].written;
+    if (next_block(p)) heads.emplace(cursors[p].block[0], p);
+  }
+  bool any = false;
+  uint64_t previous = 0;
+  while (!heads.empty() && !failed_) {
+    const auto [hash, p] = heads.top();
+    heads.pop();
+    if (any && hash == previous) suspects_.insert(hash);
+    any = true;
+    previous = hash;
+    Cursor& c = cursors[p];
+    if (++c.at < c.block.size() || next_block(p)) heads.emplace(c.block[c.at], p);
+  }
+  if (failed_) suspects_.clear(), events_ = 0;
+  settled_ = true;
+  release();
+}
+
+uint64_t DuplicateEventCheck::held_bytes() const {
+  uint64_t bytes = 0;
+  for (const Partition& p : partitions_) bytes += p.buffer.capacity() * sizeof(uint64_t);
+  return bytes;
+}
+
+Result<DuplicateEvents> DuplicateEventCheck::finish(Log& log) {
+  settle();
+  if (failed_) return duplicates_in_memory(log);  // no hashes kept: the log read for them
+  return confirm_suspects(log, events_, suspects_);
 }
 
 }  // namespace dimona

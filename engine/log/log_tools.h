@@ -11,6 +11,7 @@
 // be shared.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -19,6 +20,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "engine/base/limits.h"
 #include "engine/base/status.h"
 #include "engine/base/time.h"
 #include "engine/log/log.h"
@@ -67,8 +69,8 @@ Result<VerifyReport> verify_log(Log& log);
 // every partition) twice in one partition. A log holds one only when two
 // writers appended beside each other, or records were copied by hand; the
 // fold applies such an event twice. Only events count: fence records and a
-// zombie writer's fenced records (fence.h), which no fold applies, are left out. Reads every partition once (8 bytes of
-// memory per event), and a second time only when two ids hash alike.
+// zombie writer's fenced records (fence.h), which no fold applies, are left out. Reads every partition once (the ids'
+// hashes kept as DuplicateEventCheck keeps them, below), and a second time only when two ids hash alike.
 struct DuplicateEvents {
   uint64_t events = 0;
   uint64_t duplicates = 0;       // events whose id an earlier event already has
@@ -81,23 +83,47 @@ Result<DuplicateEvents> find_duplicate_events(Log& log);
 // find_duplicate_events() would, reading the log again only when two ids hash alike. add() may
 // run on several threads at once for different partitions, never for one partition; finish()
 // after the last add().
+//
+// Memory: the hashes (8 bytes an event, 400 MB at 50 M events) are not held beside the state
+// the fold builds: each partition's are written, a buffer at a time
+// (limits::duplicate_check_buffer_hashes), to an anonymous temporary file in $TMPDIR (or /tmp;
+// O_TMPFILE: never seen by name, gone when the check is), then sorted one partition at a time
+// and merged from the files (settle). Where no such file can be made or written, the check holds
+// no hashes and finish() reads the log again, as find_duplicate_events() does: the answer is the
+// same either way, only slower.
 class DuplicateEventCheck {
  public:
-  explicit DuplicateEventCheck(uint32_t partitions) : hashes_(partitions) {}
-  // Room for `records` more ids of `partition` (the fold's count, an upper bound: fences are
-  // records), so its hashes take 8 bytes an event, not up to twice that as a vector grows.
-  void expect(uint32_t partition, uint64_t records);
+  // `temp_dir`: where the files go (empty: $TMPDIR, else /tmp); `buffer_hashes`: per partition,
+  // written when full (tests make it small).
+  explicit DuplicateEventCheck(uint32_t partitions, std::string temp_dir = {},
+                               size_t buffer_hashes = limits::duplicate_check_buffer_hashes);
+  ~DuplicateEventCheck();
+  DuplicateEventCheck(const DuplicateEventCheck&) = delete;
+  DuplicateEventCheck& operator=(const DuplicateEventCheck&) = delete;
+
   void add(uint32_t partition, std::string_view event_id);
-  // The hashes merged now: those seen twice kept, the others freed (8 bytes an event), so that
-  // what follows the last add() — a replay's final checkpoint — does not hold them beside the
-  // state. No add() after it; finish() then reads the log for those kept, as it would have.
+  // The hashes merged now: those seen twice kept, the files closed and the buffers freed, so that
+  // what follows the last add() — a replay's final checkpoint — holds none of it. No add() after
+  // it; finish() then reads the log for those kept, as it would have.
   void settle();
   Result<DuplicateEvents> finish(Log& log);
-  // The memory the hashes hold (reserved included): none once settled.
+  // The memory the check holds (its buffers): none once settled.
   uint64_t held_bytes() const;
+  // Whether the hashes went to files (false: no file could be made or written; finish() reads the log).
+  bool spilled() const { return !failed_; }
 
  private:
-  std::vector<std::vector<uint64_t>> hashes_;  // per partition: key_hash of each id added
+  struct Partition {
+    int fd = -1;                   // the anonymous file of its hashes, in add order (sorted by settle)
+    uint64_t written = 0;          // hashes in the file
+    std::vector<uint64_t> buffer;  // not yet written
+  };
+  bool flush(Partition& p);  // false (and failed_) when the file cannot be written
+  void release();            // the files closed, the buffers freed
+
+  std::vector<Partition> partitions_;
+  size_t buffer_hashes_;
+  std::atomic<bool> failed_{false};
   bool settled_ = false;
   uint64_t events_ = 0;                    // added, counted at settle()
   std::unordered_set<uint64_t> suspects_;  // hashes added twice, at settle()

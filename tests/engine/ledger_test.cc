@@ -289,28 +289,40 @@ TEST_F(LedgerTest, AnEventAppendedTwiceIsFoundAsADuplicate) {
     EXPECT_EQ(found->duplicates, static_cast<uint64_t>(copies));
     ASSERT_EQ(found->ids.size(), 1u);
     EXPECT_EQ(found->ids[0], "act-" + std::to_string(a.outcome.id));
-    // The same from a check handed every id, its hashes merged and freed (settle) before finish.
-    DuplicateEventCheck check(log_.partitions());
-    for (uint32_t p = 0; p < log_.partitions(); ++p) check.expect(p, 3);  // fewer than it holds: it grows
-    Result<std::unique_ptr<LogConsumer>> consumer = log_.open_consumer();
-    ASSERT_TRUE(consumer.is_ok());
-    for (uint32_t p = 0; p < log_.partitions(); ++p) {
-      Result<Offset> end = (*consumer)->end_offset(p);
-      ASSERT_TRUE(end.is_ok());
-      ASSERT_TRUE(read_partition(**consumer, p, 0, *end, [&](LogRecord& r) {
-                    check.add(p, r.event_id);
-                    return Status::ok();
-                  }).is_ok());
+    // The same from a check handed every id, its hashes merged and freed (settle) before finish:
+    // spilled to its files, a buffer of 64 KiB or of two hashes (many writes and merged blocks),
+    // or, with no file to be had, kept nowhere (finish reads the log).
+    struct Mode {
+      std::string temp_dir;
+      size_t buffer;
+      bool spilled;
+    };
+    for (const Mode& mode : {Mode{"", limits::duplicate_check_buffer_hashes, true}, Mode{"", 2, true},
+                             Mode{"/nonexistent-dir-for-the-check", 2, false}}) {
+      DuplicateEventCheck check(log_.partitions(), mode.temp_dir, mode.buffer);
+      EXPECT_EQ(check.spilled(), mode.spilled);
+      Result<std::unique_ptr<LogConsumer>> consumer = log_.open_consumer();
+      ASSERT_TRUE(consumer.is_ok());
+      for (uint32_t p = 0; p < log_.partitions(); ++p) {
+        Result<Offset> end = (*consumer)->end_offset(p);
+        ASSERT_TRUE(end.is_ok());
+        ASSERT_TRUE(read_partition(**consumer, p, 0, *end, [&](LogRecord& r) {
+                      check.add(p, r.event_id);
+                      return Status::ok();
+                    }).is_ok());
+      }
+      if (mode.spilled) {
+        EXPECT_GT(check.held_bytes(), 0u);
+      }
+      check.settle();
+      EXPECT_EQ(check.held_bytes(), 0u);  // freed, reserve and all: not beside a replay's final checkpoint
+      check.settle();                     // once is all
+      Result<DuplicateEvents> settled = check.finish(log_);
+      ASSERT_TRUE(settled.is_ok()) << settled.status().to_string();
+      EXPECT_EQ(settled->events, found->events) << mode.buffer << " " << mode.temp_dir;
+      EXPECT_EQ(settled->duplicates, found->duplicates);
+      EXPECT_EQ(settled->ids, found->ids);
     }
-    EXPECT_GT(check.held_bytes(), 0u);
-    check.settle();
-    EXPECT_EQ(check.held_bytes(), 0u);  // freed, reserve and all: not beside a replay's final checkpoint
-    check.settle();  // once is all
-    Result<DuplicateEvents> settled = check.finish(log_);
-    ASSERT_TRUE(settled.is_ok()) << settled.status().to_string();
-    EXPECT_EQ(settled->events, found->events);
-    EXPECT_EQ(settled->duplicates, found->duplicates);
-    EXPECT_EQ(settled->ids, found->ids);
   }
 }
 
