@@ -997,7 +997,9 @@ Result<ReplayStats> Projector::catch_up_to(const std::vector<Offset>& ends,
       shown.events += n;
     }
     if (progress) progress(shown);
-    if (checkpoint_due_in_fold()) {
+    // A checkpoint due with less than a quarter of checkpoint_every_events left to fold waits for
+    // the one after the last round (below): not the whole state written twice within seconds.
+    if (checkpoint_due_in_fold() && shown.total - shown.events >= options_.checkpoint_every_events / 4) {
       DIMONA_TRY(save_checkpoint());
       ++stats.checkpoints;
     }

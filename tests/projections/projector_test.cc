@@ -121,6 +121,31 @@ TEST_F(ProjectorTest, RestartFromACheckpointGivesTheSameExport) {
   EXPECT_EQ(export_of(**resumed), expected);
 }
 
+// A checkpoint that falls due with less than a quarter of checkpoint_every_events left to fold
+// waits for the last round's: the whole state is not written twice within seconds (a 50 M-event
+// rebuild wrote one 184 000 events before its end). One due earlier is written.
+TEST_F(ProjectorTest, ACheckpointDueNearTheEndWaitsForTheLastOne) {
+  const uint64_t events = testing::event_count(*log_);
+  for (const auto& [every, written] : {std::pair<uint64_t, uint64_t>{events - events / 10, 1}, {events / 2, 2}}) {
+    TempDir dir;
+    ProjectorOptions options;
+    options.checkpoint_path = dir.file("checkpoint.db");
+    options.checkpoint_every_events = every;
+    options.round_events = 97;
+    options.keep_checkpoints = 4;
+    auto p = Projector::open(*log_, options);
+    ASSERT_TRUE(p.is_ok());
+    auto stats = (*p)->catch_up();
+    ASSERT_TRUE(stats.is_ok());
+    EXPECT_EQ(stats->checkpoints, written) << "every " << every << " of " << events;
+    auto store = CheckpointStore::open(options.checkpoint_path);
+    ASSERT_TRUE(store.is_ok());
+    auto kept = (*store)->list();
+    ASSERT_TRUE(kept.is_ok());
+    EXPECT_EQ(kept->size(), written);
+  }
+}
+
 // replay --rebuild's duplicate check fed by the fold (ProjectorOptions::event_ids) finds what
 // find_duplicate_events finds reading the log itself, on two threads: nothing in a sound log;
 // an event appended again, once.
