@@ -180,8 +180,9 @@ class LogConsumer {
   // Empties `records` (records this consumer's poll delivered, read and done with), keeping
   // their buffers for the next polls where the backend can: a long read then copies each record
   // into buffers it already has rather than allocating five strings a record, until
-  // release_recycled() frees what is kept (read_partition: when its read ends, so an idle
-  // consumer holds none). Default: clear(), and nothing kept.
+  // release_recycled() frees what is kept, and any cache the backend can drop (the embedded
+  // log's SQLite page cache) (read_partition: when its read ends, so an idle consumer holds
+  // none). Default: clear(), and nothing kept.
   virtual void recycle(std::vector<LogRecord>& records) { records.clear(); }
   virtual void release_recycled() {}
   // Hands f the records of partition at `offsets` (strictly increasing), in order: a read by

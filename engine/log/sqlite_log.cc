@@ -541,7 +541,13 @@ class SqliteConsumer final : public LogConsumer {
   Result<size_t> poll(std::vector<LogRecord>& out, std::chrono::milliseconds timeout, size_t max_records) override;
 
   void recycle(std::vector<LogRecord>& records) override { spare_.keep(records); }
-  void release_recycled() override { spare_.release(); }
+  void release_recycled() override {
+    spare_.release();
+    // Its page cache too (up to SQLite's 2 MB a connection; the Projector keeps a consumer per
+    // partition, 32 MB beside a rebuild's final checkpoint): the next read takes the few pages
+    // it needs from the OS's cache again.
+    (void)sqlite3_db_release_memory(db_.get());
+  }
   Result<Offset> end_offset(uint32_t partition) override {
     DIMONA_TRY(check_partition(partition));
     StatementUse use(tail_.get());
