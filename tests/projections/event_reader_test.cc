@@ -8,8 +8,9 @@
 #include <cstring>
 
 #include <array>
-#include <span>
+#include <initializer_list>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -57,6 +58,16 @@ class ReplayReaderTest : public ::testing::Test {
     }
     // decode_copy's views point into its buffer: compare before the next decode.
     EXPECT_TRUE(*fast == *full) << bytes;
+  }
+
+  // The first record of the year that holds each of `parts` (empty: none does).
+  static std::string first_record_with(std::initializer_list<std::string_view> parts) {
+    for (const std::string& r : *records_) {
+      bool all = true;
+      for (std::string_view part : parts) all = all && r.find(part) != std::string::npos;
+      if (all) return r;
+    }
+    return {};
   }
 
   static Log* log_;
@@ -138,12 +149,7 @@ TEST_F(ReplayReaderTest, AnswersCorruptBytesAsTheDecoderDoes) {
 TEST_F(ReplayReaderTest, ReadsWhitespaceEscapesAndTrailingBytesAsTheDecoderDoes) {
   LoggedEventReader reader;
   EventDecoder decoder;
-  std::string record;
-  for (const std::string& r : *records_)
-    if (r.find("\"dimonaIn\"") != std::string::npos && r.find("\"usingEmployer\"") != std::string::npos) {
-      record = r;
-      break;
-    }
+  const std::string record = first_record_with({"\"dimonaIn\"", "\"usingEmployer\""});
   ASSERT_FALSE(record.empty());
   expect_same(reader, decoder, record);
   EXPECT_EQ(reader.fallbacks(), 0u);  // the fast path took it
@@ -187,12 +193,7 @@ TEST_F(ReplayReaderTest, ReadsWhitespaceEscapesAndTrailingBytesAsTheDecoderDoes)
 TEST_F(ReplayReaderTest, ReadsKeysInAnyOrderAndOnlyExactlyAsWritten) {
   LoggedEventReader reader;
   EventDecoder decoder;
-  std::string record;
-  for (const std::string& r : *records_)
-    if (r.find("\"dimonaIn\"") != std::string::npos && r.find("\"ssin\":") != std::string::npos) {
-      record = r;
-      break;
-    }
+  const std::string record = first_record_with({"\"dimonaIn\"", "\"ssin\":"});
   ASSERT_FALSE(record.empty());
   // The envelope's first two fields swapped: read by the fast path all the same.
   const size_t type_at = record.find(",\"type\":");
@@ -225,11 +226,8 @@ TEST_F(ReplayReaderTest, ReadsKeysInAnyOrderAndOnlyExactlyAsWritten) {
 TEST_F(ReplayReaderTest, ChecksUtf8WhereverAStringHoldsANonAsciiByte) {
   LoggedEventReader reader;
   EventDecoder decoder;
-  std::string declaration, action;
-  for (const std::string& r : *records_) {
-    if (declaration.empty() && r.find("\"dimonaIn\"") != std::string::npos) declaration = r;
-    if (action.empty() && r.find("\"action\":{") != std::string::npos) action = r;
-  }
+  const std::string declaration = first_record_with({"\"dimonaIn\""});
+  const std::string action = first_record_with({"\"action\":{"});
   ASSERT_FALSE(declaration.empty());
   ASSERT_FALSE(action.empty());
   const std::string sequences[] = {"\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80",  // valid: é, €, an emoji
