@@ -33,14 +33,20 @@ struct Scan {
     ++p;
     return true;
   }
+  // The first quote, backslash or control byte from `q` on (or `end`), inside a string; a byte
+  // of 0x80-0xff on the way sets non_ascii.
+  const char* special_from(const char* q) {
+    for (q = find_json_special_or_non_ascii(q, end); q != end && static_cast<unsigned char>(*q) >= 0x80;
+         q = find_json_special_or_non_ascii(q + 1, end))
+      non_ascii = true;
+    return q;
+  }
   // A string without escapes or control characters, of at most
   // text_field_bytes_max bytes (the decoder's read_string limit).
   bool str(std::string_view* out) {
     if (!lit('"')) return false;
     const char* b = p;
-    for (p = find_json_special_or_non_ascii(p, end); p != end && static_cast<unsigned char>(*p) >= 0x80;
-         p = find_json_special_or_non_ascii(p + 1, end))
-      non_ascii = true;
+    p = special_from(p);
     if (p == end || *p != '"' || static_cast<size_t>(p - b) > limits::text_field_bytes_max) return false;
     *out = std::string_view(b, static_cast<size_t>(p - b));
     ++p;
@@ -162,41 +168,30 @@ bool object(Scan& s, std::span<const KeyPattern> keys, Field&& field) {
 }
 
 // The keys each object reads, in the order the Ledger writes them (encode_event, canonical_text).
+using namespace std::string_view_literals;
 constexpr auto kAddressKeys =
-    key_patterns(std::string_view("street"), std::string_view("houseNumber"), std::string_view("boxNumber"),
-                 std::string_view("postCode"), std::string_view("municipality"), std::string_view("country"));
-constexpr auto kMunicipalityKeys = key_patterns(std::string_view("code"), std::string_view("name"));
-constexpr auto kEmployerKeys = key_patterns(std::string_view("employerId"), std::string_view("enterpriseNumber"));
-constexpr auto kWorkerKeys = key_patterns(std::string_view("ssin"));
-constexpr auto kFeaturesKeys = key_patterns(std::string_view("jointCommissionNumber"), std::string_view("workerType"));
+    key_patterns("street"sv, "houseNumber"sv, "boxNumber"sv, "postCode"sv, "municipality"sv, "country"sv);
+constexpr auto kMunicipalityKeys = key_patterns("code"sv, "name"sv);
+constexpr auto kEmployerKeys = key_patterns("employerId"sv, "enterpriseNumber"sv);
+constexpr auto kWorkerKeys = key_patterns("ssin"sv);
+constexpr auto kFeaturesKeys = key_patterns("jointCommissionNumber"sv, "workerType"sv);
 constexpr auto kUsingEmployerKeys =
-    key_patterns(std::string_view("enterpriseNumber"), std::string_view("name"), std::string_view("address"),
-                 std::string_view("jointCommissionNumber"));
-constexpr auto kPlaceOfWorkKeys = key_patterns(std::string_view("name"), std::string_view("address"));
-constexpr auto kKindKeys = key_patterns(
-    std::string_view("features"), std::string_view("startDate"), std::string_view("endDate"),
-    std::string_view("startHour"), std::string_view("endHour"), std::string_view("plannedHoursNumber"),
-    std::string_view("periodId"), std::string_view("usingEmployer"), std::string_view("studentPlaceOfWork"));
-constexpr auto kDeclarationKeys =
-    key_patterns(std::string_view("employer"), std::string_view("worker"), std::string_view("dimonaIn"),
-                 std::string_view("dimonaUpdate"), std::string_view("dimonaOut"), std::string_view("dimonaCancel"),
-                 std::string_view("recordedAt"));
-constexpr auto kActionBodyKeys =
-    key_patterns(std::string_view("actionId"), std::string_view("result"), std::string_view("reason"),
-                 std::string_view("employer"), std::string_view("ticket"), std::string_view("requestId"),
-                 std::string_view("messageId"), std::string_view("notificationId"), std::string_view("forYear"),
-                 std::string_view("quotaHours"), std::string_view("remainingHours"), std::string_view("accessCode"),
-                 std::string_view("codeMonth"), std::string_view("validFrom"), std::string_view("validUntil"),
-                 std::string_view("token"), std::string_view("scope"), std::string_view("expiresAt"),
-                 std::string_view("familyName"), std::string_view("givenName"), std::string_view("action"));
-constexpr auto kAnomalyKeys = key_patterns(std::string_view("code"), std::string_view("severity"));
-constexpr auto kDeclarationBodyKeys =
-    key_patterns(std::string_view("declarationId"), std::string_view("periodId"), std::string_view("result"),
-                 std::string_view("anomalies"), std::string_view("exceedingHours"), std::string_view("inQuotaHours"),
-                 std::string_view("late"), std::string_view("declaration"));
-constexpr auto kEnvelopeKeys = key_patterns(
-    std::string_view("eventId"), std::string_view("type"), std::string_view("schemaVersion"), std::string_view("ssin"),
-    std::string_view("recordedAt"), std::string_view("source"), std::string_view("body"));
+    key_patterns("enterpriseNumber"sv, "name"sv, "address"sv, "jointCommissionNumber"sv);
+constexpr auto kPlaceOfWorkKeys = key_patterns("name"sv, "address"sv);
+constexpr auto kKindKeys =
+    key_patterns("features"sv, "startDate"sv, "endDate"sv, "startHour"sv, "endHour"sv, "plannedHoursNumber"sv,
+                 "periodId"sv, "usingEmployer"sv, "studentPlaceOfWork"sv);
+constexpr auto kDeclarationKeys = key_patterns("employer"sv, "worker"sv, "dimonaIn"sv, "dimonaUpdate"sv, "dimonaOut"sv,
+                                               "dimonaCancel"sv, "recordedAt"sv);
+constexpr auto kActionBodyKeys = key_patterns(
+    "actionId"sv, "result"sv, "reason"sv, "employer"sv, "ticket"sv, "requestId"sv, "messageId"sv, "notificationId"sv,
+    "forYear"sv, "quotaHours"sv, "remainingHours"sv, "accessCode"sv, "codeMonth"sv, "validFrom"sv, "validUntil"sv,
+    "token"sv, "scope"sv, "expiresAt"sv, "familyName"sv, "givenName"sv, "action"sv);
+constexpr auto kAnomalyKeys = key_patterns("code"sv, "severity"sv);
+constexpr auto kDeclarationBodyKeys = key_patterns("declarationId"sv, "periodId"sv, "result"sv, "anomalies"sv,
+                                                   "exceedingHours"sv, "inQuotaHours"sv, "late"sv, "declaration"sv);
+constexpr auto kEnvelopeKeys =
+    key_patterns("eventId"sv, "type"sv, "schemaVersion"sv, "ssin"sv, "recordedAt"sv, "source"sv, "body"sv);
 
 // Digits as the decoder reads an identifier given as a string (at most 19: no wrap-around).
 bool digits(Scan& s, uint64_t* out) {
@@ -457,13 +452,8 @@ bool skip_object(Scan& s) {
       if (--depth == 0) return true;
     } else if (c == '"') {
       for (;;) {
-        s.p = find_json_special_or_non_ascii(s.p, s.end);
+        s.p = s.special_from(s.p);
         if (s.p == s.end || static_cast<unsigned char>(*s.p) < 0x20) return false;
-        if (static_cast<unsigned char>(*s.p) >= 0x80) {
-          s.non_ascii = true;
-          ++s.p;
-          continue;
-        }
         if (*s.p++ == '"') break;
         if (s.p == s.end) return false;  // a backslash ends the record
         ++s.p;                           // the escaped character

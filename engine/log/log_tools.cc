@@ -9,7 +9,6 @@
 #include <cstdlib>
 #include <functional>
 #include <queue>
-#include <type_traits>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -201,10 +200,10 @@ int anonymous_file(const std::string& dir) {
   return ::open(where.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 }
 
-// Writes or reads `bytes` at `at`, whole (a short transfer is retried); false on an error.
-template <typename Transfer, typename Bytes>
-bool whole(Transfer transfer, int fd, Bytes* data, size_t bytes, uint64_t at) {
-  auto* p = reinterpret_cast<std::conditional_t<std::is_const_v<Bytes>, const char, char>*>(data);
+// ::pread or ::pwrite of `bytes` at `at`, whole (a short transfer is retried); false on an error.
+template <typename Transfer>
+bool whole(Transfer transfer, int fd, void* data, size_t bytes, uint64_t at) {
+  char* p = static_cast<char*>(data);
   while (bytes > 0) {
     const ssize_t n = transfer(fd, p, bytes, static_cast<off_t>(at));
     if (n < 0 && errno == EINTR) continue;
@@ -241,8 +240,7 @@ void DuplicateEventCheck::release() {
 
 bool DuplicateEventCheck::flush(Partition& p) {
   if (p.buffer.empty()) return true;
-  if (!whole(::pwrite, p.fd, static_cast<const uint64_t*>(p.buffer.data()), p.buffer.size() * sizeof(uint64_t),
-             p.written * sizeof(uint64_t))) {
+  if (!whole(::pwrite, p.fd, p.buffer.data(), p.buffer.size() * sizeof(uint64_t), p.written * sizeof(uint64_t))) {
     failed_ = true;
     return false;
   }
@@ -269,9 +267,12 @@ void DuplicateEventCheck::settle() {
     if (failed_) break;
     std::vector<uint64_t> hashes(static_cast<size_t>(p.written));
     const size_t bytes = hashes.size() * sizeof(uint64_t);
-    if (!whole(::pread, p.fd, hashes.data(), bytes, 0)) failed_ = true;
+    if (!whole(::pread, p.fd, hashes.data(), bytes, 0)) {
+      failed_ = true;
+      break;
+    }
     std::sort(hashes.begin(), hashes.end());
-    if (!failed_ && !whole(::pwrite, p.fd, static_cast<const uint64_t*>(hashes.data()), bytes, 0)) failed_ = true;
+    if (!whole(::pwrite, p.fd, hashes.data(), bytes, 0)) failed_ = true;
   }
   // Then merged (a heap of each partition's next hash, read a buffer at a time): those seen twice.
   struct Cursor {
