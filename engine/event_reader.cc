@@ -11,6 +11,15 @@
 namespace dimona {
 namespace {
 
+// The lengths the Ledger writes these values in (encode_event, canonical_text), read in place
+// when they have them (Scan::fixed).
+constexpr size_t kDateBytes = 10;              // 2024-11-17
+constexpr size_t kHourBytes = 4;               // 0830
+constexpr size_t kInstantBytes = 20;           // 2024-11-17T08:06:03Z
+constexpr size_t kSsinBytes = 11;              // 83120965727
+constexpr size_t kEnterpriseNumberBytes = 10;  // 0123456749
+constexpr size_t kJointCommissionBytes = 3;    // 302
+
 // A cursor over JSON text. Every step checks the bound; `false` means "not
 // what the fast path reads", and the caller hands the record to the decoder.
 struct Scan {
@@ -59,11 +68,11 @@ struct Scan {
     const bool negative = allow_negative && p < end && *p == '-';
     if (negative) ++p;
     const char* b = p;
-    uint64_t n = 0;  // unsigned: a longer run of digits wraps (defined), then is refused below
-    while (p < end && *p >= '0' && *p <= '9') n = n * 10 + static_cast<uint64_t>(*p++ - '0');
+    uint64_t n = 0;
+    p = scan_digits(p, end, limits::replay_integer_digits_max, &n);
     const size_t digits = static_cast<size_t>(p - b);
-    if (digits == 0 || digits > limits::replay_integer_digits_max || (digits > 1 && *b == '0')) return false;
-    if (p < end && (*p == '.' || *p == 'e' || *p == 'E')) return false;
+    if (digits == 0 || (digits > 1 && *b == '0')) return false;
+    if (p < end && ((*p >= '0' && *p <= '9') || *p == '.' || *p == 'e' || *p == 'E')) return false;  // longer
     *out = negative ? -static_cast<int64_t>(n) : static_cast<int64_t>(n);  // n < 10^18: no overflow
     return true;
   }
@@ -79,6 +88,37 @@ struct Scan {
     const std::optional<Instant> at = parse_instant(text);
     if (at) instant_text = text, instant_value = *at;
     return at;
+  }
+  // The common shape read in place: a string of exactly `n` bytes right at p that `parse`
+  // accepts. Every parser given here accepts printable ASCII only, never a quote or a backslash
+  // (digits, '-', ':', ...), so an accepted value is the whole string the quote at p[n + 1]
+  // ends, as str() would have read it. Else nothing is read, and the caller reads it as any
+  // string (whitespace before it, another length, a value the parser refuses).
+  template <typename Parse>
+  auto fixed(size_t n, Parse&& parse) -> decltype(parse(std::string_view())) {
+    if (static_cast<size_t>(end - p) >= n + 2 && p[0] == '"' && p[n + 1] == '"')
+      if (auto v = parse(std::string_view(p + 1, n))) return p += n + 2, v;
+    return {};
+  }
+  // A string of 0 to `max` ASCII digits, its value (as str() then a digit check would read it:
+  // max < 20, so no wrap-around).
+  bool quoted_digits(size_t max, uint64_t* out) {
+    ws();
+    if (p == end || *p != '"') return false;
+    uint64_t n = 0;
+    const char* q = scan_digits(p + 1, end, max, &n);
+    if (q == end || *q != '"') return false;  // another byte, or a digit past max
+    p = q + 1;
+    *out = n;
+    return true;
+  }
+  // An instant given as a string: `out` is empty when it is not one.
+  bool quoted_instant(std::optional<Instant>* out) {
+    if (auto at = fixed(kInstantBytes, [this](std::string_view t) { return instant(t); })) return *out = at, true;
+    std::string_view t;
+    if (!str(&t)) return false;
+    *out = instant(t);
+    return true;
   }
   bool boolean(bool* out) {
     ws();
@@ -194,21 +234,14 @@ constexpr auto kEnvelopeKeys =
     key_patterns("eventId"sv, "type"sv, "schemaVersion"sv, "ssin"sv, "recordedAt"sv, "source"sv, "body"sv);
 
 // Digits as the decoder reads an identifier given as a string (at most 19: no wrap-around).
-bool digits(Scan& s, uint64_t* out) {
-  std::string_view t;
-  if (!s.str(&t) || t.size() > 19) return false;
-  uint64_t n = 0;
-  for (char c : t) {
-    if (c < '0' || c > '9') return false;
-    n = n * 10 + static_cast<uint64_t>(c - '0');
-  }
-  *out = n;
-  return true;
-}
+bool digits(Scan& s, uint64_t* out) { return s.quoted_digits(19, out); }
 
 // --- The declaration (codec.cc's decode_root_value, for the fields it reads) ---------
+// `usual_bytes`: the length the Ledger writes the value in (Scan::fixed), 0 for none.
 template <typename T, typename Parse>
-bool text_field(Scan& s, Field<T>* out, Parse&& parse) {
+bool text_field(Scan& s, Field<T>* out, Parse&& parse, size_t usual_bytes = 0) {
+  if (usual_bytes != 0)
+    if (auto v = s.fixed(usual_bytes, parse)) return out->set(*v), true;
   std::string_view t;
   if (!s.str(&t)) return false;
   if (auto v = parse(t)) out->set(*v);
@@ -267,7 +300,8 @@ bool address(Scan& s, uint8_t* zones) {
 bool employer(Scan& s, Declaration* d) {
   d->has_employer = true;
   return object(s, kEmployerKeys, [&](std::string_view k) -> int {
-    if (k == "enterpriseNumber") return text_field(s, &d->enterprise_number, enterprise_number) ? 0 : -1;
+    if (k == "enterpriseNumber")
+      return text_field(s, &d->enterprise_number, enterprise_number, kEnterpriseNumberBytes) ? 0 : -1;
     if (k != "employerId") return -1;
     uint64_t n = 0;
     if (!s.unsigned_integer(&n)) return -1;
@@ -283,10 +317,13 @@ bool worker(Scan& s, Declaration* d) {
   d->has_worker = true;
   return object(s, kWorkerKeys, [&](std::string_view k) -> int {
     if (k != "ssin") return -1;  // an identity (names, birth data): the decoder reads it
-    return text_field(s, &d->ssin, [](std::string_view t) {
-             Result<Ssin> ssin = parse_ssin(t);
-             return ssin.is_ok() ? std::optional(*ssin) : std::nullopt;
-           })
+    return text_field(
+               s, &d->ssin,
+               [](std::string_view t) {
+                 Result<Ssin> ssin = parse_ssin(t);
+                 return ssin.is_ok() ? std::optional(*ssin) : std::nullopt;
+               },
+               kSsinBytes)
                ? 0
                : -1;
   });
@@ -295,7 +332,8 @@ bool worker(Scan& s, Declaration* d) {
 bool features(Scan& s, Declaration* d) {
   d->has_features = true;
   return object(s, kFeaturesKeys, [&](std::string_view k) -> int {
-    if (k == "jointCommissionNumber") return text_field(s, &d->joint_commission, parse_joint_commission) ? 0 : -1;
+    if (k == "jointCommissionNumber")
+      return text_field(s, &d->joint_commission, parse_joint_commission, kJointCommissionBytes) ? 0 : -1;
     if (k == "workerType")
       return text_field(s, &d->worker_type, [](std::string_view t) {
                const WorkerType type = parse_worker_type(t);
@@ -313,7 +351,10 @@ bool using_employer(Scan& s, Declaration* d) {
   return object(s, kUsingEmployerKeys, [&](std::string_view k) -> int {
     std::string_view t;
     switch (k.size()) {
-      case 16: return k == "enterpriseNumber" && text_field(s, &u.enterprise_number, enterprise_number) ? 0 : -1;
+      case 16:
+        return k == "enterpriseNumber" && text_field(s, &u.enterprise_number, enterprise_number, kEnterpriseNumberBytes)
+                   ? 0
+                   : -1;
       // s.str() takes a string without escapes only (else the strict decoder reads the event):
       // its bytes are the unescaped name, as codec.cc keys it.
       case 4:
@@ -324,7 +365,10 @@ bool using_employer(Scan& s, Declaration* d) {
         return 1;
       case 7: return k == "address" && address(s, &u.address) ? 2 : -1;
       case 21:
-        return k == "jointCommissionNumber" && text_field(s, &u.joint_commission, parse_joint_commission) ? 3 : -1;
+        return k == "jointCommissionNumber" &&
+                       text_field(s, &u.joint_commission, parse_joint_commission, kJointCommissionBytes)
+                   ? 3
+                   : -1;
       default: return -1;
     }
   });
@@ -387,10 +431,10 @@ bool kind_value(Scan& s, KindField f, Declaration* d) {
       else d->period_id.set_invalid();
       return true;
     }
-    case kStartDate: return text_field(s, &d->start_date, parse_date);
-    case kEndDate: return text_field(s, &d->end_date, parse_date);
-    case kStartHour: return text_field(s, &d->start_hour, hour);
-    case kEndHour: return text_field(s, &d->end_hour, hour);
+    case kStartDate: return text_field(s, &d->start_date, parse_date, kDateBytes);
+    case kEndDate: return text_field(s, &d->end_date, parse_date, kDateBytes);
+    case kStartHour: return text_field(s, &d->start_hour, hour, kHourBytes);
+    case kEndHour: return text_field(s, &d->end_hour, hour, kHourBytes);
     case kPlannedHours: {
       int64_t n = 0;
       if (!s.integer(&n)) return false;
@@ -422,10 +466,7 @@ bool declaration(Scan& s, Declaration* d) {
     if (k == "employer") return employer(s, d) ? 0 : -1;
     if (k == "worker") return worker(s, d) ? 1 : -1;
     if (k == "recordedAt") {
-      std::string_view t;
-      if (!s.str(&t)) return -1;
-      d->recorded_at = s.instant(t);
-      return d->recorded_at ? 2 : -1;
+      return s.quoted_instant(&d->recorded_at) && d->recorded_at ? 2 : -1;
     }
     for (int kind = 0; kind < 4; ++kind) {
       if (k != kKindNames[kind]) continue;
@@ -618,19 +659,11 @@ bool logged_event(std::string_view json, Event* ev, EventDecoder& decoder, std::
           return 1;
         }
         if (k == "ssin") {
-          if (!s.str(&t) || t.size() > 11) return -1;
-          uint64_t n = 0;
-          for (char c : t) {
-            if (c < '0' || c > '9') return -1;
-            n = n * 10 + static_cast<uint64_t>(c - '0');
-          }
-          ev->ssin.value = n;
-          return 3;
+          return s.quoted_digits(kSsinBytes, &ev->ssin.value) ? 3 : -1;
         }
         if (k != "body" || !has_type) return -1;
         if (ev->is_action()) return action_body(s, &ev->action, &refused, decoder, scratch) ? 6 : -1;
         return declaration_body(s, &ev->declaration) ? 6 : -1;
-        return -1;
       case 13: {
         int64_t v = 0;
         if (k != "schemaVersion" || !s.integer(&v) || v < 1 || v > kEventSchemaVersion) return -1;
@@ -638,9 +671,8 @@ bool logged_event(std::string_view json, Event* ev, EventDecoder& decoder, std::
         return 2;
       }
       case 10: {
-        if (k != "recordedAt" || !s.str(&t)) return -1;
-        const std::optional<Instant> at = s.instant(t);
-        if (!at) return -1;
+        std::optional<Instant> at;
+        if (k != "recordedAt" || !s.quoted_instant(&at) || !at) return -1;
         ev->recorded_at = *at;
         return 4;
       }

@@ -13,6 +13,7 @@
 #include <set>
 #include <thread>
 
+#include "engine/base/decimal_digits.h"
 #include "engine/base/limits.h"
 #include "engine/codec.h"
 #include "engine/event_reader.h"
@@ -26,8 +27,7 @@ namespace {
 // A record's key: the SSIN's 11 digits, written into `digits` (no allocation: every staged event has one).
 std::string_view ssin_key(Ssin citizen, char (&digits)[11]) {
   DIMONA_ASSERT(citizen.value < 100'000'000'000ULL);
-  uint64_t v = citizen.value;
-  for (int i = 10; i >= 0; --i, v /= 10) digits[i] = static_cast<char>('0' + v % 10);
+  for (char* at = format_digits(citizen.value, digits + sizeof digits); at > digits;) *--at = '0';
   return std::string_view(digits, sizeof digits);
 }
 

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <bit>
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #if defined(__SSE2__)
@@ -134,6 +135,43 @@ inline const char* find_nul_cr_lf(const char* p, const char* end) {
       0,
 #endif
       [](unsigned char c) { return c == '\0' || c == '\r' || c == '\n'; });
+}
+
+// The run of ASCII digits at p, at most `max` of them (max <= 19: the value cannot wrap): where it
+// ends, and its value in *value (0 for no digit). Eight digits a step, from one 8-byte load that
+// never reaches past `end` (a shorter rest is read byte by byte): the number readers of the
+// logged-event reader (identifiers as strings of digits, integers).
+inline const char* scan_digits(const char* p, const char* end, size_t max, uint64_t* value) {
+  constexpr uint64_t kZeros = 0x3030303030303030, kHigh = 0x8080808080808080;
+  constexpr uint64_t kPow10[9] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000};
+  const char* const stop = static_cast<size_t>(end - p) > max ? p + max : end;
+  uint64_t n = 0;
+  while (stop - p >= 8 || (p < stop && end - p >= 8)) {
+    uint64_t w;
+    std::memcpy(&w, p, sizeof w);
+    if constexpr (std::endian::native == std::endian::big) w = __builtin_bswap64(w);
+    // A byte's high bit is set in one of the two when it is not '0'-'9' (a borrow or a carry only
+    // moves up, from such a byte, into later ones: the first flag is exact).
+    const uint64_t not_digit = ((w + 0x4646464646464646) | (w - kZeros)) & kHigh;
+    int run = not_digit == 0 ? 8 : std::countr_zero(not_digit) / 8;
+    if (run > stop - p) run = static_cast<int>(stop - p);
+    if (run == 0) break;
+    // The run's digits as the last of eight (zeros before them), then pairs, fours, eight.
+    uint64_t d = (w - kZeros) << (8 * (8 - run));
+    d = d * 10 + (d >> 8);
+    d = ((d & 0x000000ff000000ff) * (100 + (1000000ULL << 32)) +
+         ((d >> 16) & 0x000000ff000000ff) * (1 + (10000ULL << 32))) >>
+        32;
+    n = n * kPow10[run] + d;
+    p += run;
+    if (run < 8) {
+      *value = n;
+      return p;
+    }
+  }
+  for (; p < stop && *p >= '0' && *p <= '9'; ++p) n = n * 10 + static_cast<uint64_t>(*p - '0');
+  *value = n;
+  return p;
 }
 
 }  // namespace dimona

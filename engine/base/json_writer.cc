@@ -1,45 +1,9 @@
 #include "engine/base/json_writer.h"
 
-#include <array>
-
 #include "engine/base/byte_scan.h"
+#include "engine/base/decimal_digits.h"
 
 namespace dimona {
-
-namespace {
-
-// "00" "01" ... "99": two digits per division.
-constexpr auto kDigitPairs = [] {
-  std::array<char, 200> pairs{};
-  for (int i = 0; i < 100; ++i) {
-    pairs[2 * i] = static_cast<char>('0' + i / 10);
-    pairs[2 * i + 1] = static_cast<char>('0' + i % 10);
-  }
-  return pairs;
-}();
-
-// Writes the decimal digits of `value` (at most 20), most significant first, to the bytes
-// just before `end`; returns where they start.
-char* format_digits(uint64_t value, char* end) {
-  char* at = end;
-  while (value >= 100) {
-    const size_t pair = 2 * static_cast<size_t>(value % 100);
-    value /= 100;
-    at -= 2;
-    at[0] = kDigitPairs[pair];
-    at[1] = kDigitPairs[pair + 1];
-  }
-  if (value >= 10) {
-    at -= 2;
-    at[0] = kDigitPairs[2 * value];
-    at[1] = kDigitPairs[2 * value + 1];
-  } else {
-    *--at = static_cast<char>('0' + value);
-  }
-  return at;
-}
-
-}  // namespace
 
 void append_uint(std::string* out, uint64_t value) {
   char buf[20];

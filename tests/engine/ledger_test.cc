@@ -446,5 +446,20 @@ TEST(LedgerOfHeldPartitions, TwoWritersOfDisjointPartitionsWriteWhatOneWriterWri
   }
 }
 
+// A citizen's partition is its SSIN's key's: the 11 digits, with the leading zeros of a BIS or
+// early-century number (what kcat and every other producer key its records with;
+// partition_for_key agrees with librdkafka's partitioner: log_conformance_test.cc).
+TEST(PartitionFor, ACitizensPartitionIsThatOfItsElevenDigitKey) {
+  for (uint32_t partitions : {1u, 3u, 16u, 100u}) {
+    for (uint64_t ssin : {1ULL, 5031412595ULL, 83120965727ULL, 99999999999ULL, 10000000000ULL, 100ULL}) {
+      std::string key = std::to_string(ssin);
+      key.insert(0, 11 - key.size(), '0');
+      EXPECT_EQ(partition_for(Ssin{ssin}, partitions), partition_for_key(key, partitions)) << key;
+    }
+  }
+  EXPECT_EQ(partition_for(Ssin{}, 16), 0u);  // no citizen
+}
+
 }  // namespace
+
 }  // namespace dimona

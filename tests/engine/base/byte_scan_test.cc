@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <random>
 #include <string>
 
@@ -87,6 +88,47 @@ TEST(ByteScan, AgreesWithTheByteByByteDefinitionOnRandomBytes) {
     while (ascii < end && !special_or_non_ascii(static_cast<unsigned char>(*ascii))) ++ascii;
     ASSERT_EQ(find_json_special_or_non_ascii(begin, end), ascii) << "round " << round;
   }
+}
+
+// scan_digits as its contract defines it, one byte at a time.
+const char* digits_one_by_one(const char* p, const char* end, size_t max, uint64_t* value) {
+  uint64_t n = 0;
+  for (size_t i = 0; p < end && i < max && *p >= '0' && *p <= '9'; ++p, ++i)
+    n = n * 10 + static_cast<uint64_t>(*p - '0');
+  *value = n;
+  return p;
+}
+
+// Every run length to 24 at every offset from a span's end, each max to 19, ended by every byte
+// that is not a digit (the neighbours of '0'-'9' above all, and 0x80-0xff) or by the end: each
+// 8-byte load's run, its cut at max, and its byte-by-byte rest agree with the definition; the
+// span is its own allocation, so a read past its end is an error under ASan.
+TEST(ScanDigits, AgreesWithTheByteByByteDefinition) {
+  std::mt19937 random(20261207);
+  const std::string enders = std::string("/:\"\x00\x80\xff.e-", 10) + "a";
+  for (size_t run = 0; run <= 24; ++run) {
+    for (size_t after = 0; after <= 9; ++after) {
+      for (size_t max = 0; max <= 19; ++max) {
+        const char ender = enders[random() % enders.size()];
+        std::string text;
+        for (size_t i = 0; i < run; ++i) text += static_cast<char>('0' + random() % 10);
+        if (after > 0) text += ender;
+        for (size_t i = 1; i < after; ++i) text += static_cast<char>(random() % 2 ? '0' + random() % 10 : 'x');
+        const std::unique_ptr<char[]> span(new char[text.size()]);
+        std::copy(text.begin(), text.end(), span.get());
+        const char* begin = span.get();
+        const char* end = begin + text.size();
+        uint64_t got = 1, want = 2;
+        ASSERT_EQ(scan_digits(begin, end, max, &got), digits_one_by_one(begin, end, max, &want))
+            << "'" << text << "' max " << max;
+        ASSERT_EQ(got, want) << "'" << text << "' max " << max;
+      }
+    }
+  }
+  uint64_t v = 0;
+  const std::string largest = "9999999999999999999";  // 19 digits: no wrap-around
+  EXPECT_EQ(scan_digits(largest.data(), largest.data() + largest.size(), 19, &v), largest.data() + 19);
+  EXPECT_EQ(v, 9'999'999'999'999'999'999ULL);
 }
 
 TEST(JsonWriter, EscapesSpecialsOnEitherSideOfA16ByteBlock) {

@@ -1,13 +1,32 @@
 #include "engine/base/json_writer.h"
 
+#include "engine/base/decimal_digits.h"
+
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
 
 namespace dimona {
 namespace {
+
+// Every width from 1 to 20 digits, at and around each power of ten (an odd and an even count
+// of digits: the last one alone or a pair), against the standard library's digits.
+TEST(FormatDigits, WritesEveryDigitOfEveryWidthBeforeTheEnd) {
+  std::vector<uint64_t> values = {0, UINT64_MAX, UINT64_MAX - 1};
+  for (uint64_t p = 1; p <= UINT64_MAX / 10; p *= 10)
+    for (uint64_t v : {p - 1, p, p + 1, 9 * p, 10 * p - 1}) values.push_back(v);
+  for (uint64_t v : values) {
+    char buf[24];
+    std::fill(std::begin(buf), std::end(buf), '#');
+    char* at = format_digits(v, buf + 20);
+    EXPECT_EQ(std::string(at, buf + 20), std::to_string(v));
+    EXPECT_EQ(std::string(buf + 0, at), std::string(static_cast<size_t>(at - buf), '#')) << v;  // nothing before
+    EXPECT_EQ(buf[20], '#');                                                                    // nor after
+  }
+}
 
 TEST(JsonWriter, NestingAndCommas) {
   std::string out;
