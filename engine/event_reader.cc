@@ -5,6 +5,7 @@
 #include <cstring>
 #include <span>
 
+#include "engine/base/assert.h"
 #include "engine/base/byte_scan.h"
 #include "engine/base/limits.h"
 
@@ -110,6 +111,35 @@ struct Scan {
     if (q == end || *q != '"') return false;  // another byte, or a digit past max
     p = q + 1;
     *out = n;
+    return true;
+  }
+  // A JSON number of at most `places` decimal places written without sign or exponent (the
+  // Ledger's 0.951, 13105.82, 1), as an integer of its smallest unit (951 thousandths with 3
+  // places): the decoder's read_decimal gives the same for each (it rounds the double of such a
+  // number times 10^places, which is within a millionth of that integer). Anything else (more
+  // places, trailing zeros included, a sign, an exponent, 16 or more digits): false, nothing
+  // read that matters, the decoder decides.
+  bool decimal(int places, uint64_t* out) {
+    constexpr size_t kWholeDigitsMax = 15 - 3;  // with 3 places, 15 digits: exact in a double
+    DIMONA_ASSERT(places >= 0 && places <= 3);
+    ws();
+    const char* b = p;
+    uint64_t whole = 0, fraction = 0;
+    p = scan_digits(p, end, kWholeDigitsMax, &whole);
+    const auto digit_at = [this] { return p < end && *p >= '0' && *p <= '9'; };
+    if (p == b || (p - b > 1 && *b == '0') || digit_at()) return false;
+    int given = 0;
+    if (p < end && *p == '.') {
+      const char* f = ++p;
+      p = scan_digits(p, end, static_cast<size_t>(places), &fraction);
+      given = static_cast<int>(p - f);
+      if (given == 0 || digit_at()) return false;
+    }
+    if (p < end && (*p == 'e' || *p == 'E')) return false;
+    uint64_t scale = 1;
+    for (int i = 0; i < places; ++i) scale *= 10;
+    for (int i = given; i < places; ++i) fraction *= 10;
+    *out = whole * scale + fraction;
     return true;
   }
   // An instant given as a string: `out` is empty when it is not one.
@@ -227,6 +257,8 @@ constexpr auto kActionBodyKeys = key_patterns(
     "actionId"sv, "result"sv, "reason"sv, "employer"sv, "ticket"sv, "requestId"sv, "messageId"sv, "notificationId"sv,
     "forYear"sv, "quotaHours"sv, "remainingHours"sv, "accessCode"sv, "codeMonth"sv, "validFrom"sv, "validUntil"sv,
     "token"sv, "scope"sv, "expiresAt"sv, "familyName"sv, "givenName"sv, "action"sv);
+constexpr auto kActionObjectKeys = key_patterns("employer"sv, "worker"sv, "occupationQuarter"sv, "recordedAt"sv);
+constexpr auto kOccupationQuarterKeys = key_patterns("year"sv, "quarter"sv, "fraction"sv, "grossWage"sv);
 constexpr auto kAnomalyKeys = key_patterns("code"sv, "severity"sv);
 constexpr auto kDeclarationBodyKeys = key_patterns("declarationId"sv, "periodId"sv, "result"sv, "anomalies"sv,
                                                    "exceedingHours"sv, "inQuotaHours"sv, "late"sv, "declaration"sv);
@@ -515,7 +547,71 @@ bool optional_text(Scan& s, T* out, Parse&& parse) {
   return true;
 }
 
-bool action_body(Scan& s, ActionBody* b, bool* refused, EventDecoder& decoder, std::string* scratch) {
+// An occupationQuarter action, the commonest (one a worker, employer and quarter), as the
+// decoder reads it (codec.cc's decode_action_value: decode_root_value, decode_action_fields,
+// check_action_parties) for the fields it has: an employer given by one valid number, a worker
+// by a valid SSIN and nothing else, year 1900-9999, quarter 1-4, fraction 0-1.5 in thousandths,
+// grossWage in cents when given. Any other kind, a null, a value out of range: false, and the
+// decoder reads the action from the start (its refusal is the event's).
+bool occupation_quarter_action(Scan& s, Action* a) {
+  Declaration parties;  // the action's envelope, read as a declaration's
+  bool quarter_read = false;
+  const bool read = object(s, kActionObjectKeys, [&](std::string_view k) -> int {
+    switch (k.size()) {
+      case 8: return k == "employer" && employer(s, &parties) ? 0 : -1;
+      case 6: return k == "worker" && worker(s, &parties) ? 1 : -1;
+      case 10: return k == "recordedAt" && s.quoted_instant(&parties.recorded_at) && parties.recorded_at ? 2 : -1;
+      case 17: {
+        if (k != "occupationQuarter") return -1;
+        uint64_t required = 0;
+        const bool fields = object(s, kOccupationQuarterKeys, [&](std::string_view f) -> int {
+          int64_t n = 0;
+          uint64_t units = 0;
+          switch (f.size()) {
+            case 4:
+              if (f != "year" || !s.integer(&n) || n < 1900 || n > 9999) return -1;
+              a->year = static_cast<int32_t>(n);
+              return required |= 1, 0;
+            case 7:
+              if (f != "quarter" || !s.integer(&n) || n < 1 || n > 4) return -1;
+              a->quarter = static_cast<uint8_t>(n);
+              return required |= 2, 1;
+            case 8:
+              if (f != "fraction" || !s.decimal(3, &units) ||
+                  units > static_cast<uint64_t>(limits::occupation_fraction_max * 1000))
+                return -1;
+              a->fraction_permille = static_cast<uint16_t>(units);
+              return required |= 4, 2;
+            case 9:
+              if (f != "grossWage" || !s.decimal(2, &units) ||
+                  units > static_cast<uint64_t>(limits::quarterly_gross_wage_euros_max) * 100)
+                return -1;
+              a->gross_wage_cents = static_cast<int64_t>(units);
+              return 3;
+            default: return -1;
+          }
+        });
+        if (!fields || required != 7) return -1;
+        a->kind = ActionKind::kOccupationQuarter;
+        quarter_read = true;
+        return 3;
+      }
+      default: return -1;
+    }
+  });
+  // check_action_parties: both parties are required by this kind.
+  if (!read || !quarter_read || !parties.has_employer || !parties.has_worker) return false;
+  if (parties.enterprise_number.invalid() || parties.employer_id.invalid() ||
+      parties.enterprise_number.valid() == parties.employer_id.valid() || !parties.ssin.valid())
+    return false;
+  a->employer = employer_key(parties);
+  a->worker = parties.ssin.value;
+  a->recorded_at = parties.recorded_at;
+  return true;
+}
+
+bool action_body(Scan& s, ActionBody* b, bool* refused, EventDecoder& decoder, std::string* scratch,
+                 uint64_t* objects_decoded) {
   ActionOutcome& o = b->outcome;
   return object(s, kActionBodyKeys, [&](std::string_view k) -> int {
     std::string_view t;
@@ -541,6 +637,13 @@ bool action_body(Scan& s, ActionBody* b, bool* refused, EventDecoder& decoder, s
         if (k == "action") {
           s.ws();
           const char* begin = s.p;
+          if (Scan fast = s; occupation_quarter_action(fast, &b->action)) {
+            s = fast;
+            b->raw = std::string_view(begin, static_cast<size_t>(s.p - begin));
+            return 15;
+          }
+          b->action = Action{};  // what the fast path set: the decoder starts afresh
+          ++*objects_decoded;
           if (!skip_object(s)) return -1;
           b->raw = std::string_view(begin, static_cast<size_t>(s.p - begin));
           scratch->assign(b->raw);
@@ -644,7 +747,8 @@ bool declaration_body(Scan& s, DeclarationBody* b) {
 
 // A declaration or action event, or false (a quota definition, or anything the fast path does not read).
 // `ascii`: the record holds no byte of 0x80-0xff (else its UTF-8 is for the caller to check).
-bool logged_event(std::string_view json, Event* ev, EventDecoder& decoder, std::string* scratch, bool* ascii) {
+bool logged_event(std::string_view json, Event* ev, EventDecoder& decoder, std::string* scratch,
+                  uint64_t* objects_decoded, bool* ascii) {
   Scan s{json.data(), json.data() + json.size(), false, {}, {}};
   bool has_type = false;
   bool refused = false;  // an action's result is B
@@ -662,7 +766,7 @@ bool logged_event(std::string_view json, Event* ev, EventDecoder& decoder, std::
           return s.quoted_digits(kSsinBytes, &ev->ssin.value) ? 3 : -1;
         }
         if (k != "body" || !has_type) return -1;
-        if (ev->is_action()) return action_body(s, &ev->action, &refused, decoder, scratch) ? 6 : -1;
+        if (ev->is_action()) return action_body(s, &ev->action, &refused, decoder, scratch, objects_decoded) ? 6 : -1;
         return declaration_body(s, &ev->declaration) ? 6 : -1;
       case 13: {
         int64_t v = 0;
@@ -690,7 +794,8 @@ bool logged_event(std::string_view json, Event* ev, EventDecoder& decoder, std::
 Result<Event> LoggedEventReader::read(std::string_view json) {
   Result<Event> event(std::in_place);  // filled where it is returned: no copy of the Event
   bool ascii = false;
-  if (json.size() <= limits::event_bytes_max && logged_event(json, &*event, decoder_, &scratch_, &ascii) &&
+  if (json.size() <= limits::event_bytes_max &&
+      logged_event(json, &*event, decoder_, &scratch_, &action_objects_decoded_, &ascii) &&
       (ascii || is_valid_utf8(json)))
     return event;
   ++fallbacks_;

@@ -8,14 +8,18 @@
 // is walked once by a small scanner that dispatches on the keys' raw bytes,
 // takes strings as views into `json` (never copied nor unescaped), and gives
 // each value to the same parsers as the codec (parse_ssin, parse_date, ...).
-// Anything else — quota and action events, an escape, a null, a fraction or
-// exponent, whitespace between tokens is fine but an unknown or repeated key
-// is not, a structure error, bytes that are not UTF-8, a record longer than
+// An action event's envelope and outcome are read the same way, and its
+// action too when it is an occupationQuarter; any other action object is
+// skipped, then given to the decoder alone (decode_action_object).
+// Anything else — a quota definition, an escape, a null, an exponent, a
+// fraction (but an occupationQuarter's fraction and wage); whitespace
+// between tokens is fine but an unknown or repeated key is not; a structure
+// error, bytes that are not UTF-8, a record longer than
 // limits::event_bytes_max — is handed whole to an EventDecoder, which
 // decides. So the fast path only accepts what the decoder accepts, with the
 // same result, and a corrupt or hostile record gets the decoder's refusal;
 // every read is bounds-checked (never past json.end(); no padding needed).
-// Checked differentially by tests/engine/event_reader_test.cc (a generated
+// Checked differentially by tests/projections/event_reader_test.cc (a generated
 // year, every event type; mutated bytes) and the event_decoder fuzz target.
 //
 // Lifetime: the Event's string_views point into `json` (fast path) or into
@@ -40,11 +44,15 @@ class LoggedEventReader {
 
   // Records handed to the full decoder so far (refused ones included).
   uint64_t fallbacks() const { return fallbacks_; }
+  // Action objects (an action event's body.action) the fast path handed to the decoder: every
+  // kind but an occupationQuarter as the Ledger writes it.
+  uint64_t action_objects_decoded() const { return action_objects_decoded_; }
 
  private:
   EventDecoder decoder_;
   std::string scratch_;  // an action event's action, padded for the decoder
   uint64_t fallbacks_ = 0;
+  uint64_t action_objects_decoded_ = 0;
 };
 
 }  // namespace dimona

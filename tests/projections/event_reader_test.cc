@@ -10,6 +10,7 @@
 #include <array>
 #include <initializer_list>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -98,8 +99,14 @@ TEST_F(ReplayReaderTest, GivesTheDecodersEventOnEveryRecordOfAGeneratedYear) {
     with_hours += d.start_hour.present() || d.planned_hours.present();
     refused += expected.declaration.decision.result == ResultCode::kRefused;
   }
-  // Every declaration and action event took the fast path; quota definitions go to the decoder.
+  // Every declaration and action event took the fast path; quota definitions go to the decoder,
+  // and so does each action object but an occupationQuarter's.
   EXPECT_EQ(reader.fallbacks(), by_type[static_cast<size_t>(EventType::kStudentQuotaDefined)]);
+  const uint64_t quarters = by_type[static_cast<size_t>(EventType::kOccupationQuarterRecorded)];
+  EXPECT_GT(quarters, 0u);
+  uint64_t actions = 0;
+  for (size_t t = static_cast<size_t>(kFirstActionEvent); t < kEventTypeCount; ++t) actions += by_type[t];
+  EXPECT_EQ(reader.action_objects_decoded(), actions - quarters);
   EXPECT_LT(declarations, records_->size());
   // The year reaches every kind of declaration event and the shapes the fast path reads.
   for (EventType t : {EventType::kDimonaInDeclared, EventType::kDimonaUpdateDeclared, EventType::kDimonaOutDeclared,
@@ -217,6 +224,99 @@ TEST_F(ReplayReaderTest, ReadsKeysInAnyOrderAndOnlyExactlyAsWritten) {
     changed.replace(at, from.size(), to);
     expect_same(reader, decoder, changed);
   }
+}
+
+// An occupationQuarter's action is read by the fast path (its numbers as the decoder reads them:
+// a fraction in thousandths, a wage in cents); every shape it does not take as written, a value
+// out of range, a missing or a repeated field, a party given otherwise, goes to the decoder, and
+// the answer is the decoder's either way.
+TEST_F(ReplayReaderTest, ReadsAnOccupationQuarterAsTheDecoderDoes) {
+  LoggedEventReader reader;
+  EventDecoder decoder;
+  const std::string record = first_record_with({"\"occupationQuarter\":{"});
+  ASSERT_FALSE(record.empty());
+  expect_same(reader, decoder, record);
+  EXPECT_EQ(reader.action_objects_decoded(), 0u);
+  const size_t object = record.find("\"occupationQuarter\":{");
+  const size_t object_end = record.find('}', object);
+  const std::string before = record.substr(0, object), after = record.substr(object_end);
+  const auto with_quarter = [&](const std::string& fields) {
+    return before + "\"occupationQuarter\":{" + fields + after;
+  };
+  // Read by the fast path: the same event as the decoder's, with the numbers it gives.
+  struct Fast {
+    std::string fields;
+    uint16_t permille;
+    std::optional<int64_t> cents;
+  };
+  for (const Fast& f : {Fast{"\"year\":2024,\"quarter\":2,\"fraction\":1,\"grossWage\":13105.82", 1000, 1310582},
+                        Fast{"\"year\":2024,\"quarter\":2,\"fraction\":0.951", 951, std::nullopt},
+                        Fast{"\"year\":2024,\"quarter\":4,\"fraction\":0.5,\"grossWage\":0", 500, 0},
+                        Fast{"\"year\":1900,\"quarter\":1,\"fraction\":1.5,\"grossWage\":1000000.00", 1500, 100000000},
+                        Fast{"\"year\":9999,\"quarter\":3,\"fraction\":0.07,\"grossWage\":0.1", 70, 10},
+                        Fast{"\"fraction\":0.001,\"grossWage\":7,\"quarter\":1,\"year\":2023", 1, 700},
+                        Fast{" \"year\" : 2024 , \"quarter\" : 2 , \"fraction\" : 0.25 ", 250, std::nullopt}}) {
+    const std::string bytes = with_quarter(f.fields);
+    const uint64_t decoded = reader.action_objects_decoded();
+    expect_same(reader, decoder, bytes);
+    Result<Event> event = reader.read(bytes);
+    ASSERT_TRUE(event.is_ok()) << bytes;
+    EXPECT_EQ(reader.action_objects_decoded(), decoded) << f.fields;  // the fast path took it, twice
+    EXPECT_EQ(event->action.action.fraction_permille, f.permille) << f.fields;
+    EXPECT_EQ(event->action.action.gross_wage_cents, f.cents) << f.fields;
+  }
+  // The decoder's to answer (some it takes, most it refuses): the same answer.
+  const std::string base = "\"year\":2024,\"quarter\":2,";
+  for (const std::string& fields :
+       std::initializer_list<std::string>{base + "\"fraction\":0.9000",
+                                          base + "\"fraction\":0.9515",
+                                          base + "\"fraction\":1.501",
+                                          base + "\"fraction\":-0.5",
+                                          base + "\"fraction\":1e0",
+                                          base + "\"fraction\":0.5e0",
+                                          base + "\"fraction\":00.5",
+                                          base + "\"fraction\":.5",
+                                          base + "\"fraction\":5.",
+                                          base + "\"fraction\":\"0.5\"",
+                                          base + "\"fraction\":null",
+                                          base + "\"fraction\":0.5,\"grossWage\":null",
+                                          base + "\"fraction\":0.5,\"grossWage\":13105.825",
+                                          base + "\"fraction\":0.5,\"grossWage\":1000000.01",
+                                          base + "\"fraction\":0.5,\"grossWage\":99999999999999999",
+                                          base + "\"fraction\":0.5,\"grossWage\":1E2",
+                                          base + "\"fraction\":0.5,\"fraction\":0.5",
+                                          base + "\"fraction\":0.5,\"scope\":\"FLEXI\"",
+                                          "\"year\":1899,\"quarter\":2,\"fraction\":0.5",
+                                          "\"year\":10000,\"quarter\":2,\"fraction\":0.5",
+                                          "\"year\":2024,\"quarter\":5,\"fraction\":0.5",
+                                          "\"year\":2024,\"quarter\":0,\"fraction\":0.5",
+                                          "\"year\":2024.0,\"quarter\":2,\"fraction\":0.5",
+                                          "\"year\":2024,\"fraction\":0.5",
+                                          "\"quarter\":2,\"fraction\":0.5",
+                                          base,
+                                          ""}) {
+    expect_same(reader, decoder, with_quarter(fields));
+  }
+  // The parties and the object around the quarter.
+  for (const auto& [from, to] :
+       {std::pair<std::string, std::string>{"\"worker\":{\"ssin\":", "\"worker\":{\"familyName\":\"X\",\"ssin\":"},
+        {"\"worker\":{\"ssin\":\"", "\"worker\":{\"ssin\":\"1"},
+        {"\"action\":{\"employer\":{", "\"action\":{\"employer\":{\"employerId\":100006,"},
+        {"\"action\":{\"employer\":{\"enterpriseNumber\":\"", "\"action\":{\"employer\":{\"enterpriseNumber\":\"9"},
+        {"\"action\":{\"employer\":", "\"action\":{\"worker\":{\"ssin\":\"00000000000\"},\"employer\":"},
+        {"\"action\":{\"employer\":", "\"action\":{\"other\":1,\"employer\":"},
+        {"\"action\":{\"employer\":", "\"action\":{\"recordedAt\":\"2024-13-01T00:00:00Z\",\"employer\":"},
+        {"\"occupationQuarter\":{", "\"attestationRequest\":{\"year\":2024},\"occupationQuarter\":{"}}) {
+    std::string changed = record;
+    const size_t at = changed.find(from);
+    ASSERT_NE(at, std::string::npos) << from;
+    changed.replace(at, from.size(), to);
+    expect_same(reader, decoder, changed);
+  }
+  std::string no_recorded_at = record;
+  const size_t at = no_recorded_at.rfind(",\"recordedAt\":");
+  no_recorded_at.erase(at, no_recorded_at.find('"', at + 15) + 1 - at);
+  expect_same(reader, decoder, no_recorded_at);
 }
 
 // The reader checks a record's UTF-8 only when one of its strings holds a byte of 0x80-0xff
