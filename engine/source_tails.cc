@@ -35,7 +35,7 @@ bool SourceTails::note(std::string_view text) {
     if (text.size() > name.size() && text[name.size()] == '@' && text.starts_with(name) &&
         text.find('@', name.size() + 1) == std::string_view::npos &&
         indices_of(text.substr(name.size() + 1), &at, &resume)) {
-      note(name, at, resume, text);
+      note(&current_->second, at, resume, text);
       return true;
     }
   }
@@ -69,7 +69,11 @@ void SourceTails::note(std::string_view source, uint64_t index, uint64_t resume,
     current_ = tails_.find(source);
     if (current_ == tails_.end()) current_ = tails_.emplace(std::string(source), Tail()).first;
   }
-  Tail& tail = current_->second;
+  note(&current_->second, index, resume, text);
+}
+
+void SourceTails::note(Tail* tail_of_source, uint64_t index, uint64_t resume, std::string_view text) {
+  Tail& tail = *tail_of_source;
   if (index >= tail.highest) {
     tail.last.assign(text);
     tail.highest = index;

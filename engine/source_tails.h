@@ -92,6 +92,7 @@ class SourceTails {
   using Map = std::map<std::string, Tail, std::less<>>;
 
   void note(std::string_view source, uint64_t index, uint64_t resume, std::string_view text);
+  void note(Tail* tail, uint64_t index, uint64_t resume, std::string_view text);  // the source's tail
   static void raise_resume(Tail* tail, uint64_t resume);
 
   Map tails_;

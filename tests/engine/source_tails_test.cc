@@ -58,6 +58,40 @@ TEST(SourceTails, AnItemAtOrBelowTheLatestResumeOrKeptAboveItIsHeld) {
   EXPECT_EQ(tails.last("file:b"), "");
 }
 
+// A record of the previous record's source is read by a shortcut (the name compared, the rest
+// read forward when it is digits and separators only); each text reads as the full look reads
+// it, which a record of another source in between forces: the same answers, the same tails.
+TEST(SourceTails, TheSameSourceAgainReadsAsTheFullLookDoes) {
+  const std::vector<std::string> texts = {"file:a@1,10,7/0,0,0",
+                                          "file:a@2,20,7/0,0,0",
+                                          "file:a@3,x,7/1,0,0",  // not digits: indices read all the same
+                                          "file:a@b@4,1,1/0,0,0",
+                                          "file:a@5,1,1/0,0,0,9",
+                                          "file:a@6,1,1/7,0,0",  // a name with '@'; more; R >= I
+                                          "file:a@",
+                                          "file:a@7",
+                                          "file:a@8,1,1/2,0,0",
+                                          "file:a@18446744073709551615,1,1/3,0,0",  // 20 digits: past the shortcut's 19
+                                          "file:a@9,1,1/4",
+                                          "file:a@10,,/5,,",
+                                          "file:ab@11,1,1/0,0,0",
+                                          "file:a@12,1,1/0,0,0",
+                                          "file:a@1,1,1/0,0,0@13,1,1/0,0,0"};  // the last '@' names the source
+  SourceTails shortcut, full;
+  for (const std::string& t : texts) {
+    EXPECT_TRUE(full.note("other@1,1,1/0,0,0"));  // the previous source is another: the full look
+    EXPECT_EQ(shortcut.note(t), full.note(t)) << t;
+  }
+  for (const char* source : {"file:a", "file:a@b", "file:ab", "file:a@1,1,1/0,0,0"}) {
+    EXPECT_EQ(shortcut.last(source), full.last(source)) << source;
+    for (uint64_t i = 0; i <= 14; ++i)
+      EXPECT_EQ(shortcut.holds(source, i), full.holds(source, i)) << source << " " << i;
+  }
+  EXPECT_TRUE(shortcut.holds("file:a", 12));
+  EXPECT_FALSE(shortcut.holds("file:a", 6));  // its resume was not below it
+  EXPECT_EQ(shortcut.last("file:a"), "file:a@18446744073709551615,1,1/3,0,0");
+}
+
 TEST(SourceTails, AResumedWritersItemsBelowTheOnesBeforeItAreKeptToo) {
   SourceTails tails;
   tails.note(text("topic:in/0", 9, 4));
