@@ -33,6 +33,7 @@ struct Scan {
   // The last instant parsed and its text: an event's recordedAt is its declaration's too.
   std::string_view instant_text;
   Instant instant_value;
+  event_reader_detail::LastDate* last_date;  // the reader's, across records
 
   void ws() {  // one compare in the common case: the Ledger writes no whitespace
     while (p < end && static_cast<unsigned char>(*p) <= ' ' && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')) ++p;
@@ -84,10 +85,26 @@ struct Scan {
     *out = static_cast<uint64_t>(n);
     return true;
   }
-  // An RFC 3339 instant, as parse_instant() reads it (the same text twice is parsed once).
+  // A date, as parse_date() reads it (the text of the last date read is not parsed again).
+  std::optional<Date> date(std::string_view text) {
+    event_reader_detail::LastDate& last = *last_date;
+    if (last.held && text.size() == kDateBytes && std::memcmp(text.data(), last.text, kDateBytes) == 0)
+      return last.date;
+    const std::optional<Date> d = parse_date(text);
+    if (d) {  // 10 bytes: a date parse_date() takes has no other length
+      std::memcpy(last.text, text.data(), kDateBytes);
+      last.date = *d;
+      last.held = true;
+    }
+    return d;
+  }
+  // An RFC 3339 instant, as parse_instant() reads it (the same text twice is parsed once, and
+  // its day as date() reads one).
   std::optional<Instant> instant(std::string_view text) {
     if (!instant_text.empty() && text == instant_text) return instant_value;
-    const std::optional<Instant> at = parse_instant(text);
+    std::optional<Instant> at;
+    if (text.size() >= 20)
+      if (const std::optional<Date> day = date(text.substr(0, kDateBytes))) at = parse_instant_on(text, *day);
     if (at) instant_text = text, instant_value = *at;
     return at;
   }
@@ -464,8 +481,12 @@ bool kind_value(Scan& s, KindField f, Declaration* d) {
       else d->period_id.set_invalid();
       return true;
     }
-    case kStartDate: return text_field(s, &d->start_date, parse_date, kDateBytes);
-    case kEndDate: return text_field(s, &d->end_date, parse_date, kDateBytes);
+    case kStartDate:
+      return text_field(
+          s, &d->start_date, [&s](std::string_view t) { return s.date(t); }, kDateBytes);
+    case kEndDate:
+      return text_field(
+          s, &d->end_date, [&s](std::string_view t) { return s.date(t); }, kDateBytes);
     case kStartHour: return text_field(s, &d->start_hour, hour, kHourBytes);
     case kEndHour: return text_field(s, &d->end_hour, hour, kHourBytes);
     case kPlannedHours: {
@@ -749,8 +770,8 @@ bool declaration_body(Scan& s, DeclarationBody* b) {
 // A declaration or action event, or false (a quota definition, or anything the fast path does not read).
 // `ascii`: the record holds no byte of 0x80-0xff (else its UTF-8 is for the caller to check).
 bool logged_event(std::string_view json, Event* ev, EventDecoder& decoder, std::string* scratch,
-                  uint64_t* objects_decoded, bool* ascii) {
-  Scan s{json.data(), json.data() + json.size(), false, {}, {}};
+                  uint64_t* objects_decoded, event_reader_detail::LastDate* last_date, bool* ascii) {
+  Scan s{json.data(), json.data() + json.size(), false, {}, {}, last_date};
   bool has_type = false;
   bool refused = false;  // an action's result is B
   const bool read = object(s, kEnvelopeKeys, [&](std::string_view k) -> int {
@@ -800,7 +821,7 @@ Result<Event> LoggedEventReader::read(std::string_view json) {
   Result<Event> event(std::in_place, kDefault);
   bool ascii = false;
   if (json.size() <= limits::event_bytes_max &&
-      logged_event(json, &*event, decoder_, &scratch_, &action_objects_decoded_, &ascii) &&
+      logged_event(json, &*event, decoder_, &scratch_, &action_objects_decoded_, &last_date_, &ascii) &&
       (ascii || is_valid_utf8(json)))
     return event;
   ++fallbacks_;

@@ -38,6 +38,16 @@
 
 namespace dimona {
 
+namespace event_reader_detail {
+// The last date a reader parsed, its text and value: most dates of a record (its instants' days
+// above all) are those of the record before it.
+struct LastDate {
+  char text[10] = {};
+  Date date;
+  bool held = false;
+};
+}  // namespace event_reader_detail
+
 class LoggedEventReader {
  public:
   Result<Event> read(std::string_view json);
@@ -51,6 +61,7 @@ class LoggedEventReader {
  private:
   EventDecoder decoder_;
   std::string scratch_;  // an action event's action, padded for the decoder
+  event_reader_detail::LastDate last_date_;
   uint64_t fallbacks_ = 0;
   uint64_t action_objects_decoded_ = 0;
 };

@@ -123,10 +123,16 @@ std::string to_string(Date date) {
 // an instant of the ledger is whole microseconds, so an event was recorded by T exactly when it
 // was recorded by T's microsecond.
 std::optional<Instant> parse_instant(std::string_view s) {
-  if (s.size() < 20 || (s[10] != 'T' && s[10] != 't') || s[13] != ':' || s[16] != ':') return std::nullopt;
+  if (s.size() < 20) return std::nullopt;
   const std::optional<Date> day = parse_date(s.substr(0, 10));
+  if (!day) return std::nullopt;
+  return parse_instant_on(s, *day);
+}
+
+std::optional<Instant> parse_instant_on(std::string_view s, Date day) {
+  if (s.size() < 20 || (s[10] != 'T' && s[10] != 't') || s[13] != ':' || s[16] != ':') return std::nullopt;
   const int32_t hh = digits(s, 11, 2), mm = digits(s, 14, 2), ss = digits(s, 17, 2);
-  if (!day || hh < 0 || hh > 23 || mm < 0 || mm > 59 || ss < 0 || ss > 59) return std::nullopt;
+  if (hh < 0 || hh > 23 || mm < 0 || mm > 59 || ss < 0 || ss > 59) return std::nullopt;
   size_t at = 19;
   int64_t micros = 0;
   if (s[at] == '.') {
@@ -152,7 +158,7 @@ std::optional<Instant> parse_instant(std::string_view s) {
     return std::nullopt;
   }
   if (at != s.size()) return std::nullopt;
-  const int64_t seconds = int64_t{day->days} * 86'400 + hh * 3600 + mm * 60 + ss - offset_seconds;
+  const int64_t seconds = int64_t{day.days} * 86'400 + hh * 3600 + mm * 60 + ss - offset_seconds;
   return Instant{seconds * kMicrosPerSecond + micros};
 }
 

@@ -68,6 +68,9 @@ inline constexpr int64_t kMicrosPerSecond = 1'000'000;
 inline constexpr int64_t kMicrosPerDay = 86'400 * kMicrosPerSecond;
 
 std::optional<Instant> parse_instant(std::string_view text);
+// parse_instant() of a text whose first 10 bytes parse_date() read as `day` already (a reader
+// that keeps the last date it read: an instant's day is mostly the one before it).
+std::optional<Instant> parse_instant_on(std::string_view text, Date day);
 // "YYYY-MM-DDThh:mm:ssZ", with ".ffffff" only when the microseconds are not 0.
 std::string to_string(Instant instant);
 // The same text written to `out` (at least kInstantTextBytesMax bytes); returns its length. No

@@ -226,6 +226,30 @@ TEST_F(ReplayReaderTest, ReadsKeysInAnyOrderAndOnlyExactlyAsWritten) {
   }
 }
 
+// The reader keeps the last date it parsed across records (an instant's day, a start or an end):
+// a date that differs from it by one byte, an invalid one after a valid one and the same again
+// after it, read one after the other by one reader, each answer as the decoder's.
+TEST_F(ReplayReaderTest, ReadsEachDateAsTheDecoderDoesWhateverDateCameBefore) {
+  LoggedEventReader reader;
+  EventDecoder decoder;
+  const std::string record = first_record_with({"\"dimonaIn\"", "\"startDate\":\""});
+  ASSERT_FALSE(record.empty());
+  const size_t start = record.find("\"startDate\":\"") + 13;
+  const size_t recorded = record.find("\"recordedAt\":\"") + 14;
+  for (const char* day : {"2024-02-29", "2024-02-28", "2023-02-29", "2024-02-29", "2024-12-31", "2024-13-01",
+                          "2024-02-29", "2024-02-2x", "2024-02-29"}) {
+    std::string dated = record;
+    dated.replace(start, 10, day);
+    expect_same(reader, decoder, dated);
+    std::string instant = record;
+    instant.replace(recorded, 10, day);  // the envelope's recordedAt: its day
+    expect_same(reader, decoder, instant);
+  }
+  // A declaration's date that is no date is read as invalid by the fast path (the rules refuse
+  // it); an envelope's instant that is none goes to the decoder, which refuses the record: 3.
+  EXPECT_EQ(reader.fallbacks(), 3u);
+}
+
 // An occupationQuarter's action is read by the fast path (its numbers as the decoder reads them:
 // a fraction in thousandths, a wage in cents); every shape it does not take as written, a value
 // out of range, a missing or a repeated field, a party given otherwise, goes to the decoder, and
