@@ -220,13 +220,16 @@ uint64_t load_le(const char* p) {
 // and *next past it. Else nullptr, s.p unmoved: the key is read as any string is. The same key
 // either way (a pattern holds no escape), so only speed depends on the order.
 [[gnu::always_inline]] inline const KeyPattern* known_key(Scan& s, std::span<const KeyPattern> keys, size_t* next) {
-  if (keys.empty() || s.end - s.p < static_cast<std::ptrdiff_t>(kKeyPatternBytes) || *s.p != '"') return nullptr;
+  if (s.end - s.p < static_cast<std::ptrdiff_t>(kKeyPatternBytes))
+    return nullptr;  // a pattern's quote is its first byte
   const uint64_t w0 = load_le(s.p), w1 = load_le(s.p + 8), w2 = load_le(s.p + 16);
-  for (size_t n = 0, i = *next; n < keys.size(); ++n, i = i + 1 == keys.size() ? 0 : i + 1) {
+  size_t i = *next;  // keys.size() stands for 0
+  for (size_t n = keys.size(); n != 0; --n, ++i) {
+    if (i == keys.size()) i = 0;
     const KeyPattern& k = keys[i];
     if ((w0 & k.mask[0]) == k.word[0] && (w1 & k.mask[1]) == k.word[1] && (w2 & k.mask[2]) == k.word[2]) {
       s.p += k.bytes;
-      *next = i + 1 == keys.size() ? 0 : i + 1;
+      *next = i + 1;
       return &k;
     }
   }
