@@ -200,11 +200,25 @@ constexpr KeyPattern key_pattern(std::string_view key) {
   return k;
 }
 
-template <typename... Keys>
-constexpr std::array<KeyPattern, sizeof...(Keys)> key_patterns(Keys... keys) {
-  const std::array<KeyPattern, sizeof...(Keys)> patterns{key_pattern(keys)...};
-  for (const KeyPattern& k : patterns)
-    if (k.bytes > kKeyPatternBytes) throw "a key pattern is at most 24 bytes";  // not a constant: no build
+// An object's keys from one list as the preprocessor writes it ("street, houseNumber"): the keys
+// in that order (OBJECT_KEYS below makes the same list its enum).
+constexpr size_t count_keys(std::string_view list) {
+  size_t n = 1;
+  for (char c : list) n += c == ',';
+  return n;
+}
+
+template <size_t N>
+constexpr std::array<KeyPattern, N> keys_of(std::string_view list) {
+  std::array<KeyPattern, N> patterns{};
+  for (size_t i = 0; i < N; ++i) {
+    const size_t comma = list.find(',');
+    std::string_view key = list.substr(0, comma);
+    while (!key.empty() && key.front() == ' ') key.remove_prefix(1);
+    patterns[i] = key_pattern(key);
+    if (patterns[i].bytes > kKeyPatternBytes) throw "a key pattern is at most 24 bytes";  // not a constant: no build
+    list.remove_prefix(comma == std::string_view::npos ? list.size() : comma + 1);
+  }
   return patterns;
 }
 
@@ -236,9 +250,16 @@ uint64_t load_le(const char* p) {
   return nullptr;
 }
 
-// Walks an object: `field(key)` reads the value and returns the key's index
-// (< 64), or -1 for a key the fast path does not read. A repeated key fails.
-// `keys`: the keys it reads, in the order the Ledger writes them (known_key).
+// The index of `text` among `keys`, or -1: a key read as any string (not exactly as written).
+int key_index(std::span<const KeyPattern> keys, std::string_view text) {
+  for (size_t i = 0; i < keys.size(); ++i)
+    if (keys[i].key == text) return static_cast<int>(i);
+  return -1;
+}
+
+// Walks an object: `field(key)` reads the value of keys[key] and returns its slot (< 64: a
+// slot given twice fails, as the decoder refuses a repeated field), or -1. A key not in `keys`
+// fails: it is one the fast path does not read. `keys`: in the order the Ledger writes them.
 template <typename Field>
 bool object(Scan& s, std::span<const KeyPattern> keys, Field&& field) {
   if (!s.lit('{')) return false;
@@ -246,45 +267,48 @@ bool object(Scan& s, std::span<const KeyPattern> keys, Field&& field) {
   uint64_t seen = 0;
   size_t next = 0;
   do {
-    std::string_view key;
-    if (const KeyPattern* known = known_key(s, keys, &next))
-      key = known->key;
-    else if (!s.str(&key) || !s.lit(':'))
-      return false;
-    const int index = field(key);
-    if (index < 0 || (seen >> index & 1) != 0) return false;
-    seen |= uint64_t{1} << index;
+    int key;
+    if (const KeyPattern* known = known_key(s, keys, &next)) {
+      key = static_cast<int>(known - keys.data());
+    } else {
+      std::string_view text;
+      if (!s.str(&text) || !s.lit(':') || (key = key_index(keys, text)) < 0) return false;
+    }
+    const int slot = field(key);
+    if (slot < 0 || (seen >> slot & 1) != 0) return false;
+    seen |= uint64_t{1} << slot;
   } while (s.lit(','));
   return s.lit('}');
 }
 
-// The keys each object reads, in the order the Ledger writes them (encode_event, canonical_text).
-using namespace std::string_view_literals;
-constexpr auto kAddressKeys =
-    key_patterns("street"sv, "houseNumber"sv, "boxNumber"sv, "postCode"sv, "municipality"sv, "country"sv);
-constexpr auto kMunicipalityKeys = key_patterns("code"sv, "name"sv);
-constexpr auto kEmployerKeys = key_patterns("employerId"sv, "enterpriseNumber"sv);
-constexpr auto kWorkerKeys = key_patterns("ssin"sv);
-constexpr auto kFeaturesKeys = key_patterns("jointCommissionNumber"sv, "workerType"sv);
-constexpr auto kUsingEmployerKeys =
-    key_patterns("enterpriseNumber"sv, "name"sv, "address"sv, "jointCommissionNumber"sv);
-constexpr auto kPlaceOfWorkKeys = key_patterns("name"sv, "address"sv);
-constexpr auto kKindKeys =
-    key_patterns("features"sv, "startDate"sv, "endDate"sv, "startHour"sv, "endHour"sv, "plannedHoursNumber"sv,
-                 "periodId"sv, "usingEmployer"sv, "studentPlaceOfWork"sv);
-constexpr auto kDeclarationKeys = key_patterns("employer"sv, "worker"sv, "dimonaIn"sv, "dimonaUpdate"sv, "dimonaOut"sv,
-                                               "dimonaCancel"sv, "recordedAt"sv);
-constexpr auto kActionBodyKeys = key_patterns(
-    "actionId"sv, "result"sv, "reason"sv, "employer"sv, "ticket"sv, "requestId"sv, "messageId"sv, "notificationId"sv,
-    "forYear"sv, "quotaHours"sv, "remainingHours"sv, "accessCode"sv, "codeMonth"sv, "validFrom"sv, "validUntil"sv,
-    "token"sv, "scope"sv, "expiresAt"sv, "familyName"sv, "givenName"sv, "action"sv);
-constexpr auto kActionObjectKeys = key_patterns("employer"sv, "worker"sv, "occupationQuarter"sv, "recordedAt"sv);
-constexpr auto kOccupationQuarterKeys = key_patterns("year"sv, "quarter"sv, "fraction"sv, "grossWage"sv);
-constexpr auto kAnomalyKeys = key_patterns("code"sv, "severity"sv);
-constexpr auto kDeclarationBodyKeys = key_patterns("declarationId"sv, "periodId"sv, "result"sv, "anomalies"sv,
-                                                   "exceedingHours"sv, "inQuotaHours"sv, "late"sv, "declaration"sv);
-constexpr auto kEnvelopeKeys =
-    key_patterns("eventId"sv, "type"sv, "schemaVersion"sv, "ssin"sv, "recordedAt"sv, "source"sv, "body"sv);
+// The keys each object reads, in the order the Ledger writes them (encode_event, canonical_text):
+// one list gives both the enum a lambda of object() switches on (named as the keys are written)
+// and the patterns known_key() matches, so the two cannot disagree.
+#define DIMONA_OBJECT_KEYS(space, ...)                                           \
+  namespace space {                                                              \
+  enum Key : int { __VA_ARGS__ };                                                \
+  inline constexpr auto kKeys = keys_of<count_keys(#__VA_ARGS__)>(#__VA_ARGS__); \
+  }
+DIMONA_OBJECT_KEYS(address_keys, street, houseNumber, boxNumber, postCode, municipality, country)
+DIMONA_OBJECT_KEYS(municipality_keys, code, name)
+DIMONA_OBJECT_KEYS(employer_keys, employerId, enterpriseNumber)
+DIMONA_OBJECT_KEYS(worker_keys, ssin)
+DIMONA_OBJECT_KEYS(features_keys, jointCommissionNumber, workerType)
+DIMONA_OBJECT_KEYS(using_employer_keys, enterpriseNumber, name, address, jointCommissionNumber)
+DIMONA_OBJECT_KEYS(place_of_work_keys, name, address)
+DIMONA_OBJECT_KEYS(kind_keys, features, startDate, endDate, startHour, endHour, plannedHoursNumber, periodId,
+                   usingEmployer, studentPlaceOfWork)
+DIMONA_OBJECT_KEYS(declaration_keys, employer, worker, dimonaIn, dimonaUpdate, dimonaOut, dimonaCancel, recordedAt)
+DIMONA_OBJECT_KEYS(action_body_keys, actionId, result, reason, employer, ticket, requestId, messageId, notificationId,
+                   forYear, quotaHours, remainingHours, accessCode, codeMonth, validFrom, validUntil, token, scope,
+                   expiresAt, familyName, givenName, action)
+DIMONA_OBJECT_KEYS(action_object_keys, employer, worker, occupationQuarter, recordedAt)
+DIMONA_OBJECT_KEYS(occupation_quarter_keys, year, quarter, fraction, grossWage)
+DIMONA_OBJECT_KEYS(anomaly_keys, code, severity)
+DIMONA_OBJECT_KEYS(declaration_body_keys, declarationId, periodId, result, anomalies, exceedingHours, inQuotaHours,
+                   late, declaration)
+DIMONA_OBJECT_KEYS(envelope_keys, eventId, type, schemaVersion, ssin, recordedAt, source, body)
+#undef DIMONA_OBJECT_KEYS
 
 // Digits as the decoder reads an identifier given as a string (at most 19: no wrap-around).
 bool digits(Scan& s, uint64_t* out) { return s.quoted_digits(19, out); }
@@ -325,25 +349,20 @@ bool code(Scan& s, int64_t min, int64_t max) {
 bool address(Scan& s, uint8_t* zones) {
   std::string_view t;
   uint8_t given = 0;
-  const bool ok = object(s, kAddressKeys, [&](std::string_view k) -> int {
-    switch (k.size()) {
-      case 6: return k == "street" && s.str(&t) ? (given |= kAddressStreet, 0) : -1;
-      case 11: return k == "houseNumber" && s.str(&t) ? (given |= kAddressHouseNumber, 1) : -1;
-      case 9: return k == "boxNumber" && s.str(&t) ? 2 : -1;
-      case 8: return k == "postCode" && s.str(&t) ? (given |= kAddressPostCode, 3) : -1;
-      case 12:
-        if (k != "municipality") return -1;
-        given |= kAddressMunicipality;
-        return object(s, kMunicipalityKeys,
-                      [&](std::string_view m) -> int {
-                        if (m == "code") return code(s, 10000, 99999) ? 0 : -1;
-                        if (m == "name") return s.str(&t) ? 1 : -1;
-                        return -1;
+  const bool ok = object(s, address_keys::kKeys, [&](int key) -> int {
+    static constexpr uint8_t kZone[] = {kAddressStreet,   kAddressHouseNumber,  0,
+                                        kAddressPostCode, kAddressMunicipality, kAddressCountry};  // by key
+    given |= kZone[key];
+    switch (key) {
+      case address_keys::municipality:
+        return object(s, municipality_keys::kKeys,
+                      [&](int m) -> int {
+                        return (m == municipality_keys::code ? code(s, 10000, 99999) : s.str(&t)) ? m : -1;
                       })
-                   ? 4
+                   ? key
                    : -1;
-      case 7: return k == "country" && code(s, 100, 999) ? (given |= kAddressCountry, 5) : -1;
-      default: return -1;
+      case address_keys::country: return code(s, 100, 999) ? key : -1;
+      default: return s.str(&t) ? key : -1;  // street, houseNumber, boxNumber, postCode
     }
   });
   *zones = given;
@@ -352,24 +371,23 @@ bool address(Scan& s, uint8_t* zones) {
 
 bool employer(Scan& s, Declaration* d) {
   d->has_employer = true;
-  return object(s, kEmployerKeys, [&](std::string_view k) -> int {
-    if (k == "enterpriseNumber")
-      return text_field(s, &d->enterprise_number, enterprise_number, kEnterpriseNumberBytes) ? 0 : -1;
-    if (k != "employerId") return -1;
+  return object(s, employer_keys::kKeys, [&](int key) -> int {
+    if (key == employer_keys::enterpriseNumber)
+      return text_field(s, &d->enterprise_number, enterprise_number, kEnterpriseNumberBytes) ? key : -1;
     uint64_t n = 0;
     if (!s.unsigned_integer(&n)) return -1;
     if (Result<NssoNumber> nsso = parse_nsso_number(n); nsso.is_ok())
       d->employer_id.set(*nsso);
     else
       d->employer_id.set_invalid();
-    return 1;
+    return key;
   });
 }
 
 bool worker(Scan& s, Declaration* d) {
   d->has_worker = true;
-  return object(s, kWorkerKeys, [&](std::string_view k) -> int {
-    if (k != "ssin") return -1;  // an identity (names, birth data): the decoder reads it
+  // ssin only: an identity (names, birth data) is the decoder's to read.
+  return object(s, worker_keys::kKeys, [&](int key) -> int {
     return text_field(
                s, &d->ssin,
                [](std::string_view t) {
@@ -377,63 +395,59 @@ bool worker(Scan& s, Declaration* d) {
                  return ssin.is_ok() ? std::optional(*ssin) : std::nullopt;
                },
                kSsinBytes)
-               ? 0
+               ? key
                : -1;
   });
 }
 
 bool features(Scan& s, Declaration* d) {
   d->has_features = true;
-  return object(s, kFeaturesKeys, [&](std::string_view k) -> int {
-    if (k == "jointCommissionNumber")
-      return text_field(s, &d->joint_commission, parse_joint_commission, kJointCommissionBytes) ? 0 : -1;
-    if (k == "workerType")
-      return text_field(s, &d->worker_type, [](std::string_view t) {
-               const WorkerType type = parse_worker_type(t);
-               return type != WorkerType::kUnknown ? std::optional(type) : std::nullopt;
-             })
-                 ? 1
-                 : -1;
-    return -1;
+  return object(s, features_keys::kKeys, [&](int key) -> int {
+    if (key == features_keys::jointCommissionNumber)
+      return text_field(s, &d->joint_commission, parse_joint_commission, kJointCommissionBytes) ? key : -1;
+    return text_field(s, &d->worker_type,
+                      [](std::string_view t) {
+                        const WorkerType type = parse_worker_type(t);
+                        return type != WorkerType::kUnknown ? std::optional(type) : std::nullopt;
+                      })
+               ? key
+               : -1;
   });
 }
 
 bool using_employer(Scan& s, Declaration* d) {
   UsingEmployerPart& u = d->using_employer;
   u.present = true;
-  return object(s, kUsingEmployerKeys, [&](std::string_view k) -> int {
+  return object(s, using_employer_keys::kKeys, [&](int key) -> int {
     std::string_view t;
-    switch (k.size()) {
-      case 16:
-        return k == "enterpriseNumber" && text_field(s, &u.enterprise_number, enterprise_number, kEnterpriseNumberBytes)
-                   ? 0
-                   : -1;
+    bool read = false;
+    switch (key) {
+      case using_employer_keys::enterpriseNumber:
+        read = text_field(s, &u.enterprise_number, enterprise_number, kEnterpriseNumberBytes);
+        break;
       // s.str() takes a string without escapes only (else the strict decoder reads the event):
       // its bytes are the unescaped name, as codec.cc keys it.
-      case 4:
-        if (k != "name" || !s.str(&t)) return -1;
+      case using_employer_keys::name:
+        if (!s.str(&t)) return -1;
         u.has_name = true;
         u.name_key = named_user_company_key(t);
         keep_utf8(t, &u.name_bytes, &u.name_size);
-        return 1;
-      case 7: return k == "address" && address(s, &u.address) ? 2 : -1;
-      case 21:
-        return k == "jointCommissionNumber" &&
-                       text_field(s, &u.joint_commission, parse_joint_commission, kJointCommissionBytes)
-                   ? 3
-                   : -1;
-      default: return -1;
+        return key;
+      case using_employer_keys::address: read = address(s, &u.address); break;
+      case using_employer_keys::jointCommissionNumber:
+        read = text_field(s, &u.joint_commission, parse_joint_commission, kJointCommissionBytes);
+        break;
     }
+    return read ? key : -1;
   });
 }
 
 bool place_of_work(Scan& s, Declaration* d) {
   d->has_student_place_of_work = true;
-  return object(s, kPlaceOfWorkKeys, [&](std::string_view k) -> int {
+  return object(s, place_of_work_keys::kKeys, [&](int key) -> int {
     std::string_view t;
-    if (k == "name") return s.str(&t) ? (d->place_of_work_has_name = true, 0) : -1;
-    if (k == "address") return address(s, &d->place_of_work_address) ? 1 : -1;
-    return -1;
+    if (key == place_of_work_keys::name) return s.str(&t) ? (d->place_of_work_has_name = true, key) : -1;
+    return address(s, &d->place_of_work_address) ? key : -1;
   });
 }
 
@@ -447,33 +461,10 @@ constexpr unsigned kAllowed[4] = {
     /* out */ (1u << kPeriodId) | (1u << kEndDate) | (1u << kEndHour),
     /* cancel */ (1u << kPeriodId)};
 
-KindField kind_field(std::string_view k, bool* known) {
-  *known = true;
-  switch (k.size()) {
-    case 8:
-      if (k == "periodId") return kPeriodId;
-      if (k == "features") return kFeatures;
-      break;
-    case 9:
-      if (k == "startDate") return kStartDate;
-      if (k == "startHour") return kStartHour;
-      break;
-    case 7:
-      if (k == "endDate") return kEndDate;
-      if (k == "endHour") return kEndHour;
-      break;
-    case 18:
-      if (k == "plannedHoursNumber") return kPlannedHours;
-      if (k == "studentPlaceOfWork") return kPlaceOfWork;
-      break;
-    case 13:
-      if (k == "usingEmployer") return kUsingEmployer;
-      break;
-    default: break;
-  }
-  *known = false;
-  return kPeriodId;
-}
+// The field of each of kind_keys, in their order.
+constexpr KindField kKindFieldOf[] = {kFeatures,     kStartDate, kEndDate,       kStartHour,  kEndHour,
+                                      kPlannedHours, kPeriodId,  kUsingEmployer, kPlaceOfWork};
+static_assert(std::size(kKindFieldOf) == kind_keys::kKeys.size());
 
 bool kind_value(Scan& s, KindField f, Declaration* d) {
   switch (f) {
@@ -507,31 +498,28 @@ bool kind_value(Scan& s, KindField f, Declaration* d) {
 
 bool declaration_kind(Scan& s, Declaration* d) {
   const unsigned allowed = kAllowed[static_cast<int>(d->kind)];
-  return object(s, kKindKeys, [&](std::string_view k) -> int {
-    bool known = false;
-    const KindField f = kind_field(k, &known);
-    if (!known || !(allowed & (1u << f)) || !kind_value(s, f, d)) return -1;
-    return static_cast<int>(f);
+  return object(s, kind_keys::kKeys, [&](int key) -> int {
+    const KindField f = kKindFieldOf[key];
+    return (allowed & (1u << f)) && kind_value(s, f, d) ? key : -1;
   });
 }
 
-constexpr std::string_view kKindNames[4] = {"dimonaIn", "dimonaUpdate", "dimonaOut", "dimonaCancel"};
-
 bool declaration(Scan& s, Declaration* d) {
   int kinds = 0;
-  const bool read = object(s, kDeclarationKeys, [&](std::string_view k) -> int {
-    if (k == "employer") return employer(s, d) ? 0 : -1;
-    if (k == "worker") return worker(s, d) ? 1 : -1;
-    if (k == "recordedAt") {
-      return s.quoted_instant(&d->recorded_at) && d->recorded_at ? 2 : -1;
+  static_assert(
+      declaration_keys::dimonaUpdate - declaration_keys::dimonaIn == static_cast<int>(DeclarationKind::kUpdate) &&
+      declaration_keys::dimonaOut - declaration_keys::dimonaIn == static_cast<int>(DeclarationKind::kOut) &&
+      declaration_keys::dimonaCancel - declaration_keys::dimonaIn == static_cast<int>(DeclarationKind::kCancel));
+  const bool read = object(s, declaration_keys::kKeys, [&](int key) -> int {
+    switch (key) {
+      case declaration_keys::employer: return employer(s, d) ? key : -1;
+      case declaration_keys::worker: return worker(s, d) ? key : -1;
+      case declaration_keys::recordedAt: return s.quoted_instant(&d->recorded_at) && d->recorded_at ? key : -1;
+      default:  // one of the four kinds
+        ++kinds;
+        d->kind = static_cast<DeclarationKind>(key - declaration_keys::dimonaIn);
+        return declaration_kind(s, d) ? key : -1;
     }
-    for (int kind = 0; kind < 4; ++kind) {
-      if (k != kKindNames[kind]) continue;
-      ++kinds;
-      d->kind = static_cast<DeclarationKind>(kind);
-      return declaration_kind(s, d) ? 3 + kind : -1;
-    }
-    return -1;
   });
   return read && kinds == 1;
 }
@@ -581,47 +569,46 @@ bool optional_text(Scan& s, T* out, Parse&& parse) {
 bool occupation_quarter_action(Scan& s, Action* a) {
   Declaration parties;  // the action's envelope, read as a declaration's
   bool quarter_read = false;
-  const bool read = object(s, kActionObjectKeys, [&](std::string_view k) -> int {
-    switch (k.size()) {
-      case 8: return k == "employer" && employer(s, &parties) ? 0 : -1;
-      case 6: return k == "worker" && worker(s, &parties) ? 1 : -1;
-      case 10: return k == "recordedAt" && s.quoted_instant(&parties.recorded_at) && parties.recorded_at ? 2 : -1;
-      case 17: {
-        if (k != "occupationQuarter") return -1;
-        uint64_t required = 0;
-        const bool fields = object(s, kOccupationQuarterKeys, [&](std::string_view f) -> int {
+  const bool read = object(s, action_object_keys::kKeys, [&](int key) -> int {
+    switch (key) {
+      case action_object_keys::employer: return employer(s, &parties) ? key : -1;
+      case action_object_keys::worker: return worker(s, &parties) ? key : -1;
+      case action_object_keys::recordedAt:
+        return s.quoted_instant(&parties.recorded_at) && parties.recorded_at ? key : -1;
+      default: {             // occupationQuarter
+        uint64_t given = 0;  // a bit per field, by key
+        const bool fields = object(s, occupation_quarter_keys::kKeys, [&](int f) -> int {
           int64_t n = 0;
           uint64_t units = 0;
-          switch (f.size()) {
-            case 4:
-              if (f != "year" || !s.integer(&n) || n < 1900 || n > 9999) return -1;
+          switch (f) {
+            case occupation_quarter_keys::year:
+              if (!s.integer(&n) || n < 1900 || n > 9999) return -1;
               a->year = static_cast<int32_t>(n);
-              return required |= 1, 0;
-            case 7:
-              if (f != "quarter" || !s.integer(&n) || n < 1 || n > 4) return -1;
+              break;
+            case occupation_quarter_keys::quarter:
+              if (!s.integer(&n) || n < 1 || n > 4) return -1;
               a->quarter = static_cast<uint8_t>(n);
-              return required |= 2, 1;
-            case 8:
-              if (f != "fraction" || !s.decimal(3, &units) ||
-                  units > static_cast<uint64_t>(limits::occupation_fraction_max * 1000))
+              break;
+            case occupation_quarter_keys::fraction:
+              if (!s.decimal(3, &units) || units > static_cast<uint64_t>(limits::occupation_fraction_max * 1000))
                 return -1;
               a->fraction_permille = static_cast<uint16_t>(units);
-              return required |= 4, 2;
-            case 9:
-              if (f != "grossWage" || !s.decimal(2, &units) ||
-                  units > static_cast<uint64_t>(limits::quarterly_gross_wage_euros_max) * 100)
+              break;
+            default:  // grossWage
+              if (!s.decimal(2, &units) || units > static_cast<uint64_t>(limits::quarterly_gross_wage_euros_max) * 100)
                 return -1;
               a->gross_wage_cents = static_cast<int64_t>(units);
-              return 3;
-            default: return -1;
           }
+          given |= uint64_t{1} << f;
+          return f;
         });
-        if (!fields || required != 7) return -1;
+        constexpr uint64_t kRequired = 1u << occupation_quarter_keys::year | 1u << occupation_quarter_keys::quarter |
+                                       1u << occupation_quarter_keys::fraction;
+        if (!fields || (given & kRequired) != kRequired) return -1;
         a->kind = ActionKind::kOccupationQuarter;
         quarter_read = true;
-        return 3;
+        return key;
       }
-      default: return -1;
     }
   });
   // check_action_parties: both parties are required by this kind.
@@ -638,83 +625,84 @@ bool occupation_quarter_action(Scan& s, Action* a) {
 bool action_body(Scan& s, ActionBody* b, bool* refused, EventDecoder& decoder, std::string* scratch,
                  uint64_t* objects_decoded) {
   ActionOutcome& o = b->outcome;
-  return object(s, kActionBodyKeys, [&](std::string_view k) -> int {
+  namespace k = action_body_keys;
+  return object(s, k::kKeys, [&](int key) -> int {
     std::string_view t;
     int64_t n = 0;
-    switch (k.size()) {
-      case 8:
-        if (k == "actionId") return digits(s, &o.id) ? 0 : -1;
-        if (k == "employer") {
-          Declaration d;
-          if (!employer(s, &d)) return -1;
-          o.employer = employer_key(d);
-          return 3;
-        }
-        return -1;
-      case 6:
-        if (k == "result") {
-          if (!s.str(&t) || (t != "A" && t != "B")) return -1;
-          *refused = t == "B";
-          return 1;
-        }
-        if (k == "reason") return s.str(&t) && parse_refusal(t, &o.refusal) ? 2 : -1;
-        if (k == "ticket") return digits(s, &o.subject) ? 4 : -1;
-        if (k == "action") {
-          s.ws();
-          const char* begin = s.p;
-          if (Scan fast = s; occupation_quarter_action(fast, &b->action)) {
-            s = fast;
-            b->raw = std::string_view(begin, static_cast<size_t>(s.p - begin));
-            return 15;
-          }
-          b->action = Action{};  // what the fast path set: the decoder starts afresh
-          ++*objects_decoded;
-          if (!skip_object(s)) return -1;
+    bool read = false;
+    switch (key) {
+      case k::actionId: read = digits(s, &o.id); break;
+      case k::result:
+        if (!s.str(&t) || (t != "A" && t != "B")) return -1;
+        *refused = t == "B";
+        return key;
+      case k::reason: read = s.str(&t) && parse_refusal(t, &o.refusal); break;
+      case k::employer: {
+        Declaration d;
+        if (!employer(s, &d)) return -1;
+        o.employer = employer_key(d);
+        return key;
+      }
+      case k::ticket:
+      case k::requestId:
+      case k::messageId:
+      case k::notificationId:  // one subject, however it is named: two of them are a repeated field
+        return digits(s, &o.subject) ? static_cast<int>(k::ticket) : -1;
+      case k::forYear:
+        if (!s.integer(&n)) return -1;
+        o.for_year = static_cast<int32_t>(n);
+        return key;
+      case k::quotaHours:
+        if (!s.integer(&n)) return -1;
+        o.quota_hours = static_cast<uint32_t>(n);
+        return key;
+      case k::remainingHours:
+        if (!s.integer(&n)) return -1;
+        o.remaining_hours = static_cast<uint32_t>(n);
+        return key;
+      case k::accessCode: read = optional_text(s, &o.access_code, parse_access_code); break;
+      case k::codeMonth: {
+        if (!s.str(&t) || t.size() != 7) return -1;
+        char day[10];
+        std::memcpy(day, t.data(), 7);
+        std::memcpy(day + 7, "-01", 3);
+        const std::optional<Date> first = parse_date(std::string_view(day, 10));
+        if (!first) return -1;
+        o.code_month = month_index(*first);
+        return key;
+      }
+      case k::validFrom:
+      case k::validUntil: read = s.str(&t); break;
+      case k::token: read = optional_text(s, &o.token, parse_access_token); break;
+      case k::scope: read = s.str(&t) && parse_scope(t, &o.scope); break;
+      case k::expiresAt: read = optional_text(s, &o.expires_at, parse_instant); break;
+      case k::familyName:
+      case k::givenName:
+        if (!s.str(&t) || t.size() > limits::worker_name_bytes_max) return -1;
+        (key == k::familyName ? o.family_name : o.given_name) = t;
+        return key;
+      case k::action: {
+        s.ws();
+        const char* begin = s.p;
+        if (Scan fast = s; occupation_quarter_action(fast, &b->action)) {
+          s = fast;
           b->raw = std::string_view(begin, static_cast<size_t>(s.p - begin));
-          scratch->assign(b->raw);
-          scratch->append(kJsonPadding, ' ');
-          return decoder.decode_action_object(std::string_view(scratch->data(), b->raw.size()), scratch->size(), &b->action).is_ok()
-                     ? 15
-                     : -1;
+          return key;
         }
-        return -1;
-      case 9:
-        if (k == "requestId" || k == "messageId") return digits(s, &o.subject) ? 4 : -1;
-        if (k == "validFrom") return s.str(&t) ? 10 : -1;
-        if (k == "codeMonth") {
-          if (!s.str(&t) || t.size() != 7) return -1;
-          char day[10];
-          std::memcpy(day, t.data(), 7);
-          std::memcpy(day + 7, "-01", 3);
-          const std::optional<Date> first = parse_date(std::string_view(day, 10));
-          if (!first) return -1;
-          o.code_month = month_index(*first);
-          return 9;
-        }
-        if (k == "expiresAt") return optional_text(s, &o.expires_at, parse_instant) ? 14 : -1;
-        if (k == "givenName")
-          return s.str(&t) && t.size() <= limits::worker_name_bytes_max ? (o.given_name = t, 17) : -1;
-        return -1;
-      case 14:
-        if (k == "notificationId") return digits(s, &o.subject) ? 4 : -1;
-        if (k == "remainingHours") return s.integer(&n) ? (o.remaining_hours = static_cast<uint32_t>(n), 7) : -1;
-        return -1;
-      case 7:
-        if (k == "forYear") return s.integer(&n) ? (o.for_year = static_cast<int32_t>(n), 5) : -1;
-        return -1;
-      case 10:
-        if (k == "quotaHours") return s.integer(&n) ? (o.quota_hours = static_cast<uint32_t>(n), 6) : -1;
-        if (k == "accessCode") return optional_text(s, &o.access_code, parse_access_code) ? 8 : -1;
-        if (k == "validUntil") return s.str(&t) ? 11 : -1;
-        if (k == "familyName")
-          return s.str(&t) && t.size() <= limits::worker_name_bytes_max ? (o.family_name = t, 16) : -1;
-        return -1;
-      case 5:
-        if (k == "token") return optional_text(s, &o.token, parse_access_token) ? 12 : -1;
-        if (k == "scope") return s.str(&t) && parse_scope(t, &o.scope) ? 13 : -1;
-        return -1;
-      default: return -1;
+        b->action = Action{};  // what the fast path set: the decoder starts afresh
+        ++*objects_decoded;
+        if (!skip_object(s)) return -1;
+        b->raw = std::string_view(begin, static_cast<size_t>(s.p - begin));
+        scratch->assign(b->raw);
+        scratch->append(kJsonPadding, ' ');
+        return decoder.decode_action_object(std::string_view(scratch->data(), b->raw.size()), scratch->size(),
+                                            &b->action)
+                       .is_ok()
+                   ? key
+                   : -1;
+      }
     }
+    return read ? key : -1;
   });
 }
 
@@ -724,11 +712,12 @@ bool anomalies(Scan& s, Decision* d) {
   if (s.lit(']')) return true;
   do {
     Anomaly a;
-    const bool read = object(s, kAnomalyKeys, [&](std::string_view k) -> int {
+    const bool read = object(s, anomaly_keys::kKeys, [&](int key) -> int {
       std::string_view t;
-      if (k == "code") return s.str(&t) && parse_anomaly_code(t, &a.code) ? 0 : -1;
-      if (k == "severity") return s.str(&t) ? (a.blocking = t == "B", 1) : -1;
-      return -1;
+      if (!s.str(&t)) return -1;
+      if (key == anomaly_keys::code) return parse_anomaly_code(t, &a.code) ? key : -1;
+      a.blocking = t == "B";
+      return key;
     });
     if (!read) return false;
     d->add(a.code, a.blocking);
@@ -738,34 +727,36 @@ bool anomalies(Scan& s, Decision* d) {
 
 bool declaration_body(Scan& s, DeclarationBody* b) {
   Decision& d = b->decision;
-  return object(s, kDeclarationBodyKeys, [&](std::string_view k) -> int {
+  namespace k = declaration_body_keys;
+  return object(s, k::kKeys, [&](int key) -> int {
     uint64_t n = 0;
     std::string_view t;
-    switch (k.size()) {
-      case 13: return k == "declarationId" && digits(s, &b->declaration_id.value) ? 0 : -1;
-      case 8: return k == "periodId" && digits(s, &d.period_id.value) ? 1 : -1;
-      case 6:
-        if (k != "result" || !s.str(&t) || t.size() != 1) return -1;
+    switch (key) {
+      case k::declarationId: return digits(s, &b->declaration_id.value) ? key : -1;
+      case k::periodId: return digits(s, &d.period_id.value) ? key : -1;
+      case k::result:
+        if (!s.str(&t) || t.size() != 1) return -1;
         if (t[0] != 'A' && t[0] != 'W' && t[0] != 'B' && t[0] != 'S') return -1;
         d.result = static_cast<ResultCode>(t[0]);
-        return 2;
-      case 14:
-        return k == "exceedingHours" && s.unsigned_integer(&n) ? (d.exceeding_hours = static_cast<uint32_t>(n), 3) : -1;
-      case 12:
-        return k == "inQuotaHours" && s.unsigned_integer(&n)
-                   ? (d.in_quota_hours = static_cast<uint32_t>(n), d.quota_checked = true, 4)
-                   : -1;
-      case 4: return k == "late" && s.boolean(&d.late) ? 5 : -1;
-      case 9: return k == "anomalies" && anomalies(s, &d) ? 6 : -1;
-      case 11: {
-        if (k != "declaration") return -1;
+        return key;
+      case k::exceedingHours:
+        if (!s.unsigned_integer(&n)) return -1;
+        d.exceeding_hours = static_cast<uint32_t>(n);
+        return key;
+      case k::inQuotaHours:
+        if (!s.unsigned_integer(&n)) return -1;
+        d.in_quota_hours = static_cast<uint32_t>(n);
+        d.quota_checked = true;
+        return key;
+      case k::late: return s.boolean(&d.late) ? key : -1;
+      case k::anomalies: return anomalies(s, &d) ? key : -1;
+      default: {  // declaration
         s.ws();
         const char* begin = s.p;
         if (!declaration(s, &b->declaration)) return -1;
         b->raw = std::string_view(begin, static_cast<size_t>(s.p - begin));
-        return 7;
+        return key;
       }
-      default: return -1;
     }
   });
 }
@@ -777,36 +768,32 @@ bool logged_event(std::string_view json, Event* ev, EventDecoder& decoder, std::
   Scan s{json.data(), json.data() + json.size(), false, {}, {}, last_date};
   bool has_type = false;
   bool refused = false;  // an action's result is B
-  const bool read = object(s, kEnvelopeKeys, [&](std::string_view k) -> int {
+  const bool read = object(s, envelope_keys::kKeys, [&](int key) -> int {
     std::string_view t;
-    switch (k.size()) {
-      case 7: return k == "eventId" && s.str(&t) ? 0 : -1;
-      case 4:
-        if (k == "type") {
-          if (!s.str(&t) || !parse_event_type(t, &ev->type) || ev->type == EventType::kStudentQuotaDefined) return -1;
-          has_type = true;
-          return 1;
-        }
-        if (k == "ssin") {
-          return s.quoted_digits(kSsinBytes, &ev->ssin.value) ? 3 : -1;
-        }
-        if (k != "body" || !has_type) return -1;
-        if (ev->is_action()) return action_body(s, &ev->action, &refused, decoder, scratch, objects_decoded) ? 6 : -1;
-        return declaration_body(s, &ev->declaration) ? 6 : -1;
-      case 13: {
+    switch (key) {
+      case envelope_keys::eventId: return s.str(&t) ? key : -1;
+      case envelope_keys::type:
+        if (!s.str(&t) || !parse_event_type(t, &ev->type) || ev->type == EventType::kStudentQuotaDefined) return -1;
+        has_type = true;
+        return key;
+      case envelope_keys::schemaVersion: {
         int64_t v = 0;
-        if (k != "schemaVersion" || !s.integer(&v) || v < 1 || v > kEventSchemaVersion) return -1;
+        if (!s.integer(&v) || v < 1 || v > kEventSchemaVersion) return -1;
         ev->schema_version = static_cast<uint32_t>(v);
-        return 2;
+        return key;
       }
-      case 10: {
+      case envelope_keys::ssin: return s.quoted_digits(kSsinBytes, &ev->ssin.value) ? key : -1;
+      case envelope_keys::recordedAt: {
         std::optional<Instant> at;
-        if (k != "recordedAt" || !s.quoted_instant(&at) || !at) return -1;
+        if (!s.quoted_instant(&at) || !at) return -1;
         ev->recorded_at = *at;
-        return 4;
+        return key;
       }
-      case 6: return k == "source" && s.str(&ev->source) ? 5 : -1;
-      default: return -1;
+      case envelope_keys::source: return s.str(&ev->source) ? key : -1;
+      default:  // body: its type's
+        if (!has_type) return -1;
+        if (ev->is_action()) return action_body(s, &ev->action, &refused, decoder, scratch, objects_decoded) ? key : -1;
+        return declaration_body(s, &ev->declaration) ? key : -1;
     }
   });
   s.ws();
