@@ -72,10 +72,14 @@ struct Scan {
     if (negative) ++p;
     const char* b = p;
     uint64_t n = 0;
-    p = scan_digits(p, end, limits::replay_integer_digits_max, &n);
+    const auto digit = [](char c) { return c >= '0' && c <= '9'; };
+    if (end - p >= 2 && digit(p[0]) && !digit(p[1]))  // one digit, the commonest (a version, a quarter)
+      n = static_cast<uint64_t>(*p++ - '0');
+    else
+      p = scan_digits(p, end, limits::replay_integer_digits_max, &n);
     const size_t digits = static_cast<size_t>(p - b);
     if (digits == 0 || (digits > 1 && *b == '0')) return false;
-    if (p < end && ((*p >= '0' && *p <= '9') || *p == '.' || *p == 'e' || *p == 'E')) return false;  // longer
+    if (p < end && (digit(*p) || *p == '.' || *p == 'e' || *p == 'E')) return false;  // longer
     *out = negative ? -static_cast<int64_t>(n) : static_cast<int64_t>(n);  // n < 10^18: no overflow
     return true;
   }
