@@ -841,8 +841,8 @@ Status check_consultation(const Action& a) {
   return Status::ok();
 }
 
-// The envelope of an action, decoded as a declaration's, then checked
-// against what its kind needs.
+}  // namespace
+
 Status check_action_parties(const Declaration& envelope, Action* a) {
   const ActionShape& shape = kActionShapes[static_cast<size_t>(a->kind)];
   const Path root{nullptr, ""};
@@ -868,6 +868,8 @@ Status check_action_parties(const Declaration& envelope, Action* a) {
   if (a->kind == ActionKind::kDataConsultation) return check_consultation(*a);
   return Status::ok();
 }
+
+namespace {
 
 // What the root object of an input line turned out to be.
 struct RootTarget {

@@ -64,6 +64,11 @@ struct Command {
 // action's employer); shared with the replay's reader (event_reader.h).
 // kCorruption when the event's parts disagree.
 Status finish_decoded_event(Event* ev, bool refused);
+// The envelope of an action (`a->kind` set), decoded as a declaration's, checked against what
+// its kind needs of the employer and the worker; sets the action's employer, worker and
+// recordedAt from it. kInvalidArgument, naming the field, when a party is missing, forbidden or
+// invalid. Shared with the replay's reader (an occupationQuarter it reads itself).
+Status check_action_parties(const Declaration& envelope, Action* a);
 
 class DeclarationDecoder {
  public:

@@ -107,7 +107,7 @@ struct Scan {
   std::optional<Instant> instant(std::string_view text) {
     if (!instant_text.empty() && text == instant_text) return instant_value;
     std::optional<Instant> at;
-    if (text.size() >= 20)
+    if (text.size() >= kInstantBytes)  // the shortest instant, as parse_instant() checks first
       if (const std::optional<Date> day = date(text.substr(0, kDateBytes))) at = parse_instant_on(text, *day);
     if (at) instant_text = text, instant_value = *at;
     return at;
@@ -566,8 +566,8 @@ bool optional_text(Scan& s, T* out, Parse&& parse) {
 
 // An occupationQuarter action, the commonest (one a worker, employer and quarter), as the
 // decoder reads it (codec.cc's decode_action_value: decode_root_value, decode_action_fields,
-// check_action_parties) for the fields it has: an employer given by one valid number, a worker
-// by a valid SSIN and nothing else, year 1900-9999, quarter 1-4, fraction 0-1.5 in thousandths,
+// then its check_action_parties itself) for the fields it has: the parties as the decoder
+// checks them, year 1900-9999, quarter 1-4, fraction 0-1.5 in thousandths,
 // grossWage in cents when given. Any other kind, a null, a value out of range: false, and the
 // decoder reads the action from the start (its refusal is the event's).
 bool occupation_quarter_action(Scan& s, Action* a) {
@@ -615,15 +615,8 @@ bool occupation_quarter_action(Scan& s, Action* a) {
       }
     }
   });
-  // check_action_parties: both parties are required by this kind.
-  if (!read || !quarter_read || !parties.has_employer || !parties.has_worker) return false;
-  if (parties.enterprise_number.invalid() || parties.employer_id.invalid() ||
-      parties.enterprise_number.valid() == parties.employer_id.valid() || !parties.ssin.valid())
-    return false;
-  a->employer = employer_key(parties);
-  a->worker = parties.ssin.value;
-  a->recorded_at = parties.recorded_at;
-  return true;
+  // The decoder's own check of the parties (it sets the action's employer, worker and recordedAt).
+  return read && quarter_read && check_action_parties(parties, a).is_ok();
 }
 
 bool action_body(Scan& s, ActionBody* b, bool* refused, EventDecoder& decoder, std::string* scratch,
