@@ -2,6 +2,9 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <string>
+
+#include "engine/base/decimal_digits.h"
 
 namespace dimona {
 namespace {
@@ -19,9 +22,9 @@ std::optional<uint64_t> all_digits(std::string_view s) {
 bool mod97_matches(uint64_t body, uint64_t check) { return 97 - body % 97 == check; }
 
 std::string zero_padded(uint64_t v, int width) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "%0*llu", width, static_cast<unsigned long long>(v));
-  return buf;
+  char buf[20];
+  const char* at = format_padded_digits(v, buf + sizeof buf, width);
+  return std::string(at, static_cast<size_t>(buf + sizeof buf - at));
 }
 
 struct SsinParts {

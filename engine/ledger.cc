@@ -27,7 +27,7 @@ namespace {
 // A record's key: the SSIN's 11 digits, written into `digits` (no allocation: every staged event has one).
 std::string_view ssin_key(Ssin citizen, char (&digits)[11]) {
   DIMONA_ASSERT(citizen.value < 100'000'000'000ULL);
-  for (char* at = format_digits(citizen.value, digits + sizeof digits); at > digits;) *--at = '0';
+  format_padded_digits(citizen.value, digits + sizeof digits, static_cast<int>(sizeof digits));  // < 10^11: 11 exactly
   return std::string_view(digits, sizeof digits);
 }
 

@@ -2,9 +2,12 @@
 //
 // Contract. format_digits(value, end) writes every decimal digit of `value` (1 to 20 of them,
 // "0" for zero), most significant first, into the bytes just before `end`, and returns where
-// they start; the caller's buffer has room for 20. Two digits per division (a table of the 100
-// pairs), for the writers that format numbers per event: JSON's integers and fixed-width digit
-// strings (json_writer.h), a record's SSIN key (ledger.cc). No allocation, no locale.
+// they start; the caller's buffer has room for 20. format_padded_digits(value, end, width) does
+// the same with zeros before them up to `width` digits (more when the value has more; width at
+// most 20). Two digits per division (a table of the 100 pairs), for the writers that format
+// numbers per event: JSON's integers and fixed-width digit strings (json_writer.h), a record's
+// SSIN key (ledger.cc), an SSIN's or enterprise number's text (identifiers.h). No allocation, no
+// locale.
 #pragma once
 
 #include <array>
@@ -42,6 +45,12 @@ inline char* format_digits(uint64_t value, char* end) {
   } else {
     *--at = static_cast<char>('0' + value);
   }
+  return at;
+}
+
+inline char* format_padded_digits(uint64_t value, char* end, int width) {
+  char* at = format_digits(value, end);
+  while (end - at < width) *--at = '0';
   return at;
 }
 

@@ -115,8 +115,7 @@ JsonWriter& JsonWriter::digits(uint64_t value, int width) {
   char buf[24];  // ',' '"' 20 digits '"'
   char* end = buf + sizeof buf;
   *--end = '"';
-  char* at = format_digits(value, end);
-  while (end - at < width) *--at = '0';
+  char* at = format_padded_digits(value, end, width);
   *--at = '"';
   if (comma) *--at = ',';
   out_->append(at, static_cast<size_t>(buf + sizeof buf - at));

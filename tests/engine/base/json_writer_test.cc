@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <string>
+#include <tuple>
 #include <vector>
 
 namespace dimona {
@@ -25,6 +26,20 @@ TEST(FormatDigits, WritesEveryDigitOfEveryWidthBeforeTheEnd) {
     EXPECT_EQ(std::string(at, buf + 20), std::to_string(v));
     EXPECT_EQ(std::string(buf + 0, at), std::string(static_cast<size_t>(at - buf), '#')) << v;  // nothing before
     EXPECT_EQ(buf[20], '#');                                                                    // nor after
+  }
+}
+
+// Zeros before the digits up to the width, none when the value has as many digits or more.
+TEST(FormatDigits, PadsWithZerosToTheWidthAndNeverCuts) {
+  for (const auto& [value, width, text] : {std::tuple<uint64_t, int, std::string>{0, 1, "0"},
+                                           {0, 11, "00000000000"},
+                                           {5031412595, 11, "05031412595"},
+                                           {83120965727, 11, "83120965727"},
+                                           {123456, 3, "123456"},
+                                           {UINT64_MAX, 20, "18446744073709551615"}}) {
+    char buf[20];
+    const char* at = format_padded_digits(value, buf + sizeof buf, width);
+    EXPECT_EQ(std::string(at, static_cast<size_t>(buf + sizeof buf - at)), text) << value << " width " << width;
   }
 }
 
