@@ -278,7 +278,7 @@ template <typename Take, typename Passed>
 Status read_fenced_events(LogConsumer& consumer, uint32_t p, uint32_t partitions, Offset from, Offset until,
                           FenceFilter& fences, Take&& take, Passed&& passed) {
   LoggedEventReader decoder;
-  return read_partition(consumer, p, from, until, [&](LogRecord& record) -> Status {
+  return read_partition_views(consumer, p, from, until, [&](const LogRecordView& record) -> Status {
     Result<bool> admitted = fences.admit(record);
     DIMONA_TRY(admitted);
     if (!*admitted) {
@@ -290,7 +290,7 @@ Status read_fenced_events(LogConsumer& consumer, uint32_t p, uint32_t partitions
     return take(record, *event);
   });
 }
-void no_event(const LogRecord&) {}
+void no_event(const LogRecordView&) {}
 
 }  // namespace
 
@@ -504,7 +504,7 @@ std::unique_ptr<CitizenIndex> Projector::early_citizen_index(uint32_t p) const {
   FenceFilter fences(d.head ? d.head->partitions[p].fence : kNoEpoch);
   const Status read = read_fenced_events(
       **consumer, p, partition_count(), from, d.ends[p], fences,
-      [&](const LogRecord& record, const Event& event) {
+      [&](const LogRecordView& record, const Event& event) {
         index->apply_record(event, record.offset, FoldedRecord{record.source, p, partition_count()});
         return Status::ok();
       },
@@ -758,14 +758,14 @@ Status Projector::fold_partition(uint32_t p, Offset until, uint64_t max_events, 
   FenceFilter fences(fences_[p]);
   return read_fenced_events(
       *consumers_[p], p, partition_count(), at, stop, fences,
-      [&](const LogRecord& record, const Event& event) -> Status {
+      [&](const LogRecordView& record, const Event& event) -> Status {
         at = record.offset;
         DIMONA_TRY(fold_event(p, event, record.source));
         if (options_.event_ids) options_.event_ids->add(p, record.event_id);
         ++*folded;
         return Status::ok();
       },
-      [&](const LogRecord& record) {
+      [&](const LogRecordView& record) {
         fences_[p] = fences.fence();
         at = record.offset + 1;
       });
@@ -839,7 +839,7 @@ Status Projector::backfill_partition(uint32_t p, uint64_t* folded) {
     FenceFilter fences;
     DIMONA_TRY(read_fenced_events(
         **consumer, p, partition_count(), 0, offsets_[p], fences,
-        [&](const LogRecord& record, const Event& event) {
+        [&](const LogRecordView& record, const Event& event) {
           const FoldedRecord context{record.source, p, partition_count()};
           for (ReadModel* model : again) model->apply_record(event, record.offset, context);
           ++*folded;

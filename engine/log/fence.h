@@ -24,15 +24,17 @@ class FenceFilter {
  public:
   explicit FenceFilter(Offset fence = kNoEpoch) : fence_(fence) {}
 
-  Result<bool> admit(const LogRecord& record) {
+  // `record`: a LogRecord or a LogRecordView.
+  template <typename Record>
+  Result<bool> admit(const Record& record) {
     if (record.epoch == fence_) [[likely]] return true;
-    return admit_other(record);
+    return admit_other(record.partition, record.offset, record.epoch);
   }
   // The offset of the latest fence admitted (or given), kNoEpoch when none.
   Offset fence() const { return fence_; }
 
  private:
-  Result<bool> admit_other(const LogRecord& record);
+  Result<bool> admit_other(uint32_t partition, Offset offset, Offset epoch);
 
   Offset fence_;
 };

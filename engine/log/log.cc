@@ -48,6 +48,20 @@ Status no_such_offset(uint32_t partition, Offset offset) {
   return failed_precondition("partition " + std::to_string(partition) + " has no offset " + std::to_string(offset));
 }
 
+LogRecordView view_of(const LogRecord& r) {
+  return LogRecordView{r.partition, r.offset, r.recorded_at, r.schema_version, r.event_id,
+                       r.key,       r.type,   r.payload,     r.source,         r.epoch};
+}
+
+Result<size_t> LogConsumer::poll_views(std::vector<LogRecordView>& out, std::chrono::milliseconds timeout,
+                                       size_t max_records) {
+  recycle(viewed_);
+  Result<size_t> got = poll(viewed_, timeout, max_records);
+  DIMONA_TRY(got);
+  for (const LogRecord& record : viewed_) out.push_back(view_of(record));
+  return got;
+}
+
 Status LogConsumer::read_at(uint32_t partition, std::span<const Offset> offsets,
                             const std::function<Status(LogRecord&)>& f) {
   if (offsets.empty()) return Status::ok();

@@ -137,6 +137,23 @@ struct LogRecord {
   bool is_fence() const { return epoch == kFenceEpoch; }
 };
 
+// One record as read back by LogConsumer::poll_views(): LogRecord's fields, its texts views into
+// the consumer's buffers (valid until that consumer's next poll_views, poll, seek, assign, recycle
+// or release_recycled), so that a bulk read copies no record's bytes.
+struct LogRecordView {
+  uint32_t partition = 0;
+  Offset offset = 0;
+  Instant recorded_at;
+  uint32_t schema_version = 0;
+  std::string_view event_id;
+  std::string_view key;
+  std::string_view type;
+  std::string_view payload;
+  std::string_view source;
+  Offset epoch = kNoEpoch;
+  bool is_fence() const { return epoch == kFenceEpoch; }
+};
+
 // What one append() did: offsets[i] is the offset of records[i].
 struct AppendOutcome {
   std::vector<Offset> offsets;
@@ -175,6 +192,14 @@ class LogConsumer {
   // at most limits::log_poll_records_max are returned.
   virtual Result<size_t> poll(std::vector<LogRecord>& out, std::chrono::milliseconds timeout,
                               size_t max_records) = 0;
+  // poll(), the records as views (LogRecordView: valid until this consumer's next poll_views,
+  // poll, seek, assign, recycle or release_recycled), for a reader that is done with each
+  // record before it polls again (a fold). It may return more than max_records, up to the end
+  // of the stored batch that reaches it (at most max_records + limits::batch_events_max - 1):
+  // whole batches are decoded without a copy of any record's bytes. Default: poll() into
+  // records this consumer keeps, seen through views.
+  virtual Result<size_t> poll_views(std::vector<LogRecordView>& out, std::chrono::milliseconds timeout,
+                                    size_t max_records);
   // The offset the next appended record of partition will get (the high watermark).
   virtual Result<Offset> end_offset(uint32_t partition) = 0;
   // Empties `records` (records this consumer's poll delivered, read and done with), keeping
@@ -195,7 +220,13 @@ class LogConsumer {
   // holding a wanted offset once, in one read transaction, and decodes only the wanted frames.
   virtual Status read_at(uint32_t partition, std::span<const Offset> offsets,
                          const std::function<Status(LogRecord&)>& f);
+
+ private:
+  std::vector<LogRecord> viewed_;  // the records the default poll_views() hands out as views
 };
+
+// A record seen through a view (its strings' bytes stay the record's).
+LogRecordView view_of(const LogRecord& record);
 
 // kFailedPrecondition "partition P has no offset O": a read at or past a partition's end
 // (LogConsumer::read_at's refusal, on every backend).

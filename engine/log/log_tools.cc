@@ -19,20 +19,23 @@
 
 namespace dimona {
 
-Status read_partition(LogConsumer& consumer, uint32_t partition, Offset from, Offset to,
-                      const std::function<Status(LogRecord&)>& f) {
+namespace {
+
+// read_partition() and read_partition_views(): `poll(records, want)` empties `records` and
+// polls up to `want` into it.
+template <typename Record, typename Poll, typename F>
+Status read_range(LogConsumer& consumer, uint32_t partition, Offset from, Offset to, Poll&& poll, F&& f) {
   if (from >= to) return Status::ok();
   const uint32_t one[] = {partition};
   DIMONA_TRY(consumer.assign(one));
   DIMONA_TRY(consumer.seek(partition, from));
   ReleaseRecycledOnExit release(consumer);
-  std::vector<LogRecord> records;
+  std::vector<Record> records;
   Offset at = from;
   auto last_progress = std::chrono::steady_clock::now();
   while (at < to) {
-    consumer.recycle(records);
     const size_t want = static_cast<size_t>(std::min<Offset>(to - at, limits::log_read_chunk_records));
-    Result<size_t> got = consumer.poll(records, std::chrono::milliseconds(200), want);
+    Result<size_t> got = poll(records, want);
     DIMONA_TRY(got);
     if (records.empty()) {
       const auto stalled = std::chrono::steady_clock::now() - last_progress;
@@ -43,7 +46,7 @@ Status read_partition(LogConsumer& consumer, uint32_t partition, Offset from, Of
       continue;
     }
     last_progress = std::chrono::steady_clock::now();
-    for (LogRecord& record : records) {
+    for (Record& record : records) {
       if (record.offset < at) continue;  // redelivered
       if (record.offset != at) {         // past `to` too: the range's rest is missing
         return corruption("partition " + std::to_string(partition) + ": offset " + std::to_string(record.offset) +
@@ -55,6 +58,32 @@ Status read_partition(LogConsumer& consumer, uint32_t partition, Offset from, Of
     }
   }
   return Status::ok();
+}
+
+constexpr std::chrono::milliseconds kReadPollWait{200};
+
+}  // namespace
+
+Status read_partition(LogConsumer& consumer, uint32_t partition, Offset from, Offset to,
+                      const std::function<Status(LogRecord&)>& f) {
+  return read_range<LogRecord>(
+      consumer, partition, from, to,
+      [&](std::vector<LogRecord>& records, size_t want) {
+        consumer.recycle(records);
+        return consumer.poll(records, kReadPollWait, want);
+      },
+      f);
+}
+
+Status read_partition_views(LogConsumer& consumer, uint32_t partition, Offset from, Offset to,
+                            const std::function<Status(const LogRecordView&)>& f) {
+  return read_range<LogRecordView>(
+      consumer, partition, from, to,
+      [&](std::vector<LogRecordView>& records, size_t want) {
+        records.clear();
+        return consumer.poll_views(records, kReadPollWait, want);
+      },
+      f);
 }
 
 Result<Offset> first_offset_after(LogConsumer& consumer, uint32_t partition, Instant at, Offset end) {

@@ -32,6 +32,10 @@ namespace dimona {
 // partition. Records are handed over mutable: f may move their strings.
 Status read_partition(LogConsumer& consumer, uint32_t partition, Offset from, Offset to,
                       const std::function<Status(LogRecord&)>& f);
+// read_partition(), each record as a view (LogConsumer::poll_views: valid during f's call only),
+// for a reader that copies what it keeps of a record (a fold).
+Status read_partition_views(LogConsumer& consumer, uint32_t partition, Offset from, Offset to,
+                            const std::function<Status(const LogRecordView&)>& f);
 
 // The first offset of `partition` below `end` whose record was recorded after
 // `at`, or `end` when none was: [0, result) are the records recorded by `at`

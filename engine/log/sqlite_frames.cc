@@ -74,7 +74,9 @@ class Reader {
   std::string_view bytes_;
 };
 
-bool read_frame(Reader& in, LogRecord* record) {
+// A frame's fields into a record (its strings copied) or a view (its texts views into the frames).
+template <typename Record>
+bool read_frame(Reader& in, Record* record) {
   uint64_t at = 0;
   if (!in.u64(&at) || !in.u32(&record->schema_version)) return false;
   record->recorded_at = Instant{static_cast<int64_t>(at)};
@@ -103,8 +105,17 @@ bool header_in_range(const BatchHeader& h, size_t stored_bytes) {
          stored_bytes <= limits::batch_payload_bytes_max && h.first_recorded_at <= h.last_recorded_at;
 }
 
+// Room for n bytes at the start of scratch, which only grows: a buffer reused for batches of
+// different sizes is not zero-filled again for each (std::string::resize writes what it adds).
+char* room_for(std::string* scratch, size_t n) {
+  if (scratch->size() < n) scratch->resize(n);
+  return scratch->data();
+}
+char* room_for(FrameBuffer* frames, size_t n) { return frames->room(n); }
+
 // The frames of a checked batch: the stored bytes themselves, or decompressed into scratch.
-Status expand(const BatchHeader& h, std::string_view stored, std::string* scratch, std::string_view* frames) {
+template <typename Scratch>
+Status expand(const BatchHeader& h, std::string_view stored, Scratch* scratch, std::string_view* frames) {
   const std::string at = batch_location(h.partition, h.base_offset);
   if (h.codec == kCodecNone) {
     if (static_cast<int64_t>(stored.size()) != h.raw_size) return corruption(at + " does not hold its size");
@@ -112,19 +123,19 @@ Status expand(const BatchHeader& h, std::string_view stored, std::string* scratc
     return Status::ok();
   }
   if (h.codec != kCodecLz4) return corruption(at + " has an unknown codec");
-  scratch->resize(static_cast<size_t>(h.raw_size));
-  const int n = LZ4_decompress_safe(stored.data(), scratch->data(), static_cast<int>(stored.size()),
-                                    static_cast<int>(h.raw_size));
+  char* room = room_for(scratch, static_cast<size_t>(h.raw_size));
+  const int n = LZ4_decompress_safe(stored.data(), room, static_cast<int>(stored.size()), static_cast<int>(h.raw_size));
   if (n != h.raw_size) return corruption(at + " does not decompress to its size");
-  *frames = *scratch;
+  *frames = std::string_view(room, static_cast<size_t>(h.raw_size));
   return Status::ok();
 }
 
 // recordedAt of each record within [first, last], non-decreasing, with the
 // first and last records at the header's instants.
-bool recorded_in_order(const BatchHeader& h, std::span<const LogRecord> records) {
+template <typename Record>
+bool recorded_in_order(const BatchHeader& h, std::span<const Record> records) {
   Instant previous{h.first_recorded_at};
-  for (const LogRecord& r : records) {
+  for (const Record& r : records) {
     if (r.recorded_at < previous) return false;
     previous = r.recorded_at;
   }
@@ -326,9 +337,13 @@ EncodedBatch encode_batch(uint32_t partition, Offset base, std::span<const LogRe
 
 // A record with default fields, in the buffers of a spare one when `spare` holds any.
 LogRecord take_spare(log_internal::SpareRecords* spare) { return spare == nullptr ? LogRecord{} : spare->take(); }
+LogRecordView take_spare(std::nullptr_t) { return LogRecordView{}; }
 
-Status decode_frames(std::string_view frames, uint32_t partition, Offset base, uint32_t count,
-                     std::vector<LogRecord>* out, log_internal::SpareRecords* spare) {
+namespace {
+
+template <typename Record, typename Spare>
+Status decode_frames_into(std::string_view frames, uint32_t partition, Offset base, uint32_t count,
+                          std::vector<Record>* out, Spare spare) {
   const size_t before = out->size();
   // No more records than the bytes can hold (a frame's fixed fields and a one-byte id: 33 bytes),
   // whatever count a caller passes.
@@ -336,7 +351,7 @@ Status decode_frames(std::string_view frames, uint32_t partition, Offset base, u
   out->reserve(before + std::min<size_t>(count, frames.size() / kFrameBytesMin));
   Reader in(frames);
   for (uint32_t i = 0; i < count; ++i) {
-    LogRecord record = take_spare(spare);
+    Record record = take_spare(spare);
     if (!read_frame(in, &record)) {
       out->resize(before);
       return corruption("record " + std::to_string(i) + " of the batch is not a whole frame");
@@ -352,8 +367,11 @@ Status decode_frames(std::string_view frames, uint32_t partition, Offset base, u
   return Status::ok();
 }
 
-Status decode_batch(const BatchHeader& h, std::string_view stored, std::vector<LogRecord>* out, std::string* scratch,
-                    log_internal::SpareRecords* spare) {
+// decode_batch() and decode_batch_views(): `frames_copied` copies frames stored without
+// compression into scratch too, so that views into them outlive the stored bytes.
+template <typename Record, typename Scratch, typename Spare>
+Status decode_batch_into(const BatchHeader& h, std::string_view stored, std::vector<Record>* out, Scratch* scratch,
+                         Spare spare, bool frames_copied) {
   const std::string at = batch_location(h.partition, h.base_offset);
   if (!header_in_range(h, stored.size())) return corruption(at + " has an impossible header");
   if (batch_crc(h, stored) != static_cast<uint32_t>(h.crc)) return corruption(at + " fails its CRC");
@@ -362,9 +380,9 @@ Status decode_batch(const BatchHeader& h, std::string_view stored, std::vector<L
     // Each block holds exactly its records' whole frames: what a read of one block relies on.
     std::vector<Block> blocks;
     if (!parse_blocks(h, stored, &blocks)) return corruption(at + " has an impossible block table");
-    scratch->resize(static_cast<size_t>(h.raw_size));
+    char* room = room_for(scratch, static_cast<size_t>(h.raw_size));
     for (size_t k = 0; k < blocks.size(); ++k) {
-      if (!expand_block(blocks, k, stored, scratch->data()))
+      if (!expand_block(blocks, k, stored, room))
         return corruption(at + ": block " + std::to_string(k) + " does not decompress to its size");
     }
     // Once, so that each block's decode never moves them; no more than the frames can hold (33
@@ -372,8 +390,8 @@ Status decode_batch(const BatchHeader& h, std::string_view stored, std::vector<L
     out->reserve(before + std::min<size_t>(static_cast<size_t>(h.count), static_cast<size_t>(h.raw_size) / 33));
     for (size_t k = 0; k < blocks.size(); ++k) {
       const Block& b = blocks[k];
-      Status decoded = decode_frames(std::string_view(*scratch).substr(b.raw_at, b.raw), h.partition,
-                                     static_cast<Offset>(h.base_offset) + b.first, b.records, out, spare);
+      Status decoded = decode_frames_into(std::string_view(room + b.raw_at, b.raw), h.partition,
+                                          static_cast<Offset>(h.base_offset) + b.first, b.records, out, spare);
       if (!decoded.is_ok()) {
         out->resize(before);
         return corruption(at + ": block " + std::to_string(k) + " (records from " + std::to_string(b.first) +
@@ -383,15 +401,37 @@ Status decode_batch(const BatchHeader& h, std::string_view stored, std::vector<L
   } else {
     std::string_view frames;
     DIMONA_TRY(expand(h, stored, scratch, &frames));
-    Status decoded = decode_frames(frames, h.partition, static_cast<Offset>(h.base_offset),
-                                   static_cast<uint32_t>(h.count), out, spare);
+    if (frames_copied && frames.data() == stored.data() && !stored.empty()) {
+      char* room = room_for(scratch, stored.size());
+      std::memcpy(room, stored.data(), stored.size());
+      frames = std::string_view(room, stored.size());
+    }
+    Status decoded = decode_frames_into(frames, h.partition, static_cast<Offset>(h.base_offset),
+                                        static_cast<uint32_t>(h.count), out, spare);
     if (!decoded.is_ok()) return corruption(at + ": " + decoded.message());
   }
-  if (!recorded_in_order(h, std::span<const LogRecord>(*out).subspan(before))) {
+  if (!recorded_in_order(h, std::span<const Record>(*out).subspan(before))) {
     out->resize(before);
     return corruption(at + " has its recordedAt out of order");
   }
   return Status::ok();
+}
+
+}  // namespace
+
+Status decode_frames(std::string_view frames, uint32_t partition, Offset base, uint32_t count,
+                     std::vector<LogRecord>* out, log_internal::SpareRecords* spare) {
+  return decode_frames_into(frames, partition, base, count, out, spare);
+}
+
+Status decode_batch(const BatchHeader& h, std::string_view stored, std::vector<LogRecord>* out, std::string* scratch,
+                    log_internal::SpareRecords* spare) {
+  return decode_batch_into(h, stored, out, scratch, spare, false);
+}
+
+Status decode_batch_views(const BatchHeader& h, std::string_view stored, std::vector<LogRecordView>* out,
+                          FrameBuffer* frames) {
+  return decode_batch_into(h, stored, out, frames, nullptr, true);
 }
 
 namespace {

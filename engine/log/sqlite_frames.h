@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -85,6 +86,29 @@ Status decode_frames(std::string_view frames, uint32_t partition, Offset base, u
 // nothing is appended.
 Status decode_batch(const BatchHeader& header, std::string_view stored, std::vector<LogRecord>* out,
                     std::string* scratch, log_internal::SpareRecords* spare = nullptr);
+
+// The bytes a batch's frames are decoded into for views: grown to the largest batch it held,
+// never shrunk nor zero-filled (a consumer keeps one per batch of a poll).
+class FrameBuffer {
+ public:
+  // At least n bytes, their contents unspecified; earlier pointers are invalid when it grows.
+  char* room(size_t n) {
+    if (n > capacity_) {
+      bytes_ = std::make_unique_for_overwrite<char[]>(n);
+      capacity_ = n;
+    }
+    return bytes_.get();
+  }
+
+ private:
+  std::unique_ptr<char[]> bytes_;
+  size_t capacity_ = 0;
+};
+
+// decode_batch(), the records as views into `frames`, which holds the batch's frames when it
+// returns (decompressed, or copied when stored raw): valid while `frames` is unchanged.
+Status decode_batch_views(const BatchHeader& header, std::string_view stored, std::vector<LogRecordView>* out,
+                          FrameBuffer* frames);
 
 // "partition 3: batch at offset 42", the prefix of every corruption message.
 // The records [first, first + n) of a batch (0-based within it) appended to

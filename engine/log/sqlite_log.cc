@@ -539,10 +539,14 @@ class SqliteConsumer final : public LogConsumer {
   Status read_at(uint32_t partition, std::span<const Offset> offsets,
                  const std::function<Status(LogRecord&)>& f) override;
   Result<size_t> poll(std::vector<LogRecord>& out, std::chrono::milliseconds timeout, size_t max_records) override;
+  Result<size_t> poll_views(std::vector<LogRecordView>& out, std::chrono::milliseconds timeout,
+                            size_t max_records) override;
 
   void recycle(std::vector<LogRecord>& records) override { spare_.keep(records); }
   void release_recycled() override {
     spare_.release();
+    std::vector<log_frames::FrameBuffer>().swap(view_frames_);
+    views_held_ = 0;
     // Its page cache too (up to SQLite's 2 MB a connection; the Projector keeps a consumer per
     // partition, 32 MB beside a rebuild's final checkpoint): the next read takes the few pages
     // it needs from the OS's cache again.
@@ -623,6 +627,12 @@ class SqliteConsumer final : public LogConsumer {
   Result<Offset> holder_base(uint32_t partition, Offset position);
   Status read_partition(uint32_t partition, Cursor& c, std::vector<LogRecord>& out, size_t budget, size_t* taken);
   Result<size_t> read_available(std::vector<LogRecord>& out, size_t max_records);
+  Status read_partition_views(uint32_t partition, Cursor& c, std::vector<LogRecordView>& out, size_t budget,
+                              size_t* taken);
+  Result<size_t> read_available_views(std::vector<LogRecordView>& out, size_t max_records);
+  // Polls with `read_available(max_records)` until it gives records, fails or the timeout passes.
+  template <typename ReadAvailable>
+  Result<size_t> poll_with(std::chrono::milliseconds timeout, ReadAvailable&& read_available);
   Result<int64_t> data_version() {
     StatementUse use(data_version_.get());
     Result<bool> row = step_row(db_.get(), data_version_.get(), "cannot read the log's data version");
@@ -648,6 +658,10 @@ class SqliteConsumer final : public LogConsumer {
   // Records given back (recycle()), whose buffers the next batches are decoded into; freed by
   // release_recycled().
   log_internal::SpareRecords spare_;
+  // poll_views(): the frames of each batch its views point into, view_frames_[0, views_held_)
+  // those of the last poll; their buffers are reused by the next one, freed by release_recycled().
+  std::vector<log_frames::FrameBuffer> view_frames_;
+  size_t views_held_ = 0;
 };
 
 Status SqliteConsumer::seek_to_instant(uint32_t partition, Instant at) {
@@ -808,17 +822,96 @@ Result<size_t> SqliteConsumer::read_available(std::vector<LogRecord>& out, size_
   return taken;
 }
 
+// The views' twin of read_partition: each batch decoded whole into a frames buffer of its own,
+// its records from c.position on delivered as views, the last one possibly past the budget.
+Status SqliteConsumer::read_partition_views(uint32_t partition, Cursor& c, std::vector<LogRecordView>& out,
+                                            size_t budget, size_t* taken) {
+  DIMONA_ASSERT(c.pending.empty());  // poll_views() reads through poll() until they are delivered
+  Result<Offset> start = holder_base(partition, c.position);
+  DIMONA_TRY(start);
+  sqlite3_stmt* s = rows_.get();
+  StatementUse use(s);
+  bind(s, 1, int64_t{partition});
+  bind(s, 2, static_cast<int64_t>(*start));
+  bool first = true;
+  while (budget > 0) {
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_DONE) return Status::ok();
+    if (rc != SQLITE_ROW) return sqlite_error(db_.get(), rc, "cannot read " + partition_text(partition));
+    BatchHeader h;
+    const std::string_view stored = row_of(s, partition, &h);
+    if (views_held_ == view_frames_.size()) view_frames_.emplace_back();
+    log_frames::FrameBuffer& frames = view_frames_[views_held_];
+    const size_t before = out.size();
+    DIMONA_TRY(log_frames::decode_batch_views(h, stored, &out, &frames));
+    const auto base = static_cast<Offset>(h.base_offset);
+    const bool follows =
+        first ? base <= c.position && c.position < base + static_cast<Offset>(h.count) : base == c.position;
+    const bool in_order = (first && base < c.position) || Instant{h.first_recorded_at} >= c.last_read;
+    if (!follows || !in_order) {
+      out.resize(before);
+      if (!follows)
+        return corruption(log_frames::batch_location(partition, h.base_offset) + " does not continue offset " +
+                          std::to_string(c.position) + " (a batch is missing or overlaps)");
+      return corruption(log_frames::batch_location(partition, h.base_offset) +
+                        " is recorded before the batch it follows");
+    }
+    ++views_held_;
+    c.last_read = Instant{h.last_recorded_at};
+    // A poll that starts inside the batch (after a seek) delivers it from c.position on.
+    out.erase(out.begin() + static_cast<std::ptrdiff_t>(before),
+              out.begin() + static_cast<std::ptrdiff_t>(before + (c.position - base)));
+    const size_t delivered = out.size() - before;
+    c.position += delivered;
+    budget -= std::min(budget, delivered);
+    *taken += delivered;
+    first = false;
+  }
+  return Status::ok();
+}
+
+Result<size_t> SqliteConsumer::read_available_views(std::vector<LogRecordView>& out, size_t max_records) {
+  size_t taken = 0;
+  views_held_ = 0;  // the last poll's views are done with: their buffers are reused
+  ReadTransaction read(db_.get());
+  for (auto& [partition, cursor] : cursors_) {
+    if (taken >= max_records) break;
+    DIMONA_TRY(read.begin());
+    Status read_one = read_partition_views(partition, cursor, out, max_records - taken, &taken);
+    if (!read_one.is_ok()) {
+      if (taken > 0) return taken;  // the next poll starts at the bad batch and reports it
+      return read_one;
+    }
+  }
+  return taken;
+}
+
+Result<size_t> SqliteConsumer::poll_views(std::vector<LogRecordView>& out, std::chrono::milliseconds timeout,
+                                          size_t max_records) {
+  // Records a poll() decoded and has not delivered yet are delivered by poll() first.
+  for (const auto& [partition, cursor] : cursors_)
+    if (!cursor.pending.empty()) return LogConsumer::poll_views(out, timeout, max_records);
+  if (max_records == 0) return invalid_argument("a poll asks for at least one record");
+  max_records = std::min(max_records, limits::log_poll_records_max);
+  return poll_with(timeout, [&]() { return read_available_views(out, max_records); });
+}
+
 Result<size_t> SqliteConsumer::poll(std::vector<LogRecord>& out, std::chrono::milliseconds timeout,
                                     size_t max_records) {
   if (max_records == 0) return invalid_argument("a poll asks for at least one record");
   max_records = std::min(max_records, limits::log_poll_records_max);
+  return poll_with(timeout, [&]() { return read_available(out, max_records); });
+}
+
+template <typename ReadAvailable>
+Result<size_t> SqliteConsumer::poll_with(std::chrono::milliseconds timeout, ReadAvailable&& read_available) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
     // Taken before the read: an append committed after it changes one or the other.
     const uint64_t generation = notifier_->generation();
     Result<int64_t> version = data_version();
     DIMONA_TRY(version);
-    Result<size_t> got = read_available(out, max_records);
+    Result<size_t> got = read_available();
     if (!got.is_ok() || *got > 0) return got;
     for (;;) {
       auto now = std::chrono::steady_clock::now();

@@ -81,6 +81,27 @@ TEST(FenceFilter, AnEpochNoFenceCanHaveGivenIsCorruption) {
   EXPECT_NE(back.status().message().find("does not follow the fence at offset 2"), std::string::npos);
 }
 
+// The fold reads views of its records (LogConsumer::poll_views): each is admitted, dropped or
+// refused exactly as its record, with the same message.
+TEST(FenceFilter, AViewIsJudgedAsItsRecord) {
+  const std::pair<Offset, Offset> sequence[] = {{0, kNoEpoch},    {1, kFenceEpoch}, {2, 1}, {3, kNoEpoch},
+                                                {4, kFenceEpoch}, {5, 1},           {6, 4}, {7, 6},
+                                                {8, 9},           {3, kFenceEpoch}};
+  FenceFilter by_record, by_view;
+  for (const auto& [offset, epoch] : sequence) {
+    const LogRecord r = record(offset, epoch);
+    Result<bool> a = by_record.admit(r);
+    Result<bool> b = by_view.admit(view_of(r));
+    ASSERT_EQ(a.is_ok(), b.is_ok()) << "offset " << offset;
+    if (a.is_ok())
+      EXPECT_EQ(*a, *b) << "offset " << offset;
+    else
+      EXPECT_EQ(a.status().to_string(), b.status().to_string());
+    EXPECT_EQ(by_record.fence(), by_view.fence());
+  }
+  EXPECT_EQ(by_view.fence(), 4u);
+}
+
 // Two writers of one log: the zombie (A) and its successor (B).
 class ZombieWriter : public testing::LogBackendTest {
  protected:

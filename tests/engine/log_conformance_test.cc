@@ -539,6 +539,59 @@ TEST_P(LogConformance, RecycledRecordsReadExactlyAsFreshOnes) {
   EXPECT_EQ(read, count);
 }
 
+// poll_views and read_partition_views, every backend: the records poll() gives, field for
+// field, from the start, from an offset inside a stored batch, and over a fence on Kafka.
+TEST_P(LogConformance, ViewsReadExactlyAsRecords) {
+  auto writer = producer(1);
+  size_t count = 0;
+  for (int round = 0; round < 4; ++round) {
+    append(*writer, make_batch("v" + std::to_string(round), 9 + round, 1000, kStartMicros + round * 100'000));
+    count += 9 + static_cast<size_t>(round);
+  }
+  if (log_->fences_writers()) {
+    writer.reset();
+    writer = producer(1);
+    ASSERT_TRUE(writer->fence().is_ok());
+    ++count;
+    append(*writer, make_batch("after-fence", 5, 1000, kStartMicros + 900'000));
+    count += 5;
+  }
+  const std::vector<LogRecord> expected = read(*consumer({1}), count);
+  ASSERT_EQ(expected.size(), count);
+  const auto same = [](const LogRecordView& a, const LogRecord& b) {
+    return a.partition == b.partition && a.offset == b.offset && a.recorded_at == b.recorded_at &&
+           a.schema_version == b.schema_version && a.event_id == b.event_id && a.key == b.key && a.type == b.type &&
+           a.payload == b.payload && a.source == b.source && a.epoch == b.epoch;
+  };
+  for (const Offset from : {Offset{0}, Offset{4}, Offset{count - 1}}) {
+    auto reader = consumer({1});
+    ASSERT_TRUE(reader->seek(1, from).is_ok());
+    std::vector<LogRecordView> views;
+    size_t at = static_cast<size_t>(from);
+    auto deadline = std::chrono::steady_clock::now() + 20s;
+    while (at < count && std::chrono::steady_clock::now() < deadline) {
+      views.clear();
+      Result<size_t> got = reader->poll_views(views, 200ms, 5);
+      ASSERT_TRUE(got.is_ok()) << got.status().to_string();
+      EXPECT_EQ(*got, views.size());
+      EXPECT_LT(views.size(), 5 + limits::batch_events_max);
+      for (const LogRecordView& v : views) {
+        ASSERT_LT(at, count);
+        EXPECT_TRUE(same(v, expected[at++])) << "from " << from << ", offset " << v.offset;
+      }
+    }
+    EXPECT_EQ(at, count) << "from " << from;
+  }
+  auto reader = consumer({1});
+  size_t read_views = 3;
+  ASSERT_TRUE(read_partition_views(*reader, 1, 3, count - 2, [&](const LogRecordView& v) {
+                EXPECT_TRUE(read_views < count - 2 && same(v, expected[read_views])) << "offset " << v.offset;
+                ++read_views;
+                return Status::ok();
+              }).is_ok());
+  EXPECT_EQ(read_views, count - 2);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, LogConformance, ::testing::Values("memory", "sqlite", "kafka"), testing::backend_name);
 
 // --- Beside the suite: the partitioner and the URIs ---------------------------------

@@ -621,6 +621,120 @@ TEST_F(SqliteLog, APollReturnsAtMostItsMaxAndKeepsTheRestOfTheBatchInOrder) {
   EXPECT_EQ(records[0].event_id, "one-batch-4");
 }
 
+// poll_views (the fold's read): whole batches, each record's texts views into the consumer's
+// frames, from the seek's offset inside a batch; a poll() that left records of a batch undelivered
+// hands them over first; past the max only to the end of the batch that reaches it.
+TEST_F(SqliteLog, PollViewsDeliversWholeBatchesFromTheSeekAndAfterAShortPoll) {
+  std::unique_ptr<Log> log = must_open();
+  auto writer = producer(*log, 0);
+  ASSERT_TRUE(append(*writer, make_batch("one-batch", 10)).is_ok());
+  ASSERT_TRUE(append(*writer, make_batch("next", 2, kStartMicros + 50'000)).is_ok());
+  auto reader = consumer(*log, 0);
+  std::vector<LogRecordView> views;
+  Result<size_t> got = reader->poll_views(views, 0ms, 3);
+  ASSERT_TRUE(got.is_ok()) << got.status().to_string();
+  ASSERT_EQ(*got, 10u);  // the whole first batch, past the max of 3
+  ASSERT_EQ(views.size(), 10u);
+  for (size_t i = 0; i < views.size(); ++i) {
+    EXPECT_EQ(views[i].offset, i);
+    EXPECT_EQ(views[i].partition, 0u);
+    EXPECT_EQ(views[i].event_id, "one-batch-" + std::to_string(i));
+    EXPECT_EQ(views[i].type, "DimonaInDeclared");
+  }
+  views.clear();
+  ASSERT_EQ(*reader->poll_views(views, 0ms, 100), 2u);
+  EXPECT_EQ(views[0].event_id, "next-0");
+  views.clear();
+  EXPECT_EQ(*reader->poll_views(views, 0ms, 100), 0u);
+
+  ASSERT_TRUE(reader->seek(0, 4).is_ok());  // into the middle of the first batch
+  views.clear();
+  ASSERT_EQ(*reader->poll_views(views, 0ms, 1), 6u);
+  EXPECT_EQ(views.front().event_id, "one-batch-4");
+  EXPECT_EQ(views.back().offset, 9u);
+
+  ASSERT_TRUE(reader->seek(0, 0).is_ok());
+  std::vector<LogRecord> records;
+  ASSERT_EQ(*reader->poll(records, 0ms, 3), 3u);  // a window of the batch: nothing left pending
+  views.clear();
+  ASSERT_EQ(*reader->poll_views(views, 0ms, 8), 9u);  // the batch's rest, then the next one whole
+  EXPECT_EQ(views.front().event_id, "one-batch-3");
+  EXPECT_EQ(views.back().event_id, "next-1");
+}
+
+TEST_F(SqliteLog, PollViewsHandsOverWhatAPollLeftPendingFirst) {
+  std::unique_ptr<Log> log = must_open();
+  auto writer = producer(*log, 0);
+  constexpr size_t kMany = 2000;  // stored batches of more than a window's records
+  ASSERT_TRUE(append(*writer, make_batch("m", kMany, kStartMicros, 0)).is_ok());  // small frames
+  const auto first = static_cast<size_t>(one_int("SELECT count FROM batches WHERE partition = 0 AND base_offset = 0"));
+  ASSERT_GT(first, limits::log_window_records_max + 10);
+  auto reader = consumer(*log, 0);
+  std::vector<LogRecord> records;
+  // More than a window: the whole batch decoded, the 10 records past the max kept for the next poll.
+  ASSERT_EQ(*reader->poll(records, 0ms, first - 10), first - 10);
+  std::vector<LogRecordView> views;
+  ASSERT_EQ(*reader->poll_views(views, 0ms, 4), 4u);  // through poll(), at most its max
+  EXPECT_EQ(views.front().offset, first - 10);
+  views.clear();
+  ASSERT_EQ(*reader->poll_views(views, 0ms, 7), 7u);  // the 6 left, then one more through poll()
+  for (size_t i = 0; i < views.size(); ++i) EXPECT_EQ(views[i].offset, first - 6 + i);
+  views.clear();
+  const auto second = static_cast<size_t>(
+      one_int("SELECT count FROM batches WHERE partition = 0 AND base_offset = " + std::to_string(first)));
+  ASSERT_GT(second, 2u);
+  ASSERT_EQ(*reader->poll_views(views, 0ms, 1), second - 1);  // nothing pending: the batch's rest
+  EXPECT_EQ(views.front().offset, first + 1);
+  EXPECT_EQ(views.back().offset, first + second - 1);
+}
+
+TEST_F(SqliteLog, PollViewsReportsACorruptBatchAfterTheGoodOnesAsPollDoes) {
+  {
+    std::unique_ptr<Log> log = must_open();
+    auto writer = producer(*log, 2);
+    ASSERT_TRUE(append(*writer, make_batch("good", 5)).is_ok());
+    ASSERT_TRUE(append(*writer, make_batch("bad", 5, kStartMicros + 10'000)).is_ok());
+  }
+  flip_payload_bit(2, 5, 20);
+  std::unique_ptr<Log> log = must_open();
+  auto reader = consumer(*log, 2);
+  std::vector<LogRecordView> views;
+  Result<size_t> got = reader->poll_views(views, 100ms, 1000);
+  ASSERT_TRUE(got.is_ok()) << got.status().to_string();
+  ASSERT_EQ(*got, 5u);  // the good batch before it, and nothing of the bad one
+  ASSERT_EQ(views.size(), 5u);
+  EXPECT_EQ(views.back().event_id, "good-4");
+  for (int attempt = 0; attempt < 2; ++attempt) {  // and it stays reported
+    views.clear();
+    Result<size_t> bad = reader->poll_views(views, 100ms, 1000);
+    ASSERT_EQ(bad.status().code(), Code::kCorruption);
+    EXPECT_NE(bad.status().message().find("partition 2: batch at offset 5"), std::string::npos)
+        << bad.status().message();
+    EXPECT_EQ(bad.status().message().find("bad-"), std::string::npos);  // no payload byte
+    EXPECT_TRUE(views.empty());
+  }
+}
+
+TEST_F(SqliteLog, PollViewsFindsAMissingBatchAtTheGap) {
+  {
+    std::unique_ptr<Log> log = must_open();
+    auto writer = producer(*log, 1);
+    for (int round = 0; round < 3; ++round) {
+      ASSERT_TRUE(append(*writer, make_batch("r" + std::to_string(round), 3, kStartMicros + round * 10'000)).is_ok());
+    }
+  }
+  sql("DELETE FROM batches WHERE partition = 1 AND base_offset = 3");
+  std::unique_ptr<Log> log = must_open();
+  auto reader = consumer(*log, 1);
+  std::vector<LogRecordView> views;
+  ASSERT_EQ(*reader->poll_views(views, 0ms, 1000), 3u);
+  views.clear();
+  Result<size_t> gap = reader->poll_views(views, 0ms, 1000);
+  ASSERT_EQ(gap.status().code(), Code::kCorruption);
+  EXPECT_NE(gap.status().message().find("continue offset 3"), std::string::npos) << gap.status().message();
+  EXPECT_TRUE(views.empty());
+}
+
 // A short read by offset (a citizen's events: Projector::events_at) decodes only its records of
 // a large batch (log_frames::decode_batch_window): the same records as a read of the whole batch,
 // at its start, middle and end, compressed or not; and still checked against the batch's CRC.

@@ -26,7 +26,8 @@
 // back, and encode_batch() of its records decodes to the same records; a
 // wrong CRC never decodes; some records of it (decode_batch_records) are the whole decode's;
 // a window of it (decode_batch_window) is the same
-// records as the whole decode's slice, or kCorruption, never another answer.
+// records as the whole decode's slice, or kCorruption, never another answer; decode_batch_views()
+// gives the same answer, its records views into its own frames buffer.
 #include <lz4.h>
 
 #include <cstddef>
@@ -152,6 +153,30 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::vector<LogRecord> records;
   std::string scratch;
   Status decoded = log_frames::decode_batch(h, stored, &records, &scratch);
+  {
+    // The same batch as views (the fold's read): the same answer, the views into `frames` alone
+    // (the stored bytes are gone before they are read).
+    std::vector<LogRecordView> views;
+    log_frames::FrameBuffer frames;
+    const char* frames_at = nullptr;
+    Status viewed = [&] {
+      const std::string gone(stored);
+      Status s = log_frames::decode_batch_views(h, gone, &views, &frames);
+      frames_at = frames.room(0);
+      return s;
+    }();
+    FUZZ_CHECK(viewed.is_ok() == decoded.is_ok() && viewed.message() == decoded.message());
+    FUZZ_CHECK(views.size() == records.size());
+    for (size_t i = 0; i < views.size(); ++i) {
+      const LogRecordView& v = views[i];
+      const LogRecord& r = records[i];
+      FUZZ_CHECK(v.partition == r.partition && v.offset == r.offset && v.recorded_at == r.recorded_at &&
+                 v.schema_version == r.schema_version && v.event_id == r.event_id && v.key == r.key &&
+                 v.type == r.type && v.payload == r.payload && v.source == r.source && v.epoch == r.epoch);
+      for (const std::string_view text : {v.event_id, v.key, v.type, v.payload, v.source})
+        FUZZ_CHECK(text.empty() || (text.data() >= frames_at && text.data() + text.size() <= frames_at + h.raw_size));
+    }
+  }
   // 3. A window of it (a read by offset): the whole decode's slice; where that fails, the window
   // may still read (frames past it are the CRC's to vouch for), else it is kCorruption.
   if (count > 0) {
