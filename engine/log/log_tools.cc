@@ -141,7 +141,7 @@ Result<VerifyReport> verify_log(Log& log) {
     DIMONA_TRY(end);
     PartitionCheck check;
     check.partition = p;
-    check.error = read_partition(**consumer, p, 0, *end, [&](LogRecord&) {
+    check.error = read_partition_views(**consumer, p, 0, *end, [&](const LogRecordView&) {
       ++check.records;
       return Status::ok();
     });
@@ -172,10 +172,10 @@ Status for_each_event_id(Log& log, F&& f) {
     Result<Offset> end = (*consumer)->end_offset(p);
     DIMONA_TRY(end);
     FenceFilter fences;
-    DIMONA_TRY(read_partition(**consumer, p, 0, *end, [&](LogRecord& r) -> Status {
+    DIMONA_TRY(read_partition_views(**consumer, p, 0, *end, [&](const LogRecordView& r) -> Status {
       Result<bool> event = fences.admit(r);
       DIMONA_TRY(event);
-      if (*event) f(p, std::string_view(r.event_id));
+      if (*event) f(p, r.event_id);
       return Status::ok();
     }));
   }
