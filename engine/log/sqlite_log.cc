@@ -609,6 +609,25 @@ class SqliteConsumer final : public LogConsumer {
     return sqlite::column_view(s, 7);
   }
 
+  // Whether batch h, the first one this read steps onto or not, continues what cursor c read: it
+  // holds c.position (the first) or starts there, and is not recorded before the batch before it
+  // (a read that starts inside a batch, after a seek or a short read of it, has that batch's own
+  // order checked by its decode).
+  static Status check_continues(uint32_t partition, const Cursor& c, const BatchHeader& h, bool first) {
+    const auto base = static_cast<Offset>(h.base_offset);
+    const bool follows =
+        first ? base <= c.position && c.position < base + static_cast<Offset>(h.count) : base == c.position;
+    if (!follows) {
+      return corruption(log_frames::batch_location(partition, h.base_offset) + " does not continue offset " +
+                        std::to_string(c.position) + " (a batch is missing or overlaps)");
+    }
+    if (!(first && base < c.position) && Instant{h.first_recorded_at} < c.last_read) {
+      return corruption(log_frames::batch_location(partition, h.base_offset) +
+                        " is recorded before the batch it follows");
+    }
+    return Status::ok();
+  }
+
   static size_t deliver(Cursor& c, std::vector<LogRecord>& out, size_t budget) {
     size_t taken = 0;
     while (taken < budget && c.next < c.pending.size()) {
@@ -625,6 +644,8 @@ class SqliteConsumer final : public LogConsumer {
   }
 
   Result<Offset> holder_base(uint32_t partition, Offset position);
+  template <typename Batch>
+  Status step_batches(uint32_t partition, const Cursor& c, Batch&& batch);
   Status read_partition(uint32_t partition, Cursor& c, std::vector<LogRecord>& out, size_t budget, size_t* taken);
   Result<size_t> read_available(std::vector<LogRecord>& out, size_t max_records);
   Status read_partition_views(uint32_t partition, Cursor& c, std::vector<LogRecordView>& out, size_t budget,
@@ -759,37 +780,38 @@ Result<Offset> SqliteConsumer::holder_base(uint32_t partition, Offset position) 
   return static_cast<Offset>(base) + static_cast<Offset>(count) > position ? static_cast<Offset>(base) : position;
 }
 
-// Reads partition's next batches from c.position within one read transaction:
-// each checked (sqlite_frames.h), continuing the previous one, its recordedAt
-// not before the previous batch's. Stops at the first bad batch.
-Status SqliteConsumer::read_partition(uint32_t partition, Cursor& c, std::vector<LogRecord>& out, size_t budget,
-                                      size_t* taken) {
+// Steps partition's stored batches from the one holding c.position on, in one statement (in the
+// caller's read transaction), handing each row to `batch(statement, first)` until it answers
+// false or an error, or the rows end.
+template <typename Batch>
+Status SqliteConsumer::step_batches(uint32_t partition, const Cursor& c, Batch&& batch) {
   Result<Offset> start = holder_base(partition, c.position);
   DIMONA_TRY(start);
   sqlite3_stmt* s = rows_.get();
   StatementUse use(s);
   bind(s, 1, int64_t{partition});
   bind(s, 2, static_cast<int64_t>(*start));
-  bool first = true;
-  while (budget > 0) {
-    int rc = sqlite3_step(s);
+  for (bool first = true;; first = false) {
+    const int rc = sqlite3_step(s);
     if (rc == SQLITE_DONE) return Status::ok();
     if (rc != SQLITE_ROW) return sqlite_error(db_.get(), rc, "cannot read " + partition_text(partition));
+    Result<bool> more = batch(s, first);
+    DIMONA_TRY(more);
+    if (!*more) return Status::ok();
+  }
+}
+
+// Reads partition's next batches from c.position within one read transaction:
+// each checked (sqlite_frames.h), continuing the previous one, its recordedAt
+// not before the previous batch's. Stops at the first bad batch.
+Status SqliteConsumer::read_partition(uint32_t partition, Cursor& c, std::vector<LogRecord>& out, size_t budget,
+                                      size_t* taken) {
+  DIMONA_ASSERT(budget > 0);
+  return step_batches(partition, c, [&](sqlite3_stmt* s, bool first) -> Result<bool> {
     BatchHeader h;
     std::vector<LogRecord> records;
     DIMONA_TRY(decode_row(s, partition, &h, &records, c.position, budget));
-    const auto base = static_cast<Offset>(h.base_offset);
-    const bool follows =
-        first ? base <= c.position && c.position < base + static_cast<Offset>(h.count) : base == c.position;
-    if (!follows) {
-      return corruption(log_frames::batch_location(partition, h.base_offset) + " does not continue offset " +
-                        std::to_string(c.position) + " (a batch is missing or overlaps)");
-    }
-    // (A poll that starts inside a batch, after a seek or a short read of it, has its own order checked by the decode.)
-    if (!(first && base < c.position) && Instant{h.first_recorded_at} < c.last_read) {
-      return corruption(log_frames::batch_location(partition, h.base_offset) +
-                        " is recorded before the batch it follows");
-    }
+    DIMONA_TRY(check_continues(partition, c, h, first));
     c.last_read = Instant{h.last_recorded_at};
     const Offset decoded_from = records.front().offset;  // base, or position for a window
     c.pending.assign(std::make_move_iterator(records.begin() + static_cast<std::ptrdiff_t>(c.position - decoded_from)),
@@ -798,9 +820,8 @@ Status SqliteConsumer::read_partition(uint32_t partition, Cursor& c, std::vector
     const size_t delivered = deliver(c, out, budget);
     budget -= delivered;
     *taken += delivered;
-    first = false;
-  }
-  return Status::ok();
+    return budget > 0;
+  });
 }
 
 // What the assigned partitions hold now, in one read transaction; on a bad
@@ -826,48 +847,30 @@ Result<size_t> SqliteConsumer::read_available(std::vector<LogRecord>& out, size_
 // its records from c.position on delivered as views, the last one possibly past the budget.
 Status SqliteConsumer::read_partition_views(uint32_t partition, Cursor& c, std::vector<LogRecordView>& out,
                                             size_t budget, size_t* taken) {
+  DIMONA_ASSERT(budget > 0);
   DIMONA_ASSERT(c.pending.empty());  // poll_views() reads through poll() until they are delivered
-  Result<Offset> start = holder_base(partition, c.position);
-  DIMONA_TRY(start);
-  sqlite3_stmt* s = rows_.get();
-  StatementUse use(s);
-  bind(s, 1, int64_t{partition});
-  bind(s, 2, static_cast<int64_t>(*start));
-  bool first = true;
-  while (budget > 0) {
-    int rc = sqlite3_step(s);
-    if (rc == SQLITE_DONE) return Status::ok();
-    if (rc != SQLITE_ROW) return sqlite_error(db_.get(), rc, "cannot read " + partition_text(partition));
+  return step_batches(partition, c, [&](sqlite3_stmt* s, bool first) -> Result<bool> {
     BatchHeader h;
     const std::string_view stored = row_of(s, partition, &h);
     if (views_held_ == view_frames_.size()) view_frames_.emplace_back();
-    log_frames::FrameBuffer& frames = view_frames_[views_held_];
     const size_t before = out.size();
-    DIMONA_TRY(log_frames::decode_batch_views(h, stored, &out, &frames));
-    const auto base = static_cast<Offset>(h.base_offset);
-    const bool follows =
-        first ? base <= c.position && c.position < base + static_cast<Offset>(h.count) : base == c.position;
-    const bool in_order = (first && base < c.position) || Instant{h.first_recorded_at} >= c.last_read;
-    if (!follows || !in_order) {
+    DIMONA_TRY(log_frames::decode_batch_views(h, stored, &out, &view_frames_[views_held_]));
+    if (Status continues = check_continues(partition, c, h, first); !continues.is_ok()) {
       out.resize(before);
-      if (!follows)
-        return corruption(log_frames::batch_location(partition, h.base_offset) + " does not continue offset " +
-                          std::to_string(c.position) + " (a batch is missing or overlaps)");
-      return corruption(log_frames::batch_location(partition, h.base_offset) +
-                        " is recorded before the batch it follows");
+      return continues;
     }
     ++views_held_;
     c.last_read = Instant{h.last_recorded_at};
     // A poll that starts inside the batch (after a seek) delivers it from c.position on.
+    const auto skipped = static_cast<std::ptrdiff_t>(c.position - static_cast<Offset>(h.base_offset));
     out.erase(out.begin() + static_cast<std::ptrdiff_t>(before),
-              out.begin() + static_cast<std::ptrdiff_t>(before + (c.position - base)));
+              out.begin() + static_cast<std::ptrdiff_t>(before) + skipped);
     const size_t delivered = out.size() - before;
     c.position += delivered;
     budget -= std::min(budget, delivered);
     *taken += delivered;
-    first = false;
-  }
-  return Status::ok();
+    return budget > 0;
+  });
 }
 
 Result<size_t> SqliteConsumer::read_available_views(std::vector<LogRecordView>& out, size_t max_records) {
