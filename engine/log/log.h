@@ -205,11 +205,11 @@ class LogConsumer {
   // Empties `records` (records this consumer's poll delivered, read and done with), keeping
   // their buffers for the next polls where the backend can: a long read then copies each record
   // into buffers it already has rather than allocating five strings a record, until
-  // release_recycled() frees what is kept, and any cache the backend can drop (the embedded
-  // log's SQLite page cache) (read_partition: when its read ends, so an idle consumer holds
-  // none). Default: clear(), and nothing kept.
+  // release_recycled() frees what is kept, the buffers of poll_views() and any cache the backend
+  // can drop (the embedded log's SQLite page cache) (read_partition and read_partition_views:
+  // when the read ends, so an idle consumer holds none). Default: clear(), and nothing kept.
   virtual void recycle(std::vector<LogRecord>& records) { records.clear(); }
-  virtual void release_recycled() {}
+  virtual void release_recycled() { release_viewed(); }
   // Hands f the records of partition at `offsets` (strictly increasing), in order: a read by
   // offsets (a citizen's events, docs/audit.md "One citizen"), not a tail. Replaces the
   // assignment (partition alone); seek before polling after it. kInvalidArgument for a partition
@@ -220,6 +220,10 @@ class LogConsumer {
   // holding a wanted offset once, in one read transaction, and decodes only the wanted frames.
   virtual Status read_at(uint32_t partition, std::span<const Offset> offsets,
                          const std::function<Status(LogRecord&)>& f);
+
+ protected:
+  // Frees the records the default poll_views() keeps: an override of release_recycled() calls it.
+  void release_viewed() { std::vector<LogRecord>().swap(viewed_); }
 
  private:
   std::vector<LogRecord> viewed_;  // the records the default poll_views() hands out as views

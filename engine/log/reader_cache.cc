@@ -421,6 +421,11 @@ class CachedReader final : public LogConsumer {
     DIMONA_TRY(open_inner());
     return inner_->poll(out, timeout, max_records);
   }
+  Result<size_t> poll_views(std::vector<LogRecordView>& out, std::chrono::milliseconds timeout,
+                            size_t max_records) override {
+    DIMONA_TRY(open_inner());
+    return inner_->poll_views(out, timeout, max_records);
+  }
   Result<Offset> end_offset(uint32_t partition) override {
     DIMONA_TRY(open_inner());
     return inner_->end_offset(partition);
@@ -430,6 +435,7 @@ class CachedReader final : public LogConsumer {
     records.clear();
   }
   void release_recycled() override {
+    release_viewed();
     std::vector<LogRecord>().swap(records_);
     if (inner_) inner_->release_recycled();
   }

@@ -544,6 +544,7 @@ class SqliteConsumer final : public LogConsumer {
 
   void recycle(std::vector<LogRecord>& records) override { spare_.keep(records); }
   void release_recycled() override {
+    release_viewed();
     spare_.release();
     std::vector<log_frames::FrameBuffer>().swap(view_frames_);
     views_held_ = 0;
