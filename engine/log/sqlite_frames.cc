@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 #include <limits>
+#include <type_traits>
 #include <vector>
 
 #include "engine/base/assert.h"
@@ -335,11 +336,12 @@ EncodedBatch encode_batch(uint32_t partition, Offset base, std::span<const LogRe
   return batch;
 }
 
-// A record with default fields, in the buffers of a spare one when `spare` holds any.
+namespace {
+
+// A record with default fields, in the buffers of a spare one when `spare` holds any; a view
+// has no buffers.
 LogRecord take_spare(log_internal::SpareRecords* spare) { return spare == nullptr ? LogRecord{} : spare->take(); }
 LogRecordView take_spare(std::nullptr_t) { return LogRecordView{}; }
-
-namespace {
 
 template <typename Record, typename Spare>
 Status decode_frames_into(std::string_view frames, uint32_t partition, Offset base, uint32_t count,
@@ -367,11 +369,11 @@ Status decode_frames_into(std::string_view frames, uint32_t partition, Offset ba
   return Status::ok();
 }
 
-// decode_batch() and decode_batch_views(): `frames_copied` copies frames stored without
-// compression into scratch too, so that views into them outlive the stored bytes.
+// decode_batch() and decode_batch_views(): views (LogRecordView) take frames stored without
+// compression from a copy in scratch too, so that they outlive the stored bytes.
 template <typename Record, typename Scratch, typename Spare>
 Status decode_batch_into(const BatchHeader& h, std::string_view stored, std::vector<Record>* out, Scratch* scratch,
-                         Spare spare, bool frames_copied) {
+                         Spare spare) {
   const std::string at = batch_location(h.partition, h.base_offset);
   if (!header_in_range(h, stored.size())) return corruption(at + " has an impossible header");
   if (batch_crc(h, stored) != static_cast<uint32_t>(h.crc)) return corruption(at + " fails its CRC");
@@ -401,10 +403,12 @@ Status decode_batch_into(const BatchHeader& h, std::string_view stored, std::vec
   } else {
     std::string_view frames;
     DIMONA_TRY(expand(h, stored, scratch, &frames));
-    if (frames_copied && frames.data() == stored.data() && !stored.empty()) {
-      char* room = room_for(scratch, stored.size());
-      std::memcpy(room, stored.data(), stored.size());
-      frames = std::string_view(room, stored.size());
+    if constexpr (std::is_same_v<Record, LogRecordView>) {
+      if (h.codec == kCodecNone) {  // `frames` are the stored bytes (expand checked their size)
+        char* room = room_for(scratch, frames.size());
+        std::memcpy(room, frames.data(), frames.size());
+        frames = std::string_view(room, frames.size());
+      }
     }
     Status decoded = decode_frames_into(frames, h.partition, static_cast<Offset>(h.base_offset),
                                         static_cast<uint32_t>(h.count), out, spare);
@@ -426,12 +430,12 @@ Status decode_frames(std::string_view frames, uint32_t partition, Offset base, u
 
 Status decode_batch(const BatchHeader& h, std::string_view stored, std::vector<LogRecord>* out, std::string* scratch,
                     log_internal::SpareRecords* spare) {
-  return decode_batch_into(h, stored, out, scratch, spare, false);
+  return decode_batch_into(h, stored, out, scratch, spare);
 }
 
 Status decode_batch_views(const BatchHeader& h, std::string_view stored, std::vector<LogRecordView>* out,
                           FrameBuffer* frames) {
-  return decode_batch_into(h, stored, out, frames, nullptr, true);
+  return decode_batch_into(h, stored, out, frames, nullptr);
 }
 
 namespace {
